@@ -1,0 +1,3 @@
+module raftplay
+
+go 1.26
