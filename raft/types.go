@@ -69,22 +69,22 @@ type Snapshot struct {
 type MessageType uint8
 
 const (
-	MsgHup            MessageType = iota + 1 // local: election timer fired, start an election
-	MsgBeat                                  // local: heartbeat timer fired on the leader
-	MsgProp                                  // local: a client proposal
-	MsgApp                                   // AppendEntries request
-	MsgAppResp                               // AppendEntries response
-	MsgVote                                  // RequestVote request
-	MsgVoteResp                              // RequestVote response
-	MsgPreVote                               // PreVote request (thesis §9.6)
-	MsgPreVoteResp                           // PreVote response
-	MsgHeartbeat                             // leader heartbeat (an AppendEntries with no entries)
-	MsgHeartbeatResp                         // heartbeat response
-	MsgSnap                                  // InstallSnapshot request
-	MsgSnapResp                              // InstallSnapshot response
-	MsgTimeoutNow                            // leader transfer: start an election now
-	MsgReadIndex                             // ReadIndex request (linearizable read)
-	MsgReadIndexResp                         // ReadIndex response
+	MsgHup           MessageType = iota + 1 // local: election timer fired, start an election
+	MsgBeat                                 // local: heartbeat timer fired on the leader
+	MsgProp                                 // local: a client proposal
+	MsgApp                                  // AppendEntries request
+	MsgAppResp                              // AppendEntries response
+	MsgVote                                 // RequestVote request
+	MsgVoteResp                             // RequestVote response
+	MsgPreVote                              // PreVote request (thesis §9.6)
+	MsgPreVoteResp                          // PreVote response
+	MsgHeartbeat                            // leader heartbeat (an AppendEntries with no entries)
+	MsgHeartbeatResp                        // heartbeat response
+	MsgSnap                                 // InstallSnapshot request
+	MsgSnapResp                             // InstallSnapshot response
+	MsgTimeoutNow                           // leader transfer: start an election now
+	MsgReadIndex                            // ReadIndex request (linearizable read)
+	MsgReadIndexResp                        // ReadIndex response
 	msgTypeEnd
 )
 
