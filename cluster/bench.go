@@ -1,0 +1,111 @@
+package cluster
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"slices"
+	"sync"
+	"time"
+)
+
+// BenchOptions configures Bench.
+type BenchOptions struct {
+	Cluster  Options       // the cluster to start (DataDir is required)
+	Clients  int           // concurrent closed-loop writers
+	Payload  int           // value size in bytes
+	Duration time.Duration // measured time
+	Warmup   time.Duration // writes before measuring, not counted
+}
+
+// BenchResult is what `raftplay bench` prints, as one JSON line.
+type BenchResult struct {
+	Impl      string  `json:"impl"`
+	Nodes     int     `json:"nodes"`
+	Clients   int     `json:"clients"`
+	Payload   int     `json:"payload"`
+	Ops       int     `json:"ops"`
+	OpsPerSec float64 `json:"ops_per_sec"`
+	P50ms     float64 `json:"p50_ms"`
+	P99ms     float64 `json:"p99_ms"`
+	MaxMs     float64 `json:"max_ms"`
+	Errors    int     `json:"errors"`
+}
+
+// Bench starts a cluster with real fsyncing WALs over real TCP, waits for a
+// leader, and runs closed-loop writers against it: each client puts a value
+// to its own key, waits for it to be committed and applied, and goes again.
+func Bench(ctx context.Context, o BenchOptions) (BenchResult, error) {
+	if o.Clients < 1 || o.Payload < 0 || o.Duration <= 0 || o.Warmup < 0 {
+		return BenchResult{}, fmt.Errorf("cluster: bench: clients %d, payload %d, duration %v, warmup %v: want clients >= 1, payload >= 0, duration > 0, warmup >= 0",
+			o.Clients, o.Payload, o.Duration, o.Warmup)
+	}
+	c, err := Start(o.Cluster)
+	if err != nil {
+		return BenchResult{}, err
+	}
+	defer c.Close()
+	wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	_, err = c.WaitLeader(wctx)
+	cancel()
+	if err != nil {
+		return BenchResult{}, fmt.Errorf("cluster: bench: no leader elected: %w", err)
+	}
+
+	value := make([]byte, o.Payload)
+	for i := range value {
+		value[i] = byte('a' + i%26)
+	}
+	start := time.Now()
+	measureFrom := start.Add(o.Warmup)
+	end := measureFrom.Add(o.Duration)
+	lat := make([][]time.Duration, o.Clients)
+	errs := make([]int, o.Clients)
+	var wg sync.WaitGroup
+	for i := 0; i < o.Clients; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			cl := c.NewClient()
+			key := fmt.Sprintf("bench-%d", i)
+			for {
+				t0 := time.Now()
+				if t0.After(end) || ctx.Err() != nil {
+					return
+				}
+				_, err := cl.Put(ctx, key, value)
+				if t0.Before(measureFrom) {
+					continue
+				}
+				if err != nil {
+					errs[i]++
+					continue
+				}
+				lat[i] = append(lat[i], time.Since(t0))
+			}
+		}()
+	}
+	wg.Wait()
+	var all []time.Duration
+	res := BenchResult{Impl: "raftplay", Nodes: o.Cluster.Nodes, Clients: o.Clients, Payload: o.Payload}
+	for i := range lat {
+		all = append(all, lat[i]...)
+		res.Errors += errs[i]
+	}
+	slices.Sort(all)
+	res.Ops = len(all)
+	res.OpsPerSec = round2(float64(res.Ops) / o.Duration.Seconds())
+	if len(all) > 0 {
+		res.P50ms = ms(all[len(all)/2])
+		res.P99ms = ms(all[min(len(all)-1, len(all)*99/100)])
+		res.MaxMs = ms(all[len(all)-1])
+	}
+	if v := c.Violations(); len(v) > 0 {
+		return res, fmt.Errorf("cluster: bench: safety violation: %s", v[0].Text)
+	}
+	return res, ctx.Err()
+}
+
+func ms(d time.Duration) float64 { return round2(float64(d) / float64(time.Millisecond)) }
+
+func round2(f float64) float64 { return math.Round(f*100) / 100 }

@@ -1,0 +1,113 @@
+package cluster
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// DefaultOpTimeout bounds a client operation that is given no deadline.
+const DefaultOpTimeout = 5 * time.Second
+
+// Client issues key-value operations to whichever node leads, retrying
+// across leader changes. Each client has its own session id and numbers its
+// writes, so a retried write is applied at most once. A Client is safe for
+// use by one goroutine at a time.
+type Client struct {
+	c   *Cluster
+	id  uint64
+	seq uint64
+	buf []byte
+}
+
+// NewClient returns a client with a fresh session.
+func (c *Cluster) NewClient() *Client {
+	return &Client{c: c, id: c.nextClient.Add(1)}
+}
+
+// Put sets key to value once the write is committed and applied.
+func (cl *Client) Put(ctx context.Context, key string, value []byte) (Result, error) {
+	return cl.do(ctx, Command{Op: OpPut, Key: key, Value: value})
+}
+
+// Delete removes key once the delete is committed and applied.
+func (cl *Client) Delete(ctx context.Context, key string) (Result, error) {
+	return cl.do(ctx, Command{Op: OpDel, Key: key})
+}
+
+// Get reads key linearizably: the read goes through the log, so it sees
+// every write acknowledged before it began.
+func (cl *Client) Get(ctx context.Context, key string) (Result, error) {
+	return cl.do(ctx, Command{Op: OpGet, Key: key})
+}
+
+func (cl *Client) do(ctx context.Context, cmd Command) (Result, error) {
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, DefaultOpTimeout)
+		defer cancel()
+	}
+	cmd.Client = cl.id
+	if cmd.Op != OpGet {
+		cl.seq++
+		cmd.Seq = cl.seq
+	}
+	cl.buf = cmd.Encode(cl.buf[:0])
+	data := append([]byte(nil), cl.buf...)
+	res, err := cl.c.submit(ctx, data)
+	if err == nil && cmd.Op != OpGet {
+		cl.c.written.Add(1)
+	}
+	return res, err
+}
+
+// submit proposes data on the current leader until it is applied there, the
+// context ends, or a definite error occurs. Between attempts it waits for a
+// leader to appear; each attempt is bounded so a partitioned leader that can
+// never commit is given up on and the next leader is tried.
+func (c *Cluster) submit(ctx context.Context, data []byte) (Result, error) {
+	var lastErr error
+	backoff := time.Millisecond
+	for {
+		if n := c.leaderNode(); n != nil {
+			attempt := c.Timing().ElectionMax*4 + 200*time.Millisecond
+			actx, cancel := context.WithTimeout(ctx, attempt)
+			res, err := n.submit(actx, data)
+			cancel()
+			if err == nil {
+				return res, nil
+			}
+			lastErr = err
+			backoff = time.Millisecond
+		} else if lastErr == nil {
+			lastErr = errors.New("no leader")
+		}
+		select {
+		case <-ctx.Done():
+			return Result{}, fmt.Errorf("cluster: %w (last attempt: %v)", ctx.Err(), lastErr)
+		case <-time.After(backoff):
+		}
+		backoff = min(backoff*2, 20*time.Millisecond)
+	}
+}
+
+// leaderNode returns the running, unpaused node that believes it leads in
+// the highest term, or nil.
+func (c *Cluster) leaderNode() *node {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var best *node
+	var bestTerm uint64
+	for _, s := range c.slots {
+		n := s.node
+		if n == nil || n.paused.Load() {
+			continue
+		}
+		st := n.status.Load()
+		if st.Role == "leader" && st.Term >= bestTerm {
+			best, bestTerm = n, st.Term
+		}
+	}
+	return best
+}

@@ -1,0 +1,342 @@
+package cluster
+
+import (
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"raftplay/transport"
+	"raftplay/wal"
+)
+
+// MaxNodes is the largest cluster the playground runs.
+const MaxNodes = 9
+
+// Options configures a cluster.
+type Options struct {
+	Nodes       int    // 1..MaxNodes
+	DataDir     string // root directory; node N keeps its files in DataDir/node-N
+	Timing      Timing // zero means PaperTiming
+	Seed        uint64 // seeds every node's election timer source; 0 picks one
+	PreVote     bool
+	CheckQuorum bool
+	ClusterID   uint64 // 0 picks one at random
+	// Addrs optionally names the Raft listen address of each node
+	// ("127.0.0.1:7001"); empty entries let the OS pick.
+	Addrs []string
+	WAL   wal.Options
+	Clock func() time.Time // for events; default time.Now
+}
+
+// slot is one node position in the cluster, kept across crashes.
+type slot struct {
+	id          uint64
+	dir         string
+	raftAddr    string
+	httpAddr    string
+	node        *node // nil when crashed or failed
+	state       NodeState
+	err         error
+	incarnation int
+}
+
+// Cluster runs N nodes in this process, each with its own WAL directory and
+// its own TCP ports on 127.0.0.1, and lets the caller break them.
+type Cluster struct {
+	opts    Options
+	faults  *transport.Faults
+	events  *EventLog
+	monitor *Monitor
+
+	mu          sync.Mutex // guards everything below
+	slots       []*slot
+	timing      Timing
+	preVote     bool
+	checkQuorum bool
+	closed      bool
+	load        *loadGen
+	written     atomic.Uint64
+	nextClient  atomic.Uint64
+	rng         *rand.Rand
+}
+
+// Start creates the data directories and starts every node.
+func Start(opts Options) (*Cluster, error) {
+	if opts.Nodes < 1 || opts.Nodes > MaxNodes {
+		return nil, fmt.Errorf("cluster: %d nodes: want 1 to %d", opts.Nodes, MaxNodes)
+	}
+	if opts.Timing == (Timing{}) {
+		opts.Timing = PaperTiming
+	}
+	if err := opts.Timing.Validate(); err != nil {
+		return nil, err
+	}
+	if opts.DataDir == "" {
+		return nil, errors.New("cluster: no data directory")
+	}
+	if len(opts.Addrs) > 0 && len(opts.Addrs) != opts.Nodes {
+		return nil, fmt.Errorf("cluster: %d addresses for %d nodes", len(opts.Addrs), opts.Nodes)
+	}
+	if opts.Clock == nil {
+		opts.Clock = time.Now
+	}
+	seedRNG := rand.New(rand.NewPCG(opts.Seed, 0x5eed))
+	if opts.Seed == 0 {
+		seedRNG = rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64()))
+	}
+	if opts.ClusterID == 0 {
+		opts.ClusterID = seedRNG.Uint64() | 1
+	}
+	if err := os.MkdirAll(opts.DataDir, 0o755); err != nil {
+		return nil, fmt.Errorf("cluster: data directory: %w", err)
+	}
+	c := &Cluster{
+		opts:        opts,
+		faults:      transport.NewFaults(seedRNG.Uint64()),
+		events:      NewEventLog(16384, opts.Clock),
+		timing:      opts.Timing,
+		preVote:     opts.PreVote,
+		checkQuorum: opts.CheckQuorum,
+		rng:         seedRNG,
+	}
+	c.monitor = NewMonitor(c.events)
+	for i := 1; i <= opts.Nodes; i++ {
+		s := &slot{id: uint64(i), dir: filepath.Join(opts.DataDir, fmt.Sprintf("node-%d", i))}
+		if len(opts.Addrs) > 0 {
+			s.raftAddr = opts.Addrs[i-1]
+		}
+		c.slots = append(c.slots, s)
+	}
+	// Open every node first so all addresses are known, then start them.
+	for _, s := range c.slots {
+		n, err := openNode(c.nodeConfig(s))
+		if err != nil {
+			c.Close()
+			return nil, err
+		}
+		s.node, s.state = n, StateUp
+		s.raftAddr, s.httpAddr = n.tr.Addr(), n.hl.Addr().String()
+	}
+	for _, s := range c.slots {
+		for _, o := range c.slots {
+			if o != s {
+				s.node.tr.SetPeer(o.id, o.raftAddr)
+			}
+		}
+	}
+	for _, s := range c.slots {
+		s.node.start()
+	}
+	c.events.Add(Event{Kind: EventSetting, Text: fmt.Sprintf("cluster of %d started: %v", opts.Nodes, opts.Timing)})
+	return c, nil
+}
+
+// nodeConfig builds the configuration for slot s; c.mu is held or the cluster is starting.
+func (c *Cluster) nodeConfig(s *slot) nodeConfig {
+	peers := make([]uint64, len(c.slots))
+	addrs := map[uint64]string{}
+	for i, o := range c.slots {
+		peers[i] = o.id
+		if o != s && o.raftAddr != "" {
+			addrs[o.id] = o.raftAddr
+		}
+	}
+	return nodeConfig{
+		id:          s.id,
+		peers:       peers,
+		dir:         s.dir,
+		raftAddr:    s.raftAddr,
+		httpAddr:    s.httpAddr,
+		peerAddrs:   addrs,
+		clusterID:   c.opts.ClusterID,
+		faults:      c.faults,
+		timing:      c.timing,
+		preVote:     c.preVote,
+		checkQuorum: c.checkQuorum,
+		seed:        c.rng.Uint64(),
+		incarnation: s.incarnation,
+		events:      c.events,
+		monitor:     c.monitor,
+		leaderHTTP:  c.httpAddrOf,
+		walOpts:     c.opts.WAL,
+	}
+}
+
+func (c *Cluster) httpAddrOf(id uint64) string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if id < 1 || id > uint64(len(c.slots)) {
+		return ""
+	}
+	return c.slots[id-1].httpAddr
+}
+
+// Size returns the number of nodes.
+func (c *Cluster) Size() int { return len(c.slots) }
+
+// Events returns the cluster's event log.
+func (c *Cluster) Events() *EventLog { return c.events }
+
+// Violations returns the safety violations the monitor has seen.
+func (c *Cluster) Violations() []Violation { return c.monitor.Violations() }
+
+// slot returns the slot of node id; c.mu is held.
+func (c *Cluster) slot(id uint64) (*slot, error) {
+	if c.closed {
+		return nil, errors.New("cluster: closed")
+	}
+	if id < 1 || id > uint64(len(c.slots)) {
+		return nil, fmt.Errorf("cluster: no node %d (nodes are 1 to %d)", id, len(c.slots))
+	}
+	return c.slots[id-1], nil
+}
+
+// Crash kills node id abruptly: its loop stops, its sockets close with no
+// goodbye and its memory is dropped. Only its files remain.
+func (c *Cluster) Crash(id uint64) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	s, err := c.slot(id)
+	if err != nil {
+		return err
+	}
+	if s.node == nil {
+		return fmt.Errorf("cluster: node %d is already down", id)
+	}
+	s.node.crash()
+	s.node, s.state = nil, StateCrashed
+	c.events.Add(Event{Node: id, Kind: EventCrash, Text: fmt.Sprintf("%d crashed", id)})
+	return nil
+}
+
+// Restart starts node id again from its files alone, on the same ports. A
+// node that cannot start (a corrupt WAL) reports why and stays down.
+func (c *Cluster) Restart(id uint64) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	s, err := c.slot(id)
+	if err != nil {
+		return err
+	}
+	if s.node != nil {
+		return fmt.Errorf("cluster: node %d is running", id)
+	}
+	s.incarnation++
+	n, err := openNode(c.nodeConfig(s))
+	if err != nil {
+		s.state, s.err = StateFailed, err
+		c.events.Add(Event{Node: id, Kind: EventError, Text: fmt.Sprintf("%d failed to restart: %v", id, err)})
+		return err
+	}
+	s.node, s.state, s.err = n, StateUp, nil
+	n.start()
+	c.events.Add(Event{Node: id, Kind: EventRestart, Text: fmt.Sprintf("%d restarted from its files", id)})
+	return nil
+}
+
+// Pause freezes node id: no ticks, no processing; its peers see silence.
+func (c *Cluster) Pause(id uint64) error { return c.setPaused(id, true) }
+
+// Resume thaws a paused node.
+func (c *Cluster) Resume(id uint64) error { return c.setPaused(id, false) }
+
+func (c *Cluster) setPaused(id uint64, p bool) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	s, err := c.slot(id)
+	if err != nil {
+		return err
+	}
+	if s.node == nil {
+		return fmt.Errorf("cluster: node %d is down", id)
+	}
+	if s.node.paused.Load() == p {
+		if p {
+			return fmt.Errorf("cluster: node %d is already paused", id)
+		}
+		return fmt.Errorf("cluster: node %d is not paused", id)
+	}
+	if err := s.node.setPaused(p); err != nil {
+		return err
+	}
+	if p {
+		s.state = StatePaused
+		c.events.Add(Event{Node: id, Kind: EventPause, Text: fmt.Sprintf("%d paused", id)})
+	} else {
+		s.state = StateUp
+		c.events.Add(Event{Node: id, Kind: EventResume, Text: fmt.Sprintf("%d resumed", id)})
+	}
+	return nil
+}
+
+// Close stops every node and the background load. Files stay on disk.
+func (c *Cluster) Close() error {
+	c.StopLoad()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return nil
+	}
+	c.closed = true
+	for _, s := range c.slots {
+		if s.node != nil {
+			s.node.crash()
+			s.node = nil
+		}
+	}
+	return nil
+}
+
+// Status returns an immutable snapshot of every node and the cluster.
+func (c *Cluster) Status() Status {
+	c.mu.Lock()
+	st := Status{
+		Time:        c.opts.Clock(),
+		Timing:      c.timing,
+		PreVote:     c.preVote,
+		CheckQuorum: c.checkQuorum,
+		Nodes:       make([]NodeStatus, len(c.slots)),
+	}
+	if c.load != nil {
+		st.Load = c.load.rate
+	}
+	for i, s := range c.slots {
+		if s.node != nil {
+			st.Nodes[i] = *s.node.status.Load()
+			if s.state == StatePaused {
+				st.Nodes[i].State = StatePaused
+			}
+			continue
+		}
+		st.Nodes[i] = NodeStatus{ID: s.id, State: s.state, Role: "down", RaftAddr: s.raftAddr, HTTPAddr: s.httpAddr}
+		if s.err != nil {
+			st.Nodes[i].Err = s.err.Error()
+		}
+	}
+	c.mu.Unlock()
+	st.Faults = c.faults.Table()
+	st.Violations = len(c.monitor.Violations())
+	st.Written = c.written.Load()
+	st.Leader, st.Term = leaderOf(st.Nodes)
+	if st.Leader == 0 {
+		for _, n := range st.Nodes {
+			st.Term = max(st.Term, n.Term)
+		}
+	}
+	return st
+}
+
+// node returns the running node id, or nil.
+func (c *Cluster) node(id uint64) *node {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if id < 1 || id > uint64(len(c.slots)) {
+		return nil
+	}
+	return c.slots[id-1].node
+}

@@ -1,0 +1,118 @@
+package cluster
+
+import (
+	"fmt"
+	"sync"
+	"time"
+)
+
+// EventKind classifies an Event.
+type EventKind string
+
+// Event kinds. Raft core events keep the core's own kind name prefixed with
+// "raft." (for example "raft.vote"); the runtime adds its own.
+const (
+	EventRole      EventKind = "role"      // a node changed role or leader
+	EventCrash     EventKind = "crash"     // a node was crashed
+	EventRestart   EventKind = "restart"   // a node was restarted from its files
+	EventPause     EventKind = "pause"     // a node was paused
+	EventResume    EventKind = "resume"    // a node was resumed
+	EventFault     EventKind = "fault"     // a partition, cut, drop, delay or heal
+	EventSetting   EventKind = "setting"   // timing or an extension changed
+	EventViolation EventKind = "violation" // the invariant monitor saw a safety violation
+	EventError     EventKind = "error"     // a node failed (for example a corrupt WAL)
+	EventCommand   EventKind = "command"   // a command line was run (traces)
+)
+
+// Event is one thing that happened in the cluster, in uniform text.
+type Event struct {
+	Seq  uint64    `json:"seq"`
+	Time time.Time `json:"time"`
+	Node uint64    `json:"node,omitempty"` // 0 when the event concerns the whole cluster
+	Term uint64    `json:"term,omitempty"`
+	Kind EventKind `json:"kind"`
+	Text string    `json:"text"`
+}
+
+// String formats e as "15:04:05.000 text".
+func (e Event) String() string {
+	return fmt.Sprintf("%s %s", e.Time.Format("15:04:05.000"), e.Text)
+}
+
+// EventLog is a bounded, in-memory record of events. Writers never block:
+// when it is full the oldest events are overwritten. Readers poll with Since
+// and learn how many events they missed.
+type EventLog struct {
+	mu    sync.Mutex
+	buf   []Event
+	next  uint64 // sequence number of the next event; the first is 1
+	clock func() time.Time
+	wake  chan struct{}
+}
+
+// NewEventLog returns a log that keeps the last size events.
+func NewEventLog(size int, clock func() time.Time) *EventLog {
+	if size < 1 {
+		size = 1
+	}
+	return &EventLog{buf: make([]Event, size), next: 1, clock: clock, wake: make(chan struct{})}
+}
+
+// Add records an event and returns it with its sequence number and time set.
+func (l *EventLog) Add(e Event) Event {
+	l.mu.Lock()
+	e.Seq = l.next
+	if e.Time.IsZero() {
+		e.Time = l.clock()
+	}
+	l.buf[e.Seq%uint64(len(l.buf))] = e
+	l.next++
+	wake := l.wake
+	l.wake = make(chan struct{})
+	l.mu.Unlock()
+	close(wake)
+	return e
+}
+
+// Since returns the events with sequence numbers >= seq that are still held,
+// the sequence number to ask for next, and how many events after seq were
+// overwritten before they could be read.
+func (l *EventLog) Since(seq uint64) (events []Event, next uint64, dropped uint64) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if seq < 1 {
+		seq = 1
+	}
+	oldest := uint64(1)
+	if l.next > uint64(len(l.buf)) {
+		oldest = l.next - uint64(len(l.buf))
+	}
+	if seq < oldest {
+		dropped = oldest - seq
+		seq = oldest
+	}
+	for s := seq; s < l.next; s++ {
+		events = append(events, l.buf[s%uint64(len(l.buf))])
+	}
+	return events, l.next, dropped
+}
+
+// Last returns up to n of the most recent events, oldest first.
+func (l *EventLog) Last(n int) []Event {
+	l.mu.Lock()
+	next := l.next
+	l.mu.Unlock()
+	from := uint64(1)
+	if next > uint64(n) {
+		from = next - uint64(n)
+	}
+	ev, _, _ := l.Since(from)
+	return ev
+}
+
+// Wait returns a channel that is closed when the next event is added.
+func (l *EventLog) Wait() <-chan struct{} {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.wake
+}

@@ -1,0 +1,230 @@
+package cluster
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"raftplay/transport"
+)
+
+// Network faults are rules in the transport's shared fault table: they take
+// effect at once on every link and are lifted by Heal. Crashes and pauses
+// are different and live in cluster.go.
+
+// Partition splits the cluster into groups; no message crosses a group
+// boundary. Nodes named in no group form one more group of their own.
+func (c *Cluster) Partition(groups [][]uint64) error {
+	seen := map[uint64]bool{}
+	var out [][]uint64
+	for _, g := range groups {
+		if len(g) == 0 {
+			continue
+		}
+		for _, id := range g {
+			if id < 1 || id > uint64(len(c.slots)) {
+				return fmt.Errorf("cluster: partition: no node %d", id)
+			}
+			if seen[id] {
+				return fmt.Errorf("cluster: partition: node %d is in two groups", id)
+			}
+			seen[id] = true
+		}
+		out = append(out, append([]uint64(nil), g...))
+	}
+	var rest []uint64
+	for _, s := range c.slots {
+		if !seen[s.id] {
+			rest = append(rest, s.id)
+		}
+	}
+	if len(rest) > 0 {
+		out = append(out, rest)
+	}
+	c.faults.Partition(out)
+	c.events.Add(Event{Kind: EventFault, Text: "partitioned into " + formatGroups(out)})
+	return nil
+}
+
+// Isolate cuts node id off from every other node.
+func (c *Cluster) Isolate(id uint64) error {
+	if id < 1 || id > uint64(len(c.slots)) {
+		return fmt.Errorf("cluster: isolate: no node %d", id)
+	}
+	c.faults.Isolate(id, c.ids())
+	c.events.Add(Event{Node: id, Kind: EventFault, Text: fmt.Sprintf("%d isolated", id)})
+	return nil
+}
+
+// Cut drops every message on the one-way link from -> to.
+func (c *Cluster) Cut(from, to uint64) error {
+	if err := c.checkLink(from, to); err != nil {
+		return err
+	}
+	c.faults.Cut(from, to)
+	c.events.Add(Event{Kind: EventFault, Text: fmt.Sprintf("link %d -> %d cut", from, to)})
+	return nil
+}
+
+// Heal removes every partition, cut, drop and delay.
+func (c *Cluster) Heal() {
+	c.faults.Heal()
+	c.events.Add(Event{Kind: EventFault, Text: "healed: every link restored"})
+}
+
+// Drop drops pct percent of messages on every link (from = to = 0) or on from -> to.
+func (c *Cluster) Drop(pct float64, from, to uint64) error {
+	if pct < 0 || pct > 100 {
+		return fmt.Errorf("cluster: drop %v%%: want 0 to 100", pct)
+	}
+	if err := c.checkLink(from, to); err != nil {
+		return err
+	}
+	c.faults.SetDrop(from, to, pct)
+	c.events.Add(Event{Kind: EventFault, Text: fmt.Sprintf("dropping %g%% of messages on %s", pct, linkName(from, to))})
+	return nil
+}
+
+// Delay adds latency d (plus up to jitter) on every link (from = to = 0) or on from -> to.
+func (c *Cluster) Delay(d, jitter time.Duration, from, to uint64) error {
+	if d < 0 || jitter < 0 {
+		return fmt.Errorf("cluster: delay %v jitter %v: must not be negative", d, jitter)
+	}
+	if err := c.checkLink(from, to); err != nil {
+		return err
+	}
+	c.faults.SetDelay(from, to, d, jitter)
+	text := fmt.Sprintf("delaying messages on %s by %v", linkName(from, to), d)
+	if jitter > 0 {
+		text += fmt.Sprintf(" (jitter %v)", jitter)
+	}
+	c.events.Add(Event{Kind: EventFault, Text: text})
+	return nil
+}
+
+func (c *Cluster) checkLink(from, to uint64) error {
+	if from == 0 && to == 0 {
+		return nil
+	}
+	n := uint64(len(c.slots))
+	if from < 1 || from > n || to < 1 || to > n {
+		return fmt.Errorf("cluster: link %d -> %d: nodes are 1 to %d", from, to, n)
+	}
+	if from == to {
+		return fmt.Errorf("cluster: link %d -> %d: a node has no link to itself", from, to)
+	}
+	return nil
+}
+
+func (c *Cluster) ids() []uint64 {
+	ids := make([]uint64, len(c.slots))
+	for i := range ids {
+		ids[i] = uint64(i + 1)
+	}
+	return ids
+}
+
+func linkName(from, to uint64) string {
+	if from == 0 && to == 0 {
+		return "every link"
+	}
+	return fmt.Sprintf("%d -> %d", from, to)
+}
+
+func formatGroups(groups [][]uint64) string {
+	parts := make([]string, len(groups))
+	for i, g := range groups {
+		ids := make([]string, len(g))
+		for j, id := range g {
+			ids[j] = fmt.Sprint(id)
+		}
+		parts[i] = strings.Join(ids, ",")
+	}
+	return strings.Join(parts, " | ")
+}
+
+// SetTiming changes heartbeat and election timeouts on every running node.
+// Nodes started later use it too.
+func (c *Cluster) SetTiming(t Timing) error {
+	if err := t.Validate(); err != nil {
+		return err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.timing = t
+	for _, s := range c.slots {
+		if s.node != nil {
+			if err := s.node.setTiming(t); err != nil && err != ErrNodeDown {
+				return err
+			}
+		}
+	}
+	c.events.Add(Event{Kind: EventSetting, Text: "timing set: " + t.String()})
+	return nil
+}
+
+// Timing returns the current timing.
+func (c *Cluster) Timing() Timing {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.timing
+}
+
+// SetPreVote turns the PreVote extension on or off on every node.
+func (c *Cluster) SetPreVote(on bool) error {
+	return c.setExtension("prevote", on, func(n *node) { n.core.SetPreVote(on) }, &c.preVote)
+}
+
+// SetCheckQuorum turns the CheckQuorum extension on or off on every node.
+func (c *Cluster) SetCheckQuorum(on bool) error {
+	return c.setExtension("checkquorum", on, func(n *node) { n.core.SetCheckQuorum(on) }, &c.checkQuorum)
+}
+
+func (c *Cluster) setExtension(name string, on bool, apply func(*node), field *bool) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	*field = on
+	for _, s := range c.slots {
+		if n := s.node; n != nil {
+			if err := n.do(func() { apply(n) }); err != nil && err != ErrNodeDown {
+				return err
+			}
+		}
+	}
+	state := "off"
+	if on {
+		state = "on"
+	}
+	c.events.Add(Event{Kind: EventSetting, Text: name + " " + state})
+	return nil
+}
+
+// Reachable reports whether messages can flow both ways between nodes a and b
+// under the fault table t (no partition between them, no cut, no 100% drop).
+func Reachable(t transport.FaultTable, a, b uint64) bool {
+	if a == b {
+		return true
+	}
+	if len(t.Groups) > 0 && groupIndex(t.Groups, a) != groupIndex(t.Groups, b) {
+		return false
+	}
+	for _, l := range t.Links {
+		global := l.From == 0 && l.To == 0
+		if global || (l.From == a && l.To == b) || (l.From == b && l.To == a) {
+			if l.Cut || l.DropPct >= 100 {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func groupIndex(groups [][]uint64, id uint64) int {
+	for i, g := range groups {
+		if slices.Contains(g, id) {
+			return i + 1
+		}
+	}
+	return 0
+}

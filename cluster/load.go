@@ -1,0 +1,88 @@
+package cluster
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+)
+
+// loadGen writes in the background at a fixed rate, through a small pool of
+// clients so that a slow write does not hold back the next ones.
+type loadGen struct {
+	rate   int
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+}
+
+const loadWorkers = 32
+
+// StartLoad writes random keys in the background at rate writes per second,
+// replacing any load already running. Writes that cannot start because every
+// worker is busy are skipped, so an unhealthy cluster is not flooded.
+func (c *Cluster) StartLoad(rate int) error {
+	if rate <= 0 {
+		return fmt.Errorf("cluster: load rate %d: must be positive", rate)
+	}
+	c.StopLoad()
+	ctx, cancel := context.WithCancel(context.Background())
+	g := &loadGen{rate: rate, cancel: cancel}
+	jobs := make(chan int)
+	for w := 0; w < loadWorkers; w++ {
+		g.wg.Add(1)
+		go func() {
+			defer g.wg.Done()
+			cl := c.NewClient()
+			for i := range jobs {
+				key := fmt.Sprintf("load-%d", i%64)
+				_, _ = cl.Put(ctx, key, []byte(fmt.Sprint(i)))
+			}
+		}()
+	}
+	g.wg.Add(1)
+	go func() {
+		defer g.wg.Done()
+		defer close(jobs)
+		interval := time.Second / time.Duration(rate)
+		if interval <= 0 {
+			interval = time.Nanosecond
+		}
+		t := time.NewTicker(max(interval, time.Millisecond))
+		defer t.Stop()
+		perTick := max(1, int(time.Millisecond*time.Duration(1)/interval))
+		i := 0
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+			for k := 0; k < perTick; k++ {
+				select {
+				case jobs <- i:
+					i++
+				default:
+				}
+			}
+		}
+	}()
+	c.mu.Lock()
+	c.load = g
+	c.mu.Unlock()
+	c.events.Add(Event{Kind: EventSetting, Text: fmt.Sprintf("background load %d writes/s", rate)})
+	return nil
+}
+
+// StopLoad stops the background writes, if any, and waits for them to end.
+func (c *Cluster) StopLoad() {
+	c.mu.Lock()
+	g := c.load
+	c.load = nil
+	c.mu.Unlock()
+	if g == nil {
+		return
+	}
+	g.cancel()
+	g.wg.Wait()
+	c.events.Add(Event{Kind: EventSetting, Text: "background load off"})
+}

@@ -1,0 +1,110 @@
+package cluster
+
+import (
+	"fmt"
+	"sync"
+	"time"
+)
+
+// Violation is a broken safety invariant, with the events that led to it.
+type Violation struct {
+	Time   time.Time `json:"time"`
+	Rule   string    `json:"rule"` // "election safety", "state machine safety", "commit regression"
+	Text   string    `json:"text"`
+	Recent []Event   `json:"recent,omitempty"`
+}
+
+// applyWindow is how many of the most recent log indexes the monitor
+// remembers, so that its memory stays bounded on long runs.
+const applyWindow = 1 << 18
+
+type appliedRec struct {
+	index, term, hash uint64
+	node              uint64
+}
+
+// Monitor checks Raft's safety properties across every node while the
+// cluster runs. Nodes report to it from their loops; it is safe for
+// concurrent use. The properties:
+//
+//   - Election Safety: at most one leader per term.
+//   - State Machine Safety (and with it Log Matching on committed prefixes and
+//     durability of acknowledged writes): no two nodes, nor one node before and
+//     after a restart, apply different entries (term, data) at one index.
+//   - A node's commit index never goes backwards while it runs.
+type Monitor struct {
+	mu         sync.Mutex
+	leaders    map[uint64]uint64 // term -> leader
+	applied    []appliedRec      // ring indexed by index % applyWindow
+	commits    map[[2]uint64]uint64
+	violations []Violation
+	events     *EventLog
+}
+
+// NewMonitor returns a monitor that records violations as events in events.
+func NewMonitor(events *EventLog) *Monitor {
+	return &Monitor{
+		leaders: map[uint64]uint64{},
+		applied: make([]appliedRec, applyWindow),
+		commits: map[[2]uint64]uint64{},
+		events:  events,
+	}
+}
+
+// Leader records that node became leader in term.
+func (m *Monitor) Leader(node, term uint64) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if prev, ok := m.leaders[term]; ok && prev != node {
+		m.violate("election safety", fmt.Sprintf("two leaders in term %d: %d and %d", term, prev, node))
+		return
+	}
+	m.leaders[term] = node
+}
+
+// Apply records that node applied the entry (index, term) whose data hashes to hash.
+func (m *Monitor) Apply(node, index, term, hash uint64) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	r := &m.applied[index%applyWindow]
+	if r.index == index {
+		if r.term != term || r.hash != hash {
+			m.violate("state machine safety", fmt.Sprintf(
+				"node %d applied index %d term %d (data %016x) but node %d applied term %d (data %016x) there",
+				node, index, term, hash, r.node, r.term, r.hash))
+		}
+		return
+	}
+	if r.index < index {
+		*r = appliedRec{index: index, term: term, hash: hash, node: node}
+	}
+}
+
+// Commit records node's commit index in one incarnation (a restart starts a new one).
+func (m *Monitor) Commit(node uint64, incarnation int, commit uint64) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	k := [2]uint64{node, uint64(incarnation)}
+	if prev := m.commits[k]; commit < prev {
+		m.violate("commit regression", fmt.Sprintf("node %d commit index went back from %d to %d", node, prev, commit))
+		return
+	}
+	m.commits[k] = commit
+}
+
+// Violations returns every violation seen so far.
+func (m *Monitor) Violations() []Violation {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return append([]Violation(nil), m.violations...)
+}
+
+// violate records a violation; m.mu is held.
+func (m *Monitor) violate(rule, text string) {
+	v := Violation{Time: time.Now(), Rule: rule, Text: text}
+	if m.events != nil {
+		v.Recent = m.events.Last(50)
+		m.events.Add(Event{Kind: EventViolation, Text: "SAFETY VIOLATION (" + rule + "): " + text})
+	}
+	m.violations = append(m.violations, v)
+}

@@ -1,0 +1,494 @@
+package cluster
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"net"
+	"net/http"
+	"sync/atomic"
+	"time"
+
+	"raftplay/raft"
+	"raftplay/transport"
+	"raftplay/wal"
+)
+
+// Errors a proposal can end with.
+var (
+	ErrNodeDown   = errors.New("cluster: node is down")
+	ErrEntryLost  = errors.New("cluster: entry was replaced by a new leader before it committed")
+	ErrNotLeader  = errors.New("cluster: node is not the leader")
+	errNodePaused = errors.New("cluster: node is paused")
+)
+
+const (
+	inboxLen     = 8192 // messages queued for a node's loop; more are dropped (Raft tolerates loss)
+	drainMax     = 512  // work items folded into one Ready, so one fsync covers them (group commit)
+	publishEvery = 20 * time.Millisecond
+)
+
+// proposal is a client command waiting to enter the leader's log.
+type proposal struct {
+	data []byte
+	done chan proposeResult // buffered 1: the loop never blocks on it
+}
+
+type proposeResult struct {
+	res Result
+	err error
+}
+
+type waiter struct {
+	term uint64
+	done chan proposeResult
+}
+
+// nodeConfig is everything a node needs to start, from its files alone.
+type nodeConfig struct {
+	id          uint64
+	peers       []uint64
+	dir         string
+	raftAddr    string // "" lets the OS pick
+	httpAddr    string
+	peerAddrs   map[uint64]string
+	clusterID   uint64
+	faults      *transport.Faults
+	timing      Timing
+	preVote     bool
+	checkQuorum bool
+	seed        uint64
+	incarnation int
+	events      *EventLog
+	monitor     *Monitor
+	leaderHTTP  func(id uint64) string // HTTP address of a node, for redirects
+	walOpts     wal.Options
+}
+
+// node drives one Raft core with its WAL, transport and key-value store.
+// Everything below the loop goroutine's fields is owned by that goroutine.
+type node struct {
+	cfg nodeConfig
+	tr  *transport.Transport
+	w   *wal.WAL
+	srv *http.Server
+	hl  net.Listener
+
+	inbox  chan raft.Message
+	propc  chan proposal
+	ctrl   chan func()
+	stopc  chan struct{}
+	done   chan struct{}
+	status atomic.Pointer[NodeStatus]
+	paused atomic.Bool
+
+	// Owned by the loop.
+	core          *raft.Raft
+	kv            *KV
+	tick          time.Duration
+	ticker        *time.Ticker
+	waiters       map[uint64]waiter
+	lastHeartbeat time.Time
+	lastPublish   time.Time
+	lastCommit    uint64
+	role          raft.Role
+}
+
+// openNode opens the node's WAL, rebuilds its core from it, and starts
+// listening for peers and HTTP clients. The loop starts with run.
+func openNode(cfg nodeConfig) (n *node, err error) {
+	n = &node{
+		cfg:     cfg,
+		inbox:   make(chan raft.Message, inboxLen),
+		propc:   make(chan proposal, 1024),
+		ctrl:    make(chan func(), 16),
+		stopc:   make(chan struct{}),
+		done:    make(chan struct{}),
+		kv:      NewKV(),
+		waiters: map[uint64]waiter{},
+	}
+	w, rec, err := wal.Open(cfg.dir, cfg.walOpts)
+	if err != nil {
+		return nil, fmt.Errorf("node %d: %w", cfg.id, err)
+	}
+	n.w = w
+	defer func() {
+		if err != nil {
+			n.closeIO()
+		}
+	}()
+	if rec.Repaired != nil {
+		cfg.events.Add(Event{Node: cfg.id, Kind: EventError, Text: fmt.Sprintf("%d repaired a torn WAL tail: %v", cfg.id, rec.Repaired)})
+	}
+	n.tick = cfg.timing.Tick()
+	emin, emax, hb := cfg.timing.Ticks(n.tick)
+	rc := raft.Config{
+		ID:              cfg.id,
+		Peers:           cfg.peers,
+		ElectionTickMin: emin,
+		ElectionTickMax: emax,
+		HeartbeatTick:   hb,
+		Seed:            cfg.seed,
+		PreVote:         cfg.preVote,
+		CheckQuorum:     cfg.checkQuorum,
+		HardState:       rec.HardState,
+		Entries:         rec.Entries,
+		OnEvent:         n.onRaftEvent,
+	}
+	if rec.Snapshot != nil {
+		rc.Snapshot = rec.Snapshot.Meta
+		rc.Applied = rec.Snapshot.Meta.Index
+	}
+	if n.core, err = raft.New(rc); err != nil {
+		return nil, fmt.Errorf("node %d: %w", cfg.id, err)
+	}
+	n.tr, err = transport.New(transport.Config{
+		ID:         cfg.id,
+		ClusterID:  cfg.clusterID,
+		ListenAddr: orDefault(cfg.raftAddr, "127.0.0.1:0"),
+		Peers:      cfg.peerAddrs,
+		Faults:     cfg.faults,
+		Handler:    n.receive,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("node %d: %w", cfg.id, err)
+	}
+	n.hl, err = net.Listen("tcp", orDefault(cfg.httpAddr, "127.0.0.1:0"))
+	if err != nil {
+		return nil, fmt.Errorf("node %d: http: %w", cfg.id, err)
+	}
+	n.srv = &http.Server{Handler: n.httpHandler(), ReadHeaderTimeout: 5 * time.Second}
+	n.publish(time.Now())
+	return n, nil
+}
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+// start runs the node's loop and HTTP server in the background.
+func (n *node) start() {
+	go func() { _ = n.srv.Serve(n.hl) }()
+	go n.run()
+}
+
+// receive is the transport's handler. It never blocks: when the inbox is full
+// (a paused or overloaded node) the message is dropped, as a network would.
+func (n *node) receive(m raft.Message) {
+	select {
+	case n.inbox <- m:
+	default:
+	}
+}
+
+// run is the node's loop (DESIGN.md): one event, then whatever else is
+// queued, then one Ready: persist, send, apply, advance.
+func (n *node) run() {
+	defer close(n.done)
+	n.ticker = time.NewTicker(n.tick)
+	defer n.ticker.Stop()
+	for {
+		if n.paused.Load() {
+			select {
+			case <-n.stopc:
+				return
+			case f := <-n.ctrl:
+				f()
+			}
+			continue
+		}
+		select {
+		case <-n.stopc:
+			return
+		case <-n.ticker.C:
+			n.core.Tick()
+		case m := <-n.inbox:
+			n.step(m)
+		case p := <-n.propc:
+			n.propose(p)
+		case f := <-n.ctrl:
+			f()
+		}
+		n.drain()
+		if err := n.handleReady(); err != nil {
+			n.fail(err)
+			return
+		}
+		if now := time.Now(); now.Sub(n.lastPublish) >= publishEvery {
+			n.publish(now)
+		}
+	}
+}
+
+// drain folds queued messages and proposals into the current batch without
+// blocking, so that one Ready (one fsync) covers all of them.
+func (n *node) drain() {
+	for i := 0; i < drainMax; i++ {
+		select {
+		case m := <-n.inbox:
+			n.step(m)
+		case p := <-n.propc:
+			n.propose(p)
+		default:
+			return
+		}
+	}
+}
+
+func (n *node) step(m raft.Message) {
+	if m.Type == raft.MsgHeartbeat || m.Type == raft.MsgApp {
+		n.lastHeartbeat = time.Now()
+	}
+	// Errors here are messages Raft ignores (stale, unknown sender): the core
+	// reports what matters through its events.
+	_ = n.core.Step(m)
+}
+
+func (n *node) propose(p proposal) {
+	idx, term, err := n.core.Propose(p.data)
+	if err != nil {
+		if errors.Is(err, raft.ErrNotLeader) {
+			err = fmt.Errorf("%w: %w", ErrNotLeader, err)
+		}
+		p.done <- proposeResult{err: err}
+		return
+	}
+	n.waiters[idx] = waiter{term: term, done: p.done}
+}
+
+// handleReady persists, sends and applies what the core asks for. Messages go
+// out only after the WAL's fsync, which is what makes vote grants and append
+// acknowledgements safe: they never promise state that a crash could lose.
+func (n *node) handleReady() error {
+	if !n.core.HasReady() {
+		return nil
+	}
+	rd := n.core.Ready()
+	if !rd.HardState.IsEmpty() || len(rd.Entries) > 0 {
+		if err := n.w.Save(rd.HardState, rd.Entries); err != nil {
+			return err
+		}
+	}
+	if rd.SoftState != nil {
+		n.roleChanged(*rd.SoftState)
+	}
+	if len(rd.Messages) > 0 {
+		n.tr.Send(rd.Messages)
+	}
+	for _, e := range rd.Committed {
+		n.apply(e)
+	}
+	n.core.Advance(rd)
+	if !rd.HardState.IsEmpty() && rd.HardState.Commit != n.lastCommit {
+		n.cfg.monitor.Commit(n.cfg.id, n.cfg.incarnation, rd.HardState.Commit)
+		n.lastCommit = rd.HardState.Commit
+	}
+	return nil
+}
+
+func (n *node) roleChanged(ss raft.SoftState) {
+	st := n.core.Status()
+	if ss.Role == raft.RoleLeader {
+		n.cfg.monitor.Leader(n.cfg.id, st.Term)
+	}
+	// A deposed leader keeps its waiters: their entries may still commit
+	// under the next leader, and are answered (or failed) when applied here.
+	n.role = ss.Role
+	n.publish(time.Now())
+}
+
+func (n *node) apply(e raft.Entry) {
+	h := fnv.New64a()
+	h.Write(e.Data)
+	n.cfg.monitor.Apply(n.cfg.id, e.Index, e.Term, h.Sum64())
+	w, waiting := n.waiters[e.Index]
+	if waiting {
+		delete(n.waiters, e.Index)
+	}
+	if e.Type != raft.EntryNormal || len(e.Data) == 0 {
+		n.kv.SetApplied(e.Index)
+		if waiting {
+			w.done <- proposeResult{err: ErrEntryLost}
+		}
+		return
+	}
+	cmd, err := DecodeCommand(e.Data)
+	if err != nil {
+		n.kv.SetApplied(e.Index)
+		n.cfg.events.Add(Event{Node: n.cfg.id, Term: e.Term, Kind: EventError, Text: fmt.Sprintf("%d skipped entry %d: %v", n.cfg.id, e.Index, err)})
+		if waiting {
+			w.done <- proposeResult{err: err}
+		}
+		return
+	}
+	res := n.kv.Apply(e.Index, e.Term, cmd)
+	if waiting {
+		if w.term == e.Term {
+			w.done <- proposeResult{res: res}
+		} else {
+			w.done <- proposeResult{err: ErrEntryLost}
+		}
+	}
+}
+
+// fail stops the loop after an error it cannot go on from (the WAL refused a
+// write): the node reports it and stays down; the others go on.
+func (n *node) fail(err error) {
+	n.cfg.events.Add(Event{Node: n.cfg.id, Kind: EventError, Text: fmt.Sprintf("%d stopped: %v", n.cfg.id, err)})
+	n.failWaiters(err)
+	n.publish(time.Now())
+	st := *n.status.Load()
+	st.State, st.Err, st.Role = StateFailed, err.Error(), "down"
+	n.status.Store(&st)
+}
+
+func (n *node) failWaiters(err error) {
+	for i, w := range n.waiters {
+		w.done <- proposeResult{err: err}
+		delete(n.waiters, i)
+	}
+}
+
+func (n *node) onRaftEvent(e raft.Event) {
+	n.cfg.events.Add(Event{Node: e.Node, Term: e.Term, Kind: EventKind("raft." + e.Kind.String()), Text: e.Text})
+}
+
+// publish stores a fresh immutable status for readers outside the loop.
+func (n *node) publish(now time.Time) {
+	n.lastPublish = now
+	st := n.core.Status()
+	ns := &NodeStatus{
+		ID:              n.cfg.id,
+		State:           StateUp,
+		Role:            st.Role.String(),
+		Term:            st.Term,
+		Vote:            st.Vote,
+		Leader:          st.Leader,
+		Commit:          st.Commit,
+		Applied:         n.kv.Applied(),
+		FirstIndex:      st.FirstIndex,
+		LastIndex:       st.LastIndex,
+		SnapshotIndex:   st.SnapshotIndex,
+		SnapshotTerm:    st.SnapshotTerm,
+		ElectionTimeout: time.Duration(st.ElectionTimeout) * n.tick,
+		ElectionElapsed: time.Duration(st.ElectionElapsed) * n.tick,
+		LastHeartbeat:   n.lastHeartbeat,
+		Progress:        st.Progress,
+		KVDigest:        n.kv.Digest(),
+		KVKeys:          n.kv.Len(),
+		RaftAddr:        n.tr.Addr(),
+		HTTPAddr:        n.hl.Addr().String(),
+		Links:           n.tr.Stats(),
+		Updated:         now,
+	}
+	if n.paused.Load() {
+		ns.State = StatePaused
+	}
+	lo := max(st.FirstIndex, st.LastIndex+1-min(st.LastIndex, LogWindow))
+	if lo <= st.LastIndex {
+		ns.LogStart = lo
+		ns.LogTerms = make([]uint64, 0, st.LastIndex-lo+1)
+		for i := lo; i <= st.LastIndex; i++ {
+			t, _ := n.core.Term(i)
+			ns.LogTerms = append(ns.LogTerms, t)
+		}
+	}
+	if st.LastIndex >= st.FirstIndex {
+		for _, e := range n.core.Entries(max(st.FirstIndex, st.LastIndex+1-min(st.LastIndex, RecentEntries)), st.LastIndex+1) {
+			ns.Recent = append(ns.Recent, EntryInfo{Index: e.Index, Term: e.Term, Text: DescribeData(e)})
+		}
+	}
+	n.status.Store(ns)
+}
+
+// do runs f on the loop goroutine and waits for it, unless the node stops.
+func (n *node) do(f func()) error {
+	done := make(chan struct{})
+	select {
+	case n.ctrl <- func() { f(); close(done) }:
+	case <-n.done:
+		return ErrNodeDown
+	}
+	select {
+	case <-done:
+		return nil
+	case <-n.done:
+		return ErrNodeDown
+	}
+}
+
+// setPaused freezes or thaws the loop.
+func (n *node) setPaused(p bool) error {
+	return n.do(func() {
+		n.paused.Store(p)
+		if !p {
+			n.ticker.Reset(n.tick)
+		}
+		n.publish(time.Now())
+	})
+}
+
+// setTiming changes the tick length and the core's timeouts.
+func (n *node) setTiming(t Timing) error {
+	var err error
+	if e := n.do(func() {
+		n.tick = t.Tick()
+		n.ticker.Reset(n.tick)
+		emin, emax, hb := t.Ticks(n.tick)
+		err = n.core.SetTiming(emin, emax, hb)
+		n.publish(time.Now())
+	}); e != nil {
+		return e
+	}
+	return err
+}
+
+// submit hands data to the loop as a proposal and waits for its result: the
+// entry committed and applied, a refusal, or ctx's end.
+func (n *node) submit(ctx context.Context, data []byte) (Result, error) {
+	if n.paused.Load() {
+		return Result{}, errNodePaused
+	}
+	p := proposal{data: data, done: make(chan proposeResult, 1)}
+	select {
+	case n.propc <- p:
+	case <-n.done:
+		return Result{}, ErrNodeDown
+	case <-ctx.Done():
+		return Result{}, ctx.Err()
+	}
+	select {
+	case r := <-p.done:
+		return r.res, r.err
+	case <-n.done:
+		return Result{}, ErrNodeDown
+	case <-ctx.Done():
+		return Result{}, ctx.Err()
+	}
+}
+
+// crash stops the node abruptly: the loop ends at its next step, sockets are
+// closed with no goodbye, and the caller drops every reference to n.
+func (n *node) crash() {
+	close(n.stopc)
+	<-n.done
+	n.closeIO()
+}
+
+func (n *node) closeIO() {
+	if n.srv != nil {
+		_ = n.srv.Close()
+	} else if n.hl != nil {
+		_ = n.hl.Close()
+	}
+	if n.tr != nil {
+		_ = n.tr.Close()
+	}
+	if n.w != nil {
+		_ = n.w.Close()
+	}
+}

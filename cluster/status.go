@@ -1,0 +1,123 @@
+package cluster
+
+import (
+	"time"
+
+	"raftplay/raft"
+	"raftplay/transport"
+)
+
+// NodeState is a node's lifecycle state as the playground sees it.
+type NodeState string
+
+// Node states.
+const (
+	StateUp      NodeState = "up"      // running
+	StatePaused  NodeState = "paused"  // frozen: no ticks, no processing
+	StateCrashed NodeState = "crashed" // stopped abruptly; restart brings it back from its files
+	StateFailed  NodeState = "failed"  // could not start (for example a corrupt WAL); Err says why
+)
+
+// NodeStatus is an immutable snapshot of one node, published by its run loop.
+type NodeStatus struct {
+	ID    uint64    `json:"id"`
+	State NodeState `json:"state"`
+	Err   string    `json:"error,omitempty"`
+
+	Role          string `json:"role"` // "follower", "pre-candidate", "candidate", "leader" or "down"
+	Term          uint64 `json:"term"`
+	Vote          uint64 `json:"vote"`
+	Leader        uint64 `json:"leader"`
+	Commit        uint64 `json:"commit"`
+	Applied       uint64 `json:"applied"`
+	FirstIndex    uint64 `json:"first_index"`
+	LastIndex     uint64 `json:"last_index"`
+	SnapshotIndex uint64 `json:"snapshot_index"`
+	SnapshotTerm  uint64 `json:"snapshot_term"`
+
+	// Election timer, in wall-clock time: how long the current timer runs and
+	// how much of it has elapsed. The dashboard draws it draining.
+	ElectionTimeout time.Duration `json:"election_timeout"`
+	ElectionElapsed time.Duration `json:"election_elapsed"`
+	LastHeartbeat   time.Time     `json:"last_heartbeat,omitzero"` // when a heartbeat or append from the leader last arrived
+
+	Progress map[uint64]raft.Progress `json:"progress,omitempty"` // leader only
+
+	KVDigest uint64 `json:"kv_digest"`
+	KVKeys   int    `json:"kv_keys"`
+
+	// LogStart is the index of LogTerms[0]; LogTerms holds the terms of the
+	// newest entries (at most LogWindow of them) for the dashboard's log lanes.
+	LogStart uint64   `json:"log_start"`
+	LogTerms []uint64 `json:"-"`
+
+	// Recent describes the newest entries (at most RecentEntries), oldest first.
+	Recent []EntryInfo `json:"-"`
+
+	RaftAddr string                         `json:"raft_addr"`
+	HTTPAddr string                         `json:"http_addr"`
+	Links    map[uint64]transport.LinkStats `json:"-"`
+	Updated  time.Time                      `json:"updated"`
+}
+
+// EntryInfo describes one log entry for display.
+type EntryInfo struct {
+	Index uint64
+	Term  uint64
+	Text  string // e.g. "put x=1", "no-op"
+}
+
+// RecentEntries is how many entries NodeStatus.Recent describes.
+const RecentEntries = 24
+
+// LogWindow is how many of the newest entries' terms a NodeStatus carries.
+const LogWindow = 512
+
+// Status is an immutable snapshot of the whole cluster.
+type Status struct {
+	Time        time.Time            `json:"time"`
+	Nodes       []NodeStatus         `json:"nodes"`
+	Leader      uint64               `json:"leader"` // as `wait leader` defines it; 0 if none
+	Term        uint64               `json:"term"`   // the leader's term, or the highest term seen
+	Timing      Timing               `json:"timing"`
+	PreVote     bool                 `json:"prevote"`
+	CheckQuorum bool                 `json:"checkquorum"`
+	Faults      transport.FaultTable `json:"-"`
+	Violations  int                  `json:"violations"`
+	Load        int                  `json:"load"`    // background writes per second asked for (0 = off)
+	Written     uint64               `json:"written"` // writes acknowledged by the cluster since start
+}
+
+// Node returns the status of node id (1-based).
+func (s Status) Node(id uint64) (NodeStatus, bool) {
+	if id < 1 || id > uint64(len(s.Nodes)) {
+		return NodeStatus{}, false
+	}
+	return s.Nodes[id-1], true
+}
+
+// Live reports whether the node is up and not paused.
+func (n NodeStatus) Live() bool { return n.State == StateUp }
+
+// leaderOf applies `wait leader`'s definition to s: one node is leader and a
+// majority of the whole cluster (itself included) are up, unpaused, in its
+// term and know it as leader. If two nodes claim leadership (only possible in
+// different terms), the higher term wins the check.
+func leaderOf(nodes []NodeStatus) (id, term uint64) {
+	quorum := len(nodes)/2 + 1
+	for _, cand := range nodes {
+		if !cand.Live() || cand.Role != "leader" || cand.Term < term {
+			continue
+		}
+		n := 0
+		for _, o := range nodes {
+			if o.Live() && o.Term == cand.Term && o.Leader == cand.ID {
+				n++
+			}
+		}
+		if n >= quorum {
+			id, term = cand.ID, cand.Term
+		}
+	}
+	return id, term
+}

@@ -1,0 +1,68 @@
+package cluster
+
+import (
+	"fmt"
+	"time"
+)
+
+// Timing is the cluster's clock settings in wall-clock time. The runtime
+// converts it to the core's ticks with a tick length fine enough for it.
+type Timing struct {
+	Heartbeat   time.Duration // leader heartbeat interval
+	ElectionMin time.Duration // election timeouts are drawn from [ElectionMin, ElectionMax]
+	ElectionMax time.Duration
+}
+
+// PaperTiming is the timing of the Raft paper's experiments: election timeouts
+// of 150-300 ms and a heartbeat of a tenth of the minimum.
+var PaperTiming = Timing{Heartbeat: 15 * time.Millisecond, ElectionMin: 150 * time.Millisecond, ElectionMax: 300 * time.Millisecond}
+
+// WatchTiming is slow enough to watch an election happen on the dashboard.
+var WatchTiming = Timing{Heartbeat: 100 * time.Millisecond, ElectionMin: 1000 * time.Millisecond, ElectionMax: 2000 * time.Millisecond}
+
+// Validate reports what is wrong with t, if anything.
+func (t Timing) Validate() error {
+	switch {
+	case t.Heartbeat <= 0:
+		return fmt.Errorf("cluster: heartbeat %v must be positive", t.Heartbeat)
+	case t.ElectionMin <= 0:
+		return fmt.Errorf("cluster: election timeout %v must be positive", t.ElectionMin)
+	case t.ElectionMax < t.ElectionMin:
+		return fmt.Errorf("cluster: election range %v-%v: maximum below minimum", t.ElectionMin, t.ElectionMax)
+	case t.Heartbeat >= t.ElectionMin:
+		return fmt.Errorf("cluster: heartbeat %v must be shorter than the election timeout %v", t.Heartbeat, t.ElectionMin)
+	}
+	return nil
+}
+
+// Tick returns the tick length used for t: about a thirtieth of the minimum
+// election timeout and no longer than the heartbeat, between 1 ms and 10 ms.
+// 150 ms gives 5 ms ticks (30-60 ticks per election timeout); 12 ms gives 1 ms.
+func (t Timing) Tick() time.Duration {
+	tick := t.ElectionMin / 30
+	if tick > t.Heartbeat {
+		tick = t.Heartbeat
+	}
+	return min(max(tick, time.Millisecond), 10*time.Millisecond)
+}
+
+// Ticks converts t into tick counts for the core, for a tick of length tick.
+// Every count is at least 1 and the election range stays above the heartbeat.
+func (t Timing) Ticks(tick time.Duration) (electionMin, electionMax, heartbeat int) {
+	round := func(d time.Duration) int { return max(1, int((d+tick/2)/tick)) }
+	heartbeat = round(t.Heartbeat)
+	electionMin = max(round(t.ElectionMin), heartbeat+1)
+	electionMax = max(round(t.ElectionMax), electionMin)
+	return electionMin, electionMax, heartbeat
+}
+
+// Scale returns t with every duration multiplied by f (used by the speed keys).
+func (t Timing) Scale(f float64) Timing {
+	s := func(d time.Duration) time.Duration { return time.Duration(float64(d) * f) }
+	return Timing{Heartbeat: s(t.Heartbeat), ElectionMin: s(t.ElectionMin), ElectionMax: s(t.ElectionMax)}
+}
+
+// String formats t as "heartbeat 15ms, election 150ms-300ms".
+func (t Timing) String() string {
+	return fmt.Sprintf("heartbeat %v, election %v-%v", t.Heartbeat, t.ElectionMin, t.ElectionMax)
+}

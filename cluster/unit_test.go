@@ -1,0 +1,175 @@
+package cluster
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestCommandRoundTrip(t *testing.T) {
+	cases := []Command{
+		{Op: OpPut, Client: 7, Seq: 300, Key: "k", Value: []byte("hello world")},
+		{Op: OpDel, Key: "a/b"},
+		{Op: OpGet, Client: 1 << 60, Key: strings.Repeat("x", 1000)},
+		{Op: OpPut, Key: "empty"},
+	}
+	for _, c := range cases {
+		got, err := DecodeCommand(c.Encode(nil))
+		if err != nil {
+			t.Fatalf("%+v: %v", c, err)
+		}
+		if got.Op != c.Op || got.Client != c.Client || got.Seq != c.Seq || got.Key != c.Key || !bytes.Equal(got.Value, c.Value) {
+			t.Fatalf("round trip: got %+v want %+v", got, c)
+		}
+	}
+}
+
+func TestDecodeCommandRejectsGarbage(t *testing.T) {
+	for _, b := range [][]byte{nil, {0}, {9, 1, 1, 1}, {1}, {1, 0x80}, {1, 0, 0, 5, 'a'}, {1, 0, 0, 0xff, 0xff, 0xff, 0xff, 0x0f}} {
+		if _, err := DecodeCommand(b); err == nil {
+			t.Errorf("DecodeCommand(%v) accepted garbage", b)
+		}
+	}
+}
+
+func FuzzDecodeCommand(f *testing.F) {
+	f.Add(Command{Op: OpPut, Client: 1, Seq: 2, Key: "k", Value: []byte("v")}.Encode(nil))
+	f.Add([]byte{3, 0, 0, 1, 'x'})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		c, err := DecodeCommand(b)
+		if err != nil {
+			return
+		}
+		again, err := DecodeCommand(c.Encode(nil))
+		if err != nil || again.Key != c.Key || !bytes.Equal(again.Value, c.Value) {
+			t.Fatalf("re-encode of %+v failed: %v", c, err)
+		}
+	})
+}
+
+func TestKVSessionsApplyWritesOnce(t *testing.T) {
+	kv := NewKV()
+	r1 := kv.Apply(1, 1, Command{Op: OpPut, Client: 5, Seq: 1, Key: "x", Value: []byte("1")})
+	kv.Apply(2, 1, Command{Op: OpPut, Client: 6, Seq: 1, Key: "x", Value: []byte("2")})
+	// A retry of client 5's first write (its reply was lost) must not apply again.
+	r3 := kv.Apply(3, 2, Command{Op: OpPut, Client: 5, Seq: 1, Key: "x", Value: []byte("1")})
+	if r3.Index != r1.Index || r3.Term != r1.Term {
+		t.Fatalf("retry answered %+v, want the first result %+v", r3, r1)
+	}
+	if v, _ := kv.Get("x"); string(v) != "2" {
+		t.Fatalf("x = %q after a duplicate write, want 2", v)
+	}
+	if kv.Applied() != 3 {
+		t.Fatalf("applied = %d, want 3", kv.Applied())
+	}
+}
+
+func TestKVDigestIgnoresOrder(t *testing.T) {
+	a, b := NewKV(), NewKV()
+	a.Apply(1, 1, Command{Op: OpPut, Key: "x", Value: []byte("1")})
+	a.Apply(2, 1, Command{Op: OpPut, Key: "y", Value: []byte("2")})
+	b.Apply(1, 1, Command{Op: OpPut, Key: "y", Value: []byte("2")})
+	b.Apply(2, 1, Command{Op: OpPut, Key: "x", Value: []byte("0")})
+	if a.Digest() == b.Digest() {
+		t.Fatal("different contents, same digest")
+	}
+	b.Apply(3, 1, Command{Op: OpPut, Key: "x", Value: []byte("1")})
+	if a.Digest() != b.Digest() {
+		t.Fatal("same contents written in another order: digests differ")
+	}
+	b.Apply(4, 1, Command{Op: OpDel, Key: "y"})
+	b.Apply(5, 1, Command{Op: OpPut, Key: "y", Value: []byte("2")})
+	if a.Digest() != b.Digest() {
+		t.Fatal("delete and rewrite changed the digest")
+	}
+}
+
+func TestEventLogDropsOldestAndCounts(t *testing.T) {
+	l := NewEventLog(4, time.Now)
+	for i := 0; i < 10; i++ {
+		l.Add(Event{Text: string(rune('a' + i))})
+	}
+	ev, next, dropped := l.Since(1)
+	if dropped != 6 || next != 11 || len(ev) != 4 || ev[0].Text != "g" || ev[3].Text != "j" {
+		t.Fatalf("Since(1) = %d events from %q, next %d, dropped %d", len(ev), ev[0].Text, next, dropped)
+	}
+	ev, _, dropped = l.Since(next)
+	if len(ev) != 0 || dropped != 0 {
+		t.Fatalf("nothing new: got %d events, %d dropped", len(ev), dropped)
+	}
+	if last := l.Last(2); len(last) != 2 || last[1].Text != "j" {
+		t.Fatalf("Last(2) = %v", last)
+	}
+}
+
+func TestMonitorCatchesViolations(t *testing.T) {
+	m := NewMonitor(NewEventLog(16, time.Now))
+	m.Leader(1, 3)
+	m.Leader(1, 3)
+	m.Apply(1, 10, 3, 111)
+	m.Apply(2, 10, 3, 111)
+	m.Commit(1, 0, 5)
+	m.Commit(1, 0, 7)
+	m.Commit(1, 1, 2) // a restart is a new incarnation
+	if v := m.Violations(); len(v) != 0 {
+		t.Fatalf("clean history flagged: %+v", v)
+	}
+	m.Leader(2, 3)
+	m.Apply(3, 10, 4, 222)
+	m.Commit(1, 1, 1)
+	v := m.Violations()
+	if len(v) != 3 {
+		t.Fatalf("want 3 violations, got %+v", v)
+	}
+	for i, rule := range []string{"election safety", "state machine safety", "commit regression"} {
+		if v[i].Rule != rule {
+			t.Errorf("violation %d: rule %q, want %q", i, v[i].Rule, rule)
+		}
+	}
+}
+
+func TestTimingTicks(t *testing.T) {
+	cases := []struct {
+		t               Timing
+		tick            time.Duration
+		emin, emax, hbt int
+	}{
+		{PaperTiming, 5 * time.Millisecond, 30, 60, 3},
+		{Timing{Heartbeat: 2 * time.Millisecond, ElectionMin: 12 * time.Millisecond, ElectionMax: 24 * time.Millisecond}, time.Millisecond, 12, 24, 2},
+		{WatchTiming, 10 * time.Millisecond, 100, 200, 10},
+		{Timing{Heartbeat: time.Millisecond, ElectionMin: 2 * time.Millisecond, ElectionMax: 2 * time.Millisecond}, time.Millisecond, 2, 2, 1},
+	}
+	for _, c := range cases {
+		tick := c.t.Tick()
+		emin, emax, hb := c.t.Ticks(tick)
+		if tick != c.tick || emin != c.emin || emax != c.emax || hb != c.hbt {
+			t.Errorf("%v: tick %v ticks %d-%d hb %d, want %v %d-%d %d", c.t, tick, emin, emax, hb, c.tick, c.emin, c.emax, c.hbt)
+		}
+	}
+	bad := []Timing{{}, {Heartbeat: time.Second, ElectionMin: time.Second, ElectionMax: 2 * time.Second}, {Heartbeat: 1, ElectionMin: 5, ElectionMax: 4}}
+	for _, b := range bad {
+		if b.Validate() == nil {
+			t.Errorf("%v accepted", b)
+		}
+	}
+}
+
+func TestLeaderOf(t *testing.T) {
+	up := func(id, term, leader uint64, role string) NodeStatus {
+		return NodeStatus{ID: id, State: StateUp, Term: term, Leader: leader, Role: role}
+	}
+	nodes := []NodeStatus{up(1, 2, 1, "leader"), up(2, 2, 1, "follower"), {ID: 3, State: StateCrashed, Role: "down"}}
+	if id, term := leaderOf(nodes); id != 1 || term != 2 {
+		t.Fatalf("leaderOf = %d, %d; want 1, 2", id, term)
+	}
+	nodes[1].Leader = 0
+	if id, _ := leaderOf(nodes); id != 0 {
+		t.Fatalf("leader without a majority accepted: %d", id)
+	}
+	// A stale leader in an old term and a new one with a majority.
+	nodes = []NodeStatus{up(1, 2, 1, "leader"), up(2, 3, 2, "leader"), up(3, 3, 2, "follower")}
+	if id, term := leaderOf(nodes); id != 2 || term != 3 {
+		t.Fatalf("leaderOf = %d, %d; want 2, 3", id, term)
+	}
+}

@@ -1,0 +1,253 @@
+package commands
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"strings"
+	"text/tabwriter"
+
+	"raftplay/cluster"
+)
+
+// execWait blocks until the condition holds or its timeout passes.
+func (r *Runner) execWait(ctx context.Context, cmd *Command) (string, error) {
+	timeout := cmd.Timeout
+	if timeout == 0 {
+		timeout = DefaultWaitTimeout
+	}
+	wctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	var cond func(cluster.Status) bool
+	switch cmd.What {
+	case WaitLeader:
+		cond = func(s cluster.Status) bool { return s.Leader != 0 }
+	case WaitCommit:
+		cond = func(s cluster.Status) bool { return commitReached(s, cmd.Index) }
+	case WaitConverged:
+		cond = cluster.Converged
+	default:
+		return "", fmt.Errorf("unknown wait %q", cmd.What)
+	}
+	st, err := r.c.WaitFor(wctx, cond)
+	if err != nil {
+		if ctx.Err() != nil {
+			return "", ctx.Err()
+		}
+		return "", failf("not reached within %v: %s", timeout, describeWait(cmd, st))
+	}
+	switch cmd.What {
+	case WaitLeader:
+		return fmt.Sprintf("leader %d term %d", st.Leader, st.Term), nil
+	case WaitCommit:
+		return fmt.Sprintf("ok commit>=%d", cmd.Index), nil
+	}
+	for _, n := range st.Nodes {
+		if n.Live() {
+			return fmt.Sprintf("ok commit=%d", n.Commit), nil
+		}
+	}
+	return "ok", nil
+}
+
+// commitReached: every node that is up, unpaused and can reach the leader
+// has commit index >= index. With no leader it does not hold.
+func commitReached(s cluster.Status, index uint64) bool {
+	if s.Leader == 0 {
+		return false
+	}
+	for _, n := range s.Nodes {
+		if n.Live() && cluster.Reachable(s.Faults, n.ID, s.Leader) && n.Commit < index {
+			return false
+		}
+	}
+	return true
+}
+
+func describeWait(cmd *Command, s cluster.Status) string {
+	switch cmd.What {
+	case WaitCommit:
+		var parts []string
+		for _, n := range s.Nodes {
+			if n.Live() {
+				parts = append(parts, fmt.Sprintf("%d:%d", n.ID, n.Commit))
+			}
+		}
+		lead := "no leader"
+		if s.Leader != 0 {
+			lead = fmt.Sprintf("leader %d", s.Leader)
+		}
+		return fmt.Sprintf("%s; commit indexes %s", lead, strings.Join(parts, " "))
+	case WaitConverged:
+		var parts []string
+		for _, n := range s.Nodes {
+			if n.Live() {
+				parts = append(parts, fmt.Sprintf("%d: commit %d applied %d kv %04x", n.ID, n.Commit, n.Applied, n.KVDigest&0xffff))
+			}
+		}
+		return strings.Join(parts, "; ")
+	}
+	return describeRoles(s)
+}
+
+// describeRoles summarizes who is what, e.g. "1 leader t3, 2 follower t3, 3 down".
+func describeRoles(s cluster.Status) string {
+	var parts []string
+	for _, n := range s.Nodes {
+		switch {
+		case n.State == cluster.StateCrashed || n.State == cluster.StateFailed:
+			parts = append(parts, fmt.Sprintf("%d %s", n.ID, n.State))
+		case n.State == cluster.StatePaused:
+			parts = append(parts, fmt.Sprintf("%d paused %s t%d", n.ID, n.Role, n.Term))
+		default:
+			parts = append(parts, fmt.Sprintf("%d %s t%d", n.ID, n.Role, n.Term))
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+// execExpect checks a condition once, now.
+func (r *Runner) execExpect(ctx context.Context, cmd *Command) (string, error) {
+	st := r.c.Status()
+	switch cmd.What {
+	case ExpectSafe:
+		if v := r.c.Violations(); len(v) > 0 {
+			return "", failf("%d safety violation(s); first: %s: %s", len(v), v[0].Rule, v[0].Text)
+		}
+		return "ok", nil
+	case ExpectLeader:
+		return r.expectLeader(ctx, cmd, st)
+	case ExpectGet:
+		return r.expectGet(ctx, cmd)
+	}
+	id, err := r.resolve(ctx, cmd.Node)
+	if err != nil {
+		return "", err
+	}
+	if cmd.Node.Kind == NodeLeader || cmd.Node.Kind == NodeFollower {
+		st = r.c.Status()
+	}
+	n, _ := st.Node(id)
+	switch cmd.What {
+	case ExpectRole:
+		if roleMatches(n, cmd.Role) {
+			return "ok", nil
+		}
+		return "", failf("node %d is %s", id, roleWord(n))
+	case ExpectTerm:
+		if cmd.Cmp.Holds(n.Term, cmd.Term) {
+			return "ok", nil
+		}
+		return "", failf("node %d term is %d", id, n.Term)
+	case ExpectCommit:
+		if cmd.Cmp.Holds(n.Commit, cmd.Index) {
+			return "ok", nil
+		}
+		return "", failf("node %d commit index is %d", id, n.Commit)
+	}
+	return "", fmt.Errorf("unknown expect %q", cmd.What)
+}
+
+func (r *Runner) expectLeader(ctx context.Context, cmd *Command, st cluster.Status) (string, error) {
+	seen := "there is no leader"
+	if st.Leader != 0 {
+		seen = fmt.Sprintf("leader is %d (term %d)", st.Leader, st.Term)
+	}
+	if cmd.None {
+		if st.Leader == 0 {
+			return "ok", nil
+		}
+		return "", failf("%s", seen)
+	}
+	// `expect leader == leader` and the like compare with the node the
+	// reference names now (waiting for a leader if needed).
+	want, err := r.resolve(ctx, cmd.Node)
+	if err != nil {
+		return "", err
+	}
+	ok := st.Leader == want
+	if cmd.Cmp == Ne {
+		ok = st.Leader != want
+	}
+	if ok {
+		return "ok", nil
+	}
+	return "", failf("%s", seen)
+}
+
+func (r *Runner) expectGet(ctx context.Context, cmd *Command) (string, error) {
+	opCtx, cancel := context.WithTimeout(ctx, DefaultClientTimeout)
+	defer cancel()
+	res, err := r.client.Get(opCtx, cmd.Key)
+	if err != nil {
+		return "", err
+	}
+	got := nilWord
+	if res.Found {
+		got = quote(string(res.Value))
+	}
+	var match bool
+	if cmd.None {
+		match = !res.Found
+	} else {
+		match = res.Found && bytes.Equal(res.Value, []byte(cmd.Value))
+	}
+	if cmd.Cmp == Ne {
+		match = !match
+	}
+	if match {
+		return "ok", nil
+	}
+	return "", failf("get %s returned %s", quote(cmd.Key), got)
+}
+
+// roleMatches: "down" matches a crashed or failed node; "candidate" matches
+// a candidate or a pre-candidate (a candidate in its PreVote phase).
+func roleMatches(n cluster.NodeStatus, want Role) bool {
+	if n.State == cluster.StateCrashed || n.State == cluster.StateFailed {
+		return want == RoleDown
+	}
+	if want == RoleCandidate {
+		return n.Role == "candidate" || n.Role == "pre-candidate"
+	}
+	return n.Role == string(want)
+}
+
+func roleWord(n cluster.NodeStatus) string {
+	switch n.State {
+	case cluster.StateCrashed, cluster.StateFailed:
+		return "down (" + string(n.State) + ")"
+	case cluster.StatePaused:
+		return n.Role + " (paused)"
+	}
+	return fmt.Sprintf("%s (term %d)", n.Role, n.Term)
+}
+
+// FormatStatus renders the `status` table: node, state, role, term, vote,
+// commit, applied, last index, leader, and the node's addresses.
+func FormatStatus(s cluster.Status) string {
+	var b bytes.Buffer
+	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "NODE\tSTATE\tROLE\tTERM\tVOTE\tCOMMIT\tAPPLIED\tLAST\tLEADER\tRAFT\tHTTP")
+	for _, n := range s.Nodes {
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%d\t%s\t%d\t%d\t%d\t%s\t%s\t%s\n",
+			n.ID, n.State, n.Role, n.Term, idOrDash(n.Vote), n.Commit, n.Applied, n.LastIndex, idOrDash(n.Leader), n.RaftAddr, n.HTTPAddr)
+	}
+	tw.Flush()
+	lead := "none"
+	if s.Leader != 0 {
+		lead = fmt.Sprintf("%d (term %d)", s.Leader, s.Term)
+	}
+	fmt.Fprintf(&b, "leader: %s; %v; prevote %s, checkquorum %s", lead, s.Timing, onOff(s.PreVote), onOff(s.CheckQuorum))
+	if s.Violations > 0 {
+		fmt.Fprintf(&b, "; SAFETY VIOLATIONS: %d", s.Violations)
+	}
+	return b.String()
+}
+
+func idOrDash(id uint64) string {
+	if id == 0 {
+		return "-"
+	}
+	return fmt.Sprint(id)
+}

@@ -1,0 +1,280 @@
+package commands
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"raftplay/cluster"
+)
+
+// Failure is a command that ran and did not hold (a failed expect or wait)
+// or could not complete (a client operation that timed out). In a script it
+// stops the run with exit status 1. Its message names the line, the command
+// and what was seen instead: `line 7: expect leader != 1: leader is 1 (term 4)`.
+type Failure struct {
+	Line int    // 0 when the command was typed at a prompt
+	Cmd  string // the command as written
+	Msg  string // what was seen instead
+}
+
+func (f *Failure) Error() string {
+	if f.Line > 0 {
+		return fmt.Sprintf("line %d: %s: %s", f.Line, f.Cmd, f.Msg)
+	}
+	return fmt.Sprintf("%s: %s", f.Cmd, f.Msg)
+}
+
+// Runner executes commands against one cluster. It remembers the names
+// saved by `let`. A Runner is used by one goroutine at a time.
+type Runner struct {
+	c      *cluster.Cluster
+	client *cluster.Client
+	names  map[string]uint64
+	// SnapshotEvery is called by `set snapshot-every N`; nil means unsupported.
+	SnapshotEvery func(n uint64) error
+	// Snapshot is called by `snapshot N`; nil means unsupported.
+	Snapshot func(id uint64) error
+}
+
+// NewRunner returns a runner for c with its own client session.
+func NewRunner(c *cluster.Cluster) *Runner {
+	return &Runner{c: c, client: c.NewClient(), names: map[string]uint64{}}
+}
+
+// Names returns the names saved by `let` so far (for the prompt's parser).
+func (r *Runner) Names() []string {
+	out := make([]string, 0, len(r.names))
+	for n := range r.names {
+		out = append(out, n)
+	}
+	return out
+}
+
+// Exec runs one command and returns what it prints. A check that does not
+// hold, or an operation that cannot complete, is returned as a *Failure.
+func (r *Runner) Exec(ctx context.Context, cmd *Command) (string, error) {
+	out, err := r.exec(ctx, cmd)
+	if err != nil {
+		var f *Failure
+		if !errors.As(err, &f) {
+			f = &Failure{Msg: strings.TrimPrefix(err.Error(), "cluster: ")}
+		}
+		f.Line, f.Cmd = cmd.Line, cmd.Text
+		if f.Cmd == "" {
+			f.Cmd = cmd.String()
+		}
+		return "", f
+	}
+	return out, nil
+}
+
+func failf(format string, args ...any) error { return &Failure{Msg: fmt.Sprintf(format, args...)} }
+
+func (r *Runner) exec(ctx context.Context, cmd *Command) (string, error) {
+	switch cmd.Verb {
+	case VerbPut, VerbGet, VerbDel, VerbLoad:
+		return r.execClient(ctx, cmd)
+	case VerbCrash, VerbRestart, VerbPause, VerbResume, VerbIsolate, VerbSnapshot,
+		VerbPartition, VerbHeal, VerbDrop, VerbDelay, VerbCut:
+		return r.execFault(ctx, cmd)
+	case VerbWait:
+		return r.execWait(ctx, cmd)
+	case VerbExpect:
+		return r.execExpect(ctx, cmd)
+	case VerbSleep:
+		select {
+		case <-time.After(cmd.Duration):
+			return "", nil
+		case <-ctx.Done():
+			return "", ctx.Err()
+		}
+	case VerbStatus:
+		return FormatStatus(r.c.Status()), nil
+	case VerbSet:
+		return r.execSet(cmd)
+	case VerbLet:
+		id, err := r.resolve(ctx, cmd.Node)
+		if err != nil {
+			return "", err
+		}
+		r.names[cmd.Name] = id
+		return fmt.Sprintf("@%s = %d", cmd.Name, id), nil
+	case VerbHelp:
+		return Help(cmd.Topic)
+	case VerbEcho:
+		return cmd.Message, nil
+	}
+	return "", fmt.Errorf("unknown verb %q", cmd.Verb)
+}
+
+func (r *Runner) execClient(ctx context.Context, cmd *Command) (string, error) {
+	opCtx, cancel := context.WithTimeout(ctx, DefaultClientTimeout)
+	defer cancel()
+	switch cmd.Verb {
+	case VerbPut:
+		res, err := r.client.Put(opCtx, cmd.Key, []byte(cmd.Value))
+		if err != nil {
+			return "", err
+		}
+		return fmt.Sprintf("ok index=%d term=%d", res.Index, res.Term), nil
+	case VerbDel:
+		res, err := r.client.Delete(opCtx, cmd.Key)
+		if err != nil {
+			return "", err
+		}
+		return fmt.Sprintf("ok index=%d term=%d", res.Index, res.Term), nil
+	case VerbGet:
+		res, err := r.client.Get(opCtx, cmd.Key)
+		if err != nil {
+			return "", err
+		}
+		if !res.Found {
+			return nilWord, nil
+		}
+		return string(res.Value), nil
+	}
+	// load
+	if cmd.Rate == 0 {
+		r.c.StopLoad()
+		return "ok", nil
+	}
+	return "ok", r.c.StartLoad(cmd.Rate)
+}
+
+func (r *Runner) execFault(ctx context.Context, cmd *Command) (string, error) {
+	switch cmd.Verb {
+	case VerbHeal:
+		r.c.Heal()
+		return "ok", nil
+	case VerbPartition:
+		groups := make([][]uint64, len(cmd.Groups))
+		for i, g := range cmd.Groups {
+			for _, ref := range g {
+				id, err := r.resolve(ctx, ref)
+				if err != nil {
+					return "", err
+				}
+				groups[i] = append(groups[i], id)
+			}
+		}
+		return "ok", r.c.Partition(groups)
+	case VerbDrop, VerbDelay, VerbCut:
+		var from, to uint64
+		var err error
+		if cmd.From != nil {
+			if from, err = r.resolve(ctx, *cmd.From); err != nil {
+				return "", err
+			}
+			if to, err = r.resolve(ctx, *cmd.To); err != nil {
+				return "", err
+			}
+		}
+		switch cmd.Verb {
+		case VerbDrop:
+			return "ok", r.c.Drop(cmd.Pct, from, to)
+		case VerbDelay:
+			return "ok", r.c.Delay(cmd.Duration, cmd.Jitter, from, to)
+		}
+		return "ok", r.c.Cut(from, to)
+	}
+	id, err := r.resolve(ctx, cmd.Node)
+	if err != nil {
+		return "", err
+	}
+	switch cmd.Verb {
+	case VerbCrash:
+		err = r.c.Crash(id)
+	case VerbRestart:
+		err = r.c.Restart(id)
+	case VerbPause:
+		err = r.c.Pause(id)
+	case VerbResume:
+		err = r.c.Resume(id)
+	case VerbIsolate:
+		err = r.c.Isolate(id)
+	case VerbSnapshot:
+		if r.Snapshot == nil {
+			return "", errors.New("snapshots are not supported by this build")
+		}
+		err = r.Snapshot(id)
+	}
+	if err != nil {
+		return "", err
+	}
+	if cmd.Node.Kind != NodeNumber {
+		return fmt.Sprintf("ok node=%d", id), nil
+	}
+	return "ok", nil
+}
+
+func (r *Runner) execSet(cmd *Command) (string, error) {
+	switch cmd.Setting {
+	case SetHeartbeat:
+		t := r.c.Timing()
+		t.Heartbeat = cmd.Duration
+		return "ok", r.c.SetTiming(t)
+	case SetElection:
+		t := r.c.Timing()
+		t.ElectionMin, t.ElectionMax = cmd.Min, cmd.Max
+		return "ok", r.c.SetTiming(t)
+	case SetPreVote:
+		return "ok", r.c.SetPreVote(cmd.On)
+	case SetCheckQuorum:
+		return "ok", r.c.SetCheckQuorum(cmd.On)
+	case SetSnapshotEvery:
+		if r.SnapshotEvery == nil {
+			return "", errors.New("snapshots are not supported by this build")
+		}
+		return "ok", r.SnapshotEvery(cmd.Every)
+	}
+	return "", fmt.Errorf("unknown setting %q", cmd.Setting)
+}
+
+// resolve turns a node reference into a node number at the moment the
+// command runs. `leader` and `follower` wait for a leader, up to the client
+// timeout.
+func (r *Runner) resolve(ctx context.Context, ref NodeRef) (uint64, error) {
+	switch ref.Kind {
+	case NodeNumber:
+		if ref.N < 1 || ref.N > r.c.Size() {
+			return 0, failf("no node %d (nodes are 1 to %d)", ref.N, r.c.Size())
+		}
+		return uint64(ref.N), nil
+	case NodeNamed:
+		id, ok := r.names[ref.Name]
+		if !ok {
+			return 0, failf("@%s is not defined (use `let %s = NODE` first)", ref.Name, ref.Name)
+		}
+		return id, nil
+	case NodeLeader, NodeFollower:
+		wctx, cancel := context.WithTimeout(ctx, DefaultClientTimeout)
+		defer cancel()
+		st, err := r.c.WaitFor(wctx, func(s cluster.Status) bool {
+			return s.Leader != 0 && (ref.Kind == NodeLeader || liveFollower(s) != 0)
+		})
+		if err != nil {
+			if ref.Kind == NodeLeader {
+				return 0, failf("no leader within %v (%s)", DefaultClientTimeout, describeRoles(st))
+			}
+			return 0, failf("no live follower of a leader within %v (%s)", DefaultClientTimeout, describeRoles(st))
+		}
+		if ref.Kind == NodeLeader {
+			return st.Leader, nil
+		}
+		return liveFollower(st), nil
+	}
+	return 0, failf("no node named")
+}
+
+// liveFollower returns the lowest-numbered live node that follows s's leader.
+func liveFollower(s cluster.Status) uint64 {
+	for _, n := range s.Nodes {
+		if n.Live() && n.Role == "follower" && n.Leader == s.Leader && n.Term == s.Term {
+			return n.ID
+		}
+	}
+	return 0
+}

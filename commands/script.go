@@ -1,0 +1,64 @@
+package commands
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"time"
+)
+
+// ScriptOptions says how RunScript reports.
+type ScriptOptions struct {
+	Out  io.Writer // results, one block per command
+	JSON bool      // write JSON lines ({"type":"result",...}) instead of text
+	// OnCommand, if set, is called before each command runs (traces, the
+	// dashboard's live script player).
+	OnCommand func(cmd *Command)
+}
+
+// Result is one command's outcome as written in JSON mode.
+type Result struct {
+	Type    string    `json:"type"` // "result"
+	Time    time.Time `json:"time"`
+	Line    int       `json:"line"`
+	Command string    `json:"command"`
+	OK      bool      `json:"ok"`
+	Output  string    `json:"output,omitempty"`
+	Error   string    `json:"error,omitempty"`
+}
+
+// RunScript runs cmds in order and stops at the first command that fails,
+// returning its error (a *Failure for a failed check or operation). In text
+// mode each command is echoed as "> command" followed by what it printed, or
+// by "error: ..." when it failed.
+func RunScript(ctx context.Context, r *Runner, cmds []Command, o ScriptOptions) error {
+	enc := json.NewEncoder(o.Out)
+	for i := range cmds {
+		cmd := &cmds[i]
+		if o.OnCommand != nil {
+			o.OnCommand(cmd)
+		}
+		out, err := r.Exec(ctx, cmd)
+		if o.JSON {
+			res := Result{Type: "result", Time: time.Now(), Line: cmd.Line, Command: cmd.Text, OK: err == nil, Output: out}
+			if err != nil {
+				res.Error = err.Error()
+			}
+			if e := enc.Encode(res); e != nil {
+				return e
+			}
+		} else {
+			fmt.Fprintf(o.Out, "> %s\n", cmd.Text)
+			if err != nil {
+				fmt.Fprintf(o.Out, "error: %v\n", err)
+			} else if out != "" {
+				fmt.Fprintln(o.Out, out)
+			}
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
