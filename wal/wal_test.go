@@ -224,7 +224,7 @@ func TestSnapshotFileWithoutRecordAndTmpLeftovers(t *testing.T) {
 	half := encodeSnapshot(raft.Snapshot{Meta: raft.SnapshotMeta{Index: 9, Term: 1}, Data: []byte("xxxx")})
 	writeDirFiles(t, dir, map[string][]byte{
 		snapshotName(raft.SnapshotMeta{Index: 9, Term: 1}) + tmpExt: half[:20],
-		segmentName(1, 11) + tmpExt: []byte("RPWALSEG"),
+		segmentName(1, 11) + tmpExt:                                 []byte("RPWALSEG"),
 	})
 	w, rec := mustOpen(t, dir, Options{})
 	defer mustClose(t, w)
