@@ -27,16 +27,16 @@ const (
 
 // Config configures one node's transport.
 type Config struct {
-	ID            uint64             // this node; must not be 0
-	ClusterID     uint64             // every connection must present the same cluster id
-	ListenAddr    string             // default "127.0.0.1:0"; must be a 127.0.0.1 address
-	Peers         map[uint64]string  // peer id -> address (may also be set later with SetPeer)
-	Faults        *Faults            // fault table shared by the whole cluster (nil = no faults)
-	Handler       func(raft.Message) // called for each received message, from reader goroutines
-	MaxFrameBytes int                // largest frame body accepted or sent; default 16 MiB
-	QueueLen      int                // per-peer send queue length; default 4096
-	WriteTimeout  time.Duration      // deadline for each batch of writes; default 2 s
-	DialTimeout   time.Duration      // deadline for dial plus handshake; default 1 s
+	ID            uint64                           // this node; must not be 0
+	ClusterID     uint64                           // every connection must present the same cluster id
+	ListenAddr    string                           // default "127.0.0.1:0"; must be a 127.0.0.1 address
+	Peers         map[uint64]string                // peer id -> address (may also be set later with SetPeer)
+	Faults        *Faults                          // fault table shared by the whole cluster (nil = no faults)
+	Handler       func(raft.Message)               // called for each received message, from reader goroutines
+	MaxFrameBytes int                              // largest frame body accepted or sent; default 16 MiB
+	QueueLen      int                              // per-peer send queue length; default 4096
+	WriteTimeout  time.Duration                    // deadline for each batch of writes; default 2 s
+	DialTimeout   time.Duration                    // deadline for dial plus handshake; default 1 s
 	Logf          func(format string, args ...any) // optional; nothing is printed by default
 }
 
@@ -148,7 +148,7 @@ func (t *Transport) ID() uint64 { return t.cfg.ID }
 // Ids 0 and this node's own id are ignored. After Close it does nothing.
 func (t *Transport) SetPeer(id uint64, addr string) {
 	if id == raft.None || id == t.cfg.ID {
-		t.cfg.Logf("transport: %d: SetPeer: ignoring bad peer id %d", t.cfg.ID, id)
+		t.logf("SetPeer: ignoring bad peer id %d", id)
 		return
 	}
 	t.mu.Lock()
@@ -213,7 +213,7 @@ func (t *Transport) Send(msgs []raft.Message) {
 		}
 		if !fits(m) {
 			p.stats.droppedInvalid.Add(1)
-			t.cfg.Logf("transport: %d: refusing %v to %d: it sets a field its wire struct cannot carry", t.cfg.ID, m.Type, m.To)
+			t.logf("refusing %v to %d: it sets a field its wire struct cannot carry", m.Type, m.To)
 			continue
 		}
 		drop, delay := t.cfg.Faults.onSend(t.cfg.ID, m.To)
