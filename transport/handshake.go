@@ -74,11 +74,16 @@ func (h hello) marshal() []byte {
 // readHello reads a hello; a wrong magic is reported as refusedMagic.
 func readHello(r io.Reader) (hello, verdict, error) {
 	var b [helloLen]byte
-	if _, err := io.ReadFull(r, b[:]); err != nil {
+	// The magic first, so a stranger speaking another protocol is refused
+	// at once instead of when the hello read times out.
+	if _, err := io.ReadFull(r, b[:4]); err != nil {
 		return hello{}, 0, fmt.Errorf("transport: read hello: %w", err)
 	}
 	if [4]byte(b[:4]) != handshakeMagic {
 		return hello{}, refusedMagic, nil
+	}
+	if _, err := io.ReadFull(r, b[4:]); err != nil {
+		return hello{}, 0, fmt.Errorf("transport: read hello: %w", err)
 	}
 	return hello{
 		version: binary.BigEndian.Uint16(b[4:]),
