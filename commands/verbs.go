@@ -255,8 +255,12 @@ func parseLet(lp *lineParser) error {
 	if !validName(name) {
 		return lp.errAt(t.col, "bad name %q (want a letter or _, then letters, digits, _ or -)", t.text)
 	}
-	if _, err := lp.word("'='", "="); err != nil {
+	eq, err := lp.next("'='")
+	if err != nil {
 		return err
+	}
+	if eq.text != "=" || eq.quoted {
+		return lp.errAt(eq.col, "want \"=\" after the name, not %q (want %s)", eq.text, lp.usage)
 	}
 	if lp.cmd.Node, err = lp.node("node"); err != nil {
 		return err
