@@ -1,0 +1,366 @@
+package commands
+
+import (
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Verbs of the command language. Command.Verb is always one of these.
+const (
+	VerbPut       = "put"
+	VerbGet       = "get"
+	VerbDel       = "del"
+	VerbLoad      = "load"
+	VerbCrash     = "crash"
+	VerbRestart   = "restart"
+	VerbPause     = "pause"
+	VerbResume    = "resume"
+	VerbPartition = "partition"
+	VerbIsolate   = "isolate"
+	VerbHeal      = "heal"
+	VerbDrop      = "drop"
+	VerbDelay     = "delay"
+	VerbCut       = "cut"
+	VerbSnapshot  = "snapshot"
+	VerbWait      = "wait"
+	VerbSleep     = "sleep"
+	VerbExpect    = "expect"
+	VerbStatus    = "status"
+	VerbSet       = "set"
+	VerbLet       = "let"
+	VerbHelp      = "help"
+	VerbEcho      = "echo"
+)
+
+// What values of wait commands (Command.What when Verb is VerbWait).
+const (
+	WaitLeader    = "leader"
+	WaitCommit    = "commit"
+	WaitConverged = "converged"
+)
+
+// What values of expect commands (Command.What when Verb is VerbExpect).
+const (
+	ExpectLeader = "leader"
+	ExpectRole   = "role"
+	ExpectTerm   = "term"
+	ExpectCommit = "commit"
+	ExpectGet    = "get"
+	ExpectSafe   = "safe"
+)
+
+// Settings of set commands (Command.Setting when Verb is VerbSet).
+const (
+	SetHeartbeat     = "heartbeat"
+	SetElection      = "election"
+	SetPreVote       = "prevote"
+	SetCheckQuorum   = "checkquorum"
+	SetSnapshotEvery = "snapshot-every"
+)
+
+// Default timeouts the executor applies when a command leaves them at zero.
+const (
+	DefaultWaitTimeout   = 10 * time.Second // wait leader|commit|converged
+	DefaultClientTimeout = 5 * time.Second  // put, get, del, and resolving "leader"
+)
+
+// MaxDuration is the longest duration any command accepts.
+const MaxDuration = time.Hour
+
+// MaxRate is the highest rate `load` accepts, in writes per second.
+const MaxRate = 1_000_000
+
+// NodeKind says how a NodeRef names a node.
+type NodeKind int
+
+// Kinds of NodeRef. The zero NodeRef has kind NodeNone and names no node.
+const (
+	NodeNone     NodeKind = iota // no node (field not used by this command)
+	NodeNumber                   // a fixed node, NodeRef.N in 1..nodes
+	NodeLeader                   // the leader at the time the command runs
+	NodeFollower                 // the lowest-numbered live follower of the current leader
+	NodeNamed                    // a node saved by `let`, NodeRef.Name without the '@'
+)
+
+// NodeRef names a node as a command wrote it. Leader, follower and named
+// references are resolved by the executor when the command runs.
+type NodeRef struct {
+	Kind NodeKind
+	N    int    // node number when Kind is NodeNumber
+	Name string // saved name (without '@') when Kind is NodeNamed
+}
+
+// String returns the reference as it is written in a command:
+// "3", "leader", "follower" or "@old" ("none" for the zero NodeRef).
+func (r NodeRef) String() string {
+	switch r.Kind {
+	case NodeNumber:
+		return strconv.Itoa(r.N)
+	case NodeLeader:
+		return "leader"
+	case NodeFollower:
+		return "follower"
+	case NodeNamed:
+		return "@" + r.Name
+	}
+	return "none"
+}
+
+// Cmp is a comparison operator of expect commands.
+type Cmp string
+
+// Comparisons accepted by expect.
+const (
+	Eq Cmp = "=="
+	Ne Cmp = "!="
+	Ge Cmp = ">="
+	Le Cmp = "<="
+	Gt Cmp = ">"
+	Lt Cmp = "<"
+)
+
+// Holds reports whether "got c want" is true. An unknown Cmp never holds.
+func (c Cmp) Holds(got, want uint64) bool {
+	switch c {
+	case Eq:
+		return got == want
+	case Ne:
+		return got != want
+	case Ge:
+		return got >= want
+	case Le:
+		return got <= want
+	case Gt:
+		return got > want
+	case Lt:
+		return got < want
+	}
+	return false
+}
+
+// Role is a node role named by `expect role N ROLE`.
+type Role string
+
+// Roles accepted by `expect role`.
+const (
+	RoleLeader    Role = "leader"
+	RoleFollower  Role = "follower"
+	RoleCandidate Role = "candidate"
+	RoleDown      Role = "down"
+)
+
+// Command is one parsed command line. Verb says which fields are used; every
+// argument has been parsed and validated, so the executor never re-parses text.
+// Fields a verb does not use are left at their zero value.
+//
+//	put KEY VALUE                  Key, Value
+//	get KEY / del KEY              Key
+//	load RATE|off                  Rate (0 = off)
+//	crash|restart|pause|resume|isolate|snapshot N
+//	                               Node
+//	partition G1 G2 ...            Groups (each group a list of nodes; at least one group)
+//	heal / status                  -
+//	drop PCT [FROM TO]             Pct (0..100), From, To (nil = every link)
+//	delay D [JITTER] [FROM TO]     Duration, Jitter, From, To (nil = every link)
+//	cut FROM TO                    From, To (one-way: FROM -> TO)
+//	wait leader|converged [T]      What, Timeout (0 = DefaultWaitTimeout)
+//	wait commit I [T]              What, Index, Timeout
+//	sleep D                        Duration
+//	expect leader ==|!= N          What, Cmp, Node
+//	expect leader none             What, None
+//	expect role N ROLE             What, Node, Role
+//	expect term N CMP T            What, Node, Cmp, Term
+//	expect commit N CMP I          What, Node, Cmp, Index
+//	expect get KEY ==|!= VALUE     What, Key, Cmp, Value
+//	expect get KEY (nil)           What, Key, Cmp (Eq), None (also "== (nil)", "!= (nil)")
+//	expect safe                    What
+//	set heartbeat D                Setting, Duration
+//	set election MIN-MAX           Setting, Min, Max (0 < Min < Max)
+//	set prevote|checkquorum on|off Setting, On
+//	set snapshot-every N           Setting, Every (0 = never)
+//	let NAME = NODE                Name, Node (NODE is not NodeNone)
+//	help [COMMAND]                 Topic ("" = the command list)
+//	echo TEXT...                   Message (the words joined by one space)
+type Command struct {
+	Line, Col int    // position of the command word, 1-based (Col counts runes)
+	Text      string // the source line, trimmed, without its comment
+	Verb      string // one of the Verb constants
+
+	What    string // wait and expect: which condition (Wait* and Expect* constants)
+	Setting string // set: which setting (Set* constants)
+
+	Key, Value string
+	None       bool // expect leader none; expect get KEY (nil): the key is absent (Cmp Eq) or present (Cmp Ne)
+
+	Node     NodeRef
+	Groups   [][]NodeRef
+	From, To *NodeRef
+
+	Duration time.Duration
+	Jitter   time.Duration
+	Min, Max time.Duration
+	Timeout  time.Duration
+
+	Rate  int
+	Pct   float64
+	Index uint64
+	Term  uint64
+	Every uint64
+	Cmp   Cmp
+	Role  Role
+	On    bool
+
+	Name    string // let: the name being defined, without '@'
+	Message string // echo
+	Topic   string // help
+}
+
+// Refs returns every node reference the command uses, in source order, so the
+// executor can resolve or check them in one place.
+func (c *Command) Refs() []NodeRef {
+	var refs []NodeRef
+	if c.Node.Kind != NodeNone {
+		refs = append(refs, c.Node)
+	}
+	for _, g := range c.Groups {
+		refs = append(refs, g...)
+	}
+	if c.From != nil {
+		refs = append(refs, *c.From)
+	}
+	if c.To != nil {
+		refs = append(refs, *c.To)
+	}
+	return refs
+}
+
+// String returns the command in canonical form: parsing it again gives the same
+// command (except Line, Col and Text).
+func (c *Command) String() string {
+	w := []string{c.Verb}
+	switch c.Verb {
+	case VerbPut:
+		w = append(w, quote(c.Key), quote(c.Value))
+	case VerbGet, VerbDel:
+		w = append(w, quote(c.Key))
+	case VerbLoad:
+		if c.Rate == 0 {
+			w = append(w, "off")
+		} else {
+			w = append(w, strconv.Itoa(c.Rate))
+		}
+	case VerbCrash, VerbRestart, VerbPause, VerbResume, VerbIsolate, VerbSnapshot:
+		w = append(w, c.Node.String())
+	case VerbPartition:
+		for _, g := range c.Groups {
+			names := make([]string, len(g))
+			for i, r := range g {
+				names[i] = r.String()
+			}
+			w = append(w, strings.Join(names, ","))
+		}
+	case VerbDrop:
+		w = append(w, strconv.FormatFloat(c.Pct, 'f', -1, 64))
+		w = appendLink(w, c)
+	case VerbDelay:
+		w = append(w, c.Duration.String())
+		if c.Jitter != 0 {
+			w = append(w, c.Jitter.String())
+		}
+		w = appendLink(w, c)
+	case VerbCut:
+		w = appendLink(w, c)
+	case VerbWait:
+		w = append(w, c.What)
+		if c.What == WaitCommit {
+			w = append(w, strconv.FormatUint(c.Index, 10))
+		}
+		if c.Timeout != 0 {
+			w = append(w, c.Timeout.String())
+		}
+	case VerbSleep:
+		w = append(w, c.Duration.String())
+	case VerbExpect:
+		w = c.appendExpect(append(w, c.What))
+	case VerbSet:
+		w = append(w, c.Setting)
+		switch c.Setting {
+		case SetHeartbeat:
+			w = append(w, c.Duration.String())
+		case SetElection:
+			w = append(w, c.Min.String()+"-"+c.Max.String())
+		case SetPreVote, SetCheckQuorum:
+			w = append(w, onOff(c.On))
+		case SetSnapshotEvery:
+			w = append(w, strconv.FormatUint(c.Every, 10))
+		}
+	case VerbLet:
+		w = append(w, c.Name, "=", c.Node.String())
+	case VerbHelp:
+		if c.Topic != "" {
+			w = append(w, c.Topic)
+		}
+	case VerbEcho:
+		if c.Message != "" {
+			w = append(w, quote(c.Message))
+		}
+	}
+	return strings.Join(w, " ")
+}
+
+func (c *Command) appendExpect(w []string) []string {
+	switch c.What {
+	case ExpectLeader:
+		if c.None {
+			return append(w, "none")
+		}
+		return append(w, string(c.Cmp), c.Node.String())
+	case ExpectRole:
+		return append(w, c.Node.String(), string(c.Role))
+	case ExpectTerm:
+		return append(w, c.Node.String(), string(c.Cmp), strconv.FormatUint(c.Term, 10))
+	case ExpectCommit:
+		return append(w, c.Node.String(), string(c.Cmp), strconv.FormatUint(c.Index, 10))
+	case ExpectGet:
+		w = append(w, quote(c.Key), string(c.Cmp))
+		if c.None {
+			return append(w, nilWord)
+		}
+		return append(w, quote(c.Value))
+	}
+	return w
+}
+
+func appendLink(w []string, c *Command) []string {
+	if c.From != nil && c.To != nil {
+		w = append(w, c.From.String(), c.To.String())
+	}
+	return w
+}
+
+func onOff(b bool) string {
+	if b {
+		return "on"
+	}
+	return "off"
+}
+
+// nilWord, unquoted, stands for an absent value in `expect get`.
+const nilWord = "(nil)"
+
+// quote returns s as one word of the language: bare when that reads back the
+// same, otherwise in double quotes with Go escapes.
+func quote(s string) string {
+	if s == "" || s == nilWord || !utf8.ValidString(s) {
+		return strconv.Quote(s)
+	}
+	for _, r := range s {
+		if r == '"' || r == '#' || r == '\\' || r == ' ' || !unicode.IsPrint(r) {
+			return strconv.Quote(s)
+		}
+	}
+	return s
+}

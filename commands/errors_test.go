@@ -1,0 +1,189 @@
+package commands
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+// errorCases are lines that must not parse with nodes=5, and their exact error.
+var errorCases = []struct{ line, want string }{
+	// lexing
+	{`put k "unterminated`, `line 1:7: unterminated quoted string`},
+	{`put k "bad \q escape"`, `line 1:7: bad quoted string "bad \q escape" (want Go escapes like \" or \n)`},
+	{`put k "ab"cd`, `line 1:11: want a space after a closing quote`},
+	{`put k ab"cd"`, `line 1:9: unexpected '"' inside a word (quote the whole word)`},
+	{"put k v\nput x y", `line 1:8: line break inside a command`},
+	// unknown verbs
+	{`crsh 1`, `line 1:1: unknown command "crsh" (did you mean "crash"?)`},
+	{`  stauts`, `line 1:3: unknown command "stauts" (did you mean "status"?)`},
+	{`PUT k v`, `line 1:1: unknown command "PUT" (did you mean "put"?)`},
+	{`part 1 2`, `line 1:1: unknown command "part" (did you mean "partition"?)`},
+	{`xyzzy`, `line 1:1: unknown command "xyzzy"`},
+	{`"put" k v`, `line 1:1: unknown command "put" (did you mean "put"?)`},
+	// client operations
+	{`put`, `line 1:4: put: missing KEY (want put KEY VALUE)`},
+	{`put k`, `line 1:6: put: missing VALUE (want put KEY VALUE)`},
+	{`put k v w`, `line 1:9: put: unexpected "w" (want put KEY VALUE)`},
+	{`put "" v`, `line 1:5: put: empty key (want a non-empty KEY)`},
+	{`get`, `line 1:4: get: missing KEY (want get KEY)`},
+	{`get a b`, `line 1:7: get: unexpected "b" (want get KEY)`},
+	{`del`, `line 1:4: del: missing KEY (want del KEY)`},
+	{`load`, `line 1:5: load: missing RATE (want load RATE)`},
+	{`load 0`, `line 1:6: load: bad rate "0" (want writes per second 1..1000000, or off)`},
+	{`load -5`, `line 1:6: load: bad rate "-5" (want writes per second 1..1000000, or off)`},
+	{`load fast`, `line 1:6: load: bad rate "fast" (want writes per second 1..1000000, or off)`},
+	{`load 2000000`, `line 1:6: load: bad rate "2000000" (want writes per second 1..1000000, or off)`},
+	{`load off now`, `line 1:10: load: unexpected "now" (want load RATE)`},
+	// faults
+	{`crash`, `line 1:6: crash: missing node (want crash N)`},
+	{`crash 6`, `line 1:7: crash: node 6 out of range (want a node number 1..5)`},
+	{`crash 0`, `line 1:7: crash: node 0 out of range (want a node number 1..5)`},
+	{`crash 99999999999999999999`, `line 1:7: crash: node 99999999999999999999 out of range (want a node number 1..5)`},
+	{`crash -1`, `line 1:7: crash: bad node "-1" (want a node number 1..5, leader, follower or @NAME)`},
+	{`crash lead`, `line 1:7: crash: bad node "lead" (want a node number 1..5, leader, follower or @NAME)`},
+	{`crash 1 2`, `line 1:9: crash: unexpected "2" (want crash N)`},
+	{`crash @`, `line 1:7: crash: bad name "@" (want @ then a letter or _, then letters, digits, _ or -)`},
+	{`crash @1x`, `line 1:7: crash: bad name "@1x" (want @ then a letter or _, then letters, digits, _ or -)`},
+	{`restart`, `line 1:8: restart: missing node (want restart N)`},
+	{`pause x`, `line 1:7: pause: bad node "x" (want a node number 1..5, leader, follower or @NAME)`},
+	{`resume 7`, `line 1:8: resume: node 7 out of range (want a node number 1..5)`},
+	{`isolate`, `line 1:8: isolate: missing node (want isolate N)`},
+	{`snapshot 1 now`, `line 1:12: snapshot: unexpected "now" (want snapshot N)`},
+	{`heal 1`, `line 1:6: heal: unexpected "1" (want heal)`},
+	{`partition`, `line 1:10: partition: missing group (want partition A B [C...])`},
+	{`partition 1,2 3,,4`, `line 1:17: partition: empty node in group "3,,4" (want nodes separated by commas, like 1,2)`},
+	{`partition 1,2,`, `line 1:15: partition: empty node in group "1,2," (want nodes separated by commas, like 1,2)`},
+	{`partition 1,2 3,2`, `line 1:17: partition: node 2 is named twice (want each node in at most one group)`},
+	{`partition leader,1 leader`, `line 1:20: partition: node leader is named twice (want each node in at most one group)`},
+	{`partition 1,2 3,9`, `line 1:17: partition: node 9 out of range (want a node number 1..5)`},
+	{`drop`, `line 1:5: drop: missing PCT (want drop PCT [FROM TO])`},
+	{`drop 101`, `line 1:6: drop: percentage 101 is over 100 (want 0..100)`},
+	{`drop -1`, `line 1:6: drop: bad percentage "-1" (want a number 0..100, like 10 or 2.5)`},
+	{`drop NaN`, `line 1:6: drop: bad percentage "NaN" (want a number 0..100, like 10 or 2.5)`},
+	{`drop 1e2`, `line 1:6: drop: bad percentage "1e2" (want a number 0..100, like 10 or 2.5)`},
+	{`drop 10 1`, `line 1:10: drop: missing TO node (want drop PCT [FROM TO])`},
+	{`drop 10 1 1`, `line 1:11: drop: link from 1 to itself (want two different nodes)`},
+	{`drop 10 1 6`, `line 1:11: drop: node 6 out of range (want a node number 1..5)`},
+	{`drop 10 1 2 3`, `line 1:13: drop: unexpected "3" (want drop PCT [FROM TO])`},
+	{`delay`, `line 1:6: delay: missing delay (want delay D [JITTER] [FROM TO])`},
+	{`delay 10`, `line 1:7: delay: bad delay "10" (want a duration like 150ms or 2s)`},
+	{`delay -5ms`, `line 1:7: delay: delay -5ms is negative`},
+	{`delay 2h`, `line 1:7: delay: delay 2h is too long (max 1h0m0s)`},
+	{`delay 10ms 1`, `line 1:12: delay: bad jitter "1" (want a duration like 5ms, or FROM TO for one link)`},
+	{`delay 10ms 5ms 1`, `line 1:17: delay: missing TO node (want delay D [JITTER] [FROM TO])`},
+	{`delay 10ms -1ms 1 2`, `line 1:12: delay: jitter -1ms is negative`},
+	{`delay 10ms 1 2 3`, `line 1:16: delay: unexpected "3" (want delay D [JITTER] [FROM TO])`},
+	{`delay 10ms x y`, `line 1:12: delay: bad node "x" (want a node number 1..5, leader, follower or @NAME)`},
+	{`cut 1`, `line 1:6: cut: missing TO node (want cut FROM TO)`},
+	{`cut leader leader`, `line 1:12: cut: link from leader to itself (want two different nodes)`},
+	{`cut 1 2 3`, `line 1:9: cut: unexpected "3" (want cut FROM TO)`},
+	// waiting and checking
+	{`wait`, `line 1:5: wait: missing condition (want wait leader [TIMEOUT])`},
+	{`wait leadr`, `line 1:6: wait: unknown condition "leadr" (did you mean "leader"?) (want leader, commit or converged)`},
+	{`wait leader 0s`, `line 1:13: wait: timeout 0s must be positive`},
+	{`wait leader soon`, `line 1:13: wait: bad timeout "soon" (want a duration like 150ms or 2s)`},
+	{`wait leader 1s 2s`, `line 1:16: wait: unexpected "2s" (want wait leader [TIMEOUT])`},
+	{`wait commit`, `line 1:12: wait: missing index (want wait commit I [TIMEOUT])`},
+	{`wait commit -1`, `line 1:13: wait: bad index "-1" (want a whole number >= 0)`},
+	{`wait commit +1`, `line 1:13: wait: bad index "+1" (want a whole number >= 0)`},
+	{`wait converged 5`, `line 1:16: wait: bad timeout "5" (want a duration like 150ms or 2s)`},
+	{`sleep`, `line 1:6: sleep: missing duration (want sleep D)`},
+	{`sleep 1x`, `line 1:7: sleep: bad duration "1x" (want a duration like 150ms or 2s)`},
+	{`expect`, `line 1:7: expect: missing check (want expect leader == N)`},
+	{`expect leeder == 1`, `line 1:8: expect: unknown check "leeder" (did you mean "leader"?) (want leader, role, term, commit, get or safe)`},
+	{`expect leader`, `line 1:14: expect: missing comparison (want expect leader ==|!= N, or expect leader none)`},
+	{`expect leader >= 1`, `line 1:15: expect: comparison ">=" does not apply to the leader (want == or !=, or none)`},
+	{`expect leader = 1`, `line 1:15: expect: unknown comparison "=" (want ==, !=)`},
+	{`expect leader == 8`, `line 1:18: expect: node 8 out of range (want a node number 1..5)`},
+	{`expect leader none 1`, `line 1:20: expect: unexpected "1" (want expect leader ==|!= N, or expect leader none)`},
+	{`expect role 1`, `line 1:14: expect: missing role (want expect role N ROLE)`},
+	{`expect role 1 boss`, `line 1:15: expect: unknown role "boss" (want leader, follower, candidate or down)`},
+	{`expect role 1 folower`, `line 1:15: expect: unknown role "folower" (did you mean "follower"?) (want leader, follower, candidate or down)`},
+	{`expect term 3 => 4`, `line 1:15: expect: unknown comparison "=>" (want ==, !=, >=, <=, >, <)`},
+	{`expect term 3 >=4`, `line 1:15: expect: unknown comparison ">=4" (want ==, !=, >=, <=, >, <)`},
+	{`expect term 3 >=`, `line 1:17: expect: missing term (want expect term N CMP T)`},
+	{`expect term 3 >= x`, `line 1:18: expect: bad term "x" (want a whole number >= 0)`},
+	{`expect term 3 >= 18446744073709551616`, `line 1:18: expect: bad term "18446744073709551616" (want a whole number >= 0)`},
+	{`expect commit 9 >= 1`, `line 1:15: expect: node 9 out of range (want a node number 1..5)`},
+	{`expect commit 1 >= 1 2`, `line 1:22: expect: unexpected "2" (want expect commit N CMP I)`},
+	{`expect get`, `line 1:11: expect: missing KEY (want expect get KEY ==|!= VALUE, or expect get KEY (nil))`},
+	{`expect get k`, `line 1:13: expect: missing comparison (want expect get KEY ==|!= VALUE, or expect get KEY (nil))`},
+	{`expect get k v`, `line 1:14: expect: unknown comparison "v" (want ==, !=)`},
+	{`expect get k ==`, `line 1:16: expect: missing VALUE (want expect get KEY ==|!= VALUE, or expect get KEY (nil))`},
+	{`expect get k (nil) x`, `line 1:20: expect: unexpected "x" (want expect get KEY ==|!= VALUE, or expect get KEY (nil))`},
+	{`expect safe now`, `line 1:13: expect: unexpected "now" (want expect safe)`},
+	// cluster and display
+	{`status 1`, `line 1:8: status: unexpected "1" (want status)`},
+	{`set`, `line 1:4: set: missing setting (want set heartbeat D)`},
+	{`set speed 2`, `line 1:5: set: unknown setting "speed" (want heartbeat, election, prevote, checkquorum or snapshot-every)`},
+	{`set heartbeat`, `line 1:14: set: missing heartbeat (want set heartbeat D)`},
+	{`set heartbeat 0s`, `line 1:15: set: heartbeat 0s must be positive`},
+	{`set heartbeat 50`, `line 1:15: set: bad heartbeat "50" (want a duration like 150ms or 2s)`},
+	{`set election 300ms-150ms`, `line 1:14: set: bad range "300ms-150ms": MIN must be less than MAX (like 150ms-300ms)`},
+	{`set election 150ms-150ms`, `line 1:14: set: bad range "150ms-150ms": MIN must be less than MAX (like 150ms-300ms)`},
+	{`set election 150ms`, `line 1:14: set: bad range "150ms" (want MIN-MAX, like 150ms-300ms)`},
+	{`set election 150ms-`, `line 1:14: set: bad range "150ms-" (want MIN-MAX, like 150ms-300ms)`},
+	{`set election -150ms-300ms`, `line 1:14: set: bad range "-150ms-300ms" (want MIN-MAX, like 150ms-300ms)`},
+	{`set election 150ms-3x`, `line 1:20: set: bad maximum "3x" (want a duration like 150ms or 2s)`},
+	{`set election 0s-3s`, `line 1:14: set: minimum 0s must be positive`},
+	{`set election 150ms 300ms`, `line 1:14: set: bad range "150ms" (want MIN-MAX, like 150ms-300ms)`},
+	{`set prevote yes`, `line 1:13: set: unknown value "yes" (want on or off)`},
+	{`set checkquorum`, `line 1:16: set: missing value (want set checkquorum on|off)`},
+	{`set snapshot-every -1`, `line 1:20: set: bad entry count "-1" (want a whole number >= 0)`},
+	{`set snapshot-every 10 20`, `line 1:23: set: unexpected "20" (want set snapshot-every N)`},
+	{`let`, `line 1:4: let: missing NAME (want let NAME = NODE)`},
+	{`let old leader`, `line 1:9: let: want "=" after the name, not "leader" (want let NAME = NODE)`},
+	{`let old =`, `line 1:10: let: missing node (want let NAME = NODE)`},
+	{`let 1x = 2`, `line 1:5: let: bad name "1x" (want a letter or _, then letters, digits, _ or -)`},
+	{`let old = candidate`, `line 1:11: let: bad node "candidate" (want a node number 1..5, leader, follower or @NAME)`},
+	{`let old = 1 2`, `line 1:13: let: unexpected "2" (want let NAME = NODE)`},
+	{`help crsh`, `line 1:6: help: unknown command "crsh" (did you mean "crash"?) (help lists them all)`},
+	{`help put get`, `line 1:10: help: unexpected "get" (want help [COMMAND])`},
+}
+
+func TestParseLineErrors(t *testing.T) {
+	for _, tc := range errorCases {
+		c, err := ParseLine(tc.line, 1, 5)
+		if err == nil {
+			t.Errorf("ParseLine(%q) = %+v, want error %s", tc.line, *c, tc.want)
+			continue
+		}
+		if err.Error() != tc.want {
+			t.Errorf("ParseLine(%q)\n got %s\nwant %s", tc.line, err, tc.want)
+		}
+		var pe *ParseError
+		if !errors.As(err, &pe) {
+			t.Errorf("ParseLine(%q) error %T is not a *ParseError", tc.line, err)
+		}
+	}
+}
+
+func TestParseErrorsCarryLineNumber(t *testing.T) {
+	for _, tc := range errorCases {
+		if strings.Contains(tc.line, "\n") {
+			continue
+		}
+		_, err := Parse("heal\n\n"+tc.line, 5)
+		var pe *ParseError
+		if !errors.As(err, &pe) || pe.Line != 3 {
+			t.Errorf("Parse(...%q): %v, want a ParseError on line 3", tc.line, err)
+		}
+	}
+}
+
+func TestSingleNodeRange(t *testing.T) {
+	_, err := ParseLine("crash 2", 1, 1)
+	want := `line 1:7: crash: node 2 out of range (want node 1 (the cluster has 1 node))`
+	if err == nil || err.Error() != want {
+		t.Fatalf("got %v, want %s", err, want)
+	}
+}
+
+func TestColumnsCountRunes(t *testing.T) {
+	_, err := ParseLine(`put "clé" v 9`, 1, 5)
+	want := `line 1:13: put: unexpected "9" (want put KEY VALUE)`
+	if err == nil || err.Error() != want {
+		t.Fatalf("got %v, want %s", err, want)
+	}
+}

@@ -1,0 +1,107 @@
+package commands
+
+func parseExpect(lp *lineParser) error {
+	t, err := lp.word("check", ExpectLeader, ExpectRole, ExpectTerm, ExpectCommit, ExpectGet, ExpectSafe)
+	if err != nil {
+		return err
+	}
+	c := lp.cmd
+	c.What = t.text
+	switch c.What {
+	case ExpectLeader:
+		err = lp.expectLeader()
+	case ExpectRole:
+		lp.usage = "expect role N ROLE"
+		if c.Node, err = lp.node("node"); err != nil {
+			return err
+		}
+		var r token
+		r, err = lp.word("role", string(RoleLeader), string(RoleFollower), string(RoleCandidate), string(RoleDown))
+		c.Role = Role(r.text)
+	case ExpectTerm:
+		lp.usage = "expect term N CMP T"
+		if c.Node, err = lp.node("node"); err != nil {
+			return err
+		}
+		if c.Cmp, err = lp.cmp(allCmps...); err != nil {
+			return err
+		}
+		c.Term, err = lp.uint("term")
+	case ExpectCommit:
+		lp.usage = "expect commit N CMP I"
+		if c.Node, err = lp.node("node"); err != nil {
+			return err
+		}
+		if c.Cmp, err = lp.cmp(allCmps...); err != nil {
+			return err
+		}
+		c.Index, err = lp.uint("index")
+	case ExpectGet:
+		err = lp.expectGet()
+	case ExpectSafe:
+		lp.usage = "expect safe"
+	}
+	if err != nil {
+		return err
+	}
+	return lp.done()
+}
+
+// expectLeader parses "== N", "!= N" or "none".
+func (lp *lineParser) expectLeader() error {
+	lp.usage = "expect leader ==|!= N, or expect leader none"
+	if lp.more() && lp.toks[lp.pos].text == "none" && !lp.toks[lp.pos].quoted {
+		lp.pos++
+		lp.cmd.None = true
+		return nil
+	}
+	if lp.more() {
+		if t := lp.toks[lp.pos]; !t.quoted && isCmp(t.text) && t.text != string(Eq) && t.text != string(Ne) {
+			return lp.errAt(t.col, "comparison %q does not apply to the leader (want == or !=, or none)", t.text)
+		}
+	}
+	var err error
+	if lp.cmd.Cmp, err = lp.cmp(Eq, Ne); err != nil {
+		return err
+	}
+	lp.cmd.Node, err = lp.node("node")
+	return err
+}
+
+// expectGet parses "KEY ==|!= VALUE" or "KEY (nil)"; an unquoted (nil) as
+// VALUE means the key is absent.
+func (lp *lineParser) expectGet() error {
+	lp.usage = "expect get KEY ==|!= VALUE, or expect get KEY (nil)"
+	c := lp.cmd
+	var err error
+	if c.Key, err = lp.key(); err != nil {
+		return err
+	}
+	if lp.more() && lp.toks[lp.pos].text == nilWord && !lp.toks[lp.pos].quoted {
+		lp.pos++
+		c.Cmp, c.None = Eq, true
+		return nil
+	}
+	if c.Cmp, err = lp.cmp(Eq, Ne); err != nil {
+		return err
+	}
+	v, err := lp.next("VALUE")
+	if err != nil {
+		return err
+	}
+	c.Value = v.text
+	c.None = v.text == nilWord && !v.quoted
+	if c.None {
+		c.Value = ""
+	}
+	return nil
+}
+
+func isCmp(s string) bool {
+	for _, c := range allCmps {
+		if s == string(c) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,186 @@
+package commands
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// ErrUnknownVerb is wrapped by Help's error for a verb it does not know.
+var ErrUnknownVerb = errors.New("commands: unknown command")
+
+// verbInfo describes one verb: how to parse it and how to explain it.
+type verbInfo struct {
+	verb   string
+	group  string
+	usage  []string // one line per form; usage[0] is shown in argument errors
+	short  []string // one line per usage line, for the command list
+	detail string   // extra prose for help VERB
+	parse  func(*lineParser) error
+}
+
+// Groups of the command list, in order, as in COMMANDS.md.
+const (
+	groupClient  = "Client operations (through the current leader, retried across leader changes)"
+	groupFaults  = "Faults"
+	groupWaiting = "Waiting and checking (a script stops with exit 1 at the first failed check)"
+	groupCluster = "Cluster and display"
+)
+
+var groups = []string{groupClient, groupFaults, groupWaiting, groupCluster}
+
+var verbTable []verbInfo
+
+// init fills verbTable (in a function because parseHelp refers back to it).
+func init() {
+	verbTable = []verbInfo{
+		{VerbPut, groupClient, []string{"put KEY VALUE"}, []string{"replicated write; prints ok index=I term=T"},
+			"Writes VALUE under KEY through the leader and prints the log index and term it\ncommitted at. Quote a value with spaces: put greeting \"hello world\".", parsePut},
+		{VerbGet, groupClient, []string{"get KEY"}, []string{"linearizable read; prints the value or (nil)"},
+			"", parseKeyOnly},
+		{VerbDel, groupClient, []string{"del KEY"}, []string{"replicated delete; prints ok index=I term=T"},
+			"", parseKeyOnly},
+		{VerbLoad, groupClient, []string{"load RATE", "load off"}, []string{"background writes at RATE per second", "stop the background writes"},
+			fmt.Sprintf("RATE is writes per second, 1..%d.", MaxRate), parseLoad},
+
+		{VerbCrash, groupFaults, []string{"crash N"}, []string{"kill node N abruptly; its memory is gone"}, "", parseNodeOnly},
+		{VerbRestart, groupFaults, []string{"restart N"}, []string{"start node N again from its files alone"}, "", parseNodeOnly},
+		{VerbPause, groupFaults, []string{"pause N"}, []string{"freeze node N: no ticks, no processing"}, "", parseNodeOnly},
+		{VerbResume, groupFaults, []string{"resume N"}, []string{"thaw a paused node N"}, "", parseNodeOnly},
+		{VerbPartition, groupFaults, []string{"partition A B [C...]"}, []string{"split the cluster into groups, e.g. partition 1,2 3,4,5"},
+			"Each group is a comma list of nodes; no node may be named twice. Messages cross\nno group boundary. Nodes left unnamed form a group of their own, so\npartition 1,2 splits nodes 1 and 2 from the rest.", parsePartition},
+		{VerbIsolate, groupFaults, []string{"isolate N"}, []string{"cut node N off from all others"}, "", parseNodeOnly},
+		{VerbHeal, groupFaults, []string{"heal"}, []string{"remove every partition and link fault"}, "", parseNoArgs},
+		{VerbDrop, groupFaults, []string{"drop PCT [FROM TO]"}, []string{"drop PCT percent of messages, on every link or FROM -> TO"},
+			"PCT is a number 0..100 (a trailing % is allowed); drop 0 stops dropping.", parseDrop},
+		{VerbDelay, groupFaults, []string{"delay D [JITTER] [FROM TO]"}, []string{"add latency D (plus up to JITTER), on every link or FROM -> TO"},
+			"D and JITTER are durations; the second word is JITTER if it is a duration, else\nFROM. delay 0s removes the delay.", parseDelay},
+		{VerbCut, groupFaults, []string{"cut FROM TO"}, []string{"cut the one-way link FROM -> TO"}, "heal restores it.", parseCut},
+		{VerbSnapshot, groupFaults, []string{"snapshot N"}, []string{"node N compacts its log into a snapshot now"}, "", parseNodeOnly},
+
+		{VerbWait, groupWaiting, []string{"wait leader [TIMEOUT]", "wait commit I [TIMEOUT]", "wait converged [TIMEOUT]"},
+			[]string{"a majority knows one leader in its term", "every reachable live node has commit index >= I", "live nodes agree on commit, applied and key-value state"},
+			fmt.Sprintf("TIMEOUT is a duration; the default is %s.", DefaultWaitTimeout), parseWait},
+		{VerbSleep, groupWaiting, []string{"sleep D"}, []string{"wait for duration D"}, "", parseSleep},
+		{VerbExpect, groupWaiting, []string{
+			"expect leader == N", "expect leader != N", "expect leader none",
+			"expect role N ROLE", "expect term N CMP T", "expect commit N CMP I",
+			"expect get KEY == VALUE", "expect get KEY (nil)", "expect safe"},
+			[]string{
+				"N is the leader", "N is not the leader", "there is no leader",
+				"ROLE is leader, follower, candidate or down", "node N's term; CMP is ==, !=, >=, <=, > or <", "node N's commit index",
+				"a linearizable read returns VALUE (also !=)", "KEY is absent", "no safety violation seen since start"},
+			"A failed check stops a script: line 7: expect leader != 1: leader is 1 (term 4).\nAn unquoted (nil) means absent; \"(nil)\" in quotes is the literal value.", parseExpect},
+
+		{VerbStatus, groupCluster, []string{"status"}, []string{"table of nodes: state, role, term, vote, indexes, leader"}, "", parseNoArgs},
+		{VerbSet, groupCluster, []string{"set heartbeat D", "set election MIN-MAX", "set prevote on|off", "set checkquorum on|off", "set snapshot-every N"},
+			[]string{"heartbeat interval on every node, live", "election timeout range, e.g. 150ms-300ms", "toggle PreVote on every node", "toggle CheckQuorum on every node", "snapshot every N applied entries (0 = never)"},
+			"", parseSet},
+		{VerbLet, groupCluster, []string{"let NAME = NODE"}, []string{"save a node as @NAME (NODE: N, leader, follower or @NAME)"},
+			"The name keeps that node after roles change:\n  let old = leader\n  crash @old\n  wait leader\n  expect leader != @old", parseLet},
+		{VerbHelp, groupCluster, []string{"help [COMMAND]"}, []string{"list commands or explain one"}, "", parseHelp},
+		{VerbEcho, groupCluster, []string{"echo TEXT..."}, []string{"print TEXT"}, "Words are joined by one space; quote text to keep its spacing.", parseEcho},
+	}
+}
+
+func lookupVerb(verb string) *verbInfo {
+	for i := range verbTable {
+		if verbTable[i].verb == verb {
+			return &verbTable[i]
+		}
+	}
+	return nil
+}
+
+// Verbs returns every verb of the language, in the order of the command list.
+func Verbs() []string {
+	vs := make([]string, len(verbTable))
+	for i, v := range verbTable {
+		vs[i] = v.verb
+	}
+	return vs
+}
+
+const helpFooter = `Nodes: a number 1..N, leader, follower, or @NAME saved by let.
+Durations use Go syntax (150ms, 2s). # starts a comment; quote values with spaces.
+Type help COMMAND for more about one command.
+`
+
+// Help returns the help text for verb, or the whole command list grouped as in
+// COMMANDS.md when verb is "". An unknown verb is an error wrapping
+// ErrUnknownVerb that suggests the closest verb.
+func Help(verb string) (string, error) {
+	var b strings.Builder
+	if verb == "" {
+		for _, g := range groups {
+			fmt.Fprintf(&b, "%s\n", g)
+			for _, v := range verbTable {
+				if v.group != g {
+					continue
+				}
+				for i, u := range v.usage {
+					fmt.Fprintf(&b, "  %-28s %s\n", u, v.short[i])
+				}
+			}
+			b.WriteString("\n")
+		}
+		b.WriteString(helpFooter)
+		return b.String(), nil
+	}
+	v := lookupVerb(verb)
+	if v == nil {
+		return "", fmt.Errorf("%w %q%s", ErrUnknownVerb, verb, suggestion(verb, Verbs()))
+	}
+	for i, u := range v.usage {
+		fmt.Fprintf(&b, "%-28s %s\n", u, v.short[i])
+	}
+	if v.detail != "" {
+		fmt.Fprintf(&b, "\n%s\n", v.detail)
+	}
+	return b.String(), nil
+}
+
+// suggestion returns ` (did you mean "X"?)` for the choice closest to word, or
+// "" when none is close.
+func suggestion(word string, choices []string) string {
+	w := strings.ToLower(word)
+	best, bestDist := "", 3
+	for _, c := range choices {
+		if len(w) >= 2 && strings.HasPrefix(c, w) && w != c {
+			return fmt.Sprintf(" (did you mean %q?)", c)
+		}
+		if d := editDistance(w, c); d < bestDist && d < len([]rune(w)) {
+			best, bestDist = c, d
+		}
+	}
+	if best == "" {
+		return ""
+	}
+	return fmt.Sprintf(" (did you mean %q?)", best)
+}
+
+// editDistance is the Levenshtein distance between a and b, in runes. Inputs
+// longer than 64 runes are not compared (the distance is reported as large).
+func editDistance(a, b string) int {
+	ra, rb := []rune(a), []rune(b)
+	if len(ra) > 64 || len(rb) > 64 {
+		return 1 << 30
+	}
+	prev := make([]int, len(rb)+1)
+	cur := make([]int, len(rb)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		cur[0] = i
+		for j := 1; j <= len(rb); j++ {
+			cost := 1
+			if ra[i-1] == rb[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(rb)]
+}

@@ -1,0 +1,85 @@
+package commands
+
+import (
+	"errors"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files in testdata")
+
+func TestHelpGolden(t *testing.T) {
+	got, err := Help("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join("testdata", "help.golden")
+	if *update {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if got != string(want) {
+		t.Errorf("Help(\"\") differs from %s (go test -update rewrites it):\n%s", path, got)
+	}
+}
+
+func TestHelpEveryVerb(t *testing.T) {
+	list, _ := Help("")
+	for _, v := range Verbs() {
+		h, err := Help(v)
+		if err != nil {
+			t.Errorf("Help(%q): %v", v, err)
+			continue
+		}
+		if !strings.HasPrefix(h, v) {
+			t.Errorf("Help(%q) does not start with its usage: %q", v, h)
+		}
+		if !strings.Contains(list, "\n  "+v) {
+			t.Errorf("command list does not show %q", v)
+		}
+		if _, err := ParseLine("help "+v, 1, 5); err != nil {
+			t.Errorf("help %s: %v", v, err)
+		}
+	}
+}
+
+func TestHelpUnknown(t *testing.T) {
+	_, err := Help("crsh")
+	if !errors.Is(err, ErrUnknownVerb) {
+		t.Fatalf("Help(crsh) error %v does not wrap ErrUnknownVerb", err)
+	}
+	if want := `commands: unknown command "crsh" (did you mean "crash"?)`; err.Error() != want {
+		t.Errorf("Help(crsh) = %q, want %q", err, want)
+	}
+}
+
+func TestVerbsComplete(t *testing.T) {
+	// The verbs of COMMANDS.md plus the additions of this package.
+	want := []string{"put", "get", "del", "load", "crash", "restart", "pause", "resume",
+		"partition", "isolate", "heal", "drop", "delay", "cut", "snapshot", "wait", "sleep",
+		"expect", "status", "set", "let", "help", "echo"}
+	got := Verbs()
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("Verbs() = %v, want %v", got, want)
+	}
+}
+
+func TestSuggestion(t *testing.T) {
+	for word, want := range map[string]string{
+		"crsh": "crash", "stat": "status", "heel": "heal", "exepct": "expect",
+		"x": "", "zzzzzz": "", "": "",
+	} {
+		got := suggestion(word, Verbs())
+		if (want == "" && got != "") || (want != "" && !strings.Contains(got, `"`+want+`"`)) {
+			t.Errorf("suggestion(%q) = %q, want %q", word, got, want)
+		}
+	}
+}

@@ -1,0 +1,106 @@
+package commands
+
+import (
+	"fmt"
+	"strconv"
+	"unicode/utf8"
+)
+
+// ParseError is a command line that does not parse. Line and Col (1-based,
+// counted in runes) point at the offending word, or just past the end of the
+// line when a word is missing.
+type ParseError struct {
+	Line, Col int
+	Msg       string
+}
+
+// Error returns "line L:C: MSG".
+func (e *ParseError) Error() string {
+	return fmt.Sprintf("line %d:%d: %s", e.Line, e.Col, e.Msg)
+}
+
+// token is one word of a command line.
+type token struct {
+	text   string // the word, with quotes removed and escapes applied
+	col    int    // 1-based rune column of its first character
+	quoted bool   // written in double quotes
+}
+
+func isSpace(r rune) bool { return r == ' ' || r == '\t' || r == '\r' }
+
+// lexed is a command line split into words.
+type lexed struct {
+	toks   []token
+	end    int // byte offset where the comment starts, or len(line)
+	endCol int // rune column just past the last non-space character before end
+}
+
+// lex splits line into words. Words are separated by spaces and tabs; a word
+// starting with a double quote runs to the matching unescaped quote and is
+// unquoted with Go rules (strconv.Unquote); '#' outside quotes starts a comment.
+func lex(line string, lineNo int) (lexed, error) {
+	var lx lexed
+	errAt := func(col int, format string, args ...any) error {
+		return &ParseError{Line: lineNo, Col: col, Msg: fmt.Sprintf(format, args...)}
+	}
+	i, col := 0, 1
+	lx.endCol = 1
+	for i < len(line) {
+		r, w := utf8.DecodeRuneInString(line[i:])
+		switch {
+		case isSpace(r):
+			i += w
+			col++
+		case r == '#':
+			lx.end = i
+			return lx, nil
+		case r == '"':
+			start, startCol := i, col
+			i++
+			col++
+			closed := false
+			for i < len(line) && !closed {
+				r, w := utf8.DecodeRuneInString(line[i:])
+				i += w
+				col++
+				if r == '\\' && i < len(line) {
+					_, w = utf8.DecodeRuneInString(line[i:])
+					i += w
+					col++
+				}
+				closed = r == '"'
+			}
+			if !closed {
+				return lx, errAt(startCol, "unterminated quoted string")
+			}
+			s, err := strconv.Unquote(line[start:i])
+			if err != nil {
+				return lx, errAt(startCol, "bad quoted string %s (want Go escapes like \\\" or \\n)", line[start:i])
+			}
+			if i < len(line) {
+				if r, _ := utf8.DecodeRuneInString(line[i:]); !isSpace(r) && r != '#' {
+					return lx, errAt(col, "want a space after a closing quote")
+				}
+			}
+			lx.toks = append(lx.toks, token{text: s, col: startCol, quoted: true})
+			lx.endCol = col
+		default:
+			start, startCol := i, col
+			for i < len(line) {
+				r, w := utf8.DecodeRuneInString(line[i:])
+				if isSpace(r) || r == '#' {
+					break
+				}
+				if r == '"' {
+					return lx, errAt(col, "unexpected '\"' inside a word (quote the whole word)")
+				}
+				i += w
+				col++
+			}
+			lx.toks = append(lx.toks, token{text: line[start:i], col: startCol})
+			lx.endCol = col
+		}
+	}
+	lx.end = len(line)
+	return lx, nil
+}

@@ -1,0 +1,327 @@
+package commands
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Parse parses a whole script: one command a line, blank and comment-only lines
+// skipped. nodes is the cluster size, used to check node numbers (nodes < 1
+// means no upper bound). It returns the commands in order, or the first error,
+// a *ParseError naming its line and column. A @NAME used before any
+// `let NAME = ...` line is an error.
+func Parse(src string, nodes int) ([]Command, error) {
+	p := NewParser(nodes)
+	var cmds []Command
+	for i, line := range strings.Split(src, "\n") {
+		c, err := p.ParseLine(strings.TrimSuffix(line, "\r"), i+1)
+		if err != nil {
+			return nil, err
+		}
+		if c != nil {
+			cmds = append(cmds, *c)
+		}
+	}
+	return cmds, nil
+}
+
+// ParseLine parses one line, numbered lineNo in messages. It returns nil, nil
+// for a blank or comment-only line. It accepts any @NAME: it cannot know which
+// names were defined, so the executor checks them when the command runs (or
+// use a Parser, which remembers the names its lines defined).
+func ParseLine(line string, lineNo, nodes int) (*Command, error) {
+	return parseLine(line, lineNo, nodes, nil)
+}
+
+// Parser parses the lines of one script or one interactive session in order and
+// remembers the names defined by `let`, so that a @NAME used before its `let`
+// is a parse error. The zero Parser is not usable; call NewParser.
+type Parser struct {
+	nodes int
+	names map[string]bool
+}
+
+// NewParser returns a Parser for a cluster of nodes nodes (nodes < 1: no upper
+// bound on node numbers) that knows no names yet.
+func NewParser(nodes int) *Parser {
+	return &Parser{nodes: nodes, names: map[string]bool{}}
+}
+
+// Define records name (without '@') as defined, for names the executor knows
+// from elsewhere (e.g. a `let` typed at the prompt before this Parser existed).
+func (p *Parser) Define(name string) { p.names[name] = true }
+
+// ParseLine parses one line like the function ParseLine, except that a @NAME
+// not defined by an earlier line (or Define) is an error. A `let` line that
+// parses defines its name for the lines after it.
+func (p *Parser) ParseLine(line string, lineNo int) (*Command, error) {
+	c, err := parseLine(line, lineNo, p.nodes, p.names)
+	if err == nil && c != nil && c.Verb == VerbLet {
+		p.names[c.Name] = true
+	}
+	return c, err
+}
+
+func parseLine(line string, lineNo, nodes int, names map[string]bool) (*Command, error) {
+	if lineNo < 1 {
+		lineNo = 1
+	}
+	if i := strings.IndexByte(line, '\n'); i >= 0 {
+		return nil, &ParseError{Line: lineNo, Col: runeCol(line, i), Msg: "line break inside a command"}
+	}
+	lx, err := lex(line, lineNo)
+	if err != nil {
+		return nil, err
+	}
+	if len(lx.toks) == 0 {
+		return nil, nil
+	}
+	verb := lx.toks[0]
+	info := lookupVerb(verb.text)
+	if info == nil || verb.quoted {
+		return nil, &ParseError{Line: lineNo, Col: verb.col,
+			Msg: fmt.Sprintf("unknown command %q%s", verb.text, suggestion(verb.text, Verbs()))}
+	}
+	lp := &lineParser{
+		lineNo: lineNo, nodes: nodes, names: names,
+		toks: lx.toks, pos: 1, endCol: lx.endCol,
+		usage: info.usage[0],
+		cmd: &Command{
+			Line: lineNo, Col: verb.col, Verb: info.verb,
+			Text: strings.Trim(line[:lx.end], " \t\r"),
+		},
+	}
+	if err := info.parse(lp); err != nil {
+		return nil, err
+	}
+	return lp.cmd, nil
+}
+
+// runeCol returns the 1-based rune column of byte offset i in s.
+func runeCol(s string, i int) int {
+	return len([]rune(s[:i])) + 1
+}
+
+// lineParser holds the state of parsing one command's arguments.
+type lineParser struct {
+	lineNo int
+	nodes  int
+	names  map[string]bool // nil: any @NAME is accepted
+	toks   []token
+	pos    int
+	endCol int
+	usage  string // shown after "want" in argument errors
+	cmd    *Command
+}
+
+// errAt returns a ParseError at col, its message prefixed with the verb.
+func (lp *lineParser) errAt(col int, format string, args ...any) error {
+	return &ParseError{Line: lp.lineNo, Col: col, Msg: lp.cmd.Verb + ": " + fmt.Sprintf(format, args...)}
+}
+
+// more reports whether words are left.
+func (lp *lineParser) more() bool { return lp.pos < len(lp.toks) }
+
+// left returns how many words are left.
+func (lp *lineParser) left() int { return len(lp.toks) - lp.pos }
+
+// next returns the next word, or an error naming what is missing.
+func (lp *lineParser) next(what string) (token, error) {
+	if !lp.more() {
+		return token{}, lp.errAt(lp.endCol, "missing %s (want %s)", what, lp.usage)
+	}
+	t := lp.toks[lp.pos]
+	lp.pos++
+	return t, nil
+}
+
+// done returns an error if words are left.
+func (lp *lineParser) done() error {
+	if lp.more() {
+		t := lp.toks[lp.pos]
+		return lp.errAt(t.col, "unexpected %q (want %s)", t.text, lp.usage)
+	}
+	return nil
+}
+
+// word returns the next word if it is one of choices, or an error with a suggestion.
+func (lp *lineParser) word(what string, choices ...string) (token, error) {
+	t, err := lp.next(what)
+	if err != nil {
+		return t, err
+	}
+	for _, c := range choices {
+		if t.text == c && !t.quoted {
+			return t, nil
+		}
+	}
+	return t, lp.errAt(t.col, "unknown %s %q%s (want %s)", what, t.text,
+		suggestion(t.text, choices), orList(choices))
+}
+
+// node parses the next word as a node reference.
+func (lp *lineParser) node(what string) (NodeRef, error) {
+	t, err := lp.next(what)
+	if err != nil {
+		return NodeRef{}, err
+	}
+	return lp.nodeRef(t.text, t.col)
+}
+
+// nodeRef parses s, found at col, as a node reference.
+func (lp *lineParser) nodeRef(s string, col int) (NodeRef, error) {
+	switch {
+	case s == "leader":
+		return NodeRef{Kind: NodeLeader}, nil
+	case s == "follower":
+		return NodeRef{Kind: NodeFollower}, nil
+	case strings.HasPrefix(s, "@"):
+		name := s[1:]
+		if !validName(name) {
+			return NodeRef{}, lp.errAt(col, "bad name %q (want @ then a letter or _, then letters, digits, _ or -)", s)
+		}
+		if lp.names != nil && !lp.names[name] {
+			return NodeRef{}, lp.errAt(col, "unknown name %q (no \"let %s = ...\" before this line)", s, name)
+		}
+		return NodeRef{Kind: NodeNamed, Name: name}, nil
+	case isDigits(s):
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || (lp.nodes >= 1 && n > lp.nodes) {
+			return NodeRef{}, lp.errAt(col, "node %s out of range (want %s)", s, lp.nodeRange())
+		}
+		return NodeRef{Kind: NodeNumber, N: n}, nil
+	}
+	return NodeRef{}, lp.errAt(col, "bad node %q (want %s, leader, follower or @NAME)", s, lp.nodeRange())
+}
+
+func (lp *lineParser) nodeRange() string {
+	if lp.nodes < 1 {
+		return "a node number from 1"
+	}
+	if lp.nodes == 1 {
+		return "node 1 (the cluster has 1 node)"
+	}
+	return fmt.Sprintf("a node number 1..%d", lp.nodes)
+}
+
+// link parses FROM TO, which must not be the same node.
+func (lp *lineParser) link() error {
+	from, err := lp.node("FROM node")
+	if err != nil {
+		return err
+	}
+	toCol := lp.endCol
+	if lp.more() {
+		toCol = lp.toks[lp.pos].col
+	}
+	to, err := lp.node("TO node")
+	if err != nil {
+		return err
+	}
+	if from == to {
+		return lp.errAt(toCol, "link from %s to itself (want two different nodes)", from)
+	}
+	lp.cmd.From, lp.cmd.To = &from, &to
+	return nil
+}
+
+// duration parses the next word as a Go duration in [min, MaxDuration].
+func (lp *lineParser) duration(what string, min time.Duration) (time.Duration, error) {
+	t, err := lp.next(what)
+	if err != nil {
+		return 0, err
+	}
+	return lp.parseDuration(what, t.text, t.col, min)
+}
+
+func (lp *lineParser) parseDuration(what, s string, col int, min time.Duration) (time.Duration, error) {
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return 0, lp.errAt(col, "bad %s %q (want a duration like 150ms or 2s)", what, s)
+	}
+	if d < min {
+		if min == 0 {
+			return 0, lp.errAt(col, "%s %s is negative", what, s)
+		}
+		return 0, lp.errAt(col, "%s %s must be positive", what, s)
+	}
+	if d > MaxDuration {
+		return 0, lp.errAt(col, "%s %s is too long (max %s)", what, s, MaxDuration)
+	}
+	return d, nil
+}
+
+// isDuration reports whether t is a valid duration word.
+func isDuration(t token) bool {
+	_, err := time.ParseDuration(t.text)
+	return err == nil
+}
+
+// uint parses the next word as a decimal unsigned integer.
+func (lp *lineParser) uint(what string) (uint64, error) {
+	t, err := lp.next(what)
+	if err != nil {
+		return 0, err
+	}
+	v, err := strconv.ParseUint(t.text, 10, 64)
+	if err != nil || !isDigits(t.text) {
+		return 0, lp.errAt(t.col, "bad %s %q (want a whole number >= 0)", what, t.text)
+	}
+	return v, nil
+}
+
+// cmp parses the next word as a comparison among allowed.
+func (lp *lineParser) cmp(allowed ...Cmp) (Cmp, error) {
+	t, err := lp.next("comparison")
+	if err != nil {
+		return "", err
+	}
+	names := make([]string, len(allowed))
+	for i, c := range allowed {
+		if t.text == string(c) && !t.quoted {
+			return c, nil
+		}
+		names[i] = string(c)
+	}
+	return "", lp.errAt(t.col, "unknown comparison %q (want %s)", t.text, strings.Join(names, ", "))
+}
+
+var allCmps = []Cmp{Eq, Ne, Ge, Le, Gt, Lt}
+
+func isDigits(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// validName reports whether s is a name for `let`: a letter or '_', then
+// letters, digits, '_' or '-', at most 64 bytes.
+func validName(s string) bool {
+	if s == "" || len(s) > 64 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		letter := c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
+		if !letter && (i == 0 || !(c == '-' || (c >= '0' && c <= '9'))) {
+			return false
+		}
+	}
+	return true
+}
+
+// orList returns "a, b or c".
+func orList(words []string) string {
+	if len(words) == 1 {
+		return words[0]
+	}
+	return strings.Join(words[:len(words)-1], ", ") + " or " + words[len(words)-1]
+}

@@ -1,0 +1,323 @@
+package commands
+
+import (
+	"errors"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+)
+
+func num(n int) NodeRef      { return NodeRef{Kind: NodeNumber, N: n} }
+func named(s string) NodeRef { return NodeRef{Kind: NodeNamed, Name: s} }
+func ref(r NodeRef) *NodeRef { return &r }
+
+var (
+	leader   = NodeRef{Kind: NodeLeader}
+	follower = NodeRef{Kind: NodeFollower}
+)
+
+// validCases are lines that parse with nodes=5, and the Command they give
+// (Line, Col and Text are checked separately).
+var validCases = []struct {
+	line string
+	want Command
+}{
+	{`put k v`, Command{Verb: VerbPut, Key: "k", Value: "v"}},
+	{`put greeting "hello world"`, Command{Verb: VerbPut, Key: "greeting", Value: "hello world"}},
+	{`put "a key" ""`, Command{Verb: VerbPut, Key: "a key", Value: ""}},
+	{`put k "say \"hi\"\n"`, Command{Verb: VerbPut, Key: "k", Value: "say \"hi\"\n"}},
+	{`put k v # a comment`, Command{Verb: VerbPut, Key: "k", Value: "v"}},
+	{`put k "a # b"`, Command{Verb: VerbPut, Key: "k", Value: "a # b"}},
+	{`put k v#comment`, Command{Verb: VerbPut, Key: "k", Value: "v"}},
+	{`put clé valeur`, Command{Verb: VerbPut, Key: "clé", Value: "valeur"}},
+	{"\tput  k\tv  ", Command{Verb: VerbPut, Key: "k", Value: "v"}},
+	{`get k`, Command{Verb: VerbGet, Key: "k"}},
+	{`del k`, Command{Verb: VerbDel, Key: "k"}},
+	{`load 200`, Command{Verb: VerbLoad, Rate: 200}},
+	{`load off`, Command{Verb: VerbLoad, Rate: 0}},
+	{`crash 1`, Command{Verb: VerbCrash, Node: num(1)}},
+	{`crash leader`, Command{Verb: VerbCrash, Node: leader}},
+	{`restart 5`, Command{Verb: VerbRestart, Node: num(5)}},
+	{`pause follower`, Command{Verb: VerbPause, Node: follower}},
+	{`resume @old`, Command{Verb: VerbResume, Node: named("old")}},
+	{`isolate 3`, Command{Verb: VerbIsolate, Node: num(3)}},
+	{`snapshot leader`, Command{Verb: VerbSnapshot, Node: leader}},
+	{`heal`, Command{Verb: VerbHeal}},
+	{`status`, Command{Verb: VerbStatus}},
+	{`partition 1,2 3,4,5`, Command{Verb: VerbPartition, Groups: [][]NodeRef{{num(1), num(2)}, {num(3), num(4), num(5)}}}},
+	{`partition leader 1,2`, Command{Verb: VerbPartition, Groups: [][]NodeRef{{leader}, {num(1), num(2)}}}},
+	{`partition 1,@a 2 3`, Command{Verb: VerbPartition, Groups: [][]NodeRef{{num(1), named("a")}, {num(2)}, {num(3)}}}},
+	{`partition 1,2`, Command{Verb: VerbPartition, Groups: [][]NodeRef{{num(1), num(2)}}}},
+	{`drop 10`, Command{Verb: VerbDrop, Pct: 10}},
+	{`drop 2.5%`, Command{Verb: VerbDrop, Pct: 2.5}},
+	{`drop 100 1 2`, Command{Verb: VerbDrop, Pct: 100, From: ref(num(1)), To: ref(num(2))}},
+	{`drop 0 leader follower`, Command{Verb: VerbDrop, Pct: 0, From: ref(leader), To: ref(follower)}},
+	{`delay 50ms`, Command{Verb: VerbDelay, Duration: 50 * time.Millisecond}},
+	{`delay 50ms 10ms`, Command{Verb: VerbDelay, Duration: 50 * time.Millisecond, Jitter: 10 * time.Millisecond}},
+	{`delay 50ms 1 2`, Command{Verb: VerbDelay, Duration: 50 * time.Millisecond, From: ref(num(1)), To: ref(num(2))}},
+	{`delay 1s 5ms leader 3`, Command{Verb: VerbDelay, Duration: time.Second, Jitter: 5 * time.Millisecond, From: ref(leader), To: ref(num(3))}},
+	{`delay 0s`, Command{Verb: VerbDelay}},
+	{`cut 1 2`, Command{Verb: VerbCut, From: ref(num(1)), To: ref(num(2))}},
+	{`cut leader @x`, Command{Verb: VerbCut, From: ref(leader), To: ref(named("x"))}},
+	{`wait leader`, Command{Verb: VerbWait, What: WaitLeader}},
+	{`wait leader 3s`, Command{Verb: VerbWait, What: WaitLeader, Timeout: 3 * time.Second}},
+	{`wait commit 7`, Command{Verb: VerbWait, What: WaitCommit, Index: 7}},
+	{`wait commit 0 500ms`, Command{Verb: VerbWait, What: WaitCommit, Index: 0, Timeout: 500 * time.Millisecond}},
+	{`wait converged 1m`, Command{Verb: VerbWait, What: WaitConverged, Timeout: time.Minute}},
+	{`sleep 150ms`, Command{Verb: VerbSleep, Duration: 150 * time.Millisecond}},
+	{`sleep 0s`, Command{Verb: VerbSleep}},
+	{`expect leader == 1`, Command{Verb: VerbExpect, What: ExpectLeader, Cmp: Eq, Node: num(1)}},
+	{`expect leader != @old`, Command{Verb: VerbExpect, What: ExpectLeader, Cmp: Ne, Node: named("old")}},
+	{`expect leader none`, Command{Verb: VerbExpect, What: ExpectLeader, None: true}},
+	{`expect role 2 candidate`, Command{Verb: VerbExpect, What: ExpectRole, Node: num(2), Role: RoleCandidate}},
+	{`expect role leader down`, Command{Verb: VerbExpect, What: ExpectRole, Node: leader, Role: RoleDown}},
+	{`expect term 3 >= 2`, Command{Verb: VerbExpect, What: ExpectTerm, Node: num(3), Cmp: Ge, Term: 2}},
+	{`expect term 3 < 18446744073709551615`, Command{Verb: VerbExpect, What: ExpectTerm, Node: num(3), Cmp: Lt, Term: 1<<64 - 1}},
+	{`expect commit follower > 10`, Command{Verb: VerbExpect, What: ExpectCommit, Node: follower, Cmp: Gt, Index: 10}},
+	{`expect commit 1 <= 0`, Command{Verb: VerbExpect, What: ExpectCommit, Node: num(1), Cmp: Le, Index: 0}},
+	{`expect commit 1 == 4`, Command{Verb: VerbExpect, What: ExpectCommit, Node: num(1), Cmp: Eq, Index: 4}},
+	{`expect commit 1 != 4`, Command{Verb: VerbExpect, What: ExpectCommit, Node: num(1), Cmp: Ne, Index: 4}},
+	{`expect get k == v`, Command{Verb: VerbExpect, What: ExpectGet, Key: "k", Cmp: Eq, Value: "v"}},
+	{`expect get k != "two words"`, Command{Verb: VerbExpect, What: ExpectGet, Key: "k", Cmp: Ne, Value: "two words"}},
+	{`expect get k (nil)`, Command{Verb: VerbExpect, What: ExpectGet, Key: "k", Cmp: Eq, None: true}},
+	{`expect get k == (nil)`, Command{Verb: VerbExpect, What: ExpectGet, Key: "k", Cmp: Eq, None: true}},
+	{`expect get k != (nil)`, Command{Verb: VerbExpect, What: ExpectGet, Key: "k", Cmp: Ne, None: true}},
+	{`expect get k == "(nil)"`, Command{Verb: VerbExpect, What: ExpectGet, Key: "k", Cmp: Eq, Value: "(nil)"}},
+	{`expect safe`, Command{Verb: VerbExpect, What: ExpectSafe}},
+	{`set heartbeat 15ms`, Command{Verb: VerbSet, Setting: SetHeartbeat, Duration: 15 * time.Millisecond}},
+	{`set election 150ms-300ms`, Command{Verb: VerbSet, Setting: SetElection, Min: 150 * time.Millisecond, Max: 300 * time.Millisecond}},
+	{`set election 1s-1.5s`, Command{Verb: VerbSet, Setting: SetElection, Min: time.Second, Max: 1500 * time.Millisecond}},
+	{`set prevote on`, Command{Verb: VerbSet, Setting: SetPreVote, On: true}},
+	{`set prevote off`, Command{Verb: VerbSet, Setting: SetPreVote, On: false}},
+	{`set checkquorum on`, Command{Verb: VerbSet, Setting: SetCheckQuorum, On: true}},
+	{`set snapshot-every 100`, Command{Verb: VerbSet, Setting: SetSnapshotEvery, Every: 100}},
+	{`set snapshot-every 0`, Command{Verb: VerbSet, Setting: SetSnapshotEvery}},
+	{`let old = leader`, Command{Verb: VerbLet, Name: "old", Node: leader}},
+	{`let f = follower`, Command{Verb: VerbLet, Name: "f", Node: follower}},
+	{`let n_3-b = 3`, Command{Verb: VerbLet, Name: "n_3-b", Node: num(3)}},
+	{`let copy = @old`, Command{Verb: VerbLet, Name: "copy", Node: named("old")}},
+	{`help`, Command{Verb: VerbHelp}},
+	{`help partition`, Command{Verb: VerbHelp, Topic: VerbPartition}},
+	{`echo`, Command{Verb: VerbEcho}},
+	{`echo phase  two: "crash  it" # now`, Command{Verb: VerbEcho, Message: "phase two: crash  it"}},
+}
+
+// normal returns c without its position and text, for comparisons.
+func normal(c Command) Command {
+	c.Line, c.Col, c.Text = 0, 0, ""
+	return c
+}
+
+func TestParseLineValid(t *testing.T) {
+	for _, tc := range validCases {
+		c, err := ParseLine(tc.line, 4, 5)
+		if err != nil {
+			t.Errorf("ParseLine(%q): %v", tc.line, err)
+			continue
+		}
+		if c.Line != 4 {
+			t.Errorf("ParseLine(%q).Line = %d, want 4", tc.line, c.Line)
+		}
+		if want := strings.IndexFunc(tc.line, func(r rune) bool { return r != ' ' && r != '\t' }) + 1; c.Col != want {
+			t.Errorf("ParseLine(%q).Col = %d, want %d", tc.line, c.Col, want)
+		}
+		if got := normal(*c); !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("ParseLine(%q)\n got %+v\nwant %+v", tc.line, got, tc.want)
+		}
+	}
+}
+
+func TestEveryVerbHasValidCases(t *testing.T) {
+	seen := map[string]bool{}
+	for _, tc := range validCases {
+		seen[tc.want.Verb] = true
+	}
+	for _, v := range Verbs() {
+		if !seen[v] {
+			t.Errorf("no valid test case for verb %q", v)
+		}
+	}
+}
+
+func TestStringRoundTrip(t *testing.T) {
+	for _, tc := range validCases {
+		s := tc.want.String()
+		c, err := ParseLine(s, 1, 5)
+		if err != nil {
+			t.Errorf("String() of %q = %q, which does not parse: %v", tc.line, s, err)
+			continue
+		}
+		if got := normal(*c); !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("String() of %q = %q, parses to\n %+v\nwant %+v", tc.line, s, got, tc.want)
+		}
+	}
+}
+
+func TestText(t *testing.T) {
+	c, err := ParseLine("  put k \"a # b\"   # set it  ", 1, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `put k "a # b"`; c.Text != want {
+		t.Errorf("Text = %q, want %q", c.Text, want)
+	}
+	if c.Col != 3 {
+		t.Errorf("Col = %d, want 3", c.Col)
+	}
+}
+
+func TestBlankAndCommentLines(t *testing.T) {
+	for _, line := range []string{"", "   ", "\t", "# only a comment", "   # indented comment", "\r"} {
+		c, err := ParseLine(line, 1, 5)
+		if c != nil || err != nil {
+			t.Errorf("ParseLine(%q) = %v, %v; want nil, nil", line, c, err)
+		}
+	}
+}
+
+func TestNodesUnbounded(t *testing.T) {
+	c, err := ParseLine("crash 12", 1, 0)
+	if err != nil || c.Node != num(12) {
+		t.Fatalf("ParseLine with nodes=0: %v, %v", c, err)
+	}
+	if _, err := ParseLine("crash 0", 1, 0); err == nil {
+		t.Fatal("crash 0 parsed with nodes=0")
+	}
+}
+
+func TestRefs(t *testing.T) {
+	c, err := ParseLine("partition 1,leader 2", 1, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := c.Refs(), []NodeRef{num(1), leader, num(2)}; !reflect.DeepEqual(got, want) {
+		t.Errorf("Refs = %v, want %v", got, want)
+	}
+	c, _ = ParseLine("drop 5 @a 3", 1, 5)
+	if got, want := c.Refs(), []NodeRef{named("a"), num(3)}; !reflect.DeepEqual(got, want) {
+		t.Errorf("Refs = %v, want %v", got, want)
+	}
+	c, _ = ParseLine("heal", 1, 5)
+	if got := c.Refs(); len(got) != 0 {
+		t.Errorf("Refs of heal = %v", got)
+	}
+}
+
+func TestNodeRefString(t *testing.T) {
+	for r, want := range map[NodeRef]string{num(3): "3", leader: "leader", follower: "follower", named("old"): "@old", {}: "none"} {
+		if got := r.String(); got != want {
+			t.Errorf("%#v.String() = %q, want %q", r, got, want)
+		}
+	}
+}
+
+func TestCmpHolds(t *testing.T) {
+	for _, tc := range []struct {
+		c    Cmp
+		a, b uint64
+		want bool
+	}{
+		{Eq, 1, 1, true}, {Eq, 1, 2, false}, {Ne, 1, 2, true}, {Ne, 2, 2, false},
+		{Ge, 2, 2, true}, {Ge, 1, 2, false}, {Le, 2, 2, true}, {Le, 3, 2, false},
+		{Gt, 3, 2, true}, {Gt, 2, 2, false}, {Lt, 1, 2, true}, {Lt, 2, 2, false},
+		{Cmp("=>"), 1, 1, false},
+	} {
+		if got := tc.c.Holds(tc.a, tc.b); got != tc.want {
+			t.Errorf("%d %s %d = %v, want %v", tc.a, tc.c, tc.b, got, tc.want)
+		}
+	}
+}
+
+func TestParseScript(t *testing.T) {
+	src := "# leader crash\r\n" +
+		"wait leader\r\n" +
+		"\n" +
+		"let old = leader   # remember it\n" +
+		"  crash @old\n" +
+		"wait leader 5s\n" +
+		"expect leader != @old\n" +
+		"put k \"v 1\"\n"
+	cmds, err := Parse(src, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []struct {
+		line, col int
+		text      string
+	}{
+		{2, 1, "wait leader"}, {4, 1, "let old = leader"}, {5, 3, "crash @old"},
+		{6, 1, "wait leader 5s"}, {7, 1, "expect leader != @old"}, {8, 1, `put k "v 1"`},
+	}
+	if len(cmds) != len(want) {
+		t.Fatalf("got %d commands, want %d", len(cmds), len(want))
+	}
+	for i, w := range want {
+		c := cmds[i]
+		if c.Line != w.line || c.Col != w.col || c.Text != w.text {
+			t.Errorf("command %d at %d:%d %q, want %d:%d %q", i, c.Line, c.Col, c.Text, w.line, w.col, w.text)
+		}
+	}
+	if cmds[2].Node != named("old") {
+		t.Errorf("crash @old: Node = %v", cmds[2].Node)
+	}
+}
+
+func TestParseEmpty(t *testing.T) {
+	cmds, err := Parse("", 3)
+	if err != nil || len(cmds) != 0 {
+		t.Fatalf("Parse(\"\") = %v, %v", cmds, err)
+	}
+}
+
+func TestParseNameBeforeLet(t *testing.T) {
+	src := "wait leader\ncrash @old\nlet old = leader\n"
+	_, err := Parse(src, 5)
+	want := `line 2:7: crash: unknown name "@old" (no "let old = ..." before this line)`
+	if err == nil || err.Error() != want {
+		t.Fatalf("Parse: %v\nwant %s", err, want)
+	}
+	var pe *ParseError
+	if !errors.As(err, &pe) || pe.Line != 2 || pe.Col != 7 {
+		t.Fatalf("error %#v is not a ParseError at 2:7", err)
+	}
+	// A let's own node may not name itself before it exists.
+	if _, err := Parse("let a = @a", 5); err == nil {
+		t.Fatal("let a = @a parsed")
+	}
+	// The interactive ParseLine accepts any name.
+	if _, err := ParseLine("crash @old", 1, 5); err != nil {
+		t.Fatalf("ParseLine(crash @old): %v", err)
+	}
+}
+
+func TestParserRemembersNames(t *testing.T) {
+	p := NewParser(3)
+	if _, err := p.ParseLine("pause @x", 1); err == nil {
+		t.Fatal("pause @x parsed before let")
+	}
+	if _, err := p.ParseLine("let x = 2", 2); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.ParseLine("pause @x", 3); err != nil {
+		t.Fatal(err)
+	}
+	// A let that fails to parse defines nothing.
+	if _, err := p.ParseLine("let y = 9", 4); err == nil {
+		t.Fatal("let y = 9 parsed with 3 nodes")
+	}
+	if _, err := p.ParseLine("crash @y", 5); err == nil {
+		t.Fatal("@y defined by a failed let")
+	}
+	p.Define("y")
+	if _, err := p.ParseLine("crash @y", 6); err != nil {
+		t.Fatalf("after Define: %v", err)
+	}
+}
+
+func TestParseStopsAtFirstError(t *testing.T) {
+	_, err := Parse("heal\ncrash 9\nfoo\n", 5)
+	if err == nil || !strings.HasPrefix(err.Error(), "line 2:7: ") {
+		t.Fatalf("Parse: %v, want the error of line 2", err)
+	}
+}

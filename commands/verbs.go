@@ -1,0 +1,291 @@
+package commands
+
+import (
+	"strconv"
+	"strings"
+)
+
+// One parse function per verb. Each reads the words after the verb through lp
+// and fills lp.cmd.
+
+func parsePut(lp *lineParser) error {
+	var err error
+	if lp.cmd.Key, err = lp.key(); err != nil {
+		return err
+	}
+	t, err := lp.next("VALUE")
+	if err != nil {
+		return err
+	}
+	lp.cmd.Value = t.text
+	return lp.done()
+}
+
+func parseKeyOnly(lp *lineParser) error {
+	var err error
+	if lp.cmd.Key, err = lp.key(); err != nil {
+		return err
+	}
+	return lp.done()
+}
+
+// key parses the next word as a key, which must not be empty.
+func (lp *lineParser) key() (string, error) {
+	t, err := lp.next("KEY")
+	if err != nil {
+		return "", err
+	}
+	if t.text == "" {
+		return "", lp.errAt(t.col, "empty key (want a non-empty KEY)")
+	}
+	return t.text, nil
+}
+
+func parseLoad(lp *lineParser) error {
+	t, err := lp.next("RATE")
+	if err != nil {
+		return err
+	}
+	if t.text != "off" || t.quoted {
+		n, err := strconv.Atoi(t.text)
+		if err != nil || !isDigits(t.text) || n < 1 || n > MaxRate {
+			return lp.errAt(t.col, "bad rate %q (want writes per second 1..%d, or off)", t.text, MaxRate)
+		}
+		lp.cmd.Rate = n
+	}
+	return lp.done()
+}
+
+func parseNodeOnly(lp *lineParser) error {
+	var err error
+	if lp.cmd.Node, err = lp.node("node"); err != nil {
+		return err
+	}
+	return lp.done()
+}
+
+func parseNoArgs(lp *lineParser) error { return lp.done() }
+
+func parsePartition(lp *lineParser) error {
+	if !lp.more() {
+		_, err := lp.next("group")
+		return err
+	}
+	seen := map[NodeRef]bool{}
+	for lp.more() {
+		t, _ := lp.next("group")
+		var group []NodeRef
+		col := t.col
+		for _, part := range strings.Split(t.text, ",") {
+			if part == "" {
+				return lp.errAt(col, "empty node in group %q (want nodes separated by commas, like 1,2)", t.text)
+			}
+			r, err := lp.nodeRef(part, col)
+			if err != nil {
+				return err
+			}
+			if seen[r] {
+				return lp.errAt(col, "node %s is named twice (want each node in at most one group)", r)
+			}
+			seen[r] = true
+			group = append(group, r)
+			col += len([]rune(part)) + 1
+		}
+		lp.cmd.Groups = append(lp.cmd.Groups, group)
+	}
+	return nil
+}
+
+func parseDrop(lp *lineParser) error {
+	t, err := lp.next("PCT")
+	if err != nil {
+		return err
+	}
+	s := strings.TrimSuffix(t.text, "%")
+	pct, perr := strconv.ParseFloat(s, 64)
+	if perr != nil || !isDecimal(s) {
+		return lp.errAt(t.col, "bad percentage %q (want a number 0..100, like 10 or 2.5)", t.text)
+	}
+	if pct > 100 {
+		return lp.errAt(t.col, "percentage %s is over 100 (want 0..100)", t.text)
+	}
+	lp.cmd.Pct = pct
+	if lp.more() {
+		if err := lp.link(); err != nil {
+			return err
+		}
+	}
+	return lp.done()
+}
+
+// isDecimal reports whether s is digits with at most one '.', and at least one digit.
+func isDecimal(s string) bool {
+	digits, dots := 0, 0
+	for i := 0; i < len(s); i++ {
+		switch {
+		case s[i] >= '0' && s[i] <= '9':
+			digits++
+		case s[i] == '.':
+			dots++
+		default:
+			return false
+		}
+	}
+	return digits > 0 && dots <= 1
+}
+
+func parseDelay(lp *lineParser) error {
+	var err error
+	if lp.cmd.Duration, err = lp.duration("delay", 0); err != nil {
+		return err
+	}
+	// The second word is JITTER if it is a duration, else the link's FROM.
+	if lp.left() == 1 && !isDuration(lp.toks[lp.pos]) {
+		t := lp.toks[lp.pos]
+		return lp.errAt(t.col, "bad jitter %q (want a duration like 5ms, or FROM TO for one link)", t.text)
+	}
+	if lp.left() == 1 || (lp.left() >= 2 && isDuration(lp.toks[lp.pos])) {
+		if lp.cmd.Jitter, err = lp.duration("jitter", 0); err != nil {
+			return err
+		}
+	}
+	if lp.more() {
+		if err := lp.link(); err != nil {
+			return err
+		}
+	}
+	return lp.done()
+}
+
+func parseCut(lp *lineParser) error {
+	if err := lp.link(); err != nil {
+		return err
+	}
+	return lp.done()
+}
+
+func parseWait(lp *lineParser) error {
+	t, err := lp.word("condition", WaitLeader, WaitCommit, WaitConverged)
+	if err != nil {
+		return err
+	}
+	lp.cmd.What = t.text
+	if t.text == WaitCommit {
+		lp.usage = "wait commit I [TIMEOUT]"
+		if lp.cmd.Index, err = lp.uint("index"); err != nil {
+			return err
+		}
+	} else {
+		lp.usage = "wait " + t.text + " [TIMEOUT]"
+	}
+	if lp.more() {
+		if lp.cmd.Timeout, err = lp.duration("timeout", 1); err != nil {
+			return err
+		}
+	}
+	return lp.done()
+}
+
+func parseSleep(lp *lineParser) error {
+	var err error
+	if lp.cmd.Duration, err = lp.duration("duration", 0); err != nil {
+		return err
+	}
+	return lp.done()
+}
+
+func parseSet(lp *lineParser) error {
+	t, err := lp.word("setting", SetHeartbeat, SetElection, SetPreVote, SetCheckQuorum, SetSnapshotEvery)
+	if err != nil {
+		return err
+	}
+	c := lp.cmd
+	c.Setting = t.text
+	switch c.Setting {
+	case SetHeartbeat:
+		lp.usage = "set heartbeat D"
+		c.Duration, err = lp.duration("heartbeat", 1)
+	case SetElection:
+		lp.usage = "set election MIN-MAX"
+		err = lp.electionRange()
+	case SetPreVote, SetCheckQuorum:
+		lp.usage = "set " + c.Setting + " on|off"
+		var v token
+		v, err = lp.word("value", "on", "off")
+		c.On = v.text == "on"
+	case SetSnapshotEvery:
+		lp.usage = "set snapshot-every N"
+		c.Every, err = lp.uint("entry count")
+	}
+	if err != nil {
+		return err
+	}
+	return lp.done()
+}
+
+// electionRange parses MIN-MAX with 0 < MIN < MAX.
+func (lp *lineParser) electionRange() error {
+	t, err := lp.next("MIN-MAX")
+	if err != nil {
+		return err
+	}
+	i := strings.Index(t.text, "-")
+	if i <= 0 || i == len(t.text)-1 {
+		return lp.errAt(t.col, "bad range %q (want MIN-MAX, like 150ms-300ms)", t.text)
+	}
+	maxCol := t.col + len([]rune(t.text[:i+1]))
+	if lp.cmd.Min, err = lp.parseDuration("minimum", t.text[:i], t.col, 1); err != nil {
+		return err
+	}
+	if lp.cmd.Max, err = lp.parseDuration("maximum", t.text[i+1:], maxCol, 1); err != nil {
+		return err
+	}
+	if lp.cmd.Min >= lp.cmd.Max {
+		return lp.errAt(t.col, "bad range %q: MIN must be less than MAX (like 150ms-300ms)", t.text)
+	}
+	return nil
+}
+
+func parseLet(lp *lineParser) error {
+	t, err := lp.next("NAME")
+	if err != nil {
+		return err
+	}
+	name := strings.TrimPrefix(t.text, "@")
+	if !validName(name) {
+		return lp.errAt(t.col, "bad name %q (want a letter or _, then letters, digits, _ or -)", t.text)
+	}
+	eq, err := lp.next("'='")
+	if err != nil {
+		return err
+	}
+	if eq.text != "=" || eq.quoted {
+		return lp.errAt(eq.col, "want \"=\" after the name, not %q (want %s)", eq.text, lp.usage)
+	}
+	if lp.cmd.Node, err = lp.node("node"); err != nil {
+		return err
+	}
+	lp.cmd.Name = name
+	return lp.done()
+}
+
+func parseHelp(lp *lineParser) error {
+	if lp.more() {
+		t, _ := lp.next("command")
+		if lookupVerb(t.text) == nil || t.quoted {
+			return lp.errAt(t.col, "unknown command %q%s (help lists them all)", t.text, suggestion(t.text, Verbs()))
+		}
+		lp.cmd.Topic = t.text
+	}
+	return lp.done()
+}
+
+func parseEcho(lp *lineParser) error {
+	words := make([]string, 0, lp.left())
+	for lp.more() {
+		t, _ := lp.next("text")
+		words = append(words, t.text)
+	}
+	lp.cmd.Message = strings.Join(words, " ")
+	return nil
+}

@@ -1,0 +1,143 @@
+package raft
+
+// progressState is how the leader currently replicates to one follower.
+type progressState uint8
+
+const (
+	// stateProbe: the leader does not know where the follower's log matches
+	// its own; it sends one MsgApp at a time and waits for the answer.
+	stateProbe progressState = iota
+	// stateReplicate: the follower's log matches up to match; the leader
+	// streams entries optimistically, up to MaxInflight messages in flight.
+	stateReplicate
+	// stateSnapshot: the follower needs a snapshot. Reserved for the
+	// snapshot issue; nothing enters this state yet.
+	stateSnapshot
+)
+
+func (s progressState) String() string {
+	switch s {
+	case stateProbe:
+		return "probe"
+	case stateReplicate:
+		return "replicate"
+	case stateSnapshot:
+		return "snapshot"
+	}
+	return "unknown"
+}
+
+// progress is the leader's view of one follower.
+//
+// Invariant: match < next.
+// Invariant: in stateReplicate, the inflight window holds the last index of
+// every MsgApp sent and not yet acknowledged, in increasing order.
+type progress struct {
+	match, next  uint64
+	state        progressState
+	probeSent    bool // stateProbe: a MsgApp is out, wait for an answer
+	recentActive bool // heard from the follower since the last quorum check
+	inflight     inflights
+}
+
+func (p *progress) becomeProbe() {
+	p.state = stateProbe
+	p.next = p.match + 1
+	p.probeSent = false
+	p.inflight.reset()
+}
+
+func (p *progress) becomeReplicate() {
+	p.state = stateReplicate
+	p.next = p.match + 1
+	p.probeSent = false
+	p.inflight.reset()
+}
+
+// maybeUpdate records that the follower matches up to n. It reports whether
+// match moved forward.
+func (p *progress) maybeUpdate(n uint64) bool {
+	updated := false
+	if p.match < n {
+		p.match = n
+		p.probeSent = false
+		updated = true
+	}
+	if p.next < n+1 {
+		p.next = n + 1
+	}
+	return updated
+}
+
+// maybeDecrTo handles a rejection of the MsgApp whose prevLogIndex was
+// rejected; hint is the highest index that may still match. It reports
+// whether next moved back (false for a stale rejection).
+func (p *progress) maybeDecrTo(rejected, hint uint64) bool {
+	if p.state == stateReplicate {
+		if rejected <= p.match {
+			return false // stale: already known to match there
+		}
+		p.next = p.match + 1
+		return true
+	}
+	if p.next-1 != rejected {
+		return false // stale: not the probe we are waiting for
+	}
+	p.next = max(min(rejected, hint+1), p.match+1)
+	p.probeSent = false
+	return true
+}
+
+// paused reports whether the leader must not send more MsgApp for now.
+func (p *progress) paused() bool {
+	switch p.state {
+	case stateProbe:
+		return p.probeSent
+	case stateReplicate:
+		return p.inflight.full()
+	}
+	return true
+}
+
+// inflights is a ring buffer of the last entry index of each MsgApp in
+// flight to one follower.
+type inflights struct {
+	buf   []uint64
+	limit int
+	start int
+	count int
+}
+
+func newInflights(limit int) inflights { return inflights{limit: limit} }
+
+func (in *inflights) full() bool { return in.count >= in.limit }
+
+func (in *inflights) add(last uint64) {
+	if in.full() {
+		return // callers check full first; never overwrite
+	}
+	if in.buf == nil {
+		in.buf = make([]uint64, in.limit)
+	}
+	in.buf[(in.start+in.count)%in.limit] = last
+	in.count++
+}
+
+// freeLE frees every message whose last index is <= i.
+func (in *inflights) freeLE(i uint64) {
+	for in.count > 0 && in.buf[in.start] <= i {
+		in.start = (in.start + 1) % in.limit
+		in.count--
+	}
+}
+
+// freeFirst frees the oldest message, so a full window can make progress
+// after a heartbeat shows the follower is alive.
+func (in *inflights) freeFirst() {
+	if in.count > 0 {
+		in.start = (in.start + 1) % in.limit
+		in.count--
+	}
+}
+
+func (in *inflights) reset() { in.start, in.count = 0, 0 }

@@ -1,0 +1,393 @@
+package raft
+
+import (
+	"math/rand/v2"
+	"slices"
+)
+
+// Role is a node's part in the protocol.
+type Role uint8
+
+const (
+	RoleFollower Role = iota
+	RolePreCandidate
+	RoleCandidate
+	RoleLeader
+)
+
+// String returns "follower", "pre-candidate", "candidate" or "leader".
+func (r Role) String() string {
+	switch r {
+	case RoleFollower:
+		return "follower"
+	case RolePreCandidate:
+		return "pre-candidate"
+	case RoleCandidate:
+		return "candidate"
+	case RoleLeader:
+		return "leader"
+	}
+	return "unknown"
+}
+
+// Defaults for the Config limits left at zero.
+const (
+	DefaultMaxInflight      = 256
+	DefaultMaxBytesPerMsg   = 1 << 20
+	DefaultMaxEntriesPerMsg = 1024
+)
+
+// Config describes one node. See New for the rules it must follow.
+type Config struct {
+	ID    uint64   // this node's id, not None
+	Peers []uint64 // every voter's id, including ID; static membership
+
+	// ElectionTickMin and ElectionTickMax bound the election timeout: it is
+	// drawn uniformly from [ElectionTickMin, ElectionTickMax] every time the
+	// timer is reset (new term, new election, vote granted, leader heard).
+	ElectionTickMin int
+	ElectionTickMax int
+	HeartbeatTick   int    // the leader sends heartbeats every HeartbeatTick ticks
+	Seed            uint64 // seeds this core's own random source
+
+	PreVote     bool // run a pre-election before bumping the term (thesis §9.6)
+	CheckQuorum bool // leader steps down without a live quorum; followers keep a leader lease
+
+	MaxInflight      int    // max MsgApp in flight per follower in replicate state (default 256)
+	MaxBytesPerMsg   uint64 // cap on entry data bytes per MsgApp (default 1 MiB; one entry always fits)
+	MaxEntriesPerMsg int    // cap on entries per MsgApp (default 1024)
+
+	// State recovered from storage at restart (all zero for a fresh node).
+	HardState HardState
+	Snapshot  SnapshotMeta // the log starts after Snapshot.Index
+	Entries   []Entry      // contiguous entries after Snapshot.Index
+	Applied   uint64       // highest index the state machine already holds
+
+	// OnEvent, if set, is called synchronously from Tick, Step, Propose and
+	// Advance for every Event. It must not call back into the Raft.
+	OnEvent func(Event)
+}
+
+// Raft is one node's consensus state machine. It is not safe for concurrent
+// use: one goroutine (the node's run loop) drives it.
+type Raft struct {
+	id    uint64
+	peers []uint64 // sorted, includes id
+
+	term, vote, lead uint64
+	role             Role
+	log              raftLog
+
+	prs   map[uint64]*progress // leader only; includes self
+	votes map[uint64]bool      // candidates: who answered, and how
+
+	// msgs waits for the next Ready. It may hold vote grants and append
+	// acknowledgements: the caller sends them only after persisting the
+	// HardState and Entries of that same Ready, so they never promise state
+	// that a crash could lose.
+	msgs []Message
+
+	electionElapsed  int // ticks since the timer was reset (leader: since the last quorum check)
+	heartbeatElapsed int
+	electionTimeout  int // drawn for the current timer
+	ticksSinceLeader int
+
+	electionMin, electionMax, heartbeat int
+	preVote, checkQuorum                bool
+	maxInflight                         int
+	maxBytes                            uint64
+	maxEntries                          int
+
+	rand    *rand.Rand
+	onEvent func(Event)
+
+	tick func()
+	step func(m Message) error
+
+	prevSoft SoftState
+	prevHard HardState
+
+	matchBuf []uint64 // scratch for quorumIndex
+	propBuf  [1]Entry // scratch for Propose
+}
+
+// New validates cfg and returns a follower at cfg.HardState.Term holding the
+// recovered log. It returns an error wrapping ErrConfig, never panics.
+func New(cfg Config) (*Raft, error) {
+	if err := validateConfig(&cfg); err != nil {
+		return nil, err
+	}
+	peers := slices.Clone(cfg.Peers)
+	slices.Sort(peers)
+	r := &Raft{
+		id:          cfg.ID,
+		peers:       peers,
+		electionMin: cfg.ElectionTickMin,
+		electionMax: cfg.ElectionTickMax,
+		heartbeat:   cfg.HeartbeatTick,
+		preVote:     cfg.PreVote,
+		checkQuorum: cfg.CheckQuorum,
+		maxInflight: cfg.MaxInflight,
+		maxBytes:    cfg.MaxBytesPerMsg,
+		maxEntries:  cfg.MaxEntriesPerMsg,
+		rand:        rand.New(rand.NewPCG(cfg.Seed, cfg.Seed^0x9e3779b97f4a7c15)),
+		onEvent:     cfg.OnEvent,
+		votes:       make(map[uint64]bool, len(peers)),
+		matchBuf:    make([]uint64, 0, len(peers)),
+	}
+	ents := slices.Clone(cfg.Entries)
+	r.log = raftLog{
+		snapIndex: cfg.Snapshot.Index,
+		snapTerm:  cfg.Snapshot.Term,
+		entries:   ents,
+		committed: max(cfg.HardState.Commit, cfg.Snapshot.Index),
+		applied:   max(cfg.Applied, cfg.Snapshot.Index),
+	}
+	r.log.stable = r.log.lastIndex()
+	r.term = cfg.HardState.Term
+	r.vote = cfg.HardState.Vote
+	r.becomeFollower(r.term, None)
+	r.prevHard = r.hardState()
+	r.prevSoft = r.softState()
+	return r, nil
+}
+
+func validateConfig(c *Config) error {
+	if c.ID == None {
+		return badConfig("ID must not be 0")
+	}
+	seen := make(map[uint64]bool, len(c.Peers))
+	for _, p := range c.Peers {
+		if p == None {
+			return badConfig("peer id 0 is reserved")
+		}
+		if seen[p] {
+			return badConfig("peer %d listed twice", p)
+		}
+		seen[p] = true
+	}
+	if !seen[c.ID] {
+		return badConfig("Peers %v must include ID %d", c.Peers, c.ID)
+	}
+	if err := checkTiming(c.ElectionTickMin, c.ElectionTickMax, c.HeartbeatTick); err != nil {
+		return err
+	}
+	if c.MaxInflight < 0 || c.MaxEntriesPerMsg < 0 {
+		return badConfig("MaxInflight and MaxEntriesPerMsg must not be negative")
+	}
+	if c.MaxInflight == 0 {
+		c.MaxInflight = DefaultMaxInflight
+	}
+	if c.MaxBytesPerMsg == 0 {
+		c.MaxBytesPerMsg = DefaultMaxBytesPerMsg
+	}
+	if c.MaxEntriesPerMsg == 0 {
+		c.MaxEntriesPerMsg = DefaultMaxEntriesPerMsg
+	}
+	if c.Snapshot.Index == 0 && c.Snapshot.Term != 0 {
+		return badConfig("snapshot at index 0 with term %d", c.Snapshot.Term)
+	}
+	prevTerm := c.Snapshot.Term
+	for k, e := range c.Entries {
+		if e.Index != c.Snapshot.Index+1+uint64(k) {
+			return badConfig("entry %d at position %d: want index %d", e.Index, k, c.Snapshot.Index+1+uint64(k))
+		}
+		if e.Term < prevTerm || e.Term == 0 {
+			return badConfig("entry %d has term %d after term %d", e.Index, e.Term, prevTerm)
+		}
+		prevTerm = e.Term
+	}
+	last := c.Snapshot.Index + uint64(len(c.Entries))
+	hs := c.HardState
+	if hs.Term < prevTerm {
+		return badConfig("hard state term %d below last entry term %d", hs.Term, prevTerm)
+	}
+	if hs.Vote != None && !seen[hs.Vote] {
+		return badConfig("hard state votes for unknown node %d", hs.Vote)
+	}
+	if hs.Commit > last {
+		return badConfig("commit %d beyond last index %d", hs.Commit, last)
+	}
+	if c.Applied > max(hs.Commit, c.Snapshot.Index) {
+		return badConfig("applied %d beyond commit %d", c.Applied, hs.Commit)
+	}
+	return nil
+}
+
+func checkTiming(electionMin, electionMax, heartbeat int) error {
+	switch {
+	case heartbeat < 1:
+		return badConfig("heartbeat tick %d must be >= 1", heartbeat)
+	case electionMin <= heartbeat:
+		return badConfig("election tick min %d must exceed heartbeat tick %d", electionMin, heartbeat)
+	case electionMax < electionMin:
+		return badConfig("election tick max %d below min %d", electionMax, electionMin)
+	}
+	return nil
+}
+
+// Tick advances the core's logical clock by one tick.
+func (r *Raft) Tick() { r.tick() }
+
+// SetPreVote turns the PreVote extension on or off from now on.
+func (r *Raft) SetPreVote(on bool) { r.preVote = on }
+
+// SetCheckQuorum turns the CheckQuorum extension on or off from now on.
+func (r *Raft) SetCheckQuorum(on bool) { r.checkQuorum = on }
+
+// SetTiming changes the election timeout range and the heartbeat interval.
+// The current timer is redrawn if it no longer fits the new range.
+func (r *Raft) SetTiming(electionMin, electionMax, heartbeat int) error {
+	if err := checkTiming(electionMin, electionMax, heartbeat); err != nil {
+		return err
+	}
+	r.electionMin, r.electionMax, r.heartbeat = electionMin, electionMax, heartbeat
+	if r.electionTimeout < electionMin || r.electionTimeout > electionMax {
+		r.resetTimeout()
+	}
+	return nil
+}
+
+// Term returns the term of entry i if the log still holds it (the snapshot
+// index counts as held).
+func (r *Raft) Term(i uint64) (uint64, bool) { return r.log.term(i) }
+
+// Entries returns the held entries in [lo, hi), clipped to what is held. The
+// slice is a read-only view: it stays valid but must not be modified.
+func (r *Raft) Entries(lo, hi uint64) []Entry { return r.log.slice(lo, hi) }
+
+func (r *Raft) resetTimeout() {
+	r.electionTimeout = r.electionMin + r.rand.IntN(r.electionMax-r.electionMin+1)
+}
+
+// reset moves to term (clearing the vote if the term changes) and restarts
+// the timers. Every role change goes through it.
+func (r *Raft) reset(term uint64) {
+	if term != r.term {
+		r.term = term
+		r.vote = None
+	}
+	r.lead = None
+	r.electionElapsed = 0
+	r.heartbeatElapsed = 0
+	r.resetTimeout()
+	clear(r.votes)
+	r.prs = nil
+}
+
+func (r *Raft) becomeFollower(term, lead uint64) {
+	was := r.role
+	r.step = r.stepFollower
+	r.tick = r.tickElection
+	r.reset(term)
+	r.lead = lead
+	r.role = RoleFollower
+	if was != RoleFollower {
+		r.emit(EventRole, lead, "became follower at term %d", r.term)
+	}
+}
+
+func (r *Raft) becomePreCandidate() {
+	// A pre-candidate keeps its term and vote: a lost pre-election changes
+	// nothing that must be persisted.
+	r.step = r.stepCandidate
+	r.tick = r.tickElection
+	r.lead = None
+	r.electionElapsed = 0
+	r.resetTimeout()
+	clear(r.votes)
+	r.prs = nil
+	r.role = RolePreCandidate
+	r.emit(EventRole, None, "became pre-candidate at term %d", r.term)
+}
+
+func (r *Raft) becomeCandidate() {
+	r.step = r.stepCandidate
+	r.tick = r.tickElection
+	r.reset(r.term + 1)
+	r.vote = r.id
+	r.role = RoleCandidate
+	r.emit(EventRole, None, "became candidate at term %d", r.term)
+}
+
+func (r *Raft) becomeLeader() {
+	r.step = r.stepLeader
+	r.tick = r.tickHeartbeat
+	r.reset(r.term)
+	r.lead = r.id
+	r.role = RoleLeader
+	r.ticksSinceLeader = 0
+	r.prs = make(map[uint64]*progress, len(r.peers))
+	last := r.log.lastIndex()
+	for _, id := range r.peers {
+		r.prs[id] = &progress{next: last + 1, recentActive: true, inflight: newInflights(r.maxInflight)}
+	}
+	r.prs[r.id].match = r.log.stable
+	r.emit(EventRole, None, "became leader at term %d", r.term)
+	// A no-op of the new term lets entries of earlier terms commit (§5.4.2).
+	r.appendEntries([]Entry{{Type: EntryNoop}})
+}
+
+// tickElection is the tick of followers and (pre-)candidates.
+func (r *Raft) tickElection() {
+	r.electionElapsed++
+	if r.ticksSinceLeader < 1<<30 {
+		r.ticksSinceLeader++
+	}
+	if r.electionElapsed >= r.electionTimeout {
+		r.electionElapsed = 0
+		_ = r.Step(Message{Type: MsgHup})
+	}
+}
+
+// tickHeartbeat is the leader's tick.
+func (r *Raft) tickHeartbeat() {
+	r.heartbeatElapsed++
+	r.electionElapsed++
+	if r.electionElapsed >= r.electionMin {
+		r.electionElapsed = 0
+		if r.checkQuorum && !r.quorumActive() {
+			r.emit(EventRole, None, "stepped down at term %d: no quorum heard from in %d ticks", r.term, r.electionMin)
+			r.becomeFollower(r.term, None)
+			return
+		}
+		for id, pr := range r.prs {
+			pr.recentActive = id == r.id
+		}
+	}
+	if r.heartbeatElapsed >= r.heartbeat {
+		r.heartbeatElapsed = 0
+		_ = r.Step(Message{Type: MsgBeat})
+	}
+}
+
+func (r *Raft) quorumActive() bool {
+	active := 0
+	for _, pr := range r.prs {
+		if pr.recentActive {
+			active++
+		}
+	}
+	return active >= len(r.peers)/2+1
+}
+
+// send queues m for the next Ready, stamping From and (for all but pre-vote
+// traffic, which carries a future term) Term.
+func (r *Raft) send(m Message) {
+	m.From = r.id
+	if m.Term == 0 {
+		m.Term = r.term
+	}
+	r.msgs = append(r.msgs, m)
+}
+
+func (r *Raft) hardState() HardState {
+	return HardState{Term: r.term, Vote: r.vote, Commit: r.log.committed}
+}
+
+func (r *Raft) softState() SoftState { return SoftState{Role: r.role, Leader: r.lead} }
+
+func (r *Raft) isPeer(id uint64) bool {
+	_, found := slices.BinarySearch(r.peers, id)
+	return found
+}

@@ -1,0 +1,179 @@
+package raft
+
+// This file holds log replication: the leader's side (appending proposals,
+// sending MsgApp and heartbeats, handling answers, advancing commit) and the
+// follower's (the consistency check, log repair and acknowledgements).
+
+// appendEntries appends ents to the leader's log, stamping index and term.
+// The leader's own copy counts toward commit only once persisted (Advance).
+func (r *Raft) appendEntries(ents []Entry) {
+	last := r.log.lastIndex()
+	for k := range ents {
+		ents[k].Index = last + 1 + uint64(k)
+		ents[k].Term = r.term
+	}
+	r.log.append(ents)
+}
+
+func (r *Raft) bcastAppend() {
+	for _, id := range r.peers {
+		if id != r.id {
+			r.sendAppend(id, true)
+		}
+	}
+}
+
+func (r *Raft) bcastHeartbeat() {
+	for _, id := range r.peers {
+		if id == r.id {
+			continue
+		}
+		// Never tell a follower to commit beyond what it is known to hold.
+		commit := min(r.prs[id].match, r.log.committed)
+		r.send(Message{To: id, Type: MsgHeartbeat, Commit: commit})
+	}
+}
+
+// sendAppend sends the follower the next batch of entries, or an empty
+// MsgApp when sendIfEmpty (to carry the commit index or probe). It reports
+// whether a message was sent. These MsgApp may leave before the leader's own
+// fsync of the same entries (Raft thesis §10.2.1).
+func (r *Raft) sendAppend(to uint64, sendIfEmpty bool) bool {
+	pr := r.prs[to]
+	if pr.paused() {
+		return false
+	}
+	prevIndex := pr.next - 1
+	prevTerm, ok := r.log.term(prevIndex)
+	if !ok {
+		// TODO(snapshot issue): the entry is compacted away; send a snapshot
+		// and move to stateSnapshot. Until then the follower stays in probe.
+		return false
+	}
+	ents := r.log.limited(pr.next, r.maxEntries, r.maxBytes)
+	if len(ents) == 0 && !sendIfEmpty {
+		return false
+	}
+	r.send(Message{To: to, Type: MsgApp, Index: prevIndex, LogTerm: prevTerm, Entries: ents, Commit: r.log.committed})
+	switch pr.state {
+	case stateReplicate:
+		if n := len(ents); n > 0 {
+			last := ents[n-1].Index
+			pr.next = last + 1
+			pr.inflight.add(last)
+		}
+	case stateProbe:
+		pr.probeSent = true
+	}
+	return true
+}
+
+func (r *Raft) handleAppResp(m Message) error {
+	pr := r.prs[m.From]
+	pr.recentActive = true
+	if m.Reject {
+		if m.Index > r.log.lastIndex() {
+			return badMessage("append rejection from %d at index %d beyond last %d", m.From, m.Index, r.log.lastIndex())
+		}
+		// Fast back-off: the follower's hint (index, term) lets the leader
+		// skip every entry of a mismatching term in one round trip.
+		next := m.RejectHint
+		if m.LogTerm > 0 {
+			next = r.log.findConflictByTerm(m.RejectHint, m.LogTerm)
+		}
+		if pr.maybeDecrTo(m.Index, next) {
+			if pr.state == stateReplicate {
+				pr.becomeProbe()
+			}
+			r.sendAppend(m.From, true)
+		}
+		return nil
+	}
+	if m.Index > r.log.lastIndex() {
+		return badMessage("append ack from %d at index %d beyond last %d", m.From, m.Index, r.log.lastIndex())
+	}
+	if !pr.maybeUpdate(m.Index) {
+		return nil
+	}
+	switch pr.state {
+	case stateProbe:
+		pr.becomeReplicate()
+	case stateReplicate:
+		pr.inflight.freeLE(m.Index)
+	}
+	if r.maybeCommit() {
+		r.bcastAppend()
+	}
+	for r.sendAppend(m.From, false) {
+	}
+	return nil
+}
+
+func (r *Raft) handleHeartbeatResp(m Message) {
+	pr := r.prs[m.From]
+	pr.recentActive = true
+	pr.probeSent = false
+	if pr.state == stateReplicate && pr.inflight.full() {
+		pr.inflight.freeFirst()
+	}
+	if pr.match < r.log.lastIndex() {
+		// Send even an empty MsgApp: if earlier ones were lost the follower
+		// rejects it and the leader falls back to probing.
+		r.sendAppend(m.From, true)
+	}
+}
+
+// maybeCommit advances the commit index to the highest index a majority
+// holds, but only to an entry of the current term (§5.4.2): entries of
+// earlier terms commit indirectly, with it.
+func (r *Raft) maybeCommit() bool {
+	matches := r.matchBuf[:0]
+	for _, id := range r.peers {
+		matches = append(matches, r.prs[id].match)
+	}
+	idx := quorumIndex(matches)
+	if idx <= r.log.committed || !r.log.matchTerm(idx, r.term) {
+		return false
+	}
+	r.log.commitTo(idx)
+	r.emit(EventCommit, None, "committed up to %d at term %d", idx, r.term)
+	return true
+}
+
+// handleAppend is the follower's side of AppendEntries.
+func (r *Raft) handleAppend(m Message) error {
+	if m.Index < r.log.committed {
+		// Everything up to commit already matches any leader's log.
+		r.send(Message{To: m.From, Type: MsgAppResp, Index: r.log.committed})
+		return nil
+	}
+	if !r.log.matchTerm(m.Index, m.LogTerm) {
+		hint := r.log.findConflictByTerm(min(m.Index, r.log.lastIndex()), m.LogTerm)
+		hintTerm, _ := r.log.term(hint)
+		r.emit(EventAppendRejected, m.From, "rejected append from %d: no entry %d@%d (hint %d@%d)", m.From, m.Index, m.LogTerm, hint, hintTerm)
+		r.send(Message{To: m.From, Type: MsgAppResp, Index: m.Index, Reject: true, RejectHint: hint, LogTerm: hintTerm})
+		return nil
+	}
+	lastNew := m.Index + uint64(len(m.Entries))
+	if ci := r.log.findConflict(m.Entries); ci != 0 {
+		if ci <= r.log.committed {
+			return badMessage("append from %d conflicts with committed entry %d (commit %d)", m.From, ci, r.log.committed)
+		}
+		r.log.append(m.Entries[ci-m.Index-1:])
+	}
+	r.followerCommit(min(m.Commit, lastNew), m.From)
+	// This acknowledgement leaves only after the entries are persisted.
+	r.send(Message{To: m.From, Type: MsgAppResp, Index: lastNew})
+	return nil
+}
+
+func (r *Raft) handleHeartbeat(m Message) {
+	r.followerCommit(m.Commit, m.From)
+	r.send(Message{To: m.From, Type: MsgHeartbeatResp, Context: m.Context})
+}
+
+func (r *Raft) followerCommit(i, from uint64) {
+	if r.log.commitTo(i) {
+		r.emit(EventCommit, from, "committed up to %d at term %d", r.log.committed, r.term)
+	}
+}

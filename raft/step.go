@@ -1,0 +1,302 @@
+package raft
+
+import "math"
+
+// Step feeds one message into the core: a message from a peer, or a local
+// one (MsgHup to start an election, MsgBeat to send heartbeats, MsgProp to
+// propose). Malformed messages, messages from unknown nodes and types this
+// core does not handle yet return an error; messages that Raft says to drop
+// (stale terms, stale answers) are dropped and return nil. Step never panics.
+func (r *Raft) Step(m Message) error {
+	if err := r.validate(m); err != nil {
+		return err
+	}
+	if !m.Type.IsLocal() {
+		if done := r.stepTerm(m); done {
+			return nil
+		}
+	}
+	switch m.Type {
+	case MsgHup:
+		r.hup()
+		return nil
+	case MsgVote, MsgPreVote:
+		r.handleVote(m)
+		return nil
+	}
+	return r.step(m)
+}
+
+// validate rejects messages that no correct peer sends.
+func (r *Raft) validate(m Message) error {
+	if !m.Type.Valid() {
+		return badMessage("unknown message type %d", m.Type)
+	}
+	if m.Type.IsLocal() {
+		if m.Term != 0 || (m.From != None && m.From != r.id) {
+			return badMessage("local %s from %d at term %d", m.Type, m.From, m.Term)
+		}
+		return nil
+	}
+	switch m.Type {
+	case MsgSnap, MsgSnapResp, MsgTimeoutNow, MsgReadIndex, MsgReadIndexResp:
+		// TODO(snapshot issue, ReadIndex): handle these.
+		return fmtErr(ErrUnsupported, "%s from %d", m.Type, m.From)
+	}
+	if m.From == r.id || !r.isPeer(m.From) {
+		return fmtErr(ErrUnknownPeer, "%s from %d", m.Type, m.From)
+	}
+	if m.To != r.id {
+		return badMessage("%s from %d addressed to %d, not %d", m.Type, m.From, m.To, r.id)
+	}
+	if m.Term == 0 {
+		return badMessage("%s from %d without a term", m.Type, m.From)
+	}
+	if m.Type == MsgApp {
+		return validateEntries(m)
+	}
+	return nil
+}
+
+// validateEntries checks that an append carries a well-formed run of entries
+// right after (m.Index, m.LogTerm), none of a term above the sender's.
+func validateEntries(m Message) error {
+	if m.LogTerm > m.Term {
+		return badMessage("append from %d: prev log term %d above term %d", m.From, m.LogTerm, m.Term)
+	}
+	if uint64(len(m.Entries)) > math.MaxUint64-m.Index {
+		return badMessage("append from %d: index overflow", m.From)
+	}
+	prev := m.LogTerm
+	for k, e := range m.Entries {
+		switch {
+		case e.Index != m.Index+1+uint64(k):
+			return badMessage("append from %d: entry %d at position %d after index %d", m.From, e.Index, k, m.Index)
+		case e.Term < prev || e.Term > m.Term:
+			return badMessage("append from %d: entry %d has term %d (previous %d, message %d)", m.From, e.Index, e.Term, prev, m.Term)
+		case e.Type != EntryNormal && e.Type != EntryNoop:
+			return badMessage("append from %d: entry %d has type %d", m.From, e.Index, e.Type)
+		}
+		prev = e.Term
+	}
+	return nil
+}
+
+// stepTerm applies the term rules every remote message goes through (Figure
+// 2, "all servers"). It reports whether the message is fully handled.
+func (r *Raft) stepTerm(m Message) bool {
+	switch {
+	case m.Term > r.term:
+		if m.Type == MsgVote || m.Type == MsgPreVote {
+			// Leader lease: with CheckQuorum, a node that heard from a leader
+			// within the minimum election timeout ignores vote requests, so a
+			// partitioned node rejoining cannot depose a healthy leader.
+			if r.checkQuorum && r.lead != None && r.electionElapsed < r.electionMin {
+				r.emit(EventIgnored, m.From, "ignored %s from %d at term %d: leader %d is alive", voteName(m.Type), m.From, m.Term, r.lead)
+				return true
+			}
+		}
+		switch {
+		case m.Type == MsgPreVote:
+			// A pre-vote never changes the voter's term.
+		case m.Type == MsgPreVoteResp && !m.Reject:
+			// A granted pre-vote carries the term we are about to campaign
+			// in; we move to it when the pre-election is won.
+		default:
+			lead := None
+			if m.Type == MsgApp || m.Type == MsgHeartbeat {
+				lead = m.From
+			}
+			r.emit(EventTerm, m.From, "moved to term %d (from %d) on %s from %d", m.Term, r.term, m.Type, m.From)
+			r.becomeFollower(m.Term, lead)
+		}
+	case m.Term < r.term:
+		switch {
+		case m.Type == MsgApp || m.Type == MsgHeartbeat:
+			r.emit(EventAppendRejected, m.From, "rejected append from %d: term %d < %d", m.From, m.Term, r.term)
+			if r.checkQuorum || r.preVote {
+				// Tell the stale leader our term: it may be cut off from a
+				// majority that moved on, and with these extensions votes
+				// alone would not reach it.
+				r.send(Message{To: m.From, Type: MsgAppResp})
+			}
+		case m.Type == MsgPreVote:
+			r.emit(EventVoteRejected, m.From, "rejected pre-vote for %d: term %d < %d", m.From, m.Term, r.term)
+			r.send(Message{To: m.From, Type: MsgPreVoteResp, Reject: true})
+		case m.Type == MsgVote:
+			r.emit(EventVoteRejected, m.From, "rejected vote for %d: term %d < %d", m.From, m.Term, r.term)
+		}
+		return true
+	}
+	return false
+}
+
+func voteName(t MessageType) string {
+	if t == MsgPreVote || t == MsgPreVoteResp {
+		return "pre-vote"
+	}
+	return "vote"
+}
+
+// hup starts an election (or a pre-election).
+func (r *Raft) hup() {
+	if r.role == RoleLeader {
+		return
+	}
+	r.campaign(r.preVote)
+}
+
+func (r *Raft) campaign(pre bool) {
+	var term uint64
+	var t MessageType
+	if pre {
+		r.becomePreCandidate()
+		term, t = r.term+1, MsgPreVote
+		r.emit(EventElection, None, "started pre-election for term %d", term)
+	} else {
+		r.becomeCandidate()
+		term, t = r.term, MsgVote
+		r.emit(EventElection, None, "started election at term %d", term)
+	}
+	// Our own vote: for a real election it is the persisted r.vote, and the
+	// requests below leave only after that HardState is durable.
+	if r.poll(r.id, true) == voteWon {
+		r.winElection(pre)
+		return
+	}
+	last, lastTerm := r.log.lastIndex(), r.log.lastTerm()
+	for _, id := range r.peers {
+		if id != r.id {
+			r.send(Message{To: id, Type: t, Term: term, Index: last, LogTerm: lastTerm})
+		}
+	}
+}
+
+func (r *Raft) poll(id uint64, granted bool) voteResult {
+	if _, ok := r.votes[id]; !ok {
+		r.votes[id] = granted
+	}
+	return tallyVotes(r.votes, len(r.peers))
+}
+
+func (r *Raft) winElection(pre bool) {
+	if pre {
+		r.campaign(false)
+		return
+	}
+	r.becomeLeader()
+	r.bcastAppend()
+}
+
+// handleVote answers a (pre-)vote request whose term is >= ours.
+func (r *Raft) handleVote(m Message) {
+	resp := MsgVoteResp
+	if m.Type == MsgPreVote {
+		resp = MsgPreVoteResp
+	}
+	name := voteName(m.Type)
+	canVote := r.vote == m.From ||
+		(r.vote == None && r.lead == None) ||
+		(m.Type == MsgPreVote && m.Term > r.term)
+	switch {
+	case !canVote:
+		who := r.vote
+		if who == None {
+			who = r.lead
+		}
+		r.emit(EventVoteRejected, m.From, "rejected %s for %d: already voted for or following %d at term %d", name, m.From, who, r.term)
+		r.send(Message{To: m.From, Type: resp, Reject: true})
+	case !r.log.isUpToDate(m.Index, m.LogTerm):
+		r.emit(EventVoteRejected, m.From, "rejected %s for %d: log not up to date (%d@%d < %d@%d)",
+			name, m.From, m.Index, m.LogTerm, r.log.lastIndex(), r.log.lastTerm())
+		r.send(Message{To: m.From, Type: resp, Reject: true})
+	default:
+		// The grant carries the request's term (a pre-vote's future term).
+		// For a real vote, r.vote is persisted before this message leaves.
+		r.send(Message{To: m.From, Type: resp, Term: m.Term})
+		if m.Type == MsgVote {
+			r.electionElapsed = 0
+			r.vote = m.From
+		}
+		r.emit(EventVote, m.From, "granted %s to %d at term %d", name, m.From, m.Term)
+	}
+}
+
+func (r *Raft) stepFollower(m Message) error {
+	switch m.Type {
+	case MsgProp:
+		return &NotLeaderError{Leader: r.lead}
+	case MsgApp:
+		r.heardFromLeader(m.From)
+		return r.handleAppend(m)
+	case MsgHeartbeat:
+		r.heardFromLeader(m.From)
+		r.handleHeartbeat(m)
+	}
+	return nil
+}
+
+func (r *Raft) heardFromLeader(id uint64) {
+	r.electionElapsed = 0
+	r.ticksSinceLeader = 0
+	r.lead = id
+}
+
+// stepCandidate is the step of candidates and pre-candidates.
+func (r *Raft) stepCandidate(m Message) error {
+	want := MsgVoteResp
+	if r.role == RolePreCandidate {
+		want = MsgPreVoteResp
+	}
+	switch m.Type {
+	case MsgProp:
+		return &NotLeaderError{Leader: None}
+	case MsgApp:
+		r.becomeFollower(m.Term, m.From)
+		r.heardFromLeader(m.From)
+		return r.handleAppend(m)
+	case MsgHeartbeat:
+		r.becomeFollower(m.Term, m.From)
+		r.heardFromLeader(m.From)
+		r.handleHeartbeat(m)
+	case want:
+		switch r.poll(m.From, !m.Reject) {
+		case voteWon:
+			r.winElection(r.role == RolePreCandidate)
+		case voteLost:
+			r.emit(EventRole, None, "lost %s at term %d", voteName(m.Type), r.term)
+			r.becomeFollower(r.term, None)
+		}
+	}
+	return nil
+}
+
+func (r *Raft) stepLeader(m Message) error {
+	switch m.Type {
+	case MsgBeat:
+		r.bcastHeartbeat()
+	case MsgProp:
+		if len(m.Entries) == 0 {
+			return badMessage("proposal without entries")
+		}
+		r.appendEntries(m.Entries)
+		r.bcastAppend()
+	case MsgAppResp:
+		return r.handleAppResp(m)
+	case MsgHeartbeatResp:
+		r.handleHeartbeatResp(m)
+	}
+	return nil
+}
+
+// Propose appends data as a new entry on the leader and returns its index
+// and term. The core keeps data: the caller must not modify it afterwards.
+// On any other node it returns a *NotLeaderError naming the known leader.
+func (r *Raft) Propose(data []byte) (index, term uint64, err error) {
+	r.propBuf[0] = Entry{Type: EntryNormal, Data: data}
+	if err := r.Step(Message{Type: MsgProp, Entries: r.propBuf[:]}); err != nil {
+		return 0, 0, err
+	}
+	r.propBuf[0] = Entry{}
+	return r.log.lastIndex(), r.term, nil
+}

@@ -1,0 +1,220 @@
+package transport
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+
+	"github.com/hashicorp/go-msgpack/v2/codec"
+
+	"raftplay/raft"
+)
+
+// This file is the only one that touches msgpack: the handle, and the
+// functions that turn a raft.Message into a frame and a frame back into one.
+
+// frameHeaderLen is the size of a frame header: type byte + uint32 body length.
+const frameHeaderLen = 5
+
+// msgpackHandle is the one msgpack configuration used on the wire. Byte
+// slices are encoded as msgpack bin; collections decoded from the wire start
+// small (MaxInitLen) and grow only as real bytes arrive; nesting is shallow.
+var msgpackHandle = func() *codec.MsgpackHandle {
+	h := &codec.MsgpackHandle{}
+	h.WriteExt = true
+	h.MaxInitLen = 1024
+	h.MaxDepth = 16
+	return h
+}()
+
+var (
+	errUnknownFrame  = errors.New("transport: unknown frame type")
+	errFrameTooLarge = errors.New("transport: frame too large")
+	errTrailingBytes = errors.New("transport: trailing bytes after frame body")
+)
+
+// frameEncoder turns messages into frames. It reuses its buffers, so one
+// belongs to a single goroutine (a peer's writer).
+type frameEncoder struct {
+	enc  *codec.Encoder
+	body []byte
+
+	app       appWire
+	appResp   appRespWire
+	vote      voteWire
+	voteResp  voteRespWire
+	heartbeat heartbeatWire
+	snap      snapWire
+	snapResp  snapRespWire
+	timeout   timeoutNowWire
+	readIndex readIndexWire
+}
+
+func newFrameEncoder() *frameEncoder {
+	e := &frameEncoder{body: make([]byte, 0, 512)}
+	e.enc = codec.NewEncoderBytes(&e.body, msgpackHandle)
+	return e
+}
+
+// encode returns the header and body of m's frame. Both slices are only
+// valid until the next call. m must satisfy fits(m).
+func (e *frameEncoder) encode(m *raft.Message) (hdr [frameHeaderLen]byte, body []byte, err error) {
+	ft, ok := wireType(m.Type)
+	if !ok {
+		return hdr, nil, fmt.Errorf("transport: encode %v: %w", m.Type, errUnknownFrame)
+	}
+	var v any
+	switch ft {
+	case frameApp:
+		e.app = appWire{Term: m.Term, LogTerm: m.LogTerm, Index: m.Index, Commit: m.Commit, Entries: m.Entries}
+		v = &e.app
+	case frameAppResp:
+		e.appResp = appRespWire{Term: m.Term, Index: m.Index, Reject: m.Reject, RejectHint: m.RejectHint, LogTerm: m.LogTerm}
+		v = &e.appResp
+	case frameVote, framePreVote:
+		e.vote = voteWire{Term: m.Term, LogTerm: m.LogTerm, Index: m.Index, Context: m.Context}
+		v = &e.vote
+	case frameVoteResp, framePreVoteResp:
+		e.voteResp = voteRespWire{Term: m.Term, Reject: m.Reject}
+		v = &e.voteResp
+	case frameHeartbeat, frameHeartbeatResp:
+		e.heartbeat = heartbeatWire{Term: m.Term, Commit: m.Commit, Context: m.Context}
+		v = &e.heartbeat
+	case frameSnap:
+		e.snap = snapWire{Term: m.Term}
+		if m.Snapshot != nil {
+			e.snap.Snapshot = *m.Snapshot
+		}
+		v = &e.snap
+	case frameSnapResp:
+		e.snapResp = snapRespWire{Term: m.Term, Index: m.Index, Reject: m.Reject}
+		v = &e.snapResp
+	case frameTimeoutNow:
+		e.timeout = timeoutNowWire{Term: m.Term}
+		v = &e.timeout
+	case frameReadIndex, frameReadIndexResp:
+		e.readIndex = readIndexWire{Term: m.Term, Index: m.Index, Reject: m.Reject, Context: m.Context}
+		v = &e.readIndex
+	}
+	e.enc.ResetBytes(&e.body)
+	err = e.enc.Encode(v)
+	e.app.Entries, e.snap.Snapshot = nil, raft.Snapshot{} // do not pin the caller's data
+	if err != nil {
+		return hdr, nil, fmt.Errorf("transport: encode %v: %w", m.Type, err)
+	}
+	hdr[0] = byte(ft)
+	binary.BigEndian.PutUint32(hdr[1:], uint32(len(e.body)))
+	return hdr, e.body, nil
+}
+
+// parseHeader checks a frame header against the size limit before anything
+// is allocated for the body, and returns the type and body length.
+func parseHeader(hdr []byte, maxBody int) (frameType, int, error) {
+	ft := frameType(hdr[0])
+	if _, ok := wireType(raft.MessageType(ft)); !ok {
+		return 0, 0, fmt.Errorf("%w %d", errUnknownFrame, ft)
+	}
+	n := binary.BigEndian.Uint32(hdr[1:])
+	if uint64(n) > uint64(maxBody) {
+		return 0, 0, fmt.Errorf("%w: %d bytes, limit %d", errFrameTooLarge, n, maxBody)
+	}
+	return ft, int(n), nil
+}
+
+// frameDecoder turns frame bodies back into messages. One belongs to a
+// single goroutine (a connection's reader). Decoded messages never alias body.
+type frameDecoder struct {
+	dec *codec.Decoder
+}
+
+func newFrameDecoder() *frameDecoder {
+	return &frameDecoder{dec: codec.NewDecoderBytes([]byte{}, msgpackHandle)}
+}
+
+// decode decodes body as a frame of type ft into a message with Type set
+// (From and To are left for the caller, who knows them from the handshake).
+func (d *frameDecoder) decode(ft frameType, body []byte) (raft.Message, error) {
+	m := raft.Message{Type: raft.MessageType(ft)}
+	if body == nil {
+		body = []byte{}
+	}
+	d.dec.ResetBytes(body)
+	var err error
+	switch ft {
+	case frameApp:
+		var w appWire
+		if err = d.dec.Decode(&w); err == nil {
+			m.Term, m.LogTerm, m.Index, m.Commit, m.Entries = w.Term, w.LogTerm, w.Index, w.Commit, w.Entries
+		}
+	case frameAppResp:
+		var w appRespWire
+		if err = d.dec.Decode(&w); err == nil {
+			m.Term, m.Index, m.Reject, m.RejectHint, m.LogTerm = w.Term, w.Index, w.Reject, w.RejectHint, w.LogTerm
+		}
+	case frameVote, framePreVote:
+		var w voteWire
+		if err = d.dec.Decode(&w); err == nil {
+			m.Term, m.LogTerm, m.Index, m.Context = w.Term, w.LogTerm, w.Index, w.Context
+		}
+	case frameVoteResp, framePreVoteResp:
+		var w voteRespWire
+		if err = d.dec.Decode(&w); err == nil {
+			m.Term, m.Reject = w.Term, w.Reject
+		}
+	case frameHeartbeat, frameHeartbeatResp:
+		var w heartbeatWire
+		if err = d.dec.Decode(&w); err == nil {
+			m.Term, m.Commit, m.Context = w.Term, w.Commit, w.Context
+		}
+	case frameSnap:
+		var w snapWire
+		if err = d.dec.Decode(&w); err == nil {
+			m.Term, m.Snapshot = w.Term, &w.Snapshot
+		}
+	case frameSnapResp:
+		var w snapRespWire
+		if err = d.dec.Decode(&w); err == nil {
+			m.Term, m.Index, m.Reject = w.Term, w.Index, w.Reject
+		}
+	case frameTimeoutNow:
+		var w timeoutNowWire
+		if err = d.dec.Decode(&w); err == nil {
+			m.Term = w.Term
+		}
+	case frameReadIndex, frameReadIndexResp:
+		var w readIndexWire
+		if err = d.dec.Decode(&w); err == nil {
+			m.Term, m.Index, m.Reject, m.Context = w.Term, w.Index, w.Reject, w.Context
+		}
+	default:
+		return raft.Message{}, fmt.Errorf("%w %d", errUnknownFrame, ft)
+	}
+	if err != nil {
+		return raft.Message{}, fmt.Errorf("transport: decode %v: %w", m.Type, err)
+	}
+	if d.dec.NumBytesRead() != len(body) {
+		return raft.Message{}, fmt.Errorf("transport: decode %v: %w", m.Type, errTrailingBytes)
+	}
+	return m, nil
+}
+
+// decodeFrame decodes one whole frame (header and body) from buf, as a reader
+// would, and returns the message and the number of bytes used. It is the
+// fuzz target's entry point and the reference for the frame format.
+func decodeFrame(buf []byte, maxBody int) (raft.Message, int, error) {
+	if len(buf) < frameHeaderLen {
+		return raft.Message{}, 0, fmt.Errorf("transport: short frame header: %d bytes", len(buf))
+	}
+	ft, n, err := parseHeader(buf[:frameHeaderLen], maxBody)
+	if err != nil {
+		return raft.Message{}, 0, err
+	}
+	if len(buf)-frameHeaderLen < n {
+		return raft.Message{}, 0, fmt.Errorf("transport: short frame body: %d of %d bytes", len(buf)-frameHeaderLen, n)
+	}
+	m, err := newFrameDecoder().decode(ft, buf[frameHeaderLen:frameHeaderLen+n])
+	if err != nil {
+		return raft.Message{}, 0, err
+	}
+	return m, frameHeaderLen + n, nil
+}

@@ -1,0 +1,68 @@
+// Package transport carries Raft messages between raftplay nodes over real
+// TCP on 127.0.0.1, and holds the cluster's fault table.
+//
+// # Contract
+//
+// New listens at once (port 0 lets the OS choose; Addr reports the result).
+// Send never blocks: each message goes to its peer's bounded queue, and a
+// writer goroutine per peer drains whatever is queued into one buffered write
+// and one flush. Raft tolerates loss, so every message that cannot go is
+// dropped and counted rather than waited for: unknown peer or local type
+// (Unroutable), fault table (DroppedFault), full queue (DroppedQueue), peer
+// unreachable or connection broken (DroppedConn), a field set that its wire
+// struct cannot carry (DroppedInvalid). Messages to one peer are written in
+// the order they were sent. Received messages are handed to Config.Handler
+// from one reader goroutine per inbound connection, with From set to the
+// sender named in the handshake and To set to this node.
+//
+// Close is a crash: it closes the listener and every connection without a
+// goodbye and returns when every goroutine of the transport has exited.
+//
+// # Connections
+//
+// Each node dials one long-lived connection to each peer and uses it only to
+// send; it accepts its peers' connections only to receive. A writer that
+// hits any error (write, deadline, the peer closing) drops the connection and
+// redials with exponential backoff from 5 ms doubling to 1 s, reset by a
+// successful handshake; a peer restarted on the same address is found again.
+//
+// Every connection opens with a handshake, all integers big endian:
+//
+//	dialer -> acceptor   "RPLY" | version uint16 | cluster id uint64 | from id uint64 | to id uint64
+//	acceptor -> dialer   "RPLY" | verdict uint8 (0 = accepted)
+//
+// The acceptor refuses (logs the reason through Config.Logf, answers a
+// non-zero verdict and closes) a wrong magic, protocol version or cluster id,
+// a "to" that is not itself, and a "from" of 0 or itself. So a stray process
+// cannot join a cluster by connecting to a node's port.
+//
+// # Frames
+//
+// After the handshake the dialer sends frames:
+//
+//	type uint8 | body length uint32 | body (msgpack)
+//
+// The type byte equals the raft.MessageType carried and selects one concrete
+// wire struct (wire.go) with short codec tags; From and To are not in the
+// body. MsgVote/MsgPreVote share a struct, as do their responses, the
+// heartbeat pair and the read-index pair. Types from 64 up are reserved for
+// frames that are not one message each (snapshot chunks, later); MsgSnap
+// carries its whole raft.Snapshot today and is bounded by the frame limit.
+// No time.Time is ever on the wire.
+//
+// The body length is checked against Config.MaxFrameBytes (default 16 MiB)
+// before anything is allocated, and the body buffer then grows only as
+// bytes arrive. An unknown type, an oversize length, an undecodable body,
+// trailing bytes or a half frame close that one connection, never the node.
+//
+// # Faults
+//
+// Faults is one table per cluster, shared by every node's transport. Per
+// directed link it holds a cut, a drop percentage, and a delay with jitter;
+// link 0->0 applies to every link. Partition and Isolate set groups whose
+// cross links are cut both ways. Send consults the table (cut, drop, delay)
+// and so does the receiver (cut), so a message already in flight when a
+// partition starts does not cross it. A delayed message waits in its link's
+// queue, so a delay never blocks the caller or other links and, without
+// jitter, never reorders a link. Table returns a copy for display.
+package transport

@@ -1,0 +1,151 @@
+package transport
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"slices"
+	"time"
+
+	"raftplay/raft"
+)
+
+const (
+	readBufferSize = 64 << 10
+	// bodyStep bounds how far body allocation may run ahead of the bytes
+	// that actually arrived: a lying length costs at most this much.
+	bodyStep = 1 << 20
+)
+
+// acceptLoop accepts inbound connections until the listener closes.
+func (t *Transport) acceptLoop() {
+	defer t.wg.Done()
+	backoff := minBackoff
+	for {
+		c, err := t.ln.Accept()
+		if err != nil {
+			if t.ctx.Err() != nil || errors.Is(err, net.ErrClosed) {
+				return
+			}
+			t.logf("accept: %v (retry in %v)", err, backoff)
+			tm := time.NewTimer(backoff)
+			select {
+			case <-tm.C:
+			case <-t.ctx.Done():
+				tm.Stop()
+				return
+			}
+			backoff = min(2*backoff, maxBackoff)
+			continue
+		}
+		backoff = minBackoff
+		t.mu.Lock()
+		if t.closed {
+			t.mu.Unlock()
+			c.Close()
+			return
+		}
+		t.conns[c] = struct{}{}
+		t.wg.Add(1)
+		t.mu.Unlock()
+		go t.serveConn(c)
+	}
+}
+
+// serveConn handshakes an inbound connection and then reads frames from it
+// until an error. Any bad input closes this connection only.
+func (t *Transport) serveConn(c net.Conn) {
+	defer t.wg.Done()
+	defer func() {
+		t.mu.Lock()
+		delete(t.conns, c)
+		t.mu.Unlock()
+		c.Close()
+	}()
+	remote := c.RemoteAddr().String()
+	c.SetDeadline(time.Now().Add(helloTimeout))
+	h, v, err := readHello(c)
+	if err != nil {
+		t.logf("refused connection from %s: %v", remote, err)
+		return
+	}
+	if v == handshakeOK {
+		v = h.check(t.cfg.ClusterID, t.cfg.ID)
+	}
+	if v != handshakeOK {
+		t.logf("refused connection from %s (node %d, cluster %d, version %d, to %d): %v",
+			remote, h.from, h.cluster, h.version, h.to, v)
+		c.Write(marshalReply(v))
+		return
+	}
+	if _, err := c.Write(marshalReply(handshakeOK)); err != nil {
+		return
+	}
+	c.SetDeadline(time.Time{})
+	err = t.readFrames(c, h.from)
+	if t.ctx.Err() == nil && !errors.Is(err, io.EOF) && !errors.Is(err, net.ErrClosed) {
+		t.logf("closing connection from node %d (%s): %v", h.from, remote, err)
+	}
+}
+
+// readFrames delivers the frames of one connection from node from.
+func (t *Transport) readFrames(c net.Conn, from uint64) error {
+	br := bufio.NewReaderSize(c, readBufferSize)
+	dec := newFrameDecoder()
+	stats := t.link(from)
+	var hdr [frameHeaderLen]byte
+	var buf []byte
+	for {
+		if _, err := io.ReadFull(br, hdr[:]); err != nil {
+			return err
+		}
+		ft, n, err := parseHeader(hdr[:], t.cfg.MaxFrameBytes)
+		if err != nil {
+			return err
+		}
+		buf, err = readBody(br, buf, n)
+		if err != nil {
+			return fmt.Errorf("transport: frame body: %w", err)
+		}
+		m, err := dec.decode(ft, buf)
+		if cap(buf) > bodyStep {
+			buf = nil // do not pin a large buffer on an idle connection
+		}
+		if err != nil {
+			return err
+		}
+		stats.bytesRecv.Add(uint64(frameHeaderLen + n))
+		if t.cfg.Faults.onRecv(from, t.cfg.ID) {
+			stats.droppedFault.Add(1)
+			continue
+		}
+		m.From, m.To = from, t.cfg.ID
+		if m.Type == raft.MsgHeartbeat || m.Type == raft.MsgApp {
+			stats.lastHeartbeat.Store(time.Now().UnixNano())
+		}
+		stats.msgsRecv.Add(1)
+		if t.cfg.Handler != nil {
+			t.cfg.Handler(m)
+		}
+	}
+}
+
+// readBody reads an n-byte body into buf, growing it only as bytes arrive.
+func readBody(r io.Reader, buf []byte, n int) ([]byte, error) {
+	buf = buf[:0]
+	for len(buf) < n {
+		step := min(n-len(buf), bodyStep)
+		buf = slices.Grow(buf, step)
+		k := len(buf)
+		buf = buf[:k+step]
+		if _, err := io.ReadFull(r, buf[k:]); err != nil {
+			if errors.Is(err, io.EOF) {
+				err = io.ErrUnexpectedEOF
+			}
+			return nil, err
+		}
+	}
+	return buf, nil
+}

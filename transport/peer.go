@@ -1,0 +1,302 @@
+package transport
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"net"
+	"sync"
+	"time"
+
+	"raftplay/raft"
+)
+
+// Backoff bounds between redials of a peer.
+const (
+	minBackoff = 5 * time.Millisecond
+	maxBackoff = time.Second
+
+	writeBufferSize = 64 << 10
+)
+
+// outItem is one queued message and when it may leave (zero: at once).
+type outItem struct {
+	msg raft.Message
+	due time.Time
+}
+
+// sendQueue is a bounded FIFO that one writer drains a whole batch at a time.
+type sendQueue struct {
+	mu     sync.Mutex
+	items  []outItem
+	max    int
+	notify chan struct{} // holds a token while items may be waiting
+}
+
+func newSendQueue(max int) *sendQueue {
+	return &sendQueue{max: max, notify: make(chan struct{}, 1)}
+}
+
+// push appends it unless the queue is full.
+func (q *sendQueue) push(it outItem) bool {
+	q.mu.Lock()
+	if len(q.items) >= q.max {
+		q.mu.Unlock()
+		return false
+	}
+	q.items = append(q.items, it)
+	q.mu.Unlock()
+	select {
+	case q.notify <- struct{}{}:
+	default:
+	}
+	return true
+}
+
+// take swaps the queued items for spare (emptied) and returns them.
+func (q *sendQueue) take(spare []outItem) []outItem {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	batch := q.items
+	q.items = spare[:0]
+	return batch
+}
+
+// peer is the outbound stream to one peer: a queue and the goroutine that
+// dials, handshakes and writes.
+type peer struct {
+	t     *Transport
+	id    uint64
+	q     *sendQueue
+	stats *linkCounters
+
+	mu   sync.Mutex
+	addr string
+	conn net.Conn // current connection, nil while down
+}
+
+func newPeer(t *Transport, id uint64, addr string, stats *linkCounters) *peer {
+	return &peer{t: t, id: id, addr: addr, q: newSendQueue(t.cfg.QueueLen), stats: stats}
+}
+
+// setAddr changes the peer's address and drops the current connection so the
+// writer redials the new one.
+func (p *peer) setAddr(addr string) {
+	p.mu.Lock()
+	changed := p.addr != addr
+	p.addr = addr
+	p.mu.Unlock()
+	if changed {
+		p.closeConn()
+	}
+}
+
+func (p *peer) closeConn() {
+	p.mu.Lock()
+	if p.conn != nil {
+		p.conn.Close()
+	}
+	p.mu.Unlock()
+}
+
+// run is the writer goroutine: connect, stream, and on any error drop the
+// connection and redial with exponential backoff until the transport closes.
+func (p *peer) run() {
+	defer p.t.wg.Done()
+	backoff := minBackoff
+	var spare []outItem
+	bw := bufio.NewWriterSize(nil, writeBufferSize)
+	enc := newFrameEncoder()
+	for p.t.ctx.Err() == nil {
+		conn, err := p.dial()
+		if err != nil {
+			if p.t.ctx.Err() != nil {
+				return
+			}
+			p.t.logf("peer %d: %v (retry in %v)", p.id, err, backoff)
+			p.dropQueued(&spare)
+			if !p.sleep(backoff) {
+				return
+			}
+			backoff = min(2*backoff, maxBackoff)
+			continue
+		}
+		backoff = minBackoff
+		p.stats.connected.Store(true)
+		err = p.stream(conn, bw, enc, &spare)
+		p.stats.connected.Store(false)
+		p.mu.Lock()
+		p.conn = nil
+		p.mu.Unlock()
+		conn.Close()
+		if p.t.ctx.Err() != nil {
+			return
+		}
+		p.t.logf("peer %d: connection lost: %v", p.id, err)
+		if !p.sleep(backoff) {
+			return
+		}
+	}
+}
+
+// sleep waits d, or returns false at once if the transport closes.
+func (p *peer) sleep(d time.Duration) bool {
+	tm := time.NewTimer(d)
+	defer tm.Stop()
+	select {
+	case <-tm.C:
+		return true
+	case <-p.t.ctx.Done():
+		return false
+	}
+}
+
+// dropQueued discards what is queued while the peer cannot be reached.
+func (p *peer) dropQueued(spare *[]outItem) {
+	batch := p.q.take(*spare)
+	if n := len(batch); n > 0 {
+		p.stats.droppedConn.Add(uint64(n))
+	}
+	clear(batch)
+	*spare = batch[:0]
+}
+
+// dial connects and handshakes. On success the connection is p.conn.
+func (p *peer) dial() (net.Conn, error) {
+	p.mu.Lock()
+	addr := p.addr
+	p.mu.Unlock()
+	deadline := time.Now().Add(p.t.cfg.DialTimeout)
+	d := net.Dialer{Deadline: deadline}
+	conn, err := d.DialContext(p.t.ctx, "tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("transport: dial %s: %w", addr, err)
+	}
+	// Register before the handshake so Close can interrupt it.
+	p.mu.Lock()
+	if p.t.ctx.Err() != nil {
+		p.mu.Unlock()
+		conn.Close()
+		return nil, p.t.ctx.Err()
+	}
+	p.conn = conn
+	p.mu.Unlock()
+	fail := func(err error) (net.Conn, error) {
+		p.mu.Lock()
+		p.conn = nil
+		p.mu.Unlock()
+		conn.Close()
+		return nil, err
+	}
+	conn.SetDeadline(deadline)
+	h := hello{version: ProtocolVersion, cluster: p.t.cfg.ClusterID, from: p.t.cfg.ID, to: p.id}
+	if _, err := conn.Write(h.marshal()); err != nil {
+		return fail(fmt.Errorf("transport: handshake with %s: %w", addr, err))
+	}
+	v, err := readReply(conn)
+	if err != nil {
+		return fail(fmt.Errorf("transport: handshake with %s: %w", addr, err))
+	}
+	if v != handshakeOK {
+		return fail(fmt.Errorf("transport: handshake with %s: refused: %v", addr, v))
+	}
+	conn.SetDeadline(time.Time{})
+	return conn, nil
+}
+
+// stream writes queued messages to conn until an error. Whatever is queued
+// when the writer wakes is written as one batch and flushed once.
+func (p *peer) stream(conn net.Conn, bw *bufio.Writer, enc *frameEncoder, spare *[]outItem) error {
+	// The acceptor never writes after its handshake reply, so a read returns
+	// only when the connection dies: watch for that to redial promptly.
+	dead := make(chan struct{})
+	go func() {
+		defer close(dead)
+		io.Copy(io.Discard, conn)
+	}()
+	defer func() {
+		conn.Close()
+		<-dead
+	}()
+	bw.Reset(conn)
+	maxBody := p.t.cfg.MaxFrameBytes
+	for {
+		select {
+		case <-p.q.notify:
+		case <-dead:
+			return fmt.Errorf("transport: connection closed by peer")
+		case <-p.t.ctx.Done():
+			return p.t.ctx.Err()
+		}
+		batch := p.q.take(*spare)
+		err := p.writeBatch(conn, bw, enc, batch, maxBody, dead)
+		clear(batch) // release message data
+		*spare = batch[:0]
+		if err != nil {
+			return err
+		}
+	}
+}
+
+// writeBatch writes one batch, honouring each message's due time, and flushes.
+func (p *peer) writeBatch(conn net.Conn, bw *bufio.Writer, enc *frameEncoder, batch []outItem, maxBody int, dead <-chan struct{}) error {
+	var msgs, bytes uint64
+	flush := func() error {
+		if err := bw.Flush(); err != nil {
+			p.stats.droppedConn.Add(msgs)
+			return fmt.Errorf("transport: write: %w", err)
+		}
+		p.stats.msgsSent.Add(msgs)
+		p.stats.bytesSent.Add(bytes)
+		msgs, bytes = 0, 0
+		return nil
+	}
+	conn.SetWriteDeadline(time.Now().Add(p.t.cfg.WriteTimeout))
+	for i := range batch {
+		it := &batch[i]
+		if !it.due.IsZero() {
+			if wait := time.Until(it.due); wait > 0 {
+				if err := flush(); err != nil {
+					return err
+				}
+				if err := p.waitDue(wait, dead); err != nil {
+					p.stats.droppedConn.Add(uint64(len(batch) - i))
+					return err
+				}
+				conn.SetWriteDeadline(time.Now().Add(p.t.cfg.WriteTimeout))
+			}
+		}
+		hdr, body, err := enc.encode(&it.msg)
+		if err == nil && len(body) > maxBody {
+			err = fmt.Errorf("%w: %v of %d bytes, limit %d", errFrameTooLarge, it.msg.Type, len(body), maxBody)
+		}
+		if err != nil {
+			p.stats.droppedInvalid.Add(1)
+			p.t.logf("peer %d: dropping message: %v", p.id, err)
+			continue
+		}
+		bw.Write(hdr[:])
+		if _, err := bw.Write(body); err != nil {
+			p.stats.droppedConn.Add(msgs + uint64(len(batch)-i))
+			return fmt.Errorf("transport: write: %w", err)
+		}
+		msgs++
+		bytes += uint64(len(hdr) + len(body))
+	}
+	return flush()
+}
+
+// waitDue waits d for a delayed message, giving up if the connection dies or
+// the transport closes.
+func (p *peer) waitDue(d time.Duration, dead <-chan struct{}) error {
+	tm := time.NewTimer(d)
+	defer tm.Stop()
+	select {
+	case <-tm.C:
+		return nil
+	case <-dead:
+		return fmt.Errorf("transport: connection closed by peer")
+	case <-p.t.ctx.Done():
+		return p.t.ctx.Err()
+	}
+}

@@ -1,0 +1,50 @@
+package transport
+
+import (
+	"sync/atomic"
+	"time"
+)
+
+// LinkStats are the counters of the link between this node and one peer.
+// Sent and dropped counters describe this node's outbound stream to the
+// peer; Recv counters and LastHeartbeat describe what arrived from it.
+type LinkStats struct {
+	MsgsSent  uint64 // messages written to the peer's connection
+	BytesSent uint64 // frame bytes (headers included) written
+	MsgsRecv  uint64 // messages received and handed to the Handler
+	BytesRecv uint64 // frame bytes received, dropped ones included
+
+	DroppedFault   uint64 // dropped by the fault table (on send, or on receive for a cut link)
+	DroppedQueue   uint64 // dropped because the send queue was full
+	DroppedConn    uint64 // dropped because the peer could not be reached or the connection broke
+	DroppedInvalid uint64 // refused by Send: a field the message type's wire struct cannot carry
+
+	LastHeartbeat time.Time // when the last MsgHeartbeat or MsgApp from the peer arrived (zero: never)
+	Connected     bool      // the outbound stream to the peer is up (handshake done)
+}
+
+// linkCounters is the live, concurrently updated form of LinkStats.
+type linkCounters struct {
+	msgsSent, bytesSent, msgsRecv, bytesRecv                atomic.Uint64
+	droppedFault, droppedQueue, droppedConn, droppedInvalid atomic.Uint64
+	lastHeartbeat                                           atomic.Int64 // unix nanoseconds; 0 = never
+	connected                                               atomic.Bool
+}
+
+func (c *linkCounters) snapshot() LinkStats {
+	s := LinkStats{
+		MsgsSent:       c.msgsSent.Load(),
+		BytesSent:      c.bytesSent.Load(),
+		MsgsRecv:       c.msgsRecv.Load(),
+		BytesRecv:      c.bytesRecv.Load(),
+		DroppedFault:   c.droppedFault.Load(),
+		DroppedQueue:   c.droppedQueue.Load(),
+		DroppedConn:    c.droppedConn.Load(),
+		DroppedInvalid: c.droppedInvalid.Load(),
+		Connected:      c.connected.Load(),
+	}
+	if ns := c.lastHeartbeat.Load(); ns != 0 {
+		s.LastHeartbeat = time.Unix(0, ns)
+	}
+	return s
+}

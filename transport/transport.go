@@ -1,0 +1,280 @@
+package transport
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"raftplay/raft"
+)
+
+// Defaults for the zero values of Config.
+const (
+	DefaultListenAddr    = "127.0.0.1:0"
+	DefaultMaxFrameBytes = 16 << 20
+	DefaultQueueLen      = 4096
+	DefaultWriteTimeout  = 2 * time.Second
+	DefaultDialTimeout   = time.Second
+
+	maxFrameLimit = 1 << 30 // largest MaxFrameBytes accepted
+	helloTimeout  = 5 * time.Second
+)
+
+// Config configures one node's transport.
+type Config struct {
+	ID            uint64                           // this node; must not be 0
+	ClusterID     uint64                           // every connection must present the same cluster id
+	ListenAddr    string                           // default "127.0.0.1:0"; must be a 127.0.0.1 address
+	Peers         map[uint64]string                // peer id -> address (may also be set later with SetPeer)
+	Faults        *Faults                          // fault table shared by the whole cluster (nil = no faults)
+	Handler       func(raft.Message)               // called for each received message, from reader goroutines
+	MaxFrameBytes int                              // largest frame body accepted or sent; default 16 MiB
+	QueueLen      int                              // per-peer send queue length; default 4096
+	WriteTimeout  time.Duration                    // deadline for each batch of writes; default 2 s
+	DialTimeout   time.Duration                    // deadline for dial plus handshake; default 1 s
+	Logf          func(format string, args ...any) // optional; nothing is printed by default
+}
+
+// Transport is one node's endpoint: a listener for inbound connections and
+// one outbound stream per peer. All methods are safe for concurrent use.
+type Transport struct {
+	cfg  Config
+	ln   net.Listener
+	addr string
+
+	ctx    context.Context // cancelled by Close; dials use it
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+
+	peers atomic.Pointer[map[uint64]*peer] // copy on write, so Send takes no lock
+
+	mu     sync.Mutex // guards the fields below and writes to peers
+	closed bool
+	links  map[uint64]*linkCounters
+	conns  map[net.Conn]struct{} // inbound connections
+
+	unroutable atomic.Uint64
+	closeErr   error
+	closeOnce  sync.Once
+}
+
+// New validates cfg, starts listening at once, and starts a stream to every
+// peer in cfg.Peers.
+func New(cfg Config) (*Transport, error) {
+	if cfg.ID == raft.None {
+		return nil, errors.New("transport: config: ID must not be 0")
+	}
+	if cfg.ListenAddr == "" {
+		cfg.ListenAddr = DefaultListenAddr
+	}
+	if err := checkLoopback(cfg.ListenAddr); err != nil {
+		return nil, err
+	}
+	switch {
+	case cfg.MaxFrameBytes == 0:
+		cfg.MaxFrameBytes = DefaultMaxFrameBytes
+	case cfg.MaxFrameBytes < 0 || cfg.MaxFrameBytes > maxFrameLimit:
+		return nil, fmt.Errorf("transport: config: MaxFrameBytes %d out of range (1..%d)", cfg.MaxFrameBytes, maxFrameLimit)
+	}
+	switch {
+	case cfg.QueueLen == 0:
+		cfg.QueueLen = DefaultQueueLen
+	case cfg.QueueLen < 0:
+		return nil, fmt.Errorf("transport: config: QueueLen %d is negative", cfg.QueueLen)
+	}
+	if cfg.WriteTimeout <= 0 {
+		cfg.WriteTimeout = DefaultWriteTimeout
+	}
+	if cfg.DialTimeout <= 0 {
+		cfg.DialTimeout = DefaultDialTimeout
+	}
+	if cfg.Logf == nil {
+		cfg.Logf = func(string, ...any) {}
+	}
+	for id := range cfg.Peers {
+		if id == raft.None || id == cfg.ID {
+			return nil, fmt.Errorf("transport: config: bad peer id %d", id)
+		}
+	}
+	ln, err := net.Listen("tcp", cfg.ListenAddr)
+	if err != nil {
+		return nil, fmt.Errorf("transport: %w", err)
+	}
+	t := &Transport{
+		cfg:   cfg,
+		ln:    ln,
+		addr:  ln.Addr().String(),
+		links: make(map[uint64]*linkCounters),
+		conns: make(map[net.Conn]struct{}),
+	}
+	t.ctx, t.cancel = context.WithCancel(context.Background())
+	empty := map[uint64]*peer{}
+	t.peers.Store(&empty)
+	t.wg.Add(1)
+	go t.acceptLoop()
+	for id, addr := range cfg.Peers {
+		t.SetPeer(id, addr)
+	}
+	return t, nil
+}
+
+// checkLoopback accepts only host 127.0.0.1 with a valid port.
+func checkLoopback(addr string) error {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("transport: config: listen address %q: %w", addr, err)
+	}
+	if host != "127.0.0.1" {
+		return fmt.Errorf("transport: config: listen address %q: host must be 127.0.0.1", addr)
+	}
+	if _, err := net.LookupPort("tcp", port); err != nil {
+		return fmt.Errorf("transport: config: listen address %q: %w", addr, err)
+	}
+	return nil
+}
+
+// Addr returns the address the transport listens on, e.g. "127.0.0.1:40211".
+func (t *Transport) Addr() string { return t.addr }
+
+// ID returns this node's id.
+func (t *Transport) ID() uint64 { return t.cfg.ID }
+
+// SetPeer adds a peer or changes its address; the stream redials at once.
+// Ids 0 and this node's own id are ignored. After Close it does nothing.
+func (t *Transport) SetPeer(id uint64, addr string) {
+	if id == raft.None || id == t.cfg.ID {
+		t.logf("SetPeer: ignoring bad peer id %d", id)
+		return
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.closed {
+		return
+	}
+	old := *t.peers.Load()
+	if p, ok := old[id]; ok {
+		p.setAddr(addr)
+		return
+	}
+	p := newPeer(t, id, addr, t.linkLocked(id))
+	next := maps.Clone(old)
+	next[id] = p
+	t.peers.Store(&next)
+	t.wg.Add(1)
+	go p.run()
+}
+
+// linkLocked returns the counters for peer id, creating them. t.mu is held.
+func (t *Transport) linkLocked(id uint64) *linkCounters {
+	c, ok := t.links[id]
+	if !ok {
+		c = new(linkCounters)
+		t.links[id] = c
+	}
+	return c
+}
+
+func (t *Transport) link(id uint64) *linkCounters {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.linkLocked(id)
+}
+
+// Send queues msgs for their peers (m.To) and returns at once. It never
+// blocks: a message for an unknown peer, of a local or unknown type, or after
+// Close is dropped and counted in Unroutable; a message the fault table
+// drops, or that finds its peer's queue full, is counted in that link's
+// stats. Messages to one peer are written in the order given.
+func (t *Transport) Send(msgs []raft.Message) {
+	if len(msgs) == 0 {
+		return
+	}
+	if t.ctx.Err() != nil {
+		t.unroutable.Add(uint64(len(msgs)))
+		return
+	}
+	peers := *t.peers.Load()
+	var now time.Time
+	for i := range msgs {
+		m := &msgs[i]
+		p, ok := peers[m.To]
+		if !ok {
+			t.unroutable.Add(1)
+			continue
+		}
+		if _, ok := wireType(m.Type); !ok {
+			t.unroutable.Add(1)
+			continue
+		}
+		if !fits(m) {
+			p.stats.droppedInvalid.Add(1)
+			t.logf("refusing %v to %d: it sets a field its wire struct cannot carry", m.Type, m.To)
+			continue
+		}
+		drop, delay := t.cfg.Faults.onSend(t.cfg.ID, m.To)
+		if drop {
+			p.stats.droppedFault.Add(1)
+			continue
+		}
+		var due time.Time
+		if delay > 0 {
+			if now.IsZero() {
+				now = time.Now()
+			}
+			due = now.Add(delay)
+		}
+		if !p.q.push(outItem{msg: *m, due: due}) {
+			p.stats.droppedQueue.Add(1)
+		}
+	}
+}
+
+// Unroutable returns how many messages Send refused outright: unknown peer,
+// local or unknown message type, or sent after Close.
+func (t *Transport) Unroutable() uint64 { return t.unroutable.Load() }
+
+// Stats returns the counters of every link this node knows: its peers, and
+// any node that connected to it.
+func (t *Transport) Stats() map[uint64]LinkStats {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	out := make(map[uint64]LinkStats, len(t.links))
+	for id, c := range t.links {
+		out[id] = c.snapshot()
+	}
+	return out
+}
+
+// Close stops the transport abruptly, as a crash would: the listener and
+// every connection are closed with no goodbye, queued messages are dropped,
+// and all goroutines have exited when it returns. It is safe to call twice.
+func (t *Transport) Close() error {
+	t.closeOnce.Do(func() {
+		t.mu.Lock()
+		t.closed = true
+		t.cancel()
+		if err := t.ln.Close(); err != nil {
+			t.closeErr = fmt.Errorf("transport: close listener: %w", err)
+		}
+		for c := range t.conns {
+			c.Close()
+		}
+		peers := *t.peers.Load()
+		t.mu.Unlock()
+		for _, p := range peers {
+			p.closeConn()
+		}
+		t.wg.Wait()
+	})
+	return t.closeErr
+}
+
+// logf logs through Config.Logf with this node's id as prefix.
+func (t *Transport) logf(format string, args ...any) {
+	t.cfg.Logf("transport: %d: "+format, append([]any{t.cfg.ID}, args...)...)
+}

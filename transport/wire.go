@@ -1,0 +1,179 @@
+package transport
+
+import "raftplay/raft"
+
+// This file holds the concrete structs that travel in frame bodies. A frame's
+// type byte names exactly one of them; nothing is decoded into interface{}.
+// From and To never travel in a body: the connection's handshake fixes them.
+
+// frameType is the first byte of every frame. For Raft messages it equals the
+// raft.MessageType it carries; values from 64 up are reserved for frames that
+// are not one Raft message each (snapshot chunks will live there).
+type frameType uint8
+
+const (
+	frameApp            = frameType(raft.MsgApp)
+	frameAppResp        = frameType(raft.MsgAppResp)
+	frameVote           = frameType(raft.MsgVote)
+	frameVoteResp       = frameType(raft.MsgVoteResp)
+	framePreVote        = frameType(raft.MsgPreVote)
+	framePreVoteResp    = frameType(raft.MsgPreVoteResp)
+	frameHeartbeat      = frameType(raft.MsgHeartbeat)
+	frameHeartbeatResp  = frameType(raft.MsgHeartbeatResp)
+	frameSnap           = frameType(raft.MsgSnap)
+	frameSnapResp       = frameType(raft.MsgSnapResp)
+	frameTimeoutNow     = frameType(raft.MsgTimeoutNow)
+	frameReadIndex      = frameType(raft.MsgReadIndex)
+	frameReadIndexResp  = frameType(raft.MsgReadIndexResp)
+	frameReservedChunks = frameType(64) // first value for non-message frames (snapshot chunks, later)
+)
+
+// appWire carries MsgApp: prevLogIndex/Term, the entries and the leader's commit.
+type appWire struct {
+	Term    uint64       `codec:"t"`
+	LogTerm uint64       `codec:"lt"`
+	Index   uint64       `codec:"i"`
+	Commit  uint64       `codec:"c"`
+	Entries []raft.Entry `codec:"e"`
+}
+
+// appRespWire carries MsgAppResp.
+type appRespWire struct {
+	Term       uint64 `codec:"t"`
+	Index      uint64 `codec:"i"`
+	Reject     bool   `codec:"r"`
+	RejectHint uint64 `codec:"h"`
+	LogTerm    uint64 `codec:"lt"`
+}
+
+// voteWire carries MsgVote and MsgPreVote: the candidate's last log position.
+// Context may mark a vote forced by a leader transfer.
+type voteWire struct {
+	Term    uint64 `codec:"t"`
+	LogTerm uint64 `codec:"lt"`
+	Index   uint64 `codec:"i"`
+	Context []byte `codec:"x"`
+}
+
+// voteRespWire carries MsgVoteResp and MsgPreVoteResp.
+type voteRespWire struct {
+	Term   uint64 `codec:"t"`
+	Reject bool   `codec:"r"`
+}
+
+// heartbeatWire carries MsgHeartbeat and MsgHeartbeatResp.
+type heartbeatWire struct {
+	Term    uint64 `codec:"t"`
+	Commit  uint64 `codec:"c"`
+	Context []byte `codec:"x"`
+}
+
+// snapWire carries MsgSnap with the whole snapshot. It is bounded by the frame
+// size limit; chunked transfer will use frame types from frameReservedChunks.
+type snapWire struct {
+	Term     uint64        `codec:"t"`
+	Snapshot raft.Snapshot `codec:"s"`
+}
+
+// snapRespWire carries MsgSnapResp.
+type snapRespWire struct {
+	Term   uint64 `codec:"t"`
+	Index  uint64 `codec:"i"`
+	Reject bool   `codec:"r"`
+}
+
+// timeoutNowWire carries MsgTimeoutNow.
+type timeoutNowWire struct {
+	Term uint64 `codec:"t"`
+}
+
+// readIndexWire carries MsgReadIndex and MsgReadIndexResp.
+type readIndexWire struct {
+	Term    uint64 `codec:"t"`
+	Index   uint64 `codec:"i"`
+	Reject  bool   `codec:"r"`
+	Context []byte `codec:"x"`
+}
+
+// field is a bit naming one field of raft.Message beyond Type, From and To.
+type field uint16
+
+const (
+	fTerm field = 1 << iota
+	fLogTerm
+	fIndex
+	fEntries
+	fCommit
+	fReject
+	fRejectHint
+	fSnapshot
+	fContext
+)
+
+// carried says, per frame type, which message fields its wire struct holds.
+// A message with another field set cannot travel without losing it, so Send
+// refuses it (and counts it) rather than silently dropping data.
+var carried = [...]field{
+	frameApp:           fTerm | fLogTerm | fIndex | fCommit | fEntries,
+	frameAppResp:       fTerm | fIndex | fReject | fRejectHint | fLogTerm,
+	frameVote:          fTerm | fLogTerm | fIndex | fContext,
+	framePreVote:       fTerm | fLogTerm | fIndex | fContext,
+	frameVoteResp:      fTerm | fReject,
+	framePreVoteResp:   fTerm | fReject,
+	frameHeartbeat:     fTerm | fCommit | fContext,
+	frameHeartbeatResp: fTerm | fCommit | fContext,
+	frameSnap:          fTerm | fSnapshot,
+	frameSnapResp:      fTerm | fIndex | fReject,
+	frameTimeoutNow:    fTerm,
+	frameReadIndex:     fTerm | fIndex | fReject | fContext,
+	frameReadIndexResp: fTerm | fIndex | fReject | fContext,
+}
+
+// fieldsSet returns the fields of m that hold a non-zero value.
+func fieldsSet(m *raft.Message) field {
+	var f field
+	if m.Term != 0 {
+		f |= fTerm
+	}
+	if m.LogTerm != 0 {
+		f |= fLogTerm
+	}
+	if m.Index != 0 {
+		f |= fIndex
+	}
+	if len(m.Entries) != 0 {
+		f |= fEntries
+	}
+	if m.Commit != 0 {
+		f |= fCommit
+	}
+	if m.Reject {
+		f |= fReject
+	}
+	if m.RejectHint != 0 {
+		f |= fRejectHint
+	}
+	if m.Snapshot != nil {
+		f |= fSnapshot
+	}
+	if len(m.Context) != 0 {
+		f |= fContext
+	}
+	return f
+}
+
+// wireType returns the frame type for a message type, and false for local,
+// unknown or otherwise untransportable types.
+func wireType(t raft.MessageType) (frameType, bool) {
+	ft := frameType(t)
+	if !t.Valid() || t.IsLocal() || int(ft) >= len(carried) || carried[ft] == 0 {
+		return 0, false
+	}
+	return ft, true
+}
+
+// fits reports whether m can travel in its wire struct without losing a field.
+func fits(m *raft.Message) bool {
+	ft, ok := wireType(m.Type)
+	return ok && fieldsSet(m)&^carried[ft] == 0
+}

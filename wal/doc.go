@@ -1,0 +1,118 @@
+// Package wal is durable storage for one raftplay node: a segmented,
+// checksummed, append-only write-ahead log of Raft entries, hard state and
+// snapshot metadata, plus snapshot files, all in one directory.
+//
+// # Contract
+//
+// Open returns what was durably written: the last hard state, the newest
+// valid snapshot and the contiguous entries after it. Save returns only
+// after its records are fsynced. Concurrent Saves share fsyncs (group
+// commit): whoever finds no fsync running starts one that covers every
+// write issued so far; the others wait for it. A failed write or fsync
+// makes the WAL refuse all further writes (the state of the file is then
+// unknown); reopening repairs it.
+//
+// Recovery: only a torn tail of the last segment, as left by a crash in the
+// middle of a write, is repaired: the bytes from the first bad record on are
+// copied to NAME.OFFSET.broken (OFFSET in hex), the segment is truncated
+// there and fsynced. Damage anywhere else makes Open fail with a
+// *CorruptError naming the file and offset, and Open then changes nothing.
+//
+// # Directory
+//
+//	SSSSSSSSSSSSSSSS-FFFFFFFFFFFFFFFF.wal   segment number S, first index F (hex)
+//	IIIIIIIIIIIIIIII-TTTTTTTTTTTTTTTT.snap  snapshot at index I, term T (hex)
+//	*.tmp                                   interrupted creations; deleted by Open
+//	*.broken                                torn tails set aside by a repair
+//
+// Segments are numbered from 0 with no gaps (Compact deletes a prefix). New
+// segment and snapshot files are written under NAME.tmp, fsynced, renamed
+// to NAME, and the directory is fsynced; deletions are followed by a
+// directory fsync too. Before a new segment is created, the previous one
+// is fsynced, so only the last segment can ever hold unsynced bytes.
+//
+// # Segment file
+//
+// All integers are little-endian.
+//
+//	offset  size  field
+//	0       8     magic "RPWALSEG"
+//	8       4     version, 1
+//	12      8     segment number (equals the number in the name)
+//	20      8     first index: the log's last index + 1 at creation
+//	28      4     CRC-32C (Castagnoli) of bytes 0..27
+//	32      ...   records, back to back, no padding
+//
+// A new segment starts with a hard state record (if any was saved) and a
+// snapshot record (if any snapshot was saved), so deleting older segments
+// never loses either.
+//
+// # Record
+//
+//	+---------+------+----------+---------+----------------------+
+//	| length  | type | reserved | crc     | payload              |
+//	| u32     | u8   | 3 x 0x00 | u32     | length bytes         |
+//	+---------+------+----------+---------+----------------------+
+//	  0         4      5          8         12
+//
+// length is the payload size; a decoder checks it against its limit
+// (Options.MaxRecordBytes) before it reads or allocates anything.
+//
+// crc is CRC-32C over header bytes 0..7 followed by the payload, computed
+// with the previous record's stored crc as the initial value (Go's
+// crc32.Update(prev, castagnoliTable, ...)). The chain restarts in each
+// segment: the first record's initial value is the segment header's CRC. So
+// a lost, duplicated or reordered record breaks the chain.
+//
+// Payloads by type:
+//
+//	1 entry:     index u64, term u64, entry type u8, data (length-17 bytes)
+//	2 hardstate: term u64, vote u64, commit u64           (length 24)
+//	3 snapshot:  index u64, term u64                      (length 16)
+//
+// # Replaying the log
+//
+// Records apply in order, segment after segment. An entry with index
+// last+1 is appended; one with an index inside the log replaces the
+// suffix from that index (a follower overwriting a conflict); a gap is
+// corruption. A hard state record replaces the hard state. A snapshot
+// record at (I, T) keeps the entries after I if the log holds I with term
+// T; otherwise the log is emptied and continues at I+1. Finally the
+// newest valid snapshot file is applied the same way, entries at or below
+// its index are dropped, and the remaining entries must begin right after
+// it (or at 1 without a snapshot). A snapshot record newer than every valid
+// snapshot file is corruption.
+//
+// # Snapshot file
+//
+//	offset  size  field
+//	0       8     magic "RPSNAPSH"
+//	8       4     version, 1
+//	12      8     index
+//	20      8     term
+//	28      8     data length N
+//	36      N     data
+//	36+N    4     CRC-32C of bytes 0..35+N
+//
+// A snapshot file that fails any check is ignored; the newest valid one
+// wins.
+//
+// # Torn or corrupt
+//
+// In the last segment, a failure to decode the record at offset X is a torn
+// tail when the record runs past the end of the file, when its header is
+// all zeros, or when (bad header, bad length, or CRC mismatch) a 512-byte
+// sector-aligned stretch inside the record (to the end of the file for a bad
+// header or length) is all zeros: a crash leaves unwritten sectors zeroed,
+// never random bytes. A last segment shorter than its header is set aside
+// whole. Everything else, including a CRC mismatch with no zeroed sector, is
+// corruption.
+//
+// # Durability
+//
+// Save issues one write(2) for its whole batch, then fsync(2). fsync rather
+// than fdatasync: segments are not preallocated, so every append changes the
+// file size and fdatasync would have to write that metadata anyway.
+// Preallocating would make zero-filled tails normal, which would blur the
+// torn-tail rule above.
+package wal

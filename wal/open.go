@@ -1,0 +1,223 @@
+package wal
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+
+	"raftplay/raft"
+)
+
+// Recovered is what Open read back from a WAL directory.
+type Recovered struct {
+	// HardState is the last hard state saved (zero if none).
+	HardState raft.HardState
+	// Snapshot is the newest valid snapshot (meta + data), nil if none.
+	Snapshot *raft.Snapshot
+	// Entries are the contiguous log entries after Snapshot's index (or from
+	// index 1). Their Data may share memory with one another.
+	Entries []raft.Entry
+	// Repaired is non-nil when a torn tail was cut off the last segment.
+	Repaired *Repair
+}
+
+// segment is the WAL's bookkeeping for one segment file.
+type segment struct {
+	name     string
+	seq      uint64
+	maxIndex uint64 // highest entry index ever written to it (0: none)
+}
+
+// scanned is the result of reading one segment.
+type scanned struct {
+	seg  segment
+	end  int    // offset after the last good record
+	crc  uint32 // CRC of the last good record (or the header)
+	torn bool   // a torn tail starts at end
+}
+
+// Open opens the WAL in dir, creating dir and a first segment if needed, and
+// returns what it holds. A torn tail of the last segment is repaired (see
+// Recovered.Repaired); any other damage makes Open fail with a *CorruptError
+// naming file and offset, and then nothing in dir has been changed.
+func Open(dir string, opts Options) (*WAL, *Recovered, error) {
+	opts = opts.withDefaults()
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, nil, fmt.Errorf("wal: open %s: %w", dir, err)
+	}
+	l, err := listDir(dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	snap := newestSnapshot(dir, l.snapshots, opts.MaxSnapshotBytes)
+
+	// Read and check everything before changing anything.
+	rp := &replay{}
+	var segs []segment
+	var tail scanned
+	for i, name := range l.segments {
+		seq, _, _ := parseSegmentName(name)
+		if i > 0 && seq != segs[i-1].seq+1 {
+			return nil, nil, &CorruptError{File: name, Err: fmt.Errorf("segment %d follows segment %d: segments missing", seq, segs[i-1].seq)}
+		}
+		buf, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			return nil, nil, fmt.Errorf("wal: read %s: %w", name, err)
+		}
+		tail, err = scanSegment(name, buf, i == len(l.segments)-1, opts.MaxRecordBytes, rp)
+		if err != nil {
+			return nil, nil, err
+		}
+		segs = append(segs, tail.seg)
+	}
+	var meta raft.SnapshotMeta
+	if snap != nil {
+		meta = snap.Meta
+	}
+	if rp.snap.Index > meta.Index {
+		return nil, nil, &CorruptError{File: snapshotName(rp.snap), Err: fmt.Errorf("log records a snapshot at index %d but no valid snapshot file holds it", rp.snap.Index)}
+	}
+	if meta.Index > 0 {
+		rp.applySnapshot(meta)
+		rp.trim(meta.Index)
+	}
+	if len(rp.ents) > 0 && rp.ents[0].Index != meta.Index+1 {
+		return nil, nil, &CorruptError{File: l.segments[0], Offset: segmentHeaderSize,
+			Err: fmt.Errorf("log starts at entry %d but the snapshot covers only up to %d", rp.ents[0].Index, meta.Index)}
+	}
+
+	// Now change things: leftovers, repair, active segment.
+	for _, name := range l.tmp {
+		os.Remove(filepath.Join(dir, name))
+	}
+	rec := &Recovered{HardState: rp.hs, Snapshot: snap, Entries: rp.ents}
+	w := &WAL{dir: dir, opts: opts, hs: rp.hs, snap: meta, first: meta.Index + 1}
+	w.cond = sync.NewCond(&w.mu)
+	w.last = max(meta.Index, rp.lastIndex())
+	w.terms = make([]uint64, 0, len(rp.ents))
+	for i := range rp.ents {
+		w.terms = append(w.terms, rp.ents[i].Term)
+	}
+	if len(segs) > 0 && tail.torn {
+		rec.Repaired, err = repairTail(dir, tail.seg.name, int64(tail.end))
+		if err != nil {
+			return nil, nil, err
+		}
+		if tail.end == 0 {
+			segs = segs[:len(segs)-1]
+		}
+	}
+	if len(segs) == 0 || (tail.torn && tail.end == 0) {
+		seq := uint64(0)
+		if tail.torn && tail.end == 0 {
+			seq = tail.seg.seq
+		}
+		w.segs = segs
+		if err := w.createSegment(seq); err != nil {
+			return nil, nil, err
+		}
+		return w, rec, nil
+	}
+	active := segs[len(segs)-1]
+	f, err := opts.OpenFile(filepath.Join(dir, active.name), os.O_WRONLY|os.O_APPEND, 0)
+	if err != nil {
+		return nil, nil, fmt.Errorf("wal: open segment %s: %w", active.name, err)
+	}
+	w.f, w.segs, w.size, w.crc = f, segs, int64(tail.end), tail.crc
+	return w, rec, nil
+}
+
+// newestSnapshot returns the newest snapshot file that reads back valid and
+// whose name matches its content; nil if none.
+func newestSnapshot(dir string, names []string, maxBytes int64) *raft.Snapshot {
+	for _, name := range names {
+		s, err := readSnapshot(filepath.Join(dir, name), maxBytes)
+		if err == nil && snapshotName(s.Meta) == name {
+			return &s
+		}
+	}
+	return nil
+}
+
+// scanSegment checks one segment's header and records and feeds the records
+// to rp. In the last segment a torn tail stops the scan (scanned.torn);
+// anywhere else damage is a *CorruptError.
+func scanSegment(name string, buf []byte, last bool, maxLen int, rp *replay) (scanned, error) {
+	seq, first, _ := parseSegmentName(name)
+	s := scanned{seg: segment{name: name, seq: seq}}
+	h, err := parseHeader(buf)
+	if err != nil {
+		if last && errors.Is(err, errShortHdr) {
+			s.torn = true
+			return s, nil
+		}
+		return s, &CorruptError{File: name, Err: err}
+	}
+	if h.seq != seq || h.first != first {
+		return s, &CorruptError{File: name, Err: fmt.Errorf("header says segment %d first index %d, name disagrees", h.seq, h.first)}
+	}
+	off, prev := segmentHeaderSize, h.crc
+	for off < len(buf) {
+		f, err := decodeFrame(buf, off, prev, maxLen)
+		if err != nil {
+			if last && !errors.Is(err, errPayload) && isTorn(buf, off, f, err) {
+				s.torn = true
+				break
+			}
+			return s, &CorruptError{File: name, Offset: int64(off), Err: err}
+		}
+		if err := rp.record(f); err != nil {
+			return s, &CorruptError{File: name, Offset: int64(off), Err: err}
+		}
+		if f.typ == RecordEntry {
+			s.seg.maxIndex = max(s.seg.maxIndex, entryOf(f.payload).Index)
+		}
+		off += f.size
+		prev = f.crc
+	}
+	s.end, s.crc = off, prev
+	return s, nil
+}
+
+// repairTail sets the bytes of segment name from off onwards aside in a
+// .broken file, then cuts them off (or, when off is 0, moves the whole file
+// aside), and makes it all durable.
+func repairTail(dir, name string, off int64) (*Repair, error) {
+	path := filepath.Join(dir, name)
+	buf, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("wal: repair %s: %w", name, err)
+	}
+	kept := fmt.Sprintf("%s.%x%s", name, off, brokenExt)
+	r := &Repair{File: name, Offset: off, Bytes: int64(len(buf)) - off, Kept: kept}
+	if off == 0 {
+		if err := os.Rename(path, filepath.Join(dir, kept)); err != nil {
+			return nil, fmt.Errorf("wal: repair %s: %w", name, err)
+		}
+		if err := syncDir(dir); err != nil {
+			return nil, fmt.Errorf("wal: repair %s: %w", name, err)
+		}
+		return r, nil
+	}
+	osOpen := Options{}.withDefaults().OpenFile
+	if err := writeFileAtomic(dir, kept, buf[off:], osOpen); err != nil {
+		return nil, fmt.Errorf("wal: repair %s: keep torn tail: %w", name, err)
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY, 0)
+	if err != nil {
+		return nil, fmt.Errorf("wal: repair %s: %w", name, err)
+	}
+	err = f.Truncate(off)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return nil, fmt.Errorf("wal: repair %s: truncate: %w", name, err)
+	}
+	return r, nil
+}

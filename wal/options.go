@@ -1,0 +1,93 @@
+package wal
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+)
+
+// File is what the WAL needs from a file it writes: segment files, snapshot
+// files and their temporary forms. *os.File implements it.
+type File interface {
+	Write(p []byte) (int, error)
+	Sync() error
+	Close() error
+}
+
+// OpenFileFunc opens a file for writing, like os.OpenFile. Tests inject one
+// that fails (permission denied, disk full) to exercise error paths.
+type OpenFileFunc func(name string, flag int, perm fs.FileMode) (File, error)
+
+// Options tunes a WAL. The zero value is valid.
+type Options struct {
+	// SegmentBytes: a Save that finds the active segment at or past this size
+	// first rolls to a new segment. Default 64 MiB.
+	SegmentBytes int64
+	// MaxRecordBytes is the largest record payload accepted by Save and
+	// decoded by Open; lengths are checked before any allocation. Default 64 MiB.
+	MaxRecordBytes int
+	// MaxSnapshotBytes is the largest snapshot data accepted and read.
+	// Default 1 GiB.
+	MaxSnapshotBytes int64
+	// OpenFile opens files for writing. Default: os.OpenFile.
+	OpenFile OpenFileFunc
+}
+
+const (
+	defaultSegmentBytes     = 64 << 20
+	defaultMaxRecordBytes   = 64 << 20
+	defaultMaxSnapshotBytes = 1 << 30
+)
+
+func (o Options) withDefaults() Options {
+	if o.SegmentBytes <= 0 {
+		o.SegmentBytes = defaultSegmentBytes
+	}
+	if o.MaxRecordBytes <= 0 {
+		o.MaxRecordBytes = defaultMaxRecordBytes
+	}
+	if o.MaxSnapshotBytes <= 0 {
+		o.MaxSnapshotBytes = defaultMaxSnapshotBytes
+	}
+	if o.OpenFile == nil {
+		o.OpenFile = func(name string, flag int, perm fs.FileMode) (File, error) {
+			return os.OpenFile(name, flag, perm)
+		}
+	}
+	return o
+}
+
+// ErrCorrupt is matched (errors.Is) by every error that reports damage Open
+// will not repair.
+var ErrCorrupt = errors.New("wal: corrupt")
+
+// ErrClosed is returned by calls on a closed WAL.
+var ErrClosed = errors.New("wal: closed")
+
+// CorruptError names the file and byte offset where Open found damage it
+// will not repair. errors.Is(err, ErrCorrupt) holds for it.
+type CorruptError struct {
+	File   string // file name inside the WAL directory
+	Offset int64  // byte offset of the damaged record or header
+	Err    error  // what is wrong
+}
+
+// Error implements error.
+func (e *CorruptError) Error() string {
+	return fmt.Sprintf("wal: corrupt: %s at offset %d: %v", e.File, e.Offset, e.Err)
+}
+
+// Unwrap returns the cause.
+func (e *CorruptError) Unwrap() error { return e.Err }
+
+// Is makes errors.Is(err, ErrCorrupt) true.
+func (e *CorruptError) Is(target error) bool { return target == ErrCorrupt }
+
+// Repair describes a torn tail that Open cut off the last segment.
+type Repair struct {
+	File   string // segment name
+	Offset int64  // the segment now ends here (0: the whole file was set aside)
+	Bytes  int64  // how many bytes were cut off
+	Kept   string // name of the file holding the cut-off bytes
+}

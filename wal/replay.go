@@ -1,0 +1,110 @@
+package wal
+
+import (
+	"errors"
+	"fmt"
+
+	"raftplay/raft"
+)
+
+// replay rebuilds the log from records in the order they were written.
+//
+// Invariant: ents is contiguous; when it is empty, next (if not 0) is the
+// index the next entry must have.
+type replay struct {
+	ents []raft.Entry
+	next uint64
+	hs   raft.HardState
+	snap raft.SnapshotMeta // newest snapshot record seen
+}
+
+// lastIndex returns the index of the last entry held, or next-1.
+func (r *replay) lastIndex() uint64 {
+	if len(r.ents) == 0 {
+		if r.next == 0 {
+			return 0
+		}
+		return r.next - 1
+	}
+	return r.ents[len(r.ents)-1].Index
+}
+
+// record applies one decoded record.
+func (r *replay) record(f frame) error {
+	switch f.typ {
+	case RecordEntry:
+		return r.entry(entryOf(f.payload))
+	case RecordHardState:
+		r.hs = hardStateOf(f.payload)
+	case RecordSnapshot:
+		m := snapshotMetaOf(f.payload)
+		if m.Index == 0 {
+			return errors.New("snapshot record at index 0")
+		}
+		if m.Index > r.snap.Index {
+			r.snap = m
+		}
+		r.applySnapshot(m)
+	}
+	return nil
+}
+
+// entry appends e, replacing any suffix it overwrites.
+func (r *replay) entry(e raft.Entry) error {
+	if e.Index == 0 {
+		return errors.New("entry at index 0")
+	}
+	if len(r.ents) == 0 {
+		if r.next != 0 && e.Index != r.next {
+			return fmt.Errorf("entry %d where %d was expected", e.Index, r.next)
+		}
+		r.ents = append(r.ents, e)
+		return nil
+	}
+	first, last := r.ents[0].Index, r.lastIndex()
+	switch {
+	case e.Index == last+1:
+		r.ents = append(r.ents, e)
+	case e.Index > last+1:
+		return fmt.Errorf("entry %d leaves a gap after %d", e.Index, last)
+	case e.Index >= first:
+		r.ents = append(r.ents[:e.Index-first], e)
+	default:
+		return fmt.Errorf("entry %d rewrites below the first entry %d", e.Index, first)
+	}
+	return nil
+}
+
+// applySnapshot applies the rule for a snapshot at m: entries after it are
+// kept only if the log holds m.Index with term m.Term; otherwise the log is
+// emptied and continues at m.Index+1. Entries at or below m.Index are left
+// for the caller to trim.
+func (r *replay) applySnapshot(m raft.SnapshotMeta) {
+	if len(r.ents) == 0 {
+		r.next = max(r.next, m.Index+1)
+		return
+	}
+	first, last := r.ents[0].Index, r.lastIndex()
+	if m.Index < first {
+		return
+	}
+	if m.Index <= last && r.ents[m.Index-first].Term == m.Term {
+		return
+	}
+	r.ents = r.ents[:0]
+	r.next = m.Index + 1
+}
+
+// trim drops entries at or below index.
+func (r *replay) trim(index uint64) {
+	if len(r.ents) == 0 || r.ents[0].Index > index {
+		return
+	}
+	k := index - r.ents[0].Index + 1
+	if k >= uint64(len(r.ents)) {
+		r.ents = nil
+		r.next = index + 1
+		return
+	}
+	r.ents = r.ents[k:]
+}

@@ -1,0 +1,162 @@
+package wal
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"os"
+	"sort"
+	"strings"
+)
+
+const (
+	segmentHeaderSize = 32
+	segmentVersion    = 1
+	segmentMagic      = "RPWALSEG"
+	segmentExt        = ".wal"
+	snapshotExt       = ".snap"
+	tmpExt            = ".tmp"
+	brokenExt         = ".broken"
+	sectorSize        = 512
+)
+
+// Header errors.
+var (
+	errBadMagic   = errors.New("bad magic (not a raftplay wal segment)")
+	errBadVersion = errors.New("unsupported format version")
+	errHeaderCRC  = errors.New("segment header checksum mismatch")
+	errShortHdr   = errors.New("segment shorter than its header")
+)
+
+// segHeader is a decoded segment header.
+type segHeader struct {
+	seq   uint64 // position of the segment in the sequence, from 0
+	first uint64 // the log's last index + 1 when the segment was created
+	crc   uint32 // header checksum, the seed of the first record's CRC
+}
+
+// segmentName returns the file name of a segment.
+func segmentName(seq, first uint64) string {
+	return fmt.Sprintf("%016x-%016x%s", seq, first, segmentExt)
+}
+
+// parseSegmentName parses a name made by segmentName.
+func parseSegmentName(name string) (seq, first uint64, ok bool) {
+	if len(name) != 33+len(segmentExt) || !strings.HasSuffix(name, segmentExt) {
+		return 0, 0, false
+	}
+	if _, err := fmt.Sscanf(name, "%016x-%016x.wal", &seq, &first); err != nil {
+		return 0, 0, false
+	}
+	return seq, first, segmentName(seq, first) == name
+}
+
+// appendHeader appends a segment header to buf and returns its checksum.
+func appendHeader(buf []byte, seq, first uint64) ([]byte, uint32) {
+	start := len(buf)
+	buf = append(buf, segmentMagic...)
+	buf = binary.LittleEndian.AppendUint32(buf, segmentVersion)
+	buf = binary.LittleEndian.AppendUint64(buf, seq)
+	buf = binary.LittleEndian.AppendUint64(buf, first)
+	c := crc32.Checksum(buf[start:], castagnoli)
+	return binary.LittleEndian.AppendUint32(buf, c), c
+}
+
+// parseHeader decodes and checks a segment header.
+func parseHeader(b []byte) (segHeader, error) {
+	if len(b) < segmentHeaderSize {
+		return segHeader{}, errShortHdr
+	}
+	if string(b[:8]) != segmentMagic {
+		return segHeader{}, errBadMagic
+	}
+	c := crc32.Checksum(b[:28], castagnoli)
+	if c != binary.LittleEndian.Uint32(b[28:]) {
+		return segHeader{}, errHeaderCRC
+	}
+	if v := binary.LittleEndian.Uint32(b[8:]); v != segmentVersion {
+		return segHeader{}, fmt.Errorf("%w %d (want %d)", errBadVersion, v, segmentVersion)
+	}
+	return segHeader{
+		seq:   binary.LittleEndian.Uint64(b[12:]),
+		first: binary.LittleEndian.Uint64(b[20:]),
+		crc:   c,
+	}, nil
+}
+
+// dirListing is what a data directory holds, by kind, each sorted.
+type dirListing struct {
+	segments  []string // by sequence number
+	snapshots []string // newest (highest index) first
+	tmp       []string // leftovers of interrupted creations
+	other     []string // broken copies and unknown files
+}
+
+// listDir reads and classifies the files of dir.
+func listDir(dir string) (dirListing, error) {
+	des, err := os.ReadDir(dir)
+	if err != nil {
+		return dirListing{}, fmt.Errorf("wal: read directory %s: %w", dir, err)
+	}
+	var l dirListing
+	for _, de := range des {
+		name := de.Name()
+		if !de.Type().IsRegular() {
+			l.other = append(l.other, name)
+			continue
+		}
+		switch {
+		case strings.HasSuffix(name, tmpExt):
+			l.tmp = append(l.tmp, name)
+		case strings.HasSuffix(name, segmentExt):
+			if _, _, ok := parseSegmentName(name); ok {
+				l.segments = append(l.segments, name)
+			} else {
+				l.other = append(l.other, name)
+			}
+		case strings.HasSuffix(name, snapshotExt):
+			if _, _, ok := parseSnapshotName(name); ok {
+				l.snapshots = append(l.snapshots, name)
+			} else {
+				l.other = append(l.other, name)
+			}
+		default:
+			l.other = append(l.other, name)
+		}
+	}
+	// Fixed-width hex names sort by number.
+	sort.Strings(l.segments)
+	sort.Sort(sort.Reverse(sort.StringSlice(l.snapshots)))
+	return l, nil
+}
+
+// zeroSector reports whether some sector-aligned stretch of buf that starts
+// inside (off, end) is all zeros up to the next sector boundary or the end of
+// buf: the mark of a write the disk never completed.
+func zeroSector(buf []byte, off, end int) bool {
+	if end > len(buf) {
+		end = len(buf)
+	}
+	for b := (off/sectorSize + 1) * sectorSize; b < end; b += sectorSize {
+		if allZero(buf[b:min(b+sectorSize, len(buf))]) {
+			return true
+		}
+	}
+	return false
+}
+
+// isTorn reports whether a decoding failure at off in the last segment looks
+// like an interrupted write (repairable) rather than corruption. See doc.go.
+func isTorn(buf []byte, off int, f frame, err error) bool {
+	switch {
+	case errors.Is(err, errTruncated), errors.Is(err, errZeroFrame):
+		return true
+	case errors.Is(err, errBadFrame), errors.Is(err, errTooLarge):
+		return zeroSector(buf, off, len(buf))
+	case errors.Is(err, errCRC):
+		n := int(binary.LittleEndian.Uint32(buf[off:]))
+		return zeroSector(buf, off, off+frameHeaderSize+n)
+	}
+	return false
+}

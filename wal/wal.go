@@ -1,0 +1,373 @@
+package wal
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+
+	"raftplay/raft"
+)
+
+// maxKeptBuf is the largest encode buffer kept between Saves.
+const maxKeptBuf = 4 << 20
+
+// WAL is an open write-ahead log. Its methods are safe for concurrent use.
+type WAL struct {
+	dir  string
+	opts Options
+
+	snapMu sync.Mutex // serializes SaveSnapshot and Compact
+
+	mu   sync.Mutex
+	cond *sync.Cond // signals the end of an fsync; uses mu
+	f    File       // active segment, open for appending
+	segs []segment  // all segments, oldest first; the last is active
+	size int64      // bytes in the active segment
+	crc  uint32     // CRC of the last record written (the chain's next seed)
+	buf  []byte     // reused encode buffer
+
+	hs    raft.HardState
+	snap  raft.SnapshotMeta // newest snapshot saved
+	first uint64            // snap.Index + 1
+	last  uint64
+	// Invariant: len(terms) == last-first+1; terms[i] is the term of entry first+i.
+	terms []uint64
+
+	// Group commit. Invariant: syncSeq <= writeSeq; at most one goroutine
+	// fsyncs at a time (syncing) and does so without holding mu.
+	writeSeq uint64 // number of writes issued
+	syncSeq  uint64 // writes known durable
+	syncing  bool
+
+	err    error // sticky: after a failed write or fsync nothing more is accepted
+	closed bool
+}
+
+// FirstIndex returns the index of the first entry the log holds (snapshot
+// index + 1, or 1).
+func (w *WAL) FirstIndex() uint64 {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.first
+}
+
+// LastIndex returns the index of the last entry (the snapshot index when
+// the log holds no entry after it; 0 for an empty log).
+func (w *WAL) LastIndex() uint64 {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.last
+}
+
+// Save appends ents and records hs, and returns once both are durable.
+// hs.IsEmpty() means the hard state is unchanged. ents must be contiguous and
+// start at most at LastIndex()+1 and after the snapshot; if they start at or
+// below LastIndex(), the stored suffix from ents[0].Index is replaced.
+// Concurrent Saves share fsyncs.
+func (w *WAL) Save(hs raft.HardState, ents []raft.Entry) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if err := w.maybeRoll(); err != nil {
+		return err
+	}
+	if err := w.checkEntries(ents); err != nil {
+		return err
+	}
+	writeHS := !hs.IsEmpty() && hs != w.hs
+	if len(ents) == 0 && !writeHS {
+		return nil
+	}
+	buf, crc := w.buf[:0], w.crc
+	for i := range ents {
+		buf, crc = appendEntry(buf, crc, &ents[i])
+	}
+	if writeHS {
+		buf, crc = appendHardState(buf, crc, hs)
+	}
+	seq, err := w.write(buf, crc)
+	w.keepBuf(buf)
+	if err != nil {
+		return err
+	}
+	if len(ents) > 0 {
+		off := ents[0].Index - w.first
+		w.terms = w.terms[:off]
+		for i := range ents {
+			w.terms = append(w.terms, ents[i].Term)
+		}
+		w.last = ents[len(ents)-1].Index
+		seg := &w.segs[len(w.segs)-1]
+		seg.maxIndex = max(seg.maxIndex, w.last)
+	}
+	if writeHS {
+		w.hs = hs
+	}
+	return w.waitDurable(seq)
+}
+
+// checkEntries validates a batch for Save. Called with mu held.
+func (w *WAL) checkEntries(ents []raft.Entry) error {
+	if len(ents) == 0 {
+		return nil
+	}
+	i0 := ents[0].Index
+	switch {
+	case i0 < w.first:
+		return fmt.Errorf("wal: save: entry %d is at or below the snapshot index %d", i0, w.first-1)
+	case i0 > w.last+1:
+		return fmt.Errorf("wal: save: entry %d leaves a gap after last index %d", i0, w.last)
+	}
+	for i := range ents {
+		if ents[i].Index != i0+uint64(i) {
+			return fmt.Errorf("wal: save: entries not contiguous: %d follows %d", ents[i].Index, ents[i-1].Index)
+		}
+		if n := entryFixedSize + len(ents[i].Data); n > w.opts.MaxRecordBytes {
+			return fmt.Errorf("wal: save: entry %d record of %d bytes exceeds limit %d", ents[i].Index, n, w.opts.MaxRecordBytes)
+		}
+	}
+	return nil
+}
+
+// usable reports why the WAL can take no more writes. Called with mu held.
+func (w *WAL) usable() error {
+	if w.closed {
+		return ErrClosed
+	}
+	return w.err
+}
+
+// keepBuf keeps buf for reuse unless it grew too large.
+func (w *WAL) keepBuf(buf []byte) {
+	if cap(buf) <= maxKeptBuf {
+		w.buf = buf[:0]
+	} else {
+		w.buf = nil
+	}
+}
+
+// write appends encoded records to the active segment (not yet durable)
+// and returns the write's sequence number for waitDurable. A failed write
+// makes the WAL unusable. Called with mu held.
+func (w *WAL) write(buf []byte, crc uint32) (uint64, error) {
+	if err := w.usable(); err != nil {
+		return 0, err
+	}
+	if _, err := w.f.Write(buf); err != nil {
+		w.err = fmt.Errorf("wal: write %s: %w", w.segs[len(w.segs)-1].name, err)
+		return 0, w.err
+	}
+	w.size += int64(len(buf))
+	w.crc = crc
+	w.writeSeq++
+	return w.writeSeq, nil
+}
+
+// waitDurable returns once write seq is fsynced. The first waiter to find
+// no fsync running starts one covering every write issued so far, with mu
+// released; the others wait for it (group commit). Called with mu held.
+func (w *WAL) waitDurable(seq uint64) error {
+	for w.syncSeq < seq {
+		if w.err != nil {
+			return w.err
+		}
+		if w.syncing {
+			w.cond.Wait()
+			continue
+		}
+		w.syncing = true
+		target, f := w.writeSeq, w.f
+		w.mu.Unlock()
+		err := f.Sync()
+		w.mu.Lock()
+		w.syncing = false
+		w.cond.Broadcast()
+		if err != nil {
+			w.err = fmt.Errorf("wal: fsync: %w", err)
+			return w.err
+		}
+		w.syncSeq = max(w.syncSeq, target)
+	}
+	return nil
+}
+
+// waitIdle waits until no fsync is running. Called with mu held.
+func (w *WAL) waitIdle() {
+	for w.syncing {
+		w.cond.Wait()
+	}
+}
+
+// maybeRoll starts a new segment if the active one is full. Called with mu held.
+func (w *WAL) maybeRoll() error {
+	for {
+		if err := w.usable(); err != nil {
+			return err
+		}
+		if w.size < w.opts.SegmentBytes {
+			return nil
+		}
+		if !w.syncing {
+			break
+		}
+		w.cond.Wait()
+	}
+	// Everything in the old segment must be durable before a newer segment
+	// exists: only the last segment may have a torn tail.
+	if err := w.f.Sync(); err != nil {
+		w.err = fmt.Errorf("wal: fsync: %w", err)
+		return w.err
+	}
+	w.syncSeq = w.writeSeq
+	old := w.f
+	if err := w.createSegment(w.segs[len(w.segs)-1].seq + 1); err != nil {
+		return err
+	}
+	if err := old.Close(); err != nil {
+		return fmt.Errorf("wal: close segment: %w", err)
+	}
+	return nil
+}
+
+// createSegment makes segment seq the active one: its header and the
+// current hard state and snapshot record go into a temporary file, which is
+// fsynced and renamed, and the directory fsynced. The file stays open for
+// appending. Called with mu held and no fsync running (or before w is shared).
+func (w *WAL) createSegment(seq uint64) error {
+	name := segmentName(seq, w.last+1)
+	buf, crc := appendHeader(w.buf[:0], seq, w.last+1)
+	if !w.hs.IsEmpty() {
+		buf, crc = appendHardState(buf, crc, w.hs)
+	}
+	if !w.snap.IsEmpty() {
+		buf, crc = appendSnapshotMeta(buf, crc, w.snap)
+	}
+	defer w.keepBuf(buf)
+	tmp := filepath.Join(w.dir, name+tmpExt)
+	f, err := w.opts.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	if err != nil {
+		return fmt.Errorf("wal: create segment %s: %w", name, err)
+	}
+	_, err = f.Write(buf)
+	if err == nil {
+		err = f.Sync()
+	}
+	if err == nil {
+		err = os.Rename(tmp, filepath.Join(w.dir, name))
+	}
+	if err == nil {
+		err = syncDir(w.dir)
+	}
+	if err != nil {
+		f.Close()
+		os.Remove(tmp)
+		return fmt.Errorf("wal: create segment %s: %w", name, err)
+	}
+	w.f, w.size, w.crc = f, int64(len(buf)), crc
+	w.segs = append(w.segs, segment{name: name, seq: seq})
+	return nil
+}
+
+// SaveSnapshot durably stores snap (temporary file, fsync, rename, directory
+// fsync) and then records its metadata in the log. Entries after the
+// snapshot are kept if the log holds its last entry with the same term;
+// otherwise the log now ends at the snapshot. The snapshot must be newer
+// than the last one saved.
+func (w *WAL) SaveSnapshot(snap raft.Snapshot) error {
+	w.snapMu.Lock()
+	defer w.snapMu.Unlock()
+	w.mu.Lock()
+	err := w.usable()
+	cur := w.snap
+	w.mu.Unlock()
+	switch {
+	case err != nil:
+		return err
+	case snap.Meta.Index <= cur.Index:
+		return fmt.Errorf("wal: save snapshot: index %d is not after the current snapshot %d", snap.Meta.Index, cur.Index)
+	case int64(len(snap.Data)) > w.opts.MaxSnapshotBytes:
+		return fmt.Errorf("wal: save snapshot: %d bytes exceeds limit %d", len(snap.Data), w.opts.MaxSnapshotBytes)
+	}
+	if err := writeSnapshotFile(w.dir, snap, w.opts.OpenFile); err != nil {
+		return err
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	buf, crc := appendSnapshotMeta(w.buf[:0], w.crc, snap.Meta)
+	seq, err := w.write(buf, crc)
+	w.keepBuf(buf)
+	if err != nil {
+		return err
+	}
+	s := snap.Meta.Index
+	if s <= w.last && w.terms[s-w.first] == snap.Meta.Term {
+		w.terms = append([]uint64(nil), w.terms[s-w.first+1:]...)
+	} else {
+		w.terms = w.terms[:0]
+		w.last = s
+	}
+	w.snap, w.first = snap.Meta, s+1
+	return w.waitDurable(seq)
+}
+
+// Compact deletes the oldest segments whose entries all lie at or below
+// index, which must not exceed the newest snapshot's index, and snapshot
+// files older than the newest two. The active segment is never deleted.
+func (w *WAL) Compact(index uint64) error {
+	w.snapMu.Lock()
+	defer w.snapMu.Unlock()
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if err := w.usable(); err != nil {
+		return err
+	}
+	if index > w.snap.Index {
+		return fmt.Errorf("wal: compact: index %d is beyond the snapshot index %d", index, w.snap.Index)
+	}
+	n := 0
+	for n < len(w.segs)-1 && w.segs[n].maxIndex <= index {
+		n++
+	}
+	var errs []error
+	for _, s := range w.segs[:n] {
+		if err := os.Remove(filepath.Join(w.dir, s.name)); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	w.segs = append([]segment(nil), w.segs[n:]...)
+	if l, err := listDir(w.dir); err != nil {
+		errs = append(errs, err)
+	} else {
+		for i, name := range l.snapshots {
+			if i >= 2 {
+				if err := os.Remove(filepath.Join(w.dir, name)); err != nil {
+					errs = append(errs, err)
+				}
+			}
+		}
+	}
+	if err := syncDir(w.dir); err != nil {
+		errs = append(errs, err)
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("wal: compact: %w", err)
+	}
+	return nil
+}
+
+// Close waits for a running fsync and closes the active segment. Everything
+// Save returned for is already durable.
+func (w *WAL) Close() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.closed {
+		return ErrClosed
+	}
+	w.waitIdle()
+	w.closed = true
+	if err := w.f.Close(); err != nil {
+		return fmt.Errorf("wal: close: %w", err)
+	}
+	return nil
+}
