@@ -14,8 +14,9 @@ import (
 // `let NAME = ...` line is an error.
 func Parse(src string, nodes int) ([]Command, error) {
 	p := NewParser(nodes)
-	var cmds []Command
-	for i, line := range strings.Split(src, "\n") {
+	lines := strings.Split(src, "\n")
+	cmds := make([]Command, 0, len(lines))
+	for i, line := range lines {
 		c, err := p.ParseLine(strings.TrimSuffix(line, "\r"), i+1)
 		if err != nil {
 			return nil, err
