@@ -81,7 +81,11 @@ func parseLine(line string, lineNo, nodes int, names map[string]bool) (*Command,
 	}
 	verb := lx.toks[0]
 	info := lookupVerb(verb.text)
-	if info == nil || verb.quoted {
+	if verb.quoted {
+		return nil, &ParseError{Line: lineNo, Col: verb.col,
+			Msg: fmt.Sprintf("command word %q must not be quoted", verb.text)}
+	}
+	if info == nil {
 		return nil, &ParseError{Line: lineNo, Col: verb.col,
 			Msg: fmt.Sprintf("unknown command %q%s", verb.text, suggestion(verb.text, Verbs()))}
 	}
