@@ -218,6 +218,15 @@ type Command struct {
 	Topic   string // help
 }
 
+// WaitTimeout returns the timeout of a wait command: Timeout, or
+// DefaultWaitTimeout when the script left it out.
+func (c *Command) WaitTimeout() time.Duration {
+	if c.Timeout > 0 {
+		return c.Timeout
+	}
+	return DefaultWaitTimeout
+}
+
 // Refs returns every node reference the command uses, in source order, so the
 // executor can resolve or check them in one place.
 func (c *Command) Refs() []NodeRef {

@@ -20,7 +20,7 @@ var errorCases = []struct{ line, want string }{
 	{`PUT k v`, `line 1:1: unknown command "PUT" (did you mean "put"?)`},
 	{`part 1 2`, `line 1:1: unknown command "part" (did you mean "partition"?)`},
 	{`xyzzy`, `line 1:1: unknown command "xyzzy"`},
-	{`"put" k v`, `line 1:1: unknown command "put" (did you mean "put"?)`},
+	{`"put" k v`, `line 1:1: command word "put" must not be quoted`},
 	// client operations
 	{`put`, `line 1:4: put: missing KEY (want put KEY VALUE)`},
 	{`put k`, `line 1:6: put: missing VALUE (want put KEY VALUE)`},

@@ -14,8 +14,9 @@ import (
 // `let NAME = ...` line is an error.
 func Parse(src string, nodes int) ([]Command, error) {
 	p := NewParser(nodes)
-	var cmds []Command
-	for i, line := range strings.Split(src, "\n") {
+	lines := strings.Split(src, "\n")
+	cmds := make([]Command, 0, len(lines))
+	for i, line := range lines {
 		c, err := p.ParseLine(strings.TrimSuffix(line, "\r"), i+1)
 		if err != nil {
 			return nil, err
@@ -80,7 +81,11 @@ func parseLine(line string, lineNo, nodes int, names map[string]bool) (*Command,
 	}
 	verb := lx.toks[0]
 	info := lookupVerb(verb.text)
-	if info == nil || verb.quoted {
+	if verb.quoted {
+		return nil, &ParseError{Line: lineNo, Col: verb.col,
+			Msg: fmt.Sprintf("command word %q must not be quoted", verb.text)}
+	}
+	if info == nil {
 		return nil, &ParseError{Line: lineNo, Col: verb.col,
 			Msg: fmt.Sprintf("unknown command %q%s", verb.text, suggestion(verb.text, Verbs()))}
 	}

@@ -321,3 +321,14 @@ func TestParseStopsAtFirstError(t *testing.T) {
 		t.Fatalf("Parse: %v, want the error of line 2", err)
 	}
 }
+
+func TestWaitTimeout(t *testing.T) {
+	c, _ := ParseLine("wait leader", 1, 5)
+	if got := c.WaitTimeout(); got != DefaultWaitTimeout {
+		t.Errorf("WaitTimeout() = %v, want %v", got, DefaultWaitTimeout)
+	}
+	c, _ = ParseLine("wait converged 3s", 1, 5)
+	if got := c.WaitTimeout(); got != 3*time.Second {
+		t.Errorf("WaitTimeout() = %v, want 3s", got)
+	}
+}
