@@ -111,3 +111,40 @@ func (c *Cluster) leaderNode() *node {
 	}
 	return best
 }
+
+// Proposal is the outcome of ProposeTo.
+type Proposal struct {
+	Index, Term uint64 // where the entry went in the node's log (0 if it was refused)
+	Committed   bool   // it committed and was applied before the timeout
+}
+
+// ProposeTo hands a put to node id alone: no retry, no redirect. It waits
+// until the entry is applied or ctx ends. An entry that entered the node's
+// log but did not commit in time is reported with Committed false and no
+// error (a leader cut off from the majority); a node that is not leader
+// returns an error.
+func (c *Cluster) ProposeTo(ctx context.Context, id uint64, key string, value []byte) (Proposal, error) {
+	n := c.node(id)
+	if n == nil {
+		return Proposal{}, fmt.Errorf("cluster: node %d is down", id)
+	}
+	p := proposal{
+		data:   Command{Op: OpPut, Key: key, Value: value}.Encode(nil),
+		done:   make(chan proposeResult, 1),
+		placed: make(chan [2]uint64, 1),
+	}
+	res, err := n.submitPlaced(ctx, p)
+	if err == nil {
+		c.written.Add(1)
+		return Proposal{Index: res.Index, Term: res.Term, Committed: true}, nil
+	}
+	select {
+	case pos := <-p.placed:
+		if ctx.Err() != nil {
+			return Proposal{Index: pos[0], Term: pos[1]}, nil
+		}
+		return Proposal{Index: pos[0], Term: pos[1]}, err
+	default:
+		return Proposal{}, err
+	}
+}

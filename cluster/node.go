@@ -31,8 +31,9 @@ const (
 
 // proposal is a client command waiting to enter the leader's log.
 type proposal struct {
-	data []byte
-	done chan proposeResult // buffered 1: the loop never blocks on it
+	data   []byte
+	done   chan proposeResult // buffered 1: the loop never blocks on it
+	placed chan [2]uint64     // optional, buffered 1: index and term once in the leader's log
 }
 
 type proposeResult struct {
@@ -258,6 +259,9 @@ func (n *node) propose(p proposal) {
 		return
 	}
 	n.waiters[idx] = waiter{term: term, done: p.done}
+	if p.placed != nil {
+		p.placed <- [2]uint64{idx, term}
+	}
 }
 
 // handleReady persists, sends and applies what the core asks for. Messages go
@@ -450,10 +454,13 @@ func (n *node) setTiming(t Timing) error {
 // submit hands data to the loop as a proposal and waits for its result: the
 // entry committed and applied, a refusal, or ctx's end.
 func (n *node) submit(ctx context.Context, data []byte) (Result, error) {
+	return n.submitPlaced(ctx, proposal{data: data, done: make(chan proposeResult, 1)})
+}
+
+func (n *node) submitPlaced(ctx context.Context, p proposal) (Result, error) {
 	if n.paused.Load() {
 		return Result{}, errNodePaused
 	}
-	p := proposal{data: data, done: make(chan proposeResult, 1)}
 	select {
 	case n.propc <- p:
 	case <-n.done:

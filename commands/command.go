@@ -14,6 +14,7 @@ const (
 	VerbGet       = "get"
 	VerbDel       = "del"
 	VerbLoad      = "load"
+	VerbPropose   = "propose"
 	VerbCrash     = "crash"
 	VerbRestart   = "restart"
 	VerbPause     = "pause"
@@ -63,8 +64,9 @@ const (
 
 // Default timeouts the executor applies when a command leaves them at zero.
 const (
-	DefaultWaitTimeout   = 10 * time.Second // wait leader|commit|converged
-	DefaultClientTimeout = 5 * time.Second  // put, get, del, and resolving "leader"
+	DefaultWaitTimeout    = 10 * time.Second // wait leader|commit|converged
+	DefaultClientTimeout  = 5 * time.Second  // put, get, del, and resolving "leader"
+	DefaultProposeTimeout = time.Second      // propose: how long to wait for the entry to commit
 )
 
 // MaxDuration is the longest duration any command accepts.
@@ -159,6 +161,7 @@ const (
 //	put KEY VALUE                  Key, Value
 //	get KEY / del KEY              Key
 //	load RATE|off                  Rate (0 = off)
+//	propose N KEY VALUE [TIMEOUT]  Node, Key, Value, Timeout (0 = DefaultProposeTimeout)
 //	crash|restart|pause|resume|isolate|snapshot N
 //	                               Node
 //	partition G1 G2 ...            Groups (each group a list of nodes; at least one group)
@@ -255,6 +258,11 @@ func (c *Command) String() string {
 		w = append(w, quote(c.Key), quote(c.Value))
 	case VerbGet, VerbDel:
 		w = append(w, quote(c.Key))
+	case VerbPropose:
+		w = append(w, c.Node.String(), quote(c.Key), quote(c.Value))
+		if c.Timeout != 0 {
+			w = append(w, c.Timeout.String())
+		}
 	case VerbLoad:
 		if c.Rate == 0 {
 			w = append(w, "off")

@@ -14,6 +14,10 @@ var errorCases = []struct{ line, want string }{
 	{`put k "ab"cd`, `line 1:11: want a space after a closing quote`},
 	{`put k ab"cd"`, `line 1:9: unexpected '"' inside a word (quote the whole word)`},
 	{"put k v\nput x y", `line 1:8: line break inside a command`},
+	// propose
+	{`propose 9 k v`, `line 1:9: propose: node 9 out of range (want a node number 1..5)`},
+	{`propose 1 k`, `line 1:12: propose: missing VALUE (want propose N KEY VALUE [TIMEOUT])`},
+	{`propose 1 k v soon`, `line 1:15: propose: bad timeout "soon" (want a duration like 150ms or 2s)`},
 	// unknown verbs
 	{`crsh 1`, `line 1:1: unknown command "crsh" (did you mean "crash"?)`},
 	{`  stauts`, `line 1:3: unknown command "stauts" (did you mean "status"?)`},

@@ -77,6 +77,8 @@ func (r *Runner) exec(ctx context.Context, cmd *Command) (string, error) {
 	switch cmd.Verb {
 	case VerbPut, VerbGet, VerbDel, VerbLoad:
 		return r.execClient(ctx, cmd)
+	case VerbPropose:
+		return r.execPropose(ctx, cmd)
 	case VerbCrash, VerbRestart, VerbPause, VerbResume, VerbIsolate, VerbSnapshot,
 		VerbPartition, VerbHeal, VerbDrop, VerbDelay, VerbCut:
 		return r.execFault(ctx, cmd)
@@ -142,6 +144,27 @@ func (r *Runner) execClient(ctx context.Context, cmd *Command) (string, error) {
 		return "ok", nil
 	}
 	return "ok", r.c.StartLoad(cmd.Rate)
+}
+
+func (r *Runner) execPropose(ctx context.Context, cmd *Command) (string, error) {
+	id, err := r.resolve(ctx, cmd.Node)
+	if err != nil {
+		return "", err
+	}
+	timeout := cmd.Timeout
+	if timeout == 0 {
+		timeout = DefaultProposeTimeout
+	}
+	pctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	p, err := r.c.ProposeTo(pctx, id, cmd.Key, []byte(cmd.Value))
+	switch {
+	case err != nil:
+		return "", err
+	case p.Committed:
+		return fmt.Sprintf("ok index=%d term=%d", p.Index, p.Term), nil
+	}
+	return fmt.Sprintf("uncommitted index=%d term=%d", p.Index, p.Term), nil
 }
 
 func (r *Runner) execFault(ctx context.Context, cmd *Command) (string, error) {

@@ -43,6 +43,8 @@ func init() {
 		{VerbLoad, groupClient, []string{"load RATE", "load off"}, []string{"background writes at RATE per second", "stop the background writes"},
 			fmt.Sprintf("RATE is writes per second, 1..%d.", MaxRate), parseLoad},
 
+		{VerbPropose, groupClient, []string{"propose N KEY VALUE [TIMEOUT]"}, []string{"put sent to node N alone, not retried; prints ok or uncommitted"},
+			"Hands a put to node N only (no retry, no redirect) and waits up to TIMEOUT\n(default 1s) for it to commit. Prints `ok index=I term=T` when it committed,\n`uncommitted index=I term=T` when N took it into its log but it did not\ncommit in time (say N leads a minority), and fails when N is not a leader.\nShows why a leader cut off from the majority can never commit.", parsePropose},
 		{VerbCrash, groupFaults, []string{"crash N"}, []string{"kill node N abruptly; its memory is gone"}, "", parseNodeOnly},
 		{VerbRestart, groupFaults, []string{"restart N"}, []string{"start node N again from its files alone"}, "", parseNodeOnly},
 		{VerbPause, groupFaults, []string{"pause N"}, []string{"freeze node N: no ticks, no processing"}, "", parseNodeOnly},

@@ -63,7 +63,7 @@ func TestHelpUnknown(t *testing.T) {
 
 func TestVerbsComplete(t *testing.T) {
 	// The verbs of COMMANDS.md plus the additions of this package.
-	want := []string{"put", "get", "del", "load", "crash", "restart", "pause", "resume",
+	want := []string{"put", "get", "del", "load", "propose", "crash", "restart", "pause", "resume",
 		"partition", "isolate", "heal", "drop", "delay", "cut", "snapshot", "wait", "sleep",
 		"expect", "status", "set", "let", "help", "echo"}
 	got := Verbs()

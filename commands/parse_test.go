@@ -36,6 +36,8 @@ var validCases = []struct {
 	{`del k`, Command{Verb: VerbDel, Key: "k"}},
 	{`load 200`, Command{Verb: VerbLoad, Rate: 200}},
 	{`load off`, Command{Verb: VerbLoad, Rate: 0}},
+	{`propose leader x "lost write"`, Command{Verb: VerbPropose, Node: NodeRef{Kind: NodeLeader}, Key: "x", Value: "lost write"}},
+	{`propose @old x 1 500ms`, Command{Verb: VerbPropose, Node: named("old"), Key: "x", Value: "1", Timeout: 500 * time.Millisecond}},
 	{`crash 1`, Command{Verb: VerbCrash, Node: num(1)}},
 	{`crash leader`, Command{Verb: VerbCrash, Node: leader}},
 	{`restart 5`, Command{Verb: VerbRestart, Node: num(5)}},

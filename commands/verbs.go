@@ -21,6 +21,27 @@ func parsePut(lp *lineParser) error {
 	return lp.done()
 }
 
+func parsePropose(lp *lineParser) error {
+	var err error
+	if lp.cmd.Node, err = lp.node("N"); err != nil {
+		return err
+	}
+	if lp.cmd.Key, err = lp.key(); err != nil {
+		return err
+	}
+	t, err := lp.next("VALUE")
+	if err != nil {
+		return err
+	}
+	lp.cmd.Value = t.text
+	if lp.more() {
+		if lp.cmd.Timeout, err = lp.duration("timeout", 1); err != nil {
+			return err
+		}
+	}
+	return lp.done()
+}
+
 func parseKeyOnly(lp *lineParser) error {
 	var err error
 	if lp.cmd.Key, err = lp.key(); err != nil {
