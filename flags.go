@@ -21,6 +21,7 @@ type clusterFlags struct {
 	seed        uint64
 	prevote     bool
 	checkquorum bool
+	port        int
 }
 
 // electionRange is a flag value of the form MIN-MAX ("150ms-300ms").
@@ -69,6 +70,7 @@ func addClusterFlags(fs *flag.FlagSet, nodes int, t cluster.Timing) *clusterFlag
 	fs.Uint64Var(&f.seed, "seed", 0, "random seed for election timers and faults (0: pick one)")
 	fs.BoolVar(&f.prevote, "prevote", false, "start with the PreVote extension on")
 	fs.BoolVar(&f.checkquorum, "checkquorum", false, "start with the CheckQuorum extension on")
+	fs.IntVar(&f.port, "port", 0, "fixed ports: node N uses BASE+2(N-1) for Raft and the next for HTTP (default: the OS picks)")
 	return f
 }
 
@@ -90,10 +92,13 @@ func (f *clusterFlags) options(stderr io.Writer) (cluster.Options, func(), error
 	if f.nodes < 1 || f.nodes > cluster.MaxNodes {
 		return cluster.Options{}, nil, usagef("--nodes %d: want 1 to %d", f.nodes, cluster.MaxNodes)
 	}
+	if f.port != 0 && (f.port < 1024 || f.port+2*f.nodes > 65536) {
+		return cluster.Options{}, nil, usagef("--port %d: want 1024 to %d for %d nodes", f.port, 65536-2*f.nodes, f.nodes)
+	}
 	if err := t.Validate(); err != nil {
 		return cluster.Options{}, nil, usagef("--heartbeat/--election: %v", strings.TrimPrefix(err.Error(), "cluster: "))
 	}
-	opts := cluster.Options{Nodes: f.nodes, Timing: t, Seed: f.seed, PreVote: f.prevote, CheckQuorum: f.checkquorum, DataDir: f.data}
+	opts := cluster.Options{Nodes: f.nodes, Timing: t, Seed: f.seed, PreVote: f.prevote, CheckQuorum: f.checkquorum, DataDir: f.data, BasePort: f.port}
 	cleanup := func() {}
 	if f.data == "" {
 		dir, err := os.MkdirTemp("", "raftplay-")

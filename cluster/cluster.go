@@ -26,9 +26,10 @@ type Options struct {
 	PreVote     bool
 	CheckQuorum bool
 	ClusterID   uint64 // 0 picks one at random
-	// Addrs optionally names the Raft listen address of each node
-	// ("127.0.0.1:7001"); empty entries let the OS pick.
-	Addrs []string
+	// BasePort, when not 0, fixes the ports: node N listens for Raft on
+	// 127.0.0.1:BasePort+2(N-1) and for HTTP on the port after it. When 0,
+	// the OS picks free ports.
+	BasePort int
 	WAL   wal.Options
 	Clock func() time.Time // for events; default time.Now
 }
@@ -79,8 +80,8 @@ func Start(opts Options) (*Cluster, error) {
 	if opts.DataDir == "" {
 		return nil, errors.New("cluster: no data directory")
 	}
-	if len(opts.Addrs) > 0 && len(opts.Addrs) != opts.Nodes {
-		return nil, fmt.Errorf("cluster: %d addresses for %d nodes", len(opts.Addrs), opts.Nodes)
+	if opts.BasePort != 0 && (opts.BasePort < 1024 || opts.BasePort+2*opts.Nodes > 65536) {
+		return nil, fmt.Errorf("cluster: base port %d: want 1024 to %d for %d nodes", opts.BasePort, 65536-2*opts.Nodes, opts.Nodes)
 	}
 	if opts.Clock == nil {
 		opts.Clock = time.Now
@@ -107,8 +108,10 @@ func Start(opts Options) (*Cluster, error) {
 	c.monitor = NewMonitor(c.events)
 	for i := 1; i <= opts.Nodes; i++ {
 		s := &slot{id: uint64(i), dir: filepath.Join(opts.DataDir, fmt.Sprintf("node-%d", i))}
-		if len(opts.Addrs) > 0 {
-			s.raftAddr = opts.Addrs[i-1]
+		if opts.BasePort != 0 {
+			port := opts.BasePort + 2*(i-1)
+			s.raftAddr = fmt.Sprintf("127.0.0.1:%d", port)
+			s.httpAddr = fmt.Sprintf("127.0.0.1:%d", port+1)
 		}
 		c.slots = append(c.slots, s)
 	}

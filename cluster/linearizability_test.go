@@ -41,6 +41,8 @@ func envUint(t *testing.T, name string, def uint64) uint64 {
 	return def
 }
 
+func httpClient() *http.Client { return &http.Client{Timeout: 5 * time.Second} }
+
 // httpOp performs one operation over a node's HTTP API and says what the
 // client can know of it. Redirects to the leader are followed.
 func httpOp(ctx context.Context, hc *http.Client, addr string, in OpInput) (out OpOutput, known bool) {

@@ -98,8 +98,8 @@ type node struct {
 
 // openNode opens the node's WAL, rebuilds its core from it, and starts
 // listening for peers and HTTP clients. The loop starts with run.
-func openNode(cfg nodeConfig) (n *node, err error) {
-	n = &node{
+func openNode(cfg nodeConfig) (*node, error) {
+	n := &node{
 		cfg:     cfg,
 		inbox:   make(chan raft.Message, inboxLen),
 		propc:   make(chan proposal, 1024),
@@ -109,16 +109,21 @@ func openNode(cfg nodeConfig) (n *node, err error) {
 		kv:      NewKV(),
 		waiters: map[uint64]waiter{},
 	}
-	w, rec, err := wal.Open(cfg.dir, cfg.walOpts)
-	if err != nil {
+	if err := n.open(); err != nil {
+		n.closeIO()
 		return nil, fmt.Errorf("node %d: %w", cfg.id, err)
 	}
+	return n, nil
+}
+
+// open does openNode's work; on error the caller closes what was opened.
+func (n *node) open() error {
+	cfg := n.cfg
+	w, rec, err := wal.Open(cfg.dir, cfg.walOpts)
+	if err != nil {
+		return err
+	}
 	n.w = w
-	defer func() {
-		if err != nil {
-			n.closeIO()
-		}
-	}()
 	if rec.Repaired != nil {
 		cfg.events.Add(Event{Node: cfg.id, Kind: EventError, Text: fmt.Sprintf("%d repaired a torn WAL tail: %v", cfg.id, rec.Repaired)})
 	}
@@ -142,7 +147,7 @@ func openNode(cfg nodeConfig) (n *node, err error) {
 		rc.Applied = rec.Snapshot.Meta.Index
 	}
 	if n.core, err = raft.New(rc); err != nil {
-		return nil, fmt.Errorf("node %d: %w", cfg.id, err)
+		return err
 	}
 	n.tr, err = transport.New(transport.Config{
 		ID:         cfg.id,
@@ -153,15 +158,15 @@ func openNode(cfg nodeConfig) (n *node, err error) {
 		Handler:    n.receive,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("node %d: %w", cfg.id, err)
+		return err
 	}
 	n.hl, err = net.Listen("tcp", orDefault(cfg.httpAddr, "127.0.0.1:0"))
 	if err != nil {
-		return nil, fmt.Errorf("node %d: http: %w", cfg.id, err)
+		return fmt.Errorf("http: %w", err)
 	}
 	n.srv = &http.Server{Handler: n.httpHandler(), ReadHeaderTimeout: 5 * time.Second}
 	n.publish(time.Now())
-	return n, nil
+	return nil
 }
 
 func orDefault(s, def string) string {

@@ -1,0 +1,203 @@
+package cluster
+
+import (
+	"context"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func startCluster(t *testing.T, opts Options) *Cluster {
+	t.Helper()
+	if opts.DataDir == "" {
+		opts.DataDir = t.TempDir()
+	}
+	c, err := Start(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+func waitLeader(t *testing.T, c *Cluster) Status {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	st, err := c.WaitLeader(ctx)
+	if err != nil {
+		t.Fatalf("no leader: %v", err)
+	}
+	return st
+}
+
+func put(t *testing.T, cl *Client, key, value string) Result {
+	t.Helper()
+	res, err := cl.Put(context.Background(), key, []byte(value))
+	if err != nil {
+		t.Fatalf("put %s: %v", key, err)
+	}
+	return res
+}
+
+// A node whose WAL is corrupt in the middle reports it and stays down; the
+// others go on.
+func TestCorruptWALOnRestart(t *testing.T) {
+	t.Parallel()
+	c := startCluster(t, Options{Nodes: 3})
+	waitLeader(t, c)
+	cl := c.NewClient()
+	for i := 0; i < 5; i++ {
+		put(t, cl, "k", strings.Repeat("v", i+1))
+	}
+	victim := uint64(1)
+	if err := c.Crash(victim); err != nil {
+		t.Fatal(err)
+	}
+	segs, _ := filepath.Glob(filepath.Join(c.opts.DataDir, "node-1", "*.wal"))
+	if len(segs) == 0 {
+		t.Fatal("no WAL segment found")
+	}
+	b, err := os.ReadFile(segs[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	b[32+12+1] ^= 0xff // inside the first record's payload, far from the tail
+	if err := os.WriteFile(segs[0], b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	err = c.Restart(victim)
+	if err == nil {
+		t.Fatal("restart with a corrupt WAL succeeded")
+	}
+	if !strings.Contains(err.Error(), filepath.Base(segs[0])) || !strings.Contains(err.Error(), "offset") {
+		t.Fatalf("error does not name the file and offset: %v", err)
+	}
+	if n, _ := c.Status().Node(victim); n.State != StateFailed || n.Err == "" {
+		t.Fatalf("node state %q (%q), want failed with the reason", n.State, n.Err)
+	}
+	waitLeader(t, c)
+	put(t, cl, "after", "yes")
+	if v := c.Violations(); len(v) > 0 {
+		t.Fatalf("violations: %+v", v)
+	}
+}
+
+// A port that is taken makes Start fail with a clear error, not a hang.
+func TestBusyPort(t *testing.T) {
+	t.Parallel()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	port := l.Addr().(*net.TCPAddr).Port
+	_, err = Start(Options{Nodes: 1, DataDir: t.TempDir(), BasePort: port})
+	if err == nil || !strings.Contains(err.Error(), "address already in use") {
+		t.Fatalf("Start on a busy port: %v", err)
+	}
+}
+
+func TestStartRejectsBadOptions(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	file := filepath.Join(dir, "file")
+	if err := os.WriteFile(file, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		opts Options
+		want string
+	}{
+		{Options{Nodes: 0, DataDir: dir}, "0 nodes"},
+		{Options{Nodes: 10, DataDir: dir}, "10 nodes"},
+		{Options{Nodes: 3}, "no data directory"},
+		{Options{Nodes: 3, DataDir: filepath.Join(file, "sub")}, "not a directory"},
+		{Options{Nodes: 3, DataDir: dir, Timing: Timing{Heartbeat: time.Second, ElectionMin: time.Millisecond, ElectionMax: time.Second}}, "heartbeat"},
+		{Options{Nodes: 3, DataDir: dir, BasePort: 80}, "base port"},
+	}
+	for _, tc := range cases {
+		_, err := Start(tc.opts)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("Start(%+v) = %v, want an error about %q", tc.opts, err, tc.want)
+		}
+	}
+}
+
+// Pause freezes a node: its commit index stops while the others go on.
+func TestPauseFreezesNode(t *testing.T) {
+	t.Parallel()
+	c := startCluster(t, Options{Nodes: 3})
+	st := waitLeader(t, c)
+	f := uint64(1)
+	if f == st.Leader {
+		f = 2
+	}
+	if err := c.Pause(f); err != nil {
+		t.Fatal(err)
+	}
+	before, _ := c.Status().Node(f)
+	cl := c.NewClient()
+	res := put(t, cl, "x", "1")
+	if n, _ := c.Status().Node(f); n.Commit >= res.Index || n.State != StatePaused {
+		t.Fatalf("paused node moved: commit %d (write at %d), state %s", n.Commit, res.Index, n.State)
+	}
+	if err := c.Pause(f); err == nil {
+		t.Fatal("pausing a paused node succeeded")
+	}
+	if err := c.Resume(f); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if _, err := c.WaitFor(ctx, func(s Status) bool { n, _ := s.Node(f); return n.Commit >= res.Index }); err != nil {
+		t.Fatalf("resumed node never caught up from commit %d", before.Commit)
+	}
+}
+
+// The HTTP API: a follower redirects to the leader; values round-trip;
+// missing keys are 404; status is JSON.
+func TestHTTPAPI(t *testing.T) {
+	t.Parallel()
+	c := startCluster(t, Options{Nodes: 3})
+	st := waitLeader(t, c)
+	var follower NodeStatus
+	for _, n := range st.Nodes {
+		if n.ID != st.Leader {
+			follower = n
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	// Wait until the follower knows the leader, so it redirects.
+	if _, err := c.WaitFor(ctx, func(s Status) bool { n, _ := s.Node(follower.ID); return n.Leader == st.Leader }); err != nil {
+		t.Fatal(err)
+	}
+	hc := httpClient()
+	in := OpInput{Op: OpPut, Key: "greeting", Value: "hello world"}
+	if _, known := httpOp(ctx, hc, follower.HTTPAddr, in); !known {
+		t.Fatal("PUT through a follower failed")
+	}
+	out, known := httpOp(ctx, hc, follower.HTTPAddr, OpInput{Op: OpGet, Key: "greeting"})
+	if !known || !out.Found || out.Value != "hello world" {
+		t.Fatalf("GET = %+v (known %v)", out, known)
+	}
+	out, known = httpOp(ctx, hc, st.Nodes[st.Leader-1].HTTPAddr, OpInput{Op: OpGet, Key: "nope"})
+	if !known || out.Found {
+		t.Fatalf("GET of a missing key = %+v", out)
+	}
+	if _, known := httpOp(ctx, hc, follower.HTTPAddr, OpInput{Op: OpDel, Key: "greeting"}); !known {
+		t.Fatal("DELETE failed")
+	}
+	resp, err := hc.Get("http://" + follower.HTTPAddr + "/status")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "application/json" {
+		t.Fatalf("status: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+}
