@@ -30,8 +30,8 @@ type Options struct {
 	// 127.0.0.1:BasePort+2(N-1) and for HTTP on the port after it. When 0,
 	// the OS picks free ports.
 	BasePort int
-	WAL   wal.Options
-	Clock func() time.Time // for events; default time.Now
+	WAL      wal.Options
+	Clock    func() time.Time // for events; default time.Now
 }
 
 // slot is one node position in the cluster, kept across crashes.
