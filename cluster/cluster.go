@@ -325,7 +325,7 @@ func (c *Cluster) Status() Status {
 	st.Faults = c.faults.Table()
 	st.Violations = len(c.monitor.Violations())
 	st.Written = c.written.Load()
-	st.Leader, st.Term = leaderOf(st.Nodes)
+	st.Leader, st.Term = leaderOf(st.Nodes, st.Faults)
 	if st.Leader == 0 {
 		for _, n := range st.Nodes {
 			st.Term = max(st.Term, n.Term)

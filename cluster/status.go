@@ -99,11 +99,13 @@ func (s Status) Node(id uint64) (NodeStatus, bool) {
 // Live reports whether the node is up and not paused.
 func (n NodeStatus) Live() bool { return n.State == StateUp }
 
-// leaderOf applies `wait leader`'s definition to s: one node is leader and a
+// leaderOf applies `wait leader`'s definition: one node is leader and a
 // majority of the whole cluster (itself included) are up, unpaused, in its
-// term and know it as leader. If two nodes claim leadership (only possible in
-// different terms), the higher term wins the check.
-func leaderOf(nodes []NodeStatus) (id, term uint64) {
+// term and know it as leader. Followers count only while the fault table
+// lets them reach the leader: a leader cut off by a partition leads nobody,
+// even before its old followers notice. If two nodes claim leadership (only
+// possible in different terms), the higher term wins the check.
+func leaderOf(nodes []NodeStatus, faults transport.FaultTable) (id, term uint64) {
 	quorum := len(nodes)/2 + 1
 	for _, cand := range nodes {
 		if !cand.Live() || cand.Role != "leader" || cand.Term < term {
@@ -111,7 +113,7 @@ func leaderOf(nodes []NodeStatus) (id, term uint64) {
 		}
 		n := 0
 		for _, o := range nodes {
-			if o.Live() && o.Term == cand.Term && o.Leader == cand.ID {
+			if o.Live() && o.Term == cand.Term && o.Leader == cand.ID && Reachable(faults, o.ID, cand.ID) {
 				n++
 			}
 		}

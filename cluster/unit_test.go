@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"raftplay/transport"
 )
 
 func TestCommandRoundTrip(t *testing.T) {
@@ -160,16 +162,24 @@ func TestLeaderOf(t *testing.T) {
 		return NodeStatus{ID: id, State: StateUp, Term: term, Leader: leader, Role: role}
 	}
 	nodes := []NodeStatus{up(1, 2, 1, "leader"), up(2, 2, 1, "follower"), {ID: 3, State: StateCrashed, Role: "down"}}
-	if id, term := leaderOf(nodes); id != 1 || term != 2 {
+	if id, term := leaderOf(nodes, transport.FaultTable{}); id != 1 || term != 2 {
 		t.Fatalf("leaderOf = %d, %d; want 1, 2", id, term)
 	}
 	nodes[1].Leader = 0
-	if id, _ := leaderOf(nodes); id != 0 {
+	if id, _ := leaderOf(nodes, transport.FaultTable{}); id != 0 {
 		t.Fatalf("leader without a majority accepted: %d", id)
+	}
+	// A leader partitioned away from its followers leads nobody.
+	nodes = []NodeStatus{up(1, 2, 1, "leader"), up(2, 2, 1, "follower"), up(3, 2, 1, "follower")}
+	if id, _ := leaderOf(nodes, transport.FaultTable{Groups: [][]uint64{{1}, {2, 3}}}); id != 0 {
+		t.Fatalf("partitioned leader accepted: %d", id)
+	}
+	if id, _ := leaderOf(nodes, transport.FaultTable{Groups: [][]uint64{{1, 2}, {3}}}); id != 1 {
+		t.Fatalf("leader with a reachable majority rejected: %d", id)
 	}
 	// A stale leader in an old term and a new one with a majority.
 	nodes = []NodeStatus{up(1, 2, 1, "leader"), up(2, 3, 2, "leader"), up(3, 3, 2, "follower")}
-	if id, term := leaderOf(nodes); id != 2 || term != 3 {
+	if id, term := leaderOf(nodes, transport.FaultTable{}); id != 2 || term != 3 {
 		t.Fatalf("leaderOf = %d, %d; want 2, 3", id, term)
 	}
 }
