@@ -66,6 +66,19 @@ func (h *History) Len() int {
 	return len(h.ops)
 }
 
+// Unknown returns the number of writes whose outcome is unknown.
+func (h *History) Unknown() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	n := 0
+	for _, op := range h.ops {
+		if op.Output.(OpOutput).Unknown {
+			n++
+		}
+	}
+	return n
+}
+
 // Check runs the linearizability checker over the history, for at most
 // timeout (0: no limit). The verdict is porcupine.Ok, Illegal or Unknown
 // (the time ran out).

@@ -71,6 +71,9 @@ func (n *node) serveOp(w http.ResponseWriter, r *http.Request, cmd Command) {
 	case errors.Is(err, context.DeadlineExceeded):
 		writeError(w, http.StatusGatewayTimeout, "timed out; the operation's effect is unknown", "")
 		return
+	case errors.Is(err, errNodePaused):
+		writeError(w, http.StatusServiceUnavailable, "node is paused", "")
+		return
 	default:
 		writeError(w, http.StatusServiceUnavailable, strings.TrimPrefix(err.Error(), "cluster: "), "")
 		return

@@ -94,6 +94,7 @@ type node struct {
 	lastPublish   time.Time
 	lastCommit    uint64
 	role          raft.Role
+	earlyBuf      []raft.Message
 }
 
 // openNode opens the node's WAL, rebuilds its core from it, and starts
@@ -269,15 +270,23 @@ func (n *node) propose(p proposal) {
 	}
 }
 
-// handleReady persists, sends and applies what the core asks for. Messages go
-// out only after the WAL's fsync, which is what makes vote grants and append
-// acknowledgements safe: they never promise state that a crash could lose.
+// handleReady persists, sends and applies what the core asks for.
+//
+// Durability is what orders the sends: every message that acknowledges
+// state (a vote grant, an append or heartbeat response, a pre-vote answer)
+// leaves only after the WAL's fsync, so it never promises what a crash
+// could lose. The leader's AppendEntries and heartbeats promise nothing and
+// go out before its own fsync (Raft thesis §10.2.1), so the leader's and the
+// followers' disk writes overlap; the leader counts itself towards a
+// commit only after Advance, once its own entries are durable.
 func (n *node) handleReady() error {
 	if !n.core.HasReady() {
 		return nil
 	}
 	rd := n.core.Ready()
-	if !rd.HardState.IsEmpty() || len(rd.Entries) > 0 {
+	later := rd.Messages
+	if len(rd.Entries) > 0 || !rd.HardState.IsEmpty() {
+		later = n.sendEarly(rd.Messages)
 		if err := n.w.Save(rd.HardState, rd.Entries); err != nil {
 			return err
 		}
@@ -285,8 +294,8 @@ func (n *node) handleReady() error {
 	if rd.SoftState != nil {
 		n.roleChanged(*rd.SoftState)
 	}
-	if len(rd.Messages) > 0 {
-		n.tr.Send(rd.Messages)
+	if len(later) > 0 {
+		n.tr.Send(later)
 	}
 	for _, e := range rd.Committed {
 		n.apply(e)
@@ -297,6 +306,24 @@ func (n *node) handleReady() error {
 		n.lastCommit = rd.HardState.Commit
 	}
 	return nil
+}
+
+// sendEarly sends the leader's replication messages in msgs at once and
+// returns the rest, which must wait for the fsync. It reuses msgs' array.
+func (n *node) sendEarly(msgs []raft.Message) []raft.Message {
+	early, rest := n.earlyBuf[:0], msgs[:0]
+	for _, m := range msgs {
+		if m.Type == raft.MsgApp || m.Type == raft.MsgHeartbeat {
+			early = append(early, m)
+		} else {
+			rest = append(rest, m)
+		}
+	}
+	if len(early) > 0 {
+		n.tr.Send(early)
+	}
+	n.earlyBuf = early[:0]
+	return rest
 }
 
 func (n *node) roleChanged(ss raft.SoftState) {
@@ -363,6 +390,9 @@ func (n *node) failWaiters(err error) {
 }
 
 func (n *node) onRaftEvent(e raft.Event) {
+	if e.Kind == raft.EventCommit {
+		return // one per Ready on every node: the status shows commit indexes
+	}
 	n.cfg.events.Add(Event{Node: e.Node, Term: e.Term, Kind: EventKind("raft." + e.Kind.String()), Text: e.Text})
 }
 
