@@ -39,8 +39,8 @@ func TestSocketRoundTripEveryType(t *testing.T) {
 }
 
 func TestSocketOrderAndCoalescing(t *testing.T) {
-	nodes := startCluster(t, 2, nil)
 	const n = 5000
+	nodes := startCluster(t, 2, nil, func(c *Config) { c.QueueLen = n }) // room for all: no drops
 	for i := range n {
 		nodes[1].Send([]raft.Message{hb(1, 2, uint64(i+1))})
 	}
