@@ -19,10 +19,13 @@ const (
 	writeBufferSize = 64 << 10
 )
 
-// outItem is one queued message and when it may leave (zero: at once).
+// outItem is one queued message and when it may leave (zero: at once). A
+// delayed message also records when it was sent, so a change of the fault
+// table can shorten its wait.
 type outItem struct {
-	msg raft.Message
-	due time.Time
+	msg  raft.Message
+	due  time.Time
+	sent time.Time
 }
 
 // sendQueue is a bounded FIFO that one writer drains a whole batch at a time.
@@ -254,17 +257,15 @@ func (p *peer) writeBatch(conn net.Conn, bw *bufio.Writer, enc *frameEncoder, ba
 	conn.SetWriteDeadline(time.Now().Add(p.t.cfg.WriteTimeout))
 	for i := range batch {
 		it := &batch[i]
-		if !it.due.IsZero() {
-			if wait := time.Until(it.due); wait > 0 {
-				if err := flush(); err != nil {
-					return err
-				}
-				if err := p.waitDue(wait, dead); err != nil {
-					p.stats.droppedConn.Add(uint64(len(batch) - i))
-					return err
-				}
-				conn.SetWriteDeadline(time.Now().Add(p.t.cfg.WriteTimeout))
+		if !it.due.IsZero() && time.Until(it.due) > 0 {
+			if err := flush(); err != nil {
+				return err
 			}
+			if err := p.waitDue(it, dead); err != nil {
+				p.stats.droppedConn.Add(uint64(len(batch) - i))
+				return err
+			}
+			conn.SetWriteDeadline(time.Now().Add(p.t.cfg.WriteTimeout))
 		}
 		hdr, body, err := enc.encode(&it.msg)
 		if err == nil && len(body) > maxBody {
@@ -286,17 +287,33 @@ func (p *peer) writeBatch(conn net.Conn, bw *bufio.Writer, enc *frameEncoder, ba
 	return flush()
 }
 
-// waitDue waits d for a delayed message, giving up if the connection dies or
-// the transport closes.
-func (p *peer) waitDue(d time.Duration, dead <-chan struct{}) error {
-	tm := time.NewTimer(d)
-	defer tm.Stop()
-	select {
-	case <-tm.C:
-		return nil
-	case <-dead:
-		return fmt.Errorf("transport: connection closed by peer")
-	case <-p.t.ctx.Done():
-		return p.t.ctx.Err()
+// waitDue waits until a delayed message is due, giving up if the connection
+// dies or the transport closes. When the fault table changes, the wait is cut
+// to what the new rules would give (Heal releases it at once); messages
+// behind it on the link wait for it, so the link keeps its order.
+func (p *peer) waitDue(it *outItem, dead <-chan struct{}) error {
+	faults := p.t.cfg.Faults
+	for {
+		change := faults.nextChange()
+		if due := it.sent.Add(faults.maxDelay(p.t.cfg.ID, p.id)); due.Before(it.due) {
+			it.due = due
+		}
+		wait := time.Until(it.due)
+		if wait <= 0 {
+			return nil
+		}
+		tm := time.NewTimer(wait)
+		select {
+		case <-tm.C:
+			return nil
+		case <-change:
+			tm.Stop()
+		case <-dead:
+			tm.Stop()
+			return fmt.Errorf("transport: connection closed by peer")
+		case <-p.t.ctx.Done():
+			tm.Stop()
+			return p.t.ctx.Err()
+		}
 	}
 }

@@ -228,7 +228,7 @@ func (t *Transport) Send(msgs []raft.Message) {
 			}
 			due = now.Add(delay)
 		}
-		if !p.q.push(outItem{msg: *m, due: due}) {
+		if !p.q.push(outItem{msg: *m, due: due, sent: now}) {
 			p.stats.droppedQueue.Add(1)
 		}
 	}
