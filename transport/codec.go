@@ -110,6 +110,14 @@ func (e *frameEncoder) encode(m *raft.Message) (hdr [frameHeaderLen]byte, body [
 	return hdr, e.body, nil
 }
 
+// shrink drops a large body buffer so one big message (a snapshot) does not
+// stay pinned by an idle peer.
+func (e *frameEncoder) shrink() {
+	if cap(e.body) > 1<<20 {
+		e.body = make([]byte, 0, 512)
+	}
+}
+
 // parseHeader checks a frame header against the size limit before anything
 // is allocated for the body, and returns the type and body length.
 func parseHeader(hdr []byte, maxBody int) (frameType, int, error) {

@@ -283,6 +283,7 @@ func (p *peer) writeBatch(conn net.Conn, bw *bufio.Writer, enc *frameEncoder, ba
 		}
 		msgs++
 		bytes += uint64(len(hdr) + len(body))
+		enc.shrink()
 	}
 	return flush()
 }

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"go.uber.org/goleak"
+
 	"raftplay/raft"
 )
 
@@ -385,8 +387,17 @@ func TestNewConfigErrors(t *testing.T) {
 }
 
 func TestCloseIsAbruptAndIdempotent(t *testing.T) {
-	nodes := startCluster(t, 3, nil)
+	f := NewFaults(1)
+	nodes := startCluster(t, 3, f)
 	nodes[1].Send([]raft.Message{hb(1, 2, 1), hb(1, 3, 1)})
+	// Leave work everywhere: a delayed message held by a writer, a writer in
+	// backoff towards a dead address, an inbound connection with half a frame.
+	f.SetDelay(2, 3, time.Hour, 0)
+	nodes[2].Send([]raft.Message{hb(2, 3, 1)})
+	nodes[1].SetPeer(9, "127.0.0.1:1")
+	raw := rawPeer(t, nodes[3], 5)
+	raw.Write([]byte{byte(frameHeartbeat), 0, 0, 0, 9, 0x83})
+	waitFor(t, "writer holds the delayed message", func() bool { return nodes[2].queued(3) == 0 })
 	for _, n := range nodes[1:] {
 		if err := n.Close(); err != nil {
 			t.Fatalf("Close: %v", err)
@@ -403,6 +414,7 @@ func TestCloseIsAbruptAndIdempotent(t *testing.T) {
 	if _, ok := nodes[1].Stats()[4]; ok {
 		t.Fatal("SetPeer after Close added a peer")
 	}
+	goleak.VerifyNone(t) // every goroutine of the three transports is gone
 }
 
 func TestSocketHealReleasesDelayedMessages(t *testing.T) {
@@ -416,5 +428,18 @@ func TestSocketHealReleasesDelayedMessages(t *testing.T) {
 	waitFor(t, "delayed messages released by Heal", func() bool { return nodes[2].in.len() == 2 })
 	if got := nodes[2].in.all(); got[0].Term != 1 || got[1].Term != 2 {
 		t.Fatalf("order after Heal: %+v", got)
+	}
+}
+
+func TestSendKeepsItsOwnEntriesSlice(t *testing.T) {
+	f := NewFaults(1)
+	nodes := startCluster(t, 2, f)
+	f.SetDelay(1, 2, 20*time.Millisecond, 0) // the writer encodes after Send returned
+	ents := []raft.Entry{{Index: 1, Term: 1, Data: []byte("a")}, {Index: 2, Term: 1}}
+	nodes[1].Send([]raft.Message{{Type: raft.MsgApp, From: 1, To: 2, Term: 1, Entries: ents}})
+	ents[1] = raft.Entry{Index: 2, Term: 9} // the core overwrites a truncated tail
+	waitFor(t, "append", func() bool { return nodes[2].in.len() == 1 })
+	if got := nodes[2].in.all()[0].Entries[1]; got.Term != 1 {
+		t.Fatalf("entry changed after Send: %+v", got)
 	}
 }
