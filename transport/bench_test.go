@@ -5,50 +5,69 @@ import (
 	"encoding/binary"
 	"io"
 	"net"
-	"runtime"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"raftplay/raft"
 )
 
-// benchPair starts transports 1 and 2 connected to each other; node 2 counts
-// what it receives.
-func benchPair(b *testing.B, queueLen int) (*Transport, *atomic.Int64) {
-	var got atomic.Int64
-	cfg := func(id uint64) Config {
-		return Config{ID: id, ClusterID: 1, QueueLen: queueLen, Handler: func(raft.Message) { got.Add(1) }}
+// benchSink counts what node 2 receives and wakes the sender once the count
+// reaches want, so the sender blocks instead of spinning on a shared machine.
+type benchSink struct {
+	got, want atomic.Int64
+	wake      chan struct{}
+}
+
+func (s *benchSink) handle(raft.Message) {
+	if s.got.Add(1) >= s.want.Load() {
+		select {
+		case s.wake <- struct{}{}:
+		default:
+		}
 	}
-	t1, err := New(cfg(1))
+}
+
+// waitUntil blocks until at least n messages arrived.
+func (s *benchSink) waitUntil(n int64) {
+	s.want.Store(n)
+	for s.got.Load() < n {
+		<-s.wake
+	}
+}
+
+// benchPair starts transports 1 and 2, 1 connected to 2; 2 counts arrivals.
+func benchPair(b *testing.B) (*Transport, *benchSink) {
+	sink := &benchSink{wake: make(chan struct{}, 1)}
+	sink.want.Store(1 << 62)
+	t1, err := New(Config{ID: 1, ClusterID: 1})
 	if err != nil {
 		b.Fatal(err)
 	}
-	t2, err := New(cfg(2))
+	t2, err := New(Config{ID: 2, ClusterID: 1, Handler: sink.handle})
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { t1.Close(); t2.Close() })
 	t1.SetPeer(2, t2.Addr())
 	for !t1.Stats()[2].Connected {
-		runtime.Gosched()
+		time.Sleep(time.Millisecond)
 	}
-	return t1, &got
+	return t1, sink
 }
 
-// sendWindowed sends n copies of batch with at most window messages in
-// flight, so the bounded queue never overflows, and waits for the last one.
-func sendWindowed(b *testing.B, t1 *Transport, got *atomic.Int64, batch []raft.Message, n, window int) {
+// sendWindowed sends batch until n messages went, with at most window in
+// flight so the bounded queue never overflows, and waits for the last one.
+func sendWindowed(b *testing.B, t1 *Transport, sink *benchSink, batch []raft.Message, n, window int) {
 	sent := 0
 	for sent < n {
-		for int64(sent)-got.Load() > int64(window) {
-			runtime.Gosched()
+		if int64(sent)-sink.got.Load() > int64(window) {
+			sink.waitUntil(int64(sent - window/2))
 		}
 		t1.Send(batch)
 		sent += len(batch)
 	}
-	for got.Load() < int64(sent) {
-		runtime.Gosched()
-	}
+	sink.waitUntil(int64(sent))
 	if s := t1.Stats()[2]; s.DroppedQueue+s.DroppedConn != 0 {
 		b.Fatalf("drops: %+v", s)
 	}
@@ -57,16 +76,16 @@ func sendWindowed(b *testing.B, t1 *Transport, got *atomic.Int64, batch []raft.M
 // BenchmarkSmallMessages measures heartbeat-sized messages per second between
 // two transports on loopback, sent one per Send call.
 func BenchmarkSmallMessages(b *testing.B) {
-	t1, got := benchPair(b, DefaultQueueLen)
+	t1, sink := benchPair(b)
 	m := []raft.Message{{Type: raft.MsgHeartbeat, From: 1, To: 2, Term: 12, Commit: 3456}}
 	b.ResetTimer()
-	sendWindowed(b, t1, got, m, b.N, DefaultQueueLen/2)
+	sendWindowed(b, t1, sink, m, b.N, DefaultQueueLen/2)
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
 }
 
 // BenchmarkAppend64K measures MsgApp batches of 64 KiB of entry data.
 func BenchmarkAppend64K(b *testing.B) {
-	t1, got := benchPair(b, DefaultQueueLen)
+	t1, sink := benchPair(b)
 	ents := make([]raft.Entry, 16)
 	for i := range ents {
 		ents[i] = raft.Entry{Index: uint64(i + 1), Term: 3, Data: make([]byte, 4096)}
@@ -74,7 +93,7 @@ func BenchmarkAppend64K(b *testing.B) {
 	m := []raft.Message{{Type: raft.MsgApp, From: 1, To: 2, Term: 3, Index: 10, LogTerm: 3, Commit: 9, Entries: ents}}
 	b.SetBytes(16 * 4096)
 	b.ResetTimer()
-	sendWindowed(b, t1, got, m, b.N, 64)
+	sendWindowed(b, t1, sink, m, b.N, 64)
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
 }
 
