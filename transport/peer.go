@@ -110,13 +110,17 @@ func (p *peer) run() {
 	var spare []outItem
 	bw := bufio.NewWriterSize(nil, writeBufferSize)
 	enc := newFrameEncoder()
+	failures := 0 // failed dials in a row; only the first of a streak is logged
 	for p.t.ctx.Err() == nil {
 		conn, err := p.dial()
 		if err != nil {
 			if p.t.ctx.Err() != nil {
 				return
 			}
-			p.t.logf("peer %d: %v (retry in %v)", p.id, err, backoff)
+			if failures == 0 {
+				p.t.logf("peer %d: %v (redialling with backoff up to %v)", p.id, err, maxBackoff)
+			}
+			failures++
 			p.dropQueued(&spare)
 			if !p.sleep(backoff) {
 				return
@@ -124,7 +128,8 @@ func (p *peer) run() {
 			backoff = min(2*backoff, maxBackoff)
 			continue
 		}
-		backoff = minBackoff
+		p.t.logf("peer %d: connected to %s after %d failed dials", p.id, conn.RemoteAddr(), failures)
+		backoff, failures = minBackoff, 0
 		p.stats.connected.Store(true)
 		err = p.stream(conn, bw, enc, &spare)
 		p.stats.connected.Store(false)
