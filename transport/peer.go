@@ -17,6 +17,7 @@ const (
 	maxBackoff = time.Second
 
 	writeBufferSize = 64 << 10
+	deadlineBytes   = 4 << 20 // renew the write deadline after this many bytes
 )
 
 // outItem is one queued message and when it may leave (zero: at once). A
@@ -259,6 +260,9 @@ func (p *peer) writeBatch(conn net.Conn, bw *bufio.Writer, enc *frameEncoder, ba
 		msgs, bytes = 0, 0
 		return nil
 	}
+	// The deadline bounds each stretch of writing: it is renewed after a wait
+	// and every deadlineBytes, so a long batch on a live link never trips it.
+	var sinceDeadline int
 	conn.SetWriteDeadline(time.Now().Add(p.t.cfg.WriteTimeout))
 	for i := range batch {
 		it := &batch[i]
@@ -271,6 +275,7 @@ func (p *peer) writeBatch(conn net.Conn, bw *bufio.Writer, enc *frameEncoder, ba
 				return err
 			}
 			conn.SetWriteDeadline(time.Now().Add(p.t.cfg.WriteTimeout))
+			sinceDeadline = 0
 		}
 		hdr, body, err := enc.encode(&it.msg)
 		if err == nil && len(body) > maxBody {
@@ -288,6 +293,10 @@ func (p *peer) writeBatch(conn net.Conn, bw *bufio.Writer, enc *frameEncoder, ba
 		}
 		msgs++
 		bytes += uint64(len(hdr) + len(body))
+		if sinceDeadline += len(hdr) + len(body); sinceDeadline > deadlineBytes {
+			conn.SetWriteDeadline(time.Now().Add(p.t.cfg.WriteTimeout))
+			sinceDeadline = 0
+		}
 		enc.shrink()
 	}
 	return flush()
