@@ -13,7 +13,10 @@
 // struct cannot carry (DroppedInvalid). Messages to one peer are written in
 // the order they were sent. Received messages are handed to Config.Handler
 // from one reader goroutine per inbound connection, with From set to the
-// sender named in the handshake and To set to this node.
+// sender named in the handshake and To set to this node. A Handler that
+// blocks holds up its connection (and, through TCP, the sender's writes,
+// until their deadline drops the connection); Close waits for Handler calls
+// in progress, so a Handler must not block forever.
 //
 // Close is a crash: it closes the listener and every connection without a
 // goodbye and returns when every goroutine of the transport has exited.

@@ -33,7 +33,7 @@ type Config struct {
 	ListenAddr    string                           // default "127.0.0.1:0"; must be a 127.0.0.1 address
 	Peers         map[uint64]string                // peer id -> address (may also be set later with SetPeer)
 	Faults        *Faults                          // fault table shared by the whole cluster (nil = no faults)
-	Handler       func(raft.Message)               // called for each received message, from reader goroutines
+	Handler       func(raft.Message)               // called for each received message, from reader goroutines; Close waits for calls in progress
 	MaxFrameBytes int                              // largest frame body accepted or sent; default 16 MiB
 	QueueLen      int                              // per-peer send queue length; default 4096
 	WriteTimeout  time.Duration                    // deadline for each batch of writes; default 2 s
