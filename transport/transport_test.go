@@ -443,3 +443,23 @@ func TestSendKeepsItsOwnEntriesSlice(t *testing.T) {
 		t.Fatalf("entry changed after Send: %+v", got)
 	}
 }
+
+func TestSocketWriteDeadlineDropsAStuckConnection(t *testing.T) {
+	release := make(chan struct{})
+	stuck := startNode(t, 2, nil, func(c *Config) {
+		c.Handler = func(raft.Message) { <-release } // a receiver that stops reading
+	})
+	t.Cleanup(func() { close(release) }) // runs before the nodes' Close
+	sender := startNode(t, 1, nil, func(c *Config) { c.WriteTimeout = 50 * time.Millisecond })
+	sender.SetPeer(2, stuck.Addr())
+	waitConnected(t, sender, 2)
+	big := raft.Message{Type: raft.MsgApp, From: 1, To: 2, Term: 1,
+		Entries: []raft.Entry{{Index: 1, Term: 1, Data: make([]byte, 256<<10)}}}
+	waitFor(t, "the writer gives up on the stuck connection", func() bool {
+		sender.Send([]raft.Message{big})
+		return sender.log.contains("connection lost")
+	})
+	if s := sender.Stats()[2]; s.DroppedConn == 0 {
+		t.Fatalf("no messages counted as lost with the connection: %+v", s)
+	}
+}
