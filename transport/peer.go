@@ -74,13 +74,15 @@ type peer struct {
 	q     *sendQueue
 	stats *linkCounters
 
+	kick chan struct{} // a token cuts a backoff short (the address changed)
+
 	mu   sync.Mutex
 	addr string
 	conn net.Conn // current connection, nil while down
 }
 
 func newPeer(t *Transport, id uint64, addr string, stats *linkCounters) *peer {
-	return &peer{t: t, id: id, addr: addr, q: newSendQueue(t.cfg.QueueLen), stats: stats}
+	return &peer{t: t, id: id, addr: addr, q: newSendQueue(t.cfg.QueueLen), stats: stats, kick: make(chan struct{}, 1)}
 }
 
 // setAddr changes the peer's address and drops the current connection so the
@@ -92,6 +94,10 @@ func (p *peer) setAddr(addr string) {
 	p.mu.Unlock()
 	if changed {
 		p.closeConn()
+		select {
+		case p.kick <- struct{}{}:
+		default:
+		}
 	}
 }
 
@@ -148,12 +154,15 @@ func (p *peer) run() {
 	}
 }
 
-// sleep waits d, or returns false at once if the transport closes.
+// sleep waits d (less if the address changes), or returns false at once if
+// the transport closes.
 func (p *peer) sleep(d time.Duration) bool {
 	tm := time.NewTimer(d)
 	defer tm.Stop()
 	select {
 	case <-tm.C:
+		return true
+	case <-p.kick:
 		return true
 	case <-p.t.ctx.Done():
 		return false
@@ -181,12 +190,15 @@ func (p *peer) dial() (net.Conn, error) {
 	if err != nil {
 		return nil, fmt.Errorf("transport: dial %s: %w", addr, err)
 	}
-	// Register before the handshake so Close can interrupt it.
+	// Register before the handshake so Close and setAddr can interrupt it.
 	p.mu.Lock()
-	if p.t.ctx.Err() != nil {
+	if now := p.addr; p.t.ctx.Err() != nil || now != addr {
 		p.mu.Unlock()
 		conn.Close()
-		return nil, p.t.ctx.Err()
+		if err := p.t.ctx.Err(); err != nil {
+			return nil, err
+		}
+		return nil, fmt.Errorf("transport: dial %s: peer moved to %s", addr, now)
 	}
 	p.conn = conn
 	p.mu.Unlock()
