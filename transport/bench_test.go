@@ -97,9 +97,15 @@ func BenchmarkAppend64K(b *testing.B) {
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
 }
 
-// BenchmarkRawLoopback is the baseline: 17-byte records (a heartbeat frame's
-// size) through one buffered loopback TCP connection, no transport at all.
+// BenchmarkRawLoopback is a baseline without the transport: 17-byte records
+// (a heartbeat frame's size) over one loopback TCP connection, either one
+// write system call per record or through a 64 KiB buffered writer.
 func BenchmarkRawLoopback(b *testing.B) {
+	b.Run("write-per-msg", func(b *testing.B) { rawLoopback(b, false) })
+	b.Run("buffered", func(b *testing.B) { rawLoopback(b, true) })
+}
+
+func rawLoopback(b *testing.B, buffered bool) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		b.Fatal(err)
@@ -128,12 +134,18 @@ func BenchmarkRawLoopback(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	var w io.Writer = c
 	bw := bufio.NewWriterSize(c, writeBufferSize)
+	if buffered {
+		w = bw
+	}
 	var rec [17]byte
 	b.ResetTimer()
 	for i := range b.N {
 		binary.BigEndian.PutUint64(rec[1:], uint64(i))
-		bw.Write(rec[:])
+		if _, err := w.Write(rec[:]); err != nil {
+			b.Fatal(err)
+		}
 	}
 	bw.Flush()
 	c.Close()
