@@ -463,3 +463,89 @@ func TestSocketWriteDeadlineDropsAStuckConnection(t *testing.T) {
 		t.Fatalf("no messages counted as lost with the connection: %+v", s)
 	}
 }
+
+func TestSocketLastHeartbeatOnlyFromHeartbeatAndApp(t *testing.T) {
+	nodes := startCluster(t, 2, nil)
+	nodes[1].Send([]raft.Message{{Type: raft.MsgVote, From: 1, To: 2, Term: 2}})
+	waitFor(t, "vote", func() bool { return nodes[2].in.len() == 1 })
+	if s := nodes[2].Stats()[1]; !s.LastHeartbeat.IsZero() {
+		t.Fatalf("a vote set LastHeartbeat: %+v", s)
+	}
+	before := time.Now()
+	nodes[1].Send([]raft.Message{hb(1, 2, 2)})
+	waitFor(t, "heartbeat", func() bool { return nodes[2].in.len() == 2 })
+	if s := nodes[2].Stats()[1]; s.LastHeartbeat.Before(before) {
+		t.Fatalf("LastHeartbeat %v not updated (before %v)", s.LastHeartbeat, before)
+	}
+}
+
+// TestSocketConcurrentSendsFaultsAndRestarts gives the race detector
+// concurrent Send, fault changes, Stats and a peer restart at once, then
+// checks that a healed cluster delivers again.
+func TestSocketConcurrentSendsFaultsAndRestarts(t *testing.T) {
+	f := NewFaults(3)
+	nodes := startCluster(t, 3, f)
+	done := make(chan struct{})
+	finished := make(chan struct{}, 4)
+	for _, n := range nodes[1:] {
+		go func() {
+			defer func() { finished <- struct{}{} }()
+			for i := uint64(0); ; i++ {
+				select {
+				case <-done:
+					return
+				default:
+				}
+				for _, to := range []uint64{1, 2, 3} {
+					if to != n.ID() {
+						n.Send([]raft.Message{hb(n.ID(), to, i)})
+					}
+				}
+				n.Stats()
+				time.Sleep(100 * time.Microsecond)
+			}
+		}()
+	}
+	go func() {
+		defer func() { finished <- struct{}{} }()
+		for i := range 200 {
+			switch i % 4 {
+			case 0:
+				f.Partition([][]uint64{{1}, {2, 3}})
+			case 1:
+				f.SetDelay(0, 0, time.Millisecond, time.Millisecond)
+			case 2:
+				f.SetDrop(2, 3, 50)
+			case 3:
+				f.Heal()
+			}
+			f.Table()
+			time.Sleep(200 * time.Microsecond)
+		}
+	}()
+	// Restart node 3 on its address while all that runs.
+	addr := nodes[3].Addr()
+	nodes[3].Close()
+	var restarted *node
+	waitFor(t, "restart on the same port", func() bool {
+		ln, err := net.Listen("tcp", addr)
+		if err != nil {
+			return false
+		}
+		ln.Close()
+		restarted = startNode(t, 3, f, func(c *Config) { c.ListenAddr = addr })
+		return true
+	})
+	restarted.SetPeer(1, nodes[1].Addr())
+	<-finished // the fault changer is the only one that ends by itself
+	close(done)
+	for range 3 {
+		<-finished
+	}
+	f.Heal()
+	before := restarted.in.len()
+	waitFor(t, "delivery to the restarted node after Heal", func() bool {
+		nodes[1].Send([]raft.Message{hb(1, 3, 1)})
+		return restarted.in.len() > before
+	})
+}
