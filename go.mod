@@ -4,4 +4,4 @@ go 1.26
 
 require github.com/hashicorp/go-msgpack/v2 v2.1.5
 
-require go.uber.org/goleak v1.3.0 // indirect
+require go.uber.org/goleak v1.3.0

@@ -36,7 +36,7 @@ type Config struct {
 	Handler       func(raft.Message)               // called for each received message, from reader goroutines; Close waits for calls in progress
 	MaxFrameBytes int                              // largest frame body accepted or sent; default 16 MiB
 	QueueLen      int                              // per-peer send queue length; default 4096
-	WriteTimeout  time.Duration                    // deadline for each batch of writes; default 2 s
+	WriteTimeout  time.Duration                    // write deadline, renewed every 4 MiB and after a delay; default 2 s
 	DialTimeout   time.Duration                    // deadline for dial plus handshake; default 1 s
 	Logf          func(format string, args ...any) // optional; nothing is printed by default
 }
