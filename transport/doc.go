@@ -55,8 +55,12 @@
 //
 // The body length is checked against Config.MaxFrameBytes (default 16 MiB)
 // before anything is allocated, and the body buffer then grows only as
-// bytes arrive. An unknown type, an oversize length, an undecodable body,
-// trailing bytes or a half frame close that one connection, never the node.
+// bytes arrive. Before decoding, every length declared inside the msgpack
+// body (strings, binaries, element counts) is checked against the bytes that
+// remain, so decoding allocates in proportion to the body: at most about 48
+// bytes per body byte, for a frame packed with empty log entries. An unknown
+// type, an oversize length, an undecodable body, trailing bytes or a half
+// frame close that one connection, never the node.
 //
 // # Faults
 //
