@@ -17,12 +17,15 @@ import (
 const frameHeaderLen = 5
 
 // msgpackHandle is the one msgpack configuration used on the wire. Byte
-// slices are encoded as msgpack bin; collections decoded from the wire start
-// small (MaxInitLen) and grow only as real bytes arrive; nesting is shallow.
+// slices are encoded as msgpack bin. The decoder may allocate a collection
+// or byte string at its declared length in one step (MaxInitLen is the frame
+// ceiling) because checkLengths has already proved every declared length fits
+// in the body; a small MaxInitLen would instead grow large byte strings in
+// small steps, copying quadratically. Nesting is shallow in every wire struct.
 var msgpackHandle = func() *codec.MsgpackHandle {
 	h := &codec.MsgpackHandle{}
 	h.WriteExt = true
-	h.MaxInitLen = 1024
+	h.MaxInitLen = maxFrameLimit
 	h.MaxDepth = 16
 	return h
 }()
@@ -107,6 +110,14 @@ func (e *frameEncoder) encode(m *raft.Message) (hdr [frameHeaderLen]byte, body [
 	return hdr, e.body, nil
 }
 
+// shrink drops a large body buffer so one big message (a snapshot) does not
+// stay pinned by an idle peer.
+func (e *frameEncoder) shrink() {
+	if cap(e.body) > 1<<20 {
+		e.body = make([]byte, 0, 512)
+	}
+}
+
 // parseHeader checks a frame header against the size limit before anything
 // is allocated for the body, and returns the type and body length.
 func parseHeader(hdr []byte, maxBody int) (frameType, int, error) {
@@ -135,8 +146,8 @@ func newFrameDecoder() *frameDecoder {
 // (From and To are left for the caller, who knows them from the handshake).
 func (d *frameDecoder) decode(ft frameType, body []byte) (raft.Message, error) {
 	m := raft.Message{Type: raft.MessageType(ft)}
-	if body == nil {
-		body = []byte{}
+	if err := checkLengths(body); err != nil {
+		return raft.Message{}, fmt.Errorf("transport: decode %v: %w", m.Type, err)
 	}
 	d.dec.ResetBytes(body)
 	var err error
@@ -217,4 +228,98 @@ func decodeFrame(buf []byte, maxBody int) (raft.Message, int, error) {
 		return raft.Message{}, 0, err
 	}
 	return m, frameHeaderLen + n, nil
+}
+
+var errBadMsgpack = errors.New("transport: malformed msgpack")
+
+// checkLengths walks one msgpack value in body without decoding it and
+// checks that it fills body exactly and that no declared length (string,
+// binary, extension, or element count) exceeds the bytes that remain. After
+// it, the decoder cannot be talked into allocating more than the body holds.
+func checkLengths(body []byte) error {
+	rest := body
+	pending := 1 // values still to walk; each needs at least one byte
+	for pending > 0 {
+		if pending > len(rest) {
+			return fmt.Errorf("%w: %d values declared, %d bytes left", errBadMsgpack, pending, len(rest))
+		}
+		pending--
+		b := rest[0]
+		rest = rest[1:]
+		var skip, count uint64 // bytes to skip; nested values to walk
+		var err error
+		switch {
+		case b <= 0x7f || b >= 0xe0 || b == 0xc0 || b == 0xc2 || b == 0xc3: // fixint, nil, bool
+		case b&0xf0 == 0x80: // fixmap
+			count = 2 * uint64(b&0x0f)
+		case b&0xf0 == 0x90: // fixarray
+			count = uint64(b & 0x0f)
+		case b&0xe0 == 0xa0: // fixstr
+			skip = uint64(b & 0x1f)
+		case b == 0xc4 || b == 0xd9: // bin8, str8
+			skip, rest, err = readLen(rest, 1)
+		case b == 0xc5 || b == 0xda: // bin16, str16
+			skip, rest, err = readLen(rest, 2)
+		case b == 0xc6 || b == 0xdb: // bin32, str32
+			skip, rest, err = readLen(rest, 4)
+		case b == 0xc7: // ext8: length, type, data
+			skip, rest, err = readLen(rest, 1)
+			skip++
+		case b == 0xc8: // ext16
+			skip, rest, err = readLen(rest, 2)
+			skip++
+		case b == 0xc9: // ext32
+			skip, rest, err = readLen(rest, 4)
+			skip++
+		case b == 0xca: // float32
+			skip = 4
+		case b == 0xcb: // float64
+			skip = 8
+		case b >= 0xcc && b <= 0xcf: // uint8..uint64
+			skip = 1 << (b - 0xcc)
+		case b >= 0xd0 && b <= 0xd3: // int8..int64
+			skip = 1 << (b - 0xd0)
+		case b >= 0xd4 && b <= 0xd8: // fixext 1..16: type, data
+			skip = 1 + 1<<(b-0xd4)
+		case b == 0xdc: // array16
+			count, rest, err = readLen(rest, 2)
+		case b == 0xdd: // array32
+			count, rest, err = readLen(rest, 4)
+		case b == 0xde: // map16
+			count, rest, err = readLen(rest, 2)
+			count *= 2
+		case b == 0xdf: // map32
+			count, rest, err = readLen(rest, 4)
+			count *= 2
+		default: // 0xc1 is never used
+			return fmt.Errorf("%w: byte 0x%02x at offset %d", errBadMsgpack, b, len(body)-len(rest)-1)
+		}
+		if err != nil {
+			return err
+		}
+		if skip > uint64(len(rest)) {
+			return fmt.Errorf("%w: %d bytes declared, %d left", errBadMsgpack, skip, len(rest))
+		}
+		rest = rest[skip:]
+		if count > uint64(len(rest)) {
+			return fmt.Errorf("%w: %d values declared, %d bytes left", errBadMsgpack, count, len(rest))
+		}
+		pending += int(count)
+	}
+	if len(rest) != 0 {
+		return errTrailingBytes
+	}
+	return nil
+}
+
+// readLen reads an n-byte big-endian length from the front of b.
+func readLen(b []byte, n int) (uint64, []byte, error) {
+	if len(b) < n {
+		return 0, nil, fmt.Errorf("%w: truncated length", errBadMsgpack)
+	}
+	var v uint64
+	for _, c := range b[:n] {
+		v = v<<8 | uint64(c)
+	}
+	return v, b[n:], nil
 }

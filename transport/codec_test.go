@@ -217,3 +217,59 @@ func BenchmarkDecodeHeartbeat(b *testing.B) {
 		}
 	}
 }
+
+func TestCheckLengthsRefusesLyingLengths(t *testing.T) {
+	for name, body := range map[string][]byte{
+		"bin32 4 GiB":      {0xc6, 0xff, 0xff, 0xff, 0xff, 1, 2},
+		"str16 too long":   {0xda, 0x00, 0x10, 'a'},
+		"array32 huge":     {0xdd, 0xff, 0xff, 0xff, 0xff, 0x01},
+		"map16 too many":   {0xde, 0x00, 0x02, 0x01, 0x01},
+		"fixarray short":   {0x93, 0x01, 0x02},
+		"truncated uint64": {0xcf, 0, 0, 0},
+		"never used byte":  {0xc1},
+		"two values":       {0x01, 0x02},
+		"empty":            {},
+		"truncated length": {0xc5, 0x01},
+	} {
+		if err := checkLengths(body); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+	for _, m := range sampleMessages(0, 0) {
+		frame := frameBytes(t, m)
+		if err := checkLengths(frame[frameHeaderLen:]); err != nil {
+			t.Errorf("%v: valid body refused: %v", m.Type, err)
+		}
+	}
+}
+
+func TestCodecLargeSnapshotRoundTrip(t *testing.T) {
+	data := make([]byte, 3<<20)
+	for i := range data {
+		data[i] = byte(i * 7)
+	}
+	m := raft.Message{Type: raft.MsgSnap, Term: 4, Snapshot: &raft.Snapshot{Meta: raft.SnapshotMeta{Index: 100, Term: 4}, Data: data}}
+	got, _, err := decodeFrame(frameBytes(t, m), DefaultMaxFrameBytes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, m) {
+		t.Fatal("large snapshot changed in transit")
+	}
+}
+
+func BenchmarkDecodeAppend64K(b *testing.B) {
+	ents := make([]raft.Entry, 16)
+	for i := range ents {
+		ents[i] = raft.Entry{Index: uint64(i + 1), Term: 3, Data: make([]byte, 4096)}
+	}
+	frame := frameBytes(b, raft.Message{Type: raft.MsgApp, Term: 3, Entries: ents})
+	dec := newFrameDecoder()
+	b.SetBytes(int64(len(frame)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := dec.decode(frameType(frame[0]), frame[frameHeaderLen:]); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

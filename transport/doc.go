@@ -13,7 +13,10 @@
 // struct cannot carry (DroppedInvalid). Messages to one peer are written in
 // the order they were sent. Received messages are handed to Config.Handler
 // from one reader goroutine per inbound connection, with From set to the
-// sender named in the handshake and To set to this node.
+// sender named in the handshake and To set to this node. A Handler that
+// blocks holds up its connection (and, through TCP, the sender's writes,
+// until their deadline drops the connection); Close waits for Handler calls
+// in progress, so a Handler must not block forever.
 //
 // Close is a crash: it closes the listener and every connection without a
 // goodbye and returns when every goroutine of the transport has exited.
@@ -52,8 +55,12 @@
 //
 // The body length is checked against Config.MaxFrameBytes (default 16 MiB)
 // before anything is allocated, and the body buffer then grows only as
-// bytes arrive. An unknown type, an oversize length, an undecodable body,
-// trailing bytes or a half frame close that one connection, never the node.
+// bytes arrive. Before decoding, every length declared inside the msgpack
+// body (strings, binaries, element counts) is checked against the bytes that
+// remain, so decoding allocates in proportion to the body: at most about 48
+// bytes per body byte, for a frame packed with empty log entries. An unknown
+// type, an oversize length, an undecodable body, trailing bytes or a half
+// frame close that one connection, never the node.
 //
 // # Faults
 //

@@ -49,6 +49,7 @@ type Faults struct {
 	rules   map[link]Rule
 	groups  [][]uint64
 	groupOf map[uint64]int // node -> 1 + index in groups; 0 = the unlisted rest
+	changed chan struct{}  // closed (and forgotten) at the next change; nil if nobody waits
 }
 
 // NewFaults returns an empty fault table whose random drops and jitter come
@@ -179,7 +180,46 @@ func (f *Faults) update(from, to uint64, fn func(*Rule)) {
 	} else {
 		f.rules[l] = r
 	}
+	f.changedLocked()
+}
+
+// changedLocked records a change: it updates the fast-path flag and wakes
+// whoever waits for a change (writers holding delayed messages).
+func (f *Faults) changedLocked() {
 	f.active.Store(len(f.rules) > 0 || len(f.groups) > 0)
+	if f.changed != nil {
+		close(f.changed)
+		f.changed = nil
+	}
+}
+
+// nextChange returns a channel closed at the next change of the table (nil,
+// which blocks forever, for a nil table).
+func (f *Faults) nextChange() <-chan struct{} {
+	if f == nil {
+		return nil
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.changed == nil {
+		f.changed = make(chan struct{})
+	}
+	return f.changed
+}
+
+// maxDelay returns the longest delay the current rules give from -> to. A
+// message delayed under an older rule need not wait longer than this.
+func (f *Faults) maxDelay(from, to uint64) time.Duration {
+	if f == nil || !f.active.Load() {
+		return 0
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	r := f.rules[link{from, to}]
+	if r.Delay == 0 && r.Jitter == 0 {
+		r = f.rules[link{}]
+	}
+	return r.Delay + r.Jitter
 }
 
 func (f *Faults) reindexLocked() {
@@ -189,7 +229,7 @@ func (f *Faults) reindexLocked() {
 			f.groupOf[n] = i + 1
 		}
 	}
-	f.active.Store(len(f.rules) > 0 || len(f.groups) > 0)
+	f.changedLocked()
 }
 
 // cutLocked reports whether from -> to is cut by a partition or a cut rule.

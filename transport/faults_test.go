@@ -165,3 +165,28 @@ func TestFaultsConcurrentUse(t *testing.T) {
 	}
 	<-done
 }
+
+func TestFaultsNextChangeAndMaxDelay(t *testing.T) {
+	f := NewFaults(1)
+	ch := f.nextChange()
+	select {
+	case <-ch:
+		t.Fatal("closed before any change")
+	default:
+	}
+	f.SetDelay(1, 2, 40*time.Millisecond, 10*time.Millisecond)
+	<-ch // closed by the change; a hang here fails the test by timeout
+	if d := f.maxDelay(1, 2); d != 50*time.Millisecond {
+		t.Fatalf("maxDelay = %v, want 50ms", d)
+	}
+	ch = f.nextChange()
+	f.Heal()
+	<-ch
+	if d := f.maxDelay(1, 2); d != 0 {
+		t.Fatalf("maxDelay after Heal = %v", d)
+	}
+	var nilF *Faults
+	if nilF.nextChange() != nil || nilF.maxDelay(1, 2) != 0 {
+		t.Fatal("nil table")
+	}
+}

@@ -146,3 +146,12 @@ func fromPeer(b *inbox, from uint64) []raft.Message {
 	}
 	return out
 }
+
+// queued returns how many messages wait in n's queue for peer (not yet taken
+// by the writer).
+func (n *node) queued(peer uint64) int {
+	p := (*n.peers.Load())[peer]
+	p.q.mu.Lock()
+	defer p.q.mu.Unlock()
+	return len(p.q.items)
+}

@@ -17,12 +17,16 @@ const (
 	maxBackoff = time.Second
 
 	writeBufferSize = 64 << 10
+	deadlineBytes   = 4 << 20 // renew the write deadline after this many bytes
 )
 
-// outItem is one queued message and when it may leave (zero: at once).
+// outItem is one queued message and when it may leave (zero: at once). A
+// delayed message also records when it was sent, so a change of the fault
+// table can shorten its wait.
 type outItem struct {
-	msg raft.Message
-	due time.Time
+	msg  raft.Message
+	due  time.Time
+	sent time.Time
 }
 
 // sendQueue is a bounded FIFO that one writer drains a whole batch at a time.
@@ -70,13 +74,15 @@ type peer struct {
 	q     *sendQueue
 	stats *linkCounters
 
+	kick chan struct{} // a token cuts a backoff short (the address changed)
+
 	mu   sync.Mutex
 	addr string
 	conn net.Conn // current connection, nil while down
 }
 
 func newPeer(t *Transport, id uint64, addr string, stats *linkCounters) *peer {
-	return &peer{t: t, id: id, addr: addr, q: newSendQueue(t.cfg.QueueLen), stats: stats}
+	return &peer{t: t, id: id, addr: addr, q: newSendQueue(t.cfg.QueueLen), stats: stats, kick: make(chan struct{}, 1)}
 }
 
 // setAddr changes the peer's address and drops the current connection so the
@@ -88,6 +94,10 @@ func (p *peer) setAddr(addr string) {
 	p.mu.Unlock()
 	if changed {
 		p.closeConn()
+		select {
+		case p.kick <- struct{}{}:
+		default:
+		}
 	}
 }
 
@@ -107,13 +117,17 @@ func (p *peer) run() {
 	var spare []outItem
 	bw := bufio.NewWriterSize(nil, writeBufferSize)
 	enc := newFrameEncoder()
+	failures := 0 // failed dials in a row; only the first of a streak is logged
 	for p.t.ctx.Err() == nil {
 		conn, err := p.dial()
 		if err != nil {
 			if p.t.ctx.Err() != nil {
 				return
 			}
-			p.t.logf("peer %d: %v (retry in %v)", p.id, err, backoff)
+			if failures == 0 {
+				p.t.logf("peer %d: %v (redialling with backoff up to %v)", p.id, err, maxBackoff)
+			}
+			failures++
 			p.dropQueued(&spare)
 			if !p.sleep(backoff) {
 				return
@@ -121,7 +135,8 @@ func (p *peer) run() {
 			backoff = min(2*backoff, maxBackoff)
 			continue
 		}
-		backoff = minBackoff
+		p.t.logf("peer %d: connected to %s after %d failed dials", p.id, conn.RemoteAddr(), failures)
+		backoff, failures = minBackoff, 0
 		p.stats.connected.Store(true)
 		err = p.stream(conn, bw, enc, &spare)
 		p.stats.connected.Store(false)
@@ -139,12 +154,15 @@ func (p *peer) run() {
 	}
 }
 
-// sleep waits d, or returns false at once if the transport closes.
+// sleep waits d (less if the address changes), or returns false at once if
+// the transport closes.
 func (p *peer) sleep(d time.Duration) bool {
 	tm := time.NewTimer(d)
 	defer tm.Stop()
 	select {
 	case <-tm.C:
+		return true
+	case <-p.kick:
 		return true
 	case <-p.t.ctx.Done():
 		return false
@@ -172,12 +190,15 @@ func (p *peer) dial() (net.Conn, error) {
 	if err != nil {
 		return nil, fmt.Errorf("transport: dial %s: %w", addr, err)
 	}
-	// Register before the handshake so Close can interrupt it.
+	// Register before the handshake so Close and setAddr can interrupt it.
 	p.mu.Lock()
-	if p.t.ctx.Err() != nil {
+	if now := p.addr; p.t.ctx.Err() != nil || now != addr {
 		p.mu.Unlock()
 		conn.Close()
-		return nil, p.t.ctx.Err()
+		if err := p.t.ctx.Err(); err != nil {
+			return nil, err
+		}
+		return nil, fmt.Errorf("transport: dial %s: peer moved to %s", addr, now)
 	}
 	p.conn = conn
 	p.mu.Unlock()
@@ -251,20 +272,22 @@ func (p *peer) writeBatch(conn net.Conn, bw *bufio.Writer, enc *frameEncoder, ba
 		msgs, bytes = 0, 0
 		return nil
 	}
+	// The deadline bounds each stretch of writing: it is renewed after a wait
+	// and every deadlineBytes, so a long batch on a live link never trips it.
+	var sinceDeadline int
 	conn.SetWriteDeadline(time.Now().Add(p.t.cfg.WriteTimeout))
 	for i := range batch {
 		it := &batch[i]
-		if !it.due.IsZero() {
-			if wait := time.Until(it.due); wait > 0 {
-				if err := flush(); err != nil {
-					return err
-				}
-				if err := p.waitDue(wait, dead); err != nil {
-					p.stats.droppedConn.Add(uint64(len(batch) - i))
-					return err
-				}
-				conn.SetWriteDeadline(time.Now().Add(p.t.cfg.WriteTimeout))
+		if !it.due.IsZero() && time.Until(it.due) > 0 {
+			if err := flush(); err != nil {
+				return err
 			}
+			if err := p.waitDue(it, dead); err != nil {
+				p.stats.droppedConn.Add(uint64(len(batch) - i))
+				return err
+			}
+			conn.SetWriteDeadline(time.Now().Add(p.t.cfg.WriteTimeout))
+			sinceDeadline = 0
 		}
 		hdr, body, err := enc.encode(&it.msg)
 		if err == nil && len(body) > maxBody {
@@ -282,21 +305,42 @@ func (p *peer) writeBatch(conn net.Conn, bw *bufio.Writer, enc *frameEncoder, ba
 		}
 		msgs++
 		bytes += uint64(len(hdr) + len(body))
+		if sinceDeadline += len(hdr) + len(body); sinceDeadline > deadlineBytes {
+			conn.SetWriteDeadline(time.Now().Add(p.t.cfg.WriteTimeout))
+			sinceDeadline = 0
+		}
+		enc.shrink()
 	}
 	return flush()
 }
 
-// waitDue waits d for a delayed message, giving up if the connection dies or
-// the transport closes.
-func (p *peer) waitDue(d time.Duration, dead <-chan struct{}) error {
-	tm := time.NewTimer(d)
-	defer tm.Stop()
-	select {
-	case <-tm.C:
-		return nil
-	case <-dead:
-		return fmt.Errorf("transport: connection closed by peer")
-	case <-p.t.ctx.Done():
-		return p.t.ctx.Err()
+// waitDue waits until a delayed message is due, giving up if the connection
+// dies or the transport closes. When the fault table changes, the wait is cut
+// to what the new rules would give (Heal releases it at once); messages
+// behind it on the link wait for it, so the link keeps its order.
+func (p *peer) waitDue(it *outItem, dead <-chan struct{}) error {
+	faults := p.t.cfg.Faults
+	for {
+		change := faults.nextChange()
+		if due := it.sent.Add(faults.maxDelay(p.t.cfg.ID, p.id)); due.Before(it.due) {
+			it.due = due
+		}
+		wait := time.Until(it.due)
+		if wait <= 0 {
+			return nil
+		}
+		tm := time.NewTimer(wait)
+		select {
+		case <-tm.C:
+			return nil
+		case <-change:
+			tm.Stop()
+		case <-dead:
+			tm.Stop()
+			return fmt.Errorf("transport: connection closed by peer")
+		case <-p.t.ctx.Done():
+			tm.Stop()
+			return p.t.ctx.Err()
+		}
 	}
 }

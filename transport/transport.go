@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"net"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -32,10 +33,10 @@ type Config struct {
 	ListenAddr    string                           // default "127.0.0.1:0"; must be a 127.0.0.1 address
 	Peers         map[uint64]string                // peer id -> address (may also be set later with SetPeer)
 	Faults        *Faults                          // fault table shared by the whole cluster (nil = no faults)
-	Handler       func(raft.Message)               // called for each received message, from reader goroutines
+	Handler       func(raft.Message)               // called for each received message, from reader goroutines; Close waits for calls in progress
 	MaxFrameBytes int                              // largest frame body accepted or sent; default 16 MiB
 	QueueLen      int                              // per-peer send queue length; default 4096
-	WriteTimeout  time.Duration                    // deadline for each batch of writes; default 2 s
+	WriteTimeout  time.Duration                    // write deadline, renewed every 4 MiB and after a delay; default 2 s
 	DialTimeout   time.Duration                    // deadline for dial plus handshake; default 1 s
 	Logf          func(format string, args ...any) // optional; nothing is printed by default
 }
@@ -190,6 +191,10 @@ func (t *Transport) link(id uint64) *linkCounters {
 // Close is dropped and counted in Unroutable; a message the fault table
 // drops, or that finds its peer's queue full, is counted in that link's
 // stats. Messages to one peer are written in the order given.
+//
+// Send copies the messages and their Entries slices, but not the byte slices
+// they point to (Entry.Data, Context, Snapshot): the caller must not modify
+// those after Send, as Raft's Ready contract already requires.
 func (t *Transport) Send(msgs []raft.Message) {
 	if len(msgs) == 0 {
 		return
@@ -228,7 +233,13 @@ func (t *Transport) Send(msgs []raft.Message) {
 			}
 			due = now.Add(delay)
 		}
-		if !p.q.push(outItem{msg: *m, due: due}) {
+		it := outItem{msg: *m, due: due, sent: now}
+		if len(m.Entries) > 0 {
+			// The core may reuse its entries array (truncating a conflicting
+			// tail) before the writer encodes: keep a copy of the slice.
+			it.msg.Entries = slices.Clone(m.Entries)
+		}
+		if !p.q.push(it) {
 			p.stats.droppedQueue.Add(1)
 		}
 	}

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"go.uber.org/goleak"
+
 	"raftplay/raft"
 )
 
@@ -39,8 +41,8 @@ func TestSocketRoundTripEveryType(t *testing.T) {
 }
 
 func TestSocketOrderAndCoalescing(t *testing.T) {
-	nodes := startCluster(t, 2, nil)
 	const n = 5000
+	nodes := startCluster(t, 2, nil, func(c *Config) { c.QueueLen = n }) // room for all: no drops
 	for i := range n {
 		nodes[1].Send([]raft.Message{hb(1, 2, uint64(i+1))})
 	}
@@ -385,8 +387,17 @@ func TestNewConfigErrors(t *testing.T) {
 }
 
 func TestCloseIsAbruptAndIdempotent(t *testing.T) {
-	nodes := startCluster(t, 3, nil)
+	f := NewFaults(1)
+	nodes := startCluster(t, 3, f)
 	nodes[1].Send([]raft.Message{hb(1, 2, 1), hb(1, 3, 1)})
+	// Leave work everywhere: a delayed message held by a writer, a writer in
+	// backoff towards a dead address, an inbound connection with half a frame.
+	f.SetDelay(2, 3, time.Hour, 0)
+	nodes[2].Send([]raft.Message{hb(2, 3, 1)})
+	nodes[1].SetPeer(9, "127.0.0.1:1")
+	raw := rawPeer(t, nodes[3], 5)
+	raw.Write([]byte{byte(frameHeartbeat), 0, 0, 0, 9, 0x83})
+	waitFor(t, "writer holds the delayed message", func() bool { return nodes[2].queued(3) == 0 })
 	for _, n := range nodes[1:] {
 		if err := n.Close(); err != nil {
 			t.Fatalf("Close: %v", err)
@@ -403,4 +414,138 @@ func TestCloseIsAbruptAndIdempotent(t *testing.T) {
 	if _, ok := nodes[1].Stats()[4]; ok {
 		t.Fatal("SetPeer after Close added a peer")
 	}
+	goleak.VerifyNone(t) // every goroutine of the three transports is gone
+}
+
+func TestSocketHealReleasesDelayedMessages(t *testing.T) {
+	f := NewFaults(1)
+	nodes := startCluster(t, 2, f)
+	f.SetDelay(1, 2, time.Hour, 0)
+	nodes[1].Send([]raft.Message{hb(1, 2, 1), hb(1, 2, 2)})
+	// The writer takes the first message (maybe both) and waits for its due time.
+	waitFor(t, "writer holds a delayed message", func() bool { return nodes[1].queued(2) < 2 })
+	f.Heal()
+	waitFor(t, "delayed messages released by Heal", func() bool { return nodes[2].in.len() == 2 })
+	if got := nodes[2].in.all(); got[0].Term != 1 || got[1].Term != 2 {
+		t.Fatalf("order after Heal: %+v", got)
+	}
+}
+
+func TestSendKeepsItsOwnEntriesSlice(t *testing.T) {
+	f := NewFaults(1)
+	nodes := startCluster(t, 2, f)
+	f.SetDelay(1, 2, 20*time.Millisecond, 0) // the writer encodes after Send returned
+	ents := []raft.Entry{{Index: 1, Term: 1, Data: []byte("a")}, {Index: 2, Term: 1}}
+	nodes[1].Send([]raft.Message{{Type: raft.MsgApp, From: 1, To: 2, Term: 1, Entries: ents}})
+	ents[1] = raft.Entry{Index: 2, Term: 9} // the core overwrites a truncated tail
+	waitFor(t, "append", func() bool { return nodes[2].in.len() == 1 })
+	if got := nodes[2].in.all()[0].Entries[1]; got.Term != 1 {
+		t.Fatalf("entry changed after Send: %+v", got)
+	}
+}
+
+func TestSocketWriteDeadlineDropsAStuckConnection(t *testing.T) {
+	release := make(chan struct{})
+	stuck := startNode(t, 2, nil, func(c *Config) {
+		c.Handler = func(raft.Message) { <-release } // a receiver that stops reading
+	})
+	t.Cleanup(func() { close(release) }) // runs before the nodes' Close
+	sender := startNode(t, 1, nil, func(c *Config) { c.WriteTimeout = 50 * time.Millisecond })
+	sender.SetPeer(2, stuck.Addr())
+	waitConnected(t, sender, 2)
+	big := raft.Message{Type: raft.MsgApp, From: 1, To: 2, Term: 1,
+		Entries: []raft.Entry{{Index: 1, Term: 1, Data: make([]byte, 256<<10)}}}
+	waitFor(t, "the writer gives up on the stuck connection", func() bool {
+		sender.Send([]raft.Message{big})
+		return sender.log.contains("connection lost")
+	})
+	if s := sender.Stats()[2]; s.DroppedConn == 0 {
+		t.Fatalf("no messages counted as lost with the connection: %+v", s)
+	}
+}
+
+func TestSocketLastHeartbeatOnlyFromHeartbeatAndApp(t *testing.T) {
+	nodes := startCluster(t, 2, nil)
+	nodes[1].Send([]raft.Message{{Type: raft.MsgVote, From: 1, To: 2, Term: 2}})
+	waitFor(t, "vote", func() bool { return nodes[2].in.len() == 1 })
+	if s := nodes[2].Stats()[1]; !s.LastHeartbeat.IsZero() {
+		t.Fatalf("a vote set LastHeartbeat: %+v", s)
+	}
+	before := time.Now()
+	nodes[1].Send([]raft.Message{hb(1, 2, 2)})
+	waitFor(t, "heartbeat", func() bool { return nodes[2].in.len() == 2 })
+	if s := nodes[2].Stats()[1]; s.LastHeartbeat.Before(before) {
+		t.Fatalf("LastHeartbeat %v not updated (before %v)", s.LastHeartbeat, before)
+	}
+}
+
+// TestSocketConcurrentSendsFaultsAndRestarts gives the race detector
+// concurrent Send, fault changes, Stats and a peer restart at once, then
+// checks that a healed cluster delivers again.
+func TestSocketConcurrentSendsFaultsAndRestarts(t *testing.T) {
+	f := NewFaults(3)
+	nodes := startCluster(t, 3, f)
+	done := make(chan struct{})
+	finished := make(chan struct{}, 4)
+	for _, n := range nodes[1:] {
+		go func() {
+			defer func() { finished <- struct{}{} }()
+			for i := uint64(0); ; i++ {
+				select {
+				case <-done:
+					return
+				default:
+				}
+				for _, to := range []uint64{1, 2, 3} {
+					if to != n.ID() {
+						n.Send([]raft.Message{hb(n.ID(), to, i)})
+					}
+				}
+				n.Stats()
+				time.Sleep(100 * time.Microsecond)
+			}
+		}()
+	}
+	go func() {
+		defer func() { finished <- struct{}{} }()
+		for i := range 200 {
+			switch i % 4 {
+			case 0:
+				f.Partition([][]uint64{{1}, {2, 3}})
+			case 1:
+				f.SetDelay(0, 0, time.Millisecond, time.Millisecond)
+			case 2:
+				f.SetDrop(2, 3, 50)
+			case 3:
+				f.Heal()
+			}
+			f.Table()
+			time.Sleep(200 * time.Microsecond)
+		}
+	}()
+	// Restart node 3 on its address while all that runs.
+	addr := nodes[3].Addr()
+	nodes[3].Close()
+	var restarted *node
+	waitFor(t, "restart on the same port", func() bool {
+		ln, err := net.Listen("tcp", addr)
+		if err != nil {
+			return false
+		}
+		ln.Close()
+		restarted = startNode(t, 3, f, func(c *Config) { c.ListenAddr = addr })
+		return true
+	})
+	restarted.SetPeer(1, nodes[1].Addr())
+	<-finished // the fault changer is the only one that ends by itself
+	close(done)
+	for range 3 {
+		<-finished
+	}
+	f.Heal()
+	before := restarted.in.len()
+	waitFor(t, "delivery to the restarted node after Heal", func() bool {
+		nodes[1].Send([]raft.Message{hb(1, 3, 1)})
+		return restarted.in.len() > before
+	})
 }
