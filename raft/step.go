@@ -236,8 +236,11 @@ func (r *Raft) stepFollower(m Message) error {
 	return nil
 }
 
+// heardFromLeader restarts the election timer (with a fresh timeout) on a
+// message from the current leader.
 func (r *Raft) heardFromLeader(id uint64) {
 	r.electionElapsed = 0
+	r.resetTimeout()
 	r.ticksSinceLeader = 0
 	r.lead = id
 }
