@@ -92,6 +92,7 @@ func (r *Raft) handleAppResp(m Message) error {
 	if m.Index > r.log.lastIndex() {
 		return badMessage("append ack from %d at index %d beyond last %d", m.From, m.Index, r.log.lastIndex())
 	}
+	wasPaused := pr.paused()
 	if !pr.maybeUpdate(m.Index) {
 		return nil
 	}
@@ -101,8 +102,12 @@ func (r *Raft) handleAppResp(m Message) error {
 	case stateReplicate:
 		pr.inflight.freeLE(m.Index)
 	}
-	if r.maybeCommit() {
+	switch {
+	case r.maybeCommit():
 		r.bcastAppend()
+	case wasPaused:
+		// The follower may have missed commit updates while paused.
+		r.sendAppend(m.From, true)
 	}
 	for r.sendAppend(m.From, false) {
 	}

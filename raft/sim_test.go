@@ -58,27 +58,28 @@ type fact struct {
 }
 
 type sim struct {
-	seed     uint64
-	rng      *rand.Rand
-	nodes    []*simNode
-	queue    []simMsg
-	now      int
-	group    []int              // partition group of each node (index id-1)
-	cut      map[[2]uint64]bool // one-way cuts, from -> to
-	loss     float64
-	dup      float64
-	delay    int
-	crashRd  float64 // chance of crashing while handling a Ready
-	preVote  bool
-	checkQ   bool
-	leaders  map[uint64]uint64 // term -> leader (Election Safety)
-	facts    map[[2]uint64]fact
-	commit   []Entry  // the committed log as first observed
-	commitAt []uint64 // term of the node that first observed each commit
-	nprops   uint64
-	trace    []string // nil unless tracing
-	tracing  bool
-	err      error
+	seed                    uint64
+	rng                     *rand.Rand
+	nodes                   []*simNode
+	queue                   []simMsg
+	now                     int
+	group                   []int              // partition group of each node (index id-1)
+	cut                     map[[2]uint64]bool // one-way cuts, from -> to
+	loss                    float64
+	dup                     float64
+	delay                   int
+	crashRd                 float64 // chance of crashing while handling a Ready
+	preVote                 bool
+	maxInflight, maxEntries int
+	checkQ                  bool
+	leaders                 map[uint64]uint64 // term -> leader (Election Safety)
+	facts                   map[[2]uint64]fact
+	commit                  []Entry  // the committed log as first observed
+	commitAt                []uint64 // term of the node that first observed each commit
+	nprops                  uint64
+	trace                   []string // nil unless tracing
+	tracing                 bool
+	err                     error
 }
 
 func newSim(seed uint64, tracing bool) *sim {
@@ -138,7 +139,7 @@ func (s *sim) start(nd *simNode) {
 		ElectionTickMin: simElectionMin, ElectionTickMax: simElectionMax, HeartbeatTick: simHeartbeat,
 		Seed:    s.seed*1000 + nd.id*31 + uint64(nd.inc),
 		PreVote: s.preVote, CheckQuorum: s.checkQ,
-		MaxInflight: 4, MaxEntriesPerMsg: 3,
+		MaxInflight: s.maxInflight, MaxEntriesPerMsg: s.maxEntries,
 		HardState: nd.hs, Entries: slices.Clone(nd.ents),
 	}
 	if s.tracing {
