@@ -49,8 +49,8 @@ func (r *Raft) validate(m Message) error {
 	if m.To != r.id {
 		return badMessage("%s from %d addressed to %d, not %d", m.Type, m.From, m.To, r.id)
 	}
-	if m.Term == 0 {
-		return badMessage("%s from %d without a term", m.Type, m.From)
+	if m.Term == 0 || m.Term == math.MaxUint64 {
+		return badMessage("%s from %d with term %d", m.Type, m.From, m.Term)
 	}
 	if m.Type == MsgApp {
 		return validateEntries(m)
@@ -140,8 +140,8 @@ func voteName(t MessageType) string {
 
 // hup starts an election (or a pre-election).
 func (r *Raft) hup() {
-	if r.role == RoleLeader {
-		return
+	if r.role == RoleLeader || r.term >= math.MaxUint64-1 {
+		return // no term left to campaign in
 	}
 	r.campaign(r.preVote)
 }
