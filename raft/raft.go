@@ -378,6 +378,9 @@ func (r *Raft) send(m Message) {
 	if m.Term == 0 {
 		m.Term = r.term
 	}
+	if r.msgs == nil {
+		r.msgs = make([]Message, 0, len(r.peers)) // one allocation per Ready, typically
+	}
 	r.msgs = append(r.msgs, m)
 }
 

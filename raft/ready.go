@@ -38,8 +38,9 @@ func (r *Raft) HasReady() bool {
 		r.log.stable < r.log.lastIndex() || r.log.applied < r.log.committed
 }
 
-// Ready returns what the caller must persist, send and apply. The slices
-// alias the core's memory and must not be modified. Every Ready must be
+// Ready returns what the caller must persist, send and apply. Messages is
+// the caller's to keep; Entries and Committed alias the core's log and must
+// not be modified (they stay valid). Every Ready must be
 // followed by Advance before the next Ready.
 func (r *Raft) Ready() Ready {
 	rd := Ready{
@@ -47,7 +48,8 @@ func (r *Raft) Ready() Ready {
 		Messages:  r.msgs,
 		Committed: r.log.nextCommitted(),
 	}
-	if ss := r.softState(); ss != r.prevSoft {
+	if r.softState() != r.prevSoft {
+		ss := r.softState() // allocated only when it changed
 		rd.SoftState = &ss
 		r.prevSoft = ss
 	}

@@ -141,7 +141,9 @@ func (r *Raft) maybeCommit() bool {
 		return false
 	}
 	r.log.commitTo(idx)
-	r.emit(EventCommit, None, "committed up to %d at term %d", idx, r.term)
+	if r.onEvent != nil { // guard: boxing the arguments would allocate
+		r.emit(EventCommit, None, "committed up to %d at term %d", idx, r.term)
+	}
 	return true
 }
 
@@ -178,7 +180,7 @@ func (r *Raft) handleHeartbeat(m Message) {
 }
 
 func (r *Raft) followerCommit(i, from uint64) {
-	if r.log.commitTo(i) {
+	if r.log.commitTo(i) && r.onEvent != nil {
 		r.emit(EventCommit, from, "committed up to %d at term %d", r.log.committed, r.term)
 	}
 }
