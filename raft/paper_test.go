@@ -402,3 +402,22 @@ func TestFigure8CommitRule(t *testing.T) {
 		t.Fatalf("S2 granted S5 a vote over a log with 3@4: %v", resp)
 	}
 }
+
+// Figure 2, followers: only an append from the leader or a granted vote
+// restarts the election timer. A higher term in a vote request that is
+// refused (stale log) does not, so a node that cannot win cannot keep the
+// others from timing out.
+func TestRefusedVoteKeepsTimer(t *testing.T) {
+	r := newTestRaft(t, 1, three, withLog(1, 1))
+	for range 5 {
+		r.Tick()
+	}
+	_ = r.Step(Message{Type: MsgVote, From: 2, To: 1, Term: 2, Index: 0, LogTerm: 0})
+	if r.term != 2 || r.vote != None || r.electionElapsed != 5 {
+		t.Fatalf("after refusing a stale candidate: term %d vote %d elapsed %d, want 2 0 5", r.term, r.vote, r.electionElapsed)
+	}
+	_ = r.Step(Message{Type: MsgVote, From: 3, To: 1, Term: 3, Index: 1, LogTerm: 1})
+	if r.term != 3 || r.vote != 3 || r.electionElapsed != 0 {
+		t.Fatalf("after granting: term %d vote %d elapsed %d, want 3 3 0", r.term, r.vote, r.electionElapsed)
+	}
+}

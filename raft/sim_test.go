@@ -31,9 +31,10 @@ const (
 )
 
 type simNode struct {
-	id  uint64
-	r   *Raft // nil while crashed
-	inc int   // incarnation, for seeding restarts
+	id     uint64
+	r      *Raft // nil while crashed
+	paused bool  // no ticks, no deliveries (messages wait)
+	inc    int   // incarnation, for seeding restarts
 
 	hs   HardState // persisted
 	ents []Entry   // persisted, from index 1 (no snapshots yet)
@@ -200,6 +201,10 @@ func (s *sim) handle(nd *simNode) {
 		for _, m := range rd.Messages {
 			s.send(m)
 		}
+		if s.rng.Float64() < s.crashRd {
+			s.crash(nd, "after sending, before Advance")
+			return
+		}
 		for _, e := range rd.Committed {
 			s.apply(nd, e)
 		}
@@ -232,7 +237,7 @@ func (s *sim) deliverDue() {
 		due := -1
 		seen := 0
 		for i := range s.queue {
-			if s.queue[i].at <= s.now {
+			if s.queue[i].at <= s.now && !s.nodes[s.queue[i].m.To-1].paused {
 				seen++
 				if s.rng.IntN(seen) == 0 { // reservoir pick: uniform among due
 					due = i
@@ -381,7 +386,7 @@ func (s *sim) propose(nd *simNode) (uint64, uint64, bool) {
 
 func (s *sim) tickAll() {
 	for _, nd := range s.nodes {
-		if nd.r == nil || s.err != nil {
+		if nd.r == nil || nd.paused || s.err != nil {
 			continue
 		}
 		nd.r.Tick()
@@ -393,7 +398,7 @@ func (s *sim) tickAll() {
 func (s *sim) leader() *simNode {
 	var best *simNode
 	for _, nd := range s.live() {
-		if nd.r.role == RoleLeader && (best == nil || nd.r.term > best.r.term) {
+		if !nd.paused && nd.r.role == RoleLeader && (best == nil || nd.r.term > best.r.term) {
 			best = nd
 		}
 	}
@@ -426,7 +431,23 @@ func (s *sim) chaos() {
 			s.tracef("restart %d", nd.id)
 			s.start(nd)
 		}
-	case x < 0.052:
+	case x < 0.054:
+		// Keep real randomness (max = 2*min): with min == max, split votes
+		// can repeat forever, as the playground may show on purpose.
+		lo := 4 + s.rng.IntN(simElectionMin-3)
+		hi := 2 * lo
+		hb := 1 + s.rng.IntN(2)
+		s.tracef("set timing %d..%d heartbeat %d", lo, hi, hb)
+		for _, nd := range s.live() {
+			if err := nd.r.SetTiming(lo, hi, hb); err != nil {
+				s.fail("SetTiming: %v", err)
+			}
+		}
+	case x < 0.056:
+		nd := s.nodes[s.rng.IntN(n)]
+		nd.paused = !nd.paused
+		s.tracef("paused %d: %v", nd.id, nd.paused)
+	case x < 0.058:
 		s.preVote, s.checkQ = s.rng.IntN(2) == 0, s.rng.IntN(2) == 0
 		s.tracef("set prevote %v checkquorum %v", s.preVote, s.checkQ)
 		for _, nd := range s.live() {
@@ -445,6 +466,7 @@ func (s *sim) stabilize() {
 	s.crashRd = 0
 	down := s.rng.IntN((len(s.nodes)-1)/2 + 1)
 	for _, nd := range s.nodes {
+		nd.paused = false
 		if nd.r == nil {
 			s.start(nd)
 		}
@@ -462,7 +484,9 @@ func (s *sim) run() error {
 			if ld := s.leader(); ld != nil {
 				s.propose(ld)
 			} else if live := s.live(); len(live) > 0 {
-				s.propose(live[s.rng.IntN(len(live))])
+				if nd := live[s.rng.IntN(len(live))]; !nd.paused {
+					s.propose(nd)
+				}
 			}
 		}
 		s.tickAll()

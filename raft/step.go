@@ -108,7 +108,16 @@ func (r *Raft) stepTerm(m Message) bool {
 				lead = m.From
 			}
 			r.emit(EventTerm, m.From, "moved to term %d (from %d) on %s from %d", m.Term, r.term, m.Type, m.From)
+			wasLeader := r.role == RoleLeader
+			elapsed, timeout := r.electionElapsed, r.electionTimeout
 			r.becomeFollower(m.Term, lead)
+			if lead == None && !wasLeader {
+				// Figure 2: only an append from the leader or a granted vote
+				// restarts the election timer. A new term alone does not, or a
+				// node that cannot win (stale log, short timeout) could keep
+				// everyone else from ever timing out.
+				r.electionElapsed, r.electionTimeout = elapsed, timeout
+			}
 		}
 	case m.Term < r.term:
 		switch {
