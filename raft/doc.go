@@ -11,7 +11,8 @@
 //  1. persist Ready.HardState (unless IsEmpty) and Ready.Entries (storage
 //     truncates from Entries[0].Index, which may be at or below its end);
 //  2. send Ready.Messages;
-//  3. apply Ready.Committed in order;
+//  3. apply Ready.Committed in order (and serve Ready.ReadStates once
+//     applied up to their index);
 //  4. call Advance(rd).
 //
 // Messages may be released only after step 1 is durable: vote grants and
@@ -46,7 +47,17 @@
 // Entries answer for what is held. Snapshots themselves (MsgSnap, log
 // compaction) belong to a later issue: a follower that needs an entry the
 // leader no longer holds stays in probe state until then. MsgSnap,
-// MsgTimeoutNow and MsgReadIndex are rejected with ErrUnsupported.
+// MsgSnapResp and MsgTimeoutNow are rejected with ErrUnsupported.
+//
+// # Linearizable reads
+//
+// ReadIndex(ctx) asks for a read point without writing to the log (thesis
+// §6.4): the leader takes its commit index (once an entry of its term has
+// committed), confirms its leadership with a heartbeat round acknowledged by
+// a majority, and reports Ready.ReadStates{Index, Context}; a follower
+// forwards the request to its leader and reports the answer. Serve the read
+// after applying up to Index. Reads in flight are dropped when the leader
+// changes: retry after a timeout.
 //
 // # Observing it
 //

@@ -64,10 +64,11 @@ type testNet struct {
 	nodes map[uint64]*Raft
 	cut   map[[2]uint64]bool
 	seen  []Message
+	reads map[uint64][]ReadState // read states handed out, per node
 }
 
 func newTestNet(t testing.TB, rs ...*Raft) *testNet {
-	n := &testNet{t: t, nodes: map[uint64]*Raft{}, cut: map[[2]uint64]bool{}}
+	n := &testNet{t: t, nodes: map[uint64]*Raft{}, cut: map[[2]uint64]bool{}, reads: map[uint64][]ReadState{}}
 	for _, r := range rs {
 		n.nodes[r.id] = r
 	}
@@ -90,7 +91,7 @@ func (n *testNet) run(msgs ...Message) {
 	}
 	slices.Sort(ids)
 	for _, id := range ids {
-		msgs = append(msgs, drain(n.nodes[id])...)
+		msgs = append(msgs, n.drain(n.nodes[id])...)
 	}
 	for steps := 0; len(msgs) > 0; steps++ {
 		if steps > 100000 {
@@ -106,8 +107,20 @@ func (n *testNet) run(msgs ...Message) {
 		if err := r.Step(m); err != nil {
 			n.t.Fatalf("Step(%s): %v", DescribeMessage(m), err)
 		}
-		msgs = append(msgs, drain(r)...)
+		msgs = append(msgs, n.drain(r)...)
 	}
+}
+
+// drain is like drain but keeps the node's read states.
+func (n *testNet) drain(r *Raft) []Message {
+	var msgs []Message
+	for r.HasReady() {
+		rd := r.Ready()
+		msgs = append(msgs, rd.Messages...)
+		n.reads[r.id] = append(n.reads[r.id], rd.ReadStates...)
+		r.Advance(rd)
+	}
+	return msgs
 }
 
 // elect makes r leader by an election through the network.

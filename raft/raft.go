@@ -107,6 +107,10 @@ type Raft struct {
 	prevSoft SoftState
 	prevHard HardState
 
+	reads        []*readRequest // leader: reads waiting for heartbeat acks, oldest first
+	pendingReads []Message      // leader: reads waiting for the first commit of the term
+	readStates   []ReadState    // confirmed reads for the next Ready
+
 	matchBuf []uint64 // scratch for quorumIndex
 	propBuf  [1]Entry // scratch for Propose
 }
@@ -273,6 +277,7 @@ func (r *Raft) reset(term uint64) {
 	r.resetTimeout()
 	clear(r.votes)
 	r.prs = nil
+	r.reads, r.pendingReads = nil, nil
 }
 
 func (r *Raft) becomeFollower(term, lead uint64) {

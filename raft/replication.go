@@ -141,6 +141,9 @@ func (r *Raft) maybeCommit() bool {
 		return false
 	}
 	r.log.commitTo(idx)
+	if len(r.pendingReads) > 0 {
+		r.servePendingReads()
+	}
 	if r.onEvent != nil { // guard: boxing the arguments would allocate
 		r.emit(EventCommit, None, "committed up to %d at term %d", idx, r.term)
 	}

@@ -78,6 +78,9 @@ type sim struct {
 	commit                  []Entry  // the committed log as first observed
 	commitAt                []uint64 // term of the node that first observed each commit
 	nprops                  uint64
+	nreads                  uint64
+	reads                   map[string]uint64 // read context -> commit index it must reach
+	nserved                 int
 	trace                   []string // nil unless tracing
 	tracing                 bool
 	err                     error
@@ -99,6 +102,7 @@ func newSim(seed uint64, tracing bool) *sim {
 		checkQ:  rng.IntN(2) == 0,
 		leaders: map[uint64]uint64{},
 		facts:   map[[2]uint64]fact{},
+		reads:   map[string]uint64{},
 		tracing: tracing,
 	}
 	for i := range n {
@@ -207,6 +211,9 @@ func (s *sim) handle(nd *simNode) {
 		}
 		for _, e := range rd.Committed {
 			s.apply(nd, e)
+		}
+		for _, rs := range rd.ReadStates {
+			s.checkRead(nd, rs)
 		}
 		nd.r.Advance(rd)
 		s.check(nd)
@@ -384,6 +391,33 @@ func (s *sim) propose(nd *simNode) (uint64, uint64, bool) {
 	return idx, term, true
 }
 
+// read starts a ReadIndex on nd. Linearizability: the read point must
+// cover every entry known committed anywhere when the read began.
+func (s *sim) read(nd *simNode) {
+	s.nreads++
+	ctx := "r" + strconv.FormatUint(s.nreads, 10)
+	if err := nd.r.ReadIndex([]byte(ctx)); err != nil {
+		return
+	}
+	s.reads[ctx] = uint64(len(s.commit))
+	s.tracef("read %s on %d: must see %d", ctx, nd.id, len(s.commit))
+	s.check(nd)
+	s.handle(nd)
+}
+
+func (s *sim) checkRead(nd *simNode, rs ReadState) {
+	want, ok := s.reads[string(rs.Context)]
+	switch {
+	case !ok:
+		s.fail("node %d: read state for unknown read %q", nd.id, rs.Context)
+	case rs.Index < want:
+		s.fail("stale read: node %d read %q at index %d, but %d was committed before it began", nd.id, rs.Context, rs.Index, want)
+	default:
+		s.nserved++
+		s.tracef("read %s served on %d at index %d", rs.Context, nd.id, rs.Index)
+	}
+}
+
 func (s *sim) tickAll() {
 	for _, nd := range s.nodes {
 		if nd.r == nil || nd.paused || s.err != nil {
@@ -489,6 +523,13 @@ func (s *sim) run() error {
 				}
 			}
 		}
+		if s.rng.IntN(6) == 0 {
+			if live := s.live(); len(live) > 0 {
+				if nd := live[s.rng.IntN(len(live))]; !nd.paused {
+					s.read(nd)
+				}
+			}
+		}
 		s.tickAll()
 		s.deliverDue()
 	}
@@ -554,8 +595,12 @@ func TestSimulation(t *testing.T) {
 	}
 	seeds := envInt("RAFT_SEEDS", defaultSeeds)
 	base := uint64(envInt("RAFT_SEED_BASE", 1))
+	served := 0
 	for seed := base; seed < base+uint64(seeds); seed++ {
-		if err := newSim(seed, false).run(); err != nil {
+		s := newSim(seed, false)
+		err := s.run()
+		served += s.nserved
+		if err != nil {
 			replay := newSim(seed, true)
 			_ = replay.run()
 			tail := replay.trace[max(0, len(replay.trace)-300):]
@@ -563,7 +608,7 @@ func TestSimulation(t *testing.T) {
 				seed, err, seed, len(tail), strings.Join(tail, "\n"))
 		}
 	}
-	t.Logf("%d seeds from %d: no violations", seeds, base)
+	t.Logf("%d seeds from %d: no violations (%d reads served)", seeds, base, served)
 }
 
 // describeLazy defers DescribeMessage until a trace line is formatted.

@@ -11,7 +11,7 @@ func (r *Raft) Step(m Message) error {
 	if err := r.validate(m); err != nil {
 		return err
 	}
-	if !m.Type.IsLocal() {
+	if !m.Type.IsLocal() && !isLocalRead(m) {
 		if done := r.stepTerm(m); done {
 			return nil
 		}
@@ -32,6 +32,12 @@ func (r *Raft) validate(m Message) error {
 	if !m.Type.Valid() {
 		return badMessage("unknown message type %d", m.Type)
 	}
+	if isLocalRead(m) {
+		if len(m.Context) == 0 {
+			return badMessage("ReadIndex needs a non-empty context")
+		}
+		return nil
+	}
 	if m.Type.IsLocal() {
 		if m.Term != 0 || (m.From != None && m.From != r.id) {
 			return badMessage("local %s from %d at term %d", m.Type, m.From, m.Term)
@@ -39,8 +45,8 @@ func (r *Raft) validate(m Message) error {
 		return nil
 	}
 	switch m.Type {
-	case MsgSnap, MsgSnapResp, MsgTimeoutNow, MsgReadIndex, MsgReadIndexResp:
-		// TODO(snapshot issue, ReadIndex): handle these.
+	case MsgSnap, MsgSnapResp, MsgTimeoutNow:
+		// TODO(snapshot issue, leader transfer): handle these.
 		return fmtErr(ErrUnsupported, "%s from %d", m.Type, m.From)
 	}
 	if m.From == r.id || !r.isPeer(m.From) {
@@ -241,6 +247,8 @@ func (r *Raft) stepFollower(m Message) error {
 	case MsgHeartbeat:
 		r.heardFromLeader(m.From)
 		r.handleHeartbeat(m)
+	case MsgReadIndex, MsgReadIndexResp:
+		return r.forwardRead(m)
 	}
 	return nil
 }
@@ -263,6 +271,10 @@ func (r *Raft) stepCandidate(m Message) error {
 	switch m.Type {
 	case MsgProp:
 		return &NotLeaderError{Leader: None}
+	case MsgReadIndex:
+		if isLocalRead(m) {
+			return &NotLeaderError{Leader: None}
+		}
 	case MsgApp:
 		r.becomeFollower(m.Term, m.From)
 		r.heardFromLeader(m.From)
@@ -297,6 +309,11 @@ func (r *Raft) stepLeader(m Message) error {
 		return r.handleAppResp(m)
 	case MsgHeartbeatResp:
 		r.handleHeartbeatResp(m)
+		if len(m.Context) > 0 {
+			r.ackRead(m.From, m.Context)
+		}
+	case MsgReadIndex:
+		r.leaderRead(m)
 	}
 	return nil
 }
