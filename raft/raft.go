@@ -9,9 +9,13 @@ import (
 type Role uint8
 
 const (
+	// RoleFollower answers leaders and candidates.
 	RoleFollower Role = iota
+	// RolePreCandidate asks for pre-votes before starting an election (PreVote).
 	RolePreCandidate
+	// RoleCandidate asks for votes in a new term.
 	RoleCandidate
+	// RoleLeader replicates its log to the others.
 	RoleLeader
 )
 
