@@ -113,10 +113,10 @@ func (r *Raft) stepTerm(m Message) bool {
 			if m.Type == MsgApp || m.Type == MsgHeartbeat {
 				lead = m.From
 			}
-			r.emit(EventTerm, m.From, "moved to term %d (from %d) on %s from %d", m.Term, r.term, m.Type, m.From)
-			wasLeader := r.role == RoleLeader
+			wasLeader, oldTerm := r.role == RoleLeader, r.term
 			elapsed, timeout := r.electionElapsed, r.electionTimeout
 			r.becomeFollower(m.Term, lead)
+			r.emit(EventTerm, m.From, "moved to term %d (from %d) on %s from %d", m.Term, oldTerm, m.Type, m.From)
 			if lead == None && !wasLeader {
 				// Figure 2: only an append from the leader or a granted vote
 				// restarts the election timer. A new term alone does not, or a
