@@ -261,7 +261,9 @@ func (r *Raft) SetTiming(electionMin, electionMax, heartbeat int) error {
 func (r *Raft) Term(i uint64) (uint64, bool) { return r.log.term(i) }
 
 // Entries returns the held entries in [lo, hi), clipped to what is held. The
-// slice is a read-only view: it stays valid but must not be modified.
+// slice is a read-only view of the log: it must not be modified, and it
+// never changes afterwards (the core never rewrites entries in place), so it
+// may be handed to another goroutine without copying.
 func (r *Raft) Entries(lo, hi uint64) []Entry { return r.log.slice(lo, hi) }
 
 func (r *Raft) resetTimeout() {
