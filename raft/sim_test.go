@@ -62,6 +62,7 @@ type sim struct {
 	crashRd                 float64 // chance of crashing while handling a Ready
 	preVote                 bool
 	maxInflight, maxEntries int
+	maxBytes                uint64 // 0: the default
 	checkQ                  bool
 	leaders                 map[uint64]uint64 // term -> leader (Election Safety)
 	facts                   map[[2]uint64]fact
@@ -95,14 +96,18 @@ func newSim(seed uint64, tracing bool) *sim {
 		reads:   map[string]uint64{},
 		tracing: tracing,
 	}
+	// Small windows and batches exercise pipelining and batching limits.
+	s.maxInflight = 1 + rng.IntN(8)
+	s.maxEntries = 1 + rng.IntN(4)
+	s.maxBytes = uint64(rng.IntN(2) * rng.IntN(8)) // 0: the default
 	for i := range n {
 		s.nodes = append(s.nodes, &simNode{id: uint64(i + 1)})
 	}
 	for _, nd := range s.nodes {
 		s.start(nd)
 	}
-	s.tracef("seed %d: %d nodes, loss %.2f dup %.2f delay %d prevote %v checkquorum %v",
-		seed, n, s.loss, s.dup, s.delay, s.preVote, s.checkQ)
+	s.tracef("seed %d: %d nodes, loss %.2f dup %.2f delay %d prevote %v checkquorum %v inflight %d batch %d entries %d bytes",
+		seed, n, s.loss, s.dup, s.delay, s.preVote, s.checkQ, s.maxInflight, s.maxEntries, s.maxBytes)
 	return s
 }
 
@@ -134,7 +139,7 @@ func (s *sim) start(nd *simNode) {
 		ElectionTickMin: simElectionMin, ElectionTickMax: simElectionMax, HeartbeatTick: simHeartbeat,
 		Seed:    s.seed*1000 + nd.id*31 + uint64(nd.inc),
 		PreVote: s.preVote, CheckQuorum: s.checkQ,
-		MaxInflight: s.maxInflight, MaxEntriesPerMsg: s.maxEntries,
+		MaxInflight: s.maxInflight, MaxEntriesPerMsg: s.maxEntries, MaxBytesPerMsg: s.maxBytes,
 		HardState: nd.hs, Entries: slices.Clone(nd.ents),
 	}
 	if s.tracing {
