@@ -9,9 +9,13 @@ import (
 type Role uint8
 
 const (
+	// RoleFollower answers leaders and candidates.
 	RoleFollower Role = iota
+	// RolePreCandidate asks for pre-votes before starting an election (PreVote).
 	RolePreCandidate
+	// RoleCandidate asks for votes in a new term.
 	RoleCandidate
+	// RoleLeader replicates its log to the others.
 	RoleLeader
 )
 
@@ -106,6 +110,10 @@ type Raft struct {
 
 	prevSoft SoftState
 	prevHard HardState
+
+	reads        []*readRequest // leader: reads waiting for heartbeat acks, oldest first
+	pendingReads []Message      // leader: reads waiting for the first commit of the term
+	readStates   []ReadState    // confirmed reads for the next Ready
 
 	matchBuf []uint64 // scratch for quorumIndex
 	propBuf  [1]Entry // scratch for Propose
@@ -253,7 +261,9 @@ func (r *Raft) SetTiming(electionMin, electionMax, heartbeat int) error {
 func (r *Raft) Term(i uint64) (uint64, bool) { return r.log.term(i) }
 
 // Entries returns the held entries in [lo, hi), clipped to what is held. The
-// slice is a read-only view: it stays valid but must not be modified.
+// slice is a read-only view of the log: it must not be modified, and it
+// never changes afterwards (the core never rewrites entries in place), so it
+// may be handed to another goroutine without copying.
 func (r *Raft) Entries(lo, hi uint64) []Entry { return r.log.slice(lo, hi) }
 
 func (r *Raft) resetTimeout() {
@@ -273,6 +283,7 @@ func (r *Raft) reset(term uint64) {
 	r.resetTimeout()
 	clear(r.votes)
 	r.prs = nil
+	r.reads, r.pendingReads = nil, nil
 }
 
 func (r *Raft) becomeFollower(term, lead uint64) {
@@ -377,6 +388,9 @@ func (r *Raft) send(m Message) {
 	m.From = r.id
 	if m.Term == 0 {
 		m.Term = r.term
+	}
+	if r.msgs == nil {
+		r.msgs = make([]Message, 0, len(r.peers)) // one allocation per Ready, typically
 	}
 	r.msgs = append(r.msgs, m)
 }

@@ -18,12 +18,15 @@ type Ready struct {
 	// Committed are to be applied to the state machine, in order. They may
 	// include entries of Entries (apply them after persisting).
 	Committed []Entry
+	// ReadStates are confirmed ReadIndex requests: serve each once the
+	// state machine has applied its Index.
+	ReadStates []ReadState
 }
 
 // Empty reports whether rd asks nothing of the caller.
 func (rd Ready) Empty() bool {
 	return rd.SoftState == nil && rd.HardState.IsEmpty() && len(rd.Entries) == 0 &&
-		len(rd.Messages) == 0 && len(rd.Committed) == 0
+		len(rd.Messages) == 0 && len(rd.Committed) == 0 && len(rd.ReadStates) == 0
 }
 
 // SoftState is volatile state worth showing: the role and the known leader.
@@ -34,20 +37,24 @@ type SoftState struct {
 
 // HasReady reports whether Ready would not be empty.
 func (r *Raft) HasReady() bool {
-	return r.softState() != r.prevSoft || r.hardState() != r.prevHard || len(r.msgs) > 0 ||
+	return r.softState() != r.prevSoft || r.hardState() != r.prevHard || len(r.msgs) > 0 || len(r.readStates) > 0 ||
 		r.log.stable < r.log.lastIndex() || r.log.applied < r.log.committed
 }
 
-// Ready returns what the caller must persist, send and apply. The slices
-// alias the core's memory and must not be modified. Every Ready must be
+// Ready returns what the caller must persist, send and apply. Messages is
+// the caller's to keep; Entries and Committed alias the core's log and must
+// not be modified (they stay valid). Every Ready must be
 // followed by Advance before the next Ready.
 func (r *Raft) Ready() Ready {
 	rd := Ready{
-		Entries:   r.log.unstable(),
-		Messages:  r.msgs,
-		Committed: r.log.nextCommitted(),
+		Entries:    r.log.unstable(),
+		Messages:   r.msgs,
+		Committed:  r.log.nextCommitted(),
+		ReadStates: r.readStates,
 	}
-	if ss := r.softState(); ss != r.prevSoft {
+	r.readStates = nil
+	if r.softState() != r.prevSoft {
+		ss := r.softState() // allocated only when it changed
 		rd.SoftState = &ss
 		r.prevSoft = ss
 	}

@@ -92,6 +92,7 @@ func (r *Raft) handleAppResp(m Message) error {
 	if m.Index > r.log.lastIndex() {
 		return badMessage("append ack from %d at index %d beyond last %d", m.From, m.Index, r.log.lastIndex())
 	}
+	wasPaused := pr.paused()
 	if !pr.maybeUpdate(m.Index) {
 		return nil
 	}
@@ -101,8 +102,12 @@ func (r *Raft) handleAppResp(m Message) error {
 	case stateReplicate:
 		pr.inflight.freeLE(m.Index)
 	}
-	if r.maybeCommit() {
+	switch {
+	case r.maybeCommit():
 		r.bcastAppend()
+	case wasPaused:
+		// The follower may have missed commit updates while paused.
+		r.sendAppend(m.From, true)
 	}
 	for r.sendAppend(m.From, false) {
 	}
@@ -136,7 +141,12 @@ func (r *Raft) maybeCommit() bool {
 		return false
 	}
 	r.log.commitTo(idx)
-	r.emit(EventCommit, None, "committed up to %d at term %d", idx, r.term)
+	if len(r.pendingReads) > 0 {
+		r.servePendingReads()
+	}
+	if r.onEvent != nil { // guard: boxing the arguments would allocate
+		r.emit(EventCommit, None, "committed up to %d at term %d", idx, r.term)
+	}
 	return true
 }
 
@@ -173,7 +183,7 @@ func (r *Raft) handleHeartbeat(m Message) {
 }
 
 func (r *Raft) followerCommit(i, from uint64) {
-	if r.log.commitTo(i) {
+	if r.log.commitTo(i) && r.onEvent != nil {
 		r.emit(EventCommit, from, "committed up to %d at term %d", r.log.committed, r.term)
 	}
 }

@@ -11,7 +11,7 @@ type Status struct {
 	SnapshotIndex         uint64
 	SnapshotTerm          uint64
 	ElectionElapsed       int // ticks on the current election timer
-	ElectionTimeout       int // the timeout drawn for the current timer
+	ElectionTimeout       int // the timeout drawn for the current timer (leader: the quorum-check period)
 	TicksSinceLeader      int // ticks since last heard from a leader; 0 on the leader
 	PreVote, CheckQuorum  bool
 	Progress              map[uint64]Progress // leader only: one per follower

@@ -11,7 +11,7 @@ func (r *Raft) Step(m Message) error {
 	if err := r.validate(m); err != nil {
 		return err
 	}
-	if !m.Type.IsLocal() {
+	if !m.Type.IsLocal() && !isLocalRead(m) {
 		if done := r.stepTerm(m); done {
 			return nil
 		}
@@ -32,6 +32,12 @@ func (r *Raft) validate(m Message) error {
 	if !m.Type.Valid() {
 		return badMessage("unknown message type %d", m.Type)
 	}
+	if isLocalRead(m) {
+		if len(m.Context) == 0 {
+			return badMessage("ReadIndex needs a non-empty context")
+		}
+		return nil
+	}
 	if m.Type.IsLocal() {
 		if m.Term != 0 || (m.From != None && m.From != r.id) {
 			return badMessage("local %s from %d at term %d", m.Type, m.From, m.Term)
@@ -39,8 +45,8 @@ func (r *Raft) validate(m Message) error {
 		return nil
 	}
 	switch m.Type {
-	case MsgSnap, MsgSnapResp, MsgTimeoutNow, MsgReadIndex, MsgReadIndexResp:
-		// TODO(snapshot issue, ReadIndex): handle these.
+	case MsgSnap, MsgSnapResp, MsgTimeoutNow:
+		// TODO(snapshot issue, leader transfer): handle these.
 		return fmtErr(ErrUnsupported, "%s from %d", m.Type, m.From)
 	}
 	if m.From == r.id || !r.isPeer(m.From) {
@@ -49,8 +55,8 @@ func (r *Raft) validate(m Message) error {
 	if m.To != r.id {
 		return badMessage("%s from %d addressed to %d, not %d", m.Type, m.From, m.To, r.id)
 	}
-	if m.Term == 0 {
-		return badMessage("%s from %d without a term", m.Type, m.From)
+	if m.Term == 0 || m.Term == math.MaxUint64 {
+		return badMessage("%s from %d with term %d", m.Type, m.From, m.Term)
 	}
 	if m.Type == MsgApp {
 		return validateEntries(m)
@@ -107,8 +113,17 @@ func (r *Raft) stepTerm(m Message) bool {
 			if m.Type == MsgApp || m.Type == MsgHeartbeat {
 				lead = m.From
 			}
-			r.emit(EventTerm, m.From, "moved to term %d (from %d) on %s from %d", m.Term, r.term, m.Type, m.From)
+			wasLeader, oldTerm := r.role == RoleLeader, r.term
+			elapsed, timeout := r.electionElapsed, r.electionTimeout
 			r.becomeFollower(m.Term, lead)
+			r.emit(EventTerm, m.From, "moved to term %d (from %d) on %s from %d", m.Term, oldTerm, m.Type, m.From)
+			if lead == None && !wasLeader {
+				// Figure 2: only an append from the leader or a granted vote
+				// restarts the election timer. A new term alone does not, or a
+				// node that cannot win (stale log, short timeout) could keep
+				// everyone else from ever timing out.
+				r.electionElapsed, r.electionTimeout = elapsed, timeout
+			}
 		}
 	case m.Term < r.term:
 		switch {
@@ -140,8 +155,8 @@ func voteName(t MessageType) string {
 
 // hup starts an election (or a pre-election).
 func (r *Raft) hup() {
-	if r.role == RoleLeader {
-		return
+	if r.role == RoleLeader || r.term >= math.MaxUint64-1 {
+		return // no term left to campaign in
 	}
 	r.campaign(r.preVote)
 }
@@ -232,12 +247,17 @@ func (r *Raft) stepFollower(m Message) error {
 	case MsgHeartbeat:
 		r.heardFromLeader(m.From)
 		r.handleHeartbeat(m)
+	case MsgReadIndex, MsgReadIndexResp:
+		return r.forwardRead(m)
 	}
 	return nil
 }
 
+// heardFromLeader restarts the election timer (with a fresh timeout) on a
+// message from the current leader.
 func (r *Raft) heardFromLeader(id uint64) {
 	r.electionElapsed = 0
+	r.resetTimeout()
 	r.ticksSinceLeader = 0
 	r.lead = id
 }
@@ -251,6 +271,10 @@ func (r *Raft) stepCandidate(m Message) error {
 	switch m.Type {
 	case MsgProp:
 		return &NotLeaderError{Leader: None}
+	case MsgReadIndex:
+		if isLocalRead(m) {
+			return &NotLeaderError{Leader: None}
+		}
 	case MsgApp:
 		r.becomeFollower(m.Term, m.From)
 		r.heardFromLeader(m.From)
@@ -285,6 +309,11 @@ func (r *Raft) stepLeader(m Message) error {
 		return r.handleAppResp(m)
 	case MsgHeartbeatResp:
 		r.handleHeartbeatResp(m)
+		if len(m.Context) > 0 {
+			r.ackRead(m.From, m.Context)
+		}
+	case MsgReadIndex:
+		r.leaderRead(m)
 	}
 	return nil
 }

@@ -1,0 +1,423 @@
+package raft
+
+import (
+	"errors"
+	"slices"
+	"testing"
+)
+
+// This file tests the rules of the Raft paper's Figure 2 one by one, the
+// log repair cases of Figure 7 and the commitment rule of Figure 8.
+
+var three = []uint64{1, 2, 3}
+
+// Figure 2, all servers: a message with a higher term makes any node a
+// follower of that term.
+func TestHigherTermMakesFollower(t *testing.T) {
+	for _, role := range []Role{RoleFollower, RoleCandidate, RoleLeader} {
+		r := newTestRaft(t, 1, three)
+		switch role {
+		case RoleCandidate:
+			r.becomeCandidate()
+		case RoleLeader:
+			r.becomeCandidate()
+			r.becomeLeader()
+		}
+		if err := r.Step(Message{Type: MsgApp, From: 2, To: 1, Term: 5}); err != nil {
+			t.Fatal(err)
+		}
+		if r.role != RoleFollower || r.term != 5 || r.lead != 2 || r.vote != None {
+			t.Errorf("%s: after term-5 append: role %s term %d lead %d vote %d, want follower 5 2 0",
+				role, r.role, r.term, r.lead, r.vote)
+		}
+	}
+}
+
+// Figure 2, all servers: a message with a stale term is dropped.
+func TestStaleTermIgnored(t *testing.T) {
+	r := newTestRaft(t, 1, three, withLog(3))
+	if err := r.Step(Message{Type: MsgApp, From: 2, To: 1, Term: 2, Entries: entriesWithTerms(1, 2)}); err != nil {
+		t.Fatal(err)
+	}
+	if r.term != 3 || r.log.lastIndex() != 0 || r.lead != None {
+		t.Fatalf("stale append changed state: term %d last %d lead %d", r.term, r.log.lastIndex(), r.lead)
+	}
+	if msgs := drain(r); len(msgs) != 0 {
+		t.Fatalf("stale append answered without PreVote/CheckQuorum: %v", msgs)
+	}
+}
+
+func TestStartAsFollower(t *testing.T) {
+	r := newTestRaft(t, 1, three)
+	if r.role != RoleFollower || r.term != 0 {
+		t.Fatalf("new node is %s at term %d", r.role, r.term)
+	}
+}
+
+// Followers: with no leader heard for an election timeout, start an
+// election: bump the term, vote for self, ask every peer.
+func TestElectionTimeoutStartsElection(t *testing.T) {
+	r := newTestRaft(t, 1, three)
+	for range r.electionTimeout {
+		r.Tick()
+	}
+	if r.role != RoleCandidate || r.term != 1 || r.vote != 1 {
+		t.Fatalf("after timeout: %s term %d vote %d", r.role, r.term, r.vote)
+	}
+	rd := r.Ready()
+	if rd.HardState.Vote != 1 || rd.HardState.Term != 1 {
+		t.Fatalf("vote not in the same Ready as the requests: %+v", rd.HardState)
+	}
+	votes := filterType(rd.Messages, MsgVote)
+	if len(votes) != 2 {
+		t.Fatalf("sent %d vote requests, want 2", len(votes))
+	}
+	// A candidate whose election times out starts a new one.
+	r.Advance(rd)
+	for range r.electionTimeout {
+		r.Tick()
+	}
+	if r.role != RoleCandidate || r.term != 2 {
+		t.Fatalf("after second timeout: %s term %d", r.role, r.term)
+	}
+}
+
+// The election timeout is drawn from [min, max] and differs across nodes.
+func TestElectionTimeoutRandomized(t *testing.T) {
+	seen := map[int]bool{}
+	for seed := range uint64(200) {
+		r := newTestRaft(t, 1, three, func(c *Config) { c.Seed = seed })
+		for range 5 {
+			r.becomeFollower(r.term+1, None)
+			if to := r.electionTimeout; to < 10 || to > 20 {
+				t.Fatalf("timeout %d outside [10, 20]", to)
+			}
+			seen[r.electionTimeout] = true
+		}
+	}
+	if len(seen) != 11 {
+		t.Fatalf("drew %d distinct timeouts, want all 11 of [10, 20]", len(seen))
+	}
+}
+
+// Candidates: win with a majority of votes, lose with a majority of
+// rejections, wait otherwise.
+func TestElectionTally(t *testing.T) {
+	tests := []struct {
+		n             int
+		grant, reject int
+		want          Role
+	}{
+		{1, 0, 0, RoleLeader},
+		{3, 1, 0, RoleLeader},
+		{3, 0, 1, RoleCandidate},
+		{3, 0, 2, RoleFollower},
+		{5, 1, 1, RoleCandidate},
+		{5, 2, 0, RoleLeader},
+		{5, 0, 3, RoleFollower},
+		{7, 3, 3, RoleLeader},
+		{7, 2, 3, RoleCandidate},
+	}
+	for _, tt := range tests {
+		var peers []uint64
+		for i := range tt.n {
+			peers = append(peers, uint64(i+1))
+		}
+		r := newTestRaft(t, 1, peers)
+		_ = r.Step(Message{Type: MsgHup})
+		from := uint64(2)
+		for range tt.grant {
+			_ = r.Step(Message{Type: MsgVoteResp, From: from, To: 1, Term: r.term})
+			from++
+		}
+		for range tt.reject {
+			_ = r.Step(Message{Type: MsgVoteResp, From: from, To: 1, Term: r.term, Reject: true})
+			from++
+		}
+		if r.role != tt.want {
+			t.Errorf("n=%d grant=%d reject=%d: %s, want %s", tt.n, tt.grant, tt.reject, r.role, tt.want)
+		}
+	}
+}
+
+// Followers: one vote per term, first come first served; the same
+// candidate asking again gets the same answer.
+func TestOneVotePerTerm(t *testing.T) {
+	tests := []struct {
+		vote, from uint64
+		reject     bool
+	}{
+		{None, 2, false},
+		{2, 2, false},
+		{3, 2, true},
+	}
+	for _, tt := range tests {
+		r := newTestRaft(t, 1, three, func(c *Config) { c.HardState = HardState{Term: 1, Vote: tt.vote} })
+		_ = r.Step(Message{Type: MsgVote, From: tt.from, To: 1, Term: 1})
+		rd := r.Ready()
+		resp := filterType(rd.Messages, MsgVoteResp)
+		if len(resp) != 1 || resp[0].Reject != tt.reject {
+			t.Errorf("vote=%d from=%d: %v, want reject=%v", tt.vote, tt.from, resp, tt.reject)
+		}
+		if !tt.reject && tt.vote == None && rd.HardState.Vote != tt.from {
+			t.Errorf("grant not persisted in the same Ready: %+v", rd.HardState)
+		}
+	}
+}
+
+// Candidates: an append from a leader of the same term makes them follow it.
+func TestCandidateFallsBack(t *testing.T) {
+	r := newTestRaft(t, 1, three)
+	_ = r.Step(Message{Type: MsgHup})
+	if err := r.Step(Message{Type: MsgApp, From: 2, To: 1, Term: r.term}); err != nil {
+		t.Fatal(err)
+	}
+	if r.role != RoleFollower || r.lead != 2 || r.term != 1 {
+		t.Fatalf("after same-term append: %s lead %d term %d", r.role, r.lead, r.term)
+	}
+}
+
+// Election restriction (§5.4.1): a vote goes only to a candidate whose log
+// is at least as up to date (last term, then last index).
+func TestVoteRequiresUpToDateLog(t *testing.T) {
+	tests := []struct {
+		index, logTerm uint64
+		reject         bool
+	}{
+		// The voter's log ends at 2@2 ... terms [1, 2].
+		{1, 1, true},
+		{2, 1, true},
+		{3, 1, true},
+		{1, 2, true},
+		{2, 2, false},
+		{3, 2, false},
+		{1, 3, false},
+	}
+	for _, tt := range tests {
+		r := newTestRaft(t, 1, three, withLog(2, 1, 2))
+		_ = r.Step(Message{Type: MsgVote, From: 2, To: 1, Term: 3, Index: tt.index, LogTerm: tt.logTerm})
+		resp := filterType(drain(r), MsgVoteResp)
+		if len(resp) != 1 || resp[0].Reject != tt.reject {
+			t.Errorf("candidate log %d@%d: %v, want reject=%v", tt.index, tt.logTerm, resp, tt.reject)
+		}
+		if r.term != 3 {
+			t.Errorf("voter did not move to term 3")
+		}
+	}
+}
+
+// Leaders: on election, append a no-op of the new term and send it; send
+// heartbeats every HeartbeatTick.
+func TestLeaderNoopAndHeartbeat(t *testing.T) {
+	a, b, c := newTestRaft(t, 1, three), newTestRaft(t, 2, three), newTestRaft(t, 3, three)
+	net := newTestNet(t, a, b, c)
+	net.elect(a)
+	for _, r := range []*Raft{a, b, c} {
+		ents := r.Entries(1, 2)
+		if len(ents) != 1 || ents[0].Type != EntryNoop || ents[0].Term != 1 || r.log.committed != 1 {
+			t.Errorf("node %d: log %v commit %d, want committed no-op 1@1", r.id, ents, r.log.committed)
+		}
+	}
+	a.Tick()
+	beats := filterType(drain(a), MsgHeartbeat)
+	if len(beats) != 2 {
+		t.Fatalf("leader sent %d heartbeats after HeartbeatTick, want 2", len(beats))
+	}
+	for _, m := range beats {
+		if m.Commit != 1 {
+			t.Errorf("heartbeat commit %d, want min(commit, match) = 1", m.Commit)
+		}
+	}
+}
+
+// Leaders: a proposal is appended and replicated; once a majority holds it
+// it is committed, and followers learn the commit index.
+func TestReplicationAndCommit(t *testing.T) {
+	a, b, c := newTestRaft(t, 1, three), newTestRaft(t, 2, three), newTestRaft(t, 3, three)
+	net := newTestNet(t, a, b, c)
+	net.elect(a)
+	net.isolate(3)
+	idx, term, err := a.Propose([]byte("x"))
+	if err != nil || idx != 2 || term != 1 {
+		t.Fatalf("Propose: %d %d %v", idx, term, err)
+	}
+	net.run()
+	if a.log.committed != 2 || b.log.committed != 2 {
+		t.Fatalf("commit a=%d b=%d, want 2 with a majority of 1 and 2", a.log.committed, b.log.committed)
+	}
+	if c.log.lastIndex() != 1 {
+		t.Fatalf("isolated node got entries")
+	}
+	_, _, err = b.Propose([]byte("y"))
+	var nle *NotLeaderError
+	if !errors.Is(err, ErrNotLeader) || !errors.As(err, &nle) || nle.Leader != 1 {
+		t.Fatalf("Propose on follower: %v, want NotLeaderError{Leader: 1}", err)
+	}
+}
+
+// The leader's own entry counts toward commit only once persisted.
+func TestLeaderCountsItselfOnlyWhenPersisted(t *testing.T) {
+	r := newTestRaft(t, 1, []uint64{1})
+	_ = r.Step(Message{Type: MsgHup})
+	rd := r.Ready()
+	if r.role != RoleLeader || r.log.committed != 0 {
+		t.Fatalf("single node: %s commit %d before persisting its no-op", r.role, r.log.committed)
+	}
+	r.Advance(rd)
+	if r.log.committed != 1 {
+		t.Fatalf("commit %d after Advance, want 1", r.log.committed)
+	}
+	rd = r.Ready()
+	if len(rd.Committed) != 1 || rd.HardState.Commit != 1 {
+		t.Fatalf("next Ready: committed %v hard state %+v", rd.Committed, rd.HardState)
+	}
+}
+
+// Followers: the consistency check on prevLogIndex/prevLogTerm.
+func TestFollowerConsistencyCheck(t *testing.T) {
+	tests := []struct {
+		index, logTerm uint64
+		reject         bool
+		hint           uint64
+	}{
+		{0, 0, false, 0},
+		{2, 2, false, 0},
+		{2, 1, true, 1}, // entry 2 has term 2 > 1: hint the last index with term <= 1
+		{3, 3, true, 2}, // beyond the log: hint its end
+		{5, 2, true, 2},
+	}
+	for _, tt := range tests {
+		r := newTestRaft(t, 2, three, withLog(2, 1, 2))
+		_ = r.Step(Message{Type: MsgApp, From: 1, To: 2, Term: 3, Index: tt.index, LogTerm: tt.logTerm})
+		resp := filterType(drain(r), MsgAppResp)
+		if len(resp) != 1 || resp[0].Reject != tt.reject || (tt.reject && resp[0].RejectHint != tt.hint) {
+			t.Errorf("append after %d@%d: %+v, want reject=%v hint=%d", tt.index, tt.logTerm, resp, tt.reject, tt.hint)
+		}
+	}
+}
+
+// Followers: conflicting entries are deleted, new ones appended, and the
+// commit index follows the leader's but never beyond the new entries.
+func TestFollowerAppend(t *testing.T) {
+	tests := []struct {
+		index, logTerm uint64
+		ents           []Entry
+		commit         uint64
+		wantTerms      []uint64
+		wantCommit     uint64
+	}{
+		{2, 2, entriesWithTerms(3, 3), 3, []uint64{1, 2, 3}, 3},
+		{1, 1, entriesWithTerms(2, 3, 4), 5, []uint64{1, 3, 4}, 3},
+		{0, 0, entriesWithTerms(1, 1), 1, []uint64{1, 2}, 1},
+		{0, 0, entriesWithTerms(1, 3), 0, []uint64{3}, 0},
+		{1, 1, nil, 9, []uint64{1, 2}, 1},
+	}
+	for i, tt := range tests {
+		r := newTestRaft(t, 2, three, withLog(2, 1, 2))
+		err := r.Step(Message{Type: MsgApp, From: 1, To: 2, Term: 4, Index: tt.index, LogTerm: tt.logTerm, Entries: tt.ents, Commit: tt.commit})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := logTerms(r); !slices.Equal(got, tt.wantTerms) || r.log.committed != tt.wantCommit {
+			t.Errorf("case %d: log %v commit %d, want %v commit %d", i, got, r.log.committed, tt.wantTerms, tt.wantCommit)
+		}
+	}
+}
+
+// Figure 7: a leader at term 8 repairs each follower (a)-(f) of the paper,
+// in a few round trips thanks to the conflict hint.
+func TestFigure7Repair(t *testing.T) {
+	leaderLog := []uint64{1, 1, 1, 4, 4, 5, 5, 6, 6, 6}
+	followers := map[string][]uint64{
+		"a": {1, 1, 1, 4, 4, 5, 5, 6, 6},
+		"b": {1, 1, 1, 4},
+		"c": {1, 1, 1, 4, 4, 5, 5, 6, 6, 6, 6},
+		"d": {1, 1, 1, 4, 4, 5, 5, 6, 6, 6, 7, 7},
+		"e": {1, 1, 1, 4, 4, 4, 4},
+		"f": {1, 1, 1, 2, 2, 2, 3, 3, 3, 3, 3},
+	}
+	for name, flog := range followers {
+		lead := newTestRaft(t, 1, three, withLog(7, leaderLog...))
+		f := newTestRaft(t, 2, three, withLog(flog[len(flog)-1], flog...))
+		other := newTestRaft(t, 3, three)
+		lead.becomeCandidate() // term 8
+		lead.becomeLeader()
+		lead.bcastAppend()
+		net := newTestNet(t, lead, f, other)
+		net.isolate(3)
+		net.run()
+		want := append(slices.Clone(leaderLog), 8)
+		if got := logTerms(f); !slices.Equal(got, want) {
+			t.Errorf("follower %s: log %v, want %v", name, got, want)
+		}
+		if lead.log.committed != 11 {
+			t.Errorf("follower %s: leader commit %d, want 11", name, lead.log.committed)
+		}
+		rejects := 0
+		for _, m := range net.seen {
+			if m.Type == MsgAppResp && m.Reject {
+				rejects++
+			}
+		}
+		if rejects > 2 {
+			t.Errorf("follower %s: repaired after %d rejections, want <= 2", name, rejects)
+		}
+	}
+}
+
+// Figure 8: a leader must not commit an entry of an earlier term by
+// counting replicas; it commits it only with an entry of its own term.
+func TestFigure8CommitRule(t *testing.T) {
+	five := []uint64{1, 2, 3, 4, 5}
+	// S1 led term 2 and wrote 2@2; it is leader again at term 4.
+	s1 := newTestRaft(t, 1, five, withLog(3, 1, 2))
+	s1.becomeCandidate()
+	s1.becomeLeader() // term 4, no-op at index 3
+	drain(s1)
+	// S2 and S3 acknowledge index 2 only (the no-op did not reach them yet):
+	// 2@2 is now on a majority, but it is of an earlier term.
+	for _, id := range []uint64{2, 3} {
+		s1.prs[id].becomeProbe()
+		s1.prs[id].next = 2
+		if err := s1.Step(Message{Type: MsgAppResp, From: id, To: 1, Term: 4, Index: 2}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if s1.log.committed != 0 {
+		t.Fatalf("committed %d: an entry of term 2 was committed by counting replicas at term 4", s1.log.committed)
+	}
+	// S5 (log ending 2@3) could still be elected by S2, S3, S4 and overwrite
+	// index 2: that is why. Once the no-op 3@4 is on a majority, 2@2 commits
+	// with it.
+	for _, id := range []uint64{2, 3} {
+		_ = s1.Step(Message{Type: MsgAppResp, From: id, To: 1, Term: 4, Index: 3})
+	}
+	if s1.log.committed != 3 {
+		t.Fatalf("committed %d after 3@4 reached a majority, want 3", s1.log.committed)
+	}
+	// And S5's claim is now refused by a node holding 3@4.
+	s2 := newTestRaft(t, 2, five, withLog(4, 1, 2, 4))
+	_ = s2.Step(Message{Type: MsgVote, From: 5, To: 2, Term: 5, Index: 2, LogTerm: 3})
+	if resp := filterType(drain(s2), MsgVoteResp); len(resp) != 1 || !resp[0].Reject {
+		t.Fatalf("S2 granted S5 a vote over a log with 3@4: %v", resp)
+	}
+}
+
+// Figure 2, followers: only an append from the leader or a granted vote
+// restarts the election timer. A higher term in a vote request that is
+// refused (stale log) does not, so a node that cannot win cannot keep the
+// others from timing out.
+func TestRefusedVoteKeepsTimer(t *testing.T) {
+	r := newTestRaft(t, 1, three, withLog(1, 1))
+	for range 5 {
+		r.Tick()
+	}
+	_ = r.Step(Message{Type: MsgVote, From: 2, To: 1, Term: 2, Index: 0, LogTerm: 0})
+	if r.term != 2 || r.vote != None || r.electionElapsed != 5 {
+		t.Fatalf("after refusing a stale candidate: term %d vote %d elapsed %d, want 2 0 5", r.term, r.vote, r.electionElapsed)
+	}
+	_ = r.Step(Message{Type: MsgVote, From: 3, To: 1, Term: 3, Index: 1, LogTerm: 1})
+	if r.term != 3 || r.vote != 3 || r.electionElapsed != 0 {
+		t.Fatalf("after granting: term %d vote %d elapsed %d, want 3 3 0", r.term, r.vote, r.electionElapsed)
+	}
+}

@@ -1,0 +1,80 @@
+package raft
+
+import (
+	"errors"
+	"testing"
+)
+
+func readStates(r *Raft) []ReadState {
+	rd := r.Ready()
+	r.Advance(rd)
+	return rd.ReadStates
+}
+
+func TestReadIndex(t *testing.T) {
+	a, b, c := newTestRaft(t, 1, three), newTestRaft(t, 2, three), newTestRaft(t, 3, three)
+	net := newTestNet(t, a, b, c)
+	if err := b.ReadIndex([]byte("x")); !errors.Is(err, ErrNotLeader) {
+		t.Fatalf("ReadIndex with no leader: %v", err)
+	}
+	if err := a.ReadIndex(nil); !errors.Is(err, ErrBadMessage) {
+		t.Fatalf("ReadIndex without context: %v", err)
+	}
+	net.elect(a)
+	if _, _, err := a.Propose([]byte("w")); err != nil {
+		t.Fatal(err)
+	}
+	net.run()
+
+	// On the leader: confirmed by a heartbeat round, at the commit index.
+	net.isolate(2)
+	net.isolate(3)
+	if err := a.ReadIndex([]byte("r1")); err != nil {
+		t.Fatal(err)
+	}
+	net.run()
+	if rs := net.reads[1]; len(rs) != 0 {
+		t.Fatalf("read confirmed without a majority: %v", rs)
+	}
+	clear(net.cut)
+	if err := a.ReadIndex([]byte("r2")); err != nil {
+		t.Fatal(err)
+	}
+	net.run()
+	// r2's round also confirms r1, which began before it.
+	got := net.reads[1]
+	if len(got) != 2 || string(got[0].Context) != "r1" || string(got[1].Context) != "r2" || got[1].Index != 2 {
+		t.Fatalf("leader read states %+v, want r1 and r2 at index 2", got)
+	}
+
+	// On a follower: forwarded to the leader and answered.
+	if err := b.ReadIndex([]byte("f1")); err != nil {
+		t.Fatal(err)
+	}
+	net.run()
+	if fs := net.reads[2]; len(fs) != 1 || string(fs[0].Context) != "f1" || fs[0].Index != 2 {
+		t.Fatalf("follower read states %+v, want f1 at 2", fs)
+	}
+}
+
+// A new leader serves reads only after committing an entry of its term.
+func TestReadIndexWaitsForNoop(t *testing.T) {
+	r := newTestRaft(t, 1, three, withLog(1, 1, 1), func(c *Config) { c.HardState.Commit = 1 })
+	r.becomeCandidate()
+	r.becomeLeader()
+	drain(r)
+	_ = r.ReadIndex([]byte("early"))
+	if len(r.reads) != 0 || len(r.pendingReads) != 1 {
+		t.Fatalf("read started before the no-op committed")
+	}
+	_ = r.Step(Message{Type: MsgAppResp, From: 2, To: 1, Term: r.term, Index: 3})
+	if len(r.reads) != 1 || r.reads[0].index != 3 {
+		t.Fatalf("read not started at the no-op's commit: %+v", r.reads)
+	}
+	for _, m := range filterType(drain(r), MsgHeartbeat) {
+		_ = r.Step(Message{Type: MsgHeartbeatResp, From: m.To, To: 1, Term: r.term, Context: m.Context})
+	}
+	if rs := readStates(r); len(rs) != 1 || rs[0].Index != 3 {
+		t.Fatalf("read states %+v, want one at 3", rs)
+	}
+}

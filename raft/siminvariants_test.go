@@ -1,0 +1,131 @@
+package raft
+
+import (
+	"bytes"
+)
+
+// This file holds the simulation's safety checks: Election Safety, Log
+// Matching, Leader Completeness, State Machine Safety, monotonic commit
+// indexes and linearizable read points.
+
+// fact is what every log holding entry (index, term) must agree on. With
+// prevTerm included, agreement on every (index, term) implies the Log
+// Matching property by induction over the index.
+type fact struct {
+	prevTerm uint64
+	typ      EntryType
+	data     []byte
+}
+
+// checkEntries checks Log Matching on entries entering a node's log.
+func (s *sim) checkEntries(nd *simNode, ents []Entry) {
+	for k, e := range ents {
+		var prev uint64
+		if k > 0 {
+			prev = ents[k-1].Term
+		} else {
+			prev, _ = nd.r.Term(e.Index - 1)
+		}
+		key := [2]uint64{e.Index, e.Term}
+		f, ok := s.facts[key]
+		if !ok {
+			s.facts[key] = fact{prevTerm: prev, typ: e.Type, data: e.Data}
+			continue
+		}
+		if f.prevTerm != prev || f.typ != e.Type || !bytes.Equal(f.data, e.Data) {
+			s.fail("log matching: node %d holds %s after term %d; another log has it after term %d with other data",
+				nd.id, DescribeEntry(e), prev, f.prevTerm)
+		}
+	}
+}
+
+func (s *sim) apply(nd *simNode, e Entry) {
+	if e.Index != nd.applied+1 {
+		s.fail("node %d applies %d after %d", nd.id, e.Index, nd.applied)
+		return
+	}
+	if e.Index > uint64(len(s.commit)) {
+		s.fail("node %d applies %d, never seen committed", nd.id, e.Index)
+		return
+	}
+	c := s.commit[e.Index-1]
+	if c.Term != e.Term || c.Type != e.Type || !bytes.Equal(c.Data, e.Data) {
+		s.fail("state machine safety: node %d applies %s, committed was %s", nd.id, DescribeEntry(e), DescribeEntry(c))
+		return
+	}
+	nd.applied = e.Index
+}
+
+// check verifies Election Safety, Leader Completeness and monotonic commit
+// for one node after it changed.
+func (s *sim) check(nd *simNode) {
+	r := nd.r
+	if r == nil || s.err != nil {
+		return
+	}
+	if r.role == RoleLeader {
+		if other, ok := s.leaders[r.term]; ok && other != nd.id {
+			s.fail("election safety: %d and %d both leaders at term %d", other, nd.id, r.term)
+			return
+		}
+		s.leaders[r.term] = nd.id
+		if nd.leaderTerm != r.term {
+			nd.leaderTerm = r.term
+			for i := range s.commit {
+				if s.commitAt[i] < r.term {
+					s.checkHolds(nd, uint64(i+1))
+				}
+			}
+		}
+	}
+	c := r.log.committed
+	if c < nd.seenCommit {
+		s.fail("node %d commit went back from %d to %d", nd.id, nd.seenCommit, c)
+		return
+	}
+	for i := nd.seenCommit + 1; i <= c && s.err == nil; i++ {
+		ents := r.log.slice(i, i+1)
+		if len(ents) != 1 {
+			s.fail("node %d committed %d but does not hold it", nd.id, i)
+			return
+		}
+		e := ents[0]
+		switch {
+		case i <= uint64(len(s.commit)):
+			if g := s.commit[i-1]; g.Term != e.Term {
+				s.fail("node %d committed %s, but %s was committed before", nd.id, DescribeEntry(e), DescribeEntry(g))
+			}
+		default:
+			s.commit = append(s.commit, e)
+			s.commitAt = append(s.commitAt, r.term)
+			for _, ld := range s.nodes {
+				if ld.r != nil && ld.r.role == RoleLeader && ld.r.term > r.term {
+					s.checkHolds(ld, i)
+				}
+			}
+		}
+	}
+	nd.seenCommit = c
+}
+
+// checkHolds checks Leader Completeness: leader nd holds committed entry i.
+func (s *sim) checkHolds(nd *simNode, i uint64) {
+	want := s.commit[i-1]
+	if t, ok := nd.r.Term(i); !ok || t != want.Term {
+		s.fail("leader completeness: leader %d at term %d lacks committed %s (has term %d)",
+			nd.id, nd.r.term, DescribeEntry(want), t)
+	}
+}
+
+func (s *sim) checkRead(nd *simNode, rs ReadState) {
+	want, ok := s.reads[string(rs.Context)]
+	switch {
+	case !ok:
+		s.fail("node %d: read state for unknown read %q", nd.id, rs.Context)
+	case rs.Index < want:
+		s.fail("stale read: node %d read %q at index %d, but %d was committed before it began", nd.id, rs.Context, rs.Index, want)
+	default:
+		s.nserved++
+		s.tracef("read %s served on %d at index %d", rs.Context, nd.id, rs.Index)
+	}
+}
