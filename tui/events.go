@@ -2,6 +2,7 @@ package tui
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"raftplay/cluster"
@@ -59,12 +60,22 @@ func (f *eventFeed) last(node uint64, max int) []cluster.Event {
 	return out
 }
 
-// mentions reports whether text names node id as a word ("2 rejected vote
-// for 4" mentions 2 and 4).
+// mentions reports whether text names node id as a peer: a number after
+// "for", "from" or "to" (not "up to", which is an index) or before "->"
+// ("2 rejected vote for 4" mentions 4). Terms and indexes do not count.
 func mentions(text string, id uint64) bool {
-	want := fmt.Sprint(id)
-	for _, w := range strings.FieldsFunc(text, func(r rune) bool { return r < '0' || r > '9' }) {
-		if w == want {
+	want := strconv.FormatUint(id, 10)
+	words := strings.Fields(text)
+	for i, w := range words {
+		w = strings.Trim(w, ",:;()")
+		if w != want || i == 0 {
+			continue
+		}
+		prev := words[i-1]
+		switch {
+		case prev == "for" || prev == "from":
+			return true
+		case prev == "to" && (i < 2 || words[i-2] != "up"):
 			return true
 		}
 	}

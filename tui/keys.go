@@ -22,6 +22,7 @@ type keyMap struct {
 	Load    key.Binding
 	Faster  key.Binding
 	Slower  key.Binding
+	Speed   key.Binding // shows + and - as one entry in the short help
 	Prompt  key.Binding
 	Detail  key.Binding
 	Filter  key.Binding
@@ -50,6 +51,7 @@ func newKeyMap() keyMap {
 		Load:    b("l", "load on", "l"),
 		Faster:  b("+", "faster", "+", "="),
 		Slower:  b("-", "slower", "-", "_"),
+		Speed:   b("+/-", "speed", "+", "-"),
 		Prompt:  b(":", "cmd", ":"),
 		Detail:  b("enter", "detail", "enter"),
 		Filter:  b("f", "filter events", "f"),
@@ -97,6 +99,7 @@ func (k *keyMap) update(s dashState) {
 	k.Faster.SetEnabled(okF)
 	_, okS := slowerTiming(s.timing)
 	k.Slower.SetEnabled(okS)
+	k.Speed.SetEnabled(okF || okS)
 	k.Next.SetEnabled(s.nodes > 1)
 	k.Prev.SetEnabled(s.nodes > 1)
 	k.Forward.SetEnabled(s.scrolled)
@@ -116,7 +119,7 @@ func (k *keyMap) update(s dashState) {
 // ShortHelp is the help bar: the keys that apply now, most useful first.
 func (k keyMap) ShortHelp() []key.Binding {
 	return []key.Binding{k.Crash, k.Restart, k.Pause, k.Isolate, k.Group, k.Heal, k.Write, k.Load,
-		k.Faster, k.Slower, k.Prompt, k.Detail, k.Close, k.Help, k.Quit}
+		k.Speed, k.Prompt, k.Detail, k.Close, k.Help, k.Quit}
 }
 
 // FullHelp lists every key, in columns.

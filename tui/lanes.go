@@ -7,7 +7,8 @@ import (
 	"raftplay/cluster"
 )
 
-// Lane cells: one per log index, aligned across nodes.
+// Lane cells: one per log index, aligned across nodes. Without colour a
+// committed cell shows its term's last digit instead of a coloured block.
 const (
 	cellCommitted   = '█' // committed entry, coloured by its term
 	cellUncommitted = '░' // entry not yet known committed
@@ -91,6 +92,9 @@ func (m *Model) laneCells(b *strings.Builder, n cluster.NodeStatus, lo, hi uint6
 		}
 		t := n.LogTerms[i-n.LogStart]
 		if i <= n.Commit {
+			if m.styles.Mono { // no colour: the term's last digit shows the term
+				return look{rune('0' + t%10), t, true}
+			}
 			return look{cellCommitted, t, true}
 		}
 		return look{cellUncommitted, t, false}
