@@ -31,6 +31,8 @@ type keyMap struct {
 	Help    key.Binding
 	Quit    key.Binding
 	Close   key.Binding
+
+	detail bool // the detail view is open: esc closes it, enter is not shown
 }
 
 func newKeyMap() keyMap {
@@ -104,11 +106,7 @@ func (k *keyMap) update(s dashState) {
 	k.Prev.SetEnabled(s.nodes > 1)
 	k.Forward.SetEnabled(s.scrolled)
 	k.Close.SetEnabled(s.detail || s.filtered || s.output)
-	if s.detail {
-		k.Detail.SetHelp("enter", "close detail")
-	} else {
-		k.Detail.SetHelp("enter", "detail")
-	}
+	k.detail = s.detail
 	if s.filtered {
 		k.Filter.SetHelp("f", "all events")
 	} else {
@@ -118,8 +116,12 @@ func (k *keyMap) update(s dashState) {
 
 // ShortHelp is the help bar: the keys that apply now, most useful first.
 func (k keyMap) ShortHelp() []key.Binding {
+	detail := k.Detail
+	if k.detail {
+		detail.SetEnabled(false)
+	}
 	return []key.Binding{k.Crash, k.Restart, k.Pause, k.Isolate, k.Group, k.Heal, k.Write, k.Load,
-		k.Speed, k.Prompt, k.Detail, k.Close, k.Help, k.Quit}
+		k.Speed, k.Prompt, detail, k.Close, k.Help, k.Quit}
 }
 
 // FullHelp lists every key, in columns.
