@@ -82,7 +82,7 @@ func startDashboard(t *testing.T, bin, tmp string, args ...string) (*exec.Cmd, *
 		t.Skip("cannot open a pseudo-terminal (environment): ", err)
 	}
 	scr := &screen{emu: vt.NewEmulator(120, 40)}
-	go io.Copy(scr, ptmx) // ends when the process exits and the pty closes
+	go io.Copy(scr, ptmx)     // ends when the process exits and the pty closes
 	go io.Copy(ptmx, scr.emu) // the terminal's answers to queries
 	t.Cleanup(func() {
 		if cmd.ProcessState == nil {
