@@ -90,9 +90,12 @@ func startDashboard(t *testing.T, bin, tmp string, args ...string) (*exec.Cmd, *
 			cmd.Wait()
 		}
 		ptmx.Close()
-		scr.mu.Lock()
-		scr.emu.Close()
-		scr.mu.Unlock()
+		// End the goroutine copying the terminal's answers: closing the
+		// input pipe's writer (not the emulator, whose Read it would race
+		// with) makes its Read return EOF.
+		if c, ok := scr.emu.InputPipe().(io.Closer); ok {
+			c.Close()
+		}
 	})
 	return cmd, ptmx, scr
 }
