@@ -13,7 +13,7 @@ import (
 
 // Card geometry: a card is cardLines lines of text inside a border.
 const (
-	minCardWidth = 17
+	minCardWidth = 16
 	maxCardWidth = 30
 	cardLines    = 6
 	timerCells   = 8
@@ -75,7 +75,7 @@ func (m *Model) viewCard(n cluster.NodeStatus, w int) string {
 	} else {
 		lines = append(lines,
 			fmt.Sprintf("term %d vote %s", n.Term, idOrDash(n.Vote)),
-			fmt.Sprintf("c/a/l %d/%d/%d", n.Commit, n.Applied, n.LastIndex))
+			indexLine(n, inner))
 		if n.Role == "leader" {
 			lines = append(lines, m.lagLines(n, inner)...)
 		} else {
@@ -139,6 +139,15 @@ func (m *Model) lagLines(n cluster.NodeStatus, width int) []string {
 		lines[len(lines)-1] += cell
 	}
 	return lines
+}
+
+// indexLine shows commit / applied / last index, labelled when it fits.
+func indexLine(n cluster.NodeStatus, width int) string {
+	s := fmt.Sprintf("%d/%d/%d", n.Commit, n.Applied, n.LastIndex)
+	if len(s)+6 <= width {
+		return "c/a/l " + s
+	}
+	return s
 }
 
 func idOrDash(id uint64) string {

@@ -44,9 +44,9 @@ func (m *Model) viewHeader(width int) []string {
 	if s.Load > 0 {
 		load = fmt.Sprintf("%d/s", s.Load)
 	}
-	l1 := fmt.Sprintf("%s  %d nodes  leader %s  term %d  commit %d  writes %.0f/s (%d acked)  load %s",
+	l1 := fmt.Sprintf("%s  %d nodes  leader %s  term %d  commit %d  load %s  writes %.0f/s (%d acked)",
 		st.Title.Render("raftplay"), len(s.Nodes), st.Role(roleIf(s.Leader != 0, "leader", "down")).Render(leader),
-		s.Term, commit, m.rate.perSec, s.Written, load)
+		s.Term, commit, load, m.rate.perSec, s.Written)
 	l2 := fmt.Sprintf("heartbeat %v  election %v-%v  prevote %s  checkquorum %s  faults: %s",
 		s.Timing.Heartbeat, s.Timing.ElectionMin, s.Timing.ElectionMax, onOff(s.PreVote), onOff(s.CheckQuorum), m.faultText())
 	lines := []string{st.Clip(l1, width), st.Clip(l2, width)}

@@ -198,7 +198,7 @@ func TestFullHelpListsEveryKey(t *testing.T) {
 
 func TestTooSmallSaysWhatItNeeds(t *testing.T) {
 	m := newModel(newFakeSource(steady(10)), &fakeExec{}, 60, 15)
-	if v := m.View(); !strings.Contains(v, "needs a terminal of at least 80x") || !strings.Contains(v, "60x15") {
+	if v := m.View(); !strings.Contains(v, "needs at least 80x") || !strings.Contains(v, "60x15") {
 		t.Fatalf("small view: %q", v)
 	}
 	m.Update(sizeMsg(120, 40))

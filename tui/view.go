@@ -18,7 +18,7 @@ func (m *Model) View() string {
 	lanesH := nodes + 3
 	needH := len(header) + cardsH + lanesH + 5
 	if m.width < minWidth || m.height < max(minHeight, needH) {
-		return fmt.Sprintf("raftplay needs a terminal of at least %dx%d for %d nodes (this one is %dx%d).\nEnlarge it, or press q to quit.",
+		return fmt.Sprintf("raftplay needs at least %dx%d\nfor %d nodes; this terminal\nis %dx%d. Enlarge it,\nor press q to quit.",
 			minWidth, max(minHeight, needH), nodes, m.width, m.height)
 	}
 	var bottom []string
