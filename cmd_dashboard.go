@@ -87,7 +87,8 @@ func runDashboard(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		}
 		defer f.Close()
 	}
-	mono := os.Getenv("NO_COLOR") != ""
+	// NO_COLOR, or a terminal without colour: shapes and digits instead.
+	mono := os.Getenv("NO_COLOR") != "" || lipgloss.ColorProfile() == termenv.Ascii
 	if mono {
 		lipgloss.SetColorProfile(termenv.Ascii)
 	}
