@@ -53,7 +53,7 @@ func BenchmarkView(b *testing.B) {
 	m := New(Options{Source: src, Exec: &fakeExec{}, Clock: frozen, Seed: 1})
 	m.Update(sizeMsg(200, 60))
 	m.Update(eventsCmd(m.ctx, src.log, m.feed.next)())
-	m.Update(frameMsg(t0))
+	m.Update(frameMsg(src.Status()))
 	b.ReportAllocs()
 	for b.Loop() {
 		_ = m.View()
@@ -68,7 +68,7 @@ func BenchmarkFrame(b *testing.B) {
 	m.Update(sizeMsg(200, 60))
 	b.ReportAllocs()
 	for b.Loop() {
-		m.Update(frameMsg(t0))
+		m.Update(frameMsg(src.Status()))
 		_ = m.View()
 	}
 }

@@ -114,7 +114,7 @@ func New(o Options) *Model {
 
 // Init starts the frame clock, the event reader and the script, if any.
 func (m *Model) Init() tea.Cmd {
-	cmds := []tea.Cmd{frameCmd(m.o.Frame), eventsCmd(m.ctx, m.o.Source.Events(), m.feed.next)}
+	cmds := []tea.Cmd{frameCmd(m.o.Source, m.o.Frame), eventsCmd(m.ctx, m.o.Source.Events(), m.feed.next)}
 	if len(m.o.Script) > 0 {
 		cmds = append(cmds, stepCmd(0))
 	}
@@ -129,8 +129,8 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.help.Width = msg.Width
 		return m, nil
 	case frameMsg:
-		m.setStatus(m.o.Source.Status())
-		return m, frameCmd(m.o.Frame)
+		m.setStatus(cluster.Status(msg))
+		return m, frameCmd(m.o.Source, m.o.Frame)
 	case eventsMsg:
 		m.feed.add(msg)
 		return m, eventsCmd(m.ctx, m.o.Source.Events(), m.feed.next)

@@ -10,8 +10,8 @@ import (
 	"raftplay/commands"
 )
 
-// frameMsg asks the model to read a fresh Status: one per frame.
-type frameMsg time.Time
+// frameMsg is one frame: the Status read for it.
+type frameMsg cluster.Status
 
 // eventsMsg carries the events added since the last one.
 type eventsMsg struct {
@@ -31,9 +31,11 @@ type resultMsg struct {
 // scriptStepMsg asks the model to run the next line of the script.
 type scriptStepMsg struct{}
 
-// frameCmd schedules the next frame.
-func frameCmd(every time.Duration) tea.Cmd {
-	return tea.Tick(every, func(t time.Time) tea.Msg { return frameMsg(t) })
+// frameCmd schedules the next frame. The Status is read in the command's
+// goroutine, so a cluster busy under its lock (a restart replaying a long
+// WAL) delays a frame but never blocks Update.
+func frameCmd(src Source, every time.Duration) tea.Cmd {
+	return tea.Tick(every, func(time.Time) tea.Msg { return frameMsg(src.Status()) })
 }
 
 // eventsCmd blocks until the log holds events at or after next, then

@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/charmbracelet/bubbles/textinput"
@@ -117,6 +118,9 @@ func (m *Model) viewOutput(width, maxLines int) []string {
 		head += "  " + st.Error.Render("error: "+o.err.Error())
 	case len(o.out) == 1 && len(o.out[0]) < width/2:
 		head += "  " + st.OK.Render(o.out[0])
+	}
+	if m.busy > 0 && !o.busy {
+		head += st.Dim.Render(fmt.Sprintf("  (%d more running)", m.busy))
 	}
 	lines := []string{m.styles.Clip(head, width)}
 	if o.err == nil && !(len(o.out) == 1 && len(o.out[0]) < width/2) {
