@@ -144,6 +144,11 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		return m, m.onKeys(msg)
 	}
+	if m.prompt.active { // the cursor's blink
+		var cmd tea.Cmd
+		m.prompt.input, cmd = m.prompt.input.Update(msg)
+		return m, cmd
+	}
 	return m, nil
 }
 
