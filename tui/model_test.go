@@ -294,3 +294,28 @@ func TestPastedKeysCountOneByOne(t *testing.T) {
 		t.Fatalf("selected %d after 2c", m.Selected())
 	}
 }
+
+func TestBlockingCommandDoesNotBlockKeys(t *testing.T) {
+	ex := &fakeExec{block: make(chan struct{})}
+	m := newModel(newFakeSource(steady(10)), ex, 120, 40)
+	_, cmd := m.Update(keyMsg("w"))
+	res := make(chan tea.Msg, 1)
+	go func() { res <- cmd() }()
+	_, cmd2 := m.Update(keyMsg("c")) // runs while the put waits
+	if m.busy != 2 || !strings.Contains(m.View(), "(running)") {
+		t.Fatalf("busy %d; view:\n%s", m.busy, m.View())
+	}
+	press(m, "3")
+	if m.Selected() != 3 {
+		t.Fatal("keys stopped while a command blocks")
+	}
+	close(ex.block)
+	m.Update(cmd2())
+	if v := m.View(); !strings.Contains(v, "> crash 1  ok  (1 more running)") {
+		t.Fatalf("view:\n%s", v)
+	}
+	m.Update(<-res)
+	if m.busy != 0 {
+		t.Fatalf("busy %d after both ended", m.busy)
+	}
+}
