@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"strconv"
 	"testing"
 	"time"
 
@@ -70,5 +71,20 @@ func BenchmarkFrame(b *testing.B) {
 	for b.Loop() {
 		m.Update(frameMsg(src.Status()))
 		_ = m.View()
+	}
+}
+
+// BenchmarkViewByLogLength shows that a frame's cost does not grow with the
+// log: only the visible cells are drawn.
+func BenchmarkViewByLogLength(b *testing.B) {
+	for _, n := range []uint64{1000, 10000, 1000000} {
+		b.Run(strconv.FormatUint(n, 10), func(b *testing.B) {
+			colour(b)
+			m := New(Options{Source: newFakeSource(bigStatus(n)), Exec: &fakeExec{}, Clock: frozen, Seed: 1})
+			m.Update(sizeMsg(200, 60))
+			for b.Loop() {
+				_ = m.View()
+			}
+		})
 	}
 }
