@@ -19,7 +19,7 @@
 //   - The clock is injected (Options.Clock) so tests render frozen frames.
 //
 // Layout: model.go is the root (routing only), keys.go the bindings,
-// msgs.go the messages, actions.go the command lines keys build, and one
-// file per panel: header.go, cards.go, lanes.go, events.go, detail.go and
-// prompt.go.
+// msgs.go the messages, actions.go the command lines keys build, view.go
+// the layout, and one file per panel: header.go, cards.go, lanes.go,
+// events.go, detail.go and prompt.go.
 package tui

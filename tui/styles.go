@@ -106,6 +106,9 @@ func (s Styles) TermCell(t uint64, committed bool) lipgloss.Style {
 
 // Clip cuts every line of s to width cells, keeping its escape sequences.
 func (s Styles) Clip(str string, width int) string {
+	if lipgloss.Width(str) <= width {
+		return str // the common case, without a render
+	}
 	return s.plain.MaxWidth(max(0, width)).Render(str)
 }
 
