@@ -2,6 +2,8 @@ package tui
 
 import (
 	"math/rand/v2"
+	"os"
+	"strconv"
 	"testing"
 	"time"
 
@@ -52,7 +54,11 @@ func randomStatus(r *rand.Rand) cluster.Status {
 // statuses and screen sizes; a failure names the seed.
 func TestRandomStatusNeverPanics(t *testing.T) {
 	keys := []string{"1", "5", "9", "tab", "left", "c", "r", "p", "i", "g", "h", "w", "l", "+", "-", "enter", "f", "[", "]", "?", "esc"}
-	for seed := uint64(1); seed <= 200; seed++ {
+	seeds := uint64(30)
+	if n, err := strconv.ParseUint(os.Getenv("RAFTPLAY_TUI_SEEDS"), 10, 64); err == nil {
+		seeds = n // long runs: RAFTPLAY_TUI_SEEDS=5000
+	}
+	for seed := uint64(1); seed <= seeds; seed++ {
 		r := rand.New(rand.NewPCG(seed, 0))
 		func() {
 			defer func() {
