@@ -11,6 +11,7 @@ const usageText = `raftplay runs a real Raft cluster on this machine and lets yo
 
 usage:
   raftplay [flags]                 open the dashboard over a live cluster (needs a terminal)
+  raftplay --script FILE [flags]   play a script live in the dashboard, line by line
   raftplay script [flags] FILE     run a script of commands headless (FILE - reads stdin)
   raftplay bench [flags]           measure write throughput and latency; prints one JSON line
   raftplay help [COMMAND]          this text, or the help of one command of the language

@@ -1,0 +1,331 @@
+package tui
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"github.com/charmbracelet/bubbles/help"
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"raftplay/cluster"
+	"raftplay/commands"
+)
+
+// Source is what the dashboard reads: immutable status snapshots and the
+// cluster's event log. *cluster.Cluster is one.
+type Source interface {
+	Status() cluster.Status
+	Events() *cluster.EventLog
+}
+
+// Executor runs one parsed command and returns what it prints, as
+// (*commands.Runner).Exec does. It may block (a `wait`, a `put`); the
+// dashboard calls it from a tea.Cmd, one command at a time per Executor.
+type Executor interface {
+	Exec(ctx context.Context, cmd *commands.Command) (string, error)
+}
+
+// Options configures a dashboard Model.
+type Options struct {
+	Source Source   // required
+	Exec   Executor // runs keys and prompt lines; required
+	// ScriptExec runs the script's lines; nil means Exec.
+	ScriptExec Executor
+	// Script is played line by line once the dashboard starts.
+	Script []commands.Command
+	// ScriptPace is the pause between script lines (0: none).
+	ScriptPace time.Duration
+	// Context bounds every command the dashboard runs; nil means Background.
+	Context context.Context
+	// Frame is the time between status reads; 0 means 100ms.
+	Frame time.Duration
+	// Clock is the time for heartbeat pulses; nil means time.Now.
+	Clock func() time.Time
+	// Seed seeds the keys and values of `w`; 0 picks one.
+	Seed uint64
+	// Mono draws without colour (NO_COLOR).
+	Mono bool
+}
+
+// Minimum screen size; the card rows of big clusters may need more height.
+const (
+	minWidth  = 80
+	minHeight = 20
+)
+
+// Model is the root Bubble Tea model of the dashboard. It routes messages to
+// the panels and turns keys into command lines.
+type Model struct {
+	o      Options
+	ctx    context.Context
+	styles Styles
+	keys   keyMap
+	help   help.Model
+	prompt promptModel
+	parser *commands.Parser
+	rng    *rand.Rand
+
+	width, height int
+	status        cluster.Status
+	sel           uint64 // selected node, 1-based
+	detail        bool   // the detail view replaces lanes and events
+	fullHelp      bool
+	scroll        uint64 // how many entries the lanes are scrolled back
+	feed          eventFeed
+	rate          writeRate
+	output        outputPanel
+	script        scriptState
+	busy          int // commands in flight
+}
+
+// New returns a dashboard model for o.
+func New(o Options) *Model {
+	if o.Frame <= 0 {
+		o.Frame = 100 * time.Millisecond
+	}
+	if o.Clock == nil {
+		o.Clock = time.Now
+	}
+	if o.Context == nil {
+		o.Context = context.Background()
+	}
+	if o.ScriptExec == nil {
+		o.ScriptExec = o.Exec
+	}
+	seed := o.Seed
+	if seed == 0 {
+		seed = rand.Uint64()
+	}
+	st := NewStyles(o.Mono)
+	m := &Model{
+		o: o, ctx: o.Context, styles: st, keys: newKeyMap(), help: newHelp(st),
+		prompt: newPrompt(), rng: rand.New(rand.NewPCG(seed, 1)), sel: 1,
+		feed: newEventFeed(500),
+	}
+	m.status = o.Source.Status()
+	m.parser = commands.NewParser(len(m.status.Nodes))
+	m.script.total = len(o.Script)
+	m.refreshKeys()
+	return m
+}
+
+// Init starts the frame clock, the event reader and the script, if any.
+func (m *Model) Init() tea.Cmd {
+	cmds := []tea.Cmd{frameCmd(m.o.Source, m.o.Frame), eventsCmd(m.ctx, m.o.Source.Events(), m.feed.next)}
+	if len(m.o.Script) > 0 {
+		cmds = append(cmds, stepCmd(0))
+	}
+	return tea.Batch(cmds...)
+}
+
+// Update routes one message; every case is a call into a panel or helper.
+func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		m.width, m.height = msg.Width, msg.Height
+		m.help.Width = msg.Width
+		return m, nil
+	case frameMsg:
+		m.setStatus(cluster.Status(msg))
+		return m, frameCmd(m.o.Source, m.o.Frame)
+	case eventsMsg:
+		m.feed.add(msg)
+		return m, eventsCmd(m.ctx, m.o.Source.Events(), m.feed.next)
+	case resultMsg:
+		return m, m.onResult(msg)
+	case scriptStepMsg:
+		return m, m.scriptStep()
+	case tea.KeyMsg:
+		if m.prompt.active {
+			return m, m.promptKey(msg)
+		}
+		return m, m.onKeys(msg)
+	}
+	if m.prompt.active { // the cursor's blink
+		var cmd tea.Cmd
+		m.prompt.input, cmd = m.prompt.input.Update(msg)
+		return m, cmd
+	}
+	return m, nil
+}
+
+// setStatus takes a fresh snapshot and updates what depends on it.
+func (m *Model) setStatus(st cluster.Status) {
+	m.status = st
+	m.rate.observe(st.Time, st.Written)
+	if int(m.sel) > len(st.Nodes) {
+		m.sel = 1
+	}
+	m.refreshKeys()
+}
+
+// selected returns the status of the selected node.
+func (m *Model) selected() cluster.NodeStatus {
+	n, _ := m.status.Node(m.sel)
+	return n
+}
+
+func (m *Model) refreshKeys() {
+	m.keys.update(dashState{
+		node: m.selected(), nodes: len(m.status.Nodes), faults: faultsActive(m.status),
+		load: m.status.Load > 0, timing: m.status.Timing, detail: m.detail,
+		filtered: m.feed.filter != 0, scrolled: m.scroll > 0, output: m.output.shown(),
+	})
+}
+
+// onKeys handles keys outside the prompt. Keys typed faster than the
+// terminal is read (or pasted) arrive as one message of several runes: each
+// counts as its own key.
+func (m *Model) onKeys(msg tea.KeyMsg) tea.Cmd {
+	if msg.Type != tea.KeyRunes || len(msg.Runes) < 2 {
+		return m.onKey(msg)
+	}
+	var cmds []tea.Cmd
+	for i, r := range msg.Runes {
+		cmd := m.onKey(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{r}})
+		cmds = append(cmds, cmd)
+		if m.prompt.active { // the rest is typed into the prompt
+			m.prompt.input.SetValue(string(msg.Runes[i+1:]))
+			m.prompt.input.CursorEnd()
+			break
+		}
+	}
+	return tea.Sequence(cmds...)
+}
+
+// onKey handles a key outside the prompt.
+func (m *Model) onKey(msg tea.KeyMsg) tea.Cmd {
+	defer m.refreshKeys()
+	k := &m.keys
+	id := m.sel
+	switch {
+	case key.Matches(msg, k.Quit):
+		return tea.Quit
+	case key.Matches(msg, k.Help):
+		m.fullHelp = !m.fullHelp
+	case key.Matches(msg, k.Select):
+		if n := uint64(msg.Runes[0] - '0'); int(n) <= len(m.status.Nodes) {
+			m.sel = n
+		}
+	case key.Matches(msg, k.Next):
+		m.sel = m.sel%uint64(len(m.status.Nodes)) + 1
+	case key.Matches(msg, k.Prev):
+		m.sel = (m.sel+uint64(len(m.status.Nodes))-2)%uint64(len(m.status.Nodes)) + 1
+	case key.Matches(msg, k.Crash):
+		return m.run(fmt.Sprintf("crash %d", id))
+	case key.Matches(msg, k.Restart):
+		return m.run(fmt.Sprintf("restart %d", id))
+	case key.Matches(msg, k.Pause):
+		if m.selected().State == cluster.StatePaused {
+			return m.run(fmt.Sprintf("resume %d", id))
+		}
+		return m.run(fmt.Sprintf("pause %d", id))
+	case key.Matches(msg, k.Isolate):
+		return m.run(fmt.Sprintf("isolate %d", id))
+	case key.Matches(msg, k.Group):
+		return m.run(nextGroupLine(m.status, id))
+	case key.Matches(msg, k.Heal):
+		return m.run("heal")
+	case key.Matches(msg, k.Write):
+		return m.run(fmt.Sprintf("put k%d %d", m.rng.IntN(100), m.rng.IntN(10000)))
+	case key.Matches(msg, k.Load):
+		if m.status.Load > 0 {
+			return m.run("load off")
+		}
+		return m.run("load 50")
+	case key.Matches(msg, k.Faster):
+		next, _ := fasterTiming(m.status.Timing)
+		return m.run(timingLines(m.status.Timing, next)...)
+	case key.Matches(msg, k.Slower):
+		next, _ := slowerTiming(m.status.Timing)
+		return m.run(timingLines(m.status.Timing, next)...)
+	case key.Matches(msg, k.Prompt):
+		return m.prompt.open()
+	case key.Matches(msg, k.Detail):
+		m.detail = !m.detail
+	case key.Matches(msg, k.Filter):
+		m.feed.toggleFilter(id)
+	case key.Matches(msg, k.Back):
+		m.scroll += uint64(max(1, m.laneWidth()/2))
+	case key.Matches(msg, k.Forward):
+		m.scroll -= min(m.scroll, uint64(max(1, m.laneWidth()/2)))
+	case key.Matches(msg, k.Close):
+		switch {
+		case m.output.shown():
+			m.output.clear()
+		case m.detail:
+			m.detail = false
+		default:
+			m.feed.filter = 0
+		}
+	}
+	return nil
+}
+
+// run parses lines and returns a Cmd that executes them in order. A line
+// that does not parse is shown as an error and nothing runs.
+func (m *Model) run(lines ...string) tea.Cmd {
+	cmds := make([]*commands.Command, 0, len(lines))
+	for _, l := range lines {
+		c, err := m.parser.ParseLine(l, 1)
+		if err != nil {
+			m.output.set(l, "", fmt.Errorf("tui: %w", err))
+			return nil
+		}
+		if c != nil {
+			cmds = append(cmds, c)
+		}
+	}
+	if len(cmds) == 0 {
+		return nil
+	}
+	m.busy++
+	m.output.running(lines[len(lines)-1])
+	return execCmd(m.ctx, m.o.Exec, cmds, false)
+}
+
+// onResult shows a command's result and, for the script, moves on.
+func (m *Model) onResult(r resultMsg) tea.Cmd {
+	last := ""
+	if len(r.lines) > 0 {
+		last = r.lines[len(r.lines)-1]
+	}
+	if !r.script {
+		m.busy--
+		m.output.set(last, r.out, r.err)
+		return nil
+	}
+	m.output.set(fmt.Sprintf("script line %d: %s", m.script.line, last), r.out, r.err)
+	if r.err != nil {
+		m.script.err = r.err
+		return nil
+	}
+	return stepCmd(m.o.ScriptPace)
+}
+
+// scriptStep runs the next line of the script, if any.
+func (m *Model) scriptStep() tea.Cmd {
+	if m.script.pos >= len(m.o.Script) || m.script.err != nil {
+		m.script.done = m.script.err == nil
+		return nil
+	}
+	c := &m.o.Script[m.script.pos]
+	m.script.pos++
+	m.script.line = c.Line
+	m.output.running(fmt.Sprintf("script line %d: %s", c.Line, c.Text))
+	return execCmd(m.ctx, m.o.ScriptExec, []*commands.Command{c}, true)
+}
+
+// scriptState is the progress of the script being played.
+type scriptState struct {
+	pos, total int
+	line       int // source line of the command running or last run
+	done       bool
+	err        error
+}
+
+// Selected returns the selected node's id (for tests).
+func (m *Model) Selected() uint64 { return m.sel }

@@ -1,0 +1,321 @@
+package tui
+
+import (
+	"errors"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	tea "github.com/charmbracelet/bubbletea"
+
+	"raftplay/cluster"
+	"raftplay/transport"
+)
+
+// keyMsg builds the message of one key as Bubble Tea reports it.
+func keyMsg(k string) tea.KeyMsg {
+	switch k {
+	case "enter":
+		return tea.KeyMsg{Type: tea.KeyEnter}
+	case "esc":
+		return tea.KeyMsg{Type: tea.KeyEsc}
+	case "tab":
+		return tea.KeyMsg{Type: tea.KeyTab}
+	case "left":
+		return tea.KeyMsg{Type: tea.KeyLeft}
+	case "ctrl+c":
+		return tea.KeyMsg{Type: tea.KeyCtrlC}
+	}
+	return tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(k)}
+}
+
+// press sends keys and runs what they ask to execute, feeding the results
+// back, the way the program would.
+func press(m *Model, keys ...string) {
+	for _, k := range keys {
+		_, cmd := m.Update(keyMsg(k))
+		if k == ":" || cmd == nil || m.prompt.active {
+			continue // opening or typing into the prompt: only a cursor blink
+		}
+		if r, ok := cmd().(resultMsg); ok {
+			m.Update(r)
+		}
+	}
+}
+
+func withNode(st cluster.Status, id uint64, f func(n *cluster.NodeStatus)) cluster.Status {
+	st.Nodes = slices.Clone(st.Nodes)
+	f(&st.Nodes[id-1])
+	return st
+}
+
+func TestKeysIssueCommandLines(t *testing.T) {
+	crashed2 := withNode(steady(10), 2, func(n *cluster.NodeStatus) {
+		*n = cluster.NodeStatus{ID: 2, State: cluster.StateCrashed, Role: "down"}
+	})
+	paused4 := withNode(steady(10), 4, func(n *cluster.NodeStatus) { n.State = cluster.StatePaused })
+	split := steady(10)
+	split.Faults.Groups = [][]uint64{{1, 2, 4, 5}, {3}}
+	loaded := steady(10)
+	loaded.Load = 50
+	dropping := steady(10)
+	dropping.Faults.Links = []transport.LinkRule{{Rule: transport.Rule{DropPct: 10}}}
+	tests := []struct {
+		name string
+		st   cluster.Status
+		keys []string
+		want []string
+	}{
+		{"crash selected", steady(10), []string{"3", "c"}, []string{"crash 3"}},
+		{"crash first by default", steady(10), []string{"c"}, []string{"crash 1"}},
+		{"tab then crash", steady(10), []string{"tab", "tab", "c"}, []string{"crash 3"}},
+		{"left wraps", steady(10), []string{"left", "c"}, []string{"crash 5"}},
+		{"restart crashed", crashed2, []string{"2", "r"}, []string{"restart 2"}},
+		{"no restart of an up node", steady(10), []string{"2", "r"}, nil},
+		{"no crash of a crashed node", crashed2, []string{"2", "c"}, nil},
+		{"pause up node", steady(10), []string{"4", "p"}, []string{"pause 4"}},
+		{"resume paused node", paused4, []string{"4", "p"}, []string{"resume 4"}},
+		{"isolate", steady(10), []string{"5", "i"}, []string{"isolate 5"}},
+		{"group from whole", steady(10), []string{"3", "g"}, []string{"partition 1,2,4,5 3"}},
+		{"group back to whole", split, []string{"3", "g"}, []string{"partition 1,2,3,4,5"}},
+		{"group moves to next", split, []string{"1", "g"}, []string{"partition 2,4,5 1,3"}},
+		{"heal with faults", dropping, []string{"h"}, []string{"heal"}},
+		{"no heal without faults", steady(10), []string{"h"}, nil},
+		{"load on", steady(10), []string{"l"}, []string{"load 50"}},
+		{"load off", loaded, []string{"l"}, []string{"load off"}},
+		{"faster", steady(10), []string{"+"}, []string{"set heartbeat 50ms", "set election 500ms-1s"}},
+		{"slower", steady(10), []string{"-"}, []string{"set election 2s-4s", "set heartbeat 200ms"}},
+		{"prompt", steady(10), []string{":", "p", "u", "t", " ", "x", " ", "1", "enter"}, []string{"put x 1"}},
+		{"prompt esc runs nothing", steady(10), []string{":", "h", "esc", "enter"}, nil},
+		{"prompt let then name", steady(10), []string{":", "l", "e", "t", " ", "a", " ", "=", " ", "2", "enter", ":", "c", "r", "a", "s", "h", " ", "@", "a", "enter"}, []string{"let a = 2", "crash @a"}},
+		{"select beyond cluster ignored", steady(10), []string{"9", "c"}, []string{"crash 1"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			ex := &fakeExec{}
+			m := newModel(newFakeSource(tc.st), ex, 120, 40)
+			press(m, tc.keys...)
+			if got := ex.got(); !slices.Equal(got, tc.want) {
+				t.Fatalf("keys %q ran %q, want %q", tc.keys, got, tc.want)
+			}
+		})
+	}
+}
+
+func TestWriteKeyPutsARandomKey(t *testing.T) {
+	ex := &fakeExec{}
+	m := newModel(newFakeSource(steady(10)), ex, 120, 40)
+	press(m, "w", "w")
+	got := ex.got()
+	re := regexp.MustCompile(`^put k\d+ \d+$`)
+	if len(got) != 2 || !re.MatchString(got[0]) || !re.MatchString(got[1]) {
+		t.Fatalf("w w ran %q, want two `put kN V` lines", got)
+	}
+}
+
+func TestPromptParseErrorRunsNothing(t *testing.T) {
+	ex := &fakeExec{}
+	m := newModel(newFakeSource(steady(10)), ex, 120, 40)
+	press(m, ":", "c", "r", "a", "s", "h", " ", "7", "enter")
+	if got := ex.got(); len(got) != 0 {
+		t.Fatalf("ran %q, want nothing", got)
+	}
+	if v := m.View(); !strings.Contains(v, "error: tui: line 1") || !strings.Contains(v, "crash 7") {
+		t.Fatalf("view does not show the parse error:\n%s", v)
+	}
+}
+
+func TestResultShownAndFailureShown(t *testing.T) {
+	ex := &fakeExec{out: "value-of-x"}
+	m := newModel(newFakeSource(steady(10)), ex, 120, 40)
+	press(m, ":", "g", "e", "t", " ", "x", "enter")
+	if v := m.View(); !strings.Contains(v, "> get x  value-of-x") {
+		t.Fatalf("view does not show the result:\n%s", v)
+	}
+	ex.err, ex.out = errors.New("put x 1: no leader within 5s"), ""
+	press(m, "w")
+	if v := m.View(); !strings.Contains(v, "error: put x 1: no leader within 5s") {
+		t.Fatalf("view does not show the failure:\n%s", v)
+	}
+	press(m, "esc")
+	if v := m.View(); strings.Contains(v, "no leader") {
+		t.Fatalf("esc did not clear the output:\n%s", v)
+	}
+}
+
+// helpBar returns the last line of the view: the short help.
+func helpBar(m *Model) string {
+	v := m.View()
+	return v[strings.LastIndexByte(v, '\n')+1:]
+}
+
+func TestHelpShowsOnlyApplicableKeys(t *testing.T) {
+	crashed := withNode(steady(10), 1, func(n *cluster.NodeStatus) {
+		*n = cluster.NodeStatus{ID: 1, State: cluster.StateCrashed, Role: "down"}
+	})
+	paused := withNode(steady(10), 1, func(n *cluster.NodeStatus) { n.State = cluster.StatePaused })
+	faulty := steady(10)
+	faulty.Faults.Groups = [][]uint64{{1}, {2, 3, 4, 5}}
+	tests := []struct {
+		name     string
+		st       cluster.Status
+		has, not []string
+	}{
+		{"up", steady(10), []string{"c crash", "p pause", "i isolate", "w write", "? keys", "q quit"}, []string{"r restart", "h heal", "esc"}},
+		{"crashed", crashed, []string{"r restart"}, []string{"c crash", "p pause", "p resume"}},
+		{"paused", paused, []string{"p resume", "c crash"}, []string{"r restart", "p pause"}},
+		{"faults", faulty, []string{"h heal"}, []string{"r restart"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			m := newModel(newFakeSource(tc.st), &fakeExec{}, 200, 40)
+			bar := helpBar(m)
+			for _, s := range tc.has {
+				if !strings.Contains(bar, s) {
+					t.Errorf("help bar %q lacks %q", bar, s)
+				}
+			}
+			for _, s := range tc.not {
+				if strings.Contains(bar, s) {
+					t.Errorf("help bar %q shows %q", bar, s)
+				}
+			}
+		})
+	}
+}
+
+func TestFullHelpListsEveryKey(t *testing.T) {
+	m := newModel(newFakeSource(steady(10)), &fakeExec{}, 200, 50)
+	press(m, "?")
+	v := m.View()
+	for _, s := range []string{"1-9", "crash", "restart", "pause", "isolate", "group", "heal", "write", "load", "faster", "slower", ":", "detail", "filter", "log back", "log fwd", "quit"} {
+		if !strings.Contains(v, s) {
+			t.Errorf("full help lacks %q", s)
+		}
+	}
+}
+
+func TestTooSmallSaysWhatItNeeds(t *testing.T) {
+	m := newModel(newFakeSource(steady(10)), &fakeExec{}, 60, 15)
+	if v := m.View(); !strings.Contains(v, "needs at least 80x") || !strings.Contains(v, "60x15") {
+		t.Fatalf("small view: %q", v)
+	}
+	m.Update(sizeMsg(120, 40))
+	if v := m.View(); !strings.Contains(v, "leader 1") {
+		t.Fatalf("after resize the dashboard is not drawn:\n%s", v)
+	}
+}
+
+func TestViewFitsTheScreen(t *testing.T) {
+	for _, size := range [][2]int{{80, 24}, {120, 40}, {200, 60}} {
+		m := newModel(newFakeSource(steady(300)), &fakeExec{}, size[0], size[1])
+		for _, keys := range [][]string{nil, {"enter"}, {"?"}} {
+			press(m, keys...)
+			lines := strings.Split(m.View(), "\n")
+			if len(lines) > size[1] {
+				t.Errorf("%v after %q: %d lines", size, keys, len(lines))
+			}
+			for i, l := range lines {
+				if w := len([]rune(l)); w > size[0] {
+					t.Errorf("%v after %q: line %d is %d wide: %q", size, keys, i, w, l)
+				}
+			}
+			press(m, keys...)
+		}
+	}
+}
+
+func TestEventFilterByNode(t *testing.T) {
+	src := newFakeSource(steady(10))
+	m := newModel(src, &fakeExec{}, 120, 40)
+	src.event(1, 2, "raft.vote", "2 rejected vote for 4: log not up to date")
+	src.event(2, 3, "raft.role", "3 became candidate at term 4")
+	src.event(3, 0, cluster.EventFault, "healed")
+	msg := eventsCmd(m.ctx, src.log, m.feed.next)()
+	m.Update(msg)
+	press(m, "4", "f")
+	v := m.View()
+	if !strings.Contains(v, "2 rejected vote for 4") || strings.Contains(v, "3 became candidate") || !strings.Contains(v, "healed") {
+		t.Fatalf("filter on node 4:\n%s", v)
+	}
+	press(m, "f")
+	if v := m.View(); !strings.Contains(v, "3 became candidate") {
+		t.Fatalf("filter off:\n%s", v)
+	}
+}
+
+func TestEventsDroppedAreCounted(t *testing.T) {
+	src := newFakeSource(steady(10))
+	src.log = cluster.NewEventLog(2, frozen)
+	m := newModel(src, &fakeExec{}, 120, 40)
+	for i := range 5 {
+		src.event(i, 1, "x", "event")
+	}
+	m.Update(eventsCmd(m.ctx, src.log, m.feed.next)())
+	if v := m.View(); !strings.Contains(v, "(3 dropped)") {
+		t.Fatalf("no dropped count:\n%s", v)
+	}
+}
+
+func TestLanesScroll(t *testing.T) {
+	m := newModel(newFakeSource(steady(500)), &fakeExec{}, 120, 40)
+	_, hi := m.laneWindow()
+	press(m, "[")
+	_, hi2 := m.laneWindow()
+	if hi != 500 || hi2 >= hi {
+		t.Fatalf("window top %d then %d after [", hi, hi2)
+	}
+	press(m, "]")
+	if _, hi3 := m.laneWindow(); hi3 != 500 {
+		t.Fatalf("window top %d after ], want 500", hi3)
+	}
+}
+
+func TestQuitKeys(t *testing.T) {
+	for _, k := range []string{"q", "ctrl+c"} {
+		m := newModel(newFakeSource(steady(10)), &fakeExec{}, 120, 40)
+		_, cmd := m.Update(keyMsg(k))
+		if cmd == nil {
+			t.Fatalf("%s: no command", k)
+		}
+		if _, ok := cmd().(tea.QuitMsg); !ok {
+			t.Fatalf("%s does not quit", k)
+		}
+	}
+}
+
+func TestPastedKeysCountOneByOne(t *testing.T) {
+	ex := &fakeExec{}
+	m := newModel(newFakeSource(steady(10)), ex, 120, 40)
+	m.Update(keyMsg("3"))
+	_, cmd := m.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("2c")})
+	if m.Selected() != 2 || cmd == nil {
+		t.Fatalf("selected %d after 2c", m.Selected())
+	}
+}
+
+func TestBlockingCommandDoesNotBlockKeys(t *testing.T) {
+	ex := &fakeExec{block: make(chan struct{})}
+	m := newModel(newFakeSource(steady(10)), ex, 120, 40)
+	_, cmd := m.Update(keyMsg("w"))
+	res := make(chan tea.Msg, 1)
+	go func() { res <- cmd() }()
+	_, cmd2 := m.Update(keyMsg("c")) // runs while the put waits
+	if m.busy != 2 || !strings.Contains(m.View(), "(running)") {
+		t.Fatalf("busy %d; view:\n%s", m.busy, m.View())
+	}
+	press(m, "3")
+	if m.Selected() != 3 {
+		t.Fatal("keys stopped while a command blocks")
+	}
+	close(ex.block)
+	m.Update(cmd2())
+	if v := m.View(); !strings.Contains(v, "> crash 1  ok  (1 more running)") {
+		t.Fatalf("view:\n%s", v)
+	}
+	m.Update(<-res)
+	if m.busy != 0 {
+		t.Fatalf("busy %d after both ended", m.busy)
+	}
+}

@@ -1,0 +1,88 @@
+package tui
+
+import (
+	"context"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+
+	"raftplay/cluster"
+	"raftplay/commands"
+)
+
+// frameMsg is one frame: the Status read for it.
+type frameMsg cluster.Status
+
+// eventsMsg carries the events added since the last one.
+type eventsMsg struct {
+	events  []cluster.Event
+	next    uint64 // sequence number to ask for next
+	dropped uint64 // events overwritten before they could be read
+}
+
+// resultMsg is what running one or more command lines gave.
+type resultMsg struct {
+	lines  []string // the lines run, in order
+	out    string   // what the last line that ran printed
+	err    error    // the first failure; later lines did not run
+	script bool     // the lines came from the script being played
+}
+
+// scriptStepMsg asks the model to run the next line of the script.
+type scriptStepMsg struct{}
+
+// frameCmd schedules the next frame. The Status is read in the command's
+// goroutine, so a cluster busy under its lock (a restart replaying a long
+// WAL) delays a frame but never blocks Update.
+func frameCmd(src Source, every time.Duration) tea.Cmd {
+	return tea.Tick(every, func(time.Time) tea.Msg { return frameMsg(src.Status()) })
+}
+
+// eventsCmd blocks until the log holds events at or after next, then
+// returns them. The model re-arms it after each eventsMsg, so at most one
+// runs at a time. It gives up when ctx ends.
+func eventsCmd(ctx context.Context, log *cluster.EventLog, next uint64) tea.Cmd {
+	if log == nil {
+		return nil
+	}
+	return func() tea.Msg {
+		for {
+			wake := log.Wait()
+			evs, n, dropped := log.Since(next)
+			if len(evs) > 0 || dropped > 0 {
+				return eventsMsg{events: evs, next: n, dropped: dropped}
+			}
+			select {
+			case <-wake:
+			case <-ctx.Done():
+				return nil
+			}
+		}
+	}
+}
+
+// execCmd runs cmds in order through ex and reports the result; it stops at
+// the first failure.
+func execCmd(ctx context.Context, ex Executor, cmds []*commands.Command, script bool) tea.Cmd {
+	return func() tea.Msg {
+		res := resultMsg{script: script}
+		for _, c := range cmds {
+			res.lines = append(res.lines, c.Text)
+			out, err := ex.Exec(ctx, c)
+			res.out = out
+			if err != nil {
+				res.err = err
+				break
+			}
+		}
+		return res
+	}
+}
+
+// stepCmd asks for the next script line after pace.
+func stepCmd(pace time.Duration) tea.Cmd {
+	if pace <= 0 {
+		return func() tea.Msg { return scriptStepMsg{} }
+	}
+	return tea.Tick(pace, func(time.Time) tea.Msg { return scriptStepMsg{} })
+}

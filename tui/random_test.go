@@ -1,0 +1,80 @@
+package tui
+
+import (
+	"math/rand/v2"
+	"os"
+	"strconv"
+	"testing"
+	"time"
+
+	"raftplay/cluster"
+	"raftplay/raft"
+	"raftplay/transport"
+)
+
+// randomStatus builds a status with arbitrary, even inconsistent, fields.
+func randomStatus(r *rand.Rand) cluster.Status {
+	n := 1 + r.IntN(9)
+	st := cluster.Status{Time: t0, Leader: uint64(r.IntN(n + 1)), Term: r.Uint64N(50), Load: r.IntN(3) * 50,
+		Written: r.Uint64N(1000), Violations: r.IntN(2), Timing: cluster.WatchTiming.Scale(r.Float64() * 4)}
+	u := func(k uint64) uint64 { return r.Uint64N(k + 1) }
+	states := []cluster.NodeState{cluster.StateUp, cluster.StatePaused, cluster.StateCrashed, cluster.StateFailed, ""}
+	roles := []string{"leader", "follower", "candidate", "pre-candidate", "down", "", "weird"}
+	for id := 1; id <= n; id++ {
+		ns := cluster.NodeStatus{ID: uint64(id), State: states[r.IntN(len(states))], Role: roles[r.IntN(len(roles))],
+			Term: u(50), Vote: u(9), Leader: u(9), Commit: u(3000), Applied: u(3000), FirstIndex: u(3000),
+			LastIndex: u(3000), SnapshotIndex: u(3000), LogStart: u(3000),
+			ElectionTimeout: time.Duration(r.Int64N(3e9)) - 1e8, ElectionElapsed: time.Duration(r.Int64N(4e9)),
+			LastHeartbeat: t0.Add(-time.Duration(r.Int64N(1e9))), Err: []string{"", "wal: corrupt"}[r.IntN(2)]}
+		for range r.IntN(600) {
+			ns.LogTerms = append(ns.LogTerms, u(60))
+		}
+		for range r.IntN(30) {
+			ns.Recent = append(ns.Recent, cluster.EntryInfo{Index: u(3000), Term: u(50), Text: "put x=1"})
+		}
+		if r.IntN(2) == 0 {
+			ns.Progress = map[uint64]raft.Progress{}
+			for p := range uint64(n + 2) {
+				ns.Progress[p] = raft.Progress{Match: u(4000), Next: u(4000), State: []string{"probe", "replicate", ""}[r.IntN(3)]}
+			}
+		}
+		ns.Links = map[uint64]transport.LinkStats{u(9): {MsgsSent: u(9)}}
+		st.Nodes = append(st.Nodes, ns)
+	}
+	if r.IntN(2) == 0 {
+		st.Faults.Groups = [][]uint64{{u(uint64(n))}, {u(12), u(12)}, {}}
+	}
+	if r.IntN(2) == 0 {
+		st.Faults.Links = []transport.LinkRule{{From: u(9), To: u(9), Rule: transport.Rule{Cut: r.IntN(2) == 0, DropPct: float64(u(100)), Delay: time.Duration(u(1e9)), Jitter: time.Duration(u(1e8))}}}
+	}
+	return st
+}
+
+// TestRandomStatusNeverPanics renders and presses every key over arbitrary
+// statuses and screen sizes; a failure names the seed.
+func TestRandomStatusNeverPanics(t *testing.T) {
+	keys := []string{"1", "5", "9", "tab", "left", "c", "r", "p", "i", "g", "h", "w", "l", "+", "-", "enter", "f", "[", "]", "?", "esc"}
+	seeds := uint64(30)
+	if n, err := strconv.ParseUint(os.Getenv("RAFTPLAY_TUI_SEEDS"), 10, 64); err == nil {
+		seeds = n // long runs: RAFTPLAY_TUI_SEEDS=5000
+	}
+	for seed := uint64(1); seed <= seeds; seed++ {
+		r := rand.New(rand.NewPCG(seed, 0))
+		func() {
+			defer func() {
+				if p := recover(); p != nil {
+					t.Fatalf("seed %d: panic: %v", seed, p)
+				}
+			}()
+			src := newFakeSource(randomStatus(r))
+			m := newModel(src, &fakeExec{}, 40+r.IntN(200), 10+r.IntN(60))
+			for range 20 {
+				press(m, keys[r.IntN(len(keys))])
+				if r.IntN(4) == 0 {
+					m.Update(frameMsg(randomStatus(r)))
+				}
+				_ = m.View()
+			}
+		}()
+	}
+}

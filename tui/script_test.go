@@ -1,0 +1,50 @@
+package tui
+
+import (
+	"bytes"
+	"errors"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/charmbracelet/x/exp/teatest"
+
+	"raftplay/commands"
+)
+
+func playScript(t *testing.T, src string, ex *fakeExec, want string) *Model {
+	t.Helper()
+	cmds, err := commands.Parse(src, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := New(Options{Source: newFakeSource(steady(10)), Exec: &fakeExec{}, ScriptExec: ex, Script: cmds,
+		Clock: frozen, Seed: 1, Mono: true, Frame: 10 * time.Millisecond})
+	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(120, 40))
+	teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return bytes.Contains(b, []byte(want)) },
+		teatest.WithDuration(10*time.Second), teatest.WithCheckInterval(5*time.Millisecond))
+	if err := tm.Quit(); err != nil {
+		t.Fatal(err)
+	}
+	return tm.FinalModel(t, teatest.WithFinalTimeout(10*time.Second)).(*Model)
+}
+
+func TestScriptPlaysLineByLine(t *testing.T) {
+	ex := &fakeExec{}
+	playScript(t, "# a scenario\nlet old = leader\ncrash @old\n\nwait leader\nput x 1\n", ex, "script done: 4 commands")
+	want := []string{"let old = leader", "crash @old", "wait leader", "put x 1"}
+	if got := ex.got(); !slices.Equal(got, want) {
+		t.Fatalf("script ran %q, want %q", got, want)
+	}
+}
+
+func TestScriptStopsAtFailure(t *testing.T) {
+	ex := &fakeExec{err: errors.New("line 1: expect leader != 1: leader is 1 (term 3)")}
+	m := playScript(t, "expect leader != 1\nput x 1\n", ex, "script stopped at line 1")
+	if got := ex.got(); len(got) != 1 {
+		t.Fatalf("script ran %q after a failure", got)
+	}
+	if m.script.err == nil {
+		t.Fatal("no script error recorded")
+	}
+}
