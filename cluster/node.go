@@ -95,6 +95,10 @@ type node struct {
 	lastCommit    uint64
 	role          raft.Role
 	earlyBuf      []raft.Message
+	answers       []answer
+	lastIndex     uint64
+	hs            raft.HardState // newest hard state from the core
+	savedHS       raft.HardState // newest hard state written to the WAL
 }
 
 // openNode opens the node's WAL, rebuilds its core from it, and starts
@@ -125,6 +129,7 @@ func (n *node) open() error {
 		return err
 	}
 	n.w = w
+	n.hs, n.savedHS = rec.HardState, rec.HardState
 	if rec.Repaired != nil {
 		cfg.events.Add(Event{Node: cfg.id, Kind: EventError, Text: fmt.Sprintf("%d repaired a torn WAL tail: %v", cfg.id, rec.Repaired)})
 	}
@@ -284,12 +289,20 @@ func (n *node) handleReady() error {
 		return nil
 	}
 	rd := n.core.Ready()
+	if !rd.HardState.IsEmpty() {
+		n.hs = rd.HardState
+	}
 	later := rd.Messages
-	if len(rd.Entries) > 0 || !rd.HardState.IsEmpty() {
+	// A change of the commit index alone is not worth an fsync: the commit
+	// index can always be learned again from the leader, so it is written
+	// with the next entries, term or vote (Raft keeps it volatile). Entries,
+	// term and vote are what the acknowledgements in this Ready promise.
+	if len(rd.Entries) > 0 || n.hs.Term != n.savedHS.Term || n.hs.Vote != n.savedHS.Vote {
 		later = n.sendEarly(rd.Messages)
-		if err := n.w.Save(rd.HardState, rd.Entries); err != nil {
+		if err := n.w.Save(n.hs, rd.Entries); err != nil {
 			return err
 		}
+		n.savedHS = n.hs
 	}
 	if rd.SoftState != nil {
 		n.roleChanged(*rd.SoftState)
@@ -301,10 +314,21 @@ func (n *node) handleReady() error {
 		n.apply(e)
 	}
 	n.core.Advance(rd)
-	if !rd.HardState.IsEmpty() && rd.HardState.Commit != n.lastCommit {
-		n.cfg.monitor.Commit(n.cfg.id, n.cfg.incarnation, rd.HardState.Commit)
-		n.lastCommit = rd.HardState.Commit
+	if len(rd.Entries) > 0 {
+		n.lastIndex = rd.Entries[len(rd.Entries)-1].Index
 	}
+	if n.hs.Commit != n.lastCommit {
+		n.cfg.monitor.Commit(n.cfg.id, n.cfg.incarnation, n.hs.Commit)
+		n.lastCommit = n.hs.Commit
+	}
+	if rd.SoftState == nil && (len(rd.Committed) > 0 || len(rd.Entries) > 0 || !rd.HardState.IsEmpty()) {
+		n.publishLight(time.Now())
+	}
+	for i, a := range n.answers {
+		a.done <- a.r
+		n.answers[i] = answer{}
+	}
+	n.answers = n.answers[:0]
 	return nil
 }
 
@@ -337,6 +361,9 @@ func (n *node) roleChanged(ss raft.SoftState) {
 	n.publish(time.Now())
 }
 
+// apply applies one committed entry and queues the answer for the client
+// waiting on it, if any; answers go out after the status is published, so a
+// client that hears "ok" sees its write in every later Status.
 func (n *node) apply(e raft.Entry) {
 	h := fnv.New64a()
 	h.Write(e.Data)
@@ -345,30 +372,35 @@ func (n *node) apply(e raft.Entry) {
 	if waiting {
 		delete(n.waiters, e.Index)
 	}
+	answer := func(r proposeResult) {
+		if waiting {
+			n.answers = append(n.answers, answer{w.done, r})
+		}
+	}
 	if e.Type != raft.EntryNormal || len(e.Data) == 0 {
 		n.kv.SetApplied(e.Index)
-		if waiting {
-			w.done <- proposeResult{err: ErrEntryLost}
-		}
+		answer(proposeResult{err: ErrEntryLost})
 		return
 	}
 	cmd, err := DecodeCommand(e.Data)
 	if err != nil {
 		n.kv.SetApplied(e.Index)
 		n.cfg.events.Add(Event{Node: n.cfg.id, Term: e.Term, Kind: EventError, Text: fmt.Sprintf("%d skipped entry %d: %v", n.cfg.id, e.Index, err)})
-		if waiting {
-			w.done <- proposeResult{err: err}
-		}
+		answer(proposeResult{err: err})
 		return
 	}
 	res := n.kv.Apply(e.Index, e.Term, cmd)
-	if waiting {
-		if w.term == e.Term {
-			w.done <- proposeResult{res: res}
-		} else {
-			w.done <- proposeResult{err: ErrEntryLost}
-		}
+	if w.term == e.Term {
+		answer(proposeResult{res: res})
+	} else {
+		answer(proposeResult{err: ErrEntryLost})
 	}
+}
+
+// answer is a client's result waiting to be delivered.
+type answer struct {
+	done chan proposeResult
+	r    proposeResult
 }
 
 // fail stops the loop after an error it cannot go on from (the WAL refused a
@@ -396,10 +428,25 @@ func (n *node) onRaftEvent(e raft.Event) {
 	n.cfg.events.Add(Event{Node: e.Node, Term: e.Term, Kind: EventKind("raft." + e.Kind.String()), Text: e.Text})
 }
 
+// publishLight refreshes the fields a Ready can change (term, vote, commit,
+// applied, last index, key-value digest) in a copy of the last status. It
+// runs after every Ready that changed them, so waits and checks never see a
+// commit or apply older than one a client was told about; the costlier
+// fields (log window, progress, links) are refreshed by publish.
+func (n *node) publishLight(now time.Time) {
+	ns := *n.status.Load()
+	ns.Term, ns.Vote, ns.Commit = n.hs.Term, n.hs.Vote, n.hs.Commit
+	ns.Applied, ns.LastIndex = n.kv.Applied(), n.lastIndex
+	ns.KVDigest, ns.KVKeys = n.kv.Digest(), n.kv.Len()
+	ns.Updated = now
+	n.status.Store(&ns)
+}
+
 // publish stores a fresh immutable status for readers outside the loop.
 func (n *node) publish(now time.Time) {
 	n.lastPublish = now
 	st := n.core.Status()
+	n.lastIndex = st.LastIndex
 	ns := &NodeStatus{
 		ID:              n.cfg.id,
 		State:           StateUp,

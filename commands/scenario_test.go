@@ -42,6 +42,8 @@ func runScenario(t *testing.T, src string, opts cluster.Options) (string, error)
 // TestScenarios runs every script in testdata/scenarios; each must pass.
 func TestScenarios(t *testing.T) {
 	files, err := filepath.Glob("testdata/scenarios/*.txt")
+	examples, _ := filepath.Glob("../examples/*.txt")
+	files = append(files, examples...)
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no scenarios found: %v", err)
 	}
