@@ -97,6 +97,7 @@ type node struct {
 	earlyBuf      []raft.Message
 	answers       []answer
 	lastIndex     uint64
+	logTermsAt    uint64 // last index when the published log window was built
 	hs            raft.HardState // newest hard state from the core
 	savedHS       raft.HardState // newest hard state written to the WAL
 }
@@ -474,21 +475,34 @@ func (n *node) publish(now time.Time) {
 	if n.paused.Load() {
 		ns.State = StatePaused
 	}
-	lo := max(st.FirstIndex, st.LastIndex+1-min(st.LastIndex, LogWindow))
-	if lo <= st.LastIndex {
-		ns.LogStart = lo
-		ns.LogTerms = make([]uint64, 0, st.LastIndex-lo+1)
-		for i := lo; i <= st.LastIndex; i++ {
-			t, _ := n.core.Term(i)
-			ns.LogTerms = append(ns.LogTerms, t)
-		}
-	}
-	if st.LastIndex >= st.FirstIndex {
-		for _, e := range n.core.Entries(max(st.FirstIndex, st.LastIndex+1-min(st.LastIndex, RecentEntries)), st.LastIndex+1) {
-			ns.Recent = append(ns.Recent, EntryInfo{Index: e.Index, Term: e.Term, Text: DescribeData(e)})
-		}
+	// The log window only changes with the log: reuse the last one when the
+	// first and last index are the same, so an idle node publishes cheaply.
+	if prev := n.status.Load(); prev != nil && n.logTermsAt == st.LastIndex && prev.FirstIndex == st.FirstIndex &&
+		len(prev.LogTerms) > 0 && prev.LogTerms[len(prev.LogTerms)-1] == n.termOf(st.LastIndex) {
+		ns.LogStart, ns.LogTerms, ns.Recent = prev.LogStart, prev.LogTerms, prev.Recent
+	} else {
+		n.fillLogWindow(ns, st)
 	}
 	n.status.Store(ns)
+}
+
+// fillLogWindow describes the newest entries for the dashboard's lanes and
+// detail view.
+func (n *node) fillLogWindow(ns *NodeStatus, st raft.Status) {
+	n.logTermsAt = st.LastIndex
+	if st.LastIndex < st.FirstIndex {
+		return
+	}
+	lo := max(st.FirstIndex, st.LastIndex+1-min(st.LastIndex, LogWindow))
+	ns.LogStart = lo
+	ns.LogTerms = make([]uint64, 0, st.LastIndex-lo+1)
+	for i := lo; i <= st.LastIndex; i++ {
+		t, _ := n.core.Term(i)
+		ns.LogTerms = append(ns.LogTerms, t)
+	}
+	for _, e := range n.core.Entries(max(st.FirstIndex, st.LastIndex+1-min(st.LastIndex, RecentEntries)), st.LastIndex+1) {
+		ns.Recent = append(ns.Recent, EntryInfo{Index: e.Index, Term: e.Term, Text: DescribeData(e)})
+	}
 }
 
 // do runs f on the loop goroutine and waits for it, unless the node stops.
@@ -580,4 +594,9 @@ func (n *node) closeIO() {
 	if n.w != nil {
 		_ = n.w.Close()
 	}
+}
+
+func (n *node) termOf(i uint64) uint64 {
+	t, _ := n.core.Term(i)
+	return t
 }
