@@ -1,0 +1,130 @@
+package cluster
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"sort"
+)
+
+// kvSnapVersion is the first byte of a key-value snapshot.
+const kvSnapVersion = 1
+
+// Snapshot encodes the store's whole state: the applied index, every pair
+// (in key order, so equal states give equal bytes) and the client sessions
+// that make retried writes apply once:
+//
+//	version(1) | applied | npairs | (klen key vlen value)* | nsessions | (client seq index term)*
+//
+// with every number a uvarint.
+func (kv *KV) Snapshot() []byte {
+	keys := make([]string, 0, len(kv.data))
+	size := 32
+	for k, v := range kv.data {
+		keys = append(keys, k)
+		size += len(k) + len(v) + 8
+	}
+	sort.Strings(keys)
+	b := make([]byte, 0, size+len(kv.sessions)*32)
+	b = append(b, kvSnapVersion)
+	b = binary.AppendUvarint(b, kv.applied)
+	b = binary.AppendUvarint(b, uint64(len(keys)))
+	for _, k := range keys {
+		v := kv.data[k]
+		b = binary.AppendUvarint(b, uint64(len(k)))
+		b = append(b, k...)
+		b = binary.AppendUvarint(b, uint64(len(v)))
+		b = append(b, v...)
+	}
+	clients := make([]uint64, 0, len(kv.sessions))
+	for c := range kv.sessions {
+		clients = append(clients, c)
+	}
+	sort.Slice(clients, func(i, j int) bool { return clients[i] < clients[j] })
+	b = binary.AppendUvarint(b, uint64(len(clients)))
+	for _, c := range clients {
+		s := kv.sessions[c]
+		for _, x := range []uint64{c, s.seq, s.result.Index, s.result.Term} {
+			b = binary.AppendUvarint(b, x)
+		}
+	}
+	return b
+}
+
+var errBadSnapshot = errors.New("cluster: malformed key-value snapshot")
+
+// Restore replaces the store's state with a snapshot made by Snapshot. On
+// error the store is left unchanged.
+func (kv *KV) Restore(b []byte) error {
+	if len(b) == 0 || b[0] != kvSnapVersion {
+		return fmt.Errorf("%w: unknown version", errBadSnapshot)
+	}
+	r := snapReader{b: b[1:]}
+	applied := r.uvarint()
+	npairs := r.uvarint()
+	if npairs > uint64(len(r.b)) {
+		return fmt.Errorf("%w: %d pairs in %d bytes", errBadSnapshot, npairs, len(r.b))
+	}
+	data := make(map[string][]byte, npairs)
+	var digest uint64
+	for i := uint64(0); i < npairs && r.err == nil; i++ {
+		k := string(r.bytes())
+		v := append([]byte(nil), r.bytes()...)
+		if _, dup := data[k]; dup && r.err == nil {
+			return fmt.Errorf("%w: key %q twice", errBadSnapshot, k)
+		}
+		data[k] = v
+		digest ^= pairHash(k, v)
+	}
+	nsess := r.uvarint()
+	if nsess > uint64(len(r.b)) {
+		return fmt.Errorf("%w: %d sessions in %d bytes", errBadSnapshot, nsess, len(r.b))
+	}
+	sessions := make(map[uint64]session, nsess)
+	for i := uint64(0); i < nsess && r.err == nil; i++ {
+		c, seq, idx, term := r.uvarint(), r.uvarint(), r.uvarint(), r.uvarint()
+		sessions[c] = session{seq: seq, result: Result{Index: idx, Term: term}}
+	}
+	if r.err != nil {
+		return r.err
+	}
+	if len(r.b) != 0 {
+		return fmt.Errorf("%w: %d trailing bytes", errBadSnapshot, len(r.b))
+	}
+	kv.data, kv.sessions, kv.applied, kv.digest = data, sessions, applied, digest
+	return nil
+}
+
+// snapReader reads uvarints and length-prefixed byte strings, remembering
+// the first error.
+type snapReader struct {
+	b   []byte
+	err error
+}
+
+func (r *snapReader) uvarint() uint64 {
+	if r.err != nil {
+		return 0
+	}
+	v, n := binary.Uvarint(r.b)
+	if n <= 0 {
+		r.err = fmt.Errorf("%w: truncated number", errBadSnapshot)
+		return 0
+	}
+	r.b = r.b[n:]
+	return v
+}
+
+func (r *snapReader) bytes() []byte {
+	n := r.uvarint()
+	if r.err != nil {
+		return nil
+	}
+	if n > uint64(len(r.b)) {
+		r.err = fmt.Errorf("%w: length %d past the end", errBadSnapshot, n)
+		return nil
+	}
+	v := r.b[:n]
+	r.b = r.b[n:]
+	return v
+}
