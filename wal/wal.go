@@ -77,7 +77,9 @@ func (w *WAL) Save(hs raft.HardState, ents []raft.Entry) error {
 	}
 	writeHS := !hs.IsEmpty() && hs != w.hs
 	if len(ents) == 0 && !writeHS {
-		return nil
+		// Nothing new, but a concurrent Save may have just written this
+		// very hard state: it must be durable before we return.
+		return w.waitDurable(w.writeSeq)
 	}
 	buf, crc := w.buf[:0], w.crc
 	for i := range ents {
