@@ -269,3 +269,62 @@ func waitFor(t *testing.T, cond func() bool) {
 		time.Sleep(time.Millisecond)
 	}
 }
+
+func TestFsyncFailureIsSticky(t *testing.T) {
+	dir := t.TempDir()
+	ffs := newFaultFS()
+	w, _ := mustOpen(t, dir, Options{OpenFile: ffs.open})
+	mustSave(t, w, raft.HardState{Term: 1}, mkEnts(1, 2, 1, 5))
+	ffs.mu.Lock()
+	ffs.syncErr = syscall.EIO
+	ffs.mu.Unlock()
+	if err := w.Save(raft.HardState{}, mkEnts(3, 3, 1, 5)); !errors.Is(err, syscall.EIO) || !strings.HasPrefix(err.Error(), "wal: fsync") {
+		t.Fatalf("Save = %v, want a wal: fsync error wrapping EIO", err)
+	}
+	ffs.mu.Lock()
+	ffs.syncErr = nil
+	ffs.mu.Unlock()
+	// After a failed fsync the page cache cannot be trusted: refuse writes.
+	if err := w.Save(raft.HardState{}, mkEnts(3, 3, 1, 5)); !errors.Is(err, syscall.EIO) {
+		t.Fatalf("Save after failed fsync = %v", err)
+	}
+	if err := w.SaveSnapshot(raft.Snapshot{Meta: raft.SnapshotMeta{Index: 1, Term: 1}}); !errors.Is(err, syscall.EIO) {
+		t.Fatalf("SaveSnapshot after failed fsync = %v", err)
+	}
+	w.Close()
+	w, rec := mustOpen(t, dir, Options{})
+	defer mustClose(t, w)
+	if n := len(rec.Entries); n != 2 && n != 3 {
+		t.Fatalf("recovered %d entries, want 2 or 3", n)
+	}
+}
+
+// TestCloseSyncsPendingWrite closes the WAL while a Save waits behind a
+// held fsync: that Save still returns success, durably.
+func TestCloseSyncsPendingWrite(t *testing.T) {
+	ffs := newFaultFS()
+	dir := t.TempDir()
+	w, _ := mustOpen(t, dir, Options{OpenFile: ffs.open})
+	w0, s0 := ffs.counts()
+	gate := make(chan struct{})
+	ffs.mu.Lock()
+	ffs.syncGate = gate
+	ffs.mu.Unlock()
+	errs := make(chan error, 3)
+	go func() { errs <- w.Save(raft.HardState{Term: 1}, mkEnts(1, 1, 1, 1)) }()
+	waitFor(t, func() bool { _, s := ffs.counts(); return s == s0+1 })
+	go func() { errs <- w.Save(raft.HardState{Term: 2}, nil) }()
+	waitFor(t, func() bool { n, _ := ffs.counts(); return n == w0+2 })
+	go func() { errs <- w.Close() }()
+	close(gate)
+	for i := 0; i < 3; i++ {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	w, rec := mustOpen(t, dir, Options{})
+	defer mustClose(t, w)
+	if rec.HardState.Term != 2 || len(rec.Entries) != 1 {
+		t.Fatalf("recovered %+v", rec)
+	}
+}

@@ -97,6 +97,14 @@
 // A snapshot file that fails any check is ignored; the newest valid one
 // wins.
 //
+// # Compaction
+//
+// Compact(i), with i at most the newest snapshot's index, deletes the
+// oldest segments (never the active one) whose entries all lie at or below
+// i, then every snapshot file but the newest two, then fsyncs the
+// directory. Because each segment begins with the current hard state and
+// snapshot record, what remains replays to the same state.
+//
 // # Torn or corrupt
 //
 // In the last segment, a failure to decode the record at offset X is a torn

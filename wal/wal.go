@@ -174,6 +174,9 @@ func (w *WAL) waitDurable(seq uint64) error {
 		if w.err != nil {
 			return w.err
 		}
+		if w.closed {
+			return ErrClosed
+		}
 		if w.syncing {
 			w.cond.Wait()
 			continue
@@ -368,7 +371,20 @@ func (w *WAL) Close() error {
 	}
 	w.waitIdle()
 	w.closed = true
-	if err := w.f.Close(); err != nil {
+	var err error
+	if w.err == nil && w.syncSeq < w.writeSeq {
+		// A Save that wrote is still waiting for its fsync: do it for it.
+		if err = w.f.Sync(); err == nil {
+			w.syncSeq = w.writeSeq
+		} else {
+			w.err = fmt.Errorf("wal: fsync: %w", err)
+		}
+		w.cond.Broadcast()
+	}
+	if cerr := w.f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
 		return fmt.Errorf("wal: close: %w", err)
 	}
 	return nil
