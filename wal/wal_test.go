@@ -312,6 +312,15 @@ func TestInspect(t *testing.T) {
 	if recs[3].Type != RecordHardState {
 		t.Errorf("last record %+v", recs[3])
 	}
+	var text strings.Builder
+	if err := rep.WriteText(&text); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"1 segments", "index=2 term=1 crc=BAD", "hardstate", "checksum mismatch"} {
+		if !strings.Contains(text.String(), want) {
+			t.Errorf("report text lacks %q:\n%s", want, text.String())
+		}
+	}
 }
 
 // sameFiles reports how two directory images differ, or "".
