@@ -68,19 +68,28 @@
 //
 //	1 entry:     index u64, term u64, entry type u8, data (length-17 bytes)
 //	2 hardstate: term u64, vote u64, commit u64           (length 24)
-//	3 snapshot:  index u64, term u64                      (length 16)
+//	3 snapshot:  index u64, term u64, flags u8            (length 17)
+//
+// Snapshot flags: bit 0 (reset) is set when the snapshot emptied the log
+// because the log did not hold the snapshot's last entry with its term
+// (a follower installing a leader's snapshot). Other bits must be zero.
 //
 // # Replaying the log
 //
 // Records apply in order, segment after segment. An entry with index
 // last+1 is appended; one with an index inside the log replaces the
 // suffix from that index (a follower overwriting a conflict); a gap is
-// corruption. A hard state record replaces the hard state. A snapshot
-// record at (I, T) keeps the entries after I if the log holds I with term
-// T; otherwise the log is emptied and continues at I+1. Finally the
-// newest valid snapshot file is applied the same way, entries at or below
-// its index are dropped, and the remaining entries must begin right after
-// it (or at 1 without a snapshot). A snapshot record newer than every valid
+// corruption. After compaction the replay starts mid-log, so until it has
+// seen an entry it assumes nothing about where entries start, and an entry
+// below every entry held replaces them all (an overwrite whose older
+// neighbours were in deleted segments). A hard state record replaces the
+// hard state. A snapshot record with the reset flag empties the log, which
+// continues at its index + 1; without it the record changes no entry.
+// Finally the newest valid snapshot file (I, T) is applied: if the log
+// holds I with a term other than T, or ends before I, it is emptied (this
+// covers a crash between writing a snapshot file and its record); entries at
+// or below I are dropped, and the remaining entries must begin at I+1 (or
+// at 1 without a snapshot). A snapshot record newer than every valid
 // snapshot file is corruption.
 //
 // # Snapshot file

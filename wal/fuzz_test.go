@@ -37,7 +37,8 @@ func FuzzDecodeRecord(f *testing.F) {
 		case RecordHardState:
 			again, crc = appendHardState(nil, prev, hardStateOf(fr.payload))
 		case RecordSnapshot:
-			again, crc = appendSnapshotMeta(nil, prev, snapshotMetaOf(fr.payload))
+			m, reset := snapshotMetaOf(fr.payload)
+			again, crc = appendSnapshotMeta(nil, prev, m, reset)
 		}
 		if !bytes.Equal(again, data[:fr.size]) || crc != fr.crc {
 			t.Fatalf("re-encoding differs:\n%x\n%x", again, data[:fr.size])
@@ -122,7 +123,7 @@ func recordSeeds() []recordSeed {
 	ent, _ := appendEntry(nil, 0x1234, &e)
 	noop, _ := appendEntry(nil, 0, &raft.Entry{Index: 1, Term: 1, Type: raft.EntryNoop})
 	hs, _ := appendHardState(nil, 99, raft.HardState{Term: 4, Vote: 2, Commit: 3})
-	sn, _ := appendSnapshotMeta(nil, 5, raft.SnapshotMeta{Index: 10, Term: 2})
+	sn, _ := appendSnapshotMeta(nil, 5, raft.SnapshotMeta{Index: 10, Term: 2}, true)
 	return []recordSeed{
 		{ent, 0x1234}, {noop, 0}, {hs, 99}, {sn, 5},
 		{ent[:len(ent)-2], 0x1234}, {make([]byte, 12), 0}, {nil, 0},

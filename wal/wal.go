@@ -246,7 +246,7 @@ func (w *WAL) createSegment(seq uint64) error {
 		buf, crc = appendHardState(buf, crc, w.hs)
 	}
 	if !w.snap.IsEmpty() {
-		buf, crc = appendSnapshotMeta(buf, crc, w.snap)
+		buf, crc = appendSnapshotMeta(buf, crc, w.snap, false)
 	}
 	defer w.keepBuf(buf)
 	tmp := filepath.Join(w.dir, name+tmpExt)
@@ -299,14 +299,15 @@ func (w *WAL) SaveSnapshot(snap raft.Snapshot) error {
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	buf, crc := appendSnapshotMeta(w.buf[:0], w.crc, snap.Meta)
+	s := snap.Meta.Index
+	keep := s <= w.last && w.terms[s-w.first] == snap.Meta.Term
+	buf, crc := appendSnapshotMeta(w.buf[:0], w.crc, snap.Meta, !keep)
 	seq, err := w.write(buf, crc)
 	w.keepBuf(buf)
 	if err != nil {
 		return err
 	}
-	s := snap.Meta.Index
-	if s <= w.last && w.terms[s-w.first] == snap.Meta.Term {
+	if keep {
 		w.terms = append([]uint64(nil), w.terms[s-w.first+1:]...)
 	} else {
 		w.terms = w.terms[:0]
