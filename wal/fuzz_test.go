@@ -49,15 +49,21 @@ func FuzzDecodeRecord(f *testing.F) {
 	})
 }
 
-// FuzzOpen opens a directory holding up to two arbitrary segment files,
-// named after what their headers claim: no panic, only wal: errors, and a
-// log that opens takes appends and reads back the same.
+// FuzzOpen opens a directory holding up to two arbitrary segment files and
+// a snapshot file, named after what their headers claim: no panic, only
+// wal: errors, and a log that opens takes appends and reads back the same.
 func FuzzOpen(f *testing.F) {
 	for _, s := range openSeeds(f) {
-		f.Add(s[0], s[1])
+		f.Add(s[0], s[1], s[2])
 	}
-	f.Fuzz(func(t *testing.T, seg0, seg1 []byte) {
+	f.Fuzz(func(t *testing.T, seg0, seg1, snap []byte) {
 		dir := t.TempDir()
+		if len(snap) >= 28 {
+			m := raft.SnapshotMeta{Index: binary.LittleEndian.Uint64(snap[12:]), Term: binary.LittleEndian.Uint64(snap[20:])}
+			if err := os.WriteFile(filepath.Join(dir, snapshotName(m)), snap, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
 		for i, b := range [][]byte{seg0, seg1} {
 			if i == 1 && len(b) == 0 {
 				break
@@ -130,7 +136,7 @@ func recordSeeds() []recordSeed {
 	}
 }
 
-func openSeeds(t testing.TB) [][2][]byte {
+func openSeeds(t testing.TB) [][3][]byte {
 	dir, err := os.MkdirTemp("", "walseed")
 	if err != nil {
 		t.Fatal(err)
@@ -143,22 +149,31 @@ func openSeeds(t testing.TB) [][2][]byte {
 	w.Save(raft.HardState{Term: 1, Vote: 1}, mkEnts(1, 3, 1, 10))
 	w.Save(raft.HardState{Term: 1, Vote: 1, Commit: 2}, mkEnts(4, 5, 1, 10))
 	w.Save(raft.HardState{}, mkEnts(4, 4, 2, 3))
+	w.SaveSnapshot(raft.Snapshot{Meta: raft.SnapshotMeta{Index: 3, Term: 1}, Data: []byte("snap")})
+	w.Save(raft.HardState{}, mkEnts(5, 5, 2, 3))
 	w.Close()
 	des, _ := os.ReadDir(dir)
 	var segs [][]byte
+	var snap []byte
 	for _, de := range des {
 		b, _ := os.ReadFile(filepath.Join(dir, de.Name()))
-		segs = append(segs, b)
+		if filepath.Ext(de.Name()) == snapshotExt {
+			snap = b
+		} else {
+			segs = append(segs, b)
+		}
 	}
 	hdr, _ := appendHeader(nil, 0, 1)
-	return [][2][]byte{
-		{segs[0], segs[1]},
-		{segs[0], nil},
-		{segs[0][:len(segs[0])-7], nil},
-		{append(append([]byte(nil), segs[0]...), make([]byte, 600)...), nil},
-		{hdr, nil},
-		{hdr[:10], nil},
-		{nil, nil},
+	beyond := encodeSnapshot(raft.Snapshot{Meta: raft.SnapshotMeta{Index: 9, Term: 3}, Data: []byte("b")})
+	return [][3][]byte{
+		{segs[0], segs[1], nil},
+		{segs[len(segs)-2], segs[len(segs)-1], snap},
+		{segs[0], nil, beyond},
+		{segs[0][:len(segs[0])-7], nil, nil},
+		{append(append([]byte(nil), segs[0]...), make([]byte, 600)...), nil, nil},
+		{hdr, nil, snap[:30]},
+		{hdr[:10], nil, nil},
+		{nil, nil, nil},
 	}
 }
 
@@ -181,6 +196,6 @@ func TestWriteFuzzCorpus(t *testing.T) {
 		write("FuzzDecodeRecord", i, fmt.Sprintf("[]byte(%q)\nuint32(%d)\n", s.data, s.prev))
 	}
 	for i, s := range openSeeds(t) {
-		write("FuzzOpen", i, fmt.Sprintf("[]byte(%q)\n[]byte(%q)\n", s[0], s[1]))
+		write("FuzzOpen", i, fmt.Sprintf("[]byte(%q)\n[]byte(%q)\n[]byte(%q)\n", s[0], s[1], s[2]))
 	}
 }

@@ -93,23 +93,22 @@ func (r *replay) entry(e raft.Entry) error {
 // (a crash came between the file and its record): entries after it are
 // kept only if the log holds m.Index with term m.Term; otherwise the log is
 // emptied and continues at m.Index+1. Entries at or below m.Index are left
-// for the caller to trim.
-func (r *replay) applySnapshot(m raft.SnapshotMeta) {
+// for the caller to trim. It reports whether the log was emptied.
+func (r *replay) applySnapshot(m raft.SnapshotMeta) bool {
 	if len(r.ents) == 0 {
-		if r.anchored {
-			r.next = max(r.next, m.Index+1)
-		}
-		return
+		r.next = max(r.next, m.Index+1)
+		return true
 	}
 	first, last := r.ents[0].Index, r.lastIndex()
 	if m.Index < first {
-		return
+		return false
 	}
 	if m.Index <= last && r.ents[m.Index-first].Term == m.Term {
-		return
+		return false
 	}
 	r.ents = r.ents[:0]
 	r.next = m.Index + 1
+	return true
 }
 
 // trim drops entries at or below index.
