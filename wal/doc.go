@@ -86,13 +86,12 @@
 // hard state. A snapshot record with the reset flag empties the log, which
 // continues at its index + 1; without it the record changes no entry.
 // Finally the newest valid snapshot file (I, T) is applied: if the log
-// holds I with a term other than T, or ends before I, it is emptied (this
-// covers a crash between writing a snapshot file and its record, and Open
-// then appends the missing record, with the reset flag if the log was
-// emptied); entries at
-// or below I are dropped, and the remaining entries must begin at I+1 (or
-// at 1 without a snapshot). A snapshot record newer than every valid
-// snapshot file is corruption.
+// holds I with a term other than T, or ends before I, it is emptied. (This
+// covers a crash between writing a snapshot file and its record; Open then
+// appends the missing record, with the reset flag if the log was emptied.)
+// Entries at or below I are dropped, and the remaining entries must begin
+// at I+1 (or at 1 without a snapshot). A snapshot record newer than every
+// valid snapshot file is corruption.
 //
 // # Snapshot file
 //

@@ -100,6 +100,18 @@ func randomOps(t *testing.T, seed uint64) {
 				term++
 				s.Meta = raft.SnapshotMeta{Index: m.last() + 1 + uint64(rng.IntN(5)), Term: term}
 			}
+			if rng.IntN(4) == 0 {
+				// Crash after the snapshot file, before its record.
+				mustClose(t, w)
+				if err := writeSnapshotFile(dir, s, Options{}.withDefaults().OpenFile); err != nil {
+					t.Fatal(err)
+				}
+				m.saveSnapshot(s)
+				var rec *Recovered
+				w, rec = mustOpen(t, dir, opts)
+				checkAgainstModel(t, what+" (unrecorded snapshot)\n"+dumpDir(dir), w, rec, &m)
+				break
+			}
 			if err := w.SaveSnapshot(s); err != nil {
 				t.Fatalf("%s: SaveSnapshot: %v", what, err)
 			}
