@@ -114,3 +114,27 @@ func TestMain(m *testing.M) {
 	}
 	os.Exit(code)
 }
+
+// BenchmarkRawAppendFsync is the floor for BenchmarkSave on this machine:
+// a plain append of the same byte count followed by fsync, no WAL.
+func BenchmarkRawAppendFsync(b *testing.B) {
+	for _, n := range []int{1, 64} {
+		size := n * (frameHeaderSize + entryFixedSize + 128)
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			f, err := os.Create(b.TempDir() + "/raw")
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer f.Close()
+			buf := make([]byte, size)
+			for b.Loop() {
+				if _, err := f.Write(buf); err != nil {
+					b.Fatal(err)
+				}
+				if err := f.Sync(); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
