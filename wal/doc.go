@@ -118,7 +118,9 @@
 // # Torn or corrupt
 //
 // In the last segment, a failure to decode the record at offset X is a torn
-// tail when the record runs past the end of the file, when its header is
+// tail when the record runs past the end of the file (unless flipping one
+// bit of its length makes it a whole record with a valid CRC: a damaged
+// length, not a torn write), when its header is
 // all zeros, or when (bad header, bad length, or CRC mismatch) a 512-byte
 // sector-aligned stretch inside the record (to the end of the file for a bad
 // header or length) is all zeros: a crash leaves unwritten sectors zeroed,

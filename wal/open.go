@@ -185,7 +185,7 @@ func scanSegment(name string, buf []byte, last bool, maxLen int, rp *replay) (sc
 	for off < len(buf) {
 		f, err := decodeFrame(buf, off, prev, maxLen)
 		if err != nil {
-			if last && !errors.Is(err, errPayload) && isTorn(buf, off, f, err) {
+			if last && !errors.Is(err, errPayload) && isTorn(buf, off, prev, err) {
 				s.torn = true
 				break
 			}
