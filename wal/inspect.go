@@ -40,6 +40,7 @@ type RecordReport struct {
 	Length int // payload bytes
 	Index  uint64
 	Term   uint64
+	Reset  bool // a snapshot record that emptied the log
 	CRCOK  bool
 }
 
@@ -124,6 +125,9 @@ func inspectSegment(name string, buf []byte) SegmentReport {
 			rec.Index = binary.LittleEndian.Uint64(p)
 			rec.Term = binary.LittleEndian.Uint64(p[8:])
 		}
+		if rec.Type == RecordSnapshot && n == snapshotPayload {
+			rec.Reset = p[16]&snapshotReset != 0
+		}
 		sr.Records = append(sr.Records, rec)
 		if err != nil && sr.Err == "" {
 			sr.Err, sr.ErrOffset = err.Error(), int64(off)
@@ -156,6 +160,9 @@ func (r *Report) WriteText(out io.Writer) error {
 			fmt.Fprintf(bw, "  %8d %-9s len=%-6d", rec.Offset, rec.Type, rec.Length)
 			if rec.Type == RecordEntry || rec.Type == RecordSnapshot {
 				fmt.Fprintf(bw, " index=%d term=%d", rec.Index, rec.Term)
+			}
+			if rec.Reset {
+				bw.WriteString(" reset")
 			}
 			fmt.Fprintf(bw, " crc=%s\n", crc)
 		}
