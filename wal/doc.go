@@ -68,20 +68,30 @@
 //
 //	1 entry:     index u64, term u64, entry type u8, data (length-17 bytes)
 //	2 hardstate: term u64, vote u64, commit u64           (length 24)
-//	3 snapshot:  index u64, term u64                      (length 16)
+//	3 snapshot:  index u64, term u64, flags u8            (length 17)
+//
+// Snapshot flags: bit 0 (reset) is set when the snapshot emptied the log
+// because the log did not hold the snapshot's last entry with its term
+// (a follower installing a leader's snapshot). Other bits must be zero.
 //
 // # Replaying the log
 //
 // Records apply in order, segment after segment. An entry with index
 // last+1 is appended; one with an index inside the log replaces the
 // suffix from that index (a follower overwriting a conflict); a gap is
-// corruption. A hard state record replaces the hard state. A snapshot
-// record at (I, T) keeps the entries after I if the log holds I with term
-// T; otherwise the log is emptied and continues at I+1. Finally the
-// newest valid snapshot file is applied the same way, entries at or below
-// its index are dropped, and the remaining entries must begin right after
-// it (or at 1 without a snapshot). A snapshot record newer than every valid
-// snapshot file is corruption.
+// corruption. After compaction the replay starts mid-log, so until it has
+// seen an entry it assumes nothing about where entries start, and an entry
+// below every entry held replaces them all (an overwrite whose older
+// neighbours were in deleted segments). A hard state record replaces the
+// hard state. A snapshot record with the reset flag empties the log, which
+// continues at its index + 1; without it the record changes no entry.
+// Finally the newest valid snapshot file (I, T) is applied: if the log
+// holds I with a term other than T, or ends before I, it is emptied. (This
+// covers a crash between writing a snapshot file and its record; Open then
+// appends the missing record, with the reset flag if the log was emptied.)
+// Entries at or below I are dropped, and the remaining entries must begin
+// at I+1 (or at 1 without a snapshot). A snapshot record newer than every
+// valid snapshot file is corruption.
 //
 // # Snapshot file
 //
@@ -97,10 +107,20 @@
 // A snapshot file that fails any check is ignored; the newest valid one
 // wins.
 //
+// # Compaction
+//
+// Compact(i), with i at most the newest snapshot's index, deletes the
+// oldest segments (never the active one) whose entries all lie at or below
+// i, then every snapshot file but the newest two, then fsyncs the
+// directory. Because each segment begins with the current hard state and
+// snapshot record, what remains replays to the same state.
+//
 // # Torn or corrupt
 //
 // In the last segment, a failure to decode the record at offset X is a torn
-// tail when the record runs past the end of the file, when its header is
+// tail when the record runs past the end of the file (unless flipping one
+// bit of its length makes it a whole record with a valid CRC: a damaged
+// length, not a torn write), when its header is
 // all zeros, or when (bad header, bad length, or CRC mismatch) a 512-byte
 // sector-aligned stretch inside the record (to the end of the file for a bad
 // header or length) is all zeros: a crash leaves unwritten sectors zeroed,

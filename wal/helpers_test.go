@@ -120,6 +120,7 @@ type faultFS struct {
 	writes   int
 	syncs    int
 	syncGate chan struct{} // when set, the first Sync waits for it to close
+	syncErr  error         // returned by every Sync when set
 }
 
 func newFaultFS() *faultFS { return &faultFS{budget: -1} }
@@ -163,11 +164,14 @@ func (f *faultFile) Write(p []byte) (int, error) {
 func (f *faultFile) Sync() error {
 	f.fs.mu.Lock()
 	f.fs.syncs++
-	gate := f.fs.syncGate
+	gate, err := f.fs.syncGate, f.fs.syncErr
 	f.fs.syncGate = nil
 	f.fs.mu.Unlock()
 	if gate != nil {
 		<-gate
+	}
+	if err != nil {
+		return &os.PathError{Op: "sync", Path: f.Name(), Err: err}
 	}
 	return f.File.Sync()
 }

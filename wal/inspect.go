@@ -1,9 +1,11 @@
 package wal
 
 import (
+	"bufio"
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 )
@@ -38,6 +40,7 @@ type RecordReport struct {
 	Length int // payload bytes
 	Index  uint64
 	Term   uint64
+	Reset  bool // a snapshot record that emptied the log
 	CRCOK  bool
 }
 
@@ -122,6 +125,9 @@ func inspectSegment(name string, buf []byte) SegmentReport {
 			rec.Index = binary.LittleEndian.Uint64(p)
 			rec.Term = binary.LittleEndian.Uint64(p[8:])
 		}
+		if rec.Type == RecordSnapshot && n == snapshotPayload {
+			rec.Reset = p[16]&snapshotReset != 0
+		}
 		sr.Records = append(sr.Records, rec)
 		if err != nil && sr.Err == "" {
 			sr.Err, sr.ErrOffset = err.Error(), int64(off)
@@ -130,4 +136,49 @@ func inspectSegment(name string, buf []byte) SegmentReport {
 		prev = binary.LittleEndian.Uint32(buf[off-n-4:])
 	}
 	return sr
+}
+
+// WriteText writes r as plain text, one line per segment, record and
+// snapshot, for a `raftplay wal DIR` command or a log.
+func (r *Report) WriteText(out io.Writer) error {
+	bw := bufio.NewWriter(out)
+	fmt.Fprintf(bw, "wal %s: %d segments, %d snapshots\n", r.Dir, len(r.Segments), len(r.Snapshots))
+	for _, s := range r.Segments {
+		fmt.Fprintf(bw, "segment %s seq=%d first=%d size=%d records=%d", s.Name, s.Seq, s.FirstIndex, s.Size, len(s.Records))
+		if s.HeaderErr != "" {
+			fmt.Fprintf(bw, " header-error=%q", s.HeaderErr)
+		}
+		if s.Err != "" {
+			fmt.Fprintf(bw, " error=%q at=%d", s.Err, s.ErrOffset)
+		}
+		bw.WriteString("\n")
+		for _, rec := range s.Records {
+			crc := "ok"
+			if !rec.CRCOK {
+				crc = "BAD"
+			}
+			fmt.Fprintf(bw, "  %8d %-9s len=%-6d", rec.Offset, rec.Type, rec.Length)
+			if rec.Type == RecordEntry || rec.Type == RecordSnapshot {
+				fmt.Fprintf(bw, " index=%d term=%d", rec.Index, rec.Term)
+			}
+			if rec.Reset {
+				bw.WriteString(" reset")
+			}
+			fmt.Fprintf(bw, " crc=%s\n", crc)
+		}
+	}
+	for _, s := range r.Snapshots {
+		fmt.Fprintf(bw, "snapshot %s index=%d term=%d size=%d", s.Name, s.Index, s.Term, s.Size)
+		if s.Err != "" {
+			fmt.Fprintf(bw, " error=%q", s.Err)
+		}
+		bw.WriteString("\n")
+	}
+	for _, name := range r.Other {
+		fmt.Fprintf(bw, "other %s\n", name)
+	}
+	if err := bw.Flush(); err != nil {
+		return fmt.Errorf("wal: write report: %w", err)
+	}
+	return nil
 }

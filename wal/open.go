@@ -79,8 +79,11 @@ func Open(dir string, opts Options) (*WAL, *Recovered, error) {
 	if rp.snap.Index > meta.Index {
 		return nil, nil, &CorruptError{File: snapshotName(rp.snap), Err: fmt.Errorf("log records a snapshot at index %d but no valid snapshot file holds it", rp.snap.Index)}
 	}
+	// A snapshot file newer than every snapshot record: a crash came
+	// between writing the file and its record. Open completes the record.
+	unrecorded, reset := meta.Index > rp.snap.Index, false
 	if meta.Index > 0 {
-		rp.applySnapshot(meta)
+		reset = rp.applySnapshot(meta)
 		rp.trim(meta.Index)
 	}
 	if len(rp.ents) > 0 && rp.ents[0].Index != meta.Index+1 {
@@ -118,15 +121,35 @@ func Open(dir string, opts Options) (*WAL, *Recovered, error) {
 		if err := w.createSegment(seq); err != nil {
 			return nil, nil, err
 		}
-		return w, rec, nil
+	} else {
+		active := segs[len(segs)-1]
+		f, err := opts.OpenFile(filepath.Join(dir, active.name), os.O_WRONLY|os.O_APPEND, 0)
+		if err != nil {
+			return nil, nil, fmt.Errorf("wal: open segment %s: %w", active.name, err)
+		}
+		w.f, w.segs, w.size, w.crc = f, segs, int64(tail.end), tail.crc
 	}
-	active := segs[len(segs)-1]
-	f, err := opts.OpenFile(filepath.Join(dir, active.name), os.O_WRONLY|os.O_APPEND, 0)
-	if err != nil {
-		return nil, nil, fmt.Errorf("wal: open segment %s: %w", active.name, err)
+	if unrecorded {
+		if err := w.recordSnapshot(meta, reset); err != nil {
+			w.f.Close()
+			return nil, nil, err
+		}
 	}
-	w.f, w.segs, w.size, w.crc = f, segs, int64(tail.end), tail.crc
 	return w, rec, nil
+}
+
+// recordSnapshot appends a snapshot record and fsyncs it. Used by Open
+// before w is shared.
+func (w *WAL) recordSnapshot(m raft.SnapshotMeta, reset bool) error {
+	buf, crc := appendSnapshotMeta(nil, w.crc, m, reset)
+	if _, err := w.write(buf, crc); err != nil {
+		return err
+	}
+	if err := w.f.Sync(); err != nil {
+		return fmt.Errorf("wal: fsync: %w", err)
+	}
+	w.syncSeq = w.writeSeq
+	return nil
 }
 
 // newestSnapshot returns the newest snapshot file that reads back valid and
@@ -162,7 +185,7 @@ func scanSegment(name string, buf []byte, last bool, maxLen int, rp *replay) (sc
 	for off < len(buf) {
 		f, err := decodeFrame(buf, off, prev, maxLen)
 		if err != nil {
-			if last && !errors.Is(err, errPayload) && isTorn(buf, off, f, err) {
+			if last && !errors.Is(err, errPayload) && isTorn(buf, off, prev, err) {
 				s.torn = true
 				break
 			}

@@ -40,6 +40,7 @@ const (
 	defaultMaxSnapshotBytes = 1 << 30
 )
 
+// withDefaults returns o with every unset field given its default.
 func (o Options) withDefaults() Options {
 	if o.SegmentBytes <= 0 {
 		o.SegmentBytes = defaultSegmentBytes

@@ -38,7 +38,7 @@ const (
 	frameHeaderSize  = 12 // length u32, type u8, 3 reserved zero bytes, crc u32
 	entryFixedSize   = 17 // index u64, term u64, entry type u8
 	hardStatePayload = 24 // term, vote, commit
-	snapshotPayload  = 16 // index, term
+	snapshotPayload  = 17 // index, term, flags
 )
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
@@ -107,11 +107,20 @@ func appendHardState(buf []byte, prev uint32, hs raft.HardState) ([]byte, uint32
 	return buf, finishRecord(buf, start, RecordHardState, prev)
 }
 
-// appendSnapshotMeta appends one snapshot record to buf.
-func appendSnapshotMeta(buf []byte, prev uint32, m raft.SnapshotMeta) ([]byte, uint32) {
+// snapshotReset is the flag of a snapshot record that emptied the log.
+const snapshotReset = 1
+
+// appendSnapshotMeta appends one snapshot record to buf. reset says the
+// snapshot emptied the log (the log did not hold its last entry).
+func appendSnapshotMeta(buf []byte, prev uint32, m raft.SnapshotMeta, reset bool) ([]byte, uint32) {
 	buf, start := beginRecord(buf)
 	buf = binary.LittleEndian.AppendUint64(buf, m.Index)
 	buf = binary.LittleEndian.AppendUint64(buf, m.Term)
+	flags := byte(0)
+	if reset {
+		flags = snapshotReset
+	}
+	buf = append(buf, flags)
 	return buf, finishRecord(buf, start, RecordSnapshot, prev)
 }
 
@@ -153,6 +162,11 @@ func decodeFrame(buf []byte, off int, prev uint32, maxLen int) (frame, error) {
 	if err := checkPayload(typ, len(payload)); err != nil {
 		return f, err
 	}
+	if typ == RecordSnapshot {
+		if err := checkSnapshotFlags(payload); err != nil {
+			return f, err
+		}
+	}
 	return f, nil
 }
 
@@ -163,6 +177,14 @@ func checkPayload(typ RecordType, n int) error {
 		typ == RecordHardState && n != hardStatePayload,
 		typ == RecordSnapshot && n != snapshotPayload:
 		return fmt.Errorf("%w: %s record of %d bytes", errPayload, typ, n)
+	}
+	return nil
+}
+
+// checkSnapshotFlags checks a snapshot payload's flags byte.
+func checkSnapshotFlags(p []byte) error {
+	if p[16]&^snapshotReset != 0 {
+		return fmt.Errorf("%w: unknown snapshot flags %#x", errPayload, p[16])
 	}
 	return nil
 }
@@ -189,12 +211,12 @@ func hardStateOf(p []byte) raft.HardState {
 	}
 }
 
-// snapshotMetaOf decodes a snapshot record payload.
-func snapshotMetaOf(p []byte) raft.SnapshotMeta {
+// snapshotMetaOf decodes a snapshot record payload and its reset flag.
+func snapshotMetaOf(p []byte) (raft.SnapshotMeta, bool) {
 	return raft.SnapshotMeta{
 		Index: binary.LittleEndian.Uint64(p),
 		Term:  binary.LittleEndian.Uint64(p[8:]),
-	}
+	}, p[16]&snapshotReset != 0
 }
 
 // allZero reports whether every byte of b is zero.

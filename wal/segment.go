@@ -147,16 +147,46 @@ func zeroSector(buf []byte, off, end int) bool {
 }
 
 // isTorn reports whether a decoding failure at off in the last segment looks
-// like an interrupted write (repairable) rather than corruption. See doc.go.
-func isTorn(buf []byte, off int, f frame, err error) bool {
+// like an interrupted write (repairable) rather than corruption. prev seeds
+// the record's CRC. See doc.go.
+func isTorn(buf []byte, off int, prev uint32, err error) bool {
 	switch {
-	case errors.Is(err, errTruncated), errors.Is(err, errZeroFrame):
+	case errors.Is(err, errTruncated):
+		return !lengthBitFlipped(buf, off, prev)
+	case errors.Is(err, errZeroFrame):
 		return true
 	case errors.Is(err, errBadFrame), errors.Is(err, errTooLarge):
 		return zeroSector(buf, off, len(buf))
 	case errors.Is(err, errCRC):
 		n := int(binary.LittleEndian.Uint32(buf[off:]))
 		return zeroSector(buf, off, off+frameHeaderSize+n)
+	}
+	return false
+}
+
+// lengthBitFlipped reports whether the record at off, which claims to run
+// past the end of buf, becomes a whole record with a valid CRC when one bit
+// of its length is flipped: then it is a damaged record followed by more
+// data, not a torn write, and must not be cut off.
+func lengthBitFlipped(buf []byte, off int, prev uint32) bool {
+	if len(buf)-off < frameHeaderSize {
+		return false
+	}
+	var hdr [8]byte
+	copy(hdr[:], buf[off:off+8])
+	n := binary.LittleEndian.Uint32(hdr[:])
+	stored := binary.LittleEndian.Uint32(buf[off+8:])
+	room := uint64(len(buf) - off - frameHeaderSize)
+	for b := 0; b < 32; b++ {
+		m := n ^ 1<<b
+		if uint64(m) > room {
+			continue
+		}
+		binary.LittleEndian.PutUint32(hdr[:], m)
+		p := buf[off+frameHeaderSize : off+frameHeaderSize+int(m)]
+		if recordCRC(prev, hdr[:], p) == stored {
+			return true
+		}
 	}
 	return false
 }

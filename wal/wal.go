@@ -77,7 +77,9 @@ func (w *WAL) Save(hs raft.HardState, ents []raft.Entry) error {
 	}
 	writeHS := !hs.IsEmpty() && hs != w.hs
 	if len(ents) == 0 && !writeHS {
-		return nil
+		// Nothing new, but a concurrent Save may have just written this
+		// very hard state: it must be durable before we return.
+		return w.waitDurable(w.writeSeq)
 	}
 	buf, crc := w.buf[:0], w.crc
 	for i := range ents {
@@ -172,6 +174,9 @@ func (w *WAL) waitDurable(seq uint64) error {
 		if w.err != nil {
 			return w.err
 		}
+		if w.closed {
+			return ErrClosed
+		}
 		if w.syncing {
 			w.cond.Wait()
 			continue
@@ -241,7 +246,7 @@ func (w *WAL) createSegment(seq uint64) error {
 		buf, crc = appendHardState(buf, crc, w.hs)
 	}
 	if !w.snap.IsEmpty() {
-		buf, crc = appendSnapshotMeta(buf, crc, w.snap)
+		buf, crc = appendSnapshotMeta(buf, crc, w.snap, false)
 	}
 	defer w.keepBuf(buf)
 	tmp := filepath.Join(w.dir, name+tmpExt)
@@ -294,14 +299,15 @@ func (w *WAL) SaveSnapshot(snap raft.Snapshot) error {
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	buf, crc := appendSnapshotMeta(w.buf[:0], w.crc, snap.Meta)
+	s := snap.Meta.Index
+	keep := s <= w.last && w.terms[s-w.first] == snap.Meta.Term
+	buf, crc := appendSnapshotMeta(w.buf[:0], w.crc, snap.Meta, !keep)
 	seq, err := w.write(buf, crc)
 	w.keepBuf(buf)
 	if err != nil {
 		return err
 	}
-	s := snap.Meta.Index
-	if s <= w.last && w.terms[s-w.first] == snap.Meta.Term {
+	if keep {
 		w.terms = append([]uint64(nil), w.terms[s-w.first+1:]...)
 	} else {
 		w.terms = w.terms[:0]
@@ -366,7 +372,20 @@ func (w *WAL) Close() error {
 	}
 	w.waitIdle()
 	w.closed = true
-	if err := w.f.Close(); err != nil {
+	var err error
+	if w.err == nil && w.syncSeq < w.writeSeq {
+		// A Save that wrote is still waiting for its fsync: do it for it.
+		if err = w.f.Sync(); err == nil {
+			w.syncSeq = w.writeSeq
+		} else {
+			w.err = fmt.Errorf("wal: fsync: %w", err)
+		}
+		w.cond.Broadcast()
+	}
+	if cerr := w.f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
 		return fmt.Errorf("wal: close: %w", err)
 	}
 	return nil

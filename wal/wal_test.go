@@ -312,6 +312,15 @@ func TestInspect(t *testing.T) {
 	if recs[3].Type != RecordHardState {
 		t.Errorf("last record %+v", recs[3])
 	}
+	var text strings.Builder
+	if err := rep.WriteText(&text); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"1 segments", "index=2 term=1 crc=BAD", "hardstate", "checksum mismatch"} {
+		if !strings.Contains(text.String(), want) {
+			t.Errorf("report text lacks %q:\n%s", want, text.String())
+		}
+	}
 }
 
 // sameFiles reports how two directory images differ, or "".
@@ -325,4 +334,29 @@ func sameFiles(a, b map[string][]byte) string {
 		}
 	}
 	return ""
+}
+
+// TestUnrecordedSnapshotBeyondLog: a crash left a snapshot file past the
+// end of the log without its record; Open must record it so that entries
+// appended after it read back.
+func TestUnrecordedSnapshotBeyondLog(t *testing.T) {
+	dir := t.TempDir()
+	w, _ := mustOpen(t, dir, Options{})
+	mustSave(t, w, raft.HardState{Term: 1}, mkEnts(1, 3, 1, 4))
+	mustClose(t, w)
+	snap := raft.Snapshot{Meta: raft.SnapshotMeta{Index: 9, Term: 3}, Data: []byte("b")}
+	if err := writeSnapshotFile(dir, snap, Options{}.withDefaults().OpenFile); err != nil {
+		t.Fatal(err)
+	}
+	w, rec := mustOpen(t, dir, Options{})
+	if len(rec.Entries) != 0 || w.FirstIndex() != 10 || w.LastIndex() != 9 {
+		t.Fatalf("recovered %d entries, first/last %d/%d", len(rec.Entries), w.FirstIndex(), w.LastIndex())
+	}
+	mustSave(t, w, raft.HardState{}, mkEnts(10, 11, 3, 4))
+	mustClose(t, w)
+	w, rec = mustOpen(t, dir, Options{})
+	defer mustClose(t, w)
+	if d := sameEntries(rec.Entries, mkEnts(10, 11, 3, 4)); d != "" {
+		t.Fatal(d)
+	}
 }
