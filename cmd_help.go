@@ -14,6 +14,7 @@ usage:
   raftplay --script FILE [flags]   play a script live in the dashboard, line by line
   raftplay script [flags] FILE     run a script of commands headless (FILE - reads stdin)
   raftplay bench [flags]           measure write throughput and latency; prints one JSON line
+  raftplay wal DIR                 list what a node's WAL directory holds (read-only)
   raftplay help [COMMAND]          this text, or the help of one command of the language
 
 Run 'raftplay SUBCOMMAND -h' for its flags. Exit status: 0 ok, 1 a failed check

@@ -197,3 +197,21 @@ func TestBenchPrintsOneJSONLine(t *testing.T) {
 		t.Fatalf("result %+v", res)
 	}
 }
+
+func TestWALInspector(t *testing.T) {
+	t.Parallel()
+	data := t.TempDir()
+	if code, _, errs := runCLI(t, "wait leader\nput k v\n", "script", "--nodes", "1", "--data", data, "-"); code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	code, out, errs := runCLI(t, "", "wal", filepath.Join(data, "node-1"))
+	if code != 0 || !strings.Contains(out, "entry") || !strings.Contains(out, "crc=ok") {
+		t.Fatalf("exit %d: %s\n%s", code, out, errs)
+	}
+	if code, _, _ := runCLI(t, "", "wal"); code != 2 {
+		t.Fatalf("wal without a directory: exit %d, want 2", code)
+	}
+	if code, _, errs := runCLI(t, "", "wal", filepath.Join(data, "nope")); code != 1 || errs == "" {
+		t.Fatalf("wal of a missing directory: exit %d (%s)", code, errs)
+	}
+}
