@@ -16,7 +16,7 @@ type Violation struct {
 
 // applyWindow is how many of the most recent log indexes the monitor
 // remembers, so that its memory stays bounded on long runs.
-const applyWindow = 1 << 18
+const applyWindow = 1 << 16
 
 type appliedRec struct {
 	index, term, hash uint64
