@@ -12,9 +12,10 @@
 // unreachable or connection broken (DroppedConn), a field set that its wire
 // struct cannot carry (DroppedInvalid). Messages to one peer are written in
 // the order they were sent, except that a snapshot larger than one chunk
-// (see Snapshots) is overtaken by the messages sent after it. Received messages are handed to Config.Handler
-// from one reader goroutine per inbound connection, with From set to the
-// sender named in the handshake and To set to this node. A Handler that
+// (see Snapshots) is overtaken by the messages sent after it. Received
+// messages are handed to Config.Handler from one reader goroutine per
+// inbound connection, with From set to the sender named in the handshake
+// and To set to this node. A Handler that
 // blocks holds up its connection (and, through TCP, the sender's writes,
 // until their deadline drops the connection); Close waits for Handler calls
 // in progress, so a Handler must not block forever.
