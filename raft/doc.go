@@ -8,10 +8,13 @@
 // local MsgHup/MsgBeat/MsgProp) and Propose. After any of them it asks
 // HasReady and, if so, takes a Ready and carries it out in this order:
 //
-//  1. persist Ready.HardState (unless IsEmpty) and Ready.Entries (storage
-//     truncates from Entries[0].Index, which may be at or below its end);
+//  1. persist Ready.Snapshot if non-nil (storage drops every entry and
+//     starts its log after Snapshot.Meta.Index), then Ready.HardState
+//     (unless IsEmpty) and Ready.Entries (storage truncates from
+//     Entries[0].Index, which may be at or below its end);
 //  2. send Ready.Messages;
-//  3. apply Ready.Committed in order (and serve Ready.ReadStates once
+//  3. restore the state machine from Ready.Snapshot if non-nil, then
+//     apply Ready.Committed in order (and serve Ready.ReadStates once
 //     applied up to their index);
 //  4. call Advance(rd).
 //
@@ -21,7 +24,8 @@
 // Advance; its AppendEntries may have left before (Raft thesis §10.2.1).
 //
 // Restart: build a new core with New and the recovered HardState, Snapshot
-// metadata, Entries and Applied index; nothing else survives a crash.
+// metadata and data, Entries after the snapshot and Applied index; nothing
+// else survives a crash.
 //
 // # What it implements
 //
@@ -44,10 +48,34 @@
 //
 // The log may start after a snapshot: Config.Snapshot.Index/Term stand for
 // the compacted prefix and entries follow from Snapshot.Index+1. Term and
-// Entries answer for what is held. Snapshots themselves (MsgSnap, log
-// compaction) belong to a later issue: a follower that needs an entry the
-// leader no longer holds stays in probe state until then. MsgSnap,
-// MsgSnapResp and MsgTimeoutNow are rejected with ErrUnsupported.
+// Entries answer for what is held.
+//
+// # Log compaction and InstallSnapshot
+//
+// The application decides when to snapshot. Between an Advance and the next
+// Ready it takes an image of its state machine at some applied index i,
+// saves it durably (wal.SaveSnapshot), then calls Compact(Snapshot{Meta:
+// {i, Term(i)}, Data: image}): the core drops its entries up to i and keeps
+// the snapshot (it does not copy Data). Storage may then drop its own
+// entries up to i (wal.Compact). Compact fails (ErrCompact) for an index
+// beyond applied, below the current snapshot or with the wrong term.
+//
+// A leader whose follower needs an entry at or below its snapshot index
+// sends MsgSnap with its newest snapshot and holds that follower in the
+// "snapshot" progress state (Progress.PendingSnapshot) until it answers; a
+// snapshot not answered within SnapshotRetryTicks leader ticks (default
+// 4*ElectionTickMax) is sent again, so a lost or interrupted transfer costs
+// only time. A follower receiving MsgSnap (term rules as for MsgApp):
+//   - at or below its commit index: answers with its commit, nothing else;
+//   - whose log holds the snapshot's last index and term: commits up to it
+//     and keeps its log (entries are applied as usual);
+//   - otherwise: discards its whole log, and the next Ready carries
+//     Ready.Snapshot; commit and applied jump to its index.
+//
+// The answer is a MsgAppResp with the index now matched (MsgSnapResp is
+// never sent), released with the Ready that holds the snapshot, i.e. after
+// it is persisted. On that answer the leader moves the follower to
+// replicate and continues with MsgApp.
 //
 // # Linearizable reads
 //
@@ -63,7 +91,8 @@
 //
 // Status returns a copy of everything the dashboard draws. Config.OnEvent
 // receives an Event for each election, vote, rejection, role and term
-// change and commit, with a uniform sentence such as
+// change, commit, compaction and snapshot sent or installed, with a uniform
+// sentence such as "2 sent snapshot at 500 (term 3) to 4",
 // "3 granted vote to 1 at term 5" or
 // "1 rejected append from 2: term 3 < 4". DescribeMessage and DescribeEntry
 // format messages and entries the same way for traces.
@@ -72,15 +101,18 @@
 //
 // New and SetTiming return errors wrapping ErrConfig. Step returns errors
 // wrapping ErrBadMessage, ErrUnknownPeer or ErrUnsupported for input no
-// correct peer sends, and drops what Raft says to drop (stale terms, stale
-// answers) silently. Propose off the leader returns a *NotLeaderError, which
+// correct peer sends (MsgSnapResp and MsgTimeoutNow are unsupported), and
+// drops what Raft says to drop (stale terms, stale answers) silently. Propose off the leader returns a *NotLeaderError, which
 // matches ErrNotLeader. Nothing panics on bad input.
 //
 // # Tests
 //
 // sim_test.go runs whole clusters (3, 5 and 7 nodes) over a simulated
 // network with seeded loss, duplication, delay, reordering, partitions,
-// one-way cuts and crashes that keep only persisted state, checking Raft's
+// one-way cuts, crashes that keep only persisted state and log compaction
+// at random points on random nodes (so lagging and restarted nodes catch up
+// by InstallSnapshot; the simulated state machine is a hash chain, so a
+// snapshot carries its state), checking Raft's
 // safety properties after every step and liveness once a majority is
 // healthy. RAFT_SEEDS=N runs N seeds; RAFT_SEED=S replays one with a trace.
 package raft

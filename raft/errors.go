@@ -14,10 +14,12 @@ var (
 	// a voter of this cluster.
 	ErrUnknownPeer = errors.New("raft: unknown peer")
 	// ErrUnsupported wraps the rejection of a message type this core does not
-	// handle yet (snapshots, leader transfer, ReadIndex).
+	// handle (MsgSnapResp, which this core never sends, and MsgTimeoutNow).
 	ErrUnsupported = errors.New("raft: unsupported message")
 	// ErrConfig wraps every error New and SetTiming return for a bad config.
 	ErrConfig = errors.New("raft: bad config")
+	// ErrCompact wraps every error Compact returns.
+	ErrCompact = errors.New("raft: cannot compact")
 )
 
 // NotLeaderError is returned by Propose on a node that is not the leader.

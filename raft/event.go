@@ -30,6 +30,9 @@ const (
 	// EventIgnored: the node dropped a message on purpose (e.g. a vote
 	// request inside a leader lease with CheckQuorum).
 	EventIgnored
+	// EventSnapshot: the node compacted its log, sent a snapshot to Peer,
+	// installed one from Peer, or ignored a stale one; Text says which.
+	EventSnapshot
 )
 
 var eventKindNames = [...]string{
@@ -41,6 +44,7 @@ var eventKindNames = [...]string{
 	EventAppendRejected: "append-rejected",
 	EventCommit:         "commit",
 	EventIgnored:        "ignored",
+	EventSnapshot:       "snapshot",
 }
 
 // String returns a short lower-case name, e.g. "vote-rejected".

@@ -10,8 +10,10 @@ const (
 	// stateReplicate: the follower's log matches up to match; the leader
 	// streams entries optimistically, up to MaxInflight messages in flight.
 	stateReplicate
-	// stateSnapshot: the follower needs a snapshot. Reserved for the
-	// snapshot issue; nothing enters this state yet.
+	// stateSnapshot: the follower needs entries the leader has compacted;
+	// a snapshot at pendingSnapshot is in flight. Nothing else is sent
+	// (heartbeats aside) until it is acknowledged or snapElapsed reaches
+	// the retry limit.
 	stateSnapshot
 )
 
@@ -38,16 +40,28 @@ type progress struct {
 	probeSent    bool // stateProbe: a MsgApp is out, wait for an answer
 	recentActive bool // heard from the follower since the last quorum check
 	inflight     inflights
+
+	pendingSnapshot uint64 // stateSnapshot: index of the snapshot in flight
+	snapElapsed     int    // stateSnapshot: leader ticks since it was sent
 }
 
 func (p *progress) becomeProbe() {
+	p.pendingSnapshot, p.snapElapsed = 0, 0
 	p.state = stateProbe
 	p.next = p.match + 1
 	p.probeSent = false
 	p.inflight.reset()
 }
 
+func (p *progress) becomeSnapshot(index uint64) {
+	p.state = stateSnapshot
+	p.pendingSnapshot, p.snapElapsed = index, 0
+	p.probeSent = false
+	p.inflight.reset()
+}
+
 func (p *progress) becomeReplicate() {
+	p.pendingSnapshot, p.snapElapsed = 0, 0
 	p.state = stateReplicate
 	p.next = p.match + 1
 	p.probeSent = false
@@ -73,6 +87,9 @@ func (p *progress) maybeUpdate(n uint64) bool {
 // rejected; hint is the highest index that may still match. It reports
 // whether next moved back (false for a stale rejection).
 func (p *progress) maybeDecrTo(rejected, hint uint64) bool {
+	if p.state == stateSnapshot {
+		return false // waiting for the snapshot's answer, or its retry
+	}
 	if p.state == stateReplicate {
 		if rejected <= p.match {
 			return false // stale: already known to match there

@@ -61,11 +61,19 @@ type Config struct {
 	MaxBytesPerMsg   uint64 // cap on entry data bytes per MsgApp (default 1 MiB; one entry always fits)
 	MaxEntriesPerMsg int    // cap on entries per MsgApp (default 1024)
 
+	// SnapshotRetryTicks is how many leader ticks a snapshot sent to a
+	// follower may stay unanswered before it is sent again (default
+	// 4*ElectionTickMax, following SetTiming).
+	SnapshotRetryTicks int
+
 	// State recovered from storage at restart (all zero for a fresh node).
 	HardState HardState
 	Snapshot  SnapshotMeta // the log starts after Snapshot.Index
-	Entries   []Entry      // contiguous entries after Snapshot.Index
-	Applied   uint64       // highest index the state machine already holds
+	// SnapshotData is the image of the snapshot described by Snapshot, kept
+	// (not copied) to send to followers that need compacted entries.
+	SnapshotData []byte
+	Entries      []Entry // contiguous entries after Snapshot.Index
+	Applied      uint64  // highest index the state machine already holds
 
 	// OnEvent, if set, is called synchronously from Tick, Step, Propose and
 	// Advance for every Event. It must not call back into the Raft.
@@ -101,6 +109,13 @@ type Raft struct {
 	maxInflight                         int
 	maxBytes                            uint64
 	maxEntries                          int
+	snapRetry                           int // 0: 4*electionMax
+
+	// snapshot is the newest snapshot (from Compact, an install or the
+	// config), sent to followers that need compacted entries.
+	snapshot *Snapshot
+	// pendingSnapshot is a received snapshot waiting for the next Ready.
+	pendingSnapshot *Snapshot
 
 	rand    *rand.Rand
 	onEvent func(Event)
@@ -138,6 +153,7 @@ func New(cfg Config) (*Raft, error) {
 		maxInflight: cfg.MaxInflight,
 		maxBytes:    cfg.MaxBytesPerMsg,
 		maxEntries:  cfg.MaxEntriesPerMsg,
+		snapRetry:   cfg.SnapshotRetryTicks,
 		rand:        rand.New(rand.NewPCG(cfg.Seed, cfg.Seed^0x9e3779b97f4a7c15)),
 		onEvent:     cfg.OnEvent,
 		votes:       make(map[uint64]bool, len(peers)),
@@ -152,6 +168,9 @@ func New(cfg Config) (*Raft, error) {
 		applied:   max(cfg.Applied, cfg.Snapshot.Index),
 	}
 	r.log.stable = r.log.lastIndex()
+	if !cfg.Snapshot.IsEmpty() {
+		r.snapshot = &Snapshot{Meta: cfg.Snapshot, Data: cfg.SnapshotData}
+	}
 	r.term = cfg.HardState.Term
 	r.vote = cfg.HardState.Vote
 	r.becomeFollower(r.term, None)
@@ -180,8 +199,8 @@ func validateConfig(c *Config) error {
 	if err := checkTiming(c.ElectionTickMin, c.ElectionTickMax, c.HeartbeatTick); err != nil {
 		return err
 	}
-	if c.MaxInflight < 0 || c.MaxEntriesPerMsg < 0 {
-		return badConfig("MaxInflight and MaxEntriesPerMsg must not be negative")
+	if c.MaxInflight < 0 || c.MaxEntriesPerMsg < 0 || c.SnapshotRetryTicks < 0 {
+		return badConfig("MaxInflight, MaxEntriesPerMsg and SnapshotRetryTicks must not be negative")
 	}
 	if c.MaxInflight == 0 {
 		c.MaxInflight = DefaultMaxInflight
@@ -366,6 +385,7 @@ func (r *Raft) tickHeartbeat() {
 			pr.recentActive = id == r.id
 		}
 	}
+	r.tickSnapshots()
 	if r.heartbeatElapsed >= r.heartbeat {
 		r.heartbeatElapsed = 0
 		_ = r.Step(Message{Type: MsgBeat})

@@ -65,7 +65,10 @@ func TestStepRejectsBadMessages(t *testing.T) {
 		{Message{Type: MsgApp, From: 2, To: 1, Term: 2, Entries: []Entry{{Index: 5, Term: 1}}}, ErrBadMessage},
 		{Message{Type: MsgApp, From: 2, To: 1, Term: 2, Entries: []Entry{{Index: 1, Term: 3}}}, ErrBadMessage},
 		{Message{Type: MsgApp, From: 2, To: 1, Term: 2, Index: ^uint64(0), Entries: []Entry{{Index: 0, Term: 1}}}, ErrBadMessage},
-		{Message{Type: MsgSnap, From: 2, To: 1, Term: 2}, ErrUnsupported},
+		{Message{Type: MsgSnap, From: 2, To: 1, Term: 2}, ErrBadMessage},
+		{Message{Type: MsgSnap, From: 2, To: 1, Term: 2, Snapshot: &Snapshot{Meta: SnapshotMeta{Index: 3}}}, ErrBadMessage},
+		{Message{Type: MsgSnap, From: 2, To: 1, Term: 2, Snapshot: &Snapshot{Meta: SnapshotMeta{Index: 3, Term: 3}}}, ErrBadMessage},
+		{Message{Type: MsgSnapResp, From: 2, To: 1, Term: 2}, ErrUnsupported},
 	}
 	for _, tt := range tests {
 		if err := r.Step(tt.m); !errors.Is(err, tt.want) {

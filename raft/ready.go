@@ -1,12 +1,19 @@
 package raft
 
 // Ready is what the caller must do after a change, in this order: persist
-// HardState and Entries, then send Messages, then apply Committed, then call
-// Advance with this Ready.
+// Snapshot, HardState and Entries, then send Messages, then restore the state
+// machine from Snapshot and apply Committed, then call Advance with this
+// Ready.
 type Ready struct {
 	// SoftState is non-nil when the role or the leader changed since the
 	// last Ready.
 	SoftState *SoftState
+	// Snapshot, when non-nil, is a snapshot received from the leader that
+	// replaces the whole log: persist it first (storage then holds no entry
+	// at or below Snapshot.Meta.Index, and Entries follow it), and restore
+	// the state machine from it before applying Committed. Data is shared
+	// with the core (which sends it on if it becomes leader): read only.
+	Snapshot *Snapshot
 	// HardState is to be persisted; IsEmpty() when unchanged.
 	HardState HardState
 	// Entries are to be appended to stable storage. Entries[0].Index may be
@@ -25,7 +32,7 @@ type Ready struct {
 
 // Empty reports whether rd asks nothing of the caller.
 func (rd Ready) Empty() bool {
-	return rd.SoftState == nil && rd.HardState.IsEmpty() && len(rd.Entries) == 0 &&
+	return rd.SoftState == nil && rd.Snapshot == nil && rd.HardState.IsEmpty() && len(rd.Entries) == 0 &&
 		len(rd.Messages) == 0 && len(rd.Committed) == 0 && len(rd.ReadStates) == 0
 }
 
@@ -38,6 +45,7 @@ type SoftState struct {
 // HasReady reports whether Ready would not be empty.
 func (r *Raft) HasReady() bool {
 	return r.softState() != r.prevSoft || r.hardState() != r.prevHard || len(r.msgs) > 0 || len(r.readStates) > 0 ||
+		r.pendingSnapshot != nil ||
 		r.log.stable < r.log.lastIndex() || r.log.applied < r.log.committed
 }
 
@@ -51,8 +59,10 @@ func (r *Raft) Ready() Ready {
 		Messages:   r.msgs,
 		Committed:  r.log.nextCommitted(),
 		ReadStates: r.readStates,
+		Snapshot:   r.pendingSnapshot,
 	}
 	r.readStates = nil
+	r.pendingSnapshot = nil
 	if r.softState() != r.prevSoft {
 		ss := r.softState() // allocated only when it changed
 		rd.SoftState = &ss
@@ -66,8 +76,9 @@ func (r *Raft) Ready() Ready {
 	return rd
 }
 
-// Advance tells the core that rd was carried out: its HardState and Entries
-// are durable, its Messages sent and its Committed entries applied. On the
+// Advance tells the core that rd was carried out: its Snapshot, HardState
+// and Entries are durable, its Messages sent, its Snapshot restored and its
+// Committed entries applied. On the
 // leader, newly durable entries now count toward commit.
 func (r *Raft) Advance(rd Ready) {
 	if n := len(rd.Entries); n > 0 {

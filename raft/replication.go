@@ -46,9 +46,9 @@ func (r *Raft) sendAppend(to uint64, sendIfEmpty bool) bool {
 	prevIndex := pr.next - 1
 	prevTerm, ok := r.log.term(prevIndex)
 	if !ok {
-		// TODO(snapshot issue): the entry is compacted away; send a snapshot
-		// and move to stateSnapshot. Until then the follower stays in probe.
-		return false
+		// The entry is compacted away: only a snapshot can catch up.
+		r.sendSnapshot(to, pr)
+		return true
 	}
 	ents := r.log.limited(pr.next, r.maxEntries, r.maxBytes)
 	if len(ents) == 0 && !sendIfEmpty {
@@ -98,6 +98,18 @@ func (r *Raft) handleAppResp(m Message) error {
 	}
 	switch pr.state {
 	case stateProbe:
+		pr.becomeReplicate()
+	case stateSnapshot:
+		// The follower installed the snapshot (or already held it): resume
+		// appending once it matches beyond the compacted prefix.
+		if pr.match < r.log.snapIndex {
+			if pr.match >= pr.pendingSnapshot {
+				// Installed, but the leader has compacted further since.
+				pr.becomeProbe()
+				r.sendAppend(m.From, true)
+			}
+			return nil
+		}
 		pr.becomeReplicate()
 	case stateReplicate:
 		pr.inflight.freeLE(m.Index)

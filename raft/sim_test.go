@@ -36,9 +36,11 @@ type simNode struct {
 	inc    int   // incarnation, for seeding restarts
 
 	hs   HardState // persisted
-	ents []Entry   // persisted, from index 1 (no snapshots yet)
+	snap Snapshot  // persisted: the newest snapshot (zero: none)
+	ents []Entry   // persisted, after snap.Meta.Index
 
-	applied    uint64 // volatile: the state machine
+	applied    uint64 // volatile: the state machine, at applied
+	hash       uint64 // volatile: the state machine's hash chain
 	seenCommit uint64 // highest commit observed in this incarnation
 	leaderTerm uint64 // term in which this incarnation was last seen leading
 }
@@ -68,6 +70,9 @@ type sim struct {
 	facts                   map[[2]uint64]fact
 	commit                  []Entry  // the committed log as first observed
 	commitAt                []uint64 // term of the node that first observed each commit
+	chain                   []uint64 // chain[i]: state-machine hash after applying commit[:i]
+	compactP                float64  // chance per tick of a compaction on a random node
+	ncompactions, ninstalls int
 	nprops                  uint64
 	nreads                  uint64
 	reads                   map[string]uint64 // read context -> commit index it must reach
@@ -94,8 +99,10 @@ func newSim(seed uint64, tracing bool) *sim {
 		leaders: map[uint64]uint64{},
 		facts:   map[[2]uint64]fact{},
 		reads:   map[string]uint64{},
+		chain:   []uint64{0},
 		tracing: tracing,
 	}
+	s.compactP = []float64{0, 0.02, 0.1}[rng.IntN(3)]
 	// Small windows and batches exercise pipelining and batching limits.
 	s.maxInflight = 1 + rng.IntN(8)
 	s.maxEntries = 1 + rng.IntN(4)
@@ -141,6 +148,7 @@ func (s *sim) start(nd *simNode) {
 		PreVote: s.preVote, CheckQuorum: s.checkQ,
 		MaxInflight: s.maxInflight, MaxEntriesPerMsg: s.maxEntries, MaxBytesPerMsg: s.maxBytes,
 		HardState: nd.hs, Entries: slices.Clone(nd.ents),
+		Snapshot: nd.snap.Meta, SnapshotData: nd.snap.Data,
 	}
 	if s.tracing {
 		cfg.OnEvent = func(e Event) { s.tracef("  event: %s", e.Text) }
@@ -152,7 +160,10 @@ func (s *sim) start(nd *simNode) {
 	}
 	nd.r = r
 	nd.inc++
-	nd.applied = 0
+	nd.applied, nd.hash = 0, 0
+	if !nd.snap.Meta.IsEmpty() {
+		s.restoreSM(nd, &nd.snap, "restarts from")
+	}
 	nd.seenCommit = r.log.committed
 	nd.leaderTerm = 0
 }
@@ -185,13 +196,17 @@ func (s *sim) handle(nd *simNode) {
 		if !rd.HardState.IsEmpty() {
 			nd.hs = rd.HardState
 		}
+		if rd.Snapshot != nil {
+			nd.snap = *rd.Snapshot
+			nd.ents = nil
+		}
 		if len(rd.Entries) > 0 {
-			first := rd.Entries[0].Index
-			if first > uint64(len(nd.ents))+1 {
-				s.fail("node %d: Ready entries start at %d, storage ends at %d", nd.id, first, len(nd.ents))
+			first, base := rd.Entries[0].Index, nd.snap.Meta.Index
+			if first > base+uint64(len(nd.ents))+1 || first <= base {
+				s.fail("node %d: Ready entries start at %d, storage holds %d..%d", nd.id, first, base+1, base+uint64(len(nd.ents)))
 				return
 			}
-			nd.ents = append(nd.ents[:first-1], rd.Entries...)
+			nd.ents = append(nd.ents[:first-1-base], rd.Entries...)
 		}
 		if s.rng.Float64() < s.crashRd {
 			s.crash(nd, "after persisting, before sending")
@@ -203,6 +218,9 @@ func (s *sim) handle(nd *simNode) {
 		if s.rng.Float64() < s.crashRd {
 			s.crash(nd, "after sending, before Advance")
 			return
+		}
+		if rd.Snapshot != nil {
+			s.restoreSM(nd, rd.Snapshot, "installs")
 		}
 		for _, e := range rd.Committed {
 			s.apply(nd, e)
@@ -363,7 +381,11 @@ func (s *sim) chaos() {
 		nd := s.nodes[s.rng.IntN(n)]
 		nd.paused = !nd.paused
 		s.tracef("paused %d: %v", nd.id, nd.paused)
-	case x < 0.058:
+	case x < 0.058+s.compactP:
+		if x >= 0.058 {
+			s.compact(s.nodes[s.rng.IntN(n)])
+			break
+		}
 		s.preVote, s.checkQ = s.rng.IntN(2) == 0, s.rng.IntN(2) == 0
 		s.tracef("set prevote %v checkquorum %v", s.preVote, s.checkQ)
 		for _, nd := range s.live() {
@@ -477,11 +499,13 @@ func TestSimulation(t *testing.T) {
 	}
 	seeds := envInt("RAFT_SEEDS", defaultSeeds)
 	base := uint64(envInt("RAFT_SEED_BASE", 1))
-	served := 0
+	served, compactions, installs := 0, 0, 0
 	for seed := base; seed < base+uint64(seeds); seed++ {
 		s := newSim(seed, false)
 		err := s.run()
 		served += s.nserved
+		compactions += s.ncompactions
+		installs += s.ninstalls
 		if err != nil {
 			replay := newSim(seed, true)
 			_ = replay.run()
@@ -490,7 +514,11 @@ func TestSimulation(t *testing.T) {
 				seed, err, seed, len(tail), strings.Join(tail, "\n"))
 		}
 	}
-	t.Logf("%d seeds from %d: no violations (%d reads served)", seeds, base, served)
+	t.Logf("%d seeds from %d: no violations (%d reads served, %d compactions, %d snapshots installed)",
+		seeds, base, served, compactions, installs)
+	if seeds >= 100 && installs == 0 {
+		t.Fatalf("no snapshot was ever installed: compaction is not exercised")
+	}
 }
 
 // describeLazy defers DescribeMessage until a trace line is formatted.

@@ -23,6 +23,12 @@ type Progress struct {
 	State        string // "probe", "replicate" or "snapshot"
 	Inflight     int    // MsgApp in flight (replicate state)
 	RecentActive bool   // heard from since the last quorum check
+
+	// PendingSnapshot is the index of the snapshot in flight to the
+	// follower (State "snapshot"), 0 otherwise; SnapshotElapsed counts the
+	// leader ticks since it was sent (it is resent at SnapshotRetryTicks).
+	PendingSnapshot uint64
+	SnapshotElapsed int
 }
 
 // Status returns a fresh snapshot of the node's state.
@@ -45,7 +51,8 @@ func (r *Raft) Status() Status {
 				continue
 			}
 			s.Progress[id] = Progress{Match: pr.match, Next: pr.next, State: pr.state.String(),
-				Inflight: pr.inflight.count, RecentActive: pr.recentActive}
+				Inflight: pr.inflight.count, RecentActive: pr.recentActive,
+				PendingSnapshot: pr.pendingSnapshot, SnapshotElapsed: pr.snapElapsed}
 		}
 	}
 	return s

@@ -45,8 +45,8 @@ func (r *Raft) validate(m Message) error {
 		return nil
 	}
 	switch m.Type {
-	case MsgSnap, MsgSnapResp, MsgTimeoutNow:
-		// TODO(snapshot issue, leader transfer): handle these.
+	case MsgSnapResp, MsgTimeoutNow:
+		// MsgSnap is answered with MsgAppResp. TODO(leader transfer).
 		return fmtErr(ErrUnsupported, "%s from %d", m.Type, m.From)
 	}
 	if m.From == r.id || !r.isPeer(m.From) {
@@ -58,8 +58,11 @@ func (r *Raft) validate(m Message) error {
 	if m.Term == 0 || m.Term == math.MaxUint64 {
 		return badMessage("%s from %d with term %d", m.Type, m.From, m.Term)
 	}
-	if m.Type == MsgApp {
+	switch m.Type {
+	case MsgApp:
 		return validateEntries(m)
+	case MsgSnap:
+		return validateSnapshot(m)
 	}
 	return nil
 }
@@ -110,7 +113,7 @@ func (r *Raft) stepTerm(m Message) bool {
 			// in; we move to it when the pre-election is won.
 		default:
 			lead := None
-			if m.Type == MsgApp || m.Type == MsgHeartbeat {
+			if m.Type == MsgApp || m.Type == MsgHeartbeat || m.Type == MsgSnap {
 				lead = m.From
 			}
 			wasLeader, oldTerm := r.role == RoleLeader, r.term
@@ -127,7 +130,7 @@ func (r *Raft) stepTerm(m Message) bool {
 		}
 	case m.Term < r.term:
 		switch {
-		case m.Type == MsgApp || m.Type == MsgHeartbeat:
+		case m.Type == MsgApp || m.Type == MsgHeartbeat || m.Type == MsgSnap:
 			r.emit(EventAppendRejected, m.From, "rejected append from %d: term %d < %d", m.From, m.Term, r.term)
 			if r.checkQuorum || r.preVote {
 				// Tell the stale leader our term: it may be cut off from a
@@ -247,6 +250,9 @@ func (r *Raft) stepFollower(m Message) error {
 	case MsgHeartbeat:
 		r.heardFromLeader(m.From)
 		r.handleHeartbeat(m)
+	case MsgSnap:
+		r.heardFromLeader(m.From)
+		r.handleSnapshot(m)
 	case MsgReadIndex, MsgReadIndexResp:
 		return r.forwardRead(m)
 	}
@@ -283,6 +289,10 @@ func (r *Raft) stepCandidate(m Message) error {
 		r.becomeFollower(m.Term, m.From)
 		r.heardFromLeader(m.From)
 		r.handleHeartbeat(m)
+	case MsgSnap:
+		r.becomeFollower(m.Term, m.From)
+		r.heardFromLeader(m.From)
+		r.handleSnapshot(m)
 	case want:
 		switch r.poll(m.From, !m.Reject) {
 		case voteWon:

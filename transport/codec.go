@@ -34,6 +34,8 @@ var (
 	errUnknownFrame  = errors.New("transport: unknown frame type")
 	errFrameTooLarge = errors.New("transport: frame too large")
 	errTrailingBytes = errors.New("transport: trailing bytes after frame body")
+	errBadChunk      = errors.New("transport: bad snapshot chunk")
+	errSnapTooLarge  = errors.New("transport: snapshot too large")
 )
 
 // frameEncoder turns messages into frames. It reuses its buffers, so one
@@ -51,6 +53,7 @@ type frameEncoder struct {
 	snapResp  snapRespWire
 	timeout   timeoutNowWire
 	readIndex readIndexWire
+	chunk     snapChunkWire
 }
 
 func newFrameEncoder() *frameEncoder {
@@ -110,6 +113,41 @@ func (e *frameEncoder) encode(m *raft.Message) (hdr [frameHeaderLen]byte, body [
 	return hdr, e.body, nil
 }
 
+// encodeChunk returns the header and body of a snapshot chunk frame. Both
+// slices are only valid until the next call.
+func (e *frameEncoder) encodeChunk(c snapChunkWire) (hdr [frameHeaderLen]byte, body []byte, err error) {
+	e.chunk = c
+	e.enc.ResetBytes(&e.body)
+	err = e.enc.Encode(&e.chunk)
+	e.chunk.Data = nil // do not pin the caller's data
+	if err != nil {
+		return hdr, nil, fmt.Errorf("transport: encode snapshot chunk: %w", err)
+	}
+	hdr[0] = byte(frameSnapChunk)
+	binary.BigEndian.PutUint32(hdr[1:], uint32(len(e.body)))
+	return hdr, e.body, nil
+}
+
+// decodeChunk decodes the body of a snapshot chunk frame. The chunk's data
+// never aliases body. It checks that the chunk lies within its Total.
+func (d *frameDecoder) decodeChunk(body []byte) (snapChunkWire, error) {
+	var c snapChunkWire
+	if err := checkLengths(body); err != nil {
+		return c, fmt.Errorf("transport: decode snapshot chunk: %w", err)
+	}
+	d.dec.ResetBytes(body)
+	if err := d.dec.Decode(&c); err != nil {
+		return snapChunkWire{}, fmt.Errorf("transport: decode snapshot chunk: %w", err)
+	}
+	if d.dec.NumBytesRead() != len(body) {
+		return snapChunkWire{}, fmt.Errorf("transport: decode snapshot chunk: %w", errTrailingBytes)
+	}
+	if c.Offset > c.Total || uint64(len(c.Data)) > c.Total-c.Offset {
+		return snapChunkWire{}, fmt.Errorf("%w: bytes %d+%d of %d", errBadChunk, c.Offset, len(c.Data), c.Total)
+	}
+	return c, nil
+}
+
 // shrink drops a large body buffer so one big message (a snapshot) does not
 // stay pinned by an idle peer.
 func (e *frameEncoder) shrink() {
@@ -122,7 +160,7 @@ func (e *frameEncoder) shrink() {
 // is allocated for the body, and returns the type and body length.
 func parseHeader(hdr []byte, maxBody int) (frameType, int, error) {
 	ft := frameType(hdr[0])
-	if _, ok := wireType(raft.MessageType(ft)); !ok {
+	if _, ok := wireType(raft.MessageType(ft)); !ok && ft != frameSnapChunk {
 		return 0, 0, fmt.Errorf("%w %d", errUnknownFrame, ft)
 	}
 	n := binary.BigEndian.Uint32(hdr[1:])

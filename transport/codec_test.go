@@ -111,7 +111,7 @@ func TestParseHeaderLimits(t *testing.T) {
 	if _, n, err := parseHeader(hdr, 1024); err != nil || n != 1024 {
 		t.Errorf("at limit: n, err = %d, %v", n, err)
 	}
-	for _, ft := range []byte{0, byte(raft.MsgHup), byte(raft.MsgProp), 17, 64, 255} {
+	for _, ft := range []byte{0, byte(raft.MsgHup), byte(raft.MsgProp), 17, 65, 255} {
 		hdr[0] = ft
 		if _, _, err := parseHeader(hdr, 1024); !errors.Is(err, errUnknownFrame) {
 			t.Errorf("type %d: err = %v, want errUnknownFrame", ft, err)

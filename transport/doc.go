@@ -11,9 +11,11 @@
 // (Unroutable), fault table (DroppedFault), full queue (DroppedQueue), peer
 // unreachable or connection broken (DroppedConn), a field set that its wire
 // struct cannot carry (DroppedInvalid). Messages to one peer are written in
-// the order they were sent. Received messages are handed to Config.Handler
-// from one reader goroutine per inbound connection, with From set to the
-// sender named in the handshake and To set to this node. A Handler that
+// the order they were sent, except that a snapshot larger than one chunk
+// (see Snapshots) is overtaken by the messages sent after it. Received
+// messages are handed to Config.Handler from one reader goroutine per
+// inbound connection, with From set to the sender named in the handshake
+// and To set to this node. A Handler that
 // blocks holds up its connection (and, through TCP, the sender's writes,
 // until their deadline drops the connection); Close waits for Handler calls
 // in progress, so a Handler must not block forever.
@@ -48,10 +50,9 @@
 // The type byte equals the raft.MessageType carried and selects one concrete
 // wire struct (wire.go) with short codec tags; From and To are not in the
 // body. MsgVote/MsgPreVote share a struct, as do their responses, the
-// heartbeat pair and the read-index pair. Types from 64 up are reserved for
-// frames that are not one message each (snapshot chunks, later); MsgSnap
-// carries its whole raft.Snapshot today and is bounded by the frame limit.
-// No time.Time is ever on the wire.
+// heartbeat pair and the read-index pair. Types from 64 up are frames that
+// are not one message each: 64 is a snapshot chunk (below). No time.Time is
+// ever on the wire.
 //
 // The body length is checked against Config.MaxFrameBytes (default 16 MiB)
 // before anything is allocated, and the body buffer then grows only as
@@ -61,6 +62,26 @@
 // bytes per body byte, for a frame packed with empty log entries. An unknown
 // type, an oversize length, an undecodable body, trailing bytes or a half
 // frame close that one connection, never the node.
+//
+// # Snapshots
+//
+// A MsgSnap is written as a run of chunk frames (type 64, snapChunkWire):
+// each carries the message term, the snapshot's index and term, the total
+// data length, an offset and at most min(MaxFrameBytes-96, 1 MiB) data
+// bytes, so any snapshot fits the frame limit. A snapshot of one chunk is
+// written in its place in the queue; a longer one is written one chunk per
+// writer round, with whatever else is queued (heartbeats, appends) in
+// between, so a long transfer never holds other traffic for more than one
+// chunk. A newer MsgSnap to the same peer replaces one in flight.
+//
+// The receiver reassembles the chunks of each connection and hands one
+// raft.Message{Type: MsgSnap} with the whole snapshot to the Handler when
+// the last arrives. The first chunk (offset 0) starts a transfer; its total
+// is checked against Config.MaxSnapshotBytes (default 1 GiB) and the buffer
+// then grows only as data arrives. A chunk out of sequence, or an oversize
+// total, closes the connection. A connection lost mid-transfer discards the
+// partial snapshot at both ends (SnapshotsAborted); Raft sends it again.
+// LinkStats report the progress of the transfer in flight each way.
 //
 // # Faults
 //

@@ -97,6 +97,14 @@ func (t *Transport) readFrames(c net.Conn, from uint64) error {
 	stats := t.link(from)
 	var hdr [frameHeaderLen]byte
 	var buf []byte
+	var asm assembly
+	defer func() {
+		if asm.active {
+			stats.snapAborted.Add(1)
+		}
+		stats.snapBytesRecv.Store(0)
+		stats.snapRecvTotal.Store(0)
+	}()
 	for {
 		if _, err := io.ReadFull(br, hdr[:]); err != nil {
 			return err
@@ -108,6 +116,15 @@ func (t *Transport) readFrames(c net.Conn, from uint64) error {
 		buf, err = readBody(br, buf, n)
 		if err != nil {
 			return fmt.Errorf("transport: frame body: %w", err)
+		}
+		if ft == frameSnapChunk {
+			if err := t.readChunk(dec, buf, from, stats, &asm); err != nil {
+				return err
+			}
+			if cap(buf) > bodyStep {
+				buf = nil
+			}
+			continue
 		}
 		m, err := dec.decode(ft, buf)
 		if cap(buf) > bodyStep {
@@ -130,6 +147,41 @@ func (t *Transport) readFrames(c net.Conn, from uint64) error {
 			t.cfg.Handler(m)
 		}
 	}
+}
+
+// readChunk takes one snapshot chunk frame from node from and delivers the
+// MsgSnap it completes. An error closes the connection.
+func (t *Transport) readChunk(dec *frameDecoder, body []byte, from uint64, stats *linkCounters, asm *assembly) error {
+	stats.bytesRecv.Add(uint64(frameHeaderLen + len(body)))
+	c, err := dec.decodeChunk(body)
+	if err != nil {
+		return err
+	}
+	if c.Offset == 0 && asm.active {
+		stats.snapAborted.Add(1) // the sender moved on to a newer snapshot
+	}
+	m, done, err := asm.add(c, uint64(t.cfg.MaxSnapshotBytes))
+	got, total := asm.received()
+	stats.snapBytesRecv.Store(got)
+	stats.snapRecvTotal.Store(total)
+	if err != nil {
+		stats.snapAborted.Add(1)
+		return err
+	}
+	if !done {
+		return nil
+	}
+	if t.cfg.Faults.onRecv(from, t.cfg.ID) {
+		stats.droppedFault.Add(1)
+		return nil
+	}
+	m.From, m.To = from, t.cfg.ID
+	stats.msgsRecv.Add(1)
+	stats.snapsRecv.Add(1)
+	if t.cfg.Handler != nil {
+		t.cfg.Handler(m)
+	}
+	return nil
 }
 
 // readBody reads an n-byte body into buf, growing it only as bytes arrive.

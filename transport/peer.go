@@ -241,18 +241,37 @@ func (p *peer) stream(conn net.Conn, bw *bufio.Writer, enc *frameEncoder, spare 
 	}()
 	bw.Reset(conn)
 	maxBody := p.t.cfg.MaxFrameBytes
+	var out *snapOut // the snapshot in flight, written a chunk at a time
+	defer p.abortSnapshot(&out)
 	for {
+		wait := p.q.notify
+		if out != nil {
+			wait = nil // a snapshot is in flight: write its next chunk
+		}
 		select {
-		case <-p.q.notify:
+		case <-wait:
 		case <-dead:
 			return fmt.Errorf("transport: connection closed by peer")
 		case <-p.t.ctx.Done():
 			return p.t.ctx.Err()
+		default:
+			if out == nil {
+				select {
+				case <-p.q.notify:
+				case <-dead:
+					return fmt.Errorf("transport: connection closed by peer")
+				case <-p.t.ctx.Done():
+					return p.t.ctx.Err()
+				}
+			}
 		}
 		batch := p.q.take(*spare)
-		err := p.writeBatch(conn, bw, enc, batch, maxBody, dead)
+		err := p.writeBatch(conn, bw, enc, batch, maxBody, dead, &out)
 		clear(batch) // release message data
 		*spare = batch[:0]
+		if err == nil && out != nil {
+			err = p.writeChunk(conn, bw, enc, &out)
+		}
 		if err != nil {
 			return err
 		}
@@ -260,7 +279,8 @@ func (p *peer) stream(conn net.Conn, bw *bufio.Writer, enc *frameEncoder, spare 
 }
 
 // writeBatch writes one batch, honouring each message's due time, and flushes.
-func (p *peer) writeBatch(conn net.Conn, bw *bufio.Writer, enc *frameEncoder, batch []outItem, maxBody int, dead <-chan struct{}) error {
+// A MsgSnap becomes the snapshot in flight (*out), written by chunks later.
+func (p *peer) writeBatch(conn net.Conn, bw *bufio.Writer, enc *frameEncoder, batch []outItem, maxBody int, dead <-chan struct{}, out **snapOut) error {
 	var msgs, bytes uint64
 	flush := func() error {
 		if err := bw.Flush(); err != nil {
@@ -288,6 +308,22 @@ func (p *peer) writeBatch(conn net.Conn, bw *bufio.Writer, enc *frameEncoder, ba
 			}
 			conn.SetWriteDeadline(time.Now().Add(p.t.cfg.WriteTimeout))
 			sinceDeadline = 0
+		}
+		if it.msg.Type == raft.MsgSnap {
+			p.startSnapshot(out, &it.msg)
+			if len((*out).snap.Data) > chunkSize(maxBody) {
+				continue // several chunks: interleaved with later messages
+			}
+			// One chunk: written in its place, so the link keeps its order.
+			if err := flush(); err != nil {
+				return err
+			}
+			if err := p.writeChunk(conn, bw, enc, out); err != nil {
+				p.stats.droppedConn.Add(uint64(len(batch) - i - 1))
+				return err
+			}
+			sinceDeadline = 0
+			continue
 		}
 		hdr, body, err := enc.encode(&it.msg)
 		if err == nil && len(body) > maxBody {

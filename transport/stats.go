@@ -19,6 +19,19 @@ type LinkStats struct {
 	DroppedConn    uint64 // dropped because the peer could not be reached or the connection broke
 	DroppedInvalid uint64 // refused by Send: a field the message type's wire struct cannot carry
 
+	// Snapshot transfers (MsgSnap, sent in chunks). SnapshotBytesSent of
+	// SnapshotBytesTotal is the progress of the one in flight to the peer;
+	// SnapshotBytesRecv of SnapshotRecvTotal the one arriving from it (all
+	// 0 when none). SnapshotsAborted counts transfers cut short either way
+	// (connection lost, replaced by a newer snapshot, refused).
+	SnapshotsSent      uint64
+	SnapshotsRecv      uint64
+	SnapshotsAborted   uint64
+	SnapshotBytesSent  uint64
+	SnapshotBytesTotal uint64
+	SnapshotBytesRecv  uint64
+	SnapshotRecvTotal  uint64
+
 	LastHeartbeat time.Time // when the last MsgHeartbeat or MsgApp from the peer arrived (zero: never)
 	Connected     bool      // the outbound stream to the peer is up (handshake done)
 }
@@ -27,6 +40,9 @@ type LinkStats struct {
 type linkCounters struct {
 	msgsSent, bytesSent, msgsRecv, bytesRecv                atomic.Uint64
 	droppedFault, droppedQueue, droppedConn, droppedInvalid atomic.Uint64
+	snapsSent, snapsRecv, snapAborted                       atomic.Uint64
+	snapBytesSent, snapBytesTotal                           atomic.Uint64
+	snapBytesRecv, snapRecvTotal                            atomic.Uint64
 	lastHeartbeat                                           atomic.Int64 // unix nanoseconds; 0 = never
 	connected                                               atomic.Bool
 }
@@ -42,6 +58,14 @@ func (c *linkCounters) snapshot() LinkStats {
 		DroppedConn:    c.droppedConn.Load(),
 		DroppedInvalid: c.droppedInvalid.Load(),
 		Connected:      c.connected.Load(),
+
+		SnapshotsSent:      c.snapsSent.Load(),
+		SnapshotsRecv:      c.snapsRecv.Load(),
+		SnapshotsAborted:   c.snapAborted.Load(),
+		SnapshotBytesSent:  c.snapBytesSent.Load(),
+		SnapshotBytesTotal: c.snapBytesTotal.Load(),
+		SnapshotBytesRecv:  c.snapBytesRecv.Load(),
+		SnapshotRecvTotal:  c.snapRecvTotal.Load(),
 	}
 	if ns := c.lastHeartbeat.Load(); ns != 0 {
 		s.LastHeartbeat = time.Unix(0, ns)

@@ -21,6 +21,8 @@ const (
 	DefaultQueueLen      = 4096
 	DefaultWriteTimeout  = 2 * time.Second
 	DefaultDialTimeout   = time.Second
+	// DefaultMaxSnapshotBytes bounds the data of one received snapshot.
+	DefaultMaxSnapshotBytes = 1 << 30
 
 	maxFrameLimit = 1 << 30 // largest MaxFrameBytes accepted
 	helloTimeout  = 5 * time.Second
@@ -28,17 +30,18 @@ const (
 
 // Config configures one node's transport.
 type Config struct {
-	ID            uint64                           // this node; must not be 0
-	ClusterID     uint64                           // every connection must present the same cluster id
-	ListenAddr    string                           // default "127.0.0.1:0"; must be a 127.0.0.1 address
-	Peers         map[uint64]string                // peer id -> address (may also be set later with SetPeer)
-	Faults        *Faults                          // fault table shared by the whole cluster (nil = no faults)
-	Handler       func(raft.Message)               // called for each received message, from reader goroutines; Close waits for calls in progress
-	MaxFrameBytes int                              // largest frame body accepted or sent; default 16 MiB
-	QueueLen      int                              // per-peer send queue length; default 4096
-	WriteTimeout  time.Duration                    // write deadline, renewed every 4 MiB and after a delay; default 2 s
-	DialTimeout   time.Duration                    // deadline for dial plus handshake; default 1 s
-	Logf          func(format string, args ...any) // optional; nothing is printed by default
+	ID               uint64                           // this node; must not be 0
+	ClusterID        uint64                           // every connection must present the same cluster id
+	ListenAddr       string                           // default "127.0.0.1:0"; must be a 127.0.0.1 address
+	Peers            map[uint64]string                // peer id -> address (may also be set later with SetPeer)
+	Faults           *Faults                          // fault table shared by the whole cluster (nil = no faults)
+	Handler          func(raft.Message)               // called for each received message, from reader goroutines; Close waits for calls in progress
+	MaxFrameBytes    int                              // largest frame body accepted or sent; default 16 MiB
+	MaxSnapshotBytes int64                            // largest snapshot data accepted (sent in chunks); default 1 GiB
+	QueueLen         int                              // per-peer send queue length; default 4096
+	WriteTimeout     time.Duration                    // write deadline, renewed every 4 MiB and after a delay; default 2 s
+	DialTimeout      time.Duration                    // deadline for dial plus handshake; default 1 s
+	Logf             func(format string, args ...any) // optional; nothing is printed by default
 }
 
 // Transport is one node's endpoint: a listener for inbound connections and
@@ -81,6 +84,12 @@ func New(cfg Config) (*Transport, error) {
 		cfg.MaxFrameBytes = DefaultMaxFrameBytes
 	case cfg.MaxFrameBytes < 0 || cfg.MaxFrameBytes > maxFrameLimit:
 		return nil, fmt.Errorf("transport: config: MaxFrameBytes %d out of range (1..%d)", cfg.MaxFrameBytes, maxFrameLimit)
+	}
+	switch {
+	case cfg.MaxSnapshotBytes == 0:
+		cfg.MaxSnapshotBytes = DefaultMaxSnapshotBytes
+	case cfg.MaxSnapshotBytes < 0:
+		return nil, fmt.Errorf("transport: config: MaxSnapshotBytes %d is negative", cfg.MaxSnapshotBytes)
 	}
 	switch {
 	case cfg.QueueLen == 0:

@@ -25,7 +25,8 @@ const (
 	frameTimeoutNow     = frameType(raft.MsgTimeoutNow)
 	frameReadIndex      = frameType(raft.MsgReadIndex)
 	frameReadIndexResp  = frameType(raft.MsgReadIndexResp)
-	frameReservedChunks = frameType(64) // first value for non-message frames (snapshot chunks, later)
+	frameReservedChunks = frameType(64)       // first value for non-message frames
+	frameSnapChunk      = frameReservedChunks // one piece of a MsgSnap (snapChunkWire)
 )
 
 // appWire carries MsgApp: prevLogIndex/Term, the entries and the leader's commit.
@@ -68,11 +69,25 @@ type heartbeatWire struct {
 	Context []byte `codec:"x"`
 }
 
-// snapWire carries MsgSnap with the whole snapshot. It is bounded by the frame
-// size limit; chunked transfer will use frame types from frameReservedChunks.
+// snapWire carries MsgSnap with the whole snapshot in one frame. Writers send
+// MsgSnap as snapChunkWire frames instead; readers still accept this one.
 type snapWire struct {
 	Term     uint64        `codec:"t"`
 	Snapshot raft.Snapshot `codec:"s"`
+}
+
+// snapChunkWire is one piece of a MsgSnap (frame type frameSnapChunk): the
+// message's term, the snapshot's metadata and total data length, and the
+// data bytes [Offset, Offset+len(Data)). The chunks of one snapshot travel in
+// order on one connection, the first at Offset 0; other frames may come
+// between them.
+type snapChunkWire struct {
+	Term    uint64 `codec:"t"`
+	Index   uint64 `codec:"i"`  // snapshot's last index
+	LogTerm uint64 `codec:"lt"` // snapshot's last term
+	Total   uint64 `codec:"n"`  // length of the whole snapshot data
+	Offset  uint64 `codec:"o"`
+	Data    []byte `codec:"d"`
 }
 
 // snapRespWire carries MsgSnapResp.

@@ -1,0 +1,144 @@
+package raft
+
+// This file holds log compaction and InstallSnapshot: the application's
+// Compact call, the leader sending its newest snapshot to a follower that
+// needs compacted entries, the retry of a lost snapshot, and the follower
+// installing one.
+
+// Compact tells the core that the application has durably saved snap, a
+// state-machine image covering the log up to snap.Meta.Index. The core drops
+// the entries up to that index from memory (keeping the index and its term
+// for the consistency check) and keeps snap to send to followers that need
+// compacted entries. snap.Data is kept, not copied: the caller must not
+// modify it afterwards.
+//
+// Call it between an Advance and the next Ready (never with a Ready in
+// hand). snap.Meta.Index must be at most the applied index and at least the
+// current snapshot index (equal replaces the kept data), and snap.Meta.Term
+// must be the term of that entry. Errors wrap ErrCompact.
+func (r *Raft) Compact(snap Snapshot) error {
+	idx, term := snap.Meta.Index, snap.Meta.Term
+	switch {
+	case idx == 0:
+		return fmtErr(ErrCompact, "snapshot at index 0")
+	case idx > r.log.applied:
+		return fmtErr(ErrCompact, "index %d beyond applied %d", idx, r.log.applied)
+	case idx < r.log.snapIndex:
+		return fmtErr(ErrCompact, "index %d already compacted (snapshot at %d)", idx, r.log.snapIndex)
+	}
+	if t, _ := r.log.term(idx); t != term {
+		return fmtErr(ErrCompact, "snapshot at %d has term %d, log has %d", idx, term, t)
+	}
+	r.snapshot = &Snapshot{Meta: snap.Meta, Data: snap.Data}
+	if idx == r.log.snapIndex {
+		return nil
+	}
+	r.log.compact(idx)
+	r.emit(EventSnapshot, None, "compacted log up to %d", idx)
+	return nil
+}
+
+// sendSnapshot sends the newest snapshot to a follower whose next entry is
+// compacted away and moves it to stateSnapshot until it answers.
+func (r *Raft) sendSnapshot(to uint64, pr *progress) {
+	snap := r.snapshot
+	if snap == nil || snap.Meta.Index != r.log.snapIndex {
+		// Only reachable if the log was compacted without a snapshot image
+		// (a restart with Config.Snapshot but no data): send the metadata
+		// alone, the application sees an empty Data.
+		snap = &Snapshot{Meta: SnapshotMeta{Index: r.log.snapIndex, Term: r.log.snapTerm}}
+	}
+	pr.becomeSnapshot(snap.Meta.Index)
+	r.send(Message{To: to, Type: MsgSnap, Snapshot: snap})
+	r.emit(EventSnapshot, to, "sent snapshot at %d (term %d) to %d", snap.Meta.Index, snap.Meta.Term, to)
+}
+
+// snapshotRetryTicks is how long the leader waits for the answer to a
+// snapshot before sending it again.
+func (r *Raft) snapshotRetryTicks() int {
+	if r.snapRetry > 0 {
+		return r.snapRetry
+	}
+	return 4 * r.electionMax
+}
+
+// tickSnapshots counts the leader's ticks for every snapshot in flight and
+// resends the ones not answered in time (lost, or dropped by the transport).
+func (r *Raft) tickSnapshots() {
+	for _, id := range r.peers {
+		pr := r.prs[id]
+		if id == r.id || pr.state != stateSnapshot {
+			continue
+		}
+		pr.snapElapsed++
+		if pr.snapElapsed >= r.snapshotRetryTicks() {
+			pr.becomeProbe()
+			r.sendAppend(id, true)
+		}
+	}
+}
+
+// handleSnapshot is the follower's side of InstallSnapshot. The answer is a
+// MsgAppResp with the index the follower now matches the leader up to; it
+// leaves only after the Ready holding the snapshot is persisted.
+func (r *Raft) handleSnapshot(m Message) {
+	meta := m.Snapshot.Meta
+	switch {
+	case meta.Index <= r.log.committed:
+		// Stale (duplicate, or overtaken by appends): the log already holds
+		// a committed prefix at least this long.
+		r.emit(EventSnapshot, m.From, "ignored snapshot at %d (term %d) from %d: commit %d is past it",
+			meta.Index, meta.Term, m.From, r.log.committed)
+		r.send(Message{To: m.From, Type: MsgAppResp, Index: r.log.committed})
+	case r.log.matchTerm(meta.Index, meta.Term):
+		// The log already holds the snapshot's last entry, so by Log
+		// Matching it holds everything before: commit up to it and apply
+		// the entries normally. Nothing is discarded.
+		r.followerCommit(meta.Index, m.From)
+		r.emit(EventSnapshot, m.From, "fast-forwarded commit to snapshot at %d (term %d) from %d",
+			meta.Index, meta.Term, m.From)
+		r.send(Message{To: m.From, Type: MsgAppResp, Index: meta.Index})
+	default:
+		snap := &Snapshot{Meta: meta, Data: m.Snapshot.Data}
+		r.log.restore(meta)
+		r.snapshot = snap
+		r.pendingSnapshot = snap
+		r.emit(EventSnapshot, m.From, "installed snapshot at %d (term %d) from %d", meta.Index, meta.Term, m.From)
+		// This acknowledgement leaves only after the snapshot is persisted.
+		r.send(Message{To: m.From, Type: MsgAppResp, Index: meta.Index})
+	}
+}
+
+// validateSnapshot checks that a MsgSnap carries a well-formed snapshot.
+func validateSnapshot(m Message) error {
+	s := m.Snapshot
+	switch {
+	case s == nil:
+		return badMessage("snapshot from %d without a snapshot", m.From)
+	case s.Meta.Index == 0 || s.Meta.Term == 0:
+		return badMessage("snapshot from %d at %d@%d", m.From, s.Meta.Index, s.Meta.Term)
+	case s.Meta.Term > m.Term:
+		return badMessage("snapshot from %d: term %d above message term %d", m.From, s.Meta.Term, m.Term)
+	}
+	return nil
+}
+
+// compact drops the entries up to i (snapIndex < i <= applied) into the
+// snapshot prefix. The kept entries move to a fresh array so the dropped
+// ones can be freed; slices handed out earlier stay valid.
+func (l *raftLog) compact(i uint64) {
+	t, _ := l.term(i)
+	keep := l.entries[i-l.snapIndex:]
+	l.entries = append(make([]Entry, 0, len(keep)), keep...)
+	l.snapIndex, l.snapTerm = i, t
+	l.stable = max(l.stable, i)
+}
+
+// restore discards the whole log and starts it after meta, which is
+// committed, persisted (once the Ready holding it is) and applied (by
+// installing the snapshot) by definition.
+func (l *raftLog) restore(meta SnapshotMeta) {
+	l.entries = nil
+	l.snapIndex, l.snapTerm = meta.Index, meta.Term
+	l.stable, l.committed, l.applied = meta.Index, meta.Index, meta.Index
+}

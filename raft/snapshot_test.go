@@ -1,0 +1,265 @@
+package raft
+
+import (
+	"bytes"
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+)
+
+func snapMsg(from, to, term, index, logTerm uint64, data string) Message {
+	return Message{Type: MsgSnap, From: from, To: to, Term: term,
+		Snapshot: &Snapshot{Meta: SnapshotMeta{Index: index, Term: logTerm}, Data: []byte(data)}}
+}
+
+func step(t *testing.T, r *Raft, m Message) {
+	t.Helper()
+	if err := r.Step(m); err != nil {
+		t.Fatalf("Step(%s): %v", DescribeMessage(m), err)
+	}
+}
+
+func TestCompact(t *testing.T) {
+	var events []string
+	r := newTestRaft(t, 1, three, withLog(3, 1, 1, 2, 2, 3), func(c *Config) {
+		c.HardState.Commit = 4
+		c.Applied = 3
+		c.OnEvent = func(e Event) { events = append(events, e.Text) }
+	})
+	for _, tt := range []struct {
+		snap Snapshot
+		want string
+	}{
+		{Snapshot{Meta: SnapshotMeta{Index: 4, Term: 2}}, "beyond applied"},
+		{Snapshot{Meta: SnapshotMeta{Index: 3, Term: 1}}, "has term 1, log has 2"},
+		{Snapshot{}, "index 0"},
+	} {
+		if err := r.Compact(tt.snap); !errors.Is(err, ErrCompact) || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("Compact(%+v) = %v, want %q", tt.snap.Meta, err, tt.want)
+		}
+	}
+	held := r.Entries(1, 6)
+	if err := r.Compact(Snapshot{Meta: SnapshotMeta{Index: 3, Term: 2}, Data: []byte("s3")}); err != nil {
+		t.Fatal(err)
+	}
+	if st := r.Status(); st.FirstIndex != 4 || st.SnapshotIndex != 3 || st.SnapshotTerm != 2 || st.LastIndex != 5 {
+		t.Fatalf("status after Compact: %+v", st)
+	}
+	if tm, ok := r.Term(3); !ok || tm != 2 {
+		t.Fatalf("Term(3) = %d %v, want the snapshot's term", tm, ok)
+	}
+	if _, ok := r.Term(2); ok || len(r.Entries(1, 4)) != 0 {
+		t.Fatal("compacted entries still held")
+	}
+	if len(held) != 5 || held[0].Index != 1 {
+		t.Fatalf("a slice handed out before Compact changed: %v", held)
+	}
+	if err := r.Compact(Snapshot{Meta: SnapshotMeta{Index: 2, Term: 1}}); !errors.Is(err, ErrCompact) {
+		t.Fatalf("Compact below the snapshot: %v", err)
+	}
+	// The same index again replaces the image only.
+	if err := r.Compact(Snapshot{Meta: SnapshotMeta{Index: 3, Term: 2}, Data: []byte("s3b")}); err != nil {
+		t.Fatal(err)
+	}
+	if string(r.snapshot.Data) != "s3b" || r.log.snapIndex != 3 {
+		t.Fatalf("snapshot %q at %d", r.snapshot.Data, r.log.snapIndex)
+	}
+	if !slices.Contains(events, "1 compacted log up to 3") {
+		t.Fatalf("events %q", events)
+	}
+}
+
+// A follower whose log already holds the snapshot's last entry keeps its
+// log and only commits up to it.
+func TestSnapshotMatchingLogOnlyCommits(t *testing.T) {
+	r := newTestRaft(t, 2, three, withLog(2, 1, 1, 2, 2))
+	step(t, r, snapMsg(1, 2, 2, 3, 2, "x"))
+	rd := r.Ready()
+	if rd.Snapshot != nil {
+		t.Fatal("matching log restored from the snapshot")
+	}
+	if r.log.committed != 3 || r.log.lastIndex() != 4 || len(rd.Committed) != 3 {
+		t.Fatalf("commit %d last %d committed %d entries", r.log.committed, r.log.lastIndex(), len(rd.Committed))
+	}
+	if acks := filterType(rd.Messages, MsgAppResp); len(acks) != 1 || acks[0].Index != 3 || acks[0].Reject {
+		t.Fatalf("answer %v", rd.Messages)
+	}
+	r.Advance(rd)
+}
+
+// A snapshot at or below the commit index is answered without restoring.
+func TestStaleSnapshotIgnored(t *testing.T) {
+	r := newTestRaft(t, 2, three, withLog(2, 1, 1, 2, 2), func(c *Config) { c.HardState.Commit = 4 })
+	drain(r)
+	step(t, r, snapMsg(1, 2, 2, 3, 2, "x"))
+	rd := r.Ready()
+	if rd.Snapshot != nil || r.log.lastIndex() != 4 || r.log.snapIndex != 0 {
+		t.Fatalf("stale snapshot restored: %+v", rd.Snapshot)
+	}
+	if acks := filterType(rd.Messages, MsgAppResp); len(acks) != 1 || acks[0].Index != 4 {
+		t.Fatalf("answer %v, want ack at commit 4", rd.Messages)
+	}
+}
+
+// A snapshot from a stale term is refused; with CheckQuorum the sender
+// learns the newer term.
+func TestStaleTermSnapshotRefused(t *testing.T) {
+	r := newTestRaft(t, 2, three, withLog(5, 1, 1), func(c *Config) { c.CheckQuorum = true })
+	drain(r)
+	step(t, r, snapMsg(1, 2, 4, 10, 4, "x"))
+	rd := r.Ready()
+	if rd.Snapshot != nil || r.log.snapIndex != 0 || r.log.committed != 0 {
+		t.Fatal("stale-term snapshot restored")
+	}
+	if len(rd.Messages) != 1 || rd.Messages[0].Type != MsgAppResp || rd.Messages[0].Term != 5 {
+		t.Fatalf("answer %v, want a MsgAppResp at term 5", rd.Messages)
+	}
+}
+
+// A follower with a conflicting log installs the snapshot: the log is
+// replaced, commit and applied jump, and Ready carries the snapshot with the
+// acknowledgement.
+func TestSnapshotInstall(t *testing.T) {
+	var events []string
+	r := newTestRaft(t, 2, three, withLog(1, 1, 1, 1), func(c *Config) {
+		c.OnEvent = func(e Event) { events = append(events, e.Text) }
+	})
+	drain(r)
+	step(t, r, snapMsg(1, 2, 3, 5, 3, "state"))
+	if !r.HasReady() {
+		t.Fatal("no Ready after an install")
+	}
+	rd := r.Ready()
+	if rd.Snapshot == nil || rd.Snapshot.Meta != (SnapshotMeta{Index: 5, Term: 3}) || string(rd.Snapshot.Data) != "state" {
+		t.Fatalf("Ready.Snapshot %+v", rd.Snapshot)
+	}
+	if len(rd.Entries) != 0 || len(rd.Committed) != 0 || rd.HardState.Commit != 5 || rd.HardState.Term != 3 {
+		t.Fatalf("Ready entries %v committed %v hard %+v", rd.Entries, rd.Committed, rd.HardState)
+	}
+	if acks := filterType(rd.Messages, MsgAppResp); len(acks) != 1 || acks[0].Index != 5 {
+		t.Fatalf("answer %v", rd.Messages)
+	}
+	r.Advance(rd)
+	if r.HasReady() {
+		t.Fatal("Ready left after Advance")
+	}
+	st := r.Status()
+	if st.SnapshotIndex != 5 || st.Applied != 5 || st.Commit != 5 || st.LastIndex != 5 || st.Leader != 1 {
+		t.Fatalf("status %+v", st)
+	}
+	if !slices.Contains(events, "2 installed snapshot at 5 (term 3) from 1") {
+		t.Fatalf("events %q", events)
+	}
+	// Appends continue after the snapshot.
+	step(t, r, Message{Type: MsgApp, From: 1, To: 2, Term: 3, Index: 5, LogTerm: 3, Commit: 6,
+		Entries: []Entry{{Index: 6, Term: 3, Data: []byte("a")}}})
+	rd = r.Ready()
+	if len(rd.Entries) != 1 || rd.Entries[0].Index != 6 || len(rd.Committed) != 1 {
+		t.Fatalf("after snapshot: entries %v committed %v", rd.Entries, rd.Committed)
+	}
+	r.Advance(rd)
+}
+
+// compactedCluster elects 1 among three nodes, isolates 3, commits n
+// proposals and compacts the leader's log up to its applied index.
+func compactedCluster(t *testing.T, n int) (*testNet, *Raft, *Raft) {
+	t.Helper()
+	a, b, c := newTestRaft(t, 1, three), newTestRaft(t, 2, three), newTestRaft(t, 3, three)
+	net := newTestNet(t, a, b, c)
+	net.elect(a)
+	net.isolate(3)
+	for range n {
+		if _, _, err := a.Propose([]byte("x")); err != nil {
+			t.Fatal(err)
+		}
+		net.run()
+	}
+	if err := a.Compact(Snapshot{Meta: SnapshotMeta{Index: a.log.applied, Term: a.term}, Data: []byte("img")}); err != nil {
+		t.Fatal(err)
+	}
+	return net, a, c
+}
+
+// The leader moves a follower that needs compacted entries to the snapshot
+// state, and back to replicate when the snapshot is acknowledged.
+func TestLeaderSendsSnapshotAndResumes(t *testing.T) {
+	net, a, c := compactedCluster(t, 5)
+	clear(net.cut)
+	step(t, a, Message{Type: MsgBeat})
+	// Deliver by hand until the leader sends the snapshot: the heartbeat's
+	// answer shows 3 behind, its next entry is compacted.
+	queue := drain(a)
+	var snap *Message
+	for len(queue) > 0 && snap == nil {
+		m := queue[0]
+		queue = queue[1:]
+		if m.Type == MsgSnap {
+			snap = &m
+			break
+		}
+		dst := net.nodes[m.To]
+		step(t, dst, m)
+		queue = append(queue, drain(dst)...)
+	}
+	if snap == nil || snap.To != 3 || snap.Snapshot.Meta.Index != 6 || string(snap.Snapshot.Data) != "img" {
+		t.Fatalf("leader sent %v, want a MsgSnap at 6 to 3", snap)
+	}
+	if pr := a.Status().Progress[3]; pr.State != "snapshot" || pr.PendingSnapshot != 6 {
+		t.Fatalf("progress of 3: %+v", pr)
+	}
+	net.run(append(queue, *snap)...)
+	if pr := a.Status().Progress[3]; pr.State != "replicate" || pr.Match != 6 || pr.PendingSnapshot != 0 {
+		t.Fatalf("progress of 3 after install: %+v", pr)
+	}
+	if _, _, err := a.Propose([]byte("y")); err != nil {
+		t.Fatal(err)
+	}
+	net.run()
+	if c.log.committed != 7 || c.log.snapIndex != 6 {
+		t.Fatalf("follower commit %d snapshot %d", c.log.committed, c.log.snapIndex)
+	}
+}
+
+// A snapshot that gets no answer is sent again after SnapshotRetryTicks.
+func TestLostSnapshotRetried(t *testing.T) {
+	_, a, _ := compactedCluster(t, 3)
+	a.snapRetry = 7
+	pr := a.prs[3]
+	pr.becomeProbe()
+	a.sendAppend(3, true)
+	if got := filterType(drain(a), MsgSnap); len(got) != 1 {
+		t.Fatalf("sent %v", got)
+	}
+	ticks := 0
+	for ; ticks < 100; ticks++ {
+		a.Tick()
+		if len(filterType(drain(a), MsgSnap)) > 0 {
+			break
+		}
+	}
+	if ticks+1 != 7 {
+		t.Fatalf("resent after %d ticks, want 7", ticks+1)
+	}
+}
+
+// A restarted leader sends the snapshot image it was given in its config.
+func TestRestartedLeaderSendsConfigSnapshot(t *testing.T) {
+	cfg := func(c *Config) {
+		c.Snapshot = SnapshotMeta{Index: 4, Term: 1}
+		c.SnapshotData = []byte("disk")
+		c.HardState = HardState{Term: 1, Commit: 4}
+	}
+	a, b := newTestRaft(t, 1, three, cfg), newTestRaft(t, 2, three, cfg)
+	c := newTestRaft(t, 3, three)
+	net := newTestNet(t, a, b, c)
+	net.elect(a)
+	net.run()
+	snaps := filterType(net.seen, MsgSnap)
+	if len(snaps) != 1 || !bytes.Equal(snaps[0].Snapshot.Data, []byte("disk")) || snaps[0].To != 3 {
+		t.Fatalf("snapshots sent: %v", snaps)
+	}
+	if c.log.committed != 5 || c.log.snapIndex != 4 {
+		t.Fatalf("node 3: commit %d snapshot %d", c.log.committed, c.log.snapIndex)
+	}
+}
