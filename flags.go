@@ -22,6 +22,7 @@ type clusterFlags struct {
 	prevote     bool
 	checkquorum bool
 	port        int
+	snapEvery   uint64
 }
 
 // electionRange is a flag value of the form MIN-MAX ("150ms-300ms").
@@ -70,6 +71,7 @@ func addClusterFlags(fs *flag.FlagSet, nodes int, t cluster.Timing) *clusterFlag
 	fs.Uint64Var(&f.seed, "seed", 0, "random seed for election timers and faults (0: pick one)")
 	fs.BoolVar(&f.prevote, "prevote", false, "start with the PreVote extension on")
 	fs.BoolVar(&f.checkquorum, "checkquorum", false, "start with the CheckQuorum extension on")
+	fs.Uint64Var(&f.snapEvery, "snapshot-every", 0, "snapshot and compact the log every N applied entries (0: only on `snapshot N`)")
 	fs.IntVar(&f.port, "port", 0, "fixed ports: node N uses BASE+2(N-1) for Raft and the next for HTTP (default: the OS picks)")
 	return f
 }
@@ -98,7 +100,7 @@ func (f *clusterFlags) options(stderr io.Writer) (cluster.Options, func(), error
 	if err := t.Validate(); err != nil {
 		return cluster.Options{}, nil, usagef("--heartbeat/--election: %v", strings.TrimPrefix(err.Error(), "cluster: "))
 	}
-	opts := cluster.Options{Nodes: f.nodes, Timing: t, Seed: f.seed, PreVote: f.prevote, CheckQuorum: f.checkquorum, DataDir: f.data, BasePort: f.port}
+	opts := cluster.Options{Nodes: f.nodes, Timing: t, Seed: f.seed, PreVote: f.prevote, CheckQuorum: f.checkquorum, DataDir: f.data, BasePort: f.port, SnapshotEvery: f.snapEvery}
 	cleanup := func() {}
 	if f.data == "" {
 		dir, err := os.MkdirTemp("", "raftplay-")

@@ -25,7 +25,11 @@ type Options struct {
 	Seed        uint64 // seeds every node's election timer source; 0 picks one
 	PreVote     bool
 	CheckQuorum bool
-	ClusterID   uint64 // 0 picks one at random
+	// SnapshotEvery makes every node snapshot its key-value store and
+	// compact its log each time it has applied this many entries since its
+	// last snapshot (0: only on demand, with Snapshot).
+	SnapshotEvery uint64
+	ClusterID     uint64 // 0 picks one at random
 	// BasePort, when not 0, fixes the ports: node N listens for Raft on
 	// 127.0.0.1:BasePort+2(N-1) and for HTTP on the port after it. When 0,
 	// the OS picks free ports.
@@ -59,6 +63,7 @@ type Cluster struct {
 	timing      Timing
 	preVote     bool
 	checkQuorum bool
+	snapEvery   uint64
 	closed      bool
 	load        *loadGen
 	written     atomic.Uint64
@@ -103,6 +108,7 @@ func Start(opts Options) (*Cluster, error) {
 		timing:      opts.Timing,
 		preVote:     opts.PreVote,
 		checkQuorum: opts.CheckQuorum,
+		snapEvery:   opts.SnapshotEvery,
 		rng:         seedRNG,
 	}
 	c.monitor = NewMonitor(c.events)
@@ -163,6 +169,7 @@ func (c *Cluster) nodeConfig(s *slot) nodeConfig {
 		checkQuorum: c.checkQuorum,
 		seed:        c.rng.Uint64(),
 		incarnation: s.incarnation,
+		snapEvery:   c.snapEvery,
 		events:      c.events,
 		monitor:     c.monitor,
 		leaderHTTP:  c.httpAddrOf,

@@ -228,3 +228,42 @@ func groupIndex(groups [][]uint64, id uint64) int {
 	}
 	return 0
 }
+
+// Snapshot makes node id snapshot its key-value store now and compact the
+// log the snapshot covers, in memory and on disk.
+func (c *Cluster) Snapshot(id uint64) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	s, err := c.slot(id)
+	if err != nil {
+		return err
+	}
+	if s.node == nil {
+		return fmt.Errorf("cluster: node %d is down", id)
+	}
+	n := s.node
+	if e := n.do(func() { err = n.takeSnapshot() }); e != nil {
+		return e
+	}
+	if err != nil {
+		return fmt.Errorf("cluster: node %d: %w", id, err)
+	}
+	return nil
+}
+
+// SetSnapshotEvery sets how many applied entries each node lets pass
+// between automatic snapshots (0: never), on every node, live.
+func (c *Cluster) SetSnapshotEvery(every uint64) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.snapEvery = every
+	for _, s := range c.slots {
+		if n := s.node; n != nil {
+			if err := n.do(func() { n.snapEvery = every }); err != nil && err != ErrNodeDown {
+				return err
+			}
+		}
+	}
+	c.events.Add(Event{Kind: EventSetting, Text: fmt.Sprintf("snapshot every %d entries", every)})
+	return nil
+}

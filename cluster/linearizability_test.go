@@ -152,7 +152,7 @@ func TestLinearizableUnderFaults(t *testing.T) {
 	duration := envDuration(t, "LINZ_DURATION", 4*time.Second)
 	t.Logf("seed %d (rerun with LINZ_SEED=%d), duration %v", seed, seed, duration)
 	rng := rand.New(rand.NewPCG(seed, 1))
-	c, err := Start(Options{Nodes: 5, DataDir: t.TempDir(), Seed: seed})
+	c, err := Start(Options{Nodes: 5, DataDir: t.TempDir(), Seed: seed, SnapshotEvery: 50})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -20,6 +20,7 @@ var (
 	ErrNodeDown   = errors.New("cluster: node is down")
 	ErrEntryLost  = errors.New("cluster: entry was replaced by a new leader before it committed")
 	ErrNotLeader  = errors.New("cluster: node is not the leader")
+	ErrSuperseded = errors.New("cluster: a snapshot from the leader replaced the entry; its outcome is unknown")
 	errNodePaused = errors.New("cluster: node is paused")
 )
 
@@ -61,6 +62,7 @@ type nodeConfig struct {
 	checkQuorum bool
 	seed        uint64
 	incarnation int
+	snapEvery   uint64
 	events      *EventLog
 	monitor     *Monitor
 	leaderHTTP  func(id uint64) string // HTTP address of a node, for redirects
@@ -97,7 +99,9 @@ type node struct {
 	earlyBuf      []raft.Message
 	answers       []answer
 	lastIndex     uint64
-	logTermsAt    uint64 // last index when the published log window was built
+	snapIndex     uint64         // index of the newest snapshot this node holds
+	snapEvery     uint64         // take a snapshot every this many applied entries (0: never)
+	logTermsAt    uint64         // last index when the published log window was built
 	hs            raft.HardState // newest hard state from the core
 	savedHS       raft.HardState // newest hard state written to the WAL
 }
@@ -106,14 +110,15 @@ type node struct {
 // listening for peers and HTTP clients. The loop starts with run.
 func openNode(cfg nodeConfig) (*node, error) {
 	n := &node{
-		cfg:     cfg,
-		inbox:   make(chan raft.Message, inboxLen),
-		propc:   make(chan proposal, 1024),
-		ctrl:    make(chan func(), 16),
-		stopc:   make(chan struct{}),
-		done:    make(chan struct{}),
-		kv:      NewKV(),
-		waiters: map[uint64]waiter{},
+		cfg:       cfg,
+		inbox:     make(chan raft.Message, inboxLen),
+		propc:     make(chan proposal, 1024),
+		ctrl:      make(chan func(), 16),
+		stopc:     make(chan struct{}),
+		done:      make(chan struct{}),
+		kv:        NewKV(),
+		waiters:   map[uint64]waiter{},
+		snapEvery: cfg.snapEvery,
 	}
 	if err := n.open(); err != nil {
 		n.closeIO()
@@ -149,9 +154,16 @@ func (n *node) open() error {
 		Entries:         rec.Entries,
 		OnEvent:         n.onRaftEvent,
 	}
-	if rec.Snapshot != nil {
-		rc.Snapshot = rec.Snapshot.Meta
-		rc.Applied = rec.Snapshot.Meta.Index
+	if snap := rec.Snapshot; snap != nil {
+		if err := n.kv.Restore(snap.Data); err != nil {
+			return fmt.Errorf("snapshot at %d: %w", snap.Meta.Index, err)
+		}
+		rc.Snapshot, rc.SnapshotData = snap.Meta, snap.Data
+		rc.Applied = snap.Meta.Index
+		// Everything in a snapshot was committed; the hard state written
+		// with it may predate that (commit-only changes are not fsynced).
+		rc.HardState.Commit = max(rc.HardState.Commit, snap.Meta.Index)
+		n.snapIndex = snap.Meta.Index
 	}
 	if n.core, err = raft.New(rc); err != nil {
 		return err
@@ -294,6 +306,14 @@ func (n *node) handleReady() error {
 		n.hs = rd.HardState
 	}
 	later := rd.Messages
+	if rd.Snapshot != nil {
+		// A snapshot from the leader replaces the log: durable first, with
+		// the hard state that commits it, before anything acknowledges it.
+		if err := n.w.SaveSnapshot(*rd.Snapshot); err != nil {
+			return err
+		}
+		n.savedHS = raft.HardState{} // force the hard state out below
+	}
 	// A change of the commit index alone is not worth an fsync: the commit
 	// index can always be learned again from the leader, so it is written
 	// with the next entries, term or vote (Raft keeps it volatile). Entries,
@@ -311,10 +331,20 @@ func (n *node) handleReady() error {
 	if len(later) > 0 {
 		n.tr.Send(later)
 	}
+	if rd.Snapshot != nil {
+		if err := n.installSnapshot(*rd.Snapshot); err != nil {
+			return err
+		}
+	}
 	for _, e := range rd.Committed {
 		n.apply(e)
 	}
 	n.core.Advance(rd)
+	if n.snapEvery > 0 && n.kv.Applied() >= n.snapIndex+n.snapEvery {
+		if err := n.takeSnapshot(); err != nil {
+			return err
+		}
+	}
 	if len(rd.Entries) > 0 {
 		n.lastIndex = rd.Entries[len(rd.Entries)-1].Index
 	}
@@ -396,6 +426,45 @@ func (n *node) apply(e raft.Entry) {
 	} else {
 		answer(proposeResult{err: ErrEntryLost})
 	}
+}
+
+// installSnapshot restores the key-value store from a snapshot the leader
+// sent. Clients waiting on entries it covers cannot learn their fate here.
+func (n *node) installSnapshot(snap raft.Snapshot) error {
+	if err := n.kv.Restore(snap.Data); err != nil {
+		return fmt.Errorf("installing snapshot at %d: %w", snap.Meta.Index, err)
+	}
+	n.snapIndex = snap.Meta.Index
+	for i, w := range n.waiters {
+		if i <= snap.Meta.Index {
+			n.answers = append(n.answers, answer{w.done, proposeResult{err: ErrSuperseded}})
+			delete(n.waiters, i)
+		}
+	}
+	return nil
+}
+
+// takeSnapshot saves the key-value store as a snapshot at the applied index,
+// then lets the core and the WAL drop the log it covers. It runs between
+// Advance and the next Ready, as the core requires.
+func (n *node) takeSnapshot() error {
+	idx := n.kv.Applied()
+	if idx <= n.snapIndex {
+		return nil
+	}
+	term, ok := n.core.Term(idx)
+	if !ok {
+		return fmt.Errorf("snapshot at %d: term unknown", idx)
+	}
+	snap := raft.Snapshot{Meta: raft.SnapshotMeta{Index: idx, Term: term}, Data: n.kv.Snapshot()}
+	if err := n.w.SaveSnapshot(snap); err != nil {
+		return err
+	}
+	if err := n.core.Compact(snap); err != nil {
+		return err
+	}
+	n.snapIndex = idx
+	return n.w.Compact(idx)
 }
 
 // answer is a client's result waiting to be delivered.

@@ -33,10 +33,6 @@ type Runner struct {
 	c      *cluster.Cluster
 	client *cluster.Client
 	names  map[string]uint64
-	// SnapshotEvery is called by `set snapshot-every N`; nil means unsupported.
-	SnapshotEvery func(n uint64) error
-	// Snapshot is called by `snapshot N`; nil means unsupported.
-	Snapshot func(id uint64) error
 }
 
 // NewRunner returns a runner for c with its own client session.
@@ -219,10 +215,7 @@ func (r *Runner) execFault(ctx context.Context, cmd *Command) (string, error) {
 	case VerbIsolate:
 		err = r.c.Isolate(id)
 	case VerbSnapshot:
-		if r.Snapshot == nil {
-			return "", errors.New("snapshots are not supported by this build")
-		}
-		err = r.Snapshot(id)
+		err = r.c.Snapshot(id)
 	}
 	if err != nil {
 		return "", err
@@ -248,10 +241,7 @@ func (r *Runner) execSet(cmd *Command) (string, error) {
 	case SetCheckQuorum:
 		return "ok", r.c.SetCheckQuorum(cmd.On)
 	case SetSnapshotEvery:
-		if r.SnapshotEvery == nil {
-			return "", errors.New("snapshots are not supported by this build")
-		}
-		return "ok", r.SnapshotEvery(cmd.Every)
+		return "ok", r.c.SetSnapshotEvery(cmd.Every)
 	}
 	return "", fmt.Errorf("unknown setting %q", cmd.Setting)
 }
