@@ -73,13 +73,11 @@ func (m *Model) viewCard(n cluster.NodeStatus, w int) string {
 			lines = append(lines, "r: restart")
 		}
 	} else {
-		lines = append(lines,
-			fmt.Sprintf("term %d vote %s", n.Term, idOrDash(n.Vote)),
-			indexLine(n, inner))
+		lines = append(lines, termLine(n), indexLine(n, inner))
 		if n.Role == "leader" {
 			lines = append(lines, m.lagLines(n, inner)...)
 		} else {
-			lines = append(lines, m.timerLine(n), "leader "+idOrDash(n.Leader))
+			lines = append(lines, m.timerLine(n), "leader "+idOrDash(n.Leader)+snapshotIn(n))
 		}
 	}
 	state := string(n.State)
@@ -127,7 +125,10 @@ func (m *Model) lagLines(n cluster.NodeStatus, width int) []string {
 	for _, id := range ids {
 		p := n.Progress[id]
 		cell := fmt.Sprintf(" %d:%d", id, n.LastIndex-min(n.LastIndex, p.Match))
-		if p.State == "probe" && p.Match == 0 {
+		switch {
+		case p.State == "snapshot":
+			cell = fmt.Sprintf(" %d:⇢%s", id, percent(n.Links[id].SnapshotBytesSent, n.Links[id].SnapshotBytesTotal))
+		case p.State == "probe" && p.Match == 0:
 			cell = fmt.Sprintf(" %d:-", id)
 		}
 		if len(lines[len(lines)-1])+len(cell) > width {
@@ -139,6 +140,32 @@ func (m *Model) lagLines(n cluster.NodeStatus, width int) []string {
 		lines[len(lines)-1] += cell
 	}
 	return lines
+}
+
+// termLine shows term and vote, and the newest snapshot's index and term.
+func termLine(n cluster.NodeStatus) string {
+	s := fmt.Sprintf("term %d vote %s", n.Term, idOrDash(n.Vote))
+	if n.SnapshotIndex > 0 {
+		s += fmt.Sprintf(" snap %d·t%d", n.SnapshotIndex, n.SnapshotTerm)
+	}
+	return s
+}
+
+// snapshotIn shows a snapshot arriving from the leader, with its progress.
+func snapshotIn(n cluster.NodeStatus) string {
+	l := n.Links[n.Leader]
+	if l.SnapshotRecvTotal == 0 {
+		return ""
+	}
+	return " ⇠snap " + percent(l.SnapshotBytesRecv, l.SnapshotRecvTotal)
+}
+
+// percent formats part of total as "45%" ("?" when the total is unknown).
+func percent(part, total uint64) string {
+	if total == 0 {
+		return "?"
+	}
+	return fmt.Sprintf("%d%%", part*100/total)
 }
 
 // indexLine shows commit / applied / last index, labelled when it fits.

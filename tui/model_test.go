@@ -10,6 +10,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"raftplay/cluster"
+	"raftplay/raft"
 	"raftplay/transport"
 )
 
@@ -317,5 +318,29 @@ func TestBlockingCommandDoesNotBlockKeys(t *testing.T) {
 	m.Update(<-res)
 	if m.busy != 0 {
 		t.Fatalf("busy %d after both ended", m.busy)
+	}
+}
+
+// Snapshots on screen: the snapshot index and term on every card, the
+// compacted prefix in the lanes, and an InstallSnapshot in flight with its
+// progress on the leader's card and on the receiving follower's.
+func TestSnapshotShown(t *testing.T) {
+	st := steady(60)
+	for i := range st.Nodes {
+		n := &st.Nodes[i]
+		n.SnapshotIndex, n.SnapshotTerm, n.FirstIndex = 40, 3, 41
+	}
+	lead, lag := &st.Nodes[0], &st.Nodes[4]
+	lag.SnapshotIndex, lag.SnapshotTerm, lag.FirstIndex, lag.LastIndex, lag.Commit, lag.Applied = 0, 0, 1, 5, 5, 5
+	lead.Progress[5] = raft.Progress{Match: 5, Next: 41, State: "snapshot"}
+	lead.Links[5] = transport.LinkStats{SnapshotBytesSent: 3000, SnapshotBytesTotal: 4000}
+	lag.Links[1] = transport.LinkStats{SnapshotBytesRecv: 1000, SnapshotRecvTotal: 4000}
+	m := newModel(newFakeSource(st), &fakeExec{}, 200, 50)
+	m.Update(frameMsg(st))
+	v := m.View()
+	for _, want := range []string{"snap 40·t3", "5:⇢75%", "⇠snap 25%", "·"} {
+		if !strings.Contains(v, want) {
+			t.Errorf("view lacks %q:\n%s", want, v)
+		}
 	}
 }
