@@ -25,7 +25,7 @@ var (
 )
 
 const (
-	inboxLen     = 8192 // messages queued for a node's loop; more are dropped (Raft tolerates loss)
+	inboxLen     = 2048 // messages queued for a node's loop; more are dropped (Raft tolerates loss)
 	drainMax     = 512  // work items folded into one Ready, so one fsync covers them (group commit)
 	publishEvery = 20 * time.Millisecond
 )
