@@ -95,12 +95,12 @@ func (p *peer) writeChunk(conn net.Conn, bw *bufio.Writer, enc *frameEncoder, ou
 	if err := bw.Flush(); err != nil {
 		return fmt.Errorf("transport: write: %w", err)
 	}
-	enc.shrink()
 	o.off += n
 	p.stats.bytesSent.Add(uint64(len(hdr) + len(body)))
 	p.stats.snapBytesSent.Store(uint64(o.off))
 	if o.off == len(data) {
 		*out = nil
+		enc.shrink() // keep the chunk buffer for the whole transfer, not after
 		p.stats.msgsSent.Add(1)
 		p.stats.snapsSent.Add(1)
 		p.stats.snapBytesSent.Store(0)
