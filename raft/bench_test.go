@@ -84,3 +84,38 @@ func BenchmarkIdleTick(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkFollowerAppendWithCompaction is BenchmarkFollowerAppend with the
+// log compacted every 1024 entries, as the application would: memory stays
+// bounded and compaction's copy of the kept tail is amortised.
+func BenchmarkFollowerAppendWithCompaction(b *testing.B) {
+	const batch, every = 64, 1024
+	r := newTestRaft(b, 2, three)
+	data := make([]byte, 128)
+	ents := make([]Entry, batch)
+	var before runtime.MemStats
+	runtime.ReadMemStats(&before)
+	b.ResetTimer()
+	var last uint64
+	for i := 0; i < b.N; i++ {
+		for k := range ents {
+			ents[k] = Entry{Index: last + 1 + uint64(k), Term: 1, Data: data}
+		}
+		m := Message{Type: MsgApp, From: 1, To: 2, Term: 1, Index: last, LogTerm: min(last, 1), Entries: ents, Commit: last}
+		if err := r.Step(m); err != nil {
+			b.Fatal(err)
+		}
+		last += batch
+		r.Advance(r.Ready())
+		if applied := r.log.applied; applied-r.log.snapIndex >= every {
+			if err := r.Compact(Snapshot{Meta: SnapshotMeta{Index: applied, Term: 1}}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	b.StopTimer()
+	reportPerEntry(b, b.N*batch, &before)
+	if held := len(r.log.entries); held > 2*every {
+		b.Fatalf("%d entries held after compaction", held)
+	}
+}

@@ -76,6 +76,20 @@ func randomMessage(rng *rand.Rand) Message {
 	return m
 }
 
+// garbageCompact compacts at the applied index, or at a random one that is
+// mostly refused.
+func garbageCompact(r *Raft, rng *rand.Rand) {
+	idx := r.log.applied
+	if rng.IntN(2) == 0 {
+		idx = randomValue(rng)
+	}
+	term, _ := r.Term(idx)
+	if rng.IntN(4) == 0 {
+		term = randomValue(rng)
+	}
+	_ = r.Compact(Snapshot{Meta: SnapshotMeta{Index: idx, Term: term}})
+}
+
 // TestStepGarbage feeds random, mostly malformed messages to nodes in every
 // role. Step may return errors but must never panic or break an invariant.
 func TestStepGarbage(t *testing.T) {
@@ -101,6 +115,8 @@ func TestStepGarbage(t *testing.T) {
 				_, _, _ = r.Propose([]byte("p"))
 			case 2:
 				drain(r)
+			case 3:
+				garbageCompact(r, rng)
 			default:
 				_ = r.Step(randomMessage(rng))
 			}
@@ -131,6 +147,8 @@ func FuzzStep(f *testing.F) {
 				r.Tick()
 			case 1:
 				drain(r)
+			case 2:
+				garbageCompact(r, rng)
 			default:
 				_ = r.Step(randomMessage(rng))
 			}

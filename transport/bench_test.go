@@ -154,3 +154,16 @@ func rawLoopback(b *testing.B, buffered bool) {
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
 }
+
+// BenchmarkSnapshot10MiB measures one 10 MiB snapshot sent in chunks and
+// reassembled, one at a time (a second MsgSnap to the same peer would
+// replace the one in flight).
+func BenchmarkSnapshot10MiB(b *testing.B) {
+	t1, sink := benchPair(b)
+	data := make([]byte, 10<<20)
+	m := []raft.Message{{Type: raft.MsgSnap, From: 1, To: 2, Term: 3,
+		Snapshot: &raft.Snapshot{Meta: raft.SnapshotMeta{Index: 100, Term: 3}, Data: data}}}
+	b.SetBytes(int64(len(data)))
+	b.ResetTimer()
+	sendWindowed(b, t1, sink, m, b.N, 0)
+}

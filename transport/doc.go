@@ -72,7 +72,9 @@
 // written in its place in the queue; a longer one is written one chunk per
 // writer round, with whatever else is queued (heartbeats, appends) in
 // between, so a long transfer never holds other traffic for more than one
-// chunk. A newer MsgSnap to the same peer replaces one in flight.
+// chunk. Another MsgSnap to the same peer replaces the one in flight; a
+// resend of the same snapshot (same term, index and term of the snapshot)
+// is dropped, so a transfer slower than Raft's retry period still ends.
 //
 // The receiver reassembles the chunks of each connection and hands one
 // raft.Message{Type: MsgSnap} with the whole snapshot to the Handler when

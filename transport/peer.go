@@ -310,8 +310,7 @@ func (p *peer) writeBatch(conn net.Conn, bw *bufio.Writer, enc *frameEncoder, ba
 			sinceDeadline = 0
 		}
 		if it.msg.Type == raft.MsgSnap {
-			p.startSnapshot(out, &it.msg)
-			if len((*out).snap.Data) > chunkSize(maxBody) {
+			if !p.startSnapshot(out, &it.msg) || len((*out).snap.Data) > chunkSize(maxBody) {
 				continue // several chunks: interleaved with later messages
 			}
 			// One chunk: written in its place, so the link keeps its order.

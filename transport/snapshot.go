@@ -45,14 +45,21 @@ func newSnapOut(m *raft.Message) *snapOut {
 }
 
 // startSnapshot makes m the snapshot in flight, abandoning any earlier one
-// (the receiver restarts on the new one's first chunk).
-func (p *peer) startSnapshot(out **snapOut, m *raft.Message) {
-	if *out != nil {
+// (the receiver restarts on the new one's first chunk). A resend of the
+// snapshot already in flight (same term and metadata, as Raft retries a
+// slow transfer) is dropped instead, so a transfer longer than Raft's retry
+// period still completes. It reports whether m became the one in flight.
+func (p *peer) startSnapshot(out **snapOut, m *raft.Message) bool {
+	if o := *out; o != nil {
+		if m.Snapshot != nil && o.term == m.Term && o.snap.Meta == m.Snapshot.Meta {
+			return false
+		}
 		p.abortSnapshot(out)
 	}
 	*out = newSnapOut(m)
 	p.stats.snapBytesSent.Store(0)
 	p.stats.snapBytesTotal.Store(uint64(len((*out).snap.Data)))
+	return true
 }
 
 // abortSnapshot drops the snapshot in flight, counting it as lost.
@@ -95,12 +102,12 @@ func (p *peer) writeChunk(conn net.Conn, bw *bufio.Writer, enc *frameEncoder, ou
 	if err := bw.Flush(); err != nil {
 		return fmt.Errorf("transport: write: %w", err)
 	}
-	enc.shrink()
 	o.off += n
 	p.stats.bytesSent.Add(uint64(len(hdr) + len(body)))
 	p.stats.snapBytesSent.Store(uint64(o.off))
 	if o.off == len(data) {
 		*out = nil
+		enc.shrink() // keep the chunk buffer for the whole transfer, not after
 		p.stats.msgsSent.Add(1)
 		p.stats.snapsSent.Add(1)
 		p.stats.snapBytesSent.Store(0)

@@ -206,3 +206,20 @@ func FuzzSnapshotChunks(f *testing.F) {
 		}
 	})
 }
+
+// A resend of the snapshot in flight does not restart the transfer.
+func TestSocketSnapshotResendDoesNotRestart(t *testing.T) {
+	nodes := startCluster(t, 2, nil, func(c *Config) { c.MaxFrameBytes = 1 << 20 })
+	snap := bigSnapshot(1, 2, 3, 8<<20)
+	nodes[1].Send([]raft.Message{snap, snap, hb(1, 2, 3)})
+	waitFor(t, "the heartbeat and a snapshot", func() bool { return nodes[2].Stats()[1].SnapshotsRecv >= 1 && nodes[2].in.len() >= 2 })
+	waitFor(t, "the sender idle", func() bool { return nodes[1].Stats()[2].SnapshotBytesTotal == 0 })
+	for _, m := range nodes[2].in.all() {
+		if m.Type == raft.MsgSnap && !bytes.Equal(m.Snapshot.Data, snap.Snapshot.Data) {
+			t.Fatal("snapshot changed in transit")
+		}
+	}
+	if s := nodes[1].Stats()[2]; s.SnapshotsAborted != 0 || s.DroppedConn != 0 {
+		t.Fatalf("sender stats %+v", s)
+	}
+}
