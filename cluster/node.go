@@ -65,6 +65,7 @@ type nodeConfig struct {
 	monitor     *Monitor
 	leaderHTTP  func(id uint64) string // HTTP address of a node, for redirects
 	walOpts     wal.Options
+	unsafeVote  bool // raft.Config.UnsafeSkipVoteLogCheck
 }
 
 // node drives one Raft core with its WAL, transport and key-value store.
@@ -142,6 +143,8 @@ func (n *node) open() error {
 		HardState:       rec.HardState,
 		Entries:         rec.Entries,
 		OnEvent:         n.onRaftEvent,
+
+		UnsafeSkipVoteLogCheck: cfg.unsafeVote,
 	}
 	if rec.Snapshot != nil {
 		rc.Snapshot = rec.Snapshot.Meta
