@@ -1,0 +1,183 @@
+package experiment
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+)
+
+// ms formats d in milliseconds with one decimal, e.g. "287.4".
+func ms(d time.Duration) string {
+	return strconv.FormatFloat(float64(d)/float64(time.Millisecond), 'f', 1, 64)
+}
+
+// WriteTable writes one row per range: the election time's median, p90,
+// p99, max and mean in milliseconds, the split votes, the timeouts, the
+// median time to the first committed write, and the paper's figure.
+func (r *ElectionReport) WriteTable(w io.Writer) error {
+	fmt.Fprintf(w, "leader election: %d nodes, %d trials per range, one-way delay %v, seed %d\n",
+		r.Nodes, r.Trials, r.Delay, r.Seed)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "range\theartbeat\tmedian\tp90\tp99\tmax\tmean\tsplit\ttimeout\twrite p50\t  paper\t")
+	for _, rr := range r.Ranges {
+		fmt.Fprintf(tw, "%s\t%v\t%s\t%s\t%s\t%s\t%s\t%d\t%d\t%s\t  %s\t\n", rr.Name, rr.Heartbeat,
+			ms(rr.Median), ms(rr.P90), ms(rr.P99), ms(rr.Max), ms(rr.Mean),
+			rr.SplitVotes, rr.TimedOut, ms(rr.WriteMedian), orDash(rr.Paper))
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	_, err := fmt.Fprintln(w, "times in ms from the crash to the first \"became leader\" in a higher term; split = elections that took more than one term; write p50 = crash to first committed write")
+	return err
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// plotMarks are the curve symbols, one per range, in order.
+const plotMarks = "123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+// WritePlot draws the cumulative distribution of election times as text,
+// width by height cells, one curve per range marked by a digit or letter.
+// The x axis is linear from 0 to the slowest trial.
+func (r *ElectionReport) WritePlot(w io.Writer, width, height int) error {
+	width, height = max(width, 20), max(height, 5)
+	var xmax time.Duration
+	sorted := make([][]time.Duration, len(r.Ranges))
+	for i, rr := range r.Ranges {
+		for _, t := range rr.Trials {
+			sorted[i] = append(sorted[i], t.Election)
+		}
+		slices.Sort(sorted[i])
+		if n := len(sorted[i]); n > 0 {
+			xmax = max(xmax, sorted[i][n-1])
+		}
+	}
+	if xmax <= 0 {
+		_, err := fmt.Fprintln(w, "(no trials to plot)")
+		return err
+	}
+	xmax = niceCeil(xmax)
+	grid := make([][]byte, height)
+	for y := range grid {
+		grid[y] = []byte(strings.Repeat(" ", width))
+	}
+	for i, d := range sorted {
+		if len(d) == 0 {
+			continue
+		}
+		mark := plotMarks[i%len(plotMarks)]
+		prev := height - 1
+		for x := range width {
+			at := time.Duration(float64(xmax) * float64(x+1) / float64(width))
+			n, _ := slices.BinarySearch(d, at+1) // trials <= at
+			frac := float64(n) / float64(len(d))
+			if frac == 0 {
+				continue
+			}
+			y := height - 1 - int(math.Round(frac*float64(height-1)))
+			for yy := y; yy <= prev && yy < height-1; yy++ {
+				grid[yy][x] = mark // a rise within one column draws as a step
+			}
+			prev = y
+		}
+	}
+	fmt.Fprintln(w, "cumulative fraction of elections by time since the crash")
+	for y, row := range grid {
+		label := "     "
+		switch y {
+		case 0:
+			label = "100% "
+		case (height - 1) / 2:
+			label = " 50% "
+		case height - 1:
+			label = "  0% "
+		}
+		fmt.Fprintf(w, "%s|%s\n", label, strings.TrimRight(string(row), " "))
+	}
+	fmt.Fprintf(w, "     +%s\n", strings.Repeat("-", width))
+	axis := []byte(strings.Repeat(" ", width+12))
+	for k := 0; k <= 4; k++ {
+		at := time.Duration(int64(xmax) * int64(k) / 4)
+		lbl := strconv.FormatFloat(float64(at)/float64(time.Millisecond), 'f', -1, 64) + "ms"
+		pos := 6 + width*k/4 - len(lbl)/2
+		pos = min(max(pos, 0), len(axis)-len(lbl))
+		copy(axis[pos:], lbl)
+	}
+	fmt.Fprintln(w, strings.TrimRight(string(axis), " "))
+	var legend []string
+	for i, rr := range r.Ranges {
+		legend = append(legend, fmt.Sprintf("%c %s", plotMarks[i%len(plotMarks)], rr.Name))
+	}
+	_, err := fmt.Fprintln(w, "     "+strings.Join(legend, "   "))
+	return err
+}
+
+// niceCeil rounds d up to 1, 2 or 5 times a power of ten milliseconds.
+func niceCeil(d time.Duration) time.Duration {
+	step := time.Millisecond
+	for {
+		for _, m := range []time.Duration{1, 2, 5} {
+			if d <= m*step {
+				return m * step
+			}
+		}
+		step *= 10
+	}
+}
+
+// WriteCSV writes one row per trial: range, trial, election_ms, write_ms,
+// old_term, new_term, split, timed_out.
+func (r *ElectionReport) WriteCSV(w io.Writer) error {
+	cw := csv.NewWriter(w)
+	_ = cw.Write([]string{"range", "trial", "election_ms", "write_ms", "old_term", "new_term", "split", "timed_out"})
+	for _, rr := range r.Ranges {
+		for _, t := range rr.Trials {
+			_ = cw.Write([]string{rr.Name, strconv.Itoa(t.N), ms(t.Election), ms(t.Write),
+				strconv.FormatUint(t.OldTerm, 10), strconv.FormatUint(t.NewTerm, 10),
+				strconv.FormatBool(t.Split()), strconv.FormatBool(t.TimedOut)})
+		}
+	}
+	cw.Flush()
+	if err := cw.Error(); err != nil {
+		return fmt.Errorf("experiment: csv: %w", err)
+	}
+	return nil
+}
+
+// WriteJSONL writes one JSON object a line: a "trial" line per trial, then
+// a "range" line per range with its summary.
+func (r *ElectionReport) WriteJSONL(w io.Writer) error {
+	enc := json.NewEncoder(w)
+	for _, rr := range r.Ranges {
+		for _, t := range rr.Trials {
+			if err := enc.Encode(struct {
+				Type string `json:"type"`
+				Trial
+				Split bool `json:"split"`
+			}{"trial", t, t.Split()}); err != nil {
+				return fmt.Errorf("experiment: jsonl: %w", err)
+			}
+		}
+	}
+	for _, rr := range r.Ranges {
+		if err := enc.Encode(struct {
+			Type string `json:"type"`
+			RangeResult
+		}{"range", rr}); err != nil {
+			return fmt.Errorf("experiment: jsonl: %w", err)
+		}
+	}
+	return nil
+}
