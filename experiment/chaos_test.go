@@ -100,9 +100,12 @@ func TestChaosQuick(t *testing.T) {
 	}
 }
 
-// TestChaosCatchesBrokenVoteCheck proves the checks can fail: with the vote
-// check's up-to-date rule switched off, a stale node can win an election and
-// overwrite committed entries. A few seeds must be enough to see it.
+// TestChaosCatchesBrokenVoteCheck: chaos itself, over a small seed budget,
+// must fail a cluster whose votes skip the up-to-date log check. Which check
+// fires depends on the interleaving: a safety violation or lost write when a
+// stale leader wins right after a commit (broken_test.go forces that), or a
+// cluster that cannot converge after healing, because a stale leader's log
+// conflicts with its followers' committed prefix and it can never repair them.
 func TestChaosCatchesBrokenVoteCheck(t *testing.T) {
 	if testing.Short() {
 		t.Skip("real cluster with faults: not in -short")
@@ -111,7 +114,7 @@ func TestChaosCatchesBrokenVoteCheck(t *testing.T) {
 	for seed := uint64(1); seed <= budget; seed++ {
 		out := t.TempDir()
 		rep := quickChaos(t, seed, true, out)
-		if len(rep.Violations) == 0 && rep.Linearizable != VerdictIllegal && len(rep.Lost) == 0 {
+		if !rep.Failed() {
 			t.Logf("seed %d: not caught (%d ops, %d leader changes)", seed, rep.Ops.Total(), rep.LeaderChanges)
 			continue
 		}
@@ -121,10 +124,8 @@ func TestChaosCatchesBrokenVoteCheck(t *testing.T) {
 		if !strings.Contains(text.String(), "verdict:         FAIL: ") {
 			t.Errorf("verdict line missing")
 		}
-		if rep.Linearizable == VerdictIllegal {
-			if _, err := os.Stat(filepath.Join(out, "history.html")); err != nil {
-				t.Errorf("no visualization for an illegal history: %v", err)
-			}
+		if _, err := os.Stat(filepath.Join(out, "history.html")); err != nil {
+			t.Errorf("no visualization saved for a failed run: %v", err)
 		}
 		return
 	}
