@@ -39,6 +39,7 @@ func runElection(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	delay := fs.Duration("delay", 0, "simulated one-way network latency on every link (the paper's broadcast time was ~15ms)")
 	seed := fs.Uint64("seed", 0, "random seed (0: pick one; the report prints it)")
 	hbDiv := fs.Int("heartbeat-div", 2, "heartbeat = minimum election timeout / this (the paper used half)")
+	tick := fs.Duration("tick", time.Millisecond, "node tick length: election timeouts are whole ticks")
 	csvFile := fs.String("csv", "", "write one CSV row per trial to this file")
 	jsonlFile := fs.String("jsonl", "", "write one JSON line per trial and per range to this file")
 	quick := fs.Bool("quick", false, "a short run for tests: 5 trials on 25-50ms and 50-100ms unless --trials/--timeouts are given")
@@ -71,8 +72,8 @@ func runElection(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err != nil {
 		return usagef("--timeouts: %v", strings.TrimPrefix(err.Error(), "experiment: "))
 	}
-	if *trials < 1 || *nodes < 3 || *nodes > 9 || *delay < 0 || *hbDiv < 1 || *width < 20 {
-		return usagef("experiment election: want --trials >= 1, --nodes 3 to 9, --delay >= 0, --heartbeat-div >= 1, --plot-width >= 20")
+	if *trials < 1 || *nodes < 3 || *nodes > 9 || *delay < 0 || *hbDiv < 1 || *width < 20 || *tick < 100*time.Microsecond {
+		return usagef("experiment election: want --trials >= 1, --nodes 3 to 9, --delay >= 0, --heartbeat-div >= 1, --plot-width >= 20, --tick >= 100µs")
 	}
 	var csvOut, jsonlOut *os.File
 	for _, f := range []struct {
@@ -103,7 +104,7 @@ func runElection(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	started := time.Now()
 	rep, err := experiment.RunElection(ctx, experiment.ElectionOptions{
 		Nodes: *nodes, Trials: *trials, Ranges: ranges, Delay: *delay, Seed: *seed,
-		DataDir: dir, HeartbeatDiv: *hbDiv, Progress: stderr,
+		DataDir: dir, HeartbeatDiv: *hbDiv, Tick: *tick, Progress: stderr,
 	})
 	if err != nil {
 		return err

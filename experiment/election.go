@@ -112,6 +112,10 @@ type ElectionOptions struct {
 	// HeartbeatDiv sets the heartbeat to Min/HeartbeatDiv. The paper used
 	// half the minimum election timeout (2, the default).
 	HeartbeatDiv int
+	// Tick is the nodes' tick length (default 1ms, capped at the heartbeat):
+	// election timeouts are whole ticks, so a coarse tick would collapse a
+	// narrow range such as 150-151ms into a single value.
+	Tick time.Duration
 	// TrialTimeout bounds one trial's election; a trial that elects no
 	// leader in time counts as TimedOut (default 15s).
 	TrialTimeout time.Duration
@@ -138,6 +142,7 @@ type RangeResult struct {
 	Range       Range         `json:"-"`
 	Name        string        `json:"range"`
 	Heartbeat   time.Duration `json:"heartbeat_ns"`
+	Tick        time.Duration `json:"tick_ns"`
 	Trials      []Trial       `json:"-"`
 	Median      time.Duration `json:"median_ns"`
 	P90         time.Duration `json:"p90_ns"`
@@ -178,6 +183,9 @@ func RunElection(ctx context.Context, opts ElectionOptions) (*ElectionReport, er
 	if opts.HeartbeatDiv == 0 {
 		opts.HeartbeatDiv = 2
 	}
+	if opts.Tick == 0 {
+		opts.Tick = time.Millisecond
+	}
 	if opts.TrialTimeout == 0 {
 		opts.TrialTimeout = 15 * time.Second
 	}
@@ -187,8 +195,8 @@ func RunElection(ctx context.Context, opts ElectionOptions) (*ElectionReport, er
 	switch {
 	case opts.Nodes < 3 || opts.Nodes > cluster.MaxNodes:
 		return nil, fmt.Errorf("experiment: %d nodes: want 3 to %d (a crashed leader must leave a majority)", opts.Nodes, cluster.MaxNodes)
-	case opts.Trials < 0 || opts.HeartbeatDiv < 1 || opts.Delay < 0:
-		return nil, errors.New("experiment: want trials >= 1, heartbeat divisor >= 1, delay >= 0")
+	case opts.Trials < 0 || opts.HeartbeatDiv < 1 || opts.Delay < 0 || opts.Tick < 100*time.Microsecond:
+		return nil, errors.New("experiment: want trials >= 1, heartbeat divisor >= 1, delay >= 0, tick >= 100µs")
 	case opts.DataDir == "":
 		return nil, errors.New("experiment: no data directory")
 	}
@@ -208,8 +216,8 @@ func runRange(ctx context.Context, opts ElectionOptions, idx int, r Range) (Rang
 	if hb >= r.Min {
 		hb = r.Min / 2
 	}
-	res := RangeResult{Range: r, Name: r.String(), Heartbeat: hb, Paper: PaperFigure(r)}
-	timing := cluster.Timing{Heartbeat: hb, ElectionMin: r.Min, ElectionMax: r.Max}
+	res := RangeResult{Range: r, Name: r.String(), Heartbeat: hb, Tick: min(opts.Tick, hb), Paper: PaperFigure(r)}
+	timing := cluster.Timing{Heartbeat: hb, ElectionMin: r.Min, ElectionMax: r.Max, TickLen: res.Tick}
 	seed := opts.Seed + uint64(idx)*0x9e3779b97f4a7c15
 	c, err := cluster.Start(cluster.Options{
 		Nodes:   opts.Nodes,
@@ -227,7 +235,7 @@ func runRange(ctx context.Context, opts ElectionOptions, idx int, r Range) (Rang
 		}
 	}
 	if opts.Progress != nil {
-		fmt.Fprintf(opts.Progress, "range %s (heartbeat %v): %d trials ", r, hb, opts.Trials)
+		fmt.Fprintf(opts.Progress, "range %s (heartbeat %v, tick %v): %d trials ", r, hb, res.Tick, opts.Trials)
 		defer fmt.Fprintln(opts.Progress)
 	}
 	rng := rand.New(rand.NewPCG(seed, 2))
