@@ -50,13 +50,43 @@ const plotMarks = "123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 // WritePlot draws the cumulative distribution of election times as text,
 // width by height cells, one curve per range marked by a digit or letter.
-// The x axis is linear from 0 to the slowest trial.
+// As in the paper, ranges that share their minimum with others (150-151ms,
+// 150-155ms, ...) get a panel of their own and the rest another, each with
+// a linear x axis from 0 to its slowest trial.
 func (r *ElectionReport) WritePlot(w io.Writer, width, height int) error {
 	width, height = max(width, 20), max(height, 5)
-	var xmax time.Duration
-	sorted := make([][]time.Duration, len(r.Ranges))
+	mins := map[time.Duration]int{}
+	for _, rr := range r.Ranges {
+		mins[rr.Range.Min]++
+	}
+	var shared, rest []int
 	for i, rr := range r.Ranges {
-		for _, t := range rr.Trials {
+		if mins[rr.Range.Min] > 1 {
+			shared = append(shared, i)
+		} else {
+			rest = append(rest, i)
+		}
+	}
+	for k, panel := range [][]int{shared, rest} {
+		if len(panel) == 0 {
+			continue
+		}
+		if k == 1 && len(shared) > 0 {
+			fmt.Fprintln(w)
+		}
+		if err := r.writePanel(w, panel, width, height); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// writePanel draws the curves of the ranges at indexes idx.
+func (r *ElectionReport) writePanel(w io.Writer, idx []int, width, height int) error {
+	var xmax time.Duration
+	sorted := make([][]time.Duration, len(idx))
+	for i, ri := range idx {
+		for _, t := range r.Ranges[ri].Trials {
 			sorted[i] = append(sorted[i], t.Election)
 		}
 		slices.Sort(sorted[i])
@@ -77,7 +107,7 @@ func (r *ElectionReport) WritePlot(w io.Writer, width, height int) error {
 		if len(d) == 0 {
 			continue
 		}
-		mark := plotMarks[i%len(plotMarks)]
+		mark := plotMarks[idx[i]%len(plotMarks)]
 		prev := height - 1
 		for x := range width {
 			at := time.Duration(float64(xmax) * float64(x+1) / float64(width))
@@ -117,8 +147,8 @@ func (r *ElectionReport) WritePlot(w io.Writer, width, height int) error {
 	}
 	fmt.Fprintln(w, strings.TrimRight(string(axis), " "))
 	var legend []string
-	for i, rr := range r.Ranges {
-		legend = append(legend, fmt.Sprintf("%c %s", plotMarks[i%len(plotMarks)], rr.Name))
+	for _, ri := range idx {
+		legend = append(legend, fmt.Sprintf("%c %s", plotMarks[ri%len(plotMarks)], r.Ranges[ri].Name))
 	}
 	_, err := fmt.Fprintln(w, "     "+strings.Join(legend, "   "))
 	return err
