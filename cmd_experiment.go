@@ -45,6 +45,7 @@ func runElection(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	quick := fs.Bool("quick", false, "a short run for tests: 5 trials on 25-50ms and 50-100ms unless --trials/--timeouts are given")
 	data := fs.String("data", "", "data directory (default: a fresh temporary directory, removed at exit)")
 	keep := fs.Bool("keep", false, "keep the temporary data directory at exit")
+	from := fs.String("from", "", "print the table and plot again from a --jsonl file of an earlier run, without running")
 	width := fs.Int("plot-width", 64, "width of the text plot in columns")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: raftplay experiment election [flags]")
@@ -57,6 +58,18 @@ func runElection(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	}
 	if fs.NArg() > 0 {
 		return usagef("experiment election: unexpected argument %q", fs.Arg(0))
+	}
+	if *from != "" {
+		f, err := os.Open(*from)
+		if err != nil {
+			return usagef("--from: %v", err)
+		}
+		defer f.Close()
+		rep, err := experiment.ReadElectionJSONL(f)
+		if err != nil {
+			return err
+		}
+		return printElection(stdout, rep, *width)
 	}
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
@@ -109,11 +122,7 @@ func runElection(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err != nil {
 		return err
 	}
-	if err := rep.WriteTable(stdout); err != nil {
-		return err
-	}
-	fmt.Fprintln(stdout)
-	if err := rep.WritePlot(stdout, *width, 16); err != nil {
+	if err := printElection(stdout, rep, *width); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "\n%d trials in %v\n", *trials*len(ranges), time.Since(started).Round(time.Second))
@@ -128,4 +137,12 @@ func runElection(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		}
 	}
 	return nil
+}
+
+func printElection(w io.Writer, rep *experiment.ElectionReport, width int) error {
+	if err := rep.WriteTable(w); err != nil {
+		return err
+	}
+	fmt.Fprintln(w)
+	return rep.WritePlot(w, width, 16)
 }

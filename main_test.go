@@ -218,8 +218,12 @@ func TestExperimentElectionQuick(t *testing.T) {
 		t.Errorf("csv: %v\n%s", err, b)
 	}
 	b, err = os.ReadFile(jsonlPath)
-	if err != nil || strings.Count(string(b), "\n") != 8 {
+	if err != nil || strings.Count(string(b), "\n") != 9 {
 		t.Errorf("jsonl: %v\n%s", err, b)
+	}
+	code, again, errs := runCLI(t, "", "experiment", "election", "--from", jsonlPath)
+	if code != 0 || !strings.Contains(again, "leader election: 5 nodes, 3 trials per range, one-way delay 0s, seed 5") || !strings.Contains(again, "1 25-50ms   2 50-100ms") {
+		t.Errorf("--from: exit %d: %s\n%s", code, again, errs)
 	}
 }
 

@@ -98,7 +98,13 @@ func (r *ElectionReport) writePanel(w io.Writer, idx []int, width, height int) e
 		_, err := fmt.Fprintln(w, "(no trials to plot)")
 		return err
 	}
-	xmax = niceCeil(xmax)
+	// The axis ends at the largest 99th percentile, so that one long tail
+	// does not squeeze every other curve against the left edge.
+	var p99 time.Duration
+	for _, d := range sorted {
+		p99 = max(p99, percentile(d, 99))
+	}
+	xmax = niceCeil(min(xmax, p99))
 	grid := make([][]byte, height)
 	for y := range grid {
 		grid[y] = []byte(strings.Repeat(" ", width))
@@ -123,7 +129,7 @@ func (r *ElectionReport) writePanel(w io.Writer, idx []int, width, height int) e
 			prev = y
 		}
 	}
-	fmt.Fprintln(w, "cumulative fraction of elections by time since the crash")
+	fmt.Fprintln(w, "cumulative fraction of elections by time since the crash (axis cut at the largest p99)")
 	for y, row := range grid {
 		label := "     "
 		switch y {
@@ -154,17 +160,84 @@ func (r *ElectionReport) writePanel(w io.Writer, idx []int, width, height int) e
 	return err
 }
 
-// niceCeil rounds d up to 1, 2 or 5 times a power of ten milliseconds.
+// niceCeil rounds d up to a round number of milliseconds: 1, 1.2, 1.5, 2,
+// 2.5, 3, 4, 5, 6 or 8 times a power of ten.
 func niceCeil(d time.Duration) time.Duration {
-	step := time.Millisecond
+	step := time.Millisecond / 10
 	for {
-		for _, m := range []time.Duration{1, 2, 5} {
+		for _, m := range []time.Duration{10, 12, 15, 20, 25, 30, 40, 50, 60, 80} {
 			if d <= m*step {
 				return m * step
 			}
 		}
 		step *= 10
 	}
+}
+
+// ReadElectionJSONL rebuilds a report from the output of WriteJSONL (its
+// trial lines), to print the table and the plot again without rerunning.
+func ReadElectionJSONL(r io.Reader) (*ElectionReport, error) {
+	rep := &ElectionReport{}
+	index := map[string]int{}
+	dec := json.NewDecoder(r)
+	heartbeats := map[string]RangeResult{}
+	for {
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err == io.EOF {
+			break
+		} else if err != nil {
+			return nil, fmt.Errorf("experiment: jsonl: %w", err)
+		}
+		var line struct {
+			Type string `json:"type"`
+		}
+		if err := json.Unmarshal(raw, &line); err != nil {
+			return nil, fmt.Errorf("experiment: jsonl: %w", err)
+		}
+		var t Trial
+		switch line.Type {
+		case "run":
+			if err := json.Unmarshal(raw, rep); err != nil {
+				return nil, fmt.Errorf("experiment: jsonl: %w", err)
+			}
+			rep.Ranges = nil
+			continue
+		case "range":
+			var rr RangeResult
+			if err := json.Unmarshal(raw, &rr); err != nil {
+				return nil, fmt.Errorf("experiment: jsonl: %w", err)
+			}
+			heartbeats[rr.Name] = rr
+			continue
+		case "trial":
+			if err := json.Unmarshal(raw, &t); err != nil {
+				return nil, fmt.Errorf("experiment: jsonl: %w", err)
+			}
+		default:
+			continue
+		}
+		i, ok := index[t.Range]
+		if !ok {
+			rg, err := ParseRange(t.Range)
+			if err != nil {
+				return nil, err
+			}
+			i = len(rep.Ranges)
+			index[t.Range] = i
+			rep.Ranges = append(rep.Ranges, RangeResult{Range: rg, Name: rg.String(), Paper: PaperFigure(rg), Heartbeat: rg.Min / 2})
+		}
+		rep.Ranges[i].Trials = append(rep.Ranges[i].Trials, t)
+	}
+	for i := range rep.Ranges {
+		if rr, ok := heartbeats[rep.Ranges[i].Name]; ok {
+			rep.Ranges[i].Heartbeat, rep.Ranges[i].Tick = rr.Heartbeat, rr.Tick
+		}
+	}
+	for i := range rep.Ranges {
+		rep.Ranges[i].summarize()
+		rep.Trials = max(rep.Trials, len(rep.Ranges[i].Trials))
+	}
+	return rep, nil
 }
 
 // WriteCSV writes one row per trial: range, trial, election_ms, write_ms,
@@ -186,10 +259,17 @@ func (r *ElectionReport) WriteCSV(w io.Writer) error {
 	return nil
 }
 
-// WriteJSONL writes one JSON object a line: a "trial" line per trial, then
-// a "range" line per range with its summary.
+// WriteJSONL writes one JSON object a line: a "run" line with the setup,
+// a "trial" line per trial, then a "range" line per range with its summary.
 func (r *ElectionReport) WriteJSONL(w io.Writer) error {
 	enc := json.NewEncoder(w)
+	if err := enc.Encode(struct {
+		Type string `json:"type"`
+		ElectionReport
+		Ranges []RangeResult `json:"ranges,omitempty"`
+	}{Type: "run", ElectionReport: *r}); err != nil {
+		return fmt.Errorf("experiment: jsonl: %w", err)
+	}
 	for _, rr := range r.Ranges {
 		for _, t := range rr.Trials {
 			if err := enc.Encode(struct {

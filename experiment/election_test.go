@@ -107,8 +107,18 @@ func TestElectionQuick(t *testing.T) {
 	if err := rep.WriteJSONL(&jsonl); err != nil {
 		t.Fatal(err)
 	}
+	back, err := ReadElectionJSONL(bytes.NewReader(jsonl.Bytes()))
+	if err != nil || back.Nodes != 5 || back.Seed != 7 || len(back.Ranges) != 2 {
+		t.Fatalf("read back: %+v %v", back, err)
+	}
+	for i, rr := range back.Ranges {
+		orig := rep.Ranges[i]
+		if rr.Name != orig.Name || rr.Median != orig.Median || rr.Max != orig.Max || rr.SplitVotes != orig.SplitVotes || rr.Heartbeat != orig.Heartbeat || len(rr.Trials) != 5 {
+			t.Errorf("read back %s: %+v, want %+v", rr.Name, rr, orig)
+		}
+	}
 	lines := strings.Split(strings.TrimSpace(jsonl.String()), "\n")
-	if len(lines) != 12 {
+	if len(lines) != 13 {
 		t.Fatalf("%d JSON lines", len(lines))
 	}
 	var last struct {
@@ -116,8 +126,8 @@ func TestElectionQuick(t *testing.T) {
 		Range string
 		P99   int64 `json:"p99_ns"`
 	}
-	if err := json.Unmarshal([]byte(lines[11]), &last); err != nil || last.Type != "range" || last.Range != "50-100ms" || last.P99 <= 0 {
-		t.Fatalf("last line %q: %+v %v", lines[11], last, err)
+	if err := json.Unmarshal([]byte(lines[12]), &last); err != nil || last.Type != "range" || last.Range != "50-100ms" || last.P99 <= 0 {
+		t.Fatalf("last line %q: %+v %v", lines[12], last, err)
 	}
 	t.Logf("\n%s\n%s", table.String(), p)
 }
