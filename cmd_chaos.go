@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
+	"strings"
 	"time"
 
 	"raftplay/cluster"
@@ -19,6 +21,7 @@ func runChaos(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	keys := fs.Int("keys", 8, "distinct keys the clients use")
 	checkTimeout := fs.Duration("check-timeout", time.Minute, "time bound of the linearizability check (then the verdict is unknown)")
 	out := fs.String("out", "", "directory for history.json, events.jsonl, faults.jsonl, report.json (and history.html on a failure); default raftplay-chaos-SEED")
+	faults := fs.String("faults", strings.Join(experiment.FaultKinds, ","), "fault kinds the nemesis uses (heal, restart and resume always happen)")
 	settle := fs.Duration("settle-timeout", 30*time.Second, "after the final heal, how long to wait for a leader and for convergence")
 	unsafeVote := fs.Bool("unsafe-skip-vote-log-check", false, "break Raft on purpose (votes skip the up-to-date log check) to see the checks fail")
 	fs.Usage = func() {
@@ -36,6 +39,16 @@ func runChaos(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if *duration <= 0 || *every <= 0 || *clients < 1 || *keys < 1 || *checkTimeout <= 0 || *settle <= 0 || cf.nodes < 3 {
 		return usagef("chaos: want --duration > 0, --fault-every > 0, --clients >= 1, --keys >= 1, --check-timeout > 0, --settle-timeout > 0, --nodes >= 3")
 	}
+	var kinds []string
+	for _, k := range strings.Split(*faults, ",") {
+		if k = strings.TrimSpace(k); k == "" {
+			continue
+		}
+		if !slices.Contains(experiment.FaultKinds, k) {
+			return usagef("--faults: unknown kind %q (want %s)", k, strings.Join(experiment.FaultKinds, ", "))
+		}
+		kinds = append(kinds, k)
+	}
 	opts, cleanup, err := cf.options(stderr)
 	if err != nil {
 		return err
@@ -52,7 +65,7 @@ func runChaos(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fmt.Fprintf(stdout, "chaos: seed %d, running for %v...\n", seed, *duration)
 	rep, err := experiment.RunChaos(ctx, experiment.ChaosOptions{
 		Cluster: opts, Seed: seed, Duration: *duration, FaultEvery: *every,
-		Clients: *clients, Keys: *keys, CheckTimeout: *checkTimeout, SettleTimeout: *settle, OutDir: *out,
+		Clients: *clients, Keys: *keys, Faults: kinds, CheckTimeout: *checkTimeout, SettleTimeout: *settle, OutDir: *out,
 	})
 	if err != nil {
 		return err

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -26,6 +27,9 @@ type ChaosOptions struct {
 	FaultEvery time.Duration // mean time between faults (default 300ms)
 	Clients    int           // concurrent clients (default 4); odd-numbered ones use HTTP
 	Keys       int           // distinct keys (default 8)
+	// Faults limits the nemesis to these kinds (from FaultKinds); nil
+	// means all. Heals, restarts and resumes always happen.
+	Faults []string
 
 	// CheckTimeout bounds the linearizability check (default 1m); when it
 	// runs out the verdict is "unknown", not a failure.
@@ -113,6 +117,11 @@ func (o *ChaosOptions) defaults() error {
 	case o.Duration < 0 || o.FaultEvery < 0 || o.Clients < 0 || o.Keys < 0 || o.CheckTimeout < 0:
 		return errors.New("experiment: chaos: durations and counts must not be negative")
 	}
+	for _, f := range o.Faults {
+		if !slices.Contains(FaultKinds, f) {
+			return fmt.Errorf("experiment: unknown fault kind %q (want %s)", f, strings.Join(FaultKinds, ", "))
+		}
+	}
 	o.Cluster.Seed = o.Seed
 	return nil
 }
@@ -153,7 +162,7 @@ func RunChaos(ctx context.Context, opts ChaosOptions) (*ChaosReport, error) {
 			counts[i] = runClient(runCtx, c, hist, i, opts)
 		}()
 	}
-	nem := newNemesis(c, opts.Seed, hist.start)
+	nem := newNemesis(c, opts.Seed, hist.start, opts.Faults)
 	nem.run(runCtx, opts.FaultEvery)
 	wg.Wait()
 	for _, n := range counts {

@@ -24,6 +24,10 @@ const (
 	FaultHeal          = "heal"           // lift every network fault
 )
 
+// FaultKinds are the kinds a nemesis may be limited to (ChaosOptions.Faults);
+// heal, restart and resume always stay on, so that the cluster can recover.
+var FaultKinds = []string{FaultCrash, FaultPause, FaultPartition, FaultBridge, FaultIsolateLeader, FaultDrop, FaultDelay}
+
 // FaultRecord is one fault the nemesis injected.
 type FaultRecord struct {
 	At   time.Duration `json:"at_ns"` // since the run began
@@ -38,13 +42,17 @@ type nemesis struct {
 	c     *cluster.Cluster
 	rng   *rand.Rand
 	start time.Time
+	kinds []string          // enabled fault kinds, from FaultKinds
 	down  map[uint64]string // node -> FaultCrash or FaultPause
 	log   []FaultRecord
 	errs  []error
 }
 
-func newNemesis(c *cluster.Cluster, seed uint64, start time.Time) *nemesis {
-	return &nemesis{c: c, rng: rand.New(rand.NewPCG(seed, 0xfa17)), start: start, down: map[uint64]string{}}
+func newNemesis(c *cluster.Cluster, seed uint64, start time.Time, kinds []string) *nemesis {
+	if len(kinds) == 0 {
+		kinds = FaultKinds
+	}
+	return &nemesis{c: c, rng: rand.New(rand.NewPCG(seed, 0xfa17)), start: start, kinds: kinds, down: map[uint64]string{}}
 }
 
 // run injects a fault about every `every` (uniformly 0.5x to 1.5x) until ctx ends.
@@ -68,24 +76,35 @@ func (n *nemesis) record(kind, text string, err error) {
 	n.log = append(n.log, FaultRecord{At: time.Since(n.start), Kind: kind, Text: text})
 }
 
-// step injects one fault.
+// step injects one fault: one of the enabled kinds, a heal, or bringing a
+// node back, each as likely. A crash or pause beyond the budget brings a
+// node back instead.
 func (n *nemesis) step() {
 	size := uint64(n.c.Size())
 	budget := int((size - 1) / 2) // nodes that may be down or paused at once
 	id := 1 + n.rng.Uint64N(size)
-	switch a := n.rng.IntN(12); {
-	case a <= 1 && n.down[id] == "" && len(n.down) < budget:
+	kind := FaultHeal
+	if a := n.rng.IntN(len(n.kinds) + 2); a < len(n.kinds) {
+		kind = n.kinds[a]
+	} else if a == len(n.kinds)+1 {
+		kind = FaultRestart
+	}
+	if (kind == FaultCrash || kind == FaultPause) && (n.down[id] != "" || len(n.down) >= budget) {
+		kind = FaultRestart
+	}
+	switch kind {
+	case FaultCrash:
 		n.record(FaultCrash, fmt.Sprintf("crash %d", id), n.c.Crash(id))
 		n.down[id] = FaultCrash
-	case a == 2 && n.down[id] == "" && len(n.down) < budget:
+	case FaultPause:
 		n.record(FaultPause, fmt.Sprintf("pause %d", id), n.c.Pause(id))
 		n.down[id] = FaultPause
-	case a == 3:
+	case FaultPartition:
 		perm := n.perm()
 		k := int(size/2) + 1 + n.rng.IntN(int(size-size/2-1)) // the majority side: size/2+1 to size-1 nodes
 		groups := [][]uint64{perm[:k], perm[k:]}
 		n.record(FaultPartition, fmt.Sprintf("partition %v | %v", groups[0], groups[1]), n.c.Partition(groups))
-	case a == 4 && size >= 3:
+	case FaultBridge:
 		perm := n.perm()
 		bridge, rest := perm[0], perm[1:]
 		left, right := rest[:len(rest)/2], rest[len(rest)/2:]
@@ -101,18 +120,18 @@ func (n *nemesis) step() {
 			}
 		}
 		n.record(FaultBridge, fmt.Sprintf("bridge %v <-> %d <-> %v", left, bridge, right), err)
-	case a == 5:
+	case FaultIsolateLeader:
 		if st := n.c.Status(); st.Leader != 0 {
 			n.record(FaultIsolateLeader, fmt.Sprintf("isolate leader %d", st.Leader), n.c.Isolate(st.Leader))
 		}
-	case a == 6:
+	case FaultDrop:
 		pct := float64(5 + n.rng.IntN(26))
 		n.record(FaultDrop, fmt.Sprintf("drop %g%%", pct), n.c.Drop(pct, 0, 0))
-	case a == 7:
+	case FaultDelay:
 		d := time.Duration(1+n.rng.IntN(20)) * time.Millisecond
 		j := time.Duration(n.rng.IntN(10)) * time.Millisecond
 		n.record(FaultDelay, fmt.Sprintf("delay %v jitter %v", d, j), n.c.Delay(d, j, 0, 0))
-	case a <= 9:
+	case FaultHeal:
 		n.c.Heal()
 		n.record(FaultHeal, "heal", nil)
 	default:
