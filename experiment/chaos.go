@@ -165,6 +165,9 @@ func RunChaos(ctx context.Context, opts ChaosOptions) (*ChaosReport, error) {
 	nem := newNemesis(c, opts.Seed, hist.start, opts.Faults)
 	nem.run(runCtx, opts.FaultEvery)
 	wg.Wait()
+	if ctx.Err() != nil {
+		return nil, fmt.Errorf("experiment: chaos interrupted: %w", ctx.Err())
+	}
 	for _, n := range counts {
 		rep.Ops.Puts += n.Puts
 		rep.Ops.Gets += n.Gets
