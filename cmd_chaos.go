@@ -22,6 +22,7 @@ func runChaos(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	checkTimeout := fs.Duration("check-timeout", time.Minute, "time bound of the linearizability check (then the verdict is unknown)")
 	out := fs.String("out", "", "directory for history.json, events.jsonl, faults.jsonl, report.json (and history.html on a failure); default raftplay-chaos-SEED")
 	faults := fs.String("faults", strings.Join(experiment.FaultKinds, ","), "fault kinds the nemesis uses (heal, restart and resume always happen)")
+	quick := fs.Bool("quick", false, "a short run for tests: 2s unless --duration is given")
 	settle := fs.Duration("settle-timeout", 30*time.Second, "after the final heal, how long to wait for a leader and for convergence")
 	unsafeVote := fs.Bool("unsafe-skip-vote-log-check", false, "break Raft on purpose (votes skip the up-to-date log check) to see the checks fail")
 	fs.Usage = func() {
@@ -35,6 +36,9 @@ func runChaos(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	if fs.NArg() > 0 {
 		return usagef("chaos: unexpected argument %q", fs.Arg(0))
+	}
+	if *quick && !flagSet(fs, "duration") {
+		*duration = 2 * time.Second
 	}
 	if *duration <= 0 || *every <= 0 || *clients < 1 || *keys < 1 || *checkTimeout <= 0 || *settle <= 0 || cf.nodes < 3 {
 		return usagef("chaos: want --duration > 0, --fault-every > 0, --clients >= 1, --keys >= 1, --check-timeout > 0, --settle-timeout > 0, --nodes >= 3")

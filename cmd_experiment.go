@@ -71,13 +71,11 @@ func runElection(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		}
 		return printElection(stdout, rep, *width)
 	}
-	set := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	if *quick {
-		if !set["trials"] {
+		if !flagSet(fs, "trials") {
 			*trials = 5
 		}
-		if !set["timeouts"] {
+		if !flagSet(fs, "timeouts") {
 			*timeouts = "25-50ms,50-100ms"
 		}
 	}
@@ -145,4 +143,11 @@ func printElection(w io.Writer, rep *experiment.ElectionReport, width int) error
 	}
 	fmt.Fprintln(w)
 	return rep.WritePlot(w, width, 16)
+}
+
+// flagSet reports whether the flag name was given on the command line.
+func flagSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
 }

@@ -230,11 +230,11 @@ func TestExperimentElectionQuick(t *testing.T) {
 func TestChaosCommand(t *testing.T) {
 	t.Parallel()
 	out := filepath.Join(t.TempDir(), "out")
-	code, stdout, errs := runCLI(t, "", "chaos", "--duration", "1s", "--seed", "3", "--out", out, "--data", t.TempDir())
+	code, stdout, errs := runCLI(t, "", "chaos", "--quick", "--seed", "3", "--out", out, "--data", t.TempDir())
 	if code != 0 {
 		t.Fatalf("exit %d: %s\n%s", code, stdout, errs)
 	}
-	for _, want := range []string{"chaos: seed 3", "operations:", "faults injected:", "linearizability: ok", "acked writes lost: 0", "verdict:         PASS"} {
+	for _, want := range []string{"chaos: seed 3, 5 nodes, 2s", "operations:", "faults injected:", "linearizability: ok", "acked writes lost: 0", "verdict:         PASS"} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("output lacks %q:\n%s", want, stdout)
 		}
