@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -22,6 +24,7 @@ func runChaos(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	checkTimeout := fs.Duration("check-timeout", time.Minute, "time bound of the linearizability check (then the verdict is unknown)")
 	out := fs.String("out", "", "directory for history.json, events.jsonl, faults.jsonl, report.json (and history.html on a failure); default raftplay-chaos-SEED")
 	faults := fs.String("faults", strings.Join(experiment.FaultKinds, ","), "fault kinds the nemesis uses (heal, restart and resume always happen)")
+	recheck := fs.String("recheck", "", "check the history.json saved in this directory again (linearizability and lost writes) instead of running")
 	quick := fs.Bool("quick", false, "a short run for tests: 2s unless --duration is given")
 	settle := fs.Duration("settle-timeout", 30*time.Second, "after the final heal, how long to wait for a leader and for convergence")
 	unsafeVote := fs.Bool("unsafe-skip-vote-log-check", false, "break Raft on purpose (votes skip the up-to-date log check) to see the checks fail")
@@ -36,6 +39,9 @@ func runChaos(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	if fs.NArg() > 0 {
 		return usagef("chaos: unexpected argument %q", fs.Arg(0))
+	}
+	if *recheck != "" {
+		return recheckChaos(stdout, *recheck, *checkTimeout)
 	}
 	if *quick && !flagSet(fs, "duration") {
 		*duration = 2 * time.Second
@@ -80,5 +86,30 @@ func runChaos(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if rep.Failed() {
 		return errSilent
 	}
+	return nil
+}
+
+// recheckChaos checks a saved history again; on a failure it writes
+// porcupine's visualization beside it.
+func recheckChaos(stdout io.Writer, dir string, timeout time.Duration) error {
+	f, err := os.Open(filepath.Join(dir, "history.json"))
+	if err != nil {
+		return usagef("--recheck: %v", err)
+	}
+	defer f.Close()
+	html := filepath.Join(dir, "recheck.html")
+	res, err := experiment.RecheckHistory(f, timeout, html)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "history:         %d operations\n", res.Ops)
+	fmt.Fprintf(stdout, "linearizability: %s (porcupine, %v)\n", res.Linearizable, res.CheckTime.Round(time.Millisecond))
+	fmt.Fprintf(stdout, "acked writes lost: %d\n", len(res.Lost))
+	fmt.Fprintf(stdout, "visualization:   %s\n", html)
+	if res.Linearizable == experiment.VerdictIllegal || len(res.Lost) > 0 {
+		fmt.Fprintln(stdout, "verdict:         FAIL")
+		return errSilent
+	}
+	fmt.Fprintln(stdout, "verdict:         PASS")
 	return nil
 }

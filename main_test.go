@@ -239,8 +239,9 @@ func TestChaosCommand(t *testing.T) {
 			t.Errorf("output lacks %q:\n%s", want, stdout)
 		}
 	}
-	if _, err := os.Stat(filepath.Join(out, "history.json")); err != nil {
-		t.Error(err)
+	code, stdout, errs = runCLI(t, "", "chaos", "--recheck", out)
+	if code != 0 || !strings.Contains(stdout, "linearizability: ok") || !strings.Contains(stdout, "verdict:         PASS") {
+		t.Fatalf("--recheck: exit %d: %s\n%s", code, stdout, errs)
 	}
 }
 

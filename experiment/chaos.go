@@ -200,18 +200,8 @@ func RunChaos(ctx context.Context, opts ChaosOptions) (*ChaosReport, error) {
 	rep.Violations = c.Violations()
 
 	ops := hist.snapshot()
-	began := time.Now()
-	res, info := porcupine.CheckOperationsVerbose(cluster.KVModel, porcupineOps(ops), opts.CheckTimeout)
-	rep.CheckTime = time.Since(began)
-	switch res {
-	case porcupine.Ok:
-		rep.Linearizable = VerdictOk
-	case porcupine.Illegal:
-		rep.Linearizable = VerdictIllegal
-	default:
-		rep.Linearizable = VerdictUnknown
-	}
-	rep.Lost = lostWrites(ops, final)
+	var info porcupine.LinearizationInfo
+	rep.Linearizable, rep.CheckTime, rep.Lost, info = checkHistory(ops, final, opts.CheckTimeout)
 
 	events := rec.stop()
 	rep.EventsDropped = rec.dropped

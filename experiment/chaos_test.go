@@ -107,6 +107,33 @@ func TestChaosQuick(t *testing.T) {
 	if err := json.Unmarshal(b, &hist); err != nil || len(hist) < rep.Ops.Total() {
 		t.Fatalf("history.json: %d ops, %v", len(hist), err)
 	}
+	again, err := RecheckHistory(bytes.NewReader(b), 20*time.Second, "")
+	if err != nil || again.Linearizable != rep.Linearizable || len(again.Lost) != 0 || again.Ops != len(hist) {
+		t.Fatalf("recheck: %+v %v", again, err)
+	}
+	// Tamper with the saved history: a final read that returns the first
+	// value ever written must be caught by both checks.
+	var first Op
+	for _, op := range hist {
+		if op.Op == "put" && !op.Unknown {
+			first = op
+			break
+		}
+	}
+	for i, op := range hist {
+		if op.Client == -1 && op.Key == first.Key {
+			hist[i].Value, hist[i].Found = first.Value, true
+		}
+	}
+	b, _ = json.Marshal(hist)
+	html := filepath.Join(t.TempDir(), "bad.html")
+	bad, err := RecheckHistory(bytes.NewReader(b), 20*time.Second, html)
+	if err != nil || bad.Linearizable == VerdictOk || len(bad.Lost) == 0 {
+		t.Fatalf("a tampered history passed: %+v %v", bad, err)
+	}
+	if _, err := os.Stat(html); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // TestChaosCatchesBrokenVoteCheck: chaos itself, over a small seed budget,

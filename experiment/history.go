@@ -1,6 +1,9 @@
 package experiment
 
 import (
+	"encoding/json"
+	"fmt"
+	"io"
 	"math"
 	"sort"
 	"sync"
@@ -147,4 +150,55 @@ func lostWrites(ops []Op, final map[string]Op) []LostWrite {
 		}
 	}
 	return lost
+}
+
+// checkHistory runs porcupine (bounded by timeout) and the lost-write check
+// over ops, whose final reads are final.
+func checkHistory(ops []Op, final map[string]Op, timeout time.Duration) (verdict string, took time.Duration, lost []LostWrite, info porcupine.LinearizationInfo) {
+	began := time.Now()
+	res, info := porcupine.CheckOperationsVerbose(cluster.KVModel, porcupineOps(ops), timeout)
+	took = time.Since(began)
+	switch res {
+	case porcupine.Ok:
+		verdict = VerdictOk
+	case porcupine.Illegal:
+		verdict = VerdictIllegal
+	default:
+		verdict = VerdictUnknown
+	}
+	return verdict, took, lostWrites(ops, final), info
+}
+
+// RecheckResult is the verdict of RecheckHistory.
+type RecheckResult struct {
+	Ops          int
+	Linearizable string // VerdictOk, VerdictIllegal or VerdictUnknown
+	CheckTime    time.Duration
+	Lost         []LostWrite
+}
+
+// RecheckHistory reads a history.json saved by a chaos run and checks it
+// again: linearizability (bounded by timeout) and lost writes against the
+// final reads it holds (client -1). If html is not "", porcupine's
+// visualization is written there.
+func RecheckHistory(r io.Reader, timeout time.Duration, html string) (RecheckResult, error) {
+	var ops []Op
+	if err := json.NewDecoder(r).Decode(&ops); err != nil {
+		return RecheckResult{}, fmt.Errorf("experiment: history: %w", err)
+	}
+	final := map[string]Op{}
+	for _, op := range ops {
+		if op.Client == -1 && op.Op == "get" {
+			final[op.Key] = op
+		}
+	}
+	res := RecheckResult{Ops: len(ops)}
+	var info porcupine.LinearizationInfo
+	res.Linearizable, res.CheckTime, res.Lost, info = checkHistory(ops, final, timeout)
+	if html != "" {
+		if err := porcupine.VisualizePath(cluster.KVModel, info, html); err != nil {
+			return res, fmt.Errorf("experiment: visualization: %w", err)
+		}
+	}
+	return res, nil
 }
