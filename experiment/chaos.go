@@ -18,8 +18,7 @@ import (
 // ChaosOptions configures RunChaos.
 type ChaosOptions struct {
 	// Cluster is the cluster to start (Nodes >= 3 and DataDir are required;
-	// a zero Timing means cluster.PaperTiming). Its Seed is replaced by one
-	// derived from Seed.
+	// a zero Timing means cluster.PaperTiming). Its Seed is set to Seed.
 	Cluster cluster.Options
 	Seed    uint64 // 0 picks one; the report says which
 
