@@ -15,6 +15,9 @@ usage:
   raftplay script [flags] FILE     run a script of commands headless (FILE - reads stdin)
   raftplay bench [flags]           measure write throughput and latency; prints one JSON line
   raftplay wal DIR                 list what a node's WAL directory holds (read-only)
+  raftplay experiment election [flags]
+                                   time leader elections after leader crashes (the Raft paper's Figure 16)
+  raftplay chaos [flags]           break a cluster at random under clients; check safety and linearizability
   raftplay help [COMMAND]          this text, or the help of one command of the language
 
 Run 'raftplay SUBCOMMAND -h' for its flags. Exit status: 0 ok, 1 a failed check

@@ -215,3 +215,71 @@ func TestWALInspector(t *testing.T) {
 		t.Fatalf("wal of a missing directory: exit %d (%s)", code, errs)
 	}
 }
+
+func TestExperimentElectionQuick(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	csvPath, jsonlPath := filepath.Join(dir, "e.csv"), filepath.Join(dir, "e.jsonl")
+	code, out, errs := runCLI(t, "", "experiment", "election", "--quick", "--trials", "3", "--seed", "5",
+		"--csv", csvPath, "--jsonl", jsonlPath, "--data", filepath.Join(dir, "data"))
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	for _, want := range []string{"leader election: 5 nodes, 3 trials per range, one-way delay 0s, seed 5",
+		"25-50ms", "50-100ms", "median", "paper", "cumulative fraction", "1 25-50ms   2 50-100ms", "6 trials in "} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	b, err := os.ReadFile(csvPath)
+	if err != nil || strings.Count(string(b), "\n") != 7 {
+		t.Errorf("csv: %v\n%s", err, b)
+	}
+	b, err = os.ReadFile(jsonlPath)
+	if err != nil || strings.Count(string(b), "\n") != 9 {
+		t.Errorf("jsonl: %v\n%s", err, b)
+	}
+	code, again, errs := runCLI(t, "", "experiment", "election", "--from", jsonlPath)
+	if code != 0 || !strings.Contains(again, "leader election: 5 nodes, 3 trials per range, one-way delay 0s, seed 5") || !strings.Contains(again, "1 25-50ms   2 50-100ms") {
+		t.Errorf("--from: exit %d: %s\n%s", code, again, errs)
+	}
+}
+
+func TestChaosCommand(t *testing.T) {
+	t.Parallel()
+	out := filepath.Join(t.TempDir(), "out")
+	code, stdout, errs := runCLI(t, "", "chaos", "--quick", "--seed", "3", "--out", out, "--data", t.TempDir())
+	if code != 0 {
+		t.Fatalf("exit %d: %s\n%s", code, stdout, errs)
+	}
+	for _, want := range []string{"chaos: seed 3, 5 nodes, 2s", "operations:", "faults injected:", "linearizability: ok", "acked writes lost: 0", "verdict:         PASS"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("output lacks %q:\n%s", want, stdout)
+		}
+	}
+	code, stdout, errs = runCLI(t, "", "chaos", "--recheck", out)
+	if code != 0 || !strings.Contains(stdout, "linearizability: ok") || !strings.Contains(stdout, "verdict:         PASS") {
+		t.Fatalf("--recheck: exit %d: %s\n%s", code, stdout, errs)
+	}
+}
+
+func TestExperimentUsageErrors(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"experiment"}, "want an experiment name: election"},
+		{[]string{"experiment", "paxos"}, "want an experiment name: election"},
+		{[]string{"experiment", "election", "--timeouts", "300-150ms"}, "--timeouts: range \"300-150ms\": want 0 < MIN <= MAX"},
+		{[]string{"experiment", "election", "--trials", "0"}, "--trials >= 1"},
+		{[]string{"chaos", "--nodes", "2"}, "--nodes >= 3"},
+		{[]string{"chaos", "--duration", "0s"}, "--duration > 0"},
+	}
+	for _, tc := range cases {
+		code, _, errs := runCLI(t, "", tc.args...)
+		if code != 2 || !strings.Contains(errs, tc.want) {
+			t.Errorf("raftplay %v: exit %d, stderr %q; want exit 2 and %q", tc.args, code, errs, tc.want)
+		}
+	}
+}

@@ -36,6 +36,11 @@ type Options struct {
 	BasePort int
 	WAL      wal.Options
 	Clock    func() time.Time // for events; default time.Now
+
+	// UnsafeSkipVoteLogCheck breaks every node's vote check on purpose (see
+	// raft.Config): only for proving that the safety checks catch a broken
+	// Raft. Never use it otherwise.
+	UnsafeSkipVoteLogCheck bool
 }
 
 // slot is one node position in the cluster, kept across crashes.
@@ -174,6 +179,7 @@ func (c *Cluster) nodeConfig(s *slot) nodeConfig {
 		monitor:     c.monitor,
 		leaderHTTP:  c.httpAddrOf,
 		walOpts:     c.opts.WAL,
+		unsafeVote:  c.opts.UnsafeSkipVoteLogCheck,
 	}
 }
 

@@ -67,6 +67,7 @@ type nodeConfig struct {
 	monitor     *Monitor
 	leaderHTTP  func(id uint64) string // HTTP address of a node, for redirects
 	walOpts     wal.Options
+	unsafeVote  bool // raft.Config.UnsafeSkipVoteLogCheck
 }
 
 // node drives one Raft core with its WAL, transport and key-value store.
@@ -153,6 +154,8 @@ func (n *node) open() error {
 		HardState:       rec.HardState,
 		Entries:         rec.Entries,
 		OnEvent:         n.onRaftEvent,
+
+		UnsafeSkipVoteLogCheck: cfg.unsafeVote,
 	}
 	if snap := rec.Snapshot; snap != nil {
 		if err := n.kv.Restore(snap.Data); err != nil {

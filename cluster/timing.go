@@ -11,6 +11,10 @@ type Timing struct {
 	Heartbeat   time.Duration // leader heartbeat interval
 	ElectionMin time.Duration // election timeouts are drawn from [ElectionMin, ElectionMax]
 	ElectionMax time.Duration
+	// TickLen, when not 0, fixes the tick length instead of deriving it
+	// (experiments use a fine tick so that narrow election ranges keep
+	// their randomness). 100 µs to the heartbeat interval.
+	TickLen time.Duration
 }
 
 // PaperTiming is the timing of the Raft paper's experiments: election timeouts
@@ -31,6 +35,8 @@ func (t Timing) Validate() error {
 		return fmt.Errorf("cluster: election range %v-%v: maximum below minimum", t.ElectionMin, t.ElectionMax)
 	case t.Heartbeat >= t.ElectionMin:
 		return fmt.Errorf("cluster: heartbeat %v must be shorter than the election timeout %v", t.Heartbeat, t.ElectionMin)
+	case t.TickLen != 0 && (t.TickLen < 100*time.Microsecond || t.TickLen > t.Heartbeat):
+		return fmt.Errorf("cluster: tick %v: want 100µs to the heartbeat %v", t.TickLen, t.Heartbeat)
 	}
 	return nil
 }
@@ -38,7 +44,11 @@ func (t Timing) Validate() error {
 // Tick returns the tick length used for t: about a thirtieth of the minimum
 // election timeout and no longer than the heartbeat, between 1 ms and 10 ms.
 // 150 ms gives 5 ms ticks (30-60 ticks per election timeout); 12 ms gives 1 ms.
+// A non-zero TickLen is used as it is.
 func (t Timing) Tick() time.Duration {
+	if t.TickLen != 0 {
+		return t.TickLen
+	}
 	tick := t.ElectionMin / 30
 	if tick > t.Heartbeat {
 		tick = t.Heartbeat

@@ -78,6 +78,11 @@ type Config struct {
 	// OnEvent, if set, is called synchronously from Tick, Step, Propose and
 	// Advance for every Event. It must not call back into the Raft.
 	OnEvent func(Event)
+
+	// UnsafeSkipVoteLogCheck grants votes without the up-to-date log check
+	// (§5.4.1). It breaks Raft on purpose, for demonstrating that the safety
+	// checks fail; never use it otherwise.
+	UnsafeSkipVoteLogCheck bool
 }
 
 // Raft is one node's consensus state machine. It is not safe for concurrent
@@ -106,6 +111,7 @@ type Raft struct {
 
 	electionMin, electionMax, heartbeat int
 	preVote, checkQuorum                bool
+	unsafeSkipVoteLogCheck              bool
 	maxInflight                         int
 	maxBytes                            uint64
 	maxEntries                          int
@@ -159,6 +165,7 @@ func New(cfg Config) (*Raft, error) {
 		votes:       make(map[uint64]bool, len(peers)),
 		matchBuf:    make([]uint64, 0, len(peers)),
 	}
+	r.unsafeSkipVoteLogCheck = cfg.UnsafeSkipVoteLogCheck
 	ents := slices.Clone(cfg.Entries)
 	r.log = raftLog{
 		snapIndex: cfg.Snapshot.Index,

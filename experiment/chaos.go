@@ -1,0 +1,315 @@
+package experiment
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/anishathalye/porcupine"
+
+	"raftplay/cluster"
+)
+
+// ChaosOptions configures RunChaos.
+type ChaosOptions struct {
+	// Cluster is the cluster to start (Nodes >= 3 and DataDir are required;
+	// a zero Timing means cluster.PaperTiming). Its Seed is set to Seed.
+	Cluster cluster.Options
+	Seed    uint64 // 0 picks one; the report says which
+
+	Duration   time.Duration // how long the nemesis and the clients run (default 10s)
+	FaultEvery time.Duration // mean time between faults (default 300ms)
+	Clients    int           // concurrent clients (default 4); odd-numbered ones use HTTP
+	Keys       int           // distinct keys (default 8)
+	// Faults limits the nemesis to these kinds (from FaultKinds); nil
+	// means all. Heals, restarts and resumes always happen.
+	Faults []string
+
+	// CheckTimeout bounds the linearizability check (default 1m); when it
+	// runs out the verdict is "unknown", not a failure.
+	CheckTimeout time.Duration
+	// SettleTimeout bounds the wait for a leader and for convergence after
+	// the final heal (default 30s).
+	SettleTimeout time.Duration
+	// OutDir, if set, receives history.json, events.jsonl, faults.jsonl,
+	// report.json, and history.html when a check fails.
+	OutDir string
+}
+
+// OpCounts counts client operations by kind and outcome.
+type OpCounts struct {
+	Puts, Gets, Dels int // acknowledged
+	Unknown          int // writes whose outcome the client never learned
+	Failed           int // reads and refused writes that had no effect
+}
+
+// Total returns every acknowledged operation and every write of unknown outcome.
+func (o OpCounts) Total() int { return o.Puts + o.Gets + o.Dels + o.Unknown }
+
+// Linearizability verdicts.
+const (
+	VerdictOk      = "ok"
+	VerdictIllegal = "illegal"
+	VerdictUnknown = "unknown" // the time bound ran out
+)
+
+// ChaosReport is the result of RunChaos.
+type ChaosReport struct {
+	Seed          uint64              `json:"seed"`
+	Nodes         int                 `json:"nodes"`
+	Duration      time.Duration       `json:"duration_ns"`
+	Ops           OpCounts            `json:"ops"`
+	Faults        map[string]int      `json:"faults"`
+	FaultLog      []FaultRecord       `json:"-"`
+	NemesisErrors []string            `json:"nemesis_errors,omitempty"`
+	LeaderChanges int                 `json:"leader_changes"`
+	FinalLeader   uint64              `json:"final_leader"`
+	FinalTerm     uint64              `json:"final_term"`
+	Converged     bool                `json:"converged"`
+	Violations    []cluster.Violation `json:"violations,omitempty"`
+	Linearizable  string              `json:"linearizable"` // VerdictOk, VerdictIllegal or VerdictUnknown
+	CheckTime     time.Duration       `json:"check_ns"`
+	CheckTimeout  time.Duration       `json:"check_timeout_ns"`
+	FinalKeys     int                 `json:"final_keys_read"` // keys whose final value was read
+	Lost          []LostWrite         `json:"lost_writes"`
+	EventsDropped uint64              `json:"events_dropped,omitempty"`
+	Files         []string            `json:"files,omitempty"`
+}
+
+// Failed reports whether the run found a violation: a safety violation
+// seen by the monitor, a history that is not linearizable, an acknowledged
+// write lost, or a cluster that did not converge once healed.
+func (r *ChaosReport) Failed() bool {
+	return len(r.Violations) > 0 || r.Linearizable == VerdictIllegal || len(r.Lost) > 0 || !r.Converged
+}
+
+func (o *ChaosOptions) defaults() error {
+	if o.Seed == 0 {
+		o.Seed = rand.Uint64()
+	}
+	if o.Duration == 0 {
+		o.Duration = 10 * time.Second
+	}
+	if o.FaultEvery == 0 {
+		o.FaultEvery = 300 * time.Millisecond
+	}
+	if o.Clients == 0 {
+		o.Clients = 4
+	}
+	if o.Keys == 0 {
+		o.Keys = 8
+	}
+	if o.CheckTimeout == 0 {
+		o.CheckTimeout = time.Minute
+	}
+	if o.SettleTimeout == 0 {
+		o.SettleTimeout = 30 * time.Second
+	}
+	switch {
+	case o.Cluster.Nodes < 3:
+		return fmt.Errorf("experiment: chaos needs at least 3 nodes, got %d", o.Cluster.Nodes)
+	case o.Duration < 0 || o.FaultEvery < 0 || o.Clients < 0 || o.Keys < 0 || o.CheckTimeout < 0:
+		return errors.New("experiment: chaos: durations and counts must not be negative")
+	}
+	for _, f := range o.Faults {
+		if !slices.Contains(FaultKinds, f) {
+			return fmt.Errorf("experiment: unknown fault kind %q (want %s)", f, strings.Join(FaultKinds, ", "))
+		}
+	}
+	o.Cluster.Seed = o.Seed
+	return nil
+}
+
+// RunChaos starts a cluster, runs the nemesis and the clients for
+// opts.Duration, heals and restarts everything, and judges the run. An error
+// means the experiment could not run (the cluster did not start); a run that
+// found a violation returns a report whose Failed is true and no error.
+func RunChaos(ctx context.Context, opts ChaosOptions) (*ChaosReport, error) {
+	if err := opts.defaults(); err != nil {
+		return nil, err
+	}
+	rep := &ChaosReport{Seed: opts.Seed, Nodes: opts.Cluster.Nodes, Duration: opts.Duration, CheckTimeout: opts.CheckTimeout, Faults: map[string]int{}}
+	c, err := cluster.Start(opts.Cluster)
+	if err != nil {
+		return nil, fmt.Errorf("experiment: %w", err)
+	}
+	defer c.Close()
+	rec := recordEvents(c.Events())
+	defer rec.stop()
+
+	sctx, cancel := context.WithTimeout(ctx, opts.SettleTimeout)
+	_, err = c.WaitLeader(sctx)
+	cancel()
+	if err != nil {
+		return nil, fmt.Errorf("experiment: no first leader: %w", err)
+	}
+
+	hist := newOpHistory()
+	runCtx, stop := context.WithTimeout(ctx, opts.Duration)
+	defer stop()
+	counts := make([]OpCounts, opts.Clients)
+	var wg sync.WaitGroup
+	for i := range opts.Clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			counts[i] = runClient(runCtx, c, hist, i, opts)
+		}()
+	}
+	nem := newNemesis(c, opts.Seed, hist.start, opts.Faults)
+	nem.run(runCtx, opts.FaultEvery)
+	wg.Wait()
+	if ctx.Err() != nil {
+		return nil, fmt.Errorf("experiment: chaos interrupted: %w", ctx.Err())
+	}
+	for _, n := range counts {
+		rep.Ops.Puts += n.Puts
+		rep.Ops.Gets += n.Gets
+		rep.Ops.Dels += n.Dels
+		rep.Ops.Unknown += n.Unknown
+		rep.Ops.Failed += n.Failed
+	}
+
+	// Heal everything and bring every node back.
+	c.Heal()
+	nem.record(FaultHeal, "final heal", nil)
+	for len(nem.down) > 0 {
+		nem.bringBack()
+	}
+	rep.FaultLog = nem.log
+	for _, f := range nem.log {
+		rep.Faults[f.Kind]++
+	}
+	for _, e := range nem.errs {
+		rep.NemesisErrors = append(rep.NemesisErrors, e.Error())
+	}
+
+	final := finalReads(ctx, c, hist, opts)
+	rep.FinalKeys = len(final)
+	sctx, cancel = context.WithTimeout(ctx, opts.SettleTimeout)
+	st, err := c.WaitFor(sctx, func(s cluster.Status) bool { return s.Leader != 0 && cluster.Converged(s) && allLive(s) })
+	cancel()
+	rep.Converged = err == nil
+	rep.FinalLeader, rep.FinalTerm = st.Leader, st.Term
+	rep.Violations = c.Violations()
+
+	ops := hist.snapshot()
+	var info porcupine.LinearizationInfo
+	rep.Linearizable, rep.CheckTime, rep.Lost, info = checkHistory(ops, final, opts.CheckTimeout)
+
+	events := rec.stop()
+	rep.EventsDropped = rec.dropped
+	rep.LeaderChanges = max(0, countLeaderWins(events)-1)
+	if opts.OutDir != "" {
+		if err := rep.save(opts.OutDir, ops, events, info); err != nil {
+			return rep, err
+		}
+	}
+	return rep, nil
+}
+
+func allLive(s cluster.Status) bool {
+	for _, n := range s.Nodes {
+		if !n.Live() {
+			return false
+		}
+	}
+	return true
+}
+
+// countLeaderWins counts the "became leader" events.
+func countLeaderWins(events []cluster.Event) int {
+	n := 0
+	for _, e := range events {
+		if e.Kind == "raft.role" && strings.Contains(e.Text, "became leader") {
+			n++
+		}
+	}
+	return n
+}
+
+// finalReads reads every key once more after the heal, through the leader,
+// retrying until it answers; the reads join the history (as client -1).
+func finalReads(ctx context.Context, c *cluster.Cluster, hist *opHistory, opts ChaosOptions) map[string]Op {
+	final := map[string]Op{}
+	cl := c.NewClient()
+	deadline := time.Now().Add(opts.SettleTimeout)
+	for k := range opts.Keys {
+		key := keyName(k)
+		for time.Now().Before(deadline) && ctx.Err() == nil {
+			octx, cancel := context.WithTimeout(ctx, 2*time.Second)
+			call := time.Now()
+			res, err := cl.Get(octx, key)
+			cancel()
+			if err == nil {
+				op := Op{Client: -1, Op: "get", Key: key, Value: string(res.Value), Found: res.Found, Via: "client"}
+				hist.add(op, call, time.Now())
+				final[key] = op
+				break
+			}
+		}
+	}
+	return final
+}
+
+func keyName(k int) string { return fmt.Sprintf("k%d", k) }
+
+// maxRecorded bounds the events a chaos run keeps (a broken cluster can
+// log millions of rejected appends); the rest are only counted.
+const maxRecorded = 200_000
+
+// eventRecorder copies every event of the log as it is added, so that a
+// long run keeps more than the log's ring holds.
+type eventRecorder struct {
+	mu      sync.Mutex
+	events  []cluster.Event
+	dropped uint64
+	done    chan struct{}
+	stopped chan struct{}
+	once    sync.Once
+}
+
+func recordEvents(log *cluster.EventLog) *eventRecorder {
+	r := &eventRecorder{done: make(chan struct{}), stopped: make(chan struct{})}
+	go func() {
+		defer close(r.stopped)
+		seq := uint64(1)
+		for {
+			wake := log.Wait()
+			seq = r.take(log, seq)
+			select {
+			case <-r.done:
+				r.take(log, seq)
+				return
+			case <-wake:
+			}
+		}
+	}()
+	return r
+}
+
+// take copies the events from seq on and returns the next seq to read.
+func (r *eventRecorder) take(log *cluster.EventLog, seq uint64) uint64 {
+	evs, next, dropped := log.Since(seq)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.dropped += dropped
+	keep := min(len(evs), maxRecorded-len(r.events))
+	r.events = append(r.events, evs[:keep]...)
+	r.dropped += uint64(len(evs) - keep)
+	return next
+}
+
+// stop ends the recording (once) and returns every event seen.
+func (r *eventRecorder) stop() []cluster.Event {
+	r.once.Do(func() { close(r.done) })
+	<-r.stopped
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.events
+}

@@ -1,0 +1,169 @@
+package experiment
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/anishathalye/porcupine"
+
+	"raftplay/cluster"
+)
+
+// WriteText writes the report for a person: one line per finding, the
+// seed first, the verdict last ("PASS" or "FAIL: ...").
+func (r *ChaosReport) WriteText(w io.Writer) error {
+	fmt.Fprintf(w, "chaos: seed %d, %d nodes, %v (rerun with --seed %d)\n", r.Seed, r.Nodes, r.Duration, r.Seed)
+	o := r.Ops
+	fmt.Fprintf(w, "operations:      %d (put %d, get %d, del %d acknowledged; %d writes of unknown outcome; %d refused with no effect)\n",
+		o.Total(), o.Puts, o.Gets, o.Dels, o.Unknown, o.Failed)
+	kinds := make([]string, 0, len(r.Faults))
+	total := 0
+	for k, n := range r.Faults {
+		kinds = append(kinds, fmt.Sprintf("%s %d", k, n))
+		total += n
+	}
+	slices.Sort(kinds)
+	fmt.Fprintf(w, "faults injected: %d (%s)\n", total, strings.Join(kinds, ", "))
+	for _, e := range r.NemesisErrors {
+		fmt.Fprintf(w, "  nemesis error: %s\n", e)
+	}
+	fmt.Fprintf(w, "leader changes:  %d (final leader %d at term %d)\n", r.LeaderChanges, r.FinalLeader, r.FinalTerm)
+	fmt.Fprintf(w, "converged:       %s\n", yesNo(r.Converged))
+	if len(r.Violations) == 0 {
+		fmt.Fprintln(w, "monitor:         ok (no safety violation)")
+	} else {
+		fmt.Fprintf(w, "monitor:         %d SAFETY VIOLATIONS\n", len(r.Violations))
+		for i, v := range r.Violations {
+			if i == 5 {
+				fmt.Fprintf(w, "  ... and %d more\n", len(r.Violations)-5)
+				break
+			}
+			fmt.Fprintf(w, "  %s: %s\n", v.Rule, v.Text)
+		}
+	}
+	lin := r.Linearizable
+	switch lin {
+	case VerdictOk:
+		lin = "ok"
+	case VerdictIllegal:
+		lin = "ILLEGAL (not linearizable)"
+	case VerdictUnknown:
+		lin = fmt.Sprintf("unknown (the %v bound ran out; not a failure, not a pass)", r.CheckTimeout)
+	}
+	fmt.Fprintf(w, "linearizability: %s (porcupine, %v)\n", lin, r.CheckTime.Round(time.Millisecond))
+	fmt.Fprintf(w, "acked writes lost: %d (final values of %d keys checked)\n", len(r.Lost), r.FinalKeys)
+	for i, l := range r.Lost {
+		if i == 5 {
+			fmt.Fprintf(w, "  ... and %d more\n", len(r.Lost)-5)
+			break
+		}
+		fmt.Fprintf(w, "  %s: %s %q acknowledged, final value %s\n", l.Key, l.Write.Op, l.Write.Value, l.Final)
+	}
+	if r.EventsDropped > 0 {
+		fmt.Fprintf(w, "events not saved:  %d (overwritten in the ring before they were read, or past the cap of %d)\n", r.EventsDropped, maxRecorded)
+	}
+	for _, f := range r.Files {
+		fmt.Fprintf(w, "saved:           %s\n", f)
+	}
+	_, err := fmt.Fprintln(w, "verdict:         "+r.Verdict())
+	return err
+}
+
+// Verdict returns "PASS" or "FAIL: " and what failed.
+func (r *ChaosReport) Verdict() string {
+	if !r.Failed() {
+		return "PASS"
+	}
+	var why []string
+	if len(r.Violations) > 0 {
+		why = append(why, "safety violation")
+	}
+	if r.Linearizable == VerdictIllegal {
+		why = append(why, "not linearizable")
+	}
+	if len(r.Lost) > 0 {
+		why = append(why, "acknowledged writes lost")
+	}
+	if !r.Converged {
+		why = append(why, "no convergence after healing")
+	}
+	return "FAIL: " + strings.Join(why, ", ")
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "NO"
+}
+
+// save writes the run's files into dir and lists them in r.Files.
+func (r *ChaosReport) save(dir string, ops []Op, events []cluster.Event, info porcupine.LinearizationInfo) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("experiment: output directory: %w", err)
+	}
+	write := func(name string, fill func(io.Writer) error) error {
+		path := filepath.Join(dir, name)
+		f, err := os.Create(path)
+		if err != nil {
+			return fmt.Errorf("experiment: %w", err)
+		}
+		if err := fill(f); err != nil {
+			f.Close()
+			return fmt.Errorf("experiment: %s: %w", path, err)
+		}
+		if err := f.Close(); err != nil {
+			return fmt.Errorf("experiment: %w", err)
+		}
+		r.Files = append(r.Files, path)
+		return nil
+	}
+	lines := func(items func(enc *json.Encoder) error) func(io.Writer) error {
+		return func(w io.Writer) error { return items(json.NewEncoder(w)) }
+	}
+	err := write("history.json", func(w io.Writer) error {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", " ")
+		return enc.Encode(ops)
+	})
+	if err == nil {
+		err = write("events.jsonl", lines(func(enc *json.Encoder) error {
+			for _, e := range events {
+				if err := enc.Encode(e); err != nil {
+					return err
+				}
+			}
+			return nil
+		}))
+	}
+	if err == nil {
+		err = write("faults.jsonl", lines(func(enc *json.Encoder) error {
+			for _, f := range r.FaultLog {
+				if err := enc.Encode(f); err != nil {
+					return err
+				}
+			}
+			return nil
+		}))
+	}
+	if err == nil && r.Failed() {
+		err = write("history.html", func(w io.Writer) error { return porcupine.Visualize(cluster.KVModel, info, w) })
+	}
+	if err == nil {
+		r.Files = append(r.Files, filepath.Join(dir, "report.json")) // the report lists itself
+		n := len(r.Files)
+		err = write("report.json", func(w io.Writer) error {
+			enc := json.NewEncoder(w)
+			enc.SetIndent("", " ")
+			return enc.Encode(r)
+		})
+		r.Files = r.Files[:n]
+	}
+	return err
+}

@@ -1,0 +1,381 @@
+package experiment
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"raftplay/cluster"
+)
+
+// Range is an election timeout range [Min, Max].
+type Range struct {
+	Min, Max time.Duration
+}
+
+// String formats r the way the paper does, e.g. "150-155ms".
+func (r Range) String() string {
+	if r.Min%time.Millisecond == 0 && r.Max%time.Millisecond == 0 {
+		return fmt.Sprintf("%d-%dms", r.Min/time.Millisecond, r.Max/time.Millisecond)
+	}
+	return r.Min.String() + "-" + r.Max.String()
+}
+
+// PaperRanges are the election timeout ranges of the paper's Figure 16.
+var PaperRanges = []Range{
+	{150 * time.Millisecond, 150 * time.Millisecond},
+	{150 * time.Millisecond, 151 * time.Millisecond},
+	{150 * time.Millisecond, 155 * time.Millisecond},
+	{150 * time.Millisecond, 175 * time.Millisecond},
+	{150 * time.Millisecond, 200 * time.Millisecond},
+	{150 * time.Millisecond, 300 * time.Millisecond},
+	{12 * time.Millisecond, 24 * time.Millisecond},
+	{25 * time.Millisecond, 50 * time.Millisecond},
+	{50 * time.Millisecond, 100 * time.Millisecond},
+	{100 * time.Millisecond, 200 * time.Millisecond},
+}
+
+// ParseRange parses "150-155ms" (the unit of the maximum applies to a bare
+// minimum) or "150ms-155ms".
+func ParseRange(s string) (Range, error) {
+	lo, hi, ok := strings.Cut(strings.TrimSpace(s), "-")
+	if !ok {
+		return Range{}, fmt.Errorf("experiment: range %q: want MIN-MAX, e.g. 150-300ms", s)
+	}
+	max, err := time.ParseDuration(hi)
+	if err != nil {
+		return Range{}, fmt.Errorf("experiment: range %q: %w", s, err)
+	}
+	if lo != "" && lo[len(lo)-1] >= '0' && lo[len(lo)-1] <= '9' {
+		unit := strings.TrimLeft(hi, "0123456789.")
+		lo += unit
+	}
+	min, err := time.ParseDuration(lo)
+	if err != nil {
+		return Range{}, fmt.Errorf("experiment: range %q: %w", s, err)
+	}
+	if min <= 0 || max < min {
+		return Range{}, fmt.Errorf("experiment: range %q: want 0 < MIN <= MAX", s)
+	}
+	return Range{min, max}, nil
+}
+
+// ParseRanges parses a comma-separated list of ranges.
+func ParseRanges(s string) ([]Range, error) {
+	var out []Range
+	for _, part := range strings.Split(s, ",") {
+		if strings.TrimSpace(part) == "" {
+			continue
+		}
+		r, err := ParseRange(part)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	if len(out) == 0 {
+		return nil, errors.New("experiment: no timeout ranges")
+	}
+	return out, nil
+}
+
+// PaperFigure returns what the paper reports for r, or "" if it gives no
+// number for that range.
+func PaperFigure(r Range) string {
+	switch r.String() {
+	case "150-150ms":
+		return "over 10s (no randomness)"
+	case "150-155ms":
+		return "median 287ms"
+	case "150-200ms":
+		return "max 513ms of 1000"
+	case "12-24ms":
+		return "mean 35ms, max 152ms"
+	}
+	return ""
+}
+
+// ElectionOptions configures RunElection.
+type ElectionOptions struct {
+	Nodes   int     // default 5
+	Trials  int     // per range; default 1000
+	Ranges  []Range // default PaperRanges
+	Delay   time.Duration
+	Seed    uint64 // 0 picks one; the report says which
+	DataDir string // each range runs a fresh cluster in DataDir/range-N
+	// HeartbeatDiv sets the heartbeat to Min/HeartbeatDiv. The paper used
+	// half the minimum election timeout (2, the default).
+	HeartbeatDiv int
+	// Tick is the nodes' tick length (default 1ms, capped at the heartbeat):
+	// election timeouts are whole ticks, so a coarse tick would collapse a
+	// narrow range such as 150-151ms into a single value.
+	Tick time.Duration
+	// TrialTimeout bounds one trial's election; a trial that elects no
+	// leader in time counts as TimedOut (default 15s).
+	TrialTimeout time.Duration
+	// Progress, if set, receives a line per range and a dot per ten trials.
+	Progress io.Writer
+}
+
+// Trial is one crash of the leader and what followed.
+type Trial struct {
+	Range    string        `json:"range"`
+	N        int           `json:"trial"`
+	OldTerm  uint64        `json:"old_term"`
+	NewTerm  uint64        `json:"new_term"` // the term in which the next leader won
+	Election time.Duration `json:"election_ns"`
+	Write    time.Duration `json:"write_ns"` // 0 if the write did not commit in time
+	TimedOut bool          `json:"timed_out,omitempty"`
+}
+
+// Split reports whether the election needed more than one term.
+func (t Trial) Split() bool { return t.NewTerm > t.OldTerm+1 }
+
+// RangeResult sums up the trials of one range.
+type RangeResult struct {
+	Range       Range         `json:"-"`
+	Name        string        `json:"range"`
+	Heartbeat   time.Duration `json:"heartbeat_ns"`
+	Tick        time.Duration `json:"tick_ns"`
+	Trials      []Trial       `json:"-"`
+	Median      time.Duration `json:"median_ns"`
+	P90         time.Duration `json:"p90_ns"`
+	P99         time.Duration `json:"p99_ns"`
+	Max         time.Duration `json:"max_ns"`
+	Mean        time.Duration `json:"mean_ns"`
+	WriteMedian time.Duration `json:"write_median_ns"`
+	SplitVotes  int           `json:"split_votes"`
+	TimedOut    int           `json:"timed_out"`
+	Paper       string        `json:"paper,omitempty"`
+}
+
+// ElectionReport is the result of RunElection.
+type ElectionReport struct {
+	Nodes  int           `json:"nodes"`
+	Trials int           `json:"trials"`
+	Delay  time.Duration `json:"delay_ns"`
+	Seed   uint64        `json:"seed"`
+	Ranges []RangeResult `json:"ranges"`
+}
+
+// RunElection runs opts.Trials leader crashes for every range, each range on
+// a fresh cluster, and returns the measurements. Election time is measured
+// from the crash to the first "became leader" event in a higher term (the
+// event is stamped inside the new leader's loop, so it is the moment the
+// node won, before any follower has heard of it). Write time is measured
+// from the crash to the commit of a put proposed to that new leader.
+func RunElection(ctx context.Context, opts ElectionOptions) (*ElectionReport, error) {
+	if opts.Nodes == 0 {
+		opts.Nodes = 5
+	}
+	if opts.Trials == 0 {
+		opts.Trials = 1000
+	}
+	if opts.Ranges == nil {
+		opts.Ranges = PaperRanges
+	}
+	if opts.HeartbeatDiv == 0 {
+		opts.HeartbeatDiv = 2
+	}
+	if opts.Tick == 0 {
+		opts.Tick = time.Millisecond
+	}
+	if opts.TrialTimeout == 0 {
+		opts.TrialTimeout = 15 * time.Second
+	}
+	if opts.Seed == 0 {
+		opts.Seed = rand.Uint64()
+	}
+	switch {
+	case opts.Nodes < 3 || opts.Nodes > cluster.MaxNodes:
+		return nil, fmt.Errorf("experiment: %d nodes: want 3 to %d (a crashed leader must leave a majority)", opts.Nodes, cluster.MaxNodes)
+	case opts.Trials < 0 || opts.HeartbeatDiv < 1 || opts.Delay < 0 || opts.Tick < 100*time.Microsecond:
+		return nil, errors.New("experiment: want trials >= 1, heartbeat divisor >= 1, delay >= 0, tick >= 100µs")
+	case opts.DataDir == "":
+		return nil, errors.New("experiment: no data directory")
+	}
+	rep := &ElectionReport{Nodes: opts.Nodes, Trials: opts.Trials, Delay: opts.Delay, Seed: opts.Seed}
+	for i, r := range opts.Ranges {
+		res, err := runRange(ctx, opts, i, r)
+		if err != nil {
+			return rep, err
+		}
+		rep.Ranges = append(rep.Ranges, res)
+	}
+	return rep, nil
+}
+
+func runRange(ctx context.Context, opts ElectionOptions, idx int, r Range) (RangeResult, error) {
+	hb := max(r.Min/time.Duration(opts.HeartbeatDiv), time.Millisecond)
+	if hb >= r.Min {
+		hb = r.Min / 2
+	}
+	res := RangeResult{Range: r, Name: r.String(), Heartbeat: hb, Tick: min(opts.Tick, hb), Paper: PaperFigure(r)}
+	timing := cluster.Timing{Heartbeat: hb, ElectionMin: r.Min, ElectionMax: r.Max, TickLen: res.Tick}
+	seed := opts.Seed + uint64(idx)*0x9e3779b97f4a7c15
+	c, err := cluster.Start(cluster.Options{
+		Nodes:   opts.Nodes,
+		DataDir: filepath.Join(opts.DataDir, fmt.Sprintf("range-%d", idx+1)),
+		Timing:  timing,
+		Seed:    seed,
+	})
+	if err != nil {
+		return res, fmt.Errorf("experiment: range %v: %w", r, err)
+	}
+	defer c.Close()
+	if opts.Delay > 0 {
+		if err := c.Delay(opts.Delay, 0, 0, 0); err != nil {
+			return res, fmt.Errorf("experiment: %w", err)
+		}
+	}
+	if opts.Progress != nil {
+		fmt.Fprintf(opts.Progress, "range %s (heartbeat %v, tick %v): %d trials ", r, hb, res.Tick, opts.Trials)
+		defer fmt.Fprintln(opts.Progress)
+	}
+	rng := rand.New(rand.NewPCG(seed, 2))
+	for n := 1; n <= opts.Trials; n++ {
+		t, err := runTrial(ctx, c, opts, rng, timing)
+		if err != nil {
+			return res, fmt.Errorf("experiment: range %v trial %d: %w", r, n, err)
+		}
+		t.Range, t.N = res.Name, n
+		res.Trials = append(res.Trials, t)
+		if opts.Progress != nil && n%10 == 0 {
+			fmt.Fprint(opts.Progress, ".")
+		}
+	}
+	res.summarize()
+	return res, nil
+}
+
+// settled reports whether every node is up, follows one leader in its term,
+// and holds the same applied state: the cluster is ready for the next crash.
+func settled(s cluster.Status) bool {
+	if s.Leader == 0 || !cluster.Converged(s) {
+		return false
+	}
+	for _, n := range s.Nodes {
+		if !n.Live() || n.Term != s.Term || n.Leader != s.Leader {
+			return false
+		}
+	}
+	return true
+}
+
+// runTrial waits for a settled cluster, crashes its leader at a random moment
+// within a heartbeat interval, times the election and the first write, and
+// restarts the crashed node.
+func runTrial(ctx context.Context, c *cluster.Cluster, opts ElectionOptions, rng *rand.Rand, timing cluster.Timing) (tr Trial, err error) {
+	var st cluster.Status
+	for {
+		wctx, cancel := context.WithTimeout(ctx, opts.TrialTimeout+30*time.Second)
+		_, err := c.WaitFor(wctx, settled)
+		cancel()
+		if err != nil {
+			return tr, fmt.Errorf("cluster did not settle: %w", err)
+		}
+		// The heartbeat's phase is independent of the moment the cluster
+		// settled, so a uniform wait within one interval crashes the leader
+		// at a uniform phase of its heartbeat.
+		time.Sleep(time.Duration(rng.Int64N(int64(timing.Heartbeat))))
+		if st = c.Status(); settled(st) {
+			break
+		}
+	}
+	leader := st.Leader
+	tr.OldTerm = st.Term
+	_, seq, _ := c.Events().Since(^uint64(0))
+	start := time.Now()
+	if err := c.Crash(leader); err != nil {
+		return tr, err
+	}
+	defer func() {
+		if rerr := c.Restart(leader); rerr != nil && err == nil {
+			err = rerr
+		}
+	}()
+
+	ectx, cancel := context.WithTimeout(ctx, opts.TrialTimeout)
+	defer cancel()
+	won, term, at, werr := waitNewLeader(ectx, c.Events(), seq, tr.OldTerm)
+	if werr != nil {
+		if ctx.Err() != nil {
+			return tr, ctx.Err()
+		}
+		tr.TimedOut, tr.Election = true, opts.TrialTimeout
+		return tr, nil
+	}
+	tr.NewTerm, tr.Election = term, at.Sub(start)
+
+	p, perr := c.ProposeTo(ectx, won, "trial", []byte(fmt.Sprint(tr.NewTerm)))
+	if perr == nil && p.Committed {
+		tr.Write = time.Since(start)
+	} else if _, perr := c.NewClient().Put(ectx, "trial", []byte("retry")); perr == nil {
+		tr.Write = time.Since(start)
+	}
+	return tr, nil
+}
+
+// waitNewLeader watches the events from seq on until a node becomes leader
+// in a term above oldTerm, and returns it, its term and the event's time.
+func waitNewLeader(ctx context.Context, log *cluster.EventLog, seq, oldTerm uint64) (id, term uint64, at time.Time, err error) {
+	for {
+		wake := log.Wait()
+		evs, next, _ := log.Since(seq)
+		for _, e := range evs {
+			if e.Kind == "raft.role" && e.Term > oldTerm && strings.Contains(e.Text, "became leader") {
+				return e.Node, e.Term, e.Time, nil
+			}
+		}
+		seq = next
+		select {
+		case <-ctx.Done():
+			return 0, 0, time.Time{}, ctx.Err()
+		case <-wake:
+		}
+	}
+}
+
+// summarize fills in the statistics from r.Trials. Timed-out trials count
+// at the timeout, so percentiles above them are lower bounds.
+func (r *RangeResult) summarize() {
+	var el, wr []time.Duration
+	var sum time.Duration
+	r.SplitVotes, r.TimedOut = 0, 0
+	for _, t := range r.Trials {
+		el = append(el, t.Election)
+		sum += t.Election
+		if t.Write > 0 {
+			wr = append(wr, t.Write)
+		}
+		if t.TimedOut {
+			r.TimedOut++
+		} else if t.Split() {
+			r.SplitVotes++
+		}
+	}
+	if len(el) == 0 {
+		return
+	}
+	slices.Sort(el)
+	slices.Sort(wr)
+	r.Median, r.P90, r.P99 = percentile(el, 50), percentile(el, 90), percentile(el, 99)
+	r.Max = el[len(el)-1]
+	r.Mean = sum / time.Duration(len(el))
+	r.WriteMedian = percentile(wr, 50)
+}
+
+// percentile returns the nearest-rank p-th percentile of sorted d.
+func percentile(d []time.Duration, p int) time.Duration {
+	if len(d) == 0 {
+		return 0
+	}
+	k := (p*len(d) + 99) / 100
+	return d[min(max(k, 1), len(d))-1]
+}

@@ -1,0 +1,293 @@
+package experiment
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+)
+
+// ms formats d in milliseconds with one decimal, e.g. "287.4".
+func ms(d time.Duration) string {
+	return strconv.FormatFloat(float64(d)/float64(time.Millisecond), 'f', 1, 64)
+}
+
+// WriteTable writes one row per range: the election time's median, p90,
+// p99, max and mean in milliseconds, the split votes, the timeouts, the
+// median time to the first committed write, and the paper's figure.
+func (r *ElectionReport) WriteTable(w io.Writer) error {
+	fmt.Fprintf(w, "leader election: %d nodes, %d trials per range, one-way delay %v, seed %d\n",
+		r.Nodes, r.Trials, r.Delay, r.Seed)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "range\theartbeat\tmedian\tp90\tp99\tmax\tmean\tsplit\ttimeout\twrite p50\t  paper\t")
+	for _, rr := range r.Ranges {
+		fmt.Fprintf(tw, "%s\t%v\t%s\t%s\t%s\t%s\t%s\t%d\t%d\t%s\t  %s\t\n", rr.Name, rr.Heartbeat,
+			ms(rr.Median), ms(rr.P90), ms(rr.P99), ms(rr.Max), ms(rr.Mean),
+			rr.SplitVotes, rr.TimedOut, ms(rr.WriteMedian), orDash(rr.Paper))
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	_, err := fmt.Fprintln(w, "times in ms from the crash to the first \"became leader\" in a higher term; split = elections that took more than one term; write p50 = crash to first committed write")
+	return err
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// plotMarks are the curve symbols, one per range, in order.
+const plotMarks = "123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+// WritePlot draws the cumulative distribution of election times as text,
+// width by height cells, one curve per range marked by a digit or letter.
+// As in the paper, ranges that share their minimum with others (150-151ms,
+// 150-155ms, ...) get a panel of their own and the rest another, each with
+// a linear x axis from 0 to its slowest trial.
+func (r *ElectionReport) WritePlot(w io.Writer, width, height int) error {
+	width, height = max(width, 20), max(height, 5)
+	mins := map[time.Duration]int{}
+	for _, rr := range r.Ranges {
+		mins[rr.Range.Min]++
+	}
+	var shared, rest []int
+	for i, rr := range r.Ranges {
+		if mins[rr.Range.Min] > 1 {
+			shared = append(shared, i)
+		} else {
+			rest = append(rest, i)
+		}
+	}
+	for k, panel := range [][]int{shared, rest} {
+		if len(panel) == 0 {
+			continue
+		}
+		if k == 1 && len(shared) > 0 {
+			fmt.Fprintln(w)
+		}
+		if err := r.writePanel(w, panel, width, height); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// writePanel draws the curves of the ranges at indexes idx.
+func (r *ElectionReport) writePanel(w io.Writer, idx []int, width, height int) error {
+	var xmax time.Duration
+	sorted := make([][]time.Duration, len(idx))
+	for i, ri := range idx {
+		for _, t := range r.Ranges[ri].Trials {
+			sorted[i] = append(sorted[i], t.Election)
+		}
+		slices.Sort(sorted[i])
+		if n := len(sorted[i]); n > 0 {
+			xmax = max(xmax, sorted[i][n-1])
+		}
+	}
+	if xmax <= 0 {
+		_, err := fmt.Fprintln(w, "(no trials to plot)")
+		return err
+	}
+	// The axis ends at the largest 99th percentile, so that one long tail
+	// does not squeeze every other curve against the left edge.
+	var p99 time.Duration
+	for _, d := range sorted {
+		p99 = max(p99, percentile(d, 99))
+	}
+	xmax = niceCeil(min(xmax, p99))
+	grid := make([][]byte, height)
+	for y := range grid {
+		grid[y] = []byte(strings.Repeat(" ", width))
+	}
+	for i, d := range sorted {
+		if len(d) == 0 {
+			continue
+		}
+		mark := plotMarks[idx[i]%len(plotMarks)]
+		prev := height - 1
+		for x := range width {
+			at := time.Duration(float64(xmax) * float64(x+1) / float64(width))
+			n, _ := slices.BinarySearch(d, at+1) // trials <= at
+			frac := float64(n) / float64(len(d))
+			if frac == 0 {
+				continue
+			}
+			y := height - 1 - int(math.Round(frac*float64(height-1)))
+			for yy := y; yy <= prev && yy < height-1; yy++ {
+				grid[yy][x] = mark // a rise within one column draws as a step
+			}
+			prev = y
+		}
+	}
+	fmt.Fprintln(w, "cumulative fraction of elections by time since the crash (axis cut at the largest p99)")
+	for y, row := range grid {
+		label := "     "
+		switch y {
+		case 0:
+			label = "100% "
+		case (height - 1) / 2:
+			label = " 50% "
+		case height - 1:
+			label = "  0% "
+		}
+		fmt.Fprintf(w, "%s|%s\n", label, strings.TrimRight(string(row), " "))
+	}
+	fmt.Fprintf(w, "     +%s\n", strings.Repeat("-", width))
+	axis := []byte(strings.Repeat(" ", width+12))
+	for k := 0; k <= 4; k++ {
+		at := time.Duration(int64(xmax) * int64(k) / 4)
+		lbl := strconv.FormatFloat(float64(at)/float64(time.Millisecond), 'f', -1, 64) + "ms"
+		pos := 6 + width*k/4 - len(lbl)/2
+		pos = min(max(pos, 0), len(axis)-len(lbl))
+		copy(axis[pos:], lbl)
+	}
+	fmt.Fprintln(w, strings.TrimRight(string(axis), " "))
+	var legend []string
+	for _, ri := range idx {
+		legend = append(legend, fmt.Sprintf("%c %s", plotMarks[ri%len(plotMarks)], r.Ranges[ri].Name))
+	}
+	_, err := fmt.Fprintln(w, "     "+strings.Join(legend, "   "))
+	return err
+}
+
+// niceCeil rounds d up to a round number of milliseconds: 1, 1.2, 1.5, 2,
+// 2.5, 3, 4, 5, 6 or 8 times a power of ten.
+func niceCeil(d time.Duration) time.Duration {
+	step := time.Millisecond / 10
+	for {
+		for _, m := range []time.Duration{10, 12, 15, 20, 25, 30, 40, 50, 60, 80} {
+			if d <= m*step {
+				return m * step
+			}
+		}
+		step *= 10
+	}
+}
+
+// ReadElectionJSONL rebuilds a report from the output of WriteJSONL (its
+// trial lines), to print the table and the plot again without rerunning.
+func ReadElectionJSONL(r io.Reader) (*ElectionReport, error) {
+	rep := &ElectionReport{}
+	index := map[string]int{}
+	dec := json.NewDecoder(r)
+	heartbeats := map[string]RangeResult{}
+	for {
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err == io.EOF {
+			break
+		} else if err != nil {
+			return nil, fmt.Errorf("experiment: jsonl: %w", err)
+		}
+		var line struct {
+			Type string `json:"type"`
+		}
+		if err := json.Unmarshal(raw, &line); err != nil {
+			return nil, fmt.Errorf("experiment: jsonl: %w", err)
+		}
+		var t Trial
+		switch line.Type {
+		case "run":
+			if err := json.Unmarshal(raw, rep); err != nil {
+				return nil, fmt.Errorf("experiment: jsonl: %w", err)
+			}
+			rep.Ranges = nil
+			continue
+		case "range":
+			var rr RangeResult
+			if err := json.Unmarshal(raw, &rr); err != nil {
+				return nil, fmt.Errorf("experiment: jsonl: %w", err)
+			}
+			heartbeats[rr.Name] = rr
+			continue
+		case "trial":
+			if err := json.Unmarshal(raw, &t); err != nil {
+				return nil, fmt.Errorf("experiment: jsonl: %w", err)
+			}
+		default:
+			continue
+		}
+		i, ok := index[t.Range]
+		if !ok {
+			rg, err := ParseRange(t.Range)
+			if err != nil {
+				return nil, err
+			}
+			i = len(rep.Ranges)
+			index[t.Range] = i
+			rep.Ranges = append(rep.Ranges, RangeResult{Range: rg, Name: rg.String(), Paper: PaperFigure(rg), Heartbeat: rg.Min / 2})
+		}
+		rep.Ranges[i].Trials = append(rep.Ranges[i].Trials, t)
+	}
+	for i := range rep.Ranges {
+		if rr, ok := heartbeats[rep.Ranges[i].Name]; ok {
+			rep.Ranges[i].Heartbeat, rep.Ranges[i].Tick = rr.Heartbeat, rr.Tick
+		}
+	}
+	for i := range rep.Ranges {
+		rep.Ranges[i].summarize()
+		rep.Trials = max(rep.Trials, len(rep.Ranges[i].Trials))
+	}
+	return rep, nil
+}
+
+// WriteCSV writes one row per trial: range, trial, election_ms, write_ms,
+// old_term, new_term, split, timed_out.
+func (r *ElectionReport) WriteCSV(w io.Writer) error {
+	cw := csv.NewWriter(w)
+	_ = cw.Write([]string{"range", "trial", "election_ms", "write_ms", "old_term", "new_term", "split", "timed_out"})
+	for _, rr := range r.Ranges {
+		for _, t := range rr.Trials {
+			_ = cw.Write([]string{rr.Name, strconv.Itoa(t.N), ms(t.Election), ms(t.Write),
+				strconv.FormatUint(t.OldTerm, 10), strconv.FormatUint(t.NewTerm, 10),
+				strconv.FormatBool(t.Split()), strconv.FormatBool(t.TimedOut)})
+		}
+	}
+	cw.Flush()
+	if err := cw.Error(); err != nil {
+		return fmt.Errorf("experiment: csv: %w", err)
+	}
+	return nil
+}
+
+// WriteJSONL writes one JSON object a line: a "run" line with the setup,
+// a "trial" line per trial, then a "range" line per range with its summary.
+func (r *ElectionReport) WriteJSONL(w io.Writer) error {
+	enc := json.NewEncoder(w)
+	if err := enc.Encode(struct {
+		Type string `json:"type"`
+		ElectionReport
+		Ranges []RangeResult `json:"ranges,omitempty"`
+	}{Type: "run", ElectionReport: *r}); err != nil {
+		return fmt.Errorf("experiment: jsonl: %w", err)
+	}
+	for _, rr := range r.Ranges {
+		for _, t := range rr.Trials {
+			if err := enc.Encode(struct {
+				Type string `json:"type"`
+				Trial
+				Split bool `json:"split"`
+			}{"trial", t, t.Split()}); err != nil {
+				return fmt.Errorf("experiment: jsonl: %w", err)
+			}
+		}
+	}
+	for _, rr := range r.Ranges {
+		if err := enc.Encode(struct {
+			Type string `json:"type"`
+			RangeResult
+		}{"range", rr}); err != nil {
+			return fmt.Errorf("experiment: jsonl: %w", err)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,204 @@
+package experiment
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/anishathalye/porcupine"
+
+	"raftplay/cluster"
+)
+
+// Op is one client operation as recorded by RunChaos and saved in
+// history.json. Times are nanoseconds since the history began; an operation
+// whose outcome the client never learned (Unknown, only writes) has Return
+// -1: it may take effect at any time after Call.
+type Op struct {
+	Client  int    `json:"client"`
+	Op      string `json:"op"` // "put", "get" or "del"
+	Key     string `json:"key"`
+	Value   string `json:"value,omitempty"` // put: the value written; get: the value read
+	Found   bool   `json:"found,omitempty"` // get: whether the key existed
+	Unknown bool   `json:"unknown,omitempty"`
+	Call    int64  `json:"call_ns"`
+	Return  int64  `json:"return_ns"`
+	Via     string `json:"via"` // "client" (cluster.Client) or "http"
+}
+
+// opHistory collects Ops from concurrent clients.
+type opHistory struct {
+	mu    sync.Mutex
+	start time.Time
+	ops   []Op
+}
+
+func newOpHistory() *opHistory { return &opHistory{start: time.Now()} }
+
+// add records op called at call and answered at ret. A read with no known
+// outcome tells nothing and is not recorded.
+func (h *opHistory) add(op Op, call, ret time.Time) {
+	if op.Unknown && op.Op == "get" {
+		return
+	}
+	op.Call = int64(call.Sub(h.start))
+	op.Return = int64(ret.Sub(h.start))
+	if op.Unknown {
+		op.Return = -1
+	}
+	h.mu.Lock()
+	h.ops = append(h.ops, op)
+	h.mu.Unlock()
+}
+
+func (h *opHistory) snapshot() []Op {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return append([]Op(nil), h.ops...)
+}
+
+// porcupineOps converts ops for cluster.KVModel.
+func porcupineOps(ops []Op) []porcupine.Operation {
+	out := make([]porcupine.Operation, len(ops))
+	for i, op := range ops {
+		in := cluster.OpInput{Key: op.Key, Value: op.Value}
+		switch op.Op {
+		case "put":
+			in.Op = cluster.OpPut
+		case "del":
+			in.Op, in.Value = cluster.OpDel, ""
+		default:
+			in.Op, in.Value = cluster.OpGet, ""
+		}
+		o := cluster.OpOutput{Unknown: op.Unknown}
+		if op.Op == "get" {
+			o.Value, o.Found = op.Value, op.Found
+		}
+		ret := op.Return
+		if op.Unknown {
+			ret = math.MaxInt64
+		}
+		out[i] = porcupine.Operation{ClientId: op.Client, Input: in, Call: op.Call, Output: o, Return: ret}
+	}
+	return out
+}
+
+// LostWrite is an acknowledged write that the final state contradicts.
+type LostWrite struct {
+	Key   string `json:"key"`
+	Write Op     `json:"write"` // the acknowledged write that was lost
+	Final string `json:"final"` // the final value read, or "(nil)"
+}
+
+// lostWrites checks the final state directly, independently of porcupine:
+// for each key with a final read, the final value must come from a write
+// that no acknowledged write on that key followed entirely in real time.
+// A final value that no put wrote counts as a lost write too (of nothing).
+func lostWrites(ops []Op, final map[string]Op) []LostWrite {
+	end := func(op Op) int64 {
+		if op.Unknown {
+			return math.MaxInt64
+		}
+		return op.Return
+	}
+	byKey := map[string][]Op{}
+	for _, op := range ops {
+		if op.Op != "get" {
+			byKey[op.Key] = append(byKey[op.Key], op)
+		}
+	}
+	keys := make([]string, 0, len(final))
+	for k := range final {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var lost []LostWrite
+	for _, k := range keys {
+		f := final[k]
+		shown := "(nil)"
+		if f.Found {
+			shown = f.Value
+		}
+		// Writes that could have produced the final state.
+		var sources []Op
+		for _, w := range byKey[k] {
+			if (f.Found && w.Op == "put" && w.Value == f.Value) || (!f.Found && w.Op == "del") {
+				sources = append(sources, w)
+			}
+		}
+		if f.Found && len(sources) == 0 {
+			lost = append(lost, LostWrite{Key: k, Write: Op{Op: "put", Key: k, Value: f.Value}, Final: shown})
+			continue
+		}
+		// The latest moment any source could have taken effect; the initial
+		// empty state counts as a source of nil at time minus infinity.
+		latest := int64(math.MinInt64)
+		for _, s := range sources {
+			latest = max(latest, end(s))
+		}
+		for _, w := range byKey[k] {
+			if w.Unknown || (f.Found && w.Op == "put" && w.Value == f.Value) {
+				continue
+			}
+			if w.Call > latest { // w began after every possible source ended
+				lost = append(lost, LostWrite{Key: k, Write: w, Final: shown})
+			}
+		}
+	}
+	return lost
+}
+
+// checkHistory runs porcupine (bounded by timeout) and the lost-write check
+// over ops, whose final reads are final.
+func checkHistory(ops []Op, final map[string]Op, timeout time.Duration) (verdict string, took time.Duration, lost []LostWrite, info porcupine.LinearizationInfo) {
+	began := time.Now()
+	res, info := porcupine.CheckOperationsVerbose(cluster.KVModel, porcupineOps(ops), timeout)
+	took = time.Since(began)
+	switch res {
+	case porcupine.Ok:
+		verdict = VerdictOk
+	case porcupine.Illegal:
+		verdict = VerdictIllegal
+	default:
+		verdict = VerdictUnknown
+	}
+	return verdict, took, lostWrites(ops, final), info
+}
+
+// RecheckResult is the verdict of RecheckHistory.
+type RecheckResult struct {
+	Ops          int
+	Linearizable string // VerdictOk, VerdictIllegal or VerdictUnknown
+	CheckTime    time.Duration
+	Lost         []LostWrite
+}
+
+// RecheckHistory reads a history.json saved by a chaos run and checks it
+// again: linearizability (bounded by timeout) and lost writes against the
+// final reads it holds (client -1). If html is not "", porcupine's
+// visualization is written there.
+func RecheckHistory(r io.Reader, timeout time.Duration, html string) (RecheckResult, error) {
+	var ops []Op
+	if err := json.NewDecoder(r).Decode(&ops); err != nil {
+		return RecheckResult{}, fmt.Errorf("experiment: history: %w", err)
+	}
+	final := map[string]Op{}
+	for _, op := range ops {
+		if op.Client == -1 && op.Op == "get" {
+			final[op.Key] = op
+		}
+	}
+	res := RecheckResult{Ops: len(ops)}
+	var info porcupine.LinearizationInfo
+	res.Linearizable, res.CheckTime, res.Lost, info = checkHistory(ops, final, timeout)
+	if html != "" {
+		if err := porcupine.VisualizePath(cluster.KVModel, info, html); err != nil {
+			return res, fmt.Errorf("experiment: visualization: %w", err)
+		}
+	}
+	return res, nil
+}

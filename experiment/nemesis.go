@@ -1,0 +1,167 @@
+package experiment
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"time"
+
+	"raftplay/cluster"
+)
+
+// Fault kinds the nemesis injects, as counted in ChaosReport.Faults.
+const (
+	FaultCrash         = "crash"
+	FaultRestart       = "restart"
+	FaultPause         = "pause"
+	FaultResume        = "resume"
+	FaultPartition     = "partition"      // a random majority | minority split
+	FaultBridge        = "bridge"         // two sides that talk only through one bridge node
+	FaultIsolateLeader = "isolate-leader" // cut the current leader off from everyone
+	FaultDrop          = "drop"           // lose a percentage of messages on every link
+	FaultDelay         = "delay"          // add latency and jitter on every link
+	FaultHeal          = "heal"           // lift every network fault
+)
+
+// FaultKinds are the kinds a nemesis may be limited to (ChaosOptions.Faults);
+// heal, restart and resume always stay on, so that the cluster can recover.
+var FaultKinds = []string{FaultCrash, FaultPause, FaultPartition, FaultBridge, FaultIsolateLeader, FaultDrop, FaultDelay}
+
+// FaultRecord is one fault the nemesis injected.
+type FaultRecord struct {
+	At   time.Duration `json:"at_ns"` // since the run began
+	Kind string        `json:"kind"`
+	Text string        `json:"text"`
+}
+
+// nemesis breaks a cluster at random, all decisions drawn from one seeded
+// source. It keeps at most a minority of nodes crashed or paused at once,
+// so that the cluster can make progress whenever the network lets it.
+type nemesis struct {
+	c     *cluster.Cluster
+	rng   *rand.Rand
+	start time.Time
+	kinds []string          // enabled fault kinds, from FaultKinds
+	down  map[uint64]string // node -> FaultCrash or FaultPause
+	log   []FaultRecord
+	errs  []error
+}
+
+func newNemesis(c *cluster.Cluster, seed uint64, start time.Time, kinds []string) *nemesis {
+	if len(kinds) == 0 {
+		kinds = FaultKinds
+	}
+	return &nemesis{c: c, rng: rand.New(rand.NewPCG(seed, 0xfa17)), start: start, kinds: kinds, down: map[uint64]string{}}
+}
+
+// run injects a fault about every `every` (uniformly 0.5x to 1.5x) until ctx ends.
+func (n *nemesis) run(ctx context.Context, every time.Duration) {
+	for {
+		wait := every/2 + time.Duration(n.rng.Int64N(int64(every)+1))
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(wait):
+		}
+		n.step()
+	}
+}
+
+func (n *nemesis) record(kind, text string, err error) {
+	if err != nil {
+		n.errs = append(n.errs, fmt.Errorf("experiment: nemesis %s: %w", text, err))
+		return
+	}
+	n.log = append(n.log, FaultRecord{At: time.Since(n.start), Kind: kind, Text: text})
+}
+
+// step injects one fault: one of the enabled kinds, a heal, or bringing a
+// node back, each as likely. A crash or pause beyond the budget brings a
+// node back instead.
+func (n *nemesis) step() {
+	size := uint64(n.c.Size())
+	budget := int((size - 1) / 2) // nodes that may be down or paused at once
+	id := 1 + n.rng.Uint64N(size)
+	kind := FaultHeal
+	if a := n.rng.IntN(len(n.kinds) + 2); a < len(n.kinds) {
+		kind = n.kinds[a]
+	} else if a == len(n.kinds)+1 {
+		kind = FaultRestart
+	}
+	if (kind == FaultCrash || kind == FaultPause) && (n.down[id] != "" || len(n.down) >= budget) {
+		kind = FaultRestart
+	}
+	switch kind {
+	case FaultCrash:
+		n.record(FaultCrash, fmt.Sprintf("crash %d", id), n.c.Crash(id))
+		n.down[id] = FaultCrash
+	case FaultPause:
+		n.record(FaultPause, fmt.Sprintf("pause %d", id), n.c.Pause(id))
+		n.down[id] = FaultPause
+	case FaultPartition:
+		perm := n.perm()
+		k := int(size/2) + 1 + n.rng.IntN(int(size-size/2-1)) // the majority side: size/2+1 to size-1 nodes
+		groups := [][]uint64{perm[:k], perm[k:]}
+		n.record(FaultPartition, fmt.Sprintf("partition %v | %v", groups[0], groups[1]), n.c.Partition(groups))
+	case FaultBridge:
+		perm := n.perm()
+		bridge, rest := perm[0], perm[1:]
+		left, right := rest[:len(rest)/2], rest[len(rest)/2:]
+		var err error
+		for _, l := range left {
+			for _, r := range right {
+				if err == nil {
+					err = n.c.Cut(l, r)
+				}
+				if err == nil {
+					err = n.c.Cut(r, l)
+				}
+			}
+		}
+		n.record(FaultBridge, fmt.Sprintf("bridge %v <-> %d <-> %v", left, bridge, right), err)
+	case FaultIsolateLeader:
+		if st := n.c.Status(); st.Leader != 0 {
+			n.record(FaultIsolateLeader, fmt.Sprintf("isolate leader %d", st.Leader), n.c.Isolate(st.Leader))
+		}
+	case FaultDrop:
+		pct := float64(5 + n.rng.IntN(26))
+		n.record(FaultDrop, fmt.Sprintf("drop %g%%", pct), n.c.Drop(pct, 0, 0))
+	case FaultDelay:
+		d := time.Duration(1+n.rng.IntN(20)) * time.Millisecond
+		j := time.Duration(n.rng.IntN(10)) * time.Millisecond
+		n.record(FaultDelay, fmt.Sprintf("delay %v jitter %v", d, j), n.c.Delay(d, j, 0, 0))
+	case FaultHeal:
+		n.c.Heal()
+		n.record(FaultHeal, "heal", nil)
+	default:
+		n.bringBack()
+	}
+}
+
+// bringBack restarts or resumes one node that is down, the lowest first.
+func (n *nemesis) bringBack() {
+	ids := make([]uint64, 0, len(n.down))
+	for id := range n.down {
+		ids = append(ids, id)
+	}
+	if len(ids) == 0 {
+		return
+	}
+	slices.Sort(ids)
+	id := ids[0]
+	if n.down[id] == FaultCrash {
+		n.record(FaultRestart, fmt.Sprintf("restart %d", id), n.c.Restart(id))
+	} else {
+		n.record(FaultResume, fmt.Sprintf("resume %d", id), n.c.Resume(id))
+	}
+	delete(n.down, id)
+}
+
+func (n *nemesis) perm() []uint64 {
+	p := make([]uint64, n.c.Size())
+	for i, v := range n.rng.Perm(len(p)) {
+		p[i] = uint64(v + 1)
+	}
+	return p
+}
