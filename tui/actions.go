@@ -82,6 +82,12 @@ func groupsOf(st cluster.Status) [][]uint64 {
 // `partition` line for the result. A node alone in the last group wraps
 // around to the first, so repeated presses reach every partition.
 func nextGroupLine(st cluster.Status, id uint64) string {
+	line, _ := nextGroups(st, id)
+	return line
+}
+
+// nextGroups is nextGroupLine that also returns the new groups.
+func nextGroups(st cluster.Status, id uint64) (string, [][]uint64) {
 	groups := groupsOf(st)
 	at := -1
 	for i, g := range groups {
@@ -90,7 +96,7 @@ func nextGroupLine(st cluster.Status, id uint64) string {
 		}
 	}
 	if at < 0 {
-		return ""
+		return "", nil
 	}
 	groups[at] = slices.DeleteFunc(groups[at], func(n uint64) bool { return n == id })
 	target := at + 1
@@ -110,7 +116,7 @@ func nextGroupLine(st cluster.Status, id uint64) string {
 		slices.Sort(g)
 		parts = append(parts, joinIDs(g, ","))
 	}
-	return "partition " + strings.Join(parts, " ")
+	return "partition " + strings.Join(parts, " "), groups
 }
 
 // joinIDs formats ids joined by sep.

@@ -226,7 +226,11 @@ func (m *Model) onKey(msg tea.KeyMsg) tea.Cmd {
 	case key.Matches(msg, k.Isolate):
 		return m.run(fmt.Sprintf("isolate %d", id))
 	case key.Matches(msg, k.Group):
-		return m.run(nextGroupLine(m.status, id))
+		line, groups := nextGroups(m.status, id)
+		// Keys typed faster than a frame build on the partition just asked
+		// for, not on the one the last frame showed.
+		m.status.Faults.Groups = groups
+		return m.run(line)
 	case key.Matches(msg, k.Heal):
 		return m.run("heal")
 	case key.Matches(msg, k.Write):

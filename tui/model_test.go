@@ -344,3 +344,14 @@ func TestSnapshotShown(t *testing.T) {
 		}
 	}
 }
+
+// Group keys typed faster than a frame build on each other.
+func TestGroupKeysBuildOnEachOther(t *testing.T) {
+	ex := &fakeExec{}
+	m := newModel(newFakeSource(steady(10)), ex, 120, 40)
+	press(m, "2", "g", "4", "g")
+	got := ex.got()
+	if got[0] != "partition 1,3,4,5 2" || got[1] != "partition 1,3,5 2,4" {
+		t.Fatalf("lines %q", got)
+	}
+}
