@@ -212,17 +212,26 @@ func (c *Cluster) slot(id uint64) (*slot, error) {
 	return c.slots[id-1], nil
 }
 
+// running returns the slot of node id if the node is running; c.mu is held.
+func (c *Cluster) running(id uint64) (*slot, error) {
+	s, err := c.slot(id)
+	if err != nil {
+		return nil, err
+	}
+	if s.node == nil {
+		return nil, fmt.Errorf("cluster: node %d is down", id)
+	}
+	return s, nil
+}
+
 // Crash kills node id abruptly: its loop stops, its sockets close with no
 // goodbye and its memory is dropped. Only its files remain.
 func (c *Cluster) Crash(id uint64) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	s, err := c.slot(id)
+	s, err := c.running(id)
 	if err != nil {
 		return err
-	}
-	if s.node == nil {
-		return fmt.Errorf("cluster: node %d is already down", id)
 	}
 	s.node.crash()
 	s.node, s.state = nil, StateCrashed
@@ -264,12 +273,9 @@ func (c *Cluster) Resume(id uint64) error { return c.setPaused(id, false) }
 func (c *Cluster) setPaused(id uint64, p bool) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	s, err := c.slot(id)
+	s, err := c.running(id)
 	if err != nil {
 		return err
-	}
-	if s.node == nil {
-		return fmt.Errorf("cluster: node %d is down", id)
 	}
 	if s.node.paused.Load() == p {
 		if p {

@@ -234,12 +234,9 @@ func groupIndex(groups [][]uint64, id uint64) int {
 func (c *Cluster) Snapshot(id uint64) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	s, err := c.slot(id)
+	s, err := c.running(id)
 	if err != nil {
 		return err
-	}
-	if s.node == nil {
-		return fmt.Errorf("cluster: node %d is down", id)
 	}
 	n := s.node
 	if e := n.do(func() { err = n.takeSnapshot() }); e != nil {
