@@ -178,18 +178,18 @@ func TestHTTPAPI(t *testing.T) {
 	}
 	hc := httpClient()
 	in := OpInput{Op: OpPut, Key: "greeting", Value: "hello world"}
-	if _, known := httpOp(ctx, hc, follower.HTTPAddr, in); !known {
+	if _, known := HTTPOp(ctx, hc, follower.HTTPAddr, in); !known {
 		t.Fatal("PUT through a follower failed")
 	}
-	out, known := httpOp(ctx, hc, follower.HTTPAddr, OpInput{Op: OpGet, Key: "greeting"})
+	out, known := HTTPOp(ctx, hc, follower.HTTPAddr, OpInput{Op: OpGet, Key: "greeting"})
 	if !known || !out.Found || out.Value != "hello world" {
 		t.Fatalf("GET = %+v (known %v)", out, known)
 	}
-	out, known = httpOp(ctx, hc, st.Nodes[st.Leader-1].HTTPAddr, OpInput{Op: OpGet, Key: "nope"})
+	out, known = HTTPOp(ctx, hc, st.Nodes[st.Leader-1].HTTPAddr, OpInput{Op: OpGet, Key: "nope"})
 	if !known || out.Found {
 		t.Fatalf("GET of a missing key = %+v", out)
 	}
-	if _, known := httpOp(ctx, hc, follower.HTTPAddr, OpInput{Op: OpDel, Key: "greeting"}); !known {
+	if _, known := HTTPOp(ctx, hc, follower.HTTPAddr, OpInput{Op: OpDel, Key: "greeting"}); !known {
 		t.Fatal("DELETE failed")
 	}
 	resp, err := hc.Get("http://" + follower.HTTPAddr + "/status")

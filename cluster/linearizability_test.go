@@ -1,14 +1,9 @@
 package cluster
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"math/rand/v2"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -44,48 +39,6 @@ func envUint(t *testing.T, name string, def uint64) uint64 {
 }
 
 func httpClient() *http.Client { return &http.Client{Timeout: 5 * time.Second} }
-
-// httpOp performs one operation over a node's HTTP API and says what the
-// client can know of it. Redirects to the leader are followed.
-func httpOp(ctx context.Context, hc *http.Client, addr string, in OpInput) (out OpOutput, known bool) {
-	url := "http://" + addr + "/kv/" + in.Key
-	var req *http.Request
-	switch in.Op {
-	case OpPut:
-		req, _ = http.NewRequestWithContext(ctx, http.MethodPut, url, bytes.NewReader([]byte(in.Value)))
-	case OpDel:
-		req, _ = http.NewRequestWithContext(ctx, http.MethodDelete, url, nil)
-	default:
-		req, _ = http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-	}
-	resp, err := hc.Do(req)
-	if err != nil {
-		var op *net.OpError
-		if errors.As(err, &op) && op.Op == "dial" {
-			return OpOutput{}, false // never reached a node: no effect
-		}
-		return OpOutput{Unknown: true}, false
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return OpOutput{Unknown: true}, false
-	}
-	switch {
-	case resp.StatusCode == http.StatusOK && in.Op == OpGet:
-		return OpOutput{Value: string(body), Found: true}, true
-	case resp.StatusCode == http.StatusNotFound && in.Op == OpGet:
-		return OpOutput{}, true
-	case resp.StatusCode == http.StatusOK:
-		return OpOutput{}, true
-	case resp.StatusCode == http.StatusServiceUnavailable:
-		var e struct{ Error string }
-		if json.Unmarshal(body, &e) == nil && (e.Error == "no leader known" || e.Error == "node is paused") {
-			return OpOutput{}, false // refused before anything was proposed
-		}
-	}
-	return OpOutput{Unknown: true}, false
-}
 
 // nemesis breaks the cluster at random, seeded, until ctx ends, keeping at
 // most a minority down or paused so the cluster can make progress between
@@ -187,7 +140,7 @@ func TestLinearizableUnderFaults(t *testing.T) {
 				st := c.Status()
 				addr := st.Nodes[crng.IntN(len(st.Nodes))].HTTPAddr
 				call := time.Now()
-				out, known := httpOp(context.Background(), hc, addr, in)
+				out, known := HTTPOp(context.Background(), hc, addr, in)
 				ret := time.Now()
 				if known || out.Unknown {
 					h.Add(cl, in, call, ret, out)
@@ -226,7 +179,7 @@ func TestLinearizableUnderFaults(t *testing.T) {
 				t.Fatal(err)
 			}
 			call := time.Now()
-			out, known := httpOp(context.Background(), hc, st.Nodes[st.Leader-1].HTTPAddr, in)
+			out, known := HTTPOp(context.Background(), hc, st.Nodes[st.Leader-1].HTTPAddr, in)
 			if known {
 				h.Add(99, in, call, time.Now(), out)
 				break

@@ -1,14 +1,9 @@
 package experiment
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"math/rand/v2"
-	"net"
 	"net/http"
 	"time"
 
@@ -109,45 +104,17 @@ func clientOp(cl *cluster.Client, op Op) (Op, bool) {
 func httpOp(hc *http.Client, addr string, op Op) (Op, bool) {
 	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
 	defer cancel()
-	url := "http://" + addr + "/kv/" + op.Key
-	var req *http.Request
+	in := cluster.OpInput{Op: cluster.OpGet, Key: op.Key}
 	switch op.Op {
 	case "put":
-		req, _ = http.NewRequestWithContext(ctx, http.MethodPut, url, bytes.NewReader([]byte(op.Value)))
+		in.Op, in.Value = cluster.OpPut, op.Value
 	case "del":
-		req, _ = http.NewRequestWithContext(ctx, http.MethodDelete, url, nil)
-	default:
-		req, _ = http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+		in.Op = cluster.OpDel
 	}
-	resp, err := hc.Do(req)
-	if err != nil {
-		var ne *net.OpError
-		if errors.As(err, &ne) && ne.Op == "dial" {
-			return op, false // never reached a node: no effect
-		}
-		op.Unknown = true
-		return op, false
+	out, known := cluster.HTTPOp(ctx, hc, addr, in)
+	op.Unknown = out.Unknown
+	if known && op.Op == "get" {
+		op.Value, op.Found = out.Value, out.Found
 	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		op.Unknown = true
-		return op, false
-	}
-	switch {
-	case resp.StatusCode == http.StatusOK && op.Op == "get":
-		op.Value, op.Found = string(body), true
-		return op, true
-	case resp.StatusCode == http.StatusNotFound && op.Op == "get":
-		return op, true
-	case resp.StatusCode == http.StatusOK:
-		return op, true
-	case resp.StatusCode == http.StatusServiceUnavailable:
-		var e struct{ Error string }
-		if json.Unmarshal(body, &e) == nil && (e.Error == "no leader known" || e.Error == "node is paused") {
-			return op, false // refused before anything was proposed
-		}
-	}
-	op.Unknown = true
-	return op, false
+	return op, known
 }
