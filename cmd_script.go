@@ -30,7 +30,7 @@ func runScript(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	fs := newFlagSet("script", stderr)
 	cf := addClusterFlags(fs, 5, cluster.PaperTiming)
 	jsonOut := fs.Bool("json", false, "write JSON lines to stdout: one per node with its addresses, then events and results")
-	trace := fs.String("trace", "", "write every event and command result to this file")
+	trace := fs.String("trace", "", "write every event and every command line run, as text, to this file")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: raftplay script [flags] FILE   (FILE - reads standard input)")
 		fs.PrintDefaults()

@@ -67,11 +67,11 @@ func addClusterFlags(fs *flag.FlagSet, nodes int, t cluster.Timing) *clusterFlag
 	fs.StringVar(&f.data, "data", "", "data directory (default: a fresh temporary directory, removed at exit)")
 	fs.BoolVar(&f.keep, "keep", false, "keep the temporary data directory at exit")
 	fs.DurationVar(&f.heartbeat, "heartbeat", t.Heartbeat, "leader heartbeat interval")
-	fs.Var(&f.election, "election", "election timeout range MIN-MAX (default "+f.election.String()+")")
+	fs.Var(&f.election, "election", "election timeout range MIN-MAX")
 	fs.Uint64Var(&f.seed, "seed", 0, "random seed for election timers and faults (0: pick one)")
 	fs.BoolVar(&f.prevote, "prevote", false, "start with the PreVote extension on")
 	fs.BoolVar(&f.checkquorum, "checkquorum", false, "start with the CheckQuorum extension on")
-	fs.Uint64Var(&f.snapEvery, "snapshot-every", 0, "snapshot and compact the log every N applied entries (0: only on `snapshot N`)")
+	fs.Uint64Var(&f.snapEvery, "snapshot-every", 0, "snapshot and compact the log every N applied entries (0: only on the snapshot command)")
 	fs.IntVar(&f.port, "port", 0, "fixed ports: node N uses BASE+2(N-1) for Raft and the next for HTTP (default: the OS picks)")
 	return f
 }
@@ -80,7 +80,7 @@ func addClusterFlags(fs *flag.FlagSet, nodes int, t cluster.Timing) *clusterFlag
 func parseFlags(fs *flag.FlagSet, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		if err == flag.ErrHelp {
-			return usageError{errSilent}
+			return errHelp
 		}
 		return usageError{fmt.Errorf("%s: %w", fs.Name(), err)}
 	}

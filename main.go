@@ -17,7 +17,7 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	stop()
-	if err != nil && !errors.Is(err, errSilent) {
+	if err != nil && !errors.Is(err, errSilent) && !errors.Is(err, errHelp) {
 		fmt.Fprintln(os.Stderr, "raftplay:", err)
 	}
 	os.Exit(exitCode(err))
@@ -35,12 +35,15 @@ func usagef(format string, args ...any) error { return usageError{fmt.Errorf(for
 // when wrapped in a usageError), print nothing more.
 var errSilent = errors.New("failure reported above")
 
+// errHelp is a request for a subcommand's usage (-h), already printed: exit 0.
+var errHelp = errors.New("help requested")
+
 // exitCode maps an error to the process status: 0 ok, 1 a failed check or
 // runtime error, 2 a usage or parse error.
 func exitCode(err error) int {
 	var u usageError
 	switch {
-	case err == nil:
+	case err == nil, errors.Is(err, errHelp):
 		return 0
 	case errors.As(err, &u):
 		return 2

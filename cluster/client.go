@@ -62,23 +62,22 @@ func (cl *Client) do(ctx context.Context, cmd Command) (Result, error) {
 	return res, err
 }
 
-// submit proposes data on the current leader until it is applied there, the
-// context ends, or a definite error occurs. Between attempts it waits for a
-// leader to appear; each attempt is bounded so a partitioned leader that can
-// never commit is given up on and the next leader is tried.
+// submit proposes data on the current leader until it is applied there or
+// ctx ends, retrying every failure (retries are safe: a write carries its
+// client session and applies at most once). An attempt is given up when
+// another node becomes the leader, so a client never stays stuck on a
+// leader cut off from the majority.
 func (c *Cluster) submit(ctx context.Context, data []byte) (Result, error) {
 	var lastErr error
 	backoff := time.Millisecond
 	for {
 		if n := c.leaderNode(); n != nil {
-			attempt := c.Timing().ElectionMax*4 + 200*time.Millisecond
-			actx, cancel := context.WithTimeout(ctx, attempt)
-			res, err := n.submit(actx, data)
-			cancel()
+			res, err := n.submitWhile(ctx, proposal{data: data, done: make(chan proposeResult, 1)},
+				func() bool { return c.leaderNode() == n })
 			if err == nil {
 				return res, nil
 			}
-			lastErr = err
+			lastErr = fmt.Errorf("node %d: %w", n.cfg.id, err)
 			backoff = time.Millisecond
 		} else if lastErr == nil {
 			lastErr = errors.New("no leader")
@@ -133,7 +132,7 @@ func (c *Cluster) ProposeTo(ctx context.Context, id uint64, key string, value []
 		done:   make(chan proposeResult, 1),
 		placed: make(chan [2]uint64, 1),
 	}
-	res, err := n.submitPlaced(ctx, p)
+	res, err := n.submitWhile(ctx, p, nil)
 	if err == nil {
 		c.written.Add(1)
 		return Proposal{Index: res.Index, Term: res.Term, Committed: true}, nil

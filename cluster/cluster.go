@@ -178,6 +178,7 @@ func (c *Cluster) nodeConfig(s *slot) nodeConfig {
 		events:      c.events,
 		monitor:     c.monitor,
 		leaderHTTP:  c.httpAddrOf,
+		written:     &c.written,
 		walOpts:     c.opts.WAL,
 		unsafeVote:  c.opts.UnsafeSkipVoteLogCheck,
 	}
@@ -249,7 +250,13 @@ func (c *Cluster) Restart(id uint64) error {
 		return err
 	}
 	if s.node != nil {
-		return fmt.Errorf("cluster: node %d is running", id)
+		select {
+		case <-s.node.done: // its loop stopped on an error: it is down
+			s.node.crash()
+			s.node = nil
+		default:
+			return fmt.Errorf("cluster: node %d is running", id)
+		}
 	}
 	s.incarnation++
 	n, err := openNode(c.nodeConfig(s))

@@ -88,6 +88,7 @@ func (n *node) serveOp(w http.ResponseWriter, r *http.Request, cmd Command) {
 		_, _ = w.Write(res.Value)
 		return
 	}
+	n.cfg.written.Add(1)
 	writeJSON(w, http.StatusOK, map[string]uint64{"index": res.Index, "term": res.Term})
 }
 

@@ -43,25 +43,22 @@ func (c *Cluster) StartLoad(rate int) error {
 	go func() {
 		defer g.wg.Done()
 		defer close(jobs)
-		interval := time.Second / time.Duration(rate)
-		if interval <= 0 {
-			interval = time.Nanosecond
-		}
-		t := time.NewTicker(max(interval, time.Millisecond))
+		// Every tick, hand out the writes that are due by now at rate; a
+		// write due while every worker is busy is skipped, not queued.
+		t := time.NewTicker(max(time.Second/time.Duration(rate), time.Millisecond))
 		defer t.Stop()
-		perTick := max(1, int(time.Millisecond*time.Duration(1)/interval))
-		i := 0
-		for {
+		start, due := time.Now(), 0
+		for i := 0; ; {
 			select {
 			case <-ctx.Done():
 				return
-			case <-t.C:
-			}
-			for k := 0; k < perTick; k++ {
-				select {
-				case jobs <- i:
-					i++
-				default:
+			case now := <-t.C:
+				for target := int(now.Sub(start).Seconds() * float64(rate)); due < target; due++ {
+					select {
+					case jobs <- i:
+						i++
+					default:
+					}
 				}
 			}
 		}

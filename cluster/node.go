@@ -7,6 +7,7 @@ import (
 	"hash/fnv"
 	"net"
 	"net/http"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -28,6 +29,7 @@ const (
 	inboxLen     = 2048 // messages queued for a node's loop; more are dropped (Raft tolerates loss)
 	drainMax     = 512  // work items folded into one Ready, so one fsync covers them (group commit)
 	publishEvery = 20 * time.Millisecond
+	checkEvery   = 50 * time.Millisecond // how often a waiting client checks that its leader still leads
 )
 
 // proposal is a client command waiting to enter the leader's log.
@@ -66,6 +68,7 @@ type nodeConfig struct {
 	events      *EventLog
 	monitor     *Monitor
 	leaderHTTP  func(id uint64) string // HTTP address of a node, for redirects
+	written     *atomic.Uint64         // counts writes acknowledged to clients
 	walOpts     wal.Options
 	unsafeVote  bool // raft.Config.UnsafeSkipVoteLogCheck
 }
@@ -79,13 +82,14 @@ type node struct {
 	srv *http.Server
 	hl  net.Listener
 
-	inbox  chan raft.Message
-	propc  chan proposal
-	ctrl   chan func()
-	stopc  chan struct{}
-	done   chan struct{}
-	status atomic.Pointer[NodeStatus]
-	paused atomic.Bool
+	inbox    chan raft.Message
+	propc    chan proposal
+	ctrl     chan func()
+	stopc    chan struct{}
+	done     chan struct{}
+	status   atomic.Pointer[NodeStatus]
+	paused   atomic.Bool
+	stopOnce sync.Once
 
 	// Owned by the loop.
 	core          *raft.Raft
@@ -240,11 +244,18 @@ func (n *node) run() {
 			n.propose(p)
 		case f := <-n.ctrl:
 			f()
+			if n.paused.Load() {
+				continue // paused: not one more step, peers see silence from now on
+			}
 		}
 		n.drain()
-		if err := n.handleReady(); err != nil {
-			n.fail(err)
-			return
+		// Advance can leave more to do at once (a lone leader commits its
+		// own entry there): handle it now, not a tick later.
+		for i := 0; i < 4 && n.core.HasReady(); i++ {
+			if err := n.handleReady(); err != nil {
+				n.fail(err)
+				return
+			}
 		}
 		if now := time.Now(); now.Sub(n.lastPublish) >= publishEvery {
 			n.publish(now)
@@ -284,6 +295,9 @@ func (n *node) propose(p proposal) {
 		}
 		p.done <- proposeResult{err: err}
 		return
+	}
+	if old, ok := n.waiters[idx]; ok { // an entry of ours this index once held is gone
+		old.done <- proposeResult{err: ErrEntryLost}
 	}
 	n.waiters[idx] = waiter{term: term, done: p.done}
 	if p.placed != nil {
@@ -328,9 +342,6 @@ func (n *node) handleReady() error {
 		}
 		n.savedHS = n.hs
 	}
-	if rd.SoftState != nil {
-		n.roleChanged(*rd.SoftState)
-	}
 	if len(later) > 0 {
 		n.tr.Send(later)
 	}
@@ -349,13 +360,19 @@ func (n *node) handleReady() error {
 		}
 	}
 	if len(rd.Entries) > 0 {
+		if first := rd.Entries[0].Index; first <= n.lastIndex {
+			n.failReplaced(rd.Entries)
+		}
 		n.lastIndex = rd.Entries[len(rd.Entries)-1].Index
 	}
 	if n.hs.Commit != n.lastCommit {
 		n.cfg.monitor.Commit(n.cfg.id, n.cfg.incarnation, n.hs.Commit)
 		n.lastCommit = n.hs.Commit
 	}
-	if rd.SoftState == nil && (len(rd.Committed) > 0 || len(rd.Entries) > 0 || !rd.HardState.IsEmpty()) {
+	switch {
+	case rd.SoftState != nil:
+		n.roleChanged(*rd.SoftState) // publishes in full
+	case len(rd.Committed) > 0 || len(rd.Entries) > 0 || !rd.HardState.IsEmpty() || rd.Snapshot != nil:
 		n.publishLight(time.Now())
 	}
 	for i, a := range n.answers {
@@ -431,13 +448,30 @@ func (n *node) apply(e raft.Entry) {
 	}
 }
 
+// failReplaced answers the clients whose entries a new leader's entries
+// overwrote (a follower's log repaired from ents[0].Index on). Their
+// entries can never commit.
+func (n *node) failReplaced(ents []raft.Entry) {
+	first := ents[0].Index
+	for i, w := range n.waiters {
+		if i < first {
+			continue
+		}
+		if k := i - first; k < uint64(len(ents)) && ents[k].Term == w.term {
+			continue
+		}
+		n.answers = append(n.answers, answer{w.done, proposeResult{err: ErrEntryLost}})
+		delete(n.waiters, i)
+	}
+}
+
 // installSnapshot restores the key-value store from a snapshot the leader
 // sent. Clients waiting on entries it covers cannot learn their fate here.
 func (n *node) installSnapshot(snap raft.Snapshot) error {
 	if err := n.kv.Restore(snap.Data); err != nil {
 		return fmt.Errorf("installing snapshot at %d: %w", snap.Meta.Index, err)
 	}
-	n.snapIndex = snap.Meta.Index
+	n.snapIndex, n.lastIndex = snap.Meta.Index, snap.Meta.Index
 	for i, w := range n.waiters {
 		if i <= snap.Meta.Index {
 			n.answers = append(n.answers, answer{w.done, proposeResult{err: ErrSuperseded}})
@@ -622,10 +656,15 @@ func (n *node) setTiming(t Timing) error {
 // submit hands data to the loop as a proposal and waits for its result: the
 // entry committed and applied, a refusal, or ctx's end.
 func (n *node) submit(ctx context.Context, data []byte) (Result, error) {
-	return n.submitPlaced(ctx, proposal{data: data, done: make(chan proposeResult, 1)})
+	return n.submitWhile(ctx, proposal{data: data, done: make(chan proposeResult, 1)}, nil)
 }
 
-func (n *node) submitPlaced(ctx context.Context, p proposal) (Result, error) {
+// errDeposed ends a wait whose node is no longer the one to ask.
+var errDeposed = errors.New("cluster: another node became leader")
+
+// submitWhile is submit with a check, made every checkEvery while waiting:
+// when ok (if not nil) turns false the wait ends with errDeposed.
+func (n *node) submitWhile(ctx context.Context, p proposal, ok func() bool) (Result, error) {
 	if n.paused.Load() {
 		return Result{}, errNodePaused
 	}
@@ -636,20 +675,32 @@ func (n *node) submitPlaced(ctx context.Context, p proposal) (Result, error) {
 	case <-ctx.Done():
 		return Result{}, ctx.Err()
 	}
-	select {
-	case r := <-p.done:
-		return r.res, r.err
-	case <-n.done:
-		return Result{}, ErrNodeDown
-	case <-ctx.Done():
-		return Result{}, ctx.Err()
+	var check <-chan time.Time
+	if ok != nil {
+		t := time.NewTicker(checkEvery)
+		defer t.Stop()
+		check = t.C
+	}
+	for {
+		select {
+		case r := <-p.done:
+			return r.res, r.err
+		case <-n.done:
+			return Result{}, ErrNodeDown
+		case <-ctx.Done():
+			return Result{}, ctx.Err()
+		case <-check:
+			if !ok() {
+				return Result{}, errDeposed
+			}
+		}
 	}
 }
 
 // crash stops the node abruptly: the loop ends at its next step, sockets are
 // closed with no goodbye, and the caller drops every reference to n.
 func (n *node) crash() {
-	close(n.stopc)
+	n.stopOnce.Do(func() { close(n.stopc) })
 	<-n.done
 	n.closeIO()
 }

@@ -183,3 +183,27 @@ func TestLeaderOf(t *testing.T) {
 		t.Fatalf("leaderOf = %d, %d; want 2, 3", id, term)
 	}
 }
+
+// load RATE writes in the background until load off.
+func TestLoadWrites(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs a cluster")
+	}
+	t.Parallel()
+	c := startCluster(t, Options{Nodes: 1})
+	waitLeader(t, c)
+	if err := c.StartLoad(1900); err != nil {
+		t.Fatal(err)
+	}
+	if c.Status().Load != 1900 {
+		t.Fatalf("status load %d, want 1900", c.Status().Load)
+	}
+	waitFor(t, c, "1900 writes", func(s Status) bool { return s.Written >= 1900 })
+	c.StopLoad()
+	if st := c.Status(); st.Load != 0 {
+		t.Fatalf("load still %d after StopLoad", st.Load)
+	}
+	if err := c.StartLoad(0); err == nil {
+		t.Fatal("load 0 accepted")
+	}
+}

@@ -12,10 +12,7 @@ import (
 
 // execWait blocks until the condition holds or its timeout passes.
 func (r *Runner) execWait(ctx context.Context, cmd *Command) (string, error) {
-	timeout := cmd.Timeout
-	if timeout == 0 {
-		timeout = DefaultWaitTimeout
-	}
+	timeout := cmd.WaitTimeout()
 	wctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	var cond func(cluster.Status) bool
@@ -128,6 +125,9 @@ func (r *Runner) execExpect(ctx context.Context, cmd *Command) (string, error) {
 		st = r.c.Status()
 	}
 	n, _ := st.Node(id)
+	if cmd.What != ExpectRole && (n.State == cluster.StateCrashed || n.State == cluster.StateFailed) {
+		return "", failf("node %d is down (%s)", id, n.State)
+	}
 	switch cmd.What {
 	case ExpectRole:
 		if roleMatches(n, cmd.Role) {

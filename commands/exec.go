@@ -40,15 +40,6 @@ func NewRunner(c *cluster.Cluster) *Runner {
 	return &Runner{c: c, client: c.NewClient(), names: map[string]uint64{}}
 }
 
-// Names returns the names saved by `let` so far (for the prompt's parser).
-func (r *Runner) Names() []string {
-	out := make([]string, 0, len(r.names))
-	for n := range r.names {
-		out = append(out, n)
-	}
-	return out
-}
-
 // Exec runs one command and returns what it prints. A check that does not
 // hold, or an operation that cannot complete, is returned as a *Failure.
 func (r *Runner) Exec(ctx context.Context, cmd *Command) (string, error) {

@@ -116,3 +116,14 @@ func TestClientOpWithoutQuorumFails(t *testing.T) {
 		t.Fatalf("want a failure on line 4 for the put, got %v\n%s", err, out)
 	}
 }
+
+// A put issued while the leader is cut off goes to the new leader once
+// there is one, even with election timeouts of seconds (it must not spend
+// its whole timeout on the cut-off leader).
+func TestPutMovesOnFromIsolatedLeader(t *testing.T) {
+	t.Parallel()
+	out, err := runScenario(t, "wait leader\nisolate leader\nput x 1\nexpect get x == 1\n", cluster.Options{Nodes: 3, Timing: cluster.WatchTiming})
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+}
