@@ -36,8 +36,9 @@ func (cl *Client) Delete(ctx context.Context, key string) (Result, error) {
 	return cl.do(ctx, Command{Op: OpDel, Key: key})
 }
 
-// Get reads key linearizably: the read goes through the log, so it sees
-// every write acknowledged before it began.
+// Get reads key linearizably, without writing to the log: the leader
+// confirms it still leads (ReadIndex) and answers once it has applied every
+// write committed before the read began.
 func (cl *Client) Get(ctx context.Context, key string) (Result, error) {
 	return cl.do(ctx, Command{Op: OpGet, Key: key})
 }
@@ -53,6 +54,9 @@ func (cl *Client) do(ctx context.Context, cmd Command) (Result, error) {
 		cl.seq++
 		cmd.Seq = cl.seq
 	}
+	if cmd.Op == OpGet {
+		return cl.c.retry(ctx, func(n *node, leads func() bool) (Result, error) { return n.read(ctx, cmd.Key, leads) })
+	}
 	cl.buf = cmd.Encode(cl.buf[:0])
 	data := append([]byte(nil), cl.buf...)
 	res, err := cl.c.submit(ctx, data)
@@ -64,16 +68,23 @@ func (cl *Client) do(ctx context.Context, cmd Command) (Result, error) {
 
 // submit proposes data on the current leader until it is applied there or
 // ctx ends, retrying every failure (retries are safe: a write carries its
-// client session and applies at most once). An attempt is given up when
-// another node becomes the leader, so a client never stays stuck on a
-// leader cut off from the majority.
+// client session and applies at most once).
 func (c *Cluster) submit(ctx context.Context, data []byte) (Result, error) {
+	return c.retry(ctx, func(n *node, leads func() bool) (Result, error) {
+		return n.submitWhile(ctx, proposal{data: data, done: make(chan proposeResult, 1)}, leads)
+	})
+}
+
+// retry runs attempt on the current leader until it succeeds or ctx ends.
+// An attempt is given up when another node becomes the leader (leads turns
+// false), so a client never stays stuck on a leader cut off from the
+// majority.
+func (c *Cluster) retry(ctx context.Context, attempt func(n *node, leads func() bool) (Result, error)) (Result, error) {
 	var lastErr error
 	backoff := time.Millisecond
 	for {
 		if n := c.leaderNode(); n != nil {
-			res, err := n.submitWhile(ctx, proposal{data: data, done: make(chan proposeResult, 1)},
-				func() bool { return c.leaderNode() == n })
+			res, err := attempt(n, func() bool { return c.leaderNode() == n })
 			if err == nil {
 				return res, nil
 			}

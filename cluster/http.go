@@ -65,7 +65,13 @@ func (n *node) serveOp(w http.ResponseWriter, r *http.Request, cmd Command) {
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), DefaultOpTimeout)
 	defer cancel()
-	res, err := n.submit(ctx, cmd.Encode(nil))
+	var res Result
+	var err error
+	if cmd.Op == OpGet {
+		res, err = n.read(ctx, cmd.Key, nil)
+	} else {
+		res, err = n.submit(ctx, cmd.Encode(nil))
+	}
 	switch {
 	case err == nil:
 	case errors.Is(err, context.DeadlineExceeded):

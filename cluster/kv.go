@@ -16,7 +16,7 @@ type Op uint8
 const (
 	OpPut Op = 1 // set Key to Value
 	OpDel Op = 2 // remove Key
-	OpGet Op = 3 // read Key (a read that goes through the log is linearizable)
+	OpGet Op = 3 // read Key through the log (clients read by ReadIndex instead; kept so such entries still decode)
 )
 
 // String returns "put", "del" or "get".

@@ -84,6 +84,7 @@ type node struct {
 
 	inbox    chan raft.Message
 	propc    chan proposal
+	readc    chan *readReq
 	ctrl     chan func()
 	stopc    chan struct{}
 	done     chan struct{}
@@ -103,6 +104,8 @@ type node struct {
 	role          raft.Role
 	earlyBuf      []raft.Message
 	answers       []answer
+	reads         map[uint64]*readReq // reads in flight, by the id given to the core
+	nextRead      uint64
 	lastIndex     uint64
 	snapIndex     uint64         // index of the newest snapshot this node holds
 	snapEvery     uint64         // take a snapshot every this many applied entries (0: never)
@@ -118,6 +121,8 @@ func openNode(cfg nodeConfig) (*node, error) {
 		cfg:       cfg,
 		inbox:     make(chan raft.Message, inboxLen),
 		propc:     make(chan proposal, 1024),
+		readc:     make(chan *readReq, 1024),
+		reads:     map[uint64]*readReq{},
 		ctrl:      make(chan func(), 16),
 		stopc:     make(chan struct{}),
 		done:      make(chan struct{}),
@@ -242,6 +247,8 @@ func (n *node) run() {
 			n.step(m)
 		case p := <-n.propc:
 			n.propose(p)
+		case r := <-n.readc:
+			n.startRead(r)
 		case f := <-n.ctrl:
 			f()
 			if n.paused.Load() {
@@ -272,6 +279,8 @@ func (n *node) drain() {
 			n.step(m)
 		case p := <-n.propc:
 			n.propose(p)
+		case r := <-n.readc:
+			n.startRead(r)
 		default:
 			return
 		}
@@ -353,6 +362,10 @@ func (n *node) handleReady() error {
 	for _, e := range rd.Committed {
 		n.apply(e)
 	}
+	n.confirmReads(rd.ReadStates)
+	if len(n.reads) > 0 {
+		n.serveReads()
+	}
 	n.core.Advance(rd)
 	if n.snapEvery > 0 && n.kv.Applied() >= n.snapIndex+n.snapEvery {
 		if err := n.takeSnapshot(); err != nil {
@@ -408,6 +421,10 @@ func (n *node) roleChanged(ss raft.SoftState) {
 	}
 	// A deposed leader keeps its waiters: their entries may still commit
 	// under the next leader, and are answered (or failed) when applied here.
+	// Its reads cannot be confirmed any more: the clients retry elsewhere.
+	if ss.Role != raft.RoleLeader {
+		n.failReads(ErrNotLeader)
+	}
 	n.role = ss.Role
 	n.publish(time.Now())
 }
@@ -515,6 +532,11 @@ type answer struct {
 func (n *node) fail(err error) {
 	n.cfg.events.Add(Event{Node: n.cfg.id, Kind: EventError, Text: fmt.Sprintf("%d stopped: %v", n.cfg.id, err)})
 	n.failWaiters(err)
+	n.failReads(err)
+	for _, a := range n.answers {
+		a.done <- a.r
+	}
+	n.answers = nil
 	n.publish(time.Now())
 	st := *n.status.Load()
 	st.State, st.Err, st.Role = StateFailed, err.Error(), "down"
@@ -675,26 +697,7 @@ func (n *node) submitWhile(ctx context.Context, p proposal, ok func() bool) (Res
 	case <-ctx.Done():
 		return Result{}, ctx.Err()
 	}
-	var check <-chan time.Time
-	if ok != nil {
-		t := time.NewTicker(checkEvery)
-		defer t.Stop()
-		check = t.C
-	}
-	for {
-		select {
-		case r := <-p.done:
-			return r.res, r.err
-		case <-n.done:
-			return Result{}, ErrNodeDown
-		case <-ctx.Done():
-			return Result{}, ctx.Err()
-		case <-check:
-			if !ok() {
-				return Result{}, errDeposed
-			}
-		}
-	}
+	return n.await(ctx, p.done, ok)
 }
 
 // crash stops the node abruptly: the loop ends at its next step, sockets are
