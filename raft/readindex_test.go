@@ -78,3 +78,27 @@ func TestReadIndexWaitsForNoop(t *testing.T) {
 		t.Fatalf("read states %+v, want one at 3", rs)
 	}
 }
+
+// A read whose own heartbeat round is lost is confirmed by the next regular
+// heartbeats, which carry the newest waiting read.
+func TestReadIndexSurvivesLostRound(t *testing.T) {
+	a, b, c := newTestRaft(t, 1, three), newTestRaft(t, 2, three), newTestRaft(t, 3, three)
+	net := newTestNet(t, a, b, c)
+	net.elect(a)
+	net.run()
+	if err := a.ReadIndex([]byte("lost")); err != nil {
+		t.Fatal(err)
+	}
+	drain(a) // the read's own heartbeat round never arrives
+	for i := 0; i < a.heartbeat; i++ {
+		a.Tick()
+	}
+	hbs := filterType(drain(a), MsgHeartbeat)
+	if len(hbs) != 2 || string(hbs[0].Context) != "lost" {
+		t.Fatalf("regular heartbeats %+v do not carry the waiting read", hbs)
+	}
+	_ = a.Step(Message{Type: MsgHeartbeatResp, From: hbs[0].To, To: 1, Term: a.term, Context: hbs[0].Context})
+	if rs := readStates(a); len(rs) != 1 || string(rs[0].Context) != "lost" {
+		t.Fatalf("read states %+v, want the lost read confirmed", rs)
+	}
+}

@@ -24,13 +24,20 @@ func (r *Raft) bcastAppend() {
 }
 
 func (r *Raft) bcastHeartbeat() {
+	// Every heartbeat carries the newest read still waiting for a majority:
+	// its acknowledgements confirm it and every earlier read, so a read
+	// whose own heartbeat round was lost is confirmed by the next round.
+	var ctx []byte
+	if len(r.reads) > 0 {
+		ctx = r.reads[len(r.reads)-1].ctx
+	}
 	for _, id := range r.peers {
 		if id == r.id {
 			continue
 		}
 		// Never tell a follower to commit beyond what it is known to hold.
 		commit := min(r.prs[id].match, r.log.committed)
-		r.send(Message{To: id, Type: MsgHeartbeat, Commit: commit})
+		r.send(Message{To: id, Type: MsgHeartbeat, Commit: commit, Context: ctx})
 	}
 }
 
