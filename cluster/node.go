@@ -482,45 +482,6 @@ func (n *node) failReplaced(ents []raft.Entry) {
 	}
 }
 
-// installSnapshot restores the key-value store from a snapshot the leader
-// sent. Clients waiting on entries it covers cannot learn their fate here.
-func (n *node) installSnapshot(snap raft.Snapshot) error {
-	if err := n.kv.Restore(snap.Data); err != nil {
-		return fmt.Errorf("installing snapshot at %d: %w", snap.Meta.Index, err)
-	}
-	n.snapIndex, n.lastIndex = snap.Meta.Index, snap.Meta.Index
-	for i, w := range n.waiters {
-		if i <= snap.Meta.Index {
-			n.answers = append(n.answers, answer{w.done, proposeResult{err: ErrSuperseded}})
-			delete(n.waiters, i)
-		}
-	}
-	return nil
-}
-
-// takeSnapshot saves the key-value store as a snapshot at the applied index,
-// then lets the core and the WAL drop the log it covers. It runs between
-// Advance and the next Ready, as the core requires.
-func (n *node) takeSnapshot() error {
-	idx := n.kv.Applied()
-	if idx <= n.snapIndex {
-		return nil
-	}
-	term, ok := n.core.Term(idx)
-	if !ok {
-		return fmt.Errorf("snapshot at %d: term unknown", idx)
-	}
-	snap := raft.Snapshot{Meta: raft.SnapshotMeta{Index: idx, Term: term}, Data: n.kv.Snapshot()}
-	if err := n.w.SaveSnapshot(snap); err != nil {
-		return err
-	}
-	if err := n.core.Compact(snap); err != nil {
-		return err
-	}
-	n.snapIndex = idx
-	return n.w.Compact(idx)
-}
-
 // answer is a client's result waiting to be delivered.
 type answer struct {
 	done chan proposeResult
@@ -555,82 +516,6 @@ func (n *node) onRaftEvent(e raft.Event) {
 		return // one per Ready on every node: the status shows commit indexes
 	}
 	n.cfg.events.Add(Event{Node: e.Node, Term: e.Term, Kind: EventKind("raft." + e.Kind.String()), Text: e.Text})
-}
-
-// publishLight refreshes the fields a Ready can change (term, vote, commit,
-// applied, last index, key-value digest) in a copy of the last status. It
-// runs after every Ready that changed them, so waits and checks never see a
-// commit or apply older than one a client was told about; the costlier
-// fields (log window, progress, links) are refreshed by publish.
-func (n *node) publishLight(now time.Time) {
-	ns := *n.status.Load()
-	ns.Term, ns.Vote, ns.Commit = n.hs.Term, n.hs.Vote, n.hs.Commit
-	ns.Applied, ns.LastIndex = n.kv.Applied(), n.lastIndex
-	ns.KVDigest, ns.KVKeys = n.kv.Digest(), n.kv.Len()
-	ns.Updated = now
-	n.status.Store(&ns)
-}
-
-// publish stores a fresh immutable status for readers outside the loop.
-func (n *node) publish(now time.Time) {
-	n.lastPublish = now
-	st := n.core.Status()
-	n.lastIndex = st.LastIndex
-	ns := &NodeStatus{
-		ID:              n.cfg.id,
-		State:           StateUp,
-		Role:            st.Role.String(),
-		Term:            st.Term,
-		Vote:            st.Vote,
-		Leader:          st.Leader,
-		Commit:          st.Commit,
-		Applied:         n.kv.Applied(),
-		FirstIndex:      st.FirstIndex,
-		LastIndex:       st.LastIndex,
-		SnapshotIndex:   st.SnapshotIndex,
-		SnapshotTerm:    st.SnapshotTerm,
-		ElectionTimeout: time.Duration(st.ElectionTimeout) * n.tick,
-		ElectionElapsed: time.Duration(st.ElectionElapsed) * n.tick,
-		LastHeartbeat:   n.lastHeartbeat,
-		Progress:        st.Progress,
-		KVDigest:        n.kv.Digest(),
-		KVKeys:          n.kv.Len(),
-		RaftAddr:        n.tr.Addr(),
-		HTTPAddr:        n.hl.Addr().String(),
-		Links:           n.tr.Stats(),
-		Updated:         now,
-	}
-	if n.paused.Load() {
-		ns.State = StatePaused
-	}
-	// The log window only changes with the log: reuse the last one when the
-	// first and last index are the same, so an idle node publishes cheaply.
-	if prev := n.status.Load(); prev != nil && n.logTermsAt == st.LastIndex && prev.FirstIndex == st.FirstIndex &&
-		len(prev.LogTerms) > 0 && prev.LogTerms[len(prev.LogTerms)-1] == n.termOf(st.LastIndex) {
-		ns.LogStart, ns.LogTerms, ns.Recent = prev.LogStart, prev.LogTerms, prev.Recent
-	} else {
-		n.fillLogWindow(ns, st)
-	}
-	n.status.Store(ns)
-}
-
-// fillLogWindow describes the newest entries for the dashboard's lanes and
-// detail view.
-func (n *node) fillLogWindow(ns *NodeStatus, st raft.Status) {
-	n.logTermsAt = st.LastIndex
-	if st.LastIndex < st.FirstIndex {
-		return
-	}
-	lo := max(st.FirstIndex, st.LastIndex+1-min(st.LastIndex, LogWindow))
-	ns.LogStart = lo
-	ns.LogTerms = make([]uint64, 0, st.LastIndex-lo+1)
-	for i := lo; i <= st.LastIndex; i++ {
-		t, _ := n.core.Term(i)
-		ns.LogTerms = append(ns.LogTerms, t)
-	}
-	for _, e := range n.core.Entries(max(st.FirstIndex, st.LastIndex+1-min(st.LastIndex, RecentEntries)), st.LastIndex+1) {
-		ns.Recent = append(ns.Recent, EntryInfo{Index: e.Index, Term: e.Term, Text: DescribeData(e)})
-	}
 }
 
 // do runs f on the loop goroutine and waits for it, unless the node stops.
@@ -720,9 +605,4 @@ func (n *node) closeIO() {
 	if n.w != nil {
 		_ = n.w.Close()
 	}
-}
-
-func (n *node) termOf(i uint64) uint64 {
-	t, _ := n.core.Term(i)
-	return t
 }

@@ -1,0 +1,49 @@
+package cluster
+
+import (
+	"fmt"
+
+	"raftplay/raft"
+)
+
+// Snapshots in the run loop: installing one the leader sent, and taking one
+// of the local store to compact the log.
+
+// installSnapshot restores the key-value store from a snapshot the leader
+// sent. Clients waiting on entries it covers cannot learn their fate here.
+func (n *node) installSnapshot(snap raft.Snapshot) error {
+	if err := n.kv.Restore(snap.Data); err != nil {
+		return fmt.Errorf("installing snapshot at %d: %w", snap.Meta.Index, err)
+	}
+	n.snapIndex, n.lastIndex = snap.Meta.Index, snap.Meta.Index
+	for i, w := range n.waiters {
+		if i <= snap.Meta.Index {
+			n.answers = append(n.answers, answer{w.done, proposeResult{err: ErrSuperseded}})
+			delete(n.waiters, i)
+		}
+	}
+	return nil
+}
+
+// takeSnapshot saves the key-value store as a snapshot at the applied index,
+// then lets the core and the WAL drop the log it covers. It runs between
+// Advance and the next Ready, as the core requires.
+func (n *node) takeSnapshot() error {
+	idx := n.kv.Applied()
+	if idx <= n.snapIndex {
+		return nil
+	}
+	term, ok := n.core.Term(idx)
+	if !ok {
+		return fmt.Errorf("snapshot at %d: term unknown", idx)
+	}
+	snap := raft.Snapshot{Meta: raft.SnapshotMeta{Index: idx, Term: term}, Data: n.kv.Snapshot()}
+	if err := n.w.SaveSnapshot(snap); err != nil {
+		return err
+	}
+	if err := n.core.Compact(snap); err != nil {
+		return err
+	}
+	n.snapIndex = idx
+	return n.w.Compact(idx)
+}
