@@ -9,15 +9,9 @@ import (
 // and fills lp.cmd.
 
 func parsePut(lp *lineParser) error {
-	var err error
-	if lp.cmd.Key, err = lp.key(); err != nil {
+	if err := lp.keyValue(); err != nil {
 		return err
 	}
-	t, err := lp.next("VALUE")
-	if err != nil {
-		return err
-	}
-	lp.cmd.Value = t.text
 	return lp.done()
 }
 
@@ -26,6 +20,18 @@ func parsePropose(lp *lineParser) error {
 	if lp.cmd.Node, err = lp.node("N"); err != nil {
 		return err
 	}
+	if err := lp.keyValue(); err != nil {
+		return err
+	}
+	if err := lp.optionalTimeout(); err != nil {
+		return err
+	}
+	return lp.done()
+}
+
+// keyValue parses the next two words as KEY and VALUE.
+func (lp *lineParser) keyValue() error {
+	var err error
 	if lp.cmd.Key, err = lp.key(); err != nil {
 		return err
 	}
@@ -34,12 +40,17 @@ func parsePropose(lp *lineParser) error {
 		return err
 	}
 	lp.cmd.Value = t.text
-	if lp.more() {
-		if lp.cmd.Timeout, err = lp.duration("timeout", 1); err != nil {
-			return err
-		}
+	return nil
+}
+
+// optionalTimeout parses a last TIMEOUT word if there is one.
+func (lp *lineParser) optionalTimeout() error {
+	if !lp.more() {
+		return nil
 	}
-	return lp.done()
+	var err error
+	lp.cmd.Timeout, err = lp.duration("timeout", 1)
+	return err
 }
 
 func parseKeyOnly(lp *lineParser) error {
@@ -199,10 +210,8 @@ func parseWait(lp *lineParser) error {
 	} else {
 		lp.usage = "wait " + t.text + " [TIMEOUT]"
 	}
-	if lp.more() {
-		if lp.cmd.Timeout, err = lp.duration("timeout", 1); err != nil {
-			return err
-		}
+	if err := lp.optionalTimeout(); err != nil {
+		return err
 	}
 	return lp.done()
 }
