@@ -23,6 +23,19 @@ func (r *Runner) execWait(ctx context.Context, cmd *Command) (string, error) {
 		cond = func(s cluster.Status) bool { return commitReached(s, cmd.Index) }
 	case WaitConverged:
 		cond = cluster.Converged
+	case WaitTerm, WaitRole:
+		// The node is named once, when the wait starts.
+		id, err := r.resolve(ctx, cmd.Node)
+		if err != nil {
+			return "", err
+		}
+		cond = func(s cluster.Status) bool {
+			n, _ := s.Node(id)
+			if cmd.What == WaitRole {
+				return roleMatches(n, cmd.Role)
+			}
+			return n.Live() && cmd.Cmp.Holds(n.Term, cmd.Term)
+		}
 	default:
 		return "", fmt.Errorf("unknown wait %q", cmd.What)
 	}
@@ -38,6 +51,8 @@ func (r *Runner) execWait(ctx context.Context, cmd *Command) (string, error) {
 		return fmt.Sprintf("leader %d term %d", st.Leader, st.Term), nil
 	case WaitCommit:
 		return fmt.Sprintf("ok commit>=%d", cmd.Index), nil
+	case WaitTerm, WaitRole:
+		return "ok", nil
 	}
 	for _, n := range st.Nodes {
 		if n.Live() {

@@ -41,6 +41,8 @@ const (
 	WaitLeader    = "leader"
 	WaitCommit    = "commit"
 	WaitConverged = "converged"
+	WaitTerm      = "term" // wait term N CMP T: like expect term, but waits for it
+	WaitRole      = "role" // wait role N ROLE: like expect role, but waits for it
 )
 
 // What values of expect commands (Command.What when Verb is VerbExpect).
@@ -171,6 +173,8 @@ const (
 //	cut FROM TO                    From, To (one-way: FROM -> TO)
 //	wait leader|converged [T]      What, Timeout (0 = DefaultWaitTimeout)
 //	wait commit I [T]              What, Index, Timeout
+//	wait term N CMP T [T]          What, Node, Cmp, Term, Timeout
+//	wait role N ROLE [T]           What, Node, Role, Timeout
 //	sleep D                        Duration
 //	expect leader ==|!= N          What, Cmp, Node
 //	expect leader none             What, None
@@ -292,8 +296,13 @@ func (c *Command) String() string {
 		w = appendLink(w, c)
 	case VerbWait:
 		w = append(w, c.What)
-		if c.What == WaitCommit {
+		switch c.What {
+		case WaitCommit:
 			w = append(w, strconv.FormatUint(c.Index, 10))
+		case WaitTerm:
+			w = append(w, c.Node.String(), string(c.Cmp), strconv.FormatUint(c.Term, 10))
+		case WaitRole:
+			w = append(w, c.Node.String(), string(c.Role))
 		}
 		if c.Timeout != 0 {
 			w = append(w, c.Timeout.String())

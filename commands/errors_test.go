@@ -14,6 +14,9 @@ var errorCases = []struct{ line, want string }{
 	{`put k "ab"cd`, `line 1:11: want a space after a closing quote`},
 	{`put k ab"cd"`, `line 1:9: unexpected '"' inside a word (quote the whole word)`},
 	{"put k v\nput x y", `line 1:8: line break inside a command`},
+	// wait term, wait role
+	{`wait term 2 => 3`, `line 1:13: wait: unknown comparison "=>" (want ==, !=, >=, <=, >, <)`},
+	{`wait role 2 boss`, `line 1:13: wait: unknown role "boss" (want leader, follower, candidate or down)`},
 	// propose
 	{`propose 9 k v`, `line 1:9: propose: node 9 out of range (want a node number 1..5)`},
 	{`propose 1 k`, `line 1:12: propose: missing VALUE (want propose N KEY VALUE [TIMEOUT])`},
@@ -84,7 +87,7 @@ var errorCases = []struct{ line, want string }{
 	{`cut 1 2 3`, `line 1:9: cut: unexpected "3" (want cut FROM TO)`},
 	// waiting and checking
 	{`wait`, `line 1:5: wait: missing condition (want wait leader [TIMEOUT])`},
-	{`wait leadr`, `line 1:6: wait: unknown condition "leadr" (did you mean "leader"?) (want leader, commit or converged)`},
+	{`wait leadr`, `line 1:6: wait: unknown condition "leadr" (did you mean "leader"?) (want leader, commit, converged, term or role)`},
 	{`wait leader 0s`, `line 1:13: wait: timeout 0s must be positive`},
 	{`wait leader soon`, `line 1:13: wait: bad timeout "soon" (want a duration like 150ms or 2s)`},
 	{`wait leader 1s 2s`, `line 1:16: wait: unexpected "2s" (want wait leader [TIMEOUT])`},

@@ -12,21 +12,10 @@ func parseExpect(lp *lineParser) error {
 		err = lp.expectLeader()
 	case ExpectRole:
 		lp.usage = "expect role N ROLE"
-		if c.Node, err = lp.node("node"); err != nil {
-			return err
-		}
-		var r token
-		r, err = lp.word("role", string(RoleLeader), string(RoleFollower), string(RoleCandidate), string(RoleDown))
-		c.Role = Role(r.text)
+		err = lp.nodeRole()
 	case ExpectTerm:
 		lp.usage = "expect term N CMP T"
-		if c.Node, err = lp.node("node"); err != nil {
-			return err
-		}
-		if c.Cmp, err = lp.cmp(allCmps...); err != nil {
-			return err
-		}
-		c.Term, err = lp.uint("term")
+		err = lp.nodeTerm()
 	case ExpectCommit:
 		lp.usage = "expect commit N CMP I"
 		if c.Node, err = lp.node("node"); err != nil {
@@ -45,6 +34,30 @@ func parseExpect(lp *lineParser) error {
 		return err
 	}
 	return lp.done()
+}
+
+// nodeRole parses "N ROLE" (expect role, wait role).
+func (lp *lineParser) nodeRole() error {
+	var err error
+	if lp.cmd.Node, err = lp.node("node"); err != nil {
+		return err
+	}
+	r, err := lp.word("role", string(RoleLeader), string(RoleFollower), string(RoleCandidate), string(RoleDown))
+	lp.cmd.Role = Role(r.text)
+	return err
+}
+
+// nodeTerm parses "N CMP T" (expect term, wait term).
+func (lp *lineParser) nodeTerm() error {
+	var err error
+	if lp.cmd.Node, err = lp.node("node"); err != nil {
+		return err
+	}
+	if lp.cmd.Cmp, err = lp.cmp(allCmps...); err != nil {
+		return err
+	}
+	lp.cmd.Term, err = lp.uint("term")
+	return err
 }
 
 // expectLeader parses "== N", "!= N" or "none".

@@ -60,8 +60,8 @@ func init() {
 		{VerbCut, groupFaults, []string{"cut FROM TO"}, []string{"cut the one-way link FROM -> TO"}, "heal restores it.", parseCut},
 		{VerbSnapshot, groupFaults, []string{"snapshot N"}, []string{"node N compacts its log into a snapshot now"}, "", parseNodeOnly},
 
-		{VerbWait, groupWaiting, []string{"wait leader [TIMEOUT]", "wait commit I [TIMEOUT]", "wait converged [TIMEOUT]"},
-			[]string{"a majority knows one leader in its term", "every reachable live node has commit index >= I", "live nodes agree on commit, applied and key-value state"},
+		{VerbWait, groupWaiting, []string{"wait leader [TIMEOUT]", "wait commit I [TIMEOUT]", "wait converged [TIMEOUT]", "wait term N CMP T [TIMEOUT]", "wait role N ROLE [TIMEOUT]"},
+			[]string{"a majority knows one leader in its term", "every reachable live node has commit index >= I", "live nodes agree on commit, applied and key-value state", "until node N's term compares so (as expect term)", "until node N has ROLE (as expect role)"},
 			fmt.Sprintf("TIMEOUT is a duration; the default is %s.", DefaultWaitTimeout), parseWait},
 		{VerbSleep, groupWaiting, []string{"sleep D"}, []string{"wait for duration D"}, "", parseSleep},
 		{VerbExpect, groupWaiting, []string{

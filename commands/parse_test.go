@@ -36,6 +36,8 @@ var validCases = []struct {
 	{`del k`, Command{Verb: VerbDel, Key: "k"}},
 	{`load 200`, Command{Verb: VerbLoad, Rate: 200}},
 	{`load off`, Command{Verb: VerbLoad, Rate: 0}},
+	{`wait term @old > 2`, Command{Verb: VerbWait, What: WaitTerm, Node: named("old"), Cmp: Gt, Term: 2}},
+	{`wait role 3 follower 2s`, Command{Verb: VerbWait, What: WaitRole, Node: num(3), Role: RoleFollower, Timeout: 2 * time.Second}},
 	{`propose leader x "lost write"`, Command{Verb: VerbPropose, Node: NodeRef{Kind: NodeLeader}, Key: "x", Value: "lost write"}},
 	{`propose @old x 1 500ms`, Command{Verb: VerbPropose, Node: named("old"), Key: "x", Value: "1", Timeout: 500 * time.Millisecond}},
 	{`crash 1`, Command{Verb: VerbCrash, Node: num(1)}},

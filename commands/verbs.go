@@ -197,18 +197,28 @@ func parseCut(lp *lineParser) error {
 }
 
 func parseWait(lp *lineParser) error {
-	t, err := lp.word("condition", WaitLeader, WaitCommit, WaitConverged)
+	t, err := lp.word("condition", WaitLeader, WaitCommit, WaitConverged, WaitTerm, WaitRole)
 	if err != nil {
 		return err
 	}
 	lp.cmd.What = t.text
-	if t.text == WaitCommit {
+	switch t.text {
+	case WaitCommit:
 		lp.usage = "wait commit I [TIMEOUT]"
 		if lp.cmd.Index, err = lp.uint("index"); err != nil {
 			return err
 		}
-	} else {
+	case WaitTerm:
+		lp.usage = "wait term N CMP T [TIMEOUT]"
+		err = lp.nodeTerm()
+	case WaitRole:
+		lp.usage = "wait role N ROLE [TIMEOUT]"
+		err = lp.nodeRole()
+	default:
 		lp.usage = "wait " + t.text + " [TIMEOUT]"
+	}
+	if err != nil {
+		return err
 	}
 	if err := lp.optionalTimeout(); err != nil {
 		return err
