@@ -18,7 +18,6 @@ type Client struct {
 	c   *Cluster
 	id  uint64
 	seq uint64
-	buf []byte
 }
 
 // NewClient returns a client with a fresh session.
@@ -57,9 +56,8 @@ func (cl *Client) do(ctx context.Context, cmd Command) (Result, error) {
 	if cmd.Op == OpGet {
 		return cl.c.retry(ctx, func(n *node, leads func() bool) (Result, error) { return n.read(ctx, cmd.Key, leads) })
 	}
-	cl.buf = cmd.Encode(cl.buf[:0])
-	data := append([]byte(nil), cl.buf...)
-	res, err := cl.c.submit(ctx, data)
+	// The core keeps the proposed bytes, so each write gets its own buffer.
+	res, err := cl.c.submit(ctx, cmd.Encode(nil))
 	if err == nil && cmd.Op != OpGet {
 		cl.c.written.Add(1)
 	}

@@ -3,6 +3,7 @@ package cluster
 import (
 	"context"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"net/http"
 	"os"
@@ -14,6 +15,71 @@ import (
 
 	"github.com/anishathalye/porcupine"
 )
+
+// History records concurrent client operations for a linearizability check
+// (experiment/ keeps its own, richer history for chaos runs).
+// It is safe for concurrent use.
+type History struct {
+	mu    sync.Mutex
+	start time.Time
+	ops   []porcupine.Operation
+}
+
+// NewHistory starts an empty history; times are measured from now.
+func NewHistory() *History { return &History{start: time.Now()} }
+
+// Add records one operation by client that was called at call and returned
+// at ret with out. A read with an unknown outcome tells nothing and is
+// dropped; a write with an unknown outcome is kept as one that may take
+// effect at any time after its call (it never returns).
+func (h *History) Add(client int, in OpInput, call, ret time.Time, out OpOutput) {
+	if out.Unknown && in.Op == OpGet {
+		return
+	}
+	op := porcupine.Operation{
+		ClientId: client,
+		Input:    in,
+		Call:     int64(call.Sub(h.start)),
+		Output:   out,
+		Return:   int64(ret.Sub(h.start)),
+	}
+	if out.Unknown {
+		op.Return = math.MaxInt64
+	}
+	h.mu.Lock()
+	h.ops = append(h.ops, op)
+	h.mu.Unlock()
+}
+
+// Len returns the number of operations recorded.
+func (h *History) Len() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return len(h.ops)
+}
+
+// Unknown returns the number of writes whose outcome is unknown.
+func (h *History) Unknown() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	n := 0
+	for _, op := range h.ops {
+		if op.Output.(OpOutput).Unknown {
+			n++
+		}
+	}
+	return n
+}
+
+// Check runs the linearizability checker over the history, for at most
+// timeout (0: no limit). The verdict is porcupine.Ok, Illegal or Unknown
+// (the time ran out).
+func (h *History) Check(timeout time.Duration) (porcupine.CheckResult, porcupine.LinearizationInfo) {
+	h.mu.Lock()
+	ops := append([]porcupine.Operation(nil), h.ops...)
+	h.mu.Unlock()
+	return porcupine.CheckOperationsVerbose(KVModel, ops, timeout)
+}
 
 // envDuration reads a duration from the environment, or returns def.
 func envDuration(t *testing.T, name string, def time.Duration) time.Duration {

@@ -78,15 +78,10 @@ func groupsOf(st cluster.Status) [][]uint64 {
 	return groups
 }
 
-// nextGroupLine moves node id to the next partition group and returns the
-// `partition` line for the result. A node alone in the last group wraps
-// around to the first, so repeated presses reach every partition.
-func nextGroupLine(st cluster.Status, id uint64) string {
-	line, _ := nextGroups(st, id)
-	return line
-}
-
-// nextGroups is nextGroupLine that also returns the new groups.
+// nextGroups moves node id to the next partition group and returns the
+// `partition` line for the result and the new groups. A node alone in the
+// last group wraps around to the first, so repeated presses reach every
+// partition.
 func nextGroups(st cluster.Status, id uint64) (string, [][]uint64) {
 	groups := groupsOf(st)
 	at := -1

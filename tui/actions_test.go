@@ -46,7 +46,7 @@ func TestGroupKeyCyclesBackToWhole(t *testing.T) {
 	st := steady(10)
 	want := []string{"partition 1,2,4,5 3", "partition 1,2,3,4,5"}
 	for i := range 4 {
-		line := nextGroupLine(st, 3)
+		line, _ := nextGroups(st, 3)
 		if line != want[i%2] {
 			t.Fatalf("press %d: %q, want %q", i+1, line, want[i%2])
 		}
@@ -59,7 +59,8 @@ func TestGroupKeyBuildsAnyPartition(t *testing.T) {
 	// past it to a group of its own.
 	st := steady(10)
 	for _, id := range []uint64{3, 4, 5, 5} {
-		st = applyPartition(t, st, nextGroupLine(st, id))
+		line, _ := nextGroups(st, id)
+		st = applyPartition(t, st, line)
 	}
 	want := [][]uint64{{1, 2}, {3, 4}, {5}}
 	if !slices.EqualFunc(st.Faults.Groups, want, slices.Equal) {

@@ -46,12 +46,6 @@ func (f *fakeSource) Status() cluster.Status {
 
 func (f *fakeSource) Events() *cluster.EventLog { return f.log }
 
-func (f *fakeSource) set(st cluster.Status) {
-	f.mu.Lock()
-	f.st = st
-	f.mu.Unlock()
-}
-
 // event adds an event at t0+ms milliseconds.
 func (f *fakeSource) event(ms int, node uint64, kind cluster.EventKind, text string) {
 	f.log.Add(cluster.Event{Time: t0.Add(time.Duration(ms) * time.Millisecond), Node: node, Kind: kind, Text: text})
