@@ -2,6 +2,7 @@ package cluster
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"os"
 	"path/filepath"
@@ -32,6 +33,14 @@ func waitLeader(t *testing.T, c *Cluster) Status {
 		t.Fatalf("no leader: %v", err)
 	}
 	return st
+}
+
+// aFollower returns a node of st that is not its leader.
+func aFollower(st Status) uint64 {
+	if st.Leader == 1 {
+		return 2
+	}
+	return 1
 }
 
 func put(t *testing.T, cl *Client, key, value string) Result {
@@ -131,11 +140,7 @@ func TestStartRejectsBadOptions(t *testing.T) {
 func TestPauseFreezesNode(t *testing.T) {
 	t.Parallel()
 	c := startCluster(t, Options{Nodes: 3})
-	st := waitLeader(t, c)
-	f := uint64(1)
-	if f == st.Leader {
-		f = 2
-	}
+	f := aFollower(waitLeader(t, c))
 	if err := c.Pause(f); err != nil {
 		t.Fatal(err)
 	}
@@ -151,11 +156,8 @@ func TestPauseFreezesNode(t *testing.T) {
 	if err := c.Resume(f); err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if _, err := c.WaitFor(ctx, func(s Status) bool { n, _ := s.Node(f); return n.Commit >= res.Index }); err != nil {
-		t.Fatalf("resumed node never caught up from commit %d", before.Commit)
-	}
+	waitFor(t, c, fmt.Sprintf("resumed node catching up from commit %d", before.Commit),
+		func(s Status) bool { n, _ := s.Node(f); return n.Commit >= res.Index })
 }
 
 // The HTTP API: a follower redirects to the leader; values round-trip;
@@ -164,18 +166,11 @@ func TestHTTPAPI(t *testing.T) {
 	t.Parallel()
 	c := startCluster(t, Options{Nodes: 3})
 	st := waitLeader(t, c)
-	var follower NodeStatus
-	for _, n := range st.Nodes {
-		if n.ID != st.Leader {
-			follower = n
-		}
-	}
+	follower, _ := st.Node(aFollower(st))
+	// Wait until the follower knows the leader, so it redirects.
+	waitFor(t, c, "follower knows the leader", func(s Status) bool { n, _ := s.Node(follower.ID); return n.Leader == st.Leader })
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	// Wait until the follower knows the leader, so it redirects.
-	if _, err := c.WaitFor(ctx, func(s Status) bool { n, _ := s.Node(follower.ID); return n.Leader == st.Leader }); err != nil {
-		t.Fatal(err)
-	}
 	hc := httpClient()
 	in := OpInput{Op: OpPut, Key: "greeting", Value: "hello world"}
 	if _, known := HTTPOp(ctx, hc, follower.HTTPAddr, in); !known {

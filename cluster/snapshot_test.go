@@ -36,11 +36,7 @@ func hasEvent(c *Cluster, text string) bool {
 func TestLaggingFollowerCatchesUpBySnapshot(t *testing.T) {
 	t.Parallel()
 	c := startCluster(t, Options{Nodes: 3, SnapshotEvery: 20})
-	st := waitLeader(t, c)
-	f := uint64(1)
-	if f == st.Leader {
-		f = 2
-	}
+	f := aFollower(waitLeader(t, c))
 	if err := c.Crash(f); err != nil {
 		t.Fatal(err)
 	}
