@@ -15,30 +15,7 @@ func reportPerEntry(b *testing.B, entries int, before *runtime.MemStats) {
 
 // BenchmarkFollowerAppend measures a follower stepping MsgApp batches of 64
 // entries of 128 bytes, taking each Ready and advancing.
-func BenchmarkFollowerAppend(b *testing.B) {
-	const batch = 64
-	r := newTestRaft(b, 2, three)
-	data := make([]byte, 128)
-	ents := make([]Entry, batch)
-	var before runtime.MemStats
-	runtime.ReadMemStats(&before)
-	b.ResetTimer()
-	var last uint64
-	for i := 0; i < b.N; i++ {
-		for k := range ents {
-			ents[k] = Entry{Index: last + 1 + uint64(k), Term: 1, Data: data}
-		}
-		m := Message{Type: MsgApp, From: 1, To: 2, Term: 1, Index: last, LogTerm: min(last, 1), Entries: ents, Commit: last}
-		if err := r.Step(m); err != nil {
-			b.Fatal(err)
-		}
-		last += batch
-		rd := r.Ready()
-		r.Advance(rd)
-	}
-	b.StopTimer()
-	reportPerEntry(b, b.N*batch, &before)
-}
+func BenchmarkFollowerAppend(b *testing.B) { benchFollowerAppend(b, 0) }
 
 // BenchmarkLeaderCommit measures a 3-node leader committing one proposal at
 // a time: Propose, Ready/Advance (persist), both followers' acks, and the
@@ -88,8 +65,12 @@ func BenchmarkIdleTick(b *testing.B) {
 // BenchmarkFollowerAppendWithCompaction is BenchmarkFollowerAppend with the
 // log compacted every 1024 entries, as the application would: memory stays
 // bounded and compaction's copy of the kept tail is amortised.
-func BenchmarkFollowerAppendWithCompaction(b *testing.B) {
-	const batch, every = 64, 1024
+func BenchmarkFollowerAppendWithCompaction(b *testing.B) { benchFollowerAppend(b, 1024) }
+
+// benchFollowerAppend steps 64-entry MsgApp batches into a follower,
+// compacting every `every` applied entries (0: never).
+func benchFollowerAppend(b *testing.B, every uint64) {
+	const batch = 64
 	r := newTestRaft(b, 2, three)
 	data := make([]byte, 128)
 	ents := make([]Entry, batch)
@@ -107,7 +88,7 @@ func BenchmarkFollowerAppendWithCompaction(b *testing.B) {
 		}
 		last += batch
 		r.Advance(r.Ready())
-		if applied := r.log.applied; applied-r.log.snapIndex >= every {
+		if applied := r.log.applied; every > 0 && applied-r.log.snapIndex >= every {
 			if err := r.Compact(Snapshot{Meta: SnapshotMeta{Index: applied, Term: 1}}); err != nil {
 				b.Fatal(err)
 			}
@@ -115,7 +96,7 @@ func BenchmarkFollowerAppendWithCompaction(b *testing.B) {
 	}
 	b.StopTimer()
 	reportPerEntry(b, b.N*batch, &before)
-	if held := len(r.log.entries); held > 2*every {
+	if held := uint64(len(r.log.entries)); every > 0 && held > 2*every {
 		b.Fatalf("%d entries held after compaction", held)
 	}
 }
