@@ -49,7 +49,8 @@ type slot struct {
 	dir         string
 	raftAddr    string
 	httpAddr    string
-	node        *node // nil when crashed or failed
+	node        *node       // nil when crashed or failed
+	last        *NodeStatus // what the node last published before it went down
 	state       NodeState
 	err         error
 	incarnation int
@@ -235,6 +236,7 @@ func (c *Cluster) Crash(id uint64) error {
 		return err
 	}
 	s.node.crash()
+	s.last = s.node.status.Load()
 	s.node, s.state = nil, StateCrashed
 	c.events.Add(Event{Node: id, Kind: EventCrash, Text: fmt.Sprintf("%d crashed", id)})
 	return nil
@@ -253,6 +255,7 @@ func (c *Cluster) Restart(id uint64) error {
 		select {
 		case <-s.node.done: // its loop stopped on an error: it is down
 			s.node.crash()
+			s.last = s.node.status.Load()
 			s.node = nil
 		default:
 			return fmt.Errorf("cluster: node %d is running", id)
@@ -342,22 +345,39 @@ func (c *Cluster) Status() Status {
 			}
 			continue
 		}
-		st.Nodes[i] = NodeStatus{ID: s.id, State: s.state, Role: "down", RaftAddr: s.raftAddr, HTTPAddr: s.httpAddr}
-		if s.err != nil {
-			st.Nodes[i].Err = s.err.Error()
-		}
+		st.Nodes[i] = downStatus(s)
 	}
 	c.mu.Unlock()
 	st.Faults = c.faults.Table()
 	st.Violations = len(c.monitor.Violations())
 	st.Written = c.written.Load()
 	st.Leader, st.Term = leaderOf(st.Nodes, st.Faults)
-	if st.Leader == 0 {
+	if n, ok := st.Node(st.Leader); ok {
+		st.Commit = n.Commit
+	} else {
 		for _, n := range st.Nodes {
-			st.Term = max(st.Term, n.Term)
+			st.Term, st.Commit = max(st.Term, n.Term), max(st.Commit, n.Commit)
 		}
 	}
 	return st
+}
+
+// downStatus is the status of a node that is not running: what it last
+// published (marked with AsOf), with the state, role and error of now.
+func downStatus(s *slot) NodeStatus {
+	ns := NodeStatus{ID: s.id}
+	if s.last != nil {
+		ns = *s.last
+		ns.AsOf = ns.Updated
+		ns.Progress, ns.Links = nil, nil
+		ns.ElectionTimeout, ns.ElectionElapsed = 0, 0
+	}
+	ns.State, ns.Role, ns.Err = s.state, "down", ""
+	ns.RaftAddr, ns.HTTPAddr = s.raftAddr, s.httpAddr
+	if s.err != nil {
+		ns.Err = s.err.Error()
+	}
+	return ns
 }
 
 // node returns the running node id, or nil.

@@ -9,8 +9,8 @@ import (
 	"strings"
 )
 
-// maxValueBytes bounds a value written over HTTP.
-const maxValueBytes = 1 << 20
+// MaxValueBytes bounds a value written over HTTP (and by `bench --payload`).
+const MaxValueBytes = 1 << 20
 
 // httpHandler serves the node's HTTP API (COMMANDS.md, "HTTP API"):
 //
@@ -27,12 +27,12 @@ func (n *node) httpHandler() http.Handler {
 		writeJSON(w, http.StatusOK, n.status.Load())
 	})
 	mux.HandleFunc("PUT /kv/{key}", func(w http.ResponseWriter, r *http.Request) {
-		body, err := io.ReadAll(io.LimitReader(r.Body, maxValueBytes+1))
+		body, err := io.ReadAll(io.LimitReader(r.Body, MaxValueBytes+1))
 		if err != nil {
 			writeError(w, http.StatusBadRequest, "reading body: "+err.Error(), "")
 			return
 		}
-		if len(body) > maxValueBytes {
+		if len(body) > MaxValueBytes {
 			writeError(w, http.StatusRequestEntityTooLarge, "value larger than 1 MiB", "")
 			return
 		}
@@ -48,7 +48,7 @@ func (n *node) httpHandler() http.Handler {
 }
 
 func (n *node) serveOp(w http.ResponseWriter, r *http.Request, cmd Command) {
-	if cmd.Key == "" || len(cmd.Key) > maxKeyLen {
+	if cmd.Key == "" || len(cmd.Key) > MaxKeyBytes {
 		writeError(w, http.StatusBadRequest, "key must be 1 to 65536 bytes", "")
 		return
 	}

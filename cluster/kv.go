@@ -44,8 +44,9 @@ type Command struct {
 	Value  []byte
 }
 
-// maxKeyLen bounds keys so that a corrupt entry cannot ask for a huge allocation.
-const maxKeyLen = 1 << 16
+// MaxKeyBytes bounds keys, so that a corrupt entry cannot ask for a huge
+// allocation; the HTTP API refuses longer keys.
+const MaxKeyBytes = 1 << 16
 
 var errBadCommand = errors.New("cluster: malformed command")
 
@@ -81,7 +82,7 @@ func DecodeCommand(data []byte) (Command, error) {
 		vals[i], rest = v, rest[n:]
 	}
 	c.Client, c.Seq = vals[0], vals[1]
-	if vals[2] > maxKeyLen || vals[2] > uint64(len(rest)) {
+	if vals[2] > MaxKeyBytes || vals[2] > uint64(len(rest)) {
 		return c, fmt.Errorf("%w: key length %d", errBadCommand, vals[2])
 	}
 	c.Key = string(rest[:vals[2]])

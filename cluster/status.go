@@ -58,6 +58,12 @@ type NodeStatus struct {
 	HTTPAddr string                         `json:"http_addr"`
 	Links    map[uint64]transport.LinkStats `json:"-"`
 	Updated  time.Time                      `json:"updated"`
+
+	// AsOf is set on a node that is down (crashed, or failed to restart):
+	// the Raft fields above are then what the node last published before it
+	// went down (its term, vote, log and commit as of that moment), kept so
+	// a crash does not look like an empty log. Zero for a running node.
+	AsOf time.Time `json:"as_of,omitzero"`
 }
 
 // EntryInfo describes one log entry for display.
@@ -78,7 +84,8 @@ type Status struct {
 	Time        time.Time            `json:"time"`
 	Nodes       []NodeStatus         `json:"nodes"`
 	Leader      uint64               `json:"leader"` // as `wait leader` defines it; 0 if none
-	Term        uint64               `json:"term"`   // the leader's term, or the highest term seen
+	Term        uint64               `json:"term"`   // the leader's term, or the highest term of any node
+	Commit      uint64               `json:"commit"` // the leader's commit index, or the highest of any node
 	Timing      Timing               `json:"timing"`
 	PreVote     bool                 `json:"prevote"`
 	CheckQuorum bool                 `json:"checkquorum"`

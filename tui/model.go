@@ -333,3 +333,7 @@ type scriptState struct {
 
 // Selected returns the selected node's id (for tests).
 func (m *Model) Selected() uint64 { return m.sel }
+
+// ScriptErr returns why the script being played stopped, or nil when it
+// ran to its end, is still running, or there is none.
+func (m *Model) ScriptErr() error { return m.script.err }
