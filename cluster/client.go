@@ -4,25 +4,33 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
 // DefaultOpTimeout bounds a client operation that is given no deadline.
 const DefaultOpTimeout = 5 * time.Second
 
+// ErrSessionExpired ends a write whose client session had expired (see
+// Command): the write was refused, but an earlier attempt of it may have
+// been applied, so its outcome is unknown. The client registers a new
+// session for its next write.
+var ErrSessionExpired = fmt.Errorf("cluster: the client's session expired (more than %d newer sessions); the write's outcome is unknown", MaxSessions)
+
 // Client issues key-value operations to whichever node leads, retrying
-// across leader changes. Each client has its own session id and numbers its
-// writes, so a retried write is applied at most once. A Client is safe for
-// use by one goroutine at a time.
+// across leader changes. Before its first write it registers a session
+// through the log (see Command) and numbers its writes in it, so a retried
+// write is applied at most once. A Client is safe for use by one goroutine
+// at a time.
 type Client struct {
-	c   *Cluster
-	id  uint64
-	seq uint64
+	c       *Cluster
+	session uint64 // 0 until registered
+	seq     uint64
 }
 
-// NewClient returns a client with a fresh session.
+// NewClient returns a client; it registers its session at its first write.
 func (c *Cluster) NewClient() *Client {
-	return &Client{c: c, id: c.nextClient.Add(1)}
+	return &Client{c: c}
 }
 
 // Put sets key to value once the write is committed and applied.
@@ -48,18 +56,25 @@ func (cl *Client) do(ctx context.Context, cmd Command) (Result, error) {
 		ctx, cancel = context.WithTimeout(ctx, DefaultOpTimeout)
 		defer cancel()
 	}
-	cmd.Client = cl.id
-	if cmd.Op != OpGet {
-		cl.seq++
-		cmd.Seq = cl.seq
-	}
 	if cmd.Op == OpGet {
 		return cl.c.retry(ctx, func(n *node, leads func() bool) (Result, error) { return n.read(ctx, cmd.Key, leads) })
 	}
+	if cl.session == 0 {
+		res, err := cl.c.submit(ctx, Command{Op: OpRegister}.Encode(nil))
+		if err != nil {
+			return Result{}, err
+		}
+		cl.session, cl.seq = res.Index, 0
+	}
+	cl.seq++
+	cmd.Client, cmd.Seq = cl.session, cl.seq
 	// The core keeps the proposed bytes, so each write gets its own buffer.
 	res, err := cl.c.submit(ctx, cmd.Encode(nil))
-	if err == nil && cmd.Op != OpGet {
+	switch {
+	case err == nil:
 		cl.c.written.Add(1)
+	case errors.Is(err, ErrSessionExpired):
+		cl.session = 0
 	}
 	return res, err
 }
@@ -73,32 +88,53 @@ func (c *Cluster) submit(ctx context.Context, data []byte) (Result, error) {
 	})
 }
 
-// retry runs attempt on the current leader until it succeeds or ctx ends.
-// An attempt is given up when another node becomes the leader (leads turns
-// false), so a client never stays stuck on a leader cut off from the
-// majority.
+// retry runs attempt on the current leader until it succeeds, fails for
+// good (ErrSessionExpired), or ctx ends. An attempt is given up when another
+// node becomes the leader (leads turns false), so a client never stays
+// stuck on a leader cut off from the majority.
 func (c *Cluster) retry(ctx context.Context, attempt func(n *node, leads func() bool) (Result, error)) (Result, error) {
 	var lastErr error
+	start := time.Now()
 	backoff := time.Millisecond
 	for {
 		if n := c.leaderNode(); n != nil {
 			res, err := attempt(n, func() bool { return c.leaderNode() == n })
-			if err == nil {
-				return res, nil
+			if err == nil || errors.Is(err, ErrSessionExpired) {
+				return res, err
 			}
 			lastErr = fmt.Errorf("node %d: %w", n.cfg.id, err)
 			backoff = time.Millisecond
-		} else if lastErr == nil {
-			lastErr = errors.New("no leader")
 		}
 		select {
 		case <-ctx.Done():
-			return Result{}, fmt.Errorf("cluster: %w (last attempt: %v)", ctx.Err(), lastErr)
+			return Result{}, &TimeoutError{After: time.Since(start), Last: lastErr, Err: ctx.Err()}
 		case <-time.After(backoff):
 		}
 		backoff = min(backoff*2, 20*time.Millisecond)
 	}
 }
+
+// TimeoutError is a client operation that did not complete before its
+// context ended. It reads as a sentence: "no leader within 5s", or "gave up
+// after 5s; last attempt: node 2: ...". Unwrap gives the context's error.
+type TimeoutError struct {
+	After time.Duration // how long the operation tried
+	Last  error         // the last attempt's failure; nil when no leader was ever found
+	Err   error         // context.DeadlineExceeded or context.Canceled
+}
+
+func (e *TimeoutError) Error() string {
+	after := e.After.Round(100 * time.Millisecond)
+	switch {
+	case errors.Is(e.Err, context.Canceled):
+		return "cluster: canceled"
+	case e.Last == nil:
+		return fmt.Sprintf("cluster: no leader within %v", after)
+	}
+	return fmt.Sprintf("cluster: gave up after %v; last attempt: %s", after, strings.TrimPrefix(e.Last.Error(), "cluster: "))
+}
+
+func (e *TimeoutError) Unwrap() error { return e.Err }
 
 // leaderNode returns the running, unpaused node that believes it leads in
 // the highest term, or nil.

@@ -73,7 +73,6 @@ type Cluster struct {
 	closed      bool
 	load        *loadGen
 	written     atomic.Uint64
-	nextClient  atomic.Uint64
 	rng         *rand.Rand
 }
 

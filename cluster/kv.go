@@ -5,7 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
-	"strconv"
+	"unicode/utf8"
 
 	"raftplay/raft"
 )
@@ -14,12 +14,13 @@ import (
 type Op uint8
 
 const (
-	OpPut Op = 1 // set Key to Value
-	OpDel Op = 2 // remove Key
-	OpGet Op = 3 // read Key through the log (clients read by ReadIndex instead; kept so such entries still decode)
+	OpPut      Op = 1 // set Key to Value
+	OpDel      Op = 2 // remove Key
+	OpGet      Op = 3 // read Key through the log (clients read by ReadIndex instead; kept so such entries still decode)
+	OpRegister Op = 4 // open a client session: its id is the index of this entry
 )
 
-// String returns "put", "del" or "get".
+// String returns "put", "del", "get" or "register".
 func (o Op) String() string {
 	switch o {
 	case OpPut:
@@ -28,14 +29,29 @@ func (o Op) String() string {
 		return "del"
 	case OpGet:
 		return "get"
+	case OpRegister:
+		return "register"
 	}
 	return fmt.Sprintf("op(%d)", uint8(o))
 }
 
-// Command is the payload of a normal log entry. Client and Seq identify the
-// request so that a retry of a write that was applied already (its reply lost
-// in a leader change) is answered from the session table instead of being
-// applied a second time (Raft thesis §6.3). Client 0 means "no session".
+// Command is the payload of a normal log entry.
+//
+// Client sessions (Raft thesis §6.3) make a retried write apply at most
+// once. A client first commits an OpRegister entry; the index of that entry
+// is its session id, unique for the life of the log: no other process, run
+// or restart can be given the same one (a random id would only make that
+// unlikely). Each write then carries Client (the session id) and Seq (the
+// client's count of writes), and a retry of a write that was applied already
+// (its answer lost in a leader change) is answered from the session table
+// instead of being applied a second time. Client 0 means "no session"
+// (HTTP writes, `propose`).
+//
+// The table holds at most MaxSessions sessions: registering one more expires
+// the session used least recently (by log index, so every replica expires
+// the same one). A write on a session the table does not hold is refused
+// (Result.Expired) and not applied: the client cannot know whether an earlier
+// attempt of it was, so it reports the outcome as unknown and registers anew.
 type Command struct {
 	Op     Op
 	Client uint64
@@ -44,17 +60,33 @@ type Command struct {
 	Value  []byte
 }
 
+// MaxSessions bounds the client session table of each replica (about 64
+// bytes of table per session, so 64 KiB).
+const MaxSessions = 1024
+
 // MaxKeyBytes bounds keys, so that a corrupt entry cannot ask for a huge
 // allocation; the HTTP API refuses longer keys.
 const MaxKeyBytes = 1 << 16
+
+// opSession marks, in the op byte, a command whose Client is a registered
+// session. Entries written before sessions were registered lack it: their
+// Client numbers came from a per-process counter and mean nothing across
+// runs, so they decode as commands without a session.
+const opSession = 0x80
 
 var errBadCommand = errors.New("cluster: malformed command")
 
 // Encode appends the wire form of c to b:
 //
 //	op(1) | client(uvarint) | seq(uvarint) | keylen(uvarint) | key | value(rest)
+//
+// with the opSession bit set in op when Client is not 0.
 func (c Command) Encode(b []byte) []byte {
-	b = append(b, byte(c.Op))
+	op := byte(c.Op)
+	if c.Client != 0 {
+		op |= opSession
+	}
+	b = append(b, op)
 	b = binary.AppendUvarint(b, c.Client)
 	b = binary.AppendUvarint(b, c.Seq)
 	b = binary.AppendUvarint(b, uint64(len(c.Key)))
@@ -68,8 +100,8 @@ func DecodeCommand(data []byte) (Command, error) {
 	if len(data) < 1 {
 		return c, errBadCommand
 	}
-	c.Op = Op(data[0])
-	if c.Op < OpPut || c.Op > OpGet {
+	c.Op = Op(data[0] &^ opSession)
+	if c.Op < OpPut || c.Op > OpRegister {
 		return c, fmt.Errorf("%w: unknown op %d", errBadCommand, data[0])
 	}
 	rest := data[1:]
@@ -81,7 +113,9 @@ func DecodeCommand(data []byte) (Command, error) {
 		}
 		vals[i], rest = v, rest[n:]
 	}
-	c.Client, c.Seq = vals[0], vals[1]
+	if data[0]&opSession != 0 {
+		c.Client, c.Seq = vals[0], vals[1]
+	}
 	if vals[2] > MaxKeyBytes || vals[2] > uint64(len(rest)) {
 		return c, fmt.Errorf("%w: key length %d", errBadCommand, vals[2])
 	}
@@ -92,15 +126,19 @@ func DecodeCommand(data []byte) (Command, error) {
 
 // Result is what applying a command produced.
 type Result struct {
-	Index uint64 // log index of the entry
+	Index uint64 // log index of the entry (for a register: the session id)
 	Term  uint64 // its term
 	Value []byte // for get: the value read
 	Found bool   // for get: whether the key existed
+	// Expired: the write named a session the table does not hold (it
+	// expired), and was not applied.
+	Expired bool
 }
 
 type session struct {
-	seq    uint64
-	result Result
+	seq      uint64 // the client's newest write applied
+	result   Result // and its result, for retries of it
+	lastUsed uint64 // index of the newest entry of this session (expiry order)
 }
 
 // KV is the replicated key-value state machine. It is owned by one node's run
@@ -123,13 +161,24 @@ func NewKV() *KV {
 func (kv *KV) Apply(index, term uint64, cmd Command) Result {
 	kv.applied = index
 	res := Result{Index: index, Term: term}
-	if cmd.Op == OpGet {
+	switch cmd.Op {
+	case OpGet:
 		v, ok := kv.data[cmd.Key]
 		res.Value, res.Found = v, ok
 		return res
+	case OpRegister:
+		kv.register(index)
+		return res
 	}
 	if cmd.Client != 0 {
-		if s, ok := kv.sessions[cmd.Client]; ok && cmd.Seq <= s.seq {
+		s, ok := kv.sessions[cmd.Client]
+		if !ok {
+			res.Expired = true
+			return res
+		}
+		if cmd.Seq <= s.seq {
+			s.lastUsed = index
+			kv.sessions[cmd.Client] = s
 			return s.result
 		}
 	}
@@ -145,10 +194,29 @@ func (kv *KV) Apply(index, term uint64, cmd Command) Result {
 		delete(kv.data, cmd.Key)
 	}
 	if cmd.Client != 0 {
-		kv.sessions[cmd.Client] = session{seq: cmd.Seq, result: res}
+		kv.sessions[cmd.Client] = session{seq: cmd.Seq, result: res, lastUsed: index}
 	}
 	return res
 }
+
+// register opens session id (the index of its register entry), first
+// expiring the least recently used session when the table is full.
+func (kv *KV) register(id uint64) {
+	for len(kv.sessions) >= MaxSessions {
+		var oldest uint64
+		first := true
+		for c, s := range kv.sessions {
+			if first || s.lastUsed < kv.sessions[oldest].lastUsed || (s.lastUsed == kv.sessions[oldest].lastUsed && c < oldest) {
+				oldest, first = c, false
+			}
+		}
+		delete(kv.sessions, oldest)
+	}
+	kv.sessions[id] = session{lastUsed: id}
+}
+
+// Sessions returns the number of client sessions held.
+func (kv *KV) Sessions() int { return len(kv.sessions) }
 
 // SetApplied records that index was applied without a command (a no-op entry).
 func (kv *KV) SetApplied(index uint64) { kv.applied = index }
@@ -179,7 +247,8 @@ func pairHash(key string, value []byte) uint64 {
 }
 
 // DescribeData renders an entry's command for people: "put x=1", "del x",
-// "get x", "no-op".
+// "get x", "no-op", "register client session 7". Keys and values are shown
+// with Printable: a value with control characters comes out quoted.
 func DescribeData(e raft.Entry) string {
 	if e.Type == raft.EntryNoop || len(e.Data) == 0 {
 		return "no-op"
@@ -190,13 +259,15 @@ func DescribeData(e raft.Entry) string {
 	}
 	switch c.Op {
 	case OpPut:
-		v := string(c.Value)
-		if len(v) > 24 {
-			v = v[:24] + "..."
+		v, more := string(c.Value), ""
+		if utf8.RuneCountInString(v) > 24 {
+			v, more = string([]rune(v)[:24]), "..."
 		}
-		return "put " + c.Key + "=" + strconv.Quote(v)[1:len(strconv.Quote(v))-1]
+		return "put " + Printable(c.Key) + "=" + Printable(v) + more
 	case OpDel:
-		return "del " + c.Key
+		return "del " + Printable(c.Key)
+	case OpRegister:
+		return fmt.Sprintf("register client session %d", e.Index)
 	}
-	return "get " + c.Key
+	return "get " + Printable(c.Key)
 }

@@ -7,16 +7,18 @@ import (
 	"sort"
 )
 
-// kvSnapVersion is the first byte of a key-value snapshot.
-const kvSnapVersion = 1
+// kvSnapVersion is the first byte of a key-value snapshot. Version 1 held
+// sessions numbered by a per-process counter (see Command); Restore reads
+// it and drops those sessions.
+const kvSnapVersion = 2
 
 // Snapshot encodes the store's whole state: the applied index, every pair
 // (in key order, so equal states give equal bytes) and the client sessions
 // that make retried writes apply once:
 //
-//	version(1) | applied | npairs | (klen key vlen value)* | nsessions | (client seq index term)*
+//	version(2) | applied | npairs | (klen key vlen value)* | nsessions | (client seq index term lastused)*
 //
-// with every number a uvarint.
+// with every number a uvarint. (Version 1 had no lastused.)
 func (kv *KV) Snapshot() []byte {
 	keys := make([]string, 0, len(kv.data))
 	size := 32
@@ -44,7 +46,7 @@ func (kv *KV) Snapshot() []byte {
 	b = binary.AppendUvarint(b, uint64(len(clients)))
 	for _, c := range clients {
 		s := kv.sessions[c]
-		for _, x := range []uint64{c, s.seq, s.result.Index, s.result.Term} {
+		for _, x := range []uint64{c, s.seq, s.result.Index, s.result.Term, s.lastUsed} {
 			b = binary.AppendUvarint(b, x)
 		}
 	}
@@ -56,9 +58,10 @@ var errBadSnapshot = errors.New("cluster: malformed key-value snapshot")
 // Restore replaces the store's state with a snapshot made by Snapshot. On
 // error the store is left unchanged.
 func (kv *KV) Restore(b []byte) error {
-	if len(b) == 0 || b[0] != kvSnapVersion {
+	if len(b) == 0 || (b[0] != kvSnapVersion && b[0] != 1) {
 		return fmt.Errorf("%w: unknown version", errBadSnapshot)
 	}
+	version := b[0]
 	r := snapReader{b: b[1:]}
 	applied := r.uvarint()
 	npairs := r.uvarint()
@@ -80,10 +83,20 @@ func (kv *KV) Restore(b []byte) error {
 	if nsess > uint64(len(r.b)) {
 		return fmt.Errorf("%w: %d sessions in %d bytes", errBadSnapshot, nsess, len(r.b))
 	}
-	sessions := make(map[uint64]session, nsess)
+	if version == kvSnapVersion && nsess > MaxSessions {
+		return fmt.Errorf("%w: %d sessions, more than %d", errBadSnapshot, nsess, MaxSessions)
+	}
+	sessions := make(map[uint64]session, min(nsess, MaxSessions))
 	for i := uint64(0); i < nsess && r.err == nil; i++ {
 		c, seq, idx, term := r.uvarint(), r.uvarint(), r.uvarint(), r.uvarint()
-		sessions[c] = session{seq: seq, result: Result{Index: idx, Term: term}}
+		if version == 1 {
+			continue // counter-numbered sessions of an older raftplay: meaningless now
+		}
+		used := r.uvarint()
+		if _, dup := sessions[c]; (dup || c == 0) && r.err == nil {
+			return fmt.Errorf("%w: session %d twice or zero", errBadSnapshot, c)
+		}
+		sessions[c] = session{seq: seq, result: Result{Index: idx, Term: term}, lastUsed: used}
 	}
 	if r.err != nil {
 		return r.err

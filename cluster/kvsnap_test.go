@@ -7,24 +7,26 @@ import (
 
 func TestKVSnapshotRoundTrip(t *testing.T) {
 	kv := NewKV()
-	kv.Apply(1, 1, Command{Op: OpPut, Client: 3, Seq: 1, Key: "a", Value: []byte("1")})
-	kv.Apply(2, 1, Command{Op: OpPut, Client: 4, Seq: 7, Key: "b", Value: []byte("two")})
-	kv.Apply(3, 2, Command{Op: OpPut, Key: "c", Value: nil})
-	kv.Apply(4, 2, Command{Op: OpDel, Client: 3, Seq: 2, Key: "a"})
+	kv.Apply(1, 1, Command{Op: OpRegister})
+	kv.Apply(2, 1, Command{Op: OpRegister})
+	kv.Apply(3, 1, Command{Op: OpPut, Client: 1, Seq: 1, Key: "a", Value: []byte("1")})
+	kv.Apply(4, 1, Command{Op: OpPut, Client: 2, Seq: 7, Key: "b", Value: []byte("two")})
+	kv.Apply(5, 2, Command{Op: OpPut, Key: "c", Value: nil})
+	kv.Apply(6, 2, Command{Op: OpDel, Client: 1, Seq: 2, Key: "a"})
 	snap := kv.Snapshot()
 	got := NewKV()
 	if err := got.Restore(snap); err != nil {
 		t.Fatal(err)
 	}
-	if got.Digest() != kv.Digest() || got.Applied() != 4 || got.Len() != 2 {
+	if got.Digest() != kv.Digest() || got.Applied() != 6 || got.Len() != 2 || got.Sessions() != 2 {
 		t.Fatalf("restored: digest %x/%x applied %d len %d", got.Digest(), kv.Digest(), got.Applied(), got.Len())
 	}
 	if !bytes.Equal(got.Snapshot(), snap) {
 		t.Fatal("snapshot of the restored store differs")
 	}
 	// Sessions survive: a retried write is still answered, not re-applied.
-	r := got.Apply(5, 3, Command{Op: OpPut, Client: 4, Seq: 7, Key: "b", Value: []byte("again")})
-	if v, _ := got.Get("b"); string(v) != "two" || r.Index != 2 {
+	r := got.Apply(7, 3, Command{Op: OpPut, Client: 2, Seq: 7, Key: "b", Value: []byte("again")})
+	if v, _ := got.Get("b"); string(v) != "two" || r.Index != 4 {
 		t.Fatalf("duplicate applied after restore: b=%q result %+v", v, r)
 	}
 }
@@ -48,7 +50,8 @@ func TestKVRestoreRejectsGarbage(t *testing.T) {
 
 func FuzzKVRestore(f *testing.F) {
 	kv := NewKV()
-	kv.Apply(1, 1, Command{Op: OpPut, Client: 1, Seq: 1, Key: "k", Value: []byte("v")})
+	kv.Apply(1, 1, Command{Op: OpRegister})
+	kv.Apply(2, 1, Command{Op: OpPut, Client: 1, Seq: 1, Key: "k", Value: []byte("v")})
 	f.Add(kv.Snapshot())
 	f.Fuzz(func(t *testing.T, b []byte) {
 		kv := NewKV()

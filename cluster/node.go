@@ -458,10 +458,13 @@ func (n *node) apply(e raft.Entry) {
 		return
 	}
 	res := n.kv.Apply(e.Index, e.Term, cmd)
-	if w.term == e.Term {
-		answer(proposeResult{res: res})
-	} else {
+	switch {
+	case w.term != e.Term:
 		answer(proposeResult{err: ErrEntryLost})
+	case res.Expired:
+		answer(proposeResult{err: ErrSessionExpired})
+	default:
+		answer(proposeResult{res: res})
 	}
 }
 

@@ -50,23 +50,6 @@ func FuzzDecodeCommand(f *testing.F) {
 	})
 }
 
-func TestKVSessionsApplyWritesOnce(t *testing.T) {
-	kv := NewKV()
-	r1 := kv.Apply(1, 1, Command{Op: OpPut, Client: 5, Seq: 1, Key: "x", Value: []byte("1")})
-	kv.Apply(2, 1, Command{Op: OpPut, Client: 6, Seq: 1, Key: "x", Value: []byte("2")})
-	// A retry of client 5's first write (its reply was lost) must not apply again.
-	r3 := kv.Apply(3, 2, Command{Op: OpPut, Client: 5, Seq: 1, Key: "x", Value: []byte("1")})
-	if r3.Index != r1.Index || r3.Term != r1.Term {
-		t.Fatalf("retry answered %+v, want the first result %+v", r3, r1)
-	}
-	if v, _ := kv.Get("x"); string(v) != "2" {
-		t.Fatalf("x = %q after a duplicate write, want 2", v)
-	}
-	if kv.Applied() != 3 {
-		t.Fatalf("applied = %d, want 3", kv.Applied())
-	}
-}
-
 func TestKVDigestIgnoresOrder(t *testing.T) {
 	a, b := NewKV(), NewKV()
 	a.Apply(1, 1, Command{Op: OpPut, Key: "x", Value: []byte("1")})
