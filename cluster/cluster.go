@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -127,6 +128,9 @@ func Start(opts Options) (*Cluster, error) {
 		c.slots = append(c.slots, s)
 	}
 	// Open every node first so all addresses are known, then start them.
+	// Start-up is all or nothing: if any node cannot open, the ones opened
+	// so far (whose loops never ran) are closed and Start says which node
+	// failed and why.
 	for _, s := range c.slots {
 		n, err := openNode(c.nodeConfig(s))
 		if err != nil {
@@ -264,7 +268,7 @@ func (c *Cluster) Restart(id uint64) error {
 	n, err := openNode(c.nodeConfig(s))
 	if err != nil {
 		s.state, s.err = StateFailed, err
-		c.events.Add(Event{Node: id, Kind: EventError, Text: fmt.Sprintf("%d failed to restart: %v", id, err)})
+		c.events.Add(Event{Node: id, Kind: EventError, Text: fmt.Sprintf("%d failed to restart: %v", id, strings.TrimPrefix(err.Error(), fmt.Sprintf("node %d could not start: ", id)))})
 		return err
 	}
 	s.node, s.state, s.err = n, StateUp, nil

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"raftplay/raft"
@@ -90,6 +91,7 @@ type node struct {
 	done     chan struct{}
 	status   atomic.Pointer[NodeStatus]
 	paused   atomic.Bool
+	started  atomic.Bool // the loop runs (or ran): crash waits for it to end
 	stopOnce sync.Once
 
 	// Owned by the loop.
@@ -132,7 +134,7 @@ func openNode(cfg nodeConfig) (*node, error) {
 	}
 	if err := n.open(); err != nil {
 		n.closeIO()
-		return nil, fmt.Errorf("node %d: %w", cfg.id, err)
+		return nil, &StartError{Node: cfg.id, Dir: cfg.dir, Err: err}
 	}
 	return n, nil
 }
@@ -189,11 +191,14 @@ func (n *node) open() error {
 		Handler:    n.receive,
 	})
 	if err != nil {
+		if errors.Is(err, syscall.EADDRINUSE) {
+			return &listenError{what: "Raft", addr: cfg.raftAddr, err: err}
+		}
 		return err
 	}
 	n.hl, err = net.Listen("tcp", orDefault(cfg.httpAddr, "127.0.0.1:0"))
 	if err != nil {
-		return fmt.Errorf("http: %w", err)
+		return &listenError{what: "HTTP", addr: cfg.httpAddr, err: err}
 	}
 	n.srv = &http.Server{Handler: n.httpHandler(), ReadHeaderTimeout: 5 * time.Second}
 	n.publish(time.Now())
@@ -209,6 +214,7 @@ func orDefault(s, def string) string {
 
 // start runs the node's loop and HTTP server in the background.
 func (n *node) start() {
+	n.started.Store(true)
 	go func() { _ = n.srv.Serve(n.hl) }()
 	go n.run()
 }
@@ -592,14 +598,17 @@ func (n *node) submitWhile(ctx context.Context, p proposal, ok func() bool) (Res
 // closed with no goodbye, and the caller drops every reference to n.
 func (n *node) crash() {
 	n.stopOnce.Do(func() { close(n.stopc) })
-	<-n.done
+	if n.started.Load() {
+		<-n.done
+	}
 	n.closeIO()
 }
 
 func (n *node) closeIO() {
 	if n.srv != nil {
 		_ = n.srv.Close()
-	} else if n.hl != nil {
+	}
+	if n.hl != nil { // Serve never ran when the node failed before start
 		_ = n.hl.Close()
 	}
 	if n.tr != nil {

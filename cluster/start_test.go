@@ -1,0 +1,143 @@
+package cluster
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"raftplay/wal"
+)
+
+// startOrHang runs Start and fails the test if it does not return: a node
+// that fails to open after others opened used to block Start forever.
+func startOrHang(t *testing.T, opts Options) (*Cluster, error) {
+	t.Helper()
+	type result struct {
+		c   *Cluster
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		c, err := Start(opts)
+		done <- result{c, err}
+	}()
+	select {
+	case r := <-done:
+		return r.c, r.err
+	case <-time.After(20 * time.Second):
+		t.Fatal("Start did not return: it hangs")
+		return nil, nil
+	}
+}
+
+// freeBase finds a base port with 2n free ports after it.
+func freeBase(t *testing.T, n int) int {
+	t.Helper()
+	for try := 0; try < 50; try++ {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		base := l.Addr().(*net.TCPAddr).Port
+		l.Close()
+		if base+2*n > 65535 {
+			continue
+		}
+		ok := true
+		for p := base; p < base+2*n && ok; p++ {
+			if l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", p)); err != nil {
+				ok = false
+			} else {
+				l.Close()
+			}
+		}
+		if ok {
+			return base
+		}
+	}
+	t.Fatal("no free port range")
+	return 0
+}
+
+// Node 3's Raft port is taken: Start returns at once, names node 3 and the
+// address, and frees what nodes 1 and 2 had opened.
+func TestStartFailsOnALaterNodesBusyPort(t *testing.T) {
+	t.Parallel()
+	base := freeBase(t, 3)
+	addr := fmt.Sprintf("127.0.0.1:%d", base+4)
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		t.Skipf("port %s taken meanwhile: %v", addr, err)
+	}
+	defer l.Close()
+	c, err := startOrHang(t, Options{Nodes: 3, DataDir: t.TempDir(), BasePort: base})
+	if err == nil {
+		c.Close()
+		t.Fatal("Start succeeded with node 3's port taken")
+	}
+	var se *StartError
+	if !errors.As(err, &se) || se.Node != 3 || !strings.Contains(err.Error(), addr) || !strings.Contains(err.Error(), "in use") {
+		t.Fatalf("error = %v; want node 3 and %s named", err, addr)
+	}
+	for p := base; p < base+4; p++ { // nodes 1 and 2 released their ports
+		l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", p))
+		if err != nil {
+			t.Fatalf("port %d still held after the failed start: %v", p, err)
+		}
+		l.Close()
+	}
+}
+
+// Node 3's WAL is damaged in the middle: Start returns at once with node 3,
+// the file and the offset named; the files of nodes 1 and 2 are intact.
+func TestStartFailsOnALaterNodesCorruptWAL(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	c := startCluster(t, Options{Nodes: 3, DataDir: dir})
+	waitLeader(t, c)
+	cl := c.NewClient()
+	for i := 0; i < 5; i++ {
+		put(t, cl, "k", strings.Repeat("v", i+1))
+	}
+	c.Close()
+	segs, _ := filepath.Glob(filepath.Join(dir, "node-3", "*.wal"))
+	if len(segs) == 0 {
+		t.Fatal("no WAL segment")
+	}
+	b, err := os.ReadFile(segs[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	b[32+12+1] ^= 0xff // inside the first record, far from the tail
+	if err := os.WriteFile(segs[0], b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c2, err := startOrHang(t, Options{Nodes: 3, DataDir: dir})
+	if err == nil {
+		c2.Close()
+		t.Fatal("Start succeeded with node 3's WAL damaged")
+	}
+	var se *StartError
+	if !errors.As(err, &se) || se.Node != 3 || !errors.Is(err, wal.ErrCorrupt) ||
+		!strings.Contains(err.Error(), segs[0]) || !strings.Contains(err.Error(), "offset") {
+		t.Fatalf("error = %v; want node 3, %s and an offset", err, segs[0])
+	}
+	// Nodes 1 and 2 were opened and closed again, not damaged: with node 3's
+	// directory moved away, the cluster starts and holds the writes.
+	if err := os.Rename(filepath.Join(dir, "node-3"), filepath.Join(dir, "node-3.damaged")); err != nil {
+		t.Fatal(err)
+	}
+	c3 := startCluster(t, Options{Nodes: 3, DataDir: dir})
+	waitLeader(t, c3)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if res, err := c3.NewClient().Get(ctx, "k"); err != nil || string(res.Value) != "vvvvv" {
+		t.Fatalf("get k = %q, %v", res.Value, err)
+	}
+}
