@@ -65,6 +65,8 @@ type Cluster struct {
 	events  *EventLog
 	monitor *Monitor
 
+	pub sync.RWMutex // nodes store statuses under its read side; Status loads them under the write side
+
 	mu          sync.Mutex // guards everything below
 	slots       []*slot
 	timing      Timing
@@ -185,6 +187,7 @@ func (c *Cluster) nodeConfig(s *slot) nodeConfig {
 		written:     &c.written,
 		walOpts:     c.opts.WAL,
 		unsafeVote:  c.opts.UnsafeSkipVoteLogCheck,
+		pub:         &c.pub,
 	}
 }
 
@@ -340,15 +343,23 @@ func (c *Cluster) Status() Status {
 	if c.load != nil {
 		st.Load = c.load.rate
 	}
+	running := make([]*NodeStatus, len(c.slots))
+	c.pub.Lock() // one instant for every node (publish.go)
 	for i, s := range c.slots {
 		if s.node != nil {
-			st.Nodes[i] = *s.node.status.Load()
-			if s.state == StatePaused {
-				st.Nodes[i].State = StatePaused
-			}
+			running[i] = s.node.status.Load()
+		}
+	}
+	c.pub.Unlock()
+	for i, s := range c.slots {
+		if running[i] == nil {
+			st.Nodes[i] = downStatus(s)
 			continue
 		}
-		st.Nodes[i] = downStatus(s)
+		st.Nodes[i] = *running[i]
+		if s.state == StatePaused {
+			st.Nodes[i].State = StatePaused
+		}
 	}
 	c.mu.Unlock()
 	st.Faults = c.faults.Table()

@@ -71,7 +71,8 @@ type nodeConfig struct {
 	leaderHTTP  func(id uint64) string // HTTP address of a node, for redirects
 	written     *atomic.Uint64         // counts writes acknowledged to clients
 	walOpts     wal.Options
-	unsafeVote  bool // raft.Config.UnsafeSkipVoteLogCheck
+	unsafeVote  bool          // raft.Config.UnsafeSkipVoteLogCheck
+	pub         *sync.RWMutex // statuses are stored under its read side (publish.go)
 }
 
 // node drives one Raft core with its WAL, transport and key-value store.
@@ -337,6 +338,29 @@ func (n *node) handleReady() error {
 	if !rd.HardState.IsEmpty() {
 		n.hs = rd.HardState
 	}
+	prevLast := n.lastIndex
+	if len(rd.Entries) > 0 {
+		n.lastIndex = rd.Entries[len(rd.Entries)-1].Index
+	}
+	leader := n.role == raft.RoleLeader
+	if rd.SoftState != nil {
+		leader = rd.SoftState.Role == raft.RoleLeader
+	}
+	changed := len(rd.Committed) > 0 || len(rd.Entries) > 0 || !rd.HardState.IsEmpty() || rd.Snapshot != nil
+	published := false
+	if leader {
+		// A leader's committed entries are durable in its own WAL already
+		// (its copy counts toward commit only after Advance). It applies
+		// them and publishes before anything leaves, so that no follower,
+		// which learns commit and entries only from it, is ever seen ahead.
+		for _, e := range rd.Committed {
+			n.apply(e)
+		}
+		if changed {
+			n.publishLight(time.Now())
+			published = true
+		}
+	}
 	later := rd.Messages
 	if rd.Snapshot != nil {
 		// A snapshot from the leader replaces the log: durable first, with
@@ -365,8 +389,10 @@ func (n *node) handleReady() error {
 			return err
 		}
 	}
-	for _, e := range rd.Committed {
-		n.apply(e)
+	if !leader {
+		for _, e := range rd.Committed {
+			n.apply(e)
+		}
 	}
 	n.confirmReads(rd.ReadStates)
 	if len(n.reads) > 0 {
@@ -378,11 +404,8 @@ func (n *node) handleReady() error {
 			return err
 		}
 	}
-	if len(rd.Entries) > 0 {
-		if first := rd.Entries[0].Index; first <= n.lastIndex {
-			n.failReplaced(rd.Entries)
-		}
-		n.lastIndex = rd.Entries[len(rd.Entries)-1].Index
+	if len(rd.Entries) > 0 && rd.Entries[0].Index <= prevLast {
+		n.failReplaced(rd.Entries)
 	}
 	if n.hs.Commit != n.lastCommit {
 		n.cfg.monitor.Commit(n.cfg.id, n.cfg.incarnation, n.hs.Commit)
@@ -391,7 +414,7 @@ func (n *node) handleReady() error {
 	switch {
 	case rd.SoftState != nil:
 		n.roleChanged(*rd.SoftState) // publishes in full
-	case len(rd.Committed) > 0 || len(rd.Entries) > 0 || !rd.HardState.IsEmpty() || rd.Snapshot != nil:
+	case changed && !published:
 		n.publishLight(time.Now())
 	}
 	for i, a := range n.answers {
@@ -510,7 +533,7 @@ func (n *node) fail(err error) {
 	n.publish(time.Now())
 	st := *n.status.Load()
 	st.State, st.Err, st.Role = StateFailed, err.Error(), "down"
-	n.status.Store(&st)
+	n.storeStatus(&st)
 }
 
 func (n *node) failWaiters(err error) {

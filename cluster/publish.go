@@ -8,6 +8,21 @@ import (
 
 // A node publishes immutable NodeStatus values for readers outside its
 // loop (the cluster's Status, the dashboard, waits and checks).
+//
+// One Status call is a consistent cut of the cluster: nodes store their
+// statuses under the read side of a lock the cluster shares (nodeConfig.pub),
+// and Status loads all of them under its write side, so it sees each node's
+// newest status as of one instant. Together with the leader publishing its
+// commit, applied and last index before it sends anything that carries them
+// (handleReady), a follower is never seen ahead of its leader: whatever a
+// follower learned from the leader, the leader had published first.
+
+// storeStatus makes ns the status readers see.
+func (n *node) storeStatus(ns *NodeStatus) {
+	n.cfg.pub.RLock()
+	n.status.Store(ns)
+	n.cfg.pub.RUnlock()
+}
 
 // publishLight refreshes the fields a Ready can change (term, vote, commit,
 // applied, last index, key-value digest) in a copy of the last status. It
@@ -20,7 +35,7 @@ func (n *node) publishLight(now time.Time) {
 	ns.Applied, ns.LastIndex = n.kv.Applied(), n.lastIndex
 	ns.KVDigest, ns.KVKeys = n.kv.Digest(), n.kv.Len()
 	ns.Updated = now
-	n.status.Store(&ns)
+	n.storeStatus(&ns)
 }
 
 // publish stores a fresh immutable status for readers outside the loop.
@@ -63,7 +78,7 @@ func (n *node) publish(now time.Time) {
 	} else {
 		n.fillLogWindow(ns, st)
 	}
-	n.status.Store(ns)
+	n.storeStatus(ns)
 }
 
 // fillLogWindow describes the newest entries for the dashboard's lanes and
