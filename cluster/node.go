@@ -99,7 +99,9 @@ type node struct {
 	core          *raft.Raft
 	kv            *KV
 	tick          time.Duration
-	ticker        *time.Ticker
+	ticker        *time.Ticker // wakes the loop; clock says how many ticks are due
+	clock         tickClock
+	maxTicks      int // the longest election timeout in ticks: the most ticks one wake-up hands the core
 	waiters       map[uint64]waiter
 	lastHeartbeat time.Time
 	lastPublish   time.Time
@@ -154,6 +156,7 @@ func (n *node) open() error {
 	}
 	n.tick = cfg.timing.Tick()
 	emin, emax, hb := cfg.timing.Ticks(n.tick)
+	n.maxTicks = emax
 	rc := raft.Config{
 		ID:              cfg.id,
 		Peers:           cfg.peers,
@@ -235,6 +238,7 @@ func (n *node) run() {
 	defer close(n.done)
 	n.ticker = time.NewTicker(n.tick)
 	defer n.ticker.Stop()
+	n.clock.reset(time.Now(), n.tick)
 	for {
 		if n.paused.Load() {
 			select {
@@ -249,7 +253,9 @@ func (n *node) run() {
 		case <-n.stopc:
 			return
 		case <-n.ticker.C:
-			n.core.Tick()
+			for k := n.clock.due(time.Now(), n.maxTicks); k > 0; k-- {
+				n.core.Tick()
+			}
 		case m := <-n.inbox:
 			n.step(m)
 		case p := <-n.propc:
@@ -572,6 +578,7 @@ func (n *node) setPaused(p bool) error {
 		n.paused.Store(p)
 		if !p {
 			n.ticker.Reset(n.tick)
+			n.clock.reset(time.Now(), n.tick) // paused time does not count
 		}
 		n.publish(time.Now())
 	})
@@ -583,7 +590,9 @@ func (n *node) setTiming(t Timing) error {
 	if e := n.do(func() {
 		n.tick = t.Tick()
 		n.ticker.Reset(n.tick)
+		n.clock.reset(time.Now(), n.tick)
 		emin, emax, hb := t.Ticks(n.tick)
+		n.maxTicks = emax
 		err = n.core.SetTiming(emin, emax, hb)
 		n.publish(time.Now())
 	}); e != nil {

@@ -1,0 +1,33 @@
+package cluster
+
+import "time"
+
+// tickClock turns elapsed monotonic time into the core's ticks. A node
+// wakes on a time.Ticker, but a Ticker drops ticks whenever its reader is
+// late (a busy loop, a GC pause, a loaded machine: 1 ms tickers lose about a
+// tenth of their ticks on a small machine even when idle), and every timeout
+// would then run long. So each wake-up hands the core as many ticks as have
+// elapsed since the clock was reset, not one.
+//
+// Invariant: done == the ticks handed out since base.
+type tickClock struct {
+	tick time.Duration
+	base time.Time
+	done int64
+}
+
+// reset starts counting ticks of length tick from now.
+func (c *tickClock) reset(now time.Time, tick time.Duration) {
+	c.tick, c.base, c.done = tick, now, 0
+}
+
+// due returns how many ticks have elapsed since the last call (or reset),
+// at most limit: after a stall longer than limit ticks (the process was
+// stopped, a laptop slept), the core gets limit ticks at once, not a flood
+// of heartbeats.
+func (c *tickClock) due(now time.Time, limit int) int {
+	n := int64(now.Sub(c.base) / c.tick)
+	d := n - c.done
+	c.done = max(n, c.done)
+	return int(min(max(d, 0), int64(limit)))
+}

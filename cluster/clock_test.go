@@ -1,0 +1,68 @@
+package cluster
+
+import (
+	"testing"
+	"time"
+)
+
+func TestTickClockHandsOutElapsedTicks(t *testing.T) {
+	var c tickClock
+	t0 := time.Unix(1000, 0)
+	c.reset(t0, time.Millisecond)
+	total := 0
+	// The reader wakes late and irregularly; every elapsed tick still counts.
+	for _, at := range []time.Duration{900 * time.Microsecond, 1 * time.Millisecond, 4500 * time.Microsecond, 4600 * time.Microsecond, 11 * time.Millisecond, 10 * time.Millisecond} {
+		total += c.due(t0.Add(at), 100)
+	}
+	if total != 11 {
+		t.Fatalf("%d ticks handed out over 11 ms of 1 ms ticks, want 11", total)
+	}
+	// A stall longer than the limit hands out the limit, once.
+	if got := c.due(t0.Add(time.Second), 50); got != 50 {
+		t.Fatalf("after a 1 s stall: %d ticks, want the limit 50", got)
+	}
+	if got := c.due(t0.Add(time.Second+time.Millisecond), 50); got != 1 {
+		t.Fatalf("after the stall: %d ticks, want 1", got)
+	}
+	c.reset(t0.Add(2*time.Second), 5*time.Millisecond)
+	if got := c.due(t0.Add(2*time.Second+12*time.Millisecond), 100); got != 2 {
+		t.Fatalf("after reset: %d ticks, want 2", got)
+	}
+}
+
+// A node's core gets as many ticks as wall time allows, even though its
+// time.Ticker drops ticks when the loop is late: the leader sends one
+// heartbeat per heartbeat interval of elapsed time. (With one Tick per
+// Ticker wake-up, 1 ms tickers lose about a tenth of their ticks.)
+func TestNodesKeepTime(t *testing.T) {
+	t.Parallel()
+	timing := Timing{Heartbeat: 2 * time.Millisecond, ElectionMin: 400 * time.Millisecond, ElectionMax: 800 * time.Millisecond, TickLen: time.Millisecond}
+	c := startCluster(t, Options{Nodes: 3, Timing: timing, Seed: 11})
+	st := waitLeader(t, c)
+	leader := st.Leader
+	follower := aFollower(st)
+	sent := func() (uint64, time.Time) {
+		// Links are refreshed by the full publish, every publishEvery: wait
+		// for a fresh one so both ends of the window are equally fresh.
+		prev, _ := c.Status().Node(leader)
+		for {
+			n, _ := c.Status().Node(leader)
+			if n.Updated != prev.Updated {
+				return n.Links[follower].MsgsSent, n.Updated
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}
+	n0, t0 := sent()
+	time.Sleep(2 * time.Second)
+	n1, t1 := sent()
+	if now := c.Status(); now.Leader != leader || now.Term != st.Term {
+		t.Skip("the leader changed during the measurement")
+	}
+	want := float64(t1.Sub(t0)) / float64(timing.Heartbeat)
+	got := float64(n1 - n0)
+	t.Logf("%v: %.0f heartbeats sent, %.0f intervals elapsed", t1.Sub(t0), got, want)
+	if got < 0.97*want-5 || got > 1.03*want+5 {
+		t.Fatalf("leader sent %.0f heartbeats in %v of 2 ms intervals, want about %.0f", got, t1.Sub(t0), want)
+	}
+}
