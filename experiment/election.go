@@ -145,6 +145,7 @@ type RangeResult struct {
 	Tick        time.Duration `json:"tick_ns"`
 	Trials      []Trial       `json:"-"`
 	Median      time.Duration `json:"median_ns"`
+	Expected    time.Duration `json:"expected_median_ns"` // what the timing alone predicts (ExpectedMedian)
 	P90         time.Duration `json:"p90_ns"`
 	P99         time.Duration `json:"p99_ns"`
 	Max         time.Duration `json:"max_ns"`
@@ -217,6 +218,7 @@ func runRange(ctx context.Context, opts ElectionOptions, idx int, r Range) (Rang
 		hb = r.Min / 2
 	}
 	res := RangeResult{Range: r, Name: r.String(), Heartbeat: hb, Tick: min(opts.Tick, hb), Paper: PaperFigure(r)}
+	res.Expected = ExpectedMedian(opts.Nodes, r, hb, res.Tick)
 	timing := cluster.Timing{Heartbeat: hb, ElectionMin: r.Min, ElectionMax: r.Max, TickLen: res.Tick}
 	seed := opts.Seed + uint64(idx)*0x9e3779b97f4a7c15
 	c, err := cluster.Start(cluster.Options{

@@ -25,16 +25,26 @@ func (r *ElectionReport) WriteTable(w io.Writer) error {
 	fmt.Fprintf(w, "leader election: %d nodes, %d trials per range, one-way delay %v, seed %d\n",
 		r.Nodes, r.Trials, r.Delay, r.Seed)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "range\theartbeat\tmedian\tp90\tp99\tmax\tmean\tsplit\ttimeout\twrite p50\t  paper\t")
+	fmt.Fprintln(tw, "range\theartbeat\tmedian\texpected\tp90\tp99\tmax\tmean\tsplit\ttimeout\twrite p50\t  paper\t")
 	for _, rr := range r.Ranges {
-		fmt.Fprintf(tw, "%s\t%v\t%s\t%s\t%s\t%s\t%s\t%d\t%d\t%s\t  %s\t\n", rr.Name, rr.Heartbeat,
-			ms(rr.Median), ms(rr.P90), ms(rr.P99), ms(rr.Max), ms(rr.Mean),
+		expected := rr.Expected
+		if expected == 0 { // a --jsonl file from before the column existed
+			tick := rr.Tick
+			if tick == 0 {
+				tick = min(time.Millisecond, rr.Heartbeat) // the experiment's default
+			}
+			expected = ExpectedMedian(r.Nodes, rr.Range, rr.Heartbeat, tick)
+		}
+		fmt.Fprintf(tw, "%s\t%v\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%d\t%s\t  %s\t\n", rr.Name, rr.Heartbeat,
+			ms(rr.Median), ms(expected), ms(rr.P90), ms(rr.P99), ms(rr.Max), ms(rr.Mean),
 			rr.SplitVotes, rr.TimedOut, ms(rr.WriteMedian), orDash(rr.Paper))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	_, err := fmt.Fprintln(w, "times in ms from the crash to the first \"became leader\" in a higher term; split = elections that took more than one term; write p50 = crash to first committed write")
+	_, err := fmt.Fprintln(w, "times in ms from the crash to the first \"became leader\" in a higher term; expected = the median the timing alone predicts\n"+
+		"(the first of the followers' uniform timeouts, less a uniform phase of the heartbeat: see `go doc raftplay/experiment ExpectedMedian`);\n"+
+		"split = elections that took more than one term; write p50 = crash to first committed write")
 	return err
 }
 
@@ -230,7 +240,7 @@ func ReadElectionJSONL(r io.Reader) (*ElectionReport, error) {
 	}
 	for i := range rep.Ranges {
 		if rr, ok := heartbeats[rep.Ranges[i].Name]; ok {
-			rep.Ranges[i].Heartbeat, rep.Ranges[i].Tick = rr.Heartbeat, rr.Tick
+			rep.Ranges[i].Heartbeat, rep.Ranges[i].Tick, rep.Ranges[i].Expected = rr.Heartbeat, rr.Tick, rr.Expected
 		}
 	}
 	for i := range rep.Ranges {
