@@ -152,7 +152,11 @@ func Start(opts Options) (*Cluster, error) {
 	for _, s := range c.slots {
 		s.node.start()
 	}
-	c.events.Add(Event{Kind: EventSetting, Text: fmt.Sprintf("cluster of %d started: %v", opts.Nodes, opts.Timing)})
+	nodes := "nodes"
+	if opts.Nodes == 1 {
+		nodes = "node"
+	}
+	c.events.Add(Event{Kind: EventSetting, Text: fmt.Sprintf("cluster of %d %s started: %v", opts.Nodes, nodes, opts.Timing)})
 	return c, nil
 }
 

@@ -4,63 +4,90 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
+	"time"
 )
 
 // MaxValueBytes bounds a value written over HTTP (and by `bench --payload`).
 const MaxValueBytes = 1 << 20
 
-// httpHandler serves the node's HTTP API (COMMANDS.md, "HTTP API"):
+// httpHandler serves the node's HTTP API (README, "HTTP API"):
 //
 //	PUT    /kv/KEY   body = value -> 200 {"index":I,"term":T}
 //	GET    /kv/KEY                -> 200 value, or 404
 //	DELETE /kv/KEY                -> 200 {"index":I,"term":T}
-//	GET    /status                -> 200 node status as JSON
+//	GET    /status                -> 200 node status as JSON (statusJSON)
 //
 // A node that is not the leader redirects (307) to the same path on the
-// leader, or answers 503 with {"error":...,"leader":""} when it knows none.
+// leader, or answers 503 when it knows none. Errors are JSON:
+// {"error": sentence, "leader": HTTP address or "", "effect": "none" or
+// "unknown"}: "none" means nothing was proposed (safe to retry), "unknown"
+// that the write may or may not have been applied.
 func (n *node) httpHandler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /status", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusOK, n.status.Load())
+		writeJSON(w, http.StatusOK, newStatusJSON(n.status.Load()))
 	})
-	mux.HandleFunc("PUT /kv/{key}", func(w http.ResponseWriter, r *http.Request) {
-		body, err := io.ReadAll(io.LimitReader(r.Body, MaxValueBytes+1))
-		if err != nil {
-			writeError(w, http.StatusBadRequest, "reading body: "+err.Error(), "")
+	mux.HandleFunc("/kv/{key...}", func(w http.ResponseWriter, r *http.Request) {
+		key := r.PathValue("key")
+		switch {
+		case key == "":
+			n.writeError(w, http.StatusBadRequest, "empty key: the URL must be /kv/KEY with KEY of 1 to 65536 bytes", effectNone)
+			return
+		case strings.Contains(strings.TrimPrefix(r.URL.EscapedPath(), "/kv/"), "/"):
+			n.writeError(w, http.StatusBadRequest, fmt.Sprintf("key %s contains '/': a key is one URL path segment (escape a slash in it as %%2F)", Printable(key)), effectNone)
+			return
+		case len(key) > MaxKeyBytes:
+			n.writeError(w, http.StatusBadRequest, fmt.Sprintf("key of %d bytes: keys are 1 to %d bytes", len(key), MaxKeyBytes), effectNone)
 			return
 		}
-		if len(body) > MaxValueBytes {
-			writeError(w, http.StatusRequestEntityTooLarge, "value larger than 1 MiB", "")
-			return
+		switch r.Method {
+		case http.MethodGet:
+			n.serveOp(w, r, Command{Op: OpGet, Key: key})
+		case http.MethodDelete:
+			n.serveOp(w, r, Command{Op: OpDel, Key: key})
+		case http.MethodPut:
+			body, err := io.ReadAll(io.LimitReader(r.Body, MaxValueBytes+1))
+			if err != nil {
+				n.writeError(w, http.StatusBadRequest, "reading the body: "+err.Error(), effectNone)
+				return
+			}
+			if len(body) > MaxValueBytes {
+				n.writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("value larger than %d bytes (1 MiB)", MaxValueBytes), effectNone)
+				return
+			}
+			n.serveOp(w, r, Command{Op: OpPut, Key: key, Value: body})
+		default:
+			w.Header().Set("Allow", "GET, PUT, DELETE")
+			n.writeError(w, http.StatusMethodNotAllowed, "method "+r.Method+" not allowed on /kv/KEY (use GET, PUT or DELETE)", effectNone)
 		}
-		n.serveOp(w, r, Command{Op: OpPut, Key: r.PathValue("key"), Value: body})
 	})
-	mux.HandleFunc("DELETE /kv/{key}", func(w http.ResponseWriter, r *http.Request) {
-		n.serveOp(w, r, Command{Op: OpDel, Key: r.PathValue("key")})
-	})
-	mux.HandleFunc("GET /kv/{key}", func(w http.ResponseWriter, r *http.Request) {
-		n.serveOp(w, r, Command{Op: OpGet, Key: r.PathValue("key")})
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		n.writeError(w, http.StatusNotFound, "no such path: the API is /kv/KEY (GET, PUT, DELETE) and GET /status", effectNone)
 	})
 	return mux
 }
 
+const (
+	effectNone    = "none"    // nothing was proposed: retrying is safe
+	effectUnknown = "unknown" // the write may or may not have been applied
+)
+
 func (n *node) serveOp(w http.ResponseWriter, r *http.Request, cmd Command) {
-	if cmd.Key == "" || len(cmd.Key) > MaxKeyBytes {
-		writeError(w, http.StatusBadRequest, "key must be 1 to 65536 bytes", "")
+	st := n.status.Load()
+	if n.paused.Load() {
+		n.writeError(w, http.StatusServiceUnavailable, fmt.Sprintf("node %d is paused", n.cfg.id), effectNone)
 		return
 	}
-	st := n.status.Load()
-	if st.Role != "leader" || n.paused.Load() {
-		if st.Leader != 0 && st.Leader != n.cfg.id {
-			if addr := n.cfg.leaderHTTP(st.Leader); addr != "" {
-				http.Redirect(w, r, "http://"+addr+r.URL.RequestURI(), http.StatusTemporaryRedirect)
-				return
-			}
+	if st.Role != "leader" {
+		if addr := n.leaderAddr(); addr != "" {
+			http.Redirect(w, r, "http://"+addr+r.URL.RequestURI(), http.StatusTemporaryRedirect)
+			return
 		}
-		writeError(w, http.StatusServiceUnavailable, "no leader known", "")
+		n.writeError(w, http.StatusServiceUnavailable, "no leader known", effectNone)
 		return
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), DefaultOpTimeout)
@@ -74,19 +101,26 @@ func (n *node) serveOp(w http.ResponseWriter, r *http.Request, cmd Command) {
 	}
 	switch {
 	case err == nil:
+	case errors.Is(err, context.DeadlineExceeded) && cmd.Op == OpGet:
+		n.writeError(w, http.StatusGatewayTimeout, fmt.Sprintf("the read did not complete within %v; a read has no effect, so it is safe to retry", DefaultOpTimeout), effectNone)
+		return
 	case errors.Is(err, context.DeadlineExceeded):
-		writeError(w, http.StatusGatewayTimeout, "timed out; the operation's effect is unknown", "")
+		n.writeError(w, http.StatusGatewayTimeout, fmt.Sprintf("the write did not complete within %v; it may or may not have been applied", DefaultOpTimeout), effectUnknown)
 		return
 	case errors.Is(err, errNodePaused):
-		writeError(w, http.StatusServiceUnavailable, "node is paused", "")
+		n.writeError(w, http.StatusServiceUnavailable, fmt.Sprintf("node %d is paused", n.cfg.id), effectNone)
 		return
 	default:
-		writeError(w, http.StatusServiceUnavailable, strings.TrimPrefix(err.Error(), "cluster: "), "")
+		effect := effectUnknown
+		if cmd.Op == OpGet || errors.Is(err, ErrNotLeader) {
+			effect = effectNone
+		}
+		n.writeError(w, http.StatusServiceUnavailable, strings.TrimPrefix(err.Error(), "cluster: "), effect)
 		return
 	}
 	if cmd.Op == OpGet {
 		if !res.Found {
-			writeError(w, http.StatusNotFound, "no such key", "")
+			n.writeError(w, http.StatusNotFound, "no such key", effectNone)
 			return
 		}
 		w.Header().Set("Content-Type", "application/octet-stream")
@@ -98,12 +132,92 @@ func (n *node) serveOp(w http.ResponseWriter, r *http.Request, cmd Command) {
 	writeJSON(w, http.StatusOK, map[string]uint64{"index": res.Index, "term": res.Term})
 }
 
+// leaderAddr returns the HTTP address of the leader this node knows of, or
+// "" (none known, or itself).
+func (n *node) leaderAddr() string {
+	st := n.status.Load()
+	if st.Leader == 0 || st.Leader == n.cfg.id {
+		return ""
+	}
+	return n.cfg.leaderHTTP(st.Leader)
+}
+
 func writeJSON(w http.ResponseWriter, code int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(code)
 	_ = json.NewEncoder(w).Encode(v)
 }
 
-func writeError(w http.ResponseWriter, code int, msg, leader string) {
-	writeJSON(w, code, map[string]string{"error": msg, "leader": leader})
+// writeError answers with the JSON error body, naming the leader's HTTP
+// address when this node knows one.
+func (n *node) writeError(w http.ResponseWriter, code int, msg, effect string) {
+	writeJSON(w, code, httpError{Error: msg, Leader: n.leaderAddr(), Effect: effect})
+}
+
+// httpError is the body of every error answer.
+type httpError struct {
+	Error  string `json:"error"`
+	Leader string `json:"leader"` // the leader's HTTP address, "" when unknown
+	Effect string `json:"effect"` // "none" or "unknown"
+}
+
+// statusJSON is a node's status as GET /status serves it: snake_case names,
+// durations in milliseconds (the unit in the name), times in RFC 3339.
+type statusJSON struct {
+	ID                uint64                  `json:"id"`
+	State             NodeState               `json:"state"`
+	Error             string                  `json:"error,omitempty"`
+	Role              string                  `json:"role"`
+	Term              uint64                  `json:"term"`
+	Vote              uint64                  `json:"vote"`
+	Leader            uint64                  `json:"leader"`
+	Commit            uint64                  `json:"commit"`
+	Applied           uint64                  `json:"applied"`
+	FirstIndex        uint64                  `json:"first_index"`
+	LastIndex         uint64                  `json:"last_index"`
+	SnapshotIndex     uint64                  `json:"snapshot_index"`
+	SnapshotTerm      uint64                  `json:"snapshot_term"`
+	ElectionTimeoutMs float64                 `json:"election_timeout_ms"`
+	ElectionElapsedMs float64                 `json:"election_elapsed_ms"`
+	LastHeartbeat     *time.Time              `json:"last_heartbeat,omitempty"`
+	Progress          map[string]progressJSON `json:"progress,omitempty"`
+	KVKeys            int                     `json:"kv_keys"`
+	KVDigest          string                  `json:"kv_digest"`
+	RaftAddr          string                  `json:"raft_addr"`
+	HTTPAddr          string                  `json:"http_addr"`
+	Updated           time.Time               `json:"updated"`
+}
+
+// progressJSON is the leader's view of one follower.
+type progressJSON struct {
+	Match           uint64 `json:"match"`
+	Next            uint64 `json:"next"`
+	State           string `json:"state"` // "probe", "replicate" or "snapshot"
+	Inflight        int    `json:"inflight"`
+	RecentActive    bool   `json:"recent_active"`
+	PendingSnapshot uint64 `json:"pending_snapshot,omitempty"`
+}
+
+func newStatusJSON(s *NodeStatus) statusJSON {
+	msOf := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+	j := statusJSON{
+		ID: s.ID, State: s.State, Error: s.Err, Role: s.Role, Term: s.Term, Vote: s.Vote, Leader: s.Leader,
+		Commit: s.Commit, Applied: s.Applied, FirstIndex: s.FirstIndex, LastIndex: s.LastIndex,
+		SnapshotIndex: s.SnapshotIndex, SnapshotTerm: s.SnapshotTerm,
+		ElectionTimeoutMs: msOf(s.ElectionTimeout), ElectionElapsedMs: msOf(s.ElectionElapsed),
+		KVKeys: s.KVKeys, KVDigest: fmt.Sprintf("%016x", s.KVDigest),
+		RaftAddr: s.RaftAddr, HTTPAddr: s.HTTPAddr, Updated: s.Updated,
+	}
+	if !s.LastHeartbeat.IsZero() {
+		t := s.LastHeartbeat
+		j.LastHeartbeat = &t
+	}
+	if len(s.Progress) > 0 {
+		j.Progress = make(map[string]progressJSON, len(s.Progress))
+		for id, p := range s.Progress {
+			j.Progress[fmt.Sprint(id)] = progressJSON{Match: p.Match, Next: p.Next, State: p.State,
+				Inflight: p.Inflight, RecentActive: p.RecentActive, PendingSnapshot: p.PendingSnapshot}
+		}
+	}
+	return j
 }

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 )
 
 // HTTPOp performs one operation over a node's HTTP API (addr is its
@@ -16,7 +17,7 @@ import (
 // or refused with no effect (neither). Redirects to the leader are followed
 // by hc. It is the client side of the linearizability checks.
 func HTTPOp(ctx context.Context, hc *http.Client, addr string, in OpInput) (out OpOutput, known bool) {
-	url := "http://" + addr + "/kv/" + in.Key
+	url := "http://" + addr + "/kv/" + url.PathEscape(in.Key)
 	var req *http.Request
 	switch in.Op {
 	case OpPut:
@@ -46,10 +47,10 @@ func HTTPOp(ctx context.Context, hc *http.Client, addr string, in OpInput) (out 
 		return OpOutput{}, true
 	case resp.StatusCode == http.StatusOK:
 		return OpOutput{}, true
-	case resp.StatusCode == http.StatusServiceUnavailable:
-		var e struct{ Error string }
-		if json.Unmarshal(body, &e) == nil && (e.Error == "no leader known" || e.Error == "node is paused") {
-			return OpOutput{}, false // refused before anything was proposed
+	case resp.StatusCode == http.StatusServiceUnavailable || resp.StatusCode == http.StatusGatewayTimeout:
+		var e httpError
+		if json.Unmarshal(body, &e) == nil && e.Effect == effectNone {
+			return OpOutput{}, false // refused, or a read: no effect
 		}
 	}
 	return OpOutput{Unknown: true}, false

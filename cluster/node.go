@@ -152,7 +152,7 @@ func (n *node) open() error {
 	n.w = w
 	n.hs, n.savedHS = rec.HardState, rec.HardState
 	if rec.Repaired != nil {
-		cfg.events.Add(Event{Node: cfg.id, Kind: EventError, Text: fmt.Sprintf("%d repaired a torn WAL tail: %v", cfg.id, rec.Repaired)})
+		cfg.events.Add(Event{Node: cfg.id, Kind: EventError, Text: fmt.Sprintf("%d %s", cfg.id, rec.Repaired)})
 	}
 	n.tick = cfg.timing.Tick()
 	emin, emax, hb := cfg.timing.Ticks(n.tick)

@@ -141,3 +141,37 @@ func TestStartFailsOnALaterNodesCorruptWAL(t *testing.T) {
 		t.Fatalf("get k = %q, %v", res.Value, err)
 	}
 }
+
+// A torn tail is repaired on restart, and the event says so in words.
+func TestTornTailEventReadsAsAFact(t *testing.T) {
+	t.Parallel()
+	c := startCluster(t, Options{Nodes: 3})
+	st := waitLeader(t, c)
+	put(t, c.NewClient(), "k", "v")
+	f := aFollower(st)
+	if err := c.Crash(f); err != nil {
+		t.Fatal(err)
+	}
+	segs, _ := filepath.Glob(filepath.Join(c.opts.DataDir, fmt.Sprintf("node-%d", f), "*.wal"))
+	last := segs[len(segs)-1]
+	fh, err := os.OpenFile(last, os.O_WRONLY|os.O_APPEND, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fh.Write([]byte{0x20, 0, 0}) // the start of a record that never finished
+	fh.Close()
+	if err := c.Restart(f); err != nil {
+		t.Fatal(err)
+	}
+	evs, _, _ := c.Events().Since(1)
+	for _, e := range evs {
+		if e.Node == f && strings.Contains(e.Text, "torn") {
+			want := fmt.Sprintf("%d cut a torn tail off %s at offset ", f, filepath.Base(last))
+			if !strings.HasPrefix(e.Text, want) || !strings.Contains(e.Text, "(3 bytes kept aside in ") || strings.Contains(e.Text, "&{") {
+				t.Fatalf("event %q, want it to start %q and say what was kept", e.Text, want)
+			}
+			return
+		}
+	}
+	t.Fatal("no event about the torn tail")
+}

@@ -92,3 +92,20 @@ type Repair struct {
 	Bytes  int64  // how many bytes were cut off
 	Kept   string // name of the file holding the cut-off bytes
 }
+
+// String describes the repair as a fact: "cut a torn tail off
+// 0000000000000001-0000000000000001.wal at offset 669115 (38 bytes kept
+// aside in ....broken)".
+func (r *Repair) String() string {
+	if r.Offset == 0 {
+		return fmt.Sprintf("set aside %s, torn from its first byte (%d %s, now %s)", r.File, r.Bytes, plural(r.Bytes, "byte"), r.Kept)
+	}
+	return fmt.Sprintf("cut a torn tail off %s at offset %d (%d %s kept aside in %s)", r.File, r.Offset, r.Bytes, plural(r.Bytes, "byte"), r.Kept)
+}
+
+func plural(n int64, word string) string {
+	if n == 1 {
+		return word
+	}
+	return word + "s"
+}

@@ -1,0 +1,141 @@
+package cluster
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+)
+
+func httpDo(t *testing.T, method, url, body string) (int, []byte) {
+	t.Helper()
+	req, err := http.NewRequest(method, url, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	hc := &http.Client{Timeout: 10 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := hc.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, b
+}
+
+func decodeError(t *testing.T, b []byte) httpError {
+	t.Helper()
+	var e httpError
+	if err := json.Unmarshal(b, &e); err != nil {
+		t.Fatalf("error body is not JSON: %q", b)
+	}
+	return e
+}
+
+// Bad keys get a JSON 400 that says why; an escaped slash is part of a key.
+func TestHTTPBadKeys(t *testing.T) {
+	t.Parallel()
+	c := startCluster(t, Options{Nodes: 1})
+	st := waitLeader(t, c)
+	base := "http://" + st.Nodes[0].HTTPAddr
+	for _, tc := range []struct{ method, path, want string }{
+		{"PUT", "/kv/a/b", "contains '/'"},
+		{"GET", "/kv/a/b", "contains '/'"},
+		{"DELETE", "/kv/", "empty key"},
+		{"PUT", "/kv/", "empty key"},
+		{"POST", "/kv/k", "not allowed"},
+		{"GET", "/nothing", "no such path"},
+		{"PUT", "/kv/" + strings.Repeat("k", MaxKeyBytes+1), "keys are 1 to"},
+	} {
+		code, b := httpDo(t, tc.method, base+tc.path, "v")
+		e := decodeError(t, b)
+		if code/100 != 4 || !strings.Contains(e.Error, tc.want) || e.Effect != effectNone {
+			t.Errorf("%s %s: %d %+v, want a 4xx saying %q", tc.method, tc.path[:min(len(tc.path), 20)], code, e, tc.want)
+		}
+	}
+	if code, b := httpDo(t, "PUT", base+"/kv/a%2Fb", "slash"); code != 200 {
+		t.Fatalf("PUT of an escaped slash key: %d %s", code, b)
+	}
+	if code, b := httpDo(t, "GET", base+"/kv/a%2Fb", ""); code != 200 || string(b) != "slash" {
+		t.Fatalf("GET a%%2Fb: %d %q", code, b)
+	}
+	code, b := httpDo(t, "PUT", base+"/kv/big", strings.Repeat("x", MaxValueBytes+1))
+	if e := decodeError(t, b); code != http.StatusRequestEntityTooLarge || !strings.Contains(e.Error, "1 MiB") {
+		t.Fatalf("oversized value: %d %+v", code, e)
+	}
+}
+
+// A paused node answers at once that it is paused, naming the leader's
+// address; its status still answers.
+func TestHTTPPausedNode(t *testing.T) {
+	t.Parallel()
+	c := startCluster(t, Options{Nodes: 3})
+	st := waitLeader(t, c)
+	f := aFollower(st)
+	waitFor(t, c, "follower knows the leader", func(s Status) bool { n, _ := s.Node(f); return n.Leader == st.Leader })
+	if err := c.Pause(f); err != nil {
+		t.Fatal(err)
+	}
+	fn, _ := c.Status().Node(f)
+	ln, _ := c.Status().Node(st.Leader)
+	for _, m := range []string{"GET", "PUT", "DELETE"} {
+		code, b := httpDo(t, m, "http://"+fn.HTTPAddr+"/kv/k", "v")
+		e := decodeError(t, b)
+		if code != http.StatusServiceUnavailable || !strings.Contains(e.Error, "is paused") || e.Leader != ln.HTTPAddr || e.Effect != effectNone {
+			t.Errorf("%s on a paused node: %d %+v; want 503 paused, leader %s", m, code, e, ln.HTTPAddr)
+		}
+	}
+	code, b := httpDo(t, "GET", "http://"+fn.HTTPAddr+"/status", "")
+	var s map[string]any
+	if code != 200 || json.Unmarshal(b, &s) != nil || s["state"] != "paused" {
+		t.Fatalf("status of a paused node: %d %s", code, b)
+	}
+}
+
+// GET /status uses one naming style, snake_case, and milliseconds with the
+// unit in the name.
+func TestHTTPStatusJSON(t *testing.T) {
+	t.Parallel()
+	c := startCluster(t, Options{Nodes: 3})
+	st := waitLeader(t, c)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if _, err := c.NewClient().Put(ctx, "k", []byte("v")); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, c, "leader publishes progress", func(s Status) bool { n, _ := s.Node(st.Leader); return len(n.Progress) >= 2 })
+	ln, _ := c.Status().Node(st.Leader)
+	code, b := httpDo(t, "GET", "http://"+ln.HTTPAddr+"/status", "")
+	if code != 200 {
+		t.Fatalf("status: %d", code)
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	snake := regexp.MustCompile(`^[a-z0-9]+(_[a-z0-9]+)*$`)
+	var walk func(path string, v any)
+	walk = func(path string, v any) {
+		if m, ok := v.(map[string]any); ok {
+			for k, x := range m {
+				if !snake.MatchString(k) {
+					t.Errorf("key %q at %s is not snake_case", k, path)
+				}
+				walk(path+"."+k, x)
+			}
+		}
+	}
+	walk("status", doc)
+	for _, k := range []string{"election_timeout_ms", "election_elapsed_ms", "commit", "last_index", "progress", "http_addr"} {
+		if _, ok := doc[k]; !ok {
+			t.Errorf("status has no %q: %s", k, b)
+		}
+	}
+	if ms, _ := doc["election_timeout_ms"].(float64); ms < 1 || ms > 10000 {
+		t.Errorf("election_timeout_ms = %v: not milliseconds", doc["election_timeout_ms"])
+	}
+}
