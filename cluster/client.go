@@ -102,7 +102,11 @@ func (c *Cluster) retry(ctx context.Context, attempt func(n *node, leads func() 
 			if err == nil || errors.Is(err, ErrSessionExpired) {
 				return res, err
 			}
-			lastErr = fmt.Errorf("node %d: %w", n.cfg.id, err)
+			if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
+				lastErr = fmt.Errorf("node %d, the leader then, did not complete it", n.cfg.id)
+			} else {
+				lastErr = fmt.Errorf("node %d: %s", n.cfg.id, strings.TrimPrefix(err.Error(), "cluster: "))
+			}
 			backoff = time.Millisecond
 		}
 		select {
@@ -115,8 +119,9 @@ func (c *Cluster) retry(ctx context.Context, attempt func(n *node, leads func() 
 }
 
 // TimeoutError is a client operation that did not complete before its
-// context ended. It reads as a sentence: "no leader within 5s", or "gave up
-// after 5s; last attempt: node 2: ...". Unwrap gives the context's error.
+// context ended. It reads as a sentence: "no leader within 5s", or "not done
+// within 5s; last attempt: node 2, the leader then, did not complete it".
+// Unwrap gives the context's error.
 type TimeoutError struct {
 	After time.Duration // how long the operation tried
 	Last  error         // the last attempt's failure; nil when no leader was ever found
@@ -131,7 +136,7 @@ func (e *TimeoutError) Error() string {
 	case e.Last == nil:
 		return fmt.Sprintf("cluster: no leader within %v", after)
 	}
-	return fmt.Sprintf("cluster: gave up after %v; last attempt: %s", after, strings.TrimPrefix(e.Last.Error(), "cluster: "))
+	return fmt.Sprintf("cluster: not done within %v; last attempt: %s", after, e.Last)
 }
 
 func (e *TimeoutError) Unwrap() error { return e.Err }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -58,6 +59,17 @@ func (r *Runner) Exec(ctx context.Context, cmd *Command) (string, error) {
 	return out, nil
 }
 
+// printValue shows a value read from the store: as it is when it is plain
+// printable text, quoted Go-style when it holds control characters (so that
+// nothing a client wrote can drive the terminal), and quoted when it would
+// read as the (nil) of a missing key.
+func printValue(v []byte) string {
+	if string(v) == nilWord {
+		return strconv.Quote(nilWord)
+	}
+	return cluster.Printable(string(v))
+}
+
 func failf(format string, args ...any) error { return &Failure{Msg: fmt.Sprintf(format, args...)} }
 
 func (r *Runner) exec(ctx context.Context, cmd *Command) (string, error) {
@@ -94,7 +106,7 @@ func (r *Runner) exec(ctx context.Context, cmd *Command) (string, error) {
 	case VerbHelp:
 		return Help(cmd.Topic)
 	case VerbEcho:
-		return cmd.Message, nil
+		return cluster.EscapeControls(cmd.Message), nil
 	}
 	return "", fmt.Errorf("unknown verb %q", cmd.Verb)
 }
@@ -123,7 +135,7 @@ func (r *Runner) execClient(ctx context.Context, cmd *Command) (string, error) {
 		if !res.Found {
 			return nilWord, nil
 		}
-		return string(res.Value), nil
+		return printValue(res.Value), nil
 	}
 	// load
 	if cmd.Rate == 0 {

@@ -112,7 +112,7 @@ func TestClientOpWithoutQuorumFails(t *testing.T) {
 	t.Parallel()
 	out, err := runScenario(t, "wait leader\ncrash 1\ncrash 2\nput x 1\n", cluster.Options{Nodes: 3})
 	f, ok := err.(*Failure)
-	if !ok || f.Line != 4 || !strings.Contains(f.Msg, "deadline exceeded") {
+	if !ok || f.Line != 4 || !strings.Contains(f.Msg, "within 5s") || strings.Contains(f.Msg, "deadline exceeded") {
 		t.Fatalf("want a failure on line 4 for the put, got %v\n%s", err, out)
 	}
 }

@@ -5,7 +5,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"strings"
 	"time"
+
+	"raftplay/cluster"
 )
 
 // ScriptOptions says how RunScript reports.
@@ -28,6 +31,20 @@ type Result struct {
 	Error   string    `json:"error,omitempty"`
 }
 
+// escapeLines escapes control characters, keeping the line breaks and tabs
+// of multi-line output such as `status` and `help`.
+func escapeLines(s string) string {
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		cells := strings.Split(l, "\t")
+		for j, c := range cells {
+			cells[j] = cluster.EscapeControls(c)
+		}
+		lines[i] = strings.Join(cells, "\t")
+	}
+	return strings.Join(lines, "\n")
+}
+
 // RunScript runs cmds in order and stops at the first command that fails,
 // returning its error (a *Failure for a failed check or operation). In text
 // mode each command is echoed as "> command" followed by what it printed, or
@@ -40,20 +57,22 @@ func RunScript(ctx context.Context, r *Runner, cmds []Command, o ScriptOptions) 
 			o.OnCommand(cmd)
 		}
 		out, err := r.Exec(ctx, cmd)
-		if o.JSON {
+		if o.JSON { // Output is what text mode prints: already escaped where it must be
 			res := Result{Type: "result", Time: time.Now(), Line: cmd.Line, Command: cmd.Text, OK: err == nil, Output: out}
 			if err != nil {
-				res.Error = err.Error()
+				res.Error = escapeLines(err.Error())
 			}
 			if e := enc.Encode(res); e != nil {
 				return e
 			}
 		} else {
-			fmt.Fprintf(o.Out, "> %s\n", cmd.Text)
+			// The script's own text and error messages (which quote it) may
+			// hold control characters: the terminal gets them escaped.
+			fmt.Fprintf(o.Out, "> %s\n", cluster.EscapeControls(cmd.Text))
 			if err != nil {
-				fmt.Fprintf(o.Out, "error: %v\n", err)
+				fmt.Fprintf(o.Out, "error: %s\n", escapeLines(err.Error()))
 			} else if out != "" {
-				fmt.Fprintln(o.Out, out)
+				fmt.Fprintln(o.Out, escapeLines(out))
 			}
 		}
 		if err != nil {
