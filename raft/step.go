@@ -258,7 +258,9 @@ func (r *Raft) handleVote(m Message) {
 		// For a real vote, r.vote is persisted before this message leaves.
 		r.send(Message{To: m.From, Type: resp, Term: m.Term})
 		if m.Type == MsgVote {
+			// A granted vote starts a new election period: a fresh timeout.
 			r.electionElapsed = 0
+			r.resetTimeout()
 			r.vote = m.From
 		}
 		r.emit(EventVote, m.From, "granted %s to %d at term %d", name, m.From, m.Term)
@@ -284,11 +286,17 @@ func (r *Raft) stepFollower(m Message) error {
 	return nil
 }
 
-// heardFromLeader restarts the election timer (with a fresh timeout) on a
-// message from the current leader.
+// heardFromLeader restarts the election timer on a message from the leader:
+// the elapsed count goes back to 0 but the timeout stays the one drawn when
+// this period began (becoming follower, a vote granted), so a steady stream
+// of heartbeats does not redraw it every time. Only a leader not followed
+// until now (a refused vote request moved us to its term with none) starts a
+// new period with a fresh timeout.
 func (r *Raft) heardFromLeader(id uint64) {
+	if r.lead != id {
+		r.resetTimeout()
+	}
 	r.electionElapsed = 0
-	r.resetTimeout()
 	r.ticksSinceLeader = 0
 	r.lead = id
 }
