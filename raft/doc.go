@@ -40,6 +40,10 @@
 // PreVote and CheckQuorum extensions (thesis §9.6), both switchable at run
 // time (SetPreVote, SetCheckQuorum) along with timing (SetTiming).
 //
+// A node refuses an append, heartbeat or snapshot of a lower term with a
+// rejection carrying its own term (Figure 2, AppendEntries rule 1), always,
+// so a stale leader steps down as soon as any newer node answers it.
+//
 // With CheckQuorum, a leader that has not heard from a majority for
 // ElectionTickMin ticks steps down, and a follower that heard from its
 // leader within ElectionTickMin ticks ignores vote requests (leader lease).
@@ -102,7 +106,10 @@
 // New and SetTiming return errors wrapping ErrConfig. Step returns errors
 // wrapping ErrBadMessage, ErrUnknownPeer or ErrUnsupported for input no
 // correct peer sends (MsgSnapResp and MsgTimeoutNow are unsupported), and
-// drops what Raft says to drop (stale terms, stale answers) silently. Propose off the leader returns a *NotLeaderError, which
+// returns nil for what Raft refuses or drops (stale terms, stale answers):
+// an append, heartbeat, snapshot or pre-vote of a lower term is refused with
+// an answer carrying the current term; a stale vote request or answer is
+// dropped silently. Propose off the leader returns a *NotLeaderError, which
 // matches ErrNotLeader. Nothing panics on bad input.
 //
 // # Tests

@@ -33,17 +33,169 @@ func TestHigherTermMakesFollower(t *testing.T) {
 	}
 }
 
-// Figure 2, all servers: a message with a stale term is dropped.
-func TestStaleTermIgnored(t *testing.T) {
-	r := newTestRaft(t, 1, three, withLog(3))
-	if err := r.Step(Message{Type: MsgApp, From: 2, To: 1, Term: 2, Entries: entriesWithTerms(1, 2)}); err != nil {
+// Figure 2, AppendEntries receiver rule 1: reply false if term <
+// currentTerm. A follower at term 5 refuses a heartbeat, an append and a
+// snapshot from a leader at term 3 with a rejection carrying term 5, with
+// PreVote and CheckQuorum off, and changes nothing else.
+func TestStaleTermRejected(t *testing.T) {
+	msgs := []Message{
+		{Type: MsgHeartbeat, From: 2, To: 1, Term: 3, Commit: 1},
+		{Type: MsgApp, From: 2, To: 1, Term: 3, Entries: entriesWithTerms(1, 2, 3), Commit: 2},
+		{Type: MsgSnap, From: 2, To: 1, Term: 3, Snapshot: &Snapshot{Meta: SnapshotMeta{Index: 4, Term: 3}}},
+	}
+	for _, m := range msgs {
+		var events []string
+		r := newTestRaft(t, 1, three, withLog(5), func(c *Config) {
+			c.OnEvent = func(e Event) { events = append(events, e.Text) }
+		})
+		if r.preVote || r.checkQuorum {
+			t.Fatal("test needs PreVote and CheckQuorum off")
+		}
+		for range 3 {
+			r.Tick()
+		}
+		if err := r.Step(m); err != nil {
+			t.Fatalf("%s: %v", m.Type, err)
+		}
+		if r.term != 5 || r.log.lastIndex() != 0 || r.log.committed != 0 || r.lead != None ||
+			r.role != RoleFollower || r.electionElapsed != 3 || r.pendingSnapshot != nil {
+			t.Errorf("%s: stale message changed state: term %d last %d commit %d lead %d role %s elapsed %d",
+				m.Type, r.term, r.log.lastIndex(), r.log.committed, r.lead, r.role, r.electionElapsed)
+		}
+		out := drain(r)
+		want := Message{Type: MsgAppResp, From: 1, To: 2, Term: 5, Reject: true}
+		if len(out) != 1 || DescribeMessage(out[0]) != DescribeMessage(want) || out[0].Index != 0 {
+			t.Errorf("%s at term 3: answered %v, want only %s", m.Type, out, DescribeMessage(want))
+		}
+		name := map[MessageType]string{MsgHeartbeat: "heartbeat", MsgApp: "append", MsgSnap: "snapshot"}[m.Type]
+		if text := "1 rejected " + name + " from 2: term 3 < 5"; !slices.Contains(events, text) {
+			t.Errorf("%s: events %q, want %q", m.Type, events, text)
+		}
+	}
+}
+
+// Figure 2, all servers: a stale leader hearing that refusal moves to the
+// higher term and becomes a follower, and an event says so.
+func TestStaleLeaderStepsDownOnRejection(t *testing.T) {
+	var events []string
+	r := newTestRaft(t, 1, three, withLog(2), func(c *Config) {
+		c.OnEvent = func(e Event) { events = append(events, e.Text) }
+	})
+	r.becomeCandidate() // term 3
+	r.becomeLeader()
+	drain(r)
+	if err := r.Step(Message{Type: MsgAppResp, From: 2, To: 1, Term: 5, Reject: true}); err != nil {
 		t.Fatal(err)
 	}
-	if r.term != 3 || r.log.lastIndex() != 0 || r.lead != None {
-		t.Fatalf("stale append changed state: term %d last %d lead %d", r.term, r.log.lastIndex(), r.lead)
+	if r.role != RoleFollower || r.term != 5 || r.lead != None || r.vote != None || r.prs != nil {
+		t.Fatalf("stale leader after a term-5 refusal: %s term %d lead %d vote %d", r.role, r.term, r.lead, r.vote)
+	}
+	if hs := r.Ready().HardState; hs.Term != 5 || hs.Vote != None {
+		t.Fatalf("new term not in the next Ready: %+v", hs)
+	}
+	for _, w := range []string{
+		"1 stepped down at term 3: 2 is at the higher term 5",
+		"1 became follower at term 5",
+		"1 moved to term 5 (from 3) on MsgAppResp from 2",
+	} {
+		if !slices.Contains(events, w) {
+			t.Errorf("missing event %q in %q", w, events)
+		}
+	}
+}
+
+// A refusal sent at term 5 may reach the old leader after it has itself
+// been elected at term 5 (the answer crossed its election): it says nothing
+// about the follower's log, so the leader ignores it.
+func TestCrossedStaleRejectionIgnored(t *testing.T) {
+	r := newTestRaft(t, 1, three, withLog(4))
+	r.becomeCandidate() // term 5
+	r.becomeLeader()
+	r.bcastAppend()
+	drain(r)
+	pr := r.prs[2]
+	if pr.state != stateProbe || pr.next != 1 || !pr.probeSent {
+		t.Fatalf("progress of 2: %+v, want a probe out at next 1", pr)
+	}
+	if err := r.Step(Message{Type: MsgAppResp, From: 2, To: 1, Term: 5, Reject: true}); err != nil {
+		t.Fatal(err)
+	}
+	if r.role != RoleLeader || pr.next != 1 || !pr.probeSent || pr.state != stateProbe {
+		t.Fatalf("after a crossed refusal: %s, progress %+v", r.role, pr)
 	}
 	if msgs := drain(r); len(msgs) != 0 {
-		t.Fatalf("stale append answered without PreVote/CheckQuorum: %v", msgs)
+		t.Fatalf("crossed refusal answered with %v", msgs)
+	}
+}
+
+// A leader cut off while the others elected a new one steps down at its
+// first heartbeat after the partition heals, before any election timer
+// fires, with PreVote and CheckQuorum off. (Before the refusals carried the
+// term, the followers dropped its heartbeats and it stayed leader until one
+// of them timed out.)
+func TestStaleLeaderStepsDownAtFirstHeartbeat(t *testing.T) {
+	a, b, c := newTestRaft(t, 1, three), newTestRaft(t, 2, three), newTestRaft(t, 3, three)
+	net := newTestNet(t, a, b, c)
+	net.elect(a)
+	net.isolate(1)
+	net.elect(b) // term 2, with 3's vote
+	clear(net.cut)
+	a.Tick() // a heartbeat at term 1
+	net.run()
+	if a.role != RoleFollower || a.term != 2 {
+		t.Fatalf("stale leader after one heartbeat round: %s at term %d, want follower at 2", a.role, a.term)
+	}
+	if b.role != RoleLeader || b.term != 2 || c.term != 2 {
+		t.Fatalf("new leader disturbed: %s at term %d, node 3 at term %d", b.role, b.term, c.term)
+	}
+	b.Tick()
+	net.run()
+	if a.lead != 2 || a.log.committed != b.log.committed {
+		t.Fatalf("old leader follows %d with commit %d, want 2 with %d", a.lead, a.log.committed, b.log.committed)
+	}
+}
+
+// The refusal tells only the node it answers: nodes that never heard the
+// higher term may still elect a leader below it, and that leader is deposed
+// the same way at its first append. Once a majority holds the higher term,
+// no lower one can win, so this ends after a few elections.
+func TestLowerTermLeaderDeposedAtFirstAppend(t *testing.T) {
+	five := []uint64{1, 2, 3, 4, 5}
+	var rs []*Raft
+	for id := range uint64(5) {
+		rs = append(rs, newTestRaft(t, id+1, five))
+	}
+	net := newTestNet(t, rs...)
+	net.elect(rs[0]) // term 1
+	net.isolate(5)
+	for range 2 {
+		_ = rs[4].Step(Message{Type: MsgHup}) // alone from term 1 up to 3
+	}
+	net.run()
+	clear(net.cut)
+	rs[0].Tick() // heartbeat at term 1: 5 refuses, 1 steps down at term 3
+	net.run()
+	if rs[0].role != RoleFollower || rs[0].term != 3 || rs[1].term != 1 {
+		t.Fatalf("after the heartbeat: node 1 %s at term %d, node 2 at term %d", rs[0].role, rs[0].term, rs[1].term)
+	}
+	// 2, 3 and 4 are still at term 1: 2 wins term 2, and its first appends
+	// to 1 and 5 bring it the refusals that depose it.
+	net.seen = nil
+	_ = rs[1].Step(Message{Type: MsgHup})
+	net.run()
+	led := false
+	for _, m := range net.seen {
+		led = led || (m.Type == MsgApp && m.From == 2 && m.Term == 2)
+	}
+	if !led || rs[1].role != RoleFollower || rs[1].term != 3 {
+		t.Fatalf("node 2: led term 2 %v, now %s at term %d, want deposed to term 3", led, rs[1].role, rs[1].term)
+	}
+	// 1, 2 and 5 now hold term 3: the next leader is of term 3 or more.
+	net.elect(rs[2])
+	for _, r := range rs {
+		if r.term != 3 || r.lead != 3 {
+			t.Errorf("node %d: term %d leader %d, want term 3 leader 3", r.id, r.term, r.lead)
+		}
 	}
 }
 

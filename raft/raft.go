@@ -46,9 +46,17 @@ type Config struct {
 	ID    uint64   // this node's id, not None
 	Peers []uint64 // every voter's id, including ID; static membership
 
-	// ElectionTickMin and ElectionTickMax bound the election timeout: it is
-	// drawn uniformly from [ElectionTickMin, ElectionTickMax] every time the
-	// timer is reset (new term, new election, vote granted, leader heard).
+	// ElectionTickMin and ElectionTickMax bound the election timeout. It is
+	// drawn uniformly from [ElectionTickMin, ElectionTickMax] when the timer
+	// starts a new period: on becoming follower (at start, after a lost
+	// election, on a leader's message of a higher term, a leader stepping
+	// down), pre-candidate, candidate (every election) or leader; on hearing
+	// from a leader not followed until then; on granting a vote; and in
+	// SetTiming if the old one no longer fits the range. Further messages from
+	// the same leader (appends, heartbeats, snapshots) restart the count but
+	// keep the timeout. A higher term in any other message (a vote request,
+	// say) leaves a follower's or candidate's timer running as it was (Figure
+	// 2: only a leader or a granted vote restarts it).
 	ElectionTickMin int
 	ElectionTickMax int
 	HeartbeatTick   int    // the leader sends heartbeats every HeartbeatTick ticks

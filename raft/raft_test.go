@@ -290,3 +290,54 @@ func TestStatusAndTiming(t *testing.T) {
 		t.Fatal(RolePreCandidate.String())
 	}
 }
+
+// The election timeout is drawn when the timer starts a new period, not at
+// every message from the leader: heartbeats and appends in one term restart
+// the count of the same timeout (the dashboard's countdown keeps its
+// length), and a new term or a granted vote draws a new one.
+func TestHeartbeatKeepsElectionTimeout(t *testing.T) {
+	redrawn, votedrawn := false, false
+	for seed := range uint64(10) {
+		r := newTestRaft(t, 2, three, func(c *Config) { c.Seed = seed })
+		if err := r.Step(Message{Type: MsgHeartbeat, From: 1, To: 2, Term: 1}); err != nil {
+			t.Fatal(err)
+		}
+		first := r.Status().ElectionTimeout
+		for k := range 8 {
+			for range 3 {
+				r.Tick()
+			}
+			m := Message{Type: MsgHeartbeat, From: 1, To: 2, Term: 1}
+			if k%2 == 1 {
+				m = Message{Type: MsgApp, From: 1, To: 2, Term: 1}
+			}
+			if err := r.Step(m); err != nil {
+				t.Fatal(err)
+			}
+			if st := r.Status(); st.ElectionTimeout != first || st.ElectionElapsed != 0 || st.Leader != 1 {
+				t.Fatalf("seed %d, after %s %d: timeout %d elapsed %d leader %d, want %d 0 1",
+					seed, m.Type, k, st.ElectionTimeout, st.ElectionElapsed, st.Leader, first)
+			}
+		}
+		if err := r.Step(Message{Type: MsgHeartbeat, From: 3, To: 2, Term: 2}); err != nil {
+			t.Fatal(err)
+		}
+		st := r.Status()
+		if st.Term != 2 || st.Leader != 3 || st.ElectionElapsed != 0 {
+			t.Fatalf("seed %d: after a new leader's heartbeat: %+v", seed, st)
+		}
+		redrawn = redrawn || st.ElectionTimeout != first
+		// A granted vote starts a new period too.
+		if err := r.Step(Message{Type: MsgVote, From: 1, To: 2, Term: 3}); err != nil {
+			t.Fatal(err)
+		}
+		if sv := r.Status(); sv.Vote != 1 || sv.ElectionElapsed != 0 {
+			t.Fatalf("seed %d: vote not granted: %+v", seed, sv)
+		} else {
+			votedrawn = votedrawn || sv.ElectionTimeout != st.ElectionTimeout
+		}
+	}
+	if !redrawn || !votedrawn {
+		t.Fatalf("over 10 seeds, a new term drew a new election timeout: %v; a granted vote: %v", redrawn, votedrawn)
+	}
+}

@@ -79,6 +79,11 @@ func (r *Raft) handleAppResp(m Message) error {
 	pr := r.prs[m.From]
 	pr.recentActive = true
 	if m.Reject {
+		if m.Index == 0 {
+			// A refusal of a message from a lower term (staleTermReject),
+			// sent before we reached this term: not about the log.
+			return nil
+		}
 		if m.Index > r.log.lastIndex() {
 			return badMessage("append rejection from %d at index %d beyond last %d", m.From, m.Index, r.log.lastIndex())
 		}

@@ -105,7 +105,7 @@ func TestStaleSnapshotIgnored(t *testing.T) {
 // A snapshot from a stale term is refused; with CheckQuorum the sender
 // learns the newer term.
 func TestStaleTermSnapshotRefused(t *testing.T) {
-	r := newTestRaft(t, 2, three, withLog(5, 1, 1), func(c *Config) { c.CheckQuorum = true })
+	r := newTestRaft(t, 2, three, withLog(5, 1, 1))
 	drain(r)
 	step(t, r, snapMsg(1, 2, 4, 10, 4, "x"))
 	rd := r.Ready()

@@ -5,8 +5,10 @@ import "math"
 // Step feeds one message into the core: a message from a peer, or a local
 // one (MsgHup to start an election, MsgBeat to send heartbeats, MsgProp to
 // propose). Malformed messages, messages from unknown nodes and types this
-// core does not handle yet return an error; messages that Raft says to drop
-// (stale terms, stale answers) are dropped and return nil. Step never panics.
+// core does not handle yet return an error; messages of a stale term and
+// stale answers return nil: an append, heartbeat, snapshot or pre-vote of a
+// stale term is refused with an answer carrying the current term, the rest
+// is dropped. Step never panics.
 func (r *Raft) Step(m Message) error {
 	if err := r.validate(m); err != nil {
 		return err
@@ -118,6 +120,10 @@ func (r *Raft) stepTerm(m Message) bool {
 			}
 			wasLeader, oldTerm := r.role == RoleLeader, r.term
 			elapsed, timeout := r.electionElapsed, r.electionTimeout
+			if wasLeader {
+				// E.g. a stale leader hearing a follower's refusal (below).
+				r.emit(EventRole, m.From, "stepped down at term %d: %d is at the higher term %d", oldTerm, m.From, m.Term)
+			}
 			r.becomeFollower(m.Term, lead)
 			r.emit(EventTerm, m.From, "moved to term %d (from %d) on %s from %d", m.Term, oldTerm, m.Type, m.From)
 			if lead == None && !wasLeader {
@@ -131,13 +137,12 @@ func (r *Raft) stepTerm(m Message) bool {
 	case m.Term < r.term:
 		switch {
 		case m.Type == MsgApp || m.Type == MsgHeartbeat || m.Type == MsgSnap:
-			r.emit(EventAppendRejected, m.From, "rejected append from %d: term %d < %d", m.From, m.Term, r.term)
-			if r.checkQuorum || r.preVote {
-				// Tell the stale leader our term: it may be cut off from a
-				// majority that moved on, and with these extensions votes
-				// alone would not reach it.
-				r.send(Message{To: m.From, Type: MsgAppResp})
-			}
+			// Figure 2, AppendEntries rule 1: reply false if term <
+			// currentTerm. The answer carries our term, so a stale leader
+			// (cut off while the others moved on) steps down as soon as it
+			// hears it rather than when someone's election reaches it.
+			r.emit(EventAppendRejected, m.From, "rejected %s from %d: term %d < %d", appendName(m.Type), m.From, m.Term, r.term)
+			r.send(staleTermReject(m.From))
 		case m.Type == MsgPreVote:
 			r.emit(EventVoteRejected, m.From, "rejected pre-vote for %d: term %d < %d", m.From, m.Term, r.term)
 			r.send(Message{To: m.From, Type: MsgPreVoteResp, Reject: true})
@@ -147,6 +152,26 @@ func (r *Raft) stepTerm(m Message) bool {
 		return true
 	}
 	return false
+}
+
+// staleTermReject is the answer to an append, heartbeat or snapshot from a
+// lower term: a MsgAppResp rejection at index 0, whatever was asked. Its only
+// news is the higher term, which makes the sender step down (stepTerm). No
+// consistency check ever rejects index 0 (every log matches there), so a
+// leader that already moved to this term itself, before the answer arrived,
+// knows it says nothing about the follower's log (handleAppResp).
+func staleTermReject(to uint64) Message {
+	return Message{To: to, Type: MsgAppResp, Reject: true}
+}
+
+func appendName(t MessageType) string {
+	switch t {
+	case MsgHeartbeat:
+		return "heartbeat"
+	case MsgSnap:
+		return "snapshot"
+	}
+	return "append"
 }
 
 func voteName(t MessageType) string {
@@ -233,7 +258,9 @@ func (r *Raft) handleVote(m Message) {
 		// For a real vote, r.vote is persisted before this message leaves.
 		r.send(Message{To: m.From, Type: resp, Term: m.Term})
 		if m.Type == MsgVote {
+			// A granted vote starts a new election period: a fresh timeout.
 			r.electionElapsed = 0
+			r.resetTimeout()
 			r.vote = m.From
 		}
 		r.emit(EventVote, m.From, "granted %s to %d at term %d", name, m.From, m.Term)
@@ -259,11 +286,17 @@ func (r *Raft) stepFollower(m Message) error {
 	return nil
 }
 
-// heardFromLeader restarts the election timer (with a fresh timeout) on a
-// message from the current leader.
+// heardFromLeader restarts the election timer on a message from the leader:
+// the elapsed count goes back to 0 but the timeout stays the one drawn when
+// this period began (becoming follower, a vote granted), so a steady stream
+// of heartbeats does not redraw it every time. Only a leader not followed
+// until now (a refused vote request moved us to its term with none) starts a
+// new period with a fresh timeout.
 func (r *Raft) heardFromLeader(id uint64) {
+	if r.lead != id {
+		r.resetTimeout()
+	}
 	r.electionElapsed = 0
-	r.resetTimeout()
 	r.ticksSinceLeader = 0
 	r.lead = id
 }
