@@ -105,6 +105,7 @@ func TestStartFailsOnALaterNodesCorruptWAL(t *testing.T) {
 	for i := 0; i < 5; i++ {
 		put(t, cl, "k", strings.Repeat("v", i+1))
 	}
+	waitFor(t, c, "every node applied every write", Converged)
 	c.Close()
 	segs, _ := filepath.Glob(filepath.Join(dir, "node-3", "*.wal"))
 	if len(segs) == 0 {

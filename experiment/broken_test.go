@@ -60,11 +60,20 @@ func staleLeaderScenario(t *testing.T, broken bool) (*cluster.Cluster, uint64) {
 			t.Fatal(err)
 		}
 	}
+	// The client registers its session (a log entry) while all is well, so
+	// that the put below is the one entry the followers hold uncommitted.
+	cl := c.NewClient()
+	if _, err := cl.Put(ctx, "warm", []byte("up")); err != nil {
+		t.Fatalf("put: %v", err)
+	}
+	if _, err := c.WaitFor(ctx, cluster.Converged); err != nil {
+		t.Fatalf("no convergence: %v", err)
+	}
 	must(c.Isolate(stale))
 	if _, err := c.WaitFor(ctx, func(s cluster.Status) bool { n, _ := s.Node(stale); return n.Term > term+1 }); err != nil {
 		t.Fatalf("the isolated node never campaigned: %v", err)
 	}
-	if _, err := c.NewClient().Put(ctx, "x", []byte("committed")); err != nil {
+	if _, err := cl.Put(ctx, "x", []byte("committed")); err != nil {
 		t.Fatalf("put: %v", err)
 	}
 	for id := uint64(1); id <= 5; id++ {
