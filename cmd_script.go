@@ -67,7 +67,11 @@ func runScript(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	}
 	cmds, err := commands.Parse(string(src), cf.nodes)
 	if err != nil {
-		return usagef("%s: %v", file, err)
+		name := file
+		if file == "-" {
+			name = "standard input"
+		}
+		return usagef("%s: %v", name, err)
 	}
 	opts, cleanup, err := cf.options(stderr)
 	if err != nil {

@@ -68,7 +68,7 @@ func TestUsageErrorsExit2(t *testing.T) {
 		args  []string
 		want  string
 	}{
-		{"wait leader\nexpect leaderr\n", []string{"script", "-"}, "-: line 2:8: expect: unknown check \"leaderr\" (did you mean \"leader\"?)"},
+		{"wait leader\nexpect leaderr\n", []string{"script", "-"}, "raftplay: standard input: line 2:8: expect: unknown check \"leaderr\" (did you mean \"leader\"?) (want leader, role, term, commit, get or safe)\n"},
 		{"crash 7\n", []string{"script", "--nodes", "3", "-"}, "line 1:7: crash: node 7 out of range (want a node number 1..3)"},
 		{"sleep 5x\n", []string{"script", "-"}, "line 1:7:"},
 		{"", []string{"script"}, "no script file given"},
@@ -282,7 +282,7 @@ func TestElectionFlagAllowsEqualBounds(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
 	code, _, errs = runCLI(t, "set election 300ms-150ms\n", "script", "-")
-	if want := "raftplay: -: line 1:14: set: bad range \"300ms-150ms\": MIN must not be more than MAX (like 150ms-300ms, or 150ms-150ms for no randomness)\n"; code != 2 || errs != want {
+	if want := "raftplay: standard input: line 1:14: set: bad range \"300ms-150ms\": MIN must not be more than MAX (like 150ms-300ms, or 150ms-150ms for no randomness)\n"; code != 2 || errs != want {
 		t.Fatalf("exit %d: %q, want %q", code, errs, want)
 	}
 }
