@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -14,43 +15,87 @@ import (
 	"raftplay/experiment"
 )
 
-func runChaos(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("chaos", stderr)
-	cf := addClusterFlags(fs, 5, cluster.PaperTiming)
-	duration := fs.Duration("duration", 10*time.Second, "how long the nemesis and the clients run")
-	every := fs.Duration("fault-every", 300*time.Millisecond, "mean time between faults")
-	clients := fs.Int("clients", 4, "concurrent clients (odd-numbered ones use the HTTP API)")
-	keys := fs.Int("keys", 8, "distinct keys the clients use")
-	checkTimeout := fs.Duration("check-timeout", time.Minute, "time bound of the linearizability check (then the verdict is unknown)")
-	out := fs.String("out", "", "directory for history.json, events.jsonl, faults.jsonl, report.json (and history.html on a failure); default raftplay-chaos-SEED")
-	faults := fs.String("faults", strings.Join(experiment.FaultKinds, ","), "fault kinds the nemesis uses (heal, restart and resume always happen)")
-	recheck := fs.String("recheck", "", "check the history.json saved in this directory again (linearizability and lost writes) instead of running")
-	quick := fs.Bool("quick", false, "a short run for tests: 2s unless --duration is given")
-	settle := fs.Duration("settle-timeout", 30*time.Second, "after the final heal, how long to wait for a leader and for convergence")
-	unsafeVote := fs.Bool("unsafe-skip-vote-log-check", false, "break Raft on purpose (votes skip the up-to-date log check) to see the checks fail")
+// chaosFlags are the flags of `raftplay chaos`.
+type chaosFlags struct {
+	cluster      *clusterFlags
+	duration     time.Duration
+	every        time.Duration
+	clients      int
+	keys         int
+	checkTimeout time.Duration
+	out          string
+	faults       string
+	recheck      string
+	quick        bool
+	settle       time.Duration
+	unsafeVote   bool
+}
+
+// chaosFlagSet returns the flag set of `raftplay chaos`, its usage written to w.
+func chaosFlagSet(w io.Writer) (*flag.FlagSet, *chaosFlags) {
+	fs := newFlagSet("chaos", w)
+	f := &chaosFlags{cluster: addClusterFlags(fs, 5, cluster.PaperTiming)}
+	fs.DurationVar(&f.duration, "duration", 10*time.Second, "how long the nemesis and the clients run")
+	fs.DurationVar(&f.every, "fault-every", 300*time.Millisecond, "mean time between faults")
+	fs.IntVar(&f.clients, "clients", 4, "concurrent clients (odd-numbered ones use the HTTP API)")
+	fs.IntVar(&f.keys, "keys", 8, "distinct keys the clients use")
+	fs.DurationVar(&f.checkTimeout, "check-timeout", time.Minute, "time bound of the linearizability check (then the verdict is unknown)")
+	fs.StringVar(&f.out, "out", "", "`DIR` for history.json, events.jsonl, faults.jsonl, report.json (and history.html on a failure); default raftplay-chaos-SEED")
+	fs.StringVar(&f.faults, "faults", strings.Join(experiment.FaultKinds, ","), "fault kinds the nemesis uses (heal, restart and resume always happen)")
+	fs.StringVar(&f.recheck, "recheck", "", "check the history.json saved in this `DIR` again (linearizability and lost writes) instead of running")
+	fs.BoolVar(&f.quick, "quick", false, "a short run for tests: 2s unless --duration is given")
+	fs.DurationVar(&f.settle, "settle-timeout", 30*time.Second, "after the final heal, how long to wait for a leader and for convergence")
+	fs.BoolVar(&f.unsafeVote, "unsafe-skip-vote-log-check", false, "break Raft on purpose (votes skip the up-to-date log check) to see the checks fail")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: raftplay chaos [flags]")
-		fmt.Fprintln(stderr, "Breaks a real cluster at random (seeded) under concurrent clients, heals it, and checks")
-		fmt.Fprintln(stderr, "safety, linearizability and that no acknowledged write was lost. Exit 1 on any violation.")
+		fmt.Fprintln(fs.Output(), "usage: raftplay chaos [flags]")
+		fmt.Fprintln(fs.Output(), "Breaks a real cluster at random (seeded) under concurrent clients, heals it, and checks")
+		fmt.Fprintln(fs.Output(), "safety, linearizability and that no acknowledged write was lost. Exit 1 on any violation.")
 		fs.PrintDefaults()
 	}
+	return fs, f
+}
+
+// check reports the first flag with a value chaos cannot use.
+func (f *chaosFlags) check() error {
+	switch {
+	case f.cluster.nodes < 3:
+		return usagef("--nodes %d: chaos needs at least 3 nodes: it crashes and partitions a minority while a majority keeps working", f.cluster.nodes)
+	case f.duration <= 0:
+		return usagef("--duration %v: must be positive", f.duration)
+	case f.every <= 0:
+		return usagef("--fault-every %v: must be positive", f.every)
+	case f.clients < 1:
+		return usagef("--clients %d: want 1 or more", f.clients)
+	case f.keys < 1:
+		return usagef("--keys %d: want 1 or more", f.keys)
+	case f.checkTimeout <= 0:
+		return usagef("--check-timeout %v: must be positive", f.checkTimeout)
+	case f.settle <= 0:
+		return usagef("--settle-timeout %v: must be positive", f.settle)
+	}
+	return nil
+}
+
+func runChaos(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs, f := chaosFlagSet(stderr)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return usagef("chaos: unexpected argument %q", fs.Arg(0))
 	}
-	if *recheck != "" {
-		return recheckChaos(stdout, *recheck, *checkTimeout)
+	if f.recheck != "" {
+		return recheckChaos(ctx, stdout, f.recheck, f.checkTimeout)
 	}
-	if *quick && !flagSet(fs, "duration") {
-		*duration = 2 * time.Second
+	if f.quick && !flagSet(fs, "duration") {
+		f.duration = 2 * time.Second
 	}
-	if *duration <= 0 || *every <= 0 || *clients < 1 || *keys < 1 || *checkTimeout <= 0 || *settle <= 0 || cf.nodes < 3 {
-		return usagef("chaos: want --duration > 0, --fault-every > 0, --clients >= 1, --keys >= 1, --check-timeout > 0, --settle-timeout > 0, --nodes >= 3")
+	if err := f.check(); err != nil {
+		return err
 	}
+	cf := f.cluster
 	var kinds []string
-	for _, k := range strings.Split(*faults, ",") {
+	for _, k := range strings.Split(f.faults, ",") {
 		if k = strings.TrimSpace(k); k == "" {
 			continue
 		}
@@ -64,21 +109,27 @@ func runChaos(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	defer cleanup()
-	opts.UnsafeSkipVoteLogCheck = *unsafeVote
+	opts.UnsafeSkipVoteLogCheck = f.unsafeVote
 	seed := cf.seed
 	if seed == 0 {
 		seed = uint64(time.Now().UnixNano())
 	}
-	if *out == "" {
-		*out = fmt.Sprintf("raftplay-chaos-%d", seed)
+	if f.out == "" {
+		f.out = fmt.Sprintf("raftplay-chaos-%d", seed)
 	}
-	fmt.Fprintf(stdout, "chaos: seed %d, running for %v...\n", seed, *duration)
-	rep, err := experiment.RunChaos(ctx, experiment.ChaosOptions{
-		Cluster: opts, Seed: seed, Duration: *duration, FaultEvery: *every,
-		Clients: *clients, Keys: *keys, Faults: kinds, CheckTimeout: *checkTimeout, SettleTimeout: *settle, OutDir: *out,
+	fmt.Fprintf(stdout, "chaos: seed %d, running for %v...\n", seed, f.duration)
+	var rep *experiment.ChaosReport
+	// The final checks (porcupine) do not watch ctx: stop waiting for them
+	// when the run is interrupted.
+	err = untilDone(ctx, time.Second, func() (err error) {
+		rep, err = experiment.RunChaos(ctx, experiment.ChaosOptions{
+			Cluster: opts, Seed: seed, Duration: f.duration, FaultEvery: f.every,
+			Clients: f.clients, Keys: f.keys, Faults: kinds, CheckTimeout: f.checkTimeout, SettleTimeout: f.settle, OutDir: f.out,
+		})
+		return err
 	})
 	if err != nil {
-		return err
+		return startError(err, cf)
 	}
 	if err := rep.WriteText(stdout); err != nil {
 		return err
@@ -91,18 +142,23 @@ func runChaos(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 
 // recheckChaos checks a saved history again; on a failure it writes
 // porcupine's visualization beside it.
-func recheckChaos(stdout io.Writer, dir string, timeout time.Duration) error {
-	f, err := os.Open(filepath.Join(dir, "history.json"))
+func recheckChaos(ctx context.Context, stdout io.Writer, dir string, timeout time.Duration) error {
+	path := filepath.Join(dir, "history.json")
+	file, err := os.Open(path)
 	if err != nil {
-		return usagef("--recheck: %v", err)
+		return usagef("--recheck %s: %s: %s", dir, path, pathReason(err))
 	}
-	defer f.Close()
+	defer file.Close()
 	html := filepath.Join(dir, "recheck.html")
-	res, err := experiment.RecheckHistory(f, timeout, html)
-	if err != nil {
+	var res experiment.RecheckResult
+	err = untilDone(ctx, time.Second, func() (err error) {
+		res, err = experiment.RecheckHistory(file, timeout, html)
 		return err
+	})
+	if err != nil {
+		return fmt.Errorf("--recheck %s: %s", dir, strings.TrimPrefix(err.Error(), "experiment: "))
 	}
-	fmt.Fprintf(stdout, "history:         %d operations\n", res.Ops)
+	fmt.Fprintf(stdout, "history:         %s\n", plural(res.Ops, "operation"))
 	fmt.Fprintf(stdout, "linearizability: %s (porcupine, %v)\n", res.Linearizable, res.CheckTime.Round(time.Millisecond))
 	fmt.Fprintf(stdout, "acked writes lost: %d\n", len(res.Lost))
 	fmt.Fprintf(stdout, "visualization:   %s\n", html)

@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log"
@@ -45,33 +47,55 @@ func (l *lockedRunner) Exec(ctx context.Context, cmd *commands.Command) (string,
 // to the terminal the dashboard owns.
 const dashboardLogEnv = "RAFTPLAY_TUI_LOG"
 
-func runDashboard(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("raftplay", stderr)
+// dashboardFlags are the dashboard's own flags, besides the cluster flags.
+type dashboardFlags struct {
+	script string
+	pace   time.Duration
+}
+
+func addDashboardFlags(fs *flag.FlagSet) *dashboardFlags {
+	f := &dashboardFlags{}
+	fs.StringVar(&f.script, "script", "", "play this script `FILE` live in the dashboard, line by line")
+	fs.DurationVar(&f.pace, "pace", 500*time.Millisecond, "pause between the lines of --script")
+	return f
+}
+
+// dashboardFlagSet returns the dashboard's flag set, its usage written to w.
+func dashboardFlagSet(w io.Writer) (*flag.FlagSet, *clusterFlags, *dashboardFlags) {
+	fs := newFlagSet("raftplay", w)
 	cf := addClusterFlags(fs, 5, cluster.WatchTiming)
-	script := fs.String("script", "", "play this script live in the dashboard, line by line")
-	pace := fs.Duration("pace", 500*time.Millisecond, "pause between the lines of --script")
+	df := addDashboardFlags(fs)
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: raftplay [flags]   (opens the dashboard; see `raftplay help`)")
+		fmt.Fprintln(fs.Output(), "usage: raftplay [flags]   (opens the dashboard over a live cluster; needs a terminal)")
+		fmt.Fprintln(fs.Output(), "       raftplay --script FILE [--pace D] [flags]   (plays a script live in it)")
 		fs.PrintDefaults()
 	}
+	return fs, cf, df
+}
+
+func runDashboard(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs, cf, df := dashboardFlagSet(stderr)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
-		return usagef("raftplay: unexpected argument %q (scripts run with --script FILE or `raftplay script FILE`)", fs.Arg(0))
+		return usagef("unexpected argument %q (scripts run with --script FILE or `raftplay script FILE`)", fs.Arg(0))
+	}
+	if df.pace < 0 {
+		return usagef("--pace %v: must not be negative", df.pace)
+	}
+	var cmds []commands.Command
+	if df.script != "" {
+		src, err := os.ReadFile(df.script)
+		if err != nil {
+			return usagef("--script %s: %s", df.script, pathReason(err))
+		}
+		if cmds, err = commands.Parse(string(src), cf.nodes); err != nil {
+			return usagef("%s: %v", df.script, err)
+		}
 	}
 	if !isTerminal(stdout) {
 		return usagef("the dashboard needs a terminal; for headless runs use `raftplay script FILE` (see `raftplay help`)")
-	}
-	var cmds []commands.Command
-	if *script != "" {
-		src, err := os.ReadFile(*script)
-		if err != nil {
-			return usagef("--script: %v", err)
-		}
-		if cmds, err = commands.Parse(string(src), cf.nodes); err != nil {
-			return usagef("%s: %v", *script, err)
-		}
 	}
 	opts, cleanup, err := cf.options(stderr)
 	if err != nil {
@@ -83,7 +107,7 @@ func runDashboard(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if path := os.Getenv(dashboardLogEnv); path != "" {
 		f, err := tea.LogToFile(path, "raftplay")
 		if err != nil {
-			return fmt.Errorf("%s: %w", dashboardLogEnv, err)
+			return fmt.Errorf("%s=%s: %s", dashboardLogEnv, path, pathReason(err))
 		}
 		defer f.Close()
 	}
@@ -95,26 +119,43 @@ func runDashboard(ctx context.Context, args []string, stdout, stderr io.Writer) 
 
 	c, err := cluster.Start(opts)
 	if err != nil {
-		return err
+		return startError(err, cf)
 	}
 	defer c.Close()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	m := tui.New(tui.Options{
-		Source:     c,
-		Exec:       &lockedRunner{r: commands.NewRunner(c)},
+		Source: c,
+		// At the prompt and the keys, `leader` names the leader there is
+		// now; the script's lines wait for one, as in `raftplay script`.
+		Exec:       &lockedRunner{r: commands.NewRunner(c, commands.RunnerOptions{NoRoleWait: true})},
 		ScriptExec: &lockedRunner{r: commands.NewRunner(c)},
 		Script:     cmds,
-		ScriptPace: *pace,
+		ScriptPace: df.pace,
 		Context:    ctx,
 		Seed:       cf.seed,
 		Mono:       mono,
 	})
-	p := tea.NewProgram(m, tea.WithAltScreen(), tea.WithContext(ctx), tea.WithOutput(stdout))
-	_, err = p.Run()
+	// Signals are main's: they cancel ctx, which ends the program.
+	p := tea.NewProgram(m, tea.WithAltScreen(), tea.WithContext(ctx), tea.WithOutput(stdout), tea.WithoutSignalHandler())
+	final, err := p.Run()
 	cancel() // stop commands still running before the cluster closes
-	if err != nil && err != tea.ErrProgramKilled {
+	if err != nil && !errors.Is(err, tea.ErrProgramKilled) {
 		return fmt.Errorf("dashboard: %w", err)
+	}
+	return scriptOutcome(df.script, final)
+}
+
+// scriptOutcome is the dashboard's result once it closed: a script played
+// with --script that stopped on a failed check makes the run fail (exit 1),
+// saying where, as `raftplay script` would.
+func scriptOutcome(file string, final tea.Model) error {
+	m, ok := final.(*tui.Model)
+	if !ok || m == nil {
+		return nil
+	}
+	if err := m.ScriptErr(); err != nil {
+		return fmt.Errorf("script %s stopped at %v", file, err)
 	}
 	return nil
 }

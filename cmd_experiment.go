@@ -9,16 +9,18 @@ import (
 	"strings"
 	"time"
 
+	"raftplay/cluster"
 	"raftplay/experiment"
 )
 
 func runExperiment(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && (args[0] == "-h" || args[0] == "-help" || args[0] == "--help") {
+		fs, _ := electionFlagSet(stderr)
+		fs.Usage()
+		return errHelp
+	}
 	if len(args) == 0 || args[0] != "election" {
-		if len(args) > 0 && (args[0] == "-h" || args[0] == "-help" || args[0] == "--help") {
-			fmt.Fprintln(stderr, "usage: raftplay experiment election [flags]   (run with -h for the flags)")
-			return usageError{errSilent}
-		}
-		return usagef("experiment: want an experiment name: election")
+		return usagef("experiment: want an experiment name: election (`raftplay help experiment` tells more)")
 	}
 	return runElection(ctx, args[1:], stdout, stderr)
 }
@@ -31,99 +33,141 @@ func paperRangeList() string {
 	return strings.Join(names, ",")
 }
 
-func runElection(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("experiment election", stderr)
-	nodes := fs.Int("nodes", 5, "cluster size (the paper used 5)")
-	trials := fs.Int("trials", 1000, "leader crashes per timeout range")
-	timeouts := fs.String("timeouts", paperRangeList(), "comma-separated election timeout ranges MIN-MAX")
-	delay := fs.Duration("delay", 0, "simulated one-way network latency on every link (the paper's broadcast time was ~15ms)")
-	seed := fs.Uint64("seed", 0, "random seed (0: pick one; the report prints it)")
-	hbDiv := fs.Int("heartbeat-div", 2, "heartbeat = minimum election timeout / this (the paper used half)")
-	tick := fs.Duration("tick", time.Millisecond, "node tick length: election timeouts are whole ticks")
-	csvFile := fs.String("csv", "", "write one CSV row per trial to this file")
-	jsonlFile := fs.String("jsonl", "", "write one JSON line per trial and per range to this file")
-	quick := fs.Bool("quick", false, "a short run for tests: 5 trials on 25-50ms and 50-100ms unless --trials/--timeouts are given")
-	data := fs.String("data", "", "data directory (default: a fresh temporary directory, removed at exit)")
-	keep := fs.Bool("keep", false, "keep the temporary data directory at exit")
-	from := fs.String("from", "", "print the table and plot again from a --jsonl file of an earlier run, without running")
-	width := fs.Int("plot-width", 64, "width of the text plot in columns")
+// electionFlags are the flags of `raftplay experiment election`.
+type electionFlags struct {
+	nodes     int
+	trials    int
+	timeouts  string
+	delay     time.Duration
+	seed      uint64
+	hbDiv     int
+	tick      time.Duration
+	csvFile   string
+	jsonlFile string
+	quick     bool
+	data      string
+	keep      bool
+	from      string
+	width     int
+}
+
+// electionFlagSet returns the flag set of `raftplay experiment election`,
+// its usage written to w.
+func electionFlagSet(w io.Writer) (*flag.FlagSet, *electionFlags) {
+	fs := newFlagSet("experiment election", w)
+	f := &electionFlags{}
+	fs.IntVar(&f.nodes, "nodes", 5, "cluster size, 3 to 9 (the paper used 5)")
+	fs.IntVar(&f.trials, "trials", 1000, "leader crashes per timeout range")
+	fs.StringVar(&f.timeouts, "timeouts", paperRangeList(), "comma-separated election timeout ranges MIN-MAX")
+	fs.DurationVar(&f.delay, "delay", 0, "simulated one-way network latency on every link (the paper's broadcast time was ~15ms)")
+	fs.Uint64Var(&f.seed, "seed", 0, "random seed (0: pick one; the report prints it)")
+	fs.IntVar(&f.hbDiv, "heartbeat-div", 2, "heartbeat = minimum election timeout / this (the paper used half)")
+	fs.DurationVar(&f.tick, "tick", time.Millisecond, "node tick length: election timeouts are whole ticks")
+	fs.StringVar(&f.csvFile, "csv", "", "write one CSV row per trial to this `FILE`")
+	fs.StringVar(&f.jsonlFile, "jsonl", "", "write one JSON line per trial and per range to this `FILE`")
+	fs.BoolVar(&f.quick, "quick", false, "a short run for tests: 5 trials on 25-50ms and 50-100ms unless --trials/--timeouts are given")
+	fs.StringVar(&f.data, "data", "", "data directory (default: a fresh temporary directory, removed at exit)")
+	fs.BoolVar(&f.keep, "keep", false, "keep the temporary data directory at exit")
+	fs.StringVar(&f.from, "from", "", "print the table and plot again from a --jsonl `FILE` of an earlier run, without running")
+	fs.IntVar(&f.width, "plot-width", 64, "width of the text plot in columns")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: raftplay experiment election [flags]")
-		fmt.Fprintln(stderr, "Crashes the leader of a real cluster at a random moment within its heartbeat interval and")
-		fmt.Fprintln(stderr, "times the next election, per election timeout range (the Raft paper's Figure 16).")
+		fmt.Fprintln(fs.Output(), "usage: raftplay experiment election [flags]")
+		fmt.Fprintln(fs.Output(), "Crashes the leader of a real cluster at a random moment within its heartbeat interval and")
+		fmt.Fprintln(fs.Output(), "times the next election, per election timeout range (the Raft paper's Figure 16).")
 		fs.PrintDefaults()
 	}
+	return fs, f
+}
+
+// check reports the first flag with a value the experiment cannot use.
+func (f *electionFlags) check() error {
+	switch {
+	case f.trials < 1:
+		return usagef("--trials %d: want 1 or more", f.trials)
+	case f.nodes < 3 || f.nodes > cluster.MaxNodes:
+		return usagef("--nodes %d: want 3 to %d: every trial crashes the leader, and a majority must remain to elect the next", f.nodes, cluster.MaxNodes)
+	case f.delay < 0:
+		return usagef("--delay %v: must not be negative", f.delay)
+	case f.hbDiv < 1:
+		return usagef("--heartbeat-div %d: want 1 or more", f.hbDiv)
+	case f.width < 20:
+		return usagef("--plot-width %d: want 20 or more columns", f.width)
+	case f.tick < 100*time.Microsecond:
+		return usagef("--tick %v: want 100µs or more", f.tick)
+	}
+	return nil
+}
+
+func runElection(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs, f := electionFlagSet(stderr)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return usagef("experiment election: unexpected argument %q", fs.Arg(0))
 	}
-	if *from != "" {
-		f, err := os.Open(*from)
+	if f.from != "" {
+		file, err := os.Open(f.from)
 		if err != nil {
-			return usagef("--from: %v", err)
+			return usagef("--from %s: %s", f.from, pathReason(err))
 		}
-		defer f.Close()
-		rep, err := experiment.ReadElectionJSONL(f)
+		defer file.Close()
+		rep, err := experiment.ReadElectionJSONL(file)
 		if err != nil {
-			return err
+			return fmt.Errorf("--from %s: %s", f.from, strings.TrimPrefix(err.Error(), "experiment: "))
 		}
-		return printElection(stdout, rep, *width)
+		return printElection(stdout, rep, f.width)
 	}
-	if *quick {
+	if f.quick {
 		if !flagSet(fs, "trials") {
-			*trials = 5
+			f.trials = 5
 		}
 		if !flagSet(fs, "timeouts") {
-			*timeouts = "25-50ms,50-100ms"
+			f.timeouts = "25-50ms,50-100ms"
 		}
 	}
-	ranges, err := experiment.ParseRanges(*timeouts)
+	ranges, err := experiment.ParseRanges(f.timeouts)
 	if err != nil {
 		return usagef("--timeouts: %v", strings.TrimPrefix(err.Error(), "experiment: "))
 	}
-	if *trials < 1 || *nodes < 3 || *nodes > 9 || *delay < 0 || *hbDiv < 1 || *width < 20 || *tick < 100*time.Microsecond {
-		return usagef("experiment election: want --trials >= 1, --nodes 3 to 9, --delay >= 0, --heartbeat-div >= 1, --plot-width >= 20, --tick >= 100µs")
+	if err := f.check(); err != nil {
+		return err
 	}
 	var csvOut, jsonlOut *os.File
-	for _, f := range []struct {
-		name string
-		out  **os.File
-	}{{*csvFile, &csvOut}, {*jsonlFile, &jsonlOut}} {
-		if f.name == "" {
+	for _, o := range []struct {
+		flag, name string
+		out        **os.File
+	}{{"--csv", f.csvFile, &csvOut}, {"--jsonl", f.jsonlFile, &jsonlOut}} {
+		if o.name == "" {
 			continue
 		}
-		if *f.out, err = os.Create(f.name); err != nil {
-			return usagef("experiment election: %v", err)
+		if *o.out, err = os.Create(o.name); err != nil {
+			return usagef("%s %s: %s", o.flag, o.name, pathReason(err))
 		}
-		defer (*f.out).Close()
+		defer (*o.out).Close()
 	}
-	dir := *data
+	dir := f.data
 	if dir == "" {
-		if dir, err = os.MkdirTemp("", "raftplay-election-"); err != nil {
-			return fmt.Errorf("temporary data directory: %w", err)
+		var cleanup func()
+		if dir, cleanup, err = tempDataDir("raftplay-election-", f.keep, stderr); err != nil {
+			return err
 		}
-		defer func() {
-			if *keep {
-				fmt.Fprintf(stderr, "raftplay: data kept in %s\n", dir)
-				return
-			}
-			os.RemoveAll(dir)
-		}()
+		defer cleanup()
+	} else if err := checkDataDir(dir); err != nil {
+		return usagef("--data %s: %v", dir, err)
 	}
 	started := time.Now()
 	rep, err := experiment.RunElection(ctx, experiment.ElectionOptions{
-		Nodes: *nodes, Trials: *trials, Ranges: ranges, Delay: *delay, Seed: *seed,
-		DataDir: dir, HeartbeatDiv: *hbDiv, Tick: *tick, Progress: stderr,
+		Nodes: f.nodes, Trials: f.trials, Ranges: ranges, Delay: f.delay, Seed: f.seed,
+		DataDir: dir, HeartbeatDiv: f.hbDiv, Tick: f.tick, Progress: stderr,
 	})
 	if err != nil {
+		return startError(err, &clusterFlags{})
+	}
+	if err := printElection(stdout, rep, f.width); err != nil {
 		return err
 	}
-	if err := printElection(stdout, rep, *width); err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "\n%d trials in %v\n", *trials*len(ranges), time.Since(started).Round(time.Second))
+	fmt.Fprintf(stdout, "\n%s in %v\n", plural(f.trials*len(ranges), "trial"), time.Since(started).Round(time.Second))
 	if csvOut != nil {
 		if err := rep.WriteCSV(csvOut); err != nil {
 			return err

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -26,21 +27,29 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 	return l.w.Write(p)
 }
 
-func runScript(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	fs := newFlagSet("script", stderr)
-	cf := addClusterFlags(fs, 5, cluster.PaperTiming)
-	jsonOut := fs.Bool("json", false, "write JSON lines to stdout: one per node with its addresses, then events and results")
-	trace := fs.String("trace", "", "write every event and every command line run, as text, to this file")
+// scriptFlagSet returns the flag set of `raftplay script`, its usage
+// written to w.
+func scriptFlagSet(w io.Writer) (fs *flag.FlagSet, cf *clusterFlags, jsonOut *bool, trace *string) {
+	fs = newFlagSet("script", w)
+	cf = addClusterFlags(fs, 5, cluster.PaperTiming)
+	jsonOut = fs.Bool("json", false, "write JSON lines to stdout: one per node with its addresses, then events and results")
+	trace = fs.String("trace", "", "write every event and every command line run, as text, to this `FILE`")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: raftplay script [flags] FILE   (FILE - reads standard input)")
+		fmt.Fprintln(fs.Output(), "usage: raftplay script [flags] FILE   (FILE - reads standard input)")
+		fmt.Fprintln(fs.Output(), "Runs a script of commands (`raftplay help` lists them) against a fresh cluster.")
+		fmt.Fprintln(fs.Output(), "Exit 1 at the first failed check, 2 if the script does not parse (nothing runs then).")
 		fs.PrintDefaults()
 	}
+	return fs, cf, jsonOut, trace
+}
+
+func runScript(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	fs, cf, jsonOut, trace := scriptFlagSet(stderr)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() < 1 {
-		fs.Usage()
-		return usagef("script: no script file given")
+		return usagef("script: no script file given (want raftplay script [flags] FILE, or - for standard input)")
 	}
 	file := fs.Arg(0)
 	if err := parseFlags(fs, fs.Args()[1:]); err != nil { // flags may follow FILE too
@@ -49,13 +58,20 @@ func runScript(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	if fs.NArg() > 0 {
 		return usagef("script: one script file at a time, got also %q", fs.Arg(0))
 	}
-	src, err := readScript(file, stdin)
+	src, err := readScript(ctx, file, stdin)
 	if err != nil {
-		return usagef("script: %v", err)
+		if ctx.Err() != nil {
+			return context.Cause(ctx)
+		}
+		return usagef("script %s: %s", file, pathReason(err))
 	}
 	cmds, err := commands.Parse(string(src), cf.nodes)
 	if err != nil {
-		return usagef("%s: %v", file, err)
+		name := file
+		if file == "-" {
+			name = "standard input"
+		}
+		return usagef("%s: %v", name, err)
 	}
 	opts, cleanup, err := cf.options(stderr)
 	if err != nil {
@@ -63,10 +79,18 @@ func runScript(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	}
 	defer cleanup()
 
+	var traceFile *os.File
+	if *trace != "" {
+		if traceFile, err = os.Create(*trace); err != nil {
+			return usagef("--trace %s: %s", *trace, pathReason(err))
+		}
+		defer traceFile.Close()
+	}
+
 	out := &lockedWriter{w: stdout}
 	c, err := cluster.Start(opts)
 	if err != nil {
-		return err
+		return startError(err, cf)
 	}
 	stopStream := func() {}
 	if *jsonOut {
@@ -80,17 +104,11 @@ func runScript(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	} else {
 		printNodes(out, c.Status())
 	}
-	var traceFile *os.File
 	onCommand := func(*commands.Command) {}
-	if *trace != "" {
-		if traceFile, err = os.Create(*trace); err != nil {
-			c.Close()
-			stopStream()
-			return usagef("--trace: %v", err)
-		}
+	if traceFile != nil {
 		tw := &lockedWriter{w: traceFile}
 		stopTrace := streamEvents(c.Events(), func(e cluster.Event) { fmt.Fprintln(tw, e.String()) })
-		defer func() { stopTrace(); traceFile.Close() }()
+		defer stopTrace()
 		onCommand = func(cmd *commands.Command) {
 			fmt.Fprintf(tw, "%s > line %d: %s\n", time.Now().Format("15:04:05.000"), cmd.Line, cmd.Text)
 		}
@@ -106,11 +124,20 @@ func runScript(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	return err
 }
 
-func readScript(file string, stdin io.Reader) ([]byte, error) {
-	if file == "-" {
-		return io.ReadAll(stdin)
+// readScript reads the script FILE, or standard input for "-". Reading a
+// terminal or a pipe can block for ever: it gives up when ctx ends.
+func readScript(ctx context.Context, file string, stdin io.Reader) ([]byte, error) {
+	if file != "-" {
+		return os.ReadFile(file)
 	}
-	return os.ReadFile(file)
+	var src []byte // written by the reader; read only once it is done
+	if err := untilDone(ctx, 0, func() (err error) {
+		src, err = io.ReadAll(stdin)
+		return err
+	}); err != nil {
+		return nil, err
+	}
+	return src, nil
 }
 
 func printNodes(w io.Writer, s cluster.Status) {

@@ -1,30 +1,143 @@
 package main
 
 import (
+	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
 
+	"raftplay/cluster"
+	"raftplay/raft"
 	"raftplay/wal"
 )
 
-// runWAL prints what a node's WAL directory holds, read-only: segments,
-// records with their CRC status, and snapshots.
-func runWAL(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("wal", stderr)
+// walFlagSet returns the flag set of `raftplay wal`, its usage written to w.
+func walFlagSet(w io.Writer) *flag.FlagSet {
+	fs := newFlagSet("wal", w)
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: raftplay wal DIR   (DIR is a node's directory, e.g. DATA/node-1)")
-		fmt.Fprintln(stderr, "Lists segments, records with their CRC status, and snapshots. Changes nothing.")
+		fmt.Fprintln(fs.Output(), "usage: raftplay wal DIR")
+		fmt.Fprintln(fs.Output(), "Lists what a node's directory (DATA/node-1) holds: segments, every record with its CRC")
+		fmt.Fprintln(fs.Output(), "status (hard states with term, vote and commit; entries with their commands), and")
+		fmt.Fprintln(fs.Output(), "snapshots. Given a data directory (--data DIR, holding node-1, node-2, ...), lists")
+		fmt.Fprintln(fs.Output(), "each node's in turn. Changes nothing. Exit 1 when a record or file is damaged")
+		fmt.Fprintln(fs.Output(), "(checksum mismatch, torn tail, bad header), each named with its file and offset")
+		fmt.Fprintln(fs.Output(), "on standard error after the listing.")
 	}
+	return fs
+}
+
+// runWAL prints what a node's WAL directory (or every node's, given a
+// data directory) holds, read-only, and fails when it finds damage.
+func runWAL(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := walFlagSet(stderr)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {
-		fs.Usage()
-		return usagef("wal: want one directory")
+		return usagef("wal: want one directory (a node's, like DATA/node-1, or a data directory)")
 	}
-	rep, err := wal.Inspect(fs.Arg(0))
+	dir := fs.Arg(0)
+	st, err := os.Stat(dir)
+	switch {
+	case err != nil:
+		return fmt.Errorf("wal %s: %s", dir, pathReason(err))
+	case !st.IsDir():
+		return fmt.Errorf("wal %s: not a directory (want a node's directory, like DATA/node-1, or a data directory)", dir)
+	}
+	nodes, err := nodeDirs(dir)
 	if err != nil {
+		return fmt.Errorf("wal %s: %s", dir, pathReason(err))
+	}
+	if len(nodes) == 0 {
+		return inspectNode(dir, stdout, true)
+	}
+	fmt.Fprintf(stdout, "data %s: %s\n", cluster.EscapeControls(dir), plural(len(nodes), "node"))
+	var problems errorLines
+	for _, n := range nodes {
+		if ctx.Err() != nil {
+			return context.Cause(ctx)
+		}
+		fmt.Fprintln(stdout)
+		err := inspectNode(filepath.Join(dir, n), stdout, false)
+		var lines errorLines
+		switch {
+		case errors.As(err, &lines):
+			problems = append(problems, lines...)
+		case err != nil:
+			problems = append(problems, err.Error())
+		}
+	}
+	if len(problems) > 0 {
+		return problems
+	}
+	return nil
+}
+
+// nodeDirs returns the node-N directories of a data directory, in node
+// order; none when dir holds WAL files itself (it is a node's directory).
+func nodeDirs(dir string) ([]string, error) {
+	des, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	var nodes []string
+	for _, de := range des {
+		name := de.Name()
+		if strings.HasSuffix(name, ".wal") || strings.HasSuffix(name, ".snap") {
+			return nil, nil
+		}
+		if n, ok := strings.CutPrefix(name, "node-"); ok && de.IsDir() {
+			if _, err := strconv.Atoi(n); err == nil {
+				nodes = append(nodes, name)
+			}
+		}
+	}
+	slices.SortFunc(nodes, func(a, b string) int {
+		x, _ := strconv.Atoi(a[len("node-"):])
+		y, _ := strconv.Atoi(b[len("node-"):])
+		return x - y
+	})
+	return nodes, nil
+}
+
+// inspectNode lists one node's WAL directory on stdout and returns its
+// damage as errorLines, each naming the file (under dir) and the offset.
+// alone says dir was given by itself, not found in a data directory: then
+// a directory without a WAL is an error that says what to pass.
+func inspectNode(dir string, stdout io.Writer, alone bool) error {
+	rep, err := wal.Inspect(dir)
+	if err != nil {
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			return fmt.Errorf("wal %s: %s", pe.Path, pe.Err)
+		}
+		return fmt.Errorf("wal %s: %s", dir, strings.TrimPrefix(err.Error(), "wal: "))
+	}
+	if alone && len(rep.Segments) == 0 && len(rep.Snapshots) == 0 {
+		return fmt.Errorf("wal %s: holds neither a WAL (*.wal segments, *.snap snapshots) nor node directories (node-1, node-2, ...); give a data directory (what --data names) or one node's directory in it, like DATA/node-1", dir)
+	}
+	rep.Dir = cluster.EscapeControls(rep.Dir)
+	for i, name := range rep.Other {
+		rep.Other[i] = cluster.EscapeControls(name)
+	}
+	describe := func(e raft.Entry) string { return cluster.EscapeControls(cluster.DescribeData(e)) }
+	if err := rep.WriteTextWith(stdout, describe); err != nil {
 		return err
 	}
-	return rep.WriteText(stdout)
+	if len(rep.Problems) == 0 {
+		return nil
+	}
+	lines := errorLines{fmt.Sprintf("wal %s: %s:", dir, plural(len(rep.Problems), "problem"))}
+	for _, p := range rep.Problems {
+		p.File = filepath.Join(dir, p.File)
+		lines = append(lines, "  "+p.String())
+	}
+	return lines
 }

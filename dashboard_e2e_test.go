@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -52,31 +53,20 @@ func (s *screen) waitScreen(t *testing.T, what string, timeout time.Duration, co
 	}
 }
 
-// buildBinary builds raftplay into dir, skipping the test when no Go
-// toolchain is available to build it.
-func buildBinary(t *testing.T, dir string) string {
-	t.Helper()
-	goTool, err := exec.LookPath("go")
-	if err != nil {
-		goTool = filepath.Join(os.Getenv("GOROOT"), "bin", "go")
-		if _, err := os.Stat(goTool); err != nil {
-			t.Skip("no go tool to build the binary with (environment): ", err)
-		}
-	}
-	bin := filepath.Join(dir, "raftplay")
-	out, err := exec.Command(goTool, "build", "-o", bin, ".").CombinedOutput()
-	if err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
-}
-
 // startDashboard runs the binary in a 120x40 pseudo-terminal with TMPDIR
 // set to tmp and returns its screen.
 func startDashboard(t *testing.T, bin, tmp string, args ...string) (*exec.Cmd, *os.File, *screen) {
 	t.Helper()
+	return startDashboardStderr(t, bin, tmp, nil, args...)
+}
+
+// startDashboardStderr is startDashboard with the program's standard error
+// going to stderr instead of the terminal, when not nil.
+func startDashboardStderr(t *testing.T, bin, tmp string, stderr io.Writer, args ...string) (*exec.Cmd, *os.File, *screen) {
+	t.Helper()
 	cmd := exec.Command(bin, args...)
 	cmd.Env = append(os.Environ(), "TMPDIR="+tmp, "TERM=xterm-256color")
+	cmd.Stderr = stderr
 	ptmx, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: 40, Cols: 120})
 	if err != nil {
 		t.Skip("cannot open a pseudo-terminal (environment): ", err)
@@ -117,7 +107,7 @@ func TestDashboardEndToEnd(t *testing.T) {
 		t.Skip("builds and runs the binary")
 	}
 	dir := t.TempDir()
-	bin := buildBinary(t, dir)
+	bin := raftplayBinary(t)
 	tmp := filepath.Join(dir, "tmp")
 	if err := os.Mkdir(tmp, 0o755); err != nil {
 		t.Fatal(err)
@@ -163,6 +153,74 @@ func TestDashboardEndToEnd(t *testing.T) {
 	}
 }
 
+// waitExit waits for cmd to end and returns its exit status, failing the
+// test after timeout.
+func waitExit(t *testing.T, cmd *exec.Cmd, scr *screen, timeout time.Duration) int {
+	t.Helper()
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		var ee *exec.ExitError
+		if err != nil && !errors.As(err, &ee) {
+			t.Fatal(err)
+		}
+		return cmd.ProcessState.ExitCode()
+	case <-time.After(timeout):
+		t.Fatalf("still running after %v; screen:\n%s", timeout, scr.text())
+	}
+	return -1
+}
+
+// TestDashboardScriptFailureExits1: a script played with --script stops on
+// a failed check; quitting with q then exits 1 and prints the failure on
+// standard error once the dashboard has closed.
+func TestDashboardScriptFailureExits1(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	dir := t.TempDir()
+	bin := raftplayBinary(t)
+	script := filepath.Join(dir, "fails.txt")
+	if err := os.WriteFile(script, []byte("wait leader\nexpect leader none\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var stderr lockedBuffer
+	cmd, ptmx, scr := startDashboardStderr(t, bin, dir, &stderr, "--nodes", "3", "--heartbeat", "30ms", "--election", "300ms-600ms", "--script", script, "--pace", "10ms")
+	scr.waitScreen(t, "the script to stop", 30*time.Second, func(s string) bool { return strings.Contains(s, "script stopped at line 2") })
+	io.WriteString(ptmx, "q")
+	if code := waitExit(t, cmd, scr, 20*time.Second); code != 1 {
+		t.Fatalf("exit status %d, want 1; stderr %q", code, stderr.String())
+	}
+	want := regexp.MustCompile(`^raftplay: script ` + regexp.QuoteMeta(script) + ` stopped at line 2: expect leader none: leader is \d \(term \d+\)\n$`)
+	if !want.MatchString(stderr.String()) {
+		t.Errorf("stderr %q, want it to match %s", stderr.String(), want)
+	}
+}
+
+// TestDashboardSignal: SIGTERM stops the dashboard: exit 143, the terminal
+// given back, the temporary data removed.
+func TestDashboardSignal(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	tmp := t.TempDir()
+	bin := raftplayBinary(t)
+	var stderr lockedBuffer
+	cmd, _, scr := startDashboardStderr(t, bin, tmp, &stderr, "--nodes", "3", "--heartbeat", "30ms", "--election", "300ms-600ms")
+	scr.waitScreen(t, "a leader", 30*time.Second, func(s string) bool { return leaderOn(s) != 0 })
+	cmd.Process.Signal(syscall.SIGTERM)
+	if code := waitExit(t, cmd, scr, 5*time.Second); code != 143 {
+		t.Fatalf("exit status %d, want 143; stderr %q", code, stderr.String())
+	}
+	if stderr.String() != "" {
+		t.Errorf("stderr %q, want nothing", stderr.String())
+	}
+	if left, _ := os.ReadDir(tmp); len(left) != 0 {
+		t.Errorf("left behind in TMPDIR: %v", left)
+	}
+}
+
 func TestDashboardWithoutTerminal(t *testing.T) {
 	var out, errb bytes.Buffer
 	err := run(t.Context(), nil, nil, &out, &errb)
@@ -193,7 +251,7 @@ func TestDashboardIdleCPU(t *testing.T) {
 		t.Skip("set RAFTPLAY_IDLE_CPU=1 to measure the idle dashboard's CPU use")
 	}
 	dir := t.TempDir()
-	bin := buildBinary(t, dir)
+	bin := raftplayBinary(t)
 	cmd, ptmx, scr := startDashboard(t, bin, dir)
 	scr.waitScreen(t, "a leader", 30*time.Second, func(s string) bool { return leaderOn(s) != 0 })
 	const ticksPerSec = 100 // USER_HZ on Linux

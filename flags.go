@@ -1,14 +1,20 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
+	"net"
 	"os"
+	"regexp"
 	"strings"
+	"syscall"
 	"time"
 
 	"raftplay/cluster"
+	"raftplay/commands"
 )
 
 // clusterFlags are the flags every subcommand that starts a cluster shares.
@@ -25,7 +31,9 @@ type clusterFlags struct {
 	snapEvery   uint64
 }
 
-// electionRange is a flag value of the form MIN-MAX ("150ms-300ms").
+// electionRange is a flag value of the form MIN-MAX ("150ms-300ms"), parsed
+// by the command language's rule (commands.ParseElectionRange) so that
+// --election and `set election` accept the same ranges.
 type electionRange struct{ min, max time.Duration }
 
 func (r *electionRange) String() string {
@@ -36,25 +44,17 @@ func (r *electionRange) String() string {
 }
 
 func (r *electionRange) Set(s string) error {
-	lo, hi, ok := strings.Cut(s, "-")
-	if !ok {
-		return fmt.Errorf("want MIN-MAX, e.g. 150ms-300ms")
-	}
-	min, err := time.ParseDuration(lo)
+	min, max, err := commands.ParseElectionRange(s)
 	if err != nil {
-		return fmt.Errorf("minimum: %v", err)
-	}
-	max, err := time.ParseDuration(hi)
-	if err != nil {
-		return fmt.Errorf("maximum: %v", err)
-	}
-	if min <= 0 || max < min {
-		return fmt.Errorf("want 0 < MIN <= MAX, got %v-%v", min, max)
+		return err
 	}
 	r.min, r.max = min, max
 	return nil
 }
 
+// newFlagSet returns an empty flag set for a subcommand; name is how the
+// user calls it ("bench", "experiment election", or "raftplay" for the
+// dashboard).
 func newFlagSet(name string, stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -63,39 +63,137 @@ func newFlagSet(name string, stderr io.Writer) *flag.FlagSet {
 
 func addClusterFlags(fs *flag.FlagSet, nodes int, t cluster.Timing) *clusterFlags {
 	f := &clusterFlags{election: electionRange{t.ElectionMin, t.ElectionMax}}
-	fs.IntVar(&f.nodes, "nodes", nodes, "number of nodes, 1 to 9")
-	fs.StringVar(&f.data, "data", "", "data directory (default: a fresh temporary directory, removed at exit)")
+	fs.IntVar(&f.nodes, "nodes", nodes, "cluster size `N`, 1 to 9")
+	fs.StringVar(&f.data, "data", "", "data directory `DIR`: node N keeps its files in DIR/node-N (default: a fresh temporary directory, removed at exit)")
 	fs.BoolVar(&f.keep, "keep", false, "keep the temporary data directory at exit")
 	fs.DurationVar(&f.heartbeat, "heartbeat", t.Heartbeat, "leader heartbeat interval")
-	fs.Var(&f.election, "election", "election timeout range MIN-MAX")
-	fs.Uint64Var(&f.seed, "seed", 0, "random seed for election timers and faults (0: pick one)")
+	fs.Var(&f.election, "election", "election timeout range `MIN-MAX`, 0 < MIN <= MAX")
+	fs.Uint64Var(&f.seed, "seed", 0, "random seed `N` for election timers and faults (0: pick one)")
 	fs.BoolVar(&f.prevote, "prevote", false, "start with the PreVote extension on")
 	fs.BoolVar(&f.checkquorum, "checkquorum", false, "start with the CheckQuorum extension on")
-	fs.Uint64Var(&f.snapEvery, "snapshot-every", 0, "snapshot and compact the log every N applied entries (0: only on the snapshot command)")
-	fs.IntVar(&f.port, "port", 0, "fixed ports: node N uses BASE+2(N-1) for Raft and the next for HTTP (default: the OS picks)")
+	fs.Uint64Var(&f.snapEvery, "snapshot-every", 0, "snapshot and compact the log every `N` applied entries (0: only on the snapshot command)")
+	fs.IntVar(&f.port, "port", 0, "fixed ports from `BASE`: node N uses BASE+2(N-1) for Raft and the next for HTTP (default: the OS picks)")
 	return f
 }
 
-// parseFlags parses args into fs, turning flag errors into usage errors.
+// parseFlags parses args into fs. The flag package's own messages are
+// replaced by one line that names the flag and says what it wants (a usage
+// error); -h prints fs's usage and returns errHelp.
 func parseFlags(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
-		if err == flag.ErrHelp {
-			return errHelp
-		}
-		return usageError{fmt.Errorf("%s: %w", fs.Name(), err)}
+	out := fs.Output()
+	fs.SetOutput(io.Discard)
+	err := fs.Parse(args)
+	fs.SetOutput(out)
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, flag.ErrHelp):
+		fs.Usage()
+		return errHelp
 	}
-	return nil
+	return usageError{errors.New(flagMessage(fs, err))}
+}
+
+var (
+	reUndefined = regexp.MustCompile(`^flag provided but not defined: -+(.*)$`)
+	reNoArg     = regexp.MustCompile(`^flag needs an argument: -+(.*)$`)
+	reBadValue  = regexp.MustCompile(`^invalid (?:boolean )?value (".*") for (?:flag )?-([A-Za-z0-9_-]+): (.*)$`)
+)
+
+// flagMessage rewrites an error of fs.Parse as a sentence for people.
+func flagMessage(fs *flag.FlagSet, err error) string {
+	msg := err.Error()
+	helpCmd := "raftplay help"
+	if fs.Name() != "raftplay" {
+		helpCmd += " " + strings.Fields(fs.Name())[0]
+	}
+	if m := reUndefined.FindStringSubmatch(msg); m != nil {
+		return fmt.Sprintf("%s: unknown flag --%s (`%s` lists the flags)", fs.Name(), m[1], helpCmd)
+	}
+	if m := reNoArg.FindStringSubmatch(msg); m != nil {
+		return fmt.Sprintf("--%s needs a value (`%s` lists the flags)", m[1], helpCmd)
+	}
+	m := reBadValue.FindStringSubmatch(msg)
+	if m == nil {
+		return fs.Name() + ": " + msg
+	}
+	quoted, name, reason := m[1], m[2], m[3]
+	value := strings.Trim(quoted, `"`)
+	if reason == "parse error" || reason == "value out of range" {
+		reason = "want " + flagKind(fs.Lookup(name))
+	}
+	if strings.Contains(reason, quoted) {
+		return fmt.Sprintf("--%s: %s", name, reason)
+	}
+	return fmt.Sprintf("--%s %s: %s", name, value, reason)
+}
+
+// flagKind says what kind of value a flag takes, for messages.
+func flagKind(f *flag.Flag) string {
+	if f == nil {
+		return "a valid value"
+	}
+	g, ok := f.Value.(flag.Getter)
+	if !ok {
+		return "a valid value"
+	}
+	switch g.Get().(type) {
+	case bool:
+		return "true or false (or the flag alone)"
+	case int, int64:
+		return "a whole number"
+	case uint, uint64:
+		return "a whole number, 0 or more"
+	case float64:
+		return "a number"
+	case time.Duration:
+		return "a duration like 150ms or 2s"
+	}
+	return "a valid value"
+}
+
+// plural returns "1 node", "3 nodes": n and the noun, pluralized with an s.
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+// pathReason returns what went wrong in a file system error, without the
+// system call or the path ("no such file or directory"), for messages
+// that name the path already.
+func pathReason(err error) string {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err.Error()
+	}
+	return err.Error()
+}
+
+// pathMessage tells a file system error as "PATH: what went wrong",
+// without the name of the system call.
+func pathMessage(err error) string {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Path + ": " + pe.Err.Error()
+	}
+	return err.Error()
 }
 
 // options checks the flags and returns cluster options plus a cleanup
 // function that removes a temporary data directory unless --keep.
 func (f *clusterFlags) options(stderr io.Writer) (cluster.Options, func(), error) {
 	t := cluster.Timing{Heartbeat: f.heartbeat, ElectionMin: f.election.min, ElectionMax: f.election.max}
-	if f.nodes < 1 || f.nodes > cluster.MaxNodes {
+	switch {
+	case f.nodes < 1 || f.nodes > cluster.MaxNodes:
 		return cluster.Options{}, nil, usagef("--nodes %d: want 1 to %d", f.nodes, cluster.MaxNodes)
-	}
-	if f.port != 0 && (f.port < 1024 || f.port+2*f.nodes > 65536) {
-		return cluster.Options{}, nil, usagef("--port %d: want 1024 to %d for %d nodes", f.port, 65536-2*f.nodes, f.nodes)
+	case f.port != 0 && (f.port < 1024 || f.port+2*f.nodes > 65536):
+		return cluster.Options{}, nil, usagef("--port %d: want 1024 to %d for %s", f.port, 65536-2*f.nodes, plural(f.nodes, "node"))
+	case f.heartbeat <= 0:
+		return cluster.Options{}, nil, usagef("--heartbeat %v: must be positive", f.heartbeat)
+	case f.heartbeat >= f.election.min:
+		return cluster.Options{}, nil, usagef("--heartbeat %v: must be shorter than the minimum election timeout (--election %s)", f.heartbeat, f.election.String())
 	}
 	if err := t.Validate(); err != nil {
 		return cluster.Options{}, nil, usagef("--heartbeat/--election: %v", strings.TrimPrefix(err.Error(), "cluster: "))
@@ -103,34 +201,73 @@ func (f *clusterFlags) options(stderr io.Writer) (cluster.Options, func(), error
 	opts := cluster.Options{Nodes: f.nodes, Timing: t, Seed: f.seed, PreVote: f.prevote, CheckQuorum: f.checkquorum, DataDir: f.data, BasePort: f.port, SnapshotEvery: f.snapEvery}
 	cleanup := func() {}
 	if f.data == "" {
-		dir, err := os.MkdirTemp("", "raftplay-")
+		dir, rm, err := tempDataDir("raftplay-", f.keep, stderr)
 		if err != nil {
-			return opts, nil, fmt.Errorf("temporary data directory: %w", err)
+			return opts, nil, err
 		}
-		opts.DataDir = dir
-		cleanup = func() {
-			if f.keep {
-				fmt.Fprintf(stderr, "raftplay: data kept in %s\n", dir)
-				return
-			}
-			os.RemoveAll(dir)
-		}
+		opts.DataDir, cleanup = dir, rm
 	} else if err := checkDataDir(f.data); err != nil {
 		return opts, nil, usagef("--data %s: %v", f.data, err)
 	}
 	return opts, cleanup, nil
 }
 
+// tempDataDir creates a fresh temporary data directory and returns it with
+// the function that removes it (or, with keep, says where it was kept).
+func tempDataDir(prefix string, keep bool, stderr io.Writer) (string, func(), error) {
+	dir, err := os.MkdirTemp("", prefix)
+	if err != nil {
+		return "", nil, fmt.Errorf("cannot create a temporary data directory in %s (%s); set TMPDIR, or give --data DIR", os.TempDir(), pathMessage(err))
+	}
+	return dir, func() {
+		if keep {
+			fmt.Fprintf(stderr, "raftplay: data kept in %s\n", cluster.EscapeControls(dir))
+			return
+		}
+		os.RemoveAll(dir)
+	}, nil
+}
+
 // checkDataDir reports a data directory that cannot be used, before any
 // node starts: a file in its place, or no permission to write in it.
 func checkDataDir(dir string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
+		return fmt.Errorf("cannot create it (%s)", pathMessage(err))
 	}
 	probe, err := os.CreateTemp(dir, ".raftplay-probe-")
 	if err != nil {
-		return fmt.Errorf("not writable: %w", err)
+		return fmt.Errorf("not writable (%s)", pathReason(err))
 	}
 	probe.Close()
 	return os.Remove(probe.Name())
+}
+
+// startError tells why a cluster could not start (or a run on it failed)
+// as a sentence: a busy port says which and what to do; other errors lose
+// the package prefixes meant for programmers.
+func startError(err error, cf *clusterFlags) error {
+	var se *cluster.StartError
+	if errors.As(err, &se) { // names the node and the file and offset or the address
+		msg := se.Error()
+		if errors.Is(err, syscall.EADDRINUSE) && cf.port != 0 {
+			msg += "; pick another --port BASE, or leave --port out to let the system pick free ports"
+		}
+		return errors.New(msg)
+	}
+	if errors.Is(err, syscall.EADDRINUSE) {
+		addr := "a port"
+		var oe *net.OpError
+		if errors.As(err, &oe) && oe.Addr != nil {
+			addr = oe.Addr.String()
+		}
+		if cf.port != 0 {
+			return fmt.Errorf("cannot start the cluster: %s is in use (address already in use); pick another --port BASE, or leave --port out to let the system pick free ports", addr)
+		}
+		return fmt.Errorf("cannot start the cluster: %s is in use (address already in use)", addr)
+	}
+	msg := err.Error()
+	for _, p := range []string{"experiment: ", "cluster: "} {
+		msg = strings.TrimPrefix(msg, p)
+	}
+	return errors.New(strings.ReplaceAll(msg, "context deadline exceeded", "timed out"))
 }

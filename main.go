@@ -10,17 +10,103 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
+	"time"
+
+	"raftplay/cluster"
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, cancel := context.WithCancelCause(context.Background())
+	stop := cancelOnSignal(cancel, func(s signalError) {
+		fmt.Fprintf(os.Stderr, "raftplay: %s again: exiting at once, without cleaning up\n", s.name())
+		os.Exit(s.exitCode())
+	})
 	err := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	stop()
-	if err != nil && !errors.Is(err, errSilent) && !errors.Is(err, errHelp) {
-		fmt.Fprintln(os.Stderr, "raftplay:", err)
+	os.Exit(finish(ctx, err, os.Stderr))
+}
+
+// finish reports err on stderr (unless a signal stopped the run: then the
+// signal is the whole story) and returns the exit status.
+func finish(ctx context.Context, err error, stderr io.Writer) int {
+	var sig signalError
+	if errors.As(context.Cause(ctx), &sig) {
+		return sig.exitCode()
 	}
-	os.Exit(exitCode(err))
+	printError(stderr, err)
+	return exitCode(err)
+}
+
+// signalError is the cause of the run's cancellation when SIGINT or SIGTERM
+// arrives; the process then exits with 128 + the signal number.
+type signalError struct{ sig syscall.Signal }
+
+func (s signalError) Error() string { return "interrupted by " + s.name() }
+func (s signalError) exitCode() int { return 128 + int(s.sig) }
+func (s signalError) name() string {
+	switch s.sig {
+	case syscall.SIGINT:
+		return "SIGINT"
+	case syscall.SIGTERM:
+		return "SIGTERM"
+	}
+	return s.sig.String()
+}
+
+// cancelOnSignal cancels the run with a signalError at the first SIGINT or
+// SIGTERM, so that every subcommand stops and cleans up; a second signal
+// while it does calls again (which exits at once). stop ends the watch.
+func cancelOnSignal(cancel context.CancelCauseFunc, again func(signalError)) (stop func()) {
+	ch := make(chan os.Signal, 2)
+	signal.Notify(ch, syscall.SIGINT, syscall.SIGTERM)
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		select {
+		case s := <-ch:
+			cancel(signalError{s.(syscall.Signal)})
+		case <-done:
+			return
+		}
+		select {
+		case s := <-ch:
+			again(signalError{s.(syscall.Signal)})
+		case <-done:
+		}
+	}()
+	return func() {
+		signal.Stop(ch)
+		close(done)
+		<-finished
+	}
+}
+
+// untilDone runs fn and returns its error. When ctx ends first, it gives
+// fn a grace period to notice (and close what it opened) and then returns
+// the cause of ctx's end: for work that does not watch ctx all the way
+// through. fn then runs on unattended until the process exits.
+func untilDone(ctx context.Context, grace time.Duration, fn func() error) error {
+	done := make(chan error, 1)
+	go func() { done <- fn() }()
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+	}
+	t := time.NewTimer(grace)
+	defer t.Stop()
+	select {
+	case err := <-done:
+		if err == nil {
+			err = context.Cause(ctx)
+		}
+		return err
+	case <-t.C:
+		return context.Cause(ctx)
+	}
 }
 
 // usageError is a bad flag, argument or script line: exit status 2.
@@ -31,6 +117,12 @@ func (u usageError) Unwrap() error { return u.err }
 
 func usagef(format string, args ...any) error { return usageError{fmt.Errorf(format, args...)} }
 
+// errorLines is an error told in several lines (say, every bad record of a
+// WAL); each is printed as a line of its own.
+type errorLines []string
+
+func (e errorLines) Error() string { return strings.Join(e, "\n") }
+
 // errSilent marks a failure already reported to the user: exit 1 (or 2
 // when wrapped in a usageError), print nothing more.
 var errSilent = errors.New("failure reported above")
@@ -39,7 +131,8 @@ var errSilent = errors.New("failure reported above")
 var errHelp = errors.New("help requested")
 
 // exitCode maps an error to the process status: 0 ok, 1 a failed check or
-// runtime error, 2 a usage or parse error.
+// runtime error, 2 a usage or parse error. (A signal gives 128 + its
+// number: see finish.)
 func exitCode(err error) int {
 	var u usageError
 	switch {
@@ -49,6 +142,22 @@ func exitCode(err error) int {
 		return 2
 	}
 	return 1
+}
+
+// printError writes err for people: "raftplay: " and the message, with any
+// control characters (from paths, keys, script text) escaped so that they
+// cannot move the cursor or recolour the terminal.
+func printError(w io.Writer, err error) {
+	if err == nil || errors.Is(err, errSilent) || errors.Is(err, errHelp) {
+		return
+	}
+	var lines errorLines
+	if !errors.As(err, &lines) {
+		lines = errorLines{err.Error()}
+	}
+	for _, l := range lines {
+		fmt.Fprintf(w, "raftplay: %s\n", cluster.EscapeControls(l))
+	}
 }
 
 // run is the whole program with its inputs made explicit, for tests.
@@ -62,7 +171,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	case "bench":
 		return runBench(ctx, args[1:], stdout, stderr)
 	case "wal":
-		return runWAL(args[1:], stdout, stderr)
+		return runWAL(ctx, args[1:], stdout, stderr)
 	case "experiment":
 		return runExperiment(ctx, args[1:], stdout, stderr)
 	case "chaos":

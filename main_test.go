@@ -5,12 +5,22 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
 	"testing"
+	"time"
+
+	"raftplay/wal"
 )
 
 // runCLI runs the program in-process and returns its exit code and outputs.
@@ -18,9 +28,7 @@ func runCLI(t *testing.T, stdin string, args ...string) (int, string, string) {
 	t.Helper()
 	var out, errb bytes.Buffer
 	err := run(context.Background(), args, strings.NewReader(stdin), &out, &errb)
-	if err != nil && err != errSilent {
-		errb.WriteString("raftplay: " + err.Error() + "\n")
-	}
+	printError(&errb, err)
 	return exitCode(err), out.String(), errb.String()
 }
 
@@ -60,27 +68,41 @@ func TestUsageErrorsExit2(t *testing.T) {
 		args  []string
 		want  string
 	}{
-		{"wait leader\nexpect leaderr\n", []string{"script", "-"}, "-: line 2:8: expect: unknown check \"leaderr\" (did you mean \"leader\"?)"},
+		{"wait leader\nexpect leaderr\n", []string{"script", "-"}, "raftplay: standard input: line 2:8: expect: unknown check \"leaderr\" (did you mean \"leader\"?) (want leader, role, term, commit, get or safe)\n"},
 		{"crash 7\n", []string{"script", "--nodes", "3", "-"}, "line 1:7: crash: node 7 out of range (want a node number 1..3)"},
 		{"sleep 5x\n", []string{"script", "-"}, "line 1:7:"},
 		{"", []string{"script"}, "no script file given"},
 		{"", []string{"script", "/nonexistent/script.txt"}, "no such file"},
 		{"", []string{"script", "--nodes", "0", "-"}, "--nodes 0: want 1 to 9"},
-		{"", []string{"script", "--nodes", "x", "-"}, "invalid value \"x\" for flag -nodes"},
-		{"", []string{"script", "--election", "300ms-100ms", "-"}, "want 0 < MIN <= MAX"},
-		{"", []string{"script", "--election", "soon", "-"}, "want MIN-MAX"},
-		{"", []string{"script", "--heartbeat", "1s", "-"}, "heartbeat 1s must be shorter than the election timeout"},
+		{"", []string{"script", "--nodes", "x", "-"}, "raftplay: --nodes x: want a whole number\n"},
+		{"", []string{"script", "--election", "300ms-100ms", "-"}, "raftplay: --election: bad range \"300ms-100ms\": MIN must not be more than MAX"},
+		{"", []string{"script", "--election", "soon", "-"}, "raftplay: --election: bad range \"soon\" (want MIN-MAX, like 150ms-300ms)\n"},
+		{"", []string{"script", "--election", "0s-1s", "-"}, "raftplay: --election 0s-1s: minimum 0s must be positive\n"},
+		{"", []string{"script", "--heartbeat", "1s", "-"}, "raftplay: --heartbeat 1s: must be shorter than the minimum election timeout (--election 150ms-300ms)\n"},
+		{"", []string{"script", "--heartbeat", "soon", "-"}, "raftplay: --heartbeat soon: want a duration like 150ms or 2s\n"},
+		{"", []string{"script", "--frob", "-"}, "raftplay: script: unknown flag --frob (`raftplay help script` lists the flags)\n"},
 		{"", []string{"script", "--data", filepath.Join(file, "sub"), "-"}, "not a directory"},
 		{"", []string{"script", "--port", "80", "-"}, "--port 80"},
-		{"", []string{"bench", "--clients", "0"}, "--clients >= 1"},
+		{"", []string{"bench", "--clients", "0"}, "raftplay: --clients 0: want 1 or more writers\n"},
+		{"", []string{"bench", "--payload", "-1"}, "raftplay: --payload -1: want 0 or more bytes\n"},
+		{"", []string{"bench", "--payload", "1048577"}, "raftplay: --payload 1048577: more than 1048576 bytes (1 MiB), the largest value the HTTP API accepts\n"},
+		{"", []string{"bench", "--duration", "0s"}, "raftplay: --duration 0s: must be positive\n"},
+		{"", []string{"bench", "--warmup", "-1s"}, "raftplay: --warmup -1s: must not be negative\n"},
+		{"", []string{"bench", "extra"}, "raftplay: bench: unexpected argument \"extra\"\n"},
 		{"", []string{"frobnicate"}, "unknown subcommand \"frobnicate\""},
 		{"", []string{"help", "frob"}, "unknown command"},
 		{"", nil, "the dashboard needs a terminal"},
+		{"", []string{"--nodes", "3", "scenario.txt"}, "raftplay: unexpected argument \"scenario.txt\" (scripts run with --script FILE or `raftplay script FILE`)\n"},
+		{"", []string{"--script", "/nonexistent/s.txt"}, "raftplay: --script /nonexistent/s.txt: no such file or directory\n"},
 	}
 	for _, tc := range cases {
 		code, _, errs := runCLI(t, tc.stdin, tc.args...)
 		if code != 2 || !strings.Contains(errs, tc.want) {
 			t.Errorf("raftplay %v: exit %d, stderr %q; want exit 2 and %q", tc.args, code, errs, tc.want)
+		}
+		// One sentence, said once: no usage dump, no doubled prefix.
+		if strings.Count(errs, "\n") != 1 || strings.Contains(errs, "raftplay: raftplay:") || !strings.HasPrefix(errs, "raftplay: ") {
+			t.Errorf("raftplay %v: stderr is not one \"raftplay: ...\" line: %q", tc.args, errs)
 		}
 	}
 }
@@ -176,6 +198,113 @@ func TestHelp(t *testing.T) {
 	}
 }
 
+// TestHelpListsDashboardFlags: `raftplay help` and `raftplay -h` show the
+// dashboard's own flags, the shared cluster flags and the exit statuses.
+func TestHelpListsDashboardFlags(t *testing.T) {
+	t.Parallel()
+	for _, args := range [][]string{{"help"}, {"-h"}, {"--help"}} {
+		code, out, errs := runCLI(t, "", args...)
+		if code != 0 || errs != "" {
+			t.Errorf("raftplay %v: exit %d, stderr %q", args, code, errs)
+		}
+		for _, want := range []string{
+			"The dashboard's flags:\n  -pace duration\n", "  -script FILE\n",
+			"Cluster flags", "  -nodes N\n", "  -election MIN-MAX\n", "(default 1s-2s)", "  -heartbeat duration\n",
+			"130 interrupted by SIGINT", "143 terminated by SIGTERM",
+			"raftplay help SUBCOMMAND", "The command language",
+		} {
+			if !strings.Contains(out, want) {
+				t.Errorf("raftplay %v lacks %q:\n%s", args, want, out)
+			}
+		}
+	}
+}
+
+// TestHelpSubcommands: `raftplay help NAME` prints the subcommand's usage
+// and flags on stdout, exactly what `raftplay NAME -h` prints on stderr.
+func TestHelpSubcommands(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name string
+		h    []string // the same usage through -h
+		want []string
+	}{
+		{"bench", []string{"bench", "-h"}, []string{"usage: raftplay bench [flags]", "  -payload int\n", "0 to 1048576", "  -clients int\n", "  -nodes N\n", "(default 3)", "  -quiet\n"}},
+		{"script", []string{"script", "-h"}, []string{"usage: raftplay script [flags] FILE", "  -json\n", "  -trace FILE\n", "  -nodes N\n"}},
+		{"chaos", []string{"chaos", "-h"}, []string{"usage: raftplay chaos [flags]", "  -fault-every duration\n", "  -recheck DIR\n", "  -nodes N\n"}},
+		{"experiment", []string{"experiment", "election", "-h"}, []string{"usage: raftplay experiment election [flags]", "  -timeouts string\n", "  -trials int\n"}},
+		{"wal", []string{"wal", "-h"}, []string{"usage: raftplay wal DIR", "data directory", "Exit 1 when"}},
+		{"dashboard", []string{"--nodes", "3", "-h"}, []string{"usage: raftplay [flags]", "  -script FILE\n", "  -pace duration\n", "  -nodes N\n"}},
+	}
+	for _, tc := range cases {
+		code, out, errs := runCLI(t, "", "help", tc.name)
+		if code != 0 || errs != "" {
+			t.Errorf("help %s: exit %d, stderr %q", tc.name, code, errs)
+		}
+		for _, want := range tc.want {
+			if !strings.Contains(out, want) {
+				t.Errorf("help %s lacks %q:\n%s", tc.name, want, out)
+			}
+		}
+		code, hout, herrs := runCLI(t, "", tc.h...)
+		if code != 0 || hout != "" || herrs != out {
+			t.Errorf("raftplay %v: exit %d, stdout %q; stderr differs from help %s:\n%s", tc.h, code, hout, tc.name, herrs)
+		}
+	}
+	if code, out, _ := runCLI(t, "", "help", "experiment", "election"); code != 0 || !strings.Contains(out, "usage: raftplay experiment election") {
+		t.Errorf("help experiment election: exit %d:\n%s", code, out)
+	}
+	if code, out, _ := runCLI(t, "", "experiment", "-h"); code != 0 || out != "" {
+		t.Errorf("experiment -h: exit %d", code)
+	}
+	code, out, _ := runCLI(t, "", "help", "crash")
+	if code != 0 || !strings.Contains(out, "at the dashboard's prompt they name the") {
+		t.Errorf("help crash does not explain leader at the prompt: exit %d:\n%s", code, out)
+	}
+	code, _, errs := runCLI(t, "", "help", "bnech")
+	if want := "raftplay: help: unknown command \"bnech\"; subcommands: script, bench, experiment, chaos, wal, dashboard\n"; code != 2 || errs != want {
+		t.Errorf("help bnech: exit %d, stderr %q, want %q", code, errs, want)
+	}
+}
+
+// TestElectionFlagAllowsEqualBounds: --election and `set election` follow
+// one rule, 0 < MIN <= MAX, so 150ms-150ms (the paper's Figure 16) works in
+// both.
+func TestElectionFlagAllowsEqualBounds(t *testing.T) {
+	t.Parallel()
+	code, out, errs := runCLI(t, "wait leader\nset election 300ms-300ms\nset election 1s-1s\n",
+		"script", "--nodes", "1", "--heartbeat", "20ms", "--election", "150ms-150ms", "--data", t.TempDir(), "-")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errs)
+	}
+	code, _, errs = runCLI(t, "set election 300ms-150ms\n", "script", "--election", "300ms-150ms", "-")
+	if code != 2 || !strings.Contains(errs, "--election: bad range \"300ms-150ms\": MIN must not be more than MAX") {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	code, _, errs = runCLI(t, "set election 300ms-150ms\n", "script", "-")
+	if want := "raftplay: standard input: line 1:14: set: bad range \"300ms-150ms\": MIN must not be more than MAX (like 150ms-300ms, or 150ms-150ms for no randomness)\n"; code != 2 || errs != want {
+		t.Fatalf("exit %d: %q, want %q", code, errs, want)
+	}
+}
+
+// TestErrorsAreEscaped: text that users control (paths, arguments) reaches
+// the terminal with its control characters escaped.
+func TestErrorsAreEscaped(t *testing.T) {
+	t.Parallel()
+	bad := filepath.Join(t.TempDir(), "evil\x1b[31mred\rname")
+	for _, args := range [][]string{{"wal", bad}, {"script", bad}, {"--script", bad}, {"bench", "--data", bad + "/\x00"}} {
+		_, _, errs := runCLI(t, "", args...)
+		if strings.ContainsAny(errs, "\x1b\r\x00") || !strings.Contains(errs, `evil\x1b[31mred\rname`) {
+			t.Errorf("raftplay %q: stderr not escaped: %q", args, errs)
+		}
+	}
+	var b bytes.Buffer
+	printError(&b, errorLines{"first \x1b]0;title\a", "second\nline"})
+	if want := "raftplay: first \\x1b]0;title\\a\nraftplay: second\\nline\n"; b.String() != want {
+		t.Errorf("printError = %q, want %q", b.String(), want)
+	}
+}
+
 func TestBenchPrintsOneJSONLine(t *testing.T) {
 	t.Parallel()
 	code, out, errs := runCLI(t, "", "bench", "--nodes", "3", "--clients", "4", "--duration", "300ms", "--warmup", "0s", "--data", t.TempDir())
@@ -198,21 +327,156 @@ func TestBenchPrintsOneJSONLine(t *testing.T) {
 	}
 }
 
+// TestBenchProgressOnStderr: progress lines go to stderr, once a second;
+// stdout holds the JSON line alone.
+func TestBenchProgressOnStderr(t *testing.T) {
+	t.Parallel()
+	code, out, errs := runCLI(t, "", "bench", "--nodes", "1", "--clients", "2", "--duration", "2500ms", "--warmup", "0s", "--data", t.TempDir())
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	if strings.Count(out, "\n") != 1 || !json.Valid([]byte(out)) {
+		t.Errorf("stdout is not one JSON line: %q", out)
+	}
+	if lines := strings.Split(errs, "\n"); len(lines) < 2 || !strings.HasPrefix(lines[0], "bench: 1s elapsed of about 3s, ") ||
+		!strings.HasPrefix(lines[1], "bench: 2s elapsed of about 3s, ") || !strings.Contains(lines[1], " writes/s now") {
+		t.Errorf("stderr lacks the progress lines: %q", errs)
+	}
+	code, _, errs = runCLI(t, "", "bench", "--quiet", "--nodes", "1", "--clients", "1", "--duration", "1200ms", "--warmup", "0s", "--data", t.TempDir())
+	if code != 0 || errs != "" {
+		t.Errorf("--quiet: exit %d, stderr %q", code, errs)
+	}
+}
+
+// TestBenchProgressLine: with a count of writes, a line tells the rate
+// since the previous line; on a terminal the line is rewritten in place
+// and erased at the end.
+func TestBenchProgressLine(t *testing.T) {
+	p := &benchProgress{total: 12 * time.Second}
+	if got, want := p.line(time.Second, 1), "bench: 1s elapsed of about 12s, 1 write, 1 writes/s now"; got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+	if got, want := p.line(3*time.Second, 4001), "bench: 3s elapsed of about 12s, 4001 writes, 2000 writes/s now"; got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+	if got, want := p.line(4*time.Second, -1), "bench: 4s elapsed of about 12s"; got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+	var b lockedBuffer
+	tty := &benchProgress{w: &b, tty: true, total: time.Second}
+	var n atomic.Int64
+	stop := tty.run(10*time.Millisecond, func() int64 { return n.Add(10) })
+	time.Sleep(35 * time.Millisecond) // a few ticks
+	stop()
+	got := b.String()
+	if !strings.HasPrefix(got, "\r\x1b[Kbench: 0s elapsed of about 1s, 10 writes, ") || !strings.HasSuffix(got, "\r\x1b[K") || strings.Contains(got, "\n") {
+		t.Errorf("terminal progress %q", got)
+	}
+}
+
+// lockedBuffer is a bytes.Buffer safe for a writer and a reader goroutine.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
 func TestWALInspector(t *testing.T) {
 	t.Parallel()
 	data := t.TempDir()
-	if code, _, errs := runCLI(t, "wait leader\nput k v\n", "script", "--nodes", "1", "--data", data, "-"); code != 0 {
+	if code, _, errs := runCLI(t, "wait leader\nput k v\n", "script", "--nodes", "2", "--data", data, "-"); code != 0 {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
-	code, out, errs := runCLI(t, "", "wal", filepath.Join(data, "node-1"))
-	if code != 0 || !strings.Contains(out, "entry") || !strings.Contains(out, "crc=ok") {
+	node1 := filepath.Join(data, "node-1")
+	code, out, errs := runCLI(t, "", "wal", node1)
+	if code != 0 || errs != "" {
 		t.Fatalf("exit %d: %s\n%s", code, out, errs)
 	}
+	hardState := regexp.MustCompile(`hardstate len=24 +term=1 vote=\d commit=\d+ crc=ok\n`)
+	for _, want := range []string{"wal " + node1 + ": 1 segment, 0 snapshots\n", "crc=ok no-op\n", "crc=ok put k=v\n"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("listing lacks %q:\n%s", want, out)
+		}
+	}
+	if !hardState.MatchString(out) {
+		t.Errorf("listing lacks a decoded hard state:\n%s", out)
+	}
+
+	// A data directory: every node's WAL in turn.
+	code, out, errs = runCLI(t, "", "wal", data)
+	if code != 0 || !strings.HasPrefix(out, "data "+data+": 2 nodes\n\nwal "+node1+": ") || !strings.Contains(out, "\nwal "+filepath.Join(data, "node-2")+": ") {
+		t.Fatalf("wal DATA: exit %d: %s\n%s", code, out, errs)
+	}
+
 	if code, _, _ := runCLI(t, "", "wal"); code != 2 {
 		t.Fatalf("wal without a directory: exit %d, want 2", code)
 	}
-	if code, _, errs := runCLI(t, "", "wal", filepath.Join(data, "nope")); code != 1 || errs == "" {
-		t.Fatalf("wal of a missing directory: exit %d (%s)", code, errs)
+	missing := filepath.Join(data, "nope")
+	if code, _, errs := runCLI(t, "", "wal", missing); code != 1 || errs != "raftplay: wal "+missing+": no such file or directory\n" {
+		t.Fatalf("wal of a missing directory: exit %d (%q)", code, errs)
+	}
+	empty := t.TempDir()
+	code, _, errs = runCLI(t, "", "wal", empty)
+	if code != 1 || !strings.Contains(errs, "raftplay: wal "+empty+": holds neither a WAL") || !strings.Contains(errs, "DATA/node-1") {
+		t.Fatalf("wal of an empty directory: exit %d (%q)", code, errs)
+	}
+}
+
+// TestWALDamage: a bad record makes `raftplay wal` exit 1 after the whole
+// listing, naming the file and offset on stderr.
+func TestWALDamage(t *testing.T) {
+	t.Parallel()
+	data := t.TempDir()
+	if code, _, errs := runCLI(t, "wait leader\nput k v\nput k2 v2\n", "script", "--nodes", "1", "--data", data, "-"); code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	dir := filepath.Join(data, "node-1")
+	rep, err := wal.Inspect(dir)
+	if err != nil || len(rep.Segments) != 1 {
+		t.Fatalf("Inspect: %v, %+v", err, rep)
+	}
+	seg := rep.Segments[0]
+	var target wal.RecordReport
+	for _, r := range seg.Records {
+		if r.Type == wal.RecordEntry && len(r.Data) > 0 && target.Offset == 0 {
+			target = r
+		}
+	}
+	path := filepath.Join(dir, seg.Name)
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b[target.Offset+int64(12+17)] ^= 0x20 // a byte of the entry's command
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs := runCLI(t, "", "wal", dir)
+	if code != 1 {
+		t.Fatalf("exit %d, want 1\n%s\n%s", code, out, errs)
+	}
+	if !strings.Contains(out, "crc=BAD") || !strings.Contains(out, "crc=ok put k2=v2") {
+		t.Errorf("the listing is incomplete:\n%s", out)
+	}
+	want := fmt.Sprintf("raftplay: wal %s: 1 problem:\nraftplay:   %s at offset %d: record checksum mismatch: corrupt; the node will not start until this is repaired\n",
+		dir, path, target.Offset)
+	if errs != want {
+		t.Errorf("stderr:\n%q\nwant\n%q", errs, want)
+	}
+	// From the data directory: the same problem, the other nodes listed.
+	if code, _, errs := runCLI(t, "", "wal", data); code != 1 || !strings.Contains(errs, fmt.Sprintf("%s at offset %d", path, target.Offset)) {
+		t.Errorf("wal DATA: exit %d, stderr %q", code, errs)
 	}
 }
 
@@ -269,17 +533,198 @@ func TestExperimentUsageErrors(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"experiment"}, "want an experiment name: election"},
+		{[]string{"experiment"}, "raftplay: experiment: want an experiment name: election (`raftplay help experiment` tells more)\n"},
 		{[]string{"experiment", "paxos"}, "want an experiment name: election"},
-		{[]string{"experiment", "election", "--timeouts", "300-150ms"}, "--timeouts: range \"300-150ms\": want 0 < MIN <= MAX"},
-		{[]string{"experiment", "election", "--trials", "0"}, "--trials >= 1"},
-		{[]string{"chaos", "--nodes", "2"}, "--nodes >= 3"},
-		{[]string{"chaos", "--duration", "0s"}, "--duration > 0"},
+		{[]string{"experiment", "election", "--timeouts", "300-150ms"}, "raftplay: --timeouts: range \"300-150ms\": want 0 < MIN <= MAX"},
+		{[]string{"experiment", "election", "--trials", "0"}, "raftplay: --trials 0: want 1 or more\n"},
+		{[]string{"experiment", "election", "--timeouts", "1-2"}, "raftplay: --timeouts: range \"1-2\": bad maximum \"2\" (want a duration like 300ms)\n"},
+		{[]string{"experiment", "election", "--nodes", "2"}, "raftplay: --nodes 2: want 3 to 9: every trial crashes the leader, and a majority must remain to elect the next\n"},
+		{[]string{"experiment", "election", "--csv", "/nonexistent/e.csv"}, "raftplay: --csv /nonexistent/e.csv: no such file or directory\n"},
+		{[]string{"chaos", "--nodes", "1"}, "raftplay: --nodes 1: chaos needs at least 3 nodes: it crashes and partitions a minority while a majority keeps working\n"},
+		{[]string{"chaos", "--nodes", "2"}, "raftplay: --nodes 2: chaos needs at least 3 nodes: it crashes and partitions a minority while a majority keeps working\n"},
+		{[]string{"chaos", "--duration", "0s"}, "raftplay: --duration 0s: must be positive\n"},
+		{[]string{"chaos", "--faults", "crash,meteor"}, "raftplay: --faults: unknown kind \"meteor\""},
+		{[]string{"chaos", "--recheck", "/nonexistent"}, "raftplay: --recheck /nonexistent: /nonexistent/history.json: no such file or directory\n"},
 	}
 	for _, tc := range cases {
 		code, _, errs := runCLI(t, "", tc.args...)
 		if code != 2 || !strings.Contains(errs, tc.want) {
 			t.Errorf("raftplay %v: exit %d, stderr %q; want exit 2 and %q", tc.args, code, errs, tc.want)
 		}
+		if strings.Count(errs, "\n") != 1 || strings.Contains(errs, "raftplay: raftplay:") {
+			t.Errorf("raftplay %v: stderr is not one \"raftplay: ...\" line: %q", tc.args, errs)
+		}
+	}
+}
+
+// TestCancelOnSignal: the first signal cancels the run with a cause that
+// remembers it; a second one calls again (main exits at once there).
+func TestCancelOnSignal(t *testing.T) {
+	ctx, cancel := context.WithCancelCause(context.Background())
+	again := make(chan signalError, 1)
+	stop := cancelOnSignal(cancel, func(s signalError) { again <- s })
+	defer stop()
+	syscall.Kill(os.Getpid(), syscall.SIGINT)
+	select {
+	case <-ctx.Done():
+	case <-time.After(10 * time.Second):
+		t.Fatal("SIGINT did not cancel the run")
+	}
+	var s signalError
+	if !errors.As(context.Cause(ctx), &s) || s.exitCode() != 130 || s.Error() != "interrupted by SIGINT" {
+		t.Fatalf("cause %v", context.Cause(ctx))
+	}
+	syscall.Kill(os.Getpid(), syscall.SIGTERM)
+	select {
+	case s := <-again:
+		if s.exitCode() != 143 {
+			t.Fatalf("second signal %v, exit code %d", s, s.exitCode())
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("a second signal was not noticed")
+	}
+}
+
+// TestFinishAfterSignal: after a signal, the exit status is 128+signal and
+// nothing is printed, whatever error the interrupted run returned.
+func TestFinishAfterSignal(t *testing.T) {
+	for _, tc := range []struct {
+		sig  syscall.Signal
+		err  error
+		code int
+	}{{syscall.SIGINT, context.Canceled, 130}, {syscall.SIGTERM, errors.New("chaos interrupted: context canceled"), 143}, {syscall.SIGTERM, nil, 143}} {
+		ctx, cancel := context.WithCancelCause(context.Background())
+		cancel(signalError{tc.sig})
+		var b bytes.Buffer
+		if code := finish(ctx, tc.err, &b); code != tc.code || b.Len() != 0 {
+			t.Errorf("%v, %v: exit %d, stderr %q; want %d and nothing", tc.sig, tc.err, code, b.String(), tc.code)
+		}
+	}
+	var b bytes.Buffer
+	if code := finish(context.Background(), usagef("bad"), &b); code != 2 || b.String() != "raftplay: bad\n" {
+		t.Errorf("no signal: exit %d, stderr %q", code, b.String())
+	}
+}
+
+var (
+	binOnce sync.Once
+	binDir  string
+	binPath string
+	binErr  error
+)
+
+// raftplayBinary builds the binary once for the tests that run it.
+func raftplayBinary(t *testing.T) string {
+	t.Helper()
+	if _, err := exec.LookPath("go"); err != nil {
+		t.Skip("no go tool to build the binary with (environment): ", err)
+	}
+	binOnce.Do(func() {
+		if binDir, binErr = os.MkdirTemp("", "raftplay-test-bin-"); binErr != nil {
+			return
+		}
+		binPath = filepath.Join(binDir, "raftplay")
+		out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput()
+		if err != nil {
+			binErr = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if binErr != nil {
+		t.Fatal(binErr)
+	}
+	return binPath
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if binDir != "" {
+		os.RemoveAll(binDir)
+	}
+	os.Exit(code)
+}
+
+// TestSignalsStopEverySubcommand runs the built binary, sends SIGTERM or
+// SIGINT once it is busy, and checks that it exits promptly with 143 or 130,
+// says nothing about cancelled contexts, and leaves TMPDIR empty.
+func TestSignalsStopEverySubcommand(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	bin := raftplayBinary(t)
+	script := filepath.Join(t.TempDir(), "long.txt")
+	if err := os.WriteFile(script, []byte("wait leader\necho ready\nsleep 1h\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name  string
+		sig   syscall.Signal
+		args  []string
+		ready string // on stdout or stderr once it is busy; "" waits a moment
+		after time.Duration
+	}{
+		{"script/SIGTERM", syscall.SIGTERM, []string{"script", "--nodes", "3", script}, "ready\n", 0},
+		{"script/SIGINT", syscall.SIGINT, []string{"script", "--nodes", "3", script}, "ready\n", 0},
+		{"script-stdin/SIGTERM", syscall.SIGTERM, []string{"script", "-"}, "", 0},
+		{"bench/SIGTERM", syscall.SIGTERM, []string{"bench", "--duration", "1h", "--warmup", "0s"}, "elapsed", 0},
+		{"bench/SIGINT", syscall.SIGINT, []string{"bench", "--duration", "1h"}, "elapsed", 0},
+		{"chaos/SIGTERM", syscall.SIGTERM, []string{"chaos", "--duration", "1h"}, "running for", 0},
+		{"chaos/SIGINT", syscall.SIGINT, []string{"chaos", "--duration", "1h"}, "running for", 2 * time.Second}, // mid-run: clients and faults
+		{"experiment/SIGTERM", syscall.SIGTERM, []string{"experiment", "election", "--quick", "--trials", "100000"}, "trials", time.Second},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			tmp, work := t.TempDir(), t.TempDir()
+			cmd := exec.Command(bin, tc.args...)
+			cmd.Env = append(os.Environ(), "TMPDIR="+tmp)
+			cmd.Dir = work // chaos writes its report directory here
+			var out lockedBuffer
+			cmd.Stdout, cmd.Stderr = &out, &out
+			stdin, err := cmd.StdinPipe() // never closed: a script on stdin never ends
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer stdin.Close()
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			done := make(chan error, 1)
+			go func() { done <- cmd.Wait() }()
+			deadline := time.Now().Add(60 * time.Second)
+			for tc.ready != "" && !strings.Contains(out.String(), tc.ready) {
+				if time.Now().After(deadline) {
+					cmd.Process.Kill()
+					t.Fatalf("not busy in time; output:\n%s", out.String())
+				}
+				time.Sleep(20 * time.Millisecond) // polling interval
+			}
+			if tc.ready == "" {
+				tc.after = 300 * time.Millisecond // let it block on stdin
+			}
+			time.Sleep(tc.after)
+			sent := time.Now()
+			cmd.Process.Signal(tc.sig)
+			select {
+			case <-done:
+			case <-time.After(10 * time.Second):
+				cmd.Process.Kill()
+				t.Fatalf("still running 10 s after %v; output:\n%s", tc.sig, out.String())
+			}
+			took := time.Since(sent)
+			if want := 128 + int(tc.sig); cmd.ProcessState.ExitCode() != want {
+				t.Errorf("exit status %d, want %d; output:\n%s", cmd.ProcessState.ExitCode(), want, out.String())
+			}
+			if took > 3*time.Second {
+				t.Errorf("took %v to stop after %v, want a couple of seconds at most", took, tc.sig)
+			}
+			if o := out.String(); strings.Contains(o, "cancel") || strings.Contains(o, "raftplay:") || strings.Contains(o, "error") {
+				t.Errorf("output reports the interruption as an error:\n%s", o)
+			}
+			if left, _ := os.ReadDir(tmp); len(left) != 0 {
+				t.Errorf("left behind in TMPDIR: %v", left)
+			}
+			if left, _ := os.ReadDir(work); len(left) != 0 {
+				t.Errorf("left behind in the working directory: %v", left)
+			}
+		})
 	}
 }

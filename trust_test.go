@@ -8,7 +8,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 )
@@ -17,40 +16,15 @@ import (
 // directory, as a user does: what one process acknowledged, the next one
 // must see.
 
-var (
-	trustBinOnce sync.Once
-	trustBin     string
-	trustBinDir  string
-)
-
-// binary builds raftplay once for the tests of this file; RAFTPLAY_BIN
-// names another binary to test instead (an older build, to show that a
-// test catches what it was written for).
+// binary is the binary these tests run: the one built for the package's
+// tests, or RAFTPLAY_BIN (an older build, to show that a test catches what
+// it was written for).
 func binary(t *testing.T) string {
 	t.Helper()
 	if bin := os.Getenv("RAFTPLAY_BIN"); bin != "" {
 		return bin
 	}
-	trustBinOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "raftplay-bin-")
-		if err != nil {
-			t.Fatal(err)
-		}
-		trustBinDir = dir
-		trustBin = buildBinary(t, dir)
-	})
-	if trustBin == "" {
-		t.Skip("binary not built")
-	}
-	return trustBin
-}
-
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if trustBinDir != "" {
-		os.RemoveAll(trustBinDir)
-	}
-	os.Exit(code)
+	return raftplayBinary(t)
 }
 
 // runBin runs the binary with args and a script on stdin, with TMPDIR set

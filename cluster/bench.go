@@ -6,6 +6,7 @@ import (
 	"math"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -16,6 +17,9 @@ type BenchOptions struct {
 	Payload  int           // value size in bytes
 	Duration time.Duration // measured time
 	Warmup   time.Duration // writes before measuring, not counted
+	// Acked, if not nil, is incremented once per acknowledged write, warm-up
+	// included (for progress reports while the bench runs).
+	Acked *atomic.Int64
 }
 
 // BenchResult is what `raftplay bench` prints, as one JSON line.
@@ -74,6 +78,9 @@ func Bench(ctx context.Context, o BenchOptions) (BenchResult, error) {
 					return
 				}
 				_, err := cl.Put(ctx, key, value)
+				if err == nil && o.Acked != nil {
+					o.Acked.Add(1)
+				}
 				if t0.Before(measureFrom) {
 					continue
 				}

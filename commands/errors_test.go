@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 )
 
 // errorCases are lines that must not parse with nodes=5, and their exact error.
@@ -127,8 +128,9 @@ var errorCases = []struct{ line, want string }{
 	{`set heartbeat`, `line 1:14: set: missing heartbeat (want set heartbeat D)`},
 	{`set heartbeat 0s`, `line 1:15: set: heartbeat 0s must be positive`},
 	{`set heartbeat 50`, `line 1:15: set: bad heartbeat "50" (want a duration like 150ms or 2s)`},
-	{`set election 300ms-150ms`, `line 1:14: set: bad range "300ms-150ms": MIN must be less than MAX (like 150ms-300ms)`},
-	{`set election 150ms-150ms`, `line 1:14: set: bad range "150ms-150ms": MIN must be less than MAX (like 150ms-300ms)`},
+	{`set election 300ms-150ms`, `line 1:14: set: bad range "300ms-150ms": MIN must not be more than MAX (like 150ms-300ms, or 150ms-150ms for no randomness)`},
+	{`set election 150ms-0s`, `line 1:20: set: maximum 0s must be positive`},
+	{`set election 150ms-2h`, `line 1:20: set: maximum 2h is too long (max 1h0m0s)`},
 	{`set election 150ms`, `line 1:14: set: bad range "150ms" (want MIN-MAX, like 150ms-300ms)`},
 	{`set election 150ms-`, `line 1:14: set: bad range "150ms-" (want MIN-MAX, like 150ms-300ms)`},
 	{`set election -150ms-300ms`, `line 1:14: set: bad range "-150ms-300ms" (want MIN-MAX, like 150ms-300ms)`},
@@ -192,5 +194,43 @@ func TestColumnsCountRunes(t *testing.T) {
 	want := `line 1:13: put: unexpected "9" (want put KEY VALUE)`
 	if err == nil || err.Error() != want {
 		t.Fatalf("got %v, want %s", err, want)
+	}
+}
+
+// TestParseElectionRange: the one rule for `set election` and --election is
+// 0 < MIN <= MAX; errors point at the part at fault.
+func TestParseElectionRange(t *testing.T) {
+	ok := map[string][2]time.Duration{
+		"150ms-300ms": {150 * time.Millisecond, 300 * time.Millisecond},
+		"150ms-150ms": {150 * time.Millisecond, 150 * time.Millisecond},
+		"1s-1s":       {time.Second, time.Second},
+		"1s-1.5s":     {time.Second, 1500 * time.Millisecond},
+	}
+	for s, want := range ok {
+		min, max, err := ParseElectionRange(s)
+		if err != nil || min != want[0] || max != want[1] {
+			t.Errorf("ParseElectionRange(%q) = %v, %v, %v; want %v", s, min, max, err, want)
+		}
+	}
+	bad := []struct {
+		s      string
+		offset int
+		msg    string
+	}{
+		{"soon", 0, `bad range "soon" (want MIN-MAX, like 150ms-300ms)`},
+		{"-1s-2s", 0, `bad range "-1s-2s" (want MIN-MAX, like 150ms-300ms)`},
+		{"1s-", 0, `bad range "1s-" (want MIN-MAX, like 150ms-300ms)`},
+		{"x-2s", 0, `bad minimum "x" (want a duration like 150ms or 2s)`},
+		{"1s-2x", 3, `bad maximum "2x" (want a duration like 150ms or 2s)`},
+		{"0s-1s", 0, `minimum 0s must be positive`},
+		{"300ms-150ms", 0, `bad range "300ms-150ms": MIN must not be more than MAX (like 150ms-300ms, or 150ms-150ms for no randomness)`},
+		{"1s-2h", 3, `maximum 2h is too long (max 1h0m0s)`},
+	}
+	for _, tc := range bad {
+		_, _, err := ParseElectionRange(tc.s)
+		re, ok := err.(*RangeError)
+		if !ok || re.Offset != tc.offset || re.Msg != tc.msg {
+			t.Errorf("ParseElectionRange(%q) = %#v; want offset %d, %q", tc.s, err, tc.offset, tc.msg)
+		}
 	}
 }

@@ -34,11 +34,29 @@ type Runner struct {
 	c      *cluster.Cluster
 	client *cluster.Client
 	names  map[string]uint64
+	opts   RunnerOptions
 }
 
-// NewRunner returns a runner for c with its own client session.
-func NewRunner(c *cluster.Cluster) *Runner {
-	return &Runner{c: c, client: c.NewClient(), names: map[string]uint64{}}
+// RunnerOptions changes how a Runner behaves where a script and a person
+// at a prompt want different things.
+type RunnerOptions struct {
+	// NoRoleWait makes `leader` and `follower` name the node that has the
+	// role now, and fail at once when none has it ("no leader now; `wait
+	// leader` first, or name a node"). Without it they wait for one, up to
+	// DefaultClientTimeout, as scripts expect (the command language's
+	// "Naming nodes"). The dashboard's prompt and keys set it: a person who
+	// types `crash leader` while there is none wants to know now.
+	NoRoleWait bool
+}
+
+// NewRunner returns a runner for c with its own client session. Options,
+// if given, change its behaviour (at most one is used).
+func NewRunner(c *cluster.Cluster, opts ...RunnerOptions) *Runner {
+	r := &Runner{c: c, client: c.NewClient(), names: map[string]uint64{}}
+	if len(opts) > 0 {
+		r.opts = opts[0]
+	}
+	return r
 }
 
 // Exec runs one command and returns what it prints. A check that does not
@@ -251,7 +269,7 @@ func (r *Runner) execSet(cmd *Command) (string, error) {
 
 // resolve turns a node reference into a node number at the moment the
 // command runs. `leader` and `follower` wait for a leader, up to the client
-// timeout.
+// timeout, unless RunnerOptions.NoRoleWait.
 func (r *Runner) resolve(ctx context.Context, ref NodeRef) (uint64, error) {
 	switch ref.Kind {
 	case NodeNumber:
@@ -266,6 +284,9 @@ func (r *Runner) resolve(ctx context.Context, ref NodeRef) (uint64, error) {
 		}
 		return id, nil
 	case NodeLeader, NodeFollower:
+		if r.opts.NoRoleWait {
+			return r.resolveNow(ref)
+		}
 		wctx, cancel := context.WithTimeout(ctx, DefaultClientTimeout)
 		defer cancel()
 		st, err := r.c.WaitFor(wctx, func(s cluster.Status) bool {
@@ -283,6 +304,22 @@ func (r *Runner) resolve(ctx context.Context, ref NodeRef) (uint64, error) {
 		return liveFollower(st), nil
 	}
 	return 0, failf("no node named")
+}
+
+// resolveNow names the node that is leader (or its live follower) at this
+// moment, without waiting.
+func (r *Runner) resolveNow(ref NodeRef) (uint64, error) {
+	st := r.c.Status()
+	switch {
+	case st.Leader == 0:
+		return 0, failf("no leader now; `wait leader` first, or name a node")
+	case ref.Kind == NodeLeader:
+		return st.Leader, nil
+	}
+	if id := liveFollower(st); id != 0 {
+		return id, nil
+	}
+	return 0, failf("no live follower of leader %d now; name a node", st.Leader)
 }
 
 // liveFollower returns the lowest-numbered live node that follows s's leader.

@@ -45,7 +45,8 @@ func init() {
 
 		{VerbPropose, groupClient, []string{"propose N KEY VALUE [TIMEOUT]"}, []string{"put sent to node N alone, not retried; prints ok or uncommitted"},
 			"Hands a put to node N only (no retry, no redirect) and waits up to TIMEOUT\n(default 1s) for it to commit. Prints `ok index=I term=T` when it committed,\n`uncommitted index=I term=T` when N took it into its log but it did not\ncommit in time (say N leads a minority), and fails when N is not a leader.\nShows why a leader cut off from the majority can never commit.", parsePropose},
-		{VerbCrash, groupFaults, []string{"crash N"}, []string{"kill node N abruptly; its memory is gone"}, "", parseNodeOnly},
+		{VerbCrash, groupFaults, []string{"crash N"}, []string{"kill node N abruptly; its memory is gone"},
+			"N may be a number, leader, follower or @NAME. In a script, leader and follower\nwait for a leader (up to " + DefaultClientTimeout.String() + "); at the dashboard's prompt they name the\nnode that has the role now and fail at once when there is none (`wait leader`\nfirst, or name a node). restart N brings a crashed node back from its files.", parseNodeOnly},
 		{VerbRestart, groupFaults, []string{"restart N"}, []string{"start node N again from its files alone"}, "", parseNodeOnly},
 		{VerbPause, groupFaults, []string{"pause N"}, []string{"freeze node N: no ticks, no processing"}, "", parseNodeOnly},
 		{VerbResume, groupFaults, []string{"resume N"}, []string{"thaw a paused node N"}, "", parseNodeOnly},
@@ -77,7 +78,7 @@ func init() {
 		{VerbStatus, groupCluster, []string{"status"}, []string{"table of nodes: state, role, term, vote, indexes, leader"}, "", parseNoArgs},
 		{VerbSet, groupCluster, []string{"set heartbeat D", "set election MIN-MAX", "set prevote on|off", "set checkquorum on|off", "set snapshot-every N"},
 			[]string{"heartbeat interval on every node, live", "election timeout range, e.g. 150ms-300ms", "toggle PreVote on every node", "toggle CheckQuorum on every node", "snapshot every N applied entries (0 = never)"},
-			"", parseSet},
+			"set election takes 0 < MIN <= MAX; equal bounds (150ms-150ms) remove the\nrandomness, as in the Raft paper's Figure 16. The heartbeat must stay shorter\nthan MIN.", parseSet},
 		{VerbLet, groupCluster, []string{"let NAME = NODE"}, []string{"save a node as @NAME (NODE: N, leader, follower or @NAME)"},
 			"The name keeps that node after roles change:\n  let old = leader\n  crash @old\n  wait leader\n  expect leader != @old", parseLet},
 		{VerbHelp, groupCluster, []string{"help [COMMAND]"}, []string{"list commands or explain one"}, "", parseHelp},
@@ -103,7 +104,9 @@ func Verbs() []string {
 	return vs
 }
 
-const helpFooter = `Nodes: a number 1..N, leader, follower, or @NAME saved by let.
+var helpFooter = `Nodes: a number 1..N, leader, follower, or @NAME saved by let. In a script,
+leader and follower wait for a leader (up to ` + DefaultClientTimeout.String() + `); at the dashboard's prompt
+they fail at once when there is none.
 Durations use Go syntax (150ms, 2s). # starts a comment; quote values with spaces.
 Type help COMMAND for more about one command.
 `

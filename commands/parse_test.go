@@ -92,6 +92,8 @@ var validCases = []struct {
 	{`set heartbeat 15ms`, Command{Verb: VerbSet, Setting: SetHeartbeat, Duration: 15 * time.Millisecond}},
 	{`set election 150ms-300ms`, Command{Verb: VerbSet, Setting: SetElection, Min: 150 * time.Millisecond, Max: 300 * time.Millisecond}},
 	{`set election 1s-1.5s`, Command{Verb: VerbSet, Setting: SetElection, Min: time.Second, Max: 1500 * time.Millisecond}},
+	{`set election 1s-1s`, Command{Verb: VerbSet, Setting: SetElection, Min: time.Second, Max: time.Second}},
+	{`set election 150ms-150ms`, Command{Verb: VerbSet, Setting: SetElection, Min: 150 * time.Millisecond, Max: 150 * time.Millisecond}},
 	{`set prevote on`, Command{Verb: VerbSet, Setting: SetPreVote, On: true}},
 	{`set prevote off`, Command{Verb: VerbSet, Setting: SetPreVote, On: false}},
 	{`set checkquorum on`, Command{Verb: VerbSet, Setting: SetCheckQuorum, On: true}},

@@ -48,15 +48,26 @@ func escapeLines(s string) string {
 // RunScript runs cmds in order and stops at the first command that fails,
 // returning its error (a *Failure for a failed check or operation). In text
 // mode each command is echoed as "> command" followed by what it printed, or
-// by "error: ..." when it failed.
+// by "error: ..." when it failed. When ctx ends (the user interrupted the
+// run), it stops and returns context.Cause(ctx) without reporting the
+// command it cut short as a failure (text mode shows "stopped: CAUSE").
 func RunScript(ctx context.Context, r *Runner, cmds []Command, o ScriptOptions) error {
 	enc := json.NewEncoder(o.Out)
 	for i := range cmds {
 		cmd := &cmds[i]
+		if ctx.Err() != nil {
+			return context.Cause(ctx)
+		}
 		if o.OnCommand != nil {
 			o.OnCommand(cmd)
 		}
 		out, err := r.Exec(ctx, cmd)
+		if err != nil && ctx.Err() != nil {
+			if !o.JSON {
+				fmt.Fprintf(o.Out, "> %s\nstopped: %v\n", cluster.EscapeControls(cmd.Text), context.Cause(ctx))
+			}
+			return context.Cause(ctx)
+		}
 		if o.JSON { // Output is what text mode prints: already escaped where it must be
 			res := Result{Type: "result", Time: time.Now(), Line: cmd.Line, Command: cmd.Text, OK: err == nil, Output: out}
 			if err != nil {

@@ -263,26 +263,19 @@ func parseSet(lp *lineParser) error {
 	return lp.done()
 }
 
-// electionRange parses MIN-MAX with 0 < MIN < MAX.
+// electionRange parses MIN-MAX by ParseElectionRange's rule (0 < MIN <=
+// MAX), pointing errors at the part at fault.
 func (lp *lineParser) electionRange() error {
 	t, err := lp.next("MIN-MAX")
 	if err != nil {
 		return err
 	}
-	i := strings.Index(t.text, "-")
-	if i <= 0 || i == len(t.text)-1 {
-		return lp.errAt(t.col, "bad range %q (want MIN-MAX, like 150ms-300ms)", t.text)
+	min, max, err := ParseElectionRange(t.text)
+	if err != nil {
+		re := err.(*RangeError)
+		return lp.errAt(t.col+len([]rune(t.text[:re.Offset])), "%s", re.Msg)
 	}
-	maxCol := t.col + len([]rune(t.text[:i+1]))
-	if lp.cmd.Min, err = lp.parseDuration("minimum", t.text[:i], t.col, 1); err != nil {
-		return err
-	}
-	if lp.cmd.Max, err = lp.parseDuration("maximum", t.text[i+1:], maxCol, 1); err != nil {
-		return err
-	}
-	if lp.cmd.Min >= lp.cmd.Max {
-		return lp.errAt(t.col, "bad range %q: MIN must be less than MAX (like 150ms-300ms)", t.text)
-	}
+	lp.cmd.Min, lp.cmd.Max = min, max
 	return nil
 }
 

@@ -112,7 +112,7 @@ func (o *ChaosOptions) defaults() error {
 	}
 	switch {
 	case o.Cluster.Nodes < 3:
-		return fmt.Errorf("experiment: chaos needs at least 3 nodes, got %d", o.Cluster.Nodes)
+		return fmt.Errorf("experiment: chaos needs at least 3 nodes (it crashes and partitions a minority while a majority keeps working), got %d", o.Cluster.Nodes)
 	case o.Duration < 0 || o.FaultEvery < 0 || o.Clients < 0 || o.Keys < 0 || o.CheckTimeout < 0:
 		return errors.New("experiment: chaos: durations and counts must not be negative")
 	}

@@ -18,10 +18,10 @@ import (
 // WriteText writes the report for a person: one line per finding, the
 // seed first, the verdict last ("PASS" or "FAIL: ...").
 func (r *ChaosReport) WriteText(w io.Writer) error {
-	fmt.Fprintf(w, "chaos: seed %d, %d nodes, %v (rerun with --seed %d)\n", r.Seed, r.Nodes, r.Duration, r.Seed)
+	fmt.Fprintf(w, "chaos: seed %d, %s, %v (rerun with --seed %d)\n", r.Seed, plural(r.Nodes, "node"), r.Duration, r.Seed)
 	o := r.Ops
-	fmt.Fprintf(w, "operations:      %d (put %d, get %d, del %d acknowledged; %d writes of unknown outcome; %d refused with no effect)\n",
-		o.Total(), o.Puts, o.Gets, o.Dels, o.Unknown, o.Failed)
+	fmt.Fprintf(w, "operations:      %d (put %d, get %d, del %d acknowledged; %s of unknown outcome; %d refused with no effect)\n",
+		o.Total(), o.Puts, o.Gets, o.Dels, plural(o.Unknown, "write"), o.Failed)
 	kinds := make([]string, 0, len(r.Faults))
 	total := 0
 	for k, n := range r.Faults {
@@ -38,7 +38,7 @@ func (r *ChaosReport) WriteText(w io.Writer) error {
 	if len(r.Violations) == 0 {
 		fmt.Fprintln(w, "monitor:         ok (no safety violation)")
 	} else {
-		fmt.Fprintf(w, "monitor:         %d SAFETY VIOLATIONS\n", len(r.Violations))
+		fmt.Fprintf(w, "monitor:         %s\n", strings.ToUpper(plural(len(r.Violations), "safety violation")))
 		for i, v := range r.Violations {
 			if i == 5 {
 				fmt.Fprintf(w, "  ... and %d more\n", len(r.Violations)-5)
@@ -57,7 +57,7 @@ func (r *ChaosReport) WriteText(w io.Writer) error {
 		lin = fmt.Sprintf("unknown (the %v bound ran out; not a failure, not a pass)", r.CheckTimeout)
 	}
 	fmt.Fprintf(w, "linearizability: %s (porcupine, %v)\n", lin, r.CheckTime.Round(time.Millisecond))
-	fmt.Fprintf(w, "acked writes lost: %d (final values of %d keys checked)\n", len(r.Lost), r.FinalKeys)
+	fmt.Fprintf(w, "acked writes lost: %d (final values of %s checked)\n", len(r.Lost), plural(r.FinalKeys, "key"))
 	for i, l := range r.Lost {
 		if i == 5 {
 			fmt.Fprintf(w, "  ... and %d more\n", len(r.Lost)-5)

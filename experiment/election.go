@@ -50,7 +50,7 @@ func ParseRange(s string) (Range, error) {
 	}
 	max, err := time.ParseDuration(hi)
 	if err != nil {
-		return Range{}, fmt.Errorf("experiment: range %q: %w", s, err)
+		return Range{}, fmt.Errorf("experiment: range %q: bad maximum %q (want a duration like 300ms)", s, hi)
 	}
 	if lo != "" && lo[len(lo)-1] >= '0' && lo[len(lo)-1] <= '9' {
 		unit := strings.TrimLeft(hi, "0123456789.")
@@ -58,7 +58,7 @@ func ParseRange(s string) (Range, error) {
 	}
 	min, err := time.ParseDuration(lo)
 	if err != nil {
-		return Range{}, fmt.Errorf("experiment: range %q: %w", s, err)
+		return Range{}, fmt.Errorf("experiment: range %q: bad minimum %q (want a duration like 150ms, or a number in the maximum's unit: 150-300ms)", s, lo)
 	}
 	if min <= 0 || max < min {
 		return Range{}, fmt.Errorf("experiment: range %q: want 0 < MIN <= MAX", s)
@@ -237,7 +237,7 @@ func runRange(ctx context.Context, opts ElectionOptions, idx int, r Range) (Rang
 		}
 	}
 	if opts.Progress != nil {
-		fmt.Fprintf(opts.Progress, "range %s (heartbeat %v, tick %v): %d trials ", r, hb, res.Tick, opts.Trials)
+		fmt.Fprintf(opts.Progress, "range %s (heartbeat %v, tick %v): %s ", r, hb, res.Tick, plural(opts.Trials, "trial"))
 		defer fmt.Fprintln(opts.Progress)
 	}
 	rng := rand.New(rand.NewPCG(seed, 2))

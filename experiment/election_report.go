@@ -22,8 +22,8 @@ func ms(d time.Duration) string {
 // p99, max and mean in milliseconds, the split votes, the timeouts, the
 // median time to the first committed write, and the paper's figure.
 func (r *ElectionReport) WriteTable(w io.Writer) error {
-	fmt.Fprintf(w, "leader election: %d nodes, %d trials per range, one-way delay %v, seed %d\n",
-		r.Nodes, r.Trials, r.Delay, r.Seed)
+	fmt.Fprintf(w, "leader election: %s, %s per range, one-way delay %v, seed %d\n",
+		plural(r.Nodes, "node"), plural(r.Trials, "trial"), r.Delay, r.Seed)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "range\theartbeat\tmedian\texpected\tp90\tp99\tmax\tmean\tsplit\ttimeout\twrite p50\t  paper\t")
 	for _, rr := range r.Ranges {
@@ -300,4 +300,12 @@ func (r *ElectionReport) WriteJSONL(w io.Writer) error {
 		}
 	}
 	return nil
+}
+
+// plural returns "1 trial", "5 trials": n and the noun, with an s unless n is 1.
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }

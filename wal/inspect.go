@@ -8,6 +8,9 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
+
+	"raftplay/raft"
 )
 
 // Report is a read-only description of a WAL directory, from Inspect.
@@ -16,6 +19,39 @@ type Report struct {
 	Segments  []SegmentReport
 	Snapshots []SnapshotReport
 	Other     []string // temporary, broken and unknown files
+	// Problems lists the damage found, in file order: bad records, torn
+	// tails, bad segment headers, missing segments, bad snapshot files.
+	// Empty for a healthy WAL.
+	Problems []Problem
+}
+
+// Problem is one piece of damage Inspect found.
+type Problem struct {
+	File   string // the file's name in the directory
+	Offset int64  // where in the file; -1 when it is about the whole file
+	What   string // what is wrong, e.g. "record checksum mismatch"
+	// Torn says the damage is a torn tail of the last segment (a write a
+	// crash cut short): Open cuts it off and keeps it aside. Other damage
+	// to a segment makes Open fail.
+	Torn bool
+	// Snapshot says the file is a snapshot: Open ignores a bad one.
+	Snapshot bool
+}
+
+// String describes p in a sentence: the file, the offset, what is wrong and
+// what a node does about it.
+func (p Problem) String() string {
+	where := p.File
+	if p.Offset >= 0 {
+		where += fmt.Sprintf(" at offset %d", p.Offset)
+	}
+	switch {
+	case p.Torn:
+		return fmt.Sprintf("%s: %s: a torn tail (a write cut short by a crash); the node cuts it off when it starts and keeps it as %s.%x%s", where, p.What, p.File, max(p.Offset, 0), brokenExt)
+	case p.Snapshot:
+		return fmt.Sprintf("%s: %s: a damaged snapshot; the node ignores it and uses an older one, if any", where, p.What)
+	}
+	return fmt.Sprintf("%s: %s: corrupt; the node will not start until this is repaired", where, p.What)
 }
 
 // SegmentReport describes one segment file.
@@ -30,18 +66,29 @@ type SegmentReport struct {
 	// (empty when every byte was read as records).
 	Err       string
 	ErrOffset int64
+	// Torn says Err (or HeaderErr) is a torn tail that Open would repair.
+	Torn bool
 }
 
 // RecordReport describes one record. Index and Term are set for entry and
-// snapshot records.
+// snapshot records; EntryType and Data for entry records; HardState for
+// hard state records.
 type RecordReport struct {
-	Offset int64
-	Type   RecordType
-	Length int // payload bytes
-	Index  uint64
-	Term   uint64
-	Reset  bool // a snapshot record that emptied the log
-	CRCOK  bool
+	Offset    int64
+	Type      RecordType
+	Length    int // payload bytes
+	Index     uint64
+	Term      uint64
+	EntryType raft.EntryType
+	Data      []byte // the entry's command, as stored (shares the file's image)
+	HardState raft.HardState
+	Reset     bool // a snapshot record that emptied the log
+	CRCOK     bool
+}
+
+// Entry returns the entry an entry record holds.
+func (rec RecordReport) Entry() raft.Entry {
+	return raft.Entry{Index: rec.Index, Term: rec.Term, Type: rec.EntryType, Data: rec.Data}
 }
 
 // SnapshotReport describes one snapshot file.
@@ -73,12 +120,18 @@ func Inspect(dir string) (*Report, error) {
 		return nil, err
 	}
 	r := &Report{Dir: dir, Other: append(l.tmp, l.other...)}
-	for _, name := range l.segments {
+	for i, name := range l.segments {
 		buf, err := os.ReadFile(filepath.Join(dir, name))
 		if err != nil {
 			return nil, fmt.Errorf("wal: inspect %s: %w", name, err)
 		}
-		r.Segments = append(r.Segments, inspectSegment(name, buf))
+		sr := inspectSegmentAt(name, buf, i == len(l.segments)-1)
+		if i > 0 && sr.Seq != r.Segments[i-1].Seq+1 {
+			r.Problems = append(r.Problems, Problem{File: name, Offset: -1,
+				What: fmt.Sprintf("segment %d follows segment %d: segments missing", sr.Seq, r.Segments[i-1].Seq)})
+		}
+		r.Problems = append(r.Problems, sr.problems...)
+		r.Segments = append(r.Segments, sr.SegmentReport)
 	}
 	for _, name := range l.snapshots {
 		sr := SnapshotReport{Name: name}
@@ -93,27 +146,69 @@ func Inspect(dir string) (*Report, error) {
 		case snapshotName(s.Meta) != name:
 			sr.Err = fmt.Sprintf("content is snapshot %d term %d", s.Meta.Index, s.Meta.Term)
 		}
+		if sr.Err != "" {
+			r.Problems = append(r.Problems, Problem{File: name, Offset: -1, What: strings.TrimPrefix(sr.Err, "wal: "), Snapshot: true})
+		}
 		r.Snapshots = append(r.Snapshots, sr)
 	}
 	return r, nil
 }
 
-// inspectSegment decodes what it can of one segment image.
+// inspectedSegment is a segment's report and the damage found in it.
+type inspectedSegment struct {
+	SegmentReport
+	problems []Problem
+}
+
+// inspectSegment decodes what it can of one segment image, as the last
+// segment.
 func inspectSegment(name string, buf []byte) SegmentReport {
-	sr := SegmentReport{Name: name, Size: int64(len(buf))}
+	return inspectSegmentAt(name, buf, true).SegmentReport
+}
+
+// inspectSegmentAt decodes what it can of one segment image; last says it
+// is the last segment, the only one whose tail may be torn.
+func inspectSegmentAt(name string, buf []byte, last bool) inspectedSegment {
+	sr := inspectedSegment{SegmentReport: SegmentReport{Name: name, Size: int64(len(buf))}}
 	sr.Seq, sr.FirstIndex, _ = parseSegmentName(name)
+	problem := func(off int64, what string, torn bool) {
+		sr.problems = append(sr.problems, Problem{File: name, Offset: off, What: what, Torn: torn})
+	}
 	h, err := parseHeader(buf)
-	if err != nil {
+	var prev uint32
+	switch {
+	case err != nil:
 		sr.HeaderErr = err.Error()
-		if errors.Is(err, errShortHdr) || errors.Is(err, errBadMagic) {
+		if errors.Is(err, errShortHdr) {
+			sr.Torn = last
+			problem(0, err.Error(), last)
 			return sr
 		}
-	} else {
-		sr.Seq, sr.FirstIndex = h.seq, h.first
+		problem(0, "bad segment header: "+err.Error(), false)
+		if errors.Is(err, errBadMagic) {
+			return sr
+		}
+		// Go on from the stored header checksum, which seeds the chain.
+		prev = binary.LittleEndian.Uint32(buf[28:])
+	case h.seq != sr.Seq || h.first != sr.FirstIndex:
+		sr.HeaderErr = fmt.Sprintf("header says segment %d first index %d, name disagrees", h.seq, h.first)
+		problem(0, sr.HeaderErr, false)
+		sr.Seq, sr.FirstIndex, prev = h.seq, h.first, h.crc
+	default:
+		prev = h.crc
 	}
-	off, prev := segmentHeaderSize, h.crc
+	off := segmentHeaderSize
+	torn := false // the rest of the file is a torn tail: no further problems
 	for off < len(buf) {
 		_, err := decodeFrame(buf, off, prev, inspectMaxRecord)
+		if err != nil && !torn {
+			if last && !errors.Is(err, errPayload) && isTorn(buf, off, prev, err) {
+				torn, sr.Torn = true, true
+				problem(int64(off), fmt.Sprintf("%v (%d bytes to the end of the file)", err, len(buf)-off), true)
+			} else {
+				problem(int64(off), err.Error(), false)
+			}
+		}
 		if err != nil && !errors.Is(err, errCRC) && !errors.Is(err, errPayload) {
 			sr.Err, sr.ErrOffset = err.Error(), int64(off)
 			break
@@ -121,12 +216,16 @@ func inspectSegment(name string, buf []byte) SegmentReport {
 		n := int(binary.LittleEndian.Uint32(buf[off:]))
 		rec := RecordReport{Offset: int64(off), Type: RecordType(buf[off+4]), Length: n, CRCOK: err == nil}
 		p := buf[off+frameHeaderSize : off+frameHeaderSize+n]
-		if (rec.Type == RecordEntry && n >= entryFixedSize) || (rec.Type == RecordSnapshot && n >= snapshotPayload) {
+		switch {
+		case rec.Type == RecordEntry && n >= entryFixedSize:
+			e := entryOf(p)
+			rec.Index, rec.Term, rec.EntryType, rec.Data = e.Index, e.Term, e.Type, e.Data
+		case rec.Type == RecordSnapshot && n >= snapshotPayload:
 			rec.Index = binary.LittleEndian.Uint64(p)
 			rec.Term = binary.LittleEndian.Uint64(p[8:])
-		}
-		if rec.Type == RecordSnapshot && n == snapshotPayload {
-			rec.Reset = p[16]&snapshotReset != 0
+			rec.Reset = n == snapshotPayload && p[16]&snapshotReset != 0
+		case rec.Type == RecordHardState && n == hardStatePayload:
+			rec.HardState = hardStateOf(p)
 		}
 		sr.Records = append(sr.Records, rec)
 		if err != nil && sr.Err == "" {
@@ -139,10 +238,16 @@ func inspectSegment(name string, buf []byte) SegmentReport {
 }
 
 // WriteText writes r as plain text, one line per segment, record and
-// snapshot, for a `raftplay wal DIR` command or a log.
-func (r *Report) WriteText(out io.Writer) error {
+// snapshot, for a `raftplay wal DIR` command or a log. Entries show their
+// type and size; WriteTextWith can describe their commands.
+func (r *Report) WriteText(out io.Writer) error { return r.WriteTextWith(out, nil) }
+
+// WriteTextWith is WriteText with describe, if not nil, telling what each
+// intact entry holds ("put x=1"; the caller knows the state machine's
+// encoding, the WAL does not).
+func (r *Report) WriteTextWith(out io.Writer, describe func(raft.Entry) string) error {
 	bw := bufio.NewWriter(out)
-	fmt.Fprintf(bw, "wal %s: %d segments, %d snapshots\n", r.Dir, len(r.Segments), len(r.Snapshots))
+	fmt.Fprintf(bw, "wal %s: %s, %s\n", r.Dir, count(len(r.Segments), "segment"), count(len(r.Snapshots), "snapshot"))
 	for _, s := range r.Segments {
 		fmt.Fprintf(bw, "segment %s seq=%d first=%d size=%d records=%d", s.Name, s.Seq, s.FirstIndex, s.Size, len(s.Records))
 		if s.HeaderErr != "" {
@@ -151,6 +256,9 @@ func (r *Report) WriteText(out io.Writer) error {
 		if s.Err != "" {
 			fmt.Fprintf(bw, " error=%q at=%d", s.Err, s.ErrOffset)
 		}
+		if s.Torn {
+			bw.WriteString(" torn-tail")
+		}
 		bw.WriteString("\n")
 		for _, rec := range s.Records {
 			crc := "ok"
@@ -158,13 +266,21 @@ func (r *Report) WriteText(out io.Writer) error {
 				crc = "BAD"
 			}
 			fmt.Fprintf(bw, "  %8d %-9s len=%-6d", rec.Offset, rec.Type, rec.Length)
-			if rec.Type == RecordEntry || rec.Type == RecordSnapshot {
+			switch rec.Type {
+			case RecordEntry, RecordSnapshot:
 				fmt.Fprintf(bw, " index=%d term=%d", rec.Index, rec.Term)
+			case RecordHardState:
+				hs := rec.HardState
+				fmt.Fprintf(bw, " term=%d vote=%d commit=%d", hs.Term, hs.Vote, hs.Commit)
 			}
 			if rec.Reset {
 				bw.WriteString(" reset")
 			}
-			fmt.Fprintf(bw, " crc=%s\n", crc)
+			fmt.Fprintf(bw, " crc=%s", crc)
+			if rec.Type == RecordEntry && rec.CRCOK && rec.Length >= entryFixedSize {
+				bw.WriteString(" " + describeEntry(rec.Entry(), describe))
+			}
+			bw.WriteString("\n")
 		}
 	}
 	for _, s := range r.Snapshots {
@@ -181,4 +297,23 @@ func (r *Report) WriteText(out io.Writer) error {
 		return fmt.Errorf("wal: write report: %w", err)
 	}
 	return nil
+}
+
+// describeEntry tells what e holds, through describe when given.
+func describeEntry(e raft.Entry, describe func(raft.Entry) string) string {
+	if describe != nil {
+		return describe(e)
+	}
+	if e.Type == raft.EntryNoop {
+		return "no-op"
+	}
+	return count(len(e.Data), "byte")
+}
+
+// count returns "1 segment", "2 segments".
+func count(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }

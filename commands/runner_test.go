@@ -1,0 +1,125 @@
+package commands
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"raftplay/cluster"
+)
+
+// startIdle starts a cluster of n nodes whose first election is seconds
+// away, so that right after it starts there is no leader.
+func startIdle(t *testing.T, n int, timing cluster.Timing) *cluster.Cluster {
+	t.Helper()
+	c, err := cluster.Start(cluster.Options{Nodes: n, DataDir: t.TempDir(), Timing: timing})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+func mustParse(t *testing.T, line string) *Command {
+	t.Helper()
+	cmd, err := ParseLine(line, 1, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Line = 0 // typed at a prompt
+	return cmd
+}
+
+var slowTiming = cluster.Timing{Heartbeat: time.Second, ElectionMin: 20 * time.Second, ElectionMax: 30 * time.Second}
+
+// TestNoRoleWaitFailsAtOnce: at a prompt (RunnerOptions.NoRoleWait),
+// `crash leader` with no leader fails at once and says what to do.
+func TestNoRoleWaitFailsAtOnce(t *testing.T) {
+	t.Parallel()
+	c := startIdle(t, 3, slowTiming)
+	r := NewRunner(c, RunnerOptions{NoRoleWait: true})
+	for line, want := range map[string]string{
+		"crash leader":     "crash leader: no leader now; `wait leader` first, or name a node",
+		"let x = follower": "let x = follower: no leader now; `wait leader` first, or name a node",
+		"isolate leader":   "isolate leader: no leader now; `wait leader` first, or name a node",
+	} {
+		start := time.Now()
+		_, err := r.Exec(context.Background(), mustParse(t, line))
+		if took := time.Since(start); took > time.Second {
+			t.Errorf("%s took %v, want an answer at once", line, took)
+		}
+		if err == nil || err.Error() != want {
+			t.Errorf("%s: got %v, want %q", line, err, want)
+		}
+	}
+	for _, n := range c.Status().Nodes {
+		if n.State != cluster.StateUp {
+			t.Errorf("node %d is %s: a failed command changed the cluster", n.ID, n.State)
+		}
+	}
+}
+
+// TestNoRoleWaitWithLeader: with a leader, `leader` and `follower` name
+// nodes at once as usual.
+func TestNoRoleWaitWithLeader(t *testing.T) {
+	t.Parallel()
+	c := startIdle(t, 3, cluster.PaperTiming)
+	ctx := context.Background()
+	if _, err := NewRunner(c).Exec(ctx, mustParse(t, "wait leader")); err != nil {
+		t.Fatal(err)
+	}
+	r := NewRunner(c, RunnerOptions{NoRoleWait: true})
+	l, err := r.Exec(ctx, mustParse(t, "let l = leader"))
+	if err != nil || !strings.HasPrefix(l, "@l = ") {
+		t.Fatalf("let l = leader: %q, %v", l, err)
+	}
+	f, err := r.Exec(ctx, mustParse(t, "let f = follower"))
+	if err != nil || !strings.HasPrefix(f, "@f = ") || f[5:] == l[5:] {
+		t.Fatalf("let f = follower: %q, %v (leader %s)", f, err, l)
+	}
+}
+
+// TestScriptRunnerWaitsForLeader: by default (scripts, the language's
+// "Naming nodes"), `leader` waits for one: `crash leader` issued before the
+// first election crashes the leader once there is one.
+func TestScriptRunnerWaitsForLeader(t *testing.T) {
+	t.Parallel()
+	c := startIdle(t, 3, cluster.WatchTiming) // first election after 1-2 s
+	if st := c.Status(); st.Leader != 0 {
+		t.Skipf("a leader already (%d): the machine was too slow to see the cluster without one", st.Leader)
+	}
+	out, err := NewRunner(c).Exec(context.Background(), mustParse(t, "crash leader"))
+	if err != nil || !strings.HasPrefix(out, "ok node=") {
+		t.Fatalf("crash leader in a script: %q, %v; want it to wait for the leader and crash it", out, err)
+	}
+}
+
+// TestRunScriptInterrupted: when the run is cancelled (a signal), RunScript
+// returns the cause and does not report the command it cut short as a
+// failed check.
+func TestRunScriptInterrupted(t *testing.T) {
+	t.Parallel()
+	c := startIdle(t, 1, cluster.PaperTiming)
+	cmds, err := Parse("echo first\nsleep 1m\necho never\n", 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	interrupted := errors.New("interrupted by SIGTERM")
+	ctx, cancel := context.WithCancelCause(context.Background())
+	time.AfterFunc(100*time.Millisecond, func() { cancel(interrupted) })
+	for _, jsonOut := range []bool{false, true} {
+		var out strings.Builder
+		err = RunScript(ctx, NewRunner(c), cmds, ScriptOptions{Out: &out, JSON: jsonOut})
+		if err != interrupted {
+			t.Errorf("json %v: RunScript = %v, want the cause of the cancellation", jsonOut, err)
+		}
+		if strings.Contains(out.String(), "error") || strings.Contains(out.String(), "canceled") || strings.Contains(out.String(), "never") {
+			t.Errorf("json %v: output reports the interruption as a failure:\n%s", jsonOut, out.String())
+		}
+		if !jsonOut && !strings.HasSuffix(out.String(), "> sleep 1m\nstopped: interrupted by SIGTERM\n") {
+			t.Errorf("text output does not say where the script stopped:\n%s", out.String())
+		}
+	}
+}
