@@ -158,7 +158,7 @@ func RunChaos(ctx context.Context, opts ChaosOptions) (*ChaosReport, error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			counts[i] = runClient(runCtx, c, hist, i, opts)
+			counts[i] = runClient(runCtx, ctx, c, hist, i, opts)
 		}()
 	}
 	nem := newNemesis(c, opts.Seed, hist.start, opts.Faults)
@@ -200,7 +200,10 @@ func RunChaos(ctx context.Context, opts ChaosOptions) (*ChaosReport, error) {
 
 	ops := hist.snapshot()
 	var info porcupine.LinearizationInfo
-	rep.Linearizable, rep.CheckTime, rep.Lost, info = checkHistory(ops, final, opts.CheckTimeout)
+	rep.Linearizable, rep.CheckTime, rep.Lost, info = checkHistory(ctx, ops, final, opts.CheckTimeout)
+	if ctx.Err() != nil {
+		return nil, fmt.Errorf("experiment: chaos interrupted: %w", ctx.Err())
+	}
 
 	events := rec.stop()
 	rep.EventsDropped = rec.dropped

@@ -18,8 +18,9 @@ const opTimeout = 3 * time.Second
 // clients use cluster.Client (the in-process client that finds the leader),
 // odd ones the HTTP API of a random node (redirects lead to the leader).
 // An operation already started is let finish after ctx ends, so that the
-// end of the run does not turn writes into unknowns.
-func runClient(ctx context.Context, c *cluster.Cluster, h *opHistory, id int, opts ChaosOptions) OpCounts {
+// end of the run does not turn writes into unknowns; it is cut short only
+// when parent (the caller's context: an interrupt) ends.
+func runClient(ctx, parent context.Context, c *cluster.Cluster, h *opHistory, id int, opts ChaosOptions) OpCounts {
 	rng := rand.New(rand.NewPCG(opts.Seed, uint64(id)+100))
 	var counts OpCounts
 	cl := c.NewClient()
@@ -43,9 +44,9 @@ func runClient(ctx context.Context, c *cluster.Cluster, h *opHistory, id int, op
 		if via == "http" {
 			st := c.Status()
 			addr := st.Nodes[rng.IntN(len(st.Nodes))].HTTPAddr
-			op, known = httpOp(hc, addr, op)
+			op, known = httpOp(parent, hc, addr, op)
 		} else {
-			op, known = clientOp(cl, op)
+			op, known = clientOp(parent, cl, op)
 		}
 		ret := time.Now()
 		switch {
@@ -76,8 +77,8 @@ func runClient(ctx context.Context, c *cluster.Cluster, h *opHistory, id int, op
 
 // clientOp runs op through a cluster.Client. Any error ends the retry loop
 // only at the timeout, so a write's outcome is then unknown.
-func clientOp(cl *cluster.Client, op Op) (Op, bool) {
-	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
+func clientOp(parent context.Context, cl *cluster.Client, op Op) (Op, bool) {
+	ctx, cancel := context.WithTimeout(parent, opTimeout)
 	defer cancel()
 	var res cluster.Result
 	var err error
@@ -101,8 +102,8 @@ func clientOp(cl *cluster.Client, op Op) (Op, bool) {
 
 // httpOp runs op over a node's HTTP API and says what the client can know
 // of it: known, unknown (op.Unknown), or refused with no effect (neither).
-func httpOp(hc *http.Client, addr string, op Op) (Op, bool) {
-	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
+func httpOp(parent context.Context, hc *http.Client, addr string, op Op) (Op, bool) {
+	ctx, cancel := context.WithTimeout(parent, opTimeout)
 	defer cancel()
 	in := cluster.OpInput{Op: cluster.OpGet, Key: op.Key}
 	switch op.Op {

@@ -1,6 +1,7 @@
 package experiment
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -154,9 +155,24 @@ func lostWrites(ops []Op, final map[string]Op) []LostWrite {
 
 // checkHistory runs porcupine (bounded by timeout) and the lost-write check
 // over ops, whose final reads are final.
-func checkHistory(ops []Op, final map[string]Op, timeout time.Duration) (verdict string, took time.Duration, lost []LostWrite, info porcupine.LinearizationInfo) {
+func checkHistory(ctx context.Context, ops []Op, final map[string]Op, timeout time.Duration) (verdict string, took time.Duration, lost []LostWrite, info porcupine.LinearizationInfo) {
 	began := time.Now()
-	res, info := porcupine.CheckOperationsVerbose(cluster.KVModel, porcupineOps(ops), timeout)
+	type result struct {
+		res  porcupine.CheckResult
+		info porcupine.LinearizationInfo
+	}
+	done := make(chan result, 1)
+	go func() { // porcupine cannot be cancelled: on an interrupt it is left to end at its timeout
+		res, info := porcupine.CheckOperationsVerbose(cluster.KVModel, porcupineOps(ops), timeout)
+		done <- result{res, info}
+	}()
+	var res porcupine.CheckResult
+	select {
+	case r := <-done:
+		res, info = r.res, r.info
+	case <-ctx.Done():
+		res = porcupine.Unknown
+	}
 	took = time.Since(began)
 	switch res {
 	case porcupine.Ok:
@@ -194,7 +210,7 @@ func RecheckHistory(r io.Reader, timeout time.Duration, html string) (RecheckRes
 	}
 	res := RecheckResult{Ops: len(ops)}
 	var info porcupine.LinearizationInfo
-	res.Linearizable, res.CheckTime, res.Lost, info = checkHistory(ops, final, timeout)
+	res.Linearizable, res.CheckTime, res.Lost, info = checkHistory(context.Background(), ops, final, timeout)
 	if html != "" {
 		if err := porcupine.VisualizePath(cluster.KVModel, info, html); err != nil {
 			return res, fmt.Errorf("experiment: visualization: %w", err)
