@@ -243,17 +243,24 @@ func (f *Faults) cutLocked(from, to uint64) bool {
 // onSend decides the fate of one message sent on from -> to: dropped, or
 // delivered after delay (0 = at once).
 func (f *Faults) onSend(from, to uint64) (drop bool, delay time.Duration) {
+	fate, delay := f.sendFate(from, to)
+	return fate != 0, delay
+}
+
+// sendFate is onSend saying why a message is dropped: FateCut or
+// FateDropped (0: not dropped).
+func (f *Faults) sendFate(from, to uint64) (drop Fate, delay time.Duration) {
 	if f == nil || !f.active.Load() {
-		return false, 0
+		return 0, 0
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.cutLocked(from, to) {
-		return true, 0
+		return FateCut, 0
 	}
 	r, all := f.rules[link{from, to}], f.rules[link{}]
 	if pct := max(r.DropPct, all.DropPct); pct >= 100 || (pct > 0 && f.rng.Float64()*100 < pct) {
-		return true, 0
+		return FateDropped, 0
 	}
 	if r.Delay == 0 && r.Jitter == 0 {
 		r = all
@@ -262,7 +269,7 @@ func (f *Faults) onSend(from, to uint64) (drop bool, delay time.Duration) {
 	if r.Jitter > 0 {
 		delay += time.Duration(f.rng.Int64N(int64(r.Jitter)))
 	}
-	return false, delay
+	return 0, delay
 }
 
 // onRecv reports whether a message arriving on from -> to must be dropped

@@ -134,11 +134,12 @@ func (t *Transport) readFrames(c net.Conn, from uint64) error {
 			return err
 		}
 		stats.bytesRecv.Add(uint64(frameHeaderLen + n))
+		m.From, m.To = from, t.cfg.ID
 		if t.cfg.Faults.onRecv(from, t.cfg.ID) {
 			stats.droppedFault.Add(1)
+			t.trace(&m, FateCutOnArrival, 0)
 			continue
 		}
-		m.From, m.To = from, t.cfg.ID
 		if m.Type == raft.MsgHeartbeat || m.Type == raft.MsgApp {
 			stats.lastHeartbeat.Store(time.Now().UnixNano())
 		}
@@ -171,11 +172,12 @@ func (t *Transport) readChunk(dec *frameDecoder, body []byte, from uint64, stats
 	if !done {
 		return nil
 	}
+	m.From, m.To = from, t.cfg.ID
 	if t.cfg.Faults.onRecv(from, t.cfg.ID) {
 		stats.droppedFault.Add(1)
+		t.trace(&m, FateCutOnArrival, 0)
 		return nil
 	}
-	m.From, m.To = from, t.cfg.ID
 	stats.msgsRecv.Add(1)
 	stats.snapsRecv.Add(1)
 	if t.cfg.Handler != nil {

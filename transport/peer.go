@@ -76,6 +76,8 @@ type peer struct {
 
 	kick chan struct{} // a token cuts a backoff short (the address changed)
 
+	unflushed []int // the writer's scratch space for tracing (writeBatch)
+
 	mu   sync.Mutex
 	addr string
 	conn net.Conn // current connection, nil while down
@@ -174,6 +176,7 @@ func (p *peer) dropQueued(spare *[]outItem) {
 	batch := p.q.take(*spare)
 	if n := len(batch); n > 0 {
 		p.stats.droppedConn.Add(uint64(n))
+		p.t.traceLost(batch)
 	}
 	clear(batch)
 	*spare = batch[:0]
@@ -282,15 +285,23 @@ func (p *peer) stream(conn net.Conn, bw *bufio.Writer, enc *frameEncoder, spare 
 // A MsgSnap becomes the snapshot in flight (*out), written by chunks later.
 func (p *peer) writeBatch(conn net.Conn, bw *bufio.Writer, enc *frameEncoder, batch []outItem, maxBody int, dead <-chan struct{}, out **snapOut) error {
 	var msgs, bytes uint64
+	unflushed := p.unflushed[:0] // indexes in batch of the messages written since the last flush (when tracing)
+	defer func() { p.unflushed = unflushed[:0] }()
 	flush := func() error {
 		if err := bw.Flush(); err != nil {
 			p.stats.droppedConn.Add(msgs)
+			for _, k := range unflushed {
+				p.t.trace(&batch[k].msg, FateUnreachable, 0)
+			}
 			return fmt.Errorf("transport: write: %w", err)
 		}
 		p.stats.msgsSent.Add(msgs)
 		p.stats.bytesSent.Add(bytes)
-		msgs, bytes = 0, 0
+		msgs, bytes, unflushed = 0, 0, unflushed[:0]
 		return nil
+	}
+	lost := func(from int) { // batch[from:] will not be written
+		p.t.traceLost(batch[from:])
 	}
 	// The deadline bounds each stretch of writing: it is renewed after a wait
 	// and every deadlineBytes, so a long batch on a live link never trips it.
@@ -300,10 +311,12 @@ func (p *peer) writeBatch(conn net.Conn, bw *bufio.Writer, enc *frameEncoder, ba
 		it := &batch[i]
 		if !it.due.IsZero() && time.Until(it.due) > 0 {
 			if err := flush(); err != nil {
+				lost(i)
 				return err
 			}
 			if err := p.waitDue(it, dead); err != nil {
 				p.stats.droppedConn.Add(uint64(len(batch) - i))
+				lost(i)
 				return err
 			}
 			conn.SetWriteDeadline(time.Now().Add(p.t.cfg.WriteTimeout))
@@ -315,10 +328,12 @@ func (p *peer) writeBatch(conn net.Conn, bw *bufio.Writer, enc *frameEncoder, ba
 			}
 			// One chunk: written in its place, so the link keeps its order.
 			if err := flush(); err != nil {
+				lost(i + 1)
 				return err
 			}
 			if err := p.writeChunk(conn, bw, enc, out); err != nil {
 				p.stats.droppedConn.Add(uint64(len(batch) - i - 1))
+				lost(i + 1)
 				return err
 			}
 			sinceDeadline = 0
@@ -336,7 +351,14 @@ func (p *peer) writeBatch(conn net.Conn, bw *bufio.Writer, enc *frameEncoder, ba
 		bw.Write(hdr[:])
 		if _, err := bw.Write(body); err != nil {
 			p.stats.droppedConn.Add(msgs + uint64(len(batch)-i))
+			for _, k := range unflushed {
+				p.t.trace(&batch[k].msg, FateUnreachable, 0)
+			}
+			lost(i)
 			return fmt.Errorf("transport: write: %w", err)
+		}
+		if p.t.cfg.Trace != nil {
+			unflushed = append(unflushed, i)
 		}
 		msgs++
 		bytes += uint64(len(hdr) + len(body))

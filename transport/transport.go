@@ -42,6 +42,12 @@ type Config struct {
 	WriteTimeout     time.Duration                    // write deadline, renewed every 4 MiB and after a delay; default 2 s
 	DialTimeout      time.Duration                    // deadline for dial plus handshake; default 1 s
 	Logf             func(format string, args ...any) // optional; nothing is printed by default
+	// Trace, if set, is told each message's fate: at Send (sent, delayed,
+	// or dropped by a fault or a full queue), when a connection problem
+	// loses it, and when it arrives on a link cut meanwhile. It is called
+	// synchronously from Send and from the transport's goroutines, so it
+	// must be quick and must not call back into the Transport.
+	Trace func(Trace)
 }
 
 // Transport is one node's endpoint: a listener for inbound connections and
@@ -230,9 +236,10 @@ func (t *Transport) Send(msgs []raft.Message) {
 			t.logf("refusing %v to %d: it sets a field its wire struct cannot carry", m.Type, m.To)
 			continue
 		}
-		drop, delay := t.cfg.Faults.onSend(t.cfg.ID, m.To)
-		if drop {
+		fate, delay := t.cfg.Faults.sendFate(t.cfg.ID, m.To)
+		if fate != 0 {
 			p.stats.droppedFault.Add(1)
+			t.trace(m, fate, 0)
 			continue
 		}
 		var due time.Time
@@ -250,6 +257,11 @@ func (t *Transport) Send(msgs []raft.Message) {
 		}
 		if !p.q.push(it) {
 			p.stats.droppedQueue.Add(1)
+			t.trace(m, FateQueueFull, 0)
+		} else if delay > 0 {
+			t.trace(m, FateDelayed, delay)
+		} else {
+			t.trace(m, FateSent, 0)
 		}
 	}
 }

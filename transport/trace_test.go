@@ -1,0 +1,110 @@
+package transport
+
+import (
+	"sync"
+	"testing"
+	"time"
+
+	"raftplay/raft"
+)
+
+// traceLog collects what Config.Trace reports.
+type traceLog struct {
+	mu  sync.Mutex
+	got []traceSeen
+}
+
+type traceSeen struct {
+	from, to, term uint64
+	fate           Fate
+	delay          time.Duration
+}
+
+func (l *traceLog) add(tr Trace) {
+	l.mu.Lock()
+	l.got = append(l.got, traceSeen{tr.Msg.From, tr.Msg.To, tr.Msg.Term, tr.Fate, tr.Delay})
+	l.mu.Unlock()
+}
+
+// fateOf returns the fates reported for the message of term.
+func (l *traceLog) fateOf(term uint64) []traceSeen {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var out []traceSeen
+	for _, s := range l.got {
+		if s.term == term {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func withTrace(l *traceLog) nodeOpt { return func(c *Config) { c.Trace = l.add } }
+
+// Every fault the table can give a message is reported with the message.
+func TestTraceReportsEachFate(t *testing.T) {
+	faults := NewFaults(1)
+	var l traceLog
+	nodes := startCluster(t, 3, faults, withTrace(&l))
+	one := func(term uint64, to uint64) {
+		nodes[1].Send([]raft.Message{hb(1, to, term)})
+	}
+	one(1, 2) // plain
+	faults.Cut(1, 2)
+	one(2, 2)
+	faults.Heal()
+	faults.SetDrop(1, 2, 100)
+	one(3, 2)
+	faults.Heal()
+	faults.SetDelay(1, 3, 30*time.Millisecond, 0)
+	one(4, 3)
+	waitFor(t, "the delayed heartbeat", func() bool { return len(fromPeer(nodes[3].in, 1)) == 1 })
+	faults.Heal()
+	for _, c := range []struct {
+		term uint64
+		want Fate
+	}{{1, FateSent}, {2, FateCut}, {3, FateDropped}, {4, FateDelayed}} {
+		got := l.fateOf(c.term)
+		if len(got) != 1 || got[0].fate != c.want || got[0].from != 1 {
+			t.Errorf("term %d: %+v, want one %v", c.term, got, c.want)
+		}
+	}
+	if got := l.fateOf(4); len(got) == 1 && got[0].delay != 30*time.Millisecond {
+		t.Errorf("delayed by %v, want 30ms", got[0].delay)
+	}
+}
+
+// A message to a peer that is down is reported lost; one that arrives on a
+// link cut while it was on its way is reported dropped on arrival.
+func TestTraceReportsLossesAfterSend(t *testing.T) {
+	faults := NewFaults(1)
+	var l traceLog
+	nodes := startCluster(t, 2, faults, withTrace(&l))
+	// Held by a delay at the sender while a partition comes; released, it
+	// crosses the wire and the receiver, which checks again, drops it.
+	faults.SetDelay(1, 2, time.Hour, 0)
+	nodes[1].Send([]raft.Message{hb(1, 2, 7)})
+	waitFor(t, "delayed", func() bool { return len(l.fateOf(7)) == 1 })
+	faults.Partition([][]uint64{{1}, {2}}) // the delay rule stays; the receiver now sees a cut
+	faults.SetDelay(1, 2, 0, 0)            // releases the held message
+	waitFor(t, "cut on arrival", func() bool {
+		for _, s := range l.fateOf(7) {
+			if s.fate == FateCutOnArrival && s.to == 2 {
+				return true
+			}
+		}
+		return false
+	})
+	faults.Heal()
+	nodes[2].Close()
+	waitFor(t, "1 sees 2 go", func() bool { return !nodes[1].Stats()[2].Connected })
+	nodes[1].Send([]raft.Message{hb(1, 2, 8)})
+	waitFor(t, "lost to a down peer", func() bool {
+		for _, s := range l.fateOf(8) {
+			if s.fate == FateUnreachable {
+				return true
+			}
+		}
+		return false
+	})
+}
