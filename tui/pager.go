@@ -137,8 +137,9 @@ func (m *Model) helpLines(width int) []string {
 
 // helpNotes explain the abbreviations of the cards and lanes under the keys.
 var helpNotes = []string{
-	"Cards: c/a/l = commit/applied/last index; 1200/=/+3 = applied 1200 (= the commit), last 1203.",
-	"Timer: 1.2/1.7s = 1.2s left of a 1.7s election timeout; a heartbeat (♥) refills it.",
-	"Lag: 2-4,6:0 = followers 2, 3, 4 and 6 are 0 entries behind; - probing; ⇢75% snapshot sent.",
-	"Lanes: █ committed, ░ not yet committed, · compacted, " + string(cellNotHere) + " not known here (older than the status window).",
+	"Cards: c/a/l = commit/applied/last index; 1200/=/+3 = applied 1200 (= the commit), last 1203. PRE-CAND = pre-candidate.",
+	"Timer: 1.2/1.7s = 1.2s left of a 1.7s election timeout; a heartbeat refills it, a new term or role draws a new one. ♥ = heartbeats arriving.",
+	"Lag: 2:0 = follower 2 is 0 entries behind; 2-4,6:0 = 2, 3, 4 and 6 are; rest:0 = every follower not named is; - probing; ⇢75% snapshot sent.",
+	"Down nodes show what they had, as of their crash.",
+	"Lanes: █ committed (without colour: the term's last digit), ░ not yet committed, · compacted, " + string(cellNotHere) + " not known here (older than the status window).",
 }
