@@ -62,18 +62,39 @@ func (m *Model) newestIndex() uint64 {
 	return hi
 }
 
+// oldestKnown is the oldest index any node's status says anything about:
+// 1 when a node has compacted a prefix (its cells there are ·) or holds its
+// whole log, else the oldest start of a status window. Before it every lane
+// would be ┄.
+func (m *Model) oldestKnown() uint64 {
+	oldest := uint64(0)
+	for _, n := range m.status.Nodes {
+		switch {
+		case n.LastIndex == 0:
+			continue
+		case n.SnapshotIndex > 0 || n.FirstIndex > 1 || n.LogStart <= 1:
+			return 1
+		case oldest == 0 || n.LogStart < oldest:
+			oldest = n.LogStart
+		}
+	}
+	return max(1, oldest)
+}
+
 // laneWindow returns the indexes the lanes show: the newest entries, or,
 // when scrolled back, the window that ends at laneTop. It never starts
-// before index 1 nor ends past the newest entry of a log longer than it.
+// before index 1 or where nothing is known, nor ends past the newest entry
+// of a log longer than it.
 func (m *Model) laneWindow() (lo, hi uint64) {
 	w := uint64(m.laneWidth())
 	newest := m.newestIndex()
-	if newest <= w {
-		return 1, w
+	floor := m.oldestKnown()
+	if newest < floor+w {
+		return max(1, newest+1-min(newest, w)), max(w, newest)
 	}
 	hi = newest
 	if m.laneTop != 0 {
-		hi = min(newest, max(w, m.laneTop))
+		hi = min(newest, max(floor+w-1, m.laneTop))
 	}
 	return hi - w + 1, hi
 }
@@ -81,14 +102,10 @@ func (m *Model) laneWindow() (lo, hi uint64) {
 // scrollLanes moves the lanes back (by < 0) or forward (by > 0) by by
 // entries; reaching the newest entry makes them follow it again.
 func (m *Model) scrollLanes(by int) {
-	_, hi := m.laneWindow()
-	w, newest := uint64(m.laneWidth()), m.newestIndex()
-	if newest <= w {
-		m.laneTop = 0
-		return
-	}
+	lo, hi := m.laneWindow()
+	floor, newest := m.oldestKnown(), m.newestIndex()
 	if by < 0 {
-		hi -= min(hi-w, uint64(-by))
+		hi -= min(lo-min(lo, floor), uint64(-by))
 	} else {
 		hi += uint64(by)
 	}

@@ -122,35 +122,44 @@ func (m *Model) Init() tea.Cmd {
 	return tea.Batch(cmds...)
 }
 
-// Update routes one message; every case is a call into a panel or helper.
+// Update routes one message, then enables the keys that apply to the
+// state it left.
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	cmd := m.route(msg)
+	m.refreshKeys()
+	return m, cmd
+}
+
+// route hands one message to what handles it; every case is a call into a
+// panel or helper.
+func (m *Model) route(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		m.width, m.height = msg.Width, msg.Height
 		m.help.Width = msg.Width
-		return m, nil
+		return nil
 	case frameMsg:
 		m.setStatus(cluster.Status(msg))
-		return m, frameCmd(m.o.Source, m.frameEvery())
+		return frameCmd(m.o.Source, m.frameEvery())
 	case eventsMsg:
 		m.feed.add(msg)
-		return m, eventsCmd(m.ctx, m.o.Source.Events(), m.feed.next)
+		return eventsCmd(m.ctx, m.o.Source.Events(), m.feed.next)
 	case resultMsg:
-		return m, m.onResult(msg)
+		return m.onResult(msg)
 	case scriptStepMsg:
-		return m, m.scriptStep()
+		return m.scriptStep()
 	case tea.KeyMsg:
 		if m.prompt.active {
-			return m, m.promptKey(msg)
+			return m.promptKey(msg)
 		}
-		return m, m.onKeys(msg)
+		return m.onKeys(msg)
 	}
 	if m.prompt.active { // the cursor's blink
 		var cmd tea.Cmd
 		m.prompt.input, cmd = m.prompt.input.Update(msg)
-		return m, cmd
+		return cmd
 	}
-	return m, nil
+	return nil
 }
 
 // setStatus takes a frame's snapshot and time and updates what depends on
@@ -161,7 +170,6 @@ func (m *Model) setStatus(st cluster.Status) {
 	if int(m.sel) > len(st.Nodes) {
 		m.sel = 1
 	}
-	m.refreshKeys()
 }
 
 // selected returns the status of the selected node.
@@ -202,6 +210,7 @@ func (m *Model) onKeys(msg tea.KeyMsg) tea.Cmd {
 	for i, r := range msg.Runes {
 		cmd := m.onKey(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{r}})
 		cmds = append(cmds, cmd)
+		m.refreshKeys()      // the next key applies to the state this one left
 		if m.prompt.active { // the rest is typed into the prompt
 			m.prompt.input.SetValue(string(msg.Runes[i+1:]))
 			m.prompt.input.CursorEnd()
@@ -214,7 +223,6 @@ func (m *Model) onKeys(msg tea.KeyMsg) tea.Cmd {
 // onKey handles a key outside the prompt: first the scroll keys of a
 // pager or of the focused feed, then the dashboard's keys.
 func (m *Model) onKey(msg tea.KeyMsg) tea.Cmd {
-	defer m.refreshKeys()
 	if m.scrollKey(msg) {
 		return nil
 	}
