@@ -144,13 +144,6 @@ func onOff(b bool) string {
 	return "off"
 }
 
-func roleIf(c bool, a, b string) string {
-	if c {
-		return a
-	}
-	return b
-}
-
 // roleOf is the role a card shows: the node's role, or its state when it
 // is not running.
 func roleOf(n cluster.NodeStatus) string {

@@ -135,7 +135,7 @@ func parseCards(t *testing.T, view string) [][]card {
 var (
 	numberRe = regexp.MustCompile(`\d+`)
 	calRe    = regexp.MustCompile(`(\d+)/([=+\-\d]+)/([=+\-\d]+)`)
-	lagRe    = regexp.MustCompile(`^([\d,\-]+):(\d+|-|⇢\d+%)$`)
+	lagRe    = regexp.MustCompile(`^([\d,\-]+):(\d+|-|⇢\d+%|⇢\?)$`)
 )
 
 // cardNumbers returns the numbers a card's text shows, with c/a/l written
@@ -203,10 +203,10 @@ func wantNumbers(n cluster.NodeStatus) []uint64 {
 }
 
 // wantLag is the lag a leader's card shows for follower p.
-func wantLag(n cluster.NodeStatus, p raft.Progress) string {
+func wantLag(n cluster.NodeStatus, id uint64, p raft.Progress) string {
 	switch {
 	case p.State == "snapshot":
-		return "⇢99%"
+		return "⇢" + percent(n.Links[id].SnapshotBytesSent, n.Links[id].SnapshotBytesTotal)
 	case p.State == "probe" && p.Match == 0:
 		return "-"
 	}
@@ -288,7 +288,7 @@ func TestCardsShowEveryNumberWhole(t *testing.T) {
 							if !ok {
 								got = lags[0]
 							}
-							if want := wantLag(n, pr); got != want {
+							if want := wantLag(n, p, pr); got != want {
 								t.Errorf("leader %d's card shows follower %d's lag as %q, want %q:\n%s", c.id, p, got, want, text)
 							}
 						}
@@ -426,6 +426,43 @@ func TestLongOutputReadableAtMinimumSize(t *testing.T) {
 			re := regexp.MustCompile(regexp.QuoteMeta(b.Help().Key) + ` +` + regexp.QuoteMeta(b.Help().Desc))
 			if !re.MatchString(seen) {
 				t.Errorf("%d nodes: full help at 80x%d never shows %q", nodes, h, b.Help().Key+" "+b.Help().Desc)
+			}
+		}
+	}
+}
+
+// TestLeaderLagShowsEveryFollower: at 9 nodes and every width, the
+// leader's card accounts for every follower's lag, whether they all lag
+// alike, all differently (up to 6 digits), or some are probed or being
+// sent a snapshot.
+func TestLeaderLagShowsEveryFollower(t *testing.T) {
+	lags := map[string]func(p uint64) raft.Progress{
+		"caught up":  func(p uint64) raft.Progress { return raft.Progress{Match: 999999, State: "replicate"} },
+		"all differ": func(p uint64) raft.Progress { return raft.Progress{Match: 999999 - 123457*(p-1), State: "replicate"} },
+		"one probed": func(p uint64) raft.Progress { return raft.Progress{Match: 999999 - 999999*(p/9), State: "probe"} },
+		"two by two": func(p uint64) raft.Progress { return raft.Progress{Match: 999999 - 10000*(p/2), State: "replicate"} },
+		"mixed states": func(p uint64) raft.Progress {
+			return raft.Progress{Match: 999999 - p*p*1000, State: []string{"replicate", "probe", "snapshot"}[p%3]}
+		},
+	}
+	for name, lag := range lags {
+		st := widestStatus(9)
+		lead := &st.Nodes[0]
+		for p := uint64(2); p <= 9; p++ {
+			lead.Progress[p] = lag(p)
+		}
+		for _, w := range testWidths {
+			m := newModel(newFakeSource(st), &fakeExec{}, w, 200)
+			text := cardOf(t, m.View(), 1)
+			_, got := cardNumbers(text)
+			for p := uint64(2); p <= 9; p++ {
+				g, ok := got[p]
+				if !ok {
+					g = got[0]
+				}
+				if want := wantLag(*lead, p, lead.Progress[p]); g != want {
+					t.Errorf("%s at %d columns: follower %d shown as %q, want %q:\n%s", name, w, p, g, want, text)
+				}
 			}
 		}
 	}
