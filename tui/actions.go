@@ -7,36 +7,73 @@ import (
 	"strings"
 	"time"
 
+	tea "github.com/charmbracelet/bubbletea"
+
 	"raftplay/cluster"
 )
 
 // The functions here only build command lines from what the screen shows;
 // the commands package does the work.
 
-// Speed limits: the fastest and slowest minimum election timeout the speed
-// keys go to.
+// Speed limits: the speed keys keep the minimum election timeout between
+// these and the heartbeat at or above a millisecond.
 const (
 	fastestElection = 12 * time.Millisecond
 	slowestElection = 20 * time.Second
+	fastestBeat     = time.Millisecond
 )
 
-// fasterTiming halves every timeout, if that stays within the limits.
-func fasterTiming(t cluster.Timing) (cluster.Timing, bool) {
-	n := scaleTiming(t, 0.5)
-	return n, t.ElectionMin > 0 && n.ElectionMin >= fastestElection && n.Heartbeat >= time.Millisecond && n.Validate() == nil
+// speedState makes the speed keys reversible: every timing they ask for is
+// the base timing (what the cluster had when they were first pressed)
+// times 2^level, computed exactly from the base, so + then - returns to
+// the very timing it left. When the timing on screen is not the one they
+// last asked for (a `set` typed at the prompt), they start again from it.
+type speedState struct {
+	base    cluster.Timing
+	level   int // the timing is base × 2^level
+	pending int // speed commands sent and not yet answered
 }
 
-// slowerTiming doubles every timeout, if that stays within the limits.
-func slowerTiming(t cluster.Timing) (cluster.Timing, bool) {
-	n := scaleTiming(t, 2)
-	return n, t.ElectionMin > 0 && n.ElectionMax <= 2*slowestElection && n.ElectionMin <= slowestElection && n.Validate() == nil
+// scaled returns t with every timeout times 2^level.
+func scaled(t cluster.Timing, level int) cluster.Timing {
+	f := func(d time.Duration) time.Duration {
+		if level >= 0 {
+			return d << level
+		}
+		return d >> -level
+	}
+	return cluster.Timing{Heartbeat: f(t.Heartbeat), ElectionMin: f(t.ElectionMin), ElectionMax: f(t.ElectionMax), TickLen: t.TickLen}
 }
 
-// scaleTiming scales t by f, rounded to whole milliseconds.
-func scaleTiming(t cluster.Timing, f float64) cluster.Timing {
-	s := t.Scale(f)
-	r := func(d time.Duration) time.Duration { return d.Round(time.Millisecond) }
-	return cluster.Timing{Heartbeat: r(s.Heartbeat), ElectionMin: r(s.ElectionMin), ElectionMax: r(s.ElectionMax)}
+// want is the timing the speed keys last asked for.
+func (s *speedState) want() cluster.Timing { return scaled(s.base, s.level) }
+
+// step returns the timing the keys are at and the one a step faster (by
+// -1) or slower (by +1), or, at a limit, a note saying so. cur is the
+// timing on screen.
+func (s *speedState) step(cur cluster.Timing, by int) (now, next cluster.Timing, note string) {
+	if s.pending == 0 && (s.base.ElectionMin == 0 || s.want() != cur) {
+		s.base, s.level = cur, 0
+	}
+	now = s.want()
+	next = scaled(s.base, s.level+by)
+	switch {
+	case by < 0 && (next.ElectionMin < fastestElection || next.Heartbeat < fastestBeat || next.Validate() != nil):
+		return now, now, fmt.Sprintf("fastest speed already: election %v-%v is the limit", now.ElectionMin, now.ElectionMax)
+	case by > 0 && (next.ElectionMin > slowestElection || next.ElectionMax > 2*slowestElection || next.Validate() != nil):
+		return now, now, fmt.Sprintf("slowest speed already: election %v-%v is the limit", now.ElectionMin, now.ElectionMax)
+	}
+	s.level += by
+	return now, next, ""
+}
+
+// done records the answer to a speed command; a failed one leaves the
+// cluster's timing for the next key to start from.
+func (s *speedState) done(ok bool) {
+	s.pending = max(0, s.pending-1)
+	if !ok {
+		s.base = cluster.Timing{}
+	}
 }
 
 // timingLines returns the `set` lines that move the cluster from old to
@@ -141,4 +178,24 @@ func groupName(st cluster.Status, id uint64) string {
 // faultsActive reports whether any partition or link rule is in force.
 func faultsActive(st cluster.Status) bool {
 	return len(groupsOf(st)) > 1 || len(st.Faults.Links) > 0
+}
+
+// changeSpeed halves (by -1) or doubles (by +1) every timeout, exactly,
+// from the timing the speed keys started at; at a limit it says so.
+func (m *Model) changeSpeed(by int) tea.Cmd {
+	now, next, note := m.speed.step(m.status.Timing, by)
+	if note != "" {
+		m.output.setNote(map[int]string{-1: "+ faster", 1: "- slower"}[by], note)
+		return nil
+	}
+	cmd := m.run(timingLines(now, next)...)
+	if cmd == nil {
+		return nil
+	}
+	m.speed.pending++
+	return func() tea.Msg {
+		r := cmd().(resultMsg)
+		r.speed = true
+		return r
+	}
 }

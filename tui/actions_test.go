@@ -74,12 +74,14 @@ func TestGroupKeyBuildsAnyPartition(t *testing.T) {
 func TestSpeedKeysKeepTimingValidAtEveryStep(t *testing.T) {
 	for _, faster := range []bool{true, false} {
 		cur := cluster.WatchTiming
+		var sp speedState
 		for step := 0; ; step++ {
-			next, ok := slowerTiming(cur)
+			by := 1
 			if faster {
-				next, ok = fasterTiming(cur)
+				by = -1
 			}
-			if !ok {
+			_, next, note := sp.step(cur, by)
+			if note != "" {
 				if step < 3 {
 					t.Fatalf("faster=%v: stopped after %d steps at %v", faster, step, cur)
 				}

@@ -2,7 +2,6 @@ package tui
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -11,153 +10,336 @@ import (
 	"raftplay/cluster"
 )
 
-// Card geometry: a card is cardLines lines of text inside a border.
+// Card geometry: every card has the same outer width and the same number of
+// text lines inside its border, the most any card needs at that width.
 const (
 	minCardWidth = 16
 	maxCardWidth = 30
-	cardLines    = 6
 	timerCells   = 8
-	pulseFor     = 300 * time.Millisecond // how long the heartbeat pulse stays lit
 )
 
-// cardLayout returns how many cards fit in a row and each card's outer width.
-func cardLayout(width, nodes int) (perRow, cardW int) {
-	if nodes < 1 {
-		return 1, minCardWidth
-	}
-	perRow = max(1, min(nodes, width/minCardWidth))
-	cardW = min(maxCardWidth, width/perRow)
-	return perRow, cardW
+// cardGeom is how the cards are laid out: how many are in each row (the
+// rows differ by at most one card), each card's outer width, and the text
+// lines inside each.
+type cardGeom struct {
+	rows  []int
+	width int
+	lines int
 }
 
-// cardsHeight is the height of the card rows.
-func cardsHeight(width, nodes int) int {
-	perRow, _ := cardLayout(width, nodes)
-	rows := (nodes + perRow - 1) / perRow
-	return rows * (cardLines + 2)
+// height is the number of screen lines the card rows take.
+func (g cardGeom) height() int { return len(g.rows) * (g.lines + 2) }
+
+// cardLayout chooses the card rows for width columns: among the row counts
+// that fit (from the fewest), the one that takes the fewest lines, since a
+// narrower card may need more lines to show every number whole.
+func (m *Model) cardLayout(width int) cardGeom {
+	n := len(m.status.Nodes)
+	if n == 0 {
+		return cardGeom{}
+	}
+	maxPerRow := max(1, min(n, width/minCardWidth))
+	var best cardGeom
+	for rows := (n + maxPerRow - 1) / maxPerRow; rows <= n; rows++ {
+		perRow := (n + rows - 1) / rows
+		if (n+perRow-1)/perRow != rows {
+			continue // the same rows as a count already tried
+		}
+		if best.rows != nil && rows*(3+2) >= best.height() {
+			break // no card is shorter than three lines
+		}
+		w := max(minCardWidth, min(maxCardWidth, width/perRow))
+		g := cardGeom{rows: balancedRows(n, rows), width: w, lines: m.cardLines(w - 2)}
+		if best.rows == nil || g.height() < best.height() {
+			best = g
+		}
+	}
+	return best
 }
 
-// viewCards renders one card per node, in rows.
-func (m *Model) viewCards(width int) string {
-	perRow, cardW := cardLayout(width, len(m.status.Nodes))
-	var rows []string
-	for i := 0; i < len(m.status.Nodes); i += perRow {
-		var row []string
-		for _, n := range m.status.Nodes[i:min(i+perRow, len(m.status.Nodes))] {
-			row = append(row, m.viewCard(n, cardW))
+// balancedRows splits n cards into rows that differ by at most one card,
+// the fuller rows first.
+func balancedRows(n, rows int) []int {
+	out := make([]int, rows)
+	for i := range out {
+		out[i] = n / rows
+		if i < n%rows {
+			out[i]++
 		}
-		rows = append(rows, lipgloss.JoinHorizontal(lipgloss.Top, row...))
 	}
-	return lipgloss.JoinVertical(lipgloss.Left, rows...)
+	return out
 }
 
-// viewCard renders node n in a card of outer width w.
-func (m *Model) viewCard(n cluster.NodeStatus, w int) string {
-	st := m.styles
-	inner := w - 2
-	role := roleOf(n)
-	pulse := " "
-	if n.State == cluster.StateUp && !n.LastHeartbeat.IsZero() && m.o.Clock().Sub(n.LastHeartbeat) < pulseFor {
-		pulse = "♥"
-	}
-	mark := " "
-	if n.ID == m.sel {
-		mark = "▸"
-	}
-	title := fmt.Sprintf("%s%d %s", mark, n.ID, st.Role(role).Render(strings.ToUpper(role)))
-	lines := []string{padBetween(title, st.Role("leader").Render(pulse), inner)}
-	if n.State == cluster.StateCrashed || n.State == cluster.StateFailed {
-		if n.Err != "" {
-			lines = append(lines, st.Error.Render(n.Err))
-		} else {
-			lines = append(lines, "r: restart")
-		}
-	} else {
-		lines = append(lines, termLine(n), indexLine(n, inner))
-		if n.Role == "leader" {
-			lines = append(lines, m.lagLines(n, inner)...)
-		} else {
-			lines = append(lines, m.timerLine(n), "leader "+idOrDash(n.Leader)+snapshotIn(n))
-		}
-	}
-	state := string(n.State)
-	if g := groupName(m.status, n.ID); g != "" {
-		state += " · group " + g
-	}
-	for len(lines) < cardLines-1 {
-		lines = append(lines, "")
-	}
-	lines = append(lines[:cardLines-1], st.Dim.Render(state))
-	for i, l := range lines {
-		lines[i] = st.Clip(l, inner)
-	}
-	box := st.Card
-	if n.ID == m.sel {
-		box = st.CardSelected
-	}
-	return box.Width(inner).Render(strings.Join(lines, "\n"))
-}
-
-// timerLine draws the election timer draining: full when just reset, empty
-// when the node is about to start an election.
-func (m *Model) timerLine(n cluster.NodeStatus) string {
-	if n.ElectionTimeout <= 0 || n.State != cluster.StateUp {
-		return "timer " + strings.Repeat("·", timerCells)
-	}
-	left := max(0, n.ElectionTimeout-n.ElectionElapsed)
-	full := int((left*timerCells + n.ElectionTimeout/2) / n.ElectionTimeout)
-	full = min(timerCells, full)
-	bar := strings.Repeat("█", full) + strings.Repeat("░", timerCells-full)
-	return fmt.Sprintf("⏱%s %.1fs", bar, left.Seconds())
-}
-
-// lagLines lists, for a leader, how far each follower's match index is
-// behind its last index ("2:0 3:0 4:12 5:-" ; "-" is a follower being probed).
-func (m *Model) lagLines(n cluster.NodeStatus, width int) []string {
-	ids := make([]uint64, 0, len(n.Progress))
-	for id := range n.Progress {
-		if id != n.ID {
-			ids = append(ids, id)
-		}
-	}
-	slices.Sort(ids)
-	lines := []string{"lag"}
-	for _, id := range ids {
-		p := n.Progress[id]
-		cell := fmt.Sprintf(" %d:%d", id, n.LastIndex-min(n.LastIndex, p.Match))
-		switch {
-		case p.State == "snapshot":
-			cell = fmt.Sprintf(" %d:⇢%s", id, percent(n.Links[id].SnapshotBytesSent, n.Links[id].SnapshotBytesTotal))
-		case p.State == "probe" && p.Match == 0:
-			cell = fmt.Sprintf(" %d:-", id)
-		}
-		if len(lines[len(lines)-1])+len(cell) > width {
-			if len(lines) == 2 {
-				break
-			}
-			lines = append(lines, "   ")
-		}
-		lines[len(lines)-1] += cell
+// cardLines is the number of text lines the tallest card needs at inner
+// width.
+func (m *Model) cardLines(inner int) int {
+	lines := 1
+	for _, body := range m.cardBodies(inner) {
+		lines = max(lines, 1+len(body.lines))
 	}
 	return lines
 }
 
-// termLine shows term and vote, and the newest snapshot's index and term.
-func termLine(n cluster.NodeStatus) string {
-	s := fmt.Sprintf("term %d vote %s", n.Term, idOrDash(n.Vote))
-	if n.SnapshotIndex > 0 {
-		s += fmt.Sprintf(" snap %d·t%d", n.SnapshotIndex, n.SnapshotTerm)
-	}
-	return s
+// cardBody is a card's lines below its title, styled, and their widths.
+type cardBody struct {
+	lines  []string
+	widths []int
 }
 
-// snapshotIn shows a snapshot arriving from the leader, with its progress.
-func snapshotIn(n cluster.NodeStatus) string {
-	l := n.Links[n.Leader]
-	if l.SnapshotRecvTotal == 0 {
-		return ""
+// cardBodies returns every card's lines below its title at inner width;
+// they are kept until the status changes.
+func (m *Model) cardBodies(inner int) []cardBody {
+	if b, ok := m.cardCache[inner]; ok {
+		return b
 	}
-	return " ⇠snap " + percent(l.SnapshotBytesRecv, l.SnapshotRecvTotal)
+	bodies := make([]cardBody, len(m.status.Nodes))
+	for i, n := range m.status.Nodes {
+		for _, b := range m.cardBlocks(n) {
+			for _, l := range b.pick(inner) {
+				bodies[i].lines = append(bodies[i].lines, b.style.Render(l))
+				bodies[i].widths = append(bodies[i].widths, lipgloss.Width(l))
+			}
+		}
+	}
+	if m.cardCache == nil {
+		m.cardCache = map[int][]cardBody{}
+	}
+	m.cardCache[inner] = bodies
+	return bodies
+}
+
+// viewCards renders the card rows of g.
+func (m *Model) viewCards(g cardGeom) []string {
+	inner := g.width - 2
+	bodies := m.cardBodies(inner)
+	var edges [2][2]string // of a card and of the selected card
+	edges[0][0], edges[0][1] = m.styles.Card.Edges(inner)
+	edges[1][0], edges[1][1] = m.styles.CardSelected.Edges(inner)
+	var out []string
+	i := 0
+	for _, k := range g.rows {
+		row := make([]string, g.lines+2)
+		for j := i; j < i+k; j++ {
+			for l, s := range m.viewCard(m.status.Nodes[j], bodies[j], g, edges) {
+				row[l] += s
+			}
+		}
+		i += k
+		out = append(out, row...)
+	}
+	return out
+}
+
+// viewCard renders node n's card as lines: its title, its body, and the
+// state line (the body's last) at the bottom, in its border.
+func (m *Model) viewCard(n cluster.NodeStatus, body cardBody, g cardGeom, edges [2][2]string) []string {
+	inner := g.width - 2
+	title := m.cardTitle(n, inner)
+	lines := append([]string{title}, body.lines...)
+	widths := append([]int{inner}, body.widths...)
+	for len(lines) < g.lines { // blank lines above the state line
+		last := len(lines) - 1
+		lines = append(lines[:last], "", lines[last])
+		widths = append(widths[:last], 0, widths[last])
+	}
+	if n.ID == m.sel {
+		return m.styles.CardSelected.Draw(lines, widths, inner, edges[1][0], edges[1][1])
+	}
+	return m.styles.Card.Draw(lines, widths, inner, edges[0][0], edges[0][1])
+}
+
+// block is one piece of a card: its renderings, most complete first, each
+// one or more lines of plain text; the first whose lines all fit is drawn.
+// Renderings that take more lines come after those that take fewer, so a
+// wider card never needs more lines.
+type block struct {
+	alts     [][]string
+	style    lipgloss.Style
+	maxLines int    // when not 0, lines past it are dropped and … ends the last
+	orWrap   string // wrapped instead of the last rendering when that takes no more lines
+}
+
+// one is a block of one rendering.
+func one(style lipgloss.Style, lines ...string) block {
+	return block{alts: [][]string{lines}, style: style}
+}
+
+// pick returns the lines of b for width cells: the first rendering that
+// fits, or the last one wrapped by words.
+func (b block) pick(width int) []string {
+	for _, alt := range b.alts {
+		fits := true
+		for _, l := range alt {
+			fits = fits && lipgloss.Width(l) <= width
+		}
+		if fits {
+			return alt
+		}
+	}
+	var out []string
+	for _, l := range b.alts[len(b.alts)-1] {
+		out = append(out, wrapWords(l, width)...)
+	}
+	if b.orWrap != "" {
+		if alt := wrapWords(b.orWrap, width); len(alt) <= len(out) {
+			out = alt
+		}
+	}
+	if b.maxLines > 0 && len(out) > b.maxLines {
+		out = out[:b.maxLines]
+		last, _ := splitAt(out[len(out)-1], width-1)
+		out[len(out)-1] = last + "…"
+	}
+	return out
+}
+
+// cardTitle is "▸3 FOLLOWER" with the heartbeat pulse at the right, inner
+// cells wide; PRE-CANDIDATE is shortened to PRE-CAND on a narrow card.
+func (m *Model) cardTitle(n cluster.NodeStatus, inner int) string {
+	st := m.styles
+	role := roleOf(n)
+	name := strings.ToUpper(clean(role))
+	id := fmt.Sprint(n.ID)
+	room := inner - len(id) - 4 // the mark, a space, a space and the pulse
+	if lipgloss.Width(name) > room && role == "pre-candidate" {
+		name = "PRE-CAND"
+	}
+	name, _ = splitAt(name, room)
+	mark := " "
+	if n.ID == m.sel {
+		mark = "▸"
+	}
+	pulse := " "
+	if m.pulse(n) {
+		pulse = st.Role("leader").Render("♥")
+	}
+	gap := max(1, room+1-lipgloss.Width(name))
+	return mark + id + " " + st.Role(role).Render(name) + strings.Repeat(" ", gap) + pulse
+}
+
+// cardBlocks returns the pieces of node n's card below its title.
+func (m *Model) cardBlocks(n cluster.NodeStatus) []block {
+	st := m.styles
+	var bs []block
+	down := n.State == cluster.StateCrashed || n.State == cluster.StateFailed
+	if n.Err != "" {
+		bs = append(bs, errBlock(clean(n.Err), st.Error))
+	}
+	switch {
+	case down && n.AsOf.IsZero():
+		if n.Err == "" {
+			bs = append(bs, one(st.Dim, "no status yet"))
+		}
+	case down:
+		bs = append(bs, block{alts: [][]string{{"as of crash " + n.AsOf.Format("15:04:05")}, {"as of crash"}}, style: st.Dim},
+			termBlock(n, st.Dim), indexBlock(n, st.Dim))
+	case n.Role == "leader":
+		bs = append(bs, termBlock(n, st.plain), indexBlock(n, st.plain), lagBlock(n, st.plain))
+	default:
+		bs = append(bs, termBlock(n, st.plain), indexBlock(n, st.plain), timerBlock(n, st.plain), leaderBlock(n, st.plain))
+	}
+	state := string(n.State)
+	if g := groupName(m.status, n.ID); g != "" {
+		return append(bs, block{alts: [][]string{{state + " · group " + g}, {state, "group " + g}}, style: st.Dim})
+	}
+	return append(bs, one(st.Dim, state))
+}
+
+// errBlock shows an error in at most two lines; the detail view has it all.
+func errBlock(err string, style lipgloss.Style) block {
+	return block{alts: [][]string{{err}}, style: style, maxLines: 2}
+}
+
+// termBlock shows term and vote, and the newest snapshot's index and term,
+// on as few lines as fit.
+func termBlock(n cluster.NodeStatus, style lipgloss.Style) block {
+	term, vote := fmt.Sprintf("term %d", n.Term), "vote "+idOrDash(n.Vote)
+	tv := [][]string{{term + " " + vote}, {term, vote}}
+	if n.SnapshotIndex == 0 {
+		return block{alts: tv, style: style}
+	}
+	at := fmt.Sprintf("%d·t%d", n.SnapshotIndex, n.SnapshotTerm)
+	snap := [][]string{{"snap " + at}, {"snap", at}}
+	b := block{alts: [][]string{{tv[0][0] + " " + snap[0][0]}}, style: style}
+	for lines := 2; lines <= 4; lines++ { // fewer lines first
+		for _, t := range tv {
+			for _, s := range snap {
+				if len(t)+len(s) == lines {
+					b.alts = append(b.alts, append(append([]string{}, t...), s...))
+				}
+			}
+		}
+	}
+	return b
+}
+
+// indexBlock shows commit / applied / last index: in full, or applied and
+// last relative to the commit ("c/a/l 1200/=/+3": applied 1200, last
+// 1203), or over more lines.
+func indexBlock(n cluster.NodeStatus, style lipgloss.Style) block {
+	c, a, l := n.Commit, n.Applied, n.LastIndex
+	full := fmt.Sprintf("c/a/l %d/%d/%d", c, a, l)
+	b := block{alts: [][]string{{full}}, style: style}
+	if rel := fmt.Sprintf("c/a/l %d/%s/%s", c, relTo(a, c), relTo(l, c)); len(rel) < len(full) {
+		b.alts = append(b.alts, []string{rel})
+	}
+	b.alts = append(b.alts,
+		[]string{fmt.Sprintf("commit %d", c), fmt.Sprintf("a/l %d/%d", a, l)},
+		[]string{fmt.Sprintf("commit %d", c), fmt.Sprintf("applied %d", a), fmt.Sprintf("last %d", l)})
+	return b
+}
+
+// relTo writes v relative to base: "=", "+3" or "-2".
+func relTo(v, base uint64) string {
+	switch {
+	case v == base:
+		return "="
+	case v > base:
+		return fmt.Sprintf("+%d", v-base)
+	}
+	return fmt.Sprintf("-%d", base-v)
+}
+
+// timerBlock draws the election timer draining, with the time left and the
+// randomized timeout it drains from ("1.2/1.7s"): full when just reset,
+// empty when the node is about to start an election. A heartbeat refills
+// it (the ♥ lights); a new timeout, drawn for a new term or role, shows as
+// a new total.
+func timerBlock(n cluster.NodeStatus, style lipgloss.Style) block {
+	switch {
+	case n.State == cluster.StatePaused:
+		return one(style, "timer paused")
+	case n.ElectionTimeout <= 0:
+		return one(style, "timer -")
+	}
+	left := max(0, n.ElectionTimeout-n.ElectionElapsed)
+	text := leftOf(left, n.ElectionTimeout)
+	bar := func(cells int) string {
+		full := min(cells, int((left*time.Duration(cells)+n.ElectionTimeout/2)/n.ElectionTimeout))
+		return "⏱" + strings.Repeat("█", full) + strings.Repeat("░", cells-full)
+	}
+	return block{alts: [][]string{{bar(timerCells) + " " + text}, {bar(timerCells/2) + " " + text}, {bar(timerCells), text}}, style: style}
+}
+
+// leftOf formats the time left of a timeout: "1.2/1.7s", or in
+// milliseconds below a second: "12/25ms".
+func leftOf(left, timeout time.Duration) string {
+	if timeout < time.Second {
+		return fmt.Sprintf("%d/%dms", left.Round(time.Millisecond).Milliseconds(), timeout.Round(time.Millisecond).Milliseconds())
+	}
+	return fmt.Sprintf("%.1f/%.1fs", left.Seconds(), timeout.Seconds())
+}
+
+// leaderBlock names the leader a follower knows, and a snapshot arriving
+// from it with its progress.
+func leaderBlock(n cluster.NodeStatus, style lipgloss.Style) block {
+	l := "leader " + idOrDash(n.Leader)
+	in := n.Links[n.Leader]
+	if in.SnapshotRecvTotal == 0 {
+		return one(style, l)
+	}
+	snap := "⇠snap " + percent(in.SnapshotBytesRecv, in.SnapshotRecvTotal)
+	return block{alts: [][]string{{l + " " + snap}, {l, snap}}, style: style}
 }
 
 // percent formats part of total as "45%" ("?" when the total is unknown).
@@ -166,15 +348,6 @@ func percent(part, total uint64) string {
 		return "?"
 	}
 	return fmt.Sprintf("%d%%", part*100/total)
-}
-
-// indexLine shows commit / applied / last index, labelled when it fits.
-func indexLine(n cluster.NodeStatus, width int) string {
-	s := fmt.Sprintf("%d/%d/%d", n.Commit, n.Applied, n.LastIndex)
-	if len(s)+6 <= width {
-		return "c/a/l " + s
-	}
-	return s
 }
 
 func idOrDash(id uint64) string {

@@ -13,11 +13,17 @@ import (
 func (m *Model) viewDetail(width, height int) []string {
 	st := m.styles
 	n := m.selected()
-	lines := []string{st.Section.Render(fmt.Sprintf("node %d: %s  (enter/esc: back)", n.ID, roleOf(n)))}
+	title := fmt.Sprintf("node %d: %s  (enter/esc: back)", n.ID, clean(roleOf(n)))
+	if !n.AsOf.IsZero() {
+		title = fmt.Sprintf("node %d: %s, as of its crash at %s  (enter/esc: back)", n.ID, n.State, n.AsOf.Format("15:04:05.000"))
+	}
+	lines := []string{st.Section.Render(title)}
 	lines = append(lines, fmt.Sprintf("raft %s  http %s  first %d  snapshot %d/%d  keys %d",
-		n.RaftAddr, n.HTTPAddr, n.FirstIndex, n.SnapshotIndex, n.SnapshotTerm, n.KVKeys))
+		clean(n.RaftAddr), clean(n.HTTPAddr), n.FirstIndex, n.SnapshotIndex, n.SnapshotTerm, n.KVKeys))
 	if n.Err != "" {
-		lines = append(lines, st.Error.Render("error: "+n.Err))
+		for _, l := range wrapWords("error: "+clean(n.Err), width) {
+			lines = append(lines, st.Error.Render(l))
+		}
 	}
 	peers := make([]uint64, 0, len(n.Links))
 	for id := range n.Links {
@@ -59,7 +65,7 @@ func entryLine(e cluster.EntryInfo, n cluster.NodeStatus) string {
 	if e.Index > n.Commit {
 		state = "not committed"
 	}
-	return fmt.Sprintf("%6d  t%-3d %-30s %s", e.Index, e.Term, e.Text, state)
+	return fmt.Sprintf("%6d  t%-3d %-30s %s", e.Index, e.Term, clean(e.Text), state)
 }
 
 func clipAll(m *Model, lines []string, width int) []string {

@@ -4,10 +4,18 @@
 // The contract:
 //
 //   - The dashboard reads the cluster only through a Source: an immutable
-//     cluster.Status snapshot, polled at a fixed frame rate (tea.Tick), and the
-//     bounded cluster.EventLog, read by a tea.Cmd that blocks on
-//     EventLog.Wait and is re-armed after each message. It never touches a
-//     node and never blocks the cluster.
+//     cluster.Status snapshot, polled once per frame (tea.Tick; a third of
+//     the heartbeat interval, 33-100ms, so the heartbeat pulse can beat),
+//     and the bounded cluster.EventLog, read by a tea.Cmd that blocks on
+//     EventLog.Wait and is re-armed after each message. Everything a frame
+//     draws comes from that one snapshot and the frame's time. It never
+//     touches a node and never blocks the cluster.
+//   - Text from outside (keys, values, event texts, errors, command output,
+//     typed lines) is escaped (cluster.EscapeControls) before it is drawn:
+//     no control byte reaches the terminal.
+//   - One layout function divides the screen, for drawing and for the
+//     minimum size the dashboard asks for; cards show every number whole,
+//     choosing for each line the first rendering that fits.
 //   - Every action is a command line of the command language (COMMANDS.md),
 //     parsed by commands.Parser and run by an Executor in a tea.Cmd, never in
 //     Update: a key such as `c` only builds the line "crash 3". The dashboard
@@ -19,7 +27,10 @@
 //   - The clock is injected (Options.Clock) so tests render frozen frames.
 //
 // Layout: model.go is the root (routing only), keys.go the bindings,
-// msgs.go the messages, actions.go the command lines keys build, view.go
-// the layout, and one file per panel: header.go, cards.go, lanes.go,
-// events.go, detail.go and prompt.go.
+// msgs.go the messages, actions.go the command lines keys build (and the
+// speed keys' arithmetic), scroll.go the keys of pagers and the event feed,
+// view.go the layout, text.go wrapping and escaping, pulse.go the frame
+// rate and the heartbeat pulse, and one file per panel: header.go,
+// cards.go (lag.go), lanes.go, events.go, detail.go, pager.go and
+// prompt.go.
 package tui

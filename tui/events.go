@@ -5,28 +5,54 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/charmbracelet/lipgloss"
+
 	"raftplay/cluster"
 )
 
-// eventFeed keeps the newest events for the feed and the detail view.
+// feedEntry is one line of the feed: an event, or a run of identical ones
+// (same node, kind and text) folded into one with their count.
+type feedEntry struct {
+	cluster.Event        // the newest of the run
+	count         int    // events in the run
+	id            uint64 // position in the feed, from 1
+}
+
+// eventFeed keeps the newest events for the feed and the detail view, and
+// where the feed is scrolled to.
 type eventFeed struct {
-	buf     []cluster.Event // ring
-	start   int             // index of the oldest event in buf
+	buf     []feedEntry // ring
+	start   int         // index of the oldest entry in buf
 	n       int
+	ids     uint64 // entries ever added
 	next    uint64 // sequence number to ask the log for next
 	dropped uint64 // events the log overwrote before the feed read them
 	filter  uint64 // show only this node's events (0: all)
+	focused bool   // the feed has the scroll keys
+	pin     uint64 // when scrolled back, the id of the newest entry shown; 0: follow the newest
 }
 
-func newEventFeed(size int) eventFeed { return eventFeed{buf: make([]cluster.Event, size), next: 1} }
+func newEventFeed(size int) eventFeed { return eventFeed{buf: make([]feedEntry, size), next: 1} }
 
-// add appends the events of msg, overwriting the oldest when full.
+// add appends the events of msg, overwriting the oldest when full. Their
+// text is cleaned once, here. An event identical to the newest entry
+// (apart from its time) is counted into it.
 func (f *eventFeed) add(msg eventsMsg) {
 	f.dropped += msg.dropped
 	f.next = msg.next
 	for _, e := range msg.events {
+		e.Text = clean(e.Text)
+		if f.n > 0 {
+			last := &f.buf[(f.start+f.n-1)%len(f.buf)]
+			if last.Node == e.Node && last.Kind == e.Kind && last.Text == e.Text {
+				last.Event = e
+				last.count++
+				continue
+			}
+		}
+		f.ids++
 		i := (f.start + f.n) % len(f.buf)
-		f.buf[i] = e
+		f.buf[i] = feedEntry{Event: e, count: 1, id: f.ids}
 		if f.n < len(f.buf) {
 			f.n++
 		} else {
@@ -42,23 +68,66 @@ func (f *eventFeed) toggleFilter(id uint64) {
 	} else {
 		f.filter = id
 	}
+	f.pin = 0
 }
 
-// last returns up to max newest events that node (0: any) concerns, oldest
-// first. Cluster-wide events (Node 0) pass every filter.
-func (f *eventFeed) last(node uint64, max int) []cluster.Event {
-	var out []cluster.Event
-	for k := f.n - 1; k >= 0 && len(out) < max; k-- {
+// matching returns the entries node (0: any) concerns, oldest first.
+// Cluster-wide events (Node 0) pass every filter.
+func (f *eventFeed) matching(node uint64) []feedEntry {
+	out := make([]feedEntry, 0, f.n)
+	for k := range f.n {
 		e := f.buf[(f.start+k)%len(f.buf)]
 		if node == 0 || e.Node == 0 || e.Node == node || mentions(e.Text, node) {
 			out = append(out, e)
 		}
 	}
-	for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
-		out[i], out[j] = out[j], out[i]
-	}
 	return out
 }
+
+// last returns up to max newest entries that node (0: any) concerns,
+// oldest first.
+func (f *eventFeed) last(node uint64, max int) []feedEntry {
+	all := f.matching(node)
+	return all[len(all)-min(len(all), max):]
+}
+
+// window returns the rows entries the feed shows, oldest first, and how
+// many newer ones are below them when it is scrolled back.
+func (f *eventFeed) window(rows int) (shown []feedEntry, newer int) {
+	all := f.matching(f.filter)
+	end := f.end(all)
+	return all[max(0, end-rows):end], len(all) - end
+}
+
+// end is the index just past the newest entry shown.
+func (f *eventFeed) end(all []feedEntry) int {
+	if f.pin == 0 {
+		return len(all)
+	}
+	for i := len(all) - 1; i >= 0; i-- {
+		if all[i].id <= f.pin {
+			return i + 1
+		}
+	}
+	return min(1, len(all))
+}
+
+// scroll moves the feed by entries (< 0: back to older ones), keeping a
+// full screen of rows; reaching the newest follows it again.
+func (f *eventFeed) scroll(by, rows int) {
+	all := f.matching(f.filter)
+	end := min(len(all), max(min(rows, len(all)), f.end(all)+by))
+	f.pin = 0
+	if end < len(all) {
+		f.pin = all[end-1].id
+	}
+}
+
+// home scrolls the feed back to its oldest entry.
+func (f *eventFeed) home(rows int) { f.scroll(-f.n, rows) }
+
+// follow shows the newest entries again.
+func (f *eventFeed) follow() { f.pin = 0 }
 
 // mentions reports whether text names node id as a peer: a number after
 // "for", "from" or "to" (not "up to", which is an index) or before "->"
@@ -82,29 +151,64 @@ func mentions(text string, id uint64) bool {
 	return false
 }
 
-// viewEvents renders the event feed in height lines.
+// viewEvents renders the event feed in height lines: its title, then the
+// entries that fit.
 func (m *Model) viewEvents(width, height int) []string {
 	if height <= 0 {
 		return nil
 	}
-	st := m.styles
-	title := "events"
-	if m.feed.filter != 0 {
-		title = fmt.Sprintf("events of node %d (f: all)", m.feed.filter)
-	}
-	if m.feed.dropped > 0 {
-		title += fmt.Sprintf("  (%d dropped)", m.feed.dropped)
-	}
-	lines := []string{st.Section.Render(title)}
-	for _, e := range m.feed.last(m.feed.filter, height-1) {
+	shown, newer := m.feed.window(height - 1)
+	lines := []string{m.eventsTitle(newer, width)}
+	for _, e := range shown {
 		lines = append(lines, m.eventLine(e, width))
 	}
 	return lines
 }
 
-// eventLine renders one event; violations and errors stand out.
-func (m *Model) eventLine(e cluster.Event, width int) string {
-	s := m.styles.Clip(e.String(), width)
+// eventsTitle says what the feed shows and, when it has the keys or is
+// scrolled back, how to move and how to return, in the longest wording
+// that fits.
+func (m *Model) eventsTitle(newer, width int) string {
+	st := m.styles
+	f := &m.feed
+	title := "events"
+	if f.filter != 0 {
+		title = fmt.Sprintf("events of node %d (f: all)", f.filter)
+	}
+	if f.dropped > 0 {
+		title += fmt.Sprintf("  (%d dropped)", f.dropped)
+	}
+	style := st.Section
+	var notes []string
+	switch {
+	case f.pin != 0:
+		notes = []string{fmt.Sprintf("  scrolled back, %d newer: ↑/↓ pgup/pgdn home/end, esc newest", newer),
+			fmt.Sprintf("  scrolled back, %d newer: esc newest", newer), "  scrolled back: esc"}
+	case f.focused:
+		notes = []string{"  ↑/↓ pgup/pgdn home/end scroll, esc back", "  ↑/↓ scroll, esc back", "  esc back"}
+	}
+	if f.focused {
+		style = st.Focused
+	}
+	for _, n := range notes {
+		if lipgloss.Width(title+n) <= width {
+			return style.Render(title) + n
+		}
+	}
+	if len(notes) > 0 {
+		return st.Clip(style.Render(title)+notes[len(notes)-1], width)
+	}
+	return st.Clip(style.Render(title), width)
+}
+
+// eventLine renders one entry, "×40" after a run of identical events;
+// violations and errors stand out.
+func (m *Model) eventLine(e feedEntry, width int) string {
+	count := ""
+	if e.count > 1 {
+		count = fmt.Sprintf(" ×%d", e.count)
+	}
+	s := m.styles.Clip(e.String(), width-lipgloss.Width(count)) + count
 	switch e.Kind {
 	case cluster.EventViolation:
 		return m.styles.Violation.Render(s)

@@ -9,6 +9,7 @@ import (
 	"github.com/charmbracelet/x/exp/teatest"
 
 	"raftplay/cluster"
+	"raftplay/commands"
 	"raftplay/raft"
 )
 
@@ -17,6 +18,9 @@ type scenario struct {
 	st     cluster.Status
 	events []cluster.Event
 	keys   []string
+	w, h   int    // the terminal; 0: 120x40
+	out    string // what every command prints
+	wait   string // what the final screen shows; "": the last event
 }
 
 func electionScenario() scenario {
@@ -29,7 +33,9 @@ func electionScenario() scenario {
 		n.ElectionElapsed = time.Duration(i+3) * 200 * time.Millisecond
 		n.LastHeartbeat = t0.Add(-2 * time.Second)
 	}
-	st.Nodes[0] = cluster.NodeStatus{ID: 1, State: cluster.StateCrashed, Role: "down"}
+	st.Nodes[0] = downAsOf(st.Nodes[0], cluster.StateCrashed, "")
+	st.Nodes[0].Term, st.Nodes[0].Vote = 3, 1
+	st.Commit = 30
 	c := &st.Nodes[2]
 	c.Role, c.Term, c.Vote, c.ElectionElapsed = "candidate", 4, 3, 100*time.Millisecond
 	st.Nodes[1].Term, st.Nodes[1].Vote = 4, 3
@@ -45,7 +51,7 @@ func electionScenario() scenario {
 func partitionScenario() scenario {
 	st := steady(30)
 	st.Faults.Groups = [][]uint64{{1, 2}, {3, 4, 5}}
-	st.Leader, st.Term = 3, 4
+	st.Leader, st.Term, st.Commit = 3, 4, 32
 	for i := range st.Nodes {
 		n := &st.Nodes[i]
 		if n.ID >= 3 {
@@ -70,8 +76,12 @@ func partitionScenario() scenario {
 
 func crashedScenario() scenario {
 	st := steady(20)
-	st.Nodes[1] = cluster.NodeStatus{ID: 2, State: cluster.StateCrashed, Role: "down", RaftAddr: "127.0.0.1:7002", HTTPAddr: "127.0.0.1:8002"}
+	n := st.Nodes[1]
+	n.Commit, n.Applied, n.LastIndex, n.LogTerms = 12, 12, 13, n.LogTerms[:13]
+	st.Nodes[1] = downAsOf(n, cluster.StateCrashed, "")
+	st.Nodes[3] = cluster.NodeStatus{ID: 4, State: cluster.StateFailed, Role: "down", Err: "wal: node-4: open: permission denied"}
 	st.Nodes[0].Progress[2] = raft.Progress{Match: 12, Next: 13, State: "probe"}
+	st.Nodes[0].Progress[4] = raft.Progress{Match: 0, Next: 1, State: "probe"}
 	return scenario{st: st, events: []cluster.Event{{Node: 2, Kind: cluster.EventCrash, Text: "2 crashed"}}, keys: []string{"2"}}
 }
 
@@ -89,6 +99,30 @@ func detailScenario() scenario {
 	return sc
 }
 
+// nineScenario is a 9-node cluster under load at 140x45: a leader with
+// followers lagging by different amounts, a crashed node, a snapshot.
+func nineScenario() scenario {
+	st := bigStatus(12345)
+	st.Commit = 12342
+	for i := range st.Nodes {
+		st.Nodes[i].SnapshotIndex, st.Nodes[i].SnapshotTerm, st.Nodes[i].FirstIndex = 10000, 7, 10001
+		st.Nodes[i].LastHeartbeat = t0.Add(-time.Duration(i) * 20 * time.Millisecond)
+	}
+	st.Nodes[6] = downAsOf(st.Nodes[6], cluster.StateCrashed, "")
+	st.Nodes[0].Progress[7] = raft.Progress{Match: 12300, Next: 12301, State: "probe"}
+	return scenario{st: st, w: 140, h: 45, events: []cluster.Event{
+		{Kind: cluster.EventSetting, Text: "background load 200 writes/s"},
+		{Node: 7, Kind: cluster.EventCrash, Text: "7 crashed"},
+	}}
+}
+
+// pagerScenario is `:status` at 80 columns: too wide for the output panel,
+// it opens in the pager.
+func pagerScenario() scenario {
+	return scenario{st: steady(40), w: 80, h: 32, keys: []string{":", "s", "t", "a", "t", "u", "s", "enter"}, out: commands.FormatStatus(steady(40)), wait: "columns 1-80",
+		events: []cluster.Event{{Node: 1, Kind: "raft.role", Text: "1 became leader at term 3"}}}
+}
+
 func TestGoldenViews(t *testing.T) {
 	tests := map[string]scenario{
 		"steady":    {st: steady(40), events: []cluster.Event{{Node: 1, Kind: "raft.role", Text: "1 became leader at term 3"}}},
@@ -97,6 +131,8 @@ func TestGoldenViews(t *testing.T) {
 		"crashed":   crashedScenario(),
 		"violation": violationScenario(),
 		"detail":    detailScenario(),
+		"nine":      nineScenario(),
+		"pager":     pagerScenario(),
 	}
 	for name, sc := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -105,14 +141,21 @@ func TestGoldenViews(t *testing.T) {
 				e.Time = t0.Add(time.Duration(i-len(sc.events)) * 250 * time.Millisecond)
 				src.log.Add(e)
 			}
-			m := New(Options{Source: src, Exec: &fakeExec{}, Clock: frozen, Seed: 1, Mono: true, Frame: 10 * time.Millisecond})
-			tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(120, 40))
+			m := New(Options{Source: src, Exec: &fakeExec{out: sc.out}, Clock: frozen, Seed: 1, Mono: true, Frame: 10 * time.Millisecond})
+			w, h := 120, 40
+			if sc.w != 0 {
+				w, h = sc.w, sc.h
+			}
+			tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(w, h))
 			for _, k := range sc.keys {
 				tm.Send(keyMsg(k))
 			}
 			last := "leader"
 			if len(sc.events) > 0 {
 				last = sc.events[len(sc.events)-1].Text
+			}
+			if sc.wait != "" {
+				last = sc.wait
 			}
 			teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return bytes.Contains(b, []byte(last)) },
 				teatest.WithDuration(10*time.Second), teatest.WithCheckInterval(5*time.Millisecond))

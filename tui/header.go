@@ -5,6 +5,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/charmbracelet/lipgloss"
+
 	"raftplay/cluster"
 	"raftplay/transport"
 )
@@ -28,40 +30,57 @@ func (r *writeRate) observe(now time.Time, written uint64) {
 	}
 }
 
-// viewHeader renders the two header lines and, on a violation, a third.
+// viewHeader renders the header: the cluster line and the timing line,
+// each wrapped by whole segments, then a violation and the script's
+// progress when there are any.
 func (m *Model) viewHeader(width int) []string {
 	s := m.status
 	st := m.styles
-	leader := "none"
-	if s.Leader != 0 {
-		leader = fmt.Sprint(s.Leader)
-	}
-	var commit uint64
-	if n, ok := s.Node(s.Leader); ok {
-		commit = n.Commit
+	leader := st.Role("leader").Render(fmt.Sprint(s.Leader))
+	term := fmt.Sprintf("term %d", s.Term)
+	commit := fmt.Sprintf("commit %d", s.Commit)
+	if s.Leader == 0 { // between leaders: the highest any node has
+		leader = st.Role("down").Render("none")
+		term += " (highest)"
+		commit += " (highest)"
 	}
 	load := "off"
 	if s.Load > 0 {
 		load = fmt.Sprintf("%d/s", s.Load)
 	}
-	l1 := fmt.Sprintf("%s  %d nodes  leader %s  term %d  commit %d  load %s  writes %.0f/s (%d acked)",
-		st.Title.Render("raftplay"), len(s.Nodes), st.Role(roleIf(s.Leader != 0, "leader", "down")).Render(leader),
-		s.Term, commit, load, m.rate.perSec, s.Written)
-	l2 := fmt.Sprintf("heartbeat %v  election %v-%v  prevote %s  checkquorum %s  faults: %s",
-		s.Timing.Heartbeat, s.Timing.ElectionMin, s.Timing.ElectionMax, onOff(s.PreVote), onOff(s.CheckQuorum), m.faultText())
-	lines := []string{st.Clip(l1, width), st.Clip(l2, width)}
+	sep := "  "
+	l1 := []segment{
+		{st.Title.Render("raftplay"), ""}, {fmt.Sprintf("%d nodes", len(s.Nodes)), sep},
+		{"leader " + leader + sep + term, sep}, {commit, sep}, {"load " + load, sep},
+		{fmt.Sprintf("writes %.0f/s (%d acked)", m.rate.perSec, s.Written), sep},
+	}
+	l2 := []segment{
+		{"heartbeat " + s.Timing.Heartbeat.String(), ""}, {fmt.Sprintf("election %v-%v", s.Timing.ElectionMin, s.Timing.ElectionMax), sep},
+		{"prevote " + onOff(s.PreVote), sep}, {"checkquorum " + onOff(s.CheckQuorum), sep},
+	}
+	faults := m.faultTexts()
+	l2 = append(l2, segment{"faults: " + faults[0], sep})
+	for _, f := range faults[1:] {
+		l2 = append(l2, segment{f, "; "})
+	}
+	lines := append(wrapSegments(l1, width), wrapSegments(l2, width)...)
 	if s.Violations > 0 {
 		v := fmt.Sprintf(" !! SAFETY VIOLATION: the invariant monitor saw %d violation(s); see events !! ", s.Violations)
-		lines = append(lines, st.Violation.Render(st.Clip(v, width)))
+		for _, l := range wrapWords(v, width) {
+			lines = append(lines, st.Violation.Render(l))
+		}
 	}
 	if m.script.total > 0 {
-		lines = append(lines, st.Clip(m.scriptText(), width))
+		text, style := m.scriptText()
+		for _, l := range wrapWords(text, width) {
+			lines = append(lines, style.Render(l))
+		}
 	}
 	return lines
 }
 
-// faultText describes the active faults, or "none".
-func (m *Model) faultText() string {
+// faultTexts describes the active faults, one piece each, or "none".
+func (m *Model) faultTexts() []string {
 	s := m.status
 	var parts []string
 	if g := groupsOf(s); len(g) > 1 {
@@ -75,9 +94,12 @@ func (m *Model) faultText() string {
 		parts = append(parts, linkText(l))
 	}
 	if len(parts) == 0 {
-		return "none"
+		return []string{"none"}
 	}
-	return m.styles.Fault.Render(strings.Join(parts, "; "))
+	for i, p := range parts {
+		parts[i] = m.styles.Fault.Render(p)
+	}
+	return parts
 }
 
 // linkText describes one link rule: "cut 1->2", "drop 10% all", ...
@@ -103,16 +125,16 @@ func linkText(l transport.LinkRule) string {
 	return strings.Join(w, " ") + " " + where
 }
 
-// scriptText is the script's progress line.
-func (m *Model) scriptText() string {
+// scriptText is the script's progress line and its style.
+func (m *Model) scriptText() (string, lipgloss.Style) {
 	sc := m.script
 	switch {
 	case sc.err != nil:
-		return m.styles.Error.Render(fmt.Sprintf("script stopped at line %d: %v", sc.line, sc.err))
+		return fmt.Sprintf("script stopped at line %d: %s", sc.line, clean(errSentence(sc.text, sc.err))), m.styles.Error
 	case sc.done:
-		return m.styles.OK.Render(fmt.Sprintf("script done: %d commands", sc.total))
+		return fmt.Sprintf("script done: %d commands", sc.total), m.styles.OK
 	}
-	return fmt.Sprintf("script: command %d of %d (line %d)", sc.pos, sc.total, sc.line)
+	return fmt.Sprintf("script: command %d of %d (line %d)", sc.pos, sc.total, sc.line), m.styles.plain
 }
 
 func onOff(b bool) string {
@@ -120,13 +142,6 @@ func onOff(b bool) string {
 		return "on"
 	}
 	return "off"
-}
-
-func roleIf(c bool, a, b string) string {
-	if c {
-		return a
-	}
-	return b
 }
 
 // roleOf is the role a card shows: the node's role, or its state when it

@@ -88,7 +88,7 @@ func (f *fakeExec) got() []string {
 // caught up, and a log of n entries.
 func steady(n uint64) cluster.Status {
 	st := cluster.Status{
-		Time: t0, Leader: 1, Term: 3, Timing: cluster.WatchTiming, Written: n - 2,
+		Time: t0, Leader: 1, Term: 3, Commit: n, Timing: cluster.WatchTiming, Written: n - 2,
 	}
 	for id := uint64(1); id <= 5; id++ {
 		ns := cluster.NodeStatus{

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/charmbracelet/lipgloss"
+
 	"raftplay/cluster"
 )
 
@@ -13,47 +15,158 @@ const (
 	cellCommitted   = '█' // committed entry, coloured by its term
 	cellUncommitted = '░' // entry not yet known committed
 	cellCompacted   = '·' // inside the snapshot
-	cellUnknown     = ' ' // older than the status window, or past the log
-	lanePrefix      = 3   // "12 " before the cells
-	laneSuffix      = 16  // " c=12345 l=12345" after them
+	cellNotHere     = '┄' // in the log, but older than the entries a status describes
+	cellNone        = ' ' // past the node's log
+	lanePrefix      = 3   // " 2 " before the cells
+	minLaneCells    = 8
 )
 
-// laneWidth is how many log cells a lane shows.
-func (m *Model) laneWidth() int { return max(8, m.width-lanePrefix-laneSuffix) }
+// laneSuffix is what follows node n's cells: " c=1200 l=1203", and its
+// state when it is down (its lane is then what it had).
+func laneSuffix(n cluster.NodeStatus) string {
+	if down(n) && n.AsOf.IsZero() { // nothing known of it
+		return " " + string(n.State)
+	}
+	s := fmt.Sprintf(" c=%d l=%d", n.Commit, n.LastIndex)
+	if down(n) {
+		s += " " + string(n.State)
+	}
+	return s
+}
 
-// laneWindow returns the highest index the lanes show: the newest entry of
-// any node, minus the scroll.
-func (m *Model) laneWindow() (lo, hi uint64) {
+// down reports whether n is crashed or failed.
+func down(n cluster.NodeStatus) bool {
+	return n.State == cluster.StateCrashed || n.State == cluster.StateFailed
+}
+
+// laneSuffixWidth is the width of the widest suffix: the numbers decide it.
+func (m *Model) laneSuffixWidth() int {
+	w := 0
+	for _, n := range m.status.Nodes {
+		w = max(w, len(laneSuffix(n)))
+	}
+	return w
+}
+
+// laneWidth is how many log cells a lane shows.
+func (m *Model) laneWidth() int {
+	return max(minLaneCells, m.width-lanePrefix-m.laneSuffixWidth())
+}
+
+// newestIndex is the newest entry any node has.
+func (m *Model) newestIndex() uint64 {
+	var hi uint64
 	for _, n := range m.status.Nodes {
 		hi = max(hi, n.LastIndex)
 	}
-	hi -= min(hi, m.scroll)
+	return hi
+}
+
+// oldestKnown is the oldest index any node's status says anything about:
+// 1 when a node has compacted a prefix (its cells there are ·) or holds its
+// whole log, else the oldest start of a status window. Before it every lane
+// would be ┄.
+func (m *Model) oldestKnown() uint64 {
+	oldest := uint64(0)
+	for _, n := range m.status.Nodes {
+		switch {
+		case n.LastIndex == 0:
+			continue
+		case n.SnapshotIndex > 0 || n.FirstIndex > 1 || n.LogStart <= 1:
+			return 1
+		case oldest == 0 || n.LogStart < oldest:
+			oldest = n.LogStart
+		}
+	}
+	return max(1, oldest)
+}
+
+// laneWindow returns the indexes the lanes show: the newest entries, or,
+// when scrolled back, the window that ends at laneTop. It never starts
+// before index 1 or where nothing is known, nor ends past the newest entry
+// of a log longer than it.
+func (m *Model) laneWindow() (lo, hi uint64) {
 	w := uint64(m.laneWidth())
-	if hi < w {
-		return 1, w
+	newest := m.newestIndex()
+	floor := m.oldestKnown()
+	if newest < floor+w {
+		return max(1, newest+1-min(newest, w)), max(w, newest)
+	}
+	hi = newest
+	if m.laneTop != 0 {
+		hi = min(newest, max(floor+w-1, m.laneTop))
 	}
 	return hi - w + 1, hi
 }
 
-// viewLanes renders a ruler and one lane per node. The work is proportional
-// to the visible cells, not to the log length.
+// scrollLanes moves the lanes back (by < 0) or forward (by > 0) by by
+// entries; reaching the newest entry makes them follow it again.
+func (m *Model) scrollLanes(by int) {
+	lo, hi := m.laneWindow()
+	floor, newest := m.oldestKnown(), m.newestIndex()
+	if by < 0 {
+		hi -= min(lo-min(lo, floor), uint64(-by))
+	} else {
+		hi += uint64(by)
+	}
+	m.laneTop = hi
+	if hi >= newest {
+		m.laneTop = 0
+	}
+}
+
+// viewLanes renders a title, a ruler and one lane per node. The work is
+// proportional to the visible cells, not to the log length.
 func (m *Model) viewLanes(width int) []string {
 	lo, hi := m.laneWindow()
 	st := m.styles
-	title := fmt.Sprintf("log %d..%d", lo, hi)
-	if m.scroll > 0 {
-		title += fmt.Sprintf("  (scrolled back %d; ] forward)", m.scroll)
-	}
-	lines := []string{st.Section.Render(title), strings.Repeat(" ", lanePrefix) + ruler(lo, hi)}
+	suffixW := m.laneSuffixWidth()
+	fit := width-lanePrefix-suffixW >= minLaneCells // else clip
+	lanes := make([]string, 0, len(m.status.Nodes))
+	notHere := false
 	var b strings.Builder
 	for _, n := range m.status.Nodes {
 		b.Reset()
 		fmt.Fprintf(&b, "%2d ", n.ID)
-		m.laneCells(&b, n, lo, hi)
-		fmt.Fprintf(&b, " c=%d l=%d", n.Commit, n.LastIndex)
-		lines = append(lines, st.Clip(b.String(), width))
+		cells, nh := m.laneCellsMemo(n, lo, hi)
+		b.WriteString(cells)
+		notHere = nh || notHere
+		sfx := laneSuffix(n)
+		b.WriteString(sfx + strings.Repeat(" ", suffixW-len(sfx)))
+		lane := strings.TrimRight(b.String(), " ")
+		if !fit {
+			lane = st.Clip(lane, width)
+		}
+		lanes = append(lanes, lane)
 	}
-	return lines
+	lines := []string{m.laneTitle(lo, hi, notHere, width), strings.Repeat(" ", lanePrefix) + ruler(lo, hi)}
+	return append(lines, lanes...)
+}
+
+// laneTitle is "log LO..HI", with how to return when scrolled back and
+// what ┄ means when some is shown, in the longest wording that fits.
+func (m *Model) laneTitle(lo, hi uint64, notHere bool, width int) string {
+	st := m.styles
+	log := st.Section.Render(fmt.Sprintf("log %d..%d", lo, hi))
+	scrolled := []string{""}
+	if m.laneTop != 0 {
+		scrolled = []string{"  (scrolled back: ] forward, end newest)", "  (scrolled: ] fwd, end newest)"}
+	}
+	unknown := []string{""}
+	if notHere {
+		unknown = []string{fmt.Sprintf("  %c not known here: older than the %d entries a status carries", cellNotHere, cluster.LogWindow),
+			fmt.Sprintf("  %c not known here", cellNotHere)}
+	}
+	var title string
+	for _, u := range unknown {
+		for _, s := range scrolled {
+			title = log + s + u
+			if lipgloss.Width(title) <= width {
+				return title
+			}
+		}
+	}
+	return st.Clip(title, width)
 }
 
 // ruler marks every tenth index with its number.
@@ -73,24 +186,69 @@ func ruler(lo, hi uint64) string {
 	return string(buf)
 }
 
+// laneKey is everything a lane's cells depend on. A status's LogTerms is
+// never changed once published, so its first element's address and its
+// length stand for its contents.
+type laneKey struct {
+	lo, hi, last, commit, snap, first, start, term uint64
+	terms                                          *uint64
+	n                                              int
+	down                                           bool
+}
+
+// laneMemo is a lane's cells as last drawn.
+type laneMemo struct {
+	key     laneKey
+	cells   string
+	notHere bool
+}
+
+// laneCellsMemo returns node n's cells for lo..hi, drawn again only when
+// what they show changed (an idle cluster's lanes do not).
+func (m *Model) laneCellsMemo(n cluster.NodeStatus, lo, hi uint64) (string, bool) {
+	k := laneKey{lo: lo, hi: hi, last: n.LastIndex, commit: n.Commit, snap: n.SnapshotIndex, first: n.FirstIndex,
+		start: n.LogStart, term: n.Term, n: len(n.LogTerms), down: down(n)}
+	if len(n.LogTerms) > 0 {
+		k.terms = &n.LogTerms[0]
+	}
+	if memo, ok := m.lanes[n.ID]; ok && memo.key == k {
+		return memo.cells, memo.notHere
+	}
+	var b strings.Builder
+	notHere := m.laneCells(&b, n, lo, hi)
+	if m.lanes == nil {
+		m.lanes = map[uint64]laneMemo{}
+	}
+	m.lanes[n.ID] = laneMemo{key: k, cells: b.String(), notHere: notHere}
+	return b.String(), notHere
+}
+
 // laneCells writes node n's cells for indexes lo..hi, one styled run per
-// stretch of cells that look alike.
-func (m *Model) laneCells(b *strings.Builder, n cluster.NodeStatus, lo, hi uint64) {
+// stretch of cells that look alike, and reports whether any is not known
+// here. A node that is down shows the log it had, faded.
+func (m *Model) laneCells(b *strings.Builder, n cluster.NodeStatus, lo, hi uint64) (notHere bool) {
 	type look struct {
 		r         rune
 		term      uint64
 		committed bool
 	}
+	isDown := down(n)
 	cellAt := func(i uint64) look {
 		switch {
-		case n.State == cluster.StateCrashed || n.State == cluster.StateFailed || i > n.LastIndex:
-			return look{r: cellUnknown}
+		case i > n.LastIndex:
+			return look{r: cellNone}
 		case i <= n.SnapshotIndex || i < n.FirstIndex:
 			return look{r: cellCompacted}
-		case i < n.LogStart || i-n.LogStart >= uint64(len(n.LogTerms)):
-			return look{r: cellUnknown}
+		case i < n.LogStart:
+			return look{r: cellNotHere}
 		}
-		t := n.LogTerms[i-n.LogStart]
+		t := n.Term // appended since the window was taken: the node's term, most likely
+		if k := i - n.LogStart; k < uint64(len(n.LogTerms)) {
+			t = n.LogTerms[k]
+		}
+		if t == 0 {
+			return look{r: cellNotHere}
+		}
 		if i <= n.Commit {
 			if m.styles.Mono { // no colour: the term's last digit shows the term
 				return look{rune('0' + t%10), t, true}
@@ -101,8 +259,12 @@ func (m *Model) laneCells(b *strings.Builder, n cluster.NodeStatus, lo, hi uint6
 	}
 	flush := func(l look, count int) {
 		s := strings.Repeat(string(l.r), count)
-		if l.term != 0 {
-			s = m.styles.TermCell(l.term, l.committed).Render(s)
+		switch {
+		case l.term != 0:
+			s = m.styles.TermCell(l.term, l.committed, isDown).Render(s)
+		case l.r == cellNotHere:
+			notHere = true
+			s = m.styles.NotHere.Render(s)
 		}
 		b.WriteString(s)
 	}
@@ -116,4 +278,5 @@ func (m *Model) laneCells(b *strings.Builder, n cluster.NodeStatus, lo, hi uint6
 		count++
 	}
 	flush(cur, count)
+	return notHere
 }

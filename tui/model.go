@@ -40,21 +40,17 @@ type Options struct {
 	ScriptPace time.Duration
 	// Context bounds every command the dashboard runs; nil means Background.
 	Context context.Context
-	// Frame is the time between status reads; 0 means 100ms.
+	// Frame is the time between status reads; 0 means a third of the
+	// heartbeat interval, between 33ms and 100ms (so the pulse can beat).
 	Frame time.Duration
-	// Clock is the time for heartbeat pulses; nil means time.Now.
+	// Clock is the time for heartbeat pulses, read once per frame; nil
+	// means time.Now.
 	Clock func() time.Time
 	// Seed seeds the keys and values of `w`; 0 picks one.
 	Seed uint64
 	// Mono draws without colour (NO_COLOR).
 	Mono bool
 }
-
-// Minimum screen size; the card rows of big clusters may need more height.
-const (
-	minWidth  = 80
-	minHeight = 20
-)
 
 // Model is the root Bubble Tea model of the dashboard. It routes messages to
 // the panels and turns keys into command lines.
@@ -69,23 +65,28 @@ type Model struct {
 	rng    *rand.Rand
 
 	width, height int
-	status        cluster.Status
-	sel           uint64 // selected node, 1-based
-	detail        bool   // the detail view replaces lanes and events
-	fullHelp      bool
-	scroll        uint64 // how many entries the lanes are scrolled back
-	feed          eventFeed
-	rate          writeRate
-	output        outputPanel
-	script        scriptState
-	busy          int // commands in flight
+	// status is the frame's one snapshot and now the frame's time: every
+	// panel of a frame draws from these two.
+	status    cluster.Status
+	now       time.Time
+	cardCache map[int][]cardBody // card text below the title by inner width, per node, for this status
+	sel       uint64             // selected node, 1-based
+	detail    bool               // the detail view replaces lanes and events
+	fullHelp  bool               // the full key help replaces lanes and events
+	helpView  scroller
+	laneTop   uint64 // when scrolled back, the newest index the lanes show; 0: follow the newest
+	feed      eventFeed
+	rate      writeRate
+	output    outputPanel
+	script    scriptState
+	speed     speedState
+	busy      int                        // commands in flight
+	bar       struct{ sig, view string } // the help bar last drawn, and what it showed
+	lanes     map[uint64]laneMemo        // each node's lane as last drawn
 }
 
 // New returns a dashboard model for o.
 func New(o Options) *Model {
-	if o.Frame <= 0 {
-		o.Frame = 100 * time.Millisecond
-	}
 	if o.Clock == nil {
 		o.Clock = time.Now
 	}
@@ -105,7 +106,7 @@ func New(o Options) *Model {
 		prompt: newPrompt(), rng: rand.New(rand.NewPCG(seed, 1)), sel: 1,
 		feed: newEventFeed(500),
 	}
-	m.status = o.Source.Status()
+	m.setStatus(o.Source.Status())
 	m.parser = commands.NewParser(len(m.status.Nodes))
 	m.script.total = len(o.Script)
 	m.refreshKeys()
@@ -114,52 +115,61 @@ func New(o Options) *Model {
 
 // Init starts the frame clock, the event reader and the script, if any.
 func (m *Model) Init() tea.Cmd {
-	cmds := []tea.Cmd{frameCmd(m.o.Source, m.o.Frame), eventsCmd(m.ctx, m.o.Source.Events(), m.feed.next)}
+	cmds := []tea.Cmd{frameCmd(m.o.Source, m.frameEvery()), eventsCmd(m.ctx, m.o.Source.Events(), m.feed.next)}
 	if len(m.o.Script) > 0 {
 		cmds = append(cmds, stepCmd(0))
 	}
 	return tea.Batch(cmds...)
 }
 
-// Update routes one message; every case is a call into a panel or helper.
+// Update routes one message, then enables the keys that apply to the
+// state it left.
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	cmd := m.route(msg)
+	m.refreshKeys()
+	return m, cmd
+}
+
+// route hands one message to what handles it; every case is a call into a
+// panel or helper.
+func (m *Model) route(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		m.width, m.height = msg.Width, msg.Height
 		m.help.Width = msg.Width
-		return m, nil
+		return nil
 	case frameMsg:
 		m.setStatus(cluster.Status(msg))
-		return m, frameCmd(m.o.Source, m.o.Frame)
+		return frameCmd(m.o.Source, m.frameEvery())
 	case eventsMsg:
 		m.feed.add(msg)
-		return m, eventsCmd(m.ctx, m.o.Source.Events(), m.feed.next)
+		return eventsCmd(m.ctx, m.o.Source.Events(), m.feed.next)
 	case resultMsg:
-		return m, m.onResult(msg)
+		return m.onResult(msg)
 	case scriptStepMsg:
-		return m, m.scriptStep()
+		return m.scriptStep()
 	case tea.KeyMsg:
 		if m.prompt.active {
-			return m, m.promptKey(msg)
+			return m.promptKey(msg)
 		}
-		return m, m.onKeys(msg)
+		return m.onKeys(msg)
 	}
 	if m.prompt.active { // the cursor's blink
 		var cmd tea.Cmd
 		m.prompt.input, cmd = m.prompt.input.Update(msg)
-		return m, cmd
+		return cmd
 	}
-	return m, nil
+	return nil
 }
 
-// setStatus takes a fresh snapshot and updates what depends on it.
+// setStatus takes a frame's snapshot and time and updates what depends on
+// them.
 func (m *Model) setStatus(st cluster.Status) {
-	m.status = st
+	m.status, m.now, m.cardCache = st, m.o.Clock(), nil
 	m.rate.observe(st.Time, st.Written)
 	if int(m.sel) > len(st.Nodes) {
 		m.sel = 1
 	}
-	m.refreshKeys()
 }
 
 // selected returns the status of the selected node.
@@ -169,11 +179,24 @@ func (m *Model) selected() cluster.NodeStatus {
 }
 
 func (m *Model) refreshKeys() {
+	pager := m.pagerShown()
 	m.keys.update(dashState{
 		node: m.selected(), nodes: len(m.status.Nodes), faults: faultsActive(m.status),
-		load: m.status.Load > 0, timing: m.status.Timing, detail: m.detail,
-		filtered: m.feed.filter != 0, scrolled: m.scroll > 0, output: m.output.shown(),
+		load: m.status.Load > 0, detail: m.detail, filtered: m.feed.filter != 0,
+		lanes: m.laneTop != 0, focused: m.feed.focused, pager: pager != noPager,
+		wide: pager == outputPager && m.outputPagerWidth() > m.width, output: m.output.shown(),
 	})
+}
+
+// pagerShown is what the pager area shows now, if anything.
+func (m *Model) pagerShown() pagerKind {
+	switch {
+	case m.width == 0 || (!m.fullHelp && !m.output.shown()) || !m.fits():
+		return noPager
+	case m.fullHelp:
+		return helpPager
+	}
+	return m.layout().pager
 }
 
 // onKeys handles keys outside the prompt. Keys typed faster than the
@@ -187,6 +210,7 @@ func (m *Model) onKeys(msg tea.KeyMsg) tea.Cmd {
 	for i, r := range msg.Runes {
 		cmd := m.onKey(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{r}})
 		cmds = append(cmds, cmd)
+		m.refreshKeys()      // the next key applies to the state this one left
 		if m.prompt.active { // the rest is typed into the prompt
 			m.prompt.input.SetValue(string(msg.Runes[i+1:]))
 			m.prompt.input.CursorEnd()
@@ -196,16 +220,19 @@ func (m *Model) onKeys(msg tea.KeyMsg) tea.Cmd {
 	return tea.Sequence(cmds...)
 }
 
-// onKey handles a key outside the prompt.
+// onKey handles a key outside the prompt: first the scroll keys of a
+// pager or of the focused feed, then the dashboard's keys.
 func (m *Model) onKey(msg tea.KeyMsg) tea.Cmd {
-	defer m.refreshKeys()
+	if m.scrollKey(msg) {
+		return nil
+	}
 	k := &m.keys
 	id := m.sel
 	switch {
 	case key.Matches(msg, k.Quit):
 		return tea.Quit
 	case key.Matches(msg, k.Help):
-		m.fullHelp = !m.fullHelp
+		m.fullHelp, m.helpView = !m.fullHelp, scroller{}
 	case key.Matches(msg, k.Select):
 		if n := uint64(msg.Runes[0] - '0'); int(n) <= len(m.status.Nodes) {
 			m.sel = n
@@ -229,7 +256,7 @@ func (m *Model) onKey(msg tea.KeyMsg) tea.Cmd {
 		line, groups := nextGroups(m.status, id)
 		// Keys typed faster than a frame build on the partition just asked
 		// for, not on the one the last frame showed.
-		m.status.Faults.Groups = groups
+		m.status.Faults.Groups, m.cardCache = groups, nil
 		return m.run(line)
 	case key.Matches(msg, k.Heal):
 		return m.run("heal")
@@ -241,21 +268,25 @@ func (m *Model) onKey(msg tea.KeyMsg) tea.Cmd {
 		}
 		return m.run("load 50")
 	case key.Matches(msg, k.Faster):
-		next, _ := fasterTiming(m.status.Timing)
-		return m.run(timingLines(m.status.Timing, next)...)
+		return m.changeSpeed(-1)
 	case key.Matches(msg, k.Slower):
-		next, _ := slowerTiming(m.status.Timing)
-		return m.run(timingLines(m.status.Timing, next)...)
+		return m.changeSpeed(+1)
 	case key.Matches(msg, k.Prompt):
 		return m.prompt.open()
 	case key.Matches(msg, k.Detail):
 		m.detail = !m.detail
+		m.feed.focused = false
+		m.feed.follow()
 	case key.Matches(msg, k.Filter):
 		m.feed.toggleFilter(id)
+	case key.Matches(msg, k.Events):
+		m.feed.focused = true
 	case key.Matches(msg, k.Back):
-		m.scroll += uint64(max(1, m.laneWidth()/2))
+		m.scrollLanes(-max(1, m.laneWidth()/2))
 	case key.Matches(msg, k.Forward):
-		m.scroll -= min(m.scroll, uint64(max(1, m.laneWidth()/2)))
+		m.scrollLanes(max(1, m.laneWidth()/2))
+	case key.Matches(msg, k.Newest):
+		m.laneTop = 0
 	case key.Matches(msg, k.Close):
 		switch {
 		case m.output.shown():
@@ -276,7 +307,7 @@ func (m *Model) run(lines ...string) tea.Cmd {
 	for _, l := range lines {
 		c, err := m.parser.ParseLine(l, 1)
 		if err != nil {
-			m.output.set(l, "", fmt.Errorf("tui: %w", err))
+			m.output.set(l, l, "", err)
 			return nil
 		}
 		if c != nil {
@@ -297,12 +328,18 @@ func (m *Model) onResult(r resultMsg) tea.Cmd {
 	if len(r.lines) > 0 {
 		last = r.lines[len(r.lines)-1]
 	}
+	if r.speed {
+		m.speed.done(r.err == nil)
+		if r.err == nil { // keys pressed before the next frame build on it
+			m.status.Timing = m.speed.want()
+		}
+	}
 	if !r.script {
 		m.busy--
-		m.output.set(last, r.out, r.err)
+		m.output.set(last, last, r.out, r.err)
 		return nil
 	}
-	m.output.set(fmt.Sprintf("script line %d: %s", m.script.line, last), r.out, r.err)
+	m.output.set(fmt.Sprintf("script line %d: %s", m.script.line, last), last, r.out, r.err)
 	if r.err != nil {
 		m.script.err = r.err
 		return nil
@@ -318,7 +355,7 @@ func (m *Model) scriptStep() tea.Cmd {
 	}
 	c := &m.o.Script[m.script.pos]
 	m.script.pos++
-	m.script.line = c.Line
+	m.script.line, m.script.text = c.Line, c.Text
 	m.output.running(fmt.Sprintf("script line %d: %s", c.Line, c.Text))
 	return execCmd(m.ctx, m.o.ScriptExec, []*commands.Command{c}, true)
 }
@@ -326,7 +363,8 @@ func (m *Model) scriptStep() tea.Cmd {
 // scriptState is the progress of the script being played.
 type scriptState struct {
 	pos, total int
-	line       int // source line of the command running or last run
+	line       int    // source line of the command running or last run
+	text       string // that command
 	done       bool
 	err        error
 }

@@ -27,6 +27,20 @@ func keyMsg(k string) tea.KeyMsg {
 		return tea.KeyMsg{Type: tea.KeyLeft}
 	case "ctrl+c":
 		return tea.KeyMsg{Type: tea.KeyCtrlC}
+	case "up":
+		return tea.KeyMsg{Type: tea.KeyUp}
+	case "down":
+		return tea.KeyMsg{Type: tea.KeyDown}
+	case "right":
+		return tea.KeyMsg{Type: tea.KeyRight}
+	case "home":
+		return tea.KeyMsg{Type: tea.KeyHome}
+	case "end":
+		return tea.KeyMsg{Type: tea.KeyEnd}
+	case "pgup":
+		return tea.KeyMsg{Type: tea.KeyPgUp}
+	case "pgdown":
+		return tea.KeyMsg{Type: tea.KeyPgDown}
 	}
 	return tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(k)}
 }
@@ -122,7 +136,7 @@ func TestPromptParseErrorRunsNothing(t *testing.T) {
 	if got := ex.got(); len(got) != 0 {
 		t.Fatalf("ran %q, want nothing", got)
 	}
-	if v := m.View(); !strings.Contains(v, "error: tui: line 1") || !strings.Contains(v, "crash 7") {
+	if v := m.View(); !strings.Contains(v, "crash 7: column 7: node 7 out of range") {
 		t.Fatalf("view does not show the parse error:\n%s", v)
 	}
 }
@@ -134,9 +148,9 @@ func TestResultShownAndFailureShown(t *testing.T) {
 	if v := m.View(); !strings.Contains(v, "> get x  value-of-x") {
 		t.Fatalf("view does not show the result:\n%s", v)
 	}
-	ex.err, ex.out = errors.New("put x 1: no leader within 5s"), ""
+	ex.err, ex.out = errors.New("no leader within 5s"), ""
 	press(m, "w")
-	if v := m.View(); !strings.Contains(v, "error: put x 1: no leader within 5s") {
+	if v := m.View(); !strings.Contains(v, "error: put k99 1024: no leader within 5s") {
 		t.Fatalf("view does not show the failure:\n%s", v)
 	}
 	press(m, "esc")

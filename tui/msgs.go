@@ -26,6 +26,7 @@ type resultMsg struct {
 	out    string   // what the last line that ran printed
 	err    error    // the first failure; later lines did not run
 	script bool     // the lines came from the script being played
+	speed  bool     // the lines came from a speed key
 }
 
 // scriptStepMsg asks the model to run the next line of the script.

@@ -6,10 +6,13 @@ import (
 
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+
+	"raftplay/cluster"
 )
 
 // maxOutputLines is how many lines of a command's result the output panel
-// shows; `status` and `help` fit.
+// shows below the lanes and events; longer results open in the pager.
 const maxOutputLines = 12
 
 // promptModel is the `:` prompt: a text input with a history.
@@ -80,62 +83,124 @@ func (m *Model) promptKey(msg tea.KeyMsg) tea.Cmd {
 	}
 	var cmd tea.Cmd
 	p.input, cmd = p.input.Update(msg)
+	p.escapeInput()
 	return cmd
 }
 
-// outputPanel holds the last command and what it printed.
-type outputPanel struct {
-	line string
-	out  []string
-	err  error
-	busy bool
-}
-
-func (o *outputPanel) running(line string) { *o = outputPanel{line: line, busy: true} }
-
-func (o *outputPanel) set(line, out string, err error) {
-	*o = outputPanel{line: line, err: err}
-	if out = strings.TrimRight(out, "\n"); out != "" {
-		o.out = strings.Split(out, "\n")
+// escapeInput writes runes the input would show raw and a terminal would
+// obey (format runes such as bidi overrides; the input drops control
+// characters itself) as escapes, so the prompt shows what will be parsed.
+func (p *promptModel) escapeInput() {
+	v := p.input.Value()
+	if e := cluster.EscapeControls(v); e != v {
+		p.input.SetValue(e)
+		p.input.CursorEnd()
 	}
 }
+
+// outputPanel holds the last command and what it printed, cleaned of
+// control bytes, or a message of the dashboard's own.
+type outputPanel struct {
+	line  string   // the command, or what the message is about
+	out   []string // what it printed
+	err   string   // why it failed, as a sentence
+	note  string   // a message of the dashboard's own
+	busy  bool
+	pager scroller
+}
+
+func (o *outputPanel) running(line string) { *o = outputPanel{line: clean(line), busy: true} }
+
+// set shows a command's result: head is what the panel calls it ("crash 3",
+// "script line 4: crash 3"), cmd the command line itself.
+func (o *outputPanel) set(head, cmd, out string, err error) {
+	*o = outputPanel{line: clean(head), out: cleanLines(out)}
+	if err != nil {
+		o.err = clean(errSentence(cmd, err))
+		if head != cmd {
+			o.err = clean(strings.TrimSuffix(head, cmd)) + o.err
+		}
+	}
+}
+
+// setNote shows a message of the dashboard's own about what key did.
+func (o *outputPanel) setNote(what, note string) { *o = outputPanel{line: what, note: note} }
 
 func (o *outputPanel) clear()      { *o = outputPanel{} }
 func (o *outputPanel) shown() bool { return o.line != "" }
 
-// viewOutput renders the last command and its result in at most max lines.
-func (m *Model) viewOutput(width, maxLines int) []string {
+// inline returns the panel's lines when every one fits width, or nil.
+func (m *Model) outputInline(width int) []string {
 	o := &m.output
-	if !o.shown() || maxLines <= 0 {
+	if !o.shown() {
 		return nil
 	}
 	st := m.styles
+	more := ""
+	if m.busy > 0 && !o.busy {
+		more = fmt.Sprintf("  (%d more running)", m.busy)
+	}
 	head := "> " + o.line
+	var lines []string
 	switch {
 	case o.busy:
-		head += st.Dim.Render("  (running)")
-	case o.err != nil:
-		head += "  " + st.Error.Render("error: "+o.err.Error())
-	case len(o.out) == 1 && len(o.out[0]) < width/2:
-		head += "  " + st.OK.Render(o.out[0])
+		lines = []string{head + st.Dim.Render("  (running)")}
+	case o.err != "":
+		for _, l := range wrapWords("error: "+o.err, width-lipgloss.Width(more)) {
+			lines = append(lines, st.Error.Render(l))
+		}
+	case o.note != "":
+		for _, l := range wrapWords(o.line+": "+o.note, width-lipgloss.Width(more)) {
+			lines = append(lines, st.OK.Render(l))
+		}
+	case len(o.out) == 1 && lipgloss.Width(head+"  "+o.out[0]+more) <= width:
+		lines = []string{head + "  " + st.OK.Render(o.out[0])}
+	case len(o.out) == 0:
+		lines = []string{head}
+	default:
+		lines = append([]string{head}, o.out...)
 	}
-	if m.busy > 0 && !o.busy {
-		head += st.Dim.Render(fmt.Sprintf("  (%d more running)", m.busy))
-	}
-	lines := []string{m.styles.Clip(head, width)}
-	if o.err == nil && !(len(o.out) == 1 && len(o.out[0]) < width/2) {
-		for _, l := range o.out {
-			if len(lines) >= maxLines {
-				break
-			}
-			lines = append(lines, m.styles.Clip(l, width))
+	lines[0] += st.Dim.Render(more)
+	for _, l := range lines {
+		if lipgloss.Width(l) > width {
+			return nil
 		}
 	}
 	return lines
+}
+
+// viewOutputPager renders a result too long or too wide for the panel.
+func (m *Model) viewOutputPager(width, height int) []string {
+	o := &m.output
+	return m.viewPager(&o.pager, "> "+o.line, "esc", m.outputPagerText(width), width, height)
+}
+
+// outputPagerText is what the output pager holds at width.
+func (m *Model) outputPagerText(width int) []string {
+	o := &m.output
+	switch {
+	case o.err != "":
+		return wrapWords("error: "+o.err, width)
+	case o.note != "":
+		return wrapWords(o.note, width)
+	}
+	return o.out
 }
 
 // viewPrompt renders the prompt line when it is open.
 func (m *Model) viewPrompt(width int) string {
 	m.prompt.input.Width = max(10, width-2)
 	return m.prompt.input.View()
+}
+
+// outputPagerLines is how many lines the output pager holds.
+func (m *Model) outputPagerLines() int { return len(m.outputPagerText(m.width)) }
+
+// outputPagerWidth is the widest line of the output pager.
+func (m *Model) outputPagerWidth() int {
+	w := 0
+	for _, l := range m.output.out {
+		w = max(w, lipgloss.Width(l))
+	}
+	return w
 }

@@ -1,9 +1,11 @@
 package tui
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"os"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -51,9 +53,11 @@ func randomStatus(r *rand.Rand) cluster.Status {
 }
 
 // TestRandomStatusNeverPanics renders and presses every key over arbitrary
-// statuses and screen sizes; a failure names the seed.
+// statuses and screen sizes, and checks that every screen drawn fits the
+// terminal; a failure names the seed.
 func TestRandomStatusNeverPanics(t *testing.T) {
-	keys := []string{"1", "5", "9", "tab", "left", "c", "r", "p", "i", "g", "h", "w", "l", "+", "-", "enter", "f", "[", "]", "?", "esc"}
+	keys := []string{"1", "5", "9", "tab", "left", "c", "r", "p", "i", "g", "h", "w", "l", "+", "-", "enter", "f", "[", "]", "?", "esc",
+		"e", "up", "down", "pgup", "pgdown", "home", "end", "right"}
 	seeds := uint64(30)
 	if n, err := strconv.ParseUint(os.Getenv("RAFTPLAY_TUI_SEEDS"), 10, 64); err == nil {
 		seeds = n // long runs: RAFTPLAY_TUI_SEEDS=5000
@@ -67,13 +71,17 @@ func TestRandomStatusNeverPanics(t *testing.T) {
 				}
 			}()
 			src := newFakeSource(randomStatus(r))
-			m := newModel(src, &fakeExec{}, 40+r.IntN(200), 10+r.IntN(60))
+			w, h := 40+r.IntN(200), 10+r.IntN(60)
+			outs := []string{"ok", "a\nlong\noutput " + strings.Repeat("x", r.IntN(200)), strings.Repeat("line\n", r.IntN(60))}
+			m := newModel(src, &fakeExec{out: outs[r.IntN(len(outs))]}, w, h)
 			for range 20 {
 				press(m, keys[r.IntN(len(keys))])
 				if r.IntN(4) == 0 {
 					m.Update(frameMsg(randomStatus(r)))
 				}
-				_ = m.View()
+				if v := m.View(); !strings.Contains(v, "needs at least") {
+					checkFits(t, fmt.Sprintf("seed %d", seed), v, w, h)
+				}
 			}
 		}()
 	}

@@ -1,6 +1,8 @@
 package tui
 
 import (
+	"strings"
+
 	"github.com/charmbracelet/bubbles/help"
 	"github.com/charmbracelet/lipgloss"
 )
@@ -21,13 +23,16 @@ type Styles struct {
 	Error     lipgloss.Style
 	OK        lipgloss.Style
 
-	Card         lipgloss.Style
-	CardSelected lipgloss.Style
+	Card         Box // a card's border
+	CardSelected Box // the selected card's border
 	Section      lipgloss.Style
+	Focused      lipgloss.Style // the title of the panel that has the keys
+	NotHere      lipgloss.Style // log cells the status does not describe
 
 	roles     map[string]lipgloss.Style // by role name, plus "paused" and "failed"
 	termCells []lipgloss.Style          // committed cells, by term modulo len
 	termTail  []lipgloss.Style          // uncommitted cells, by term modulo len
+	termDown  []lipgloss.Style          // committed cells of a node that is down
 }
 
 // roleColours is the one place a role's colour is defined.
@@ -57,15 +62,18 @@ func NewStyles(mono bool) Styles {
 	s.Fault = base.Bold(true)
 	s.Error = base.Bold(true)
 	s.OK = base
-	s.Card = base.Border(lipgloss.RoundedBorder())
-	s.CardSelected = base.Border(lipgloss.ThickBorder())
+	s.Card = newBox(lipgloss.RoundedBorder(), base)
+	s.CardSelected = newBox(lipgloss.ThickBorder(), base)
 	s.Section = base.Bold(true).Underline(true)
+	s.Focused = base.Bold(true).Reverse(true)
+	s.NotHere = base.Faint(true)
 	for role := range roleColours {
 		s.roles[role] = base.Bold(true)
 	}
 	for range termColours {
 		s.termCells = append(s.termCells, base)
 		s.termTail = append(s.termTail, base)
+		s.termDown = append(s.termDown, base)
 	}
 	if mono {
 		return s
@@ -75,16 +83,49 @@ func NewStyles(mono bool) Styles {
 	s.Fault = s.Fault.Foreground(lipgloss.Color("214"))
 	s.Error = s.Error.Foreground(lipgloss.Color("9"))
 	s.OK = s.OK.Foreground(lipgloss.Color("10"))
-	s.CardSelected = s.CardSelected.BorderForeground(lipgloss.Color("15"))
-	s.Card = s.Card.BorderForeground(lipgloss.Color("240"))
+	s.CardSelected = newBox(lipgloss.ThickBorder(), base.Foreground(lipgloss.Color("15")))
+	s.Card = newBox(lipgloss.RoundedBorder(), base.Foreground(lipgloss.Color("240")))
 	for role, c := range roleColours {
 		s.roles[role] = s.roles[role].Foreground(c)
 	}
 	for i, c := range termColours {
 		s.termCells[i] = s.termCells[i].Foreground(c)
 		s.termTail[i] = s.termTail[i].Foreground(c).Faint(true)
+		s.termDown[i] = s.termDown[i].Foreground(c).Faint(true)
 	}
+	s.NotHere = s.NotHere.Foreground(lipgloss.Color("240"))
 	return s
+}
+
+// Box draws a border around lines of text. It draws it by hand, which costs
+// a fraction of a lipgloss border: the dashboard draws many boxes every
+// frame and knows the width of every line.
+type Box struct {
+	border      lipgloss.Border
+	style       lipgloss.Style // of the border
+	left, right string         // the sides, styled
+}
+
+func newBox(border lipgloss.Border, style lipgloss.Style) Box {
+	return Box{border: border, style: style, left: style.Render(border.Left), right: style.Render(border.Right)}
+}
+
+// Edges returns the box's top and bottom lines for inner cells.
+func (b Box) Edges(inner int) (top, bottom string) {
+	br := b.border
+	return b.style.Render(br.TopLeft + strings.Repeat(br.Top, inner) + br.TopRight),
+		b.style.Render(br.BottomLeft + strings.Repeat(br.Bottom, inner) + br.BottomRight)
+}
+
+// Draw returns lines between edges (from Edges) and the box's sides, each
+// padded to inner cells; widths are the lines' widths.
+func (b Box) Draw(lines []string, widths []int, inner int, top, bottom string) []string {
+	out := make([]string, 0, len(lines)+2)
+	out = append(out, top)
+	for i, l := range lines {
+		out = append(out, b.left+l+strings.Repeat(" ", max(0, inner-widths[i]))+b.right)
+	}
+	return append(out, bottom)
 }
 
 // Role returns the style of a role name ("leader", "paused", ...).
@@ -95,13 +136,17 @@ func (s Styles) Role(role string) lipgloss.Style {
 	return s.Bold
 }
 
-// TermCell returns the style of a log cell of term t, committed or not.
-func (s Styles) TermCell(t uint64, committed bool) lipgloss.Style {
+// TermCell returns the style of a log cell of term t, committed or not,
+// of a node that is up or down (whose cells are what it had).
+func (s Styles) TermCell(t uint64, committed, down bool) lipgloss.Style {
 	i := int(t % uint64(len(termColours)))
-	if committed {
-		return s.termCells[i]
+	switch {
+	case !committed:
+		return s.termTail[i]
+	case down:
+		return s.termDown[i]
 	}
-	return s.termTail[i]
+	return s.termCells[i]
 }
 
 // Clip cuts every line of s to width cells, keeping its escape sequences.

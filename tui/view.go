@@ -3,53 +3,150 @@ package tui
 import (
 	"fmt"
 	"strings"
+
+	"github.com/charmbracelet/lipgloss"
 )
 
-// View lays the panels out top to bottom: header, cards, lanes (or the
-// detail view), events, the last command's output, the prompt and the help
-// bar. Below the minimum size it says what size it needs.
+// The screen, top to bottom: the header, the card rows, a region that shows
+// the lanes and the events (or the detail view, or a pager), the last
+// command's output, the prompt and the help bar. One function lays it out,
+// for drawing and for the minimum size alike.
+
+const (
+	minWidth  = 80
+	eventsMin = 3 // the events' title and two events
+	// eventsSlack is how many of those the events give up before the
+	// dashboard asks for a bigger terminal, so that a header that grows by
+	// a line (load, a fault) does not take the screen away.
+	eventsSlack = 2
+	// bottomLines is what the minimum keeps below the region: a line of
+	// output, the prompt and the help bar.
+	bottomLines = 3
+)
+
+// screen is how one view divides the terminal.
+type screen struct {
+	header []string
+	cards  cardGeom
+	region int       // lines for lanes and events, detail or pager
+	pager  pagerKind // what the region shows instead of lanes and events
+	out    []string  // the output panel, below the region
+	bottom []string  // the prompt and the help bar
+}
+
+// lanesHeight is the lanes' title, ruler and one lane per node.
+func (m *Model) lanesHeight() int { return len(m.status.Nodes) + 2 }
+
+// needHeight is the fewest lines the dashboard needs at width columns.
+// A wider terminal never needs more: its header wraps onto no more lines,
+// and the card rows of a narrower one still fit it.
+func (m *Model) needHeight(width int) int { return m.needHeightWith(m.viewHeader(width), width) }
+
+// needHeightWith is needHeight for a header already drawn at width.
+func (m *Model) needHeightWith(header []string, width int) int {
+	return len(header) + m.cardLayout(width).height() + m.lanesHeight() + eventsMin + bottomLines
+}
+
+// minSize is the size the dashboard asks for when the terminal is smaller:
+// the minimum width and the height needed there, whatever the terminal is.
+func (m *Model) minSize() (int, int) { return minWidth, m.needHeight(minWidth) }
+
+// fits reports whether the terminal can show the dashboard: at its
+// minimum size or more, or a little less while the events can give up
+// lines.
+func (m *Model) fits() bool { return m.fitsWith(m.viewHeader(m.width)) }
+
+// fitsWith is fits for the header of the model's width.
+func (m *Model) fitsWith(header []string) bool {
+	return m.width >= minWidth && m.height >= m.needHeightWith(header, m.width)-eventsSlack
+}
+
+// layout divides a terminal of the model's size for the current state.
+func (m *Model) layout() screen {
+	w := m.width
+	s := screen{header: m.viewHeader(w), cards: m.cardLayout(w)}
+	if m.prompt.active {
+		s.bottom = append(s.bottom, m.viewPrompt(w))
+	}
+	s.bottom = append(s.bottom, m.helpBar(w))
+	s.region = m.height - len(s.header) - s.cards.height() - len(s.bottom)
+	switch {
+	case m.fullHelp:
+		s.pager = helpPager
+	case m.output.shown():
+		room := s.region - m.lanesHeight() - eventsMin
+		if m.detail {
+			room = s.region - eventsMin
+		}
+		out := m.outputInline(w)
+		if out != nil && len(out) <= min(room, maxOutputLines) {
+			s.out = out
+			s.region -= len(out)
+		} else if out != nil && len(out) == 1 {
+			s.out = out // a one-line result always fits: the minimum keeps a line for it
+			s.region--
+		} else {
+			s.pager = outputPager
+		}
+	}
+	return s
+}
+
+// View draws the screen, or, below the minimum size, what size it needs.
 func (m *Model) View() string {
 	if m.width == 0 || m.height == 0 {
 		return "starting…"
 	}
-	nodes := len(m.status.Nodes)
-	header := m.viewHeader(m.width)
-	cardsH := cardsHeight(m.width, nodes)
-	lanesH := nodes + 3
-	needH := len(header) + cardsH + lanesH + 5
-	if m.width < minWidth || m.height < max(minHeight, needH) {
-		return fmt.Sprintf("raftplay needs at least %dx%d\nfor %d nodes; this terminal\nis %dx%d. Enlarge it,\nor press q to quit.",
-			minWidth, max(minHeight, needH), nodes, m.width, m.height)
+	s := m.layout()
+	if !m.fitsWith(s.header) {
+		w, h := m.minSize()
+		return fmt.Sprintf("raftplay needs at least %dx%d\nfor %d nodes (a wider terminal\nmay need fewer lines); this\nterminal is %dx%d. Enlarge it,\nor press q to quit.",
+			w, h, len(m.status.Nodes), m.width, m.height)
 	}
-	var bottom []string
-	if m.fullHelp {
-		bottom = strings.Split(m.help.FullHelpView(m.keys.FullHelp()), "\n")
-	} else {
-		bottom = []string{m.help.ShortHelpView(m.keys.ShortHelp())}
+	lines := append(append([]string{}, s.header...), m.viewCards(s.cards)...)
+	var region []string
+	switch {
+	case s.pager == helpPager:
+		region = m.viewPager(&m.helpView, "keys", "? or esc", m.helpLines(m.width), m.width, s.region)
+	case s.pager == outputPager:
+		region = m.viewOutputPager(m.width, s.region)
+	case m.detail:
+		region = m.viewDetail(m.width, s.region)
+	default:
+		region = append(m.viewLanes(m.width), m.viewEvents(m.width, s.region-m.lanesHeight())...)
 	}
-	if m.prompt.active {
-		bottom = append([]string{m.viewPrompt(m.width)}, bottom...)
+	region = region[:min(len(region), s.region)]
+	for len(region) < s.region {
+		region = append(region, "")
 	}
-	free := m.height - len(header) - cardsH - len(bottom)
-	out := m.viewOutput(m.width, min(maxOutputLines, max(1, free-lanesH-3)))
-	free -= len(out)
-
-	lines := append([]string{}, header...)
-	lines = append(lines, m.viewCards(m.width))
-	if m.detail {
-		lines = append(lines, m.viewDetail(m.width, free)...)
-	} else {
-		lines = append(lines, m.viewLanes(m.width)...)
-		lines = append(lines, m.viewEvents(m.width, free-lanesH)...)
-	}
-	used := 0
-	for _, l := range lines {
-		used += strings.Count(l, "\n") + 1
-	}
-	for ; used < m.height-len(out)-len(bottom); used++ {
-		lines = append(lines, "")
-	}
-	lines = append(lines, out...)
-	lines = append(lines, bottom...)
+	lines = append(lines, region...)
+	lines = append(lines, s.out...)
+	lines = append(lines, s.bottom...)
 	return strings.Join(lines, "\n")
+}
+
+// helpBar is the short help in one line of width cells: as many of the keys
+// that apply as fit, then "…".
+func (m *Model) helpBar(width int) string {
+	bs := m.keys.ShortHelp()
+	var sig strings.Builder // what the bar shows depends on only this
+	fmt.Fprint(&sig, width)
+	for _, b := range bs {
+		if b.Enabled() {
+			sig.WriteString("\x00" + b.Help().Key + "\x00" + b.Help().Desc)
+		}
+	}
+	if m.bar.sig == sig.String() {
+		return m.bar.view
+	}
+	v := ""
+	for {
+		v = m.help.ShortHelpView(bs)
+		if lipgloss.Width(v) <= width || len(bs) == 0 {
+			break
+		}
+		bs = bs[:len(bs)-1]
+	}
+	m.bar.sig, m.bar.view = sig.String(), v
+	return v
 }

@@ -1,0 +1,160 @@
+package tui
+
+import (
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"raftplay/cluster"
+)
+
+// cardOf returns the text of node id's card in view.
+func cardOf(t *testing.T, view string, id uint64) string {
+	t.Helper()
+	for _, row := range parseCards(t, view) {
+		for _, c := range row {
+			if c.id == id {
+				return strings.Join(c.lines, "\n")
+			}
+		}
+	}
+	t.Fatalf("no card of node %d in:\n%s", id, view)
+	return ""
+}
+
+// laneOf returns node id's log lane in view.
+func laneOf(t *testing.T, view string, id uint64) string {
+	t.Helper()
+	re := regexp.MustCompile(`(?m)^ ?` + string(rune('0'+id)) + ` .*$`)
+	lanes := view[strings.Index(view, "\nlog ")+1:]
+	l := re.FindString(lanes)
+	if l == "" {
+		t.Fatalf("no lane of node %d in:\n%s", id, view)
+	}
+	return l
+}
+
+// downAsOf is the status of node id after it went down: what it last
+// published, as the cluster keeps it.
+func downAsOf(n cluster.NodeStatus, state cluster.NodeState, err string) cluster.NodeStatus {
+	n.State, n.Role, n.Err, n.AsOf = state, "down", err, t0.Add(-3*time.Second)
+	n.Progress, n.Links, n.ElectionTimeout, n.ElectionElapsed = nil, nil, 0, 0
+	return n
+}
+
+// TestDownNodeShowsWhatItLastHad: a crashed or failed node's card and lane
+// show the term, vote, indexes, snapshot and log it had, marked as such,
+// never zeros or an empty lane; a failed node's error still shows.
+func TestDownNodeShowsWhatItLastHad(t *testing.T) {
+	st := steady(40)
+	for i := range st.Nodes {
+		st.Nodes[i].SnapshotIndex, st.Nodes[i].SnapshotTerm = 20, 2
+	}
+	n2 := st.Nodes[1]
+	n2.Term, n2.Vote, n2.Commit, n2.Applied, n2.LastIndex = 3, 1, 38, 37, 40
+	st.Nodes[1] = downAsOf(n2, cluster.StateCrashed, "")
+	st.Nodes[3] = downAsOf(st.Nodes[3], cluster.StateFailed, "wal: corrupt record")
+	m := newModel(newFakeSource(st), &fakeExec{}, 140, 50)
+	v := m.View()
+	c2 := cardOf(t, v, 2)
+	for _, want := range []string{"as of crash", "term 3", "vote 1", "38/", "snap 20·t2", "crashed"} {
+		if !strings.Contains(c2, want) {
+			t.Errorf("crashed card lacks %q:\n%s", want, c2)
+		}
+	}
+	nums, _ := cardNumbers(c2)
+	for _, want := range []uint64{38, 37, 40} {
+		if !nums[want] {
+			t.Errorf("crashed card does not show %d:\n%s", want, c2)
+		}
+	}
+	c4 := cardOf(t, v, 4)
+	for _, want := range []string{"as of crash", "term 3", "wal: corrupt record", "failed"} {
+		if !strings.Contains(c4, want) {
+			t.Errorf("failed card lacks %q:\n%s", want, c4)
+		}
+	}
+	for _, id := range []uint64{2, 4} {
+		lane := laneOf(t, v, id)
+		if !strings.Contains(lane, "3333") || !strings.Contains(lane, "·") {
+			t.Errorf("node %d's lane does not show its log: %q", id, lane)
+		}
+	}
+	if lane := laneOf(t, v, 2); !strings.Contains(lane, "c=38") || !strings.Contains(lane, "l=40") || !strings.Contains(lane, "crashed") {
+		t.Errorf("crashed lane: %q", lane)
+	}
+}
+
+// TestDownNodeWithoutStatus: a node that never published shows no made-up
+// numbers.
+func TestDownNodeWithoutStatus(t *testing.T) {
+	st := steady(20)
+	st.Nodes[1] = cluster.NodeStatus{ID: 2, State: cluster.StateFailed, Role: "down", Err: "wal: open: permission denied"}
+	v := newModel(newFakeSource(st), &fakeExec{}, 140, 50).View()
+	c := strings.ReplaceAll(cardOf(t, v, 2), "\n", " ")
+	if strings.Contains(c, "term 0") || strings.Contains(c, "0/0/0") || !strings.Contains(c, "permission denied") {
+		t.Errorf("card of a node that never ran:\n%s", c)
+	}
+}
+
+// TestTimerShowsTimeoutDrawn: the election timer shows the time left and
+// the timeout it drains from, so a new draw is visible as such.
+func TestTimerShowsTimeoutDrawn(t *testing.T) {
+	st := steady(20)
+	m := newModel(newFakeSource(st), &fakeExec{}, 140, 50)
+	c := cardOf(t, m.View(), 2) // timeout 1.5s, 200ms elapsed
+	if !strings.Contains(c, "1.3/1.5s") {
+		t.Fatalf("timer of node 2:\n%s", c)
+	}
+	st.Nodes[1].ElectionTimeout, st.Nodes[1].ElectionElapsed = 1900*time.Millisecond, 0
+	m.Update(frameMsg(st))
+	if c := cardOf(t, m.View(), 2); !strings.Contains(c, "1.9/1.9s") {
+		t.Fatalf("timer of node 2 after a new draw:\n%s", c)
+	}
+}
+
+// TestHeartbeatPulses: at 100 ms heartbeats the ♥ is lit just after a
+// heartbeat and dark later in the interval, and frames come often enough
+// to show it.
+func TestHeartbeatPulses(t *testing.T) {
+	now := t0
+	st := steady(20)
+	st.Nodes[1].LastHeartbeat = t0.Add(-10 * time.Millisecond)
+	m := New(Options{Source: newFakeSource(st), Exec: &fakeExec{}, Clock: func() time.Time { return now }, Seed: 1, Mono: true})
+	m.Update(sizeMsg(140, 50))
+	m.Update(frameMsg(st))
+	if c := cardOf(t, m.View(), 2); !strings.Contains(c, "♥") {
+		t.Errorf("10ms after a heartbeat the pulse is dark:\n%s", c)
+	}
+	now = t0.Add(50 * time.Millisecond)
+	m.Update(frameMsg(st))
+	if c := cardOf(t, m.View(), 2); strings.Contains(c, "♥") {
+		t.Errorf("60ms after a heartbeat (of 100ms) the pulse is lit:\n%s", c)
+	}
+	for _, tc := range []struct{ hb, frame time.Duration }{
+		{100 * time.Millisecond, 33 * time.Millisecond},
+		{300 * time.Millisecond, 100 * time.Millisecond},
+		{15 * time.Millisecond, 33 * time.Millisecond},
+	} {
+		if got := frameInterval(cluster.Timing{Heartbeat: tc.hb}, 0); got < tc.frame-time.Millisecond || got > tc.frame+time.Millisecond {
+			t.Errorf("frame at heartbeat %v: %v, want about %v", tc.hb, got, tc.frame)
+		}
+	}
+	if got := frameInterval(cluster.WatchTiming, 20*time.Millisecond); got != 20*time.Millisecond {
+		t.Errorf("Options.Frame does not override: %v", got)
+	}
+	// Heartbeats too fast to pulse: steady while they keep arriving.
+	st.Timing.Heartbeat = 15 * time.Millisecond
+	now = t0
+	st.Nodes[1].LastHeartbeat = t0.Add(-12 * time.Millisecond)
+	m.Update(frameMsg(st))
+	if c := cardOf(t, m.View(), 2); !strings.Contains(c, "♥") {
+		t.Errorf("at 15ms heartbeats the pulse is not steady:\n%s", c)
+	}
+	now = t0.Add(time.Second)
+	m.Update(frameMsg(st))
+	if c := cardOf(t, m.View(), 2); strings.Contains(c, "♥") {
+		t.Errorf("a second without heartbeats, the pulse is lit:\n%s", c)
+	}
+}

@@ -1,0 +1,69 @@
+package tui
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"raftplay/cluster"
+	"raftplay/transport"
+)
+
+// leaderless is a cluster between leaders: the highest term is 7 and the
+// highest commit 227, though no node leads.
+func leaderless() cluster.Status {
+	st := steady(227)
+	st.Leader, st.Term, st.Commit = 0, 7, 227
+	for i := range st.Nodes {
+		st.Nodes[i].Role, st.Nodes[i].Leader, st.Nodes[i].Progress = "follower", 0, nil
+		st.Nodes[i].Term = 5 + uint64(i%3)
+	}
+	return st
+}
+
+func TestHeaderWithoutLeaderShowsHighest(t *testing.T) {
+	m := newModel(newFakeSource(leaderless()), &fakeExec{}, 120, 40)
+	v := m.View()
+	for _, want := range []string{"leader none  term 7 (highest)", "commit 227 (highest)"} {
+		if !strings.Contains(v, want) {
+			t.Errorf("header lacks %q:\n%s", want, v)
+		}
+	}
+	for _, bad := range []string{"term 0", "commit 0"} {
+		if strings.Contains(v, bad) {
+			t.Errorf("header shows %q:\n%s", bad, v)
+		}
+	}
+	st := steady(40)
+	st.Commit = 40
+	m = newModel(newFakeSource(st), &fakeExec{}, 120, 40)
+	if v := m.View(); !strings.Contains(v, "leader 1  term 3") || !strings.Contains(v, "commit 40") || strings.Contains(v, "highest") {
+		t.Errorf("header with a leader:\n%s", v)
+	}
+}
+
+// TestHeaderWrapsBySegments: at the minimum width every part of a long
+// header is shown whole, moved to another line rather than cut.
+func TestHeaderWrapsBySegments(t *testing.T) {
+	st := leaderless()
+	st.Load, st.Written = 1000, 987654321
+	st.PreVote, st.CheckQuorum = true, true
+	st.Timing = cluster.Timing{Heartbeat: 1562500 * time.Nanosecond, ElectionMin: 15625 * time.Microsecond, ElectionMax: 31250 * time.Microsecond}
+	st.Faults.Groups = [][]uint64{{1, 2}, {3, 4}, {5}}
+	st.Faults.Links = []transport.LinkRule{
+		{From: 1, To: 2, Rule: transport.Rule{Cut: true}},
+		{Rule: transport.Rule{DropPct: 12.5, Delay: 150 * time.Millisecond, Jitter: 50 * time.Millisecond}},
+	}
+	m := newModel(newFakeSource(st), &fakeExec{}, 80, 100)
+	_, h := minSize(t, m)
+	m.Update(sizeMsg(80, h))
+	v := m.View()
+	checkFits(t, "header", v, 80, h)
+	for _, want := range []string{"raftplay", "5 nodes", "leader none  term 7 (highest)", "commit 227 (highest)",
+		"load 1000/s", "(987654321 acked)", "heartbeat 1.5625ms", "election 15.625ms-31.25ms", "prevote on",
+		"checkquorum on", "partition A:1,2 | B:3,4 | C:5", "cut 1->2", "drop 12.5% delay 150ms±50ms all"} {
+		if !strings.Contains(v, want) {
+			t.Errorf("header at 80 columns lacks %q:\n%s", want, v)
+		}
+	}
+}

@@ -1,0 +1,164 @@
+package tui
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/charmbracelet/lipgloss"
+
+	"raftplay/cluster"
+	"raftplay/commands"
+)
+
+// Text from outside the dashboard (event texts, keys and values in entries
+// and command output, error messages, typed lines, script lines) goes
+// through clean before it is styled: no control byte it carries reaches
+// the terminal. Numbers and words the dashboard writes itself need not.
+
+// clean returns s with tabs expanded to spaces (command output is laid out
+// with them) and every other control or format rune escaped Go-style.
+func clean(s string) string {
+	if strings.IndexByte(s, '\t') >= 0 {
+		var b strings.Builder
+		col := 0
+		for _, r := range s {
+			if r == '\t' {
+				n := 8 - col%8
+				b.WriteString(strings.Repeat(" ", n))
+				col += n
+				continue
+			}
+			b.WriteRune(r)
+			col++
+		}
+		s = b.String()
+	}
+	return cluster.EscapeControls(s)
+}
+
+// cleanLines splits s into lines and cleans each.
+func cleanLines(s string) []string {
+	s = strings.TrimRight(s, "\n")
+	if s == "" {
+		return nil
+	}
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		lines[i] = clean(strings.TrimSuffix(l, "\r"))
+	}
+	return lines
+}
+
+// segment is a piece of a line that is never split when lines wrap, and
+// what goes before it when it does not start a line.
+type segment struct {
+	text string // may be styled
+	sep  string
+}
+
+// wrapSegments lays segments out on as few lines of width cells as it can,
+// moving a whole segment to the next line rather than cutting it. A segment
+// wider than a line is wrapped by words.
+func wrapSegments(segs []segment, width int) []string {
+	var lines []string
+	cur, curW := "", 0
+	for _, s := range segs {
+		w := lipgloss.Width(s.text)
+		switch {
+		case cur == "" && w <= width:
+			cur, curW = s.text, w
+		case cur != "" && curW+lipgloss.Width(s.sep)+w <= width:
+			cur += s.sep + s.text
+			curW += lipgloss.Width(s.sep) + w
+		default:
+			if cur != "" {
+				lines = append(lines, cur)
+			}
+			cur, curW = s.text, w
+			if w > width {
+				parts := wrapWords(s.text, width)
+				lines = append(lines, parts[:len(parts)-1]...)
+				cur = parts[len(parts)-1]
+				curW = lipgloss.Width(cur)
+			}
+		}
+	}
+	if cur != "" || len(lines) == 0 {
+		lines = append(lines, cur)
+	}
+	return lines
+}
+
+// wrapWords wraps plain text s on spaces into lines of at most width cells;
+// a word longer than a line is split.
+func wrapWords(s string, width int) []string {
+	width = max(1, width)
+	var lines []string
+	cur := ""
+	for _, w := range strings.Fields(s) {
+		for lipgloss.Width(w) > width {
+			if cur != "" {
+				lines = append(lines, cur)
+				cur = ""
+			}
+			head, rest := splitAt(w, width)
+			lines = append(lines, head)
+			w = rest
+		}
+		switch {
+		case cur == "":
+			cur = w
+		case lipgloss.Width(cur)+1+lipgloss.Width(w) <= width:
+			cur += " " + w
+		default:
+			lines = append(lines, cur)
+			cur = w
+		}
+	}
+	if cur != "" || len(lines) == 0 {
+		lines = append(lines, cur)
+	}
+	return lines
+}
+
+// splitAt splits plain text s after width cells.
+func splitAt(s string, width int) (string, string) {
+	w := 0
+	for i, r := range s {
+		rw := lipgloss.Width(string(r))
+		if w+rw > width {
+			return s[:i], s[i:]
+		}
+		w += rw
+	}
+	return s, ""
+}
+
+// errSentence says why line failed as one sentence that starts with the
+// line: "set election 1s: column 14: bad range ...". A parse error gives
+// its column (not the line number of a one-line input, nor the verb again);
+// a failure already names its command.
+func errSentence(line string, err error) string {
+	var pe *commands.ParseError
+	if errors.As(err, &pe) {
+		msg := pe.Msg
+		if verb, _, _ := strings.Cut(strings.TrimSpace(line), " "); verb != "" {
+			msg = strings.TrimPrefix(msg, verb+": ")
+		}
+		return fmt.Sprintf("%s: column %d: %s", line, pe.Col, msg)
+	}
+	var f *commands.Failure
+	if errors.As(err, &f) {
+		return f.Cmd + ": " + f.Msg
+	}
+	msg := lineNo.ReplaceAllString(err.Error(), "")
+	if !strings.HasPrefix(msg, line+":") {
+		return line + ": " + msg
+	}
+	return msg
+}
+
+// lineNo is the "line 7: " a script's errors start with.
+var lineNo = regexp.MustCompile(`^line \d+(:\d+)?: `)
