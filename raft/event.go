@@ -113,6 +113,9 @@ func DescribeMessage(m Message) string {
 	case MsgReadIndex, MsgReadIndexResp:
 		fmt.Fprintf(&b, " index=%d", m.Index)
 	}
+	if m.Why != WhyNone {
+		fmt.Fprintf(&b, " (%s)", m.Why)
+	}
 	return b.String()
 }
 

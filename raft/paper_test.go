@@ -3,6 +3,7 @@ package raft
 import (
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -571,5 +572,48 @@ func TestRefusedVoteKeepsTimer(t *testing.T) {
 	_ = r.Step(Message{Type: MsgVote, From: 3, To: 1, Term: 3, Index: 1, LogTerm: 1})
 	if r.term != 3 || r.vote != 3 || r.electionElapsed != 0 {
 		t.Fatalf("after granting: term %d vote %d elapsed %d, want 3 3 0", r.term, r.vote, r.electionElapsed)
+	}
+}
+
+// Every rejection says why, for traces and explanations: the protocol
+// itself never reads it.
+func TestRejectionsSayWhy(t *testing.T) {
+	answer := func(r *Raft, m Message) Message {
+		t.Helper()
+		if err := r.Step(m); err != nil {
+			t.Fatal(err)
+		}
+		out := drain(r)
+		if len(out) != 1 || !out[0].Reject {
+			t.Fatalf("%s: answered %v, want one rejection", m.Type, out)
+		}
+		return out[0]
+	}
+	// Stale term: an append from term 3 at a node of term 5.
+	r := newTestRaft(t, 1, three, withLog(5))
+	if got := answer(r, Message{Type: MsgHeartbeat, From: 2, To: 1, Term: 3}); got.Why != WhyStaleTerm {
+		t.Errorf("stale heartbeat: why %v", got.Why)
+	}
+	// Log behind: a candidate whose log ends before ours.
+	r = newTestRaft(t, 1, three, withLog(5, 1, 5))
+	if got := answer(r, Message{Type: MsgVote, From: 2, To: 1, Term: 6, Index: 0, LogTerm: 0}); got.Why != WhyLogBehind {
+		t.Errorf("vote for a stale log: why %v", got.Why)
+	}
+	// Already voted: a second candidate in the same term.
+	r = newTestRaft(t, 1, three)
+	if err := r.Step(Message{Type: MsgVote, From: 2, To: 1, Term: 2}); err != nil {
+		t.Fatal(err)
+	}
+	drain(r)
+	if got := answer(r, Message{Type: MsgVote, From: 3, To: 1, Term: 2}); got.Why != WhyVoted {
+		t.Errorf("second vote in a term: why %v", got.Why)
+	}
+	// Log mismatch: an append whose previous entry the follower lacks.
+	r = newTestRaft(t, 1, three)
+	if got := answer(r, Message{Type: MsgApp, From: 2, To: 1, Term: 1, Index: 4, LogTerm: 1}); got.Why != WhyLogMismatch {
+		t.Errorf("append after a gap: why %v", got.Why)
+	}
+	if !strings.Contains(DescribeMessage(Message{Type: MsgVoteResp, From: 1, To: 2, Term: 2, Reject: true, Why: WhyVoted}), "(already voted)") {
+		t.Error("DescribeMessage does not give the reason")
 	}
 }

@@ -185,7 +185,7 @@ func (r *Raft) handleAppend(m Message) error {
 		hint := r.log.findConflictByTerm(min(m.Index, r.log.lastIndex()), m.LogTerm)
 		hintTerm, _ := r.log.term(hint)
 		r.emit(EventAppendRejected, m.From, "rejected append from %d: no entry %d@%d (hint %d@%d)", m.From, m.Index, m.LogTerm, hint, hintTerm)
-		r.send(Message{To: m.From, Type: MsgAppResp, Index: m.Index, Reject: true, RejectHint: hint, LogTerm: hintTerm})
+		r.send(Message{To: m.From, Type: MsgAppResp, Index: m.Index, Reject: true, RejectHint: hint, LogTerm: hintTerm, Why: WhyLogMismatch})
 		return nil
 	}
 	lastNew := m.Index + uint64(len(m.Entries))

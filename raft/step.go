@@ -145,7 +145,7 @@ func (r *Raft) stepTerm(m Message) bool {
 			r.send(staleTermReject(m.From))
 		case m.Type == MsgPreVote:
 			r.emit(EventVoteRejected, m.From, "rejected pre-vote for %d: term %d < %d", m.From, m.Term, r.term)
-			r.send(Message{To: m.From, Type: MsgPreVoteResp, Reject: true})
+			r.send(Message{To: m.From, Type: MsgPreVoteResp, Reject: true, Why: WhyStaleTerm})
 		case m.Type == MsgVote:
 			r.emit(EventVoteRejected, m.From, "rejected vote for %d: term %d < %d", m.From, m.Term, r.term)
 		}
@@ -161,7 +161,7 @@ func (r *Raft) stepTerm(m Message) bool {
 // leader that already moved to this term itself, before the answer arrived,
 // knows it says nothing about the follower's log (handleAppResp).
 func staleTermReject(to uint64) Message {
-	return Message{To: to, Type: MsgAppResp, Reject: true}
+	return Message{To: to, Type: MsgAppResp, Reject: true, Why: WhyStaleTerm}
 }
 
 func appendName(t MessageType) string {
@@ -248,11 +248,11 @@ func (r *Raft) handleVote(m Message) {
 			who = r.lead
 		}
 		r.emit(EventVoteRejected, m.From, "rejected %s for %d: already voted for or following %d at term %d", name, m.From, who, r.term)
-		r.send(Message{To: m.From, Type: resp, Reject: true})
+		r.send(Message{To: m.From, Type: resp, Reject: true, Why: WhyVoted})
 	case !r.unsafeSkipVoteLogCheck && !r.log.isUpToDate(m.Index, m.LogTerm):
 		r.emit(EventVoteRejected, m.From, "rejected %s for %d: log not up to date (%d@%d < %d@%d)",
 			name, m.From, m.Index, m.LogTerm, r.log.lastIndex(), r.log.lastTerm())
-		r.send(Message{To: m.From, Type: resp, Reject: true})
+		r.send(Message{To: m.From, Type: resp, Reject: true, Why: WhyLogBehind})
 	default:
 		// The grant carries the request's term (a pre-vote's future term).
 		// For a real vote, r.vote is persisted before this message leaves.

@@ -138,6 +138,7 @@ func (t MessageType) IsResponse() bool {
 //	                  or the rejected prevLogIndex (Reject); RejectHint, LogTerm = conflict hint
 //	MsgVote/PreVote:  Index, LogTerm = candidate's last log index and term
 //	MsgVoteResp etc.: Reject = vote refused
+//	any rejection:    Why says why (informational: the protocol never reads it)
 //	MsgHeartbeat:     Commit = min(leader commit, follower match); Context echoed back
 //	MsgSnap:          Snapshot
 //	MsgReadIndex*:    Context identifies the read; Index = read index in the response
@@ -156,4 +157,34 @@ type Message struct {
 	RejectHint uint64      `codec:"h"`
 	Snapshot   *Snapshot   `codec:"s"`
 	Context    []byte      `codec:"x"`
+	Why        Why         `codec:"w"`
+}
+
+// Why is the reason a node gives for a rejection. It travels with the
+// answer so that traces and explanations can show it on both sides; the
+// protocol never depends on it.
+type Why uint8
+
+const (
+	WhyNone        Why = iota
+	WhyStaleTerm       // the request's term is below the receiver's
+	WhyVoted           // the receiver voted for, or follows, another node in this term
+	WhyLogBehind       // the candidate's log is not as up to date as the receiver's (§5.4.1)
+	WhyLogMismatch     // the receiver has no entry at prevLogIndex with prevLogTerm (hint in RejectHint)
+)
+
+// String returns a phrase for w: "stale term", "already voted",
+// "log not up to date", "log mismatch", or "" for WhyNone.
+func (w Why) String() string {
+	switch w {
+	case WhyStaleTerm:
+		return "stale term"
+	case WhyVoted:
+		return "already voted"
+	case WhyLogBehind:
+		return "log not up to date"
+	case WhyLogMismatch:
+		return "log mismatch"
+	}
+	return ""
 }

@@ -75,13 +75,13 @@ func (e *frameEncoder) encode(m *raft.Message) (hdr [frameHeaderLen]byte, body [
 		e.app = appWire{Term: m.Term, LogTerm: m.LogTerm, Index: m.Index, Commit: m.Commit, Entries: m.Entries}
 		v = &e.app
 	case frameAppResp:
-		e.appResp = appRespWire{Term: m.Term, Index: m.Index, Reject: m.Reject, RejectHint: m.RejectHint, LogTerm: m.LogTerm}
+		e.appResp = appRespWire{Term: m.Term, Index: m.Index, Reject: m.Reject, RejectHint: m.RejectHint, LogTerm: m.LogTerm, Why: uint8(m.Why)}
 		v = &e.appResp
 	case frameVote, framePreVote:
 		e.vote = voteWire{Term: m.Term, LogTerm: m.LogTerm, Index: m.Index, Context: m.Context}
 		v = &e.vote
 	case frameVoteResp, framePreVoteResp:
-		e.voteResp = voteRespWire{Term: m.Term, Reject: m.Reject}
+		e.voteResp = voteRespWire{Term: m.Term, Reject: m.Reject, Why: uint8(m.Why)}
 		v = &e.voteResp
 	case frameHeartbeat, frameHeartbeatResp:
 		e.heartbeat = heartbeatWire{Term: m.Term, Commit: m.Commit, Context: m.Context}
@@ -198,7 +198,7 @@ func (d *frameDecoder) decode(ft frameType, body []byte) (raft.Message, error) {
 	case frameAppResp:
 		var w appRespWire
 		if err = d.dec.Decode(&w); err == nil {
-			m.Term, m.Index, m.Reject, m.RejectHint, m.LogTerm = w.Term, w.Index, w.Reject, w.RejectHint, w.LogTerm
+			m.Term, m.Index, m.Reject, m.RejectHint, m.LogTerm, m.Why = w.Term, w.Index, w.Reject, w.RejectHint, w.LogTerm, raft.Why(w.Why)
 		}
 	case frameVote, framePreVote:
 		var w voteWire
@@ -208,7 +208,7 @@ func (d *frameDecoder) decode(ft frameType, body []byte) (raft.Message, error) {
 	case frameVoteResp, framePreVoteResp:
 		var w voteRespWire
 		if err = d.dec.Decode(&w); err == nil {
-			m.Term, m.Reject = w.Term, w.Reject
+			m.Term, m.Reject, m.Why = w.Term, w.Reject, raft.Why(w.Why)
 		}
 	case frameHeartbeat, frameHeartbeatResp:
 		var w heartbeatWire

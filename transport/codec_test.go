@@ -18,9 +18,9 @@ func sampleMessages(from, to uint64) []raft.Message {
 	}
 	return []raft.Message{
 		{Type: raft.MsgApp, Term: 3, LogTerm: 2, Index: 4, Commit: 4, Entries: ents},
-		{Type: raft.MsgAppResp, Term: 3, Index: 4, Reject: true, RejectHint: 2, LogTerm: 1},
+		{Type: raft.MsgAppResp, Term: 3, Index: 4, Reject: true, RejectHint: 2, LogTerm: 1, Why: raft.WhyLogMismatch},
 		{Type: raft.MsgVote, Term: 4, LogTerm: 3, Index: 6, Context: []byte("transfer")},
-		{Type: raft.MsgVoteResp, Term: 4, Reject: true},
+		{Type: raft.MsgVoteResp, Term: 4, Reject: true, Why: raft.WhyLogBehind},
 		{Type: raft.MsgPreVote, Term: 5, LogTerm: 3, Index: 6},
 		{Type: raft.MsgPreVoteResp, Term: 5, Reject: true},
 		{Type: raft.MsgHeartbeat, Term: 3, Commit: 6, Context: []byte{1, 2}},

@@ -45,6 +45,7 @@ type appRespWire struct {
 	Reject     bool   `codec:"r"`
 	RejectHint uint64 `codec:"h"`
 	LogTerm    uint64 `codec:"lt"`
+	Why        uint8  `codec:"w"`
 }
 
 // voteWire carries MsgVote and MsgPreVote: the candidate's last log position.
@@ -60,6 +61,7 @@ type voteWire struct {
 type voteRespWire struct {
 	Term   uint64 `codec:"t"`
 	Reject bool   `codec:"r"`
+	Why    uint8  `codec:"w"`
 }
 
 // heartbeatWire carries MsgHeartbeat and MsgHeartbeatResp.
@@ -123,6 +125,7 @@ const (
 	fRejectHint
 	fSnapshot
 	fContext
+	fWhy
 )
 
 // carried says, per frame type, which message fields its wire struct holds.
@@ -130,11 +133,11 @@ const (
 // refuses it (and counts it) rather than silently dropping data.
 var carried = [...]field{
 	frameApp:           fTerm | fLogTerm | fIndex | fCommit | fEntries,
-	frameAppResp:       fTerm | fIndex | fReject | fRejectHint | fLogTerm,
+	frameAppResp:       fTerm | fIndex | fReject | fRejectHint | fLogTerm | fWhy,
 	frameVote:          fTerm | fLogTerm | fIndex | fContext,
 	framePreVote:       fTerm | fLogTerm | fIndex | fContext,
-	frameVoteResp:      fTerm | fReject,
-	framePreVoteResp:   fTerm | fReject,
+	frameVoteResp:      fTerm | fReject | fWhy,
+	framePreVoteResp:   fTerm | fReject | fWhy,
 	frameHeartbeat:     fTerm | fCommit | fContext,
 	frameHeartbeatResp: fTerm | fCommit | fContext,
 	frameSnap:          fTerm | fSnapshot,
@@ -173,6 +176,9 @@ func fieldsSet(m *raft.Message) field {
 	}
 	if len(m.Context) != 0 {
 		f |= fContext
+	}
+	if m.Why != 0 {
+		f |= fWhy
 	}
 	return f
 }
