@@ -64,7 +64,7 @@ func TestStaleTermRejected(t *testing.T) {
 				m.Type, r.term, r.log.lastIndex(), r.log.committed, r.lead, r.role, r.electionElapsed)
 		}
 		out := drain(r)
-		want := Message{Type: MsgAppResp, From: 1, To: 2, Term: 5, Reject: true}
+		want := Message{Type: MsgAppResp, From: 1, To: 2, Term: 5, Reject: true, Why: WhyStaleTerm}
 		if len(out) != 1 || DescribeMessage(out[0]) != DescribeMessage(want) || out[0].Index != 0 {
 			t.Errorf("%s at term 3: answered %v, want only %s", m.Type, out, DescribeMessage(want))
 		}
