@@ -64,6 +64,9 @@ type Cluster struct {
 	faults  *transport.Faults
 	events  *EventLog
 	monitor *Monitor
+	trace   *MsgTrace
+	up      []atomic.Bool // by id-1: the node runs (for the trace's "node down")
+	heldSeq atomic.Uint64
 
 	pub sync.RWMutex // nodes store statuses under its read side; Status loads them under the write side
 
@@ -74,6 +77,7 @@ type Cluster struct {
 	checkQuorum bool
 	snapEvery   uint64
 	closed      bool
+	frozen      bool
 	load        *loadGen
 	written     atomic.Uint64
 	rng         *rand.Rand
@@ -118,6 +122,8 @@ func Start(opts Options) (*Cluster, error) {
 		checkQuorum: opts.CheckQuorum,
 		snapEvery:   opts.SnapshotEvery,
 		rng:         seedRNG,
+		trace:       NewMsgTrace(MsgTraceSize, opts.Clock),
+		up:          make([]atomic.Bool, opts.Nodes),
 	}
 	c.monitor = NewMonitor(c.events)
 	for i := 1; i <= opts.Nodes; i++ {
@@ -140,6 +146,7 @@ func Start(opts Options) (*Cluster, error) {
 			return nil, err
 		}
 		s.node, s.state = n, StateUp
+		c.up[s.id-1].Store(true)
 		s.raftAddr, s.httpAddr = n.tr.Addr(), n.hl.Addr().String()
 	}
 	for _, s := range c.slots {
@@ -192,6 +199,10 @@ func (c *Cluster) nodeConfig(s *slot) nodeConfig {
 		walOpts:     c.opts.WAL,
 		unsafeVote:  c.opts.UnsafeSkipVoteLogCheck,
 		pub:         &c.pub,
+		trace:       c.trace,
+		down:        c.isDown,
+		heldSeq:     &c.heldSeq,
+		frozen:      c.frozen,
 	}
 }
 
@@ -202,6 +213,28 @@ func (c *Cluster) httpAddrOf(id uint64) string {
 		return ""
 	}
 	return c.slots[id-1].httpAddr
+}
+
+// isDown reports whether node id is not running now (crashed, failed, or
+// its loop stopped on an error).
+func (c *Cluster) isDown(id uint64) bool {
+	if id < 1 || id > uint64(len(c.up)) {
+		return false
+	}
+	return !c.up[id-1].Load()
+}
+
+// Trace returns the cluster's message trace.
+func (c *Cluster) Trace() *MsgTrace { return c.trace }
+
+// SetTrace turns the message trace on or off.
+func (c *Cluster) SetTrace(on bool) {
+	c.trace.on.Store(on)
+	state := "off"
+	if on {
+		state = "on"
+	}
+	c.events.Add(Event{Kind: EventSetting, Text: "message trace " + state})
 }
 
 // Size returns the number of nodes.
@@ -248,6 +281,7 @@ func (c *Cluster) Crash(id uint64) error {
 	s.node.crash()
 	s.last = s.node.status.Load()
 	s.node, s.state = nil, StateCrashed
+	c.up[id-1].Store(false)
 	c.events.Add(Event{Node: id, Kind: EventCrash, Text: fmt.Sprintf("%d crashed", id)})
 	return nil
 }
@@ -267,6 +301,7 @@ func (c *Cluster) Restart(id uint64) error {
 			s.node.crash()
 			s.last = s.node.status.Load()
 			s.node = nil
+			c.up[id-1].Store(false)
 		default:
 			return fmt.Errorf("cluster: node %d is running", id)
 		}
@@ -279,6 +314,7 @@ func (c *Cluster) Restart(id uint64) error {
 		return err
 	}
 	s.node, s.state, s.err = n, StateUp, nil
+	c.up[id-1].Store(true)
 	n.start()
 	c.events.Add(Event{Node: id, Kind: EventRestart, Text: fmt.Sprintf("%d restarted from its files", id)})
 	return nil
@@ -365,6 +401,7 @@ func (c *Cluster) Status() Status {
 			st.Nodes[i].State = StatePaused
 		}
 	}
+	st.Frozen = c.frozen
 	c.mu.Unlock()
 	st.Faults = c.faults.Table()
 	st.Violations = len(c.monitor.Violations())

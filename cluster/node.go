@@ -73,6 +73,10 @@ type nodeConfig struct {
 	walOpts     wal.Options
 	unsafeVote  bool          // raft.Config.UnsafeSkipVoteLogCheck
 	pub         *sync.RWMutex // statuses are stored under its read side (publish.go)
+	trace       *MsgTrace
+	down        func(id uint64) bool // whether a node is down now (for the trace)
+	heldSeq     *atomic.Uint64       // numbers held messages across the cluster (freeze.go)
+	frozen      bool                 // start frozen (the cluster is)
 }
 
 // node drives one Raft core with its WAL, transport and key-value store.
@@ -117,6 +121,11 @@ type node struct {
 	logTermsAt    uint64         // last index when the published log window was built
 	hs            raft.HardState // newest hard state from the core
 	savedHS       raft.HardState // newest hard state written to the WAL
+	frozen        bool           // step mode: no ticks, arriving messages held (freeze.go)
+	held          []heldMsg
+	heldDirty     bool     // held changed since the last publish
+	capturing     bool     // collect Raft events into captured (the effect of a step)
+	captured      []string //
 }
 
 // openNode opens the node's WAL, rebuilds its core from it, and starts
@@ -134,6 +143,7 @@ func openNode(cfg nodeConfig) (*node, error) {
 		kv:        NewKV(),
 		waiters:   map[uint64]waiter{},
 		snapEvery: cfg.snapEvery,
+		frozen:    cfg.frozen,
 	}
 	if err := n.open(); err != nil {
 		n.closeIO()
@@ -193,6 +203,7 @@ func (n *node) open() error {
 		Peers:      cfg.peerAddrs,
 		Faults:     cfg.faults,
 		Handler:    n.receive,
+		Trace:      func(tr transport.Trace) { cfg.trace.fromTransport(tr, cfg.down) },
 	})
 	if err != nil {
 		if errors.Is(err, syscall.EADDRINUSE) {
@@ -229,6 +240,9 @@ func (n *node) receive(m raft.Message) {
 	select {
 	case n.inbox <- m:
 	default:
+		r := recordOf(MsgLost, &m)
+		r.Lost = LostInboxFull
+		n.cfg.trace.add(r)
 	}
 }
 
@@ -253,6 +267,9 @@ func (n *node) run() {
 		case <-n.stopc:
 			return
 		case <-n.ticker.C:
+			if n.frozen {
+				break // time stands still; thawing restarts the clock from then
+			}
 			for k := n.clock.due(time.Now(), n.maxTicks); k > 0; k-- {
 				n.core.Tick()
 			}
@@ -300,7 +317,20 @@ func (n *node) drain() {
 	}
 }
 
+// step hands an arrived message to the core, or holds it while frozen.
 func (n *node) step(m raft.Message) {
+	if n.frozen {
+		n.hold(m)
+		return
+	}
+	n.deliver(m)
+}
+
+// deliver steps m into the core.
+func (n *node) deliver(m raft.Message) {
+	if n.cfg.trace.On() {
+		n.cfg.trace.add(recordOf(MsgDelivered, &m))
+	}
 	if m.Type == raft.MsgHeartbeat || m.Type == raft.MsgApp {
 		n.lastHeartbeat = time.Now()
 	}
@@ -550,6 +580,9 @@ func (n *node) failWaiters(err error) {
 }
 
 func (n *node) onRaftEvent(e raft.Event) {
+	if n.capturing {
+		n.captured = append(n.captured, e.Text)
+	}
 	if e.Kind == raft.EventCommit {
 		return // one per Ready on every node: the status shows commit indexes
 	}

@@ -34,6 +34,9 @@ func (n *node) publishLight(now time.Time) {
 	ns.Term, ns.Vote, ns.Commit = n.hs.Term, n.hs.Vote, n.hs.Commit
 	ns.Applied, ns.LastIndex = n.kv.Applied(), n.lastIndex
 	ns.KVDigest, ns.KVKeys = n.kv.Digest(), n.kv.Len()
+	if n.heldDirty {
+		ns.Held, ns.Frozen, n.heldDirty = n.heldInfos(), n.frozen, false
+	}
 	ns.Updated = now
 	n.storeStatus(&ns)
 }
@@ -66,7 +69,10 @@ func (n *node) publish(now time.Time) {
 		HTTPAddr:        n.hl.Addr().String(),
 		Links:           n.tr.Stats(),
 		Updated:         now,
+		Frozen:          n.frozen,
+		Held:            n.heldInfos(),
 	}
+	n.heldDirty = false
 	if n.paused.Load() {
 		ns.State = StatePaused
 	}

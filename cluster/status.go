@@ -59,6 +59,11 @@ type NodeStatus struct {
 	Links    map[uint64]transport.LinkStats `json:"-"`
 	Updated  time.Time                      `json:"updated"`
 
+	// Frozen: the node's clock stands still and it holds what arrives
+	// (step mode); Held lists what it holds, oldest first.
+	Frozen bool       `json:"frozen,omitempty"`
+	Held   []HeldInfo `json:"held,omitempty"`
+
 	// AsOf is set on a node that is down (crashed, or failed to restart):
 	// the Raft fields above are then what the node last published before it
 	// went down (its term, vote, log and commit as of that moment), kept so
@@ -91,6 +96,7 @@ type Status struct {
 	CheckQuorum bool                 `json:"checkquorum"`
 	Faults      transport.FaultTable `json:"-"`
 	Violations  int                  `json:"violations"`
+	Frozen      bool                 `json:"frozen"` // step mode (freeze): clocks stopped, messages held
 	Load        int                  `json:"load"`    // background writes per second asked for (0 = off)
 	Written     uint64               `json:"written"` // writes acknowledged by the cluster since start
 }

@@ -1,0 +1,370 @@
+package cluster
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"raftplay/raft"
+)
+
+// Step mode. A frozen cluster's clocks stop (no election or heartbeat
+// timeout fires) and every message that arrives at a node is held in that
+// node's inbound queue instead of being stepped; client requests still
+// enter the leader's log, and everything still crosses real TCP and real
+// fsyncs: freezing holds messages after they arrive. The user (or a script)
+// then delivers or discards held messages one at a time, fires timeouts and
+// heartbeats, and thaws.
+
+// maxHeld bounds a node's inbound queue while frozen; more arrivals are
+// lost (LostHoldFull).
+const maxHeld = 4096
+
+// holdWait is how long delivering a held message waits for a matching one
+// to arrive (a message sent just before is still on its way).
+const holdWait = time.Second
+
+// heldMsg is a message a frozen node holds.
+type heldMsg struct {
+	seq uint64 // cluster-wide arrival order
+	at  time.Time
+	m   raft.Message
+}
+
+// HeldInfo describes a held message in a node's status.
+type HeldInfo struct {
+	Seq     uint64    `json:"seq"` // cluster-wide arrival order: `step` delivers the lowest
+	At      time.Time `json:"at"`
+	From    uint64    `json:"from"`
+	Kind    string    `json:"kind"`
+	Term    uint64    `json:"term"`
+	Summary string    `json:"summary"`
+}
+
+// hold keeps m in the node's inbound queue.
+func (n *node) hold(m raft.Message) {
+	if len(n.held) >= maxHeld {
+		r := recordOf(MsgLost, &m)
+		r.Lost = LostHoldFull
+		n.cfg.trace.add(r)
+		return
+	}
+	n.held = append(n.held, heldMsg{seq: n.cfg.heldSeq.Add(1), at: time.Now(), m: m})
+	n.cfg.trace.add(recordOf(MsgHeld, &m))
+	n.heldDirty = true
+}
+
+// heldInfos describes the held queue for the status.
+func (n *node) heldInfos() []HeldInfo {
+	if len(n.held) == 0 {
+		return nil
+	}
+	out := make([]HeldInfo, len(n.held))
+	for i, h := range n.held {
+		r := recordOf(MsgHeld, &h.m)
+		out[i] = HeldInfo{Seq: h.seq, At: h.at, From: h.m.From, Kind: r.Kind(), Term: h.m.Term, Summary: r.Summary()}
+	}
+	return out
+}
+
+// setFrozen freezes or thaws the node's loop. Thawing delivers what it
+// held, in order, and restarts its clock from now.
+func (n *node) setFrozen(f bool) {
+	if n.frozen == f {
+		return
+	}
+	n.frozen = f
+	if !f {
+		held := n.held
+		n.held = nil
+		for _, h := range held {
+			n.deliver(h.m)
+		}
+		n.clock.reset(time.Now(), n.tick)
+	}
+	n.heldDirty = true
+	n.publish(time.Now())
+}
+
+// capture runs f on the loop and returns the Raft events f caused, the
+// commits included: the effect of one step.
+func (n *node) capture(f func() error) ([]string, error) {
+	var effects []string
+	var err error
+	if e := n.do(func() {
+		n.capturing, n.captured = true, nil
+		err = f()
+		effects, n.capturing, n.captured = n.captured, false, nil
+		if n.heldDirty {
+			n.publish(time.Now())
+		}
+	}); e != nil {
+		return nil, e
+	}
+	return effects, err
+}
+
+// takeHeld removes and returns the oldest held message that matches (from
+// 0: any sender; typ 0: any type).
+func (n *node) takeHeld(from uint64, typ raft.MessageType) (heldMsg, bool) {
+	for i, h := range n.held {
+		if (from == 0 || h.m.From == from) && (typ == 0 || h.m.Type == typ) {
+			n.held = append(n.held[:i], n.held[i+1:]...)
+			n.heldDirty = true
+			return h, true
+		}
+	}
+	return heldMsg{}, false
+}
+
+// Frozen reports whether the cluster is frozen.
+func (c *Cluster) Frozen() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.frozen
+}
+
+// Freeze stops every node's clock and holds every message that arrives.
+func (c *Cluster) Freeze() error { return c.setFrozen(true) }
+
+// Thaw restarts the clocks and delivers every held message, in order.
+func (c *Cluster) Thaw() error { return c.setFrozen(false) }
+
+func (c *Cluster) setFrozen(f bool) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return errors.New("cluster: closed")
+	}
+	if c.frozen == f {
+		if f {
+			return errors.New("cluster: already frozen")
+		}
+		return errors.New("cluster: not frozen (freeze first)")
+	}
+	c.frozen = f
+	for _, s := range c.slots {
+		if n := s.node; n != nil {
+			if err := n.do(func() { n.setFrozen(f) }); err != nil && !errors.Is(err, ErrNodeDown) {
+				return err
+			}
+		}
+	}
+	if f {
+		c.events.Add(Event{Kind: EventSetting, Text: "frozen: clocks stopped, arriving messages held"})
+	} else {
+		c.events.Add(Event{Kind: EventSetting, Text: "thawed: clocks run, held messages delivered"})
+	}
+	return nil
+}
+
+// mustBeFrozen is the error of a step command on a cluster that is not frozen.
+func (c *Cluster) mustBeFrozen(verb string) error {
+	if !c.Frozen() {
+		return fmt.Errorf("cluster: %s works on a frozen cluster: `freeze` first", verb)
+	}
+	return nil
+}
+
+// StepOne delivers the oldest message held anywhere (waiting up to a
+// second for one to arrive) and says what it was and what it did.
+func (c *Cluster) StepOne(ctx context.Context) (string, error) {
+	if err := c.mustBeFrozen("step"); err != nil {
+		return "", err
+	}
+	deadline := time.Now().Add(holdWait)
+	for {
+		var best *node
+		var bestSeq uint64
+		for _, n := range c.runningNodes() {
+			if h := n.status.Load().Held; len(h) > 0 && (best == nil || h[0].Seq < bestSeq) {
+				best, bestSeq = n, h[0].Seq
+			}
+		}
+		if best != nil {
+			out, err := c.deliverOn(best, 0, 0, false)
+			if err == nil || time.Now().After(deadline) {
+				return out, err
+			}
+		} else if time.Now().After(deadline) {
+			return "", errors.New("cluster: no message is held anywhere")
+		}
+		select {
+		case <-ctx.Done():
+			return "", ctx.Err()
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+}
+
+// Deliver steps into node to the oldest message it holds from node from
+// (of kind, if not ""), or with discard drops it; it waits up to a second
+// for such a message to arrive.
+func (c *Cluster) Deliver(ctx context.Context, from, to uint64, kind string, discard bool) (string, error) {
+	verb := "deliver"
+	if discard {
+		verb = "discard"
+	}
+	if err := c.mustBeFrozen(verb); err != nil {
+		return "", err
+	}
+	if err := c.checkLink(from, to); err != nil {
+		return "", err
+	}
+	var typ raft.MessageType
+	if kind != "" {
+		var ok bool
+		if typ, ok = ParseKind(kind); !ok {
+			return "", fmt.Errorf("cluster: unknown message kind %q (want one of %s)", kind, strings.Join(MessageKinds, ", "))
+		}
+	}
+	deadline := time.Now().Add(holdWait)
+	for {
+		n := c.node(to)
+		if n == nil {
+			return "", fmt.Errorf("cluster: node %d is down", to)
+		}
+		out, err := c.deliverOn(n, from, typ, discard)
+		if !errors.Is(err, errNothingHeld) || time.Now().After(deadline) {
+			if errors.Is(err, errNothingHeld) {
+				what := "message"
+				if kind != "" {
+					what = kind + " message"
+				}
+				return "", fmt.Errorf("cluster: node %d holds no %s from %d", to, what, from)
+			}
+			return out, err
+		}
+		select {
+		case <-ctx.Done():
+			return "", ctx.Err()
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+}
+
+var errNothingHeld = errors.New("cluster: nothing held matches")
+
+// deliverOn delivers (or discards) node n's oldest held message matching
+// from and typ.
+func (c *Cluster) deliverOn(n *node, from uint64, typ raft.MessageType, discard bool) (string, error) {
+	var rec MsgRecord
+	effects, err := n.capture(func() error {
+		h, ok := n.takeHeld(from, typ)
+		if !ok {
+			return errNothingHeld
+		}
+		rec = recordOf(MsgDelivered, &h.m)
+		if discard {
+			rec.Event = MsgDiscarded
+			n.cfg.trace.add(rec)
+			return nil
+		}
+		n.deliver(h.m)
+		return nil
+	})
+	if err != nil {
+		return "", err
+	}
+	verb := "delivered"
+	if discard {
+		verb = "discarded"
+	}
+	return joinEffects(fmt.Sprintf("%s %d->%d %s", verb, rec.From, rec.To, rec.Summary()), effects), nil
+}
+
+func joinEffects(head string, effects []string) string {
+	if len(effects) == 0 {
+		return head + "; no visible effect"
+	}
+	return head + "; " + strings.Join(effects, "; ")
+}
+
+// Timeout fires node id's election timer now, frozen or not.
+func (c *Cluster) Timeout(id uint64) (string, error) {
+	n, err := c.runningNode(id)
+	if err != nil {
+		return "", err
+	}
+	effects, err := n.capture(func() error {
+		if n.core.Status().Role == raft.RoleLeader {
+			return fmt.Errorf("cluster: node %d is the leader: it has no election timer to fire", id)
+		}
+		return n.core.Step(raft.Message{Type: raft.MsgHup})
+	})
+	if err != nil {
+		return "", err
+	}
+	return joinEffects(fmt.Sprintf("%d timed out", id), effects), nil
+}
+
+// TickNode advances node id's clock by count ticks, frozen or not.
+func (c *Cluster) TickNode(id uint64, count int) (string, error) {
+	if count < 1 {
+		return "", fmt.Errorf("cluster: tick %d %d: want a count of 1 or more", id, count)
+	}
+	n, err := c.runningNode(id)
+	if err != nil {
+		return "", err
+	}
+	var elapsed, timeout int
+	effects, err := n.capture(func() error {
+		for range count {
+			n.core.Tick()
+		}
+		st := n.core.Status()
+		elapsed, timeout = st.ElectionElapsed, st.ElectionTimeout
+		return nil
+	})
+	if err != nil {
+		return "", err
+	}
+	return joinEffects(fmt.Sprintf("%d ticked %d (election timer %d/%d ticks)", id, count, elapsed, timeout), effects), nil
+}
+
+// Heartbeat makes leader id send heartbeats now, frozen or not.
+func (c *Cluster) Heartbeat(id uint64) (string, error) {
+	n, err := c.runningNode(id)
+	if err != nil {
+		return "", err
+	}
+	effects, err := n.capture(func() error {
+		if n.core.Status().Role != raft.RoleLeader {
+			return fmt.Errorf("cluster: node %d is not the leader: only a leader sends heartbeats", id)
+		}
+		return n.core.Step(raft.Message{Type: raft.MsgBeat})
+	})
+	if err != nil {
+		return "", err
+	}
+	return joinEffects(fmt.Sprintf("%d sent heartbeats", id), effects), nil
+}
+
+// runningNode returns node id if it runs, or an error saying why not.
+func (c *Cluster) runningNode(id uint64) (*node, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	s, err := c.running(id)
+	if err != nil {
+		return nil, err
+	}
+	if s.node.paused.Load() {
+		return nil, fmt.Errorf("cluster: node %d is paused", id)
+	}
+	return s.node, nil
+}
+
+// runningNodes returns the nodes that run now.
+func (c *Cluster) runningNodes() []*node {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var out []*node
+	for _, s := range c.slots {
+		if s.node != nil {
+			out = append(out, s.node)
+		}
+	}
+	return out
+}

@@ -1,0 +1,200 @@
+package cluster
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+)
+
+// traceHas reports whether the trace holds a record that matches.
+func traceHas(c *Cluster, match func(MsgRecord) bool) bool {
+	recs, _, _ := c.Trace().Since(1)
+	for _, r := range recs {
+		if match(r) {
+			return true
+		}
+	}
+	return false
+}
+
+// An election shows in the trace as vote requests fanning out and grants
+// coming back, each sent and delivered.
+func TestTraceRecordsAnElection(t *testing.T) {
+	t.Parallel()
+	c := startCluster(t, Options{Nodes: 3})
+	st := waitLeader(t, c)
+	for _, id := range []uint64{1, 2, 3} {
+		if id == st.Leader {
+			continue
+		}
+		for _, ev := range []MsgEvent{MsgSent, MsgDelivered} {
+			if !traceHas(c, func(r MsgRecord) bool {
+				return r.Kind() == "vote" && r.From == st.Leader && r.To == id && r.Event == ev && r.Term == st.Term
+			}) {
+				t.Errorf("no vote %d->%d %s at term %d", st.Leader, id, ev, st.Term)
+			}
+		}
+	}
+	if !traceHas(c, func(r MsgRecord) bool {
+		return r.Kind() == "vote-resp" && r.To == st.Leader && r.Event == MsgDelivered && !r.Reject && strings.Contains(r.Summary(), "granted")
+	}) {
+		t.Error("no granted vote delivered to the leader")
+	}
+}
+
+// Messages lost to a partition and to a crashed node say so.
+func TestTraceRecordsLosses(t *testing.T) {
+	t.Parallel()
+	c := startCluster(t, Options{Nodes: 3})
+	st := waitLeader(t, c)
+	f := aFollower(st)
+	if err := c.Isolate(f); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, c, "a heartbeat lost to the cut", func(Status) bool {
+		return traceHas(c, func(r MsgRecord) bool { return r.From == st.Leader && r.To == f && r.Event == MsgLost && r.Lost == LostCut })
+	})
+	c.Heal()
+	if err := c.Crash(f); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, c, "a message lost to the down node", func(Status) bool {
+		return traceHas(c, func(r MsgRecord) bool { return r.To == f && r.Event == MsgLost && r.Lost == LostNodeDown })
+	})
+	c.SetTrace(false)
+	_, next, _ := c.Trace().Since(1)
+	put(t, c.NewClient(), "k", "v")
+	if _, after, _ := c.Trace().Since(1); after != next {
+		t.Fatalf("trace off, yet %d records were added", after-next)
+	}
+}
+
+// Frozen, a cluster takes a write into the leader's log but moves it only
+// as messages are delivered by hand; thawed, it finishes.
+func TestFreezeHoldsMessagesUntilDelivered(t *testing.T) {
+	t.Parallel()
+	c := startCluster(t, Options{Nodes: 3, Timing: WatchTiming})
+	st := waitLeader(t, c)
+	waitFor(t, c, "every node follows", func(s Status) bool {
+		for _, n := range s.Nodes {
+			if n.Leader != st.Leader {
+				return false
+			}
+		}
+		return true
+	})
+	l, f := st.Leader, aFollower(st)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if _, err := c.StepOne(ctx); err == nil || !strings.Contains(err.Error(), "freeze") {
+		t.Fatalf("step before freeze: %v", err)
+	}
+	if err := c.Freeze(); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Freeze(); err == nil {
+		t.Fatal("freezing twice succeeded")
+	}
+	pctx, pcancel := context.WithTimeout(ctx, 300*time.Millisecond)
+	p, err := c.ProposeTo(pctx, l, "k", []byte("v"))
+	pcancel()
+	if err != nil || p.Committed || p.Index == 0 {
+		t.Fatalf("propose while frozen: %+v, %v; want an uncommitted entry", p, err)
+	}
+	out, err := c.Deliver(ctx, l, f, "app", false)
+	if err != nil || !strings.HasPrefix(out, "delivered") || !strings.Contains(out, "app") {
+		t.Fatalf("deliver app: %q, %v", out, err)
+	}
+	if n, _ := c.Status().Node(f); n.LastIndex < p.Index {
+		// the follower's status is published with its Ready
+		waitFor(t, c, "the follower appended", func(s Status) bool { n, _ := s.Node(f); return n.LastIndex >= p.Index })
+	}
+	if n, _ := c.Status().Node(l); n.Commit >= p.Index {
+		t.Fatalf("leader committed %d before any answer was delivered", n.Commit)
+	}
+	out, err = c.Deliver(ctx, f, l, "app-resp", false)
+	if err != nil || !strings.Contains(out, "committed up to") {
+		t.Fatalf("deliver the answer: %q, %v; want the commit as its effect", out, err)
+	}
+	if _, err := c.Deliver(ctx, l, f, "vote", false); err == nil || !strings.Contains(err.Error(), "holds no vote message") {
+		t.Fatalf("deliver with nothing matching: %v", err)
+	}
+	if _, err := c.Timeout(l); err == nil || !strings.Contains(err.Error(), "is the leader") {
+		t.Fatalf("timeout of the leader: %v", err)
+	}
+	if out, err := c.Heartbeat(l); err != nil || !strings.Contains(out, "sent heartbeats") {
+		t.Fatalf("heartbeat: %q, %v", out, err)
+	}
+	if _, err := c.Heartbeat(f); err == nil {
+		t.Fatal("a follower sent heartbeats")
+	}
+	waitFor(t, c, "the heartbeats are held", func(s Status) bool {
+		n, _ := s.Node(f)
+		for _, h := range n.Held {
+			if h.Kind == "heartbeat" {
+				return true
+			}
+		}
+		return false
+	})
+	if err := c.Thaw(); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Thaw(); err == nil {
+		t.Fatal("thawing a thawed cluster succeeded")
+	}
+	waitFor(t, c, "convergence after thaw", Converged)
+	if res, err := c.NewClient().Get(ctx, "k"); err != nil || string(res.Value) != "v" {
+		t.Fatalf("get k = %q, %v", res.Value, err)
+	}
+}
+
+// Two nodes timing out at once while frozen split the vote: each votes for
+// itself and the third grants only the first request it is given.
+func TestFrozenSplitVote(t *testing.T) {
+	t.Parallel()
+	c := startCluster(t, Options{Nodes: 3, Timing: WatchTiming})
+	st := waitLeader(t, c)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := c.Freeze(); err != nil {
+		t.Fatal(err)
+	}
+	var a, b uint64
+	for id := uint64(1); id <= 3; id++ {
+		if id != st.Leader {
+			if a == 0 {
+				a = id
+			} else {
+				b = id
+			}
+		}
+	}
+	if err := c.Crash(st.Leader); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []uint64{a, b} {
+		out, err := c.Timeout(id)
+		if err != nil || !strings.Contains(out, "started election") {
+			t.Fatalf("timeout %d: %q, %v", id, out, err)
+		}
+	}
+	out, err := c.Deliver(ctx, a, b, "vote", false)
+	if err != nil || !strings.Contains(out, "rejected vote") || !strings.Contains(out, "already voted") {
+		t.Fatalf("vote %d->%d: %q, %v; want a refusal (it voted for itself)", a, b, out, err)
+	}
+	if _, err := c.Timeout(st.Leader); err == nil || !strings.Contains(err.Error(), "down") {
+		t.Fatalf("timeout of a down node: %v", err)
+	}
+	if _, err := c.Deliver(ctx, a, b, "nonsense", false); err == nil || !strings.Contains(err.Error(), "unknown message kind") {
+		t.Fatalf("unknown kind: %v", err)
+	}
+	if err := c.Thaw(); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Restart(st.Leader); err != nil {
+		t.Fatal(err)
+	}
+	waitLeader(t, c)
+}
