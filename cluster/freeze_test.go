@@ -76,9 +76,12 @@ func TestFreezeHoldsMessagesUntilDelivered(t *testing.T) {
 	t.Parallel()
 	c := startCluster(t, Options{Nodes: 3, Timing: WatchTiming})
 	st := waitLeader(t, c)
-	waitFor(t, c, "every node follows", func(s Status) bool {
+	// Quiet before freezing: every follower replicating and caught up, so
+	// the leader sends the next entry at once (no probe in flight).
+	waitFor(t, c, "every follower caught up", func(s Status) bool {
+		ln, _ := s.Node(st.Leader)
 		for _, n := range s.Nodes {
-			if n.Leader != st.Leader {
+			if p, ok := ln.Progress[n.ID]; n.ID != st.Leader && (n.Leader != st.Leader || !ok || p.State != "replicate" || p.Match != ln.LastIndex) {
 				return false
 			}
 		}
