@@ -316,6 +316,11 @@ func (c *Cluster) Restart(id uint64) error {
 	s.node, s.state, s.err = n, StateUp, nil
 	c.up[id-1].Store(true)
 	n.start()
+	for _, o := range c.slots { // peers backing off from its absence: dial it now
+		if o.node != nil && o != s {
+			o.node.tr.Redial(id)
+		}
+	}
 	c.events.Add(Event{Node: id, Kind: EventRestart, Text: fmt.Sprintf("%d restarted from its files", id)})
 	return nil
 }

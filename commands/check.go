@@ -155,12 +155,41 @@ func (r *Runner) execExpect(ctx context.Context, cmd *Command) (string, error) {
 		}
 		return "", failf("node %d term is %d", id, n.Term)
 	case ExpectCommit:
-		if cmd.Cmp.Holds(n.Commit, cmd.Index) {
+		want, what, err := r.indexOf(ctx, cmd, st)
+		if err != nil {
+			return "", err
+		}
+		if cmd.Cmp.Holds(n.Commit, want) {
 			return "ok", nil
 		}
-		return "", failf("node %d commit index is %d", id, n.Commit)
+		return "", failf("node %d commit index is %d%s", id, n.Commit, what)
 	}
 	return "", fmt.Errorf("unknown expect %q", cmd.What)
+}
+
+// indexOf returns the index `expect commit` compares with: the command's
+// number, or another node's last, commit or applied index in st (and words
+// naming it for the failure message).
+func (r *Runner) indexOf(ctx context.Context, cmd *Command, st cluster.Status) (uint64, string, error) {
+	if cmd.IndexOf == "" {
+		return cmd.Index, "", nil
+	}
+	id, err := r.resolve(ctx, cmd.IndexNode)
+	if err != nil {
+		return 0, "", err
+	}
+	m, _ := st.Node(id)
+	if m.State == cluster.StateCrashed || m.State == cluster.StateFailed {
+		return 0, "", failf("node %d is down (%s)", id, m.State)
+	}
+	v := m.LastIndex
+	switch cmd.IndexOf {
+	case IndexCommit:
+		v = m.Commit
+	case IndexApplied:
+		v = m.Applied
+	}
+	return v, fmt.Sprintf("; node %d's %s index is %d", id, cmd.IndexOf, v), nil
 }
 
 func (r *Runner) expectLeader(ctx context.Context, cmd *Command, st cluster.Status) (string, error) {

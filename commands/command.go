@@ -34,6 +34,18 @@ const (
 	VerbLet       = "let"
 	VerbHelp      = "help"
 	VerbEcho      = "echo"
+
+	// Step mode and messages.
+	VerbFreeze    = "freeze"
+	VerbThaw      = "thaw"
+	VerbStep      = "step"
+	VerbDeliver   = "deliver"
+	VerbDiscard   = "discard"
+	VerbTimeout   = "timeout"
+	VerbTick      = "tick"
+	VerbHeartbeat = "heartbeat"
+	VerbTrace     = "trace"
+	VerbMessages  = "messages"
 )
 
 // What values of wait commands (Command.What when Verb is VerbWait).
@@ -53,6 +65,13 @@ const (
 	ExpectCommit = "commit"
 	ExpectGet    = "get"
 	ExpectSafe   = "safe"
+)
+
+// Indexes of another node that `expect commit N CMP` may compare with.
+const (
+	IndexLast    = "last"
+	IndexCommit  = "commit"
+	IndexApplied = "applied"
 )
 
 // Settings of set commands (Command.Setting when Verb is VerbSet).
@@ -181,6 +200,7 @@ const (
 //	expect role N ROLE             What, Node, Role
 //	expect term N CMP T            What, Node, Cmp, Term
 //	expect commit N CMP I          What, Node, Cmp, Index
+//	expect commit N CMP last M     What, Node, Cmp, IndexOf, IndexNode (also commit M, applied M)
 //	expect get KEY ==|!= VALUE     What, Key, Cmp, Value
 //	expect get KEY (nil)           What, Key, Cmp (Eq), None (also "== (nil)", "!= (nil)")
 //	expect safe                    What
@@ -191,6 +211,12 @@ const (
 //	let NAME = NODE                Name, Node (NODE is not NodeNone)
 //	help [COMMAND]                 Topic ("" = the command list)
 //	echo TEXT...                   Message (the words joined by one space)
+//	freeze / thaw / step           -
+//	deliver|discard FROM TO [KIND] From, To, Kind ("" = any)
+//	timeout|heartbeat N            Node
+//	tick N [COUNT]                 Node, Count (1 when left out)
+//	trace on|off                   On
+//	messages [COUNT] [all]         Count (0 = the default), All (heartbeats too)
 type Command struct {
 	Line, Col int    // position of the command word, 1-based (Col counts runes)
 	Text      string // the source line, trimmed, without its comment
@@ -223,6 +249,15 @@ type Command struct {
 	Name    string // let: the name being defined, without '@'
 	Message string // echo
 	Topic   string // help
+
+	Kind  string // deliver, discard: a message kind (cluster.MessageKinds), "" = any
+
+	// expect commit N CMP (last|commit|applied) M: the index compared with
+	// is node IndexNode's (IndexOf one of the Index* constants); "" = Index.
+	IndexOf   string
+	IndexNode NodeRef
+	Count int    // tick: ticks; messages: how many
+	All   bool   // messages: heartbeats and their answers too
 }
 
 // WaitTimeout returns the timeout of a wait command: Timeout, or
@@ -249,6 +284,9 @@ func (c *Command) Refs() []NodeRef {
 	}
 	if c.To != nil {
 		refs = append(refs, *c.To)
+	}
+	if c.IndexNode.Kind != NodeNone {
+		refs = append(refs, c.IndexNode)
 	}
 	return refs
 }
@@ -333,6 +371,24 @@ func (c *Command) String() string {
 		if c.Message != "" {
 			w = append(w, quote(c.Message))
 		}
+	case VerbDeliver, VerbDiscard:
+		w = appendLink(w, c)
+		if c.Kind != "" {
+			w = append(w, c.Kind)
+		}
+	case VerbTimeout, VerbHeartbeat:
+		w = append(w, c.Node.String())
+	case VerbTick:
+		w = append(w, c.Node.String(), strconv.Itoa(c.Count))
+	case VerbTrace:
+		w = append(w, onOff(c.On))
+	case VerbMessages:
+		if c.Count != 0 {
+			w = append(w, strconv.Itoa(c.Count))
+		}
+		if c.All {
+			w = append(w, "all")
+		}
 	}
 	return strings.Join(w, " ")
 }
@@ -349,6 +405,9 @@ func (c *Command) appendExpect(w []string) []string {
 	case ExpectTerm:
 		return append(w, c.Node.String(), string(c.Cmp), strconv.FormatUint(c.Term, 10))
 	case ExpectCommit:
+		if c.IndexOf != "" {
+			return append(w, c.Node.String(), string(c.Cmp), c.IndexOf, c.IndexNode.String())
+		}
 		return append(w, c.Node.String(), string(c.Cmp), strconv.FormatUint(c.Index, 10))
 	case ExpectGet:
 		w = append(w, quote(c.Key), string(c.Cmp))

@@ -22,6 +22,15 @@ var errorCases = []struct{ line, want string }{
 	{`propose 9 k v`, `line 1:9: propose: node 9 out of range (want a node number 1..5)`},
 	{`propose 1 k`, `line 1:12: propose: missing VALUE (want propose N KEY VALUE [TIMEOUT])`},
 	{`propose 1 k v soon`, `line 1:15: propose: bad timeout "soon" (want a duration like 150ms or 2s)`},
+	// step mode
+	{`deliver 1 1`, `line 1:11: deliver: link from 1 to itself (want two different nodes)`},
+	{`deliver 1 2 votes`, `line 1:13: deliver: unknown message kind "votes" (did you mean "vote"?) (want vote, prevote, vote-resp, prevote-resp, app, app-resp, heartbeat, heartbeat-resp, snap, read, read-resp or timeout-now)`},
+	{`discard 1`, `line 1:10: discard: missing TO node (want discard FROM TO [KIND])`},
+	{`tick 1 0`, `line 1:8: tick: bad tick count "0" (want 1..100000)`},
+	{`timeout`, `line 1:8: timeout: missing node (want timeout N)`},
+	{`trace maybe`, `line 1:7: trace: unknown value "maybe" (want on or off)`},
+	{`messages lots`, `line 1:10: messages: unexpected "lots" (want a COUNT and/or all)`},
+	{`freeze now`, `line 1:8: freeze: unexpected "now" (want freeze)`},
 	// unknown verbs
 	{`crsh 1`, `line 1:1: unknown command "crsh" (did you mean "crash"?)`},
 	{`  stauts`, `line 1:3: unknown command "stauts" (did you mean "status"?)`},

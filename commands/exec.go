@@ -125,6 +125,8 @@ func (r *Runner) exec(ctx context.Context, cmd *Command) (string, error) {
 		return Help(cmd.Topic)
 	case VerbEcho:
 		return cluster.EscapeControls(cmd.Message), nil
+	case VerbFreeze, VerbThaw, VerbStep, VerbDeliver, VerbDiscard, VerbTimeout, VerbTick, VerbHeartbeat, VerbTrace, VerbMessages:
+		return r.execStep(ctx, cmd)
 	}
 	return "", fmt.Errorf("unknown verb %q", cmd.Verb)
 }

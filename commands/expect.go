@@ -24,7 +24,7 @@ func parseExpect(lp *lineParser) error {
 		if c.Cmp, err = lp.cmp(allCmps...); err != nil {
 			return err
 		}
-		c.Index, err = lp.uint("index")
+		err = lp.indexOrRef()
 	case ExpectGet:
 		err = lp.expectGet()
 	case ExpectSafe:
@@ -117,4 +117,27 @@ func isCmp(s string) bool {
 		}
 	}
 	return false
+}
+
+// indexOrRef parses I of expect commit: a number, or another node's index
+// as `last M`, `commit M` or `applied M` (so that a script needs no
+// absolute index: expect commit 1 < last 3).
+func (lp *lineParser) indexOrRef() error {
+	if lp.more() {
+		if t := lp.toks[lp.pos]; !t.quoted && (t.text == IndexLast || t.text == IndexCommit || t.text == IndexApplied) {
+			lp.pos++
+			ref, err := lp.node("node")
+			if err != nil {
+				return err
+			}
+			lp.cmd.IndexOf, lp.cmd.IndexNode = t.text, ref
+			return nil
+		}
+	}
+	var err error
+	lp.cmd.Index, err = lp.uint("index")
+	if err != nil {
+		return err
+	}
+	return nil
 }

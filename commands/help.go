@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"raftplay/cluster"
 )
 
 // ErrUnknownVerb is wrapped by Help's error for a verb it does not know.
@@ -25,9 +27,10 @@ const (
 	groupFaults  = "Faults"
 	groupWaiting = "Waiting and checking (a script stops with exit 1 at the first failed check)"
 	groupCluster = "Cluster and display"
+	groupStep    = "Step mode and messages (freeze time, move one message at a time)"
 )
 
-var groups = []string{groupClient, groupFaults, groupWaiting, groupCluster}
+var groups = []string{groupClient, groupFaults, groupWaiting, groupCluster, groupStep}
 
 var verbTable []verbInfo
 
@@ -67,11 +70,12 @@ func init() {
 		{VerbSleep, groupWaiting, []string{"sleep D"}, []string{"wait for duration D"}, "", parseSleep},
 		{VerbExpect, groupWaiting, []string{
 			"expect leader == N", "expect leader != N", "expect leader none",
-			"expect role N ROLE", "expect term N CMP T", "expect commit N CMP I",
+			"expect role N ROLE", "expect term N CMP T", "expect commit N CMP I", "expect commit N CMP last M",
 			"expect get KEY == VALUE", "expect get KEY (nil)", "expect safe"},
 			[]string{
 				"N is the leader", "N is not the leader", "there is no leader",
 				"ROLE is leader, follower, candidate or down", "node N's term; CMP is ==, !=, >=, <=, > or <", "node N's commit index",
+				"against node M's last index (also commit M, applied M)",
 				"a linearizable read returns VALUE (also !=)", "KEY is absent", "no safety violation seen since start"},
 			"A failed check stops a script: line 7: expect leader != 1: leader is 1 (term 4).\nAn unquoted (nil) means absent; \"(nil)\" in quotes is the literal value.", parseExpect},
 
@@ -83,6 +87,25 @@ func init() {
 			"The name keeps that node after roles change:\n  let old = leader\n  crash @old\n  wait leader\n  expect leader != @old", parseLet},
 		{VerbHelp, groupCluster, []string{"help [COMMAND]"}, []string{"list commands or explain one"}, "", parseHelp},
 		{VerbEcho, groupCluster, []string{"echo TEXT..."}, []string{"print TEXT"}, "Words are joined by one space; quote text to keep its spacing.", parseEcho},
+
+		{VerbFreeze, groupStep, []string{"freeze"}, []string{"stop every clock; hold every message that arrives"},
+			"While frozen no election or heartbeat timeout fires, and each message that\narrives at a node waits in that node's inbound queue (shown on the dashboard)\ninstead of being stepped. Client requests still enter the leader's log. Messages\nstill cross real TCP: freezing holds them after they arrive.", parseNoArgs},
+		{VerbThaw, groupStep, []string{"thaw"}, []string{"restart the clocks; deliver what is held, in order"}, "", parseNoArgs},
+		{VerbStep, groupStep, []string{"step"}, []string{"deliver the oldest held message anywhere"},
+			"Prints the message and its effect: delivered 1->2 vote t3 last 5@2; 2 granted\nvote to 1 at term 3. Waits up to a second for a message to arrive.", parseNoArgs},
+		{VerbDeliver, groupStep, []string{"deliver FROM TO [KIND]"}, []string{"deliver TO's oldest held message from FROM (of KIND)"},
+			"KIND is one of " + strings.Join(cluster.MessageKinds, ", ") + ".\nWaits up to a second for a matching message to arrive; fails if none does.", parseDeliver},
+		{VerbDiscard, groupStep, []string{"discard FROM TO [KIND]"}, []string{"drop TO's oldest held message from FROM (of KIND)"},
+			"As deliver, but the message is dropped (shown as discarded in the trace). A\ndistinct verb from drop PCT, the random loss fault.", parseDeliver},
+		{VerbTimeout, groupStep, []string{"timeout N"}, []string{"fire node N's election timer now"},
+			"Works frozen or not: node N starts an election (or a pre-election) at once, like\nRaftScope's time out. A leader has no election timer to fire.", parseNodeOnly},
+		{VerbTick, groupStep, []string{"tick N [COUNT]"}, []string{"advance node N's clock by COUNT ticks (default 1)"},
+			"Prints the node's election timer after the ticks, and whatever they made it do.", parseTick},
+		{VerbHeartbeat, groupStep, []string{"heartbeat N"}, []string{"leader N sends heartbeats now"}, "", parseNodeOnly},
+		{VerbTrace, groupStep, []string{"trace on|off"}, []string{"record messages in the trace (on by default)"},
+			"The trace keeps the newest 32768 message records (sent, delivered, held,\ndiscarded, lost with the cause) for the dashboard's message views, `messages`\nand --trace FILE.", parseOnOff},
+		{VerbMessages, groupStep, []string{"messages [COUNT] [all]"}, []string{"the newest COUNT message events as a space-time diagram"},
+			"One column per node, time flowing down, one row per message delivered, held,\ndiscarded or lost (x marks where a lost message died). Heartbeats and their\nanswers are left out unless all. COUNT defaults to 20.", parseMessages},
 	}
 }
 

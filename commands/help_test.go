@@ -65,7 +65,8 @@ func TestVerbsComplete(t *testing.T) {
 	// The verbs of COMMANDS.md plus the additions of this package.
 	want := []string{"put", "get", "del", "load", "propose", "crash", "restart", "pause", "resume",
 		"partition", "isolate", "heal", "drop", "delay", "cut", "snapshot", "wait", "sleep",
-		"expect", "status", "set", "let", "help", "echo"}
+		"expect", "status", "set", "let", "help", "echo",
+		"freeze", "thaw", "step", "deliver", "discard", "timeout", "tick", "heartbeat", "trace", "messages"}
 	got := Verbs()
 	if strings.Join(got, " ") != strings.Join(want, " ") {
 		t.Errorf("Verbs() = %v, want %v", got, want)

@@ -33,6 +33,12 @@ func runScenario(t *testing.T, src string, opts cluster.Options) (string, error)
 	defer cancel()
 	var out bytes.Buffer
 	err = RunScript(ctx, NewRunner(c), cmds, ScriptOptions{Out: &out})
+	if err != nil { // the messages that led there, for the failure's report
+		out.WriteString("recent messages:\n")
+		for _, r := range c.Trace().Last(60) {
+			out.WriteString(r.String() + "\n")
+		}
+	}
 	if v := c.Violations(); len(v) > 0 {
 		t.Errorf("safety violation: %s: %s\nrecent events:\n%v", v[0].Rule, v[0].Text, v[0].Recent)
 	}

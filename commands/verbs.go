@@ -3,6 +3,8 @@ package commands
 import (
 	"strconv"
 	"strings"
+
+	"raftplay/cluster"
 )
 
 // One parse function per verb. Each reads the words after the verb through lp
@@ -320,5 +322,71 @@ func parseEcho(lp *lineParser) error {
 		words = append(words, t.text)
 	}
 	lp.cmd.Message = strings.Join(words, " ")
+	return nil
+}
+
+// parseDeliver parses deliver|discard FROM TO [KIND].
+func parseDeliver(lp *lineParser) error {
+	if err := lp.link(); err != nil {
+		return err
+	}
+	if lp.more() {
+		t, err := lp.word("message kind", cluster.MessageKinds...)
+		if err != nil {
+			return err
+		}
+		lp.cmd.Kind = t.text
+	}
+	return lp.done()
+}
+
+// parseTick parses tick N [COUNT].
+func parseTick(lp *lineParser) error {
+	var err error
+	if lp.cmd.Node, err = lp.node("node"); err != nil {
+		return err
+	}
+	lp.cmd.Count = 1
+	if lp.more() {
+		t, _ := lp.next("COUNT")
+		n, err := strconv.Atoi(t.text)
+		if err != nil || !isDigits(t.text) || n < 1 || n > maxTicks {
+			return lp.errAt(t.col, "bad tick count %q (want 1..%d)", t.text, maxTicks)
+		}
+		lp.cmd.Count = n
+	}
+	return lp.done()
+}
+
+// maxTicks bounds `tick N COUNT`.
+const maxTicks = 100000
+
+// parseOnOff parses trace on|off.
+func parseOnOff(lp *lineParser) error {
+	t, err := lp.word("value", "on", "off")
+	if err != nil {
+		return err
+	}
+	lp.cmd.On = t.text == "on"
+	return lp.done()
+}
+
+// parseMessages parses messages [COUNT] [all].
+func parseMessages(lp *lineParser) error {
+	for lp.more() {
+		t, _ := lp.next("COUNT or all")
+		switch {
+		case t.text == "all" && !t.quoted && !lp.cmd.All:
+			lp.cmd.All = true
+		case isDigits(t.text) && lp.cmd.Count == 0:
+			n, err := strconv.Atoi(t.text)
+			if err != nil || n < 1 || n > cluster.MsgTraceSize {
+				return lp.errAt(t.col, "bad count %q (want 1..%d)", t.text, cluster.MsgTraceSize)
+			}
+			lp.cmd.Count = n
+		default:
+			return lp.errAt(t.col, "unexpected %q (want a COUNT and/or all)", t.text)
+		}
+	}
 	return nil
 }

@@ -31,10 +31,12 @@ type outItem struct {
 
 // sendQueue is a bounded FIFO that one writer drains a whole batch at a time.
 type sendQueue struct {
-	mu     sync.Mutex
-	items  []outItem
-	max    int
-	notify chan struct{} // holds a token while items may be waiting
+	mu      sync.Mutex
+	items   []outItem
+	max     int
+	notify  chan struct{} // holds a token while items may be waiting
+	pushed  uint64        // items ever pushed
+	removed uint64        // items ever taken or dropped; items[0] is item number removed
 }
 
 func newSendQueue(max int) *sendQueue {
@@ -49,6 +51,7 @@ func (q *sendQueue) push(it outItem) bool {
 		return false
 	}
 	q.items = append(q.items, it)
+	q.pushed++
 	q.mu.Unlock()
 	select {
 	case q.notify <- struct{}{}:
@@ -63,6 +66,31 @@ func (q *sendQueue) take(spare []outItem) []outItem {
 	defer q.mu.Unlock()
 	batch := q.items
 	q.items = spare[:0]
+	q.removed += uint64(len(batch))
+	return batch
+}
+
+// mark returns how many items were ever pushed: the items pushed after the
+// call are the newer ones (takeBefore).
+func (q *sendQueue) mark() uint64 {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.pushed
+}
+
+// takeBefore removes and returns, in spare, the items pushed before mark.
+func (q *sendQueue) takeBefore(mark uint64, spare []outItem) []outItem {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	n := 0
+	if mark > q.removed {
+		n = int(min(mark-q.removed, uint64(len(q.items))))
+	}
+	batch := append(spare[:0], q.items[:n]...)
+	rest := copy(q.items, q.items[n:])
+	clear(q.items[rest:])
+	q.items = q.items[:rest]
+	q.removed += uint64(n)
 	return batch
 }
 
@@ -121,6 +149,7 @@ func (p *peer) run() {
 	enc := newFrameEncoder()
 	failures := 0 // failed dials in a row; only the first of a streak is logged
 	for p.t.ctx.Err() == nil {
+		mark := p.q.mark()
 		conn, err := p.dial()
 		if err != nil {
 			if p.t.ctx.Err() != nil {
@@ -130,7 +159,7 @@ func (p *peer) run() {
 				p.t.logf("peer %d: %v (redialling with backoff up to %v)", p.id, err, maxBackoff)
 			}
 			failures++
-			p.dropQueued(&spare)
+			p.dropQueued(&spare, mark)
 			if !p.sleep(backoff) {
 				return
 			}
@@ -171,9 +200,11 @@ func (p *peer) sleep(d time.Duration) bool {
 	}
 }
 
-// dropQueued discards what is queued while the peer cannot be reached.
-func (p *peer) dropQueued(spare *[]outItem) {
-	batch := p.q.take(*spare)
+// dropQueued discards what was queued before a dial that failed began: the
+// peer could not be reached for it. What came later waits for the next
+// dial (the peer may be back by then: a restarted node).
+func (p *peer) dropQueued(spare *[]outItem, mark uint64) {
+	batch := p.q.takeBefore(mark, *spare)
 	if n := len(batch); n > 0 {
 		p.stats.droppedConn.Add(uint64(n))
 		p.t.traceLost(batch)

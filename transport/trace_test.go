@@ -108,3 +108,25 @@ func TestTraceReportsLossesAfterSend(t *testing.T) {
 		return false
 	})
 }
+
+// A failed dial drops only what was queued before it began; what came
+// while it failed waits for the next dial.
+func TestQueueDropsOnlyWhatPrecededTheDial(t *testing.T) {
+	q := newSendQueue(10)
+	for term := uint64(1); term <= 3; term++ {
+		q.push(outItem{msg: hb(1, 2, term)})
+	}
+	mark := q.mark()
+	q.push(outItem{msg: hb(1, 2, 4)}) // queued while the dial fails
+	dropped := q.takeBefore(mark, nil)
+	if len(dropped) != 3 || dropped[2].msg.Term != 3 {
+		t.Fatalf("dropped %d items", len(dropped))
+	}
+	if left := q.take(nil); len(left) != 1 || left[0].msg.Term != 4 {
+		t.Fatalf("kept %+v, want the message of term 4", left)
+	}
+	q.push(outItem{msg: hb(1, 2, 5)})
+	if got := q.takeBefore(mark, nil); len(got) != 0 {
+		t.Fatalf("an old mark dropped %d newer items", len(got))
+	}
+}

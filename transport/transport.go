@@ -266,6 +266,18 @@ func (t *Transport) Send(msgs []raft.Message) {
 	}
 }
 
+// Redial cuts short the wait before the next dial to peer id, if the
+// stream to it is backing off: call it when the peer is known to be back
+// (a restarted node), so that messages to it are not lost to a backoff.
+func (t *Transport) Redial(id uint64) {
+	if p, ok := (*t.peers.Load())[id]; ok {
+		select {
+		case p.kick <- struct{}{}:
+		default:
+		}
+	}
+}
+
 // Unroutable returns how many messages Send refused outright: unknown peer,
 // local or unknown message type, or sent after Close.
 func (t *Transport) Unroutable() uint64 { return t.unroutable.Load() }

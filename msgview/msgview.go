@@ -1,0 +1,203 @@
+// Package msgview draws a cluster's message trace as text: a space-time
+// diagram, one column per node and one row per message event, and a link
+// matrix of messages per second and faults per directed link. `raftplay
+// script`'s messages command prints it and the dashboard shows it, from
+// the same code.
+package msgview
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"raftplay/cluster"
+)
+
+// Filter says which records a view shows.
+type Filter struct {
+	Heartbeats bool   // show heartbeats and their answers (off by default: they drown the rest)
+	Node       uint64 // only messages from or to this node (0: all)
+	Kind       string // only this kind (""): all
+}
+
+// Shows reports whether the space-time diagram shows r: a message's end
+// (delivered, held, discarded or lost), not its sending, so that each
+// message is one row where it ended, passing the filter.
+func (f Filter) Shows(r cluster.MsgRecord) bool {
+	switch r.Event {
+	case cluster.MsgSent, cluster.MsgDelayed:
+		return false
+	}
+	k := r.Kind()
+	if !f.Heartbeats && (k == "heartbeat" || k == "heartbeat-resp") {
+		return false
+	}
+	if f.Node != 0 && r.From != f.Node && r.To != f.Node {
+		return false
+	}
+	return f.Kind == "" || k == f.Kind
+}
+
+// Select returns the newest n records of recs that f shows, oldest first.
+func (f Filter) Select(recs []cluster.MsgRecord, n int) []cluster.MsgRecord {
+	var out []cluster.MsgRecord
+	for i := len(recs) - 1; i >= 0 && len(out) < n; i-- {
+		if f.Shows(recs[i]) {
+			out = append(out, recs[i])
+		}
+	}
+	for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
+		out[i], out[j] = out[j], out[i]
+	}
+	return out
+}
+
+// Layout is the geometry of a space-time diagram.
+type Layout struct {
+	Nodes  int
+	ColW   int // cells per node column
+	TimeW  int // the time stamp before the columns ("12:00:01.123 ")
+	Width  int // the whole line
+	LabelW int // what is left for the label after the columns
+}
+
+// timeW is the width of "15:04:05.000 ".
+const timeW = 13
+
+// NewLayout fits nodes columns into width: each column 3 to 8 cells, the
+// label getting at least 24 cells when it can.
+func NewLayout(nodes, width int) Layout {
+	nodes = max(nodes, 1)
+	colW := (width - timeW - 30) / nodes
+	colW = min(max(colW, 3), 8)
+	l := Layout{Nodes: nodes, ColW: colW, TimeW: timeW, Width: width}
+	l.LabelW = max(0, width-timeW-nodes*colW-1)
+	return l
+}
+
+// center is the cell of node id's column line, within the columns.
+func (l Layout) center(id uint64) int { return int(id-1)*l.ColW + l.ColW/2 }
+
+// Header returns the line naming the columns: "time         1   2   3".
+func (l Layout) Header() string {
+	cells := []rune(strings.Repeat(" ", l.Nodes*l.ColW))
+	for id := 1; id <= l.Nodes; id++ {
+		label := []rune(fmt.Sprint(id))
+		copy(cells[l.center(uint64(id)):], label)
+	}
+	return fmt.Sprintf("%-*s%s %s", l.TimeW, "time", string(cells), "message")
+}
+
+// Row draws one record: the node columns as │, a line from the sender's
+// column to the receiver's with an arrow head where it arrived (▶ or ◀),
+// ◆ where a frozen node holds it, ✗ where it died; then its label.
+func (l Layout) Row(r cluster.MsgRecord) string {
+	cells := []rune(strings.Repeat(" ", l.Nodes*l.ColW))
+	for id := 1; id <= l.Nodes; id++ {
+		cells[l.center(uint64(id))] = '│'
+	}
+	from, to := int(r.From), int(r.To)
+	if from >= 1 && from <= l.Nodes && to >= 1 && to <= l.Nodes && from != to {
+		a, b := l.center(r.From), l.center(r.To)
+		step := 1
+		if b < a {
+			step = -1
+		}
+		end := b // where the line stops
+		head := '▶'
+		if step < 0 {
+			head = '◀'
+		}
+		switch {
+		case r.Event == cluster.MsgHeld:
+			head = '◆'
+		case r.Event == cluster.MsgDiscarded:
+			head = '✗'
+		case r.Event == cluster.MsgLost && diesAtSender(r.Lost):
+			end, head = a+step*max(1, l.ColW/2), '✗'
+		case r.Event == cluster.MsgLost:
+			head = '✗'
+		}
+		cells[a] = '●'
+		for x := a + step; x != end; x += step {
+			cells[x] = '─'
+		}
+		cells[end] = head
+	}
+	return fmt.Sprintf("%-*s%s %s", l.TimeW, r.Time.Format("15:04:05.000"), string(cells), clip(Label(r), l.LabelW))
+}
+
+// diesAtSender reports whether a message lost for cause never left its sender.
+func diesAtSender(c cluster.LostCause) bool {
+	switch c {
+	case cluster.LostCut, cluster.LostDrop, cluster.LostQueueFull, cluster.LostUnreachable, cluster.LostNodeDown:
+		return true
+	}
+	return false
+}
+
+// Label is a record's text in the diagram: "1->2 vote t4 last 5@2",
+// "2->1 vote-resp t4 granted", "1->3 app t3 i41..45 c40 ✗ cut",
+// "1->2 heartbeat t3 c40 held".
+func Label(r cluster.MsgRecord) string {
+	s := fmt.Sprintf("%d->%d %s", r.From, r.To, r.Summary())
+	switch r.Event {
+	case cluster.MsgHeld:
+		s += " held"
+	case cluster.MsgDiscarded:
+		s += " ✗ discarded"
+	case cluster.MsgLost:
+		s += " ✗ " + r.Lost.String()
+	}
+	return s
+}
+
+func clip(s string, w int) string {
+	if w <= 0 {
+		return ""
+	}
+	rs := []rune(s)
+	if len(rs) <= w {
+		return s
+	}
+	if w == 1 {
+		return "…"
+	}
+	return string(rs[:w-1]) + "…"
+}
+
+// SpaceTime draws recs (already selected) as a diagram of width cells:
+// the header line, then one row per record.
+func SpaceTime(recs []cluster.MsgRecord, nodes, width int) []string {
+	l := NewLayout(nodes, width)
+	out := []string{l.Header()}
+	for _, r := range recs {
+		out = append(out, l.Row(r))
+	}
+	return out
+}
+
+// LinkRates counts, per directed link, the messages sent in the last
+// window before now (sent and delayed records), as messages per second.
+func LinkRates(recs []cluster.MsgRecord, nodes int, now time.Time, window time.Duration) [][]float64 {
+	rates := make([][]float64, nodes+1)
+	for i := range rates {
+		rates[i] = make([]float64, nodes+1)
+	}
+	from := now.Add(-window)
+	for i := len(recs) - 1; i >= 0; i-- {
+		r := recs[i]
+		if r.Time.Before(from) {
+			break
+		}
+		if (r.Event == cluster.MsgSent || r.Event == cluster.MsgDelayed) && int(r.From) <= nodes && int(r.To) <= nodes {
+			rates[r.From][r.To]++
+		}
+	}
+	for i := range rates {
+		for j := range rates[i] {
+			rates[i][j] /= window.Seconds()
+		}
+	}
+	return rates
+}
