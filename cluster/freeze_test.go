@@ -53,7 +53,9 @@ func TestTraceRecordsLosses(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitFor(t, c, "a heartbeat lost to the cut", func(Status) bool {
-		return traceHas(c, func(r MsgRecord) bool { return r.From == st.Leader && r.To == f && r.Event == MsgLost && r.Lost == LostCut })
+		return traceHas(c, func(r MsgRecord) bool {
+			return r.From == st.Leader && r.To == f && r.Event == MsgLost && r.Lost == LostCut
+		})
 	})
 	c.Heal()
 	if err := c.Crash(f); err != nil {

@@ -96,7 +96,7 @@ type Status struct {
 	CheckQuorum bool                 `json:"checkquorum"`
 	Faults      transport.FaultTable `json:"-"`
 	Violations  int                  `json:"violations"`
-	Frozen      bool                 `json:"frozen"` // step mode (freeze): clocks stopped, messages held
+	Frozen      bool                 `json:"frozen"`  // step mode (freeze): clocks stopped, messages held
 	Load        int                  `json:"load"`    // background writes per second asked for (0 = off)
 	Written     uint64               `json:"written"` // writes acknowledged by the cluster since start
 }

@@ -250,14 +250,14 @@ type Command struct {
 	Message string // echo
 	Topic   string // help
 
-	Kind  string // deliver, discard: a message kind (cluster.MessageKinds), "" = any
+	Kind string // deliver, discard: a message kind (cluster.MessageKinds), "" = any
 
 	// expect commit N CMP (last|commit|applied) M: the index compared with
 	// is node IndexNode's (IndexOf one of the Index* constants); "" = Index.
 	IndexOf   string
 	IndexNode NodeRef
-	Count int    // tick: ticks; messages: how many
-	All   bool   // messages: heartbeats and their answers too
+	Count     int  // tick: ticks; messages: how many
+	All       bool // messages: heartbeats and their answers too
 }
 
 // WaitTimeout returns the timeout of a wait command: Timeout, or
