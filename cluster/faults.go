@@ -67,6 +67,20 @@ func (c *Cluster) Cut(from, to uint64) error {
 	return nil
 }
 
+// HealLink removes the cut, drop and delay rules of the one-way link from
+// -> to (not partitions, nor the rules on every link).
+func (c *Cluster) HealLink(from, to uint64) error {
+	if from == 0 || to == 0 {
+		return fmt.Errorf("cluster: heal %d %d: name both nodes of the link", from, to)
+	}
+	if err := c.checkLink(from, to); err != nil {
+		return err
+	}
+	c.faults.ClearLink(from, to)
+	c.events.Add(Event{Kind: EventFault, Text: fmt.Sprintf("link %d -> %d healed", from, to)})
+	return nil
+}
+
 // Heal removes every partition, cut, drop and delay.
 func (c *Cluster) Heal() {
 	c.faults.Heal()

@@ -187,6 +187,7 @@ const (
 //	                               Node
 //	partition G1 G2 ...            Groups (each group a list of nodes; at least one group)
 //	heal / status                  -
+//	heal FROM TO                   From, To (one directed link's rules)
 //	drop PCT [FROM TO]             Pct (0..100), From, To (nil = every link)
 //	delay D [JITTER] [FROM TO]     Duration, Jitter, From, To (nil = every link)
 //	cut FROM TO                    From, To (one-way: FROM -> TO)
@@ -330,7 +331,7 @@ func (c *Command) String() string {
 			w = append(w, c.Jitter.String())
 		}
 		w = appendLink(w, c)
-	case VerbCut:
+	case VerbCut, VerbHeal:
 		w = appendLink(w, c)
 	case VerbWait:
 		w = append(w, c.What)

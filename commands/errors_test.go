@@ -67,7 +67,7 @@ var errorCases = []struct{ line, want string }{
 	{`resume 7`, `line 1:8: resume: node 7 out of range (want a node number 1..5)`},
 	{`isolate`, `line 1:8: isolate: missing node (want isolate N)`},
 	{`snapshot 1 now`, `line 1:12: snapshot: unexpected "now" (want snapshot N)`},
-	{`heal 1`, `line 1:6: heal: unexpected "1" (want heal)`},
+	{`heal 1`, `line 1:7: heal: missing TO node (want heal FROM TO)`},
 	{`partition`, `line 1:10: partition: missing group (want partition A B [C...])`},
 	{`partition 1,2 3,,4`, `line 1:17: partition: empty node in group "3,,4" (want nodes separated by commas, like 1,2)`},
 	{`partition 1,2,`, `line 1:15: partition: empty node in group "1,2," (want nodes separated by commas, like 1,2)`},

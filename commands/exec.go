@@ -189,8 +189,19 @@ func (r *Runner) execPropose(ctx context.Context, cmd *Command) (string, error) 
 func (r *Runner) execFault(ctx context.Context, cmd *Command) (string, error) {
 	switch cmd.Verb {
 	case VerbHeal:
-		r.c.Heal()
-		return "ok", nil
+		if cmd.From == nil {
+			r.c.Heal()
+			return "ok", nil
+		}
+		from, err := r.resolve(ctx, *cmd.From)
+		if err != nil {
+			return "", err
+		}
+		to, err := r.resolve(ctx, *cmd.To)
+		if err != nil {
+			return "", err
+		}
+		return "ok", r.c.HealLink(from, to)
 	case VerbPartition:
 		groups := make([][]uint64, len(cmd.Groups))
 		for i, g := range cmd.Groups {

@@ -42,6 +42,7 @@ var validCases = []struct {
 	{`propose @old x 1 500ms`, Command{Verb: VerbPropose, Node: named("old"), Key: "x", Value: "1", Timeout: 500 * time.Millisecond}},
 	{`expect commit 1 < last 3`, Command{Verb: VerbExpect, What: ExpectCommit, Node: num(1), Cmp: Lt, IndexOf: IndexLast, IndexNode: num(3)}},
 	{`expect commit leader == commit @old`, Command{Verb: VerbExpect, What: ExpectCommit, Node: leader, Cmp: Eq, IndexOf: IndexCommit, IndexNode: named("old")}},
+	{`heal 2 3`, Command{Verb: VerbHeal, From: ref(num(2)), To: ref(num(3))}},
 	{`freeze`, Command{Verb: VerbFreeze}},
 	{`thaw`, Command{Verb: VerbThaw}},
 	{`step`, Command{Verb: VerbStep}},

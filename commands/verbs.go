@@ -390,3 +390,14 @@ func parseMessages(lp *lineParser) error {
 	}
 	return nil
 }
+
+// parseHeal parses heal [FROM TO].
+func parseHeal(lp *lineParser) error {
+	if lp.more() {
+		lp.usage = "heal FROM TO"
+		if err := lp.link(); err != nil {
+			return err
+		}
+	}
+	return lp.done()
+}

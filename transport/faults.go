@@ -127,6 +127,11 @@ func (f *Faults) SetDelay(from, to uint64, d, jitter time.Duration) {
 	f.update(from, to, func(r *Rule) { r.Delay, r.Jitter = d, jitter })
 }
 
+// ClearLink removes every rule of the one-way link from -> to.
+func (f *Faults) ClearLink(from, to uint64) {
+	f.update(from, to, func(r *Rule) { *r = Rule{} })
+}
+
 // Heal removes every partition, cut, drop and delay.
 func (f *Faults) Heal() {
 	f.mu.Lock()
