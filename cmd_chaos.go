@@ -17,6 +17,7 @@ import (
 
 // chaosFlags are the flags of `raftplay chaos`.
 type chaosFlags struct {
+	trace        *string // --trace FILE
 	cluster      *clusterFlags
 	duration     time.Duration
 	every        time.Duration
@@ -44,6 +45,7 @@ func chaosFlagSet(w io.Writer) (*flag.FlagSet, *chaosFlags) {
 	fs.StringVar(&f.faults, "faults", strings.Join(experiment.FaultKinds, ","), "fault kinds the nemesis uses (heal, restart and resume always happen)")
 	fs.StringVar(&f.recheck, "recheck", "", "check the history.json saved in this `DIR` again (linearizability and lost writes) instead of running")
 	fs.BoolVar(&f.quick, "quick", false, "a short run for tests: 2s unless --duration is given")
+	f.trace = addTraceFlag(fs)
 	fs.DurationVar(&f.settle, "settle-timeout", 30*time.Second, "after the final heal, how long to wait for a leader and for convergence")
 	fs.BoolVar(&f.unsafeVote, "unsafe-skip-vote-log-check", false, "break Raft on purpose (votes skip the up-to-date log check) to see the checks fail")
 	fs.Usage = func() {
@@ -117,6 +119,15 @@ func runChaos(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if f.out == "" {
 		f.out = fmt.Sprintf("raftplay-chaos-%d", seed)
 	}
+	traceFile, err := createTrace(*f.trace)
+	if err != nil {
+		return err
+	}
+	var traceOut io.Writer
+	if traceFile != nil {
+		defer traceFile.Close()
+		traceOut = traceFile
+	}
 	fmt.Fprintf(stdout, "chaos: seed %d, running for %v...\n", seed, f.duration)
 	var rep *experiment.ChaosReport
 	// The final checks (porcupine) do not watch ctx: stop waiting for them
@@ -125,6 +136,7 @@ func runChaos(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		rep, err = experiment.RunChaos(ctx, experiment.ChaosOptions{
 			Cluster: opts, Seed: seed, Duration: f.duration, FaultEvery: f.every,
 			Clients: f.clients, Keys: f.keys, Faults: kinds, CheckTimeout: f.checkTimeout, SettleTimeout: f.settle, OutDir: f.out,
+			Trace: traceOut,
 		})
 		return err
 	})

@@ -51,12 +51,14 @@ const dashboardLogEnv = "RAFTPLAY_TUI_LOG"
 type dashboardFlags struct {
 	script string
 	pace   time.Duration
+	trace  *string
 }
 
 func addDashboardFlags(fs *flag.FlagSet) *dashboardFlags {
 	f := &dashboardFlags{}
 	fs.StringVar(&f.script, "script", "", "play this script `FILE` live in the dashboard, line by line")
 	fs.DurationVar(&f.pace, "pace", 500*time.Millisecond, "pause between the lines of --script")
+	f.trace = addTraceFlag(fs)
 	return f
 }
 
@@ -117,11 +119,19 @@ func runDashboard(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		lipgloss.SetColorProfile(termenv.Ascii)
 	}
 
+	traceFile, err := createTrace(*df.trace)
+	if err != nil {
+		return err
+	}
 	c, err := cluster.Start(opts)
 	if err != nil {
+		if traceFile != nil {
+			traceFile.Close()
+		}
 		return startError(err, cf)
 	}
 	defer c.Close()
+	defer streamTrace(c, traceFile)()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	m := tui.New(tui.Options{

@@ -35,6 +35,7 @@ func paperRangeList() string {
 
 // electionFlags are the flags of `raftplay experiment election`.
 type electionFlags struct {
+	trace     *string // --trace FILE
 	nodes     int
 	trials    int
 	timeouts  string
@@ -68,6 +69,7 @@ func electionFlagSet(w io.Writer) (*flag.FlagSet, *electionFlags) {
 	fs.BoolVar(&f.quick, "quick", false, "a short run for tests: 5 trials on 25-50ms and 50-100ms unless --trials/--timeouts are given")
 	fs.StringVar(&f.data, "data", "", "data directory (default: a fresh temporary directory, removed at exit)")
 	fs.BoolVar(&f.keep, "keep", false, "keep the temporary data directory at exit")
+	f.trace = addTraceFlag(fs)
 	fs.StringVar(&f.from, "from", "", "print the table and plot again from a --jsonl `FILE` of an earlier run, without running")
 	fs.IntVar(&f.width, "plot-width", 64, "width of the text plot in columns")
 	fs.Usage = func() {
@@ -156,10 +158,19 @@ func runElection(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	} else if err := checkDataDir(dir); err != nil {
 		return usagef("--data %s: %v", dir, err)
 	}
+	traceFile, err := createTrace(*f.trace)
+	if err != nil {
+		return err
+	}
+	var traceOut io.Writer
+	if traceFile != nil {
+		defer traceFile.Close()
+		traceOut = traceFile
+	}
 	started := time.Now()
 	rep, err := experiment.RunElection(ctx, experiment.ElectionOptions{
 		Nodes: f.nodes, Trials: f.trials, Ranges: ranges, Delay: f.delay, Seed: f.seed,
-		DataDir: dir, HeartbeatDiv: f.hbDiv, Tick: f.tick, Progress: stderr,
+		DataDir: dir, HeartbeatDiv: f.hbDiv, Tick: f.tick, Progress: stderr, Trace: traceOut,
 	})
 	if err != nil {
 		return startError(err, &clusterFlags{})

@@ -38,7 +38,7 @@ A first signal stops the run and removes its temporary data; a second exits at o
 // parse with, so their help cannot drift from what they accept.
 var subcommandHelp = map[string]func(w io.Writer) *flag.FlagSet{
 	"dashboard": func(w io.Writer) *flag.FlagSet { fs, _, _ := dashboardFlagSet(w); return fs },
-	"script":    func(w io.Writer) *flag.FlagSet { fs, _, _, _ := scriptFlagSet(w); return fs },
+	"script":    func(w io.Writer) *flag.FlagSet { fs, _, _, _, _ := scriptFlagSet(w); return fs },
 	"bench":     func(w io.Writer) *flag.FlagSet { fs, _ := benchFlagSet(w); return fs },
 	"chaos":     func(w io.Writer) *flag.FlagSet { fs, _ := chaosFlagSet(w); return fs },
 	"experiment": func(w io.Writer) *flag.FlagSet {

@@ -29,22 +29,23 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 
 // scriptFlagSet returns the flag set of `raftplay script`, its usage
 // written to w.
-func scriptFlagSet(w io.Writer) (fs *flag.FlagSet, cf *clusterFlags, jsonOut *bool, trace *string) {
+func scriptFlagSet(w io.Writer) (fs *flag.FlagSet, cf *clusterFlags, jsonOut *bool, logFile, trace *string) {
 	fs = newFlagSet("script", w)
 	cf = addClusterFlags(fs, 5, cluster.PaperTiming)
 	jsonOut = fs.Bool("json", false, "write JSON lines to stdout: one per node with its addresses, then events and results")
-	trace = fs.String("trace", "", "write every event and every command line run, as text, to this `FILE`")
+	logFile = fs.String("log", "", "write every event and every command line run, as text, to this `FILE`")
+	trace = addTraceFlag(fs)
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "usage: raftplay script [flags] FILE   (FILE - reads standard input)")
 		fmt.Fprintln(fs.Output(), "Runs a script of commands (`raftplay help` lists them) against a fresh cluster.")
 		fmt.Fprintln(fs.Output(), "Exit 1 at the first failed check, 2 if the script does not parse (nothing runs then).")
 		fs.PrintDefaults()
 	}
-	return fs, cf, jsonOut, trace
+	return fs, cf, jsonOut, logFile, trace
 }
 
 func runScript(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	fs, cf, jsonOut, trace := scriptFlagSet(stderr)
+	fs, cf, jsonOut, logPath, tracePath := scriptFlagSet(stderr)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -79,19 +80,28 @@ func runScript(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	}
 	defer cleanup()
 
-	var traceFile *os.File
-	if *trace != "" {
-		if traceFile, err = os.Create(*trace); err != nil {
-			return usagef("--trace %s: %s", *trace, pathReason(err))
+	var logFile *os.File
+	if *logPath != "" {
+		if logFile, err = os.Create(*logPath); err != nil {
+			return usagef("--log %s: %s", *logPath, pathReason(err))
 		}
-		defer traceFile.Close()
+		defer logFile.Close()
+	}
+	traceFile, err := createTrace(*tracePath)
+	if err != nil {
+		return err
 	}
 
 	out := &lockedWriter{w: stdout}
 	c, err := cluster.Start(opts)
 	if err != nil {
+		if traceFile != nil {
+			traceFile.Close()
+		}
 		return startError(err, cf)
 	}
+	stopTrace := streamTrace(c, traceFile)
+	defer stopTrace()
 	stopStream := func() {}
 	if *jsonOut {
 		printNodesJSON(out, c.Status())
@@ -105,10 +115,10 @@ func runScript(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		printNodes(out, c.Status())
 	}
 	onCommand := func(*commands.Command) {}
-	if traceFile != nil {
-		tw := &lockedWriter{w: traceFile}
-		stopTrace := streamEvents(c.Events(), func(e cluster.Event) { fmt.Fprintln(tw, e.String()) })
-		defer stopTrace()
+	if logFile != nil {
+		tw := &lockedWriter{w: logFile}
+		stopLog := streamEvents(c.Events(), func(e cluster.Event) { fmt.Fprintln(tw, e.String()) })
+		defer stopLog()
 		onCommand = func(cmd *commands.Command) {
 			fmt.Fprintf(tw, "%s > line %d: %s\n", time.Now().Format("15:04:05.000"), cmd.Line, cmd.Text)
 		}

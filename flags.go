@@ -271,3 +271,33 @@ func startError(err error, cf *clusterFlags) error {
 	}
 	return errors.New(strings.ReplaceAll(msg, "context deadline exceeded", "timed out"))
 }
+
+// addTraceFlag adds --trace FILE to fs.
+func addTraceFlag(fs *flag.FlagSet) *string {
+	return fs.String("trace", "", "stream the message trace (every message sent, delivered, held, discarded or lost) to this `FILE` as JSON lines")
+}
+
+// createTrace creates the --trace file (nil when path is "").
+func createTrace(path string) (*os.File, error) {
+	if path == "" {
+		return nil, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, usagef("--trace %s: %s", path, pathReason(err))
+	}
+	return f, nil
+}
+
+// streamTrace streams c's message trace to f (nothing when f is nil); the
+// returned function stops it and closes f.
+func streamTrace(c *cluster.Cluster, f *os.File) (stop func()) {
+	if f == nil {
+		return func() {}
+	}
+	stopStream := cluster.StreamTrace(c.Trace(), f)
+	return func() {
+		stopStream()
+		f.Close()
+	}
+}

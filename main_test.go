@@ -152,9 +152,28 @@ func TestJSONOutput(t *testing.T) {
 	}
 }
 
-func TestTraceFile(t *testing.T) {
+func TestLogFile(t *testing.T) {
 	t.Parallel()
-	trace := filepath.Join(t.TempDir(), "trace.txt")
+	logf := filepath.Join(t.TempDir(), "log.txt")
+	code, _, errs := runCLI(t, "wait leader\nput k v\n", "script", "--log", logf, "--nodes", "3", "-")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	b, err := os.ReadFile(logf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), "became leader") || !strings.Contains(string(b), "> line 2: put k v") {
+		t.Fatalf("log lacks the election or the command:\n%s", b)
+	}
+}
+
+// --trace FILE streams the message trace as JSON lines: the election's
+// vote requests and grants, and the write's appends, each sent and
+// delivered.
+func TestMessageTraceFile(t *testing.T) {
+	t.Parallel()
+	trace := filepath.Join(t.TempDir(), "trace.jsonl")
 	code, _, errs := runCLI(t, "wait leader\nput k v\n", "script", "--trace", trace, "--nodes", "3", "-")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errs)
@@ -163,8 +182,29 @@ func TestTraceFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(string(b), "became leader") || !strings.Contains(string(b), "> line 2: put k v") {
-		t.Fatalf("trace lacks the election or the command:\n%s", b)
+	seen := map[string]bool{}
+	var last uint64
+	for i, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		var r struct {
+			Seq         uint64
+			Event, Kind string
+			From, To    uint64
+			Term        uint64
+			Reject      bool
+		}
+		if err := json.Unmarshal([]byte(line), &r); err != nil {
+			t.Fatalf("line %d is not JSON: %q", i+1, line)
+		}
+		if r.Seq != last+1 {
+			t.Fatalf("line %d: seq %d after %d", i+1, r.Seq, last)
+		}
+		last = r.Seq
+		seen[r.Kind+" "+r.Event] = true
+	}
+	for _, want := range []string{"vote sent", "vote delivered", "vote-resp delivered", "app sent", "app delivered", "app-resp delivered"} {
+		if !seen[want] {
+			t.Errorf("no %q record in the trace (saw %v)", want, seen)
+		}
 	}
 }
 

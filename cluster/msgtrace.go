@@ -198,7 +198,7 @@ type MsgJSON struct {
 	DelayMs float64 `json:"delay_ms,omitempty"`
 	From    uint64  `json:"from"`
 	To      uint64  `json:"to"`
-	Kind    string  `json:"kind"`
+	Kind    string  `json:"kind,omitempty"`
 	Term    uint64  `json:"term"`
 	Index   uint64  `json:"index"`
 	LogTerm uint64  `json:"log_term"`
@@ -208,7 +208,8 @@ type MsgJSON struct {
 	Hint    uint64  `json:"hint,omitempty"`
 	Why     string  `json:"why,omitempty"`
 	Snap    uint64  `json:"snapshot_index,omitempty"`
-	Summary string  `json:"summary"`
+	Summary string  `json:"summary,omitempty"`
+	Missed  uint64  `json:"missed,omitempty"` // event "gap": records the ring overwrote before they were written
 }
 
 // JSON returns r in its JSON form.

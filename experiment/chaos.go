@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -39,6 +40,9 @@ type ChaosOptions struct {
 	// OutDir, if set, receives history.json, events.jsonl, faults.jsonl,
 	// report.json, and history.html when a check fails.
 	OutDir string
+	// Trace, if set, receives the cluster's message trace as JSON lines
+	// (cluster.StreamTrace).
+	Trace io.Writer
 }
 
 // OpCounts counts client operations by kind and outcome.
@@ -139,6 +143,10 @@ func RunChaos(ctx context.Context, opts ChaosOptions) (*ChaosReport, error) {
 		return nil, fmt.Errorf("experiment: %w", err)
 	}
 	defer c.Close()
+	if opts.Trace != nil {
+		stop := cluster.StreamTrace(c.Trace(), opts.Trace)
+		defer stop()
+	}
 	rec := recordEvents(c.Events())
 	defer rec.stop()
 

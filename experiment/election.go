@@ -121,6 +121,9 @@ type ElectionOptions struct {
 	TrialTimeout time.Duration
 	// Progress, if set, receives a line per range and a dot per ten trials.
 	Progress io.Writer
+	// Trace, if set, receives each range's cluster's message trace in turn
+	// as JSON lines (cluster.StreamTrace; seq starts at 1 for each range).
+	Trace io.Writer
 }
 
 // Trial is one crash of the leader and what followed.
@@ -231,6 +234,10 @@ func runRange(ctx context.Context, opts ElectionOptions, idx int, r Range) (Rang
 		return res, fmt.Errorf("experiment: range %v: %w", r, err)
 	}
 	defer c.Close()
+	if opts.Trace != nil {
+		stop := cluster.StreamTrace(c.Trace(), opts.Trace)
+		defer stop()
+	}
 	if opts.Delay > 0 {
 		if err := c.Delay(opts.Delay, 0, 0, 0); err != nil {
 			return res, fmt.Errorf("experiment: %w", err)

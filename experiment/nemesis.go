@@ -22,11 +22,12 @@ const (
 	FaultDrop          = "drop"           // lose a percentage of messages on every link
 	FaultDelay         = "delay"          // add latency and jitter on every link
 	FaultHeal          = "heal"           // lift every network fault
+	FaultFreeze        = "freeze"         // stop every clock and hold every message for a moment, then thaw
 )
 
 // FaultKinds are the kinds a nemesis may be limited to (ChaosOptions.Faults);
 // heal, restart and resume always stay on, so that the cluster can recover.
-var FaultKinds = []string{FaultCrash, FaultPause, FaultPartition, FaultBridge, FaultIsolateLeader, FaultDrop, FaultDelay}
+var FaultKinds = []string{FaultCrash, FaultPause, FaultPartition, FaultBridge, FaultIsolateLeader, FaultDrop, FaultDelay, FaultFreeze}
 
 // FaultRecord is one fault the nemesis injected.
 type FaultRecord struct {
@@ -131,6 +132,16 @@ func (n *nemesis) step() {
 		d := time.Duration(1+n.rng.IntN(20)) * time.Millisecond
 		j := time.Duration(n.rng.IntN(10)) * time.Millisecond
 		n.record(FaultDelay, fmt.Sprintf("delay %v jitter %v", d, j), n.c.Delay(d, j, 0, 0))
+	case FaultFreeze:
+		// Step mode for a moment: clients' writes enter the leader's log but
+		// nothing moves until the thaw delivers what was held.
+		d := time.Duration(20+n.rng.IntN(181)) * time.Millisecond
+		err := n.c.Freeze()
+		if err == nil {
+			time.Sleep(d)
+			err = n.c.Thaw()
+		}
+		n.record(FaultFreeze, fmt.Sprintf("freeze for %v", d), err)
 	case FaultHeal:
 		n.c.Heal()
 		n.record(FaultHeal, "heal", nil)
