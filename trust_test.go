@@ -3,11 +3,13 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -143,5 +145,61 @@ func TestCorruptWALOfALaterNodeExits(t *testing.T) {
 	code, _, errs, took := runBin(t, t.TempDir(), "wait leader\n", time.Minute, "script", "--nodes", "3", "--data", data, "-")
 	if code != 1 || !strings.Contains(errs, "node 3") || !strings.Contains(errs, segs[0]) || !strings.Contains(errs, "offset") {
 		t.Fatalf("exit %d after %v, stderr %q; want 1 naming node 3, %s and the offset", code, took, errs, segs[0])
+	}
+}
+
+// Two runs on one --data directory would interleave their writes in every
+// node's WAL and destroy them all. The second is refused at once, naming
+// the process that holds the directory; the first goes on unharmed.
+func TestSecondRunOnOneDataDirIsRefused(t *testing.T) {
+	t.Parallel()
+	data := filepath.Join(t.TempDir(), "data")
+	first := exec.Command(binary(t), "script", "--nodes", "3", "--data", data, "-")
+	first.Env = append(os.Environ(), "TMPDIR="+t.TempDir())
+	first.Stdin = strings.NewReader("wait leader\nput a 1\necho started\nsleep 20s\n")
+	out, err := first.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := first.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { first.Process.Kill(); first.Wait() }()
+	started := make(chan bool, 1)
+	go func() {
+		buf := make([]byte, 4096)
+		var seen string
+		for {
+			n, err := out.Read(buf)
+			seen += string(buf[:n])
+			if strings.Contains(seen, "\nstarted\n") {
+				started <- true
+				io.Copy(io.Discard, out)
+				return
+			}
+			if err != nil {
+				started <- false
+				return
+			}
+		}
+	}()
+	select {
+	case ok := <-started:
+		if !ok {
+			t.Fatal("the first run ended before it started")
+		}
+	case <-time.After(time.Minute):
+		t.Fatal("the first run did not start")
+	}
+	code, _, errs, _ := runBin(t, t.TempDir(), "wait leader\nput a 2\n", time.Minute, "script", "--nodes", "3", "--data", data, "-")
+	want := fmt.Sprintf("in use by process %d", first.Process.Pid)
+	if code != 1 || !strings.Contains(errs, "could not start") || !strings.Contains(errs, want) {
+		t.Fatalf("second run on the same data: exit %d, stderr %q; want 1 and %q", code, errs, want)
+	}
+	first.Process.Signal(syscall.SIGTERM)
+	first.Wait()
+	// The first run's data is intact: a third run reads its write.
+	if code, out, errs, _ := runBin(t, t.TempDir(), "wait leader\nexpect get a == 1\n", time.Minute, "script", "--nodes", "3", "--data", data, "-"); code != 0 {
+		t.Fatalf("third run: exit %d\n%s\n%s", code, out, errs)
 	}
 }

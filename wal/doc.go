@@ -14,7 +14,7 @@
 //
 // Recovery: only a torn tail of the last segment, as left by a crash in the
 // middle of a write, is repaired: the bytes from the first bad record on are
-// copied to NAME.OFFSET.broken (OFFSET in hex), the segment is truncated
+// copied to NAME.OFFSET.broken (OFFSET in decimal), the segment is truncated
 // there and fsynced. Damage anywhere else makes Open fail with a
 // *CorruptError naming the file and offset, and Open then changes nothing.
 //
@@ -24,6 +24,13 @@
 //	IIIIIIIIIIIIIIII-TTTTTTTTTTTTTTTT.snap  snapshot at index I, term T (hex)
 //	*.tmp                                   interrupted creations; deleted by Open
 //	*.broken                                torn tails set aside by a repair
+//	LOCK                                    held (flock) by the open WAL; holds its process id
+//
+// Open takes an exclusive advisory lock on LOCK and keeps it until Close
+// (a crash of the process releases it): a second writer on the same
+// directory, in this process or another, is refused with a *LockedError
+// naming the holder, since two writers would interleave their records and
+// destroy the log. Inspect takes no lock.
 //
 // Segments are numbered from 0 with no gaps (Compact deletes a prefix). New
 // segment and snapshot files are written under NAME.tmp, fsynced, renamed

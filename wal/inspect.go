@@ -47,7 +47,7 @@ func (p Problem) String() string {
 	}
 	switch {
 	case p.Torn:
-		return fmt.Sprintf("%s: %s: a torn tail (a write cut short by a crash); the node cuts it off when it starts and keeps it as %s.%x%s", where, p.What, p.File, max(p.Offset, 0), brokenExt)
+		return fmt.Sprintf("%s: %s: a torn tail (a write cut short by a crash); the node cuts it off when it starts and keeps it as %s", where, p.What, brokenName(p.File, max(p.Offset, 0)))
 	case p.Snapshot:
 		return fmt.Sprintf("%s: %s: a damaged snapshot; the node ignores it and uses an older one, if any", where, p.What)
 	}

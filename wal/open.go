@@ -47,6 +47,21 @@ func Open(dir string, opts Options) (*WAL, *Recovered, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, nil, fmt.Errorf("wal: open %s: %w", dir, err)
 	}
+	lock, err := lockDir(dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	w, rec, err := open(dir, opts)
+	if err != nil {
+		lock.Close()
+		return nil, nil, err
+	}
+	w.lock = lock
+	return w, rec, nil
+}
+
+// open is Open once the directory is locked.
+func open(dir string, opts Options) (*WAL, *Recovered, error) {
 	l, err := listDir(dir)
 	if err != nil {
 		return nil, nil, err
@@ -213,7 +228,7 @@ func repairTail(dir, name string, off int64) (*Repair, error) {
 	if err != nil {
 		return nil, fmt.Errorf("wal: repair %s: %w", name, err)
 	}
-	kept := fmt.Sprintf("%s.%x%s", name, off, brokenExt)
+	kept := brokenName(name, off)
 	r := &Repair{File: name, Offset: off, Bytes: int64(len(buf)) - off, Kept: kept}
 	if off == 0 {
 		if err := os.Rename(path, filepath.Join(dir, kept)); err != nil {
@@ -243,4 +258,10 @@ func repairTail(dir, name string, off int64) (*Repair, error) {
 		return nil, fmt.Errorf("wal: repair %s: truncate: %w", name, err)
 	}
 	return r, nil
+}
+
+// brokenName is the name a repair keeps the torn tail of segment name,
+// cut at off, under: NAME.OFFSET.broken, OFFSET in decimal as in messages.
+func brokenName(name string, off int64) string {
+	return fmt.Sprintf("%s.%d%s", name, off, brokenExt)
 }

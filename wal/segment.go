@@ -102,6 +102,9 @@ func listDir(dir string) (dirListing, error) {
 	var l dirListing
 	for _, de := range des {
 		name := de.Name()
+		if name == lockName {
+			continue
+		}
 		if !de.Type().IsRegular() {
 			l.other = append(l.other, name)
 			continue

@@ -43,6 +43,7 @@ type WAL struct {
 
 	err    error // sticky: after a failed write or fsync nothing more is accepted
 	closed bool
+	lock   *os.File // holds the directory's lock (lock.go) until Close
 }
 
 // FirstIndex returns the index of the first entry the log holds (snapshot
@@ -384,6 +385,9 @@ func (w *WAL) Close() error {
 	}
 	if cerr := w.f.Close(); err == nil {
 		err = cerr
+	}
+	if w.lock != nil {
+		w.lock.Close() // releases the lock
 	}
 	if err != nil {
 		return fmt.Errorf("wal: close: %w", err)

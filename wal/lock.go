@@ -1,0 +1,63 @@
+package wal
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"syscall"
+)
+
+// ErrLocked is wrapped by Open's error when another open WAL (another
+// process, or another Open in this one) holds the directory.
+var ErrLocked = errors.New("wal: directory in use")
+
+// lockName is the lock file Open holds in a WAL directory: two writers on
+// one log would interleave their records and destroy it.
+const lockName = "LOCK"
+
+// LockedError says who holds a WAL directory.
+type LockedError struct {
+	Dir string
+	PID int // the holder's process id, as it wrote it (0 if unknown)
+}
+
+func (e *LockedError) Error() string {
+	who := "another process"
+	if e.PID != 0 {
+		who = fmt.Sprintf("process %d", e.PID)
+	}
+	if e.PID == os.Getpid() {
+		who = "this process (it is open twice)"
+	}
+	return fmt.Sprintf("wal: %s is in use by %s", e.Dir, who)
+}
+
+// Is makes errors.Is(err, ErrLocked) true.
+func (e *LockedError) Is(target error) bool { return target == ErrLocked }
+
+// lockDir takes the exclusive lock of dir (an advisory flock on its LOCK
+// file, released when the file is closed, also by a crash of the process)
+// and writes this process's id in the file.
+func lockDir(dir string) (*os.File, error) {
+	f, err := os.OpenFile(filepath.Join(dir, lockName), os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("wal: lock %s: %w", dir, err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		b := make([]byte, 32)
+		n, _ := f.ReadAt(b, 0)
+		f.Close()
+		if errors.Is(err, syscall.EWOULDBLOCK) {
+			pid, _ := strconv.Atoi(string(bytes.TrimSpace(b[:n])))
+			return nil, &LockedError{Dir: dir, PID: pid}
+		}
+		return nil, fmt.Errorf("wal: lock %s: %w", dir, err)
+	}
+	if err := f.Truncate(0); err == nil {
+		_, _ = f.WriteAt([]byte(strconv.Itoa(os.Getpid())+"\n"), 0)
+	}
+	return f, nil
+}
