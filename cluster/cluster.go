@@ -135,6 +135,9 @@ func Start(opts Options) (*Cluster, error) {
 		}
 		c.slots = append(c.slots, s)
 	}
+	if err := checkNoAmnesia(c.slots, opts.DataDir); err != nil {
+		return nil, err
+	}
 	// Open every node first so all addresses are known, then start them.
 	// Start-up is all or nothing: if any node cannot open, the ones opened
 	// so far (whose loops never ran) are closed and Start says which node
@@ -165,6 +168,25 @@ func Start(opts Options) (*Cluster, error) {
 	}
 	c.events.Add(Event{Kind: EventSetting, Text: fmt.Sprintf("cluster of %d %s started: %v", opts.Nodes, nodes, opts.Timing)})
 	return c, nil
+}
+
+// checkNoAmnesia refuses to start a cluster in which some nodes have a log
+// and others have none: a node that ran before and lost its files would
+// start empty, forgetting its votes and acknowledged entries.
+func checkNoAmnesia(slots []*slot, dataDir string) error {
+	var with, without []string
+	for _, s := range slots {
+		if wal.HasLog(s.dir) {
+			with = append(with, fmt.Sprint(s.id))
+		} else {
+			without = append(without, fmt.Sprint(s.id))
+		}
+	}
+	if len(with) == 0 || len(without) == 0 {
+		return nil
+	}
+	return fmt.Errorf("cluster: %s holds the logs of node %s but not of node %s: starting those empty would make them forget the votes and entries they had (amnesia), which can break Raft's safety; put their files back, or start from an empty data directory",
+		dataDir, strings.Join(with, ", "), strings.Join(without, ", "))
 }
 
 // nodeConfig builds the configuration for slot s; c.mu is held or the cluster is starting.
@@ -305,6 +327,12 @@ func (c *Cluster) Restart(id uint64) error {
 		default:
 			return fmt.Errorf("cluster: node %d is running", id)
 		}
+	}
+	if !wal.HasLog(s.dir) {
+		err := fmt.Errorf("cluster: node %d's log is gone from %s: restarting it empty would make it forget the votes it cast and the entries it acknowledged (amnesia), which can break Raft's safety; put its files back", id, s.dir)
+		s.state, s.err = StateFailed, err
+		c.events.Add(Event{Node: id, Kind: EventError, Text: fmt.Sprintf("%d refused to restart: its log is gone from %s", id, s.dir)})
+		return err
 	}
 	s.incarnation++
 	n, err := openNode(c.nodeConfig(s))

@@ -115,6 +115,7 @@ func TestStartFailsOnALaterNodesCorruptWAL(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	good := append([]byte(nil), b...)
 	b[32+12+1] ^= 0xff // inside the first record, far from the tail
 	if err := os.WriteFile(segs[0], b, 0o644); err != nil {
 		t.Fatal(err)
@@ -130,8 +131,8 @@ func TestStartFailsOnALaterNodesCorruptWAL(t *testing.T) {
 		t.Fatalf("error = %v; want node 3, %s and an offset", err, segs[0])
 	}
 	// Nodes 1 and 2 were opened and closed again, not damaged: with node 3's
-	// directory moved away, the cluster starts and holds the writes.
-	if err := os.Rename(filepath.Join(dir, "node-3"), filepath.Join(dir, "node-3.damaged")); err != nil {
+	// file repaired, the cluster starts and holds the writes.
+	if err := os.WriteFile(segs[0], good, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	c3 := startCluster(t, Options{Nodes: 3, DataDir: dir})
@@ -175,4 +176,39 @@ func TestTornTailEventReadsAsAFact(t *testing.T) {
 		}
 	}
 	t.Fatal("no event about the torn tail")
+}
+
+// A node whose log is gone does not come back empty: at start (some nodes
+// have logs, others none) and at restart, it is refused with the reason.
+func TestAmnesiaIsRefused(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	c := startCluster(t, Options{Nodes: 3, DataDir: dir})
+	st := waitLeader(t, c)
+	put(t, c.NewClient(), "k", "v")
+	f := aFollower(st)
+	if err := c.Crash(f); err != nil {
+		t.Fatal(err)
+	}
+	away := filepath.Join(t.TempDir(), "away")
+	nodeDir := filepath.Join(dir, fmt.Sprintf("node-%d", f))
+	if err := os.Rename(nodeDir, away); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Restart(f); err == nil || !strings.Contains(err.Error(), "amnesia") {
+		t.Fatalf("restart of a node whose log is gone: %v", err)
+	}
+	if n, _ := c.Status().Node(f); n.State != StateFailed {
+		t.Fatalf("node %d is %s, want failed", f, n.State)
+	}
+	c.Close()
+	if _, err := startOrHang(t, Options{Nodes: 3, DataDir: dir}); err == nil || !strings.Contains(err.Error(), "amnesia") ||
+		!strings.Contains(err.Error(), fmt.Sprintf("not of node %d", f)) {
+		t.Fatalf("start with a node's log gone: %v", err)
+	}
+	if err := os.Rename(away, nodeDir); err != nil {
+		t.Fatal(err)
+	}
+	c2 := startCluster(t, Options{Nodes: 3, DataDir: dir})
+	waitLeader(t, c2)
 }

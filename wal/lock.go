@@ -61,3 +61,10 @@ func lockDir(dir string) (*os.File, error) {
 	}
 	return f, nil
 }
+
+// HasLog reports whether dir holds a WAL: at least one segment file. Open
+// creates the first segment, so every node that ever ran has one.
+func HasLog(dir string) bool {
+	l, err := listDir(dir)
+	return err == nil && len(l.segments) > 0
+}
