@@ -27,7 +27,7 @@ type benchFlags struct {
 func benchFlagSet(w io.Writer) (*flag.FlagSet, *benchFlags) {
 	fs := newFlagSet("bench", w)
 	f := &benchFlags{cluster: addClusterFlags(fs, 3, cluster.PaperTiming)}
-	fs.IntVar(&f.clients, "clients", 16, "concurrent closed-loop writers")
+	fs.IntVar(&f.clients, "clients", 16, fmt.Sprintf("concurrent closed-loop writers, 1 to %d", cluster.MaxSessions))
 	fs.IntVar(&f.payload, "payload", 128, fmt.Sprintf("value size in bytes, 0 to %d (the HTTP API's limit)", cluster.MaxValueBytes))
 	fs.DurationVar(&f.duration, "duration", 10*time.Second, "measured time")
 	fs.DurationVar(&f.warmup, "warmup", 2*time.Second, "time before measuring")
@@ -46,6 +46,9 @@ func (f *benchFlags) check() error {
 	switch {
 	case f.clients < 1:
 		return usagef("--clients %d: want 1 or more writers", f.clients)
+	case f.clients > cluster.MaxSessions:
+		return usagef("--clients %d: at most %d: each writer holds a client session, and a replica keeps %d, so more writers would expire each other's sessions and fail",
+			f.clients, cluster.MaxSessions, cluster.MaxSessions)
 	case f.payload < 0:
 		return usagef("--payload %d: want 0 or more bytes", f.payload)
 	case f.payload > cluster.MaxValueBytes:
@@ -91,8 +94,16 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	_, err = fmt.Fprintf(stdout, "%s\n", b)
-	return err
+	if _, err = fmt.Fprintf(stdout, "%s\n", b); err != nil {
+		return err
+	}
+	switch {
+	case res.Ops == 0:
+		return fmt.Errorf("bench: no write succeeded in the measured time (%s failed)", plural(res.Errors, "write"))
+	case res.Errors > 0:
+		fmt.Fprintf(stderr, "bench: %s of %d failed (the cluster lost its leader, or it was overloaded)\n", plural(res.Errors, "write"), res.Ops+res.Errors)
+	}
+	return nil
 }
 
 // benchProgress reports how far a benchmark has got, on standard error:

@@ -57,7 +57,11 @@ func (r *ChaosReport) WriteText(w io.Writer) error {
 		lin = fmt.Sprintf("unknown (the %v bound ran out; not a failure, not a pass)", r.CheckTimeout)
 	}
 	fmt.Fprintf(w, "linearizability: %s (porcupine, %v)\n", lin, r.CheckTime.Round(time.Millisecond))
-	fmt.Fprintf(w, "acked writes lost: %d (final values of %s checked)\n", len(r.Lost), plural(r.FinalKeys, "key"))
+	if r.FinalKeys == 0 {
+		fmt.Fprintf(w, "acked writes lost: not checked (no final read succeeded: the cluster did not recover)\n")
+	} else {
+		fmt.Fprintf(w, "acked writes lost: %d (final values of %s checked)\n", len(r.Lost), plural(r.FinalKeys, "key"))
+	}
 	for i, l := range r.Lost {
 		if i == 5 {
 			fmt.Fprintf(w, "  ... and %d more\n", len(r.Lost)-5)

@@ -39,3 +39,16 @@ func TestChaosOptionsExplainNodes(t *testing.T) {
 		t.Fatalf("RunChaos with 2 nodes: %v", err)
 	}
 }
+
+// With no final read, the lost-write check did not run: the report says
+// so instead of a reassuring 0.
+func TestReportSaysLostWritesUnchecked(t *testing.T) {
+	r := &ChaosReport{Seed: 1, Nodes: 5, FinalKeys: 0, Converged: false}
+	var b strings.Builder
+	if err := r.WriteText(&b); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), "acked writes lost: not checked") || strings.Contains(b.String(), "acked writes lost: 0") {
+		t.Fatalf("report:\n%s", b.String())
+	}
+}

@@ -231,8 +231,20 @@ func inspectSegmentAt(name string, buf []byte, last bool) inspectedSegment {
 		if err != nil && sr.Err == "" {
 			sr.Err, sr.ErrOffset = err.Error(), int64(off)
 		}
-		off += frameHeaderSize + n
-		prev = binary.LittleEndian.Uint32(buf[off-n-4:])
+		stored := binary.LittleEndian.Uint32(buf[off+frameHeaderSize-4:])
+		next := off + frameHeaderSize + n
+		if err != nil && next < len(buf) && !torn {
+			// A record failed its checksum: if the one after it does not
+			// decode either, its length field was damaged too and the
+			// framing is lost: what follows cannot be told apart.
+			if _, nerr := decodeFrame(buf, next, stored, inspectMaxRecord); nerr != nil {
+				last := &sr.problems[len(sr.problems)-1]
+				last.What += fmt.Sprintf("; nothing from here on can be read (%d bytes): its length may be damaged too, so the records after it cannot be found", len(buf)-off)
+				break
+			}
+		}
+		off = next
+		prev = stored
 	}
 	return sr
 }

@@ -123,6 +123,22 @@ func TestInspectProblems(t *testing.T) {
 			t.Errorf("Open = %v, but Inspect says %v", err, want)
 		}
 	})
+	t.Run("length", func(t *testing.T) {
+		// A flipped bit in a record's length: one problem, where it is,
+		// not a second one where the wrong length leads.
+		dir, segs := segmentFiles(t)
+		rep, _ := inspectText(t, dir)
+		rec := rep.Segments[0].Records[1]
+		path := filepath.Join(dir, segs[0])
+		b, _ := os.ReadFile(path)
+		b[rec.Offset] ^= 0x04
+		os.WriteFile(path, b, 0o644)
+		rep, text := inspectText(t, dir)
+		if len(rep.Problems) != 1 || rep.Problems[0].Offset != rec.Offset || rep.Problems[0].File != segs[0] ||
+			!strings.Contains(rep.Problems[0].What, "nothing from here on can be read") {
+			t.Fatalf("problems %+v, want one at %d saying the rest cannot be read\n%s", rep.Problems, rec.Offset, text)
+		}
+	})
 	t.Run("torn tail", func(t *testing.T) {
 		dir, segs := segmentFiles(t)
 		last := segs[len(segs)-1]
