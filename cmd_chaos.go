@@ -36,6 +36,7 @@ type chaosFlags struct {
 func chaosFlagSet(w io.Writer) (*flag.FlagSet, *chaosFlags) {
 	fs := newFlagSet("chaos", w)
 	f := &chaosFlags{cluster: addClusterFlags(fs, 5, cluster.PaperTiming)}
+	fs.Lookup("nodes").Usage = "cluster size `N`, 3 to 9 (chaos crashes and partitions a minority while a majority works)"
 	fs.DurationVar(&f.duration, "duration", 10*time.Second, "how long the nemesis and the clients run")
 	fs.DurationVar(&f.every, "fault-every", 300*time.Millisecond, "mean time between faults")
 	fs.IntVar(&f.clients, "clients", 4, "concurrent clients (odd-numbered ones use the HTTP API)")

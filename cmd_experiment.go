@@ -20,7 +20,10 @@ func runExperiment(ctx context.Context, args []string, stdout, stderr io.Writer)
 		return errHelp
 	}
 	if len(args) == 0 || args[0] != "election" {
-		return usagef("experiment: want an experiment name: election (`raftplay help experiment` tells more)")
+		if len(args) == 0 {
+			return usagef("experiment: want an experiment name: election (`raftplay help experiment` tells more)")
+		}
+		return usagef("experiment: unknown experiment %q (the one there is: election; `raftplay help experiment` tells more)", args[0])
 	}
 	return runElection(ctx, args[1:], stdout, stderr)
 }
@@ -67,7 +70,7 @@ func electionFlagSet(w io.Writer) (*flag.FlagSet, *electionFlags) {
 	fs.StringVar(&f.csvFile, "csv", "", "write one CSV row per trial to this `FILE`")
 	fs.StringVar(&f.jsonlFile, "jsonl", "", "write one JSON line per trial and per range to this `FILE`")
 	fs.BoolVar(&f.quick, "quick", false, "a short run for tests: 5 trials on 25-50ms and 50-100ms unless --trials/--timeouts are given")
-	fs.StringVar(&f.data, "data", "", "data directory (default: a fresh temporary directory, removed at exit)")
+	fs.StringVar(&f.data, "data", "", "data `DIR` (default: a fresh temporary directory, removed at exit)")
 	fs.BoolVar(&f.keep, "keep", false, "keep the temporary data directory at exit")
 	f.trace = addTraceFlag(fs)
 	fs.StringVar(&f.from, "from", "", "print the table and plot again from a --jsonl `FILE` of an earlier run, without running")

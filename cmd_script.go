@@ -116,11 +116,13 @@ func runScript(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	}
 	onCommand := func(*commands.Command) {}
 	if logFile != nil {
+		// Command lines go through the event log, so the file has them in
+		// order with the events they cause.
 		tw := &lockedWriter{w: logFile}
 		stopLog := streamEvents(c.Events(), func(e cluster.Event) { fmt.Fprintln(tw, e.String()) })
 		defer stopLog()
 		onCommand = func(cmd *commands.Command) {
-			fmt.Fprintf(tw, "%s > line %d: %s\n", time.Now().Format("15:04:05.000"), cmd.Line, cmd.Text)
+			c.Events().Add(cluster.Event{Kind: cluster.EventCommand, Text: fmt.Sprintf("> line %d: %s", cmd.Line, cluster.EscapeControls(cmd.Text))})
 		}
 	}
 	runner := commands.NewRunner(c)
@@ -129,7 +131,13 @@ func runScript(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	stopStream()
 	var f *commands.Failure
 	if errors.As(err, &f) {
-		return errSilent // already printed where the results go
+		// Printed with the results already; standard error says it too,
+		// as every failure of raftplay does.
+		name := file
+		if file == "-" {
+			name = "standard input"
+		}
+		return fmt.Errorf("script %s stopped at %v", name, f)
 	}
 	return err
 }

@@ -108,6 +108,9 @@ func flagMessage(fs *flag.FlagSet, err error) string {
 		helpCmd += " " + strings.Fields(fs.Name())[0]
 	}
 	if m := reUndefined.FindStringSubmatch(msg); m != nil {
+		if fs.Name() == "raftplay" { // main prefixes every error with "raftplay:"
+			return fmt.Sprintf("unknown flag --%s (`%s` lists the flags)", m[1], helpCmd)
+		}
 		return fmt.Sprintf("%s: unknown flag --%s (`%s` lists the flags)", fs.Name(), m[1], helpCmd)
 	}
 	if m := reNoArg.FindStringSubmatch(msg); m != nil {
@@ -115,6 +118,9 @@ func flagMessage(fs *flag.FlagSet, err error) string {
 	}
 	m := reBadValue.FindStringSubmatch(msg)
 	if m == nil {
+		if fs.Name() == "raftplay" {
+			return msg
+		}
 		return fs.Name() + ": " + msg
 	}
 	quoted, name, reason := m[1], m[2], m[3]
@@ -189,7 +195,7 @@ func (f *clusterFlags) options(stderr io.Writer) (cluster.Options, func(), error
 	case f.nodes < 1 || f.nodes > cluster.MaxNodes:
 		return cluster.Options{}, nil, usagef("--nodes %d: want 1 to %d", f.nodes, cluster.MaxNodes)
 	case f.port != 0 && (f.port < 1024 || f.port+2*f.nodes > 65536):
-		return cluster.Options{}, nil, usagef("--port %d: want 1024 to %d for %s", f.port, 65536-2*f.nodes, plural(f.nodes, "node"))
+		return cluster.Options{}, nil, usagef("--port %d: want 1024 to %d for %s (or 0, the default: the system picks free ports)", f.port, 65536-2*f.nodes, plural(f.nodes, "node"))
 	case f.heartbeat <= 0:
 		return cluster.Options{}, nil, usagef("--heartbeat %v: must be positive", f.heartbeat)
 	case f.heartbeat >= f.election.min:

@@ -51,16 +51,19 @@ func (s signalError) name() string {
 		return "SIGINT"
 	case syscall.SIGTERM:
 		return "SIGTERM"
+	case syscall.SIGPIPE:
+		return "SIGPIPE (its output was closed)"
 	}
 	return s.sig.String()
 }
 
-// cancelOnSignal cancels the run with a signalError at the first SIGINT or
-// SIGTERM, so that every subcommand stops and cleans up; a second signal
-// while it does calls again (which exits at once). stop ends the watch.
+// cancelOnSignal cancels the run with a signalError at the first SIGINT,
+// SIGTERM or SIGPIPE (standard output closed, as by `| head`), so that every
+// subcommand stops and cleans up; a second SIGINT or SIGTERM while it does
+// calls again (which exits at once). stop ends the watch.
 func cancelOnSignal(cancel context.CancelCauseFunc, again func(signalError)) (stop func()) {
-	ch := make(chan os.Signal, 2)
-	signal.Notify(ch, syscall.SIGINT, syscall.SIGTERM)
+	ch := make(chan os.Signal, 8)
+	signal.Notify(ch, syscall.SIGINT, syscall.SIGTERM, syscall.SIGPIPE)
 	done := make(chan struct{})
 	finished := make(chan struct{})
 	go func() {
@@ -71,10 +74,17 @@ func cancelOnSignal(cancel context.CancelCauseFunc, again func(signalError)) (st
 		case <-done:
 			return
 		}
-		select {
-		case s := <-ch:
-			again(signalError{s.(syscall.Signal)})
-		case <-done:
+		for {
+			select {
+			case s := <-ch:
+				if s == syscall.SIGPIPE {
+					continue // every write to the closed output raises one
+				}
+				again(signalError{s.(syscall.Signal)})
+				return
+			case <-done:
+				return
+			}
 		}
 	}()
 	return func() {

@@ -48,7 +48,10 @@ func TestScriptFromStdin(t *testing.T) {
 
 func TestScriptFailedCheckExits1(t *testing.T) {
 	t.Parallel()
-	code, out, _ := runCLI(t, "wait leader\nexpect leader none\n", "script", "--nodes", "1", "--data", t.TempDir(), "-")
+	code, out, errs := runCLI(t, "wait leader\nexpect leader none\n", "script", "--nodes", "1", "--data", t.TempDir(), "-")
+	if !strings.HasPrefix(errs, "raftplay: script standard input stopped at line 2: expect leader none: leader is 1 (term ") {
+		t.Errorf("stderr %q does not say where the script stopped", errs)
+	}
 	if code != 1 || !strings.Contains(out, "error: line 2: expect leader none: leader is 1 (term ") {
 		t.Fatalf("exit %d, output:\n%s", code, out)
 	}
@@ -574,7 +577,7 @@ func TestExperimentUsageErrors(t *testing.T) {
 		want string
 	}{
 		{[]string{"experiment"}, "raftplay: experiment: want an experiment name: election (`raftplay help experiment` tells more)\n"},
-		{[]string{"experiment", "paxos"}, "want an experiment name: election"},
+		{[]string{"experiment", "paxos"}, `unknown experiment "paxos"`},
 		{[]string{"experiment", "election", "--timeouts", "300-150ms"}, "raftplay: --timeouts: range \"300-150ms\": want 0 < MIN <= MAX"},
 		{[]string{"experiment", "election", "--trials", "0"}, "raftplay: --trials 0: want 1 or more\n"},
 		{[]string{"experiment", "election", "--timeouts", "1-2"}, "raftplay: --timeouts: range \"1-2\": bad maximum \"2\" (want a duration like 300ms)\n"},

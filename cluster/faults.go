@@ -42,6 +42,11 @@ func (c *Cluster) Partition(groups [][]uint64) error {
 	if len(rest) > 0 {
 		out = append(out, rest)
 	}
+	if len(out) < 2 { // one group splits nothing: the partition is lifted (the dashboard's g key gets here)
+		c.faults.Partition(nil)
+		c.events.Add(Event{Kind: EventFault, Text: "partition lifted: every node is in one group"})
+		return nil
+	}
 	c.faults.Partition(out)
 	c.events.Add(Event{Kind: EventFault, Text: "partitioned into " + formatGroups(out)})
 	return nil

@@ -28,8 +28,16 @@ const MaxValueBytes = 1 << 20
 // that the write may or may not have been applied.
 func (n *node) httpHandler() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /status", func(w http.ResponseWriter, r *http.Request) {
+	mux.HandleFunc("/status", func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			w.Header().Set("Allow", "GET")
+			n.writeError(w, http.StatusMethodNotAllowed, "method "+r.Method+" not allowed on /status (use GET)", effectNone)
+			return
+		}
 		writeJSON(w, http.StatusOK, newStatusJSON(n.status.Load()))
+	})
+	mux.HandleFunc("/kv", func(w http.ResponseWriter, r *http.Request) {
+		n.writeError(w, http.StatusBadRequest, "empty key: the URL must be /kv/KEY with KEY of 1 to 65536 bytes", effectNone)
 	})
 	mux.HandleFunc("/kv/{key...}", func(w http.ResponseWriter, r *http.Request) {
 		key := r.PathValue("key")
@@ -83,7 +91,7 @@ func (n *node) serveOp(w http.ResponseWriter, r *http.Request, cmd Command) {
 		return
 	}
 	if st.Role != "leader" {
-		if addr := n.leaderAddr(); addr != "" {
+		if addr := n.leaderAddr(); addr != "" && st.Leader != n.cfg.id {
 			http.Redirect(w, r, "http://"+addr+r.URL.RequestURI(), http.StatusTemporaryRedirect)
 			return
 		}
@@ -132,11 +140,11 @@ func (n *node) serveOp(w http.ResponseWriter, r *http.Request, cmd Command) {
 	writeJSON(w, http.StatusOK, map[string]uint64{"index": res.Index, "term": res.Term})
 }
 
-// leaderAddr returns the HTTP address of the leader this node knows of, or
-// "" (none known, or itself).
+// leaderAddr returns the HTTP address of the leader this node knows of
+// (its own when it leads), or "" when it knows none.
 func (n *node) leaderAddr() string {
 	st := n.status.Load()
-	if st.Leader == 0 || st.Leader == n.cfg.id {
+	if st.Leader == 0 {
 		return ""
 	}
 	return n.cfg.leaderHTTP(st.Leader)

@@ -49,6 +49,8 @@ func TestHTTPBadKeys(t *testing.T) {
 		{"PUT", "/kv/", "empty key"},
 		{"POST", "/kv/k", "not allowed"},
 		{"GET", "/nothing", "no such path"},
+		{"GET", "/kv", "empty key"},
+		{"POST", "/status", "not allowed"},
 		{"PUT", "/kv/" + strings.Repeat("k", MaxKeyBytes+1), "keys are 1 to"},
 	} {
 		code, b := httpDo(t, tc.method, base+tc.path, "v")

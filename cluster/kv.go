@@ -259,15 +259,20 @@ func DescribeData(e raft.Entry) string {
 	}
 	switch c.Op {
 	case OpPut:
-		v, more := string(c.Value), ""
-		if utf8.RuneCountInString(v) > 24 {
-			v, more = string([]rune(v)[:24]), "..."
-		}
-		return "put " + Printable(c.Key) + "=" + Printable(v) + more
+		return "put " + shortData(c.Key, 40) + "=" + shortData(string(c.Value), 24)
 	case OpDel:
-		return "del " + Printable(c.Key)
+		return "del " + shortData(c.Key, 40)
 	case OpRegister:
 		return fmt.Sprintf("register client session %d", e.Index)
 	}
-	return "get " + Printable(c.Key)
+	return "get " + shortData(c.Key, 40)
+}
+
+// shortData shows a key or value with Printable, cut to its first n
+// characters and "..." when it is longer.
+func shortData(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return Printable(s)
+	}
+	return Printable(string([]rune(s)[:n])) + "..."
 }

@@ -216,6 +216,9 @@ func (r *Runner) expectLeader(ctx context.Context, cmd *Command, st cluster.Stat
 	if ok {
 		return "ok", nil
 	}
+	if cmd.Node.Kind != NodeNumber {
+		seen += fmt.Sprintf("; %s is %d", cmd.Node, want)
+	}
 	return "", failf("%s", seen)
 }
 

@@ -31,6 +31,9 @@ var errorCases = []struct{ line, want string }{
 	{`trace maybe`, `line 1:7: trace: unknown value "maybe" (want on or off)`},
 	{`messages lots`, `line 1:10: messages: unexpected "lots" (want a COUNT and/or all)`},
 	{`freeze now`, `line 1:8: freeze: unexpected "now" (want freeze)`},
+	// sizes
+	{"put " + strings.Repeat("k", 65537) + " v", `line 1:5: put: key of 65537 bytes (want at most 65536)`},
+	{"put k " + strings.Repeat("v", 1<<20+1), `line 1:7: put: value of 1048577 bytes (want at most 1048576, 1 MiB, as the HTTP API)`},
 	// unknown verbs
 	{`crsh 1`, `line 1:1: unknown command "crsh" (did you mean "crash"?)`},
 	{`  stauts`, `line 1:3: unknown command "stauts" (did you mean "status"?)`},

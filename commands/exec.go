@@ -68,9 +68,9 @@ func (r *Runner) Exec(ctx context.Context, cmd *Command) (string, error) {
 		if !errors.As(err, &f) {
 			f = &Failure{Msg: strings.TrimPrefix(err.Error(), "cluster: ")}
 		}
-		f.Line, f.Cmd = cmd.Line, cmd.Text
-		if f.Cmd == "" {
-			f.Cmd = cmd.String()
+		f.Line, f.Cmd = cmd.Line, echoLine(cmd.Text)
+		if cmd.Text == "" {
+			f.Cmd = echoLine(cmd.String())
 		}
 		return "", f
 	}

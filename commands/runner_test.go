@@ -123,3 +123,15 @@ func TestRunScriptInterrupted(t *testing.T) {
 		}
 	}
 }
+
+// A script echoes long lines cut short, saying how much was left out.
+func TestEchoLineIsShort(t *testing.T) {
+	line := "put k " + strings.Repeat("v", 5000)
+	got := echoLine(line)
+	if len([]rune(got)) > maxEcho+40 || !strings.HasPrefix(got, "put k vvv") || !strings.HasSuffix(got, "(4806 more bytes)") {
+		t.Fatalf("echoLine = %q", got)
+	}
+	if got := echoLine("put k \x1b[31m"); got != `put k \x1b[31m` {
+		t.Fatalf("echoLine does not escape: %q", got)
+	}
+}

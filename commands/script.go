@@ -31,6 +31,20 @@ type Result struct {
 	Error   string    `json:"error,omitempty"`
 }
 
+// maxEcho is how much of a command line a script's output echoes.
+const maxEcho = 200
+
+// echoLine is a command line as a script echoes it: escaped, and cut to
+// maxEcho characters with the length of what was left out (a put of a
+// megabyte value is not echoed whole).
+func echoLine(line string) string {
+	line = cluster.EscapeControls(line)
+	if r := []rune(line); len(r) > maxEcho {
+		return fmt.Sprintf("%s… (%d more bytes)", string(r[:maxEcho]), len(string(r[maxEcho:])))
+	}
+	return line
+}
+
 // escapeLines escapes control characters, keeping the line breaks and tabs
 // of multi-line output such as `status` and `help`.
 func escapeLines(s string) string {
@@ -64,7 +78,7 @@ func RunScript(ctx context.Context, r *Runner, cmds []Command, o ScriptOptions) 
 		out, err := r.Exec(ctx, cmd)
 		if err != nil && ctx.Err() != nil {
 			if !o.JSON {
-				fmt.Fprintf(o.Out, "> %s\nstopped: %v\n", cluster.EscapeControls(cmd.Text), context.Cause(ctx))
+				fmt.Fprintf(o.Out, "> %s\nstopped: %v\n", echoLine(cmd.Text), context.Cause(ctx))
 			}
 			return context.Cause(ctx)
 		}
@@ -79,7 +93,7 @@ func RunScript(ctx context.Context, r *Runner, cmds []Command, o ScriptOptions) 
 		} else {
 			// The script's own text and error messages (which quote it) may
 			// hold control characters: the terminal gets them escaped.
-			fmt.Fprintf(o.Out, "> %s\n", cluster.EscapeControls(cmd.Text))
+			fmt.Fprintf(o.Out, "> %s\n", echoLine(cmd.Text))
 			if err != nil {
 				fmt.Fprintf(o.Out, "error: %s\n", escapeLines(err.Error()))
 			} else if out != "" {

@@ -41,6 +41,9 @@ func (lp *lineParser) keyValue() error {
 	if err != nil {
 		return err
 	}
+	if len(t.text) > cluster.MaxValueBytes {
+		return lp.errAt(t.col, "value of %d bytes (want at most %d, 1 MiB, as the HTTP API)", len(t.text), cluster.MaxValueBytes)
+	}
 	lp.cmd.Value = t.text
 	return nil
 }
@@ -71,6 +74,9 @@ func (lp *lineParser) key() (string, error) {
 	}
 	if t.text == "" {
 		return "", lp.errAt(t.col, "empty key (want a non-empty KEY)")
+	}
+	if len(t.text) > cluster.MaxKeyBytes {
+		return "", lp.errAt(t.col, "key of %d bytes (want at most %d)", len(t.text), cluster.MaxKeyBytes)
 	}
 	return t.text, nil
 }

@@ -372,7 +372,7 @@ func TestMinimumSizeIsOneAnswer(t *testing.T) {
 func pagerText(m *Model) string {
 	var all strings.Builder
 	for range 3 {
-		for range 60 {
+		for range 150 {
 			all.WriteString(m.View())
 			all.WriteString("\n")
 			press(m, "down")
