@@ -21,6 +21,7 @@ type benchFlags struct {
 	duration time.Duration
 	warmup   time.Duration
 	quiet    bool
+	noTrace  bool
 }
 
 // benchFlagSet returns the flag set of `raftplay bench`, its usage written to w.
@@ -32,6 +33,7 @@ func benchFlagSet(w io.Writer) (*flag.FlagSet, *benchFlags) {
 	fs.DurationVar(&f.duration, "duration", 10*time.Second, "measured time")
 	fs.DurationVar(&f.warmup, "warmup", 2*time.Second, "time before measuring")
 	fs.BoolVar(&f.quiet, "quiet", false, "no progress on standard error")
+	fs.BoolVar(&f.noTrace, "no-trace", false, "turn the message trace off (it records by default), to measure what it costs")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "usage: raftplay bench [flags]")
 		fmt.Fprintln(fs.Output(), "Writes through a real cluster (fsyncing WALs, TCP) and prints one JSON line on standard")
@@ -83,7 +85,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		p := &benchProgress{w: stderr, tty: isTerminal(stderr), total: f.warmup + f.duration}
 		stop = p.run(time.Second, acked.Load)
 	}
-	res, err := cluster.Bench(ctx, cluster.BenchOptions{Cluster: opts, Clients: f.clients, Payload: f.payload, Duration: f.duration, Warmup: f.warmup, Acked: &acked})
+	res, err := cluster.Bench(ctx, cluster.BenchOptions{Cluster: opts, Clients: f.clients, Payload: f.payload, Duration: f.duration, Warmup: f.warmup, Acked: &acked, NoTrace: f.noTrace})
 	if stop != nil {
 		stop()
 	}

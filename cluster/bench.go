@@ -20,6 +20,9 @@ type BenchOptions struct {
 	// Acked, if not nil, is incremented once per acknowledged write, warm-up
 	// included (for progress reports while the bench runs).
 	Acked *atomic.Int64
+	// NoTrace turns the message trace off (it records by default), to
+	// measure what it costs.
+	NoTrace bool
 }
 
 // BenchResult is what `raftplay bench` prints, as one JSON line.
@@ -34,6 +37,7 @@ type BenchResult struct {
 	P99ms     float64 `json:"p99_ms"`
 	MaxMs     float64 `json:"max_ms"`
 	Errors    int     `json:"errors"`
+	Trace     bool    `json:"trace"` // the message trace recorded
 }
 
 // Bench starts a cluster with real fsyncing WALs over real TCP, waits for a
@@ -49,6 +53,7 @@ func Bench(ctx context.Context, o BenchOptions) (BenchResult, error) {
 		return BenchResult{}, err
 	}
 	defer c.Close()
+	c.trace.on.Store(!o.NoTrace)
 	wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	_, err = c.WaitLeader(wctx)
 	cancel()
@@ -94,7 +99,7 @@ func Bench(ctx context.Context, o BenchOptions) (BenchResult, error) {
 	}
 	wg.Wait()
 	var all []time.Duration
-	res := BenchResult{Impl: "raftplay", Nodes: o.Cluster.Nodes, Clients: o.Clients, Payload: o.Payload}
+	res := BenchResult{Impl: "raftplay", Nodes: o.Cluster.Nodes, Clients: o.Clients, Payload: o.Payload, Trace: !o.NoTrace}
 	for i := range lat {
 		all = append(all, lat[i]...)
 		res.Errors += errs[i]

@@ -9,44 +9,50 @@ import (
 )
 
 // BenchmarkPut measures acknowledged writes through a real 3-node cluster
-// (fsyncing WALs, TCP on loopback) with 1, 16 and 64 closed-loop clients.
+// (fsyncing WALs, TCP on loopback) with 1, 16 and 64 closed-loop clients,
+// with the message trace recording (as always by default) and off.
 // ns/op is the cluster's time per write, not one client's latency.
 func BenchmarkPut(b *testing.B) {
 	for _, clients := range []int{1, 16, 64} {
-		b.Run(fmt.Sprintf("clients=%d", clients), func(b *testing.B) {
-			c, err := Start(Options{Nodes: 3, DataDir: b.TempDir(), Seed: 1})
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer c.Close()
-			if _, err := c.WaitLeader(context.Background()); err != nil {
-				b.Fatal(err)
-			}
-			value := make([]byte, 128)
-			var left atomic.Int64
-			left.Store(int64(b.N))
-			b.ReportAllocs()
-			b.ResetTimer()
-			var wg sync.WaitGroup
-			for i := 0; i < clients; i++ {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					cl := c.NewClient()
-					key := fmt.Sprint("bench-", i)
-					for left.Add(-1) >= 0 {
-						if _, err := cl.Put(context.Background(), key, value); err != nil {
-							b.Error(err)
-							return
-						}
-					}
-				}()
-			}
-			wg.Wait()
-			b.StopTimer()
-			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "writes/s")
-		})
+		for _, trace := range []string{"on", "off"} {
+			b.Run(fmt.Sprintf("clients=%d/trace=%s", clients, trace), func(b *testing.B) { benchPut(b, clients, trace == "on") })
+		}
 	}
+}
+
+func benchPut(b *testing.B, clients int, trace bool) {
+	c, err := Start(Options{Nodes: 3, DataDir: b.TempDir(), Seed: 1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.Close()
+	c.trace.on.Store(trace)
+	if _, err := c.WaitLeader(context.Background()); err != nil {
+		b.Fatal(err)
+	}
+	value := make([]byte, 128)
+	var left atomic.Int64
+	left.Store(int64(b.N))
+	b.ReportAllocs()
+	b.ResetTimer()
+	var wg sync.WaitGroup
+	for i := 0; i < clients; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			cl := c.NewClient()
+			key := fmt.Sprint("bench-", i)
+			for left.Add(-1) >= 0 {
+				if _, err := cl.Put(context.Background(), key, value); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	b.StopTimer()
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "writes/s")
 }
 
 // BenchmarkGet measures linearizable reads (ReadIndex) through a real
