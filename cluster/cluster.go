@@ -225,6 +225,8 @@ func (c *Cluster) nodeConfig(s *slot) nodeConfig {
 		down:        c.isDown,
 		heldSeq:     &c.heldSeq,
 		frozen:      c.frozen,
+
+		clusterStatus: c.Status,
 	}
 }
 
@@ -456,7 +458,7 @@ func downStatus(s *slot) NodeStatus {
 	ns := NodeStatus{ID: s.id}
 	if s.last != nil {
 		ns = *s.last
-		ns.AsOf = ns.Updated
+		ns.AsOf, ns.WasRole = ns.Updated, ns.Role
 		ns.Progress, ns.Links = nil, nil
 		ns.ElectionTimeout, ns.ElectionElapsed = 0, 0
 	}

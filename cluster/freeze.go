@@ -97,9 +97,7 @@ func (n *node) capture(f func() error) ([]string, error) {
 		n.capturing, n.captured = true, nil
 		err = f()
 		effects, n.capturing, n.captured = n.captured, false, nil
-		if n.heldDirty {
-			n.publish(time.Now())
-		}
+		n.publish(time.Now()) // what it did shows in the next Status at once
 	}); e != nil {
 		return nil, e
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -36,6 +37,7 @@ func (n *node) httpHandler() http.Handler {
 		}
 		writeJSON(w, http.StatusOK, newStatusJSON(n.status.Load()))
 	})
+	mux.HandleFunc("GET /explain", n.serveExplain)
 	mux.HandleFunc("/kv", func(w http.ResponseWriter, r *http.Request) {
 		n.writeError(w, http.StatusBadRequest, "empty key: the URL must be /kv/KEY with KEY of 1 to 65536 bytes", effectNone)
 	})
@@ -228,4 +230,55 @@ func newStatusJSON(s *NodeStatus) statusJSON {
 		}
 	}
 	return j
+}
+
+// serveExplain answers GET /explain?commit[=I], ?node=N, ?vote=N or ?log=N
+// with {"what": ..., "text": sentence}, the same text as the explain
+// command, from one snapshot of the cluster.
+func (n *node) serveExplain(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	st := n.cfg.clusterStatus()
+	nodeArg := func(name string) (uint64, bool) {
+		id, err := strconv.ParseUint(q.Get(name), 10, 64)
+		if err != nil || id < 1 || id > uint64(len(st.Nodes)) {
+			n.writeError(w, http.StatusBadRequest, fmt.Sprintf("%s=%q: want a node number 1 to %d", name, q.Get(name), len(st.Nodes)), effectNone)
+			return 0, false
+		}
+		return id, true
+	}
+	var what, text string
+	switch {
+	case q.Has("commit"):
+		var i uint64
+		if v := q.Get("commit"); v != "" {
+			var err error
+			if i, err = strconv.ParseUint(v, 10, 64); err != nil || i == 0 {
+				n.writeError(w, http.StatusBadRequest, fmt.Sprintf("commit=%q: want an index of 1 or more (or commit alone: the lowest uncommitted)", v), effectNone)
+				return
+			}
+		}
+		what, text = "commit", ExplainCommit(st, i)
+	case q.Has("node"):
+		id, ok := nodeArg("node")
+		if !ok {
+			return
+		}
+		what, text = "node", ExplainNode(st, id)
+	case q.Has("vote"):
+		id, ok := nodeArg("vote")
+		if !ok {
+			return
+		}
+		what, text = "vote", ExplainVote(st, id)
+	case q.Has("log"):
+		id, ok := nodeArg("log")
+		if !ok {
+			return
+		}
+		what, text = "log", ExplainLog(st, id)
+	default:
+		n.writeError(w, http.StatusBadRequest, "explain what? want ?commit[=I], ?node=N, ?vote=N or ?log=N", effectNone)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"what": what, "text": text})
 }

@@ -52,31 +52,32 @@ type waiter struct {
 
 // nodeConfig is everything a node needs to start, from its files alone.
 type nodeConfig struct {
-	id          uint64
-	peers       []uint64
-	dir         string
-	raftAddr    string // "" lets the OS pick
-	httpAddr    string
-	peerAddrs   map[uint64]string
-	clusterID   uint64
-	faults      *transport.Faults
-	timing      Timing
-	preVote     bool
-	checkQuorum bool
-	seed        uint64
-	incarnation int
-	snapEvery   uint64
-	events      *EventLog
-	monitor     *Monitor
-	leaderHTTP  func(id uint64) string // HTTP address of a node, for redirects
-	written     *atomic.Uint64         // counts writes acknowledged to clients
-	walOpts     wal.Options
-	unsafeVote  bool          // raft.Config.UnsafeSkipVoteLogCheck
-	pub         *sync.RWMutex // statuses are stored under its read side (publish.go)
-	trace       *MsgTrace
-	down        func(id uint64) bool // whether a node is down now (for the trace)
-	heldSeq     *atomic.Uint64       // numbers held messages across the cluster (freeze.go)
-	frozen      bool                 // start frozen (the cluster is)
+	id            uint64
+	peers         []uint64
+	dir           string
+	raftAddr      string // "" lets the OS pick
+	httpAddr      string
+	peerAddrs     map[uint64]string
+	clusterID     uint64
+	faults        *transport.Faults
+	timing        Timing
+	preVote       bool
+	checkQuorum   bool
+	seed          uint64
+	incarnation   int
+	snapEvery     uint64
+	events        *EventLog
+	monitor       *Monitor
+	leaderHTTP    func(id uint64) string // HTTP address of a node, for redirects
+	written       *atomic.Uint64         // counts writes acknowledged to clients
+	walOpts       wal.Options
+	unsafeVote    bool          // raft.Config.UnsafeSkipVoteLogCheck
+	pub           *sync.RWMutex // statuses are stored under its read side (publish.go)
+	trace         *MsgTrace
+	down          func(id uint64) bool // whether a node is down now (for the trace)
+	heldSeq       *atomic.Uint64       // numbers held messages across the cluster (freeze.go)
+	frozen        bool                 // start frozen (the cluster is)
+	clusterStatus func() Status        // the whole cluster's status (HTTP /explain)
 }
 
 // node drives one Raft core with its WAL, transport and key-value store.

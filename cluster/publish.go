@@ -71,6 +71,16 @@ func (n *node) publish(now time.Time) {
 		Updated:         now,
 		Frozen:          n.frozen,
 		Held:            n.heldInfos(),
+		LastTerm:        st.LastTerm,
+		ElectionMin:     time.Duration(st.ElectionMin) * n.tick,
+		SinceLeader:     time.Duration(st.TicksSinceLeader) * n.tick,
+		QuorumIndex:     st.QuorumIndex,
+		QuorumTerm:      st.QuorumTerm,
+		Tally:           st.Tally,
+		LastVote:        st.LastVote,
+		Tick:            n.tick,
+		PreVote:         st.PreVote,
+		CheckQuorum:     st.CheckQuorum,
 	}
 	n.heldDirty = false
 	if n.paused.Load() {

@@ -43,6 +43,22 @@ type NodeStatus struct {
 
 	Progress map[uint64]raft.Progress `json:"progress,omitempty"` // leader only
 
+	// The facts explanations are made of (explain.go), from the core:
+	// the term of the last entry; the election timeout a follower keeps a
+	// leader's lease for (CheckQuorum); how long since it heard a leader;
+	// for a leader, the highest index a majority holds and its term; for a
+	// candidate, its tally; the last vote request it answered; the tick.
+	LastTerm    uint64            `json:"last_term"`
+	ElectionMin time.Duration     `json:"-"`
+	SinceLeader time.Duration     `json:"-"`
+	QuorumIndex uint64            `json:"quorum_index,omitempty"`
+	QuorumTerm  uint64            `json:"quorum_term,omitempty"`
+	Tally       *raft.Tally       `json:"-"`
+	LastVote    raft.VoteDecision `json:"-"`
+	Tick        time.Duration     `json:"-"`
+	PreVote     bool              `json:"-"`
+	CheckQuorum bool              `json:"-"`
+
 	KVDigest uint64 `json:"kv_digest"`
 	KVKeys   int    `json:"kv_keys"`
 
@@ -68,7 +84,8 @@ type NodeStatus struct {
 	// the Raft fields above are then what the node last published before it
 	// went down (its term, vote, log and commit as of that moment), kept so
 	// a crash does not look like an empty log. Zero for a running node.
-	AsOf time.Time `json:"as_of,omitzero"`
+	AsOf    time.Time `json:"as_of,omitzero"`
+	WasRole string    `json:"was_role,omitempty"` // a down node's role as of AsOf
 }
 
 // EntryInfo describes one log entry for display.

@@ -46,6 +46,15 @@ const (
 	VerbHeartbeat = "heartbeat"
 	VerbTrace     = "trace"
 	VerbMessages  = "messages"
+	VerbExplain   = "explain"
+)
+
+// What values of explain commands (Command.What when Verb is VerbExplain).
+const (
+	ExplainCommit = "commit" // explain commit [I]
+	ExplainNode   = "node"   // explain N
+	ExplainVote   = "vote"   // explain vote N
+	ExplainLog    = "log"    // explain log N
 )
 
 // What values of wait commands (Command.What when Verb is VerbWait).
@@ -218,6 +227,8 @@ const (
 //	tick N [COUNT]                 Node, Count (1 when left out)
 //	trace on|off                   On
 //	messages [COUNT] [all]         Count (0 = the default), All (heartbeats too)
+//	explain commit [I]             What, Index (0 = the lowest uncommitted)
+//	explain N / vote N / log N     What, Node
 type Command struct {
 	Line, Col int    // position of the command word, 1-based (Col counts runes)
 	Text      string // the source line, trimmed, without its comment
@@ -383,6 +394,18 @@ func (c *Command) String() string {
 		w = append(w, c.Node.String(), strconv.Itoa(c.Count))
 	case VerbTrace:
 		w = append(w, onOff(c.On))
+	case VerbExplain:
+		switch c.What {
+		case ExplainCommit:
+			w = append(w, c.What)
+			if c.Index != 0 {
+				w = append(w, strconv.FormatUint(c.Index, 10))
+			}
+		case ExplainNode:
+			w = append(w, c.Node.String())
+		default:
+			w = append(w, c.What, c.Node.String())
+		}
 	case VerbMessages:
 		if c.Count != 0 {
 			w = append(w, strconv.Itoa(c.Count))

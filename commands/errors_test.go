@@ -34,6 +34,11 @@ var errorCases = []struct{ line, want string }{
 	// sizes
 	{"put " + strings.Repeat("k", 65537) + " v", `line 1:5: put: key of 65537 bytes (want at most 65536)`},
 	{"put k " + strings.Repeat("v", 1<<20+1), `line 1:7: put: value of 1048577 bytes (want at most 1048576, 1 MiB, as the HTTP API)`},
+	// explain
+	{`explain commit 0`, `line 1:16: explain: index 0 is no entry (indexes start at 1; leave it out for the lowest uncommitted one)`},
+	{`explain everything`, `line 1:9: explain: explain what? "everything" is not commit, vote, log or a node (want explain commit [I], explain N, explain vote N or explain log N)`},
+	{`explain 9`, `line 1:9: explain: node 9 out of range (want a node number 1..5)`},
+	{`explain vote`, `line 1:13: explain: missing node (want explain vote N)`},
 	// unknown verbs
 	{`crsh 1`, `line 1:1: unknown command "crsh" (did you mean "crash"?)`},
 	{`  stauts`, `line 1:3: unknown command "stauts" (did you mean "status"?)`},

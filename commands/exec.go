@@ -127,6 +127,8 @@ func (r *Runner) exec(ctx context.Context, cmd *Command) (string, error) {
 		return cluster.EscapeControls(cmd.Message), nil
 	case VerbFreeze, VerbThaw, VerbStep, VerbDeliver, VerbDiscard, VerbTimeout, VerbTick, VerbHeartbeat, VerbTrace, VerbMessages:
 		return r.execStep(ctx, cmd)
+	case VerbExplain:
+		return r.explain(ctx, cmd)
 	}
 	return "", fmt.Errorf("unknown verb %q", cmd.Verb)
 }

@@ -28,9 +28,10 @@ const (
 	groupWaiting = "Waiting and checking (a script stops with exit 1 at the first failed check)"
 	groupCluster = "Cluster and display"
 	groupStep    = "Step mode and messages (freeze time, move one message at a time)"
+	groupWhy     = "Why (explanations from the nodes' own state)"
 )
 
-var groups = []string{groupClient, groupFaults, groupWaiting, groupCluster, groupStep}
+var groups = []string{groupClient, groupFaults, groupWaiting, groupCluster, groupStep, groupWhy}
 
 var verbTable []verbInfo
 
@@ -107,6 +108,9 @@ func init() {
 			"The trace keeps the newest 32768 message records (sent, delivered, held,\ndiscarded, lost with the cause) for the dashboard's message views, `messages`\nand --trace FILE.", parseOnOff},
 		{VerbMessages, groupStep, []string{"messages [COUNT] [all]"}, []string{"the newest COUNT message events as a space-time diagram"},
 			"One column per node, time flowing down, one row per message delivered, held,\ndiscarded or lost (x marks where a lost message died). Heartbeats and their\nanswers are left out unless all. COUNT defaults to 20.", parseMessages},
+		{VerbExplain, groupWhy, []string{"explain commit [I]", "explain N", "explain vote N", "explain log N"},
+			[]string{"why index I (default: the lowest uncommitted) is or is not committed", "node N's situation: its role and why", "the last vote decision N made, and why", "where N's log differs from the leader's, and what repairs it"},
+			"The answers come from the nodes' own state in one snapshot of the cluster, e.g.\nindex 247 (term 3) is on 1,2, needs 3 of 5; 4 is cut off from 1, 5 is 30 entries\nbehind (it has up to 217).", parseExplain},
 	}
 }
 

@@ -68,3 +68,22 @@ func (r *Runner) messages(cmd *Command) string {
 	}
 	return strings.Join(msgview.SpaceTime(recs, r.c.Size(), MessagesWidth), "\n")
 }
+
+// explain answers explain commit [I] | N | vote N | log N from one Status.
+func (r *Runner) explain(ctx context.Context, cmd *Command) (string, error) {
+	if cmd.What == ExplainCommit {
+		return cluster.ExplainCommit(r.c.Status(), cmd.Index), nil
+	}
+	id, err := r.resolve(ctx, cmd.Node)
+	if err != nil {
+		return "", err
+	}
+	st := r.c.Status()
+	switch cmd.What {
+	case ExplainVote:
+		return cluster.ExplainVote(st, id), nil
+	case ExplainLog:
+		return cluster.ExplainLog(st, id), nil
+	}
+	return cluster.ExplainNode(st, id), nil
+}

@@ -407,3 +407,41 @@ func parseHeal(lp *lineParser) error {
 	}
 	return lp.done()
 }
+
+// parseExplain parses explain commit [I] | explain N | explain vote N |
+// explain log N.
+func parseExplain(lp *lineParser) error {
+	t, err := lp.next("what")
+	if err != nil {
+		return err
+	}
+	c := lp.cmd
+	switch {
+	case t.text == ExplainCommit && !t.quoted:
+		c.What, lp.usage = ExplainCommit, "explain commit [I]"
+		if lp.more() {
+			if c.Index, err = lp.uint("index"); err != nil {
+				return err
+			}
+			if c.Index == 0 {
+				return lp.errAt(lp.toks[lp.pos-1].col, "index 0 is no entry (indexes start at 1; leave it out for the lowest uncommitted one)")
+			}
+		}
+	case (t.text == ExplainVote || t.text == ExplainLog) && !t.quoted:
+		c.What, lp.usage = t.text, "explain "+t.text+" N"
+		if c.Node, err = lp.node("node"); err != nil {
+			return err
+		}
+	default:
+		c.What = ExplainNode
+		r, err := lp.nodeRef(t.text, t.col)
+		if err != nil && isDigits(t.text) {
+			return err
+		}
+		if err != nil {
+			return lp.errAt(t.col, "explain what? %q is not commit, vote, log or a node (want explain commit [I], explain N, explain vote N or explain log N)", t.text)
+		}
+		c.Node = r
+	}
+	return lp.done()
+}

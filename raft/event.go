@@ -33,6 +33,9 @@ const (
 	// EventSnapshot: the node compacted its log, sent a snapshot to Peer,
 	// installed one from Peer, or ignored a stale one; Text says which.
 	EventSnapshot
+	// EventReplaced: the node replaced entries the leader Peer does not
+	// have with the leader's (Figure 7); Text gives indexes and terms.
+	EventReplaced
 )
 
 var eventKindNames = [...]string{
@@ -45,6 +48,7 @@ var eventKindNames = [...]string{
 	EventCommit:         "commit",
 	EventIgnored:        "ignored",
 	EventSnapshot:       "snapshot",
+	EventReplaced:       "replaced",
 }
 
 // String returns a short lower-case name, e.g. "vote-rejected".

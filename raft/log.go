@@ -170,3 +170,13 @@ func (l *raftLog) appliedTo(i uint64) {
 		l.applied = i
 	}
 }
+
+// termList lists the terms of entries a..b held in the log (see joinTerms).
+func (l *raftLog) termList(a, b uint64) string {
+	terms := make([]uint64, 0, b-a+1)
+	for i := a; i <= b; i++ {
+		t, _ := l.term(i)
+		terms = append(terms, t)
+	}
+	return joinTerms(terms)
+}

@@ -617,3 +617,32 @@ func TestRejectionsSayWhy(t *testing.T) {
 		t.Error("DescribeMessage does not give the reason")
 	}
 }
+
+// The explanations' facts: a candidate's tally with the reasons of the
+// refusals, the leader's quorum index and the term rule that holds it back,
+// a follower's overwritten entries (Figure 7), and the last vote decided.
+func TestStatusExplainsDecisions(t *testing.T) {
+	// A candidate at term 2 (node 1 of 3) with one refusal: log behind.
+	r := newTestRaft(t, 1, three)
+	r.Step(Message{Type: MsgHup})
+	drain(r)
+	r.Step(Message{Type: MsgVoteResp, From: 2, To: 1, Term: 1, Reject: true, Why: WhyLogBehind})
+	st := r.Status()
+	if st.Tally == nil || st.Tally.Needed != 2 || len(st.Tally.Granted) != 1 || st.Tally.Granted[0] != 1 ||
+		st.Tally.Refused[2] != WhyLogBehind || len(st.Tally.Pending) != 1 || st.Tally.Pending[0] != 3 {
+		t.Fatalf("tally %+v", st.Tally)
+	}
+	// The voter's side: node 2 with a longer log refuses node 3.
+	v := newTestRaft(t, 2, three, withLog(1, 1, 1))
+	v.Step(Message{Type: MsgVote, From: 3, To: 2, Term: 2, Index: 1, LogTerm: 1})
+	if lv := v.Status().LastVote; lv.Candidate != 3 || lv.Granted || lv.Why != WhyLogBehind || lv.MyIndex != 2 || lv.CandIndex != 1 {
+		t.Fatalf("last vote %+v", lv)
+	}
+	// A follower's entries of term 2 replaced by the leader's of term 3.
+	var events []string
+	f := newTestRaft(t, 2, three, withLog(2, 1, 2, 2), func(c *Config) { c.OnEvent = func(e Event) { events = append(events, e.Text) } })
+	f.Step(Message{Type: MsgApp, From: 1, To: 2, Term: 3, Index: 1, LogTerm: 1, Entries: entriesWithTerms(2, 3, 3)})
+	if !slices.Contains(events, "2 replaced entries 2..3 (terms 2,2) with the leader's (terms 3,3)") {
+		t.Fatalf("events %q", events)
+	}
+}

@@ -43,6 +43,12 @@ type progress struct {
 
 	pendingSnapshot uint64 // stateSnapshot: index of the snapshot in flight
 	snapElapsed     int    // stateSnapshot: leader ticks since it was sent
+
+	// For explanations only; the protocol never reads them.
+	heardAgo  int    // leader ticks since the follower last answered
+	lastRej   uint64 // the index of its last append rejection (0: none this term)
+	lastHint  uint64 // and that rejection's hint
+	lastHintT uint64 // and the hint's term
 }
 
 func (p *progress) becomeProbe() {

@@ -103,8 +103,10 @@ type Raft struct {
 	role             Role
 	log              raftLog
 
-	prs   map[uint64]*progress // leader only; includes self
-	votes map[uint64]bool      // candidates: who answered, and how
+	prs      map[uint64]*progress // leader only; includes self
+	votes    map[uint64]bool      // candidates: who answered, and how
+	voteWhy  map[uint64]Why       // candidates: the reason each refusal gave
+	lastVote VoteDecision         // the last vote request this node answered (for explanations)
 
 	// msgs waits for the next Ready. It may hold vote grants and append
 	// acknowledgements: the caller sends them only after persisting the
@@ -171,6 +173,7 @@ func New(cfg Config) (*Raft, error) {
 		rand:        rand.New(rand.NewPCG(cfg.Seed, cfg.Seed^0x9e3779b97f4a7c15)),
 		onEvent:     cfg.OnEvent,
 		votes:       make(map[uint64]bool, len(peers)),
+		voteWhy:     make(map[uint64]Why, len(peers)),
 		matchBuf:    make([]uint64, 0, len(peers)),
 	}
 	r.unsafeSkipVoteLogCheck = cfg.UnsafeSkipVoteLogCheck
@@ -316,6 +319,7 @@ func (r *Raft) reset(term uint64) {
 	r.heartbeatElapsed = 0
 	r.resetTimeout()
 	clear(r.votes)
+	clear(r.voteWhy)
 	r.prs = nil
 	r.reads, r.pendingReads = nil, nil
 }
@@ -341,6 +345,7 @@ func (r *Raft) becomePreCandidate() {
 	r.electionElapsed = 0
 	r.resetTimeout()
 	clear(r.votes)
+	clear(r.voteWhy)
 	r.prs = nil
 	r.role = RolePreCandidate
 	r.emit(EventRole, None, "became pre-candidate at term %d", r.term)
@@ -398,6 +403,11 @@ func (r *Raft) tickHeartbeat() {
 		}
 		for id, pr := range r.prs {
 			pr.recentActive = id == r.id
+		}
+	}
+	for id, pr := range r.prs {
+		if id != r.id && pr.heardAgo < 1<<30 {
+			pr.heardAgo++
 		}
 	}
 	r.tickSnapshots()

@@ -1,5 +1,10 @@
 package raft
 
+import (
+	"strconv"
+	"strings"
+)
+
 // This file holds log replication: the leader's side (appending proposals,
 // sending MsgApp and heartbeats, handling answers, advancing commit) and the
 // follower's (the consistency check, log repair and acknowledgements).
@@ -78,12 +83,14 @@ func (r *Raft) sendAppend(to uint64, sendIfEmpty bool) bool {
 func (r *Raft) handleAppResp(m Message) error {
 	pr := r.prs[m.From]
 	pr.recentActive = true
+	pr.heardAgo = 0
 	if m.Reject {
 		if m.Index == 0 {
 			// A refusal of a message from a lower term (staleTermReject),
 			// sent before we reached this term: not about the log.
 			return nil
 		}
+		pr.lastRej, pr.lastHint, pr.lastHintT = m.Index, m.RejectHint, m.LogTerm
 		if m.Index > r.log.lastIndex() {
 			return badMessage("append rejection from %d at index %d beyond last %d", m.From, m.Index, r.log.lastIndex())
 		}
@@ -141,6 +148,7 @@ func (r *Raft) handleAppResp(m Message) error {
 func (r *Raft) handleHeartbeatResp(m Message) {
 	pr := r.prs[m.From]
 	pr.recentActive = true
+	pr.heardAgo = 0
 	pr.probeSent = false
 	if pr.state == stateReplicate && pr.inflight.full() {
 		pr.inflight.freeFirst()
@@ -193,6 +201,12 @@ func (r *Raft) handleAppend(m Message) error {
 		if ci <= r.log.committed {
 			return badMessage("append from %d conflicts with committed entry %d (commit %d)", m.From, ci, r.log.committed)
 		}
+		if last := r.log.lastIndex(); ci <= last && r.onEvent != nil {
+			// The Figure 7 moment: entries the leader does not have give way.
+			end := min(last, m.Index+uint64(len(m.Entries)))
+			r.emit(EventReplaced, m.From, "replaced entries %s (terms %s) with the leader's (terms %s)",
+				span(ci, end), r.log.termList(ci, end), termList(m.Entries[ci-m.Index-1:end-m.Index]))
+		}
 		r.log.append(m.Entries[ci-m.Index-1:])
 	}
 	r.followerCommit(min(m.Commit, lastNew), m.From)
@@ -210,4 +224,33 @@ func (r *Raft) followerCommit(i, from uint64) {
 	if r.log.commitTo(i) && r.onEvent != nil {
 		r.emit(EventCommit, from, "committed up to %d at term %d", r.log.committed, r.term)
 	}
+}
+
+// span formats the index range a..b: "41..44", or "41" alone.
+func span(a, b uint64) string {
+	if a == b {
+		return strconv.FormatUint(a, 10)
+	}
+	return strconv.FormatUint(a, 10) + ".." + strconv.FormatUint(b, 10)
+}
+
+// termList lists the terms of ents: "2,2,3,3", shortened to its first and
+// last terms ("2..5") past eight entries.
+func termList(ents []Entry) string {
+	terms := make([]uint64, len(ents))
+	for i, e := range ents {
+		terms[i] = e.Term
+	}
+	return joinTerms(terms)
+}
+
+func joinTerms(terms []uint64) string {
+	if len(terms) > 8 {
+		return strconv.FormatUint(terms[0], 10) + ".." + strconv.FormatUint(terms[len(terms)-1], 10)
+	}
+	parts := make([]string, len(terms))
+	for i, t := range terms {
+		parts[i] = strconv.FormatUint(t, 10)
+	}
+	return strings.Join(parts, ",")
 }

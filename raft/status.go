@@ -15,6 +15,50 @@ type Status struct {
 	TicksSinceLeader      int // ticks since last heard from a leader; 0 on the leader
 	PreVote, CheckQuorum  bool
 	Progress              map[uint64]Progress // leader only: one per follower
+
+	// ElectionMin is the shortest election timeout, in ticks: with
+	// CheckQuorum, a follower that heard its leader less than this ago
+	// ignores vote requests (the leader lease).
+	ElectionMin int
+	// LastTerm is the term of the last entry (with LastIndex, what a vote
+	// request compares).
+	LastTerm uint64
+
+	// Leader only: QuorumIndex is the highest index a majority holds (the
+	// leader's own copy counted once durable), of term QuorumTerm. When it
+	// is above Commit and QuorumTerm is not Term, the commit waits for an
+	// entry of the current term to reach a majority (§5.4.2).
+	QuorumIndex, QuorumTerm uint64
+
+	// Tally is a candidate's (or pre-candidate's) election so far.
+	Tally *Tally
+	// LastVote is the last vote or pre-vote request this node answered.
+	LastVote VoteDecision
+}
+
+// Tally is how an election stands: who granted, who refused (and why),
+// who has not answered, and how many grants win (the candidate's own
+// included).
+type Tally struct {
+	Pre     bool // a pre-election (PreVote), for the term after Term
+	Granted []uint64
+	Refused map[uint64]Why
+	Pending []uint64
+	Needed  int
+}
+
+// VoteDecision is one answer to a vote or pre-vote request.
+type VoteDecision struct {
+	Candidate uint64 // 0: none answered yet
+	Term      uint64 // the request's term
+	Pre       bool
+	Granted   bool
+	Why       Why    // when refused
+	CandIndex uint64 // the candidate's last index and term
+	CandTerm  uint64
+	MyIndex   uint64 // ours, when deciding
+	MyTerm    uint64
+	VotedFor  uint64 // whom we had voted for or followed, when that was the reason
 }
 
 // Progress is the leader's view of one follower.
@@ -29,6 +73,16 @@ type Progress struct {
 	// leader ticks since it was sent (it is resent at SnapshotRetryTicks).
 	PendingSnapshot uint64
 	SnapshotElapsed int
+
+	// For explanations: Paused says flow control holds the next append
+	// (a probe unanswered, the inflight window full, a snapshot in
+	// flight); HeardAgo counts leader ticks since the follower last
+	// answered; LastReject is the index of its last append rejection in
+	// this term (0: none), with the hint it gave.
+	Paused                     bool
+	HeardAgo                   int
+	LastReject, LastRejectHint uint64
+	LastRejectHintTerm         uint64
 }
 
 // Status returns a fresh snapshot of the node's state.
@@ -41,6 +95,7 @@ func (r *Raft) Status() Status {
 		ElectionElapsed: r.electionElapsed, ElectionTimeout: r.electionTimeout,
 		TicksSinceLeader: r.ticksSinceLeader,
 		PreVote:          r.preVote, CheckQuorum: r.checkQuorum,
+		ElectionMin: r.electionMin, LastTerm: r.log.lastTerm(), LastVote: r.lastVote,
 	}
 	if r.role == RoleLeader {
 		s.TicksSinceLeader = 0
@@ -52,8 +107,30 @@ func (r *Raft) Status() Status {
 			}
 			s.Progress[id] = Progress{Match: pr.match, Next: pr.next, State: pr.state.String(),
 				Inflight: pr.inflight.count, RecentActive: pr.recentActive,
-				PendingSnapshot: pr.pendingSnapshot, SnapshotElapsed: pr.snapElapsed}
+				PendingSnapshot: pr.pendingSnapshot, SnapshotElapsed: pr.snapElapsed,
+				Paused: pr.paused(), HeardAgo: pr.heardAgo,
+				LastReject: pr.lastRej, LastRejectHint: pr.lastHint, LastRejectHintTerm: pr.lastHintT}
 		}
+		matches := make([]uint64, 0, len(r.peers))
+		for _, id := range r.peers {
+			matches = append(matches, r.prs[id].match)
+		}
+		s.QuorumIndex = quorumIndex(matches)
+		s.QuorumTerm, _ = r.log.term(s.QuorumIndex)
+	}
+	if r.role == RoleCandidate || r.role == RolePreCandidate {
+		t := &Tally{Pre: r.role == RolePreCandidate, Refused: map[uint64]Why{}, Needed: len(r.peers)/2 + 1}
+		for _, id := range r.peers {
+			switch g, ok := r.votes[id]; {
+			case !ok:
+				t.Pending = append(t.Pending, id)
+			case g:
+				t.Granted = append(t.Granted, id)
+			default:
+				t.Refused[id] = r.voteWhy[id]
+			}
+		}
+		s.Tally = t
 	}
 	return s
 }

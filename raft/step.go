@@ -104,6 +104,8 @@ func (r *Raft) stepTerm(m Message) bool {
 			// partitioned node rejoining cannot depose a healthy leader.
 			if r.checkQuorum && r.lead != None && r.electionElapsed < r.electionMin {
 				r.emit(EventIgnored, m.From, "ignored %s from %d at term %d: leader %d is alive", voteName(m.Type), m.From, m.Term, r.lead)
+				r.lastVote = VoteDecision{Candidate: m.From, Term: m.Term, Pre: m.Type == MsgPreVote, Why: WhyLease, VotedFor: r.lead,
+					CandIndex: m.Index, CandTerm: m.LogTerm, MyIndex: r.log.lastIndex(), MyTerm: r.log.lastTerm()}
 				return true
 			}
 		}
@@ -148,6 +150,10 @@ func (r *Raft) stepTerm(m Message) bool {
 			r.send(Message{To: m.From, Type: MsgPreVoteResp, Reject: true, Why: WhyStaleTerm})
 		case m.Type == MsgVote:
 			r.emit(EventVoteRejected, m.From, "rejected vote for %d: term %d < %d", m.From, m.Term, r.term)
+		}
+		if m.Type == MsgVote || m.Type == MsgPreVote {
+			r.lastVote = VoteDecision{Candidate: m.From, Term: m.Term, Pre: m.Type == MsgPreVote, Why: WhyStaleTerm,
+				CandIndex: m.Index, CandTerm: m.LogTerm, MyIndex: r.log.lastIndex(), MyTerm: r.log.lastTerm()}
 		}
 		return true
 	}
@@ -241,6 +247,8 @@ func (r *Raft) handleVote(m Message) {
 	canVote := r.vote == m.From ||
 		(r.vote == None && r.lead == None) ||
 		(m.Type == MsgPreVote && m.Term > r.term)
+	r.lastVote = VoteDecision{Candidate: m.From, Term: m.Term, Pre: m.Type == MsgPreVote,
+		CandIndex: m.Index, CandTerm: m.LogTerm, MyIndex: r.log.lastIndex(), MyTerm: r.log.lastTerm()}
 	switch {
 	case !canVote:
 		who := r.vote
@@ -249,14 +257,17 @@ func (r *Raft) handleVote(m Message) {
 		}
 		r.emit(EventVoteRejected, m.From, "rejected %s for %d: already voted for or following %d at term %d", name, m.From, who, r.term)
 		r.send(Message{To: m.From, Type: resp, Reject: true, Why: WhyVoted})
+		r.lastVote.Why, r.lastVote.VotedFor = WhyVoted, who
 	case !r.unsafeSkipVoteLogCheck && !r.log.isUpToDate(m.Index, m.LogTerm):
 		r.emit(EventVoteRejected, m.From, "rejected %s for %d: log not up to date (%d@%d < %d@%d)",
 			name, m.From, m.Index, m.LogTerm, r.log.lastIndex(), r.log.lastTerm())
 		r.send(Message{To: m.From, Type: resp, Reject: true, Why: WhyLogBehind})
+		r.lastVote.Why = WhyLogBehind
 	default:
 		// The grant carries the request's term (a pre-vote's future term).
 		// For a real vote, r.vote is persisted before this message leaves.
 		r.send(Message{To: m.From, Type: resp, Term: m.Term})
+		r.lastVote.Granted = true
 		if m.Type == MsgVote {
 			// A granted vote starts a new election period: a fresh timeout.
 			r.electionElapsed = 0
@@ -327,6 +338,11 @@ func (r *Raft) stepCandidate(m Message) error {
 		r.heardFromLeader(m.From)
 		r.handleSnapshot(m)
 	case want:
+		if m.Reject {
+			if _, ok := r.votes[m.From]; !ok {
+				r.voteWhy[m.From] = m.Why
+			}
+		}
 		switch r.poll(m.From, !m.Reject) {
 		case voteWon:
 			r.winElection(r.role == RolePreCandidate)

@@ -171,6 +171,7 @@ const (
 	WhyVoted           // the receiver voted for, or follows, another node in this term
 	WhyLogBehind       // the candidate's log is not as up to date as the receiver's (§5.4.1)
 	WhyLogMismatch     // the receiver has no entry at prevLogIndex with prevLogTerm (hint in RejectHint)
+	WhyLease           // not sent: a vote request ignored inside a leader lease (CheckQuorum)
 )
 
 // String returns a phrase for w: "stale term", "already voted",
@@ -185,6 +186,8 @@ func (w Why) String() string {
 		return "log not up to date"
 	case WhyLogMismatch:
 		return "log mismatch"
+	case WhyLease:
+		return "leader lease"
 	}
 	return ""
 }

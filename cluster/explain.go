@@ -1,0 +1,504 @@
+package cluster
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"raftplay/raft"
+)
+
+// Explanations: sentences that answer "why is this entry not committed?",
+// "why is this node a candidate / still a leader?", "why did it refuse that
+// vote?", "where does its log differ?". They are pure functions of one
+// Status (one consistent snapshot of the cluster), so the dashboard, the
+// explain command, the HTTP API and a replay all say the same thing, and
+// tests can feed them statuses built by hand.
+
+// termAt returns the term of entry i in n's status: from its log window,
+// its snapshot, or 0 when the status does not say.
+func termAt(n NodeStatus, i uint64) (uint64, bool) {
+	switch {
+	case i == 0:
+		return 0, true
+	case i > n.LastIndex:
+		return 0, false
+	case i == n.SnapshotIndex:
+		return n.SnapshotTerm, true
+	case i >= n.LogStart && i-n.LogStart < uint64(len(n.LogTerms)):
+		return n.LogTerms[i-n.LogStart], true
+	}
+	return 0, false
+}
+
+// explainLeader returns the node the explanations take as the leader: the
+// cluster's leader, or else the node that believes it leads in the highest
+// term.
+func explainLeader(st Status) (NodeStatus, bool) {
+	if l, ok := st.Node(st.Leader); ok {
+		return l, true
+	}
+	var best NodeStatus
+	found := false
+	for _, n := range st.Nodes {
+		if n.Live() && n.Role == "leader" && (!found || n.Term > best.Term) {
+			best, found = n, true
+		}
+	}
+	return best, found
+}
+
+// ids formats node ids: "1,2,5" ("none" when empty).
+func ids(list []uint64) string {
+	if len(list) == 0 {
+		return "none"
+	}
+	parts := make([]string, len(list))
+	for i, id := range list {
+		parts[i] = fmt.Sprint(id)
+	}
+	return strings.Join(parts, ",")
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return fmt.Sprintf("%d %s", n, one)
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
+
+// dur formats a duration for people: "120 ms", "2.1 s".
+func dur(d time.Duration) string {
+	if d < time.Second {
+		return fmt.Sprintf("%d ms", d.Milliseconds())
+	}
+	return fmt.Sprintf("%.1f s", d.Seconds())
+}
+
+// unreachableWhy says why node id cannot take part now ("" when it can):
+// down, paused, frozen with the message held, or cut off from the leader.
+func unreachableWhy(st Status, id, leader uint64) string {
+	n, _ := st.Node(id)
+	switch {
+	case n.State == StateCrashed:
+		return "is down (crashed)"
+	case n.State == StateFailed:
+		return "is down (failed)"
+	case n.State == StatePaused:
+		return "is paused"
+	case leader != 0 && !Reachable(st.Faults, id, leader):
+		return "is cut off from " + fmt.Sprint(leader)
+	}
+	return ""
+}
+
+// ExplainCommit says why log index i is or is not committed, from the
+// leader's view (what decides commit): which nodes hold it, how many are
+// needed, and the one reason it waits. i = 0 means the lowest uncommitted
+// index.
+func ExplainCommit(st Status, i uint64) string {
+	l, ok := explainLeader(st)
+	if !ok {
+		if i == 0 {
+			return "no leader: nothing commits until one is elected"
+		}
+		return fmt.Sprintf("no leader: index %d commits only once one is elected (the highest commit any node knows is %d)", i, st.Commit)
+	}
+	if i == 0 {
+		i = l.Commit + 1
+		if i > l.LastIndex {
+			return fmt.Sprintf("every entry of leader %d is committed (commit %d, last index %d)", l.ID, l.Commit, l.LastIndex)
+		}
+	}
+	switch {
+	case i > l.LastIndex:
+		return fmt.Sprintf("index %d is beyond leader %d's log (its last index is %d)", i, l.ID, l.LastIndex)
+	case i <= l.SnapshotIndex && i < l.FirstIndex:
+		return fmt.Sprintf("index %d is committed and compacted into leader %d's snapshot (up to %d)", i, l.ID, l.SnapshotIndex)
+	}
+	term, known := termAt(l, i)
+	tt := fmt.Sprintf("term %d", term)
+	if !known {
+		tt = "term not shown"
+	}
+	quorum := len(st.Nodes)/2 + 1
+	holders := []uint64{l.ID}
+	var missing []uint64
+	for _, n := range st.Nodes {
+		if n.ID == l.ID {
+			continue
+		}
+		if p, ok := l.Progress[n.ID]; ok && p.Match >= i {
+			holders = append(holders, n.ID)
+		} else {
+			missing = append(missing, n.ID)
+		}
+	}
+	slices.Sort(holders)
+	on := fmt.Sprintf("index %d (%s) is on %s", i, tt, ids(holders))
+	if i <= l.Commit {
+		return fmt.Sprintf("%s: committed (leader %d's commit is %d)", on, l.ID, l.Commit)
+	}
+	// The core's own rule decides (raft's maybeCommit): the highest index a
+	// majority holds, its copy counted once durable, commits when it is of
+	// the leader's term, and every entry before it with it.
+	if l.QuorumIndex >= i && l.QuorumTerm == l.Term {
+		return fmt.Sprintf("%s; entry %d of term %d is on a majority: it commits at the leader's next step", on, l.QuorumIndex, l.Term)
+	}
+	if l.QuorumIndex >= i {
+		return fmt.Sprintf("%s, a majority of %d, but the leader's term is %d: Raft commits it only with an entry of term %d, once that entry is on a majority (§5.4.2)",
+			on, len(st.Nodes), l.Term, l.Term)
+	}
+	if len(holders) >= quorum {
+		return fmt.Sprintf("%s, a majority, but the leader's own copy is not yet durable: it commits once the leader's fsync ends", on)
+	}
+	var why []string
+	for _, id := range missing {
+		if w := unreachableWhy(st, id, l.ID); w != "" {
+			why = append(why, fmt.Sprintf("%d %s", id, w))
+			continue
+		}
+		p := l.Progress[id]
+		n, _ := st.Node(id)
+		if t, ok := termAt(n, i); ok && known && t == term && n.Term <= l.Term {
+			why = append(why, fmt.Sprintf("%d holds it but has not acknowledged it to the leader in term %d", id, l.Term))
+			continue
+		}
+		switch {
+		case p.State == "snapshot":
+			why = append(why, fmt.Sprintf("%d is receiving a snapshot (of index %d)", id, p.PendingSnapshot))
+		case p.State == "probe" && p.LastReject != 0:
+			why = append(why, fmt.Sprintf("%d's log differs: it refused an append after %d (hint %d@%d); the leader is probing back", id, p.LastReject, p.LastRejectHint, p.LastRejectHintTerm))
+		case p.Match == 0 && p.State == "probe":
+			why = append(why, fmt.Sprintf("%d has not answered since the leader was elected", id))
+		default:
+			behind := i - min(i, p.Match)
+			why = append(why, fmt.Sprintf("%d is %s behind (it has up to %d)", id, plural(int(behind), "entry", "entries"), p.Match))
+		}
+	}
+	if l.Frozen {
+		why = append(why, "the cluster is frozen: nothing moves until messages are delivered")
+	}
+	return fmt.Sprintf("%s, needs %d of %d; %s", on, quorum, len(st.Nodes), strings.Join(why, ", "))
+}
+
+// ExplainNode says node id's situation: its role and why, in two or three
+// sentences.
+func ExplainNode(st Status, id uint64) string {
+	n, ok := st.Node(id)
+	if !ok {
+		return fmt.Sprintf("there is no node %d (nodes are 1 to %d)", id, len(st.Nodes))
+	}
+	switch n.State {
+	case StateCrashed, StateFailed:
+		s := fmt.Sprintf("%d is down (%s)", id, n.State)
+		if n.Err != "" {
+			s += ": " + n.Err
+		}
+		if !n.AsOf.IsZero() {
+			s += fmt.Sprintf(". Before it went down it was %s at term %d with its log up to %d@%d (commit %d)", n.WasRole, n.Term, n.LastIndex, n.LastTerm, n.Commit)
+		}
+		return s + ". Its files are all it keeps: restart brings it back from them."
+	case StatePaused:
+		return fmt.Sprintf("%d is paused: no ticks, no messages; its peers see silence. It was %s at term %d.", id, n.Role, n.Term)
+	}
+	frozen := ""
+	if n.Frozen {
+		frozen = fmt.Sprintf(" The cluster is frozen: its clock stands still and it holds %s.", plural(len(n.Held), "arrived message", "arrived messages"))
+	}
+	switch n.Role {
+	case "leader":
+		return explainLeaderNode(st, n) + frozen
+	case "candidate", "pre-candidate":
+		return explainCandidate(st, n) + frozen
+	}
+	return explainFollower(st, n) + frozen
+}
+
+func explainFollower(st Status, n NodeStatus) string {
+	left := max(0, n.ElectionTimeout-n.ElectionElapsed)
+	if n.Leader == 0 {
+		return fmt.Sprintf("%d is a follower at term %d with no leader: unless it hears one, its election timer fires in %s (timeout %s).",
+			n.ID, n.Term, dur(left), dur(n.ElectionTimeout))
+	}
+	s := fmt.Sprintf("%d follows %d at term %d: it heard from it %s ago, and its election timer (%s) would fire in %s.",
+		n.ID, n.Leader, n.Term, dur(n.SinceLeader), dur(n.ElectionTimeout), dur(left))
+	if n.CheckQuorum && n.SinceLeader < n.ElectionMin {
+		s += fmt.Sprintf(" With CheckQuorum it keeps the leader's lease: it ignores vote requests for %s more.", dur(n.ElectionMin-n.SinceLeader))
+	}
+	if l, ok := st.Node(n.Leader); ok && l.Live() && l.Role == "leader" && l.Term == n.Term {
+		if p, ok := l.Progress[n.ID]; ok && p.Match < l.LastIndex {
+			s += fmt.Sprintf(" It is %s behind the leader (%s).", plural(int(l.LastIndex-p.Match), "entry", "entries"), p.State)
+		}
+	}
+	return s
+}
+
+func explainCandidate(st Status, n NodeStatus) string {
+	t := n.Tally
+	what, term := "election", n.Term
+	if n.Role == "pre-candidate" {
+		what, term = "pre-election", n.Term+1
+	}
+	s := fmt.Sprintf("%d is a %s at term %d: its election timer fired and it started an %s for term %d %s ago.",
+		n.ID, n.Role, n.Term, what, term, dur(n.ElectionElapsed))
+	if t == nil {
+		return s
+	}
+	var parts []string
+	parts = append(parts, fmt.Sprintf("votes from %s (needs %d of %d)", ids(t.Granted), t.Needed, len(st.Nodes)))
+	refused := make([]uint64, 0, len(t.Refused))
+	for id := range t.Refused {
+		refused = append(refused, id)
+	}
+	slices.Sort(refused)
+	for _, id := range refused {
+		parts = append(parts, fmt.Sprintf("%d refused: %s", id, refusalWhy(st, n, id, t.Refused[id])))
+	}
+	for _, id := range t.Pending {
+		w := unreachableWhy(st, id, n.ID)
+		if w == "" {
+			if v, ok := st.Node(id); ok && v.Frozen {
+				w = "has not answered (the cluster is frozen: its request may be held there)"
+			} else {
+				w = "has not answered yet"
+			}
+		} else {
+			w = "has not answered: it " + w
+		}
+		parts = append(parts, fmt.Sprintf("%d %s", id, w))
+	}
+	return s + " " + strings.Join(parts, "; ") + "."
+}
+
+// refusalWhy explains a refusal of candidate c's vote request by voter id.
+func refusalWhy(st Status, c NodeStatus, id uint64, why raft.Why) string {
+	v, _ := st.Node(id)
+	switch why {
+	case raft.WhyLogBehind:
+		return fmt.Sprintf("its log (%d@%d) is more up to date than %d's (%d@%d)", v.LastIndex, v.LastTerm, c.ID, c.LastIndex, c.LastTerm)
+	case raft.WhyVoted:
+		if v.Vote != 0 && v.Vote != c.ID {
+			return fmt.Sprintf("it voted for %d at term %d", v.Vote, v.Term)
+		}
+		return "it had voted for, or followed, another node in that term"
+	case raft.WhyStaleTerm:
+		return fmt.Sprintf("it is at a higher term (%d)", v.Term)
+	}
+	return "it refused"
+}
+
+func explainLeaderNode(st Status, l NodeStatus) string {
+	peers := len(st.Nodes) - 1
+	var quiet []uint64
+	longest := 0
+	for _, n := range st.Nodes {
+		if n.ID == l.ID {
+			continue
+		}
+		if p, ok := l.Progress[n.ID]; ok && p.HeardAgo > 0 && time.Duration(p.HeardAgo)*l.Tick >= l.ElectionMin {
+			quiet = append(quiet, n.ID)
+			longest = max(longest, p.HeardAgo)
+		}
+	}
+	stale := st.Leader != l.ID || st.Term > l.Term
+	for _, n := range st.Nodes {
+		stale = stale || (n.Live() && n.Term > l.Term)
+	}
+	if !stale {
+		s := fmt.Sprintf("%d leads at term %d: a majority follows it. Its commit is %d of %d.", l.ID, l.Term, l.Commit, l.LastIndex)
+		if len(quiet) > 0 {
+			s += fmt.Sprintf(" It has not heard from %s for %s.", ids(quiet), dur(time.Duration(longest)*l.Tick))
+		}
+		if l.Commit < l.LastIndex {
+			s += " " + ExplainCommit(st, 0) + "."
+		}
+		return s
+	}
+	s := fmt.Sprintf("%d believes it leads at term %d, but it is a stale leader:", l.ID, l.Term)
+	if len(quiet) > 0 {
+		s += fmt.Sprintf(" it has not heard from %d of %d peers (%s) for %s;", len(quiet), peers, ids(quiet), dur(time.Duration(longest)*l.Tick))
+	}
+	if hi := maxTerm(st); hi > l.Term {
+		s += fmt.Sprintf(" others have moved on to term %d;", hi)
+	}
+	if l.CheckQuorum {
+		s += fmt.Sprintf(" CheckQuorum is on, so it steps down once an election timeout (%s) passes without hearing from a majority.", dur(l.ElectionMin))
+	} else {
+		s += " CheckQuorum is off, so it will not step down until it hears a higher term."
+	}
+	return s
+}
+
+func maxTerm(st Status) uint64 {
+	var t uint64
+	for _, n := range st.Nodes {
+		if n.Live() {
+			t = max(t, n.Term)
+		}
+	}
+	return t
+}
+
+// ExplainVote says what node id decided about the last vote or pre-vote
+// request it answered, and why.
+func ExplainVote(st Status, id uint64) string {
+	n, ok := st.Node(id)
+	if !ok {
+		return fmt.Sprintf("there is no node %d (nodes are 1 to %d)", id, len(st.Nodes))
+	}
+	v := n.LastVote
+	if v.Candidate == 0 {
+		return fmt.Sprintf("%d has answered no vote request since it started", id)
+	}
+	what := "vote"
+	if v.Pre {
+		what = "pre-vote"
+	}
+	cand := fmt.Sprintf("%d's log (%d@%d)", v.Candidate, v.CandIndex, v.CandTerm)
+	mine := fmt.Sprintf("its own (%d@%d)", v.MyIndex, v.MyTerm)
+	if v.Granted {
+		return fmt.Sprintf("%d granted its %s to %d at term %d: it had not voted for another node in that term, and %s is at least as up to date as %s (§5.4.1)",
+			id, what, v.Candidate, v.Term, cand, mine)
+	}
+	switch v.Why {
+	case raft.WhyLogBehind:
+		return fmt.Sprintf("%d refused its %s to %d at term %d: %s is less up to date than %s; a leader must hold every committed entry (§5.4.1)",
+			id, what, v.Candidate, v.Term, cand, mine)
+	case raft.WhyVoted:
+		return fmt.Sprintf("%d refused its %s to %d at term %d: it had voted for, or was following, %d in that term; one vote per term",
+			id, what, v.Candidate, v.Term, v.VotedFor)
+	case raft.WhyStaleTerm:
+		return fmt.Sprintf("%d refused its %s to %d: the request's term %d was below its own", id, what, v.Candidate, v.Term)
+	case raft.WhyLease:
+		return fmt.Sprintf("%d ignored %d's %s request at term %d: with CheckQuorum it had heard leader %d within an election timeout (the leader lease)",
+			id, v.Candidate, what, v.Term, v.VotedFor)
+	}
+	return fmt.Sprintf("%d refused its %s to %d at term %d", id, what, v.Candidate, v.Term)
+}
+
+// ExplainLog says where node id's log differs from the leader's, and what
+// repairs it.
+func ExplainLog(st Status, id uint64) string {
+	n, ok := st.Node(id)
+	if !ok {
+		return fmt.Sprintf("there is no node %d (nodes are 1 to %d)", id, len(st.Nodes))
+	}
+	l, ok := explainLeader(st)
+	if !ok {
+		return fmt.Sprintf("%d's log ends at %d@%d; there is no leader to compare it with", id, n.LastIndex, n.LastTerm)
+	}
+	if l.ID == id {
+		return fmt.Sprintf("%d is the leader: its log (up to %d@%d) is the one the others follow", id, n.LastIndex, n.LastTerm)
+	}
+	p, tracked := l.Progress[id]
+	if n.LastIndex+1 < l.FirstIndex {
+		s := fmt.Sprintf("%d's log ends at %d, before leader %d's log starts: the leader has compacted up to %d into a snapshot, so it must send one (it misses %d..%d)",
+			id, n.LastIndex, l.ID, l.FirstIndex-1, n.LastIndex+1, l.LastIndex)
+		if tracked && p.State == "snapshot" {
+			s += fmt.Sprintf("; one (of index %d) is on its way", p.PendingSnapshot)
+		}
+		return s
+	}
+	// The last index where both logs hold the same term, as far as both
+	// status windows show.
+	match, known := uint64(0), true
+	for i := min(n.LastIndex, l.LastIndex); i > 0; i-- {
+		a, okA := termAt(n, i)
+		b, okB := termAt(l, i)
+		if !okA || !okB {
+			known = false
+			match = i
+			break
+		}
+		if a == b {
+			match = i
+			break
+		}
+	}
+	repair := ""
+	if tracked {
+		switch p.State {
+		case "snapshot":
+			repair = fmt.Sprintf("; the leader is sending it a snapshot (of index %d)", p.PendingSnapshot)
+		case "probe":
+			repair = fmt.Sprintf("; the leader is probing (next %d) to find where they agree", p.Next)
+		default:
+			repair = fmt.Sprintf("; the leader streams entries from %d (%s in flight)", p.Next, plural(p.Inflight, "append", "appends"))
+		}
+	}
+	if !known {
+		return fmt.Sprintf("%d's log (up to %d@%d) and the leader's (up to %d@%d) go back further than the statuses show%s",
+			id, n.LastIndex, n.LastTerm, l.LastIndex, l.LastTerm, repair)
+	}
+	switch {
+	case match == n.LastIndex && match == l.LastIndex:
+		return fmt.Sprintf("%d's log matches leader %d's: both end at %d@%d", id, l.ID, n.LastIndex, n.LastTerm)
+	case match == n.LastIndex:
+		if l.FirstIndex > n.LastIndex+1 {
+			return fmt.Sprintf("%d's log matches leader %d's up to %d and misses %d..%d; the leader has compacted %d..%d into a snapshot, so it must send one%s",
+				id, l.ID, match, match+1, l.LastIndex, match+1, l.FirstIndex-1, repair)
+		}
+		return fmt.Sprintf("%d's log matches leader %d's up to %d and misses %s (%d..%d)%s",
+			id, l.ID, match, plural(int(l.LastIndex-match), "entry", "entries"), match+1, l.LastIndex, repair)
+	}
+	extra := n.LastIndex - match
+	a, _ := termAt(n, match+1)
+	return fmt.Sprintf("%d's log matches leader %d's up to %d; from %d it holds %s the leader does not have (%d..%d, from term %d): they were never committed, and the leader will overwrite them%s",
+		id, l.ID, match, match+1, plural(int(extra), "entry", "entries"), match+1, n.LastIndex, a, repair)
+}
+
+// Why is a node's situation in a few words, for its card: "waiting: 2 of 3
+// votes", "behind by 30: replicating", "stale leader: no quorum heard for
+// 2.1 s", "commit waits for 4".
+func Why(st Status, id uint64) string {
+	n, ok := st.Node(id)
+	if !ok {
+		return ""
+	}
+	switch {
+	case n.State == StateCrashed || n.State == StateFailed:
+		return "down: restart brings it back"
+	case n.State == StatePaused:
+		return "paused: silent"
+	}
+	switch n.Role {
+	case "candidate", "pre-candidate":
+		if t := n.Tally; t != nil {
+			return fmt.Sprintf("waiting: %d of %d votes", len(t.Granted), t.Needed)
+		}
+	case "leader":
+		if st.Leader != n.ID || maxTerm(st) > n.Term {
+			return "stale leader: " + staleWhy(st, n)
+		}
+		if n.Commit < n.QuorumIndex && n.QuorumTerm != n.Term {
+			return fmt.Sprintf("commit waits for a term-%d entry", n.Term)
+		}
+		if n.Commit < n.LastIndex {
+			return fmt.Sprintf("commit waits: %d to go", n.LastIndex-n.Commit)
+		}
+		return "leads: all committed"
+	}
+	if n.Leader == 0 {
+		left := max(0, n.ElectionTimeout-n.ElectionElapsed)
+		return "no leader: times out in " + dur(left)
+	}
+	if l, ok := st.Node(n.Leader); ok && l.Live() && l.Role == "leader" && l.Term == n.Term {
+		if p, ok := l.Progress[n.ID]; ok && p.Match < l.LastIndex {
+			return fmt.Sprintf("behind by %d: %s", l.LastIndex-p.Match, p.State)
+		}
+	}
+	return "up to date"
+}
+
+func staleWhy(st Status, l NodeStatus) string {
+	longest := 0
+	for _, p := range l.Progress {
+		longest = max(longest, p.HeardAgo)
+	}
+	if d := time.Duration(longest) * l.Tick; d >= l.ElectionMin {
+		return "no quorum heard for " + dur(d)
+	}
+	return fmt.Sprintf("term %d is past", l.Term)
+}

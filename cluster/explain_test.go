@@ -1,0 +1,228 @@
+package cluster
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"raftplay/raft"
+)
+
+// quietLeader waits until every follower of a fresh cluster's leader is
+// caught up and replicating, so that step mode starts from a known place.
+func quietLeader(t *testing.T, c *Cluster) Status {
+	t.Helper()
+	st := waitLeader(t, c)
+	waitFor(t, c, "every follower caught up", func(s Status) bool {
+		ln, _ := s.Node(st.Leader)
+		for _, n := range s.Nodes {
+			if p, ok := ln.Progress[n.ID]; n.ID != st.Leader && (n.Leader != st.Leader || !ok || p.State != "replicate" || p.Match != ln.LastIndex) {
+				return false
+			}
+		}
+		return true
+	})
+	return c.Status()
+}
+
+func mustContain(t *testing.T, text string, wants ...string) {
+	t.Helper()
+	for _, w := range wants {
+		if !strings.Contains(text, w) {
+			t.Errorf("%q\n  lacks %q", text, w)
+		}
+	}
+}
+
+// Why an entry is not committed, built by construction: the leader's new
+// entry reaches one follower; of the others one is cut off, one paused and
+// one has not been sent it (the cluster is frozen).
+func TestExplainCommitSaysWhyNot(t *testing.T) {
+	t.Parallel()
+	c := startCluster(t, Options{Nodes: 5, Timing: WatchTiming})
+	st := quietLeader(t, c)
+	l := st.Leader
+	var others []uint64
+	for id := uint64(1); id <= 5; id++ {
+		if id != l {
+			others = append(others, id)
+		}
+	}
+	f1, cut, paused, behind := others[0], others[1], others[2], others[3]
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := c.Freeze(); err != nil {
+		t.Fatal(err)
+	}
+	pctx, pcancel := context.WithTimeout(ctx, 200*time.Millisecond)
+	p, err := c.ProposeTo(pctx, l, "k", []byte("v"))
+	pcancel()
+	if err != nil || p.Committed {
+		t.Fatalf("propose: %+v %v", p, err)
+	}
+	if _, err := c.Deliver(ctx, l, f1, "app", false); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Deliver(ctx, f1, l, "app-resp", false); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Isolate(cut); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Pause(paused); err != nil {
+		t.Fatal(err)
+	}
+	holders := fmt.Sprint(min(l, f1), ",", max(l, f1))
+	text := ExplainCommit(c.Status(), 0)
+	mustContain(t, text, fmt.Sprintf("index %d (term %d) is on %s, needs 3 of 5", p.Index, p.Term, holders),
+		fmt.Sprintf("%d is cut off from %d", cut, l), fmt.Sprintf("%d is paused", paused),
+		fmt.Sprintf("%d is 1 entry behind (it has up to %d)", behind, p.Index-1))
+	if got := ExplainCommit(c.Status(), p.Index-1); !strings.Contains(got, "committed") {
+		t.Errorf("the entry before: %q", got)
+	}
+	if got := ExplainCommit(c.Status(), p.Index+5); !strings.Contains(got, "beyond leader") {
+		t.Errorf("beyond the log: %q", got)
+	}
+	// Once a third node acknowledges, it commits.
+	if _, err := c.Deliver(ctx, l, behind, "app", false); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Deliver(ctx, behind, l, "app-resp", false); err != nil {
+		t.Fatal(err)
+	}
+	if got := ExplainCommit(c.Status(), p.Index); !strings.Contains(got, ": committed") {
+		t.Errorf("after a third copy: %q", got)
+	}
+	c.Resume(paused)
+	c.Heal()
+	c.Thaw()
+}
+
+// A candidate's situation: its tally with each refusal's reason and who has
+// not answered; a stale leader's; a vote decision; a log with extra entries.
+func TestExplainNodeVoteAndLog(t *testing.T) {
+	t.Parallel()
+	c := startCluster(t, Options{Nodes: 5, Timing: WatchTiming})
+	quietLeader(t, c)
+	put(t, c.NewClient(), "k", "v")
+	waitFor(t, c, "convergence", Converged)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	for id := uint64(1); id <= 5; id++ {
+		if err := c.Crash(id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := c.Freeze(); err != nil {
+		t.Fatal(err)
+	}
+	for id := uint64(1); id <= 5; id++ {
+		if err := c.Restart(id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	must := func(_ string, err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	// 1 and 2 campaign together; 3 grants 1, 4 grants 2; 5 hears nothing.
+	must(c.Timeout(1))
+	must(c.Timeout(2))
+	must(c.Deliver(ctx, 1, 3, "vote", false))
+	must(c.Deliver(ctx, 2, 4, "vote", false))
+	must(c.Deliver(ctx, 1, 4, "vote", false))
+	must(c.Deliver(ctx, 3, 1, "vote-resp", false))
+	must(c.Deliver(ctx, 4, 1, "vote-resp", false))
+	st := c.Status()
+	term := st.Nodes[0].Term
+	mustContain(t, ExplainNode(st, 1), fmt.Sprintf("1 is a candidate at term %d", term), "votes from 1,3 (needs 3 of 5)",
+		fmt.Sprintf("4 refused: it voted for 2 at term %d", term), "2 has not answered", "5 has not answered")
+	mustContain(t, ExplainVote(st, 4), fmt.Sprintf("4 refused its vote to 1 at term %d: it had voted for, or was following, 2", term))
+	mustContain(t, ExplainVote(st, 3), fmt.Sprintf("3 granted its vote to 1 at term %d", term))
+	mustContain(t, Why(st, 1), "waiting: 2 of 3 votes")
+	c.Thaw()
+	waitLeader(t, c)
+}
+
+// A leader cut off from everyone, with CheckQuorum off, stays leader in its
+// own eyes: the explanation says it is stale and why it does not step down.
+func TestExplainStaleLeader(t *testing.T) {
+	t.Parallel()
+	c := startCluster(t, Options{Nodes: 3})
+	st := quietLeader(t, c)
+	old := st.Leader
+	if err := c.Isolate(old); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, c, "a new leader", func(s Status) bool { return s.Leader != 0 && s.Leader != old })
+	waitFor(t, c, "the old leader has not heard from its peers for an election timeout", func(s Status) bool {
+		n, _ := s.Node(old)
+		return n.Role == "leader" && strings.Contains(ExplainNode(s, old), "has not heard from 2 of 2 peers")
+	})
+	s := c.Status()
+	mustContain(t, ExplainNode(s, old), fmt.Sprintf("%d believes it leads at term %d, but it is a stale leader", old, st.Term),
+		"others have moved on to term", "CheckQuorum is off, so it will not step down until it hears a higher term")
+	mustContain(t, Why(s, old), "stale leader")
+}
+
+// Explanations of things that are not there say so, in a sentence.
+func TestExplainBadInput(t *testing.T) {
+	st := Status{Nodes: []NodeStatus{
+		{ID: 1, State: StateUp, Role: "leader", Term: 3, Leader: 1, Commit: 940, LastIndex: 950, FirstIndex: 936, SnapshotIndex: 935, SnapshotTerm: 2, LogStart: 936, LogTerms: make([]uint64, 15)},
+		{ID: 2, State: StateCrashed, Role: "down", Term: 3, AsOf: time.Now(), WasRole: "follower", LastIndex: 900, LastTerm: 2},
+		{ID: 3, State: StateUp, Role: "follower", Term: 3, Leader: 1},
+	}, Leader: 1, Term: 3}
+	for _, c := range []struct {
+		got, want string
+	}{
+		{ExplainCommit(st, 10), "compacted into leader 1's snapshot (up to 935)"},
+		{ExplainCommit(st, 951), "beyond leader 1's log (its last index is 950)"},
+		{ExplainNode(st, 2), "2 is down (crashed). Before it went down it was follower at term 3 with its log up to 900@2"},
+		{ExplainNode(st, 7), "there is no node 7"},
+		{ExplainVote(st, 3), "3 has answered no vote request since it started"},
+		{ExplainCommit(Status{Nodes: st.Nodes[1:]}, 0), "no leader: nothing commits until one is elected"},
+	} {
+		if !strings.Contains(c.got, c.want) {
+			t.Errorf("%q\n  lacks %q", c.got, c.want)
+		}
+	}
+}
+
+// Where a follower's log differs from the leader's, from their statuses'
+// log windows: extra entries of an old term, missing entries, a snapshot.
+func TestExplainLog(t *testing.T) {
+	leader := NodeStatus{ID: 2, State: StateUp, Role: "leader", Term: 4, Leader: 2, LastIndex: 6, LastTerm: 4, FirstIndex: 1,
+		LogStart: 1, LogTerms: []uint64{1, 3, 3, 3, 3, 4},
+		Progress: map[uint64]raft.Progress{4: {Match: 1, Next: 2, State: "probe"}, 3: {Match: 2, Next: 7, State: "replicate", Inflight: 1}}}
+	extra := NodeStatus{ID: 4, State: StateUp, Role: "follower", Term: 4, LastIndex: 4, LastTerm: 2, LogStart: 1, LogTerms: []uint64{1, 2, 2, 2}}
+	missing := NodeStatus{ID: 3, State: StateUp, Role: "follower", Term: 4, LastIndex: 2, LastTerm: 3, LogStart: 1, LogTerms: []uint64{1, 3}}
+	st := Status{Nodes: []NodeStatus{{ID: 1, State: StateCrashed, Role: "down"}, leader, missing, extra}, Leader: 2, Term: 4}
+	mustContain(t, ExplainLog(st, 4), "4's log matches leader 2's up to 1; from 2 it holds 3 entries the leader does not have (2..4, from term 2)",
+		"the leader will overwrite them", "probing (next 2)")
+	mustContain(t, ExplainLog(st, 3), "3's log matches leader 2's up to 2 and misses 4 entries (3..6)", "streams entries from 7")
+	mustContain(t, ExplainLog(st, 2), "2 is the leader")
+	leader.FirstIndex, leader.SnapshotIndex, leader.SnapshotTerm = 5, 4, 3
+	leader.LogStart, leader.LogTerms = 5, []uint64{3, 4}
+	st.Nodes[1] = leader
+	mustContain(t, ExplainLog(st, 3), "3's log ends at 2, before leader 2's log starts: the leader has compacted up to 4 into a snapshot, so it must send one (it misses 3..6)")
+}
+
+// Figure 8's rule in words: an old-term entry on a majority waits for an
+// entry of the leader's term.
+func TestExplainCommitTermRule(t *testing.T) {
+	l := NodeStatus{ID: 1, State: StateUp, Role: "leader", Term: 4, Leader: 1, Commit: 39, LastIndex: 41, LastTerm: 4,
+		FirstIndex: 1, LogStart: 38, LogTerms: []uint64{2, 2, 2, 4}, QuorumIndex: 40, QuorumTerm: 2,
+		Progress: map[uint64]raft.Progress{2: {Match: 40, Next: 41, State: "replicate"}, 3: {Match: 40, Next: 41, State: "replicate"},
+			4: {Match: 37, Next: 38, State: "probe"}, 5: {Match: 39, Next: 40, State: "replicate"}}}
+	st := Status{Leader: 1, Term: 4, Nodes: []NodeStatus{l,
+		{ID: 2, State: StateUp, Role: "follower", Term: 4, Leader: 1}, {ID: 3, State: StateUp, Role: "follower", Term: 4, Leader: 1},
+		{ID: 4, State: StateUp, Role: "follower", Term: 4, Leader: 1}, {ID: 5, State: StateUp, Role: "follower", Term: 4, Leader: 1}}}
+	mustContain(t, ExplainCommit(st, 40), "index 40 (term 2) is on 1,2,3, a majority of 5, but the leader's term is 4: Raft commits it only with an entry of term 4")
+	mustContain(t, ExplainCommit(st, 0), "index 40")
+	mustContain(t, Why(st, 1), "commit waits for a term-4 entry")
+	mustContain(t, ExplainCommit(st, 41), "index 41 (term 4) is on 1, needs 3 of 5")
+}
