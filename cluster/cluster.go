@@ -226,7 +226,7 @@ func (c *Cluster) nodeConfig(s *slot) nodeConfig {
 		heldSeq:     &c.heldSeq,
 		frozen:      c.frozen,
 
-		clusterStatus: c.Status,
+		clusterStatus: c.FreshStatus,
 	}
 }
 

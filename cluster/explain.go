@@ -440,13 +440,13 @@ func ExplainLog(st Status, id uint64) string {
 			return fmt.Sprintf("%d's log matches leader %d's up to %d and misses %d..%d; the leader has compacted %d..%d into a snapshot, so it must send one%s",
 				id, l.ID, match, match+1, l.LastIndex, match+1, l.FirstIndex-1, repair)
 		}
-		return fmt.Sprintf("%d's log matches leader %d's up to %d and misses %s (%d..%d)%s",
-			id, l.ID, match, plural(int(l.LastIndex-match), "entry", "entries"), match+1, l.LastIndex, repair)
+		return fmt.Sprintf("%d's log matches leader %d's up to %d and misses %s (%s)%s",
+			id, l.ID, match, plural(int(l.LastIndex-match), "entry", "entries"), spanText(match+1, l.LastIndex), repair)
 	}
 	extra := n.LastIndex - match
 	a, _ := termAt(n, match+1)
-	return fmt.Sprintf("%d's log matches leader %d's up to %d; from %d it holds %s the leader does not have (%d..%d, from term %d): they were never committed, and the leader will overwrite them%s",
-		id, l.ID, match, match+1, plural(int(extra), "entry", "entries"), match+1, n.LastIndex, a, repair)
+	return fmt.Sprintf("%d's log matches leader %d's up to %d; from %d it holds %s the leader does not have (%s, from term %d): they were never committed, and the leader will overwrite them%s",
+		id, l.ID, match, match+1, plural(int(extra), "entry", "entries"), spanText(match+1, n.LastIndex), a, repair)
 }
 
 // Why is a node's situation in a few words, for its card: "waiting: 2 of 3
@@ -501,4 +501,23 @@ func staleWhy(st Status, l NodeStatus) string {
 		return "no quorum heard for " + dur(d)
 	}
 	return fmt.Sprintf("term %d is past", l.Term)
+}
+
+// FreshStatus is Status after every running node has published its full
+// status, for explanations: they read each node's log window and a
+// leader's progress, which a node otherwise refreshes every publishEvery
+// (its commit and last index it publishes at every step).
+func (c *Cluster) FreshStatus() Status {
+	for _, n := range c.runningNodes() {
+		_ = n.do(func() { n.publish(time.Now()) })
+	}
+	return c.Status()
+}
+
+// spanText formats the index range a..b ("41..44", or "41").
+func spanText(a, b uint64) string {
+	if a == b {
+		return fmt.Sprint(a)
+	}
+	return fmt.Sprintf("%d..%d", a, b)
 }

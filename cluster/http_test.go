@@ -3,6 +3,7 @@ package cluster
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"regexp"
@@ -139,5 +140,31 @@ func TestHTTPStatusJSON(t *testing.T) {
 	}
 	if ms, _ := doc["election_timeout_ms"].(float64); ms < 1 || ms > 10000 {
 		t.Errorf("election_timeout_ms = %v: not milliseconds", doc["election_timeout_ms"])
+	}
+}
+
+// GET /explain gives the explain command's sentences as JSON.
+func TestHTTPExplain(t *testing.T) {
+	t.Parallel()
+	c := startCluster(t, Options{Nodes: 3})
+	st := waitLeader(t, c)
+	put(t, c.NewClient(), "k", "v")
+	base := "http://" + st.Nodes[0].HTTPAddr + "/explain"
+	for q, want := range map[string]string{
+		"?commit":                            "committed",
+		"?node=" + fmt.Sprint(st.Leader):     "leads at term",
+		"?vote=" + fmt.Sprint(aFollower(st)): "vote to",
+		"?log=" + fmt.Sprint(aFollower(st)):  "log",
+	} {
+		code, b := httpDo(t, "GET", base+q, "")
+		var r struct{ What, Text string }
+		if code != 200 || json.Unmarshal(b, &r) != nil || !strings.Contains(r.Text, want) {
+			t.Errorf("GET /explain%s: %d %s; want %q", q, code, b, want)
+		}
+	}
+	for _, q := range []string{"", "?node=9", "?commit=0", "?vote=x"} {
+		if code, b := httpDo(t, "GET", base+q, ""); code != 400 || !strings.Contains(string(b), `"error"`) {
+			t.Errorf("GET /explain%s: %d %s; want a JSON 400", q, code, b)
+		}
 	}
 }

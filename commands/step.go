@@ -72,13 +72,13 @@ func (r *Runner) messages(cmd *Command) string {
 // explain answers explain commit [I] | N | vote N | log N from one Status.
 func (r *Runner) explain(ctx context.Context, cmd *Command) (string, error) {
 	if cmd.What == ExplainCommit {
-		return cluster.ExplainCommit(r.c.Status(), cmd.Index), nil
+		return cluster.ExplainCommit(r.c.FreshStatus(), cmd.Index), nil
 	}
 	id, err := r.resolve(ctx, cmd.Node)
 	if err != nil {
 		return "", err
 	}
-	st := r.c.Status()
+	st := r.c.FreshStatus()
 	switch cmd.What {
 	case ExplainVote:
 		return cluster.ExplainVote(st, id), nil
