@@ -87,6 +87,18 @@ func (f LinkFault) Words() string {
 	return strings.Join(w, " ")
 }
 
+// blocker names what lets nothing cross the link: "cut by the
+// partition", "cut" or "drop 100%".
+func (f LinkFault) blocker() string {
+	switch {
+	case f.Partitioned:
+		return "cut by the partition"
+	case f.Cut:
+		return "cut"
+	}
+	return fmt.Sprintf("drop %g%%", f.DropPct)
+}
+
 // Short describes the fault in a few cells: "part", "cut", "d50% +100ms";
 // a cut link shows only that it is cut.
 func (f LinkFault) Short() string {
@@ -130,10 +142,15 @@ func RateText(r float64) string {
 // CellText is a cell's text in at most width cells: the rate and the
 // fault, in the first of these that fits: "12/s drop 50% delay 100ms",
 // "12/s d50% +100ms", "12 d50% +100ms", "d50% +100ms", then cut with "…".
+// A link that nothing crosses (cut, or dropping everything) shows only
+// its fault: "cut", "cut by the partition", "part", "drop 100%".
 func CellText(rate float64, f LinkFault, width int) string {
 	r := RateText(rate)
 	alts := []string{r, strings.TrimSuffix(r, "/s")}
-	if !f.None() {
+	switch {
+	case f.Blocked(): // nothing is sent on it: what blocks it says all
+		alts = []string{f.blocker(), f.Short()}
+	case !f.None():
 		alts = []string{r + " " + f.Words(), r + " " + f.Short(), strings.TrimSuffix(r, "/s") + " " + f.Short(), f.Short()}
 	}
 	for _, a := range alts {

@@ -173,6 +173,14 @@ func TestCellTextFits(t *testing.T) {
 	if got := CellText(0.5, LinkFault{}, 7); got != "0.5/s" {
 		t.Errorf("rate %q", got)
 	}
+	for w, want := range map[int]string{30: "cut by the partition", 10: "part"} {
+		if got := CellText(0, LinkFault{Partitioned: true, DropPct: 10}, w); got != want {
+			t.Errorf("partitioned at width %d: %q, want %q", w, got, want)
+		}
+	}
+	if got := CellText(0, LinkFault{DropPct: 100}, 20); got != "drop 100%" {
+		t.Errorf("a link dropping everything: %q", got)
+	}
 }
 
 func TestMatrix(t *testing.T) {
@@ -183,7 +191,7 @@ func TestMatrix(t *testing.T) {
 		`from\to 1             2             3             4             5`,
 		` 1      ·             0/s           0/s drop 50%  0/s           0/s`,
 		` 2      0/s           ·             0/s           0/s           0/s`,
-		` 3      0.5/s         0.5/s         ·             0.5/s         0/s cut`,
+		` 3      0.5/s         0.5/s         ·             0.5/s         cut`,
 		` 4      0/s           0/s           0/s           ·             0/s`,
 		` 5      0/s           0/s           0/s           0/s           ·`,
 	}, "\n")
