@@ -166,10 +166,10 @@ type dashState struct {
 
 // linkKeys is what the link matrix's keys would do to its selected cell.
 type linkKeys struct {
-	ok           bool   // the cell is a link (not a node to itself)
-	cut          bool   // c heals it (it has a cut rule of its own)
-	drop, delay  string // what d and y set it to
-	from, to     uint64
+	ok          bool   // the cell is a link (not a node to itself)
+	cut         bool   // c heals it (it has a cut rule of its own)
+	drop, delay string // what d and y set it to
+	from, to    uint64
 }
 
 // update enables the bindings that apply to s and names the toggles.
