@@ -152,6 +152,26 @@ func (l Layout) Parts(r cluster.MsgRecord) Parts {
 	}
 }
 
+// PauseGap is the quiet between two message events after which a view
+// may draw a pause row (Layout.Pause) between them, so that bursts, such
+// as an election, stand apart.
+const PauseGap = 500 * time.Millisecond
+
+// Pause draws a row marking d of quiet between two events: the node
+// columns carry on and the time column says how long ("  … 7.8s").
+func (l Layout) Pause(d time.Duration) string {
+	cells := []rune(strings.Repeat(" ", l.Nodes*l.ColW))
+	for id := 1; id <= l.Nodes; id++ {
+		cells[l.center(uint64(id))] = '│'
+	}
+	if d >= time.Second {
+		d = d.Round(100 * time.Millisecond)
+	} else {
+		d = d.Round(time.Millisecond)
+	}
+	return strings.TrimRight(fmt.Sprintf("%-*s%s", l.TimeW, "  … "+d.String(), string(cells)), " ")
+}
+
 // diesAtSender reports whether a message lost for cause never left its sender.
 func diesAtSender(c cluster.LostCause) bool {
 	switch c {

@@ -206,3 +206,13 @@ func TestMatrix(t *testing.T) {
 		}
 	}
 }
+
+func TestPause(t *testing.T) {
+	l := NewLayout(3, 80)
+	if got, want := l.Pause(7812*time.Millisecond), "  … 7.8s         │       │       │"; got != want {
+		t.Errorf("pause %q, want %q", got, want)
+	}
+	if got := l.Pause(600 * time.Millisecond); !strings.HasPrefix(got, "  … 600ms ") {
+		t.Errorf("pause %q", got)
+	}
+}

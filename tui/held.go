@@ -2,6 +2,7 @@ package tui
 
 import (
 	"fmt"
+	"strings"
 
 	tea "github.com/charmbracelet/bubbletea"
 
@@ -22,15 +23,38 @@ func (m *Model) heldShown() bool {
 	return m.region == regionMessages && (m.status.Frozen || len(m.selected().Held) > 0)
 }
 
+// heldItem is a message in the held list and its place in the node's
+// whole queue (from 0).
+type heldItem struct {
+	cluster.HeldInfo
+	at int
+}
+
+// heldList is what the held list shows: the selected node's held
+// messages, oldest first, only those of the kind the view shows when k
+// picked one.
+func (m *Model) heldList() []heldItem {
+	var out []heldItem
+	for i, h := range m.selected().Held {
+		if m.msgs.kind == "" || h.Kind == m.msgs.kind {
+			out = append(out, heldItem{h, i})
+		}
+	}
+	return out
+}
+
 // syncHeld keeps the pick on the message it was on while the list
 // changes; when that message left (delivered, discarded), on the one now
 // at its place. Another node's list starts at its oldest.
 func (m *Model) syncHeld() {
 	v := &m.msgs
-	held := m.selected().Held
 	if v.heldNode != m.sel {
 		v.heldNode, v.held, v.heldAt = m.sel, 0, 0
 	}
+	if !m.heldShown() {
+		return
+	}
+	held := m.heldList()
 	if len(held) == 0 {
 		v.held, v.heldAt = 0, 0
 		return
@@ -46,17 +70,17 @@ func (m *Model) syncHeld() {
 }
 
 // pickedHeld returns the picked held message, if the held list shows one.
-func (m *Model) pickedHeld() (cluster.HeldInfo, bool) {
-	held := m.selected().Held
+func (m *Model) pickedHeld() (heldItem, bool) {
+	held := m.heldList()
 	if !m.heldShown() || len(held) == 0 {
-		return cluster.HeldInfo{}, false
+		return heldItem{}, false
 	}
-	return held[min(m.msgs.heldAt, len(held)-1)], true
+	return held[max(0, min(m.msgs.heldAt, len(held)-1))], true
 }
 
 // pickHeld moves the pick by one message (< 0: to an older one).
 func (m *Model) pickHeld(by int) {
-	held := m.selected().Held
+	held := m.heldList()
 	if len(held) == 0 {
 		return
 	}
@@ -91,7 +115,7 @@ func (m *Model) heldLines(height int) int {
 	if !m.heldShown() {
 		return 0
 	}
-	n := len(m.selected().Held)
+	n := len(m.heldList())
 	if n == 0 {
 		return 1
 	}
@@ -99,28 +123,36 @@ func (m *Model) heldLines(height int) int {
 }
 
 // viewHeld renders the held list in lines lines: its title, then the
-// messages around the picked one.
+// messages around the picked one, numbered by their place in the node's
+// queue.
 func (m *Model) viewHeld(width, lines int) []string {
 	if lines == 0 {
 		return nil
 	}
 	st := m.styles
 	n := m.selected()
-	held := n.Held
-	if len(held) == 0 {
-		return []string{fitTitle(st, st.Held, fmt.Sprintf("node %d holds nothing", n.ID), m.heldElsewhere(), width)}
+	held := m.heldList()
+	of := ""
+	if m.msgs.kind != "" {
+		of = " " + m.msgs.kind
 	}
-	at := min(m.msgs.heldAt, len(held)-1)
-	title := fmt.Sprintf("held by node %d: %s, oldest first", n.ID, plural(len(held), "message"))
+	if len(held) == 0 {
+		return []string{fitTitle(st, st.Held, fmt.Sprintf("node %d holds no%s message", n.ID, of), m.heldElsewhere(), width)}
+	}
+	at := max(0, min(m.msgs.heldAt, len(held)-1))
+	title := fmt.Sprintf("held by node %d: %s, oldest first", n.ID, plural(len(held), strings.TrimPrefix(of+" message", " ")))
+	if len(held) < len(n.Held) {
+		title += fmt.Sprintf(" (of %d)", len(n.Held))
+	}
 	var notes []string
-	if first := firstOfKind(held, at); first != at {
+	if first := firstOfKind(n.Held, held[at].at); first != held[at].at {
 		h := held[at]
 		notes = []string{
-			fmt.Sprintf("  d takes #%d first: deliver goes in order, oldest %s from %d first", first+1, clean(h.Kind), h.From),
-			fmt.Sprintf("  d takes #%d first (oldest %s from %d)", first+1, clean(h.Kind), h.From),
+			fmt.Sprintf("  d and del take #%d first: the oldest %s from %d goes first", first+1, clean(h.Kind), h.From),
+			fmt.Sprintf("  d, del take #%d first (oldest %s from %d)", first+1, clean(h.Kind), h.From),
 			fmt.Sprintf("  d takes #%d first", first+1)}
 	} else {
-		notes = []string{"  (↑/↓ pick, d deliver, del discard, s step)", "  (↑/↓ d del)"}
+		notes = []string{"  (↑/↓ pick, d deliver, del discard, s step, k kind)", "  (↑/↓ d del)"}
 	}
 	out := []string{fitTitle(st, st.Held, title, notes, width)}
 	rows := lines - 1
@@ -132,7 +164,7 @@ func (m *Model) viewHeld(width, lines int) []string {
 		if i == at {
 			mark = "▸ "
 		}
-		line := st.Clip(fmt.Sprintf("%s%d. %d->%d %s", mark, i+1, h.From, n.ID, clean(h.Summary)), width)
+		line := st.Clip(fmt.Sprintf("%s%d. %d->%d %s", mark, h.at+1, h.From, n.ID, clean(h.Summary)), width)
 		if i == at {
 			line = st.Focused.Render(line)
 		}

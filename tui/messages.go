@@ -135,10 +135,18 @@ func (m *Model) viewMessages(width, height int) []string {
 	if len(shown) == 0 {
 		return append(lines, st.Dim.Render(m.noMessages()))
 	}
-	for _, pos := range shown[start:end] {
-		lines = append(lines, m.msgRow(l, v.store.at(pos), width))
+	var rowLines []string
+	for i, pos := range shown[start:end] {
+		r := v.store.at(pos)
+		if i > 0 {
+			if gap := r.Time.Sub(v.store.at(shown[start+i-1]).Time); gap >= msgview.PauseGap {
+				rowLines = append(rowLines, st.Dim.Render(st.Clip(l.Pause(gap), width)))
+			}
+		}
+		rowLines = append(rowLines, m.msgRow(l, r, width))
 	}
-	return lines
+	// Pause rows take the place of the oldest rows.
+	return append(lines, rowLines[max(0, len(rowLines)-rows):]...)
 }
 
 // noMessages says why the diagram has no rows.

@@ -41,9 +41,9 @@ func elected() cluster.Status {
 // or ever (sends).
 func electionTrace() *fakeTrace {
 	tr := &fakeTrace{}
-	hb := msg(-1400, cluster.MsgDelivered, 1, 3, raft.MsgHeartbeat, 3)
+	hb := msg(-1500, cluster.MsgDelivered, 1, 3, raft.MsgHeartbeat, 3)
 	hb.Commit = 30
-	tr.add(hb, msg(-1399, cluster.MsgDelivered, 3, 1, raft.MsgHeartbeatResp, 3))
+	tr.add(hb, msg(-1499, cluster.MsgDelivered, 3, 1, raft.MsgHeartbeatResp, 3))
 	vote := func(ms int, ev cluster.MsgEvent, to uint64) cluster.MsgRecord {
 		r := msg(ms, ev, 3, to, raft.MsgVote, 4)
 		r.Index, r.LogTerm = 30, 3
@@ -239,6 +239,7 @@ func TestStepKeysIssueCommandLines(t *testing.T) {
 		{"d delivers the picked held", frozen, []string{"2", "m", "down", "d"}, []string{"deliver 3 2 vote"}},
 		{"del discards the picked held", frozen, []string{"4", "m", "delete"}, []string{"discard 3 4 vote"}},
 		{"backspace discards too", frozen, []string{"5", "m", "backspace"}, []string{"discard 3 5 vote"}},
+		{"k narrows the held list to a kind", frozen, []string{"2", "m", "k", "d"}, []string{"deliver 3 2 vote"}},
 		{"d needs the messages view", frozen, []string{"2", "d"}, nil},
 		{"d with nothing held", frozen, []string{"1", "m", "d"}, nil},
 		{"x c cuts the link", steady(10), []string{"x", "c"}, []string{"cut 1 2"}},
@@ -276,7 +277,7 @@ func TestHeldPickKeepsItsMessage(t *testing.T) {
 	if h, _ := m.pickedHeld(); h.Seq != 6 {
 		t.Fatalf("picked %+v, want the newer heartbeat", h)
 	}
-	if v := m.View(); !strings.Contains(v, "d takes #1 first") {
+	if v := m.View(); !strings.Contains(v, "take #1 first") {
 		t.Fatalf("no note that d takes the older heartbeat first:\n%s", v)
 	}
 	st = withNode(st, 2, func(n *cluster.NodeStatus) { n.Held = n.Held[1:] }) // the oldest was delivered
@@ -289,8 +290,16 @@ func TestHeldPickKeepsItsMessage(t *testing.T) {
 	if h, _ := m.pickedHeld(); h.Seq != 3 {
 		t.Fatalf("after the picked one left, picked %+v", h)
 	}
+	press(m, "k")
+	if v := m.View(); !strings.Contains(v, "held by node 2: 1 vote message, oldest first (of 1)") && !strings.Contains(v, "held by node 2: 1 vote message, oldest first") {
+		t.Fatalf("k does not narrow the held list:\n%s", v)
+	}
+	press(m, "k")
+	if v := m.View(); !strings.Contains(v, "node 2 holds no prevote message") {
+		t.Fatalf("held list of another kind:\n%s", v)
+	}
 	press(m, "1")
-	if v := m.View(); !strings.Contains(v, "node 1 holds nothing; 3 messages held elsewhere") {
+	if v := m.View(); !strings.Contains(v, "node 1 holds no prevote message; 3 messages held elsewhere") {
 		t.Fatalf("node 1's list:\n%s", v)
 	}
 }
@@ -350,6 +359,9 @@ func TestMessagesFilters(t *testing.T) {
 	press(m, "a")
 	if count("1->3 heartbeat t3 c30") != 1 {
 		t.Fatalf("a does not show heartbeats:\n%s", m.View())
+	}
+	if !strings.Contains(m.View(), "  … 599ms ") {
+		t.Fatalf("no pause row between the heartbeats and the election:\n%s", m.View())
 	}
 	press(m, "a", "k")
 	if count("vote t4") != 4 || count("vote-resp") != 0 || count("app t4") != 0 {
@@ -564,4 +576,23 @@ func TestNoTrace(t *testing.T) {
 	if v := m.View(); !strings.Contains(v, ":trace on") || !regexp.MustCompile(`1->2: no fault`).MatchString(v) {
 		t.Fatalf("trace off, matrix:\n%s", v)
 	}
+}
+
+// TestStepResultWraps: a step's result, one long sentence of effects, is
+// wrapped under its command, not opened in a pager that would hide the
+// held list.
+func TestStepResultWraps(t *testing.T) {
+	ex := &fakeExec{out: "delivered 3->2 vote t4 last 30@3; 2 moved to term 4 (from 3) on MsgVote from 3; 2 granted vote to 3 at term 4"}
+	m := newTraceModel(newFakeSource(frozenStatus()), frozenTrace(), ex, 80, 40)
+	press(m, "2", "m", "k", "d")
+	v := m.View()
+	if m.pagerShown() != noPager || !strings.Contains(v, "held by node 2") {
+		t.Fatalf("the result hides the held list:\n%s", v)
+	}
+	for _, want := range []string{"> deliver 3 2 vote", "  delivered 3->2 vote t4", "2 granted vote to 3 at term 4"} {
+		if !strings.Contains(v, want) {
+			t.Errorf("view lacks %q:\n%s", want, v)
+		}
+	}
+	checkFits(t, "wrapped result", v, 80, 40)
 }
