@@ -69,7 +69,7 @@ func (f *fakeTrace) add(rs ...cluster.MsgRecord) {
 		r.Seq = f.base + uint64(len(f.recs)) + 1
 		f.recs = append(f.recs, r)
 	}
-	if f.size > 0 && len(f.recs) > f.size {
+	if f.size > 0 && len(f.recs) > 2*f.size { // forget the oldest now and then, not at every record
 		n := len(f.recs) - f.size
 		f.recs, f.base = append([]cluster.MsgRecord(nil), f.recs[n:]...), f.base+uint64(n)
 	}
@@ -80,9 +80,13 @@ func (f *fakeTrace) Since(seq uint64) ([]cluster.MsgRecord, uint64, uint64) {
 	defer f.mu.Unlock()
 	seq = max(seq, 1)
 	next := f.base + uint64(len(f.recs)) + 1
+	oldest := f.base + 1 // the ring holds the newest size records
+	if f.size > 0 && len(f.recs) > f.size {
+		oldest = next - uint64(f.size)
+	}
 	var dropped uint64
-	if seq <= f.base {
-		dropped, seq = f.base+1-seq, f.base+1
+	if seq < oldest {
+		dropped, seq = oldest-seq, oldest
 	}
 	if seq >= next {
 		return nil, next, dropped

@@ -50,12 +50,15 @@ type keyMap struct {
 	Deliver key.Binding // deliver the picked held message
 	Discard key.Binding // discard it
 	Pick    key.Binding // ↑/↓ pick a held message (help only)
+	Older   key.Binding // ↑: pick the older held message
+	Newer   key.Binding // ↓: pick the newer one
 
 	// The link matrix's keys, on its selected cell.
-	Cut   key.Binding // cut the link, or heal it
-	Drop  key.Binding // cycle its drop percentage
-	Delay key.Binding // cycle its delay
-	Cell  key.Binding // arrows move the cell (help only)
+	Cut                                   key.Binding // cut the link, or heal it
+	Drop                                  key.Binding // cycle its drop percentage
+	Delay                                 key.Binding // cycle its delay
+	Cell                                  key.Binding // arrows move the cell (help only)
+	CellUp, CellDown, CellLeft, CellRight key.Binding
 
 	// The scroll keys of the focused event feed or of a pager (long command
 	// output, the full help). PageUp and PageDown also focus the feed.
@@ -109,21 +112,27 @@ func newKeyMap() keyMap {
 		Quit:    b("q", "quit", "q", "ctrl+c"),
 		Close:   b("esc", "close", "esc"),
 
-		Messages: b("m", "messages", "m"),
-		Links:    b("x", "links", "x"),
-		Freeze:   b("z", "freeze", "z"),
-		Step:     b("s", "step", "s"),
-		Timeout:  b("t", "timeout", "t"),
-		Beat:     b("b", "heartbeat", "b"),
-		Beats:    b("a", "heartbeats on", "a"),
-		Kind:     b("k", "kind", "k"),
-		Deliver:  b("d", "deliver", "d"),
-		Discard:  b("del", "discard", "delete", "backspace"),
-		Pick:     b("↑/↓", "pick held", "up", "down"),
-		Cut:      b("c", "cut link", "c"),
-		Drop:     b("d", "drop", "d"),
-		Delay:    b("y", "delay", "y"),
-		Cell:     b("↑↓←→", "link", "up", "down", "left", "right"),
+		Messages:  b("m", "messages", "m"),
+		Links:     b("x", "links", "x"),
+		Freeze:    b("z", "freeze", "z"),
+		Step:      b("s", "step", "s"),
+		Timeout:   b("t", "timeout", "t"),
+		Beat:      b("b", "heartbeat", "b"),
+		Beats:     b("a", "heartbeats on", "a"),
+		Kind:      b("k", "kind", "k"),
+		Deliver:   b("d", "deliver", "d"),
+		Discard:   b("del", "discard", "delete", "backspace"),
+		Pick:      b("↑/↓", "pick held", "up", "down"),
+		Cut:       b("c", "cut link", "c"),
+		Drop:      b("d", "drop", "d"),
+		Delay:     b("y", "delay", "y"),
+		Older:     b("↑", "older held", "up"),
+		Newer:     b("↓", "newer held", "down"),
+		Cell:      b("↑↓←→", "link", "up", "down", "left", "right"),
+		CellUp:    b("↑", "sender up", "up"),
+		CellDown:  b("↓", "sender down", "down"),
+		CellLeft:  b("←", "receiver left", "left"),
+		CellRight: b("→", "receiver right", "right"),
 
 		Up:       b("↑", "scroll up", "up"),
 		Down:     b("↓", "scroll down", "down"),
@@ -269,7 +278,9 @@ func (k *keyMap) updateStep(s dashState, msgs, links bool) {
 	k.Kind.SetHelp("k", "kind: "+kindName(nextKind(s.kind)))
 	k.Deliver.SetEnabled(msgs && s.held)
 	k.Discard.SetEnabled(msgs && s.held)
-	k.Pick.SetEnabled(msgs && s.heldList)
+	for _, b := range []*key.Binding{&k.Pick, &k.Older, &k.Newer} {
+		b.SetEnabled(msgs && s.heldList)
+	}
 	if msgs {
 		k.Scroll.SetEnabled(!s.heldList)
 		k.End.SetHelp("end", "newest")
@@ -277,7 +288,9 @@ func (k *keyMap) updateStep(s dashState, msgs, links bool) {
 	}
 
 	l := s.link
-	k.Cell.SetEnabled(links)
+	for _, b := range []*key.Binding{&k.Cell, &k.CellUp, &k.CellDown, &k.CellLeft, &k.CellRight} {
+		b.SetEnabled(links)
+	}
 	k.Cut.SetEnabled(links && l.ok)
 	k.Cut.SetHelp("c", map[bool]string{true: fmt.Sprintf("heal %d→%d", l.from, l.to), false: fmt.Sprintf("cut %d→%d", l.from, l.to)}[l.cut])
 	k.Drop.SetEnabled(links && l.ok)

@@ -82,19 +82,14 @@ func (m *Model) linksKey(msg tea.KeyMsg) (tea.Cmd, bool) {
 	from, to := v.from, v.to
 	own := m.linkFault().Own
 	switch {
-	case key.Matches(msg, k.Cell):
-		switch msg.String() {
-		case "up":
-			v.move(nodes, -1, 0)
-		case "down":
-			v.move(nodes, 1, 0)
-		case "left":
-			v.move(nodes, 0, -1)
-		case "right":
-			v.move(nodes, 0, 1)
-		}
-		m.sel = v.from
-		return nil, true
+	case key.Matches(msg, k.CellUp):
+		v.move(nodes, -1, 0)
+	case key.Matches(msg, k.CellDown):
+		v.move(nodes, 1, 0)
+	case key.Matches(msg, k.CellLeft):
+		v.move(nodes, 0, -1)
+	case key.Matches(msg, k.CellRight):
+		v.move(nodes, 0, 1)
 	case key.Matches(msg, k.Cut):
 		lines := cutLines(own, from, to)
 		own.Cut = !own.Cut
@@ -108,8 +103,11 @@ func (m *Model) linksKey(msg tea.KeyMsg) (tea.Cmd, bool) {
 		own.Delay, own.Jitter = nextDelay(own.Delay), 0
 		m.setOwnRule(from, to, own)
 		return m.run(fmt.Sprintf("delay %v %d %d", own.Delay, from, to)), true
+	default:
+		return nil, false
 	}
-	return nil, false
+	m.sel = v.from // the cell's row is the selected node
+	return nil, true
 }
 
 // viewLinks renders the link matrix in height lines: its title, the

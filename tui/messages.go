@@ -25,6 +25,9 @@ type msgView struct {
 	kind   string // only this kind ("": every kind)
 	pin    int    // when scrolled back, the position of the newest row shown; -1: follow the newest
 
+	rows    map[int]string // rows as last drawn, by position, for rowsFor
+	rowsFor msgview.Layout // the layout they were drawn in
+
 	heldNode uint64 // the node whose held list the pick is in
 	held     uint64 // the picked held message (its Seq)
 	heldAt   int    // its place in the list, kept when it leaves
@@ -78,8 +81,10 @@ func (m *Model) messagesKey(msg tea.KeyMsg) (tea.Cmd, bool) {
 		return m.heldLine("deliver"), true
 	case key.Matches(msg, k.Discard):
 		return m.heldLine("discard"), true
-	case key.Matches(msg, k.Pick):
-		m.pickHeld(map[bool]int{true: -1, false: 1}[msg.String() == "up"])
+	case key.Matches(msg, k.Older):
+		m.pickHeld(-1)
+	case key.Matches(msg, k.Newer):
+		m.pickHeld(1)
 	default:
 		return nil, m.scrollMessages(msg)
 	}
@@ -135,6 +140,13 @@ func (m *Model) viewMessages(width, height int) []string {
 	if len(shown) == 0 {
 		return append(lines, st.Dim.Render(m.noMessages()))
 	}
+	// A record's row never changes: rows drawn for the last frame are
+	// drawn again from memory while the layout stays.
+	drawn := v.rows
+	if v.rowsFor != l {
+		drawn = nil
+	}
+	v.rows, v.rowsFor = make(map[int]string, end-start), l
 	var rowLines []string
 	for i, pos := range shown[start:end] {
 		r := v.store.at(pos)
@@ -143,7 +155,12 @@ func (m *Model) viewMessages(width, height int) []string {
 				rowLines = append(rowLines, st.Dim.Render(st.Clip(l.Pause(gap), width)))
 			}
 		}
-		rowLines = append(rowLines, m.msgRow(l, r, width))
+		row, ok := drawn[pos]
+		if !ok {
+			row = m.msgRow(l, r, width)
+		}
+		v.rows[pos] = row
+		rowLines = append(rowLines, row)
 	}
 	// Pause rows take the place of the oldest rows.
 	return append(lines, rowLines[max(0, len(rowLines)-rows):]...)
@@ -170,7 +187,11 @@ func (m *Model) msgRow(l msgview.Layout, r cluster.MsgRecord, width int) string 
 	st := m.styles
 	p := l.Parts(r)
 	style := st.Msg(r)
-	return st.Clip(st.Dim.Render(p.Time)+p.Before+style.Render(p.Line)+p.After+style.Render(p.Label), width)
+	row := st.Dim.Render(p.Time) + p.Before + style.Render(p.Line) + p.After + style.Render(p.Label)
+	if l.TimeW+l.Nodes*l.ColW+1+l.LabelW <= width { // the layout fits: no need to measure
+		return row
+	}
+	return st.Clip(row, width)
 }
 
 // msgTitle is the diagram's title: what it shows, and when scrolled back
