@@ -233,7 +233,7 @@ func (k *keyMap) update(s dashState) {
 	case s.pager:
 		k.Page.SetHelp("pgup/pgdn", "page")
 	case msgs:
-		k.Page.SetHelp("pgup/pgdn", "scroll")
+		k.Page.SetHelp("pgup/pgdn", "page")
 	default:
 		k.Page.SetHelp("pgup/pgdn", "scroll events")
 	}
