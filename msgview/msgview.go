@@ -29,8 +29,8 @@ func (f Filter) Shows(r cluster.MsgRecord) bool {
 		return false
 	}
 	k := r.Kind()
-	if !f.Heartbeats && (k == "heartbeat" || k == "heartbeat-resp") {
-		return false
+	if !f.Heartbeats && f.Kind != k && (k == "heartbeat" || k == "heartbeat-resp") {
+		return false // a kind filter that names heartbeats shows them
 	}
 	if f.Node != 0 && r.From != f.Node && r.To != f.Node {
 		return false
@@ -92,10 +92,28 @@ func (l Layout) Header() string {
 // column to the receiver's with an arrow head where it arrived (▶ or ◀),
 // ◆ where a frozen node holds it, ✗ where it died; then its label.
 func (l Layout) Row(r cluster.MsgRecord) string {
+	p := l.Parts(r)
+	return p.Time + p.Before + p.Line + p.After + p.Label
+}
+
+// Parts are the pieces of one row of the diagram, left to right; Row is
+// their concatenation. A view that colours the message's line and label
+// draws the same row from them.
+type Parts struct {
+	Time   string // the time stamp, padded to TimeW cells
+	Before string // the node columns left of the message's line
+	Line   string // the line from one end to the other (●, ─, ▶ ◀ ◆ ✗); "" when the row has none
+	After  string // the node columns right of the line, and the space before the label
+	Label  string // Label(r), clipped to LabelW cells
+}
+
+// Parts returns the pieces of r's row.
+func (l Layout) Parts(r cluster.MsgRecord) Parts {
 	cells := []rune(strings.Repeat(" ", l.Nodes*l.ColW))
 	for id := 1; id <= l.Nodes; id++ {
 		cells[l.center(uint64(id))] = '│'
 	}
+	lo, hi := len(cells), len(cells) // the line's cells: [lo, hi)
 	from, to := int(r.From), int(r.To)
 	if from >= 1 && from <= l.Nodes && to >= 1 && to <= l.Nodes && from != to {
 		a, b := l.center(r.From), l.center(r.To)
@@ -123,8 +141,35 @@ func (l Layout) Row(r cluster.MsgRecord) string {
 			cells[x] = '─'
 		}
 		cells[end] = head
+		lo, hi = min(a, end), max(a, end)+1
 	}
-	return fmt.Sprintf("%-*s%s %s", l.TimeW, r.Time.Format("15:04:05.000"), string(cells), clip(Label(r), l.LabelW))
+	return Parts{
+		Time:   fmt.Sprintf("%-*s", l.TimeW, r.Time.Format("15:04:05.000")),
+		Before: string(cells[:lo]),
+		Line:   string(cells[lo:hi]),
+		After:  string(cells[hi:]) + " ",
+		Label:  clip(Label(r), l.LabelW),
+	}
+}
+
+// PauseGap is the quiet between two message events after which a view
+// may draw a pause row (Layout.Pause) between them, so that bursts, such
+// as an election, stand apart.
+const PauseGap = 500 * time.Millisecond
+
+// Pause draws a row marking d of quiet between two events: the node
+// columns carry on and the time column says how long ("  … 7.8s").
+func (l Layout) Pause(d time.Duration) string {
+	cells := []rune(strings.Repeat(" ", l.Nodes*l.ColW))
+	for id := 1; id <= l.Nodes; id++ {
+		cells[l.center(uint64(id))] = '│'
+	}
+	if d >= time.Second {
+		d = d.Round(100 * time.Millisecond)
+	} else {
+		d = d.Round(time.Millisecond)
+	}
+	return strings.TrimRight(fmt.Sprintf("%-*s%s", l.TimeW, "  … "+d.String(), string(cells)), " ")
 }
 
 // diesAtSender reports whether a message lost for cause never left its sender.

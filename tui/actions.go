@@ -10,6 +10,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"raftplay/cluster"
+	"raftplay/transport"
 )
 
 // The functions here only build command lines from what the screen shows;
@@ -198,4 +199,73 @@ func (m *Model) changeSpeed(by int) tea.Cmd {
 		r.speed = true
 		return r
 	}
+}
+
+// freezeKey freezes the cluster, or thaws it when it is frozen.
+func (m *Model) freezeKey() tea.Cmd {
+	line := "freeze"
+	if m.status.Frozen {
+		line = "thaw"
+	}
+	cmd := m.run(line)
+	m.status.Frozen = !m.status.Frozen // a key pressed before the next frame builds on it
+	return cmd
+}
+
+// The link matrix's cycles: d moves a link's drop percentage to the next
+// of dropSteps, y its delay to the next of delaySteps, and both wrap
+// around to none.
+var (
+	dropSteps  = []float64{10, 50, 100}
+	delaySteps = []time.Duration{20 * time.Millisecond, 100 * time.Millisecond, 500 * time.Millisecond}
+)
+
+// nextDrop is the drop percentage after pct in the cycle.
+func nextDrop(pct float64) float64 {
+	for _, p := range dropSteps {
+		if p > pct {
+			return p
+		}
+	}
+	return 0
+}
+
+// nextDelay is the delay after d in the cycle.
+func nextDelay(d time.Duration) time.Duration {
+	for _, s := range delaySteps {
+		if s > d {
+			return s
+		}
+	}
+	return 0
+}
+
+// cutLines are the lines c runs on link from -> to whose own rule is own:
+// `cut F T`, or for a cut link `heal F T`, which clears its drop and delay
+// too, followed by the lines that set those again.
+func cutLines(own transport.Rule, from, to uint64) []string {
+	if !own.Cut {
+		return []string{fmt.Sprintf("cut %d %d", from, to)}
+	}
+	lines := []string{fmt.Sprintf("heal %d %d", from, to)}
+	if own.DropPct > 0 {
+		lines = append(lines, fmt.Sprintf("drop %g %d %d", own.DropPct, from, to))
+	}
+	switch {
+	case own.Jitter > 0:
+		lines = append(lines, fmt.Sprintf("delay %v %v %d %d", own.Delay, own.Jitter, from, to))
+	case own.Delay > 0:
+		lines = append(lines, fmt.Sprintf("delay %v %d %d", own.Delay, from, to))
+	}
+	return lines
+}
+
+// setOwnRule makes the status on screen show rule as link from -> to's
+// own, so a key pressed before the next frame builds on what was asked.
+func (m *Model) setOwnRule(from, to uint64, rule transport.Rule) {
+	links := slices.DeleteFunc(slices.Clone(m.status.Faults.Links), func(l transport.LinkRule) bool { return l.From == from && l.To == to })
+	if !rule.IsZero() {
+		links = append(links, transport.LinkRule{From: from, To: to, Rule: rule})
+	}
+	m.status.Faults.Links = links
 }

@@ -88,3 +88,38 @@ func BenchmarkViewByLogLength(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkStepViews is a frame of the messages view and of the link
+// matrix over a full trace (32768 records, 9 nodes, heartbeats among
+// them), 200 new records a frame, in colour, at 200x60.
+func BenchmarkStepViews(b *testing.B) {
+	for _, view := range []string{"m", "x"} {
+		b.Run(view, func(b *testing.B) {
+			colour(b)
+			tr := &fakeTrace{size: cluster.MsgTraceSize}
+			rec := func(i int) cluster.MsgRecord {
+				typ := []raft.MessageType{raft.MsgApp, raft.MsgAppResp, raft.MsgHeartbeat, raft.MsgHeartbeatResp}[i%4]
+				r := cluster.MsgRecord{Time: t0.Add(time.Duration(i-cluster.MsgTraceSize) * time.Millisecond / 10), Event: cluster.MsgEvent(1 + i%3),
+					From: uint64(1 + i%9), To: uint64(1 + (i+1)%9), Type: typ, Term: 7, Index: uint64(i), Entries: 1}
+				return r
+			}
+			for i := range cluster.MsgTraceSize {
+				tr.add(rec(i))
+			}
+			src := newFakeSource(bigStatus(10000))
+			m := New(Options{Source: src, Messages: tr, Exec: &fakeExec{}, Clock: frozen, Seed: 1})
+			m.Update(sizeMsg(200, 60))
+			press(m, view)
+			i := cluster.MsgTraceSize
+			b.ReportAllocs()
+			for b.Loop() {
+				for range 200 {
+					tr.add(rec(i))
+					i++
+				}
+				m.Update(m.readTrace()())
+				_ = m.View()
+			}
+		})
+	}
+}

@@ -80,10 +80,12 @@ func (m *Model) cardLines(inner int) int {
 	return lines
 }
 
-// cardBody is a card's lines below its title, styled, and their widths.
+// cardBody is a card's lines below its title, styled, and their widths;
+// the last state of them are its state block, kept at the bottom.
 type cardBody struct {
 	lines  []string
 	widths []int
+	state  int
 }
 
 // cardBodies returns every card's lines below its title at inner width;
@@ -95,10 +97,12 @@ func (m *Model) cardBodies(inner int) []cardBody {
 	bodies := make([]cardBody, len(m.status.Nodes))
 	for i, n := range m.status.Nodes {
 		for _, b := range m.cardBlocks(n) {
-			for _, l := range b.pick(inner) {
+			ls := b.pick(inner)
+			for _, l := range ls {
 				bodies[i].lines = append(bodies[i].lines, b.style.Render(l))
 				bodies[i].widths = append(bodies[i].widths, lipgloss.Width(l))
 			}
+			bodies[i].state = len(ls) // the last block's
 		}
 	}
 	if m.cardCache == nil {
@@ -135,13 +139,13 @@ func (m *Model) viewCards(g cardGeom) []string {
 func (m *Model) viewCard(n cluster.NodeStatus, body cardBody, g cardGeom, edges [2][2]string) []string {
 	inner := g.width - 2
 	title := m.cardTitle(n, inner)
-	lines := append([]string{title}, body.lines...)
-	widths := append([]int{inner}, body.widths...)
-	for len(lines) < g.lines { // blank lines above the state line
-		last := len(lines) - 1
-		lines = append(lines[:last], "", lines[last])
-		widths = append(widths[:last], 0, widths[last])
-	}
+	// Blank lines go above the state block, which stays at the bottom.
+	blank := max(0, g.lines-1-len(body.lines))
+	at := 1 + len(body.lines) - body.state
+	lines := make([]string, 0, g.lines)
+	widths := make([]int, 0, g.lines)
+	lines = append(append(append(append(lines, title), body.lines[:at-1]...), make([]string, blank)...), body.lines[at-1:]...)
+	widths = append(append(append(append(widths, inner), body.widths[:at-1]...), make([]int, blank)...), body.widths[at-1:]...)
 	if n.ID == m.sel {
 		return m.styles.CardSelected.Draw(lines, widths, inner, edges[1][0], edges[1][1])
 	}
@@ -238,11 +242,31 @@ func (m *Model) cardBlocks(n cluster.NodeStatus) []block {
 	default:
 		bs = append(bs, termBlock(n, st.plain), indexBlock(n, st.plain), timerBlock(n, st.plain), leaderBlock(n, st.plain))
 	}
-	state := string(n.State)
-	if g := groupName(m.status, n.ID); g != "" {
-		return append(bs, block{alts: [][]string{{state + " · group " + g}, {state, "group " + g}}, style: st.Dim})
+	return append(bs, m.stateBlock(n))
+}
+
+// stateBlock is a card's last piece: the node's state ("frozen" for a node
+// of a frozen cluster), its partition group and how many messages it
+// holds, on one line or, when they do not fit, on more.
+func (m *Model) stateBlock(n cluster.NodeStatus) block {
+	parts := []string{string(n.State)}
+	if n.Frozen && n.State == cluster.StateUp {
+		parts[0] = "frozen"
 	}
-	return append(bs, one(st.Dim, state))
+	if g := groupName(m.status, n.ID); g != "" {
+		parts = append(parts, "group "+g)
+	}
+	if n.Frozen || len(n.Held) > 0 {
+		parts = append(parts, fmt.Sprintf("held %d", len(n.Held)))
+	}
+	b := block{alts: [][]string{{strings.Join(parts, " · ")}}, style: m.styles.Dim}
+	if len(parts) == 3 {
+		b.alts = append(b.alts, []string{parts[0] + " · " + parts[1], parts[2]}, []string{parts[0], parts[1] + " · " + parts[2]})
+	}
+	if len(parts) > 1 {
+		b.alts = append(b.alts, parts)
+	}
+	return b
 }
 
 // errBlock shows an error in at most two lines; the detail view has it all.

@@ -20,17 +20,27 @@
 //     parsed by commands.Parser and run by an Executor in a tea.Cmd, never in
 //     Update: a key such as `c` only builds the line "crash 3". The dashboard
 //     has no fault, client or timing logic of its own.
-//   - The help bar shows only the keys that apply to the selected node and the
-//     cluster now; `?` shows them all.
+//   - The message trace (a MsgLog; *cluster.MsgTrace is one) is read only
+//     while the messages view or the link matrix is open, at most once per
+//     frame, in a tea.Cmd: the records since the last read are copied into
+//     the dashboard's own bounded copy (msgStore), which the views draw
+//     with msgview, the code that draws `messages` for scripts.
+//   - Step mode is the command language's: z, s, t, b, d and del run
+//     freeze/thaw, step, timeout N, heartbeat N, deliver and discard; the
+//     link matrix's c, d and y run cut/heal, drop and delay on one link.
+//   - The help bar shows only the keys that apply to the selected node, the
+//     view and the cluster now; `?` shows them all.
 //   - Styles come from one Styles value (styles.go); NO_COLOR or a colourless
 //     profile gives a readable monochrome screen.
 //   - The clock is injected (Options.Clock) so tests render frozen frames.
 //
 // Layout: model.go is the root (routing only), keys.go the bindings,
 // msgs.go the messages, actions.go the command lines keys build (and the
-// speed keys' arithmetic), scroll.go the keys of pagers and the event feed,
-// view.go the layout, text.go wrapping and escaping, pulse.go the frame
-// rate and the heartbeat pulse, and one file per panel: header.go,
-// cards.go (lag.go), lanes.go, events.go, detail.go, pager.go and
-// prompt.go.
+// speed keys' arithmetic, the matrix's cycles), scroll.go the keys of
+// pagers and the event feed, view.go the layout, text.go wrapping and
+// escaping, pulse.go the frame rate and the heartbeat pulse, trace.go the
+// copy of the message trace, and one file per panel: header.go, cards.go
+// (lag.go), lanes.go, events.go, detail.go, messages.go (the space-time
+// diagram), held.go (the held list), matrix.go (the link matrix),
+// pager.go and prompt.go.
 package tui

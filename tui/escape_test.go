@@ -58,6 +58,9 @@ func hostileStatus(text string) cluster.Status {
 	st.Nodes[1].Err = text
 	st.Nodes[2].State, st.Nodes[2].Err, st.Nodes[2].AsOf = cluster.StateFailed, text, t0
 	st.Nodes[3].RaftAddr = text
+	st.Frozen = true
+	st.Nodes[1].Frozen = true
+	st.Nodes[1].Held = []cluster.HeldInfo{{Seq: 1, From: 3, Kind: text, Term: 3, Summary: text}, {Seq: 2, From: 4, Kind: "vote", Term: 3, Summary: "vote " + text}}
 	return st
 }
 
@@ -68,7 +71,7 @@ func renderHostile(text string, mono bool) map[string]string {
 	src.event(1, 2, "raft.vote", text)
 	src.event(2, 0, cluster.EventError, "snapshot of "+text+" failed")
 	src.event(3, 3, cluster.EventViolation, text)
-	m := New(Options{Source: src, Exec: &fakeExec{out: text + "\n" + text}, Clock: frozen, Seed: 1, Mono: mono})
+	m := New(Options{Source: src, Messages: electionTrace(), Exec: &fakeExec{out: text + "\n" + text}, Clock: frozen, Seed: 1, Mono: mono})
 	m.Update(sizeMsg(100, 60))
 	m.Update(eventsCmd(m.ctx, src.log, m.feed.next)())
 	m.script.total, m.script.line, m.script.err = 1, 1, errors.New(text)
@@ -82,6 +85,15 @@ func renderHostile(text string, mono bool) map[string]string {
 	screens["error"] = m.View()
 	press(m, "2", "enter")
 	screens["detail"] = m.View()
+	press(m, "m")
+	screens["messages"] = m.View()
+	press(m, "d")
+	screens["deliver"] = m.View()
+	press(m, "down", "delete")
+	screens["discard"] = m.View()
+	press(m, "x")
+	screens["links"] = m.View()
+	press(m, "x")
 	press(m, "esc", "esc", "?")
 	screens["full help"] = m.View()
 	press(m, "?", ":")

@@ -70,6 +70,11 @@ func (m *Model) viewHeader(width int) []string {
 			lines = append(lines, st.Violation.Render(l))
 		}
 	}
+	if s.Frozen {
+		for _, l := range wrapWords(frozenText(s), width) {
+			lines = append(lines, st.Frozen.Render(l))
+		}
+	}
 	if m.script.total > 0 {
 		text, style := m.scriptText()
 		for _, l := range wrapWords(text, width) {
@@ -77,6 +82,16 @@ func (m *Model) viewHeader(width int) []string {
 		}
 	}
 	return lines
+}
+
+// frozenText is the header's line in step mode: clocks stopped, how many
+// messages are held, and the keys that move them.
+func frozenText(s cluster.Status) string {
+	held := 0
+	for _, n := range s.Nodes {
+		held += len(n.Held)
+	}
+	return fmt.Sprintf("FROZEN: clocks stopped; %s held (s step, z thaw, m shows them)", plural(held, "message"))
 }
 
 // faultTexts describes the active faults, one piece each, or "none".

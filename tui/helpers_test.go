@@ -51,6 +51,60 @@ func (f *fakeSource) event(ms int, node uint64, kind cluster.EventKind, text str
 	f.log.Add(cluster.Event{Time: t0.Add(time.Duration(ms) * time.Millisecond), Node: node, Kind: kind, Text: text})
 }
 
+// fakeTrace is a message trace the test fills: a ring of size records
+// (0: unbounded).
+type fakeTrace struct {
+	mu   sync.Mutex
+	recs []cluster.MsgRecord
+	base uint64 // records overwritten
+	size int
+	off  bool
+}
+
+// add appends records, numbering them.
+func (f *fakeTrace) add(rs ...cluster.MsgRecord) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, r := range rs {
+		r.Seq = f.base + uint64(len(f.recs)) + 1
+		f.recs = append(f.recs, r)
+	}
+	if f.size > 0 && len(f.recs) > 2*f.size { // forget the oldest now and then, not at every record
+		n := len(f.recs) - f.size
+		f.recs, f.base = append([]cluster.MsgRecord(nil), f.recs[n:]...), f.base+uint64(n)
+	}
+}
+
+func (f *fakeTrace) Since(seq uint64) ([]cluster.MsgRecord, uint64, uint64) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	seq = max(seq, 1)
+	next := f.base + uint64(len(f.recs)) + 1
+	oldest := f.base + 1 // the ring holds the newest size records
+	if f.size > 0 && len(f.recs) > f.size {
+		oldest = next - uint64(f.size)
+	}
+	var dropped uint64
+	if seq < oldest {
+		dropped, seq = oldest-seq, oldest
+	}
+	if seq >= next {
+		return nil, next, dropped
+	}
+	return append([]cluster.MsgRecord(nil), f.recs[seq-1-f.base:]...), next, dropped
+}
+
+func (f *fakeTrace) On() bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return !f.off
+}
+
+// msg builds a record at t0+ms milliseconds.
+func msg(ms int, ev cluster.MsgEvent, from, to uint64, typ raft.MessageType, term uint64) cluster.MsgRecord {
+	return cluster.MsgRecord{Time: t0.Add(time.Duration(ms) * time.Millisecond), Event: ev, From: from, To: to, Type: typ, Term: term}
+}
+
 // fakeExec records the command lines it is asked to run.
 type fakeExec struct {
 	mu    sync.Mutex
@@ -133,7 +187,12 @@ func steady(n uint64) cluster.Status {
 // newModel returns a model over src and ex with a frozen clock and seed 1,
 // sized w x h.
 func newModel(src Source, ex Executor, w, h int) *Model {
-	m := New(Options{Source: src, Exec: ex, Clock: frozen, Seed: 1, Mono: true, Frame: 20 * time.Millisecond})
+	return newTraceModel(src, nil, ex, w, h)
+}
+
+// newTraceModel is newModel with a message trace.
+func newTraceModel(src Source, tr MsgLog, ex Executor, w, h int) *Model {
+	m := New(Options{Source: src, Messages: tr, Exec: ex, Clock: frozen, Seed: 1, Mono: true, Frame: 20 * time.Millisecond})
 	m.Update(sizeMsg(w, h))
 	return m
 }

@@ -1,6 +1,8 @@
 package tui
 
 import (
+	"fmt"
+
 	"github.com/charmbracelet/bubbles/key"
 
 	"raftplay/cluster"
@@ -34,6 +36,30 @@ type keyMap struct {
 	Quit    key.Binding
 	Close   key.Binding
 
+	// Views and step mode.
+	Messages key.Binding // the messages view (space-time diagram, held messages)
+	Links    key.Binding // the link matrix
+	Freeze   key.Binding // freeze or thaw
+	Step     key.Binding // deliver the oldest held message anywhere
+	Timeout  key.Binding // fire the selected node's election timer
+	Beat     key.Binding // the selected leader sends heartbeats
+
+	// The messages view's keys (f filters it by node there).
+	Beats   key.Binding // show heartbeats or not
+	Kind    key.Binding // cycle the kind shown
+	Deliver key.Binding // deliver the picked held message
+	Discard key.Binding // discard it
+	Pick    key.Binding // ↑/↓ pick a held message (help only)
+	Older   key.Binding // ↑: pick the older held message
+	Newer   key.Binding // ↓: pick the newer one
+
+	// The link matrix's keys, on its selected cell.
+	Cut                                   key.Binding // cut the link, or heal it
+	Drop                                  key.Binding // cycle its drop percentage
+	Delay                                 key.Binding // cycle its delay
+	Cell                                  key.Binding // arrows move the cell (help only)
+	CellUp, CellDown, CellLeft, CellRight key.Binding
+
 	// The scroll keys of the focused event feed or of a pager (long command
 	// output, the full help). PageUp and PageDown also focus the feed.
 	Up       key.Binding
@@ -50,9 +76,10 @@ type keyMap struct {
 	Ends     key.Binding
 	Sideways key.Binding
 
-	detail  bool // the detail view is open: esc closes it, enter is not shown
-	focused bool // the scroll keys apply (the feed is focused or a pager open)
+	region  regionKind // what the region shows
+	focused bool       // the scroll keys apply (the feed is focused or a pager open)
 	pager   bool
+	frozen  bool
 }
 
 func newKeyMap() keyMap {
@@ -85,6 +112,28 @@ func newKeyMap() keyMap {
 		Quit:    b("q", "quit", "q", "ctrl+c"),
 		Close:   b("esc", "close", "esc"),
 
+		Messages:  b("m", "messages", "m"),
+		Links:     b("x", "links", "x"),
+		Freeze:    b("z", "freeze", "z"),
+		Step:      b("s", "step", "s"),
+		Timeout:   b("t", "timeout", "t"),
+		Beat:      b("b", "heartbeat", "b"),
+		Beats:     b("a", "heartbeats on", "a"),
+		Kind:      b("k", "kind", "k"),
+		Deliver:   b("d", "deliver", "d"),
+		Discard:   b("del", "discard", "delete", "backspace"),
+		Pick:      b("↑/↓", "pick held", "up", "down"),
+		Cut:       b("c", "cut link", "c"),
+		Drop:      b("d", "drop", "d"),
+		Delay:     b("y", "delay", "y"),
+		Older:     b("↑", "older held", "up"),
+		Newer:     b("↓", "newer held", "down"),
+		Cell:      b("↑↓←→", "link", "up", "down", "left", "right"),
+		CellUp:    b("↑", "sender up", "up"),
+		CellDown:  b("↓", "sender down", "down"),
+		CellLeft:  b("←", "receiver left", "left"),
+		CellRight: b("→", "receiver right", "right"),
+
 		Up:       b("↑", "scroll up", "up"),
 		Down:     b("↓", "scroll down", "down"),
 		PageUp:   b("pgup", "page up", "pgup"),
@@ -106,21 +155,42 @@ type dashState struct {
 	nodes    int
 	faults   bool // any partition or link rule is active
 	load     bool
-	detail   bool
+	region   regionKind
 	filtered bool
 	lanes    bool // the lanes are scrolled back
 	focused  bool // the event feed has the scroll keys
 	pager    bool // a pager (long output or the full help) has them
 	wide     bool // the pager's text is wider than the screen
 	output   bool // a command result is shown
+
+	frozen   bool     // the cluster is frozen (step mode)
+	held     bool     // a held message is picked in the messages view
+	heldList bool     // the messages view shows the held list
+	byNode   bool     // the messages view shows only the selected node's
+	beats    bool     // the messages view shows heartbeats
+	kind     string   // the kind the messages view shows ("": all)
+	scrolled bool     // the messages view is scrolled back
+	link     linkKeys // the link matrix's selected cell and what its keys would ask for
+}
+
+// linkKeys is what the link matrix's keys would do to its selected cell.
+type linkKeys struct {
+	ok          bool   // the cell is a link (not a node to itself)
+	cut         bool   // c heals it (it has a cut rule of its own)
+	drop, delay string // what d and y set it to
+	from, to    uint64
 }
 
 // update enables the bindings that apply to s and names the toggles.
 func (k *keyMap) update(s dashState) {
 	n := s.node
-	k.Crash.SetEnabled(n.State == cluster.StateUp || n.State == cluster.StatePaused)
+	lanes := s.region == regionLanes && !s.pager
+	msgs := s.region == regionMessages && !s.pager
+	links := s.region == regionLinks && !s.pager
+	up := n.State == cluster.StateUp || n.State == cluster.StatePaused
+	k.Crash.SetEnabled(up && !links) // c cuts a link in the matrix
 	k.Restart.SetEnabled(n.State == cluster.StateCrashed || n.State == cluster.StateFailed)
-	k.Pause.SetEnabled(n.State == cluster.StateUp || n.State == cluster.StatePaused)
+	k.Pause.SetEnabled(up)
 	if n.State == cluster.StatePaused {
 		k.Pause.SetHelp("p", "resume")
 	} else {
@@ -136,9 +206,10 @@ func (k *keyMap) update(s dashState) {
 	}
 	k.Next.SetEnabled(s.nodes > 1)
 	k.Prev.SetEnabled(s.nodes > 1)
-	k.Forward.SetEnabled(s.lanes)
-	k.Newest.SetEnabled(s.lanes && !s.focused && !s.pager)
-	k.Close.SetEnabled(s.detail || s.filtered || s.output || s.focused || s.pager)
+	k.Back.SetEnabled(lanes)
+	k.Forward.SetEnabled(lanes && s.lanes)
+	k.Newest.SetEnabled(lanes && s.lanes && !s.focused)
+	k.Close.SetEnabled(s.region != regionLanes || s.filtered || s.output || s.focused || s.pager)
 	switch {
 	case s.pager:
 		k.Close.SetHelp("esc", "close")
@@ -149,66 +220,136 @@ func (k *keyMap) update(s dashState) {
 	}
 	scroll := s.focused || s.pager
 	for _, b := range []*key.Binding{&k.Up, &k.Down, &k.Home, &k.End, &k.Scroll, &k.Ends} {
-		b.SetEnabled(scroll)
+		b.SetEnabled(scroll || msgs)
 	}
 	k.Left.SetEnabled(s.pager)
 	k.Right.SetEnabled(s.pager)
 	k.Sideways.SetEnabled(s.wide)
-	pages := s.pager || !s.detail // pgup/pgdn focus the feed, when it is shown
+	pages := s.pager || lanes || msgs // pgup/pgdn focus the feed when it is shown, scroll the diagram
 	k.PageUp.SetEnabled(pages)
 	k.PageDown.SetEnabled(pages)
 	k.Page.SetEnabled(pages)
-	if s.pager {
+	switch {
+	case s.pager:
 		k.Page.SetHelp("pgup/pgdn", "page")
-	} else {
+	case msgs:
+		k.Page.SetHelp("pgup/pgdn", "page")
+	default:
 		k.Page.SetHelp("pgup/pgdn", "scroll events")
 	}
-	k.Events.SetEnabled(!s.detail && !s.pager)
+	k.Events.SetEnabled(lanes)
 	if s.focused {
 		k.Events.SetHelp("e", "leave events")
 	} else {
 		k.Events.SetHelp("e", "events")
 	}
-	k.detail, k.focused, k.pager = s.detail, s.focused, s.pager
-	if s.filtered {
+	k.region, k.focused, k.pager, k.frozen = s.region, s.focused, s.pager, s.frozen
+	k.Filter.SetEnabled(!links && !s.pager)
+	switch {
+	case msgs && s.byNode:
+		k.Filter.SetHelp("f", "all nodes")
+	case msgs:
+		k.Filter.SetHelp("f", fmt.Sprintf("node %d only", n.ID))
+	case s.filtered:
 		k.Filter.SetHelp("f", "all events")
-	} else {
+	default:
 		k.Filter.SetHelp("f", "filter events")
 	}
+	k.updateStep(s, msgs, links)
+}
+
+// updateStep enables the keys of step mode, the messages view and the link
+// matrix.
+func (k *keyMap) updateStep(s dashState, msgs, links bool) {
+	n := s.node
+	k.Messages.SetEnabled(s.nodes > 0)
+	k.Messages.SetHelp("m", map[bool]string{true: "close messages", false: "messages"}[s.region == regionMessages])
+	k.Links.SetEnabled(s.nodes > 1)
+	k.Links.SetHelp("x", map[bool]string{true: "close links", false: "links"}[s.region == regionLinks])
+	k.Freeze.SetEnabled(s.nodes > 0)
+	k.Freeze.SetHelp("z", map[bool]string{true: "thaw", false: "freeze"}[s.frozen])
+	k.Step.SetEnabled(s.frozen)
+	k.Timeout.SetEnabled(n.State == cluster.StateUp && n.Role != "leader")
+	k.Beat.SetEnabled(n.State == cluster.StateUp && n.Role == "leader")
+
+	k.Beats.SetEnabled(msgs)
+	k.Beats.SetHelp("a", map[bool]string{true: "heartbeats off", false: "heartbeats on"}[s.beats])
+	k.Kind.SetEnabled(msgs)
+	k.Kind.SetHelp("k", "kind: "+kindName(nextKind(s.kind)))
+	k.Deliver.SetEnabled(msgs && s.held)
+	k.Discard.SetEnabled(msgs && s.held)
+	for _, b := range []*key.Binding{&k.Pick, &k.Older, &k.Newer} {
+		b.SetEnabled(msgs && s.heldList)
+	}
+	if msgs {
+		k.Scroll.SetEnabled(!s.heldList)
+		k.End.SetHelp("end", "newest")
+		k.Ends.SetHelp("home/end", "oldest/newest")
+	}
+
+	l := s.link
+	for _, b := range []*key.Binding{&k.Cell, &k.CellUp, &k.CellDown, &k.CellLeft, &k.CellRight} {
+		b.SetEnabled(links)
+	}
+	k.Cut.SetEnabled(links && l.ok)
+	k.Cut.SetHelp("c", map[bool]string{true: fmt.Sprintf("heal %d→%d", l.from, l.to), false: fmt.Sprintf("cut %d→%d", l.from, l.to)}[l.cut])
+	k.Drop.SetEnabled(links && l.ok)
+	k.Drop.SetHelp("d", "drop "+l.drop)
+	k.Delay.SetEnabled(links && l.ok)
+	k.Delay.SetHelp("y", "delay "+l.delay)
 }
 
 // ShortHelp is the help bar: the keys that apply now, most useful first;
 // while the feed or a pager has the scroll keys, those.
 func (k keyMap) ShortHelp() []key.Binding {
 	if k.focused || k.pager {
-		return []key.Binding{k.Scroll, k.Page, k.Sideways, k.Ends, k.Close, k.Events, k.Help, k.Quit}
+		return []key.Binding{k.Scroll, k.Page, k.Close, k.Sideways, k.Ends, k.Events, k.Help, k.Quit}
+	}
+	switch k.region {
+	case regionMessages:
+		return []key.Binding{k.Step, k.Pick, k.Deliver, k.Discard, k.Freeze, k.Timeout, k.Beat,
+			k.Beats, k.Kind, k.Filter, k.Scroll, k.Page, k.Ends, k.Links, k.Messages, k.Help, k.Quit}
+	case regionLinks:
+		return []key.Binding{k.Cell, k.Cut, k.Drop, k.Delay, k.Heal, k.Step, k.Freeze,
+			k.Messages, k.Links, k.Help, k.Quit}
 	}
 	detail := k.Detail
-	if k.detail {
+	if k.region == regionDetail {
 		detail.SetEnabled(false)
 	}
-	return []key.Binding{k.Crash, k.Restart, k.Pause, k.Isolate, k.Group, k.Heal, k.Write, k.Load,
-		k.Speed, k.Prompt, detail, k.Close, k.Help, k.Quit}
+	return []key.Binding{k.Step, k.Crash, k.Restart, k.Pause, k.Isolate, k.Group, k.Heal, k.Write, k.Load,
+		k.Prompt, k.Messages, k.Links, k.Freeze, k.Timeout, k.Beat, k.Speed, detail, k.Close, k.Help, k.Quit}
 }
 
-// all lists every key as the full help shows it, in reading order.
+// all lists every key as the full help shows it, in reading order, each
+// described for every view it works in.
 func (k keyMap) all() []key.Binding {
+	with := func(b key.Binding, keys, desc string) key.Binding {
+		b.SetHelp(keys, desc)
+		return b
+	}
 	bs := []key.Binding{
-		k.Select, k.Next, k.Prev, k.Detail, k.Filter, k.Events,
-		k.Crash, k.Restart, k.Pause, k.Isolate, k.Group, k.Heal,
-		k.Write, k.Load, k.Faster, k.Slower, k.Prompt,
+		k.Select, k.Next, k.Prev, k.Detail, with(k.Filter, "f", "filter events / messages by node"),
+		with(k.Events, "e", "events: scroll keys"),
+		with(k.Crash, "c", "crash"), k.Restart, with(k.Pause, "p", "pause / resume"), k.Isolate, k.Group, k.Heal,
+		k.Write, with(k.Load, "l", "load on / off"), k.Faster, k.Slower, k.Prompt,
 		k.Back, k.Forward, k.Newest,
-		k.Scroll, k.Page, k.Ends, k.Sideways,
-		k.Close, k.Help, k.Quit,
+		with(k.Messages, "m", "messages view"), with(k.Links, "x", "link matrix"),
+		with(k.Freeze, "z", "freeze / thaw"), with(k.Step, "s", "step (frozen)"),
+		with(k.Timeout, "t", "timeout node"), with(k.Beat, "b", "heartbeat (leader)"),
+		with(k.Beats, "a", "heartbeats (messages)"), with(k.Kind, "k", "kind (messages)"),
+		with(k.Pick, "↑/↓", "pick held (messages)"), with(k.Deliver, "d", "deliver held (messages)"),
+		with(k.Discard, "del", "discard held (messages)"),
+		with(k.Cell, "↑↓←→", "link (matrix)"), with(k.Cut, "c", "cut / heal link (matrix)"),
+		with(k.Drop, "d", "drop % (matrix)"), with(k.Delay, "y", "delay (matrix)"),
+		with(k.Scroll, "↑/↓", "scroll events, pager, messages"),
+		with(k.Page, "pgup/pgdn", "page events, pager, messages"), with(k.Ends, "home/end", "oldest/newest"),
+		with(k.Sideways, "←/→", "pager sideways"),
+		with(k.Close, "esc", "close / back"), k.Help, k.Quit,
 	}
 	for i := range bs {
 		bs[i].SetEnabled(true)
 	}
-	bs[5].SetHelp("e", "events: scroll keys")
-	bs[20].SetHelp("↑/↓", "scroll events or pager")
-	bs[21].SetHelp("pgup/pgdn", "page events or pager")
-	bs[23].SetHelp("←/→", "pager sideways")
-	bs[24].SetHelp("esc", "close / back")
 	return bs
 }
 

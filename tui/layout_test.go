@@ -372,8 +372,14 @@ func TestMinimumSizeIsOneAnswer(t *testing.T) {
 func pagerText(m *Model) string {
 	var all strings.Builder
 	for range 3 {
-		for range 150 {
-			all.WriteString(m.View())
+		last := ""
+		for range 1000 { // until the view stops changing: the end
+			v := m.View()
+			if v == last {
+				break
+			}
+			last = v
+			all.WriteString(v)
 			all.WriteString("\n")
 			press(m, "down")
 		}

@@ -21,6 +21,11 @@ type Source interface {
 	Events() *cluster.EventLog
 }
 
+// traceSource is a Source with a message trace, as *cluster.Cluster has.
+type traceSource interface {
+	Trace() *cluster.MsgTrace
+}
+
 // Executor runs one parsed command and returns what it prints, as
 // (*commands.Runner).Exec does. It may block (a `wait`, a `put`); the
 // dashboard calls it from a tea.Cmd, one command at a time per Executor.
@@ -32,6 +37,10 @@ type Executor interface {
 type Options struct {
 	Source Source   // required
 	Exec   Executor // runs keys and prompt lines; required
+	// Messages is the message trace the messages view and the link matrix
+	// draw; nil means the Source's Trace(), when it has one
+	// (*cluster.Cluster does).
+	Messages MsgLog
 	// ScriptExec runs the script's lines; nil means Exec.
 	ScriptExec Executor
 	// Script is played line by line once the dashboard starts.
@@ -71,7 +80,7 @@ type Model struct {
 	now       time.Time
 	cardCache map[int][]cardBody // card text below the title by inner width, per node, for this status
 	sel       uint64             // selected node, 1-based
-	detail    bool               // the detail view replaces lanes and events
+	region    regionKind         // what shows between the cards and the output
 	fullHelp  bool               // the full key help replaces lanes and events
 	helpView  scroller
 	laneTop   uint64 // when scrolled back, the newest index the lanes show; 0: follow the newest
@@ -83,6 +92,30 @@ type Model struct {
 	busy      int                        // commands in flight
 	bar       struct{ sig, view string } // the help bar last drawn, and what it showed
 	lanes     map[uint64]laneMemo        // each node's lane as last drawn
+	trace     MsgLog                     // the message trace, or nil
+	msgs      msgView                    // the messages view: the trace read so far, filters, scrolling, held pick
+	links     linkView                   // the link matrix: its selected cell
+}
+
+// regionKind is what the region between the cards and the output shows
+// (unless a pager covers it).
+type regionKind int
+
+const (
+	regionLanes    regionKind = iota // the log lanes and the events
+	regionDetail                     // the selected node in detail (enter)
+	regionMessages                   // the space-time diagram and held messages (m)
+	regionLinks                      // the link matrix (x)
+)
+
+// toggleRegion shows r, or the lanes when r is shown.
+func (m *Model) toggleRegion(r regionKind) {
+	if m.region == r {
+		r = regionLanes
+	}
+	m.region = r
+	m.feed.focused = false
+	m.feed.follow()
 }
 
 // New returns a dashboard model for o.
@@ -104,7 +137,12 @@ func New(o Options) *Model {
 	m := &Model{
 		o: o, ctx: o.Context, styles: st, keys: newKeyMap(), help: newHelp(st),
 		prompt: newPrompt(), rng: rand.New(rand.NewPCG(seed, 1)), sel: 1,
-		feed: newEventFeed(500),
+		feed: newEventFeed(500), trace: o.Messages, msgs: newMsgView(),
+	}
+	if ts, ok := o.Source.(traceSource); ok && m.trace == nil {
+		if t := ts.Trace(); t != nil {
+			m.trace = t
+		}
 	}
 	m.setStatus(o.Source.Status())
 	m.parser = commands.NewParser(len(m.status.Nodes))
@@ -140,7 +178,10 @@ func (m *Model) route(msg tea.Msg) tea.Cmd {
 		return nil
 	case frameMsg:
 		m.setStatus(cluster.Status(msg))
-		return frameCmd(m.o.Source, m.frameEvery())
+		return tea.Batch(frameCmd(m.o.Source, m.frameEvery()), m.readTrace())
+	case traceMsg:
+		m.msgs.store.add(msg)
+		return nil
 	case eventsMsg:
 		m.feed.add(msg)
 		return eventsCmd(m.ctx, m.o.Source.Events(), m.feed.next)
@@ -170,6 +211,7 @@ func (m *Model) setStatus(st cluster.Status) {
 	if int(m.sel) > len(st.Nodes) {
 		m.sel = 1
 	}
+	m.links.clamp(len(st.Nodes))
 }
 
 // selected returns the status of the selected node.
@@ -180,11 +222,17 @@ func (m *Model) selected() cluster.NodeStatus {
 
 func (m *Model) refreshKeys() {
 	pager := m.pagerShown()
+	m.syncHeld()
+	m.links.follow(m.sel)
+	_, heldOK := m.pickedHeld()
 	m.keys.update(dashState{
 		node: m.selected(), nodes: len(m.status.Nodes), faults: faultsActive(m.status),
-		load: m.status.Load > 0, detail: m.detail, filtered: m.feed.filter != 0,
+		load: m.status.Load > 0, region: m.region, filtered: m.feed.filter != 0,
 		lanes: m.laneTop != 0, focused: m.feed.focused, pager: pager != noPager,
 		wide: pager == outputPager && m.outputPagerWidth() > m.width, output: m.output.shown(),
+		frozen: m.status.Frozen, held: heldOK, heldList: m.heldShown(), byNode: m.msgs.byNode,
+		beats: m.msgs.beats, kind: m.msgs.kind, scrolled: m.msgs.pin >= 0,
+		link: m.linkKeys(),
 	})
 }
 
@@ -225,6 +273,9 @@ func (m *Model) onKeys(msg tea.KeyMsg) tea.Cmd {
 func (m *Model) onKey(msg tea.KeyMsg) tea.Cmd {
 	if m.scrollKey(msg) {
 		return nil
+	}
+	if cmd, ok := m.panelKey(msg); ok {
+		return cmd
 	}
 	k := &m.keys
 	id := m.sel
@@ -274,9 +325,21 @@ func (m *Model) onKey(msg tea.KeyMsg) tea.Cmd {
 	case key.Matches(msg, k.Prompt):
 		return m.prompt.open()
 	case key.Matches(msg, k.Detail):
-		m.detail = !m.detail
-		m.feed.focused = false
-		m.feed.follow()
+		m.toggleRegion(regionDetail)
+	case key.Matches(msg, k.Messages):
+		m.toggleRegion(regionMessages)
+		return m.readTrace()
+	case key.Matches(msg, k.Links):
+		m.toggleRegion(regionLinks)
+		return m.readTrace()
+	case key.Matches(msg, k.Freeze):
+		return m.freezeKey()
+	case key.Matches(msg, k.Step):
+		return m.run("step")
+	case key.Matches(msg, k.Timeout):
+		return m.run(fmt.Sprintf("timeout %d", id))
+	case key.Matches(msg, k.Beat):
+		return m.run(fmt.Sprintf("heartbeat %d", id))
 	case key.Matches(msg, k.Filter):
 		m.feed.toggleFilter(id)
 	case key.Matches(msg, k.Events):
@@ -291,13 +354,28 @@ func (m *Model) onKey(msg tea.KeyMsg) tea.Cmd {
 		switch {
 		case m.output.shown():
 			m.output.clear()
-		case m.detail:
-			m.detail = false
+		case m.region != regionLanes:
+			m.region = regionLanes
 		default:
 			m.feed.filter = 0
 		}
 	}
 	return nil
+}
+
+// panelKey hands a key to the view the region shows (the messages view or
+// the link matrix) and reports whether it was one of that view's keys.
+func (m *Model) panelKey(msg tea.KeyMsg) (tea.Cmd, bool) {
+	if m.pagerShown() != noPager {
+		return nil, false
+	}
+	switch m.region {
+	case regionMessages:
+		return m.messagesKey(msg)
+	case regionLinks:
+		return m.linksKey(msg)
+	}
+	return nil, false
 }
 
 // run parses lines and returns a Cmd that executes them in order. A line

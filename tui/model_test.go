@@ -41,19 +41,26 @@ func keyMsg(k string) tea.KeyMsg {
 		return tea.KeyMsg{Type: tea.KeyPgUp}
 	case "pgdown":
 		return tea.KeyMsg{Type: tea.KeyPgDown}
+	case "delete":
+		return tea.KeyMsg{Type: tea.KeyDelete}
+	case "backspace":
+		return tea.KeyMsg{Type: tea.KeyBackspace}
+	case "shift+tab":
+		return tea.KeyMsg{Type: tea.KeyShiftTab}
 	}
 	return tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(k)}
 }
 
-// press sends keys and runs what they ask to execute, feeding the results
-// back, the way the program would.
+// press sends keys and runs what they ask to execute (commands, reading
+// the trace), feeding the results back, the way the program would.
 func press(m *Model, keys ...string) {
 	for _, k := range keys {
 		_, cmd := m.Update(keyMsg(k))
 		if k == ":" || cmd == nil || m.prompt.active {
 			continue // opening or typing into the prompt: only a cursor blink
 		}
-		if r, ok := cmd().(resultMsg); ok {
+		switch r := cmd().(type) {
+		case resultMsg, traceMsg:
 			m.Update(r)
 		}
 	}

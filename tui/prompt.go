@@ -157,6 +157,11 @@ func (m *Model) outputInline(width int) []string {
 		lines = []string{head + "  " + st.OK.Render(o.out[0])}
 	case len(o.out) == 0:
 		lines = []string{head}
+	case len(o.out) == 1: // a sentence too wide for the line (a step's effects): wrapped under the command
+		lines = []string{head}
+		for _, l := range wrapWords(o.out[0], width-2-lipgloss.Width(more)) {
+			lines = append(lines, "  "+st.OK.Render(l))
+		}
 	default:
 		lines = append([]string{head}, o.out...)
 	}

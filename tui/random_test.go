@@ -49,7 +49,31 @@ func randomStatus(r *rand.Rand) cluster.Status {
 	if r.IntN(2) == 0 {
 		st.Faults.Links = []transport.LinkRule{{From: u(9), To: u(9), Rule: transport.Rule{Cut: r.IntN(2) == 0, DropPct: float64(u(100)), Delay: time.Duration(u(1e9)), Jitter: time.Duration(u(1e8))}}}
 	}
+	if r.IntN(2) == 0 { // step mode, with held messages from anyone, of any kind
+		st.Frozen = r.IntN(4) != 0
+		for i := range st.Nodes {
+			st.Nodes[i].Frozen = st.Frozen || r.IntN(3) == 0
+			for range r.IntN(12) {
+				k := append(cluster.MessageKinds, "", "weird")[r.IntN(len(cluster.MessageKinds)+2)]
+				st.Nodes[i].Held = append(st.Nodes[i].Held, cluster.HeldInfo{Seq: u(100), From: u(12), Kind: k, Term: u(50), Summary: k + " t3"})
+			}
+		}
+	}
 	return st
+}
+
+// randomRecords builds message records with arbitrary fields: nodes
+// beyond the cluster, every event and cause, any type, times around t0.
+func randomRecords(r *rand.Rand) []cluster.MsgRecord {
+	var out []cluster.MsgRecord
+	for range r.IntN(40) {
+		out = append(out, cluster.MsgRecord{
+			Time: t0.Add(time.Duration(r.Int64N(6e9) - 4e9)), Event: cluster.MsgEvent(r.IntN(8)), Lost: cluster.LostCause(r.IntN(10)),
+			From: r.Uint64N(12), To: r.Uint64N(12), Type: raft.MessageType(r.IntN(25)), Term: r.Uint64N(50),
+			Index: r.Uint64N(1e6), Entries: r.IntN(100), Commit: r.Uint64N(1e6), Reject: r.IntN(2) == 0, Why: raft.Why(r.IntN(8)),
+		})
+	}
+	return out
 }
 
 // TestRandomStatusNeverPanics renders and presses every key over arbitrary
@@ -57,7 +81,8 @@ func randomStatus(r *rand.Rand) cluster.Status {
 // terminal; a failure names the seed.
 func TestRandomStatusNeverPanics(t *testing.T) {
 	keys := []string{"1", "5", "9", "tab", "left", "c", "r", "p", "i", "g", "h", "w", "l", "+", "-", "enter", "f", "[", "]", "?", "esc",
-		"e", "up", "down", "pgup", "pgdown", "home", "end", "right"}
+		"e", "up", "down", "pgup", "pgdown", "home", "end", "right",
+		"m", "x", "z", "s", "t", "b", "a", "k", "d", "y", "delete", "m", "x", "shift+tab"}
 	seeds := uint64(30)
 	if n, err := strconv.ParseUint(os.Getenv("RAFTPLAY_TUI_SEEDS"), 10, 64); err == nil {
 		seeds = n // long runs: RAFTPLAY_TUI_SEEDS=5000
@@ -73,11 +98,18 @@ func TestRandomStatusNeverPanics(t *testing.T) {
 			src := newFakeSource(randomStatus(r))
 			w, h := 40+r.IntN(200), 10+r.IntN(60)
 			outs := []string{"ok", "a\nlong\noutput " + strings.Repeat("x", r.IntN(200)), strings.Repeat("line\n", r.IntN(60))}
-			m := newModel(src, &fakeExec{out: outs[r.IntN(len(outs))]}, w, h)
-			for range 20 {
+			tr := &fakeTrace{size: 1 + r.IntN(300)}
+			m := newTraceModel(src, tr, &fakeExec{out: outs[r.IntN(len(outs))]}, w, h)
+			for range 30 {
 				press(m, keys[r.IntN(len(keys))])
 				if r.IntN(4) == 0 {
 					m.Update(frameMsg(randomStatus(r)))
+				}
+				if r.IntN(3) == 0 {
+					tr.add(randomRecords(r)...)
+					if cmd := m.readTrace(); cmd != nil {
+						m.Update(cmd())
+					}
 				}
 				if v := m.View(); !strings.Contains(v, "needs at least") {
 					checkFits(t, fmt.Sprintf("seed %d", seed), v, w, h)

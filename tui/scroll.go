@@ -25,8 +25,8 @@ func (m *Model) scrollKey(msg tea.KeyMsg) bool {
 		s := m.layout()
 		return m.output.pager.scrollKey(k, msg, s.region-1, m.outputPagerLines(), m.width, m.outputPagerWidth())
 	}
-	if m.detail {
-		return false
+	if m.region != regionLanes {
+		return false // the other views handle their own keys (panelKey)
 	}
 	f := &m.feed
 	rows := m.eventRows()

@@ -5,6 +5,8 @@ import (
 
 	"github.com/charmbracelet/bubbles/help"
 	"github.com/charmbracelet/lipgloss"
+
+	"raftplay/cluster"
 )
 
 // Styles holds every style the dashboard draws with. NewStyles is the only
@@ -28,6 +30,10 @@ type Styles struct {
 	Section      lipgloss.Style
 	Focused      lipgloss.Style // the title of the panel that has the keys
 	NotHere      lipgloss.Style // log cells the status does not describe
+	Frozen       lipgloss.Style // the header's step-mode line
+	Held         lipgloss.Style // held messages: their rows and list
+
+	msgKinds map[string]lipgloss.Style // message rows by kind
 
 	roles     map[string]lipgloss.Style // by role name, plus "paused" and "failed"
 	termCells []lipgloss.Style          // committed cells, by term modulo len
@@ -46,12 +52,21 @@ var roleColours = map[string]lipgloss.Color{
 	"failed":        "9",
 }
 
+// msgColours colour the messages view's rows by kind: requests for votes
+// in the candidate's colours, grants in the leader's, appends blue,
+// heartbeats grey.
+var msgColours = map[string]lipgloss.Color{
+	"vote": "11", "prevote": "214", "vote-resp": "10", "prevote-resp": "10",
+	"app": "12", "app-resp": "14", "heartbeat": "245", "heartbeat-resp": "245",
+	"snap": "13", "snap-resp": "13", "read": "15", "read-resp": "15", "timeout-now": "208",
+}
+
 // termColours cycle over terms in the log lanes.
 var termColours = []lipgloss.Color{"33", "208", "40", "170", "220", "45", "203", "118"}
 
 // NewStyles returns the dashboard's styles; mono drops every colour.
 func NewStyles(mono bool) Styles {
-	s := Styles{Mono: mono, roles: map[string]lipgloss.Style{}}
+	s := Styles{Mono: mono, roles: map[string]lipgloss.Style{}, msgKinds: map[string]lipgloss.Style{}}
 	base := lipgloss.NewStyle()
 	s.plain = base
 	s.Title = base.Bold(true)
@@ -67,6 +82,11 @@ func NewStyles(mono bool) Styles {
 	s.Section = base.Bold(true).Underline(true)
 	s.Focused = base.Bold(true).Reverse(true)
 	s.NotHere = base.Faint(true)
+	s.Frozen = base.Bold(true).Reverse(true)
+	s.Held = base.Bold(true)
+	for kind := range msgColours {
+		s.msgKinds[kind] = base
+	}
 	for role := range roleColours {
 		s.roles[role] = base.Bold(true)
 	}
@@ -94,7 +114,30 @@ func NewStyles(mono bool) Styles {
 		s.termDown[i] = s.termDown[i].Foreground(c).Faint(true)
 	}
 	s.NotHere = s.NotHere.Foreground(lipgloss.Color("240"))
+	s.Frozen = base.Bold(true).Foreground(lipgloss.Color("0")).Background(lipgloss.Color("14"))
+	s.Held = s.Held.Foreground(lipgloss.Color("13"))
+	for kind, c := range msgColours {
+		s.msgKinds[kind] = s.msgKinds[kind].Foreground(c)
+	}
 	return s
+}
+
+// Msg returns the style of a message row: an error for a message lost or
+// discarded, the held style for one held, a fault for a rejection, else
+// its kind's colour.
+func (s Styles) Msg(r cluster.MsgRecord) lipgloss.Style {
+	switch {
+	case r.Event == cluster.MsgLost || r.Event == cluster.MsgDiscarded:
+		return s.Error
+	case r.Event == cluster.MsgHeld:
+		return s.Held
+	case r.Reject:
+		return s.Fault
+	}
+	if st, ok := s.msgKinds[r.Kind()]; ok {
+		return st
+	}
+	return s.plain
 }
 
 // Box draws a border around lines of text. It draws it by hand, which costs

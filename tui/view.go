@@ -2,6 +2,7 @@ package tui
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/charmbracelet/lipgloss"
@@ -75,7 +76,7 @@ func (m *Model) layout() screen {
 		s.pager = helpPager
 	case m.output.shown():
 		room := s.region - m.lanesHeight() - eventsMin
-		if m.detail {
+		if m.region != regionLanes {
 			room = s.region - eventsMin
 		}
 		out := m.outputInline(w)
@@ -110,8 +111,12 @@ func (m *Model) View() string {
 		region = m.viewPager(&m.helpView, "keys", "? or esc", m.helpLines(m.width), m.width, s.region)
 	case s.pager == outputPager:
 		region = m.viewOutputPager(m.width, s.region)
-	case m.detail:
+	case m.region == regionDetail:
 		region = m.viewDetail(m.width, s.region)
+	case m.region == regionMessages:
+		region = m.viewMessages(m.width, s.region)
+	case m.region == regionLinks:
+		region = m.viewLinks(m.width, s.region)
 	default:
 		region = append(m.viewLanes(m.width), m.viewEvents(m.width, s.region-m.lanesHeight())...)
 	}
@@ -139,13 +144,25 @@ func (m *Model) helpBar(width int) string {
 	if m.bar.sig == sig.String() {
 		return m.bar.view
 	}
+	// Drop the keys that do not fit from the end, but keep `? keys` and
+	// `q quit` last: ? lists the ones dropped.
+	keep := 0
+	for keep < len(bs) && keep < 2 && (bs[len(bs)-1-keep].Help().Key == "?" || bs[len(bs)-1-keep].Help().Key == "q") {
+		keep++
+	}
+	h := m.help
+	h.Width = 0 // no "…" of its own: what is dropped is chosen here
 	v := ""
 	for {
-		v = m.help.ShortHelpView(bs)
+		v = h.ShortHelpView(bs)
 		if lipgloss.Width(v) <= width || len(bs) == 0 {
 			break
 		}
-		bs = bs[:len(bs)-1]
+		if cut := len(bs) - keep - 1; cut >= 0 {
+			bs = slices.Delete(slices.Clone(bs), cut, cut+1)
+		} else {
+			bs = bs[:len(bs)-1]
+		}
 	}
 	m.bar.sig, m.bar.view = sig.String(), v
 	return v
