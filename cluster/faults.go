@@ -2,7 +2,6 @@ package cluster
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -225,27 +224,12 @@ func Reachable(t transport.FaultTable, a, b uint64) bool {
 	if a == b {
 		return true
 	}
-	if len(t.Groups) > 0 && groupIndex(t.Groups, a) != groupIndex(t.Groups, b) {
-		return false
-	}
-	for _, l := range t.Links {
-		global := l.From == 0 && l.To == 0
-		if global || (l.From == a && l.To == b) || (l.From == b && l.To == a) {
-			if l.Cut || l.DropPct >= 100 {
-				return false
-			}
+	for _, l := range [][2]uint64{{a, b}, {b, a}} {
+		if r, partitioned := t.On(l[0], l[1]); partitioned || r.Cut || r.DropPct >= 100 {
+			return false
 		}
 	}
 	return true
-}
-
-func groupIndex(groups [][]uint64, id uint64) int {
-	for i, g := range groups {
-		if slices.Contains(g, id) {
-			return i + 1
-		}
-	}
-	return 0
 }
 
 // Snapshot makes node id snapshot its key-value store now and compact the

@@ -47,6 +47,7 @@ const (
 	VerbTrace     = "trace"
 	VerbMessages  = "messages"
 	VerbExplain   = "explain"
+	VerbLinks     = "links"
 )
 
 // What values of explain commands (Command.What when Verb is VerbExplain).

@@ -125,7 +125,7 @@ func (r *Runner) exec(ctx context.Context, cmd *Command) (string, error) {
 		return Help(cmd.Topic)
 	case VerbEcho:
 		return cluster.EscapeControls(cmd.Message), nil
-	case VerbFreeze, VerbThaw, VerbStep, VerbDeliver, VerbDiscard, VerbTimeout, VerbTick, VerbHeartbeat, VerbTrace, VerbMessages:
+	case VerbFreeze, VerbThaw, VerbStep, VerbDeliver, VerbDiscard, VerbTimeout, VerbTick, VerbHeartbeat, VerbTrace, VerbMessages, VerbLinks:
 		return r.execStep(ctx, cmd)
 	case VerbExplain:
 		return r.explain(ctx, cmd)

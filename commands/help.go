@@ -108,6 +108,8 @@ func init() {
 			"The trace keeps the newest 32768 message records (sent, delivered, held,\ndiscarded, lost with the cause) for the dashboard's message views, `messages`\nand --trace FILE.", parseOnOff},
 		{VerbMessages, groupStep, []string{"messages [COUNT] [all]"}, []string{"the newest COUNT message events as a space-time diagram"},
 			"One column per node, time flowing down, one row per message delivered, held,\ndiscarded or lost (x marks where a lost message died). Heartbeats and their\nanswers are left out unless all. COUNT defaults to 20.", parseMessages},
+		{VerbLinks, groupStep, []string{"links"}, []string{"the link matrix: messages per second and the fault on each directed link"},
+			"One row per sender, one column per receiver: messages sent per second over the\nlast 2 seconds (from the trace), and the fault in force (cut, drop %, +delay).", parseNoArgs},
 		{VerbExplain, groupWhy, []string{"explain commit [I]", "explain N", "explain vote N", "explain log N"},
 			[]string{"why index I (default: the lowest uncommitted) is or is not committed", "node N's situation: its role and why", "the last vote decision N made, and why", "where N's log differs from the leader's, and what repairs it"},
 			"The answers come from the nodes' own state in one snapshot of the cluster, e.g.\nindex 247 (term 3) is on 1,2, needs 3 of 5; 4 is cut off from 1, 5 is 30 entries\nbehind (it has up to 217).", parseExplain},

@@ -49,6 +49,7 @@ var validCases = []struct {
 	{`explain leader`, Command{Verb: VerbExplain, What: ExplainNode, Node: leader}},
 	{`explain vote 2`, Command{Verb: VerbExplain, What: ExplainVote, Node: num(2)}},
 	{`explain log @old`, Command{Verb: VerbExplain, What: ExplainLog, Node: named("old")}},
+	{`links`, Command{Verb: VerbLinks}},
 	{`freeze`, Command{Verb: VerbFreeze}},
 	{`thaw`, Command{Verb: VerbThaw}},
 	{`step`, Command{Verb: VerbStep}},

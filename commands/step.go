@@ -3,6 +3,7 @@ package commands
 import (
 	"context"
 	"strings"
+	"time"
 
 	"raftplay/cluster"
 	"raftplay/msgview"
@@ -28,6 +29,10 @@ func (r *Runner) execStep(ctx context.Context, cmd *Command) (string, error) {
 		return "ok", nil
 	case VerbMessages:
 		return r.messages(cmd), nil
+	case VerbLinks:
+		st := r.c.Status()
+		rates := msgview.LinkRates(r.c.Trace().Last(cluster.MsgTraceSize), r.c.Size(), st.Time, 2*time.Second)
+		return strings.Join(msgview.Matrix(rates, st.Faults, r.c.Size(), MessagesWidth), "\n"), nil
 	case VerbDeliver, VerbDiscard:
 		from, err := r.resolve(ctx, *cmd.From)
 		if err != nil {

@@ -27,36 +27,14 @@ type LinkFault struct {
 // FaultOn returns the fault in force on from -> to under ft.
 func FaultOn(ft transport.FaultTable, from, to uint64) LinkFault {
 	var f LinkFault
-	var all transport.Rule
 	for _, l := range ft.Links {
-		switch {
-		case l.From == from && l.To == to:
+		if l.From == from && l.To == to {
 			f.Own = l.Rule
-		case l.From == 0 && l.To == 0:
-			all = l.Rule
 		}
 	}
-	f.Partitioned = groupOf(ft.Groups, from) != groupOf(ft.Groups, to)
-	f.Cut = f.Own.Cut || all.Cut
-	f.DropPct = max(f.Own.DropPct, all.DropPct)
-	f.Delay, f.Jitter = f.Own.Delay, f.Own.Jitter
-	if f.Delay == 0 && f.Jitter == 0 {
-		f.Delay, f.Jitter = all.Delay, all.Jitter
-	}
+	r, partitioned := ft.On(from, to)
+	f.Partitioned, f.Cut, f.DropPct, f.Delay, f.Jitter = partitioned, r.Cut, r.DropPct, r.Delay, r.Jitter
 	return f
-}
-
-// groupOf is 1 + the index of id's group, or 0 for the nodes no group
-// names (they form one more group); 0 for everyone when not partitioned.
-func groupOf(groups [][]uint64, id uint64) int {
-	for i, g := range groups {
-		for _, n := range g {
-			if n == id {
-				return i + 1
-			}
-		}
-	}
-	return 0
 }
 
 // None reports whether nothing hinders the link.

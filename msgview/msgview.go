@@ -212,11 +212,17 @@ func clip(s string, w int) string {
 }
 
 // SpaceTime draws recs (already selected) as a diagram of width cells:
-// the header line, then one row per record.
+// the header line, then one row per record, with a pause row where more
+// than PauseGap passed between two of them, as the dashboard draws it.
 func SpaceTime(recs []cluster.MsgRecord, nodes, width int) []string {
 	l := NewLayout(nodes, width)
 	out := []string{l.Header()}
-	for _, r := range recs {
+	for i, r := range recs {
+		if i > 0 {
+			if gap := r.Time.Sub(recs[i-1].Time); gap > PauseGap {
+				out = append(out, l.Pause(gap))
+			}
+		}
 		out = append(out, l.Row(r))
 	}
 	return out

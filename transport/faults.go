@@ -34,6 +34,39 @@ type FaultTable struct {
 	Groups [][]uint64
 }
 
+// On returns what the table does to messages on from -> to, combined as
+// Send applies it: the link's own rule and the rule on every link (cut if
+// either cuts, the higher drop, the link's own delay and jitter or else
+// those on every link), and whether a partition separates the two nodes
+// (nodes no group names form one more group).
+func (t FaultTable) On(from, to uint64) (r Rule, partitioned bool) {
+	var own, all Rule
+	for _, l := range t.Links {
+		switch {
+		case l.From == from && l.To == to:
+			own = l.Rule
+		case l.From == 0 && l.To == 0:
+			all = l.Rule
+		}
+	}
+	r.Cut = own.Cut || all.Cut
+	r.DropPct = max(own.DropPct, all.DropPct)
+	r.Delay, r.Jitter = own.Delay, own.Jitter
+	if r.Delay == 0 && r.Jitter == 0 {
+		r.Delay, r.Jitter = all.Delay, all.Jitter
+	}
+	return r, len(t.Groups) > 0 && groupIn(t.Groups, from) != groupIn(t.Groups, to)
+}
+
+func groupIn(groups [][]uint64, id uint64) int {
+	for i, g := range groups {
+		if slices.Contains(g, id) {
+			return i + 1
+		}
+	}
+	return 0
+}
+
 type link struct{ from, to uint64 }
 
 // Faults is the fault table shared by every transport of one cluster. It is
