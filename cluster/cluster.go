@@ -440,6 +440,7 @@ func (c *Cluster) Status() Status {
 	c.mu.Unlock()
 	st.Faults = c.faults.Table()
 	st.Violations = len(c.monitor.Violations())
+	st.EverApplied = c.monitor.MaxApplied()
 	st.Written = c.written.Load()
 	st.Leader, st.Term = leaderOf(st.Nodes, st.Faults)
 	if n, ok := st.Node(st.Leader); ok {

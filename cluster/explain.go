@@ -106,7 +106,7 @@ func ExplainCommit(st Status, i uint64) string {
 		return fmt.Sprintf("no leader: index %d commits only once one is elected (the highest commit any node knows is %d)", i, st.Commit)
 	}
 	if i == 0 {
-		i = l.Commit + 1
+		i = max(l.Commit, min(st.EverApplied, l.LastIndex)) + 1
 		if i > l.LastIndex {
 			return fmt.Sprintf("every entry of leader %d is committed (commit %d, last index %d)", l.ID, l.Commit, l.LastIndex)
 		}
@@ -139,6 +139,18 @@ func ExplainCommit(st Status, i uint64) string {
 	on := fmt.Sprintf("index %d (%s) is on %s", i, tt, ids(holders))
 	if i <= l.Commit {
 		return fmt.Sprintf("%s: committed (leader %d's commit is %d)", on, l.ID, l.Commit)
+	}
+	if i <= st.EverApplied {
+		return fmt.Sprintf("index %d (%s) is committed: it was applied before (up to %d has been applied since the cluster started); leader %d's commit index (%d) restarted lower, as commit indexes are not persisted, and catches up when an entry of its term %d reaches a majority",
+			i, tt, st.EverApplied, l.ID, l.Commit, l.Term)
+	}
+	for _, n := range st.Nodes {
+		if n.Live() && n.Commit >= i && n.Term <= l.Term {
+			// Committed once means committed for good; this leader (elected
+			// since, or restarted) has not learned it yet.
+			return fmt.Sprintf("index %d (%s) is committed: node %d knows it (its commit is %d); leader %d (commit %d) learns it when an entry of its term %d reaches a majority",
+				i, tt, n.ID, n.Commit, l.ID, l.Commit, l.Term)
+		}
 	}
 	// The core's own rule decides (raft's maybeCommit): the highest index a
 	// majority holds, its copy counted once durable, commits when it is of
@@ -205,7 +217,11 @@ func ExplainNode(st Status, id uint64) string {
 	}
 	frozen := ""
 	if n.Frozen {
-		frozen = fmt.Sprintf(" The cluster is frozen: its clock stands still and it holds %s.", plural(len(n.Held), "arrived message", "arrived messages"))
+		frozen = " The cluster is frozen: its clock stands still"
+		if len(n.Held) > 0 {
+			frozen += fmt.Sprintf(" and it holds %s", plural(len(n.Held), "arrived message", "arrived messages"))
+		}
+		frozen += "."
 	}
 	switch n.Role {
 	case "leader":
@@ -241,13 +257,17 @@ func explainCandidate(st Status, n NodeStatus) string {
 	if n.Role == "pre-candidate" {
 		what, term = "pre-election", n.Term+1
 	}
-	s := fmt.Sprintf("%d is a %s at term %d: its election timer fired and it started an %s for term %d %s ago.",
-		n.ID, n.Role, n.Term, what, term, dur(n.ElectionElapsed))
+	ago := dur(n.ElectionElapsed) + " ago"
+	if n.Frozen {
+		ago = "(its clock has stood still since)"
+	}
+	s := fmt.Sprintf("%d is a %s at term %d: its election timer fired and it started an %s for term %d %s.",
+		n.ID, n.Role, n.Term, what, term, ago)
 	if t == nil {
 		return s
 	}
 	var parts []string
-	parts = append(parts, fmt.Sprintf("votes from %s (needs %d of %d)", ids(t.Granted), t.Needed, len(st.Nodes)))
+	parts = append(parts, fmt.Sprintf("Votes from %s (needs %d of %d)", ids(t.Granted), t.Needed, len(st.Nodes)))
 	refused := make([]uint64, 0, len(t.Refused))
 	for id := range t.Refused {
 		refused = append(refused, id)
@@ -279,6 +299,9 @@ func refusalWhy(st Status, c NodeStatus, id uint64, why raft.Why) string {
 	case raft.WhyLogBehind:
 		return fmt.Sprintf("its log (%d@%d) is more up to date than %d's (%d@%d)", v.LastIndex, v.LastTerm, c.ID, c.LastIndex, c.LastTerm)
 	case raft.WhyVoted:
+		if v.Vote == v.ID && (v.Role == "candidate" || v.Role == "pre-candidate") {
+			return fmt.Sprintf("it is a candidate itself (it voted for itself at term %d)", v.Term)
+		}
 		if v.Vote != 0 && v.Vote != c.ID {
 			return fmt.Sprintf("it voted for %d at term %d", v.Vote, v.Term)
 		}
@@ -302,17 +325,19 @@ func explainLeaderNode(st Status, l NodeStatus) string {
 			longest = max(longest, p.HeardAgo)
 		}
 	}
-	stale := st.Leader != l.ID || st.Term > l.Term
-	for _, n := range st.Nodes {
-		stale = stale || (n.Live() && n.Term > l.Term)
-	}
+	hi := maxTerm(st)
+	quorum := len(st.Nodes)/2 + 1
+	stale := hi > l.Term || len(quiet) >= quorum
 	if !stale {
-		s := fmt.Sprintf("%d leads at term %d: a majority follows it. Its commit is %d of %d.", l.ID, l.Term, l.Commit, l.LastIndex)
+		s := fmt.Sprintf("%d leads at term %d. Its commit is %d of %d.", l.ID, l.Term, l.Commit, l.LastIndex)
+		if st.Leader != l.ID {
+			s = fmt.Sprintf("%d leads at term %d, but not a majority knows it yet (its appends have not reached them). Its commit is %d of %d.", l.ID, l.Term, l.Commit, l.LastIndex)
+		}
 		if len(quiet) > 0 {
 			s += fmt.Sprintf(" It has not heard from %s for %s.", ids(quiet), dur(time.Duration(longest)*l.Tick))
 		}
 		if l.Commit < l.LastIndex {
-			s += " " + ExplainCommit(st, 0) + "."
+			s += " " + sentence(ExplainCommit(st, 0))
 		}
 		return s
 	}
@@ -320,7 +345,7 @@ func explainLeaderNode(st Status, l NodeStatus) string {
 	if len(quiet) > 0 {
 		s += fmt.Sprintf(" it has not heard from %d of %d peers (%s) for %s;", len(quiet), peers, ids(quiet), dur(time.Duration(longest)*l.Tick))
 	}
-	if hi := maxTerm(st); hi > l.Term {
+	if hi > l.Term {
 		s += fmt.Sprintf(" others have moved on to term %d;", hi)
 	}
 	if l.CheckQuorum {
@@ -469,7 +494,7 @@ func Why(st Status, id uint64) string {
 			return fmt.Sprintf("waiting: %d of %d votes", len(t.Granted), t.Needed)
 		}
 	case "leader":
-		if st.Leader != n.ID || maxTerm(st) > n.Term {
+		if maxTerm(st) > n.Term || quietPeers(n) >= len(st.Nodes)/2+1 {
 			return "stale leader: " + staleWhy(st, n)
 		}
 		if n.Commit < n.QuorumIndex && n.QuorumTerm != n.Term {
@@ -490,6 +515,18 @@ func Why(st Status, id uint64) string {
 		}
 	}
 	return "up to date"
+}
+
+// quietPeers counts the peers leader l has not heard from for an election
+// timeout or more.
+func quietPeers(l NodeStatus) int {
+	n := 0
+	for _, p := range l.Progress {
+		if p.HeardAgo > 0 && time.Duration(p.HeardAgo)*l.Tick >= l.ElectionMin {
+			n++
+		}
+	}
+	return n
 }
 
 func staleWhy(st Status, l NodeStatus) string {
@@ -520,4 +557,13 @@ func spanText(a, b uint64) string {
 		return fmt.Sprint(a)
 	}
 	return fmt.Sprintf("%d..%d", a, b)
+}
+
+// sentence capitalizes s and ends it with a period, to embed it in another
+// explanation.
+func sentence(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:] + "."
 }

@@ -139,7 +139,7 @@ func TestExplainNodeVoteAndLog(t *testing.T) {
 	must(c.Deliver(ctx, 4, 1, "vote-resp", false))
 	st := c.Status()
 	term := st.Nodes[0].Term
-	mustContain(t, ExplainNode(st, 1), fmt.Sprintf("1 is a candidate at term %d", term), "votes from 1,3 (needs 3 of 5)",
+	mustContain(t, ExplainNode(st, 1), fmt.Sprintf("1 is a candidate at term %d", term), "Votes from 1,3 (needs 3 of 5)",
 		fmt.Sprintf("4 refused: it voted for 2 at term %d", term), "2 has not answered", "5 has not answered")
 	mustContain(t, ExplainVote(st, 4), fmt.Sprintf("4 refused its vote to 1 at term %d: it had voted for, or was following, 2", term))
 	mustContain(t, ExplainVote(st, 3), fmt.Sprintf("3 granted its vote to 1 at term %d", term))

@@ -39,6 +39,7 @@ type Monitor struct {
 	commits    map[[2]uint64]uint64
 	violations []Violation
 	events     *EventLog
+	maxApplied uint64 // the highest index any node has applied since the cluster started
 }
 
 // NewMonitor returns a monitor that records violations as events in events.
@@ -66,6 +67,7 @@ func (m *Monitor) Leader(node, term uint64) {
 func (m *Monitor) Apply(node, index, term, hash uint64) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	m.maxApplied = max(m.maxApplied, index)
 	r := &m.applied[index%applyWindow]
 	if r.index == index {
 		if r.term != term || r.hash != hash {
@@ -90,6 +92,15 @@ func (m *Monitor) Commit(node uint64, incarnation int, commit uint64) {
 		return
 	}
 	m.commits[k] = commit
+}
+
+// MaxApplied returns the highest index any node has applied since the
+// cluster started: committed for good, whatever the nodes' commit indexes
+// say now (they are not persisted, and restart lower).
+func (m *Monitor) MaxApplied() uint64 {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.maxApplied
 }
 
 // Violations returns every violation seen so far.

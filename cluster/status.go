@@ -113,9 +113,14 @@ type Status struct {
 	CheckQuorum bool                 `json:"checkquorum"`
 	Faults      transport.FaultTable `json:"-"`
 	Violations  int                  `json:"violations"`
-	Frozen      bool                 `json:"frozen"`  // step mode (freeze): clocks stopped, messages held
-	Load        int                  `json:"load"`    // background writes per second asked for (0 = off)
-	Written     uint64               `json:"written"` // writes acknowledged by the cluster since start
+	Frozen      bool                 `json:"frozen"` // step mode (freeze): clocks stopped, messages held
+	// EverApplied is the highest index any node has applied since the
+	// cluster started (the invariant monitor's record): committed for good,
+	// even when every node's commit index, which is not persisted, has
+	// since restarted lower.
+	EverApplied uint64 `json:"ever_applied"`
+	Load        int    `json:"load"`    // background writes per second asked for (0 = off)
+	Written     uint64 `json:"written"` // writes acknowledged by the cluster since start
 }
 
 // Node returns the status of node id (1-based).
