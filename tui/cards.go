@@ -34,7 +34,13 @@ func (g cardGeom) height() int { return len(g.rows) * (g.lines + 2) }
 // that fit (from the fewest), the one that takes the fewest lines, since a
 // narrower card may need more lines to show every number whole.
 func (m *Model) cardLayout(width int) cardGeom {
-	n := len(m.status.Nodes)
+	return cardLayoutBy(len(m.status.Nodes), width, m.cardLines)
+}
+
+// cardLayoutBy is cardLayout for n cards whose text needs lines(inner)
+// lines at inner width: the cards of this status (cardLayout), or the most
+// any card can need (worstCardLayout, for the minimum size).
+func cardLayoutBy(n, width int, lines func(inner int) int) cardGeom {
 	if n == 0 {
 		return cardGeom{}
 	}
@@ -49,7 +55,7 @@ func (m *Model) cardLayout(width int) cardGeom {
 			break // no card is shorter than three lines
 		}
 		w := max(minCardWidth, min(maxCardWidth, width/perRow))
-		g := cardGeom{rows: balancedRows(n, rows), width: w, lines: m.cardLines(w - 2)}
+		g := cardGeom{rows: balancedRows(n, rows), width: w, lines: lines(w - 2)}
 		if best.rows == nil || g.height() < best.height() {
 			best = g
 		}
@@ -70,8 +76,8 @@ func balancedRows(n, rows int) []int {
 	return out
 }
 
-// cardLines is the number of text lines the tallest card needs at inner
-// width.
+// cardLines is the number of text lines the tallest card of this status
+// needs at inner width.
 func (m *Model) cardLines(inner int) int {
 	lines := 1
 	for _, body := range m.cardBodies(inner) {
@@ -81,11 +87,12 @@ func (m *Model) cardLines(inner int) int {
 }
 
 // cardBody is a card's lines below its title, styled, and their widths;
-// the last state of them are its state block, kept at the bottom.
+// the last bottom of them (its why-line and its state) are kept at the
+// bottom of the card.
 type cardBody struct {
 	lines  []string
 	widths []int
-	state  int
+	bottom int
 }
 
 // cardBodies returns every card's lines below its title at inner width;
@@ -96,13 +103,16 @@ func (m *Model) cardBodies(inner int) []cardBody {
 	}
 	bodies := make([]cardBody, len(m.status.Nodes))
 	for i, n := range m.status.Nodes {
-		for _, b := range m.cardBlocks(n) {
+		blocks := m.cardBlocks(m.status, n)
+		for j, b := range blocks {
 			ls := b.pick(inner)
 			for _, l := range ls {
 				bodies[i].lines = append(bodies[i].lines, b.style.Render(l))
 				bodies[i].widths = append(bodies[i].widths, lipgloss.Width(l))
 			}
-			bodies[i].state = len(ls) // the last block's
+			if j >= len(blocks)-bottomBlocks {
+				bodies[i].bottom += len(ls)
+			}
 		}
 	}
 	if m.cardCache == nil {
@@ -135,13 +145,14 @@ func (m *Model) viewCards(g cardGeom) []string {
 }
 
 // viewCard renders node n's card as lines: its title, its body, and the
-// state line (the body's last) at the bottom, in its border.
+// why-line and state (the body's last) at the bottom, in its border.
 func (m *Model) viewCard(n cluster.NodeStatus, body cardBody, g cardGeom, edges [2][2]string) []string {
 	inner := g.width - 2
 	title := m.cardTitle(n, inner)
-	// Blank lines go above the state block, which stays at the bottom.
+	// Blank lines go above the why-line and the state, which stay at the
+	// bottom, so that those of a row line up.
 	blank := max(0, g.lines-1-len(body.lines))
-	at := 1 + len(body.lines) - body.state
+	at := 1 + len(body.lines) - body.bottom
 	lines := make([]string, 0, g.lines)
 	widths := make([]int, 0, g.lines)
 	lines = append(append(append(append(lines, title), body.lines[:at-1]...), make([]string, blank)...), body.lines[at-1:]...)
@@ -153,9 +164,10 @@ func (m *Model) viewCard(n cluster.NodeStatus, body cardBody, g cardGeom, edges 
 }
 
 // block is one piece of a card: its renderings, most complete first, each
-// one or more lines of plain text; the first whose lines all fit is drawn.
-// Renderings that take more lines come after those that take fewer, so a
-// wider card never needs more lines.
+// one or more lines of plain text; the first whose lines all fit is drawn,
+// or else the last one wrapped by words (wrapWords: a number and its unit,
+// "2.1 s", stay together). Renderings that take more lines come after
+// those that take fewer, so a wider card never needs more lines.
 type block struct {
 	alts     [][]string
 	style    lipgloss.Style
@@ -221,45 +233,62 @@ func (m *Model) cardTitle(n cluster.NodeStatus, inner int) string {
 	return mark + id + " " + st.Role(role).Render(name) + strings.Repeat(" ", gap) + pulse
 }
 
-// cardBlocks returns the pieces of node n's card below its title.
-func (m *Model) cardBlocks(n cluster.NodeStatus) []block {
-	st := m.styles
+// bottomBlocks is how many of a card's last blocks are kept at its
+// bottom: its why-line and its state.
+const bottomBlocks = 2
+
+// cardBlocks returns the pieces of node n's card below its title, in
+// status st: what it is (term, indexes, timer or lag, leader), then at
+// the bottom its situation in a few words (cluster.Why) and its state.
+func (m *Model) cardBlocks(st cluster.Status, n cluster.NodeStatus) []block {
+	s := m.styles
 	var bs []block
 	down := n.State == cluster.StateCrashed || n.State == cluster.StateFailed
 	if n.Err != "" {
-		bs = append(bs, errBlock(clean(n.Err), st.Error))
+		bs = append(bs, errBlock(clean(n.Err), s.Error))
 	}
 	switch {
 	case down && n.AsOf.IsZero():
 		if n.Err == "" {
-			bs = append(bs, one(st.Dim, "no status yet"))
+			bs = append(bs, one(s.Dim, "no status yet"))
 		}
 	case down:
-		bs = append(bs, block{alts: [][]string{{"as of crash " + n.AsOf.Format("15:04:05")}, {"as of crash"}}, style: st.Dim},
-			termBlock(n, st.Dim), indexBlock(n, st.Dim))
+		bs = append(bs, block{alts: [][]string{{"as of crash " + n.AsOf.Format("15:04:05")}, {"as of crash"}}, style: s.Dim},
+			termBlock(n, s.Dim), indexBlock(n, s.Dim))
 	case n.Role == "leader":
-		bs = append(bs, termBlock(n, st.plain), indexBlock(n, st.plain), lagBlock(n, st.plain))
+		bs = append(bs, termBlock(n, s.plain), indexBlock(n, s.plain), lagBlock(n, s.plain))
 	default:
-		bs = append(bs, termBlock(n, st.plain), indexBlock(n, st.plain), timerBlock(n, st.plain), leaderBlock(n, st.plain))
+		bs = append(bs, termBlock(n, s.plain), indexBlock(n, s.plain), timerBlock(n, s.plain), leaderBlock(n, s.plain))
 	}
-	return append(bs, m.stateBlock(n))
+	return append(bs, whyBlock(st, n, s.Why), stateBlock(st, n, s.Dim))
+}
+
+// whyBlock is the card's why-line: the node's situation in a few words,
+// as cluster.Why says it ("waiting: 2 of 3 votes", "behind by 30:
+// replicate"), wrapped by words on a narrow card, never cut.
+func whyBlock(st cluster.Status, n cluster.NodeStatus, style lipgloss.Style) block {
+	why := clean(cluster.Why(st, n.ID))
+	if why == "" {
+		why = "-"
+	}
+	return block{alts: [][]string{{why}}, style: style}
 }
 
 // stateBlock is a card's last piece: the node's state ("frozen" for a node
 // of a frozen cluster), its partition group and how many messages it
 // holds, on one line or, when they do not fit, on more.
-func (m *Model) stateBlock(n cluster.NodeStatus) block {
+func stateBlock(st cluster.Status, n cluster.NodeStatus, style lipgloss.Style) block {
 	parts := []string{string(n.State)}
 	if n.Frozen && n.State == cluster.StateUp {
 		parts[0] = "frozen"
 	}
-	if g := groupName(m.status, n.ID); g != "" {
+	if g := groupName(st, n.ID); g != "" {
 		parts = append(parts, "group "+g)
 	}
 	if n.Frozen || len(n.Held) > 0 {
 		parts = append(parts, fmt.Sprintf("held %d", len(n.Held)))
 	}
-	b := block{alts: [][]string{{strings.Join(parts, " · ")}}, style: m.styles.Dim}
+	b := block{alts: [][]string{{strings.Join(parts, " · ")}}, style: style}
 	if len(parts) == 3 {
 		b.alts = append(b.alts, []string{parts[0] + " · " + parts[1], parts[2]}, []string{parts[0], parts[1] + " · " + parts[2]})
 	}
