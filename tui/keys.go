@@ -123,7 +123,7 @@ func newKeyMap() keyMap {
 		ColRight: b(">", "column right", ">"),
 		Column:   b("</>", "column", "<", ">"),
 		Explain:  b("E", "explain commit", "E"),
-		Close:   b("esc", "close", "esc"),
+		Close:    b("esc", "close", "esc"),
 
 		Messages:  b("m", "messages", "m"),
 		Links:     b("x", "links", "x"),

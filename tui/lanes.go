@@ -239,9 +239,9 @@ func ruler(lo, hi, col uint64) string {
 // length stand for its contents.
 type laneKey struct {
 	lo, hi, last, commit, snap, first, start, term, col uint64
-	terms                                          *uint64
-	n                                              int
-	down                                           bool
+	terms                                               *uint64
+	n                                                   int
+	down                                                bool
 }
 
 // laneMemo is a lane's cells as last drawn.

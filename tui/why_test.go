@@ -120,7 +120,9 @@ func TestGoldenWhyViews(t *testing.T) {
 }
 
 // squash joins lines with single spaces, as wrapped text reads.
-func squash(lines ...string) string { return strings.Join(strings.Fields(strings.Join(lines, " ")), " ") }
+func squash(lines ...string) string {
+	return strings.Join(strings.Fields(strings.Join(lines, " ")), " ")
+}
 
 // whyOf returns the why-line of a card: its lines between the body and the
 // state block, read back by finding the state at the bottom and taking
