@@ -171,8 +171,9 @@ func (m *Model) viewCard(n cluster.NodeStatus, body cardBody, g cardGeom, edges 
 type block struct {
 	alts     [][]string
 	style    lipgloss.Style
-	maxLines int    // when not 0, lines past it are dropped and … ends the last
-	orWrap   string // wrapped instead of the last rendering when that takes no more lines
+	maxLines int                      // when not 0, lines past it are dropped and … ends the last
+	orWrap   string                   // wrapped instead of the last rendering when that takes no more lines
+	wrap     func(width int) []string // when set, what is drawn when no rendering fits
 }
 
 // one is a block of one rendering.
@@ -191,6 +192,9 @@ func (b block) pick(width int) []string {
 		if fits {
 			return alt
 		}
+	}
+	if b.wrap != nil {
+		return b.wrap(width)
 	}
 	var out []string
 	for _, l := range b.alts[len(b.alts)-1] {
@@ -265,13 +269,46 @@ func (m *Model) cardBlocks(st cluster.Status, n cluster.NodeStatus) []block {
 
 // whyBlock is the card's why-line: the node's situation in a few words,
 // as cluster.Why says it ("waiting: 2 of 3 votes", "behind by 30:
-// replicate"), wrapped by words on a narrow card, never cut.
+// replicate"), wrapped by words on a narrow card, never cut (wrapWhy).
 func whyBlock(st cluster.Status, n cluster.NodeStatus, style lipgloss.Style) block {
 	why := clean(cluster.Why(st, n.ID))
 	if why == "" {
 		why = "-"
 	}
-	return block{alts: [][]string{{why}}, style: style}
+	return block{alts: [][]string{{why}}, style: style, wrap: func(width int) []string { return wrapWhy(why, width) }}
+}
+
+// wrapWhy wraps a why-line that does not fit a card's line onto as few
+// lines as wrapWords would, but reading better: after its colon when that
+// takes no more lines ("behind by 30:" / "replicate" rather than
+// "behind by 30: replicate" cut before its last word), and with lines of
+// even length rather than a last word alone ("commit waits:" / "1 to go").
+func wrapWhy(s string, width int) []string {
+	greedy := wrapWords(s, width)
+	if head, tail, ok := strings.Cut(s, ": "); ok && lipgloss.Width(head)+1 <= width {
+		if lines := append([]string{head + ":"}, balanced(tail, width)...); len(lines) <= len(greedy) {
+			return lines
+		}
+	}
+	return balanced(s, width)
+}
+
+// balanced wraps s onto the lines wrapWords takes at width, each as short
+// as that allows.
+func balanced(s string, width int) []string {
+	lines := wrapWords(s, width)
+	longest := 0
+	for _, w := range glueUnits(strings.Fields(s)) {
+		longest = max(longest, lipgloss.Width(w))
+	}
+	for w := width - 1; w >= longest; w-- {
+		l := wrapWords(s, w)
+		if len(l) > len(lines) {
+			break
+		}
+		lines = l
+	}
+	return lines
 }
 
 // stateBlock is a card's last piece: the node's state ("frozen" for a node

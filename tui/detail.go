@@ -76,9 +76,6 @@ func (m *Model) viewDetail(width, height int) []string {
 		notes = []string{"  (enter/esc: back)"}
 	}
 	out := []string{fitTitle(st, st.Section, title, notes, width)}
-	if lipgloss.Width(out[0]) > width || !strings.Contains(out[0], title) {
-		out = []string{st.Clip(st.Section.Render(title), width)}
-	}
 	return append(out, lines[s.top:min(len(lines), s.top+rows)]...)
 }
 
@@ -128,6 +125,9 @@ func (m *Model) detailLines(width int) []string {
 		lines = append(lines, m.eventLines(e, width)...)
 	}
 	section("recent entries")
+	if len(n.Recent) == 0 {
+		lines = append(lines, st.Dim.Render("(none in its status)"))
+	}
 	for _, e := range n.Recent {
 		para(st.plain, entryLine(e, n))
 	}

@@ -122,7 +122,7 @@ func (m *Model) legendSections() []legendSection {
 // legendLines lays the legend out at width: each symbol, then what it
 // means, wrapped beside it (or under it when the symbol is wide).
 func (m *Model) legendLines(width int) []string {
-	const col = 16 // where meanings start
+	const col = 20 // where meanings start
 	st := m.styles
 	var out []string
 	for i, sec := range m.legendSections() {
