@@ -132,7 +132,7 @@ func TestDashboardEndToEnd(t *testing.T) {
 	// The cards say why each node is where it is, and the lanes why the
 	// lowest uncommitted index waits (or that none does).
 	scr.waitScreen(t, "why-lines and the commit explanation", 10*time.Second, func(s string) bool {
-		return strings.Contains(s, "down: restart brings") && (strings.Contains(s, "leads:") || strings.Contains(s, "commit waits")) &&
+		return strings.Contains(s, "restart brings") && (strings.Contains(s, "leads:") || strings.Contains(s, "commit waits")) &&
 			strings.Contains(s, "\ncommit: ")
 	})
 
