@@ -34,7 +34,39 @@ func (g cardGeom) height() int { return len(g.rows) * (g.lines + 2) }
 // that fit (from the fewest), the one that takes the fewest lines, since a
 // narrower card may need more lines to show every number whole.
 func (m *Model) cardLayout(width int) cardGeom {
-	return cardLayoutBy(len(m.status.Nodes), width, m.cardLines)
+	c := m.cardMemo()
+	g, ok := c.geoms[width]
+	if !ok {
+		g = cardLayoutBy(len(m.status.Nodes), width, m.cardLines)
+		c.geoms[width] = g
+	}
+	return g
+}
+
+// cardMemo is what the cards of one status are made of, worked out once:
+// the layout tries several card widths every frame and draws one; and
+// the height the dashboard needs at a width, which they decide.
+type cardMemo struct {
+	blocks [][]block            // each node's pieces below its title
+	picked map[int][][][]string // each node's pieces' lines, by inner width
+	lines  map[int]int          // the tallest card's text lines, by inner width
+	bodies map[int][]cardBody   // every card's lines, drawn, by inner width
+	geoms  map[int]cardGeom     // the card rows, by terminal width
+	worst  map[int]cardGeom     // the card rows the minimum counts, by terminal width
+	need   map[int]int          // the lines the dashboard needs, by terminal width
+}
+
+// cardMemo returns the cards of this status, working out their pieces the
+// first time.
+func (m *Model) cardMemo() *cardMemo {
+	if m.cards == nil {
+		c := &cardMemo{picked: map[int][][][]string{}, lines: map[int]int{}, bodies: map[int][]cardBody{}, geoms: map[int]cardGeom{}, worst: map[int]cardGeom{}, need: map[int]int{}}
+		for _, n := range m.status.Nodes {
+			c.blocks = append(c.blocks, m.cardBlocks(m.status, n))
+		}
+		m.cards = c
+	}
+	return m.cards
 }
 
 // cardLayoutBy is cardLayout for n cards whose text needs lines(inner)
@@ -79,11 +111,36 @@ func balancedRows(n, rows int) []int {
 // cardLines is the number of text lines the tallest card of this status
 // needs at inner width.
 func (m *Model) cardLines(inner int) int {
-	lines := 1
-	for _, body := range m.cardBodies(inner) {
-		lines = max(lines, 1+len(body.lines))
+	c := m.cardMemo()
+	if l, ok := c.lines[inner]; ok {
+		return l
 	}
+	lines := 1
+	for _, node := range m.picks(inner) {
+		l := 1 // the title
+		for _, b := range node {
+			l += len(b)
+		}
+		lines = max(lines, l)
+	}
+	c.lines[inner] = lines
 	return lines
+}
+
+// picks returns the lines each piece of each card takes at inner width.
+func (m *Model) picks(inner int) [][][]string {
+	c := m.cardMemo()
+	if p, ok := c.picked[inner]; ok {
+		return p
+	}
+	p := make([][][]string, len(c.blocks))
+	for i, blocks := range c.blocks {
+		for _, b := range blocks {
+			p[i] = append(p[i], b.pick(inner))
+		}
+	}
+	c.picked[inner] = p
+	return p
 }
 
 // cardBody is a card's lines below its title, styled, and their widths;
@@ -95,17 +152,18 @@ type cardBody struct {
 	bottom int
 }
 
-// cardBodies returns every card's lines below its title at inner width;
-// they are kept until the status changes.
+// cardBodies returns every card's lines below its title at inner width,
+// drawn; they are kept until the status changes.
 func (m *Model) cardBodies(inner int) []cardBody {
-	if b, ok := m.cardCache[inner]; ok {
+	c := m.cardMemo()
+	if b, ok := c.bodies[inner]; ok {
 		return b
 	}
-	bodies := make([]cardBody, len(m.status.Nodes))
-	for i, n := range m.status.Nodes {
-		blocks := m.cardBlocks(m.status, n)
+	bodies := make([]cardBody, len(c.blocks))
+	picks := m.picks(inner)
+	for i, blocks := range c.blocks {
 		for j, b := range blocks {
-			ls := b.pick(inner)
+			ls := picks[i][j]
 			for _, l := range ls {
 				bodies[i].lines = append(bodies[i].lines, b.style.Render(l))
 				bodies[i].widths = append(bodies[i].widths, lipgloss.Width(l))
@@ -115,10 +173,7 @@ func (m *Model) cardBodies(inner int) []cardBody {
 			}
 		}
 	}
-	if m.cardCache == nil {
-		m.cardCache = map[int][]cardBody{}
-	}
-	m.cardCache[inner] = bodies
+	c.bodies[inner] = bodies
 	return bodies
 }
 
@@ -294,21 +349,28 @@ func wrapWhy(s string, width int) []string {
 }
 
 // balanced wraps s onto the lines wrapWords takes at width, each as short
-// as that allows.
+// as that allows: the narrowest width, no narrower than its longest word,
+// that takes no more lines (found by bisection: narrower takes as many
+// lines or more).
 func balanced(s string, width int) []string {
 	lines := wrapWords(s, width)
-	longest := 0
+	if len(lines) < 2 {
+		return lines
+	}
+	lo := 1 // the longest word: no narrower, or words would be split
 	for _, w := range glueUnits(strings.Fields(s)) {
-		longest = max(longest, lipgloss.Width(w))
+		lo = max(lo, lipgloss.Width(w))
 	}
-	for w := width - 1; w >= longest; w-- {
-		l := wrapWords(s, w)
-		if len(l) > len(lines) {
-			break
+	hi := width // takes len(lines) lines
+	for lo < hi {
+		mid := (lo + hi) / 2
+		if len(wrapWords(s, mid)) <= len(lines) {
+			hi = mid
+		} else {
+			lo = mid + 1
 		}
-		lines = l
 	}
-	return lines
+	return wrapWords(s, hi)
 }
 
 // stateBlock is a card's last piece: the node's state ("frozen" for a node

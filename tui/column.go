@@ -24,9 +24,11 @@ const whyLines = 2
 // whyMemo is the explanation under the lanes, worked out once per status
 // and column.
 type whyMemo struct {
-	ok   bool
-	col  uint64
-	text string
+	ok    bool
+	col   uint64
+	text  string
+	width int      // the width lines were drawn for
+	lines []string // the explanation as drawn
 }
 
 // commitWhy is the explanation of the column the cursor marks, or of the
@@ -52,9 +54,13 @@ func (m *Model) viewCommitWhy(width int) []string {
 	if len(m.status.Nodes) == 0 {
 		return nil
 	}
+	text := m.commitWhy()
+	if m.why.lines != nil && m.why.width == width {
+		return m.why.lines
+	}
 	st := m.styles
 	label := m.whyLabel()
-	lines := wrapWords(label+" "+m.commitWhy(), width)
+	lines := wrapWords(label+" "+text, width)
 	if len(lines) > whyLines {
 		const more = " … (E: all of it)"
 		lines = lines[:whyLines]
@@ -69,6 +75,7 @@ func (m *Model) viewCommitWhy(width int) []string {
 		}
 		out[i] = st.Why.Render(l)
 	}
+	m.why.width, m.why.lines = width, out
 	return out
 }
 

@@ -219,7 +219,11 @@ func (m *Model) eventLines(e feedEntry, width int) []string {
 	if e.count > 1 {
 		text += fmt.Sprintf(" ×%d", e.count)
 	}
-	style := m.styles.plain
+	lines := []string{text}
+	if lipgloss.Width(text) > width {
+		lines = wrapHanging(text, width, len("15:04:05.000 "))
+	}
+	var style lipgloss.Style
 	switch e.Kind {
 	case cluster.EventViolation:
 		style = m.styles.Violation
@@ -227,10 +231,8 @@ func (m *Model) eventLines(e feedEntry, width int) []string {
 		style = m.styles.Error
 	case cluster.EventFault:
 		style = m.styles.Fault
-	}
-	lines := []string{text}
-	if lipgloss.Width(text) > width {
-		lines = wrapHanging(text, width, len("15:04:05.000 "))
+	default:
+		return lines // plain: drawn as it is
 	}
 	for i, l := range lines {
 		lines[i] = style.Render(l)

@@ -45,10 +45,20 @@ func (m *Model) worstHeader(width int) int {
 }
 
 // worstCardLayout is the card rows the minimum counts at width: laid out
-// as cardLayout lays them, for cards as tall as any can be.
+// as cardLayout lays them, for cards as tall as any can be (or as this
+// status's, when they are taller: numbers wider than planned for).
 func (m *Model) worstCardLayout(width int) cardGeom {
+	c := m.cardMemo()
+	if g, ok := c.worst[width]; ok {
+		return g
+	}
 	n := len(m.status.Nodes)
-	return cardLayoutBy(n, width, func(inner int) int { return max(m.cardLines(inner), m.worstCardLines(n, inner)) })
+	worst := cardLayoutBy(n, width, func(inner int) int { return m.worstCardLines(n, inner) })
+	if now := m.cardLayout(width); now.height() > worst.height() {
+		worst = now
+	}
+	c.worst[width] = worst
+	return worst
 }
 
 // worstCache holds worstCardLines by cluster size and inner width: they

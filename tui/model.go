@@ -76,31 +76,31 @@ type Model struct {
 	width, height int
 	// status is the frame's one snapshot and now the frame's time: every
 	// panel of a frame draws from these two.
-	status    cluster.Status
-	now       time.Time
-	cardCache map[int][]cardBody // card text below the title by inner width, per node, for this status
-	sel       uint64             // selected node, 1-based
-	region    regionKind         // what shows between the cards and the output
-	fullHelp  bool               // the full key help replaces lanes and events
-	helpView  scroller
-	laneTop   uint64 // when scrolled back, the newest index the lanes show; 0: follow the newest
-	feed      eventFeed
-	rate      writeRate
-	output    outputPanel
-	script    scriptState
-	speed     speedState
-	busy      int                        // commands in flight
-	bar       struct{ sig, view string } // the help bar last drawn, and what it showed
-	lanes     map[uint64]laneMemo        // each node's lane as last drawn
-	trace     MsgLog                     // the message trace, or nil
-	msgs      msgView                    // the messages view: the trace read so far, filters, scrolling, held pick
-	links     linkView                   // the link matrix: its selected cell
-	detail    detailState                // the detail view: where it is scrolled to
-	col       uint64                     // the log column the cursor marks (< >); 0: none
-	why       whyMemo                    // the commit explanation under the lanes, for this status
-	legend    bool                       // the legend (L) replaces lanes and events
-	legendAt  scroller
-	quitting  bool // the last frame is drawn blank (see View)
+	status   cluster.Status
+	now      time.Time
+	cards    *cardMemo  // what the cards of this status are made of; nil: not worked out yet
+	sel      uint64     // selected node, 1-based
+	region   regionKind // what shows between the cards and the output
+	fullHelp bool       // the full key help replaces lanes and events
+	helpView scroller
+	laneTop  uint64 // when scrolled back, the newest index the lanes show; 0: follow the newest
+	feed     eventFeed
+	rate     writeRate
+	output   outputPanel
+	script   scriptState
+	speed    speedState
+	busy     int                        // commands in flight
+	bar      struct{ sig, view string } // the help bar last drawn, and what it showed
+	lanes    map[uint64]laneMemo        // each node's lane as last drawn
+	trace    MsgLog                     // the message trace, or nil
+	msgs     msgView                    // the messages view: the trace read so far, filters, scrolling, held pick
+	links    linkView                   // the link matrix: its selected cell
+	detail   detailState                // the detail view: where it is scrolled to
+	col      uint64                     // the log column the cursor marks (< >); 0: none
+	why      whyMemo                    // the commit explanation under the lanes, for this status
+	legend   bool                       // the legend (L) replaces lanes and events
+	legendAt scroller
+	quitting bool // the last frame is drawn blank (see View)
 }
 
 // regionKind is what the region between the cards and the output shows
@@ -224,7 +224,7 @@ func (m *Model) quit() tea.Cmd {
 // setStatus takes a frame's snapshot and time and updates what depends on
 // them.
 func (m *Model) setStatus(st cluster.Status) {
-	m.status, m.now, m.cardCache, m.why = st, m.o.Clock(), nil, whyMemo{}
+	m.status, m.now, m.cards, m.why = st, m.o.Clock(), nil, whyMemo{}
 	m.rate.observe(st.Time, st.Written)
 	if int(m.sel) > len(st.Nodes) {
 		m.sel = 1
@@ -336,7 +336,7 @@ func (m *Model) onKey(msg tea.KeyMsg) tea.Cmd {
 		line, groups := nextGroups(m.status, id)
 		// Keys typed faster than a frame build on the partition just asked
 		// for, not on the one the last frame showed.
-		m.status.Faults.Groups, m.cardCache = groups, nil
+		m.status.Faults.Groups, m.cards = groups, nil
 		return m.run(line)
 	case key.Matches(msg, k.Heal):
 		return m.run("heal")

@@ -119,7 +119,7 @@ func fitOrWrap(s string, width, indent int) []string {
 }
 
 // wrapWidths wraps s into a first line of first cells and further lines
-// of rest cells.
+// of rest cells. Each word is measured once.
 func wrapWidths(s string, first, rest int) []string {
 	first, rest = max(1, first), max(1, rest)
 	var lines []string
@@ -129,25 +129,27 @@ func wrapWidths(s string, first, rest int) []string {
 		}
 		return rest
 	}
-	cur := ""
+	cur, curW := "", 0
 	for _, w := range glueUnits(strings.Fields(s)) {
-		for lipgloss.Width(w) > width() {
+		ww := lipgloss.Width(w)
+		for ww > width() {
 			if cur != "" {
 				lines = append(lines, cur)
-				cur = ""
+				cur, curW = "", 0
 			}
 			head, tail := splitAt(w, width())
 			lines = append(lines, head)
-			w = tail
+			w, ww = tail, lipgloss.Width(tail)
 		}
 		switch {
 		case cur == "":
-			cur = w
-		case lipgloss.Width(cur)+1+lipgloss.Width(w) <= width():
+			cur, curW = w, ww
+		case curW+1+ww <= width():
 			cur += " " + w
+			curW += 1 + ww
 		default:
 			lines = append(lines, cur)
-			cur = w
+			cur, curW = w, ww
 		}
 	}
 	if cur != "" || len(lines) == 0 {

@@ -50,7 +50,13 @@ func (m *Model) lanesHeight() int { return len(m.status.Nodes) + 2 + whyLines }
 // wraps onto no more lines, and the card rows of a narrower one still fit
 // it.
 func (m *Model) needHeight(width int) int {
-	return m.worstHeader(width) + m.worstCardLayout(width).height() + m.lanesHeight() + eventsMin + bottomLines
+	c := m.cardMemo()
+	h, ok := c.need[width]
+	if !ok {
+		h = m.worstHeader(width) + m.worstCardLayout(width).height() + m.lanesHeight() + eventsMin + bottomLines
+		c.need[width] = h
+	}
+	return h
 }
 
 // minSize is the size the dashboard asks for when the terminal is smaller:
@@ -125,7 +131,7 @@ func (m *Model) View() string {
 		region = m.viewLanes(m.width)
 		region = append(region, m.viewEvents(m.width, s.region-len(region))...)
 	}
-	region = region[:min(len(region), s.region)]
+	region = region[:max(0, min(len(region), s.region))]
 	for len(region) < s.region {
 		region = append(region, "")
 	}
