@@ -146,8 +146,12 @@ func runDashboard(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		Seed:       cf.seed,
 		Mono:       mono,
 	})
-	// Signals are main's: they cancel ctx, which ends the program.
-	p := tea.NewProgram(m, tea.WithAltScreen(), tea.WithContext(ctx), tea.WithOutput(stdout), tea.WithoutSignalHandler())
+	// Signals are main's: they cancel ctx, and the model (Options.Context)
+	// then quits as q does, drawing a blank last frame before the alternate
+	// screen is left (a program killed through tea.WithContext would leave
+	// its last frame there, which tmux pushes into the scrollback when the
+	// terminal was resized).
+	p := tea.NewProgram(m, tea.WithAltScreen(), tea.WithOutput(stdout), tea.WithoutSignalHandler())
 	final, err := p.Run()
 	cancel() // stop commands still running before the cluster closes
 	if err != nil && !errors.Is(err, tea.ErrProgramKilled) {

@@ -129,6 +129,38 @@ func TestDashboardEndToEnd(t *testing.T) {
 	if !strings.Contains(txt, "crash "+strconv.Itoa(old)+"  ok") {
 		t.Errorf("the prompt's result is not shown:\n%s", txt)
 	}
+	// The cards say why each node is where it is, and the lanes why the
+	// lowest uncommitted index waits (or that none does).
+	scr.waitScreen(t, "why-lines and the commit explanation", 10*time.Second, func(s string) bool {
+		return strings.Contains(s, "restart brings") && (strings.Contains(s, "leads:") || strings.Contains(s, "commit waits")) &&
+			strings.Contains(s, "\ncommit: ")
+	})
+
+	// The messages view, the link matrix and step mode, end to end.
+	io.WriteString(ptmx, "m")
+	scr.waitScreen(t, "the messages view", 10*time.Second, func(s string) bool {
+		return strings.Contains(s, "messages: every kind, no heartbeats, all nodes") && regexp.MustCompile(`(?m)^time +1 +2 +3 +4 +5 +message`).MatchString(s)
+	})
+	io.WriteString(ptmx, "x")
+	scr.waitScreen(t, "the link matrix", 10*time.Second, func(s string) bool {
+		return strings.Contains(s, "links: messages sent per second") && regexp.MustCompile(`(?m)^from\\to +1 +2 +3 +4 +5`).MatchString(s)
+	})
+	io.WriteString(ptmx, "x")
+	scr.waitScreen(t, "the lanes again", 10*time.Second, func(s string) bool { return strings.Contains(s, "\nevents") })
+	io.WriteString(ptmx, "z")
+	scr.waitScreen(t, "the FROZEN header", 10*time.Second, func(s string) bool { return strings.Contains(s, "FROZEN: clocks stopped") })
+	// A write enters the frozen leader's log; its appends are held where
+	// they arrive, and s delivers the oldest.
+	io.WriteString(ptmx, "w")
+	scr.waitScreen(t, "the write running", 10*time.Second, func(s string) bool { return strings.Contains(s, "(running)") })
+	io.WriteString(ptmx, "s")
+	scr.waitScreen(t, "a step's result", 10*time.Second, func(s string) bool {
+		return strings.Contains(s, "> step") && strings.Contains(s, "delivered ")
+	})
+	io.WriteString(ptmx, "z")
+	scr.waitScreen(t, "the cluster thawed", 10*time.Second, func(s string) bool {
+		return !strings.Contains(s, "FROZEN") && strings.Contains(s, "> thaw")
+	})
 
 	io.WriteString(ptmx, "q")
 	done := make(chan error, 1)

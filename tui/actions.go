@@ -16,8 +16,11 @@ import (
 // The functions here only build command lines from what the screen shows;
 // the commands package does the work.
 
-// Speed limits: the speed keys keep the minimum election timeout between
-// these and the heartbeat at or above a millisecond.
+// Speed limits: the speed keys keep every election timeout between
+// fastestElection and slowestElection (the minimum at or above the one,
+// the maximum at or below the other) and the heartbeat at or above a
+// millisecond. From the default 1s-2s that is 15.625ms-31.25ms (six + )
+// to 8s-16s (three -).
 const (
 	fastestElection = 12 * time.Millisecond
 	slowestElection = 20 * time.Second
@@ -60,9 +63,9 @@ func (s *speedState) step(cur cluster.Timing, by int) (now, next cluster.Timing,
 	next = scaled(s.base, s.level+by)
 	switch {
 	case by < 0 && (next.ElectionMin < fastestElection || next.Heartbeat < fastestBeat || next.Validate() != nil):
-		return now, now, fmt.Sprintf("fastest speed already: election %v-%v is the limit", now.ElectionMin, now.ElectionMax)
-	case by > 0 && (next.ElectionMin > slowestElection || next.ElectionMax > 2*slowestElection || next.Validate() != nil):
-		return now, now, fmt.Sprintf("slowest speed already: election %v-%v is the limit", now.ElectionMin, now.ElectionMax)
+		return now, now, fmt.Sprintf("fastest speed already: election %v-%v (faster would go below %v)", now.ElectionMin, now.ElectionMax, fastestElection)
+	case by > 0 && (next.ElectionMax > slowestElection || next.Validate() != nil):
+		return now, now, fmt.Sprintf("slowest speed already: election %v-%v (slower would go past %v)", now.ElectionMin, now.ElectionMax, slowestElection)
 	}
 	s.level += by
 	return now, next, ""

@@ -34,7 +34,45 @@ func (g cardGeom) height() int { return len(g.rows) * (g.lines + 2) }
 // that fit (from the fewest), the one that takes the fewest lines, since a
 // narrower card may need more lines to show every number whole.
 func (m *Model) cardLayout(width int) cardGeom {
-	n := len(m.status.Nodes)
+	c := m.cardMemo()
+	g, ok := c.geoms[width]
+	if !ok {
+		g = cardLayoutBy(len(m.status.Nodes), width, m.cardLines)
+		c.geoms[width] = g
+	}
+	return g
+}
+
+// cardMemo is what the cards of one status are made of, worked out once:
+// the layout tries several card widths every frame and draws one; and
+// the height the dashboard needs at a width, which they decide.
+type cardMemo struct {
+	blocks [][]block            // each node's pieces below its title
+	picked map[int][][][]string // each node's pieces' lines, by inner width
+	lines  map[int]int          // the tallest card's text lines, by inner width
+	bodies map[int][]cardBody   // every card's lines, drawn, by inner width
+	geoms  map[int]cardGeom     // the card rows, by terminal width
+	worst  map[int]cardGeom     // the card rows the minimum counts, by terminal width
+	need   map[int]int          // the lines the dashboard needs, by terminal width
+}
+
+// cardMemo returns the cards of this status, working out their pieces the
+// first time.
+func (m *Model) cardMemo() *cardMemo {
+	if m.cards == nil {
+		c := &cardMemo{picked: map[int][][][]string{}, lines: map[int]int{}, bodies: map[int][]cardBody{}, geoms: map[int]cardGeom{}, worst: map[int]cardGeom{}, need: map[int]int{}}
+		for _, n := range m.status.Nodes {
+			c.blocks = append(c.blocks, m.cardBlocks(m.status, n))
+		}
+		m.cards = c
+	}
+	return m.cards
+}
+
+// cardLayoutBy is cardLayout for n cards whose text needs lines(inner)
+// lines at inner width: the cards of this status (cardLayout), or the most
+// any card can need (worstCardLayout, for the minimum size).
+func cardLayoutBy(n, width int, lines func(inner int) int) cardGeom {
 	if n == 0 {
 		return cardGeom{}
 	}
@@ -49,7 +87,7 @@ func (m *Model) cardLayout(width int) cardGeom {
 			break // no card is shorter than three lines
 		}
 		w := max(minCardWidth, min(maxCardWidth, width/perRow))
-		g := cardGeom{rows: balancedRows(n, rows), width: w, lines: m.cardLines(w - 2)}
+		g := cardGeom{rows: balancedRows(n, rows), width: w, lines: lines(w - 2)}
 		if best.rows == nil || g.height() < best.height() {
 			best = g
 		}
@@ -70,45 +108,72 @@ func balancedRows(n, rows int) []int {
 	return out
 }
 
-// cardLines is the number of text lines the tallest card needs at inner
-// width.
+// cardLines is the number of text lines the tallest card of this status
+// needs at inner width.
 func (m *Model) cardLines(inner int) int {
-	lines := 1
-	for _, body := range m.cardBodies(inner) {
-		lines = max(lines, 1+len(body.lines))
+	c := m.cardMemo()
+	if l, ok := c.lines[inner]; ok {
+		return l
 	}
+	lines := 1
+	for _, node := range m.picks(inner) {
+		l := 1 // the title
+		for _, b := range node {
+			l += len(b)
+		}
+		lines = max(lines, l)
+	}
+	c.lines[inner] = lines
 	return lines
 }
 
+// picks returns the lines each piece of each card takes at inner width.
+func (m *Model) picks(inner int) [][][]string {
+	c := m.cardMemo()
+	if p, ok := c.picked[inner]; ok {
+		return p
+	}
+	p := make([][][]string, len(c.blocks))
+	for i, blocks := range c.blocks {
+		for _, b := range blocks {
+			p[i] = append(p[i], b.pick(inner))
+		}
+	}
+	c.picked[inner] = p
+	return p
+}
+
 // cardBody is a card's lines below its title, styled, and their widths;
-// the last state of them are its state block, kept at the bottom.
+// the last bottom of them (its why-line and its state) are kept at the
+// bottom of the card.
 type cardBody struct {
 	lines  []string
 	widths []int
-	state  int
+	bottom int
 }
 
-// cardBodies returns every card's lines below its title at inner width;
-// they are kept until the status changes.
+// cardBodies returns every card's lines below its title at inner width,
+// drawn; they are kept until the status changes.
 func (m *Model) cardBodies(inner int) []cardBody {
-	if b, ok := m.cardCache[inner]; ok {
+	c := m.cardMemo()
+	if b, ok := c.bodies[inner]; ok {
 		return b
 	}
-	bodies := make([]cardBody, len(m.status.Nodes))
-	for i, n := range m.status.Nodes {
-		for _, b := range m.cardBlocks(n) {
-			ls := b.pick(inner)
+	bodies := make([]cardBody, len(c.blocks))
+	picks := m.picks(inner)
+	for i, blocks := range c.blocks {
+		for j, b := range blocks {
+			ls := picks[i][j]
 			for _, l := range ls {
 				bodies[i].lines = append(bodies[i].lines, b.style.Render(l))
 				bodies[i].widths = append(bodies[i].widths, lipgloss.Width(l))
 			}
-			bodies[i].state = len(ls) // the last block's
+			if j >= len(blocks)-bottomBlocks {
+				bodies[i].bottom += len(ls)
+			}
 		}
 	}
-	if m.cardCache == nil {
-		m.cardCache = map[int][]cardBody{}
-	}
-	m.cardCache[inner] = bodies
+	c.bodies[inner] = bodies
 	return bodies
 }
 
@@ -135,13 +200,14 @@ func (m *Model) viewCards(g cardGeom) []string {
 }
 
 // viewCard renders node n's card as lines: its title, its body, and the
-// state line (the body's last) at the bottom, in its border.
+// why-line and state (the body's last) at the bottom, in its border.
 func (m *Model) viewCard(n cluster.NodeStatus, body cardBody, g cardGeom, edges [2][2]string) []string {
 	inner := g.width - 2
 	title := m.cardTitle(n, inner)
-	// Blank lines go above the state block, which stays at the bottom.
+	// Blank lines go above the why-line and the state, which stay at the
+	// bottom, so that those of a row line up.
 	blank := max(0, g.lines-1-len(body.lines))
-	at := 1 + len(body.lines) - body.state
+	at := 1 + len(body.lines) - body.bottom
 	lines := make([]string, 0, g.lines)
 	widths := make([]int, 0, g.lines)
 	lines = append(append(append(append(lines, title), body.lines[:at-1]...), make([]string, blank)...), body.lines[at-1:]...)
@@ -153,14 +219,16 @@ func (m *Model) viewCard(n cluster.NodeStatus, body cardBody, g cardGeom, edges 
 }
 
 // block is one piece of a card: its renderings, most complete first, each
-// one or more lines of plain text; the first whose lines all fit is drawn.
-// Renderings that take more lines come after those that take fewer, so a
-// wider card never needs more lines.
+// one or more lines of plain text; the first whose lines all fit is drawn,
+// or else the last one wrapped by words (wrapWords: a number and its unit,
+// "2.1 s", stay together). Renderings that take more lines come after
+// those that take fewer, so a wider card never needs more lines.
 type block struct {
 	alts     [][]string
 	style    lipgloss.Style
-	maxLines int    // when not 0, lines past it are dropped and … ends the last
-	orWrap   string // wrapped instead of the last rendering when that takes no more lines
+	maxLines int                      // when not 0, lines past it are dropped and … ends the last
+	orWrap   string                   // wrapped instead of the last rendering when that takes no more lines
+	wrap     func(width int) []string // when set, what is drawn when no rendering fits
 }
 
 // one is a block of one rendering.
@@ -179,6 +247,9 @@ func (b block) pick(width int) []string {
 		if fits {
 			return alt
 		}
+	}
+	if b.wrap != nil {
+		return b.wrap(width)
 	}
 	var out []string
 	for _, l := range b.alts[len(b.alts)-1] {
@@ -221,45 +292,102 @@ func (m *Model) cardTitle(n cluster.NodeStatus, inner int) string {
 	return mark + id + " " + st.Role(role).Render(name) + strings.Repeat(" ", gap) + pulse
 }
 
-// cardBlocks returns the pieces of node n's card below its title.
-func (m *Model) cardBlocks(n cluster.NodeStatus) []block {
-	st := m.styles
+// bottomBlocks is how many of a card's last blocks are kept at its
+// bottom: its why-line and its state.
+const bottomBlocks = 2
+
+// cardBlocks returns the pieces of node n's card below its title, in
+// status st: what it is (term, indexes, timer or lag, leader), then at
+// the bottom its situation in a few words (cluster.Why) and its state.
+func (m *Model) cardBlocks(st cluster.Status, n cluster.NodeStatus) []block {
+	s := m.styles
 	var bs []block
 	down := n.State == cluster.StateCrashed || n.State == cluster.StateFailed
 	if n.Err != "" {
-		bs = append(bs, errBlock(clean(n.Err), st.Error))
+		bs = append(bs, errBlock(clean(n.Err), s.Error))
 	}
 	switch {
 	case down && n.AsOf.IsZero():
 		if n.Err == "" {
-			bs = append(bs, one(st.Dim, "no status yet"))
+			bs = append(bs, one(s.Dim, "no status yet"))
 		}
 	case down:
-		bs = append(bs, block{alts: [][]string{{"as of crash " + n.AsOf.Format("15:04:05")}, {"as of crash"}}, style: st.Dim},
-			termBlock(n, st.Dim), indexBlock(n, st.Dim))
+		bs = append(bs, block{alts: [][]string{{"as of crash " + n.AsOf.Format("15:04:05")}, {"as of crash"}}, style: s.Dim},
+			termBlock(n, s.Dim), indexBlock(n, s.Dim))
 	case n.Role == "leader":
-		bs = append(bs, termBlock(n, st.plain), indexBlock(n, st.plain), lagBlock(n, st.plain))
+		bs = append(bs, termBlock(n, s.plain), indexBlock(n, s.plain), lagBlock(n, s.plain))
 	default:
-		bs = append(bs, termBlock(n, st.plain), indexBlock(n, st.plain), timerBlock(n, st.plain), leaderBlock(n, st.plain))
+		bs = append(bs, termBlock(n, s.plain), indexBlock(n, s.plain), timerBlock(n, s.plain), leaderBlock(n, s.plain))
 	}
-	return append(bs, m.stateBlock(n))
+	return append(bs, whyBlock(st, n, s.Why), stateBlock(st, n, s.Dim))
+}
+
+// whyBlock is the card's why-line: the node's situation in a few words,
+// as cluster.Why says it ("waiting: 2 of 3 votes", "behind by 30:
+// replicate"), wrapped by words on a narrow card, never cut (wrapWhy).
+func whyBlock(st cluster.Status, n cluster.NodeStatus, style lipgloss.Style) block {
+	why := clean(cluster.Why(st, n.ID))
+	if why == "" {
+		why = "-"
+	}
+	return block{alts: [][]string{{why}}, style: style, wrap: func(width int) []string { return wrapWhy(why, width) }}
+}
+
+// wrapWhy wraps a why-line that does not fit a card's line onto as few
+// lines as wrapWords would, but reading better: after its colon when that
+// takes no more lines ("behind by 30:" / "replicate" rather than
+// "behind by 30: replicate" cut before its last word), and with lines of
+// even length rather than a last word alone ("commit waits:" / "1 to go").
+func wrapWhy(s string, width int) []string {
+	greedy := wrapWords(s, width)
+	if head, tail, ok := strings.Cut(s, ": "); ok && lipgloss.Width(head)+1 <= width {
+		if lines := append([]string{head + ":"}, balanced(tail, width)...); len(lines) <= len(greedy) {
+			return lines
+		}
+	}
+	return balanced(s, width)
+}
+
+// balanced wraps s onto the lines wrapWords takes at width, each as short
+// as that allows: the narrowest width, no narrower than its longest word,
+// that takes no more lines (found by bisection: narrower takes as many
+// lines or more).
+func balanced(s string, width int) []string {
+	lines := wrapWords(s, width)
+	if len(lines) < 2 {
+		return lines
+	}
+	lo := 1 // the longest word: no narrower, or words would be split
+	for _, w := range glueUnits(strings.Fields(s)) {
+		lo = max(lo, lipgloss.Width(w))
+	}
+	hi := width // takes len(lines) lines
+	for lo < hi {
+		mid := (lo + hi) / 2
+		if len(wrapWords(s, mid)) <= len(lines) {
+			hi = mid
+		} else {
+			lo = mid + 1
+		}
+	}
+	return wrapWords(s, hi)
 }
 
 // stateBlock is a card's last piece: the node's state ("frozen" for a node
 // of a frozen cluster), its partition group and how many messages it
 // holds, on one line or, when they do not fit, on more.
-func (m *Model) stateBlock(n cluster.NodeStatus) block {
+func stateBlock(st cluster.Status, n cluster.NodeStatus, style lipgloss.Style) block {
 	parts := []string{string(n.State)}
 	if n.Frozen && n.State == cluster.StateUp {
 		parts[0] = "frozen"
 	}
-	if g := groupName(m.status, n.ID); g != "" {
+	if g := groupName(st, n.ID); g != "" {
 		parts = append(parts, "group "+g)
 	}
 	if n.Frozen || len(n.Held) > 0 {
 		parts = append(parts, fmt.Sprintf("held %d", len(n.Held)))
 	}
-	b := block{alts: [][]string{{strings.Join(parts, " · ")}}, style: m.styles.Dim}
+	b := block{alts: [][]string{{strings.Join(parts, " · ")}}, style: style}
 	if len(parts) == 3 {
 		b.alts = append(b.alts, []string{parts[0] + " · " + parts[1], parts[2]}, []string{parts[0], parts[1] + " · " + parts[2]})
 	}

@@ -3,60 +3,234 @@ package tui
 import (
 	"fmt"
 	"slices"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
 
 	"raftplay/cluster"
+	"raftplay/raft"
+	"raftplay/transport"
 )
 
-// viewDetail renders the selected node in height lines: addresses, its
-// followers' progress (for a leader), link counters, recent entries and its
-// events.
+// The detail view (enter): the selected node at length. First why it is
+// where it is, in the cluster's own sentences (cluster.ExplainNode, and at
+// a leader a row per follower: how far it has replicated, the flow
+// control, when it last answered, its last rejection), the last vote it
+// decided (ExplainVote) and how its log compares with the leader's
+// (ExplainLog); then its addresses, its links, its events and its newest
+// entries. Every line is wrapped, none cut; when they do not fit, ↑/↓,
+// pgup/pgdn and home/end scroll them (←/→, tab and 1-9 still pick the
+// node).
+
+// detailEvents is how many of the node's newest events the view lists.
+const detailEvents = 20
+
+// detailState is where the detail view is scrolled to, and for which node.
+type detailState struct {
+	scroll scroller
+	node   uint64
+}
+
+// syncDetail starts the view at its top when another node is selected.
+func (m *Model) syncDetail() {
+	if m.detail.node != m.sel {
+		m.detail = detailState{node: m.sel}
+	}
+}
+
+// detailKey handles the detail view's scroll keys and reports whether msg
+// was one.
+func (m *Model) detailKey(msg tea.KeyMsg) (tea.Cmd, bool) {
+	k := &m.keys
+	if !key.Matches(msg, k.Up, k.Down, k.PageUp, k.PageDown, k.Home, k.End) {
+		return nil, false
+	}
+	rows := max(1, m.layout().region-1)
+	m.detail.scroll.scrollKey(k, msg, rows, len(m.detailLines(m.width)), m.width, m.width)
+	return nil, true
+}
+
+// viewDetail renders the selected node in height lines: a title that says
+// how to leave and, when the text does not fit, where it is scrolled and
+// how to scroll, then the text.
 func (m *Model) viewDetail(width, height int) []string {
 	st := m.styles
 	n := m.selected()
-	title := fmt.Sprintf("node %d: %s  (enter/esc: back)", n.ID, clean(roleOf(n)))
+	lines := m.detailLines(width)
+	rows := max(1, height-1)
+	s := &m.detail.scroll
+	s.clamp(rows, len(lines), width, width)
+	title := fmt.Sprintf("node %d: %s", n.ID, clean(roleOf(n)))
 	if !n.AsOf.IsZero() {
-		title = fmt.Sprintf("node %d: %s, as of its crash at %s  (enter/esc: back)", n.ID, n.State, n.AsOf.Format("15:04:05.000"))
+		title = fmt.Sprintf("node %d: %s, as of its last status, %s, just before %s", n.ID, n.State, n.AsOf.Format("15:04:05.000"),
+			map[bool]string{true: "it failed", false: "the crash"}[n.State == cluster.StateFailed])
 	}
-	lines := []string{st.Section.Render(title)}
-	lines = append(lines, fmt.Sprintf("raft %s  http %s  first %d  snapshot %d/%d  keys %d",
-		clean(n.RaftAddr), clean(n.HTTPAddr), n.FirstIndex, n.SnapshotIndex, n.SnapshotTerm, n.KVKeys))
-	if n.Err != "" {
-		for _, l := range wrapWords("error: "+clean(n.Err), width) {
-			lines = append(lines, st.Error.Render(l))
+	var notes []string
+	if len(lines) > rows {
+		where := fmt.Sprintf("lines %d-%d of %d", s.top+1, min(len(lines), s.top+rows), len(lines))
+		notes = []string{"  (" + where + "; ↑/↓ pgup/pgdn home/end scroll, enter/esc back)", "  (" + where + "; ↑/↓ scroll)", "  (↑/↓ scroll)"}
+	} else {
+		notes = []string{"  (enter/esc: back)"}
+	}
+	out := []string{fitTitle(st, st.Section, title, notes, width)}
+	return append(out, lines[s.top:min(len(lines), s.top+rows)]...)
+}
+
+// detailLines is the detail view's text at width, every line wrapped to it.
+func (m *Model) detailLines(width int) []string {
+	st := m.styles
+	n := m.selected()
+	var lines []string
+	para := func(style lipgloss.Style, text string) {
+		for _, l := range fitOrWrap(text, width, 2) {
+			lines = append(lines, style.Render(l))
 		}
 	}
+	section := func(name string) { lines = append(lines, st.Section.Render(name)) }
+
+	if n.Err != "" {
+		para(st.Error, "error: "+clean(n.Err))
+	}
+	section("why")
+	para(st.Why, clean(cluster.ExplainNode(m.status, n.ID)))
+	if n.Role == "leader" && n.Live() && len(n.Progress) > 0 {
+		lines = append(lines, m.followerTable(n, width)...)
+	}
+	para(st.Why, "vote: "+clean(cluster.ExplainVote(m.status, n.ID)))
+	para(st.Why, "log: "+clean(cluster.ExplainLog(m.status, n.ID)))
+
+	section("node")
+	segs := []segment{{"raft " + clean(n.RaftAddr), ""}, {"http " + clean(n.HTTPAddr), "  "},
+		{fmt.Sprintf("first index %d", n.FirstIndex), "  "}, {fmt.Sprintf("snapshot %d (term %d)", n.SnapshotIndex, n.SnapshotTerm), "  "},
+		{fmt.Sprintf("%s in its store", plural(n.KVKeys, "key")), "  "}}
+	lines = append(lines, wrapSegments(segs, width)...)
 	peers := make([]uint64, 0, len(n.Links))
 	for id := range n.Links {
 		peers = append(peers, id)
 	}
 	slices.Sort(peers)
 	for _, id := range peers {
-		l := n.Links[id]
-		line := fmt.Sprintf("→%d sent %d recv %d dropped fault %d queue %d conn %d",
-			id, l.MsgsSent, l.MsgsRecv, l.DroppedFault, l.DroppedQueue, l.DroppedConn)
-		if p, ok := n.Progress[id]; ok {
-			line += fmt.Sprintf("  match %d next %d %s", p.Match, p.Next, p.State)
-		}
-		if !l.Connected {
-			line += "  (not connected)"
-		}
-		lines = append(lines, line)
+		para(st.plain, linkLine(id, n.Links[id]))
 	}
-	rest := height - len(lines)
-	if rest <= 2 {
-		return clipAll(m, lines[:min(len(lines), height)], width)
+
+	evs := m.feed.last(n.ID, detailEvents)
+	section("events")
+	if len(evs) == 0 {
+		lines = append(lines, st.Dim.Render("(none that concern it yet)"))
 	}
-	entries := n.Recent[max(0, len(n.Recent)-rest/2+1):]
-	lines = append(lines, st.Section.Render("recent entries"))
-	for _, e := range entries {
-		lines = append(lines, entryLine(e, n))
-	}
-	evs := m.feed.last(n.ID, height-len(lines)-1)
-	lines = append(lines, st.Section.Render("events"))
 	for _, e := range evs {
-		lines = append(lines, m.eventLine(e, width))
+		lines = append(lines, m.eventLines(e, width)...)
 	}
-	return clipAll(m, lines[:min(len(lines), height)], width)
+	section("recent entries")
+	if len(n.Recent) == 0 {
+		lines = append(lines, st.Dim.Render("(none in its status)"))
+	}
+	for _, e := range n.Recent {
+		para(st.plain, entryLine(e, n))
+	}
+	return lines
+}
+
+// linkLine describes node's link to peer id in words: "→2 sent 38,
+// received 38; dropped: 0 by faults, 0 queue full, 0 connection lost".
+func linkLine(id uint64, l transport.LinkStats) string {
+	s := fmt.Sprintf("→%d sent %d, received %d; dropped: %d by faults, %d queue full, %d connection lost",
+		id, l.MsgsSent, l.MsgsRecv, l.DroppedFault, l.DroppedQueue, l.DroppedConn)
+	if !l.Connected {
+		s += "; not connected"
+	}
+	return s
+}
+
+// followerTable is a leader's view of each follower, a row each: match and
+// next index, the replication state, appends in flight, whether flow
+// control holds the next append, how long since it last answered (the
+// leader's ticks times its tick length) and its last rejection with the
+// hint it gave. Columns are as wide as their widest cell; a row wider
+// than width is wrapped, never cut.
+func (m *Model) followerTable(n cluster.NodeStatus, width int) []string {
+	head := []string{"follower", "match", "next", "state", "in flight", "paused", "heard ago", "last reject"}
+	right := []bool{false, true, true, false, true, false, true, false}
+	ids := make([]uint64, 0, len(n.Progress))
+	for id := range n.Progress {
+		if id != n.ID {
+			ids = append(ids, id)
+		}
+	}
+	slices.Sort(ids)
+	rows := [][]string{head}
+	for _, id := range ids {
+		p := n.Progress[id]
+		rows = append(rows, []string{fmt.Sprint(id), fmt.Sprint(p.Match), fmt.Sprint(p.Next), clean(p.State),
+			fmt.Sprint(p.Inflight), yesNo(p.Paused), heardAgo(p, n), rejectText(p)})
+	}
+	widths := make([]int, len(head))
+	for _, r := range rows {
+		for i, c := range r {
+			widths[i] = max(widths[i], lipgloss.Width(c))
+		}
+	}
+	gap := "  "
+	total := 0
+	for _, w := range widths {
+		total += w + len(gap)
+	}
+	if total-len(gap) > width {
+		gap = " "
+	}
+	var out []string
+	for i, r := range rows {
+		var b strings.Builder
+		for j, c := range r {
+			pad := strings.Repeat(" ", widths[j]-lipgloss.Width(c))
+			if j > 0 {
+				b.WriteString(gap)
+			}
+			if right[j] {
+				b.WriteString(pad + c)
+			} else if j < len(r)-1 {
+				b.WriteString(c + pad)
+			} else {
+				b.WriteString(c)
+			}
+		}
+		line := strings.TrimRight(b.String(), " ")
+		for _, l := range fitOrWrap(line, width, widths[0]+len(gap)) {
+			if i == 0 {
+				l = m.styles.Dim.Render(l)
+			}
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// heardAgo is how long ago a follower last answered the leader: its
+// HeardAgo (leader ticks) times the leader's tick, in milliseconds.
+func heardAgo(p raft.Progress, n cluster.NodeStatus) string {
+	if n.Tick <= 0 {
+		return plural(p.HeardAgo, "tick")
+	}
+	return fmt.Sprintf("%d ms", (n.Tick * time.Duration(p.HeardAgo)).Milliseconds())
+}
+
+// rejectText is a follower's last append rejection in this term and its
+// hint: "after 30 (hint 12@2)", or "-".
+func rejectText(p raft.Progress) string {
+	if p.LastReject == 0 {
+		return "-"
+	}
+	return fmt.Sprintf("after %d (hint %d@%d)", p.LastReject, p.LastRejectHint, p.LastRejectHintTerm)
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
 }
 
 // entryLine describes one entry: "  17  t3  put x=1  (committed)".
@@ -66,11 +240,4 @@ func entryLine(e cluster.EntryInfo, n cluster.NodeStatus) string {
 		state = "not committed"
 	}
 	return fmt.Sprintf("%6d  t%-3d %-30s %s", e.Index, e.Term, clean(e.Text), state)
-}
-
-func clipAll(m *Model, lines []string, width int) []string {
-	for i := range lines {
-		lines[i] = m.styles.Clip(lines[i], width)
-	}
-	return lines
 }

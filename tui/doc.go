@@ -15,7 +15,14 @@
 //     no control byte reaches the terminal.
 //   - One layout function divides the screen, for drawing and for the
 //     minimum size the dashboard asks for; cards show every number whole,
-//     choosing for each line the first rendering that fits.
+//     choosing for each line the first rendering that fits. The minimum is
+//     the layout's worst case at each width (minsize.go): the size it
+//     announces does not change while it runs, and every state fits it.
+//   - Every decision on screen comes with its reason, in the cluster's
+//     words (cluster.Why, ExplainCommit, ExplainNode, ExplainVote,
+//     ExplainLog): a why-line on each card, the commit explanation under
+//     the lanes (of the index a column cursor marks), a why panel in the
+//     detail view. The dashboard words none of them itself.
 //   - Every action is a command line of the command language (COMMANDS.md),
 //     parsed by commands.Parser and run by an Executor in a tea.Cmd, never in
 //     Update: a key such as `c` only builds the line "crash 3". The dashboard
@@ -37,10 +44,12 @@
 // Layout: model.go is the root (routing only), keys.go the bindings,
 // msgs.go the messages, actions.go the command lines keys build (and the
 // speed keys' arithmetic, the matrix's cycles), scroll.go the keys of
-// pagers and the event feed, view.go the layout, text.go wrapping and
-// escaping, pulse.go the frame rate and the heartbeat pulse, trace.go the
-// copy of the message trace, and one file per panel: header.go, cards.go
-// (lag.go), lanes.go, events.go, detail.go, messages.go (the space-time
-// diagram), held.go (the held list), matrix.go (the link matrix),
-// pager.go and prompt.go.
+// pagers and the event feed, view.go the layout, minsize.go the worst
+// case the minimum size is made of, text.go wrapping and escaping,
+// pulse.go the frame rate and the heartbeat pulse, trace.go the copy of
+// the message trace, and one file per panel: header.go, cards.go
+// (lag.go), lanes.go (column.go: the commit explanation and the column
+// cursor), events.go, detail.go (with the why panel), messages.go (the
+// space-time diagram), held.go (the held list), matrix.go (the link
+// matrix), legend.go (every symbol and colour), pager.go and prompt.go.
 package tui

@@ -152,17 +152,27 @@ func mentions(text string, id uint64) bool {
 }
 
 // viewEvents renders the event feed in height lines: its title, then the
-// entries that fit.
+// newest entries that fit. An entry is shown whole, wrapped onto more
+// lines when it is longer than a line (an error's file and offset are at
+// its end); only one taller than the whole feed is cut, at its end.
 func (m *Model) viewEvents(width, height int) []string {
 	if height <= 0 {
 		return nil
 	}
 	shown, newer := m.feed.window(height - 1)
-	lines := []string{m.eventsTitle(newer, width)}
-	for _, e := range shown {
-		lines = append(lines, m.eventLine(e, width))
+	rows := height - 1
+	var body []string // the entries' lines, newest entry first
+	for i := len(shown) - 1; i >= 0; i-- {
+		ls := m.eventLines(shown[i], width)
+		if len(body)+len(ls) > rows {
+			if len(body) == 0 {
+				body = ls[:rows]
+			}
+			break
+		}
+		body = append(ls, body...)
 	}
-	return lines
+	return append([]string{m.eventsTitle(newer, width)}, body...)
 }
 
 // eventsTitle says what the feed shows and, when it has the keys or is
@@ -201,21 +211,31 @@ func (m *Model) eventsTitle(newer, width int) string {
 	return st.Clip(style.Render(title), width)
 }
 
-// eventLine renders one entry, "×40" after a run of identical events;
-// violations and errors stand out.
-func (m *Model) eventLine(e feedEntry, width int) string {
-	count := ""
+// eventLines renders one entry, "×40" after a run of identical events,
+// wrapped under its time when it is wider than width; violations and
+// errors stand out.
+func (m *Model) eventLines(e feedEntry, width int) []string {
+	text := e.String()
 	if e.count > 1 {
-		count = fmt.Sprintf(" ×%d", e.count)
+		text += fmt.Sprintf(" ×%d", e.count)
 	}
-	s := m.styles.Clip(e.String(), width-lipgloss.Width(count)) + count
+	lines := []string{text}
+	if lipgloss.Width(text) > width {
+		lines = wrapHanging(text, width, len("15:04:05.000 "))
+	}
+	var style lipgloss.Style
 	switch e.Kind {
 	case cluster.EventViolation:
-		return m.styles.Violation.Render(s)
+		style = m.styles.Violation
 	case cluster.EventError:
-		return m.styles.Error.Render(s)
+		style = m.styles.Error
 	case cluster.EventFault:
-		return m.styles.Fault.Render(s)
+		style = m.styles.Fault
+	default:
+		return lines // plain: drawn as it is
 	}
-	return s
+	for i, l := range lines {
+		lines[i] = style.Render(l)
+	}
+	return lines
 }

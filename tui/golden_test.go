@@ -99,7 +99,7 @@ func detailScenario() scenario {
 	return sc
 }
 
-// nineScenario is a 9-node cluster under load at 140x45: a leader with
+// nineScenario is a 9-node cluster under load at 140x50: a leader with
 // followers lagging by different amounts, a crashed node, a snapshot.
 func nineScenario() scenario {
 	st := bigStatus(12345)
@@ -110,16 +110,16 @@ func nineScenario() scenario {
 	}
 	st.Nodes[6] = downAsOf(st.Nodes[6], cluster.StateCrashed, "")
 	st.Nodes[0].Progress[7] = raft.Progress{Match: 12300, Next: 12301, State: "probe"}
-	return scenario{st: st, w: 140, h: 45, events: []cluster.Event{
+	return scenario{st: st, w: 140, h: 50, events: []cluster.Event{
 		{Kind: cluster.EventSetting, Text: "background load 200 writes/s"},
 		{Node: 7, Kind: cluster.EventCrash, Text: "7 crashed"},
 	}}
 }
 
-// pagerScenario is `:status` at 80 columns: too wide for the output panel,
+// pagerScenario is `:status` at 80x42 (the minimum for 5 nodes): too wide for the output panel,
 // it opens in the pager.
 func pagerScenario() scenario {
-	return scenario{st: steady(40), w: 80, h: 32, keys: []string{":", "s", "t", "a", "t", "u", "s", "enter"}, out: commands.FormatStatus(steady(40)), wait: "columns 1-80",
+	return scenario{st: steady(40), w: 80, h: 42, keys: []string{":", "s", "t", "a", "t", "u", "s", "enter"}, out: commands.FormatStatus(steady(40)), wait: "columns 1-80",
 		events: []cluster.Event{{Node: 1, Kind: "raft.role", Text: "1 became leader at term 3"}}}
 }
 

@@ -2,6 +2,7 @@ package tui
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -30,11 +31,45 @@ func (r *writeRate) observe(now time.Time, written uint64) {
 	}
 }
 
+// Header limits: the timing line and the faults after it wrap onto at
+// most timingMax lines (the faults that do not fit are counted, and x
+// shows them all), the script's line onto at most scriptMax. So the
+// header has a most lines at each width, which the minimum size counts.
+const (
+	timingMax = 2
+	scriptMax = 2
+)
+
 // viewHeader renders the header: the cluster line and the timing line,
-// each wrapped by whole segments, then a violation and the script's
-// progress when there are any.
+// each wrapped by whole segments, then a violation, step mode and the
+// script's progress when there are any.
 func (m *Model) viewHeader(width int) []string {
 	s := m.status
+	st := m.styles
+	lines := wrapSegments(m.clusterLine(s, m.rate.perSec), width)
+	lines = append(lines, m.timingLine(s, width)...)
+	if s.Violations > 0 {
+		for _, l := range wrapWords(violationText(s.Violations), width) {
+			lines = append(lines, st.Violation.Render(l))
+		}
+	}
+	if s.Frozen {
+		for _, l := range wrapWords(frozenText(heldCount(s)), width) {
+			lines = append(lines, st.Frozen.Render(l))
+		}
+	}
+	if m.script.total > 0 {
+		text, style := m.scriptText()
+		for _, l := range capLines(wrapWords(text, width), scriptMax, width) {
+			lines = append(lines, style.Render(l))
+		}
+	}
+	return lines
+}
+
+// clusterLine is the header's first line, in segments: size, leader and
+// term, commit, load and writes.
+func (m *Model) clusterLine(s cluster.Status, perSec float64) []segment {
 	st := m.styles
 	leader := st.Role("leader").Render(fmt.Sprint(s.Leader))
 	term := fmt.Sprintf("term %d", s.Term)
@@ -48,49 +83,77 @@ func (m *Model) viewHeader(width int) []string {
 	if s.Load > 0 {
 		load = fmt.Sprintf("%d/s", s.Load)
 	}
-	sep := "  "
-	l1 := []segment{
-		{st.Title.Render("raftplay"), ""}, {fmt.Sprintf("%d nodes", len(s.Nodes)), sep},
+	const sep = "  "
+	return []segment{
+		{st.Title.Render("raftplay"), ""}, {plural(len(s.Nodes), "node"), sep},
 		{"leader " + leader + sep + term, sep}, {commit, sep}, {"load " + load, sep},
-		{fmt.Sprintf("writes %.0f/s (%d acked)", m.rate.perSec, s.Written), sep},
+		{fmt.Sprintf("writes %.0f/s (%d acked)", perSec, s.Written), sep},
 	}
-	l2 := []segment{
+}
+
+// timingLine is the header's second line: timing, extensions and the
+// faults in force, on at most timingMax lines at width. Faults that do
+// not fit are counted at the end ("+3 more faults (x)").
+func (m *Model) timingLine(s cluster.Status, width int) []string {
+	const sep = "  "
+	segs := []segment{
 		{"heartbeat " + s.Timing.Heartbeat.String(), ""}, {fmt.Sprintf("election %v-%v", s.Timing.ElectionMin, s.Timing.ElectionMax), sep},
 		{"prevote " + onOff(s.PreVote), sep}, {"checkquorum " + onOff(s.CheckQuorum), sep},
 	}
 	faults := m.faultTexts()
-	l2 = append(l2, segment{"faults: " + faults[0], sep})
+	for shown := len(faults); shown >= 0; shown-- {
+		all := append(slices.Clone(segs), faultSegments(faults[:max(1, shown)])...)
+		if shown == 0 {
+			all = append(slices.Clone(segs), segment{fmt.Sprintf("faults: %d (x shows them)", len(faults)), sep})
+		} else if shown < len(faults) {
+			all = append(all, segment{fmt.Sprintf("+%d more (x)", len(faults)-shown), "; "})
+		}
+		if lines := wrapSegments(all, width); len(lines) <= timingMax || shown == 0 {
+			return lines
+		}
+	}
+	return nil // not reached
+}
+
+// faultSegments lays the fault texts out after "faults: ".
+func faultSegments(faults []string) []segment {
+	segs := []segment{{"faults: " + faults[0], "  "}}
 	for _, f := range faults[1:] {
-		l2 = append(l2, segment{f, "; "})
+		segs = append(segs, segment{f, "; "})
 	}
-	lines := append(wrapSegments(l1, width), wrapSegments(l2, width)...)
-	if s.Violations > 0 {
-		v := fmt.Sprintf(" !! SAFETY VIOLATION: the invariant monitor saw %d violation(s); see events !! ", s.Violations)
-		for _, l := range wrapWords(v, width) {
-			lines = append(lines, st.Violation.Render(l))
-		}
+	return segs
+}
+
+// capLines keeps the first most of lines, ending the last one kept with
+// "…" when some are left out.
+func capLines(lines []string, most, width int) []string {
+	if len(lines) <= most {
+		return lines
 	}
-	if s.Frozen {
-		for _, l := range wrapWords(frozenText(s), width) {
-			lines = append(lines, st.Frozen.Render(l))
-		}
-	}
-	if m.script.total > 0 {
-		text, style := m.scriptText()
-		for _, l := range wrapWords(text, width) {
-			lines = append(lines, style.Render(l))
-		}
-	}
+	lines = slices.Clone(lines[:most])
+	last, _ := splitAt(lines[most-1], width-1)
+	lines[most-1] = last + "…"
 	return lines
 }
 
-// frozenText is the header's line in step mode: clocks stopped, how many
-// messages are held, and the keys that move them.
-func frozenText(s cluster.Status) string {
+// violationText is the header's line when the invariant monitor saw
+// violations.
+func violationText(n int) string {
+	return fmt.Sprintf(" !! SAFETY VIOLATION: the invariant monitor saw %d violation(s); see events !! ", n)
+}
+
+// heldCount is how many messages the nodes of s hold.
+func heldCount(s cluster.Status) int {
 	held := 0
 	for _, n := range s.Nodes {
 		held += len(n.Held)
 	}
+	return held
+}
+
+// frozenText is the header's line in step mode: clocks stopped, how many
+// messages are held, and the keys that move them.
+func frozenText(held int) string {
 	return fmt.Sprintf("FROZEN: clocks stopped; %s held (s step, z thaw, m shows them)", plural(held, "message"))
 }
 

@@ -149,6 +149,7 @@ func steady(n uint64) cluster.Status {
 			ID: id, State: cluster.StateUp, Role: "follower", Term: 3, Vote: 1, Leader: 1,
 			Commit: n, Applied: n, FirstIndex: 1, LastIndex: n,
 			ElectionTimeout: 1500 * time.Millisecond, ElectionElapsed: time.Duration(id) * 100 * time.Millisecond,
+			ElectionMin: time.Second, Tick: 10 * time.Millisecond, SinceLeader: time.Duration(id) * 100 * time.Millisecond, LastTerm: 3,
 			LastHeartbeat: t0.Add(-time.Duration(id) * 100 * time.Millisecond),
 			RaftAddr:      "127.0.0.1:700" + string(rune('0'+id)), HTTPAddr: "127.0.0.1:800" + string(rune('0'+id)),
 			Links: map[uint64]transport.LinkStats{},

@@ -33,8 +33,15 @@ type keyMap struct {
 	Forward key.Binding
 	Newest  key.Binding // the lanes follow the newest entries again
 	Help    key.Binding
+	Legend  key.Binding // every symbol and colour, in the pager
 	Quit    key.Binding
 	Close   key.Binding
+
+	// The column cursor over the log lanes and the explanations.
+	ColLeft  key.Binding // < moves the column cursor to the previous index
+	ColRight key.Binding // > to the next one
+	Column   key.Binding // shows < and > as one entry in the short help
+	Explain  key.Binding // E: explain commit [I] in the output
 
 	// Views and step mode.
 	Messages key.Binding // the messages view (space-time diagram, held messages)
@@ -109,8 +116,14 @@ func newKeyMap() keyMap {
 		Forward: b("]", "log fwd", "]"),
 		Newest:  b("end", "log newest", "end"),
 		Help:    b("?", "keys", "?"),
+		Legend:  b("L", "legend", "L"),
 		Quit:    b("q", "quit", "q", "ctrl+c"),
-		Close:   b("esc", "close", "esc"),
+
+		ColLeft:  b("<", "column left", "<"),
+		ColRight: b(">", "column right", ">"),
+		Column:   b("</>", "column", "<", ">"),
+		Explain:  b("E", "explain commit", "E"),
+		Close:    b("esc", "close", "esc"),
 
 		Messages:  b("m", "messages", "m"),
 		Links:     b("x", "links", "x"),
@@ -159,7 +172,8 @@ type dashState struct {
 	filtered bool
 	lanes    bool // the lanes are scrolled back
 	focused  bool // the event feed has the scroll keys
-	pager    bool // a pager (long output or the full help) has them
+	pager    bool // a pager (long output, the full help, the legend) has them
+	legend   bool // the legend is shown
 	wide     bool // the pager's text is wider than the screen
 	output   bool // a command result is shown
 
@@ -171,6 +185,9 @@ type dashState struct {
 	kind     string   // the kind the messages view shows ("": all)
 	scrolled bool     // the messages view is scrolled back
 	link     linkKeys // the link matrix's selected cell and what its keys would ask for
+
+	col  uint64 // the log column the cursor marks (0: none)
+	cols bool   // the lanes have a column to mark
 }
 
 // linkKeys is what the link matrix's keys would do to its selected cell.
@@ -209,7 +226,7 @@ func (k *keyMap) update(s dashState) {
 	k.Back.SetEnabled(lanes)
 	k.Forward.SetEnabled(lanes && s.lanes)
 	k.Newest.SetEnabled(lanes && s.lanes && !s.focused)
-	k.Close.SetEnabled(s.region != regionLanes || s.filtered || s.output || s.focused || s.pager)
+	k.Close.SetEnabled(s.region != regionLanes || s.filtered || s.output || s.focused || s.pager || (lanes && s.col != 0))
 	switch {
 	case s.pager:
 		k.Close.SetHelp("esc", "close")
@@ -219,24 +236,35 @@ func (k *keyMap) update(s dashState) {
 		k.Close.SetHelp("esc", "close")
 	}
 	scroll := s.focused || s.pager
+	detail := s.region == regionDetail && !s.pager
 	for _, b := range []*key.Binding{&k.Up, &k.Down, &k.Home, &k.End, &k.Scroll, &k.Ends} {
-		b.SetEnabled(scroll || msgs)
+		b.SetEnabled(scroll || msgs || detail)
 	}
 	k.Left.SetEnabled(s.pager)
 	k.Right.SetEnabled(s.pager)
 	k.Sideways.SetEnabled(s.wide)
-	pages := s.pager || lanes || msgs // pgup/pgdn focus the feed when it is shown, scroll the diagram
+	pages := s.pager || lanes || msgs || detail // pgup/pgdn focus the feed when it is shown, scroll the diagram and the detail
 	k.PageUp.SetEnabled(pages)
 	k.PageDown.SetEnabled(pages)
 	k.Page.SetEnabled(pages)
 	switch {
 	case s.pager:
 		k.Page.SetHelp("pgup/pgdn", "page")
-	case msgs:
+	case msgs, detail:
 		k.Page.SetHelp("pgup/pgdn", "page")
 	default:
 		k.Page.SetHelp("pgup/pgdn", "scroll events")
 	}
+	for _, b := range []*key.Binding{&k.ColLeft, &k.ColRight, &k.Column} {
+		b.SetEnabled(lanes && s.cols && !s.focused)
+	}
+	k.Explain.SetEnabled(lanes && s.nodes > 0 && !s.focused)
+	if s.col != 0 {
+		k.Explain.SetHelp("E", fmt.Sprintf("explain %d", s.col))
+	} else {
+		k.Explain.SetHelp("E", "explain commit")
+	}
+	k.Legend.SetEnabled(!s.pager || s.legend)
 	k.Events.SetEnabled(lanes)
 	if s.focused {
 		k.Events.SetHelp("e", "leave events")
@@ -316,9 +344,11 @@ func (k keyMap) ShortHelp() []key.Binding {
 	detail := k.Detail
 	if k.region == regionDetail {
 		detail.SetEnabled(false)
+		return []key.Binding{k.Scroll, k.Page, k.Close, k.Crash, k.Restart, k.Pause, k.Isolate, k.Group, k.Heal, k.Write,
+			k.Prompt, k.Freeze, k.Timeout, k.Beat, k.Legend, k.Help, k.Quit}
 	}
 	return []key.Binding{k.Step, k.Crash, k.Restart, k.Pause, k.Isolate, k.Group, k.Heal, k.Write, k.Load,
-		k.Prompt, k.Messages, k.Links, k.Freeze, k.Timeout, k.Beat, k.Speed, detail, k.Close, k.Help, k.Quit}
+		k.Prompt, k.Messages, k.Links, k.Freeze, k.Timeout, k.Beat, k.Column, k.Explain, k.Speed, detail, k.Legend, k.Close, k.Help, k.Quit}
 }
 
 // all lists every key as the full help shows it, in reading order, each
@@ -334,6 +364,8 @@ func (k keyMap) all() []key.Binding {
 		with(k.Crash, "c", "crash"), k.Restart, with(k.Pause, "p", "pause / resume"), k.Isolate, k.Group, k.Heal,
 		k.Write, with(k.Load, "l", "load on / off"), k.Faster, k.Slower, k.Prompt,
 		k.Back, k.Forward, k.Newest,
+		with(k.ColLeft, "<", "column cursor left (lanes)"), with(k.ColRight, ">", "column cursor right (lanes)"),
+		with(k.Explain, "E", "explain commit [column] (lanes)"),
 		with(k.Messages, "m", "messages view"), with(k.Links, "x", "link matrix"),
 		with(k.Freeze, "z", "freeze / thaw"), with(k.Step, "s", "step (frozen)"),
 		with(k.Timeout, "t", "timeout node"), with(k.Beat, "b", "heartbeat (leader)"),
@@ -342,10 +374,10 @@ func (k keyMap) all() []key.Binding {
 		with(k.Discard, "del", "discard held (messages)"),
 		with(k.Cell, "↑↓←→", "link (matrix)"), with(k.Cut, "c", "cut / heal link (matrix)"),
 		with(k.Drop, "d", "drop % (matrix)"), with(k.Delay, "y", "delay (matrix)"),
-		with(k.Scroll, "↑/↓", "scroll events, pager, messages"),
-		with(k.Page, "pgup/pgdn", "page events, pager, messages"), with(k.Ends, "home/end", "oldest/newest"),
+		with(k.Scroll, "↑/↓", "scroll events, pager, messages, detail"),
+		with(k.Page, "pgup/pgdn", "page events, pager, messages, detail"), with(k.Ends, "home/end", "oldest/newest"),
 		with(k.Sideways, "←/→", "pager sideways"),
-		with(k.Close, "esc", "close / back"), k.Help, k.Quit,
+		with(k.Close, "esc", "close / back"), k.Help, with(k.Legend, "L", "legend: symbols and colours"), k.Quit,
 	}
 	for i := range bs {
 		bs[i].SetEnabled(true)

@@ -81,11 +81,23 @@ func (m *Model) oldestKnown() uint64 {
 	return max(1, oldest)
 }
 
-// laneWindow returns the indexes the lanes show: the newest entries, or,
-// when scrolled back, the window that ends at laneTop. It never starts
-// before index 1 or where nothing is known, nor ends past the newest entry
-// of a log longer than it.
+// laneWindow returns the indexes the lanes show: baseWindow, moved back
+// while it follows the newest entries to keep the column the cursor marks
+// in view.
 func (m *Model) laneWindow() (lo, hi uint64) {
+	lo, hi = m.baseWindow()
+	if m.col != 0 && m.col < lo && m.laneTop == 0 {
+		hi -= lo - max(m.col, m.oldestKnown())
+		lo = max(m.col, m.oldestKnown())
+	}
+	return lo, hi
+}
+
+// baseWindow returns the indexes the lanes show without the cursor: the
+// newest entries, or, when scrolled back, the window that ends at laneTop.
+// It never starts before index 1 or where nothing is known, nor ends past
+// the newest entry of a log longer than it.
+func (m *Model) baseWindow() (lo, hi uint64) {
 	w := uint64(m.laneWidth())
 	newest := m.newestIndex()
 	floor := m.oldestKnown()
@@ -100,8 +112,10 @@ func (m *Model) laneWindow() (lo, hi uint64) {
 }
 
 // scrollLanes moves the lanes back (by < 0) or forward (by > 0) by by
-// entries; reaching the newest entry makes them follow it again.
+// entries; reaching the newest entry makes them follow it again. The
+// column cursor stays in view, at the edge it would leave by.
 func (m *Model) scrollLanes(by int) {
+	defer m.keepColumn()
 	lo, hi := m.laneWindow()
 	floor, newest := m.oldestKnown(), m.newestIndex()
 	if by < 0 {
@@ -115,8 +129,18 @@ func (m *Model) scrollLanes(by int) {
 	}
 }
 
-// viewLanes renders a title, a ruler and one lane per node. The work is
-// proportional to the visible cells, not to the log length.
+// keepColumn moves the column cursor into the window the lanes show.
+func (m *Model) keepColumn() {
+	if m.col != 0 {
+		lo, hi := m.baseWindow()
+		m.col = max(lo, min(hi, m.col))
+	}
+}
+
+// viewLanes renders a title, a ruler, one lane per node and under them why
+// the lowest uncommitted index (or the column the cursor marks) is or is
+// not committed. The work is proportional to the visible cells, not to
+// the log length.
 func (m *Model) viewLanes(width int) []string {
 	lo, hi := m.laneWindow()
 	st := m.styles
@@ -139,8 +163,8 @@ func (m *Model) viewLanes(width int) []string {
 		}
 		lanes = append(lanes, lane)
 	}
-	lines := []string{m.laneTitle(lo, hi, notHere, width), strings.Repeat(" ", lanePrefix) + ruler(lo, hi)}
-	return append(lines, lanes...)
+	lines := []string{m.laneTitle(lo, hi, notHere, width), strings.Repeat(" ", lanePrefix) + ruler(lo, hi, m.col)}
+	return append(append(lines, lanes...), m.viewCommitWhy(width)...)
 }
 
 // laneTitle is "log LO..HI", with how to return when scrolled back and
@@ -149,8 +173,13 @@ func (m *Model) laneTitle(lo, hi uint64, notHere bool, width int) string {
 	st := m.styles
 	log := st.Section.Render(fmt.Sprintf("log %d..%d", lo, hi))
 	scrolled := []string{""}
-	if m.laneTop != 0 {
+	switch {
+	case m.col != 0:
+		scrolled = []string{fmt.Sprintf("  column %d (< > move, E explain, esc)", m.col), fmt.Sprintf("  column %d", m.col)}
+	case m.laneTop != 0:
 		scrolled = []string{"  (scrolled back: ] forward, end newest)", "  (scrolled: ] fwd, end newest)"}
+	case m.newestIndex() > 0:
+		scrolled = []string{"  (< > pick a column)", ""}
 	}
 	unknown := []string{""}
 	if notHere {
@@ -169,9 +198,25 @@ func (m *Model) laneTitle(lo, hi uint64, notHere bool, width int) string {
 	return st.Clip(title, width)
 }
 
-// ruler marks every tenth index with its number.
-func ruler(lo, hi uint64) string {
-	buf := []byte(strings.Repeat(" ", int(hi-lo+1)))
+// ruler marks every tenth index with its number and the column the
+// cursor marks (col, 0: none) with ▼ and its number ("▼247", or "247▼"
+// at the right end), keeping the tens' labels off it.
+func ruler(lo, hi, col uint64) string {
+	buf := []rune(strings.Repeat(" ", int(hi-lo+1)))
+	from, to := -1, -1 // the cursor's label, with a blank either side
+	if col >= lo && col <= hi {
+		label := []rune(fmt.Sprintf("▼%d", col))
+		at := int(col - lo)
+		if at+len(label) > len(buf) {
+			label = []rune(fmt.Sprintf("%d▼", col))
+			at -= len(label) - 1
+		}
+		if at < 0 {
+			label, at = []rune("▼"), int(col-lo)
+		}
+		copy(buf[at:], label)
+		from, to = at-1, at+len(label)
+	}
 	for i := lo; i <= hi; i++ {
 		if i%10 != 0 {
 			continue
@@ -181,7 +226,10 @@ func ruler(lo, hi uint64) string {
 		if at+len(label) > len(buf) {
 			break
 		}
-		copy(buf[at:], label)
+		if at <= to && at+len(label)-1 >= from {
+			continue // under the cursor's label
+		}
+		copy(buf[at:], []rune(label))
 	}
 	return string(buf)
 }
@@ -190,10 +238,10 @@ func ruler(lo, hi uint64) string {
 // never changed once published, so its first element's address and its
 // length stand for its contents.
 type laneKey struct {
-	lo, hi, last, commit, snap, first, start, term uint64
-	terms                                          *uint64
-	n                                              int
-	down                                           bool
+	lo, hi, last, commit, snap, first, start, term, col uint64
+	terms                                               *uint64
+	n                                                   int
+	down                                                bool
 }
 
 // laneMemo is a lane's cells as last drawn.
@@ -207,7 +255,7 @@ type laneMemo struct {
 // what they show changed (an idle cluster's lanes do not).
 func (m *Model) laneCellsMemo(n cluster.NodeStatus, lo, hi uint64) (string, bool) {
 	k := laneKey{lo: lo, hi: hi, last: n.LastIndex, commit: n.Commit, snap: n.SnapshotIndex, first: n.FirstIndex,
-		start: n.LogStart, term: n.Term, n: len(n.LogTerms), down: down(n)}
+		start: n.LogStart, term: n.Term, col: m.col, n: len(n.LogTerms), down: down(n)}
 	if len(n.LogTerms) > 0 {
 		k.terms = &n.LogTerms[0]
 	}
@@ -231,9 +279,10 @@ func (m *Model) laneCells(b *strings.Builder, n cluster.NodeStatus, lo, hi uint6
 		r         rune
 		term      uint64
 		committed bool
+		marked    bool // the column the cursor marks
 	}
 	isDown := down(n)
-	cellAt := func(i uint64) look {
+	lookAt := func(i uint64) look {
 		switch {
 		case i > n.LastIndex:
 			return look{r: cellNone}
@@ -251,22 +300,34 @@ func (m *Model) laneCells(b *strings.Builder, n cluster.NodeStatus, lo, hi uint6
 		}
 		if i <= n.Commit {
 			if m.styles.Mono { // no colour: the term's last digit shows the term
-				return look{rune('0' + t%10), t, true}
+				return look{r: rune('0' + t%10), term: t, committed: true}
 			}
-			return look{cellCommitted, t, true}
+			return look{r: cellCommitted, term: t, committed: true}
 		}
-		return look{cellUncommitted, t, false}
+		return look{r: cellUncommitted, term: t}
+	}
+	cellAt := func(i uint64) look {
+		l := lookAt(i)
+		l.marked = i == m.col
+		return l
 	}
 	flush := func(l look, count int) {
 		s := strings.Repeat(string(l.r), count)
+		style := m.styles.plain
 		switch {
 		case l.term != 0:
-			s = m.styles.TermCell(l.term, l.committed, isDown).Render(s)
+			style = m.styles.TermCell(l.term, l.committed, isDown)
 		case l.r == cellNotHere:
 			notHere = true
-			s = m.styles.NotHere.Render(s)
+			style = m.styles.NotHere
+		case !l.marked:
+			b.WriteString(s)
+			return
 		}
-		b.WriteString(s)
+		if l.marked {
+			style = m.styles.Mark(style)
+		}
+		b.WriteString(style.Render(s))
 	}
 	cur, count := cellAt(lo), 0
 	for i := lo; i <= hi; i++ {

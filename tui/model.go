@@ -76,25 +76,31 @@ type Model struct {
 	width, height int
 	// status is the frame's one snapshot and now the frame's time: every
 	// panel of a frame draws from these two.
-	status    cluster.Status
-	now       time.Time
-	cardCache map[int][]cardBody // card text below the title by inner width, per node, for this status
-	sel       uint64             // selected node, 1-based
-	region    regionKind         // what shows between the cards and the output
-	fullHelp  bool               // the full key help replaces lanes and events
-	helpView  scroller
-	laneTop   uint64 // when scrolled back, the newest index the lanes show; 0: follow the newest
-	feed      eventFeed
-	rate      writeRate
-	output    outputPanel
-	script    scriptState
-	speed     speedState
-	busy      int                        // commands in flight
-	bar       struct{ sig, view string } // the help bar last drawn, and what it showed
-	lanes     map[uint64]laneMemo        // each node's lane as last drawn
-	trace     MsgLog                     // the message trace, or nil
-	msgs      msgView                    // the messages view: the trace read so far, filters, scrolling, held pick
-	links     linkView                   // the link matrix: its selected cell
+	status   cluster.Status
+	now      time.Time
+	cards    *cardMemo  // what the cards of this status are made of; nil: not worked out yet
+	sel      uint64     // selected node, 1-based
+	region   regionKind // what shows between the cards and the output
+	fullHelp bool       // the full key help replaces lanes and events
+	helpView scroller
+	laneTop  uint64 // when scrolled back, the newest index the lanes show; 0: follow the newest
+	feed     eventFeed
+	rate     writeRate
+	output   outputPanel
+	script   scriptState
+	speed    speedState
+	busy     int                        // commands in flight
+	bar      struct{ sig, view string } // the help bar last drawn, and what it showed
+	lanes    map[uint64]laneMemo        // each node's lane as last drawn
+	trace    MsgLog                     // the message trace, or nil
+	msgs     msgView                    // the messages view: the trace read so far, filters, scrolling, held pick
+	links    linkView                   // the link matrix: its selected cell
+	detail   detailState                // the detail view: where it is scrolled to
+	col      uint64                     // the log column the cursor marks (< >); 0: none
+	why      whyMemo                    // the commit explanation under the lanes, for this status
+	legend   bool                       // the legend (L) replaces lanes and events
+	legendAt scroller
+	quitting bool // the last frame is drawn blank (see View)
 }
 
 // regionKind is what the region between the cards and the output shows
@@ -151,9 +157,11 @@ func New(o Options) *Model {
 	return m
 }
 
-// Init starts the frame clock, the event reader and the script, if any.
+// Init starts the frame clock, the event reader, the watch on the
+// context (its end quits, drawing a blank last frame) and the script, if
+// any.
 func (m *Model) Init() tea.Cmd {
-	cmds := []tea.Cmd{frameCmd(m.o.Source, m.frameEvery()), eventsCmd(m.ctx, m.o.Source.Events(), m.feed.next)}
+	cmds := []tea.Cmd{frameCmd(m.o.Source, m.frameEvery()), eventsCmd(m.ctx, m.o.Source.Events(), m.feed.next), doneCmd(m.ctx)}
 	if len(m.o.Script) > 0 {
 		cmds = append(cmds, stepCmd(0))
 	}
@@ -189,6 +197,8 @@ func (m *Model) route(msg tea.Msg) tea.Cmd {
 		return m.onResult(msg)
 	case scriptStepMsg:
 		return m.scriptStep()
+	case doneMsg:
+		return m.quit()
 	case tea.KeyMsg:
 		if m.prompt.active {
 			return m.promptKey(msg)
@@ -203,10 +213,18 @@ func (m *Model) route(msg tea.Msg) tea.Cmd {
 	return nil
 }
 
+// quit ends the program. Its last frame is blank: a terminal (tmux) that
+// reflows the alternate screen when leaving it after a resize would
+// otherwise push the last frame's wide lines into the shell's scrollback.
+func (m *Model) quit() tea.Cmd {
+	m.quitting = true
+	return tea.Quit
+}
+
 // setStatus takes a frame's snapshot and time and updates what depends on
 // them.
 func (m *Model) setStatus(st cluster.Status) {
-	m.status, m.now, m.cardCache = st, m.o.Clock(), nil
+	m.status, m.now, m.cards, m.why = st, m.o.Clock(), nil, whyMemo{}
 	m.rate.observe(st.Time, st.Written)
 	if int(m.sel) > len(st.Nodes) {
 		m.sel = 1
@@ -223,26 +241,29 @@ func (m *Model) selected() cluster.NodeStatus {
 func (m *Model) refreshKeys() {
 	pager := m.pagerShown()
 	m.syncHeld()
+	m.syncDetail()
 	m.links.follow(m.sel)
 	_, heldOK := m.pickedHeld()
 	m.keys.update(dashState{
 		node: m.selected(), nodes: len(m.status.Nodes), faults: faultsActive(m.status),
 		load: m.status.Load > 0, region: m.region, filtered: m.feed.filter != 0,
-		lanes: m.laneTop != 0, focused: m.feed.focused, pager: pager != noPager,
+		lanes: m.laneTop != 0, focused: m.feed.focused, pager: pager != noPager, legend: m.legend,
 		wide: pager == outputPager && m.outputPagerWidth() > m.width, output: m.output.shown(),
 		frozen: m.status.Frozen, held: heldOK, heldList: m.heldShown(), byNode: m.msgs.byNode,
 		beats: m.msgs.beats, kind: m.msgs.kind, scrolled: m.msgs.pin >= 0,
-		link: m.linkKeys(),
+		link: m.linkKeys(), col: m.col, cols: m.newestIndex() > 0,
 	})
 }
 
 // pagerShown is what the pager area shows now, if anything.
 func (m *Model) pagerShown() pagerKind {
 	switch {
-	case m.width == 0 || (!m.fullHelp && !m.output.shown()) || !m.fits():
+	case m.width == 0 || (!m.fullHelp && !m.legend && !m.output.shown()) || !m.fits():
 		return noPager
 	case m.fullHelp:
 		return helpPager
+	case m.legend:
+		return legendPager
 	}
 	return m.layout().pager
 }
@@ -281,9 +302,17 @@ func (m *Model) onKey(msg tea.KeyMsg) tea.Cmd {
 	id := m.sel
 	switch {
 	case key.Matches(msg, k.Quit):
-		return tea.Quit
+		return m.quit()
 	case key.Matches(msg, k.Help):
-		m.fullHelp, m.helpView = !m.fullHelp, scroller{}
+		m.fullHelp, m.helpView, m.legend = !m.fullHelp, scroller{}, false
+	case key.Matches(msg, k.Legend):
+		m.legend, m.legendAt, m.fullHelp = !m.legend, scroller{}, false
+	case key.Matches(msg, k.ColLeft):
+		m.moveColumn(-1)
+	case key.Matches(msg, k.ColRight):
+		m.moveColumn(1)
+	case key.Matches(msg, k.Explain):
+		return m.run(m.explainLine())
 	case key.Matches(msg, k.Select):
 		if n := uint64(msg.Runes[0] - '0'); int(n) <= len(m.status.Nodes) {
 			m.sel = n
@@ -307,7 +336,7 @@ func (m *Model) onKey(msg tea.KeyMsg) tea.Cmd {
 		line, groups := nextGroups(m.status, id)
 		// Keys typed faster than a frame build on the partition just asked
 		// for, not on the one the last frame showed.
-		m.status.Faults.Groups, m.cardCache = groups, nil
+		m.status.Faults.Groups, m.cards = groups, nil
 		return m.run(line)
 	case key.Matches(msg, k.Heal):
 		return m.run("heal")
@@ -356,6 +385,8 @@ func (m *Model) onKey(msg tea.KeyMsg) tea.Cmd {
 			m.output.clear()
 		case m.region != regionLanes:
 			m.region = regionLanes
+		case m.col != 0:
+			m.col = 0
 		default:
 			m.feed.filter = 0
 		}
@@ -374,6 +405,8 @@ func (m *Model) panelKey(msg tea.KeyMsg) (tea.Cmd, bool) {
 		return m.messagesKey(msg)
 	case regionLinks:
 		return m.linksKey(msg)
+	case regionDetail:
+		return m.detailKey(msg)
 	}
 	return nil, false
 }

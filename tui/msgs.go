@@ -32,6 +32,17 @@ type resultMsg struct {
 // scriptStepMsg asks the model to run the next line of the script.
 type scriptStepMsg struct{}
 
+// doneMsg says the dashboard's context ended (a signal): it quits.
+type doneMsg struct{}
+
+// doneCmd waits for ctx to end.
+func doneCmd(ctx context.Context) tea.Cmd {
+	return func() tea.Msg {
+		<-ctx.Done()
+		return doneMsg{}
+	}
+}
+
 // frameCmd schedules the next frame. The Status is read in the command's
 // goroutine, so a cluster busy under its lock (a restart replaying a long
 // WAL) delays a frame but never blocks Update.

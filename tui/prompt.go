@@ -53,7 +53,7 @@ func (m *Model) promptKey(msg tea.KeyMsg) tea.Cmd {
 		p.close()
 		return nil
 	case tea.KeyCtrlC:
-		return tea.Quit
+		return m.quit()
 	case tea.KeyEnter:
 		line := strings.TrimSpace(p.input.Value())
 		p.close()

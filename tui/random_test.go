@@ -82,7 +82,7 @@ func randomRecords(r *rand.Rand) []cluster.MsgRecord {
 func TestRandomStatusNeverPanics(t *testing.T) {
 	keys := []string{"1", "5", "9", "tab", "left", "c", "r", "p", "i", "g", "h", "w", "l", "+", "-", "enter", "f", "[", "]", "?", "esc",
 		"e", "up", "down", "pgup", "pgdown", "home", "end", "right",
-		"m", "x", "z", "s", "t", "b", "a", "k", "d", "y", "delete", "m", "x", "shift+tab"}
+		"m", "x", "z", "s", "t", "b", "a", "k", "d", "y", "delete", "m", "x", "shift+tab", "<", ">", "E", "L", "L", "<"}
 	seeds := uint64(30)
 	if n, err := strconv.ParseUint(os.Getenv("RAFTPLAY_TUI_SEEDS"), 10, 64); err == nil {
 		seeds = n // long runs: RAFTPLAY_TUI_SEEDS=5000

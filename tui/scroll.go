@@ -17,6 +17,13 @@ func (m *Model) scrollKey(msg tea.KeyMsg) bool {
 		}
 		lines := m.helpLines(m.width)
 		return m.helpView.scrollKey(k, msg, m.layout().region-1, len(lines), m.width, m.width)
+	case legendPager:
+		if key.Matches(msg, k.Close) {
+			m.legend = false
+			return true
+		}
+		lines := m.legendLines(m.width)
+		return m.legendAt.scrollKey(k, msg, m.layout().region-1, len(lines), m.width, m.width)
 	case outputPager:
 		if key.Matches(msg, k.Close) {
 			m.output.clear()
@@ -57,7 +64,8 @@ func (m *Model) scrollKey(msg tea.KeyMsg) bool {
 	return true
 }
 
-// eventRows is how many events the feed shows now.
+// eventRows is how many event lines the feed shows now: the region less
+// the lanes as drawn and the feed's title.
 func (m *Model) eventRows() int {
-	return max(1, m.layout().region-m.lanesHeight()-1)
+	return max(1, m.layout().region-len(m.status.Nodes)-2-len(m.viewCommitWhy(m.width))-1)
 }

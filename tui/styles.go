@@ -32,6 +32,7 @@ type Styles struct {
 	NotHere      lipgloss.Style // log cells the status does not describe
 	Frozen       lipgloss.Style // the header's step-mode line
 	Held         lipgloss.Style // held messages: their rows and list
+	Why          lipgloss.Style // a card's why-line and the explanations
 
 	msgKinds map[string]lipgloss.Style // message rows by kind
 
@@ -61,6 +62,10 @@ var msgColours = map[string]lipgloss.Color{
 	"snap": "13", "snap-resp": "13", "read": "15", "read-resp": "15", "timeout-now": "208",
 }
 
+// whyColour is the colour of the why-lines and explanations: apart from
+// the facts above them, and not a role's.
+const whyColour = "223"
+
 // termColours cycle over terms in the log lanes.
 var termColours = []lipgloss.Color{"33", "208", "40", "170", "220", "45", "203", "118"}
 
@@ -84,6 +89,7 @@ func NewStyles(mono bool) Styles {
 	s.NotHere = base.Faint(true)
 	s.Frozen = base.Bold(true).Reverse(true)
 	s.Held = base.Bold(true)
+	s.Why = base
 	for kind := range msgColours {
 		s.msgKinds[kind] = base
 	}
@@ -116,6 +122,7 @@ func NewStyles(mono bool) Styles {
 	s.NotHere = s.NotHere.Foreground(lipgloss.Color("240"))
 	s.Frozen = base.Bold(true).Foreground(lipgloss.Color("0")).Background(lipgloss.Color("14"))
 	s.Held = s.Held.Foreground(lipgloss.Color("13"))
+	s.Why = s.Why.Foreground(lipgloss.Color(whyColour))
 	for kind, c := range msgColours {
 		s.msgKinds[kind] = s.msgKinds[kind].Foreground(c)
 	}
@@ -191,6 +198,10 @@ func (s Styles) TermCell(t uint64, committed, down bool) lipgloss.Style {
 	}
 	return s.termCells[i]
 }
+
+// Mark returns st marking the selected column of the log lanes: reversed,
+// which shows without colour too.
+func (s Styles) Mark(st lipgloss.Style) lipgloss.Style { return st.Reverse(true) }
 
 // Clip cuts every line of s to width cells, keeping its escape sequences.
 func (s Styles) Clip(str string, width int) string {

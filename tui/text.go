@@ -92,29 +92,64 @@ func wrapSegments(segs []segment, width int) []string {
 }
 
 // wrapWords wraps plain text s on spaces into lines of at most width cells;
-// a word longer than a line is split.
-func wrapWords(s string, width int) []string {
-	width = max(1, width)
+// a word longer than a line is split. A number and its unit ("2.1 s",
+// "120 ms") are one word: never split across lines.
+func wrapWords(s string, width int) []string { return wrapWidths(s, width, width) }
+
+// wrapHanging wraps s as wrapWords does, its lines after the first
+// indented by indent spaces (when width leaves room for them).
+func wrapHanging(s string, width, indent int) []string {
+	if width-indent < 20 {
+		indent = 2
+	}
+	lines := wrapWidths(s, width, width-indent)
+	for i := 1; i < len(lines); i++ {
+		lines[i] = strings.Repeat(" ", indent) + lines[i]
+	}
+	return lines
+}
+
+// fitOrWrap returns s as it is when it fits width (its spacing kept: a
+// table row, an aligned entry), else wrapped as wrapHanging does.
+func fitOrWrap(s string, width, indent int) []string {
+	if lipgloss.Width(s) <= width {
+		return []string{s}
+	}
+	return wrapHanging(s, width, indent)
+}
+
+// wrapWidths wraps s into a first line of first cells and further lines
+// of rest cells. Each word is measured once.
+func wrapWidths(s string, first, rest int) []string {
+	first, rest = max(1, first), max(1, rest)
 	var lines []string
-	cur := ""
-	for _, w := range strings.Fields(s) {
-		for lipgloss.Width(w) > width {
+	width := func() int {
+		if len(lines) == 0 {
+			return first
+		}
+		return rest
+	}
+	cur, curW := "", 0
+	for _, w := range glueUnits(strings.Fields(s)) {
+		ww := lipgloss.Width(w)
+		for ww > width() {
 			if cur != "" {
 				lines = append(lines, cur)
-				cur = ""
+				cur, curW = "", 0
 			}
-			head, rest := splitAt(w, width)
+			head, tail := splitAt(w, width())
 			lines = append(lines, head)
-			w = rest
+			w, ww = tail, lipgloss.Width(tail)
 		}
 		switch {
 		case cur == "":
-			cur = w
-		case lipgloss.Width(cur)+1+lipgloss.Width(w) <= width:
+			cur, curW = w, ww
+		case curW+1+ww <= width():
 			cur += " " + w
+			curW += 1 + ww
 		default:
 			lines = append(lines, cur)
-			cur = w
+			cur, curW = w, ww
 		}
 	}
 	if cur != "" || len(lines) == 0 {
@@ -122,6 +157,22 @@ func wrapWords(s string, width int) []string {
 	}
 	return lines
 }
+
+// glueUnits joins a unit of time to the number before it: "2.1", "s"
+// become "2.1 s".
+func glueUnits(words []string) []string {
+	out := words[:0:0]
+	for _, w := range words {
+		if n := len(out); n > 0 && (w == "s" || w == "ms" || w == "µs") && out[n-1] != "" && isDigit(out[n-1][len(out[n-1])-1]) {
+			out[n-1] += " " + w
+			continue
+		}
+		out = append(out, w)
+	}
+	return out
+}
+
+func isDigit(b byte) bool { return b >= '0' && b <= '9' }
 
 // splitAt splits plain text s after width cells.
 func splitAt(s string, width int) (string, string) {

@@ -12,14 +12,20 @@ import (
 // the lanes and the events (or the detail view, or a pager), the last
 // command's output, the prompt and the help bar. One function lays it out,
 // for drawing and for the minimum size alike.
+//
+// The minimum size is the worst case of that layout: at each width, the
+// most lines the header can take (its fault list and the script's line
+// are capped), the most any card can need (worstCardLines: every card in
+// its tallest state, with the widest numbers it plans for), the lanes
+// with their explanation at its longest, two events, and a line each for
+// the output, the prompt and the help bar. So at the size it announces
+// (or more) every state of the cluster fits, and the announced size does
+// not change while the dashboard runs; when less is needed, the events
+// get the lines.
 
 const (
 	minWidth  = 80
 	eventsMin = 3 // the events' title and two events
-	// eventsSlack is how many of those the events give up before the
-	// dashboard asks for a bigger terminal, so that a header that grows by
-	// a line (load, a fault) does not take the screen away.
-	eventsSlack = 2
 	// bottomLines is what the minimum keeps below the region: a line of
 	// output, the prompt and the help bar.
 	bottomLines = 3
@@ -35,32 +41,31 @@ type screen struct {
 	bottom []string  // the prompt and the help bar
 }
 
-// lanesHeight is the lanes' title, ruler and one lane per node.
-func (m *Model) lanesHeight() int { return len(m.status.Nodes) + 2 }
+// lanesHeight is the most lines the lanes take: their title, ruler, one
+// lane per node and the explanation under them.
+func (m *Model) lanesHeight() int { return len(m.status.Nodes) + 2 + whyLines }
 
-// needHeight is the fewest lines the dashboard needs at width columns.
-// A wider terminal never needs more: its header wraps onto no more lines,
-// and the card rows of a narrower one still fit it.
-func (m *Model) needHeight(width int) int { return m.needHeightWith(m.viewHeader(width), width) }
-
-// needHeightWith is needHeight for a header already drawn at width.
-func (m *Model) needHeightWith(header []string, width int) int {
-	return len(header) + m.cardLayout(width).height() + m.lanesHeight() + eventsMin + bottomLines
+// needHeight is the lines the dashboard needs at width columns: the worst
+// case of its layout there. A wider terminal never needs more: its header
+// wraps onto no more lines, and the card rows of a narrower one still fit
+// it.
+func (m *Model) needHeight(width int) int {
+	c := m.cardMemo()
+	h, ok := c.need[width]
+	if !ok {
+		h = m.worstHeader(width) + m.worstCardLayout(width).height() + m.lanesHeight() + eventsMin + bottomLines
+		c.need[width] = h
+	}
+	return h
 }
 
 // minSize is the size the dashboard asks for when the terminal is smaller:
 // the minimum width and the height needed there, whatever the terminal is.
 func (m *Model) minSize() (int, int) { return minWidth, m.needHeight(minWidth) }
 
-// fits reports whether the terminal can show the dashboard: at its
-// minimum size or more, or a little less while the events can give up
-// lines.
-func (m *Model) fits() bool { return m.fitsWith(m.viewHeader(m.width)) }
-
-// fitsWith is fits for the header of the model's width.
-func (m *Model) fitsWith(header []string) bool {
-	return m.width >= minWidth && m.height >= m.needHeightWith(header, m.width)-eventsSlack
-}
+// fits reports whether the terminal can show the dashboard: at least the
+// minimum width and the height needed at its width.
+func (m *Model) fits() bool { return m.width >= minWidth && m.height >= m.needHeight(m.width) }
 
 // layout divides a terminal of the model's size for the current state.
 func (m *Model) layout() screen {
@@ -74,6 +79,8 @@ func (m *Model) layout() screen {
 	switch {
 	case m.fullHelp:
 		s.pager = helpPager
+	case m.legend:
+		s.pager = legendPager
 	case m.output.shown():
 		room := s.region - m.lanesHeight() - eventsMin
 		if m.region != regionLanes {
@@ -94,21 +101,24 @@ func (m *Model) layout() screen {
 }
 
 // View draws the screen, or, below the minimum size, what size it needs.
+// Once quitting, it draws nothing: see quit.
 func (m *Model) View() string {
-	if m.width == 0 || m.height == 0 {
+	switch {
+	case m.quitting:
+		return ""
+	case m.width == 0 || m.height == 0:
 		return "starting…"
+	case !m.fits():
+		return m.tooSmall()
 	}
 	s := m.layout()
-	if !m.fitsWith(s.header) {
-		w, h := m.minSize()
-		return fmt.Sprintf("raftplay needs at least %dx%d\nfor %d nodes (a wider terminal\nmay need fewer lines); this\nterminal is %dx%d. Enlarge it,\nor press q to quit.",
-			w, h, len(m.status.Nodes), m.width, m.height)
-	}
 	lines := append(append([]string{}, s.header...), m.viewCards(s.cards)...)
 	var region []string
 	switch {
 	case s.pager == helpPager:
 		region = m.viewPager(&m.helpView, "keys", "? or esc", m.helpLines(m.width), m.width, s.region)
+	case s.pager == legendPager:
+		region = m.viewPager(&m.legendAt, "legend: every symbol and colour", "L or esc", m.legendLines(m.width), m.width, s.region)
 	case s.pager == outputPager:
 		region = m.viewOutputPager(m.width, s.region)
 	case m.region == regionDetail:
@@ -118,9 +128,10 @@ func (m *Model) View() string {
 	case m.region == regionLinks:
 		region = m.viewLinks(m.width, s.region)
 	default:
-		region = append(m.viewLanes(m.width), m.viewEvents(m.width, s.region-m.lanesHeight())...)
+		region = m.viewLanes(m.width)
+		region = append(region, m.viewEvents(m.width, s.region-len(region))...)
 	}
-	region = region[:min(len(region), s.region)]
+	region = region[:max(0, min(len(region), s.region))]
 	for len(region) < s.region {
 		region = append(region, "")
 	}
@@ -128,6 +139,24 @@ func (m *Model) View() string {
 	lines = append(lines, s.out...)
 	lines = append(lines, s.bottom...)
 	return strings.Join(lines, "\n")
+}
+
+// tooSmall says what size the dashboard needs, laid out for the
+// terminal's width: the minimum (at the narrowest width it draws at) and,
+// on a terminal wide enough, the lines needed at its width.
+func (m *Model) tooSmall() string {
+	w, h := m.minSize()
+	text := fmt.Sprintf("raftplay needs at least %dx%d for %s", w, h, plural(len(m.status.Nodes), "node"))
+	if m.width > w {
+		if need := m.needHeight(m.width); need < h {
+			text += fmt.Sprintf(", or %d lines at this terminal's width (%d columns)", need, m.width)
+		}
+	} else {
+		text += " (a wider terminal may need fewer lines)"
+	}
+	text += fmt.Sprintf(". This terminal is %dx%d. Enlarge it, or press q to quit.", m.width, m.height)
+	lines := wrapWords(text, max(20, m.width))
+	return strings.Join(lines[:min(len(lines), max(1, m.height))], "\n")
 }
 
 // helpBar is the short help in one line of width cells: as many of the keys

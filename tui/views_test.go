@@ -143,11 +143,11 @@ func TestGoldenStepViews(t *testing.T) {
 		keys []string
 		w, h int
 	}{
-		"election-80x30":  {elected(), electionTrace(), []string{"3", "m"}, 80, 30},
+		"election-80x42":  {elected(), electionTrace(), []string{"3", "m"}, 80, 42},
 		"election-120x36": {elected(), electionTrace(), []string{"3", "m"}, 120, 36},
-		"links-80x30":     {links, linkTrace, []string{"x"}, 80, 30},
-		"links-9-140x40":  {widestStatus(9), electionTrace(), []string{"x", "down", "down", "right", "right"}, 140, 40},
-		"frozen-80x30":    {frozenStatus(), frozenTrace(), []string{"2", "m", "down", "down"}, 80, 30},
+		"links-80x42":     {links, linkTrace, []string{"x"}, 80, 42},
+		"links-9-140x50":  {widestStatus(9), electionTrace(), []string{"x", "down", "down", "right", "right"}, 140, 50},
+		"frozen-80x42":    {frozenStatus(), frozenTrace(), []string{"2", "m", "down", "down"}, 80, 42},
 		"frozen-120x36":   {frozenStatus(), frozenTrace(), []string{"2", "m"}, 120, 36},
 	}
 	for name, tc := range tests {
@@ -166,7 +166,7 @@ func TestGoldenStepViews(t *testing.T) {
 // from 3 (the one to 5 dying at 3), then the three grants back to 3.
 func TestElectionReadsAsFanOut(t *testing.T) {
 	for _, w := range []int{80, 120, 200} {
-		m := newTraceModel(newFakeSource(elected()), electionTrace(), &fakeExec{}, w, 40)
+		m := newTraceModel(newFakeSource(elected()), electionTrace(), &fakeExec{}, w, 44)
 		press(m, "m")
 		v := m.View()
 		var rows []string
@@ -450,7 +450,7 @@ func TestStepViewsFitEverySize(t *testing.T) {
 			}
 		}
 	}
-	m := newTraceModel(newFakeSource(elected()), electionTrace(), &fakeExec{}, 80, 40)
+	m := newTraceModel(newFakeSource(elected()), electionTrace(), &fakeExec{}, 80, 42)
 	press(m, "m")
 	if v := m.View(); !strings.Contains(v, "3->5 vote t4 last 30@3 ✗ cut") || strings.Contains(v, "…") {
 		t.Errorf("5 nodes at 80 columns cut a row:\n%s", v)
@@ -583,7 +583,7 @@ func TestNoTrace(t *testing.T) {
 // held list.
 func TestStepResultWraps(t *testing.T) {
 	ex := &fakeExec{out: "delivered 3->2 vote t4 last 30@3; 2 moved to term 4 (from 3) on MsgVote from 3; 2 granted vote to 3 at term 4"}
-	m := newTraceModel(newFakeSource(frozenStatus()), frozenTrace(), ex, 80, 40)
+	m := newTraceModel(newFakeSource(frozenStatus()), frozenTrace(), ex, 80, 42)
 	press(m, "2", "m", "k", "d")
 	v := m.View()
 	if m.pagerShown() != noPager || !strings.Contains(v, "held by node 2") {
@@ -594,5 +594,5 @@ func TestStepResultWraps(t *testing.T) {
 			t.Errorf("view lacks %q:\n%s", want, v)
 		}
 	}
-	checkFits(t, "wrapped result", v, 80, 40)
+	checkFits(t, "wrapped result", v, 80, 42)
 }

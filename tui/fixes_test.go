@@ -1,0 +1,273 @@
+package tui
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+
+	"raftplay/cluster"
+	"raftplay/raft"
+	"raftplay/transport"
+)
+
+// plausibleStatus is a status a live cluster of n nodes could publish, in
+// any state, within the numbers the minimum size plans for (indexes below
+// a million, terms below a thousand, fewer than a thousand held messages,
+// waits below 10,000 s): any role and state on any node, snapshots,
+// stale leaders, tallies, partitions and link rules of every kind, step
+// mode, violations, errors of any length.
+func plausibleStatus(r *rand.Rand, n int) cluster.Status {
+	u := func(k uint64) uint64 { return r.Uint64N(k + 1) }
+	timing := cluster.WatchTiming
+	for range r.IntN(4) {
+		timing = scaled(timing, []int{-1, 1}[r.IntN(2)])
+	}
+	st := cluster.Status{Time: t0, Leader: u(uint64(n)), Term: u(999), Commit: u(999_999), Load: []int{0, 50, 1000}[r.IntN(3)],
+		Written: u(999_999_999), Violations: r.IntN(2) * r.IntN(100), Timing: timing, PreVote: r.IntN(2) == 0, CheckQuorum: r.IntN(2) == 0}
+	states := []cluster.NodeState{cluster.StateUp, cluster.StateUp, cluster.StatePaused, cluster.StateCrashed, cluster.StateFailed}
+	roles := []string{"leader", "follower", "candidate", "pre-candidate"}
+	st.Frozen = r.IntN(3) == 0
+	for id := uint64(1); id <= uint64(n); id++ {
+		last := u(999_999)
+		ns := cluster.NodeStatus{ID: id, State: states[r.IntN(len(states))], Role: roles[r.IntN(len(roles))],
+			Term: u(999), Vote: u(uint64(n)), Leader: u(uint64(n)), Commit: u(last), Applied: u(last), LastIndex: last,
+			FirstIndex: u(last), SnapshotIndex: u(last), SnapshotTerm: u(999), LastTerm: u(999),
+			ElectionTimeout: time.Duration(u(uint64(16 * time.Second))), ElectionElapsed: time.Duration(u(uint64(16 * time.Second))),
+			ElectionMin: timing.ElectionMin, Tick: timing.Tick(), SinceLeader: time.Duration(u(uint64(time.Minute))),
+			LastHeartbeat: t0.Add(-time.Duration(u(1e9))), Frozen: st.Frozen, QuorumIndex: u(last), QuorumTerm: u(999),
+			Links: map[uint64]transport.LinkStats{}}
+		if ns.State == cluster.StateFailed || (ns.State == cluster.StateCrashed && r.IntN(4) == 0) { // only a node that is down has one
+			ns.Err = strings.Repeat("wal: node-3/0000000000000000-0000000000000000.wal offset 123456: damaged ", 5)[:1+r.IntN(300)]
+		}
+		if ns.State == cluster.StateCrashed || ns.State == cluster.StateFailed {
+			ns.Role, ns.WasRole = "down", roles[r.IntN(len(roles))]
+			if r.IntN(4) != 0 {
+				ns.AsOf = t0.Add(-time.Minute)
+			}
+		}
+		if st.Frozen {
+			ns.Held = make([]cluster.HeldInfo, r.IntN(1000))
+		}
+		if ns.Role == "leader" {
+			ns.Progress = map[uint64]raft.Progress{}
+			for p := uint64(1); p <= uint64(n); p++ {
+				if p != id {
+					ns.Progress[p] = raft.Progress{Match: u(last), Next: u(last + 1), State: []string{"probe", "replicate", "snapshot"}[r.IntN(3)],
+						Inflight: r.IntN(256), Paused: r.IntN(2) == 0, HeardAgo: int(u(uint64(10000 * time.Second / max(1, ns.Tick)))),
+						LastReject: u(last), LastRejectHint: u(last), LastRejectHintTerm: u(999)}
+					ns.Links[p] = transport.LinkStats{SnapshotBytesSent: u(100), SnapshotBytesTotal: 100}
+				}
+			}
+		}
+		if strings.HasSuffix(ns.Role, "candidate") && r.IntN(2) == 0 {
+			t := &raft.Tally{Pre: ns.Role == "pre-candidate", Needed: n/2 + 1, Refused: map[uint64]raft.Why{}}
+			for p := uint64(1); p <= uint64(n); p++ {
+				switch r.IntN(3) {
+				case 0:
+					t.Granted = append(t.Granted, p)
+				case 1:
+					t.Refused[p] = raft.Why(1 + r.IntN(4))
+				default:
+					t.Pending = append(t.Pending, p)
+				}
+			}
+			ns.Tally = t
+		}
+		if ns.Leader != 0 && r.IntN(3) == 0 {
+			ns.Links[ns.Leader] = transport.LinkStats{SnapshotBytesRecv: u(100), SnapshotRecvTotal: 100}
+		}
+		ns.LogStart = last - min(last, uint64(cluster.LogWindow)) + 1
+		for range min(last, uint64(cluster.LogWindow)) {
+			ns.LogTerms = append(ns.LogTerms, 1+u(998))
+		}
+		st.Nodes = append(st.Nodes, ns)
+	}
+	if n > 1 && r.IntN(2) == 0 { // a partition of the nodes into groups
+		groups := make([][]uint64, 1+r.IntN(n))
+		for id := uint64(1); id <= uint64(n); id++ {
+			g := r.IntN(len(groups))
+			groups[g] = append(groups[g], id)
+		}
+		st.Faults.Groups = groups
+	}
+	for range r.IntN(3) * r.IntN(40) { // link rules, up to every link
+		rule := transport.Rule{Cut: r.IntN(2) == 0, DropPct: float64(u(100)), Delay: time.Duration(u(500)) * time.Millisecond}
+		if r.IntN(3) == 0 {
+			rule.Jitter = time.Duration(u(100)) * time.Millisecond
+		}
+		st.Faults.Links = append(st.Faults.Links, transport.LinkRule{From: u(uint64(n)), To: u(uint64(n)), Rule: rule})
+	}
+	return st
+}
+
+// TestMinimumSizeHolds: the size the dashboard announces is enough for
+// whatever the cluster does afterwards, and it does not change. For each
+// cluster size, at the minimum (and wider terminals at the height
+// announced there), plausible statuses (every role, state, fault, tally,
+// error, step mode and violation, numbers up to what the minimum plans
+// for; RAFTPLAY_TUI_SEEDS=1000 draws thousands) are drawn with every
+// view: each screen fits, none asks for more. A failure names the seed.
+func TestMinimumSizeHolds(t *testing.T) {
+	seeds := 4
+	if n, err := strconv.Atoi(os.Getenv("RAFTPLAY_TUI_SEEDS")); err == nil {
+		seeds = n // long runs: RAFTPLAY_TUI_SEEDS=5000
+	}
+	for n := 1; n <= 9; n++ {
+		for _, w := range []int{80, 140, 200} {
+			r := rand.New(rand.NewPCG(uint64(n), uint64(w)))
+			src := newFakeSource(steady(10))
+			src.st = plausibleStatus(r, n)
+			m := newModel(src, &fakeExec{}, w, 300)
+			want := m.needHeight(w)
+			wantMin := fmt.Sprint(m.minSize())
+			m.Update(sizeMsg(w, want))
+			for seed := range seeds {
+				st := plausibleStatus(r, n)
+				m.Update(frameMsg(st))
+				if got := m.needHeight(w); got != want || fmt.Sprint(m.minSize()) != wantMin {
+					t.Fatalf("%d nodes at %d, seed %d: the dashboard now needs %d lines (minimum %v), it announced %d (%v)", n, w, seed, got, fmt.Sprint(m.minSize()), want, wantMin)
+				}
+				for _, keys := range [][]string{nil, {"enter"}, {"enter", "m"}, {"m", "x"}, {"x"}} {
+					press(m, keys...)
+					v := m.View()
+					what := fmt.Sprintf("%d nodes at %dx%d, seed %d, after %q", n, w, want, seed, keys)
+					if strings.Contains(v, "needs at least") {
+						t.Fatalf("%s: asks for more:\n%s", what, v)
+					}
+					checkFits(t, what, v, w, want)
+				}
+				press(m, "esc", "esc", "esc")
+			}
+		}
+	}
+}
+
+// TestHeaderSaysOneNode: "1 node", not "1 nodes".
+func TestHeaderSaysOneNode(t *testing.T) {
+	st := steady(10)
+	st.Nodes = st.Nodes[:1]
+	v := newModel(newFakeSource(st), &fakeExec{}, 120, 40).View()
+	if !strings.Contains(v, "raftplay  1 node  ") || strings.Contains(v, "1 nodes") {
+		t.Errorf("header of one node:\n%s", v)
+	}
+	if v := newModel(newFakeSource(steady(10)), &fakeExec{}, 120, 40).View(); !strings.Contains(v, "5 nodes") {
+		t.Errorf("header of five nodes:\n%s", v)
+	}
+}
+
+// TestTooSmallIsLaidOutForTheWidth: the size message fills the terminal's
+// width instead of a narrow column, and on a wide terminal says what that
+// width needs.
+func TestTooSmallIsLaidOutForTheWidth(t *testing.T) {
+	m := newModel(newFakeSource(steady(10)), &fakeExec{}, 80, 24)
+	v := m.View()
+	lines := strings.Split(v, "\n")
+	if len(lines) > 3 || len([]rune(lines[0])) < 60 {
+		t.Errorf("at 80x24 the message is laid out in %d lines:\n%s", len(lines), v)
+	}
+	checkFits(t, "size message", v, 80, 24)
+	m.Update(sizeMsg(140, 20))
+	v = m.View()
+	if want := fmt.Sprintf("or %d lines at this terminal's width (140 columns)", m.needHeight(140)); !strings.Contains(squash(v), want) {
+		t.Errorf("at 140x20 the message does not say %q:\n%s", want, v)
+	}
+	checkFits(t, "size message", v, 140, 20)
+}
+
+// TestEventsShownWhole: an error event longer than the screen is wrapped
+// under its time, its end (a file's offset) shown, never cut.
+func TestEventsShownWhole(t *testing.T) {
+	text := "3 failed to restart: its WAL is damaged: /tmp/nu/d7/node-3/0000000000000000-0000000000000000.wal offset 123456: crc mismatch"
+	for _, kind := range []cluster.EventKind{cluster.EventError, cluster.EventViolation, "raft.role"} {
+		m := feedModel(t, 80, 42, func(src *fakeSource) {
+			src.event(0, 3, kind, text)
+			src.event(1, 3, "raft.role", "3 became leader at term 2")
+		})
+		v := m.View()
+		if !strings.Contains(squash(v), squash(text)) {
+			t.Errorf("%s event not shown whole at 80 columns:\n%s", kind, v)
+		}
+		if !strings.Contains(v, "\n             ") {
+			t.Errorf("%s event's second line is not under its text:\n%s", kind, v)
+		}
+		checkFits(t, string(kind), v, 80, 42)
+		press(m, "3", "enter")
+		if v := pagerLines(m); !strings.Contains(squash(v), squash(text)) {
+			t.Errorf("%s event not whole in the detail view:\n%s", kind, v)
+		}
+	}
+}
+
+// pagerLines scrolls the detail view to its end and returns every line
+// seen.
+func pagerLines(m *Model) string {
+	var all []string
+	for range 80 {
+		all = append(all, strings.Split(m.View(), "\n")...)
+		press(m, "down")
+	}
+	return strings.Join(all, "\n")
+}
+
+// TestSpeedLimitsAsDocumented: from the default 1s-2s the keys go down to
+// 15.625ms-31.25ms and up to 8s-16s: election timeouts stay within 12ms
+// and 20s, and at a limit the key says which.
+func TestSpeedLimitsAsDocumented(t *testing.T) {
+	for _, tc := range []struct {
+		key, limit, note string
+		presses          int
+	}{
+		{"+", "15.625ms-31.25ms", "fastest speed already: election 15.625ms-31.25ms (faster would go below 12ms)", 6},
+		{"-", "8s-16s", "slowest speed already: election 8s-16s (slower would go past 20s)", 3},
+	} {
+		m, ex := speedModel(t)
+		for range tc.presses + 5 {
+			press(m, tc.key)
+			frame(m)
+			if tm := m.status.Timing; tm.ElectionMin < 12*time.Millisecond || tm.ElectionMax > 20*time.Second {
+				t.Fatalf("%s went to %v, outside 12ms-20s", tc.key, tm)
+			}
+		}
+		if got := fmt.Sprintf("%v-%v", m.status.Timing.ElectionMin, m.status.Timing.ElectionMax); got != tc.limit {
+			t.Errorf("%s stops at %s, want %s (lines %q)", tc.key, got, tc.limit, ex.got())
+		}
+		if v := squash(m.View()); !strings.Contains(v, tc.note) {
+			t.Errorf("%s at the limit does not say %q:\n%s", tc.key, tc.note, m.View())
+		}
+	}
+}
+
+// TestQuitDrawsABlankFrame: q, ctrl+c and the end of the dashboard's
+// context (a signal) quit with an empty last frame, so no terminal keeps
+// the last frame's lines after the alternate screen.
+func TestQuitDrawsABlankFrame(t *testing.T) {
+	for _, k := range []string{"q", "ctrl+c"} {
+		m := newModel(newFakeSource(steady(10)), &fakeExec{}, 120, 40)
+		_, cmd := m.Update(keyMsg(k))
+		if _, ok := cmd().(tea.QuitMsg); !ok || m.View() != "" {
+			t.Errorf("%s: quit %v, last frame %q", k, ok, m.View())
+		}
+	}
+	m := newModel(newFakeSource(steady(10)), &fakeExec{}, 120, 40)
+	press(m, ":")
+	if _, cmd := m.Update(keyMsg("ctrl+c")); cmd == nil || m.View() != "" {
+		t.Errorf("ctrl+c at the prompt: last frame %q", m.View())
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	m = New(Options{Source: newFakeSource(steady(10)), Exec: &fakeExec{}, Context: ctx, Clock: frozen, Seed: 1, Mono: true})
+	m.Update(sizeMsg(120, 40))
+	cancel()
+	msg := doneCmd(ctx)()
+	if _, cmd := m.Update(msg); cmd == nil || m.View() != "" {
+		t.Fatalf("the context's end does not quit with a blank frame")
+	} else if _, ok := cmd().(tea.QuitMsg); !ok {
+		t.Fatalf("the context's end does not quit")
+	}
+}
