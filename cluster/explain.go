@@ -24,6 +24,8 @@ func termAt(n NodeStatus, i uint64) (uint64, bool) {
 		return 0, true
 	case i > n.LastIndex:
 		return 0, false
+	case i == n.LastIndex:
+		return n.LastTerm, true
 	case i == n.SnapshotIndex:
 		return n.SnapshotTerm, true
 	case i >= n.LogStart && i-n.LogStart < uint64(len(n.LogTerms)):
@@ -118,9 +120,12 @@ func ExplainCommit(st Status, i uint64) string {
 		return fmt.Sprintf("index %d is committed and compacted into leader %d's snapshot (up to %d)", i, l.ID, l.SnapshotIndex)
 	}
 	term, known := termAt(l, i)
-	tt := fmt.Sprintf("term %d", term)
+	if !known && i == l.QuorumIndex && l.QuorumTerm != 0 {
+		term, known = l.QuorumTerm, true
+	}
+	idx := fmt.Sprintf("index %d (term %d)", i, term)
 	if !known {
-		tt = "term not shown"
+		idx = fmt.Sprintf("index %d", i) // older than the log window the status carries
 	}
 	quorum := len(st.Nodes)/2 + 1
 	holders := []uint64{l.ID}
@@ -136,20 +141,20 @@ func ExplainCommit(st Status, i uint64) string {
 		}
 	}
 	slices.Sort(holders)
-	on := fmt.Sprintf("index %d (%s) is on %s", i, tt, ids(holders))
+	on := fmt.Sprintf("%s is on %s", idx, ids(holders))
 	if i <= l.Commit {
 		return fmt.Sprintf("%s: committed (leader %d's commit is %d)", on, l.ID, l.Commit)
 	}
 	if i <= st.EverApplied {
-		return fmt.Sprintf("index %d (%s) is committed: it was applied before (up to %d has been applied since the cluster started); leader %d's commit index (%d) restarted lower, as commit indexes are not persisted, and catches up when an entry of its term %d reaches a majority",
-			i, tt, st.EverApplied, l.ID, l.Commit, l.Term)
+		return fmt.Sprintf("%s is committed: it was applied before (up to %d has been applied since the cluster started); leader %d's commit index (%d) restarted lower, as commit indexes are not persisted, and catches up when an entry of its term %d reaches a majority",
+			idx, st.EverApplied, l.ID, l.Commit, l.Term)
 	}
 	for _, n := range st.Nodes {
 		if n.Live() && n.Commit >= i && n.Term <= l.Term {
 			// Committed once means committed for good; this leader (elected
 			// since, or restarted) has not learned it yet.
-			return fmt.Sprintf("index %d (%s) is committed: node %d knows it (its commit is %d); leader %d (commit %d) learns it when an entry of its term %d reaches a majority",
-				i, tt, n.ID, n.Commit, l.ID, l.Commit, l.Term)
+			return fmt.Sprintf("%s is committed: node %d knows it (its commit is %d); leader %d (commit %d) learns it when an entry of its term %d reaches a majority",
+				idx, n.ID, n.Commit, l.ID, l.Commit, l.Term)
 		}
 	}
 	// The core's own rule decides (raft's maybeCommit): the highest index a
@@ -240,12 +245,20 @@ func explainFollower(st Status, n NodeStatus) string {
 	}
 	s := fmt.Sprintf("%d follows %d at term %d: it heard from it %s ago, and its election timer (%s) would fire in %s.",
 		n.ID, n.Leader, n.Term, dur(n.SinceLeader), dur(n.ElectionTimeout), dur(left))
+	l, known := st.Node(n.Leader)
+	if w := unreachableWhy(st, n.Leader, n.ID); known && w != "" {
+		s += fmt.Sprintf(" But %d %s: unless another leader is elected first, its timer fires and it stands for election.", n.Leader, w)
+	}
 	if n.CheckQuorum && n.SinceLeader < n.ElectionMin {
 		s += fmt.Sprintf(" With CheckQuorum it keeps the leader's lease: it ignores vote requests for %s more.", dur(n.ElectionMin-n.SinceLeader))
 	}
-	if l, ok := st.Node(n.Leader); ok && l.Live() && l.Role == "leader" && l.Term == n.Term {
+	if known && l.Live() && l.Role == "leader" && l.Term == n.Term {
 		if p, ok := l.Progress[n.ID]; ok && p.Match < l.LastIndex {
-			s += fmt.Sprintf(" It is %s behind the leader (%s).", plural(int(l.LastIndex-p.Match), "entry", "entries"), p.State)
+			s += fmt.Sprintf(" It is %s behind the leader (%s", plural(int(l.LastIndex-p.Match), "entry", "entries"), p.State)
+			if !behind(l, p) {
+				s += ", all of them sent"
+			}
+			s += ")."
 		}
 	}
 	return s
@@ -261,8 +274,8 @@ func explainCandidate(st Status, n NodeStatus) string {
 	if n.Frozen {
 		ago = "(its clock has stood still since)"
 	}
-	s := fmt.Sprintf("%d is a %s at term %d: its election timer fired and it started an %s for term %d %s.",
-		n.ID, n.Role, n.Term, what, term, ago)
+	s := fmt.Sprintf("%d is a %s at term %d: its election timer fired and it started %s for term %d %s.",
+		n.ID, n.Role, n.Term, article(what), term, ago)
 	if t == nil {
 		return s
 	}
@@ -308,33 +321,23 @@ func refusalWhy(st Status, c NodeStatus, id uint64, why raft.Why) string {
 		return "it had voted for, or followed, another node in that term"
 	case raft.WhyStaleTerm:
 		return fmt.Sprintf("it is at a higher term (%d)", v.Term)
+	case raft.WhyLease:
+		return fmt.Sprintf("with CheckQuorum it heard leader %d within an election timeout, so it ignores vote requests (the leader lease)", v.Leader)
 	}
 	return "it refused"
 }
 
 func explainLeaderNode(st Status, l NodeStatus) string {
 	peers := len(st.Nodes) - 1
-	var quiet []uint64
-	longest := 0
-	for _, n := range st.Nodes {
-		if n.ID == l.ID {
-			continue
-		}
-		if p, ok := l.Progress[n.ID]; ok && p.HeardAgo > 0 && time.Duration(p.HeardAgo)*l.Tick >= l.ElectionMin {
-			quiet = append(quiet, n.ID)
-			longest = max(longest, p.HeardAgo)
-		}
-	}
-	hi := maxTerm(st)
-	quorum := len(st.Nodes)/2 + 1
-	stale := hi > l.Term || len(quiet) >= quorum
-	if !stale {
+	quiet, longest := quietPeers(l)
+	sl := staleness(st, l)
+	if !sl.stale() {
 		s := fmt.Sprintf("%d leads at term %d. Its commit is %d of %d.", l.ID, l.Term, l.Commit, l.LastIndex)
 		if st.Leader != l.ID {
 			s = fmt.Sprintf("%d leads at term %d, but not a majority knows it yet (its appends have not reached them). Its commit is %d of %d.", l.ID, l.Term, l.Commit, l.LastIndex)
 		}
 		if len(quiet) > 0 {
-			s += fmt.Sprintf(" It has not heard from %s for %s.", ids(quiet), dur(time.Duration(longest)*l.Tick))
+			s += fmt.Sprintf(" It has not heard from %s for %s.", ids(quiet), dur(longest))
 		}
 		if l.Commit < l.LastIndex {
 			s += " " + sentence(ExplainCommit(st, 0))
@@ -342,11 +345,14 @@ func explainLeaderNode(st Status, l NodeStatus) string {
 		return s
 	}
 	s := fmt.Sprintf("%d believes it leads at term %d, but it is a stale leader:", l.ID, l.Term)
-	if len(quiet) > 0 {
-		s += fmt.Sprintf(" it has not heard from %d of %d peers (%s) for %s;", len(quiet), peers, ids(quiet), dur(time.Duration(longest)*l.Tick))
+	if sl.noQuorum > 0 {
+		s += fmt.Sprintf(" it has not heard from a majority for %s (quiet for an election timeout or more: %d of %d peers, %s);", dur(sl.noQuorum), len(quiet), peers, ids(quiet))
 	}
-	if hi > l.Term {
-		s += fmt.Sprintf(" others have moved on to term %d;", hi)
+	switch {
+	case sl.newer != 0:
+		s += fmt.Sprintf(" %d leads a later term (%d);", sl.newer, sl.newerTerm)
+	case sl.majorityPast:
+		s += fmt.Sprintf(" a majority has moved past term %d, so nothing it appends can commit;", l.Term)
 	}
 	if l.CheckQuorum {
 		s += fmt.Sprintf(" CheckQuorum is on, so it steps down once an election timeout (%s) passes without hearing from a majority.", dur(l.ElectionMin))
@@ -356,14 +362,58 @@ func explainLeaderNode(st Status, l NodeStatus) string {
 	return s
 }
 
-func maxTerm(st Status) uint64 {
-	var t uint64
+// stale says why a leader can no longer lead (see staleness).
+type stale struct {
+	newer        uint64        // a live leader of a later term (0: none)
+	newerTerm    uint64        // its term
+	majorityPast bool          // a majority of the live nodes is at a later term
+	noQuorum     time.Duration // how long it has not heard from a majority, when an election timeout or more
+}
+
+func (s stale) stale() bool { return s.newer != 0 || s.majorityPast || s.noQuorum > 0 }
+
+// staleness says whether leader l is stale: a leader of a later term is up,
+// or a majority has moved to a later term (nothing it appends can commit),
+// or it has gone an election timeout without hearing from a majority. A
+// single node at a later term (one cut off that kept starting elections)
+// does not make it stale: the cluster still commits through it.
+func staleness(st Status, l NodeStatus) stale {
+	var s stale
+	later := 0
 	for _, n := range st.Nodes {
-		if n.Live() {
-			t = max(t, n.Term)
+		if !n.Live() || n.Term <= l.Term {
+			continue
+		}
+		later++
+		if n.Role == "leader" && n.Term > s.newerTerm {
+			s.newer, s.newerTerm = n.ID, n.Term
 		}
 	}
-	return t
+	quorum := len(st.Nodes)/2 + 1
+	s.majorityPast = later >= quorum
+	if quorum > 1 {
+		// The leader counts itself: it needs quorum-1 peers heard within
+		// an election timeout; the (quorum-1)th most recently heard says
+		// how long it has gone without a majority.
+		var ago []time.Duration
+		for _, n := range st.Nodes {
+			if n.ID == l.ID {
+				continue
+			}
+			d := time.Duration(1<<62 - 1) // never heard: no progress kept
+			if p, ok := l.Progress[n.ID]; ok {
+				d = time.Duration(p.HeardAgo) * l.Tick
+			}
+			ago = append(ago, d)
+		}
+		slices.Sort(ago)
+		if len(ago) >= quorum-1 {
+			if d := ago[quorum-2]; d >= l.ElectionMin && d < 1<<62-1 {
+				s.noQuorum = d
+			}
+		}
+	}
+	return s
 }
 
 // ExplainVote says what node id decided about the last vote or pre-vote
@@ -494,8 +544,8 @@ func Why(st Status, id uint64) string {
 			return fmt.Sprintf("waiting: %d of %d votes", len(t.Granted), t.Needed)
 		}
 	case "leader":
-		if maxTerm(st) > n.Term || quietPeers(n) >= len(st.Nodes)/2+1 {
-			return "stale leader: " + staleWhy(st, n)
+		if sl := staleness(st, n); sl.stale() {
+			return "stale leader: " + staleWhy(sl)
 		}
 		if n.Commit < n.QuorumIndex && n.QuorumTerm != n.Term {
 			return fmt.Sprintf("commit waits for a term-%d entry", n.Term)
@@ -505,39 +555,63 @@ func Why(st Status, id uint64) string {
 		}
 		return "leads: all committed"
 	}
+	left := dur(max(0, n.ElectionTimeout-n.ElectionElapsed))
 	if n.Leader == 0 {
-		left := max(0, n.ElectionTimeout-n.ElectionElapsed)
-		return "no leader: times out in " + dur(left)
+		return "no leader: times out in " + left
 	}
-	if l, ok := st.Node(n.Leader); ok && l.Live() && l.Role == "leader" && l.Term == n.Term {
-		if p, ok := l.Progress[n.ID]; ok && p.Match < l.LastIndex {
+	l, ok := st.Node(n.Leader)
+	switch {
+	case !ok:
+	case l.State == StateCrashed || l.State == StateFailed:
+		return fmt.Sprintf("leader %d is down: times out in %s", l.ID, left)
+	case l.State == StatePaused:
+		return fmt.Sprintf("leader %d is paused: times out in %s", l.ID, left)
+	case !Reachable(st.Faults, l.ID, n.ID):
+		return fmt.Sprintf("cut off from leader %d: times out in %s", l.ID, left)
+	case l.Role == "leader" && l.Term == n.Term:
+		if p, ok := l.Progress[n.ID]; ok && behind(l, p) {
 			return fmt.Sprintf("behind by %d: %s", l.LastIndex-p.Match, p.State)
 		}
 	}
 	return "up to date"
 }
 
-// quietPeers counts the peers leader l has not heard from for an election
-// timeout or more.
-func quietPeers(l NodeStatus) int {
-	n := 0
-	for _, p := range l.Progress {
-		if p.HeardAgo > 0 && time.Duration(p.HeardAgo)*l.Tick >= l.ElectionMin {
-			n++
-		}
+// behind reports whether leader l's follower with progress p is behind:
+// it lacks entries the leader has not yet sent it (its inflight window is
+// full, or it is being probed or sent a snapshot). Entries already on
+// their way to a follower that keeps up do not count: under load every
+// follower trails by those for a moment.
+func behind(l NodeStatus, p raft.Progress) bool {
+	if p.Match >= l.LastIndex {
+		return false
 	}
-	return n
+	return p.State != "replicate" || p.Next <= l.LastIndex
 }
 
-func staleWhy(st Status, l NodeStatus) string {
-	longest := 0
-	for _, p := range l.Progress {
-		longest = max(longest, p.HeardAgo)
+// quietPeers lists the peers leader l has not heard from for an election
+// timeout or more, and the longest of those silences.
+func quietPeers(l NodeStatus) ([]uint64, time.Duration) {
+	var quiet []uint64
+	var longest time.Duration
+	for id, p := range l.Progress {
+		if d := time.Duration(p.HeardAgo) * l.Tick; p.HeardAgo > 0 && d >= l.ElectionMin {
+			quiet = append(quiet, id)
+			longest = max(longest, d)
+		}
 	}
-	if d := time.Duration(longest) * l.Tick; d >= l.ElectionMin {
-		return "no quorum heard for " + dur(d)
+	slices.Sort(quiet)
+	return quiet, longest
+}
+
+// staleWhy is a stale leader's reason in a few words.
+func staleWhy(s stale) string {
+	switch {
+	case s.noQuorum > 0:
+		return "no quorum heard for " + dur(s.noQuorum)
+	case s.newer != 0:
+		return fmt.Sprintf("%d leads term %d", s.newer, s.newerTerm)
 	}
-	return fmt.Sprintf("term %d is past", l.Term)
+	return "a majority is at a later term"
 }
 
 // FreshStatus is Status after every running node has published its full
@@ -549,6 +623,14 @@ func (c *Cluster) FreshStatus() Status {
 		_ = n.do(func() { n.publish(time.Now()) })
 	}
 	return c.Status()
+}
+
+// article puts "a" or "an" before a word.
+func article(w string) string {
+	if w != "" && strings.ContainsRune("aeiou", rune(w[0])) {
+		return "an " + w
+	}
+	return "a " + w
 }
 
 // spanText formats the index range a..b ("41..44", or "41").

@@ -161,12 +161,12 @@ func TestExplainStaleLeader(t *testing.T) {
 	waitFor(t, c, "a new leader", func(s Status) bool { return s.Leader != 0 && s.Leader != old })
 	waitFor(t, c, "the old leader has not heard from its peers for an election timeout", func(s Status) bool {
 		n, _ := s.Node(old)
-		return n.Role == "leader" && strings.Contains(ExplainNode(s, old), "has not heard from 2 of 2 peers")
+		return n.Role == "leader" && strings.Contains(ExplainNode(s, old), "it has not heard from a majority for")
 	})
 	s := c.Status()
 	mustContain(t, ExplainNode(s, old), fmt.Sprintf("%d believes it leads at term %d, but it is a stale leader", old, st.Term),
-		"others have moved on to term", "CheckQuorum is off, so it will not step down until it hears a higher term")
-	mustContain(t, Why(s, old), "stale leader")
+		"2 of 2 peers", "leads a later term", "CheckQuorum is off, so it will not step down until it hears a higher term")
+	mustContain(t, Why(s, old), "stale leader: no quorum heard for")
 }
 
 // Explanations of things that are not there say so, in a sentence.
@@ -225,4 +225,121 @@ func TestExplainCommitTermRule(t *testing.T) {
 	mustContain(t, ExplainCommit(st, 0), "index 40")
 	mustContain(t, Why(st, 1), "commit waits for a term-4 entry")
 	mustContain(t, ExplainCommit(st, 41), "index 41 (term 4) is on 1, needs 3 of 5")
+}
+
+// cardStatus is a steady cluster of n nodes built by hand: node 1 leads at
+// term 5 with every follower caught up and heard a tick ago.
+func cardStatus(n int) Status {
+	st := Status{Leader: 1, Term: 5, Commit: 20}
+	for id := uint64(1); id <= uint64(n); id++ {
+		node := NodeStatus{ID: id, State: StateUp, Role: "follower", Term: 5, Vote: 1, Leader: 1, Commit: 20, Applied: 20,
+			FirstIndex: 1, LastIndex: 20, LastTerm: 5, ElectionTimeout: time.Second, ElectionElapsed: 100 * time.Millisecond,
+			ElectionMin: time.Second, Tick: time.Millisecond}
+		if id == 1 {
+			node.Role, node.QuorumIndex, node.QuorumTerm = "leader", 20, 5
+			node.Progress = map[uint64]raft.Progress{}
+			for p := uint64(2); p <= uint64(n); p++ {
+				node.Progress[p] = raft.Progress{Match: 20, Next: 21, State: "replicate", HeardAgo: 1}
+			}
+		}
+		st.Nodes = append(st.Nodes, node)
+	}
+	return st
+}
+
+// The cards' few words, case by case: what makes a leader stale and what
+// does not, a follower whose leader is gone, lag that is only in flight.
+func TestWhyCases(t *testing.T) {
+	t.Run("one node cut off at a later term leaves the leader leading", func(t *testing.T) {
+		st := cardStatus(5)
+		st.Nodes[4].Term, st.Nodes[4].Role, st.Nodes[4].Leader = 9, "candidate", 0
+		st.Faults.Groups = [][]uint64{{1, 2, 3, 4}, {5}}
+		if got := Why(st, 1); got != "leads: all committed" {
+			t.Errorf("Why = %q", got)
+		}
+		if got := ExplainNode(st, 1); strings.Contains(got, "stale") {
+			t.Errorf("ExplainNode calls it stale: %q", got)
+		}
+	})
+	t.Run("a majority at a later term makes it stale", func(t *testing.T) {
+		st := cardStatus(3)
+		st.Nodes[1].Term, st.Nodes[2].Term = 6, 6
+		if got := Why(st, 1); got != "stale leader: a majority is at a later term" {
+			t.Errorf("Why = %q", got)
+		}
+		mustContain(t, ExplainNode(st, 1), "a majority has moved past term 5")
+	})
+	t.Run("a leader of a later term makes it stale", func(t *testing.T) {
+		st := cardStatus(5)
+		st.Nodes[4].Term, st.Nodes[4].Role = 6, "leader"
+		if got := Why(st, 1); got != "stale leader: 5 leads term 6" {
+			t.Errorf("Why = %q", got)
+		}
+	})
+	t.Run("four nodes: heard from one peer is not a majority", func(t *testing.T) {
+		st := cardStatus(4)
+		l := st.Nodes[0]
+		l.Progress[3] = raft.Progress{Match: 20, Next: 21, State: "replicate", HeardAgo: 2500}
+		l.Progress[4] = raft.Progress{Match: 20, Next: 21, State: "replicate", HeardAgo: 3000}
+		if got := Why(st, 1); got != "stale leader: no quorum heard for 2.5 s" {
+			t.Errorf("Why = %q (the second most recently heard peer went quiet 2.5 s ago)", got)
+		}
+		l.Progress[3] = raft.Progress{Match: 20, Next: 21, State: "replicate", HeardAgo: 900}
+		if got := Why(st, 1); got != "leads: all committed" {
+			t.Errorf("with two peers heard within the timeout: Why = %q", got)
+		}
+	})
+	t.Run("a follower whose leader is down, paused or cut off", func(t *testing.T) {
+		st := cardStatus(3)
+		st.Nodes[0].State = StateCrashed
+		if got := Why(st, 2); got != "leader 1 is down: times out in 900 ms" {
+			t.Errorf("Why = %q", got)
+		}
+		mustContain(t, ExplainNode(st, 2), "But 1 is down (crashed)")
+		st.Nodes[0].State = StatePaused
+		if got := Why(st, 2); got != "leader 1 is paused: times out in 900 ms" {
+			t.Errorf("Why = %q", got)
+		}
+		st.Nodes[0].State = StateUp
+		st.Faults.Groups = [][]uint64{{1, 3}, {2}}
+		if got := Why(st, 2); got != "cut off from leader 1: times out in 900 ms" {
+			t.Errorf("Why = %q", got)
+		}
+	})
+	t.Run("entries in flight are not lag", func(t *testing.T) {
+		st := cardStatus(3)
+		st.Nodes[0].LastIndex = 22
+		st.Nodes[0].Progress[2] = raft.Progress{Match: 20, Next: 23, State: "replicate", Inflight: 1}
+		if got := Why(st, 2); got != "up to date" {
+			t.Errorf("all sent: Why = %q", got)
+		}
+		mustContain(t, ExplainNode(st, 2), "It is 2 entries behind the leader (replicate, all of them sent).")
+		st.Nodes[0].Progress[2] = raft.Progress{Match: 20, Next: 21, State: "replicate", Inflight: 256, Paused: true}
+		if got := Why(st, 2); got != "behind by 2: replicate" {
+			t.Errorf("window full: Why = %q", got)
+		}
+		st.Nodes[0].Progress[2] = raft.Progress{Match: 18, Next: 19, State: "probe"}
+		if got := Why(st, 2); got != "behind by 4: probe" {
+			t.Errorf("probing: Why = %q", got)
+		}
+	})
+	t.Run("a pre-candidate starts a pre-election", func(t *testing.T) {
+		st := cardStatus(3)
+		st.Nodes[2].Role, st.Nodes[2].Leader = "pre-candidate", 0
+		mustContain(t, ExplainNode(st, 3), "started a pre-election for term 6")
+		st.Nodes[2].Role = "candidate"
+		mustContain(t, ExplainNode(st, 3), "started an election for term 5")
+		st.Nodes[2].Tally = &raft.Tally{Needed: 2, Granted: []uint64{3}, Refused: map[uint64]raft.Why{2: raft.WhyLease}}
+		mustContain(t, ExplainNode(st, 3), "2 refused: with CheckQuorum it heard leader 1 within an election timeout")
+	})
+	t.Run("the last entry's term is known outside the log window", func(t *testing.T) {
+		st := cardStatus(3)
+		l := &st.Nodes[0]
+		l.LastIndex, l.LastTerm, l.LogStart, l.LogTerms = 21, 5, 1, nil
+		got := ExplainCommit(st, 21)
+		mustContain(t, got, "index 21 (term 5) is on 1")
+		if got := ExplainCommit(st, 7); !strings.HasPrefix(got, "index 7 is on 1,2,3: committed") {
+			t.Errorf("an index outside the window: %q", got)
+		}
+	})
 }

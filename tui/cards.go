@@ -52,15 +52,13 @@ type cardMemo struct {
 	lines  map[int]int          // the tallest card's text lines, by inner width
 	bodies map[int][]cardBody   // every card's lines, drawn, by inner width
 	geoms  map[int]cardGeom     // the card rows, by terminal width
-	worst  map[int]cardGeom     // the card rows the minimum counts, by terminal width
-	need   map[int]int          // the lines the dashboard needs, by terminal width
 }
 
 // cardMemo returns the cards of this status, working out their pieces the
 // first time.
 func (m *Model) cardMemo() *cardMemo {
 	if m.cards == nil {
-		c := &cardMemo{picked: map[int][][][]string{}, lines: map[int]int{}, bodies: map[int][]cardBody{}, geoms: map[int]cardGeom{}, worst: map[int]cardGeom{}, need: map[int]int{}}
+		c := &cardMemo{picked: map[int][][][]string{}, lines: map[int]int{}, bodies: map[int][]cardBody{}, geoms: map[int]cardGeom{}}
 		for _, n := range m.status.Nodes {
 			c.blocks = append(c.blocks, m.cardBlocks(m.status, n))
 		}
@@ -70,8 +68,7 @@ func (m *Model) cardMemo() *cardMemo {
 }
 
 // cardLayoutBy is cardLayout for n cards whose text needs lines(inner)
-// lines at inner width: the cards of this status (cardLayout), or the most
-// any card can need (worstCardLayout, for the minimum size).
+// lines at inner width.
 func cardLayoutBy(n, width int, lines func(inner int) int) cardGeom {
 	if n == 0 {
 		return cardGeom{}

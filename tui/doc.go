@@ -14,10 +14,10 @@
 //     typed lines) is escaped (cluster.EscapeControls) before it is drawn:
 //     no control byte reaches the terminal.
 //   - One layout function divides the screen, for drawing and for the
-//     minimum size the dashboard asks for; cards show every number whole,
-//     choosing for each line the first rendering that fits. The minimum is
-//     the layout's worst case at each width (minsize.go): the size it
-//     announces does not change while it runs, and every state fits it.
+//     size the dashboard asks for; cards show every number whole,
+//     choosing for each line the first rendering that fits. The header and
+//     cards as they are must fit; the lanes and events take what is left.
+//     Once drawn at a size it keeps drawing there while they fit (view.go).
 //   - Every decision on screen comes with its reason, in the cluster's
 //     words (cluster.Why, ExplainCommit, ExplainNode, ExplainVote,
 //     ExplainLog): a why-line on each card, the commit explanation under
@@ -44,8 +44,8 @@
 // Layout: model.go is the root (routing only), keys.go the bindings,
 // msgs.go the messages, actions.go the command lines keys build (and the
 // speed keys' arithmetic, the matrix's cycles), scroll.go the keys of
-// pagers and the event feed, view.go the layout, minsize.go the worst
-// case the minimum size is made of, text.go wrapping and escaping,
+// pagers and the event feed, view.go the layout and the size it
+// needs, text.go wrapping and escaping,
 // pulse.go the frame rate and the heartbeat pulse, trace.go the copy of
 // the message trace, and one file per panel: header.go, cards.go
 // (lag.go), lanes.go (column.go: the commit explanation and the column

@@ -79,6 +79,7 @@ type Model struct {
 	status   cluster.Status
 	now      time.Time
 	cards    *cardMemo  // what the cards of this status are made of; nil: not worked out yet
+	drawnAt  [2]int     // the size the dashboard was last drawn at; zero: the size message
 	sel      uint64     // selected node, 1-based
 	region   regionKind // what shows between the cards and the output
 	fullHelp bool       // the full key help replaces lanes and events

@@ -11,23 +11,25 @@ import (
 // The screen, top to bottom: the header, the card rows, a region that shows
 // the lanes and the events (or the detail view, or a pager), the last
 // command's output, the prompt and the help bar. One function lays it out,
-// for drawing and for the minimum size alike.
+// for drawing and for the size it needs alike.
 //
-// The minimum size is the worst case of that layout: at each width, the
-// most lines the header can take (its fault list and the script's line
-// are capped), the most any card can need (worstCardLines: every card in
-// its tallest state, with the widest numbers it plans for), the lanes
-// with their explanation at its longest, two events, and a line each for
-// the output, the prompt and the help bar. So at the size it announces
-// (or more) every state of the cluster fits, and the announced size does
-// not change while the dashboard runs; when less is needed, the events
-// get the lines.
+// What must fit is the header, the cards and the bottom lines, as they are
+// now; the region takes what is left. The dashboard asks for that plus
+// roomMin lines of region (the lanes' title and ruler and a lane, or two
+// events), and says what shows the lanes and events whole. Once drawn at a
+// size it keeps drawing there while the cards and header fit: when a card
+// grows (a node crashes with an error, a leader's lag list lengthens), the
+// region gives up its lines rather than the screen flipping to the size
+// message. Only when the cards themselves no longer fit does it ask for
+// more.
 
 const (
 	minWidth  = 80
 	eventsMin = 3 // the events' title and two events
-	// bottomLines is what the minimum keeps below the region: a line of
-	// output, the prompt and the help bar.
+	// roomMin is the region the dashboard asks for beyond what must fit.
+	roomMin = 3
+	// bottomLines is what is kept below the region: a line of output, the
+	// prompt and the help bar.
 	bottomLines = 3
 )
 
@@ -45,18 +47,22 @@ type screen struct {
 // lane per node and the explanation under them.
 func (m *Model) lanesHeight() int { return len(m.status.Nodes) + 2 + whyLines }
 
-// needHeight is the lines the dashboard needs at width columns: the worst
-// case of its layout there. A wider terminal never needs more: its header
-// wraps onto no more lines, and the card rows of a narrower one still fit
-// it.
-func (m *Model) needHeight(width int) int {
-	c := m.cardMemo()
-	h, ok := c.need[width]
-	if !ok {
-		h = m.worstHeader(width) + m.worstCardLayout(width).height() + m.lanesHeight() + eventsMin + bottomLines
-		c.need[width] = h
-	}
-	return h
+// floorHeight is the lines that must fit at width columns: the header and
+// the card rows as they are now, and the bottom lines.
+func (m *Model) floorHeight(width int) int {
+	return len(m.viewHeader(width)) + m.cardLayout(width).height() + bottomLines
+}
+
+// needHeight is the lines the dashboard asks for at width columns: what
+// must fit and roomMin lines of region. A wider terminal never needs
+// more: its header wraps onto no more lines, and the card rows of a
+// narrower one still fit it.
+func (m *Model) needHeight(width int) int { return m.floorHeight(width) + roomMin }
+
+// wholeHeight is the lines at width that show the lanes, their
+// explanation and two events whole.
+func (m *Model) wholeHeight(width int) int {
+	return m.floorHeight(width) + m.lanesHeight() + eventsMin
 }
 
 // minSize is the size the dashboard asks for when the terminal is smaller:
@@ -64,8 +70,17 @@ func (m *Model) needHeight(width int) int {
 func (m *Model) minSize() (int, int) { return minWidth, m.needHeight(minWidth) }
 
 // fits reports whether the terminal can show the dashboard: at least the
-// minimum width and the height needed at its width.
-func (m *Model) fits() bool { return m.width >= minWidth && m.height >= m.needHeight(m.width) }
+// minimum width and the height needed at its width, or, at the size it
+// was last drawn at, the lines that must fit.
+func (m *Model) fits() bool {
+	if m.width < minWidth {
+		return false
+	}
+	if m.drawnAt == [2]int{m.width, m.height} {
+		return m.height >= m.floorHeight(m.width)
+	}
+	return m.height >= m.needHeight(m.width)
+}
 
 // layout divides a terminal of the model's size for the current state.
 func (m *Model) layout() screen {
@@ -109,8 +124,10 @@ func (m *Model) View() string {
 	case m.width == 0 || m.height == 0:
 		return "starting…"
 	case !m.fits():
+		m.drawnAt = [2]int{}
 		return m.tooSmall()
 	}
+	m.drawnAt = [2]int{m.width, m.height}
 	s := m.layout()
 	lines := append(append([]string{}, s.header...), m.viewCards(s.cards)...)
 	var region []string
@@ -143,10 +160,12 @@ func (m *Model) View() string {
 
 // tooSmall says what size the dashboard needs, laid out for the
 // terminal's width: the minimum (at the narrowest width it draws at) and,
-// on a terminal wide enough, the lines needed at its width.
+// on a terminal wide enough, the lines needed at its width; and the size
+// that shows the lanes and events whole.
 func (m *Model) tooSmall() string {
 	w, h := m.minSize()
 	text := fmt.Sprintf("raftplay needs at least %dx%d for %s", w, h, plural(len(m.status.Nodes), "node"))
+	at := max(w, m.width)
 	if m.width > w {
 		if need := m.needHeight(m.width); need < h {
 			text += fmt.Sprintf(", or %d lines at this terminal's width (%d columns)", need, m.width)
@@ -154,6 +173,7 @@ func (m *Model) tooSmall() string {
 	} else {
 		text += " (a wider terminal may need fewer lines)"
 	}
+	text += fmt.Sprintf("; %d lines at %d columns show the lanes and events whole", m.wholeHeight(at), at)
 	text += fmt.Sprintf(". This terminal is %dx%d. Enlarge it, or press q to quit.", m.width, m.height)
 	lines := wrapWords(text, max(20, m.width))
 	return strings.Join(lines[:min(len(lines), max(1, m.height))], "\n")
