@@ -2,7 +2,6 @@ package cluster
 
 import (
 	"fmt"
-	"sync"
 	"time"
 )
 
@@ -43,76 +42,35 @@ func (e Event) String() string {
 // when it is full the oldest events are overwritten. Readers poll with Since
 // and learn how many events they missed.
 type EventLog struct {
-	mu    sync.Mutex
-	buf   []Event
-	next  uint64 // sequence number of the next event; the first is 1
+	r     *ring[Event]
 	clock func() time.Time
-	wake  chan struct{}
 }
 
 // NewEventLog returns a log that keeps the last size events.
 func NewEventLog(size int, clock func() time.Time) *EventLog {
-	if size < 1 {
-		size = 1
-	}
-	return &EventLog{buf: make([]Event, size), next: 1, clock: clock, wake: make(chan struct{})}
+	return &EventLog{r: newRing[Event](size), clock: clock}
 }
 
 // Add records an event and returns it with its sequence number and time set.
 func (l *EventLog) Add(e Event) Event {
-	l.mu.Lock()
-	e.Seq = l.next
-	if e.Time.IsZero() {
-		e.Time = l.clock()
-	}
-	l.buf[e.Seq%uint64(len(l.buf))] = e
-	l.next++
-	wake := l.wake
-	l.wake = make(chan struct{})
-	l.mu.Unlock()
-	close(wake)
-	return e
+	return l.r.put(func(seq uint64) Event {
+		e.Seq = seq
+		if e.Time.IsZero() {
+			e.Time = l.clock()
+		}
+		return e
+	})
 }
 
 // Since returns the events with sequence numbers >= seq that are still held,
 // the sequence number to ask for next, and how many events after seq were
 // overwritten before they could be read.
 func (l *EventLog) Since(seq uint64) (events []Event, next uint64, dropped uint64) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if seq < 1 {
-		seq = 1
-	}
-	oldest := uint64(1)
-	if l.next > uint64(len(l.buf)) {
-		oldest = l.next - uint64(len(l.buf))
-	}
-	if seq < oldest {
-		dropped = oldest - seq
-		seq = oldest
-	}
-	for s := seq; s < l.next; s++ {
-		events = append(events, l.buf[s%uint64(len(l.buf))])
-	}
-	return events, l.next, dropped
+	return l.r.since(seq)
 }
 
 // Last returns up to n of the most recent events, oldest first.
-func (l *EventLog) Last(n int) []Event {
-	l.mu.Lock()
-	next := l.next
-	l.mu.Unlock()
-	from := uint64(1)
-	if next > uint64(n) {
-		from = next - uint64(n)
-	}
-	ev, _, _ := l.Since(from)
-	return ev
-}
+func (l *EventLog) Last(n int) []Event { return l.r.last(n) }
 
 // Wait returns a channel that is closed when the next event is added.
-func (l *EventLog) Wait() <-chan struct{} {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.wake
-}
+func (l *EventLog) Wait() <-chan struct{} { return l.r.wait() }

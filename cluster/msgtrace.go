@@ -3,7 +3,6 @@ package cluster
 import (
 	"fmt"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -235,17 +234,13 @@ const MsgTraceSize = 32768
 // block; it records only while on (Cluster.SetTrace).
 type MsgTrace struct {
 	on    atomic.Bool
-	mu    sync.Mutex
-	buf   []MsgRecord
-	next  uint64 // sequence number of the next record; the first is 1
+	r     *ring[MsgRecord]
 	clock func() time.Time
-	wake  chan struct{}
-	woken bool // wake was closed since the last Wait: no one to tell
 }
 
 // NewMsgTrace returns a ring of size records, recording.
 func NewMsgTrace(size int, clock func() time.Time) *MsgTrace {
-	t := &MsgTrace{buf: make([]MsgRecord, max(size, 1)), next: 1, clock: clock, wake: make(chan struct{})}
+	t := &MsgTrace{r: newRing[MsgRecord](size), clock: clock}
 	t.on.Store(true)
 	return t
 }
@@ -259,61 +254,23 @@ func (t *MsgTrace) add(r MsgRecord) {
 		return
 	}
 	now := t.clock()
-	t.mu.Lock()
-	r.Seq, r.Time = t.next, now
-	t.buf[r.Seq%uint64(len(t.buf))] = r
-	t.next++
-	var wake chan struct{}
-	if !t.woken {
-		wake, t.woken = t.wake, true
-	}
-	t.mu.Unlock()
-	if wake != nil {
-		close(wake)
-	}
+	t.r.put(func(seq uint64) MsgRecord {
+		r.Seq, r.Time = seq, now
+		return r
+	})
 }
 
 // Since returns the records with sequence numbers >= seq still held, the
 // sequence number to ask for next, and how many after seq were overwritten.
 func (t *MsgTrace) Since(seq uint64) (recs []MsgRecord, next uint64, dropped uint64) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	seq = max(seq, 1)
-	oldest := uint64(1)
-	if t.next > uint64(len(t.buf)) {
-		oldest = t.next - uint64(len(t.buf))
-	}
-	if seq < oldest {
-		dropped, seq = oldest-seq, oldest
-	}
-	for s := seq; s < t.next; s++ {
-		recs = append(recs, t.buf[s%uint64(len(t.buf))])
-	}
-	return recs, t.next, dropped
+	return t.r.since(seq)
 }
 
 // Last returns up to n of the newest records, oldest first.
-func (t *MsgTrace) Last(n int) []MsgRecord {
-	t.mu.Lock()
-	next := t.next
-	t.mu.Unlock()
-	from := uint64(1)
-	if next > uint64(n) {
-		from = next - uint64(n)
-	}
-	recs, _, _ := t.Since(from)
-	return recs
-}
+func (t *MsgTrace) Last(n int) []MsgRecord { return t.r.last(n) }
 
 // Wait returns a channel closed when the next record is added.
-func (t *MsgTrace) Wait() <-chan struct{} {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if t.woken {
-		t.wake, t.woken = make(chan struct{}), false
-	}
-	return t.wake
-}
+func (t *MsgTrace) Wait() <-chan struct{} { return t.r.wait() }
 
 // fromTransport turns a transport's report into a record. down says
 // whether a node is down now, to tell a lost message's cause.

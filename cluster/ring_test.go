@@ -1,0 +1,37 @@
+package cluster
+
+import "testing"
+
+// The ring wakes a waiter at the next record, once per wait, and a wait
+// asked for after a wake-up waits for a new record.
+func TestRingWakesAtTheNextRecord(t *testing.T) {
+	r := newRing[int](2)
+	w := r.wait()
+	select {
+	case <-w:
+		t.Fatal("woken before any record")
+	default:
+	}
+	r.put(func(seq uint64) int { return int(seq) })
+	r.put(func(seq uint64) int { return int(seq) })
+	select {
+	case <-w:
+	default:
+		t.Fatal("not woken by a record")
+	}
+	w = r.wait()
+	select {
+	case <-w:
+		t.Fatal("a new wait is woken by records added before it")
+	default:
+	}
+	r.put(func(seq uint64) int { return int(seq) })
+	<-w
+	recs, next, dropped := r.since(1)
+	if len(recs) != 2 || recs[0] != 2 || recs[1] != 3 || next != 4 || dropped != 1 {
+		t.Fatalf("since(1) = %v, next %d, dropped %d; want [2 3], 4, 1", recs, next, dropped)
+	}
+	if got := r.last(5); len(got) != 2 || got[1] != 3 {
+		t.Fatalf("last(5) = %v", got)
+	}
+}
