@@ -120,15 +120,11 @@ func runChaos(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if f.out == "" {
 		f.out = fmt.Sprintf("raftplay-chaos-%d", seed)
 	}
-	traceFile, err := createTrace(*f.trace)
+	traceOut, closeTrace, err := openTrace(*f.trace)
 	if err != nil {
 		return err
 	}
-	var traceOut io.Writer
-	if traceFile != nil {
-		defer traceFile.Close()
-		traceOut = traceFile
-	}
+	defer closeTrace()
 	fmt.Fprintf(stdout, "chaos: seed %d, running for %v...\n", seed, f.duration)
 	var rep *experiment.ChaosReport
 	// The final checks (porcupine) do not watch ctx: stop waiting for them

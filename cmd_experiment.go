@@ -161,15 +161,11 @@ func runElection(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	} else if err := checkDataDir(dir); err != nil {
 		return usagef("--data %s: %v", dir, err)
 	}
-	traceFile, err := createTrace(*f.trace)
+	traceOut, closeTrace, err := openTrace(*f.trace)
 	if err != nil {
 		return err
 	}
-	var traceOut io.Writer
-	if traceFile != nil {
-		defer traceFile.Close()
-		traceOut = traceFile
-	}
+	defer closeTrace()
 	started := time.Now()
 	rep, err := experiment.RunElection(ctx, experiment.ElectionOptions{
 		Nodes: f.nodes, Trials: f.trials, Ranges: ranges, Delay: f.delay, Seed: f.seed,

@@ -295,6 +295,16 @@ func createTrace(path string) (*os.File, error) {
 	return f, nil
 }
 
+// openTrace is createTrace for a run that takes the file as a writer: nil
+// when there is none, with a close that is safe either way.
+func openTrace(path string) (io.Writer, func(), error) {
+	f, err := createTrace(path)
+	if err != nil || f == nil {
+		return nil, func() {}, err
+	}
+	return f, func() { f.Close() }, nil
+}
+
 // streamTrace streams c's message trace to f (nothing when f is nil); the
 // returned function stops it and closes f.
 func streamTrace(c *cluster.Cluster, f *os.File) (stop func()) {
