@@ -36,6 +36,12 @@ const (
 	// EventReplaced: the node replaced entries the leader Peer does not
 	// have with the leader's (Figure 7); Text gives indexes and terms.
 	EventReplaced
+	// EventConfig: the membership in force changed (an entry appended or
+	// truncated, a snapshot installed); Text says how.
+	EventConfig
+	// EventTransfer: a leadership transfer to Peer started, sent
+	// TimeoutNow, or was aborted; Text says which.
+	EventTransfer
 )
 
 var eventKindNames = [...]string{
@@ -49,6 +55,8 @@ var eventKindNames = [...]string{
 	EventIgnored:        "ignored",
 	EventSnapshot:       "snapshot",
 	EventReplaced:       "replaced",
+	EventConfig:         "config",
+	EventTransfer:       "transfer",
 }
 
 // String returns a short lower-case name, e.g. "vote-rejected".

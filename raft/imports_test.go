@@ -25,7 +25,7 @@ var forbiddenImports = map[string]string{
 // allowedImports are pure standard-library packages the core may use.
 var allowedImports = map[string]bool{
 	"errors": true, "fmt": true, "math": true, "math/rand/v2": true,
-	"slices": true, "sort": true, "strconv": true, "strings": true,
+	"slices": true, "encoding/binary": true, "sort": true, "strconv": true, "strings": true,
 }
 
 func TestImportsArePure(t *testing.T) {

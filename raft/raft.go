@@ -43,8 +43,13 @@ const (
 
 // Config describes one node. See New for the rules it must follow.
 type Config struct {
-	ID    uint64   // this node's id, not None
-	Peers []uint64 // every voter's id, including ID; static membership
+	ID uint64 // this node's id, not None
+	// Peers is the bootstrap configuration: every voter's id, including
+	// ID. It applies until the log (or a snapshot) holds a configuration
+	// of its own, which always wins. A node that joins a running cluster
+	// passes no Peers: it neither votes nor campaigns until the leader's
+	// log tells it the membership.
+	Peers []uint64
 
 	// ElectionTickMin and ElectionTickMax bound the election timeout. It is
 	// drawn uniformly from [ElectionTickMin, ElectionTickMax] when the timer
@@ -74,6 +79,10 @@ type Config struct {
 	// 4*ElectionTickMax, following SetTiming).
 	SnapshotRetryTicks int
 
+	// PromoteMaxLag is how many entries a learner may lag the leader's
+	// log and still be promoted to voter (default DefaultPromoteMaxLag).
+	PromoteMaxLag int
+
 	// State recovered from storage at restart (all zero for a fresh node).
 	HardState HardState
 	Snapshot  SnapshotMeta // the log starts after Snapshot.Index
@@ -96,8 +105,27 @@ type Config struct {
 // Raft is one node's consensus state machine. It is not safe for concurrent
 // use: one goroutine (the node's run loop) drives it.
 type Raft struct {
-	id    uint64
-	peers []uint64 // sorted, includes id
+	id uint64
+
+	// The membership in force (membership.go): conf, set by the entry at
+	// confIndex (0: by the snapshot or the bootstrap). peers aliases its
+	// voters, members lists voters and learners; both sorted.
+	conf       Membership
+	confIndex  uint64
+	peers      []uint64
+	members    []uint64
+	bootConf   Membership // from Config.Peers
+	snapConf   Membership // the configuration of the snapshot the log starts after
+	promoteLag int
+
+	// Leadership transfer (leader only): the target, ticks since it began,
+	// and whether TimeoutNow was sent.
+	transferee       uint64
+	transferElapsed  int
+	transferSent     bool
+	transferCampaign bool // campaigning on a TimeoutNow
+
+	unsafeManyPending bool // tests only: allow a change while one is pending
 
 	term, vote, lead uint64
 	role             Role
@@ -160,7 +188,9 @@ func New(cfg Config) (*Raft, error) {
 	slices.Sort(peers)
 	r := &Raft{
 		id:          cfg.ID,
-		peers:       peers,
+		bootConf:    Membership{Voters: peers},
+		snapConf:    cfg.Snapshot.Conf.Clone(),
+		promoteLag:  cfg.PromoteMaxLag,
 		electionMin: cfg.ElectionTickMin,
 		electionMax: cfg.ElectionTickMax,
 		heartbeat:   cfg.HeartbeatTick,
@@ -174,7 +204,9 @@ func New(cfg Config) (*Raft, error) {
 		onEvent:     cfg.OnEvent,
 		votes:       make(map[uint64]bool, len(peers)),
 		voteWhy:     make(map[uint64]Why, len(peers)),
-		matchBuf:    make([]uint64, 0, len(peers)),
+	}
+	if r.promoteLag == 0 {
+		r.promoteLag = DefaultPromoteMaxLag
 	}
 	r.unsafeSkipVoteLogCheck = cfg.UnsafeSkipVoteLogCheck
 	ents := slices.Clone(cfg.Entries)
@@ -191,6 +223,7 @@ func New(cfg Config) (*Raft, error) {
 	}
 	r.term = cfg.HardState.Term
 	r.vote = cfg.HardState.Vote
+	r.reloadConf()
 	r.becomeFollower(r.term, None)
 	r.prevHard = r.hardState()
 	r.prevSoft = r.softState()
@@ -211,14 +244,14 @@ func validateConfig(c *Config) error {
 		}
 		seen[p] = true
 	}
-	if !seen[c.ID] {
+	if len(c.Peers) > 0 && !seen[c.ID] {
 		return badConfig("Peers %v must include ID %d", c.Peers, c.ID)
 	}
 	if err := checkTiming(c.ElectionTickMin, c.ElectionTickMax, c.HeartbeatTick); err != nil {
 		return err
 	}
-	if c.MaxInflight < 0 || c.MaxEntriesPerMsg < 0 || c.SnapshotRetryTicks < 0 {
-		return badConfig("MaxInflight, MaxEntriesPerMsg and SnapshotRetryTicks must not be negative")
+	if c.MaxInflight < 0 || c.MaxEntriesPerMsg < 0 || c.SnapshotRetryTicks < 0 || c.PromoteMaxLag < 0 {
+		return badConfig("MaxInflight, MaxEntriesPerMsg, SnapshotRetryTicks and PromoteMaxLag must not be negative")
 	}
 	if c.MaxInflight == 0 {
 		c.MaxInflight = DefaultMaxInflight
@@ -246,9 +279,6 @@ func validateConfig(c *Config) error {
 	hs := c.HardState
 	if hs.Term < prevTerm {
 		return badConfig("hard state term %d below last entry term %d", hs.Term, prevTerm)
-	}
-	if hs.Vote != None && !seen[hs.Vote] {
-		return badConfig("hard state votes for unknown node %d", hs.Vote)
 	}
 	if hs.Commit > last {
 		return badConfig("commit %d beyond last index %d", hs.Commit, last)
@@ -322,6 +352,7 @@ func (r *Raft) reset(term uint64) {
 	clear(r.voteWhy)
 	r.prs = nil
 	r.reads, r.pendingReads = nil, nil
+	r.transferee, r.transferElapsed, r.transferSent = None, 0, false
 }
 
 func (r *Raft) becomeFollower(term, lead uint64) {
@@ -367,12 +398,14 @@ func (r *Raft) becomeLeader() {
 	r.lead = r.id
 	r.role = RoleLeader
 	r.ticksSinceLeader = 0
-	r.prs = make(map[uint64]*progress, len(r.peers))
+	r.prs = make(map[uint64]*progress, len(r.members)+1)
 	last := r.log.lastIndex()
-	for _, id := range r.peers {
+	for _, id := range r.members {
 		r.prs[id] = &progress{next: last + 1, recentActive: true, inflight: newInflights(r.maxInflight)}
 	}
-	r.prs[r.id].match = r.log.stable
+	// The leader always tracks itself, even while a change removing it is
+	// pending (it does not count toward majorities then).
+	r.prs[r.id] = &progress{next: last + 1, recentActive: true, match: r.log.stable}
 	r.emit(EventRole, None, "became leader at term %d", r.term)
 	// A no-op of the new term lets entries of earlier terms commit (§5.4.2).
 	r.appendEntries([]Entry{{Type: EntryNoop}})
@@ -411,6 +444,7 @@ func (r *Raft) tickHeartbeat() {
 		}
 	}
 	r.tickSnapshots()
+	r.tickTransfer()
 	if r.heartbeatElapsed >= r.heartbeat {
 		r.heartbeatElapsed = 0
 		_ = r.Step(Message{Type: MsgBeat})
@@ -419,12 +453,12 @@ func (r *Raft) tickHeartbeat() {
 
 func (r *Raft) quorumActive() bool {
 	active := 0
-	for _, pr := range r.prs {
-		if pr.recentActive {
+	for _, id := range r.peers {
+		if pr := r.prs[id]; pr != nil && pr.recentActive {
 			active++
 		}
 	}
-	return active >= len(r.peers)/2+1
+	return active >= r.conf.quorum()
 }
 
 // send queues m for the next Ready, stamping From and (for all but pre-vote
@@ -435,7 +469,7 @@ func (r *Raft) send(m Message) {
 		m.Term = r.term
 	}
 	if r.msgs == nil {
-		r.msgs = make([]Message, 0, len(r.peers)) // one allocation per Ready, typically
+		r.msgs = make([]Message, 0, len(r.members)) // one allocation per Ready, typically
 	}
 	r.msgs = append(r.msgs, m)
 }
@@ -446,7 +480,6 @@ func (r *Raft) hardState() HardState {
 
 func (r *Raft) softState() SoftState { return SoftState{Role: r.role, Leader: r.lead} }
 
-func (r *Raft) isPeer(id uint64) bool {
-	_, found := slices.BinarySearch(r.peers, id)
-	return found
-}
+// isMember reports whether id is a voter or learner in the configuration
+// in force.
+func (r *Raft) isMember(id uint64) bool { return r.conf.IsMember(id) }

@@ -60,7 +60,7 @@ func (r *Raft) leaderRead(m Message) {
 		return
 	}
 	req := &readRequest{index: r.log.committed, ctx: m.Context, from: from, acks: map[uint64]bool{r.id: true}}
-	if len(r.peers) == 1 {
+	if r.countVoters(req.acks) >= r.conf.quorum() {
 		r.releaseReads(req)
 		return
 	}
@@ -95,7 +95,7 @@ func (r *Raft) ackRead(from uint64, ctx []byte) {
 			continue
 		}
 		req.acks[from] = true
-		if len(req.acks) < len(r.peers)/2+1 {
+		if r.countVoters(req.acks) < r.conf.quorum() {
 			return
 		}
 		// A majority confirmed leadership after this read began, hence
@@ -117,9 +117,20 @@ func (r *Raft) releaseReads(req *readRequest) {
 }
 
 func (r *Raft) bcastHeartbeatCtx(ctx []byte) {
-	for _, id := range r.peers {
+	for _, id := range r.members {
 		if id != r.id {
 			r.send(Message{To: id, Type: MsgHeartbeat, Commit: min(r.prs[id].match, r.log.committed), Context: ctx})
 		}
 	}
+}
+
+// countVoters counts the voters among the nodes in acks.
+func (r *Raft) countVoters(acks map[uint64]bool) int {
+	n := 0
+	for id := range acks {
+		if r.isVoter(id) {
+			n++
+		}
+	}
+	return n
 }

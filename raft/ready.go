@@ -95,6 +95,7 @@ func (r *Raft) Advance(rd Ready) {
 			if r.maybeCommit() {
 				r.bcastAppend()
 			}
+			r.stepDownIfRemoved()
 		}
 	}
 }

@@ -18,10 +18,11 @@ func (r *Raft) appendEntries(ents []Entry) {
 		ents[k].Term = r.term
 	}
 	r.log.append(ents)
+	r.confFromEntries(ents)
 }
 
 func (r *Raft) bcastAppend() {
-	for _, id := range r.peers {
+	for _, id := range r.members {
 		if id != r.id {
 			r.sendAppend(id, true)
 		}
@@ -36,7 +37,7 @@ func (r *Raft) bcastHeartbeat() {
 	if len(r.reads) > 0 {
 		ctx = r.reads[len(r.reads)-1].ctx
 	}
-	for _, id := range r.peers {
+	for _, id := range r.members {
 		if id == r.id {
 			continue
 		}
@@ -142,6 +143,9 @@ func (r *Raft) handleAppResp(m Message) error {
 	}
 	for r.sendAppend(m.From, false) {
 	}
+	if m.From == r.transferee {
+		r.maybeSendTimeoutNow()
+	}
 	return nil
 }
 
@@ -157,6 +161,8 @@ func (r *Raft) handleHeartbeatResp(m Message) {
 		// Send even an empty MsgApp: if earlier ones were lost the follower
 		// rejects it and the leader falls back to probing.
 		r.sendAppend(m.From, true)
+	} else if m.From == r.transferee {
+		r.maybeSendTimeoutNow()
 	}
 }
 
@@ -207,7 +213,13 @@ func (r *Raft) handleAppend(m Message) error {
 			r.emit(EventReplaced, m.From, "replaced entries %s (terms %s) with the leader's (terms %s)",
 				span(ci, end), r.log.termList(ci, end), termList(m.Entries[ci-m.Index-1:end-m.Index]))
 		}
+		truncated := ci <= r.log.lastIndex()
 		r.log.append(m.Entries[ci-m.Index-1:])
+		if truncated {
+			r.reloadConf() // a configuration entry may have been cut away
+		} else {
+			r.confFromEntries(m.Entries[ci-m.Index-1:])
+		}
 	}
 	r.followerCommit(min(m.Commit, lastNew), m.From)
 	// This acknowledgement leaves only after the entries are persisted.

@@ -29,10 +29,15 @@ func (r *Raft) Compact(snap Snapshot) error {
 	if t, _ := r.log.term(idx); t != term {
 		return fmtErr(ErrCompact, "snapshot at %d has term %d, log has %d", idx, term, t)
 	}
-	r.snapshot = &Snapshot{Meta: snap.Meta, Data: snap.Data}
+	meta := snap.Meta
+	if meta.Conf.IsEmpty() {
+		meta.Conf = r.ConfAt(idx)
+	}
+	r.snapshot = &Snapshot{Meta: meta, Data: snap.Data}
 	if idx == r.log.snapIndex {
 		return nil
 	}
+	r.snapConf = meta.Conf
 	r.log.compact(idx)
 	r.emit(EventSnapshot, None, "compacted log up to %d", idx)
 	return nil
@@ -46,7 +51,7 @@ func (r *Raft) sendSnapshot(to uint64, pr *progress) {
 		// Only reachable if the log was compacted without a snapshot image
 		// (a restart with Config.Snapshot but no data): send the metadata
 		// alone, the application sees an empty Data.
-		snap = &Snapshot{Meta: SnapshotMeta{Index: r.log.snapIndex, Term: r.log.snapTerm}}
+		snap = &Snapshot{Meta: SnapshotMeta{Index: r.log.snapIndex, Term: r.log.snapTerm, Conf: r.baseConf()}}
 	}
 	pr.becomeSnapshot(snap.Meta.Index)
 	r.send(Message{To: to, Type: MsgSnap, Snapshot: snap})
@@ -65,9 +70,9 @@ func (r *Raft) snapshotRetryTicks() int {
 // tickSnapshots counts the leader's ticks for every snapshot in flight and
 // resends the ones not answered in time (lost, or dropped by the transport).
 func (r *Raft) tickSnapshots() {
-	for _, id := range r.peers {
+	for _, id := range r.members {
 		pr := r.prs[id]
-		if id == r.id || pr.state != stateSnapshot {
+		if id == r.id || pr == nil || pr.state != stateSnapshot {
 			continue
 		}
 		pr.snapElapsed++
@@ -103,6 +108,10 @@ func (r *Raft) handleSnapshot(m Message) {
 		r.log.restore(meta)
 		r.snapshot = snap
 		r.pendingSnapshot = snap
+		if !meta.Conf.IsEmpty() {
+			r.snapConf = meta.Conf.Clone()
+		}
+		r.reloadConf()
 		r.emit(EventSnapshot, m.From, "installed snapshot at %d (term %d) from %d", meta.Index, meta.Term, m.From)
 		// This acknowledgement leaves only after the snapshot is persisted.
 		r.send(Message{To: m.From, Type: MsgAppResp, Index: meta.Index})

@@ -131,7 +131,7 @@ func TestSnapshotInstall(t *testing.T) {
 		t.Fatal("no Ready after an install")
 	}
 	rd := r.Ready()
-	if rd.Snapshot == nil || rd.Snapshot.Meta != (SnapshotMeta{Index: 5, Term: 3}) || string(rd.Snapshot.Data) != "state" {
+	if rd.Snapshot == nil || !rd.Snapshot.Meta.Equal(SnapshotMeta{Index: 5, Term: 3}) || string(rd.Snapshot.Data) != "state" {
 		t.Fatalf("Ready.Snapshot %+v", rd.Snapshot)
 	}
 	if len(rd.Entries) != 0 || len(rd.Committed) != 0 || rd.HardState.Commit != 5 || rd.HardState.Term != 3 {

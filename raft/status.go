@@ -30,6 +30,14 @@ type Status struct {
 	// entry of the current term to reach a majority (§5.4.2).
 	QuorumIndex, QuorumTerm uint64
 
+	// Membership is the configuration in force, set by the entry at
+	// ConfIndex (0: the snapshot's or the bootstrap configuration). It is
+	// pending while ConfIndex > Commit.
+	Membership Membership
+	ConfIndex  uint64
+	// Transferee is the node a leader is handing leadership to (0: none).
+	Transferee uint64
+
 	// Tally is a candidate's (or pre-candidate's) election so far.
 	Tally *Tally
 	// LastVote is the last vote or pre-vote request this node answered.
@@ -64,6 +72,7 @@ type VoteDecision struct {
 // Progress is the leader's view of one follower.
 type Progress struct {
 	Match, Next  uint64
+	Learner      bool   // a learner: receives the log, does not vote
 	State        string // "probe", "replicate" or "snapshot"
 	Inflight     int    // MsgApp in flight (replicate state)
 	RecentActive bool   // heard from since the last quorum check
@@ -92,6 +101,7 @@ func (r *Raft) Status() Status {
 		Commit: r.log.committed, Applied: r.log.applied,
 		FirstIndex: r.log.firstIndex(), LastIndex: r.log.lastIndex(),
 		SnapshotIndex: r.log.snapIndex, SnapshotTerm: r.log.snapTerm,
+		Membership: r.conf.Clone(), ConfIndex: r.confIndex, Transferee: r.transferee,
 		ElectionElapsed: r.electionElapsed, ElectionTimeout: r.electionTimeout,
 		TicksSinceLeader: r.ticksSinceLeader,
 		PreVote:          r.preVote, CheckQuorum: r.checkQuorum,
@@ -105,7 +115,7 @@ func (r *Raft) Status() Status {
 			if id == r.id {
 				continue
 			}
-			s.Progress[id] = Progress{Match: pr.match, Next: pr.next, State: pr.state.String(),
+			s.Progress[id] = Progress{Match: pr.match, Next: pr.next, Learner: r.conf.IsLearner(id), State: pr.state.String(),
 				Inflight: pr.inflight.count, RecentActive: pr.recentActive,
 				PendingSnapshot: pr.pendingSnapshot, SnapshotElapsed: pr.snapElapsed,
 				Paused: pr.paused(), HeardAgo: pr.heardAgo,
@@ -113,7 +123,9 @@ func (r *Raft) Status() Status {
 		}
 		matches := make([]uint64, 0, len(r.peers))
 		for _, id := range r.peers {
-			matches = append(matches, r.prs[id].match)
+			if pr := r.prs[id]; pr != nil {
+				matches = append(matches, pr.match)
+			}
 		}
 		s.QuorumIndex = quorumIndex(matches)
 		s.QuorumTerm, _ = r.log.term(s.QuorumIndex)

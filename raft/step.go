@@ -1,6 +1,9 @@
 package raft
 
-import "math"
+import (
+	"fmt"
+	"math"
+)
 
 // Step feeds one message into the core: a message from a peer, or a local
 // one (MsgHup to start an election, MsgBeat to send heartbeats, MsgProp to
@@ -26,7 +29,9 @@ func (r *Raft) Step(m Message) error {
 		r.handleVote(m)
 		return nil
 	}
-	return r.step(m)
+	err := r.step(m)
+	r.stepDownIfRemoved()
+	return err
 }
 
 // validate rejects messages that no correct peer sends.
@@ -46,12 +51,16 @@ func (r *Raft) validate(m Message) error {
 		}
 		return nil
 	}
-	switch m.Type {
-	case MsgSnapResp, MsgTimeoutNow:
-		// MsgSnap is answered with MsgAppResp. TODO(leader transfer).
+	if m.Type == MsgSnapResp {
+		// MsgSnap is answered with MsgAppResp.
 		return fmtErr(ErrUnsupported, "%s from %d", m.Type, m.From)
 	}
-	if m.From == r.id || !r.isPeer(m.From) {
+	// Requests from nodes outside the configuration in force are handled:
+	// a node that just joined does not know its leader's membership yet,
+	// and a removed node must be answered with the term that tells it so
+	// (thesis §4.1: servers do not consult their configuration to answer).
+	// Answers only matter from members (see stepLeader, stepCandidate).
+	if m.From == r.id || m.From == None {
 		return fmtErr(ErrUnknownPeer, "%s from %d", m.Type, m.From)
 	}
 	if m.To != r.id {
@@ -85,8 +94,12 @@ func validateEntries(m Message) error {
 			return badMessage("append from %d: entry %d at position %d after index %d", m.From, e.Index, k, m.Index)
 		case e.Term < prev || e.Term > m.Term:
 			return badMessage("append from %d: entry %d has term %d (previous %d, message %d)", m.From, e.Index, e.Term, prev, m.Term)
-		case e.Type != EntryNormal && e.Type != EntryNoop:
+		case e.Type != EntryNormal && e.Type != EntryNoop && e.Type != EntryConfig:
 			return badMessage("append from %d: entry %d has type %d", m.From, e.Index, e.Type)
+		case e.Type == EntryConfig:
+			if _, err := DecodeMembership(e.Data); err != nil {
+				return badMessage("append from %d: entry %d: %v", m.From, e.Index, err)
+			}
 		}
 		prev = e.Term
 	}
@@ -102,7 +115,7 @@ func (r *Raft) stepTerm(m Message) bool {
 			// Leader lease: with CheckQuorum, a node that heard from a leader
 			// within the minimum election timeout ignores vote requests, so a
 			// partitioned node rejoining cannot depose a healthy leader.
-			if r.checkQuorum && r.lead != None && r.electionElapsed < r.electionMin {
+			if r.checkQuorum && r.lead != None && r.electionElapsed < r.electionMin && !isTransferVote(m) {
 				r.emit(EventIgnored, m.From, "ignored %s from %d at term %d: leader %d is alive", voteName(m.Type), m.From, m.Term, r.lead)
 				r.lastVote = VoteDecision{Candidate: m.From, Term: m.Term, Pre: m.Type == MsgPreVote, Why: WhyLease, VotedFor: r.lead,
 					CandIndex: m.Index, CandTerm: m.LogTerm, MyIndex: r.log.lastIndex(), MyTerm: r.log.lastTerm()}
@@ -122,7 +135,10 @@ func (r *Raft) stepTerm(m Message) bool {
 			}
 			wasLeader, oldTerm := r.role == RoleLeader, r.term
 			elapsed, timeout := r.electionElapsed, r.electionTimeout
-			if wasLeader {
+			switch {
+			case wasLeader && r.transferee == m.From && isTransferVote(m):
+				r.emit(EventTransfer, m.From, "handed leadership to %d: it campaigns at term %d", m.From, m.Term)
+			case wasLeader:
 				// E.g. a stale leader hearing a follower's refusal (below).
 				r.emit(EventRole, m.From, "stepped down at term %d: %d is at the higher term %d", oldTerm, m.From, m.Term)
 			}
@@ -192,6 +208,9 @@ func (r *Raft) hup() {
 	if r.role == RoleLeader || r.term >= math.MaxUint64-1 {
 		return // no term left to campaign in
 	}
+	if !r.isVoter(r.id) {
+		return // a learner, a removed node or one still joining never campaigns
+	}
 	r.campaign(r.preVote)
 }
 
@@ -214,9 +233,13 @@ func (r *Raft) campaign(pre bool) {
 		return
 	}
 	last, lastTerm := r.log.lastIndex(), r.log.lastTerm()
+	var ctx []byte
+	if r.transferCampaign {
+		ctx = transferContext
+	}
 	for _, id := range r.peers {
 		if id != r.id {
-			r.send(Message{To: id, Type: t, Term: term, Index: last, LogTerm: lastTerm})
+			r.send(Message{To: id, Type: t, Term: term, Index: last, LogTerm: lastTerm, Context: ctx})
 		}
 	}
 }
@@ -293,6 +316,8 @@ func (r *Raft) stepFollower(m Message) error {
 		r.handleSnapshot(m)
 	case MsgReadIndex, MsgReadIndexResp:
 		return r.forwardRead(m)
+	case MsgTimeoutNow:
+		r.handleTimeoutNow(m)
 	}
 	return nil
 }
@@ -338,6 +363,9 @@ func (r *Raft) stepCandidate(m Message) error {
 		r.heardFromLeader(m.From)
 		r.handleSnapshot(m)
 	case want:
+		if !r.isVoter(m.From) {
+			return nil // only voters' answers count
+		}
 		if m.Reject {
 			if _, ok := r.votes[m.From]; !ok {
 				r.voteWhy[m.From] = m.Why
@@ -362,11 +390,18 @@ func (r *Raft) stepLeader(m Message) error {
 		if len(m.Entries) == 0 {
 			return badMessage("proposal without entries")
 		}
+		if r.transferee != None {
+			return fmt.Errorf("%w (to %d)", ErrTransferring, r.transferee)
+		}
 		r.appendEntries(m.Entries)
 		r.bcastAppend()
-	case MsgAppResp:
-		return r.handleAppResp(m)
-	case MsgHeartbeatResp:
+	case MsgAppResp, MsgHeartbeatResp:
+		if r.prs[m.From] == nil || m.From == r.id {
+			return fmtErr(ErrUnknownPeer, "%s from %d: not a member (%s)", m.Type, m.From, r.conf)
+		}
+		if m.Type == MsgAppResp {
+			return r.handleAppResp(m)
+		}
 		r.handleHeartbeatResp(m)
 		if len(m.Context) > 0 {
 			r.ackRead(m.From, m.Context)

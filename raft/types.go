@@ -16,6 +16,9 @@ const (
 	// EntryNoop is the empty entry a new leader appends in its own term so that
 	// entries of earlier terms can be committed (Raft §5.4.2). Data is empty.
 	EntryNoop EntryType = 1
+	// EntryConfig carries a new Membership (EncodeMembership), in force
+	// from the moment the entry is appended to a log (membership.go).
+	EntryConfig EntryType = 2
 )
 
 // String returns "normal" or "noop".
@@ -25,6 +28,8 @@ func (t EntryType) String() string {
 		return "normal"
 	case EntryNoop:
 		return "noop"
+	case EntryConfig:
+		return "config"
 	}
 	return "unknown"
 }
@@ -53,10 +58,19 @@ func (h HardState) IsEmpty() bool { return h == HardState{} }
 type SnapshotMeta struct {
 	Index uint64 `codec:"i"`
 	Term  uint64 `codec:"t"`
+	// Conf is the configuration in force at Index. Empty in snapshots
+	// written before membership changes existed: then the bootstrap
+	// configuration (Config.Peers) applies.
+	Conf Membership `codec:"c"`
 }
 
 // IsEmpty reports whether m describes no snapshot.
 func (m SnapshotMeta) IsEmpty() bool { return m.Index == 0 }
+
+// Equal reports whether m and o describe the same snapshot.
+func (m SnapshotMeta) Equal(o SnapshotMeta) bool {
+	return m.Index == o.Index && m.Term == o.Term && m.Conf.Equal(o.Conf)
+}
 
 // Snapshot is a state-machine image covering the log up to Meta.Index.
 type Snapshot struct {
@@ -82,7 +96,7 @@ const (
 	MsgHeartbeatResp                        // heartbeat response
 	MsgSnap                                 // InstallSnapshot request
 	MsgSnapResp                             // InstallSnapshot response
-	MsgTimeoutNow                           // leader transfer: start an election now
+	MsgTimeoutNow                           // leadership transfer: start an election now (thesis §3.10)
 	MsgReadIndex                            // ReadIndex request (linearizable read)
 	MsgReadIndexResp                        // ReadIndex response
 	msgTypeEnd
@@ -139,6 +153,7 @@ func (t MessageType) IsResponse() bool {
 //	MsgVote/PreVote:  Index, LogTerm = candidate's last log index and term
 //	MsgVoteResp etc.: Reject = vote refused
 //	any rejection:    Why says why (informational: the protocol never reads it)
+//	MsgVote:          Context = "transfer" in an election started by MsgTimeoutNow
 //	MsgHeartbeat:     Commit = min(leader commit, follower match); Context echoed back
 //	MsgSnap:          Snapshot
 //	MsgReadIndex*:    Context identifies the read; Index = read index in the response

@@ -51,7 +51,7 @@ func newSnapOut(m *raft.Message) *snapOut {
 // period still completes. It reports whether m became the one in flight.
 func (p *peer) startSnapshot(out **snapOut, m *raft.Message) bool {
 	if o := *out; o != nil {
-		if m.Snapshot != nil && o.term == m.Term && o.snap.Meta == m.Snapshot.Meta {
+		if m.Snapshot != nil && o.term == m.Term && o.snap.Meta.Equal(m.Snapshot.Meta) {
 			return false
 		}
 		p.abortSnapshot(out)

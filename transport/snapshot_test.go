@@ -40,7 +40,7 @@ func TestSocketLargeSnapshotInChunks(t *testing.T) {
 			got = &m
 		}
 	}
-	if got == nil || got.From != 1 || got.To != 2 || got.Term != 3 || got.Snapshot.Meta != snap.Snapshot.Meta ||
+	if got == nil || got.From != 1 || got.To != 2 || got.Term != 3 || !got.Snapshot.Meta.Equal(snap.Snapshot.Meta) ||
 		!bytes.Equal(got.Snapshot.Data, snap.Snapshot.Data) {
 		t.Fatal("snapshot changed in transit")
 	}

@@ -104,12 +104,18 @@
 //
 //	offset  size  field
 //	0       8     magic "RPSNAPSH"
-//	8       4     version, 1
+//	8       4     version, 2 (1: no configuration)
 //	12      8     index
 //	20      8     term
 //	28      8     data length N
-//	36      N     data
-//	36+N    4     CRC-32C of bytes 0..35+N
+//	36      4     configuration length C (version 2 only; C = 0 in version 1)
+//	40      C     configuration: raft.EncodeMembership of the membership
+//	              in force at index (voters, learners)
+//	40+C    N     data
+//	40+C+N  4     CRC-32C of every byte before it
+//
+// Version 1 files (written before membership changes) are still read: their
+// configuration is empty, which means the bootstrap membership.
 //
 // A snapshot file that fails any check is ignored; the newest valid one
 // wins.

@@ -172,7 +172,7 @@ func checkAgainstModel(t *testing.T, what string, w *WAL, rec *Recovered, m *ref
 			t.Fatalf("%s: snapshot data %q, model %q", what, rec.Snapshot.Data, m.snap.Data)
 		}
 	}
-	if got != m.snap.Meta {
+	if !got.Equal(m.snap.Meta) {
 		t.Fatalf("%s: snapshot %+v, model %+v", what, got, m.snap.Meta)
 	}
 }

@@ -14,8 +14,8 @@ import (
 
 const (
 	snapshotMagic      = "RPSNAPSH"
-	snapshotVersion    = 1
-	snapshotHeaderSize = 36 // magic, version u32, index u64, term u64, data length u64
+	snapshotVersion    = 2
+	snapshotHeaderSize = 36 // magic, version u32, index u64, term u64, data length u64 (version 2 adds conf length u32 and conf)
 	snapshotTrailer    = 4  // crc32c of everything before it
 )
 
@@ -37,12 +37,15 @@ func parseSnapshotName(name string) (index, term uint64, ok bool) {
 
 // encodeSnapshot returns the whole file image of snap.
 func encodeSnapshot(snap raft.Snapshot) []byte {
-	buf := make([]byte, 0, snapshotHeaderSize+len(snap.Data)+snapshotTrailer)
+	conf := raft.EncodeMembership(snap.Meta.Conf)
+	buf := make([]byte, 0, snapshotHeaderSize+4+len(conf)+len(snap.Data)+snapshotTrailer)
 	buf = append(buf, snapshotMagic...)
 	buf = binary.LittleEndian.AppendUint32(buf, snapshotVersion)
 	buf = binary.LittleEndian.AppendUint64(buf, snap.Meta.Index)
 	buf = binary.LittleEndian.AppendUint64(buf, snap.Meta.Term)
 	buf = binary.LittleEndian.AppendUint64(buf, uint64(len(snap.Data)))
+	buf = binary.LittleEndian.AppendUint32(buf, uint32(len(conf)))
+	buf = append(buf, conf...)
 	buf = append(buf, snap.Data...)
 	return binary.LittleEndian.AppendUint32(buf, crc32.Checksum(buf, castagnoli))
 }
@@ -85,22 +88,39 @@ func decodeSnapshot(buf []byte) (raft.Snapshot, error) {
 	if crc32.Checksum(body, castagnoli) != binary.LittleEndian.Uint32(buf[len(body):]) {
 		return raft.Snapshot{}, errors.New("snapshot checksum mismatch")
 	}
-	if v := binary.LittleEndian.Uint32(buf[8:]); v != snapshotVersion {
+	v := binary.LittleEndian.Uint32(buf[8:])
+	if v != 1 && v != snapshotVersion {
 		return raft.Snapshot{}, fmt.Errorf("unsupported snapshot version %d", v)
-	}
-	n := binary.LittleEndian.Uint64(buf[28:])
-	if n != uint64(len(body)-snapshotHeaderSize) {
-		return raft.Snapshot{}, errors.New("snapshot data length mismatch")
 	}
 	s := raft.Snapshot{Meta: raft.SnapshotMeta{
 		Index: binary.LittleEndian.Uint64(buf[12:]),
 		Term:  binary.LittleEndian.Uint64(buf[20:]),
 	}}
+	rest := body[snapshotHeaderSize:]
+	if v == snapshotVersion {
+		if len(rest) < 4 {
+			return raft.Snapshot{}, errors.New("snapshot header too short")
+		}
+		c := binary.LittleEndian.Uint32(rest)
+		if uint64(c) > uint64(len(rest)-4) {
+			return raft.Snapshot{}, errors.New("snapshot configuration length mismatch")
+		}
+		conf, err := raft.DecodeMembership(rest[4 : 4+c])
+		if err != nil {
+			return raft.Snapshot{}, fmt.Errorf("snapshot configuration: %w", err)
+		}
+		s.Meta.Conf = conf
+		rest = rest[4+c:]
+	}
+	n := binary.LittleEndian.Uint64(buf[28:])
+	if n != uint64(len(rest)) {
+		return raft.Snapshot{}, errors.New("snapshot data length mismatch")
+	}
 	if s.Meta.Index == 0 {
 		return raft.Snapshot{}, errors.New("snapshot at index 0")
 	}
 	if n > 0 {
-		s.Data = body[snapshotHeaderSize:]
+		s.Data = rest
 	}
 	return s, nil
 }

@@ -228,7 +228,7 @@ func TestSnapshotFileWithoutRecordAndTmpLeftovers(t *testing.T) {
 	})
 	w, rec := mustOpen(t, dir, Options{})
 	defer mustClose(t, w)
-	if rec.Snapshot == nil || rec.Snapshot.Meta != snap.Meta || string(rec.Snapshot.Data) != "state" {
+	if rec.Snapshot == nil || !rec.Snapshot.Meta.Equal(snap.Meta) || string(rec.Snapshot.Data) != "state" {
 		t.Fatalf("snapshot %+v", rec.Snapshot)
 	}
 	if d := sameEntries(rec.Entries, mkEnts(8, 10, 1, 4)); d != "" {
