@@ -92,7 +92,7 @@ func runDashboard(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		if err != nil {
 			return usagef("--script %s: %s", df.script, pathReason(err))
 		}
-		if cmds, err = commands.Parse(string(src), cf.nodes); err != nil {
+		if cmds, err = commands.Parse(string(src), cf.scriptNodes()); err != nil {
 			return usagef("%s: %v", df.script, err)
 		}
 	}

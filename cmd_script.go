@@ -66,7 +66,7 @@ func runScript(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		}
 		return usagef("script %s: %s", file, pathReason(err))
 	}
-	cmds, err := commands.Parse(string(src), cf.nodes)
+	cmds, err := commands.Parse(string(src), cf.scriptNodes())
 	if err != nil {
 		name := file
 		if file == "-" {
@@ -160,6 +160,10 @@ func readScript(ctx context.Context, file string, stdin io.Reader) ([]byte, erro
 
 func printNodes(w io.Writer, s cluster.Status) {
 	for _, n := range s.Nodes {
+		if n.State == cluster.StateRemoved {
+			fmt.Fprintf(w, "node %d: removed from the cluster in an earlier run\n", n.ID)
+			continue
+		}
 		fmt.Fprintf(w, "node %d: raft %s http %s\n", n.ID, n.RaftAddr, n.HTTPAddr)
 	}
 }

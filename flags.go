@@ -317,3 +317,13 @@ func streamTrace(c *cluster.Cluster, f *os.File) (stop func()) {
 		f.Close()
 	}
 }
+
+// scriptNodes is the cluster size a script's node numbers are checked
+// against: --nodes, or more when the data directory holds nodes added in
+// an earlier run.
+func (f *clusterFlags) scriptNodes() int {
+	if f.data == "" {
+		return f.nodes
+	}
+	return max(f.nodes, cluster.NodesOnDisk(f.data))
+}

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -55,6 +54,7 @@ type slot struct {
 	state       NodeState
 	err         error
 	incarnation int
+	joined      bool // added to a running cluster: no bootstrap membership (membership.go)
 }
 
 // Cluster runs N nodes in this process, each with its own WAL directory and
@@ -123,17 +123,14 @@ func Start(opts Options) (*Cluster, error) {
 		snapEvery:   opts.SnapshotEvery,
 		rng:         seedRNG,
 		trace:       NewMsgTrace(MsgTraceSize, opts.Clock),
-		up:          make([]atomic.Bool, opts.Nodes),
+		up:          make([]atomic.Bool, MaxNodes),
 	}
 	c.monitor = NewMonitor(c.events)
-	for i := 1; i <= opts.Nodes; i++ {
-		s := &slot{id: uint64(i), dir: filepath.Join(opts.DataDir, fmt.Sprintf("node-%d", i))}
-		if opts.BasePort != 0 {
-			port := opts.BasePort + 2*(i-1)
-			s.raftAddr = fmt.Sprintf("127.0.0.1:%d", port)
-			s.httpAddr = fmt.Sprintf("127.0.0.1:%d", port+1)
-		}
-		c.slots = append(c.slots, s)
+	// Nodes added in an earlier run on this data directory come back with
+	// it, and removed ones stay removed (membership.go).
+	nodes := max(opts.Nodes, NodesOnDisk(opts.DataDir))
+	for i := 1; i <= nodes; i++ {
+		c.slots = append(c.slots, c.newSlot(uint64(i)))
 	}
 	if err := checkNoAmnesia(c.slots, opts.DataDir); err != nil {
 		return nil, err
@@ -143,6 +140,9 @@ func Start(opts Options) (*Cluster, error) {
 	// so far (whose loops never ran) are closed and Start says which node
 	// failed and why.
 	for _, s := range c.slots {
+		if s.state == StateRemoved {
+			continue
+		}
 		n, err := openNode(c.nodeConfig(s))
 		if err != nil {
 			c.Close()
@@ -154,19 +154,23 @@ func Start(opts Options) (*Cluster, error) {
 	}
 	for _, s := range c.slots {
 		for _, o := range c.slots {
-			if o != s {
+			if o != s && s.node != nil && o.node != nil {
 				s.node.tr.SetPeer(o.id, o.raftAddr)
 			}
 		}
 	}
+	running := 0
 	for _, s := range c.slots {
-		s.node.start()
+		if s.node != nil {
+			s.node.start()
+			running++
+		}
 	}
-	nodes := "nodes"
-	if opts.Nodes == 1 {
-		nodes = "node"
+	noun := "nodes"
+	if running == 1 {
+		noun = "node"
 	}
-	c.events.Add(Event{Kind: EventSetting, Text: fmt.Sprintf("cluster of %d %s started: %v", opts.Nodes, nodes, opts.Timing)})
+	c.events.Add(Event{Kind: EventSetting, Text: fmt.Sprintf("cluster of %d %s started: %v", running, noun, opts.Timing)})
 	return c, nil
 }
 
@@ -176,6 +180,9 @@ func Start(opts Options) (*Cluster, error) {
 func checkNoAmnesia(slots []*slot, dataDir string) error {
 	var with, without []string
 	for _, s := range slots {
+		if s.state == StateRemoved || s.joined {
+			continue // removed: no files by design; joined: may not have received anything yet
+		}
 		if wal.HasLog(s.dir) {
 			with = append(with, fmt.Sprint(s.id))
 		} else {
@@ -191,11 +198,16 @@ func checkNoAmnesia(slots []*slot, dataDir string) error {
 
 // nodeConfig builds the configuration for slot s; c.mu is held or the cluster is starting.
 func (c *Cluster) nodeConfig(s *slot) nodeConfig {
-	peers := make([]uint64, len(c.slots))
+	// The bootstrap membership: the nodes the cluster was created with
+	// (every node not added later, removed ones included). The logs'
+	// configuration entries override it; a node that joined later has none.
+	var peers []uint64
 	addrs := map[uint64]string{}
-	for i, o := range c.slots {
-		peers[i] = o.id
-		if o != s && o.raftAddr != "" {
+	for _, o := range c.slots {
+		if !o.joined && !s.joined {
+			peers = append(peers, o.id)
+		}
+		if o != s && o.raftAddr != "" && o.state != StateRemoved {
 			addrs[o.id] = o.raftAddr
 		}
 	}
@@ -287,6 +299,9 @@ func (c *Cluster) running(id uint64) (*slot, error) {
 	if err != nil {
 		return nil, err
 	}
+	if s.state == StateRemoved {
+		return nil, errRemoved(id)
+	}
 	if s.node == nil {
 		return nil, fmt.Errorf("cluster: node %d is down", id)
 	}
@@ -318,6 +333,9 @@ func (c *Cluster) Restart(id uint64) error {
 	s, err := c.slot(id)
 	if err != nil {
 		return err
+	}
+	if s.state == StateRemoved {
+		return errRemoved(id)
 	}
 	if s.node != nil {
 		select {
@@ -445,7 +463,15 @@ func (c *Cluster) Status() Status {
 	st.Leader, st.Term = leaderOf(st.Nodes, st.Faults)
 	if n, ok := st.Node(st.Leader); ok {
 		st.Commit = n.Commit
+		st.Membership, st.ConfPending = n.Membership, n.ConfIndex > n.Commit
 	} else {
+		var at uint64
+		for _, n := range st.Nodes {
+			if n.State != StateRemoved && !n.Membership.IsEmpty() && (st.Membership.IsEmpty() || n.ConfIndex > at) {
+				st.Membership, at = n.Membership, n.ConfIndex
+				st.ConfPending = n.ConfIndex > n.Commit
+			}
+		}
 		for _, n := range st.Nodes {
 			st.Term, st.Commit = max(st.Term, n.Term), max(st.Commit, n.Commit)
 		}
@@ -479,4 +505,8 @@ func (c *Cluster) node(id uint64) *node {
 		return nil
 	}
 	return c.slots[id-1].node
+}
+
+func errRemoved(id uint64) error {
+	return fmt.Errorf("cluster: node %d was removed from the cluster (add %d starts a new, empty node %d)", id, id, id)
 }

@@ -21,6 +21,7 @@ const (
 	EventViolation EventKind = "violation" // the invariant monitor saw a safety violation
 	EventError     EventKind = "error"     // a node failed (for example a corrupt WAL)
 	EventCommand   EventKind = "command"   // a command line was run (traces)
+	EventMember    EventKind = "member"    // a node joined, caught up, was promoted or removed; leadership was transferred
 )
 
 // Event is one thing that happened in the cluster, in uniform text.

@@ -127,11 +127,14 @@ func ExplainCommit(st Status, i uint64) string {
 	if !known {
 		idx = fmt.Sprintf("index %d", i) // older than the log window the status carries
 	}
-	quorum := len(st.Nodes)/2 + 1
-	holders := []uint64{l.ID}
-	var missing []uint64
+	voters := votersOf(l.Membership, st.Nodes)
+	quorum := len(voters)/2 + 1
+	var holders, missing []uint64
+	if slices.Contains(voters, l.ID) {
+		holders = append(holders, l.ID) // a leader being removed does not count itself
+	}
 	for _, n := range st.Nodes {
-		if n.ID == l.ID {
+		if n.ID == l.ID || !slices.Contains(voters, n.ID) {
 			continue
 		}
 		if p, ok := l.Progress[n.ID]; ok && p.Match >= i {
@@ -380,8 +383,9 @@ func (s stale) stale() bool { return s.newer != 0 || s.majorityPast || s.noQuoru
 func staleness(st Status, l NodeStatus) stale {
 	var s stale
 	later := 0
+	voters := votersOf(l.Membership, st.Nodes)
 	for _, n := range st.Nodes {
-		if !n.Live() || n.Term <= l.Term {
+		if !n.Live() || n.Term <= l.Term || !slices.Contains(voters, n.ID) {
 			continue
 		}
 		later++
@@ -389,7 +393,7 @@ func staleness(st Status, l NodeStatus) stale {
 			s.newer, s.newerTerm = n.ID, n.Term
 		}
 	}
-	quorum := len(st.Nodes)/2 + 1
+	quorum := len(voters)/2 + 1
 	s.majorityPast = later >= quorum
 	if quorum > 1 {
 		// The leader counts itself: it needs quorum-1 peers heard within
@@ -397,7 +401,7 @@ func staleness(st Status, l NodeStatus) stale {
 		// how long it has gone without a majority.
 		var ago []time.Duration
 		for _, n := range st.Nodes {
-			if n.ID == l.ID {
+			if n.ID == l.ID || !slices.Contains(voters, n.ID) {
 				continue
 			}
 			d := time.Duration(1<<62 - 1) // never heard: no progress kept

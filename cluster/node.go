@@ -511,6 +511,11 @@ func (n *node) apply(e raft.Entry) {
 			n.answers = append(n.answers, answer{w.done, r})
 		}
 	}
+	if e.Type == raft.EntryConfig && waiting && w.term == e.Term {
+		n.kv.SetApplied(e.Index)
+		answer(proposeResult{res: Result{Index: e.Index, Term: e.Term}})
+		return
+	}
 	if e.Type != raft.EntryNormal || len(e.Data) == 0 {
 		n.kv.SetApplied(e.Index)
 		answer(proposeResult{err: ErrEntryLost})

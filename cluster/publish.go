@@ -34,6 +34,7 @@ func (n *node) publishLight(now time.Time) {
 	ns.Term, ns.Vote, ns.Commit = n.hs.Term, n.hs.Vote, n.hs.Commit
 	ns.Applied, ns.LastIndex = n.kv.Applied(), n.lastIndex
 	ns.KVDigest, ns.KVKeys = n.kv.Digest(), n.kv.Len()
+	ns.Membership, ns.ConfIndex = n.core.Membership()
 	if n.heldDirty {
 		ns.Held, ns.Frozen, n.heldDirty = n.heldInfos(), n.frozen, false
 	}
@@ -63,6 +64,9 @@ func (n *node) publish(now time.Time) {
 		ElectionElapsed: time.Duration(st.ElectionElapsed) * n.tick,
 		LastHeartbeat:   n.lastHeartbeat,
 		Progress:        st.Progress,
+		Membership:      st.Membership,
+		ConfIndex:       st.ConfIndex,
+		Transferee:      st.Transferee,
 		KVDigest:        n.kv.Digest(),
 		KVKeys:          n.kv.Len(),
 		RaftAddr:        n.tr.Addr(),

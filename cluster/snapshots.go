@@ -37,7 +37,7 @@ func (n *node) takeSnapshot() error {
 	if !ok {
 		return fmt.Errorf("snapshot at %d: term unknown", idx)
 	}
-	snap := raft.Snapshot{Meta: raft.SnapshotMeta{Index: idx, Term: term}, Data: n.kv.Snapshot()}
+	snap := raft.Snapshot{Meta: raft.SnapshotMeta{Index: idx, Term: term, Conf: n.core.ConfAt(idx)}, Data: n.kv.Snapshot()}
 	if err := n.w.SaveSnapshot(snap); err != nil {
 		return err
 	}

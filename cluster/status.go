@@ -1,6 +1,7 @@
 package cluster
 
 import (
+	"slices"
 	"time"
 
 	"raftplay/raft"
@@ -16,6 +17,7 @@ const (
 	StatePaused  NodeState = "paused"  // frozen: no ticks, no processing
 	StateCrashed NodeState = "crashed" // stopped abruptly; restart brings it back from its files
 	StateFailed  NodeState = "failed"  // could not start (for example a corrupt WAL); Err says why
+	StateRemoved NodeState = "removed" // removed from the membership: stopped, its files deleted
 )
 
 // NodeStatus is an immutable snapshot of one node, published by its run loop.
@@ -42,6 +44,13 @@ type NodeStatus struct {
 	LastHeartbeat   time.Time     `json:"last_heartbeat,omitzero"` // when a heartbeat or append from the leader last arrived
 
 	Progress map[uint64]raft.Progress `json:"progress,omitempty"` // leader only
+
+	// Membership is the configuration in force on this node (its newest
+	// configuration entry, committed or not), set by the entry at
+	// ConfIndex; Transferee is the node a leader hands leadership to.
+	Membership raft.Membership `json:"membership"`
+	ConfIndex  uint64          `json:"conf_index"`
+	Transferee uint64          `json:"transferee,omitempty"`
 
 	// The facts explanations are made of (explain.go), from the core:
 	// the term of the last entry; the election timeout a follower keeps a
@@ -119,8 +128,13 @@ type Status struct {
 	// even when every node's commit index, which is not persisted, has
 	// since restarted lower.
 	EverApplied uint64 `json:"ever_applied"`
-	Load        int    `json:"load"`    // background writes per second asked for (0 = off)
-	Written     uint64 `json:"written"` // writes acknowledged by the cluster since start
+	// Membership is the configuration the leader has in force (or, with
+	// no leader, the newest any node has); ConfPending says its entry is
+	// not committed yet.
+	Membership  raft.Membership `json:"membership"`
+	ConfPending bool            `json:"conf_pending,omitempty"`
+	Load        int             `json:"load"`    // background writes per second asked for (0 = off)
+	Written     uint64          `json:"written"` // writes acknowledged by the cluster since start
 }
 
 // Node returns the status of node id (1-based).
@@ -141,20 +155,44 @@ func (n NodeStatus) Live() bool { return n.State == StateUp }
 // even before its old followers notice. If two nodes claim leadership (only
 // possible in different terms), the higher term wins the check.
 func leaderOf(nodes []NodeStatus, faults transport.FaultTable) (id, term uint64) {
-	quorum := len(nodes)/2 + 1
 	for _, cand := range nodes {
 		if !cand.Live() || cand.Role != "leader" || cand.Term < term {
 			continue
 		}
+		voters := votersOf(cand.Membership, nodes)
 		n := 0
 		for _, o := range nodes {
-			if o.Live() && o.Term == cand.Term && o.Leader == cand.ID && Reachable(faults, o.ID, cand.ID) {
+			if o.Live() && o.Term == cand.Term && o.Leader == cand.ID && Reachable(faults, o.ID, cand.ID) && slices.Contains(voters, o.ID) {
 				n++
 			}
 		}
-		if n >= quorum {
+		if n >= len(voters)/2+1 {
 			id, term = cand.ID, cand.Term
 		}
 	}
 	return id, term
 }
+
+// votersOf returns m's voters, or, for a node that has no configuration of
+// its own yet, every node that is not removed.
+func votersOf(m raft.Membership, nodes []NodeStatus) []uint64 {
+	if len(m.Voters) > 0 {
+		return m.Voters
+	}
+	var ids []uint64
+	for _, n := range nodes {
+		if n.State != StateRemoved {
+			ids = append(ids, n.ID)
+		}
+	}
+	return ids
+}
+
+// Voters returns the voters of the cluster's configuration (Membership).
+func (s Status) Voters() []uint64 { return votersOf(s.Membership, s.Nodes) }
+
+// IsVoter reports whether id votes in the cluster's configuration.
+func (s Status) IsVoter(id uint64) bool { return slices.Contains(s.Voters(), id) }
+
+// Quorum is the number of voters that make a majority.
+func (s Status) Quorum() int { return len(s.Voters())/2 + 1 }

@@ -23,6 +23,8 @@ func (r *Runner) execWait(ctx context.Context, cmd *Command) (string, error) {
 		cond = func(s cluster.Status) bool { return commitReached(s, cmd.Index) }
 	case WaitConverged:
 		cond = cluster.Converged
+	case WaitConfig:
+		cond = configSettled
 	case WaitTerm, WaitRole:
 		// The node is named once, when the wait starts.
 		id, err := r.resolve(ctx, cmd.Node)
@@ -53,6 +55,8 @@ func (r *Runner) execWait(ctx context.Context, cmd *Command) (string, error) {
 		return fmt.Sprintf("ok commit>=%d", cmd.Index), nil
 	case WaitTerm, WaitRole:
 		return "ok", nil
+	case WaitConfig:
+		return "ok config " + describeConfig(st), nil
 	}
 	for _, n := range st.Nodes {
 		if n.Live() {
@@ -98,6 +102,8 @@ func describeWait(cmd *Command, s cluster.Status) string {
 			}
 		}
 		return strings.Join(parts, "; ")
+	case WaitConfig:
+		return "config " + describeConfig(s) + "; " + describeRoles(s)
 	}
 	return describeRoles(s)
 }
@@ -131,6 +137,11 @@ func (r *Runner) execExpect(ctx context.Context, cmd *Command) (string, error) {
 		return r.expectLeader(ctx, cmd, st)
 	case ExpectGet:
 		return r.expectGet(ctx, cmd)
+	case ExpectConfig:
+		if err := expectConfig(st, cmd); err != nil {
+			return "", err
+		}
+		return "ok", nil
 	}
 	id, err := r.resolve(ctx, cmd.Node)
 	if err != nil {

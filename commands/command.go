@@ -1,6 +1,7 @@
 package commands
 
 import (
+	"raftplay/raft"
 	"strconv"
 	"strings"
 	"time"
@@ -48,6 +49,12 @@ const (
 	VerbMessages  = "messages"
 	VerbExplain   = "explain"
 	VerbLinks     = "links"
+
+	// Membership.
+	VerbAdd      = "add"
+	VerbRemove   = "remove"
+	VerbPromote  = "promote"
+	VerbTransfer = "transfer"
 )
 
 // What values of explain commands (Command.What when Verb is VerbExplain).
@@ -63,8 +70,9 @@ const (
 	WaitLeader    = "leader"
 	WaitCommit    = "commit"
 	WaitConverged = "converged"
-	WaitTerm      = "term" // wait term N CMP T: like expect term, but waits for it
-	WaitRole      = "role" // wait role N ROLE: like expect role, but waits for it
+	WaitTerm      = "term"   // wait term N CMP T: like expect term, but waits for it
+	WaitRole      = "role"   // wait role N ROLE: like expect role, but waits for it
+	WaitConfig    = "config" // wait config: no membership change pending, every live member holds it
 )
 
 // What values of expect commands (Command.What when Verb is VerbExpect).
@@ -75,6 +83,7 @@ const (
 	ExpectCommit = "commit"
 	ExpectGet    = "get"
 	ExpectSafe   = "safe"
+	ExpectConfig = "config" // expect config ==|!= 1,2,3: the voters
 )
 
 // Indexes of another node that `expect commit N CMP` may compare with.
@@ -230,6 +239,11 @@ const (
 //	messages [COUNT] [all]         Count (0 = the default), All (heartbeats too)
 //	explain commit [I]             What, Index (0 = the lowest uncommitted)
 //	explain N / vote N / log N     What, Node
+//	add [N] [TIMEOUT]              Node (zero: the next free id), Timeout (0 = DefaultAddTimeout)
+//	remove|promote N               Node
+//	transfer [N]                   Node (zero: the most up-to-date follower)
+//	wait config [T]                What, Timeout
+//	expect config ==|!= LIST       What, Cmp, Config (sorted voter ids)
 type Command struct {
 	Line, Col int    // position of the command word, 1-based (Col counts runes)
 	Text      string // the source line, trimmed, without its comment
@@ -271,6 +285,8 @@ type Command struct {
 	IndexNode NodeRef
 	Count     int  // tick: ticks; messages: how many
 	All       bool // messages: heartbeats and their answers too
+
+	Config []uint64 // expect config: the voters, sorted
 }
 
 // WaitTimeout returns the timeout of a wait command: Timeout, or
@@ -407,6 +423,19 @@ func (c *Command) String() string {
 		default:
 			w = append(w, c.What, c.Node.String())
 		}
+	case VerbAdd:
+		if c.Node.Kind != NodeNone {
+			w = append(w, c.Node.String())
+		}
+		if c.Timeout != 0 {
+			w = append(w, c.Timeout.String())
+		}
+	case VerbRemove, VerbPromote:
+		w = append(w, c.Node.String())
+	case VerbTransfer:
+		if c.Node.Kind != NodeNone {
+			w = append(w, c.Node.String())
+		}
 	case VerbMessages:
 		if c.Count != 0 {
 			w = append(w, strconv.Itoa(c.Count))
@@ -434,6 +463,8 @@ func (c *Command) appendExpect(w []string) []string {
 			return append(w, c.Node.String(), string(c.Cmp), c.IndexOf, c.IndexNode.String())
 		}
 		return append(w, c.Node.String(), string(c.Cmp), strconv.FormatUint(c.Index, 10))
+	case ExpectConfig:
+		return append(w, string(c.Cmp), raft.JoinIDs(c.Config))
 	case ExpectGet:
 		w = append(w, quote(c.Key), string(c.Cmp))
 		if c.None {

@@ -22,6 +22,15 @@ var errorCases = []struct{ line, want string }{
 	{`propose 9 k v`, `line 1:9: propose: node 9 out of range (want a node number 1..5)`},
 	{`propose 1 k`, `line 1:12: propose: missing VALUE (want propose N KEY VALUE [TIMEOUT])`},
 	{`propose 1 k v soon`, `line 1:15: propose: bad timeout "soon" (want a duration like 150ms or 2s)`},
+	// membership
+	{`add 10`, `line 1:5: add: node 10 out of range (want 1..9)`},
+	{`add 4 soon`, `line 1:7: add: bad timeout "soon" (want a duration like 150ms or 2s)`},
+	{`remove`, `line 1:7: remove: missing node (want remove N)`},
+	{`promote 7`, `line 1:9: promote: node 7 out of range (want a node number 1..5)`},
+	{`transfer 1 2`, `line 1:12: transfer: unexpected "2" (want transfer [N])`},
+	{`expect config == 1,,2`, `line 1:18: expect: bad voter list "1,,2" (want node numbers 1..9 joined by commas, e.g. 1,2,3)`},
+	{`expect config == 1,2,1`, `line 1:18: expect: node 1 listed twice in "1,2,1"`},
+	{`expect config >= 1,2`, `line 1:15: expect: unknown comparison ">=" (want ==, !=)`},
 	// step mode
 	{`deliver 1 1`, `line 1:11: deliver: link from 1 to itself (want two different nodes)`},
 	{`deliver 1 2 votes`, `line 1:13: deliver: unknown message kind "votes" (did you mean "vote"?) (want vote, prevote, vote-resp, prevote-resp, app, app-resp, heartbeat, heartbeat-resp, snap, read, read-resp or timeout-now)`},
@@ -105,7 +114,7 @@ var errorCases = []struct{ line, want string }{
 	{`cut 1 2 3`, `line 1:9: cut: unexpected "3" (want cut FROM TO)`},
 	// waiting and checking
 	{`wait`, `line 1:5: wait: missing condition (want wait leader [TIMEOUT])`},
-	{`wait leadr`, `line 1:6: wait: unknown condition "leadr" (did you mean "leader"?) (want leader, commit, converged, term or role)`},
+	{`wait leadr`, `line 1:6: wait: unknown condition "leadr" (did you mean "leader"?) (want leader, commit, converged, term, role or config)`},
 	{`wait leader 0s`, `line 1:13: wait: timeout 0s must be positive`},
 	{`wait leader soon`, `line 1:13: wait: bad timeout "soon" (want a duration like 150ms or 2s)`},
 	{`wait leader 1s 2s`, `line 1:16: wait: unexpected "2s" (want wait leader [TIMEOUT])`},
@@ -116,7 +125,7 @@ var errorCases = []struct{ line, want string }{
 	{`sleep`, `line 1:6: sleep: missing duration (want sleep D)`},
 	{`sleep 1x`, `line 1:7: sleep: bad duration "1x" (want a duration like 150ms or 2s)`},
 	{`expect`, `line 1:7: expect: missing check (want expect leader == N)`},
-	{`expect leeder == 1`, `line 1:8: expect: unknown check "leeder" (did you mean "leader"?) (want leader, role, term, commit, get or safe)`},
+	{`expect leeder == 1`, `line 1:8: expect: unknown check "leeder" (did you mean "leader"?) (want leader, role, term, commit, get, safe or config)`},
 	{`expect leader`, `line 1:14: expect: missing comparison (want expect leader ==|!= N, or expect leader none)`},
 	{`expect leader >= 1`, `line 1:15: expect: comparison ">=" does not apply to the leader (want == or !=, or none)`},
 	{`expect leader = 1`, `line 1:15: expect: unknown comparison "=" (want ==, !=)`},

@@ -129,6 +129,8 @@ func (r *Runner) exec(ctx context.Context, cmd *Command) (string, error) {
 		return r.execStep(ctx, cmd)
 	case VerbExplain:
 		return r.explain(ctx, cmd)
+	case VerbAdd, VerbRemove, VerbPromote, VerbTransfer:
+		return r.execMembership(ctx, cmd)
 	}
 	return "", fmt.Errorf("unknown verb %q", cmd.Verb)
 }

@@ -1,7 +1,7 @@
 package commands
 
 func parseExpect(lp *lineParser) error {
-	t, err := lp.word("check", ExpectLeader, ExpectRole, ExpectTerm, ExpectCommit, ExpectGet, ExpectSafe)
+	t, err := lp.word("check", ExpectLeader, ExpectRole, ExpectTerm, ExpectCommit, ExpectGet, ExpectSafe, ExpectConfig)
 	if err != nil {
 		return err
 	}
@@ -29,6 +29,9 @@ func parseExpect(lp *lineParser) error {
 		err = lp.expectGet()
 	case ExpectSafe:
 		lp.usage = "expect safe"
+	case ExpectConfig:
+		lp.usage = "expect config ==|!= LIST"
+		err = lp.configList()
 	}
 	if err != nil {
 		return err

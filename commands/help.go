@@ -29,9 +29,10 @@ const (
 	groupCluster = "Cluster and display"
 	groupStep    = "Step mode and messages (freeze time, move one message at a time)"
 	groupWhy     = "Why (explanations from the nodes' own state)"
+	groupMember  = "Membership (nodes join and leave a running cluster; leadership is handed over)"
 )
 
-var groups = []string{groupClient, groupFaults, groupWaiting, groupCluster, groupStep, groupWhy}
+var groups = []string{groupClient, groupFaults, groupWaiting, groupCluster, groupStep, groupWhy, groupMember}
 
 var verbTable []verbInfo
 
@@ -66,19 +67,19 @@ func init() {
 		{VerbCut, groupFaults, []string{"cut FROM TO"}, []string{"cut the one-way link FROM -> TO"}, "heal restores it.", parseCut},
 		{VerbSnapshot, groupFaults, []string{"snapshot N"}, []string{"node N compacts its log into a snapshot now"}, "", parseNodeOnly},
 
-		{VerbWait, groupWaiting, []string{"wait leader [TIMEOUT]", "wait commit I [TIMEOUT]", "wait converged [TIMEOUT]", "wait term N CMP T [TIMEOUT]", "wait role N ROLE [TIMEOUT]"},
-			[]string{"a majority knows one leader in its term", "every reachable live node has commit index >= I", "live nodes agree on commit, applied and key-value state", "until node N's term compares so (as expect term)", "until node N has ROLE (as expect role)"},
+		{VerbWait, groupWaiting, []string{"wait leader [TIMEOUT]", "wait commit I [TIMEOUT]", "wait converged [TIMEOUT]", "wait term N CMP T [TIMEOUT]", "wait role N ROLE [TIMEOUT]", "wait config [TIMEOUT]"},
+			[]string{"a majority knows one leader in its term", "every reachable live node has commit index >= I", "live nodes agree on commit, applied and key-value state", "until node N's term compares so (as expect term)", "until node N has ROLE (as expect role)", "no membership change pending; every live member has the newest"},
 			fmt.Sprintf("TIMEOUT is a duration; the default is %s.", DefaultWaitTimeout), parseWait},
 		{VerbSleep, groupWaiting, []string{"sleep D"}, []string{"wait for duration D"}, "", parseSleep},
 		{VerbExpect, groupWaiting, []string{
 			"expect leader == N", "expect leader != N", "expect leader none",
 			"expect role N ROLE", "expect term N CMP T", "expect commit N CMP I", "expect commit N CMP last M",
-			"expect get KEY == VALUE", "expect get KEY (nil)", "expect safe"},
+			"expect get KEY == VALUE", "expect get KEY (nil)", "expect safe", "expect config == LIST"},
 			[]string{
 				"N is the leader", "N is not the leader", "there is no leader",
 				"ROLE is leader, follower, candidate or down", "node N's term; CMP is ==, !=, >=, <=, > or <", "node N's commit index",
 				"against node M's last index (also commit M, applied M)",
-				"a linearizable read returns VALUE (also !=)", "KEY is absent", "no safety violation seen since start"},
+				"a linearizable read returns VALUE (also !=)", "KEY is absent", "no safety violation seen since start", "the voters are LIST, e.g. 1,2,3,4 (also !=)"},
 			"A failed check stops a script: line 7: expect leader != 1: leader is 1 (term 4).\nAn unquoted (nil) means absent; \"(nil)\" in quotes is the literal value.", parseExpect},
 
 		{VerbStatus, groupCluster, []string{"status"}, []string{"table of nodes: state, role, term, vote, indexes, leader"}, "", parseNoArgs},
@@ -113,6 +114,14 @@ func init() {
 		{VerbExplain, groupWhy, []string{"explain commit [I]", "explain N", "explain vote N", "explain log N"},
 			[]string{"why index I (default: the lowest uncommitted) is or is not committed", "node N's situation: its role and why", "the last vote decision N made, and why", "where N's log differs from the leader's, and what repairs it"},
 			"The answers come from the nodes' own state in one snapshot of the cluster, e.g.\nindex 247 (term 3) is on 1,2, needs 3 of 5; 4 is cut off from 1, 5 is 30 entries\nbehind (it has up to 217).", parseExplain},
+
+		{VerbAdd, groupMember, []string{"add [N] [TIMEOUT]"}, []string{"start node N (default: the next free id, up to 9) empty; join it as a learner, promote it once caught up"},
+			fmt.Sprintf("The new node gets an empty data directory and new ports. It joins as a learner\n(it receives the log but does not vote), catches up by entries or by snapshot,\nand is promoted to voter once it is within %d entries of the leader. TIMEOUT\n(default %s) bounds the whole; a node not caught up by then stays a learner:\npromote N finishes it. Prints ok node=N learner-index=I voter-index=J took=D.", 64, DefaultAddTimeout), parseAdd},
+		{VerbRemove, groupMember, []string{"remove N"}, []string{"remove node N from the membership; once committed its process stops and its files go"},
+			"Removing the leader works: it leads until the change commits, then steps down\nand the others elect a new leader. The last voter cannot be removed.", parseNodeOnly},
+		{VerbPromote, groupMember, []string{"promote N"}, []string{"make learner N a voter (refused while it is far behind)"}, "", parseNodeOnly},
+		{VerbTransfer, groupMember, []string{"transfer [N]"}, []string{"hand leadership to N (default: the most up-to-date follower); prints the gap"},
+			"The leader stops taking writes, brings N's log up to date and tells it to start\nan election at once (TimeoutNow). If N has not won within an election timeout\nthe transfer is abandoned and the leader takes writes again.", parseOptionalNode},
 	}
 }
 

@@ -66,7 +66,8 @@ func TestVerbsComplete(t *testing.T) {
 	want := []string{"put", "get", "del", "load", "propose", "crash", "restart", "pause", "resume",
 		"partition", "isolate", "heal", "drop", "delay", "cut", "snapshot", "wait", "sleep",
 		"expect", "status", "set", "let", "help", "echo",
-		"freeze", "thaw", "step", "deliver", "discard", "timeout", "tick", "heartbeat", "trace", "messages", "links", "explain"}
+		"freeze", "thaw", "step", "deliver", "discard", "timeout", "tick", "heartbeat", "trace", "messages", "links", "explain",
+		"add", "remove", "promote", "transfer"}
 	got := Verbs()
 	if strings.Join(got, " ") != strings.Join(want, " ") {
 		t.Errorf("Verbs() = %v, want %v", got, want)

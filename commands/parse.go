@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"raftplay/cluster"
 )
 
 // Parse parses a whole script: one command a line, blank and comment-only lines
@@ -62,8 +64,16 @@ func (p *Parser) ParseLine(line string, lineNo int) (*Command, error) {
 	if err == nil && c != nil && c.Verb == VerbLet {
 		p.names[c.Name] = true
 	}
+	if err == nil && c != nil && c.Verb == VerbAdd && p.nodes >= 1 {
+		// Lines after an add may name the new node.
+		p.nodes = min(max(p.nodes+1, c.Node.N), cluster.MaxNodes)
+	}
 	return c, err
 }
+
+// SetNodes changes the cluster size node numbers are checked against (the
+// dashboard's prompt follows the cluster as nodes are added).
+func (p *Parser) SetNodes(nodes int) { p.nodes = nodes }
 
 func parseLine(line string, lineNo, nodes int, names map[string]bool) (*Command, error) {
 	if lineNo < 1 {

@@ -205,7 +205,7 @@ func parseCut(lp *lineParser) error {
 }
 
 func parseWait(lp *lineParser) error {
-	t, err := lp.word("condition", WaitLeader, WaitCommit, WaitConverged, WaitTerm, WaitRole)
+	t, err := lp.word("condition", WaitLeader, WaitCommit, WaitConverged, WaitTerm, WaitRole, WaitConfig)
 	if err != nil {
 		return err
 	}

@@ -511,3 +511,8 @@ func (r *Raft) handleTimeoutNow(m Message) {
 	r.campaign(false)
 	r.transferCampaign = false
 }
+
+// Membership returns the configuration in force and the index of the entry
+// that set it (0: the snapshot's or bootstrap configuration). The lists are
+// never modified afterwards: the caller may keep them but not change them.
+func (r *Raft) Membership() (Membership, uint64) { return r.conf, r.confIndex }

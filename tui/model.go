@@ -231,6 +231,9 @@ func (m *Model) setStatus(st cluster.Status) {
 		m.sel = 1
 	}
 	m.links.clamp(len(st.Nodes))
+	if m.parser != nil {
+		m.parser.SetNodes(len(st.Nodes)) // nodes come with add
+	}
 }
 
 // selected returns the status of the selected node.

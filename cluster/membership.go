@@ -1,0 +1,433 @@
+package cluster
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"raftplay/raft"
+	"raftplay/wal"
+)
+
+// Membership changes, live: add a node (it starts empty, joins as a
+// learner, catches up, and is promoted), remove one (its process stops and
+// its files go once the change commits), promote a learner, and transfer
+// leadership. The Raft side is raft/membership.go; this file starts and
+// stops the node parts and waits for the outcome.
+//
+// Each node directory records how the node came to be, so that a later run
+// on the same data directory starts the same cluster:
+//
+//	node-N/JOINED   the node was added to a running cluster: it has no
+//	                bootstrap membership and learns its configuration from
+//	                the leader's log
+//	node-N/REMOVED  the node was removed: its files were deleted; it is not
+//	                started again (add N makes it a new, empty node)
+
+const (
+	joinedFile  = "JOINED"
+	removedFile = "REMOVED"
+)
+
+// caughtUpLag is how many entries a learner may trail the leader's last
+// index and count as caught up, so that add promotes it.
+const caughtUpLag = 64
+
+// newSlot makes the slot of node id, reading its directory's markers.
+func (c *Cluster) newSlot(id uint64) *slot {
+	s := &slot{id: id, dir: filepath.Join(c.opts.DataDir, fmt.Sprintf("node-%d", id))}
+	if c.opts.BasePort != 0 {
+		port := c.opts.BasePort + 2*int(id-1)
+		s.raftAddr = fmt.Sprintf("127.0.0.1:%d", port)
+		s.httpAddr = fmt.Sprintf("127.0.0.1:%d", port+1)
+	}
+	if fileExists(filepath.Join(s.dir, removedFile)) {
+		s.state = StateRemoved
+	}
+	s.joined = fileExists(filepath.Join(s.dir, joinedFile))
+	return s
+}
+
+func fileExists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
+}
+
+// NodesOnDisk returns the highest node id whose directory under dataDir
+// records a log or a membership marker (0 if none).
+func NodesOnDisk(dataDir string) int {
+	most := 0
+	for id := 1; id <= MaxNodes; id++ {
+		dir := filepath.Join(dataDir, fmt.Sprintf("node-%d", id))
+		if fileExists(filepath.Join(dir, joinedFile)) || fileExists(filepath.Join(dir, removedFile)) || wal.HasLog(dir) {
+			most = id
+		}
+	}
+	return most
+}
+
+// AddResult is what Add did.
+type AddResult struct {
+	ID         uint64
+	LearnerAt  uint64        // the entry that added it as a learner
+	PromotedAt uint64        // the entry that made it a voter
+	Match      uint64        // what it held when promoted
+	Took       time.Duration // from start to promotion
+}
+
+// Add starts a new node with an empty data directory on new ports, joins
+// it to the cluster as a learner, waits for it to catch up (by entries, or
+// by snapshot when the leader has compacted), and promotes it to voter.
+// id 0 picks the next free id. When ctx ends before the promotion, the node
+// stays a learner and Add says so: `promote` can finish it.
+func (c *Cluster) Add(ctx context.Context, id uint64) (AddResult, error) {
+	start := time.Now()
+	id, err := c.startJoiner(id)
+	if err != nil {
+		return AddResult{}, err
+	}
+	res := AddResult{ID: id}
+	r, err := c.proposeConf(ctx, raft.ConfChange{Op: raft.ConfAddLearner, Node: id})
+	if err != nil {
+		return res, fmt.Errorf("node %d started but could not join: %w", id, err)
+	}
+	res.LearnerAt = r.Index
+	c.events.Add(Event{Node: id, Kind: EventMember, Text: fmt.Sprintf("%d joined as learner (entry %d)", id, r.Index)})
+	for {
+		match, last, ok := c.learnerLag(id)
+		if ok && last-match <= caughtUpLag {
+			r, err := c.proposeConf(ctx, raft.ConfChange{Op: raft.ConfPromote, Node: id})
+			if err == nil {
+				res.PromotedAt, res.Match, res.Took = r.Index, match, time.Since(start)
+				c.events.Add(Event{Node: id, Kind: EventMember, Text: fmt.Sprintf("%d caught up (match %d of %d), promoted (entry %d) %s after it started",
+					id, match, last, r.Index, res.Took.Round(time.Millisecond))})
+				return res, nil
+			}
+			if !errors.Is(err, raft.ErrConfChange) || !strings.Contains(err.Error(), "behind") {
+				return res, fmt.Errorf("node %d joined as a learner but was not promoted: %w", id, err)
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return res, fmt.Errorf("node %d joined as a learner but has not caught up (%d of %d): %w; promote it later with promote %d", id, match, last, ctx.Err(), id)
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
+// learnerLag returns what the leader knows learner id holds, and the
+// leader's last index.
+func (c *Cluster) learnerLag(id uint64) (match, last uint64, ok bool) {
+	st := c.FreshStatus()
+	l, found := st.Node(st.Leader)
+	if !found {
+		return 0, 0, false
+	}
+	p, found := l.Progress[id]
+	if !found {
+		return 0, l.LastIndex, false
+	}
+	return p.Match, l.LastIndex, p.State == "replicate"
+}
+
+// startJoiner creates and starts node id (0: the next free id) with an
+// empty directory marked JOINED, and tells every node its address.
+func (c *Cluster) startJoiner(id uint64) (uint64, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return 0, errors.New("cluster: closed")
+	}
+	if id == 0 {
+		id = c.nextFreeID()
+		if id == 0 {
+			return 0, fmt.Errorf("cluster: already %d nodes, the most the playground runs", MaxNodes)
+		}
+	}
+	if id > MaxNodes {
+		return 0, fmt.Errorf("cluster: node %d: ids go up to %d", id, MaxNodes)
+	}
+	if id <= uint64(len(c.slots)) && c.slots[id-1].state != StateRemoved {
+		return 0, fmt.Errorf("cluster: node %d is already in the cluster (%s)", id, c.slots[id-1].state)
+	}
+	if id > uint64(len(c.slots))+1 {
+		return 0, fmt.Errorf("cluster: node %d: the next new id is %d", id, len(c.slots)+1)
+	}
+	s := c.newSlot(id)
+	// A new node starts empty: whatever an earlier node of this id left
+	// (the REMOVED marker) goes.
+	if err := os.RemoveAll(s.dir); err != nil {
+		return 0, fmt.Errorf("cluster: node %d: clear %s: %w", id, s.dir, err)
+	}
+	if err := os.MkdirAll(s.dir, 0o755); err != nil {
+		return 0, fmt.Errorf("cluster: node %d: %w", id, err)
+	}
+	if err := writeMarker(s.dir, joinedFile, "added to a running cluster: the membership comes from the leader's log\n"); err != nil {
+		return 0, fmt.Errorf("cluster: node %d: %w", id, err)
+	}
+	s.joined, s.state = true, ""
+	if id == uint64(len(c.slots))+1 {
+		c.slots = append(c.slots, s)
+	} else {
+		c.slots[id-1] = s
+	}
+	n, err := openNode(c.nodeConfig(s))
+	if err != nil {
+		s.state, s.err = StateFailed, err
+		return 0, err
+	}
+	s.node, s.state = n, StateUp
+	s.raftAddr, s.httpAddr = n.tr.Addr(), n.hl.Addr().String()
+	for _, o := range c.slots {
+		if o != s && o.node != nil {
+			o.node.tr.SetPeer(s.id, s.raftAddr)
+			n.tr.SetPeer(o.id, o.raftAddr)
+		}
+	}
+	c.up[id-1].Store(true)
+	n.start()
+	c.events.Add(Event{Node: id, Kind: EventMember, Text: fmt.Sprintf("%d started empty on %s, joining", id, s.raftAddr)})
+	return id, nil
+}
+
+// nextFreeID is the next id never used, else the lowest removed one (0:
+// none left); c.mu is held.
+func (c *Cluster) nextFreeID() uint64 {
+	if len(c.slots) < MaxNodes {
+		return uint64(len(c.slots)) + 1
+	}
+	for _, s := range c.slots {
+		if s.state == StateRemoved {
+			return s.id
+		}
+	}
+	return 0
+}
+
+func writeMarker(dir, name, text string) error {
+	f, err := os.OpenFile(filepath.Join(dir, name), os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	if err != nil {
+		return err
+	}
+	_, err = f.WriteString(text)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return err
+	}
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
+}
+
+// Remove removes node id from the membership. Once the change commits the
+// node's process part stops and its files are deleted (it is marked
+// REMOVED). Removing the leader works: it steps down once the change
+// commits (thesis §4.2.2), and the others elect a new one.
+func (c *Cluster) Remove(ctx context.Context, id uint64) (Result, error) {
+	c.mu.Lock()
+	s, err := c.slot(id)
+	if err == nil && s.state == StateRemoved {
+		err = fmt.Errorf("cluster: node %d was already removed", id)
+	}
+	c.mu.Unlock()
+	if err != nil {
+		return Result{}, err
+	}
+	r, err := c.proposeConf(ctx, raft.ConfChange{Op: raft.ConfRemove, Node: id})
+	if err != nil {
+		return Result{}, err
+	}
+	if err := c.retire(id, r.Index); err != nil {
+		return r, err
+	}
+	return r, nil
+}
+
+// retire stops removed node id and deletes its files, leaving the marker.
+func (c *Cluster) retire(id, at uint64) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	s, err := c.slot(id)
+	if err != nil {
+		return err
+	}
+	if s.node != nil {
+		s.node.crash()
+		s.last = s.node.status.Load()
+		s.node = nil
+	}
+	c.up[id-1].Store(false)
+	s.state, s.err = StateRemoved, nil
+	if err := os.RemoveAll(s.dir); err != nil {
+		return fmt.Errorf("cluster: node %d removed, but its files could not be deleted: %w", id, err)
+	}
+	if err := os.MkdirAll(s.dir, 0o755); err != nil {
+		return err
+	}
+	if err := writeMarker(s.dir, removedFile, fmt.Sprintf("removed from the cluster by entry %d\n", at)); err != nil {
+		return err
+	}
+	c.events.Add(Event{Node: id, Kind: EventMember, Text: fmt.Sprintf("%d removed (entry %d committed): its process stopped, its files deleted", id, at)})
+	return nil
+}
+
+// Promote makes learner id a voter. The leader refuses while the learner
+// is far behind, and says so.
+func (c *Cluster) Promote(ctx context.Context, id uint64) (Result, error) {
+	r, err := c.proposeConf(ctx, raft.ConfChange{Op: raft.ConfPromote, Node: id})
+	if err == nil {
+		c.events.Add(Event{Node: id, Kind: EventMember, Text: fmt.Sprintf("%d promoted to voter (entry %d)", id, r.Index)})
+	}
+	return r, err
+}
+
+// proposeConf proposes cc on the leader and waits until the entry is
+// committed and applied there. It waits for a leader if there is none,
+// and, right after an election, for the new leader's first commit (Raft
+// refuses changes before it). Any other refusal returns at once.
+func (c *Cluster) proposeConf(ctx context.Context, cc raft.ConfChange) (Result, error) {
+	for {
+		st, err := c.WaitFor(ctx, func(st Status) bool { return st.Leader != 0 })
+		if err != nil {
+			return Result{}, fmt.Errorf("%s %d: no leader: %w", cc.Op, cc.Node, err)
+		}
+		n := c.node(st.Leader)
+		if n == nil {
+			continue
+		}
+		done := make(chan proposeResult, 1)
+		var perr error
+		if err := n.do(func() {
+			var idx, term uint64
+			idx, term, perr = n.core.ProposeConfChange(cc)
+			if perr == nil {
+				n.waiters[idx] = waiter{term: term, done: done}
+			}
+		}); err != nil {
+			continue // the leader went down: ask the next one
+		}
+		switch {
+		case perr == nil:
+		case errors.Is(perr, raft.ErrNotLeader), errors.Is(perr, raft.ErrTransferring), notReady(perr):
+			if err := sleepCtx(ctx, 10*time.Millisecond); err != nil {
+				return Result{}, fmt.Errorf("%s %d: %w", cc.Op, cc.Node, perr)
+			}
+			continue
+		default:
+			return Result{}, perr
+		}
+		r, err := n.await(ctx, done, nil)
+		if err != nil {
+			return r, fmt.Errorf("%s %d: %w", cc.Op, cc.Node, err)
+		}
+		return r, nil
+	}
+}
+
+// notReady reports a refusal that passes by itself: a new leader that has
+// not committed an entry of its term yet.
+func notReady(err error) bool {
+	return errors.Is(err, raft.ErrConfChange) && strings.Contains(err.Error(), "has not committed an entry of its term")
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-time.After(d):
+		return nil
+	}
+}
+
+// TransferResult is what Transfer did.
+type TransferResult struct {
+	From, To uint64
+	Term     uint64        // the new leader's term
+	Took     time.Duration // from the request to the new leader known
+}
+
+// Transfer hands leadership to voter to (0: the follower whose log is most
+// up to date) and waits until it leads. The leader refuses new writes
+// while it hands over; the transfer is abandoned after an election
+// timeout if it cannot complete (the target cut off, say).
+func (c *Cluster) Transfer(ctx context.Context, to uint64) (TransferResult, error) {
+	st := c.FreshStatus()
+	l, ok := st.Node(st.Leader)
+	if !ok {
+		return TransferResult{}, errors.New("cluster: no leader to transfer from")
+	}
+	if to == 0 {
+		to = bestSuccessor(st, l)
+		if to == 0 {
+			return TransferResult{}, errors.New("cluster: no live voter to transfer leadership to")
+		}
+	}
+	if t, ok := st.Node(to); ok && to != l.ID && !t.Live() {
+		return TransferResult{}, fmt.Errorf("cluster: node %d is %s: it cannot take over", to, t.State)
+	}
+	if to > uint64(len(st.Nodes)) {
+		return TransferResult{}, fmt.Errorf("cluster: no node %d", to)
+	}
+	n := c.node(l.ID)
+	if n == nil {
+		return TransferResult{}, fmt.Errorf("cluster: leader %d is down", l.ID)
+	}
+	start := time.Now()
+	var terr error
+	if err := n.do(func() { terr = n.core.TransferLeadership(to) }); err != nil {
+		return TransferResult{}, err
+	}
+	if terr != nil {
+		return TransferResult{}, terr
+	}
+	res := TransferResult{From: l.ID, To: to}
+	aborted := false
+	done, err := c.WaitFor(ctx, func(st Status) bool {
+		if st.Leader == to {
+			return true
+		}
+		if f, ok := st.Node(l.ID); ok && f.Role == "leader" && f.Term == l.Term && f.Transferee == 0 && time.Since(start) > 50*time.Millisecond {
+			aborted = true
+			return true
+		}
+		return false
+	})
+	if err != nil {
+		return res, fmt.Errorf("transfer to %d: %w", to, err)
+	}
+	if aborted {
+		return res, fmt.Errorf("transfer to %d aborted: it did not win within an election timeout; %d still leads", to, l.ID)
+	}
+	res.Term, res.Took = done.Term, time.Since(start)
+	c.events.Add(Event{Node: to, Term: done.Term, Kind: EventMember, Text: fmt.Sprintf("leadership transferred from %d to %d in %s", l.ID, to, res.Took.Round(time.Millisecond))})
+	return res, nil
+}
+
+// bestSuccessor is the live voter whose log the leader knows to be most
+// up to date (0: none).
+func bestSuccessor(st Status, l NodeStatus) uint64 {
+	var best, match uint64
+	for _, id := range votersOf(l.Membership, st.Nodes) {
+		p, ok := l.Progress[id]
+		n, up := st.Node(id)
+		if id == l.ID || !ok || !up || !n.Live() {
+			continue
+		}
+		if best == 0 || p.Match > match {
+			best, match = id, p.Match
+		}
+	}
+	return best
+}

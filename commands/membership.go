@@ -1,0 +1,171 @@
+package commands
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"raftplay/cluster"
+	"raftplay/raft"
+)
+
+// Membership verbs: add, remove, promote, transfer; and the config
+// condition of wait and expect.
+
+// DefaultAddTimeout is how long `add` waits for the new node to join,
+// catch up and be promoted when the command gives no TIMEOUT.
+const DefaultAddTimeout = 30 * time.Second
+
+// parseAdd parses "add [N] [TIMEOUT]".
+func parseAdd(lp *lineParser) error {
+	if lp.more() {
+		t := lp.toks[lp.pos]
+		if isDigits(t.text) {
+			lp.pos++
+			n, err := strconv.Atoi(t.text)
+			if err != nil || n < 1 || n > cluster.MaxNodes {
+				return lp.errAt(t.col, "node %s out of range (want 1..%d)", t.text, cluster.MaxNodes)
+			}
+			lp.cmd.Node = NodeRef{Kind: NodeNumber, N: n}
+		}
+	}
+	if err := lp.optionalTimeout(); err != nil {
+		return err
+	}
+	return lp.done()
+}
+
+// parseOptionalNode parses "[N]" (transfer).
+func parseOptionalNode(lp *lineParser) error {
+	if lp.more() {
+		var err error
+		if lp.cmd.Node, err = lp.node("N"); err != nil {
+			return err
+		}
+	}
+	return lp.done()
+}
+
+// configList parses "CMP LIST" for expect config: == or != and voters
+// like 1,2,3.
+func (lp *lineParser) configList() error {
+	var err error
+	if lp.cmd.Cmp, err = lp.cmp(Eq, Ne); err != nil {
+		return err
+	}
+	t, err := lp.next("voter list")
+	if err != nil {
+		return err
+	}
+	seen := map[uint64]bool{}
+	for _, f := range strings.Split(t.text, ",") {
+		n, err := strconv.Atoi(f)
+		if err != nil || n < 1 || n > cluster.MaxNodes {
+			return lp.errAt(t.col, "bad voter list %q (want node numbers 1..%d joined by commas, e.g. 1,2,3)", t.text, cluster.MaxNodes)
+		}
+		if seen[uint64(n)] {
+			return lp.errAt(t.col, "node %d listed twice in %q", n, t.text)
+		}
+		seen[uint64(n)] = true
+		lp.cmd.Config = append(lp.cmd.Config, uint64(n))
+	}
+	slices.Sort(lp.cmd.Config)
+	return nil
+}
+
+// execMembership runs add, remove, promote and transfer.
+func (r *Runner) execMembership(ctx context.Context, cmd *Command) (string, error) {
+	switch cmd.Verb {
+	case VerbAdd:
+		timeout := cmd.Timeout
+		if timeout == 0 {
+			timeout = DefaultAddTimeout
+		}
+		opCtx, cancel := context.WithTimeout(ctx, timeout)
+		defer cancel()
+		res, err := r.c.Add(opCtx, uint64(cmd.Node.N))
+		if err != nil {
+			return "", err
+		}
+		return fmt.Sprintf("ok node=%d learner-index=%d voter-index=%d took=%s", res.ID, res.LearnerAt, res.PromotedAt, res.Took.Round(time.Millisecond)), nil
+	case VerbTransfer:
+		var to uint64
+		if cmd.Node.Kind != NodeNone {
+			var err error
+			if to, err = r.resolve(ctx, cmd.Node); err != nil {
+				return "", err
+			}
+		}
+		opCtx, cancel := context.WithTimeout(ctx, DefaultWaitTimeout)
+		defer cancel()
+		res, err := r.c.Transfer(opCtx, to)
+		if err != nil {
+			return "", err
+		}
+		return fmt.Sprintf("ok leader=%d term=%d took=%s", res.To, res.Term, res.Took.Round(time.Millisecond)), nil
+	}
+	id, err := r.resolve(ctx, cmd.Node)
+	if err != nil {
+		return "", err
+	}
+	opCtx, cancel := context.WithTimeout(ctx, DefaultWaitTimeout)
+	defer cancel()
+	var res cluster.Result
+	if cmd.Verb == VerbRemove {
+		res, err = r.c.Remove(opCtx, id)
+	} else {
+		res, err = r.c.Promote(opCtx, id)
+	}
+	if err != nil {
+		return "", err
+	}
+	out := fmt.Sprintf("ok index=%d", res.Index)
+	if cmd.Node.Kind != NodeNumber {
+		out += fmt.Sprintf(" node=%d", id)
+	}
+	return out, nil
+}
+
+// configSettled is `wait config`'s condition: a leader whose newest
+// configuration is committed, and every live member holding it.
+func configSettled(st cluster.Status) bool {
+	l, ok := st.Node(st.Leader)
+	if !ok || st.ConfPending {
+		return false
+	}
+	for _, id := range l.Membership.Members() {
+		n, ok := st.Node(id)
+		if ok && n.Live() && n.ConfIndex != l.ConfIndex {
+			return false
+		}
+	}
+	return true
+}
+
+// expectConfig checks `expect config CMP LIST` against the cluster's
+// configuration (the leader's).
+func expectConfig(st cluster.Status, cmd *Command) error {
+	got := st.Membership.Voters
+	eq := slices.Equal(got, cmd.Config)
+	if eq == (cmd.Cmp == Eq) {
+		return nil
+	}
+	want := "voters " + raft.JoinIDs(cmd.Config)
+	if cmd.Cmp == Ne {
+		want = "anything but " + want
+	}
+	return failf("config is %s, want %s", describeConfig(st), want)
+}
+
+// describeConfig says the cluster's configuration: "voters 1,2,3 learners
+// 4 (pending)".
+func describeConfig(st cluster.Status) string {
+	s := st.Membership.String()
+	if st.ConfPending {
+		s += " (pending)"
+	}
+	return s
+}
