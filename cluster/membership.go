@@ -299,11 +299,15 @@ func (c *Cluster) Promote(ctx context.Context, id uint64) (Result, error) {
 // refuses changes before it). Any other refusal returns at once.
 func (c *Cluster) proposeConf(ctx context.Context, cc raft.ConfChange) (Result, error) {
 	for {
-		st, err := c.WaitFor(ctx, func(st Status) bool { return st.Leader != 0 })
+		// Any node that leads will do, even one without a majority now:
+		// its answer (a refusal, or a change that waits for the majority
+		// to come back) is the truth about the cluster.
+		var lead uint64
+		_, err := c.WaitFor(ctx, func(st Status) bool { lead = someLeader(st); return lead != 0 })
 		if err != nil {
 			return Result{}, fmt.Errorf("%s %d: no leader: %w", cc.Op, cc.Node, err)
 		}
-		n := c.node(st.Leader)
+		n := c.node(lead)
 		if n == nil {
 			continue
 		}
@@ -430,4 +434,19 @@ func bestSuccessor(st Status, l NodeStatus) uint64 {
 		}
 	}
 	return best
+}
+
+// someLeader is the cluster's leader, or else the live node that believes
+// it leads at the highest term (0: none).
+func someLeader(st Status) uint64 {
+	if st.Leader != 0 {
+		return st.Leader
+	}
+	var id, term uint64
+	for _, n := range st.Nodes {
+		if n.Live() && n.Role == "leader" && n.Term >= term {
+			id, term = n.ID, n.Term
+		}
+	}
+	return id
 }

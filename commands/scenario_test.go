@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -46,6 +47,8 @@ func runScenario(t *testing.T, src string, opts cluster.Options) (string, error)
 	return out.String(), err
 }
 
+var nodesFlag = regexp.MustCompile(`(?m)^# Run: raftplay script --nodes ([1-9]) `)
+
 // TestScenarios runs every script in testdata/scenarios; each must pass.
 func TestScenarios(t *testing.T) {
 	files, err := filepath.Glob("testdata/scenarios/*.txt")
@@ -61,7 +64,12 @@ func TestScenarios(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			out, err := runScenario(t, string(src), cluster.Options{})
+			var opts cluster.Options
+			// An example that needs another size says so on its Run line.
+			if m := nodesFlag.FindSubmatch(src); m != nil {
+				opts.Nodes = int(m[1][0] - '0')
+			}
+			out, err := runScenario(t, string(src), opts)
 			if err != nil {
 				t.Fatalf("%v\noutput:\n%s", err, out)
 			}

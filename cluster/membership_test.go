@@ -1,0 +1,326 @@
+package cluster
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"raftplay/raft"
+)
+
+func ctxFor(t *testing.T, d time.Duration) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// writer puts keys in the background until stopped and remembers every
+// write the cluster acknowledged.
+type writer struct {
+	stop  chan struct{}
+	wg    sync.WaitGroup
+	mu    sync.Mutex
+	acked map[string]string
+}
+
+func startWriter(c *Cluster, clients int) *writer {
+	w := &writer{stop: make(chan struct{}), acked: map[string]string{}}
+	for k := range clients {
+		w.wg.Add(1)
+		go func() {
+			defer w.wg.Done()
+			cl := c.NewClient()
+			for i := 0; ; i++ {
+				select {
+				case <-w.stop:
+					return
+				default:
+				}
+				key, val := fmt.Sprintf("w%d-%d", k, i), fmt.Sprint(i)
+				ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+				_, err := cl.Put(ctx, key, []byte(val))
+				cancel()
+				if err == nil {
+					w.mu.Lock()
+					w.acked[key] = val
+					w.mu.Unlock()
+				}
+			}
+		}()
+	}
+	return w
+}
+
+func (w *writer) halt() map[string]string {
+	close(w.stop)
+	w.wg.Wait()
+	return w.acked
+}
+
+// A cluster grows from 3 to 5 under load: each new node joins as a
+// learner, catches up and is promoted; every acknowledged write is on every
+// node at the end, the new ones included.
+func TestAddUnderLoadKeepsEveryWrite(t *testing.T) {
+	t.Parallel()
+	c := startCluster(t, Options{Nodes: 3})
+	waitLeader(t, c)
+	w := startWriter(c, 4)
+	for _, want := range []uint64{4, 5} {
+		res, err := c.Add(ctxFor(t, 30*time.Second), 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.ID != want || res.PromotedAt <= res.LearnerAt || res.LearnerAt == 0 {
+			t.Fatalf("add: %+v", res)
+		}
+	}
+	acked := w.halt()
+	if len(acked) == 0 {
+		t.Fatal("no write acknowledged under load")
+	}
+	st := waitFor(t, c, "convergence", Converged)
+	if !slices.Equal(st.Membership.Voters, []uint64{1, 2, 3, 4, 5}) || len(st.Membership.Learners) != 0 {
+		t.Fatalf("membership %s", st.Membership)
+	}
+	for _, n := range st.Nodes {
+		if n.KVDigest != st.Nodes[0].KVDigest || n.Applied != st.Nodes[0].Applied {
+			t.Fatalf("node %d differs after convergence: %+v", n.ID, n)
+		}
+	}
+	cl := c.NewClient()
+	for k, v := range acked {
+		got, err := cl.Get(context.Background(), k)
+		if err != nil || string(got.Value) != v {
+			t.Fatalf("acknowledged %s=%s, read %q, %v", k, v, got.Value, err)
+		}
+	}
+	for _, ev := range []string{"4 joined as learner", "4 caught up", "5 joined as learner"} {
+		if !hasEvent(c, ev) {
+			t.Errorf("no event %q", ev)
+		}
+	}
+	if v := c.Violations(); len(v) > 0 {
+		t.Fatalf("violation: %+v", v[0])
+	}
+}
+
+// The leader removes itself: it steps down once the change commits, the
+// others elect a leader among themselves, and the removed node's process
+// and files are gone, a marker left in their place.
+func TestRemoveTheLeader(t *testing.T) {
+	t.Parallel()
+	c := startCluster(t, Options{Nodes: 3})
+	st := waitLeader(t, c)
+	old := st.Leader
+	put(t, c.NewClient(), "k", "v")
+	if _, err := c.Remove(ctxFor(t, 10*time.Second), old); err != nil {
+		t.Fatal(err)
+	}
+	st = waitFor(t, c, "a new leader", func(s Status) bool { return s.Leader != 0 && s.Leader != old })
+	if st.Membership.IsVoter(old) || len(st.Membership.Voters) != 2 {
+		t.Fatalf("membership %s still has %d", st.Membership, old)
+	}
+	n, _ := st.Node(old)
+	if n.State != StateRemoved {
+		t.Fatalf("removed node state %s", n.State)
+	}
+	dir := filepath.Join(c.opts.DataDir, fmt.Sprintf("node-%d", old))
+	ents, _ := os.ReadDir(dir)
+	if len(ents) != 1 || ents[0].Name() != removedFile {
+		t.Fatalf("%s holds %v, want only %s", dir, ents, removedFile)
+	}
+	if !hasEvent(c, "removed from the membership") {
+		t.Error("the old leader did not say it stepped down because it was removed")
+	}
+	put(t, c.NewClient(), "k", "w")
+	if err := c.Restart(old); err == nil || !strings.Contains(err.Error(), "was removed") {
+		t.Fatalf("restart of a removed node: %v", err)
+	}
+}
+
+// Leadership moves to the named node, or to the most up-to-date follower.
+func TestTransferLeadership(t *testing.T) {
+	t.Parallel()
+	c := startCluster(t, Options{Nodes: 3, CheckQuorum: true, PreVote: true})
+	st := waitLeader(t, c)
+	to := aFollower(st)
+	res, err := c.Transfer(ctxFor(t, 10*time.Second), to)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.From != st.Leader || res.To != to || res.Term <= st.Term {
+		t.Fatalf("transfer %+v from %+v", res, st)
+	}
+	if st = waitLeader(t, c); st.Leader != to {
+		t.Fatalf("leader %d, want %d", st.Leader, to)
+	}
+	res, err = c.Transfer(ctxFor(t, 10*time.Second), 0)
+	if err != nil || res.To == to {
+		t.Fatalf("transfer to the best follower: %+v, %v", res, err)
+	}
+	if !hasEvent(c, fmt.Sprintf("leadership transferred from %d to %d", st.Leader, res.To)) {
+		t.Error("no transfer event")
+	}
+	put(t, c.NewClient(), "after", "transfer")
+}
+
+// Every bad request is refused with a sentence that says why, and nothing
+// changes.
+func TestMembershipBadInput(t *testing.T) {
+	t.Parallel()
+	c := startCluster(t, Options{Nodes: 3})
+	st := waitLeader(t, c)
+	f := aFollower(st)
+	ctx := ctxFor(t, 20*time.Second)
+	cases := []struct {
+		name string
+		do   func() error
+		want string
+	}{
+		{"transfer to itself", func() error { _, err := c.Transfer(ctx, st.Leader); return err }, "already the leader"},
+		{"transfer to a stranger", func() error { _, err := c.Transfer(ctx, 8); return err }, "no node 8"},
+		{"add an existing node", func() error { _, err := c.Add(ctx, 2); return err }, "already in the cluster"},
+		{"add beyond the next id", func() error { _, err := c.Add(ctx, 7); return err }, "next new id is 4"},
+		{"add beyond 9", func() error { _, err := c.Add(ctx, 10); return err }, "ids go up to 9"},
+		{"promote a voter", func() error { _, err := c.Promote(ctx, f); return err }, "already a voter"},
+		{"remove a stranger", func() error { _, err := c.Remove(ctx, 9); return err }, "no node 9"},
+	}
+	for _, tc := range cases {
+		err := tc.do()
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: %v, want an error saying %q", tc.name, err, tc.want)
+		}
+	}
+	if err := c.Crash(f); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Transfer(ctx, f); err == nil || !strings.Contains(err.Error(), "crashed") {
+		t.Errorf("transfer to a crashed node: %v", err)
+	}
+	st = c.Status()
+	if !slices.Equal(st.Membership.Voters, []uint64{1, 2, 3}) {
+		t.Fatalf("membership changed: %s", st.Membership)
+	}
+
+	// With one follower down and the other crashed too, a change cannot
+	// commit; a second one is refused while it is pending.
+	other := uint64(6) - st.Leader - f
+	if err := c.Crash(other); err != nil {
+		t.Fatal(err)
+	}
+	short, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	if _, err := c.Remove(short, f); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("a removal without a majority: %v", err)
+	}
+	_, err := c.Remove(ctx, other)
+	if err == nil || !strings.Contains(err.Error(), "one change at a time") {
+		t.Fatalf("second change while one is pending: %v", err)
+	}
+}
+
+// A single voter cannot be removed; a learner far behind is not promoted.
+func TestLastVoterAndFarBehindLearner(t *testing.T) {
+	t.Parallel()
+	c := startCluster(t, Options{Nodes: 1})
+	waitLeader(t, c)
+	ctx := ctxFor(t, 30*time.Second)
+	if _, err := c.Remove(ctx, 1); err == nil || !strings.Contains(err.Error(), "last voter") {
+		t.Fatalf("remove the last voter: %v", err)
+	}
+	id, err := c.startJoiner(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.proposeConf(ctx, raft.ConfChange{Op: raft.ConfAddLearner, Node: id}); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Crash(id); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for k := range 16 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			cl := c.NewClient()
+			for i := range raft.DefaultPromoteMaxLag/16 + 10 {
+				if _, err := cl.Put(ctx, fmt.Sprintf("k%d-%d", k, i), []byte("v")); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	_, err = c.Promote(ctx, id)
+	if err == nil || !strings.Contains(err.Error(), "far behind") {
+		t.Fatalf("promote a learner far behind: %v", err)
+	}
+	if _, err := c.Transfer(ctx, id); err == nil || !strings.Contains(err.Error(), "crashed") {
+		t.Fatalf("transfer to a crashed learner: %v", err)
+	}
+	if err := c.Restart(id); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Transfer(ctx, id); err == nil || !strings.Contains(err.Error(), "learner") {
+		t.Fatalf("transfer to a learner: %v", err)
+	}
+	waitFor(t, c, "the learner caught up", func(s Status) bool {
+		l, ok := s.Node(s.Leader)
+		return ok && l.Progress[id].Match == l.LastIndex
+	})
+	if _, err := c.Promote(ctx, id); err != nil {
+		t.Fatalf("promote once caught up: %v", err)
+	}
+}
+
+// A later run on the same data directory starts the cluster as it was
+// left: the added node comes back with its configuration from its log,
+// the removed one stays removed.
+func TestMembershipSurvivesRuns(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	c, err := Start(Options{Nodes: 3, DataDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitLeader(t, c)
+	if _, err := c.Add(ctxFor(t, 30*time.Second), 0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Remove(ctxFor(t, 10*time.Second), 2); err != nil {
+		t.Fatal(err)
+	}
+	put(t, c.NewClient(), "k", "v")
+	c.Close()
+
+	c2, err := Start(Options{Nodes: 3, DataDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c2.Close()
+	st := waitLeader(t, c2)
+	if len(st.Nodes) != 4 {
+		t.Fatalf("%d nodes after restart, want 4", len(st.Nodes))
+	}
+	if n, _ := st.Node(2); n.State != StateRemoved {
+		t.Fatalf("node 2 is %s after restart", n.State)
+	}
+	if !slices.Equal(st.Membership.Voters, []uint64{1, 3, 4}) {
+		t.Fatalf("membership after restart %s", st.Membership)
+	}
+	if v, err := c2.NewClient().Get(context.Background(), "k"); err != nil || string(v.Value) != "v" {
+		t.Fatalf("get k: %q %v", v.Value, err)
+	}
+	if _, err := c2.Add(ctxFor(t, 30*time.Second), 2); err != nil {
+		t.Fatalf("add a removed id back as a new node: %v", err)
+	}
+}
