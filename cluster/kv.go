@@ -253,6 +253,9 @@ func DescribeData(e raft.Entry) string {
 	if e.Type == raft.EntryNoop || len(e.Data) == 0 {
 		return "no-op"
 	}
+	if e.Type == raft.EntryConfig {
+		return describeConfigEntry(e)
+	}
 	c, err := DecodeCommand(e.Data)
 	if err != nil {
 		return fmt.Sprintf("(%d bytes, undecodable)", len(e.Data))
@@ -275,4 +278,14 @@ func shortData(s string, n int) string {
 		return Printable(s)
 	}
 	return Printable(string([]rune(s)[:n])) + "..."
+}
+
+// describeConfigEntry renders a configuration entry: "config voters
+// 1,2,3 learners 4".
+func describeConfigEntry(e raft.Entry) string {
+	m, err := raft.DecodeMembership(e.Data)
+	if err != nil {
+		return fmt.Sprintf("config (%d bytes, undecodable)", len(e.Data))
+	}
+	return "config " + m.String()
 }

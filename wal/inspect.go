@@ -319,6 +319,11 @@ func describeEntry(e raft.Entry, describe func(raft.Entry) string) string {
 	if e.Type == raft.EntryNoop {
 		return "no-op"
 	}
+	if e.Type == raft.EntryConfig {
+		if m, err := raft.DecodeMembership(e.Data); err == nil {
+			return "config " + m.String()
+		}
+	}
 	return count(len(e.Data), "byte")
 }
 
