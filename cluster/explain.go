@@ -168,7 +168,7 @@ func ExplainCommit(st Status, i uint64) string {
 	}
 	if l.QuorumIndex >= i {
 		return fmt.Sprintf("%s, a majority of %d, but the leader's term is %d: Raft commits it only with an entry of term %d, once that entry is on a majority (§5.4.2)",
-			on, len(st.Nodes), l.Term, l.Term)
+			on, len(voters), l.Term, l.Term)
 	}
 	if len(holders) >= quorum {
 		return fmt.Sprintf("%s, a majority, but the leader's own copy is not yet durable: it commits once the leader's fsync ends", on)
@@ -200,7 +200,7 @@ func ExplainCommit(st Status, i uint64) string {
 	if l.Frozen {
 		why = append(why, "the cluster is frozen: nothing moves until messages are delivered")
 	}
-	return fmt.Sprintf("%s, needs %d of %d; %s", on, quorum, len(st.Nodes), strings.Join(why, ", "))
+	return fmt.Sprintf("%s, needs %d of %d; %s", on, quorum, len(voters), strings.Join(why, ", "))
 }
 
 // ExplainNode says node id's situation: its role and why, in two or three
@@ -222,6 +222,8 @@ func ExplainNode(st Status, id uint64) string {
 		return s + ". Its files are all it keeps: restart brings it back from them."
 	case StatePaused:
 		return fmt.Sprintf("%d is paused: no ticks, no messages; its peers see silence. It was %s at term %d.", id, n.Role, n.Term)
+	case StateRemoved:
+		return fmt.Sprintf("%d was removed from the membership: its process stopped and its files were deleted (add %d makes it a new, empty node).", id, id)
 	}
 	frozen := ""
 	if n.Frozen {
@@ -237,7 +239,28 @@ func ExplainNode(st Status, id uint64) string {
 	case "candidate", "pre-candidate":
 		return explainCandidate(st, n) + frozen
 	}
-	return explainFollower(st, n) + frozen
+	return explainMember(st, n) + explainFollower(st, n) + frozen
+}
+
+// explainMember says what a node that does not vote is ("" for a voter):
+// a learner and how far it has caught up, a node still joining, or one
+// removed that has not stopped yet.
+func explainMember(st Status, n NodeStatus) string {
+	switch {
+	case n.Membership.IsLearner(n.ID):
+		s := fmt.Sprintf("%d is a learner: it receives the log but does not vote, count toward commits or stand for election", n.ID)
+		if l, ok := st.Node(st.Leader); ok {
+			if p, ok := l.Progress[n.ID]; ok {
+				s += fmt.Sprintf("; it holds %d of the leader's %d entries", p.Match, l.LastIndex)
+			}
+		}
+		return s + ". "
+	case n.Membership.IsEmpty():
+		return fmt.Sprintf("%d is joining: it has not yet received the configuration that adds it, and does not vote or stand for election. ", n.ID)
+	case !n.Membership.IsVoter(n.ID):
+		return fmt.Sprintf("%d is not in its own configuration (%s): it was removed, and will not stand for election. ", n.ID, n.Membership)
+	}
+	return ""
 }
 
 func explainFollower(st Status, n NodeStatus) string {

@@ -93,7 +93,7 @@ func (c *Cluster) Add(ctx context.Context, id uint64) (AddResult, error) {
 	res := AddResult{ID: id}
 	r, err := c.proposeConf(ctx, raft.ConfChange{Op: raft.ConfAddLearner, Node: id})
 	if err != nil {
-		return res, fmt.Errorf("node %d started but could not join: %w", id, err)
+		return res, fmt.Errorf("node %d started but has not joined: %w (if it never does, remove %d stops it)", id, err, id)
 	}
 	res.LearnerAt = r.Index
 	c.events.Add(Event{Node: id, Kind: EventMember, Text: fmt.Sprintf("%d joined as learner (entry %d)", id, r.Index)})
@@ -245,6 +245,11 @@ func (c *Cluster) Remove(ctx context.Context, id uint64) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
+	if st := c.FreshStatus(); st.Leader != 0 && !st.ConfPending && !st.Membership.IsMember(id) {
+		// Started by an add that never joined: nothing to change in the
+		// membership, only the node part to stop.
+		return Result{}, c.retire(id, 0)
+	}
 	r, err := c.proposeConf(ctx, raft.ConfChange{Op: raft.ConfRemove, Node: id})
 	if err != nil {
 		return Result{}, err
@@ -279,7 +284,11 @@ func (c *Cluster) retire(id, at uint64) error {
 	if err := writeMarker(s.dir, removedFile, fmt.Sprintf("removed from the cluster by entry %d\n", at)); err != nil {
 		return err
 	}
-	c.events.Add(Event{Node: id, Kind: EventMember, Text: fmt.Sprintf("%d removed (entry %d committed): its process stopped, its files deleted", id, at)})
+	text := fmt.Sprintf("%d removed (entry %d committed): its process stopped, its files deleted", id, at)
+	if at == 0 {
+		text = fmt.Sprintf("%d was not a member: its process stopped, its files deleted", id)
+	}
+	c.events.Add(Event{Node: id, Kind: EventMember, Text: text})
 	return nil
 }
 

@@ -136,6 +136,9 @@ func TestRemoveTheLeader(t *testing.T) {
 	if len(ents) != 1 || ents[0].Name() != removedFile {
 		t.Fatalf("%s holds %v, want only %s", dir, ents, removedFile)
 	}
+	if got := ExplainNode(st, old); !strings.Contains(got, "was removed from the membership") {
+		t.Errorf("explain %d: %s", old, got)
+	}
 	if !hasEvent(c, "removed from the membership") {
 		t.Error("the old leader did not say it stepped down because it was removed")
 	}
@@ -273,10 +276,13 @@ func TestLastVoterAndFarBehindLearner(t *testing.T) {
 	if _, err := c.Transfer(ctx, id); err == nil || !strings.Contains(err.Error(), "learner") {
 		t.Fatalf("transfer to a learner: %v", err)
 	}
-	waitFor(t, c, "the learner caught up", func(s Status) bool {
+	st := waitFor(t, c, "the learner caught up", func(s Status) bool {
 		l, ok := s.Node(s.Leader)
 		return ok && l.Progress[id].Match == l.LastIndex
 	})
+	if got := ExplainNode(st, id); !strings.Contains(got, "is a learner") {
+		t.Errorf("explain %d: %s", id, got)
+	}
 	if _, err := c.Promote(ctx, id); err != nil {
 		t.Fatalf("promote once caught up: %v", err)
 	}

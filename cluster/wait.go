@@ -34,13 +34,15 @@ func (c *Cluster) WaitLeader(ctx context.Context) (Status, error) {
 	return c.WaitFor(ctx, func(s Status) bool { return s.Leader != 0 })
 }
 
-// Converged reports whether every live node has the same commit index, has
-// applied it, and holds the same key-value state.
+// Converged reports whether every live member (voter or learner of the
+// cluster's membership) has the same commit index, has applied it, and
+// holds the same key-value state. A node started by add that never joined
+// is not a member and does not count.
 func Converged(s Status) bool {
 	var ref *NodeStatus
 	for i := range s.Nodes {
 		n := &s.Nodes[i]
-		if !n.Live() {
+		if !n.Live() || (!s.Membership.IsEmpty() && !s.Membership.IsMember(n.ID)) {
 			continue
 		}
 		if n.Applied != n.Commit {

@@ -224,8 +224,13 @@ func RunChaos(ctx context.Context, opts ChaosOptions) (*ChaosReport, error) {
 	return rep, nil
 }
 
+// allLive reports whether every member of the cluster runs (removed
+// nodes and nodes that never joined do not count).
 func allLive(s cluster.Status) bool {
 	for _, n := range s.Nodes {
+		if n.State == cluster.StateRemoved || (!s.Membership.IsEmpty() && !s.Membership.IsMember(n.ID)) {
+			continue
+		}
 		if !n.Live() {
 			return false
 		}

@@ -23,11 +23,13 @@ const (
 	FaultDelay         = "delay"          // add latency and jitter on every link
 	FaultHeal          = "heal"           // lift every network fault
 	FaultFreeze        = "freeze"         // stop every clock and hold every message for a moment, then thaw
+	FaultMember        = "member"         // add a node, promote a learner, or remove a voter (one change)
+	FaultTransfer      = "transfer"       // hand leadership to a random voter
 )
 
 // FaultKinds are the kinds a nemesis may be limited to (ChaosOptions.Faults);
 // heal, restart and resume always stay on, so that the cluster can recover.
-var FaultKinds = []string{FaultCrash, FaultPause, FaultPartition, FaultBridge, FaultIsolateLeader, FaultDrop, FaultDelay, FaultFreeze}
+var FaultKinds = []string{FaultCrash, FaultPause, FaultPartition, FaultBridge, FaultIsolateLeader, FaultDrop, FaultDelay, FaultFreeze, FaultMember, FaultTransfer}
 
 // FaultRecord is one fault the nemesis injected.
 type FaultRecord struct {
@@ -81,9 +83,11 @@ func (n *nemesis) record(kind, text string, err error) {
 // node back, each as likely. A crash or pause beyond the budget brings a
 // node back instead.
 func (n *nemesis) step() {
-	size := uint64(n.c.Size())
+	st := n.c.Status()
+	size := uint64(len(st.Voters()))
 	budget := int((size - 1) / 2) // nodes that may be down or paused at once
-	id := 1 + n.rng.Uint64N(size)
+	live := n.members(st)
+	id := live[n.rng.IntN(len(live))]
 	kind := FaultHeal
 	if a := n.rng.IntN(len(n.kinds) + 2); a < len(n.kinds) {
 		kind = n.kinds[a]
@@ -142,6 +146,23 @@ func (n *nemesis) step() {
 			err = n.c.Thaw()
 		}
 		n.record(FaultFreeze, fmt.Sprintf("freeze for %v", d), err)
+	case FaultMember:
+		n.member(st)
+	case FaultTransfer:
+		voters := st.Voters()
+		to := voters[n.rng.IntN(len(voters))]
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		res, err := n.c.Transfer(ctx, to)
+		cancel()
+		// Under faults a transfer may fail (the target down or cut off, no
+		// leader): that is an outcome to record, not a nemesis error.
+		text := fmt.Sprintf("transfer to %d: ", to)
+		if err != nil {
+			text += err.Error()
+		} else {
+			text += fmt.Sprintf("done in %v", res.Took.Round(time.Millisecond))
+		}
+		n.record(FaultTransfer, text, nil)
 	case FaultHeal:
 		n.c.Heal()
 		n.record(FaultHeal, "heal", nil)
@@ -167,6 +188,54 @@ func (n *nemesis) bringBack() {
 		n.record(FaultResume, fmt.Sprintf("resume %d", id), n.c.Resume(id))
 	}
 	delete(n.down, id)
+}
+
+// members returns the ids of the nodes that are not removed.
+func (n *nemesis) members(st cluster.Status) []uint64 {
+	var ids []uint64
+	for _, s := range st.Nodes {
+		if s.State != cluster.StateRemoved {
+			ids = append(ids, s.ID)
+		}
+	}
+	return ids
+}
+
+// member makes one membership change: promote a learner left behind by
+// an add that timed out, else add a node while there are fewer than 5
+// voters, else remove a random voter (never below 3). It changes the
+// membership only while no node is crashed or paused, so a removal never
+// leaves the down nodes a majority. A change that cannot complete under
+// the faults of the moment (no leader, a pending change, a learner that
+// cannot catch up) is an outcome, not a nemesis error.
+func (n *nemesis) member(st cluster.Status) {
+	if len(n.down) > 0 {
+		n.record(FaultMember, "no membership change while a node is down", nil)
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	voters := st.Voters()
+	var text string
+	var err error
+	switch {
+	case len(st.Membership.Learners) > 0:
+		id := st.Membership.Learners[0]
+		text = fmt.Sprintf("promote %d", id)
+		_, err = n.c.Promote(ctx, id)
+	case len(voters) < 5:
+		var res cluster.AddResult
+		res, err = n.c.Add(ctx, 0)
+		text = fmt.Sprintf("add %d", res.ID)
+	default:
+		id := voters[n.rng.IntN(len(voters))]
+		text = fmt.Sprintf("remove %d", id)
+		_, err = n.c.Remove(ctx, id)
+	}
+	if err != nil {
+		text += ": " + err.Error()
+	}
+	n.record(FaultMember, text, nil)
 }
 
 func (n *nemesis) perm() []uint64 {
