@@ -136,7 +136,7 @@ func newKeyMap() keyMap {
 		Step:      b("s", "step", "s"),
 		Timeout:   b("t", "timeout", "t"),
 		Beat:      b("b", "heartbeat", "b"),
-		Add:       b("A", "add node", "A"),
+		Add:       b("A", "add", "A"),
 		Remove:    b("D", "remove", "D"),
 		Transfer:  b("T", "transfer", "T"),
 		Beats:     b("a", "heartbeats on", "a"),
@@ -311,11 +311,11 @@ func (k *keyMap) updateStep(s dashState, msgs, links bool) {
 	k.Beat.SetEnabled(n.State == cluster.StateUp && n.Role == "leader")
 
 	k.Add.SetEnabled(s.member.add != 0)
-	k.Add.SetHelp("A", fmt.Sprintf("add node %d", s.member.add))
+	k.Add.SetHelp("A", fmt.Sprintf("add %d", s.member.add))
 	k.Remove.SetEnabled(s.member.remove)
 	k.Remove.SetHelp("D", fmt.Sprintf("remove %d", n.ID))
 	k.Transfer.SetEnabled(s.member.transfer)
-	k.Transfer.SetHelp("T", fmt.Sprintf("transfer to %d", n.ID))
+	k.Transfer.SetHelp("T", fmt.Sprintf("transfer %d", n.ID))
 
 	k.Beats.SetEnabled(msgs)
 	k.Beats.SetHelp("a", map[bool]string{true: "heartbeats off", false: "heartbeats on"}[s.beats])
@@ -362,10 +362,10 @@ func (k keyMap) ShortHelp() []key.Binding {
 	if k.region == regionDetail {
 		detail.SetEnabled(false)
 		return []key.Binding{k.Scroll, k.Page, k.Close, k.Crash, k.Restart, k.Pause, k.Isolate, k.Group, k.Heal, k.Write,
-			k.Prompt, k.Freeze, k.Transfer, k.Remove, k.Add, k.Timeout, k.Beat, k.Legend, k.Help, k.Quit}
+			k.Transfer, k.Remove, k.Add, k.Prompt, k.Freeze, k.Timeout, k.Beat, k.Legend, k.Help, k.Quit}
 	}
-	return []key.Binding{k.Step, k.Crash, k.Restart, k.Pause, k.Isolate, k.Group, k.Heal, k.Write, k.Load,
-		k.Prompt, k.Messages, k.Links, k.Freeze, k.Transfer, k.Remove, k.Add, k.Timeout, k.Beat, k.Column, k.Explain, k.Speed, detail, k.Legend, k.Close, k.Help, k.Quit}
+	return []key.Binding{k.Step, k.Crash, k.Restart, k.Pause, k.Isolate, k.Group, k.Heal, k.Write, k.Load, k.Transfer, k.Remove, k.Add,
+		k.Prompt, k.Messages, k.Links, k.Freeze, k.Timeout, k.Beat, k.Column, k.Explain, k.Speed, detail, k.Legend, k.Close, k.Help, k.Quit}
 }
 
 // all lists every key as the full help shows it, in reading order, each

@@ -245,16 +245,17 @@ type memberKeys struct {
 
 // memberKeys says which membership keys apply: each needs a leader and a
 // cluster that is not frozen (the command would wait for messages that
-// are held); A one add at a time and a free id; D a member that is not the
-// last voter, and no other change pending; T a live voter that is not a
-// leader, and no transfer under way.
+// are held); A and D no change pending (the leader takes one at a time: an
+// add refused would leave its new node started outside the cluster); A
+// one add at a time and a free id; D a member that is not the last voter;
+// T a live voter that is not a leader, and no transfer under way.
 func (m *Model) memberKeys() memberKeys {
 	st, n := m.status, m.selected()
 	k := memberKeys{voter: st.IsVoter(n.ID)}
 	if st.Frozen || st.Leader == 0 {
 		return k
 	}
-	if m.adding == 0 {
+	if m.adding == 0 && !st.ConfPending {
 		k.add = nextFreeID(st)
 	}
 	voters := st.Voters()

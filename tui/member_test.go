@@ -358,6 +358,7 @@ func TestMemberKeysRunCommandLines(t *testing.T) {
 		{"no add with nine nodes", full, []string{"A"}, nil},
 		{"no add when frozen", frozenSt, []string{"A"}, nil},
 		{"no add without a leader", noLeader, []string{"A"}, nil},
+		{"no add while a change is pending", pending, []string{"A"}, nil},
 		{"remove selected", plain, []string{"3", "D"}, []string{"remove 3"}},
 		{"remove the leader", plain, []string{"D"}, []string{"remove 1"}},
 		{"remove a learner", learnerStatus(false), []string{"5", "D"}, []string{"remove 5"}},
@@ -411,10 +412,10 @@ func TestMemberKeysInTheHelpBar(t *testing.T) {
 		keys     []string
 		has, not []string
 	}{
-		{"a follower", plain, []string{"3"}, []string{"T transfer to 3", "D remove 3", "A add node 6"}, nil},
-		{"the leader", plain, []string{"1"}, []string{"D remove 1", "A add node 6"}, []string{"T transfer"}},
+		{"a follower", plain, []string{"3"}, []string{"T transfer 3", "D remove 3", "A add 6"}, nil},
+		{"the leader", plain, []string{"1"}, []string{"D remove 1", "A add 6"}, []string{"T transfer"}},
 		{"a learner", learnerStatus(false), []string{"5"}, []string{"D remove 5"}, []string{"T transfer", "t timeout"}},
-		{"a change pending", learnerStatus(true), []string{"4"}, []string{"T transfer to 4", "t timeout"}, []string{"D remove"}},
+		{"a change pending", learnerStatus(true), []string{"4"}, []string{"T transfer 4", "t timeout"}, []string{"D remove", "A add"}},
 		{"a removed node", removedStatus(0), []string{"4"}, nil, []string{"D remove", "T transfer"}},
 		{"a transfer under way", transferStatus(), []string{"2"}, []string{"D remove 2"}, []string{"T transfer"}},
 		{"nine nodes", bigStatus(100), nil, []string{"D remove 1"}, []string{"A add"}},
@@ -475,7 +476,7 @@ func TestAddKeyRunsWhileTheDashboardGoesOn(t *testing.T) {
 	}
 	close(ex.block)
 	m.Update(<-res)
-	if v := m.View(); !strings.Contains(v, "> add  ok node=6") || !strings.Contains(helpBar(m), "A add node 7") {
+	if v := m.View(); !strings.Contains(v, "> add  ok node=6") || !strings.Contains(helpBar(m), "A add 7") {
 		t.Fatalf("after add answered:\n%s", v)
 	}
 	if got := ex.got(); !slices.Equal(got, []string{"add"}) {
