@@ -93,15 +93,17 @@ func timingLines(old, next cluster.Timing) []string {
 }
 
 // groupsOf returns the partition groups of st, the unlisted nodes included,
-// or one group of every node when the cluster is not partitioned.
+// or one group of every node when the cluster is not partitioned. Removed
+// nodes are in none: they are no longer part of the cluster.
 func groupsOf(st cluster.Status) [][]uint64 {
 	seen := map[uint64]bool{}
+	gone := func(id uint64) bool { n, ok := st.Node(id); return ok && n.State == cluster.StateRemoved }
 	var groups [][]uint64
 	for _, g := range st.Faults.Groups {
+		g = slices.DeleteFunc(slices.Clone(g), gone)
 		if len(g) == 0 {
 			continue
 		}
-		g = slices.Clone(g)
 		for _, id := range g {
 			seen[id] = true
 		}
@@ -109,7 +111,7 @@ func groupsOf(st cluster.Status) [][]uint64 {
 	}
 	var rest []uint64
 	for _, n := range st.Nodes {
-		if !seen[n.ID] {
+		if !seen[n.ID] && n.State != cluster.StateRemoved {
 			rest = append(rest, n.ID)
 		}
 	}

@@ -37,7 +37,7 @@ func (m *Model) cardLayout(width int) cardGeom {
 	c := m.cardMemo()
 	g, ok := c.geoms[width]
 	if !ok {
-		g = cardLayoutBy(len(m.status.Nodes), width, m.cardLines)
+		g = cardLayoutBy(len(m.nodes), width, m.cardLines)
 		c.geoms[width] = g
 	}
 	return g
@@ -59,7 +59,7 @@ type cardMemo struct {
 func (m *Model) cardMemo() *cardMemo {
 	if m.cards == nil {
 		c := &cardMemo{picked: map[int][][][]string{}, lines: map[int]int{}, bodies: map[int][]cardBody{}, geoms: map[int]cardGeom{}}
-		for _, n := range m.status.Nodes {
+		for _, n := range m.nodes {
 			c.blocks = append(c.blocks, m.cardBlocks(m.status, n))
 		}
 		m.cards = c
@@ -176,6 +176,9 @@ func (m *Model) cardBodies(inner int) []cardBody {
 
 // viewCards renders the card rows of g.
 func (m *Model) viewCards(g cardGeom) []string {
+	if len(g.rows) == 0 { // no node drawn
+		return nil
+	}
 	inner := g.width - 2
 	bodies := m.cardBodies(inner)
 	var edges [2][2]string // of a card and of the selected card
@@ -186,7 +189,7 @@ func (m *Model) viewCards(g cardGeom) []string {
 	for _, k := range g.rows {
 		row := make([]string, g.lines+2)
 		for j := i; j < i+k; j++ {
-			for l, s := range m.viewCard(m.status.Nodes[j], bodies[j], g, edges) {
+			for l, s := range m.viewCard(m.nodes[j], bodies[j], g, edges) {
 				row[l] += s
 			}
 		}
@@ -209,8 +212,12 @@ func (m *Model) viewCard(n cluster.NodeStatus, body cardBody, g cardGeom, edges 
 	widths := make([]int, 0, g.lines)
 	lines = append(append(append(append(lines, title), body.lines[:at-1]...), make([]string, blank)...), body.lines[at-1:]...)
 	widths = append(append(append(append(widths, inner), body.widths[:at-1]...), make([]int, blank)...), body.widths[at-1:]...)
-	if n.ID == m.sel {
+	switch {
+	case n.ID == m.sel:
 		return m.styles.CardSelected.Draw(lines, widths, inner, edges[1][0], edges[1][1])
+	case n.State == cluster.StateRemoved: // greyed, border too
+		top, bottom := m.styles.CardGone.Edges(inner)
+		return m.styles.CardGone.Draw(lines, widths, inner, top, bottom)
 	}
 	return m.styles.Card.Draw(lines, widths, inner, edges[0][0], edges[0][1])
 }
@@ -266,10 +273,12 @@ func (b block) pick(width int) []string {
 }
 
 // cardTitle is "▸3 FOLLOWER" with the heartbeat pulse at the right, inner
-// cells wide; PRE-CANDIDATE is shortened to PRE-CAND on a narrow card.
+// cells wide; PRE-CANDIDATE is shortened to PRE-CAND on a narrow card. A
+// follower that is not a voter is a LEARNER, JOINING or LEAVING
+// (memberRole).
 func (m *Model) cardTitle(n cluster.NodeStatus, inner int) string {
 	st := m.styles
-	role := roleOf(n)
+	role := memberRole(m.status, n)
 	name := strings.ToUpper(clean(role))
 	id := fmt.Sprint(n.ID)
 	room := inner - len(id) - 4 // the mark, a space, a space and the pulse
@@ -294,16 +303,22 @@ func (m *Model) cardTitle(n cluster.NodeStatus, inner int) string {
 const bottomBlocks = 2
 
 // cardBlocks returns the pieces of node n's card below its title, in
-// status st: what it is (term, indexes, timer or lag, leader), then at
-// the bottom its situation in a few words (cluster.Why) and its state.
+// status st: what it is (term, indexes, timer or lag, leader; a learner's
+// catch-up instead of the timer it never acts on; a leader's transfer;
+// whether it is out of the configuration), then at the bottom its
+// situation in a few words (cluster.Why) and its state. A removed node's
+// card is greyed (removedBlocks).
 func (m *Model) cardBlocks(st cluster.Status, n cluster.NodeStatus) []block {
 	s := m.styles
+	if n.State == cluster.StateRemoved {
+		return m.removedBlocks(n)
+	}
 	var bs []block
 	down := n.State == cluster.StateCrashed || n.State == cluster.StateFailed
 	if n.Err != "" {
 		bs = append(bs, errBlock(clean(n.Err), s.Error))
 	}
-	switch {
+	switch role := memberRole(st, n); {
 	case down && n.AsOf.IsZero():
 		if n.Err == "" {
 			bs = append(bs, one(s.Dim, "no status yet"))
@@ -313,8 +328,18 @@ func (m *Model) cardBlocks(st cluster.Status, n cluster.NodeStatus) []block {
 			termBlock(n, s.Dim), indexBlock(n, s.Dim))
 	case n.Role == "leader":
 		bs = append(bs, termBlock(n, s.plain), indexBlock(n, s.plain), lagBlock(n, s.plain))
+		if n.Transferee != 0 {
+			bs = append(bs, transferBlock(n, s.Bold))
+		}
+	case role == "learner":
+		bs = append(bs, termBlock(n, s.plain), indexBlock(n, s.plain), catchUpBlock(st, n, s.plain), leaderBlock(n, s.plain))
+	case role == "joining":
+		bs = append(bs, termBlock(n, s.plain), indexBlock(n, s.plain), one(s.plain, "no config yet"), leaderBlock(n, s.plain))
 	default:
 		bs = append(bs, termBlock(n, s.plain), indexBlock(n, s.plain), timerBlock(n, s.plain), leaderBlock(n, s.plain))
+	}
+	if note := memberNote(st, n); note != "" {
+		bs = append(bs, one(s.Bold, note))
 	}
 	return append(bs, whyBlock(st, n, s.Why), stateBlock(st, n, s.Dim))
 }

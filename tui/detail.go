@@ -63,10 +63,13 @@ func (m *Model) viewDetail(width, height int) []string {
 	rows := max(1, height-1)
 	s := &m.detail.scroll
 	s.clamp(rows, len(lines), width, width)
-	title := fmt.Sprintf("node %d: %s", n.ID, clean(roleOf(n)))
+	title := fmt.Sprintf("node %d: %s", n.ID, clean(memberRole(m.status, n)))
 	if !n.AsOf.IsZero() {
-		title = fmt.Sprintf("node %d: %s, as of its last status, %s, just before %s", n.ID, n.State, n.AsOf.Format("15:04:05.000"),
-			map[bool]string{true: "it failed", false: "the crash"}[n.State == cluster.StateFailed])
+		before := map[cluster.NodeState]string{cluster.StateFailed: "it failed", cluster.StateRemoved: "its removal"}[n.State]
+		if before == "" {
+			before = "the crash"
+		}
+		title = fmt.Sprintf("node %d: %s, as of its last status, %s, just before %s", n.ID, n.State, n.AsOf.Format("15:04:05.000"), before)
 	}
 	var notes []string
 	if len(lines) > rows {

@@ -35,6 +35,20 @@
 //   - Step mode is the command language's: z, s, t, b, d and del run
 //     freeze/thaw, step, timeout N, heartbeat N, deliver and discard; the
 //     link matrix's c, d and y run cut/heal, drop and delay on one link.
+//   - Membership is drawn from the status alone: the header names the
+//     configuration (Status.Membership) when it is not every node a voter
+//     ("config 1,2,3 +4 learner pending"); a follower that is not a voter
+//     is titled LEARNER (with its catch-up from the leader's Progress),
+//     JOINING or LEAVING; a leader handing over says "→ transferring to
+//     N" (Transferee). A removed node's card and lane stay, greyed, for
+//     removedFor by the status's clock, then go: the cards and lanes draw
+//     Model.nodes, the nodes not gone, and the selection moves off a node
+//     that goes; the messages view and the link matrix keep a column per
+//     id. A, D and T run `add`, `remove N` and `transfer N` (member.go
+//     says when they apply); `add` waits for the new node to catch up, in
+//     its tea.Cmd like every command, and A is off until it answers (an
+//     Executor that runs one command at a time, as the program's does,
+//     holds later keys' commands until then; the dashboard draws on).
 //   - The help bar shows only the keys that apply to the selected node, the
 //     view and the cluster now; `?` shows them all.
 //   - Styles come from one Styles value (styles.go); NO_COLOR or a colourless
@@ -43,7 +57,9 @@
 //
 // Layout: model.go is the root (routing only), keys.go the bindings,
 // msgs.go the messages, actions.go the command lines keys build (and the
-// speed keys' arithmetic, the matrix's cycles), scroll.go the keys of
+// speed keys' arithmetic, the matrix's cycles), member.go what the
+// dashboard draws of the membership and when A, D and T apply, scroll.go
+// the keys of
 // pagers and the event feed, view.go the layout and the size it
 // needs, text.go wrapping and escaping,
 // pulse.go the frame rate and the heartbeat pulse, trace.go the copy of

@@ -104,7 +104,40 @@ func plausibleStatus(r *rand.Rand, n int) cluster.Status {
 		}
 		st.Faults.Links = append(st.Faults.Links, transport.LinkRule{From: u(uint64(n)), To: u(uint64(n)), Rule: rule})
 	}
+	if r.IntN(2) == 0 {
+		plausibleConfig(r, &st)
+	}
 	return st
+}
+
+// plausibleConfig gives st a configuration: learners, nodes joining (in
+// none, with none of their own) or removed, a change pending, a leader
+// handing over.
+func plausibleConfig(r *rand.Rand, st *cluster.Status) {
+	var c raft.Membership
+	joining := map[uint64]bool{}
+	for i := range st.Nodes {
+		ns := &st.Nodes[i]
+		switch r.IntN(6) {
+		case 0:
+			c.Learners = append(c.Learners, ns.ID)
+		case 1:
+			ns.State, ns.Role, ns.Err = cluster.StateRemoved, "down", ""
+		case 2:
+			joining[ns.ID] = true
+		default:
+			c.Voters = append(c.Voters, ns.ID)
+		}
+	}
+	for i := range st.Nodes {
+		if !joining[st.Nodes[i].ID] {
+			st.Nodes[i].Membership = c
+		}
+	}
+	st.Membership, st.ConfPending = c, r.IntN(2) == 0
+	if l, ok := st.Node(st.Leader); ok && l.Role == "leader" && r.IntN(2) == 0 {
+		st.Nodes[l.ID-1].Transferee = 1 + r.Uint64N(uint64(len(st.Nodes)))
+	}
 }
 
 // TestDashboardHoldsItsSize: at the size the dashboard asks for, it is

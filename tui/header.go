@@ -67,8 +67,9 @@ func (m *Model) viewHeader(width int) []string {
 	return lines
 }
 
-// clusterLine is the header's first line, in segments: size, leader and
-// term, commit, load and writes.
+// clusterLine is the header's first line, in segments: size (the nodes
+// not removed), the configuration when it is not every node a voter
+// (configText), leader and term, commit, load and writes.
 func (m *Model) clusterLine(s cluster.Status, perSec float64) []segment {
 	st := m.styles
 	leader := st.Role("leader").Render(fmt.Sprint(s.Leader))
@@ -84,11 +85,14 @@ func (m *Model) clusterLine(s cluster.Status, perSec float64) []segment {
 		load = fmt.Sprintf("%d/s", s.Load)
 	}
 	const sep = "  "
-	return []segment{
-		{st.Title.Render("raftplay"), ""}, {plural(len(s.Nodes), "node"), sep},
-		{"leader " + leader + sep + term, sep}, {commit, sep}, {"load " + load, sep},
-		{fmt.Sprintf("writes %.0f/s (%d acked)", perSec, s.Written), sep},
+	segs := []segment{{st.Title.Render("raftplay"), ""}, {plural(len(members(s)), "node"), sep}}
+	if c := configText(s, st); c != "" {
+		segs = append(segs, segment{c, sep})
 	}
+	return append(segs,
+		segment{"leader " + leader + sep + term, sep}, segment{commit, sep}, segment{"load " + load, sep},
+		segment{fmt.Sprintf("writes %.0f/s (%d acked)", perSec, s.Written), sep},
+	)
 }
 
 // timingLine is the header's second line: timing, extensions and the
@@ -232,6 +236,8 @@ func roleOf(n cluster.NodeStatus) string {
 		return "down"
 	case cluster.StateFailed:
 		return "failed"
+	case cluster.StateRemoved:
+		return "removed"
 	}
 	if n.Role == "" {
 		return "down"

@@ -51,6 +51,11 @@ type keyMap struct {
 	Timeout  key.Binding // fire the selected node's election timer
 	Beat     key.Binding // the selected leader sends heartbeats
 
+	// Membership.
+	Add      key.Binding // A: add a node (it joins as a learner, is promoted once caught up)
+	Remove   key.Binding // D: remove the selected node
+	Transfer key.Binding // T: hand leadership to the selected node
+
 	// The messages view's keys (f filters it by node there).
 	Beats   key.Binding // show heartbeats or not
 	Kind    key.Binding // cycle the kind shown
@@ -131,6 +136,9 @@ func newKeyMap() keyMap {
 		Step:      b("s", "step", "s"),
 		Timeout:   b("t", "timeout", "t"),
 		Beat:      b("b", "heartbeat", "b"),
+		Add:       b("A", "add", "A"),
+		Remove:    b("D", "remove", "D"),
+		Transfer:  b("T", "transfer", "T"),
 		Beats:     b("a", "heartbeats on", "a"),
 		Kind:      b("k", "kind", "k"),
 		Deliver:   b("d", "deliver", "d"),
@@ -165,8 +173,9 @@ func newKeyMap() keyMap {
 // dashState is what decides which keys apply.
 type dashState struct {
 	node     cluster.NodeStatus // the selected node
-	nodes    int
-	faults   bool // any partition or link rule is active
+	nodes    int                // the nodes drawn
+	member   memberKeys         // what A, D and T would do
+	faults   bool               // any partition or link rule is active
 	load     bool
 	region   regionKind
 	filtered bool
@@ -213,8 +222,9 @@ func (k *keyMap) update(s dashState) {
 	} else {
 		k.Pause.SetHelp("p", "pause")
 	}
-	k.Isolate.SetEnabled(s.nodes > 1)
-	k.Group.SetEnabled(s.nodes > 1)
+	gone := n.State == cluster.StateRemoved // no longer in the cluster: no fault to put on it
+	k.Isolate.SetEnabled(s.nodes > 1 && !gone)
+	k.Group.SetEnabled(s.nodes > 1 && !gone)
 	k.Heal.SetEnabled(s.faults)
 	if s.load {
 		k.Load.SetHelp("l", "load off")
@@ -297,8 +307,15 @@ func (k *keyMap) updateStep(s dashState, msgs, links bool) {
 	k.Freeze.SetEnabled(s.nodes > 0)
 	k.Freeze.SetHelp("z", map[bool]string{true: "thaw", false: "freeze"}[s.frozen])
 	k.Step.SetEnabled(s.frozen)
-	k.Timeout.SetEnabled(n.State == cluster.StateUp && n.Role != "leader")
+	k.Timeout.SetEnabled(n.State == cluster.StateUp && n.Role != "leader" && s.member.voter) // a learner never campaigns
 	k.Beat.SetEnabled(n.State == cluster.StateUp && n.Role == "leader")
+
+	k.Add.SetEnabled(s.member.add != 0)
+	k.Add.SetHelp("A", fmt.Sprintf("add %d", s.member.add))
+	k.Remove.SetEnabled(s.member.remove)
+	k.Remove.SetHelp("D", fmt.Sprintf("remove %d", n.ID))
+	k.Transfer.SetEnabled(s.member.transfer)
+	k.Transfer.SetHelp("T", fmt.Sprintf("transfer %d", n.ID))
 
 	k.Beats.SetEnabled(msgs)
 	k.Beats.SetHelp("a", map[bool]string{true: "heartbeats off", false: "heartbeats on"}[s.beats])
@@ -345,9 +362,9 @@ func (k keyMap) ShortHelp() []key.Binding {
 	if k.region == regionDetail {
 		detail.SetEnabled(false)
 		return []key.Binding{k.Scroll, k.Page, k.Close, k.Crash, k.Restart, k.Pause, k.Isolate, k.Group, k.Heal, k.Write,
-			k.Prompt, k.Freeze, k.Timeout, k.Beat, k.Legend, k.Help, k.Quit}
+			k.Transfer, k.Remove, k.Add, k.Prompt, k.Freeze, k.Timeout, k.Beat, k.Legend, k.Help, k.Quit}
 	}
-	return []key.Binding{k.Step, k.Crash, k.Restart, k.Pause, k.Isolate, k.Group, k.Heal, k.Write, k.Load,
+	return []key.Binding{k.Step, k.Crash, k.Restart, k.Pause, k.Isolate, k.Group, k.Heal, k.Write, k.Load, k.Transfer, k.Remove, k.Add,
 		k.Prompt, k.Messages, k.Links, k.Freeze, k.Timeout, k.Beat, k.Column, k.Explain, k.Speed, detail, k.Legend, k.Close, k.Help, k.Quit}
 }
 
@@ -369,6 +386,9 @@ func (k keyMap) all() []key.Binding {
 		with(k.Messages, "m", "messages view"), with(k.Links, "x", "link matrix"),
 		with(k.Freeze, "z", "freeze / thaw"), with(k.Step, "s", "step (frozen)"),
 		with(k.Timeout, "t", "timeout node"), with(k.Beat, "b", "heartbeat (leader)"),
+		with(k.Add, "A", "add a node: joins as learner, promoted once caught up"),
+		with(k.Remove, "D", "remove node from the cluster (its files go)"),
+		with(k.Transfer, "T", "transfer leadership to node"),
 		with(k.Beats, "a", "heartbeats (messages)"), with(k.Kind, "k", "kind (messages)"),
 		with(k.Pick, "↑/↓", "pick held (messages)"), with(k.Deliver, "d", "deliver held (messages)"),
 		with(k.Discard, "del", "discard held (messages)"),

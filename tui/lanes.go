@@ -34,15 +34,16 @@ func laneSuffix(n cluster.NodeStatus) string {
 	return s
 }
 
-// down reports whether n is crashed or failed.
+// down reports whether n is crashed, failed or removed: its lane is what
+// it had.
 func down(n cluster.NodeStatus) bool {
-	return n.State == cluster.StateCrashed || n.State == cluster.StateFailed
+	return n.State == cluster.StateCrashed || n.State == cluster.StateFailed || n.State == cluster.StateRemoved
 }
 
 // laneSuffixWidth is the width of the widest suffix: the numbers decide it.
 func (m *Model) laneSuffixWidth() int {
 	w := 0
-	for _, n := range m.status.Nodes {
+	for _, n := range m.nodes {
 		w = max(w, len(laneSuffix(n)))
 	}
 	return w
@@ -56,7 +57,7 @@ func (m *Model) laneWidth() int {
 // newestIndex is the newest entry any node has.
 func (m *Model) newestIndex() uint64 {
 	var hi uint64
-	for _, n := range m.status.Nodes {
+	for _, n := range m.nodes {
 		hi = max(hi, n.LastIndex)
 	}
 	return hi
@@ -68,7 +69,7 @@ func (m *Model) newestIndex() uint64 {
 // would be ┄.
 func (m *Model) oldestKnown() uint64 {
 	oldest := uint64(0)
-	for _, n := range m.status.Nodes {
+	for _, n := range m.nodes {
 		switch {
 		case n.LastIndex == 0:
 			continue
@@ -146,10 +147,10 @@ func (m *Model) viewLanes(width int) []string {
 	st := m.styles
 	suffixW := m.laneSuffixWidth()
 	fit := width-lanePrefix-suffixW >= minLaneCells // else clip
-	lanes := make([]string, 0, len(m.status.Nodes))
+	lanes := make([]string, 0, len(m.nodes))
 	notHere := false
 	var b strings.Builder
-	for _, n := range m.status.Nodes {
+	for _, n := range m.nodes {
 		b.Reset()
 		fmt.Fprintf(&b, "%2d ", n.ID)
 		cells, nh := m.laneCellsMemo(n, lo, hi)

@@ -35,6 +35,10 @@ func (m *Model) legendSections() []legendSection {
 	for _, r := range []string{"leader", "candidate", "pre-candidate", "follower", "paused", "down", "failed"} {
 		roles = append(roles, role(r))
 	}
+	var memberRoles []string
+	for _, r := range []string{"learner", "joining", "leaving", "removed"} {
+		memberRoles = append(memberRoles, role(r))
+	}
 	var terms, tails, downs []string
 	for t := uint64(1); t <= uint64(len(termColours)); t++ {
 		cell := string(cellCommitted)
@@ -61,6 +65,7 @@ func (m *Model) legendSections() []legendSection {
 		{"Roles, in their colours (card titles, the header's leader)", []legendItem{
 			{strings.Join(roles, " "), colourOr("leader green, candidate yellow, pre-candidate orange, follower blue, paused magenta, down and failed red; PRE-CAND is PRE-CANDIDATE on a narrow card",
 				"without colour the role is named; PRE-CAND is PRE-CANDIDATE on a narrow card")},
+			{strings.Join(memberRoles, " "), "a follower that is not a voter: a learner (gets the log, never votes or campaigns), a node joining (no configuration yet), one leaving (the configuration no longer has it); a removed node's card, greyed, goes after " + removedFor.String()},
 		}},
 		{"Cards", []legendItem{
 			{"▸3", "the selected node; its card has a thick border"},
@@ -71,9 +76,13 @@ func (m *Model) legendSections() []legendSection {
 			{st.Role("leader").Render("♥"), "a heartbeat from the leader just arrived: it beats with them (steady when they come faster than about 100 ms)"},
 			{"leader 3", "the leader it follows (- none); ⇠snap 25% = a snapshot arriving from it"},
 			{"lag 2:0 5:12", "a leader's followers, by how many entries each is behind its last index; 2-4,6:0 = 2, 3, 4 and 6 are 0 behind; rest:0 = every one not named; - = being probed; ⇢75% = a snapshot on its way"},
+			{"⇡██████░░ 812/900", "a learner catching up: it holds 812 of the leader's 900 entries (from the leader's progress); it is promoted to voter once close; ⇢snap 45% = a snapshot on its way, probing = the leader looks for where their logs agree"},
+			{st.Bold.Render("→ transferring to 4"), "a leader handing leadership to 4 (transfer): it takes no writes until 4 has won or the transfer is abandoned"},
+			{st.Bold.Render("leaving the config"), "a leader (or a node that is down) the configuration no longer has; learner = a learner that is down or paused"},
+			{st.Dim.Render("removed · goes in 4s"), "removed from the cluster: its process stopped, its files deleted; its card and lane go in 4 s"},
 			{st.Dim.Render("as of crash"), "a node that is down shows, faded, what it last published before it went down"},
 			{st.Why.Render("behind by 30: replicate"), "the why-line: its situation in a few words (why it is where it is), from the cluster's explanations; enter shows them in full"},
-			{st.Dim.Render("up · group B · held 2"), "its state (up, frozen, paused, crashed, failed), its partition group, the messages it holds (step mode)"},
+			{st.Dim.Render("up · group B · held 2"), "its state (up, frozen, paused, crashed, failed, removed), its partition group, the messages it holds (step mode)"},
 		}},
 		{"Log lanes (one per node, one cell per index)", []legendItem{
 			{terms[0], colourOr("a committed entry, in its term's colour", "a committed entry: its term's last digit")},
@@ -86,7 +95,7 @@ func (m *Model) legendSections() []legendSection {
 			{strings.Join(downs, ""), "the log a down node had, faded"},
 			{"|350", "the ruler: every tenth index"},
 			{"▼247", "the column cursor (< and >), its cells reversed; E explains it"},
-			{"c=442 l=442", "the node's commit and last index (and its state when down)"},
+			{"c=442 l=442", "the node's commit and last index (and its state when down or removed)"},
 			{st.Bold.Render("commit:"), "why the lowest uncommitted index is not committed yet, or that every entry is (column N: that index)"},
 		}},
 		{"Messages view (m): one row per message, where it ended", []legendItem{
@@ -112,6 +121,7 @@ func (m *Model) legendSections() []legendSection {
 		}},
 		{"Header", []legendItem{
 			{"leader " + st.Role("down").Render("none"), "between leaders; term and commit are then the highest any node has (highest)"},
+			{"config 1,2,3 +4 learner " + st.Fault.Render("pending"), "the leader's configuration, shown when not every node is a voter: the voters, + the learners; pending = its entry is not committed yet (one change at a time)"},
 			{st.Fault.Render("partition A:1,2 | B:3"), "the faults in force: partition groups, cut links, drop and delay rules (+2 more (x): x shows every link)"},
 			{st.Frozen.Render("FROZEN"), "step mode: clocks stopped, messages held where they arrive"},
 			{st.Violation.Render("!! SAFETY VIOLATION !!"), "the invariant monitor saw Raft's safety broken (never, in a correct run)"},

@@ -76,32 +76,35 @@ type Model struct {
 	width, height int
 	// status is the frame's one snapshot and now the frame's time: every
 	// panel of a frame draws from these two.
-	status   cluster.Status
-	now      time.Time
-	cards    *cardMemo  // what the cards of this status are made of; nil: not worked out yet
-	drawnAt  [2]int     // the size the dashboard was last drawn at; zero: the size message
-	sel      uint64     // selected node, 1-based
-	region   regionKind // what shows between the cards and the output
-	fullHelp bool       // the full key help replaces lanes and events
-	helpView scroller
-	laneTop  uint64 // when scrolled back, the newest index the lanes show; 0: follow the newest
-	feed     eventFeed
-	rate     writeRate
-	output   outputPanel
-	script   scriptState
-	speed    speedState
-	busy     int                        // commands in flight
-	bar      struct{ sig, view string } // the help bar last drawn, and what it showed
-	lanes    map[uint64]laneMemo        // each node's lane as last drawn
-	trace    MsgLog                     // the message trace, or nil
-	msgs     msgView                    // the messages view: the trace read so far, filters, scrolling, held pick
-	links    linkView                   // the link matrix: its selected cell
-	detail   detailState                // the detail view: where it is scrolled to
-	col      uint64                     // the log column the cursor marks (< >); 0: none
-	why      whyMemo                    // the commit explanation under the lanes, for this status
-	legend   bool                       // the legend (L) replaces lanes and events
-	legendAt scroller
-	quitting bool // the last frame is drawn blank (see View)
+	status    cluster.Status
+	now       time.Time
+	nodes     []cluster.NodeStatus // the nodes drawn as cards and lanes (drawnNodes)
+	removedAt map[uint64]time.Time // when each removed node was first seen removed (nil: no status yet)
+	adding    int                  // add commands of the A key not yet answered
+	cards     *cardMemo            // what the cards of this status are made of; nil: not worked out yet
+	drawnAt   [2]int               // the size the dashboard was last drawn at; zero: the size message
+	sel       uint64               // selected node, 1-based
+	region    regionKind           // what shows between the cards and the output
+	fullHelp  bool                 // the full key help replaces lanes and events
+	helpView  scroller
+	laneTop   uint64 // when scrolled back, the newest index the lanes show; 0: follow the newest
+	feed      eventFeed
+	rate      writeRate
+	output    outputPanel
+	script    scriptState
+	speed     speedState
+	busy      int                        // commands in flight
+	bar       struct{ sig, view string } // the help bar last drawn, and what it showed
+	lanes     map[uint64]laneMemo        // each node's lane as last drawn
+	trace     MsgLog                     // the message trace, or nil
+	msgs      msgView                    // the messages view: the trace read so far, filters, scrolling, held pick
+	links     linkView                   // the link matrix: its selected cell
+	detail    detailState                // the detail view: where it is scrolled to
+	col       uint64                     // the log column the cursor marks (< >); 0: none
+	why       whyMemo                    // the commit explanation under the lanes, for this status
+	legend    bool                       // the legend (L) replaces lanes and events
+	legendAt  scroller
+	quitting  bool // the last frame is drawn blank (see View)
 }
 
 // regionKind is what the region between the cards and the output shows
@@ -227,9 +230,8 @@ func (m *Model) quit() tea.Cmd {
 func (m *Model) setStatus(st cluster.Status) {
 	m.status, m.now, m.cards, m.why = st, m.o.Clock(), nil, whyMemo{}
 	m.rate.observe(st.Time, st.Written)
-	if int(m.sel) > len(st.Nodes) {
-		m.sel = 1
-	}
+	m.nodes = m.drawnNodes(st, m.removedAt == nil) // nodes removed before the start are not drawn
+	m.reselect()
 	m.links.clamp(len(st.Nodes))
 	if m.parser != nil {
 		m.parser.SetNodes(len(st.Nodes)) // nodes come with add
@@ -249,7 +251,7 @@ func (m *Model) refreshKeys() {
 	m.links.follow(m.sel)
 	_, heldOK := m.pickedHeld()
 	m.keys.update(dashState{
-		node: m.selected(), nodes: len(m.status.Nodes), faults: faultsActive(m.status),
+		node: m.selected(), nodes: len(m.nodes), member: m.memberKeys(), faults: faultsActive(m.status),
 		load: m.status.Load > 0, region: m.region, filtered: m.feed.filter != 0,
 		lanes: m.laneTop != 0, focused: m.feed.focused, pager: pager != noPager, legend: m.legend,
 		wide: pager == outputPager && m.outputPagerWidth() > m.width, output: m.output.shown(),
@@ -318,13 +320,13 @@ func (m *Model) onKey(msg tea.KeyMsg) tea.Cmd {
 	case key.Matches(msg, k.Explain):
 		return m.run(m.explainLine())
 	case key.Matches(msg, k.Select):
-		if n := uint64(msg.Runes[0] - '0'); int(n) <= len(m.status.Nodes) {
+		if n := uint64(msg.Runes[0] - '0'); m.isDrawn(n) {
 			m.sel = n
 		}
 	case key.Matches(msg, k.Next):
-		m.sel = m.sel%uint64(len(m.status.Nodes)) + 1
+		m.stepSelection(1)
 	case key.Matches(msg, k.Prev):
-		m.sel = (m.sel+uint64(len(m.status.Nodes))-2)%uint64(len(m.status.Nodes)) + 1
+		m.stepSelection(-1)
 	case key.Matches(msg, k.Crash):
 		return m.run(fmt.Sprintf("crash %d", id))
 	case key.Matches(msg, k.Restart):
@@ -344,6 +346,12 @@ func (m *Model) onKey(msg tea.KeyMsg) tea.Cmd {
 		return m.run(line)
 	case key.Matches(msg, k.Heal):
 		return m.run("heal")
+	case key.Matches(msg, k.Add):
+		return m.addKey()
+	case key.Matches(msg, k.Remove):
+		return m.run(fmt.Sprintf("remove %d", id))
+	case key.Matches(msg, k.Transfer):
+		return m.run(fmt.Sprintf("transfer %d", id))
 	case key.Matches(msg, k.Write):
 		return m.run(fmt.Sprintf("put k%d %d", m.rng.IntN(100), m.rng.IntN(10000)))
 	case key.Matches(msg, k.Load):
@@ -448,6 +456,9 @@ func (m *Model) onResult(r resultMsg) tea.Cmd {
 		if r.err == nil { // keys pressed before the next frame build on it
 			m.status.Timing = m.speed.want()
 		}
+	}
+	if r.add {
+		m.adding = max(0, m.adding-1)
 	}
 	if !r.script {
 		m.busy--

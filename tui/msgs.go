@@ -27,6 +27,7 @@ type resultMsg struct {
 	err    error    // the first failure; later lines did not run
 	script bool     // the lines came from the script being played
 	speed  bool     // the lines came from a speed key
+	add    bool     // the line came from the add key (A)
 }
 
 // scriptStepMsg asks the model to run the next line of the script.

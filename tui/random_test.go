@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"testing"
@@ -20,7 +21,7 @@ func randomStatus(r *rand.Rand) cluster.Status {
 	st := cluster.Status{Time: t0, Leader: uint64(r.IntN(n + 1)), Term: r.Uint64N(50), Load: r.IntN(3) * 50,
 		Written: r.Uint64N(1000), Violations: r.IntN(2), Timing: cluster.WatchTiming.Scale(r.Float64() * 4)}
 	u := func(k uint64) uint64 { return r.Uint64N(k + 1) }
-	states := []cluster.NodeState{cluster.StateUp, cluster.StatePaused, cluster.StateCrashed, cluster.StateFailed, ""}
+	states := []cluster.NodeState{cluster.StateUp, cluster.StatePaused, cluster.StateCrashed, cluster.StateFailed, cluster.StateRemoved, ""}
 	roles := []string{"leader", "follower", "candidate", "pre-candidate", "down", "", "weird"}
 	for id := 1; id <= n; id++ {
 		ns := cluster.NodeStatus{ID: uint64(id), State: states[r.IntN(len(states))], Role: roles[r.IntN(len(roles))],
@@ -59,6 +60,19 @@ func randomStatus(r *rand.Rand) cluster.Status {
 			}
 		}
 	}
+	if r.IntN(2) == 0 { // a configuration, even one naming nodes that are not there; removals that time out
+		ids := func() []uint64 {
+			var out []uint64
+			for range r.IntN(5) {
+				out = append(out, u(12))
+			}
+			return out
+		}
+		st.Membership, st.ConfPending, st.Time = raft.Membership{Voters: ids(), Learners: ids()}, r.IntN(2) == 0, t0.Add(time.Duration(r.Int64N(12e9)))
+		for i := range st.Nodes {
+			st.Nodes[i].Membership, st.Nodes[i].Transferee = raft.Membership{Voters: ids(), Learners: ids()}, u(12)*u(1)
+		}
+	}
 	return st
 }
 
@@ -82,7 +96,7 @@ func randomRecords(r *rand.Rand) []cluster.MsgRecord {
 func TestRandomStatusNeverPanics(t *testing.T) {
 	keys := []string{"1", "5", "9", "tab", "left", "c", "r", "p", "i", "g", "h", "w", "l", "+", "-", "enter", "f", "[", "]", "?", "esc",
 		"e", "up", "down", "pgup", "pgdown", "home", "end", "right",
-		"m", "x", "z", "s", "t", "b", "a", "k", "d", "y", "delete", "m", "x", "shift+tab", "<", ">", "E", "L", "L", "<"}
+		"m", "x", "z", "s", "t", "b", "a", "k", "d", "y", "delete", "m", "x", "shift+tab", "<", ">", "E", "L", "L", "<", "A", "D", "T"}
 	seeds := uint64(30)
 	if n, err := strconv.ParseUint(os.Getenv("RAFTPLAY_TUI_SEEDS"), 10, 64); err == nil {
 		seeds = n // long runs: RAFTPLAY_TUI_SEEDS=5000
@@ -92,7 +106,7 @@ func TestRandomStatusNeverPanics(t *testing.T) {
 		func() {
 			defer func() {
 				if p := recover(); p != nil {
-					t.Fatalf("seed %d: panic: %v", seed, p)
+					t.Fatalf("seed %d: panic: %v\n%s", seed, p, debug.Stack())
 				}
 			}()
 			src := newFakeSource(randomStatus(r))

@@ -67,5 +67,5 @@ func (m *Model) scrollKey(msg tea.KeyMsg) bool {
 // eventRows is how many event lines the feed shows now: the region less
 // the lanes as drawn and the feed's title.
 func (m *Model) eventRows() int {
-	return max(1, m.layout().region-len(m.status.Nodes)-2-len(m.viewCommitWhy(m.width))-1)
+	return max(1, m.layout().region-len(m.nodes)-2-len(m.viewCommitWhy(m.width))-1)
 }

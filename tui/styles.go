@@ -27,6 +27,7 @@ type Styles struct {
 
 	Card         Box // a card's border
 	CardSelected Box // the selected card's border
+	CardGone     Box // a removed node's card, greyed
 	Section      lipgloss.Style
 	Focused      lipgloss.Style // the title of the panel that has the keys
 	NotHere      lipgloss.Style // log cells the status does not describe
@@ -51,6 +52,10 @@ var roleColours = map[string]lipgloss.Color{
 	"down":          "9",  // bright red
 	"paused":        "13", // bright magenta
 	"failed":        "9",
+	"learner":       "14", // bright cyan: receives the log, does not vote
+	"joining":       "14",
+	"leaving":       "245",
+	"removed":       "240",
 }
 
 // msgColours colour the messages view's rows by kind: requests for votes
@@ -84,6 +89,7 @@ func NewStyles(mono bool) Styles {
 	s.OK = base
 	s.Card = newBox(lipgloss.RoundedBorder(), base)
 	s.CardSelected = newBox(lipgloss.ThickBorder(), base)
+	s.CardGone = newBox(lipgloss.RoundedBorder(), base.Faint(true))
 	s.Section = base.Bold(true).Underline(true)
 	s.Focused = base.Bold(true).Reverse(true)
 	s.NotHere = base.Faint(true)
@@ -96,6 +102,7 @@ func NewStyles(mono bool) Styles {
 	for role := range roleColours {
 		s.roles[role] = base.Bold(true)
 	}
+	s.roles["removed"] = base.Faint(true)
 	for range termColours {
 		s.termCells = append(s.termCells, base)
 		s.termTail = append(s.termTail, base)
@@ -111,6 +118,7 @@ func NewStyles(mono bool) Styles {
 	s.OK = s.OK.Foreground(lipgloss.Color("10"))
 	s.CardSelected = newBox(lipgloss.ThickBorder(), base.Foreground(lipgloss.Color("15")))
 	s.Card = newBox(lipgloss.RoundedBorder(), base.Foreground(lipgloss.Color("240")))
+	s.CardGone = newBox(lipgloss.RoundedBorder(), base.Foreground(lipgloss.Color("237")))
 	for role, c := range roleColours {
 		s.roles[role] = s.roles[role].Foreground(c)
 	}

@@ -45,7 +45,7 @@ type screen struct {
 
 // lanesHeight is the most lines the lanes take: their title, ruler, one
 // lane per node and the explanation under them.
-func (m *Model) lanesHeight() int { return len(m.status.Nodes) + 2 + whyLines }
+func (m *Model) lanesHeight() int { return len(m.nodes) + 2 + whyLines }
 
 // floorHeight is the lines that must fit at width columns: the header and
 // the card rows as they are now, and the bottom lines.
@@ -164,7 +164,7 @@ func (m *Model) View() string {
 // that shows the lanes and events whole.
 func (m *Model) tooSmall() string {
 	w, h := m.minSize()
-	text := fmt.Sprintf("raftplay needs at least %dx%d for %s", w, h, plural(len(m.status.Nodes), "node"))
+	text := fmt.Sprintf("raftplay needs at least %dx%d for %s", w, h, plural(len(m.nodes), "node"))
 	at := max(w, m.width)
 	if m.width > w {
 		if need := m.needHeight(m.width); need < h {

@@ -1,0 +1,282 @@
+package tui
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+
+	"raftplay/cluster"
+)
+
+// Membership on the dashboard: which nodes are drawn (a removed node
+// stays, greyed, for removedFor and then goes), the configuration in the
+// header, what a card says of a node that is not a plain voter (a
+// learner and its catch-up, a node joining or leaving, a leader handing
+// over), and which of the keys A (add), D (remove) and T (transfer)
+// apply. The words come from the status: the leader's configuration
+// (Status.Membership, ConfPending), its Progress for each follower, a
+// leader's Transferee.
+
+// removedFor is how long a removed node's card and lane stay, greyed,
+// after the dashboard first saw it removed, by the status's clock; then
+// they go.
+const removedFor = 5 * time.Second
+
+// drawnNodes records when each node was first seen removed and returns the
+// nodes the cards and lanes draw: every node but those removed more than
+// removedFor ago. At start (first) a node already removed is not drawn:
+// it left before the dashboard came.
+func (m *Model) drawnNodes(st cluster.Status, first bool) []cluster.NodeStatus {
+	at := st.Time
+	if at.IsZero() {
+		at = m.now
+	}
+	if m.removedAt == nil {
+		m.removedAt = map[uint64]time.Time{}
+	}
+	out := make([]cluster.NodeStatus, 0, len(st.Nodes))
+	for _, n := range st.Nodes {
+		if n.State != cluster.StateRemoved {
+			delete(m.removedAt, n.ID) // added again
+			out = append(out, n)
+			continue
+		}
+		since, ok := m.removedAt[n.ID]
+		if !ok {
+			since = at
+			if first {
+				since = at.Add(-removedFor)
+			}
+			m.removedAt[n.ID] = since
+		}
+		if at.Sub(since) < removedFor {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// goneIn is how long a removed node's card stays.
+func (m *Model) goneIn(id uint64) time.Duration {
+	at := m.status.Time
+	if at.IsZero() {
+		at = m.now
+	}
+	return max(0, removedFor-at.Sub(m.removedAt[id]))
+}
+
+// isDrawn reports whether node id has a card.
+func (m *Model) isDrawn(id uint64) bool {
+	return slices.ContainsFunc(m.nodes, func(n cluster.NodeStatus) bool { return n.ID == id })
+}
+
+// reselect moves the selection off a node no longer drawn: to the nearest
+// drawn node below it, or else the first.
+func (m *Model) reselect() {
+	if len(m.nodes) == 0 || m.isDrawn(m.sel) {
+		return
+	}
+	pick := m.nodes[0].ID
+	for _, n := range m.nodes {
+		if n.ID < m.sel {
+			pick = n.ID
+		}
+	}
+	m.sel = pick
+}
+
+// stepSelection selects the next (by 1) or previous (by -1) drawn node,
+// wrapping around.
+func (m *Model) stepSelection(by int) {
+	if len(m.nodes) == 0 {
+		return
+	}
+	at := slices.IndexFunc(m.nodes, func(n cluster.NodeStatus) bool { return n.ID == m.sel })
+	at = ((at+by)%len(m.nodes) + len(m.nodes)) % len(m.nodes)
+	m.sel = m.nodes[at].ID
+}
+
+// members are the nodes that are not removed.
+func members(st cluster.Status) []uint64 {
+	var ids []uint64
+	for _, n := range st.Nodes {
+		if n.State != cluster.StateRemoved {
+			ids = append(ids, n.ID)
+		}
+	}
+	return ids
+}
+
+// configText is the header's piece on the configuration: "config 1,2,3
+// +4 learner", with "pending" while its entry is not committed; "" in the
+// plain case, every node a voter and no change pending.
+func configText(st cluster.Status, styles Styles) string {
+	c := st.Membership
+	if c.IsEmpty() || (len(c.Learners) == 0 && !st.ConfPending && slices.Equal(c.Voters, members(st))) {
+		return ""
+	}
+	s := "config " + joinIDs(c.Voters, ",")
+	switch len(c.Learners) {
+	case 0:
+	case 1:
+		s += fmt.Sprintf(" +%d learner", c.Learners[0])
+	default:
+		s += " +" + joinIDs(c.Learners, ",") + " learners"
+	}
+	if st.ConfPending {
+		s += " " + styles.Fault.Render("pending")
+	}
+	return s
+}
+
+// memberRole is the role a card's title shows: the node's role (or its
+// state), except for a follower that is not a voter of the configuration:
+// a learner, a node joining (it has no configuration yet) or one leaving
+// (the configuration no longer has it; it is removed once that commits).
+func memberRole(st cluster.Status, n cluster.NodeStatus) string {
+	role := roleOf(n)
+	c := st.Membership
+	if role != "follower" || c.IsEmpty() || c.IsVoter(n.ID) {
+		return role
+	}
+	switch {
+	case c.IsLearner(n.ID):
+		return "learner"
+	case n.Membership.IsEmpty():
+		return "joining"
+	}
+	return "leaving"
+}
+
+// memberNote is a line for a node whose title does not say it is not a
+// voter (a leader or a node that is down or paused): "learner", "leaving
+// the config"; "" for a voter.
+func memberNote(st cluster.Status, n cluster.NodeStatus) string {
+	c := st.Membership
+	if c.IsEmpty() || c.IsVoter(n.ID) || memberRole(st, n) != roleOf(n) || n.State == cluster.StateRemoved {
+		return ""
+	}
+	switch {
+	case c.IsLearner(n.ID):
+		return "learner"
+	case n.Membership.IsEmpty():
+		return "not joined yet"
+	}
+	return "leaving the config"
+}
+
+// catchUpBlock shows a learner catching up, from the leader's progress:
+// how much of the leader's log it holds, as a bar and as "812/900"; a
+// snapshot on its way ("⇢snap 45%"); "probing" while the leader looks for
+// where their logs agree.
+func catchUpBlock(st cluster.Status, n cluster.NodeStatus, style lipgloss.Style) block {
+	l, ok := st.Node(st.Leader)
+	p, has := l.Progress[n.ID]
+	switch {
+	case !ok || !has:
+		return block{alts: [][]string{{"catch-up: no leader"}, {"catch-up:", "no leader"}}, style: style}
+	case p.State == "snapshot":
+		snap := "⇢snap " + percent(l.Links[n.ID].SnapshotBytesSent, l.Links[n.ID].SnapshotBytesTotal)
+		return block{alts: [][]string{{"catch-up " + snap}, {snap}}, style: style}
+	case p.State == "probe" && p.Match == 0:
+		return block{alts: [][]string{{"catch-up: probing"}, {"catch-up:", "probing"}}, style: style}
+	}
+	match, last := min(p.Match, l.LastIndex), l.LastIndex
+	text := fmt.Sprintf("%d/%d", match, last)
+	bar := func(cells int) string {
+		full := cells
+		if last > 0 {
+			full = int(match * uint64(cells) / last)
+		}
+		return "⇡" + strings.Repeat("█", full) + strings.Repeat("░", cells-full)
+	}
+	return block{alts: [][]string{{"catch-up " + bar(timerCells) + " " + text}, {bar(timerCells) + " " + text},
+		{bar(timerCells/2) + " " + text}, {bar(timerCells), text}}, style: style}
+}
+
+// transferBlock is a leader's line while it hands leadership over.
+func transferBlock(n cluster.NodeStatus, style lipgloss.Style) block {
+	to := fmt.Sprint(n.Transferee)
+	return block{alts: [][]string{{"→ transferring to " + to}, {"→ transfer to " + to}, {"→ to " + to}}, style: style}
+}
+
+// removedBlocks are the pieces of a removed node's card: what it had when
+// it was removed, faded, then that it is out of the cluster and when its
+// card goes.
+func (m *Model) removedBlocks(n cluster.NodeStatus) []block {
+	s := m.styles
+	var bs []block
+	if !n.AsOf.IsZero() {
+		bs = append(bs, termBlock(n, s.Dim), indexBlock(n, s.Dim))
+	}
+	secs := int((m.goneIn(n.ID) + time.Second - 1) / time.Second)
+	gone := fmt.Sprintf("goes in %ds", secs)
+	return append(bs,
+		block{alts: [][]string{{"out of the cluster: stopped, files deleted"}, {"stopped, files deleted"}}, style: s.Dim},
+		block{alts: [][]string{{"removed · " + gone}, {gone}}, style: s.Dim})
+}
+
+// nextFreeID is the id `add` gives a new node: the next slot, or the
+// first removed one when there are already cluster.MaxNodes; 0 when none
+// is free.
+func nextFreeID(st cluster.Status) uint64 {
+	if len(st.Nodes) < cluster.MaxNodes {
+		return uint64(len(st.Nodes)) + 1
+	}
+	for _, n := range st.Nodes {
+		if n.State == cluster.StateRemoved {
+			return n.ID
+		}
+	}
+	return 0
+}
+
+// memberKeys is what the membership keys would do now.
+type memberKeys struct {
+	add      uint64 // the node A adds; 0: A does not apply
+	remove   bool   // D removes the selected node
+	transfer bool   // T hands leadership to the selected node
+	voter    bool   // the selected node votes (t fires its election timer)
+}
+
+// memberKeys says which membership keys apply: each needs a leader and a
+// cluster that is not frozen (the command would wait for messages that
+// are held); A and D no change pending (the leader takes one at a time: an
+// add refused would leave its new node started outside the cluster); A
+// one add at a time and a free id; D a member that is not the last voter;
+// T a live voter that is not a leader, and no transfer under way.
+func (m *Model) memberKeys() memberKeys {
+	st, n := m.status, m.selected()
+	k := memberKeys{voter: st.IsVoter(n.ID)}
+	if st.Frozen || st.Leader == 0 {
+		return k
+	}
+	if m.adding == 0 && !st.ConfPending {
+		k.add = nextFreeID(st)
+	}
+	voters := st.Voters()
+	member := st.Membership.IsMember(n.ID) || (st.Membership.IsEmpty() && n.State != cluster.StateRemoved)
+	k.remove = member && !st.ConfPending && n.State != cluster.StateRemoved && !slices.Equal(voters, []uint64{n.ID})
+	l, _ := st.Node(st.Leader)
+	k.transfer = n.ID != st.Leader && n.Role != "leader" && n.Live() && k.voter && l.Transferee == 0
+	return k
+}
+
+// addKey runs `add`; A stays off until it answers (it can wait for the
+// new node to catch up).
+func (m *Model) addKey() tea.Cmd {
+	cmd := m.run("add")
+	if cmd == nil {
+		return nil
+	}
+	m.adding++
+	return func() tea.Msg {
+		r := cmd().(resultMsg)
+		r.add = true
+		return r
+	}
+}

@@ -1,0 +1,555 @@
+package tui
+
+import (
+	"bytes"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/exp/golden"
+	"github.com/charmbracelet/x/exp/teatest"
+
+	"raftplay/cluster"
+	"raftplay/raft"
+	"raftplay/transport"
+)
+
+// withConfig gives every node of st (and so the cluster) the configuration
+// of voters and learners.
+func withConfig(st cluster.Status, voters, learners []uint64) cluster.Status {
+	c := raft.Membership{Voters: voters, Learners: learners}
+	st.Membership = c
+	st.Nodes = slices.Clone(st.Nodes)
+	for i := range st.Nodes {
+		st.Nodes[i].Membership, st.Nodes[i].ConfIndex = c, 2
+	}
+	return st
+}
+
+// learnerStatus is steady(900) whose node 5 is a learner catching up: it
+// holds 812 of the leader's 900 entries; the change that added it is
+// pending when pending.
+func learnerStatus(pending bool) cluster.Status {
+	st := withConfig(steady(900), []uint64{1, 2, 3, 4}, []uint64{5})
+	st.ConfPending = pending
+	st = withNode(st, 5, func(n *cluster.NodeStatus) {
+		n.Commit, n.Applied, n.LastIndex, n.Vote = 812, 812, 812, 0
+		n.LogTerms = n.LogTerms[:812]
+	})
+	return withNode(st, 1, func(n *cluster.NodeStatus) {
+		n.Progress = cloneProgress(n.Progress)
+		n.Progress[5] = raft.Progress{Match: 812, Next: 813, Learner: true, State: "replicate"}
+	})
+}
+
+func cloneProgress(p map[uint64]raft.Progress) map[uint64]raft.Progress {
+	out := make(map[uint64]raft.Progress, len(p))
+	for k, v := range p {
+		out[k] = v
+	}
+	return out
+}
+
+// joiningStatus is steady(40) with a sixth node started but not yet in the
+// configuration: it has none of its own.
+func joiningStatus() cluster.Status {
+	st := withConfig(steady(40), []uint64{1, 2, 3, 4, 5}, nil)
+	j := st.Nodes[4]
+	j.ID, j.Membership, j.ConfIndex, j.Commit, j.Applied, j.LastIndex, j.LogTerms, j.Vote = 6, raft.Membership{}, 0, 0, 0, 0, nil, 0
+	st.Nodes = append(st.Nodes, j)
+	return st
+}
+
+// removedStatus is steady(40) once node 4 has been removed, at t0+at: the
+// configuration is 1,2,3,5 and node 4 stopped.
+func removedStatus(at time.Duration) cluster.Status {
+	st := withConfig(steady(40), []uint64{1, 2, 3, 5}, nil)
+	st.Time = t0.Add(at)
+	st = withNode(st, 4, func(n *cluster.NodeStatus) {
+		*n = downAsOf(*n, cluster.StateRemoved, "")
+		n.Commit, n.Applied, n.LastIndex, n.LogTerms = 38, 38, 38, n.LogTerms[:38]
+	})
+	return withNode(st, 1, func(n *cluster.NodeStatus) {
+		n.Progress = cloneProgress(n.Progress)
+		delete(n.Progress, 4)
+	})
+}
+
+// transferStatus is steady(40) with leader 1 handing leadership to 3.
+func transferStatus() cluster.Status {
+	return withNode(withConfig(steady(40), []uint64{1, 2, 3, 4, 5}, nil), 1, func(n *cluster.NodeStatus) { n.Transferee = 3 })
+}
+
+// nineMembers is a 9-node cluster under load: node 8 a learner far
+// behind, node 9 joining, node 6 removed a second ago, leader 1 handing
+// over to 2, a change pending.
+func nineMembers() cluster.Status {
+	st := withConfig(bigStatus(12345), []uint64{1, 2, 3, 4, 5, 7}, []uint64{8})
+	st.Commit, st.ConfPending = 12342, true
+	st = withNode(st, 6, func(n *cluster.NodeStatus) { *n = downAsOf(*n, cluster.StateRemoved, "") })
+	st = withNode(st, 8, func(n *cluster.NodeStatus) { n.LastIndex, n.Commit, n.Applied = 4000, 4000, 4000 })
+	st = withNode(st, 9, func(n *cluster.NodeStatus) {
+		n.Membership, n.ConfIndex, n.LastIndex, n.Commit, n.Applied, n.LogTerms, n.LogStart = raft.Membership{}, 0, 0, 0, 0, nil, 0
+	})
+	return withNode(st, 1, func(n *cluster.NodeStatus) {
+		n.Transferee = 2
+		n.Progress = cloneProgress(n.Progress)
+		n.Progress[8] = raft.Progress{Match: 4000, Next: 4001, Learner: true, State: "replicate"}
+		n.Progress[9] = raft.Progress{Match: 0, Next: 1, State: "probe"}
+		delete(n.Progress, 6)
+	})
+}
+
+// setStatus makes src answer st from now on.
+func (f *fakeSource) setStatus(st cluster.Status) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.st = st
+}
+
+// memberScenario is a golden view of the membership: the program starts
+// over first, takes then (when set) once it has drawn first's wait, is
+// sent keys and is drawn once it shows wait.
+type memberScenario struct {
+	first, then cluster.Status
+	keys        []string
+	w, h        int
+	wait        string
+}
+
+// TestGoldenMemberViews: a learner catching up (its card, the leader's
+// lag, the pending configuration in the header, the keys that apply to
+// it), a node joining, a removed node greyed with the time its card has
+// left, a leader handing over, all of them at once at 80x24, and a
+// 9-node cluster with every kind of member.
+func TestGoldenMemberViews(t *testing.T) {
+	plain := withConfig(steady(40), []uint64{1, 2, 3, 4, 5}, nil)
+	nine := nineMembers()
+	nineFirst := withNode(nine, 6, func(n *cluster.NodeStatus) { n.State, n.AsOf, n.Role = cluster.StateUp, time.Time{}, "follower" })
+	nine.Time = t0.Add(2 * time.Second)
+	all := learnerStatus(true)
+	all = withNode(all, 1, func(n *cluster.NodeStatus) { n.Transferee = 3 })
+	allRemoved := withNode(all, 4, func(n *cluster.NodeStatus) { *n = downAsOf(*n, cluster.StateRemoved, "") })
+	allRemoved.Membership = raft.Membership{Voters: []uint64{1, 2, 3}, Learners: []uint64{5}}
+	allRemoved.Time = t0.Add(1500 * time.Millisecond)
+	tests := map[string]memberScenario{
+		"learner-120x40":  {first: learnerStatus(true), keys: []string{"5"}, w: 120, h: 40, wait: "LEARNER"},
+		"joining-120x40":  {first: joiningStatus(), keys: []string{"6"}, w: 120, h: 40, wait: "JOINING"},
+		"removed-120x40":  {first: plain, then: removedStatus(time.Second), keys: []string{"4"}, w: 120, h: 40, wait: "REMOVED"},
+		"transfer-120x40": {first: transferStatus(), keys: []string{"3"}, w: 120, h: 40, wait: "transferring to 3"},
+		"all-80x24":       {first: all, then: allRemoved, w: 80, h: 24, wait: "REMOVED"},
+		"nine-140x50":     {first: nineFirst, then: nine, keys: []string{"8"}, w: 140, h: 50, wait: "REMOVED"},
+	}
+	for name, sc := range tests {
+		t.Run(name, func(t *testing.T) {
+			src := newFakeSource(sc.first)
+			src.event(-500, 1, cluster.EventMember, "membership changes below")
+			m := New(Options{Source: src, Exec: &fakeExec{}, Clock: frozen, Seed: 1, Mono: true, Frame: 10 * time.Millisecond})
+			tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(sc.w, sc.h))
+			waitOut := func(want ...string) { // every one of want drawn since the last wait
+				teatest.WaitFor(t, tm.Output(), func(b []byte) bool {
+					return !slices.ContainsFunc(want, func(w string) bool { return !bytes.Contains(b, []byte(w)) })
+				}, teatest.WithDuration(10*time.Second), teatest.WithCheckInterval(5*time.Millisecond))
+			}
+			var then []string
+			if sc.then.Nodes == nil {
+				waitOut("membership changes below", sc.wait)
+			} else {
+				waitOut("membership changes below")
+				src.setStatus(sc.then)
+				then = append(then, sc.wait)
+			}
+			for _, k := range sc.keys {
+				tm.Send(keyMsg(k))
+			}
+			if len(sc.keys) > 0 { // the last key's selection is drawn
+				then = append(then, "▸"+sc.keys[len(sc.keys)-1])
+			}
+			if len(then) > 0 {
+				waitOut(then...)
+			}
+			if err := tm.Quit(); err != nil {
+				t.Fatal(err)
+			}
+			fm := tm.FinalModel(t, teatest.WithFinalTimeout(10*time.Second)).(*Model)
+			v := fm.View()
+			checkFits(t, name, v, sc.w, sc.h)
+			golden.RequireEqual(t, []byte(v))
+		})
+	}
+}
+
+// TestRemovedNodeGoesAfterAWhile: a removed node's card and lane stay,
+// greyed, for removedFor by the status's clock, saying when they go; then
+// they are gone from the cards, the lanes and the selection, and every
+// view still draws; a node removed before the dashboard started is never
+// drawn; a removed node added again is drawn again.
+func TestRemovedNodeGoesAfterAWhile(t *testing.T) {
+	plain := withConfig(steady(40), []uint64{1, 2, 3, 4, 5}, nil)
+	m := newModel(newFakeSource(plain), &fakeExec{}, 120, 40)
+	press(m, "4")
+	m.Update(frameMsg(removedStatus(time.Second)))
+	v := m.View()
+	c4 := cardOf(t, v, 4)
+	for _, want := range []string{"REMOVED", "term 3", "38/38/38", "stopped, files deleted", "goes in 5s"} {
+		if !strings.Contains(c4, want) {
+			t.Errorf("removed card lacks %q:\n%s", want, c4)
+		}
+	}
+	if lane := laneOf(t, v, 4); !strings.HasSuffix(lane, "c=38 l=38 removed") {
+		t.Errorf("removed lane: %q", lane)
+	}
+	if !strings.Contains(v, "raftplay  4 nodes  leader 1") {
+		t.Errorf("the header counts the removed node or shows a config:\n%s", v)
+	}
+	m.Update(frameMsg(removedStatus(4500 * time.Millisecond)))
+	if c4 := cardOf(t, m.View(), 4); !strings.Contains(c4, "goes in 2s") {
+		t.Errorf("3.5s later the card says:\n%s", c4)
+	}
+	if m.Selected() != 4 {
+		t.Fatalf("selection moved off the greyed card: %d", m.Selected())
+	}
+	m.Update(frameMsg(removedStatus(6 * time.Second)))
+	v = m.View()
+	if strings.Contains(v, "REMOVED") || strings.Contains(v, "c=38") || strings.Contains(v, " 4 FOLLOWER") {
+		t.Fatalf("the removed node is still drawn 5s later:\n%s", v)
+	}
+	if m.Selected() != 3 {
+		t.Errorf("the selection is %d, want 3 (the drawn node below 4)", m.Selected())
+	}
+	press(m, "tab")
+	if m.Selected() != 5 {
+		t.Errorf("tab from 3 selects %d, want 5", m.Selected())
+	}
+	press(m, "shift+tab", "4")
+	if m.Selected() != 3 {
+		t.Errorf("shift+tab then 4 selects %d, want 3 (4 is gone)", m.Selected())
+	}
+	for _, keys := range [][]string{{"enter"}, {"esc", "m"}, {"m", "x"}, {"x", "L"}, {"L", "?"}, {"?"}} {
+		press(m, keys...)
+		checkFits(t, fmt.Sprintf("after %q", keys), m.View(), 120, 40)
+	}
+
+	// Added again: drawn again.
+	back := plain
+	back.Time = t0.Add(7 * time.Second)
+	m.Update(frameMsg(back))
+	if c := cardOf(t, m.View(), 4); !strings.Contains(c, "FOLLOWER") {
+		t.Errorf("node 4 added again:\n%s", c)
+	}
+
+	// Removed before the dashboard started: never drawn.
+	m = newModel(newFakeSource(removedStatus(time.Second)), &fakeExec{}, 120, 40)
+	if v := m.View(); strings.Contains(v, "REMOVED") || strings.Contains(v, "c=38") {
+		t.Errorf("a node removed before the start is drawn:\n%s", v)
+	}
+}
+
+// TestLearnerJoiningLeavingCards: a learner's card says LEARNER with its
+// catch-up from the leader's progress (a bar and match/last, a snapshot,
+// probing), never a timer it does not act on; a node not yet in the
+// configuration says JOINING; a leader the configuration no longer has
+// says it is leaving, a learner that is down that it is a learner; a
+// leader handing over says to whom.
+func TestLearnerJoiningLeavingCards(t *testing.T) {
+	card := func(st cluster.Status, id uint64) string {
+		t.Helper()
+		return cardOf(t, newModel(newFakeSource(st), &fakeExec{}, 140, 50).View(), id)
+	}
+	has := func(what, c string, want ...string) {
+		t.Helper()
+		for _, w := range want {
+			if !strings.Contains(c, w) {
+				t.Errorf("%s lacks %q:\n%s", what, w, c)
+			}
+		}
+	}
+	c := card(learnerStatus(false), 5)
+	has("learner", c, "5 LEARNER", "⇡███████░ 812/900", "behind by 88")
+	if strings.Contains(c, "⏱") || strings.Contains(c, "FOLLOWER") {
+		t.Errorf("a learner's card shows a timer or FOLLOWER:\n%s", c)
+	}
+	snap := withNode(learnerStatus(false), 1, func(n *cluster.NodeStatus) {
+		n.Progress = cloneProgress(n.Progress)
+		n.Progress[5] = raft.Progress{Next: 700, Learner: true, State: "snapshot", PendingSnapshot: 700}
+		n.Links = maps.Clone(n.Links)
+		n.Links[5] = transport.LinkStats{SnapshotBytesSent: 45, SnapshotBytesTotal: 100}
+	})
+	has("learner receiving a snapshot", card(snap, 5), "⇢snap 45%")
+	probe := withNode(learnerStatus(false), 1, func(n *cluster.NodeStatus) {
+		n.Progress = cloneProgress(n.Progress)
+		n.Progress[5] = raft.Progress{Next: 900, Learner: true, State: "probe"}
+	})
+	has("learner probed", card(probe, 5), "catch-up: probing")
+	noLeader := learnerStatus(false)
+	noLeader.Leader = 0
+	has("learner without a leader", card(noLeader, 5), "catch-up: no leader")
+	down := withNode(learnerStatus(false), 5, func(n *cluster.NodeStatus) { *n = downAsOf(*n, cluster.StateCrashed, "") })
+	has("learner down", card(down, 5), "5 DOWN", "learner", "as of crash")
+
+	has("joining", card(joiningStatus(), 6), "6 JOINING", "no config yet")
+	leaving := withConfig(steady(40), []uint64{2, 3, 4, 5}, nil)
+	leaving.ConfPending = true
+	has("leader leaving", card(leaving, 1), "1 LEADER", "leaving the config")
+	follower := withConfig(steady(40), []uint64{1, 2, 3, 5}, nil)
+	follower.ConfPending = true
+	has("follower leaving", card(follower, 4), "4 LEAVING")
+	has("leader handing over", card(transferStatus(), 1), "→ transferring to 3")
+	if c := card(withConfig(steady(40), []uint64{1, 2, 3, 4, 5}, nil), 1); strings.Contains(c, "→") || strings.Contains(c, "leaving") {
+		t.Errorf("a plain leader's card:\n%s", c)
+	}
+}
+
+// TestHeaderShowsTheConfiguration: the header says the configuration
+// only when it is not every node a voter: the voters, the learners and a
+// change pending; the node count leaves removed nodes out.
+func TestHeaderShowsTheConfiguration(t *testing.T) {
+	twoLearners := withConfig(steady(40), []uint64{1, 2, 3}, []uint64{4, 5})
+	tests := []struct {
+		name      string
+		st        cluster.Status
+		want, not string
+	}{
+		{"no configuration known", steady(40), "raftplay  5 nodes  leader 1", "config"},
+		{"every node a voter", withConfig(steady(40), []uint64{1, 2, 3, 4, 5}, nil), "raftplay  5 nodes  leader 1", "config"},
+		{"a learner, pending", learnerStatus(true), "5 nodes  config 1,2,3,4 +5 learner pending  leader 1", ""},
+		{"a learner", learnerStatus(false), "config 1,2,3,4 +5 learner  leader", "pending"},
+		{"two learners", twoLearners, "config 1,2,3 +4,5 learners  leader", ""},
+		{"a node joining", joiningStatus(), "6 nodes  config 1,2,3,4,5  leader", ""},
+		{"a node removed", removedStatus(time.Second), "raftplay  4 nodes  leader 1", "config"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			v := newModel(newFakeSource(tc.st), &fakeExec{}, 200, 50).View()
+			head := v[:strings.IndexByte(v, '\n')]
+			if !strings.Contains(head, tc.want) || (tc.not != "" && strings.Contains(head, tc.not)) {
+				t.Errorf("header %q: want %q, not %q", head, tc.want, tc.not)
+			}
+		})
+	}
+}
+
+// TestMemberKeysRunCommandLines: A adds a node, D removes the selected
+// node, T hands leadership to it, each as a command line; where they do
+// not apply they run nothing.
+func TestMemberKeysRunCommandLines(t *testing.T) {
+	plain := withConfig(steady(10), []uint64{1, 2, 3, 4, 5}, nil)
+	frozenSt := plain
+	frozenSt.Frozen = true
+	noLeader := plain
+	noLeader.Leader = 0
+	pending := plain
+	pending.ConfPending = true
+	full := bigStatus(100)
+	lastVoter := withConfig(steady(10), []uint64{1}, []uint64{2})
+	crashed3 := withNode(plain, 3, func(n *cluster.NodeStatus) { *n = downAsOf(*n, cluster.StateCrashed, "") })
+	tests := []struct {
+		name string
+		st   cluster.Status
+		keys []string
+		want []string
+	}{
+		{"add", plain, []string{"A"}, []string{"add"}},
+		{"add with nine nodes, one removed", withNode(full, 4, func(n *cluster.NodeStatus) { n.State = cluster.StateRemoved }), []string{"A"}, []string{"add"}},
+		{"no add with nine nodes", full, []string{"A"}, nil},
+		{"no add when frozen", frozenSt, []string{"A"}, nil},
+		{"no add without a leader", noLeader, []string{"A"}, nil},
+		{"no add while a change is pending", pending, []string{"A"}, nil},
+		{"remove selected", plain, []string{"3", "D"}, []string{"remove 3"}},
+		{"remove the leader", plain, []string{"D"}, []string{"remove 1"}},
+		{"remove a learner", learnerStatus(false), []string{"5", "D"}, []string{"remove 5"}},
+		{"remove a crashed node", crashed3, []string{"3", "D"}, []string{"remove 3"}},
+		{"no remove while a change is pending", pending, []string{"3", "D"}, nil},
+		{"no remove of a node joining", joiningStatus(), []string{"6", "D"}, nil},
+		{"no remove of a removed node", removedStatus(0), []string{"4", "D"}, nil},
+		{"no remove of the last voter", lastVoter, []string{"1", "D"}, nil},
+		{"no remove when frozen", frozenSt, []string{"3", "D"}, nil},
+		{"transfer to selected", plain, []string{"3", "T"}, []string{"transfer 3"}},
+		{"no transfer to the leader", plain, []string{"1", "T"}, nil},
+		{"no transfer to a learner", learnerStatus(false), []string{"5", "T"}, nil},
+		{"no transfer to a crashed node", crashed3, []string{"3", "T"}, nil},
+		{"no transfer while one is under way", transferStatus(), []string{"2", "T"}, nil},
+		{"no transfer without a leader", noLeader, []string{"2", "T"}, nil},
+		{"no timeout of a learner", learnerStatus(false), []string{"5", "t"}, nil},
+		{"timeout of a voter", learnerStatus(false), []string{"4", "t"}, []string{"timeout 4"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			ex := &fakeExec{}
+			m := newModel(newFakeSource(plainBefore(tc.st)), ex, 120, 40)
+			m.Update(frameMsg(tc.st))
+			press(m, tc.keys...)
+			if got := ex.got(); !slices.Equal(got, tc.want) {
+				t.Fatalf("keys %q ran %q, want %q", tc.keys, got, tc.want)
+			}
+		})
+	}
+}
+
+// plainBefore is what the cluster was before st: its nodes not removed
+// (a node removed while the dashboard runs is drawn, greyed).
+func plainBefore(st cluster.Status) cluster.Status {
+	st.Nodes = slices.Clone(st.Nodes)
+	for i := range st.Nodes {
+		if st.Nodes[i].State == cluster.StateRemoved {
+			st.Nodes[i].State = cluster.StateUp
+		}
+	}
+	return st
+}
+
+// TestMemberKeysInTheHelpBar: the help bar shows A, D and T when they
+// apply, naming the node, and not otherwise; ? lists them all.
+func TestMemberKeysInTheHelpBar(t *testing.T) {
+	plain := withConfig(steady(10), []uint64{1, 2, 3, 4, 5}, nil)
+	tests := []struct {
+		name     string
+		st       cluster.Status
+		keys     []string
+		has, not []string
+	}{
+		{"a follower", plain, []string{"3"}, []string{"T transfer 3", "D remove 3", "A add 6"}, nil},
+		{"the leader", plain, []string{"1"}, []string{"D remove 1", "A add 6"}, []string{"T transfer"}},
+		{"a learner", learnerStatus(false), []string{"5"}, []string{"D remove 5"}, []string{"T transfer", "t timeout"}},
+		{"a change pending", learnerStatus(true), []string{"4"}, []string{"T transfer 4", "t timeout"}, []string{"D remove", "A add"}},
+		{"a removed node", removedStatus(0), []string{"4"}, nil, []string{"D remove", "T transfer"}},
+		{"a transfer under way", transferStatus(), []string{"2"}, []string{"D remove 2"}, []string{"T transfer"}},
+		{"nine nodes", bigStatus(100), nil, []string{"D remove 1"}, []string{"A add"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			m := newModel(newFakeSource(plainBefore(tc.st)), &fakeExec{}, 300, 40)
+			m.Update(frameMsg(tc.st))
+			press(m, tc.keys...)
+			bar := helpBar(m)
+			for _, s := range tc.has {
+				if !strings.Contains(bar, s) {
+					t.Errorf("help bar %q lacks %q", bar, s)
+				}
+			}
+			for _, s := range tc.not {
+				if strings.Contains(bar, s) {
+					t.Errorf("help bar %q shows %q", bar, s)
+				}
+			}
+		})
+	}
+	m := newModel(newFakeSource(plain), &fakeExec{}, 200, 60)
+	press(m, "?")
+	help := pagerText(m)
+	for _, want := range []string{"add a node", "remove node", "transfer leadership"} {
+		if !strings.Contains(help, want) {
+			t.Errorf("the full help lacks %q", want)
+		}
+	}
+}
+
+// TestAddKeyRunsWhileTheDashboardGoesOn: add can wait for the new node to
+// catch up; meanwhile the dashboard draws and takes keys, A is off (one
+// add at a time) and the output says it is running; its answer turns A
+// on again.
+func TestAddKeyRunsWhileTheDashboardGoesOn(t *testing.T) {
+	ex := &fakeExec{block: make(chan struct{}), out: "ok node=6 learner-index=41 voter-index=42 took=20ms"}
+	src := newFakeSource(withConfig(steady(10), []uint64{1, 2, 3, 4, 5}, nil))
+	m := newModel(src, ex, 200, 40)
+	_, cmd := m.Update(keyMsg("A"))
+	if cmd == nil {
+		t.Fatal("A ran nothing")
+	}
+	res := make(chan tea.Msg, 1)
+	go func() { res <- cmd() }()
+	if v := m.View(); !strings.Contains(v, "> add  (running)") || strings.Contains(helpBar(m), "A add") {
+		t.Fatalf("while add runs:\n%s", v)
+	}
+	press(m, "3")
+	if _, again := m.Update(keyMsg("A")); again != nil || m.Selected() != 3 {
+		t.Fatalf("keys while add runs: A again %v, selected %d", again != nil, m.Selected())
+	}
+	// The new node shows up while add waits for it.
+	m.Update(frameMsg(joiningStatus()))
+	if !strings.Contains(m.View(), "6 JOINING") {
+		t.Fatalf("the new node is not drawn:\n%s", m.View())
+	}
+	close(ex.block)
+	m.Update(<-res)
+	if v := m.View(); !strings.Contains(v, "> add  ok node=6") || !strings.Contains(helpBar(m), "A add 7") {
+		t.Fatalf("after add answered:\n%s", v)
+	}
+	if got := ex.got(); !slices.Equal(got, []string{"add"}) {
+		t.Fatalf("ran %q", got)
+	}
+}
+
+// TestMembershipFits: 5 nodes with every kind of member fit the default
+// 80x24 terminal; 9 of them fit the size they ask for at 80 columns and
+// 140x50; the group key leaves removed nodes out of the partition.
+func TestMembershipFits(t *testing.T) {
+	all := learnerStatus(true)
+	all = withNode(all, 1, func(n *cluster.NodeStatus) { n.Transferee = 3 })
+	removed := withNode(all, 4, func(n *cluster.NodeStatus) { *n = downAsOf(*n, cluster.StateRemoved, "") })
+	removed.Membership = raft.Membership{Voters: []uint64{1, 2, 3}, Learners: []uint64{5}}
+	leaving := withConfig(steady(10), []uint64{2, 3, 4, 5}, nil)
+	leaving.ConfPending = true
+	for name, st := range map[string]cluster.Status{"learner": learnerStatus(true), "all": all, "removed": removed, "leaving": leaving, "transfer": transferStatus()} {
+		src := newFakeSource(all)
+		m := newModel(src, &fakeExec{}, 80, 24)
+		m.Update(frameMsg(st))
+		for _, keys := range [][]string{nil, {"4"}, {"5"}, {"enter"}, {"enter", "m"}, {"m", "x"}, {"x"}} {
+			press(m, keys...)
+			v := m.View()
+			if strings.Contains(v, "needs at least") || (keys == nil && !strings.Contains(v, "log ")) {
+				t.Fatalf("%s at 80x24 after %q:\n%s", name, keys, v)
+			}
+			checkFits(t, fmt.Sprintf("%s at 80x24 after %q", name, keys), v, 80, 24)
+		}
+	}
+	nine := nineMembers()
+	for _, w := range []int{80, 140} {
+		src := newFakeSource(withNode(nine, 6, func(n *cluster.NodeStatus) { n.State, n.AsOf, n.Role = cluster.StateUp, time.Time{}, "follower" }))
+		m := newModel(src, &fakeExec{}, w, 200)
+		m.Update(frameMsg(nine))
+		_, h := minSize(t, m)
+		if w == 140 {
+			h = max(h, 50)
+		}
+		m.Update(sizeMsg(w, h))
+		for _, keys := range [][]string{nil, {"6"}, {"8"}, {"enter"}, {"enter", "m"}, {"m", "x"}, {"x"}} {
+			press(m, keys...)
+			v := m.View()
+			if strings.Contains(v, "needs at least") {
+				t.Fatalf("9 members at %dx%d after %q:\n%s", w, h, keys, v)
+			}
+			checkFits(t, fmt.Sprintf("9 members at %dx%d after %q", w, h, keys), v, w, h)
+		}
+		for _, want := range []string{"6 REMOVED", "8 LEARNER", "9 JOINING", "→ t"} {
+			if press(m, "esc"); !strings.Contains(m.View(), want) {
+				t.Errorf("9 members at %dx%d lack %q:\n%s", w, h, want, m.View())
+			}
+		}
+	}
+
+	ex := &fakeExec{}
+	m := newModel(newFakeSource(removedStatus(0)), ex, 120, 40)
+	press(m, "3", "g")
+	if got := ex.got(); !slices.Equal(got, []string{"partition 1,2,5 3"}) {
+		t.Errorf("g with node 4 removed ran %q", got)
+	}
+}
+
+// TestLegendShowsMembership: the legend explains the member roles, the
+// catch-up bar, the transfer mark, the removed card and the header's
+// configuration.
+func TestLegendShowsMembership(t *testing.T) {
+	m := newModel(newFakeSource(steady(10)), &fakeExec{}, 200, 60)
+	press(m, "L")
+	text := pagerText(m)
+	for _, want := range []string{"LEARNER JOINING LEAVING REMOVED", "⇡██████░░ 812/900", "→ transferring to 4", "removed · goes in 4s", "config 1,2,3 +4 learner pending"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the legend lacks %q", want)
+		}
+	}
+}
