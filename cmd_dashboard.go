@@ -39,8 +39,15 @@ type lockedRunner struct {
 
 func (l *lockedRunner) Exec(ctx context.Context, cmd *commands.Command) (string, error) {
 	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.r.Exec(ctx, cmd)
+	// Membership commands wait long (add: until the new node catches up);
+	// they run on a runner of their own, so other keys go on meanwhile.
+	dcmd, dr, detached, err := l.r.Detach(ctx, cmd)
+	if !detached || err != nil {
+		defer l.mu.Unlock()
+		return l.r.Exec(ctx, cmd) // (a resolution error is reported as Exec reports it)
+	}
+	l.mu.Unlock()
+	return dr.Exec(ctx, dcmd)
 }
 
 // dashboardLogEnv names a file for the dashboard's debug log; logs never go

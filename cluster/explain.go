@@ -246,8 +246,8 @@ func ExplainNode(st Status, id uint64) string {
 // a learner and how far it has caught up, a node still joining, or one
 // removed that has not stopped yet.
 func explainMember(st Status, n NodeStatus) string {
-	switch {
-	case n.Membership.IsLearner(n.ID):
+	switch memberKind(st, n) {
+	case memberLearner:
 		s := fmt.Sprintf("%d is a learner: it receives the log but does not vote, count toward commits or stand for election", n.ID)
 		if l, ok := st.Node(st.Leader); ok {
 			if p, ok := l.Progress[n.ID]; ok {
@@ -255,16 +255,49 @@ func explainMember(st Status, n NodeStatus) string {
 			}
 		}
 		return s + ". "
-	case n.Membership.IsEmpty():
+	case memberJoining:
 		return fmt.Sprintf("%d is joining: it has not yet received the configuration that adds it, and does not vote or stand for election. ", n.ID)
-	case !n.Membership.IsVoter(n.ID):
+	case memberRemoved:
 		return fmt.Sprintf("%d is not in its own configuration (%s): it was removed, and will not stand for election. ", n.ID, n.Membership)
 	}
 	return ""
 }
 
+// Kinds of membership a node has, as far as the status tells.
+const (
+	memberVoter = iota
+	memberLearner
+	memberJoining // no configuration yet, and not in the cluster's
+	memberRemoved // its own configuration leaves it out
+)
+
+// memberKind says what n is: from its own configuration when it has one;
+// a node with none is joining if the cluster's configuration leaves it
+// out, and otherwise (no information, as in a status built by hand) a voter.
+func memberKind(st Status, n NodeStatus) int {
+	switch m := n.Membership; {
+	case m.IsVoter(n.ID):
+		return memberVoter
+	case m.IsLearner(n.ID):
+		return memberLearner
+	case !m.IsEmpty():
+		return memberRemoved
+	case st.Membership.IsLearner(n.ID):
+		return memberLearner
+	case !st.Membership.IsEmpty() && !st.Membership.IsVoter(n.ID):
+		return memberJoining
+	}
+	return memberVoter
+}
+
 func explainFollower(st Status, n NodeStatus) string {
 	left := max(0, n.ElectionTimeout-n.ElectionElapsed)
+	if memberKind(st, n) != memberVoter {
+		if n.Leader == 0 {
+			return fmt.Sprintf("It knows no leader at term %d.", n.Term)
+		}
+		return fmt.Sprintf("It follows %d at term %d and heard from it %s ago.", n.Leader, n.Term, dur(n.SinceLeader))
+	}
 	if n.Leader == 0 {
 		return fmt.Sprintf("%d is a follower at term %d with no leader: unless it hears one, its election timer fires in %s (timeout %s).",
 			n.ID, n.Term, dur(left), dur(n.ElectionTimeout))
@@ -564,6 +597,24 @@ func Why(st Status, id uint64) string {
 		return "down: restart brings it back"
 	case n.State == StatePaused:
 		return "paused: silent"
+	case n.State == StateRemoved:
+		return "removed: stopped, files deleted"
+	}
+	if n.Role != "leader" {
+		// A node that does not vote never times out into an election.
+		switch memberKind(st, n) {
+		case memberLearner:
+			if l, ok := st.Node(st.Leader); ok {
+				if p, ok := l.Progress[n.ID]; ok && p.Match < l.LastIndex {
+					return fmt.Sprintf("learner: %d of %d", p.Match, l.LastIndex)
+				}
+			}
+			return "learner: caught up"
+		case memberJoining:
+			return "joining: no configuration yet"
+		case memberRemoved:
+			return "not a voter: removed"
+		}
 	}
 	switch n.Role {
 	case "candidate", "pre-candidate":

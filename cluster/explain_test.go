@@ -343,3 +343,37 @@ func TestWhyCases(t *testing.T) {
 		}
 	})
 }
+
+// Learners, joining nodes and removed ones are said to be what they are;
+// none of them is said to time out into an election; commit counts voters.
+func TestWhyForNonVoters(t *testing.T) {
+	st := cardStatus(5)
+	conf := raft.Membership{Voters: []uint64{1, 2, 3}, Learners: []uint64{4}}
+	st.Membership = conf
+	for i := range st.Nodes[:4] {
+		st.Nodes[i].Membership = conf
+	}
+	st.Nodes[0].Progress[4] = raft.Progress{Match: 12, Next: 13, State: "replicate", Learner: true}
+	if got := Why(st, 4); got != "learner: 12 of 20" {
+		t.Errorf("learner: Why = %q", got)
+	}
+	mustContain(t, ExplainNode(st, 4), "4 is a learner: it receives the log but does not vote")
+	if strings.Contains(ExplainNode(st, 4), "election timer") {
+		t.Errorf("a learner's explanation mentions its election timer: %q", ExplainNode(st, 4))
+	}
+	st.Nodes[4].Membership = raft.Membership{}
+	if got := Why(st, 5); got != "joining: no configuration yet" {
+		t.Errorf("joining: Why = %q", got)
+	}
+	st.Nodes[2].Membership = raft.Membership{Voters: []uint64{1, 2}}
+	if got := Why(st, 3); got != "not a voter: removed" {
+		t.Errorf("removed by its own config: Why = %q", got)
+	}
+	st.Nodes[2].State = StateRemoved
+	if got := Why(st, 3); got != "removed: stopped, files deleted" {
+		t.Errorf("removed: Why = %q", got)
+	}
+	mustContain(t, ExplainNode(st, 3), "was removed from the membership")
+	st.Nodes[0].LastIndex, st.Nodes[0].Commit = 21, 20
+	mustContain(t, ExplainCommit(st, 21), "needs 2 of 3")
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -86,10 +87,12 @@ type AddResult struct {
 // stays a learner and Add says so: `promote` can finish it.
 func (c *Cluster) Add(ctx context.Context, id uint64) (AddResult, error) {
 	start := time.Now()
+	lead := someLeader(c.Status())
 	id, err := c.startJoiner(id)
 	if err != nil {
 		return AddResult{}, err
 	}
+	c.joinLeadersSide(id, lead)
 	res := AddResult{ID: id}
 	r, err := c.proposeConf(ctx, raft.ConfChange{Op: raft.ConfAddLearner, Node: id})
 	if err != nil {
@@ -458,4 +461,26 @@ func someLeader(st Status) uint64 {
 		}
 	}
 	return id
+}
+
+// joinLeadersSide puts a new node on the leader's side of a partition in
+// force (it joins through the leader; a node no group names would be cut
+// off from every group).
+func (c *Cluster) joinLeadersSide(id, lead uint64) {
+	groups := c.faults.Table().Groups
+	if len(groups) == 0 {
+		return
+	}
+	side := 0
+	for i, g := range groups {
+		if slices.Contains(g, lead) {
+			side = i
+		}
+	}
+	for i := range groups {
+		groups[i] = slices.DeleteFunc(groups[i], func(n uint64) bool { return n == id })
+	}
+	groups[side] = append(groups[side], id)
+	c.faults.Partition(groups)
+	c.events.Add(Event{Node: id, Kind: EventFault, Text: fmt.Sprintf("%d placed on the leader's side of the partition: %s", id, formatGroups(groups))})
 }

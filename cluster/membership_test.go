@@ -330,3 +330,25 @@ func TestMembershipSurvivesRuns(t *testing.T) {
 		t.Fatalf("add a removed id back as a new node: %v", err)
 	}
 }
+
+// A node added while the cluster is partitioned joins the leader's side.
+func TestAddDuringAPartitionJoinsTheLeadersSide(t *testing.T) {
+	t.Parallel()
+	c := startCluster(t, Options{Nodes: 3})
+	st := waitLeader(t, c)
+	f := aFollower(st)
+	if err := c.Isolate(f); err != nil {
+		t.Fatal(err)
+	}
+	other := uint64(6) - st.Leader - f
+	if err := c.Partition([][]uint64{{st.Leader, other}}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := c.Add(ctxFor(t, 20*time.Second), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !Reachable(c.faults.Table(), res.ID, st.Leader) || Reachable(c.faults.Table(), res.ID, f) {
+		t.Fatalf("node %d is not on the leader's side: %v", res.ID, c.faults.Table().Groups)
+	}
+}

@@ -169,3 +169,26 @@ func describeConfig(st cluster.Status) string {
 	}
 	return s
 }
+
+// Detach prepares a membership command (add, remove, promote, transfer) to
+// run on a runner of its own, so that a caller sharing this runner is not
+// held up while it waits (add can wait many seconds for a node to catch
+// up): it resolves the command's node (leader, follower, @NAME) with this
+// runner, and returns the command with that node as a number, and a fresh
+// runner for the same cluster. ok is false for any other command.
+func (r *Runner) Detach(ctx context.Context, cmd *Command) (out *Command, runner *Runner, ok bool, err error) {
+	switch cmd.Verb {
+	case VerbAdd, VerbRemove, VerbPromote, VerbTransfer:
+	default:
+		return nil, nil, false, nil
+	}
+	c := *cmd
+	if c.Node.Kind != NodeNone && c.Node.Kind != NodeNumber {
+		id, err := r.resolve(ctx, c.Node)
+		if err != nil {
+			return nil, nil, true, err
+		}
+		c.Node = NodeRef{Kind: NodeNumber, N: int(id)}
+	}
+	return &c, &Runner{c: r.c, client: r.c.NewClient(), names: map[string]uint64{}, opts: r.opts}, true, nil
+}

@@ -1,0 +1,72 @@
+package commands
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"raftplay/cluster"
+)
+
+// A membership command detaches with its node resolved, so it can run
+// while the shared runner serves other commands; others do not detach.
+func TestDetachResolvesTheNode(t *testing.T) {
+	t.Parallel()
+	c, err := cluster.Start(cluster.Options{Nodes: 3, DataDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	st, err := c.WaitLeader(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := NewRunner(c)
+	ctx := context.Background()
+	p := NewParser(3)
+	for _, line := range []string{"let boss = leader", "transfer @boss", "put k v"} {
+		cmd, err := p.ParseLine(line, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, dr, ok, err := r.Detach(ctx, cmd)
+		switch {
+		case line == "transfer @boss":
+			if !ok || err != nil || out.Node.Kind != NodeNumber || uint64(out.Node.N) != st.Leader || dr == nil {
+				t.Fatalf("%s: detached %v %+v %v", line, ok, out, err)
+			}
+		case ok:
+			t.Fatalf("%s detached", line)
+		}
+		if !ok {
+			if _, err := r.Exec(ctx, cmd); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+}
+
+// Membership commands with bad input fail with one clear line each, and
+// the configuration stays as it was.
+func TestMembershipCommandErrors(t *testing.T) {
+	t.Parallel()
+	out, err := runScenario(t, `
+wait leader
+expect config == 1,2,3
+transfer leader
+`, cluster.Options{Nodes: 3})
+	if err == nil || !strings.Contains(err.Error(), "already the leader") {
+		t.Fatalf("transfer to the leader itself: %v\n%s", err, out)
+	}
+	for _, tc := range []struct{ script, want string }{
+		{"wait leader\nadd 2\n", "node 2 is already in the cluster"},
+		{"wait leader\npromote 2\n", "2 is already a voter"},
+		{"wait leader\nexpect config == 1,2\n", "config is voters 1,2,3, want voters 1,2"},
+		{"wait leader\nremove 1\nremove 1\n", "node 1 was already removed"},
+	} {
+		out, err := runScenario(t, tc.script, cluster.Options{Nodes: 3})
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%q: %v, want %q\n%s", tc.script, err, tc.want, out)
+		}
+	}
+}
