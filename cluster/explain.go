@@ -611,7 +611,7 @@ func Why(st Status, id uint64) string {
 			}
 			return "learner: caught up"
 		case memberJoining:
-			return "joining: no configuration yet"
+			return "no config yet"
 		case memberRemoved:
 			return "not a voter: removed"
 		}

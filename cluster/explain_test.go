@@ -362,7 +362,7 @@ func TestWhyForNonVoters(t *testing.T) {
 		t.Errorf("a learner's explanation mentions its election timer: %q", ExplainNode(st, 4))
 	}
 	st.Nodes[4].Membership = raft.Membership{}
-	if got := Why(st, 5); got != "joining: no configuration yet" {
+	if got := Why(st, 5); got != "no config yet" {
 		t.Errorf("joining: Why = %q", got)
 	}
 	st.Nodes[2].Membership = raft.Membership{Voters: []uint64{1, 2}}

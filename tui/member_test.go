@@ -269,7 +269,7 @@ func TestLearnerJoiningLeavingCards(t *testing.T) {
 		}
 	}
 	c := card(learnerStatus(false), 5)
-	has("learner", c, "5 LEARNER", "⇡███████░ 812/900", "behind by 88")
+	has("learner", c, "5 LEARNER", "⇡███████░ 812/900", "learner: 812 of 900")
 	if strings.Contains(c, "⏱") || strings.Contains(c, "FOLLOWER") {
 		t.Errorf("a learner's card shows a timer or FOLLOWER:\n%s", c)
 	}
