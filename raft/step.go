@@ -208,7 +208,7 @@ func (r *Raft) hup() {
 	if r.role == RoleLeader || r.term >= math.MaxUint64-1 {
 		return // no term left to campaign in
 	}
-	if !r.isVoter(r.id) {
+	if !r.canCampaign() {
 		return // a learner, a removed node or one still joining never campaigns
 	}
 	r.campaign(r.preVote)
@@ -227,8 +227,9 @@ func (r *Raft) campaign(pre bool) {
 		r.emit(EventElection, None, "started election at term %d", term)
 	}
 	// Our own vote: for a real election it is the persisted r.vote, and the
-	// requests below leave only after that HardState is durable.
-	if r.poll(r.id, true) == voteWon {
+	// requests below leave only after that HardState is durable. A node
+	// whose removal is pending campaigns without it (canCampaign).
+	if r.isVoter(r.id) && r.poll(r.id, true) == voteWon {
 		r.winElection(pre)
 		return
 	}
