@@ -395,11 +395,15 @@ func (r *Raft) setConf(m Membership, at uint64) {
 }
 
 // describeChange says what differs from old to m: "added 4 as learner",
-// "promoted 4", "removed 2".
+// "promoted 4", "removed 2", or after a rollback "demoted 4 to learner".
 func describeChange(old, m Membership) string {
 	var parts []string
 	for _, id := range m.Learners {
-		if !old.IsMember(id) {
+		switch {
+		case old.IsVoter(id):
+			// Only a rollback does this: a promotion truncated away.
+			parts = append(parts, fmt.Sprintf("demoted %d to learner", id))
+		case !old.IsMember(id):
 			parts = append(parts, fmt.Sprintf("added %d as learner", id))
 		}
 	}
