@@ -395,11 +395,15 @@ func (r *Raft) setConf(m Membership, at uint64) {
 }
 
 // describeChange says what differs from old to m: "added 4 as learner",
-// "promoted 4", "removed 2".
+// "promoted 4", "removed 2", or after a rollback "demoted 4 to learner".
 func describeChange(old, m Membership) string {
 	var parts []string
 	for _, id := range m.Learners {
-		if !old.IsMember(id) {
+		switch {
+		case old.IsVoter(id):
+			// Only a rollback does this: a promotion truncated away.
+			parts = append(parts, fmt.Sprintf("demoted %d to learner", id))
+		case !old.IsMember(id):
 			parts = append(parts, fmt.Sprintf("added %d as learner", id))
 		}
 	}
@@ -424,6 +428,28 @@ func describeChange(old, m Membership) string {
 
 // isVoter reports whether id votes in the configuration in force.
 func (r *Raft) isVoter(id uint64) bool { return r.conf.IsVoter(id) }
+
+// canCampaign reports whether this node may start an election: it is a
+// voter in its latest configuration, or it was one before the latest
+// configuration entry removed it and that entry is not known to be
+// committed. Learners and nodes still joining never campaign.
+//
+// The second case is thesis §4.2.2: "a server that is not part of its own
+// latest configuration should still start new elections, as it might
+// still be needed until the C_new entry is committed. It does not count
+// its own vote." A leader removing itself may lose leadership (CheckQuorum,
+// a higher term) before its removal commits, holding entries the remaining
+// voters lack; they cannot elect one of themselves without its vote, which
+// their shorter logs do not get. If it never campaigned, the cluster
+// would wait for ever (simulation seed 729 with membership changes).
+// Elected by a majority of the new configuration, it commits the removal
+// and steps down (stepDownIfRemoved).
+func (r *Raft) canCampaign() bool {
+	if r.isVoter(r.id) {
+		return true
+	}
+	return r.confIndex > r.log.committed && r.ConfAt(r.confIndex-1).IsVoter(r.id)
+}
 
 // stepDownIfRemoved makes a leader that is no longer a voter step down
 // once the entry that removed it is committed (thesis §4.2.2). Until then

@@ -75,6 +75,28 @@ func TestStaleTermRejected(t *testing.T) {
 	}
 }
 
+// Figure 2, RequestVote rule 1: a vote request of a stale term is refused
+// with the current term, and the candidate moves to it.
+func TestStaleVoteRequestRefusedWithTerm(t *testing.T) {
+	r := newTestRaft(t, 1, three, withLog(5))
+	cand := newTestRaft(t, 2, three, withLog(2))
+	step(t, cand, Message{Type: MsgHup})
+	drain(cand)
+	step(t, r, Message{Type: MsgVote, From: 2, To: 1, Term: 3})
+	out := drain(r)
+	want := Message{Type: MsgVoteResp, From: 1, To: 2, Term: 5, Reject: true, Why: WhyStaleTerm}
+	if len(out) != 1 || DescribeMessage(out[0]) != DescribeMessage(want) || r.term != 5 || r.vote != None {
+		t.Fatalf("stale vote request answered with %v (term %d vote %d), want only %s", out, r.term, r.vote, DescribeMessage(want))
+	}
+	step(t, cand, out[0])
+	if cand.role != RoleFollower || cand.term != 5 {
+		t.Fatalf("candidate after the refusal: %s at term %d, want follower at 5", cand.role, cand.term)
+	}
+	if lv := r.Status().LastVote; lv.Candidate != 2 || lv.Granted || lv.Why != WhyStaleTerm {
+		t.Fatalf("last vote %+v", lv)
+	}
+}
+
 // Figure 2, all servers: a stale leader hearing that refusal moves to the
 // higher term and becomes a follower, and an event says so.
 func TestStaleLeaderStepsDownOnRejection(t *testing.T) {
@@ -179,15 +201,17 @@ func TestLowerTermLeaderDeposedAtFirstAppend(t *testing.T) {
 	if rs[0].role != RoleFollower || rs[0].term != 3 || rs[1].term != 1 {
 		t.Fatalf("after the heartbeat: node 1 %s at term %d, node 2 at term %d", rs[0].role, rs[0].term, rs[1].term)
 	}
-	// 2, 3 and 4 are still at term 1: 2 wins term 2, and its first appends
-	// to 1 and 5 bring it the refusals that depose it.
-	net.seen = nil
+	// 2, 3 and 4 are still at term 1: 2 wins term 2 (its vote requests to 1
+	// and 5 are lost: their refusals would have told it term 3 already),
+	// and its first heartbeat to 1 and 5 brings it the refusals that depose
+	// it.
+	net.cut[[2]uint64{2, 1}], net.cut[[2]uint64{2, 5}] = true, true
 	_ = rs[1].Step(Message{Type: MsgHup})
 	net.run()
-	led := false
-	for _, m := range net.seen {
-		led = led || (m.Type == MsgApp && m.From == 2 && m.Term == 2)
-	}
+	led := rs[1].role == RoleLeader && rs[1].term == 2
+	clear(net.cut)
+	rs[1].Tick()
+	net.run()
 	if !led || rs[1].role != RoleFollower || rs[1].term != 3 {
 		t.Fatalf("node 2: led term 2 %v, now %s at term %d, want deposed to term 3", led, rs[1].role, rs[1].term)
 	}

@@ -419,6 +419,17 @@ func (r *Raft) tickElection() {
 	}
 	if r.electionElapsed >= r.electionTimeout {
 		r.electionElapsed = 0
+		if r.lead != None && !r.canCampaign() {
+			// A node that does not campaign (a learner, or one that does not
+			// know yet it was promoted) would otherwise keep a leader it has
+			// not heard from in an election timeout, with its timer wrapping
+			// round: its leader lease (stepTerm) would then hold for ever and
+			// it would ignore the vote requests of candidates that count it
+			// as a voter. A voter drops the leader by campaigning below.
+			// (Simulation seed 495 with membership changes: a cluster without
+			// a leader for good.)
+			r.lead = None
+		}
 		_ = r.Step(Message{Type: MsgHup})
 	}
 }

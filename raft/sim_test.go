@@ -17,6 +17,8 @@ import (
 // client proposals. Everything is driven by one seed. After every step the
 // safety invariants are checked; after the chaos, with a healthy majority
 // connected, the cluster must elect a leader and commit within a bound.
+// Membership changes and leadership transfers join the chaos in
+// simmember_test.go: spare nodes start empty and join when added.
 //
 //	RAFT_SEEDS=N  run N seeds (default defaultSeeds)
 //	RAFT_SEED=S   run only seed S and log its full trace
@@ -43,6 +45,8 @@ type simNode struct {
 	hash       uint64 // volatile: the state machine's hash chain
 	seenCommit uint64 // highest commit observed in this incarnation
 	leaderTerm uint64 // term in which this incarnation was last seen leading
+
+	conf confCache // what checkConf last worked out for this incarnation
 }
 
 type simMsg struct {
@@ -80,15 +84,30 @@ type sim struct {
 	trace                   []string // nil unless tracing
 	tracing                 bool
 	err                     error
+
+	// Membership (simmember_test.go).
+	nInit      int      // nodes 1..nInit are the bootstrap voters; the rest are spares
+	confP      float64  // chance per tick of a membership request on the leader
+	confIdx    []uint64 // indexes of the configuration entries in commit
+	unsafe     simUnsafe
+	nconf      confStats
+	nnonMember int // answers from non-members a leader refused
 }
 
-func newSim(seed uint64, tracing bool) *sim {
+func newSim(seed uint64, tracing bool) *sim { return newSimUnsafe(seed, tracing, simUnsafe{}) }
+
+// newSimUnsafe is newSim with safety rules switched off (membership only),
+// to show that the checks catch what they allow.
+func newSimUnsafe(seed uint64, tracing bool, unsafe simUnsafe) *sim {
 	rng := rand.New(rand.NewPCG(seed, 0x5eed))
 	n := []int{3, 5, 7}[seed%3]
+	spares := simSpares
 	s := &sim{
 		seed:    seed,
 		rng:     rng,
-		group:   make([]int, n),
+		nInit:   n,
+		unsafe:  unsafe,
+		group:   make([]int, n+spares),
 		cut:     map[[2]uint64]bool{},
 		loss:    rng.Float64() * 0.2,
 		dup:     rng.Float64() * 0.1,
@@ -107,14 +126,18 @@ func newSim(seed uint64, tracing bool) *sim {
 	s.maxInflight = 1 + rng.IntN(8)
 	s.maxEntries = 1 + rng.IntN(4)
 	s.maxBytes = uint64(rng.IntN(2) * rng.IntN(8)) // 0: the default
-	for i := range n {
+	s.confP = []float64{0, 0.02, 0.05, 0.1}[rng.IntN(4)]
+	if unsafe.any() {
+		s.confP = 0.1
+	}
+	for i := range n + spares {
 		s.nodes = append(s.nodes, &simNode{id: uint64(i + 1)})
 	}
 	for _, nd := range s.nodes {
 		s.start(nd)
 	}
-	s.tracef("seed %d: %d nodes, loss %.2f dup %.2f delay %d prevote %v checkquorum %v inflight %d batch %d entries %d bytes",
-		seed, n, s.loss, s.dup, s.delay, s.preVote, s.checkQ, s.maxInflight, s.maxEntries, s.maxBytes)
+	s.tracef("seed %d: %d nodes + %d spares, loss %.2f dup %.2f delay %d prevote %v checkquorum %v inflight %d batch %d entries %d bytes, membership requests %.2f",
+		seed, n, spares, s.loss, s.dup, s.delay, s.preVote, s.checkQ, s.maxInflight, s.maxEntries, s.maxBytes, s.confP)
 	return s
 }
 
@@ -131,8 +154,9 @@ func (s *sim) fail(format string, args ...any) {
 	}
 }
 
+// peers returns the bootstrap voters, 1..nInit.
 func (s *sim) peers() []uint64 {
-	ids := make([]uint64, len(s.nodes))
+	ids := make([]uint64, s.nInit)
 	for i := range ids {
 		ids[i] = uint64(i + 1)
 	}
@@ -141,8 +165,12 @@ func (s *sim) peers() []uint64 {
 
 // start builds a core from the node's persisted state alone.
 func (s *sim) start(nd *simNode) {
+	var peers []uint64
+	if int(nd.id) <= s.nInit {
+		peers = s.peers() // stale once the membership changed: the log wins
+	}
 	cfg := Config{
-		ID: nd.id, Peers: s.peers(),
+		ID: nd.id, Peers: peers,
 		ElectionTickMin: simElectionMin, ElectionTickMax: simElectionMax, HeartbeatTick: simHeartbeat,
 		Seed:    s.seed*1000 + nd.id*31 + uint64(nd.inc),
 		PreVote: s.preVote, CheckQuorum: s.checkQ,
@@ -158,8 +186,10 @@ func (s *sim) start(nd *simNode) {
 		s.fail("restart %d: %v", nd.id, err)
 		return
 	}
+	r.unsafeManyPending = s.unsafe.manyPending
 	nd.r = r
 	nd.inc++
+	nd.conf = confCache{}
 	nd.applied, nd.hash = 0, 0
 	if !nd.snap.Meta.IsEmpty() {
 		s.restoreSM(nd, &nd.snap, "restarts from")
@@ -283,8 +313,13 @@ func (s *sim) deliverDue() {
 		}
 		s.tracef("deliver %s", describeLazy(m))
 		if err := to.r.Step(m); err != nil {
-			s.fail("node %d: Step(%s): %v", m.To, DescribeMessage(m), err)
-			return
+			if !nonMemberAnswer(m, err) {
+				s.fail("node %d: Step(%s): %v", m.To, DescribeMessage(m), err)
+				return
+			}
+			// A late answer from a node the leader no longer counts.
+			s.nnonMember++
+			s.tracef("  refused: %v", err)
 		}
 		s.check(to)
 		s.handle(to)
@@ -386,6 +421,10 @@ func (s *sim) chaos() {
 			s.compact(s.nodes[s.rng.IntN(n)])
 			break
 		}
+		if s.confP > 0 && s.rng.IntN(2) == 0 {
+			s.stopNonMember()
+			break
+		}
 		s.preVote, s.checkQ = s.rng.IntN(2) == 0, s.rng.IntN(2) == 0
 		s.tracef("set prevote %v checkquorum %v", s.preVote, s.checkQ)
 		for _, nd := range s.live() {
@@ -393,26 +432,26 @@ func (s *sim) chaos() {
 			nd.r.SetCheckQuorum(s.checkQ)
 		}
 	}
+	if s.confP > 0 && s.rng.Float64() < s.confP {
+		s.confChaos()
+	}
 }
 
-// stabilize heals the network and restarts nodes, leaving at most a
-// minority down, and stops losing messages.
+// stabilize heals the network and restarts nodes, leaving down only nodes
+// that every configuration that may still win can spare (stabilizeMembers),
+// and stops losing messages.
 func (s *sim) stabilize() {
 	clear(s.group)
 	clear(s.cut)
 	s.loss = 0
 	s.crashRd = 0
-	down := s.rng.IntN((len(s.nodes)-1)/2 + 1)
 	for _, nd := range s.nodes {
 		nd.paused = false
 		if nd.r == nil {
 			s.start(nd)
 		}
 	}
-	for i := range down {
-		s.crash(s.nodes[(int(s.seed)+i)%len(s.nodes)], "stays down")
-	}
-	s.tracef("stabilize: healed, %d node(s) down", down)
+	s.stabilizeMembers()
 }
 
 func (s *sim) run() error {
@@ -467,9 +506,15 @@ func (s *sim) committedMark(idx, term uint64) bool {
 	return term != 0 && idx <= uint64(len(s.commit)) && s.commit[idx-1].Term == term
 }
 
+// allCommitted reports whether every live member of the leader's
+// configuration has committed idx. Removed nodes never learn it.
 func (s *sim) allCommitted(idx uint64) bool {
+	ld := s.leader()
+	if ld == nil {
+		return false
+	}
 	for _, nd := range s.live() {
-		if nd.r.log.committed < idx {
+		if ld.r.conf.IsMember(nd.id) && nd.r.log.committed < idx {
 			return false
 		}
 	}
@@ -500,12 +545,14 @@ func TestSimulation(t *testing.T) {
 	seeds := envInt("RAFT_SEEDS", defaultSeeds)
 	base := uint64(envInt("RAFT_SEED_BASE", 1))
 	served, compactions, installs := 0, 0, 0
+	var confs confStats
 	for seed := base; seed < base+uint64(seeds); seed++ {
 		s := newSim(seed, false)
 		err := s.run()
 		served += s.nserved
 		compactions += s.ncompactions
 		installs += s.ninstalls
+		confs.add(s)
 		if err != nil {
 			replay := newSim(seed, true)
 			_ = replay.run()
@@ -516,8 +563,12 @@ func TestSimulation(t *testing.T) {
 	}
 	t.Logf("%d seeds from %d: no violations (%d reads served, %d compactions, %d snapshots installed)",
 		seeds, base, served, compactions, installs)
+	t.Logf("membership: %s", confs)
 	if seeds >= 100 && installs == 0 {
 		t.Fatalf("no snapshot was ever installed: compaction is not exercised")
+	}
+	if seeds >= 100 {
+		confs.exercised(t)
 	}
 }
 

@@ -6,7 +6,8 @@ import (
 
 // This file holds the simulation's safety checks: Election Safety, Log
 // Matching, Leader Completeness, State Machine Safety, monotonic commit
-// indexes and linearizable read points.
+// indexes and linearizable read points. The membership checks are in
+// simmember_test.go.
 
 // fact is what every log holding entry (index, term) must agree on. With
 // prevTerm included, agreement on every (index, term) implies the Log
@@ -37,6 +38,7 @@ func (s *sim) checkEntries(nd *simNode, ents []Entry) {
 				nd.id, DescribeEntry(e), prev, f.prevTerm)
 		}
 	}
+	s.checkNewConfs(nd, ents)
 }
 
 func (s *sim) apply(nd *simNode, e Entry) {
@@ -106,6 +108,9 @@ func (s *sim) check(nd *simNode) {
 			}
 		default:
 			s.commit = append(s.commit, e)
+			if e.Type == EntryConfig {
+				s.confIdx = append(s.confIdx, i)
+			}
 			s.commitAt = append(s.commitAt, r.term)
 			s.chain = append(s.chain, mixEntry(s.chain[len(s.chain)-1], e))
 			for _, ld := range s.nodes {
@@ -116,6 +121,7 @@ func (s *sim) check(nd *simNode) {
 		}
 	}
 	nd.seenCommit = c
+	s.checkConf(nd)
 }
 
 // checkHolds checks Leader Completeness: leader nd holds committed entry i.

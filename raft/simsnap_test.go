@@ -51,6 +51,8 @@ func (s *sim) restoreSM(nd *simNode, snap *Snapshot, why string) {
 		s.fail("state machine safety: node %d %s snapshot %d@%d that differs from the committed log", nd.id, why, idx, snap.Meta.Term)
 	case why == "installs" && idx <= nd.applied:
 		s.fail("node %d installs snapshot at %d after applying %d", nd.id, idx, nd.applied)
+	case !snap.Meta.Conf.IsEmpty() && !snap.Meta.Conf.Equal(s.truthConf(idx)):
+		s.fail("node %d: %s snapshot at %d with configuration %s, the committed log says %s", nd.id, why, idx, snap.Meta.Conf, s.truthConf(idx))
 	default:
 		nd.applied, nd.hash = idx, h
 		if why == "installs" {
@@ -80,6 +82,13 @@ func (s *sim) compact(nd *simNode) {
 	// The node's state at idx is the chain at idx: it applied the same
 	// entries, each checked against the committed log.
 	snap := Snapshot{Meta: SnapshotMeta{Index: idx, Term: term}, Data: encodeSMState(idx, s.chain[idx])}
+	// The image names the configuration at its index, as an application
+	// must persist it: a restart from it has no log to read that from.
+	snap.Meta.Conf = nd.r.ConfAt(idx)
+	if c := snap.Meta.Conf; !c.IsEmpty() && !c.Equal(s.truthConf(idx)) {
+		s.fail("node %d: configuration at %d is %s, the committed log says %s", nd.id, idx, c, s.truthConf(idx))
+		return
+	}
 	nd.snap = snap
 	nd.ents = append([]Entry(nil), nd.ents[idx-old:]...)
 	if err := nd.r.Compact(snap); err != nil {

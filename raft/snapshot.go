@@ -16,6 +16,12 @@ package raft
 // hand). snap.Meta.Index must be at most the applied index and at least the
 // current snapshot index (equal replaces the kept data), and snap.Meta.Term
 // must be the term of that entry. Errors wrap ErrCompact.
+//
+// snap.Meta.Conf should be ConfAt(snap.Meta.Index), saved with the image: a
+// node restarted from the snapshot reads its configuration from there once
+// the log no longer holds the configuration entries. Left empty, the core
+// fills it in for the copy it keeps and sends, but a restart from the
+// saved copy falls back to Config.Peers.
 func (r *Raft) Compact(snap Snapshot) error {
 	idx, term := snap.Meta.Index, snap.Meta.Term
 	switch {

@@ -9,9 +9,9 @@ import (
 // one (MsgHup to start an election, MsgBeat to send heartbeats, MsgProp to
 // propose). Malformed messages, messages from unknown nodes and types this
 // core does not handle yet return an error; messages of a stale term and
-// stale answers return nil: an append, heartbeat, snapshot or pre-vote of a
-// stale term is refused with an answer carrying the current term, the rest
-// is dropped. Step never panics.
+// stale answers return nil: an append, heartbeat, snapshot, vote or
+// pre-vote request of a stale term is refused with an answer carrying the
+// current term, the rest is dropped. Step never panics.
 func (r *Raft) Step(m Message) error {
 	if err := r.validate(m); err != nil {
 		return err
@@ -165,7 +165,16 @@ func (r *Raft) stepTerm(m Message) bool {
 			r.emit(EventVoteRejected, m.From, "rejected pre-vote for %d: term %d < %d", m.From, m.Term, r.term)
 			r.send(Message{To: m.From, Type: MsgPreVoteResp, Reject: true, Why: WhyStaleTerm})
 		case m.Type == MsgVote:
+			// Figure 2, RequestVote rule 1: reply false with currentTerm, for
+			// the candidate to update itself. Without the answer a candidate
+			// whose peers never ask it for votes stays behind in term for
+			// good: a voter that does not know yet that the candidate was
+			// promoted counts it as a learner and never sends it its own
+			// vote requests, so a candidate that alone has the log to win
+			// kept asking at terms below its peer's (simulation seed 2103
+			// with membership changes).
 			r.emit(EventVoteRejected, m.From, "rejected vote for %d: term %d < %d", m.From, m.Term, r.term)
+			r.send(Message{To: m.From, Type: MsgVoteResp, Reject: true, Why: WhyStaleTerm})
 		}
 		if m.Type == MsgVote || m.Type == MsgPreVote {
 			r.lastVote = VoteDecision{Candidate: m.From, Term: m.Term, Pre: m.Type == MsgPreVote, Why: WhyStaleTerm,
@@ -208,7 +217,7 @@ func (r *Raft) hup() {
 	if r.role == RoleLeader || r.term >= math.MaxUint64-1 {
 		return // no term left to campaign in
 	}
-	if !r.isVoter(r.id) {
+	if !r.canCampaign() {
 		return // a learner, a removed node or one still joining never campaigns
 	}
 	r.campaign(r.preVote)
@@ -227,8 +236,9 @@ func (r *Raft) campaign(pre bool) {
 		r.emit(EventElection, None, "started election at term %d", term)
 	}
 	// Our own vote: for a real election it is the persisted r.vote, and the
-	// requests below leave only after that HardState is durable.
-	if r.poll(r.id, true) == voteWon {
+	// requests below leave only after that HardState is durable. A node
+	// whose removal is pending campaigns without it (canCampaign).
+	if r.isVoter(r.id) && r.poll(r.id, true) == voteWon {
 		r.winElection(pre)
 		return
 	}
