@@ -34,6 +34,9 @@ func TestRingWakesAtTheNextRecord(t *testing.T) {
 	if got := r.last(5); len(got) != 2 || got[1] != 3 {
 		t.Fatalf("last(5) = %v", got)
 	}
+	if recs, next, _ := r.since(^uint64(0)); len(recs) != 0 || next != 4 {
+		t.Fatalf("since(max) = %v, next %d; want none, 4 (from now on)", recs, next)
+	}
 }
 
 // Concurrent writers and a polling reader: the reader sees every record
