@@ -83,6 +83,9 @@ func dashboardFlagSet(w io.Writer) (*flag.FlagSet, *clusterFlags, *dashboardFlag
 }
 
 func runDashboard(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if o, ok := stdout.(*outputWriter); ok {
+		stdout = o.w // the terminal itself: Bubble Tea asks it for its size and modes
+	}
 	fs, cf, df := dashboardFlagSet(stderr)
 	if err := parseFlags(fs, args); err != nil {
 		return err

@@ -23,7 +23,8 @@ func main() {
 		fmt.Fprintf(os.Stderr, "raftplay: %s again: exiting at once, without cleaning up\n", s.name())
 		os.Exit(s.exitCode())
 	})
-	err := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	stdout := &outputWriter{w: os.Stdout, cancel: cancel}
+	err := run(ctx, os.Args[1:], os.Stdin, stdout, os.Stderr)
 	stop()
 	os.Exit(finish(ctx, err, os.Stderr))
 }
@@ -57,34 +58,41 @@ func (s signalError) name() string {
 	return s.sig.String()
 }
 
-// cancelOnSignal cancels the run with a signalError at the first SIGINT,
-// SIGTERM or SIGPIPE (standard output closed, as by `| head`), so that every
-// subcommand stops and cleans up; a second SIGINT or SIGTERM while it does
-// calls again (which exits at once). stop ends the watch.
+// cancelOnSignal cancels the run with a signalError at the first SIGINT or
+// SIGTERM, so that every subcommand stops and cleans up; a second one while
+// it does calls again (which exits at once). stop ends the watch.
+//
+// SIGPIPE is caught too, and ignored: the kernel raises it for a write to
+// any broken pipe or socket, and the nodes' TCP connections break whenever a
+// peer crashes or is removed; caught, it turns into an EPIPE error of that
+// write. A closed standard output (as by `| head`) is noticed by
+// outputWriter, at the write that fails.
 func cancelOnSignal(cancel context.CancelCauseFunc, again func(signalError)) (stop func()) {
 	ch := make(chan os.Signal, 8)
 	signal.Notify(ch, syscall.SIGINT, syscall.SIGTERM, syscall.SIGPIPE)
 	done := make(chan struct{})
 	finished := make(chan struct{})
-	go func() {
-		defer close(finished)
-		select {
-		case s := <-ch:
-			cancel(signalError{s.(syscall.Signal)})
-		case <-done:
-			return
-		}
+	next := func() (syscall.Signal, bool) {
 		for {
 			select {
 			case s := <-ch:
-				if s == syscall.SIGPIPE {
-					continue // every write to the closed output raises one
+				if s != syscall.SIGPIPE {
+					return s.(syscall.Signal), true
 				}
-				again(signalError{s.(syscall.Signal)})
-				return
 			case <-done:
-				return
+				return 0, false
 			}
+		}
+	}
+	go func() {
+		defer close(finished)
+		s, ok := next()
+		if !ok {
+			return
+		}
+		cancel(signalError{s})
+		if s, ok = next(); ok {
+			again(signalError{s})
 		}
 	}()
 	return func() {
@@ -92,6 +100,22 @@ func cancelOnSignal(cancel context.CancelCauseFunc, again func(signalError)) (st
 		close(done)
 		<-finished
 	}
+}
+
+// outputWriter is standard output: when a write fails because the reader
+// went away (`raftplay script x.txt | head`), it cancels the run as SIGPIPE
+// would, so that the subcommand stops and cleans up (exit 141).
+type outputWriter struct {
+	w      io.Writer
+	cancel context.CancelCauseFunc
+}
+
+func (o *outputWriter) Write(p []byte) (int, error) {
+	n, err := o.w.Write(p)
+	if errors.Is(err, syscall.EPIPE) {
+		o.cancel(signalError{syscall.SIGPIPE})
+	}
+	return n, err
 }
 
 // untilDone runs fn and returns its error. When ctx ends first, it gives

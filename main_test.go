@@ -771,3 +771,65 @@ func TestSignalsStopEverySubcommand(t *testing.T) {
 		})
 	}
 }
+
+// A SIGPIPE that is not about standard output (the kernel raises one for a
+// write to any broken socket, and the nodes' connections break whenever a
+// peer crashes or is removed) must not stop the run; a closed standard
+// output does, with 141 and nothing left behind.
+func TestSIGPIPEMeansOnlyAClosedOutput(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	bin := raftplayBinary(t)
+	dir := t.TempDir()
+	script := filepath.Join(dir, "s.txt")
+	if err := os.WriteFile(script, []byte("wait leader\necho ready\nsleep 500ms\nput k v\necho done\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	tmp := t.TempDir()
+	cmd := exec.Command(bin, "script", "--nodes", "3", script)
+	cmd.Env = append(os.Environ(), "TMPDIR="+tmp)
+	var out lockedBuffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for !strings.Contains(out.String(), "ready\n") {
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			t.Fatalf("not ready in time:\n%s", out.String())
+		}
+		time.Sleep(20 * time.Millisecond) // polling interval
+	}
+	cmd.Process.Signal(syscall.SIGPIPE)
+	if err := cmd.Wait(); err != nil || !strings.Contains(out.String(), "done\n") {
+		t.Fatalf("a stray SIGPIPE stopped the run: %v\n%s", err, out.String())
+	}
+
+	// The reader of standard output goes away after the first line.
+	cmd = exec.Command(bin, "script", "--nodes", "3", script)
+	cmd.Env = append(os.Environ(), "TMPDIR="+tmp)
+	pipe, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var errOut lockedBuffer
+	cmd.Stderr = &errOut
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	first := make([]byte, 1)
+	if _, err := pipe.Read(first); err != nil {
+		t.Fatal(err)
+	}
+	pipe.Close()
+	cmd.Wait()
+	if code := cmd.ProcessState.ExitCode(); code != 141 {
+		t.Errorf("exit status %d with its output closed, want 141; stderr:\n%s", code, errOut.String())
+	}
+	if left, _ := os.ReadDir(tmp); len(left) != 0 {
+		t.Errorf("left behind in TMPDIR: %v", left)
+	}
+}
