@@ -191,6 +191,10 @@ type statusJSON struct {
 	ElectionElapsedMs float64                 `json:"election_elapsed_ms"`
 	LastHeartbeat     *time.Time              `json:"last_heartbeat,omitempty"`
 	Progress          map[string]progressJSON `json:"progress,omitempty"`
+	Voters            []uint64                `json:"voters"`
+	Learners          []uint64                `json:"learners"`
+	ConfIndex         uint64                  `json:"conf_index"`
+	Transferee        uint64                  `json:"transferee,omitempty"`
 	KVKeys            int                     `json:"kv_keys"`
 	KVDigest          string                  `json:"kv_digest"`
 	RaftAddr          string                  `json:"raft_addr"`
@@ -205,6 +209,7 @@ type progressJSON struct {
 	State           string `json:"state"` // "probe", "replicate" or "snapshot"
 	Inflight        int    `json:"inflight"`
 	RecentActive    bool   `json:"recent_active"`
+	Learner         bool   `json:"learner,omitempty"`
 	PendingSnapshot uint64 `json:"pending_snapshot,omitempty"`
 }
 
@@ -217,6 +222,13 @@ func newStatusJSON(s *NodeStatus) statusJSON {
 		ElectionTimeoutMs: msOf(s.ElectionTimeout), ElectionElapsedMs: msOf(s.ElectionElapsed),
 		KVKeys: s.KVKeys, KVDigest: fmt.Sprintf("%016x", s.KVDigest),
 		RaftAddr: s.RaftAddr, HTTPAddr: s.HTTPAddr, Updated: s.Updated,
+		Voters: s.Membership.Voters, Learners: s.Membership.Learners, ConfIndex: s.ConfIndex, Transferee: s.Transferee,
+	}
+	if j.Voters == nil {
+		j.Voters = []uint64{}
+	}
+	if j.Learners == nil {
+		j.Learners = []uint64{}
 	}
 	if !s.LastHeartbeat.IsZero() {
 		t := s.LastHeartbeat
@@ -226,7 +238,7 @@ func newStatusJSON(s *NodeStatus) statusJSON {
 		j.Progress = make(map[string]progressJSON, len(s.Progress))
 		for id, p := range s.Progress {
 			j.Progress[fmt.Sprint(id)] = progressJSON{Match: p.Match, Next: p.Next, State: p.State,
-				Inflight: p.Inflight, RecentActive: p.RecentActive, PendingSnapshot: p.PendingSnapshot}
+				Inflight: p.Inflight, RecentActive: p.RecentActive, PendingSnapshot: p.PendingSnapshot, Learner: p.Learner}
 		}
 	}
 	return j

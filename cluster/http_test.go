@@ -133,7 +133,7 @@ func TestHTTPStatusJSON(t *testing.T) {
 		}
 	}
 	walk("status", doc)
-	for _, k := range []string{"election_timeout_ms", "election_elapsed_ms", "commit", "last_index", "progress", "http_addr"} {
+	for _, k := range []string{"election_timeout_ms", "election_elapsed_ms", "commit", "last_index", "progress", "http_addr", "voters", "learners", "conf_index"} {
 		if _, ok := doc[k]; !ok {
 			t.Errorf("status has no %q: %s", k, b)
 		}
