@@ -105,7 +105,7 @@ type FSStats struct {
 	Syncs         int64 // File.Sync calls
 	DirSyncs      int64 // SyncDir calls
 	SkippedSyncs  int64 // of those, turned into no-ops by SetSkipSync
-	PowerFails    int   // PowerFail calls that rewound something or not
+	PowerFails    int   // PowerFail calls (not those refused for open files)
 	LostBytes     int64 // bytes PowerFail cut off
 	LostNames     int   // name changes PowerFail undid
 }
