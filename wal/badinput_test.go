@@ -30,7 +30,7 @@ func TestOpenDirUnderRegularFile(t *testing.T) {
 }
 
 func TestOpenUnwritable(t *testing.T) {
-	ffs := newFaultFS()
+	ffs := newOpenInjector()
 	ffs.openErr = syscall.EACCES
 	dir := t.TempDir()
 	_, _, err := Open(dir, Options{OpenFile: ffs.open})
@@ -48,7 +48,7 @@ func TestOpenUnwritable(t *testing.T) {
 
 func TestDiskFull(t *testing.T) {
 	dir := t.TempDir()
-	ffs := newFaultFS()
+	ffs := newOpenInjector()
 	w, _ := mustOpen(t, dir, Options{OpenFile: ffs.open})
 	mustSave(t, w, raft.HardState{Term: 1}, mkEnts(1, 5, 1, 50))
 	ffs.mu.Lock()
@@ -76,7 +76,7 @@ func TestDiskFull(t *testing.T) {
 
 func TestDiskFullOnSnapshotAndRoll(t *testing.T) {
 	dir := t.TempDir()
-	ffs := newFaultFS()
+	ffs := newOpenInjector()
 	w, _ := mustOpen(t, dir, Options{OpenFile: ffs.open, SegmentBytes: 200})
 	mustSave(t, w, raft.HardState{Term: 1}, mkEnts(1, 5, 1, 50))
 	ffs.mu.Lock()
@@ -192,7 +192,7 @@ func TestOversizeRecordRefusedBeforeAllocation(t *testing.T) {
 // TestGroupCommit holds the first fsync while two more Saves write; both
 // must then be covered by one more fsync.
 func TestGroupCommit(t *testing.T) {
-	ffs := newFaultFS()
+	ffs := newOpenInjector()
 	w, _ := mustOpen(t, t.TempDir(), Options{OpenFile: ffs.open})
 	defer mustClose(t, w)
 	w0, s0 := ffs.counts()
@@ -272,7 +272,7 @@ func waitFor(t *testing.T, cond func() bool) {
 
 func TestFsyncFailureIsSticky(t *testing.T) {
 	dir := t.TempDir()
-	ffs := newFaultFS()
+	ffs := newOpenInjector()
 	w, _ := mustOpen(t, dir, Options{OpenFile: ffs.open})
 	mustSave(t, w, raft.HardState{Term: 1}, mkEnts(1, 2, 1, 5))
 	ffs.mu.Lock()
@@ -302,7 +302,7 @@ func TestFsyncFailureIsSticky(t *testing.T) {
 // TestCloseSyncsPendingWrite closes the WAL while a Save waits behind a
 // held fsync: that Save still returns success, durably.
 func TestCloseSyncsPendingWrite(t *testing.T) {
-	ffs := newFaultFS()
+	ffs := newOpenInjector()
 	dir := t.TempDir()
 	w, _ := mustOpen(t, dir, Options{OpenFile: ffs.open})
 	w0, s0 := ffs.counts()

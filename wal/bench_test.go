@@ -2,6 +2,7 @@ package wal
 
 import (
 	"fmt"
+	"io/fs"
 	"os"
 	"sync"
 	"testing"
@@ -138,3 +139,63 @@ func BenchmarkRawAppendFsync(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkSaveFS measures Save (write + fsync) of batches of 128-byte
+// entries through each FS:
+//
+//	os              the real file system (the default)
+//	fault           a FaultFS: durability tracking over the same files and fsyncs
+//	os-nosync       the real file system with Sync and SyncDir doing nothing
+//	fault-nosync    a FaultFS tracking durability without the fsync calls
+//	fault-skipsync  a FaultFS with SetSkipSync: nothing made durable
+//
+// fsync dominates and varies; the two -nosync rows isolate what FaultFS's
+// bookkeeping adds to the same system calls.
+func BenchmarkSaveFS(b *testing.B) {
+	for _, fsName := range []string{"os", "fault", "os-nosync", "fault-nosync", "fault-skipsync"} {
+		for _, n := range []int{1, 64} {
+			b.Run(fmt.Sprintf("%s/%d", fsName, n), func(b *testing.B) {
+				opts := Options{}
+				switch fsName {
+				case "os-nosync":
+					opts.FS = noSyncFS{}
+				case "fault", "fault-nosync", "fault-skipsync":
+					ffs := NewFaultFS()
+					ffs.noFsync = fsName == "fault-nosync"
+					ffs.SetSkipSync(fsName == "fault-skipsync")
+					opts.FS = ffs
+				}
+				w, _ := mustOpen(b, b.TempDir(), opts)
+				defer w.Close()
+				batch := mkEnts(1, uint64(n), 1, 128)
+				b.SetBytes(int64(n * 128))
+				b.ReportAllocs()
+				for b.Loop() {
+					if err := w.Save(raft.HardState{}, batch); err != nil {
+						b.Fatal(err)
+					}
+					for i := range batch {
+						batch[i].Index += uint64(n)
+					}
+				}
+			})
+		}
+	}
+}
+
+// noSyncFS is the real file system without fsync (benchmarks only).
+type noSyncFS struct{ OSFS }
+
+func (noSyncFS) OpenFile(name string, flag int, perm fs.FileMode) (File, error) {
+	f, err := os.OpenFile(name, flag, perm)
+	if err != nil {
+		return nil, err
+	}
+	return noSyncFile{f}, nil
+}
+
+func (noSyncFS) SyncDir(string) error { return nil }
+
+type noSyncFile struct{ *os.File }
+
+func (noSyncFile) Sync() error { return nil }

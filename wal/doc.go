@@ -8,9 +8,23 @@
 // valid snapshot and the contiguous entries after it. Save returns only
 // after its records are fsynced. Concurrent Saves share fsyncs (group
 // commit): whoever finds no fsync running starts one that covers every
-// write issued so far; the others wait for it. A failed write or fsync
-// makes the WAL refuse all further writes (the state of the file is then
-// unknown); reopening repairs it.
+// write issued so far; the others wait for it.
+//
+// Failures. A failed write or fsync of a segment, and a failed directory
+// fsync after a new segment or snapshot file was renamed into place, make
+// the WAL refuse all further writes with that error, even once the cause is
+// gone (a full disk freed): after a failed fsync the kernel may have
+// dropped the dirty pages, so what the file holds is unknown and retrying
+// the fsync could succeed without the data ("fsyncgate"). Close still
+// works; Open reads what is really on disk, repairs a torn tail, and the
+// reopened WAL takes writes again. Every Save that returned nil before the
+// failure is durable. A failure before anything visible changed (creating,
+// writing or fsyncing the temporary file of a new segment or snapshot, for
+// instance on a full disk) is only returned: the temporary file is removed
+// and the next Save or SaveSnapshot tries again. Compact's failures are only
+// returned too: deleting is idempotent, and Compact deletes segments oldest
+// first and stops at the first it cannot delete, so those left stay
+// contiguous.
 //
 // Recovery: only a torn tail of the last segment, as left by a crash in the
 // middle of a write, is repaired: the bytes from the first bad record on are
@@ -25,6 +39,10 @@
 //	*.tmp                                   interrupted creations; deleted by Open
 //	*.broken                                torn tails set aside by a repair
 //	LOCK                                    held (flock) by the open WAL; holds its process id
+//	.faultfs-*                              files a FaultFS keeps aside (removed, not yet durably); ignored
+//
+// Open creates the directory if needed (and its missing parents), fsyncing
+// the parent of each directory it creates.
 //
 // Open takes an exclusive advisory lock on LOCK and keeps it until Close
 // (a crash of the process releases it): a second writer on the same
@@ -148,4 +166,69 @@
 // file size and fdatasync would have to write that metadata anyway.
 // Preallocating would make zero-filled tails normal, which would blur the
 // torn-tail rule above.
+//
+// # File system
+//
+// Every file operation of the WAL goes through Options.FS (interface FS):
+// opening files for writing (File: Write, Sync, Truncate, Close), ReadFile,
+// Stat, ReadDir, Rename, Remove, Mkdir and SyncDir (fsync of a directory).
+// That covers segments and the hard state and snapshot records in them,
+// snapshot files, temporary files and their renames, directory fsyncs,
+// compaction's deletes, and torn-tail repairs with their .broken copies.
+// The LOCK file is the exception: it carries no data, only an advisory lock
+// (flock needs a real descriptor), so it is opened with package os. Inspect
+// and HasLog only read, and read the real files. The default FS is OSFS,
+// package os itself: its OpenFile returns the *os.File, so the only cost is
+// an interface call. Options.OpenFile, older, still replaces FS.OpenFile.
+//
+// # Durability contract
+//
+// The WAL assumes of its FS exactly this, and FaultFS enforces it (it
+// takes truncations and new directories as durable at once; see FaultFS):
+//
+//   - bytes written to a file are durable once a File.Sync that began after
+//     the write returns nil; until then a power loss may lose them;
+//   - a name created, renamed or removed in a directory is durable once a
+//     SyncDir of that directory that began after the change returns nil;
+//     until then a power loss may undo it (a File.Sync does not make a new
+//     file's name durable);
+//   - a rename within a directory is atomic: after a power loss the name
+//     holds the old file or the new one, whole.
+//
+// So the WAL writes every new file under NAME.tmp, fsyncs it, renames it and
+// fsyncs the directory before depending on it; fsyncs the old segment before
+// creating a new one; fsyncs the directory after deletions; and returns from
+// Save, SaveSnapshot and Open only once what they wrote is durable.
+//
+// FaultFS is an FS over the real files that tracks, per file, the length
+// made durable by the last Sync and, per directory, the name changes not yet
+// made durable, keeping removed and replaced files aside under hidden names.
+// FaultFS.PowerFail(dir), with the WAL closed, rewinds the files under dir
+// to that durable state: each file cut back to its synced length, each
+// undurable create, rename or remove undone. An in-process crash keeps the
+// page cache; PowerFail shows what fsync buys. SetSyncDelay makes the disk
+// slow, SetFull makes writes fail with ENOSPC, and SetSkipSync (unsafe, for
+// teaching) turns fsyncs into no-ops that make nothing durable, so a later
+// PowerFail loses acknowledged Saves. Stats tells written from synced bytes.
+// The tests drive random sequences of Saves, snapshots, compactions and
+// segment rolls on a FaultFS, stop the process at every file-system
+// operation in turn, fail the power and reopen: recovery returns every
+// acknowledged record and nothing that was not written; with SetSkipSync
+// the same test reports acknowledged data lost.
+//
+// # Damage on purpose
+//
+// Corrupt, CorruptSegment, CorruptSnapshot and TearTail damage the files of
+// a closed WAL (they take its lock) for demonstrations, through package os
+// under any FS, and say which file and offset they damaged:
+//
+//   - CorruptSegment flips a byte in a record of the newest sealed segment
+//     (the only segment if none is sealed, choosing a record whose damage
+//     is not read as a torn tail): Open fails with a *CorruptError naming
+//     that segment and the record's offset;
+//   - CorruptSnapshot flips a byte of the newest snapshot file: Open ignores
+//     the file, and since the log records that snapshot, fails with a
+//     *CorruptError naming the file (offset 0: its checksum covers it all);
+//   - TearTail cuts the last record of the last segment in the middle: Open
+//     repairs the torn tail (Recovered.Repaired), losing that record.
 package wal

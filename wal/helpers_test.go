@@ -116,8 +116,9 @@ func onlySegment(t testing.TB, files map[string][]byte) string {
 	return seg
 }
 
-// faultFS injects failures into the files the WAL writes.
-type faultFS struct {
+// openInjector injects failures into the files the WAL writes, through
+// Options.OpenFile (which replaces FS.OpenFile).
+type openInjector struct {
 	mu       sync.Mutex
 	openErr  error // returned by every OpenFile when set
 	budget   int   // bytes Write may still write before failing; <0: unlimited
@@ -127,12 +128,12 @@ type faultFS struct {
 	syncErr  error         // returned by every Sync when set
 }
 
-func newFaultFS() *faultFS { return &faultFS{budget: -1} }
+func newOpenInjector() *openInjector { return &openInjector{budget: -1} }
 
-func (fs_ *faultFS) open(name string, flag int, perm fs.FileMode) (File, error) {
-	fs_.mu.Lock()
-	err := fs_.openErr
-	fs_.mu.Unlock()
+func (oi *openInjector) open(name string, flag int, perm fs.FileMode) (File, error) {
+	oi.mu.Lock()
+	err := oi.openErr
+	oi.mu.Unlock()
 	if err != nil {
 		return nil, &os.PathError{Op: "open", Path: name, Err: err}
 	}
@@ -140,15 +141,15 @@ func (fs_ *faultFS) open(name string, flag int, perm fs.FileMode) (File, error) 
 	if err != nil {
 		return nil, err
 	}
-	return &faultFile{File: f, fs: fs_}, nil
+	return &injectedFile{File: f, fs: oi}, nil
 }
 
-type faultFile struct {
+type injectedFile struct {
 	*os.File
-	fs *faultFS
+	fs *openInjector
 }
 
-func (f *faultFile) Write(p []byte) (int, error) {
+func (f *injectedFile) Write(p []byte) (int, error) {
 	f.fs.mu.Lock()
 	f.fs.writes++
 	b := f.fs.budget
@@ -165,7 +166,7 @@ func (f *faultFile) Write(p []byte) (int, error) {
 	return f.File.Write(p)
 }
 
-func (f *faultFile) Sync() error {
+func (f *injectedFile) Sync() error {
 	f.fs.mu.Lock()
 	f.fs.syncs++
 	gate, err := f.fs.syncGate, f.fs.syncErr
@@ -180,8 +181,8 @@ func (f *faultFile) Sync() error {
 	return f.File.Sync()
 }
 
-func (fs_ *faultFS) counts() (writes, syncs int) {
-	fs_.mu.Lock()
-	defer fs_.mu.Unlock()
-	return fs_.writes, fs_.syncs
+func (oi *openInjector) counts() (writes, syncs int) {
+	oi.mu.Lock()
+	defer oi.mu.Unlock()
+	return oi.writes, oi.syncs
 }

@@ -115,7 +115,7 @@ func Inspect(dir string) (*Report, error) {
 	if !st.IsDir() {
 		return nil, fmt.Errorf("wal: inspect %s: not a directory", dir)
 	}
-	l, err := listDir(dir)
+	l, err := listDir(OSFS{}, dir)
 	if err != nil {
 		return nil, err
 	}
@@ -139,7 +139,7 @@ func Inspect(dir string) (*Report, error) {
 		if fi, err := os.Stat(filepath.Join(dir, name)); err == nil {
 			sr.Size = fi.Size()
 		}
-		s, err := readSnapshot(filepath.Join(dir, name), inspectMaxRecord)
+		s, err := readSnapshot(OSFS{}, filepath.Join(dir, name), inspectMaxRecord)
 		switch {
 		case err != nil:
 			sr.Err = err.Error()

@@ -191,7 +191,7 @@ func TestInspectProblems(t *testing.T) {
 	t.Run("snapshot", func(t *testing.T) {
 		dir, _ := segmentFiles(t)
 		snap := raft.Snapshot{Meta: raft.SnapshotMeta{Index: 4, Term: 1}, Data: []byte("state")}
-		if err := writeSnapshotFile(dir, snap, Options{}.withDefaults().OpenFile); err != nil {
+		if _, err := writeSnapshotFile(OSFS{}, dir, snap); err != nil {
 			t.Fatal(err)
 		}
 		path := filepath.Join(dir, snapshotName(snap.Meta))

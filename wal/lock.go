@@ -65,6 +65,6 @@ func lockDir(dir string) (*os.File, error) {
 // HasLog reports whether dir holds a WAL: at least one segment file. Open
 // creates the first segment, so every node that ever ran has one.
 func HasLog(dir string) bool {
-	l, err := listDir(dir)
+	l, err := listDir(OSFS{}, dir)
 	return err == nil && len(l.segments) > 0
 }

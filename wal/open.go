@@ -3,6 +3,7 @@ package wal
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sync"
@@ -44,7 +45,7 @@ type scanned struct {
 // naming file and offset, and then nothing in dir has been changed.
 func Open(dir string, opts Options) (*WAL, *Recovered, error) {
 	opts = opts.withDefaults()
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := mkdirDurable(opts.FS, dir); err != nil {
 		return nil, nil, fmt.Errorf("wal: open %s: %w", dir, err)
 	}
 	lock, err := lockDir(dir)
@@ -62,11 +63,12 @@ func Open(dir string, opts Options) (*WAL, *Recovered, error) {
 
 // open is Open once the directory is locked.
 func open(dir string, opts Options) (*WAL, *Recovered, error) {
-	l, err := listDir(dir)
+	fsys := opts.FS
+	l, err := listDir(fsys, dir)
 	if err != nil {
 		return nil, nil, err
 	}
-	snap := newestSnapshot(dir, l.snapshots, opts.MaxSnapshotBytes)
+	snap := newestSnapshot(fsys, dir, l.snapshots, opts.MaxSnapshotBytes)
 
 	// Read and check everything before changing anything.
 	rp := &replay{}
@@ -77,7 +79,7 @@ func open(dir string, opts Options) (*WAL, *Recovered, error) {
 		if i > 0 && seq != segs[i-1].seq+1 {
 			return nil, nil, &CorruptError{File: name, Err: fmt.Errorf("segment %d follows segment %d: segments missing", seq, segs[i-1].seq)}
 		}
-		buf, err := os.ReadFile(filepath.Join(dir, name))
+		buf, err := fsys.ReadFile(filepath.Join(dir, name))
 		if err != nil {
 			return nil, nil, fmt.Errorf("wal: read %s: %w", name, err)
 		}
@@ -92,7 +94,17 @@ func open(dir string, opts Options) (*WAL, *Recovered, error) {
 		meta = snap.Meta
 	}
 	if rp.snap.Index > meta.Index {
-		return nil, nil, &CorruptError{File: snapshotName(rp.snap), Err: fmt.Errorf("log records a snapshot at index %d but no valid snapshot file holds it", rp.snap.Index)}
+		name := snapshotName(rp.snap)
+		var why string
+		switch s, err := readSnapshot(fsys, filepath.Join(dir, name), opts.MaxSnapshotBytes); {
+		case errors.Is(err, fs.ErrNotExist):
+			why = "no such file"
+		case err != nil:
+			why = err.Error()
+		default:
+			why = fmt.Sprintf("its content is snapshot %d term %d", s.Meta.Index, s.Meta.Term)
+		}
+		return nil, nil, &CorruptError{File: name, Err: fmt.Errorf("log records a snapshot at index %d but no valid snapshot file holds it: %s", rp.snap.Index, why)}
 	}
 	// A snapshot file newer than every snapshot record: a crash came
 	// between writing the file and its record. Open completes the record.
@@ -108,7 +120,7 @@ func open(dir string, opts Options) (*WAL, *Recovered, error) {
 
 	// Now change things: leftovers, repair, active segment.
 	for _, name := range l.tmp {
-		os.Remove(filepath.Join(dir, name))
+		fsys.Remove(filepath.Join(dir, name))
 	}
 	rec := &Recovered{HardState: rp.hs, Snapshot: snap, Entries: rp.ents}
 	w := &WAL{dir: dir, opts: opts, hs: rp.hs, snap: meta, first: meta.Index + 1}
@@ -119,7 +131,7 @@ func open(dir string, opts Options) (*WAL, *Recovered, error) {
 		w.terms = append(w.terms, rp.ents[i].Term)
 	}
 	if len(segs) > 0 && tail.torn {
-		rec.Repaired, err = repairTail(dir, tail.seg.name, int64(tail.end))
+		rec.Repaired, err = repairTail(fsys, dir, tail.seg.name, int64(tail.end))
 		if err != nil {
 			return nil, nil, err
 		}
@@ -138,7 +150,7 @@ func open(dir string, opts Options) (*WAL, *Recovered, error) {
 		}
 	} else {
 		active := segs[len(segs)-1]
-		f, err := opts.OpenFile(filepath.Join(dir, active.name), os.O_WRONLY|os.O_APPEND, 0)
+		f, err := fsys.OpenFile(filepath.Join(dir, active.name), os.O_WRONLY|os.O_APPEND, 0)
 		if err != nil {
 			return nil, nil, fmt.Errorf("wal: open segment %s: %w", active.name, err)
 		}
@@ -169,9 +181,9 @@ func (w *WAL) recordSnapshot(m raft.SnapshotMeta, reset bool) error {
 
 // newestSnapshot returns the newest snapshot file that reads back valid and
 // whose name matches its content; nil if none.
-func newestSnapshot(dir string, names []string, maxBytes int64) *raft.Snapshot {
+func newestSnapshot(fsys FS, dir string, names []string, maxBytes int64) *raft.Snapshot {
 	for _, name := range names {
-		s, err := readSnapshot(filepath.Join(dir, name), maxBytes)
+		s, err := readSnapshot(fsys, filepath.Join(dir, name), maxBytes)
 		if err == nil && snapshotName(s.Meta) == name {
 			return &s
 		}
@@ -222,28 +234,27 @@ func scanSegment(name string, buf []byte, last bool, maxLen int, rp *replay) (sc
 // repairTail sets the bytes of segment name from off onwards aside in a
 // .broken file, then cuts them off (or, when off is 0, moves the whole file
 // aside), and makes it all durable.
-func repairTail(dir, name string, off int64) (*Repair, error) {
+func repairTail(fsys FS, dir, name string, off int64) (*Repair, error) {
 	path := filepath.Join(dir, name)
-	buf, err := os.ReadFile(path)
+	buf, err := fsys.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("wal: repair %s: %w", name, err)
 	}
 	kept := brokenName(name, off)
 	r := &Repair{File: name, Offset: off, Bytes: int64(len(buf)) - off, Kept: kept}
 	if off == 0 {
-		if err := os.Rename(path, filepath.Join(dir, kept)); err != nil {
+		if err := fsys.Rename(path, filepath.Join(dir, kept)); err != nil {
 			return nil, fmt.Errorf("wal: repair %s: %w", name, err)
 		}
-		if err := syncDir(dir); err != nil {
+		if err := fsys.SyncDir(dir); err != nil {
 			return nil, fmt.Errorf("wal: repair %s: %w", name, err)
 		}
 		return r, nil
 	}
-	osOpen := Options{}.withDefaults().OpenFile
-	if err := writeFileAtomic(dir, kept, buf[off:], osOpen); err != nil {
+	if _, err := writeFileAtomic(fsys, dir, kept, buf[off:]); err != nil {
 		return nil, fmt.Errorf("wal: repair %s: keep torn tail: %w", name, err)
 	}
-	f, err := os.OpenFile(path, os.O_WRONLY, 0)
+	f, err := fsys.OpenFile(path, os.O_WRONLY, 0)
 	if err != nil {
 		return nil, fmt.Errorf("wal: repair %s: %w", name, err)
 	}
@@ -264,4 +275,28 @@ func repairTail(dir, name string, off int64) (*Repair, error) {
 // cut at off, under: NAME.OFFSET.broken, OFFSET in decimal as in messages.
 func brokenName(name string, off int64) string {
 	return fmt.Sprintf("%s.%d%s", name, off, brokenExt)
+}
+
+// mkdirDurable creates dir and its missing parents. Each directory it
+// creates is followed by an fsync of its parent, so that a power loss cannot
+// take the new directory, and the log in it, away.
+func mkdirDurable(fsys FS, dir string) error {
+	err := fsys.Mkdir(dir, 0o755)
+	if errors.Is(err, fs.ErrNotExist) {
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return err
+		}
+		if err := mkdirDurable(fsys, parent); err != nil {
+			return err
+		}
+		err = fsys.Mkdir(dir, 0o755)
+	}
+	switch {
+	case err == nil:
+		return fsys.SyncDir(filepath.Dir(dir))
+	case errors.Is(err, fs.ErrExist):
+		return nil // a regular file by that name fails later, on LOCK
+	}
+	return err
 }

@@ -4,19 +4,12 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 )
-
-// File is what the WAL needs from a file it writes: segment files, snapshot
-// files and their temporary forms. *os.File implements it.
-type File interface {
-	Write(p []byte) (int, error)
-	Sync() error
-	Close() error
-}
 
 // OpenFileFunc opens a file for writing, like os.OpenFile. Tests inject one
 // that fails (permission denied, disk full) to exercise error paths.
+// Options.FS covers every file operation; OpenFile only replaces its
+// OpenFile.
 type OpenFileFunc func(name string, flag int, perm fs.FileMode) (File, error)
 
 // Options tunes a WAL. The zero value is valid.
@@ -30,7 +23,14 @@ type Options struct {
 	// MaxSnapshotBytes is the largest snapshot data accepted and read.
 	// Default 1 GiB.
 	MaxSnapshotBytes int64
-	// OpenFile opens files for writing. Default: os.OpenFile.
+	// FS carries every file operation of the WAL but those on the LOCK
+	// file: segments, hard state and snapshot records, snapshot files,
+	// temporary files and their renames, directory fsyncs, compaction's
+	// deletes and torn-tail repairs. Default: OSFS, the real file system.
+	// A *FaultFS here simulates power loss, a full or slow disk.
+	FS FS
+	// OpenFile, when set, replaces FS.OpenFile (the files the WAL opens for
+	// writing); everything else still goes through FS.
 	OpenFile OpenFileFunc
 }
 
@@ -51,10 +51,12 @@ func (o Options) withDefaults() Options {
 	if o.MaxSnapshotBytes <= 0 {
 		o.MaxSnapshotBytes = defaultMaxSnapshotBytes
 	}
-	if o.OpenFile == nil {
-		o.OpenFile = func(name string, flag int, perm fs.FileMode) (File, error) {
-			return os.OpenFile(name, flag, perm)
-		}
+	if o.FS == nil {
+		o.FS = OSFS{}
+	}
+	if o.OpenFile != nil {
+		o.FS = openFileFS{FS: o.FS, open: o.OpenFile}
+		o.OpenFile = nil
 	}
 	return o
 }

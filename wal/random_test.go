@@ -103,7 +103,7 @@ func randomOps(t *testing.T, seed uint64) {
 			if rng.IntN(4) == 0 {
 				// Crash after the snapshot file, before its record.
 				mustClose(t, w)
-				if err := writeSnapshotFile(dir, s, Options{}.withDefaults().OpenFile); err != nil {
+				if _, err := writeSnapshotFile(OSFS{}, dir, s); err != nil {
 					t.Fatal(err)
 				}
 				m.saveSnapshot(s)

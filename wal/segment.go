@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"hash/crc32"
-	"os"
 	"sort"
 	"strings"
 )
@@ -94,15 +93,15 @@ type dirListing struct {
 }
 
 // listDir reads and classifies the files of dir.
-func listDir(dir string) (dirListing, error) {
-	des, err := os.ReadDir(dir)
+func listDir(fsys FS, dir string) (dirListing, error) {
+	des, err := fsys.ReadDir(dir)
 	if err != nil {
 		return dirListing{}, fmt.Errorf("wal: read directory %s: %w", dir, err)
 	}
 	var l dirListing
 	for _, de := range des {
 		name := de.Name()
-		if name == lockName {
+		if name == lockName || strings.HasPrefix(name, faultStashPrefix) {
 			continue
 		}
 		if !de.Type().IsRegular() {

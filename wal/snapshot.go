@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"hash/crc32"
-	"io"
 	"os"
 	"path/filepath"
 
@@ -52,28 +51,35 @@ func encodeSnapshot(snap raft.Snapshot) []byte {
 
 // readSnapshot reads and verifies the snapshot file at path. Its size is
 // checked against maxBytes before the file is read.
-func readSnapshot(path string, maxBytes int64) (raft.Snapshot, error) {
-	f, err := os.Open(path)
+func readSnapshot(fsys FS, path string, maxBytes int64) (raft.Snapshot, error) {
+	st, err := fsys.Stat(path)
 	if err != nil {
 		return raft.Snapshot{}, err
 	}
-	defer f.Close()
-	st, err := f.Stat()
+	if err := checkSnapshotSize(st.Size(), maxBytes); err != nil {
+		return raft.Snapshot{}, err
+	}
+	buf, err := fsys.ReadFile(path)
 	if err != nil {
 		return raft.Snapshot{}, err
 	}
-	size := st.Size()
-	if size < snapshotHeaderSize+snapshotTrailer {
-		return raft.Snapshot{}, errors.New("snapshot file too short")
-	}
-	if size-snapshotHeaderSize-snapshotTrailer > maxBytes {
-		return raft.Snapshot{}, fmt.Errorf("snapshot of %d bytes exceeds limit %d", size, maxBytes)
-	}
-	buf := make([]byte, size)
-	if _, err := io.ReadFull(f, buf); err != nil {
+	// The file may have changed since Stat.
+	if err := checkSnapshotSize(int64(len(buf)), maxBytes); err != nil {
 		return raft.Snapshot{}, err
 	}
 	return decodeSnapshot(buf)
+}
+
+// checkSnapshotSize refuses a snapshot file of size bytes that cannot be
+// valid or holds more than maxBytes of data.
+func checkSnapshotSize(size, maxBytes int64) error {
+	if size < snapshotHeaderSize+snapshotTrailer {
+		return errors.New("snapshot file too short")
+	}
+	if size-snapshotHeaderSize-snapshotTrailer > maxBytes {
+		return fmt.Errorf("snapshot of %d bytes exceeds limit %d", size, maxBytes)
+	}
+	return nil
 }
 
 // decodeSnapshot checks and decodes a snapshot file image; Data aliases buf.
@@ -126,22 +132,26 @@ func decodeSnapshot(buf []byte) (raft.Snapshot, error) {
 }
 
 // writeSnapshotFile durably writes snap into dir: temporary name, fsync,
-// rename, directory fsync.
-func writeSnapshotFile(dir string, snap raft.Snapshot, open OpenFileFunc) error {
+// rename, directory fsync. visible reports that the file was renamed into
+// place even though an error is returned (the directory fsync failed).
+func writeSnapshotFile(fsys FS, dir string, snap raft.Snapshot) (visible bool, err error) {
 	name := snapshotName(snap.Meta)
-	if err := writeFileAtomic(dir, name, encodeSnapshot(snap), open); err != nil {
-		return fmt.Errorf("wal: save snapshot %s: %w", name, err)
+	if visible, err = writeFileAtomic(fsys, dir, name, encodeSnapshot(snap)); err != nil {
+		return visible, fmt.Errorf("wal: save snapshot %s: %w", name, err)
 	}
-	return nil
+	return false, nil
 }
 
 // writeFileAtomic creates dir/name with content via a temporary file that is
-// fsynced and renamed into place; then fsyncs dir.
-func writeFileAtomic(dir, name string, content []byte, open OpenFileFunc) error {
+// fsynced and renamed into place; then fsyncs dir. On an error before the
+// rename the temporary file is removed and nothing visible has changed; if
+// the rename happened but the directory fsync failed, visible is true: the
+// file is in place, durably or not.
+func writeFileAtomic(fsys FS, dir, name string, content []byte) (visible bool, err error) {
 	tmp := filepath.Join(dir, name+tmpExt)
-	f, err := open(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	f, err := fsys.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
 	if err != nil {
-		return err
+		return false, err
 	}
 	_, err = f.Write(content)
 	if err == nil {
@@ -150,27 +160,15 @@ func writeFileAtomic(dir, name string, content []byte, open OpenFileFunc) error 
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
+	if err == nil {
+		err = fsys.Rename(tmp, filepath.Join(dir, name))
+	}
 	if err != nil {
-		os.Remove(tmp)
-		return err
+		fsys.Remove(tmp)
+		return false, err
 	}
-	if err := os.Rename(tmp, filepath.Join(dir, name)); err != nil {
-		os.Remove(tmp)
-		return err
+	if err := fsys.SyncDir(dir); err != nil {
+		return true, fmt.Errorf("sync directory: %w", err)
 	}
-	return syncDir(dir)
-}
-
-// syncDir fsyncs a directory so that creates, renames and deletes in it are
-// durable.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	err = d.Sync()
-	if cerr := d.Close(); err == nil {
-		err = cerr
-	}
-	return err
+	return false, nil
 }

@@ -250,8 +250,9 @@ func (w *WAL) createSegment(seq uint64) error {
 		buf, crc = appendSnapshotMeta(buf, crc, w.snap, false)
 	}
 	defer w.keepBuf(buf)
+	fsys := w.opts.FS
 	tmp := filepath.Join(w.dir, name+tmpExt)
-	f, err := w.opts.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	f, err := fsys.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
 	if err != nil {
 		return fmt.Errorf("wal: create segment %s: %w", name, err)
 	}
@@ -260,15 +261,24 @@ func (w *WAL) createSegment(seq uint64) error {
 		err = f.Sync()
 	}
 	if err == nil {
-		err = os.Rename(tmp, filepath.Join(w.dir, name))
-	}
-	if err == nil {
-		err = syncDir(w.dir)
+		err = fsys.Rename(tmp, filepath.Join(w.dir, name))
 	}
 	if err != nil {
+		// Nothing visible changed: the old segment stays active and a
+		// later Save tries again.
 		f.Close()
-		os.Remove(tmp)
+		fsys.Remove(tmp)
 		return fmt.Errorf("wal: create segment %s: %w", name, err)
+	}
+	if err := fsys.SyncDir(w.dir); err != nil {
+		// The new segment is in the directory, durably or not: after a
+		// failed fsync the state of the disk is unknown (the kernel may
+		// have dropped what it could not write). As after a failed write
+		// or fsync of a segment, refuse all writes until reopened; Open
+		// reads what is really there.
+		f.Close()
+		w.err = fmt.Errorf("wal: create segment %s: sync directory: %w", name, err)
+		return w.err
 	}
 	w.f, w.size, w.crc = f, int64(len(buf)), crc
 	w.segs = append(w.segs, segment{name: name, seq: seq})
@@ -295,11 +305,17 @@ func (w *WAL) SaveSnapshot(snap raft.Snapshot) error {
 	case int64(len(snap.Data)) > w.opts.MaxSnapshotBytes:
 		return fmt.Errorf("wal: save snapshot: %d bytes exceeds limit %d", len(snap.Data), w.opts.MaxSnapshotBytes)
 	}
-	if err := writeSnapshotFile(w.dir, snap, w.opts.OpenFile); err != nil {
-		return err
-	}
+	visible, err := writeSnapshotFile(w.opts.FS, w.dir, snap)
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	if err != nil {
+		if visible && w.err == nil {
+			// The file is in place but the directory fsync failed: like a
+			// failed write, the state of the disk is unknown.
+			w.err = err
+		}
+		return err
+	}
 	s := snap.Meta.Index
 	keep := s <= w.last && w.terms[s-w.first] == snap.Meta.Term
 	buf, crc := appendSnapshotMeta(w.buf[:0], w.crc, snap.Meta, !keep)
@@ -336,25 +352,31 @@ func (w *WAL) Compact(index uint64) error {
 	for n < len(w.segs)-1 && w.segs[n].maxIndex <= index {
 		n++
 	}
+	fsys := w.opts.FS
 	var errs []error
+	// Oldest first, stopping at the first failure: the segments left must
+	// stay contiguous, or Open would find segments missing.
+	removed := 0
 	for _, s := range w.segs[:n] {
-		if err := os.Remove(filepath.Join(w.dir, s.name)); err != nil {
+		if err := fsys.Remove(filepath.Join(w.dir, s.name)); err != nil {
 			errs = append(errs, err)
+			break
 		}
+		removed++
 	}
-	w.segs = append([]segment(nil), w.segs[n:]...)
-	if l, err := listDir(w.dir); err != nil {
+	w.segs = append([]segment(nil), w.segs[removed:]...)
+	if l, err := listDir(fsys, w.dir); err != nil {
 		errs = append(errs, err)
 	} else {
 		for i, name := range l.snapshots {
 			if i >= 2 {
-				if err := os.Remove(filepath.Join(w.dir, name)); err != nil {
+				if err := fsys.Remove(filepath.Join(w.dir, name)); err != nil {
 					errs = append(errs, err)
 				}
 			}
 		}
 	}
-	if err := syncDir(w.dir); err != nil {
+	if err := fsys.SyncDir(w.dir); err != nil {
 		errs = append(errs, err)
 	}
 	if err := errors.Join(errs...); err != nil {

@@ -217,7 +217,7 @@ func TestSnapshotFileWithoutRecordAndTmpLeftovers(t *testing.T) {
 	mustClose(t, w)
 	// Crash after the snapshot file was renamed, before its log record.
 	snap := raft.Snapshot{Meta: raft.SnapshotMeta{Index: 7, Term: 1}, Data: []byte("state")}
-	if err := writeSnapshotFile(dir, snap, Options{}.withDefaults().OpenFile); err != nil {
+	if _, err := writeSnapshotFile(OSFS{}, dir, snap); err != nil {
 		t.Fatal(err)
 	}
 	// And a half-written newer snapshot and segment under temporary names.
@@ -345,7 +345,7 @@ func TestUnrecordedSnapshotBeyondLog(t *testing.T) {
 	mustSave(t, w, raft.HardState{Term: 1}, mkEnts(1, 3, 1, 4))
 	mustClose(t, w)
 	snap := raft.Snapshot{Meta: raft.SnapshotMeta{Index: 9, Term: 3}, Data: []byte("b")}
-	if err := writeSnapshotFile(dir, snap, Options{}.withDefaults().OpenFile); err != nil {
+	if _, err := writeSnapshotFile(OSFS{}, dir, snap); err != nil {
 		t.Fatal(err)
 	}
 	w, rec := mustOpen(t, dir, Options{})

@@ -1,0 +1,218 @@
+package wal
+
+import (
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"raftplay/raft"
+)
+
+// writeLog writes entries 1..n (in batches of 3, size bytes each) with
+// hard states into a new directory and closes it.
+func writeLog(t *testing.T, segBytes int64, n uint64, size int) string {
+	t.Helper()
+	dir := t.TempDir()
+	w, _ := mustOpen(t, dir, Options{SegmentBytes: segBytes})
+	for i := uint64(1); i <= n; i += 3 {
+		mustSave(t, w, raft.HardState{Term: 1, Commit: i - 1}, mkEnts(i, min(i+2, n), 1, size))
+	}
+	mustClose(t, w)
+	return dir
+}
+
+// openCorrupt opens dir, which must fail with a CorruptError, and checks
+// that Open changed nothing.
+func openCorrupt(t *testing.T, dir string) *CorruptError {
+	t.Helper()
+	before := readDirFiles(t, dir)
+	_, _, err := Open(dir, Options{})
+	var ce *CorruptError
+	if !errors.As(err, &ce) {
+		t.Fatalf("Open = %v, want a *CorruptError", err)
+	}
+	if d := sameFiles(before, readDirFiles(t, dir)); d != "" {
+		t.Fatalf("Open refused but changed the directory: %s", d)
+	}
+	return ce
+}
+
+// CorruptSegment damages the newest sealed segment, or the only one; Open
+// refuses with a CorruptError naming the file and offset the description
+// names.
+func TestCorruptSegment(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		segBytes int64
+		n        uint64
+		size     int
+	}{
+		{"sealed", 300, 30, 20},
+		{"only segment", 1 << 20, 30, 20},
+		{"only segment, one record", 1 << 20, 1, 20},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := writeLog(t, tc.segBytes, tc.n, tc.size)
+			l, _ := listDir(OSFS{}, dir)
+			want := l.segments[max(0, len(l.segments)-2)]
+			desc, err := CorruptSegment(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ce := openCorrupt(t, dir)
+			if ce.File != want || ce.Offset < segmentHeaderSize {
+				t.Fatalf("CorruptError %v, want one in %s past its header", ce, want)
+			}
+			if !strings.Contains(desc, ce.File) || !strings.Contains(desc, fmt.Sprintf("offset %d", ce.Offset)) {
+				t.Fatalf("description %q does not name %s at offset %d", desc, ce.File, ce.Offset)
+			}
+			t.Log(desc)
+		})
+	}
+	t.Run("header only", func(t *testing.T) {
+		dir := t.TempDir()
+		w, _ := mustOpen(t, dir, Options{})
+		mustClose(t, w)
+		desc, err := CorruptSegment(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ce := openCorrupt(t, dir)
+		if ce.Offset != 0 || !strings.Contains(desc, ce.File) || !strings.Contains(desc, "header") {
+			t.Fatalf("CorruptError %v, description %q", ce, desc)
+		}
+	})
+	// In the last segment, a checksum mismatch in a record holding a zeroed
+	// sector reads as a torn tail; CorruptSegment passes such records over.
+	t.Run("zeroed sector in the newest record", func(t *testing.T) {
+		dir := t.TempDir()
+		w, _ := mustOpen(t, dir, Options{})
+		mustSave(t, w, raft.HardState{Term: 1}, mkEnts(1, 2, 1, 10))
+		mustSave(t, w, raft.HardState{}, []raft.Entry{{Index: 3, Term: 1, Data: make([]byte, 3000)}})
+		mustClose(t, w)
+		rep, _ := Inspect(dir)
+		recs := rep.Segments[0].Records
+		big := recs[len(recs)-1].Offset
+		if _, err := CorruptSegment(dir); err != nil {
+			t.Fatal(err)
+		}
+		if ce := openCorrupt(t, dir); ce.Offset != recs[len(recs)-2].Offset {
+			t.Fatalf("got %v, want the record before the one with zeroed sectors (at %d)", ce, big)
+		}
+	})
+	t.Run("open", func(t *testing.T) {
+		dir := t.TempDir()
+		w, _ := mustOpen(t, dir, Options{})
+		defer mustClose(t, w)
+		if _, err := CorruptSegment(dir); !errors.Is(err, ErrLocked) {
+			t.Fatalf("CorruptSegment of an open WAL = %v", err)
+		}
+	})
+}
+
+// CorruptSnapshot damages the newest snapshot file: a recorded snapshot
+// makes Open refuse; an unrecorded one is ignored.
+func TestCorruptSnapshot(t *testing.T) {
+	dir := writeLog(t, 300, 30, 20)
+	w, _ := mustOpen(t, dir, Options{SegmentBytes: 300})
+	for _, i := range []uint64{10, 20} {
+		if err := w.SaveSnapshot(raft.Snapshot{Meta: raft.SnapshotMeta{Index: i, Term: 1}, Data: []byte("state")}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mustClose(t, w)
+	desc, err := CorruptSnapshot(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	name := snapshotName(raft.SnapshotMeta{Index: 20, Term: 1})
+	ce := openCorrupt(t, dir)
+	if ce.File != name || !strings.Contains(ce.Error(), "checksum") || !strings.Contains(desc, name) || !strings.Contains(desc, "refuses") {
+		t.Fatalf("CorruptError %v, description %q", ce, desc)
+	}
+	t.Log(desc)
+	t.Log(ce)
+
+	// A snapshot file the log does not record (a crash came between the
+	// file and its record): Open ignores the damaged file.
+	dir = writeLog(t, 1<<20, 9, 20)
+	if _, err := writeSnapshotFile(OSFS{}, dir, raft.Snapshot{Meta: raft.SnapshotMeta{Index: 5, Term: 1}}); err != nil {
+		t.Fatal(err)
+	}
+	desc, err = CorruptSnapshot(dir)
+	if err != nil || !strings.Contains(desc, "does not record") {
+		t.Fatalf("CorruptSnapshot = %q, %v", desc, err)
+	}
+	w, rec := mustOpen(t, dir, Options{})
+	defer mustClose(t, w)
+	if rec.Snapshot != nil || len(rec.Entries) != 9 {
+		t.Fatalf("recovered snapshot %v and %d entries", rec.Snapshot, len(rec.Entries))
+	}
+	if _, err := CorruptSnapshot(t.TempDir()); err == nil {
+		t.Fatal("CorruptSnapshot without a snapshot succeeded")
+	}
+}
+
+// TearTail cuts the last record in the middle; Open repairs it, losing
+// that record only, and keeps the cut bytes aside as described.
+func TestTearTail(t *testing.T) {
+	for _, segBytes := range []int64{1 << 20, 300} {
+		dir := writeLog(t, segBytes, 30, 20)
+		l, _ := listDir(OSFS{}, dir)
+		last := l.segments[len(l.segments)-1]
+		rep, _ := Inspect(dir)
+		recs := rep.Segments[len(rep.Segments)-1].Records
+		tornRec := recs[len(recs)-1]
+		desc, err := TearTail(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w, rec := mustOpen(t, dir, Options{})
+		r := rec.Repaired
+		if r == nil || r.File != last || r.Offset != tornRec.Offset {
+			t.Fatalf("segBytes %d: repaired %+v, want %s cut at %d", segBytes, r, last, tornRec.Offset)
+		}
+		if !strings.Contains(desc, last) || !strings.Contains(desc, fmt.Sprintf("offset %d", r.Offset)) || !strings.Contains(desc, r.Kept) {
+			t.Fatalf("description %q does not match repair %v", desc, r)
+		}
+		// The torn record was the last hard state (after the last batch).
+		if d := sameEntries(rec.Entries, mkEnts(1, 30, 1, 20)); tornRec.Type == RecordHardState && d != "" {
+			t.Fatal(d)
+		}
+		if tornRec.Type == RecordEntry && len(rec.Entries) != 29 {
+			t.Fatalf("%d entries after tearing an entry", len(rec.Entries))
+		}
+		mustClose(t, w)
+		t.Log(desc)
+	}
+	// A segment with no record: its header is torn, the file set aside.
+	dir := t.TempDir()
+	w, _ := mustOpen(t, dir, Options{})
+	mustClose(t, w)
+	if _, err := TearTail(dir); err != nil {
+		t.Fatal(err)
+	}
+	w, rec := mustOpen(t, dir, Options{})
+	defer mustClose(t, w)
+	if rec.Repaired == nil || rec.Repaired.Offset != 0 {
+		t.Fatalf("repaired %+v", rec.Repaired)
+	}
+	if _, err := Inspect(dir); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestCorruptByName(t *testing.T) {
+	dir := writeLog(t, 1<<20, 3, 5)
+	if _, err := Corrupt(dir, "disk"); err == nil || !strings.Contains(err.Error(), "segment, snapshot or tail") {
+		t.Fatalf("Corrupt(disk) = %v", err)
+	}
+	if _, err := Corrupt(dir, "tail"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Corrupt(filepath.Join(dir, "nope"), "segment"); err == nil {
+		t.Fatal("Corrupt of a missing directory succeeded")
+	}
+}

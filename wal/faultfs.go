@@ -1,0 +1,734 @@
+package wal
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// faultStashPrefix starts the names under which a FaultFS keeps removed and
+// replaced files until their removal is durable. FaultFS.ReadDir hides them
+// and the WAL ignores them (listDir), so Inspect does not show them either.
+const faultStashPrefix = ".faultfs-"
+
+// ErrCrashed is wrapped by the error of every changing operation of a
+// FaultFS after Crash: the process is dead, nothing it does reaches the
+// disk any more.
+var ErrCrashed = errors.New("wal: faultfs: simulated crash: the process is dead")
+
+// FaultFS is an FS over the real files that tracks what is durable, so that
+// a power failure can be simulated (PowerFail) and a disk can be made slow
+// (SetSyncDelay), full (SetFull) or dishonest (SetSkipSync). It is safe for
+// concurrent use. One FaultFS may serve several directories (PowerFail
+// works per directory), but Stats and Crash cover all of them: give each
+// node its own to show and fail nodes one by one.
+//
+// What it tracks:
+//
+//   - per file: the length made durable by its last File.Sync. Bytes written
+//     after it are written, not synced. A file FaultFS has not seen before
+//     (on disk before it started) counts as durable at its current length.
+//     Opening with O_TRUNC and File.Truncate count as durable at once (one
+//     of the outcomes a power loss may leave).
+//   - per directory: the names created, renamed or removed since the last
+//     SyncDir of that directory, with what each name held at that last
+//     SyncDir. A name changes durably only through SyncDir of its own
+//     directory (a File.Sync does not make a new file's name durable). A
+//     removed or replaced file is kept aside under a hidden name (prefix
+//     ".faultfs-", hidden by ReadDir) until the removal is durable.
+//
+// PowerFail then rewinds the real directory to the durable state. It is one
+// of the states a real power loss can leave: all unsynced bytes lost, all
+// undurable name changes undone together. (A real disk may also keep some
+// of them, in any order; FaultFS does not simulate those mixtures.)
+//
+// Not modelled: directories themselves (Mkdir is durable at once), renames
+// between directories (refused with EXDEV; the WAL never does one), and
+// overwriting bytes below the synced length (such bytes count as landed).
+// The files must change only through this FaultFS while it tracks them
+// (corruption helpers like TearTail run on a closed WAL; FaultFS notices
+// the new size when the file is next opened).
+type FaultFS struct {
+	mu      sync.Mutex
+	nodes   map[string]*faultNode // tracked files by absolute path
+	dirs    map[string]*faultDir  // directories with undurable name changes
+	handles map[*faultHandle]struct{}
+	gen     uint64 // counts PowerFails; a sync spanning one is void
+	seq     uint64 // numbers stash names
+
+	delay    time.Duration
+	full     bool
+	skipSync bool
+	// noFsync (tests): Sync and SyncDir make things durable in the model
+	// without the fsync system call, which PowerFail does not need.
+	noFsync bool
+
+	// Simulated crash (tests): crashBudget changing operations still
+	// succeed, then every one fails with ErrCrashed. <0: off.
+	crashBudget int
+	crashed     bool
+	ops         int64 // changing operations that succeeded
+
+	stats FSStats
+}
+
+// faultNode is one file: where it is and how much of it is durable.
+type faultNode struct {
+	path   string // its visible path, or its stash path while kept aside
+	size   int64  // length as written through FaultFS
+	synced int64  // length made durable
+}
+
+// faultDir holds the undurable name changes of one directory.
+type faultDir struct {
+	// durable maps each name changed since the last SyncDir to the file it
+	// held then (nil: no file).
+	durable map[string]*faultNode
+	// stash holds the removed or replaced files kept aside.
+	stash map[*faultNode]struct{}
+}
+
+// FSStats counts what a FaultFS did, for display: how far the bytes written
+// run ahead of the bytes made durable, and what power failures cost.
+type FSStats struct {
+	Written       int64 // bytes written through File.Write
+	Synced        int64 // bytes made durable by File.Sync (each byte once)
+	Unsynced      int64 // bytes written and not yet durable: a PowerFail now loses them
+	UnsyncedNames int   // names created, renamed or removed and not yet made durable by SyncDir
+	Syncs         int64 // File.Sync calls
+	DirSyncs      int64 // SyncDir calls
+	SkippedSyncs  int64 // of those, turned into no-ops by SetSkipSync
+	PowerFails    int   // PowerFail calls (not those refused for open files)
+	LostBytes     int64 // bytes PowerFail cut off
+	LostNames     int   // name changes PowerFail undid
+}
+
+// String summarizes s in one line: "written 4096 B, synced 4096 B".
+func (s FSStats) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "written %d B, synced %d B", s.Written, s.Synced)
+	if s.Unsynced > 0 || s.UnsyncedNames > 0 {
+		fmt.Fprintf(&b, ", not durable: %d B and %d %s", s.Unsynced, s.UnsyncedNames, plural(int64(s.UnsyncedNames), "name"))
+	}
+	if s.SkippedSyncs > 0 {
+		fmt.Fprintf(&b, ", %d %s skipped", s.SkippedSyncs, plural(s.SkippedSyncs, "sync"))
+	}
+	if s.PowerFails > 0 {
+		fmt.Fprintf(&b, ", %d power %s lost %d B and %d %s", s.PowerFails, plural(int64(s.PowerFails), "failure"), s.LostBytes, s.LostNames, plural(int64(s.LostNames), "name"))
+	}
+	return b.String()
+}
+
+// NewFaultFS returns a FaultFS with no faults switched on.
+func NewFaultFS() *FaultFS {
+	return &FaultFS{
+		nodes:       map[string]*faultNode{},
+		dirs:        map[string]*faultDir{},
+		handles:     map[*faultHandle]struct{}{},
+		crashBudget: -1,
+	}
+}
+
+// SetSyncDelay makes every File.Sync and SyncDir take at least d longer: a
+// slow disk. 0 removes the delay.
+func (f *FaultFS) SetSyncDelay(d time.Duration) {
+	f.mu.Lock()
+	f.delay = d
+	f.mu.Unlock()
+}
+
+// SetFull, while on, makes the disk full: File.Write, creating a file,
+// Mkdir, renaming onto a new name and growing a file with Truncate fail with
+// an error matching syscall.ENOSPC, and write nothing. File.Sync of what
+// was already written, Remove and renames onto existing names still work.
+// Off: everything works again.
+func (f *FaultFS) SetFull(on bool) {
+	f.mu.Lock()
+	f.full = on
+	f.mu.Unlock()
+}
+
+// SetSkipSync, while on, makes File.Sync and SyncDir return nil at once
+// without syncing anything and without making anything durable: a later
+// PowerFail loses it all. UNSAFE: it exists to show what fsync buys (it
+// also skips SetSyncDelay's delay).
+func (f *FaultFS) SetSkipSync(on bool) {
+	f.mu.Lock()
+	f.skipSync = on
+	f.mu.Unlock()
+}
+
+// Stats returns the counters.
+func (f *FaultFS) Stats() FSStats {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	s := f.stats
+	for _, n := range f.nodes {
+		s.Unsynced += max(0, n.size-n.synced)
+	}
+	for dp, d := range f.dirs {
+		s.UnsyncedNames += d.changed(f, dp)
+	}
+	return s
+}
+
+// changed counts the names of d (at path dp) that hold something else than
+// they durably hold. Called with f.mu held.
+func (d *faultDir) changed(f *FaultFS, dp string) int {
+	n := 0
+	for name, dn := range d.durable {
+		if f.nodes[filepath.Join(dp, name)] != dn {
+			n++
+		}
+	}
+	return n
+}
+
+// Crash simulates the death of the process using f: from now on every
+// changing operation (opening for write, Write, Sync, Truncate, Rename,
+// Remove, Mkdir, SyncDir) fails with an error wrapping ErrCrashed and
+// changes nothing, so a WAL in the middle of a Save stops right there; its
+// Close still closes the files. PowerFail then ends the crash. Together:
+// Crash, close the WAL (stop the node), PowerFail(dir), reopen: a power cut
+// at an arbitrary moment of a running node. It applies to every directory
+// f serves: use one FaultFS per node.
+func (f *FaultFS) Crash() {
+	f.mu.Lock()
+	f.crashBudget, f.crashed = 0, true
+	f.mu.Unlock()
+}
+
+// crashAfter simulates the death of the process after n more changing
+// operations (opening for write, Write, Sync, Truncate, Rename, Remove,
+// Mkdir, SyncDir): from then on each fails with ErrCrashed and changes
+// nothing. Close still closes. n < 0 switches it off. PowerFail after the
+// crash switches it off (the machine restarts); before it, the count goes
+// on (tests count operations across power failures).
+func (f *FaultFS) crashAfter(n int) {
+	f.mu.Lock()
+	f.crashBudget, f.crashed = n, false
+	f.mu.Unlock()
+}
+
+// opCount returns how many changing operations have succeeded.
+func (f *FaultFS) opCount() int64 {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.ops
+}
+
+// gate admits one changing operation, or refuses it after a simulated
+// crash. Called with f.mu held.
+func (f *FaultFS) gate(op, path string) error {
+	if f.crashBudget == 0 {
+		f.crashed = true
+	}
+	if f.crashed {
+		return &os.PathError{Op: op, Path: path, Err: ErrCrashed}
+	}
+	if f.crashBudget > 0 {
+		f.crashBudget--
+	}
+	f.ops++
+	return nil
+}
+
+// absPath returns p absolute and clean: FaultFS keys files by it.
+func absPath(p string) string {
+	if !filepath.IsAbs(p) {
+		if a, err := filepath.Abs(p); err == nil {
+			return a
+		}
+	}
+	return filepath.Clean(p)
+}
+
+// dir returns the bookkeeping of directory dp, creating it. Called with
+// f.mu held.
+func (f *FaultFS) dir(dp string) *faultDir {
+	d := f.dirs[dp]
+	if d == nil {
+		d = &faultDir{durable: map[string]*faultNode{}, stash: map[*faultNode]struct{}{}}
+		f.dirs[dp] = d
+	}
+	return d
+}
+
+// changing records that name in d is about to hold something else than
+// cur, which it holds now: if it has not changed since the last SyncDir,
+// cur is what it durably holds.
+func (d *faultDir) changing(name string, cur *faultNode) {
+	if _, ok := d.durable[name]; !ok {
+		d.durable[name] = cur
+	}
+}
+
+// stashPath returns a fresh hidden path in dp for a file once named name.
+// Called with f.mu held.
+func (f *FaultFS) stashPath(dp, name string) string {
+	f.seq++
+	return filepath.Join(dp, fmt.Sprintf("%s%d-%s", faultStashPrefix, f.seq, name))
+}
+
+// node returns the tracked file at p, or starts tracking the regular file
+// found there as durable at its length; nil and the error if there is none.
+// Called with f.mu held.
+func (f *FaultFS) node(p string) (*faultNode, error) {
+	if n := f.nodes[p]; n != nil {
+		return n, nil
+	}
+	st, err := os.Lstat(p)
+	if err != nil {
+		return nil, err
+	}
+	if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("faultfs: %s is not a regular file: %w", p, syscall.EINVAL)
+	}
+	n := &faultNode{path: p, size: st.Size(), synced: st.Size()}
+	f.nodes[p] = n
+	return n, nil
+}
+
+// OpenFile implements FS.
+func (f *FaultFS) OpenFile(name string, flag int, perm fs.FileMode) (File, error) {
+	p := absPath(name)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if err := f.gate("open", name); err != nil {
+		return nil, err
+	}
+	n, err := f.node(p)
+	exists := err == nil
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, &os.PathError{Op: "open", Path: name, Err: err}
+	}
+	if !exists && flag&os.O_CREATE != 0 && f.full {
+		return nil, &os.PathError{Op: "open", Path: name, Err: syscall.ENOSPC}
+	}
+	osf, err := os.OpenFile(name, flag, perm)
+	if err != nil {
+		return nil, err
+	}
+	if exists && !f.isOpen(n) {
+		// Changed behind our back while closed (a corruption helper)?
+		if st, err := osf.Stat(); err == nil && st.Size() != n.size {
+			n.size = st.Size()
+			n.synced = min(n.synced, n.size)
+		}
+	}
+	if !exists {
+		n = &faultNode{path: p}
+		f.nodes[p] = n
+		f.dir(filepath.Dir(p)).changing(filepath.Base(p), nil)
+	}
+	if flag&os.O_TRUNC != 0 && flag&(os.O_WRONLY|os.O_RDWR) != 0 {
+		n.size, n.synced = 0, 0
+	}
+	h := &faultHandle{fs: f, f: osf, n: n, appending: flag&os.O_APPEND != 0}
+	f.handles[h] = struct{}{}
+	return h, nil
+}
+
+// isOpen reports whether n has an open handle. Called with f.mu held.
+func (f *FaultFS) isOpen(n *faultNode) bool {
+	for h := range f.handles {
+		if h.n == n {
+			return true
+		}
+	}
+	return false
+}
+
+// ReadFile implements FS.
+func (f *FaultFS) ReadFile(name string) ([]byte, error) { return os.ReadFile(name) }
+
+// Stat implements FS.
+func (f *FaultFS) Stat(name string) (fs.FileInfo, error) { return os.Stat(name) }
+
+// ReadDir implements FS. The files FaultFS keeps aside are not listed.
+func (f *FaultFS) ReadDir(name string) ([]fs.DirEntry, error) {
+	des, err := os.ReadDir(name)
+	return slices.DeleteFunc(des, func(de fs.DirEntry) bool {
+		return strings.HasPrefix(de.Name(), faultStashPrefix)
+	}), err
+}
+
+// Mkdir implements FS. New directories are durable at once (not modelled).
+func (f *FaultFS) Mkdir(name string, perm fs.FileMode) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if err := f.gate("mkdir", name); err != nil {
+		return err
+	}
+	if f.full {
+		if _, err := os.Lstat(name); err != nil {
+			return &os.PathError{Op: "mkdir", Path: name, Err: syscall.ENOSPC}
+		}
+	}
+	return os.Mkdir(name, perm)
+}
+
+// Rename implements FS, for two names in one directory. Until the
+// directory is synced, PowerFail undoes it: the file is back under oldpath,
+// and what newpath held is back too.
+func (f *FaultFS) Rename(oldpath, newpath string) error {
+	po, pn := absPath(oldpath), absPath(newpath)
+	dp := filepath.Dir(po)
+	lerr := func(err error) error { return &os.LinkError{Op: "rename", Old: oldpath, New: newpath, Err: err} }
+	if filepath.Dir(pn) != dp {
+		return lerr(fmt.Errorf("faultfs: rename between directories: %w", syscall.EXDEV))
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if err := f.gate("rename", oldpath); err != nil {
+		return err
+	}
+	src, err := f.node(po)
+	if err != nil {
+		return lerr(unwrapPath(err))
+	}
+	if po == pn {
+		return nil
+	}
+	dst, err := f.node(pn)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return lerr(unwrapPath(err))
+	}
+	if dst == nil && f.full {
+		return lerr(syscall.ENOSPC)
+	}
+	d := f.dir(dp)
+	d.changing(filepath.Base(po), src)
+	d.changing(filepath.Base(pn), dst)
+	stash := ""
+	if dst != nil {
+		// Keep the file being replaced under a hidden name.
+		stash = f.stashPath(dp, filepath.Base(pn))
+		if err := os.Link(pn, stash); err != nil {
+			return lerr(err)
+		}
+	}
+	if err := os.Rename(po, pn); err != nil {
+		if stash != "" {
+			os.Remove(stash)
+		}
+		return err
+	}
+	if dst != nil {
+		dst.path = stash
+		d.stash[dst] = struct{}{}
+	}
+	delete(f.nodes, po)
+	src.path = pn
+	f.nodes[pn] = src
+	return nil
+}
+
+// unwrapPath returns the cause inside an *os.PathError.
+func unwrapPath(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+// Remove implements FS for files. The file is moved to a hidden name until
+// its directory is synced; PowerFail before that brings it back.
+func (f *FaultFS) Remove(name string) error {
+	p := absPath(name)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if err := f.gate("remove", name); err != nil {
+		return err
+	}
+	n, err := f.node(p)
+	if err != nil {
+		return &os.PathError{Op: "remove", Path: name, Err: unwrapPath(err)}
+	}
+	dp := filepath.Dir(p)
+	d := f.dir(dp)
+	d.changing(filepath.Base(p), n)
+	stash := f.stashPath(dp, filepath.Base(p))
+	if err := os.Rename(p, stash); err != nil {
+		return &os.PathError{Op: "remove", Path: name, Err: unwrapPath(err)}
+	}
+	delete(f.nodes, p)
+	n.path = stash
+	d.stash[n] = struct{}{}
+	return nil
+}
+
+// SyncDir implements FS: after it, the names of dir hold durably what they
+// held when it started.
+func (f *FaultFS) SyncDir(dir string) error {
+	dp := absPath(dir)
+	f.mu.Lock()
+	if err := f.gate("sync", dir); err != nil {
+		f.mu.Unlock()
+		return err
+	}
+	f.stats.DirSyncs++
+	delay, skip, gen := f.delay, f.skipSync, f.gen
+	if skip {
+		f.stats.SkippedSyncs++
+		f.mu.Unlock()
+		return nil
+	}
+	d := f.dirs[dp]
+	var now map[string]*faultNode
+	if d != nil {
+		now = make(map[string]*faultNode, len(d.durable))
+		for name := range d.durable {
+			now[name] = f.nodes[filepath.Join(dp, name)]
+		}
+	}
+	f.mu.Unlock()
+	if delay > 0 {
+		time.Sleep(delay)
+	}
+	if !f.noFsync {
+		if err := (OSFS{}).SyncDir(dir); err != nil {
+			return err
+		}
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if d == nil || f.gen != gen || f.dirs[dp] != d {
+		return nil
+	}
+	for name, n := range now {
+		if f.nodes[filepath.Join(dp, name)] == n {
+			delete(d.durable, name)
+		} else {
+			d.durable[name] = n // changed again since the sync began
+		}
+	}
+	// Files kept aside that no name durably holds any more are gone.
+	held := map[*faultNode]bool{}
+	for _, n := range d.durable {
+		held[n] = true
+	}
+	for n := range d.stash {
+		if !held[n] {
+			os.Remove(n.path)
+			delete(d.stash, n)
+		}
+	}
+	if len(d.durable) == 0 && len(d.stash) == 0 {
+		delete(f.dirs, dp)
+	}
+	return nil
+}
+
+// PowerFail simulates a power loss for every file under dir: each file is
+// cut back to the length its last File.Sync made durable, and every name
+// change since the last SyncDir of its directory is undone (created files
+// disappear, renamed files are back under their old names, removed files
+// are back). Afterwards the files under dir are what a real power loss
+// could have left, and FaultFS counts them all as durable.
+//
+// The WAL must be closed first (the node stopped): PowerFail fails, and
+// changes nothing, while a file under dir is open through f. It also ends
+// a simulated crash.
+func (f *FaultFS) PowerFail(dir string) error {
+	p := absPath(dir)
+	under := func(q string) bool {
+		return q == p || strings.HasPrefix(q, p+string(filepath.Separator))
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var open []string
+	for h := range f.handles {
+		if under(h.n.path) {
+			open = append(open, h.f.Name())
+		}
+	}
+	if len(open) > 0 {
+		slices.Sort(open)
+		return fmt.Errorf("wal: faultfs: power fail %s: %d %s still open (close the WAL, i.e. stop the node, first): %s",
+			dir, len(open), plural(int64(len(open)), "file"), strings.Join(open, ", "))
+	}
+	f.gen++
+	if f.crashed {
+		f.crashBudget, f.crashed = -1, false
+	}
+	f.stats.PowerFails++
+	var errs []error
+	for dp, d := range f.dirs {
+		if !under(dp) {
+			continue
+		}
+		f.stats.LostNames += d.changed(f, dp)
+		// First every file a changed name holds goes aside; then each
+		// changed name gets back the file it durably held; what is left
+		// aside is gone.
+		for name := range d.durable {
+			path := filepath.Join(dp, name)
+			n := f.nodes[path]
+			if n == nil {
+				continue
+			}
+			stash := f.stashPath(dp, name)
+			if err := os.Rename(path, stash); err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			delete(f.nodes, path)
+			n.path = stash
+			d.stash[n] = struct{}{}
+		}
+		for name, n := range d.durable {
+			if n == nil {
+				continue
+			}
+			path := filepath.Join(dp, name)
+			if err := os.Rename(n.path, path); err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			delete(d.stash, n)
+			n.path = path
+			f.nodes[path] = n
+		}
+		for n := range d.stash {
+			if err := os.Remove(n.path); err != nil {
+				errs = append(errs, err)
+			}
+		}
+		delete(f.dirs, dp)
+	}
+	for path, n := range f.nodes {
+		if !under(path) {
+			continue
+		}
+		delete(f.nodes, path)
+		st, err := os.Stat(path)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if st.Size() > n.synced {
+			if err := os.Truncate(path, n.synced); err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			f.stats.LostBytes += st.Size() - n.synced
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("wal: faultfs: power fail %s: %w", dir, err)
+	}
+	return nil
+}
+
+// faultHandle is a file opened for writing through a FaultFS.
+type faultHandle struct {
+	fs        *FaultFS
+	f         *os.File
+	n         *faultNode
+	appending bool
+	off       int64 // where the next write goes unless appending
+	closed    bool
+}
+
+// Write implements File.
+func (h *faultHandle) Write(p []byte) (int, error) {
+	f := h.fs
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if err := f.gate("write", h.f.Name()); err != nil {
+		return 0, err
+	}
+	if f.full && len(p) > 0 {
+		return 0, &os.PathError{Op: "write", Path: h.f.Name(), Err: syscall.ENOSPC}
+	}
+	off := h.off
+	if h.appending {
+		off = h.n.size
+	}
+	k, err := h.f.Write(p)
+	h.off = off + int64(k)
+	h.n.size = max(h.n.size, h.off)
+	f.stats.Written += int64(k)
+	return k, err
+}
+
+// Sync implements File: once it returns nil, the bytes written before it
+// began are durable.
+func (h *faultHandle) Sync() error {
+	f := h.fs
+	f.mu.Lock()
+	if err := f.gate("sync", h.f.Name()); err != nil {
+		f.mu.Unlock()
+		return err
+	}
+	f.stats.Syncs++
+	target, delay, skip, gen := h.n.size, f.delay, f.skipSync, f.gen
+	if skip {
+		f.stats.SkippedSyncs++
+	}
+	f.mu.Unlock()
+	if skip {
+		return nil
+	}
+	if delay > 0 {
+		time.Sleep(delay)
+	}
+	if !f.noFsync {
+		if err := h.f.Sync(); err != nil {
+			return err
+		}
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.gen != gen {
+		return nil
+	}
+	if s := min(target, h.n.size); s > h.n.synced {
+		f.stats.Synced += s - h.n.synced
+		h.n.synced = s
+	}
+	return nil
+}
+
+// Truncate implements File. The new length counts as durable at once.
+func (h *faultHandle) Truncate(size int64) error {
+	f := h.fs
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if err := f.gate("truncate", h.f.Name()); err != nil {
+		return err
+	}
+	if f.full && size > h.n.size {
+		return &os.PathError{Op: "truncate", Path: h.f.Name(), Err: syscall.ENOSPC}
+	}
+	if err := h.f.Truncate(size); err != nil {
+		return err
+	}
+	h.n.size = size
+	h.n.synced = min(h.n.synced, size)
+	return nil
+}
+
+// Close implements File. It works after a simulated crash too (the dead
+// process's files are closed).
+func (h *faultHandle) Close() error {
+	f := h.fs
+	f.mu.Lock()
+	if h.closed {
+		f.mu.Unlock()
+		return &os.PathError{Op: "close", Path: h.f.Name(), Err: os.ErrClosed}
+	}
+	h.closed = true
+	delete(f.handles, h)
+	f.mu.Unlock()
+	return h.f.Close()
+}

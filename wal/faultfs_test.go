@@ -1,0 +1,378 @@
+package wal
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// ffsCreate creates dir/name through ffs holding content, fsynced, and
+// makes its name durable unless dirSync is false.
+func ffsCreate(t *testing.T, ffs *FaultFS, dir, name, content string, dirSync bool) {
+	t.Helper()
+	f, err := ffs.OpenFile(filepath.Join(dir, name), os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.Write([]byte(content)); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Sync(); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if dirSync {
+		if err := ffs.SyncDir(dir); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// diskFiles returns the names and contents of dir as they are on disk
+// (through os, so FaultFS's hidden files show too).
+func diskFiles(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	des, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := map[string]string{}
+	for _, de := range des {
+		b, err := os.ReadFile(filepath.Join(dir, de.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		m[de.Name()] = string(b)
+	}
+	return m
+}
+
+func wantDisk(t *testing.T, dir string, want map[string]string) {
+	t.Helper()
+	got := diskFiles(t, dir)
+	if len(got) != len(want) {
+		t.Fatalf("directory holds %q, want %q", got, want)
+	}
+	for name, c := range want {
+		if g, ok := got[name]; !ok || g != c {
+			t.Fatalf("directory holds %q, want %q", got, want)
+		}
+	}
+}
+
+func mustPowerFail(t *testing.T, ffs *FaultFS, dir string) {
+	t.Helper()
+	if err := ffs.PowerFail(dir); err != nil {
+		t.Fatalf("PowerFail: %v", err)
+	}
+}
+
+// Bytes written after the last Sync are lost; PowerFail refuses while the
+// file is open and then changes nothing.
+func TestFaultFSWriteSyncPowerFail(t *testing.T) {
+	dir := t.TempDir()
+	ffs := NewFaultFS()
+	ffsCreate(t, ffs, dir, "a", "", true)
+	f, err := ffs.OpenFile(filepath.Join(dir, "a"), os.O_WRONLY|os.O_APPEND, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Write([]byte("abc"))
+	if err := f.Sync(); err != nil {
+		t.Fatal(err)
+	}
+	f.Write([]byte("defg"))
+	s := ffs.Stats()
+	if s.Written != 7 || s.Synced != 3 || s.Unsynced != 4 || s.UnsyncedNames != 0 {
+		t.Fatalf("stats %+v", s)
+	}
+	err = ffs.PowerFail(dir)
+	if err == nil || !strings.Contains(err.Error(), "still open") || !strings.Contains(err.Error(), "/a") {
+		t.Fatalf("PowerFail with an open file = %v", err)
+	}
+	wantDisk(t, dir, map[string]string{"a": "abcdefg"})
+	f.Close()
+	mustPowerFail(t, ffs, dir)
+	wantDisk(t, dir, map[string]string{"a": "abc"})
+	s = ffs.Stats()
+	if s.LostBytes != 4 || s.Unsynced != 0 || s.PowerFails != 1 {
+		t.Fatalf("stats after power failure %+v", s)
+	}
+	if !strings.Contains(s.String(), "lost 4 B") {
+		t.Errorf("stats text %q", s)
+	}
+	// After the power failure everything is durable: a second one changes nothing.
+	mustPowerFail(t, ffs, dir)
+	wantDisk(t, dir, map[string]string{"a": "abc"})
+}
+
+// A file fsynced but whose directory was not is gone after a power failure;
+// a directory sync makes its name durable.
+func TestFaultFSCreateNeedsDirSync(t *testing.T) {
+	dir := t.TempDir()
+	ffs := NewFaultFS()
+	ffsCreate(t, ffs, dir, "kept", "1", true)
+	ffsCreate(t, ffs, dir, "lost", "2", false)
+	if s := ffs.Stats(); s.UnsyncedNames != 1 {
+		t.Fatalf("stats %+v", s)
+	}
+	mustPowerFail(t, ffs, dir)
+	wantDisk(t, dir, map[string]string{"kept": "1"})
+	if s := ffs.Stats(); s.LostNames != 1 {
+		t.Fatalf("stats %+v", s)
+	}
+}
+
+// A rename is undone unless its directory is synced: the file is back under
+// its old name and what it replaced is back too; the temporary name of a
+// file created since the last sync disappears.
+func TestFaultFSRename(t *testing.T) {
+	ffs := NewFaultFS()
+	setup := func() string {
+		dir := t.TempDir()
+		ffsCreate(t, ffs, dir, "a", "old a", true)
+		ffsCreate(t, ffs, dir, "b", "old b", true)
+		ffsCreate(t, ffs, dir, "a.tmp", "new a", false)
+		if err := ffs.Rename(filepath.Join(dir, "a.tmp"), filepath.Join(dir, "a")); err != nil {
+			t.Fatal(err)
+		}
+		if err := ffs.Rename(filepath.Join(dir, "b"), filepath.Join(dir, "c")); err != nil {
+			t.Fatal(err)
+		}
+		des, err := ffs.ReadDir(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var names []string
+		for _, de := range des {
+			names = append(names, de.Name())
+		}
+		if !slices.Equal(names, []string{"a", "c"}) {
+			t.Fatalf("ReadDir = %q (kept-aside files must not show)", names)
+		}
+		return dir
+	}
+	t.Run("undone", func(t *testing.T) {
+		dir := setup()
+		mustPowerFail(t, ffs, dir)
+		wantDisk(t, dir, map[string]string{"a": "old a", "b": "old b"})
+	})
+	t.Run("durable", func(t *testing.T) {
+		dir := setup()
+		if err := ffs.SyncDir(dir); err != nil {
+			t.Fatal(err)
+		}
+		// The replaced file is gone for good: nothing is kept aside any more.
+		wantDisk(t, dir, map[string]string{"a": "new a", "c": "old b"})
+		mustPowerFail(t, ffs, dir)
+		wantDisk(t, dir, map[string]string{"a": "new a", "c": "old b"})
+	})
+	t.Run("swap", func(t *testing.T) {
+		dir := t.TempDir()
+		ffsCreate(t, ffs, dir, "a", "A", true)
+		ffsCreate(t, ffs, dir, "b", "B", true)
+		for _, mv := range [][2]string{{"a", "t"}, {"b", "a"}, {"t", "b"}} {
+			if err := ffs.Rename(filepath.Join(dir, mv[0]), filepath.Join(dir, mv[1])); err != nil {
+				t.Fatal(err)
+			}
+		}
+		wantDisk(t, dir, map[string]string{"a": "B", "b": "A"})
+		mustPowerFail(t, ffs, dir)
+		wantDisk(t, dir, map[string]string{"a": "A", "b": "B"})
+	})
+	t.Run("between directories", func(t *testing.T) {
+		dir := t.TempDir()
+		ffsCreate(t, ffs, dir, "a", "A", true)
+		os.Mkdir(filepath.Join(dir, "sub"), 0o755)
+		err := ffs.Rename(filepath.Join(dir, "a"), filepath.Join(dir, "sub", "a"))
+		if !errors.Is(err, syscall.EXDEV) {
+			t.Fatalf("Rename between directories = %v, want EXDEV", err)
+		}
+	})
+}
+
+// A removed file is hidden at once and gone for good after a directory
+// sync; without one, a power failure brings it back.
+func TestFaultFSRemove(t *testing.T) {
+	ffs := NewFaultFS()
+	for _, synced := range []bool{false, true} {
+		dir := t.TempDir()
+		ffsCreate(t, ffs, dir, "a", "A", true)
+		ffsCreate(t, ffs, dir, "b", "B", true)
+		ffsCreate(t, ffs, dir, "new", "N", false) // created and removed, never durable
+		for _, name := range []string{"a", "new"} {
+			if err := ffs.Remove(filepath.Join(dir, name)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := os.Stat(filepath.Join(dir, "a")); !errors.Is(err, os.ErrNotExist) {
+			t.Fatalf("removed file still there: %v", err)
+		}
+		if des, _ := ffs.ReadDir(dir); len(des) != 1 || des[0].Name() != "b" {
+			t.Fatalf("ReadDir after Remove: %v", des)
+		}
+		if err := ffs.Remove(filepath.Join(dir, "a")); !errors.Is(err, os.ErrNotExist) {
+			t.Fatalf("second Remove = %v", err)
+		}
+		want := map[string]string{"a": "A", "b": "B"}
+		if synced {
+			if err := ffs.SyncDir(dir); err != nil {
+				t.Fatal(err)
+			}
+			want = map[string]string{"b": "B"}
+			wantDisk(t, dir, want) // nothing kept aside
+		}
+		mustPowerFail(t, ffs, dir)
+		wantDisk(t, dir, want)
+	}
+}
+
+// PowerFail covers subdirectories, and only the directory asked for.
+func TestFaultFSPowerFailScope(t *testing.T) {
+	root := t.TempDir()
+	ffs := NewFaultFS()
+	sub, other := filepath.Join(root, "node1", "wal"), filepath.Join(root, "node2")
+	for _, d := range []string{sub, other} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		ffsCreate(t, ffs, d, "x", "", false)
+	}
+	// An open file elsewhere does not stop it.
+	f, err := ffs.OpenFile(filepath.Join(other, "x"), os.O_WRONLY|os.O_APPEND, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	mustPowerFail(t, ffs, filepath.Join(root, "node1"))
+	wantDisk(t, sub, map[string]string{})
+	wantDisk(t, other, map[string]string{"x": ""})
+}
+
+// With SkipSync on, Sync and SyncDir succeed and make nothing durable.
+func TestFaultFSSkipSync(t *testing.T) {
+	dir := t.TempDir()
+	ffs := NewFaultFS()
+	ffsCreate(t, ffs, dir, "old", "durable", true)
+	ffs.SetSkipSync(true)
+	ffsCreate(t, ffs, dir, "new", "acknowledged", true)
+	f, err := ffs.OpenFile(filepath.Join(dir, "old"), os.O_WRONLY|os.O_APPEND, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Write([]byte(" and more"))
+	if err := f.Sync(); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	s := ffs.Stats()
+	if s.SkippedSyncs != 3 || s.Unsynced != int64(len("acknowledged and more")) {
+		t.Fatalf("stats %+v", s)
+	}
+	mustPowerFail(t, ffs, dir)
+	wantDisk(t, dir, map[string]string{"old": "durable"})
+	ffs.SetSkipSync(false)
+	ffsCreate(t, ffs, dir, "new", "kept", true)
+	mustPowerFail(t, ffs, dir)
+	wantDisk(t, dir, map[string]string{"old": "durable", "new": "kept"})
+}
+
+// A full disk refuses writes, creations and new names with ENOSPC, still
+// syncs what was written, and works again once space returns.
+func TestFaultFSFull(t *testing.T) {
+	dir := t.TempDir()
+	ffs := NewFaultFS()
+	ffsCreate(t, ffs, dir, "a", "", true)
+	f, err := ffs.OpenFile(filepath.Join(dir, "a"), os.O_WRONLY|os.O_APPEND, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	f.Write([]byte("written"))
+	ffs.SetFull(true)
+	if n, err := f.Write([]byte("more")); n != 0 || !errors.Is(err, syscall.ENOSPC) {
+		t.Fatalf("Write on a full disk = %d, %v", n, err)
+	}
+	if _, err := ffs.OpenFile(filepath.Join(dir, "b"), os.O_WRONLY|os.O_CREATE, 0o644); !errors.Is(err, syscall.ENOSPC) {
+		t.Fatalf("create on a full disk = %v", err)
+	}
+	if err := ffs.Rename(filepath.Join(dir, "a"), filepath.Join(dir, "c")); !errors.Is(err, syscall.ENOSPC) {
+		t.Fatalf("rename to a new name on a full disk = %v", err)
+	}
+	if err := f.Truncate(100); !errors.Is(err, syscall.ENOSPC) {
+		t.Fatalf("growing Truncate on a full disk = %v", err)
+	}
+	if err := f.Sync(); err != nil {
+		t.Fatalf("Sync on a full disk = %v", err)
+	}
+	wantDisk(t, dir, map[string]string{"a": "written"})
+	ffs.SetFull(false)
+	if _, err := f.Write([]byte("!")); err != nil {
+		t.Fatal(err)
+	}
+	f.Sync()
+	f.Close()
+	mustPowerFail(t, ffs, dir)
+	wantDisk(t, dir, map[string]string{"a": "written!"})
+}
+
+// SetSyncDelay makes every Sync and SyncDir take at least the delay.
+func TestFaultFSSyncDelay(t *testing.T) {
+	dir := t.TempDir()
+	ffs := NewFaultFS()
+	const d = 20 * time.Millisecond
+	ffs.SetSyncDelay(d)
+	f, err := ffs.OpenFile(filepath.Join(dir, "a"), os.O_WRONLY|os.O_CREATE, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	for name, sync := range map[string]func() error{"Sync": f.Sync, "SyncDir": func() error { return ffs.SyncDir(dir) }} {
+		start := time.Now()
+		if err := sync(); err != nil {
+			t.Fatal(err)
+		}
+		if el := time.Since(start); el < d {
+			t.Errorf("%s took %v, want at least %v", name, el, d)
+		}
+	}
+}
+
+// The simulated crash (tests only) lets n operations through, then refuses
+// every change; Close still works and PowerFail ends it.
+func TestFaultFSCrashAfter(t *testing.T) {
+	dir := t.TempDir()
+	ffs := NewFaultFS()
+	f, err := ffs.OpenFile(filepath.Join(dir, "a"), os.O_WRONLY|os.O_CREATE, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ffs.SyncDir(dir)
+	ffs.crashAfter(1)
+	if _, err := f.Write([]byte("x")); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Sync(); !errors.Is(err, ErrCrashed) {
+		t.Fatalf("Sync after the crash = %v", err)
+	}
+	if err := ffs.Remove(filepath.Join(dir, "a")); !errors.Is(err, ErrCrashed) {
+		t.Fatalf("Remove after the crash = %v", err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	mustPowerFail(t, ffs, dir)
+	wantDisk(t, dir, map[string]string{"a": ""})
+	g, err := ffs.OpenFile(filepath.Join(dir, "a"), os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatalf("after PowerFail: %v", err)
+	}
+	g.Close()
+}
