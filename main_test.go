@@ -71,7 +71,7 @@ func TestUsageErrorsExit2(t *testing.T) {
 		args  []string
 		want  string
 	}{
-		{"wait leader\nexpect leaderr\n", []string{"script", "-"}, "raftplay: standard input: line 2:8: expect: unknown check \"leaderr\" (did you mean \"leader\"?) (want leader, role, term, commit, get, safe or config)\n"},
+		{"wait leader\nexpect leaderr\n", []string{"script", "-"}, "raftplay: standard input: line 2:8: expect: unknown check \"leaderr\" (did you mean \"leader\"?) (want leader, role, term, commit, get, safe, config or violation)\n"},
 		{"crash 7\n", []string{"script", "--nodes", "3", "-"}, "line 1:7: crash: node 7 out of range (want a node number 1..3)"},
 		{"sleep 5x\n", []string{"script", "-"}, "line 1:7:"},
 		{"", []string{"script"}, "no script file given"},

@@ -15,7 +15,7 @@ const DefaultOpTimeout = 5 * time.Second
 // Command): the write was refused, but an earlier attempt of it may have
 // been applied, so its outcome is unknown. The client registers a new
 // session for its next write.
-var ErrSessionExpired = fmt.Errorf("cluster: the client's session expired (more than %d newer sessions); the write's outcome is unknown", MaxSessions)
+var ErrSessionExpired = fmt.Errorf("cluster: the cluster does not know the client's session (it expired, after more than %d newer sessions, or its registration was lost); the write's outcome is unknown", MaxSessions)
 
 // Client issues key-value operations to whichever node leads, retrying
 // across leader changes. Before its first write it registers a session

@@ -55,6 +55,13 @@ type slot struct {
 	err         error
 	incarnation int
 	joined      bool // added to a running cluster: no bootstrap membership (membership.go)
+
+	// The node's disk (disk.go): every WAL file operation goes through fs,
+	// which knows what is durable; the settings of the disk faults.
+	fs        *wal.FaultFS
+	diskDelay time.Duration
+	diskFull  bool
+	skipFsync bool
 }
 
 // Cluster runs N nodes in this process, each with its own WAL directory and
@@ -230,7 +237,7 @@ func (c *Cluster) nodeConfig(s *slot) nodeConfig {
 		monitor:     c.monitor,
 		leaderHTTP:  c.httpAddrOf,
 		written:     &c.written,
-		walOpts:     c.opts.WAL,
+		walOpts:     s.walOptions(c.opts.WAL),
 		unsafeVote:  c.opts.UnsafeSkipVoteLogCheck,
 		pub:         &c.pub,
 		trace:       c.trace,
@@ -330,6 +337,12 @@ func (c *Cluster) Crash(id uint64) error {
 func (c *Cluster) Restart(id uint64) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	return c.restartLocked(id, false)
+}
+
+// restartLocked is Restart with c.mu held; empty allows a node without a
+// log (wipe: amnesia on purpose).
+func (c *Cluster) restartLocked(id uint64, empty bool) error {
 	s, err := c.slot(id)
 	if err != nil {
 		return err
@@ -348,7 +361,7 @@ func (c *Cluster) Restart(id uint64) error {
 			return fmt.Errorf("cluster: node %d is running", id)
 		}
 	}
-	if !wal.HasLog(s.dir) {
+	if !empty && !wal.HasLog(s.dir) {
 		err := fmt.Errorf("cluster: node %d's log is gone from %s: restarting it empty would make it forget the votes it cast and the entries it acknowledged (amnesia), which can break Raft's safety; put its files back", id, s.dir)
 		s.state, s.err = StateFailed, err
 		c.events.Add(Event{Node: id, Kind: EventError, Text: fmt.Sprintf("%d refused to restart: its log is gone from %s", id, s.dir)})
@@ -369,7 +382,9 @@ func (c *Cluster) Restart(id uint64) error {
 			o.node.tr.Redial(id)
 		}
 	}
-	c.events.Add(Event{Node: id, Kind: EventRestart, Text: fmt.Sprintf("%d restarted from its files", id)})
+	if !empty {
+		c.events.Add(Event{Node: id, Kind: EventRestart, Text: fmt.Sprintf("%d restarted from its files", id)})
+	}
 	return nil
 }
 
@@ -447,12 +462,13 @@ func (c *Cluster) Status() Status {
 	for i, s := range c.slots {
 		if running[i] == nil {
 			st.Nodes[i] = downStatus(s)
-			continue
+		} else {
+			st.Nodes[i] = *running[i]
+			if s.state == StatePaused {
+				st.Nodes[i].State = StatePaused
+			}
 		}
-		st.Nodes[i] = *running[i]
-		if s.state == StatePaused {
-			st.Nodes[i].State = StatePaused
-		}
+		st.Nodes[i].Disk = s.disk()
 	}
 	st.Frozen = c.frozen
 	c.mu.Unlock()

@@ -40,7 +40,7 @@ const caughtUpLag = 64
 
 // newSlot makes the slot of node id, reading its directory's markers.
 func (c *Cluster) newSlot(id uint64) *slot {
-	s := &slot{id: id, dir: filepath.Join(c.opts.DataDir, fmt.Sprintf("node-%d", id))}
+	s := &slot{id: id, dir: filepath.Join(c.opts.DataDir, fmt.Sprintf("node-%d", id)), fs: wal.NewFaultFS()}
 	if c.opts.BasePort != 0 {
 		port := c.opts.BasePort + 2*int(id-1)
 		s.raftAddr = fmt.Sprintf("127.0.0.1:%d", port)

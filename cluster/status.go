@@ -71,6 +71,10 @@ type NodeStatus struct {
 	KVDigest uint64 `json:"kv_digest"`
 	KVKeys   int    `json:"kv_keys"`
 
+	// Disk is the node's disk: bytes written and not yet durable, and the
+	// disk faults set on it (disk.go).
+	Disk DiskStatus `json:"disk"`
+
 	// LogStart is the index of LogTerms[0]; LogTerms holds the terms of the
 	// newest entries (at most LogWindow of them) for the dashboard's log lanes.
 	LogStart uint64   `json:"log_start"`

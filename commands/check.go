@@ -25,6 +25,8 @@ func (r *Runner) execWait(ctx context.Context, cmd *Command) (string, error) {
 		cond = cluster.Converged
 	case WaitConfig:
 		cond = configSettled
+	case WaitViolation:
+		cond = func(s cluster.Status) bool { return s.Violations > 0 }
 	case WaitTerm, WaitRole:
 		// The node is named once, when the wait starts.
 		id, err := r.resolve(ctx, cmd.Node)
@@ -57,6 +59,9 @@ func (r *Runner) execWait(ctx context.Context, cmd *Command) (string, error) {
 		return "ok", nil
 	case WaitConfig:
 		return "ok config " + describeConfig(st), nil
+	case WaitViolation:
+		v := r.c.Violations()
+		return fmt.Sprintf("violation seen: %s: %s", v[0].Rule, v[0].Text), nil
 	}
 	for _, n := range st.Nodes {
 		if n.Live() {
@@ -142,6 +147,12 @@ func (r *Runner) execExpect(ctx context.Context, cmd *Command) (string, error) {
 			return "", err
 		}
 		return "ok", nil
+	case ExpectViolation:
+		v := r.c.Violations()
+		if len(v) == 0 {
+			return "", failf("no safety violation seen (the monitor checks election safety, state machine safety and commit regression)")
+		}
+		return fmt.Sprintf("ok %d violation(s); first: %s: %s", len(v), v[0].Rule, v[0].Text), nil
 	}
 	id, err := r.resolve(ctx, cmd.Node)
 	if err != nil {

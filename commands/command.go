@@ -55,6 +55,11 @@ const (
 	VerbRemove   = "remove"
 	VerbPromote  = "promote"
 	VerbTransfer = "transfer"
+
+	// Disk faults.
+	VerbPowerfail = "powerfail"
+	VerbWipe      = "wipe"
+	VerbCorrupt   = "corrupt"
 )
 
 // What values of explain commands (Command.What when Verb is VerbExplain).
@@ -70,20 +75,22 @@ const (
 	WaitLeader    = "leader"
 	WaitCommit    = "commit"
 	WaitConverged = "converged"
-	WaitTerm      = "term"   // wait term N CMP T: like expect term, but waits for it
-	WaitRole      = "role"   // wait role N ROLE: like expect role, but waits for it
-	WaitConfig    = "config" // wait config: no membership change pending, every live member holds it
+	WaitTerm      = "term"      // wait term N CMP T: like expect term, but waits for it
+	WaitRole      = "role"      // wait role N ROLE: like expect role, but waits for it
+	WaitConfig    = "config"    // wait config: no membership change pending, every live member holds it
+	WaitViolation = "violation" // wait violation: the invariant monitor has seen a safety violation
 )
 
 // What values of expect commands (Command.What when Verb is VerbExpect).
 const (
-	ExpectLeader = "leader"
-	ExpectRole   = "role"
-	ExpectTerm   = "term"
-	ExpectCommit = "commit"
-	ExpectGet    = "get"
-	ExpectSafe   = "safe"
-	ExpectConfig = "config" // expect config ==|!= 1,2,3: the voters
+	ExpectLeader    = "leader"
+	ExpectRole      = "role"
+	ExpectTerm      = "term"
+	ExpectCommit    = "commit"
+	ExpectGet       = "get"
+	ExpectSafe      = "safe"
+	ExpectConfig    = "config"    // expect config ==|!= 1,2,3: the voters
+	ExpectViolation = "violation" // expect violation: the monitor has seen one (the point of an unsafe scenario)
 )
 
 // Indexes of another node that `expect commit N CMP` may compare with.
@@ -100,6 +107,9 @@ const (
 	SetPreVote       = "prevote"
 	SetCheckQuorum   = "checkquorum"
 	SetSnapshotEvery = "snapshot-every"
+	SetDiskDelay     = "disk-delay"        // set disk-delay N D
+	SetDiskFull      = "disk-full"         // set disk-full N on|off
+	SetSkipFsync     = "unsafe-skip-fsync" // set unsafe-skip-fsync N on|off
 )
 
 // Default timeouts the executor applies when a command leaves them at zero.
@@ -244,6 +254,12 @@ const (
 //	transfer [N]                   Node (zero: the most up-to-date follower)
 //	wait config [T]                What, Timeout
 //	expect config ==|!= LIST       What, Cmp, Config (sorted voter ids)
+//	wait violation [T] / expect violation   What, Timeout
+//	powerfail N / powerfail all    Node, or All
+//	wipe N                         Node
+//	corrupt N [PART]               Node, What (Corrupt* constants; default segment)
+//	set disk-delay N D             Setting, Node, Duration (0..MaxDiskDelay)
+//	set disk-full|unsafe-skip-fsync N on|off   Setting, Node, On
 type Command struct {
 	Line, Col int    // position of the command word, 1-based (Col counts runes)
 	Text      string // the source line, trimmed, without its comment
@@ -389,6 +405,10 @@ func (c *Command) String() string {
 			w = append(w, onOff(c.On))
 		case SetSnapshotEvery:
 			w = append(w, strconv.FormatUint(c.Every, 10))
+		case SetDiskDelay:
+			w = append(w, c.Node.String(), c.Duration.String())
+		case SetDiskFull, SetSkipFsync:
+			w = append(w, c.Node.String(), onOff(c.On))
 		}
 	case VerbLet:
 		w = append(w, c.Name, "=", c.Node.String())
@@ -430,8 +450,16 @@ func (c *Command) String() string {
 		if c.Timeout != 0 {
 			w = append(w, c.Timeout.String())
 		}
-	case VerbRemove, VerbPromote:
+	case VerbRemove, VerbPromote, VerbWipe:
 		w = append(w, c.Node.String())
+	case VerbPowerfail:
+		if c.All {
+			w = append(w, "all")
+		} else {
+			w = append(w, c.Node.String())
+		}
+	case VerbCorrupt:
+		w = append(w, c.Node.String(), c.What)
 	case VerbTransfer:
 		if c.Node.Kind != NodeNone {
 			w = append(w, c.Node.String())

@@ -31,6 +31,13 @@ var errorCases = []struct{ line, want string }{
 	{`expect config == 1,,2`, `line 1:18: expect: bad voter list "1,,2" (want node numbers 1..9 joined by commas, e.g. 1,2,3)`},
 	{`expect config == 1,2,1`, `line 1:18: expect: node 1 listed twice in "1,2,1"`},
 	{`expect config >= 1,2`, `line 1:15: expect: unknown comparison ">=" (want ==, !=)`},
+	// disk faults
+	{`corrupt 2 middle`, `line 1:11: corrupt: unknown part "middle" (want segment, snapshot or tail)`},
+	{`powerfail`, `line 1:10: powerfail: missing node (want powerfail N)`},
+	{`set disk-delay 1 90s`, `line 1:18: set: disk delay 1m30s is too long (want 0 to 1m0s)`},
+	{`set disk-delay 1 -5ms`, `line 1:18: set: disk delay -5ms is negative`},
+	{`set disk-full 1 maybe`, `line 1:17: set: unknown value "maybe" (want on or off)`},
+	{`set unsafe-skip-fsync 9 on`, `line 1:23: set: node 9 out of range (want a node number 1..5)`},
 	// step mode
 	{`deliver 1 1`, `line 1:11: deliver: link from 1 to itself (want two different nodes)`},
 	{`deliver 1 2 votes`, `line 1:13: deliver: unknown message kind "votes" (did you mean "vote"?) (want vote, prevote, vote-resp, prevote-resp, app, app-resp, heartbeat, heartbeat-resp, snap, read, read-resp or timeout-now)`},
@@ -114,7 +121,7 @@ var errorCases = []struct{ line, want string }{
 	{`cut 1 2 3`, `line 1:9: cut: unexpected "3" (want cut FROM TO)`},
 	// waiting and checking
 	{`wait`, `line 1:5: wait: missing condition (want wait leader [TIMEOUT])`},
-	{`wait leadr`, `line 1:6: wait: unknown condition "leadr" (did you mean "leader"?) (want leader, commit, converged, term, role or config)`},
+	{`wait leadr`, `line 1:6: wait: unknown condition "leadr" (did you mean "leader"?) (want leader, commit, converged, term, role, config or violation)`},
 	{`wait leader 0s`, `line 1:13: wait: timeout 0s must be positive`},
 	{`wait leader soon`, `line 1:13: wait: bad timeout "soon" (want a duration like 150ms or 2s)`},
 	{`wait leader 1s 2s`, `line 1:16: wait: unexpected "2s" (want wait leader [TIMEOUT])`},
@@ -125,7 +132,7 @@ var errorCases = []struct{ line, want string }{
 	{`sleep`, `line 1:6: sleep: missing duration (want sleep D)`},
 	{`sleep 1x`, `line 1:7: sleep: bad duration "1x" (want a duration like 150ms or 2s)`},
 	{`expect`, `line 1:7: expect: missing check (want expect leader == N)`},
-	{`expect leeder == 1`, `line 1:8: expect: unknown check "leeder" (did you mean "leader"?) (want leader, role, term, commit, get, safe or config)`},
+	{`expect leeder == 1`, `line 1:8: expect: unknown check "leeder" (did you mean "leader"?) (want leader, role, term, commit, get, safe, config or violation)`},
 	{`expect leader`, `line 1:14: expect: missing comparison (want expect leader ==|!= N, or expect leader none)`},
 	{`expect leader >= 1`, `line 1:15: expect: comparison ">=" does not apply to the leader (want == or !=, or none)`},
 	{`expect leader = 1`, `line 1:15: expect: unknown comparison "=" (want ==, !=)`},
@@ -150,7 +157,7 @@ var errorCases = []struct{ line, want string }{
 	// cluster and display
 	{`status 1`, `line 1:8: status: unexpected "1" (want status)`},
 	{`set`, `line 1:4: set: missing setting (want set heartbeat D)`},
-	{`set speed 2`, `line 1:5: set: unknown setting "speed" (want heartbeat, election, prevote, checkquorum or snapshot-every)`},
+	{`set speed 2`, `line 1:5: set: unknown setting "speed" (want heartbeat, election, prevote, checkquorum, snapshot-every, disk-delay, disk-full or unsafe-skip-fsync)`},
 	{`set heartbeat`, `line 1:14: set: missing heartbeat (want set heartbeat D)`},
 	{`set heartbeat 0s`, `line 1:15: set: heartbeat 0s must be positive`},
 	{`set heartbeat 50`, `line 1:15: set: bad heartbeat "50" (want a duration like 150ms or 2s)`},

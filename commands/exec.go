@@ -131,6 +131,8 @@ func (r *Runner) exec(ctx context.Context, cmd *Command) (string, error) {
 		return r.explain(ctx, cmd)
 	case VerbAdd, VerbRemove, VerbPromote, VerbTransfer:
 		return r.execMembership(ctx, cmd)
+	case VerbPowerfail, VerbWipe, VerbCorrupt:
+		return r.execDisk(ctx, cmd)
 	}
 	return "", fmt.Errorf("unknown verb %q", cmd.Verb)
 }
@@ -280,6 +282,8 @@ func (r *Runner) execSet(cmd *Command) (string, error) {
 		return "ok", r.c.SetCheckQuorum(cmd.On)
 	case SetSnapshotEvery:
 		return "ok", r.c.SetSnapshotEvery(cmd.Every)
+	case SetDiskDelay, SetDiskFull, SetSkipFsync:
+		return r.execDiskSetting(cmd)
 	}
 	return "", fmt.Errorf("unknown setting %q", cmd.Setting)
 }

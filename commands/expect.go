@@ -1,7 +1,7 @@
 package commands
 
 func parseExpect(lp *lineParser) error {
-	t, err := lp.word("check", ExpectLeader, ExpectRole, ExpectTerm, ExpectCommit, ExpectGet, ExpectSafe, ExpectConfig)
+	t, err := lp.word("check", ExpectLeader, ExpectRole, ExpectTerm, ExpectCommit, ExpectGet, ExpectSafe, ExpectConfig, ExpectViolation)
 	if err != nil {
 		return err
 	}
@@ -29,6 +29,8 @@ func parseExpect(lp *lineParser) error {
 		err = lp.expectGet()
 	case ExpectSafe:
 		lp.usage = "expect safe"
+	case ExpectViolation:
+		lp.usage = "expect violation"
 	case ExpectConfig:
 		lp.usage = "expect config ==|!= LIST"
 		err = lp.configList()

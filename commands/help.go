@@ -30,9 +30,10 @@ const (
 	groupStep    = "Step mode and messages (freeze time, move one message at a time)"
 	groupWhy     = "Why (explanations from the nodes' own state)"
 	groupMember  = "Membership (nodes join and leave a running cluster; leadership is handed over)"
+	groupDisk    = "Disk faults (what fsync buys: a crash keeps what was written, a power failure only what was fsynced)"
 )
 
-var groups = []string{groupClient, groupFaults, groupWaiting, groupCluster, groupStep, groupWhy, groupMember}
+var groups = []string{groupClient, groupFaults, groupWaiting, groupCluster, groupStep, groupWhy, groupMember, groupDisk}
 
 var verbTable []verbInfo
 
@@ -67,24 +68,24 @@ func init() {
 		{VerbCut, groupFaults, []string{"cut FROM TO"}, []string{"cut the one-way link FROM -> TO"}, "heal restores it.", parseCut},
 		{VerbSnapshot, groupFaults, []string{"snapshot N"}, []string{"node N compacts its log into a snapshot now"}, "", parseNodeOnly},
 
-		{VerbWait, groupWaiting, []string{"wait leader [TIMEOUT]", "wait commit I [TIMEOUT]", "wait converged [TIMEOUT]", "wait term N CMP T [TIMEOUT]", "wait role N ROLE [TIMEOUT]", "wait config [TIMEOUT]"},
-			[]string{"a majority knows one leader in its term", "every reachable live node has commit index >= I", "live nodes agree on commit, applied and key-value state", "until node N's term compares so (as expect term)", "until node N has ROLE (as expect role)", "no membership change pending; every live member has the newest"},
+		{VerbWait, groupWaiting, []string{"wait leader [TIMEOUT]", "wait commit I [TIMEOUT]", "wait converged [TIMEOUT]", "wait term N CMP T [TIMEOUT]", "wait role N ROLE [TIMEOUT]", "wait config [TIMEOUT]", "wait violation [TIMEOUT]"},
+			[]string{"a majority knows one leader in its term", "every reachable live node has commit index >= I", "live nodes agree on commit, applied and key-value state", "until node N's term compares so (as expect term)", "until node N has ROLE (as expect role)", "no membership change pending; every live member has the newest", "until the invariant monitor reports a safety violation"},
 			fmt.Sprintf("TIMEOUT is a duration; the default is %s.", DefaultWaitTimeout), parseWait},
 		{VerbSleep, groupWaiting, []string{"sleep D"}, []string{"wait for duration D"}, "", parseSleep},
 		{VerbExpect, groupWaiting, []string{
 			"expect leader == N", "expect leader != N", "expect leader none",
 			"expect role N ROLE", "expect term N CMP T", "expect commit N CMP I", "expect commit N CMP last M",
-			"expect get KEY == VALUE", "expect get KEY (nil)", "expect safe", "expect config == LIST"},
+			"expect get KEY == VALUE", "expect get KEY (nil)", "expect safe", "expect config == LIST", "expect violation"},
 			[]string{
 				"N is the leader", "N is not the leader", "there is no leader",
 				"ROLE is leader, follower, candidate or down", "node N's term; CMP is ==, !=, >=, <=, > or <", "node N's commit index",
 				"against node M's last index (also commit M, applied M)",
-				"a linearizable read returns VALUE (also !=)", "KEY is absent", "no safety violation seen since start", "the voters are LIST, e.g. 1,2,3,4 (also !=)"},
+				"a linearizable read returns VALUE (also !=)", "KEY is absent", "no safety violation seen since start", "the voters are LIST, e.g. 1,2,3,4 (also !=)", "a safety violation was seen: the point of an unsafe scenario"},
 			"A failed check stops a script: line 7: expect leader != 1: leader is 1 (term 4).\nAn unquoted (nil) means absent; \"(nil)\" in quotes is the literal value.", parseExpect},
 
 		{VerbStatus, groupCluster, []string{"status"}, []string{"table of nodes: state, role, term, vote, indexes, leader"}, "", parseNoArgs},
-		{VerbSet, groupCluster, []string{"set heartbeat D", "set election MIN-MAX", "set prevote on|off", "set checkquorum on|off", "set snapshot-every N"},
-			[]string{"heartbeat interval on every node, live", "election timeout range, e.g. 150ms-300ms", "toggle PreVote on every node", "toggle CheckQuorum on every node", "snapshot every N applied entries (0 = never)"},
+		{VerbSet, groupCluster, []string{"set heartbeat D", "set election MIN-MAX", "set prevote on|off", "set checkquorum on|off", "set snapshot-every N", "set disk-delay N D", "set disk-full N on|off", "set unsafe-skip-fsync N on|off"},
+			[]string{"heartbeat interval on every node, live", "election timeout range, e.g. 150ms-300ms", "toggle PreVote on every node", "toggle CheckQuorum on every node", "snapshot every N applied entries (0 = never)", "every fsync of node N takes D longer (a slow disk; 0 to 1m)", "node N's writes fail with ENOSPC; off: space returns and a node stopped by it restarts", "UNSAFE: node N acknowledges entries and votes without fsync"},
 			"set election takes 0 < MIN <= MAX; equal bounds (150ms-150ms) remove the\nrandomness, as in the Raft paper's Figure 16. The heartbeat must stay shorter\nthan MIN.", parseSet},
 		{VerbLet, groupCluster, []string{"let NAME = NODE"}, []string{"save a node as @NAME (NODE: N, leader, follower or @NAME)"},
 			"The name keeps that node after roles change:\n  let old = leader\n  crash @old\n  wait leader\n  expect leader != @old", parseLet},
@@ -122,6 +123,12 @@ func init() {
 		{VerbPromote, groupMember, []string{"promote N"}, []string{"make learner N a voter (refused while it is far behind)"}, "", parseNodeOnly},
 		{VerbTransfer, groupMember, []string{"transfer [N]"}, []string{"hand leadership to N (default: the most up-to-date follower); prints the gap"},
 			"The leader stops taking writes, brings N's log up to date and tells it to start\nan election at once (TimeoutNow). If N has not won within an election timeout\nthe transfer is abandoned and the leader takes writes again.", parseOptionalNode},
+		{VerbPowerfail, groupDisk, []string{"powerfail N", "powerfail all"}, []string{"node N loses power: stops as with crash, and what it wrote but did not fsync is gone", "every running node loses power at once"},
+			"Files are cut back to their last fsynced length, and files created or renamed\nwithout a directory fsync disappear. restart N brings it back from what survived.\nWith fsync on (the default) nothing acknowledged is lost.", parsePowerfail},
+		{VerbWipe, groupDisk, []string{"wipe N"}, []string{"UNSAFE: node N restarts with an empty disk, same id (amnesia)"},
+			"It forgets its term, its vote and its log, so it may vote twice in a term or help\nelect a leader without committed entries: the monitor reports it. Real systems\nmake a node with a new disk rejoin as a new member (remove N, then add).", parseNodeOnly},
+		{VerbCorrupt, groupDisk, []string{"corrupt N [segment|snapshot|tail]"}, []string{"crash node N and damage its WAL: flip a byte (default segment), or tear the last record"},
+			"restart N then shows the rule: a torn tail is cut off and the node starts; any\nother damage keeps it from starting, with the file and offset named.", parseCorrupt},
 	}
 }
 

@@ -205,7 +205,7 @@ func parseCut(lp *lineParser) error {
 }
 
 func parseWait(lp *lineParser) error {
-	t, err := lp.word("condition", WaitLeader, WaitCommit, WaitConverged, WaitTerm, WaitRole, WaitConfig)
+	t, err := lp.word("condition", WaitLeader, WaitCommit, WaitConverged, WaitTerm, WaitRole, WaitConfig, WaitViolation)
 	if err != nil {
 		return err
 	}
@@ -243,7 +243,7 @@ func parseSleep(lp *lineParser) error {
 }
 
 func parseSet(lp *lineParser) error {
-	t, err := lp.word("setting", SetHeartbeat, SetElection, SetPreVote, SetCheckQuorum, SetSnapshotEvery)
+	t, err := lp.word("setting", SetHeartbeat, SetElection, SetPreVote, SetCheckQuorum, SetSnapshotEvery, SetDiskDelay, SetDiskFull, SetSkipFsync)
 	if err != nil {
 		return err
 	}
@@ -264,6 +264,26 @@ func parseSet(lp *lineParser) error {
 	case SetSnapshotEvery:
 		lp.usage = "set snapshot-every N"
 		c.Every, err = lp.uint("entry count")
+	case SetDiskDelay:
+		lp.usage = "set disk-delay N D"
+		if c.Node, err = lp.node("node"); err != nil {
+			return err
+		}
+		var t token
+		if t, err = lp.next("delay"); err != nil {
+			return err
+		}
+		if c.Duration, err = lp.parseDuration("disk delay", t.text, t.col, 0); err == nil && c.Duration > MaxDiskDelay {
+			err = lp.errAt(t.col, "disk delay %v is too long (want 0 to %v)", c.Duration, MaxDiskDelay)
+		}
+	case SetDiskFull, SetSkipFsync:
+		lp.usage = "set " + c.Setting + " N on|off"
+		if c.Node, err = lp.node("node"); err != nil {
+			return err
+		}
+		var v token
+		v, err = lp.word("value", "on", "off")
+		c.On = v.text == "on"
 	}
 	if err != nil {
 		return err

@@ -1,0 +1,262 @@
+package cluster
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"raftplay/wal"
+)
+
+// Disk faults. Every node's WAL writes through a wal.FaultFS of its own
+// (the real files underneath), which knows what is durable: what was
+// fsynced, and which creates, renames and removes a directory fsync made
+// durable. A crash keeps everything the process wrote (the operating
+// system's page cache survives it); a power failure keeps only what is
+// durable. The settings make the disk slow, full, or (unsafe, for
+// teaching) make it acknowledge without fsyncing.
+
+// MaxDiskDelay is the longest fsync delay SetDiskDelay accepts.
+const MaxDiskDelay = time.Minute
+
+// DiskStatus is a node's disk as the playground sees it.
+type DiskStatus struct {
+	Written   int64         `json:"written"`  // bytes written through the WAL since start
+	Unsynced  int64         `json:"unsynced"` // bytes written but not yet durable
+	Delay     time.Duration `json:"-"`        // every fsync takes at least this much longer
+	Full      bool          `json:"full"`     // writes fail with ENOSPC
+	SkipFsync bool          `json:"unsafe_skip_fsync"`
+	LostBytes int64         `json:"lost_bytes"` // lost to power failures so far
+}
+
+// walOptions is the cluster's WAL options with the slot's disk.
+func (s *slot) walOptions(o wal.Options) wal.Options {
+	o.FS = s.fs
+	return o
+}
+
+func (s *slot) disk() DiskStatus {
+	st := s.fs.Stats()
+	return DiskStatus{Written: st.Written, Unsynced: st.Unsynced, Delay: s.diskDelay, Full: s.diskFull,
+		SkipFsync: s.skipFsync, LostBytes: st.LostBytes}
+}
+
+// PowerFail cuts node id's power: it stops as with Crash, and everything
+// it wrote but did not make durable is gone (files cut back to their last
+// fsynced length, creates and renames not made durable by a directory
+// fsync undone). It returns the bytes lost.
+func (c *Cluster) PowerFail(id uint64) (int64, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.powerFailLocked(id)
+}
+
+func (c *Cluster) powerFailLocked(id uint64) (int64, error) {
+	s, err := c.running(id)
+	if err != nil {
+		return 0, err
+	}
+	s.node.crash() // its WAL is closed before the power goes
+	s.last = s.node.status.Load()
+	s.node, s.state = nil, StateCrashed
+	c.up[id-1].Store(false)
+	before := s.fs.Stats()
+	if err := s.fs.PowerFail(s.dir); err != nil {
+		return 0, fmt.Errorf("cluster: power failure of node %d: %w", id, err)
+	}
+	after := s.fs.Stats()
+	lost := after.LostBytes - before.LostBytes
+	text := fmt.Sprintf("%d lost power: everything it had fsynced survives", id)
+	if lost > 0 || after.LostNames > before.LostNames {
+		text = fmt.Sprintf("%d lost power: %d bytes it had written but not fsynced are gone", id, lost)
+		if n := after.LostNames - before.LostNames; n > 0 {
+			text += fmt.Sprintf(", and %d file name changes not made durable", n)
+		}
+	}
+	if s.skipFsync {
+		text += " (it was skipping fsync: UNSAFE)"
+	}
+	c.events.Add(Event{Node: id, Kind: EventCrash, Text: text})
+	return lost, nil
+}
+
+// PowerFailAll cuts the power of every running node at once.
+func (c *Cluster) PowerFailAll() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var errs []error
+	n := 0
+	for _, s := range c.slots {
+		if s.node == nil {
+			continue
+		}
+		n++
+		if _, err := c.powerFailLocked(s.id); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if n == 0 {
+		return errors.New("cluster: powerfail all: no node is running")
+	}
+	return errors.Join(errs...)
+}
+
+// Wipe replaces node id's disk with an empty one and starts it again:
+// amnesia. The node forgets its term, its vote and its log, and rejoins
+// under the same id as if it had never run, which can break Raft's safety
+// (it may vote twice in a term, or help elect a leader that lacks
+// committed entries). And the leader, whose view of what the node holds
+// (its match index) never goes back, keeps probing after entries the node
+// no longer has: the node is not repaired until another leader is elected.
+// Real systems make such a node rejoin as a new member; this is the
+// playground's way to show why.
+func (c *Cluster) Wipe(id uint64) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	s, err := c.slot(id)
+	if err != nil {
+		return err
+	}
+	if s.state == StateRemoved {
+		return errRemoved(id)
+	}
+	if s.node != nil {
+		s.node.crash()
+		s.last = s.node.status.Load()
+		s.node, s.state = nil, StateCrashed
+		c.up[id-1].Store(false)
+	}
+	ents, err := os.ReadDir(s.dir)
+	if err != nil {
+		return fmt.Errorf("cluster: wipe %d: %w", id, err)
+	}
+	for _, e := range ents {
+		if e.Name() == joinedFile {
+			continue // how the node came to be is not on its disk
+		}
+		if err := os.RemoveAll(filepath.Join(s.dir, e.Name())); err != nil {
+			return fmt.Errorf("cluster: wipe %d: %w", id, err)
+		}
+	}
+	s.fs = wal.NewFaultFS() // a new disk
+	s.fs.SetSyncDelay(s.diskDelay)
+	s.diskFull, s.skipFsync = false, false
+	c.events.Add(Event{Node: id, Kind: EventViolation, Text: fmt.Sprintf("%d's disk was replaced by an empty one: it restarts with no term, vote or log (amnesia), which can break Raft's safety", id)})
+	return c.restartLocked(id, true)
+}
+
+// Corrupt damages node id's WAL on purpose: part "segment" flips a byte in
+// a record of its newest sealed segment, "snapshot" in its newest snapshot
+// file, "tail" tears its last record. A running node is crashed first; it
+// stays down, and restart shows what it does with the damage (a torn tail
+// is repaired; anything else keeps it from starting, file and offset
+// named). It returns what was damaged, and where.
+func (c *Cluster) Corrupt(id uint64, part string) (string, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	s, err := c.slot(id)
+	if err != nil {
+		return "", err
+	}
+	if s.state == StateRemoved {
+		return "", errRemoved(id)
+	}
+	if s.node != nil {
+		s.node.crash()
+		s.last = s.node.status.Load()
+		s.node, s.state = nil, StateCrashed
+		c.up[id-1].Store(false)
+		c.events.Add(Event{Node: id, Kind: EventCrash, Text: fmt.Sprintf("%d crashed (to damage its files)", id)})
+	}
+	what, err := wal.Corrupt(s.dir, part)
+	if err != nil {
+		return "", fmt.Errorf("cluster: corrupt %d %s: %w", id, part, err)
+	}
+	what = strings.TrimPrefix(what, s.dir+string(filepath.Separator))
+	c.events.Add(Event{Node: id, Kind: EventFault, Text: fmt.Sprintf("%d's WAL damaged: %s (restart %d shows what it does)", id, what, id)})
+	return what, nil
+}
+
+// SetDiskDelay makes every fsync of node id take at least d longer.
+func (c *Cluster) SetDiskDelay(id uint64, d time.Duration) error {
+	if d < 0 || d > MaxDiskDelay {
+		return fmt.Errorf("cluster: disk delay %v: want 0 to %v", d, MaxDiskDelay)
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	s, err := c.running(id)
+	if err != nil {
+		return err
+	}
+	s.diskDelay = d
+	s.fs.SetSyncDelay(d)
+	text := fmt.Sprintf("%d's disk is slow: every fsync takes %v longer", id, d)
+	if d == 0 {
+		text = fmt.Sprintf("%d's disk is fast again", id)
+	}
+	c.events.Add(Event{Node: id, Kind: EventFault, Text: text})
+	return nil
+}
+
+// SetDiskFull makes node id's writes fail with ENOSPC (on), or gives it
+// space again (off). A node whose WAL refused a write stops and says why;
+// when space returns, it is restarted from its files, which hold every
+// write it acknowledged.
+func (c *Cluster) SetDiskFull(id uint64, on bool) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	s, err := c.slot(id)
+	if err != nil {
+		return err
+	}
+	if s.state == StateRemoved {
+		return errRemoved(id)
+	}
+	if on {
+		if _, err := c.running(id); err != nil {
+			return err
+		}
+		s.diskFull = true
+		s.fs.SetFull(true)
+		c.events.Add(Event{Node: id, Kind: EventFault, Text: fmt.Sprintf("%d's disk is full: its next write fails (no space left on device)", id)})
+		return nil
+	}
+	if !s.diskFull {
+		return fmt.Errorf("cluster: node %d's disk is not full", id)
+	}
+	s.diskFull = false
+	s.fs.SetFull(false)
+	c.events.Add(Event{Node: id, Kind: EventFault, Text: fmt.Sprintf("%d's disk has space again", id)})
+	if s.node != nil {
+		select {
+		case <-s.node.done: // its loop stopped on the failed write
+			return c.restartLocked(id, false)
+		default:
+		}
+	}
+	return nil
+}
+
+// SetUnsafeSkipFsync makes node id acknowledge entries and votes without
+// fsyncing them (on): UNSAFE, for teaching. A power failure then loses
+// what it promised, which can lose acknowledged writes or elect two
+// leaders in one term.
+func (c *Cluster) SetUnsafeSkipFsync(id uint64, on bool) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	s, err := c.running(id)
+	if err != nil {
+		return err
+	}
+	s.skipFsync = on
+	s.fs.SetSkipSync(on)
+	text := fmt.Sprintf("UNSAFE: %d acknowledges entries and votes WITHOUT fsync: a power failure can lose what it promised", id)
+	if !on {
+		text = fmt.Sprintf("%d fsyncs again (what it wrote meanwhile becomes durable at its next fsync)", id)
+	}
+	c.events.Add(Event{Node: id, Kind: EventSetting, Text: text})
+	return nil
+}

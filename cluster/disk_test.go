@@ -1,0 +1,209 @@
+package cluster
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// waitAcked waits until the writer has n acknowledged writes.
+func (w *writer) waitAcked(t *testing.T, c *Cluster, n int) {
+	t.Helper()
+	waitFor(t, c, fmt.Sprintf("%d acknowledged writes", n), func(Status) bool {
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		return len(w.acked) >= n
+	})
+}
+
+func restartAll(t *testing.T, c *Cluster) {
+	t.Helper()
+	for id := uint64(1); id <= uint64(c.Size()); id++ {
+		if err := c.Restart(id); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// Power fails on every node at once while clients write; after the restart
+// every acknowledged write is there (fsync before acknowledging is what
+// makes it so). RAFTPLAY_POWERFAIL_SEEDS sets how many rounds (default 2).
+func TestPowerFailAllKeepsEveryAcknowledgedWrite(t *testing.T) {
+	t.Parallel()
+	rounds := 2
+	if s, err := strconv.Atoi(os.Getenv("RAFTPLAY_POWERFAIL_SEEDS")); err == nil && s > 0 {
+		rounds = s
+	}
+	for round := range rounds {
+		c := startCluster(t, Options{Nodes: 3, Seed: uint64(round + 1)})
+		waitLeader(t, c)
+		w := startWriter(c, 8)
+		w.waitAcked(t, c, 100+50*round)
+		if err := c.PowerFailAll(); err != nil { // writes in flight
+			t.Fatal(err)
+		}
+		acked := w.halt()
+		restartAll(t, c)
+		waitFor(t, c, "convergence after the power came back", func(s Status) bool { return s.Leader != 0 && Converged(s) })
+		cl := c.NewClient()
+		for k, v := range acked {
+			got, err := cl.Get(context.Background(), k)
+			if err != nil || string(got.Value) != v {
+				t.Fatalf("round %d: acknowledged %s=%s, after the power failure read %q, %v", round, k, v, got.Value, err)
+			}
+		}
+		if v := c.Violations(); len(v) > 0 {
+			t.Fatalf("round %d: %s: %s", round, v[0].Rule, v[0].Text)
+		}
+		t.Logf("round %d: %d acknowledged writes, all present after a power failure of every node", round, len(acked))
+		c.Close()
+	}
+}
+
+// The same with fsync skipped on every node: acknowledged writes are lost,
+// and the checks see it (this is what proves the test above can fail).
+func TestPowerFailWithSkippedFsyncLosesWrites(t *testing.T) {
+	t.Parallel()
+	c := startCluster(t, Options{Nodes: 3})
+	waitLeader(t, c)
+	for id := uint64(1); id <= 3; id++ {
+		if err := c.SetUnsafeSkipFsync(id, true); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := c.Status().Nodes[0]; !n.Disk.SkipFsync {
+		t.Fatal("the status does not show fsync skipped")
+	}
+	put(t, c.NewClient(), "k", "acknowledged")
+	if err := c.PowerFailAll(); err != nil {
+		t.Fatal(err)
+	}
+	if st := c.Status(); st.Nodes[0].Disk.LostBytes == 0 {
+		t.Fatalf("no bytes lost: %+v", st.Nodes[0].Disk)
+	}
+	restartAll(t, c)
+	st := waitFor(t, c, "a leader or a violation", func(s Status) bool { return s.Violations > 0 })
+	got, err := c.NewClient().Get(context.Background(), "k")
+	if err != nil || got.Found {
+		t.Fatalf("after losing unsynced data the acknowledged write is still there: %q, %v", got.Value, err)
+	}
+	if v := c.Violations(); v[0].Rule != "state machine safety" {
+		t.Fatalf("violation %s: %s (%d in all)", v[0].Rule, v[0].Text, st.Violations)
+	}
+}
+
+// A full disk stops the node that cannot write, with the reason; the
+// others go on; when space returns it restarts from its files and catches
+// up, and nothing acknowledged is lost.
+func TestDiskFullStopsTheNodeAndItRecovers(t *testing.T) {
+	t.Parallel()
+	c := startCluster(t, Options{Nodes: 3})
+	st := waitLeader(t, c)
+	f := aFollower(st)
+	if err := c.SetDiskFull(f, true); err != nil {
+		t.Fatal(err)
+	}
+	w := startWriter(c, 4)
+	waitFor(t, c, "the full node stops", func(s Status) bool {
+		n, _ := s.Node(f)
+		return n.State == StateFailed && strings.Contains(n.Err, "no space left on device")
+	})
+	w.waitAcked(t, c, 50) // the majority goes on without it
+	if err := c.SetDiskFull(f, false); err != nil {
+		t.Fatal(err)
+	}
+	acked := w.halt()
+	waitFor(t, c, "the node back and caught up", func(s Status) bool {
+		n, _ := s.Node(f)
+		return n.Live() && Converged(s)
+	})
+	cl := c.NewClient()
+	for k, v := range acked {
+		if got, err := cl.Get(context.Background(), k); err != nil || string(got.Value) != v {
+			t.Fatalf("acknowledged %s=%s, read %q, %v", k, v, got.Value, err)
+		}
+	}
+	if !hasEvent(c, fmt.Sprintf("%d's disk has space again", f)) || !hasEvent(c, fmt.Sprintf("%d restarted from its files", f)) {
+		t.Errorf("events do not tell the recovery: %v", c.Events().Last(10))
+	}
+}
+
+// A power failure loses nothing that was fsynced, and says what it lost;
+// wipe brings a node back empty; corrupt keeps a node down with the file
+// named. Bad requests change nothing.
+func TestDiskFaultsBadInputAndEvents(t *testing.T) {
+	t.Parallel()
+	c := startCluster(t, Options{Nodes: 3})
+	st := waitLeader(t, c)
+	f := aFollower(st)
+	put(t, c.NewClient(), "k", "v")
+	lost, err := c.PowerFail(f)
+	if err != nil || lost != 0 {
+		t.Fatalf("power failure with fsync on: lost %d, %v", lost, err)
+	}
+	if !hasEvent(c, fmt.Sprintf("%d lost power: everything it had fsynced survives", f)) {
+		t.Error("no power failure event")
+	}
+	for _, tc := range []struct {
+		name string
+		err  error
+		want string
+	}{
+		{"powerfail a down node", func() error { _, err := c.PowerFail(f); return err }(), "is down"},
+		{"disk delay on a down node", c.SetDiskDelay(f, time.Millisecond), "is down"},
+		{"disk delay too long", c.SetDiskDelay(st.Leader, 2*time.Minute), "want 0 to 1m0s"},
+		{"disk delay negative", c.SetDiskDelay(st.Leader, -time.Millisecond), "want 0 to 1m0s"},
+		{"space back on a disk not full", c.SetDiskFull(st.Leader, false), "is not full"},
+		{"skip fsync on a down node", c.SetUnsafeSkipFsync(f, true), "is down"},
+		{"corrupt an unknown part", func() error { _, err := c.Corrupt(f, "middle"); return err }(), "middle"},
+		{"corrupt a stranger", func() error { _, err := c.Corrupt(7, "tail"); return err }(), "no node 7"},
+	} {
+		if tc.err == nil || !strings.Contains(tc.err.Error(), tc.want) {
+			t.Errorf("%s: %v, want an error saying %q", tc.name, tc.err, tc.want)
+		}
+	}
+	if d := c.Status().Nodes[st.Leader-1].Disk; d.Delay != 0 || d.Full || d.SkipFsync {
+		t.Fatalf("a refused setting changed the disk: %+v", d)
+	}
+	if err := c.Restart(f); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, c, "convergence", Converged)
+
+	what, err := c.Corrupt(f, "segment")
+	if err != nil || !strings.Contains(what, ".wal") {
+		t.Fatalf("corrupt: %q, %v", what, err)
+	}
+	if err := c.Restart(f); err == nil || !strings.Contains(err.Error(), "damaged") || !strings.Contains(err.Error(), "offset") {
+		t.Fatalf("restart after a flipped byte: %v", err)
+	}
+
+	if err := c.Wipe(f); err != nil {
+		t.Fatal(err)
+	}
+	// The leader still believes the wiped node holds what it acknowledged
+	// (its match index never goes back), so it probes after those entries
+	// and never repairs it: amnesia breaks what the leader knows. A new
+	// leader starts from nothing and repairs it.
+	put(t, c.NewClient(), "after", "wipe")
+	probing := waitFor(t, c, "the leader probing in vain", func(s Status) bool {
+		l, ok := s.Node(s.Leader)
+		return ok && l.Progress[f].LastReject != 0 && l.Progress[f].Match > 0
+	})
+	other := uint64(6) - probing.Leader - f
+	if _, err := c.Transfer(ctxFor(t, 10*time.Second), other); err != nil {
+		t.Fatal(err)
+	}
+	st = waitFor(t, c, "the wiped node back", func(s Status) bool { n, _ := s.Node(f); return n.Live() && Converged(s) })
+	if !hasEvent(c, "amnesia") {
+		t.Error("no amnesia event")
+	}
+	if n, _ := st.Node(f); !slices.Contains([]NodeState{StateUp}, n.State) {
+		t.Fatalf("wiped node %s", n.State)
+	}
+}
