@@ -30,6 +30,7 @@ type chaosFlags struct {
 	quick        bool
 	settle       time.Duration
 	unsafeVote   bool
+	unsafe       bool
 }
 
 // chaosFlagSet returns the flag set of `raftplay chaos`, its usage written to w.
@@ -49,6 +50,7 @@ func chaosFlagSet(w io.Writer) (*flag.FlagSet, *chaosFlags) {
 	f.trace = addTraceFlag(fs)
 	fs.DurationVar(&f.settle, "settle-timeout", 30*time.Second, "after the final heal, how long to wait for a leader and for convergence")
 	fs.BoolVar(&f.unsafeVote, "unsafe-skip-vote-log-check", false, "break Raft on purpose (votes skip the up-to-date log check) to see the checks fail")
+	fs.BoolVar(&f.unsafe, "unsafe", false, "UNSAFE disk faults, to see the checks fail: every node acknowledges without fsync, and the nemesis may wipe a disk")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "usage: raftplay chaos [flags]")
 		fmt.Fprintln(fs.Output(), "Breaks a real cluster at random (seeded) under concurrent clients, heals it, and checks")
@@ -133,7 +135,7 @@ func runChaos(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		rep, err = experiment.RunChaos(ctx, experiment.ChaosOptions{
 			Cluster: opts, Seed: seed, Duration: f.duration, FaultEvery: f.every,
 			Clients: f.clients, Keys: f.keys, Faults: kinds, CheckTimeout: f.checkTimeout, SettleTimeout: f.settle, OutDir: f.out,
-			Trace: traceOut,
+			Trace: traceOut, Unsafe: f.unsafe,
 		})
 		return err
 	})

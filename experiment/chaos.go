@@ -43,6 +43,11 @@ type ChaosOptions struct {
 	// Trace, if set, receives the cluster's message trace as JSON lines
 	// (cluster.StreamTrace).
 	Trace io.Writer
+	// Unsafe turns on the faults a correct Raft cannot survive, to see the
+	// checks fail: every node acknowledges without fsync (so a power
+	// failure loses what it promised), and the nemesis may wipe a node's
+	// disk (UnsafeFaultKinds).
+	Unsafe bool
 }
 
 // OpCounts counts client operations by kind and outcome.
@@ -169,7 +174,19 @@ func RunChaos(ctx context.Context, opts ChaosOptions) (*ChaosReport, error) {
 			counts[i] = runClient(runCtx, ctx, c, hist, i, opts)
 		}()
 	}
-	nem := newNemesis(c, opts.Seed, hist.start, opts.Faults)
+	kinds := opts.Faults
+	if opts.Unsafe {
+		if len(kinds) == 0 {
+			kinds = FaultKinds
+		}
+		kinds = append(slices.Clone(kinds), UnsafeFaultKinds...)
+		for id := uint64(1); id <= uint64(c.Size()); id++ {
+			if err := c.SetUnsafeSkipFsync(id, true); err != nil {
+				return nil, fmt.Errorf("experiment: unsafe: %w", err)
+			}
+		}
+	}
+	nem := newNemesis(c, opts.Seed, hist.start, kinds)
 	nem.run(runCtx, opts.FaultEvery)
 	wg.Wait()
 	if ctx.Err() != nil {

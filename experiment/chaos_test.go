@@ -201,3 +201,33 @@ func TestChaosWithFreeze(t *testing.T) {
 		}
 	}
 }
+
+// With every node skipping fsync, a power cycle loses what the cluster
+// acknowledged: chaos --unsafe must fail (this proves the checks see what
+// a disk that lies about fsync does). The same faults with fsync on pass.
+func TestChaosUnsafeDiskFaultsFail(t *testing.T) {
+	if testing.Short() {
+		t.Skip("real cluster with faults: not in -short")
+	}
+	for _, unsafe := range []bool{false, true} {
+		rep, err := RunChaos(context.Background(), ChaosOptions{
+			Cluster:  cluster.Options{Nodes: 3, DataDir: t.TempDir()},
+			Seed:     5,
+			Duration: 1500 * time.Millisecond, FaultEvery: 400 * time.Millisecond,
+			Faults:       []string{FaultPowerCycle},
+			CheckTimeout: 20 * time.Second, SettleTimeout: 10 * time.Second,
+			Unsafe: unsafe,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.Faults[FaultPowerCycle] == 0 {
+			t.Fatalf("unsafe=%v: no power cycle in %v", unsafe, rep.Faults)
+		}
+		if rep.Failed() != unsafe {
+			var text bytes.Buffer
+			rep.WriteText(&text)
+			t.Fatalf("unsafe=%v: failed=%v\n%s", unsafe, rep.Failed(), text.String())
+		}
+	}
+}

@@ -25,11 +25,18 @@ const (
 	FaultFreeze        = "freeze"         // stop every clock and hold every message for a moment, then thaw
 	FaultMember        = "member"         // add a node, promote a learner, or remove a voter (one change)
 	FaultTransfer      = "transfer"       // hand leadership to a random voter
+	FaultPowerfail     = "powerfail"      // a node loses power: what it did not fsync is gone
+	FaultWipe          = "wipe"           // UNSAFE (ChaosOptions.Unsafe): a node restarts with an empty disk
+	FaultPowerCycle    = "powercycle"     // every running node loses power at once, and all come back
 )
 
 // FaultKinds are the kinds a nemesis may be limited to (ChaosOptions.Faults);
 // heal, restart and resume always stay on, so that the cluster can recover.
-var FaultKinds = []string{FaultCrash, FaultPause, FaultPartition, FaultBridge, FaultIsolateLeader, FaultDrop, FaultDelay, FaultFreeze, FaultMember, FaultTransfer}
+var FaultKinds = []string{FaultCrash, FaultPause, FaultPartition, FaultBridge, FaultIsolateLeader, FaultDrop, FaultDelay, FaultFreeze, FaultMember, FaultTransfer, FaultPowerfail, FaultPowerCycle}
+
+// UnsafeFaultKinds are added by ChaosOptions.Unsafe: with them a correct
+// Raft must fail the checks.
+var UnsafeFaultKinds = []string{FaultWipe}
 
 // FaultRecord is one fault the nemesis injected.
 type FaultRecord struct {
@@ -94,7 +101,7 @@ func (n *nemesis) step() {
 	} else if a == len(n.kinds)+1 {
 		kind = FaultRestart
 	}
-	if (kind == FaultCrash || kind == FaultPause) && (n.down[id] != "" || len(n.down) >= budget) {
+	if (kind == FaultCrash || kind == FaultPause || kind == FaultPowerfail || kind == FaultWipe) && (n.down[id] != "" || len(n.down) >= budget) {
 		kind = FaultRestart
 	}
 	switch kind {
@@ -104,6 +111,28 @@ func (n *nemesis) step() {
 	case FaultPause:
 		n.record(FaultPause, fmt.Sprintf("pause %d", id), n.c.Pause(id))
 		n.down[id] = FaultPause
+	case FaultPowerfail:
+		lost, err := n.c.PowerFail(id)
+		n.record(FaultPowerfail, fmt.Sprintf("powerfail %d (%d bytes not fsynced lost)", id, lost), err)
+		n.down[id] = FaultCrash
+	case FaultPowerCycle:
+		var up []uint64
+		for _, s := range st.Nodes {
+			if s.State == cluster.StateUp || s.State == cluster.StatePaused {
+				if n.down[s.ID] == "" {
+					up = append(up, s.ID)
+				}
+			}
+		}
+		err := n.c.PowerFailAll()
+		for _, id := range up {
+			if err == nil {
+				err = n.c.Restart(id)
+			}
+		}
+		n.record(FaultPowerCycle, fmt.Sprintf("power cycle of %v", up), err)
+	case FaultWipe:
+		n.record(FaultWipe, fmt.Sprintf("wipe %d (UNSAFE: it restarts with an empty disk)", id), n.c.Wipe(id))
 	case FaultPartition:
 		perm := n.perm()
 		k := int(size/2) + 1 + n.rng.IntN(int(size-size/2-1)) // the majority side: size/2+1 to size-1 nodes
