@@ -207,3 +207,41 @@ func TestDiskFaultsBadInputAndEvents(t *testing.T) {
 		t.Fatalf("wiped node %s", n.State)
 	}
 }
+
+// Commit latency with a slow disk on the leader, and on one follower (the
+// majority hides a single slow follower). Measured, not asserted; run with
+// RAFTPLAY_DISK_NUMBERS=1 go test -run TestDiskNumbers -v ./cluster/
+func TestDiskNumbers(t *testing.T) {
+	if os.Getenv("RAFTPLAY_DISK_NUMBERS") == "" {
+		t.Skip("set RAFTPLAY_DISK_NUMBERS=1 to measure")
+	}
+	for _, tc := range []struct {
+		where string
+		d     time.Duration
+	}{{"none", 0}, {"leader", time.Millisecond}, {"leader", 10 * time.Millisecond}, {"follower", time.Millisecond}, {"follower", 10 * time.Millisecond}} {
+		c := startCluster(t, Options{Nodes: 3, Seed: 3})
+		st := waitLeader(t, c)
+		switch tc.where {
+		case "leader":
+			if err := c.SetDiskDelay(st.Leader, tc.d); err != nil {
+				t.Fatal(err)
+			}
+		case "follower":
+			if err := c.SetDiskDelay(aFollower(st), tc.d); err != nil {
+				t.Fatal(err)
+			}
+		}
+		cl := c.NewClient()
+		var lat []time.Duration
+		end := time.Now().Add(3 * time.Second)
+		for i := 0; time.Now().Before(end); i++ {
+			start := time.Now()
+			put(t, cl, "k", strconv.Itoa(i))
+			lat = append(lat, time.Since(start))
+		}
+		slices.Sort(lat)
+		t.Logf("disk delay %-5v on %-8s: %5d writes, commit latency p50 %v p99 %v", tc.d, tc.where, len(lat),
+			lat[len(lat)/2].Round(10*time.Microsecond), lat[len(lat)*99/100].Round(10*time.Microsecond))
+		c.Close()
+	}
+}
