@@ -305,9 +305,10 @@ const bottomBlocks = 2
 // cardBlocks returns the pieces of node n's card below its title, in
 // status st: what it is (term, indexes, timer or lag, leader; a learner's
 // catch-up instead of the timer it never acts on; a leader's transfer;
-// whether it is out of the configuration), then at the bottom its
-// situation in a few words (cluster.Why) and its state. A removed node's
-// card is greyed (removedBlocks).
+// its disk when that is not plain (diskBlock); whether it is out of the
+// configuration), then at the bottom its situation in a few words
+// (cluster.Why) and its state. A removed node's card is greyed
+// (removedBlocks).
 func (m *Model) cardBlocks(st cluster.Status, n cluster.NodeStatus) []block {
 	s := m.styles
 	if n.State == cluster.StateRemoved {
@@ -337,6 +338,9 @@ func (m *Model) cardBlocks(st cluster.Status, n cluster.NodeStatus) []block {
 		bs = append(bs, termBlock(n, s.plain), indexBlock(n, s.plain), one(s.plain, "no config yet"), leaderBlock(n, s.plain))
 	default:
 		bs = append(bs, termBlock(n, s.plain), indexBlock(n, s.plain), timerBlock(n, s.plain), leaderBlock(n, s.plain))
+	}
+	if b, ok := diskBlock(n, s); ok {
+		bs = append(bs, b)
 	}
 	if note := memberNote(st, n); note != "" {
 		bs = append(bs, one(s.Bold, note))

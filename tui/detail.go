@@ -20,10 +20,10 @@ import (
 // a leader a row per follower: how far it has replicated, the flow
 // control, when it last answered, its last rejection), the last vote it
 // decided (ExplainVote) and how its log compares with the leader's
-// (ExplainLog); then its addresses, its links, its events and its newest
-// entries. Every line is wrapped, none cut; when they do not fit, ↑/↓,
-// pgup/pgdn and home/end scroll them (←/→, tab and 1-9 still pick the
-// node).
+// (ExplainLog); then its addresses, its disk, its links, its events and
+// its newest entries. Every line is wrapped, none cut; when they do not
+// fit, ↑/↓, pgup/pgdn and home/end scroll them (←/→, tab and 1-9 still
+// pick the node).
 
 // detailEvents is how many of the node's newest events the view lists.
 const detailEvents = 20
@@ -110,6 +110,13 @@ func (m *Model) detailLines(width int) []string {
 		{fmt.Sprintf("first index %d", n.FirstIndex), "  "}, {fmt.Sprintf("snapshot %d (term %d)", n.SnapshotIndex, n.SnapshotTerm), "  "},
 		{fmt.Sprintf("%s in its store", plural(n.KVKeys, "key")), "  "}}
 	lines = append(lines, wrapSegments(segs, width)...)
+	if n.State != cluster.StateRemoved {
+		style := st.plain
+		if n.Disk.SkipFsync {
+			style = st.Unsafe
+		}
+		para(style, diskDetail(n))
+	}
 	peers := make([]uint64, 0, len(n.Links))
 	for id := range n.Links {
 		peers = append(peers, id)

@@ -49,6 +49,20 @@
 //     its tea.Cmd like every command, and A is off until it answers (an
 //     Executor that runs one command at a time, as the program's does,
 //     holds later keys' commands until then; the dashboard draws on).
+//   - Disk faults are drawn from each node's Disk (cluster.DiskStatus)
+//     alone: a card says what is not plain about its node's disk, on a
+//     line it has only then (NO FSYNC, loud; disk FULL; disk slow +50ms;
+//     the bytes written and not yet durable, of a node that skips fsync
+//     or is down; the bytes lost to power failures); the header marks
+//     loudly every node that skips fsync ("UNSAFE: 2 skips fsync") and
+//     lists disk-full and disk-delay among the faults; the detail view
+//     has the numbers whole; the feed shows the cluster's events of each
+//     fault and its consequence, an UNSAFE setting loudly. The unsynced
+//     bytes of a running node that fsyncs (slow disk or not) are the
+//     moment between a write and its fsync: not drawn, they would
+//     flicker. P runs `powerfail N` on a running node; the other disk
+//     faults (powerfail all, wipe, corrupt, the disk settings) are typed
+//     at the prompt: wipe and corrupt break a node too badly for a key.
 //   - The help bar shows only the keys that apply to the selected node, the
 //     view and the cluster now; `?` shows them all.
 //   - Styles come from one Styles value (styles.go); NO_COLOR or a colourless
@@ -58,12 +72,11 @@
 // Layout: model.go is the root (routing only), keys.go the bindings,
 // msgs.go the messages, actions.go the command lines keys build (and the
 // speed keys' arithmetic, the matrix's cycles), member.go what the
-// dashboard draws of the membership and when A, D and T apply, scroll.go
-// the keys of
-// pagers and the event feed, view.go the layout and the size it
-// needs, text.go wrapping and escaping,
-// pulse.go the frame rate and the heartbeat pulse, trace.go the copy of
-// the message trace, and one file per panel: header.go, cards.go
+// dashboard draws of the membership and when A, D and T apply, disk.go
+// what it draws of the disks, scroll.go the keys of pagers and the event
+// feed, view.go the layout and the size it needs, text.go wrapping and
+// escaping, pulse.go the frame rate and the heartbeat pulse, trace.go the
+// copy of the message trace, and one file per panel: header.go, cards.go
 // (lag.go), lanes.go (column.go: the commit explanation and the column
 // cursor), events.go, detail.go (with the why panel), messages.go (the
 // space-time diagram), held.go (the held list), matrix.go (the link

@@ -212,8 +212,8 @@ func (m *Model) eventsTitle(newer, width int) string {
 }
 
 // eventLines renders one entry, "×40" after a run of identical events,
-// wrapped under its time when it is wider than width; violations and
-// errors stand out.
+// wrapped under its time when it is wider than width; violations, errors,
+// faults and UNSAFE settings stand out.
 func (m *Model) eventLines(e feedEntry, width int) []string {
 	text := e.String()
 	if e.count > 1 {
@@ -231,6 +231,11 @@ func (m *Model) eventLines(e feedEntry, width int) []string {
 		style = m.styles.Error
 	case cluster.EventFault:
 		style = m.styles.Fault
+	case cluster.EventSetting:
+		if !strings.HasPrefix(e.Text, "UNSAFE") { // a setting that breaks a guarantee (set unsafe-skip-fsync)
+			return lines
+		}
+		style = m.styles.Unsafe
 	default:
 		return lines // plain: drawn as it is
 	}

@@ -22,7 +22,7 @@ import (
 // a million, terms below a thousand, fewer than a thousand held messages,
 // waits below 10,000 s): any role and state on any node, snapshots,
 // stale leaders, tallies, partitions and link rules of every kind, step
-// mode, violations, errors of any length.
+// mode, violations, errors of any length, disks with every fault.
 func plausibleStatus(r *rand.Rand, n int) cluster.Status {
 	u := func(k uint64) uint64 { return r.Uint64N(k + 1) }
 	timing := cluster.WatchTiming
@@ -86,6 +86,11 @@ func plausibleStatus(r *rand.Rand, n int) cluster.Status {
 		ns.LogStart = last - min(last, uint64(cluster.LogWindow)) + 1
 		for range min(last, uint64(cluster.LogWindow)) {
 			ns.LogTerms = append(ns.LogTerms, 1+u(998))
+		}
+		if r.IntN(3) == 0 { // a disk that is not plain: any fault, any byte count
+			delays := []time.Duration{0, 10 * time.Millisecond, 1500 * time.Millisecond, cluster.MaxDiskDelay, time.Duration(u(uint64(cluster.MaxDiskDelay)))}
+			ns.Disk = cluster.DiskStatus{Written: int64(u(1 << 40)), Unsynced: int64(u(1 << 40)), Delay: delays[r.IntN(len(delays))],
+				Full: r.IntN(2) == 0, SkipFsync: r.IntN(2) == 0, LostBytes: int64(u(1<<40)) * int64(r.IntN(2))}
 		}
 		st.Nodes = append(st.Nodes, ns)
 	}

@@ -41,8 +41,8 @@ const (
 )
 
 // viewHeader renders the header: the cluster line and the timing line,
-// each wrapped by whole segments, then a violation, step mode and the
-// script's progress when there are any.
+// each wrapped by whole segments, then a violation, the nodes that skip
+// fsync (UNSAFE), step mode and the script's progress when there are any.
 func (m *Model) viewHeader(width int) []string {
 	s := m.status
 	st := m.styles
@@ -51,6 +51,11 @@ func (m *Model) viewHeader(width int) []string {
 	if s.Violations > 0 {
 		for _, l := range wrapWords(violationText(s.Violations), width) {
 			lines = append(lines, st.Violation.Render(l))
+		}
+	}
+	if ids := skippingFsync(s); len(ids) > 0 {
+		for _, l := range wrapWords(unsafeText(ids), width) {
+			lines = append(lines, st.Unsafe.Render(l))
 		}
 	}
 	if s.Frozen {
@@ -161,7 +166,8 @@ func frozenText(held int) string {
 	return fmt.Sprintf("FROZEN: clocks stopped; %s held (s step, z thaw, m shows them)", plural(held, "message"))
 }
 
-// faultTexts describes the active faults, one piece each, or "none".
+// faultTexts describes the active faults, one piece each, or "none": the
+// partition, the disk faults (diskFaults), the link rules.
 func (m *Model) faultTexts() []string {
 	s := m.status
 	var parts []string
@@ -172,6 +178,7 @@ func (m *Model) faultTexts() []string {
 		}
 		parts = append(parts, "partition "+strings.Join(gs, " | "))
 	}
+	parts = append(parts, diskFaults(s)...) // before the link rules: x shows those left out
 	for _, l := range s.Faults.Links {
 		parts = append(parts, linkText(l))
 	}

@@ -15,6 +15,7 @@ type keyMap struct {
 	Next    key.Binding
 	Prev    key.Binding
 	Crash   key.Binding
+	Power   key.Binding // P: the selected node loses power (what it did not fsync is gone)
 	Restart key.Binding
 	Pause   key.Binding
 	Isolate key.Binding
@@ -103,6 +104,7 @@ func newKeyMap() keyMap {
 		Next:    b("tab/→", "next", "tab", "right", "down"),
 		Prev:    b("⇧tab/←", "prev", "shift+tab", "left", "up"),
 		Crash:   b("c", "crash", "c"),
+		Power:   b("P", "powerfail", "P"),
 		Restart: b("r", "restart", "r"),
 		Pause:   b("p", "pause", "p"),
 		Isolate: b("i", "isolate", "i"),
@@ -215,6 +217,7 @@ func (k *keyMap) update(s dashState) {
 	links := s.region == regionLinks && !s.pager
 	up := n.State == cluster.StateUp || n.State == cluster.StatePaused
 	k.Crash.SetEnabled(up && !links) // c cuts a link in the matrix
+	k.Power.SetEnabled(up)
 	k.Restart.SetEnabled(n.State == cluster.StateCrashed || n.State == cluster.StateFailed)
 	k.Pause.SetEnabled(up)
 	if n.State == cluster.StatePaused {
@@ -361,10 +364,10 @@ func (k keyMap) ShortHelp() []key.Binding {
 	detail := k.Detail
 	if k.region == regionDetail {
 		detail.SetEnabled(false)
-		return []key.Binding{k.Scroll, k.Page, k.Close, k.Crash, k.Restart, k.Pause, k.Isolate, k.Group, k.Heal, k.Write,
+		return []key.Binding{k.Scroll, k.Page, k.Close, k.Crash, k.Power, k.Restart, k.Pause, k.Isolate, k.Group, k.Heal, k.Write,
 			k.Transfer, k.Remove, k.Add, k.Prompt, k.Freeze, k.Timeout, k.Beat, k.Legend, k.Help, k.Quit}
 	}
-	return []key.Binding{k.Step, k.Crash, k.Restart, k.Pause, k.Isolate, k.Group, k.Heal, k.Write, k.Load, k.Transfer, k.Remove, k.Add,
+	return []key.Binding{k.Step, k.Crash, k.Power, k.Restart, k.Pause, k.Isolate, k.Group, k.Heal, k.Write, k.Load, k.Transfer, k.Remove, k.Add,
 		k.Prompt, k.Messages, k.Links, k.Freeze, k.Timeout, k.Beat, k.Column, k.Explain, k.Speed, detail, k.Legend, k.Close, k.Help, k.Quit}
 }
 
@@ -378,7 +381,7 @@ func (k keyMap) all() []key.Binding {
 	bs := []key.Binding{
 		k.Select, k.Next, k.Prev, k.Detail, with(k.Filter, "f", "filter events / messages by node"),
 		with(k.Events, "e", "events: scroll keys"),
-		with(k.Crash, "c", "crash"), k.Restart, with(k.Pause, "p", "pause / resume"), k.Isolate, k.Group, k.Heal,
+		with(k.Crash, "c", "crash"), with(k.Power, "P", "powerfail: a crash that loses what was not fsynced"), k.Restart, with(k.Pause, "p", "pause / resume"), k.Isolate, k.Group, k.Heal,
 		k.Write, with(k.Load, "l", "load on / off"), k.Faster, k.Slower, k.Prompt,
 		k.Back, k.Forward, k.Newest,
 		with(k.ColLeft, "<", "column cursor left (lanes)"), with(k.ColRight, ">", "column cursor right (lanes)"),

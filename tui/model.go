@@ -329,6 +329,8 @@ func (m *Model) onKey(msg tea.KeyMsg) tea.Cmd {
 		m.stepSelection(-1)
 	case key.Matches(msg, k.Crash):
 		return m.run(fmt.Sprintf("crash %d", id))
+	case key.Matches(msg, k.Power):
+		return m.run(fmt.Sprintf("powerfail %d", id))
 	case key.Matches(msg, k.Restart):
 		return m.run(fmt.Sprintf("restart %d", id))
 	case key.Matches(msg, k.Pause):

@@ -143,6 +143,7 @@ var helpNotes = []string{
 	"Timer: 1.2/1.7s = 1.2s left of a 1.7s election timeout; a heartbeat refills it, a new term or role draws a new one. ♥ = heartbeats arriving.",
 	"Lag: 2:0 = follower 2 is 0 entries behind; 2-4,6:0 = 2, 3, 4 and 6 are; rest:0 = every follower not named is; - probing; ⇢75% snapshot sent.",
 	"Down nodes show what they had, as of their last status before they went down.",
+	"Disk (a line on a card whose disk is not plain): NO FSYNC = acknowledges without fsync (UNSAFE), disk FULL, disk slow +50ms = every fsync 50ms longer, 41KB unsynced = written, not yet durable, lost 79B = lost to power failures. P cuts the selected node's power; the other disk faults are typed at the prompt (:help powerfail, :help set): powerfail all, wipe N, corrupt N, set disk-delay N D, set disk-full N on|off, set unsafe-skip-fsync N on|off.",
 	"Why-lines (each card's bottom but one): the node's situation in a few words; enter shows the full explanations. Under the lanes, why the lowest uncommitted index waits (< > pick another index; E explains it whole).",
 	"Messages (m): a row per message, where it ended: ● its sender, ▶ or ◀ delivered, ◆ held by a frozen node, ✗ lost (at the sender when the link is cut or drops it) or discarded. app t3 i41..45 c40 = append at term 3 of entries 41 to 45, commit 40; vote t4 last 30@3 = vote request at term 4, last entry 30 of term 3.",
 	"Links (x): messages sent per second on each link (rows send, columns receive) and its fault: part = cut by the partition, cut = a cut rule, d50% = drop 50%, +100ms = delay.",

@@ -42,6 +42,10 @@ func randomStatus(r *rand.Rand) cluster.Status {
 			}
 		}
 		ns.Links = map[uint64]transport.LinkStats{u(9): {MsgsSent: u(9)}}
+		if r.IntN(2) == 0 { // any disk, even one no cluster reports
+			ns.Disk = cluster.DiskStatus{Written: r.Int64N(1 << 62), Unsynced: r.Int64N(1<<62) - 1000, Delay: time.Duration(r.Int64N(2e11)) - 1e9,
+				Full: r.IntN(2) == 0, SkipFsync: r.IntN(2) == 0, LostBytes: r.Int64N(1 << 62)}
+		}
 		st.Nodes = append(st.Nodes, ns)
 	}
 	if r.IntN(2) == 0 {
@@ -96,7 +100,7 @@ func randomRecords(r *rand.Rand) []cluster.MsgRecord {
 func TestRandomStatusNeverPanics(t *testing.T) {
 	keys := []string{"1", "5", "9", "tab", "left", "c", "r", "p", "i", "g", "h", "w", "l", "+", "-", "enter", "f", "[", "]", "?", "esc",
 		"e", "up", "down", "pgup", "pgdown", "home", "end", "right",
-		"m", "x", "z", "s", "t", "b", "a", "k", "d", "y", "delete", "m", "x", "shift+tab", "<", ">", "E", "L", "L", "<", "A", "D", "T"}
+		"m", "x", "z", "s", "t", "b", "a", "k", "d", "y", "delete", "m", "x", "shift+tab", "<", ">", "E", "L", "L", "<", "A", "D", "T", "P"}
 	seeds := uint64(30)
 	if n, err := strconv.ParseUint(os.Getenv("RAFTPLAY_TUI_SEEDS"), 10, 64); err == nil {
 		seeds = n // long runs: RAFTPLAY_TUI_SEEDS=5000

@@ -21,6 +21,7 @@ type Styles struct {
 	Dim       lipgloss.Style
 	Bold      lipgloss.Style
 	Violation lipgloss.Style
+	Unsafe    lipgloss.Style // a node acknowledging without fsync: its card line and the header's mark
 	Fault     lipgloss.Style
 	Error     lipgloss.Style
 	OK        lipgloss.Style
@@ -84,6 +85,7 @@ func NewStyles(mono bool) Styles {
 	s.Dim = base.Faint(true)
 	s.Bold = base.Bold(true)
 	s.Violation = base.Bold(true).Blink(true)
+	s.Unsafe = base.Bold(true).Reverse(true)
 	s.Fault = base.Bold(true)
 	s.Error = base.Bold(true)
 	s.OK = base
@@ -113,6 +115,7 @@ func NewStyles(mono bool) Styles {
 	}
 	s.Title = s.Title.Foreground(lipgloss.Color("15"))
 	s.Violation = s.Violation.Foreground(lipgloss.Color("15")).Background(lipgloss.Color("9"))
+	s.Unsafe = base.Bold(true).Foreground(lipgloss.Color("15")).Background(lipgloss.Color("9")) // the violation's red, steady
 	s.Fault = s.Fault.Foreground(lipgloss.Color("214"))
 	s.Error = s.Error.Foreground(lipgloss.Color("9"))
 	s.OK = s.OK.Foreground(lipgloss.Color("10"))
