@@ -324,10 +324,7 @@ func (c *Cluster) Crash(id uint64) error {
 	if err != nil {
 		return err
 	}
-	s.node.crash()
-	s.last = s.node.status.Load()
-	s.node, s.state = nil, StateCrashed
-	c.up[id-1].Store(false)
+	c.stopLocked(s, StateCrashed)
 	c.events.Add(Event{Node: id, Kind: EventCrash, Text: fmt.Sprintf("%d crashed", id)})
 	return nil
 }
@@ -353,10 +350,7 @@ func (c *Cluster) restartLocked(id uint64, empty bool) error {
 	if s.node != nil {
 		select {
 		case <-s.node.done: // its loop stopped on an error: it is down
-			s.node.crash()
-			s.last = s.node.status.Load()
-			s.node = nil
-			c.up[id-1].Store(false)
+			c.stopLocked(s, s.state)
 		default:
 			return fmt.Errorf("cluster: node %d is running", id)
 		}
@@ -525,4 +519,25 @@ func (c *Cluster) node(id uint64) *node {
 
 func errRemoved(id uint64) error {
 	return fmt.Errorf("cluster: node %d was removed from the cluster (add %d starts a new, empty node %d)", id, id, id)
+}
+
+// stopLocked stops slot s's node abruptly, if it runs, keeping what it
+// last published, and gives the slot state; c.mu is held.
+func (c *Cluster) stopLocked(s *slot, state NodeState) {
+	if s.node != nil {
+		s.node.crash()
+		s.last = s.node.status.Load()
+		s.node = nil
+	}
+	s.state = state
+	c.up[s.id-1].Store(false)
+}
+
+// member returns the slot of node id unless it was removed; c.mu is held.
+func (c *Cluster) member(id uint64) (*slot, error) {
+	s, err := c.slot(id)
+	if err == nil && s.state == StateRemoved {
+		err = errRemoved(id)
+	}
+	return s, err
 }

@@ -59,10 +59,7 @@ func (c *Cluster) powerFailLocked(id uint64) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	s.node.crash() // its WAL is closed before the power goes
-	s.last = s.node.status.Load()
-	s.node, s.state = nil, StateCrashed
-	c.up[id-1].Store(false)
+	c.stopLocked(s, StateCrashed) // its WAL is closed before the power goes
 	before := s.fs.Stats()
 	if err := s.fs.PowerFail(s.dir); err != nil {
 		return 0, fmt.Errorf("cluster: power failure of node %d: %w", id, err)
@@ -116,19 +113,11 @@ func (c *Cluster) PowerFailAll() error {
 func (c *Cluster) Wipe(id uint64) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	s, err := c.slot(id)
+	s, err := c.member(id)
 	if err != nil {
 		return err
 	}
-	if s.state == StateRemoved {
-		return errRemoved(id)
-	}
-	if s.node != nil {
-		s.node.crash()
-		s.last = s.node.status.Load()
-		s.node, s.state = nil, StateCrashed
-		c.up[id-1].Store(false)
-	}
+	c.stopLocked(s, StateCrashed)
 	ents, err := os.ReadDir(s.dir)
 	if err != nil {
 		return fmt.Errorf("cluster: wipe %d: %w", id, err)
@@ -157,18 +146,12 @@ func (c *Cluster) Wipe(id uint64) error {
 func (c *Cluster) Corrupt(id uint64, part string) (string, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	s, err := c.slot(id)
+	s, err := c.member(id)
 	if err != nil {
 		return "", err
 	}
-	if s.state == StateRemoved {
-		return "", errRemoved(id)
-	}
 	if s.node != nil {
-		s.node.crash()
-		s.last = s.node.status.Load()
-		s.node, s.state = nil, StateCrashed
-		c.up[id-1].Store(false)
+		c.stopLocked(s, StateCrashed)
 		c.events.Add(Event{Node: id, Kind: EventCrash, Text: fmt.Sprintf("%d crashed (to damage its files)", id)})
 	}
 	what, err := wal.Corrupt(s.dir, part)
@@ -208,12 +191,9 @@ func (c *Cluster) SetDiskDelay(id uint64, d time.Duration) error {
 func (c *Cluster) SetDiskFull(id uint64, on bool) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	s, err := c.slot(id)
+	s, err := c.member(id)
 	if err != nil {
 		return err
-	}
-	if s.state == StateRemoved {
-		return errRemoved(id)
 	}
 	if on {
 		if _, err := c.running(id); err != nil {

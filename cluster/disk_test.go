@@ -195,6 +195,17 @@ func TestDiskFaultsBadInputAndEvents(t *testing.T) {
 		l, ok := s.Node(s.Leader)
 		return ok && l.Progress[f].LastReject != 0 && l.Progress[f].Match > 0
 	})
+	waitFor(t, c, "the leader saying the node lost entries", func(Status) bool { return hasEvent(c, "it lost entries it had made durable") })
+	refusals := 0
+	evs, _, _ := c.Events().Since(1)
+	for _, e := range evs {
+		if strings.HasPrefix(e.Text, fmt.Sprintf("%d rejected append", f)) {
+			refusals++
+		}
+	}
+	if refusals > 50 { // without pacing the leader re-sent at once: hundreds of thousands a second
+		t.Errorf("%d refusals already: the leader probes the amnesiac node in a loop", refusals)
+	}
 	other := uint64(6) - probing.Leader - f
 	if _, err := c.Transfer(ctxFor(t, 10*time.Second), other); err != nil {
 		t.Fatal(err)

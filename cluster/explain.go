@@ -219,6 +219,9 @@ func ExplainNode(st Status, id uint64) string {
 		if !n.AsOf.IsZero() {
 			s += fmt.Sprintf(". Before it went down it was %s at term %d with its log up to %d@%d (commit %d)", n.WasRole, n.Term, n.LastIndex, n.LastTerm, n.Commit)
 		}
+		if n.Disk.Full {
+			return s + fmt.Sprintf(". Its disk is full: set disk-full %d off gives space back and restarts it from its files.", id)
+		}
 		return s + ". Its files are all it keeps: restart brings it back from them."
 	case StatePaused:
 		return fmt.Sprintf("%d is paused: no ticks, no messages; its peers see silence. It was %s at term %d.", id, n.Role, n.Term)
@@ -593,6 +596,8 @@ func Why(st Status, id uint64) string {
 		return ""
 	}
 	switch {
+	case n.State == StateFailed && n.Disk.Full:
+		return "down: its disk is full"
 	case n.State == StateCrashed || n.State == StateFailed:
 		return "down: restart brings it back"
 	case n.State == StatePaused:

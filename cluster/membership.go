@@ -240,10 +240,7 @@ func writeMarker(dir, name, text string) error {
 // commits (thesis §4.2.2), and the others elect a new one.
 func (c *Cluster) Remove(ctx context.Context, id uint64) (Result, error) {
 	c.mu.Lock()
-	s, err := c.slot(id)
-	if err == nil && s.state == StateRemoved {
-		err = fmt.Errorf("cluster: node %d was already removed", id)
-	}
+	_, err := c.member(id)
 	c.mu.Unlock()
 	if err != nil {
 		return Result{}, err
@@ -271,13 +268,8 @@ func (c *Cluster) retire(id, at uint64) error {
 	if err != nil {
 		return err
 	}
-	if s.node != nil {
-		s.node.crash()
-		s.last = s.node.status.Load()
-		s.node = nil
-	}
-	c.up[id-1].Store(false)
-	s.state, s.err = StateRemoved, nil
+	c.stopLocked(s, StateRemoved)
+	s.err = nil
 	if err := os.RemoveAll(s.dir); err != nil {
 		return fmt.Errorf("cluster: node %d removed, but its files could not be deleted: %w", id, err)
 	}

@@ -62,7 +62,7 @@ transfer leader
 		{"wait leader\nadd 2\n", "node 2 is already in the cluster"},
 		{"wait leader\npromote 2\n", "2 is already a voter"},
 		{"wait leader\nexpect config == 1,2\n", "config is voters 1,2,3, want voters 1,2"},
-		{"wait leader\nremove 1\nremove 1\n", "node 1 was already removed"},
+		{"wait leader\nremove 1\nremove 1\n", "node 1 was removed from the cluster"},
 	} {
 		out, err := runScenario(t, tc.script, cluster.Options{Nodes: 3})
 		if err == nil || !strings.Contains(err.Error(), tc.want) {

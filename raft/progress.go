@@ -49,6 +49,7 @@ type progress struct {
 	lastRej   uint64 // the index of its last append rejection (0: none this term)
 	lastHint  uint64 // and that rejection's hint
 	lastHintT uint64 // and the hint's term
+	lostTold  bool   // the "lost entries it acknowledged" event was emitted
 }
 
 func (p *progress) becomeProbe() {
@@ -106,8 +107,16 @@ func (p *progress) maybeDecrTo(rejected, hint uint64) bool {
 	if p.next-1 != rejected {
 		return false // stale: not the probe we are waiting for
 	}
-	p.next = max(min(rejected, hint+1), p.match+1)
 	p.probeSent = false
+	next := max(min(rejected, hint+1), p.match+1)
+	if next == p.next {
+		// Refused at the index it acknowledged: the follower lost entries
+		// it had made durable (amnesia, a disk that lied). Match never goes
+		// back, so there is nothing lower to try: probe again at the pace
+		// of heartbeats, not at once (that would loop at network speed).
+		return false
+	}
+	p.next = next
 	return true
 }
 
