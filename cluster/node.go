@@ -93,6 +93,7 @@ type node struct {
 	propc    chan proposal
 	readc    chan *readReq
 	ctrl     chan func()
+	snapLost chan uint64 // followers whose snapshot the transport lost
 	stopc    chan struct{}
 	done     chan struct{}
 	status   atomic.Pointer[NodeStatus]
@@ -139,6 +140,7 @@ func openNode(cfg nodeConfig) (*node, error) {
 		readc:     make(chan *readReq, 1024),
 		reads:     map[uint64]*readReq{},
 		ctrl:      make(chan func(), 16),
+		snapLost:  make(chan uint64, 16),
 		stopc:     make(chan struct{}),
 		done:      make(chan struct{}),
 		kv:        NewKV(),
@@ -205,6 +207,12 @@ func (n *node) open() error {
 		Faults:     cfg.faults,
 		Handler:    n.receive,
 		Trace:      func(tr transport.Trace) { cfg.trace.fromTransport(tr, cfg.down) },
+		SnapshotLost: func(to uint64) {
+			select {
+			case n.snapLost <- to:
+			default: // the loop has one already: the retry covers it
+			}
+		},
 	})
 	if err != nil {
 		if errors.Is(err, syscall.EADDRINUSE) {
@@ -280,6 +288,8 @@ func (n *node) run() {
 			n.propose(p)
 		case r := <-n.readc:
 			n.startRead(r)
+		case to := <-n.snapLost:
+			n.core.ReportSnapshot(to)
 		case f := <-n.ctrl:
 			f()
 			if n.paused.Load() {

@@ -164,3 +164,37 @@ func TestCorruptSnapshotFile(t *testing.T) {
 		t.Fatalf("violations: %+v", v)
 	}
 }
+
+// A snapshot the transport loses (here: dropped by a fault on its way) is
+// reported to the leader's core, which sends it again at the follower's next
+// heartbeat answer instead of after its retry timer.
+func TestLostSnapshotReportedAndResent(t *testing.T) {
+	t.Parallel()
+	c := startCluster(t, Options{Nodes: 3, SnapshotEvery: 20})
+	st := waitLeader(t, c)
+	f := aFollower(st)
+	if err := c.Crash(f); err != nil {
+		t.Fatal(err)
+	}
+	cl := c.NewClient()
+	for i := range 60 {
+		put(t, cl, fmt.Sprint("k", i%5), fmt.Sprint(i))
+	}
+	st = waitLeader(t, c)
+	if err := c.Drop(100, st.Leader, f); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Restart(f); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, c, "the lost snapshot reported", func(Status) bool {
+		return hasEvent(c, fmt.Sprintf("to %d was lost on the way: sending it again", f))
+	})
+	healed := time.Now()
+	c.Heal()
+	waitFor(t, c, "the follower caught up by snapshot", func(s Status) bool {
+		return Converged(s) && hasEvent(c, fmt.Sprintf("%d installed snapshot", f))
+	})
+	t.Logf("installed %v after the heal (heartbeat %v; the retry timer alone would wait up to %v)",
+		time.Since(healed).Round(time.Millisecond), c.Timing().Heartbeat, 4*c.Timing().ElectionMax)
+}

@@ -157,3 +157,21 @@ func (l *raftLog) restore(meta SnapshotMeta) {
 	l.snapIndex, l.snapTerm = meta.Index, meta.Term
 	l.stable, l.committed, l.applied = meta.Index, meta.Index, meta.Index
 }
+
+// ReportSnapshot tells the leader that the snapshot it sent to follower to
+// was lost on the way (the transport dropped it, or the connection broke
+// mid-transfer). The follower goes back to probing, so the snapshot is sent
+// again at its next heartbeat answer instead of after SnapshotRetryTicks
+// (which stays as the backstop for a loss nobody reports). It does nothing
+// on a non-leader, or when no snapshot to that follower is in flight.
+func (r *Raft) ReportSnapshot(to uint64) {
+	if r.role != RoleLeader {
+		return
+	}
+	pr := r.prs[to]
+	if pr == nil || pr.state != stateSnapshot {
+		return
+	}
+	r.emit(EventSnapshot, to, "snapshot at %d to %d was lost on the way: sending it again", pr.pendingSnapshot, to)
+	pr.becomeProbe()
+}

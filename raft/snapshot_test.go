@@ -243,6 +243,34 @@ func TestLostSnapshotRetried(t *testing.T) {
 	}
 }
 
+// A snapshot the transport reports lost is sent again at the follower's
+// next heartbeat answer, long before SnapshotRetryTicks; a report when no
+// snapshot is in flight changes nothing.
+func TestReportedLostSnapshotResentAtNextHeartbeat(t *testing.T) {
+	_, a, _ := compactedCluster(t, 3)
+	a.snapRetry = 1000
+	a.ReportSnapshot(3) // nothing in flight: no effect
+	pr := a.prs[3]
+	if pr.state == stateSnapshot {
+		t.Fatal("a report with nothing in flight started a snapshot")
+	}
+	pr.becomeProbe()
+	a.sendAppend(3, true)
+	if got := filterType(drain(a), MsgSnap); len(got) != 1 {
+		t.Fatalf("sent %v", got)
+	}
+	// The heartbeat answer alone does not resend: the snapshot is in flight.
+	step(t, a, Message{Type: MsgHeartbeatResp, From: 3, To: 1, Term: a.term})
+	if got := filterType(drain(a), MsgSnap); len(got) != 0 {
+		t.Fatalf("resent before any report: %v", got)
+	}
+	a.ReportSnapshot(3)
+	step(t, a, Message{Type: MsgHeartbeatResp, From: 3, To: 1, Term: a.term})
+	if got := filterType(drain(a), MsgSnap); len(got) != 1 {
+		t.Fatalf("after the report, the next heartbeat answer sent %v, want the snapshot again", got)
+	}
+}
+
 // A restarted leader sends the snapshot image it was given in its config.
 func TestRestartedLeaderSendsConfigSnapshot(t *testing.T) {
 	cfg := func(c *Config) {

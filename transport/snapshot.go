@@ -67,10 +67,8 @@ func (p *peer) abortSnapshot(out **snapOut) {
 	if *out == nil {
 		return
 	}
-	if p.t.cfg.Trace != nil {
-		m := raft.Message{Type: raft.MsgSnap, From: p.t.cfg.ID, To: p.id, Term: (*out).term, Snapshot: &(*out).snap}
-		p.t.trace(&m, FateUnreachable, 0)
-	}
+	m := raft.Message{Type: raft.MsgSnap, From: p.t.cfg.ID, To: p.id, Term: (*out).term, Snapshot: &(*out).snap}
+	p.t.trace(&m, FateUnreachable, 0)
 	*out = nil
 	p.stats.snapAborted.Add(1)
 	p.stats.droppedConn.Add(1)

@@ -3,6 +3,7 @@ package transport
 import (
 	"bytes"
 	"errors"
+	"sync"
 	"testing"
 
 	"raftplay/raft"
@@ -221,5 +222,39 @@ func TestSocketSnapshotResendDoesNotRestart(t *testing.T) {
 	}
 	if s := nodes[1].Stats()[2]; s.SnapshotsAborted != 0 || s.DroppedConn != 0 {
 		t.Fatalf("sender stats %+v", s)
+	}
+}
+
+// A snapshot lost here is reported through SnapshotLost, with no Trace set:
+// dropped at Send by a fault, and cut off mid-transfer by the peer going
+// away. One that arrives is not reported.
+func TestSnapshotLossReported(t *testing.T) {
+	var mu sync.Mutex
+	var lost []uint64
+	report := func(c *Config) {
+		c.MaxFrameBytes = 64 << 10
+		c.SnapshotLost = func(to uint64) { mu.Lock(); lost = append(lost, to); mu.Unlock() }
+	}
+	count := func() int { mu.Lock(); defer mu.Unlock(); return len(lost) }
+	faults := NewFaults(1)
+	nodes := startCluster(t, 2, faults, report)
+	nodes[1].Send([]raft.Message{bigSnapshot(1, 2, 1, 1<<20)})
+	waitFor(t, "the snapshot delivered", func() bool { return nodes[2].in.len() == 1 })
+	if n := count(); n != 0 {
+		t.Fatalf("a delivered snapshot was reported lost %d times", n)
+	}
+	faults.SetDrop(1, 2, 100)
+	nodes[1].Send([]raft.Message{bigSnapshot(1, 2, 2, 1<<20)})
+	waitFor(t, "the dropped snapshot reported", func() bool { return count() == 1 })
+	faults.Heal()
+	nodes[2].Close()
+	nodes[1].Send([]raft.Message{bigSnapshot(1, 2, 3, 4<<20)})
+	waitFor(t, "the cut-off snapshot reported", func() bool { return count() >= 2 })
+	mu.Lock()
+	defer mu.Unlock()
+	for _, to := range lost {
+		if to != 2 {
+			t.Fatalf("reported lost to %d", to)
+		}
 	}
 }

@@ -53,6 +53,9 @@ type Trace struct {
 
 // trace reports m's fate, if anyone listens.
 func (t *Transport) trace(m *raft.Message, fate Fate, delay time.Duration) {
+	if m.Type == raft.MsgSnap && m.From == t.cfg.ID && fate != FateSent && fate != FateDelayed && t.cfg.SnapshotLost != nil {
+		t.cfg.SnapshotLost(m.To)
+	}
 	if t.cfg.Trace != nil {
 		t.cfg.Trace(Trace{Msg: m, Fate: fate, Delay: delay})
 	}
@@ -60,7 +63,7 @@ func (t *Transport) trace(m *raft.Message, fate Fate, delay time.Duration) {
 
 // traceLost reports every message of items as FateUnreachable.
 func (t *Transport) traceLost(items []outItem) {
-	if t.cfg.Trace == nil {
+	if t.cfg.Trace == nil && t.cfg.SnapshotLost == nil {
 		return
 	}
 	for i := range items {

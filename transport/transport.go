@@ -48,6 +48,12 @@ type Config struct {
 	// synchronously from Send and from the transport's goroutines, so it
 	// must be quick and must not call back into the Transport.
 	Trace func(Trace)
+	// SnapshotLost, if set, is told when a snapshot (MsgSnap) this node
+	// sent is lost here: dropped at Send (a fault, a full queue), the peer
+	// unreachable, or the transfer cut off by a broken connection. Raft can
+	// then send it again at once instead of waiting out its retry timer
+	// (etcd's ReportSnapshot). Same calling rules as Trace.
+	SnapshotLost func(to uint64)
 }
 
 // Transport is one node's endpoint: a listener for inbound connections and
