@@ -87,7 +87,7 @@ func TestPowerFailWithSkippedFsyncLosesWrites(t *testing.T) {
 		t.Fatalf("no bytes lost: %+v", st.Nodes[0].Disk)
 	}
 	restartAll(t, c)
-	st := waitFor(t, c, "a leader or a violation", func(s Status) bool { return s.Violations > 0 })
+	st := waitFor(t, c, "a violation", func(s Status) bool { return s.Violations > 0 })
 	got, err := c.NewClient().Get(context.Background(), "k")
 	if err != nil || got.Found {
 		t.Fatalf("after losing unsynced data the acknowledged write is still there: %q, %v", got.Value, err)

@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strings"
 	"time"
 
 	"raftplay/raft"
@@ -110,7 +109,7 @@ func (c *Cluster) Add(ctx context.Context, id uint64) (AddResult, error) {
 					id, match, last, r.Index, res.Took.Round(time.Millisecond))})
 				return res, nil
 			}
-			if !errors.Is(err, raft.ErrConfChange) || !strings.Contains(err.Error(), "behind") {
+			if !errors.Is(err, raft.ErrLearnerBehind) {
 				return res, fmt.Errorf("node %d joined as a learner but was not promoted: %w", id, err)
 			}
 		}
@@ -347,7 +346,7 @@ func (c *Cluster) proposeConf(ctx context.Context, cc raft.ConfChange) (Result, 
 // notReady reports a refusal that passes by itself: a new leader that has
 // not committed an entry of its term yet.
 func notReady(err error) bool {
-	return errors.Is(err, raft.ErrConfChange) && strings.Contains(err.Error(), "has not committed an entry of its term")
+	return errors.Is(err, raft.ErrLeaderNotReady)
 }
 
 func sleepCtx(ctx context.Context, d time.Duration) error {

@@ -197,7 +197,25 @@ var (
 	// ErrTransferring is returned by Propose and ProposeConfChange while
 	// the leader hands over leadership: retry on the new leader.
 	ErrTransferring = errors.New("raft: leadership transfer in progress")
+	// ErrLeaderNotReady is matched (with ErrConfChange) by the refusal of a
+	// change before the leader committed an entry of its term: it passes
+	// by itself, once the new leader's no-op commits.
+	ErrLeaderNotReady = errors.New("raft: leader has not committed an entry of its term")
+	// ErrLearnerBehind is matched (with ErrConfChange) by the refusal to
+	// promote a learner that has not caught up yet.
+	ErrLearnerBehind = errors.New("raft: learner has not caught up")
 )
+
+// reasonError is a refusal that errors.Is matches both as its sentinel
+// (ErrConfChange) and as the reason it gives, with the sentinel's text.
+type reasonError struct{ err, reason error }
+
+func (e *reasonError) Error() string   { return e.err.Error() }
+func (e *reasonError) Unwrap() []error { return []error{e.err, e.reason} }
+
+func confRefusal(reason error, format string, args ...any) error {
+	return &reasonError{err: fmtErr(ErrConfChange, format, args...), reason: reason}
+}
 
 // DefaultPromoteMaxLag is the default of Config.PromoteMaxLag.
 const DefaultPromoteMaxLag = 1024
@@ -279,7 +297,7 @@ func (r *Raft) ProposeConfChange(cc ConfChange) (index, term uint64, err error) 
 			return 0, 0, fmtErr(ErrConfChange, "the change at index %d (%s) is not committed yet: one change at a time", r.confIndex, r.conf)
 		}
 		if !r.committedInTerm() {
-			return 0, 0, fmtErr(ErrConfChange, "leader %d has not committed an entry of its term %d yet", r.id, r.term)
+			return 0, 0, confRefusal(ErrLeaderNotReady, "leader %d has not committed an entry of its term %d yet", r.id, r.term)
 		}
 	}
 	next, err := r.conf.apply(cc)
@@ -293,9 +311,9 @@ func (r *Raft) ProposeConfChange(cc ConfChange) (index, term uint64, err error) 
 		case pr == nil:
 			return 0, 0, fmtErr(ErrConfChange, "no progress known for learner %d", cc.Node)
 		case pr.state == stateSnapshot:
-			return 0, 0, fmtErr(ErrConfChange, "learner %d is still installing a snapshot (at %d): promote it once it has caught up", cc.Node, pr.pendingSnapshot)
+			return 0, 0, confRefusal(ErrLearnerBehind, "learner %d is still installing a snapshot (at %d): promote it once it has caught up", cc.Node, pr.pendingSnapshot)
 		case last-pr.match > uint64(r.promoteLag):
-			return 0, 0, fmtErr(ErrConfChange, "learner %d is far behind: it holds %d of %d entries (%d behind, at most %d allowed): promote it once it has caught up",
+			return 0, 0, confRefusal(ErrLearnerBehind, "learner %d is far behind: it holds %d of %d entries (%d behind, at most %d allowed): promote it once it has caught up",
 				cc.Node, pr.match, last, last-pr.match, r.promoteLag)
 		}
 	}

@@ -1010,3 +1010,15 @@ func TestLeaderRefusesAnswersFromNonMembers(t *testing.T) {
 		t.Fatalf("refused %v; leader %s", net.refused, a.role)
 	}
 }
+
+// The refusals that pass by themselves say so to errors.Is, keeping the
+// ErrConfChange text.
+func TestConfRefusalsCarryTheirReason(t *testing.T) {
+	e := confRefusal(ErrLearnerBehind, "learner %d is far behind", 4)
+	if !errors.Is(e, ErrConfChange) || !errors.Is(e, ErrLearnerBehind) || errors.Is(e, ErrLeaderNotReady) {
+		t.Fatalf("errors.Is on %v", e)
+	}
+	if e.Error() != "raft: membership change refused: learner 4 is far behind" {
+		t.Fatalf("text %q", e.Error())
+	}
+}

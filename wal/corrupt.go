@@ -28,6 +28,30 @@ func Corrupt(dir, what string) (string, error) {
 	return "", fmt.Errorf("wal: corrupt: unknown damage %q (want segment, snapshot or tail)", what)
 }
 
+// damageTarget locks dir for damage, lists it, and reads the file pick
+// chooses from the listing (pick says what is missing when it finds none).
+// The caller runs unlock when done.
+func damageTarget(dir string, pick func(dirListing) (string, error)) (name, path string, buf []byte, unlock func(), err error) {
+	if unlock, err = lockForDamage(dir); err != nil {
+		return "", "", nil, nil, err
+	}
+	l, err := listDir(OSFS{}, dir)
+	if err == nil {
+		name, err = pick(l)
+	}
+	if err == nil {
+		path = filepath.Join(dir, name)
+		if buf, err = os.ReadFile(path); err != nil {
+			err = fmt.Errorf("wal: corrupt: %w", err)
+		}
+	}
+	if err != nil {
+		unlock()
+		return "", "", nil, nil, err
+	}
+	return name, path, buf, unlock, nil
+}
+
 // CorruptSegment flips every bit of one byte in the payload of one record
 // of the newest sealed segment (the newest but the last, which is the one
 // being appended to); when the log has only one segment, that one. It picks
@@ -37,25 +61,19 @@ func Corrupt(dir, what string) (string, error) {
 // records it damages the header. Open then fails with a *CorruptError
 // naming the segment and the record's offset.
 func CorruptSegment(dir string) (string, error) {
-	unlock, err := lockForDamage(dir)
+	last := false
+	name, path, buf, unlock, err := damageTarget(dir, func(l dirListing) (string, error) {
+		if len(l.segments) == 0 {
+			return "", fmt.Errorf("wal: corrupt %s: no segment", dir)
+		}
+		k := max(0, len(l.segments)-2) // the newest sealed one, or the only one
+		last = k == len(l.segments)-1
+		return l.segments[k], nil
+	})
 	if err != nil {
 		return "", err
 	}
 	defer unlock()
-	l, err := listDir(OSFS{}, dir)
-	if err != nil {
-		return "", err
-	}
-	if len(l.segments) == 0 {
-		return "", fmt.Errorf("wal: corrupt %s: no segment", dir)
-	}
-	k := max(0, len(l.segments)-2)
-	name, last := l.segments[k], k == len(l.segments)-1
-	path := filepath.Join(dir, name)
-	buf, err := os.ReadFile(path)
-	if err != nil {
-		return "", fmt.Errorf("wal: corrupt: %w", err)
-	}
 	recs := goodRecords(buf)
 	for i := len(recs) - 1; i >= 0; i-- {
 		r := recs[i]
@@ -95,24 +113,16 @@ func CorruptSegment(dir string) (string, error) {
 // *CorruptError naming the file (offset 0: a snapshot's checksum covers
 // the whole file), since an older snapshot cannot stand in for it.
 func CorruptSnapshot(dir string) (string, error) {
-	unlock, err := lockForDamage(dir)
+	name, path, buf, unlock, err := damageTarget(dir, func(l dirListing) (string, error) {
+		if len(l.snapshots) == 0 {
+			return "", fmt.Errorf("wal: corrupt %s: no snapshot file", dir)
+		}
+		return l.snapshots[0], nil // the newest
+	})
 	if err != nil {
 		return "", err
 	}
 	defer unlock()
-	l, err := listDir(OSFS{}, dir)
-	if err != nil {
-		return "", err
-	}
-	if len(l.snapshots) == 0 {
-		return "", fmt.Errorf("wal: corrupt %s: no snapshot file", dir)
-	}
-	name := l.snapshots[0]
-	path := filepath.Join(dir, name)
-	buf, err := os.ReadFile(path)
-	if err != nil {
-		return "", fmt.Errorf("wal: corrupt: %w", err)
-	}
 	if len(buf) == 0 {
 		return "", fmt.Errorf("wal: corrupt %s: empty file", name)
 	}
@@ -143,24 +153,16 @@ func CorruptSnapshot(dir string) (string, error) {
 // keeps its bytes aside in NAME.OFFSET.broken (Recovered.Repaired), so the
 // log loses that record.
 func TearTail(dir string) (string, error) {
-	unlock, err := lockForDamage(dir)
+	name, path, buf, unlock, err := damageTarget(dir, func(l dirListing) (string, error) {
+		if len(l.segments) == 0 {
+			return "", fmt.Errorf("wal: corrupt %s: no segment", dir)
+		}
+		return l.segments[len(l.segments)-1], nil // the one being appended to
+	})
 	if err != nil {
 		return "", err
 	}
 	defer unlock()
-	l, err := listDir(OSFS{}, dir)
-	if err != nil {
-		return "", err
-	}
-	if len(l.segments) == 0 {
-		return "", fmt.Errorf("wal: corrupt %s: no segment", dir)
-	}
-	name := l.segments[len(l.segments)-1]
-	path := filepath.Join(dir, name)
-	buf, err := os.ReadFile(path)
-	if err != nil {
-		return "", fmt.Errorf("wal: corrupt: %w", err)
-	}
 	recs := goodRecords(buf)
 	var cut int
 	var what string
