@@ -47,6 +47,21 @@ type RunnerOptions struct {
 	// "Naming nodes"). The dashboard's prompt and keys set it: a person who
 	// types `crash leader` while there is none wants to know now.
 	NoRoleWait bool
+	// Observe, when set, is told of every command the runner ran, once it
+	// finished (with what it printed, or its error): the recorder and
+	// `save` are built on it. It is called on the runner's goroutine and
+	// must not block for long.
+	Observe func(Ran)
+}
+
+// Ran is one command a Runner ran: when it started, how long it took, the
+// line as written, what it printed and, when it failed, the error's text.
+type Ran struct {
+	At   time.Time
+	Took time.Duration
+	Text string
+	Out  string
+	Err  string
 }
 
 // NewRunner returns a runner for c with its own client session. Options,
@@ -62,6 +77,24 @@ func NewRunner(c *cluster.Cluster, opts ...RunnerOptions) *Runner {
 // Exec runs one command and returns what it prints. A check that does not
 // hold, or an operation that cannot complete, is returned as a *Failure.
 func (r *Runner) Exec(ctx context.Context, cmd *Command) (string, error) {
+	if r.opts.Observe != nil {
+		start := time.Now()
+		out, err := r.execFailure(ctx, cmd)
+		ran := Ran{At: start, Took: time.Since(start), Text: cmd.Text, Out: out}
+		if ran.Text == "" {
+			ran.Text = cmd.String()
+		}
+		if err != nil {
+			ran.Err = err.Error()
+		}
+		r.opts.Observe(ran)
+		return out, err
+	}
+	return r.execFailure(ctx, cmd)
+}
+
+// execFailure runs cmd and wraps its error as a *Failure naming the line.
+func (r *Runner) execFailure(ctx context.Context, cmd *Command) (string, error) {
 	out, err := r.exec(ctx, cmd)
 	if err != nil {
 		var f *Failure
