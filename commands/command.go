@@ -60,6 +60,14 @@ const (
 	VerbPowerfail = "powerfail"
 	VerbWipe      = "wipe"
 	VerbCorrupt   = "corrupt"
+
+	// Narration, sessions, recording and replay (record.go, narrate.go).
+	VerbSay    = "say"    // say TEXT: narration (Command.Message); the dashboard shows it prominently
+	VerbSave   = "save"   // save FILE: the session's commands so far as a script (Command.Name: the file)
+	VerbRecord = "record" // record start FILE | record stop (Command.On; Command.Name: the file)
+	VerbSeek   = "seek"   // seek TIME: replay only (Command.Duration)
+	VerbFind   = "find"   // find WORDS: replay only (Command.Message)
+	VerbFork   = "fork"   // fork: replay only
 )
 
 // What values of explain commands (Command.What when Verb is VerbExplain).
@@ -72,6 +80,7 @@ const (
 
 // What values of wait commands (Command.What when Verb is VerbWait).
 const (
+	WaitKey       = "key" // wait key: the dashboard waits for a key press; headless, nothing
 	WaitLeader    = "leader"
 	WaitCommit    = "commit"
 	WaitConverged = "converged"
