@@ -144,12 +144,14 @@ func runDashboard(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	defer streamTrace(c, traceFile)()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	// One history of the session, keys, prompt and script alike, for `save`.
+	history := commands.NewHistory(c.Size(), cf.sessionFlags())
 	m := tui.New(tui.Options{
 		Source: c,
 		// At the prompt and the keys, `leader` names the leader there is
 		// now; the script's lines wait for one, as in `raftplay script`.
-		Exec:       &lockedRunner{r: commands.NewRunner(c, commands.RunnerOptions{NoRoleWait: true})},
-		ScriptExec: &lockedRunner{r: commands.NewRunner(c)},
+		Exec:       &lockedRunner{r: commands.NewRunner(c, commands.RunnerOptions{NoRoleWait: true, History: history})},
+		ScriptExec: &lockedRunner{r: commands.NewRunner(c, commands.RunnerOptions{History: history})},
 		Script:     cmds,
 		ScriptPace: df.pace,
 		Context:    ctx,

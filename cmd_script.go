@@ -125,7 +125,8 @@ func runScript(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 			c.Events().Add(cluster.Event{Kind: cluster.EventCommand, Text: fmt.Sprintf("> line %d: %s", cmd.Line, cluster.EscapeControls(cmd.Text))})
 		}
 	}
-	runner := commands.NewRunner(c)
+	// `save` in a script writes the lines run before it.
+	runner := commands.NewRunner(c, commands.RunnerOptions{History: commands.NewHistory(c.Size(), cf.sessionFlags())})
 	err = commands.RunScript(ctx, runner, cmds, commands.ScriptOptions{Out: out, JSON: *jsonOut, OnCommand: onCommand})
 	c.Close()
 	stopStream()

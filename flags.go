@@ -327,3 +327,24 @@ func (f *clusterFlags) scriptNodes() int {
 	}
 	return max(f.nodes, cluster.NodesOnDisk(f.data))
 }
+
+// sessionFlags returns the cluster flags, --nodes aside, that start a
+// cluster like this one, as a saved session's header gives them
+// (commands.NewHistory): the timing always, the rest when not at their
+// defaults.
+func (f *clusterFlags) sessionFlags() string {
+	s := fmt.Sprintf("--heartbeat %v --election %s", f.heartbeat, f.election.String())
+	if f.prevote {
+		s += " --prevote"
+	}
+	if f.checkquorum {
+		s += " --checkquorum"
+	}
+	if f.snapEvery != 0 {
+		s += fmt.Sprintf(" --snapshot-every %d", f.snapEvery)
+	}
+	if f.seed != 0 {
+		s += fmt.Sprintf(" --seed %d", f.seed)
+	}
+	return s
+}

@@ -12,6 +12,9 @@ import (
 
 // execWait blocks until the condition holds or its timeout passes.
 func (r *Runner) execWait(ctx context.Context, cmd *Command) (string, error) {
+	if cmd.What == WaitKey {
+		return "", nil // a key press is the dashboard's to wait for; headless there is no one to press one
+	}
 	timeout := cmd.WaitTimeout()
 	wctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()

@@ -250,6 +250,9 @@ const (
 //	let NAME = NODE                Name, Node (NODE is not NodeNone)
 //	help [COMMAND]                 Topic ("" = the command list)
 //	echo TEXT...                   Message (the words joined by one space)
+//	say TEXT...                    Message (as echo; not empty)
+//	wait key                       What
+//	save FILE                      Name (the file)
 //	freeze / thaw / step           -
 //	deliver|discard FROM TO [KIND] From, To, Kind ("" = any)
 //	timeout|heartbeat N            Node
@@ -429,6 +432,10 @@ func (c *Command) String() string {
 		if c.Message != "" {
 			w = append(w, quote(c.Message))
 		}
+	case VerbSay:
+		w = append(w, quote(c.Message))
+	case VerbSave:
+		w = append(w, quote(c.Name))
 	case VerbDeliver, VerbDiscard:
 		w = appendLink(w, c)
 		if c.Kind != "" {

@@ -52,6 +52,10 @@ type RunnerOptions struct {
 	// `save` are built on it. It is called on the runner's goroutine and
 	// must not block for long.
 	Observe func(Ran)
+	// History, when set, keeps every command the runner ran, for `save`.
+	// The runners of one session share one History (Detach carries it
+	// over to the runner it returns).
+	History *History
 }
 
 // Ran is one command a Runner ran: when it started, how long it took, the
@@ -77,20 +81,25 @@ func NewRunner(c *cluster.Cluster, opts ...RunnerOptions) *Runner {
 // Exec runs one command and returns what it prints. A check that does not
 // hold, or an operation that cannot complete, is returned as a *Failure.
 func (r *Runner) Exec(ctx context.Context, cmd *Command) (string, error) {
-	if r.opts.Observe != nil {
-		start := time.Now()
-		out, err := r.execFailure(ctx, cmd)
-		ran := Ran{At: start, Took: time.Since(start), Text: cmd.Text, Out: out}
-		if ran.Text == "" {
-			ran.Text = cmd.String()
-		}
-		if err != nil {
-			ran.Err = err.Error()
-		}
-		r.opts.Observe(ran)
-		return out, err
+	if r.opts.Observe == nil && r.opts.History == nil {
+		return r.execFailure(ctx, cmd)
 	}
-	return r.execFailure(ctx, cmd)
+	start := time.Now()
+	out, err := r.execFailure(ctx, cmd)
+	ran := Ran{At: start, Took: time.Since(start), Text: cmd.Text, Out: out}
+	if ran.Text == "" {
+		ran.Text = cmd.String()
+	}
+	if err != nil {
+		ran.Err = err.Error()
+	}
+	if r.opts.History != nil {
+		r.opts.History.add(cmd, ran, err)
+	}
+	if r.opts.Observe != nil {
+		r.opts.Observe(ran)
+	}
+	return out, err
 }
 
 // execFailure runs cmd and wraps its error as a *Failure naming the line.
@@ -158,6 +167,10 @@ func (r *Runner) exec(ctx context.Context, cmd *Command) (string, error) {
 		return Help(cmd.Topic)
 	case VerbEcho:
 		return cluster.EscapeControls(cmd.Message), nil
+	case VerbSay:
+		return execSay(cmd), nil
+	case VerbSave:
+		return r.execSave(cmd)
 	case VerbFreeze, VerbThaw, VerbStep, VerbDeliver, VerbDiscard, VerbTimeout, VerbTick, VerbHeartbeat, VerbTrace, VerbMessages, VerbLinks:
 		return r.execStep(ctx, cmd)
 	case VerbExplain:

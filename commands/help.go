@@ -31,9 +31,10 @@ const (
 	groupWhy     = "Why (explanations from the nodes' own state)"
 	groupMember  = "Membership (nodes join and leave a running cluster; leadership is handed over)"
 	groupDisk    = "Disk faults (what fsync buys: a crash keeps what was written, a power failure only what was fsynced)"
+	groupSession = "Narration and sessions (lessons; a session saved as a script)"
 )
 
-var groups = []string{groupClient, groupFaults, groupWaiting, groupCluster, groupStep, groupWhy, groupMember, groupDisk}
+var groups = []string{groupClient, groupFaults, groupWaiting, groupCluster, groupStep, groupWhy, groupMember, groupDisk, groupSession}
 
 var verbTable []verbInfo
 
@@ -68,9 +69,9 @@ func init() {
 		{VerbCut, groupFaults, []string{"cut FROM TO"}, []string{"cut the one-way link FROM -> TO"}, "heal restores it.", parseCut},
 		{VerbSnapshot, groupFaults, []string{"snapshot N"}, []string{"node N compacts its log into a snapshot now"}, "", parseNodeOnly},
 
-		{VerbWait, groupWaiting, []string{"wait leader [TIMEOUT]", "wait commit I [TIMEOUT]", "wait converged [TIMEOUT]", "wait term N CMP T [TIMEOUT]", "wait role N ROLE [TIMEOUT]", "wait config [TIMEOUT]", "wait violation [TIMEOUT]"},
-			[]string{"a majority knows one leader in its term", "every reachable live node has commit index >= I", "live members agree on commit, applied and key-value state", "until node N's term compares so (as expect term)", "until node N has ROLE (as expect role)", "no membership change pending; every live member has the newest", "until the invariant monitor reports a safety violation"},
-			fmt.Sprintf("TIMEOUT is a duration; the default is %s.", DefaultWaitTimeout), parseWait},
+		{VerbWait, groupWaiting, []string{"wait leader [TIMEOUT]", "wait commit I [TIMEOUT]", "wait converged [TIMEOUT]", "wait term N CMP T [TIMEOUT]", "wait role N ROLE [TIMEOUT]", "wait config [TIMEOUT]", "wait violation [TIMEOUT]", "wait key"},
+			[]string{"a majority knows one leader in its term", "every reachable live node has commit index >= I", "live members agree on commit, applied and key-value state", "until node N's term compares so (as expect term)", "until node N has ROLE (as expect role)", "no membership change pending; every live member has the newest", "until the invariant monitor reports a safety violation", "dashboard: until a key is pressed; headless: nothing"},
+			fmt.Sprintf("TIMEOUT is a duration; the default is %s. wait key takes none: it holds a script the\ndashboard plays (a lesson) until you press a key, so you can look first;\n`raftplay script` has no one to wait for and goes on at once, printing nothing.", DefaultWaitTimeout), parseWait},
 		{VerbSleep, groupWaiting, []string{"sleep D"}, []string{"wait for duration D"}, "", parseSleep},
 		{VerbExpect, groupWaiting, []string{
 			"expect leader == N", "expect leader != N", "expect leader none",
@@ -129,6 +130,11 @@ func init() {
 			"It forgets its term, its vote and its log, so it may vote twice in a term or help\nelect a leader without committed entries: the monitor reports it. Real systems\nmake a node with a new disk rejoin as a new member (remove N, then add).", parseNodeOnly},
 		{VerbCorrupt, groupDisk, []string{"corrupt N [segment|snapshot|tail]"}, []string{"crash node N and damage its WAL: flip a byte (default segment), or tear the last record"},
 			"restart N then shows the rule: a torn tail is cut off and the node starts; any\nother damage keeps it from starting, with the file and offset named.", parseCorrupt},
+
+		{VerbSay, groupSession, []string{"say TEXT..."}, []string{"narration: shown large in the dashboard; a script prints " + strings.TrimSpace(NarrationMark) + " TEXT"},
+			"The words are joined by one space, as echo does; \\n inside quotes breaks the\nline. A script prints the text wrapped at 78 columns. Lessons (raftplay learn)\nare scripts that say what to look at, then wait key.", parseSay},
+		{VerbSave, groupSession, []string{"save FILE"}, []string{"write every command run so far in this session, keys included, as a script"},
+			fmt.Sprintf("The script replays the session: each command in the order it started, with a\nsleep line for each pause (rounded to %s; under %s left out, over %s\ncut short), under a header that says how to run it (raftplay script --nodes N\n... FILE). Commands that failed are comments saying so; help and save are left\nout. FILE is replaced if it exists. At the dashboard's prompt the session is\nevery key and command since it opened; in a script, the lines run before save.", shortDuration(SavePauseRound), shortDuration(SaveMinPause), shortDuration(SaveMaxPause)), parseSave},
 	}
 }
 

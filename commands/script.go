@@ -62,7 +62,9 @@ func escapeLines(s string) string {
 // RunScript runs cmds in order and stops at the first command that fails,
 // returning its error (a *Failure for a failed check or operation). In text
 // mode each command is echoed as "> command" followed by what it printed, or
-// by "error: ..." when it failed. When ctx ends (the user interrupted the
+// by "error: ..." when it failed; narration (say) is printed as
+// FormatNarration sets it, and wait key, which has nothing to wait for
+// headless, prints nothing. When ctx ends (the user interrupted the
 // run), it stops and returns context.Cause(ctx) without reporting the
 // command it cut short as a failure (text mode shows "stopped: CAUSE").
 func RunScript(ctx context.Context, r *Runner, cmds []Command, o ScriptOptions) error {
@@ -90,6 +92,11 @@ func RunScript(ctx context.Context, r *Runner, cmds []Command, o ScriptOptions) 
 			if e := enc.Encode(res); e != nil {
 				return e
 			}
+		} else if err == nil && cmd.Verb == VerbSay {
+			// Narration is for people: set apart, not echoed as a command.
+			fmt.Fprint(o.Out, FormatNarration(out))
+		} else if err == nil && cmd.Verb == VerbWait && cmd.What == WaitKey {
+			// A pause for a person at the dashboard: nothing to show here.
 		} else {
 			// The script's own text and error messages (which quote it) may
 			// hold control characters: the terminal gets them escaped.

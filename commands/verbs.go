@@ -205,12 +205,15 @@ func parseCut(lp *lineParser) error {
 }
 
 func parseWait(lp *lineParser) error {
-	t, err := lp.word("condition", WaitLeader, WaitCommit, WaitConverged, WaitTerm, WaitRole, WaitConfig, WaitViolation)
+	t, err := lp.word("condition", WaitLeader, WaitCommit, WaitConverged, WaitTerm, WaitRole, WaitConfig, WaitViolation, WaitKey)
 	if err != nil {
 		return err
 	}
 	lp.cmd.What = t.text
 	switch t.text {
+	case WaitKey:
+		lp.usage = "wait key" // a person decides how long: no timeout
+		return lp.done()
 	case WaitCommit:
 		lp.usage = "wait commit I [TIMEOUT]"
 		if lp.cmd.Index, err = lp.uint("index"); err != nil {

@@ -1,0 +1,98 @@
+package commands
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+	"time"
+)
+
+// The narration verbs' cases join the shared tables here, so that the
+// tables' other edits and these do not touch the same lines.
+func init() {
+	validCases = append(validCases, []struct {
+		line string
+		want Command
+	}{
+		{`say hello`, Command{Verb: VerbSay, Message: "hello"}},
+		{`say A leader   was elected. # why`, Command{Verb: VerbSay, Message: "A leader was elected."}},
+		{`say "two  spaces" and "a\nbreak"`, Command{Verb: VerbSay, Message: "two  spaces and a\nbreak"}},
+		{`wait key`, Command{Verb: VerbWait, What: WaitKey}},
+		{`save session.txt`, Command{Verb: VerbSave, Name: "session.txt"}},
+		{`save "my session.txt"`, Command{Verb: VerbSave, Name: "my session.txt"}},
+		{`save /tmp/a#b # comment`, Command{Verb: VerbSave, Name: "/tmp/a"}},
+	}...)
+	errorCases = append(errorCases, []struct{ line, want string }{
+		{`say`, `line 1:4: say: missing TEXT (want say TEXT...)`},
+		{`say   # only a comment`, `line 1:4: say: missing TEXT (want say TEXT...)`},
+		{`wait key 5s`, `line 1:10: wait: unexpected "5s" (want wait key)`},
+		{`wait keys`, `line 1:6: wait: unknown condition "keys" (did you mean "key"?) (want leader, commit, converged, term, role, config, violation or key)`},
+		{`save`, `line 1:5: save: missing FILE (want save FILE)`},
+		{`save ""`, `line 1:6: save: empty file name (want save FILE)`},
+		{`save a b`, `line 1:8: save: unexpected "b" (want save FILE)`},
+	}...)
+}
+
+func TestFormatNarration(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"short", "\n» short\n"},
+		{"a\nb", "\n» a\n  b\n"},
+		{"", "\n» \n"},
+		{strings.Repeat("word ", 20), "\n» " + strings.TrimSpace(strings.Repeat("word ", 15)) + "\n  " + strings.TrimSpace(strings.Repeat("word ", 5)) + "\n"},
+		{strings.Repeat("x", 100) + " y", "\n» " + strings.Repeat("x", 100) + "\n  y\n"},
+	} {
+		if got := FormatNarration(tc.in); got != tc.want {
+			t.Errorf("FormatNarration(%q) =\n%q\nwant\n%q", tc.in, got, tc.want)
+		}
+	}
+	for _, l := range strings.Split(FormatNarration(strings.Repeat("abc de ", 60)), "\n") {
+		if n := len([]rune(l)); n > narrationWidth {
+			t.Errorf("line of %d runes, over %d: %q", n, narrationWidth, l)
+		}
+	}
+}
+
+// TestSayAndWaitKeyHeadless: a script prints narration set apart and
+// wrapped, escapes what could drive the terminal, and wait key goes on at
+// once and prints nothing.
+func TestSayAndWaitKeyHeadless(t *testing.T) {
+	t.Parallel()
+	c := startIdle(t, 1, slowTiming)
+	cmds, err := Parse("say \"Look at \\x1b[31mthe leader.\"\nwait key\necho after\n", 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	start := time.Now()
+	if err := RunScript(context.Background(), NewRunner(c), cmds, ScriptOptions{Out: &out}); err != nil {
+		t.Fatal(err)
+	}
+	if took := time.Since(start); took > time.Second {
+		t.Errorf("took %v: wait key must not wait headless", took)
+	}
+	want := "\n» Look at \\x1b[31mthe leader.\n> echo after\nafter\n"
+	if out.String() != want {
+		t.Errorf("script printed\n%q\nwant\n%q", out.String(), want)
+	}
+	// JSON mode reports them as results like any command.
+	out.Reset()
+	if err := RunScript(context.Background(), NewRunner(c), cmds, ScriptOptions{Out: &out, JSON: true}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), `"command":"wait key","ok":true`) || !strings.Contains(out.String(), `"output":"Look at \\x1b[31mthe leader."`) {
+		t.Errorf("JSON results:\n%s", out.String())
+	}
+}
+
+// TestSaveWithoutHistory: a runner without a history says save cannot
+// work there, instead of writing an empty script.
+func TestSaveWithoutHistory(t *testing.T) {
+	t.Parallel()
+	c := startIdle(t, 1, slowTiming)
+	path := t.TempDir() + "/s.txt"
+	_, err := NewRunner(c).Exec(context.Background(), mustParse(t, "save "+path))
+	if err == nil || !strings.Contains(err.Error(), "keeps no history") {
+		t.Fatalf("save without a history: %v", err)
+	}
+}
