@@ -54,6 +54,10 @@ func (l *lockedRunner) Exec(ctx context.Context, cmd *commands.Command) (string,
 // to the terminal the dashboard owns.
 const dashboardLogEnv = "RAFTPLAY_TUI_LOG"
 
+// defaultPace is the default pause between the lines of a script the
+// dashboard plays.
+const defaultPace = 500 * time.Millisecond
+
 // dashboardFlags are the dashboard's own flags, besides the cluster flags.
 type dashboardFlags struct {
 	script string
@@ -64,7 +68,7 @@ type dashboardFlags struct {
 func addDashboardFlags(fs *flag.FlagSet) *dashboardFlags {
 	f := &dashboardFlags{}
 	fs.StringVar(&f.script, "script", "", "play this script `FILE` live in the dashboard, line by line")
-	fs.DurationVar(&f.pace, "pace", 500*time.Millisecond, "pause between the lines of --script")
+	fs.DurationVar(&f.pace, "pace", defaultPace, "pause between the lines of --script")
 	f.trace = addTraceFlag(fs)
 	return f
 }
@@ -83,9 +87,6 @@ func dashboardFlagSet(w io.Writer) (*flag.FlagSet, *clusterFlags, *dashboardFlag
 }
 
 func runDashboard(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	if o, ok := stdout.(*outputWriter); ok {
-		stdout = o.w // the terminal itself: Bubble Tea asks it for its size and modes
-	}
 	fs, cf, df := dashboardFlagSet(stderr)
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -106,6 +107,25 @@ func runDashboard(ctx context.Context, args []string, stdout, stderr io.Writer) 
 			return usagef("%s: %v", df.script, err)
 		}
 	}
+	return openDashboard(ctx, dashboardRun{cf: cf, df: df, name: df.script, cmds: cmds}, stdout, stderr)
+}
+
+// dashboardRun is what the dashboard opens with: its flags, and the
+// script it plays (none when cmds is empty), named name in messages.
+type dashboardRun struct {
+	cf   *clusterFlags
+	df   *dashboardFlags
+	name string
+	cmds []commands.Command
+}
+
+// openDashboard starts a cluster by d.cf and runs the dashboard over it
+// until the user quits, playing d's script if it has one.
+func openDashboard(ctx context.Context, d dashboardRun, stdout, stderr io.Writer) error {
+	if o, ok := stdout.(*outputWriter); ok {
+		stdout = o.w // the terminal itself: Bubble Tea asks it for its size and modes
+	}
+	cf, df, cmds := d.cf, d.df, d.cmds
 	if !isTerminal(stdout) {
 		return usagef("the dashboard needs a terminal; for headless runs use `raftplay script FILE` (see `raftplay help`)")
 	}
@@ -169,7 +189,7 @@ func runDashboard(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if err != nil && !errors.Is(err, tea.ErrProgramKilled) {
 		return fmt.Errorf("dashboard: %w", err)
 	}
-	return scriptOutcome(df.script, final)
+	return scriptOutcome(d.name, final)
 }
 
 // scriptOutcome is the dashboard's result once it closed: a script played

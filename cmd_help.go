@@ -17,6 +17,8 @@ usage:
   raftplay [flags]                 open the dashboard over a live cluster (needs a terminal)
   raftplay --script FILE [flags]   play a script live in the dashboard, line by line
   raftplay script [flags] FILE     run a script of commands headless (FILE - reads stdin)
+  raftplay learn [N]               guided lessons: list them, or play lesson N live in the
+                                   dashboard (--headless: without it)
   raftplay bench [flags]           measure write throughput and latency; prints one JSON line
   raftplay wal DIR                 list what a node's WAL (or every node's, given a data
                                    directory) holds, read-only; exit 1 if it is damaged
@@ -46,9 +48,13 @@ var subcommandHelp = map[string]func(w io.Writer) *flag.FlagSet{
 		return fs
 	},
 	"wal": walFlagSet,
+	"learn": func(w io.Writer) *flag.FlagSet {
+		fs, _, _, _ := learnFlagSet(w)
+		return fs
+	},
 }
 
-const subcommandNames = "script, bench, experiment, chaos, wal, dashboard"
+const subcommandNames = "script, learn, bench, experiment, chaos, wal, dashboard"
 
 func runHelp(args []string, stdout io.Writer) error {
 	if len(args) == 2 && args[0] == "experiment" && args[1] == "election" {

@@ -66,14 +66,31 @@ func runScript(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		}
 		return usagef("script %s: %s", file, pathReason(err))
 	}
+	name := file
+	if file == "-" {
+		name = "standard input"
+	}
 	cmds, err := commands.Parse(string(src), cf.scriptNodes())
 	if err != nil {
-		name := file
-		if file == "-" {
-			name = "standard input"
-		}
 		return usagef("%s: %v", name, err)
 	}
+	return playHeadless(ctx, headlessRun{name: name, cmds: cmds, cf: cf, json: *jsonOut, logPath: *logPath, tracePath: *tracePath}, stdout, stderr)
+}
+
+// headlessRun is a parsed script to run headless, and how.
+type headlessRun struct {
+	name               string // the script, as messages name it
+	cmds               []commands.Command
+	cf                 *clusterFlags
+	json               bool   // --json
+	logPath, tracePath string // --log, --trace ("" for none)
+}
+
+// playHeadless starts a cluster by h.cf and runs h's commands against it,
+// as `raftplay script` does: results on stdout, exit 1 at the first failed
+// check.
+func playHeadless(ctx context.Context, h headlessRun, stdout, stderr io.Writer) error {
+	cf, cmds, jsonOut, logPath, tracePath := h.cf, h.cmds, &h.json, &h.logPath, &h.tracePath
 	opts, cleanup, err := cf.options(stderr)
 	if err != nil {
 		return err
@@ -134,11 +151,7 @@ func runScript(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	if errors.As(err, &f) {
 		// Printed with the results already; standard error says it too,
 		// as every failure of raftplay does.
-		name := file
-		if file == "-" {
-			name = "standard input"
-		}
-		return fmt.Errorf("script %s stopped at %v", name, f)
+		return fmt.Errorf("script %s stopped at %v", h.name, f)
 	}
 	return err
 }

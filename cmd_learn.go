@@ -1,0 +1,112 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+
+	"raftplay/cluster"
+	"raftplay/commands"
+	"raftplay/lessons"
+)
+
+// learnFlagSet returns the flag set of `raftplay learn`, its usage
+// written to w: the cluster flags, the dashboard's --pace, and --headless.
+func learnFlagSet(w io.Writer) (fs *flag.FlagSet, cf *clusterFlags, df *dashboardFlags, headless *bool) {
+	fs = newFlagSet("learn", w)
+	cf = addClusterFlags(fs, 5, cluster.WatchTiming)
+	df = &dashboardFlags{}
+	fs.DurationVar(&df.pace, "pace", defaultPace, "pause between the lines of the lesson in the dashboard")
+	headless = fs.Bool("headless", false, "run the lesson without the dashboard, as `raftplay script` would, printing its narration (timing defaults to script's)")
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), "usage: raftplay learn                      (lists the lessons)")
+		fmt.Fprintln(fs.Output(), "       raftplay learn [flags] N|NAME       (plays lesson N live in the dashboard; needs a terminal)")
+		fmt.Fprintln(fs.Output(), "       raftplay learn --headless [flags] N (runs it headless, its checks and all)")
+		fmt.Fprintln(fs.Output(), "A lesson is a narrated script on a live cluster: it says what happens, waits for a key")
+		fmt.Fprintln(fs.Output(), "where there is something to look at, and checks with expect that it did. A lesson")
+		fmt.Fprintln(fs.Output(), "brings the cluster flags it needs (--nodes 3, ...); flags given here come after them.")
+		fs.PrintDefaults()
+	}
+	return fs, cf, df, headless
+}
+
+func runLearn(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs, cf, df, headless := learnFlagSet(stderr)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	all, err := lessons.All()
+	if err != nil {
+		return err
+	}
+	if fs.NArg() == 0 {
+		return listLessons(stdout, all)
+	}
+	arg := fs.Arg(0)
+	userFlags := append(append([]string(nil), args[:len(args)-fs.NArg()]...), fs.Args()[1:]...)
+	if err := parseFlags(fs, fs.Args()[1:]); err != nil { // flags may follow the lesson too
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usagef("learn: one lesson at a time, got also %q", fs.Arg(0))
+	}
+	l, ok := lessons.Find(arg)
+	if !ok {
+		return usagef("learn: no lesson %q (want a number 1 to %d or a name; `raftplay learn` lists them)", arg, len(all))
+	}
+	// The lesson's flags first, then the user's again, so the user's win.
+	if err := parseFlags(fs, l.Flags); err != nil {
+		return fmt.Errorf("%s has bad flags: %w", l.ID(), err)
+	}
+	if err := parseFlags(fs, userFlags); err != nil {
+		return err
+	}
+	if df.pace < 0 {
+		return usagef("--pace %v: must not be negative", df.pace)
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	if *headless && !set["heartbeat"] && !set["election"] {
+		// Headless, nobody watches: the paper's timing, as `raftplay script`.
+		t := cluster.PaperTiming
+		cf.heartbeat, cf.election = t.Heartbeat, electionRange{t.ElectionMin, t.ElectionMax}
+	}
+	cmds, err := commands.Parse(l.Source, cf.scriptNodes())
+	if err != nil {
+		return fmt.Errorf("%s does not parse with --nodes %d: %v", l.ID(), cf.nodes, err)
+	}
+	if *headless {
+		fmt.Fprintf(stdout, "Lesson %d: %s\n%s\n\n", l.Number, l.Title, l.About)
+		return playHeadless(ctx, headlessRun{name: l.ID(), cmds: cmds, cf: cf}, stdout, stderr)
+	}
+	if !isTerminal(terminalOf(stdout)) {
+		return usagef("the dashboard needs a terminal; `raftplay learn --headless %d` runs the lesson without it", l.Number)
+	}
+	df.trace = new(string)
+	return openDashboard(ctx, dashboardRun{cf: cf, df: df, name: l.ID(), cmds: cmds}, stdout, stderr)
+}
+
+// terminalOf returns the writer under standard output's wrapper.
+func terminalOf(w io.Writer) io.Writer {
+	if o, ok := w.(*outputWriter); ok {
+		return o.w
+	}
+	return w
+}
+
+// listLessons writes the lessons, one number, title and line each.
+func listLessons(w io.Writer, all []lessons.Lesson) error {
+	var b strings.Builder
+	b.WriteString("Guided lessons: each plays on a live cluster in the dashboard. It tells you what is\n")
+	b.WriteString("happening, waits for a key where there is something to see, and checks that the\n")
+	b.WriteString("cluster did what it says.\n\n")
+	for _, l := range all {
+		fmt.Fprintf(&b, "%3d  %s\n     %s\n", l.Number, l.Title, l.About)
+	}
+	b.WriteString("\nStart one with `raftplay learn N` (or its name, as `raftplay learn " + all[0].Name + "`);\n")
+	b.WriteString("`raftplay learn --headless N` runs it without the dashboard, printing the narration.\n")
+	_, err := io.WriteString(w, b.String())
+	return err
+}
