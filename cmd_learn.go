@@ -33,59 +33,83 @@ func learnFlagSet(w io.Writer) (fs *flag.FlagSet, cf *clusterFlags, df *dashboar
 }
 
 func runLearn(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs, cf, df, headless := learnFlagSet(stderr)
-	if err := parseFlags(fs, args); err != nil {
+	lc, err := parseLearn(args, stderr)
+	if err != nil || lc.list != nil {
+		if err == nil {
+			err = listLessons(stdout, lc.list)
+		}
 		return err
 	}
-	all, err := lessons.All()
-	if err != nil {
-		return err
-	}
-	if fs.NArg() == 0 {
-		return listLessons(stdout, all)
-	}
-	arg := fs.Arg(0)
-	userFlags := append(append([]string(nil), args[:len(args)-fs.NArg()]...), fs.Args()[1:]...)
-	if err := parseFlags(fs, fs.Args()[1:]); err != nil { // flags may follow the lesson too
-		return err
-	}
-	if fs.NArg() > 0 {
-		return usagef("learn: one lesson at a time, got also %q", fs.Arg(0))
-	}
-	l, ok := lessons.Find(arg)
-	if !ok {
-		return usagef("learn: no lesson %q (want a number 1 to %d or a name; `raftplay learn` lists them)", arg, len(all))
-	}
-	// The lesson's flags first, then the user's again, so the user's win.
-	if err := parseFlags(fs, l.Flags); err != nil {
-		return fmt.Errorf("%s has bad flags: %w", l.ID(), err)
-	}
-	if err := parseFlags(fs, userFlags); err != nil {
-		return err
-	}
-	if df.pace < 0 {
-		return usagef("--pace %v: must not be negative", df.pace)
-	}
-	set := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-	if *headless && !set["heartbeat"] && !set["election"] {
-		// Headless, nobody watches: the paper's timing, as `raftplay script`.
-		t := cluster.PaperTiming
-		cf.heartbeat, cf.election = t.Heartbeat, electionRange{t.ElectionMin, t.ElectionMax}
-	}
+	l, cf := lc.lesson, lc.cf
 	cmds, err := commands.Parse(l.Source, cf.scriptNodes())
 	if err != nil {
 		return fmt.Errorf("%s does not parse with --nodes %d: %v", l.ID(), cf.nodes, err)
 	}
-	if *headless {
+	if lc.headless {
 		fmt.Fprintf(stdout, "Lesson %d: %s\n%s\n\n", l.Number, l.Title, l.About)
 		return playHeadless(ctx, headlessRun{name: l.ID(), cmds: cmds, cf: cf}, stdout, stderr)
 	}
 	if !isTerminal(terminalOf(stdout)) {
 		return usagef("the dashboard needs a terminal; `raftplay learn --headless %d` runs the lesson without it", l.Number)
 	}
+	return openDashboard(ctx, dashboardRun{cf: cf, df: lc.df, name: l.ID(), cmds: cmds}, stdout, stderr)
+}
+
+// learnRun is what `raftplay learn ARGS` asks for: the list of lessons
+// (list set), or one lesson to play with its flags.
+type learnRun struct {
+	list     []lessons.Lesson
+	lesson   lessons.Lesson
+	cf       *clusterFlags
+	df       *dashboardFlags
+	headless bool
+}
+
+// parseLearn reads the arguments of `raftplay learn`. The lesson's flags
+// are applied first and the command line's after them, so the user's win;
+// headless, the timing is the script's (the paper's) unless given.
+func parseLearn(args []string, stderr io.Writer) (learnRun, error) {
+	fs, cf, df, headless := learnFlagSet(stderr)
+	if err := parseFlags(fs, args); err != nil {
+		return learnRun{}, err
+	}
+	all, err := lessons.All()
+	if err != nil {
+		return learnRun{}, err
+	}
+	if fs.NArg() == 0 {
+		return learnRun{list: all}, nil
+	}
+	arg := fs.Arg(0)
+	userFlags := append(append([]string(nil), args[:len(args)-fs.NArg()]...), fs.Args()[1:]...)
+	if err := parseFlags(fs, fs.Args()[1:]); err != nil { // flags may follow the lesson too
+		return learnRun{}, err
+	}
+	if fs.NArg() > 0 {
+		return learnRun{}, usagef("learn: one lesson at a time, got also %q", fs.Arg(0))
+	}
+	l, ok := lessons.Find(arg)
+	if !ok {
+		return learnRun{}, usagef("learn: no lesson %q (want a number 1 to %d or a name; `raftplay learn` lists them)", arg, len(all))
+	}
+	if err := parseFlags(fs, l.Flags); err != nil {
+		return learnRun{}, fmt.Errorf("%s has bad flags: %w", l.ID(), err)
+	}
+	if err := parseFlags(fs, userFlags); err != nil {
+		return learnRun{}, err
+	}
+	if df.pace < 0 {
+		return learnRun{}, usagef("--pace %v: must not be negative", df.pace)
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	if *headless && !set["heartbeat"] && !set["election"] {
+		// Headless nobody watches: the paper's timing, as `raftplay script`.
+		t := cluster.PaperTiming
+		cf.heartbeat, cf.election = t.Heartbeat, electionRange{t.ElectionMin, t.ElectionMax}
+	}
 	df.trace = new(string)
-	return openDashboard(ctx, dashboardRun{cf: cf, df: df, name: l.ID(), cmds: cmds}, stdout, stderr)
+	return learnRun{lesson: l, cf: cf, df: df, headless: *headless}, nil
 }
 
 // terminalOf returns the writer under standard output's wrapper.

@@ -1,0 +1,166 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"raftplay/commands"
+	"raftplay/lessons"
+)
+
+// TestLessons runs every embedded lesson headless against a real cluster,
+// as `raftplay learn --headless N` does: each must pass its own checks,
+// and print its narration set apart.
+func TestLessons(t *testing.T) {
+	all, err := lessons.All()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range all {
+		t.Run(fmt.Sprintf("%02d-%s", l.Number, l.Name), func(t *testing.T) {
+			t.Parallel()
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+			defer cancel()
+			var out, errs bytes.Buffer
+			err := run(ctx, []string{"learn", "--headless", strconv.Itoa(l.Number)}, nil, &out, &errs)
+			if err != nil {
+				t.Fatalf("%v\nstderr:\n%s\nstdout:\n%s", err, errs.String(), out.String())
+			}
+			says := strings.Count(l.Source, "\nsay ")
+			if got := strings.Count(out.String(), "\n"+commands.NarrationMark); got != says {
+				t.Errorf("printed %d narrations, the lesson has %d say lines:\n%s", got, says, out.String())
+			}
+			if strings.Contains(out.String(), "> say") || strings.Contains(out.String(), "> wait key") {
+				t.Errorf("headless output echoes say or wait key:\n%s", out.String())
+			}
+			if want := fmt.Sprintf("Lesson %d: %s\n%s\n", l.Number, l.Title, l.About); !strings.HasPrefix(out.String(), want) {
+				t.Errorf("output does not start with the lesson's title:\n%s", out.String())
+			}
+		})
+	}
+}
+
+// TestLessonsAreLessons: the lessons are numbered 1..N without gaps, each
+// has a title and a line about it, flags that parse, narration, a pause
+// for the learner, and checks, and ends checking safety (or, when a
+// violation is its point, that there was one).
+func TestLessonsAreLessons(t *testing.T) {
+	all, err := lessons.All()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(all) < 11 {
+		t.Fatalf("%d lessons, want 11", len(all))
+	}
+	for i, l := range all {
+		if l.Number != i+1 {
+			t.Errorf("lesson %d (%s): want number %d", l.Number, l.Name, i+1)
+		}
+		fs, _, _, _ := learnFlagSet(&bytes.Buffer{})
+		if err := parseFlags(fs, l.Flags); err != nil || fs.NArg() > 0 {
+			t.Errorf("%s: flags %q: %v", l.ID(), l.Flags, err)
+		}
+		for _, want := range []string{"\nsay ", "\nwait key", "\nexpect "} {
+			if !strings.Contains(l.Source, want) {
+				t.Errorf("%s has no %q line", l.ID(), strings.TrimSpace(want))
+			}
+		}
+		if !strings.Contains(l.Source, "\nexpect safe\n") && !strings.Contains(l.Source, "\nexpect violation\n") {
+			t.Errorf("%s checks neither safety nor a violation", l.ID())
+		}
+		if len(l.Title)+len(l.About) > 150 {
+			t.Errorf("%s: title and about are long for the list (%d characters)", l.ID(), len(l.Title)+len(l.About))
+		}
+	}
+	for _, name := range []string{"3", "03", all[2].Name, fmt.Sprintf("03-%s", all[2].Name), fmt.Sprintf("03-%s.txt", all[2].Name)} {
+		if l, ok := lessons.Find(name); !ok || l.Number != 3 {
+			t.Errorf("Find(%q) = %d, %v; want lesson 3", name, l.Number, ok)
+		}
+	}
+	for _, name := range []string{"0", "99", "", "roles", "-1"} {
+		if l, ok := lessons.Find(name); ok {
+			t.Errorf("Find(%q) found lesson %d", name, l.Number)
+		}
+	}
+}
+
+// TestLearnList: `raftplay learn` lists every lesson with its number,
+// title and line, and says how to start one.
+func TestLearnList(t *testing.T) {
+	var out, errs bytes.Buffer
+	if err := run(context.Background(), []string{"learn"}, nil, &out, &errs); err != nil {
+		t.Fatal(err)
+	}
+	all, _ := lessons.All()
+	for _, l := range all {
+		if want := fmt.Sprintf("%3d  %s\n     %s\n", l.Number, l.Title, l.About); !strings.Contains(out.String(), want) {
+			t.Errorf("list lacks %q:\n%s", want, out.String())
+		}
+	}
+	for _, want := range []string{"raftplay learn N", "raftplay learn --headless N"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("list does not say %q:\n%s", want, out.String())
+		}
+	}
+	if errs.Len() != 0 {
+		t.Errorf("stderr: %s", errs.String())
+	}
+}
+
+// TestLearnBadInput: an unknown lesson, extra arguments, a bad flag and
+// the dashboard without a terminal are usage errors (exit 2) that say what
+// to do; nothing starts.
+func TestLearnBadInput(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"learn", "42"}, `learn: no lesson "42" (want a number 1 to 11 or a name; ` + "`raftplay learn` lists them)"},
+		{[]string{"learn", "--headless", "elections"}, `learn: no lesson "elections"`},
+		{[]string{"learn", "1", "2"}, `learn: one lesson at a time, got also "2"`},
+		{[]string{"learn", "--bogus", "1"}, "learn: unknown flag --bogus"},
+		{[]string{"learn", "--nodes", "0", "--headless", "1"}, "--nodes 0: want 1 to 9"},
+		{[]string{"learn", "1"}, "the dashboard needs a terminal; `raftplay learn --headless 1` runs the lesson without it"},
+	} {
+		var out, errs bytes.Buffer
+		err := run(context.Background(), tc.args, nil, &out, &errs)
+		if exitCode(err) != 2 || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%v: exit %d, %v; want exit 2 and %q", tc.args, exitCode(err), err, tc.want)
+		}
+	}
+}
+
+// TestLearnFlags: flags on the command line come after the lesson's, so
+// they win; headless, the timing is the script's unless given, and in the
+// dashboard the dashboard's.
+func TestLearnFlags(t *testing.T) {
+	for _, tc := range []struct {
+		args                []string
+		nodes               int
+		heartbeat, election string
+		prevote, headless   bool
+	}{
+		{[]string{"1"}, 3, "100ms", "1s-2s", false, false},
+		{[]string{"--headless", "1"}, 3, "15ms", "150ms-300ms", false, true},
+		{[]string{"1", "--headless", "--nodes", "4"}, 4, "15ms", "150ms-300ms", false, true},
+		{[]string{"--headless", "--election", "1s-2s", "roles-and-terms"}, 3, "100ms", "1s-2s", false, true},
+		{[]string{"3"}, 3, "100ms", "1s-2s", true, false},
+		{[]string{"--prevote=false", "3"}, 3, "100ms", "1s-2s", false, false},
+	} {
+		lc, err := parseLearn(tc.args, &bytes.Buffer{})
+		if err != nil {
+			t.Errorf("%v: %v", tc.args, err)
+			continue
+		}
+		cf := lc.cf
+		if cf.nodes != tc.nodes || cf.heartbeat.String() != tc.heartbeat || cf.election.String() != tc.election || cf.prevote != tc.prevote || lc.headless != tc.headless {
+			t.Errorf("%v: nodes %d heartbeat %v election %s prevote %v headless %v; want %d %s %s %v %v", tc.args,
+				cf.nodes, cf.heartbeat, cf.election.String(), cf.prevote, lc.headless, tc.nodes, tc.heartbeat, tc.election, tc.prevote, tc.headless)
+		}
+	}
+}
