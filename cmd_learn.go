@@ -19,7 +19,7 @@ func learnFlagSet(w io.Writer) (fs *flag.FlagSet, cf *clusterFlags, df *dashboar
 	cf = addClusterFlags(fs, 5, cluster.WatchTiming)
 	df = &dashboardFlags{}
 	fs.DurationVar(&df.pace, "pace", defaultPace, "pause between the lines of the lesson in the dashboard")
-	headless = fs.Bool("headless", false, "run the lesson without the dashboard, as `raftplay script` would, printing its narration (timing defaults to script's)")
+	headless = fs.Bool("headless", false, "run the lesson without the dashboard, as raftplay script would, printing its narration (with the script timing unless given)")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "usage: raftplay learn                      (lists the lessons)")
 		fmt.Fprintln(fs.Output(), "       raftplay learn [flags] N|NAME       (plays lesson N live in the dashboard; needs a terminal)")

@@ -278,6 +278,7 @@ func TestHelpSubcommands(t *testing.T) {
 		{"experiment", []string{"experiment", "election", "-h"}, []string{"usage: raftplay experiment election [flags]", "  -timeouts string\n", "  -trials int\n"}},
 		{"wal", []string{"wal", "-h"}, []string{"usage: raftplay wal DIR", "data directory", "Exit 1 when"}},
 		{"dashboard", []string{"--nodes", "3", "-h"}, []string{"usage: raftplay [flags]", "  -script FILE\n", "  -pace duration\n", "  -nodes N\n"}},
+		{"learn", []string{"learn", "-h"}, []string{"usage: raftplay learn", "  -headless\n", "  -pace duration\n", "  -nodes N\n"}},
 	}
 	for _, tc := range cases {
 		code, out, errs := runCLI(t, "", "help", tc.name)
