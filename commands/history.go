@@ -53,6 +53,7 @@ func NewHistory(nodes int, flags string) *History {
 // add records a command a runner ran: cmd, when and how long (ran), and
 // its error, nil when it succeeded.
 func (h *History) add(cmd *Command, ran Ran, err error) {
+	ran.Out = "" // a saved script needs the line, not what it printed
 	e := historyEntry{Ran: ran, verb: cmd.Verb}
 	if err != nil {
 		e.failed = err.Error()
