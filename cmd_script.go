@@ -90,7 +90,7 @@ type headlessRun struct {
 // as `raftplay script` does: results on stdout, exit 1 at the first failed
 // check.
 func playHeadless(ctx context.Context, h headlessRun, stdout, stderr io.Writer) error {
-	cf, cmds, jsonOut, logPath, tracePath := h.cf, h.cmds, &h.json, &h.logPath, &h.tracePath
+	cf := h.cf
 	opts, cleanup, err := cf.options(stderr)
 	if err != nil {
 		return err
@@ -98,13 +98,13 @@ func playHeadless(ctx context.Context, h headlessRun, stdout, stderr io.Writer) 
 	defer cleanup()
 
 	var logFile *os.File
-	if *logPath != "" {
-		if logFile, err = os.Create(*logPath); err != nil {
-			return usagef("--log %s: %s", *logPath, pathReason(err))
+	if h.logPath != "" {
+		if logFile, err = os.Create(h.logPath); err != nil {
+			return usagef("--log %s: %s", h.logPath, pathReason(err))
 		}
 		defer logFile.Close()
 	}
-	traceFile, err := createTrace(*tracePath)
+	traceFile, err := createTrace(h.tracePath)
 	if err != nil {
 		return err
 	}
@@ -120,7 +120,7 @@ func playHeadless(ctx context.Context, h headlessRun, stdout, stderr io.Writer) 
 	stopTrace := streamTrace(c, traceFile)
 	defer stopTrace()
 	stopStream := func() {}
-	if *jsonOut {
+	if h.json {
 		printNodesJSON(out, c.Status())
 		stopStream = streamEvents(c.Events(), func(e cluster.Event) {
 			writeJSONLine(out, struct {
@@ -144,7 +144,7 @@ func playHeadless(ctx context.Context, h headlessRun, stdout, stderr io.Writer) 
 	}
 	// `save` in a script writes the lines run before it.
 	runner := commands.NewRunner(c, commands.RunnerOptions{History: commands.NewHistory(c.Size(), cf.sessionFlags())})
-	err = commands.RunScript(ctx, runner, cmds, commands.ScriptOptions{Out: out, JSON: *jsonOut, OnCommand: onCommand})
+	err = commands.RunScript(ctx, runner, h.cmds, commands.ScriptOptions{Out: out, JSON: h.json, OnCommand: onCommand})
 	c.Close()
 	stopStream()
 	var f *commands.Failure
