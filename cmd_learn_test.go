@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
+	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -162,5 +164,29 @@ func TestLearnFlags(t *testing.T) {
 			t.Errorf("%v: nodes %d heartbeat %v election %s prevote %v headless %v; want %d %s %s %v %v", tc.args,
 				cf.nodes, cf.heartbeat, cf.election.String(), cf.prevote, lc.headless, tc.nodes, tc.heartbeat, tc.election, tc.prevote, tc.headless)
 		}
+	}
+}
+
+// TestLearnDashboard: `raftplay learn 2` opens the dashboard over a
+// 3-node cluster and plays the lesson (it freezes the cluster before its
+// first pause for a key); q quits with status 0 and leaves nothing in
+// TMPDIR.
+func TestLearnDashboard(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	tmp := t.TempDir()
+	bin := raftplayBinary(t)
+	var stderr lockedBuffer
+	cmd, ptmx, scr := startDashboardStderr(t, bin, tmp, &stderr, "learn", "2", "--pace", "10ms", "--heartbeat", "30ms", "--election", "300ms-600ms")
+	scr.waitScreen(t, "the lesson to freeze the cluster", 30*time.Second, func(s string) bool {
+		return strings.Contains(s, "3 nodes") && strings.Contains(s, "FROZEN")
+	})
+	io.WriteString(ptmx, "q")
+	if code := waitExit(t, cmd, scr, 20*time.Second); code != 0 {
+		t.Fatalf("exit status %d, want 0; stderr %q", code, stderr.String())
+	}
+	if left, _ := os.ReadDir(tmp); len(left) != 0 {
+		t.Errorf("left behind in TMPDIR: %v", left)
 	}
 }
