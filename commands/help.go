@@ -134,7 +134,7 @@ func init() {
 		{VerbSay, groupSession, []string{"say TEXT..."}, []string{"narration: shown large in the dashboard; a script prints " + strings.TrimSpace(NarrationMark) + " TEXT"},
 			"The words are joined by one space, as echo does; \\n inside quotes breaks the\nline. A script prints the text wrapped at 78 columns. Lessons (raftplay learn)\nare scripts that say what to look at, then wait key.", parseSay},
 		{VerbSave, groupSession, []string{"save FILE"}, []string{"write every command run so far in this session, keys included, as a script"},
-			fmt.Sprintf("The script replays the session: each command in the order it started, with a\nsleep line for each pause (rounded to %s; under %s left out, over %s\ncut short), under a header that says how to run it (raftplay script --nodes N\n... FILE). Commands that failed are comments saying so; help and save are left\nout. FILE is replaced if it exists. At the dashboard's prompt the session is\nevery key and command since it opened; in a script, the lines run before save.", shortDuration(SavePauseRound), shortDuration(SaveMinPause), shortDuration(SaveMaxPause)), parseSave},
+			fmt.Sprintf("The script replays the session: each command in the order it started, with a\nsleep line for each pause (rounded to %s; under %s left out, over %s\ncut short), under a header that says how to run it (raftplay script --nodes N\n... FILE). Commands that failed are comments saying so; help and save are left\nout. FILE is replaced if it exists (~/ is the home directory). At the\ndashboard's prompt the session is every key and command since it opened; in a\nscript, the lines run before save.", shortDuration(SavePauseRound), shortDuration(SaveMinPause), shortDuration(SaveMaxPause)), parseSave},
 	}
 }
 

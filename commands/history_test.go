@@ -102,7 +102,6 @@ func TestHistorySaveErrors(t *testing.T) {
 // TestSaveAtPromptReportsFailure: through a runner, an unwritable path is
 // a failure naming the file; a second save works.
 func TestSaveAtPromptReportsFailure(t *testing.T) {
-	t.Parallel()
 	c := startIdle(t, 1, slowTiming)
 	r := NewRunner(c, RunnerOptions{NoRoleWait: true, History: NewHistory(1, "")})
 	ctx := context.Background()
@@ -118,6 +117,16 @@ func TestSaveAtPromptReportsFailure(t *testing.T) {
 	out, err := r.Exec(ctx, mustParse(t, "save "+good))
 	if err != nil || out != "saved 1 command to "+good {
 		t.Fatalf("save: %q, %v", out, err)
+	}
+	// ~/ is the home directory; a relative path is said in full.
+	home := t.TempDir()
+	t.Setenv("HOME", home)
+	if out, err := r.Exec(ctx, mustParse(t, "save ~/h.txt")); err != nil || out != "saved 1 command to "+filepath.Join(home, "h.txt") {
+		t.Errorf("save ~/h.txt: %q, %v", out, err)
+	}
+	t.Chdir(home)
+	if out, err := r.Exec(ctx, mustParse(t, "save rel.txt")); err != nil || out != "saved 1 command to "+filepath.Join(home, "rel.txt") {
+		t.Errorf("save rel.txt: %q, %v", out, err)
 	}
 	b, _ := os.ReadFile(good)
 	if !strings.HasSuffix(string(b), "\necho hi\n") {

@@ -2,6 +2,8 @@ package commands
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 
 	"raftplay/cluster"
@@ -98,19 +100,29 @@ func wrapWords(s string, width int) []string {
 	return append(lines, line)
 }
 
-// execSave writes the session's history to cmd.Name.
+// execSave writes the session's history to cmd.Name (a leading ~/ is the
+// home directory) and says where, as an absolute path.
 func (r *Runner) execSave(cmd *Command) (string, error) {
 	h := r.opts.History
 	if h == nil {
 		return "", failf("this session keeps no history to save (save works at the dashboard's prompt and in scripts)")
 	}
-	n, failed, err := h.Save(cmd.Name)
+	path := cmd.Name
+	if rest, ok := strings.CutPrefix(path, "~/"); ok {
+		if home, err := os.UserHomeDir(); err == nil {
+			path = filepath.Join(home, rest)
+		}
+	}
+	n, failed, err := h.Save(path)
 	if err != nil {
 		return "", failf("%s (nothing was lost: the session is still kept; save to another file)", strings.TrimPrefix(err.Error(), "commands: "))
 	}
-	msg := fmt.Sprintf("saved %d commands to %s", n, cluster.EscapeControls(cmd.Name))
+	if abs, err := filepath.Abs(path); err == nil {
+		path = abs // say where it went, whatever the working directory
+	}
+	msg := fmt.Sprintf("saved %d commands to %s", n, cluster.EscapeControls(path))
 	if n == 1 {
-		msg = "saved 1 command to " + cluster.EscapeControls(cmd.Name)
+		msg = "saved 1 command to " + cluster.EscapeControls(path)
 	}
 	if failed > 0 {
 		msg += fmt.Sprintf(" (and %d that failed, as comments)", failed)
