@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"slices"
 	"unicode/utf8"
 
 	"raftplay/raft"
@@ -82,6 +83,7 @@ var errBadCommand = errors.New("cluster: malformed command")
 //
 // with the opSession bit set in op when Client is not 0.
 func (c Command) Encode(b []byte) []byte {
+	b = slices.Grow(b, 1+3*binary.MaxVarintLen64+len(c.Key)+len(c.Value)) // one allocation
 	op := byte(c.Op)
 	if c.Client != 0 {
 		op |= opSession

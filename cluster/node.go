@@ -658,26 +658,33 @@ func (n *node) setTiming(t Timing) error {
 // submit hands data to the loop as a proposal and waits for its result: the
 // entry committed and applied, a refusal, or ctx's end.
 func (n *node) submit(ctx context.Context, data []byte) (Result, error) {
-	return n.submitWhile(ctx, proposal{data: data, done: make(chan proposeResult, 1)}, nil)
+	return n.submitWhile(ctx, proposal{data: data, done: make(chan proposeResult, 1)}, leaderCheck{})
 }
 
 // errDeposed ends a wait whose node is no longer the one to ask.
 var errDeposed = errors.New("cluster: another node became leader")
 
 // submitWhile is submit with a check, made every checkEvery while waiting:
-// when ok (if not nil) turns false the wait ends with errDeposed.
-func (n *node) submitWhile(ctx context.Context, p proposal, ok func() bool) (Result, error) {
+// when ok stops holding the wait ends with errDeposed.
+func (n *node) submitWhile(ctx context.Context, p proposal, ok leaderCheck) (Result, error) {
+	res, err, _ := n.submitAnswer(ctx, p, ok)
+	return res, err
+}
+
+// submitAnswer is submitWhile that also says whether the answer came on
+// p.done (then p.done may be reused: see awaitAnswer).
+func (n *node) submitAnswer(ctx context.Context, p proposal, ok leaderCheck) (Result, error, bool) {
 	if n.paused.Load() {
-		return Result{}, errNodePaused
+		return Result{}, errNodePaused, false
 	}
 	select {
 	case n.propc <- p:
 	case <-n.done:
-		return Result{}, ErrNodeDown
+		return Result{}, ErrNodeDown, false
 	case <-ctx.Done():
-		return Result{}, ctx.Err()
+		return Result{}, ctx.Err(), false
 	}
-	return n.await(ctx, p.done, ok)
+	return n.awaitAnswer(ctx, p.done, ok)
 }
 
 // crash stops the node abruptly: the loop ends at its next step, sockets are
