@@ -4,7 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"hash/fnv"
+	"hash/maphash"
 	"net"
 	"net/http"
 	"sync"
@@ -505,13 +505,16 @@ func (n *node) roleChanged(ss raft.SoftState) {
 	n.publish(time.Now())
 }
 
+// applySeed seeds the hash of applied entries that the monitor compares
+// across the nodes of this process (maphash: several times faster than
+// FNV; the values never leave the process).
+var applySeed = maphash.MakeSeed()
+
 // apply applies one committed entry and queues the answer for the client
 // waiting on it, if any; answers go out after the status is published, so a
 // client that hears "ok" sees its write in every later Status.
 func (n *node) apply(e raft.Entry) {
-	h := fnv.New64a()
-	h.Write(e.Data)
-	n.cfg.monitor.Apply(n.cfg.id, e.Index, e.Term, h.Sum64())
+	n.cfg.monitor.Apply(n.cfg.id, e.Index, e.Term, maphash.Bytes(applySeed, e.Data))
 	w, waiting := n.waiters[e.Index]
 	if waiting {
 		delete(n.waiters, e.Index)
