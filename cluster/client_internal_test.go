@@ -65,3 +65,26 @@ func TestOpTimeoutFires(t *testing.T) {
 		t.Fatal("an expired timeout was kept")
 	}
 }
+
+// TestCommandEncodeAllocatesExactly checks that Encode(nil) makes one
+// buffer of exactly the encoded size.
+func TestCommandEncodeAllocatesExactly(t *testing.T) {
+	for _, c := range []Command{
+		{Op: OpPut, Key: "k", Value: []byte("v")},
+		{Op: OpPut, Client: 1 << 40, Seq: 300, Key: "bench-12", Value: make([]byte, 128)},
+		{Op: OpRegister},
+		{Op: OpDel, Client: 127, Seq: 128, Key: string(make([]byte, 200))},
+	} {
+		b := c.Encode(nil)
+		if cap(b) < len(b) || len(b) != 1+uvarintLen(c.Client)+uvarintLen(c.Seq)+uvarintLen(uint64(len(c.Key)))+len(c.Key)+len(c.Value) {
+			t.Fatalf("%+v: len %d cap %d", c, len(b), cap(b))
+		}
+		if n := testing.AllocsPerRun(10, func() { c.Encode(nil) }); n != 1 {
+			t.Fatalf("%+v: %v allocations, want 1", c, n)
+		}
+		got, err := DecodeCommand(b)
+		if err != nil || got.Op != c.Op || got.Key != c.Key || got.Client != c.Client || got.Seq != c.Seq || string(got.Value) != string(c.Value) {
+			t.Fatalf("round trip of %+v: %+v, %v", c, got, err)
+		}
+	}
+}

@@ -83,7 +83,7 @@ var errBadCommand = errors.New("cluster: malformed command")
 //
 // with the opSession bit set in op when Client is not 0.
 func (c Command) Encode(b []byte) []byte {
-	b = slices.Grow(b, 1+3*binary.MaxVarintLen64+len(c.Key)+len(c.Value)) // one allocation
+	b = slices.Grow(b, 1+uvarintLen(c.Client)+uvarintLen(c.Seq)+uvarintLen(uint64(len(c.Key)))+len(c.Key)+len(c.Value)) // one allocation
 	op := byte(c.Op)
 	if c.Client != 0 {
 		op |= opSession
@@ -94,6 +94,15 @@ func (c Command) Encode(b []byte) []byte {
 	b = binary.AppendUvarint(b, uint64(len(c.Key)))
 	b = append(b, c.Key...)
 	return append(b, c.Value...)
+}
+
+// uvarintLen is the length of v in binary.AppendUvarint's encoding.
+func uvarintLen(v uint64) int {
+	n := 1
+	for ; v >= 0x80; v >>= 7 {
+		n++
+	}
+	return n
 }
 
 // DecodeCommand parses the output of Encode. Value aliases data.
