@@ -2,6 +2,7 @@ package raft
 
 import (
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -411,5 +412,29 @@ func TestDeferredBroadcastLeavesOnStepDown(t *testing.T) {
 	apps := filterType(a.Ready().Messages, MsgApp)
 	if len(apps) != 2 || apps[0].Term != term || len(apps[0].Entries) != 1 {
 		t.Fatalf("want the deferred MsgApp of term %d to each follower, got %v", term, apps)
+	}
+}
+
+// TestCommitEventText checks the commit event's sentence, built without fmt.
+func TestCommitEventText(t *testing.T) {
+	var texts []string
+	a := newTestRaft(t, 1, []uint64{1, 2, 3}, func(c *Config) {
+		c.OnEvent = func(e Event) {
+			if e.Kind == EventCommit {
+				texts = append(texts, e.Text)
+			}
+		}
+	})
+	b := newTestRaft(t, 2, []uint64{1, 2, 3})
+	c := newTestRaft(t, 3, []uint64{1, 2, 3})
+	net := newTestNet(t, a, b, c)
+	net.elect(a)
+	if _, _, err := a.Propose([]byte("x")); err != nil {
+		t.Fatal(err)
+	}
+	net.run()
+	want := fmt.Sprintf("1 committed up to %d at term %d", a.log.committed, a.term)
+	if len(texts) == 0 || texts[len(texts)-1] != want {
+		t.Fatalf("commit events %q, want the last to be %q", texts, want)
 	}
 }

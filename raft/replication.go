@@ -208,9 +208,7 @@ func (r *Raft) maybeCommit() bool {
 	if len(r.pendingReads) > 0 {
 		r.servePendingReads()
 	}
-	if r.onEvent != nil { // guard: boxing the arguments would allocate
-		r.emit(EventCommit, None, "committed up to %d at term %d", idx, r.term)
-	}
+	r.emitCommit(None)
 	return true
 }
 
@@ -259,8 +257,8 @@ func (r *Raft) handleHeartbeat(m Message) {
 }
 
 func (r *Raft) followerCommit(i, from uint64) {
-	if r.log.commitTo(i) && r.onEvent != nil {
-		r.emit(EventCommit, from, "committed up to %d at term %d", r.log.committed, r.term)
+	if r.log.commitTo(i) {
+		r.emitCommit(from)
 	}
 }
 
