@@ -407,6 +407,10 @@ func (n *node) handleReady() error {
 			n.publishLight(time.Now())
 			published = true
 		}
+		// Their clients are answered now, not after the fsync of this
+		// Ready's new entries below: what they wait for is committed,
+		// applied and published already.
+		n.deliverAnswers()
 	}
 	later := rd.Messages
 	if rd.Snapshot != nil {
@@ -464,12 +468,17 @@ func (n *node) handleReady() error {
 	case changed && !published:
 		n.publishLight(time.Now())
 	}
+	n.deliverAnswers()
+	return nil
+}
+
+// deliverAnswers hands the queued answers to their clients.
+func (n *node) deliverAnswers() {
 	for i, a := range n.answers {
 		a.done <- a.r
 		n.answers[i] = answer{}
 	}
 	n.answers = n.answers[:0]
-	return nil
 }
 
 // sendEarly sends the leader's replication messages in msgs at once and
