@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -26,6 +27,13 @@ type Client struct {
 	c       *Cluster
 	session uint64 // 0 until registered
 	seq     uint64
+
+	// Reused from one operation to the next, so that a write allocates
+	// little: the deadline of operations given none (nil once expired),
+	// and the answer channel of the last write (nil unless its answer
+	// arrived: then nothing can be sent on it any more).
+	timeout *opTimeout
+	done    chan proposeResult
 }
 
 // NewClient returns a client; it registers its session at its first write.
@@ -52,15 +60,24 @@ func (cl *Client) Get(ctx context.Context, key string) (Result, error) {
 
 func (cl *Client) do(ctx context.Context, cmd Command) (Result, error) {
 	if _, ok := ctx.Deadline(); !ok {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, DefaultOpTimeout)
-		defer cancel()
+		if ctx == context.Background() || ctx == context.TODO() {
+			// Nothing can cancel ctx and it holds no values: a reused
+			// deadline does the job of context.WithTimeout without its
+			// allocations.
+			t := cl.startTimeout()
+			defer cl.endTimeout(t)
+			ctx = t
+		} else {
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithTimeout(ctx, DefaultOpTimeout)
+			defer cancel()
+		}
 	}
 	if cmd.Op == OpGet {
-		return cl.c.retry(ctx, func(n *node, leads func() bool) (Result, error) { return n.read(ctx, cmd.Key, leads) })
+		return cl.c.retry(ctx, func(n *node, ok leaderCheck) (Result, error) { return n.read(ctx, cmd.Key, ok) })
 	}
 	if cl.session == 0 {
-		res, err := cl.c.submit(ctx, Command{Op: OpRegister}.Encode(nil))
+		res, err := cl.c.submitReusing(ctx, Command{Op: OpRegister}.Encode(nil), &cl.done)
 		if err != nil {
 			return Result{}, err
 		}
@@ -69,7 +86,7 @@ func (cl *Client) do(ctx context.Context, cmd Command) (Result, error) {
 	cl.seq++
 	cmd.Client, cmd.Seq = cl.session, cl.seq
 	// The core keeps the proposed bytes, so each write gets its own buffer.
-	res, err := cl.c.submit(ctx, cmd.Encode(nil))
+	res, err := cl.c.submitReusing(ctx, cmd.Encode(nil), &cl.done)
 	switch {
 	case err == nil:
 		cl.c.written.Add(1)
@@ -83,8 +100,25 @@ func (cl *Client) do(ctx context.Context, cmd Command) (Result, error) {
 // ctx ends, retrying every failure (retries are safe: a write carries its
 // client session and applies at most once).
 func (c *Cluster) submit(ctx context.Context, data []byte) (Result, error) {
-	return c.retry(ctx, func(n *node, leads func() bool) (Result, error) {
-		return n.submitWhile(ctx, proposal{data: data, done: make(chan proposeResult, 1)}, leads)
+	return c.submitReusing(ctx, data, nil)
+}
+
+// submitReusing is submit that takes its answer channel from *spare when
+// there is one, and leaves it there again when its answer arrived on it
+// (spare may be nil).
+func (c *Cluster) submitReusing(ctx context.Context, data []byte, spare *chan proposeResult) (Result, error) {
+	return c.retry(ctx, func(n *node, ok leaderCheck) (Result, error) {
+		var done chan proposeResult
+		if spare != nil && *spare != nil {
+			done, *spare = *spare, nil
+		} else {
+			done = make(chan proposeResult, 1)
+		}
+		res, err, answered := n.submitAnswer(ctx, proposal{data: data, done: done}, ok)
+		if answered && spare != nil {
+			*spare = done
+		}
+		return res, err
 	})
 }
 
@@ -92,13 +126,13 @@ func (c *Cluster) submit(ctx context.Context, data []byte) (Result, error) {
 // good (ErrSessionExpired), or ctx ends. An attempt is given up when another
 // node becomes the leader (leads turns false), so a client never stays
 // stuck on a leader cut off from the majority.
-func (c *Cluster) retry(ctx context.Context, attempt func(n *node, leads func() bool) (Result, error)) (Result, error) {
+func (c *Cluster) retry(ctx context.Context, attempt func(n *node, ok leaderCheck) (Result, error)) (Result, error) {
 	var lastErr error
 	start := time.Now()
 	backoff := time.Millisecond
 	for {
 		if n := c.leaderNode(); n != nil {
-			res, err := attempt(n, func() bool { return c.leaderNode() == n })
+			res, err := attempt(n, leaderCheck{c, n})
 			if err == nil || errors.Is(err, ErrSessionExpired) {
 				return res, err
 			}
@@ -182,7 +216,7 @@ func (c *Cluster) ProposeTo(ctx context.Context, id uint64, key string, value []
 		done:   make(chan proposeResult, 1),
 		placed: make(chan [2]uint64, 1),
 	}
-	res, err := n.submitWhile(ctx, p, nil)
+	res, err := n.submitWhile(ctx, p, leaderCheck{})
 	if err == nil {
 		c.written.Add(1)
 		return Proposal{Index: res.Index, Term: res.Term, Committed: true}, nil
@@ -197,3 +231,58 @@ func (c *Cluster) ProposeTo(ctx context.Context, id uint64, key string, value []
 		return Proposal{}, err
 	}
 }
+
+// opTimeout is the context of a client operation called with
+// context.Background(): it ends DefaultOpTimeout after the operation
+// starts, as context.WithTimeout would. A Client reuses one from operation
+// to operation (its timer re-armed each time) until one expires, so that
+// an operation allocates no context and no timer.
+type opTimeout struct {
+	deadline atomic.Int64 // UnixNano
+	done     chan struct{}
+	expired  atomic.Bool
+	timer    *time.Timer
+}
+
+// startTimeout returns the client's opTimeout, armed for DefaultOpTimeout
+// from now.
+func (cl *Client) startTimeout() *opTimeout {
+	t := cl.timeout
+	cl.timeout = nil
+	if t == nil {
+		t = &opTimeout{done: make(chan struct{})}
+		t.timer = time.AfterFunc(time.Hour, t.expire)
+		t.timer.Stop()
+	}
+	t.deadline.Store(time.Now().Add(DefaultOpTimeout).UnixNano())
+	t.timer.Reset(DefaultOpTimeout)
+	return t
+}
+
+// endTimeout disarms t and keeps it for the next operation, unless it
+// expired (or is expiring).
+func (cl *Client) endTimeout(t *opTimeout) {
+	if t.timer.Stop() {
+		cl.timeout = t
+	}
+}
+
+func (t *opTimeout) expire() {
+	t.expired.Store(true)
+	close(t.done)
+}
+
+func (t *opTimeout) Deadline() (time.Time, bool) {
+	return time.Unix(0, t.deadline.Load()), true
+}
+
+func (t *opTimeout) Done() <-chan struct{} { return t.done }
+
+func (t *opTimeout) Err() error {
+	if t.expired.Load() {
+		return context.DeadlineExceeded
+	}
+	return nil
+}
+
+func (t *opTimeout) Value(key any) any { return nil }

@@ -105,7 +105,7 @@ func (n *node) serveOp(w http.ResponseWriter, r *http.Request, cmd Command) {
 	var res Result
 	var err error
 	if cmd.Op == OpGet {
-		res, err = n.read(ctx, cmd.Key, nil)
+		res, err = n.read(ctx, cmd.Key, leaderCheck{})
 	} else {
 		res, err = n.submit(ctx, cmd.Encode(nil))
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"slices"
 	"unicode/utf8"
 
 	"raftplay/raft"
@@ -82,6 +83,7 @@ var errBadCommand = errors.New("cluster: malformed command")
 //
 // with the opSession bit set in op when Client is not 0.
 func (c Command) Encode(b []byte) []byte {
+	b = slices.Grow(b, 1+uvarintLen(c.Client)+uvarintLen(c.Seq)+uvarintLen(uint64(len(c.Key)))+len(c.Key)+len(c.Value)) // one allocation
 	op := byte(c.Op)
 	if c.Client != 0 {
 		op |= opSession
@@ -92,6 +94,15 @@ func (c Command) Encode(b []byte) []byte {
 	b = binary.AppendUvarint(b, uint64(len(c.Key)))
 	b = append(b, c.Key...)
 	return append(b, c.Value...)
+}
+
+// uvarintLen is the length of v in binary.AppendUvarint's encoding.
+func uvarintLen(v uint64) int {
+	n := 1
+	for ; v >= 0x80; v >>= 7 {
+		n++
+	}
+	return n
 }
 
 // DecodeCommand parses the output of Encode. Value aliases data.
@@ -135,6 +146,13 @@ type Result struct {
 	Expired bool
 }
 
+// kvValue is a stored value with its pair's hash (pairHash), kept so that
+// overwriting or deleting the pair need not hash the old one again.
+type kvValue struct {
+	v []byte
+	h uint64
+}
+
 type session struct {
 	seq      uint64 // the client's newest write applied
 	result   Result // and its result, for retries of it
@@ -144,7 +162,7 @@ type session struct {
 // KV is the replicated key-value state machine. It is owned by one node's run
 // loop and is not safe for concurrent use.
 type KV struct {
-	data     map[string][]byte
+	data     map[string]kvValue
 	sessions map[uint64]session
 	applied  uint64
 	digest   uint64 // XOR of pairHash over every pair held: order-free, O(1) to update
@@ -152,7 +170,7 @@ type KV struct {
 
 // NewKV returns an empty store.
 func NewKV() *KV {
-	return &KV{data: map[string][]byte{}, sessions: map[uint64]session{}}
+	return &KV{data: map[string]kvValue{}, sessions: map[uint64]session{}}
 }
 
 // Apply applies cmd, found at index/term of the log, and returns its result.
@@ -164,7 +182,7 @@ func (kv *KV) Apply(index, term uint64, cmd Command) Result {
 	switch cmd.Op {
 	case OpGet:
 		v, ok := kv.data[cmd.Key]
-		res.Value, res.Found = v, ok
+		res.Value, res.Found = v.v, ok
 		return res
 	case OpRegister:
 		kv.register(index)
@@ -183,13 +201,13 @@ func (kv *KV) Apply(index, term uint64, cmd Command) Result {
 		}
 	}
 	if old, ok := kv.data[cmd.Key]; ok {
-		kv.digest ^= pairHash(cmd.Key, old)
+		kv.digest ^= old.h
 	}
 	switch cmd.Op {
 	case OpPut:
-		v := append([]byte(nil), cmd.Value...)
+		v := kvValue{v: append([]byte(nil), cmd.Value...), h: pairHash(cmd.Key, cmd.Value)}
 		kv.data[cmd.Key] = v
-		kv.digest ^= pairHash(cmd.Key, v)
+		kv.digest ^= v.h
 	case OpDel:
 		delete(kv.data, cmd.Key)
 	}
@@ -227,7 +245,7 @@ func (kv *KV) Applied() uint64 { return kv.applied }
 // Get reads key from this replica's local state (not linearizable by itself).
 func (kv *KV) Get(key string) ([]byte, bool) {
 	v, ok := kv.data[key]
-	return v, ok
+	return v.v, ok
 }
 
 // Len returns the number of keys.

@@ -24,7 +24,7 @@ func (kv *KV) Snapshot() []byte {
 	size := 32
 	for k, v := range kv.data {
 		keys = append(keys, k)
-		size += len(k) + len(v) + 8
+		size += len(k) + len(v.v) + 8
 	}
 	sort.Strings(keys)
 	b := make([]byte, 0, size+len(kv.sessions)*32)
@@ -32,7 +32,7 @@ func (kv *KV) Snapshot() []byte {
 	b = binary.AppendUvarint(b, kv.applied)
 	b = binary.AppendUvarint(b, uint64(len(keys)))
 	for _, k := range keys {
-		v := kv.data[k]
+		v := kv.data[k].v
 		b = binary.AppendUvarint(b, uint64(len(k)))
 		b = append(b, k...)
 		b = binary.AppendUvarint(b, uint64(len(v)))
@@ -68,7 +68,7 @@ func (kv *KV) Restore(b []byte) error {
 	if npairs > uint64(len(r.b)) {
 		return fmt.Errorf("%w: %d pairs in %d bytes", errBadSnapshot, npairs, len(r.b))
 	}
-	data := make(map[string][]byte, npairs)
+	data := make(map[string]kvValue, npairs)
 	var digest uint64
 	for i := uint64(0); i < npairs && r.err == nil; i++ {
 		k := string(r.bytes())
@@ -76,8 +76,9 @@ func (kv *KV) Restore(b []byte) error {
 		if _, dup := data[k]; dup && r.err == nil {
 			return fmt.Errorf("%w: key %q twice", errBadSnapshot, k)
 		}
-		data[k] = v
-		digest ^= pairHash(k, v)
+		h := pairHash(k, v)
+		data[k] = kvValue{v: v, h: h}
+		digest ^= h
 	}
 	nsess := r.uvarint()
 	if nsess > uint64(len(r.b)) {

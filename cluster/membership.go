@@ -335,7 +335,7 @@ func (c *Cluster) proposeConf(ctx context.Context, cc raft.ConfChange) (Result, 
 		default:
 			return Result{}, perr
 		}
-		r, err := n.await(ctx, done, nil)
+		r, err := n.await(ctx, done, leaderCheck{})
 		if err != nil {
 			return r, fmt.Errorf("%s %d: %w", cc.Op, cc.Node, err)
 		}

@@ -3,6 +3,7 @@ package cluster
 import (
 	"context"
 	"encoding/binary"
+	"sync"
 	"time"
 
 	"raftplay/raft"
@@ -72,9 +73,26 @@ func (n *node) failReads(err error) {
 	}
 }
 
-// read asks the node for a linearizable read of key, and waits while ok()
-// holds (nil: no check).
-func (n *node) read(ctx context.Context, key string, ok func() bool) (Result, error) {
+// checkTickers holds stopped tickers for await, so that a wait costs no
+// allocation.
+var checkTickers = sync.Pool{New: func() any {
+	t := time.NewTicker(time.Hour)
+	t.Stop()
+	return t
+}}
+
+// leaderCheck is what a wait checks every checkEvery: that n is still the
+// node c would ask (its leader). The zero leaderCheck checks nothing.
+type leaderCheck struct {
+	c *Cluster
+	n *node
+}
+
+func (l leaderCheck) holds() bool { return l.c == nil || l.c.leaderNode() == l.n }
+
+// read asks the node for a linearizable read of key, and waits while ok
+// holds.
+func (n *node) read(ctx context.Context, key string, ok leaderCheck) (Result, error) {
 	r := &readReq{ctx: ctx, key: key, done: make(chan proposeResult, 1)}
 	if n.paused.Load() {
 		return Result{}, errNodePaused
@@ -90,24 +108,35 @@ func (n *node) read(ctx context.Context, key string, ok func() bool) (Result, er
 }
 
 // await waits for a loop's answer on done, checking ok every checkEvery.
-func (n *node) await(ctx context.Context, done chan proposeResult, ok func() bool) (Result, error) {
+func (n *node) await(ctx context.Context, done chan proposeResult, ok leaderCheck) (Result, error) {
+	res, err, _ := n.awaitAnswer(ctx, done, ok)
+	return res, err
+}
+
+// awaitAnswer is await that also says whether the answer came on done:
+// if so, nothing will be sent on done any more and it may be reused.
+func (n *node) awaitAnswer(ctx context.Context, done chan proposeResult, ok leaderCheck) (res Result, err error, answered bool) {
 	var check <-chan time.Time
-	if ok != nil {
-		t := time.NewTicker(checkEvery)
-		defer t.Stop()
+	if ok.c != nil {
+		t := checkTickers.Get().(*time.Ticker)
+		t.Reset(checkEvery)
+		defer func() {
+			t.Stop() // no tick of this wait can reach the next one (Go 1.23 timers)
+			checkTickers.Put(t)
+		}()
 		check = t.C
 	}
 	for {
 		select {
 		case r := <-done:
-			return r.res, r.err
+			return r.res, r.err, true
 		case <-n.done:
-			return Result{}, ErrNodeDown
+			return Result{}, ErrNodeDown, false
 		case <-ctx.Done():
-			return Result{}, ctx.Err()
+			return Result{}, ctx.Err(), false
 		case <-check:
-			if !ok() {
-				return Result{}, errDeposed
+			if !ok.holds() {
+				return Result{}, errDeposed, false
 			}
 		}
 	}

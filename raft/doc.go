@@ -35,7 +35,9 @@
 // the current term; AppendEntries with the consistency check and a fast
 // back-off using a conflict (index, term) hint; per-follower progress in a
 // probe or a pipelined replicate state with at most MaxInflight messages in
-// flight and batches capped by MaxEntriesPerMsg and MaxBytesPerMsg;
+// flight and batches capped by MaxEntriesPerMsg and MaxBytesPerMsg (the
+// proposals and commit advances between two Readys go to each follower as
+// one MsgApp, built when Ready is called);
 // heartbeats every HeartbeatTick carrying min(commit, follower match); the
 // PreVote and CheckQuorum extensions (thesis §9.6), both switchable at run
 // time (SetPreVote, SetCheckQuorum) along with timing (SetTiming).

@@ -90,6 +90,22 @@ func (r *Raft) emit(kind EventKind, peer uint64, format string, args ...any) {
 	r.onEvent(Event{Node: r.id, Term: r.term, Kind: kind, Peer: peer, Text: text})
 }
 
+// emitCommit reports EventCommit ("3 committed up to 7 at term 2"), which
+// comes once per Ready or more on every node: its text is built without
+// fmt, in one allocation.
+func (r *Raft) emitCommit(peer uint64) {
+	if r.onEvent == nil {
+		return
+	}
+	var buf [64]byte
+	b := strconv.AppendUint(buf[:0], r.id, 10)
+	b = append(b, " committed up to "...)
+	b = strconv.AppendUint(b, r.log.committed, 10)
+	b = append(b, " at term "...)
+	b = strconv.AppendUint(b, r.term, 10)
+	r.onEvent(Event{Node: r.id, Term: r.term, Kind: EventCommit, Peer: peer, Text: string(b)})
+}
+
 // DescribeMessage returns a one-line description of m, e.g.
 // "1->2 MsgApp term=5 index=7 logterm=4 entries=3 commit=6".
 func DescribeMessage(m Message) string {

@@ -133,6 +133,15 @@ func (l *raftLog) append(ents []Entry) {
 	}
 	after := ents[0].Index
 	if after == l.lastIndex()+1 {
+		if need := len(l.entries) + len(ents); need > cap(l.entries) {
+			// Double the array: append grows a large slice by a quarter
+			// at a time, which for a log appended a batch at a time
+			// allocates about five times the log's size in all; doubling
+			// allocates about twice. The old array is left as it was.
+			grown := make([]Entry, len(l.entries), max(2*cap(l.entries), need, 64))
+			copy(grown, l.entries)
+			l.entries = grown
+		}
 		l.entries = append(l.entries, ents...)
 		return
 	}

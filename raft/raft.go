@@ -174,6 +174,10 @@ type Raft struct {
 	pendingReads []Message      // leader: reads waiting for the first commit of the term
 	readStates   []ReadState    // confirmed reads for the next Ready
 
+	// bcastDue defers a leader's bcastAppend to the next Ready (see
+	// bcastAppendSoon). Invariant: false outside RoleLeader.
+	bcastDue bool
+
 	matchBuf []uint64 // scratch for quorumIndex
 	propBuf  [1]Entry // scratch for Propose
 }
@@ -340,6 +344,10 @@ func (r *Raft) resetTimeout() {
 // reset moves to term (clearing the vote if the term changes) and restarts
 // the timers. Every role change goes through it.
 func (r *Raft) reset(term uint64) {
+	// A leader leaving office first sends what it deferred, in its own
+	// term: a follower may need it to learn the last commit (a removed
+	// leader's own removal).
+	r.flushBcast()
 	if term != r.term {
 		r.term = term
 		r.vote = None
@@ -370,6 +378,7 @@ func (r *Raft) becomeFollower(term, lead uint64) {
 func (r *Raft) becomePreCandidate() {
 	// A pre-candidate keeps its term and vote: a lost pre-election changes
 	// nothing that must be persisted.
+	r.flushBcast()
 	r.step = r.stepCandidate
 	r.tick = r.tickElection
 	r.lead = None

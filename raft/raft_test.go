@@ -2,6 +2,7 @@ package raft
 
 import (
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -338,5 +339,102 @@ func TestHeartbeatKeepsElectionTimeout(t *testing.T) {
 	}
 	if !redrawn || !votedrawn {
 		t.Fatalf("over 10 seeds, a new term drew a new election timeout: %v; a granted vote: %v", redrawn, votedrawn)
+	}
+}
+
+// TestProposalsBatchPerReady checks that proposals made between two Readys
+// reach each follower in one MsgApp, and that answers which advance commit
+// in the same interval produce one commit broadcast, not one each.
+func TestProposalsBatchPerReady(t *testing.T) {
+	a := newTestRaft(t, 1, []uint64{1, 2, 3})
+	b := newTestRaft(t, 2, []uint64{1, 2, 3})
+	c := newTestRaft(t, 3, []uint64{1, 2, 3})
+	net := newTestNet(t, a, b, c)
+	net.elect(a)
+	for i := 0; i < 5; i++ {
+		if _, _, err := a.Propose([]byte{byte(i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(a.msgs) != 0 {
+		t.Fatalf("messages before Ready: %d", len(a.msgs))
+	}
+	rd := a.Ready()
+	apps := filterType(rd.Messages, MsgApp)
+	if len(apps) != 2 || len(apps[0].Entries) != 5 || len(apps[1].Entries) != 5 {
+		t.Fatalf("want one MsgApp of 5 entries per follower, got %d: %v", len(apps), apps)
+	}
+	a.Advance(rd)
+	var resps []Message
+	for _, f := range []*Raft{b, c} {
+		for _, m := range apps {
+			if m.To == f.id {
+				if err := f.Step(m); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		resps = append(resps, drain(f)...)
+	}
+	for _, m := range resps {
+		if err := a.Step(m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	last := a.log.lastIndex()
+	if a.log.committed != last {
+		t.Fatalf("commit %d, want %d", a.log.committed, last)
+	}
+	apps = filterType(drain(a), MsgApp)
+	if len(apps) != 2 || apps[0].Commit != last || apps[1].Commit != last {
+		t.Fatalf("want one commit MsgApp per follower, got %v", apps)
+	}
+}
+
+// TestDeferredBroadcastLeavesOnStepDown checks that a leader deposed
+// before its next Ready still sends the MsgApp it deferred, in its term.
+func TestDeferredBroadcastLeavesOnStepDown(t *testing.T) {
+	a := newTestRaft(t, 1, []uint64{1, 2, 3})
+	b := newTestRaft(t, 2, []uint64{1, 2, 3})
+	c := newTestRaft(t, 3, []uint64{1, 2, 3})
+	net := newTestNet(t, a, b, c)
+	net.elect(a)
+	term := a.term
+	if _, _, err := a.Propose([]byte("x")); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Step(Message{Type: MsgHeartbeatResp, From: 2, To: 1, Term: term + 1}); err != nil {
+		t.Fatal(err)
+	}
+	if a.role != RoleFollower {
+		t.Fatalf("role %s, want follower", a.role)
+	}
+	apps := filterType(a.Ready().Messages, MsgApp)
+	if len(apps) != 2 || apps[0].Term != term || len(apps[0].Entries) != 1 {
+		t.Fatalf("want the deferred MsgApp of term %d to each follower, got %v", term, apps)
+	}
+}
+
+// TestCommitEventText checks the commit event's sentence, built without fmt.
+func TestCommitEventText(t *testing.T) {
+	var texts []string
+	a := newTestRaft(t, 1, []uint64{1, 2, 3}, func(c *Config) {
+		c.OnEvent = func(e Event) {
+			if e.Kind == EventCommit {
+				texts = append(texts, e.Text)
+			}
+		}
+	})
+	b := newTestRaft(t, 2, []uint64{1, 2, 3})
+	c := newTestRaft(t, 3, []uint64{1, 2, 3})
+	net := newTestNet(t, a, b, c)
+	net.elect(a)
+	if _, _, err := a.Propose([]byte("x")); err != nil {
+		t.Fatal(err)
+	}
+	net.run()
+	want := fmt.Sprintf("1 committed up to %d at term %d", a.log.committed, a.term)
+	if len(texts) == 0 || texts[len(texts)-1] != want {
+		t.Fatalf("commit events %q, want the last to be %q", texts, want)
 	}
 }

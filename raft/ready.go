@@ -44,7 +44,7 @@ type SoftState struct {
 
 // HasReady reports whether Ready would not be empty.
 func (r *Raft) HasReady() bool {
-	return r.softState() != r.prevSoft || r.hardState() != r.prevHard || len(r.msgs) > 0 || len(r.readStates) > 0 ||
+	return r.softState() != r.prevSoft || r.hardState() != r.prevHard || len(r.msgs) > 0 || len(r.readStates) > 0 || r.bcastDue ||
 		r.pendingSnapshot != nil ||
 		r.log.stable < r.log.lastIndex() || r.log.applied < r.log.committed
 }
@@ -54,6 +54,7 @@ func (r *Raft) HasReady() bool {
 // not be modified (they stay valid). Every Ready must be
 // followed by Advance before the next Ready.
 func (r *Raft) Ready() Ready {
+	r.flushBcast()
 	rd := Ready{
 		Entries:    r.log.unstable(),
 		Messages:   r.msgs,
@@ -93,7 +94,7 @@ func (r *Raft) Advance(rd Ready) {
 			self.match = r.log.stable
 			self.next = max(self.next, self.match+1)
 			if r.maybeCommit() {
-				r.bcastAppend()
+				r.bcastAppendSoon()
 			}
 			r.stepDownIfRemoved()
 		}

@@ -29,6 +29,26 @@ func (r *Raft) bcastAppend() {
 	}
 }
 
+// bcastAppendSoon asks for a bcastAppend when the caller next takes a
+// Ready, not now. Proposals and commit advances that arrive between two
+// Readys (a node folds everything queued into one Ready) then reach each
+// follower in one MsgApp carrying all the new entries and the newest commit
+// index, instead of one MsgApp per proposal and one more per commit step.
+// The messages would leave with that Ready anyway: only their number changes.
+func (r *Raft) bcastAppendSoon() {
+	if r.role == RoleLeader {
+		r.bcastDue = true
+	}
+}
+
+// flushBcast performs a bcastAppend deferred by bcastAppendSoon.
+func (r *Raft) flushBcast() {
+	if r.bcastDue {
+		r.bcastDue = false
+		r.bcastAppend()
+	}
+}
+
 func (r *Raft) bcastHeartbeat() {
 	// Every heartbeat carries the newest read still waiting for a majority:
 	// its acknowledgements confirm it and every earlier read, so a read
@@ -142,7 +162,7 @@ func (r *Raft) handleAppResp(m Message) error {
 	}
 	switch {
 	case r.maybeCommit():
-		r.bcastAppend()
+		r.bcastAppendSoon()
 	case wasPaused:
 		// The follower may have missed commit updates while paused.
 		r.sendAppend(m.From, true)
@@ -188,9 +208,7 @@ func (r *Raft) maybeCommit() bool {
 	if len(r.pendingReads) > 0 {
 		r.servePendingReads()
 	}
-	if r.onEvent != nil { // guard: boxing the arguments would allocate
-		r.emit(EventCommit, None, "committed up to %d at term %d", idx, r.term)
-	}
+	r.emitCommit(None)
 	return true
 }
 
@@ -239,8 +257,8 @@ func (r *Raft) handleHeartbeat(m Message) {
 }
 
 func (r *Raft) followerCommit(i, from uint64) {
-	if r.log.commitTo(i) && r.onEvent != nil {
-		r.emit(EventCommit, from, "committed up to %d at term %d", r.log.committed, r.term)
+	if r.log.commitTo(i) {
+		r.emitCommit(from)
 	}
 }
 

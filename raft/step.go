@@ -404,7 +404,7 @@ func (r *Raft) stepLeader(m Message) error {
 			return fmt.Errorf("%w (to %d)", ErrTransferring, r.transferee)
 		}
 		r.appendEntries(m.Entries)
-		r.bcastAppend()
+		r.bcastAppendSoon()
 	case MsgAppResp, MsgHeartbeatResp:
 		if r.prs[m.From] == nil || m.From == r.id {
 			return fmtErr(ErrUnknownPeer, "%s from %d: not a member (%s)", m.Type, m.From, r.conf)

@@ -69,6 +69,18 @@ func (e *frameEncoder) encode(m *raft.Message) (hdr [frameHeaderLen]byte, body [
 	if !ok {
 		return hdr, nil, fmt.Errorf("transport: encode %v: %w", m.Type, errUnknownFrame)
 	}
+	if hasFastCodec(ft) {
+		e.body = appendFast(e.body[:0], ft, m)
+		hdr[0] = byte(ft)
+		binary.BigEndian.PutUint32(hdr[1:], uint32(len(e.body)))
+		return hdr, e.body, nil
+	}
+	return e.encodeReflect(ft, m)
+}
+
+// encodeReflect is encode by the msgpack handle alone, for every frame
+// type (fastcodec.go writes the same bytes for its types).
+func (e *frameEncoder) encodeReflect(ft frameType, m *raft.Message) (hdr [frameHeaderLen]byte, body []byte, err error) {
 	var v any
 	switch ft {
 	case frameApp:
@@ -183,6 +195,17 @@ func newFrameDecoder() *frameDecoder {
 // decode decodes body as a frame of type ft into a message with Type set
 // (From and To are left for the caller, who knows them from the handshake).
 func (d *frameDecoder) decode(ft frameType, body []byte) (raft.Message, error) {
+	if hasFastCodec(ft) {
+		if m, ok := decodeFast(ft, body); ok {
+			return m, nil
+		}
+	}
+	return d.decodeReflect(ft, body)
+}
+
+// decodeReflect is decode by the msgpack handle alone, for every frame
+// type (fastcodec.go compares itself with it).
+func (d *frameDecoder) decodeReflect(ft frameType, body []byte) (raft.Message, error) {
 	m := raft.Message{Type: raft.MessageType(ft)}
 	if err := checkLengths(body); err != nil {
 		return raft.Message{}, fmt.Errorf("transport: decode %v: %w", m.Type, err)

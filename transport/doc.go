@@ -52,14 +52,18 @@
 // body. MsgVote/MsgPreVote share a struct, as do their responses, the
 // heartbeat pair and the read-index pair. Types from 64 up are frames that
 // are not one message each: 64 is a snapshot chunk (below). No time.Time is
-// ever on the wire.
+// ever on the wire. The frames that carry nearly all traffic (MsgApp,
+// MsgAppResp and the heartbeat pair) are encoded and decoded by hand, in
+// the same bytes the msgpack handle writes (fastcodec.go); a body the hand
+// decoder does not expect goes to the handle, so the format is one.
 //
 // The body length is checked against Config.MaxFrameBytes (default 16 MiB)
 // before anything is allocated, and the body buffer then grows only as
 // bytes arrive. Before decoding, every length declared inside the msgpack
 // body (strings, binaries, element counts) is checked against the bytes that
-// remain, so decoding allocates in proportion to the body: at most about 48
-// bytes per body byte, for a frame packed with empty log entries. An unknown
+// remain (the hand decoder checks each as it reads it), so decoding
+// allocates in proportion to the body: at most about 48 bytes per body
+// byte, for a frame packed with empty log entries. An unknown
 // type, an oversize length, an undecodable body, trailing bytes or a half
 // frame close that one connection, never the node.
 //

@@ -137,7 +137,8 @@ func (t *Transport) readFrames(c net.Conn, from uint64) error {
 		m.From, m.To = from, t.cfg.ID
 		if t.cfg.Faults.onRecv(from, t.cfg.ID) {
 			stats.droppedFault.Add(1)
-			t.trace(&m, FateCutOnArrival, 0)
+			lost := m // only this copy escapes: m stays on the stack
+			t.trace(&lost, FateCutOnArrival, 0)
 			continue
 		}
 		if m.Type == raft.MsgHeartbeat || m.Type == raft.MsgApp {

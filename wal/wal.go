@@ -97,6 +97,13 @@ func (w *WAL) Save(hs raft.HardState, ents []raft.Entry) error {
 	if len(ents) > 0 {
 		off := ents[0].Index - w.first
 		w.terms = w.terms[:off]
+		if need := len(w.terms) + len(ents); need > cap(w.terms) {
+			// Double: append grows a large slice by a quarter at a time,
+			// allocating about five times the final size in all.
+			grown := make([]uint64, len(w.terms), max(2*cap(w.terms), need, 64))
+			copy(grown, w.terms)
+			w.terms = grown
+		}
 		for i := range ents {
 			w.terms = append(w.terms, ents[i].Term)
 		}

@@ -1,0 +1,90 @@
+package cluster
+
+import (
+	"context"
+	"testing"
+	"time"
+)
+
+// TestOpTimeoutReuse checks the reusable deadline of operations called
+// with context.Background(): armed per operation, kept while it has not
+// expired, dropped once it has, and reporting DeadlineExceeded like
+// context.WithTimeout.
+func TestOpTimeoutReuse(t *testing.T) {
+	cl := &Client{}
+	a := cl.startTimeout()
+	if dl, ok := a.Deadline(); !ok || time.Until(dl) < DefaultOpTimeout-time.Second || time.Until(dl) > DefaultOpTimeout {
+		t.Fatalf("deadline %v (%v), want about %v from now", dl, ok, DefaultOpTimeout)
+	}
+	if a.Err() != nil {
+		t.Fatalf("fresh: Err %v", a.Err())
+	}
+	cl.endTimeout(a)
+	if cl.timeout != a {
+		t.Fatal("an unexpired timeout was not kept for reuse")
+	}
+	b := cl.startTimeout()
+	if b != a {
+		t.Fatal("the kept timeout was not reused")
+	}
+	// Expire it as its timer would.
+	b.timer.Stop()
+	b.expire()
+	select {
+	case <-b.Done():
+	default:
+		t.Fatal("expired: Done not closed")
+	}
+	if b.Err() != context.DeadlineExceeded {
+		t.Fatalf("expired: Err %v, want DeadlineExceeded", b.Err())
+	}
+	cl.endTimeout(b)
+	if cl.timeout != nil {
+		t.Fatal("an expired timeout was kept")
+	}
+	if c := cl.startTimeout(); c == b || c.Err() != nil {
+		t.Fatal("after expiry: want a fresh timeout")
+	}
+}
+
+// TestOpTimeoutFires checks that the timer really ends the context.
+func TestOpTimeoutFires(t *testing.T) {
+	cl := &Client{}
+	a := cl.startTimeout()
+	a.timer.Reset(time.Millisecond)
+	select {
+	case <-a.Done():
+	case <-time.After(5 * time.Second):
+		t.Fatal("timer did not fire")
+	}
+	if a.Err() != context.DeadlineExceeded {
+		t.Fatalf("Err %v", a.Err())
+	}
+	cl.endTimeout(a)
+	if cl.timeout != nil {
+		t.Fatal("an expired timeout was kept")
+	}
+}
+
+// TestCommandEncodeAllocatesExactly checks that Encode(nil) makes one
+// buffer of exactly the encoded size.
+func TestCommandEncodeAllocatesExactly(t *testing.T) {
+	for _, c := range []Command{
+		{Op: OpPut, Key: "k", Value: []byte("v")},
+		{Op: OpPut, Client: 1 << 40, Seq: 300, Key: "bench-12", Value: make([]byte, 128)},
+		{Op: OpRegister},
+		{Op: OpDel, Client: 127, Seq: 128, Key: string(make([]byte, 200))},
+	} {
+		b := c.Encode(nil)
+		if cap(b) < len(b) || len(b) != 1+uvarintLen(c.Client)+uvarintLen(c.Seq)+uvarintLen(uint64(len(c.Key)))+len(c.Key)+len(c.Value) {
+			t.Fatalf("%+v: len %d cap %d", c, len(b), cap(b))
+		}
+		if n := testing.AllocsPerRun(10, func() { c.Encode(nil) }); n != 1 && !raceEnabled {
+			t.Fatalf("%+v: %v allocations, want 1", c, n)
+		}
+		got, err := DecodeCommand(b)
+		if err != nil || got.Op != c.Op || got.Key != c.Key || got.Client != c.Client || got.Seq != c.Seq || string(got.Value) != string(c.Value) {
+			t.Fatalf("round trip of %+v: %+v, %v", c, got, err)
+		}
+	}
+}
