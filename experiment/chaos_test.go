@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -75,6 +76,13 @@ func TestChaosQuick(t *testing.T) {
 		t.Skip("real cluster with faults: not in -short")
 	}
 	seed := uint64(time.Now().UnixNano())
+	if s := os.Getenv("RAFTPLAY_CHAOS_SEED"); s != "" {
+		n, err := strconv.ParseUint(s, 10, 64)
+		if err != nil {
+			t.Fatalf("RAFTPLAY_CHAOS_SEED=%q: %v", s, err)
+		}
+		seed = n
+	}
 	out := t.TempDir()
 	rep := quickChaos(t, seed, false, out)
 	var text bytes.Buffer

@@ -116,21 +116,7 @@ func (n *nemesis) step() {
 		n.record(FaultPowerfail, fmt.Sprintf("powerfail %d (%d bytes not fsynced lost)", id, lost), err)
 		n.down[id] = FaultCrash
 	case FaultPowerCycle:
-		var up []uint64
-		for _, s := range st.Nodes {
-			if s.State == cluster.StateUp || s.State == cluster.StatePaused {
-				if n.down[s.ID] == "" {
-					up = append(up, s.ID)
-				}
-			}
-		}
-		err := n.c.PowerFailAll()
-		for _, id := range up {
-			if err == nil {
-				err = n.c.Restart(id)
-			}
-		}
-		n.record(FaultPowerCycle, fmt.Sprintf("power cycle of %v", up), err)
+		n.powerCycle(st)
 	case FaultWipe:
 		n.record(FaultWipe, fmt.Sprintf("wipe %d (UNSAFE: it restarts with an empty disk)", id), n.c.Wipe(id))
 	case FaultPartition:
@@ -198,6 +184,33 @@ func (n *nemesis) step() {
 	default:
 		n.bringBack()
 	}
+}
+
+// powerCycle cuts the power of every node at once and restarts those that
+// were running; the nodes the nemesis keeps down stay down.
+func (n *nemesis) powerCycle(st cluster.Status) {
+	var up []uint64
+	for _, s := range st.Nodes {
+		if s.State == cluster.StateUp || s.State == cluster.StatePaused {
+			if n.down[s.ID] == "" {
+				up = append(up, s.ID)
+			}
+		}
+	}
+	err := n.c.PowerFailAll()
+	// A paused node loses power too: it is down now, and only a
+	// restart brings it back (resuming it would find it down).
+	for id, how := range n.down {
+		if how == FaultPause {
+			n.down[id] = FaultCrash
+		}
+	}
+	for _, id := range up {
+		if err == nil {
+			err = n.c.Restart(id)
+		}
+	}
+	n.record(FaultPowerCycle, fmt.Sprintf("power cycle of %v", up), err)
 }
 
 // bringBack restarts or resumes one node that is down, the lowest first.
