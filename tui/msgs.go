@@ -18,6 +18,7 @@ type eventsMsg struct {
 	events  []cluster.Event
 	next    uint64 // sequence number to ask for next
 	dropped uint64 // events overwritten before they could be read
+	epoch   uint64 // the replay's epoch the log belongs to (0 live)
 }
 
 // resultMsg is what running one or more command lines gave.

@@ -37,6 +37,7 @@ const (
 type screen struct {
 	header []string
 	cards  cardGeom
+	narr   []string  // the narration panel, above the region
 	region int       // lines for lanes and events, detail or pager
 	pager  pagerKind // what the region shows instead of lanes and events
 	out    []string  // the output panel, below the region
@@ -50,7 +51,7 @@ func (m *Model) lanesHeight() int { return len(m.nodes) + 2 + whyLines }
 // floorHeight is the lines that must fit at width columns: the header and
 // the card rows as they are now, and the bottom lines.
 func (m *Model) floorHeight(width int) int {
-	return len(m.viewHeader(width)) + m.cardLayout(width).height() + bottomLines
+	return len(m.viewHeader(width)) + m.cardLayout(width).height() + len(m.viewNarration(width)) + bottomLines
 }
 
 // needHeight is the lines the dashboard asks for at width columns: what
@@ -85,12 +86,12 @@ func (m *Model) fits() bool {
 // layout divides a terminal of the model's size for the current state.
 func (m *Model) layout() screen {
 	w := m.width
-	s := screen{header: m.viewHeader(w), cards: m.cardLayout(w)}
+	s := screen{header: m.viewHeader(w), cards: m.cardLayout(w), narr: m.viewNarration(w)}
 	if m.prompt.active {
 		s.bottom = append(s.bottom, m.viewPrompt(w))
 	}
 	s.bottom = append(s.bottom, m.helpBar(w))
-	s.region = m.height - len(s.header) - s.cards.height() - len(s.bottom)
+	s.region = m.height - len(s.header) - s.cards.height() - len(s.narr) - len(s.bottom)
 	switch {
 	case m.fullHelp:
 		s.pager = helpPager
@@ -130,6 +131,7 @@ func (m *Model) View() string {
 	m.drawnAt = [2]int{m.width, m.height}
 	s := m.layout()
 	lines := append(append([]string{}, s.header...), m.viewCards(s.cards)...)
+	lines = append(lines, s.narr...)
 	var region []string
 	switch {
 	case s.pager == helpPager:
