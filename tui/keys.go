@@ -88,6 +88,9 @@ type keyMap struct {
 	SeekKeys  key.Binding // shows ← and → as one entry in the short help
 	replaying bool        // the dashboard replays a recording: the keys that change the cluster are off
 
+	GoOn    key.Binding // any key: the script waiting for a key goes on (help only)
+	waiting bool        // the script waits for a key
+
 	// The scroll keys of the focused event feed or of a pager (long command
 	// output, the full help). PageUp and PageDown also focus the feed.
 	Up       key.Binding
@@ -182,6 +185,7 @@ func newKeyMap() keyMap {
 		SeekBack: b("←", "1s back", "left"),
 		SeekFwd:  b("→", "1s on", "right"),
 		SeekKeys: b("←/→", "±1s", "left", "right"),
+		GoOn:     b("any key", "go on with the script", "any key"), // help only: no key is named so
 
 		Up:       b("↑", "scroll up", "up"),
 		Down:     b("↓", "scroll down", "down"),
@@ -228,6 +232,7 @@ type dashState struct {
 
 	playing bool // the replay plays (not paused)
 	narr    bool // the narration panel shows a say's text
+	waiting bool // the script waits for a key
 }
 
 // linkKeys is what the link matrix's keys would do to its selected cell.
@@ -327,6 +332,7 @@ func (k *keyMap) update(s dashState) {
 	}
 	k.updateStep(s, msgs, links)
 	k.updateReplay(s, links)
+	k.waiting = s.waiting
 }
 
 // forReplay makes k a replay's: ← and → move the recording a second, so
@@ -429,6 +435,9 @@ func (k *keyMap) updateStep(s dashState, msgs, links bool) {
 // ShortHelp is the help bar: the keys that apply now, most useful first;
 // while the feed or a pager has the scroll keys, those.
 func (k keyMap) ShortHelp() []key.Binding {
+	if k.waiting {
+		return []key.Binding{k.GoOn, k.Quit}
+	}
 	if k.focused || k.pager {
 		return []key.Binding{k.Scroll, k.Page, k.Close, k.Sideways, k.Ends, k.Events, k.Help, k.Quit}
 	}

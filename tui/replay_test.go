@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -12,6 +13,7 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/exp/golden"
+	"github.com/charmbracelet/x/exp/teatest"
 
 	"raftplay/cluster"
 	"raftplay/raft"
@@ -551,5 +553,36 @@ func TestGoldenReplayViews(t *testing.T) {
 			replayPress(t, m, tc.keys...)
 			golden.RequireEqual(t, []byte(m.View()))
 		})
+	}
+}
+
+// TestReplayFlow drives the program with keys: the header follows what
+// they asked of the player.
+func TestReplayFlow(t *testing.T) {
+	p := newFakePlayer(steady(20))
+	p.event(0, 1, "raft.role", "1 became leader at term 3")
+	m := New(Options{Source: p, Exec: &fakeExec{}, Seed: 1, Mono: true, Frame: 10 * time.Millisecond})
+	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(120, 40))
+	wait := func(s string) {
+		t.Helper()
+		teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return bytes.Contains(b, []byte(s)) },
+			teatest.WithDuration(10*time.Second), teatest.WithCheckInterval(5*time.Millisecond))
+	}
+	wait("1 became leader at term 3")
+	tm.Send(keyMsg(" "))
+	wait("REPLAY ▶ 1.0x")
+	tm.Send(keyMsg("+"))
+	wait("REPLAY ▶ 2.0x")
+	tm.Send(keyMsg(","))
+	wait("REPLAY ⏸ 2.0x  12.4s")
+	tm.Send(keyMsg("right"))
+	wait("13.4s")
+	if err := tm.Quit(); err != nil {
+		t.Fatal(err)
+	}
+	tm.FinalModel(t, teatest.WithFinalTimeout(10*time.Second))
+	want := []string{"playing true", "speed 2", "step false", "seek 13.4s"}
+	if got := p.got(); !slices.Equal(got, want) {
+		t.Errorf("player asked %q, want %q", got, want)
 	}
 }
