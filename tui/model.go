@@ -179,6 +179,9 @@ func New(o Options) *Model {
 	}
 	m.setStatus(status)
 	m.parser = commands.NewParser(len(m.status.Nodes))
+	if player != nil {
+		m.narrateReplay(m.replay.view)
+	}
 	m.script.total = len(o.Script)
 	m.refreshKeys()
 	return m
@@ -506,7 +509,7 @@ func (m *Model) onResult(r resultMsg) tea.Cmd {
 	if !r.script {
 		m.busy--
 		m.output.set(last, last, r.out, r.err)
-		return nil
+		return m.refreshReplay()
 	}
 	m.output.set(fmt.Sprintf("script line %d: %s", m.script.line, last), last, r.out, r.err)
 	if r.err != nil {

@@ -25,6 +25,11 @@ const narrMax = 3
 type narration struct {
 	text    string // the last say's text, cleaned; "": none
 	waiting bool   // the script waits for a key (wait key)
+
+	// In a replay: the recorded say the text was taken from (shown or
+	// dismissed since), and whether the text is a recording's.
+	said     Mark
+	recorded bool
 }
 
 // shown reports whether the panel has anything to show.
@@ -33,8 +38,45 @@ func (n *narration) shown() bool { return n.text != "" || n.waiting }
 // narrate shows c's text when c is a `say`.
 func (m *Model) narrate(c *commands.Command) {
 	if c.Verb == commands.VerbSay {
-		m.narr.text = clean(c.Message)
+		m.narr.text, m.narr.recorded = clean(c.Message), false
 	}
+}
+
+// narrateReplay shows, in a replay, the text of the last say recorded at
+// or before the cursor (a command mark); none before the first. A text
+// dismissed stays so until the cursor reaches another say.
+func (m *Model) narrateReplay(v replayView) {
+	var last *Mark
+	for i := range v.marks {
+		mk := &v.marks[i]
+		if mk.Kind == MarkCommand && mk.At <= v.pos && isSay(mk.Text) && (last == nil || mk.At >= last.At) {
+			last = mk
+		}
+	}
+	n := &m.narr
+	switch {
+	case last == nil:
+		if n.recorded {
+			n.text, n.recorded, n.said = "", false, Mark{}
+		}
+	case *last != n.said || !n.recorded:
+		n.text, n.recorded, n.said = clean(m.sayText(last.Text)), true, *last
+	}
+}
+
+// isSay reports whether line is a say command.
+func isSay(line string) bool {
+	f := strings.Fields(line)
+	return len(f) > 0 && f[0] == commands.VerbSay
+}
+
+// sayText is the text of the say command line: the parser's, or the
+// words after say.
+func (m *Model) sayText(line string) string {
+	if c, err := m.parser.ParseLine(line, 1); err == nil && c != nil && c.Verb == commands.VerbSay {
+		return c.Message
+	}
+	return strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(line), commands.VerbSay))
 }
 
 // isWaitKey reports whether c is `wait key`.

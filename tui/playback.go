@@ -117,10 +117,20 @@ func (m *Model) onReplay(msg replayMsg) tea.Cmd {
 		cmds = append(cmds, m.rewind(msg.view))
 	}
 	m.setStatus(msg.st)
+	m.narrateReplay(msg.view)
 	if msg.frame {
 		cmds = append(cmds, replayFrameCmd(m.player, m.frameEvery()), m.readTrace())
 	}
 	return tea.Batch(cmds...)
+}
+
+// refreshReplay reads the player's state now (after a command at the
+// prompt, seek or find, moved it), not at the next frame.
+func (m *Model) refreshReplay() tea.Cmd {
+	if m.player == nil {
+		return nil
+	}
+	return m.do(playerOp{do: func(Player) string { return "" }})
 }
 
 // rewind drops the feed's and the message store's copies, which belong to

@@ -221,8 +221,8 @@ func replayPress(t *testing.T, m *Model, keys ...string) {
 }
 
 // settle runs cmd and what it batches, feeding back player operations'
-// results (and running what they ask for in turn), event and trace reads
-// and command results; it does not re-arm readers or frames.
+// results and command results (and running what they ask for in turn),
+// event and trace reads; it does not re-arm readers or frames.
 func settle(t *testing.T, m *Model, cmd tea.Cmd) {
 	t.Helper()
 	if cmd == nil {
@@ -246,8 +246,11 @@ func settle(t *testing.T, m *Model, cmd tea.Cmd) {
 		if msg.op {
 			settle(t, m, next)
 		}
-	case eventsMsg, traceMsg, resultMsg:
-		m.Update(msg)
+	case resultMsg:
+		_, next := m.Update(msg)
+		settle(t, m, next) // in a replay: the state read again
+	case eventsMsg, traceMsg:
+		m.Update(msg) // the reader re-armed is not run
 	}
 }
 
@@ -584,5 +587,64 @@ func TestReplayFlow(t *testing.T) {
 	want := []string{"playing true", "speed 2", "step false", "seek 13.4s"}
 	if got := p.got(); !slices.Equal(got, want) {
 		t.Errorf("player asked %q, want %q", got, want)
+	}
+}
+
+// TestReplayNarratesRecordedSay: a say recorded at or before the cursor
+// is the narration; before the first there is none; esc dismisses it
+// until the cursor reaches another.
+func TestReplayNarratesRecordedSay(t *testing.T) {
+	p := newFakePlayer(steady(20))
+	p.marks = append(p.marks, Mark{At: 10 * time.Second, Kind: MarkCommand, Text: "say the leader is 1"},
+		Mark{At: 30 * time.Second, Kind: MarkCommand, Text: "say now 3 leads"})
+	m := replayModel(t, p, &fakeExec{}, 120, 40)
+	if v := m.View(); !strings.Contains(v, "┃ the leader is 1") {
+		t.Fatalf("no narration of the recorded say:\n%s", v)
+	}
+	press(m, "esc")
+	replayFrame(m, p)
+	if v := m.View(); strings.Contains(v, "┃ the leader is 1") {
+		t.Errorf("esc does not dismiss the recorded narration:\n%s", v)
+	}
+	p.Seek(31 * time.Second)
+	replayFrame(m, p)
+	if v := m.View(); !strings.Contains(v, "┃ now 3 leads") {
+		t.Errorf("the next recorded say is not shown:\n%s", v)
+	}
+	p.Seek(5 * time.Second)
+	replayFrame(m, p)
+	if v := m.View(); strings.Contains(v, "┃ the leader") || strings.Contains(v, "┃ now 3") {
+		t.Errorf("before the first say, a narration shows:\n%s", v)
+	}
+}
+
+// TestReplayPromptGoesToTheExecutor: a line typed at the prompt in a
+// replay runs through the Executor as live (the replay's answers seek and
+// find), and the replay's state is read again once it answered.
+func TestReplayPromptGoesToTheExecutor(t *testing.T) {
+	p := newFakePlayer(steady(20))
+	ex := &fakeExec{}
+	m := replayModel(t, p, ex, 120, 40)
+	keys := []string{":"}
+	for _, r := range "status" {
+		keys = append(keys, string(r))
+	}
+	keys = append(keys, "enter")
+	for _, k := range keys {
+		_, cmd := m.Update(keyMsg(k))
+		if k == "enter" {
+			settle(t, m, cmd)
+		}
+	}
+	if got := ex.got(); !slices.Equal(got, []string{"status"}) {
+		t.Fatalf("the prompt ran %q", got)
+	}
+	p.mu.Lock()
+	p.pos = 40 * time.Second // as a seek would
+	p.mu.Unlock()
+	_, cmd := m.Update(resultMsg{lines: []string{"seek 40s"}, out: "at 40s of 1m0s"})
+	settle(t, m, cmd)
+	if h := headerLines(m, 1)[0]; !strings.Contains(h, "40.0s / 1m00.0s") {
+		t.Errorf("after the prompt's command the header still says %q", h)
 	}
 }
