@@ -491,7 +491,7 @@ func (k keyMap) all() []key.Binding {
 		with(k.Scroll, "↑/↓", "scroll events, pager, messages, detail"),
 		with(k.Page, "pgup/pgdn", "page events, pager, messages, detail"), with(k.Ends, "home/end", "oldest/newest"),
 		with(k.Sideways, "←/→", "pager sideways"),
-		with(k.Close, "esc", "close / back"), k.Help, with(k.Legend, "L", "legend: symbols and colours"), k.Quit,
+		with(k.Close, "esc", "close / back; dismiss the narration"), with(k.GoOn, "any key", "go on with a script that waits (wait key)"), k.Help, with(k.Legend, "L", "legend: symbols and colours"), k.Quit,
 	}
 	for i := range bs {
 		bs[i].SetEnabled(true)
