@@ -2,6 +2,7 @@ package tui
 
 import (
 	"context"
+	"sync/atomic"
 	"time"
 
 	"github.com/charmbracelet/bubbles/key"
@@ -20,6 +21,7 @@ import (
 
 // replayView is a Player's state as one frame read it, with the status.
 type replayView struct {
+	read    uint64 // the read's number (replayReads): later reads have higher ones
 	epoch   uint64
 	events  *cluster.EventLog // the epoch's events
 	msgs    MsgLog            // the epoch's message records
@@ -42,11 +44,16 @@ type replayMsg struct {
 	note  string // what the operation says, if anything
 }
 
+// replayReads numbers the reads of players: frames and operations read
+// concurrently, and a read that began before the one drawn is not drawn.
+var replayReads atomic.Uint64
+
 // readReplay reads p's state and status, in a tea.Cmd's goroutine. The
 // epoch is read first: a cursor moved between the reads shows as a newer
 // epoch at the next frame, never as an old one.
 func readReplay(p Player) (cluster.Status, replayView) {
-	v := replayView{epoch: p.Epoch()}
+	v := replayView{read: replayReads.Add(1)}
+	v.epoch = p.Epoch()
 	v.events, v.msgs = p.Events(), p.Messages()
 	st := p.Status()
 	v.playing, v.speed = p.Playing(), p.Speed()
@@ -102,7 +109,8 @@ func (m *Model) nextOp() tea.Cmd {
 
 // onReplay takes a replay's frame or an operation's result: the status,
 // the player's state and, when the epoch changed, a fresh feed and message
-// store.
+// store. A read that began before the one drawn (a frame read while an
+// operation moved the cursor) is not drawn.
 func (m *Model) onReplay(msg replayMsg) tea.Cmd {
 	var cmds []tea.Cmd
 	if msg.op {
@@ -112,6 +120,12 @@ func (m *Model) onReplay(msg replayMsg) tea.Cmd {
 			m.output.setNote(msg.key, msg.note)
 		}
 	}
+	if msg.frame {
+		cmds = append(cmds, replayFrameCmd(m.player, m.frameEvery()))
+	}
+	if msg.view.read < m.replay.view.read {
+		return tea.Batch(cmds...)
+	}
 	m.replay.view = msg.view
 	if msg.view.epoch != m.epoch {
 		cmds = append(cmds, m.rewind(msg.view))
@@ -119,7 +133,7 @@ func (m *Model) onReplay(msg replayMsg) tea.Cmd {
 	m.setStatus(msg.st)
 	m.narrateReplay(msg.view)
 	if msg.frame {
-		cmds = append(cmds, replayFrameCmd(m.player, m.frameEvery()), m.readTrace())
+		cmds = append(cmds, m.readTrace())
 	}
 	return tea.Batch(cmds...)
 }

@@ -648,3 +648,23 @@ func TestReplayPromptGoesToTheExecutor(t *testing.T) {
 		t.Errorf("after the prompt's command the header still says %q", h)
 	}
 }
+
+// TestReplayStaleReadNotDrawn: a frame read before an operation's result
+// (an older epoch, an older state) arrives after it: it is not drawn and
+// does not take the feed back to the old epoch.
+func TestReplayStaleReadNotDrawn(t *testing.T) {
+	p := newFakePlayer(steady(20))
+	m := replayModel(t, p, &fakeExec{}, 120, 40)
+	st, old := readReplay(p) // a frame's read, before the key
+	replayPress(t, m, ",")   // back: a new epoch
+	if m.epoch != 1 {
+		t.Fatalf("epoch %d after a step back", m.epoch)
+	}
+	_, cmd := m.Update(replayMsg{st: st, view: old, frame: true})
+	if m.epoch != 1 || m.replay.view.pos != 12400*time.Millisecond {
+		t.Errorf("a stale frame was drawn: epoch %d, position %v", m.epoch, m.replay.view.pos)
+	}
+	if cmd == nil {
+		t.Errorf("a stale frame does not schedule the next")
+	}
+}
