@@ -668,3 +668,20 @@ func TestReplayStaleReadNotDrawn(t *testing.T) {
 		t.Errorf("a stale frame does not schedule the next")
 	}
 }
+
+func TestReplayDurations(t *testing.T) {
+	for _, tc := range []struct {
+		d, length time.Duration
+		want      string
+	}{
+		{12500 * time.Millisecond, time.Minute, "12.5s"},
+		{62500 * time.Millisecond, 2 * time.Minute, "1m02.5s"},
+		{3723 * time.Second, 2 * time.Hour, "1h02m03s"},
+		{389 * time.Millisecond, 389 * time.Millisecond, "0.389s"},
+		{-time.Second, time.Minute, "0.0s"},
+	} {
+		if got := durText(tc.d, tc.length); got != tc.want {
+			t.Errorf("durText(%v, %v) = %q, want %q", tc.d, tc.length, got, tc.want)
+		}
+	}
+}

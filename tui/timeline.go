@@ -42,7 +42,7 @@ func (m *Model) replayLines(width int) []string {
 	if v.playing {
 		mark = "REPLAY ▶ " + speedText(v.speed)
 	}
-	line := st.Replay.Render(mark) + "  " + durText(v.pos) + " / " + durText(v.length)
+	line := st.Replay.Render(mark) + "  " + durText(v.pos, v.length) + " / " + durText(v.length, v.length)
 	if !v.playing {
 		line += "  paused"
 	}
@@ -129,8 +129,13 @@ func speedText(x float64) string {
 	return fmt.Sprintf("%gx", x)
 }
 
-// durText formats a position in the recording: 12.5s, 1m02.5s, 1h02m03s.
-func durText(d time.Duration) string {
+// durText formats a position in a recording of length: 12.5s, 1m02.5s,
+// 1h02m03s; in a recording shorter than 10s, to the millisecond (0.389s),
+// so a step shows.
+func durText(d, length time.Duration) string {
+	if length < 10*time.Second {
+		return fmt.Sprintf("%.3fs", max(0, d).Seconds())
+	}
 	d = max(0, d).Round(100 * time.Millisecond)
 	switch {
 	case d < time.Minute:
