@@ -35,11 +35,13 @@ type Executor interface {
 
 // Options configures a dashboard Model.
 type Options struct {
-	Source Source   // required
+	// Source is what the dashboard draws; required. A Source that is a
+	// Player makes the dashboard a replay (playback.go).
+	Source Source
 	Exec   Executor // runs keys and prompt lines; required
 	// Messages is the message trace the messages view and the link matrix
 	// draw; nil means the Source's Trace(), when it has one
-	// (*cluster.Cluster does).
+	// (*cluster.Cluster does). A replay reads Player.Messages() instead.
 	Messages MsgLog
 	// ScriptExec runs the script's lines; nil means Exec.
 	ScriptExec Executor
@@ -53,7 +55,7 @@ type Options struct {
 	// heartbeat interval, between 33ms and 100ms (so the pulse can beat).
 	Frame time.Duration
 	// Clock is the time for heartbeat pulses, read once per frame; nil
-	// means time.Now.
+	// means time.Now (in a replay, the Player's Now).
 	Clock func() time.Time
 	// Seed seeds the keys and values of `w`; 0 picks one.
 	Seed uint64
