@@ -368,15 +368,27 @@ func (k *keyMap) updateReplay(s dashState, links bool) {
 // liveOnly lists the keys that change the cluster (faults, clients,
 // timing, step mode, membership): a replay has none of them.
 func (k *keyMap) liveOnly() []*key.Binding {
-	return []*key.Binding{&k.Crash, &k.Power, &k.Restart, &k.Pause, &k.Isolate, &k.Group, &k.Heal, &k.Write, &k.Load,
-		&k.Faster, &k.Slower, &k.Speed, &k.Add, &k.Remove, &k.Transfer, &k.Freeze, &k.Step, &k.Timeout, &k.Beat,
-		&k.Deliver, &k.Discard, &k.Cut, &k.Drop, &k.Delay}
+	return append(k.clusterKeys(), &k.Speed, &k.Deliver, &k.Discard, &k.Cut, &k.Drop, &k.Delay)
 }
 
-// isLiveOnly reports whether msg is one of the keys liveOnly lists,
-// enabled or not, and names what it does live.
-func (k *keyMap) isLiveOnly(msg tea.KeyMsg) (string, bool) {
-	for _, b := range k.liveOnly() {
+// clusterKeys are the keys of liveOnly that apply outside the messages
+// view's and the link matrix's own.
+func (k *keyMap) clusterKeys() []*key.Binding {
+	return []*key.Binding{&k.Crash, &k.Power, &k.Restart, &k.Pause, &k.Isolate, &k.Group, &k.Heal, &k.Write, &k.Load,
+		&k.Faster, &k.Slower, &k.Add, &k.Remove, &k.Transfer, &k.Freeze, &k.Step, &k.Timeout, &k.Beat}
+}
+
+// isLiveOnly reports whether msg is one of the keys liveOnly lists that
+// would apply in region r live, enabled or not, and names what it does.
+func (k *keyMap) isLiveOnly(msg tea.KeyMsg, r regionKind) (string, bool) {
+	bs := k.clusterKeys()
+	switch r {
+	case regionMessages:
+		bs = append([]*key.Binding{&k.Deliver, &k.Discard}, bs...)
+	case regionLinks:
+		bs = append([]*key.Binding{&k.Cut, &k.Drop, &k.Delay}, bs...)
+	}
+	for _, b := range bs {
 		if slices.Contains(b.Keys(), msg.String()) {
 			return b.Help().Desc, true
 		}

@@ -271,7 +271,7 @@ func (m *Model) replayKey(msg tea.KeyMsg) (tea.Cmd, bool) {
 	if do != nil {
 		return m.do(playerOp{key: keyName(msg), do: do}), true
 	}
-	if what, ok := k.isLiveOnly(msg); ok {
+	if what, ok := k.isLiveOnly(msg, m.region); ok {
 		m.output.setNote(keyName(msg)+" "+what, "not in a replay: it shows what was recorded, and keys that change the cluster are off")
 		return nil, true
 	}

@@ -370,6 +370,23 @@ func TestReplayRefusesLiveKeys(t *testing.T) {
 			}
 		})
 	}
+	// In the messages view and the link matrix, their own keys are refused
+	// by their names; elsewhere they are nothing.
+	for _, tc := range []struct{ keys, want string }{{"md", "d deliver: not in a replay"}, {"xc", "c cut 1→2: not in a replay"}, {"xy", "y delay"}} {
+		ex := &fakeExec{}
+		m := replayModel(t, newFakePlayer(crashed), ex, 120, 40)
+		for _, k := range tc.keys {
+			replayPress(t, m, string(k))
+		}
+		if v := m.View(); !strings.Contains(v, tc.want) || len(ex.got()) > 0 {
+			t.Errorf("%s: ran %q; the screen lacks %q:\n%s", tc.keys, ex.got(), tc.want, v)
+		}
+	}
+	m0 := replayModel(t, newFakePlayer(crashed), &fakeExec{}, 120, 40)
+	replayPress(t, m0, "d", "y")
+	if v := m0.View(); strings.Contains(v, "not in a replay") {
+		t.Errorf("d and y on the lanes are refused as if they did something there:\n%s", v)
+	}
 	// The help bar offers none of them, and the replay's keys.
 	p := newFakePlayer(crashed)
 	m := replayModel(t, p, &fakeExec{}, 200, 40)
