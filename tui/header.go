@@ -61,7 +61,11 @@ func (m *Model) viewHeader(width int) []string {
 		}
 	}
 	if s.Frozen {
-		for _, l := range wrapWords(frozenText(heldCount(s)), width) {
+		text := frozenText(heldCount(s))
+		if m.player != nil { // the keys that thaw and step are a live cluster's
+			text = fmt.Sprintf("FROZEN: clocks stopped; %s held (m shows them)", plural(heldCount(s), "message"))
+		}
+		for _, l := range wrapWords(text, width) {
 			lines = append(lines, st.Frozen.Render(l))
 		}
 	}

@@ -308,6 +308,15 @@ func TestReplayIndicatorFollowsThePlayer(t *testing.T) {
 	}
 }
 
+func TestReplayFrozenRecording(t *testing.T) {
+	st := steady(20)
+	st.Frozen = true
+	m := replayModel(t, newFakePlayer(st), &fakeExec{}, 120, 40)
+	if v := m.View(); !strings.Contains(v, "FROZEN: clocks stopped; 0 messages held (m shows them)") {
+		t.Errorf("a frozen recording's header:\n%s", v)
+	}
+}
+
 func TestReplayStoppedEarly(t *testing.T) {
 	p := newFakePlayer(steady(20))
 	p.stopped = errors.New("line 812: unexpected end of JSON input")

@@ -46,11 +46,8 @@ func (m *Model) replayLines(width int) []string {
 	if !v.playing {
 		line += "  paused"
 	}
-	for _, hint := range []string{"  space play/pause · ,/. step · ←/→ 1s · +/- speed", "  space · ,/. · ←/→ · +/-"} {
-		if lipgloss.Width(line+hint) <= width {
-			line += st.Dim.Render(hint)
-			break
-		}
+	if hint := "  space play/pause · ,/. step · ←/→ 1s · +/- speed"; lipgloss.Width(line+hint) <= width {
+		line += st.Dim.Render(hint)
 	}
 	lines := []string{st.Clip(line, width), m.timeline(width)}
 	if v.stopped != nil {
