@@ -511,9 +511,15 @@ func (m *Model) onResult(r resultMsg) tea.Cmd {
 	if !r.script {
 		m.busy--
 		m.output.set(last, last, r.out, r.err)
+		if forPeople(r) {
+			m.output.clear()
+		}
 		return m.refreshReplay()
 	}
 	m.output.set(fmt.Sprintf("script line %d: %s", m.script.line, last), last, r.out, r.err)
+	if forPeople(r) {
+		m.output.clear()
+	}
 	if r.err != nil {
 		m.script.err = r.err
 		return nil

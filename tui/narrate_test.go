@@ -39,7 +39,12 @@ func scriptModel(script []commands.Command, ex Executor, w, h int) *Model {
 // nothing left): each line's command runs and its result comes back.
 func stepScript(t *testing.T, m *Model) {
 	t.Helper()
-	var cmd tea.Cmd = func() tea.Msg { return scriptStepMsg{} }
+	playOn(t, m, func() tea.Msg { return scriptStepMsg{} })
+}
+
+// playOn runs cmd and what the script's steps and results ask for next.
+func playOn(t *testing.T, m *Model, cmd tea.Cmd) {
+	t.Helper()
 	for i := 0; cmd != nil && i < 100; i++ {
 		msg := cmd()
 		switch msg.(type) {
@@ -89,14 +94,14 @@ func TestNarrationAndWaitKey(t *testing.T) {
 				t.Errorf("%dx%d: no %q:\n%s", sz[0], sz[1], want, v)
 			}
 		}
-		// The key goes on with the script and does nothing else: c crashes nothing.
+		// The key goes on with the script and does nothing else: c crashes
+		// nothing. The wait's line runs then (so a saved session has it).
 		_, cmd := m.Update(keyMsg("c"))
 		if cmd == nil {
 			t.Fatal("the key does not go on with the script")
 		}
-		_, cmd = m.Update(cmd())
-		m.Update(cmd())
-		if got := ex.got(); !slices.Equal(got[1:], []string{"put x 1"}) {
+		playOn(t, m, cmd)
+		if got := ex.got(); !slices.Equal(got[1:], []string{"wait key", "put x 1"}) {
 			t.Errorf("after the key the script ran %q", got)
 		}
 		if got := live.got(); len(got) > 0 {
@@ -124,24 +129,53 @@ func TestNarrationNextSayReplaces(t *testing.T) {
 }
 
 func TestNarrationLongIsCappedAndEscaped(t *testing.T) {
-	long := strings.Repeat("the leader replicates the entry to a majority before it commits. ", 8) + "\x1b[31mred\x07"
+	long := strings.Repeat("the leader replicates the entry to a majority before it commits. ", 9) + "\x1b[31mred\x07 END"
+	// At 80x24 the panel leaves the region roomMin lines: the text is cut.
 	m := scriptModel([]commands.Command{say(1, long), waitKeyCmd(2)}, &fakeExec{}, 80, 24)
 	stepScript(t, m)
 	v := viewFits(t, m, 80, 24)
 	if strings.ContainsAny(v, "\x1b\x07") {
 		t.Errorf("a control byte reaches the terminal:\n%q", v)
 	}
-	n := strings.Count(v, "┃ ")
-	if n != narrMax {
-		t.Errorf("narration takes %d lines, want %d:\n%s", n, narrMax, v)
+	if !strings.Contains(v, "…") || strings.Contains(v, "END") || !strings.Contains(v, "press any key") {
+		t.Errorf("at 80x24 the narration is not cut short with its wait kept:\n%s", v)
 	}
-	if !strings.Contains(v, "…") {
-		t.Errorf("a capped narration does not say it is cut:\n%s", v)
+	if s := m.layout(); s.region != roomMin || len(s.narr) < narrFloor {
+		t.Errorf("the narration takes %d lines and leaves %d of region, want %d", len(s.narr), s.region, roomMin)
 	}
-	m = scriptModel([]commands.Command{say(1, "\x1b[31mred\x07")}, &fakeExec{}, 80, 24)
+	// A taller terminal shows it whole.
+	m = scriptModel([]commands.Command{say(1, long), waitKeyCmd(2)}, &fakeExec{}, 140, 40)
 	stepScript(t, m)
-	if v := m.View(); !strings.Contains(v, `┃ \x1b[31mred\a`) {
-		t.Errorf("the narration is not escaped:\n%s", v)
+	v = viewFits(t, m, 140, 40)
+	if strings.Contains(v, "…") || !strings.Contains(v, `\x1b[31mred\a END`) {
+		t.Errorf("at 140x40 the narration is not whole and escaped:\n%s", v)
+	}
+}
+
+// TestNarrationAtTheSmallestSize: on a terminal just big enough for the
+// dashboard, a narration takes its lines from the region: the screen does
+// not turn into the size message.
+func TestNarrationAtTheSmallestSize(t *testing.T) {
+	m := scriptModel([]commands.Command{say(1, strings.Repeat("a long narration ", 20)), waitKeyCmd(2)}, &fakeExec{}, 80, 40)
+	w, h := m.minSize()
+	m.Update(sizeMsg(w, h))
+	stepScript(t, m)
+	v := viewFits(t, m, w, h)
+	if !strings.Contains(v, "┃ a long narration") || !strings.Contains(v, "press any key") {
+		t.Errorf("at %dx%d the narration does not show:\n%s", w, h, v)
+	}
+}
+
+func TestNarrationKeepsLineBreaks(t *testing.T) {
+	ex := &fakeExec{out: "first line\nsecond line"}
+	m := scriptModel([]commands.Command{say(1, "first line\nsecond line")}, ex, 120, 40)
+	stepScript(t, m)
+	v := m.View()
+	if !strings.Contains(v, "┃ first line\n┃ second line") {
+		t.Errorf("the narration's line break is lost:\n%s", v)
+	}
+	if strings.Contains(v, "> script line 1") {
+		t.Errorf("the say's output is shown again under the lanes:\n%s", v)
 	}
 }
 
@@ -195,7 +229,7 @@ func TestScriptWaitKeyFlow(t *testing.T) {
 		t.Fatal(err)
 	}
 	fm := tm.FinalModel(t, teatest.WithFinalTimeout(10*time.Second)).(*Model)
-	if got := ex.got(); !slices.Equal(got, []string{"say Ready?", "say Off we go."}) {
+	if got := ex.got(); !slices.Equal(got, []string{"say Ready?", "wait key", "say Off we go."}) {
 		t.Errorf("script ran %q", got)
 	}
 	if fm.region != regionLanes {

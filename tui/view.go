@@ -51,7 +51,7 @@ func (m *Model) lanesHeight() int { return len(m.nodes) + 2 + whyLines }
 // floorHeight is the lines that must fit at width columns: the header and
 // the card rows as they are now, and the bottom lines.
 func (m *Model) floorHeight(width int) int {
-	return len(m.viewHeader(width)) + m.cardLayout(width).height() + len(m.viewNarration(width)) + bottomLines
+	return len(m.viewHeader(width)) + m.cardLayout(width).height() + bottomLines
 }
 
 // needHeight is the lines the dashboard asks for at width columns: what
@@ -86,12 +86,16 @@ func (m *Model) fits() bool {
 // layout divides a terminal of the model's size for the current state.
 func (m *Model) layout() screen {
 	w := m.width
-	s := screen{header: m.viewHeader(w), cards: m.cardLayout(w), narr: m.viewNarration(w)}
+	s := screen{header: m.viewHeader(w), cards: m.cardLayout(w)}
 	if m.prompt.active {
 		s.bottom = append(s.bottom, m.viewPrompt(w))
 	}
 	s.bottom = append(s.bottom, m.helpBar(w))
-	s.region = m.height - len(s.header) - s.cards.height() - len(s.narr) - len(s.bottom)
+	s.region = m.height - len(s.header) - s.cards.height() - len(s.bottom)
+	if whole, floor := m.narrationHeight(w); whole > 0 { // the narration's lines come from the region (narrate.go)
+		s.narr = m.viewNarration(w, min(whole, max(min(floor, s.region), s.region-roomMin)))
+		s.region -= len(s.narr)
+	}
 	switch {
 	case m.fullHelp:
 		s.pager = helpPager
