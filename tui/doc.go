@@ -84,13 +84,16 @@
 //     old event reader is stopped by its own context, and reads of an old
 //     epoch that arrive late are dropped (they carry their epoch).
 //   - Narration: a `say TEXT` line of the script or the prompt (run through
-//     the Executor like any line) shows its text, escaped and wrapped onto
-//     at most narrMax lines, in a panel above the region, until the next
-//     say or esc; in a replay, the say recorded at or before the cursor. A
-//     script's `wait key` stops the script (not run through the Executor),
-//     saying "press any key to go on" there, until a key: that key goes on
-//     and does nothing else (q and ctrl+c quit). The panel is part of what
-//     must fit.
+//     the Executor like any line; its output is not shown again) shows its
+//     text, escaped, wrapped, its line breaks kept, in a panel above the
+//     region until the next say or esc; in a replay, the say recorded at or
+//     before the cursor. The panel's lines come from the region (up to
+//     narrMax, leaving roomMin; narrFloor even from a small region), so a
+//     narration never turns the screen into the size message. A script's
+//     `wait key` stops the script, saying "press any key to go on" there,
+//     until a key: that key goes on (the line then runs through the
+//     Executor, which does nothing with it, so a saved session has it) and
+//     does nothing else; q and ctrl+c quit.
 //   - The help bar shows only the keys that apply to the selected node, the
 //     view and the cluster now; `?` shows them all.
 //   - Styles come from one Styles value (styles.go); NO_COLOR or a colourless
