@@ -324,6 +324,13 @@ func TestReplayStoppedEarly(t *testing.T) {
 	if h := headerLines(m, 3)[2]; h != "recording ends early at line 812: unexpected end of JSON input" {
 		t.Errorf("early end: %q", h)
 	}
+	p.mu.Lock()
+	p.stopped = errors.New("bad key \x1b]0;owned\x07 in frame")
+	p.mu.Unlock()
+	replayFrame(m, p)
+	if h := headerLines(m, 3)[2]; h != `recording ends early: bad key \x1b]0;owned\a in frame` {
+		t.Errorf("early end, escaped: %q", h)
+	}
 }
 
 func TestReplayKeysDriveThePlayer(t *testing.T) {
