@@ -129,6 +129,11 @@ func (m *Model) onReplay(msg replayMsg) tea.Cmd {
 	m.replay.view = msg.view
 	if msg.view.epoch != m.epoch {
 		cmds = append(cmds, m.rewind(msg.view))
+		for id, at := range m.removedAt { // removals seen later than the cursor are seen again
+			if at.After(msg.st.Time) {
+				delete(m.removedAt, id)
+			}
+		}
 	}
 	m.setStatus(msg.st)
 	m.narrateReplay(msg.view)

@@ -718,3 +718,26 @@ func TestReplayDurations(t *testing.T) {
 		}
 	}
 }
+
+// TestReplayRewindForgetsLaterRemovals: a node first seen removed after the
+// cursor's new place is seen removed afresh there (greyed, then gone), not
+// as removed in the future.
+func TestReplayRewindForgetsLaterRemovals(t *testing.T) {
+	removed := withNode(steady(20), 5, func(n *cluster.NodeStatus) { n.State = cluster.StateRemoved })
+	late := removed
+	late.Time = t0.Add(time.Minute)
+	p := newFakePlayer(steady(20))
+	m := replayModel(t, p, &fakeExec{}, 120, 40)
+	p.mu.Lock()
+	p.st = late
+	p.mu.Unlock()
+	replayFrame(m, p) // first seen removed a minute on
+	p.Seek(time.Second)
+	p.mu.Lock()
+	p.st = removed // at t0, removed already
+	p.mu.Unlock()
+	replayFrame(m, p)
+	if at, ok := m.removedAt[5]; !ok || !at.Equal(t0) {
+		t.Errorf("after the rewind node 5 counts as removed at %v, want %v", at, t0)
+	}
+}
