@@ -1,5 +1,5 @@
 // Package tui is raftplay's Bubble Tea dashboard: it watches a live cluster
-// and breaks it with keys.
+// and breaks it with keys, or replays a recording of one.
 //
 // The contract:
 //
@@ -63,6 +63,37 @@
 //     flicker. P runs `powerfail N` on a running node; the other disk
 //     faults (powerfail all, wipe, corrupt, the disk settings) are typed
 //     at the prompt: wipe and corrupt break a node too badly for a key.
+//   - A replay is a Source that is a Player (replay.go): the Model decides
+//     it once, in New, by Options.Source.(Player), and draws the recording
+//     with the very panels a live cluster has (one drawing path): each
+//     frame reads, in its tea.Cmd, the player's status and state (epoch,
+//     playing, speed, position, length, marks, early end), the clock is
+//     the player's Now, the event feed reads Player.Events() and the
+//     message views Player.Messages() (not the Source's Trace). Its own
+//     drawing is only the header's first lines (timeline.go): "REPLAY ▶
+//     1.0x  12.5s / 1m00.0s" (⏸ paused), the timeline with the marks and
+//     the cursor, and where the recording ends early (Stopped). The keys
+//     space, '+' and '-', ',' and '.', ← and → ask the player (play/pause,
+//     speed, step, a second back/on) through a queue run one operation at a time,
+//     each in a tea.Cmd; tab and ↑/↓ select nodes instead of the arrows.
+//     The keys that change a cluster (faults, clients, timing, step mode,
+//     membership) are off: not in the help bar, and answered with a note.
+//     The prompt works as live (its lines go to the Executor, which answers
+//     seek and find). When Epoch changes (a frame sees it) the feed and the
+//     message store are dropped and read again from the epoch's logs; the
+//     old event reader is stopped by its own context, and reads of an old
+//     epoch that arrive late are dropped (they carry their epoch).
+//   - Narration: a `say TEXT` line of the script or the prompt (run through
+//     the Executor like any line; its output is not shown again) shows its
+//     text, escaped, wrapped, its line breaks kept, in a panel above the
+//     region until the next say or esc; in a replay, the say recorded at or
+//     before the cursor. The panel's lines come from the region (up to
+//     narrMax, leaving roomMin; narrFloor even from a small region), so a
+//     narration never turns the screen into the size message. A script's
+//     `wait key` stops the script, saying "press any key to go on" there,
+//     until a key: that key goes on (the line then runs through the
+//     Executor, which does nothing with it, so a saved session has it) and
+//     does nothing else; q and ctrl+c quit.
 //   - The help bar shows only the keys that apply to the selected node, the
 //     view and the cluster now; `?` shows them all.
 //   - Styles come from one Styles value (styles.go); NO_COLOR or a colourless
@@ -80,5 +111,8 @@
 // (lag.go), lanes.go (column.go: the commit explanation and the column
 // cursor), events.go, detail.go (with the why panel), messages.go (the
 // space-time diagram), held.go (the held list), matrix.go (the link
-// matrix), legend.go (every symbol and colour), pager.go and prompt.go.
+// matrix), legend.go (every symbol and colour), pager.go and prompt.go;
+// replay.go is the Player contract, playback.go the replay's frames, keys
+// and epochs, timeline.go its header lines, narrate.go the narration and
+// wait key.
 package tui

@@ -40,13 +40,15 @@ const (
 	scriptMax = 2
 )
 
-// viewHeader renders the header: the cluster line and the timing line,
+// viewHeader renders the header: in a replay, the replay's lines
+// (timeline.go); the cluster line and the timing line,
 // each wrapped by whole segments, then a violation, the nodes that skip
 // fsync (UNSAFE), step mode and the script's progress when there are any.
 func (m *Model) viewHeader(width int) []string {
 	s := m.status
 	st := m.styles
-	lines := wrapSegments(m.clusterLine(s, m.rate.perSec), width)
+	lines := m.replayLines(width)
+	lines = append(lines, wrapSegments(m.clusterLine(s, m.rate.perSec), width)...)
 	lines = append(lines, m.timingLine(s, width)...)
 	if s.Violations > 0 {
 		for _, l := range wrapWords(violationText(s.Violations), width) {
@@ -59,7 +61,11 @@ func (m *Model) viewHeader(width int) []string {
 		}
 	}
 	if s.Frozen {
-		for _, l := range wrapWords(frozenText(heldCount(s)), width) {
+		text := frozenText(heldCount(s))
+		if m.player != nil { // the keys that thaw and step are a live cluster's
+			text = fmt.Sprintf("FROZEN: clocks stopped; %s held (m shows them)", plural(heldCount(s), "message"))
+		}
+		for _, l := range wrapWords(text, width) {
 			lines = append(lines, st.Frozen.Render(l))
 		}
 	}

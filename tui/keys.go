@@ -2,8 +2,10 @@ package tui
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
 
 	"raftplay/cluster"
 )
@@ -72,6 +74,22 @@ type keyMap struct {
 	Delay                                 key.Binding // cycle its delay
 	Cell                                  key.Binding // arrows move the cell (help only)
 	CellUp, CellDown, CellLeft, CellRight key.Binding
+
+	// Replay (raftplay replay FILE): the keys that move the recording.
+	Play      key.Binding // space: play or pause
+	RFaster   key.Binding // +: play faster
+	RSlower   key.Binding // -: play slower
+	RSpeed    key.Binding // shows + and - as one entry in the short help
+	StepFwd   key.Binding // .: to the next recorded event, message or command
+	StepBack  key.Binding // ,: to the previous one
+	Steps     key.Binding // shows , and . as one entry in the short help
+	SeekBack  key.Binding // ←: a second back
+	SeekFwd   key.Binding // →: a second forward
+	SeekKeys  key.Binding // shows ← and → as one entry in the short help
+	replaying bool        // the dashboard replays a recording: the keys that change the cluster are off
+
+	GoOn    key.Binding // any key: the script waiting for a key goes on (help only)
+	waiting bool        // the script waits for a key
 
 	// The scroll keys of the focused event feed or of a pager (long command
 	// output, the full help). PageUp and PageDown also focus the feed.
@@ -157,6 +175,18 @@ func newKeyMap() keyMap {
 		CellLeft:  b("←", "receiver left", "left"),
 		CellRight: b("→", "receiver right", "right"),
 
+		Play:     b("space", "pause", " "),
+		RFaster:  b("+", "play faster", "+", "="),
+		RSlower:  b("-", "play slower", "-", "_"),
+		RSpeed:   b("+/-", "play speed", "+", "-"),
+		StepFwd:  b(".", "step on", "."),
+		StepBack: b(",", "step back", ","),
+		Steps:    b(",/.", "step", ",", "."),
+		SeekBack: b("←", "1s back", "left"),
+		SeekFwd:  b("→", "1s on", "right"),
+		SeekKeys: b("←/→", "±1s", "left", "right"),
+		GoOn:     b("any key", "go on with the script", "any key"), // help only: no key is named so
+
 		Up:       b("↑", "scroll up", "up"),
 		Down:     b("↓", "scroll down", "down"),
 		PageUp:   b("pgup", "page up", "pgup"),
@@ -199,6 +229,10 @@ type dashState struct {
 
 	col  uint64 // the log column the cursor marks (0: none)
 	cols bool   // the lanes have a column to mark
+
+	playing bool // the replay plays (not paused)
+	narr    bool // the narration panel shows a say's text
+	waiting bool // the script waits for a key
 }
 
 // linkKeys is what the link matrix's keys would do to its selected cell.
@@ -239,7 +273,7 @@ func (k *keyMap) update(s dashState) {
 	k.Back.SetEnabled(lanes)
 	k.Forward.SetEnabled(lanes && s.lanes)
 	k.Newest.SetEnabled(lanes && s.lanes && !s.focused)
-	k.Close.SetEnabled(s.region != regionLanes || s.filtered || s.output || s.focused || s.pager || (lanes && s.col != 0))
+	k.Close.SetEnabled(s.region != regionLanes || s.filtered || s.output || s.focused || s.pager || (lanes && s.col != 0) || s.narr)
 	switch {
 	case s.pager:
 		k.Close.SetHelp("esc", "close")
@@ -297,6 +331,69 @@ func (k *keyMap) update(s dashState) {
 		k.Filter.SetHelp("f", "filter events")
 	}
 	k.updateStep(s, msgs, links)
+	k.updateReplay(s, links)
+	k.waiting = s.waiting
+}
+
+// forReplay makes k a replay's: ← and → move the recording a second, so
+// tab and ↓ / ⇧tab and ↑ move the selection.
+func (k *keyMap) forReplay() {
+	k.replaying = true
+	k.Next.SetKeys("tab", "down")
+	k.Next.SetHelp("tab/↓", "next")
+	k.Prev.SetKeys("shift+tab", "up")
+	k.Prev.SetHelp("⇧tab/↑", "prev")
+}
+
+// updateReplay enables the replay's keys in a replay, and turns off there
+// every key that would change the cluster: a recording shows what was.
+// Live, the replay's keys are off.
+func (k *keyMap) updateReplay(s dashState, links bool) {
+	r := k.replaying
+	for _, b := range []*key.Binding{&k.Play, &k.RFaster, &k.RSlower, &k.RSpeed, &k.StepFwd, &k.StepBack, &k.Steps} {
+		b.SetEnabled(r)
+	}
+	for _, b := range []*key.Binding{&k.SeekBack, &k.SeekFwd, &k.SeekKeys} {
+		b.SetEnabled(r && !s.pager && !links) // a pager scrolls sideways, the matrix moves its cell
+	}
+	k.Play.SetHelp("space", map[bool]string{true: "pause", false: "play"}[s.playing])
+	if !r {
+		return
+	}
+	for _, b := range k.liveOnly() {
+		b.SetEnabled(false)
+	}
+}
+
+// liveOnly lists the keys that change the cluster (faults, clients,
+// timing, step mode, membership): a replay has none of them.
+func (k *keyMap) liveOnly() []*key.Binding {
+	return append(k.clusterKeys(), &k.Speed, &k.Deliver, &k.Discard, &k.Cut, &k.Drop, &k.Delay)
+}
+
+// clusterKeys are the keys of liveOnly that apply outside the messages
+// view's and the link matrix's own.
+func (k *keyMap) clusterKeys() []*key.Binding {
+	return []*key.Binding{&k.Crash, &k.Power, &k.Restart, &k.Pause, &k.Isolate, &k.Group, &k.Heal, &k.Write, &k.Load,
+		&k.Faster, &k.Slower, &k.Add, &k.Remove, &k.Transfer, &k.Freeze, &k.Step, &k.Timeout, &k.Beat}
+}
+
+// isLiveOnly reports whether msg is one of the keys liveOnly lists that
+// would apply in region r live, enabled or not, and names what it does.
+func (k *keyMap) isLiveOnly(msg tea.KeyMsg, r regionKind) (string, bool) {
+	bs := k.clusterKeys()
+	switch r {
+	case regionMessages:
+		bs = append([]*key.Binding{&k.Deliver, &k.Discard}, bs...)
+	case regionLinks:
+		bs = append([]*key.Binding{&k.Cut, &k.Drop, &k.Delay}, bs...)
+	}
+	for _, b := range bs {
+		if slices.Contains(b.Keys(), msg.String()) {
+			return b.Help().Desc, true
+		}
+	}
+	return "", false
 }
 
 // updateStep enables the keys of step mode, the messages view and the link
@@ -350,24 +447,27 @@ func (k *keyMap) updateStep(s dashState, msgs, links bool) {
 // ShortHelp is the help bar: the keys that apply now, most useful first;
 // while the feed or a pager has the scroll keys, those.
 func (k keyMap) ShortHelp() []key.Binding {
+	if k.waiting {
+		return []key.Binding{k.GoOn, k.Quit}
+	}
 	if k.focused || k.pager {
 		return []key.Binding{k.Scroll, k.Page, k.Close, k.Sideways, k.Ends, k.Events, k.Help, k.Quit}
 	}
 	switch k.region {
 	case regionMessages:
-		return []key.Binding{k.Step, k.Pick, k.Deliver, k.Discard, k.Freeze, k.Timeout, k.Beat,
+		return []key.Binding{k.Play, k.Steps, k.SeekKeys, k.Step, k.Pick, k.Deliver, k.Discard, k.Freeze, k.Timeout, k.Beat,
 			k.Beats, k.Kind, k.Filter, k.Scroll, k.Page, k.Ends, k.Links, k.Messages, k.Help, k.Quit}
 	case regionLinks:
-		return []key.Binding{k.Cell, k.Cut, k.Drop, k.Delay, k.Heal, k.Step, k.Freeze,
+		return []key.Binding{k.Play, k.Steps, k.Cell, k.Cut, k.Drop, k.Delay, k.Heal, k.Step, k.Freeze,
 			k.Messages, k.Links, k.Help, k.Quit}
 	}
 	detail := k.Detail
 	if k.region == regionDetail {
 		detail.SetEnabled(false)
-		return []key.Binding{k.Scroll, k.Page, k.Close, k.Crash, k.Power, k.Restart, k.Pause, k.Isolate, k.Group, k.Heal, k.Write,
+		return []key.Binding{k.Play, k.Steps, k.SeekKeys, k.Scroll, k.Page, k.Close, k.Crash, k.Power, k.Restart, k.Pause, k.Isolate, k.Group, k.Heal, k.Write,
 			k.Transfer, k.Remove, k.Add, k.Prompt, k.Freeze, k.Timeout, k.Beat, k.Legend, k.Help, k.Quit}
 	}
-	return []key.Binding{k.Step, k.Crash, k.Power, k.Restart, k.Pause, k.Isolate, k.Group, k.Heal, k.Write, k.Load, k.Transfer, k.Remove, k.Add,
+	return []key.Binding{k.Play, k.Steps, k.SeekKeys, k.RSpeed, k.Step, k.Crash, k.Power, k.Restart, k.Pause, k.Isolate, k.Group, k.Heal, k.Write, k.Load, k.Transfer, k.Remove, k.Add,
 		k.Prompt, k.Messages, k.Links, k.Freeze, k.Timeout, k.Beat, k.Column, k.Explain, k.Speed, detail, k.Legend, k.Close, k.Help, k.Quit}
 }
 
@@ -382,7 +482,10 @@ func (k keyMap) all() []key.Binding {
 		k.Select, k.Next, k.Prev, k.Detail, with(k.Filter, "f", "filter events / messages by node"),
 		with(k.Events, "e", "events: scroll keys"),
 		with(k.Crash, "c", "crash"), with(k.Power, "P", "powerfail: a crash that loses what was not fsynced"), k.Restart, with(k.Pause, "p", "pause / resume"), k.Isolate, k.Group, k.Heal,
-		k.Write, with(k.Load, "l", "load on / off"), k.Faster, k.Slower, k.Prompt,
+		k.Write, with(k.Load, "l", "load on / off"), with(k.Faster, "+", "faster (replay: plays faster)"),
+		with(k.Slower, "-", "slower (replay: plays slower)"), k.Prompt,
+		with(k.Play, "space", "play / pause (replay)"), with(k.StepFwd, ".", "step to the next event (replay)"),
+		with(k.StepBack, ",", "step back to the previous event (replay)"), with(k.SeekKeys, "←/→", "a second back / on (replay)"),
 		k.Back, k.Forward, k.Newest,
 		with(k.ColLeft, "<", "column cursor left (lanes)"), with(k.ColRight, ">", "column cursor right (lanes)"),
 		with(k.Explain, "E", "explain commit [column] (lanes)"),
@@ -400,7 +503,7 @@ func (k keyMap) all() []key.Binding {
 		with(k.Scroll, "↑/↓", "scroll events, pager, messages, detail"),
 		with(k.Page, "pgup/pgdn", "page events, pager, messages, detail"), with(k.Ends, "home/end", "oldest/newest"),
 		with(k.Sideways, "←/→", "pager sideways"),
-		with(k.Close, "esc", "close / back"), k.Help, with(k.Legend, "L", "legend: symbols and colours"), k.Quit,
+		with(k.Close, "esc", "close / back; dismiss the narration"), with(k.GoOn, "any key", "go on with a script that waits (wait key)"), k.Help, with(k.Legend, "L", "legend: symbols and colours"), k.Quit,
 	}
 	for i := range bs {
 		bs[i].SetEnabled(true)

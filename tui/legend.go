@@ -131,6 +131,14 @@ func (m *Model) legendSections() []legendSection {
 			{st.Unsafe.Render("UNSAFE: 2 skips fsync"), "a node acknowledges without fsync (set unsafe-skip-fsync N on): a power failure can lose what it acknowledged, and so break Raft's safety"},
 			{st.Frozen.Render("FROZEN"), "step mode: clocks stopped, messages held where they arrive"},
 			{st.Violation.Render("!! SAFETY VIOLATION !!"), "the invariant monitor saw Raft's safety broken (never, in a correct run)"},
+			{st.Narration.Render("┃ text"), "narration: the last say of the script, the prompt or the recording (esc dismisses it); press any key to go on = the script waits for a key (wait key)"},
+		}},
+		{"Replay (raftplay replay FILE): the header's first lines", []legendItem{
+			{st.Replay.Render("REPLAY ▶ 1.0x") + " 12.5s / 1m00.0s", "playing at normal speed (⏸: paused), 12.5 s into a recording of a minute; everything below is the recorded cluster at that moment"},
+			{"━━━" + st.Bold.Render(string(tlCursor)) + st.Dim.Render("───"), "the timeline: the recording across the screen, the part played heavy, the cursor " + string(tlCursor)},
+			{m.markStyle(MarkLeader).Render("L") + " " + m.markStyle(MarkFault).Render("x") + " " + m.markStyle(MarkViolation).Render("!") + " " + m.markStyle(MarkCommand).Render("c"),
+				"marks: a new leader, a fault set or healed, a safety violation, a command run; where several fall in one cell the rarest shows (! before x before L before c); under the cursor, reversed"},
+			{st.Error.Render("recording ends early"), "the file is cut short or damaged there: the replay shows what came before"},
 		}},
 	}
 }

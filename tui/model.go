@@ -35,11 +35,13 @@ type Executor interface {
 
 // Options configures a dashboard Model.
 type Options struct {
-	Source Source   // required
+	// Source is what the dashboard draws; required. A Source that is a
+	// Player makes the dashboard a replay (playback.go).
+	Source Source
 	Exec   Executor // runs keys and prompt lines; required
 	// Messages is the message trace the messages view and the link matrix
 	// draw; nil means the Source's Trace(), when it has one
-	// (*cluster.Cluster does).
+	// (*cluster.Cluster does). A replay reads Player.Messages() instead.
 	Messages MsgLog
 	// ScriptExec runs the script's lines; nil means Exec.
 	ScriptExec Executor
@@ -53,7 +55,7 @@ type Options struct {
 	// heartbeat interval, between 33ms and 100ms (so the pulse can beat).
 	Frame time.Duration
 	// Clock is the time for heartbeat pulses, read once per frame; nil
-	// means time.Now.
+	// means time.Now (in a replay, the Player's Now).
 	Clock func() time.Time
 	// Seed seeds the keys and values of `w`; 0 picks one.
 	Seed uint64
@@ -105,6 +107,16 @@ type Model struct {
 	legend    bool                       // the legend (L) replaces lanes and events
 	legendAt  scroller
 	quitting  bool // the last frame is drawn blank (see View)
+
+	// The replay (Options.Source is a Player), and the logs the feed and
+	// the message store read: a replay's epoch's, or the live cluster's.
+	player   Player // nil: a live cluster
+	replay   replayState
+	epoch    uint64             // the epoch the feed and the store were read in (0 live)
+	evlog    *cluster.EventLog  // the log the feed reads
+	feedCtx  context.Context    // bounds the event reader: ctx, or the epoch's
+	feedStop context.CancelFunc // ends the epoch's event reader; nil live
+	narr     narration          // the narration (say) and the script's wait for a key
 }
 
 // regionKind is what the region between the cards and the output shows
@@ -130,8 +142,12 @@ func (m *Model) toggleRegion(r regionKind) {
 
 // New returns a dashboard model for o.
 func New(o Options) *Model {
+	player, _ := o.Source.(Player)
 	if o.Clock == nil {
 		o.Clock = time.Now
+		if player != nil {
+			o.Clock = player.Now
+		}
 	}
 	if o.Context == nil {
 		o.Context = context.Background()
@@ -148,14 +164,26 @@ func New(o Options) *Model {
 		o: o, ctx: o.Context, styles: st, keys: newKeyMap(), help: newHelp(st),
 		prompt: newPrompt(), rng: rand.New(rand.NewPCG(seed, 1)), sel: 1,
 		feed: newEventFeed(500), trace: o.Messages, msgs: newMsgView(),
+		player: player, feedCtx: o.Context, evlog: o.Source.Events(),
 	}
 	if ts, ok := o.Source.(traceSource); ok && m.trace == nil {
 		if t := ts.Trace(); t != nil {
 			m.trace = t
 		}
 	}
-	m.setStatus(o.Source.Status())
+	status := o.Source.Status()
+	if player != nil {
+		m.keys.forReplay()
+		var v replayView
+		status, v = readReplay(player)
+		m.replay.view, m.epoch, m.evlog, m.trace = v, v.epoch, v.events, v.msgs
+		m.feedCtx, m.feedStop = context.WithCancel(m.ctx)
+	}
+	m.setStatus(status)
 	m.parser = commands.NewParser(len(m.status.Nodes))
+	if player != nil {
+		m.narrateReplay(m.replay.view)
+	}
 	m.script.total = len(o.Script)
 	m.refreshKeys()
 	return m
@@ -165,7 +193,11 @@ func New(o Options) *Model {
 // context (its end quits, drawing a blank last frame) and the script, if
 // any.
 func (m *Model) Init() tea.Cmd {
-	cmds := []tea.Cmd{frameCmd(m.o.Source, m.frameEvery()), eventsCmd(m.ctx, m.o.Source.Events(), m.feed.next), doneCmd(m.ctx)}
+	frame := frameCmd(m.o.Source, m.frameEvery())
+	if m.player != nil {
+		frame = replayFrameCmd(m.player, m.frameEvery())
+	}
+	cmds := []tea.Cmd{frame, m.readEvents(), doneCmd(m.ctx)}
 	if len(m.o.Script) > 0 {
 		cmds = append(cmds, stepCmd(0))
 	}
@@ -191,12 +223,13 @@ func (m *Model) route(msg tea.Msg) tea.Cmd {
 	case frameMsg:
 		m.setStatus(cluster.Status(msg))
 		return tea.Batch(frameCmd(m.o.Source, m.frameEvery()), m.readTrace())
+	case replayMsg:
+		return m.onReplay(msg)
 	case traceMsg:
-		m.msgs.store.add(msg)
+		m.onTrace(msg)
 		return nil
 	case eventsMsg:
-		m.feed.add(msg)
-		return eventsCmd(m.ctx, m.o.Source.Events(), m.feed.next)
+		return m.onEvents(msg)
 	case resultMsg:
 		return m.onResult(msg)
 	case scriptStepMsg:
@@ -204,8 +237,11 @@ func (m *Model) route(msg tea.Msg) tea.Cmd {
 	case doneMsg:
 		return m.quit()
 	case tea.KeyMsg:
-		if m.prompt.active {
+		switch {
+		case m.prompt.active:
 			return m.promptKey(msg)
+		case m.narr.waiting:
+			return m.keyGoesOn(msg)
 		}
 		return m.onKeys(msg)
 	}
@@ -222,6 +258,7 @@ func (m *Model) route(msg tea.Msg) tea.Cmd {
 // otherwise push the last frame's wide lines into the shell's scrollback.
 func (m *Model) quit() tea.Cmd {
 	m.quitting = true
+	m.stopFeed()
 	return tea.Quit
 }
 
@@ -257,7 +294,7 @@ func (m *Model) refreshKeys() {
 		wide: pager == outputPager && m.outputPagerWidth() > m.width, output: m.output.shown(),
 		frozen: m.status.Frozen, held: heldOK, heldList: m.heldShown(), byNode: m.msgs.byNode,
 		beats: m.msgs.beats, kind: m.msgs.kind, scrolled: m.msgs.pin >= 0,
-		link: m.linkKeys(), col: m.col, cols: m.newestIndex() > 0,
+		link: m.linkKeys(), col: m.col, cols: m.newestIndex() > 0, playing: m.replay.view.playing, narr: m.narr.text != "", waiting: m.narr.waiting,
 	})
 }
 
@@ -306,9 +343,13 @@ func (m *Model) onKey(msg tea.KeyMsg) tea.Cmd {
 	}
 	k := &m.keys
 	id := m.sel
-	switch {
-	case key.Matches(msg, k.Quit):
+	if key.Matches(msg, k.Quit) {
 		return m.quit()
+	}
+	if cmd, ok := m.replayKey(msg); ok {
+		return cmd
+	}
+	switch {
 	case key.Matches(msg, k.Help):
 		m.fullHelp, m.helpView, m.legend = !m.fullHelp, scroller{}, false
 	case key.Matches(msg, k.Legend):
@@ -401,6 +442,8 @@ func (m *Model) onKey(msg tea.KeyMsg) tea.Cmd {
 			m.region = regionLanes
 		case m.col != 0:
 			m.col = 0
+		case m.narr.text != "":
+			m.narr.text = ""
 		default:
 			m.feed.filter = 0
 		}
@@ -439,6 +482,9 @@ func (m *Model) run(lines ...string) tea.Cmd {
 			cmds = append(cmds, c)
 		}
 	}
+	for _, c := range cmds {
+		m.narrate(c)
+	}
 	if len(cmds) == 0 {
 		return nil
 	}
@@ -465,9 +511,15 @@ func (m *Model) onResult(r resultMsg) tea.Cmd {
 	if !r.script {
 		m.busy--
 		m.output.set(last, last, r.out, r.err)
-		return nil
+		if forPeople(r) {
+			m.output.clear()
+		}
+		return m.refreshReplay()
 	}
 	m.output.set(fmt.Sprintf("script line %d: %s", m.script.line, last), last, r.out, r.err)
+	if forPeople(r) {
+		m.output.clear()
+	}
 	if r.err != nil {
 		m.script.err = r.err
 		return nil
@@ -484,6 +536,11 @@ func (m *Model) scriptStep() tea.Cmd {
 	c := &m.o.Script[m.script.pos]
 	m.script.pos++
 	m.script.line, m.script.text = c.Line, c.Text
+	if isWaitKey(c) {
+		m.waitKey(c)
+		return nil
+	}
+	m.narrate(c)
 	m.output.running(fmt.Sprintf("script line %d: %s", c.Line, c.Text))
 	return execCmd(m.ctx, m.o.ScriptExec, []*commands.Command{c}, true)
 }

@@ -18,6 +18,7 @@ type eventsMsg struct {
 	events  []cluster.Event
 	next    uint64 // sequence number to ask for next
 	dropped uint64 // events overwritten before they could be read
+	epoch   uint64 // the replay's epoch the log belongs to (0 live)
 }
 
 // resultMsg is what running one or more command lines gave.
@@ -28,6 +29,8 @@ type resultMsg struct {
 	script bool     // the lines came from the script being played
 	speed  bool     // the lines came from a speed key
 	add    bool     // the line came from the add key (A)
+	verb   string   // the verb of the last line that ran
+	wait   bool     // the last line that ran was wait key
 }
 
 // scriptStepMsg asks the model to run the next line of the script.
@@ -81,6 +84,7 @@ func execCmd(ctx context.Context, ex Executor, cmds []*commands.Command, script 
 		res := resultMsg{script: script}
 		for _, c := range cmds {
 			res.lines = append(res.lines, c.Text)
+			res.verb, res.wait = c.Verb, isWaitKey(c)
 			out, err := ex.Exec(ctx, c)
 			res.out = out
 			if err != nil {

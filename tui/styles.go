@@ -35,6 +35,8 @@ type Styles struct {
 	Frozen       lipgloss.Style // the header's step-mode line
 	Held         lipgloss.Style // held messages: their rows and list
 	Why          lipgloss.Style // a card's why-line and the explanations
+	Narration    lipgloss.Style // the narration panel (say)
+	Replay       lipgloss.Style // the header's replay mark (REPLAY ▶ 1.0x)
 
 	msgKinds map[string]lipgloss.Style // message rows by kind
 
@@ -98,6 +100,8 @@ func NewStyles(mono bool) Styles {
 	s.Frozen = base.Bold(true).Reverse(true)
 	s.Held = base.Bold(true)
 	s.Why = base
+	s.Narration = base.Bold(true)
+	s.Replay = base.Bold(true).Reverse(true)
 	for kind := range msgColours {
 		s.msgKinds[kind] = base
 	}
@@ -134,6 +138,8 @@ func NewStyles(mono bool) Styles {
 	s.Frozen = base.Bold(true).Foreground(lipgloss.Color("0")).Background(lipgloss.Color("14"))
 	s.Held = s.Held.Foreground(lipgloss.Color("13"))
 	s.Why = s.Why.Foreground(lipgloss.Color(whyColour))
+	s.Narration = s.Narration.Foreground(lipgloss.Color("229"))
+	s.Replay = base.Bold(true).Foreground(lipgloss.Color("15")).Background(lipgloss.Color("5"))
 	for kind, c := range msgColours {
 		s.msgKinds[kind] = s.msgKinds[kind].Foreground(c)
 	}

@@ -23,6 +23,7 @@ type traceMsg struct {
 	recs          []cluster.MsgRecord
 	next, dropped uint64
 	on            bool
+	epoch         uint64 // the replay's epoch the trace belongs to (0 live)
 }
 
 // traceCmd reads the records from next on, in the command's goroutine.
@@ -43,7 +44,20 @@ func (m *Model) readTrace() tea.Cmd {
 		return nil
 	}
 	s.reading = true
-	return traceCmd(m.trace, s.next)
+	cmd, epoch := traceCmd(m.trace, s.next), m.epoch
+	return func() tea.Msg {
+		msg := cmd().(traceMsg)
+		msg.epoch = epoch
+		return msg
+	}
+}
+
+// onTrace stores what a read of the trace gave, unless it is of an older
+// epoch (a replay's cursor moved back since).
+func (m *Model) onTrace(msg traceMsg) {
+	if msg.epoch == m.epoch {
+		m.msgs.store.add(msg)
+	}
 }
 
 // storeSize is how many records the dashboard keeps: as many as the

@@ -37,6 +37,7 @@ const (
 type screen struct {
 	header []string
 	cards  cardGeom
+	narr   []string  // the narration panel, above the region
 	region int       // lines for lanes and events, detail or pager
 	pager  pagerKind // what the region shows instead of lanes and events
 	out    []string  // the output panel, below the region
@@ -91,6 +92,10 @@ func (m *Model) layout() screen {
 	}
 	s.bottom = append(s.bottom, m.helpBar(w))
 	s.region = m.height - len(s.header) - s.cards.height() - len(s.bottom)
+	if whole, floor := m.narrationHeight(w); whole > 0 { // the narration's lines come from the region (narrate.go)
+		s.narr = m.viewNarration(w, min(whole, max(min(floor, s.region), s.region-roomMin)))
+		s.region -= len(s.narr)
+	}
 	switch {
 	case m.fullHelp:
 		s.pager = helpPager
@@ -130,6 +135,7 @@ func (m *Model) View() string {
 	m.drawnAt = [2]int{m.width, m.height}
 	s := m.layout()
 	lines := append(append([]string{}, s.header...), m.viewCards(s.cards)...)
+	lines = append(lines, s.narr...)
 	var region []string
 	switch {
 	case s.pager == helpPager:

@@ -1,0 +1,238 @@
+package tui
+
+import (
+	"bytes"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/exp/teatest"
+
+	"raftplay/commands"
+)
+
+// say and waitKey build the commands the parser will make of `say TEXT`
+// and `wait key`.
+func say(line int, text string) commands.Command {
+	return commands.Command{Verb: commands.VerbSay, Message: text, Text: "say " + text, Line: line}
+}
+
+func waitKeyCmd(line int) commands.Command {
+	return commands.Command{Verb: commands.VerbWait, What: commands.WaitKey, Text: "wait key", Line: line}
+}
+
+func putCmd(line int) commands.Command {
+	return commands.Command{Verb: commands.VerbPut, Key: "x", Value: "1", Text: "put x 1", Line: line}
+}
+
+// scriptModel returns a model playing script through ex, sized w x h.
+func scriptModel(script []commands.Command, ex Executor, w, h int) *Model {
+	m := New(Options{Source: newFakeSource(steady(10)), Exec: &fakeExec{}, ScriptExec: ex, Script: script,
+		Clock: frozen, Seed: 1, Mono: true, Frame: 10 * time.Millisecond})
+	m.Update(sizeMsg(w, h))
+	return m
+}
+
+// stepScript plays the script's lines until it waits (for a key or for
+// nothing left): each line's command runs and its result comes back.
+func stepScript(t *testing.T, m *Model) {
+	t.Helper()
+	playOn(t, m, func() tea.Msg { return scriptStepMsg{} })
+}
+
+// playOn runs cmd and what the script's steps and results ask for next.
+func playOn(t *testing.T, m *Model, cmd tea.Cmd) {
+	t.Helper()
+	for i := 0; cmd != nil && i < 100; i++ {
+		msg := cmd()
+		switch msg.(type) {
+		case scriptStepMsg, resultMsg:
+			_, cmd = m.Update(msg)
+		default:
+			return
+		}
+	}
+}
+
+// viewFits fails unless m's view fills w x h without the size message.
+func viewFits(t *testing.T, m *Model, w, h int) string {
+	t.Helper()
+	v := m.View()
+	if strings.Contains(v, "needs at least") {
+		t.Fatalf("%dx%d does not fit:\n%s", w, h, v)
+	}
+	lines := strings.Split(v, "\n")
+	if len(lines) != h {
+		t.Errorf("%dx%d: %d lines", w, h, len(lines))
+	}
+	for _, l := range lines {
+		if n := len([]rune(l)); n > w {
+			t.Errorf("%dx%d: a line of %d cells: %q", w, h, n, l)
+		}
+	}
+	return v
+}
+
+func TestNarrationAndWaitKey(t *testing.T) {
+	for _, sz := range [][2]int{{80, 24}, {140, 40}} {
+		ex := &fakeExec{}
+		live := &fakeExec{}
+		m := scriptModel([]commands.Command{say(1, "Node 1 leads. Watch what happens when it crashes."), waitKeyCmd(2), putCmd(3)}, ex, sz[0], sz[1])
+		m.o.Exec = live
+		stepScript(t, m)
+		if got := ex.got(); !slices.Equal(got, []string{"say Node 1 leads. Watch what happens when it crashes."}) {
+			t.Fatalf("before the key the script ran %q", got)
+		}
+		v := viewFits(t, m, sz[0], sz[1])
+		if bar := helpBarOf(m); bar != "any key go on with the script • q quit" {
+			t.Errorf("help bar while waiting: %q", bar)
+		}
+		for _, want := range []string{"┃ Node 1 leads. Watch what happens when it crashes.", "press any key to go on"} {
+			if !strings.Contains(v, want) {
+				t.Errorf("%dx%d: no %q:\n%s", sz[0], sz[1], want, v)
+			}
+		}
+		// The key goes on with the script and does nothing else: c crashes
+		// nothing. The wait's line runs then (so a saved session has it).
+		_, cmd := m.Update(keyMsg("c"))
+		if cmd == nil {
+			t.Fatal("the key does not go on with the script")
+		}
+		playOn(t, m, cmd)
+		if got := ex.got(); !slices.Equal(got[1:], []string{"wait key", "put x 1"}) {
+			t.Errorf("after the key the script ran %q", got)
+		}
+		if got := live.got(); len(got) > 0 {
+			t.Errorf("the key that went on also ran %q", got)
+		}
+		v = viewFits(t, m, sz[0], sz[1])
+		if strings.Contains(v, "press any key") || !strings.Contains(v, "Node 1 leads.") {
+			t.Errorf("after the key the narration should stay, the wait go:\n%s", v)
+		}
+		press(m, "esc", "esc")
+		if v := m.View(); strings.Contains(v, "Node 1 leads") {
+			t.Errorf("esc does not dismiss the narration:\n%s", v)
+		}
+	}
+}
+
+func TestNarrationNextSayReplaces(t *testing.T) {
+	ex := &fakeExec{}
+	m := scriptModel([]commands.Command{say(1, "first"), putCmd(2), say(3, "second")}, ex, 120, 40)
+	stepScript(t, m)
+	v := m.View()
+	if strings.Contains(v, "┃ first") || !strings.Contains(v, "┃ second") {
+		t.Errorf("the second say does not replace the first:\n%s", v)
+	}
+}
+
+func TestNarrationLongIsCappedAndEscaped(t *testing.T) {
+	long := strings.Repeat("the leader replicates the entry to a majority before it commits. ", 9) + "\x1b[31mred\x07 END"
+	// At 80x24 the panel leaves the region roomMin lines: the text is cut.
+	m := scriptModel([]commands.Command{say(1, long), waitKeyCmd(2)}, &fakeExec{}, 80, 24)
+	stepScript(t, m)
+	v := viewFits(t, m, 80, 24)
+	if strings.ContainsAny(v, "\x1b\x07") {
+		t.Errorf("a control byte reaches the terminal:\n%q", v)
+	}
+	if !strings.Contains(v, "…") || strings.Contains(v, "END") || !strings.Contains(v, "press any key") {
+		t.Errorf("at 80x24 the narration is not cut short with its wait kept:\n%s", v)
+	}
+	if s := m.layout(); s.region != roomMin || len(s.narr) < narrFloor {
+		t.Errorf("the narration takes %d lines and leaves %d of region, want %d", len(s.narr), s.region, roomMin)
+	}
+	// A taller terminal shows it whole.
+	m = scriptModel([]commands.Command{say(1, long), waitKeyCmd(2)}, &fakeExec{}, 140, 40)
+	stepScript(t, m)
+	v = viewFits(t, m, 140, 40)
+	if strings.Contains(v, "…") || !strings.Contains(v, `\x1b[31mred\a END`) {
+		t.Errorf("at 140x40 the narration is not whole and escaped:\n%s", v)
+	}
+}
+
+// TestNarrationAtTheSmallestSize: on a terminal just big enough for the
+// dashboard, a narration takes its lines from the region: the screen does
+// not turn into the size message.
+func TestNarrationAtTheSmallestSize(t *testing.T) {
+	m := scriptModel([]commands.Command{say(1, strings.Repeat("a long narration ", 20)), waitKeyCmd(2)}, &fakeExec{}, 80, 40)
+	w, h := m.minSize()
+	m.Update(sizeMsg(w, h))
+	stepScript(t, m)
+	v := viewFits(t, m, w, h)
+	if !strings.Contains(v, "┃ a long narration") || !strings.Contains(v, "press any key") {
+		t.Errorf("at %dx%d the narration does not show:\n%s", w, h, v)
+	}
+}
+
+func TestNarrationKeepsLineBreaks(t *testing.T) {
+	ex := &fakeExec{out: "first line\nsecond line"}
+	m := scriptModel([]commands.Command{say(1, "first line\nsecond line")}, ex, 120, 40)
+	stepScript(t, m)
+	v := m.View()
+	if !strings.Contains(v, "┃ first line\n┃ second line") {
+		t.Errorf("the narration's line break is lost:\n%s", v)
+	}
+	if strings.Contains(v, "> script line 1") {
+		t.Errorf("the say's output is shown again under the lanes:\n%s", v)
+	}
+}
+
+func TestWaitKeyQuits(t *testing.T) {
+	for _, k := range []string{"q", "ctrl+c"} {
+		m := scriptModel([]commands.Command{waitKeyCmd(1), putCmd(2)}, &fakeExec{}, 120, 40)
+		stepScript(t, m)
+		_, cmd := m.Update(keyMsg(k))
+		if cmd == nil {
+			t.Fatalf("%s while waiting does nothing", k)
+		}
+		if _, ok := cmd().(tea.QuitMsg); !ok {
+			t.Errorf("%s while waiting does not quit", k)
+		}
+	}
+}
+
+// TestNarrationAtThePrompt: `say TEXT` typed at the prompt shows its text
+// and runs through the executor (once the parser knows say).
+func TestNarrationAtThePrompt(t *testing.T) {
+	if _, err := commands.NewParser(5).ParseLine("say hello", 1); err != nil {
+		t.Skipf("the parser does not know say yet: %v", err)
+	}
+	ex := &fakeExec{}
+	m := newModel(newFakeSource(steady(10)), ex, 120, 40)
+	press(m, ":", "s", "a", "y", " ", "h", "i", "enter")
+	if got := ex.got(); !slices.Equal(got, []string{"say hi"}) {
+		t.Errorf("ran %q", got)
+	}
+	if v := m.View(); !strings.Contains(v, "┃ hi") {
+		t.Errorf("no narration:\n%s", v)
+	}
+}
+
+// TestScriptWaitKeyFlow drives the program: the script pauses at wait
+// key, a key goes on.
+func TestScriptWaitKeyFlow(t *testing.T) {
+	ex := &fakeExec{}
+	m := New(Options{Source: newFakeSource(steady(10)), Exec: &fakeExec{}, ScriptExec: ex,
+		Script: []commands.Command{say(1, "Ready?"), waitKeyCmd(2), say(3, "Off we go.")},
+		Clock:  frozen, Seed: 1, Mono: true, Frame: 10 * time.Millisecond})
+	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(100, 30))
+	wait := func(s string) {
+		teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return bytes.Contains(b, []byte(s)) },
+			teatest.WithDuration(10*time.Second), teatest.WithCheckInterval(5*time.Millisecond))
+	}
+	wait("press any key to go on")
+	tm.Send(keyMsg("x"))
+	wait("Off we go.")
+	if err := tm.Quit(); err != nil {
+		t.Fatal(err)
+	}
+	fm := tm.FinalModel(t, teatest.WithFinalTimeout(10*time.Second)).(*Model)
+	if got := ex.got(); !slices.Equal(got, []string{"say Ready?", "wait key", "say Off we go."}) {
+		t.Errorf("script ran %q", got)
+	}
+	if fm.region != regionLanes {
+		t.Errorf("the key that went on opened the link matrix")
+	}
+}

@@ -1,0 +1,743 @@
+package tui
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/exp/golden"
+	"github.com/charmbracelet/x/exp/teatest"
+
+	"raftplay/cluster"
+	"raftplay/raft"
+)
+
+// fakePlayer is a recording the test sets up: a status, the events and
+// message records up to the cursor, and a log of what the dashboard asked
+// of it. Moving the cursor back starts a new epoch with fresh logs, as a
+// real player does.
+type fakePlayer struct {
+	mu      sync.Mutex
+	st      cluster.Status
+	events  *cluster.EventLog
+	trace   *fakeTrace
+	epoch   uint64
+	playing bool
+	speed   float64
+	pos     time.Duration
+	length  time.Duration
+	marks   []Mark
+	stopped error
+	steps   int // how many steps Step can still take each way; 0: none
+	calls   []string
+}
+
+func newFakePlayer(st cluster.Status) *fakePlayer {
+	return &fakePlayer{st: st, events: cluster.NewEventLog(64, frozen), trace: &fakeTrace{}, speed: 1,
+		pos: 12500 * time.Millisecond, length: time.Minute, steps: 100, marks: []Mark{
+			{At: 2 * time.Second, Kind: MarkLeader, Text: "1 became leader at term 1"},
+			{At: 20 * time.Second, Kind: MarkCommand, Text: "crash 1"},
+			{At: 20100 * time.Millisecond, Kind: MarkFault, Text: "1 crashed"},
+			{At: 24 * time.Second, Kind: MarkLeader, Text: "3 became leader at term 2"},
+			{At: 45 * time.Second, Kind: MarkViolation, Text: "two leaders in term 2"},
+		}}
+}
+
+func (p *fakePlayer) call(s string) {
+	p.calls = append(p.calls, s)
+}
+
+func (p *fakePlayer) Status() cluster.Status {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.st
+}
+
+func (p *fakePlayer) Events() *cluster.EventLog {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.events
+}
+
+func (p *fakePlayer) Messages() MsgLog {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.trace
+}
+
+func (p *fakePlayer) Now() time.Time {
+	return t0
+}
+
+func (p *fakePlayer) Epoch() uint64 {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.epoch
+}
+
+func (p *fakePlayer) Playing() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.playing
+}
+
+func (p *fakePlayer) SetPlaying(on bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.call(fmt.Sprintf("playing %v", on))
+	p.playing = on
+}
+
+func (p *fakePlayer) Speed() float64 {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.speed
+}
+
+func (p *fakePlayer) SetSpeed(x float64) float64 {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.speed = min(MaxSpeed, max(MinSpeed, x))
+	p.call(fmt.Sprintf("speed %g", p.speed))
+	return p.speed
+}
+
+func (p *fakePlayer) Position() time.Duration {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.pos
+}
+
+func (p *fakePlayer) Length() time.Duration {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.length
+}
+
+// moveTo moves the cursor; backwards, a new epoch begins. p.mu is held.
+func (p *fakePlayer) moveTo(at time.Duration) {
+	at = min(p.length, max(0, at))
+	if at < p.pos {
+		p.rewindLocked()
+	}
+	p.pos, p.playing = at, false
+}
+
+// rewindLocked starts a new epoch with fresh logs (the events holding
+// one, so a reader of them does not wait). p.mu is held.
+func (p *fakePlayer) rewindLocked() {
+	p.epoch++
+	p.events = cluster.NewEventLog(64, frozen)
+	p.events.Add(cluster.Event{Time: t0, Text: fmt.Sprintf("epoch %d", p.epoch)})
+	p.trace = &fakeTrace{}
+}
+
+func (p *fakePlayer) Seek(at time.Duration) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.call("seek " + at.String())
+	p.moveTo(at)
+}
+
+func (p *fakePlayer) Step(forward bool) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.call(fmt.Sprintf("step %v", forward))
+	if p.steps == 0 {
+		return false
+	}
+	p.steps--
+	if forward {
+		p.moveTo(p.pos + 100*time.Millisecond)
+	} else {
+		p.moveTo(p.pos - 100*time.Millisecond)
+	}
+	return true
+}
+
+func (p *fakePlayer) Find(text string) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.call("find " + text)
+	return false
+}
+
+func (p *fakePlayer) Marks() []Mark {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.marks
+}
+
+func (p *fakePlayer) Stopped() error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.stopped
+}
+
+func (p *fakePlayer) got() []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return slices.Clone(p.calls)
+}
+
+// event adds an event to the epoch's log at t0+ms milliseconds.
+func (p *fakePlayer) event(ms int, node uint64, kind cluster.EventKind, text string) {
+	p.Events().Add(cluster.Event{Time: t0.Add(time.Duration(ms) * time.Millisecond), Node: node, Kind: kind, Text: text})
+}
+
+// replayModel returns a dashboard replaying p, sized w x h.
+func replayModel(t *testing.T, p *fakePlayer, ex Executor, w, h int) *Model {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	m := New(Options{Source: p, Exec: ex, Context: ctx, Clock: frozen, Seed: 1, Mono: true, Frame: 20 * time.Millisecond})
+	m.Update(sizeMsg(w, h))
+	return m
+}
+
+// replayFrame gives m a replay frame read from p now, as the frame clock does,
+// and returns what it asks to run.
+func replayFrame(m *Model, p Player) tea.Cmd {
+	st, v := readReplay(p)
+	_, cmd := m.Update(replayMsg{st: st, view: v})
+	return cmd
+}
+
+// replayPress sends keys and runs what they ask for (player operations,
+// reads of the logs), feeding the results back, as the program would.
+func replayPress(t *testing.T, m *Model, keys ...string) {
+	t.Helper()
+	for _, k := range keys {
+		_, cmd := m.Update(keyMsg(k))
+		settle(t, m, cmd)
+	}
+}
+
+// settle runs cmd and what it batches, feeding back player operations'
+// results and command results (and running what they ask for in turn),
+// event and trace reads; it does not re-arm readers or frames.
+func settle(t *testing.T, m *Model, cmd tea.Cmd) {
+	t.Helper()
+	if cmd == nil {
+		return
+	}
+	done := make(chan tea.Msg, 1)
+	go func() { done <- cmd() }()
+	var msg tea.Msg
+	select {
+	case msg = <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("a command the test runs does not return")
+	}
+	switch msg := msg.(type) {
+	case tea.BatchMsg:
+		for _, c := range msg {
+			settle(t, m, c)
+		}
+	case replayMsg:
+		_, next := m.Update(msg)
+		if msg.op {
+			settle(t, m, next)
+		}
+	case resultMsg:
+		_, next := m.Update(msg)
+		settle(t, m, next) // in a replay: the state read again
+	case eventsMsg, traceMsg:
+		m.Update(msg) // the reader re-armed is not run
+	}
+}
+
+func headerLines(m *Model, n int) []string {
+	return strings.SplitN(m.View(), "\n", n+1)[:n]
+}
+
+func TestReplayHeaderAndTimeline(t *testing.T) {
+	for _, w := range []int{80, 140} {
+		t.Run(fmt.Sprint(w), func(t *testing.T) {
+			p := newFakePlayer(steady(20))
+			m := replayModel(t, p, &fakeExec{}, w, 40)
+			h := headerLines(m, 3)
+			if !strings.HasPrefix(h[0], "REPLAY ⏸ 1.0x  12.5s / 1m00.0s  paused") {
+				t.Errorf("replay line %q", h[0])
+			}
+			tl := []rune(h[1])
+			if len(tl) != w {
+				t.Fatalf("timeline %q is %d cells, want %d", h[1], len(tl), w)
+			}
+			at := func(d time.Duration) int { return int(int64(d) * int64(w) / int64(time.Minute)) }
+			want := map[int]rune{at(2 * time.Second): 'L', at(24 * time.Second): 'L', at(45 * time.Second): '!', at(12500 * time.Millisecond): '●'}
+			want[at(20*time.Second)] = 'x' // the fault outranks the command in its cell
+			for i, r := range want {
+				if tl[i] != r {
+					t.Errorf("timeline cell %d is %q, want %q: %s", i, tl[i], r, h[1])
+				}
+			}
+			if tl[0] != '━' || tl[w-1] != '─' {
+				t.Errorf("timeline does not show played and ahead: %s", h[1])
+			}
+			if !strings.Contains(h[2], "raftplay") {
+				t.Errorf("the cluster line does not follow the replay's: %q", h[2])
+			}
+		})
+	}
+}
+
+func TestReplayIndicatorFollowsThePlayer(t *testing.T) {
+	p := newFakePlayer(steady(20))
+	m := replayModel(t, p, &fakeExec{}, 120, 40)
+	p.mu.Lock()
+	p.playing, p.speed, p.pos = true, 2, 30*time.Second
+	p.mu.Unlock()
+	replayFrame(m, p)
+	if h := headerLines(m, 1)[0]; !strings.HasPrefix(h, "REPLAY ▶ 2.0x  30.0s / 1m00.0s  space play/pause") {
+		t.Errorf("playing: %q", h)
+	}
+	p.mu.Lock()
+	p.playing, p.speed = false, 0.25
+	p.mu.Unlock()
+	replayFrame(m, p)
+	if h := headerLines(m, 1)[0]; !strings.HasPrefix(h, "REPLAY ⏸ 0.25x  30.0s / 1m00.0s  paused") {
+		t.Errorf("paused: %q", h)
+	}
+}
+
+func TestReplayFrozenRecording(t *testing.T) {
+	st := steady(20)
+	st.Frozen = true
+	m := replayModel(t, newFakePlayer(st), &fakeExec{}, 120, 40)
+	if v := m.View(); !strings.Contains(v, "FROZEN: clocks stopped; 0 messages held (m shows them)") {
+		t.Errorf("a frozen recording's header:\n%s", v)
+	}
+}
+
+func TestReplayStoppedEarly(t *testing.T) {
+	p := newFakePlayer(steady(20))
+	p.stopped = errors.New("line 812: unexpected end of JSON input")
+	m := replayModel(t, p, &fakeExec{}, 80, 40)
+	if h := headerLines(m, 3)[2]; h != "recording ends early at line 812: unexpected end of JSON input" {
+		t.Errorf("early end: %q", h)
+	}
+	p.mu.Lock()
+	p.stopped = errors.New("bad key \x1b]0;owned\x07 in frame")
+	p.mu.Unlock()
+	replayFrame(m, p)
+	if h := headerLines(m, 3)[2]; h != `recording ends early: bad key \x1b]0;owned\a in frame` {
+		t.Errorf("early end, escaped: %q", h)
+	}
+}
+
+func TestReplayKeysDriveThePlayer(t *testing.T) {
+	p := newFakePlayer(steady(20))
+	m := replayModel(t, p, &fakeExec{}, 120, 40)
+	replayPress(t, m, " ", "+", "+", "-", ".", ",", "right", "left", " ")
+	want := []string{"playing true", "speed 2", "speed 5", "speed 2", "step true", "step false", "seek 13.5s", "seek 12.5s", "playing true"}
+	if got := p.got(); !slices.Equal(got, want) {
+		t.Fatalf("player asked %q, want %q", got, want)
+	}
+	// Seek and Step pause: space plays again.
+	if h := headerLines(m, 1)[0]; !strings.HasPrefix(h, "REPLAY ▶ 2.0x  12.5s") {
+		t.Errorf("after the keys: %q", h)
+	}
+}
+
+func TestReplaySpeedSteps(t *testing.T) {
+	for _, tc := range []struct {
+		x    float64
+		by   int
+		want float64
+	}{{1, 1, 2}, {2, 1, 5}, {5, 1, 10}, {10, 1, 10}, {1, -1, 0.5}, {0.5, -1, 0.25}, {0.25, -1, 0.1}, {0.1, -1, 0.1}, {3, 1, 5}, {3, -1, 2}} {
+		if got := nextSpeed(tc.x, tc.by); got != tc.want {
+			t.Errorf("nextSpeed(%g, %d) = %g, want %g", tc.x, tc.by, got, tc.want)
+		}
+	}
+}
+
+func TestReplayStepAtTheEndSaysSo(t *testing.T) {
+	p := newFakePlayer(steady(20))
+	p.steps = 0
+	m := replayModel(t, p, &fakeExec{}, 120, 40)
+	replayPress(t, m, ".")
+	if v := m.View(); !strings.Contains(v, "nothing recorded after this") {
+		t.Errorf("a step past the end says nothing:\n%s", v)
+	}
+}
+
+func TestReplayRefusesLiveKeys(t *testing.T) {
+	crashed := withNode(steady(20), 2, func(n *cluster.NodeStatus) { n.State = cluster.StateCrashed })
+	crashed.Faults.Groups = [][]uint64{{1, 3}, {2, 4, 5}}
+	for _, k := range []string{"c", "P", "p", "i", "g", "h", "w", "l", "A", "D", "T", "z", "s", "t", "b"} {
+		t.Run(k, func(t *testing.T) {
+			ex := &fakeExec{}
+			p := newFakePlayer(crashed)
+			m := replayModel(t, p, ex, 120, 40)
+			replayPress(t, m, k)
+			if got := ex.got(); len(got) > 0 {
+				t.Fatalf("%s ran %q in a replay", k, got)
+			}
+			if v := m.View(); !strings.Contains(v, "not in a replay") {
+				t.Errorf("%s: no word of why nothing happens:\n%s", k, v)
+			}
+		})
+	}
+	// In the messages view and the link matrix, their own keys are refused
+	// by their names; elsewhere they are nothing.
+	for _, tc := range []struct{ keys, want string }{{"md", "d deliver: not in a replay"}, {"xc", "c cut 1→2: not in a replay"}, {"xy", "y delay"}} {
+		ex := &fakeExec{}
+		m := replayModel(t, newFakePlayer(crashed), ex, 120, 40)
+		for _, k := range tc.keys {
+			replayPress(t, m, string(k))
+		}
+		if v := m.View(); !strings.Contains(v, tc.want) || len(ex.got()) > 0 {
+			t.Errorf("%s: ran %q; the screen lacks %q:\n%s", tc.keys, ex.got(), tc.want, v)
+		}
+	}
+	m0 := replayModel(t, newFakePlayer(crashed), &fakeExec{}, 120, 40)
+	replayPress(t, m0, "d", "y")
+	if v := m0.View(); strings.Contains(v, "not in a replay") {
+		t.Errorf("d and y on the lanes are refused as if they did something there:\n%s", v)
+	}
+	// The help bar offers none of them, and the replay's keys.
+	p := newFakePlayer(crashed)
+	m := replayModel(t, p, &fakeExec{}, 200, 40)
+	bar := helpBarOf(m)
+	for _, no := range []string{"crash", "restart", "powerfail", "heal", "write", "load", "freeze", "timeout", "add", "remove", "transfer", "faster"} {
+		if strings.Contains(bar, no) {
+			t.Errorf("help bar offers %q in a replay: %s", no, bar)
+		}
+	}
+	for _, yes := range []string{"space play", ",/. step", "←/→ ±1s", "+/- play speed", ": cmd", "m messages", "x links"} {
+		if !strings.Contains(bar, yes) {
+			t.Errorf("help bar lacks %q in a replay: %s", yes, bar)
+		}
+	}
+}
+
+// helpBarOf returns the last line of m's view.
+func helpBarOf(m *Model) string {
+	v := strings.Split(m.View(), "\n")
+	return v[len(v)-1]
+}
+
+// TestReplayViewKeysWork: the view keys work in a replay, drawn from the
+// recorded status; tab and ↑/↓ select, since ←/→ seek.
+func TestReplayViewKeysWork(t *testing.T) {
+	p := newFakePlayer(steady(20))
+	p.trace.add(msg(10, cluster.MsgDelivered, 1, 2, raft.MsgApp, 3))
+	ex := &fakeExec{}
+	m := replayModel(t, p, ex, 120, 40)
+	replayPress(t, m, "tab", "down")
+	if m.Selected() != 3 {
+		t.Errorf("tab, ↓ selected %d, want 3", m.Selected())
+	}
+	replayPress(t, m, "up")
+	if m.Selected() != 2 {
+		t.Errorf("↑ selected %d, want 2", m.Selected())
+	}
+	press(m, "enter")
+	if !strings.Contains(m.View(), "node 2: ") {
+		t.Errorf("enter shows no detail:\n%s", m.View())
+	}
+	press(m, "enter", "m")
+	if !strings.Contains(m.View(), "1->2 app t3") {
+		t.Errorf("the messages view does not show the recording's messages:\n%s", m.View())
+	}
+	press(m, "m", "x")
+	if !strings.Contains(m.View(), "from\\to") {
+		t.Errorf("x shows no link matrix:\n%s", m.View())
+	}
+	press(m, "x", "L")
+	if !strings.Contains(m.View(), "legend") {
+		t.Errorf("L shows no legend:\n%s", m.View())
+	}
+	press(m, "esc", "?")
+	if !strings.Contains(m.View(), "play / pause (replay)") {
+		t.Errorf("? does not list the replay's keys:\n%s", m.View())
+	}
+	press(m, "esc", "<")
+	if m.col == 0 {
+		t.Errorf("< puts no column cursor")
+	}
+	if got := ex.got(); len(got) > 0 {
+		t.Errorf("view keys ran %q", got)
+	}
+}
+
+// TestLiveIgnoresReplayKeys: live, space , and . mean nothing and the
+// arrows still select.
+func TestLiveIgnoresReplayKeys(t *testing.T) {
+	ex := &fakeExec{}
+	m := newModel(newFakeSource(steady(10)), ex, 120, 40)
+	press(m, " ", ",", ".", "right", "right")
+	if m.Selected() != 3 {
+		t.Errorf("→ → selected %d, want 3", m.Selected())
+	}
+	if got := ex.got(); len(got) > 0 {
+		t.Errorf("live, the replay's keys ran %q", got)
+	}
+	if v := m.View(); strings.Contains(v, "REPLAY") || strings.Contains(helpBarOf(m), "play") {
+		t.Errorf("live dashboard shows the replay's:\n%s", v)
+	}
+}
+
+// TestReplayEpochResetsFeedAndMessages: when the cursor goes back, the feed
+// and the message store drop what they had and read the new epoch's logs;
+// a read of the old epoch that comes late is dropped, and the old reader
+// waiting on a log nothing adds to gives up.
+func TestReplayEpochResetsFeedAndMessages(t *testing.T) {
+	p := newFakePlayer(steady(20))
+	p.event(0, 1, "raft.role", "1 became leader at term 3")
+	p.event(10, 2, cluster.EventCrash, "2 crashed")
+	p.trace.add(msg(10, cluster.MsgDelivered, 1, 2, raft.MsgApp, 3))
+	m := replayModel(t, p, &fakeExec{}, 120, 40)
+	m.Update(m.readEvents()())
+	press(m, "m")
+	if v := m.View(); !strings.Contains(v, "1->2 app t3") {
+		t.Fatalf("messages view before the rewind:\n%s", v)
+	}
+	// An old-epoch reader waits for events that will not come.
+	old := m.readEvents()
+	oldDone := make(chan tea.Msg, 1)
+	go func() { oldDone <- old() }()
+
+	p.Seek(time.Second) // back: a new epoch
+	p.event(0, 3, "raft.role", "3 became leader at term 1")
+	p.trace.add(msg(5, cluster.MsgDelivered, 3, 4, raft.MsgVote, 1))
+	reads := replayFrame(m, p)
+	if m.feed.n != 0 || len(m.msgs.store.recs) != 0 {
+		t.Fatalf("the rewind kept %d events and %d messages", m.feed.n, len(m.msgs.store.recs))
+	}
+	select {
+	case msg := <-oldDone:
+		if msg != nil {
+			m.Update(msg) // late: dropped
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the old epoch's event reader still waits")
+	}
+	m.Update(eventsMsg{events: []cluster.Event{{Seq: 9, Time: t0, Text: "stale from epoch 0"}}, next: 10, epoch: 0})
+	m.Update(traceMsg{recs: []cluster.MsgRecord{msg(1, cluster.MsgDelivered, 5, 1, raft.MsgApp, 3)}, next: 9, on: true, epoch: 0})
+	settle(t, m, reads)
+	v := m.View()
+	for _, gone := range []string{"2 crashed", "1 became leader", "stale from epoch 0", "1->2 app", "5->1 app"} {
+		if strings.Contains(v, gone) {
+			t.Errorf("after the rewind the screen still shows %q:\n%s", gone, v)
+		}
+	}
+	press(m, "m")
+	v = m.View()
+	if !strings.Contains(v, "3 became leader at term 1") {
+		t.Errorf("the new epoch's events are not read:\n%s", v)
+	}
+	press(m, "m")
+	if v := m.View(); !strings.Contains(v, "3->4 vote t1") {
+		t.Errorf("the new epoch's messages are not read:\n%s", v)
+	}
+}
+
+// TestReplayFits: the replay's header and the dashboard fit 80x24 with 5
+// nodes, and a wide terminal.
+func TestReplayFits(t *testing.T) {
+	for _, sz := range [][2]int{{80, 24}, {140, 40}} {
+		p := newFakePlayer(steady(20))
+		p.stopped = errors.New("line 812: unexpected end of JSON input")
+		m := replayModel(t, p, &fakeExec{}, sz[0], sz[1])
+		v := m.View()
+		if strings.Contains(v, "needs at least") {
+			t.Fatalf("%dx%d does not fit:\n%s", sz[0], sz[1], v)
+		}
+		lines := strings.Split(v, "\n")
+		if len(lines) != sz[1] {
+			t.Errorf("%dx%d: %d lines", sz[0], sz[1], len(lines))
+		}
+		for _, l := range lines {
+			if w := len([]rune(l)); w > sz[0] {
+				t.Errorf("%dx%d: line wider than the screen: %q", sz[0], sz[1], l)
+			}
+		}
+	}
+}
+
+func TestGoldenReplayViews(t *testing.T) {
+	tests := map[string]struct {
+		w, h    int
+		playing bool
+		speed   float64
+		stopped error
+		keys    []string
+	}{
+		"paused80":    {w: 80, h: 24, speed: 1},
+		"playing140":  {w: 140, h: 40, playing: true, speed: 5},
+		"stopped120":  {w: 120, h: 40, speed: 0.5, stopped: errors.New("line 812: unexpected end of JSON input")},
+		"refused120":  {w: 120, h: 40, speed: 1, keys: []string{"c"}},
+		"messages120": {w: 120, h: 40, speed: 1, keys: []string{"m"}},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			p := newFakePlayer(steady(20))
+			p.playing, p.speed, p.stopped = tc.playing, tc.speed, tc.stopped
+			p.event(0, 1, "raft.role", "1 became leader at term 3")
+			p.trace.add(msg(10, cluster.MsgDelivered, 1, 2, raft.MsgApp, 3), msg(12, cluster.MsgDelivered, 2, 1, raft.MsgAppResp, 3))
+			m := replayModel(t, p, &fakeExec{}, tc.w, tc.h)
+			m.Update(m.readEvents()())
+			replayPress(t, m, tc.keys...)
+			golden.RequireEqual(t, []byte(m.View()))
+		})
+	}
+}
+
+// TestReplayFlow drives the program with keys: the header follows what
+// they asked of the player.
+func TestReplayFlow(t *testing.T) {
+	p := newFakePlayer(steady(20))
+	p.event(0, 1, "raft.role", "1 became leader at term 3")
+	m := New(Options{Source: p, Exec: &fakeExec{}, Seed: 1, Mono: true, Frame: 10 * time.Millisecond})
+	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(120, 40))
+	wait := func(s string) {
+		t.Helper()
+		teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return bytes.Contains(b, []byte(s)) },
+			teatest.WithDuration(10*time.Second), teatest.WithCheckInterval(5*time.Millisecond))
+	}
+	wait("1 became leader at term 3")
+	tm.Send(keyMsg(" "))
+	wait("REPLAY ▶ 1.0x")
+	tm.Send(keyMsg("+"))
+	wait("REPLAY ▶ 2.0x")
+	tm.Send(keyMsg(","))
+	wait("REPLAY ⏸ 2.0x  12.4s")
+	tm.Send(keyMsg("right"))
+	wait("13.4s")
+	if err := tm.Quit(); err != nil {
+		t.Fatal(err)
+	}
+	tm.FinalModel(t, teatest.WithFinalTimeout(10*time.Second))
+	want := []string{"playing true", "speed 2", "step false", "seek 13.4s"}
+	if got := p.got(); !slices.Equal(got, want) {
+		t.Errorf("player asked %q, want %q", got, want)
+	}
+}
+
+// TestReplayNarratesRecordedSay: a say recorded at or before the cursor
+// is the narration; before the first there is none; esc dismisses it
+// until the cursor reaches another.
+func TestReplayNarratesRecordedSay(t *testing.T) {
+	p := newFakePlayer(steady(20))
+	p.marks = append(p.marks, Mark{At: 10 * time.Second, Kind: MarkCommand, Text: "say the leader is 1"},
+		Mark{At: 30 * time.Second, Kind: MarkCommand, Text: "say now 3 leads"})
+	m := replayModel(t, p, &fakeExec{}, 120, 40)
+	if v := m.View(); !strings.Contains(v, "┃ the leader is 1") {
+		t.Fatalf("no narration of the recorded say:\n%s", v)
+	}
+	press(m, "esc")
+	replayFrame(m, p)
+	if v := m.View(); strings.Contains(v, "┃ the leader is 1") {
+		t.Errorf("esc does not dismiss the recorded narration:\n%s", v)
+	}
+	p.Seek(31 * time.Second)
+	replayFrame(m, p)
+	if v := m.View(); !strings.Contains(v, "┃ now 3 leads") {
+		t.Errorf("the next recorded say is not shown:\n%s", v)
+	}
+	p.Seek(5 * time.Second)
+	replayFrame(m, p)
+	if v := m.View(); strings.Contains(v, "┃ the leader") || strings.Contains(v, "┃ now 3") {
+		t.Errorf("before the first say, a narration shows:\n%s", v)
+	}
+}
+
+// TestReplayPromptGoesToTheExecutor: a line typed at the prompt in a
+// replay runs through the Executor as live (the replay's answers seek and
+// find), and the replay's state is read again once it answered.
+func TestReplayPromptGoesToTheExecutor(t *testing.T) {
+	p := newFakePlayer(steady(20))
+	ex := &fakeExec{}
+	m := replayModel(t, p, ex, 120, 40)
+	keys := []string{":"}
+	for _, r := range "status" {
+		keys = append(keys, string(r))
+	}
+	keys = append(keys, "enter")
+	for _, k := range keys {
+		_, cmd := m.Update(keyMsg(k))
+		if k == "enter" {
+			settle(t, m, cmd)
+		}
+	}
+	if got := ex.got(); !slices.Equal(got, []string{"status"}) {
+		t.Fatalf("the prompt ran %q", got)
+	}
+	p.mu.Lock()
+	p.pos = 40 * time.Second // as a seek would
+	p.mu.Unlock()
+	_, cmd := m.Update(resultMsg{lines: []string{"seek 40s"}, out: "at 40s of 1m0s"})
+	settle(t, m, cmd)
+	if h := headerLines(m, 1)[0]; !strings.Contains(h, "40.0s / 1m00.0s") {
+		t.Errorf("after the prompt's command the header still says %q", h)
+	}
+}
+
+// TestReplayStaleReadNotDrawn: a frame read before an operation's result
+// (an older epoch, an older state) arrives after it: it is not drawn and
+// does not take the feed back to the old epoch.
+func TestReplayStaleReadNotDrawn(t *testing.T) {
+	p := newFakePlayer(steady(20))
+	m := replayModel(t, p, &fakeExec{}, 120, 40)
+	st, old := readReplay(p) // a frame's read, before the key
+	replayPress(t, m, ",")   // back: a new epoch
+	if m.epoch != 1 {
+		t.Fatalf("epoch %d after a step back", m.epoch)
+	}
+	_, cmd := m.Update(replayMsg{st: st, view: old, frame: true})
+	if m.epoch != 1 || m.replay.view.pos != 12400*time.Millisecond {
+		t.Errorf("a stale frame was drawn: epoch %d, position %v", m.epoch, m.replay.view.pos)
+	}
+	if cmd == nil {
+		t.Errorf("a stale frame does not schedule the next")
+	}
+}
+
+func TestReplayDurations(t *testing.T) {
+	for _, tc := range []struct {
+		d, length time.Duration
+		want      string
+	}{
+		{12500 * time.Millisecond, time.Minute, "12.5s"},
+		{62500 * time.Millisecond, 2 * time.Minute, "1m02.5s"},
+		{3723 * time.Second, 2 * time.Hour, "1h02m03s"},
+		{389 * time.Millisecond, 389 * time.Millisecond, "0.389s"},
+		{-time.Second, time.Minute, "0.0s"},
+	} {
+		if got := durText(tc.d, tc.length); got != tc.want {
+			t.Errorf("durText(%v, %v) = %q, want %q", tc.d, tc.length, got, tc.want)
+		}
+	}
+}
+
+// TestReplayRewindForgetsLaterRemovals: a node first seen removed after the
+// cursor's new place is seen removed afresh there (greyed, then gone), not
+// as removed in the future.
+func TestReplayRewindForgetsLaterRemovals(t *testing.T) {
+	removed := withNode(steady(20), 5, func(n *cluster.NodeStatus) { n.State = cluster.StateRemoved })
+	late := removed
+	late.Time = t0.Add(time.Minute)
+	p := newFakePlayer(steady(20))
+	m := replayModel(t, p, &fakeExec{}, 120, 40)
+	p.mu.Lock()
+	p.st = late
+	p.mu.Unlock()
+	replayFrame(m, p) // first seen removed a minute on
+	p.Seek(time.Second)
+	p.mu.Lock()
+	p.st = removed // at t0, removed already
+	p.mu.Unlock()
+	replayFrame(m, p)
+	if at, ok := m.removedAt[5]; !ok || !at.Equal(t0) {
+		t.Errorf("after the rewind node 5 counts as removed at %v, want %v", at, t0)
+	}
+}
