@@ -23,7 +23,14 @@ type BenchOptions struct {
 	// NoTrace turns the message trace off (it records by default), to
 	// measure what it costs.
 	NoTrace bool
+	// LeaderWait is how long to wait for a leader before giving up;
+	// 0 means BenchLeaderWait.
+	LeaderWait time.Duration
 }
+
+// BenchLeaderWait is how long a bench waits for its cluster to elect a
+// leader before it gives up.
+const BenchLeaderWait = 10 * time.Second
 
 // BenchResult is what `raftplay bench` prints, as one JSON line.
 type BenchResult struct {
@@ -54,11 +61,19 @@ func Bench(ctx context.Context, o BenchOptions) (BenchResult, error) {
 	}
 	defer c.Close()
 	c.trace.on.Store(!o.NoTrace)
-	wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	wait := o.LeaderWait
+	if wait <= 0 {
+		wait = BenchLeaderWait
+	}
+	wctx, cancel := context.WithTimeout(ctx, wait)
 	_, err = c.WaitLeader(wctx)
 	cancel()
 	if err != nil {
-		return BenchResult{}, fmt.Errorf("cluster: bench: no leader elected: %w", err)
+		if ctx.Err() != nil {
+			return BenchResult{}, fmt.Errorf("cluster: bench: %w", ctx.Err())
+		}
+		t := c.Status().Timing
+		return BenchResult{}, fmt.Errorf("cluster: bench: no leader elected within %v (election timeout %v-%v)", wait, t.ElectionMin, t.ElectionMax)
 	}
 
 	value := make([]byte, o.Payload)

@@ -3,9 +3,11 @@ package cluster
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // BenchmarkPut measures acknowledged writes through a real 3-node cluster
@@ -90,4 +92,18 @@ func BenchmarkGet(b *testing.B) {
 	wg.Wait()
 	b.StopTimer()
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "reads/s")
+}
+
+// TestBenchWithoutALeaderSaysSo: a bench whose cluster elects no leader in
+// time gives up with an error that says so, instead of hanging.
+func TestBenchWithoutALeaderSaysSo(t *testing.T) {
+	_, err := Bench(context.Background(), BenchOptions{
+		Cluster:    Options{Nodes: 3, DataDir: t.TempDir(), Timing: Timing{Heartbeat: time.Second, ElectionMin: 30 * time.Second, ElectionMax: 40 * time.Second}},
+		Clients:    1,
+		Duration:   time.Second,
+		LeaderWait: 300 * time.Millisecond,
+	})
+	if err == nil || !strings.Contains(err.Error(), "no leader elected within 300ms (election timeout 30s-40s)") {
+		t.Fatalf("bench without a leader: %v", err)
+	}
 }
