@@ -1,0 +1,336 @@
+package record
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"raftplay/cluster"
+	"raftplay/raft"
+	"raftplay/transport"
+)
+
+// Format names the file format in the header line; Version is the format
+// version this package writes and the newest it reads.
+const (
+	Format  = "raftplay-recording"
+	Version = 1
+)
+
+// Record kinds (the "k" field of every line after the header).
+const (
+	kindStatus   = "s"   // a status frame: the cluster's fields, and the nodes that changed
+	kindEvents   = "e"   // events, in order
+	kindMessages = "m"   // message trace records, in order
+	kindGap      = "gap" // the recorder missed records the cluster's rings overwrote
+	kindCommand  = "c"   // a command that ran, with its result
+	kindEnd      = "end" // the recording was closed cleanly
+)
+
+// Options is what the header says about the recorded cluster and run.
+type Options struct {
+	Nodes         int            `json:"nodes"`
+	Timing        cluster.Timing `json:"timing"`
+	Seed          uint64         `json:"seed,omitempty"`
+	PreVote       bool           `json:"prevote,omitempty"`
+	CheckQuorum   bool           `json:"checkquorum,omitempty"`
+	SnapshotEvery uint64         `json:"snapshot_every,omitempty"`
+	BasePort      int            `json:"port,omitempty"`
+	// Run says what was recorded: "dashboard", "script FILE", "chaos",
+	// "bench", "experiment election"...
+	Run string `json:"run,omitempty"`
+}
+
+// OptionsOf returns the header options of a cluster started with o.
+func OptionsOf(o cluster.Options, run string) Options {
+	return Options{Nodes: o.Nodes, Timing: o.Timing, Seed: o.Seed, PreVote: o.PreVote, CheckQuorum: o.CheckQuorum,
+		SnapshotEvery: o.SnapshotEvery, BasePort: o.BasePort, Run: run}
+}
+
+// header is the first line of a recording.
+type header struct {
+	Format  string  `json:"format"`
+	Version int     `json:"version"`
+	Start   int64   `json:"start"` // Unix nanoseconds; every record's "t" counts from it
+	Options Options `json:"options"`
+}
+
+// line is any record line after the header, as read: t is the time since
+// the start, k the kind; the other fields belong to one kind each.
+type line struct {
+	T int64  `json:"t"`
+	K string `json:"k"`
+
+	S   *statusRec        `json:"s,omitempty"`   // status: the cluster's own fields
+	NN  int               `json:"nn,omitempty"`  // status: the number of nodes
+	IDs []uint64          `json:"ids,omitempty"` // status: the nodes that changed
+	N   []json.RawMessage `json:"n,omitempty"`   // status: their statuses (nodeRec), in the order of IDs
+
+	E []eventRec `json:"e,omitempty"` // events
+	M [][]int64  `json:"m,omitempty"` // messages (see appendMsg)
+	C *cmdRec    `json:"c,omitempty"` // command
+
+	Events   uint64 `json:"events,omitempty"`   // gap: events missed
+	Messages uint64 `json:"messages,omitempty"` // gap: message records missed
+}
+
+// unixNano returns t as Unix nanoseconds, 0 for the zero time.
+func unixNano(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixNano()
+}
+
+// fromUnixNano is unixNano's inverse.
+func fromUnixNano(n int64) time.Time {
+	if n == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, n)
+}
+
+// statusRec is the cluster-wide part of a cluster.Status: the fields the
+// JSON form leaves out are carried too, the nodes go apart (nodeRec).
+type statusRec struct {
+	cluster.Status
+	Time   int64                `json:"time"`
+	Nodes  struct{}             `json:"nodes,omitzero"` // shadows Status.Nodes: not here
+	Faults transport.FaultTable `json:"faults"`
+}
+
+func newStatusRec(s cluster.Status) *statusRec {
+	r := &statusRec{Status: s, Time: unixNano(s.Time), Faults: s.Faults}
+	r.Status.Nodes = nil
+	return r
+}
+
+func (r *statusRec) status() cluster.Status {
+	s := r.Status
+	s.Time, s.Faults = fromUnixNano(r.Time), r.Faults
+	return s
+}
+
+// nodeRec is a cluster.NodeStatus with every field the dashboard draws,
+// including those its JSON form leaves out; times are Unix nanoseconds and
+// the log lane's terms are run-length encoded.
+type nodeRec struct {
+	cluster.NodeStatus
+	ElectionMin   time.Duration                  `json:"election_min"`
+	SinceLeader   time.Duration                  `json:"since_leader"`
+	Tally         *raft.Tally                    `json:"tally"`
+	LastVote      raft.VoteDecision              `json:"last_vote"`
+	Tick          time.Duration                  `json:"tick"`
+	PreVote       bool                           `json:"prevote"`
+	CheckQuorum   bool                           `json:"checkquorum"`
+	Disk          diskRec                        `json:"disk"`
+	LogTerms      []uint64                       `json:"log_terms"` // pairs: term, count
+	Recent        []cluster.EntryInfo            `json:"recent"`
+	Links         map[uint64]linkRec             `json:"links"`
+	LastHeartbeat int64                          `json:"last_heartbeat"`
+	Updated       int64                          `json:"updated"`
+	AsOf          int64                          `json:"as_of"`
+	Held          []heldRec                      `json:"held"`
+	Progress      map[uint64]raft.Progress       `json:"progress"`
+}
+
+type diskRec struct {
+	cluster.DiskStatus
+	Delay time.Duration `json:"delay"`
+}
+
+type linkRec struct {
+	transport.LinkStats
+	LastHeartbeat int64 `json:"LastHeartbeat"`
+}
+
+type heldRec struct {
+	cluster.HeldInfo
+	At int64 `json:"at"`
+}
+
+func newNodeRec(n cluster.NodeStatus) nodeRec {
+	r := nodeRec{NodeStatus: n, ElectionMin: n.ElectionMin, SinceLeader: n.SinceLeader, Tally: n.Tally, LastVote: n.LastVote,
+		Tick: n.Tick, PreVote: n.PreVote, CheckQuorum: n.CheckQuorum, Disk: diskRec{n.Disk, n.Disk.Delay},
+		LogTerms: encodeRuns(n.LogTerms), Recent: n.Recent, LastHeartbeat: unixNano(n.LastHeartbeat),
+		Updated: unixNano(n.Updated), AsOf: unixNano(n.AsOf), Progress: n.Progress}
+	if n.Links != nil {
+		r.Links = make(map[uint64]linkRec, len(n.Links))
+		for id, l := range n.Links {
+			r.Links[id] = linkRec{l, unixNano(l.LastHeartbeat)}
+		}
+	}
+	if n.Held != nil {
+		r.Held = make([]heldRec, len(n.Held))
+		for i, h := range n.Held {
+			r.Held[i] = heldRec{h, unixNano(h.At)}
+		}
+	}
+	return r
+}
+
+func (r *nodeRec) status() (cluster.NodeStatus, error) {
+	n := r.NodeStatus
+	n.ElectionMin, n.SinceLeader, n.Tally, n.LastVote = r.ElectionMin, r.SinceLeader, r.Tally, r.LastVote
+	n.Tick, n.PreVote, n.CheckQuorum = r.Tick, r.PreVote, r.CheckQuorum
+	n.Disk = r.Disk.DiskStatus
+	n.Disk.Delay = r.Disk.Delay
+	terms, err := decodeRuns(r.LogTerms)
+	if err != nil {
+		return n, err
+	}
+	n.LogTerms, n.Recent, n.Progress = terms, r.Recent, r.Progress
+	n.Links = nil
+	if r.Links != nil {
+		n.Links = make(map[uint64]transport.LinkStats, len(r.Links))
+		for id, l := range r.Links {
+			n.Links[id] = l.LinkStats
+			l.LinkStats.LastHeartbeat = fromUnixNano(l.LastHeartbeat)
+			n.Links[id] = l.LinkStats
+		}
+	}
+	n.LastHeartbeat, n.Updated, n.AsOf = fromUnixNano(r.LastHeartbeat), fromUnixNano(r.Updated), fromUnixNano(r.AsOf)
+	n.Held = nil
+	if r.Held != nil {
+		n.Held = make([]cluster.HeldInfo, len(r.Held))
+		for i, h := range r.Held {
+			n.Held[i] = h.HeldInfo
+			n.Held[i].At = fromUnixNano(h.At)
+		}
+	}
+	return n, nil
+}
+
+// encodeRuns run-length encodes terms as pairs (term, count): a log lane
+// holds long runs of one term. nil stays nil; empty stays empty.
+func encodeRuns(terms []uint64) []uint64 {
+	if terms == nil {
+		return nil
+	}
+	runs := []uint64{}
+	for i := 0; i < len(terms); {
+		j := i + 1
+		for j < len(terms) && terms[j] == terms[i] {
+			j++
+		}
+		runs = append(runs, terms[i], uint64(j-i))
+		i = j
+	}
+	return runs
+}
+
+// maxLogTerms bounds what a decoded log lane may hold: a damaged count
+// must not make the reader allocate without end.
+const maxLogTerms = 4 * cluster.LogWindow
+
+func decodeRuns(runs []uint64) ([]uint64, error) {
+	if runs == nil {
+		return nil, nil
+	}
+	if len(runs)%2 != 0 {
+		return nil, errors.New("log_terms: odd number of values (want pairs of term, count)")
+	}
+	terms := []uint64{}
+	for i := 0; i < len(runs); i += 2 {
+		if runs[i+1] > maxLogTerms || uint64(len(terms))+runs[i+1] > maxLogTerms {
+			return nil, fmt.Errorf("log_terms: more than %d terms", maxLogTerms)
+		}
+		for range runs[i+1] {
+			terms = append(terms, runs[i])
+		}
+	}
+	return terms, nil
+}
+
+// eventRec is a cluster.Event with its time in Unix nanoseconds.
+type eventRec struct {
+	Seq  uint64            `json:"seq"`
+	Time int64             `json:"time"`
+	Node uint64            `json:"node,omitempty"`
+	Term uint64            `json:"term,omitempty"`
+	Kind cluster.EventKind `json:"kind"`
+	Text string            `json:"text"`
+}
+
+func newEventRec(e cluster.Event) eventRec {
+	return eventRec{Seq: e.Seq, Time: unixNano(e.Time), Node: e.Node, Term: e.Term, Kind: e.Kind, Text: e.Text}
+}
+
+func (r eventRec) event() cluster.Event {
+	return cluster.Event{Seq: r.Seq, Time: fromUnixNano(r.Time), Node: r.Node, Term: r.Term, Kind: r.Kind, Text: r.Text}
+}
+
+// cmdRec is a command that ran: when it started (Unix nanoseconds), how
+// long it took, the line, what it printed, its error.
+type cmdRec struct {
+	At   int64         `json:"at"`
+	Took time.Duration `json:"took"`
+	Text string        `json:"text"`
+	Out  string        `json:"out,omitempty"`
+	Err  string        `json:"err,omitempty"`
+}
+
+// Command is a recorded command: when it started, how long it took, the
+// line as written, what it printed and, when it failed, the error's text.
+type Command struct {
+	At   time.Time
+	Took time.Duration
+	Text string
+	Out  string
+	Err  string
+}
+
+// A message record is one JSON array of whole numbers, in this order,
+// trailing zeros left out: time (Unix nanoseconds), event, from, to, type,
+// term, index, log term, entries, commit, reject (0 or 1), lost cause,
+// delay (ns), hint, why, snapshot index.
+const msgFields = 16
+
+// appendMsg appends r as a JSON array to b.
+func appendMsg(b []byte, r cluster.MsgRecord) []byte {
+	rej := uint64(0)
+	if r.Reject {
+		rej = 1
+	}
+	v := [msgFields]uint64{uint64(unixNano(r.Time)), uint64(r.Event), r.From, r.To, uint64(r.Type), r.Term, r.Index, r.LogTerm,
+		uint64(r.Entries), r.Commit, rej, uint64(r.Lost), uint64(r.Delay), r.Hint, uint64(r.Why), r.Snap}
+	n := msgFields
+	for n > 1 && v[n-1] == 0 {
+		n--
+	}
+	b = append(b, '[')
+	for i := range n {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		if i == 0 || i == 12 { // signed: time, delay
+			b = strconv.AppendInt(b, int64(v[i]), 10)
+		} else {
+			b = strconv.AppendUint(b, v[i], 10)
+		}
+	}
+	return append(b, ']')
+}
+
+// msgOf decodes a message record written by appendMsg.
+func msgOf(v []int64) (cluster.MsgRecord, error) {
+	if len(v) < 1 || len(v) > msgFields {
+		return cluster.MsgRecord{}, fmt.Errorf("message record of %d values (want 1 to %d)", len(v), msgFields)
+	}
+	var f [msgFields]int64
+	copy(f[:], v)
+	for i, x := range f {
+		if x < 0 && i != 0 && i != 12 {
+			return cluster.MsgRecord{}, fmt.Errorf("message record: value %d is negative", i+1)
+		}
+	}
+	if f[1] < int64(cluster.MsgSent) || f[1] > int64(cluster.MsgLost) || f[4] > 255 || f[10] > 1 || f[11] > 255 || f[14] > 255 || f[8] > 1<<31 {
+		return cluster.MsgRecord{}, errors.New("message record: a value out of range")
+	}
+	return cluster.MsgRecord{Time: fromUnixNano(f[0]), Event: cluster.MsgEvent(f[1]), From: uint64(f[2]), To: uint64(f[3]),
+		Type: raft.MessageType(f[4]), Term: uint64(f[5]), Index: uint64(f[6]), LogTerm: uint64(f[7]), Entries: int(f[8]),
+		Commit: uint64(f[9]), Reject: f[10] == 1, Lost: cluster.LostCause(f[11]), Delay: time.Duration(f[12]), Hint: uint64(f[13]),
+		Why: raft.Why(f[14]), Snap: uint64(f[15])}, nil
+}
