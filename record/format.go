@@ -118,22 +118,22 @@ func (r *statusRec) status() cluster.Status {
 // the log lane's terms are run-length encoded.
 type nodeRec struct {
 	cluster.NodeStatus
-	ElectionMin   time.Duration                  `json:"election_min"`
-	SinceLeader   time.Duration                  `json:"since_leader"`
-	Tally         *raft.Tally                    `json:"tally"`
-	LastVote      raft.VoteDecision              `json:"last_vote"`
-	Tick          time.Duration                  `json:"tick"`
-	PreVote       bool                           `json:"prevote"`
-	CheckQuorum   bool                           `json:"checkquorum"`
-	Disk          diskRec                        `json:"disk"`
-	LogTerms      []uint64                       `json:"log_terms"` // pairs: term, count
-	Recent        []cluster.EntryInfo            `json:"recent"`
-	Links         map[uint64]linkRec             `json:"links"`
-	LastHeartbeat int64                          `json:"last_heartbeat"`
-	Updated       int64                          `json:"updated"`
-	AsOf          int64                          `json:"as_of"`
-	Held          []heldRec                      `json:"held"`
-	Progress      map[uint64]raft.Progress       `json:"progress"`
+	ElectionMin   time.Duration            `json:"election_min"`
+	SinceLeader   time.Duration            `json:"since_leader"`
+	Tally         *raft.Tally              `json:"tally"`
+	LastVote      raft.VoteDecision        `json:"last_vote"`
+	Tick          time.Duration            `json:"tick"`
+	PreVote       bool                     `json:"prevote"`
+	CheckQuorum   bool                     `json:"checkquorum"`
+	Disk          diskRec                  `json:"disk"`
+	LogTerms      []uint64                 `json:"log_terms"` // pairs: term, count
+	Recent        []cluster.EntryInfo      `json:"recent"`
+	Links         map[uint64]linkRec       `json:"links"`
+	LastHeartbeat int64                    `json:"last_heartbeat"`
+	Updated       int64                    `json:"updated"`
+	AsOf          int64                    `json:"as_of"`
+	Held          []heldRec                `json:"held"`
+	Progress      map[uint64]raft.Progress `json:"progress"`
 }
 
 type diskRec struct {

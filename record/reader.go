@@ -36,12 +36,12 @@ type Recording struct {
 	// what came before it is here.
 	Stopped error
 
-	frames   []frame                   // status frames, in time order
-	nodes    map[uint64][]nodeFrame    // each node's statuses, in the order of the frames
-	Events   []cluster.Event           // in time order
-	Messages []cluster.MsgRecord       // in time order; Seq numbers them from 1
-	Commands []Command                 // in time order
-	Gaps     []Gap                     // where the recorder missed records
+	frames   []frame                // status frames, in time order
+	nodes    map[uint64][]nodeFrame // each node's statuses, in the order of the frames
+	Events   []cluster.Event        // in time order
+	Messages []cluster.MsgRecord    // in time order; Seq numbers them from 1
+	Commands []Command              // in time order
+	Gaps     []Gap                  // where the recorder missed records
 
 	mu      sync.Mutex                // guards decoded
 	decoded map[nodeKey]nodeStatusErr // cache of decoded node statuses
