@@ -52,6 +52,9 @@ type RunnerOptions struct {
 	// `save` are built on it. It is called on the runner's goroutine and
 	// must not block for long.
 	Observe func(Ran)
+	// Record, when set, starts and stops recordings for `record start
+	// FILE` and `record stop` (record.go).
+	Record Recording
 }
 
 // Ran is one command a Runner ran: when it started, how long it took, the
@@ -166,6 +169,8 @@ func (r *Runner) exec(ctx context.Context, cmd *Command) (string, error) {
 		return r.execMembership(ctx, cmd)
 	case VerbPowerfail, VerbWipe, VerbCorrupt:
 		return r.execDisk(ctx, cmd)
+	case VerbRecord, VerbSeek, VerbFind, VerbFork:
+		return r.execRecord(cmd)
 	}
 	return "", fmt.Errorf("unknown verb %q", cmd.Verb)
 }

@@ -33,7 +33,7 @@ const (
 	groupDisk    = "Disk faults (what fsync buys: a crash keeps what was written, a power failure only what was fsynced)"
 )
 
-var groups = []string{groupClient, groupFaults, groupWaiting, groupCluster, groupStep, groupWhy, groupMember, groupDisk}
+var groups = []string{groupClient, groupFaults, groupWaiting, groupCluster, groupStep, groupWhy, groupMember, groupDisk, groupRecord}
 
 var verbTable []verbInfo
 
@@ -130,6 +130,7 @@ func init() {
 		{VerbCorrupt, groupDisk, []string{"corrupt N [segment|snapshot|tail]"}, []string{"crash node N and damage its WAL: flip a byte (default segment), or tear the last record"},
 			"restart N then shows the rule: a torn tail is cut off and the node starts; any\nother damage keeps it from starting, with the file and offset named.", parseCorrupt},
 	}
+	verbTable = append(verbTable, recordVerbs()...) // record.go
 }
 
 func lookupVerb(verb string) *verbInfo {

@@ -67,7 +67,8 @@ func TestVerbsComplete(t *testing.T) {
 		"partition", "isolate", "heal", "drop", "delay", "cut", "snapshot", "wait", "sleep",
 		"expect", "status", "set", "let", "help", "echo",
 		"freeze", "thaw", "step", "deliver", "discard", "timeout", "tick", "heartbeat", "trace", "messages", "links", "explain",
-		"add", "remove", "promote", "transfer", "powerfail", "wipe", "corrupt"}
+		"add", "remove", "promote", "transfer", "powerfail", "wipe", "corrupt",
+		"record", "seek", "find", "fork"}
 	got := Verbs()
 	if strings.Join(got, " ") != strings.Join(want, " ") {
 		t.Errorf("Verbs() = %v, want %v", got, want)
