@@ -59,6 +59,7 @@ type dashboardFlags struct {
 	script string
 	pace   time.Duration
 	trace  *string
+	record *string
 }
 
 func addDashboardFlags(fs *flag.FlagSet) *dashboardFlags {
@@ -66,6 +67,7 @@ func addDashboardFlags(fs *flag.FlagSet) *dashboardFlags {
 	fs.StringVar(&f.script, "script", "", "play this script `FILE` live in the dashboard, line by line")
 	fs.DurationVar(&f.pace, "pace", 500*time.Millisecond, "pause between the lines of --script")
 	f.trace = addTraceFlag(fs)
+	f.record = addRecordFlag(fs, "the session")
 	return f
 }
 
@@ -133,6 +135,12 @@ func runDashboard(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if err != nil {
 		return err
 	}
+	if err := checkRecordFile(*df.record); err != nil {
+		if traceFile != nil {
+			traceFile.Close()
+		}
+		return err
+	}
 	c, err := cluster.Start(opts)
 	if err != nil {
 		if traceFile != nil {
@@ -142,14 +150,19 @@ func runDashboard(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	}
 	defer c.Close()
 	defer streamTrace(c, traceFile)()
+	rec, err := newRecording(c, opts, "dashboard", *df.record)
+	if err != nil {
+		return err
+	}
+	defer rec.close(stderr)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	m := tui.New(tui.Options{
 		Source: c,
 		// At the prompt and the keys, `leader` names the leader there is
 		// now; the script's lines wait for one, as in `raftplay script`.
-		Exec:       &lockedRunner{r: commands.NewRunner(c, commands.RunnerOptions{NoRoleWait: true})},
-		ScriptExec: &lockedRunner{r: commands.NewRunner(c)},
+		Exec:       &lockedRunner{r: commands.NewRunner(c, rec.runnerOptions(commands.RunnerOptions{NoRoleWait: true}))},
+		ScriptExec: &lockedRunner{r: commands.NewRunner(c, rec.runnerOptions(commands.RunnerOptions{}))},
 		Script:     cmds,
 		ScriptPace: df.pace,
 		Context:    ctx,

@@ -29,23 +29,24 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 
 // scriptFlagSet returns the flag set of `raftplay script`, its usage
 // written to w.
-func scriptFlagSet(w io.Writer) (fs *flag.FlagSet, cf *clusterFlags, jsonOut *bool, logFile, trace *string) {
+func scriptFlagSet(w io.Writer) (fs *flag.FlagSet, cf *clusterFlags, jsonOut *bool, logFile, trace, rec *string) {
 	fs = newFlagSet("script", w)
 	cf = addClusterFlags(fs, 5, cluster.PaperTiming)
 	jsonOut = fs.Bool("json", false, "write JSON lines to stdout: one per node with its addresses, then events and results")
 	logFile = fs.String("log", "", "write every event and every command line run, as text, to this `FILE`")
 	trace = addTraceFlag(fs)
+	rec = addRecordFlag(fs, "the run")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "usage: raftplay script [flags] FILE   (FILE - reads standard input)")
 		fmt.Fprintln(fs.Output(), "Runs a script of commands (`raftplay help` lists them) against a fresh cluster.")
 		fmt.Fprintln(fs.Output(), "Exit 1 at the first failed check, 2 if the script does not parse (nothing runs then).")
 		fs.PrintDefaults()
 	}
-	return fs, cf, jsonOut, logFile, trace
+	return fs, cf, jsonOut, logFile, trace, rec
 }
 
 func runScript(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	fs, cf, jsonOut, logPath, tracePath := scriptFlagSet(stderr)
+	fs, cf, jsonOut, logPath, tracePath, recPath := scriptFlagSet(stderr)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -91,6 +92,9 @@ func runScript(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	if err != nil {
 		return err
 	}
+	if err := checkRecordFile(*recPath); err != nil {
+		return err
+	}
 
 	out := &lockedWriter{w: stdout}
 	c, err := cluster.Start(opts)
@@ -102,6 +106,11 @@ func runScript(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	}
 	stopTrace := streamTrace(c, traceFile)
 	defer stopTrace()
+	rec, err := newRecording(c, opts, "script "+file, *recPath)
+	if err != nil {
+		c.Close()
+		return err
+	}
 	stopStream := func() {}
 	if *jsonOut {
 		printNodesJSON(out, c.Status())
@@ -125,8 +134,11 @@ func runScript(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 			c.Events().Add(cluster.Event{Kind: cluster.EventCommand, Text: fmt.Sprintf("> line %d: %s", cmd.Line, cluster.EscapeControls(cmd.Text))})
 		}
 	}
-	runner := commands.NewRunner(c)
+	runner := commands.NewRunner(c, rec.runnerOptions(commands.RunnerOptions{}))
 	err = commands.RunScript(ctx, runner, cmds, commands.ScriptOptions{Out: out, JSON: *jsonOut, OnCommand: onCommand})
+	if rerr := rec.close(stderr); rerr != nil && err == nil {
+		err = rerr
+	}
 	c.Close()
 	stopStream()
 	var f *commands.Failure

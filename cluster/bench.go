@@ -23,6 +23,12 @@ type BenchOptions struct {
 	// NoTrace turns the message trace off (it records by default), to
 	// measure what it costs.
 	NoTrace bool
+	// Record, if set, is called once the cluster has started (a recorder
+	// starts there); the function it returns is called when the writers
+	// are done, before the cluster closes.
+	Record func(c *Cluster) (stop func() error)
+	// Recorded is set to the record stop's error.
+	Recorded *error
 }
 
 // BenchResult is what `raftplay bench` prints, as one JSON line.
@@ -54,6 +60,14 @@ func Bench(ctx context.Context, o BenchOptions) (BenchResult, error) {
 	}
 	defer c.Close()
 	c.trace.on.Store(!o.NoTrace)
+	if o.Record != nil {
+		stop := o.Record(c)
+		defer func() {
+			if err := stop(); o.Recorded != nil {
+				*o.Recorded = err
+			}
+		}()
+	}
 	wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	_, err = c.WaitLeader(wctx)
 	cancel()
