@@ -28,10 +28,11 @@
 //	     recent, links, tally, last_vote, held...; times in Unix ns, 0 for
 //	     none). A node not listed is as in the last frame that listed it.
 //	e    "e": events, as cluster.Event's JSON with "time" in Unix ns.
-//	m    "m": message trace records, each an array of whole numbers: time
-//	     (Unix ns), event, from, to, type, term, index, log term, entries,
-//	     commit, reject, lost cause, delay (ns), hint, why, snapshot index;
-//	     trailing zeros left out.
+//	m    "b": the first record's time (Unix ns), "m": message trace records,
+//	     each an array of whole numbers: time (ns since the record before,
+//	     the first: 0), event, from, to, type, term, index, log term,
+//	     entries, commit, reject, lost cause, delay (ns), hint, why, snapshot
+//	     index; trailing zeros left out.
 //	c    "c": a command: "at" (Unix ns), "took" (ns), "text", "out", "err".
 //	gap  the recorder fell behind and the cluster's rings overwrote
 //	     "events" events and "messages" message records it had not written.

@@ -69,7 +69,8 @@ type line struct {
 	N   []json.RawMessage `json:"n,omitempty"`   // status: their statuses (nodeRec), in the order of IDs
 
 	E []eventRec `json:"e,omitempty"` // events
-	M [][]int64  `json:"m,omitempty"` // messages (see appendMsg)
+	B int64      `json:"b,omitempty"` // messages: the first record's time, Unix ns
+	M [][]int64  `json:"m,omitempty"` // messages (see appendMsgs)
 	C *cmdRec    `json:"c,omitempty"` // command
 
 	Events   uint64 `json:"events,omitempty"`   // gap: events missed
@@ -283,18 +284,38 @@ type Command struct {
 }
 
 // A message record is one JSON array of whole numbers, in this order,
-// trailing zeros left out: time (Unix nanoseconds), event, from, to, type,
+// trailing zeros left out: time (ns after the record before it in the
+// line; the first's is the line's "b", in Unix ns), event, from, to, type,
 // term, index, log term, entries, commit, reject (0 or 1), lost cause,
 // delay (ns), hint, why, snapshot index.
 const msgFields = 16
 
-// appendMsg appends r as a JSON array to b.
-func appendMsg(b []byte, r cluster.MsgRecord) []byte {
+// appendMsgs appends a line of message records, taken at t, to b.
+func appendMsgs(b []byte, t int64, msgs []cluster.MsgRecord) []byte {
+	if len(msgs) == 0 {
+		return b
+	}
+	base := unixNano(msgs[0].Time)
+	b = fmt.Appendf(b, `{"t":%d,"k":"m","b":%d,"m":[`, t, base)
+	prev := base
+	for i, m := range msgs {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		at := unixNano(m.Time)
+		b = appendMsg(b, m, at-prev)
+		prev = at
+	}
+	return append(b, "]}\n"...)
+}
+
+// appendMsg appends r as a JSON array to b, its time written as dt.
+func appendMsg(b []byte, r cluster.MsgRecord, dt int64) []byte {
 	rej := uint64(0)
 	if r.Reject {
 		rej = 1
 	}
-	v := [msgFields]uint64{uint64(unixNano(r.Time)), uint64(r.Event), r.From, r.To, uint64(r.Type), r.Term, r.Index, r.LogTerm,
+	v := [msgFields]uint64{uint64(dt), uint64(r.Event), r.From, r.To, uint64(r.Type), r.Term, r.Index, r.LogTerm,
 		uint64(r.Entries), r.Commit, rej, uint64(r.Lost), uint64(r.Delay), r.Hint, uint64(r.Why), r.Snap}
 	n := msgFields
 	for n > 1 && v[n-1] == 0 {
@@ -314,8 +335,8 @@ func appendMsg(b []byte, r cluster.MsgRecord) []byte {
 	return append(b, ']')
 }
 
-// msgOf decodes a message record written by appendMsg.
-func msgOf(v []int64) (cluster.MsgRecord, error) {
+// msgOf decodes a message record written by appendMsg, its time at.
+func msgOf(v []int64, at int64) (cluster.MsgRecord, error) {
 	if len(v) < 1 || len(v) > msgFields {
 		return cluster.MsgRecord{}, fmt.Errorf("message record of %d values (want 1 to %d)", len(v), msgFields)
 	}
@@ -329,7 +350,7 @@ func msgOf(v []int64) (cluster.MsgRecord, error) {
 	if f[1] < int64(cluster.MsgSent) || f[1] > int64(cluster.MsgLost) || f[4] > 255 || f[10] > 1 || f[11] > 255 || f[14] > 255 || f[8] > 1<<31 {
 		return cluster.MsgRecord{}, errors.New("message record: a value out of range")
 	}
-	return cluster.MsgRecord{Time: fromUnixNano(f[0]), Event: cluster.MsgEvent(f[1]), From: uint64(f[2]), To: uint64(f[3]),
+	return cluster.MsgRecord{Time: fromUnixNano(at), Event: cluster.MsgEvent(f[1]), From: uint64(f[2]), To: uint64(f[3]),
 		Type: raft.MessageType(f[4]), Term: uint64(f[5]), Index: uint64(f[6]), LogTerm: uint64(f[7]), Entries: int(f[8]),
 		Commit: uint64(f[9]), Reject: f[10] == 1, Lost: cluster.LostCause(f[11]), Delay: time.Duration(f[12]), Hint: uint64(f[13]),
 		Why: raft.Why(f[14]), Snap: uint64(f[15])}, nil

@@ -58,15 +58,12 @@ func (b *builder) event(at time.Duration, kind cluster.EventKind, text string) *
 func (b *builder) msgs(at time.Duration, n int, every time.Duration) *builder {
 	for len := 0; len < n; {
 		k := min(n-len, maxBatch)
-		buf := fmt.Appendf(nil, `{"t":%d,"k":"m","m":[`, int64(at))
+		recs := make([]cluster.MsgRecord, k)
 		for i := range k {
-			if i > 0 {
-				buf = append(buf, ',')
-			}
-			buf = appendMsg(buf, cluster.MsgRecord{Time: t0.Add(at + time.Duration(len+i)*every), Event: cluster.MsgDelivered, From: 1, To: 2, Type: raft.MsgHeartbeat, Term: 2})
+			recs[i] = cluster.MsgRecord{Time: t0.Add(at + time.Duration(len+i)*every), Event: cluster.MsgDelivered, From: 1, To: 2, Type: raft.MsgHeartbeat, Term: 2}
 		}
 		len += k
-		b.buf.Write(append(buf, "]}\n"...))
+		b.buf.Write(appendMsgs(nil, int64(at), recs))
 	}
 	return b
 }

@@ -237,8 +237,12 @@ func (rec *Recording) add(b []byte) error {
 			rec.Events = append(rec.Events, e.event())
 		}
 	case kindMessages:
+		at := l.B
 		for _, v := range l.M {
-			m, err := msgOf(v)
+			if len(v) > 0 {
+				at += v[0]
+			}
+			m, err := msgOf(v, at)
 			if err != nil {
 				return err
 			}

@@ -184,15 +184,7 @@ func (r *Recorder) drain() {
 	}
 	for len(msgs) > 0 {
 		n := min(len(msgs), maxBatch)
-		b := r.buf[:0]
-		b = fmt.Appendf(b, `{"t":%d,"k":"m","m":[`, t)
-		for i, m := range msgs[:n] {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = appendMsg(b, m)
-		}
-		b = append(b, "]}\n"...)
+		b := appendMsgs(r.buf[:0], t, msgs[:n])
 		r.write(b)
 		r.buf = b
 		msgs = msgs[n:]
