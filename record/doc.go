@@ -29,10 +29,11 @@
 //	     none). A node not listed is as in the last frame that listed it.
 //	e    "e": events, as cluster.Event's JSON with "time" in Unix ns.
 //	m    "b": the first record's time (Unix ns), "m": message trace records,
-//	     each an array of whole numbers: time (ns since the record before,
-//	     the first: 0), event, from, to, type, term, index, log term,
-//	     entries, commit, reject, lost cause, delay (ns), hint, why, snapshot
-//	     index; trailing zeros left out.
+//	     each an array of whole numbers: time, event, from, to, type, term,
+//	     index, log term, entries, commit, reject, lost cause, delay (ns),
+//	     hint, why, snapshot index; trailing zeros left out. Time (ns), term,
+//	     index, log term and commit are differences from the record before
+//	     in the line (the first's time from "b", the others from 0).
 //	c    "c": a command: "at" (Unix ns), "took" (ns), "text", "out", "err".
 //	gap  the recorder fell behind and the cluster's rings overwrote
 //	     "events" events and "messages" message records it had not written.

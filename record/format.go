@@ -284,39 +284,50 @@ type Command struct {
 }
 
 // A message record is one JSON array of whole numbers, in this order,
-// trailing zeros left out: time (ns after the record before it in the
-// line; the first's is the line's "b", in Unix ns), event, from, to, type,
-// term, index, log term, entries, commit, reject (0 or 1), lost cause,
-// delay (ns), hint, why, snapshot index.
+// trailing zeros left out: time, event, from, to, type, term, index, log
+// term, entries, commit, reject (0 or 1), lost cause, delay (ns), hint,
+// why, snapshot index. The time, term, index, log term and commit are
+// written as differences from the record before in the line (the first
+// record's from the line's "b" for the time, from 0 for the others): in a
+// stream of messages they change little, and small numbers compress well.
 const msgFields = 16
+
+// msgCodec holds what the record before in a line had, for the
+// differences.
+type msgCodec struct {
+	at                           int64
+	term, index, logTerm, commit uint64
+}
 
 // appendMsgs appends a line of message records, taken at t, to b.
 func appendMsgs(b []byte, t int64, msgs []cluster.MsgRecord) []byte {
 	if len(msgs) == 0 {
 		return b
 	}
-	base := unixNano(msgs[0].Time)
-	b = fmt.Appendf(b, `{"t":%d,"k":"m","b":%d,"m":[`, t, base)
-	prev := base
+	c := msgCodec{at: unixNano(msgs[0].Time)}
+	b = fmt.Appendf(b, `{"t":%d,"k":"m","b":%d,"m":[`, t, c.at)
 	for i, m := range msgs {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		at := unixNano(m.Time)
-		b = appendMsg(b, m, at-prev)
-		prev = at
+		b = c.append(b, m)
 	}
 	return append(b, "]}\n"...)
 }
 
-// appendMsg appends r as a JSON array to b, its time written as dt.
-func appendMsg(b []byte, r cluster.MsgRecord, dt int64) []byte {
+// signed marks the fields written as signed numbers.
+var signed = [msgFields]bool{0: true, 5: true, 6: true, 7: true, 9: true, 12: true}
+
+// append appends r as a JSON array to b.
+func (c *msgCodec) append(b []byte, r cluster.MsgRecord) []byte {
 	rej := uint64(0)
 	if r.Reject {
 		rej = 1
 	}
-	v := [msgFields]uint64{uint64(dt), uint64(r.Event), r.From, r.To, uint64(r.Type), r.Term, r.Index, r.LogTerm,
-		uint64(r.Entries), r.Commit, rej, uint64(r.Lost), uint64(r.Delay), r.Hint, uint64(r.Why), r.Snap}
+	at := unixNano(r.Time)
+	v := [msgFields]uint64{uint64(at - c.at), uint64(r.Event), r.From, r.To, uint64(r.Type), r.Term - c.term, r.Index - c.index, r.LogTerm - c.logTerm,
+		uint64(r.Entries), r.Commit - c.commit, rej, uint64(r.Lost), uint64(r.Delay), r.Hint, uint64(r.Why), r.Snap}
+	c.at, c.term, c.index, c.logTerm, c.commit = at, r.Term, r.Index, r.LogTerm, r.Commit
 	n := msgFields
 	for n > 1 && v[n-1] == 0 {
 		n--
@@ -326,7 +337,7 @@ func appendMsg(b []byte, r cluster.MsgRecord, dt int64) []byte {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		if i == 0 || i == 12 { // signed: time, delay
+		if signed[i] {
 			b = strconv.AppendInt(b, int64(v[i]), 10)
 		} else {
 			b = strconv.AppendUint(b, v[i], 10)
@@ -335,23 +346,28 @@ func appendMsg(b []byte, r cluster.MsgRecord, dt int64) []byte {
 	return append(b, ']')
 }
 
-// msgOf decodes a message record written by appendMsg, its time at.
-func msgOf(v []int64, at int64) (cluster.MsgRecord, error) {
+// decode reads a message record written by append.
+func (c *msgCodec) decode(v []int64) (cluster.MsgRecord, error) {
 	if len(v) < 1 || len(v) > msgFields {
 		return cluster.MsgRecord{}, fmt.Errorf("message record of %d values (want 1 to %d)", len(v), msgFields)
 	}
 	var f [msgFields]int64
 	copy(f[:], v)
 	for i, x := range f {
-		if x < 0 && i != 0 && i != 12 {
+		if x < 0 && !signed[i] {
 			return cluster.MsgRecord{}, fmt.Errorf("message record: value %d is negative", i+1)
 		}
 	}
 	if f[1] < int64(cluster.MsgSent) || f[1] > int64(cluster.MsgLost) || f[4] > 255 || f[10] > 1 || f[11] > 255 || f[14] > 255 || f[8] > 1<<31 {
 		return cluster.MsgRecord{}, errors.New("message record: a value out of range")
 	}
-	return cluster.MsgRecord{Time: fromUnixNano(at), Event: cluster.MsgEvent(f[1]), From: uint64(f[2]), To: uint64(f[3]),
-		Type: raft.MessageType(f[4]), Term: uint64(f[5]), Index: uint64(f[6]), LogTerm: uint64(f[7]), Entries: int(f[8]),
-		Commit: uint64(f[9]), Reject: f[10] == 1, Lost: cluster.LostCause(f[11]), Delay: time.Duration(f[12]), Hint: uint64(f[13]),
+	c.at += f[0]
+	c.term += uint64(f[5])
+	c.index += uint64(f[6])
+	c.logTerm += uint64(f[7])
+	c.commit += uint64(f[9])
+	return cluster.MsgRecord{Time: fromUnixNano(c.at), Event: cluster.MsgEvent(f[1]), From: uint64(f[2]), To: uint64(f[3]),
+		Type: raft.MessageType(f[4]), Term: c.term, Index: c.index, LogTerm: c.logTerm, Entries: int(f[8]),
+		Commit: c.commit, Reject: f[10] == 1, Lost: cluster.LostCause(f[11]), Delay: time.Duration(f[12]), Hint: uint64(f[13]),
 		Why: raft.Why(f[14]), Snap: uint64(f[15])}, nil
 }

@@ -237,12 +237,9 @@ func (rec *Recording) add(b []byte) error {
 			rec.Events = append(rec.Events, e.event())
 		}
 	case kindMessages:
-		at := l.B
+		c := msgCodec{at: l.B}
 		for _, v := range l.M {
-			if len(v) > 0 {
-				at += v[0]
-			}
-			m, err := msgOf(v, at)
+			m, err := c.decode(v)
 			if err != nil {
 				return err
 			}
