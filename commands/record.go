@@ -34,7 +34,7 @@ const ForkReason = "fork cannot start a live cluster from this moment: a recordi
 	"descriptions of the newest 24), not the nodes' files. The entries' data, the older log, the snapshots and " +
 	"the key-value state are not in it, so nodes built from it would not be the recorded nodes: their logs and " +
 	"state machines would be guesses. To explore from a moment, run `raftplay replay FILE --to-script OUT` and " +
-	"play the script up to there (raftplay --script OUT), or record with the nodes' data kept (--data DIR --keep)."
+	"play the script up to there (raftplay --script OUT); to go on from where a run ended, keep the nodes' files (--data DIR --keep) and start a cluster on them."
 
 const groupRecord = "Recording and replay (raftplay replay FILE)"
 
