@@ -23,7 +23,7 @@ func TestExecutor(t *testing.T) {
 	}
 	for _, c := range []struct {
 		line, out, err string
-		at            time.Duration
+		at             time.Duration
 	}{
 		{"seek 3.5s", "at 3.5s of 10s", "", 3500 * time.Millisecond},
 		{"seek 1h", "at 10s of 10s", "", 10 * time.Second},
