@@ -149,7 +149,7 @@ func runChaos(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		rep, err = experiment.RunChaos(ctx, experiment.ChaosOptions{
 			Cluster: opts, Seed: seed, Duration: f.duration, FaultEvery: f.every,
 			Clients: f.clients, Keys: f.keys, Faults: kinds, CheckTimeout: f.checkTimeout, SettleTimeout: f.settle, OutDir: f.out,
-			Trace: traceOut, Unsafe: f.unsafe, Record: recordHook(recFile, opts, "chaos"),
+			Trace: traceOut, Unsafe: f.unsafe, Record: recordHook(recFile, withSeed(opts, seed), "chaos"),
 		})
 		return err
 	})
@@ -201,4 +201,10 @@ func recheckChaos(ctx context.Context, stdout io.Writer, dir string, timeout tim
 	}
 	fmt.Fprintln(stdout, "verdict:         PASS")
 	return nil
+}
+
+// withSeed returns o with its seed set (for a recording's header).
+func withSeed(o cluster.Options, seed uint64) cluster.Options {
+	o.Seed = seed
+	return o
 }
