@@ -61,6 +61,7 @@ type Recorder struct {
 	last   map[uint64][]byte // each node's status as last written
 	lastS  []byte            // the cluster's part as last written
 	buf    []byte
+	msgBuf []cluster.MsgRecord // reused for each read of the trace
 
 	nextEvent, nextMsg uint64
 	done, finished     chan struct{}
@@ -168,7 +169,10 @@ func (r *Recorder) drain() {
 	var msgs []cluster.MsgRecord
 	var missedM uint64
 	if tr := r.src.Trace(); tr != nil {
-		msgs, r.nextMsg, missedM = tr.Since(r.nextMsg)
+		msgs, r.nextMsg, missedM = tr.SinceInto(r.msgBuf[:0], r.nextMsg)
+		if cap(msgs) <= 4*cluster.MsgTraceSize {
+			r.msgBuf = msgs
+		}
 	}
 	if missedE > 0 || missedM > 0 {
 		r.writeLine(line{T: t, K: kindGap, Events: missedE, Messages: missedM})
