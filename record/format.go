@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -127,8 +128,9 @@ type nodeRec struct {
 	PreVote       bool                     `json:"prevote"`
 	CheckQuorum   bool                     `json:"checkquorum"`
 	Disk          diskRec                  `json:"disk"`
-	LogTerms      []uint64                 `json:"log_terms"` // pairs: term, count
-	Recent        []cluster.EntryInfo      `json:"recent"`
+	LogTerms      []uint64                 `json:"log_terms"`        // pairs: term, count
+	Recent        []entryRec               `json:"recent,omitempty"` // see encodeNode
+	Keep          int                      `json:"recent_keep,omitempty"`
 	Links         map[uint64]linkRec       `json:"links"`
 	LastHeartbeat int64                    `json:"last_heartbeat"`
 	Updated       int64                    `json:"updated"`
@@ -142,9 +144,47 @@ type diskRec struct {
 	Delay time.Duration `json:"delay"`
 }
 
+// linkRec is a transport.LinkStats with short names, zeros left out: a
+// frame carries one per link of every node.
 type linkRec struct {
-	transport.LinkStats
-	LastHeartbeat int64 `json:"LastHeartbeat"`
+	MsgsSent           uint64 `json:"ms,omitempty"`
+	BytesSent          uint64 `json:"bs,omitempty"`
+	MsgsRecv           uint64 `json:"mr,omitempty"`
+	BytesRecv          uint64 `json:"br,omitempty"`
+	DroppedFault       uint64 `json:"df,omitempty"`
+	DroppedQueue       uint64 `json:"dq,omitempty"`
+	DroppedConn        uint64 `json:"dc,omitempty"`
+	DroppedInvalid     uint64 `json:"di,omitempty"`
+	SnapshotsSent      uint64 `json:"ss,omitempty"`
+	SnapshotsRecv      uint64 `json:"sr,omitempty"`
+	SnapshotsAborted   uint64 `json:"sa,omitempty"`
+	SnapshotBytesSent  uint64 `json:"sbs,omitempty"`
+	SnapshotBytesTotal uint64 `json:"sbt,omitempty"`
+	SnapshotBytesRecv  uint64 `json:"sbr,omitempty"`
+	SnapshotRecvTotal  uint64 `json:"srt,omitempty"`
+	LastHeartbeat      int64  `json:"hb,omitempty"`
+	Connected          bool   `json:"c,omitempty"`
+}
+
+func newLinkRec(l transport.LinkStats) linkRec {
+	return linkRec{l.MsgsSent, l.BytesSent, l.MsgsRecv, l.BytesRecv, l.DroppedFault, l.DroppedQueue, l.DroppedConn, l.DroppedInvalid,
+		l.SnapshotsSent, l.SnapshotsRecv, l.SnapshotsAborted, l.SnapshotBytesSent, l.SnapshotBytesTotal, l.SnapshotBytesRecv, l.SnapshotRecvTotal,
+		unixNano(l.LastHeartbeat), l.Connected}
+}
+
+func (r linkRec) stats() transport.LinkStats {
+	return transport.LinkStats{MsgsSent: r.MsgsSent, BytesSent: r.BytesSent, MsgsRecv: r.MsgsRecv, BytesRecv: r.BytesRecv,
+		DroppedFault: r.DroppedFault, DroppedQueue: r.DroppedQueue, DroppedConn: r.DroppedConn, DroppedInvalid: r.DroppedInvalid,
+		SnapshotsSent: r.SnapshotsSent, SnapshotsRecv: r.SnapshotsRecv, SnapshotsAborted: r.SnapshotsAborted,
+		SnapshotBytesSent: r.SnapshotBytesSent, SnapshotBytesTotal: r.SnapshotBytesTotal, SnapshotBytesRecv: r.SnapshotBytesRecv,
+		SnapshotRecvTotal: r.SnapshotRecvTotal, LastHeartbeat: fromUnixNano(r.LastHeartbeat), Connected: r.Connected}
+}
+
+// entryRec is a cluster.EntryInfo with short names.
+type entryRec struct {
+	Index uint64 `json:"i"`
+	Term  uint64 `json:"t"`
+	Text  string `json:"x"`
 }
 
 type heldRec struct {
@@ -155,12 +195,12 @@ type heldRec struct {
 func newNodeRec(n cluster.NodeStatus) nodeRec {
 	r := nodeRec{NodeStatus: n, ElectionMin: n.ElectionMin, SinceLeader: n.SinceLeader, Tally: n.Tally, LastVote: n.LastVote,
 		Tick: n.Tick, PreVote: n.PreVote, CheckQuorum: n.CheckQuorum, Disk: diskRec{n.Disk, n.Disk.Delay},
-		LogTerms: encodeRuns(n.LogTerms), Recent: n.Recent, LastHeartbeat: unixNano(n.LastHeartbeat),
+		LogTerms: encodeRuns(n.LogTerms), LastHeartbeat: unixNano(n.LastHeartbeat),
 		Updated: unixNano(n.Updated), AsOf: unixNano(n.AsOf), Progress: n.Progress}
 	if n.Links != nil {
 		r.Links = make(map[uint64]linkRec, len(n.Links))
 		for id, l := range n.Links {
-			r.Links[id] = linkRec{l, unixNano(l.LastHeartbeat)}
+			r.Links[id] = newLinkRec(l)
 		}
 	}
 	if n.Held != nil {
@@ -172,7 +212,56 @@ func newNodeRec(n cluster.NodeStatus) nodeRec {
 	return r
 }
 
-func (r *nodeRec) status() (cluster.NodeStatus, error) {
+// fullRecentEvery is how many records of a node may in a row give its
+// recent entries as a difference from the record before (a reader that
+// seeks decodes at most this many).
+const fullRecentEvery = 32
+
+// encodeNode returns the record of n: core, its JSON without the recent
+// entries (to tell whether it changed), and the whole record. The recent
+// entries are written after the core: "recent" the entries (absent: none,
+// nil), and when prev (the node's recent entries in its record before) is
+// given and ends with the first of them, "recent_keep": how many of prev's
+// last entries come first, "recent" then holding only the new ones.
+func encodeNode(n cluster.NodeStatus, prev []cluster.EntryInfo, delta bool) (core, rec []byte, err error) {
+	core, err = json.Marshal(newNodeRec(n))
+	if err != nil {
+		return nil, nil, err
+	}
+	if n.Recent == nil {
+		return core, core, nil
+	}
+	keep := 0
+	if delta && len(n.Recent) > 0 {
+		for p, e := range prev {
+			if e.Index == n.Recent[0].Index {
+				k := len(prev) - p
+				if k <= len(n.Recent) && slices.Equal(prev[p:], n.Recent[:k]) {
+					keep = k
+				}
+				break
+			}
+		}
+	}
+	entries := make([]entryRec, len(n.Recent)-keep)
+	for i, e := range n.Recent[keep:] {
+		entries[i] = entryRec(e)
+	}
+	tail, err := json.Marshal(struct {
+		Recent []entryRec `json:"recent"`
+		Keep   int        `json:"recent_keep,omitempty"`
+	}{entries, keep})
+	if err != nil {
+		return nil, nil, err
+	}
+	rec = make([]byte, 0, len(core)+len(tail))
+	rec = append(append(append(rec, core[:len(core)-1]...), ','), tail[1:]...)
+	return core, rec, nil
+}
+
+// status returns the node status r holds; prev is the node's recent
+// entries in the record before, for a record that keeps some of them.
+func (r *nodeRec) status(prev []cluster.EntryInfo) (cluster.NodeStatus, error) {
 	n := r.NodeStatus
 	n.ElectionMin, n.SinceLeader, n.Tally, n.LastVote = r.ElectionMin, r.SinceLeader, r.Tally, r.LastVote
 	n.Tick, n.PreVote, n.CheckQuorum = r.Tick, r.PreVote, r.CheckQuorum
@@ -182,14 +271,23 @@ func (r *nodeRec) status() (cluster.NodeStatus, error) {
 	if err != nil {
 		return n, err
 	}
-	n.LogTerms, n.Recent, n.Progress = terms, r.Recent, r.Progress
+	n.LogTerms, n.Progress = terms, r.Progress
+	n.Recent = nil
+	if r.Keep < 0 || r.Keep > len(prev) || (r.Keep > 0 && r.Recent == nil) {
+		return n, fmt.Errorf("recent_keep %d: the record before has %d recent entries", r.Keep, len(prev))
+	}
+	if r.Recent != nil {
+		n.Recent = make([]cluster.EntryInfo, 0, r.Keep+len(r.Recent))
+		n.Recent = append(n.Recent, prev[len(prev)-r.Keep:]...)
+		for _, e := range r.Recent {
+			n.Recent = append(n.Recent, cluster.EntryInfo(e))
+		}
+	}
 	n.Links = nil
 	if r.Links != nil {
 		n.Links = make(map[uint64]transport.LinkStats, len(r.Links))
 		for id, l := range r.Links {
-			n.Links[id] = l.LinkStats
-			l.LinkStats.LastHeartbeat = fromUnixNano(l.LastHeartbeat)
-			n.Links[id] = l.LinkStats
+			n.Links[id] = l.stats()
 		}
 	}
 	n.LastHeartbeat, n.Updated, n.AsOf = fromUnixNano(r.LastHeartbeat), fromUnixNano(r.Updated), fromUnixNano(r.AsOf)

@@ -5,9 +5,11 @@ import (
 	"compress/gzip"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"math/rand/v2"
 	"reflect"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -82,7 +84,7 @@ func roundTrip(t *testing.T, s cluster.Status) cluster.Status {
 	}
 	got := sr.status()
 	for _, n := range s.Nodes {
-		b, err := json.Marshal(newNodeRec(n))
+		_, b, err := encodeNode(n, nil, false)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -90,7 +92,7 @@ func roundTrip(t *testing.T, s cluster.Status) cluster.Status {
 		if err := json.Unmarshal(b, &nr); err != nil {
 			t.Fatal(err)
 		}
-		ns, err := nr.status()
+		ns, err := nr.status(nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -303,4 +305,44 @@ func BenchmarkRecordMessages(b *testing.B) {
 		gz.Write(buf)
 	}
 	b.ReportMetric(float64(len(buf))/float64(len(recs)), "bytes/record")
+}
+
+// TestRecentAsDifferences: a node's recent entries, sliding as entries
+// come, written as differences from the record before and read back.
+func TestRecentAsDifferences(t *testing.T) {
+	var prev []cluster.EntryInfo
+	var recs [][]byte
+	var want [][]cluster.EntryInfo
+	var all []cluster.EntryInfo
+	for i := range 100 {
+		for range i % 4 {
+			all = append(all, cluster.EntryInfo{Index: uint64(len(all) + 1), Term: 2, Text: fmt.Sprintf("put k%d=v", len(all))})
+		}
+		recent := all[max(0, len(all)-cluster.RecentEntries):]
+		if i == 50 { // a truncated and rewritten log: no overlap
+			recent = append(slices.Clone(recent[:len(recent)-1]), cluster.EntryInfo{Index: recent[len(recent)-1].Index, Term: 3, Text: "no-op"})
+		}
+		if i == 0 {
+			recent = nil
+		}
+		_, b, err := encodeNode(cluster.NodeStatus{ID: 1, Recent: recent}, prev, i%10 != 9)
+		if err != nil {
+			t.Fatal(err)
+		}
+		recs, want, prev = append(recs, b), append(want, recent), recent
+	}
+	rec := &Recording{nodes: map[uint64][]nodeFrame{}, decoded: map[nodeKey]nodeStatusErr{}}
+	for i, b := range recs {
+		rec.nodes[1] = append(rec.nodes[1], nodeFrame{frame: i, raw: b})
+	}
+	for _, j := range []int{99, 37, 0, 51, 50, 98} { // out of order: each decodes what it needs
+		clear(rec.decoded)
+		ns, err := rec.node(1, j, 0)
+		if err != nil || !reflect.DeepEqual(ns.Recent, want[j]) {
+			t.Fatalf("record %d: %v\n got %v\nwant %v", j, err, ns.Recent, want[j])
+		}
+	}
+	if !bytes.Contains(recs[98], []byte(`"recent_keep":`)) {
+		t.Errorf("record 98 does not keep entries: %s", recs[98])
+	}
 }

@@ -223,13 +223,8 @@ func (rec *Recording) add(b []byte) error {
 			if id < 1 || id > uint64(l.NN) {
 				return fmt.Errorf("status frame: node %d of %d", id, l.NN)
 			}
-			var probe nodeRec
-			if err := json.Unmarshal(l.N[i], &probe); err != nil {
-				return fmt.Errorf("status frame: node %d: %v", id, err)
-			}
-			if _, err := decodeRuns(probe.LogTerms); err != nil {
-				return fmt.Errorf("status frame: node %d: %v", id, err)
-			}
+			// Decoded when drawn (Status): a node that does not decode
+			// then is drawn as unknown, with its error.
 			rec.nodes[id] = append(rec.nodes[id], nodeFrame{frame: idx, raw: bytes.Clone(l.N[i])})
 		}
 	case kindEvents:
@@ -310,8 +305,9 @@ func (rec *Recording) FrameAt(at time.Duration) int {
 	return sort.Search(len(rec.frames), func(i int) bool { return rec.frames[i].at > at }) - 1
 }
 
-// Status returns the status of frame i (safe for concurrent use): the cluster's fields of that frame
-// and each node's last status recorded at or before it.
+// Status returns the status of frame i (safe for concurrent use): the
+// cluster's fields of that frame and each node's last status recorded at
+// or before it.
 func (rec *Recording) Status(i int) cluster.Status {
 	if i < 0 || i >= len(rec.frames) {
 		return cluster.Status{Time: rec.Start}
@@ -319,32 +315,53 @@ func (rec *Recording) Status(i int) cluster.Status {
 	f := rec.frames[i]
 	st := f.s
 	st.Nodes = make([]cluster.NodeStatus, f.nn)
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	if len(rec.decoded) > 8*fullRecentEvery*cluster.MaxNodes {
+		clear(rec.decoded)
+	}
 	for k := range st.Nodes {
 		id := uint64(k + 1)
-		st.Nodes[k] = cluster.NodeStatus{ID: id}
 		list := rec.nodes[id]
 		j := sort.Search(len(list), func(j int) bool { return list[j].frame > i }) - 1
 		if j < 0 {
+			st.Nodes[k] = cluster.NodeStatus{ID: id}
 			continue
 		}
-		key := nodeKey{id, j}
-		rec.mu.Lock()
-		d, ok := rec.decoded[key]
-		if !ok {
-			var nr nodeRec
-			d.err = json.Unmarshal(list[j].raw, &nr)
-			if d.err == nil {
-				d.ns, d.err = nr.status()
-			}
-			if len(rec.decoded) > 4*cluster.MaxNodes {
-				clear(rec.decoded)
-			}
-			rec.decoded[key] = d
+		ns, err := rec.node(id, j, 0)
+		if err != nil {
+			ns = cluster.NodeStatus{ID: id, Err: "recording: " + err.Error()}
 		}
-		rec.mu.Unlock()
-		if d.err == nil {
-			st.Nodes[k] = d.ns
-		}
+		st.Nodes[k] = ns
 	}
 	return st
+}
+
+// node decodes record j of node id, and the records before it that its
+// recent entries need (at most fullRecentEvery of them in a file this
+// package wrote). The caller holds rec.mu.
+func (rec *Recording) node(id uint64, j, depth int) (cluster.NodeStatus, error) {
+	key := nodeKey{id, j}
+	if d, ok := rec.decoded[key]; ok {
+		return d.ns, d.err
+	}
+	var d nodeStatusErr
+	var nr nodeRec
+	if d.err = json.Unmarshal(rec.nodes[id][j].raw, &nr); d.err == nil {
+		var prev []cluster.EntryInfo
+		switch {
+		case nr.Keep > 0 && (j == 0 || depth > 2*fullRecentEvery):
+			d.err = errors.New("recent_keep without a record before")
+		case nr.Keep > 0:
+			var before cluster.NodeStatus
+			if before, d.err = rec.node(id, j-1, depth+1); d.err == nil {
+				prev = before.Recent
+			}
+		}
+		if d.err == nil {
+			d.ns, d.err = nr.status(prev)
+		}
+	}
+	rec.decoded[key] = d
+	return d.ns, d.err
 }
