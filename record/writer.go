@@ -76,7 +76,11 @@ type nodeLast struct {
 }
 
 // Create creates file and records src into it until Close (see Start).
+// A file whose name ends in .jsonl is written plain, without gzip.
 func Create(file string, src Source, o Options, wo WriterOptions) (*Recorder, error) {
+	if strings.HasSuffix(file, ".jsonl") {
+		wo.Plain = true
+	}
 	f, err := os.Create(file)
 	if err != nil {
 		return nil, fmt.Errorf("record: %w", err)
