@@ -45,12 +45,12 @@ func recordVerbs() []verbInfo {
 			"The recording holds, over time, every node's status as the dashboard shows it, every event,\n" +
 				"every message record and every command with its result. raftplay replay FILE plays it in\n" +
 				"the dashboard; --record FILE on the dashboard, script, chaos, experiment and bench records\n" +
-				"a whole run.", parseRecord},
+				"a whole run. It is gzipped JSON lines (a FILE ending in .jsonl is written plain).", parseRecord},
 		{VerbSeek, groupRecord, []string{"seek TIME"}, []string{"replay only: move to TIME from the start, e.g. seek 12.5s"},
 			"TIME is a duration from the start of the recording; beyond the end goes to the end.", parseSeek},
 		{VerbFind, groupRecord, []string{"find WORDS"}, []string{"replay only: move to the next event, command or message that says WORDS"},
 			"Case does not matter; the search wraps to the start. e.g. find became leader", parseFind},
-		{VerbFork, groupRecord, []string{"fork"}, []string{"replay only: says why a recording cannot become a live cluster"}, ForkReason, parseNoArgs},
+		{VerbFork, groupRecord, []string{"fork"}, []string{"replay only: says why a recording cannot become a live cluster"}, wrap(ForkReason, 88), parseNoArgs},
 	}
 }
 
@@ -134,4 +134,24 @@ func (r *Runner) execRecord(cmd *Command) (string, error) {
 		return "", failf("%v", err)
 	}
 	return fmt.Sprintf("recorded to %s (raftplay replay %s)", file, file), nil
+}
+
+// wrap breaks text into lines of at most width columns, between words.
+func wrap(text string, width int) string {
+	var b strings.Builder
+	col := 0
+	for _, w := range strings.Fields(text) {
+		switch {
+		case col == 0:
+		case col+1+len(w) > width:
+			b.WriteByte('\n')
+			col = 0
+		default:
+			b.WriteByte(' ')
+			col++
+		}
+		b.WriteString(w)
+		col += len(w)
+	}
+	return b.String()
 }
