@@ -132,7 +132,10 @@ func runChaos(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	// Every run is recorded; a passed run's recording is kept only with
 	// --record FILE.
 	recFile := *f.record
+	madeOut := false // the run made OUT: an interrupted run removes it again
 	if recFile == "" {
+		_, err := os.Stat(f.out)
+		madeOut = os.IsNotExist(err)
 		if err := os.MkdirAll(f.out, 0o755); err != nil {
 			return usagef("--out %s: %s", f.out, pathReason(err))
 		}
@@ -156,6 +159,9 @@ func runChaos(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		if *f.record == "" {
 			os.Remove(recFile)
+			if madeOut {
+				os.Remove(f.out) // only when empty
+			}
 		}
 		return startError(err, cf)
 	}
