@@ -23,10 +23,15 @@
 //	s    a status frame: "s" the cluster's fields (cluster.Status's JSON,
 //	     with "faults" and "time" in Unix ns), "nn" the number of nodes,
 //	     "ids" the nodes whose status changed since the last frame and "n"
-//	     their statuses (cluster.NodeStatus's JSON plus every field it
-//	     leaves out: log_terms run-length encoded as term,count pairs,
-//	     recent, links, tally, last_vote, held...; times in Unix ns, 0 for
-//	     none). A node not listed is as in the last frame that listed it.
+//	     their records. A node not listed is as in the last frame that
+//	     listed it. A node's record is cluster.NodeStatus's JSON plus every
+//	     field it leaves out (log_terms run-length encoded as term,count
+//	     pairs; links and recent entries with short names; tally,
+//	     last_vote, held...; times in Unix ns, 0 for none), or, marked
+//	     "~":1, only what changed since the node's record before (a field
+//	     gone is null). Its recent entries ("recent") come whole, or after
+//	     "recent_keep": K, the last K of the record before's. At least every
+//	     32nd record of a node is whole.
 //	e    "e": events, as cluster.Event's JSON with "time" in Unix ns.
 //	m    "b": the first record's time (Unix ns), "m": message trace records,
 //	     each an array of whole numbers: time, event, from, to, type, term,

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
 	"strconv"
 	"time"
 
@@ -210,53 +209,6 @@ func newNodeRec(n cluster.NodeStatus) nodeRec {
 		}
 	}
 	return r
-}
-
-// fullRecentEvery is how many records of a node may in a row give its
-// recent entries as a difference from the record before (a reader that
-// seeks decodes at most this many).
-const fullRecentEvery = 32
-
-// encodeNode returns the record of n: core, its JSON without the recent
-// entries (to tell whether it changed), and the whole record. The recent
-// entries are written after the core: "recent" the entries (absent: none,
-// nil), and when prev (the node's recent entries in its record before) is
-// given and ends with the first of them, "recent_keep": how many of prev's
-// last entries come first, "recent" then holding only the new ones.
-func encodeNode(n cluster.NodeStatus, prev []cluster.EntryInfo, delta bool) (core, rec []byte, err error) {
-	core, err = json.Marshal(newNodeRec(n))
-	if err != nil {
-		return nil, nil, err
-	}
-	if n.Recent == nil {
-		return core, core, nil
-	}
-	keep := 0
-	if delta && len(n.Recent) > 0 {
-		for p, e := range prev {
-			if e.Index == n.Recent[0].Index {
-				k := len(prev) - p
-				if k <= len(n.Recent) && slices.Equal(prev[p:], n.Recent[:k]) {
-					keep = k
-				}
-				break
-			}
-		}
-	}
-	entries := make([]entryRec, len(n.Recent)-keep)
-	for i, e := range n.Recent[keep:] {
-		entries[i] = entryRec(e)
-	}
-	tail, err := json.Marshal(struct {
-		Recent []entryRec `json:"recent"`
-		Keep   int        `json:"recent_keep,omitempty"`
-	}{entries, keep})
-	if err != nil {
-		return nil, nil, err
-	}
-	rec = make([]byte, 0, len(core)+len(tail))
-	rec = append(append(append(rec, core[:len(core)-1]...), ','), tail[1:]...)
-	return core, rec, nil
 }
 
 // status returns the node status r holds; prev is the node's recent

@@ -84,19 +84,16 @@ func roundTrip(t *testing.T, s cluster.Status) cluster.Status {
 	}
 	got := sr.status()
 	for _, n := range s.Nodes {
-		_, b, err := encodeNode(n, nil, false)
+		b, err := (&nodeEnc{}).encode(n)
 		if err != nil {
 			t.Fatal(err)
 		}
-		var nr nodeRec
-		if err := json.Unmarshal(b, &nr); err != nil {
-			t.Fatal(err)
+		rec := &Recording{nodes: map[uint64][]nodeFrame{1: {{raw: b}}}, decoded: map[nodeKey]decodedNode{}}
+		d := rec.node(1, 0, 0)
+		if d.err != nil {
+			t.Fatal(d.err)
 		}
-		ns, err := nr.status(nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		got.Nodes = append(got.Nodes, ns)
+		got.Nodes = append(got.Nodes, d.ns)
 	}
 	return got
 }
@@ -307,42 +304,79 @@ func BenchmarkRecordMessages(b *testing.B) {
 	b.ReportMetric(float64(len(buf))/float64(len(recs)), "bytes/record")
 }
 
-// TestRecentAsDifferences: a node's recent entries, sliding as entries
-// come, written as differences from the record before and read back.
-func TestRecentAsDifferences(t *testing.T) {
-	var prev []cluster.EntryInfo
+// TestNodeDifferences: a node's records, each changing some fields
+// (nested ones, maps, slices; set, changed and emptied) and its recent
+// entries sliding as entries come, written as differences from the record
+// before (whole every fullEvery) and read back in any order.
+func TestNodeDifferences(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	var base cluster.NodeStatus
+	fill(reflect.ValueOf(&base).Elem(), rng, 0)
+	var e nodeEnc
 	var recs [][]byte
-	var want [][]cluster.EntryInfo
+	var want []cluster.NodeStatus
 	var all []cluster.EntryInfo
-	for i := range 100 {
+	n := base
+	for i := range 120 {
 		for range i % 4 {
 			all = append(all, cluster.EntryInfo{Index: uint64(len(all) + 1), Term: 2, Text: fmt.Sprintf("put k%d=v", len(all))})
 		}
-		recent := all[max(0, len(all)-cluster.RecentEntries):]
-		if i == 50 { // a truncated and rewritten log: no overlap
-			recent = append(slices.Clone(recent[:len(recent)-1]), cluster.EntryInfo{Index: recent[len(recent)-1].Index, Term: 3, Text: "no-op"})
+		n.Recent = all[max(0, len(all)-cluster.RecentEntries):]
+		switch i % 7 {
+		case 0:
+			n.Commit, n.ElectionElapsed = uint64(i), time.Duration(i)
+		case 1:
+			n.Links = nil
+		case 2:
+			fill(reflect.ValueOf(&n.Links).Elem(), rng, 0)
+			n.Err = ""
+		case 3:
+			n.Err, n.Progress = "stopped", map[uint64]raft.Progress{}
+		case 4:
+			var other cluster.NodeStatus
+			fill(reflect.ValueOf(&other).Elem(), rng, 0)
+			other.Recent = n.Recent
+			n = other
+		case 5:
+			n.Recent = nil
+		case 6:
+			n.Recent = append(slices.Clone(n.Recent[:len(n.Recent)-1]), cluster.EntryInfo{Index: n.Recent[len(n.Recent)-1].Index, Term: 3, Text: "no-op"})
 		}
-		if i == 0 {
-			recent = nil
-		}
-		_, b, err := encodeNode(cluster.NodeStatus{ID: 1, Recent: recent}, prev, i%10 != 9)
+		b, err := e.encode(n)
 		if err != nil {
 			t.Fatal(err)
 		}
-		recs, want, prev = append(recs, b), append(want, recent), recent
+		if again, err := e.encode(n); err != nil || again != nil {
+			t.Fatalf("record %d unchanged: %s, %v", i, again, err)
+		}
+		if b == nil {
+			continue
+		}
+		recs, want = append(recs, b), append(want, n)
 	}
-	rec := &Recording{nodes: map[uint64][]nodeFrame{}, decoded: map[nodeKey]nodeStatusErr{}}
+	rec := &Recording{nodes: map[uint64][]nodeFrame{}, decoded: map[nodeKey]decodedNode{}}
 	for i, b := range recs {
 		rec.nodes[1] = append(rec.nodes[1], nodeFrame{frame: i, raw: b})
 	}
-	for _, j := range []int{99, 37, 0, 51, 50, 98} { // out of order: each decodes what it needs
-		clear(rec.decoded)
-		ns, err := rec.node(1, j, 0)
-		if err != nil || !reflect.DeepEqual(ns.Recent, want[j]) {
-			t.Fatalf("record %d: %v\n got %v\nwant %v", j, err, ns.Recent, want[j])
+	for _, j := range append([]int{len(recs) - 1, 37, 0, 51, 50}, rng.Perm(len(recs))...) {
+		if j%3 == 0 {
+			clear(rec.decoded)
+		}
+		d := rec.node(1, j, 0)
+		if d.err != nil || !reflect.DeepEqual(d.ns, want[j]) {
+			t.Fatalf("record %d: %v\n got %+v\nwant %+v", j, d.err, d.ns, want[j])
 		}
 	}
-	if !bytes.Contains(recs[98], []byte(`"recent_keep":`)) {
-		t.Errorf("record 98 does not keep entries: %s", recs[98])
+	diffs, keeps := 0, 0
+	for _, b := range recs {
+		if bytes.Contains(b, []byte(`"~":1`)) {
+			diffs++
+		}
+		if bytes.Contains(b, []byte(`"recent_keep":`)) {
+			keeps++
+		}
+	}
+	if diffs < len(recs)/2 || keeps < len(recs)/4 {
+		t.Errorf("%d of %d records are differences, %d keep recent entries", diffs, len(recs), keeps)
 	}
 }

@@ -43,8 +43,8 @@ type Recording struct {
 	Commands []Command              // in time order
 	Gaps     []Gap                  // where the recorder missed records
 
-	mu      sync.Mutex                // guards decoded
-	decoded map[nodeKey]nodeStatusErr // cache of decoded node statuses
+	mu      sync.Mutex              // guards decoded
+	decoded map[nodeKey]decodedNode // cache of decoded node records
 }
 
 // Gap is a place where the recorder fell behind the cluster's rings and
@@ -68,11 +68,6 @@ type nodeFrame struct {
 type nodeKey struct {
 	id  uint64
 	idx int
-}
-
-type nodeStatusErr struct {
-	ns  cluster.NodeStatus
-	err error
 }
 
 // DamageError says where a recording stops being readable.
@@ -133,7 +128,7 @@ func Read(r io.Reader) (*Recording, error) {
 		return nil, fmt.Errorf("record: bad format version %d", h.Version)
 	}
 	rec := &Recording{Start: time.Unix(0, h.Start), Options: h.Options, Version: h.Version,
-		nodes: map[uint64][]nodeFrame{}, decoded: map[nodeKey]nodeStatusErr{}}
+		nodes: map[uint64][]nodeFrame{}, decoded: map[nodeKey]decodedNode{}}
 	for {
 		b, err := lr.next()
 		if err != nil {
@@ -317,7 +312,7 @@ func (rec *Recording) Status(i int) cluster.Status {
 	st.Nodes = make([]cluster.NodeStatus, f.nn)
 	rec.mu.Lock()
 	defer rec.mu.Unlock()
-	if len(rec.decoded) > 8*fullRecentEvery*cluster.MaxNodes {
+	if len(rec.decoded) > 8*fullEvery*cluster.MaxNodes {
 		clear(rec.decoded)
 	}
 	for k := range st.Nodes {
@@ -328,40 +323,11 @@ func (rec *Recording) Status(i int) cluster.Status {
 			st.Nodes[k] = cluster.NodeStatus{ID: id}
 			continue
 		}
-		ns, err := rec.node(id, j, 0)
-		if err != nil {
-			ns = cluster.NodeStatus{ID: id, Err: "recording: " + err.Error()}
+		d := rec.node(id, j, 0)
+		if d.err != nil {
+			d.ns = cluster.NodeStatus{ID: id, Err: "recording: " + d.err.Error()}
 		}
-		st.Nodes[k] = ns
+		st.Nodes[k] = d.ns
 	}
 	return st
-}
-
-// node decodes record j of node id, and the records before it that its
-// recent entries need (at most fullRecentEvery of them in a file this
-// package wrote). The caller holds rec.mu.
-func (rec *Recording) node(id uint64, j, depth int) (cluster.NodeStatus, error) {
-	key := nodeKey{id, j}
-	if d, ok := rec.decoded[key]; ok {
-		return d.ns, d.err
-	}
-	var d nodeStatusErr
-	var nr nodeRec
-	if d.err = json.Unmarshal(rec.nodes[id][j].raw, &nr); d.err == nil {
-		var prev []cluster.EntryInfo
-		switch {
-		case nr.Keep > 0 && (j == 0 || depth > 2*fullRecentEvery):
-			d.err = errors.New("recent_keep without a record before")
-		case nr.Keep > 0:
-			var before cluster.NodeStatus
-			if before, d.err = rec.node(id, j-1, depth+1); d.err == nil {
-				prev = before.Recent
-			}
-		}
-		if d.err == nil {
-			d.ns, d.err = nr.status(prev)
-		}
-	}
-	rec.decoded[key] = d
-	return d.ns, d.err
 }

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -59,20 +58,13 @@ type Recorder struct {
 	bw     *bufio.Writer
 	err    error
 	closed bool
-	last   map[uint64]nodeLast // each node's status as last written
+	last   map[uint64]*nodeEnc // each node's record as last written
 	lastS  []byte              // the cluster's part as last written
 	buf    []byte
 	msgBuf []cluster.MsgRecord // reused for each read of the trace
 
 	nextEvent, nextMsg uint64
 	done, finished     chan struct{}
-}
-
-// nodeLast is what the recorder last wrote of a node.
-type nodeLast struct {
-	core   []byte              // its record without the recent entries
-	recent []cluster.EntryInfo // its recent entries
-	delta  int                 // records in a row that gave them as a difference
 }
 
 // Create creates file and records src into it until Close (see Start).
@@ -100,7 +92,7 @@ func Start(w io.WriteCloser, src Source, o Options, wo WriterOptions) (*Recorder
 	if wo.Clock == nil {
 		wo.Clock = time.Now
 	}
-	r := &Recorder{src: src, opts: wo, closer: w, last: map[uint64]nodeLast{}, nextEvent: 1, nextMsg: 1,
+	r := &Recorder{src: src, opts: wo, closer: w, last: map[uint64]*nodeEnc{}, nextEvent: 1, nextMsg: 1,
 		done: make(chan struct{}), finished: make(chan struct{})}
 	r.start = wo.Clock()
 	var out io.Writer = w
@@ -220,24 +212,20 @@ func (r *Recorder) writeStatus(st cluster.Status) {
 	changed := !bytes.Equal(s, r.lastS)
 	r.lastS = s
 	for _, n := range st.Nodes {
-		last, seen := r.last[n.ID]
-		core, b, err := encodeNode(n, last.recent, seen && last.delta < fullRecentEvery)
+		e := r.last[n.ID]
+		if e == nil {
+			e = &nodeEnc{}
+			r.last[n.ID] = e
+		}
+		b, err := e.encode(n)
 		if err != nil {
 			r.err = err
 			return
 		}
-		if seen && bytes.Equal(core, last.core) && slices.Equal(n.Recent, last.recent) && (n.Recent == nil) == (last.recent == nil) {
-			continue
+		if b != nil {
+			l.IDs = append(l.IDs, n.ID)
+			l.N = append(l.N, b)
 		}
-		last.core, last.recent = core, n.Recent
-		if bytes.Contains(b[len(core)-1:], []byte(`"recent_keep":`)) {
-			last.delta++
-		} else {
-			last.delta = 0
-		}
-		r.last[n.ID] = last
-		l.IDs = append(l.IDs, n.ID)
-		l.N = append(l.N, b)
 	}
 	if !changed && len(l.IDs) == 0 {
 		return
