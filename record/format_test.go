@@ -380,3 +380,40 @@ func TestNodeDifferences(t *testing.T) {
 		t.Errorf("%d of %d records are differences, %d keep recent entries", diffs, len(recs), keeps)
 	}
 }
+
+// TestTopFields: the splitter agrees with encoding/json on the records
+// it splits.
+func TestTopFields(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	for range 50 {
+		var n cluster.NodeStatus
+		fill(reflect.ValueOf(&n).Elem(), rng, 0)
+		n.Err = `quote " and \ backslash, {brace} [bracket]: colon`
+		core, err := json.Marshal(newNodeRec(n))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := topFields(core)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var want map[string]json.RawMessage
+		if err := json.Unmarshal(core, &want); err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != len(want) {
+			t.Fatalf("%d fields, want %d", len(got), len(want))
+		}
+		for k, v := range want {
+			q, _ := json.Marshal(k)
+			if !bytes.Equal(got[string(q)], v) {
+				t.Fatalf("field %s: %s, want %s", q, got[string(q)], v)
+			}
+		}
+	}
+	for _, bad := range []string{"", "{", `{"a"}`, `{"a":`, `[1]`, `{"a":"x}`} {
+		if _, err := topFields([]byte(bad)); err == nil {
+			t.Errorf("%q: no error", bad)
+		}
+	}
+}

@@ -27,8 +27,8 @@ const diffKey = "~"
 // nodeEnc is what writing a node's next record needs of its last one.
 type nodeEnc struct {
 	seen   bool
-	core   []byte                     // the last record's fields, as JSON, without the recent entries
-	fields map[string]json.RawMessage // the same, by field
+	core   []byte            // the last record's fields, as JSON, without the recent entries
+	fields map[string][]byte // the same, by field (raw keys, with their quotes)
 	recent []cluster.EntryInfo
 	diffs  int // records in a row written as differences
 }
@@ -42,27 +42,25 @@ func (e *nodeEnc) encode(n cluster.NodeStatus) ([]byte, error) {
 	if e.seen && bytes.Equal(core, e.core) && slices.Equal(n.Recent, e.recent) && (n.Recent == nil) == (e.recent == nil) {
 		return nil, nil
 	}
-	var fields map[string]json.RawMessage
-	if err := json.Unmarshal(core, &fields); err != nil {
+	fields, err := topFields(core)
+	if err != nil {
 		return nil, err
 	}
 	diff := e.seen && e.diffs < fullEvery
 	body := core
 	if diff {
-		d := map[string]json.RawMessage{diffKey: json.RawMessage("1")}
+		body = append(make([]byte, 0, 256), `{"`+diffKey+`":1`...)
 		for k, v := range fields {
 			if old, ok := e.fields[k]; !ok || !bytes.Equal(old, v) {
-				d[k] = v
+				body = append(append(append(append(body, ','), k...), ':'), v...)
 			}
 		}
 		for k := range e.fields {
 			if _, ok := fields[k]; !ok {
-				d[k] = json.RawMessage("null")
+				body = append(append(append(body, ','), k...), ":null"...)
 			}
 		}
-		if body, err = json.Marshal(d); err != nil {
-			return nil, err
-		}
+		body = append(body, '}')
 		e.diffs++
 	} else {
 		e.diffs = 0
@@ -73,6 +71,69 @@ func (e *nodeEnc) encode(n cluster.NodeStatus) ([]byte, error) {
 	}
 	e.seen, e.core, e.fields, e.recent = true, core, fields, n.Recent
 	return out, nil
+}
+
+// topFields splits a JSON object, as encoding/json writes it (compact,
+// valid), into its fields: each key as written (quoted) and its value.
+func topFields(obj []byte) (map[string][]byte, error) {
+	bad := errors.New("record: not a compact JSON object")
+	if len(obj) < 2 || obj[0] != '{' || obj[len(obj)-1] != '}' {
+		return nil, bad
+	}
+	fields := map[string][]byte{}
+	i := 1
+	for i < len(obj)-1 {
+		k, err := skipValue(obj, i) // the key is a string
+		if err != nil || obj[i] != '"' || k >= len(obj) || obj[k] != ':' {
+			return nil, bad
+		}
+		v, err := skipValue(obj, k+1)
+		if err != nil {
+			return nil, bad
+		}
+		fields[string(obj[i:k])] = obj[k+1 : v]
+		i = v
+		if obj[i] == ',' {
+			i++
+		}
+	}
+	return fields, nil
+}
+
+// skipValue returns the index just past the JSON value that starts at i.
+func skipValue(b []byte, i int) (int, error) {
+	depth, inString := 0, false
+	for j := i; j < len(b); j++ {
+		c := b[j]
+		switch {
+		case inString:
+			if c == '\\' {
+				j++
+			} else if c == '"' {
+				inString = false
+				if depth == 0 {
+					return j + 1, nil
+				}
+			}
+		case c == '"':
+			inString = true
+		case c == '{' || c == '[':
+			depth++
+		case c == '}' || c == ']':
+			if depth == 0 {
+				return j, nil // the end of the enclosing object
+			}
+			depth--
+			if depth == 0 {
+				return j + 1, nil
+			}
+		case c == ',' && depth == 0:
+			return j, nil
+		case c == ':' && depth == 0:
+			return j, nil
+		}
+	}
+	return 0, errors.New("record: JSON value without an end")
 }
 
 // appendRecent adds the recent entries to the JSON object body: all of
