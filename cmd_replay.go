@@ -62,7 +62,7 @@ func runReplay(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return usagef("replay: one recording at a time, got also %q", fs.Arg(0))
 	}
 	if fi, err := os.Stat(file); err == nil && fi.Size() > 8<<20 {
-		// About a second per 3 MB (a minute of a busy 5-node cluster).
+		// About 0.6 s per minute of a busy 5-node cluster (2.6 MB).
 		fmt.Fprintf(stderr, "raftplay: reading %s (%d MB)...\n", cluster.EscapeControls(file), fi.Size()>>20)
 	}
 	rec, err := record.ReadFile(file)
