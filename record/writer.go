@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -37,8 +38,11 @@ type WriterOptions struct {
 	Clock func() time.Time
 }
 
-// maxBatch is the most message records or events one line holds.
-const maxBatch = 4096
+// maxBatch is the most message records or events one line holds. The
+// recorder yields the processor after each line of messages: a busy
+// cluster's frame of them takes a millisecond or so to encode and gzip,
+// and the nodes' loops should not wait behind it.
+const maxBatch = 1024
 
 // flushEvery is how often the recorder pushes what it wrote to the file,
 // so that a run that is killed leaves a recording up to a moment ago.
@@ -100,7 +104,7 @@ func Start(w io.WriteCloser, src Source, o Options, wo WriterOptions) (*Recorder
 		r.gz, _ = gzip.NewWriterLevel(w, gzip.BestSpeed)
 		out = r.gz
 	}
-	r.bw = bufio.NewWriterSize(out, 64<<10)
+	r.bw = bufio.NewWriterSize(out, 16<<10) // gzip works in short bursts
 	h, err := json.Marshal(header{Format: Format, Version: Version, Start: r.start.UnixNano(), Options: o})
 	if err != nil {
 		return nil, fmt.Errorf("record: %w", err)
@@ -196,6 +200,9 @@ func (r *Recorder) drain() {
 		r.write(b)
 		r.buf = b
 		msgs = msgs[n:]
+		if len(msgs) > 0 {
+			runtime.Gosched()
+		}
 	}
 }
 
