@@ -136,3 +136,32 @@ func TestChaosRecording(t *testing.T) {
 		t.Errorf("a passed run kept its recording: %v", err)
 	}
 }
+
+// TestRecordStartStopInAScript: record start FILE ... record stop records
+// the commands between them, with their results.
+func TestRecordStartStopInAScript(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	rec := filepath.Join(dir, "part.rec")
+	script := "wait leader\nrecord start " + rec + "\nput a 1\nrecord start other.rec\nrecord stop\nput b 2\n"
+	code, out, errs := runCLI(t, script, "script", "--nodes", "1", "--data", filepath.Join(dir, "data"), "-")
+	if code != 1 || !strings.Contains(out, "> record start "+rec+"\nrecording to "+rec) || !strings.Contains(errs, "record start other.rec: already recording to "+rec) {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errs)
+	}
+	script = "wait leader\nrecord start " + rec + "\nput a 1\nrecord stop\nput b 2\nrecord stop\n"
+	code, out, errs = runCLI(t, script, "script", "--nodes", "1", "--data", filepath.Join(dir, "data2"), "-")
+	if code != 1 || !strings.Contains(out, "recorded to "+rec) || !strings.Contains(errs, "record stop: not recording (record start FILE first)") {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errs)
+	}
+	r, err := record.ReadFile(rec)
+	if err != nil || r.Stopped != nil {
+		t.Fatal(err, r.Stopped)
+	}
+	var texts []string
+	for _, c := range r.Commands {
+		texts = append(texts, c.Text+" => "+c.Out)
+	}
+	if len(texts) != 2 || texts[0] != "record start "+rec+" => recording to "+rec || !strings.HasPrefix(texts[1], "put a 1 => ok index=") {
+		t.Errorf("commands: %q", texts)
+	}
+}
