@@ -22,6 +22,7 @@ type benchFlags struct {
 	warmup   time.Duration
 	quiet    bool
 	noTrace  bool
+	record   *string
 }
 
 // benchFlagSet returns the flag set of `raftplay bench`, its usage written to w.
@@ -34,6 +35,7 @@ func benchFlagSet(w io.Writer) (*flag.FlagSet, *benchFlags) {
 	fs.DurationVar(&f.warmup, "warmup", 2*time.Second, "time before measuring")
 	fs.BoolVar(&f.quiet, "quiet", false, "no progress on standard error")
 	fs.BoolVar(&f.noTrace, "no-trace", false, "turn the message trace off (it records by default), to measure what it costs")
+	f.record = addRecordFlag(fs, "the run (to measure what recording costs)")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "usage: raftplay bench [flags]")
 		fmt.Fprintln(fs.Output(), "Writes through a real cluster (fsyncing WALs, TCP) and prints one JSON line on standard")
@@ -79,18 +81,26 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	defer cleanup()
+	if err := checkRecordFile(*f.record); err != nil {
+		return err
+	}
+	var recErr error
 	var stop func()
 	var acked atomic.Int64
 	if !f.quiet {
 		p := &benchProgress{w: stderr, tty: isTerminal(stderr), total: f.warmup + f.duration}
 		stop = p.run(time.Second, acked.Load)
 	}
-	res, err := cluster.Bench(ctx, cluster.BenchOptions{Cluster: opts, Clients: f.clients, Payload: f.payload, Duration: f.duration, Warmup: f.warmup, Acked: &acked, NoTrace: f.noTrace})
+	res, err := cluster.Bench(ctx, cluster.BenchOptions{Cluster: opts, Clients: f.clients, Payload: f.payload, Duration: f.duration, Warmup: f.warmup, Acked: &acked, NoTrace: f.noTrace,
+		Record: recordHook(*f.record, opts, "bench"), Recorded: &recErr})
 	if stop != nil {
 		stop()
 	}
 	if err != nil {
 		return startError(err, f.cluster)
+	}
+	if recErr != nil {
+		return fmt.Errorf("--record %s: %v", *f.record, recErr)
 	}
 	b, err := json.Marshal(res)
 	if err != nil {

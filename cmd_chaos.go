@@ -18,6 +18,7 @@ import (
 // chaosFlags are the flags of `raftplay chaos`.
 type chaosFlags struct {
 	trace        *string // --trace FILE
+	record       *string // --record FILE
 	cluster      *clusterFlags
 	duration     time.Duration
 	every        time.Duration
@@ -48,6 +49,7 @@ func chaosFlagSet(w io.Writer) (*flag.FlagSet, *chaosFlags) {
 	fs.StringVar(&f.recheck, "recheck", "", "check the history.json saved in this `DIR` again (linearizability and lost writes) instead of running")
 	fs.BoolVar(&f.quick, "quick", false, "a short run for tests: 2s unless --duration is given")
 	f.trace = addTraceFlag(fs)
+	f.record = addRecordFlag(fs, "the run, passed or failed (a failed run is always recorded, into OUT/recording.rec)")
 	fs.DurationVar(&f.settle, "settle-timeout", 30*time.Second, "after the final heal, how long to wait for a leader and for convergence")
 	fs.BoolVar(&f.unsafeVote, "unsafe-skip-vote-log-check", false, "break Raft on purpose (votes skip the up-to-date log check) to see the checks fail")
 	fs.BoolVar(&f.unsafe, "unsafe", false, "UNSAFE disk faults, to see the checks fail: every node acknowledges without fsync, and the nemesis may wipe a disk")
@@ -127,6 +129,21 @@ func runChaos(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	defer closeTrace()
+	// Every run is recorded; a passed run's recording is kept only with
+	// --record FILE.
+	recFile := *f.record
+	madeOut := false // the run made OUT: an interrupted run removes it again
+	if recFile == "" {
+		_, err := os.Stat(f.out)
+		madeOut = os.IsNotExist(err)
+		if err := os.MkdirAll(f.out, 0o755); err != nil {
+			return usagef("--out %s: %s", f.out, pathReason(err))
+		}
+		recFile = filepath.Join(f.out, "recording.rec")
+	}
+	if err := checkRecordFile(recFile); err != nil {
+		return err
+	}
 	fmt.Fprintf(stdout, "chaos: seed %d, running for %v...\n", seed, f.duration)
 	var rep *experiment.ChaosReport
 	// The final checks (porcupine) do not watch ctx: stop waiting for them
@@ -135,12 +152,23 @@ func runChaos(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		rep, err = experiment.RunChaos(ctx, experiment.ChaosOptions{
 			Cluster: opts, Seed: seed, Duration: f.duration, FaultEvery: f.every,
 			Clients: f.clients, Keys: f.keys, Faults: kinds, CheckTimeout: f.checkTimeout, SettleTimeout: f.settle, OutDir: f.out,
-			Trace: traceOut, Unsafe: f.unsafe,
+			Trace: traceOut, Unsafe: f.unsafe, Record: recordHook(recFile, withSeed(opts, seed), "chaos"),
 		})
 		return err
 	})
 	if err != nil {
+		if *f.record == "" {
+			os.Remove(recFile)
+			if madeOut {
+				os.Remove(f.out) // only when empty
+			}
+		}
 		return startError(err, cf)
+	}
+	if rep.Failed() || *f.record != "" {
+		rep.Files = append(rep.Files, recFile)
+	} else {
+		os.Remove(recFile)
 	}
 	if err := rep.WriteText(stdout); err != nil {
 		return err
@@ -179,4 +207,10 @@ func recheckChaos(ctx context.Context, stdout io.Writer, dir string, timeout tim
 	}
 	fmt.Fprintln(stdout, "verdict:         PASS")
 	return nil
+}
+
+// withSeed returns o with its seed set (for a recording's header).
+func withSeed(o cluster.Options, seed uint64) cluster.Options {
+	o.Seed = seed
+	return o
 }

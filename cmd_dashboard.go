@@ -63,6 +63,7 @@ type dashboardFlags struct {
 	script string
 	pace   time.Duration
 	trace  *string
+	record *string
 }
 
 func addDashboardFlags(fs *flag.FlagSet) *dashboardFlags {
@@ -70,6 +71,7 @@ func addDashboardFlags(fs *flag.FlagSet) *dashboardFlags {
 	fs.StringVar(&f.script, "script", "", "play this script `FILE` live in the dashboard, line by line")
 	fs.DurationVar(&f.pace, "pace", defaultPace, "pause between the lines of --script")
 	f.trace = addTraceFlag(fs)
+	f.record = addRecordFlag(fs, "the session")
 	return f
 }
 
@@ -153,6 +155,12 @@ func openDashboard(ctx context.Context, d dashboardRun, stdout, stderr io.Writer
 	if err != nil {
 		return err
 	}
+	if err := checkRecordFile(*df.record); err != nil {
+		if traceFile != nil {
+			traceFile.Close()
+		}
+		return err
+	}
 	c, err := cluster.Start(opts)
 	if err != nil {
 		if traceFile != nil {
@@ -162,6 +170,11 @@ func openDashboard(ctx context.Context, d dashboardRun, stdout, stderr io.Writer
 	}
 	defer c.Close()
 	defer streamTrace(c, traceFile)()
+	rec, err := newRecording(c, opts, "dashboard", *df.record)
+	if err != nil {
+		return err
+	}
+	defer rec.close(stderr)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	// One history of the session, keys, prompt and script alike, for `save`.
@@ -170,8 +183,8 @@ func openDashboard(ctx context.Context, d dashboardRun, stdout, stderr io.Writer
 		Source: c,
 		// At the prompt and the keys, `leader` names the leader there is
 		// now; the script's lines wait for one, as in `raftplay script`.
-		Exec:       &lockedRunner{r: commands.NewRunner(c, commands.RunnerOptions{NoRoleWait: true, History: history})},
-		ScriptExec: &lockedRunner{r: commands.NewRunner(c, commands.RunnerOptions{History: history})},
+		Exec:       &lockedRunner{r: commands.NewRunner(c, rec.runnerOptions(commands.RunnerOptions{NoRoleWait: true, History: history}))},
+		ScriptExec: &lockedRunner{r: commands.NewRunner(c, rec.runnerOptions(commands.RunnerOptions{History: history}))},
 		Script:     cmds,
 		ScriptPace: df.pace,
 		Context:    ctx,

@@ -39,6 +39,7 @@ func paperRangeList() string {
 // electionFlags are the flags of `raftplay experiment election`.
 type electionFlags struct {
 	trace     *string // --trace FILE
+	record    *string // --record FILE
 	nodes     int
 	trials    int
 	timeouts  string
@@ -73,6 +74,7 @@ func electionFlagSet(w io.Writer) (*flag.FlagSet, *electionFlags) {
 	fs.StringVar(&f.data, "data", "", "data `DIR` (default: a fresh temporary directory, removed at exit)")
 	fs.BoolVar(&f.keep, "keep", false, "keep the temporary data directory at exit")
 	f.trace = addTraceFlag(fs)
+	f.record = addRecordFlag(fs, "each range's cluster (several ranges: FILE-range-N)")
 	fs.StringVar(&f.from, "from", "", "print the table and plot again from a --jsonl `FILE` of an earlier run, without running")
 	fs.IntVar(&f.width, "plot-width", 64, "width of the text plot in columns")
 	fs.Usage = func() {
@@ -166,10 +168,30 @@ func runElection(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return err
 	}
 	defer closeTrace()
+	var recordRange func(c *cluster.Cluster, idx int) func() error
+	if *f.record != "" {
+		for i := range ranges {
+			if err := checkRecordFile(rangeFile(*f.record, i, len(ranges))); err != nil {
+				return err
+			}
+		}
+		recordRange = func(c *cluster.Cluster, idx int) func() error {
+			file := rangeFile(*f.record, idx, len(ranges))
+			stop := recordHook(file, cluster.Options{Nodes: f.nodes, Seed: f.seed}, "experiment election, range "+ranges[idx].String())(c)
+			return func() error {
+				err := stop()
+				if err == nil {
+					fmt.Fprintf(stderr, "raftplay: recorded to %s\n", cluster.EscapeControls(file))
+				}
+				return err
+			}
+		}
+	}
 	started := time.Now()
 	rep, err := experiment.RunElection(ctx, experiment.ElectionOptions{
 		Nodes: f.nodes, Trials: f.trials, Ranges: ranges, Delay: f.delay, Seed: f.seed,
 		DataDir: dir, HeartbeatDiv: f.hbDiv, Tick: f.tick, Progress: stderr, Trace: traceOut,
+		Record: recordRange,
 	})
 	if err != nil {
 		return startError(err, &clusterFlags{})

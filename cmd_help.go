@@ -25,6 +25,8 @@ usage:
   raftplay experiment election [flags]
                                    time leader elections after leader crashes (the Raft paper's Figure 16)
   raftplay chaos [flags]           break a cluster at random under clients; check safety and linearizability
+  raftplay replay FILE             open the dashboard on a recording (--record FILE, record start FILE);
+                                   --to-script OUT writes its commands as a script instead
   raftplay help [TOPIC]            this text; the usage and flags of a subcommand (help bench);
                                    or the help of one command of the language (help crash)
 
@@ -40,7 +42,7 @@ A first signal stops the run and removes its temporary data; a second exits at o
 // parse with, so their help cannot drift from what they accept.
 var subcommandHelp = map[string]func(w io.Writer) *flag.FlagSet{
 	"dashboard": func(w io.Writer) *flag.FlagSet { fs, _, _ := dashboardFlagSet(w); return fs },
-	"script":    func(w io.Writer) *flag.FlagSet { fs, _, _, _, _ := scriptFlagSet(w); return fs },
+	"script":    func(w io.Writer) *flag.FlagSet { fs, _, _, _, _, _ := scriptFlagSet(w); return fs },
 	"bench":     func(w io.Writer) *flag.FlagSet { fs, _ := benchFlagSet(w); return fs },
 	"chaos":     func(w io.Writer) *flag.FlagSet { fs, _ := chaosFlagSet(w); return fs },
 	"experiment": func(w io.Writer) *flag.FlagSet {
@@ -52,9 +54,10 @@ var subcommandHelp = map[string]func(w io.Writer) *flag.FlagSet{
 		fs, _, _, _ := learnFlagSet(w)
 		return fs
 	},
+	"replay": func(w io.Writer) *flag.FlagSet { fs, _ := replayFlagSet(w); return fs },
 }
 
-const subcommandNames = "script, learn, bench, experiment, chaos, wal, dashboard"
+const subcommandNames = "script, learn, bench, experiment, chaos, replay, wal, dashboard"
 
 func runHelp(args []string, stdout io.Writer) error {
 	if len(args) == 2 && args[0] == "experiment" && args[1] == "election" {

@@ -29,23 +29,24 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 
 // scriptFlagSet returns the flag set of `raftplay script`, its usage
 // written to w.
-func scriptFlagSet(w io.Writer) (fs *flag.FlagSet, cf *clusterFlags, jsonOut *bool, logFile, trace *string) {
+func scriptFlagSet(w io.Writer) (fs *flag.FlagSet, cf *clusterFlags, jsonOut *bool, logFile, trace, rec *string) {
 	fs = newFlagSet("script", w)
 	cf = addClusterFlags(fs, 5, cluster.PaperTiming)
 	jsonOut = fs.Bool("json", false, "write JSON lines to stdout: one per node with its addresses, then events and results")
 	logFile = fs.String("log", "", "write every event and every command line run, as text, to this `FILE`")
 	trace = addTraceFlag(fs)
+	rec = addRecordFlag(fs, "the run")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "usage: raftplay script [flags] FILE   (FILE - reads standard input)")
 		fmt.Fprintln(fs.Output(), "Runs a script of commands (`raftplay help` lists them) against a fresh cluster.")
 		fmt.Fprintln(fs.Output(), "Exit 1 at the first failed check, 2 if the script does not parse (nothing runs then).")
 		fs.PrintDefaults()
 	}
-	return fs, cf, jsonOut, logFile, trace
+	return fs, cf, jsonOut, logFile, trace, rec
 }
 
 func runScript(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	fs, cf, jsonOut, logPath, tracePath := scriptFlagSet(stderr)
+	fs, cf, jsonOut, logPath, tracePath, recPath := scriptFlagSet(stderr)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -74,7 +75,7 @@ func runScript(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	if err != nil {
 		return usagef("%s: %v", name, err)
 	}
-	return playHeadless(ctx, headlessRun{name: name, cmds: cmds, cf: cf, json: *jsonOut, logPath: *logPath, tracePath: *tracePath}, stdout, stderr)
+	return playHeadless(ctx, headlessRun{name: name, cmds: cmds, cf: cf, json: *jsonOut, logPath: *logPath, tracePath: *tracePath, recPath: *recPath}, stdout, stderr)
 }
 
 // headlessRun is a parsed script to run headless, and how.
@@ -84,6 +85,7 @@ type headlessRun struct {
 	cf                 *clusterFlags
 	json               bool   // --json
 	logPath, tracePath string // --log, --trace ("" for none)
+	recPath            string // --record ("" for none)
 }
 
 // playHeadless starts a cluster by h.cf and runs h's commands against it,
@@ -108,6 +110,9 @@ func playHeadless(ctx context.Context, h headlessRun, stdout, stderr io.Writer) 
 	if err != nil {
 		return err
 	}
+	if err := checkRecordFile(h.recPath); err != nil {
+		return err
+	}
 
 	out := &lockedWriter{w: stdout}
 	c, err := cluster.Start(opts)
@@ -119,6 +124,11 @@ func playHeadless(ctx context.Context, h headlessRun, stdout, stderr io.Writer) 
 	}
 	stopTrace := streamTrace(c, traceFile)
 	defer stopTrace()
+	rec, err := newRecording(c, opts, "script "+h.name, h.recPath)
+	if err != nil {
+		c.Close()
+		return err
+	}
 	stopStream := func() {}
 	if h.json {
 		printNodesJSON(out, c.Status())
@@ -143,8 +153,11 @@ func playHeadless(ctx context.Context, h headlessRun, stdout, stderr io.Writer) 
 		}
 	}
 	// `save` in a script writes the lines run before it.
-	runner := commands.NewRunner(c, commands.RunnerOptions{History: commands.NewHistory(c.Size(), cf.sessionFlags())})
+	runner := commands.NewRunner(c, rec.runnerOptions(commands.RunnerOptions{History: commands.NewHistory(c.Size(), cf.sessionFlags())}))
 	err = commands.RunScript(ctx, runner, h.cmds, commands.ScriptOptions{Out: out, JSON: h.json, OnCommand: onCommand})
+	if rerr := rec.close(stderr); rerr != nil && err == nil {
+		err = rerr
+	}
 	c.Close()
 	stopStream()
 	var f *commands.Failure

@@ -212,11 +212,13 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runChaos(ctx, args[1:], stdout, stderr)
 	case "learn":
 		return runLearn(ctx, args[1:], stdout, stderr)
+	case "replay":
+		return runReplay(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		return runHelp(args[1:], stdout)
 	}
 	if len(args[0]) > 0 && args[0][0] == '-' {
 		return runDashboard(ctx, args, stdout, stderr)
 	}
-	return usagef("unknown subcommand %q (want script, learn, bench, experiment, chaos, wal or help; no subcommand opens the dashboard)", args[0])
+	return usagef("unknown subcommand %q (want script, learn, bench, experiment, chaos, replay, wal or help; no subcommand opens the dashboard)", args[0])
 }

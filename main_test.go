@@ -306,7 +306,7 @@ func TestHelpSubcommands(t *testing.T) {
 		t.Errorf("help crash does not explain leader at the prompt: exit %d:\n%s", code, out)
 	}
 	code, _, errs := runCLI(t, "", "help", "bnech")
-	if want := "raftplay: help: unknown command \"bnech\"; subcommands: script, learn, bench, experiment, chaos, wal, dashboard\n"; code != 2 || errs != want {
+	if want := "raftplay: help: unknown command \"bnech\"; subcommands: script, learn, bench, experiment, chaos, replay, wal, dashboard\n"; code != 2 || errs != want {
 		t.Errorf("help bnech: exit %d, stderr %q, want %q", code, errs, want)
 	}
 }

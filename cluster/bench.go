@@ -26,6 +26,12 @@ type BenchOptions struct {
 	// LeaderWait is how long to wait for a leader before giving up;
 	// 0 means BenchLeaderWait.
 	LeaderWait time.Duration
+	// Record, if set, is called once the cluster has started (a recorder
+	// starts there); the function it returns is called when the writers
+	// are done, before the cluster closes.
+	Record func(c *Cluster) (stop func() error)
+	// Recorded is set to the record stop's error.
+	Recorded *error
 }
 
 // BenchLeaderWait is how long a bench waits for its cluster to elect a
@@ -61,6 +67,14 @@ func Bench(ctx context.Context, o BenchOptions) (BenchResult, error) {
 	}
 	defer c.Close()
 	c.trace.on.Store(!o.NoTrace)
+	if o.Record != nil {
+		stop := o.Record(c)
+		defer func() {
+			if err := stop(); o.Recorded != nil {
+				*o.Recorded = err
+			}
+		}()
+	}
 	wait := o.LeaderWait
 	if wait <= 0 {
 		wait = BenchLeaderWait

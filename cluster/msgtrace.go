@@ -266,6 +266,12 @@ func (t *MsgTrace) Since(seq uint64) (recs []MsgRecord, next uint64, dropped uin
 	return t.r.since(seq)
 }
 
+// SinceInto is Since appending the records to buf, so that a reader that
+// polls (a recorder) can reuse one buffer instead of allocating each time.
+func (t *MsgTrace) SinceInto(buf []MsgRecord, seq uint64) (recs []MsgRecord, next uint64, dropped uint64) {
+	return t.r.sinceInto(buf, seq)
+}
+
 // Last returns up to n of the newest records, oldest first.
 func (t *MsgTrace) Last(n int) []MsgRecord { return t.r.last(n) }
 

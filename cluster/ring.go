@@ -67,6 +67,12 @@ func (r *ring[T]) put(stamp func(seq uint64) T) T {
 // whose writer has reserved its number but not yet stored it ends the
 // list: it and those after it come with the next call.
 func (r *ring[T]) since(seq uint64) (recs []T, next uint64, dropped uint64) {
+	return r.sinceInto(nil, seq)
+}
+
+// sinceInto is since appending to recs.
+func (r *ring[T]) sinceInto(recs []T, seq uint64) ([]T, uint64, uint64) {
+	var dropped uint64
 	end := r.next.Load()
 	seq = min(max(seq, 1), end) // asking beyond the end means "from now on"
 	n := uint64(len(r.slots))

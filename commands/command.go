@@ -480,6 +480,8 @@ func (c *Command) String() string {
 		if c.Node.Kind != NodeNone {
 			w = append(w, c.Node.String())
 		}
+	case VerbRecord, VerbSeek, VerbFind:
+		w = append(w, c.recordWords()...)
 	case VerbMessages:
 		if c.Count != 0 {
 			w = append(w, strconv.Itoa(c.Count))

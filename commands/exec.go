@@ -56,6 +56,9 @@ type RunnerOptions struct {
 	// The runners of one session share one History (Detach carries it
 	// over to the runner it returns).
 	History *History
+	// Record, when set, starts and stops recordings for `record start
+	// FILE` and `record stop` (record.go).
+	Record Recording
 }
 
 // Ran is one command a Runner ran: when it started, how long it took, the
@@ -179,6 +182,8 @@ func (r *Runner) exec(ctx context.Context, cmd *Command) (string, error) {
 		return r.execMembership(ctx, cmd)
 	case VerbPowerfail, VerbWipe, VerbCorrupt:
 		return r.execDisk(ctx, cmd)
+	case VerbRecord, VerbSeek, VerbFind, VerbFork:
+		return r.execRecord(cmd)
 	}
 	return "", fmt.Errorf("unknown verb %q", cmd.Verb)
 }

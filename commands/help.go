@@ -34,7 +34,7 @@ const (
 	groupSession = "Narration and sessions (lessons; a session saved as a script)"
 )
 
-var groups = []string{groupClient, groupFaults, groupWaiting, groupCluster, groupStep, groupWhy, groupMember, groupDisk, groupSession}
+var groups = []string{groupClient, groupFaults, groupWaiting, groupCluster, groupStep, groupWhy, groupMember, groupDisk, groupSession, groupRecord}
 
 var verbTable []verbInfo
 
@@ -136,6 +136,7 @@ func init() {
 		{VerbSave, groupSession, []string{"save FILE"}, []string{"write every command run so far in this session, keys included, as a script"},
 			fmt.Sprintf("The script replays the session: each command in the order it started, with a\nsleep line for each pause (rounded to %s; under %s left out, over %s\ncut short), under a header that says how to run it (raftplay script --nodes N\n... FILE). Commands that failed are comments saying so; help and save are left\nout. FILE is replaced if it exists (~/ is the home directory). At the\ndashboard's prompt the session is every key and command since it opened; in a\nscript, the lines run before save.", shortDuration(SavePauseRound), shortDuration(SaveMinPause), shortDuration(SaveMaxPause)), parseSave},
 	}
+	verbTable = append(verbTable, recordVerbs()...) // record.go
 }
 
 func lookupVerb(verb string) *verbInfo {

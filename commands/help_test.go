@@ -68,7 +68,8 @@ func TestVerbsComplete(t *testing.T) {
 		"expect", "status", "set", "let", "help", "echo",
 		"freeze", "thaw", "step", "deliver", "discard", "timeout", "tick", "heartbeat", "trace", "messages", "links", "explain",
 		"add", "remove", "promote", "transfer", "powerfail", "wipe", "corrupt",
-		"say", "save"}
+		"say", "save",
+		"record", "seek", "find", "fork"}
 	got := Verbs()
 	if strings.Join(got, " ") != strings.Join(want, " ") {
 		t.Errorf("Verbs() = %v, want %v", got, want)

@@ -43,6 +43,11 @@ type ChaosOptions struct {
 	// Trace, if set, receives the cluster's message trace as JSON lines
 	// (cluster.StreamTrace).
 	Trace io.Writer
+	// Record, if set, is called once the cluster has started (a recorder
+	// starts there); the function it returns is called once the cluster
+	// has been healed and has converged, before the checks. Its error is
+	// reported in NemesisErrors.
+	Record func(c *cluster.Cluster) (stop func() error)
 	// Unsafe turns on the faults a correct Raft cannot survive, to see the
 	// checks fail: every node acknowledges without fsync (so a power
 	// failure loses what it promised), and the nemesis may wipe a node's
@@ -154,6 +159,14 @@ func RunChaos(ctx context.Context, opts ChaosOptions) (*ChaosReport, error) {
 	}
 	rec := recordEvents(c.Events())
 	defer rec.stop()
+	stopRecord := func() error { return nil }
+	if opts.Record != nil {
+		stop := opts.Record(c)
+		var once sync.Once
+		var err error
+		stopRecord = func() error { once.Do(func() { err = stop() }); return err }
+		defer stopRecord()
+	}
 
 	sctx, cancel := context.WithTimeout(ctx, opts.SettleTimeout)
 	_, err = c.WaitLeader(sctx)
@@ -222,6 +235,9 @@ func RunChaos(ctx context.Context, opts ChaosOptions) (*ChaosReport, error) {
 	rep.Converged = err == nil
 	rep.FinalLeader, rep.FinalTerm = st.Leader, st.Term
 	rep.Violations = c.Violations()
+	if err := stopRecord(); err != nil {
+		rep.NemesisErrors = append(rep.NemesisErrors, "recording: "+err.Error())
+	}
 
 	ops := hist.snapshot()
 	var info porcupine.LinearizationInfo

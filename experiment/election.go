@@ -124,6 +124,10 @@ type ElectionOptions struct {
 	// Trace, if set, receives each range's cluster's message trace in turn
 	// as JSON lines (cluster.StreamTrace; seq starts at 1 for each range).
 	Trace io.Writer
+	// Record, if set, is called with each range's cluster once it has
+	// started (idx counts ranges from 0); the function it returns is
+	// called when the range is done, before its cluster closes.
+	Record func(c *cluster.Cluster, idx int) (stop func() error)
 }
 
 // Trial is one crash of the leader and what followed.
@@ -215,7 +219,7 @@ func RunElection(ctx context.Context, opts ElectionOptions) (*ElectionReport, er
 	return rep, nil
 }
 
-func runRange(ctx context.Context, opts ElectionOptions, idx int, r Range) (RangeResult, error) {
+func runRange(ctx context.Context, opts ElectionOptions, idx int, r Range) (_ RangeResult, err error) {
 	hb := max(r.Min/time.Duration(opts.HeartbeatDiv), time.Millisecond)
 	if hb >= r.Min {
 		hb = r.Min / 2
@@ -237,6 +241,14 @@ func runRange(ctx context.Context, opts ElectionOptions, idx int, r Range) (Rang
 	if opts.Trace != nil {
 		stop := cluster.StreamTrace(c.Trace(), opts.Trace)
 		defer stop()
+	}
+	if opts.Record != nil {
+		stop := opts.Record(c, idx)
+		defer func() {
+			if rerr := stop(); rerr != nil && err == nil {
+				err = fmt.Errorf("experiment: range %v: recording: %w", r, rerr)
+			}
+		}()
 	}
 	if opts.Delay > 0 {
 		if err := c.Delay(opts.Delay, 0, 0, 0); err != nil {

@@ -1,0 +1,102 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"raftplay/cluster"
+	"raftplay/commands"
+	"raftplay/record"
+)
+
+// addRecordFlag adds --record FILE to fs.
+func addRecordFlag(fs *flag.FlagSet, what string) *string {
+	return fs.String("record", "", "record "+what+" into this `FILE` (statuses, events, messages, commands; gzipped JSON lines): raftplay replay FILE plays it")
+}
+
+// checkRecordFile reports a --record file that cannot be created, before
+// the cluster starts.
+func checkRecordFile(file string) error {
+	if file == "" {
+		return nil
+	}
+	f, err := os.OpenFile(file, os.O_WRONLY|os.O_CREATE, 0o644)
+	if err != nil {
+		return usagef("--record %s: %s", file, pathReason(err))
+	}
+	return f.Close()
+}
+
+// recording is the recording switch of a run with a cluster: `record start
+// FILE` / `record stop` at its prompt or in its script, and --record FILE.
+type recording struct {
+	sw *record.Switch
+}
+
+// newRecording returns the switch for c, started into file unless it is "".
+func newRecording(c *cluster.Cluster, opts cluster.Options, run, file string) (*recording, error) {
+	r := &recording{sw: record.NewSwitch(c, record.OptionsOf(opts, run), record.WriterOptions{})}
+	if file != "" {
+		if err := r.sw.Start(file); err != nil {
+			return nil, fmt.Errorf("--record %s: %v", file, err)
+		}
+	}
+	return r, nil
+}
+
+// runnerOptions returns o with the recorder's hooks: every command that
+// ran goes into the recording in progress, and record start|stop work.
+func (r *recording) runnerOptions(o commands.RunnerOptions) commands.RunnerOptions {
+	o.Observe, o.Record = r.sw.Observe, r.sw
+	return o
+}
+
+// close ends the recording in progress, if any, and says where it is.
+func (r *recording) close(stderr io.Writer) error {
+	file := r.sw.Recording()
+	if file == "" {
+		return nil
+	}
+	if err := r.sw.Close(); err != nil {
+		return fmt.Errorf("recording %s: %v", file, strings.TrimPrefix(err.Error(), "record: "))
+	}
+	fmt.Fprintf(stderr, "raftplay: recorded to %s (raftplay replay %s)\n", cluster.EscapeControls(file), cluster.EscapeControls(file))
+	return nil
+}
+
+// recordHook returns a function that starts recording a cluster into
+// file, for the runs that start their clusters themselves (bench, chaos,
+// experiment); nil when file is "".
+func recordHook(file string, opts cluster.Options, run string) func(c *cluster.Cluster) (stop func() error) {
+	if file == "" {
+		return nil
+	}
+	return func(c *cluster.Cluster) func() error {
+		o := opts
+		o.Timing = c.Timing()
+		rec, err := record.Create(file, c, record.OptionsOf(o, run), record.WriterOptions{})
+		if err != nil {
+			return func() error { return err }
+		}
+		return rec.Close
+	}
+}
+
+// rangeFile names the recording of range idx (from 0) of an experiment
+// with n ranges: FILE itself for one range, else FILE with -range-N
+// before its extensions (run.rec.gz: run-range-1.rec.gz).
+func rangeFile(file string, idx, n int) string {
+	if n <= 1 {
+		return file
+	}
+	dir, base := filepath.Split(file)
+	stem, ext := base, ""
+	if i := strings.IndexByte(base[1:], '.'); i >= 0 {
+		stem, ext = base[:i+1], base[i+1:]
+	}
+	return filepath.Join(dir, fmt.Sprintf("%s-range-%d%s", stem, idx+1, ext))
+}

@@ -1,0 +1,127 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"os"
+	"strings"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+	"github.com/muesli/termenv"
+
+	"raftplay/cluster"
+	"raftplay/record"
+	"raftplay/tui"
+)
+
+// replayFlags are the flags of `raftplay replay`.
+type replayFlags struct {
+	toScript string
+	mono     bool
+}
+
+// replayFlagSet returns the flag set of `raftplay replay`, its usage
+// written to w.
+func replayFlagSet(w io.Writer) (*flag.FlagSet, *replayFlags) {
+	fs := newFlagSet("replay", w)
+	f := &replayFlags{}
+	fs.StringVar(&f.toScript, "to-script", "", "write the recorded commands as a runnable script to `OUT` (with sleeps where time passed), instead of opening the dashboard")
+	fs.BoolVar(&f.mono, "mono", false, "draw without colour (as NO_COLOR does)")
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), "usage: raftplay replay FILE [--to-script OUT] [--mono]")
+		fmt.Fprintln(fs.Output(), "Opens the dashboard on a recording (made with --record FILE or `record start FILE`): the")
+		fmt.Fprintln(fs.Output(), "statuses, events, messages and commands as they were, with a cursor that plays, pauses,")
+		fmt.Fprintln(fs.Output(), "steps and seeks (see the dashboard's keys; at its prompt: seek TIME, find WORDS, status,")
+		fmt.Fprintln(fs.Output(), "explain, messages, links). A damaged or cut recording replays up to the damage.")
+		fs.PrintDefaults()
+	}
+	return fs, f
+}
+
+func runReplay(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if o, ok := stdout.(*outputWriter); ok && isTerminal(o.w) {
+		stdout = o.w // the terminal itself: Bubble Tea asks it for its size and modes
+	}
+	fs, f := replayFlagSet(stderr)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() < 1 {
+		return usagef("replay: no recording given (want raftplay replay FILE)")
+	}
+	file := fs.Arg(0)
+	if err := parseFlags(fs, fs.Args()[1:]); err != nil { // flags may follow FILE too
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usagef("replay: one recording at a time, got also %q", fs.Arg(0))
+	}
+	if fi, err := os.Stat(file); err == nil && fi.Size() > 8<<20 {
+		// About 0.6 s per minute of a busy 5-node cluster (2.6 MB).
+		fmt.Fprintf(stderr, "raftplay: reading %s (%d MB)...\n", cluster.EscapeControls(file), fi.Size()>>20)
+	}
+	rec, err := record.ReadFile(file)
+	if err != nil {
+		var pe *os.PathError
+		if errors.As(err, &pe) {
+			return usagef("replay %s: %s", file, pathReason(err))
+		}
+		return fmt.Errorf("replay %s: %s", file, strings.TrimPrefix(err.Error(), "record: "))
+	}
+	if rec.Stopped != nil {
+		fmt.Fprintf(stderr, "raftplay: %s: %s\n", cluster.EscapeControls(file), strings.TrimPrefix(rec.Stopped.Error(), "record: "))
+	}
+	if f.toScript != "" {
+		return writeScript(rec, f.toScript, stdout)
+	}
+	if !isTerminal(stdout) {
+		return usagef("the replay needs a terminal (raftplay replay FILE --to-script OUT writes its commands as a script)")
+	}
+	log.SetOutput(io.Discard)
+	mono := f.mono || os.Getenv("NO_COLOR") != "" || lipgloss.ColorProfile() == termenv.Ascii
+	if mono {
+		lipgloss.SetColorProfile(termenv.Ascii)
+	}
+	player := record.NewPlayer(rec, record.PlayerOptions{})
+	replayExec := &record.Executor{Player: player}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	m := tui.New(tui.Options{
+		Source:   player,
+		Exec:     replayExec,
+		Messages: player.Messages(),
+		Clock:    player.Now,
+		Context:  ctx,
+		Seed:     rec.Options.Seed,
+		Mono:     mono,
+	})
+	p := tea.NewProgram(m, tea.WithAltScreen(), tea.WithOutput(stdout), tea.WithoutSignalHandler())
+	_, err = p.Run()
+	if err != nil && !errors.Is(err, tea.ErrProgramKilled) {
+		return fmt.Errorf("dashboard: %w", err)
+	}
+	return nil
+}
+
+// writeScript writes the recording's commands as a script into out.
+func writeScript(rec *record.Recording, out string, stdout io.Writer) error {
+	f, err := os.Create(out)
+	if err != nil {
+		return usagef("--to-script %s: %s", out, pathReason(err))
+	}
+	if err := rec.Script(f, out); err != nil {
+		f.Close()
+		return fmt.Errorf("--to-script %s: %v", out, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("--to-script %s: %v", out, err)
+	}
+	_, err = fmt.Fprintf(stdout, "wrote %s: %s; run it with raftplay script %s %s\n",
+		cluster.EscapeControls(out), plural(len(rec.Commands), "command"), rec.Options.Flags(), cluster.EscapeControls(out))
+	return err
+}

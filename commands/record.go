@@ -1,0 +1,157 @@
+package commands
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// Recording starts and stops a recording of a runner's cluster, for
+// `record start FILE` and `record stop` (RunnerOptions.Record; main sets
+// it to a record.Switch, which this package cannot import).
+type Recording interface {
+	// Start records from now on into file; an error when a recording is
+	// already in progress or the file cannot be created.
+	Start(file string) error
+	// Stop ends the recording in progress and returns its file; an error
+	// when none is in progress.
+	Stop() (file string, err error)
+}
+
+// Words of `record`.
+const (
+	RecordStart = "start"
+	RecordStop  = "stop"
+)
+
+// ErrReplayOnly is what a live runner answers to seek, find and fork.
+var ErrReplayOnly = errors.New("works only in a replay (raftplay replay FILE)")
+
+// ForkReason says why `fork` cannot start a live cluster from a moment of
+// a recording; replay answers fork with it.
+const ForkReason = "fork cannot start a live cluster from this moment: a recording holds what the dashboard " +
+	"shows of each node (its role, term, indexes, the terms of at most the newest 512 log entries and short " +
+	"descriptions of the newest 24), not the nodes' files. The entries' data, the older log, the snapshots and " +
+	"the key-value state are not in it, so nodes built from it would not be the recorded nodes: their logs and " +
+	"state machines would be guesses. To explore from a moment, run `raftplay replay FILE --to-script OUT` and " +
+	"play the script up to there (raftplay --script OUT); to go on from where a run ended, keep the nodes' files (--data DIR --keep) and start a cluster on them."
+
+const groupRecord = "Recording and replay (raftplay replay FILE)"
+
+// recordVerbs are the verbs of recording and replay, for the verb table.
+func recordVerbs() []verbInfo {
+	return []verbInfo{
+		{VerbRecord, groupRecord, []string{"record start FILE", "record stop"}, []string{"record the cluster from now on into FILE", "end the recording"},
+			"The recording holds, over time, every node's status as the dashboard shows it, every event,\n" +
+				"every message record and every command with its result. raftplay replay FILE plays it in\n" +
+				"the dashboard; --record FILE on the dashboard, script, chaos, experiment and bench records\n" +
+				"a whole run. It is gzipped JSON lines (a FILE ending in .jsonl is written plain).", parseRecord},
+		{VerbSeek, groupRecord, []string{"seek TIME"}, []string{"replay only: move to TIME from the start, e.g. seek 12.5s"},
+			"TIME is a duration from the start of the recording; beyond the end goes to the end.", parseSeek},
+		{VerbFind, groupRecord, []string{"find WORDS"}, []string{"replay only: move to the next event, command or message that says WORDS"},
+			"Case does not matter; the search wraps to the start. e.g. find became leader", parseFind},
+		{VerbFork, groupRecord, []string{"fork"}, []string{"replay only: says why a recording cannot become a live cluster"}, wrap(ForkReason, 88), parseNoArgs},
+	}
+}
+
+func parseRecord(lp *lineParser) error {
+	t, err := lp.word("action", RecordStart, RecordStop)
+	if err != nil {
+		return err
+	}
+	if t.text == RecordStart {
+		lp.usage = "record start FILE"
+		f, err := lp.next("FILE")
+		if err != nil {
+			return err
+		}
+		if f.text == "" {
+			return lp.errAt(f.col, "empty file name")
+		}
+		lp.cmd.On, lp.cmd.Name = true, f.text
+	} else {
+		lp.usage = "record stop"
+	}
+	return lp.done()
+}
+
+func parseSeek(lp *lineParser) error {
+	var err error
+	if lp.cmd.Duration, err = lp.duration("time", 0); err != nil {
+		return err
+	}
+	return lp.done()
+}
+
+func parseFind(lp *lineParser) error {
+	if !lp.more() {
+		_, err := lp.next("words")
+		return err
+	}
+	if err := parseEcho(lp); err != nil {
+		return err
+	}
+	if strings.TrimSpace(lp.cmd.Message) == "" {
+		return lp.errAt(lp.toks[1].col, "nothing to find")
+	}
+	return nil
+}
+
+// recordWords are the words after the verb of a recording or replay
+// command, in canonical form (Command.String).
+func (c *Command) recordWords() []string {
+	switch c.Verb {
+	case VerbRecord:
+		if c.On {
+			return []string{RecordStart, quote(c.Name)}
+		}
+		return []string{RecordStop}
+	case VerbSeek:
+		return []string{c.Duration.String()}
+	case VerbFind:
+		return []string{quote(c.Message)}
+	}
+	return nil
+}
+
+// execRecord runs record start|stop; a live runner refuses seek, find and
+// fork.
+func (r *Runner) execRecord(cmd *Command) (string, error) {
+	if cmd.Verb != VerbRecord {
+		return "", failf("%v", ErrReplayOnly)
+	}
+	if r.opts.Record == nil {
+		return "", failf("recording is not available here")
+	}
+	if cmd.On {
+		if err := r.opts.Record.Start(cmd.Name); err != nil {
+			return "", failf("%v", err)
+		}
+		return fmt.Sprintf("recording to %s", cmd.Name), nil
+	}
+	file, err := r.opts.Record.Stop()
+	if err != nil {
+		return "", failf("%v", err)
+	}
+	return fmt.Sprintf("recorded to %s (raftplay replay %s)", file, file), nil
+}
+
+// wrap breaks text into lines of at most width columns, between words.
+func wrap(text string, width int) string {
+	var b strings.Builder
+	col := 0
+	for _, w := range strings.Fields(text) {
+		switch {
+		case col == 0:
+		case col+1+len(w) > width:
+			b.WriteByte('\n')
+			col = 0
+		default:
+			b.WriteByte(' ')
+			col++
+		}
+		b.WriteString(w)
+		col += len(w)
+	}
+	return b.String()
+}

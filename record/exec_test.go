@@ -1,0 +1,55 @@
+package record
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"raftplay/commands"
+)
+
+func TestExecutor(t *testing.T) {
+	p := NewPlayer(sample(t), PlayerOptions{Paused: true})
+	x := &Executor{Player: p}
+	exec := func(line string) (string, error) {
+		t.Helper()
+		cmd, err := commands.ParseLine(line, 1, 5)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cmd.Line = 0
+		return x.Exec(context.Background(), cmd)
+	}
+	for _, c := range []struct {
+		line, out, err string
+		at             time.Duration
+	}{
+		{"seek 3.5s", "at 3.5s of 10s", "", 3500 * time.Millisecond},
+		{"seek 1h", "at 10s of 10s", "", 10 * time.Second},
+		{"find became leader", "at 2.5s of 10s: 2 became leader at term 2", "", 2500 * time.Millisecond},
+		{"find crash 3", "at 6s of 10s: > crash 3", "", 6 * time.Second},
+		{"find no such thing", "", `find no such thing: nothing in the recording says "no such thing"`, 6 * time.Second},
+		{"fork", "", "fork: fork cannot start a live cluster from this moment: a recording holds", 6 * time.Second},
+		{"status", "NODE  STATE", "", 6 * time.Second},
+		{"explain 1", "1", "", 6 * time.Second},
+		{"explain leader", "", "explain leader: no leader at this moment of the recording; name a node", 6 * time.Second},
+		{"messages all", "1", "", 6 * time.Second},
+		{"help seek", "seek TIME", "", 6 * time.Second},
+		{"crash 1", "", "crash 1: this is a recording: crash acts on a live cluster.", 6 * time.Second},
+		{"record start x.rec", "", "record start x.rec: this is a recording: record acts on a live cluster.", 6 * time.Second},
+		{"put a 1", "", "put a 1: this is a recording", 6 * time.Second},
+	} {
+		out, err := exec(c.line)
+		if c.err != "" {
+			if err == nil || !strings.HasPrefix(err.Error(), c.err) {
+				t.Errorf("%s: error %v, want %q", c.line, err, c.err)
+			}
+		} else if err != nil || !strings.Contains(out, c.out) {
+			t.Errorf("%s: %q, %v; want %q", c.line, out, err, c.out)
+		}
+		if p.Position() != c.at {
+			t.Errorf("%s: at %v, want %v", c.line, p.Position(), c.at)
+		}
+	}
+}

@@ -1,0 +1,379 @@
+package record
+
+import (
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"raftplay/cluster"
+	"raftplay/tui"
+)
+
+var _ tui.Player = (*Player)(nil)
+
+// EventLogSize is how many events the replay's event log holds, as many
+// as a live cluster's.
+const EventLogSize = 16384
+
+// PlayerOptions changes how a Player plays.
+type PlayerOptions struct {
+	// Clock is the wall clock the cursor moves with while playing; nil
+	// means time.Now. Tests inject one.
+	Clock func() time.Time
+	// Paused starts the player paused (it starts playing otherwise).
+	Paused bool
+}
+
+// Player replays a Recording: it is a tui.Player, so the dashboard draws
+// it as it draws a live cluster. Its cursor moves with the wall clock
+// times Speed while Playing. It is safe for concurrent use.
+type Player struct {
+	rec   *Recording
+	clock func() time.Time
+	marks []tui.Mark
+
+	mu      sync.Mutex
+	pos     time.Duration // the cursor, as of anchor
+	anchor  time.Time     // the wall time pos was taken at (while playing)
+	playing bool
+	speed   float64
+	epoch   uint64
+	events  *cluster.EventLog
+	evNext  int // index in rec.Events of the next event to add to events
+	msgHi   int // rec.Messages[:msgHi] are at or before the cursor
+	msgs    *msgLog
+}
+
+// NewPlayer returns a player over rec, at its start.
+func NewPlayer(rec *Recording, o PlayerOptions) *Player {
+	if o.Clock == nil {
+		o.Clock = time.Now
+	}
+	p := &Player{rec: rec, clock: o.Clock, speed: 1, playing: !o.Paused, marks: marksOf(rec)}
+	p.anchor = p.clock()
+	p.msgs = &msgLog{p: p}
+	p.rebuild()
+	return p
+}
+
+// Recording returns the recording the player plays.
+func (p *Player) Recording() *Recording { return p.rec }
+
+// cursorLocked moves the cursor with the clock while playing, and stops
+// at the end.
+func (p *Player) cursorLocked() time.Duration {
+	if p.playing {
+		now := p.clock()
+		p.pos += time.Duration(float64(now.Sub(p.anchor)) * p.speed)
+		p.anchor = now
+		if p.pos >= p.rec.Length {
+			p.pos, p.playing = p.rec.Length, false
+		}
+	}
+	p.pos = min(max(p.pos, 0), p.rec.Length)
+	return p.pos
+}
+
+// offset returns t's place on the timeline (times before the start, of
+// events the cluster held when the recording began, are at 0).
+func (p *Player) offset(t time.Time) time.Duration { return max(t.Sub(p.rec.Start), 0) }
+
+// syncLocked brings the event log and the message view up to the cursor.
+func (p *Player) syncLocked() time.Duration {
+	cur := p.cursorLocked()
+	end := p.rec.Start.Add(cur)
+	evs := p.rec.Events
+	hi := p.evNext + sort.Search(len(evs)-p.evNext, func(i int) bool { return evs[p.evNext+i].Time.After(end) })
+	if hi > p.evNext {
+		from := max(p.evNext, hi-EventLogSize)
+		for _, e := range evs[from:hi] {
+			p.events.Add(e)
+		}
+		p.evNext = hi
+	}
+	p.msgHi = countUpTo(p.rec.Messages, end)
+	return cur
+}
+
+// countUpTo returns how many of msgs are at or before end.
+func countUpTo(msgs []cluster.MsgRecord, end time.Time) int {
+	return sort.Search(len(msgs), func(i int) bool { return msgs[i].Time.After(end) })
+}
+
+// rebuild starts a new epoch: a new event log holding the newest events
+// up to the cursor.
+func (p *Player) rebuild() {
+	p.epoch++
+	p.events = cluster.NewEventLog(EventLogSize, time.Now)
+	p.evNext = 0
+	cur := p.cursorLocked()
+	end := p.rec.Start.Add(cur)
+	evs := p.rec.Events
+	p.evNext = max(0, sort.Search(len(evs), func(i int) bool { return evs[i].Time.After(end) })-EventLogSize)
+	p.syncLocked()
+}
+
+// Status returns the recorded status at the cursor: the last frame at or
+// before it.
+func (p *Player) Status() cluster.Status {
+	p.mu.Lock()
+	cur := p.syncLocked()
+	p.mu.Unlock()
+	return p.rec.Status(max(p.rec.FrameAt(cur), 0))
+}
+
+// Events returns the log of the recorded events up to the cursor. It is a
+// new log after the cursor moved back (Epoch).
+func (p *Player) Events() *cluster.EventLog {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.syncLocked()
+	return p.events
+}
+
+// Messages returns the recorded message records up to the cursor, as the
+// cluster's ring would hold them.
+func (p *Player) Messages() tui.MsgLog { return p.msgs }
+
+// Now is the recorded time at the cursor.
+func (p *Player) Now() time.Time {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.rec.Start.Add(p.syncLocked())
+}
+
+// Epoch changes each time the cursor moves back.
+func (p *Player) Epoch() uint64 {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.epoch
+}
+
+// Playing reports whether the cursor moves.
+func (p *Player) Playing() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.cursorLocked()
+	return p.playing
+}
+
+// SetPlaying plays or pauses. Playing at the end starts again from the
+// start.
+func (p *Player) SetPlaying(on bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	cur := p.syncLocked()
+	if on && cur >= p.rec.Length {
+		p.pos = 0
+		p.rebuild()
+	}
+	p.playing, p.anchor = on, p.clock()
+}
+
+// Speed is how many recorded seconds pass per second of wall time.
+func (p *Player) Speed() float64 {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.speed
+}
+
+// SetSpeed sets the speed, clamped to [tui.MinSpeed, tui.MaxSpeed].
+func (p *Player) SetSpeed(x float64) float64 {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.cursorLocked()
+	if !(x >= tui.MinSpeed) { // NaN too
+		x = tui.MinSpeed
+	}
+	p.speed = min(x, tui.MaxSpeed)
+	return p.speed
+}
+
+// Position is the cursor, from the start of the recording.
+func (p *Player) Position() time.Duration {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.syncLocked()
+}
+
+// Length is the recording's length.
+func (p *Player) Length() time.Duration { return p.rec.Length }
+
+// Seek moves the cursor to at, clamped to [0, Length], and pauses.
+func (p *Player) Seek(at time.Duration) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.seekLocked(at)
+}
+
+func (p *Player) seekLocked(at time.Duration) {
+	cur := p.cursorLocked()
+	at = min(max(at, 0), p.rec.Length)
+	p.playing, p.pos = false, at
+	if at < cur {
+		p.rebuild()
+		return
+	}
+	p.syncLocked()
+}
+
+// Step moves the cursor to the next (forward) or previous recorded event,
+// message or command and pauses; false when there is none.
+func (p *Player) Step(forward bool) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	cur := p.cursorLocked()
+	at, ok := p.neighbour(cur, forward)
+	if !ok {
+		p.playing = false
+		return false
+	}
+	p.seekLocked(at)
+	return true
+}
+
+// neighbour returns the place of the first thing recorded after cur
+// (forward) or the last before it.
+func (p *Player) neighbour(cur time.Duration, forward bool) (time.Duration, bool) {
+	rec := p.rec
+	var best time.Duration
+	found := false
+	consider := func(n int, at func(int) time.Duration) {
+		i := sort.Search(n, func(i int) bool { return at(i) > cur })
+		if forward {
+			if i < n && (!found || at(i) < best) {
+				best, found = at(i), true
+			}
+			return
+		}
+		// the last before cur: below the first at or after cur
+		j := sort.Search(n, func(i int) bool { return at(i) >= cur }) - 1
+		if j >= 0 && at(j) < cur && (!found || at(j) > best) {
+			best, found = at(j), true
+		}
+	}
+	consider(len(rec.Events), func(i int) time.Duration { return p.offset(rec.Events[i].Time) })
+	consider(len(rec.Messages), func(i int) time.Duration { return p.offset(rec.Messages[i].Time) })
+	consider(len(rec.Commands), func(i int) time.Duration { return p.offset(rec.Commands[i].At) })
+	return best, found
+}
+
+// Find moves the cursor to the next recorded event, command or message
+// after it whose text contains text (case-insensitive), wrapping to the
+// start, and pauses; false when none matches.
+func (p *Player) Find(text string) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	cur := p.cursorLocked()
+	at, ok := p.find(strings.ToLower(text), cur)
+	if !ok {
+		p.playing = false
+		return false
+	}
+	p.seekLocked(at)
+	return true
+}
+
+// find returns the place of the first thing after cur whose text holds
+// text (already lower case), or else of the first anywhere: an event's
+// text, a command line with its result, a message record's line.
+func (p *Player) find(text string, cur time.Duration) (time.Duration, bool) {
+	rec := p.rec
+	var after, first time.Duration
+	foundAfter, foundFirst := false, false
+	note := func(at time.Duration) {
+		if at > cur && (!foundAfter || at < after) {
+			after, foundAfter = at, true
+		}
+		if !foundFirst || at < first {
+			first, foundFirst = at, true
+		}
+	}
+	for _, e := range rec.Events {
+		if strings.Contains(strings.ToLower(e.Text), text) {
+			note(p.offset(e.Time))
+		}
+	}
+	for _, c := range rec.Commands {
+		if strings.Contains(strings.ToLower(c.Text+"\n"+c.Out+"\n"+c.Err), text) {
+			note(p.offset(c.At))
+		}
+	}
+	for _, m := range rec.Messages {
+		if strings.Contains(strings.ToLower(m.String()), text) {
+			note(p.offset(m.Time))
+		}
+	}
+	if foundAfter {
+		return after, true
+	}
+	return first, foundFirst
+}
+
+// Marks are the timeline's marks: faults, leader changes, violations,
+// commands.
+func (p *Player) Marks() []tui.Mark { return p.marks }
+
+// Stopped says where and why the recording ends early, nil when it does
+// not.
+func (p *Player) Stopped() error { return p.rec.Stopped }
+
+// marksOf picks the timeline's marks out of a recording, in time order.
+func marksOf(rec *Recording) []tui.Mark {
+	var marks []tui.Mark
+	off := func(t time.Time) time.Duration { return max(t.Sub(rec.Start), 0) }
+	for _, e := range rec.Events {
+		switch {
+		case e.Kind == cluster.EventViolation:
+			marks = append(marks, tui.Mark{At: off(e.Time), Kind: tui.MarkViolation, Text: e.Text})
+		case strings.Contains(e.Text, "became leader"):
+			marks = append(marks, tui.Mark{At: off(e.Time), Kind: tui.MarkLeader, Text: e.Text})
+		case isFault(e):
+			marks = append(marks, tui.Mark{At: off(e.Time), Kind: tui.MarkFault, Text: e.Text})
+		}
+	}
+	for _, c := range rec.Commands {
+		marks = append(marks, tui.Mark{At: off(c.At), Kind: tui.MarkCommand, Text: c.Text})
+	}
+	sort.SliceStable(marks, func(i, j int) bool { return marks[i].At < marks[j].At })
+	return marks
+}
+
+// isFault reports whether e sets or heals a fault.
+func isFault(e cluster.Event) bool {
+	switch e.Kind {
+	case cluster.EventCrash, cluster.EventRestart, cluster.EventPause, cluster.EventResume, cluster.EventFault:
+		return true
+	}
+	return false
+}
+
+// msgLog is the player's message records up to the cursor, as a ring of
+// cluster.MsgTraceSize records: record i of the recording has sequence
+// number i+1.
+type msgLog struct{ p *Player }
+
+// Since returns the records numbered seq or later that the ring would
+// still hold, the number to ask for next, and how many after seq it no
+// longer holds.
+func (l *msgLog) Since(seq uint64) (recs []cluster.MsgRecord, next uint64, dropped uint64) {
+	p := l.p
+	p.mu.Lock()
+	p.syncLocked()
+	hi := uint64(p.msgHi)
+	p.mu.Unlock()
+	lo := uint64(0)
+	if hi > cluster.MsgTraceSize {
+		lo = hi - cluster.MsgTraceSize
+	}
+	seq = min(max(seq, 1), hi+1)
+	if seq-1 < lo {
+		dropped, seq = lo-(seq-1), lo+1
+	}
+	recs = append([]cluster.MsgRecord(nil), p.rec.Messages[seq-1:hi]...)
+	return recs, hi + 1, dropped
+}
+
+// On reports that the log records (a recording has what it has).
+func (l *msgLog) On() bool { return true }

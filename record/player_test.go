@@ -1,0 +1,401 @@
+package record
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"raftplay/cluster"
+	"raftplay/raft"
+	"raftplay/tui"
+)
+
+// builder writes a recording by hand, plain, for tests.
+type builder struct {
+	t     *testing.T
+	start time.Time
+	buf   bytes.Buffer
+}
+
+var t0 = time.Unix(1_700_000_000, 0)
+
+func newBuilder(t *testing.T, version int) *builder {
+	b := &builder{t: t, start: t0}
+	h, _ := json.Marshal(header{Format: Format, Version: version, Start: t0.UnixNano(), Options: Options{Nodes: 3, Timing: cluster.PaperTiming, Seed: 7, Run: "test"}})
+	b.buf.Write(append(h, '\n'))
+	return b
+}
+
+func (b *builder) line(l line) *builder {
+	j, err := json.Marshal(l)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	b.buf.Write(append(j, '\n'))
+	return b
+}
+
+// status writes a frame at at in which the nodes given changed to term.
+func (b *builder) status(at time.Duration, term uint64, ids ...uint64) *builder {
+	l := line{T: int64(at), K: kindStatus, S: newStatusRec(cluster.Status{Time: t0.Add(at), Term: term}), NN: 3}
+	for _, id := range ids {
+		n, _ := json.Marshal(newNodeRec(cluster.NodeStatus{ID: id, Term: term, Role: "follower", State: cluster.StateUp, LogTerms: []uint64{1, 1, term}}))
+		l.IDs, l.N = append(l.IDs, id), append(l.N, n)
+	}
+	return b.line(l)
+}
+
+func (b *builder) event(at time.Duration, kind cluster.EventKind, text string) *builder {
+	return b.line(line{T: int64(at), K: kindEvents, E: []eventRec{newEventRec(cluster.Event{Time: t0.Add(at), Kind: kind, Text: text})}})
+}
+
+func (b *builder) msgs(at time.Duration, n int, every time.Duration) *builder {
+	for len := 0; len < n; {
+		k := min(n-len, maxBatch)
+		recs := make([]cluster.MsgRecord, k)
+		for i := range k {
+			recs[i] = cluster.MsgRecord{Time: t0.Add(at + time.Duration(len+i)*every), Event: cluster.MsgDelivered, From: 1, To: 2, Type: raft.MsgHeartbeat, Term: 2}
+		}
+		len += k
+		b.buf.Write(appendMsgs(nil, int64(at), recs))
+	}
+	return b
+}
+
+func (b *builder) command(at time.Duration, text, out string) *builder {
+	return b.line(line{T: int64(at), K: kindCommand, C: &cmdRec{At: t0.Add(at).UnixNano(), Took: time.Millisecond, Text: text, Out: out}})
+}
+
+func (b *builder) end(at time.Duration) *builder { return b.line(line{T: int64(at), K: kindEnd}) }
+
+func (b *builder) read() *Recording {
+	b.t.Helper()
+	rec, err := Read(bytes.NewReader(b.buf.Bytes()))
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	return rec
+}
+
+type fakeClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *fakeClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+// sample is a 10s recording: frames every second (term = second), an
+// election at 2.5s, a crash at 4s, messages from 5s, a command at 6s.
+func sample(t *testing.T) *Recording {
+	b := newBuilder(t, Version)
+	for s := range 11 {
+		ids := []uint64{1, 2, 3}
+		if s%2 == 1 {
+			ids = ids[:1] // nodes 2 and 3 unchanged
+		}
+		b.status(time.Duration(s)*time.Second, uint64(s), ids...)
+	}
+	b.event(2500*time.Millisecond, "raft.role", "2 became leader at term 2")
+	b.event(4*time.Second, cluster.EventCrash, "crashed 3")
+	b.msgs(5*time.Second, 10, 100*time.Millisecond)
+	b.command(6*time.Second, "crash 3", "ok")
+	b.event(9*time.Second, cluster.EventViolation, "two leaders in term 2")
+	return b.end(10 * time.Second).read()
+}
+
+func TestPlayerPlaysWithTheClock(t *testing.T) {
+	clk := &fakeClock{t: time.Unix(100, 0)}
+	p := NewPlayer(sample(t), PlayerOptions{Clock: clk.Now})
+	if !p.Playing() || p.Position() != 0 || p.Length() != 10*time.Second {
+		t.Fatalf("start: playing %v at %v of %v", p.Playing(), p.Position(), p.Length())
+	}
+	clk.Advance(time.Second)
+	if got := p.Position(); got != time.Second {
+		t.Fatalf("after 1s: %v", got)
+	}
+	if got := p.Now(); !got.Equal(t0.Add(time.Second)) {
+		t.Errorf("Now %v, want %v", got, t0.Add(time.Second))
+	}
+	if got := p.SetSpeed(2); got != 2 {
+		t.Fatalf("SetSpeed(2) = %v", got)
+	}
+	clk.Advance(time.Second)
+	if got := p.Position(); got != 3*time.Second {
+		t.Fatalf("after 1s at 2x: %v", got)
+	}
+	for x, want := range map[float64]float64{100: tui.MaxSpeed, 0: tui.MinSpeed, -1: tui.MinSpeed, math.NaN(): tui.MinSpeed, math.Inf(1): tui.MaxSpeed, 0.5: 0.5} {
+		if got := p.SetSpeed(x); got != want || p.Speed() != want {
+			t.Errorf("SetSpeed(%v) = %v, Speed %v; want %v", x, got, p.Speed(), want)
+		}
+	}
+	p.SetPlaying(false)
+	clk.Advance(time.Hour)
+	if got := p.Position(); got != 3*time.Second {
+		t.Fatalf("paused: moved to %v", got)
+	}
+	p.SetSpeed(10)
+	p.SetPlaying(true)
+	clk.Advance(time.Hour)
+	if got := p.Position(); got != 10*time.Second || p.Playing() {
+		t.Fatalf("at the end: %v, playing %v", got, p.Playing())
+	}
+	epoch := p.Epoch()
+	p.SetPlaying(true) // at the end: again from the start
+	if got := p.Position(); got != 0 || !p.Playing() || p.Epoch() == epoch {
+		t.Fatalf("replay from the end: at %v, playing %v, epoch %d (was %d)", got, p.Playing(), p.Epoch(), epoch)
+	}
+}
+
+func TestPlayerStatusAtCursor(t *testing.T) {
+	p := NewPlayer(sample(t), PlayerOptions{Paused: true})
+	p.Seek(3500 * time.Millisecond)
+	st := p.Status()
+	if st.Term != 3 || !st.Time.Equal(t0.Add(3*time.Second)) {
+		t.Fatalf("at 3.5s: term %d time %v, want the frame of 3s", st.Term, st.Time)
+	}
+	// Node 1 changed at 3s; nodes 2 and 3 last at 2s.
+	if len(st.Nodes) != 3 || st.Nodes[0].Term != 3 || st.Nodes[1].Term != 2 || st.Nodes[2].Term != 2 {
+		t.Fatalf("nodes: %+v", st.Nodes)
+	}
+	if got := st.Nodes[0].LogTerms; len(got) != 3 || got[2] != 3 {
+		t.Errorf("log terms %v", got)
+	}
+	p.Seek(time.Hour)
+	if p.Position() != 10*time.Second || p.Status().Term != 10 {
+		t.Errorf("seek beyond the end: at %v, term %d", p.Position(), p.Status().Term)
+	}
+	p.Seek(-time.Second)
+	if p.Position() != 0 || p.Status().Term != 0 {
+		t.Errorf("seek before the start: at %v", p.Position())
+	}
+}
+
+func eventTexts(l *cluster.EventLog) []string {
+	evs, _, _ := l.Since(1)
+	var s []string
+	for _, e := range evs {
+		s = append(s, e.Text)
+	}
+	return s
+}
+
+func TestPlayerEventsUpToCursor(t *testing.T) {
+	p := NewPlayer(sample(t), PlayerOptions{Paused: true})
+	if got := eventTexts(p.Events()); len(got) != 0 {
+		t.Fatalf("at 0: %v", got)
+	}
+	e0 := p.Epoch()
+	log := p.Events()
+	p.Seek(5 * time.Second)
+	if p.Epoch() != e0 || p.Events() != log {
+		t.Fatal("a forward seek changed the epoch or the log")
+	}
+	if got := eventTexts(log); len(got) != 2 || got[1] != "crashed 3" {
+		t.Fatalf("at 5s: %v", got)
+	}
+	p.Seek(3 * time.Second)
+	if p.Epoch() == e0 || p.Events() == log {
+		t.Fatal("a backward seek kept the epoch or the log")
+	}
+	if got := eventTexts(p.Events()); len(got) != 1 || got[0] != "2 became leader at term 2" {
+		t.Fatalf("back at 3s: %v", got)
+	}
+	// Playing adds events as the cursor passes them, into the same log.
+	clk := &fakeClock{t: time.Unix(100, 0)}
+	p = NewPlayer(sample(t), PlayerOptions{Clock: clk.Now})
+	log = p.Events()
+	wake := log.Wait()
+	clk.Advance(3 * time.Second)
+	p.Status() // a frame
+	select {
+	case <-wake:
+	default:
+		t.Fatal("the frame at 3s did not add the election's event")
+	}
+	if got := eventTexts(log); len(got) != 1 {
+		t.Fatalf("at 3s: %v", got)
+	}
+}
+
+func TestPlayerMessagesUpToCursor(t *testing.T) {
+	p := NewPlayer(sample(t), PlayerOptions{Paused: true})
+	m := p.Messages()
+	if recs, next, dropped := m.Since(1); len(recs) != 0 || next != 1 || dropped != 0 || !m.On() {
+		t.Fatalf("at 0: %d records, next %d, dropped %d", len(recs), next, dropped)
+	}
+	p.Seek(5250 * time.Millisecond) // records at 5.0, 5.1, 5.2
+	recs, next, _ := p.Messages().Since(1)
+	if len(recs) != 3 || next != 4 || recs[0].Seq != 1 {
+		t.Fatalf("at 5.25s: %d records, next %d", len(recs), next)
+	}
+	p.Seek(time.Hour)
+	recs, next, _ = p.Messages().Since(next)
+	if len(recs) != 7 || next != 11 || recs[6].Seq != 10 {
+		t.Fatalf("at the end: %d more records, next %d", len(recs), next)
+	}
+	if recs, next, _ := p.Messages().Since(50); len(recs) != 0 || next != 11 {
+		t.Errorf("beyond the end: %d, next %d", len(recs), next)
+	}
+}
+
+// TestPlayerMessagesRing: like the cluster's ring, the view holds the
+// newest MsgTraceSize records and counts what it no longer holds.
+func TestPlayerMessagesRing(t *testing.T) {
+	n := cluster.MsgTraceSize + 10
+	rec := newBuilder(t, Version).status(0, 1, 1, 2, 3).msgs(0, n, time.Microsecond).end(time.Second).read()
+	p := NewPlayer(rec, PlayerOptions{Paused: true})
+	p.Seek(time.Second)
+	recs, next, dropped := p.Messages().Since(1)
+	if len(recs) != cluster.MsgTraceSize || dropped != 10 || next != uint64(n)+1 || recs[0].Seq != 11 {
+		t.Fatalf("%d records, dropped %d, next %d, first %d", len(recs), dropped, next, recs[0].Seq)
+	}
+}
+
+func TestPlayerStep(t *testing.T) {
+	p := NewPlayer(sample(t), PlayerOptions{})
+	var at []time.Duration
+	for p.Step(true) {
+		at = append(at, p.Position())
+		if p.Playing() {
+			t.Fatal("step left it playing")
+		}
+	}
+	// election, crash, 10 messages, command, violation
+	if len(at) != 14 || at[0] != 2500*time.Millisecond || at[1] != 4*time.Second || at[2] != 5*time.Second || at[12] != 6*time.Second || at[13] != 9*time.Second {
+		t.Fatalf("forward steps at %v", at)
+	}
+	p.Seek(10 * time.Second)
+	e := p.Epoch()
+	if !p.Step(false) || p.Position() != 9*time.Second || p.Epoch() == e {
+		t.Fatalf("step back: at %v, epoch %d (was %d)", p.Position(), p.Epoch(), e)
+	}
+	p.Seek(time.Second)
+	if p.Step(false) {
+		t.Errorf("step back before the first thing: moved to %v", p.Position())
+	}
+}
+
+func TestPlayerFind(t *testing.T) {
+	p := NewPlayer(sample(t), PlayerOptions{})
+	if !p.Find("Became LEADER") || p.Position() != 2500*time.Millisecond || p.Playing() {
+		t.Fatalf("find: at %v", p.Position())
+	}
+	if !p.Find("crash") || p.Position() != 4*time.Second {
+		t.Fatalf("find crash: at %v", p.Position())
+	}
+	if !p.Find("crash 3") || p.Position() != 6*time.Second { // the command
+		t.Fatalf("find the command: at %v", p.Position())
+	}
+	if !p.Find("heartbeat t2") || p.Position() != 5*time.Second { // a message, wrapping
+		t.Fatalf("find a message: at %v", p.Position())
+	}
+	if !p.Find("1->2 heartbeat") || p.Position() != 5100*time.Millisecond {
+		t.Fatalf("find the next message: at %v", p.Position())
+	}
+	p.Seek(9500 * time.Millisecond)
+	if !p.Find("became leader") || p.Position() != 2500*time.Millisecond {
+		t.Fatalf("find wraps: at %v", p.Position())
+	}
+	if p.Find("no such words") || p.Position() != 2500*time.Millisecond {
+		t.Errorf("find nothing moved to %v", p.Position())
+	}
+}
+
+func TestPlayerMarks(t *testing.T) {
+	p := NewPlayer(sample(t), PlayerOptions{})
+	want := []tui.Mark{
+		{At: 2500 * time.Millisecond, Kind: tui.MarkLeader, Text: "2 became leader at term 2"},
+		{At: 4 * time.Second, Kind: tui.MarkFault, Text: "crashed 3"},
+		{At: 6 * time.Second, Kind: tui.MarkCommand, Text: "crash 3"},
+		{At: 9 * time.Second, Kind: tui.MarkViolation, Text: "two leaders in term 2"},
+	}
+	if got := p.Marks(); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("marks %v, want %v", got, want)
+	}
+	if p.Stopped() != nil {
+		t.Errorf("stopped: %v", p.Stopped())
+	}
+}
+
+func TestReadNewerVersion(t *testing.T) {
+	b := newBuilder(t, Version+1).status(0, 1, 1, 2, 3).end(time.Second)
+	_, err := Read(bytes.NewReader(b.buf.Bytes()))
+	if !errors.Is(err, ErrNewer) || !strings.Contains(err.Error(), "version 2") {
+		t.Fatalf("err %v, want ErrNewer naming version 2", err)
+	}
+}
+
+func TestReadNotARecording(t *testing.T) {
+	for _, in := range []string{"", "hello\n", `{"format":"other","version":1}` + "\n", "\x1f\x8bxx"} {
+		if _, err := Read(strings.NewReader(in)); err == nil {
+			t.Errorf("%q: no error", in)
+		}
+	}
+}
+
+func TestReadTruncatedAndDamaged(t *testing.T) {
+	whole := sample(t)
+	b := newBuilder(t, Version)
+	b.status(0, 1, 1, 2, 3).event(time.Second, cluster.EventCrash, "crashed 1")
+	good := b.buf.Len()
+	lines := strings.Count(b.buf.String(), "\n")
+	b.status(2*time.Second, 2, 1).end(3 * time.Second)
+	full := b.buf.Bytes()
+
+	cut := full[:good+10] // in the middle of the third record
+	rec, err := Read(bytes.NewReader(cut))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var de *DamageError
+	if !errors.As(rec.Stopped, &de) || de.Line != lines+1 || de.Offset != int64(good) || !strings.Contains(rec.Stopped.Error(), fmt.Sprintf("line %d (byte offset %d)", lines+1, good)) {
+		t.Fatalf("cut: stopped %v", rec.Stopped)
+	}
+	if rec.Frames() != 1 || len(rec.Events) != 1 || rec.Length != time.Second {
+		t.Errorf("cut: %d frames, %d events, length %v", rec.Frames(), len(rec.Events), rec.Length)
+	}
+
+	damaged := bytes.Clone(full)
+	damaged[good+3] = '#'
+	rec, _ = Read(bytes.NewReader(damaged))
+	if !errors.As(rec.Stopped, &de) || de.Line != lines+1 {
+		t.Fatalf("damaged: stopped %v", rec.Stopped)
+	}
+
+	rec, _ = Read(bytes.NewReader(full[:good])) // no end mark
+	if rec.Stopped == nil || !strings.Contains(rec.Stopped.Error(), "without its end mark") || rec.Complete {
+		t.Fatalf("no end mark: stopped %v", rec.Stopped)
+	}
+	if whole.Stopped != nil || !whole.Complete {
+		t.Errorf("whole: stopped %v", whole.Stopped)
+	}
+
+	// A gzipped recording cut short.
+	var gz bytes.Buffer
+	w := gzipWriter(&gz)
+	w.Write(full)
+	w.Close()
+	rec, err = Read(bytes.NewReader(gz.Bytes()[:gz.Len()-12]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec.Stopped == nil || rec.Frames() == 0 {
+		t.Errorf("cut gzip: stopped %v, %d frames", rec.Stopped, rec.Frames())
+	}
+}

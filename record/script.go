@@ -1,0 +1,92 @@
+package record
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"raftplay/cluster"
+	"raftplay/commands"
+)
+
+// minSleep is the shortest pause between commands that a script keeps.
+const minSleep = 10 * time.Millisecond
+
+// Flags returns the cluster flags that start a cluster like the recorded
+// one: "--nodes 5 --heartbeat 50ms --election 150ms-300ms --seed 7".
+func (o Options) Flags() string {
+	f := []string{fmt.Sprintf("--nodes %d", max(o.Nodes, 1))}
+	if t := o.Timing; t.Heartbeat > 0 {
+		f = append(f, "--heartbeat "+t.Heartbeat.String(), fmt.Sprintf("--election %v-%v", t.ElectionMin, t.ElectionMax))
+	}
+	if o.Seed != 0 {
+		f = append(f, fmt.Sprintf("--seed %d", o.Seed))
+	}
+	if o.PreVote {
+		f = append(f, "--prevote")
+	}
+	if o.CheckQuorum {
+		f = append(f, "--checkquorum")
+	}
+	if o.SnapshotEvery != 0 {
+		f = append(f, fmt.Sprintf("--snapshot-every %d", o.SnapshotEvery))
+	}
+	return strings.Join(f, " ")
+}
+
+// Script writes the recorded commands as a script that `raftplay script`
+// runs: a comment header saying how, then the commands in order with a
+// sleep wherever time passed between them. Commands a script cannot or
+// should not run again are kept as comments: those that failed in the
+// recording (the script would stop there), record start|stop (they would
+// write files), and lines that no longer parse.
+func (rec *Recording) Script(w io.Writer, name string) error {
+	bw := bufio.NewWriter(w)
+	o := rec.Options
+	fmt.Fprintf(bw, "# Commands recorded by raftplay on %s", rec.Start.UTC().Format("2006-01-02 15:04:05 UTC"))
+	if o.Run != "" {
+		fmt.Fprintf(bw, " (%s)", oneLine(o.Run))
+	}
+	fmt.Fprintf(bw, ", %d of them over %v.\n", len(rec.Commands), rec.Length.Round(time.Millisecond))
+	fmt.Fprintf(bw, "# Run them against a fresh cluster like the recorded one:\n")
+	fmt.Fprintf(bw, "#   raftplay script %s %s\n", o.Flags(), name)
+	fmt.Fprintf(bw, "# or watch them in the dashboard:\n")
+	fmt.Fprintf(bw, "#   raftplay --script %s --pace 0s %s\n", name, o.Flags())
+	if o.Seed == 0 {
+		fmt.Fprintf(bw, "# The recorded cluster's seed was picked at random: elections may go differently.\n")
+	}
+	if rec.Stopped != nil {
+		fmt.Fprintf(bw, "# The recording stops early: %s\n", oneLine(rec.Stopped.Error()))
+	}
+	p := commands.NewParser(max(o.Nodes, 1))
+	var end time.Time
+	for i, c := range rec.Commands {
+		if i > 0 {
+			if gap := c.At.Sub(end); gap >= minSleep {
+				fmt.Fprintf(bw, "sleep %v\n", gap.Round(time.Millisecond))
+			}
+		}
+		end = c.At.Add(c.Took)
+		text := oneLine(c.Text)
+		cmd, err := p.ParseLine(text, i+1)
+		switch {
+		case err != nil:
+			fmt.Fprintf(bw, "# does not parse (%s): %s\n", oneLine(err.Error()), text)
+		case cmd == nil:
+		case cmd.Verb == commands.VerbRecord:
+			fmt.Fprintf(bw, "# %s\n", text)
+		case c.Err != "":
+			fmt.Fprintf(bw, "# failed in the recording (%s): %s\n", oneLine(c.Err), text)
+		default:
+			fmt.Fprintln(bw, text)
+		}
+	}
+	return bw.Flush()
+}
+
+// oneLine keeps text on one line of a script, control characters escaped.
+func oneLine(s string) string {
+	return cluster.EscapeControls(strings.ReplaceAll(s, "\n", " "))
+}

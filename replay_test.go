@@ -1,0 +1,167 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"raftplay/record"
+	"raftplay/tui"
+)
+
+// TestRecordedScriptReplays records a script run with faults and leader
+// changes, and checks that the recording has the same leader changes as
+// the live run (its --json events), every command with its result, and
+// that its --to-script output parses and runs.
+func TestRecordedScriptReplays(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	rec := filepath.Join(dir, "run.rec")
+	script := "wait leader\nput a 1\nlet old = leader\ncrash @old\nwait leader\nexpect leader != @old\nput b 2\nsleep 200ms\n" +
+		"restart @old\nwait converged\nlet two = leader\ncrash @two\nwait leader\nrestart @two\nwait converged\nexpect get a == 1\n"
+	code, out, errs := runCLI(t, script, "script", "--json", "--nodes", "3", "--seed", "11", "--data", filepath.Join(dir, "data"), "--record", rec, "-")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errs)
+	}
+	if !strings.Contains(errs, "recorded to "+rec) {
+		t.Errorf("stderr does not say where the recording is: %q", errs)
+	}
+	var live []string
+	sc := bufio.NewScanner(strings.NewReader(out))
+	for sc.Scan() {
+		var e struct{ Type, Text string }
+		if json.Unmarshal(sc.Bytes(), &e) == nil && e.Type == "event" && strings.Contains(e.Text, "became leader") {
+			live = append(live, e.Text)
+		}
+	}
+	r, err := record.ReadFile(rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Stopped != nil || !r.Complete {
+		t.Fatalf("stopped %v", r.Stopped)
+	}
+	var replayed []string
+	for _, m := range record.NewPlayer(r, record.PlayerOptions{Paused: true}).Marks() {
+		if m.Kind == tui.MarkLeader {
+			replayed = append(replayed, m.Text)
+		}
+	}
+	if len(live) < 3 || !slices.Equal(live, replayed) {
+		t.Errorf("leader changes: live %q, replayed %q", live, replayed)
+	}
+	if len(r.Commands) != 16 || r.Commands[3].Text != "crash @old" || !strings.HasPrefix(r.Commands[3].Out, "ok") {
+		t.Errorf("commands: %+v", r.Commands)
+	}
+
+	out2 := filepath.Join(dir, "again.txt")
+	code, stdout, errs := runCLI(t, "", "replay", rec, "--to-script", out2)
+	if code != 0 || !strings.Contains(stdout, "wrote "+out2+": 16 commands; run it with raftplay script --nodes 3 ") {
+		t.Fatalf("--to-script: exit %d: %s\n%s", code, stdout, errs)
+	}
+	src, err := os.ReadFile(out2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"#   raftplay script --nodes 3 --heartbeat ", "--seed 11 " + out2 + "\n", "\ncrash @old\n", "\nsleep 2", "\nexpect get a == 1\n"} {
+		if !strings.Contains(string(src), want) {
+			t.Errorf("script lacks %q:\n%s", want, src)
+		}
+	}
+	code, out, errs = runCLI(t, "", "script", "--nodes", "3", "--seed", "11", "--data", filepath.Join(dir, "data2"), out2)
+	if code != 0 || !strings.Contains(out, "> expect get a == 1\nok") {
+		t.Fatalf("the script from the recording: exit %d\n%s\n%s", code, out, errs)
+	}
+}
+
+func TestReplayErrors(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	notRec := filepath.Join(dir, "x.txt")
+	os.WriteFile(notRec, []byte("hello\n"), 0o644)
+	newer := filepath.Join(dir, "newer.rec")
+	os.WriteFile(newer, []byte(`{"format":"raftplay-recording","version":9,"start":1,"options":{}}`+"\n"), 0o644)
+	cut := filepath.Join(dir, "cut.rec")
+	os.WriteFile(cut, []byte(`{"format":"raftplay-recording","version":1,"start":1,"options":{"nodes":3}}`+"\n"+`{"t":5,"k":"c","c":{"at":6,"text":"crash 1","out":"ok"}}`+"\n"+`{"t":7,"k":`), 0o644)
+	for _, c := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"replay"}, 2, "raftplay: replay: no recording given (want raftplay replay FILE)\n"},
+		{[]string{"replay", filepath.Join(dir, "none.rec")}, 2, "no such file or directory"},
+		{[]string{"replay", notRec}, 1, "not a recording"},
+		{[]string{"replay", newer}, 1, "this file is version 9, this raftplay reads version 1 and older"},
+		{[]string{"replay", cut}, 2, "line 3 (byte offset "},
+		{[]string{"replay", cut, "--to-script", filepath.Join(dir, "nodir", "x")}, 2, "--to-script"},
+		{[]string{"replay", "a", "b"}, 2, `one recording at a time, got also "b"`},
+	} {
+		code, _, errs := runCLI(t, "", c.args...)
+		if code != c.code || !strings.Contains(errs, c.want) {
+			t.Errorf("%v: exit %d, stderr %q; want %d, %q", c.args, code, errs, c.code, c.want)
+		}
+	}
+	// A cut recording still gives its commands.
+	out := filepath.Join(dir, "cut.txt")
+	code, _, errs := runCLI(t, "", "replay", cut, "--to-script", out)
+	src, _ := os.ReadFile(out)
+	if code != 0 || !strings.Contains(string(src), "\ncrash 1\n") || !strings.Contains(errs, "the last line is cut short") {
+		t.Errorf("cut --to-script: exit %d, %q\n%s", code, errs, src)
+	}
+}
+
+// TestChaosRecording: a passed run keeps no recording unless --record.
+func TestChaosRecording(t *testing.T) {
+	t.Parallel()
+	out := filepath.Join(t.TempDir(), "out")
+	rec := filepath.Join(t.TempDir(), "chaos.rec")
+	code, stdout, errs := runCLI(t, "", "chaos", "--quick", "--duration", "1s", "--seed", "4", "--out", out, "--data", t.TempDir(), "--record", rec)
+	if code != 0 || !strings.Contains(stdout, "saved:           "+rec) {
+		t.Fatalf("exit %d: %s\n%s", code, stdout, errs)
+	}
+	r, err := record.ReadFile(rec)
+	if err != nil || r.Stopped != nil || r.Frames() == 0 || len(r.Events) == 0 || r.Options.Run != "chaos" || r.Options.Seed != 4 {
+		t.Fatalf("recording: %v, %+v", err, r)
+	}
+	out2 := filepath.Join(t.TempDir(), "out")
+	code, stdout, errs = runCLI(t, "", "chaos", "--quick", "--duration", "1s", "--seed", "4", "--out", out2, "--data", t.TempDir())
+	if code != 0 {
+		t.Fatalf("exit %d: %s\n%s", code, stdout, errs)
+	}
+	if _, err := os.Stat(filepath.Join(out2, "recording.rec")); !os.IsNotExist(err) {
+		t.Errorf("a passed run kept its recording: %v", err)
+	}
+}
+
+// TestRecordStartStopInAScript: record start FILE ... record stop records
+// the commands between them, with their results.
+func TestRecordStartStopInAScript(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	rec := filepath.Join(dir, "part.rec")
+	script := "wait leader\nrecord start " + rec + "\nput a 1\nrecord start other.rec\nrecord stop\nput b 2\n"
+	code, out, errs := runCLI(t, script, "script", "--nodes", "1", "--data", filepath.Join(dir, "data"), "-")
+	if code != 1 || !strings.Contains(out, "> record start "+rec+"\nrecording to "+rec) || !strings.Contains(errs, "record start other.rec: already recording to "+rec) {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errs)
+	}
+	script = "wait leader\nrecord start " + rec + "\nput a 1\nrecord stop\nput b 2\nrecord stop\n"
+	code, out, errs = runCLI(t, script, "script", "--nodes", "1", "--data", filepath.Join(dir, "data2"), "-")
+	if code != 1 || !strings.Contains(out, "recorded to "+rec) || !strings.Contains(errs, "record stop: not recording (record start FILE first)") {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errs)
+	}
+	r, err := record.ReadFile(rec)
+	if err != nil || r.Stopped != nil {
+		t.Fatal(err, r.Stopped)
+	}
+	var texts []string
+	for _, c := range r.Commands {
+		texts = append(texts, c.Text+" => "+c.Out)
+	}
+	if len(texts) != 2 || texts[0] != "record start "+rec+" => recording to "+rec || !strings.HasPrefix(texts[1], "put a 1 => ok index=") {
+		t.Errorf("commands: %q", texts)
+	}
+}
