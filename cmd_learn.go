@@ -19,6 +19,7 @@ func learnFlagSet(w io.Writer) (fs *flag.FlagSet, cf *clusterFlags, df *dashboar
 	cf = addClusterFlags(fs, 5, cluster.WatchTiming)
 	df = &dashboardFlags{}
 	fs.DurationVar(&df.pace, "pace", defaultPace, "pause between the lines of the lesson in the dashboard")
+	df.record = addRecordFlag(fs, "the lesson")
 	headless = fs.Bool("headless", false, "run the lesson without the dashboard, as raftplay script would, printing its narration (with the script timing unless given)")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "usage: raftplay learn                      (lists the lessons)")
@@ -47,7 +48,7 @@ func runLearn(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	if lc.headless {
 		fmt.Fprintf(stdout, "Lesson %d: %s\n%s\n\n", l.Number, l.Title, l.About)
-		return playHeadless(ctx, headlessRun{name: l.ID(), cmds: cmds, cf: cf}, stdout, stderr)
+		return playHeadless(ctx, headlessRun{name: l.ID(), cmds: cmds, cf: cf, recPath: *lc.df.record}, stdout, stderr)
 	}
 	if !isTerminal(terminalOf(stdout)) {
 		return usagef("the dashboard needs a terminal; `raftplay learn --headless %d` runs the lesson without it", l.Number)
