@@ -25,16 +25,21 @@ func (n *node) storeStatus(ns *NodeStatus) {
 }
 
 // publishLight refreshes the fields a Ready can change (term, vote, commit,
-// applied, last index, key-value digest) in a copy of the last status. It
+// applied, last index, key-value digest, and a leader's progress) in a copy
+// of the last status. It
 // runs after every Ready that changed them, so waits and checks never see a
 // commit or apply older than one a client was told about; the costlier
-// fields (log window, progress, links) are refreshed by publish.
+// fields (log window, links, timers) are refreshed by publish.
 func (n *node) publishLight(now time.Time) {
 	ns := *n.status.Load()
 	ns.Term, ns.Vote, ns.Commit = n.hs.Term, n.hs.Vote, n.hs.Commit
 	ns.Applied, ns.LastIndex = n.kv.Applied(), n.lastIndex
 	ns.KVDigest, ns.KVKeys = n.kv.Digest(), n.kv.Len()
 	ns.Membership, ns.ConfIndex = n.core.Membership()
+	// A leader's commit follows its followers' progress: refresh it with
+	// the commit, so no status shows a commit that the progress beside it
+	// does not support (nil on any other node).
+	ns.Progress, ns.QuorumIndex, ns.QuorumTerm = n.core.LeaderProgress()
 	if n.heldDirty {
 		ns.Held, ns.Frozen, n.heldDirty = n.heldInfos(), n.frozen, false
 	}

@@ -110,25 +110,7 @@ func (r *Raft) Status() Status {
 	if r.role == RoleLeader {
 		s.TicksSinceLeader = 0
 		s.ElectionTimeout = r.electionMin // the quorum-check period
-		s.Progress = make(map[uint64]Progress, len(r.prs)-1)
-		for id, pr := range r.prs {
-			if id == r.id {
-				continue
-			}
-			s.Progress[id] = Progress{Match: pr.match, Next: pr.next, Learner: r.conf.IsLearner(id), State: pr.state.String(),
-				Inflight: pr.inflight.count, RecentActive: pr.recentActive,
-				PendingSnapshot: pr.pendingSnapshot, SnapshotElapsed: pr.snapElapsed,
-				Paused: pr.paused(), HeardAgo: pr.heardAgo,
-				LastReject: pr.lastRej, LastRejectHint: pr.lastHint, LastRejectHintTerm: pr.lastHintT}
-		}
-		matches := make([]uint64, 0, len(r.peers))
-		for _, id := range r.peers {
-			if pr := r.prs[id]; pr != nil {
-				matches = append(matches, pr.match)
-			}
-		}
-		s.QuorumIndex = quorumIndex(matches)
-		s.QuorumTerm, _ = r.log.term(s.QuorumIndex)
+		s.Progress, s.QuorumIndex, s.QuorumTerm = r.LeaderProgress()
 	}
 	if r.role == RoleCandidate || r.role == RolePreCandidate {
 		t := &Tally{Pre: r.role == RolePreCandidate, Refused: map[uint64]Why{}, Needed: len(r.peers)/2 + 1}
@@ -145,4 +127,36 @@ func (r *Raft) Status() Status {
 		s.Tally = t
 	}
 	return s
+}
+
+// LeaderProgress returns, on a leader, its view of each follower (a fresh
+// map), the highest index a majority of voters holds and that index's
+// term: the parts of Status that change with every answer, for a caller
+// that refreshes them more often than the whole Status. Nil and zeros on
+// any other node.
+func (r *Raft) LeaderProgress() (progress map[uint64]Progress, qIndex, qTerm uint64) {
+	if r.role != RoleLeader {
+		return nil, 0, 0
+	}
+	progress = make(map[uint64]Progress, len(r.prs)-1)
+	for id, pr := range r.prs {
+		if id == r.id {
+			continue
+		}
+		progress[id] = Progress{Match: pr.match, Next: pr.next, Learner: r.conf.IsLearner(id), State: pr.state.String(),
+			Inflight: pr.inflight.count, RecentActive: pr.recentActive,
+			PendingSnapshot: pr.pendingSnapshot, SnapshotElapsed: pr.snapElapsed,
+			Paused: pr.paused(), HeardAgo: pr.heardAgo,
+			LastReject: pr.lastRej, LastRejectHint: pr.lastHint, LastRejectHintTerm: pr.lastHintT}
+	}
+	var buf [16]uint64
+	matches := buf[:0]
+	for _, id := range r.peers {
+		if pr := r.prs[id]; pr != nil {
+			matches = append(matches, pr.match)
+		}
+	}
+	qIndex = quorumIndex(matches)
+	qTerm, _ = r.log.term(qIndex)
+	return progress, qIndex, qTerm
 }
