@@ -22,7 +22,8 @@ func TestRecordedScriptReplays(t *testing.T) {
 	dir := t.TempDir()
 	rec := filepath.Join(dir, "run.rec")
 	script := "wait leader\nput a 1\nlet old = leader\ncrash @old\nwait leader\nexpect leader != @old\nput b 2\nsleep 200ms\n" +
-		"restart @old\nwait converged\nlet two = leader\ncrash @two\nwait leader\nrestart @two\nwait converged\nexpect get a == 1\n"
+		"restart @old\nwait converged\nlet two = leader\ncrash @two\nwait leader\nrestart @two\nwait converged\nexpect get a == 1\n" +
+		"save " + filepath.Join(dir, "saved.txt") + "\n"
 	code, out, errs := runCLI(t, script, "script", "--json", "--nodes", "3", "--seed", "11", "--data", filepath.Join(dir, "data"), "--record", rec, "-")
 	if code != 0 {
 		t.Fatalf("exit %d\n%s\n%s", code, out, errs)
@@ -54,20 +55,20 @@ func TestRecordedScriptReplays(t *testing.T) {
 	if len(live) < 3 || !slices.Equal(live, replayed) {
 		t.Errorf("leader changes: live %q, replayed %q", live, replayed)
 	}
-	if len(r.Commands) != 16 || r.Commands[3].Text != "crash @old" || !strings.HasPrefix(r.Commands[3].Out, "ok") {
+	if len(r.Commands) != 17 || r.Commands[3].Text != "crash @old" || !strings.HasPrefix(r.Commands[3].Out, "ok") {
 		t.Errorf("commands: %+v", r.Commands)
 	}
 
 	out2 := filepath.Join(dir, "again.txt")
 	code, stdout, errs := runCLI(t, "", "replay", rec, "--to-script", out2)
-	if code != 0 || !strings.Contains(stdout, "wrote "+out2+": 16 commands; run it with raftplay script --nodes 3 ") {
+	if code != 0 || !strings.Contains(stdout, "wrote "+out2+": 17 commands; run it with raftplay script --nodes 3 ") {
 		t.Fatalf("--to-script: exit %d: %s\n%s", code, stdout, errs)
 	}
 	src, err := os.ReadFile(out2)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"#   raftplay script --nodes 3 --heartbeat ", "--seed 11 " + out2 + "\n", "\ncrash @old\n", "\nsleep 2", "\nexpect get a == 1\n"} {
+	for _, want := range []string{"#   raftplay script --nodes 3 --heartbeat ", "--seed 11 " + out2 + "\n", "\ncrash @old\n", "\nsleep 2", "\nexpect get a == 1\n", "\n# save " + filepath.Join(dir, "saved.txt") + "\n"} {
 		if !strings.Contains(string(src), want) {
 			t.Errorf("script lacks %q:\n%s", want, src)
 		}

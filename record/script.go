@@ -40,8 +40,9 @@ func (o Options) Flags() string {
 // runs: a comment header saying how, then the commands in order with a
 // sleep wherever time passed between them. Commands a script cannot or
 // should not run again are kept as comments: those that failed in the
-// recording (the script would stop there), record start|stop (they would
-// write files), and lines that no longer parse.
+// recording (the script would stop there), record start|stop and save
+// (they would write files: running the script would overwrite the saved
+// session), and lines that no longer parse.
 func (rec *Recording) Script(w io.Writer, name string) error {
 	bw := bufio.NewWriter(w)
 	o := rec.Options
@@ -75,7 +76,7 @@ func (rec *Recording) Script(w io.Writer, name string) error {
 		case err != nil:
 			fmt.Fprintf(bw, "# does not parse (%s): %s\n", oneLine(err.Error()), text)
 		case cmd == nil:
-		case cmd.Verb == commands.VerbRecord:
+		case cmd.Verb == commands.VerbRecord, cmd.Verb == commands.VerbSave:
 			fmt.Fprintf(bw, "# %s\n", text)
 		case c.Err != "":
 			fmt.Fprintf(bw, "# failed in the recording (%s): %s\n", oneLine(c.Err), text)
