@@ -58,8 +58,14 @@ func benchPut(b *testing.B, clients int, trace bool) {
 }
 
 // BenchmarkGet measures linearizable reads (ReadIndex) through a real
-// 3-node cluster with 16 concurrent clients.
+// 3-node cluster with 16 and 64 concurrent clients.
 func BenchmarkGet(b *testing.B) {
+	for _, clients := range []int{16, 64} {
+		b.Run(fmt.Sprintf("clients=%d", clients), func(b *testing.B) { benchGet(b, clients) })
+	}
+}
+
+func benchGet(b *testing.B, clients int) {
 	c, err := Start(Options{Nodes: 3, DataDir: b.TempDir(), Seed: 1})
 	if err != nil {
 		b.Fatal(err)
@@ -76,7 +82,7 @@ func BenchmarkGet(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	var wg sync.WaitGroup
-	for i := 0; i < 16; i++ {
+	for i := 0; i < clients; i++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
