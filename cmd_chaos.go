@@ -124,6 +124,9 @@ func runChaos(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if f.out == "" {
 		f.out = fmt.Sprintf("raftplay-chaos-%d", seed)
 	}
+	if err := checkOutputs(nil, []namedFile{{"--trace", *f.trace}, {"--record", *f.record}}); err != nil {
+		return err
+	}
 	traceOut, closeTrace, err := openTrace(*f.trace)
 	if err != nil {
 		return err

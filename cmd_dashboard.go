@@ -99,6 +99,10 @@ func runDashboard(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if df.pace < 0 {
 		return usagef("--pace %v: must not be negative", df.pace)
 	}
+	if err := checkOutputs([]namedFile{{"--script", df.script}},
+		[]namedFile{{"--trace", *df.trace}, {"--record", *df.record}}); err != nil {
+		return err
+	}
 	var cmds []commands.Command
 	if df.script != "" {
 		src, err := os.ReadFile(df.script)

@@ -140,6 +140,15 @@ func runElection(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err := f.check(); err != nil {
 		return err
 	}
+	outs := []namedFile{{"--csv", f.csvFile}, {"--jsonl", f.jsonlFile}, {"--trace", *f.trace}}
+	if *f.record != "" {
+		for i := range ranges {
+			outs = append(outs, namedFile{"--record", rangeFile(*f.record, i, len(ranges))})
+		}
+	}
+	if err := checkOutputs(nil, outs); err != nil {
+		return err
+	}
 	var csvOut, jsonlOut *os.File
 	for _, o := range []struct {
 		flag, name string

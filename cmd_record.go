@@ -100,3 +100,46 @@ func rangeFile(file string, idx, n int) string {
 	}
 	return filepath.Join(dir, fmt.Sprintf("%s-range-%d%s", stem, idx+1, ext))
 }
+
+// namedFile is a file a flag or an argument names: what names it
+// ("--record", "the script", ...) and its path ("" for none).
+type namedFile struct{ what, path string }
+
+// checkOutputs refuses a run whose output file is one of its inputs, or
+// another of its outputs: writing it would destroy what it reads, or two
+// streams would overwrite each other. Standard input and output ("-") and
+// unset files ("") are left out.
+func checkOutputs(inputs, outputs []namedFile) error {
+	for i, out := range outputs {
+		if out.path == "" || out.path == "-" {
+			continue
+		}
+		for _, in := range inputs {
+			if in.path != "" && in.path != "-" && sameFile(in.path, out.path) {
+				return usagef("%s %s: that is %s this run reads; writing it would destroy it (choose another file)", out.what, out.path, in.what)
+			}
+		}
+		for _, o := range outputs[:i] {
+			if o.path != "" && o.path != "-" && sameFile(o.path, out.path) {
+				return usagef("%s %s: %s writes that file too (choose another file for one of them)", out.what, out.path, o.what)
+			}
+		}
+	}
+	return nil
+}
+
+// sameFile reports whether paths a and b name one file: os.SameFile when
+// both exist, else their cleaned absolute paths are equal.
+func sameFile(a, b string) bool {
+	fa, errA := os.Stat(a)
+	fb, errB := os.Stat(b)
+	if errA == nil && errB == nil {
+		return os.SameFile(fa, fb)
+	}
+	absA, errA := filepath.Abs(a)
+	absB, errB := filepath.Abs(b)
+	if errA != nil || errB != nil {
+		return filepath.Clean(a) == filepath.Clean(b)
+	}
+	return absA == absB
+}

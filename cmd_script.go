@@ -60,6 +60,10 @@ func runScript(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	if fs.NArg() > 0 {
 		return usagef("script: one script file at a time, got also %q", fs.Arg(0))
 	}
+	if err := checkOutputs([]namedFile{{"the script", file}},
+		[]namedFile{{"--log", *logPath}, {"--trace", *tracePath}, {"--record", *recPath}}); err != nil {
+		return err
+	}
 	src, err := readScript(ctx, file, stdin)
 	if err != nil {
 		if ctx.Err() != nil {

@@ -166,3 +166,54 @@ func TestRecordStartStopInAScript(t *testing.T) {
 		t.Errorf("commands: %q", texts)
 	}
 }
+
+// TestOutputOverInputIsRefused checks that no run writes over a file it
+// reads, or two of its outputs into one file: exit 2, the file intact.
+func TestOutputOverInputIsRefused(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	script := filepath.Join(dir, "t.txt")
+	rec := filepath.Join(dir, "d1.rec")
+	for _, f := range []string{script, rec} {
+		if err := os.WriteFile(f, []byte("wait leader\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The same file by another name: os.SameFile sees through it.
+	alias := filepath.Join(dir, "alias.txt")
+	if err := os.Link(script, alias); err != nil {
+		t.Fatal(err)
+	}
+	fresh := filepath.Join(dir, "new.out")
+	cases := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"replay", rec, "--to-script", rec}, "raftplay: --to-script " + rec + ": that is the recording this run reads"},
+		{[]string{"replay", rec, "--to-script", filepath.Join(dir, ".", "d1.rec")}, "that is the recording this run reads"},
+		{[]string{"script", "--nodes", "3", "--record", script, script}, "raftplay: --record " + script + ": that is the script this run reads"},
+		{[]string{"script", "--nodes", "3", "--record", alias, script}, "that is the script this run reads"},
+		{[]string{"script", "--nodes", "3", "--log", script, script}, "raftplay: --log " + script + ": that is the script"},
+		{[]string{"script", "--nodes", "3", "--trace", script, script}, "raftplay: --trace " + script + ": that is the script"},
+		{[]string{"script", "--nodes", "3", "--trace", fresh, "--record", fresh, script}, "raftplay: --record " + fresh + ": --trace writes that file too"},
+		{[]string{"script", "--nodes", "3", "--log", fresh, "--trace", fresh, script}, "raftplay: --trace " + fresh + ": --log writes that file too"},
+		{[]string{"--script", script, "--record", script}, "raftplay: --record " + script + ": that is --script this run reads"},
+		{[]string{"--trace", fresh, "--record", fresh}, "--trace writes that file too"},
+		{[]string{"chaos", "--trace", fresh, "--record", fresh}, "--trace writes that file too"},
+		{[]string{"experiment", "election", "--quick", "--timeouts", "25-50ms", "--trace", fresh, "--record", fresh}, "--trace writes that file too"},
+	}
+	for _, tc := range cases {
+		code, _, errs := runCLI(t, "", tc.args...)
+		if code != 2 || !strings.Contains(errs, tc.want) {
+			t.Errorf("raftplay %v: exit %d, stderr %q; want exit 2 and %q", tc.args, code, errs, tc.want)
+		}
+	}
+	for _, f := range []string{script, rec} {
+		if b, err := os.ReadFile(f); err != nil || string(b) != "wait leader\n" {
+			t.Errorf("%s was changed: %q %v", f, b, err)
+		}
+	}
+	if _, err := os.Stat(fresh); err == nil {
+		t.Errorf("%s was created by a refused run", fresh)
+	}
+}
