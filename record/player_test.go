@@ -2,6 +2,7 @@ package record
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"raftplay/cluster"
+	"raftplay/commands"
 	"raftplay/raft"
 	"raftplay/tui"
 )
@@ -277,7 +279,8 @@ func TestPlayerStep(t *testing.T) {
 		}
 	}
 	// election, crash, 10 messages, command, violation
-	if len(at) != 14 || at[0] != 2500*time.Millisecond || at[1] != 4*time.Second || at[2] != 5*time.Second || at[12] != 6*time.Second || at[13] != 9*time.Second {
+	// (the election at 2.5s is shown by the frame at 3s)
+	if len(at) != 14 || at[0] != 3*time.Second || at[1] != 4*time.Second || at[2] != 5*time.Second || at[12] != 6*time.Second || at[13] != 9*time.Second {
 		t.Fatalf("forward steps at %v", at)
 	}
 	p.Seek(10 * time.Second)
@@ -293,7 +296,7 @@ func TestPlayerStep(t *testing.T) {
 
 func TestPlayerFind(t *testing.T) {
 	p := NewPlayer(sample(t), PlayerOptions{})
-	if !p.Find("Became LEADER") || p.Position() != 2500*time.Millisecond || p.Playing() {
+	if !p.Find("Became LEADER") || p.Position() != 3*time.Second || p.Found() != 2500*time.Millisecond || p.Playing() {
 		t.Fatalf("find: at %v", p.Position())
 	}
 	if !p.Find("crash") || p.Position() != 4*time.Second {
@@ -309,11 +312,58 @@ func TestPlayerFind(t *testing.T) {
 		t.Fatalf("find the next message: at %v", p.Position())
 	}
 	p.Seek(9500 * time.Millisecond)
-	if !p.Find("became leader") || p.Position() != 2500*time.Millisecond {
+	if !p.Find("became leader") || p.Position() != 3*time.Second {
 		t.Fatalf("find wraps: at %v", p.Position())
 	}
-	if p.Find("no such words") || p.Position() != 2500*time.Millisecond {
+	if p.Find("no such words") || p.Position() != 3*time.Second {
 		t.Errorf("find nothing moved to %v", p.Position())
+	}
+}
+
+// TestFindShowsTheEventsConsequence checks that find and step land on the
+// status frame that shows an event (the frame before it shows the state
+// before), and on the event itself when no frame follows soon.
+func TestFindShowsTheEventsConsequence(t *testing.T) {
+	b := newBuilder(t, Version)
+	for i := range 5 { // 0 to 132ms
+		b.status(time.Duration(i)*33*time.Millisecond, 0, 1, 2, 3)
+	}
+	b.event(153*time.Millisecond, "raft.role", "2 became leader at term 1")
+	b.status(198*time.Millisecond, 1, 1, 2, 3) // the frame after it: term 1
+	b.status(231*time.Millisecond, 1)
+	b.event(2*time.Second, cluster.EventFault, "healed") // no frame follows
+	rec := b.end(3 * time.Second).read()
+
+	p := NewPlayer(rec, PlayerOptions{Paused: true})
+	if !p.Find("became leader") || p.Position() != 198*time.Millisecond || p.Found() != 153*time.Millisecond {
+		t.Fatalf("find: at %v, found %v; want the frame at 198ms, found at 153ms", p.Position(), p.Found())
+	}
+	if st := p.Status(); st.Nodes[1].Term != 1 {
+		t.Errorf("find: node 2 at term %d, want the term the event began (1)", st.Nodes[1].Term)
+	}
+	if evs := eventTexts(p.Events()); len(evs) != 1 || evs[0] != "2 became leader at term 1" {
+		t.Errorf("find: events %q", evs)
+	}
+	out, err := (&Executor{Player: p}).Exec(context.Background(), &commands.Command{Verb: commands.VerbFind, Message: "became leader"})
+	if err != nil || out != "at 153ms of 3s: 2 became leader at term 1" {
+		t.Errorf("find says %q, %v; want the event's own time", out, err)
+	}
+	if !p.Find("healed") || p.Position() != 2*time.Second {
+		t.Errorf("find with no frame after: at %v, want the event's time", p.Position())
+	}
+
+	p.Seek(0)
+	if !p.Step(true) || p.Position() != 198*time.Millisecond {
+		t.Errorf("step forward: at %v, want the frame at 198ms", p.Position())
+	}
+	if !p.Step(true) || p.Position() != 2*time.Second {
+		t.Errorf("step forward: at %v, want 2s", p.Position())
+	}
+	if !p.Step(false) || p.Position() != 198*time.Millisecond {
+		t.Errorf("step back: at %v, want the frame at 198ms", p.Position())
+	}
+	if p.Step(false) {
+		t.Errorf("step back before the first event: moved to %v", p.Position())
 	}
 }
 
