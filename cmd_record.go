@@ -41,7 +41,7 @@ type recording struct {
 func newRecording(c *cluster.Cluster, opts cluster.Options, run, file string) (*recording, error) {
 	r := &recording{sw: record.NewSwitch(c, record.OptionsOf(opts, run), record.WriterOptions{})}
 	if file != "" {
-		if err := r.sw.Start(file); err != nil {
+		if err := r.sw.StartWithHeld(file); err != nil {
 			return nil, fmt.Errorf("--record %s: %v", file, err)
 		}
 	}

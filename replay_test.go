@@ -164,6 +164,15 @@ func TestRecordStartStopInAScript(t *testing.T) {
 	}
 	if len(texts) != 2 || texts[0] != "record start "+rec+" => recording to "+rec || !strings.HasPrefix(texts[1], "put a 1 => ok index=") {
 		t.Errorf("commands: %q", texts)
+	}	// Begun in the middle of the run, it holds only what happened after:
+	// the election before it is in its first status, not in its events.
+	for _, e := range r.Events {
+		if strings.Contains(e.Text, "became leader") || e.Time.Before(r.Start) {
+			t.Errorf("an event from before record start: %v %q", e.Time.Sub(r.Start), e.Text)
+		}
+	}
+	if st := r.Status(0); st.Nodes[0].Role != "leader" {
+		t.Errorf("first status: node 1 is %q, want the leader it was when the recording began", st.Nodes[0].Role)
 	}
 }
 
