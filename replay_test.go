@@ -164,7 +164,8 @@ func TestRecordStartStopInAScript(t *testing.T) {
 	}
 	if len(texts) != 2 || texts[0] != "record start "+rec+" => recording to "+rec || !strings.HasPrefix(texts[1], "put a 1 => ok index=") {
 		t.Errorf("commands: %q", texts)
-	}	// Begun in the middle of the run, it holds only what happened after:
+	}
+	// Begun in the middle of the run, it holds only what happened after:
 	// the election before it is in its first status, not in its events.
 	for _, e := range r.Events {
 		if strings.Contains(e.Text, "became leader") || e.Time.Before(r.Start) {
