@@ -144,7 +144,8 @@ func runChaos(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 		recFile = filepath.Join(f.out, "recording.rec")
 	}
-	if err := checkRecordFile(recFile); err != nil {
+	unmakeRec, err := checkRecordFile(recFile)
+	if err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "chaos: seed %d, running for %v...\n", seed, f.duration)
@@ -165,6 +166,8 @@ func runChaos(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			if madeOut {
 				os.Remove(f.out) // only when empty
 			}
+		} else {
+			unmakeRec() // only when still empty: the cluster did not start
 		}
 		return startError(err, cf)
 	}

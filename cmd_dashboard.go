@@ -159,7 +159,8 @@ func openDashboard(ctx context.Context, d dashboardRun, stdout, stderr io.Writer
 	if err != nil {
 		return err
 	}
-	if err := checkRecordFile(*df.record); err != nil {
+	unmakeRec, err := checkRecordFile(*df.record)
+	if err != nil {
 		if traceFile != nil {
 			traceFile.Close()
 		}
@@ -170,6 +171,7 @@ func openDashboard(ctx context.Context, d dashboardRun, stdout, stderr io.Writer
 		if traceFile != nil {
 			traceFile.Close()
 		}
+		unmakeRec()
 		return startError(err, cf)
 	}
 	defer c.Close()

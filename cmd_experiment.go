@@ -180,9 +180,12 @@ func runElection(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	var recordRange func(c *cluster.Cluster, idx int) func() error
 	if *f.record != "" {
 		for i := range ranges {
-			if err := checkRecordFile(rangeFile(*f.record, i, len(ranges))); err != nil {
+			unmake, err := checkRecordFile(rangeFile(*f.record, i, len(ranges)))
+			if err != nil {
 				return err
 			}
+			// A range that never started leaves no empty recording.
+			defer unmake()
 		}
 		recordRange = func(c *cluster.Cluster, idx int) func() error {
 			file := rangeFile(*f.record, idx, len(ranges))

@@ -1,9 +1,11 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -19,16 +21,30 @@ func addRecordFlag(fs *flag.FlagSet, what string) *string {
 }
 
 // checkRecordFile reports a --record file that cannot be created, before
-// the cluster starts.
-func checkRecordFile(file string) error {
+// the cluster starts. It returns unmake, which removes the file again if
+// this check created it: a run that could not start leaves no empty
+// recording behind (and an existing file as it was).
+func checkRecordFile(file string) (unmake func(), err error) {
+	unmake = func() {}
 	if file == "" {
-		return nil
+		return unmake, nil
 	}
-	f, err := os.OpenFile(file, os.O_WRONLY|os.O_CREATE, 0o644)
+	f, err := os.OpenFile(file, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err == nil {
+		fi, statErr := f.Stat()
+		unmake = func() {
+			// Only the empty file this check made, still in its place.
+			if now, err := os.Stat(file); err == nil && statErr == nil && os.SameFile(fi, now) && now.Size() == 0 {
+				os.Remove(file)
+			}
+		}
+	} else if errors.Is(err, fs.ErrExist) {
+		f, err = os.OpenFile(file, os.O_WRONLY, 0)
+	}
 	if err != nil {
-		return usagef("--record %s: %s", file, pathReason(err))
+		return func() {}, usagef("--record %s: %s", file, pathReason(err))
 	}
-	return f.Close()
+	return unmake, f.Close()
 }
 
 // recording is the recording switch of a run with a cluster: `record start

@@ -114,7 +114,8 @@ func playHeadless(ctx context.Context, h headlessRun, stdout, stderr io.Writer) 
 	if err != nil {
 		return err
 	}
-	if err := checkRecordFile(h.recPath); err != nil {
+	unmakeRec, err := checkRecordFile(h.recPath)
+	if err != nil {
 		return err
 	}
 
@@ -124,6 +125,7 @@ func playHeadless(ctx context.Context, h headlessRun, stdout, stderr io.Writer) 
 		if traceFile != nil {
 			traceFile.Close()
 		}
+		unmakeRec()
 		return startError(err, cf)
 	}
 	stopTrace := streamTrace(c, traceFile)

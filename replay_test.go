@@ -3,10 +3,13 @@ package main
 import (
 	"bufio"
 	"encoding/json"
+	"net"
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 
 	"raftplay/record"
@@ -225,5 +228,64 @@ func TestOutputOverInputIsRefused(t *testing.T) {
 	}
 	if _, err := os.Stat(fresh); err == nil {
 		t.Errorf("%s was created by a refused run", fresh)
+	}
+}
+
+// TestRunThatCannotStartLeavesNoRecording checks that a run whose
+// cluster cannot start (its data directory busy, its port busy) removes
+// the --record file it created, and leaves one it did not create as it was.
+func TestRunThatCannotStartLeavesNoRecording(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	data := filepath.Join(dir, "data")
+	if err := os.MkdirAll(filepath.Join(data, "node-1"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	lock, err := os.OpenFile(filepath.Join(data, "node-1", "LOCK"), os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lock.Close()
+	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		t.Fatal(err)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	port := strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
+
+	old := filepath.Join(dir, "old.rec")
+	if err := os.WriteFile(old, []byte("kept"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		why  string
+		args []string
+	}{
+		{"busy data directory", []string{"script", "--nodes", "1", "--data", data}},
+		{"busy port", []string{"script", "--nodes", "1", "--port", port}},
+		{"bench, busy data directory", []string{"bench", "--nodes", "1", "--duration", "1s", "--warmup", "0s", "--quiet", "--data", data}},
+	} {
+		rec := filepath.Join(dir, "new.rec")
+		args := append(append([]string(nil), tc.args...), "--record", rec)
+		if tc.args[0] == "script" {
+			args = append(args, "-")
+		}
+		code, _, errs := runCLI(t, "wait leader\n", args...)
+		if code != 1 || !strings.Contains(errs, "could not start") {
+			t.Fatalf("%s: exit %d, stderr %q; want 1, could not start", tc.why, code, errs)
+		}
+		if _, err := os.Stat(rec); err == nil {
+			t.Errorf("%s: the run left its --record file %s", tc.why, rec)
+		}
+		args[slices.Index(args, rec)] = old
+		if code, _, errs := runCLI(t, "wait leader\n", args...); code != 1 {
+			t.Errorf("%s, over an existing file: exit %d, stderr %q", tc.why, code, errs)
+		}
+		if b, err := os.ReadFile(old); err != nil || string(b) != "kept" {
+			t.Errorf("%s: a --record file from before was changed: %q, %v", tc.why, b, err)
+		}
 	}
 }
