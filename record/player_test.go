@@ -432,6 +432,15 @@ func TestReadTruncatedAndDamaged(t *testing.T) {
 	if rec.Stopped == nil || !strings.Contains(rec.Stopped.Error(), "without its end mark") || rec.Complete {
 		t.Fatalf("no end mark: stopped %v", rec.Stopped)
 	}
+	// It ends after the last line read, at the end of the text.
+	if want := fmt.Sprintf("record: after line %d (byte offset %d): the recording ends without", lines, good); !strings.HasPrefix(rec.Stopped.Error(), want) {
+		t.Errorf("no end mark: %v; want %q", rec.Stopped, want)
+	}
+	header := bytes.IndexByte(full, '\n') + 1
+	rec, _ = Read(bytes.NewReader(full[:header])) // the header alone
+	if want := fmt.Sprintf("record: after line 1 (byte offset %d): ", header); rec.Stopped == nil || !strings.HasPrefix(rec.Stopped.Error(), want) {
+		t.Errorf("header only: %v; want %q", rec.Stopped, want)
+	}
 	if whole.Stopped != nil || !whole.Complete {
 		t.Errorf("whole: stopped %v", whole.Stopped)
 	}
@@ -445,7 +454,16 @@ func TestReadTruncatedAndDamaged(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rec.Stopped == nil || rec.Frames() == 0 {
+	if rec.Stopped == nil || rec.Frames() == 0 || !strings.Contains(rec.Stopped.Error(), " of the decompressed text)") {
 		t.Errorf("cut gzip: stopped %v, %d frames", rec.Stopped, rec.Frames())
+	}
+	// Gzipped, without its end mark: the offset is the decompressed text's.
+	gz.Reset()
+	w = gzipWriter(&gz)
+	w.Write(full[:good])
+	w.Close()
+	rec, _ = Read(bytes.NewReader(gz.Bytes()))
+	if want := fmt.Sprintf("record: after line %d (byte offset %d of the decompressed text): ", lines, good); rec.Stopped == nil || !strings.HasPrefix(rec.Stopped.Error(), want) {
+		t.Errorf("gzip, no end mark: %v; want %q", rec.Stopped, want)
 	}
 }
