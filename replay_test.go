@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"encoding/json"
+	"fmt"
 	"net"
 	"os"
 	"path/filepath"
@@ -287,5 +288,43 @@ func TestRunThatCannotStartLeavesNoRecording(t *testing.T) {
 		if b, err := os.ReadFile(old); err != nil || string(b) != "kept" {
 			t.Errorf("%s: a --record file from before was changed: %q, %v", tc.why, b, err)
 		}
+	}
+}
+
+// TestExperimentRecordingSaysItsSeed checks that an election experiment
+// whose seed was picked at random records the seed it used: the script
+// made from the recording names it rather than calling it random.
+func TestExperimentRecordingSaysItsSeed(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	rec := filepath.Join(dir, "e.rec")
+	code, out, errs := runCLI(t, "", "experiment", "election", "--quick", "--trials", "1", "--record", rec, "--data", filepath.Join(dir, "data"))
+	if code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errs)
+	}
+	i := strings.Index(out, ", seed ")
+	if i < 0 {
+		t.Fatalf("the report does not print its seed:\n%s", out)
+	}
+	seed, err := strconv.ParseUint(strings.Fields(out[i+len(", seed "):])[0], 10, 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for idx, file := range []string{filepath.Join(dir, "e-range-1.rec"), filepath.Join(dir, "e-range-2.rec")} {
+		r, err := record.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := rangeSeed(seed, idx); r.Options.Seed != want || !strings.Contains(r.Options.Run, fmt.Sprintf("--seed %d", seed)) {
+			t.Errorf("%s: header seed %d, run %q; want seed %d and the experiment's %d", file, r.Options.Seed, r.Options.Run, want, seed)
+		}
+	}
+	script := filepath.Join(dir, "e.txt")
+	if code, _, errs := runCLI(t, "", "replay", filepath.Join(dir, "e-range-1.rec"), "--to-script", script); code != 0 {
+		t.Fatalf("--to-script: exit %d: %s", code, errs)
+	}
+	src, _ := os.ReadFile(script)
+	if strings.Contains(string(src), "picked at random") || !strings.Contains(string(src), fmt.Sprintf("--seed %d ", seed)) {
+		t.Errorf("script header:\n%s", src)
 	}
 }
