@@ -49,13 +49,17 @@ func checkRecordFile(file string) (unmake func(), err error) {
 
 // recording is the recording switch of a run with a cluster: `record start
 // FILE` / `record stop` at its prompt or in its script, and --record FILE.
+// It is the runners' commands.Recording.
 type recording struct {
-	sw *record.Switch
+	sw    *record.Switch
+	guard []namedFile // the run's other files: record start refuses them
 }
 
-// newRecording returns the switch for c, started into file unless it is "".
-func newRecording(c *cluster.Cluster, opts cluster.Options, run, file string) (*recording, error) {
-	r := &recording{sw: record.NewSwitch(c, record.OptionsOf(opts, run), record.WriterOptions{})}
+// newRecording returns the switch for c, started into file unless it is
+// "". `record start` refuses the files in guard (the script the run
+// reads, its --trace and --log).
+func newRecording(c *cluster.Cluster, opts cluster.Options, run, file string, guard ...namedFile) (*recording, error) {
+	r := &recording{sw: record.NewSwitch(c, record.OptionsOf(opts, run), record.WriterOptions{}), guard: guard}
 	if file != "" {
 		if err := r.sw.StartWithHeld(file); err != nil {
 			return nil, fmt.Errorf("--record %s: %v", file, err)
@@ -67,9 +71,23 @@ func newRecording(c *cluster.Cluster, opts cluster.Options, run, file string) (*
 // runnerOptions returns o with the recorder's hooks: every command that
 // ran goes into the recording in progress, and record start|stop work.
 func (r *recording) runnerOptions(o commands.RunnerOptions) commands.RunnerOptions {
-	o.Observe, o.Record = r.sw.Observe, r.sw
+	o.Observe, o.Record = r.sw.Observe, r
 	return o
 }
+
+// Start starts recording into file (`record start FILE`), unless file is
+// one the run reads or writes already.
+func (r *recording) Start(file string) error {
+	for _, g := range r.guard {
+		if g.path != "" && g.path != "-" && sameFile(g.path, file) {
+			return fmt.Errorf("%s is %s of this run: recording into it would destroy it (choose another file)", file, g.what)
+		}
+	}
+	return r.sw.Start(file)
+}
+
+// Stop ends the recording in progress (`record stop`).
+func (r *recording) Stop() (string, error) { return r.sw.Stop() }
 
 // close ends the recording in progress, if any, and says where it is.
 func (r *recording) close(stderr io.Writer) error {

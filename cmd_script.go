@@ -79,12 +79,13 @@ func runScript(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	if err != nil {
 		return usagef("%s: %v", name, err)
 	}
-	return playHeadless(ctx, headlessRun{name: name, cmds: cmds, cf: cf, json: *jsonOut, logPath: *logPath, tracePath: *tracePath, recPath: *recPath}, stdout, stderr)
+	return playHeadless(ctx, headlessRun{name: name, file: file, cmds: cmds, cf: cf, json: *jsonOut, logPath: *logPath, tracePath: *tracePath, recPath: *recPath}, stdout, stderr)
 }
 
 // headlessRun is a parsed script to run headless, and how.
 type headlessRun struct {
 	name               string // the script, as messages name it
+	file               string // the script's file ("" for none, - for standard input)
 	cmds               []commands.Command
 	cf                 *clusterFlags
 	json               bool   // --json
@@ -130,7 +131,8 @@ func playHeadless(ctx context.Context, h headlessRun, stdout, stderr io.Writer) 
 	}
 	stopTrace := streamTrace(c, traceFile)
 	defer stopTrace()
-	rec, err := newRecording(c, opts, "script "+h.name, h.recPath)
+	rec, err := newRecording(c, opts, "script "+h.name, h.recPath,
+		namedFile{"the script", h.file}, namedFile{"the --log file", h.logPath}, namedFile{"the --trace file", h.tracePath})
 	if err != nil {
 		c.Close()
 		return err

@@ -328,3 +328,27 @@ func TestExperimentRecordingSaysItsSeed(t *testing.T) {
 		t.Errorf("script header:\n%s", src)
 	}
 }
+
+// TestRecordStartRefusesTheRunsFiles: `record start FILE` in a script
+// refuses the script itself and the run's --trace file.
+func TestRecordStartRefusesTheRunsFiles(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	script := filepath.Join(dir, "s.txt")
+	trace := filepath.Join(dir, "trace.jsonl")
+	src := "record start " + script + "\n"
+	if err := os.WriteFile(script, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errs := runCLI(t, "", "script", "--nodes", "1", "--data", filepath.Join(dir, "data"), script)
+	if code != 1 || !strings.Contains(errs, "record start "+script+": "+script+" is the script of this run: recording into it would destroy it") {
+		t.Errorf("record start over the script: exit %d, stderr %q", code, errs)
+	}
+	if b, _ := os.ReadFile(script); string(b) != src {
+		t.Errorf("the script was changed: %q", b)
+	}
+	code, _, errs = runCLI(t, "record start "+filepath.Join(dir, ".", "trace.jsonl")+"\n", "script", "--nodes", "1", "--data", filepath.Join(dir, "data2"), "--trace", trace, "-")
+	if code != 1 || !strings.Contains(errs, "is the --trace file of this run") {
+		t.Errorf("record start over the trace: exit %d, stderr %q", code, errs)
+	}
+}
