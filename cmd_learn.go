@@ -76,7 +76,7 @@ func parseLearn(args []string, stderr io.Writer) (learnRun, error) {
 	if err != nil {
 		return learnRun{}, err
 	}
-	if err := parseLearnFlags(fs, args, all); err != nil {
+	if err := parseLearnFlags(fs, args, func(a string) error { return noLesson(a, all) }); err != nil {
 		return learnRun{}, err
 	}
 	if fs.NArg() == 0 {
@@ -84,11 +84,12 @@ func parseLearn(args []string, stderr io.Writer) (learnRun, error) {
 	}
 	arg := fs.Arg(0)
 	userFlags := append(append([]string(nil), args[:len(args)-fs.NArg()]...), fs.Args()[1:]...)
-	if err := parseLearnFlags(fs, fs.Args()[1:], all); err != nil { // flags may follow the lesson too
+	oneLesson := func(a string) error { return usagef("learn: one lesson at a time, got also %q", a) }
+	if err := parseLearnFlags(fs, fs.Args()[1:], oneLesson); err != nil { // flags may follow the lesson too
 		return learnRun{}, err
 	}
 	if fs.NArg() > 0 {
-		return learnRun{}, usagef("learn: one lesson at a time, got also %q", fs.Arg(0))
+		return learnRun{}, oneLesson(fs.Arg(0))
 	}
 	l, ok := lessons.Find(arg)
 	if !ok {
@@ -129,15 +130,15 @@ func noLesson(arg string, all []lessons.Lesson) error {
 var reNegative = regexp.MustCompile(`^-+[0-9]+$`)
 
 // parseLearnFlags is parseFlags for `raftplay learn`: a negative number
-// where the lesson goes is no lesson, not an unknown flag.
-func parseLearnFlags(fs *flag.FlagSet, args []string, all []lessons.Lesson) error {
+// is an argument, not an unknown flag; notFlag says what is wrong with it.
+func parseLearnFlags(fs *flag.FlagSet, args []string, notFlag func(arg string) error) error {
 	err := parseFlags(fs, args)
 	if err == nil {
 		return nil
 	}
 	for _, a := range args {
 		if reNegative.MatchString(a) && strings.Contains(err.Error(), "unknown flag --"+strings.TrimLeft(a, "-")+" ") {
-			return noLesson(a, all)
+			return notFlag(a)
 		}
 	}
 	return err

@@ -126,7 +126,7 @@ func TestLearnBadInput(t *testing.T) {
 		{[]string{"learn", "42"}, ", partition-minority, "},
 		{[]string{"learn", "-1"}, `learn: no lesson "-1" (want a number 1 to 11 or a name: `},
 		{[]string{"learn", "--headless", "-3"}, `learn: no lesson "-3"`},
-		{[]string{"learn", "1", "-1"}, `learn: no lesson "-1"`},
+		{[]string{"learn", "1", "-1"}, `learn: one lesson at a time, got also "-1"`},
 		{[]string{"learn", "--headless", "elections"}, `learn: no lesson "elections"`},
 		{[]string{"learn", "1", "2"}, `learn: one lesson at a time, got also "2"`},
 		{[]string{"learn", "--bogus", "1"}, "learn: unknown flag --bogus"},
