@@ -367,6 +367,31 @@ func TestFindShowsTheEventsConsequence(t *testing.T) {
 	}
 }
 
+// TestFindGoesThroughOnePlace: an event and the commands just after it
+// are all shown by one status frame; find lands there for each in turn,
+// in the order they happened, then wraps.
+func TestFindGoesThroughOnePlace(t *testing.T) {
+	b := newBuilder(t, Version)
+	b.status(0, 1, 1, 2, 3).status(33*time.Millisecond, 1, 1)
+	b.event(50*time.Millisecond, cluster.EventViolation, "SAFETY VIOLATION (election safety)")
+	b.command(55*time.Millisecond, "say a violation", "a violation")
+	b.command(60*time.Millisecond, "wait violation", "violation seen")
+	b.status(66*time.Millisecond, 2, 1, 2, 3)
+	rec := b.end(70 * time.Millisecond).read()
+	p := NewPlayer(rec, PlayerOptions{Paused: true})
+	x := &Executor{Player: p}
+	for _, want := range []string{"at 50ms of 70ms: SAFETY VIOLATION (election safety)", "at 55ms of 70ms: > say a violation",
+		"at 60ms of 70ms: > wait violation", "at 50ms of 70ms: SAFETY VIOLATION (election safety)"} {
+		out, err := x.Exec(context.Background(), &commands.Command{Verb: commands.VerbFind, Message: "violation"})
+		if err != nil || out != want {
+			t.Errorf("find violation: %q, %v; want %q", out, err, want)
+		}
+		if p.Position() != 66*time.Millisecond || p.Status().Nodes[2].Term != 2 {
+			t.Errorf("find violation: at %v, node 3 at term %d; want the frame at 66ms, term 2", p.Position(), p.Status().Nodes[2].Term)
+		}
+	}
+}
+
 func TestPlayerMarks(t *testing.T) {
 	p := NewPlayer(sample(t), PlayerOptions{})
 	want := []tui.Mark{
