@@ -81,7 +81,8 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	defer cleanup()
-	if err := checkRecordFile(*f.record); err != nil {
+	unmakeRec, err := checkRecordFile(*f.record)
+	if err != nil {
 		return err
 	}
 	var recErr error
@@ -97,6 +98,9 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		stop()
 	}
 	if err != nil {
+		if recErr == nil {
+			unmakeRec() // (an empty file: the cluster did not start)
+		}
 		return startError(err, f.cluster)
 	}
 	if recErr != nil {

@@ -124,6 +124,9 @@ func runChaos(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if f.out == "" {
 		f.out = fmt.Sprintf("raftplay-chaos-%d", seed)
 	}
+	if err := checkOutputs(nil, []namedFile{{"--trace", *f.trace}, {"--record", *f.record}}); err != nil {
+		return err
+	}
 	traceOut, closeTrace, err := openTrace(*f.trace)
 	if err != nil {
 		return err
@@ -141,7 +144,8 @@ func runChaos(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 		recFile = filepath.Join(f.out, "recording.rec")
 	}
-	if err := checkRecordFile(recFile); err != nil {
+	unmakeRec, err := checkRecordFile(recFile)
+	if err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "chaos: seed %d, running for %v...\n", seed, f.duration)
@@ -162,6 +166,8 @@ func runChaos(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			if madeOut {
 				os.Remove(f.out) // only when empty
 			}
+		} else {
+			unmakeRec() // only when still empty: the cluster did not start
 		}
 		return startError(err, cf)
 	}

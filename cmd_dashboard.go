@@ -99,6 +99,10 @@ func runDashboard(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if df.pace < 0 {
 		return usagef("--pace %v: must not be negative", df.pace)
 	}
+	if err := checkOutputs([]namedFile{{"--script", df.script}},
+		[]namedFile{{"--trace", *df.trace}, {"--record", *df.record}}); err != nil {
+		return err
+	}
 	var cmds []commands.Command
 	if df.script != "" {
 		src, err := os.ReadFile(df.script)
@@ -155,7 +159,8 @@ func openDashboard(ctx context.Context, d dashboardRun, stdout, stderr io.Writer
 	if err != nil {
 		return err
 	}
-	if err := checkRecordFile(*df.record); err != nil {
+	unmakeRec, err := checkRecordFile(*df.record)
+	if err != nil {
 		if traceFile != nil {
 			traceFile.Close()
 		}
@@ -166,11 +171,12 @@ func openDashboard(ctx context.Context, d dashboardRun, stdout, stderr io.Writer
 		if traceFile != nil {
 			traceFile.Close()
 		}
+		unmakeRec()
 		return startError(err, cf)
 	}
 	defer c.Close()
 	defer streamTrace(c, traceFile)()
-	rec, err := newRecording(c, opts, "dashboard", *df.record)
+	rec, err := newRecording(c, opts, "dashboard", *df.record, namedFile{"the --script file", df.script}, namedFile{"the --trace file", *df.trace})
 	if err != nil {
 		return err
 	}

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"os"
 	"strings"
 	"time"
@@ -140,6 +141,15 @@ func runElection(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err := f.check(); err != nil {
 		return err
 	}
+	outs := []namedFile{{"--csv", f.csvFile}, {"--jsonl", f.jsonlFile}, {"--trace", *f.trace}}
+	if *f.record != "" {
+		for i := range ranges {
+			outs = append(outs, namedFile{"--record", rangeFile(*f.record, i, len(ranges))})
+		}
+	}
+	if err := checkOutputs(nil, outs); err != nil {
+		return err
+	}
 	var csvOut, jsonlOut *os.File
 	for _, o := range []struct {
 		flag, name string
@@ -168,16 +178,25 @@ func runElection(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return err
 	}
 	defer closeTrace()
+	if f.seed == 0 {
+		// Picked here, not by the experiment, so that the recordings'
+		// headers say the seed the report prints.
+		f.seed = rand.Uint64() | 1
+	}
 	var recordRange func(c *cluster.Cluster, idx int) func() error
 	if *f.record != "" {
 		for i := range ranges {
-			if err := checkRecordFile(rangeFile(*f.record, i, len(ranges))); err != nil {
+			unmake, err := checkRecordFile(rangeFile(*f.record, i, len(ranges)))
+			if err != nil {
 				return err
 			}
+			// A range that never started leaves no empty recording.
+			defer unmake()
 		}
 		recordRange = func(c *cluster.Cluster, idx int) func() error {
 			file := rangeFile(*f.record, idx, len(ranges))
-			stop := recordHook(file, cluster.Options{Nodes: f.nodes, Seed: f.seed}, "experiment election, range "+ranges[idx].String())(c)
+			run := fmt.Sprintf("experiment election --seed %d, range %s", f.seed, ranges[idx])
+			stop := recordHook(file, cluster.Options{Nodes: f.nodes, Seed: rangeSeed(f.seed, idx)}, run)(c)
 			return func() error {
 				err := stop()
 				if err == nil {
@@ -227,3 +246,8 @@ func flagSet(fs *flag.FlagSet, name string) bool {
 	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
 	return set
 }
+
+// rangeSeed is the seed of the cluster of range idx (from 0) of an
+// election experiment with seed seed, as experiment.RunElection derives
+// it: what a recording's header gives to --seed.
+func rangeSeed(seed uint64, idx int) uint64 { return seed + uint64(idx)*0x9e3779b97f4a7c15 }

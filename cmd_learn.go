@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"regexp"
 	"strings"
 
 	"raftplay/cluster"
@@ -71,11 +72,11 @@ type learnRun struct {
 // headless, the timing is the script's (the paper's) unless given.
 func parseLearn(args []string, stderr io.Writer) (learnRun, error) {
 	fs, cf, df, headless := learnFlagSet(stderr)
-	if err := parseFlags(fs, args); err != nil {
-		return learnRun{}, err
-	}
 	all, err := lessons.All()
 	if err != nil {
+		return learnRun{}, err
+	}
+	if err := parseLearnFlags(fs, args, func(a string) error { return noLesson(a, all) }); err != nil {
 		return learnRun{}, err
 	}
 	if fs.NArg() == 0 {
@@ -83,15 +84,16 @@ func parseLearn(args []string, stderr io.Writer) (learnRun, error) {
 	}
 	arg := fs.Arg(0)
 	userFlags := append(append([]string(nil), args[:len(args)-fs.NArg()]...), fs.Args()[1:]...)
-	if err := parseFlags(fs, fs.Args()[1:]); err != nil { // flags may follow the lesson too
+	oneLesson := func(a string) error { return usagef("learn: one lesson at a time, got also %q", a) }
+	if err := parseLearnFlags(fs, fs.Args()[1:], oneLesson); err != nil { // flags may follow the lesson too
 		return learnRun{}, err
 	}
 	if fs.NArg() > 0 {
-		return learnRun{}, usagef("learn: one lesson at a time, got also %q", fs.Arg(0))
+		return learnRun{}, oneLesson(fs.Arg(0))
 	}
 	l, ok := lessons.Find(arg)
 	if !ok {
-		return learnRun{}, usagef("learn: no lesson %q (want a number 1 to %d or a name; `raftplay learn` lists them)", arg, len(all))
+		return learnRun{}, noLesson(arg, all)
 	}
 	if err := parseFlags(fs, l.Flags); err != nil {
 		return learnRun{}, fmt.Errorf("%s has bad flags: %w", l.ID(), err)
@@ -113,6 +115,35 @@ func parseLearn(args []string, stderr io.Writer) (learnRun, error) {
 	return learnRun{lesson: l, cf: cf, df: df, headless: *headless}, nil
 }
 
+// noLesson is the error for a lesson arg that names none of all: it lists
+// the numbers and the names.
+func noLesson(arg string, all []lessons.Lesson) error {
+	names := make([]string, len(all))
+	for i, l := range all {
+		names[i] = l.Name
+	}
+	return usagef("learn: no lesson %q (want a number 1 to %d or a name: %s; `raftplay learn` lists them)", arg, len(all), strings.Join(names, ", "))
+}
+
+// reNegative matches a negative number, which the flag package takes for
+// a flag (-1).
+var reNegative = regexp.MustCompile(`^-+[0-9]+$`)
+
+// parseLearnFlags is parseFlags for `raftplay learn`: a negative number
+// is an argument, not an unknown flag; notFlag says what is wrong with it.
+func parseLearnFlags(fs *flag.FlagSet, args []string, notFlag func(arg string) error) error {
+	err := parseFlags(fs, args)
+	if err == nil {
+		return nil
+	}
+	for _, a := range args {
+		if reNegative.MatchString(a) && strings.Contains(err.Error(), "unknown flag --"+strings.TrimLeft(a, "-")+" ") {
+			return notFlag(a)
+		}
+	}
+	return err
+}
+
 // terminalOf returns the writer under standard output's wrapper.
 func terminalOf(w io.Writer) io.Writer {
 	if o, ok := w.(*outputWriter); ok {
@@ -121,14 +152,14 @@ func terminalOf(w io.Writer) io.Writer {
 	return w
 }
 
-// listLessons writes the lessons, one number, title and line each.
+// listLessons writes the lessons, one number, name, title and line each.
 func listLessons(w io.Writer, all []lessons.Lesson) error {
 	var b strings.Builder
 	b.WriteString("Guided lessons: each plays on a live cluster in the dashboard. It tells you what is\n")
 	b.WriteString("happening, waits for a key where there is something to see, and checks that the\n")
 	b.WriteString("cluster did what it says.\n\n")
 	for _, l := range all {
-		fmt.Fprintf(&b, "%3d  %s\n     %s\n", l.Number, l.Title, l.About)
+		fmt.Fprintf(&b, "%3d  %s: %s\n     %s\n", l.Number, l.Name, l.Title, l.About)
 	}
 	b.WriteString("\nStart one with `raftplay learn N` (or its name, as `raftplay learn " + all[0].Name + "`);\n")
 	b.WriteString("`raftplay learn --headless N` runs it without the dashboard, printing the narration.\n")

@@ -100,7 +100,7 @@ func TestLearnList(t *testing.T) {
 	}
 	all, _ := lessons.All()
 	for _, l := range all {
-		if want := fmt.Sprintf("%3d  %s\n     %s\n", l.Number, l.Title, l.About); !strings.Contains(out.String(), want) {
+		if want := fmt.Sprintf("%3d  %s: %s\n     %s\n", l.Number, l.Name, l.Title, l.About); !strings.Contains(out.String(), want) {
 			t.Errorf("list lacks %q:\n%s", want, out.String())
 		}
 	}
@@ -122,7 +122,11 @@ func TestLearnBadInput(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"learn", "42"}, `learn: no lesson "42" (want a number 1 to 11 or a name; ` + "`raftplay learn` lists them)"},
+		{[]string{"learn", "42"}, `learn: no lesson "42" (want a number 1 to 11 or a name: roles-and-terms, `},
+		{[]string{"learn", "42"}, ", partition-minority, "},
+		{[]string{"learn", "-1"}, `learn: no lesson "-1" (want a number 1 to 11 or a name: `},
+		{[]string{"learn", "--headless", "-3"}, `learn: no lesson "-3"`},
+		{[]string{"learn", "1", "-1"}, `learn: one lesson at a time, got also "-1"`},
 		{[]string{"learn", "--headless", "elections"}, `learn: no lesson "elections"`},
 		{[]string{"learn", "1", "2"}, `learn: one lesson at a time, got also "2"`},
 		{[]string{"learn", "--bogus", "1"}, "learn: unknown flag --bogus"},

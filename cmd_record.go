@@ -1,9 +1,11 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -19,29 +21,47 @@ func addRecordFlag(fs *flag.FlagSet, what string) *string {
 }
 
 // checkRecordFile reports a --record file that cannot be created, before
-// the cluster starts.
-func checkRecordFile(file string) error {
+// the cluster starts. It returns unmake, which removes the file again if
+// this check created it: a run that could not start leaves no empty
+// recording behind (and an existing file as it was).
+func checkRecordFile(file string) (unmake func(), err error) {
+	unmake = func() {}
 	if file == "" {
-		return nil
+		return unmake, nil
 	}
-	f, err := os.OpenFile(file, os.O_WRONLY|os.O_CREATE, 0o644)
+	f, err := os.OpenFile(file, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err == nil {
+		fi, statErr := f.Stat()
+		unmake = func() {
+			// Only the empty file this check made, still in its place.
+			if now, err := os.Stat(file); err == nil && statErr == nil && os.SameFile(fi, now) && now.Size() == 0 {
+				os.Remove(file)
+			}
+		}
+	} else if errors.Is(err, fs.ErrExist) {
+		f, err = os.OpenFile(file, os.O_WRONLY, 0)
+	}
 	if err != nil {
-		return usagef("--record %s: %s", file, pathReason(err))
+		return func() {}, usagef("--record %s: %s", file, pathReason(err))
 	}
-	return f.Close()
+	return unmake, f.Close()
 }
 
 // recording is the recording switch of a run with a cluster: `record start
 // FILE` / `record stop` at its prompt or in its script, and --record FILE.
+// It is the runners' commands.Recording.
 type recording struct {
-	sw *record.Switch
+	sw    *record.Switch
+	guard []namedFile // the run's other files: record start refuses them
 }
 
-// newRecording returns the switch for c, started into file unless it is "".
-func newRecording(c *cluster.Cluster, opts cluster.Options, run, file string) (*recording, error) {
-	r := &recording{sw: record.NewSwitch(c, record.OptionsOf(opts, run), record.WriterOptions{})}
+// newRecording returns the switch for c, started into file unless it is
+// "". `record start` refuses the files in guard (the script the run
+// reads, its --trace and --log).
+func newRecording(c *cluster.Cluster, opts cluster.Options, run, file string, guard ...namedFile) (*recording, error) {
+	r := &recording{sw: record.NewSwitch(c, record.OptionsOf(opts, run), record.WriterOptions{}), guard: guard}
 	if file != "" {
-		if err := r.sw.Start(file); err != nil {
+		if err := r.sw.StartWithHeld(file); err != nil {
 			return nil, fmt.Errorf("--record %s: %v", file, err)
 		}
 	}
@@ -51,9 +71,23 @@ func newRecording(c *cluster.Cluster, opts cluster.Options, run, file string) (*
 // runnerOptions returns o with the recorder's hooks: every command that
 // ran goes into the recording in progress, and record start|stop work.
 func (r *recording) runnerOptions(o commands.RunnerOptions) commands.RunnerOptions {
-	o.Observe, o.Record = r.sw.Observe, r.sw
+	o.Observe, o.Record = r.sw.Observe, r
 	return o
 }
+
+// Start starts recording into file (`record start FILE`), unless file is
+// one the run reads or writes already.
+func (r *recording) Start(file string) error {
+	for _, g := range r.guard {
+		if g.path != "" && g.path != "-" && sameFile(g.path, file) {
+			return fmt.Errorf("%s is %s of this run: recording into it would destroy it (choose another file)", file, g.what)
+		}
+	}
+	return r.sw.Start(file)
+}
+
+// Stop ends the recording in progress (`record stop`).
+func (r *recording) Stop() (string, error) { return r.sw.Stop() }
 
 // close ends the recording in progress, if any, and says where it is.
 func (r *recording) close(stderr io.Writer) error {
@@ -99,4 +133,47 @@ func rangeFile(file string, idx, n int) string {
 		stem, ext = base[:i+1], base[i+1:]
 	}
 	return filepath.Join(dir, fmt.Sprintf("%s-range-%d%s", stem, idx+1, ext))
+}
+
+// namedFile is a file a flag or an argument names: what names it
+// ("--record", "the script", ...) and its path ("" for none).
+type namedFile struct{ what, path string }
+
+// checkOutputs refuses a run whose output file is one of its inputs, or
+// another of its outputs: writing it would destroy what it reads, or two
+// streams would overwrite each other. Standard input and output ("-") and
+// unset files ("") are left out.
+func checkOutputs(inputs, outputs []namedFile) error {
+	for i, out := range outputs {
+		if out.path == "" || out.path == "-" {
+			continue
+		}
+		for _, in := range inputs {
+			if in.path != "" && in.path != "-" && sameFile(in.path, out.path) {
+				return usagef("%s %s: that is %s this run reads; writing it would destroy it (choose another file)", out.what, out.path, in.what)
+			}
+		}
+		for _, o := range outputs[:i] {
+			if o.path != "" && o.path != "-" && sameFile(o.path, out.path) {
+				return usagef("%s %s: %s writes that file too (choose another file for one of them)", out.what, out.path, o.what)
+			}
+		}
+	}
+	return nil
+}
+
+// sameFile reports whether paths a and b name one file: os.SameFile when
+// both exist, else their cleaned absolute paths are equal.
+func sameFile(a, b string) bool {
+	fa, errA := os.Stat(a)
+	fb, errB := os.Stat(b)
+	if errA == nil && errB == nil {
+		return os.SameFile(fa, fb)
+	}
+	absA, errA := filepath.Abs(a)
+	absB, errB := filepath.Abs(b)
+	if errA != nil || errB != nil {
+		return filepath.Clean(a) == filepath.Clean(b)
+	}
+	return absA == absB
 }

@@ -61,6 +61,9 @@ func runReplay(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if fs.NArg() > 0 {
 		return usagef("replay: one recording at a time, got also %q", fs.Arg(0))
 	}
+	if err := checkOutputs([]namedFile{{"the recording", file}}, []namedFile{{"--to-script", f.toScript}}); err != nil {
+		return err
+	}
 	if fi, err := os.Stat(file); err == nil && fi.Size() > 8<<20 {
 		// About 0.6 s per minute of a busy 5-node cluster (2.6 MB).
 		fmt.Fprintf(stderr, "raftplay: reading %s (%d MB)...\n", cluster.EscapeControls(file), fi.Size()>>20)

@@ -60,6 +60,10 @@ func runScript(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	if fs.NArg() > 0 {
 		return usagef("script: one script file at a time, got also %q", fs.Arg(0))
 	}
+	if err := checkOutputs([]namedFile{{"the script", file}},
+		[]namedFile{{"--log", *logPath}, {"--trace", *tracePath}, {"--record", *recPath}}); err != nil {
+		return err
+	}
 	src, err := readScript(ctx, file, stdin)
 	if err != nil {
 		if ctx.Err() != nil {
@@ -75,12 +79,13 @@ func runScript(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	if err != nil {
 		return usagef("%s: %v", name, err)
 	}
-	return playHeadless(ctx, headlessRun{name: name, cmds: cmds, cf: cf, json: *jsonOut, logPath: *logPath, tracePath: *tracePath, recPath: *recPath}, stdout, stderr)
+	return playHeadless(ctx, headlessRun{name: name, file: file, cmds: cmds, cf: cf, json: *jsonOut, logPath: *logPath, tracePath: *tracePath, recPath: *recPath}, stdout, stderr)
 }
 
 // headlessRun is a parsed script to run headless, and how.
 type headlessRun struct {
 	name               string // the script, as messages name it
+	file               string // the script's file ("" for none, - for standard input)
 	cmds               []commands.Command
 	cf                 *clusterFlags
 	json               bool   // --json
@@ -110,7 +115,8 @@ func playHeadless(ctx context.Context, h headlessRun, stdout, stderr io.Writer) 
 	if err != nil {
 		return err
 	}
-	if err := checkRecordFile(h.recPath); err != nil {
+	unmakeRec, err := checkRecordFile(h.recPath)
+	if err != nil {
 		return err
 	}
 
@@ -120,11 +126,13 @@ func playHeadless(ctx context.Context, h headlessRun, stdout, stderr io.Writer) 
 		if traceFile != nil {
 			traceFile.Close()
 		}
+		unmakeRec()
 		return startError(err, cf)
 	}
 	stopTrace := streamTrace(c, traceFile)
 	defer stopTrace()
-	rec, err := newRecording(c, opts, "script "+h.name, h.recPath)
+	rec, err := newRecording(c, opts, "script "+h.name, h.recPath,
+		namedFile{"the script", h.file}, namedFile{"the --log file", h.logPath}, namedFile{"the --trace file", h.tracePath})
 	if err != nil {
 		c.Close()
 		return err

@@ -3,10 +3,14 @@ package main
 import (
 	"bufio"
 	"encoding/json"
+	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 
 	"raftplay/record"
@@ -164,5 +168,187 @@ func TestRecordStartStopInAScript(t *testing.T) {
 	}
 	if len(texts) != 2 || texts[0] != "record start "+rec+" => recording to "+rec || !strings.HasPrefix(texts[1], "put a 1 => ok index=") {
 		t.Errorf("commands: %q", texts)
+	}
+	// Begun in the middle of the run, it holds only what happened after:
+	// the election before it is in its first status, not in its events.
+	for _, e := range r.Events {
+		if strings.Contains(e.Text, "became leader") || e.Time.Before(r.Start) {
+			t.Errorf("an event from before record start: %v %q", e.Time.Sub(r.Start), e.Text)
+		}
+	}
+	if st := r.Status(0); st.Nodes[0].Role != "leader" {
+		t.Errorf("first status: node 1 is %q, want the leader it was when the recording began", st.Nodes[0].Role)
+	}
+}
+
+// TestOutputOverInputIsRefused checks that no run writes over a file it
+// reads, or two of its outputs into one file: exit 2, the file intact.
+func TestOutputOverInputIsRefused(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	script := filepath.Join(dir, "t.txt")
+	rec := filepath.Join(dir, "d1.rec")
+	for _, f := range []string{script, rec} {
+		if err := os.WriteFile(f, []byte("wait leader\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The same file by another name: os.SameFile sees through it.
+	alias := filepath.Join(dir, "alias.txt")
+	if err := os.Link(script, alias); err != nil {
+		t.Fatal(err)
+	}
+	fresh := filepath.Join(dir, "new.out")
+	cases := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"replay", rec, "--to-script", rec}, "raftplay: --to-script " + rec + ": that is the recording this run reads"},
+		{[]string{"replay", rec, "--to-script", filepath.Join(dir, ".", "d1.rec")}, "that is the recording this run reads"},
+		{[]string{"script", "--nodes", "3", "--record", script, script}, "raftplay: --record " + script + ": that is the script this run reads"},
+		{[]string{"script", "--nodes", "3", "--record", alias, script}, "that is the script this run reads"},
+		{[]string{"script", "--nodes", "3", "--log", script, script}, "raftplay: --log " + script + ": that is the script"},
+		{[]string{"script", "--nodes", "3", "--trace", script, script}, "raftplay: --trace " + script + ": that is the script"},
+		{[]string{"script", "--nodes", "3", "--trace", fresh, "--record", fresh, script}, "raftplay: --record " + fresh + ": --trace writes that file too"},
+		{[]string{"script", "--nodes", "3", "--log", fresh, "--trace", fresh, script}, "raftplay: --trace " + fresh + ": --log writes that file too"},
+		{[]string{"--script", script, "--record", script}, "raftplay: --record " + script + ": that is --script this run reads"},
+		{[]string{"--trace", fresh, "--record", fresh}, "--trace writes that file too"},
+		{[]string{"chaos", "--trace", fresh, "--record", fresh}, "--trace writes that file too"},
+		{[]string{"experiment", "election", "--quick", "--timeouts", "25-50ms", "--trace", fresh, "--record", fresh}, "--trace writes that file too"},
+	}
+	for _, tc := range cases {
+		code, _, errs := runCLI(t, "", tc.args...)
+		if code != 2 || !strings.Contains(errs, tc.want) {
+			t.Errorf("raftplay %v: exit %d, stderr %q; want exit 2 and %q", tc.args, code, errs, tc.want)
+		}
+	}
+	for _, f := range []string{script, rec} {
+		if b, err := os.ReadFile(f); err != nil || string(b) != "wait leader\n" {
+			t.Errorf("%s was changed: %q %v", f, b, err)
+		}
+	}
+	if _, err := os.Stat(fresh); err == nil {
+		t.Errorf("%s was created by a refused run", fresh)
+	}
+}
+
+// TestRunThatCannotStartLeavesNoRecording checks that a run whose
+// cluster cannot start (its data directory busy, its port busy) removes
+// the --record file it created, and leaves one it did not create as it was.
+func TestRunThatCannotStartLeavesNoRecording(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	data := filepath.Join(dir, "data")
+	if err := os.MkdirAll(filepath.Join(data, "node-1"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	lock, err := os.OpenFile(filepath.Join(data, "node-1", "LOCK"), os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lock.Close()
+	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		t.Fatal(err)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	port := strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
+
+	old := filepath.Join(dir, "old.rec")
+	if err := os.WriteFile(old, []byte("kept"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		why  string
+		args []string
+	}{
+		{"busy data directory", []string{"script", "--nodes", "1", "--data", data}},
+		{"busy port", []string{"script", "--nodes", "1", "--port", port}},
+		{"bench, busy data directory", []string{"bench", "--nodes", "1", "--duration", "1s", "--warmup", "0s", "--quiet", "--data", data}},
+	} {
+		rec := filepath.Join(dir, "new.rec")
+		args := append(append([]string(nil), tc.args...), "--record", rec)
+		if tc.args[0] == "script" {
+			args = append(args, "-")
+		}
+		code, _, errs := runCLI(t, "wait leader\n", args...)
+		if code != 1 || !strings.Contains(errs, "could not start") {
+			t.Fatalf("%s: exit %d, stderr %q; want 1, could not start", tc.why, code, errs)
+		}
+		if _, err := os.Stat(rec); err == nil {
+			t.Errorf("%s: the run left its --record file %s", tc.why, rec)
+		}
+		args[slices.Index(args, rec)] = old
+		if code, _, errs := runCLI(t, "wait leader\n", args...); code != 1 {
+			t.Errorf("%s, over an existing file: exit %d, stderr %q", tc.why, code, errs)
+		}
+		if b, err := os.ReadFile(old); err != nil || string(b) != "kept" {
+			t.Errorf("%s: a --record file from before was changed: %q, %v", tc.why, b, err)
+		}
+	}
+}
+
+// TestExperimentRecordingSaysItsSeed checks that an election experiment
+// whose seed was picked at random records the seed it used: the script
+// made from the recording names it rather than calling it random.
+func TestExperimentRecordingSaysItsSeed(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	rec := filepath.Join(dir, "e.rec")
+	code, out, errs := runCLI(t, "", "experiment", "election", "--quick", "--trials", "1", "--record", rec, "--data", filepath.Join(dir, "data"))
+	if code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errs)
+	}
+	i := strings.Index(out, ", seed ")
+	if i < 0 {
+		t.Fatalf("the report does not print its seed:\n%s", out)
+	}
+	seed, err := strconv.ParseUint(strings.Fields(out[i+len(", seed "):])[0], 10, 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for idx, file := range []string{filepath.Join(dir, "e-range-1.rec"), filepath.Join(dir, "e-range-2.rec")} {
+		r, err := record.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := rangeSeed(seed, idx); r.Options.Seed != want || !strings.Contains(r.Options.Run, fmt.Sprintf("--seed %d", seed)) {
+			t.Errorf("%s: header seed %d, run %q; want seed %d and the experiment's %d", file, r.Options.Seed, r.Options.Run, want, seed)
+		}
+	}
+	script := filepath.Join(dir, "e.txt")
+	if code, _, errs := runCLI(t, "", "replay", filepath.Join(dir, "e-range-1.rec"), "--to-script", script); code != 0 {
+		t.Fatalf("--to-script: exit %d: %s", code, errs)
+	}
+	src, _ := os.ReadFile(script)
+	if strings.Contains(string(src), "picked at random") || !strings.Contains(string(src), fmt.Sprintf("--seed %d ", seed)) {
+		t.Errorf("script header:\n%s", src)
+	}
+}
+
+// TestRecordStartRefusesTheRunsFiles: `record start FILE` in a script
+// refuses the script itself and the run's --trace file.
+func TestRecordStartRefusesTheRunsFiles(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	script := filepath.Join(dir, "s.txt")
+	trace := filepath.Join(dir, "trace.jsonl")
+	src := "record start " + script + "\n"
+	if err := os.WriteFile(script, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errs := runCLI(t, "", "script", "--nodes", "1", "--data", filepath.Join(dir, "data"), script)
+	if code != 1 || !strings.Contains(errs, "record start "+script+": "+script+" is the script of this run: recording into it would destroy it") {
+		t.Errorf("record start over the script: exit %d, stderr %q", code, errs)
+	}
+	if b, _ := os.ReadFile(script); string(b) != src {
+		t.Errorf("the script was changed: %q", b)
+	}
+	code, _, errs = runCLI(t, "record start "+filepath.Join(dir, ".", "trace.jsonl")+"\n", "script", "--nodes", "1", "--data", filepath.Join(dir, "data2"), "--trace", trace, "-")
+	if code != 1 || !strings.Contains(errs, "is the --trace file of this run") {
+		t.Errorf("record start over the trace: exit %d, stderr %q", code, errs)
 	}
 }

@@ -5,9 +5,11 @@
 // every event, every message trace record, every command run with its
 // result (Recorder.Command, fed by commands.RunnerOptions.Observe), and the
 // cluster's options. A Switch starts and stops recordings for `record start
-// FILE` and `record stop`. Read loads a recording; a Player replays it for
-// the dashboard (it is a tui.Player); Script turns its commands back into a
-// runnable script.
+// FILE` and `record stop` (such a recording holds only what happened from
+// its start). Read loads a recording; a Player replays it for the
+// dashboard (it is a tui.Player: find and step land on the status frame
+// that shows an event or a command); Script turns its commands back into
+// a runnable script.
 //
 // # Format
 //

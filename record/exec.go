@@ -31,7 +31,7 @@ func (x *Executor) Exec(ctx context.Context, cmd *commands.Command) (string, err
 		if !p.Find(cmd.Message) {
 			return "", x.fail(cmd, fmt.Sprintf("nothing in the recording says %q", cmd.Message))
 		}
-		return "at " + p.where() + ": " + p.said(cmd.Message), nil
+		return fmt.Sprintf("at %v of %v: %s", p.Found().Round(time.Millisecond), p.Length().Round(time.Millisecond), p.said(cmd.Message)), nil
 	case commands.VerbFork:
 		return "", x.fail(cmd, commands.ForkReason)
 	case commands.VerbStatus:
@@ -70,11 +70,10 @@ func (p *Player) where() string {
 	return fmt.Sprintf("%v of %v", p.Position().Round(time.Millisecond), p.Length().Round(time.Millisecond))
 }
 
-// said returns the text of the first thing at the cursor that says text.
+// said returns the text of the first thing at the time of what the last
+// Find found that says text.
 func (p *Player) said(text string) string {
-	p.mu.Lock()
-	cur := p.pos
-	p.mu.Unlock()
+	cur := p.Found()
 	low := strings.ToLower(text)
 	for _, e := range p.rec.Events {
 		if p.offset(e.Time) == cur && strings.Contains(strings.ToLower(e.Text), low) {

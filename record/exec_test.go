@@ -27,7 +27,7 @@ func TestExecutor(t *testing.T) {
 	}{
 		{"seek 3.5s", "at 3.5s of 10s", "", 3500 * time.Millisecond},
 		{"seek 1h", "at 10s of 10s", "", 10 * time.Second},
-		{"find became leader", "at 2.5s of 10s: 2 became leader at term 2", "", 2500 * time.Millisecond},
+		{"find became leader", "at 2.5s of 10s: 2 became leader at term 2", "", 3 * time.Second}, // the frame that shows it
 		{"find crash 3", "at 6s of 10s: > crash 3", "", 6 * time.Second},
 		{"find no such thing", "", `find no such thing: nothing in the recording says "no such thing"`, 6 * time.Second},
 		{"fork", "", "fork: fork cannot start a live cluster from this moment: a recording holds", 6 * time.Second},

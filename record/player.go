@@ -1,6 +1,7 @@
 package record
 
 import (
+	"math"
 	"sort"
 	"strings"
 	"sync"
@@ -43,6 +44,25 @@ type Player struct {
 	evNext  int // index in rec.Events of the next event to add to events
 	msgHi   int // rec.Messages[:msgHi] are at or before the cursor
 	msgs    *msgLog
+	found   time.Duration // the time of what the last Find found
+	foundAt time.Duration // where that Find put the cursor (-1: none)
+}
+
+// settleWithin is how far after an event or a command a status frame may
+// come and still be the one that shows it: the recorder writes one every
+// 33 to 100ms.
+const settleWithin = 500 * time.Millisecond
+
+// settle returns the place that shows what happened at at: the first
+// status frame at or after it (the status before it is the state before
+// the event), or at itself when no frame follows soon.
+func (p *Player) settle(at time.Duration) time.Duration {
+	frames := p.rec.frames
+	i := sort.Search(len(frames), func(i int) bool { return frames[i].at >= at })
+	if i < len(frames) && frames[i].at-at <= settleWithin {
+		return frames[i].at
+	}
+	return at
 }
 
 // NewPlayer returns a player over rec, at its start.
@@ -50,7 +70,7 @@ func NewPlayer(rec *Recording, o PlayerOptions) *Player {
 	if o.Clock == nil {
 		o.Clock = time.Now
 	}
-	p := &Player{rec: rec, clock: o.Clock, speed: 1, playing: !o.Paused, marks: marksOf(rec)}
+	p := &Player{rec: rec, clock: o.Clock, speed: 1, playing: !o.Paused, marks: marksOf(rec), foundAt: -1}
 	p.anchor = p.clock()
 	p.msgs = &msgLog{p: p}
 	p.rebuild()
@@ -219,7 +239,8 @@ func (p *Player) seekLocked(at time.Duration) {
 }
 
 // Step moves the cursor to the next (forward) or previous recorded event,
-// message or command and pauses; false when there is none.
+// message or command and pauses; false when there is none. An event's or
+// a command's place is the status frame that shows it (settle).
 func (p *Player) Step(forward bool) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -253,62 +274,82 @@ func (p *Player) neighbour(cur time.Duration, forward bool) (time.Duration, bool
 			best, found = at(j), true
 		}
 	}
-	consider(len(rec.Events), func(i int) time.Duration { return p.offset(rec.Events[i].Time) })
+	consider(len(rec.Events), func(i int) time.Duration { return p.settle(p.offset(rec.Events[i].Time)) })
 	consider(len(rec.Messages), func(i int) time.Duration { return p.offset(rec.Messages[i].Time) })
-	consider(len(rec.Commands), func(i int) time.Duration { return p.offset(rec.Commands[i].At) })
+	consider(len(rec.Commands), func(i int) time.Duration { return p.settle(p.offset(rec.Commands[i].At)) })
 	return best, found
 }
 
 // Find moves the cursor to the next recorded event, command or message
 // after it whose text contains text (case-insensitive), wrapping to the
-// start, and pauses; false when none matches.
+// start, and pauses; false when none matches. An event's or a command's
+// place is the status frame that shows it (settle); Found says its own
+// time. Things at one place are found in the order of their own times.
 func (p *Player) Find(text string) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	cur := p.cursorLocked()
-	at, ok := p.find(strings.ToLower(text), cur)
+	// Continuing from the last find: what comes after it at this place.
+	ownCur := time.Duration(math.MaxInt64)
+	if cur == p.foundAt {
+		ownCur = p.found
+	}
+	at, own, ok := p.find(strings.ToLower(text), cur, ownCur)
 	if !ok {
 		p.playing = false
 		return false
 	}
+	p.found, p.foundAt = own, at
 	p.seekLocked(at)
 	return true
 }
 
+// Found is the time of what the last successful Find found (the cursor
+// may be a little after it, at the status that shows it).
+func (p *Player) Found() time.Duration {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.found
+}
+
 // find returns the place of the first thing after cur whose text holds
 // text (already lower case), or else of the first anywhere: an event's
-// text, a command line with its result, a message record's line.
-func (p *Player) find(text string, cur time.Duration) (time.Duration, bool) {
+// text, a command line with its result, a message record's line; and
+// that thing's own time. At cur, only what is after ownCur counts.
+func (p *Player) find(text string, cur, ownCur time.Duration) (at, own time.Duration, ok bool) {
 	rec := p.rec
-	var after, first time.Duration
+	type hit struct{ at, own time.Duration }
+	var after, first hit
 	foundAfter, foundFirst := false, false
-	note := func(at time.Duration) {
-		if at > cur && (!foundAfter || at < after) {
-			after, foundAfter = at, true
+	note := func(h hit) {
+		if (h.at > cur || h.at == cur && h.own > ownCur) && (!foundAfter || h.at < after.at || h.at == after.at && h.own < after.own) {
+			after, foundAfter = h, true
 		}
-		if !foundFirst || at < first {
-			first, foundFirst = at, true
+		if !foundFirst || h.at < first.at || h.at == first.at && h.own < first.own {
+			first, foundFirst = h, true
 		}
 	}
 	for _, e := range rec.Events {
 		if strings.Contains(strings.ToLower(e.Text), text) {
-			note(p.offset(e.Time))
+			off := p.offset(e.Time)
+			note(hit{p.settle(off), off})
 		}
 	}
 	for _, c := range rec.Commands {
 		if strings.Contains(strings.ToLower(c.Text+"\n"+c.Out+"\n"+c.Err), text) {
-			note(p.offset(c.At))
+			off := p.offset(c.At)
+			note(hit{p.settle(off), off})
 		}
 	}
 	for _, m := range rec.Messages {
 		if strings.Contains(strings.ToLower(m.String()), text) {
-			note(p.offset(m.Time))
+			note(hit{p.offset(m.Time), p.offset(m.Time)})
 		}
 	}
 	if foundAfter {
-		return after, true
+		return after.at, after.own, true
 	}
-	return first, foundFirst
+	return first.at, first.own, foundFirst
 }
 
 // Marks are the timeline's marks: faults, leader changes, violations,

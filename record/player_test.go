@@ -2,6 +2,7 @@ package record
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"raftplay/cluster"
+	"raftplay/commands"
 	"raftplay/raft"
 	"raftplay/tui"
 )
@@ -277,7 +279,8 @@ func TestPlayerStep(t *testing.T) {
 		}
 	}
 	// election, crash, 10 messages, command, violation
-	if len(at) != 14 || at[0] != 2500*time.Millisecond || at[1] != 4*time.Second || at[2] != 5*time.Second || at[12] != 6*time.Second || at[13] != 9*time.Second {
+	// (the election at 2.5s is shown by the frame at 3s)
+	if len(at) != 14 || at[0] != 3*time.Second || at[1] != 4*time.Second || at[2] != 5*time.Second || at[12] != 6*time.Second || at[13] != 9*time.Second {
 		t.Fatalf("forward steps at %v", at)
 	}
 	p.Seek(10 * time.Second)
@@ -293,7 +296,7 @@ func TestPlayerStep(t *testing.T) {
 
 func TestPlayerFind(t *testing.T) {
 	p := NewPlayer(sample(t), PlayerOptions{})
-	if !p.Find("Became LEADER") || p.Position() != 2500*time.Millisecond || p.Playing() {
+	if !p.Find("Became LEADER") || p.Position() != 3*time.Second || p.Found() != 2500*time.Millisecond || p.Playing() {
 		t.Fatalf("find: at %v", p.Position())
 	}
 	if !p.Find("crash") || p.Position() != 4*time.Second {
@@ -309,11 +312,83 @@ func TestPlayerFind(t *testing.T) {
 		t.Fatalf("find the next message: at %v", p.Position())
 	}
 	p.Seek(9500 * time.Millisecond)
-	if !p.Find("became leader") || p.Position() != 2500*time.Millisecond {
+	if !p.Find("became leader") || p.Position() != 3*time.Second {
 		t.Fatalf("find wraps: at %v", p.Position())
 	}
-	if p.Find("no such words") || p.Position() != 2500*time.Millisecond {
+	if p.Find("no such words") || p.Position() != 3*time.Second {
 		t.Errorf("find nothing moved to %v", p.Position())
+	}
+}
+
+// TestFindShowsTheEventsConsequence checks that find and step land on the
+// status frame that shows an event (the frame before it shows the state
+// before), and on the event itself when no frame follows soon.
+func TestFindShowsTheEventsConsequence(t *testing.T) {
+	b := newBuilder(t, Version)
+	for i := range 5 { // 0 to 132ms
+		b.status(time.Duration(i)*33*time.Millisecond, 0, 1, 2, 3)
+	}
+	b.event(153*time.Millisecond, "raft.role", "2 became leader at term 1")
+	b.status(198*time.Millisecond, 1, 1, 2, 3) // the frame after it: term 1
+	b.status(231*time.Millisecond, 1)
+	b.event(2*time.Second, cluster.EventFault, "healed") // no frame follows
+	rec := b.end(3 * time.Second).read()
+
+	p := NewPlayer(rec, PlayerOptions{Paused: true})
+	if !p.Find("became leader") || p.Position() != 198*time.Millisecond || p.Found() != 153*time.Millisecond {
+		t.Fatalf("find: at %v, found %v; want the frame at 198ms, found at 153ms", p.Position(), p.Found())
+	}
+	if st := p.Status(); st.Nodes[1].Term != 1 {
+		t.Errorf("find: node 2 at term %d, want the term the event began (1)", st.Nodes[1].Term)
+	}
+	if evs := eventTexts(p.Events()); len(evs) != 1 || evs[0] != "2 became leader at term 1" {
+		t.Errorf("find: events %q", evs)
+	}
+	out, err := (&Executor{Player: p}).Exec(context.Background(), &commands.Command{Verb: commands.VerbFind, Message: "became leader"})
+	if err != nil || out != "at 153ms of 3s: 2 became leader at term 1" {
+		t.Errorf("find says %q, %v; want the event's own time", out, err)
+	}
+	if !p.Find("healed") || p.Position() != 2*time.Second {
+		t.Errorf("find with no frame after: at %v, want the event's time", p.Position())
+	}
+
+	p.Seek(0)
+	if !p.Step(true) || p.Position() != 198*time.Millisecond {
+		t.Errorf("step forward: at %v, want the frame at 198ms", p.Position())
+	}
+	if !p.Step(true) || p.Position() != 2*time.Second {
+		t.Errorf("step forward: at %v, want 2s", p.Position())
+	}
+	if !p.Step(false) || p.Position() != 198*time.Millisecond {
+		t.Errorf("step back: at %v, want the frame at 198ms", p.Position())
+	}
+	if p.Step(false) {
+		t.Errorf("step back before the first event: moved to %v", p.Position())
+	}
+}
+
+// TestFindGoesThroughOnePlace: an event and the commands just after it
+// are all shown by one status frame; find lands there for each in turn,
+// in the order they happened, then wraps.
+func TestFindGoesThroughOnePlace(t *testing.T) {
+	b := newBuilder(t, Version)
+	b.status(0, 1, 1, 2, 3).status(33*time.Millisecond, 1, 1)
+	b.event(50*time.Millisecond, cluster.EventViolation, "SAFETY VIOLATION (election safety)")
+	b.command(55*time.Millisecond, "say a violation", "a violation")
+	b.command(60*time.Millisecond, "wait violation", "violation seen")
+	b.status(66*time.Millisecond, 2, 1, 2, 3)
+	rec := b.end(70 * time.Millisecond).read()
+	p := NewPlayer(rec, PlayerOptions{Paused: true})
+	x := &Executor{Player: p}
+	for _, want := range []string{"at 50ms of 70ms: SAFETY VIOLATION (election safety)", "at 55ms of 70ms: > say a violation",
+		"at 60ms of 70ms: > wait violation", "at 50ms of 70ms: SAFETY VIOLATION (election safety)"} {
+		out, err := x.Exec(context.Background(), &commands.Command{Verb: commands.VerbFind, Message: "violation"})
+		if err != nil || out != want {
+			t.Errorf("find violation: %q, %v; want %q", out, err, want)
+		}
+		if p.Position() != 66*time.Millisecond || p.Status().Nodes[2].Term != 2 {
+			t.Errorf("find violation: at %v, node 3 at term %d; want the frame at 66ms, term 2", p.Position(), p.Status().Nodes[2].Term)
+		}
 	}
 }
 
@@ -382,6 +457,15 @@ func TestReadTruncatedAndDamaged(t *testing.T) {
 	if rec.Stopped == nil || !strings.Contains(rec.Stopped.Error(), "without its end mark") || rec.Complete {
 		t.Fatalf("no end mark: stopped %v", rec.Stopped)
 	}
+	// It ends after the last line read, at the end of the text.
+	if want := fmt.Sprintf("record: after line %d (byte offset %d): the recording ends without", lines, good); !strings.HasPrefix(rec.Stopped.Error(), want) {
+		t.Errorf("no end mark: %v; want %q", rec.Stopped, want)
+	}
+	header := bytes.IndexByte(full, '\n') + 1
+	rec, _ = Read(bytes.NewReader(full[:header])) // the header alone
+	if want := fmt.Sprintf("record: after line 1 (byte offset %d): ", header); rec.Stopped == nil || !strings.HasPrefix(rec.Stopped.Error(), want) {
+		t.Errorf("header only: %v; want %q", rec.Stopped, want)
+	}
 	if whole.Stopped != nil || !whole.Complete {
 		t.Errorf("whole: stopped %v", whole.Stopped)
 	}
@@ -395,7 +479,16 @@ func TestReadTruncatedAndDamaged(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rec.Stopped == nil || rec.Frames() == 0 {
+	if rec.Stopped == nil || rec.Frames() == 0 || !strings.Contains(rec.Stopped.Error(), " of the decompressed text)") {
 		t.Errorf("cut gzip: stopped %v, %d frames", rec.Stopped, rec.Frames())
+	}
+	// Gzipped, without its end mark: the offset is the decompressed text's.
+	gz.Reset()
+	w = gzipWriter(&gz)
+	w.Write(full[:good])
+	w.Close()
+	rec, _ = Read(bytes.NewReader(gz.Bytes()))
+	if want := fmt.Sprintf("record: after line %d (byte offset %d of the decompressed text): ", lines, good); rec.Stopped == nil || !strings.HasPrefix(rec.Stopped.Error(), want) {
+		t.Errorf("gzip, no end mark: %v; want %q", rec.Stopped, want)
 	}
 }

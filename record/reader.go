@@ -74,11 +74,25 @@ type nodeKey struct {
 type DamageError struct {
 	Line   int   // 1-based line number (of the decompressed text)
 	Offset int64 // byte offset of that line's start (in the decompressed text)
-	Err    error
+	// After says the damage is after line Line, at its end (Offset): the
+	// text ends there, without what should follow.
+	After bool
+	// Gzipped says the file is compressed: Offset counts bytes of the
+	// decompressed text, not of the file.
+	Gzipped bool
+	Err     error
 }
 
 func (e *DamageError) Error() string {
-	return fmt.Sprintf("record: line %d (byte offset %d): %v; the replay stops there", e.Line, e.Offset, e.Err)
+	where := "line"
+	if e.After {
+		where = "after line"
+	}
+	of := ""
+	if e.Gzipped {
+		of = " of the decompressed text"
+	}
+	return fmt.Sprintf("record: %s %d (byte offset %d%s): %v; the replay stops there", where, e.Line, e.Offset, of, e.Err)
 }
 
 func (e *DamageError) Unwrap() error { return e.Err }
@@ -101,7 +115,9 @@ func ReadFile(file string) (*Recording, error) {
 func Read(r io.Reader) (*Recording, error) {
 	br := bufio.NewReader(r)
 	var in io.Reader = br
+	gzipped := false
 	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
+		gzipped = true
 		gz, err := gzip.NewReader(br)
 		if err != nil {
 			return nil, fmt.Errorf("record: not a recording: %w", err)
@@ -129,23 +145,28 @@ func Read(r io.Reader) (*Recording, error) {
 	}
 	rec := &Recording{Start: time.Unix(0, h.Start), Options: h.Options, Version: h.Version,
 		nodes: map[uint64][]nodeFrame{}, decoded: map[nodeKey]decodedNode{}}
+	damage := func(err error) *DamageError {
+		return &DamageError{Line: lr.line, Offset: lr.offset, Gzipped: gzipped, Err: err}
+	}
 	for {
 		b, err := lr.next()
 		if err != nil {
 			if !errors.Is(err, io.EOF) {
-				rec.Stopped = &DamageError{Line: lr.line, Offset: lr.offset, Err: err}
+				rec.Stopped = damage(err)
 			} else if !rec.Complete {
-				rec.Stopped = &DamageError{Line: lr.line + 1, Offset: lr.offset + lr.size,
-					Err: errors.New("the recording ends without its end mark (the run that wrote it was killed, or the file was cut short)")}
+				// The text ends after the last line read, at its end.
+				d := damage(errors.New("the recording ends without its end mark (the run that wrote it was killed, or the file was cut short)"))
+				d.Line, d.After = lr.line-1, true
+				rec.Stopped = d
 			}
 			break
 		}
 		if rec.Complete {
-			rec.Stopped = &DamageError{Line: lr.line, Offset: lr.offset, Err: errors.New("a record after the end mark")}
+			rec.Stopped = damage(errors.New("a record after the end mark"))
 			break
 		}
 		if err := rec.add(b); err != nil {
-			rec.Stopped = &DamageError{Line: lr.line, Offset: lr.offset, Err: err}
+			rec.Stopped = damage(err)
 			break
 		}
 	}
@@ -156,8 +177,8 @@ func Read(r io.Reader) (*Recording, error) {
 // lineReader reads lines of at most MaxLine bytes and counts them.
 type lineReader struct {
 	r      *bufio.Reader
-	line   int   // number of the line last returned
-	offset int64 // where it starts
+	line   int   // number of the line last returned (at the end: one more than the lines read)
+	offset int64 // where it starts (at the end: the length of the text)
 	size   int64 // its length, newline included
 }
 

@@ -63,15 +63,30 @@ func (rec *Recording) Script(w io.Writer, name string) error {
 	}
 	p := commands.NewParser(max(o.Nodes, 1))
 	var end time.Time
+	var carried time.Duration // the pause at a wait key, written after it
+	sleep := func(d time.Duration) {
+		if d >= minSleep {
+			fmt.Fprintf(bw, "sleep %v\n", d.Round(time.Millisecond))
+		}
+	}
 	for i, c := range rec.Commands {
+		var gap time.Duration
 		if i > 0 {
-			if gap := c.At.Sub(end); gap >= minSleep {
-				fmt.Fprintf(bw, "sleep %v\n", gap.Round(time.Millisecond))
-			}
+			gap = max(c.At.Sub(end), 0)
 		}
 		end = c.At.Add(c.Took)
 		text := oneLine(c.Text)
 		cmd, err := p.ParseLine(text, i+1)
+		// The dashboard runs a script's `wait key` once the key is
+		// pressed: the pause before it is the wait, and goes after it.
+		if err == nil && c.Err == "" && cmd != nil && cmd.Verb == commands.VerbWait && cmd.What == commands.WaitKey {
+			sleep(carried)
+			fmt.Fprintln(bw, text)
+			carried = gap
+			continue
+		}
+		sleep(carried + gap)
+		carried = 0
 		switch {
 		case err != nil:
 			fmt.Fprintf(bw, "# does not parse (%s): %s\n", oneLine(err.Error()), text)
@@ -84,6 +99,7 @@ func (rec *Recording) Script(w io.Writer, name string) error {
 			fmt.Fprintln(bw, text)
 		}
 	}
+	sleep(carried)
 	return bw.Flush()
 }
 

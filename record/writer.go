@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"runtime"
 	"strings"
@@ -36,6 +37,12 @@ type WriterOptions struct {
 	// Clock is the recorder's clock (for the start and the records' "t");
 	// nil means time.Now.
 	Clock func() time.Time
+	// FromNow records only what happens from the start on: the events and
+	// message records the cluster holds from before are left out (a
+	// recording started in the middle of a session). Without it they are
+	// recorded too, at the start (a recording of a cluster just started
+	// keeps its start-up).
+	FromNow bool
 }
 
 // maxBatch is the most message records or events one line holds. The
@@ -90,8 +97,8 @@ func Create(file string, src Source, o Options, wo WriterOptions) (*Recorder, er
 }
 
 // Start writes the header to w and records src into it, from its oldest
-// held events and message records on, until Close, which closes w. It
-// gzips unless wo.Plain.
+// held events and message records on (from now on with wo.FromNow), until
+// Close, which closes w. It gzips unless wo.Plain.
 func Start(w io.WriteCloser, src Source, o Options, wo WriterOptions) (*Recorder, error) {
 	if wo.Clock == nil {
 		wo.Clock = time.Now
@@ -99,6 +106,13 @@ func Start(w io.WriteCloser, src Source, o Options, wo WriterOptions) (*Recorder
 	r := &Recorder{src: src, opts: wo, closer: w, last: map[uint64]*nodeEnc{}, nextEvent: 1, nextMsg: 1,
 		done: make(chan struct{}), finished: make(chan struct{})}
 	r.start = wo.Clock()
+	if wo.FromNow {
+		// Asking beyond the end of a ring means "from now on".
+		_, r.nextEvent, _ = src.Events().Since(math.MaxUint64)
+		if tr := src.Trace(); tr != nil {
+			_, r.nextMsg, _ = tr.Since(math.MaxUint64)
+		}
+	}
 	var out io.Writer = w
 	if !wo.Plain {
 		r.gz, _ = gzip.NewWriterLevel(w, gzip.BestSpeed)
@@ -334,14 +348,26 @@ func NewSwitch(src Source, o Options, wo WriterOptions) *Switch {
 	return &Switch{src: src, opts: o, wo: wo}
 }
 
-// Start starts recording into file.
+// Start starts recording into file, from now on: what happened before in
+// the session is not in it (`record start FILE`).
 func (s *Switch) Start(file string) error {
+	wo := s.wo
+	wo.FromNow = true
+	return s.start(file, wo)
+}
+
+// StartWithHeld starts recording into file, with the events and message
+// records the cluster holds from before (--record FILE, as the cluster
+// starts: its start-up is in the recording).
+func (s *Switch) StartWithHeld(file string) error { return s.start(file, s.wo) }
+
+func (s *Switch) start(file string, wo WriterOptions) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.rec != nil {
 		return fmt.Errorf("already recording to %s (record stop first)", s.file)
 	}
-	rec, err := Create(file, s.src, s.opts, s.wo)
+	rec, err := Create(file, s.src, s.opts, wo)
 	if err != nil {
 		return errors.New(strings.TrimPrefix(err.Error(), "record: "))
 	}
