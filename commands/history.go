@@ -112,7 +112,8 @@ func (h *History) Script(file string, now time.Time) (script string, n, failed i
 			continue
 		}
 		lineNo++
-		if _, err := p.ParseLine(text, lineNo); err != nil {
+		cmd, err := p.ParseLine(text, lineNo)
+		if err != nil {
 			// A line that does not parse on its own (a name whose let
 			// failed): kept for the reader, as a comment.
 			msg := err.Error()
@@ -123,6 +124,12 @@ func (h *History) Script(file string, now time.Time) (script string, n, failed i
 			fmt.Fprintf(&body, "# left out, it does not parse here (%s): %s\n", oneLine(msg), text)
 			continue
 		}
+		// The dashboard runs a `wait key` once the key comes: the pause
+		// before it was spent waiting there, so it follows the line.
+		waitKey := cmd != nil && cmd.Verb == VerbWait && cmd.What == WaitKey
+		if waitKey {
+			body.WriteString(text + "\n")
+		}
 		if gap := e.At.Sub(end); gap >= SaveMinPause {
 			d := gap.Round(SavePauseRound)
 			if d > SaveMaxPause {
@@ -131,7 +138,9 @@ func (h *History) Script(file string, now time.Time) (script string, n, failed i
 				fmt.Fprintf(&body, "sleep %s\n", shortDuration(d))
 			}
 		}
-		body.WriteString(text + "\n")
+		if !waitKey {
+			body.WriteString(text + "\n")
+		}
 		n++
 		if t := e.At.Add(e.Took); t.After(end) {
 			end = t
@@ -150,7 +159,7 @@ func (h *History) Script(file string, now time.Time) (script string, n, failed i
 	fmt.Fprintf(&b, "#  or watch it: raftplay %s --script %s\n", flags, name)
 	fmt.Fprintf(&b, "# Pauses between commands are sleep lines (to %s; under %s left out, over %s\n",
 		shortDuration(SavePauseRound), shortDuration(SaveMinPause), shortDuration(SaveMaxPause))
-	b.WriteString("# cut short). Commands that failed are comments; help and save are left out.\n")
+	b.WriteString("# cut short). Commands that failed are comments; help, save and record are left out.\n")
 	b.WriteString(body.String())
 	return b.String(), n, failed
 }

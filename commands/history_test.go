@@ -35,13 +35,15 @@ func TestHistoryScript(t *testing.T) {
 	add(5*time.Minute, 1*ms, "restart 1", nil)             // a long pause, cut
 	add(5*time.Minute+500*ms, 1*ms, "save x.txt", nil)     // left out
 	add(5*time.Minute+700*ms, 1*ms, `say "done, for now"`, nil)
+	add(5*time.Minute+3700*ms, 0, "wait key", nil) // the key came 3s after the say: the pause follows the line
+	add(5*time.Minute+3800*ms, 1*ms, "heal", nil)
 
 	got, n, failed := h.Script("my session.txt", t0.Add(6*time.Minute))
-	want := `# A raftplay session saved 2026-01-02 03:10:05 UTC: 5 commands over 5m1s.
+	want := `# A raftplay session saved 2026-01-02 03:10:05 UTC: 7 commands over 5m4s.
 # Run: raftplay script --nodes 3 --heartbeat 15ms --election 150ms-300ms 'my session.txt'
 #  or watch it: raftplay --nodes 3 --heartbeat 15ms --election 150ms-300ms --script 'my session.txt'
 # Pauses between commands are sleep lines (to 10ms; under 20ms left out, over 1m
-# cut short). Commands that failed are comments; help and save are left out.
+# cut short). Commands that failed are comments; help, save and record are left out.
 sleep 1s
 wait leader
 put a 1
@@ -53,12 +55,16 @@ sleep 1m # the pause was 4m57s
 restart 1
 sleep 700ms
 say "done, for now"
+wait key
+sleep 3s
+sleep 100ms
+heal
 `
 	if got != want {
 		t.Errorf("script:\n%s\nwant:\n%s", got, want)
 	}
-	if n != 5 || failed != 1 {
-		t.Errorf("n, failed = %d, %d; want 5, 1", n, failed)
+	if n != 7 || failed != 1 {
+		t.Errorf("n, failed = %d, %d; want 7, 1", n, failed)
 	}
 	if _, err := Parse(got, 3); err != nil {
 		t.Errorf("the saved script does not parse: %v", err)
