@@ -90,10 +90,13 @@
 //     before the cursor. The panel's lines come from the region (up to
 //     narrMax, leaving roomMin; narrFloor even from a small region), so a
 //     narration never turns the screen into the size message. A script's
-//     `wait key` stops the script, saying "press any key to go on" there,
-//     until a key: that key goes on (the line then runs through the
-//     Executor, which does nothing with it, so a saved session has it) and
-//     does nothing else; q and ctrl+c quit.
+//     `wait key` stops the script, saying "press space to go on" there
+//     (and the help bar starts with space), until space: space goes on
+//     (the line then runs through the Executor, which does nothing with
+//     it, so a saved session has it) and does nothing else. Meanwhile
+//     every other key works as usual, none goes on: the views, the prompt
+//     (its lines run as live), and the keys that change the cluster (the
+//     learner may play); q and ctrl+c quit.
 //   - The help bar shows only the keys that apply to the selected node, the
 //     view and the cluster now; `?` shows them all.
 //   - Styles come from one Styles value (styles.go); NO_COLOR or a colourless

@@ -88,7 +88,7 @@ type keyMap struct {
 	SeekKeys  key.Binding // shows ← and → as one entry in the short help
 	replaying bool        // the dashboard replays a recording: the keys that change the cluster are off
 
-	GoOn    key.Binding // any key: the script waiting for a key goes on (help only)
+	GoOn    key.Binding // space: the script waiting for a key goes on
 	waiting bool        // the script waits for a key
 
 	// The scroll keys of the focused event feed or of a pager (long command
@@ -185,7 +185,7 @@ func newKeyMap() keyMap {
 		SeekBack: b("←", "1s back", "left"),
 		SeekFwd:  b("→", "1s on", "right"),
 		SeekKeys: b("←/→", "±1s", "left", "right"),
-		GoOn:     b("any key", "go on with the script", "any key"), // help only: no key is named so
+		GoOn:     b("space", "go on with the script", " "),
 
 		Up:       b("↑", "scroll up", "up"),
 		Down:     b("↓", "scroll down", "down"),
@@ -333,6 +333,7 @@ func (k *keyMap) update(s dashState) {
 	k.updateStep(s, msgs, links)
 	k.updateReplay(s, links)
 	k.waiting = s.waiting
+	k.GoOn.SetEnabled(s.waiting)
 }
 
 // forReplay makes k a replay's: ← and → move the recording a second, so
@@ -445,11 +446,19 @@ func (k *keyMap) updateStep(s dashState, msgs, links bool) {
 }
 
 // ShortHelp is the help bar: the keys that apply now, most useful first;
-// while the feed or a pager has the scroll keys, those.
+// while the feed or a pager has the scroll keys, those. While a script
+// waits for a key, space (it goes on) comes first: the other keys work
+// as usual meanwhile.
 func (k keyMap) ShortHelp() []key.Binding {
+	bs := k.shortHelp()
 	if k.waiting {
-		return []key.Binding{k.GoOn, k.Quit}
+		return append([]key.Binding{k.GoOn}, bs...)
 	}
+	return bs
+}
+
+// shortHelp is ShortHelp without the wait for a key.
+func (k keyMap) shortHelp() []key.Binding {
 	if k.focused || k.pager {
 		return []key.Binding{k.Scroll, k.Page, k.Close, k.Sideways, k.Ends, k.Events, k.Help, k.Quit}
 	}
@@ -503,7 +512,7 @@ func (k keyMap) all() []key.Binding {
 		with(k.Scroll, "↑/↓", "scroll events, pager, messages, detail"),
 		with(k.Page, "pgup/pgdn", "page events, pager, messages, detail"), with(k.Ends, "home/end", "oldest/newest"),
 		with(k.Sideways, "←/→", "pager sideways"),
-		with(k.Close, "esc", "close / back; dismiss the narration"), with(k.GoOn, "any key", "go on with a script that waits (wait key)"), k.Help, with(k.Legend, "L", "legend: symbols and colours"), k.Quit,
+		with(k.Close, "esc", "close / back; dismiss the narration"), with(k.GoOn, "space", "go on with a script that waits (wait key)"), k.Help, with(k.Legend, "L", "legend: symbols and colours"), k.Quit,
 	}
 	for i := range bs {
 		bs[i].SetEnabled(true)

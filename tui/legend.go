@@ -131,7 +131,7 @@ func (m *Model) legendSections() []legendSection {
 			{st.Unsafe.Render("UNSAFE: 2 skips fsync"), "a node acknowledges without fsync (set unsafe-skip-fsync N on): a power failure can lose what it acknowledged, and so break Raft's safety"},
 			{st.Frozen.Render("FROZEN"), "step mode: clocks stopped, messages held where they arrive"},
 			{st.Violation.Render("!! SAFETY VIOLATION !!"), "the invariant monitor saw Raft's safety broken (never, in a correct run)"},
-			{st.Narration.Render("┃ text"), "narration: the last say of the script, the prompt or the recording (esc dismisses it); press any key to go on = the script waits for a key (wait key)"},
+			{st.Narration.Render("┃ text"), "narration: the last say of the script, the prompt or the recording (esc dismisses it); press space to go on = the script waits for a key (wait key; the other keys work meanwhile)"},
 		}},
 		{"Replay (raftplay replay FILE): the header's first lines", []legendItem{
 			{st.Replay.Render("REPLAY ▶ 1.0x") + " 12.5s / 1m00.0s", "playing at normal speed (⏸: paused), 12.5 s into a recording of a minute; everything below is the recorded cluster at that moment"},

@@ -237,11 +237,8 @@ func (m *Model) route(msg tea.Msg) tea.Cmd {
 	case doneMsg:
 		return m.quit()
 	case tea.KeyMsg:
-		switch {
-		case m.prompt.active:
+		if m.prompt.active {
 			return m.promptKey(msg)
-		case m.narr.waiting:
-			return m.keyGoesOn(msg)
 		}
 		return m.onKeys(msg)
 	}
@@ -332,9 +329,13 @@ func (m *Model) onKeys(msg tea.KeyMsg) tea.Cmd {
 	return tea.Sequence(cmds...)
 }
 
-// onKey handles a key outside the prompt: first the scroll keys of a
-// pager or of the focused feed, then the dashboard's keys.
+// onKey handles a key outside the prompt: first space while the script
+// waits for a key, then the scroll keys of a pager or of the focused
+// feed, then the dashboard's keys.
 func (m *Model) onKey(msg tea.KeyMsg) tea.Cmd {
+	if m.narr.waiting && key.Matches(msg, m.keys.GoOn) {
+		return m.goOn()
+	}
 	if m.scrollKey(msg) {
 		return nil
 	}
