@@ -83,6 +83,10 @@
 //     message store are dropped and read again from the epoch's logs; the
 //     old event reader is stopped by its own context, and reads of an old
 //     epoch that arrive late are dropped (they carry their epoch).
+//     The header's write rate is measured from the statuses the cursor
+//     reached by playing: any jump (a new epoch, a step, seek or find)
+//     starts it again, and it says "writes -/s" until a second of
+//     recorded time has played since.
 //   - Narration: a `say TEXT` line of the script or the prompt (run through
 //     the Executor like any line; its output is not shown again) shows its
 //     text, escaped, wrapped, its line breaks kept, in a panel above the

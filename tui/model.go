@@ -515,7 +515,7 @@ func (m *Model) onResult(r resultMsg) tea.Cmd {
 		if forPeople(r) {
 			m.output.clear()
 		}
-		return m.refreshReplay()
+		return m.refreshReplay(r.verb == commands.VerbSeek || r.verb == commands.VerbFind)
 	}
 	m.output.set(fmt.Sprintf("script line %d: %s", m.script.line, last), last, r.out, r.err)
 	if forPeople(r) {

@@ -16,6 +16,7 @@ import (
 	"github.com/charmbracelet/x/exp/teatest"
 
 	"raftplay/cluster"
+	"raftplay/commands"
 	"raftplay/raft"
 )
 
@@ -739,5 +740,80 @@ func TestReplayRewindForgetsLaterRemovals(t *testing.T) {
 	replayFrame(m, p)
 	if at, ok := m.removedAt[5]; !ok || !at.Equal(t0) {
 		t.Errorf("after the rewind node 5 counts as removed at %v, want %v", at, t0)
+	}
+}
+
+// TestReplayWriteRateRestartsAfterAJump: the header's write rate is
+// measured from the statuses the cursor reached by playing; after any
+// jump (back: a new epoch; a step, a seek, a find) it is measured again
+// from the statuses after the jump only, and says "-" until it is.
+func TestReplayWriteRateRestartsAfterAJump(t *testing.T) {
+	p := newFakePlayer(steady(20))
+	m := replayModel(t, p, &fakeExec{}, 120, 40)
+	// set puts the cursor at pos with written writes acknowledged.
+	set := func(pos time.Duration, written uint64, playing bool) {
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		p.pos, p.playing = pos, playing
+		p.st = steady(20)
+		p.st.Time, p.st.Written = t0.Add(pos), written
+	}
+	rate := func(want, after string) {
+		t.Helper()
+		h := strings.Join(headerLines(m, 4), "\n")
+		if !strings.Contains(h, "writes "+want+"/s") {
+			t.Errorf("after %s the header does not say writes %s/s:\n%s", after, want, h)
+		}
+	}
+	rate("-", "the start")
+	set(30*time.Second, 55260, true)
+	replayFrame(m, p)
+	set(31*time.Second, 57102, true)
+	replayFrame(m, p)
+	rate("1842", "a second of play")
+	// A pause keeps the rate: the cursor did not jump.
+	replayPress(t, m, " ")
+	rate("1842", "a pause")
+
+	// Back to the start (a seek at the prompt, seen first by a frame): a
+	// new epoch.
+	p.Seek(0)
+	set(0, 0, false)
+	replayFrame(m, p)
+	rate("-", "a seek back to 0s")
+	set(time.Second, 10, true)
+	replayFrame(m, p)
+	set(2*time.Second, 20, true)
+	replayFrame(m, p)
+	rate("10", "playing on from 0s")
+
+	// A seek forward while paused, seen by a frame: no new epoch.
+	set(2*time.Second, 20, false)
+	replayFrame(m, p)
+	set(50*time.Second, 90000, false)
+	replayFrame(m, p)
+	rate("-", "a seek forward")
+	set(50*time.Second, 90000, true)
+	replayFrame(m, p)
+	set(51*time.Second, 90005, true)
+	replayFrame(m, p)
+	rate("5", "playing on from 50s")
+
+	// A find at the prompt while playing moves the cursor a little: the
+	// result says so (its read restarts the rate).
+	set(52*time.Second, 95000, false)
+	_, cmd := m.Update(resultMsg{lines: []string{"find crash"}, out: "at 52s", verb: commands.VerbFind})
+	settle(t, m, cmd)
+	rate("-", "a find")
+
+	// The keys that step and seek: each a jump.
+	for _, k := range []string{".", ",", "right", "left"} {
+		set(40*time.Second, 80000, true)
+		replayFrame(m, p)
+		set(41*time.Second, 80003, true)
+		replayFrame(m, p)
+		rate("3", "a second of play")
+		replayPress(t, m, k)
+		rate("-", k)
 	}
 }
