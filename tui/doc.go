@@ -103,6 +103,12 @@
 //     learner may play); q and ctrl+c quit.
 //   - The help bar shows only the keys that apply to the selected node, the
 //     view and the cluster now; `?` shows them all.
+//   - A recording running is marked on the header's first line ("● REC
+//     run.rec", loud; "● REC" alone in place of the title where the line
+//     has no room), never taking a line more: the dashboard learns of it
+//     only through Options.Recording (record.Switch.Recording), read in a
+//     tea.Cmd once per frame and after each command line, one read at a
+//     time (recording.go).
 //   - Styles come from one Styles value (styles.go); NO_COLOR or a colourless
 //     profile gives a readable monochrome screen.
 //   - The clock is injected (Options.Clock) so tests render frozen frames.
@@ -119,7 +125,8 @@
 // cursor), events.go, detail.go (with the why panel), messages.go (the
 // space-time diagram), held.go (the held list), matrix.go (the link
 // matrix), legend.go (every symbol and colour), pager.go and prompt.go;
-// replay.go is the Player contract, playback.go the replay's frames, keys
+// recording.go the header's mark of a recording running, replay.go is
+// the Player contract, playback.go the replay's frames, keys
 // and epochs, timeline.go its header lines, narrate.go the narration and
 // wait key.
 package tui

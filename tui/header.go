@@ -65,7 +65,7 @@ func (m *Model) viewHeader(width int) []string {
 	s := m.status
 	st := m.styles
 	lines := m.replayLines(width)
-	lines = append(lines, wrapSegments(m.clusterLine(s, m.rate.text(m.player != nil)), width)...)
+	lines = append(lines, m.withRecMark(m.clusterLine(s, m.rate.text(m.player != nil)), width)...)
 	lines = append(lines, m.timingLine(s, width)...)
 	if s.Violations > 0 {
 		for _, l := range wrapWords(violationText(s.Violations), width) {

@@ -124,6 +124,7 @@ func (m *Model) legendSections() []legendSection {
 			{st.Focused.Render("[0/s]"), "the selected link (the arrows move it)"},
 		}},
 		{"Header", []legendItem{
+			{st.Recording.Render("● REC") + " run.rec", "a recording of this session is being written to run.rec (--record FILE or record start FILE; record stop ends it); where the line is short of room, ● REC alone, in place of raftplay"},
 			{"leader " + st.Role("down").Render("none"), "between leaders; term and commit are then the highest any node has (highest)"},
 			{"config 1,2,3 +4 learner " + st.Fault.Render("pending"), "the leader's configuration, shown when not every node is a voter: the voters, + the learners; pending = its entry is not committed yet (one change at a time)"},
 			{st.Fault.Render("partition A:1,2 | B:3"), "the faults in force: partition groups, cut links, drop and delay rules (+2 more (x): x shows every link)"},
