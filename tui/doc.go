@@ -71,11 +71,14 @@
 //     the player's Now, the event feed reads Player.Events() and the
 //     message views Player.Messages() (not the Source's Trace). Its own
 //     drawing is only the header's first lines (timeline.go): "REPLAY ▶
-//     1.0x  12.5s / 1m00.0s" (⏸ paused), the timeline with the marks and
+//     1.0x  12.5s / 1m00.0s" (⏸ paused, the cursor then to the
+//     millisecond: 12.503s), the timeline with the marks and
 //     the cursor, and where the recording ends early (Stopped). The keys
 //     space, '+' and '-', ',' and '.', ← and → ask the player (play/pause,
 //     speed, step, a second back/on) through a queue run one operation at a time,
-//     each in a tea.Cmd; tab and ↑/↓ select nodes instead of the arrows.
+//     each in a tea.Cmd; a step says where it went and what is recorded
+//     there (a command, an event, else a message); tab and ↑/↓ select
+//     nodes instead of the arrows.
 //     The keys that change a cluster (faults, clients, timing, step mode,
 //     membership) are off: not in the help bar, and answered with a note.
 //     The prompt works as live (its lines go to the Executor, which answers

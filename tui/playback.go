@@ -2,6 +2,7 @@ package tui
 
 import (
 	"context"
+	"fmt"
 	"sync/atomic"
 	"time"
 
@@ -239,12 +240,45 @@ func (m *Model) onEvents(msg eventsMsg) tea.Cmd {
 	return m.readEvents()
 }
 
-// stepNote is the note of a step: none when it moved, else why not.
-func stepNote(moved bool, why string) string {
-	if moved {
-		return ""
+// stepWhatMax is the most cells stepTo's note gives what is recorded at
+// the cursor, so the note fits one line at 80 columns.
+const stepWhatMax = 44
+
+// stepTo steps p (in an operation's tea.Cmd) and says where to: the
+// cursor to the millisecond, how far it moved, and what is recorded there
+// (a command, else an event, else a message, which the messages view
+// shows); or that nothing is recorded that way. A step over a message the
+// views hide (a heartbeat) changes nothing else on the screen.
+func stepTo(p Player, forward bool) string {
+	from := p.Position()
+	if !p.Step(forward) {
+		if forward {
+			return "nothing recorded after this"
+		}
+		return "nothing recorded before this"
 	}
-	return why
+	to := p.Position()
+	what := "a message (m shows it)"
+	if ev := p.Events().Last(1); len(ev) == 1 {
+		if d := p.Now().Sub(ev[0].Time); d >= 0 && d < time.Millisecond {
+			what = ev[0].Text
+		}
+	}
+	for _, mk := range p.Marks() {
+		if mk.Kind == MarkCommand && mk.At == to {
+			what = mk.Text
+		}
+	}
+	if r := []rune(clean(what)); len(r) > stepWhatMax {
+		what = string(r[:stepWhatMax-1]) + "…"
+	} else {
+		what = string(r)
+	}
+	sign := "+"
+	if to < from {
+		sign = "-"
+	}
+	return fmt.Sprintf("to %s (%s%v): %s", msText(to), sign, (to - from).Abs().Round(time.Microsecond), what)
 }
 
 // keyName names a key as the help does.
@@ -285,6 +319,7 @@ func (m *Model) replayKey(msg tea.KeyMsg) (tea.Cmd, bool) {
 	}
 	k := &m.keys
 	var do func(Player) string
+	name := keyName(msg)
 	switch {
 	case key.Matches(msg, k.Play):
 		do = func(p Player) string { p.SetPlaying(!p.Playing()); return "" }
@@ -293,9 +328,9 @@ func (m *Model) replayKey(msg tea.KeyMsg) (tea.Cmd, bool) {
 	case key.Matches(msg, k.RSlower):
 		do = func(p Player) string { p.SetSpeed(nextSpeed(p.Speed(), -1)); return "" }
 	case key.Matches(msg, k.StepFwd):
-		do = func(p Player) string { return stepNote(p.Step(true), "nothing recorded after this") }
+		do, name = func(p Player) string { return stepTo(p, true) }, name+" step"
 	case key.Matches(msg, k.StepBack):
-		do = func(p Player) string { return stepNote(p.Step(false), "nothing recorded before this") }
+		do, name = func(p Player) string { return stepTo(p, false) }, name+" step back"
 	case key.Matches(msg, k.SeekBack):
 		do = func(p Player) string { p.Seek(max(0, p.Position()-time.Second)); return "" }
 	case key.Matches(msg, k.SeekFwd):
@@ -303,7 +338,7 @@ func (m *Model) replayKey(msg tea.KeyMsg) (tea.Cmd, bool) {
 	}
 	if do != nil {
 		jump := !key.Matches(msg, k.Play, k.RFaster, k.RSlower)
-		return m.do(playerOp{key: keyName(msg), do: do, jump: jump}), true
+		return m.do(playerOp{key: name, do: do, jump: jump}), true
 	}
 	if what, ok := k.isLiveOnly(msg, m.region); ok {
 		m.output.setNote(keyName(msg)+" "+what, "not in a replay: it shows what was recorded, and keys that change the cluster are off")

@@ -265,7 +265,7 @@ func TestReplayHeaderAndTimeline(t *testing.T) {
 			p := newFakePlayer(steady(20))
 			m := replayModel(t, p, &fakeExec{}, w, 40)
 			h := headerLines(m, 3)
-			if !strings.HasPrefix(h[0], "REPLAY ⏸ 1.0x  12.5s / 1m00.0s  paused") {
+			if !strings.HasPrefix(h[0], "REPLAY ⏸ 1.0x  12.500s / 1m00.0s  paused") {
 				t.Errorf("replay line %q", h[0])
 			}
 			tl := []rune(h[1])
@@ -304,7 +304,7 @@ func TestReplayIndicatorFollowsThePlayer(t *testing.T) {
 	p.playing, p.speed = false, 0.25
 	p.mu.Unlock()
 	replayFrame(m, p)
-	if h := headerLines(m, 1)[0]; !strings.HasPrefix(h, "REPLAY ⏸ 0.25x  30.0s / 1m00.0s  paused") {
+	if h := headerLines(m, 1)[0]; !strings.HasPrefix(h, "REPLAY ⏸ 0.25x  30.000s / 1m00.0s  paused") {
 		t.Errorf("paused: %q", h)
 	}
 }
@@ -611,9 +611,9 @@ func TestReplayFlow(t *testing.T) {
 	tm.Send(keyMsg("+"))
 	wait("REPLAY ▶ 2.0x")
 	tm.Send(keyMsg(","))
-	wait("REPLAY ⏸ 2.0x  12.4s")
+	wait("REPLAY ⏸ 2.0x  12.400s")
 	tm.Send(keyMsg("right"))
-	wait("13.4s")
+	wait("13.400s")
 	if err := tm.Quit(); err != nil {
 		t.Fatal(err)
 	}
@@ -678,7 +678,7 @@ func TestReplayPromptGoesToTheExecutor(t *testing.T) {
 	p.mu.Unlock()
 	_, cmd := m.Update(resultMsg{lines: []string{"seek 40s"}, out: "at 40s of 1m0s"})
 	settle(t, m, cmd)
-	if h := headerLines(m, 1)[0]; !strings.Contains(h, "40.0s / 1m00.0s") {
+	if h := headerLines(m, 1)[0]; !strings.Contains(h, "40.000s / 1m00.0s") {
 		t.Errorf("after the prompt's command the header still says %q", h)
 	}
 }
@@ -816,4 +816,36 @@ func TestReplayWriteRateRestartsAfterAJump(t *testing.T) {
 		replayPress(t, m, k)
 		rate("-", k)
 	}
+}
+
+// TestReplayStepSaysWhereTo: paused, the replay line shows the cursor to
+// the millisecond, and a step says, on one line at 80x24, where it went,
+// how far, and what is recorded there: a command, else an event, else a
+// message (a hidden heartbeat changes nothing else on the screen).
+func TestReplayStepSaysWhereTo(t *testing.T) {
+	p := newFakePlayer(steady(20))
+	p.event(0, 2, "raft.role", "2 became leader at term 4")
+	m := replayModel(t, p, &fakeExec{}, 80, 24)
+	step := func(k, cursor, note string) {
+		t.Helper()
+		replayPress(t, m, k)
+		v := viewFits(t, m, 80, 24)
+		if h := headerLines(m, 1)[0]; !strings.HasPrefix(h, "REPLAY ⏸ 1.0x  "+cursor+" / 1m00.0s  paused") {
+			t.Errorf("after %s the replay line is %q, want the cursor at %s", k, h, cursor)
+		}
+		if !strings.Contains(v, "\n"+note+"\n") {
+			t.Errorf("after %s no line %q:\n%s", k, note, v)
+		}
+	}
+	step(".", "12.600s", ". step: to 12.600s (+100ms): 2 became leader at term 4")
+	p.mu.Lock()
+	p.marks = append(p.marks, Mark{At: 12700 * time.Millisecond, Kind: MarkCommand, Text: "crash 1"})
+	p.mu.Unlock()
+	step(".", "12.700s", ". step: to 12.700s (+100ms): crash 1")
+	p.mu.Lock()
+	p.events = cluster.NewEventLog(64, frozen)
+	p.mu.Unlock()
+	p.event(-1000, 2, "raft.role", "long ago")
+	step(".", "12.800s", ". step: to 12.800s (+100ms): a message (m shows it)")
+	step(",", "12.700s", ", step back: to 12.700s (-100ms): crash 1")
 }
