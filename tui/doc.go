@@ -80,7 +80,8 @@
 //     there (a command, an event, else a message); tab and ↑/↓ select
 //     nodes instead of the arrows.
 //     The keys that change a cluster (faults, clients, timing, step mode,
-//     membership) are off: not in the help bar, and answered with a note.
+//     membership) are off: not in the help bar, listed apart in the full
+//     help ("Off in a replay"), and answered with a note.
 //     The prompt works as live (its lines go to the Executor, which answers
 //     seek and find). When Epoch changes (a frame sees it) the feed and the
 //     message store are dropped and read again from the epoch's logs; the

@@ -481,8 +481,24 @@ func (k keyMap) shortHelp() []key.Binding {
 }
 
 // all lists every key as the full help shows it, in reading order, each
-// described for every view it works in.
+// described for every view it works in. In a replay the keys that change
+// the cluster are not among them (offInReplay lists them), and + and -
+// play faster and slower.
 func (k keyMap) all() []key.Binding {
+	bs, _ := k.allKeys()
+	return bs
+}
+
+// offInReplay lists, in a replay, the keys of a live cluster that are off
+// there, described as all would live; live, none.
+func (k keyMap) offInReplay() []key.Binding {
+	_, off := k.allKeys()
+	return off
+}
+
+// allKeys is every key as all lists it live, divided in a replay into the
+// keys that work there and those that are off (liveOnly).
+func (k keyMap) allKeys() (keys, off []key.Binding) {
 	with := func(b key.Binding, keys, desc string) key.Binding {
 		b.SetHelp(keys, desc)
 		return b
@@ -517,7 +533,35 @@ func (k keyMap) all() []key.Binding {
 	for i := range bs {
 		bs[i].SetEnabled(true)
 	}
-	return bs
+	if !k.replaying {
+		return bs, nil
+	}
+	live := k.liveOnly()
+	isLive := func(b key.Binding) bool {
+		return slices.ContainsFunc(live, func(l *key.Binding) bool { return slices.Equal(l.Keys(), b.Keys()) })
+	}
+	speedKey := func(b key.Binding) bool {
+		return slices.Equal(b.Keys(), k.Faster.Keys()) || slices.Equal(b.Keys(), k.Slower.Keys())
+	}
+	for _, b := range bs {
+		switch {
+		case speedKey(b): // + and - play faster and slower (below)
+		case isLive(b):
+			off = append(off, b)
+		default:
+			keys = append(keys, b)
+		}
+	}
+	i := slices.IndexFunc(keys, func(b key.Binding) bool { return b.Help().Key == ":" }) // + and - were just before the prompt
+	if i < 0 {
+		i = len(keys)
+	}
+	speed := []key.Binding{with(k.RFaster, "+", "play faster"), with(k.RSlower, "-", "play slower")}
+	for j := range speed {
+		speed[j].SetEnabled(true)
+	}
+	keys = slices.Insert(keys, i, speed...)
+	return keys, off
 }
 
 // FullHelp lists every key in cols columns.

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -848,4 +849,39 @@ func TestReplayStepSaysWhereTo(t *testing.T) {
 	p.event(-1000, 2, "raft.role", "long ago")
 	step(".", "12.800s", ". step: to 12.800s (+100ms): a message (m shows it)")
 	step(",", "12.700s", ", step back: to 12.700s (-100ms): crash 1")
+}
+
+// TestReplayFullHelpSetsLiveKeysApart: in a replay the full help lists the
+// keys that change the cluster apart, under a heading that says they are
+// off, and + and - as the replay's speed; live, they are among the keys.
+func TestReplayFullHelpSetsLiveKeysApart(t *testing.T) {
+	p := newFakePlayer(steady(20))
+	m := replayModel(t, p, &fakeExec{}, 80, 40)
+	text := strings.Join(m.helpLines(80), "\n")
+	head := "Off in a replay (they change the cluster; a recording shows what was):"
+	i := strings.Index(text, head)
+	if i < 0 {
+		t.Fatalf("no heading for the keys that are off:\n%s", text)
+	}
+	keys, off := text[:i], strings.Join(strings.Fields(text[i:]), " ")
+	for _, s := range []string{"c crash", "w write", "z freeze / thaw", "s step (frozen)", "A add a node", "d deliver held", "y delay (matrix)"} {
+		if !strings.Contains(off, s) {
+			t.Errorf("the keys off do not list %q: %s", s, off)
+		}
+		if strings.Contains(keys, s) {
+			t.Errorf("the keys that work list %q", s)
+		}
+	}
+	for _, re := range []string{`\+ +play faster`, `- +play slower`, `space +play / pause`, `m +messages view`} {
+		if !regexp.MustCompile(re).MatchString(keys) {
+			t.Errorf("the keys that work lack %q:\n%s", re, keys)
+		}
+	}
+	if strings.Contains(off, "faster") {
+		t.Errorf("+ is listed as off: %s", off)
+	}
+	live := newModel(newFakeSource(steady(20)), &fakeExec{}, 80, 40)
+	if text := strings.Join(live.helpLines(80), "\n"); strings.Contains(text, "Off in a replay") || !regexp.MustCompile(`c +crash`).MatchString(text) {
+		t.Errorf("live, the full help sets keys apart:\n%s", text)
+	}
 }
