@@ -233,6 +233,7 @@ type dashState struct {
 	playing bool // the replay plays (not paused)
 	narr    bool // the narration panel shows a say's text
 	waiting bool // the script waits for a key
+	prompt  bool // the prompt is open: space types a space
 }
 
 // linkKeys is what the link matrix's keys would do to its selected cell.
@@ -333,7 +334,7 @@ func (k *keyMap) update(s dashState) {
 	k.updateStep(s, msgs, links)
 	k.updateReplay(s, links)
 	k.waiting = s.waiting
-	k.GoOn.SetEnabled(s.waiting)
+	k.GoOn.SetEnabled(s.waiting && !s.prompt)
 }
 
 // forReplay makes k a replay's: ← and → move the recording a second, so

@@ -175,8 +175,12 @@ func TestWaitKeyViewKeysWork(t *testing.T) {
 		waiting(name)
 	}
 	// A line typed at the prompt runs (live) and does not go on; nor does
-	// a space typed into it.
-	press(m, ":", "p", "u", "t", " ", "y", " ", "2", "enter")
+	// a space typed into it. The help bar does not offer space meanwhile.
+	press(m, ":", "p", "u", "t", " ")
+	if bar := helpBarOf(m); strings.Contains(bar, "go on") {
+		t.Errorf("at the prompt the help bar offers space: %q", bar)
+	}
+	press(m, "y", " ", "2", "enter")
 	if got := live.got(); !slices.Contains(got, "put y 2") {
 		t.Errorf("the prompt's line did not run: %q", got)
 	}
