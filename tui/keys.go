@@ -529,8 +529,12 @@ func (k keyMap) allKeys() (keys, off []key.Binding) {
 		with(k.Scroll, "↑/↓", "scroll events, pager, messages, detail"),
 		with(k.Page, "pgup/pgdn", "page events, pager, messages, detail"), with(k.Ends, "home/end", "oldest/newest"),
 		with(k.Sideways, "←/→", "pager sideways"),
-		with(k.Close, "esc", "close / back; dismiss the narration"), with(k.GoOn, "space", "go on with a script that waits (wait key)"), k.Help, with(k.Legend, "L", "legend: symbols and colours"), k.Quit,
+		with(k.Close, "esc", "close / back; dismiss the narration"),
 	}
+	if !k.replaying { // a replay plays no script
+		bs = append(bs, with(k.GoOn, "space", "go on with a script that waits (wait key)"))
+	}
+	bs = append(bs, k.Help, with(k.Legend, "L", "legend: symbols and colours"), k.Quit)
 	for i := range bs {
 		bs[i].SetEnabled(true)
 	}

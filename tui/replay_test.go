@@ -880,6 +880,9 @@ func TestReplayFullHelpSetsLiveKeysApart(t *testing.T) {
 	if strings.Contains(off, "faster") {
 		t.Errorf("+ is listed as off: %s", off)
 	}
+	if strings.Contains(text, "go on with a script") {
+		t.Errorf("a replay's full help offers space to go on with a script")
+	}
 	live := newModel(newFakeSource(steady(20)), &fakeExec{}, 80, 40)
 	if text := strings.Join(live.helpLines(80), "\n"); strings.Contains(text, "Off in a replay") || !regexp.MustCompile(`c +crash`).MatchString(text) {
 		t.Errorf("live, the full help sets keys apart:\n%s", text)
