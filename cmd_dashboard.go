@@ -193,6 +193,7 @@ func openDashboard(ctx context.Context, d dashboardRun, stdout, stderr io.Writer
 		ScriptExec: &lockedRunner{r: commands.NewRunner(c, rec.runnerOptions(commands.RunnerOptions{History: history}))},
 		Script:     cmds,
 		ScriptPace: df.pace,
+		Recording:  rec.sw.Recording, // the header's ● REC
 		Context:    ctx,
 		Seed:       cf.seed,
 		Mono:       mono,

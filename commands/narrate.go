@@ -13,7 +13,7 @@ import (
 //
 // A lesson (or any script written for people) alternates narration and
 // commands. In the dashboard `say` puts its text in front of the learner and
-// `wait key` holds the script until a key is pressed; headless there is no
+// `wait key` holds the script until space is pressed; headless there is no
 // one to wait for, so `wait key` does nothing and `say` prints its text
 // set off from the commands (FormatNarration).
 

@@ -71,18 +71,26 @@
 //     the player's Now, the event feed reads Player.Events() and the
 //     message views Player.Messages() (not the Source's Trace). Its own
 //     drawing is only the header's first lines (timeline.go): "REPLAY ▶
-//     1.0x  12.5s / 1m00.0s" (⏸ paused), the timeline with the marks and
+//     1.0x  12.5s / 1m00.0s" (⏸ paused, the cursor then to the
+//     millisecond: 12.503s), the timeline with the marks and
 //     the cursor, and where the recording ends early (Stopped). The keys
 //     space, '+' and '-', ',' and '.', ← and → ask the player (play/pause,
 //     speed, step, a second back/on) through a queue run one operation at a time,
-//     each in a tea.Cmd; tab and ↑/↓ select nodes instead of the arrows.
+//     each in a tea.Cmd; a step says where it went and what is recorded
+//     there (a command, an event, else a message); tab and ↑/↓ select
+//     nodes instead of the arrows.
 //     The keys that change a cluster (faults, clients, timing, step mode,
-//     membership) are off: not in the help bar, and answered with a note.
+//     membership) are off: not in the help bar, listed apart in the full
+//     help ("Off in a replay"), and answered with a note.
 //     The prompt works as live (its lines go to the Executor, which answers
 //     seek and find). When Epoch changes (a frame sees it) the feed and the
 //     message store are dropped and read again from the epoch's logs; the
 //     old event reader is stopped by its own context, and reads of an old
 //     epoch that arrive late are dropped (they carry their epoch).
+//     The header's write rate is measured from the statuses the cursor
+//     reached by playing: any jump (a new epoch, a step, seek or find)
+//     starts it again, and it says "writes -/s" until a second of
+//     recorded time has played since.
 //   - Narration: a `say TEXT` line of the script or the prompt (run through
 //     the Executor like any line; its output is not shown again) shows its
 //     text, escaped, wrapped, its line breaks kept, in a panel above the
@@ -90,12 +98,21 @@
 //     before the cursor. The panel's lines come from the region (up to
 //     narrMax, leaving roomMin; narrFloor even from a small region), so a
 //     narration never turns the screen into the size message. A script's
-//     `wait key` stops the script, saying "press any key to go on" there,
-//     until a key: that key goes on (the line then runs through the
-//     Executor, which does nothing with it, so a saved session has it) and
-//     does nothing else; q and ctrl+c quit.
+//     `wait key` stops the script, saying "press space to go on" there
+//     (and the help bar starts with space), until space: space goes on
+//     (the line then runs through the Executor, which does nothing with
+//     it, so a saved session has it) and does nothing else. Meanwhile
+//     every other key works as usual, none goes on: the views, the prompt
+//     (its lines run as live), and the keys that change the cluster (the
+//     learner may play); q and ctrl+c quit.
 //   - The help bar shows only the keys that apply to the selected node, the
 //     view and the cluster now; `?` shows them all.
+//   - A recording running is marked on the header's first line ("● REC
+//     run.rec", loud; "● REC" alone in place of the title where the line
+//     has no room), never taking a line more: the dashboard learns of it
+//     only through Options.Recording (record.Switch.Recording), read in a
+//     tea.Cmd once per frame and after each command line, one read at a
+//     time (recording.go).
 //   - Styles come from one Styles value (styles.go); NO_COLOR or a colourless
 //     profile gives a readable monochrome screen.
 //   - The clock is injected (Options.Clock) so tests render frozen frames.
@@ -112,7 +129,8 @@
 // cursor), events.go, detail.go (with the why panel), messages.go (the
 // space-time diagram), held.go (the held list), matrix.go (the link
 // matrix), legend.go (every symbol and colour), pager.go and prompt.go;
-// replay.go is the Player contract, playback.go the replay's frames, keys
+// recording.go the header's mark of a recording running, replay.go is
+// the Player contract, playback.go the replay's frames, keys
 // and epochs, timeline.go its header lines, narrate.go the narration and
 // wait key.
 package tui

@@ -13,22 +13,39 @@ import (
 )
 
 // writeRate turns the cluster's count of acknowledged writes into writes
-// per second, measured over at least a second.
+// per second, measured over at least a second of the status's clock.
+// Until it has measured once since it started (or since a replay jumped,
+// see restart), it does not know (known is false).
 type writeRate struct {
 	at      time.Time
 	written uint64
 	perSec  float64
+	known   bool
 }
 
 func (r *writeRate) observe(now time.Time, written uint64) {
-	if r.at.IsZero() || written < r.written {
+	if r.at.IsZero() || written < r.written || now.Before(r.at) {
 		r.at, r.written = now, written
 		return
 	}
 	if d := now.Sub(r.at); d >= time.Second {
-		r.perSec = float64(written-r.written) / d.Seconds()
+		r.perSec, r.known = float64(written-r.written)/d.Seconds(), true
 		r.at, r.written = now, written
 	}
+}
+
+// restart forgets what the rate was measured from: the next status
+// observed is the first (a replay's cursor jumped, and the statuses before
+// the jump are of another time).
+func (r *writeRate) restart() { *r = writeRate{} }
+
+// text is the rate as the header shows it: in a replay "-" until it is
+// measured (at the start and after each jump); live 0 until then.
+func (r *writeRate) text(replay bool) string {
+	if replay && !r.known {
+		return "-"
+	}
+	return fmt.Sprintf("%.0f", r.perSec)
 }
 
 // Header limits: the timing line and the faults after it wrap onto at
@@ -48,7 +65,7 @@ func (m *Model) viewHeader(width int) []string {
 	s := m.status
 	st := m.styles
 	lines := m.replayLines(width)
-	lines = append(lines, wrapSegments(m.clusterLine(s, m.rate.perSec), width)...)
+	lines = append(lines, m.withRecMark(m.clusterLine(s, m.rate.text(m.player != nil)), width)...)
 	lines = append(lines, m.timingLine(s, width)...)
 	if s.Violations > 0 {
 		for _, l := range wrapWords(violationText(s.Violations), width) {
@@ -81,7 +98,7 @@ func (m *Model) viewHeader(width int) []string {
 // clusterLine is the header's first line, in segments: size (the nodes
 // not removed), the configuration when it is not every node a voter
 // (configText), leader and term, commit, load and writes.
-func (m *Model) clusterLine(s cluster.Status, perSec float64) []segment {
+func (m *Model) clusterLine(s cluster.Status, perSec string) []segment {
 	st := m.styles
 	leader := st.Role("leader").Render(fmt.Sprint(s.Leader))
 	term := fmt.Sprintf("term %d", s.Term)
@@ -102,7 +119,7 @@ func (m *Model) clusterLine(s cluster.Status, perSec float64) []segment {
 	}
 	return append(segs,
 		segment{"leader " + leader + sep + term, sep}, segment{commit, sep}, segment{"load " + load, sep},
-		segment{fmt.Sprintf("writes %.0f/s (%d acked)", perSec, s.Written), sep},
+		segment{fmt.Sprintf("writes %s/s (%d acked)", perSec, s.Written), sep},
 	)
 }
 

@@ -88,7 +88,7 @@ type keyMap struct {
 	SeekKeys  key.Binding // shows ← and → as one entry in the short help
 	replaying bool        // the dashboard replays a recording: the keys that change the cluster are off
 
-	GoOn    key.Binding // any key: the script waiting for a key goes on (help only)
+	GoOn    key.Binding // space: the script waiting for a key goes on
 	waiting bool        // the script waits for a key
 
 	// The scroll keys of the focused event feed or of a pager (long command
@@ -185,7 +185,7 @@ func newKeyMap() keyMap {
 		SeekBack: b("←", "1s back", "left"),
 		SeekFwd:  b("→", "1s on", "right"),
 		SeekKeys: b("←/→", "±1s", "left", "right"),
-		GoOn:     b("any key", "go on with the script", "any key"), // help only: no key is named so
+		GoOn:     b("space", "go on with the script", " "),
 
 		Up:       b("↑", "scroll up", "up"),
 		Down:     b("↓", "scroll down", "down"),
@@ -233,6 +233,7 @@ type dashState struct {
 	playing bool // the replay plays (not paused)
 	narr    bool // the narration panel shows a say's text
 	waiting bool // the script waits for a key
+	prompt  bool // the prompt is open: space types a space
 }
 
 // linkKeys is what the link matrix's keys would do to its selected cell.
@@ -333,6 +334,7 @@ func (k *keyMap) update(s dashState) {
 	k.updateStep(s, msgs, links)
 	k.updateReplay(s, links)
 	k.waiting = s.waiting
+	k.GoOn.SetEnabled(s.waiting && !s.prompt)
 }
 
 // forReplay makes k a replay's: ← and → move the recording a second, so
@@ -445,11 +447,19 @@ func (k *keyMap) updateStep(s dashState, msgs, links bool) {
 }
 
 // ShortHelp is the help bar: the keys that apply now, most useful first;
-// while the feed or a pager has the scroll keys, those.
+// while the feed or a pager has the scroll keys, those. While a script
+// waits for a key, space (it goes on) comes first: the other keys work
+// as usual meanwhile.
 func (k keyMap) ShortHelp() []key.Binding {
+	bs := k.shortHelp()
 	if k.waiting {
-		return []key.Binding{k.GoOn, k.Quit}
+		return append([]key.Binding{k.GoOn}, bs...)
 	}
+	return bs
+}
+
+// shortHelp is ShortHelp without the wait for a key.
+func (k keyMap) shortHelp() []key.Binding {
 	if k.focused || k.pager {
 		return []key.Binding{k.Scroll, k.Page, k.Close, k.Sideways, k.Ends, k.Events, k.Help, k.Quit}
 	}
@@ -472,8 +482,24 @@ func (k keyMap) ShortHelp() []key.Binding {
 }
 
 // all lists every key as the full help shows it, in reading order, each
-// described for every view it works in.
+// described for every view it works in. In a replay the keys that change
+// the cluster are not among them (offInReplay lists them), and + and -
+// play faster and slower.
 func (k keyMap) all() []key.Binding {
+	bs, _ := k.allKeys()
+	return bs
+}
+
+// offInReplay lists, in a replay, the keys of a live cluster that are off
+// there, described as all would live; live, none.
+func (k keyMap) offInReplay() []key.Binding {
+	_, off := k.allKeys()
+	return off
+}
+
+// allKeys is every key as all lists it live, divided in a replay into the
+// keys that work there and those that are off (liveOnly).
+func (k keyMap) allKeys() (keys, off []key.Binding) {
 	with := func(b key.Binding, keys, desc string) key.Binding {
 		b.SetHelp(keys, desc)
 		return b
@@ -503,12 +529,44 @@ func (k keyMap) all() []key.Binding {
 		with(k.Scroll, "↑/↓", "scroll events, pager, messages, detail"),
 		with(k.Page, "pgup/pgdn", "page events, pager, messages, detail"), with(k.Ends, "home/end", "oldest/newest"),
 		with(k.Sideways, "←/→", "pager sideways"),
-		with(k.Close, "esc", "close / back; dismiss the narration"), with(k.GoOn, "any key", "go on with a script that waits (wait key)"), k.Help, with(k.Legend, "L", "legend: symbols and colours"), k.Quit,
+		with(k.Close, "esc", "close / back; dismiss the narration"),
 	}
+	if !k.replaying { // a replay plays no script
+		bs = append(bs, with(k.GoOn, "space", "go on with a script that waits (wait key)"))
+	}
+	bs = append(bs, k.Help, with(k.Legend, "L", "legend: symbols and colours"), k.Quit)
 	for i := range bs {
 		bs[i].SetEnabled(true)
 	}
-	return bs
+	if !k.replaying {
+		return bs, nil
+	}
+	live := k.liveOnly()
+	isLive := func(b key.Binding) bool {
+		return slices.ContainsFunc(live, func(l *key.Binding) bool { return slices.Equal(l.Keys(), b.Keys()) })
+	}
+	speedKey := func(b key.Binding) bool {
+		return slices.Equal(b.Keys(), k.Faster.Keys()) || slices.Equal(b.Keys(), k.Slower.Keys())
+	}
+	for _, b := range bs {
+		switch {
+		case speedKey(b): // + and - play faster and slower (below)
+		case isLive(b):
+			off = append(off, b)
+		default:
+			keys = append(keys, b)
+		}
+	}
+	i := slices.IndexFunc(keys, func(b key.Binding) bool { return b.Help().Key == ":" }) // + and - were just before the prompt
+	if i < 0 {
+		i = len(keys)
+	}
+	speed := []key.Binding{with(k.RFaster, "+", "play faster"), with(k.RSlower, "-", "play slower")}
+	for j := range speed {
+		speed[j].SetEnabled(true)
+	}
+	keys = slices.Insert(keys, i, speed...)
+	return keys, off
 }
 
 // FullHelp lists every key in cols columns.

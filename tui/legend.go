@@ -124,6 +124,7 @@ func (m *Model) legendSections() []legendSection {
 			{st.Focused.Render("[0/s]"), "the selected link (the arrows move it)"},
 		}},
 		{"Header", []legendItem{
+			{st.Recording.Render("● REC") + " run.rec", "a recording of this session is being written to run.rec (--record FILE or record start FILE; record stop ends it); where the line is short of room, ● REC alone, in place of raftplay"},
 			{"leader " + st.Role("down").Render("none"), "between leaders; term and commit are then the highest any node has (highest)"},
 			{"config 1,2,3 +4 learner " + st.Fault.Render("pending"), "the leader's configuration, shown when not every node is a voter: the voters, + the learners; pending = its entry is not committed yet (one change at a time)"},
 			{st.Fault.Render("partition A:1,2 | B:3"), "the faults in force: partition groups, cut links, drop and delay rules (+2 more (x): x shows every link)"},
@@ -131,7 +132,7 @@ func (m *Model) legendSections() []legendSection {
 			{st.Unsafe.Render("UNSAFE: 2 skips fsync"), "a node acknowledges without fsync (set unsafe-skip-fsync N on): a power failure can lose what it acknowledged, and so break Raft's safety"},
 			{st.Frozen.Render("FROZEN"), "step mode: clocks stopped, messages held where they arrive"},
 			{st.Violation.Render("!! SAFETY VIOLATION !!"), "the invariant monitor saw Raft's safety broken (never, in a correct run)"},
-			{st.Narration.Render("┃ text"), "narration: the last say of the script, the prompt or the recording (esc dismisses it); press any key to go on = the script waits for a key (wait key)"},
+			{st.Narration.Render("┃ text"), "narration: the last say of the script, the prompt or the recording (esc dismisses it); press space to go on = the script waits for a key (wait key; the other keys work meanwhile)"},
 		}},
 		{"Replay (raftplay replay FILE): the header's first lines", []legendItem{
 			{st.Replay.Render("REPLAY ▶ 1.0x") + " 12.5s / 1m00.0s", "playing at normal speed (⏸: paused), 12.5 s into a recording of a minute; everything below is the recorded cluster at that moment"},

@@ -61,6 +61,12 @@ type Options struct {
 	Seed uint64
 	// Mono draws without colour (NO_COLOR).
 	Mono bool
+	// Recording, when set, returns the file a recording of the cluster is
+	// being written to, "" when none (record.Switch's Recording method
+	// is one): the header marks a running recording ("● REC run.rec").
+	// It is called once per frame, in a tea.Cmd, and after each command
+	// line that ran, never in Update or View.
+	Recording func() string
 }
 
 // Model is the root Bubble Tea model of the dashboard. It routes messages to
@@ -117,6 +123,8 @@ type Model struct {
 	feedCtx  context.Context    // bounds the event reader: ctx, or the epoch's
 	feedStop context.CancelFunc // ends the epoch's event reader; nil live
 	narr     narration          // the narration (say) and the script's wait for a key
+
+	recording recordingState // the recording running, as Options.Recording last said
 }
 
 // regionKind is what the region between the cards and the output shows
@@ -197,7 +205,7 @@ func (m *Model) Init() tea.Cmd {
 	if m.player != nil {
 		frame = replayFrameCmd(m.player, m.frameEvery())
 	}
-	cmds := []tea.Cmd{frame, m.readEvents(), doneCmd(m.ctx)}
+	cmds := []tea.Cmd{frame, m.readEvents(), doneCmd(m.ctx), m.readRecording()}
 	if len(m.o.Script) > 0 {
 		cmds = append(cmds, stepCmd(0))
 	}
@@ -222,7 +230,10 @@ func (m *Model) route(msg tea.Msg) tea.Cmd {
 		return nil
 	case frameMsg:
 		m.setStatus(cluster.Status(msg))
-		return tea.Batch(frameCmd(m.o.Source, m.frameEvery()), m.readTrace())
+		return tea.Batch(frameCmd(m.o.Source, m.frameEvery()), m.readTrace(), m.readRecording())
+	case recordingMsg:
+		m.recording.file, m.recording.reading = string(msg), false
+		return nil
 	case replayMsg:
 		return m.onReplay(msg)
 	case traceMsg:
@@ -231,17 +242,14 @@ func (m *Model) route(msg tea.Msg) tea.Cmd {
 	case eventsMsg:
 		return m.onEvents(msg)
 	case resultMsg:
-		return m.onResult(msg)
+		return tea.Batch(m.onResult(msg), m.readRecording()) // record start or stop may have run
 	case scriptStepMsg:
 		return m.scriptStep()
 	case doneMsg:
 		return m.quit()
 	case tea.KeyMsg:
-		switch {
-		case m.prompt.active:
+		if m.prompt.active {
 			return m.promptKey(msg)
-		case m.narr.waiting:
-			return m.keyGoesOn(msg)
 		}
 		return m.onKeys(msg)
 	}
@@ -295,6 +303,7 @@ func (m *Model) refreshKeys() {
 		frozen: m.status.Frozen, held: heldOK, heldList: m.heldShown(), byNode: m.msgs.byNode,
 		beats: m.msgs.beats, kind: m.msgs.kind, scrolled: m.msgs.pin >= 0,
 		link: m.linkKeys(), col: m.col, cols: m.newestIndex() > 0, playing: m.replay.view.playing, narr: m.narr.text != "", waiting: m.narr.waiting,
+		prompt: m.prompt.active,
 	})
 }
 
@@ -332,9 +341,13 @@ func (m *Model) onKeys(msg tea.KeyMsg) tea.Cmd {
 	return tea.Sequence(cmds...)
 }
 
-// onKey handles a key outside the prompt: first the scroll keys of a
-// pager or of the focused feed, then the dashboard's keys.
+// onKey handles a key outside the prompt: first space while the script
+// waits for a key, then the scroll keys of a pager or of the focused
+// feed, then the dashboard's keys.
 func (m *Model) onKey(msg tea.KeyMsg) tea.Cmd {
+	if m.narr.waiting && key.Matches(msg, m.keys.GoOn) {
+		return m.goOn()
+	}
 	if m.scrollKey(msg) {
 		return nil
 	}
@@ -514,7 +527,7 @@ func (m *Model) onResult(r resultMsg) tea.Cmd {
 		if forPeople(r) {
 			m.output.clear()
 		}
-		return m.refreshReplay()
+		return m.refreshReplay(r.verb == commands.VerbSeek || r.verb == commands.VerbFind)
 	}
 	m.output.set(fmt.Sprintf("script line %d: %s", m.script.line, last), last, r.out, r.err)
 	if forPeople(r) {

@@ -3,7 +3,6 @@ package tui
 import (
 	"strings"
 
-	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 
 	"raftplay/commands"
@@ -14,8 +13,10 @@ import (
 // say, or until esc dismisses it; it still runs through the Executor, like
 // any line, so a recording has it (its output, the same text, is not
 // shown again). A script's `wait key` line pauses the script, saying so in
-// the same panel, until a key is pressed: that key goes on with the script
-// and does nothing else (q and ctrl+c still quit), and the line then runs
+// the same panel, until space is pressed: space goes on with the script and
+// does nothing else. Meanwhile every other key works as usual (the views,
+// the prompt, the keys that change the cluster: the learner may look and
+// play; q and ctrl+c quit); none of them goes on. The line then runs
 // through the Executor too (which does nothing with it) so that a session
 // saved or recorded has it.
 //
@@ -28,6 +29,11 @@ import (
 const (
 	narrMax   = 8 // the most lines the panel's text takes
 	narrFloor = 2 // the panel's lines it takes from a small region
+
+	// The panel's line while the script waits for a key: the long one
+	// where it fits (79 cells), else the short one.
+	waitLong  = "press space to go on · the other keys work meanwhile (m, x, enter, ?) · q quits"
+	waitShort = "press space to go on (q quits)"
 )
 
 // narration is what the narration panel shows.
@@ -109,13 +115,9 @@ func (m *Model) waitKey(c *commands.Command) {
 	m.output.clear()
 }
 
-// keyGoesOn handles the key the script waited for: it runs the wait's
-// line, which answers at once and goes on with the script, unless the key
-// quits.
-func (m *Model) keyGoesOn(msg tea.KeyMsg) tea.Cmd {
-	if key.Matches(msg, m.keys.Quit) || msg.Type == tea.KeyCtrlC {
-		return m.quit()
-	}
+// goOn answers the space the script waited for: it runs the wait's line,
+// which answers at once and goes on with the script.
+func (m *Model) goOn() tea.Cmd {
 	c := m.narr.wait
 	m.narr.waiting, m.narr.wait = false, nil
 	return execCmd(m.ctx, m.o.ScriptExec, []*commands.Command{c}, true)
@@ -140,7 +142,10 @@ func (m *Model) narrationLines(width int) (text []string, wait string) {
 		}
 	}
 	if n.waiting {
-		wait = "press any key to go on (q quits)"
+		wait = waitLong
+		if len([]rune(wait)) > width {
+			wait = waitShort
+		}
 	}
 	return text, wait
 }

@@ -86,35 +86,119 @@ func TestNarrationAndWaitKey(t *testing.T) {
 			t.Fatalf("before the key the script ran %q", got)
 		}
 		v := viewFits(t, m, sz[0], sz[1])
-		if bar := helpBarOf(m); bar != "any key go on with the script • q quit" {
+		if bar := helpBarOf(m); !strings.HasPrefix(bar, "space go on with the script • ") || !strings.HasSuffix(bar, "? keys • q quit") {
 			t.Errorf("help bar while waiting: %q", bar)
 		}
-		for _, want := range []string{"┃ Node 1 leads. Watch what happens when it crashes.", "press any key to go on"} {
+		for _, want := range []string{"┃ Node 1 leads. Watch what happens when it crashes.", waitLong} {
 			if !strings.Contains(v, want) {
 				t.Errorf("%dx%d: no %q:\n%s", sz[0], sz[1], want, v)
 			}
 		}
-		// The key goes on with the script and does nothing else: c crashes
-		// nothing. The wait's line runs then (so a saved session has it).
-		_, cmd := m.Update(keyMsg("c"))
+		// Space goes on with the script and does nothing else. The wait's
+		// line runs then (so a saved session has it).
+		_, cmd := m.Update(keyMsg(" "))
 		if cmd == nil {
-			t.Fatal("the key does not go on with the script")
+			t.Fatal("space does not go on with the script")
 		}
 		playOn(t, m, cmd)
 		if got := ex.got(); !slices.Equal(got[1:], []string{"wait key", "put x 1"}) {
-			t.Errorf("after the key the script ran %q", got)
+			t.Errorf("after space the script ran %q", got)
 		}
 		if got := live.got(); len(got) > 0 {
-			t.Errorf("the key that went on also ran %q", got)
+			t.Errorf("the space that went on also ran %q", got)
 		}
 		v = viewFits(t, m, sz[0], sz[1])
-		if strings.Contains(v, "press any key") || !strings.Contains(v, "Node 1 leads.") {
-			t.Errorf("after the key the narration should stay, the wait go:\n%s", v)
+		if strings.Contains(v, "press space") || !strings.Contains(v, "Node 1 leads.") {
+			t.Errorf("after space the narration should stay, the wait go:\n%s", v)
+		}
+		if bar := helpBarOf(m); strings.Contains(bar, "go on") {
+			t.Errorf("help bar after the wait: %q", bar)
 		}
 		press(m, "esc", "esc")
 		if v := m.View(); strings.Contains(v, "Node 1 leads") {
 			t.Errorf("esc does not dismiss the narration:\n%s", v)
 		}
+	}
+}
+
+// TestWaitKeyViewKeysWork: while the script waits for a key, the keys
+// work as usual (the views the screen points at, the prompt, the keys
+// that change the cluster) and none goes on with the script; space does.
+func TestWaitKeyViewKeysWork(t *testing.T) {
+	ex, live := &fakeExec{}, &fakeExec{}
+	src := newFakeSource(steady(10))
+	m := New(Options{Source: src, Exec: live, ScriptExec: ex, Messages: &fakeTrace{},
+		Script: []commands.Command{say(1, "Look around."), waitKeyCmd(2), putCmd(3)},
+		Clock:  frozen, Seed: 1, Mono: true, Frame: 10 * time.Millisecond})
+	m.Update(sizeMsg(80, 24))
+	stepScript(t, m)
+	waiting := func(after string) {
+		t.Helper()
+		if !m.narr.waiting {
+			t.Fatalf("after %s the script no longer waits", after)
+		}
+		if got := ex.got(); !slices.Equal(got, []string{"say Look around."}) {
+			t.Fatalf("after %s the script ran %q", after, got)
+		}
+		if v := viewFits(t, m, 80, 24); !strings.Contains(v, waitLong) {
+			t.Errorf("after %s the wait is not shown:\n%s", after, v)
+		}
+	}
+	for _, c := range []struct {
+		keys   []string
+		region regionKind
+		check  func() bool
+	}{
+		{[]string{"m"}, regionMessages, nil},
+		{[]string{"m"}, regionLanes, nil},
+		{[]string{"x"}, regionLinks, nil},
+		{[]string{"esc"}, regionLanes, nil},
+		{[]string{"enter"}, regionDetail, nil},
+		{[]string{"enter"}, regionLanes, nil},
+		{[]string{"tab"}, regionLanes, func() bool { return m.sel == 2 }},
+		{[]string{"L"}, regionLanes, func() bool { return m.legend }},
+		{[]string{"esc"}, regionLanes, func() bool { return !m.legend }},
+		{[]string{"?"}, regionLanes, func() bool { return m.fullHelp }},
+		{[]string{"?"}, regionLanes, func() bool { return !m.fullHelp }},
+		{[]string{">"}, regionLanes, func() bool { return m.col != 0 }},
+		{[]string{"pgup"}, regionLanes, func() bool { return m.feed.focused }},
+		{[]string{"esc"}, regionLanes, func() bool { return !m.feed.focused }},
+	} {
+		press(m, c.keys...)
+		name := strings.Join(c.keys, " ")
+		if m.region != c.region {
+			t.Errorf("after %s the region is %d, want %d", name, m.region, c.region)
+		}
+		if c.check != nil && !c.check() {
+			t.Errorf("%s did not do what it does live", name)
+		}
+		waiting(name)
+	}
+	// A line typed at the prompt runs (live) and does not go on; nor does
+	// a space typed into it. The help bar does not offer space meanwhile.
+	press(m, ":", "p", "u", "t", " ")
+	if bar := helpBarOf(m); strings.Contains(bar, "go on") {
+		t.Errorf("at the prompt the help bar offers space: %q", bar)
+	}
+	press(m, "y", " ", "2", "enter")
+	if got := live.got(); !slices.Contains(got, "put y 2") {
+		t.Errorf("the prompt's line did not run: %q", got)
+	}
+	waiting("a prompt line")
+	// A key that changes the cluster works as live, and does not go on.
+	press(m, "c")
+	if got := live.got(); got[len(got)-1] != "crash 2" {
+		t.Errorf("c during the wait ran %q", got)
+	}
+	waiting("c")
+	// Space goes on.
+	_, cmd := m.Update(keyMsg(" "))
+	playOn(t, m, cmd)
+	if got := ex.got(); !slices.Equal(got, []string{"say Look around.", "wait key", "put x 1"}) {
+		t.Errorf("after space the script ran %q", got)
+	}
+	if m.narr.waiting {
+		t.Error("space did not go on")
 	}
 }
 
@@ -137,7 +221,7 @@ func TestNarrationLongIsCappedAndEscaped(t *testing.T) {
 	if strings.ContainsAny(v, "\x1b\x07") {
 		t.Errorf("a control byte reaches the terminal:\n%q", v)
 	}
-	if !strings.Contains(v, "…") || strings.Contains(v, "END") || !strings.Contains(v, "press any key") {
+	if !strings.Contains(v, "…") || strings.Contains(v, "END") || !strings.Contains(v, waitLong) {
 		t.Errorf("at 80x24 the narration is not cut short with its wait kept:\n%s", v)
 	}
 	if s := m.layout(); s.region != roomMin || len(s.narr) < narrFloor {
@@ -161,7 +245,7 @@ func TestNarrationAtTheSmallestSize(t *testing.T) {
 	m.Update(sizeMsg(w, h))
 	stepScript(t, m)
 	v := viewFits(t, m, w, h)
-	if !strings.Contains(v, "┃ a long narration") || !strings.Contains(v, "press any key") {
+	if !strings.Contains(v, "┃ a long narration") || !strings.Contains(v, "press space to go on") {
 		t.Errorf("at %dx%d the narration does not show:\n%s", w, h, v)
 	}
 }
@@ -211,7 +295,7 @@ func TestNarrationAtThePrompt(t *testing.T) {
 }
 
 // TestScriptWaitKeyFlow drives the program: the script pauses at wait
-// key, a key goes on.
+// key, x opens and closes the link matrix meanwhile, space goes on.
 func TestScriptWaitKeyFlow(t *testing.T) {
 	ex := &fakeExec{}
 	m := New(Options{Source: newFakeSource(steady(10)), Exec: &fakeExec{}, ScriptExec: ex,
@@ -222,8 +306,11 @@ func TestScriptWaitKeyFlow(t *testing.T) {
 		teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return bytes.Contains(b, []byte(s)) },
 			teatest.WithDuration(10*time.Second), teatest.WithCheckInterval(5*time.Millisecond))
 	}
-	wait("press any key to go on")
+	wait("press space to go on")
+	tm.Send(keyMsg("x")) // opens the link matrix, does not go on
+	wait("links: messages sent per second")
 	tm.Send(keyMsg("x"))
+	tm.Send(keyMsg(" "))
 	wait("Off we go.")
 	if err := tm.Quit(); err != nil {
 		t.Fatal(err)
@@ -233,6 +320,6 @@ func TestScriptWaitKeyFlow(t *testing.T) {
 		t.Errorf("script ran %q", got)
 	}
 	if fm.region != regionLanes {
-		t.Errorf("the key that went on opened the link matrix")
+		t.Errorf("the link matrix is still open")
 	}
 }

@@ -130,6 +130,18 @@ func (m *Model) helpLines(width int) []string {
 		}
 	}
 	lines := append(strings.Split(v, "\n"), "")
+	if off := m.keys.offInReplay(); len(off) > 0 {
+		var b strings.Builder
+		b.WriteString("Off in a replay (they change the cluster; a recording shows what was):")
+		for i, k := range off {
+			sep := " · "
+			if i == 0 {
+				sep = " "
+			}
+			b.WriteString(sep + k.Help().Key + " " + k.Help().Desc)
+		}
+		lines = append(append(lines, wrapWords(b.String(), width)...), "")
+	}
 	for _, note := range helpNotes {
 		lines = append(lines, wrapWords(note, width)...)
 	}

@@ -2,6 +2,7 @@ package tui
 
 import (
 	"context"
+	"fmt"
 	"sync/atomic"
 	"time"
 
@@ -42,6 +43,7 @@ type replayMsg struct {
 	op    bool
 	key   string // the key of the operation
 	note  string // what the operation says, if anything
+	jump  bool   // the operation may have moved the cursor other than by playing
 }
 
 // replayReads numbers the reads of players: frames and operations read
@@ -73,17 +75,19 @@ func replayFrameCmd(p Player, every time.Duration) tea.Cmd {
 // playerOp is one operation on the player a replay key asks for; what it
 // returns, when not "", is shown as a note about key.
 type playerOp struct {
-	key string
-	do  func(Player) string
+	key  string
+	do   func(Player) string
+	jump bool // it may move the cursor other than by playing (seek, step, find)
 }
 
 // replayState is the replay as the model knows it: the player's state as
 // last read, and the operations the keys asked for, run one at a time in
 // order, each in a tea.Cmd.
 type replayState struct {
-	view replayView
-	ops  []playerOp
-	busy bool // an operation runs
+	view   replayView
+	ops    []playerOp
+	busy   bool // an operation runs
+	jumped bool // an operation jumped: the next view drawn restarts the write rate
 }
 
 // do queues op and starts it when none runs.
@@ -103,7 +107,7 @@ func (m *Model) nextOp() tea.Cmd {
 	return func() tea.Msg {
 		note := op.do(p)
 		st, v := readReplay(p)
-		return replayMsg{st: st, view: v, op: true, key: op.key, note: note}
+		return replayMsg{st: st, view: v, op: true, key: op.key, note: note, jump: op.jump}
 	}
 }
 
@@ -119,12 +123,17 @@ func (m *Model) onReplay(msg replayMsg) tea.Cmd {
 		if msg.note != "" {
 			m.output.setNote(msg.key, msg.note)
 		}
+		m.replay.jumped = m.replay.jumped || msg.jump
 	}
 	if msg.frame {
 		cmds = append(cmds, replayFrameCmd(m.player, m.frameEvery()))
 	}
 	if msg.view.read < m.replay.view.read {
 		return tea.Batch(cmds...)
+	}
+	if m.replay.jumped || jumped(m.replay.view, msg.view) {
+		m.rate.restart() // the rate is measured from the statuses after the jump only
+		m.replay.jumped = false
 	}
 	m.replay.view = msg.view
 	if msg.view.epoch != m.epoch {
@@ -144,12 +153,32 @@ func (m *Model) onReplay(msg replayMsg) tea.Cmd {
 }
 
 // refreshReplay reads the player's state now (after a command at the
-// prompt, seek or find, moved it), not at the next frame.
-func (m *Model) refreshReplay() tea.Cmd {
+// prompt, seek or find, moved it), not at the next frame; jump: the
+// command may have moved the cursor.
+func (m *Model) refreshReplay(jump bool) tea.Cmd {
 	if m.player == nil {
 		return nil
 	}
-	return m.do(playerOp{do: func(Player) string { return "" }})
+	return m.do(playerOp{do: func(Player) string { return "" }, jump: jump})
+}
+
+// jumped reports whether the cursor moved from prev to v other than
+// forward by playing: a new epoch (it went back), or a move while paused
+// (a step, seek or find: each pauses), or, from playing to paused, a move
+// further than playing goes between two frames (a seek or find typed at
+// the prompt; a pause moves it by a frame's play at most). The operations
+// of the keys and the prompt that jump say so too (playerOp.jump): this
+// catches a frame that sees the jump before their result.
+func jumped(prev, v replayView) bool {
+	switch {
+	case v.epoch != prev.epoch || v.pos < prev.pos:
+		return true
+	case v.pos == prev.pos || v.playing:
+		return false
+	case !prev.playing:
+		return true
+	}
+	return v.pos-prev.pos > time.Duration(float64(2*time.Second)*max(prev.speed, 1))
 }
 
 // rewind drops the feed's and the message store's copies, which belong to
@@ -211,12 +240,45 @@ func (m *Model) onEvents(msg eventsMsg) tea.Cmd {
 	return m.readEvents()
 }
 
-// stepNote is the note of a step: none when it moved, else why not.
-func stepNote(moved bool, why string) string {
-	if moved {
-		return ""
+// stepWhatMax is the most cells stepTo's note gives what is recorded at
+// the cursor, so the note fits one line at 80 columns.
+const stepWhatMax = 44
+
+// stepTo steps p (in an operation's tea.Cmd) and says where to: the
+// cursor to the millisecond, how far it moved, and what is recorded there
+// (a command, else an event, else a message, which the messages view
+// shows); or that nothing is recorded that way. A step over a message the
+// views hide (a heartbeat) changes nothing else on the screen.
+func stepTo(p Player, forward bool) string {
+	from := p.Position()
+	if !p.Step(forward) {
+		if forward {
+			return "nothing recorded after this"
+		}
+		return "nothing recorded before this"
 	}
-	return why
+	to := p.Position()
+	what := "a message (m shows it)"
+	if ev := p.Events().Last(1); len(ev) == 1 {
+		if d := p.Now().Sub(ev[0].Time); d >= 0 && d < time.Millisecond {
+			what = ev[0].Text
+		}
+	}
+	for _, mk := range p.Marks() {
+		if mk.Kind == MarkCommand && mk.At == to {
+			what = mk.Text
+		}
+	}
+	if r := []rune(clean(what)); len(r) > stepWhatMax {
+		what = string(r[:stepWhatMax-1]) + "…"
+	} else {
+		what = string(r)
+	}
+	sign := "+"
+	if to < from {
+		sign = "-"
+	}
+	return fmt.Sprintf("to %s (%s%v): %s", msText(to), sign, (to - from).Abs().Round(time.Microsecond), what)
 }
 
 // keyName names a key as the help does.
@@ -257,6 +319,7 @@ func (m *Model) replayKey(msg tea.KeyMsg) (tea.Cmd, bool) {
 	}
 	k := &m.keys
 	var do func(Player) string
+	name := keyName(msg)
 	switch {
 	case key.Matches(msg, k.Play):
 		do = func(p Player) string { p.SetPlaying(!p.Playing()); return "" }
@@ -265,16 +328,17 @@ func (m *Model) replayKey(msg tea.KeyMsg) (tea.Cmd, bool) {
 	case key.Matches(msg, k.RSlower):
 		do = func(p Player) string { p.SetSpeed(nextSpeed(p.Speed(), -1)); return "" }
 	case key.Matches(msg, k.StepFwd):
-		do = func(p Player) string { return stepNote(p.Step(true), "nothing recorded after this") }
+		do, name = func(p Player) string { return stepTo(p, true) }, name+" step"
 	case key.Matches(msg, k.StepBack):
-		do = func(p Player) string { return stepNote(p.Step(false), "nothing recorded before this") }
+		do, name = func(p Player) string { return stepTo(p, false) }, name+" step back"
 	case key.Matches(msg, k.SeekBack):
 		do = func(p Player) string { p.Seek(max(0, p.Position()-time.Second)); return "" }
 	case key.Matches(msg, k.SeekFwd):
 		do = func(p Player) string { p.Seek(p.Position() + time.Second); return "" }
 	}
 	if do != nil {
-		return m.do(playerOp{key: keyName(msg), do: do}), true
+		jump := !key.Matches(msg, k.Play, k.RFaster, k.RSlower)
+		return m.do(playerOp{key: name, do: do, jump: jump}), true
 	}
 	if what, ok := k.isLiveOnly(msg, m.region); ok {
 		m.output.setNote(keyName(msg)+" "+what, "not in a replay: it shows what was recorded, and keys that change the cluster are off")

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -16,6 +17,7 @@ import (
 	"github.com/charmbracelet/x/exp/teatest"
 
 	"raftplay/cluster"
+	"raftplay/commands"
 	"raftplay/raft"
 )
 
@@ -264,7 +266,7 @@ func TestReplayHeaderAndTimeline(t *testing.T) {
 			p := newFakePlayer(steady(20))
 			m := replayModel(t, p, &fakeExec{}, w, 40)
 			h := headerLines(m, 3)
-			if !strings.HasPrefix(h[0], "REPLAY ⏸ 1.0x  12.5s / 1m00.0s  paused") {
+			if !strings.HasPrefix(h[0], "REPLAY ⏸ 1.0x  12.500s / 1m00.0s  paused") {
 				t.Errorf("replay line %q", h[0])
 			}
 			tl := []rune(h[1])
@@ -303,7 +305,7 @@ func TestReplayIndicatorFollowsThePlayer(t *testing.T) {
 	p.playing, p.speed = false, 0.25
 	p.mu.Unlock()
 	replayFrame(m, p)
-	if h := headerLines(m, 1)[0]; !strings.HasPrefix(h, "REPLAY ⏸ 0.25x  30.0s / 1m00.0s  paused") {
+	if h := headerLines(m, 1)[0]; !strings.HasPrefix(h, "REPLAY ⏸ 0.25x  30.000s / 1m00.0s  paused") {
 		t.Errorf("paused: %q", h)
 	}
 }
@@ -610,9 +612,9 @@ func TestReplayFlow(t *testing.T) {
 	tm.Send(keyMsg("+"))
 	wait("REPLAY ▶ 2.0x")
 	tm.Send(keyMsg(","))
-	wait("REPLAY ⏸ 2.0x  12.4s")
+	wait("REPLAY ⏸ 2.0x  12.400s")
 	tm.Send(keyMsg("right"))
-	wait("13.4s")
+	wait("13.400s")
 	if err := tm.Quit(); err != nil {
 		t.Fatal(err)
 	}
@@ -677,7 +679,7 @@ func TestReplayPromptGoesToTheExecutor(t *testing.T) {
 	p.mu.Unlock()
 	_, cmd := m.Update(resultMsg{lines: []string{"seek 40s"}, out: "at 40s of 1m0s"})
 	settle(t, m, cmd)
-	if h := headerLines(m, 1)[0]; !strings.Contains(h, "40.0s / 1m00.0s") {
+	if h := headerLines(m, 1)[0]; !strings.Contains(h, "40.000s / 1m00.0s") {
 		t.Errorf("after the prompt's command the header still says %q", h)
 	}
 }
@@ -739,5 +741,150 @@ func TestReplayRewindForgetsLaterRemovals(t *testing.T) {
 	replayFrame(m, p)
 	if at, ok := m.removedAt[5]; !ok || !at.Equal(t0) {
 		t.Errorf("after the rewind node 5 counts as removed at %v, want %v", at, t0)
+	}
+}
+
+// TestReplayWriteRateRestartsAfterAJump: the header's write rate is
+// measured from the statuses the cursor reached by playing; after any
+// jump (back: a new epoch; a step, a seek, a find) it is measured again
+// from the statuses after the jump only, and says "-" until it is.
+func TestReplayWriteRateRestartsAfterAJump(t *testing.T) {
+	p := newFakePlayer(steady(20))
+	m := replayModel(t, p, &fakeExec{}, 120, 40)
+	// set puts the cursor at pos with written writes acknowledged.
+	set := func(pos time.Duration, written uint64, playing bool) {
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		p.pos, p.playing = pos, playing
+		p.st = steady(20)
+		p.st.Time, p.st.Written = t0.Add(pos), written
+	}
+	rate := func(want, after string) {
+		t.Helper()
+		h := strings.Join(headerLines(m, 4), "\n")
+		if !strings.Contains(h, "writes "+want+"/s") {
+			t.Errorf("after %s the header does not say writes %s/s:\n%s", after, want, h)
+		}
+	}
+	rate("-", "the start")
+	set(30*time.Second, 55260, true)
+	replayFrame(m, p)
+	set(31*time.Second, 57102, true)
+	replayFrame(m, p)
+	rate("1842", "a second of play")
+	// A pause keeps the rate: the cursor did not jump.
+	replayPress(t, m, " ")
+	rate("1842", "a pause")
+
+	// Back to the start (a seek at the prompt, seen first by a frame): a
+	// new epoch.
+	p.Seek(0)
+	set(0, 0, false)
+	replayFrame(m, p)
+	rate("-", "a seek back to 0s")
+	set(time.Second, 10, true)
+	replayFrame(m, p)
+	set(2*time.Second, 20, true)
+	replayFrame(m, p)
+	rate("10", "playing on from 0s")
+
+	// A seek forward while paused, seen by a frame: no new epoch.
+	set(2*time.Second, 20, false)
+	replayFrame(m, p)
+	set(50*time.Second, 90000, false)
+	replayFrame(m, p)
+	rate("-", "a seek forward")
+	set(50*time.Second, 90000, true)
+	replayFrame(m, p)
+	set(51*time.Second, 90005, true)
+	replayFrame(m, p)
+	rate("5", "playing on from 50s")
+
+	// A find at the prompt while playing moves the cursor a little: the
+	// result says so (its read restarts the rate).
+	set(52*time.Second, 95000, false)
+	_, cmd := m.Update(resultMsg{lines: []string{"find crash"}, out: "at 52s", verb: commands.VerbFind})
+	settle(t, m, cmd)
+	rate("-", "a find")
+
+	// The keys that step and seek: each a jump.
+	for _, k := range []string{".", ",", "right", "left"} {
+		set(40*time.Second, 80000, true)
+		replayFrame(m, p)
+		set(41*time.Second, 80003, true)
+		replayFrame(m, p)
+		rate("3", "a second of play")
+		replayPress(t, m, k)
+		rate("-", k)
+	}
+}
+
+// TestReplayStepSaysWhereTo: paused, the replay line shows the cursor to
+// the millisecond, and a step says, on one line at 80x24, where it went,
+// how far, and what is recorded there: a command, else an event, else a
+// message (a hidden heartbeat changes nothing else on the screen).
+func TestReplayStepSaysWhereTo(t *testing.T) {
+	p := newFakePlayer(steady(20))
+	p.event(0, 2, "raft.role", "2 became leader at term 4")
+	m := replayModel(t, p, &fakeExec{}, 80, 24)
+	step := func(k, cursor, note string) {
+		t.Helper()
+		replayPress(t, m, k)
+		v := viewFits(t, m, 80, 24)
+		if h := headerLines(m, 1)[0]; !strings.HasPrefix(h, "REPLAY ⏸ 1.0x  "+cursor+" / 1m00.0s  paused") {
+			t.Errorf("after %s the replay line is %q, want the cursor at %s", k, h, cursor)
+		}
+		if !strings.Contains(v, "\n"+note+"\n") {
+			t.Errorf("after %s no line %q:\n%s", k, note, v)
+		}
+	}
+	step(".", "12.600s", ". step: to 12.600s (+100ms): 2 became leader at term 4")
+	p.mu.Lock()
+	p.marks = append(p.marks, Mark{At: 12700 * time.Millisecond, Kind: MarkCommand, Text: "crash 1"})
+	p.mu.Unlock()
+	step(".", "12.700s", ". step: to 12.700s (+100ms): crash 1")
+	p.mu.Lock()
+	p.events = cluster.NewEventLog(64, frozen)
+	p.mu.Unlock()
+	p.event(-1000, 2, "raft.role", "long ago")
+	step(".", "12.800s", ". step: to 12.800s (+100ms): a message (m shows it)")
+	step(",", "12.700s", ", step back: to 12.700s (-100ms): crash 1")
+}
+
+// TestReplayFullHelpSetsLiveKeysApart: in a replay the full help lists the
+// keys that change the cluster apart, under a heading that says they are
+// off, and + and - as the replay's speed; live, they are among the keys.
+func TestReplayFullHelpSetsLiveKeysApart(t *testing.T) {
+	p := newFakePlayer(steady(20))
+	m := replayModel(t, p, &fakeExec{}, 80, 40)
+	text := strings.Join(m.helpLines(80), "\n")
+	head := "Off in a replay (they change the cluster; a recording shows what was):"
+	i := strings.Index(text, head)
+	if i < 0 {
+		t.Fatalf("no heading for the keys that are off:\n%s", text)
+	}
+	keys, off := text[:i], strings.Join(strings.Fields(text[i:]), " ")
+	for _, s := range []string{"c crash", "w write", "z freeze / thaw", "s step (frozen)", "A add a node", "d deliver held", "y delay (matrix)"} {
+		if !strings.Contains(off, s) {
+			t.Errorf("the keys off do not list %q: %s", s, off)
+		}
+		if strings.Contains(keys, s) {
+			t.Errorf("the keys that work list %q", s)
+		}
+	}
+	for _, re := range []string{`\+ +play faster`, `- +play slower`, `space +play / pause`, `m +messages view`} {
+		if !regexp.MustCompile(re).MatchString(keys) {
+			t.Errorf("the keys that work lack %q:\n%s", re, keys)
+		}
+	}
+	if strings.Contains(off, "faster") {
+		t.Errorf("+ is listed as off: %s", off)
+	}
+	if strings.Contains(text, "go on with a script") {
+		t.Errorf("a replay's full help offers space to go on with a script")
+	}
+	live := newModel(newFakeSource(steady(20)), &fakeExec{}, 80, 40)
+	if text := strings.Join(live.helpLines(80), "\n"); strings.Contains(text, "Off in a replay") || !regexp.MustCompile(`c +crash`).MatchString(text) {
+		t.Errorf("live, the full help sets keys apart:\n%s", text)
 	}
 }

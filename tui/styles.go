@@ -37,6 +37,7 @@ type Styles struct {
 	Why          lipgloss.Style // a card's why-line and the explanations
 	Narration    lipgloss.Style // the narration panel (say)
 	Replay       lipgloss.Style // the header's replay mark (REPLAY ▶ 1.0x)
+	Recording    lipgloss.Style // the header's mark while a recording runs (● REC)
 
 	msgKinds map[string]lipgloss.Style // message rows by kind
 
@@ -102,6 +103,7 @@ func NewStyles(mono bool) Styles {
 	s.Why = base
 	s.Narration = base.Bold(true)
 	s.Replay = base.Bold(true).Reverse(true)
+	s.Recording = base.Bold(true).Reverse(true)
 	for kind := range msgColours {
 		s.msgKinds[kind] = base
 	}
@@ -140,6 +142,7 @@ func NewStyles(mono bool) Styles {
 	s.Why = s.Why.Foreground(lipgloss.Color(whyColour))
 	s.Narration = s.Narration.Foreground(lipgloss.Color("229"))
 	s.Replay = base.Bold(true).Foreground(lipgloss.Color("15")).Background(lipgloss.Color("5"))
+	s.Recording = base.Bold(true).Foreground(lipgloss.Color("15")).Background(lipgloss.Color("1")) // a camera's red light
 	for kind, c := range msgColours {
 		s.msgKinds[kind] = s.msgKinds[kind].Foreground(c)
 	}

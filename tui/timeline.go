@@ -42,7 +42,11 @@ func (m *Model) replayLines(width int) []string {
 	if v.playing {
 		mark = "REPLAY ▶ " + speedText(v.speed)
 	}
-	line := st.Replay.Render(mark) + "  " + durText(v.pos, v.length) + " / " + durText(v.length, v.length)
+	cursor := durText(v.pos, v.length)
+	if !v.playing {
+		cursor = msText(v.pos) // paused: to the millisecond, so a step shows
+	}
+	line := st.Replay.Render(mark) + "  " + cursor + " / " + durText(v.length, v.length)
 	if !v.playing {
 		line += "  paused"
 	}
@@ -124,6 +128,19 @@ func speedText(x float64) string {
 		return fmt.Sprintf("%.1fx", x)
 	}
 	return fmt.Sprintf("%gx", x)
+}
+
+// msText formats a position to the millisecond: 12.503s, 1m02.503s,
+// 1h02m03.503s.
+func msText(d time.Duration) string {
+	d = max(0, d).Round(time.Millisecond)
+	switch {
+	case d < time.Minute:
+		return fmt.Sprintf("%.3fs", d.Seconds())
+	case d < time.Hour:
+		return fmt.Sprintf("%dm%06.3fs", int(d.Minutes()), (d % time.Minute).Seconds())
+	}
+	return fmt.Sprintf("%dh%02dm%06.3fs", int(d.Hours()), int(d.Minutes())%60, (d % time.Minute).Seconds())
 }
 
 // durText formats a position in a recording of length: 12.5s, 1m02.5s,
