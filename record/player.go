@@ -53,14 +53,24 @@ type Player struct {
 // 33 to 100ms.
 const settleWithin = 500 * time.Millisecond
 
+// settleAfter is how long after an event a status frame must be taken to
+// show it: a node records an event while it steps and publishes its status
+// at the end of that step (after an fsync, for a vote), so a frame taken in
+// the same instant can still show the state before.
+const settleAfter = time.Millisecond
+
 // settle returns the place that shows what happened at at: the first
-// status frame at or after it (the status before it is the state before
-// the event), or at itself when no frame follows soon.
+// status frame taken settleAfter or more after it (the status before it
+// is the state before the event), else the first at or after it (the last
+// frame, written at close, may follow the last event closely), or at
+// itself when no frame follows soon.
 func (p *Player) settle(at time.Duration) time.Duration {
 	frames := p.rec.frames
-	i := sort.Search(len(frames), func(i int) bool { return frames[i].at >= at })
-	if i < len(frames) && frames[i].at-at <= settleWithin {
-		return frames[i].at
+	for _, from := range []time.Duration{at + settleAfter, at} {
+		i := sort.Search(len(frames), func(i int) bool { return frames[i].at >= from })
+		if i < len(frames) && frames[i].at-at <= settleWithin {
+			return frames[i].at
+		}
 	}
 	return at
 }

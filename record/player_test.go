@@ -492,3 +492,27 @@ func TestReadTruncatedAndDamaged(t *testing.T) {
 		t.Errorf("gzip, no end mark: %v; want %q", rec.Stopped, want)
 	}
 }
+
+// TestFindSkipsAFrameOfTheSameInstant: a status frame taken in the same
+// instant as an event may still show the state before it (the node records
+// the event while it steps and publishes at the end of the step), so find
+// lands on the next frame; the last frame, written at close, still counts
+// when it follows the event closely.
+func TestFindSkipsAFrameOfTheSameInstant(t *testing.T) {
+	b := newBuilder(t, Version)
+	b.status(0, 0, 1, 2, 3)
+	b.event(100*time.Millisecond, "raft.role", "2 started election at term 2")
+	b.status(100*time.Millisecond+200*time.Microsecond, 0, 1, 2, 3) // taken as the event happened
+	b.status(133*time.Millisecond, 1, 1, 2, 3)
+	b.event(500*time.Millisecond, cluster.EventViolation, "SAFETY VIOLATION")
+	b.status(500*time.Millisecond+100*time.Microsecond, 1) // the frame at close
+	rec := b.end(500*time.Millisecond + 100*time.Microsecond).read()
+
+	p := NewPlayer(rec, PlayerOptions{Paused: true})
+	if !p.Find("started election") || p.Position() != 133*time.Millisecond {
+		t.Errorf("find: at %v, want the frame at 133ms, not the one of the same instant", p.Position())
+	}
+	if !p.Find("violation") || p.Position() != 500*time.Millisecond+100*time.Microsecond {
+		t.Errorf("find the last event: at %v, want the closing frame", p.Position())
+	}
+}
