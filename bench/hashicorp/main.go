@@ -19,6 +19,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"math/rand/v2"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -66,6 +67,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	warmup := fs.Duration("warmup", 2*time.Second, "time before measuring")
 	data := fs.String("data", "", "directory for the nodes' files (default: a temporary one, removed at exit)")
 	verbose := fs.Bool("v", false, "hashicorp/raft's own log (warnings and errors) on standard error")
+	failover := fs.Int("failover", 0, "instead of writes: time N leader failovers (crash the leader, time until another node leads), each on a fresh cluster")
+	timeout := fs.Duration("timeout", 0, "with --failover: HeartbeatTimeout = ElectionTimeout = this, LeaderLeaseTimeout = half (0: hashicorp's defaults)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -88,7 +91,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if *verbose {
 		logOut = stderr
 	}
-	c, err := startCluster(dir, *nodes, logOut)
+	if *failover > 0 {
+		return runFailover(ctx, dir, *nodes, *failover, *timeout, logOut, stdout)
+	}
+	c, err := startCluster(dir, *nodes, logOut, 0)
 	if err != nil {
 		return err
 	}
@@ -120,7 +126,7 @@ type cluster struct {
 	trans  []*raft.NetworkTransport
 }
 
-func startCluster(dir string, n int, logOut io.Writer) (*cluster, error) {
+func startCluster(dir string, n int, logOut io.Writer, timeout time.Duration) (*cluster, error) {
 	c := &cluster{}
 	var servers []raft.Server
 	for i := 1; i <= n; i++ {
@@ -153,6 +159,9 @@ func startCluster(dir string, n int, logOut io.Writer) (*cluster, error) {
 		}
 		conf := raft.DefaultConfig()
 		conf.LocalID = servers[i-1].ID
+		if timeout > 0 {
+			conf.HeartbeatTimeout, conf.ElectionTimeout, conf.LeaderLeaseTimeout = timeout, timeout, timeout/2
+		}
 		conf.Logger = hclog.New(&hclog.LoggerOptions{Name: "raft-" + strconv.Itoa(i), Level: hclog.Warn, Output: logOut})
 		r, err := raft.NewRaft(conf, newFSM(), store, store, snaps, c.trans[i-1])
 		if err != nil {
@@ -343,3 +352,66 @@ func (s snapshot) Persist(sink raft.SnapshotSink) error {
 }
 
 func (s snapshot) Release() {}
+
+// runFailover times leader failovers as `raftplay experiment election`
+// does: a fresh cluster per trial, its leader crashed (its transport closed
+// first, so it sends nothing more, then shut down) at a random moment, and
+// the time until another node is leader. It prints one JSON line.
+func runFailover(ctx context.Context, dir string, nodes, trials int, timeout time.Duration, logOut, stdout io.Writer) error {
+	var times []time.Duration
+	for t := 0; t < trials; t++ {
+		c, err := startCluster(filepath.Join(dir, fmt.Sprintf("trial-%d", t)), nodes, logOut, timeout)
+		if err != nil {
+			return err
+		}
+		leader, err := c.waitLeader(ctx, 10*time.Second)
+		if err != nil {
+			c.shutdown()
+			return err
+		}
+		// Settle, then crash within a heartbeat interval (a tenth of the
+		// heartbeat timeout), as raftplay's experiment does.
+		hb := max(timeout, raft.DefaultConfig().HeartbeatTimeout) / 10
+		time.Sleep(time.Second + time.Duration(rand.Int64N(int64(hb))))
+		var idx int
+		for i, r := range c.rafts {
+			if r == leader {
+				idx = i
+			}
+		}
+		start := time.Now()
+		c.trans[idx].Close()
+		go leader.Shutdown()
+		var took time.Duration
+		for took == 0 {
+			for i, r := range c.rafts {
+				if i != idx && r.State() == raft.Leader {
+					took = time.Since(start)
+				}
+			}
+			if time.Since(start) > 30*time.Second {
+				c.shutdown()
+				return fmt.Errorf("trial %d: no new leader within 30s", t)
+			}
+			time.Sleep(200 * time.Microsecond)
+		}
+		times = append(times, took)
+		c.shutdown()
+	}
+	slices.Sort(times)
+	out := struct {
+		Impl     string  `json:"impl"`
+		Nodes    int     `json:"nodes"`
+		Trials   int     `json:"trials"`
+		Timeout  string  `json:"timeout"`
+		MedianMs float64 `json:"median_ms"`
+		MaxMs    float64 `json:"max_ms"`
+		MinMs    float64 `json:"min_ms"`
+	}{"hashicorp/raft", nodes, trials, timeout.String(), ms(times[len(times)/2]), ms(times[len(times)-1]), ms(times[0])}
+	b, err := json.Marshal(out)
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(stdout, "%s\n", b)
+	return err
+}

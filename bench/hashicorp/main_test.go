@@ -55,3 +55,25 @@ func TestRunShort(t *testing.T) {
 		t.Fatalf("result %+v", res)
 	}
 }
+
+// TestFailoverShort times two failovers and checks the line it prints.
+func TestFailoverShort(t *testing.T) {
+	var out, errb bytes.Buffer
+	err := run(context.Background(), []string{"--failover", "2", "--timeout", "100ms", "--data", t.TempDir()}, &out, &errb)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, errb.String())
+	}
+	var res struct {
+		Impl     string  `json:"impl"`
+		Trials   int     `json:"trials"`
+		MedianMs float64 `json:"median_ms"`
+		MaxMs    float64 `json:"max_ms"`
+		MinMs    float64 `json:"min_ms"`
+	}
+	if err := json.Unmarshal(out.Bytes(), &res); err != nil {
+		t.Fatalf("%v: %q", err, out.String())
+	}
+	if res.Impl != "hashicorp/raft" || res.Trials != 2 || res.MinMs <= 0 || res.MedianMs < res.MinMs || res.MaxMs < res.MedianMs {
+		t.Fatalf("result %+v", res)
+	}
+}
