@@ -159,6 +159,23 @@ func (s *spySource) Status() cluster.Status {
 	return st
 }
 
+// sawHeld reports whether the recorder has read n or more statuses of a
+// frozen cluster in which some node holds messages.
+func (s *spySource) sawHeld(n int) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	k := 0
+	for _, st := range s.seen {
+		for _, ns := range st.Nodes {
+			if st.Frozen && len(ns.Held) > 0 {
+				k++
+				break
+			}
+		}
+	}
+	return k >= n
+}
+
 type nopCloser struct{ io.Writer }
 
 func (nopCloser) Close() error { return nil }
@@ -194,7 +211,15 @@ func TestRealClusterRoundTrip(t *testing.T) {
 	r := commands.NewRunner(c, commands.RunnerOptions{Observe: rec.Command})
 	run(t, r, "wait leader", "put a 1", "let f = follower", "crash @f", "put b 2", "restart @f", "wait converged",
 		"partition 1 2,3", "drop 10 2 3", "delay 5ms 3 2", "heal", "freeze", "propose leader c 3 100ms")
-	time.Sleep(50 * time.Millisecond) // frames of the frozen cluster, with held messages
+	// Wait until the recorder has read frames of the frozen cluster with
+	// held messages, so the round trip covers them.
+	deadline := time.Now().Add(10 * time.Second)
+	for !src.sawHeld(3) {
+		if time.Now().After(deadline) {
+			t.Fatal("the recorder read no frozen status with held messages")
+		}
+		time.Sleep(time.Millisecond) // polling interval
+	}
 	run(t, r, "thaw", "wait converged", "snapshot 1", "set disk-delay 2 1ms")
 	if err := rec.Close(); err != nil {
 		t.Fatal(err)
