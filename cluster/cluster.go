@@ -494,10 +494,7 @@ func (c *Cluster) Status() Status {
 func downStatus(s *slot) NodeStatus {
 	ns := NodeStatus{ID: s.id}
 	if s.last != nil {
-		ns = *s.last
-		ns.AsOf, ns.WasRole = ns.Updated, ns.Role
-		ns.Progress, ns.Links = nil, nil
-		ns.ElectionTimeout, ns.ElectionElapsed = 0, 0
+		ns = s.last.asOfNow()
 	}
 	ns.State, ns.Role, ns.Err = s.state, "down", ""
 	ns.RaftAddr, ns.HTTPAddr = s.raftAddr, s.httpAddr
@@ -540,4 +537,14 @@ func (c *Cluster) member(id uint64) (*slot, error) {
 		err = errRemoved(id)
 	}
 	return s, err
+}
+
+// asOfNow is what stays of a node's last status once it is down: its Raft
+// fields as of then (AsOf, WasRole), without what only a running node has
+// (a leader's progress, links, a running election timer).
+func (ns NodeStatus) asOfNow() NodeStatus {
+	ns.AsOf, ns.WasRole = ns.Updated, ns.Role
+	ns.Progress, ns.Links = nil, nil
+	ns.ElectionTimeout, ns.ElectionElapsed = 0, 0
+	return ns
 }

@@ -595,12 +595,9 @@ func (n *node) fail(err error) {
 	}
 	n.answers = nil
 	n.publish(time.Now())
-	st := *n.status.Load()
 	// Down now: what it last published stays, marked as of then, as for a
 	// crashed node (downStatus).
-	st.AsOf, st.WasRole = st.Updated, st.Role
-	st.Progress, st.Links = nil, nil
-	st.ElectionTimeout, st.ElectionElapsed = 0, 0
+	st := n.status.Load().asOfNow()
 	st.State, st.Err, st.Role = StateFailed, err.Error(), "down"
 	n.storeStatus(&st)
 }
