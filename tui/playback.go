@@ -269,11 +269,7 @@ func stepTo(p Player, forward bool) string {
 			what = mk.Text
 		}
 	}
-	if r := []rune(clean(what)); len(r) > stepWhatMax {
-		what = string(r[:stepWhatMax-1]) + "…"
-	} else {
-		what = string(r)
-	}
+	what = cut(what, stepWhatMax)
 	sign := "+"
 	if to < from {
 		sign = "-"

@@ -44,10 +44,7 @@ func (m *Model) recMarks() []string {
 		return nil
 	}
 	mark := m.styles.Recording.Render("● REC")
-	name := clean(filepath.Base(m.recording.file))
-	if r := []rune(name); len(r) > recFileMax {
-		name = string(r[:recFileMax-1]) + "…"
-	}
+	name := cut(filepath.Base(m.recording.file), recFileMax)
 	return []string{mark + " " + name, mark}
 }
 

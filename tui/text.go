@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
 
 	"raftplay/cluster"
 	"raftplay/commands"
@@ -213,3 +214,9 @@ func errSentence(line string, err error) string {
 
 // lineNo is the "line 7: " a script's errors start with.
 var lineNo = regexp.MustCompile(`^line \d+(:\d+)?: `)
+
+// cut escapes s (clean) and cuts it to at most cells cells, ending a text
+// cut short with "…".
+func cut(s string, cells int) string {
+	return ansi.Truncate(clean(s), cells, "…")
+}
