@@ -196,7 +196,7 @@ func runElection(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		recordRange = func(c *cluster.Cluster, idx int) func() error {
 			file := rangeFile(*f.record, idx, len(ranges))
 			run := fmt.Sprintf("experiment election --seed %d, range %s", f.seed, ranges[idx])
-			stop := recordHook(file, cluster.Options{Nodes: f.nodes, Seed: rangeSeed(f.seed, idx)}, run)(c)
+			stop := recordHook(file, cluster.Options{Nodes: f.nodes, Seed: experiment.RangeSeed(f.seed, idx)}, run)(c)
 			return func() error {
 				err := stop()
 				if err == nil {
@@ -246,8 +246,3 @@ func flagSet(fs *flag.FlagSet, name string) bool {
 	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
 	return set
 }
-
-// rangeSeed is the seed of the cluster of range idx (from 0) of an
-// election experiment with seed seed, as experiment.RunElection derives
-// it: what a recording's header gives to --seed.
-func rangeSeed(seed uint64, idx int) uint64 { return seed + uint64(idx)*0x9e3779b97f4a7c15 }

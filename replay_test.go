@@ -13,6 +13,7 @@ import (
 	"syscall"
 	"testing"
 
+	"raftplay/experiment"
 	"raftplay/record"
 	"raftplay/tui"
 )
@@ -315,7 +316,7 @@ func TestExperimentRecordingSaysItsSeed(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if want := rangeSeed(seed, idx); r.Options.Seed != want || !strings.Contains(r.Options.Run, fmt.Sprintf("--seed %d", seed)) {
+		if want := experiment.RangeSeed(seed, idx); r.Options.Seed != want || !strings.Contains(r.Options.Run, fmt.Sprintf("--seed %d", seed)) {
 			t.Errorf("%s: header seed %d, run %q; want seed %d and the experiment's %d", file, r.Options.Seed, r.Options.Run, want, seed)
 		}
 	}

@@ -227,7 +227,7 @@ func runRange(ctx context.Context, opts ElectionOptions, idx int, r Range) (_ Ra
 	res := RangeResult{Range: r, Name: r.String(), Heartbeat: hb, Tick: min(opts.Tick, hb), Paper: PaperFigure(r)}
 	res.Expected = ExpectedMedian(opts.Nodes, r, hb, res.Tick)
 	timing := cluster.Timing{Heartbeat: hb, ElectionMin: r.Min, ElectionMax: r.Max, TickLen: res.Tick}
-	seed := opts.Seed + uint64(idx)*0x9e3779b97f4a7c15
+	seed := RangeSeed(opts.Seed, idx)
 	c, err := cluster.Start(cluster.Options{
 		Nodes:   opts.Nodes,
 		DataDir: filepath.Join(opts.DataDir, fmt.Sprintf("range-%d", idx+1)),
@@ -400,3 +400,8 @@ func percentile(d []time.Duration, p int) time.Duration {
 	k := (p*len(d) + 99) / 100
 	return d[min(max(k, 1), len(d))-1]
 }
+
+// RangeSeed is the seed of the cluster of range idx (from 0) of an
+// election experiment seeded with seed: what a recording of that range
+// gives to --seed.
+func RangeSeed(seed uint64, idx int) uint64 { return seed + uint64(idx)*0x9e3779b97f4a7c15 }
