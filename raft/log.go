@@ -9,7 +9,7 @@ import "sort"
 //
 // Invariant: entries[k].Index == snapIndex+1+k, and terms never decrease.
 // Invariant: snapIndex <= applied <= committed <= lastIndex().
-// Invariant: snapIndex <= stable <= lastIndex().
+// Invariant: snapIndex <= stable <= written <= lastIndex().
 //
 // Entries are never modified in place: a truncation copies the kept prefix
 // into a fresh array. Slices handed out (with capacity capped to their length)
@@ -19,6 +19,7 @@ type raftLog struct {
 	snapTerm  uint64
 	entries   []Entry
 	stable    uint64 // highest index known to be persisted by the caller
+	written   uint64 // highest index handed to the caller to persist (Ready.Entries)
 	committed uint64 // highest index known to be committed
 	applied   uint64 // highest index handed out in Ready.Committed
 }
@@ -91,8 +92,8 @@ func (l *raftLog) limited(lo uint64, maxEntries int, maxBytes uint64) []Entry {
 	return ents
 }
 
-// unstable returns the entries not yet known to be persisted.
-func (l *raftLog) unstable() []Entry { return l.slice(l.stable+1, l.lastIndex()+1) }
+// unstable returns the entries not yet handed to the caller to persist.
+func (l *raftLog) unstable() []Entry { return l.slice(l.written+1, l.lastIndex()+1) }
 
 // nextCommitted returns the committed entries not yet handed out to apply.
 func (l *raftLog) nextCommitted() []Entry { return l.slice(l.applied+1, l.committed+1) }
@@ -150,9 +151,8 @@ func (l *raftLog) append(ents []Entry) {
 	fresh := make([]Entry, len(keep), len(keep)+len(ents))
 	copy(fresh, keep)
 	l.entries = append(fresh, ents...)
-	if l.stable >= after {
-		l.stable = after - 1
-	}
+	l.written = min(l.written, after-1)
+	l.stable = min(l.stable, after-1)
 }
 
 // stableTo records that the entries up to (i, t) are persisted, if entry i
@@ -160,6 +160,15 @@ func (l *raftLog) append(ents []Entry) {
 func (l *raftLog) stableTo(i, t uint64) {
 	if i > l.stable && l.matchTerm(i, t) {
 		l.stable = i
+		l.written = max(l.written, i)
+	}
+}
+
+// writtenTo records that the entries up to (i, t) were handed to the
+// caller to persist, if entry i still has term t.
+func (l *raftLog) writtenTo(i, t uint64) {
+	if i > l.written && l.matchTerm(i, t) {
+		l.written = i
 	}
 }
 

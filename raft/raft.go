@@ -222,6 +222,7 @@ func New(cfg Config) (*Raft, error) {
 		applied:   max(cfg.Applied, cfg.Snapshot.Index),
 	}
 	r.log.stable = r.log.lastIndex()
+	r.log.written = r.log.stable
 	if !cfg.Snapshot.IsEmpty() {
 		r.snapshot = &Snapshot{Meta: cfg.Snapshot, Data: cfg.SnapshotData}
 	}

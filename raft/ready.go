@@ -28,6 +28,28 @@ type Ready struct {
 	// ReadStates are confirmed ReadIndex requests: serve each once the
 	// state machine has applied its Index.
 	ReadStates []ReadState
+	// WriteBehind reports that this Ready may be written behind (Raft
+	// thesis §10.2.1): none of its Messages promises durable state (they
+	// are AppendEntries, heartbeats and vote requests), it has no Snapshot,
+	// and its HardState keeps the term and vote of the previous Ready. The
+	// caller may then send Messages and apply Committed at once, start
+	// writing HardState and Entries, call AdvanceWriting instead of Advance,
+	// and report the write with Persisted once it is durable. Writes must
+	// reach storage in the order of their Readys.
+	WriteBehind bool
+}
+
+// PromisesNothing reports whether a message of type t may leave before the
+// state of the Ready that holds it is durable: it acknowledges nothing, so
+// a crash that loses that state makes it no lie. A candidate's vote
+// requests are such: it counts its own vote only at a later Step, after
+// the Ready that records it has been carried out.
+func (t MessageType) PromisesNothing() bool {
+	switch t {
+	case MsgApp, MsgHeartbeat, MsgVote, MsgPreVote:
+		return true
+	}
+	return false
 }
 
 // Empty reports whether rd asks nothing of the caller.
@@ -46,12 +68,13 @@ type SoftState struct {
 func (r *Raft) HasReady() bool {
 	return r.softState() != r.prevSoft || r.hardState() != r.prevHard || len(r.msgs) > 0 || len(r.readStates) > 0 || r.bcastDue ||
 		r.pendingSnapshot != nil ||
-		r.log.stable < r.log.lastIndex() || r.log.applied < r.log.committed
+		r.log.written < r.log.lastIndex() || r.log.applied < r.log.committed
 }
 
 // Ready returns what the caller must persist, send and apply. Messages is
-// the caller's to keep; Entries and Committed alias the core's log and must
-// not be modified (they stay valid). Every Ready must be
+// the caller's until Advance (or AdvanceWriting), which takes its array back
+// for the next Ready's messages: copy what must outlive it. Entries and
+// Committed alias the core's log and must not be modified (they stay valid). Every Ready must be
 // followed by Advance before the next Ready.
 func (r *Raft) Ready() Ready {
 	r.flushBcast()
@@ -69,9 +92,14 @@ func (r *Raft) Ready() Ready {
 		rd.SoftState = &ss
 		r.prevSoft = ss
 	}
+	rd.WriteBehind = rd.Snapshot == nil
 	if hs := r.hardState(); hs != r.prevHard {
+		rd.WriteBehind = rd.WriteBehind && hs.Term == r.prevHard.Term && hs.Vote == r.prevHard.Vote
 		rd.HardState = hs
 		r.prevHard = hs
+	}
+	for i := 0; i < len(rd.Messages) && rd.WriteBehind; i++ {
+		rd.WriteBehind = rd.Messages[i].Type.PromisesNothing()
 	}
 	r.msgs = nil
 	return rd
@@ -86,9 +114,50 @@ func (r *Raft) Advance(rd Ready) {
 		e := rd.Entries[n-1]
 		r.log.stableTo(e.Index, e.Term)
 	}
+	r.advanceApplied(rd)
+	r.selfDurable()
+}
+
+// reuseMessages keeps rd's message array for the messages of the next
+// Ready, so a steady stream of Readys allocates none.
+func (r *Raft) reuseMessages(rd Ready) {
+	if r.msgs == nil && cap(rd.Messages) > 0 {
+		clear(rd.Messages[:cap(rd.Messages)]) // drop references to entries sent
+		r.msgs = rd.Messages[:0]
+	}
+}
+
+// AdvanceWriting is Advance for a Ready with WriteBehind set whose
+// HardState and Entries are still being written: its Messages were sent
+// and its Committed applied. The entries count toward commit (on a leader)
+// only once Persisted reports them durable. Committed may hold entries not
+// yet durable here: a majority of the others holds them, which is what
+// makes them committed.
+func (r *Raft) AdvanceWriting(rd Ready) {
+	if n := len(rd.Entries); n > 0 {
+		e := rd.Entries[n-1]
+		r.log.writtenTo(e.Index, e.Term)
+	}
+	r.advanceApplied(rd)
+}
+
+// Persisted reports that storage holds the log durably up to entry index
+// of term term, after AdvanceWriting: every write up to that entry's has
+// finished. A report for an entry that was replaced since is ignored.
+func (r *Raft) Persisted(index, term uint64) {
+	r.log.stableTo(index, term)
+	r.selfDurable()
+}
+
+func (r *Raft) advanceApplied(rd Ready) {
+	r.reuseMessages(rd)
 	if n := len(rd.Committed); n > 0 {
 		r.log.appliedTo(rd.Committed[n-1].Index)
 	}
+}
+
+// selfDurable lets a leader count its durable entries toward commit.
+func (r *Raft) selfDurable() {
 	if r.role == RoleLeader {
 		if self := r.prs[r.id]; self.match < r.log.stable {
 			self.match = r.log.stable

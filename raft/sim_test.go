@@ -41,12 +41,22 @@ type simNode struct {
 	snap Snapshot  // persisted: the newest snapshot (zero: none)
 	ents []Entry   // persisted, after snap.Meta.Index
 
+	// pending are writes started by write-behind Readys (AdvanceWriting)
+	// and not yet durable, oldest first. They become durable in order, a
+	// prefix at a time; a crash keeps a random prefix and loses the rest.
+	pending []simWrite
+
 	applied    uint64 // volatile: the state machine, at applied
 	hash       uint64 // volatile: the state machine's hash chain
 	seenCommit uint64 // highest commit observed in this incarnation
 	leaderTerm uint64 // term in which this incarnation was last seen leading
 
 	conf confCache // what checkConf last worked out for this incarnation
+}
+
+type simWrite struct {
+	hs   HardState
+	ents []Entry
 }
 
 type simMsg struct {
@@ -66,6 +76,8 @@ type sim struct {
 	dup                     float64
 	delay                   int
 	crashRd                 float64 // chance of crashing while handling a Ready
+	writeBehind             bool    // carry out WriteBehind Readys with AdvanceWriting
+	wbRng                   *rand.Rand
 	preVote                 bool
 	maxInflight, maxEntries int
 	maxBytes                uint64 // 0: the default
@@ -121,6 +133,10 @@ func newSimUnsafe(seed uint64, tracing bool, unsafe simUnsafe) *sim {
 		chain:   []uint64{0},
 		tracing: tracing,
 	}
+	// Write-behind draws from a stream of its own, so a seed's chaos is the
+	// same with it or without it until the first write-behind Ready.
+	s.wbRng = rand.New(rand.NewPCG(seed, 0x3b17e))
+	s.writeBehind = s.wbRng.IntN(2) == 0
 	s.compactP = []float64{0, 0.02, 0.1}[rng.IntN(3)]
 	// Small windows and batches exercise pipelining and batching limits.
 	s.maxInflight = 1 + rng.IntN(8)
@@ -136,8 +152,8 @@ func newSimUnsafe(seed uint64, tracing bool, unsafe simUnsafe) *sim {
 	for _, nd := range s.nodes {
 		s.start(nd)
 	}
-	s.tracef("seed %d: %d nodes + %d spares, loss %.2f dup %.2f delay %d prevote %v checkquorum %v inflight %d batch %d entries %d bytes, membership requests %.2f",
-		seed, n, spares, s.loss, s.dup, s.delay, s.preVote, s.checkQ, s.maxInflight, s.maxEntries, s.maxBytes, s.confP)
+	s.tracef("seed %d: %d nodes + %d spares, loss %.2f dup %.2f delay %d prevote %v checkquorum %v inflight %d batch %d entries %d bytes, membership requests %.2f, write-behind %v",
+		seed, n, spares, s.loss, s.dup, s.delay, s.preVote, s.checkQ, s.maxInflight, s.maxEntries, s.maxBytes, s.confP, s.writeBehind)
 	return s
 }
 
@@ -199,8 +215,73 @@ func (s *sim) start(nd *simNode) {
 }
 
 func (s *sim) crash(nd *simNode, where string) {
-	s.tracef("crash %d (%s)", nd.id, where)
+	if n := len(nd.pending); n > 0 {
+		kept := s.wbRng.IntN(n + 1)
+		s.tracef("crash %d (%s): %d of %d pending writes survive", nd.id, where, kept, n)
+		s.flush(nd, kept, false)
+		nd.pending = nil
+	} else {
+		s.tracef("crash %d (%s)", nd.id, where)
+	}
 	nd.r = nil
+}
+
+// persist makes one Ready's state durable in nd's storage.
+func (s *sim) persist(nd *simNode, hs HardState, snap *Snapshot, ents []Entry) bool {
+	if !hs.IsEmpty() {
+		nd.hs = hs
+	}
+	if snap != nil {
+		nd.snap = *snap
+		nd.ents = nil
+	}
+	if len(ents) > 0 {
+		first, base := ents[0].Index, nd.snap.Meta.Index
+		if first > base+uint64(len(nd.ents))+1 || first <= base {
+			s.fail("node %d: Ready entries start at %d, storage holds %d..%d", nd.id, first, base+1, base+uint64(len(nd.ents)))
+			return false
+		}
+		nd.ents = append(nd.ents[:first-1-base], ents...)
+	}
+	return true
+}
+
+// flush makes the first k pending writes of nd durable and, if report,
+// tells its core how far its log is durable.
+func (s *sim) flush(nd *simNode, k int, report bool) {
+	if k == 0 {
+		return
+	}
+	for _, w := range nd.pending[:k] {
+		if !s.persist(nd, w.hs, nil, w.ents) {
+			return
+		}
+	}
+	nd.pending = nd.pending[k:]
+	if report {
+		s.reportDurable(nd)
+	}
+}
+
+// reportDurable tells nd's core that its stored log is durable to its end,
+// as cluster/node.go's syncer does once an fsync returns.
+func (s *sim) reportDurable(nd *simNode) {
+	if nd.r != nil && len(nd.ents) > 0 {
+		last := nd.ents[len(nd.ents)-1]
+		nd.r.Persisted(last.Index, last.Term)
+		s.check(nd)
+	}
+}
+
+// finishWrites lets each running node's pending writes become durable, a
+// random prefix at a time.
+func (s *sim) finishWrites() {
+	for _, nd := range s.nodes {
+		if nd.r != nil && len(nd.pending) > 0 && s.wbRng.IntN(2) == 0 {
+			s.flush(nd, 1+s.wbRng.IntN(len(nd.pending)), true)
+			s.handle(nd)
+		}
+	}
 }
 
 func (s *sim) live() []*simNode {
@@ -223,20 +304,17 @@ func (s *sim) handle(nd *simNode) {
 			s.crash(nd, "before persisting")
 			return
 		}
-		if !rd.HardState.IsEmpty() {
-			nd.hs = rd.HardState
+		if s.writeBehind && rd.WriteBehind {
+			s.writeBehindReady(nd, rd)
+			continue
 		}
-		if rd.Snapshot != nil {
-			nd.snap = *rd.Snapshot
-			nd.ents = nil
-		}
-		if len(rd.Entries) > 0 {
-			first, base := rd.Entries[0].Index, nd.snap.Meta.Index
-			if first > base+uint64(len(nd.ents))+1 || first <= base {
-				s.fail("node %d: Ready entries start at %d, storage holds %d..%d", nd.id, first, base+1, base+uint64(len(nd.ents)))
-				return
-			}
-			nd.ents = append(nd.ents[:first-1-base], rd.Entries...)
+		// Carried out in order: the writes started before are durable
+		// first; the core hears of them after Advance, as from node.go's
+		// syncer.
+		wrote := len(nd.pending) > 0
+		s.flush(nd, len(nd.pending), false)
+		if !s.persist(nd, rd.HardState, rd.Snapshot, rd.Entries) {
+			return
 		}
 		if s.rng.Float64() < s.crashRd {
 			s.crash(nd, "after persisting, before sending")
@@ -260,7 +338,35 @@ func (s *sim) handle(nd *simNode) {
 		}
 		nd.r.Advance(rd)
 		s.check(nd)
+		if wrote {
+			s.reportDurable(nd)
+		}
 	}
+}
+
+// writeBehindReady carries out a WriteBehind Ready as cluster/node.go does
+// on a leader: messages leave and committed entries apply at once, the
+// write becomes durable later (finishWrites), and AdvanceWriting stands in
+// for Advance.
+func (s *sim) writeBehindReady(nd *simNode, rd Ready) {
+	if !rd.HardState.IsEmpty() || len(rd.Entries) > 0 {
+		nd.pending = append(nd.pending, simWrite{hs: rd.HardState, ents: rd.Entries})
+	}
+	for _, m := range rd.Messages {
+		s.send(m)
+	}
+	if s.rng.Float64() < s.crashRd {
+		s.crash(nd, "write-behind: after sending, before AdvanceWriting")
+		return
+	}
+	for _, e := range rd.Committed {
+		s.apply(nd, e)
+	}
+	for _, rs := range rd.ReadStates {
+		s.checkRead(nd, rs)
+	}
+	nd.r.AdvanceWriting(rd)
+	s.check(nd)
 }
 
 func (s *sim) send(m Message) {
@@ -475,6 +581,7 @@ func (s *sim) run() error {
 		}
 		s.tickAll()
 		s.deliverDue()
+		s.finishWrites()
 	}
 	if s.err != nil {
 		return s.err
@@ -495,6 +602,7 @@ func (s *sim) run() error {
 		}
 		s.tickAll()
 		s.deliverDue()
+		s.finishWrites()
 		if markTerm != 0 && s.committedMark(markIdx, markTerm) && s.allCommitted(markIdx) {
 			return s.err
 		}

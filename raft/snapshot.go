@@ -147,6 +147,7 @@ func (l *raftLog) compact(i uint64) {
 	l.entries = append(make([]Entry, 0, len(keep)), keep...)
 	l.snapIndex, l.snapTerm = i, t
 	l.stable = max(l.stable, i)
+	l.written = max(l.written, i)
 }
 
 // restore discards the whole log and starts it after meta, which is
@@ -155,7 +156,7 @@ func (l *raftLog) compact(i uint64) {
 func (l *raftLog) restore(meta SnapshotMeta) {
 	l.entries = nil
 	l.snapIndex, l.snapTerm = meta.Index, meta.Term
-	l.stable, l.committed, l.applied = meta.Index, meta.Index, meta.Index
+	l.stable, l.written, l.committed, l.applied = meta.Index, meta.Index, meta.Index, meta.Index
 }
 
 // ReportSnapshot tells the leader that the snapshot it sent to follower to

@@ -3,6 +3,7 @@ package raft
 import (
 	"bytes"
 	"errors"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -289,5 +290,28 @@ func TestRestartedLeaderSendsConfigSnapshot(t *testing.T) {
 	}
 	if c.log.committed != 5 || c.log.snapIndex != 4 {
 		t.Fatalf("node 3: commit %d snapshot %d", c.log.committed, c.log.snapIndex)
+	}
+}
+
+// The transport encodes a MsgApp's entries after Send returns, without a
+// copy: the log must never change an entry it has handed out, whether it
+// truncates a conflicting tail or appends into spare capacity.
+func TestHandedOutEntriesNeverChange(t *testing.T) {
+	var l raftLog
+	l.append([]Entry{{Index: 1, Term: 1}, {Index: 2, Term: 1}, {Index: 3, Term: 1}})
+	held := l.slice(1, 4)
+	want := slices.Clone(held)
+	l.append([]Entry{{Index: 2, Term: 9, Data: []byte("new")}}) // conflict: truncates from 2
+	l.append([]Entry{{Index: 3, Term: 9}, {Index: 4, Term: 9}}) // into the fresh array's tail
+	if !reflect.DeepEqual(held, want) {
+		t.Fatalf("entries handed out changed: %v, were %v", held, want)
+	}
+	if tm, _ := l.term(2); tm != 9 || l.lastIndex() != 4 {
+		t.Fatalf("log after the conflict: term(2) = %d, last %d", tm, l.lastIndex())
+	}
+	tail := l.slice(3, 5)
+	l.append([]Entry{{Index: 5, Term: 9}}) // spare capacity after the handed-out slice
+	if len(tail) != 2 || cap(tail) != 2 {
+		t.Fatalf("a handed-out slice leaves room to append into: len %d cap %d", len(tail), cap(tail))
 	}
 }

@@ -464,3 +464,61 @@ func TestTearTailRepairedThroughFaultFS(t *testing.T) {
 		t.Fatalf("%s, repaired %v", d, rec.Repaired)
 	}
 }
+
+// Write hands records to the file without waiting; Sync makes them durable,
+// with every Write and Save before them. A power cut keeps what a Sync
+// covered and loses the Writes after it, never a record out of order.
+func TestWriteThenSync(t *testing.T) {
+	dir := t.TempDir()
+	ffs := NewFaultFS()
+	opts := Options{FS: ffs}
+	w, _ := mustOpen(t, dir, opts)
+	first := mkEnts(1, 3, 1, 40)
+	seq1, err := w.Write(raft.HardState{Term: 1, Vote: 1, Commit: 1}, first)
+	if err != nil {
+		t.Fatal(err)
+	}
+	second := mkEnts(4, 6, 1, 40)
+	seq2, err := w.Write(raft.HardState{Term: 1, Vote: 1, Commit: 3}, second)
+	if err != nil || seq2 <= seq1 {
+		t.Fatalf("second Write = %d, %v (first %d)", seq2, err, seq1)
+	}
+	if got := w.LastIndex(); got != 6 {
+		t.Fatalf("LastIndex after two Writes = %d, want 6", got)
+	}
+	if err := w.Sync(seq1); err != nil { // covers both: one fsync covers the file
+		t.Fatal(err)
+	}
+	if s, err := w.Write(raft.HardState{}, nil); err != nil || s != seq2 {
+		t.Fatalf("Write of nothing = %d, %v; want the last write's number %d", s, err, seq2)
+	}
+	lost := mkEnts(7, 9, 1, 40)
+	if _, err := w.Write(raft.HardState{Term: 1, Vote: 1, Commit: 6}, lost); err != nil {
+		t.Fatal(err)
+	}
+	ffs.Crash() // the power goes before anything syncs the last Write
+	w.Close()
+	mustPowerFail(t, ffs, dir)
+	w, rec := mustOpen(t, dir, opts)
+	if d := sameEntries(rec.Entries, append(first, second...)); d != "" || rec.HardState.Commit != 3 {
+		t.Fatalf("after a power cut: entries %s, hard state %+v", d, rec.HardState)
+	}
+	// A Save covers the Writes before it.
+	seq, err := w.Write(raft.HardState{}, lost)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustSave(t, w, raft.HardState{Term: 2, Vote: 2, Commit: 6}, mkEnts(10, 10, 2, 40))
+	if err := w.Sync(seq); err != nil {
+		t.Fatalf("Sync of a write a Save covered: %v", err)
+	}
+	ffs.Crash()
+	w.Close()
+	mustPowerFail(t, ffs, dir)
+	w, rec = mustOpen(t, dir, opts)
+	defer mustClose(t, w)
+	want := append(append(append(first, second...), lost...), mkEnts(10, 10, 2, 40)...)
+	if d := sameEntries(rec.Entries, want); d != "" || rec.HardState.Term != 2 {
+		t.Fatalf("after Write, Save and a power cut: entries %s, hard state %+v", d, rec.HardState)
+	}
+}

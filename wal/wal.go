@@ -70,17 +70,46 @@ func (w *WAL) LastIndex() uint64 {
 func (w *WAL) Save(hs raft.HardState, ents []raft.Entry) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if err := w.maybeRoll(); err != nil {
+	seq, err := w.append(hs, ents)
+	if err != nil {
 		return err
 	}
+	return w.waitDurable(seq)
+}
+
+// Write is Save without the wait: it hands hs and ents to the file and
+// returns a number for Sync, which makes them durable. Writes reach the
+// file in the order of the calls, and a Save or Sync covers every Write
+// before it. A crash may lose a Write that no Sync covered; until one
+// returns, nothing written may be promised to anyone.
+func (w *WAL) Write(hs raft.HardState, ents []raft.Entry) (uint64, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.append(hs, ents)
+}
+
+// Sync returns once the Write numbered seq, and every Write and Save
+// before it, is durable. Concurrent Syncs and Saves share fsyncs.
+func (w *WAL) Sync(seq uint64) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.waitDurable(seq)
+}
+
+// append writes hs and ents to the active segment, not yet durable, and
+// returns the write's number for waitDurable (the last write's when there
+// is nothing new: a concurrent Save may have just written this very hard
+// state). Called with mu held.
+func (w *WAL) append(hs raft.HardState, ents []raft.Entry) (uint64, error) {
+	if err := w.maybeRoll(); err != nil {
+		return 0, err
+	}
 	if err := w.checkEntries(ents); err != nil {
-		return err
+		return 0, err
 	}
 	writeHS := !hs.IsEmpty() && hs != w.hs
 	if len(ents) == 0 && !writeHS {
-		// Nothing new, but a concurrent Save may have just written this
-		// very hard state: it must be durable before we return.
-		return w.waitDurable(w.writeSeq)
+		return w.writeSeq, nil
 	}
 	buf, crc := w.buf[:0], w.crc
 	for i := range ents {
@@ -92,7 +121,7 @@ func (w *WAL) Save(hs raft.HardState, ents []raft.Entry) error {
 	seq, err := w.write(buf, crc)
 	w.keepBuf(buf)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	if len(ents) > 0 {
 		off := ents[0].Index - w.first
@@ -114,7 +143,7 @@ func (w *WAL) Save(hs raft.HardState, ents []raft.Entry) error {
 	if writeHS {
 		w.hs = hs
 	}
-	return w.waitDurable(seq)
+	return seq, nil
 }
 
 // checkEntries validates a batch for Save. Called with mu held.
