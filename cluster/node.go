@@ -86,6 +86,7 @@ type node struct {
 	cfg nodeConfig
 	tr  *transport.Transport
 	w   *wal.WAL
+	wb  *syncer // fsyncs the leader's written-behind log (syncer.go)
 	srv *http.Server
 	hl  net.Listener
 
@@ -261,6 +262,8 @@ func (n *node) run() {
 	defer close(n.done)
 	n.ticker = time.NewTicker(n.tick)
 	defer n.ticker.Stop()
+	n.wb = startSyncer(n.w)
+	defer n.wb.stop()
 	n.clock.reset(time.Now(), n.tick)
 	for {
 		if n.paused.Load() {
@@ -290,6 +293,13 @@ func (n *node) run() {
 			n.startRead(r)
 		case to := <-n.snapLost:
 			n.core.ReportSnapshot(to)
+		case <-n.wb.report:
+			p, err := n.wb.result()
+			if err != nil {
+				n.fail(err)
+				return
+			}
+			n.core.Persisted(p.index, p.term)
 		case f := <-n.ctrl:
 			f()
 			if n.paused.Load() {
@@ -373,10 +383,11 @@ func (n *node) propose(p proposal) {
 // Durability is what orders the sends: every message that acknowledges
 // state (a vote grant, an append or heartbeat response, a pre-vote answer)
 // leaves only after the WAL's fsync, so it never promises what a crash
-// could lose. The leader's AppendEntries and heartbeats promise nothing and
-// go out before its own fsync (Raft thesis §10.2.1), so the leader's and the
-// followers' disk writes overlap; the leader counts itself towards a
-// commit only after Advance, once its own entries are durable.
+// could lose. AppendEntries, heartbeats and vote requests promise nothing
+// and go out before the node's own fsync (Raft thesis §10.2.1), so the
+// leader's and the followers' disk writes overlap. A leader goes further:
+// it writes its entries behind (syncer.go), and counts its own copy toward
+// a commit only once its fsync has returned.
 func (n *node) handleReady() error {
 	if !n.core.HasReady() {
 		return nil
@@ -396,10 +407,10 @@ func (n *node) handleReady() error {
 	changed := len(rd.Committed) > 0 || len(rd.Entries) > 0 || !rd.HardState.IsEmpty() || rd.Snapshot != nil
 	published := false
 	if leader {
-		// A leader's committed entries are durable in its own WAL already
-		// (its copy counts toward commit only after Advance). It applies
-		// them and publishes before anything leaves, so that no follower,
-		// which learns commit and entries only from it, is ever seen ahead.
+		// A leader's committed entries are on a majority's disks already
+		// (its own copy counts only once durable). It applies them and
+		// publishes before anything leaves, so that no follower, which
+		// learns commit and entries only from it, is ever seen ahead.
 		for _, e := range rd.Committed {
 			n.apply(e)
 		}
@@ -407,10 +418,20 @@ func (n *node) handleReady() error {
 			n.publishLight(time.Now())
 			published = true
 		}
-		// Their clients are answered now, not after the fsync of this
+		// Their clients are answered now, not after the write of this
 		// Ready's new entries below: what they wait for is committed,
 		// applied and published already.
 		n.deliverAnswers()
+	}
+	// Step mode writes every Ready through, so that nothing but the
+	// learner's steps moves the cluster.
+	if leader && rd.WriteBehind && !n.frozen {
+		if err := n.writeBehind(rd); err != nil {
+			return err
+		}
+		n.serveConfirmed(rd.ReadStates)
+		n.core.AdvanceWriting(rd)
+		return n.afterAdvance(rd, prevLast, changed, published)
 	}
 	later := rd.Messages
 	if rd.Snapshot != nil {
@@ -425,12 +446,20 @@ func (n *node) handleReady() error {
 	// index can always be learned again from the leader, so it is written
 	// with the next entries, term or vote (Raft keeps it volatile). Entries,
 	// term and vote are what the acknowledgements in this Ready promise.
+	// Save makes every write before it durable too.
 	if len(rd.Entries) > 0 || n.hs.Term != n.savedHS.Term || n.hs.Vote != n.savedHS.Vote {
 		later = n.sendEarly(rd.Messages)
 		if err := n.w.Save(n.hs, rd.Entries); err != nil {
 			return err
 		}
 		n.savedHS = n.hs
+	} else if seq, ok := n.wb.pending(); ok && len(later) > 0 {
+		// Nothing new to write, but a written-behind write is not yet
+		// durable: what these messages promise may rest on it.
+		later = n.sendEarly(rd.Messages)
+		if err := n.w.Sync(seq); err != nil {
+			return err
+		}
 	}
 	if len(later) > 0 {
 		n.tr.Send(later)
@@ -445,11 +474,43 @@ func (n *node) handleReady() error {
 			n.apply(e)
 		}
 	}
-	n.confirmReads(rd.ReadStates)
+	n.serveConfirmed(rd.ReadStates)
+	n.core.Advance(rd)
+	return n.afterAdvance(rd, prevLast, changed, published)
+}
+
+// writeBehind carries out a WriteBehind Ready on a leader: its messages
+// leave at once, its entries are written (not fsynced) and the syncer
+// fsyncs them beside the loop.
+func (n *node) writeBehind(rd raft.Ready) error {
+	if len(rd.Messages) > 0 {
+		n.tr.Send(rd.Messages)
+	}
+	if len(rd.Entries) == 0 {
+		return nil // a commit index alone is not written (see handleReady)
+	}
+	seq, err := n.w.Write(n.hs, rd.Entries)
+	if err != nil {
+		return err
+	}
+	n.savedHS = n.hs
+	last := rd.Entries[len(rd.Entries)-1]
+	n.wb.request(syncPoint{seq: seq, index: last.Index, term: last.Term})
+	return nil
+}
+
+// serveConfirmed confirms the Ready's reads and serves those applied.
+func (n *node) serveConfirmed(rs []raft.ReadState) {
+	n.confirmReads(rs)
 	if len(n.reads) > 0 {
 		n.serveReads()
 	}
-	n.core.Advance(rd)
+}
+
+// afterAdvance finishes a Ready once the core has it: a snapshot when one
+// is due, clients of replaced entries told, the commit and the status
+// published, answers delivered.
+func (n *node) afterAdvance(rd raft.Ready, prevLast uint64, changed, published bool) error {
 	if n.snapEvery > 0 && n.kv.Applied() >= n.snapIndex+n.snapEvery {
 		if err := n.takeSnapshot(); err != nil {
 			return err
@@ -481,12 +542,13 @@ func (n *node) deliverAnswers() {
 	n.answers = n.answers[:0]
 }
 
-// sendEarly sends the leader's replication messages in msgs at once and
-// returns the rest, which must wait for the fsync. It reuses msgs' array.
+// sendEarly sends the messages in msgs that promise nothing (AppendEntries,
+// heartbeats, vote requests) at once and returns the rest, which must wait
+// for the fsync. It reuses msgs' array.
 func (n *node) sendEarly(msgs []raft.Message) []raft.Message {
 	early, rest := n.earlyBuf[:0], msgs[:0]
 	for _, m := range msgs {
-		if m.Type == raft.MsgApp || m.Type == raft.MsgHeartbeat {
+		if m.Type.PromisesNothing() {
 			early = append(early, m)
 		} else {
 			rest = append(rest, m)

@@ -38,8 +38,11 @@ func (n *node) publishLight(now time.Time) {
 	ns.Membership, ns.ConfIndex = n.core.Membership()
 	// A leader's commit follows its followers' progress: refresh it with
 	// the commit, so no status shows a commit that the progress beside it
-	// does not support (nil on any other node).
-	ns.Progress, ns.QuorumIndex, ns.QuorumTerm = n.core.LeaderProgress()
+	// does not support (nil on any other node). Between commits publish
+	// refreshes it; a map per Ready is what a write would otherwise pay.
+	if prev := n.status.Load(); ns.Commit != prev.Commit || ns.Term != prev.Term || (ns.Progress == nil) != (n.role != raft.RoleLeader) {
+		ns.Progress, ns.QuorumIndex, ns.QuorumTerm = n.core.LeaderProgress()
+	}
 	if n.heldDirty {
 		ns.Held, ns.Frozen, n.heldDirty = n.heldInfos(), n.frozen, false
 	}
@@ -101,26 +104,55 @@ func (n *node) publish(now time.Time) {
 		len(prev.LogTerms) > 0 && prev.LogTerms[len(prev.LogTerms)-1] == n.termOf(st.LastIndex) {
 		ns.LogStart, ns.LogTerms, ns.Recent = prev.LogStart, prev.LogTerms, prev.Recent
 	} else {
-		n.fillLogWindow(ns, st)
+		n.fillLogWindow(ns, st, prev)
 	}
 	n.storeStatus(ns)
 }
 
 // fillLogWindow describes the newest entries for the dashboard's lanes and
-// detail view.
-func (n *node) fillLogWindow(ns *NodeStatus, st raft.Status) {
+// detail view. When the log only grew since prev's window, the new window
+// extends prev's: it shares prev's arrays and appends past their ends,
+// where no published status looks (every earlier window ends at or before
+// prev's end), so a node under load does not rebuild 512 terms and
+// describe 24 entries at every publish.
+func (n *node) fillLogWindow(ns *NodeStatus, st raft.Status, prev *NodeStatus) {
 	n.logTermsAt = st.LastIndex
 	if st.LastIndex < st.FirstIndex {
 		return
 	}
 	lo := max(st.FirstIndex, st.LastIndex+1-min(st.LastIndex, LogWindow))
 	ns.LogStart = lo
-	ns.LogTerms = make([]uint64, 0, st.LastIndex-lo+1)
-	for i := lo; i <= st.LastIndex; i++ {
-		t, _ := n.core.Term(i)
-		ns.LogTerms = append(ns.LogTerms, t)
+	ns.LogTerms = nil
+	if prev != nil && len(prev.LogTerms) > 0 {
+		end := prev.LogStart + uint64(len(prev.LogTerms)) // one past prev's window
+		// Same term at prev's last index: the log up to there is the same
+		// (Log Matching), so prev's window is still right.
+		if prev.LogStart <= lo && lo <= end && end-1 <= st.LastIndex && n.termOf(end-1) == prev.LogTerms[len(prev.LogTerms)-1] {
+			ns.LogTerms = prev.LogTerms[lo-prev.LogStart:]
+			for i := end; i <= st.LastIndex; i++ {
+				ns.LogTerms = append(ns.LogTerms, n.termOf(i))
+			}
+		}
 	}
-	for _, e := range n.core.Entries(max(st.FirstIndex, st.LastIndex+1-min(st.LastIndex, RecentEntries)), st.LastIndex+1) {
+	if ns.LogTerms == nil {
+		ns.LogTerms = make([]uint64, 0, st.LastIndex-lo+1)
+		for i := lo; i <= st.LastIndex; i++ {
+			ns.LogTerms = append(ns.LogTerms, n.termOf(i))
+		}
+	}
+	rlo := max(st.FirstIndex, st.LastIndex+1-min(st.LastIndex, RecentEntries))
+	ns.Recent = nil
+	if prev != nil && len(prev.Recent) > 0 {
+		first, last := prev.Recent[0].Index, prev.Recent[len(prev.Recent)-1].Index
+		if first <= rlo && rlo <= last+1 && last <= st.LastIndex && n.termOf(last) == prev.Recent[len(prev.Recent)-1].Term {
+			ns.Recent = prev.Recent[rlo-first:]
+			for _, e := range n.core.Entries(last+1, st.LastIndex+1) {
+				ns.Recent = append(ns.Recent, EntryInfo{Index: e.Index, Term: e.Term, Text: DescribeData(e)})
+			}
+			return
+		}
+	}
+	for _, e := range n.core.Entries(rlo, st.LastIndex+1) {
 		ns.Recent = append(ns.Recent, EntryInfo{Index: e.Index, Term: e.Term, Text: DescribeData(e)})
 	}
 }

@@ -38,6 +38,14 @@ func (n *node) takeSnapshot() error {
 		return fmt.Errorf("snapshot at %d: term unknown", idx)
 	}
 	snap := raft.Snapshot{Meta: raft.SnapshotMeta{Index: idx, Term: term, Conf: n.core.ConfAt(idx)}, Data: n.kv.Snapshot()}
+	// A leader may have applied entries its own disk does not hold yet (a
+	// majority of the others does): its written-behind log is made durable
+	// first, so that the log the snapshot covers is.
+	if seq, ok := n.wb.pending(); ok {
+		if err := n.w.Sync(seq); err != nil {
+			return err
+		}
+	}
 	if err := n.w.SaveSnapshot(snap); err != nil {
 		return err
 	}

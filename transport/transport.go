@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"maps"
 	"net"
-	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -213,9 +212,10 @@ func (t *Transport) link(id uint64) *linkCounters {
 // drops, or that finds its peer's queue full, is counted in that link's
 // stats. Messages to one peer are written in the order given.
 //
-// Send copies the messages and their Entries slices, but not the byte slices
-// they point to (Entry.Data, Context, Snapshot): the caller must not modify
-// those after Send, as Raft's Ready contract already requires.
+// Send copies the messages, but not the slices they point to (Entries,
+// Entry.Data, Context, Snapshot): the caller must not modify those after
+// Send. The core never does: its log changes no entry it has handed out
+// (raft.Ready), so a MsgApp's entries are encoded later without a copy.
 func (t *Transport) Send(msgs []raft.Message) {
 	if len(msgs) == 0 {
 		return
@@ -255,12 +255,10 @@ func (t *Transport) Send(msgs []raft.Message) {
 			}
 			due = now.Add(delay)
 		}
+		// The entries alias the core's log, which never changes an entry
+		// it has handed out (a truncation copies the kept prefix into a
+		// fresh array): the writer may encode them later without a copy.
 		it := outItem{msg: *m, due: due, sent: now}
-		if len(m.Entries) > 0 {
-			// The core may reuse its entries array (truncating a conflicting
-			// tail) before the writer encodes: keep a copy of the slice.
-			it.msg.Entries = slices.Clone(m.Entries)
-		}
 		if !p.q.push(it) {
 			p.stats.droppedQueue.Add(1)
 			t.trace(m, FateQueueFull, 0)

@@ -431,19 +431,6 @@ func TestSocketHealReleasesDelayedMessages(t *testing.T) {
 	}
 }
 
-func TestSendKeepsItsOwnEntriesSlice(t *testing.T) {
-	f := NewFaults(1)
-	nodes := startCluster(t, 2, f)
-	f.SetDelay(1, 2, 20*time.Millisecond, 0) // the writer encodes after Send returned
-	ents := []raft.Entry{{Index: 1, Term: 1, Data: []byte("a")}, {Index: 2, Term: 1}}
-	nodes[1].Send([]raft.Message{{Type: raft.MsgApp, From: 1, To: 2, Term: 1, Entries: ents}})
-	ents[1] = raft.Entry{Index: 2, Term: 9} // the core overwrites a truncated tail
-	waitFor(t, "append", func() bool { return nodes[2].in.len() == 1 })
-	if got := nodes[2].in.all()[0].Entries[1]; got.Term != 1 {
-		t.Fatalf("entry changed after Send: %+v", got)
-	}
-}
-
 func TestSocketWriteDeadlineDropsAStuckConnection(t *testing.T) {
 	release := make(chan struct{})
 	stuck := startNode(t, 2, nil, func(c *Config) {
