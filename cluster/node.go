@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/maphash"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"sync"
@@ -260,6 +261,16 @@ func (n *node) receive(m raft.Message) {
 // queued, then one Ready: persist, send, apply, advance.
 func (n *node) run() {
 	defer close(n.done)
+	// Start ticking at a random phase of the tick. The nodes of one
+	// process, started together, would otherwise tick in step, and two
+	// followers reset by the same heartbeat with the same timeout (one
+	// chance in the range's ticks) would time out at the same instant: a
+	// split vote that machines with clocks of their own would rarely see.
+	select {
+	case <-time.After(rand.N(n.tick)):
+	case <-n.stopc:
+		return
+	}
 	n.ticker = time.NewTicker(n.tick)
 	defer n.ticker.Stop()
 	n.wb = startSyncer(n.w)
@@ -282,6 +293,10 @@ func (n *node) run() {
 			if n.frozen {
 				break // time stands still; thawing restarts the clock from then
 			}
+			// What arrived before the tick is heard before it: a vote
+			// request already here is granted, not raced by an election
+			// of this node's own (select picks among ready cases at random).
+			n.drain()
 			for k := n.clock.due(time.Now(), n.maxTicks); k > 0; k-- {
 				n.core.Tick()
 			}
