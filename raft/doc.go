@@ -23,6 +23,16 @@
 // leader's own entries count toward commit only once persisted, i.e. at
 // Advance; its AppendEntries may have left before (Raft thesis §10.2.1).
 //
+// Write-behind: a Ready with WriteBehind set (its messages promise nothing,
+// it keeps the term and vote) may be carried out without waiting for the
+// disk: send its Messages, apply its Committed, start writing its HardState
+// and Entries, and call AdvanceWriting instead of Advance. When the write
+// is durable, Persisted(index, term) of its last entry lets the leader
+// count its own copy. Writes must reach storage in the order of their
+// Readys; a later Ready carried out in full must wait for the earlier
+// writes too. cluster/node.go does this on leaders; the simulation does it
+// on half its seeds, with crashes that lose writes not yet durable.
+//
 // Restart: build a new core with New and the recovered HardState, Snapshot
 // metadata and data, Entries after the snapshot and Applied index; nothing
 // else survives a crash.
