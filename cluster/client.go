@@ -187,9 +187,8 @@ func (c *Cluster) leaderNode() *node {
 		if n == nil || n.paused.Load() {
 			continue
 		}
-		st := n.status.Load()
-		if st.Role == "leader" && st.Term >= bestTerm {
-			best, bestTerm = n, st.Term
+		if role, term := n.roleTerm(); role == "leader" && term >= bestTerm {
+			best, bestTerm = n, term
 		}
 	}
 	return best

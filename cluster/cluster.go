@@ -449,7 +449,7 @@ func (c *Cluster) Status() Status {
 	c.pub.Lock() // one instant for every node (publish.go)
 	for i, s := range c.slots {
 		if s.node != nil {
-			running[i] = s.node.status.Load()
+			running[i] = mergeStatus(s.node.status.Load(), s.node.light.Load())
 		}
 	}
 	c.pub.Unlock()
@@ -523,7 +523,7 @@ func errRemoved(id uint64) error {
 func (c *Cluster) stopLocked(s *slot, state NodeState) {
 	if s.node != nil {
 		s.node.crash()
-		s.last = s.node.status.Load()
+		s.last = s.node.loadStatus()
 		s.node = nil
 	}
 	s.state = state

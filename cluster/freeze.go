@@ -177,7 +177,7 @@ func (c *Cluster) StepOne(ctx context.Context) (string, error) {
 		var best *node
 		var bestSeq uint64
 		for _, n := range c.runningNodes() {
-			if h := n.status.Load().Held; len(h) > 0 && (best == nil || h[0].Seq < bestSeq) {
+			if h := n.loadStatus().Held; len(h) > 0 && (best == nil || h[0].Seq < bestSeq) {
 				best, bestSeq = n, h[0].Seq
 			}
 		}

@@ -35,7 +35,7 @@ func (n *node) httpHandler() http.Handler {
 			n.writeError(w, http.StatusMethodNotAllowed, "method "+r.Method+" not allowed on /status (use GET)", effectNone)
 			return
 		}
-		writeJSON(w, http.StatusOK, newStatusJSON(n.status.Load()))
+		writeJSON(w, http.StatusOK, newStatusJSON(n.loadStatus()))
 	})
 	mux.HandleFunc("GET /explain", n.serveExplain)
 	mux.HandleFunc("/kv", func(w http.ResponseWriter, r *http.Request) {
@@ -87,7 +87,7 @@ const (
 )
 
 func (n *node) serveOp(w http.ResponseWriter, r *http.Request, cmd Command) {
-	st := n.status.Load()
+	st := n.loadStatus()
 	if n.paused.Load() {
 		n.writeError(w, http.StatusServiceUnavailable, fmt.Sprintf("node %d is paused", n.cfg.id), effectNone)
 		return
@@ -145,7 +145,7 @@ func (n *node) serveOp(w http.ResponseWriter, r *http.Request, cmd Command) {
 // leaderAddr returns the HTTP address of the leader this node knows of
 // (its own when it leads), or "" when it knows none.
 func (n *node) leaderAddr() string {
-	st := n.status.Load()
+	st := n.loadStatus()
 	if st.Leader == 0 {
 		return ""
 	}

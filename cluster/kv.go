@@ -280,7 +280,7 @@ func DescribeData(e raft.Entry) string {
 	}
 	switch c.Op {
 	case OpPut:
-		return "put " + shortData(c.Key, 40) + "=" + shortData(string(c.Value), 24)
+		return "put " + shortData(c.Key, 40) + "=" + shortBytes(c.Value, 24)
 	case OpDel:
 		return "del " + shortData(c.Key, 40)
 	case OpRegister:
@@ -292,10 +292,19 @@ func DescribeData(e raft.Entry) string {
 // shortData shows a key or value with Printable, cut to its first n
 // characters and "..." when it is longer.
 func shortData(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return Printable(s)
+	for i := range s { // i: the byte offset of each rune (an invalid byte is one)
+		if n == 0 {
+			return Printable(s[:i]) + "..."
+		}
+		n--
 	}
-	return Printable(string([]rune(s)[:n])) + "..."
+	return Printable(s)
+}
+
+// shortBytes is shortData for bytes. It converts only the prefix that can
+// hold n+1 runes: a value is described at every publish, and may be big.
+func shortBytes(b []byte, n int) string {
+	return shortData(string(b[:min(len(b), utf8.UTFMax*n+1)]), n)
 }
 
 // describeConfigEntry renders a configuration entry: "config voters

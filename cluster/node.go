@@ -98,7 +98,8 @@ type node struct {
 	snapLost chan uint64 // followers whose snapshot the transport lost
 	stopc    chan struct{}
 	done     chan struct{}
-	status   atomic.Pointer[NodeStatus]
+	status   atomic.Pointer[NodeStatus]  // the last full status (publish)
+	light    atomic.Pointer[lightStatus] // publishLight's fields since (loadStatus)
 	paused   atomic.Bool
 	started  atomic.Bool // the loop runs (or ran): crash waits for it to end
 	stopOnce sync.Once
@@ -674,7 +675,7 @@ func (n *node) fail(err error) {
 	n.publish(time.Now())
 	// Down now: what it last published stays, marked as of then, as for a
 	// crashed node (downStatus).
-	st := n.status.Load().asOfNow()
+	st := n.loadStatus().asOfNow()
 	st.State, st.Err, st.Role = StateFailed, err.Error(), "down"
 	n.storeStatus(&st)
 }

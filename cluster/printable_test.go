@@ -2,6 +2,7 @@ package cluster
 
 import (
 	"strconv"
+	"strings"
 	"testing"
 	"unicode/utf8"
 )
@@ -84,4 +85,29 @@ func FuzzPrintable(f *testing.F) {
 			t.Fatalf("EscapeControls(%q) = %q: not safe for a terminal", s, e)
 		}
 	})
+}
+
+// shortData cuts by runes, not bytes; shortBytes converts only a prefix
+// and cuts the same way.
+func TestShortData(t *testing.T) {
+	long := strings.Repeat("é", 30)
+	for _, c := range []struct{ in, want string }{
+		{"", `""`},
+		{"abc", "abc"},
+		{strings.Repeat("a", 24), strings.Repeat("a", 24)},
+		{strings.Repeat("a", 25), strings.Repeat("a", 24) + "..."},
+		{long, strings.Repeat("é", 24) + "..."},
+		{strings.Repeat("世", 24), strings.Repeat("世", 24)},
+		{strings.Repeat("世", 24) + "x", strings.Repeat("世", 24) + "..."},
+		{"a\x00b", `"a\x00b"`},
+		{strings.Repeat("\x00", 128), `"` + strings.Repeat(`\x00`, 24) + `"...`},
+		{strings.Repeat("🙂", 25), strings.Repeat("🙂", 24) + "..."},
+	} {
+		if got := shortData(c.in, 24); got != c.want {
+			t.Errorf("shortData(%q) = %q, want %q", c.in, got, c.want)
+		}
+		if got := shortBytes([]byte(c.in), 24); got != c.want {
+			t.Errorf("shortBytes(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
 }

@@ -21,33 +21,93 @@ import (
 func (n *node) storeStatus(ns *NodeStatus) {
 	n.cfg.pub.RLock()
 	n.status.Store(ns)
+	n.light.Store(nil)
 	n.cfg.pub.RUnlock()
 }
 
+// lightStatus is what publishLight refreshes between full publishes: the
+// fields a Ready changes. Readers see it laid over the full status it was
+// made for (loadStatus), so a Ready costs a small value, not a copy of the
+// whole NodeStatus.
+type lightStatus struct {
+	base                                   *NodeStatus
+	term, vote, commit, applied, lastIndex uint64
+	kvDigest                               uint64
+	kvKeys                                 int
+	membership                             raft.Membership
+	confIndex                              uint64
+	progress                               map[uint64]raft.Progress
+	quorumIndex, quorumTerm                uint64
+	updated                                time.Time
+}
+
+// over returns base with l's fields.
+func (l *lightStatus) over(base *NodeStatus) *NodeStatus {
+	ns := *base
+	ns.Term, ns.Vote, ns.Commit, ns.Applied, ns.LastIndex = l.term, l.vote, l.commit, l.applied, l.lastIndex
+	ns.KVDigest, ns.KVKeys = l.kvDigest, l.kvKeys
+	ns.Membership, ns.ConfIndex = l.membership, l.confIndex
+	ns.Progress, ns.QuorumIndex, ns.QuorumTerm = l.progress, l.quorumIndex, l.quorumTerm
+	ns.Updated = l.updated
+	return &ns
+}
+
+// loadStatus returns the node's newest status. Status reads every node
+// under the cluster's lock instead, for one instant across them.
+func (n *node) loadStatus() *NodeStatus {
+	return mergeStatus(n.status.Load(), n.light.Load())
+}
+
+// roleTerm returns the node's published role and term without a copy.
+func (n *node) roleTerm() (string, uint64) {
+	base, l := n.status.Load(), n.light.Load()
+	if l != nil && l.base == base {
+		return base.Role, l.term
+	}
+	return base.Role, base.Term
+}
+
+// mergeStatus lays l over base when l was made for it.
+func mergeStatus(base *NodeStatus, l *lightStatus) *NodeStatus {
+	if l == nil || l.base != base {
+		return base
+	}
+	return l.over(base)
+}
+
 // publishLight refreshes the fields a Ready can change (term, vote, commit,
-// applied, last index, key-value digest, and a leader's progress) in a copy
-// of the last status. It
+// applied, last index, key-value digest, and a leader's progress). It
 // runs after every Ready that changed them, so waits and checks never see a
 // commit or apply older than one a client was told about; the costlier
 // fields (log window, links, timers) are refreshed by publish.
 func (n *node) publishLight(now time.Time) {
-	ns := *n.status.Load()
-	ns.Term, ns.Vote, ns.Commit = n.hs.Term, n.hs.Vote, n.hs.Commit
-	ns.Applied, ns.LastIndex = n.kv.Applied(), n.lastIndex
-	ns.KVDigest, ns.KVKeys = n.kv.Digest(), n.kv.Len()
-	ns.Membership, ns.ConfIndex = n.core.Membership()
+	if n.heldDirty { // rare (step mode): a full copy with the held messages
+		ns := *n.loadStatus()
+		ns.Held, ns.Frozen, n.heldDirty = n.heldInfos(), n.frozen, false
+		n.storeStatus(&ns)
+		n.publishLight(now)
+		return
+	}
+	base := n.status.Load()
+	l := &lightStatus{base: base, term: n.hs.Term, vote: n.hs.Vote, commit: n.hs.Commit,
+		applied: n.kv.Applied(), lastIndex: n.lastIndex, kvDigest: n.kv.Digest(), kvKeys: n.kv.Len(), updated: now}
+	l.membership, l.confIndex = n.core.Membership()
+	prev := lightStatus{term: base.Term, commit: base.Commit, progress: base.Progress, quorumIndex: base.QuorumIndex, quorumTerm: base.QuorumTerm}
+	if pl := n.light.Load(); pl != nil && pl.base == base {
+		prev = *pl
+	}
 	// A leader's commit follows its followers' progress: refresh it with
 	// the commit, so no status shows a commit that the progress beside it
 	// does not support (nil on any other node). Between commits publish
 	// refreshes it; a map per Ready is what a write would otherwise pay.
-	if prev := n.status.Load(); ns.Commit != prev.Commit || ns.Term != prev.Term || (ns.Progress == nil) != (n.role != raft.RoleLeader) {
-		ns.Progress, ns.QuorumIndex, ns.QuorumTerm = n.core.LeaderProgress()
+	if l.commit != prev.commit || l.term != prev.term || (prev.progress == nil) != (n.role != raft.RoleLeader) {
+		l.progress, l.quorumIndex, l.quorumTerm = n.core.LeaderProgress()
+	} else {
+		l.progress, l.quorumIndex, l.quorumTerm = prev.progress, prev.quorumIndex, prev.quorumTerm
 	}
-	if n.heldDirty {
-		ns.Held, ns.Frozen, n.heldDirty = n.heldInfos(), n.frozen, false
-	}
-	ns.Updated = now
-	n.storeStatus(&ns)
+	n.cfg.pub.RLock()
+	n.light.Store(l)
+	n.cfg.pub.RUnlock()
 }
 
 // publish stores a fresh immutable status for readers outside the loop.
@@ -100,7 +160,7 @@ func (n *node) publish(now time.Time) {
 	}
 	// The log window only changes with the log: reuse the last one when the
 	// first and last index are the same, so an idle node publishes cheaply.
-	if prev := n.status.Load(); prev != nil && n.logTermsAt == st.LastIndex && prev.FirstIndex == st.FirstIndex &&
+	if prev := n.loadStatus(); prev != nil && n.logTermsAt == st.LastIndex && prev.FirstIndex == st.FirstIndex &&
 		len(prev.LogTerms) > 0 && prev.LogTerms[len(prev.LogTerms)-1] == n.termOf(st.LastIndex) {
 		ns.LogStart, ns.LogTerms, ns.Recent = prev.LogStart, prev.LogTerms, prev.Recent
 	} else {
