@@ -166,6 +166,7 @@ func (n *node) open() error {
 		return err
 	}
 	n.w = w
+	n.wb = newSyncer(w)
 	n.hs, n.savedHS = rec.HardState, rec.HardState
 	if rec.Repaired != nil {
 		cfg.events.Add(Event{Node: cfg.id, Kind: EventError, Text: fmt.Sprintf("%d %s", cfg.id, rec.Repaired)})
@@ -274,7 +275,7 @@ func (n *node) run() {
 	}
 	n.ticker = time.NewTicker(n.tick)
 	defer n.ticker.Stop()
-	n.wb = startSyncer(n.w)
+	go n.wb.run()
 	defer n.wb.stop()
 	n.clock.reset(time.Now(), n.tick)
 	for {

@@ -114,6 +114,8 @@ func (n *node) publishLight(now time.Time) {
 func (n *node) publish(now time.Time) {
 	n.lastPublish = now
 	st := n.core.Status()
+	_, _, hb := n.cfg.timing.Ticks(n.tick)
+	n.wb.pace.Store(followersAreMajority(st, n.cfg.id, 2*hb))
 	n.lastIndex = st.LastIndex
 	ns := &NodeStatus{
 		ID:              n.cfg.id,

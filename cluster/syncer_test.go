@@ -1,0 +1,55 @@
+package cluster
+
+import (
+	"testing"
+
+	"raftplay/raft"
+)
+
+func TestFollowersAreMajority(t *testing.T) {
+	voters := func(ids ...uint64) raft.Membership { return raft.Membership{Voters: ids} }
+	heard := func(ago ...int) map[uint64]raft.Progress {
+		m := map[uint64]raft.Progress{}
+		for i, a := range ago {
+			m[uint64(i+2)] = raft.Progress{HeardAgo: a}
+		}
+		return m
+	}
+	for _, c := range []struct {
+		name string
+		st   raft.Status
+		want bool
+	}{
+		{"3 nodes, both followers fresh", raft.Status{Role: raft.RoleLeader, Membership: voters(1, 2, 3), Progress: heard(0, 3)}, true},
+		{"3 nodes, one follower silent", raft.Status{Role: raft.RoleLeader, Membership: voters(1, 2, 3), Progress: heard(0, 50)}, false},
+		{"2 nodes: the leader's copy is always needed", raft.Status{Role: raft.RoleLeader, Membership: voters(1, 2), Progress: heard(0)}, false},
+		{"1 node", raft.Status{Role: raft.RoleLeader, Membership: voters(1)}, false},
+		{"5 nodes, 3 fresh", raft.Status{Role: raft.RoleLeader, Membership: voters(1, 2, 3, 4, 5), Progress: heard(0, 1, 2, 99)}, true},
+		{"5 nodes, 2 fresh", raft.Status{Role: raft.RoleLeader, Membership: voters(1, 2, 3, 4, 5), Progress: heard(0, 1, 99, 99)}, false},
+		{"a learner does not count", raft.Status{Role: raft.RoleLeader, Membership: raft.Membership{Voters: []uint64{1, 2, 3}, Learners: []uint64{4}}, Progress: heard(0, 99, 0)}, false},
+		{"a follower", raft.Status{Role: raft.RoleFollower, Membership: voters(1, 2, 3), Progress: heard(0, 0)}, false},
+	} {
+		if got := followersAreMajority(c.st, 1, 4); got != c.want {
+			t.Errorf("%s: %v, want %v", c.name, got, c.want)
+		}
+	}
+}
+
+// A leader paces its fsyncs only while its followers alone are a majority:
+// with one of two followers down, its own copy commits writes, and it
+// fsyncs at once again.
+func TestLeaderPacesOnlyWhenItsCopyIsNotNeeded(t *testing.T) {
+	t.Parallel()
+	c := startCluster(t, Options{Nodes: 3})
+	st := waitLeader(t, c)
+	pace := func() bool { return c.node(st.Leader).wb.pace.Load() }
+	waitFor(t, c, "the leader pacing with both followers answering", func(Status) bool { return pace() })
+	if err := c.Crash(aFollower(st)); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, c, "the leader no longer pacing", func(Status) bool { return !pace() })
+	if err := c.Restart(aFollower(st)); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, c, "the leader pacing again", func(Status) bool { return pace() })
+}
