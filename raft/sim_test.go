@@ -76,6 +76,7 @@ type sim struct {
 	dup                     float64
 	delay                   int
 	crashRd                 float64 // chance of crashing while handling a Ready
+	timing                  [3]int  // election min, max and heartbeat ticks, for every node (SetTiming)
 	writeBehind             bool    // carry out WriteBehind Readys with AdvanceWriting
 	wbRng                   *rand.Rand
 	preVote                 bool
@@ -132,6 +133,7 @@ func newSimUnsafe(seed uint64, tracing bool, unsafe simUnsafe) *sim {
 		reads:   map[string]uint64{},
 		chain:   []uint64{0},
 		tracing: tracing,
+		timing:  [3]int{simElectionMin, simElectionMax, simHeartbeat},
 	}
 	// Write-behind draws from a stream of its own, so a seed's chaos is the
 	// same with it or without it until the first write-behind Ready.
@@ -187,7 +189,7 @@ func (s *sim) start(nd *simNode) {
 	}
 	cfg := Config{
 		ID: nd.id, Peers: peers,
-		ElectionTickMin: simElectionMin, ElectionTickMax: simElectionMax, HeartbeatTick: simHeartbeat,
+		ElectionTickMin: s.timing[0], ElectionTickMax: s.timing[1], HeartbeatTick: s.timing[2],
 		Seed:    s.seed*1000 + nd.id*31 + uint64(nd.inc),
 		PreVote: s.preVote, CheckQuorum: s.checkQ,
 		MaxInflight: s.maxInflight, MaxEntriesPerMsg: s.maxEntries, MaxBytesPerMsg: s.maxBytes,
@@ -513,6 +515,10 @@ func (s *sim) chaos() {
 		hi := 2 * lo
 		hb := 1 + s.rng.IntN(2)
 		s.tracef("set timing %d..%d heartbeat %d", lo, hi, hb)
+		// As in the playground (cluster.SetTiming), nodes started later
+		// use it too: a node restarted with other timeouts than the rest
+		// would be a configuration of the simulation's own making.
+		s.timing = [3]int{lo, hi, hb}
 		for _, nd := range s.live() {
 			if err := nd.r.SetTiming(lo, hi, hb); err != nil {
 				s.fail("SetTiming: %v", err)

@@ -300,6 +300,11 @@ func (s *sim) stabilizeMembers() {
 			return false
 		}
 		s.crash(nd, why)
+		// What it had in flight goes with it: electable judged the logs
+		// as they are, and an append still on its way from a node kept
+		// down could change them (seed 525621: a learner received the
+		// entry that made it the only node the others would vote for).
+		s.queue = slices.DeleteFunc(s.queue, func(q simMsg) bool { return q.m.From == nd.id })
 		return true
 	}
 	// With neither PreVote nor CheckQuorum a node that a pending change
