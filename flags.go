@@ -19,6 +19,7 @@ import (
 
 // clusterFlags are the flags every subcommand that starts a cluster shares.
 type clusterFlags struct {
+	fs          *flag.FlagSet
 	nodes       int
 	data        string
 	keep        bool
@@ -62,8 +63,8 @@ func newFlagSet(name string, stderr io.Writer) *flag.FlagSet {
 }
 
 func addClusterFlags(fs *flag.FlagSet, nodes int, t cluster.Timing) *clusterFlags {
-	f := &clusterFlags{election: electionRange{t.ElectionMin, t.ElectionMax}}
-	fs.IntVar(&f.nodes, "nodes", nodes, "cluster size `N`, 1 to 9")
+	f := &clusterFlags{fs: fs, election: electionRange{t.ElectionMin, t.ElectionMax}}
+	fs.IntVar(&f.nodes, "nodes", nodes, "cluster size `N`, 1 to 9 (a --data directory that holds a cluster keeps its size)")
 	fs.StringVar(&f.data, "data", "", "data directory `DIR`: node N keeps its files in DIR/node-N (default: a fresh temporary directory, removed at exit)")
 	fs.BoolVar(&f.keep, "keep", false, "keep the temporary data directory at exit")
 	fs.DurationVar(&f.heartbeat, "heartbeat", t.Heartbeat, "leader heartbeat interval")
@@ -204,6 +205,9 @@ func (f *clusterFlags) options(stderr io.Writer) (cluster.Options, func(), error
 	if err := t.Validate(); err != nil {
 		return cluster.Options{}, nil, usagef("--heartbeat/--election: %v", strings.TrimPrefix(err.Error(), "cluster: "))
 	}
+	if err := f.resolveNodes(stderr); err != nil {
+		return cluster.Options{}, nil, err
+	}
 	opts := cluster.Options{Nodes: f.nodes, Timing: t, Seed: f.seed, PreVote: f.prevote, CheckQuorum: f.checkquorum, DataDir: f.data, BasePort: f.port, SnapshotEvery: f.snapEvery}
 	cleanup := func() {}
 	if f.data == "" {
@@ -319,13 +323,49 @@ func streamTrace(c *cluster.Cluster, f *os.File) (stop func()) {
 }
 
 // scriptNodes is the cluster size a script's node numbers are checked
-// against: --nodes, or more when the data directory holds nodes added in
-// an earlier run.
+// against: --nodes, or the size of the cluster the data directory holds.
 func (f *clusterFlags) scriptNodes() int {
-	if f.data == "" {
-		return f.nodes
+	if n := f.onDisk(); n > 0 && (!f.nodesGiven() || n > f.nodes) {
+		return n
 	}
-	return max(f.nodes, cluster.NodesOnDisk(f.data))
+	return f.nodes
+}
+
+// onDisk is the size of the cluster --data holds (0: none).
+func (f *clusterFlags) onDisk() int {
+	if f.data == "" {
+		return 0
+	}
+	return cluster.NodesOnDisk(f.data)
+}
+
+// nodesGiven reports whether --nodes was on the command line.
+func (f *clusterFlags) nodesGiven() bool {
+	given := false
+	if f.fs != nil {
+		f.fs.Visit(func(fl *flag.Flag) { given = given || fl.Name == "nodes" })
+	}
+	return given
+}
+
+// resolveNodes makes the cluster size the data directory's when it holds
+// a cluster: without --nodes it runs that cluster, whatever its size; a
+// --nodes below it runs it too, nodes added in an earlier run included
+// (and says so); a --nodes above it is refused, since starting more nodes
+// than the directory knows would be a different cluster (add them with add).
+func (f *clusterFlags) resolveNodes(stderr io.Writer) error {
+	n := f.onDisk()
+	switch {
+	case n == 0 || n == f.nodes:
+	case !f.nodesGiven():
+		f.nodes = n
+	case f.nodes < n:
+		fmt.Fprintf(stderr, "raftplay: %s holds a cluster of %s: running all of them, not --nodes %d\n", cluster.EscapeControls(f.data), plural(n, "node"), f.nodes)
+		f.nodes = n
+	default:
+		return usagef("--nodes %d: %s holds a cluster of %s; a data directory keeps its cluster: leave --nodes out to run it, add nodes to it with add, or give an empty --data directory", f.nodes, cluster.EscapeControls(f.data), plural(n, "node"))
+	}
+	return nil
 }
 
 // sessionFlags returns the cluster flags, --nodes aside, that start a

@@ -834,3 +834,30 @@ func TestSIGPIPEMeansOnlyAClosedOutput(t *testing.T) {
 		t.Errorf("left behind in TMPDIR: %v", left)
 	}
 }
+
+// A data directory keeps its cluster: a second run without --nodes runs
+// the cluster it holds, whatever the default; a smaller --nodes runs it
+// too, and says so; a larger one is refused, not taken for lost nodes.
+func TestDataDirKeepsItsClusterSize(t *testing.T) {
+	t.Parallel()
+	data := filepath.Join(t.TempDir(), "d")
+	script := filepath.Join(t.TempDir(), "s.txt")
+	if err := os.WriteFile(script, []byte("wait leader\nput a 1\nexpect get a == 1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, errOut := runCLI(t, "", "script", "--nodes", "3", "--data", data, script); code != 0 {
+		t.Fatalf("first run: exit %d: %s", code, errOut)
+	}
+	code, out, errOut := runCLI(t, "", "script", "--data", data, script)
+	if code != 0 || strings.Count(out, "node ") < 3 || strings.Contains(out, "node 4:") {
+		t.Fatalf("second run without --nodes: exit %d\n%s\n%s", code, out, errOut)
+	}
+	code, _, errOut = runCLI(t, "", "script", "--nodes", "1", "--data", data, script)
+	if code != 0 || !strings.Contains(errOut, "holds a cluster of 3 nodes: running all of them, not --nodes 1") {
+		t.Fatalf("--nodes 1 on a 3-node directory: exit %d: %s", code, errOut)
+	}
+	code, _, errOut = runCLI(t, "", "script", "--nodes", "5", "--data", data, script)
+	if code != 2 || !strings.Contains(errOut, "--nodes 5: ") || !strings.Contains(errOut, "holds a cluster of 3 nodes") || strings.Contains(errOut, "amnesia") {
+		t.Fatalf("--nodes 5 on a 3-node directory: exit %d: %s", code, errOut)
+	}
+}

@@ -80,25 +80,28 @@ func (c *Cluster) powerFailLocked(id uint64) (int64, error) {
 	return lost, nil
 }
 
-// PowerFailAll cuts the power of every running node at once.
-func (c *Cluster) PowerFailAll() error {
+// PowerFailAll cuts the power of every running node at once and returns
+// the bytes lost in all.
+func (c *Cluster) PowerFailAll() (int64, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	var errs []error
-	n := 0
+	n, lost := 0, int64(0)
 	for _, s := range c.slots {
 		if s.node == nil {
 			continue
 		}
 		n++
-		if _, err := c.powerFailLocked(s.id); err != nil {
+		l, err := c.powerFailLocked(s.id)
+		lost += l
+		if err != nil {
 			errs = append(errs, err)
 		}
 	}
 	if n == 0 {
-		return errors.New("cluster: powerfail all: no node is running")
+		return 0, errors.New("cluster: powerfail all: no node is running")
 	}
-	return errors.Join(errs...)
+	return lost, errors.Join(errs...)
 }
 
 // Wipe replaces node id's disk with an empty one and starts it again:
@@ -138,7 +141,8 @@ func (c *Cluster) Wipe(id uint64) error {
 }
 
 // Corrupt damages node id's WAL on purpose: part "segment" flips a byte in
-// a record of its newest sealed segment, "snapshot" in its newest snapshot
+// a record of its newest sealed segment (the only one, if there is one
+// segment), "snapshot" in its newest snapshot
 // file, "tail" tears its last record. A running node is crashed first; it
 // stays down, and restart shows what it does with the damage (a torn tail
 // is repaired; anything else keeps it from starting, file and offset

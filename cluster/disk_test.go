@@ -44,7 +44,7 @@ func TestPowerFailAllKeepsEveryAcknowledgedWrite(t *testing.T) {
 		waitLeader(t, c)
 		w := startWriter(c, 8)
 		w.waitAcked(t, c, 100+50*round)
-		if err := c.PowerFailAll(); err != nil { // writes in flight
+		if _, err := c.PowerFailAll(); err != nil { // writes in flight
 			t.Fatal(err)
 		}
 		acked := w.halt()
@@ -80,11 +80,16 @@ func TestPowerFailWithSkippedFsyncLosesWrites(t *testing.T) {
 		t.Fatal("the status does not show fsync skipped")
 	}
 	put(t, c.NewClient(), "k", "acknowledged")
-	if err := c.PowerFailAll(); err != nil {
+	lost, err := c.PowerFailAll()
+	if err != nil {
 		t.Fatal(err)
 	}
-	if st := c.Status(); st.Nodes[0].Disk.LostBytes == 0 {
-		t.Fatalf("no bytes lost: %+v", st.Nodes[0].Disk)
+	var sum int64
+	for _, n := range c.Status().Nodes {
+		sum += n.Disk.LostBytes
+	}
+	if lost == 0 || lost != sum {
+		t.Fatalf("powerfail all reports %d bytes lost; the nodes' disks say %d", lost, sum)
 	}
 	restartAll(t, c)
 	st := waitFor(t, c, "a violation", func(s Status) bool { return s.Violations > 0 })

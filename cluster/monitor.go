@@ -71,9 +71,13 @@ func (m *Monitor) Apply(node, index, term, hash uint64) {
 	r := &m.applied[index%applyWindow]
 	if r.index == index {
 		if r.term != term || r.hash != hash {
+			other := fmt.Sprintf("node %d applied", r.node)
+			if r.node == node { // a node applies an index once a run: this was before a restart
+				other = fmt.Sprintf("before a restart node %d had applied", node)
+			}
 			m.violate("state machine safety", fmt.Sprintf(
-				"node %d applied index %d term %d (data %016x) but node %d applied term %d (data %016x) there",
-				node, index, term, hash, r.node, r.term, r.hash))
+				"node %d applied index %d term %d (data %016x) but %s term %d (data %016x) there",
+				node, index, term, hash, other, r.term, r.hash))
 		}
 		return
 	}

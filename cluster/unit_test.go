@@ -112,6 +112,15 @@ func TestMonitorCatchesViolations(t *testing.T) {
 			t.Errorf("violation %d: rule %q, want %q", i, v[i].Rule, rule)
 		}
 	}
+	if want := "but node 1 applied term 3"; !strings.Contains(v[1].Text, want) {
+		t.Errorf("violation text %q does not say %q", v[1].Text, want)
+	}
+	// The same node applying an index anew can only be after a restart.
+	m.Apply(2, 11, 3, 333)
+	m.Apply(2, 11, 4, 444)
+	if v := m.Violations(); len(v) != 4 || !strings.Contains(v[3].Text, "but before a restart node 2 had applied term 3") {
+		t.Errorf("a node's own earlier apply: %+v", v[len(v)-1])
+	}
 }
 
 func TestTimingTicks(t *testing.T) {

@@ -11,7 +11,7 @@ import (
 
 // What values of corrupt (Command.What when Verb is VerbCorrupt).
 const (
-	CorruptSegment  = "segment"  // flip a byte in a record of the newest sealed segment
+	CorruptSegment  = "segment"  // flip a byte in a record of the newest sealed segment (or the only one)
 	CorruptSnapshot = "snapshot" // flip a byte in the newest snapshot file
 	CorruptTail     = "tail"     // tear the last record (a crash in the middle of a write)
 )
@@ -49,7 +49,11 @@ func parseCorrupt(lp *lineParser) error {
 // execDisk runs powerfail, wipe and corrupt.
 func (r *Runner) execDisk(ctx context.Context, cmd *Command) (string, error) {
 	if cmd.Verb == VerbPowerfail && cmd.All {
-		return "ok", r.c.PowerFailAll()
+		lost, err := r.c.PowerFailAll()
+		if err != nil {
+			return "", err
+		}
+		return fmt.Sprintf("ok lost=%d bytes", lost), nil
 	}
 	id, err := r.resolve(ctx, cmd.Node)
 	if err != nil {

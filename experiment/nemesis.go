@@ -197,7 +197,7 @@ func (n *nemesis) powerCycle(st cluster.Status) {
 			}
 		}
 	}
-	err := n.c.PowerFailAll()
+	_, err := n.c.PowerFailAll()
 	// A paused node loses power too: it is down now, and only a
 	// restart brings it back (resuming it would find it down).
 	for id, how := range n.down {
