@@ -3,7 +3,9 @@ package commands
 import (
 	"bytes"
 	"context"
+	"errors"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -95,4 +97,51 @@ func TestSaveWithoutHistory(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "keeps no history") {
 		t.Fatalf("save without a history: %v", err)
 	}
+}
+
+// A command is echoed when it starts, not when it ends: during a long sleep
+// the output says which line the script is on.
+func TestScriptEchoesALineWhenItStarts(t *testing.T) {
+	t.Parallel()
+	c := startIdle(t, 1, slowTiming)
+	cmds, err := Parse("echo first\nsleep 1m\necho never\n", 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out lockedBuf
+	ctx, cancel := context.WithCancelCause(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- RunScript(ctx, NewRunner(c), cmds, ScriptOptions{Out: &out}) }()
+	for !strings.Contains(out.String(), "> sleep 1m\n") {
+		select {
+		case err := <-done:
+			t.Fatalf("the script ended (%v) before the sleep was echoed:\n%s", err, out.String())
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+	cancel(errors.New("interrupted"))
+	if err := <-done; err == nil || err.Error() != "interrupted" {
+		t.Fatalf("RunScript = %v, want the cause of the interruption", err)
+	}
+	if got, want := out.String(), "> echo first\nfirst\n> sleep 1m\nstopped: interrupted\n"; got != want {
+		t.Fatalf("output %q, want %q", got, want)
+	}
+}
+
+// lockedBuf is a bytes.Buffer safe for one writer and one reader.
+type lockedBuf struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuf) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuf) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }

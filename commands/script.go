@@ -77,10 +77,17 @@ func RunScript(ctx context.Context, r *Runner, cmds []Command, o ScriptOptions) 
 		if o.OnCommand != nil {
 			o.OnCommand(cmd)
 		}
+		// The echo comes first, so that a long sleep or wait shows which
+		// line the script is on while it runs. The script's own text may
+		// hold control characters: the terminal gets them escaped.
+		echo := !o.JSON && cmd.Verb != VerbSay && (cmd.Verb != VerbWait || cmd.What != WaitKey)
+		if echo {
+			fmt.Fprintf(o.Out, "> %s\n", echoLine(cmd.Text))
+		}
 		out, err := r.Exec(ctx, cmd)
 		if err != nil && ctx.Err() != nil {
 			if !o.JSON {
-				fmt.Fprintf(o.Out, "> %s\nstopped: %v\n", echoLine(cmd.Text), context.Cause(ctx))
+				fmt.Fprintf(o.Out, "stopped: %v\n", context.Cause(ctx))
 			}
 			return context.Cause(ctx)
 		}
@@ -98,9 +105,10 @@ func RunScript(ctx context.Context, r *Runner, cmds []Command, o ScriptOptions) 
 		} else if err == nil && cmd.Verb == VerbWait && cmd.What == WaitKey {
 			// A pause for a person at the dashboard: nothing to show here.
 		} else {
-			// The script's own text and error messages (which quote it) may
-			// hold control characters: the terminal gets them escaped.
-			fmt.Fprintf(o.Out, "> %s\n", echoLine(cmd.Text))
+			// Error messages quote the script: escaped too.
+			if !echo {
+				fmt.Fprintf(o.Out, "> %s\n", echoLine(cmd.Text))
+			}
 			if err != nil {
 				fmt.Fprintf(o.Out, "error: %s\n", escapeLines(err.Error()))
 			} else if out != "" {
