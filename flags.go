@@ -323,12 +323,10 @@ func streamTrace(c *cluster.Cluster, f *os.File) (stop func()) {
 }
 
 // scriptNodes is the cluster size a script's node numbers are checked
-// against: --nodes, or the size of the cluster the data directory holds.
+// against: the size the cluster will run with (size).
 func (f *clusterFlags) scriptNodes() int {
-	if n := f.onDisk(); n > 0 && (!f.nodesGiven() || n > f.nodes) {
-		return n
-	}
-	return f.nodes
+	n, _ := f.size()
+	return n
 }
 
 // onDisk is the size of the cluster --data holds (0: none).
@@ -348,23 +346,33 @@ func (f *clusterFlags) nodesGiven() bool {
 	return given
 }
 
-// resolveNodes makes the cluster size the data directory's when it holds
-// a cluster: without --nodes it runs that cluster, whatever its size; a
-// --nodes below it runs it too, nodes added in an earlier run included
-// (and says so); a --nodes above it is refused, since starting more nodes
-// than the directory knows would be a different cluster (add them with add).
-func (f *clusterFlags) resolveNodes(stderr io.Writer) error {
+// size is the cluster size to run. A data directory that holds a cluster
+// gives its size: without --nodes it runs that cluster, whatever its size;
+// a --nodes below it runs it too, nodes added in an earlier run included;
+// a --nodes above it is an error (with --nodes as the size), since
+// starting more nodes than the directory knows would be a different
+// cluster (add them with add).
+func (f *clusterFlags) size() (int, error) {
 	n := f.onDisk()
 	switch {
 	case n == 0 || n == f.nodes:
-	case !f.nodesGiven():
-		f.nodes = n
-	case f.nodes < n:
-		fmt.Fprintf(stderr, "raftplay: %s holds a cluster of %s: running all of them, not --nodes %d\n", cluster.EscapeControls(f.data), plural(n, "node"), f.nodes)
-		f.nodes = n
-	default:
-		return usagef("--nodes %d: %s holds a cluster of %s; a data directory keeps its cluster: leave --nodes out to run it, add nodes to it with add, or give an empty --data directory", f.nodes, cluster.EscapeControls(f.data), plural(n, "node"))
+		return f.nodes, nil
+	case !f.nodesGiven() || f.nodes < n:
+		return n, nil
 	}
+	return f.nodes, usagef("--nodes %d: %s holds a cluster of %s; a data directory keeps its cluster: leave --nodes out to run it, add nodes to it with add, or give an empty --data directory", f.nodes, cluster.EscapeControls(f.data), plural(n, "node"))
+}
+
+// resolveNodes sets --nodes to size, and says so when it overrides one given.
+func (f *clusterFlags) resolveNodes(stderr io.Writer) error {
+	n, err := f.size()
+	if err != nil {
+		return err
+	}
+	if n != f.nodes && f.nodesGiven() {
+		fmt.Fprintf(stderr, "raftplay: %s holds a cluster of %s: running all of them, not --nodes %d\n", cluster.EscapeControls(f.data), plural(n, "node"), f.nodes)
+	}
+	f.nodes = n
 	return nil
 }
 

@@ -162,7 +162,9 @@ func (n *node) publish(now time.Time) {
 	}
 	// The log window only changes with the log: reuse the last one when the
 	// first and last index are the same, so an idle node publishes cheaply.
-	if prev := n.loadStatus(); prev != nil && n.logTermsAt == st.LastIndex && prev.FirstIndex == st.FirstIndex &&
+	// (The window is not among publishLight's fields: the last full
+	// status has it, no merge needed.)
+	if prev := n.status.Load(); prev != nil && n.logTermsAt == st.LastIndex && prev.FirstIndex == st.FirstIndex &&
 		len(prev.LogTerms) > 0 && prev.LogTerms[len(prev.LogTerms)-1] == n.termOf(st.LastIndex) {
 		ns.LogStart, ns.LogTerms, ns.Recent = prev.LogStart, prev.LogTerms, prev.Recent
 	} else {

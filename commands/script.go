@@ -80,8 +80,10 @@ func RunScript(ctx context.Context, r *Runner, cmds []Command, o ScriptOptions) 
 		// The echo comes first, so that a long sleep or wait shows which
 		// line the script is on while it runs. The script's own text may
 		// hold control characters: the terminal gets them escaped.
-		echo := !o.JSON && cmd.Verb != VerbSay && (cmd.Verb != VerbWait || cmd.What != WaitKey)
-		if echo {
+		// Narration and wait key are for people: not echoed as commands
+		// (only when they fail).
+		quiet := cmd.Verb == VerbSay || (cmd.Verb == VerbWait && cmd.What == WaitKey)
+		if !o.JSON && !quiet {
 			fmt.Fprintf(o.Out, "> %s\n", echoLine(cmd.Text))
 		}
 		out, err := r.Exec(ctx, cmd)
@@ -99,16 +101,17 @@ func RunScript(ctx context.Context, r *Runner, cmds []Command, o ScriptOptions) 
 			if e := enc.Encode(res); e != nil {
 				return e
 			}
-		} else if err == nil && cmd.Verb == VerbSay {
-			// Narration is for people: set apart, not echoed as a command.
-			fmt.Fprint(o.Out, FormatNarration(out))
-		} else if err == nil && cmd.Verb == VerbWait && cmd.What == WaitKey {
-			// A pause for a person at the dashboard: nothing to show here.
+		} else if err == nil && quiet {
+			// Narration is set apart; a pause for a person at the
+			// dashboard has nothing to show here.
+			if cmd.Verb == VerbSay {
+				fmt.Fprint(o.Out, FormatNarration(out))
+			}
 		} else {
-			// Error messages quote the script: escaped too.
-			if !echo {
+			if quiet { // it failed: say which line
 				fmt.Fprintf(o.Out, "> %s\n", echoLine(cmd.Text))
 			}
+			// Error messages quote the script: escaped too.
 			if err != nil {
 				fmt.Fprintf(o.Out, "error: %s\n", escapeLines(err.Error()))
 			} else if out != "" {

@@ -332,12 +332,7 @@ func (s *sim) handle(nd *simNode) {
 		if rd.Snapshot != nil {
 			s.restoreSM(nd, rd.Snapshot, "installs")
 		}
-		for _, e := range rd.Committed {
-			s.apply(nd, e)
-		}
-		for _, rs := range rd.ReadStates {
-			s.checkRead(nd, rs)
-		}
+		s.applyReady(nd, rd)
 		nd.r.Advance(rd)
 		s.check(nd)
 		if wrote {
@@ -361,14 +356,19 @@ func (s *sim) writeBehindReady(nd *simNode, rd Ready) {
 		s.crash(nd, "write-behind: after sending, before AdvanceWriting")
 		return
 	}
+	s.applyReady(nd, rd)
+	nd.r.AdvanceWriting(rd)
+	s.check(nd)
+}
+
+// applyReady applies a Ready's committed entries and checks its reads.
+func (s *sim) applyReady(nd *simNode, rd Ready) {
 	for _, e := range rd.Committed {
 		s.apply(nd, e)
 	}
 	for _, rs := range rd.ReadStates {
 		s.checkRead(nd, rs)
 	}
-	nd.r.AdvanceWriting(rd)
-	s.check(nd)
 }
 
 func (s *sim) send(m Message) {
