@@ -577,9 +577,10 @@ func (n *node) deliverAnswers() {
 // its acknowledgement reached the leader late. Yielding here lets the
 // writers put this Ready's messages on the wire first (the loop goes to the
 // back of the queue and resumes in microseconds). Measured with
-// BenchmarkPut on the development machine (2 cores): 64 clients 35,000-
-// 40,000 -> 56,000-60,000 writes/s, 16 clients 17,000-19,000 -> 23,000-
-// 25,000; yielding after answering clients (deliverAnswers) is part of it.
+// BenchmarkPut on the development machine (2 cores), three interleaved runs
+// each: 64 clients 35,500-42,800 -> 49,200-53,400 writes/s, 16 clients
+// 17,600-18,500 -> 21,200-23,500; yielding after answering clients
+// (deliverAnswers) is part of it. One client: no change.
 func (n *node) send(msgs []raft.Message) {
 	n.tr.Send(msgs)
 	runtime.Gosched()
