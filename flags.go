@@ -241,6 +241,9 @@ func tempDataDir(prefix string, keep bool, stderr io.Writer) (string, func(), er
 // checkDataDir reports a data directory that cannot be used, before any
 // node starts: a file in its place, or no permission to write in it.
 func checkDataDir(dir string) error {
+	if st, err := os.Stat(dir); err == nil && !st.IsDir() {
+		return fmt.Errorf("it is a file, not a directory")
+	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("cannot create it (%s)", pathMessage(err))
 	}

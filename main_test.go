@@ -85,6 +85,7 @@ func TestUsageErrorsExit2(t *testing.T) {
 		{"", []string{"script", "--heartbeat", "soon", "-"}, "raftplay: --heartbeat soon: want a duration like 150ms or 2s\n"},
 		{"", []string{"script", "--frob", "-"}, "raftplay: script: unknown flag --frob (`raftplay help script` lists the flags)\n"},
 		{"", []string{"script", "--data", filepath.Join(file, "sub"), "-"}, "not a directory"},
+		{"", []string{"script", "--data", file, "-"}, "raftplay: --data " + file + ": it is a file, not a directory\n"},
 		{"", []string{"script", "--port", "80", "-"}, "--port 80"},
 		{"", []string{"bench", "--clients", "0"}, "raftplay: --clients 0: want 1 or more writers\n"},
 		{"", []string{"bench", "--payload", "-1"}, "raftplay: --payload -1: want 0 or more bytes\n"},

@@ -669,4 +669,11 @@ func TestStatusExplainsDecisions(t *testing.T) {
 	if !slices.Contains(events, "2 replaced entries 2..3 (terms 2,2) with the leader's (terms 3,3)") {
 		t.Fatalf("events %q", events)
 	}
+	// One entry is named in the singular.
+	events = nil
+	f = newTestRaft(t, 2, three, withLog(2, 1, 1, 2), func(c *Config) { c.OnEvent = func(e Event) { events = append(events, e.Text) } })
+	f.Step(Message{Type: MsgApp, From: 1, To: 2, Term: 3, Index: 2, LogTerm: 1, Entries: entriesWithTerms(3, 3)})
+	if !slices.Contains(events, "2 replaced entry 3 (term 2) with the leader's (term 3)") {
+		t.Fatalf("events %q", events)
+	}
 }

@@ -234,8 +234,12 @@ func (r *Raft) handleAppend(m Message) error {
 		if last := r.log.lastIndex(); ci <= last && r.onEvent != nil {
 			// The Figure 7 moment: entries the leader does not have give way.
 			end := min(last, m.Index+uint64(len(m.Entries)))
-			r.emit(EventReplaced, m.From, "replaced entries %s (terms %s) with the leader's (terms %s)",
-				span(ci, end), r.log.termList(ci, end), termList(m.Entries[ci-m.Index-1:end-m.Index]))
+			entries, terms := "entries", "terms"
+			if ci == end {
+				entries, terms = "entry", "term"
+			}
+			r.emit(EventReplaced, m.From, "replaced %s %s (%s %s) with the leader's (%s %s)",
+				entries, span(ci, end), terms, r.log.termList(ci, end), terms, termList(m.Entries[ci-m.Index-1:end-m.Index]))
 		}
 		truncated := ci <= r.log.lastIndex()
 		r.log.append(m.Entries[ci-m.Index-1:])
