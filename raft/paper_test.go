@@ -677,3 +677,50 @@ func TestStatusExplainsDecisions(t *testing.T) {
 		t.Fatalf("events %q", events)
 	}
 }
+
+// A follower told of a gap by several appends in a row (the leader's
+// pipelined appends, sent before the first refusal reached it) refuses each
+// but tells the refusal once, until an append is accepted.
+func TestRepeatedRefusalToldOnce(t *testing.T) {
+	var events []string
+	f := newTestRaft(t, 2, three, withLog(1, 1, 1), func(c *Config) { c.OnEvent = func(e Event) { events = append(events, e.Text) } })
+	answer := func(r *Raft, m Message) Message {
+		t.Helper()
+		if err := r.Step(m); err != nil {
+			t.Fatal(err)
+		}
+		out := drain(r)
+		if len(out) != 1 {
+			t.Fatalf("%s: answered %v, want one message", m.Type, out)
+		}
+		return out[0]
+	}
+	refusals := 0
+	for i := uint64(5); i <= 9; i++ {
+		got := answer(f, Message{Type: MsgApp, From: 1, To: 2, Term: 1, Index: i, LogTerm: 1, Entries: entriesWithTerms(i+1, 1)})
+		if got.Type != MsgAppResp || !got.Reject || got.RejectHint != 2 {
+			t.Fatalf("append after %d: answer %+v", i, got)
+		}
+		refusals++
+	}
+	told := func() (n int) {
+		for _, e := range events {
+			if strings.Contains(e, "rejected append") {
+				n++
+			}
+		}
+		return n
+	}
+	if n := told(); n != 1 || !slices.Contains(events, "2 rejected append from 1: no entry 5@1 (hint 2@1)") {
+		t.Fatalf("%d refusals told %d times: %q", refusals, n, events)
+	}
+	// The leader backs up (a probe with no entries) and the follower
+	// accepts; the same gap again is told again.
+	if got := answer(f, Message{Type: MsgApp, From: 1, To: 2, Term: 1, Index: 2, LogTerm: 1}); got.Reject {
+		t.Fatalf("append after 2 refused: %+v", got)
+	}
+	answer(f, Message{Type: MsgApp, From: 1, To: 2, Term: 1, Index: 7, LogTerm: 1, Entries: entriesWithTerms(8, 1)})
+	if n := told(); n != 2 || !slices.Contains(events, "2 rejected append from 1: no entry 7@1 (hint 2@1)") {
+		t.Fatalf("after an accepted append, a new gap told %d times in all: %q", n, events)
+	}
+}

@@ -212,6 +212,12 @@ func (r *Raft) maybeCommit() bool {
 	return true
 }
 
+// rejection is a follower's refusal of an append for a log mismatch, as
+// its event tells it: to whom, in which term, and the hint it gave.
+type rejection struct {
+	from, term, hint, hintTerm uint64
+}
+
 // handleAppend is the follower's side of AppendEntries.
 func (r *Raft) handleAppend(m Message) error {
 	if m.Index < r.log.committed {
@@ -222,10 +228,14 @@ func (r *Raft) handleAppend(m Message) error {
 	if !r.log.matchTerm(m.Index, m.LogTerm) {
 		hint := r.log.findConflictByTerm(min(m.Index, r.log.lastIndex()), m.LogTerm)
 		hintTerm, _ := r.log.term(hint)
-		r.emit(EventAppendRejected, m.From, "rejected append from %d: no entry %d@%d (hint %d@%d)", m.From, m.Index, m.LogTerm, hint, hintTerm)
+		if rej := (rejection{from: m.From, term: r.term, hint: hint, hintTerm: hintTerm}); rej != r.lastReject {
+			r.emit(EventAppendRejected, m.From, "rejected append from %d: no entry %d@%d (hint %d@%d)", m.From, m.Index, m.LogTerm, hint, hintTerm)
+			r.lastReject = rej
+		}
 		r.send(Message{To: m.From, Type: MsgAppResp, Index: m.Index, Reject: true, RejectHint: hint, LogTerm: hintTerm, Why: WhyLogMismatch})
 		return nil
 	}
+	r.lastReject = rejection{}
 	lastNew := m.Index + uint64(len(m.Entries))
 	if ci := r.log.findConflict(m.Entries); ci != 0 {
 		if ci <= r.log.committed {
