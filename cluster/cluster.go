@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"raftplay/transport"
@@ -363,6 +364,24 @@ func (c *Cluster) restartLocked(id uint64, empty bool) error {
 	}
 	s.incarnation++
 	n, err := openNode(c.nodeConfig(s))
+	var le *listenError
+	if err != nil && c.opts.BasePort == 0 && errors.As(err, &le) && errors.Is(err, syscall.EADDRINUSE) {
+		// The OS picked this node's ports; while it was down another
+		// program (another cluster, a test) was given one of them. Take
+		// new ones and tell the peers: with ports of its own choosing the
+		// user asked for no particular address.
+		cfg := c.nodeConfig(s)
+		cfg.raftAddr, cfg.httpAddr = "", ""
+		if n, err = openNode(cfg); err == nil {
+			s.raftAddr, s.httpAddr = n.tr.Addr(), n.hl.Addr().String()
+			for _, o := range c.slots {
+				if o.node != nil && o != s {
+					o.node.tr.SetPeer(id, s.raftAddr)
+				}
+			}
+			c.events.Add(Event{Node: id, Kind: EventRestart, Text: fmt.Sprintf("%d moved to raft %s http %s: its %s address %s was taken while it was down", id, s.raftAddr, s.httpAddr, le.what, le.addr)})
+		}
+	}
 	if err != nil {
 		s.state, s.err = StateFailed, err
 		c.events.Add(Event{Node: id, Kind: EventError, Text: fmt.Sprintf("%d failed to restart: %v", id, strings.TrimPrefix(err.Error(), fmt.Sprintf("node %d could not start: ", id)))})

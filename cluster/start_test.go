@@ -212,3 +212,62 @@ func TestAmnesiaIsRefused(t *testing.T) {
 	c2 := startCluster(t, Options{Nodes: 3, DataDir: dir})
 	waitLeader(t, c2)
 }
+
+// A node whose OS-picked port was given to another program while it was
+// down restarts on new ports, and its peers reach it there.
+func TestRestartMovesOffATakenPort(t *testing.T) {
+	t.Parallel()
+	c := startCluster(t, Options{Nodes: 3, Seed: 1})
+	waitLeader(t, c)
+	put(t, c.NewClient(), "before", "1")
+	for _, which := range []string{"HTTP", "Raft"} {
+		n, _ := c.Status().Node(2)
+		addr := n.HTTPAddr
+		if which == "Raft" {
+			addr = n.RaftAddr
+		}
+		if err := c.Crash(2); err != nil {
+			t.Fatal(err)
+		}
+		// The other program. If the port went to another one already,
+		// that is the same case.
+		l, lerr := net.Listen("tcp", addr)
+		err := c.Restart(2)
+		if lerr == nil {
+			l.Close()
+		}
+		if err != nil {
+			t.Fatalf("restart with its %s address taken: %v", which, err)
+		}
+		moved := fmt.Sprintf("its %s address %s was taken while it was down", which, addr)
+		if !hasEvent(c, moved) {
+			t.Errorf("no event saying %q", moved)
+		}
+		now, _ := c.Status().Node(2)
+		if now.HTTPAddr == n.HTTPAddr || now.RaftAddr == n.RaftAddr {
+			t.Errorf("after moving: raft %s http %s, before: raft %s http %s", now.RaftAddr, now.HTTPAddr, n.RaftAddr, n.HTTPAddr)
+		}
+		put(t, c.NewClient(), "after-"+which, "1")
+		waitFor(t, c, "node 2 caught up at its new address", func(s Status) bool { return Converged(s) && s.Nodes[1].Live() })
+	}
+}
+
+// With fixed ports (BasePort) the address is the user's: a taken one is an
+// error that names it, not a move.
+func TestRestartWithFixedPortsDoesNotMove(t *testing.T) {
+	t.Parallel()
+	base := freeBase(t, 3)
+	c := startCluster(t, Options{Nodes: 3, Seed: 1, BasePort: base})
+	waitLeader(t, c)
+	if err := c.Crash(2); err != nil {
+		t.Fatal(err)
+	}
+	addr := fmt.Sprintf("127.0.0.1:%d", base+3)        // node 2's HTTP port
+	if l, err := net.Listen("tcp", addr); err == nil { // (or another program has it already)
+		defer l.Close()
+	}
+	err := c.Restart(2)
+	if err == nil || !strings.Contains(err.Error(), addr+" is in use by another program") {
+		t.Fatalf("restart with its fixed HTTP port taken: %v", err)
+	}
+}
