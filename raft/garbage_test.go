@@ -18,7 +18,8 @@ func checkLogInvariants(t testing.TB, r *Raft) {
 		t.Fatalf("node %d: stable %d outside [%d, %d]", r.id, l.stable, l.snapIndex, l.lastIndex())
 	}
 	prev := l.snapTerm
-	for k, e := range l.entries {
+	for k := range l.n {
+		e := *l.at(k)
 		if e.Index != l.snapIndex+1+uint64(k) || e.Term < prev || e.Term > r.term {
 			t.Fatalf("node %d: bad entry %s at position %d (prev term %d, term %d)", r.id, DescribeEntry(e), k, prev, r.term)
 		}

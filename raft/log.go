@@ -7,30 +7,93 @@ import "sort"
 // It tracks how far the entries are durable (stable), known committed and
 // handed out for applying.
 //
-// Invariant: entries[k].Index == snapIndex+1+k, and terms never decrease.
+// Invariant: at(k).Index == snapIndex+1+k, and terms never decrease.
 // Invariant: snapIndex <= applied <= committed <= lastIndex().
 // Invariant: snapIndex <= stable <= written <= lastIndex().
 //
-// Entries are never modified in place: a truncation copies the kept prefix
-// into a fresh array. Slices handed out (with capacity capped to their length)
-// therefore stay valid and unchanged after any later append or truncation.
+// The entries are kept in arrays of chunkLen() entries each (chunks), not in
+// one array: a log of a million entries then never copies itself to grow
+// (a doubling array of that size is tens of megabytes copied in one go, a
+// stall of the loop, longer still while the garbage collector marks), and
+// compaction frees whole arrays. Entries are never modified in place: a
+// truncation copies the kept part of its chunk into a fresh array. Slices
+// handed out (with capacity capped to their length) therefore stay valid and
+// unchanged after any later append or truncation.
 type raftLog struct {
 	snapIndex uint64
 	snapTerm  uint64
-	entries   []Entry
+	// chunks hold the entries: chunks[0][off] is the first held entry
+	// (index snapIndex+1), n entries in all, each chunk filled in order to
+	// chunkLen() (its capacity) before the next begins.
+	chunks    [][]Entry
+	off       int
+	n         int
+	shift     uint8  // chunkLen() is 1<<shift (defaultChunkShift but in tests)
 	stable    uint64 // highest index known to be persisted by the caller
 	written   uint64 // highest index handed to the caller to persist (Ready.Entries)
 	committed uint64 // highest index known to be committed
 	applied   uint64 // highest index handed out in Ready.Committed
 }
 
+// defaultChunkShift makes chunks of 4096 entries: 256 KiB for entries of
+// 64 bytes, their data apart. The simulation uses chunks of 4 entries on
+// some seeds (Config.chunkShift), so that its short logs cross chunk
+// boundaries all the time.
+const defaultChunkShift = 12
+
+// chunkLen is how many entries one chunk holds.
+func (l *raftLog) chunkLen() int { return 1 << l.shift }
+
+// at returns the held entry at position k (index snapIndex+1+k), 0 <= k < n.
+func (l *raftLog) at(k int) *Entry {
+	g := l.off + k
+	return &l.chunks[g>>l.shift][g&(1<<l.shift-1)]
+}
+
+// push appends the entries of ents after the last held one.
+func (l *raftLog) push(ents []Entry) {
+	chunkLen := l.chunkLen()
+	for len(ents) > 0 {
+		if len(l.chunks) == 0 || len(l.chunks[len(l.chunks)-1]) == chunkLen {
+			l.chunks = append(l.chunks, make([]Entry, 0, chunkLen))
+		}
+		last := &l.chunks[len(l.chunks)-1]
+		k := min(len(ents), chunkLen-len(*last))
+		*last = append(*last, ents[:k]...)
+		ents = ents[k:]
+		l.n += k
+	}
+}
+
+// truncate keeps the first k held entries and drops the rest. The chunk it
+// cuts into is copied, so that slices handed out of it stay unchanged.
+func (l *raftLog) truncate(k int) {
+	if k >= l.n {
+		return
+	}
+	if k == 0 {
+		clear(l.chunks)
+		l.chunks, l.off, l.n = l.chunks[:0], 0, 0
+		return
+	}
+	chunkLen := l.chunkLen()
+	g := l.off + k // position after the last kept entry
+	c := (g - 1) / chunkLen
+	kept := l.chunks[c][:(g-1)%chunkLen+1]
+	fresh := make([]Entry, len(kept), chunkLen)
+	copy(fresh, kept)
+	clear(l.chunks[c+1:])
+	l.chunks = append(l.chunks[:c], fresh)
+	l.n = k
+}
+
 func (l *raftLog) firstIndex() uint64 { return l.snapIndex + 1 }
 
-func (l *raftLog) lastIndex() uint64 { return l.snapIndex + uint64(len(l.entries)) }
+func (l *raftLog) lastIndex() uint64 { return l.snapIndex + uint64(l.n) }
 
 func (l *raftLog) lastTerm() uint64 {
-	if n := len(l.entries); n > 0 {
-		return l.entries[n-1].Term
+	if l.n > 0 {
+		return l.at(l.n - 1).Term
 	}
 	return l.snapTerm
 }
@@ -44,7 +107,7 @@ func (l *raftLog) term(i uint64) (uint64, bool) {
 	if i < l.snapIndex || i > l.lastIndex() {
 		return 0, false
 	}
-	return l.entries[i-l.snapIndex-1].Term, true
+	return l.at(int(i - l.snapIndex - 1)).Term, true
 }
 
 func (l *raftLog) matchTerm(i, t uint64) bool {
@@ -60,7 +123,8 @@ func (l *raftLog) isUpToDate(lastIdx, lastTerm uint64) bool {
 }
 
 // slice returns the held entries in [lo, hi), clipped to what is held. The
-// result aliases the log with its capacity capped: callers must not modify it.
+// result aliases the log with its capacity capped when the range lies in one
+// chunk, and is a copy when it spans chunks: callers must not modify it.
 func (l *raftLog) slice(lo, hi uint64) []Entry {
 	if lo <= l.snapIndex {
 		lo = l.snapIndex + 1
@@ -71,17 +135,31 @@ func (l *raftLog) slice(lo, hi uint64) []Entry {
 	if lo >= hi {
 		return nil
 	}
-	a, b := lo-l.snapIndex-1, hi-l.snapIndex-1
-	return l.entries[a:b:b]
+	chunkLen := l.chunkLen()
+	ga, gb := l.off+int(lo-l.snapIndex-1), l.off+int(hi-l.snapIndex-1)
+	if c := ga / chunkLen; c == (gb-1)/chunkLen {
+		a, b := ga%chunkLen, (gb-1)%chunkLen+1
+		return l.chunks[c][a:b:b]
+	}
+	out := make([]Entry, 0, gb-ga)
+	for g := ga; g < gb; {
+		c, a := g/chunkLen, g%chunkLen
+		b := min(chunkLen, a+gb-g)
+		out = append(out, l.chunks[c][a:b]...)
+		g += b - a
+	}
+	return out
 }
 
 // limited returns entries from lo on, at most maxEntries of them and at most
 // maxBytes of entry data (but always at least one entry if any is held).
 func (l *raftLog) limited(lo uint64, maxEntries int, maxBytes uint64) []Entry {
-	ents := l.slice(lo, l.lastIndex()+1)
-	if len(ents) > maxEntries {
-		ents = ents[:maxEntries:maxEntries]
+	lo = max(lo, l.snapIndex+1)
+	hi := l.lastIndex() + 1
+	if maxEntries >= 0 && lo < hi && hi-lo > uint64(maxEntries) {
+		hi = lo + uint64(maxEntries)
 	}
+	ents := l.slice(lo, hi)
 	var size uint64
 	for k := range ents {
 		size += uint64(len(ents[k].Data))
@@ -120,9 +198,9 @@ func (l *raftLog) findConflictByTerm(index, term uint64) uint64 {
 	if index <= l.snapIndex {
 		return l.snapIndex
 	}
-	n := int(index - l.snapIndex) // entries[0:n] are candidates
+	n := int(index - l.snapIndex) // positions 0..n-1 are candidates
 	// Terms never decrease, so the entries with term <= term form a prefix.
-	k := sort.Search(n, func(k int) bool { return l.entries[k].Term > term })
+	k := sort.Search(n, func(k int) bool { return l.at(k).Term > term })
 	return l.snapIndex + uint64(k)
 }
 
@@ -134,23 +212,13 @@ func (l *raftLog) append(ents []Entry) {
 	}
 	after := ents[0].Index
 	if after == l.lastIndex()+1 {
-		if need := len(l.entries) + len(ents); need > cap(l.entries) {
-			// Double the array: append grows a large slice by a quarter
-			// at a time, which for a log appended a batch at a time
-			// allocates about five times the log's size in all; doubling
-			// allocates about twice. The old array is left as it was.
-			grown := make([]Entry, len(l.entries), max(2*cap(l.entries), need, 64))
-			copy(grown, l.entries)
-			l.entries = grown
-		}
-		l.entries = append(l.entries, ents...)
+		l.push(ents)
 		return
 	}
-	// Truncate: copy the kept prefix so handed-out slices stay unchanged.
-	keep := l.entries[:after-l.snapIndex-1]
-	fresh := make([]Entry, len(keep), len(keep)+len(ents))
-	copy(fresh, keep)
-	l.entries = append(fresh, ents...)
+	// Truncate: the chunk cut into is copied, so handed-out slices stay
+	// unchanged.
+	l.truncate(int(after - l.snapIndex - 1))
+	l.push(ents)
 	l.written = min(l.written, after-1)
 	l.stable = min(l.stable, after-1)
 }

@@ -327,7 +327,7 @@ func (r *Raft) ProposeConfChange(cc ConfChange) (index, term uint64, err error) 
 // bootstrap) configuration. i must be at least the snapshot index.
 func (r *Raft) ConfAt(i uint64) Membership {
 	for k := min(i, r.log.lastIndex()); k > r.log.snapIndex; k-- {
-		e := &r.log.entries[k-r.log.snapIndex-1]
+		e := r.log.at(int(k - r.log.snapIndex - 1))
 		if e.Type == EntryConfig {
 			if m, err := DecodeMembership(e.Data); err == nil {
 				return m
@@ -350,8 +350,8 @@ func (r *Raft) baseConf() Membership {
 // configuration entry held, or the base. It runs after the log is
 // truncated or replaced, and at start.
 func (r *Raft) reloadConf() {
-	for k := len(r.log.entries) - 1; k >= 0; k-- {
-		if e := &r.log.entries[k]; e.Type == EntryConfig {
+	for k := r.log.n - 1; k >= 0; k-- {
+		if e := r.log.at(k); e.Type == EntryConfig {
 			if m, err := DecodeMembership(e.Data); err == nil {
 				r.setConf(m, e.Index)
 				return

@@ -100,6 +100,10 @@ type Config struct {
 	// (§5.4.1). It breaks Raft on purpose, for demonstrating that the safety
 	// checks fail; never use it otherwise.
 	UnsafeSkipVoteLogCheck bool
+
+	// chunkShift, when not 0, sets the size of the log's chunks to
+	// 1<<chunkShift entries (tests only; see defaultChunkShift).
+	chunkShift uint8
 }
 
 // Raft is one node's consensus state machine. It is not safe for concurrent
@@ -218,14 +222,17 @@ func New(cfg Config) (*Raft, error) {
 		r.promoteLag = DefaultPromoteMaxLag
 	}
 	r.unsafeSkipVoteLogCheck = cfg.UnsafeSkipVoteLogCheck
-	ents := slices.Clone(cfg.Entries)
 	r.log = raftLog{
 		snapIndex: cfg.Snapshot.Index,
 		snapTerm:  cfg.Snapshot.Term,
-		entries:   ents,
 		committed: max(cfg.HardState.Commit, cfg.Snapshot.Index),
 		applied:   max(cfg.Applied, cfg.Snapshot.Index),
+		shift:     defaultChunkShift,
 	}
+	if cfg.chunkShift != 0 {
+		r.log.shift = cfg.chunkShift
+	}
+	r.log.push(cfg.Entries) // a copy: the caller's array is not kept
 	r.log.stable = r.log.lastIndex()
 	r.log.written = r.log.stable
 	if !cfg.Snapshot.IsEmpty() {

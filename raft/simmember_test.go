@@ -421,8 +421,8 @@ func (s *sim) checkConf(nd *simNode) {
 	if !c.known || c.key != key {
 		*c = confCache{known: true, key: key}
 		found := false
-		for k := len(l.entries) - 1; k >= 0 && !found; k-- {
-			if e := &l.entries[k]; e.Type == EntryConfig {
+		for k := l.n - 1; k >= 0 && !found; k-- {
+			if e := l.at(k); e.Type == EntryConfig {
 				m, err := DecodeMembership(e.Data)
 				if err != nil {
 					s.fail("node %d: configuration entry %s: %v", nd.id, DescribeEntry(*e), err)
@@ -509,7 +509,7 @@ func (s *sim) checkNewConfs(nd *simNode, ents []Entry) {
 	var pending []uint64
 	stop := max(uint64(len(s.commit)), r.log.snapIndex)
 	for i := r.log.lastIndex(); i > stop; i-- {
-		if r.log.entries[i-r.log.snapIndex-1].Type == EntryConfig {
+		if r.log.at(int(i-r.log.snapIndex-1)).Type == EntryConfig {
 			pending = append(pending, i)
 		}
 	}

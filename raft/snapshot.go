@@ -139,12 +139,24 @@ func validateSnapshot(m Message) error {
 }
 
 // compact drops the entries up to i (snapIndex < i <= applied) into the
-// snapshot prefix. The kept entries move to a fresh array so the dropped
-// ones can be freed; slices handed out earlier stay valid.
+// snapshot prefix. Chunks that held only dropped entries are let go; the
+// kept entries of the chunk the log now starts in move to a fresh chunk,
+// so that the dropped ones' data can be freed too (the old chunk cannot be
+// cleared in place: slices handed out earlier stay valid).
 func (l *raftLog) compact(i uint64) {
 	t, _ := l.term(i)
-	keep := l.entries[i-l.snapIndex:]
-	l.entries = append(make([]Entry, 0, len(keep)), keep...)
+	chunkLen := l.chunkLen()
+	drop := int(i - l.snapIndex)
+	g := l.off + drop
+	c := g / chunkLen
+	rest := make([][]Entry, len(l.chunks)-c, max(len(l.chunks)-c, 4))
+	copy(rest, l.chunks[c:])
+	if len(rest) > 0 && g%chunkLen > 0 {
+		fresh := make([]Entry, len(rest[0]), chunkLen)
+		copy(fresh[g%chunkLen:], rest[0][g%chunkLen:])
+		rest[0] = fresh
+	}
+	l.chunks, l.off, l.n = rest, g%chunkLen, l.n-drop
 	l.snapIndex, l.snapTerm = i, t
 	l.stable = max(l.stable, i)
 	l.written = max(l.written, i)
@@ -154,7 +166,7 @@ func (l *raftLog) compact(i uint64) {
 // committed, persisted (once the Ready holding it is) and applied (by
 // installing the snapshot) by definition.
 func (l *raftLog) restore(meta SnapshotMeta) {
-	l.entries = nil
+	l.chunks, l.off, l.n = nil, 0, 0
 	l.snapIndex, l.snapTerm = meta.Index, meta.Term
 	l.stable, l.written, l.committed, l.applied = meta.Index, meta.Index, meta.Index, meta.Index
 }
