@@ -598,7 +598,9 @@ func Why(st Status, id uint64) string {
 	switch {
 	case n.State == StateFailed && n.Disk.Full:
 		return "down: its disk is full"
-	case n.State == StateCrashed || n.State == StateFailed:
+	case n.State == StateFailed:
+		return "down: fix, then restart"
+	case n.State == StateCrashed:
 		return "down: restart brings it back"
 	case n.State == StatePaused:
 		return "paused: silent"
