@@ -64,7 +64,7 @@ func newFlagSet(name string, stderr io.Writer) *flag.FlagSet {
 
 func addClusterFlags(fs *flag.FlagSet, nodes int, t cluster.Timing) *clusterFlags {
 	f := &clusterFlags{fs: fs, election: electionRange{t.ElectionMin, t.ElectionMax}}
-	fs.IntVar(&f.nodes, "nodes", nodes, "cluster size `N`, 1 to 9 (a --data directory that holds a cluster keeps its size)")
+	fs.IntVar(&f.nodes, "nodes", nodes, "cluster size `N`, 1 to 9 (a --data directory that holds a cluster keeps its size: a larger N is refused)")
 	fs.StringVar(&f.data, "data", "", "data directory `DIR`: node N keeps its files in DIR/node-N (default: a fresh temporary directory, removed at exit)")
 	fs.BoolVar(&f.keep, "keep", false, "keep the temporary data directory at exit")
 	fs.DurationVar(&f.heartbeat, "heartbeat", t.Heartbeat, "leader heartbeat interval")
