@@ -44,10 +44,14 @@ const defaultChunkShift = 12
 // chunkLen is how many entries one chunk holds.
 func (l *raftLog) chunkLen() int { return 1 << l.shift }
 
+// locate returns where position g of the chunks is: chunk c, slot a
+// (g counts from chunks[0][0]; the held entry at k is at g = off+k).
+func (l *raftLog) locate(g int) (c, a int) { return g >> l.shift, g & (1<<l.shift - 1) }
+
 // at returns the held entry at position k (index snapIndex+1+k), 0 <= k < n.
 func (l *raftLog) at(k int) *Entry {
-	g := l.off + k
-	return &l.chunks[g>>l.shift][g&(1<<l.shift-1)]
+	c, a := l.locate(l.off + k)
+	return &l.chunks[c][a]
 }
 
 // push appends the entries of ents after the last held one.
@@ -76,11 +80,9 @@ func (l *raftLog) truncate(k int) {
 		l.chunks, l.off, l.n = l.chunks[:0], 0, 0
 		return
 	}
-	chunkLen := l.chunkLen()
-	g := l.off + k // position after the last kept entry
-	c := (g - 1) / chunkLen
-	kept := l.chunks[c][:(g-1)%chunkLen+1]
-	fresh := make([]Entry, len(kept), chunkLen)
+	c, a := l.locate(l.off + k - 1) // the last kept entry
+	kept := l.chunks[c][:a+1]
+	fresh := make([]Entry, len(kept), l.chunkLen())
 	copy(fresh, kept)
 	clear(l.chunks[c+1:])
 	l.chunks = append(l.chunks[:c], fresh)
@@ -135,16 +137,15 @@ func (l *raftLog) slice(lo, hi uint64) []Entry {
 	if lo >= hi {
 		return nil
 	}
-	chunkLen := l.chunkLen()
 	ga, gb := l.off+int(lo-l.snapIndex-1), l.off+int(hi-l.snapIndex-1)
-	if c := ga / chunkLen; c == (gb-1)/chunkLen {
-		a, b := ga%chunkLen, (gb-1)%chunkLen+1
-		return l.chunks[c][a:b:b]
+	ca, a := l.locate(ga)
+	if cb, b := l.locate(gb - 1); ca == cb {
+		return l.chunks[ca][a : b+1 : b+1]
 	}
 	out := make([]Entry, 0, gb-ga)
 	for g := ga; g < gb; {
-		c, a := g/chunkLen, g%chunkLen
-		b := min(chunkLen, a+gb-g)
+		c, a := l.locate(g)
+		b := min(l.chunkLen(), a+gb-g)
 		out = append(out, l.chunks[c][a:b]...)
 		g += b - a
 	}

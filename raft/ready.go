@@ -74,7 +74,8 @@ func (r *Raft) HasReady() bool {
 // Ready returns what the caller must persist, send and apply. Messages is
 // the caller's until Advance (or AdvanceWriting), which takes its array back
 // for the next Ready's messages: copy what must outlive it. Entries and
-// Committed alias the core's log and must not be modified (they stay valid). Every Ready must be
+// Committed alias the core's log (or copy it, where they span two of its
+// chunks) and must not be modified (they stay valid). Every Ready must be
 // followed by Advance before the next Ready.
 func (r *Raft) Ready() Ready {
 	r.flushBcast()

@@ -145,18 +145,16 @@ func validateSnapshot(m Message) error {
 // cleared in place: slices handed out earlier stay valid).
 func (l *raftLog) compact(i uint64) {
 	t, _ := l.term(i)
-	chunkLen := l.chunkLen()
 	drop := int(i - l.snapIndex)
-	g := l.off + drop
-	c := g / chunkLen
+	c, a := l.locate(l.off + drop) // where the first kept entry is
 	rest := make([][]Entry, len(l.chunks)-c, max(len(l.chunks)-c, 4))
 	copy(rest, l.chunks[c:])
-	if len(rest) > 0 && g%chunkLen > 0 {
-		fresh := make([]Entry, len(rest[0]), chunkLen)
-		copy(fresh[g%chunkLen:], rest[0][g%chunkLen:])
+	if len(rest) > 0 && a > 0 {
+		fresh := make([]Entry, len(rest[0]), l.chunkLen())
+		copy(fresh[a:], rest[0][a:])
 		rest[0] = fresh
 	}
-	l.chunks, l.off, l.n = rest, g%chunkLen, l.n-drop
+	l.chunks, l.off, l.n = rest, a, l.n-drop
 	l.snapIndex, l.snapTerm = i, t
 	l.stable = max(l.stable, i)
 	l.written = max(l.written, i)

@@ -256,8 +256,8 @@ func (t *Transport) Send(msgs []raft.Message) {
 			due = now.Add(delay)
 		}
 		// The entries alias the core's log, which never changes an entry
-		// it has handed out (a truncation copies the kept prefix into a
-		// fresh array): the writer may encode them later without a copy.
+		// it has handed out (a truncation copies the chunk it cuts into):
+		// the writer may encode them later without a copy.
 		it := outItem{msg: *m, due: due, sent: now}
 		if !p.q.push(it) {
 			p.stats.droppedQueue.Add(1)
