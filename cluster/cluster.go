@@ -56,6 +56,7 @@ type slot struct {
 	err         error
 	incarnation int
 	joined      bool // added to a running cluster: no bootstrap membership (membership.go)
+	powerLost   bool // down because its power was cut (disk.go), not crashed
 
 	// The node's disk (disk.go): every WAL file operation goes through fs,
 	// which knows what is durable; the settings of the disk faults.
@@ -516,6 +517,7 @@ func downStatus(s *slot) NodeStatus {
 		ns = s.last.asOfNow()
 	}
 	ns.State, ns.Role, ns.Err = s.state, "down", ""
+	ns.PowerLost = s.powerLost && s.state == StateCrashed
 	ns.RaftAddr, ns.HTTPAddr = s.raftAddr, s.httpAddr
 	if s.err != nil {
 		ns.Err = s.err.Error()
@@ -545,7 +547,7 @@ func (c *Cluster) stopLocked(s *slot, state NodeState) {
 		s.last = s.node.loadStatus()
 		s.node = nil
 	}
-	s.state = state
+	s.state, s.powerLost = state, false
 	c.up[s.id-1].Store(false)
 }
 

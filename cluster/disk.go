@@ -60,6 +60,7 @@ func (c *Cluster) powerFailLocked(id uint64) (int64, error) {
 		return 0, err
 	}
 	c.stopLocked(s, StateCrashed) // its WAL is closed before the power goes
+	s.powerLost = true
 	before := s.fs.Stats()
 	if err := s.fs.PowerFail(s.dir); err != nil {
 		return 0, fmt.Errorf("cluster: power failure of node %d: %w", id, err)

@@ -307,3 +307,37 @@ func TestLeaderWritesBehind(t *testing.T) {
 		t.Fatalf("acknowledged k=v, read %q, %v", got.Value, err)
 	}
 }
+
+// A node whose power was cut says so ("lost power"), not "crashed"; the
+// state scripts check stays StateCrashed; a restart and a crash after it
+// clear it.
+func TestPowerLostNodeSaysSo(t *testing.T) {
+	t.Parallel()
+	c := startCluster(t, Options{Nodes: 3})
+	waitLeader(t, c)
+	node := func() NodeStatus {
+		n, _ := c.Status().Node(2)
+		return n
+	}
+	if _, err := c.PowerFail(2); err != nil {
+		t.Fatal(err)
+	}
+	if n := node(); n.State != StateCrashed || !n.PowerLost || n.StateText() != "lost power" {
+		t.Fatalf("after powerfail 2: state %q, power lost %v, text %q; want crashed, true, lost power", n.State, n.PowerLost, n.StateText())
+	}
+	if why := unreachableWhy(c.Status(), 2, 0); why != "is down (lost power)" {
+		t.Fatalf("unreachableWhy after powerfail = %q", why)
+	}
+	if err := c.Restart(2); err != nil {
+		t.Fatal(err)
+	}
+	if n := node(); n.PowerLost || n.StateText() != "up" {
+		t.Fatalf("after restart: power lost %v, text %q", n.PowerLost, n.StateText())
+	}
+	if err := c.Crash(2); err != nil {
+		t.Fatal(err)
+	}
+	if n := node(); n.PowerLost || n.StateText() != "crashed" {
+		t.Fatalf("after crash: power lost %v, text %q; want false, crashed", n.PowerLost, n.StateText())
+	}
+}

@@ -84,7 +84,7 @@ func unreachableWhy(st Status, id, leader uint64) string {
 	n, _ := st.Node(id)
 	switch {
 	case n.State == StateCrashed:
-		return "is down (crashed)"
+		return "is down (" + n.StateText() + ")"
 	case n.State == StateFailed:
 		return "is down (failed)"
 	case n.State == StatePaused:

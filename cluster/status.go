@@ -99,6 +99,19 @@ type NodeStatus struct {
 	// a crash does not look like an empty log. Zero for a running node.
 	AsOf    time.Time `json:"as_of,omitzero"`
 	WasRole string    `json:"was_role,omitempty"` // a down node's role as of AsOf
+
+	// PowerLost: the node is down because its power was cut (powerfail),
+	// not because it crashed; its State is StateCrashed all the same.
+	PowerLost bool `json:"power_lost,omitempty"`
+}
+
+// StateText is the node's state in words for people: its State, except
+// that a node whose power was cut "lost power" rather than "crashed".
+func (ns NodeStatus) StateText() string {
+	if ns.State == StateCrashed && ns.PowerLost {
+		return "lost power"
+	}
+	return string(ns.State)
 }
 
 // EntryInfo describes one log entry for display.

@@ -325,7 +325,11 @@ func (m *Model) cardBlocks(st cluster.Status, n cluster.NodeStatus) []block {
 			bs = append(bs, one(s.Dim, "no status yet"))
 		}
 	case down:
-		bs = append(bs, block{alts: [][]string{{"as of crash " + n.AsOf.Format("15:04:05")}, {"as of crash"}}, style: s.Dim},
+		asOf := "as of crash"
+		if n.PowerLost {
+			asOf = "as of power cut"
+		}
+		bs = append(bs, block{alts: [][]string{{asOf + " " + n.AsOf.Format("15:04:05")}, {asOf}}, style: s.Dim},
 			termBlock(n, s.Dim), indexBlock(n, s.Dim))
 	case n.Role == "leader":
 		bs = append(bs, termBlock(n, s.plain), indexBlock(n, s.plain), lagBlock(n, s.plain))
@@ -403,7 +407,7 @@ func balanced(s string, width int) []string {
 // of a frozen cluster), its partition group and how many messages it
 // holds, on one line or, when they do not fit, on more.
 func stateBlock(st cluster.Status, n cluster.NodeStatus, style lipgloss.Style) block {
-	parts := []string{string(n.State)}
+	parts := []string{n.StateText()}
 	if n.Frozen && n.State == cluster.StateUp {
 		parts[0] = "frozen"
 	}

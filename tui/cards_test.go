@@ -86,6 +86,34 @@ func TestDownNodeShowsWhatItLastHad(t *testing.T) {
 	}
 }
 
+// TestPowerLostNodeSaysSo: a node whose power was cut says "lost power"
+// and "as of power cut" on its card and lane, not "crashed", at every width.
+func TestPowerLostNodeSaysSo(t *testing.T) {
+	st := steady(40)
+	st.Nodes[1] = downAsOf(st.Nodes[1], cluster.StateCrashed, "")
+	st.Nodes[1].PowerLost = true
+	for _, size := range [][2]int{{140, 50}, {80, 24}} {
+		v := newModel(newFakeSource(st), &fakeExec{}, size[0], size[1]).View()
+		c := squash(strings.Split(cardOf(t, v, 2), "\n")...)
+		for _, want := range []string{"as of power", "lost power"} {
+			if !strings.Contains(c, want) {
+				t.Errorf("%dx%d: card of a node that lost power lacks %q:\n%s", size[0], size[1], want, cardOf(t, v, 2))
+			}
+		}
+		if strings.Contains(c, "crash") {
+			t.Errorf("%dx%d: card of a node that lost power says crash:\n%s", size[0], size[1], cardOf(t, v, 2))
+		}
+		if lane := laneOf(t, v, 2); !strings.Contains(lane, "lost power") || strings.Contains(lane, "crashed") {
+			t.Errorf("%dx%d: lane of a node that lost power: %q", size[0], size[1], lane)
+		}
+	}
+	m := newModel(newFakeSource(st), &fakeExec{}, 140, 50)
+	press(m, "2", "enter")
+	if v := m.View(); !strings.Contains(v, "node 2: lost power, as of its last status") || !strings.Contains(v, "just before the power cut") {
+		t.Errorf("detail view of a node that lost power:\n%s", v)
+	}
+}
+
 // TestDownNodeWithoutStatus: a node that never published shows no made-up
 // numbers.
 func TestDownNodeWithoutStatus(t *testing.T) {

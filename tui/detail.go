@@ -66,10 +66,14 @@ func (m *Model) viewDetail(width, height int) []string {
 	title := fmt.Sprintf("node %d: %s", n.ID, clean(memberRole(m.status, n)))
 	if !n.AsOf.IsZero() {
 		before := map[cluster.NodeState]string{cluster.StateFailed: "it failed", cluster.StateRemoved: "its removal"}[n.State]
-		if before == "" {
+		switch {
+		case before != "":
+		case n.PowerLost:
+			before = "the power cut"
+		default:
 			before = "the crash"
 		}
-		title = fmt.Sprintf("node %d: %s, as of its last status, %s, just before %s", n.ID, n.State, n.AsOf.Format("15:04:05.000"), before)
+		title = fmt.Sprintf("node %d: %s, as of its last status, %s, just before %s", n.ID, n.StateText(), n.AsOf.Format("15:04:05.000"), before)
 	}
 	var notes []string
 	if len(lines) > rows {

@@ -25,11 +25,11 @@ const (
 // state when it is down (its lane is then what it had).
 func laneSuffix(n cluster.NodeStatus) string {
 	if down(n) && n.AsOf.IsZero() { // nothing known of it
-		return " " + string(n.State)
+		return " " + n.StateText()
 	}
 	s := fmt.Sprintf(" c=%d l=%d", n.Commit, n.LastIndex)
 	if down(n) {
-		s += " " + string(n.State)
+		s += " " + n.StateText()
 	}
 	return s
 }
