@@ -477,7 +477,9 @@ func (k keyMap) shortHelp() []key.Binding {
 		return []key.Binding{k.Play, k.Steps, k.SeekKeys, k.Scroll, k.Page, k.Close, k.Crash, k.Power, k.Restart, k.Pause, k.Isolate, k.Group, k.Heal, k.Write,
 			k.Transfer, k.Remove, k.Add, k.Prompt, k.Freeze, k.Timeout, k.Beat, k.Legend, k.Help, k.Quit}
 	}
-	return []key.Binding{k.Play, k.Steps, k.SeekKeys, k.RSpeed, k.Step, k.Crash, k.Power, k.Restart, k.Pause, k.Isolate, k.Group, k.Heal, k.Write, k.Load, k.Transfer, k.Remove, k.Add,
+	// Write and load come before the partition keys: at 80 columns the
+	// bar has room for five or six keys, and without writes nothing moves.
+	return []key.Binding{k.Play, k.Steps, k.SeekKeys, k.RSpeed, k.Step, k.Crash, k.Power, k.Restart, k.Write, k.Load, k.Pause, k.Isolate, k.Group, k.Heal, k.Transfer, k.Remove, k.Add,
 		k.Prompt, k.Messages, k.Links, k.Freeze, k.Timeout, k.Beat, k.Column, k.Explain, k.Speed, detail, k.Legend, k.Close, k.Help, k.Quit}
 }
 
