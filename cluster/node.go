@@ -88,7 +88,8 @@ type node struct {
 	cfg nodeConfig
 	tr  *transport.Transport
 	w   *wal.WAL
-	wb  *syncer // fsyncs the leader's written-behind log (syncer.go)
+	wb  *syncer    // fsyncs the leader's written-behind log (syncer.go)
+	wc  *compactor // deletes the WAL segments snapshots cover (compactor.go)
 	srv *http.Server
 	hl  net.Listener
 
@@ -168,6 +169,7 @@ func (n *node) open() error {
 	}
 	n.w = w
 	n.wb = newSyncer(w)
+	n.wc = newCompactor(w)
 	n.hs, n.savedHS = rec.HardState, rec.HardState
 	if rec.Repaired != nil {
 		cfg.events.Add(Event{Node: cfg.id, Kind: EventError, Text: fmt.Sprintf("%d %s", cfg.id, rec.Repaired)})
@@ -278,6 +280,8 @@ func (n *node) run() {
 	defer n.ticker.Stop()
 	go n.wb.run()
 	defer n.wb.stop()
+	go n.wc.run()
+	defer n.wc.stop()
 	n.clock.reset(time.Now(), n.tick)
 	for {
 		if n.paused.Load() {
@@ -318,6 +322,9 @@ func (n *node) run() {
 				return
 			}
 			n.core.Persisted(p.index, p.term)
+		case err := <-n.wc.errc:
+			n.fail(err)
+			return
 		case f := <-n.ctrl:
 			f()
 			if n.paused.Load() {

@@ -4,7 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -112,7 +114,7 @@ type failFS struct {
 	OSFS
 	mu         sync.Mutex
 	syncDirErr error            // returned by SyncDir when set
-	removeErr  map[string]error // by file name
+	removeErr  map[string]error // by file name: its Remove (or Rename) fails
 	calls      []string
 }
 
@@ -125,6 +127,18 @@ func (f *failFS) SyncDir(dir string) error {
 		return &fs.PathError{Op: "sync", Path: dir, Err: err}
 	}
 	return f.OSFS.SyncDir(dir)
+}
+
+// Rename fails as Remove does for the file (removeErr): compaction takes a
+// segment out of the log by renaming it.
+func (f *failFS) Rename(oldpath, newpath string) error {
+	f.mu.Lock()
+	err := f.removeErr[filepath.Base(oldpath)]
+	f.mu.Unlock()
+	if err != nil {
+		return &os.LinkError{Op: "rename", Old: oldpath, New: newpath, Err: err}
+	}
+	return f.OSFS.Rename(oldpath, newpath)
 }
 
 func (f *failFS) Remove(name string) error {
@@ -208,7 +222,8 @@ func TestSnapshotDirSyncFailureIsSticky(t *testing.T) {
 }
 
 // Compact deletes segments oldest first and stops at the first it cannot
-// delete, so the segments left stay contiguous and the log opens.
+// take out of the log, so the segments left stay contiguous and the log
+// opens.
 func TestCompactStopsAtFirstFailedRemove(t *testing.T) {
 	dir := t.TempDir()
 	ffs := &failFS{removeErr: map[string]error{}}
@@ -249,6 +264,63 @@ func TestCompactStopsAtFirstFailedRemove(t *testing.T) {
 	mustClose(t, w)
 	if left, _ = listDir(OSFS{}, dir); len(left.segments) != 1 {
 		t.Fatalf("segments left %q", left.segments)
+	}
+}
+
+// Compact takes a dead segment out of the log by a durable rename, then
+// shrinks it a step at a time before it removes it. A remove that fails
+// leaves only a temporary file, which the next Open deletes; the log is
+// whole either way.
+func TestCompactShrinksDeadSegmentsInSteps(t *testing.T) {
+	dir := t.TempDir()
+	ffs := &failFS{removeErr: map[string]error{}}
+	opts := Options{FS: ffs, SegmentBytes: 2000, shrinkStep: 300}
+	w, _ := mustOpen(t, dir, opts)
+	for i := uint64(1); i <= 80; i += 8 {
+		mustSave(t, w, raft.HardState{Term: 1}, mkEnts(i, i+7, 1, 100))
+	}
+	if err := w.SaveSnapshot(raft.Snapshot{Meta: raft.SnapshotMeta{Index: 70, Term: 1}}); err != nil {
+		t.Fatal(err)
+	}
+	l, _ := listDir(OSFS{}, dir)
+	if len(l.segments) < 3 {
+		t.Fatalf("want 3+ segments, have %q", l.segments)
+	}
+	ffs.mu.Lock()
+	ffs.removeErr[l.segments[1]+tmpExt] = syscall.EIO
+	ffs.calls = nil
+	ffs.mu.Unlock()
+	if err := w.Compact(70); !errors.Is(err, syscall.EIO) {
+		t.Fatalf("Compact = %v, want the failed remove", err)
+	}
+	ffs.mu.Lock()
+	calls := slices.Clone(ffs.calls)
+	ffs.mu.Unlock()
+	if len(calls) < 2 {
+		t.Fatalf("Compact fsynced the directory %d times, want one after the renames and one after the removes: %q", len(calls), calls)
+	}
+	left, _ := listDir(OSFS{}, dir)
+	if !slices.Equal(left.tmp, []string{l.segments[1] + tmpExt}) {
+		t.Fatalf("temporary files left %q, want only the one that could not be removed", left.tmp)
+	}
+	fi, err := os.Stat(filepath.Join(dir, left.tmp[0]))
+	if err != nil || fi.Size() != 0 {
+		t.Fatalf("the segment that could not be removed: %v, %v; want it shrunk to nothing first", fi, err)
+	}
+	if slices.Contains(left.segments, l.segments[0]) || slices.Contains(left.segments, l.segments[1]) {
+		t.Fatalf("segments left %q still hold %s or %s", left.segments, l.segments[0], l.segments[1])
+	}
+	mustClose(t, w)
+	ffs.mu.Lock()
+	ffs.removeErr = nil
+	ffs.mu.Unlock()
+	w, rec := mustOpen(t, dir, opts)
+	defer mustClose(t, w)
+	if d := sameEntries(rec.Entries, mkEnts(71, 80, 1, 100)); d != "" {
+		t.Fatal(d)
+	}
+	if l, _ := listDir(OSFS{}, dir); len(l.tmp) != 0 {
+		t.Fatalf("Open left temporary files %q", l.tmp)
 	}
 }
 

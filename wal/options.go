@@ -32,12 +32,18 @@ type Options struct {
 	// OpenFile, when set, replaces FS.OpenFile (the files the WAL opens for
 	// writing); everything else still goes through FS.
 	OpenFile OpenFileFunc
+
+	// shrinkStep is how much of a dead segment Compact frees at a time
+	// (shrink); tests set it small so that a power failure can fall between
+	// the steps of a small segment.
+	shrinkStep int64
 }
 
 const (
 	defaultSegmentBytes     = 64 << 20
 	defaultMaxRecordBytes   = 64 << 20
 	defaultMaxSnapshotBytes = 1 << 30
+	defaultShrinkStep       = 4 << 20
 )
 
 // withDefaults returns o with every unset field given its default.
@@ -53,6 +59,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.FS == nil {
 		o.FS = OSFS{}
+	}
+	if o.shrinkStep <= 0 {
+		o.shrinkStep = defaultShrinkStep
 	}
 	if o.OpenFile != nil {
 		o.FS = openFileFS{FS: o.FS, open: o.OpenFile}

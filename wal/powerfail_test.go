@@ -125,7 +125,7 @@ type pfRun struct {
 func newPFRun(t testing.TB, segBytes int64) *pfRun {
 	ffs := NewFaultFS()
 	ffs.noFsync = true // only the model of durability matters here
-	return &pfRun{t: t, dir: t.TempDir(), ffs: ffs, opts: Options{FS: ffs, SegmentBytes: segBytes}}
+	return &pfRun{t: t, dir: t.TempDir(), ffs: ffs, opts: Options{FS: ffs, SegmentBytes: segBytes, shrinkStep: max(1, segBytes/3)}}
 }
 
 // open opens the WAL; a simulated crash during Open is followed by a power

@@ -56,7 +56,9 @@ func TestRandomOps(t *testing.T) {
 func randomOps(t *testing.T, seed uint64) {
 	rng := rand.New(rand.NewPCG(seed, 1))
 	dir := t.TempDir()
+	// Compaction shrinks a dead segment in two steps or more.
 	opts := Options{SegmentBytes: int64(200 + rng.IntN(800))}
+	opts.shrinkStep = opts.SegmentBytes / 2
 	w, _ := mustOpen(t, dir, opts)
 	defer func() {
 		if w != nil {

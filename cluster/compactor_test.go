@@ -1,0 +1,92 @@
+package cluster
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+
+	"raftplay/raft"
+	"raftplay/wal"
+)
+
+// With snapshots every 40 entries and small segments, the segments that
+// snapshots cover go (beside the loops), no temporary file stays behind,
+// and a restart reads the log back whole.
+func TestCompactionDeletesCoveredSegments(t *testing.T) {
+	t.Parallel()
+	c := startCluster(t, Options{Nodes: 3, SnapshotEvery: 40, WAL: wal.Options{SegmentBytes: 4096}})
+	waitLeader(t, c)
+	w := startWriter(c, 4)
+	w.waitAcked(t, c, 600)
+	acked := w.halt()
+	files := func(id int, pattern string) []string {
+		m, _ := filepath.Glob(filepath.Join(c.opts.DataDir, fmt.Sprintf("node-%d", id), pattern))
+		return m
+	}
+	waitFor(t, c, "every node down to a few segments and no temporary files", func(Status) bool {
+		for id := 1; id <= 3; id++ {
+			if len(files(id, "*.wal")) > 6 || len(files(id, "*.tmp")) > 0 {
+				return false
+			}
+		}
+		return true
+	})
+	if err := c.Crash(2); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Restart(2); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, c, "convergence after node 2's restart", func(s Status) bool { return s.Leader != 0 && Converged(s) })
+	cl := c.NewClient()
+	for k, v := range acked {
+		if got, err := cl.Get(t.Context(), k); err != nil || string(got.Value) != v {
+			t.Fatalf("acknowledged %s=%s, read %q, %v", k, v, got.Value, err)
+		}
+	}
+}
+
+// renameFails is the real file system, but a rename fails: compaction
+// cannot take a segment out of the log.
+type renameFails struct{ wal.OSFS }
+
+func (renameFails) Rename(oldpath, newpath string) error {
+	if strings.HasSuffix(newpath, ".wal.tmp") {
+		return &os.LinkError{Op: "rename", Old: oldpath, New: newpath, Err: syscall.EIO}
+	}
+	return os.Rename(oldpath, newpath)
+}
+
+// A compaction that fails is reported to the loop (which then fails the
+// node), once, and the compactor stops.
+func TestCompactorReportsFailure(t *testing.T) {
+	w, _, err := wal.Open(t.TempDir(), wal.Options{FS: renameFails{}, SegmentBytes: 512})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	for i := uint64(1); i <= 40; i += 4 {
+		ents := make([]raft.Entry, 4)
+		for j := range ents {
+			ents[j] = raft.Entry{Index: i + uint64(j), Term: 1, Data: make([]byte, 60)}
+		}
+		if err := w.Save(raft.HardState{Term: 1}, ents); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.SaveSnapshot(raft.Snapshot{Meta: raft.SnapshotMeta{Index: 30, Term: 1}}); err != nil {
+		t.Fatal(err)
+	}
+	wc := newCompactor(w)
+	go wc.run()
+	wc.request(30)
+	if err := <-wc.errc; !errors.Is(err, syscall.EIO) {
+		t.Fatalf("compactor reported %v, want the failed rename", err)
+	}
+	<-wc.exited // it stops after a failure
+	wc.stop()   // and stopping it then does not block
+}
