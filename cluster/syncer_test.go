@@ -2,6 +2,7 @@ package cluster
 
 import (
 	"testing"
+	"time"
 
 	"raftplay/raft"
 )
@@ -52,4 +53,33 @@ func TestLeaderPacesOnlyWhenItsCopyIsNotNeeded(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitFor(t, c, "the leader pacing again", func(Status) bool { return pace() })
+}
+
+// The syncer paces only concurrent writes: an fsync that covered one entry
+// with nothing requested meanwhile (one client) is followed at once by the
+// next.
+func TestPaceAfterOnlyConcurrentWrites(t *testing.T) {
+	const took = 300 * time.Microsecond
+	sp := func(seq, index uint64) syncPoint { return syncPoint{seq: seq, index: index, term: 1} }
+	for _, c := range []struct {
+		name          string
+		pace          bool
+		done, p, want syncPoint
+		wait          time.Duration
+	}{
+		{"one entry, nothing more requested", true, sp(9, 40), sp(10, 41), sp(10, 41), 0},
+		{"one entry, more requested meanwhile", true, sp(9, 40), sp(10, 41), sp(11, 42), took},
+		{"a batch of entries", true, sp(9, 40), sp(10, 57), sp(10, 57), took},
+		{"a write with no entries (hard state only)", true, sp(9, 40), sp(10, 40), sp(10, 40), 0},
+		{"a batch, pacing off", false, sp(9, 40), sp(10, 57), sp(12, 70), 0},
+		{"a slow disk: at most maxPace", true, sp(9, 40), sp(10, 57), sp(10, 57), maxPace},
+	} {
+		d := took
+		if c.wait == maxPace {
+			d = 5 * time.Millisecond
+		}
+		if got := paceAfter(c.pace, c.done, c.p, c.want, d); got != c.wait {
+			t.Errorf("%s: waits %v, want %v", c.name, got, c.wait)
+		}
+	}
 }
