@@ -7,7 +7,8 @@ import "time"
 // late (a busy loop, a GC pause, a loaded machine: 1 ms tickers lose about a
 // tenth of their ticks on a small machine even when idle), and every timeout
 // would then run long. So each wake-up hands the core as many ticks as have
-// elapsed since the clock was reset, not one.
+// elapsed since the clock was reset, not one. (The loop hands one only
+// when the node has just heard from its leader: node.run.)
 //
 // Invariant: done == the ticks handed out since base.
 type tickClock struct {

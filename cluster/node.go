@@ -304,7 +304,19 @@ func (n *node) run() {
 			// request already here is granted, not raced by an election
 			// of this node's own (select picks among ready cases at random).
 			n.drain()
-			for k := n.clock.due(time.Now(), n.maxTicks); k > 0; k-- {
+			k := n.clock.due(time.Now(), n.maxTicks)
+			if k > 1 && n.core.HeardFromLeader() {
+				// It has heard from its leader since its last tick. The
+				// ticks a stalled loop missed (a slow fsync, a loaded
+				// machine) passed before that, while the leader's messages
+				// waited in the inbox: counted after them, they ran the
+				// election timer out at once, and a follower with a slow
+				// disk campaigned after every stall
+				// (TestStalledFollowerDoesNotCampaign). One tick goes on,
+				// so the timer runs from the message.
+				k = 1
+			}
+			for ; k > 0; k-- {
 				n.core.Tick()
 			}
 		case m := <-n.inbox:

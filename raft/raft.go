@@ -321,6 +321,13 @@ func checkTiming(electionMin, electionMax, heartbeat int) error {
 // Tick advances the core's logical clock by one tick.
 func (r *Raft) Tick() { r.tick() }
 
+// HeardFromLeader reports whether this node, not a leader itself, has heard
+// from a leader of its term (an append, a heartbeat or a snapshot) since
+// its last Tick.
+func (r *Raft) HeardFromLeader() bool {
+	return r.role != RoleLeader && r.lead != None && r.ticksSinceLeader == 0
+}
+
 // SetPreVote turns the PreVote extension on or off from now on.
 func (r *Raft) SetPreVote(on bool) { r.preVote = on }
 

@@ -438,3 +438,38 @@ func TestCommitEventText(t *testing.T) {
 		t.Fatalf("commit events %q, want the last to be %q", texts, want)
 	}
 }
+
+// HeardFromLeader is true from a message of the leader until the next
+// tick, and never on a node with no leader or on the leader itself; a
+// stale leader's heartbeat does not count.
+func TestHeardFromLeader(t *testing.T) {
+	r := newTestRaft(t, 2, three)
+	if r.HeardFromLeader() {
+		t.Fatal("a new node with no leader says it heard from one")
+	}
+	if err := r.Step(Message{Type: MsgHeartbeat, From: 1, To: 2, Term: 2}); err != nil {
+		t.Fatal(err)
+	}
+	if !r.HeardFromLeader() {
+		t.Fatal("after the leader's heartbeat: not heard")
+	}
+	r.Tick()
+	if r.HeardFromLeader() {
+		t.Fatal("a tick after the heartbeat: still heard")
+	}
+	_ = r.Step(Message{Type: MsgHeartbeat, From: 3, To: 2, Term: 1}) // a leader of an older term
+	if r.HeardFromLeader() {
+		t.Fatal("a stale leader's heartbeat counted")
+	}
+	if err := r.Step(Message{Type: MsgApp, From: 1, To: 2, Term: 2}); err != nil {
+		t.Fatal(err)
+	}
+	if !r.HeardFromLeader() {
+		t.Fatal("after the leader's append: not heard")
+	}
+	l := newTestRaft(t, 1, three)
+	newTestNet(t, l, newTestRaft(t, 2, three), newTestRaft(t, 3, three)).elect(l)
+	if l.HeardFromLeader() {
+		t.Fatal("a leader says it heard from a leader")
+	}
+}
