@@ -155,13 +155,24 @@ func (c *Cluster) Corrupt(id uint64, part string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if s.node != nil {
+	// Nothing to damage: refused before the node is crashed for it.
+	if err := wal.CanCorrupt(s.dir, part); errors.Is(err, wal.ErrNothingToDamage) {
+		if part == "snapshot" {
+			return "", fmt.Errorf("cluster: node %d has no snapshot file to damage yet (snapshot %d takes one); nothing was done", id, id)
+		}
+		return "", fmt.Errorf("cluster: node %d has no WAL segment to damage; nothing was done", id)
+	}
+	crashed := s.node != nil
+	if crashed {
 		c.stopLocked(s, StateCrashed)
 		c.events.Add(Event{Node: id, Kind: EventCrash, Text: fmt.Sprintf("%d crashed (to damage its files)", id)})
 	}
 	what, err := wal.Corrupt(s.dir, part)
 	if err != nil {
-		return "", fmt.Errorf("cluster: corrupt %d %s: %w", id, part, err)
+		if crashed {
+			return "", fmt.Errorf("cluster: node %d, crashed to damage its files, stays down, undamaged (restart %d brings it back): %w", id, id, err)
+		}
+		return "", fmt.Errorf("cluster: node %d: %w", id, err)
 	}
 	what = strings.TrimPrefix(what, s.dir+string(filepath.Separator))
 	c.events.Add(Event{Node: id, Kind: EventFault, Text: fmt.Sprintf("%d's WAL damaged: %s (restart %d shows what it does)", id, what, id)})

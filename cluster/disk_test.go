@@ -341,3 +341,40 @@ func TestPowerLostNodeSaysSo(t *testing.T) {
 		t.Fatalf("after crash: power lost %v, text %q; want false, crashed", n.PowerLost, n.StateText())
 	}
 }
+
+// corrupt N snapshot on a node with no snapshot file is refused before the
+// node is crashed for it: nothing is done, and the error says so once.
+func TestCorruptNothingToDamageLeavesNodeUp(t *testing.T) {
+	t.Parallel()
+	c := startCluster(t, Options{Nodes: 3})
+	waitLeader(t, c)
+	_, err := c.Corrupt(2, "snapshot")
+	if err == nil || !strings.Contains(err.Error(), "no snapshot file to damage") || !strings.Contains(err.Error(), "nothing was done") ||
+		strings.Count(err.Error(), "corrupt") > 0 {
+		t.Fatalf("Corrupt(2, snapshot) with no snapshot = %v", err)
+	}
+	if n, _ := c.Status().Node(2); n.State != StateUp {
+		t.Fatalf("node 2 is %s after a refused corrupt, want up", n.State)
+	}
+	evs, _, _ := c.Events().Since(0)
+	for _, e := range evs {
+		if strings.Contains(e.Text, "crashed") {
+			t.Fatalf("event %q: the node was crashed for nothing", e.Text)
+		}
+	}
+	// With a snapshot taken, the same damage goes ahead (the node is
+	// crashed for it and stays down).
+	if _, err := c.NewClient().Put(t.Context(), "k", []byte("v")); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, c, "convergence", func(s Status) bool { return Converged(s) })
+	if err := c.Snapshot(2); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Corrupt(2, "snapshot"); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := c.Status().Node(2); n.State != StateCrashed {
+		t.Fatalf("node 2 is %s after its snapshot was damaged, want crashed", n.State)
+	}
+}

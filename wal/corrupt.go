@@ -28,6 +28,34 @@ func Corrupt(dir, what string) (string, error) {
 	return "", fmt.Errorf("wal: corrupt: unknown damage %q (want segment, snapshot or tail)", what)
 }
 
+// ErrNothingToDamage is Corrupt's (and CanCorrupt's) error when dir holds
+// no file of the kind to damage: no snapshot file, no segment.
+var ErrNothingToDamage = errors.New("nothing to damage")
+
+// CanCorrupt reports, without touching anything (and while the WAL may be
+// open), whether Corrupt(dir, what) would find a file to damage: a snapshot
+// file for "snapshot", a segment for "segment" and "tail". The error wraps
+// ErrNothingToDamage and says what is missing.
+func CanCorrupt(dir, what string) error {
+	l, err := listDir(OSFS{}, dir)
+	if err != nil {
+		return err
+	}
+	switch what {
+	case "snapshot":
+		if len(l.snapshots) == 0 {
+			return fmt.Errorf("no snapshot file: %w", ErrNothingToDamage)
+		}
+	case "segment", "tail":
+		if len(l.segments) == 0 {
+			return fmt.Errorf("no segment: %w", ErrNothingToDamage)
+		}
+	default:
+		return fmt.Errorf("wal: corrupt: unknown damage %q (want segment, snapshot or tail)", what)
+	}
+	return nil
+}
+
 // damageTarget locks dir for damage, lists it, and reads the file pick
 // chooses from the listing (pick says what is missing when it finds none).
 // The caller runs unlock when done.
@@ -64,7 +92,7 @@ func CorruptSegment(dir string) (string, error) {
 	last := false
 	name, path, buf, unlock, err := damageTarget(dir, func(l dirListing) (string, error) {
 		if len(l.segments) == 0 {
-			return "", fmt.Errorf("wal: corrupt %s: no segment", dir)
+			return "", fmt.Errorf("wal: corrupt %s: no segment: %w", dir, ErrNothingToDamage)
 		}
 		k := max(0, len(l.segments)-2) // the newest sealed one, or the only one
 		last = k == len(l.segments)-1
@@ -115,7 +143,7 @@ func CorruptSegment(dir string) (string, error) {
 func CorruptSnapshot(dir string) (string, error) {
 	name, path, buf, unlock, err := damageTarget(dir, func(l dirListing) (string, error) {
 		if len(l.snapshots) == 0 {
-			return "", fmt.Errorf("wal: corrupt %s: no snapshot file", dir)
+			return "", fmt.Errorf("wal: corrupt %s: no snapshot file: %w", dir, ErrNothingToDamage)
 		}
 		return l.snapshots[0], nil // the newest
 	})
@@ -155,7 +183,7 @@ func CorruptSnapshot(dir string) (string, error) {
 func TearTail(dir string) (string, error) {
 	name, path, buf, unlock, err := damageTarget(dir, func(l dirListing) (string, error) {
 		if len(l.segments) == 0 {
-			return "", fmt.Errorf("wal: corrupt %s: no segment", dir)
+			return "", fmt.Errorf("wal: corrupt %s: no segment: %w", dir, ErrNothingToDamage)
 		}
 		return l.segments[len(l.segments)-1], nil // the one being appended to
 	})
