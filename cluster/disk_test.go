@@ -328,6 +328,9 @@ func TestPowerLostNodeSaysSo(t *testing.T) {
 	if why := unreachableWhy(c.Status(), 2, 0); why != "is down (lost power)" {
 		t.Fatalf("unreachableWhy after powerfail = %q", why)
 	}
+	if e := ExplainNode(c.Status(), 2); !strings.HasPrefix(e, "2 is down (lost power)") || !strings.Contains(e, "What it had fsynced is all it keeps") {
+		t.Fatalf("ExplainNode after powerfail = %q", e)
+	}
 	if err := c.Restart(2); err != nil {
 		t.Fatal(err)
 	}

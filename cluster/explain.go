@@ -212,7 +212,7 @@ func ExplainNode(st Status, id uint64) string {
 	}
 	switch n.State {
 	case StateCrashed, StateFailed:
-		s := fmt.Sprintf("%d is down (%s)", id, n.State)
+		s := fmt.Sprintf("%d is down (%s)", id, n.StateText())
 		if n.Err != "" {
 			s += ": " + n.Err
 		}
@@ -221,6 +221,9 @@ func ExplainNode(st Status, id uint64) string {
 		}
 		if n.Disk.Full {
 			return s + fmt.Sprintf(". Its disk is full: set disk-full %d off gives space back and restarts it from its files.", id)
+		}
+		if n.PowerLost {
+			return s + ". What it had fsynced is all it keeps (what it wrote and did not fsync is gone): restart brings it back from its files."
 		}
 		return s + ". Its files are all it keeps: restart brings it back from them."
 	case StatePaused:

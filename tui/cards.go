@@ -326,7 +326,10 @@ func (m *Model) cardBlocks(st cluster.Status, n cluster.NodeStatus) []block {
 		}
 	case down:
 		asOf := "as of crash"
-		if n.PowerLost {
+		switch {
+		case n.State == cluster.StateFailed:
+			asOf = "as of failure"
+		case n.PowerLost:
 			asOf = "as of power cut"
 		}
 		bs = append(bs, block{alts: [][]string{{asOf + " " + n.AsOf.Format("15:04:05")}, {asOf}}, style: s.Dim},

@@ -70,7 +70,7 @@ func TestDownNodeShowsWhatItLastHad(t *testing.T) {
 		}
 	}
 	c4 := cardOf(t, v, 4)
-	for _, want := range []string{"as of crash", "term 3", "wal: corrupt record", "failed"} {
+	for _, want := range []string{"as of failure", "term 3", "wal: corrupt record", "failed"} {
 		if !strings.Contains(c4, want) {
 			t.Errorf("failed card lacks %q:\n%s", want, c4)
 		}

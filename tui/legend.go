@@ -80,7 +80,7 @@ func (m *Model) legendSections() []legendSection {
 			{st.Bold.Render("→ transferring to 4"), "a leader handing leadership to 4 (transfer): it takes no writes until 4 has won or the transfer is abandoned"},
 			{st.Bold.Render("leaving the config"), "a leader (or a node that is down) the configuration no longer has; learner = a learner that is down or paused"},
 			{st.Dim.Render("removed · goes in 4s"), "removed from the cluster: its process stopped, its files deleted; its card and lane go in 4 s"},
-			{st.Dim.Render("as of crash"), "a node that is down shows, faded, what it last published before it went down (as of power cut: it lost power)"},
+			{st.Dim.Render("as of crash"), "a node that is down shows, faded, what it last published before it went down (as of power cut: it lost power; as of failure: it failed)"},
 			{st.Unsafe.Render("NO FSYNC · 41KB unsynced"), "UNSAFE: it acknowledges entries and votes without fsync (set unsafe-skip-fsync N on); the 41 KB it wrote since are not durable, and a power failure (P) loses them"},
 			{st.Error.Render("disk FULL"), "its writes fail with no space left on device: it stops (failed) at its next write; set disk-full N off gives it space and restarts it"},
 			{st.Fault.Render("disk slow +50ms"), "every fsync takes 50 ms longer (set disk-delay N D); fsync +50ms on a narrow card"},
