@@ -188,6 +188,10 @@ func (m *Model) outputPagerText(width int) []string {
 		return wrapWords("error: "+o.err, width)
 	case o.note != "":
 		return wrapWords(o.note, width)
+	case len(o.out) == 1:
+		// One sentence (an explanation) too long for the room under the
+		// command: wrapped, not a line to scroll sideways.
+		return wrapWords(o.out[0], width)
 	}
 	return o.out
 }
@@ -204,7 +208,7 @@ func (m *Model) outputPagerLines() int { return len(m.outputPagerText(m.width)) 
 // outputPagerWidth is the widest line of the output pager.
 func (m *Model) outputPagerWidth() int {
 	w := 0
-	for _, l := range m.output.out {
+	for _, l := range m.outputPagerText(m.width) {
 		w = max(w, lipgloss.Width(l))
 	}
 	return w

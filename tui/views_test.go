@@ -596,3 +596,24 @@ func TestStepResultWraps(t *testing.T) {
 	}
 	checkFits(t, "wrapped result", v, 80, 42)
 }
+
+// TestLongSentenceInPagerWraps: a one-sentence result with no room under
+// the command at 80x24 (an explanation) opens in the pager wrapped to the
+// screen, not as one line to scroll sideways.
+func TestLongSentenceInPagerWraps(t *testing.T) {
+	sentence := strings.Repeat("index 247 (term 3) is on 1,2, needs 3 of 5; 4 is cut off from 1; ", 6) + "END"
+	m := newModel(newFakeSource(steady(40)), &fakeExec{out: sentence}, 80, 24)
+	press(m, ":")
+	for _, r := range "explain commit" {
+		press(m, string(r))
+	}
+	press(m, "enter")
+	v := m.View()
+	if strings.Contains(v, "columns 1-") {
+		t.Fatalf("the sentence needs sideways scrolling:\n%s", v)
+	}
+	if m.pagerShown() == outputPager && !strings.Contains(v, "is on 1,2") {
+		t.Fatalf("pager without the sentence:\n%s", v)
+	}
+	checkFits(t, "long sentence", v, 80, 24)
+}
