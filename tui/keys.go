@@ -264,6 +264,11 @@ func (k *keyMap) update(s dashState) {
 	k.Isolate.SetEnabled(s.nodes > 1 && !gone)
 	k.Group.SetEnabled(s.nodes > 1 && !gone)
 	k.Heal.SetEnabled(s.faults)
+	if s.frozen {
+		k.Write.SetHelp("w", "propose")
+	} else {
+		k.Write.SetHelp("w", "write")
+	}
 	if s.load {
 		k.Load.SetHelp("l", "load off")
 	} else {
@@ -510,7 +515,7 @@ func (k keyMap) allKeys() (keys, off []key.Binding) {
 		k.Select, k.Next, k.Prev, k.Detail, with(k.Filter, "f", "filter events / messages by node"),
 		with(k.Events, "e", "events: scroll keys"),
 		with(k.Crash, "c", "crash"), with(k.Power, "P", "powerfail: a crash that loses what was not fsynced"), k.Restart, with(k.Pause, "p", "pause / resume"), k.Isolate, k.Group, k.Heal,
-		k.Write, with(k.Load, "l", "load on / off"), with(k.Faster, "+", "faster (replay: plays faster)"),
+		with(k.Write, "w", "write a random key (frozen: propose it to the leader, for the steps to carry)"), with(k.Load, "l", "load on / off"), with(k.Faster, "+", "faster (replay: plays faster)"),
 		with(k.Slower, "-", "slower (replay: plays slower)"), k.Prompt,
 		with(k.Play, "space", "play / pause (replay)"), with(k.StepFwd, ".", "step to the next event (replay)"),
 		with(k.StepBack, ",", "step back to the previous event (replay)"), with(k.SeekKeys, "←/→", "a second back / on (replay)"),

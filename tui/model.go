@@ -409,7 +409,16 @@ func (m *Model) onKey(msg tea.KeyMsg) tea.Cmd {
 	case key.Matches(msg, k.Transfer):
 		return m.run(fmt.Sprintf("transfer %d", id))
 	case key.Matches(msg, k.Write):
-		return m.run(fmt.Sprintf("put k%d %d", m.rng.IntN(100), m.rng.IntN(10000)))
+		kv := fmt.Sprintf("k%d %d", m.rng.IntN(100), m.rng.IntN(10000))
+		if m.status.Frozen {
+			// Frozen, a put would wait for a commit only steps bring, and
+			// the step keys would wait behind it (one command runs at a
+			// time) until it gave up. The write is handed to the leader
+			// instead; its result names the index it waits at, and the
+			// steps carry it.
+			return m.run("propose leader " + kv + " 100ms")
+		}
+		return m.run("put " + kv)
 	case key.Matches(msg, k.Load):
 		if m.status.Load > 0 {
 			return m.run("load off")

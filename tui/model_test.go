@@ -376,3 +376,30 @@ func TestGroupKeysBuildOnEachOther(t *testing.T) {
 		t.Fatalf("lines %q", got)
 	}
 }
+
+// TestWriteWhileFrozenProposes: frozen, w proposes to the leader with a
+// short timeout (a put would hold every later key, the steps too, until it
+// gave up); the help bar says so. Not frozen, w puts.
+func TestWriteWhileFrozenProposes(t *testing.T) {
+	ex := &fakeExec{}
+	m := newModel(newFakeSource(frozenStatus()), ex, 140, 50)
+	press(m, "w")
+	ex.mu.Lock()
+	got := slices.Clone(ex.lines)
+	ex.mu.Unlock()
+	if len(got) != 1 || !regexp.MustCompile(`^propose leader k\d+ \d+ 100ms$`).MatchString(got[0]) {
+		t.Fatalf("w while frozen ran %q, want a propose to the leader", got)
+	}
+	if b := helpBar(m); !strings.Contains(b, "w propose") {
+		t.Errorf("help bar while frozen: %q", b)
+	}
+	ex2 := &fakeExec{}
+	m2 := newModel(newFakeSource(steady(10)), ex2, 140, 50)
+	press(m2, "w")
+	if len(ex2.lines) != 1 || !strings.HasPrefix(ex2.lines[0], "put k") {
+		t.Fatalf("w not frozen ran %q, want a put", ex2.lines)
+	}
+	if b := helpBar(m2); !strings.Contains(b, "w write") {
+		t.Errorf("help bar: %q", b)
+	}
+}
