@@ -515,7 +515,7 @@ func (k keyMap) allKeys() (keys, off []key.Binding) {
 		k.Select, k.Next, k.Prev, k.Detail, with(k.Filter, "f", "filter events / messages by node"),
 		with(k.Events, "e", "events: scroll keys"),
 		with(k.Crash, "c", "crash"), with(k.Power, "P", "powerfail: a crash that loses what was not fsynced"), k.Restart, with(k.Pause, "p", "pause / resume"), k.Isolate, k.Group, k.Heal,
-		with(k.Write, "w", "write a random key (frozen: propose it to the leader, for the steps to carry)"), with(k.Load, "l", "load on / off"), with(k.Faster, "+", "faster (replay: plays faster)"),
+		with(k.Write, "w", "write a key (frozen: propose it)"), with(k.Load, "l", "load on / off"), with(k.Faster, "+", "faster (replay: plays faster)"),
 		with(k.Slower, "-", "slower (replay: plays slower)"), k.Prompt,
 		with(k.Play, "space", "play / pause (replay)"), with(k.StepFwd, ".", "step to the next event (replay)"),
 		with(k.StepBack, ",", "step back to the previous event (replay)"), with(k.SeekKeys, "←/→", "a second back / on (replay)"),
