@@ -148,10 +148,13 @@ func (m *Model) detailLines(width int) []string {
 	return lines
 }
 
-// linkLine describes node's link to peer id in words: "→2 sent 38,
-// received 38; dropped: 0 by faults, 0 queue full, 0 connection lost".
+// linkLine describes node's link with peer id in words: "link 2: sent 38 to
+// it, received 36 from it; dropped: 2 by faults (either way), 0 queue
+// full, 0 connection lost". Sent counts what went on the wire, received
+// what arrived and was handed on; the faults' drops are counted apart, on
+// the way out and on arrival (a cut link drops there).
 func linkLine(id uint64, l transport.LinkStats) string {
-	s := fmt.Sprintf("→%d sent %d, received %d; dropped: %d by faults, %d queue full, %d connection lost",
+	s := fmt.Sprintf("link %d: sent %d to it, received %d from it; dropped: %d by faults (either way), %d queue full, %d connection lost",
 		id, l.MsgsSent, l.MsgsRecv, l.DroppedFault, l.DroppedQueue, l.DroppedConn)
 	if !l.Connected {
 		s += "; not connected"

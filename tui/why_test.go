@@ -344,7 +344,7 @@ func TestDetailWhyPanel(t *testing.T) {
 			t.Errorf("follower %s's row does not match %s:\n%s", id, re, v)
 		}
 	}
-	if !strings.Contains(v, "→1 sent 300, received 270; dropped: 0 by faults, 0 queue full, 0 connection lost") {
+	if !strings.Contains(v, "link 1: sent 300 to it, received 270 from it; dropped: 0 by faults (either way), 0 queue full, 0 connection lost") {
 		t.Errorf("link line not in words:\n%s", v)
 	}
 	// A small terminal scrolls the detail instead of cutting it.
