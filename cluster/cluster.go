@@ -421,15 +421,19 @@ func (c *Cluster) setPaused(id uint64, p bool) error {
 		}
 		return fmt.Errorf("cluster: node %d is not paused", id)
 	}
-	if err := s.node.setPaused(p); err != nil {
+	// The event is told from inside the loop, before it takes its next
+	// step: a resumed node's first vote or append comes after "resumed" in
+	// the feed, not before it.
+	ev := Event{Node: id, Kind: EventPause, Text: fmt.Sprintf("%d paused", id)}
+	if !p {
+		ev = Event{Node: id, Kind: EventResume, Text: fmt.Sprintf("%d resumed", id)}
+	}
+	if err := s.node.setPaused(p, func() { c.events.Add(ev) }); err != nil {
 		return err
 	}
+	s.state = StateUp
 	if p {
 		s.state = StatePaused
-		c.events.Add(Event{Node: id, Kind: EventPause, Text: fmt.Sprintf("%d paused", id)})
-	} else {
-		s.state = StateUp
-		c.events.Add(Event{Node: id, Kind: EventResume, Text: fmt.Sprintf("%d resumed", id)})
 	}
 	return nil
 }

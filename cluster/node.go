@@ -761,8 +761,9 @@ func (n *node) do(f func()) error {
 }
 
 // setPaused freezes or thaws the loop.
-func (n *node) setPaused(p bool) error {
+func (n *node) setPaused(p bool, told func()) error {
 	return n.do(func() {
+		told()
 		n.paused.Store(p)
 		if !p {
 			n.ticker.Reset(n.tick)

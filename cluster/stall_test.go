@@ -3,6 +3,8 @@ package cluster
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 	"testing"
 )
 
@@ -41,5 +43,38 @@ func TestStalledFollowerDoesNotCampaign(t *testing.T) {
 	waitFor(t, c, "convergence", func(s Status) bool { return Converged(s) })
 	if now := c.Status(); now.Term != st.Term || now.Leader != st.Leader {
 		t.Fatalf("leader %d at term %d before the stalls, leader %d at term %d after: the stalled follower %d campaigned", st.Leader, st.Term, now.Leader, now.Term, f)
+	}
+}
+
+// A resumed node's first acts come after "N resumed" in the event feed:
+// the event is told from inside its loop, before it steps again.
+func TestResumedEventComesFirst(t *testing.T) {
+	t.Parallel()
+	c := startCluster(t, Options{Nodes: 3})
+	st := waitLeader(t, c)
+	old := st.Leader
+	if err := c.Pause(old); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, c, "a new leader", func(s Status) bool { return s.Leader != 0 && s.Leader != old && s.Term > st.Term })
+	if err := c.Resume(old); err != nil {
+		t.Fatal(err)
+	}
+	moved := fmt.Sprintf("%d moved to term", old)
+	waitFor(t, c, "the old leader moving to the new term", func(Status) bool {
+		evs, _, _ := c.Events().Since(0)
+		return slices.ContainsFunc(evs, func(e Event) bool { return strings.HasPrefix(e.Text, moved) })
+	})
+	evs, _, _ := c.Events().Since(0)
+	resumed := slices.IndexFunc(evs, func(e Event) bool { return e.Text == fmt.Sprintf("%d resumed", old) })
+	first := slices.IndexFunc(evs[max(resumed, 0):], func(e Event) bool { return e.Node == old && e.Kind != EventResume })
+	paused := slices.IndexFunc(evs, func(e Event) bool { return e.Text == fmt.Sprintf("%d paused", old) })
+	for i := paused + 1; resumed >= 0 && i < resumed; i++ {
+		if evs[i].Node == old {
+			t.Fatalf("node %d acted while the feed says it was paused: %q (before %q)", old, evs[i].Text, evs[resumed].Text)
+		}
+	}
+	if resumed < 0 || first < 0 {
+		t.Fatalf("no resumed event, or nothing after it: %v", evs)
 	}
 }
