@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/charmbracelet/lipgloss"
 
@@ -12,7 +13,9 @@ import (
 
 // lagBlock lists, for a leader, how far each follower's match index is
 // behind the leader's last index: "lag 2:0 3:0 4:12 5:-" ("-": a follower
-// being probed; "⇢75%": an InstallSnapshot to it in flight). When that does
+// being probed; "⇢75%": an InstallSnapshot to it in flight; a trailing "?":
+// one the leader has not heard from in an election timeout, so the number
+// is only what it last knew: the follower may be down or cut off). When that does
 // not fit on one line, followers with the same lag are grouped
 // ("lag 2-4,6:0 5:12 7:-": 2, 3, 4 and 6 are 0 behind), or only those that
 // differ from the most common lag are named ("lag 7:- rest:0"), and the
@@ -39,6 +42,9 @@ func lagBlock(n cluster.NodeStatus, style lipgloss.Style) block {
 			cells[i] = "-"
 		default:
 			cells[i] = fmt.Sprint(n.LastIndex - min(n.LastIndex, p.Match))
+		}
+		if silent(n, p.HeardAgo) {
+			cells[i] += "?"
 		}
 	}
 	plain := make([]string, len(ids))
@@ -82,6 +88,12 @@ func restLags(ids []uint64, cells []string) []string {
 		}
 	}
 	return append(out, "rest:"+common)
+}
+
+// silent reports whether leader n has not heard from a follower for at
+// least its shortest election timeout (heardAgo is in the leader's ticks).
+func silent(n cluster.NodeStatus, heardAgo int) bool {
+	return n.Tick > 0 && n.ElectionMin > 0 && time.Duration(heardAgo)*n.Tick >= n.ElectionMin
 }
 
 // groupLags groups followers by the lag shown for them, in the order of

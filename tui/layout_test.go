@@ -473,3 +473,19 @@ func TestLeaderLagShowsEveryFollower(t *testing.T) {
 		}
 	}
 }
+
+// TestLagMarksSilentFollowers: a follower the leader has not heard from in
+// an election timeout gets a "?" after its lag (the number is only what
+// the leader last knew); one heard from lately does not.
+func TestLagMarksSilentFollowers(t *testing.T) {
+	n := cluster.NodeStatus{ID: 1, Role: "leader", LastIndex: 40, Tick: 10 * time.Millisecond, ElectionMin: time.Second,
+		Progress: map[uint64]raft.Progress{
+			2: {Match: 40, State: "replicate", HeardAgo: 3},
+			3: {Match: 40, State: "replicate", HeardAgo: 100}, // 1 s: silent
+			4: {Match: 0, State: "probe", HeardAgo: 250},
+		}}
+	got := strings.Join(lagBlock(n, NewStyles(true).plain).pick(60), " ")
+	if got != "lag 2:0 3:0? 4:-?" {
+		t.Fatalf("lag = %q, want %q", got, "lag 2:0 3:0? 4:-?")
+	}
+}
