@@ -260,7 +260,13 @@ func (c *Cluster) deliverOn(n *node, from uint64, typ raft.MessageType, discard 
 			n.cfg.trace.add(rec)
 			return nil
 		}
+		before := n.core.Status().LastIndex
 		n.deliver(h.m)
+		if last := n.core.Status().LastIndex; last > before && h.m.Type == raft.MsgApp {
+			// Storing entries is what an append is for, and the core tells
+			// no event for it (a feed would drown): a step says it.
+			n.captured = append(n.captured, appendedEffect(n.cfg.id, h.m.Entries, before, last))
+		}
 		return nil
 	})
 	if err != nil {
@@ -271,6 +277,29 @@ func (c *Cluster) deliverOn(n *node, from uint64, typ raft.MessageType, discard 
 		verb = "discarded"
 	}
 	return joinEffects(fmt.Sprintf("%s %d->%d %s", verb, rec.From, rec.To, rec.Summary()), effects), nil
+}
+
+// appendedEffect says that node id's log grew from before to last with
+// (some of) ents: "2 appended entry 5 (term 3)", "2 appended entries 5-7
+// (terms 2-3)".
+func appendedEffect(id uint64, ents []raft.Entry, before, last uint64) string {
+	lo, hi := uint64(0), uint64(0)
+	for _, e := range ents {
+		if e.Index > before && e.Index <= last {
+			if lo == 0 || e.Term < lo {
+				lo = e.Term
+			}
+			hi = max(hi, e.Term)
+		}
+	}
+	terms := fmt.Sprintf("term %d", hi)
+	if lo != hi {
+		terms = fmt.Sprintf("terms %d-%d", lo, hi)
+	}
+	if last == before+1 {
+		return fmt.Sprintf("%d appended entry %d (%s)", id, last, terms)
+	}
+	return fmt.Sprintf("%d appended entries %d-%d (%s)", id, before+1, last, terms)
 }
 
 func joinEffects(head string, effects []string) string {

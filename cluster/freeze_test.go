@@ -114,8 +114,9 @@ func TestFreezeHoldsMessagesUntilDelivered(t *testing.T) {
 		t.Fatalf("propose while frozen: %+v, %v; want an uncommitted entry", p, err)
 	}
 	out, err := c.Deliver(ctx, l, f, "app", false)
-	if err != nil || !strings.HasPrefix(out, "delivered") || !strings.Contains(out, "app") {
-		t.Fatalf("deliver app: %q, %v", out, err)
+	if want := fmt.Sprintf("%d appended entry %d (term %d)", f, p.Index, p.Term); err != nil || !strings.HasPrefix(out, "delivered") || !strings.Contains(out, "app") ||
+		!strings.Contains(out, want) {
+		t.Fatalf("deliver app: %q, %v; want its effect %q", out, err, want)
 	}
 	if n, _ := c.Status().Node(f); n.LastIndex < p.Index {
 		// the follower's status is published with its Ready
@@ -208,4 +209,54 @@ func TestFrozenSplitVote(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitLeader(t, c)
+}
+
+// A step shows what the delivered message made its receiver do, even when
+// the event feed tells it once: a second refusal of a run (the same gap)
+// is in the step's result.
+func TestStepShowsRepeatedRefusal(t *testing.T) {
+	t.Parallel()
+	c := startCluster(t, Options{Nodes: 3, Timing: WatchTiming})
+	st := waitLeader(t, c)
+	l, f := st.Leader, aFollower(st)
+	waitFor(t, c, "every follower caught up", func(s Status) bool { return Converged(s) })
+	if err := c.Freeze(); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for i := range 4 {
+		pctx, pcancel := context.WithTimeout(ctx, 100*time.Millisecond)
+		_, err := c.ProposeTo(pctx, l, fmt.Sprint("k", i), []byte("v"))
+		pcancel()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	step := func(discard bool) string {
+		t.Helper()
+		out, err := c.Deliver(ctx, l, f, "app", discard)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	step(false)
+	step(true) // a gap
+	if out := step(false); !strings.Contains(out, "rejected append") {
+		t.Fatalf("first refusal: %q", out)
+	}
+	if out := step(false); !strings.Contains(out, "rejected append") {
+		t.Fatalf("second refusal of the same gap: %q; want the refusal in the step's result", out)
+	}
+	evs, _, _ := c.Events().Since(0)
+	told := 0
+	for _, e := range evs {
+		if strings.Contains(e.Text, "rejected append") {
+			told++
+		}
+	}
+	if told != 1 {
+		t.Fatalf("the feed told the refusals %d times, want once", told)
+	}
 }

@@ -738,8 +738,11 @@ func (n *node) onRaftEvent(e raft.Event) {
 	if n.capturing {
 		n.captured = append(n.captured, e.Text)
 	}
-	if e.Kind == raft.EventCommit {
-		return // one per Ready on every node: the status shows commit indexes
+	if e.Kind == raft.EventCommit || e.Repeat {
+		// A commit: one per Ready on every node, and the status shows
+		// commit indexes. A repeat: one more of a run of refusals the feed
+		// has told (a step still shows it, above).
+		return
 	}
 	n.cfg.events.Add(Event{Node: e.Node, Term: e.Term, Kind: EventKind("raft." + e.Kind.String()), Text: e.Text})
 }

@@ -75,6 +75,11 @@ type Event struct {
 	Kind EventKind
 	Peer uint64
 	Text string
+	// Repeat marks an event that says what the one before it of its kind
+	// said (a follower refusing one more pipelined append of a run, for the
+	// same gap): a feed may tell the run once. Whoever shows what one step
+	// did should still show it.
+	Repeat bool
 }
 
 // String returns e.Text.
@@ -83,11 +88,16 @@ func (e Event) String() string { return e.Text }
 // emit reports an event to the observer, if any. The text is only built
 // when someone listens.
 func (r *Raft) emit(kind EventKind, peer uint64, format string, args ...any) {
+	r.emitEvent(false, kind, peer, format, args...)
+}
+
+// emitEvent is emit with Event.Repeat set to repeat.
+func (r *Raft) emitEvent(repeat bool, kind EventKind, peer uint64, format string, args ...any) {
 	if r.onEvent == nil {
 		return
 	}
 	text := strconv.FormatUint(r.id, 10) + " " + fmt.Sprintf(format, args...)
-	r.onEvent(Event{Node: r.id, Term: r.term, Kind: kind, Peer: peer, Text: text})
+	r.onEvent(Event{Node: r.id, Term: r.term, Kind: kind, Peer: peer, Text: text, Repeat: repeat})
 }
 
 // emitCommit reports EventCommit ("3 committed up to 7 at term 2"), which

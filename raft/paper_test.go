@@ -682,8 +682,18 @@ func TestStatusExplainsDecisions(t *testing.T) {
 // pipelined appends, sent before the first refusal reached it) refuses each
 // but tells the refusal once, until an append is accepted.
 func TestRepeatedRefusalToldOnce(t *testing.T) {
-	var events []string
-	f := newTestRaft(t, 2, three, withLog(1, 1, 1), func(c *Config) { c.OnEvent = func(e Event) { events = append(events, e.Text) } })
+	var events []string // the events not marked Repeat
+	all := 0            // every refusal's event
+	f := newTestRaft(t, 2, three, withLog(1, 1, 1), func(c *Config) {
+		c.OnEvent = func(e Event) {
+			if strings.Contains(e.Text, "rejected append") {
+				all++
+			}
+			if !e.Repeat {
+				events = append(events, e.Text)
+			}
+		}
+	})
 	answer := func(r *Raft, m Message) Message {
 		t.Helper()
 		if err := r.Step(m); err != nil {
@@ -713,6 +723,9 @@ func TestRepeatedRefusalToldOnce(t *testing.T) {
 	}
 	if n := told(); n != 1 || !slices.Contains(events, "2 rejected append from 1: no entry 5@1 (hint 2@1)") {
 		t.Fatalf("%d refusals told %d times: %q", refusals, n, events)
+	}
+	if all != refusals {
+		t.Fatalf("%d refusals, %d events in all: each must have one (the repeats marked)", refusals, all)
 	}
 	// The leader backs up (a probe with no entries) and the follower
 	// accepts; the same gap again is told again.

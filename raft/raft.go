@@ -140,9 +140,9 @@ type Raft struct {
 	voteWhy  map[uint64]Why       // candidates: the reason each refusal gave
 	lastVote VoteDecision         // the last vote request this node answered (for explanations)
 	// lastReject is the last append this follower refused for a log
-	// mismatch and told in an event: later refusals with the same answer
-	// (the leader's appends sent before the first refusal reached it) are
-	// answered but not told again, until an append is accepted.
+	// mismatch: the events of later refusals with the same answer (the
+	// leader's appends sent before the first refusal reached it) are marked
+	// Repeat, until an append is accepted.
 	lastReject rejection
 
 	// msgs waits for the next Ready. It may hold vote grants and append

@@ -228,10 +228,9 @@ func (r *Raft) handleAppend(m Message) error {
 	if !r.log.matchTerm(m.Index, m.LogTerm) {
 		hint := r.log.findConflictByTerm(min(m.Index, r.log.lastIndex()), m.LogTerm)
 		hintTerm, _ := r.log.term(hint)
-		if rej := (rejection{from: m.From, term: r.term, hint: hint, hintTerm: hintTerm}); rej != r.lastReject {
-			r.emit(EventAppendRejected, m.From, "rejected append from %d: no entry %d@%d (hint %d@%d)", m.From, m.Index, m.LogTerm, hint, hintTerm)
-			r.lastReject = rej
-		}
+		rej := rejection{from: m.From, term: r.term, hint: hint, hintTerm: hintTerm}
+		r.emitEvent(rej == r.lastReject, EventAppendRejected, m.From, "rejected append from %d: no entry %d@%d (hint %d@%d)", m.From, m.Index, m.LogTerm, hint, hintTerm)
+		r.lastReject = rej
 		r.send(Message{To: m.From, Type: MsgAppResp, Index: m.Index, Reject: true, RejectHint: hint, LogTerm: hintTerm, Why: WhyLogMismatch})
 		return nil
 	}
