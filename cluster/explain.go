@@ -643,19 +643,23 @@ func Why(st Status, id uint64) string {
 		}
 		return "leads: all committed"
 	}
-	left := dur(max(0, n.ElectionTimeout-n.ElectionElapsed))
+	left := "times out in " + dur(max(0, n.ElectionTimeout-n.ElectionElapsed))
+	if n.Frozen {
+		// Frozen, no clock runs: it times out only when told to (timeout N).
+		left = "timer stopped at " + dur(max(0, n.ElectionTimeout-n.ElectionElapsed))
+	}
 	if n.Leader == 0 {
-		return "no leader: times out in " + left
+		return "no leader: " + left
 	}
 	l, ok := st.Node(n.Leader)
 	switch {
 	case !ok:
 	case l.State == StateCrashed || l.State == StateFailed:
-		return fmt.Sprintf("leader %d is down: times out in %s", l.ID, left)
+		return fmt.Sprintf("leader %d is down: %s", l.ID, left)
 	case l.State == StatePaused:
-		return fmt.Sprintf("leader %d is paused: times out in %s", l.ID, left)
+		return fmt.Sprintf("leader %d is paused: %s", l.ID, left)
 	case !Reachable(st.Faults, l.ID, n.ID):
-		return fmt.Sprintf("cut off from leader %d: times out in %s", l.ID, left)
+		return fmt.Sprintf("cut off from leader %d: %s", l.ID, left)
 	case l.Role == "leader" && l.Term == n.Term:
 		if p, ok := l.Progress[n.ID]; ok && behind(l, p) {
 			return fmt.Sprintf("behind by %d: %s", l.LastIndex-p.Match, p.State)

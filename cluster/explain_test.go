@@ -315,6 +315,10 @@ func TestWhyCases(t *testing.T) {
 		if got := Why(st, 2); got != "cut off from leader 1: times out in 900 ms" {
 			t.Errorf("Why = %q", got)
 		}
+		st.Nodes[1].Frozen = true // no clock runs: nothing times out by itself
+		if got := Why(st, 2); got != "cut off from leader 1: timer stopped at 900 ms" {
+			t.Errorf("frozen: Why = %q", got)
+		}
 	})
 	t.Run("entries in flight are not lag", func(t *testing.T) {
 		st := cardStatus(3)
