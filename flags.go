@@ -363,7 +363,17 @@ func (f *clusterFlags) size() (int, error) {
 	case !f.nodesGiven() || f.nodes < n:
 		return n, nil
 	}
-	return f.nodes, usagef("--nodes %d: %s holds a cluster of %s; a data directory keeps its cluster: leave --nodes out to run it, add nodes to it with add, or give an empty --data directory", f.nodes, cluster.EscapeControls(f.data), plural(n, "node"))
+	return f.nodes, usagef("--nodes %d: %s holds a cluster of %s; a data directory keeps its cluster: leave --nodes out to run it, add nodes to it with add, or give an empty --data directory", f.nodes, cluster.EscapeControls(f.data), f.describeOnDisk(n))
+}
+
+// describeOnDisk says what the cluster of n node ids in the data directory
+// is: "3 nodes", or "3 nodes (ids 1-4, 1 removed)".
+func (f *clusterFlags) describeOnDisk(n int) string {
+	removed := cluster.RemovedOnDisk(f.data, n)
+	if removed == 0 {
+		return plural(n, "node")
+	}
+	return fmt.Sprintf("%s (ids 1-%d, %d removed)", plural(n-removed, "node"), n, removed)
 }
 
 // resolveNodes sets --nodes to size, and says so when it overrides one given.
@@ -372,8 +382,8 @@ func (f *clusterFlags) resolveNodes(stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if n != f.nodes && f.nodesGiven() {
-		fmt.Fprintf(stderr, "raftplay: %s holds a cluster of %s: running all of them, not --nodes %d\n", cluster.EscapeControls(f.data), plural(n, "node"), f.nodes)
+	if n != f.nodes && f.nodesGiven() && n-cluster.RemovedOnDisk(f.data, n) != f.nodes {
+		fmt.Fprintf(stderr, "raftplay: %s holds a cluster of %s: running it, not --nodes %d\n", cluster.EscapeControls(f.data), f.describeOnDisk(n), f.nodes)
 	}
 	f.nodes = n
 	return nil

@@ -854,11 +854,28 @@ func TestDataDirKeepsItsClusterSize(t *testing.T) {
 		t.Fatalf("second run without --nodes: exit %d\n%s\n%s", code, out, errOut)
 	}
 	code, _, errOut = runCLI(t, "", "script", "--nodes", "1", "--data", data, script)
-	if code != 0 || !strings.Contains(errOut, "holds a cluster of 3 nodes: running all of them, not --nodes 1") {
+	if code != 0 || !strings.Contains(errOut, "holds a cluster of 3 nodes: running it, not --nodes 1") {
 		t.Fatalf("--nodes 1 on a 3-node directory: exit %d: %s", code, errOut)
 	}
 	code, _, errOut = runCLI(t, "", "script", "--nodes", "5", "--data", data, script)
 	if code != 2 || !strings.Contains(errOut, "--nodes 5: ") || !strings.Contains(errOut, "holds a cluster of 3 nodes") || strings.Contains(errOut, "amnesia") {
 		t.Fatalf("--nodes 5 on a 3-node directory: exit %d: %s", code, errOut)
+	}
+	// With node 1 removed, it holds 2 nodes among ids 1-3: said so, and a
+	// --nodes equal to what runs is not corrected.
+	rm := filepath.Join(t.TempDir(), "rm.txt")
+	if err := os.WriteFile(rm, []byte("wait leader\nremove 1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, errOut := runCLI(t, "", "script", "--data", data, rm); code != 0 {
+		t.Fatalf("remove 1: exit %d: %s", code, errOut)
+	}
+	code, _, errOut = runCLI(t, "", "script", "--nodes", "5", "--data", data, script)
+	if code != 2 || !strings.Contains(errOut, "holds a cluster of 2 nodes (ids 1-3, 1 removed)") {
+		t.Fatalf("--nodes 5 after a removal: exit %d: %s", code, errOut)
+	}
+	code, _, errOut = runCLI(t, "", "script", "--nodes", "2", "--data", data, script)
+	if code != 0 || strings.Contains(errOut, "holds a cluster") {
+		t.Fatalf("--nodes 2 with 2 members: exit %d, said %q", code, errOut)
 	}
 }

@@ -70,6 +70,18 @@ func NodesOnDisk(dataDir string) int {
 	return most
 }
 
+// RemovedOnDisk returns how many of the nodes 1..n of the cluster in
+// dataDir were removed from it (their directories say so).
+func RemovedOnDisk(dataDir string, n int) int {
+	removed := 0
+	for id := 1; id <= n; id++ {
+		if fileExists(filepath.Join(dataDir, fmt.Sprintf("node-%d", id), removedFile)) {
+			removed++
+		}
+	}
+	return removed
+}
+
 // AddResult is what Add did.
 type AddResult struct {
 	ID         uint64
