@@ -76,7 +76,7 @@ func (n *node) httpHandler() http.Handler {
 		}
 	})
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		n.writeError(w, http.StatusNotFound, "no such path: the API is /kv/KEY (GET, PUT, DELETE) and GET /status", effectNone)
+		n.writeError(w, http.StatusNotFound, "no such path: the API is /kv/KEY (GET, PUT, DELETE), GET /status and GET /explain?commit[=I]|node=N|vote=N|log=N", effectNone)
 	})
 	return mux
 }
