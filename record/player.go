@@ -80,7 +80,8 @@ func NewPlayer(rec *Recording, o PlayerOptions) *Player {
 	if o.Clock == nil {
 		o.Clock = time.Now
 	}
-	p := &Player{rec: rec, clock: o.Clock, speed: 1, playing: !o.Paused, marks: marksOf(rec), foundAt: -1}
+	p := &Player{rec: rec, clock: o.Clock, speed: 1, playing: !o.Paused, foundAt: -1}
+	p.marks = marksOf(rec, p.settle)
 	p.anchor = p.clock()
 	p.msgs = &msgLog{p: p}
 	p.rebuild()
@@ -370,8 +371,9 @@ func (p *Player) Marks() []tui.Mark { return p.marks }
 // not.
 func (p *Player) Stopped() error { return p.rec.Stopped }
 
-// marksOf picks the timeline's marks out of a recording, in time order.
-func marksOf(rec *Recording) []tui.Mark {
+// marksOf picks the timeline's marks out of a recording, in time order; a
+// command's Place is where settle puts the cursor for it (Step stops there).
+func marksOf(rec *Recording, settle func(time.Duration) time.Duration) []tui.Mark {
 	var marks []tui.Mark
 	off := func(t time.Time) time.Duration { return max(t.Sub(rec.Start), 0) }
 	for _, e := range rec.Events {
@@ -385,7 +387,7 @@ func marksOf(rec *Recording) []tui.Mark {
 		}
 	}
 	for _, c := range rec.Commands {
-		marks = append(marks, tui.Mark{At: off(c.At), Kind: tui.MarkCommand, Text: c.Text})
+		marks = append(marks, tui.Mark{At: off(c.At), Kind: tui.MarkCommand, Text: c.Text, Place: settle(off(c.At))})
 	}
 	sort.SliceStable(marks, func(i, j int) bool { return marks[i].At < marks[j].At })
 	return marks

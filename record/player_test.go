@@ -397,7 +397,7 @@ func TestPlayerMarks(t *testing.T) {
 	want := []tui.Mark{
 		{At: 2500 * time.Millisecond, Kind: tui.MarkLeader, Text: "2 became leader at term 2"},
 		{At: 4 * time.Second, Kind: tui.MarkFault, Text: "crashed 3"},
-		{At: 6 * time.Second, Kind: tui.MarkCommand, Text: "crash 3"},
+		{At: 6 * time.Second, Kind: tui.MarkCommand, Text: "crash 3", Place: 6 * time.Second},
 		{At: 9 * time.Second, Kind: tui.MarkViolation, Text: "two leaders in term 2"},
 	}
 	if got := p.Marks(); fmt.Sprint(got) != fmt.Sprint(want) {
@@ -514,5 +514,30 @@ func TestFindSkipsAFrameOfTheSameInstant(t *testing.T) {
 	}
 	if !p.Find("violation") || p.Position() != 500*time.Millisecond+100*time.Microsecond {
 		t.Errorf("find the last event: at %v, want the closing frame", p.Position())
+	}
+}
+
+// Step stops at a command at the status frame that shows it, and its mark
+// says so (Place), so the step's note can name the command there.
+func TestStepStopsAtCommandsPlace(t *testing.T) {
+	b := newBuilder(t, Version)
+	for s := range 4 {
+		b.status(time.Duration(s)*time.Second, uint64(s), 1, 2, 3)
+	}
+	b.command(1800*time.Millisecond, "crash 3", "ok")
+	p := NewPlayer(b.end(3*time.Second).read(), PlayerOptions{Paused: true})
+	p.Seek(time.Second)
+	if !p.Step(true) {
+		t.Fatal("no step forward from 1s")
+	}
+	at := p.Position()
+	var named string
+	for _, mk := range p.Marks() {
+		if mk.Kind == tui.MarkCommand && mk.Place == at {
+			named = mk.Text
+		}
+	}
+	if at != 2*time.Second || named != "crash 3" {
+		t.Fatalf("stepped to %v naming %q; want the frame at 2s and the command crash 3 (marks %v)", at, named, p.Marks())
 	}
 }

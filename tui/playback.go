@@ -265,8 +265,8 @@ func stepTo(p Player, forward bool) string {
 		}
 	}
 	for _, mk := range p.Marks() {
-		if mk.Kind == MarkCommand && mk.At == to {
-			what = mk.Text
+		if mk.Kind == MarkCommand && mk.place() == to {
+			what = "> " + mk.Text
 		}
 	}
 	what = cut(what, stepWhatMax)

@@ -69,4 +69,15 @@ type Mark struct {
 	At   time.Duration
 	Kind MarkKind
 	Text string
+	// Place is where Step and Find put the cursor for what the mark
+	// records (the status frame that shows it), when not At; 0: At.
+	Place time.Duration
+}
+
+// place is where the cursor stands for m (Place, or At).
+func (m Mark) place() time.Duration {
+	if m.Place != 0 {
+		return m.Place
+	}
+	return m.At
 }

@@ -842,13 +842,13 @@ func TestReplayStepSaysWhereTo(t *testing.T) {
 	p.mu.Lock()
 	p.marks = append(p.marks, Mark{At: 12700 * time.Millisecond, Kind: MarkCommand, Text: "crash 1"})
 	p.mu.Unlock()
-	step(".", "12.700s", ". step: to 12.700s (+100ms): crash 1")
+	step(".", "12.700s", ". step: to 12.700s (+100ms): > crash 1")
 	p.mu.Lock()
 	p.events = cluster.NewEventLog(64, frozen)
 	p.mu.Unlock()
 	p.event(-1000, 2, "raft.role", "long ago")
 	step(".", "12.800s", ". step: to 12.800s (+100ms): a message (m shows it)")
-	step(",", "12.700s", ", step back: to 12.700s (-100ms): crash 1")
+	step(",", "12.700s", ", step back: to 12.700s (-100ms): > crash 1")
 }
 
 // TestReplayFullHelpSetsLiveKeysApart: in a replay the full help lists the
