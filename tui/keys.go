@@ -311,7 +311,7 @@ func (k *keyMap) update(s dashState) {
 	for _, b := range []*key.Binding{&k.ColLeft, &k.ColRight, &k.Column} {
 		b.SetEnabled(lanes && s.cols && !s.focused)
 	}
-	k.Explain.SetEnabled(lanes && s.nodes > 0 && !s.focused)
+	k.Explain.SetEnabled((lanes || msgs || links) && s.nodes > 0 && !s.focused)
 	if s.col != 0 {
 		k.Explain.SetHelp("E", fmt.Sprintf("explain %d", s.col))
 	} else {
@@ -471,10 +471,10 @@ func (k keyMap) shortHelp() []key.Binding {
 	switch k.region {
 	case regionMessages:
 		return []key.Binding{k.Play, k.Steps, k.SeekKeys, k.Step, k.Pick, k.Deliver, k.Discard, k.Freeze, k.Timeout, k.Beat,
-			k.Beats, k.Kind, k.Filter, k.Scroll, k.Page, k.Ends, k.Links, k.Messages, k.Help, k.Quit}
+			k.Beats, k.Kind, k.Filter, k.Scroll, k.Page, k.Ends, k.Explain, k.Links, k.Messages, k.Help, k.Quit}
 	case regionLinks:
 		return []key.Binding{k.Play, k.Steps, k.Cell, k.Cut, k.Drop, k.Delay, k.Heal, k.Step, k.Freeze,
-			k.Messages, k.Links, k.Help, k.Quit}
+			k.Explain, k.Messages, k.Links, k.Help, k.Quit}
 	}
 	detail := k.Detail
 	if k.region == regionDetail {
@@ -521,7 +521,7 @@ func (k keyMap) allKeys() (keys, off []key.Binding) {
 		with(k.StepBack, ",", "step back to the previous event (replay)"), with(k.SeekKeys, "←/→", "a second back / on (replay)"),
 		k.Back, k.Forward, k.Newest,
 		with(k.ColLeft, "<", "column cursor left (lanes)"), with(k.ColRight, ">", "column cursor right (lanes)"),
-		with(k.Explain, "E", "explain commit [column] (lanes)"),
+		with(k.Explain, "E", "explain commit [column] (lanes, messages, links)"),
 		with(k.Messages, "m", "messages view"), with(k.Links, "x", "link matrix"),
 		with(k.Freeze, "z", "freeze / thaw"), with(k.Step, "s", "step (frozen)"),
 		with(k.Timeout, "t", "timeout node"), with(k.Beat, "b", "heartbeat (leader)"),

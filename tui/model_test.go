@@ -403,3 +403,19 @@ func TestWriteWhileFrozenProposes(t *testing.T) {
 		t.Errorf("help bar: %q", b)
 	}
 }
+
+// TestExplainInMessagesAndLinks: E explains commit from the messages view
+// and the link matrix too, where a learner stepping messages wants it.
+func TestExplainInMessagesAndLinks(t *testing.T) {
+	for _, view := range []string{"m", "x"} {
+		ex := &fakeExec{}
+		m := newModel(newFakeSource(frozenStatus()), ex, 140, 50)
+		press(m, view, "E")
+		ex.mu.Lock()
+		got := slices.Clone(ex.lines)
+		ex.mu.Unlock()
+		if !slices.Contains(got, "explain commit") {
+			t.Errorf("E in view %s ran %q, want explain commit", view, got)
+		}
+	}
+}
