@@ -187,6 +187,12 @@ func (m *Model) heldElsewhere() []string {
 	if total == 0 {
 		return []string{"; no node holds any (a message sent now is held where it arrives)", "; none held anywhere"}
 	}
+	if m.player != nil { // a replay shows what was held; s steps nothing there
+		return []string{
+			fmt.Sprintf("; %s held elsewhere, the oldest %d->%d %s", plural(total, "message"), best.From, at, clean(best.Summary)),
+			fmt.Sprintf("; %s held elsewhere", plural(total, "message")),
+		}
+	}
 	return []string{
 		fmt.Sprintf("; %s held elsewhere: s delivers the oldest, %d->%d %s", plural(total, "message"), best.From, at, clean(best.Summary)),
 		fmt.Sprintf("; %s held elsewhere (s steps)", plural(total, "message")),
