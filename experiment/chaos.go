@@ -221,7 +221,9 @@ func RunChaos(ctx context.Context, opts ChaosOptions) (*ChaosReport, error) {
 	}
 	rep.FaultLog = nem.log
 	for _, f := range nem.log {
-		rep.Faults[f.Kind]++
+		if !f.Skipped {
+			rep.Faults[f.Kind]++
+		}
 	}
 	for _, e := range nem.errs {
 		rep.NemesisErrors = append(rep.NemesisErrors, e.Error())
@@ -242,6 +244,9 @@ func RunChaos(ctx context.Context, opts ChaosOptions) (*ChaosReport, error) {
 	ops := hist.snapshot()
 	var info porcupine.LinearizationInfo
 	rep.Linearizable, rep.CheckTime, rep.Lost, info = checkHistory(ctx, ops, final, opts.CheckTimeout)
+	if rep.Lost == nil {
+		rep.Lost = []LostWrite{} // "lost_writes": [], not null
+	}
 	if ctx.Err() != nil {
 		return nil, fmt.Errorf("experiment: chaos interrupted: %w", ctx.Err())
 	}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -106,6 +107,21 @@ func TestChaosQuick(t *testing.T) {
 		if _, err := os.Stat(filepath.Join(out, name)); err != nil {
 			t.Errorf("%s not saved: %v", name, err)
 		}
+	}
+	counted, done := 0, 0
+	for _, n := range rep.Faults {
+		counted += n
+	}
+	for _, f := range rep.FaultLog {
+		if !f.Skipped {
+			done++
+		}
+	}
+	if counted != done {
+		t.Errorf("faults injected %d, but %d carried out in the log (skipped ones must not count)", counted, done)
+	}
+	if rj, _ := os.ReadFile(filepath.Join(out, "report.json")); !regexp.MustCompile(`"lost_writes":\s*\[\]`).Match(rj) {
+		t.Errorf("report.json: lost_writes is not an empty list: %.300s", rj)
 	}
 	if _, err := os.Stat(filepath.Join(out, "history.html")); err == nil {
 		t.Errorf("history.html written for a passing run")

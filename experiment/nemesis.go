@@ -43,6 +43,9 @@ type FaultRecord struct {
 	At   time.Duration `json:"at_ns"` // since the run began
 	Kind string        `json:"kind"`
 	Text string        `json:"text"`
+	// Skipped: drawn but not carried out (Text says why); not counted
+	// among the faults injected.
+	Skipped bool `json:"skipped,omitempty"`
 }
 
 // nemesis breaks a cluster at random, all decisions drawn from one seeded
@@ -252,7 +255,7 @@ func (n *nemesis) members(st cluster.Status) []uint64 {
 // cannot catch up) is an outcome, not a nemesis error.
 func (n *nemesis) member(st cluster.Status) {
 	if len(n.down) > 0 {
-		n.record(FaultMember, "no membership change while a node is down", nil)
+		n.log = append(n.log, FaultRecord{At: time.Since(n.start), Kind: FaultMember, Text: "no membership change while a node is down", Skipped: true})
 		return
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
