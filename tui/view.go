@@ -110,6 +110,12 @@ func (m *Model) layout() screen {
 		if out != nil && len(out) <= min(room, maxOutputLines) {
 			s.out = out
 			s.region -= len(out)
+		} else if out != nil && len(out) <= maxOutputLines && m.region == regionLanes && len(out) <= s.region-m.lanesHeight() {
+			// A result that fits beside the lanes (a sentence wrapped on
+			// a few lines) takes the events' lines rather than hide the
+			// lanes and the events both in the pager.
+			s.out = out
+			s.region -= len(out)
 		} else if out != nil && len(out) == 1 {
 			s.out = out // a one-line result always fits: the minimum keeps a line for it
 			s.region--
