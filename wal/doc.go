@@ -142,13 +142,13 @@
 //
 // Compact(i), with i at most the newest snapshot's index, deletes the
 // oldest segments (never the active one) whose entries all lie at or below
-// i, then every snapshot file but the newest two, then fsyncs the
-// directory. Because each segment begins with the current hard state and
+// i, and every snapshot file but the newest two, with a directory fsync. Because each segment begins with the current hard state and
 // snapshot record, what remains replays to the same state.
 //
 // A segment is deleted in three moves: renamed to a temporary name (out of
-// the log: Open deletes temporary files) with the directory fsynced, then
-// truncated 4 MiB at a time, each cut fsynced, then removed. Freeing a
+// the log: Open deletes temporary files) with the directory fsynced, then,
+// only if that fsync succeeded, truncated 4 MiB at a time, each cut
+// fsynced, then removed (the last two without the lock snapshots take). Freeing a
 // whole segment at once made one journal commit of the file system slow
 // enough (90 ms for 64 MiB on an ext4 mounted with discard) to stall every
 // fsync on the disk; and a power failure can never bring a segment's name

@@ -594,3 +594,34 @@ func TestWriteThenSync(t *testing.T) {
 		t.Fatalf("after Write, Save and a power cut: entries %s, hard state %+v", d, rec.HardState)
 	}
 }
+
+// When the directory fsync after taking segments out of the log fails,
+// Compact shrinks nothing: the renames may not be durable, and a power
+// failure could bring a segment's name back over a shortened file. The
+// temporary files stay whole (Open deletes them).
+func TestCompactShrinksNothingWhenRenamesNotDurable(t *testing.T) {
+	dir := t.TempDir()
+	ffs := &failFS{removeErr: map[string]error{}}
+	opts := Options{FS: ffs, SegmentBytes: 2000, shrinkStep: 300}
+	w, _ := mustOpen(t, dir, opts)
+	for i := uint64(1); i <= 80; i += 8 {
+		mustSave(t, w, raft.HardState{Term: 1}, mkEnts(i, i+7, 1, 100))
+	}
+	if err := w.SaveSnapshot(raft.Snapshot{Meta: raft.SnapshotMeta{Index: 70, Term: 1}}); err != nil {
+		t.Fatal(err)
+	}
+	ffs.setSyncDirErr(syscall.EIO)
+	if err := w.Compact(70); !errors.Is(err, syscall.EIO) {
+		t.Fatalf("Compact = %v, want the failed directory fsync", err)
+	}
+	ffs.setSyncDirErr(nil)
+	left, _ := listDir(OSFS{}, dir)
+	if len(left.tmp) == 0 {
+		t.Fatal("no segment was taken out of the log")
+	}
+	for _, name := range left.tmp {
+		if fi, err := os.Stat(filepath.Join(dir, name)); err != nil || fi.Size() == 0 {
+			t.Fatalf("%s shrunk although its rename may not be durable: %v, %v", name, fi, err)
+		}
+	}
+}

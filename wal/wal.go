@@ -375,22 +375,47 @@ func (w *WAL) SaveSnapshot(snap raft.Snapshot) error {
 // index, which must not exceed the newest snapshot's index, and snapshot
 // files older than the newest two. The active segment is never deleted.
 //
-// The files are deleted without holding the lock that writes take: an
-// unlink of a full segment can take tens of milliseconds, and Save, Write
-// and Sync go on meanwhile. Only Compact removes segments (one at a time,
-// under snapMu), and only from the front of the list, while writes add them
-// at its end.
+// Deleting a full segment can stall the disk for tens of milliseconds
+// (shrink), so it is done without holding the lock writes take: Save,
+// Write and Sync go on meanwhile. Only Compact removes segments, only from
+// the front of the list, while writes add them at its end. The segments
+// are taken out of the log under snapMu; their files are then shrunk and
+// removed without it, so a snapshot saved meanwhile does not wait either.
 func (w *WAL) Compact(index uint64) error {
+	dead, errs := w.takeOut(index)
+	for _, path := range dead {
+		if err := w.shrink(path); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if len(dead) > 0 { // the removes made durable (cheap: the files are empty by now)
+		if err := w.opts.FS.SyncDir(w.dir); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("wal: compact: %w", err)
+	}
+	return nil
+}
+
+// takeOut is Compact's part under snapMu: it renames the segments at or
+// below index out of the log, oldest first, and makes that durable; then
+// it removes the old snapshot files. It returns the renamed files to
+// delete: none when the renames could not be made durable (a power failure
+// could then bring a segment's name back over a shortened file; Open
+// deletes the temporary files instead).
+func (w *WAL) takeOut(index uint64) (dead []string, errs []error) {
 	w.snapMu.Lock()
 	defer w.snapMu.Unlock()
 	w.mu.Lock()
 	if err := w.usable(); err != nil {
 		w.mu.Unlock()
-		return err
+		return nil, []error{err}
 	}
 	if index > w.snap.Index {
 		w.mu.Unlock()
-		return fmt.Errorf("wal: compact: index %d is beyond the snapshot index %d", index, w.snap.Index)
+		return nil, []error{fmt.Errorf("index %d is beyond the snapshot index %d", index, w.snap.Index)}
 	}
 	n := 0
 	for n < len(w.segs)-1 && w.segs[n].maxIndex <= index {
@@ -403,32 +428,18 @@ func (w *WAL) Compact(index uint64) error {
 	w.mu.Unlock()
 
 	fsys := w.opts.FS
-	var errs []error
 	// Oldest first, stopping at the first failure: the segments left must
-	// stay contiguous, or Open would find segments missing. Each is renamed
-	// out of the log first (Open deletes leftover temporary files), and the
-	// renames are made durable before any content goes, so that a power
-	// failure can never bring back a segment name over a shortened file.
-	removed := 0
+	// stay contiguous, or Open would find segments missing.
 	for _, name := range names {
-		if err := fsys.Rename(filepath.Join(w.dir, name), filepath.Join(w.dir, name+tmpExt)); err != nil {
+		tmp := filepath.Join(w.dir, name+tmpExt)
+		if err := fsys.Rename(filepath.Join(w.dir, name), tmp); err != nil {
 			errs = append(errs, err)
 			break
 		}
-		removed++
-	}
-	if removed > 0 {
-		if err := fsys.SyncDir(w.dir); err != nil {
-			errs = append(errs, err)
-		}
-	}
-	for _, name := range names[:removed] {
-		if err := w.shrink(filepath.Join(w.dir, name+tmpExt)); err != nil {
-			errs = append(errs, err)
-		}
+		dead = append(dead, tmp)
 	}
 	w.mu.Lock()
-	w.segs = append([]segment(nil), w.segs[removed:]...)
+	w.segs = append([]segment(nil), w.segs[len(dead):]...)
 	w.mu.Unlock()
 	if l, err := listDir(fsys, w.dir); err != nil {
 		errs = append(errs, err)
@@ -442,12 +453,9 @@ func (w *WAL) Compact(index uint64) error {
 		}
 	}
 	if err := fsys.SyncDir(w.dir); err != nil {
-		errs = append(errs, err)
+		return nil, append(errs, err)
 	}
-	if err := errors.Join(errs...); err != nil {
-		return fmt.Errorf("wal: compact: %w", err)
-	}
-	return nil
+	return dead, errs
 }
 
 // shrink deletes the file at path, a segment renamed out of the log, a
