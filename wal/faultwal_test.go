@@ -267,11 +267,11 @@ func TestCompactStopsAtFirstFailedRemove(t *testing.T) {
 	}
 }
 
-// Compact takes a dead segment out of the log by a durable rename, then
-// shrinks it a step at a time before it removes it. A remove that fails
-// leaves only a temporary file, which the next Open deletes; the log is
-// whole either way.
-func TestCompactShrinksDeadSegmentsInSteps(t *testing.T) {
+// walWithDeadSegments opens a WAL on a failFS with small segments (and
+// small shrink steps) holding entries 1-80, and a snapshot at 70: the
+// segments below it are Compact's to delete.
+func walWithDeadSegments(t *testing.T) (string, *failFS, Options, *WAL) {
+	t.Helper()
 	dir := t.TempDir()
 	ffs := &failFS{removeErr: map[string]error{}}
 	opts := Options{FS: ffs, SegmentBytes: 2000, shrinkStep: 300}
@@ -282,6 +282,15 @@ func TestCompactShrinksDeadSegmentsInSteps(t *testing.T) {
 	if err := w.SaveSnapshot(raft.Snapshot{Meta: raft.SnapshotMeta{Index: 70, Term: 1}}); err != nil {
 		t.Fatal(err)
 	}
+	return dir, ffs, opts, w
+}
+
+// Compact takes a dead segment out of the log by a durable rename, then
+// shrinks it a step at a time before it removes it. A remove that fails
+// leaves only a temporary file, which the next Open deletes; the log is
+// whole either way.
+func TestCompactShrinksDeadSegmentsInSteps(t *testing.T) {
+	dir, ffs, opts, w := walWithDeadSegments(t)
 	l, _ := listDir(OSFS{}, dir)
 	if len(l.segments) < 3 {
 		t.Fatalf("want 3+ segments, have %q", l.segments)
@@ -600,16 +609,8 @@ func TestWriteThenSync(t *testing.T) {
 // failure could bring a segment's name back over a shortened file. The
 // temporary files stay whole (Open deletes them).
 func TestCompactShrinksNothingWhenRenamesNotDurable(t *testing.T) {
-	dir := t.TempDir()
-	ffs := &failFS{removeErr: map[string]error{}}
-	opts := Options{FS: ffs, SegmentBytes: 2000, shrinkStep: 300}
-	w, _ := mustOpen(t, dir, opts)
-	for i := uint64(1); i <= 80; i += 8 {
-		mustSave(t, w, raft.HardState{Term: 1}, mkEnts(i, i+7, 1, 100))
-	}
-	if err := w.SaveSnapshot(raft.Snapshot{Meta: raft.SnapshotMeta{Index: 70, Term: 1}}); err != nil {
-		t.Fatal(err)
-	}
+	dir, ffs, _, w := walWithDeadSegments(t)
+	defer w.Close()
 	ffs.setSyncDirErr(syscall.EIO)
 	if err := w.Compact(70); !errors.Is(err, syscall.EIO) {
 		t.Fatalf("Compact = %v, want the failed directory fsync", err)
