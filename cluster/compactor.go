@@ -4,15 +4,14 @@ import "raftplay/wal"
 
 // compactor deletes the WAL segments a snapshot covers, beside the loop.
 //
-// Deleting a full 64 MiB segment is slow: unlink frees its blocks, and on
-// the development machine's ext4 that took 15 ms for one file alone, and
-// 75-95 ms when the three nodes of `raftplay bench --snapshot-every 20000`
-// snapshot together under load. Done in the loop, as it once was, every
-// client of the cluster waited that long (maxima of 60-107 ms in that
-// bench, against 6-8 ms without snapshots). The segments can go at any
-// time once the snapshot that covers them is durable: a crash before
-// their deletion leaves old segments that Open skips. So the loop only
-// asks, and goes on.
+// Deleting a full 64 MiB segment at once stalled every fsync on the disk
+// for 75-95 ms on the development machine (the journal commit that frees
+// the file's blocks), so wal.Compact now shrinks a dead segment a step at
+// a time, with pauses between the steps (wal/doc.go, "Compaction"): that
+// takes long, and the loop must not wait for it. The segments can go at any
+// time once the snapshot that covers them is durable: a crash before their
+// deletion leaves old segments that Open skips. So the loop only asks, and
+// goes on.
 type compactor struct {
 	w      *wal.WAL
 	want   chan uint64 // cap 1: the newest snapshot index to compact to

@@ -155,12 +155,15 @@ func (c *Cluster) Corrupt(id uint64, part string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	// Nothing to damage: refused before the node is crashed for it.
-	if err := wal.CanCorrupt(s.dir, part); errors.Is(err, wal.ErrNothingToDamage) {
-		if part == "snapshot" {
-			return "", fmt.Errorf("cluster: node %d has no snapshot file to damage yet (snapshot %d takes one); nothing was done", id, id)
-		}
+	// Nothing to damage (or an unknown part): refused before the node is
+	// crashed for it.
+	switch err := wal.CanCorrupt(s.dir, part); {
+	case errors.Is(err, wal.ErrNothingToDamage) && part == "snapshot":
+		return "", fmt.Errorf("cluster: node %d has no snapshot file to damage yet (snapshot %d takes one); nothing was done", id, id)
+	case errors.Is(err, wal.ErrNothingToDamage):
 		return "", fmt.Errorf("cluster: node %d has no WAL segment to damage; nothing was done", id)
+	case err != nil:
+		return "", fmt.Errorf("cluster: node %d: %w; nothing was done", id, err)
 	}
 	crashed := s.node != nil
 	if crashed {

@@ -468,7 +468,7 @@ func staleness(st Status, l NodeStatus) stale {
 			}
 			d := time.Duration(1<<62 - 1) // never heard: no progress kept
 			if p, ok := l.Progress[n.ID]; ok {
-				d = time.Duration(p.HeardAgo) * l.Tick
+				d = l.HeardAgo(p)
 			}
 			ago = append(ago, d)
 		}
@@ -643,10 +643,11 @@ func Why(st Status, id uint64) string {
 		}
 		return "leads: all committed"
 	}
-	left := "times out in " + dur(max(0, n.ElectionTimeout-n.ElectionElapsed))
+	rest := dur(max(0, n.ElectionTimeout-n.ElectionElapsed))
+	left := "times out in " + rest
 	if n.Frozen {
 		// Frozen, no clock runs: it times out only when told to (timeout N).
-		left = "timer stopped at " + dur(max(0, n.ElectionTimeout-n.ElectionElapsed))
+		left = "timer stopped at " + rest
 	}
 	if n.Leader == 0 {
 		return "no leader: " + left
@@ -686,7 +687,7 @@ func quietPeers(l NodeStatus) ([]uint64, time.Duration) {
 	var quiet []uint64
 	var longest time.Duration
 	for id, p := range l.Progress {
-		if d := time.Duration(p.HeardAgo) * l.Tick; p.HeardAgo > 0 && d >= l.ElectionMin {
+		if d := l.HeardAgo(p); l.Quiet(p) {
 			quiet = append(quiet, id)
 			longest = max(longest, d)
 		}

@@ -105,6 +105,19 @@ type NodeStatus struct {
 	PowerLost bool `json:"power_lost,omitempty"`
 }
 
+// HeardAgo is how long ago leader ns last heard from a follower whose
+// progress is p: p.HeardAgo (the leader's ticks) times its tick.
+func (ns NodeStatus) HeardAgo(p raft.Progress) time.Duration {
+	return time.Duration(p.HeardAgo) * ns.Tick
+}
+
+// Quiet reports whether leader ns has not heard from a follower whose
+// progress is p for its shortest election timeout or more: the follower
+// may be down or cut off, and what the leader knows of it is old.
+func (ns NodeStatus) Quiet(p raft.Progress) bool {
+	return p.HeardAgo > 0 && ns.ElectionMin > 0 && ns.HeardAgo(p) >= ns.ElectionMin
+}
+
 // StateText is the node's state in words for people: its State, except
 // that a node whose power was cut "lost power" rather than "crashed".
 func (ns NodeStatus) StateText() string {

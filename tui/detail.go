@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
@@ -231,7 +230,7 @@ func heardAgo(p raft.Progress, n cluster.NodeStatus) string {
 	if n.Tick <= 0 {
 		return plural(p.HeardAgo, "tick")
 	}
-	return fmt.Sprintf("%d ms", (n.Tick * time.Duration(p.HeardAgo)).Milliseconds())
+	return fmt.Sprintf("%d ms", n.HeardAgo(p).Milliseconds())
 }
 
 // rejectText is a follower's last append rejection in this term and its

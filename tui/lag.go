@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/charmbracelet/lipgloss"
 
@@ -43,7 +42,7 @@ func lagBlock(n cluster.NodeStatus, style lipgloss.Style) block {
 		default:
 			cells[i] = fmt.Sprint(n.LastIndex - min(n.LastIndex, p.Match))
 		}
-		if silent(n, p.HeardAgo) {
+		if n.Quiet(p) {
 			cells[i] += "?"
 		}
 	}
@@ -88,12 +87,6 @@ func restLags(ids []uint64, cells []string) []string {
 		}
 	}
 	return append(out, "rest:"+common)
-}
-
-// silent reports whether leader n has not heard from a follower for at
-// least its shortest election timeout (heardAgo is in the leader's ticks).
-func silent(n cluster.NodeStatus, heardAgo int) bool {
-	return n.Tick > 0 && n.ElectionMin > 0 && time.Duration(heardAgo)*n.Tick >= n.ElectionMin
 }
 
 // groupLags groups followers by the lag shown for them, in the order of

@@ -25,7 +25,7 @@ func Corrupt(dir, what string) (string, error) {
 	case "tail":
 		return TearTail(dir)
 	}
-	return "", fmt.Errorf("wal: corrupt: unknown damage %q (want segment, snapshot or tail)", what)
+	return "", unknownDamage(what)
 }
 
 // ErrNothingToDamage is Corrupt's (and CanCorrupt's) error when dir holds
@@ -37,23 +37,30 @@ var ErrNothingToDamage = errors.New("nothing to damage")
 // file for "snapshot", a segment for "segment" and "tail". The error wraps
 // ErrNothingToDamage and says what is missing.
 func CanCorrupt(dir, what string) error {
+	if what != "segment" && what != "snapshot" && what != "tail" {
+		return unknownDamage(what)
+	}
 	l, err := listDir(OSFS{}, dir)
 	if err != nil {
 		return err
 	}
-	switch what {
-	case "snapshot":
-		if len(l.snapshots) == 0 {
-			return fmt.Errorf("no snapshot file: %w", ErrNothingToDamage)
-		}
-	case "segment", "tail":
-		if len(l.segments) == 0 {
-			return fmt.Errorf("no segment: %w", ErrNothingToDamage)
-		}
-	default:
-		return fmt.Errorf("wal: corrupt: unknown damage %q (want segment, snapshot or tail)", what)
+	return missing(l, what)
+}
+
+// missing says what listing l lacks for the damage what, wrapping
+// ErrNothingToDamage: no snapshot file, no segment; nil when it has one.
+func missing(l dirListing, what string) error {
+	switch {
+	case what == "snapshot" && len(l.snapshots) == 0:
+		return fmt.Errorf("no snapshot file: %w", ErrNothingToDamage)
+	case what != "snapshot" && len(l.segments) == 0:
+		return fmt.Errorf("no segment: %w", ErrNothingToDamage)
 	}
 	return nil
+}
+
+func unknownDamage(what string) error {
+	return fmt.Errorf("wal: corrupt: unknown damage %q (want segment, snapshot or tail)", what)
 }
 
 // damageTarget locks dir for damage, lists it, and reads the file pick
@@ -91,8 +98,8 @@ func damageTarget(dir string, pick func(dirListing) (string, error)) (name, path
 func CorruptSegment(dir string) (string, error) {
 	last := false
 	name, path, buf, unlock, err := damageTarget(dir, func(l dirListing) (string, error) {
-		if len(l.segments) == 0 {
-			return "", fmt.Errorf("wal: corrupt %s: no segment: %w", dir, ErrNothingToDamage)
+		if err := missing(l, "segment"); err != nil {
+			return "", fmt.Errorf("wal: corrupt %s: %w", dir, err)
 		}
 		k := max(0, len(l.segments)-2) // the newest sealed one, or the only one
 		last = k == len(l.segments)-1
@@ -142,8 +149,8 @@ func CorruptSegment(dir string) (string, error) {
 // the whole file), since an older snapshot cannot stand in for it.
 func CorruptSnapshot(dir string) (string, error) {
 	name, path, buf, unlock, err := damageTarget(dir, func(l dirListing) (string, error) {
-		if len(l.snapshots) == 0 {
-			return "", fmt.Errorf("wal: corrupt %s: no snapshot file: %w", dir, ErrNothingToDamage)
+		if err := missing(l, "snapshot"); err != nil {
+			return "", fmt.Errorf("wal: corrupt %s: %w", dir, err)
 		}
 		return l.snapshots[0], nil // the newest
 	})
@@ -182,8 +189,8 @@ func CorruptSnapshot(dir string) (string, error) {
 // log loses that record.
 func TearTail(dir string) (string, error) {
 	name, path, buf, unlock, err := damageTarget(dir, func(l dirListing) (string, error) {
-		if len(l.segments) == 0 {
-			return "", fmt.Errorf("wal: corrupt %s: no segment: %w", dir, ErrNothingToDamage)
+		if err := missing(l, "tail"); err != nil {
+			return "", fmt.Errorf("wal: corrupt %s: %w", dir, err)
 		}
 		return l.segments[len(l.segments)-1], nil // the one being appended to
 	})
