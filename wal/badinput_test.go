@@ -96,7 +96,10 @@ func TestDiskFullOnSnapshotAndRoll(t *testing.T) {
 	ffs.mu.Unlock()
 	mustSave(t, w, raft.HardState{}, mkEnts(6, 6, 1, 1))
 	mustClose(t, w)
-	for name := range readDirFiles(t, dir) {
+	for name, b := range readDirFiles(t, dir) {
+		if name == preparedName && len(b) == 200 && allZero(b) {
+			continue // the next segment, prepared whole: kept for the next Open
+		}
 		if strings.HasSuffix(name, tmpExt) || strings.HasSuffix(name, snapshotExt) {
 			t.Errorf("left behind %s", name)
 		}

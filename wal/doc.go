@@ -157,24 +157,40 @@
 //
 // # Torn or corrupt
 //
-// In the last segment, a failure to decode the record at offset X is a torn
+// In the last segment, a record header of zeros with only zeros after it
+// to the end of the file is the end of the records (the unwritten part of
+// a preallocated segment; see Durability). Otherwise a failure to decode
+// the record at offset X is a torn
 // tail when the record runs past the end of the file (unless flipping one
 // bit of its length makes it a whole record with a valid CRC: a damaged
 // length, not a torn write), when its header is
 // all zeros, or when (bad header, bad length, or CRC mismatch) a 512-byte
 // sector-aligned stretch inside the record (to the end of the file for a bad
 // header or length) is all zeros: a crash leaves unwritten sectors zeroed,
-// never random bytes. A last segment shorter than its header is set aside
-// whole. Everything else, including a CRC mismatch with no zeroed sector, is
+// never random bytes (in a preallocated segment, the zeros it was
+// filled with). A repair keeps the cut-off bytes up to the last sector
+// holding data in the .broken file. A last segment shorter than its header
+// is set aside whole. Everything else, including a CRC mismatch with no zeroed sector, is
 // corruption.
 //
 // # Durability
 //
-// Save issues one write(2) for its whole batch, then fsync(2). fsync rather
-// than fdatasync: segments are not preallocated, so every append changes the
-// file size and fdatasync would have to write that metadata anyway.
-// Preallocating would make zero-filled tails normal, which would blur the
-// torn-tail rule above.
+// Save issues one write(2) for its whole batch (pwrite, at the end of the
+// records), then fsync(2). Segments are preallocated (prealloc.go): the
+// next segment's file is filled with zeros and made durable in the
+// background, so that most batches overwrite zeros already on disk and the
+// fsync has no new file length to commit. A log's first segment, and one
+// created while no prepared file is ready, grows as it is written instead;
+// the WAL moves to the prepared file as soon as it is ready.
+//
+// Zeros after the records are therefore normal in the last segment: a
+// zeroed record header with only zeros from there to the end of the file
+// is where the records end, not a torn tail (nothing to repair). The
+// torn-tail rule is unchanged otherwise: a write the crash cut short left
+// its unwritten sectors as they were, zeros, and some non-zero byte (the
+// part that landed) follows or precedes them. The zeros of a segment that
+// are not used (it was preallocated under a larger SegmentBytes) are cut
+// off when it is rolled: only the last segment may end in zeros.
 //
 // # File system
 //

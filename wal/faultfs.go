@@ -36,7 +36,9 @@ var ErrCrashed = errors.New("wal: faultfs: simulated crash: the process is dead"
 //     after it are written, not synced. A file FaultFS has not seen before
 //     (on disk before it started) counts as durable at its current length.
 //     Opening with O_TRUNC and File.Truncate count as durable at once (one
-//     of the outcomes a power loss may leave).
+//     of the outcomes a power loss may leave). A write below that length
+//     (File.WriteAt into a preallocated segment's zeros) keeps what it
+//     overwrote until a File.Sync that began after it returns.
 //   - per directory: the names created, renamed or removed since the last
 //     SyncDir of that directory, with what each name held at that last
 //     SyncDir. A name changes durably only through SyncDir of its own
@@ -45,13 +47,13 @@ var ErrCrashed = errors.New("wal: faultfs: simulated crash: the process is dead"
 //     ".faultfs-", hidden by ReadDir) until the removal is durable.
 //
 // PowerFail then rewinds the real directory to the durable state. It is one
-// of the states a real power loss can leave: all unsynced bytes lost, all
-// undurable name changes undone together. (A real disk may also keep some
+// of the states a real power loss can leave: all unsynced bytes lost (cut
+// off, or overwritten bytes given back their old content), all undurable
+// name changes undone together. (A real disk may also keep some
 // of them, in any order; FaultFS does not simulate those mixtures.)
 //
-// Not modelled: directories themselves (Mkdir is durable at once), renames
-// between directories (refused with EXDEV; the WAL never does one), and
-// overwriting bytes below the synced length (such bytes count as landed).
+// Not modelled: directories themselves (Mkdir is durable at once) and
+// renames between directories (refused with EXDEV; the WAL never does one).
 // The files must change only through this FaultFS while it tracks them
 // (corruption helpers like TearTail run on a closed WAL; FaultFS notices
 // the new size when the file is next opened).
@@ -84,6 +86,20 @@ type faultNode struct {
 	path   string // its visible path, or its stash path while kept aside
 	size   int64  // length as written through FaultFS
 	synced int64  // length made durable
+	writes uint64 // counts the writes to it, to tell which a Sync covers
+	// undo holds, oldest first, what each write below synced overwrote
+	// (a preallocated segment's zeros), until a Sync covers the write:
+	// PowerFail puts it back.
+	undo []faultUndo
+}
+
+// faultUndo is what one unsynced write below a file's synced length
+// overwrote.
+type faultUndo struct {
+	write uint64 // the write's number (faultNode.writes)
+	off   int64
+	n     int64  // bytes overwritten
+	old   []byte // their content; nil when they were all zeros
 }
 
 // faultDir holds the undurable name changes of one directory.
@@ -144,11 +160,13 @@ func (f *FaultFS) SetSyncDelay(d time.Duration) {
 	f.mu.Unlock()
 }
 
-// SetFull, while on, makes the disk full: File.Write, creating a file,
-// Mkdir, renaming onto a new name and growing a file with Truncate fail with
-// an error matching syscall.ENOSPC, and write nothing. File.Sync of what
-// was already written, Remove and renames onto existing names still work.
-// Off: everything works again.
+// SetFull, while on, makes the disk full: File.Write and File.WriteAt,
+// creating a file, Mkdir, renaming onto a new name and growing a file with
+// Truncate fail with an error matching syscall.ENOSPC, and write nothing.
+// (A real full disk still takes writes over a preallocated file's zeros;
+// this one refuses them too, so that the fault shows at the next write.)
+// File.Sync of what was already written, Remove and renames onto existing
+// names still work. Off: everything works again.
 func (f *FaultFS) SetFull(on bool) {
 	f.mu.Lock()
 	f.full = on
@@ -172,6 +190,9 @@ func (f *FaultFS) Stats() FSStats {
 	s := f.stats
 	for _, n := range f.nodes {
 		s.Unsynced += max(0, n.size-n.synced)
+		for _, u := range n.undo {
+			s.Unsynced += u.n
+		}
 	}
 	for dp, d := range f.dirs {
 		s.UnsyncedNames += d.changed(f, dp)
@@ -312,6 +333,10 @@ func (f *FaultFS) OpenFile(name string, flag int, perm fs.FileMode) (File, error
 	if !exists && flag&os.O_CREATE != 0 && f.full {
 		return nil, &os.PathError{Op: "open", Path: name, Err: syscall.ENOSPC}
 	}
+	if flag&(os.O_WRONLY|os.O_RDWR) == os.O_WRONLY {
+		// Read access too: WriteAt keeps what it overwrites.
+		flag = flag&^os.O_WRONLY | os.O_RDWR
+	}
 	osf, err := os.OpenFile(name, flag, perm)
 	if err != nil {
 		return nil, err
@@ -329,7 +354,7 @@ func (f *FaultFS) OpenFile(name string, flag int, perm fs.FileMode) (File, error
 		f.dir(filepath.Dir(p)).changing(filepath.Base(p), nil)
 	}
 	if flag&os.O_TRUNC != 0 && flag&(os.O_WRONLY|os.O_RDWR) != 0 {
-		n.size, n.synced = 0, 0
+		n.size, n.synced, n.undo = 0, 0, nil
 	}
 	h := &faultHandle{fs: f, f: osf, n: n, appending: flag&os.O_APPEND != 0}
 	f.handles[h] = struct{}{}
@@ -610,6 +635,13 @@ func (f *FaultFS) PowerFail(dir string) error {
 			continue
 		}
 		delete(f.nodes, path)
+		if err := n.putBack(path); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		for _, u := range n.undo {
+			f.stats.LostBytes += u.n
+		}
 		st, err := os.Stat(path)
 		if err != nil {
 			errs = append(errs, err)
@@ -629,6 +661,30 @@ func (f *FaultFS) PowerFail(dir string) error {
 	return nil
 }
 
+// putBack writes back, newest first, what the unsynced writes below the
+// synced length overwrote in the file at path.
+func (n *faultNode) putBack(path string) error {
+	if len(n.undo) == 0 {
+		return nil
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY, 0)
+	if err != nil {
+		return err
+	}
+	for i := len(n.undo) - 1; i >= 0 && err == nil; i-- {
+		u := n.undo[i]
+		old := u.old
+		if old == nil {
+			old = make([]byte, u.n)
+		}
+		_, err = f.WriteAt(old, u.off)
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
 // faultHandle is a file opened for writing through a FaultFS.
 type faultHandle struct {
 	fs        *FaultFS
@@ -637,10 +693,18 @@ type faultHandle struct {
 	appending bool
 	off       int64 // where the next write goes unless appending
 	closed    bool
+	scratch   []byte // reused to read what a write overwrites (keepOverwritten)
 }
 
 // Write implements File.
-func (h *faultHandle) Write(p []byte) (int, error) {
+func (h *faultHandle) Write(p []byte) (int, error) { return h.write(p, 0, false) }
+
+// WriteAt implements File.
+func (h *faultHandle) WriteAt(p []byte, off int64) (int, error) { return h.write(p, off, true) }
+
+// write writes p at off when at is set, else where the handle's next write
+// goes (the end of the file when appending).
+func (h *faultHandle) write(p []byte, off int64, at bool) (int, error) {
 	f := h.fs
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -650,15 +714,52 @@ func (h *faultHandle) Write(p []byte) (int, error) {
 	if f.full && len(p) > 0 {
 		return 0, &os.PathError{Op: "write", Path: h.f.Name(), Err: syscall.ENOSPC}
 	}
-	off := h.off
-	if h.appending {
+	switch {
+	case at:
+	case h.appending:
 		off = h.n.size
+	default:
+		off = h.off
 	}
-	k, err := h.f.Write(p)
-	h.off = off + int64(k)
-	h.n.size = max(h.n.size, h.off)
+	if err := h.keepOverwritten(off, len(p)); err != nil {
+		return 0, err
+	}
+	var k int
+	var err error
+	if at {
+		k, err = h.f.WriteAt(p, off)
+	} else {
+		k, err = h.f.Write(p)
+		h.off = off + int64(k)
+	}
+	h.n.size = max(h.n.size, off+int64(k))
 	f.stats.Written += int64(k)
 	return k, err
+}
+
+// keepOverwritten numbers the write of n bytes at off and, if it lands
+// below the synced length, keeps the durable bytes it overwrites for
+// PowerFail. Called with f.mu held.
+func (h *faultHandle) keepOverwritten(off int64, n int) error {
+	h.n.writes++
+	end := min(off+int64(n), h.n.synced)
+	if off >= end {
+		return nil
+	}
+	if int64(cap(h.scratch)) < end-off {
+		h.scratch = make([]byte, end-off)
+	}
+	old := h.scratch[:end-off]
+	if _, err := h.f.ReadAt(old, off); err != nil {
+		return fmt.Errorf("wal: faultfs: keep the bytes a write overwrites: %w", err)
+	}
+	if allZero(old) {
+		old = nil // the usual case, a preallocated segment's zeros: nothing to copy
+	} else {
+		old = append([]byte(nil), old...)
+	}
+	h.n.undo = append(h.n.undo, faultUndo{write: h.n.writes, off: off, n: end - off, old: old})
+	return nil
 }
 
 // Sync implements File: once it returns nil, the bytes written before it
@@ -671,7 +772,7 @@ func (h *faultHandle) Sync() error {
 		return err
 	}
 	f.stats.Syncs++
-	target, delay, skip, gen := h.n.size, f.delay, f.skipSync, f.gen
+	target, covered, delay, skip, gen := h.n.size, h.n.writes, f.delay, f.skipSync, f.gen
 	if skip {
 		f.stats.SkippedSyncs++
 	}
@@ -696,6 +797,12 @@ func (h *faultHandle) Sync() error {
 		f.stats.Synced += s - h.n.synced
 		h.n.synced = s
 	}
+	k := 0
+	for k < len(h.n.undo) && h.n.undo[k].write <= covered {
+		f.stats.Synced += h.n.undo[k].n
+		k++
+	}
+	h.n.undo = h.n.undo[k:]
 	return nil
 }
 
@@ -715,6 +822,15 @@ func (h *faultHandle) Truncate(size int64) error {
 	}
 	h.n.size = size
 	h.n.synced = min(h.n.synced, size)
+	h.n.undo = slices.DeleteFunc(h.n.undo, func(u faultUndo) bool { return u.off >= size })
+	for i := range h.n.undo {
+		if u := &h.n.undo[i]; u.off+u.n > size {
+			u.n = size - u.off
+			if u.old != nil {
+				u.old = u.old[:u.n]
+			}
+		}
+	}
 	return nil
 }
 

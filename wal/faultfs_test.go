@@ -376,3 +376,41 @@ func TestFaultFSCrashAfter(t *testing.T) {
 	}
 	g.Close()
 }
+
+// A write below the synced length (File.WriteAt) is not durable until a
+// Sync: a power failure gives the overwritten bytes their old content,
+// zeros or not, and cuts off what the write added past the end.
+func TestFaultFSOverwriteUndone(t *testing.T) {
+	dir := t.TempDir()
+	ffs := NewFaultFS()
+	ffsCreate(t, ffs, dir, "a", "", true)
+	f, err := ffs.OpenFile(filepath.Join(dir, "a"), os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Write([]byte("abc\x00\x00\x00"))
+	if err := f.Sync(); err != nil {
+		t.Fatal(err)
+	}
+	f.WriteAt([]byte("XY"), 1)      // over "bc"
+	f.WriteAt([]byte("1234567"), 3) // over the zeros and past the end
+	if s := ffs.Stats(); s.Unsynced != 2+3+4 {
+		t.Fatalf("stats %+v, want 9 bytes unsynced", s)
+	}
+	f.Close()
+	wantDisk(t, dir, map[string]string{"a": "aXY1234567"})
+	mustPowerFail(t, ffs, dir)
+	wantDisk(t, dir, map[string]string{"a": "abc\x00\x00\x00"})
+	if s := ffs.Stats(); s.LostBytes != 9 {
+		t.Fatalf("stats %+v, want 9 bytes lost", s)
+	}
+	// Synced, an overwrite stays.
+	f, _ = ffs.OpenFile(filepath.Join(dir, "a"), os.O_WRONLY, 0)
+	f.WriteAt([]byte("Z"), 0)
+	if err := f.Sync(); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	mustPowerFail(t, ffs, dir)
+	wantDisk(t, dir, map[string]string{"a": "Zbc\x00\x00\x00"})
+}

@@ -10,6 +10,9 @@ import (
 // implements it.
 type File interface {
 	Write(p []byte) (int, error)
+	// WriteAt writes at offset off, as pwrite(2): the active segment is
+	// written in place, over the zeros it was preallocated with.
+	WriteAt(p []byte, off int64) (int, error)
 	Sync() error
 	// Truncate changes the file's size (used to cut a torn tail off).
 	Truncate(size int64) error
@@ -27,8 +30,9 @@ type File interface {
 // on nothing else (see "Durability contract" in the package documentation).
 type FS interface {
 	// OpenFile opens a file for writing, as os.OpenFile. The WAL uses
-	// O_WRONLY with O_CREATE|O_TRUNC (new files), O_APPEND (the active
-	// segment) or nothing more (a segment whose torn tail is cut off).
+	// O_WRONLY with O_CREATE|O_TRUNC (new files) or nothing more (the
+	// active segment, written with WriteAt; a segment whose torn tail is
+	// cut off; a preallocated file becoming a segment).
 	OpenFile(name string, flag int, perm fs.FileMode) (File, error)
 	// ReadFile returns the content of a file, as os.ReadFile.
 	ReadFile(name string) ([]byte, error)

@@ -150,20 +150,29 @@ type injectedFile struct {
 }
 
 func (f *injectedFile) Write(p []byte) (int, error) {
+	return f.write(p, f.File.Write)
+}
+
+func (f *injectedFile) WriteAt(p []byte, off int64) (int, error) {
+	return f.write(p, func(b []byte) (int, error) { return f.File.WriteAt(b, off) })
+}
+
+// write spends the injector's byte budget on p and writes what it allows.
+func (f *injectedFile) write(p []byte, write func([]byte) (int, error)) (int, error) {
 	f.fs.mu.Lock()
 	f.fs.writes++
 	b := f.fs.budget
 	if b >= 0 && b < len(p) {
 		f.fs.budget = 0
 		f.fs.mu.Unlock()
-		n, _ := f.File.Write(p[:b])
+		n, _ := write(p[:b])
 		return n, &os.PathError{Op: "write", Path: f.Name(), Err: syscall.ENOSPC}
 	}
 	if b >= 0 {
 		f.fs.budget -= len(p)
 	}
 	f.fs.mu.Unlock()
-	return f.File.Write(p)
+	return write(p)
 }
 
 func (f *injectedFile) Sync() error {

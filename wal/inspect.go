@@ -68,6 +68,9 @@ type SegmentReport struct {
 	ErrOffset int64
 	// Torn says Err (or HeaderErr) is a torn tail that Open would repair.
 	Torn bool
+	// Zeroed counts the zeros after the last record of the last segment:
+	// the part of a preallocated segment not written yet (not damage).
+	Zeroed int64
 }
 
 // RecordReport describes one record. Index and Term are set for entry and
@@ -201,6 +204,10 @@ func inspectSegmentAt(name string, buf []byte, last bool) inspectedSegment {
 	torn := false // the rest of the file is a torn tail: no further problems
 	for off < len(buf) {
 		_, err := decodeFrame(buf, off, prev, inspectMaxRecord)
+		if err != nil && last && !torn && zeroTail(buf, off, err) {
+			sr.Zeroed = int64(len(buf) - off)
+			break
+		}
 		if err != nil && !torn {
 			if last && !errors.Is(err, errPayload) && isTorn(buf, off, prev, err) {
 				torn, sr.Torn = true, true
@@ -270,6 +277,9 @@ func (r *Report) WriteTextWith(out io.Writer, describe func(raft.Entry) string) 
 		}
 		if s.Torn {
 			bw.WriteString(" torn-tail")
+		}
+		if s.Zeroed > 0 {
+			fmt.Fprintf(bw, " preallocated-zeros=%d", s.Zeroed)
 		}
 		bw.WriteString("\n")
 		for _, rec := range s.Records {

@@ -33,10 +33,11 @@ type segment struct {
 
 // scanned is the result of reading one segment.
 type scanned struct {
-	seg  segment
-	end  int    // offset after the last good record
-	crc  uint32 // CRC of the last good record (or the header)
-	torn bool   // a torn tail starts at end
+	seg    segment
+	end    int    // offset after the last good record
+	crc    uint32 // CRC of the last good record (or the header)
+	torn   bool   // a torn tail starts at end
+	zeroed int    // the file's length when only zeros follow end (a preallocated segment); else 0
 }
 
 // Open opens the WAL in dir, creating dir and a first segment if needed, and
@@ -119,12 +120,15 @@ func open(dir string, opts Options) (*WAL, *Recovered, error) {
 	}
 
 	// Now change things: leftovers, repair, active segment.
+	w := &WAL{dir: dir, opts: opts, hs: rp.hs, snap: meta, first: meta.Index + 1}
+	w.cond = sync.NewCond(&w.mu)
 	for _, name := range l.tmp {
+		if name == preparedName && w.reusePrepared() {
+			continue
+		}
 		fsys.Remove(filepath.Join(dir, name))
 	}
 	rec := &Recovered{HardState: rp.hs, Snapshot: snap, Entries: rp.ents}
-	w := &WAL{dir: dir, opts: opts, hs: rp.hs, snap: meta, first: meta.Index + 1}
-	w.cond = sync.NewCond(&w.mu)
 	w.last = max(meta.Index, rp.lastIndex())
 	w.terms = make([]uint64, 0, len(rp.ents))
 	for i := range rp.ents {
@@ -150,11 +154,14 @@ func open(dir string, opts Options) (*WAL, *Recovered, error) {
 		}
 	} else {
 		active := segs[len(segs)-1]
-		f, err := fsys.OpenFile(filepath.Join(dir, active.name), os.O_WRONLY|os.O_APPEND, 0)
+		f, err := fsys.OpenFile(filepath.Join(dir, active.name), os.O_WRONLY, 0)
 		if err != nil {
 			return nil, nil, fmt.Errorf("wal: open segment %s: %w", active.name, err)
 		}
 		w.f, w.segs, w.size, w.crc = f, segs, int64(tail.end), tail.crc
+		if !tail.torn {
+			w.zeroed = int64(tail.zeroed)
+		}
 	}
 	if unrecorded {
 		if err := w.recordSnapshot(meta, reset); err != nil {
@@ -162,6 +169,7 @@ func open(dir string, opts Options) (*WAL, *Recovered, error) {
 			return nil, nil, err
 		}
 	}
+	w.prep.quit = make(chan struct{}) // preparations may start from here on
 	return w, rec, nil
 }
 
@@ -212,6 +220,10 @@ func scanSegment(name string, buf []byte, last bool, maxLen int, rp *replay) (sc
 	for off < len(buf) {
 		f, err := decodeFrame(buf, off, prev, maxLen)
 		if err != nil {
+			if last && zeroTail(buf, off, err) {
+				s.zeroed = len(buf)
+				break
+			}
 			if last && !errors.Is(err, errPayload) && isTorn(buf, off, prev, err) {
 				s.torn = true
 				break
@@ -241,7 +253,13 @@ func repairTail(fsys FS, dir, name string, off int64) (*Repair, error) {
 		return nil, fmt.Errorf("wal: repair %s: %w", name, err)
 	}
 	kept := brokenName(name, off)
-	r := &Repair{File: name, Offset: off, Bytes: int64(len(buf)) - off, Kept: kept}
+	// In a preallocated segment the zeros after the torn write are not
+	// part of it: keep the bytes up to the last sector holding data.
+	torn := buf[off:]
+	for len(torn) > 0 && allZero(torn[(len(torn)-1)/sectorSize*sectorSize:]) {
+		torn = torn[:(len(torn)-1)/sectorSize*sectorSize]
+	}
+	r := &Repair{File: name, Offset: off, Bytes: int64(len(torn)), Kept: kept}
 	if off == 0 {
 		if err := fsys.Rename(path, filepath.Join(dir, kept)); err != nil {
 			return nil, fmt.Errorf("wal: repair %s: %w", name, err)
@@ -251,7 +269,7 @@ func repairTail(fsys FS, dir, name string, off int64) (*Repair, error) {
 		}
 		return r, nil
 	}
-	if _, err := writeFileAtomic(fsys, dir, kept, buf[off:]); err != nil {
+	if _, err := writeFileAtomic(fsys, dir, kept, torn); err != nil {
 		return nil, fmt.Errorf("wal: repair %s: keep torn tail: %w", name, err)
 	}
 	f, err := fsys.OpenFile(path, os.O_WRONLY, 0)

@@ -37,6 +37,10 @@ type Options struct {
 	// (shrink); tests set it small so that a power failure can fall between
 	// the steps of a small segment.
 	shrinkStep int64
+	// prepareInline (tests): the next segment's file is prepared inside
+	// the write that starts it, not by a goroutine, so that the sequence of
+	// file-system operations is the same on every run.
+	prepareInline bool
 }
 
 const (
@@ -100,7 +104,7 @@ func (e *CorruptError) Is(target error) bool { return target == ErrCorrupt }
 type Repair struct {
 	File   string // segment name
 	Offset int64  // the segment now ends here (0: the whole file was set aside)
-	Bytes  int64  // how many bytes were cut off
+	Bytes  int64  // how many bytes were cut off and kept (not counting the zeros of a preallocated segment after them)
 	Kept   string // name of the file holding the cut-off bytes
 }
 

@@ -307,6 +307,7 @@ func TestPowerFailEveryPoint(t *testing.T) {
 			segBytes := int64(200 + rng.IntN(600))
 			ops := pfScript(rng, 40)
 			dry := newPFRun(t, segBytes)
+			dry.opts.prepareInline = true // the same operations on every run
 			if _, err := dry.open(); err != nil {
 				t.Fatal(err)
 			}
@@ -318,6 +319,7 @@ func TestPowerFailEveryPoint(t *testing.T) {
 			crashes := 0
 			for k := 0; k <= total; k++ {
 				r := newPFRun(t, segBytes)
+				r.opts.prepareInline = true
 				r.ffs.crashAfter(k)
 				if _, err := r.open(); err != nil {
 					t.Fatal(err)

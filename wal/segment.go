@@ -148,6 +148,13 @@ func zeroSector(buf []byte, off, end int) bool {
 	return false
 }
 
+// zeroTail reports whether a decoding failure at off in the last segment
+// is the end of the records of a preallocated segment: a zeroed record
+// header with only zeros after it (see prealloc.go).
+func zeroTail(buf []byte, off int, err error) bool {
+	return errors.Is(err, errZeroFrame) && allZero(buf[off:])
+}
+
 // isTorn reports whether a decoding failure at off in the last segment looks
 // like an interrupted write (repairable) rather than corruption. prev seeds
 // the record's CRC. See doc.go.

@@ -23,11 +23,16 @@ type WAL struct {
 
 	mu   sync.Mutex
 	cond *sync.Cond // signals the end of an fsync; uses mu
-	f    File       // active segment, open for appending
+	f    File       // active segment, open for writing in place (WriteAt)
 	segs []segment  // all segments, oldest first; the last is active
-	size int64      // bytes in the active segment
-	crc  uint32     // CRC of the last record written (the chain's next seed)
-	buf  []byte     // reused encode buffer
+	size int64      // bytes of records (and header) in the active segment
+	// zeroed is the length of the active segment's file when it was
+	// preallocated (prealloc.go): the records overwrite its zeros up to
+	// there. 0 (or <= size): each write makes the file longer.
+	zeroed int64
+	prep   preparation // the next segment's file
+	crc    uint32      // CRC of the last record written (the chain's next seed)
+	buf    []byte      // reused encode buffer
 
 	hs    raft.HardState
 	snap  raft.SnapshotMeta // newest snapshot saved
@@ -194,13 +199,14 @@ func (w *WAL) write(buf []byte, crc uint32) (uint64, error) {
 	if err := w.usable(); err != nil {
 		return 0, err
 	}
-	if _, err := w.f.Write(buf); err != nil {
+	if _, err := w.f.WriteAt(buf, w.size); err != nil {
 		w.err = fmt.Errorf("wal: write %s: %w", w.segs[len(w.segs)-1].name, err)
 		return 0, w.err
 	}
 	w.size += int64(len(buf))
 	w.crc = crc
 	w.writeSeq++
+	w.maybePrepare()
 	return w.writeSeq, nil
 }
 
@@ -242,19 +248,30 @@ func (w *WAL) waitIdle() {
 	}
 }
 
-// maybeRoll starts a new segment if the active one is full. Called with mu held.
+// maybeRoll starts a new segment if the active one is full, or if it grows
+// with each write and a preallocated file is ready to take over. Called
+// with mu held.
 func (w *WAL) maybeRoll() error {
 	for {
 		if err := w.usable(); err != nil {
 			return err
 		}
-		if w.size < w.opts.SegmentBytes {
+		if w.size < w.opts.SegmentBytes && !(w.prep.ready && w.zeroed <= w.size) {
 			return nil
 		}
 		if !w.syncing {
 			break
 		}
 		w.cond.Wait()
+	}
+	// Only the last segment may end in zeros (open.go): cut off those the
+	// records did not reach (a segment preallocated under a larger
+	// SegmentBytes than this run's).
+	if w.zeroed > w.size {
+		if err := w.f.Truncate(w.size); err != nil {
+			w.err = fmt.Errorf("wal: cut the unused end of %s: %w", w.segs[len(w.segs)-1].name, err)
+			return w.err
+		}
 	}
 	// Everything in the old segment must be durable before a newer segment
 	// exists: only the last segment may have a torn tail.
@@ -274,9 +291,10 @@ func (w *WAL) maybeRoll() error {
 }
 
 // createSegment makes segment seq the active one: its header and the
-// current hard state and snapshot record go into a temporary file, which is
+// current hard state and snapshot record go into the prepared file when one
+// is ready (prealloc.go), else into a new temporary file; that file is
 // fsynced and renamed, and the directory fsynced. The file stays open for
-// appending. Called with mu held and no fsync running (or before w is shared).
+// writing. Called with mu held and no fsync running (or before w is shared).
 func (w *WAL) createSegment(seq uint64) error {
 	name := segmentName(seq, w.last+1)
 	buf, crc := appendHeader(w.buf[:0], seq, w.last+1)
@@ -288,24 +306,36 @@ func (w *WAL) createSegment(seq uint64) error {
 	}
 	defer w.keepBuf(buf)
 	fsys := w.opts.FS
-	tmp := filepath.Join(w.dir, name+tmpExt)
-	f, err := fsys.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
-	if err != nil {
-		return fmt.Errorf("wal: create segment %s: %w", name, err)
+	zeroed := int64(0)
+	var f File
+	if w.prep.ready {
+		var err error
+		if f, err = w.openPrepared(name, buf); err == nil {
+			zeroed = w.opts.SegmentBytes
+		}
+		// else: a growing segment after all
 	}
-	_, err = f.Write(buf)
-	if err == nil {
-		err = f.Sync()
-	}
-	if err == nil {
-		err = fsys.Rename(tmp, filepath.Join(w.dir, name))
-	}
-	if err != nil {
-		// Nothing visible changed: the old segment stays active and a
-		// later Save tries again.
-		f.Close()
-		fsys.Remove(tmp)
-		return fmt.Errorf("wal: create segment %s: %w", name, err)
+	if f == nil {
+		tmp := filepath.Join(w.dir, name+tmpExt)
+		var err error
+		f, err = fsys.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+		if err != nil {
+			return fmt.Errorf("wal: create segment %s: %w", name, err)
+		}
+		_, err = f.Write(buf)
+		if err == nil {
+			err = f.Sync()
+		}
+		if err == nil {
+			err = fsys.Rename(tmp, filepath.Join(w.dir, name))
+		}
+		if err != nil {
+			// Nothing visible changed: the old segment stays active and a
+			// later Save tries again.
+			f.Close()
+			fsys.Remove(tmp)
+			return fmt.Errorf("wal: create segment %s: %w", name, err)
+		}
 	}
 	if err := fsys.SyncDir(w.dir); err != nil {
 		// The new segment is in the directory, durably or not: after a
@@ -317,8 +347,9 @@ func (w *WAL) createSegment(seq uint64) error {
 		w.err = fmt.Errorf("wal: create segment %s: sync directory: %w", name, err)
 		return w.err
 	}
-	w.f, w.size, w.crc = f, int64(len(buf)), crc
+	w.f, w.size, w.crc, w.zeroed = f, int64(len(buf)), crc, zeroed
 	w.segs = append(w.segs, segment{name: name, seq: seq})
+	w.prep.failed = false // a new segment: preparing the next may be tried again
 	return nil
 }
 
@@ -491,16 +522,32 @@ func (w *WAL) shrink(path string) error {
 	return fsys.Remove(path)
 }
 
-// Close waits for a running fsync and closes the active segment. Everything
-// Save returned for is already durable.
+// Close waits for a running fsync, stops the preparation of the next
+// segment's file and closes the active segment. Everything Save returned
+// for is already durable.
 func (w *WAL) Close() error {
 	w.mu.Lock()
-	defer w.mu.Unlock()
 	if w.closed {
+		w.mu.Unlock()
 		return ErrClosed
 	}
 	w.waitIdle()
 	w.closed = true
+	close(w.prep.quit)
+	prepDone := w.prep.done
+	err := w.closeLocked()
+	w.mu.Unlock()
+	if prepDone != nil {
+		<-prepDone // it writes in the directory: finish before the lock goes
+	}
+	if w.lock != nil {
+		w.lock.Close() // releases the lock
+	}
+	return err
+}
+
+// closeLocked is Close's part under mu.
+func (w *WAL) closeLocked() error {
 	var err error
 	if w.err == nil && w.syncSeq < w.writeSeq {
 		// A Save that wrote is still waiting for its fsync: do it for it.
@@ -513,9 +560,6 @@ func (w *WAL) Close() error {
 	}
 	if cerr := w.f.Close(); err == nil {
 		err = cerr
-	}
-	if w.lock != nil {
-		w.lock.Close() // releases the lock
 	}
 	if err != nil {
 		return fmt.Errorf("wal: close: %w", err)
