@@ -313,6 +313,10 @@ func (r *Report) WriteTextWith(out io.Writer, describe func(raft.Entry) string) 
 		bw.WriteString("\n")
 	}
 	for _, name := range r.Other {
+		if name == preparedName {
+			fmt.Fprintf(bw, "other %s (zeros: the file of the next segment, prepared ahead)\n", name)
+			continue
+		}
 		fmt.Fprintf(bw, "other %s\n", name)
 	}
 	if err := bw.Flush(); err != nil {

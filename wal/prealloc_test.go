@@ -81,6 +81,10 @@ func TestPreallocatedSegments(t *testing.T) {
 		t.Errorf("report text does not mention the zeros:\n%s", text.String())
 	}
 
+	if !strings.Contains(text.String(), "other "+preparedName+" (zeros: the file of the next segment") {
+		t.Errorf("report text does not say what the prepared file is:\n%s", text.String())
+	}
+
 	w, rec := mustOpen(t, dir, opts)
 	if rec.Repaired != nil {
 		t.Fatalf("reopen repaired %v: the zeros are not a torn tail", rec.Repaired)
