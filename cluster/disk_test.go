@@ -4,11 +4,14 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"raftplay/wal"
 )
 
 // waitAcked waits until the writer has n acknowledged writes.
@@ -32,15 +35,18 @@ func restartAll(t *testing.T, c *Cluster) {
 
 // Power fails on every node at once while clients write; after the restart
 // every acknowledged write is there (fsync before acknowledging is what
-// makes it so). RAFTPLAY_POWERFAIL_SEEDS sets how many rounds (default 2).
+// makes it so). Segments are small, so that the writes land in preallocated
+// segments (wal/prealloc.go), over zeros. RAFTPLAY_POWERFAIL_SEEDS sets how
+// many rounds (default 2).
 func TestPowerFailAllKeepsEveryAcknowledgedWrite(t *testing.T) {
 	t.Parallel()
 	rounds := 2
 	if s, err := strconv.Atoi(os.Getenv("RAFTPLAY_POWERFAIL_SEEDS")); err == nil && s > 0 {
 		rounds = s
 	}
+	const segBytes = 8 << 10
 	for round := range rounds {
-		c := startCluster(t, Options{Nodes: 3, Seed: uint64(round + 1)})
+		c := startCluster(t, Options{Nodes: 3, Seed: uint64(round + 1), WAL: wal.Options{SegmentBytes: segBytes}})
 		waitLeader(t, c)
 		w := startWriter(c, 8)
 		w.waitAcked(t, c, 100+50*round)
@@ -60,17 +66,65 @@ func TestPowerFailAllKeepsEveryAcknowledgedWrite(t *testing.T) {
 		if v := c.Violations(); len(v) > 0 {
 			t.Fatalf("round %d: %s: %s", round, v[0].Rule, v[0].Text)
 		}
-		t.Logf("round %d: %d acknowledged writes, all present after a power failure of every node", round, len(acked))
+		preallocated := 0
+		for id := 1; id <= 3; id++ {
+			rep, err := wal.Inspect(filepath.Join(c.opts.DataDir, fmt.Sprintf("node-%d", id)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, sr := range rep.Segments {
+				if sr.Size == segBytes || sr.Zeroed > 0 {
+					preallocated++
+				}
+			}
+		}
+		if preallocated == 0 {
+			t.Fatalf("round %d: no preallocated segment on any node: the test missed them", round)
+		}
+		t.Logf("round %d: %d acknowledged writes, all present after a power failure of every node (%d preallocated segments)", round, len(acked), preallocated)
 		c.Close()
 	}
 }
 
 // The same with fsync skipped on every node: acknowledged writes are lost,
-// and the checks see it (this is what proves the test above can fail).
+// and the checks see it (this is what proves the test above can fail). Also
+// when the write lands in a preallocated segment, over zeros that were made
+// durable before: the power failure must give the zeros back.
 func TestPowerFailWithSkippedFsyncLosesWrites(t *testing.T) {
 	t.Parallel()
-	c := startCluster(t, Options{Nodes: 3})
+	t.Run("growing segment", func(t *testing.T) {
+		t.Parallel()
+		powerFailSkippedFsync(t, Options{Nodes: 3}, 0)
+	})
+	t.Run("preallocated segment", func(t *testing.T) {
+		t.Parallel()
+		powerFailSkippedFsync(t, Options{Nodes: 3, WAL: wal.Options{SegmentBytes: 8 << 10}}, 8<<10)
+	})
+}
+
+// powerFailSkippedFsync is TestPowerFailWithSkippedFsyncLosesWrites on a
+// cluster started with opts; with segBytes > 0 it first writes until every
+// node's active segment is a preallocated one of that size.
+func powerFailSkippedFsync(t *testing.T, opts Options, segBytes int64) {
+	c := startCluster(t, opts)
 	waitLeader(t, c)
+	if segBytes > 0 {
+		cl := c.NewClient()
+		i := 0
+		waitFor(t, c, "a preallocated active segment on every node", func(Status) bool {
+			for range 10 {
+				i++
+				put(t, cl, fmt.Sprintf("fill%d", i), "x")
+			}
+			for id := 1; id <= 3; id++ {
+				rep, err := wal.Inspect(filepath.Join(c.opts.DataDir, fmt.Sprintf("node-%d", id)))
+				if err != nil || len(rep.Segments) == 0 || rep.Segments[len(rep.Segments)-1].Size != segBytes {
+					return false
+				}
+			}
+			return true
+		})
+	}
 	for id := uint64(1); id <= 3; id++ {
 		if err := c.SetUnsafeSkipFsync(id, true); err != nil {
 			t.Fatal(err)
