@@ -25,6 +25,7 @@ const MaxDiskDelay = time.Minute
 // DiskStatus is a node's disk as the playground sees it.
 type DiskStatus struct {
 	Written   int64         `json:"written"`  // bytes written through the WAL since start
+	Zeroed    int64         `json:"zeroed"`   // zeros written to preallocate WAL segments (not in Written)
 	Unsynced  int64         `json:"unsynced"` // bytes written but not yet durable
 	Delay     time.Duration `json:"-"`        // every fsync takes at least this much longer
 	Full      bool          `json:"full"`     // writes fail with ENOSPC
@@ -40,7 +41,7 @@ func (s *slot) walOptions(o wal.Options) wal.Options {
 
 func (s *slot) disk() DiskStatus {
 	st := s.fs.Stats()
-	return DiskStatus{Written: st.Written, Unsynced: st.Unsynced, Delay: s.diskDelay, Full: s.diskFull,
+	return DiskStatus{Written: st.Written, Zeroed: st.Zeroed, Unsynced: st.Unsynced, Delay: s.diskDelay, Full: s.diskFull,
 		SkipFsync: s.skipFsync, LostBytes: st.LostBytes}
 }
 

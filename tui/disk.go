@@ -183,6 +183,9 @@ func diskDetail(n cluster.NodeStatus) string {
 	if d.LostBytes > 0 {
 		s += fmt.Sprintf(", %d lost to power failures so far", d.LostBytes)
 	}
+	if d.Zeroed > 0 {
+		s += fmt.Sprintf("; %d MiB of zeros written ahead, to preallocate log segments", (d.Zeroed+1<<19)>>20)
+	}
 	if d.Delay > 0 {
 		s += fmt.Sprintf("; slow: every fsync takes %v longer", d.Delay)
 	}

@@ -87,6 +87,9 @@ type faultNode struct {
 	size   int64  // length as written through FaultFS
 	synced int64  // length made durable
 	writes uint64 // counts the writes to it, to tell which a Sync covers
+	// zeros counts the bytes past synced that were appended as zeros
+	// (preallocation): not data, so not counted as written or unsynced.
+	zeros int64
 	// undo holds, oldest first, what each write below synced overwrote
 	// (a preallocated segment's zeros), until a Sync covers the write:
 	// PowerFail puts it back.
@@ -114,9 +117,10 @@ type faultDir struct {
 // FSStats counts what a FaultFS did, for display: how far the bytes written
 // run ahead of the bytes made durable, and what power failures cost.
 type FSStats struct {
-	Written       int64 // bytes written through File.Write
-	Synced        int64 // bytes made durable by File.Sync (each byte once)
-	Unsynced      int64 // bytes written and not yet durable: a PowerFail now loses them
+	Written       int64 // bytes written through File.Write and File.WriteAt, but for Zeroed
+	Zeroed        int64 // zeros appended to preallocate a file (a WAL segment prepared ahead)
+	Synced        int64 // bytes made durable by File.Sync (each byte once; zeros appended not counted)
+	Unsynced      int64 // bytes written and not yet durable: a PowerFail now loses them (zeros appended not counted)
 	UnsyncedNames int   // names created, renamed or removed and not yet made durable by SyncDir
 	Syncs         int64 // File.Sync calls
 	DirSyncs      int64 // SyncDir calls
@@ -130,6 +134,9 @@ type FSStats struct {
 func (s FSStats) String() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "written %d B, synced %d B", s.Written, s.Synced)
+	if s.Zeroed > 0 {
+		fmt.Fprintf(&b, ", %d B of zeros preallocated", s.Zeroed)
+	}
 	if s.Unsynced > 0 || s.UnsyncedNames > 0 {
 		fmt.Fprintf(&b, ", not durable: %d B and %d %s", s.Unsynced, s.UnsyncedNames, plural(int64(s.UnsyncedNames), "name"))
 	}
@@ -189,7 +196,7 @@ func (f *FaultFS) Stats() FSStats {
 	defer f.mu.Unlock()
 	s := f.stats
 	for _, n := range f.nodes {
-		s.Unsynced += max(0, n.size-n.synced)
+		s.Unsynced += max(0, n.size-n.synced-n.zeros)
 		for _, u := range n.undo {
 			s.Unsynced += u.n
 		}
@@ -346,6 +353,7 @@ func (f *FaultFS) OpenFile(name string, flag int, perm fs.FileMode) (File, error
 		if st, err := osf.Stat(); err == nil && st.Size() != n.size {
 			n.size = st.Size()
 			n.synced = min(n.synced, n.size)
+			n.zeros = min(n.zeros, n.size-n.synced)
 		}
 	}
 	if !exists {
@@ -354,7 +362,7 @@ func (f *FaultFS) OpenFile(name string, flag int, perm fs.FileMode) (File, error
 		f.dir(filepath.Dir(p)).changing(filepath.Base(p), nil)
 	}
 	if flag&os.O_TRUNC != 0 && flag&(os.O_WRONLY|os.O_RDWR) != 0 {
-		n.size, n.synced, n.undo = 0, 0, nil
+		n.size, n.synced, n.undo, n.zeros = 0, 0, nil, 0
 	}
 	h := &faultHandle{fs: f, f: osf, n: n, appending: flag&os.O_APPEND != 0}
 	f.handles[h] = struct{}{}
@@ -652,7 +660,7 @@ func (f *FaultFS) PowerFail(dir string) error {
 				errs = append(errs, err)
 				continue
 			}
-			f.stats.LostBytes += st.Size() - n.synced
+			f.stats.LostBytes += max(0, st.Size()-n.synced-n.zeros)
 		}
 	}
 	if err := errors.Join(errs...); err != nil {
@@ -732,8 +740,13 @@ func (h *faultHandle) write(p []byte, off int64, at bool) (int, error) {
 		k, err = h.f.Write(p)
 		h.off = off + int64(k)
 	}
+	if grown := off + int64(k) - max(h.n.size, h.n.synced); k > 0 && grown > 0 && allZero(p[:k]) {
+		h.n.zeros += grown
+		f.stats.Zeroed += int64(k)
+	} else {
+		f.stats.Written += int64(k)
+	}
 	h.n.size = max(h.n.size, off+int64(k))
-	f.stats.Written += int64(k)
 	return k, err
 }
 
@@ -794,7 +807,10 @@ func (h *faultHandle) Sync() error {
 		return nil
 	}
 	if s := min(target, h.n.size); s > h.n.synced {
-		f.stats.Synced += s - h.n.synced
+		adv := s - h.n.synced
+		z := min(adv, h.n.zeros)
+		h.n.zeros -= z
+		f.stats.Synced += adv - z
 		h.n.synced = s
 	}
 	k := 0
@@ -822,6 +838,7 @@ func (h *faultHandle) Truncate(size int64) error {
 	}
 	h.n.size = size
 	h.n.synced = min(h.n.synced, size)
+	h.n.zeros = min(h.n.zeros, h.n.size-h.n.synced)
 	h.n.undo = slices.DeleteFunc(h.n.undo, func(u faultUndo) bool { return u.off >= size })
 	for i := range h.n.undo {
 		if u := &h.n.undo[i]; u.off+u.n > size {
