@@ -3,6 +3,7 @@ package cluster
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"math/rand/v2"
 	"os"
 	"strings"
@@ -146,8 +147,16 @@ func Start(opts Options) (*Cluster, error) {
 	}
 	// Open every node first so all addresses are known, then start them.
 	// Start-up is all or nothing: if any node cannot open, the ones opened
-	// so far (whose loops never ran) are closed and Start says which node
-	// failed and why.
+	// so far (whose loops never ran) are closed, the node directories this
+	// Start created are removed (they hold empty logs only; left, they
+	// would fix the cluster's size for the next start on this data
+	// directory), and Start says which node failed and why.
+	var created []string
+	for _, s := range c.slots {
+		if _, err := os.Stat(s.dir); errors.Is(err, fs.ErrNotExist) {
+			created = append(created, s.dir)
+		}
+	}
 	for _, s := range c.slots {
 		if s.state == StateRemoved {
 			continue
@@ -155,6 +164,9 @@ func Start(opts Options) (*Cluster, error) {
 		n, err := openNode(c.nodeConfig(s))
 		if err != nil {
 			c.Close()
+			for _, dir := range created {
+				os.RemoveAll(dir)
+			}
 			return nil, err
 		}
 		s.node, s.state = n, StateUp

@@ -60,7 +60,11 @@ func (c *Cluster) powerFailLocked(id uint64) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	c.stopLocked(s, StateCrashed) // its WAL is closed before the power goes
+	// The power goes at once: from here on nothing the node does reaches
+	// its disk, not even the fsync a closing WAL gives what it wrote last.
+	// Then the node is stopped, its files closed, and the disk rewound.
+	s.fs.Crash()
+	c.stopLocked(s, StateCrashed)
 	s.powerLost = true
 	before := s.fs.Stats()
 	if err := s.fs.PowerFail(s.dir); err != nil {
@@ -72,7 +76,7 @@ func (c *Cluster) powerFailLocked(id uint64) (int64, error) {
 	if lost > 0 || after.LostNames > before.LostNames {
 		text = fmt.Sprintf("%d lost power: %d bytes it had written but not fsynced are gone", id, lost)
 		if n := after.LostNames - before.LostNames; n > 0 {
-			text += fmt.Sprintf(", and %d file name changes not made durable", n)
+			text += fmt.Sprintf(", and %d %s not made durable", n, plural(n, "file name change", "file name changes"))
 		}
 	}
 	if s.skipFsync {

@@ -712,13 +712,21 @@ type answer struct {
 // fail stops the loop after an error it cannot go on from (the WAL refused a
 // write): the node reports it and stays down; the others go on.
 func (n *node) fail(err error) {
-	n.cfg.events.Add(Event{Node: n.cfg.id, Kind: EventError, Text: fmt.Sprintf("%d stopped: %v", n.cfg.id, err)})
+	// ErrCrashed: its power was cut (Cluster.PowerFail), and it is being
+	// stopped as crashed; that is the whole story.
+	powerCut := errors.Is(err, wal.ErrCrashed)
+	if !powerCut {
+		n.cfg.events.Add(Event{Node: n.cfg.id, Kind: EventError, Text: fmt.Sprintf("%d stopped: %v", n.cfg.id, err)})
+	}
 	n.failWaiters(err)
 	n.failReads(err)
 	for _, a := range n.answers {
 		a.done <- a.r
 	}
 	n.answers = nil
+	if powerCut {
+		return
+	}
 	n.publish(time.Now())
 	// Down now: what it last published stays, marked as of then, as for a
 	// crashed node (downStatus).

@@ -76,10 +76,16 @@ func TestStartFailsOnALaterNodesBusyPort(t *testing.T) {
 		t.Skipf("port %s taken meanwhile: %v", addr, err)
 	}
 	defer l.Close()
-	c, err := startOrHang(t, Options{Nodes: 3, DataDir: t.TempDir(), BasePort: base})
+	data := t.TempDir()
+	c, err := startOrHang(t, Options{Nodes: 3, DataDir: data, BasePort: base})
 	if err == nil {
 		c.Close()
 		t.Fatal("Start succeeded with node 3's port taken")
+	}
+	// The failed start left no node directory: the next start on this
+	// data directory is a fresh one, of any size.
+	if left, _ := os.ReadDir(data); len(left) != 0 {
+		t.Fatalf("the failed start left %v in the data directory", left)
 	}
 	var se *StartError
 	if !errors.As(err, &se) || se.Node != 3 || !strings.Contains(err.Error(), addr) || !strings.Contains(err.Error(), "in use") {

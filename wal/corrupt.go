@@ -224,8 +224,23 @@ func TearTail(dir string) (string, error) {
 	if err := syncFile(path); err != nil {
 		return "", err
 	}
-	return fmt.Sprintf("cut %s at offset %d, in the middle of %s: %d bytes gone; Open cuts the torn tail off at offset %d and keeps the %d bytes left of it in %s",
-		name, cut, what, len(buf)-cut, start, cut-start, brokenName(name, int64(start))), nil
+	gone := fmt.Sprintf("%d bytes gone", len(buf)-cut)
+	if end := recordsEnd(buf, recs); end < len(buf) {
+		// A preallocated segment: the zeros after the records are no loss.
+		gone = fmt.Sprintf("%d bytes of it gone (and the %d bytes of zeros after it, the unwritten rest of a preallocated segment)", end-cut, len(buf)-end)
+	}
+	return fmt.Sprintf("cut %s at offset %d, in the middle of %s: %s; Open cuts the torn tail off at offset %d and keeps the %d bytes left of it in %s",
+		name, cut, what, gone, start, cut-start, brokenName(name, int64(start))), nil
+}
+
+// recordsEnd returns where the records recs of a segment image end: the
+// end of the last one, or of the header when there is none.
+func recordsEnd(buf []byte, recs []damagedRecord) int {
+	if len(recs) == 0 {
+		return min(len(buf), segmentHeaderSize)
+	}
+	r := recs[len(recs)-1]
+	return r.off + frameHeaderSize + r.length
 }
 
 // damagedRecord is where one intact record lies in a segment image.

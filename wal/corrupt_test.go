@@ -11,11 +11,13 @@ import (
 )
 
 // writeLog writes entries 1..n (in batches of 3, size bytes each) with
-// hard states into a new directory and closes it.
+// hard states into a new directory and closes it. Segments after the first
+// are preallocated when the log grows past an eighth of segBytes (the
+// preparation inline, so the same on every run).
 func writeLog(t *testing.T, segBytes int64, n uint64, size int) string {
 	t.Helper()
 	dir := t.TempDir()
-	w, _ := mustOpen(t, dir, Options{SegmentBytes: segBytes})
+	w, _ := mustOpen(t, dir, Options{SegmentBytes: segBytes, prepareInline: true})
 	for i := uint64(1); i <= n; i += 3 {
 		mustSave(t, w, raft.HardState{Term: 1, Commit: i - 1}, mkEnts(i, min(i+2, n), 1, size))
 	}
@@ -158,6 +160,12 @@ func TestCorruptSnapshot(t *testing.T) {
 // TearTail cuts the last record in the middle; Open repairs it, losing
 // that record only, and keeps the cut bytes aside as described.
 func TestTearTail(t *testing.T) {
+	zeroed := 0
+	defer func() {
+		if zeroed == 0 && !t.Failed() {
+			t.Error("no preallocated last segment was torn")
+		}
+	}()
 	for _, segBytes := range []int64{1 << 20, 300} {
 		dir := writeLog(t, segBytes, 30, 20)
 		l, _ := listDir(OSFS{}, dir)
@@ -176,6 +184,13 @@ func TestTearTail(t *testing.T) {
 		}
 		if !strings.Contains(desc, last) || !strings.Contains(desc, fmt.Sprintf("offset %d", r.Offset)) || !strings.Contains(desc, r.Kept) {
 			t.Fatalf("description %q does not match repair %v", desc, r)
+		}
+		// In a preallocated segment the zeros are not counted as lost.
+		if z := rep.Segments[len(rep.Segments)-1].Zeroed; z > 0 {
+			zeroed++
+			if !strings.Contains(desc, fmt.Sprintf("and the %d bytes of zeros after it", z)) {
+				t.Fatalf("segBytes %d: description %q does not set the %d zeros apart", segBytes, desc, z)
+			}
 		}
 		// The torn record was the last hard state (after the last batch).
 		if d := sameEntries(rec.Entries, mkEnts(1, 30, 1, 20)); tornRec.Type == RecordHardState && d != "" {

@@ -268,6 +268,17 @@ func (f *FaultFS) gate(op, path string) error {
 	return nil
 }
 
+// stillAlive fails like a changing operation when a crash came meanwhile
+// (a slow fsync that was still waiting does not happen).
+func (f *FaultFS) stillAlive(op, path string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.crashed || f.crashBudget == 0 {
+		return &os.PathError{Op: op, Path: path, Err: ErrCrashed}
+	}
+	return nil
+}
+
 // absPath returns p absolute and clean: FaultFS keys files by it.
 func absPath(p string) string {
 	if !filepath.IsAbs(p) {
@@ -385,12 +396,37 @@ func (f *FaultFS) ReadFile(name string) ([]byte, error) { return os.ReadFile(nam
 // Stat implements FS.
 func (f *FaultFS) Stat(name string) (fs.FileInfo, error) { return os.Stat(name) }
 
-// ReadDir implements FS. The files FaultFS keeps aside are not listed.
+// ReadDir implements FS. The files FaultFS keeps aside are not listed. Any
+// such file it does not hold itself was left by an earlier FaultFS (a
+// process that died before the removal was made durable): removed, as a
+// real file system would have removed it already.
 func (f *FaultFS) ReadDir(name string) ([]fs.DirEntry, error) {
 	des, err := os.ReadDir(name)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	dp := absPath(name)
 	return slices.DeleteFunc(des, func(de fs.DirEntry) bool {
-		return strings.HasPrefix(de.Name(), faultStashPrefix)
+		if !strings.HasPrefix(de.Name(), faultStashPrefix) {
+			return false
+		}
+		if !f.crashed && !f.holds(filepath.Join(dp, de.Name())) {
+			os.Remove(filepath.Join(dp, de.Name()))
+		}
+		return true
 	}), err
+}
+
+// holds reports whether path is a file f keeps aside. Called with f.mu
+// held.
+func (f *FaultFS) holds(path string) bool {
+	if d := f.dirs[filepath.Dir(path)]; d != nil {
+		for n := range d.stash {
+			if n.path == path {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // Mkdir implements FS. New directories are durable at once (not modelled).
@@ -526,6 +562,9 @@ func (f *FaultFS) SyncDir(dir string) error {
 	f.mu.Unlock()
 	if delay > 0 {
 		time.Sleep(delay)
+		if err := f.stillAlive("sync", dir); err != nil {
+			return err
+		}
 	}
 	if !f.noFsync {
 		if err := (OSFS{}).SyncDir(dir); err != nil {
@@ -795,6 +834,9 @@ func (h *faultHandle) Sync() error {
 	}
 	if delay > 0 {
 		time.Sleep(delay)
+		if err := f.stillAlive("sync", h.f.Name()); err != nil {
+			return err // the process died while its slow fsync waited
+		}
 	}
 	if !f.noFsync {
 		if err := h.f.Sync(); err != nil {

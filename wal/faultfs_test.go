@@ -414,3 +414,29 @@ func TestFaultFSOverwriteUndone(t *testing.T) {
 	mustPowerFail(t, ffs, dir)
 	wantDisk(t, dir, map[string]string{"a": "Zbc\x00\x00\x00"})
 }
+
+// A file kept aside by a FaultFS whose process died (the removal was never
+// made durable) is removed by the next FaultFS that lists the directory;
+// its own are kept until their removal is durable.
+func TestFaultFSRemovesOrphanedStash(t *testing.T) {
+	dir := t.TempDir()
+	old := NewFaultFS()
+	ffsCreate(t, old, dir, "a", "abc", true)
+	if err := old.Remove(filepath.Join(dir, "a")); err != nil {
+		t.Fatal(err)
+	}
+	ffs := NewFaultFS()
+	ffsCreate(t, ffs, dir, "b", "xyz", true)
+	if err := ffs.Remove(filepath.Join(dir, "b")); err != nil {
+		t.Fatal(err)
+	}
+	if des, err := ffs.ReadDir(dir); err != nil || len(des) != 0 {
+		t.Fatalf("ReadDir = %v, %v; want nothing listed", des, err)
+	}
+	left, _ := os.ReadDir(dir)
+	if len(left) != 1 || !strings.HasSuffix(left[0].Name(), "-b") {
+		t.Fatalf("on disk %v: want only the new FaultFS's own stash of b", left)
+	}
+	mustPowerFail(t, ffs, dir) // b's removal was not durable: it comes back
+	wantDisk(t, dir, map[string]string{"b": "xyz"})
+}

@@ -122,11 +122,15 @@ func open(dir string, opts Options) (*WAL, *Recovered, error) {
 	// Now change things: leftovers, repair, active segment.
 	w := &WAL{dir: dir, opts: opts, hs: rp.hs, snap: meta, first: meta.Index + 1}
 	w.cond = sync.NewCond(&w.mu)
+	removed := false
 	for _, name := range l.tmp {
 		if name == preparedName && w.reusePrepared() {
 			continue
 		}
-		fsys.Remove(filepath.Join(dir, name))
+		removed = fsys.Remove(filepath.Join(dir, name)) == nil || removed
+	}
+	if removed {
+		fsys.SyncDir(dir) // best effort: a leftover that comes back is removed again
 	}
 	rec := &Recovered{HardState: rp.hs, Snapshot: snap, Entries: rp.ents}
 	w.last = max(meta.Index, rp.lastIndex())

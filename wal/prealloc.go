@@ -157,13 +157,15 @@ func (w *WAL) reusePrepared() bool {
 }
 
 // openPrepared turns the prepared file into segment name: buf (header and
-// first records) is written over its first zeros and made durable, and the
-// file renamed. The caller makes the rename durable. On failure the
-// prepared file is removed and the caller creates a growing segment.
+// first records) is written over its first zeros and made durable, the
+// file renamed and opened again under its new name (so that errors name
+// the segment). The caller makes the rename durable. On failure the caller
+// creates a growing segment instead, under the same name: nothing durable
+// depends on the prepared file until the directory is synced.
 func (w *WAL) openPrepared(name string, buf []byte) (File, error) {
 	fsys := w.opts.FS
 	w.prep.ready = false
-	prep := filepath.Join(w.dir, preparedName)
+	prep, path := filepath.Join(w.dir, preparedName), filepath.Join(w.dir, name)
 	f, err := fsys.OpenFile(prep, os.O_WRONLY, 0)
 	if err != nil {
 		fsys.Remove(prep)
@@ -173,13 +175,16 @@ func (w *WAL) openPrepared(name string, buf []byte) (File, error) {
 	if err == nil {
 		err = f.Sync()
 	}
-	if err == nil {
-		err = fsys.Rename(prep, filepath.Join(w.dir, name))
+	if cerr := f.Close(); err == nil {
+		err = cerr
 	}
 	if err != nil {
-		f.Close()
 		fsys.Remove(prep)
 		return nil, fmt.Errorf("prepared file: %w", err)
 	}
-	return f, nil
+	if err := fsys.Rename(prep, path); err != nil {
+		fsys.Remove(prep)
+		return nil, fmt.Errorf("prepared file: %w", err)
+	}
+	return fsys.OpenFile(path, os.O_WRONLY, 0)
 }

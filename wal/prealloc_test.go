@@ -289,8 +289,13 @@ func TestFullDiskRefusesWritesInPlace(t *testing.T) {
 		t.Fatal("not in a preallocated segment")
 	}
 	ffs.SetFull(true)
-	if err := w.Save(raft.HardState{}, mkEnts(8, 8, 1, 10)); !errors.Is(err, syscall.ENOSPC) {
+	seg := w.segs[len(w.segs)-1].name
+	err := w.Save(raft.HardState{}, mkEnts(8, 8, 1, 10))
+	if !errors.Is(err, syscall.ENOSPC) {
 		t.Fatalf("Save on a full disk = %v, want ENOSPC", err)
+	}
+	if strings.Contains(err.Error(), preparedName) || strings.Count(err.Error(), seg) != 2 {
+		t.Fatalf("error %q: want it to name the segment (twice: the WAL's word and the file's), not the file it was prepared as", err)
 	}
 	w.Close()
 	ffs.SetFull(false)
