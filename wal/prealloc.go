@@ -86,14 +86,15 @@ func (w *WAL) prepare(done, quit chan struct{}) {
 }
 
 // prepared records how a preparation ended: the file is ready, or it is
-// removed and the next segment is created the old way, growing as it is
-// written. Called with mu held.
+// removed (failed, or stopped by Close) and the next segment is created the
+// old way, growing as it is written. Called with mu held.
 func (w *WAL) prepared(err error) {
 	switch {
 	case err == nil && !w.closed:
 		w.prep.ready = true
-	case err != nil && !errors.Is(err, errPrepareStopped):
-		w.prep.failed = true
+	case err != nil:
+		// Failed, or cut short by Close: a partial file is of no use.
+		w.prep.failed = !errors.Is(err, errPrepareStopped)
 		w.opts.FS.Remove(filepath.Join(w.dir, preparedName))
 	}
 }
