@@ -65,6 +65,7 @@ func TestPreallocatedSegments(t *testing.T) {
 	if n := fileSize(t, dir, second); n != 4096 {
 		t.Fatalf("preallocated segment is %d bytes, want 4096", n)
 	}
+	waitPrepared(t, w) // the one after it, kept whole by Close
 	mustClose(t, w)
 
 	rep, err := Inspect(dir)
