@@ -76,7 +76,7 @@ func (c *Cluster) powerFailLocked(id uint64) (int64, error) {
 	if lost > 0 || after.LostNames > before.LostNames {
 		text = fmt.Sprintf("%d lost power: %d bytes it had written but not fsynced are gone", id, lost)
 		if n := after.LostNames - before.LostNames; n > 0 {
-			text += fmt.Sprintf(", and %d %s not made durable", n, plural(n, "file name change", "file name changes"))
+			text += fmt.Sprintf(", and %s not made durable", plural(n, "file name change", "file name changes"))
 		}
 	}
 	if s.skipFsync {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -66,6 +67,13 @@ func TestPowerFailAllKeepsEveryAcknowledgedWrite(t *testing.T) {
 		}
 		if v := c.Violations(); len(v) > 0 {
 			t.Fatalf("round %d: %s: %s", round, v[0].Rule, v[0].Text)
+		}
+		evs, _, _ := c.Events().Since(0)
+		told := regexp.MustCompile(`^\d lost power: (everything it had fsynced survives|\d+ bytes it had written but not fsynced are gone(, and (1 file name change|\d\d* file name changes) not made durable)?)$`)
+		for _, e := range evs {
+			if strings.Contains(e.Text, "lost power") && !told.MatchString(e.Text) {
+				t.Fatalf("round %d: event %q", round, e.Text)
+			}
 		}
 		preallocated := 0
 		for id := 1; id <= 3; id++ {
