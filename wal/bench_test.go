@@ -11,25 +11,37 @@ import (
 )
 
 // BenchmarkSave measures one Save (write + fsync) of a batch of 128-byte
-// entries.
+// entries, in a segment that grows with each write (preparation off) and in
+// a preallocated one (records over zeros already on disk; the log first
+// written until it moved to one).
 func BenchmarkSave(b *testing.B) {
-	for _, n := range []int{1, 16, 64, 256} {
-		b.Run(fmt.Sprint(n), func(b *testing.B) {
-			w, _ := mustOpen(b, b.TempDir(), Options{})
-			defer w.Close()
-			batch := mkEnts(1, uint64(n), 1, 128)
-			b.SetBytes(int64(n * 128))
-			b.ReportAllocs()
-			b.ResetTimer()
-			for b.Loop() {
-				if err := w.Save(raft.HardState{}, batch); err != nil {
-					b.Fatal(err)
+	for _, where := range []string{"growing", "preallocated"} {
+		for _, n := range []int{1, 16, 64, 256} {
+			b.Run(fmt.Sprintf("%s/%d", where, n), func(b *testing.B) {
+				w, _ := mustOpen(b, b.TempDir(), Options{noPrepare: where == "growing"})
+				defer w.Close()
+				next := uint64(1)
+				for where == "preallocated" && w.zeroed == 0 { // w's goroutines do not touch zeroed and size
+					mustSave(b, w, raft.HardState{}, mkEnts(next, next, 1, 64<<10))
+					next++
+					if w.size >= prepareAfterMax {
+						waitPrepared(b, w) // the next Save moves to it
+					}
 				}
-				for i := range batch {
-					batch[i].Index += uint64(n)
+				batch := mkEnts(next, next+uint64(n)-1, 1, 128)
+				b.SetBytes(int64(n * 128))
+				b.ReportAllocs()
+				b.ResetTimer()
+				for b.Loop() {
+					if err := w.Save(raft.HardState{}, batch); err != nil {
+						b.Fatal(err)
+					}
+					for i := range batch {
+						batch[i].Index += uint64(n)
+					}
 				}
-			}
-		})
+			})
+		}
 	}
 }
 

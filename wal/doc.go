@@ -195,11 +195,12 @@
 // # File system
 //
 // Every file operation of the WAL goes through Options.FS (interface FS):
-// opening files for writing (File: Write, Sync, Truncate, Close), ReadFile,
+// opening files for writing (File: Write, WriteAt, Sync, Truncate, Close), ReadFile,
 // Stat, ReadDir, Rename, Remove, Mkdir and SyncDir (fsync of a directory).
 // That covers segments and the hard state and snapshot records in them,
 // snapshot files, temporary files and their renames, directory fsyncs,
-// compaction's deletes, and torn-tail repairs with their .broken copies.
+// compaction's deletes, torn-tail repairs with their .broken copies, and
+// the zero-filling of the next segment's file.
 // The LOCK file is the exception: it carries no data, only an advisory lock
 // (flock needs a real descriptor), so it is opened with package os. Inspect
 // and HasLog only read, and read the real files. The default FS is OSFS,

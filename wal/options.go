@@ -41,6 +41,9 @@ type Options struct {
 	// the write that starts it, not by a goroutine, so that the sequence of
 	// file-system operations is the same on every run.
 	prepareInline bool
+	// noPrepare (benchmarks): no segment is preallocated; every segment
+	// grows as it is written.
+	noPrepare bool
 }
 
 const (

@@ -63,7 +63,7 @@ type preparation struct {
 // segment holds enough. Called with mu held.
 func (w *WAL) maybePrepare() {
 	p := &w.prep
-	if p.quit == nil || p.running || p.ready || p.failed || w.closed || w.size < min(w.opts.SegmentBytes/8, prepareAfterMax) {
+	if w.opts.noPrepare || p.quit == nil || p.running || p.ready || p.failed || w.closed || w.size < min(w.opts.SegmentBytes/8, prepareAfterMax) {
 		return
 	}
 	if w.opts.prepareInline {

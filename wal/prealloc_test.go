@@ -16,7 +16,7 @@ import (
 
 // waitPrepared waits until w has a prepared file ready, or fails the test
 // after 10 s.
-func waitPrepared(t *testing.T, w *WAL) {
+func waitPrepared(t testing.TB, w *WAL) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	w.mu.Lock()
