@@ -1,6 +1,7 @@
 package wal
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -84,9 +85,16 @@ func open(dir string, opts Options) (*WAL, *Recovered, error) {
 		if err != nil {
 			return nil, nil, fmt.Errorf("wal: read %s: %w", name, err)
 		}
-		tail, err = scanSegment(name, buf, i == len(l.segments)-1, opts.MaxRecordBytes, rp)
+		last, fileLen := i == len(l.segments)-1, len(buf)
+		if last {
+			buf = recordsOnly(name, buf, opts.MaxRecordBytes)
+		}
+		tail, err = scanSegment(name, buf, last, opts.MaxRecordBytes, rp)
 		if err != nil {
 			return nil, nil, err
+		}
+		if len(buf) < fileLen {
+			tail.zeroed = fileLen // recordsOnly found nothing but zeros after the records
 		}
 		segs = append(segs, tail.seg)
 	}
@@ -203,8 +211,21 @@ func newestSnapshot(fsys FS, dir string, names []string, maxBytes int64) *raft.S
 	return nil
 }
 
+// recordsOnly returns buf, the last segment's content, or a copy of its
+// records alone when they are followed by zeros taking most of it (a
+// preallocated segment): the entries Open returns share memory with what
+// their segment was read into, and they would keep the zeros in memory
+// too, up to 64 MiB a node, for as long as they are in the log.
+func recordsOnly(name string, buf []byte, maxLen int) []byte {
+	s, err := scanSegment(name, buf, true, maxLen, nil)
+	if err != nil || s.torn || s.zeroed == 0 || s.end > len(buf)/2 {
+		return buf
+	}
+	return bytes.Clone(buf[:s.end])
+}
+
 // scanSegment checks one segment's header and records and feeds the records
-// to rp. In the last segment a torn tail stops the scan (scanned.torn);
+// to rp (nil: only checks them). In the last segment a torn tail stops the scan (scanned.torn);
 // anywhere else damage is a *CorruptError.
 func scanSegment(name string, buf []byte, last bool, maxLen int, rp *replay) (scanned, error) {
 	seq, first, _ := parseSegmentName(name)
@@ -234,7 +255,9 @@ func scanSegment(name string, buf []byte, last bool, maxLen int, rp *replay) (sc
 			}
 			return s, &CorruptError{File: name, Offset: int64(off), Err: err}
 		}
-		if err := rp.record(f); err != nil {
+		if rp == nil {
+			// only checking
+		} else if err := rp.record(f); err != nil {
 			return s, &CorruptError{File: name, Offset: int64(off), Err: err}
 		}
 		if f.typ == RecordEntry {

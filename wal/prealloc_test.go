@@ -93,6 +93,17 @@ func TestPreallocatedSegments(t *testing.T) {
 	if d := sameEntries(rec.Entries, mkEnts(1, 12, 1, 100)); d != "" {
 		t.Fatal(d)
 	}
+	if w.zeroed != 4096 {
+		t.Fatalf("reopened: zeroed %d, want the file's length 4096 (in place, not growing)", w.zeroed)
+	}
+	// The entries read back do not keep the segment's zeros in memory.
+	img, err := os.ReadFile(filepath.Join(dir, second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if kept := recordsOnly(second, img, 1<<20); len(kept) >= 2048 || len(kept) < 600 || string(kept) != string(img[:len(kept)]) {
+		t.Fatalf("recordsOnly kept %d of %d bytes, want the records alone", len(kept), len(img))
+	}
 	// Writing goes on in place after the last record.
 	mustSave(t, w, raft.HardState{}, mkEnts(13, 14, 1, 100))
 	if n := fileSize(t, dir, second); n != 4096 {
