@@ -58,7 +58,17 @@ func runWAL(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if len(nodes) == 0 {
 		return inspectNode(dir, stdout, true)
 	}
-	fmt.Fprintf(stdout, "data %s: %s\n", cluster.EscapeControls(dir), plural(len(nodes), "node"))
+	removed := 0
+	for _, n := range nodes {
+		if cluster.WasRemoved(filepath.Join(dir, n)) {
+			removed++
+		}
+	}
+	what := plural(len(nodes), "node")
+	if removed > 0 {
+		what = fmt.Sprintf("%s and %d removed", plural(len(nodes)-removed, "node"), removed)
+	}
+	fmt.Fprintf(stdout, "data %s: %s\n", cluster.EscapeControls(dir), what)
 	var problems errorLines
 	for _, n := range nodes {
 		if ctx.Err() != nil {
@@ -119,6 +129,10 @@ func inspectNode(dir string, stdout io.Writer, alone bool) error {
 			return fmt.Errorf("wal %s: %s", pe.Path, pe.Err)
 		}
 		return fmt.Errorf("wal %s: %s", dir, strings.TrimPrefix(err.Error(), "wal: "))
+	}
+	if len(rep.Segments) == 0 && len(rep.Snapshots) == 0 && cluster.WasRemoved(dir) {
+		fmt.Fprintf(stdout, "wal %s: the node was removed from its cluster (its REMOVED marker); its log was deleted then\n", cluster.EscapeControls(dir))
+		return nil
 	}
 	if alone && len(rep.Segments) == 0 && len(rep.Snapshots) == 0 {
 		return fmt.Errorf("wal %s: holds neither a WAL (*.wal segments, *.snap snapshots) nor node directories (node-1, node-2, ...); give a data directory (what --data names) or one node's directory in it, like DATA/node-1", dir)

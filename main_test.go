@@ -464,6 +464,21 @@ func TestWALInspector(t *testing.T) {
 		t.Fatalf("wal DATA: exit %d: %s\n%s", code, out, errs)
 	}
 
+	// A removed node's directory holds only its marker: said so, exit 0.
+	node3 := filepath.Join(data, "node-3")
+	if err := os.MkdirAll(node3, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(node3, "REMOVED"), []byte("removed\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, errs := runCLI(t, "", "wal", node3); code != 0 || !strings.Contains(out, "the node was removed from its cluster") {
+		t.Fatalf("wal of a removed node's directory: exit %d: %s\n%s", code, out, errs)
+	}
+	if code, out, errs := runCLI(t, "", "wal", data); code != 0 || !strings.HasPrefix(out, "data "+data+": 2 nodes and 1 removed\n") {
+		t.Fatalf("wal DATA with a removed node: exit %d: %s\n%s", code, out, errs)
+	}
+
 	if code, _, _ := runCLI(t, "", "wal"); code != 2 {
 		t.Fatalf("wal without a directory: exit %d, want 2", code)
 	}

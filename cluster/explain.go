@@ -318,7 +318,13 @@ func explainFollower(st Status, n NodeStatus) string {
 		s += fmt.Sprintf(" With CheckQuorum it keeps the leader's lease: it ignores vote requests for %s more.", dur(n.ElectionMin-n.SinceLeader))
 	}
 	if known && l.Live() && l.Role == "leader" && l.Term == n.Term {
-		if p, ok := l.Progress[n.ID]; ok && p.Match < l.LastIndex {
+		switch p, ok := l.Progress[n.ID]; {
+		case !ok || p.Match >= l.LastIndex:
+		case n.LastIndex >= l.LastIndex && n.LastTerm == l.LastTerm:
+			// It holds them: only its answer has not reached the leader.
+			s += fmt.Sprintf(" It holds the leader's last %s, but the leader has not heard so yet (its match for it is %d).",
+				plural(int(l.LastIndex-p.Match), "entry", "entries"), p.Match)
+		default:
 			s += fmt.Sprintf(" It is %s behind the leader (%s", plural(int(l.LastIndex-p.Match), "entry", "entries"), p.State)
 			if !behind(l, p) {
 				s += ", all of them sent"
@@ -559,7 +565,10 @@ func ExplainLog(st Status, id uint64) string {
 		}
 	}
 	repair := ""
-	if tracked {
+	switch {
+	case !n.Live():
+		repair = "; it is down, so nothing the leader sends reaches it: the leader catches it up once it runs again"
+	case tracked:
 		switch p.State {
 		case "snapshot":
 			repair = fmt.Sprintf("; the leader is sending it a snapshot (of index %d)", p.PendingSnapshot)
@@ -662,7 +671,8 @@ func Why(st Status, id uint64) string {
 	case !Reachable(st.Faults, l.ID, n.ID):
 		return fmt.Sprintf("cut off from leader %d: %s", l.ID, left)
 	case l.Role == "leader" && l.Term == n.Term:
-		if p, ok := l.Progress[n.ID]; ok && behind(l, p) {
+		// Frozen, entries on their way stay there (held): they count.
+		if p, ok := l.Progress[n.ID]; ok && (behind(l, p) || n.Frozen && p.Match < l.LastIndex && n.LastIndex < l.LastIndex) {
 			return fmt.Sprintf("behind by %d: %s", l.LastIndex-p.Match, p.State)
 		}
 	}

@@ -260,6 +260,28 @@ func cardStatus(n int) Status {
 // The cards' few words, case by case: what makes a leader stale and what
 // does not, a follower whose leader is gone, lag that is only in flight.
 func TestWhyCases(t *testing.T) {
+	t.Run("entries in flight: behind only when frozen, and held", func(t *testing.T) {
+		st := cardStatus(3)
+		st.Nodes[0].LastIndex = 52
+		st.Nodes[0].Progress[2] = raft.Progress{Match: 20, Next: 53, State: "replicate", Inflight: 3, HeardAgo: 1}
+		if got := Why(st, 2); got != "up to date" {
+			t.Errorf("running, entries on their way: Why = %q", got)
+		}
+		for i := range st.Nodes {
+			st.Nodes[i].Frozen = true
+		}
+		if got := Why(st, 2); got != "behind by 32: replicate" {
+			t.Errorf("frozen, entries held: Why = %q", got)
+		}
+	})
+	t.Run("holding every entry before the leader heard so", func(t *testing.T) {
+		st := cardStatus(3)
+		st.Nodes[0].Progress[2] = raft.Progress{Match: 18, Next: 21, State: "replicate", HeardAgo: 1}
+		got := ExplainNode(st, 2)
+		if !strings.Contains(got, "It holds the leader's last 2 entries, but the leader has not heard so yet (its match for it is 18)") || strings.Contains(got, "behind") {
+			t.Errorf("ExplainNode = %q", got)
+		}
+	})
 	t.Run("one node cut off at a later term leaves the leader leading", func(t *testing.T) {
 		st := cardStatus(5)
 		st.Nodes[4].Term, st.Nodes[4].Role, st.Nodes[4].Leader = 9, "candidate", 0
@@ -390,4 +412,18 @@ func TestWhyForNonVoters(t *testing.T) {
 	mustContain(t, ExplainNode(st, 3), "was removed from the membership")
 	st.Nodes[0].LastIndex, st.Nodes[0].Commit = 21, 20
 	mustContain(t, ExplainCommit(st, 21), "needs 2 of 3")
+}
+
+// The log explanation of a node that is down does not describe the
+// leader's appends to it as if they arrived.
+func TestExplainLogOfADownNode(t *testing.T) {
+	leader := NodeStatus{ID: 2, State: StateUp, Role: "leader", Term: 4, Leader: 2, LastIndex: 6, LastTerm: 4, FirstIndex: 1,
+		LogStart: 1, LogTerms: []uint64{1, 3, 3, 3, 3, 4},
+		Progress: map[uint64]raft.Progress{3: {Match: 2, Next: 7, State: "replicate", Inflight: 4}}}
+	down := NodeStatus{ID: 3, State: StateCrashed, PowerLost: true, Role: "down", Term: 4, LastIndex: 2, LastTerm: 3, LogStart: 1, LogTerms: []uint64{1, 3}}
+	st := Status{Nodes: []NodeStatus{{ID: 1, State: StateUp, Role: "follower"}, leader, down}, Leader: 2, Term: 4}
+	got := ExplainLog(st, 3)
+	if strings.Contains(got, "streams") || !strings.Contains(got, "misses 4 entries (3..6); it is down, so nothing the leader sends reaches it") {
+		t.Fatalf("ExplainLog of a down node = %q", got)
+	}
 }

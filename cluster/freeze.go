@@ -260,12 +260,17 @@ func (c *Cluster) deliverOn(n *node, from uint64, typ raft.MessageType, discard 
 			n.cfg.trace.add(rec)
 			return nil
 		}
-		before := n.core.Status().LastIndex
+		was := n.core.Status()
 		n.deliver(h.m)
-		if last := n.core.Status().LastIndex; last > before && h.m.Type == raft.MsgApp {
+		now := n.core.Status()
+		if last, before := now.LastIndex, was.LastIndex; last > before && h.m.Type == raft.MsgApp {
 			// Storing entries is what an append is for, and the core tells
 			// no event for it (a feed would drown): a step says it.
 			n.captured = append(n.captured, appendedEffect(n.cfg.id, h.m.Entries, before, last))
+		}
+		// Nor for what an answer teaches a leader (its lag marks show it).
+		if m0, m1 := was.Progress[h.m.From].Match, now.Progress[h.m.From].Match; h.m.Type == raft.MsgAppResp && m1 > m0 {
+			n.captured = append(n.captured, fmt.Sprintf("%d now knows %d holds up to %d (match %d -> %d)", n.cfg.id, h.m.From, m1, m0, m1))
 		}
 		return nil
 	})

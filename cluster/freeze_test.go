@@ -126,8 +126,8 @@ func TestFreezeHoldsMessagesUntilDelivered(t *testing.T) {
 		t.Fatalf("leader committed %d before any answer was delivered", n.Commit)
 	}
 	out, err = c.Deliver(ctx, f, l, "app-resp", false)
-	if err != nil || !strings.Contains(out, "committed up to") {
-		t.Fatalf("deliver the answer: %q, %v; want the commit as its effect", out, err)
+	if err != nil || !strings.Contains(out, "committed up to") || !strings.Contains(out, fmt.Sprintf("%d now knows %d holds up to %d", l, f, p.Index)) {
+		t.Fatalf("deliver the answer: %q, %v; want the commit and the leader's new knowledge as its effects", out, err)
 	}
 	if _, err := c.Deliver(ctx, l, f, "vote", false); err == nil || !strings.Contains(err.Error(), "holds no vote message") {
 		t.Fatalf("deliver with nothing matching: %v", err)

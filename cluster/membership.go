@@ -70,12 +70,16 @@ func NodesOnDisk(dataDir string) int {
 	return most
 }
 
+// WasRemoved reports whether the node directory dir belongs to a node
+// removed from its cluster (its REMOVED marker; its log was deleted then).
+func WasRemoved(dir string) bool { return fileExists(filepath.Join(dir, removedFile)) }
+
 // RemovedOnDisk returns how many of the nodes 1..n of the cluster in
 // dataDir were removed from it (their directories say so).
 func RemovedOnDisk(dataDir string, n int) int {
 	removed := 0
 	for id := 1; id <= n; id++ {
-		if fileExists(filepath.Join(dataDir, fmt.Sprintf("node-%d", id), removedFile)) {
+		if WasRemoved(filepath.Join(dataDir, fmt.Sprintf("node-%d", id))) {
 			removed++
 		}
 	}

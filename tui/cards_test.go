@@ -112,6 +112,19 @@ func TestPowerLostNodeSaysSo(t *testing.T) {
 	if v := m.View(); !strings.Contains(v, "node 2: lost power, as of its last status") || !strings.Contains(v, "just before the power cut") {
 		t.Errorf("detail view of a node that lost power:\n%s", v)
 	}
+	// At 80 columns the title is the short form, whole, with its hint.
+	m = newModel(newFakeSource(st), &fakeExec{}, 80, 24)
+	press(m, "2", "enter")
+	var title string
+	for _, l := range strings.Split(m.View(), "\n") {
+		if strings.Contains(l, "node 2: ") {
+			title = l
+			break
+		}
+	}
+	if want := "node 2: lost power, as of " + st.Nodes[1].AsOf.Format("15:04:05.000"); !strings.HasPrefix(strings.TrimSpace(title), want) || !strings.Contains(title, "scroll") {
+		t.Errorf("80-column detail title %q: want %q whole, then the scroll hint", title, want)
+	}
 }
 
 // TestDownNodeWithoutStatus: a node that never published shows no made-up

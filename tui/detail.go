@@ -73,6 +73,9 @@ func (m *Model) viewDetail(width, height int) []string {
 			before = "the crash"
 		}
 		title = fmt.Sprintf("node %d: %s, as of its last status, %s, just before %s", n.ID, n.StateText(), n.AsOf.Format("15:04:05.000"), before)
+		if short := fmt.Sprintf("node %d: %s, as of %s", n.ID, n.StateText(), n.AsOf.Format("15:04:05.000")); lipgloss.Width(title+"  (↑/↓ scroll)") > width {
+			title = short // a narrow terminal: the why section tells the rest
+		}
 	}
 	var notes []string
 	if len(lines) > rows {
