@@ -48,8 +48,13 @@ func (m *Model) drawnNodes(st cluster.Status, first bool) []cluster.NodeStatus {
 		since, ok := m.removedAt[n.ID]
 		if !ok {
 			since = at
-			if first {
+			switch {
+			case first:
 				since = at.Add(-removedFor)
+			case m.jumped && !n.AsOf.IsZero() && n.AsOf.Before(at):
+				// A replay jumped past the removal: it happened about when
+				// the node's last status was taken (or earlier).
+				since = n.AsOf
 			}
 			m.removedAt[n.ID] = since
 		}

@@ -88,6 +88,7 @@ type Model struct {
 	now       time.Time
 	nodes     []cluster.NodeStatus // the nodes drawn as cards and lanes (drawnNodes)
 	removedAt map[uint64]time.Time // when each removed node was first seen removed (nil: no status yet)
+	jumped    bool                 // a replay jumped to this status: a removal first seen here may be older
 	adding    int                  // add commands of the A key not yet answered
 	cards     *cardMemo            // what the cards of this status are made of; nil: not worked out yet
 	drawnAt   [2]int               // the size the dashboard was last drawn at; zero: the size message
@@ -276,6 +277,7 @@ func (m *Model) setStatus(st cluster.Status) {
 	m.status, m.now, m.cards, m.why = st, m.o.Clock(), nil, whyMemo{}
 	m.rate.observe(st.Time, st.Written)
 	m.nodes = m.drawnNodes(st, m.removedAt == nil) // nodes removed before the start are not drawn
+	m.jumped = false
 	m.reselect()
 	m.links.clamp(len(st.Nodes))
 	if m.parser != nil {

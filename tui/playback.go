@@ -134,6 +134,7 @@ func (m *Model) onReplay(msg replayMsg) tea.Cmd {
 	if m.replay.jumped || jumped(m.replay.view, msg.view) {
 		m.rate.restart() // the rate is measured from the statuses after the jump only
 		m.replay.jumped = false
+		m.jumped = true // for setStatus: removals first seen now may be older
 	}
 	m.replay.view = msg.view
 	if msg.view.epoch != m.epoch {

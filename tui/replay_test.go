@@ -888,3 +888,35 @@ func TestReplayFullHelpSetsLiveKeysApart(t *testing.T) {
 		t.Errorf("live, the full help sets keys apart:\n%s", text)
 	}
 }
+
+// A replay that jumps to long after a node's removal does not draw its
+// card: the removal is dated by the node's last status, not by when the
+// replay first showed it (time stands still at the end of a recording, so
+// the card would stay for good).
+func TestReplayJumpPastARemoval(t *testing.T) {
+	p := newFakePlayer(steady(20))
+	m := replayModel(t, p, &fakeExec{}, 120, 40)
+	replayFrame(m, p)
+	st := removedStatus(0)
+	st = withNode(st, 4, func(n *cluster.NodeStatus) { n.AsOf = t0.Add(-48 * time.Second) })
+	p.mu.Lock()
+	p.st, p.pos = st, 59*time.Second // paused, far ahead: a jump
+	p.mu.Unlock()
+	replayFrame(m, p)
+	if v := m.View(); strings.Contains(v, "REMOVED") || strings.Contains(v, "goes in") {
+		t.Fatalf("a node removed 48 s before the cursor is drawn:\n%s", v)
+	}
+	// Played up to a removal, the card stays its while, as live.
+	p2 := newFakePlayer(steady(20))
+	m2 := replayModel(t, p2, &fakeExec{}, 120, 40)
+	replayFrame(m2, p2)
+	st2 := removedStatus(0)
+	st2 = withNode(st2, 4, func(n *cluster.NodeStatus) { n.AsOf = t0 })
+	p2.mu.Lock()
+	p2.st, p2.playing, p2.pos = st2, true, 12600*time.Millisecond
+	p2.mu.Unlock()
+	replayFrame(m2, p2)
+	if c4 := cardOf(t, m2.View(), 4); !strings.Contains(c4, "goes in 5s") {
+		t.Fatalf("a removal played into: card\n%s", c4)
+	}
+}
