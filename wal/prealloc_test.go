@@ -121,20 +121,30 @@ func TestPreallocatedSegments(t *testing.T) {
 	}
 }
 
-// A power failure loses what was written into a preallocated segment and
-// not synced: FaultFS gives the overwritten zeros back, and Open reads the
-// synced records, ending at the zeros, with nothing to repair.
-func TestPowerFailInPreallocatedSegment(t *testing.T) {
+// inPreallocatedSegment opens a WAL of 4 KiB segments on a FaultFS and
+// writes entries 1-7 (term 1), the last of them into a preallocated
+// segment.
+func inPreallocatedSegment(t *testing.T) (string, *FaultFS, Options, *WAL) {
+	t.Helper()
 	dir := t.TempDir()
 	ffs := NewFaultFS()
 	opts := Options{FS: ffs, SegmentBytes: 4096}
 	w, _ := mustOpen(t, dir, opts)
 	mustSave(t, w, raft.HardState{Term: 1}, mkEnts(1, 6, 1, 100))
 	waitPrepared(t, w)
-	mustSave(t, w, raft.HardState{}, mkEnts(7, 8, 1, 100)) // rolls to the prepared file
+	mustSave(t, w, raft.HardState{}, mkEnts(7, 7, 1, 100)) // rolls to the prepared file
 	if w.zeroed != 4096 {
 		t.Fatalf("active segment zeroed to %d, want 4096 (preallocated)", w.zeroed)
 	}
+	return dir, ffs, opts, w
+}
+
+// A power failure loses what was written into a preallocated segment and
+// not synced: FaultFS gives the overwritten zeros back, and Open reads the
+// synced records, ending at the zeros, with nothing to repair.
+func TestPowerFailInPreallocatedSegment(t *testing.T) {
+	dir, ffs, opts, w := inPreallocatedSegment(t)
+	mustSave(t, w, raft.HardState{}, mkEnts(8, 8, 1, 100))
 	if _, err := w.Write(raft.HardState{Term: 2}, mkEnts(9, 10, 2, 100)); err != nil {
 		t.Fatal(err)
 	}
@@ -294,16 +304,7 @@ func TestRollCutsUnusedZeros(t *testing.T) {
 // simulates the fault at the next write, see SetFull), and the WAL takes no
 // more writes until reopened; what was acknowledged reads back.
 func TestFullDiskRefusesWritesInPlace(t *testing.T) {
-	dir := t.TempDir()
-	ffs := NewFaultFS()
-	opts := Options{FS: ffs, SegmentBytes: 4096}
-	w, _ := mustOpen(t, dir, opts)
-	mustSave(t, w, raft.HardState{Term: 1}, mkEnts(1, 6, 1, 100))
-	waitPrepared(t, w)
-	mustSave(t, w, raft.HardState{}, mkEnts(7, 7, 1, 100))
-	if w.zeroed == 0 {
-		t.Fatal("not in a preallocated segment")
-	}
+	dir, ffs, opts, w := inPreallocatedSegment(t)
 	ffs.SetFull(true)
 	seg := w.segs[len(w.segs)-1].name
 	err := w.Save(raft.HardState{}, mkEnts(8, 8, 1, 10))
