@@ -326,8 +326,12 @@ func explainFollower(st Status, n NodeStatus) string {
 				plural(int(l.LastIndex-p.Match), "entry", "entries"), p.Match)
 		default:
 			s += fmt.Sprintf(" It is %s behind the leader (%s", plural(int(l.LastIndex-p.Match), "entry", "entries"), p.State)
-			if !behind(l, p) {
+			switch {
+			case behind(l, p):
+			case p.Next > l.LastIndex:
 				s += ", all of them sent"
+			default:
+				s += ", the newest not sent yet"
 			}
 			s += ")."
 		}
@@ -680,15 +684,17 @@ func Why(st Status, id uint64) string {
 }
 
 // behind reports whether leader l's follower with progress p is behind:
-// it lacks entries the leader has not yet sent it (its inflight window is
-// full, or it is being probed or sent a snapshot). Entries already on
-// their way to a follower that keeps up do not count: under load every
+// it lacks entries the leader has not yet sent it while appends to it are
+// still unanswered (its inflight window holds back the rest), or it is
+// being probed or sent a snapshot. Entries already on their way to a
+// follower that keeps up do not count, nor entries so new that the leader
+// has not sent them yet with nothing else in flight: under load every
 // follower trails by those for a moment.
 func behind(l NodeStatus, p raft.Progress) bool {
 	if p.Match >= l.LastIndex {
 		return false
 	}
-	return p.State != "replicate" || p.Next <= l.LastIndex
+	return p.State != "replicate" || p.Next <= l.LastIndex && p.Inflight > 0
 }
 
 // quietPeers lists the peers leader l has not heard from for an election

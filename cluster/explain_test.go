@@ -267,6 +267,18 @@ func TestWhyCases(t *testing.T) {
 		if got := Why(st, 2); got != "up to date" {
 			t.Errorf("running, entries on their way: Why = %q", got)
 		}
+		st.Nodes[0].Progress[2] = raft.Progress{Match: 20, Next: 21, State: "replicate", HeardAgo: 1}
+		if got := Why(st, 2); got != "up to date" {
+			t.Errorf("running, entries too new to be sent yet, nothing in flight: Why = %q", got)
+		}
+		if got := ExplainNode(st, 2); !strings.Contains(got, "(replicate, the newest not sent yet)") {
+			t.Errorf("ExplainNode = %q", got)
+		}
+		st.Nodes[0].Progress[2] = raft.Progress{Match: 20, Next: 41, State: "replicate", Inflight: 256, HeardAgo: 1}
+		if got := Why(st, 2); got != "behind by 32: replicate" {
+			t.Errorf("running, window full, the rest held back: Why = %q", got)
+		}
+		st.Nodes[0].Progress[2] = raft.Progress{Match: 20, Next: 53, State: "replicate", Inflight: 3, HeardAgo: 1}
 		for i := range st.Nodes {
 			st.Nodes[i].Frozen = true
 		}
