@@ -58,12 +58,8 @@ func runWAL(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if len(nodes) == 0 {
 		return inspectNode(dir, stdout, true)
 	}
-	removed := 0
-	for _, n := range nodes {
-		if cluster.WasRemoved(filepath.Join(dir, n)) {
-			removed++
-		}
-	}
+	highest, _ := strconv.Atoi(strings.TrimPrefix(nodes[len(nodes)-1], "node-")) // nodes are in id order
+	removed := cluster.RemovedOnDisk(dir, highest)
 	what := plural(len(nodes), "node")
 	if removed > 0 {
 		what = fmt.Sprintf("%s and %d removed", plural(len(nodes)-removed, "node"), removed)

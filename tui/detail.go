@@ -72,9 +72,11 @@ func (m *Model) viewDetail(width, height int) []string {
 		default:
 			before = "the crash"
 		}
-		title = fmt.Sprintf("node %d: %s, as of its last status, %s, just before %s", n.ID, n.StateText(), n.AsOf.Format("15:04:05.000"), before)
-		if short := fmt.Sprintf("node %d: %s, as of %s", n.ID, n.StateText(), n.AsOf.Format("15:04:05.000")); lipgloss.Width(title+"  (↑/↓ scroll)") > width {
-			title = short // a narrow terminal: the why section tells the rest
+		asOf := n.AsOf.Format("15:04:05.000")
+		title = fmt.Sprintf("node %d: %s, as of its last status, %s, just before %s", n.ID, n.StateText(), asOf, before)
+		if lipgloss.Width(title+"  (↑/↓ scroll)") > width {
+			// A narrow terminal: the why section tells the rest.
+			title = fmt.Sprintf("node %d: %s, as of %s", n.ID, n.StateText(), asOf)
 		}
 	}
 	var notes []string

@@ -255,10 +255,10 @@ func scanSegment(name string, buf []byte, last bool, maxLen int, rp *replay) (sc
 			}
 			return s, &CorruptError{File: name, Offset: int64(off), Err: err}
 		}
-		if rp == nil {
-			// only checking
-		} else if err := rp.record(f); err != nil {
-			return s, &CorruptError{File: name, Offset: int64(off), Err: err}
+		if rp != nil {
+			if err := rp.record(f); err != nil {
+				return s, &CorruptError{File: name, Offset: int64(off), Err: err}
+			}
 		}
 		if f.typ == RecordEntry {
 			s.seg.maxIndex = max(s.seg.maxIndex, entryOf(f.payload).Index)
@@ -281,11 +281,8 @@ func repairTail(fsys FS, dir, name string, off int64) (*Repair, error) {
 	}
 	kept := brokenName(name, off)
 	// In a preallocated segment the zeros after the torn write are not
-	// part of it: keep the bytes up to the last sector holding data.
-	torn := buf[off:]
-	for len(torn) > 0 && allZero(torn[(len(torn)-1)/sectorSize*sectorSize:]) {
-		torn = torn[:(len(torn)-1)/sectorSize*sectorSize]
-	}
+	// part of it.
+	torn := withoutZeroSectors(buf[off:])
 	r := &Repair{File: name, Offset: off, Bytes: int64(len(torn)), Kept: kept}
 	if off == 0 {
 		if err := fsys.Rename(path, filepath.Join(dir, kept)); err != nil {

@@ -38,13 +38,15 @@ const preparedName = "next-segment.tmp"
 
 const (
 	// prepareStep is how much of a prepared file is zeroed and fsynced at
-	// a time; after each step the preparer pauses as long as it took, so
-	// that its writes do not crowd out the log's fsyncs on the same disk.
+	// a time; after each step the preparer pauses twice as long as it
+	// took (at most prepareMaxPause), so that its writes do not crowd out
+	// the log's fsyncs on the same disk.
 	prepareStep = 256 << 10
 	// prepareAfterMax bounds how much the active segment holds before the
 	// next one is prepared: a log that stays small (most tests, a short
 	// dashboard session) never pays for a second segment.
 	prepareAfterMax = 256 << 10
+	prepareMaxPause = 20 * time.Millisecond
 )
 
 // errPrepareStopped ends a preparation cut short by Close.
@@ -100,7 +102,7 @@ func (w *WAL) prepared(err error) {
 }
 
 // zeroFile creates path as size zero bytes, durable, one prepareStep at a
-// time with a pause after each as long as it took. It stops early, with
+// time with a pause after each (see prepareStep). It stops early, with
 // errPrepareStopped, when quit is closed; a nil quit means no pauses.
 func zeroFile(fsys FS, path string, size int64, quit chan struct{}) error {
 	f, err := fsys.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
@@ -118,7 +120,7 @@ func zeroFile(fsys FS, path string, size int64, quit chan struct{}) error {
 		if quit == nil {
 			continue
 		}
-		pause := time.NewTimer(min(2*time.Since(began), 20*time.Millisecond))
+		pause := time.NewTimer(min(2*time.Since(began), prepareMaxPause))
 		select {
 		case <-quit:
 			err = errors.Join(err, errPrepareStopped)

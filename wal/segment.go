@@ -148,6 +148,19 @@ func zeroSector(buf []byte, off, end int) bool {
 	return false
 }
 
+// withoutZeroSectors returns b up to its last sector (counted from b's
+// start) that holds a non-zero byte.
+func withoutZeroSectors(b []byte) []byte {
+	for len(b) > 0 {
+		last := (len(b) - 1) / sectorSize * sectorSize
+		if !allZero(b[last:]) {
+			break
+		}
+		b = b[:last]
+	}
+	return b
+}
+
 // zeroTail reports whether a decoding failure at off in the last segment
 // is the end of the records of a preallocated segment: a zeroed record
 // header with only zeros after it (see prealloc.go).

@@ -305,39 +305,22 @@ func (w *WAL) createSegment(seq uint64) error {
 		buf, crc = appendSnapshotMeta(buf, crc, w.snap, false)
 	}
 	defer w.keepBuf(buf)
-	fsys := w.opts.FS
-	zeroed := int64(0)
 	var f File
+	var err error
+	zeroed := int64(0)
 	if w.prep.ready {
-		var err error
 		if f, err = w.openPrepared(name, buf); err == nil {
 			zeroed = w.opts.SegmentBytes
 		}
-		// else: a growing segment after all
 	}
-	if f == nil {
-		tmp := filepath.Join(w.dir, name+tmpExt)
-		var err error
-		f, err = fsys.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
-		if err != nil {
-			return fmt.Errorf("wal: create segment %s: %w", name, err)
-		}
-		_, err = f.Write(buf)
-		if err == nil {
-			err = f.Sync()
-		}
-		if err == nil {
-			err = fsys.Rename(tmp, filepath.Join(w.dir, name))
-		}
-		if err != nil {
+	if f == nil { // none ready, or it failed: a growing segment
+		if f, err = w.createGrowing(name, buf); err != nil {
 			// Nothing visible changed: the old segment stays active and a
 			// later Save tries again.
-			f.Close()
-			fsys.Remove(tmp)
 			return fmt.Errorf("wal: create segment %s: %w", name, err)
 		}
 	}
-	if err := fsys.SyncDir(w.dir); err != nil {
+	if err := w.opts.FS.SyncDir(w.dir); err != nil {
 		// The new segment is in the directory, durably or not: after a
 		// failed fsync the state of the disk is unknown (the kernel may
 		// have dropped what it could not write). As after a failed write
@@ -351,6 +334,32 @@ func (w *WAL) createSegment(seq uint64) error {
 	w.segs = append(w.segs, segment{name: name, seq: seq})
 	w.prep.failed = false // a new segment: preparing the next may be tried again
 	return nil
+}
+
+// createGrowing writes buf (a segment's header and first records) into a
+// new temporary file, fsyncs it and renames it to segment name: a segment
+// that grows as it is written. On failure nothing is left. The caller makes
+// the rename durable.
+func (w *WAL) createGrowing(name string, buf []byte) (File, error) {
+	fsys := w.opts.FS
+	tmp := filepath.Join(w.dir, name+tmpExt)
+	f, err := fsys.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	_, err = f.Write(buf)
+	if err == nil {
+		err = f.Sync()
+	}
+	if err == nil {
+		err = fsys.Rename(tmp, filepath.Join(w.dir, name))
+	}
+	if err != nil {
+		f.Close()
+		fsys.Remove(tmp)
+		return nil, err
+	}
+	return f, nil
 }
 
 // SaveSnapshot durably stores snap (temporary file, fsync, rename, directory
