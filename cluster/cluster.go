@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"math/rand/v2"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -147,14 +148,14 @@ func Start(opts Options) (*Cluster, error) {
 	}
 	// Open every node first so all addresses are known, then start them.
 	// Start-up is all or nothing: if any node cannot open, the ones opened
-	// so far (whose loops never ran) are closed, the node directories this
-	// Start created are removed (they hold empty logs only; left, they
-	// would fix the cluster's size for the next start on this data
-	// directory), and Start says which node failed and why.
-	var created []string
+	// so far (whose loops never ran) are closed, what this Start wrote in
+	// the directories of nodes that had no log is removed (empty logs only;
+	// left, they would fix the cluster's size for the next start on this
+	// data directory), and Start says which node failed and why.
+	var fresh []freshDir
 	for _, s := range c.slots {
-		if _, err := os.Stat(s.dir); errors.Is(err, fs.ErrNotExist) {
-			created = append(created, s.dir)
+		if s.state != StateRemoved && !wal.HasLog(s.dir) {
+			fresh = append(fresh, newFreshDir(s.dir))
 		}
 	}
 	for _, s := range c.slots {
@@ -164,8 +165,8 @@ func Start(opts Options) (*Cluster, error) {
 		n, err := openNode(c.nodeConfig(s))
 		if err != nil {
 			c.Close()
-			for _, dir := range created {
-				os.RemoveAll(dir)
+			for _, f := range fresh {
+				f.undo()
 			}
 			return nil, err
 		}
@@ -193,6 +194,41 @@ func Start(opts Options) (*Cluster, error) {
 	}
 	c.events.Add(Event{Kind: EventSetting, Text: fmt.Sprintf("cluster of %d %s started: %v", running, noun, opts.Timing)})
 	return c, nil
+}
+
+// freshDir is the directory of a node that has no log yet, as it was
+// before a start: absent, or holding the names in had.
+type freshDir struct {
+	dir    string
+	absent bool
+	had    map[string]bool
+}
+
+func newFreshDir(dir string) freshDir {
+	f := freshDir{dir: dir, had: map[string]bool{}}
+	ents, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		f.absent = true
+	}
+	for _, e := range ents {
+		f.had[e.Name()] = true
+	}
+	return f
+}
+
+// undo removes what a failed start wrote in f's directory: the whole
+// directory when it did not exist, else the files it did not hold.
+func (f freshDir) undo() {
+	if f.absent {
+		os.RemoveAll(f.dir)
+		return
+	}
+	ents, _ := os.ReadDir(f.dir)
+	for _, e := range ents {
+		if !f.had[e.Name()] {
+			os.RemoveAll(filepath.Join(f.dir, e.Name()))
+		}
+	}
 }
 
 // checkNoAmnesia refuses to start a cluster in which some nodes have a log

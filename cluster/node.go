@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"os"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -163,6 +164,9 @@ func openNode(cfg nodeConfig) (*node, error) {
 // open does openNode's work; on error the caller closes what was opened.
 func (n *node) open() error {
 	cfg := n.cfg
+	if st, err := os.Stat(cfg.dir); err == nil && !st.IsDir() {
+		return fmt.Errorf("its directory %s is a file, not a directory: move the file away", cfg.dir)
+	}
 	w, rec, err := wal.Open(cfg.dir, cfg.walOpts)
 	if err != nil {
 		return err

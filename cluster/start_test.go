@@ -100,6 +100,51 @@ func TestStartFailsOnALaterNodesBusyPort(t *testing.T) {
 	}
 }
 
+// A file stands where node 2's directory should be, and node 1's
+// directory exists already but holds no log, only a file of the user's:
+// Start says what is wrong with node 2, and leaves node 1's directory as
+// it found it (a log left there would make the next start take the data
+// directory for a 1-node cluster). With the file moved away, three nodes
+// start.
+func TestFailedStartUndoesItsWritesInExistingDirs(t *testing.T) {
+	t.Parallel()
+	data := t.TempDir()
+	mustWrite := func(name string) {
+		t.Helper()
+		if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(name, []byte("x"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mustWrite(filepath.Join(data, "node-1", "notes.txt"))
+	mustWrite(filepath.Join(data, "node-2"))
+	c, err := startOrHang(t, Options{Nodes: 3, DataDir: data})
+	if err == nil {
+		c.Close()
+		t.Fatal("Start succeeded with a file in place of node 2's directory")
+	}
+	var se *StartError
+	if !errors.As(err, &se) || se.Node != 2 || !strings.Contains(err.Error(), "is a file, not a directory") {
+		t.Fatalf("error = %v; want node 2's directory named as a file", err)
+	}
+	left, _ := os.ReadDir(filepath.Join(data, "node-1"))
+	if len(left) != 1 || left[0].Name() != "notes.txt" {
+		t.Fatalf("node 1's directory holds %v after the failed start; want only notes.txt", left)
+	}
+	if n := NodesOnDisk(data); n != 0 {
+		t.Fatalf("NodesOnDisk = %d after the failed start; want 0", n)
+	}
+	if err := os.Remove(filepath.Join(data, "node-2")); err != nil {
+		t.Fatal(err)
+	}
+	c = startCluster(t, Options{Nodes: 3, DataDir: data})
+	if n := len(c.Status().Nodes); n != 3 {
+		t.Fatalf("the next start has %d nodes; want 3", n)
+	}
+}
+
 // Node 3's WAL is damaged in the middle: Start returns at once with node 3,
 // the file and the offset named; the files of nodes 1 and 2 are intact.
 func TestStartFailsOnALaterNodesCorruptWAL(t *testing.T) {
