@@ -540,9 +540,8 @@ func (m *Model) onResult(r resultMsg) tea.Cmd {
 		}
 		return m.refreshReplay(r.verb == commands.VerbSeek || r.verb == commands.VerbFind)
 	}
-	m.output.set(fmt.Sprintf("script line %d: %s", m.script.line, last), last, r.out, r.err)
-	if forPeople(r) {
-		m.output.clear()
+	if !forPeople(r) { // a say or wait key leaves the last command's result in view
+		m.output.set(fmt.Sprintf("script line %d: %s", m.script.line, last), last, r.out, r.err)
 	}
 	if r.err != nil {
 		m.script.err = r.err
@@ -565,7 +564,9 @@ func (m *Model) scriptStep() tea.Cmd {
 		return nil
 	}
 	m.narrate(c)
-	m.output.running(fmt.Sprintf("script line %d: %s", c.Line, c.Text))
+	if c.Verb != commands.VerbSay {
+		m.output.running(fmt.Sprintf("script line %d: %s", c.Line, c.Text))
+	}
 	return execCmd(m.ctx, m.o.ScriptExec, []*commands.Command{c}, true)
 }
 

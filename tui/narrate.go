@@ -12,7 +12,9 @@ import (
 // its text in a panel above the lanes (every view has it) until the next
 // say, or until esc dismisses it; it still runs through the Executor, like
 // any line, so a recording has it (its output, the same text, is not
-// shown again). A script's `wait key` line pauses the script, saying so in
+// shown again, and the output panel goes on showing the last command's
+// result: a lesson's `explain` stays in view while its narration and its
+// wait are read). A script's `wait key` line pauses the script, saying so in
 // the same panel, until space is pressed: space goes on with the script and
 // does nothing else. Meanwhile every other key works as usual (the views,
 // the prompt, the keys that change the cluster: the learner may look and
@@ -112,7 +114,6 @@ func isWaitKey(c *commands.Command) bool {
 // waitKey pauses the script at its line c until a key is pressed.
 func (m *Model) waitKey(c *commands.Command) {
 	m.narr.waiting, m.narr.wait = true, c
-	m.output.clear()
 }
 
 // goOn answers the space the script waited for: it runs the wait's line,

@@ -323,3 +323,26 @@ func TestScriptWaitKeyFlow(t *testing.T) {
 		t.Errorf("the link matrix is still open")
 	}
 }
+
+// TestExplainStaysInViewAtAWait: a lesson explains, narrates and waits for
+// a key; the explanation must still be on screen while the learner reads
+// (a new user found it replaced by the wait line before it could be read).
+func TestExplainStaysInViewAtAWait(t *testing.T) {
+	for _, sz := range [][2]int{{80, 24}, {140, 40}} {
+		ex := &fakeExec{out: "1 leads at term 4: a majority voted for it"}
+		explain := commands.Command{Verb: commands.VerbExplain, Text: "explain 1", Line: 1}
+		m := scriptModel([]commands.Command{explain, say(2, "Read why."), waitKeyCmd(3), putCmd(4)}, ex, sz[0], sz[1])
+		stepScript(t, m)
+		v := viewFits(t, m, sz[0], sz[1])
+		for _, want := range []string{"script line 1: explain 1", "a majority voted for it", "┃ Read why.", "press space to go on"} {
+			if !strings.Contains(v, want) {
+				t.Errorf("%dx%d: at the wait, no %q:\n%s", sz[0], sz[1], want, v)
+			}
+		}
+		_, cmd := m.Update(keyMsg(" "))
+		playOn(t, m, cmd)
+		if v := viewFits(t, m, sz[0], sz[1]); !strings.Contains(v, "script line 4: put x 1") || strings.Contains(v, "explain 1") {
+			t.Errorf("%dx%d: the next command's result does not replace the explanation:\n%s", sz[0], sz[1], v)
+		}
+	}
+}
