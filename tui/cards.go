@@ -275,7 +275,8 @@ func (b block) pick(width int) []string {
 // cardTitle is "▸3 FOLLOWER" with the heartbeat pulse at the right, inner
 // cells wide; PRE-CANDIDATE is shortened to PRE-CAND on a narrow card. A
 // follower that is not a voter is a LEARNER, JOINING or LEAVING
-// (memberRole).
+// (memberRole). A paused node's title keeps the role it was paused in
+// where the card has room: "PAUSED LEADER".
 func (m *Model) cardTitle(n cluster.NodeStatus, inner int) string {
 	st := m.styles
 	role := memberRole(m.status, n)
@@ -284,6 +285,16 @@ func (m *Model) cardTitle(n cluster.NodeStatus, inner int) string {
 	room := inner - len(id) - 4 // the mark, a space, a space and the pulse
 	if lipgloss.Width(name) > room && role == "pre-candidate" {
 		name = "PRE-CAND"
+	}
+	if role == "paused" && n.Role != "" {
+		// The role it had when paused, which it still believes it has
+		// (a paused leader thinks it leads), where it fits.
+		for _, was := range []string{n.Role, strings.Replace(n.Role, "pre-candidate", "pre-cand", 1)} {
+			if full := name + " " + strings.ToUpper(clean(was)); lipgloss.Width(full) <= room {
+				name = full
+				break
+			}
+		}
 	}
 	name, _ = splitAt(name, room)
 	mark := " "

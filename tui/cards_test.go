@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/charmbracelet/lipgloss"
+
 	"raftplay/cluster"
 )
 
@@ -197,5 +199,30 @@ func TestHeartbeatPulses(t *testing.T) {
 	m.Update(frameMsg(st))
 	if c := cardOf(t, m.View(), 2); strings.Contains(c, "♥") {
 		t.Errorf("a second without heartbeats, the pulse is lit:\n%s", c)
+	}
+}
+
+// A paused node's title keeps the role it was paused in where the card
+// has room: a paused leader still believes it leads (a new user saw only
+// PAUSED and had to ask the HTTP API).
+func TestPausedCardTitleKeepsRole(t *testing.T) {
+	st := steady(10)
+	st.Nodes[0].State = cluster.StatePaused // node 1 leads in steady
+	m := newModel(newFakeSource(st), &fakeExec{}, 120, 40)
+	for _, c := range []struct {
+		role  string
+		inner int
+		want  string
+	}{
+		{"leader", 24, "PAUSED LEADER"},
+		{"pre-candidate", 24, "PAUSED PRE-CAND"},
+		{"leader", 12, "PAUSED"},
+	} {
+		n := st.Nodes[0]
+		n.Role = c.role
+		got := m.cardTitle(n, c.inner)
+		if !strings.Contains(got, " "+c.want+" ") || lipgloss.Width(got) > c.inner {
+			t.Errorf("%s paused, %d cells: title %q; want %q within the width", c.role, c.inner, got, c.want)
+		}
 	}
 }

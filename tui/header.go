@@ -95,6 +95,25 @@ func (m *Model) viewHeader(width int) []string {
 	return lines
 }
 
+// claimants names the nodes that think they lead when no leader is known
+// to a majority (a leader just elected, before its first heartbeat; a
+// paused or cut-off one): " (1 claims it)", " (1, 3 claim it)"; "".
+func claimants(s cluster.Status) string {
+	var ids []string
+	for _, n := range s.Nodes {
+		if n.Role == "leader" && (n.State == cluster.StateUp || n.State == cluster.StatePaused) {
+			ids = append(ids, fmt.Sprint(n.ID))
+		}
+	}
+	switch len(ids) {
+	case 0:
+		return ""
+	case 1:
+		return " (" + ids[0] + " claims it)"
+	}
+	return " (" + strings.Join(ids, ", ") + " claim it)"
+}
+
 // clusterLine is the header's first line, in segments: size (the nodes
 // not removed), the configuration when it is not every node a voter
 // (configText), leader and term, commit, load and writes.
@@ -104,7 +123,7 @@ func (m *Model) clusterLine(s cluster.Status, perSec string) []segment {
 	term := fmt.Sprintf("term %d", s.Term)
 	commit := fmt.Sprintf("commit %d", s.Commit)
 	if s.Leader == 0 { // between leaders: the highest any node has
-		leader = st.Role("down").Render("none")
+		leader = st.Role("down").Render("none") + claimants(s)
 		term += " (highest)"
 		commit += " (highest)"
 	}

@@ -42,6 +42,27 @@ func TestHeaderWithoutLeaderShowsHighest(t *testing.T) {
 	}
 }
 
+// A node that thinks it leads, which no majority follows yet, is named
+// beside "leader none": a new user saw a card say LEADER under a header
+// that said none, with nothing to tie the two.
+func TestHeaderNamesLeaderClaimants(t *testing.T) {
+	st := leaderless()
+	st.Nodes[0].Role = "leader"
+	m := newModel(newFakeSource(st), &fakeExec{}, 120, 40)
+	if v := m.View(); !strings.Contains(v, "leader none (1 claims it)  term 7 (highest)") {
+		t.Errorf("header with one claimant:\n%s", v)
+	}
+	st.Nodes[2].Role, st.Nodes[2].State = "leader", cluster.StatePaused
+	st.Nodes[1].Role, st.Nodes[1].State = "leader", cluster.StateCrashed // a crashed node claims nothing
+	m = newModel(newFakeSource(st), &fakeExec{}, 120, 40)
+	if v := m.View(); !strings.Contains(v, "leader none (1, 3 claim it)") {
+		t.Errorf("header with two claimants, one paused:\n%s", v)
+	}
+	if v := newModel(newFakeSource(leaderless()), &fakeExec{}, 120, 40).View(); strings.Contains(v, "claim") {
+		t.Errorf("header names a claimant when no node thinks it leads:\n%s", v)
+	}
+}
+
 // TestHeaderWrapsBySegments: at the minimum width every part of a long
 // header is shown whole, moved to another line rather than cut.
 func TestHeaderWrapsBySegments(t *testing.T) {

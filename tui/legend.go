@@ -125,7 +125,7 @@ func (m *Model) legendSections() []legendSection {
 		}},
 		{"Header", []legendItem{
 			{st.Recording.Render("● REC") + " run.rec", "a recording of this session is being written to run.rec (--record FILE or record start FILE; record stop ends it); where the line is short of room, ● REC alone, in place of raftplay"},
-			{"leader " + st.Role("down").Render("none"), "between leaders; term and commit are then the highest any node has (highest)"},
+			{"leader " + st.Role("down").Render("none"), "between leaders; term and commit are then the highest any node has (highest); (1 claims it): node 1 thinks it leads, but no majority follows it (yet)"},
 			{"config 1,2,3 +4 learner " + st.Fault.Render("pending"), "the leader's configuration, shown when not every node is a voter: the voters, + the learners; pending = its entry is not committed yet (one change at a time)"},
 			{st.Fault.Render("partition A:1,2 | B:3"), "the faults in force: partition groups, cut links, drop and delay rules (+2 more (x): x shows every link)"},
 			{st.Fault.Render("disk-full 3; disk-delay 50ms 2"), "disk faults in force, in the words of set: 3's disk is full, every fsync of 2 takes 50 ms longer"},
