@@ -31,7 +31,12 @@ func (x *Executor) Exec(ctx context.Context, cmd *commands.Command) (string, err
 		if !p.Find(cmd.Message) {
 			return "", x.fail(cmd, fmt.Sprintf("nothing in the recording says %q", cmd.Message))
 		}
-		return fmt.Sprintf("at %v of %v: %s", p.Found().Round(time.Millisecond), p.Length().Round(time.Millisecond), p.said(cmd.Message)), nil
+		out := fmt.Sprintf("at %v of %v: %s", p.Found().Round(time.Millisecond), p.Length().Round(time.Millisecond), p.said(cmd.Message))
+		if pos := p.Position(); pos != p.Found() {
+			// The cursor stands at the first status that shows it.
+			out += fmt.Sprintf(" (shown from %v)", pos.Round(time.Millisecond))
+		}
+		return out, nil
 	case commands.VerbFork:
 		return "", x.fail(cmd, commands.ForkReason)
 	case commands.VerbStatus:

@@ -367,6 +367,26 @@ func (p *Player) find(text string, cur, ownCur time.Duration) (at, own time.Dura
 // commands.
 func (p *Player) Marks() []tui.Mark { return p.marks }
 
+// Here is what is recorded at the cursor's place: the commands and the
+// events whose place (settle) it is, commands first, each in time order.
+func (p *Player) Here() []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	cur := p.cursorLocked()
+	var cmds, evs []string
+	for _, c := range p.rec.Commands {
+		if p.settle(p.offset(c.At)) == cur {
+			cmds = append(cmds, "> "+c.Text)
+		}
+	}
+	for _, e := range p.rec.Events {
+		if p.settle(p.offset(e.Time)) == cur {
+			evs = append(evs, e.Text)
+		}
+	}
+	return append(cmds, evs...)
+}
+
 // Stopped says where and why the recording ends early, nil when it does
 // not.
 func (p *Player) Stopped() error { return p.rec.Stopped }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -345,8 +346,8 @@ func TestFindShowsTheEventsConsequence(t *testing.T) {
 		t.Errorf("find: events %q", evs)
 	}
 	out, err := (&Executor{Player: p}).Exec(context.Background(), &commands.Command{Verb: commands.VerbFind, Message: "became leader"})
-	if err != nil || out != "at 153ms of 3s: 2 became leader at term 1" {
-		t.Errorf("find says %q, %v; want the event's own time", out, err)
+	if err != nil || out != "at 153ms of 3s: 2 became leader at term 1 (shown from 198ms)" {
+		t.Errorf("find says %q, %v; want the event's own time and the cursor's", out, err)
 	}
 	if !p.Find("healed") || p.Position() != 2*time.Second {
 		t.Errorf("find with no frame after: at %v, want the event's time", p.Position())
@@ -380,8 +381,8 @@ func TestFindGoesThroughOnePlace(t *testing.T) {
 	rec := b.end(70 * time.Millisecond).read()
 	p := NewPlayer(rec, PlayerOptions{Paused: true})
 	x := &Executor{Player: p}
-	for _, want := range []string{"at 50ms of 70ms: SAFETY VIOLATION (election safety)", "at 55ms of 70ms: > say a violation",
-		"at 60ms of 70ms: > wait violation", "at 50ms of 70ms: SAFETY VIOLATION (election safety)"} {
+	for _, want := range []string{"at 50ms of 70ms: SAFETY VIOLATION (election safety) (shown from 66ms)", "at 55ms of 70ms: > say a violation (shown from 66ms)",
+		"at 60ms of 70ms: > wait violation (shown from 66ms)", "at 50ms of 70ms: SAFETY VIOLATION (election safety) (shown from 66ms)"} {
 		out, err := x.Exec(context.Background(), &commands.Command{Verb: commands.VerbFind, Message: "violation"})
 		if err != nil || out != want {
 			t.Errorf("find violation: %q, %v; want %q", out, err, want)
@@ -389,6 +390,32 @@ func TestFindGoesThroughOnePlace(t *testing.T) {
 		if p.Position() != 66*time.Millisecond || p.Status().Nodes[2].Term != 2 {
 			t.Errorf("find violation: at %v, node 3 at term %d; want the frame at 66ms, term 2", p.Position(), p.Status().Nodes[2].Term)
 		}
+	}
+}
+
+// TestHereNamesEverythingAtOnePlace: two events one status frame shows
+// are both at its place, commands first; a place with only messages has
+// nothing to name (a new user saw one event named on two steps and the
+// other never).
+func TestHereNamesEverythingAtOnePlace(t *testing.T) {
+	b := newBuilder(t, Version)
+	b.status(0, 1, 1, 2, 3).status(33*time.Millisecond, 1, 1)
+	b.event(40*time.Millisecond, "raft.role", "3 became pre-candidate at term 1")
+	b.event(40*time.Millisecond+time.Microsecond, "raft.role", "3 started pre-election for term 2")
+	b.command(41*time.Millisecond, "pause 3", "ok")
+	b.status(66*time.Millisecond, 2, 1, 2, 3)
+	rec := b.end(70 * time.Millisecond).read()
+	p := NewPlayer(rec, PlayerOptions{Paused: true})
+	if !p.Step(true) || p.Position() != 66*time.Millisecond {
+		t.Fatalf("step: at %v, want the frame at 66ms", p.Position())
+	}
+	want := []string{"> pause 3", "3 became pre-candidate at term 1", "3 started pre-election for term 2"}
+	if got := p.Here(); !slices.Equal(got, want) {
+		t.Errorf("here at 66ms: %q, want %q", got, want)
+	}
+	p.Seek(33 * time.Millisecond)
+	if got := p.Here(); len(got) != 0 {
+		t.Errorf("here at 33ms, where nothing happened: %q", got)
 	}
 }
 

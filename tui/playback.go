@@ -247,8 +247,9 @@ const stepWhatMax = 44
 
 // stepTo steps p (in an operation's tea.Cmd) and says where to: the
 // cursor to the millisecond, how far it moved, and what is recorded there
-// (a command, else an event, else a message, which the messages view
-// shows); or that nothing is recorded that way. A step over a message the
+// (a command, else an event, with how many more there are at the same
+// place, else a message, which the messages view shows); or that nothing
+// is recorded that way. A step over a message the
 // views hide (a heartbeat) changes nothing else on the screen.
 func stepTo(p Player, forward bool) string {
 	from := p.Position()
@@ -260,17 +261,12 @@ func stepTo(p Player, forward bool) string {
 	}
 	to := p.Position()
 	what := "a message (m shows it)"
-	if ev := p.Events().Last(1); len(ev) == 1 {
-		if d := p.Now().Sub(ev[0].Time); d >= 0 && d < time.Millisecond {
-			what = ev[0].Text
-		}
+	if here := p.Here(); len(here) == 1 {
+		what = cut(clean(here[0]), stepWhatMax)
+	} else if len(here) > 1 {
+		more := fmt.Sprintf(" (+%d more)", len(here)-1)
+		what = cut(clean(here[0]), stepWhatMax-len(more)) + more
 	}
-	for _, mk := range p.Marks() {
-		if mk.Kind == MarkCommand && mk.place() == to {
-			what = "> " + mk.Text
-		}
-	}
-	what = cut(what, stepWhatMax)
 	sign := "+"
 	if to < from {
 		sign = "-"

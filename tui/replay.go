@@ -39,6 +39,10 @@ type Player interface {
 	// after it whose text contains text (case-insensitive), wrapping to
 	// the start, and pauses; false when none matches.
 	Find(text string) bool
+	// Here is what is recorded at the cursor's place, in the order it
+	// happened: commands ("> crash 1"), then events' texts; messages are
+	// not named. Empty when there is nothing but messages.
+	Here() []string
 	// Marks are the timeline's marks: faults, leader changes, violations.
 	Marks() []Mark
 	// Stopped, when not nil, says where and why the recording ends early

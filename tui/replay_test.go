@@ -171,6 +171,28 @@ func (p *fakePlayer) Find(text string) bool {
 	return false
 }
 
+// Here: the command marks at the cursor, else the events of the last
+// millisecond before Now (every step lands at Now in the fake).
+func (p *fakePlayer) Here() []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var out []string
+	for _, mk := range p.marks {
+		if mk.Kind == MarkCommand && mk.place() == p.pos {
+			out = append(out, "> "+mk.Text)
+		}
+	}
+	if len(out) > 0 {
+		return out
+	}
+	for _, e := range p.events.Last(16) {
+		if d := t0.Sub(e.Time); d >= 0 && d < time.Millisecond {
+			out = append(out, e.Text)
+		}
+	}
+	return out
+}
+
 func (p *fakePlayer) Marks() []Mark {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -849,6 +871,14 @@ func TestReplayStepSaysWhereTo(t *testing.T) {
 	p.event(-1000, 2, "raft.role", "long ago")
 	step(".", "12.800s", ". step: to 12.800s (+100ms): a message (m shows it)")
 	step(",", "12.700s", ", step back: to 12.700s (-100ms): > crash 1")
+	// Two events at one place: the first named, the other counted.
+	p.mu.Lock()
+	p.marks = nil
+	p.events = cluster.NewEventLog(64, frozen)
+	p.mu.Unlock()
+	p.event(0, 3, "raft.role", "3 became pre-candidate at term 1")
+	p.event(0, 3, "raft.role", "3 started pre-election for term 2")
+	step(".", "12.800s", ". step: to 12.800s (+100ms): 3 became pre-candidate at term 1 (+1 more)")
 }
 
 // TestReplayFullHelpSetsLiveKeysApart: in a replay the full help lists the
