@@ -57,6 +57,16 @@ func TestScriptFailedCheckExits1(t *testing.T) {
 	}
 }
 
+// A command's failure names the command once (a new user saw
+// "powerfail all: powerfail all: no node is running").
+func TestScriptFailureNamesTheCommandOnce(t *testing.T) {
+	t.Parallel()
+	code, _, errs := runCLI(t, "powerfail all\npowerfail all\n", "script", "--nodes", "3", "--data", t.TempDir(), "-")
+	if want := "raftplay: script standard input stopped at line 2: powerfail all: no node is running\n"; code != 1 || errs != want {
+		t.Fatalf("exit %d, stderr %q; want 1 and %q", code, errs, want)
+	}
+}
+
 // Bad input: every case exits 2 with a message that says what and where,
 // and no cluster starts.
 func TestUsageErrorsExit2(t *testing.T) {

@@ -105,7 +105,7 @@ func (c *Cluster) PowerFailAll() (int64, error) {
 		}
 	}
 	if n == 0 {
-		return 0, errors.New("cluster: powerfail all: no node is running")
+		return 0, errors.New("cluster: no node is running")
 	}
 	return lost, errors.Join(errs...)
 }

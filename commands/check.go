@@ -302,8 +302,12 @@ func FormatStatus(s cluster.Status) string {
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "NODE\tSTATE\tROLE\tTERM\tVOTE\tCOMMIT\tAPPLIED\tLAST\tLEADER\tRAFT\tHTTP")
 	for _, n := range s.Nodes {
+		role := n.Role
+		if n.State == cluster.StateRemoved {
+			role = "-" // no longer a member: no role ("down" says less than STATE does)
+		}
 		fmt.Fprintf(tw, "%d\t%s\t%s\t%d\t%s\t%d\t%d\t%d\t%s\t%s\t%s\n",
-			n.ID, n.State, n.Role, n.Term, idOrDash(n.Vote), n.Commit, n.Applied, n.LastIndex, idOrDash(n.Leader), n.RaftAddr, n.HTTPAddr)
+			n.ID, n.State, role, n.Term, idOrDash(n.Vote), n.Commit, n.Applied, n.LastIndex, idOrDash(n.Leader), n.RaftAddr, n.HTTPAddr)
 	}
 	tw.Flush()
 	lead := "none"

@@ -5,8 +5,11 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+
+	"raftplay/cluster"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files in testdata")
@@ -84,6 +87,22 @@ func TestSuggestion(t *testing.T) {
 		got := suggestion(word, Verbs())
 		if (want == "" && got != "") || (want != "" && !strings.Contains(got, `"`+want+`"`)) {
 			t.Errorf("suggestion(%q) = %q, want %q", word, got, want)
+		}
+	}
+}
+
+// A removed node has no role in the status table: "-", not "down" (its
+// STATE says removed).
+func TestFormatStatusRemovedNodeHasNoRole(t *testing.T) {
+	st := cluster.Status{Nodes: []cluster.NodeStatus{
+		{ID: 1, State: cluster.StateUp, Role: "leader", Term: 2},
+		{ID: 2, State: cluster.StateRemoved, Role: "down", Term: 2},
+		{ID: 3, State: cluster.StateCrashed, Role: "down", Term: 2},
+	}}
+	lines := strings.Split(FormatStatus(st), "\n")
+	for i, want := range map[int][]string{2: {"2", "removed", "-", "2"}, 3: {"3", "crashed", "down", "2"}} {
+		if got := strings.Fields(lines[i]); len(got) < 4 || !slices.Equal(got[:4], want) {
+			t.Errorf("line %d %q; want it to begin %q", i, lines[i], want)
 		}
 	}
 }
