@@ -182,6 +182,11 @@ var errorCases = []struct{ line, want string }{
 	{`let old = 1 2`, `line 1:13: let: unexpected "2" (want let NAME = NODE)`},
 	{`help crsh`, `line 1:6: help: unknown command "crsh" (did you mean "crash"?) (help lists them all)`},
 	{`help put get`, `line 1:10: help: unexpected "get" (want help [COMMAND])`},
+	// A long word is cut short in the error (a 20 MB one came back whole).
+	{strings.Repeat("x", 20000), `line 1:1: unknown command "` + strings.Repeat("x", 59) + `…" (20000 bytes)`},
+	{"crash " + strings.Repeat("9", 5000), `line 1:7: crash: node ` + strings.Repeat("9", 60) + `… (5000 bytes) out of range (want a node number 1..5)`},
+	{strings.Repeat("\x1b", 100), `line 1:1: unknown command "` + strings.Repeat(`\x1b`, 14) + `…" (400 bytes)`},
+	{"é" + strings.Repeat("x", 200), `line 1:1: unknown command "é` + strings.Repeat("x", 57) + `…" (202 bytes)`},
 }
 
 func TestParseLineErrors(t *testing.T) {

@@ -2,7 +2,9 @@ package commands
 
 import (
 	"fmt"
+	"regexp"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -14,9 +16,44 @@ type ParseError struct {
 	Msg       string
 }
 
-// Error returns "line L:C: MSG".
+// Error returns "line L:C: MSG", a long quoted word in MSG cut short.
 func (e *ParseError) Error() string {
-	return fmt.Sprintf("line %d:%d: %s", e.Line, e.Col, e.Msg)
+	return fmt.Sprintf("line %d:%d: %s", e.Line, e.Col, cutQuoted(e.Msg))
+}
+
+// quotedWord is a word an error message quotes (as %q writes it),
+// or any other run of characters without a space.
+var quotedWord = regexp.MustCompile(`"(?:[^"\\]|\\.)*"|[^\s"]+`)
+
+// quotedMax is the longest quoted word an error message shows whole; a
+// longer one keeps its first quotedKeep bytes and says how long it was (a
+// 20 MB word once came back whole in its error).
+const (
+	quotedMax  = 100
+	quotedKeep = 60
+)
+
+// cutQuoted cuts the quoted words of msg longer than quotedMax.
+func cutQuoted(msg string) string {
+	if len(msg) <= quotedMax {
+		return msg
+	}
+	return quotedWord.ReplaceAllStringFunc(msg, func(q string) string {
+		if len(q) <= quotedMax {
+			return q
+		}
+		keep := q[:quotedKeep]
+		for len(keep) > 0 && !utf8.ValidString(keep) { // not inside a rune
+			keep = keep[:len(keep)-1]
+		}
+		if i := strings.LastIndexByte(keep, '\\'); i >= 0 && i > len(keep)-10 { // nor an escape
+			keep = keep[:i]
+		}
+		if q[0] != '"' {
+			return fmt.Sprintf("%s… (%d bytes)", keep, len(q))
+		}
+		return fmt.Sprintf("%s…\" (%d bytes)", keep, len(q)-2)
+	})
 }
 
 // token is one word of a command line.
