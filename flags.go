@@ -68,7 +68,7 @@ func addClusterFlags(fs *flag.FlagSet, nodes int, t cluster.Timing) *clusterFlag
 	fs.StringVar(&f.data, "data", "", "data directory `DIR`: node N keeps its files in DIR/node-N (default: a fresh temporary directory, removed at exit)")
 	fs.BoolVar(&f.keep, "keep", false, "keep the temporary data directory at exit")
 	fs.DurationVar(&f.heartbeat, "heartbeat", t.Heartbeat, "leader heartbeat interval")
-	fs.Var(&f.election, "election", "election timeout range `MIN-MAX`, 0 < MIN <= MAX")
+	fs.Var(&f.election, "election", "election timeout range `MIN-MAX`, 2ms <= MIN <= MAX")
 	fs.Uint64Var(&f.seed, "seed", 0, "random seed `N` for election timers and faults (0: pick one)")
 	fs.BoolVar(&f.prevote, "prevote", false, "start with the PreVote extension on")
 	fs.BoolVar(&f.checkquorum, "checkquorum", false, "start with the CheckQuorum extension on")
@@ -199,6 +199,8 @@ func (f *clusterFlags) options(stderr io.Writer) (cluster.Options, func(), error
 		return cluster.Options{}, nil, usagef("--port %d: want 1024 to %d for %s (or 0, the default: the system picks free ports)", f.port, 65536-2*f.nodes, plural(f.nodes, "node"))
 	case f.heartbeat <= 0:
 		return cluster.Options{}, nil, usagef("--heartbeat %v: must be positive", f.heartbeat)
+	case f.heartbeat < cluster.MinHeartbeat:
+		return cluster.Options{}, nil, usagef("--heartbeat %s", cluster.TooShort("", f.heartbeat, cluster.MinHeartbeat)[1:])
 	case f.heartbeat >= f.election.min:
 		return cluster.Options{}, nil, usagef("--heartbeat %v: must be shorter than the minimum election timeout (--election %s)", f.heartbeat, f.election.String())
 	}

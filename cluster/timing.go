@@ -24,6 +24,19 @@ var PaperTiming = Timing{Heartbeat: 15 * time.Millisecond, ElectionMin: 150 * ti
 // WatchTiming is slow enough to watch an election happen on the dashboard.
 var WatchTiming = Timing{Heartbeat: 100 * time.Millisecond, ElectionMin: 1000 * time.Millisecond, ElectionMax: 2000 * time.Millisecond}
 
+// The shortest heartbeat and election timeout the runtime's tick (1 ms
+// at the finest, see Tick) can keep: a shorter one would run a tick long
+// while status and help went on showing what was asked for.
+const (
+	MinHeartbeat = time.Millisecond
+	MinElection  = 2 * time.Millisecond
+)
+
+// TooShort is why the heartbeat or election timeout d (what) is too short.
+func TooShort(what string, d, min time.Duration) string {
+	return fmt.Sprintf("%s %v is too short (min %v: the nodes keep time in ticks of 1 ms or more)", what, d, min)
+}
+
 // Validate reports what is wrong with t, if anything.
 func (t Timing) Validate() error {
 	switch {
@@ -31,6 +44,10 @@ func (t Timing) Validate() error {
 		return fmt.Errorf("cluster: heartbeat %v must be positive", t.Heartbeat)
 	case t.ElectionMin <= 0:
 		return fmt.Errorf("cluster: election timeout %v must be positive", t.ElectionMin)
+	case t.TickLen == 0 && t.Heartbeat < MinHeartbeat:
+		return fmt.Errorf("cluster: %s", TooShort("heartbeat", t.Heartbeat, MinHeartbeat))
+	case t.TickLen == 0 && t.ElectionMin < MinElection:
+		return fmt.Errorf("cluster: %s", TooShort("election timeout", t.ElectionMin, MinElection))
 	case t.ElectionMax < t.ElectionMin:
 		return fmt.Errorf("cluster: election range %v-%v: maximum below minimum", t.ElectionMin, t.ElectionMax)
 	case t.Heartbeat >= t.ElectionMin:

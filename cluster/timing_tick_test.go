@@ -1,6 +1,7 @@
 package cluster
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
@@ -26,6 +27,26 @@ func TestTimingTickLen(t *testing.T) {
 		b.TickLen = bad
 		if err := b.Validate(); err == nil {
 			t.Errorf("tick %v accepted", bad)
+		}
+	}
+}
+
+// With the runtime's own tick (1 ms at the finest), a heartbeat under
+// 1 ms or an election timeout under 2 ms cannot be kept: refused, not run
+// a tick long while shown as asked. An experiment's fine tick allows them.
+func TestValidateRefusesTimingFinerThanTheTick(t *testing.T) {
+	for _, c := range []struct {
+		t    Timing
+		want string
+	}{
+		{Timing{Heartbeat: time.Nanosecond, ElectionMin: 150 * time.Millisecond, ElectionMax: 300 * time.Millisecond}, "heartbeat 1ns is too short (min 1ms"},
+		{Timing{Heartbeat: time.Millisecond, ElectionMin: 1500 * time.Microsecond, ElectionMax: 3 * time.Millisecond}, "election timeout 1.5ms is too short (min 2ms"},
+		{Timing{Heartbeat: time.Millisecond, ElectionMin: 2 * time.Millisecond, ElectionMax: 4 * time.Millisecond}, ""},
+		{Timing{Heartbeat: 500 * time.Microsecond, ElectionMin: 1500 * time.Microsecond, ElectionMax: 3 * time.Millisecond, TickLen: 100 * time.Microsecond}, ""},
+	} {
+		err := c.t.Validate()
+		if c.want == "" && err != nil || c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want)) {
+			t.Errorf("%v (tick %v): %v; want %q", c.t, c.t.TickLen, err, c.want)
 		}
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"raftplay/cluster"
 )
 
 // RangeError is an election timeout range that does not parse. Offset is
@@ -19,7 +21,7 @@ func (e *RangeError) Error() string { return e.Msg }
 
 // ParseElectionRange parses an election timeout range written MIN-MAX, two
 // Go durations such as 150ms-300ms. The one rule, for `set election` and
-// for the --election flag alike: 0 < MIN <= MAX <= MaxDuration. Equal bounds
+// for the --election flag alike: cluster.MinElection <= MIN <= MAX <= MaxDuration. Equal bounds
 // are allowed: the Raft paper's Figure 16 measures 150-150ms, elections with
 // no randomness. Its errors are *RangeError.
 func ParseElectionRange(s string) (min, max time.Duration, err error) {
@@ -49,6 +51,8 @@ func rangeBound(what, s string, off int) (time.Duration, error) {
 		return 0, &RangeError{off, fmt.Sprintf("%s %s must be positive", what, s)}
 	case d > MaxDuration:
 		return 0, &RangeError{off, fmt.Sprintf("%s %s is too long (max %s)", what, s, MaxDuration)}
+	case d < cluster.MinElection:
+		return 0, &RangeError{off, cluster.TooShort(what, d, cluster.MinElection)}
 	}
 	return d, nil
 }

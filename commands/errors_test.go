@@ -182,6 +182,10 @@ var errorCases = []struct{ line, want string }{
 	{`let old = 1 2`, `line 1:13: let: unexpected "2" (want let NAME = NODE)`},
 	{`help crsh`, `line 1:6: help: unknown command "crsh" (did you mean "crash"?) (help lists them all)`},
 	{`help put get`, `line 1:10: help: unexpected "get" (want help [COMMAND])`},
+	// Shorter than the tick the nodes keep time with (a new user saw 1ns
+	// accepted and shown while 1 ms ran).
+	{`set heartbeat 10us`, `line 1:15: set: heartbeat 10µs is too short (min 1ms: the nodes keep time in ticks of 1 ms or more)`},
+	{`set election 1ms-2ms`, `line 1:14: set: minimum 1ms is too short (min 2ms: the nodes keep time in ticks of 1 ms or more)`},
 	// A long word is cut short in the error (a 20 MB one came back whole).
 	{strings.Repeat("x", 20000), `line 1:1: unknown command "` + strings.Repeat("x", 59) + `…" (20000 bytes)`},
 	{"crash " + strings.Repeat("9", 5000), `line 1:7: crash: node ` + strings.Repeat("9", 60) + `… (5000 bytes) out of range (want a node number 1..5)`},

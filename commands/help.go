@@ -87,7 +87,7 @@ func init() {
 		{VerbStatus, groupCluster, []string{"status"}, []string{"table of nodes: state, role, term, vote, indexes, leader"}, "", parseNoArgs},
 		{VerbSet, groupCluster, []string{"set heartbeat D", "set election MIN-MAX", "set prevote on|off", "set checkquorum on|off", "set snapshot-every N", "set disk-delay N D", "set disk-full N on|off", "set unsafe-skip-fsync N on|off"},
 			[]string{"heartbeat interval on every node, live", "election timeout range, e.g. 150ms-300ms", "toggle PreVote on every node", "toggle CheckQuorum on every node", "snapshot every N applied entries (0 = never)", "every fsync of node N takes D longer (a slow disk; 0 to 1m)", "node N's writes fail with ENOSPC; off: space returns and a node stopped by it restarts", "UNSAFE: node N acknowledges entries and votes without fsync"},
-			"set election takes 0 < MIN <= MAX; equal bounds (150ms-150ms) remove the\nrandomness, as in the Raft paper's Figure 16. The heartbeat must stay shorter\nthan MIN.", parseSet},
+			"set election takes 2ms <= MIN <= MAX; equal bounds (150ms-150ms) remove the\nrandomness, as in the Raft paper's Figure 16. The heartbeat must stay shorter\nthan MIN, and at least 1ms (the nodes keep time in ticks of 1 ms or more).", parseSet},
 		{VerbLet, groupCluster, []string{"let NAME = NODE"}, []string{"save a node as @NAME (NODE: N, leader, follower or @NAME)"},
 			"The name keeps that node after roles change:\n  let old = leader\n  crash @old\n  wait leader\n  expect leader != @old", parseLet},
 		{VerbHelp, groupCluster, []string{"help [COMMAND]"}, []string{"list commands or explain one"}, "", parseHelp},

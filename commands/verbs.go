@@ -256,6 +256,9 @@ func parseSet(lp *lineParser) error {
 	case SetHeartbeat:
 		lp.usage = "set heartbeat D"
 		c.Duration, err = lp.duration("heartbeat", 1)
+		if err == nil && c.Duration < cluster.MinHeartbeat {
+			err = lp.errAt(lp.toks[lp.pos-1].col, "%s", cluster.TooShort("heartbeat", c.Duration, cluster.MinHeartbeat))
+		}
 	case SetElection:
 		lp.usage = "set election MIN-MAX"
 		err = lp.electionRange()
