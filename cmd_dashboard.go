@@ -13,6 +13,7 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/term"
 	"github.com/muesli/termenv"
 
 	"raftplay/cluster"
@@ -23,11 +24,7 @@ import (
 // isTerminal reports whether w is a character device (a terminal).
 func isTerminal(w io.Writer) bool {
 	f, ok := w.(*os.File)
-	if !ok {
-		return false
-	}
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
+	return ok && term.IsTerminal(f.Fd()) // a terminal, not just any character device (/dev/null)
 }
 
 // lockedRunner lets the dashboard's commands share one commands.Runner: a
@@ -132,6 +129,9 @@ func openDashboard(ctx context.Context, d dashboardRun, stdout, stderr io.Writer
 		stdout = o.w // the terminal itself: Bubble Tea asks it for its size and modes
 	}
 	cf, df, cmds := d.cf, d.df, d.cmds
+	if err := cf.check(); err != nil {
+		return err
+	}
 	if !isTerminal(stdout) {
 		return usagef("the dashboard needs a terminal; for headless runs use `raftplay script FILE` (see `raftplay help`)")
 	}

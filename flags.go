@@ -188,24 +188,34 @@ func pathMessage(err error) string {
 	return err.Error()
 }
 
+// check reports the first flag whose value no run can use, touching
+// nothing on disk: the dashboard checks them before it looks for a terminal.
+func (f *clusterFlags) check() error {
+	t := cluster.Timing{Heartbeat: f.heartbeat, ElectionMin: f.election.min, ElectionMax: f.election.max}
+	switch {
+	case f.nodes < 1 || f.nodes > cluster.MaxNodes:
+		return usagef("--nodes %d: want 1 to %d", f.nodes, cluster.MaxNodes)
+	case f.port != 0 && (f.port < 1024 || f.port+2*f.nodes > 65536):
+		return usagef("--port %d: want 1024 to %d for %s (or 0, the default: the system picks free ports)", f.port, 65536-2*f.nodes, plural(f.nodes, "node"))
+	case f.heartbeat <= 0:
+		return usagef("--heartbeat %v: must be positive", f.heartbeat)
+	case f.heartbeat < cluster.MinHeartbeat:
+		return usagef("--heartbeat %s", cluster.TooShort("", f.heartbeat, cluster.MinHeartbeat)[1:])
+	case f.heartbeat >= f.election.min:
+		return usagef("--heartbeat %v: must be shorter than the minimum election timeout (--election %s)", f.heartbeat, f.election.String())
+	}
+	if err := t.Validate(); err != nil {
+		return usagef("--heartbeat/--election: %v", strings.TrimPrefix(err.Error(), "cluster: "))
+	}
+	return nil
+}
+
 // options checks the flags and returns cluster options plus a cleanup
 // function that removes a temporary data directory unless --keep.
 func (f *clusterFlags) options(stderr io.Writer) (cluster.Options, func(), error) {
 	t := cluster.Timing{Heartbeat: f.heartbeat, ElectionMin: f.election.min, ElectionMax: f.election.max}
-	switch {
-	case f.nodes < 1 || f.nodes > cluster.MaxNodes:
-		return cluster.Options{}, nil, usagef("--nodes %d: want 1 to %d", f.nodes, cluster.MaxNodes)
-	case f.port != 0 && (f.port < 1024 || f.port+2*f.nodes > 65536):
-		return cluster.Options{}, nil, usagef("--port %d: want 1024 to %d for %s (or 0, the default: the system picks free ports)", f.port, 65536-2*f.nodes, plural(f.nodes, "node"))
-	case f.heartbeat <= 0:
-		return cluster.Options{}, nil, usagef("--heartbeat %v: must be positive", f.heartbeat)
-	case f.heartbeat < cluster.MinHeartbeat:
-		return cluster.Options{}, nil, usagef("--heartbeat %s", cluster.TooShort("", f.heartbeat, cluster.MinHeartbeat)[1:])
-	case f.heartbeat >= f.election.min:
-		return cluster.Options{}, nil, usagef("--heartbeat %v: must be shorter than the minimum election timeout (--election %s)", f.heartbeat, f.election.String())
-	}
-	if err := t.Validate(); err != nil {
-		return cluster.Options{}, nil, usagef("--heartbeat/--election: %v", strings.TrimPrefix(err.Error(), "cluster: "))
+	if err := f.check(); err != nil {
+		return cluster.Options{}, nil, err
 	}
 	if err := f.resolveNodes(stderr); err != nil {
 		return cluster.Options{}, nil, err

@@ -108,6 +108,7 @@ func TestUsageErrorsExit2(t *testing.T) {
 		{"", []string{"frobnicate"}, "unknown subcommand \"frobnicate\""},
 		{"", []string{"help", "frob"}, "unknown command"},
 		{"", nil, "the dashboard needs a terminal"},
+		{"", []string{"--nodes", "0"}, "raftplay: --nodes 0: want 1 to 9\n"}, // the flag before the terminal
 		{"", []string{"--nodes", "3", "scenario.txt"}, "raftplay: unexpected argument \"scenario.txt\" (scripts run with --script FILE or `raftplay script FILE`)\n"},
 		{"", []string{"--script", "/nonexistent/s.txt"}, "raftplay: --script /nonexistent/s.txt: no such file or directory\n"},
 	}
@@ -904,5 +905,20 @@ func TestDataDirKeepsItsClusterSize(t *testing.T) {
 	code, _, errOut = runCLI(t, "", "script", "--nodes", "2", "--data", data, script)
 	if code != 0 || strings.Contains(errOut, "holds a cluster") {
 		t.Fatalf("--nodes 2 with 2 members: exit %d, said %q", code, errOut)
+	}
+}
+
+// /dev/null is a character device but not a terminal: the dashboard says
+// it needs one, instead of failing inside Bubble Tea.
+func TestDashboardOnDevNullNeedsATerminal(t *testing.T) {
+	f, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
+	if err != nil {
+		t.Skip(err)
+	}
+	defer f.Close()
+	var errb bytes.Buffer
+	err = run(context.Background(), nil, strings.NewReader(""), f, &errb)
+	if exitCode(err) != 2 || !strings.Contains(err.Error(), "the dashboard needs a terminal") {
+		t.Fatalf("exit %d: %v", exitCode(err), err)
 	}
 }
