@@ -368,7 +368,13 @@ func (c *Command) String() string {
 		} else {
 			w = append(w, strconv.Itoa(c.Rate))
 		}
-	case VerbCrash, VerbRestart, VerbPause, VerbResume, VerbIsolate, VerbSnapshot:
+	case VerbRestart:
+		if c.All {
+			w = append(w, "all")
+		} else {
+			w = append(w, c.Node.String())
+		}
+	case VerbCrash, VerbPause, VerbResume, VerbIsolate, VerbSnapshot:
 		w = append(w, c.Node.String())
 	case VerbPartition:
 		for _, g := range c.Groups {

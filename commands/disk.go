@@ -19,8 +19,8 @@ const (
 // MaxDiskDelay is the longest `set disk-delay` accepts.
 const MaxDiskDelay = cluster.MaxDiskDelay
 
-// parsePowerfail parses "powerfail N" or "powerfail all".
-func parsePowerfail(lp *lineParser) error {
+// parseNodeOrAll parses "VERB N" or "VERB all" (powerfail, restart).
+func parseNodeOrAll(lp *lineParser) error {
 	if lp.more() && lp.toks[lp.pos].text == "all" {
 		lp.pos++
 		lp.cmd.All = true

@@ -290,6 +290,9 @@ func (r *Runner) execFault(ctx context.Context, cmd *Command) (string, error) {
 		}
 		return "ok", r.c.Cut(from, to)
 	}
+	if cmd.Verb == VerbRestart && cmd.All {
+		return r.restartAll()
+	}
 	id, err := r.resolve(ctx, cmd.Node)
 	if err != nil {
 		return "", err
@@ -402,4 +405,28 @@ func liveFollower(s cluster.Status) uint64 {
 		}
 	}
 	return 0
+}
+
+// restartAll restarts every node that is down (crashed, powered off, or
+// failed to start), not the removed ones: "restarted 1, 3".
+func (r *Runner) restartAll() (string, error) {
+	var ids []string
+	var errs []error
+	for _, n := range r.c.Status().Nodes {
+		if n.State != cluster.StateCrashed && n.State != cluster.StateFailed {
+			continue
+		}
+		if err := r.c.Restart(n.ID); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		ids = append(ids, strconv.FormatUint(n.ID, 10))
+	}
+	if len(ids) == 0 && len(errs) == 0 {
+		return "", errors.New("no node is down")
+	}
+	if len(ids) == 0 {
+		return "", errors.Join(errs...)
+	}
+	return "restarted " + strings.Join(ids, ", "), errors.Join(errs...)
 }

@@ -64,6 +64,7 @@ var validCases = []struct {
 	{`expect violation`, Command{Verb: VerbExpect, What: ExpectViolation}},
 	{`powerfail 2`, Command{Verb: VerbPowerfail, Node: num(2)}},
 	{`powerfail all`, Command{Verb: VerbPowerfail, All: true}},
+	{`restart all`, Command{Verb: VerbRestart, All: true}},
 	{`powerfail leader`, Command{Verb: VerbPowerfail, Node: leader}},
 	{`wipe 3`, Command{Verb: VerbWipe, Node: num(3)}},
 	{`corrupt 1`, Command{Verb: VerbCorrupt, Node: num(1), What: CorruptSegment}},

@@ -134,6 +134,19 @@ func TestClientOpWithoutQuorumFails(t *testing.T) {
 	}
 }
 
+// restart all brings back every node that is down, whatever took it down,
+// and says which; with none down it fails, saying so.
+func TestRestartAll(t *testing.T) {
+	t.Parallel()
+	out, err := runScenario(t, "wait leader\ncrash 1\npowerfail 3\nrestart all\nwait converged\nexpect safe\nrestart all\n", cluster.Options{Nodes: 3})
+	if !strings.Contains(out, "> restart all\nrestarted 1, 3\n") {
+		t.Errorf("the first restart all did not say it restarted 1 and 3:\n%s", out)
+	}
+	if f, ok := err.(*Failure); !ok || f.Line != 7 || f.Msg != "no node is down" {
+		t.Fatalf("the second restart all: %v; want a failure on line 7, no node is down\n%s", err, out)
+	}
+}
+
 // A put issued while the leader is cut off goes to the new leader once
 // there is one, even with election timeouts of seconds (it must not spend
 // its whole timeout on the cut-off leader).
