@@ -45,6 +45,8 @@ func ParseElectionRange(s string) (min, max time.Duration, err error) {
 func rangeBound(what, s string, off int) (time.Duration, error) {
 	d, err := time.ParseDuration(s)
 	switch {
+	case err != nil && overflows(s):
+		return 0, &RangeError{off, fmt.Sprintf("%s %s is too long (max %s)", what, s, MaxDuration)}
 	case err != nil:
 		return 0, &RangeError{off, fmt.Sprintf("bad %s %q (want a duration like 150ms or 2s)", what, s)}
 	case d <= 0:

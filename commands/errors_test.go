@@ -186,6 +186,9 @@ var errorCases = []struct{ line, want string }{
 	// accepted and shown while 1 ms ran).
 	{`set heartbeat 10us`, `line 1:15: set: heartbeat 10µs is too short (min 1ms: the nodes keep time in ticks of 1 ms or more)`},
 	{`set election 1ms-2ms`, `line 1:14: set: minimum 1ms is too short (min 2ms: the nodes keep time in ticks of 1 ms or more)`},
+	// A duration too long for Go's is too long, not malformed.
+	{`sleep 99999999999h`, `line 1:7: sleep: duration 99999999999h is too long (max 1h0m0s)`},
+	{`set election 5ms-9999999999h`, `line 1:18: set: maximum 9999999999h is too long (max 1h0m0s)`},
 	// A long word is cut short in the error (a 20 MB one came back whole).
 	{strings.Repeat("x", 20000), `line 1:1: unknown command "` + strings.Repeat("x", 59) + `…" (20000 bytes)`},
 	{"crash " + strings.Repeat("9", 5000), `line 1:7: crash: node ` + strings.Repeat("9", 60) + `… (5000 bytes) out of range (want a node number 1..5)`},

@@ -2,6 +2,7 @@ package commands
 
 import (
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -16,7 +17,9 @@ import (
 // `let NAME = ...` line is an error.
 func Parse(src string, nodes int) ([]Command, error) {
 	p := NewParser(nodes)
-	lines := strings.Split(src, "\n")
+	// A byte order mark, which some Windows editors put first, is not
+	// part of the first command.
+	lines := strings.Split(strings.TrimPrefix(src, "\ufeff"), "\n")
 	cmds := make([]Command, 0, len(lines))
 	for i, line := range lines {
 		c, err := p.ParseLine(strings.TrimSuffix(line, "\r"), i+1)
@@ -253,6 +256,9 @@ func (lp *lineParser) duration(what string, min time.Duration) (time.Duration, e
 
 func (lp *lineParser) parseDuration(what, s string, col int, min time.Duration) (time.Duration, error) {
 	d, err := time.ParseDuration(s)
+	if err != nil && overflows(s) {
+		return 0, lp.errAt(col, "%s %s is too long (max %s)", what, s, MaxDuration)
+	}
 	if err != nil {
 		return 0, lp.errAt(col, "bad %s %q (want a duration like 150ms or 2s)", what, s)
 	}
@@ -339,4 +345,13 @@ func orList(words []string) string {
 		return words[0]
 	}
 	return strings.Join(words[:len(words)-1], ", ") + " or " + words[len(words)-1]
+}
+
+// durationWords is what time.ParseDuration reads: numbers with units.
+var durationWords = regexp.MustCompile(`^[-+]?([0-9]*(\.[0-9]*)?(ns|us|µs|μs|ms|s|m|h))+$`)
+
+// overflows reports whether s, which time.ParseDuration refused, is a
+// duration written right that is too long for it (over 2562047h).
+func overflows(s string) bool {
+	return durationWords.MatchString(s) && strings.ContainsAny(s, "0123456789")
 }

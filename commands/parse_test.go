@@ -390,3 +390,15 @@ func TestWaitTimeout(t *testing.T) {
 		t.Errorf("WaitTimeout() = %v, want 3s", got)
 	}
 }
+
+// A script saved with a byte order mark (some Windows editors) parses as
+// without one; a mark anywhere else is still an error.
+func TestParseSkipsByteOrderMark(t *testing.T) {
+	cmds, err := Parse("\ufeffwait leader\r\nput x 1\r\n", 5)
+	if err != nil || len(cmds) != 2 || cmds[0].Verb != VerbWait {
+		t.Fatalf("Parse with a BOM: %v, %+v", err, cmds)
+	}
+	if _, err := Parse("wait leader\n\ufeffput x 1\n", 5); err == nil {
+		t.Errorf("a BOM on line 2 parsed")
+	}
+}
