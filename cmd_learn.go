@@ -48,7 +48,9 @@ func runLearn(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return fmt.Errorf("%s does not parse with --nodes %d: %v", l.ID(), cf.nodes, err)
 	}
 	if lc.headless {
-		fmt.Fprintf(stdout, "Lesson %d: %s\n%s\n\n", l.Number, l.Title, l.About)
+		fmt.Fprintf(stdout, "Lesson %d: %s\n%s\n", l.Number, l.Title, l.About)
+		// The narration is written for the dashboard: say what stands for it here.
+		fmt.Fprintf(stdout, "(Headless: the lesson does not wait for keys, and what it asks you to look at on the dashboard is in the command output below.)\n\n")
 		return playHeadless(ctx, headlessRun{name: l.ID(), cmds: cmds, cf: cf, recPath: *lc.df.record}, stdout, stderr)
 	}
 	if !isTerminal(terminalOf(stdout)) {
