@@ -141,6 +141,9 @@ func runElection(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err := f.check(); err != nil {
 		return err
 	}
+	if err := experiment.CheckTick(f.tick, ranges, f.hbDiv); err != nil {
+		return usagef("--tick %v: %v", f.tick, err)
+	}
 	outs := []namedFile{{"--csv", f.csvFile}, {"--jsonl", f.jsonlFile}, {"--trace", *f.trace}}
 	if *f.record != "" {
 		for i := range ranges {

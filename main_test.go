@@ -109,6 +109,8 @@ func TestUsageErrorsExit2(t *testing.T) {
 		{"", []string{"help", "frob"}, "unknown command"},
 		{"", nil, "the dashboard needs a terminal"},
 		{"", []string{"--nodes", "0"}, "raftplay: --nodes 0: want 1 to 9\n"}, // the flag before the terminal
+		{"", []string{"experiment", "election", "--quick", "--tick", "1h"}, "raftplay: --tick 1h0m0s: longer than the heartbeat 12.5ms of range 25-50ms: want at most that\n"},
+		{"", []string{"experiment", "election", "--quick", "--tick", "7ms"}, "raftplay: --tick 7ms: range 25-50ms is not whole ticks of 7ms (timeouts are drawn in whole ticks): pick a tick that divides both bounds\n"},
 		{"", []string{"--nodes", "3", "scenario.txt"}, "raftplay: unexpected argument \"scenario.txt\" (scripts run with --script FILE or `raftplay script FILE`)\n"},
 		{"", []string{"--script", "/nonexistent/s.txt"}, "raftplay: --script /nonexistent/s.txt: no such file or directory\n"},
 	}

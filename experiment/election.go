@@ -219,11 +219,34 @@ func RunElection(ctx context.Context, opts ElectionOptions) (*ElectionReport, er
 	return rep, nil
 }
 
-func runRange(ctx context.Context, opts ElectionOptions, idx int, r Range) (_ RangeResult, err error) {
-	hb := max(r.Min/time.Duration(opts.HeartbeatDiv), time.Millisecond)
+// Heartbeat is the heartbeat a trial of range r runs with: the minimum
+// timeout divided by div, at least 1 ms, and below the minimum.
+func Heartbeat(r Range, div int) time.Duration {
+	hb := max(r.Min/time.Duration(div), time.Millisecond)
 	if hb >= r.Min {
 		hb = r.Min / 2
 	}
+	return hb
+}
+
+// CheckTick reports why tick cannot time the ranges, if it cannot: it is
+// longer than a range's heartbeat, or a range's bounds are not whole ticks
+// (timeouts are drawn in whole ticks, so the range run would not be the
+// range asked for).
+func CheckTick(tick time.Duration, ranges []Range, div int) error {
+	for _, r := range ranges {
+		if hb := Heartbeat(r, div); tick > hb {
+			return fmt.Errorf("longer than the heartbeat %v of range %s: want at most that", hb, r)
+		}
+		if r.Min%tick != 0 || r.Max%tick != 0 {
+			return fmt.Errorf("range %s is not whole ticks of %v (timeouts are drawn in whole ticks): pick a tick that divides both bounds", r, tick)
+		}
+	}
+	return nil
+}
+
+func runRange(ctx context.Context, opts ElectionOptions, idx int, r Range) (_ RangeResult, err error) {
+	hb := Heartbeat(r, opts.HeartbeatDiv)
 	res := RangeResult{Range: r, Name: r.String(), Heartbeat: hb, Tick: min(opts.Tick, hb), Paper: PaperFigure(r)}
 	res.Expected = ExpectedMedian(opts.Nodes, r, hb, res.Tick)
 	timing := cluster.Timing{Heartbeat: hb, ElectionMin: r.Min, ElectionMax: r.Max, TickLen: res.Tick}
