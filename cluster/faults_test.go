@@ -125,7 +125,7 @@ func TestStartRejectsBadOptions(t *testing.T) {
 		{Options{Nodes: 10, DataDir: dir}, "10 nodes"},
 		{Options{Nodes: 3}, "no data directory"},
 		{Options{Nodes: 3, DataDir: filepath.Join(file, "sub")}, "not a directory"},
-		{Options{Nodes: 3, DataDir: dir, Timing: Timing{Heartbeat: time.Second, ElectionMin: time.Millisecond, ElectionMax: time.Second}}, "heartbeat"},
+		{Options{Nodes: 3, DataDir: dir, Timing: Timing{Heartbeat: time.Second, ElectionMin: 10 * time.Millisecond, ElectionMax: time.Second}}, "heartbeat"},
 		{Options{Nodes: 3, DataDir: dir, BasePort: 80}, "base port"},
 	}
 	for _, tc := range cases {
