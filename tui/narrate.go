@@ -14,7 +14,7 @@ import (
 // any line, so a recording has it (its output, the same text, is not
 // shown again, and the output panel goes on showing the last command's
 // result: a lesson's `explain` stays in view while its narration and its
-// wait are read). A script's `wait key` line pauses the script, saying so in
+// wait are read; the space that goes on closes it). A script's `wait key` line pauses the script, saying so in
 // the same panel, until space is pressed: space goes on with the script and
 // does nothing else. Meanwhile every other key works as usual (the views,
 // the prompt, the keys that change the cluster: the learner may look and
@@ -121,6 +121,9 @@ func (m *Model) waitKey(c *commands.Command) {
 func (m *Model) goOn() tea.Cmd {
 	c := m.narr.wait
 	m.narr.waiting, m.narr.wait = false, nil
+	if !m.output.busy {
+		m.output.clear() // read at the wait: the lanes and events get their lines back
+	}
 	return execCmd(m.ctx, m.o.ScriptExec, []*commands.Command{c}, true)
 }
 
