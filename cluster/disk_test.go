@@ -51,6 +51,17 @@ func TestPowerFailAllKeepsEveryAcknowledgedWrite(t *testing.T) {
 		waitLeader(t, c)
 		w := startWriter(c, 8)
 		w.waitAcked(t, c, 100+50*round)
+		// Two segments' worth of zeros written ahead on a node means its
+		// WAL moved into a preallocated segment (only one is prepared at a
+		// time); under load the preparer can lag behind the first rolls.
+		waitFor(t, c, "a node writing in a preallocated segment", func(s Status) bool {
+			for _, n := range s.Nodes {
+				if n.Disk.Zeroed >= 2*segBytes {
+					return true
+				}
+			}
+			return false
+		})
 		lost, err := c.PowerFailAll() // writes in flight
 		if err != nil {
 			t.Fatal(err)
