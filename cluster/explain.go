@@ -397,7 +397,12 @@ func refusalWhy(st Status, c NodeStatus, id uint64, why raft.Why) string {
 	case raft.WhyStaleTerm:
 		return fmt.Sprintf("it is at a higher term (%d)", v.Term)
 	case raft.WhyLease:
-		return fmt.Sprintf("with CheckQuorum it heard leader %d within an election timeout, so it ignores vote requests (the leader lease)", v.Leader)
+		return fmt.Sprintf("with CheckQuorum it heard leader %d within the minimum election timeout, so it ignores vote requests (the leader lease, thesis §4.2.3)", v.Leader)
+	case raft.WhyLeaderAlive:
+		if v.Role == "leader" {
+			return "it leads: a leader never grants a pre-vote (thesis §9.6)"
+		}
+		return fmt.Sprintf("it heard from leader %d within the minimum election timeout, and a pre-vote needs a node that has not (thesis §9.6)", v.Leader)
 	}
 	return "it refused"
 }
@@ -509,6 +514,10 @@ func ExplainVote(st Status, id uint64) string {
 	}
 	cand := fmt.Sprintf("%d's log (%d@%d)", v.Candidate, v.CandIndex, v.CandTerm)
 	mine := fmt.Sprintf("its own (%d@%d)", v.MyIndex, v.MyTerm)
+	if v.Granted && v.Pre {
+		return fmt.Sprintf("%d granted its pre-vote to %d for term %d: it had not heard from a leader within the minimum election timeout (thesis §9.6), and %s is at least as up to date as %s (§5.4.1)",
+			id, v.Candidate, v.Term, cand, mine)
+	}
 	if v.Granted {
 		return fmt.Sprintf("%d granted its %s to %d at term %d: it had not voted for another node in that term, and %s is at least as up to date as %s (§5.4.1)",
 			id, what, v.Candidate, v.Term, cand, mine)
@@ -523,8 +532,14 @@ func ExplainVote(st Status, id uint64) string {
 	case raft.WhyStaleTerm:
 		return fmt.Sprintf("%d refused its %s to %d: the request's term %d was below its own", id, what, v.Candidate, v.Term)
 	case raft.WhyLease:
-		return fmt.Sprintf("%d ignored %d's %s request at term %d: with CheckQuorum it had heard leader %d within an election timeout (the leader lease)",
+		return fmt.Sprintf("%d ignored %d's %s request at term %d: with CheckQuorum it had heard leader %d within the minimum election timeout (the leader lease, thesis §4.2.3)",
 			id, v.Candidate, what, v.Term, v.VotedFor)
+	case raft.WhyLeaderAlive:
+		if v.VotedFor == id {
+			return fmt.Sprintf("%d refused its pre-vote to %d for term %d: it leads, and a leader never grants a pre-vote (thesis §9.6)", id, v.Candidate, v.Term)
+		}
+		return fmt.Sprintf("%d refused its pre-vote to %d for term %d: it had heard from leader %d within the minimum election timeout, and only a node that has not grants a pre-vote (thesis §9.6)",
+			id, v.Candidate, v.Term, v.VotedFor)
 	}
 	return fmt.Sprintf("%d refused its %s to %d at term %d", id, what, v.Candidate, v.Term)
 }

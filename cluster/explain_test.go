@@ -378,7 +378,7 @@ func TestWhyCases(t *testing.T) {
 		st.Nodes[2].Role = "candidate"
 		mustContain(t, ExplainNode(st, 3), "started an election for term 5")
 		st.Nodes[2].Tally = &raft.Tally{Needed: 2, Granted: []uint64{3}, Refused: map[uint64]raft.Why{2: raft.WhyLease}}
-		mustContain(t, ExplainNode(st, 3), "2 refused: with CheckQuorum it heard leader 1 within an election timeout")
+		mustContain(t, ExplainNode(st, 3), "2 refused: with CheckQuorum it heard leader 1 within the minimum election timeout")
 	})
 	t.Run("the last entry's term is known outside the log window", func(t *testing.T) {
 		st := cardStatus(3)

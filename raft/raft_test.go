@@ -194,6 +194,41 @@ func TestPreVoteDoesNotBumpTerm(t *testing.T) {
 	}
 }
 
+// Thesis §9.6: a pre-vote is refused by the leader, and by a follower that
+// heard from its leader within the minimum election timeout, even when the
+// asker's log is up to date and CheckQuorum is off; a follower that has
+// not heard from a leader that long grants it. (A new user deposed a
+// healthy leader with PreVote on, from a follower whose link to the leader
+// alone was cut.)
+func TestPreVoteRefusedWhileTheLeaderIsAlive(t *testing.T) {
+	pv := func(c *Config) { c.PreVote = true }
+	a, b, c := newTestRaft(t, 1, three, pv), newTestRaft(t, 2, three, pv), newTestRaft(t, 3, three, pv)
+	net := newTestNet(t, a, b, c)
+	net.elect(a)
+	ask := func(to *Raft) Message {
+		t.Helper()
+		drain(to)
+		_ = to.Step(Message{Type: MsgPreVote, From: 3, To: to.id, Term: 2, Index: to.log.lastIndex(), LogTerm: to.log.lastTerm()})
+		out := drain(to)
+		if len(out) != 1 || out[0].Type != MsgPreVoteResp {
+			t.Fatalf("%d answered a pre-vote with %+v", to.id, out)
+		}
+		return out[0]
+	}
+	if r := ask(a); !r.Reject || r.Why != WhyLeaderAlive || a.role != RoleLeader || a.term != 1 {
+		t.Errorf("the leader: %+v, %s at term %d; want a refusal (leader alive), still leading term 1", r, a.role, a.term)
+	}
+	if r := ask(b); !r.Reject || r.Why != WhyLeaderAlive || b.term != 1 || b.lead != 1 {
+		t.Errorf("a follower that just heard from the leader: %+v; want a refusal (leader alive)", r)
+	}
+	for range b.electionMin {
+		b.Tick() // the leader goes silent for the minimum election timeout
+	}
+	if r := ask(b); r.Reject || r.Term != 2 || b.term != 1 {
+		t.Errorf("a follower silent for electionMin ticks: %+v, term %d; want the pre-vote granted, its term unchanged", r, b.term)
+	}
+}
+
 func TestCheckQuorumStepsDown(t *testing.T) {
 	cq := func(c *Config) { c.CheckQuorum = true }
 	a, b, c := newTestRaft(t, 1, three, cq), newTestRaft(t, 2, three, cq), newTestRaft(t, 3, three, cq)

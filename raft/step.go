@@ -291,6 +291,22 @@ func (r *Raft) handleVote(m Message) {
 		r.emit(EventVoteRejected, m.From, "rejected %s for %d: already voted for or following %d at term %d", name, m.From, who, r.term)
 		r.send(Message{To: m.From, Type: resp, Reject: true, Why: WhyVoted})
 		r.lastVote.Why, r.lastVote.VotedFor = WhyVoted, who
+	case m.Type == MsgPreVote && r.leaderAlive() && !isTransferVote(m):
+		// Thesis §9.6: a pre-vote is granted only by a node that has not
+		// heard from a leader for the minimum election timeout, and never
+		// by the leader: a node that returns from a partition, or that only
+		// lost its link to the leader, cannot start an election the others
+		// still have a leader for. (CheckQuorum's lease, in stepTerm, goes
+		// further: it ignores real votes too.)
+		lead := r.lead
+		if r.role == RoleLeader {
+			lead = r.id
+			r.emit(EventVoteRejected, m.From, "rejected pre-vote for %d: it leads term %d", m.From, r.term)
+		} else {
+			r.emit(EventVoteRejected, m.From, "rejected pre-vote for %d: leader %d is alive (heard from it within the minimum election timeout)", m.From, lead)
+		}
+		r.send(Message{To: m.From, Type: resp, Reject: true, Why: WhyLeaderAlive})
+		r.lastVote.Why, r.lastVote.VotedFor = WhyLeaderAlive, lead
 	case !r.unsafeSkipVoteLogCheck && !r.log.isUpToDate(m.Index, m.LogTerm):
 		r.emit(EventVoteRejected, m.From, "rejected %s for %d: log not up to date (%d@%d < %d@%d)",
 			name, m.From, m.Index, m.LogTerm, r.log.lastIndex(), r.log.lastTerm())
@@ -432,4 +448,11 @@ func (r *Raft) Propose(data []byte) (index, term uint64, err error) {
 	}
 	r.propBuf[0] = Entry{}
 	return r.log.lastIndex(), r.term, nil
+}
+
+// leaderAlive reports whether this node leads, or follows a leader it
+// heard from within the minimum election timeout (thesis §9.6's test for
+// refusing a pre-vote).
+func (r *Raft) leaderAlive() bool {
+	return r.role == RoleLeader || r.lead != None && r.electionElapsed < r.electionMin
 }
