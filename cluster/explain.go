@@ -181,6 +181,11 @@ func ExplainCommit(st Status, i uint64) string {
 		}
 		p := l.Progress[id]
 		n, _ := st.Node(id)
+		if n.Term > l.Term {
+			// Not behind: it will never take this leader's entries.
+			why = append(why, fmt.Sprintf("%d is at term %d, above the leader's %d: it refuses the leader's appends, and its answer makes the leader step down (§5.1)", id, n.Term, l.Term))
+			continue
+		}
 		if t, ok := termAt(n, i); ok && known && t == term && n.Term <= l.Term {
 			why = append(why, fmt.Sprintf("%d holds it but has not acknowledged it to the leader in term %d", id, l.Term))
 			continue
@@ -200,7 +205,13 @@ func ExplainCommit(st Status, i uint64) string {
 	if l.Frozen {
 		why = append(why, "the cluster is frozen: nothing moves until messages are delivered")
 	}
-	return fmt.Sprintf("%s, needs %d of %d; %s", on, quorum, len(voters), strings.Join(why, ", "))
+	s := fmt.Sprintf("%s, needs %d of %d; %s", on, quorum, len(voters), strings.Join(why, ", "))
+	if known && term < l.Term {
+		// More acknowledgements alone would not do (Figure 8).
+		s += fmt.Sprintf(". And on a majority it would still not commit by counting: it is of term %d, and the leader commits only entries of its own term %d that way; this one commits with the first entry of term %d on a majority (Figure 8, §5.4.2)",
+			term, l.Term, l.Term)
+	}
+	return s
 }
 
 // ExplainNode says node id's situation: its role and why, in two or three

@@ -235,6 +235,24 @@ func TestExplainCommitTermRule(t *testing.T) {
 	mustContain(t, ExplainCommit(st, 0), "index 40")
 	mustContain(t, Why(st, 1), "commit waits for a term-4 entry")
 	mustContain(t, ExplainCommit(st, 41), "index 41 (term 4) is on 1, needs 3 of 5")
+	// Short of a majority, an entry of an earlier term still says that a
+	// majority alone would not commit it (a new user read the Figure 8
+	// step as "one acknowledgement is missing").
+	st.Nodes[0].Progress = map[uint64]raft.Progress{2: {Match: 40, Next: 41, State: "replicate"}, 3: {Match: 39, Next: 40, State: "replicate"},
+		4: {Match: 37, Next: 38, State: "probe"}, 5: {Match: 39, Next: 40, State: "replicate"}}
+	st.Nodes[0].QuorumIndex, st.Nodes[0].QuorumTerm = 39, 2
+	mustContain(t, ExplainCommit(st, 40), "index 40 (term 2) is on 1,2, needs 3 of 5",
+		"And on a majority it would still not commit by counting: it is of term 2, and the leader commits only entries of its own term 4 that way; this one commits with the first entry of term 4 on a majority (Figure 8, §5.4.2)")
+	if strings.Contains(ExplainCommit(st, 41), "Figure 8") {
+		t.Errorf("an entry of the leader's own term cites Figure 8: %s", ExplainCommit(st, 41))
+	}
+	// A follower at a higher term is not behind: it will never take this
+	// leader's entries, and its answer deposes it.
+	st.Nodes[4].Term, st.Nodes[4].Role, st.Nodes[4].Leader = 5, "candidate", 0
+	mustContain(t, ExplainCommit(st, 40), "5 is at term 5, above the leader's 4: it refuses the leader's appends, and its answer makes the leader step down (§5.1)")
+	if strings.Contains(ExplainCommit(st, 40), "5 is 1 entry behind") {
+		t.Errorf("a node at a higher term is called behind: %s", ExplainCommit(st, 40))
+	}
 }
 
 // cardStatus is a steady cluster of n nodes built by hand: node 1 leads at
