@@ -79,6 +79,8 @@ type ChaosReport struct {
 	Duration      time.Duration       `json:"duration_ns"`
 	Ops           OpCounts            `json:"ops"`
 	Faults        map[string]int      `json:"faults"`
+	FailedFaults  map[string]int      `json:"failed_faults,omitempty"`  // tried, without effect (FaultRecord.Failed)
+	SkippedFaults map[string]int      `json:"skipped_faults,omitempty"` // drawn, not injected (FaultRecord.Skipped)
 	FaultLog      []FaultRecord       `json:"-"`
 	NemesisErrors []string            `json:"nemesis_errors,omitempty"`
 	LeaderChanges int                 `json:"leader_changes"`
@@ -221,7 +223,12 @@ func RunChaos(ctx context.Context, opts ChaosOptions) (*ChaosReport, error) {
 	}
 	rep.FaultLog = nem.log
 	for _, f := range nem.log {
-		if !f.Skipped {
+		switch {
+		case f.Skipped:
+			rep.SkippedFaults = count(rep.SkippedFaults, f.Kind)
+		case f.Failed:
+			rep.FailedFaults = count(rep.FailedFaults, f.Kind)
+		default:
 			rep.Faults[f.Kind]++
 		}
 	}
@@ -366,4 +373,13 @@ func (r *eventRecorder) stop() []cluster.Event {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.events
+}
+
+// count adds one to m[k], making m when it is nil.
+func count(m map[string]int, k string) map[string]int {
+	if m == nil {
+		m = map[string]int{}
+	}
+	m[k]++
+	return m
 }

@@ -22,14 +22,14 @@ func (r *ChaosReport) WriteText(w io.Writer) error {
 	o := r.Ops
 	fmt.Fprintf(w, "operations:      %d (put %d, get %d, del %d acknowledged; %s of unknown outcome; %d refused with no effect)\n",
 		o.Total(), o.Puts, o.Gets, o.Dels, plural(o.Unknown, "write"), o.Failed)
-	kinds := make([]string, 0, len(r.Faults))
-	total := 0
-	for k, n := range r.Faults {
-		kinds = append(kinds, fmt.Sprintf("%s %d", k, n))
-		total += n
+	total, kinds := tally(r.Faults)
+	fmt.Fprintf(w, "faults injected: %d (%s)\n", total, kinds)
+	if n, kinds := tally(r.FailedFaults); n > 0 {
+		fmt.Fprintf(w, "  tried, no effect: %d (%s): a transfer or membership change that could not complete then\n", n, kinds)
 	}
-	slices.Sort(kinds)
-	fmt.Fprintf(w, "faults injected: %d (%s)\n", total, strings.Join(kinds, ", "))
+	if n, kinds := tally(r.SkippedFaults); n > 0 {
+		fmt.Fprintf(w, "  drawn, not injected: %d (%s) (faults.jsonl says why)\n", n, kinds)
+	}
 	for _, e := range r.NemesisErrors {
 		fmt.Fprintf(w, "  nemesis error: %s\n", e)
 	}
@@ -170,4 +170,16 @@ func (r *ChaosReport) save(dir string, ops []Op, events []cluster.Event, info po
 		r.Files = r.Files[:n]
 	}
 	return err
+}
+
+// tally returns the sum of m and its entries as "kind n, ...", sorted.
+func tally(m map[string]int) (int, string) {
+	kinds := make([]string, 0, len(m))
+	total := 0
+	for k, n := range m {
+		kinds = append(kinds, fmt.Sprintf("%s %d", k, n))
+		total += n
+	}
+	slices.Sort(kinds)
+	return total, strings.Join(kinds, ", ")
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"raftplay/cluster"
+	"raftplay/transport"
 )
 
 // Fault kinds the nemesis injects, as counted in ChaosReport.Faults.
@@ -46,11 +47,17 @@ type FaultRecord struct {
 	// Skipped: drawn but not carried out (Text says why); not counted
 	// among the faults injected.
 	Skipped bool `json:"skipped,omitempty"`
+	// Failed: tried, but it did not take effect (a transfer or a
+	// membership change that could not complete under the faults of the
+	// moment; Text says why); counted apart from the faults injected.
+	Failed bool `json:"failed,omitempty"`
 }
 
 // nemesis breaks a cluster at random, all decisions drawn from one seeded
 // source. It keeps at most a minority of nodes crashed or paused at once,
-// so that the cluster can make progress whenever the network lets it.
+// and injects no crash, pause, partition, bridge or isolation after which
+// no majority of voters would be up and connected (quorumAfter), so that
+// the cluster can always make progress, faults of every kind combined.
 type nemesis struct {
 	c     *cluster.Cluster
 	rng   *rand.Rand
@@ -104,7 +111,8 @@ func (n *nemesis) step() {
 	} else if a == len(n.kinds)+1 {
 		kind = FaultRestart
 	}
-	if (kind == FaultCrash || kind == FaultPause || kind == FaultPowerfail || kind == FaultWipe) && (n.down[id] != "" || len(n.down) >= budget) {
+	if (kind == FaultCrash || kind == FaultPause || kind == FaultPowerfail || kind == FaultWipe) &&
+		(n.down[id] != "" || len(n.down) >= budget || !n.quorumAfter(st, id, st.Faults)) {
 		kind = FaultRestart
 	}
 	switch kind {
@@ -126,11 +134,27 @@ func (n *nemesis) step() {
 		perm := n.perm()
 		k := int(size/2) + 1 + n.rng.IntN(int(size-size/2-1)) // the majority side: size/2+1 to size-1 nodes
 		groups := [][]uint64{perm[:k], perm[k:]}
-		n.record(FaultPartition, fmt.Sprintf("partition %v | %v", groups[0], groups[1]), n.c.Partition(groups))
+		text := fmt.Sprintf("partition %v | %v", groups[0], groups[1])
+		if !n.quorumAfter(st, 0, transport.FaultTable{Links: st.Faults.Links, Groups: groups}) {
+			n.skip(FaultPartition, text)
+			return
+		}
+		n.record(FaultPartition, text, n.c.Partition(groups))
 	case FaultBridge:
 		perm := n.perm()
 		bridge, rest := perm[0], perm[1:]
 		left, right := rest[:len(rest)/2], rest[len(rest)/2:]
+		text := fmt.Sprintf("bridge %v <-> %d <-> %v", left, bridge, right)
+		after := transport.FaultTable{Links: slices.Clone(st.Faults.Links), Groups: st.Faults.Groups}
+		for _, l := range left {
+			for _, r := range right {
+				after.Links = append(after.Links, transport.LinkRule{From: l, To: r, Rule: transport.Rule{Cut: true}}, transport.LinkRule{From: r, To: l, Rule: transport.Rule{Cut: true}})
+			}
+		}
+		if !n.quorumAfter(st, 0, after) {
+			n.skip(FaultBridge, text)
+			return
+		}
 		var err error
 		for _, l := range left {
 			for _, r := range right {
@@ -142,10 +166,15 @@ func (n *nemesis) step() {
 				}
 			}
 		}
-		n.record(FaultBridge, fmt.Sprintf("bridge %v <-> %d <-> %v", left, bridge, right), err)
+		n.record(FaultBridge, text, err)
 	case FaultIsolateLeader:
 		if st := n.c.Status(); st.Leader != 0 {
-			n.record(FaultIsolateLeader, fmt.Sprintf("isolate leader %d", st.Leader), n.c.Isolate(st.Leader))
+			text := fmt.Sprintf("isolate leader %d", st.Leader)
+			if !n.quorumAfter(st, 0, st.Faults.WithIsolated(st.Leader, n.members(st))) {
+				n.skip(FaultIsolateLeader, text)
+				return
+			}
+			n.record(FaultIsolateLeader, text, n.c.Isolate(st.Leader))
 		}
 	case FaultDrop:
 		pct := float64(5 + n.rng.IntN(26))
@@ -174,13 +203,11 @@ func (n *nemesis) step() {
 		cancel()
 		// Under faults a transfer may fail (the target down or cut off, no
 		// leader): that is an outcome to record, not a nemesis error.
-		text := fmt.Sprintf("transfer to %d: ", to)
 		if err != nil {
-			text += err.Error()
-		} else {
-			text += fmt.Sprintf("done in %v", res.Took.Round(time.Millisecond))
+			n.fail(FaultTransfer, fmt.Sprintf("transfer to %d: %v", to, err))
+			return
 		}
-		n.record(FaultTransfer, text, nil)
+		n.record(FaultTransfer, fmt.Sprintf("transfer to %d: done in %v", to, res.Took.Round(time.Millisecond)), nil)
 	case FaultHeal:
 		n.c.Heal()
 		n.record(FaultHeal, "heal", nil)
@@ -278,9 +305,48 @@ func (n *nemesis) member(st cluster.Status) {
 		_, err = n.c.Remove(ctx, id)
 	}
 	if err != nil {
-		text += ": " + err.Error()
+		n.fail(FaultMember, text+": "+err.Error())
+		return
 	}
 	n.record(FaultMember, text, nil)
+}
+
+// skip records a fault drawn but not injected because no majority of
+// voters would have been left up and connected.
+func (n *nemesis) skip(kind, text string) {
+	n.log = append(n.log, FaultRecord{At: time.Since(n.start), Kind: kind, Text: text + ": not injected, no majority would be left up and connected", Skipped: true})
+}
+
+// fail records a fault tried that did not take effect.
+func (n *nemesis) fail(kind, text string) {
+	n.log = append(n.log, FaultRecord{At: time.Since(n.start), Kind: kind, Text: text, Failed: true})
+}
+
+// quorumAfter reports whether, with node down (0: none) crashed too and
+// the fault table t, a majority of the voters would be up, unpaused and
+// able to talk with one node among them both ways: a leader and the
+// followers it needs.
+func (n *nemesis) quorumAfter(st cluster.Status, down uint64, t transport.FaultTable) bool {
+	voters := st.Voters()
+	up := func(id uint64) bool {
+		s, ok := st.Node(id)
+		return id != down && n.down[id] == "" && ok && s.State == cluster.StateUp
+	}
+	for _, l := range voters {
+		if !up(l) {
+			continue
+		}
+		k := 0
+		for _, v := range voters {
+			if up(v) && cluster.Reachable(t, l, v) {
+				k++
+			}
+		}
+		if k >= len(voters)/2+1 {
+			return true
+		}
+	}
+	return false
 }
 
 func (n *nemesis) perm() []uint64 {

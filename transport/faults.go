@@ -114,25 +114,35 @@ func (f *Faults) Partition(groups [][]uint64) {
 func (f *Faults) Isolate(id uint64, all []uint64) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if len(f.groups) == 0 {
+	f.groups = isolated(f.groups, id, all)
+	f.reindexLocked()
+}
+
+// isolated returns the partition groups with id cut off from every other
+// node of all, keeping any partition among the others.
+func isolated(groups [][]uint64, id uint64, all []uint64) [][]uint64 {
+	if len(groups) == 0 {
 		var rest []uint64
 		for _, n := range all {
 			if n != id {
 				rest = append(rest, n)
 			}
 		}
-		f.groups = [][]uint64{{id}, rest}
-	} else {
-		var groups [][]uint64
-		for _, g := range f.groups {
-			g = slices.DeleteFunc(g, func(n uint64) bool { return n == id })
-			if len(g) > 0 {
-				groups = append(groups, g)
-			}
-		}
-		f.groups = append(groups, []uint64{id})
+		return [][]uint64{{id}, rest}
 	}
-	f.reindexLocked()
+	var out [][]uint64
+	for _, g := range groups {
+		g = slices.DeleteFunc(slices.Clone(g), func(n uint64) bool { return n == id })
+		if len(g) > 0 {
+			out = append(out, g)
+		}
+	}
+	return append(out, []uint64{id})
+}
+
+// WithIsolated returns t as Faults.Isolate(id, all) would leave it.
+func (t FaultTable) WithIsolated(id uint64, all []uint64) FaultTable {
+	return FaultTable{Links: t.Links, Groups: isolated(t.Groups, id, all)}
 }
 
 // Cut cuts the one-way link from -> to.
