@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"os"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"raftplay/raft"
@@ -148,6 +149,62 @@ func BenchmarkRawAppendFsync(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
+		})
+	}
+}
+
+// BenchmarkFsyncCeiling measures the disk itself: W writers, each on a file
+// of its own, overwrite the next 300 bytes of written zeros and fsync, in a
+// loop, as
+// the nodes of one cluster on one laptop do (a record in a preallocated
+// segment). It reports fsyncs per second in all and each fsync's time. A
+// write from one client of a 3-node cluster costs three fsyncs (every node
+// persists the entry before it acknowledges or counts it), so writes=3
+// bounds one client's writes per second at a third of its fsyncs/s.
+func BenchmarkFsyncCeiling(b *testing.B) {
+	for _, writers := range []int{1, 2, 3} {
+		b.Run(fmt.Sprintf("writers=%d", writers), func(b *testing.B) {
+			dir := b.TempDir()
+			files := make([]*os.File, writers)
+			for i := range files {
+				f, err := os.Create(fmt.Sprintf("%s/w%d", dir, i))
+				if err != nil {
+					b.Fatal(err)
+				}
+				defer f.Close()
+				if _, err := f.Write(make([]byte, 16<<20)); err != nil {
+					b.Fatal(err)
+				}
+				if err := f.Sync(); err != nil {
+					b.Fatal(err)
+				}
+				files[i] = f
+			}
+			var next atomic.Int64 // fsyncs handed out; b.N in all
+			b.ResetTimer()
+			var wg sync.WaitGroup
+			for _, f := range files {
+				wg.Go(func() {
+					buf := make([]byte, 300)
+					off := int64(0) // records one after the other, as in a segment
+					for k := next.Add(1); k <= int64(b.N); k = next.Add(1) {
+						if _, err := f.WriteAt(buf, off); err != nil {
+							b.Error(err)
+							return
+						}
+						if off += 300; off > 16<<20-300 {
+							off = 0
+						}
+						if err := f.Sync(); err != nil {
+							b.Error(err)
+							return
+						}
+					}
+				})
+			}
+			wg.Wait()
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "fsyncs/s")
+			b.ReportMetric(float64(writers)*b.Elapsed().Seconds()*1e6/float64(b.N), "µs/fsync")
 		})
 	}
 }
