@@ -7,12 +7,14 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
 
+	"raftplay/raft"
 	"raftplay/transport"
 	"raftplay/wal"
 )
@@ -80,6 +82,13 @@ type Cluster struct {
 	heldSeq atomic.Uint64
 
 	pub sync.RWMutex // nodes store statuses under its read side; Status loads them under the write side
+
+	// The committed configurations, as the nodes apply them (confApplied):
+	// a node that one held and a newer one does not is retired then,
+	// whoever removed it and however long that took.
+	confMu    sync.Mutex
+	confIndex uint64          // the newest configuration entry applied
+	members   map[uint64]bool // the nodes a configuration has held
 
 	mu          sync.Mutex // guards everything below
 	slots       []*slot
@@ -173,6 +182,19 @@ func Start(opts Options) (*Cluster, error) {
 		s.node, s.state = n, StateUp
 		c.up[s.id-1].Store(true)
 		s.raftAddr, s.httpAddr = n.tr.Addr(), n.hl.Addr().String()
+	}
+	c.members = map[uint64]bool{}
+	for _, s := range c.slots {
+		if s.node == nil {
+			continue
+		}
+		if m, _ := s.node.core.Membership(); !m.IsEmpty() {
+			for _, id := range append(slices.Clone(m.Voters), m.Learners...) {
+				c.members[id] = true
+			}
+		} else if !s.joined {
+			c.members[s.id] = true // the bootstrap membership
+		}
 	}
 	for _, s := range c.slots {
 		for _, o := range c.slots {
@@ -296,6 +318,36 @@ func (c *Cluster) nodeConfig(s *slot) nodeConfig {
 		frozen:      c.frozen,
 
 		clusterStatus: c.FreshStatus,
+		confApplied:   c.confApplied,
+	}
+}
+
+// confApplied is told of each configuration entry a node applies (it is
+// committed): the nodes an earlier configuration held and m does not are
+// retired, as Remove does once its entry commits. That covers a removal
+// whose Remove gave up before the entry committed (a partition held it
+// back): the node would have gone on running outside the cluster. Called
+// on a node's loop, so the retiring runs apart.
+func (c *Cluster) confApplied(index uint64, m raft.Membership) {
+	c.confMu.Lock()
+	if index <= c.confIndex {
+		c.confMu.Unlock()
+		return
+	}
+	c.confIndex = index
+	var gone []uint64
+	for id := range c.members {
+		if !m.IsMember(id) {
+			gone = append(gone, id)
+			delete(c.members, id)
+		}
+	}
+	for _, id := range append(slices.Clone(m.Voters), m.Learners...) {
+		c.members[id] = true
+	}
+	c.confMu.Unlock()
+	for _, id := range gone {
+		go c.retire(id, index)
 	}
 }
 

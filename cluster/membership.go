@@ -276,11 +276,13 @@ func (c *Cluster) Remove(ctx context.Context, id uint64) (Result, error) {
 }
 
 // retire stops removed node id and deletes its files, leaving the marker.
+// A node retired already (Remove and confApplied both retire it) and a
+// closed cluster are left as they are.
 func (c *Cluster) retire(id, at uint64) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	s, err := c.slot(id)
-	if err != nil {
+	if err != nil || s.state == StateRemoved || c.closed {
 		return err
 	}
 	c.stopLocked(s, StateRemoved)

@@ -352,3 +352,44 @@ func TestAddDuringAPartitionJoinsTheLeadersSide(t *testing.T) {
 		t.Fatalf("node %d is not on the leader's side: %v", res.ID, c.faults.Table().Groups)
 	}
 }
+
+// A removal held back by a partition outlives the Remove that proposed it:
+// Remove gives up, the entry commits once the partition heals, and the
+// removed leader must then stop and lose its files as after any removal (a
+// new user's removed leader went on running outside the cluster).
+func TestRemovalCommittedAfterRemoveGaveUp(t *testing.T) {
+	t.Parallel()
+	c := startCluster(t, Options{Nodes: 5})
+	st := waitLeader(t, c)
+	l := st.Leader
+	var others []uint64
+	for id := uint64(1); id <= 5; id++ {
+		if id != l {
+			others = append(others, id)
+		}
+	}
+	// The leader keeps two followers: a majority of the 5, but not of the
+	// 4 that remain once it is removed, so the removal cannot commit.
+	if err := c.Partition([][]uint64{{l, others[0], others[1]}, {others[2], others[3]}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Remove(ctxFor(t, 500*time.Millisecond), l); err == nil {
+		t.Fatal("the removal committed with only 2 of the 4 remaining voters reachable")
+	}
+	if n, _ := c.Status().Node(l); n.State == StateRemoved {
+		t.Fatal("retired before its removal committed")
+	}
+	c.Heal()
+	waitFor(t, c, "the old leader retired once its removal committed", func(s Status) bool {
+		n, _ := s.Node(l)
+		return n.State == StateRemoved && s.Leader != 0 && s.Leader != l
+	})
+	dir := filepath.Join(c.opts.DataDir, fmt.Sprintf("node-%d", l))
+	if ents, _ := os.ReadDir(dir); len(ents) != 1 || ents[0].Name() != removedFile {
+		t.Fatalf("%s holds %v, want only %s", dir, ents, removedFile)
+	}
+	if !hasEvent(c, fmt.Sprintf("%d removed (entry ", l)) {
+		t.Error("no event says the node was removed")
+	}
+	put(t, c.NewClient(), "after", "removal")
+}

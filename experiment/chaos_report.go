@@ -25,7 +25,7 @@ func (r *ChaosReport) WriteText(w io.Writer) error {
 	total, kinds := tally(r.Faults)
 	fmt.Fprintf(w, "faults injected: %d (%s)\n", total, kinds)
 	if n, kinds := tally(r.FailedFaults); n > 0 {
-		fmt.Fprintf(w, "  tried, no effect: %d (%s): a transfer or membership change that could not complete then\n", n, kinds)
+		fmt.Fprintf(w, "  tried, not completed in time: %d (%s) (faults.jsonl says why)\n", n, kinds)
 	}
 	if n, kinds := tally(r.SkippedFaults); n > 0 {
 		fmt.Fprintf(w, "  drawn, not injected: %d (%s) (faults.jsonl says why)\n", n, kinds)

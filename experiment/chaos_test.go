@@ -301,3 +301,24 @@ func TestQuorumAfter(t *testing.T) {
 		t.Error("partition 1,2,3 | 4,5: a majority with 4 down, none with 2 down")
 	}
 }
+
+// A membership change is judged by the voters it leaves: with 1,2,3 | 4,5
+// the leader's side is a majority of five, but removing 3 leaves 1,2 of
+// 1,2,4,5: no majority (a Raft engineer's chaos run froze on that).
+func TestQuorumOfTheNewConfiguration(t *testing.T) {
+	st := cluster.Status{}
+	for id := uint64(1); id <= 5; id++ {
+		st.Nodes = append(st.Nodes, cluster.NodeStatus{ID: id, State: cluster.StateUp})
+	}
+	n := &nemesis{down: map[uint64]string{}}
+	split := transport.FaultTable{Groups: [][]uint64{{1, 2, 3}, {4, 5}}}
+	if !n.quorumOf([]uint64{1, 2, 3, 4, 5}, st, 0, split) {
+		t.Fatal("1,2,3 of five: a majority")
+	}
+	if n.quorumOf([]uint64{1, 2, 4, 5}, st, 0, split) {
+		t.Error("1,2 of 1,2,4,5 called a majority")
+	}
+	if !n.quorumOf([]uint64{1, 2, 3, 4}, st, 0, split) {
+		t.Error("1,2,3 of 1,2,3,4 not called a majority")
+	}
+}
