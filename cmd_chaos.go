@@ -43,7 +43,7 @@ func chaosFlagSet(w io.Writer) (*flag.FlagSet, *chaosFlags) {
 	fs.DurationVar(&f.every, "fault-every", 300*time.Millisecond, "mean time between faults")
 	fs.IntVar(&f.clients, "clients", 4, "concurrent clients (odd-numbered ones use the HTTP API)")
 	fs.IntVar(&f.keys, "keys", 8, "distinct keys the clients use")
-	fs.DurationVar(&f.checkTimeout, "check-timeout", time.Minute, "time bound of the linearizability check (then the verdict is unknown)")
+	fs.DurationVar(&f.checkTimeout, "check-timeout", time.Minute, "time bound of the linearizability check (when it runs out the verdict is UNDECIDED, exit 1)")
 	fs.StringVar(&f.out, "out", "", "`DIR` for history.json, events.jsonl, faults.jsonl, report.json (and history.html on a failure); default raftplay-chaos-SEED")
 	fs.StringVar(&f.faults, "faults", strings.Join(experiment.FaultKinds, ","), "fault kinds the nemesis uses (heal, restart and resume always happen)")
 	fs.StringVar(&f.recheck, "recheck", "", "check the history.json saved in this `DIR` again (linearizability and lost writes) instead of running")
@@ -171,7 +171,7 @@ func runChaos(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 		return startError(err, cf)
 	}
-	if rep.Failed() || *f.record != "" {
+	if rep.Failed() || rep.Undecided() || *f.record != "" {
 		rep.Files = append(rep.Files, recFile)
 	} else {
 		os.Remove(recFile)
@@ -179,8 +179,8 @@ func runChaos(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := rep.WriteText(stdout); err != nil {
 		return err
 	}
-	if rep.Failed() {
-		return errSilent
+	if rep.Failed() || rep.Undecided() {
+		return errSilent // exit 1: a check that did not finish is no pass
 	}
 	return nil
 }
@@ -209,6 +209,10 @@ func recheckChaos(ctx context.Context, stdout io.Writer, dir string, timeout tim
 	fmt.Fprintf(stdout, "visualization:   %s\n", html)
 	if res.Linearizable == experiment.VerdictIllegal || len(res.Lost) > 0 {
 		fmt.Fprintln(stdout, "verdict:         FAIL")
+		return errSilent
+	}
+	if res.Linearizable == experiment.VerdictUnknown {
+		fmt.Fprintln(stdout, "verdict:         UNDECIDED: the linearizability check did not finish within --check-timeout")
 		return errSilent
 	}
 	fmt.Fprintln(stdout, "verdict:         PASS")

@@ -602,6 +602,25 @@ func TestChaosCommand(t *testing.T) {
 	}
 }
 
+// A chaos run whose linearizability check ran out of time is UNDECIDED and
+// exits 1, and so does its recheck under the same bound: a check that did
+// not finish is no pass (a Raft engineer's run said PASS).
+func TestChaosUndecidedIsNoPass(t *testing.T) {
+	t.Parallel()
+	out := filepath.Join(t.TempDir(), "out")
+	code, stdout, _ := runCLI(t, "", "chaos", "--quick", "--seed", "3", "--check-timeout", "1ns", "--out", out, "--data", t.TempDir())
+	if code != 1 || !strings.Contains(stdout, "linearizability: unknown") || !strings.Contains(stdout, "verdict:         UNDECIDED: ") {
+		t.Fatalf("exit %d:\n%s", code, stdout)
+	}
+	code, stdout, _ = runCLI(t, "", "chaos", "--recheck", out, "--check-timeout", "1ns")
+	if code != 1 || !strings.Contains(stdout, "verdict:         UNDECIDED") {
+		t.Fatalf("--recheck: exit %d:\n%s", code, stdout)
+	}
+	if code, stdout, _ = runCLI(t, "", "chaos", "--recheck", out); code != 0 || !strings.Contains(stdout, "verdict:         PASS") {
+		t.Fatalf("--recheck with the default bound: exit %d:\n%s", code, stdout)
+	}
+}
+
 func TestExperimentUsageErrors(t *testing.T) {
 	t.Parallel()
 	cases := []struct {

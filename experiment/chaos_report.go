@@ -79,8 +79,21 @@ func (r *ChaosReport) WriteText(w io.Writer) error {
 	return err
 }
 
-// Verdict returns "PASS" or "FAIL: " and what failed.
+// Undecided reports a run without a violation whose linearizability check
+// ran out of its time bound: not a pass.
+func (r *ChaosReport) Undecided() bool {
+	return !r.Failed() && r.Linearizable == VerdictUnknown
+}
+
+// undecidedVerdict is the verdict of a run whose linearizability check ran
+// out of time, with no violation seen.
+const undecidedVerdict = "UNDECIDED: no violation found, but the linearizability check did not finish within --check-timeout (raftplay chaos --recheck DIR --check-timeout LONGER checks the saved history again)"
+
+// Verdict returns "PASS", "UNDECIDED: ..." or "FAIL: " and what failed.
 func (r *ChaosReport) Verdict() string {
+	if r.Undecided() {
+		return undecidedVerdict
+	}
 	if !r.Failed() {
 		return "PASS"
 	}
