@@ -366,7 +366,8 @@ func explainCandidate(st Status, n NodeStatus) string {
 		return s
 	}
 	var parts []string
-	parts = append(parts, fmt.Sprintf("Votes from %s (needs %d of %d)", ids(t.Granted), t.Needed, len(st.Nodes)))
+	voters := len(t.Granted) + len(t.Refused) + len(t.Pending) // the candidate's configuration, not every node id
+	parts = append(parts, fmt.Sprintf("Votes from %s (needs %d of %d)", ids(t.Granted), t.Needed, voters))
 	refused := make([]uint64, 0, len(t.Refused))
 	for id := range t.Refused {
 		refused = append(refused, id)
@@ -380,6 +381,9 @@ func explainCandidate(st Status, n NodeStatus) string {
 		if w == "" {
 			if v, ok := st.Node(id); ok && v.Frozen {
 				w = "has not answered (the cluster is frozen: its request may be held there)"
+				if holdsAnswer(n, id) {
+					w = fmt.Sprintf("has answered, but the answer is held at %d (the cluster is frozen)", n.ID)
+				}
 			} else {
 				w = "has not answered yet"
 			}
@@ -408,6 +412,9 @@ func refusalWhy(st Status, c NodeStatus, id uint64, why raft.Why) string {
 	case raft.WhyStaleTerm:
 		return fmt.Sprintf("it is at a higher term (%d)", v.Term)
 	case raft.WhyLease:
+		if v.Leader == v.ID {
+			return "it leads, and with CheckQuorum a leader ignores vote requests while it leads (it steps down by itself once it stops hearing from a majority: thesis §4.2.3, §6.2)"
+		}
 		return fmt.Sprintf("with CheckQuorum it heard leader %d within the minimum election timeout, so it ignores vote requests (the leader lease, thesis §4.2.3)", v.Leader)
 	case raft.WhyLeaderAlive:
 		if v.Role == "leader" {
@@ -543,6 +550,10 @@ func ExplainVote(st Status, id uint64) string {
 	case raft.WhyStaleTerm:
 		return fmt.Sprintf("%d refused its %s to %d: the request's term %d was below its own", id, what, v.Candidate, v.Term)
 	case raft.WhyLease:
+		if v.VotedFor == id {
+			return fmt.Sprintf("%d ignored %d's %s request at term %d: it led, and with CheckQuorum a leader ignores vote requests while it leads (it steps down by itself once it stops hearing from a majority: thesis §4.2.3, §6.2)",
+				id, v.Candidate, what, v.Term)
+		}
 		return fmt.Sprintf("%d ignored %d's %s request at term %d: with CheckQuorum it had heard leader %d within the minimum election timeout (the leader lease, thesis §4.2.3)",
 			id, v.Candidate, what, v.Term, v.VotedFor)
 	case raft.WhyLeaderAlive:
@@ -783,4 +794,15 @@ func sentence(s string) string {
 		return s
 	}
 	return strings.ToUpper(s[:1]) + s[1:] + "."
+}
+
+// holdsAnswer reports whether frozen candidate c holds a vote or pre-vote
+// answer from id, not yet delivered.
+func holdsAnswer(c NodeStatus, id uint64) bool {
+	for _, h := range c.Held {
+		if h.From == id && (h.Kind == "vote-resp" || h.Kind == "prevote-resp") {
+			return true
+		}
+	}
+	return false
 }

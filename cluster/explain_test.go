@@ -397,6 +397,23 @@ func TestWhyCases(t *testing.T) {
 		mustContain(t, ExplainNode(st, 3), "started an election for term 5")
 		st.Nodes[2].Tally = &raft.Tally{Needed: 2, Granted: []uint64{3}, Refused: map[uint64]raft.Why{2: raft.WhyLease}}
 		mustContain(t, ExplainNode(st, 3), "2 refused: with CheckQuorum it heard leader 1 within the minimum election timeout")
+		// The leader's own lease is not "hearing from a leader".
+		st.Nodes[1].Leader = 2
+		mustContain(t, ExplainNode(st, 3), "2 refused: it leads, and with CheckQuorum a leader ignores vote requests while it leads")
+	})
+	t.Run("a candidate's voters are its configuration's, and a held answer is said to be held", func(t *testing.T) {
+		st := cardStatus(5) // ids 1..5; the candidate's configuration has 4 voters (a new user saw "needs 4 of 9" among 6)
+		st.Nodes = append(st.Nodes, NodeStatus{ID: 6, State: StateRemoved}, NodeStatus{ID: 7, State: StateRemoved})
+		c := &st.Nodes[2]
+		c.Role, c.Leader, c.Frozen = "candidate", 0, true
+		c.Tally = &raft.Tally{Needed: 3, Granted: []uint64{3}, Refused: map[uint64]raft.Why{}, Pending: []uint64{2, 4, 5}}
+		c.Held = []HeldInfo{{Seq: 1, From: 2, Kind: "vote-resp", Term: 5}}
+		for i := range st.Nodes {
+			st.Nodes[i].Frozen = st.Nodes[i].State == StateUp
+		}
+		got := ExplainNode(st, 3)
+		mustContain(t, got, "Votes from 3 (needs 3 of 4)", "2 has answered, but the answer is held at 3 (the cluster is frozen)",
+			"4 has not answered (the cluster is frozen: its request may be held there)")
 	})
 	t.Run("the last entry's term is known outside the log window", func(t *testing.T) {
 		st := cardStatus(3)

@@ -419,8 +419,13 @@ func (c *Cluster) Transfer(ctx context.Context, to uint64) (TransferResult, erro
 	}
 	res := TransferResult{From: l.ID, To: to}
 	aborted := false
+	var other Status // another node won instead
 	done, err := c.WaitFor(ctx, func(st Status) bool {
 		if st.Leader == to {
+			return true
+		}
+		if st.Leader != 0 && st.Term > l.Term {
+			other = st
 			return true
 		}
 		if f, ok := st.Node(l.ID); ok && f.Role == "leader" && f.Term == l.Term && f.Transferee == 0 && time.Since(start) > 50*time.Millisecond {
@@ -429,10 +434,16 @@ func (c *Cluster) Transfer(ctx context.Context, to uint64) (TransferResult, erro
 		}
 		return false
 	})
-	if err != nil {
-		return res, fmt.Errorf("transfer to %d: %w", to, err)
-	}
-	if aborted {
+	switch {
+	case err != nil:
+		now := "no node leads now"
+		if st := c.Status(); st.Leader != 0 {
+			now = fmt.Sprintf("%d leads now, at term %d", st.Leader, st.Term)
+		}
+		return res, fmt.Errorf("transfer to %d did not complete in time: %s", to, now)
+	case other.Leader != 0:
+		return res, fmt.Errorf("transfer to %d did not happen: %d won an election at term %d instead", to, other.Leader, other.Term)
+	case aborted:
 		return res, fmt.Errorf("transfer to %d aborted: it did not win within an election timeout; %d still leads", to, l.ID)
 	}
 	res.Term, res.Took = done.Term, time.Since(start)

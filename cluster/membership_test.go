@@ -393,3 +393,52 @@ func TestRemovalCommittedAfterRemoveGaveUp(t *testing.T) {
 	}
 	put(t, c.NewClient(), "after", "removal")
 }
+
+// A transfer that another node's election overtakes says so, instead of
+// running out its time (a new user waited seconds for "context deadline
+// exceeded" after a third node had already won).
+func TestTransferOvertakenByAnotherElection(t *testing.T) {
+	t.Parallel()
+	c := startCluster(t, Options{Nodes: 3, Timing: WatchTiming})
+	st := quietLeader(t, c)
+	l := st.Leader
+	var a, b uint64
+	for id := uint64(1); id <= 3; id++ {
+		switch {
+		case id == l:
+		case a == 0:
+			a = id
+		default:
+			b = id
+		}
+	}
+	if err := c.Freeze(); err != nil {
+		t.Fatal(err)
+	}
+	ctx := ctxFor(t, 20*time.Second)
+	errc := make(chan error, 1)
+	go func() {
+		_, err := c.Transfer(ctx, a)
+		errc <- err
+	}()
+	// The leader's TimeoutNow to a stays held; b times out and wins.
+	waitFor(t, c, "the transfer under way", func(s Status) bool { n, _ := s.Node(l); return n.Transferee == a })
+	if _, err := c.Timeout(b); err != nil {
+		t.Fatal(err)
+	}
+	deliverUntil(t, ctx, c, b, a, "vote", func(s Status) bool { n, _ := s.Node(a); return n.Vote == b })
+	deliverUntil(t, ctx, c, a, b, "vote-resp", func(s Status) bool { n, _ := s.Node(b); return n.Role == "leader" })
+	deliverUntil(t, ctx, c, b, a, "app", func(s Status) bool { return s.Leader == b })
+	select {
+	case err := <-errc:
+		want := fmt.Sprintf("transfer to %d did not happen: %d won an election at term %d instead", a, b, st.Term+1)
+		if err == nil || err.Error() != want {
+			t.Fatalf("transfer: %v; want %q", err, want)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the transfer did not return once another node led")
+	}
+	if err := c.Thaw(); err != nil {
+		t.Fatal(err)
+	}
+}
