@@ -145,6 +145,11 @@ func ExplainCommit(st Status, i uint64) string {
 	}
 	slices.Sort(holders)
 	on := fmt.Sprintf("%s is on %s", idx, ids(holders))
+	if len(holders) == 0 {
+		// (a leader leaving the configuration does not count itself, and
+		// followers may hold it before they acknowledge it)
+		on = fmt.Sprintf("%s is acknowledged by no voter yet", idx)
+	}
 	if i <= l.Commit {
 		return fmt.Sprintf("%s: committed (leader %d's commit is %d)", on, l.ID, l.Commit)
 	}
@@ -582,8 +587,18 @@ func ExplainLog(st Status, id uint64) string {
 	}
 	p, tracked := l.Progress[id]
 	if n.LastIndex+1 < l.FirstIndex {
-		s := fmt.Sprintf("%d's log ends at %d, before leader %d's log starts: the leader has compacted up to %d into a snapshot, so it must send one (it misses %d..%d)",
-			id, n.LastIndex, l.ID, l.FirstIndex-1, n.LastIndex+1, l.LastIndex)
+		// The snapshot ends beyond its whole log, so installing it replaces
+		// that log: entries it holds past its commit index may well differ
+		// from the leader's, which the compaction hides.
+		s := fmt.Sprintf("%d's log ends at %d@%d, before leader %d's log starts: the leader has compacted up to %d into a snapshot, so it must send one (it misses %d..%d), and the snapshot replaces %d's whole log",
+			id, n.LastIndex, n.LastTerm, l.ID, l.FirstIndex-1, n.LastIndex+1, l.LastIndex, id)
+		if n.LastIndex > n.Commit {
+			what := "entries"
+			if n.LastIndex == n.Commit+1 {
+				what = "entry"
+			}
+			s += fmt.Sprintf(" (its %s %s, past its commit index, may differ from the leader's: the snapshot settles that)", what, spanText(n.Commit+1, n.LastIndex))
+		}
 		if tracked && p.State == "snapshot" {
 			s += fmt.Sprintf("; one (of index %d) is on its way", p.PendingSnapshot)
 		}

@@ -218,7 +218,18 @@ func TestExplainLog(t *testing.T) {
 	leader.FirstIndex, leader.SnapshotIndex, leader.SnapshotTerm = 5, 4, 3
 	leader.LogStart, leader.LogTerms = 5, []uint64{3, 4}
 	st.Nodes[1] = leader
-	mustContain(t, ExplainLog(st, 3), "3's log ends at 2, before leader 2's log starts: the leader has compacted up to 4 into a snapshot, so it must send one (it misses 3..6)")
+	mustContain(t, ExplainLog(st, 3), "3's log ends at 2@3, before leader 2's log starts: the leader has compacted up to 4 into a snapshot, so it must send one (it misses 3..6), and the snapshot replaces 3's whole log")
+	// Entries past its commit index may conflict with what the leader
+	// compacted: not simply "missing" (a Raft engineer's stale leader).
+	n3 := st.Nodes[2]
+	n3.Commit = 1
+	st.Nodes[2] = n3
+	mustContain(t, ExplainLog(st, 3), "(its entry 2, past its commit index, may differ from the leader's: the snapshot settles that)")
+	n3.Commit = 2
+	st.Nodes[2] = n3
+	if got := ExplainLog(st, 3); strings.Contains(got, "may differ") {
+		t.Errorf("a log all committed is said to differ: %s", got)
+	}
 }
 
 // Figure 8's rule in words: an old-term entry on a majority waits for an
@@ -472,5 +483,24 @@ func TestExplainLogOfADownNode(t *testing.T) {
 	got := ExplainLog(st, 3)
 	if strings.Contains(got, "streams") || !strings.Contains(got, "misses 4 entries (3..6); it is down, so nothing the leader sends reaches it") {
 		t.Fatalf("ExplainLog of a down node = %q", got)
+	}
+}
+
+// A leader on its way out of the configuration does not count its own
+// copy; with no follower's acknowledgement yet, the entry is not said to
+// be "on none" while followers hold it (a new user's replay).
+func TestExplainCommitNoVoterAcknowledged(t *testing.T) {
+	st := cardStatus(3)
+	l := &st.Nodes[0]
+	l.LastIndex, l.LogStart, l.LogTerms = 21, 1, nil
+	l.Membership = raft.Membership{Voters: []uint64{2, 3}}
+	l.Progress = map[uint64]raft.Progress{2: {Match: 20, Next: 22, State: "replicate"}, 3: {Match: 20, Next: 22, State: "replicate"}}
+	for i := 1; i < 3; i++ {
+		st.Nodes[i].LastIndex, st.Nodes[i].Membership = 21, l.Membership
+	}
+	got := ExplainCommit(st, 21)
+	mustContain(t, got, "index 21 (term 5) is acknowledged by no voter yet, needs 2 of 2")
+	if strings.Contains(got, "on none") {
+		t.Errorf("%q says on none", got)
 	}
 }
