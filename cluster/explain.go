@@ -241,6 +241,9 @@ func ExplainNode(st Status, id uint64) string {
 		if n.PowerLost {
 			return s + ". What it had fsynced is all it keeps (what it wrote and did not fsync is gone): restart brings it back from its files."
 		}
+		if n.State == StateFailed && strings.Contains(n.Err, "WAL is damaged") {
+			return s + fmt.Sprintf(". A restart fails the same way until the damaged file is repaired or moved away; or replace the node: remove %d, then add %d starts it empty and the others catch it up (examples/replace-node.txt).", id, id)
+		}
 		return s + ". Its files are all it keeps: restart brings it back from them."
 	case StatePaused:
 		return fmt.Sprintf("%d is paused: no ticks, no messages; its peers see silence. It was %s at term %d.", id, n.Role, n.Term)

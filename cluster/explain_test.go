@@ -504,3 +504,17 @@ func TestExplainCommitNoVoterAcknowledged(t *testing.T) {
 		t.Errorf("%q says on none", got)
 	}
 }
+
+// A node whose WAL is damaged does not come back by restarting: the
+// explanation says what does (a new user followed "restart brings it back"
+// in vain).
+func TestExplainDamagedNodeSaysHowToRecover(t *testing.T) {
+	st := cardStatus(3)
+	st.Nodes[2].State, st.Nodes[2].Role = StateFailed, "down"
+	st.Nodes[2].Err = "node 3 could not start: its WAL is damaged: DATA/node-3/0000.wal at offset 265006: record checksum mismatch"
+	got := ExplainNode(st, 3)
+	mustContain(t, got, "A restart fails the same way until the damaged file is repaired or moved away; or replace the node: remove 3, then add 3")
+	if strings.Contains(got, "restart brings it back") {
+		t.Errorf("%q still promises a restart", got)
+	}
+}

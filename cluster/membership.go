@@ -111,7 +111,11 @@ func (c *Cluster) Add(ctx context.Context, id uint64) (AddResult, error) {
 	res := AddResult{ID: id}
 	r, err := c.proposeConf(ctx, raft.ConfChange{Op: raft.ConfAddLearner, Node: id})
 	if err != nil {
-		return res, fmt.Errorf("node %d started but has not joined: %w (if it never does, remove %d stops it)", id, err, id)
+		if ctx.Err() != nil {
+			// The entry may be in the leader's log already, and commit later.
+			return res, fmt.Errorf("node %d started, but the entry that adds it as a learner did not commit in time; it may still (wait config shows when; promote %d then makes it a voter), and if it never does, remove %d stops it", id, id, id)
+		}
+		return res, fmt.Errorf("node %d started but has not joined: %w (remove %d stops it)", id, err, id)
 	}
 	res.LearnerAt = r.Index
 	c.events.Add(Event{Node: id, Kind: EventMember, Text: fmt.Sprintf("%d joined as learner (entry %d)", id, r.Index)})

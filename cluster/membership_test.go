@@ -442,3 +442,22 @@ func TestTransferOvertakenByAnotherElection(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// An add that runs out of time says that the change may still commit, and
+// what to do then (a new user's `add 8 1ms` said "has not joined" while
+// the header showed 8 as a learner).
+func TestAddOutOfTimeSaysItMayStillJoin(t *testing.T) {
+	t.Parallel()
+	c := startCluster(t, Options{Nodes: 3})
+	waitLeader(t, c)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Nanosecond)
+	defer cancel()
+	<-ctx.Done()
+	_, err := c.Add(ctx, 0)
+	if err == nil || !strings.Contains(err.Error(), "did not commit in time; it may still (wait config shows when; promote 4 then makes it a voter), and if it never does, remove 4 stops it") {
+		t.Fatalf("add out of time: %v", err)
+	}
+	if _, err := c.Remove(ctxFor(t, 10*time.Second), 4); err != nil {
+		t.Fatalf("remove of the node that never joined: %v", err)
+	}
+}

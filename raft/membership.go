@@ -361,15 +361,17 @@ func (r *Raft) reloadConf() {
 	r.setConf(r.baseConf().Clone(), 0)
 }
 
-// confFromEntries puts in force the newest configuration among ents, which
-// were just appended to the log.
+// confFromEntries puts in force each configuration among ents, which were
+// just appended to the log, in order: the newest is in force after, and
+// each change is told with its own entry (a follower catching up takes
+// several in one append, and one event summing them up named only the last
+// entry).
 func (r *Raft) confFromEntries(ents []Entry) {
-	for k := len(ents) - 1; k >= 0; k-- {
+	for k := range ents {
 		if ents[k].Type == EntryConfig {
 			if m, err := DecodeMembership(ents[k].Data); err == nil {
 				r.setConf(m, ents[k].Index)
 			}
-			return
 		}
 	}
 }

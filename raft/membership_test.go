@@ -1022,3 +1022,36 @@ func TestConfRefusalsCarryTheirReason(t *testing.T) {
 		t.Fatalf("text %q", e.Error())
 	}
 }
+
+// A follower that takes several configuration entries in one append tells
+// each change with its own entry, in order (one event summing them up
+// named only the last entry: "added 8 as learner, added 7 as voter, entry
+// 4006" for a promotion made at 3552).
+func TestConfEntriesInOneAppendToldOneByOne(t *testing.T) {
+	var evs []string
+	r := newTestRaft(t, 2, three, events(&evs))
+	ents := []Entry{
+		{Index: 1, Term: 1, Type: EntryConfig, Data: EncodeMembership(mem(1, 2, 3, 0, 4))},
+		{Index: 2, Term: 1, Type: EntryNormal, Data: []byte("x")},
+		{Index: 3, Term: 1, Type: EntryConfig, Data: EncodeMembership(mem(1, 2, 3, 4))},
+	}
+	if err := r.Step(Message{Type: MsgApp, From: 1, To: 2, Term: 1, Index: 0, LogTerm: 0, Entries: ents}); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range evs {
+		if strings.Contains(e, "membership now") {
+			got = append(got, e)
+		}
+	}
+	want := []string{
+		"2 membership now voters 1,2,3 learners 4 (added 4 as learner, entry 1)",
+		"2 membership now voters 1,2,3,4 (promoted 4, entry 3)",
+	}
+	if !slices.Equal(got, want) {
+		t.Fatalf("events %q\nwant %q", got, want)
+	}
+	if !r.conf.Equal(mem(1, 2, 3, 4)) || r.confIndex != 3 {
+		t.Fatalf("in force: %s@%d, want the newest", r.conf, r.confIndex)
+	}
+}
