@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"raftplay/cluster"
+	"raftplay/raft"
 	"raftplay/tui"
 )
 
@@ -266,14 +267,19 @@ func (p *Player) Step(forward bool) bool {
 }
 
 // neighbour returns the place of the first thing recorded after cur
-// (forward) or the last before it.
+// (forward) or the last before it. Heartbeats and their answers do not
+// count: the messages view leaves them out unless asked, and a learner
+// stepping landed on them again and again, with nothing to see.
 func (p *Player) neighbour(cur time.Duration, forward bool) (time.Duration, bool) {
 	rec := p.rec
 	var best time.Duration
 	found := false
-	consider := func(n int, at func(int) time.Duration) {
-		i := sort.Search(n, func(i int) bool { return at(i) > cur })
+	consider := func(n int, at func(int) time.Duration, skip func(int) bool) {
 		if forward {
+			i := sort.Search(n, func(i int) bool { return at(i) > cur })
+			for i < n && skip(i) {
+				i++
+			}
 			if i < n && (!found || at(i) < best) {
 				best, found = at(i), true
 			}
@@ -281,13 +287,20 @@ func (p *Player) neighbour(cur time.Duration, forward bool) (time.Duration, bool
 		}
 		// the last before cur: below the first at or after cur
 		j := sort.Search(n, func(i int) bool { return at(i) >= cur }) - 1
+		for j >= 0 && skip(j) {
+			j--
+		}
 		if j >= 0 && at(j) < cur && (!found || at(j) > best) {
 			best, found = at(j), true
 		}
 	}
-	consider(len(rec.Events), func(i int) time.Duration { return p.settle(p.offset(rec.Events[i].Time)) })
-	consider(len(rec.Messages), func(i int) time.Duration { return p.offset(rec.Messages[i].Time) })
-	consider(len(rec.Commands), func(i int) time.Duration { return p.settle(p.offset(rec.Commands[i].At)) })
+	never := func(int) bool { return false }
+	consider(len(rec.Events), func(i int) time.Duration { return p.settle(p.offset(rec.Events[i].Time)) }, never)
+	consider(len(rec.Messages), func(i int) time.Duration { return p.offset(rec.Messages[i].Time) }, func(i int) bool {
+		t := rec.Messages[i].Type
+		return t == raft.MsgHeartbeat || t == raft.MsgHeartbeatResp
+	})
+	consider(len(rec.Commands), func(i int) time.Duration { return p.settle(p.offset(rec.Commands[i].At)) }, never)
 	return best, found
 }
 

@@ -63,7 +63,7 @@ func (b *builder) msgs(at time.Duration, n int, every time.Duration) *builder {
 		k := min(n-len, maxBatch)
 		recs := make([]cluster.MsgRecord, k)
 		for i := range k {
-			recs[i] = cluster.MsgRecord{Time: t0.Add(at + time.Duration(len+i)*every), Event: cluster.MsgDelivered, From: 1, To: 2, Type: raft.MsgHeartbeat, Term: 2}
+			recs[i] = cluster.MsgRecord{Time: t0.Add(at + time.Duration(len+i)*every), Event: cluster.MsgDelivered, From: 1, To: 2, Type: raft.MsgApp, Term: 2}
 		}
 		len += k
 		b.buf.Write(appendMsgs(nil, int64(at), recs))
@@ -306,10 +306,10 @@ func TestPlayerFind(t *testing.T) {
 	if !p.Find("crash 3") || p.Position() != 6*time.Second { // the command
 		t.Fatalf("find the command: at %v", p.Position())
 	}
-	if !p.Find("heartbeat t2") || p.Position() != 5*time.Second { // a message, wrapping
+	if !p.Find("app t2") || p.Position() != 5*time.Second { // a message, wrapping
 		t.Fatalf("find a message: at %v", p.Position())
 	}
-	if !p.Find("1->2 heartbeat") || p.Position() != 5100*time.Millisecond {
+	if !p.Find("1->2 app") || p.Position() != 5100*time.Millisecond {
 		t.Fatalf("find the next message: at %v", p.Position())
 	}
 	p.Seek(9500 * time.Millisecond)
@@ -566,5 +566,36 @@ func TestStepStopsAtCommandsPlace(t *testing.T) {
 	}
 	if at != 2*time.Second || named != "crash 3" {
 		t.Fatalf("stepped to %v naming %q; want the frame at 2s and the command crash 3 (marks %v)", at, named, p.Marks())
+	}
+}
+
+// Stepping leaves out heartbeats and their answers, as the messages view
+// does unless asked: a learner stepping landed on them again and again
+// ("a message (m shows it)", and m showed nothing).
+func TestStepSkipsHeartbeats(t *testing.T) {
+	b := newBuilder(t, Version)
+	b.status(0, 1, 1, 2, 3)
+	beat := func(at time.Duration, typ raft.MessageType) {
+		rec := cluster.MsgRecord{Time: t0.Add(at), Event: cluster.MsgDelivered, From: 1, To: 2, Type: typ, Term: 1}
+		b.buf.Write(appendMsgs(nil, int64(at), []cluster.MsgRecord{rec}))
+	}
+	beat(100*time.Millisecond, raft.MsgHeartbeat)
+	beat(101*time.Millisecond, raft.MsgHeartbeatResp)
+	beat(200*time.Millisecond, raft.MsgApp)
+	beat(300*time.Millisecond, raft.MsgHeartbeat)
+	rec := b.end(time.Second).read()
+	p := NewPlayer(rec, PlayerOptions{Paused: true})
+	if !p.Step(true) || p.Position() != 200*time.Millisecond {
+		t.Fatalf("step forward: at %v, want the append at 200ms", p.Position())
+	}
+	if p.Step(true) {
+		t.Errorf("step forward past the last append landed at %v", p.Position())
+	}
+	p.Seek(time.Second)
+	if !p.Step(false) || p.Position() != 200*time.Millisecond {
+		t.Fatalf("step back: at %v, want the append at 200ms", p.Position())
+	}
+	if p.Step(false) {
+		t.Errorf("step back before the append landed at %v", p.Position())
 	}
 }

@@ -271,7 +271,13 @@ func stepTo(p Player, forward bool) string {
 	if to < from {
 		sign = "-"
 	}
-	return fmt.Sprintf("to %s (%s%v): %s", msText(to), sign, (to - from).Abs().Round(time.Microsecond), what)
+	d := (to - from).Abs()
+	if d >= 10*time.Millisecond {
+		d = d.Round(time.Millisecond) // "-11.634s", not "-11.634478s"
+	} else {
+		d = d.Round(time.Microsecond)
+	}
+	return fmt.Sprintf("to %s (%s%v): %s", msText(to), sign, d, what)
 }
 
 // keyName names a key as the help does.
