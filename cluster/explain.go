@@ -89,6 +89,8 @@ func unreachableWhy(st Status, id, leader uint64) string {
 		return "is down (failed)"
 	case n.State == StatePaused:
 		return "is paused"
+	case n.State == StateRemoved:
+		return "was removed from the cluster (its process stopped)"
 	case leader != 0 && !Reachable(st.Faults, id, leader):
 		return "is cut off from " + fmt.Sprint(leader)
 	}

@@ -34,7 +34,7 @@ func (c *Cluster) Partition(groups [][]uint64) error {
 	}
 	var rest []uint64
 	for _, s := range c.slots {
-		if !seen[s.id] {
+		if !seen[s.id] && s.state != StateRemoved { // a removed node is in no group
 			rest = append(rest, s.id)
 		}
 	}
