@@ -518,3 +518,14 @@ func TestExplainDamagedNodeSaysHowToRecover(t *testing.T) {
 		t.Errorf("%q still promises a restart", got)
 	}
 }
+
+// A candidate whose configuration still counts a node removed since says
+// it was removed, not that it "has not answered yet" (a new user's).
+func TestExplainCandidateCountingARemovedNode(t *testing.T) {
+	st := cardStatus(3)
+	st.Nodes[0].State, st.Nodes[0].Role = StateRemoved, "down"
+	c := &st.Nodes[1]
+	c.Role, c.Leader = "candidate", 0
+	c.Tally = &raft.Tally{Needed: 2, Granted: []uint64{2}, Refused: map[uint64]raft.Why{}, Pending: []uint64{1, 3}}
+	mustContain(t, ExplainNode(st, 2), "1 has not answered: it was removed from the cluster (its process stopped)", "3 has not answered yet")
+}
