@@ -193,6 +193,24 @@ func TestDiskFullStopsTheNodeAndItRecovers(t *testing.T) {
 		return n.State == StateFailed && strings.Contains(n.Err, "no space left on device")
 	})
 	w.waitAcked(t, c, 50) // the majority goes on without it
+	// Its status as of the failure holds what its log on disk holds, not
+	// the entries whose write failed (a new user's card said 8203 while
+	// raftplay wal showed 7868).
+	rep, err := wal.Inspect(filepath.Join(c.opts.DataDir, fmt.Sprintf("node-%d", f)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	onDisk := uint64(0)
+	for _, sr := range rep.Segments {
+		for _, r := range sr.Records {
+			if r.Type == wal.RecordEntry {
+				onDisk = max(onDisk, r.Index)
+			}
+		}
+	}
+	if n, _ := c.Status().Node(f); n.LastIndex != onDisk || n.Commit > onDisk {
+		t.Errorf("the failed node's status says last %d commit %d; its log on disk ends at %d", n.LastIndex, n.Commit, onDisk)
+	}
 	if err := c.SetDiskFull(f, false); err != nil {
 		t.Fatal(err)
 	}

@@ -742,6 +742,17 @@ func (n *node) fail(err error) {
 	// crashed node (downStatus).
 	st := n.loadStatus().asOfNow()
 	st.State, st.Err, st.Role = StateFailed, err.Error(), "down"
+	if n.w != nil {
+		// What the core held in memory past its log on disk (entries whose
+		// write failed: a full disk) is not what the node keeps.
+		if last := n.w.LastIndex(); st.LastIndex > last {
+			if t, ok := termAt(st, last); ok {
+				st.LastTerm = t
+			}
+			st.LastIndex, st.Commit = last, min(st.Commit, last)
+			st.LogTerms = st.LogTerms[:min(len(st.LogTerms), int(last+1-min(last+1, st.LogStart)))]
+		}
+	}
 	n.storeStatus(&st)
 }
 
