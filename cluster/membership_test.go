@@ -362,12 +362,7 @@ func TestRemovalCommittedAfterRemoveGaveUp(t *testing.T) {
 	c := startCluster(t, Options{Nodes: 5})
 	st := waitLeader(t, c)
 	l := st.Leader
-	var others []uint64
-	for id := uint64(1); id <= 5; id++ {
-		if id != l {
-			others = append(others, id)
-		}
-	}
+	others := othersThan(l, 5)
 	// The leader keeps two followers: a majority of the 5, but not of the
 	// 4 that remain once it is removed, so the removal cannot commit.
 	if err := c.Partition([][]uint64{{l, others[0], others[1]}, {others[2], others[3]}}); err != nil {
