@@ -113,7 +113,7 @@ func (c *Cluster) Add(ctx context.Context, id uint64) (AddResult, error) {
 	if err != nil {
 		if ctx.Err() != nil {
 			// The entry may be in the leader's log already, and commit later.
-			return res, fmt.Errorf("node %d started, but the entry that adds it as a learner did not commit in time; it may still (wait config shows when; promote %d then makes it a voter), and if it never does, remove %d stops it", id, id, id)
+			return res, outOfTime{fmt.Sprintf("node %d started, but the entry that adds it as a learner did not commit in time; it may still (wait config shows when; promote %d then makes it a voter), and if it never does, remove %d stops it", id, id, id), ctx.Err()}
 		}
 		return res, fmt.Errorf("node %d started but has not joined: %w (remove %d stops it)", id, err, id)
 	}
@@ -270,6 +270,11 @@ func (c *Cluster) Remove(ctx context.Context, id uint64) (Result, error) {
 		return Result{}, c.retire(id, 0)
 	}
 	r, err := c.proposeConf(ctx, raft.ConfChange{Op: raft.ConfRemove, Node: id})
+	if err != nil && ctx.Err() != nil {
+		// The entry may be in the leader's log already, and commit later:
+		// the node is retired then (confApplied).
+		return Result{}, outOfTime{fmt.Sprintf("the removal of %d did not commit in time; it may still (wait config shows when), and %d stops then; a new leader that lacks the entry drops it", id, id), ctx.Err()}
+	}
 	if err != nil {
 		return Result{}, err
 	}
@@ -508,3 +513,14 @@ func (c *Cluster) joinLeadersSide(id, lead uint64) {
 	c.faults.Partition(groups)
 	c.events.Add(Event{Node: id, Kind: EventFault, Text: fmt.Sprintf("%d placed on the leader's side of the partition: %s", id, formatGroups(groups))})
 }
+
+// outOfTime is a membership change whose context ended before its entry
+// committed: a sentence for people that still unwraps to the context's
+// error.
+type outOfTime struct {
+	msg string
+	err error
+}
+
+func (e outOfTime) Error() string { return e.msg }
+func (e outOfTime) Unwrap() error { return e.err }

@@ -368,8 +368,12 @@ func TestRemovalCommittedAfterRemoveGaveUp(t *testing.T) {
 	if err := c.Partition([][]uint64{{l, others[0], others[1]}, {others[2], others[3]}}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.Remove(ctxFor(t, 500*time.Millisecond), l); err == nil {
+	_, err := c.Remove(ctxFor(t, 500*time.Millisecond), l)
+	if err == nil {
 		t.Fatal("the removal committed with only 2 of the 4 remaining voters reachable")
+	}
+	if want := fmt.Sprintf("the removal of %d did not commit in time; it may still", l); !strings.Contains(err.Error(), want) || !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("remove out of time: %v; want %q, wrapping the deadline", err, want)
 	}
 	if n, _ := c.Status().Node(l); n.State == StateRemoved {
 		t.Fatal("retired before its removal committed")

@@ -279,3 +279,13 @@ func TestParseElectionRange(t *testing.T) {
 		}
 	}
 }
+
+// A failure seen while a command runs cuts a long word in what it saw, as
+// a parse error does (a 5000-byte key came back whole, twice).
+func TestFailureCutsLongWords(t *testing.T) {
+	f := &Failure{Line: 2, Cmd: "expect get kk… (4816 more bytes)", Msg: "get " + strings.Repeat("k", 5000) + " returned (nil)"}
+	got := f.Error()
+	if want := "line 2: expect get kk… (4816 more bytes): get " + strings.Repeat("k", 60) + "… (5000 bytes) returned (nil)"; got != want {
+		t.Fatalf("got  %q\nwant %q", got, want)
+	}
+}

@@ -21,11 +21,13 @@ type Failure struct {
 	Msg  string // what was seen instead
 }
 
+// Error returns "line L: COMMAND: MSG", long words in MSG cut short
+// (cutQuoted), as in a parse error (COMMAND is cut as echoed).
 func (f *Failure) Error() string {
 	if f.Line > 0 {
-		return fmt.Sprintf("line %d: %s: %s", f.Line, f.Cmd, f.Msg)
+		return fmt.Sprintf("line %d: %s: %s", f.Line, f.Cmd, cutQuoted(f.Msg))
 	}
-	return fmt.Sprintf("%s: %s", f.Cmd, f.Msg)
+	return fmt.Sprintf("%s: %s", f.Cmd, cutQuoted(f.Msg))
 }
 
 // Runner executes commands against one cluster. It remembers the names

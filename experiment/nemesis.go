@@ -197,7 +197,16 @@ func (n *nemesis) step() {
 	case FaultMember:
 		n.member(st)
 	case FaultTransfer:
-		voters := st.Voters()
+		var voters []uint64 // the live ones: a down node cannot take over
+		for _, id := range st.Voters() {
+			if s, ok := st.Node(id); ok && s.Live() {
+				voters = append(voters, id)
+			}
+		}
+		if len(voters) == 0 {
+			n.log = append(n.log, FaultRecord{At: time.Since(n.start), Kind: FaultTransfer, Text: "transfer: no live voter", Skipped: true})
+			return
+		}
 		to := voters[n.rng.IntN(len(voters))]
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		res, err := n.c.Transfer(ctx, to)
