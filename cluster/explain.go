@@ -629,6 +629,10 @@ func ExplainLog(st Status, id uint64) string {
 	switch {
 	case !n.Live():
 		repair = "; it is down, so nothing the leader sends reaches it: the leader catches it up once it runs again"
+	case !Reachable(st.Faults, l.ID, id):
+		repair = fmt.Sprintf("; it is cut off from leader %d, so nothing the leader sends reaches it", l.ID)
+	case n.Term > l.Term:
+		repair = fmt.Sprintf("; it is at term %d, above the leader's %d: it refuses the leader's appends, and its answer makes the leader step down (§5.1)", n.Term, l.Term)
 	case tracked:
 		switch p.State {
 		case "snapshot":

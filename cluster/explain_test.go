@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"raftplay/raft"
+	"raftplay/transport"
 )
 
 // quietLeader waits until every follower of a fresh cluster's leader is
@@ -540,4 +541,22 @@ func TestExplainCandidateCountingARemovedNode(t *testing.T) {
 	c.Role, c.Leader = "candidate", 0
 	c.Tally = &raft.Tally{Needed: 2, Granted: []uint64{2}, Refused: map[uint64]raft.Why{}, Pending: []uint64{1, 3}}
 	mustContain(t, ExplainNode(st, 2), "1 has not answered: it was removed from the cluster (its process stopped)", "3 has not answered yet")
+}
+
+// explain log does not say the leader streams to a follower it cannot
+// reach, nor to one at a higher term (a Raft engineer's).
+func TestExplainLogCutOffOrHigherTerm(t *testing.T) {
+	st := cardStatus(3)
+	f := &st.Nodes[2]
+	f.LastIndex = 18
+	st.Nodes[0].Progress[3] = raft.Progress{Match: 18, Next: 19, State: "replicate", Inflight: 1}
+	mustContain(t, ExplainLog(st, 3), "the leader streams entries from 19")
+	f.Term, f.Role = 7, "candidate"
+	got := ExplainLog(st, 3)
+	mustContain(t, got, "it is at term 7, above the leader's 5: it refuses the leader's appends")
+	mustNotContain(t, got, "streams")
+	st.Faults.Links = append(st.Faults.Links, transport.LinkRule{From: 1, To: 3, Rule: transport.Rule{Cut: true}})
+	got = ExplainLog(st, 3)
+	mustContain(t, got, "it is cut off from leader 1, so nothing the leader sends reaches it")
+	mustNotContain(t, got, "streams")
 }
