@@ -390,7 +390,7 @@ func explainCandidate(st Status, n NodeStatus) string {
 		w := unreachableWhy(st, id, n.ID)
 		if w == "" {
 			if v, ok := st.Node(id); ok && v.Frozen {
-				w = "has not answered (the cluster is frozen: its request may be held there)"
+				w = "has not answered (the cluster is frozen: its request may be held there, or its answer on its way here)"
 				if holdsAnswer(n, id) {
 					w = fmt.Sprintf("has answered, but the answer is held at %d (the cluster is frozen)", n.ID)
 				}

@@ -441,7 +441,7 @@ func TestWhyCases(t *testing.T) {
 		}
 		got := ExplainNode(st, 3)
 		mustContain(t, got, "Votes from 3 (needs 3 of 4)", "2 has answered, but the answer is held at 3 (the cluster is frozen)",
-			"4 has not answered (the cluster is frozen: its request may be held there)")
+			"4 has not answered (the cluster is frozen: its request may be held there, or its answer on its way here)")
 	})
 	t.Run("the last entry's term is known outside the log window", func(t *testing.T) {
 		st := cardStatus(3)
