@@ -1,6 +1,7 @@
 package record
 
 import (
+	"fmt"
 	"math"
 	"sort"
 	"strings"
@@ -381,7 +382,8 @@ func (p *Player) find(text string, cur, ownCur time.Duration) (at, own time.Dura
 func (p *Player) Marks() []tui.Mark { return p.marks }
 
 // Here is what is recorded at the cursor's place: the commands and the
-// events whose place (settle) it is, commands first, each in time order.
+// events whose place (settle) it is, commands first, each in time order;
+// with none, the messages (not heartbeats) recorded at the cursor.
 func (p *Player) Here() []string {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -397,7 +399,17 @@ func (p *Player) Here() []string {
 			evs = append(evs, e.Text)
 		}
 	}
-	return append(cmds, evs...)
+	if len(cmds)+len(evs) > 0 {
+		return append(cmds, evs...)
+	}
+	var msgs []string
+	ms := p.rec.Messages
+	for i := sort.Search(len(ms), func(i int) bool { return p.offset(ms[i].Time) >= cur }); i < len(ms) && p.offset(ms[i].Time) == cur; i++ {
+		if m := ms[i]; m.Type != raft.MsgHeartbeat && m.Type != raft.MsgHeartbeatResp {
+			msgs = append(msgs, fmt.Sprintf("%d->%d %s %s (m shows it)", m.From, m.To, m.Summary(), m.Event))
+		}
+	}
+	return msgs
 }
 
 // Stopped says where and why the recording ends early, nil when it does

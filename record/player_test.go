@@ -588,6 +588,9 @@ func TestStepSkipsHeartbeats(t *testing.T) {
 	if !p.Step(true) || p.Position() != 200*time.Millisecond {
 		t.Fatalf("step forward: at %v, want the append at 200ms", p.Position())
 	}
+	if here := p.Here(); len(here) != 1 || !strings.HasPrefix(here[0], "1->2 app") || !strings.HasSuffix(here[0], "(m shows it)") {
+		t.Errorf("here at the append: %q, want the append named", here)
+	}
 	if p.Step(true) {
 		t.Errorf("step forward past the last append landed at %v", p.Position())
 	}

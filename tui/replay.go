@@ -40,8 +40,9 @@ type Player interface {
 	// the start, and pauses; false when none matches.
 	Find(text string) bool
 	// Here is what is recorded at the cursor's place, in the order it
-	// happened: commands ("> crash 1"), then events' texts; messages are
-	// not named. Empty when there is nothing but messages.
+	// happened: commands ("> crash 1"), then events' texts; with neither,
+	// the messages recorded at the cursor ("1->2 vote t2 ... (m shows
+	// it)"). Empty when there is nothing there.
 	Here() []string
 	// Marks are the timeline's marks: faults, leader changes, violations.
 	Marks() []Mark
