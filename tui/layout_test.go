@@ -489,3 +489,33 @@ func TestLagMarksSilentFollowers(t *testing.T) {
 		t.Fatalf("lag = %q, want %q", got, "lag 2:0 3:0? 4:-?")
 	}
 }
+
+// When the header grows at a size the dashboard keeps drawing (step mode
+// adds its FROZEN line) and no lane fits below the lanes' title any more,
+// it says so instead of drawing the title alone (a new user saw a title
+// and a ruler with nothing under them).
+func TestNoRoomForLanesIsSaid(t *testing.T) {
+	st := steady(40)
+	m := newModel(newFakeSource(st), &fakeExec{}, 80, 40)
+	w, h := minSize(t, m)
+	m.Update(sizeMsg(w, h))
+	if v := viewFits(t, m, w, h); !strings.Contains(v, "log 1..") {
+		t.Fatalf("at the minimum size the lanes do not show:\n%s", v)
+	}
+	// Step mode, a node skipping fsync, and PreVote and CheckQuorum on (the
+	// timing line then takes two) each add a line to the header: the three
+	// leave two lines of region, the header and cards still fitting.
+	grown := st
+	grown.Nodes = append([]cluster.NodeStatus(nil), st.Nodes...)
+	grown.Frozen = true
+	grown.Nodes[2].Disk.SkipFsync = true
+	grown.PreVote, grown.CheckQuorum = true, true
+	m.Update(frameMsg(grown))
+	v := m.View()
+	if s := m.layout(); s.region <= 0 || s.region >= 3 || strings.Contains(v, "needs at least") {
+		t.Fatalf("the grown header left %d lines of region (want 1 or 2, still drawn):\n%s", s.region, v)
+	}
+	if !strings.Contains(v, "no room for the log lanes") || strings.Contains(v, "log 1..") {
+		t.Errorf("no lane fits, but the screen does not say so:\n%s", v)
+	}
+}

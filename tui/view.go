@@ -156,6 +156,11 @@ func (m *Model) View() string {
 		region = m.viewMessages(m.width, s.region)
 	case m.region == regionLinks:
 		region = m.viewLinks(m.width, s.region)
+	case s.region < 3 && s.region > 0:
+		// Not even one lane below the lanes' title and ruler: say so, rather
+		// than draw the title alone.
+		region = []string{m.styles.Dim.Render(m.styles.Clip(fmt.Sprintf("no room for the log lanes: %d lines at %d columns show them (enter and m still show a node and the messages)",
+			m.wholeHeight(m.width), m.width), m.width))}
 	default:
 		region = m.viewLanes(m.width)
 		region = append(region, m.viewEvents(m.width, s.region-len(region))...)
