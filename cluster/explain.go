@@ -736,8 +736,16 @@ func Why(st Status, id uint64) string {
 	case !Reachable(st.Faults, l.ID, n.ID):
 		return fmt.Sprintf("cut off from leader %d: %s", l.ID, left)
 	case l.Role == "leader" && l.Term == n.Term:
+		p, ok := l.Progress[n.ID]
+		if ok && p.State == "probe" && p.Match < l.LastIndex && n.LastIndex >= l.LastIndex && n.LastTerm == l.LastTerm {
+			// It holds the leader's whole log (the same last entry: Log
+			// Matching), but the leader, probing it, has not heard it say
+			// so yet: just after a restart, say. (Replicating, acks on
+			// their way are usual, and it reads "up to date".)
+			return "up to date, not acked"
+		}
 		// Frozen, entries on their way stay there (held): they count.
-		if p, ok := l.Progress[n.ID]; ok && (behind(l, p) || n.Frozen && p.Match < l.LastIndex && n.LastIndex < l.LastIndex) {
+		if ok && (behind(l, p) || n.Frozen && p.Match < l.LastIndex && n.LastIndex < l.LastIndex) {
 			return fmt.Sprintf("behind by %d: %s", l.LastIndex-p.Match, p.State)
 		}
 	}

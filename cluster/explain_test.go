@@ -429,6 +429,20 @@ func TestWhyCases(t *testing.T) {
 		st.Nodes[1].Leader = 2
 		mustContain(t, ExplainNode(st, 3), "2 refused: it leads, and with CheckQuorum a leader ignores vote requests while it leads")
 	})
+	t.Run("a probed follower that holds the whole log is not behind", func(t *testing.T) {
+		// Just after every node restarted: the leader probes 2 and has not
+		// heard back, while 2's log ends where the leader's does (a new
+		// user's replay card read c/a/l 5/5/5 and "behind by 5: probe").
+		st := cardStatus(3)
+		st.Nodes[0].Progress[2] = raft.Progress{Match: 0, Next: 21, State: "probe"}
+		if got := Why(st, 2); got != "up to date, not acked" {
+			t.Errorf("why-line %q", got)
+		}
+		st.Nodes[1].LastIndex, st.Nodes[1].LastTerm = 15, 5
+		if got := Why(st, 2); got != "behind by 20: probe" {
+			t.Errorf("a probed follower short of the log: why-line %q", got)
+		}
+	})
 	t.Run("a candidate's voters are its configuration's, and a held answer is said to be held", func(t *testing.T) {
 		st := cardStatus(5) // ids 1..5; the candidate's configuration has 4 voters (a new user saw "needs 4 of 9" among 6)
 		st.Nodes = append(st.Nodes, NodeStatus{ID: 6, State: StateRemoved}, NodeStatus{ID: 7, State: StateRemoved})
