@@ -199,31 +199,3 @@ func TestLoadWrites(t *testing.T) {
 		t.Fatal("load 0 accepted")
 	}
 }
-
-// Converged wants a leader and every live member caught up with its whole
-// log: after every node restarts they all agree on a commit index below an
-// acknowledged entry, with no leader yet (a Raft engineer's wait converged
-// passed there).
-func TestConvergedWantsTheLeadersWholeLog(t *testing.T) {
-	st := Status{Leader: 0}
-	for id := uint64(1); id <= 3; id++ {
-		st.Nodes = append(st.Nodes, NodeStatus{ID: id, State: StateUp, Role: "follower", Term: 2, Commit: 4, Applied: 4, LastIndex: 5, KVDigest: 7})
-	}
-	if Converged(st) {
-		t.Fatal("converged with no leader and entry 5 committed nowhere")
-	}
-	st.Leader, st.Nodes[0].Role = 1, "leader"
-	if Converged(st) {
-		t.Fatal("converged while the leader's entry 5 is not committed")
-	}
-	for i := range st.Nodes {
-		st.Nodes[i].Commit, st.Nodes[i].Applied = 5, 5
-	}
-	if !Converged(st) {
-		t.Fatal("not converged with every node at the leader's last index")
-	}
-	st.Nodes[2].Applied = 4
-	if Converged(st) {
-		t.Fatal("converged with a node that has not applied its commit")
-	}
-}

@@ -34,25 +34,18 @@ func (c *Cluster) WaitLeader(ctx context.Context) (Status, error) {
 	return c.WaitFor(ctx, func(s Status) bool { return s.Leader != 0 })
 }
 
-// Converged reports whether there is a leader (as `wait leader` defines
-// it) and every live member (voter or learner of the cluster's
-// membership) has committed and applied the leader's whole log and holds
-// the same key-value state. A node started by add that never joined is
-// not a member and does not count. (Agreeing on a commit index alone is
-// not enough: after every node restarts, all agree on one below an entry
-// that was acknowledged, until a leader commits again.)
+// Converged reports whether every live member (voter or learner of the
+// cluster's membership) has the same commit index, has applied it, and
+// holds the same key-value state. A node started by add that never joined
+// is not a member and does not count.
 func Converged(s Status) bool {
-	l, ok := s.Node(s.Leader)
-	if s.Leader == 0 || !ok {
-		return false
-	}
 	var ref *NodeStatus
 	for i := range s.Nodes {
 		n := &s.Nodes[i]
 		if !n.Live() || (!s.Membership.IsEmpty() && !s.Membership.IsMember(n.ID)) {
 			continue
 		}
-		if n.Applied != n.Commit || n.Commit != l.LastIndex {
+		if n.Applied != n.Commit {
 			return false
 		}
 		if ref == nil {
