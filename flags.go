@@ -200,7 +200,7 @@ func (f *clusterFlags) check() error {
 	case f.heartbeat <= 0:
 		return usagef("--heartbeat %v: must be positive", f.heartbeat)
 	case f.heartbeat < cluster.MinHeartbeat:
-		return usagef("--heartbeat %s", cluster.TooShort("", f.heartbeat, cluster.MinHeartbeat)[1:])
+		return usagef("%s", cluster.TooShort("--heartbeat", f.heartbeat, cluster.MinHeartbeat))
 	case f.heartbeat >= f.election.min:
 		return usagef("--heartbeat %v: must be shorter than the minimum election timeout (--election %s)", f.heartbeat, f.election.String())
 	}

@@ -7,7 +7,6 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -189,7 +188,7 @@ func Start(opts Options) (*Cluster, error) {
 			continue
 		}
 		if m, _ := s.node.core.Membership(); !m.IsEmpty() {
-			for _, id := range append(slices.Clone(m.Voters), m.Learners...) {
+			for _, id := range m.Members() {
 				c.members[id] = true
 			}
 		} else if !s.joined {
@@ -342,7 +341,7 @@ func (c *Cluster) confApplied(index uint64, m raft.Membership) {
 			delete(c.members, id)
 		}
 	}
-	for _, id := range append(slices.Clone(m.Voters), m.Learners...) {
+	for _, id := range m.Members() {
 		c.members[id] = true
 	}
 	c.confMu.Unlock()

@@ -190,7 +190,7 @@ func ExplainCommit(st Status, i uint64) string {
 		n, _ := st.Node(id)
 		if n.Term > l.Term {
 			// Not behind: it will never take this leader's entries.
-			why = append(why, fmt.Sprintf("%d is at term %d, above the leader's %d: it refuses the leader's appends, and its answer makes the leader step down (§5.1)", id, n.Term, l.Term))
+			why = append(why, fmt.Sprintf("%d %s", id, aboveLeader(n, l)))
 			continue
 		}
 		if t, ok := termAt(n, i); ok && known && t == term && n.Term <= l.Term {
@@ -423,12 +423,12 @@ func refusalWhy(st Status, c NodeStatus, id uint64, why raft.Why) string {
 		return fmt.Sprintf("it is at a higher term (%d)", v.Term)
 	case raft.WhyLease:
 		if v.Leader == v.ID {
-			return "it leads, and with CheckQuorum a leader ignores vote requests while it leads (it steps down by itself once it stops hearing from a majority: thesis §4.2.3, §6.2)"
+			return "it leads, and " + leaderLease
 		}
 		return fmt.Sprintf("with CheckQuorum it heard leader %d within the minimum election timeout, so it ignores vote requests (the leader lease, thesis §4.2.3)", v.Leader)
 	case raft.WhyLeaderAlive:
 		if v.Role == "leader" {
-			return "it leads: a leader never grants a pre-vote (thesis §9.6)"
+			return "it leads: " + noLeaderPreVote
 		}
 		return fmt.Sprintf("it heard from leader %d within the minimum election timeout, and a pre-vote needs a node that has not (thesis §9.6)", v.Leader)
 	}
@@ -561,14 +561,13 @@ func ExplainVote(st Status, id uint64) string {
 		return fmt.Sprintf("%d refused its %s to %d: the request's term %d was below its own", id, what, v.Candidate, v.Term)
 	case raft.WhyLease:
 		if v.VotedFor == id {
-			return fmt.Sprintf("%d ignored %d's %s request at term %d: it led, and with CheckQuorum a leader ignores vote requests while it leads (it steps down by itself once it stops hearing from a majority: thesis §4.2.3, §6.2)",
-				id, v.Candidate, what, v.Term)
+			return fmt.Sprintf("%d ignored %d's %s request at term %d: it led, and %s", id, v.Candidate, what, v.Term, leaderLease)
 		}
 		return fmt.Sprintf("%d ignored %d's %s request at term %d: with CheckQuorum it had heard leader %d within the minimum election timeout (the leader lease, thesis §4.2.3)",
 			id, v.Candidate, what, v.Term, v.VotedFor)
 	case raft.WhyLeaderAlive:
 		if v.VotedFor == id {
-			return fmt.Sprintf("%d refused its pre-vote to %d for term %d: it leads, and a leader never grants a pre-vote (thesis §9.6)", id, v.Candidate, v.Term)
+			return fmt.Sprintf("%d refused its pre-vote to %d for term %d: it leads, and %s", id, v.Candidate, v.Term, noLeaderPreVote)
 		}
 		return fmt.Sprintf("%d refused its pre-vote to %d for term %d: it had heard from leader %d within the minimum election timeout, and only a node that has not grants a pre-vote (thesis §9.6)",
 			id, v.Candidate, v.Term, v.VotedFor)
@@ -632,7 +631,7 @@ func ExplainLog(st Status, id uint64) string {
 	case !Reachable(st.Faults, l.ID, id):
 		repair = fmt.Sprintf("; it is cut off from leader %d, so nothing the leader sends reaches it", l.ID)
 	case n.Term > l.Term:
-		repair = fmt.Sprintf("; it is at term %d, above the leader's %d: it refuses the leader's appends, and its answer makes the leader step down (§5.1)", n.Term, l.Term)
+		repair = "; it " + aboveLeader(n, l)
 	case tracked:
 		switch p.State {
 		case "snapshot":
@@ -837,4 +836,16 @@ func holdsAnswer(c NodeStatus, id uint64) bool {
 		}
 	}
 	return false
+}
+
+// Sentences more than one explanation says.
+const (
+	leaderLease     = "with CheckQuorum a leader ignores vote requests while it leads (it steps down by itself once it stops hearing from a majority: thesis §4.2.3, §6.2)"
+	noLeaderPreVote = "a leader never grants a pre-vote (thesis §9.6)"
+)
+
+// aboveLeader says why follower n, at a higher term than leader l, will
+// never take l's entries: "is at term 7, above the leader's 5: ...".
+func aboveLeader(n, l NodeStatus) string {
+	return fmt.Sprintf("is at term %d, above the leader's %d: it refuses the leader's appends, and its answer makes the leader step down (§5.1)", n.Term, l.Term)
 }

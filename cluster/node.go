@@ -750,7 +750,9 @@ func (n *node) fail(err error) {
 				st.LastTerm = t
 			}
 			st.LastIndex, st.Commit = last, min(st.Commit, last)
-			st.LogTerms = st.LogTerms[:min(len(st.LogTerms), int(last+1-min(last+1, st.LogStart)))]
+			if keep := int(last) - int(st.LogStart) + 1; keep < len(st.LogTerms) { // the window's terms up to last
+				st.LogTerms = st.LogTerms[:max(0, keep)]
+			}
 		}
 	}
 	n.storeStatus(&st)

@@ -137,7 +137,7 @@ func (n *nemesis) step() {
 		groups := [][]uint64{perm[:k], perm[k:]}
 		text := fmt.Sprintf("partition %v | %v", groups[0], groups[1])
 		if !n.quorumAfter(st, 0, transport.FaultTable{Links: st.Faults.Links, Groups: groups}) {
-			n.skip(FaultPartition, text)
+			n.skip(FaultPartition, text, noQuorum)
 			return
 		}
 		n.record(FaultPartition, text, n.c.Partition(groups))
@@ -153,7 +153,7 @@ func (n *nemesis) step() {
 			}
 		}
 		if !n.quorumAfter(st, 0, after) {
-			n.skip(FaultBridge, text)
+			n.skip(FaultBridge, text, noQuorum)
 			return
 		}
 		var err error
@@ -172,7 +172,7 @@ func (n *nemesis) step() {
 		if st := n.c.Status(); st.Leader != 0 {
 			text := fmt.Sprintf("isolate leader %d", st.Leader)
 			if !n.quorumAfter(st, 0, st.Faults.WithIsolated(st.Leader, n.members(st))) {
-				n.skip(FaultIsolateLeader, text)
+				n.skip(FaultIsolateLeader, text, noQuorum)
 				return
 			}
 			n.record(FaultIsolateLeader, text, n.c.Isolate(st.Leader))
@@ -204,7 +204,7 @@ func (n *nemesis) step() {
 			}
 		}
 		if len(voters) == 0 {
-			n.log = append(n.log, FaultRecord{At: time.Since(n.start), Kind: FaultTransfer, Text: "transfer: no live voter", Skipped: true})
+			n.skip(FaultTransfer, "transfer", "no live voter")
 			return
 		}
 		to := voters[n.rng.IntN(len(voters))]
@@ -305,7 +305,7 @@ func (n *nemesis) member(st cluster.Status) {
 		id := st.Membership.Learners[0]
 		text = fmt.Sprintf("promote %d", id)
 		if !n.quorumOf(append(slices.Clone(voters), id), st, 0, st.Faults) {
-			n.skip(FaultMember, text)
+			n.skip(FaultMember, text, noQuorum)
 			return
 		}
 		_, err = n.c.Promote(ctx, id)
@@ -317,7 +317,7 @@ func (n *nemesis) member(st cluster.Status) {
 		id := voters[n.rng.IntN(len(voters))]
 		text = fmt.Sprintf("remove %d", id)
 		if !n.quorumOf(slices.DeleteFunc(slices.Clone(voters), func(v uint64) bool { return v == id }), st, 0, st.Faults) {
-			n.skip(FaultMember, text)
+			n.skip(FaultMember, text, noQuorum)
 			return
 		}
 		_, err = n.c.Remove(ctx, id)
@@ -329,10 +329,13 @@ func (n *nemesis) member(st cluster.Status) {
 	n.record(FaultMember, text, nil)
 }
 
-// skip records a fault drawn but not injected because no majority of
-// voters would have been left up and connected.
-func (n *nemesis) skip(kind, text string) {
-	n.log = append(n.log, FaultRecord{At: time.Since(n.start), Kind: kind, Text: text + ": not injected, no majority would be left up and connected", Skipped: true})
+// noQuorum is why a fault is skipped that would leave no majority of
+// voters up and connected.
+const noQuorum = "not injected, no majority would be left up and connected"
+
+// skip records a fault drawn but not carried out, and why.
+func (n *nemesis) skip(kind, text, why string) {
+	n.log = append(n.log, FaultRecord{At: time.Since(n.start), Kind: kind, Text: text + ": " + why, Skipped: true})
 }
 
 // fail records a fault tried that did not take effect.

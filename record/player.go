@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"raftplay/cluster"
-	"raftplay/raft"
+	"raftplay/msgview"
 	"raftplay/tui"
 )
 
@@ -268,9 +268,10 @@ func (p *Player) Step(forward bool) bool {
 }
 
 // neighbour returns the place of the first thing recorded after cur
-// (forward) or the last before it. Heartbeats and their answers do not
-// count: the messages view leaves them out unless asked, and a learner
-// stepping landed on them again and again, with nothing to see.
+// (forward) or the last before it. Of the messages, only what the messages
+// view shows by default counts (msgview.Filter: where each ended, no
+// heartbeats): a learner stepping onto heartbeats landed on them again and
+// again, with nothing to see.
 func (p *Player) neighbour(cur time.Duration, forward bool) (time.Duration, bool) {
 	rec := p.rec
 	var best time.Duration
@@ -298,8 +299,7 @@ func (p *Player) neighbour(cur time.Duration, forward bool) (time.Duration, bool
 	never := func(int) bool { return false }
 	consider(len(rec.Events), func(i int) time.Duration { return p.settle(p.offset(rec.Events[i].Time)) }, never)
 	consider(len(rec.Messages), func(i int) time.Duration { return p.offset(rec.Messages[i].Time) }, func(i int) bool {
-		t := rec.Messages[i].Type
-		return t == raft.MsgHeartbeat || t == raft.MsgHeartbeatResp
+		return !(msgview.Filter{}).Shows(rec.Messages[i])
 	})
 	consider(len(rec.Commands), func(i int) time.Duration { return p.settle(p.offset(rec.Commands[i].At)) }, never)
 	return best, found
@@ -383,20 +383,27 @@ func (p *Player) Marks() []tui.Mark { return p.marks }
 
 // Here is what is recorded at the cursor's place: the commands and the
 // events whose place (settle) it is, commands first, each in time order;
-// with none, the messages (not heartbeats) recorded at the cursor.
+// with none, the messages recorded at the cursor that the messages view
+// shows by default.
 func (p *Player) Here() []string {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	cur := p.cursorLocked()
+	// A thing's place is its time or up to settleWithin after it: only
+	// those recorded in that window before the cursor can stand here.
+	from := func(n int, at func(int) time.Duration) int {
+		return sort.Search(n, func(i int) bool { return at(i) >= cur-settleWithin })
+	}
 	var cmds, evs []string
-	for _, c := range p.rec.Commands {
-		if p.settle(p.offset(c.At)) == cur {
-			cmds = append(cmds, "> "+c.Text)
+	cs, es := p.rec.Commands, p.rec.Events
+	for i := from(len(cs), func(i int) time.Duration { return p.offset(cs[i].At) }); i < len(cs) && p.offset(cs[i].At) <= cur; i++ {
+		if p.settle(p.offset(cs[i].At)) == cur {
+			cmds = append(cmds, "> "+cs[i].Text)
 		}
 	}
-	for _, e := range p.rec.Events {
-		if p.settle(p.offset(e.Time)) == cur {
-			evs = append(evs, e.Text)
+	for i := from(len(es), func(i int) time.Duration { return p.offset(es[i].Time) }); i < len(es) && p.offset(es[i].Time) <= cur; i++ {
+		if p.settle(p.offset(es[i].Time)) == cur {
+			evs = append(evs, es[i].Text)
 		}
 	}
 	if len(cmds)+len(evs) > 0 {
@@ -405,7 +412,7 @@ func (p *Player) Here() []string {
 	var msgs []string
 	ms := p.rec.Messages
 	for i := sort.Search(len(ms), func(i int) bool { return p.offset(ms[i].Time) >= cur }); i < len(ms) && p.offset(ms[i].Time) == cur; i++ {
-		if m := ms[i]; m.Type != raft.MsgHeartbeat && m.Type != raft.MsgHeartbeatResp {
+		if m := ms[i]; (msgview.Filter{}).Shows(m) {
 			msgs = append(msgs, fmt.Sprintf("%d->%d %s %s (m shows it)", m.From, m.To, m.Summary(), m.Event))
 		}
 	}
