@@ -86,22 +86,24 @@ func TestPowerFailAllKeepsEveryAcknowledgedWrite(t *testing.T) {
 				t.Fatalf("round %d: event %q", round, e.Text)
 			}
 		}
-		preallocated := 0
+		// The wait above made sure preallocated segments were written in
+		// (a rolled one is cut to its records, so the files alone cannot
+		// tell afterwards); the active ones still holding zeros are counted
+		// for the log. A power failure inside a preallocated segment is
+		// forced in wal's TestPowerFailInPreallocatedSegment.
+		zeroTailed := 0
 		for id := 1; id <= 3; id++ {
 			rep, err := wal.Inspect(filepath.Join(c.opts.DataDir, fmt.Sprintf("node-%d", id)))
 			if err != nil {
 				t.Fatal(err)
 			}
 			for _, sr := range rep.Segments {
-				if sr.Size == segBytes || sr.Zeroed > 0 {
-					preallocated++
+				if sr.Zeroed > 0 {
+					zeroTailed++
 				}
 			}
 		}
-		if preallocated == 0 {
-			t.Fatalf("round %d: no preallocated segment on any node: the test missed them", round)
-		}
-		t.Logf("round %d: %d acknowledged writes, all present after a power failure of every node that lost %d bytes (%d preallocated segments)", round, len(acked), lost, preallocated)
+		t.Logf("round %d: %d acknowledged writes, all present after a power failure of every node that lost %d bytes (%d segments still preallocated)", round, len(acked), lost, zeroTailed)
 		c.Close()
 	}
 }
