@@ -71,6 +71,10 @@ func runReplay(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	rec, err := record.ReadFile(file)
 	if err != nil {
 		var pe *os.PathError
+		if errors.Is(err, record.ErrNotRecording) {
+			// Like a missing file: the argument is not what replay takes.
+			return usagef("replay %s: %s", file, strings.TrimPrefix(err.Error(), "record: "))
+		}
 		if errors.As(err, &pe) {
 			return usagef("replay %s: %s", file, pathReason(err))
 		}

@@ -89,6 +89,8 @@ func TestReplayErrors(t *testing.T) {
 	dir := t.TempDir()
 	notRec := filepath.Join(dir, "x.txt")
 	os.WriteFile(notRec, []byte("hello\n"), 0o644)
+	empty := filepath.Join(dir, "empty.rec")
+	os.WriteFile(empty, nil, 0o644)
 	newer := filepath.Join(dir, "newer.rec")
 	os.WriteFile(newer, []byte(`{"format":"raftplay-recording","version":9,"start":1,"options":{}}`+"\n"), 0o644)
 	cut := filepath.Join(dir, "cut.rec")
@@ -100,7 +102,8 @@ func TestReplayErrors(t *testing.T) {
 	}{
 		{[]string{"replay"}, 2, "raftplay: replay: no recording given (want raftplay replay FILE)\n"},
 		{[]string{"replay", filepath.Join(dir, "none.rec")}, 2, "no such file or directory"},
-		{[]string{"replay", notRec}, 1, "not a recording"},
+		{[]string{"replay", notRec}, 2, "not a recording"},
+		{[]string{"replay", empty}, 2, "not a recording (the file is empty)"},
 		{[]string{"replay", newer}, 1, "this file is version 9, this raftplay reads version 1 and older"},
 		{[]string{"replay", cut}, 2, "line 3 (byte offset "},
 		{[]string{"replay", cut, "--to-script", filepath.Join(dir, "nodir", "x")}, 2, "--to-script"},

@@ -23,6 +23,11 @@ const MaxLine = 16 << 20
 // newer raftplay, in a format version this one does not know.
 var ErrNewer = errors.New("record: recording from a newer format version")
 
+// ErrNotRecording is wrapped by the error Read returns for a file that is
+// not a recording at all: empty, or its first line is not a recording's
+// header.
+var ErrNotRecording = errors.New("record: not a recording")
+
 // Recording is a recording read into memory.
 type Recording struct {
 	Start   time.Time
@@ -120,7 +125,7 @@ func Read(r io.Reader) (*Recording, error) {
 		gzipped = true
 		gz, err := gzip.NewReader(br)
 		if err != nil {
-			return nil, fmt.Errorf("record: not a recording: %w", err)
+			return nil, fmt.Errorf("%w: %w", ErrNotRecording, err)
 		}
 		gz.Multistream(false)
 		in = gz
@@ -129,13 +134,13 @@ func Read(r io.Reader) (*Recording, error) {
 	first, err := lr.next()
 	if err != nil {
 		if errors.Is(err, io.EOF) {
-			return nil, errors.New("record: empty file: not a recording")
+			return nil, fmt.Errorf("%w (the file is empty)", ErrNotRecording)
 		}
-		return nil, fmt.Errorf("record: not a recording: %w", err)
+		return nil, fmt.Errorf("%w: %w", ErrNotRecording, err)
 	}
 	var h header
 	if err := json.Unmarshal(first, &h); err != nil || h.Format != Format {
-		return nil, fmt.Errorf("record: not a recording (the first line is not a %s header)", Format)
+		return nil, fmt.Errorf("%w (the first line is not a %s header)", ErrNotRecording, Format)
 	}
 	if h.Version > Version {
 		return nil, fmt.Errorf("%w: this file is version %d, this raftplay reads version %d and older; replay it with a newer raftplay", ErrNewer, h.Version, Version)
