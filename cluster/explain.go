@@ -97,6 +97,26 @@ func unreachableWhy(st Status, id, leader uint64) string {
 	return ""
 }
 
+// explainCommitNoLeader is ExplainCommit of index i > 0 with no leader: an
+// entry committed before stays committed (any node that can win an election
+// holds it, §5.4.1); any other waits for a leader.
+func explainCommitNoLeader(st Status, i uint64) string {
+	var knows *NodeStatus
+	for k, n := range st.Nodes {
+		if n.Commit >= i && (knows == nil || n.Commit > knows.Commit) {
+			knows = &st.Nodes[k]
+		}
+	}
+	const stays = "there is no leader now, but a committed entry stays committed: any node that can be elected holds it (§5.4.1)"
+	switch {
+	case knows != nil:
+		return fmt.Sprintf("index %d is committed (node %d's commit is %d); %s", i, knows.ID, knows.Commit, stays)
+	case i <= st.EverApplied:
+		return fmt.Sprintf("index %d is committed: it was applied before (up to %d has been applied since the cluster started); %s", i, st.EverApplied, stays)
+	}
+	return fmt.Sprintf("no leader: index %d commits only once one is elected (the highest commit any node knows is %d)", i, st.Commit)
+}
+
 // ExplainCommit says why log index i is or is not committed, from the
 // leader's view (what decides commit): which nodes hold it, how many are
 // needed, and the one reason it waits. i = 0 means the lowest uncommitted
@@ -107,7 +127,7 @@ func ExplainCommit(st Status, i uint64) string {
 		if i == 0 {
 			return "no leader: nothing commits until one is elected"
 		}
-		return fmt.Sprintf("no leader: index %d commits only once one is elected (the highest commit any node knows is %d)", i, st.Commit)
+		return explainCommitNoLeader(st, i)
 	}
 	if i == 0 {
 		i = max(l.Commit, min(st.EverApplied, l.LastIndex)) + 1

@@ -203,6 +203,11 @@ func TestExplainBadInput(t *testing.T) {
 		{ID: 2, State: StateCrashed, Role: "down", Term: 3, AsOf: time.Now(), WasRole: "follower", LastIndex: 900, LastTerm: 2},
 		{ID: 3, State: StateUp, Role: "follower", Term: 3, Leader: 1},
 	}, Leader: 1, Term: 3}
+	noLeader := []NodeStatus{
+		{ID: 1, State: StateUp, Role: "candidate", Term: 4, Commit: 5},
+		{ID: 2, State: StateCrashed, Role: "down", Term: 3},
+		{ID: 3, State: StateUp, Role: "follower", Term: 4, Commit: 7},
+	}
 	for _, c := range []struct {
 		got, want string
 	}{
@@ -212,6 +217,10 @@ func TestExplainBadInput(t *testing.T) {
 		{ExplainNode(st, 7), "there is no node 7"},
 		{ExplainVote(st, 3), "3 has answered no vote request since it started"},
 		{ExplainCommit(Status{Nodes: st.Nodes[1:]}, 0), "no leader: nothing commits until one is elected"},
+		// With no leader, an index some node has committed stays committed.
+		{ExplainCommit(Status{Nodes: noLeader}, 5), "index 5 is committed (node 3's commit is 7); there is no leader now, but a committed entry stays committed"},
+		{ExplainCommit(Status{Nodes: noLeader, EverApplied: 9}, 9), "index 9 is committed: it was applied before (up to 9"},
+		{ExplainCommit(Status{Nodes: noLeader, Commit: 7, EverApplied: 9}, 10), "no leader: index 10 commits only once one is elected (the highest commit any node knows is 7)"},
 	} {
 		if !strings.Contains(c.got, c.want) {
 			t.Errorf("%q\n  lacks %q", c.got, c.want)
