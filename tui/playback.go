@@ -8,6 +8,7 @@ import (
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
 
 	"raftplay/cluster"
 )
@@ -241,17 +242,16 @@ func (m *Model) onEvents(msg eventsMsg) tea.Cmd {
 	return m.readEvents()
 }
 
-// stepWhatMax is the most cells stepTo's note gives what is recorded at
-// the cursor, so the note fits one line at 80 columns.
-const stepWhatMax = 44
-
 // stepTo steps p (in an operation's tea.Cmd) and says where to: the
 // cursor to the millisecond, how far it moved, and what is recorded there
 // (a command, else an event, with how many more there are at the same
 // place, else a message, which the messages view shows); or that nothing
 // is recorded that way. A step over a message the
-// views hide (a heartbeat) changes nothing else on the screen.
-func stepTo(p Player, forward bool) string {
+// views hide (a heartbeat) changes nothing else on the screen. room is
+// the cells the note has on its line: what is recorded is cut to fit
+// there (the whole of it is in the events and messages views), so that
+// the note stays one line.
+func stepTo(p Player, forward bool, room int) string {
 	from := p.Position()
 	if !p.Step(forward) {
 		if forward {
@@ -260,13 +260,6 @@ func stepTo(p Player, forward bool) string {
 		return "nothing recorded before this"
 	}
 	to := p.Position()
-	what := "a message (m shows it)"
-	if here := p.Here(); len(here) == 1 {
-		what = cut(clean(here[0]), stepWhatMax)
-	} else if len(here) > 1 {
-		more := fmt.Sprintf(" (+%d more)", len(here)-1)
-		what = cut(clean(here[0]), stepWhatMax-len(more)) + more
-	}
 	sign := "+"
 	if to < from {
 		sign = "-"
@@ -277,7 +270,30 @@ func stepTo(p Player, forward bool) string {
 	} else {
 		d = d.Round(time.Microsecond)
 	}
-	return fmt.Sprintf("to %s (%s%v): %s", msText(to), sign, d, what)
+	where := fmt.Sprintf("to %s (%s%v): ", msText(to), sign, d)
+	room = max(room-lipgloss.Width(where), stepWhatMin)
+	what := "a message (m shows it)"
+	if here := p.Here(); len(here) == 1 {
+		what = cut(clean(here[0]), room)
+	} else if len(here) > 1 {
+		more := fmt.Sprintf(" (+%d more)", len(here)-1)
+		what = cut(clean(here[0]), room-len(more)) + more
+	}
+	return where + what
+}
+
+// stepWhatMin is the fewest cells a step's note gives what is recorded at
+// the cursor, however narrow the screen (the note then wraps).
+const stepWhatMin = 30
+
+// stepRoom is the cells a step's note has after "NAME: " on the output
+// line: the screen's width, or 80 columns before the first size is known.
+func (m *Model) stepRoom(name string) int {
+	w := m.width
+	if w == 0 {
+		w = 80
+	}
+	return w - lipgloss.Width(name+": ")
 }
 
 // keyName names a key as the help does.
@@ -327,9 +343,13 @@ func (m *Model) replayKey(msg tea.KeyMsg) (tea.Cmd, bool) {
 	case key.Matches(msg, k.RSlower):
 		do = func(p Player) string { p.SetSpeed(nextSpeed(p.Speed(), -1)); return "" }
 	case key.Matches(msg, k.StepFwd):
-		do, name = func(p Player) string { return stepTo(p, true) }, name+" step"
+		name += " step"
+		room := m.stepRoom(name)
+		do = func(p Player) string { return stepTo(p, true, room) }
 	case key.Matches(msg, k.StepBack):
-		do, name = func(p Player) string { return stepTo(p, false) }, name+" step back"
+		name += " step back"
+		room := m.stepRoom(name)
+		do = func(p Player) string { return stepTo(p, false, room) }
 	case key.Matches(msg, k.SeekBack):
 		do = func(p Player) string { p.Seek(max(0, p.Position()-time.Second)); return "" }
 	case key.Matches(msg, k.SeekFwd):

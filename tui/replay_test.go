@@ -950,3 +950,25 @@ func TestReplayJumpPastARemoval(t *testing.T) {
 		t.Fatalf("a removal played into: card\n%s", c4)
 	}
 }
+
+// TestReplayStepNoteUsesTheWidth: a step's note names what is recorded
+// whole when the screen has room for it, and cut to one line when not.
+func TestReplayStepNoteUsesTheWidth(t *testing.T) {
+	long := "3->1 app-resp t2 rejected: stale term delivered after 1.2s held in the network (m shows it)"
+	for _, c := range []struct {
+		w    int
+		want string
+	}{
+		{160, ". step: to 12.600s (+100ms): " + long},
+		{80, ". step: to 12.600s (+100ms): 3->1 app-resp t2 rejected: stale term delivered af…"},
+	} {
+		p := newFakePlayer(steady(20))
+		p.event(0, 3, "raft.role", long)
+		m := replayModel(t, p, &fakeExec{}, c.w, 24)
+		replayPress(t, m, ".")
+		v := viewFits(t, m, c.w, 24)
+		if !strings.Contains(v, "\n"+c.want+"\n") {
+			t.Errorf("at %d columns no line %q:\n%s", c.w, c.want, v)
+		}
+	}
+}
