@@ -87,7 +87,17 @@ func (p *Player) said(text string) string {
 	}
 	for _, c := range p.rec.Commands {
 		if p.offset(c.At) == cur && strings.Contains(strings.ToLower(c.Text+"\n"+c.Out+"\n"+c.Err), low) {
-			return "> " + cluster.EscapeControls(c.Text)
+			said := "> " + cluster.EscapeControls(c.Text)
+			if !strings.Contains(strings.ToLower(c.Text), low) {
+				// Found in what the command printed: that line too.
+				for _, l := range strings.Split(c.Out+"\n"+c.Err, "\n") {
+					if strings.Contains(strings.ToLower(l), low) {
+						said += ": " + cluster.EscapeControls(strings.TrimSpace(l))
+						break
+					}
+				}
+			}
+			return said
 		}
 	}
 	for _, m := range p.rec.Messages {

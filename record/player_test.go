@@ -602,3 +602,22 @@ func TestStepSkipsHeartbeats(t *testing.T) {
 		t.Errorf("step back before the append landed at %v", p.Position())
 	}
 }
+
+// TestFindNamesTheLineOfACommandsOutput: a find whose words are in what a
+// command printed, not in the command, names that line too (a new user
+// saw only "> step" for a find of "3 lost vote").
+func TestFindNamesTheLineOfACommandsOutput(t *testing.T) {
+	b := newBuilder(t, Version)
+	b.status(0, 1, 1, 2, 3)
+	b.command(20*time.Millisecond, "step", "2->3 vote-resp t2 granted delivered\n3 lost vote at term 2")
+	rec := b.end(40 * time.Millisecond).read()
+	x := &Executor{Player: NewPlayer(rec, PlayerOptions{Paused: true})}
+	out, err := x.Exec(context.Background(), &commands.Command{Verb: commands.VerbFind, Message: "3 LOST vote"})
+	if want := "at 20ms of 40ms: > step: 3 lost vote at term 2"; err != nil || !strings.HasPrefix(out, want) {
+		t.Errorf("find: %q, %v; want it to start %q", out, err, want)
+	}
+	out, err = x.Exec(context.Background(), &commands.Command{Verb: commands.VerbFind, Message: "ste"})
+	if want := "at 20ms of 40ms: > step"; err != nil || out != want && !strings.HasPrefix(out, want+" (") {
+		t.Errorf("find: %q, %v; want %q", out, err, want)
+	}
+}
