@@ -2,6 +2,7 @@ package cluster
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -135,12 +136,40 @@ func (c *Cluster) checkLink(from, to uint64) error {
 	return nil
 }
 
+// ids returns the ids of the nodes not removed: a removed node is in no
+// partition group.
 func (c *Cluster) ids() []uint64 {
-	ids := make([]uint64, len(c.slots))
-	for i := range ids {
-		ids[i] = uint64(i + 1)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var ids []uint64
+	for _, s := range c.slots {
+		if s.state != StateRemoved {
+			ids = append(ids, s.id)
+		}
 	}
 	return ids
+}
+
+// leavePartition takes removed node id out of the partition in force; a
+// partition left with one group is lifted.
+func (c *Cluster) leavePartition(id uint64) {
+	groups := c.faults.Table().Groups
+	var out [][]uint64
+	in := false
+	for _, g := range groups {
+		in = in || slices.Contains(g, id)
+		if g = slices.DeleteFunc(g, func(n uint64) bool { return n == id }); len(g) > 0 {
+			out = append(out, g)
+		}
+	}
+	switch {
+	case !in:
+	case len(out) < 2:
+		c.faults.Partition(nil)
+		c.events.Add(Event{Kind: EventFault, Text: fmt.Sprintf("partition lifted: the removed node %d was alone on its side", id)})
+	default:
+		c.faults.Partition(out)
+	}
 }
 
 func linkName(from, to uint64) string {

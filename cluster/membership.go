@@ -296,6 +296,7 @@ func (c *Cluster) retire(id, at uint64) error {
 	}
 	c.stopLocked(s, StateRemoved)
 	s.err = nil
+	c.leavePartition(id)
 	if err := os.RemoveAll(s.dir); err != nil {
 		return fmt.Errorf("cluster: node %d removed, but its files could not be deleted: %w", id, err)
 	}

@@ -476,3 +476,41 @@ func TestAddOutOfTimeSaysItMayStillJoin(t *testing.T) {
 		t.Fatalf("node 4 is %s after its removal", n.State)
 	}
 }
+
+// A removed node leaves the partition groups: an isolation made after the
+// removal does not name it, and a partition whose one side was the removed
+// node alone is lifted (a new user saw "5 placed on the leader's side of
+// the partition: 4 | 1,2,3,5" with node 1 removed long before).
+func TestRemovedNodeLeavesThePartition(t *testing.T) {
+	t.Parallel()
+	c := startCluster(t, Options{Nodes: 4})
+	st := waitLeader(t, c)
+	var fs []uint64
+	for _, n := range st.Nodes {
+		if n.ID != st.Leader {
+			fs = append(fs, n.ID)
+		}
+	}
+	gone, cut := fs[0], fs[1]
+	if _, err := c.Remove(ctxFor(t, 10*time.Second), gone); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Isolate(cut); err != nil {
+		t.Fatal(err)
+	}
+	for _, g := range c.faults.Table().Groups {
+		if slices.Contains(g, gone) {
+			t.Fatalf("removed node %d is in the partition %v", gone, c.faults.Table().Groups)
+		}
+	}
+	// The isolated node, removed in turn: nothing is partitioned any more.
+	if _, err := c.Remove(ctxFor(t, 10*time.Second), cut); err != nil {
+		t.Fatal(err)
+	}
+	if g := c.faults.Table().Groups; len(g) != 0 {
+		t.Fatalf("partition %v left after its only cut-off node was removed", g)
+	}
+	if !hasEvent(c, fmt.Sprintf("partition lifted: the removed node %d was alone on its side", cut)) {
+		t.Error("no event says the partition was lifted")
+	}
+}
