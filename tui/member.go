@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 
@@ -269,6 +270,67 @@ func (m *Model) memberKeys() memberKeys {
 	l, _ := st.Node(st.Leader)
 	k.transfer = n.ID != st.Leader && n.Role != "leader" && n.Live() && k.voter && l.Transferee == 0
 	return k
+}
+
+// memberKeyOff says why A, D or T, pressed while off, does nothing now
+// ("" for any other key, or one that is on): a key that did nothing left a
+// new user guessing.
+func (m *Model) memberKeyOff(msg tea.KeyMsg) (what, why string) {
+	if why = m.memberKeyWhy(msg); why == "" {
+		return "", ""
+	}
+	what = map[string]string{"A": "A add", "D": fmt.Sprintf("D remove %d", m.sel), "T": fmt.Sprintf("T transfer %d", m.sel)}[msg.String()]
+	return what, why
+}
+
+// memberKeyWhy is memberKeyOff's reason.
+func (m *Model) memberKeyWhy(msg tea.KeyMsg) string {
+	k := &m.keys
+	var b *key.Binding
+	for _, kb := range []*key.Binding{&k.Add, &k.Remove, &k.Transfer} {
+		if slices.Contains(kb.Keys(), msg.String()) {
+			b = kb
+		}
+	}
+	if b == nil || b.Enabled() {
+		return ""
+	}
+	st, n := m.status, m.selected()
+	switch {
+	case st.Frozen:
+		return "not while frozen: the change would wait for the held messages (z thaws)"
+	case st.Leader == 0:
+		return "not now: no leader to take the change (wait for one to be elected)"
+	}
+	switch b {
+	case &k.Add:
+		switch {
+		case m.adding > 0:
+			return "an add is running: one at a time"
+		case st.ConfPending:
+			return "not now: a membership change is not yet committed, and the leader takes one at a time"
+		}
+		return fmt.Sprintf("no free node id: a cluster has at most %d nodes", cluster.MaxNodes)
+	case &k.Remove:
+		switch {
+		case n.State == cluster.StateRemoved:
+			return fmt.Sprintf("%d was removed already", n.ID)
+		case st.ConfPending:
+			return "not now: a membership change is not yet committed, and the leader takes one at a time"
+		case !st.Membership.IsMember(n.ID) && !st.Membership.IsEmpty():
+			return fmt.Sprintf("%d is not a member yet (it is joining)", n.ID)
+		}
+		return fmt.Sprintf("%d is the last voter: removing it would leave no one to commit", n.ID)
+	}
+	switch {
+	case n.ID == st.Leader || n.Role == "leader":
+		return fmt.Sprintf("%d leads already (select another node)", n.ID)
+	case !n.Live():
+		return fmt.Sprintf("%d is not running", n.ID)
+	case !st.IsVoter(n.ID):
+		return fmt.Sprintf("%d is not a voter: only a voter can lead", n.ID)
+	}
+	return "a transfer is under way"
 }
 
 // addKey runs `add`; A stays off until it answers (it can wait for the

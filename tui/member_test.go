@@ -352,30 +352,31 @@ func TestMemberKeysRunCommandLines(t *testing.T) {
 		st   cluster.Status
 		keys []string
 		want []string
+		note string // what a key that is off says instead
 	}{
-		{"add", plain, []string{"A"}, []string{"add"}},
-		{"add with nine nodes, one removed", withNode(full, 4, func(n *cluster.NodeStatus) { n.State = cluster.StateRemoved }), []string{"A"}, []string{"add"}},
-		{"no add with nine nodes", full, []string{"A"}, nil},
-		{"no add when frozen", frozenSt, []string{"A"}, nil},
-		{"no add without a leader", noLeader, []string{"A"}, nil},
-		{"no add while a change is pending", pending, []string{"A"}, nil},
-		{"remove selected", plain, []string{"3", "D"}, []string{"remove 3"}},
-		{"remove the leader", plain, []string{"D"}, []string{"remove 1"}},
-		{"remove a learner", learnerStatus(false), []string{"5", "D"}, []string{"remove 5"}},
-		{"remove a crashed node", crashed3, []string{"3", "D"}, []string{"remove 3"}},
-		{"no remove while a change is pending", pending, []string{"3", "D"}, nil},
-		{"no remove of a node joining", joiningStatus(), []string{"6", "D"}, nil},
-		{"no remove of a removed node", removedStatus(0), []string{"4", "D"}, nil},
-		{"no remove of the last voter", lastVoter, []string{"1", "D"}, nil},
-		{"no remove when frozen", frozenSt, []string{"3", "D"}, nil},
-		{"transfer to selected", plain, []string{"3", "T"}, []string{"transfer 3"}},
-		{"no transfer to the leader", plain, []string{"1", "T"}, nil},
-		{"no transfer to a learner", learnerStatus(false), []string{"5", "T"}, nil},
-		{"no transfer to a crashed node", crashed3, []string{"3", "T"}, nil},
-		{"no transfer while one is under way", transferStatus(), []string{"2", "T"}, nil},
-		{"no transfer without a leader", noLeader, []string{"2", "T"}, nil},
-		{"no timeout of a learner", learnerStatus(false), []string{"5", "t"}, nil},
-		{"timeout of a voter", learnerStatus(false), []string{"4", "t"}, []string{"timeout 4"}},
+		{"add", plain, []string{"A"}, []string{"add"}, ""},
+		{"add with nine nodes, one removed", withNode(full, 4, func(n *cluster.NodeStatus) { n.State = cluster.StateRemoved }), []string{"A"}, []string{"add"}, ""},
+		{"no add with nine nodes", full, []string{"A"}, nil, "A add: no free node id: a cluster has at most 9 nodes"},
+		{"no add when frozen", frozenSt, []string{"A"}, nil, "A add: not while frozen"},
+		{"no add without a leader", noLeader, []string{"A"}, nil, "A add: not now: no leader to take the change"},
+		{"no add while a change is pending", pending, []string{"A"}, nil, "A add: not now: a membership change is not yet committed"},
+		{"remove selected", plain, []string{"3", "D"}, []string{"remove 3"}, ""},
+		{"remove the leader", plain, []string{"D"}, []string{"remove 1"}, ""},
+		{"remove a learner", learnerStatus(false), []string{"5", "D"}, []string{"remove 5"}, ""},
+		{"remove a crashed node", crashed3, []string{"3", "D"}, []string{"remove 3"}, ""},
+		{"no remove while a change is pending", pending, []string{"3", "D"}, nil, "D remove 3: not now: a membership change is not yet committed"},
+		{"no remove of a node joining", joiningStatus(), []string{"6", "D"}, nil, "D remove 6: 6 is not a member yet (it is joining)"},
+		{"no remove of a removed node", removedStatus(0), []string{"4", "D"}, nil, "D remove 4: 4 was removed already"},
+		{"no remove of the last voter", lastVoter, []string{"1", "D"}, nil, "D remove 1: 1 is the last voter"},
+		{"no remove when frozen", frozenSt, []string{"3", "D"}, nil, "D remove 3: not while frozen"},
+		{"transfer to selected", plain, []string{"3", "T"}, []string{"transfer 3"}, ""},
+		{"no transfer to the leader", plain, []string{"1", "T"}, nil, "T transfer 1: 1 leads already"},
+		{"no transfer to a learner", learnerStatus(false), []string{"5", "T"}, nil, "T transfer 5: 5 is not a voter"},
+		{"no transfer to a crashed node", crashed3, []string{"3", "T"}, nil, "T transfer 3: 3 is not running"},
+		{"no transfer while one is under way", transferStatus(), []string{"2", "T"}, nil, "T transfer 2: a transfer is under way"},
+		{"no transfer without a leader", noLeader, []string{"2", "T"}, nil, "T transfer 2: not now: no leader"},
+		{"no timeout of a learner", learnerStatus(false), []string{"5", "t"}, nil, ""},
+		{"timeout of a voter", learnerStatus(false), []string{"4", "t"}, []string{"timeout 4"}, ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -385,6 +386,9 @@ func TestMemberKeysRunCommandLines(t *testing.T) {
 			press(m, tc.keys...)
 			if got := ex.got(); !slices.Equal(got, tc.want) {
 				t.Fatalf("keys %q ran %q, want %q", tc.keys, got, tc.want)
+			}
+			if v := m.View(); tc.note != "" && !strings.Contains(strings.Join(strings.Fields(v), " "), tc.note) {
+				t.Errorf("keys %q: no note %q:\n%s", tc.keys, tc.note, v)
 			}
 		})
 	}

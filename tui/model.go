@@ -364,6 +364,10 @@ func (m *Model) onKey(msg tea.KeyMsg) tea.Cmd {
 	if cmd, ok := m.replayKey(msg); ok {
 		return cmd
 	}
+	if what, why := m.memberKeyOff(msg); why != "" {
+		m.output.setNote(what, why)
+		return nil
+	}
 	switch {
 	case key.Matches(msg, k.Help):
 		m.fullHelp, m.helpView, m.legend = !m.fullHelp, scroller{}, false
