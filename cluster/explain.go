@@ -693,7 +693,7 @@ func Why(st Status, id uint64) string {
 	}
 	switch {
 	case n.State == StateFailed && n.Disk.Full:
-		return "down: its disk is full"
+		return fmt.Sprintf("down: disk full (set disk-full %d off)", id)
 	case n.State == StateFailed:
 		return "down: fix, then restart"
 	case n.State == StateCrashed:
