@@ -59,6 +59,10 @@ type slot struct {
 	err         error
 	incarnation int
 	joined      bool // added to a running cluster: no bootstrap membership (membership.go)
+	// joinAfter is, for a node added in this run, the newest configuration
+	// entry applied when it started: a removal at or before it removed an
+	// earlier node of its id, not this one (retire).
+	joinAfter uint64
 	powerLost   bool // down because its power was cut (disk.go), not crashed
 
 	// The node's disk (disk.go): every WAL file operation goes through fs,
@@ -182,12 +186,19 @@ func Start(opts Options) (*Cluster, error) {
 		c.up[s.id-1].Store(true)
 		s.raftAddr, s.httpAddr = n.tr.Addr(), n.hl.Addr().String()
 	}
+	// The configuration entries the logs hold were applied in earlier runs
+	// (and their removals carried out then: REMOVED markers): replayed now,
+	// they retire no one. A log's newest configuration may re-add a node an
+	// older entry removed; retired again, it lost its files (a new user's
+	// cluster of three lost two voters that way on its second run).
 	c.members = map[uint64]bool{}
 	for _, s := range c.slots {
 		if s.node == nil {
 			continue
 		}
-		if m, _ := s.node.core.Membership(); !m.IsEmpty() {
+		m, at := s.node.core.Membership()
+		c.confIndex = max(c.confIndex, at)
+		if !m.IsEmpty() {
 			for _, id := range m.Members() {
 				c.members[id] = true
 			}

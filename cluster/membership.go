@@ -192,6 +192,9 @@ func (c *Cluster) startJoiner(id uint64) (uint64, error) {
 		return 0, fmt.Errorf("cluster: node %d: %w", id, err)
 	}
 	s.joined, s.state = true, ""
+	c.confMu.Lock()
+	s.joinAfter = c.confIndex
+	c.confMu.Unlock()
 	if id == uint64(len(c.slots))+1 {
 		c.slots = append(c.slots, s)
 	} else {
@@ -285,14 +288,20 @@ func (c *Cluster) Remove(ctx context.Context, id uint64) (Result, error) {
 }
 
 // retire stops removed node id and deletes its files, leaving the marker.
-// A node retired already (Remove and confApplied both retire it) and a
-// closed cluster are left as they are.
+// A node retired already (Remove and confApplied both retire it), a node
+// of this id added after the removal at at, and a closed cluster are left
+// as they are.
 func (c *Cluster) retire(id, at uint64) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	s, err := c.slot(id)
 	if err != nil || s.state == StateRemoved || c.closed {
 		return err
+	}
+	if at != 0 && at <= s.joinAfter {
+		// An earlier node of this id was removed at at; this one joined
+		// since (a retiring that ran late, after the re-add started).
+		return nil
 	}
 	c.stopLocked(s, StateRemoved)
 	s.err = nil
