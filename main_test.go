@@ -943,3 +943,35 @@ func TestDashboardOnDevNullNeedsATerminal(t *testing.T) {
 		t.Fatalf("exit %d: %v", exitCode(err), err)
 	}
 }
+
+// A recheck with no final read in the history cannot say no write was
+// lost, and it keeps the live run's monitor and convergence findings
+// (report.json): an outside test's failed run passed its recheck.
+func TestChaosRecheckWithoutFinalReads(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	hist := `[{"client":0,"op":"put","key":"k","value":"1","call_ns":1,"return_ns":2,"via":"client"},` +
+		`{"client":0,"op":"get","key":"k","value":"1","found":true,"call_ns":3,"return_ns":4,"via":"client"}]`
+	os.WriteFile(filepath.Join(dir, "history.json"), []byte(hist), 0o644)
+	code, stdout, _ := runCLI(t, "", "chaos", "--recheck", dir)
+	for _, want := range []string{"acked writes lost: not checked", "verdict:         UNDECIDED: with no final read in the history"} {
+		if code != 1 || !strings.Contains(stdout, want) {
+			t.Errorf("no report.json: exit %d, want 1 and %q:\n%s", code, want, stdout)
+		}
+	}
+	os.WriteFile(filepath.Join(dir, "report.json"), []byte(`{"converged":false,"linearizable":"ok"}`), 0o644)
+	code, stdout, _ = runCLI(t, "", "chaos", "--recheck", dir)
+	for _, want := range []string{"from report.json: 0 safety violations, converged NO", "verdict:         FAIL: no convergence after healing"} {
+		if code != 1 || !strings.Contains(stdout, want) {
+			t.Errorf("not converged: exit %d, want 1 and %q:\n%s", code, want, stdout)
+		}
+	}
+	// With its final read, the same history passes.
+	final := strings.TrimSuffix(hist, "]") + `,{"client":-1,"op":"get","key":"k","value":"1","found":true,"call_ns":5,"return_ns":6,"via":"client"}]`
+	os.WriteFile(filepath.Join(dir, "history.json"), []byte(final), 0o644)
+	os.WriteFile(filepath.Join(dir, "report.json"), []byte(`{"converged":true,"linearizable":"ok"}`), 0o644)
+	code, stdout, _ = runCLI(t, "", "chaos", "--recheck", dir)
+	if code != 0 || !strings.Contains(stdout, "acked writes lost: 0 (final values of 1 key checked)") || !strings.Contains(stdout, "verdict:         PASS") {
+		t.Errorf("with a final read: exit %d:\n%s", code, stdout)
+	}
+}

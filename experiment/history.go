@@ -191,6 +191,7 @@ type RecheckResult struct {
 	Linearizable string // VerdictOk, VerdictIllegal or VerdictUnknown
 	CheckTime    time.Duration
 	Lost         []LostWrite
+	FinalKeys    int // keys whose final read the history holds: 0, lost writes were not checked
 }
 
 // RecheckHistory reads a history.json saved by a chaos run and checks it
@@ -208,7 +209,7 @@ func RecheckHistory(r io.Reader, timeout time.Duration, html string) (RecheckRes
 			final[op.Key] = op
 		}
 	}
-	res := RecheckResult{Ops: len(ops)}
+	res := RecheckResult{Ops: len(ops), FinalKeys: len(final)}
 	var info porcupine.LinearizationInfo
 	res.Linearizable, res.CheckTime, res.Lost, info = checkHistory(context.Background(), ops, final, timeout)
 	if html != "" {
