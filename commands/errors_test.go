@@ -24,6 +24,7 @@ var errorCases = []struct{ line, want string }{
 	{`propose 1 k v soon`, `line 1:15: propose: bad timeout "soon" (want a duration like 150ms or 2s)`},
 	// membership
 	{`add 10`, `line 1:5: add: node 10 out of range (want 1..9)`},
+	{`add leader`, `line 1:5: add: leader is a member already; add starts a new node: N, a free id, or @NAME, a removed node's id`},
 	{`add 4 soon`, `line 1:7: add: bad timeout "soon" (want a duration like 150ms or 2s)`},
 	{`remove`, `line 1:7: remove: missing node (want remove N)`},
 	{`promote 7`, `line 1:9: promote: node 7 out of range (want a node number 1..5)`},

@@ -30,6 +30,16 @@ func parseAdd(lp *lineParser) error {
 				return lp.errAt(t.col, "node %s out of range (want 1..%d)", t.text, cluster.MaxNodes)
 			}
 			lp.cmd.Node = NodeRef{Kind: NodeNumber, N: n}
+		} else if t.text == "leader" || t.text == "follower" {
+			return lp.errAt(t.col, "%s is a member already; add starts a new node: N, a free id, or @NAME, a removed node's id", t.text)
+		} else if strings.HasPrefix(t.text, "@") {
+			// A name bound earlier: a removed node's id, added back.
+			lp.pos++
+			ref, err := lp.nodeRef(t.text, t.col)
+			if err != nil {
+				return err
+			}
+			lp.cmd.Node = ref
 		}
 	}
 	if err := lp.optionalTimeout(); err != nil {
@@ -86,7 +96,14 @@ func (r *Runner) execMembership(ctx context.Context, cmd *Command) (string, erro
 		}
 		opCtx, cancel := context.WithTimeout(ctx, timeout)
 		defer cancel()
-		res, err := r.c.Add(opCtx, uint64(cmd.Node.N))
+		id := uint64(cmd.Node.N)
+		if cmd.Node.Kind == NodeNamed {
+			var err error
+			if id, err = r.resolve(ctx, cmd.Node); err != nil {
+				return "", err
+			}
+		}
+		res, err := r.c.Add(opCtx, id)
 		if err != nil {
 			return "", err
 		}

@@ -54,6 +54,8 @@ var validCases = []struct {
 	{`add 6`, Command{Verb: VerbAdd, Node: num(6)}},
 	{`add 9 1m`, Command{Verb: VerbAdd, Node: num(9), Timeout: time.Minute}},
 	{`add 20s`, Command{Verb: VerbAdd, Timeout: 20 * time.Second}},
+	{`add @old`, Command{Verb: VerbAdd, Node: named("old")}},
+	{`add @old 5s`, Command{Verb: VerbAdd, Node: named("old"), Timeout: 5 * time.Second}},
 	{`remove 3`, Command{Verb: VerbRemove, Node: num(3)}},
 	{`remove leader`, Command{Verb: VerbRemove, Node: leader}},
 	{`promote 4`, Command{Verb: VerbPromote, Node: num(4)}},
