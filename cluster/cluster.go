@@ -92,6 +92,8 @@ type Cluster struct {
 	confMu    sync.Mutex
 	confIndex uint64          // the newest configuration entry applied
 	members   map[uint64]bool // the nodes a configuration has held
+	// newestAtStart is the newest configuration any log held at start.
+	newestAtStart appliedConf
 
 	mu          sync.Mutex // guards everything below
 	slots       []*slot
@@ -186,24 +188,30 @@ func Start(opts Options) (*Cluster, error) {
 		c.up[s.id-1].Store(true)
 		s.raftAddr, s.httpAddr = n.tr.Addr(), n.hl.Addr().String()
 	}
-	// The configuration entries the logs hold were applied in earlier runs
-	// (and their removals carried out then: REMOVED markers): replayed now,
-	// they retire no one. A log's newest configuration may re-add a node an
-	// older entry removed; retired again, it lost its files (a new user's
-	// cluster of three lost two voters that way on its second run).
+	// The nodes the configurations hold, as the logs left them. From now
+	// on every configuration entry applied, replayed from a log or new,
+	// retires the running nodes it drops (confApplied): a removal whose
+	// node an earlier run stopped before retiring it (interrupted, or the
+	// removal committed after its Remove gave up) is carried out now. The
+	// newest configuration in any log overrides older entries: a node
+	// removed and added back after them keeps running and keeps its files.
 	c.members = map[uint64]bool{}
 	for _, s := range c.slots {
 		if s.node == nil {
 			continue
 		}
 		m, at := s.node.core.Membership()
-		c.confIndex = max(c.confIndex, at)
-		if !m.IsEmpty() {
-			for _, id := range m.Members() {
-				c.members[id] = true
-			}
-		} else if !s.joined {
-			c.members[s.id] = true // the bootstrap membership
+		if at > c.newestAtStart.index {
+			c.newestAtStart = appliedConf{index: at, m: m}
+		}
+		for _, id := range m.Members() {
+			c.members[id] = true
+		}
+		// Any other node that runs counts as a member too, except one
+		// added whose add never reached a log (it holds nothing: it runs
+		// outside the cluster until remove stops it).
+		if !s.joined || s.node.w.LastIndex() > 0 {
+			c.members[s.id] = true
 		}
 	}
 	for _, s := range c.slots {
@@ -346,10 +354,14 @@ func (c *Cluster) confApplied(index uint64, m raft.Membership) {
 	}
 	c.confIndex = index
 	var gone []uint64
+	later := c.newestAtStart
 	for id := range c.members {
 		if !m.IsMember(id) {
-			gone = append(gone, id)
 			delete(c.members, id)
+			if later.index > index && later.m.IsMember(id) {
+				continue // added back by a later entry, in a log since the start
+			}
+			gone = append(gone, id)
 		}
 	}
 	for _, id := range m.Members() {
@@ -359,6 +371,12 @@ func (c *Cluster) confApplied(index uint64, m raft.Membership) {
 	for _, id := range gone {
 		go c.retire(id, index)
 	}
+}
+
+// appliedConf is a configuration and the index of its entry.
+type appliedConf struct {
+	index uint64
+	m     raft.Membership
 }
 
 func (c *Cluster) httpAddrOf(id uint64) string {
