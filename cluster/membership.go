@@ -102,7 +102,11 @@ type AddResult struct {
 // stays a learner and Add says so: `promote` can finish it.
 func (c *Cluster) Add(ctx context.Context, id uint64) (AddResult, error) {
 	start := time.Now()
-	lead := someLeader(c.Status())
+	st := c.Status()
+	lead := someLeader(st)
+	if n, ok := st.Node(id); ok && id != 0 && n.State != StateRemoved && !st.Membership.IsEmpty() && !st.Membership.IsMember(id) {
+		return AddResult{}, fmt.Errorf("cluster: node %d runs, but is not a member (an add of it never committed): remove %d stops it, then add %d starts it afresh", id, id, id)
+	}
 	id, err := c.startJoiner(id)
 	if err != nil {
 		return AddResult{}, err

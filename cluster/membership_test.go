@@ -632,3 +632,37 @@ func TestRemovalNotCarriedOutIsInTheNextRun(t *testing.T) {
 		t.Fatalf("get a: %q %v", v.Value, err)
 	}
 }
+
+// An add again of a node that runs but never joined (its add timed out
+// before the change reached a log) says so, and what to do, instead of
+// "already in the cluster".
+func TestAddAgainOfANodeThatNeverJoined(t *testing.T) {
+	t.Parallel()
+	c := startCluster(t, Options{Nodes: 3})
+	st := waitLeader(t, c)
+	down := []uint64{st.Leader, aFollower(st)}
+	for _, id := range down {
+		if err := c.Crash(id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := c.Add(ctxFor(t, 300*time.Millisecond), 4); err == nil {
+		t.Fatal("add with no leader succeeded")
+	}
+	_, err := c.Add(ctxFor(t, 300*time.Millisecond), 4)
+	if err == nil || !strings.Contains(err.Error(), "node 4 runs, but is not a member (an add of it never committed): remove 4 stops it, then add 4 starts it afresh") {
+		t.Fatalf("add again: %v", err)
+	}
+	for _, id := range down {
+		if err := c.Restart(id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitFor(t, c, "a leader, no change pending", func(s Status) bool { return s.Leader != 0 && !s.ConfPending })
+	if _, err := c.Remove(ctxFor(t, 10*time.Second), 4); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Add(ctxFor(t, 30*time.Second), 4); err != nil {
+		t.Fatalf("add after remove: %v", err)
+	}
+}
