@@ -315,6 +315,10 @@ func FormatStatus(s cluster.Status) string {
 		lead = fmt.Sprintf("%d (term %d)", s.Leader, s.Term)
 	}
 	fmt.Fprintf(&b, "leader: %s; %v; prevote %s, checkquorum %s", lead, s.Timing, onOff(s.PreVote), onOff(s.CheckQuorum))
+	if !s.Membership.IsEmpty() {
+		// A learner's role is follower: the configuration says it is one.
+		fmt.Fprintf(&b, "; config %s", s.Membership)
+	}
 	if s.Violations > 0 {
 		fmt.Fprintf(&b, "; SAFETY VIOLATIONS: %d", s.Violations)
 	}
