@@ -394,7 +394,7 @@ func (f *clusterFlags) resolveNodes(stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if n != f.nodes && f.nodesGiven() && n-cluster.RemovedOnDisk(f.data, n) != f.nodes {
+	if f.nodesGiven() && n-cluster.RemovedOnDisk(f.data, n) != f.nodes {
 		fmt.Fprintf(stderr, "raftplay: %s holds a cluster of %s: running it, not --nodes %d\n", cluster.EscapeControls(f.data), f.describeOnDisk(n), f.nodes)
 	}
 	f.nodes = n

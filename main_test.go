@@ -927,6 +927,12 @@ func TestDataDirKeepsItsClusterSize(t *testing.T) {
 	if code != 0 || strings.Contains(errOut, "holds a cluster") {
 		t.Fatalf("--nodes 2 with 2 members: exit %d, said %q", code, errOut)
 	}
+	// --nodes 3, the ids' count, runs the 2 nodes too, and says so as a
+	// smaller one does (an outside test found it silent).
+	code, _, errOut = runCLI(t, "", "script", "--nodes", "3", "--data", data, script)
+	if code != 0 || !strings.Contains(errOut, "holds a cluster of 2 nodes (ids 1-3, 1 removed): running it, not --nodes 3") {
+		t.Fatalf("--nodes 3 with 2 members among ids 1-3: exit %d, said %q", code, errOut)
+	}
 }
 
 // /dev/null is a character device but not a terminal: the dashboard says
