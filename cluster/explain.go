@@ -297,8 +297,10 @@ func explainMember(st Status, n NodeStatus) string {
 	case memberLearner:
 		s := fmt.Sprintf("%d is a learner: it receives the log but does not vote, count toward commits or stand for election", n.ID)
 		if l, ok := st.Node(st.Leader); ok {
-			if p, ok := l.Progress[n.ID]; ok {
-				s += fmt.Sprintf("; it holds %d of the leader's %d entries", p.Match, l.LastIndex)
+			if p, ok := l.Progress[n.ID]; ok && p.Match < l.LastIndex && holdsWholeLog(n, l) {
+				s += fmt.Sprintf("; it holds all %d of the leader's entries, and the leader has heard it hold %d (its acknowledgement is on its way, or held)", l.LastIndex, p.Match)
+			} else if ok {
+				s += fmt.Sprintf("; the leader has heard it hold %d of its %d entries", p.Match, l.LastIndex)
 			}
 		}
 		return s + ". "
@@ -709,6 +711,9 @@ func Why(st Status, id uint64) string {
 		case memberLearner:
 			if l, ok := st.Node(st.Leader); ok {
 				if p, ok := l.Progress[n.ID]; ok && p.Match < l.LastIndex {
+					if holdsWholeLog(n, l) {
+						return "learner: has all, not acked"
+					}
 					return fmt.Sprintf("learner: %d of %d", p.Match, l.LastIndex)
 				}
 			}
@@ -756,7 +761,7 @@ func Why(st Status, id uint64) string {
 		return fmt.Sprintf("cut off from leader %d: %s", l.ID, left)
 	case l.Role == "leader" && l.Term == n.Term:
 		p, ok := l.Progress[n.ID]
-		if ok && p.State == "probe" && p.Match < l.LastIndex && n.LastIndex >= l.LastIndex && n.LastTerm == l.LastTerm {
+		if ok && p.State == "probe" && p.Match < l.LastIndex && holdsWholeLog(n, l) {
 			// It holds the leader's whole log (the same last entry: Log
 			// Matching), but the leader, probing it, has not heard it say
 			// so yet: just after a restart, say. (Replicating, acks on
@@ -769,6 +774,12 @@ func Why(st Status, id uint64) string {
 		}
 	}
 	return "up to date"
+}
+
+// holdsWholeLog reports whether n holds leader l's whole log: its last
+// entry is the leader's (the same index and term: Log Matching, §5.3).
+func holdsWholeLog(n, l NodeStatus) bool {
+	return n.LastIndex == l.LastIndex && n.LastTerm == l.LastTerm
 }
 
 // behind reports whether leader l's follower with progress p is behind:

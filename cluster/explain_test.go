@@ -488,9 +488,18 @@ func TestWhyForNonVoters(t *testing.T) {
 		st.Nodes[i].Membership = conf
 	}
 	st.Nodes[0].Progress[4] = raft.Progress{Match: 12, Next: 13, State: "replicate", Learner: true}
+	// Holding the whole log, its acknowledgement not yet at the leader, a
+	// learner is not said to hold what the leader heard (a new user saw
+	// "learner: 0 of 13" beside c/a/l 13/13/13).
+	if got := Why(st, 4); got != "learner: has all, not acked" {
+		t.Errorf("learner holding the whole log: Why = %q", got)
+	}
+	mustContain(t, ExplainNode(st, 4), "it holds all 20 of the leader's entries, and the leader has heard it hold 12")
+	st.Nodes[3].LastIndex = 12
 	if got := Why(st, 4); got != "learner: 12 of 20" {
 		t.Errorf("learner: Why = %q", got)
 	}
+	mustContain(t, ExplainNode(st, 4), "the leader has heard it hold 12 of its 20 entries")
 	mustContain(t, ExplainNode(st, 4), "4 is a learner: it receives the log but does not vote")
 	if strings.Contains(ExplainNode(st, 4), "election timer") {
 		t.Errorf("a learner's explanation mentions its election timer: %q", ExplainNode(st, 4))
