@@ -151,7 +151,10 @@ func ExplainCommit(st Status, i uint64) string {
 	}
 	voters := votersOf(l.Membership, st.Nodes)
 	quorum := len(voters)/2 + 1
-	var holders, missing []uint64
+	// holders: the leader and the voters it knows hold i; unacked: voters
+	// that hold it (the same term at i: Log Matching) without the leader
+	// knowing yet.
+	var holders, missing, unacked []uint64
 	if slices.Contains(voters, l.ID) {
 		holders = append(holders, l.ID) // a leader being removed does not count itself
 	}
@@ -161,8 +164,11 @@ func ExplainCommit(st Status, i uint64) string {
 		}
 		if p, ok := l.Progress[n.ID]; ok && p.Match >= i {
 			holders = append(holders, n.ID)
-		} else {
-			missing = append(missing, n.ID)
+			continue
+		}
+		missing = append(missing, n.ID)
+		if t, ok := termAt(n, i); ok && known && t == term && n.Term <= l.Term && n.Live() {
+			unacked = append(unacked, n.ID)
 		}
 	}
 	slices.Sort(holders)
@@ -171,6 +177,13 @@ func ExplainCommit(st Status, i uint64) string {
 		// (a leader leaving the configuration does not count itself, and
 		// followers may hold it before they acknowledge it)
 		on = fmt.Sprintf("%s is acknowledged by no voter yet", idx)
+	}
+	if len(unacked) > 0 && i > l.Commit {
+		if len(holders) == 0 {
+			on += fmt.Sprintf(" (it is on %s, not acknowledged yet)", ids(unacked))
+		} else {
+			on += fmt.Sprintf(" (acknowledged) and on %s (not acknowledged yet)", ids(unacked))
+		}
 	}
 	if i <= l.Commit {
 		return fmt.Sprintf("%s: committed (leader %d's commit is %d)", on, l.ID, l.Commit)
@@ -235,8 +248,12 @@ func ExplainCommit(st Status, i uint64) string {
 	s := fmt.Sprintf("%s, needs %d of %d; %s", on, quorum, len(voters), strings.Join(why, ", "))
 	if known && term < l.Term {
 		// More acknowledgements alone would not do (Figure 8).
-		s += fmt.Sprintf(". And on a majority it would still not commit by counting: it is of term %d, and the leader commits only entries of its own term %d that way; this one commits with the first entry of term %d on a majority (Figure 8, §5.4.2)",
-			term, l.Term, l.Term)
+		onMajority := "And on a majority it would still not commit"
+		if len(holders)+len(unacked) >= quorum {
+			onMajority = "It is on a majority, and yet it does not commit"
+		}
+		s += fmt.Sprintf(". %s by counting: it is of term %d, and the leader commits only entries of its own term %d that way; this one commits with the first entry of term %d on a majority (Figure 8, §5.4.2)",
+			onMajority, term, l.Term, l.Term)
 	}
 	return s
 }

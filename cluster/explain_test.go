@@ -548,8 +548,29 @@ func TestExplainCommitNoVoterAcknowledged(t *testing.T) {
 		st.Nodes[i].LastIndex, st.Nodes[i].Membership = 21, l.Membership
 	}
 	got := ExplainCommit(st, 21)
-	mustContain(t, got, "index 21 (term 5) is acknowledged by no voter yet, needs 2 of 2")
+	mustContain(t, got, "index 21 (term 5) is acknowledged by no voter yet (it is on 2,3, not acknowledged yet), needs 2 of 2")
 	mustNotContain(t, got, "on none")
+}
+
+// An entry of an earlier term that voters hold without having acknowledged
+// it is said to be on them, and, on a majority so, not to commit by
+// counting (Figure 8): lesson 7's narration says it is on 1, 2 and 3, and
+// the explanation read "is on 1,3 ... on a majority it would still not".
+func TestExplainCommitOldTermOnAMajorityUnacknowledged(t *testing.T) {
+	st := cardStatus(5)
+	l := &st.Nodes[0]
+	l.Term, l.LastIndex, l.LastTerm, l.LogStart, l.LogTerms, l.Commit, l.QuorumIndex, l.QuorumTerm = 4, 5, 4, 1, []uint64{1, 1, 1, 2, 4}, 3, 3, 1
+	l.Progress = map[uint64]raft.Progress{2: {Match: 3, Next: 4, State: "probe"}, 3: {Match: 4, Next: 6, State: "replicate"}, 4: {Match: 3, Next: 4, State: "probe"}, 5: {Match: 3, Next: 4, State: "probe"}}
+	for i := 1; i < 5; i++ {
+		n := &st.Nodes[i]
+		n.Term, n.LastIndex, n.LastTerm, n.LogStart, n.LogTerms, n.Commit = 4, 3, 1, 1, []uint64{1, 1, 1}, 3
+	}
+	st.Nodes[1].LastIndex, st.Nodes[1].LastTerm, st.Nodes[1].LogTerms = 4, 2, []uint64{1, 1, 1, 2}
+	got := ExplainCommit(st, 4)
+	mustContain(t, got, "index 4 (term 2) is on 1,3 (acknowledged) and on 2 (not acknowledged yet), needs 3 of 5",
+		"It is on a majority, and yet it does not commit by counting: it is of term 2")
+	st.Nodes[1].LastIndex, st.Nodes[1].LastTerm, st.Nodes[1].LogTerms = 3, 1, []uint64{1, 1, 1}
+	mustContain(t, ExplainCommit(st, 4), "index 4 (term 2) is on 1,3, needs 3 of 5", "And on a majority it would still not commit by counting")
 }
 
 // A node whose WAL is damaged does not come back by restarting: the
