@@ -226,6 +226,9 @@ func ExplainCommit(st Status, i uint64) string {
 			why = append(why, fmt.Sprintf("%d %s", id, aboveLeader(n, l)))
 			continue
 		}
+		if slices.Contains(unacked, id) {
+			continue // said once for all, below
+		}
 		if t, ok := termAt(n, i); ok && known && t == term && n.Term <= l.Term {
 			why = append(why, fmt.Sprintf("%d holds it but has not acknowledged it to the leader in term %d", id, l.Term))
 			continue
@@ -241,6 +244,9 @@ func ExplainCommit(st Status, i uint64) string {
 			behind := i - min(i, p.Match)
 			why = append(why, fmt.Sprintf("%d is %s behind (it has up to %d)", id, plural(int(behind), "entry", "entries"), p.Match))
 		}
+	}
+	if len(unacked) > 0 {
+		why = append(why, fmt.Sprintf("the leader has not yet heard %s acknowledge it in term %d", ids(unacked), l.Term))
 	}
 	if l.Frozen {
 		why = append(why, "the cluster is frozen: nothing moves until messages are delivered")
