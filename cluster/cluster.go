@@ -188,31 +188,9 @@ func Start(opts Options) (*Cluster, error) {
 		c.up[s.id-1].Store(true)
 		s.raftAddr, s.httpAddr = n.tr.Addr(), n.hl.Addr().String()
 	}
-	// The nodes the configurations hold, as the logs left them. From now
-	// on every configuration entry applied, replayed from a log or new,
-	// retires the running nodes it drops (confApplied): a removal whose
-	// node an earlier run stopped before retiring it (interrupted, or the
-	// removal committed after its Remove gave up) is carried out now. The
-	// newest configuration in any log overrides older entries: a node
-	// removed and added back after them keeps running and keeps its files.
-	c.members = map[uint64]bool{}
-	for _, s := range c.slots {
-		if s.node == nil {
-			continue
-		}
-		m, at := s.node.core.Membership()
-		if at > c.newestAtStart.index {
-			c.newestAtStart = appliedConf{index: at, m: m}
-		}
-		for _, id := range m.Members() {
-			c.members[id] = true
-		}
-		// Any other node that runs counts as a member too, except one
-		// added whose add never reached a log (it holds nothing: it runs
-		// outside the cluster until remove stops it).
-		if !s.joined || s.node.w.LastIndex() > 0 {
-			c.members[s.id] = true
-		}
+	if err := c.settleMembership(); err != nil {
+		c.Close()
+		return nil, err
 	}
 	for _, s := range c.slots {
 		for _, o := range c.slots {
@@ -371,6 +349,59 @@ func (c *Cluster) confApplied(index uint64, m raft.Membership) {
 	for _, id := range gone {
 		go c.retire(id, index)
 	}
+}
+
+// settleMembership, at start (the nodes opened, none started), finds the
+// nodes the configurations hold, as the logs and snapshots left them, and
+// retires at once every node that the newest configuration drops when it
+// is committed: a removal an earlier run did not carry out (killed between
+// the commit and the retiring, or committed after its Remove gave up),
+// whose entry may be compacted into the others' snapshots, so that no
+// entry applied again would carry it out. From then on every
+// configuration entry applied, replayed from a log or new, retires the
+// running nodes it drops (confApplied), unless the newest configuration at
+// start, later than it, keeps them: a node removed and added back keeps
+// running and keeps its files.
+func (c *Cluster) settleMembership() error {
+	var committed uint64 // the highest index known committed
+	for _, s := range c.slots {
+		if s.node == nil {
+			continue
+		}
+		st := s.node.core.Status()
+		m, at := s.node.core.Membership()
+		// A configuration entry at or before the snapshot is compacted:
+		// the snapshot's configuration is the one in force at its index.
+		at = max(at, st.SnapshotIndex)
+		if at > c.newestAtStart.index || c.newestAtStart.m.IsEmpty() {
+			c.newestAtStart = appliedConf{index: at, m: m}
+		}
+		committed = max(committed, st.Commit, st.SnapshotIndex)
+	}
+	newest := c.newestAtStart
+	c.members = map[uint64]bool{}
+	for _, s := range c.slots {
+		if s.node == nil {
+			continue
+		}
+		if !newest.m.IsEmpty() && newest.index <= committed && !newest.m.IsMember(s.id) {
+			if err := c.retireLocked(s, fmt.Sprintf("%d is not in the committed configuration (%s, as of entry %d): an earlier run stopped before it was retired; its process stopped, its files deleted", s.id, newest.m, newest.index), newest.index); err != nil {
+				return fmt.Errorf("cluster: node %d: %w", s.id, err)
+			}
+			continue
+		}
+		m, _ := s.node.core.Membership()
+		for _, id := range m.Members() {
+			c.members[id] = true
+		}
+		// Any other node that runs counts as a member too, except one
+		// added whose add never reached a log (it holds nothing: it runs
+		// outside the cluster until remove stops it).
+		if !s.joined || s.node.w.LastIndex() > 0 {
+			c.members[s.id] = true
+		}
+	}
+	return nil
 }
 
 // appliedConf is a configuration and the index of its entry.
@@ -629,8 +660,8 @@ func (c *Cluster) Status() Status {
 	} else {
 		var at uint64
 		for _, n := range st.Nodes {
-			if n.State != StateRemoved && !n.Membership.IsEmpty() && (st.Membership.IsEmpty() || n.ConfIndex > at) {
-				st.Membership, at = n.Membership, n.ConfIndex
+			if n.State != StateRemoved && !n.Membership.IsEmpty() && (st.Membership.IsEmpty() || n.ConfAsOf() > at) {
+				st.Membership, at = n.Membership, n.ConfAsOf()
 				st.ConfPending = n.ConfIndex > n.Commit
 			}
 		}

@@ -307,11 +307,22 @@ func (c *Cluster) retire(id, at uint64) error {
 		// since (a retiring that ran late, after the re-add started).
 		return nil
 	}
+	text := fmt.Sprintf("%d removed (entry %d committed): its process stopped, its files deleted", id, at)
+	if at == 0 {
+		text = fmt.Sprintf("%d was not a member: its process stopped, its files deleted", id)
+	}
+	return c.retireLocked(s, text, at)
+}
+
+// retireLocked stops the node of slot s, deletes its files and leaves the
+// REMOVED marker (the removal at entry at), and tells the events text.
+// Called with c.mu held, or at start before any node runs.
+func (c *Cluster) retireLocked(s *slot, text string, at uint64) error {
 	c.stopLocked(s, StateRemoved)
 	s.err = nil
-	c.leavePartition(id)
+	c.leavePartition(s.id)
 	if err := os.RemoveAll(s.dir); err != nil {
-		return fmt.Errorf("cluster: node %d removed, but its files could not be deleted: %w", id, err)
+		return fmt.Errorf("cluster: node %d removed, but its files could not be deleted: %w", s.id, err)
 	}
 	if err := os.MkdirAll(s.dir, 0o755); err != nil {
 		return err
@@ -319,11 +330,7 @@ func (c *Cluster) retire(id, at uint64) error {
 	if err := writeMarker(s.dir, removedFile, fmt.Sprintf("removed from the cluster by entry %d\n", at)); err != nil {
 		return err
 	}
-	text := fmt.Sprintf("%d removed (entry %d committed): its process stopped, its files deleted", id, at)
-	if at == 0 {
-		text = fmt.Sprintf("%d was not a member: its process stopped, its files deleted", id)
-	}
-	c.events.Add(Event{Node: id, Kind: EventMember, Text: text})
+	c.events.Add(Event{Node: s.id, Kind: EventMember, Text: text})
 	return nil
 }
 

@@ -590,8 +590,19 @@ func TestReAddedNodeSurvivesItsOldRemoval(t *testing.T) {
 // as a kill at that moment leaves them.
 func TestRemovalNotCarriedOutIsInTheNextRun(t *testing.T) {
 	t.Parallel()
+	// Snapshots after every entry: the others compact the removal away,
+	// and no entry applied in the next run carries it out; the start does.
+	for _, every := range []uint64{0, 1} {
+		t.Run(fmt.Sprintf("snapshot-every=%d", every), func(t *testing.T) {
+			t.Parallel()
+			removalNotCarriedOut(t, every)
+		})
+	}
+}
+
+func removalNotCarriedOut(t *testing.T, snapEvery uint64) {
 	dir := t.TempDir()
-	c, err := Start(Options{Nodes: 3, DataDir: dir})
+	c, err := Start(Options{Nodes: 3, DataDir: dir, SnapshotEvery: snapEvery})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -606,8 +617,21 @@ func TestRemovalNotCarriedOutIsInTheNextRun(t *testing.T) {
 	if err := os.CopyFS(saved, os.DirFS(goneDir)); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.Remove(ctxFor(t, 10*time.Second), gone); err != nil {
+	r, err := c.Remove(ctxFor(t, 10*time.Second), gone)
+	if err != nil {
 		t.Fatal(err)
+	}
+	put(t, c.NewClient(), "c", "3")
+	if snapEvery > 0 {
+		// The others' snapshots cover the removal entry.
+		waitFor(t, c, "snapshots past the removal", func(s Status) bool {
+			for _, n := range s.Nodes {
+				if n.ID != gone && n.SnapshotIndex <= r.Index {
+					return false
+				}
+			}
+			return true
+		})
 	}
 	c.Close()
 	os.RemoveAll(goneDir)
@@ -615,7 +639,7 @@ func TestRemovalNotCarriedOutIsInTheNextRun(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	c2, err := Start(Options{Nodes: 3, DataDir: dir})
+	c2, err := Start(Options{Nodes: 3, DataDir: dir, SnapshotEvery: snapEvery})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -203,6 +203,11 @@ func leaderOf(nodes []NodeStatus, faults transport.FaultTable) (id, term uint64)
 	return id, term
 }
 
+// ConfAsOf is the newest index as of which n's configuration is known to
+// be in force: the index of its entry, or, when the entry was compacted into
+// n's snapshot (ConfIndex is then 0), the snapshot's index.
+func (n NodeStatus) ConfAsOf() uint64 { return max(n.ConfIndex, n.SnapshotIndex) }
+
 // votersOf returns m's voters, or, for a node that has no configuration of
 // its own yet, every node that is not removed.
 func votersOf(m raft.Membership, nodes []NodeStatus) []uint64 {

@@ -146,6 +146,16 @@ func (r *Runner) execMembership(ctx context.Context, cmd *Command) (string, erro
 	return out, nil
 }
 
+// sameConf reports whether n holds leader l's configuration: set by the
+// same entry, or the same voters and learners when one of them took it
+// from a snapshot (its entry's index is then not known: ConfIndex 0).
+func sameConf(n, l cluster.NodeStatus) bool {
+	if n.ConfIndex == l.ConfIndex && n.ConfIndex != 0 {
+		return true
+	}
+	return n.Membership.Equal(l.Membership) && (l.ConfIndex == 0 || n.ConfAsOf() >= l.ConfIndex)
+}
+
 // configSettled is `wait config`'s condition: a leader whose newest
 // configuration is committed, and every live member holding it.
 func configSettled(st cluster.Status) bool {
@@ -155,7 +165,7 @@ func configSettled(st cluster.Status) bool {
 	}
 	for _, id := range l.Membership.Members() {
 		n, ok := st.Node(id)
-		if ok && n.Live() && n.ConfIndex != l.ConfIndex {
+		if ok && n.Live() && !sameConf(n, l) {
 			return false
 		}
 	}
