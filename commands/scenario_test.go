@@ -198,7 +198,7 @@ func TestExamplesExplainThemselves(t *testing.T) {
 	}
 	out, k = run("figure8")
 	for _, want := range []string{
-		fmt.Sprintf("index %d (term", k+1), "is on 1,3, needs 3 of 5; 2 holds it but has not acknowledged it to the leader",
+		fmt.Sprintf("index %d (term", k+1), "is on 1,3 (acknowledged) and on 2 (not acknowledged yet), needs 3 of 5", "the leader has not yet heard 2 acknowledge it in term",
 		"1 leads at term", "5 is down (crashed)",
 	} {
 		if !strings.Contains(out, want) {
