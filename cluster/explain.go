@@ -848,13 +848,34 @@ func staleWhy(s stale) string {
 // FreshStatus is Status after every running node has published its full
 // status, for explanations: they read each node's log window and a
 // leader's progress, which a node otherwise refreshes every publishEvery
-// (its commit and last index it publishes at every step).
+// (its commit and last index it publishes at every step). The nodes are
+// asked together, and a node whose loop is busy for longer than
+// freshWait (in fsyncs on a slow disk, say) is left with the status it
+// published last: a remove waited 17 s behind a follower whose disk took
+// a second per fsync.
 func (c *Cluster) FreshStatus() Status {
-	for _, n := range c.runningNodes() {
-		_ = n.do(func() { n.publish(time.Now()) })
+	nodes := c.runningNodes()
+	done := make(chan struct{}, len(nodes))
+	for _, n := range nodes {
+		go func() {
+			_ = n.do(func() { n.publish(time.Now()) })
+			done <- struct{}{}
+		}()
+	}
+	wait := time.NewTimer(freshWait)
+	defer wait.Stop()
+	for range nodes {
+		select {
+		case <-done:
+		case <-wait.C:
+			return c.Status()
+		}
 	}
 	return c.Status()
 }
+
+// freshWait bounds how long FreshStatus waits for a node to publish.
+const freshWait = 100 * time.Millisecond
 
 // article puts "a" or "an" before a word.
 func article(w string) string {

@@ -613,3 +613,28 @@ func TestExplainLogCutOffOrHigherTerm(t *testing.T) {
 	mustContain(t, got, "it is cut off from leader 1, so nothing the leader sends reaches it")
 	mustNotContain(t, got, "streams")
 }
+
+// FreshStatus does not wait on a node whose loop is busy (a slow disk's
+// fsyncs): that node keeps the status it published last (a remove waited
+// 17 s behind a follower whose disk took a second per fsync).
+func TestFreshStatusDoesNotWaitForABusyNode(t *testing.T) {
+	t.Parallel()
+	c := startCluster(t, Options{Nodes: 3})
+	st := waitLeader(t, c)
+	busy := c.node(aFollower(st))
+	release := make(chan struct{})
+	defer close(release)
+	blocked := make(chan struct{})
+	go busy.do(func() { close(blocked); <-release })
+	<-blocked
+	done := make(chan Status, 1)
+	go func() { done <- c.FreshStatus() }()
+	select {
+	case st := <-done:
+		if st.Leader == 0 {
+			t.Errorf("no leader in the fresh status")
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("FreshStatus waits for a node whose loop is busy")
+	}
+}
