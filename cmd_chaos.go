@@ -101,6 +101,11 @@ func runChaos(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := f.check(); err != nil {
 		return err
 	}
+	if n := f.cluster.onDisk(); n > 0 {
+		// The checks model every key as empty at the start: a cluster's
+		// old values would read as writes no one made (a false FAIL).
+		return usagef("--data %s holds a cluster of %d nodes: chaos needs an empty data directory (its checks start from an empty store); give a new one, or leave --data out", cluster.EscapeControls(f.cluster.data), n)
+	}
 	cf := f.cluster
 	var kinds []string
 	for _, k := range strings.Split(f.faults, ",") {

@@ -587,9 +587,16 @@ func TestExperimentElectionQuick(t *testing.T) {
 func TestChaosCommand(t *testing.T) {
 	t.Parallel()
 	out := filepath.Join(t.TempDir(), "out")
-	code, stdout, errs := runCLI(t, "", "chaos", "--quick", "--seed", "3", "--out", out, "--data", t.TempDir())
+	data := t.TempDir()
+	code, stdout, errs := runCLI(t, "", "chaos", "--quick", "--seed", "3", "--out", out, "--data", data)
 	if code != 0 {
 		t.Fatalf("exit %d: %s\n%s", code, stdout, errs)
+	}
+	// A second run on that data directory would start from its values,
+	// which the checks would take for writes no one made: refused.
+	code, _, errs = runCLI(t, "", "chaos", "--quick", "--seed", "4", "--out", filepath.Join(t.TempDir(), "out2"), "--data", data)
+	if code != 2 || !strings.Contains(errs, "holds a cluster of 5 nodes: chaos needs an empty data directory") {
+		t.Errorf("chaos on a used --data: exit %d: %s", code, errs)
 	}
 	for _, want := range []string{"chaos: seed 3, 5 nodes, 2s", "operations:", "faults injected:", "linearizability: ok", "acked writes lost: 0", "verdict:         PASS"} {
 		if !strings.Contains(stdout, want) {
