@@ -54,8 +54,11 @@ func (c *Cluster) Partition(groups [][]uint64) error {
 
 // Isolate cuts node id off from every other node.
 func (c *Cluster) Isolate(id uint64) error {
-	if id < 1 || id > uint64(len(c.slots)) {
-		return fmt.Errorf("cluster: isolate: no node %d", id)
+	c.mu.Lock()
+	_, err := c.member(id)
+	c.mu.Unlock()
+	if err != nil {
+		return err
 	}
 	c.faults.Isolate(id, c.ids())
 	c.events.Add(Event{Node: id, Kind: EventFault, Text: fmt.Sprintf("%d isolated", id)})

@@ -496,6 +496,9 @@ func TestRemovedNodeLeavesThePartition(t *testing.T) {
 	if _, err := c.Remove(ctxFor(t, 10*time.Second), gone); err != nil {
 		t.Fatal(err)
 	}
+	if err := c.Isolate(gone); err == nil || !strings.Contains(err.Error(), "was removed") {
+		t.Errorf("isolate of a removed node: %v", err)
+	}
 	if err := c.Isolate(cut); err != nil {
 		t.Fatal(err)
 	}

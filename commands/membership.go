@@ -143,6 +143,10 @@ func (r *Runner) execMembership(ctx context.Context, cmd *Command) (string, erro
 	if cmd.Node.Kind != NodeNumber {
 		out += fmt.Sprintf(" node=%d", id)
 	}
+	if cmd.Verb == VerbRemove && res.Index == 0 {
+		// No entry: it ran outside the cluster (an add that never joined).
+		out += fmt.Sprintf(" (%d was not a member: its process stopped, its files deleted)", id)
+	}
 	return out, nil
 }
 

@@ -350,6 +350,8 @@ func (r *Raft) baseConf() Membership {
 // configuration entry held, or the base. It runs after the log is
 // truncated or replaced, and at start.
 func (r *Raft) reloadConf() {
+	r.reloading = true
+	defer func() { r.reloading = false }()
 	for k := r.log.n - 1; k >= 0; k-- {
 		if e := r.log.at(k); e.Type == EntryConfig {
 			if m, err := DecodeMembership(e.Data); err == nil {
@@ -391,7 +393,17 @@ func (r *Raft) setConf(m Membership, at uint64) {
 	if !changed {
 		return
 	}
-	if r.onEvent != nil && !old.IsEmpty() {
+	switch {
+	case r.onEvent == nil || old.IsEmpty():
+	case r.reloading:
+		// The entry that set old was cut away (a new leader's log
+		// overwrote it) or replaced by a snapshot: an older one rules.
+		from := fmt.Sprintf("entry %d", at)
+		if at == 0 {
+			from = "the snapshot's or the bootstrap configuration"
+		}
+		r.emit(EventConfig, None, "membership back to %s (the entry that made it %s is gone from the log; %s rules)", m, old, from)
+	default:
 		r.emit(EventConfig, None, "membership now %s (%s, entry %d)", m, describeChange(old, m), at)
 	}
 	if r.role != RoleLeader {
@@ -415,15 +427,11 @@ func (r *Raft) setConf(m Membership, at uint64) {
 }
 
 // describeChange says what differs from old to m: "added 4 as learner",
-// "promoted 4", "removed 2", or after a rollback "demoted 4 to learner".
+// "promoted 4", "removed 2" (a rollback is told apart: see setConf).
 func describeChange(old, m Membership) string {
 	var parts []string
 	for _, id := range m.Learners {
-		switch {
-		case old.IsVoter(id):
-			// Only a rollback does this: a promotion truncated away.
-			parts = append(parts, fmt.Sprintf("demoted %d to learner", id))
-		case !old.IsMember(id):
+		if !old.IsMember(id) {
 			parts = append(parts, fmt.Sprintf("added %d as learner", id))
 		}
 	}

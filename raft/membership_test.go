@@ -680,7 +680,7 @@ func TestConfRolledBackOnTruncation(t *testing.T) {
 	if !f.conf.Equal(mem(1, 2, 3, 0, 4)) || f.confIndex != 2 {
 		t.Fatalf("after losing 3@1: %s@%d, want learner 4 @2", f.conf, f.confIndex)
 	}
-	if !slices.Contains(evs, "2 membership now voters 1,2,3 learners 4 (demoted 4 to learner, entry 2)") {
+	if !slices.Contains(evs, "2 membership back to voters 1,2,3 learners 4 (the entry that made it voters 1,2,3,4 is gone from the log; entry 2 rules)") {
 		t.Fatalf("events %q", evs)
 	}
 	// Leader 1 of term 3 holds neither.
@@ -688,7 +688,7 @@ func TestConfRolledBackOnTruncation(t *testing.T) {
 	if !f.conf.Equal(mem(1, 2, 3)) || f.confIndex != 0 || f.log.lastIndex() != 2 {
 		t.Fatalf("after losing 2@1: %s@%d holding %d, want the bootstrap voters 1,2,3 @0", f.conf, f.confIndex, f.log.lastIndex())
 	}
-	if !slices.Contains(evs, "2 membership now voters 1,2,3 (removed 4, entry 0)") {
+	if !slices.Contains(evs, "2 membership back to voters 1,2,3 (the entry that made it voters 1,2,3 learners 4 is gone from the log; the snapshot's or the bootstrap configuration rules)") {
 		t.Fatalf("events %q", evs)
 	}
 }

@@ -116,6 +116,7 @@ type Raft struct {
 	// voters, members lists voters and learners; both sorted.
 	conf       Membership
 	confIndex  uint64
+	reloading  bool // reloadConf is setting the configuration
 	peers      []uint64
 	members    []uint64
 	bootConf   Membership // from Config.Peers
