@@ -519,3 +519,25 @@ func TestNoRoomForLanesIsSaid(t *testing.T) {
 		t.Errorf("no lane fits, but the screen does not say so:\n%s", v)
 	}
 }
+
+// On a screen too small to draw on, keys do nothing unseen (a new user's
+// l started a load behind the size message); q still quits.
+func TestKeysAreOffWhileTheScreenIsTooSmall(t *testing.T) {
+	ex := &fakeExec{}
+	m := newModel(newFakeSource(steady(5)), ex, 60, 15)
+	if !strings.Contains(m.View(), "needs at least") {
+		t.Fatalf("60x15 is not too small:\n%s", m.View())
+	}
+	press(m, "l", "c", "i", "m")
+	if got := ex.got(); len(got) != 0 {
+		t.Errorf("keys on the too-small screen ran %q", got)
+	}
+	if m.region != regionLanes {
+		t.Errorf("m opened a view unseen: region %v", m.region)
+	}
+	m.Update(sizeMsg(120, 40))
+	press(m, "l")
+	if got := ex.got(); len(got) != 1 || got[0] != "load 50" {
+		t.Errorf("l on a screen that fits ran %q, want load 50", got)
+	}
+}

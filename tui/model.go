@@ -347,6 +347,14 @@ func (m *Model) onKeys(msg tea.KeyMsg) tea.Cmd {
 // waits for a key, then the scroll keys of a pager or of the focused
 // feed, then the dashboard's keys.
 func (m *Model) onKey(msg tea.KeyMsg) tea.Cmd {
+	if m.width != 0 && !m.fits() {
+		// The screen says only that it is too small: a key that acted
+		// unseen (l started a load, c would crash a node) would surprise.
+		if key.Matches(msg, m.keys.Quit) {
+			return m.quit()
+		}
+		return nil
+	}
 	if m.narr.waiting && key.Matches(msg, m.keys.GoOn) {
 		return m.goOn()
 	}
