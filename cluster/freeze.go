@@ -272,6 +272,10 @@ func (c *Cluster) deliverOn(n *node, from uint64, typ raft.MessageType, discard 
 		if m0, m1 := was.Progress[h.m.From].Match, now.Progress[h.m.From].Match; h.m.Type == raft.MsgAppResp && m1 > m0 {
 			n.captured = append(n.captured, fmt.Sprintf("%d now knows %d holds up to %d (match %d -> %d)", n.cfg.id, h.m.From, m1, m0, m1))
 		}
+		// Nor for a vote counted that does not yet decide the election.
+		if e := tallyEffect(n.cfg.id, was.Tally, now.Tally); e != "" {
+			n.captured = append(n.captured, e)
+		}
 		return nil
 	})
 	if err != nil {
@@ -282,6 +286,23 @@ func (c *Cluster) deliverOn(n *node, from uint64, typ raft.MessageType, discard 
 		verb = "discarded"
 	}
 	return joinEffects(fmt.Sprintf("%s %d->%d %s", verb, rec.From, rec.To, rec.Summary()), effects), nil
+}
+
+// tallyEffect says how candidate id's count of votes changed from was to
+// now ("" when it did not): "3 has 2 of the 3 votes it needs (from 1,3)".
+func tallyEffect(id uint64, was, now *raft.Tally) string {
+	if now == nil || was != nil && len(was.Granted) == len(now.Granted) && len(was.Refused) == len(now.Refused) {
+		return ""
+	}
+	votes := "votes"
+	if now.Pre {
+		votes = "pre-votes"
+	}
+	s := fmt.Sprintf("%d has %d of the %d %s it needs (from %s)", id, len(now.Granted), now.Needed, votes, ids(now.Granted))
+	if len(now.Refused) > 0 {
+		s += fmt.Sprintf(", refused by %d", len(now.Refused))
+	}
+	return s
 }
 
 // appendedEffect says that node id's log grew from before to last with
