@@ -725,10 +725,14 @@ func (c *Cluster) member(id uint64) (*slot, error) {
 
 // asOfNow is what stays of a node's last status once it is down: its Raft
 // fields as of then (AsOf, WasRole), without what only a running node has
-// (a leader's progress, links, a running election timer).
+// (a leader's progress, links, a running election timer, held messages).
 func (ns NodeStatus) asOfNow() NodeStatus {
 	ns.AsOf, ns.WasRole = ns.Updated, ns.Role
 	ns.Progress, ns.Links = nil, nil
 	ns.ElectionTimeout, ns.ElectionElapsed = 0, 0
+	// What a frozen node held died with it: messages to a process that
+	// is gone are lost (a new user saw "1 message held" that no step
+	// could deliver).
+	ns.Held = nil
 	return ns
 }

@@ -266,3 +266,28 @@ func TestStepShowsRepeatedRefusal(t *testing.T) {
 		t.Fatalf("the feed told the refusals %d times, want once", told)
 	}
 }
+
+// Messages held at a node that crashes die with it: its status holds none
+// (a new user's header counted one that no step could deliver).
+func TestHeldMessagesDieWithTheirNode(t *testing.T) {
+	t.Parallel()
+	c := startCluster(t, Options{Nodes: 3, Timing: WatchTiming})
+	st := waitLeader(t, c)
+	if err := c.Freeze(); err != nil {
+		t.Fatal(err)
+	}
+	f := aFollower(st)
+	if _, err := c.Timeout(f); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, c, "the vote request held at the leader", func(s Status) bool {
+		n, _ := s.Node(st.Leader)
+		return len(n.Held) > 0
+	})
+	if err := c.Crash(st.Leader); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := c.Status().Node(st.Leader); len(n.Held) != 0 {
+		t.Errorf("crashed node %d still holds %v", st.Leader, n.Held)
+	}
+}
