@@ -291,3 +291,31 @@ func TestHeldMessagesDieWithTheirNode(t *testing.T) {
 		t.Errorf("crashed node %d still holds %v", st.Leader, n.Held)
 	}
 }
+
+// A transfer asked for while frozen returns once the leader takes it, and
+// the steps carry it out (it used to wait, run out of time, say it failed,
+// and then happen after the thaw).
+func TestTransferWhileFrozenIsCarriedByTheSteps(t *testing.T) {
+	t.Parallel()
+	c := startCluster(t, Options{Nodes: 3, Timing: WatchTiming})
+	st := waitLeader(t, c)
+	if err := c.Freeze(); err != nil {
+		t.Fatal(err)
+	}
+	f := aFollower(st)
+	res, err := c.StartTransfer(f)
+	if err != nil || !res.Frozen || res.From != st.Leader || res.To != f {
+		t.Fatalf("transfer while frozen: %+v, %v", res, err)
+	}
+	for i := 0; c.Status().Leader != f; i++ {
+		if i == 20 {
+			t.Fatalf("20 steps and %d does not lead: %+v", f, c.Status().Leader)
+		}
+		if _, err := c.StepOne(ctxFor(t, 10*time.Second)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := c.Thaw(); err != nil {
+		t.Fatal(err)
+	}
+}

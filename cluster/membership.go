@@ -411,6 +411,9 @@ type TransferResult struct {
 	From, To uint64
 	Term     uint64        // the new leader's term
 	Took     time.Duration // from the request to the new leader known
+	// Frozen: the cluster was frozen when the leader took the request
+	// (StartTransfer: the steps carry it out).
+	Frozen bool
 }
 
 // Transfer hands leadership to voter to (0: the follower whose log is most
@@ -418,6 +421,18 @@ type TransferResult struct {
 // while it hands over; the transfer is abandoned after an election
 // timeout if it cannot complete (the target cut off, say).
 func (c *Cluster) Transfer(ctx context.Context, to uint64) (TransferResult, error) {
+	return c.transfer(ctx, to, true)
+}
+
+// StartTransfer is Transfer without the wait: it returns once the leader
+// has taken the request. Frozen, the steps then carry it out (catch-up,
+// TimeoutNow, the election); waiting would only run out of time, and the
+// transfer then happen after the thaw.
+func (c *Cluster) StartTransfer(to uint64) (TransferResult, error) {
+	return c.transfer(context.Background(), to, false)
+}
+
+func (c *Cluster) transfer(ctx context.Context, to uint64, wait bool) (TransferResult, error) {
 	st := c.FreshStatus()
 	l, ok := st.Node(st.Leader)
 	if !ok {
@@ -447,7 +462,10 @@ func (c *Cluster) Transfer(ctx context.Context, to uint64) (TransferResult, erro
 	if terr != nil {
 		return TransferResult{}, terr
 	}
-	res := TransferResult{From: l.ID, To: to}
+	res := TransferResult{From: l.ID, To: to, Frozen: c.Frozen()}
+	if !wait {
+		return res, nil
+	}
 	aborted := false
 	var other Status // another node won instead
 	done, err := c.WaitFor(ctx, func(st Status) bool {

@@ -118,9 +118,16 @@ func (r *Runner) execMembership(ctx context.Context, cmd *Command) (string, erro
 		}
 		opCtx, cancel := context.WithTimeout(ctx, DefaultWaitTimeout)
 		defer cancel()
-		res, err := r.c.Transfer(opCtx, to)
+		transfer := r.c.Transfer
+		if r.c.Frozen() {
+			transfer = func(context.Context, uint64) (cluster.TransferResult, error) { return r.c.StartTransfer(to) }
+		}
+		res, err := transfer(opCtx, to)
 		if err != nil {
 			return "", err
+		}
+		if res.Frozen {
+			return fmt.Sprintf("ok transfer to %d under way: frozen, the steps carry it (%d sends %d what its log lacks, if anything, then TimeoutNow, and %d stands for election)", res.To, res.From, res.To, res.To), nil
 		}
 		return fmt.Sprintf("ok leader=%d term=%d took=%s", res.To, res.Term, res.Took.Round(time.Millisecond)), nil
 	}

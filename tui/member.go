@@ -249,16 +249,22 @@ type memberKeys struct {
 	voter    bool   // the selected node votes (t fires its election timer)
 }
 
-// memberKeys says which membership keys apply: each needs a leader and a
-// cluster that is not frozen (the command would wait for messages that
-// are held); A and D no change pending (the leader takes one at a time: an
+// memberKeys says which membership keys apply: each needs a leader; A and
+// D a cluster that is not frozen (the command would wait for messages that
+// are held; a transfer, frozen, returns at once and the steps carry it); A and D no change pending (the leader takes one at a time: an
 // add refused would leave its new node started outside the cluster); A
 // one add at a time and a free id; D a member that is not the last voter;
 // T a live voter that is not a leader, and no transfer under way.
 func (m *Model) memberKeys() memberKeys {
 	st, n := m.status, m.selected()
 	k := memberKeys{voter: st.IsVoter(n.ID)}
-	if st.Frozen || st.Leader == 0 {
+	if st.Leader == 0 {
+		return k
+	}
+	// Frozen, a transfer returns at once and the steps carry it out.
+	l, _ := st.Node(st.Leader)
+	k.transfer = n.ID != st.Leader && n.Role != "leader" && n.Live() && k.voter && l.Transferee == 0
+	if st.Frozen {
 		return k
 	}
 	if m.adding == 0 && !st.ConfPending {
@@ -267,8 +273,6 @@ func (m *Model) memberKeys() memberKeys {
 	voters := st.Voters()
 	member := st.Membership.IsMember(n.ID) || (st.Membership.IsEmpty() && n.State != cluster.StateRemoved)
 	k.remove = member && !st.ConfPending && n.State != cluster.StateRemoved && !slices.Equal(voters, []uint64{n.ID})
-	l, _ := st.Node(st.Leader)
-	k.transfer = n.ID != st.Leader && n.Role != "leader" && n.Live() && k.voter && l.Transferee == 0
 	return k
 }
 
@@ -297,10 +301,10 @@ func (m *Model) memberKeyWhy(msg tea.KeyMsg) string {
 	}
 	st, n := m.status, m.selected()
 	switch {
-	case st.Frozen:
-		return "not while frozen: the change would wait for the held messages (z thaws)"
 	case st.Leader == 0:
 		return "not now: no leader to take the change (wait for one to be elected)"
+	case st.Frozen && b != &k.Transfer:
+		return "not while frozen: the change would wait for the held messages (z thaws)"
 	}
 	switch b {
 	case &k.Add:

@@ -370,6 +370,7 @@ func TestMemberKeysRunCommandLines(t *testing.T) {
 		{"no remove of the last voter", lastVoter, []string{"1", "D"}, nil, "D remove 1: 1 is the last voter"},
 		{"no remove when frozen", frozenSt, []string{"3", "D"}, nil, "D remove 3: not while frozen"},
 		{"transfer to selected", plain, []string{"3", "T"}, []string{"transfer 3"}, ""},
+		{"transfer when frozen (the steps carry it)", frozenSt, []string{"3", "T"}, []string{"transfer 3"}, ""},
 		{"no transfer to the leader", plain, []string{"1", "T"}, nil, "T transfer 1: 1 leads already"},
 		{"no transfer to a learner", learnerStatus(false), []string{"5", "T"}, nil, "T transfer 5: 5 is not a voter"},
 		{"no transfer to a crashed node", crashed3, []string{"3", "T"}, nil, "T transfer 3: 3 is not running"},
