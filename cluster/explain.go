@@ -704,8 +704,12 @@ func ExplainLog(st Status, id uint64) string {
 	}
 	extra := n.LastIndex - match
 	a, _ := termAt(n, match+1)
-	return fmt.Sprintf("%d's log matches leader %d's up to %d; from %d it holds %s the leader does not have (%s, from term %d): they were never committed, and the leader will overwrite them%s",
-		id, l.ID, match, match+1, plural(int(extra), "entry", "entries"), spanText(match+1, n.LastIndex), a, repair)
+	they, them := "they were", "them"
+	if extra == 1 {
+		they, them = "it was", "it"
+	}
+	return fmt.Sprintf("%d's log matches leader %d's up to %d; from %d it holds %s the leader does not have (%s, from term %d): %s never committed, and the leader will overwrite %s%s",
+		id, l.ID, match, match+1, plural(int(extra), "entry", "entries"), spanText(match+1, n.LastIndex), a, they, them, repair)
 }
 
 // Why is a node's situation in a few words, for its card: "waiting: 2 of 3

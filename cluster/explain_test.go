@@ -238,7 +238,12 @@ func TestExplainLog(t *testing.T) {
 	missing := NodeStatus{ID: 3, State: StateUp, Role: "follower", Term: 4, LastIndex: 2, LastTerm: 3, LogStart: 1, LogTerms: []uint64{1, 3}}
 	st := Status{Nodes: []NodeStatus{{ID: 1, State: StateCrashed, Role: "down"}, leader, missing, extra}, Leader: 2, Term: 4}
 	mustContain(t, ExplainLog(st, 4), "4's log matches leader 2's up to 1; from 2 it holds 3 entries the leader does not have (2..4, from term 2)",
-		"the leader will overwrite them", "probing (next 2)")
+		"they were never committed, and the leader will overwrite them", "probing (next 2)")
+	one := extra
+	one.LastIndex, one.LogTerms = 2, []uint64{1, 2}
+	st.Nodes[3] = one
+	mustContain(t, ExplainLog(st, 4), "from 2 it holds 1 entry the leader does not have (2, from term 2): it was never committed, and the leader will overwrite it")
+	st.Nodes[3] = extra
 	mustContain(t, ExplainLog(st, 3), "3's log matches leader 2's up to 2 and misses 4 entries (3..6)", "streams entries from 7")
 	mustContain(t, ExplainLog(st, 2), "2 is the leader")
 	leader.FirstIndex, leader.SnapshotIndex, leader.SnapshotTerm = 5, 4, 3
