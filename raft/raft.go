@@ -471,7 +471,7 @@ func (r *Raft) tickHeartbeat() {
 	if r.electionElapsed >= r.electionMin {
 		r.electionElapsed = 0
 		if r.checkQuorum && !r.quorumActive() {
-			r.emit(EventRole, None, "stepped down at term %d: no quorum heard from in %d ticks", r.term, r.electionMin)
+			r.emit(EventRole, None, "stepped down at term %d: no quorum heard from in an election timeout (%d ticks)", r.term, r.electionMin)
 			r.becomeFollower(r.term, None)
 			return
 		}
