@@ -280,11 +280,61 @@ func (m *Model) memberKeys() memberKeys {
 // ("" for any other key, or one that is on): a key that did nothing left a
 // new user guessing.
 func (m *Model) memberKeyOff(msg tea.KeyMsg) (what, why string) {
-	if why = m.memberKeyWhy(msg); why == "" {
-		return "", ""
+	if why = m.memberKeyWhy(msg); why != "" {
+		what = map[string]string{"A": "A add", "D": fmt.Sprintf("D remove %d", m.sel), "T": fmt.Sprintf("T transfer %d", m.sel)}[msg.String()]
+		return what, why
 	}
-	what = map[string]string{"A": "A add", "D": fmt.Sprintf("D remove %d", m.sel), "T": fmt.Sprintf("T transfer %d", m.sel)}[msg.String()]
-	return what, why
+	return m.nodeKeyOff(msg)
+}
+
+// nodeKeyOff is memberKeyOff for the keys that act on the selected node
+// (c, P, r, p, t, b) and s: why one pressed while off does nothing now.
+func (m *Model) nodeKeyOff(msg tea.KeyMsg) (what, why string) {
+	k := &m.keys
+	n := m.selected()
+	var b *key.Binding
+	for _, kb := range []*key.Binding{&k.Crash, &k.Power, &k.Restart, &k.Pause, &k.Timeout, &k.Beat, &k.Step} {
+		if slices.Contains(kb.Keys(), msg.String()) {
+			b = kb
+		}
+	}
+	if b == nil || b.Enabled() || m.region == regionLinks {
+		return "", "" // in the link matrix c cuts a link
+	}
+	what = fmt.Sprintf("%s %s %d", msg.String(), b.Help().Desc, n.ID)
+	if b == &k.Step {
+		return "s step", "step delivers a held message, and messages are held only while frozen (z freezes)"
+	}
+	down := ""
+	switch n.State {
+	case cluster.StateCrashed, cluster.StateFailed:
+		down = fmt.Sprintf("%d is down (r restarts it)", n.ID)
+	case cluster.StateRemoved:
+		down = fmt.Sprintf("%d was removed (add %d starts a new node)", n.ID, n.ID)
+	case cluster.StatePaused:
+		down = fmt.Sprintf("%d is paused (p resumes it)", n.ID)
+	}
+	switch b {
+	case &k.Restart:
+		if n.State == cluster.StateRemoved || n.State == cluster.StatePaused {
+			return what, down
+		}
+		return what, fmt.Sprintf("%d is running: only a node that is down restarts", n.ID)
+	case &k.Timeout:
+		switch {
+		case down != "":
+			return what, down
+		case n.Role == "leader":
+			return what, fmt.Sprintf("%d leads: a leader has no election timer", n.ID)
+		}
+		return what, fmt.Sprintf("%d is not a voter: it never stands for election", n.ID)
+	case &k.Beat:
+		if down != "" {
+			return what, down
+		}
+		return what, fmt.Sprintf("%d is not the leader: only a leader sends heartbeats", n.ID)
+	}
+	return what, down
 }
 
 // memberKeyWhy is memberKeyOff's reason.

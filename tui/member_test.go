@@ -376,7 +376,12 @@ func TestMemberKeysRunCommandLines(t *testing.T) {
 		{"no transfer to a crashed node", crashed3, []string{"3", "T"}, nil, "T transfer 3: 3 is not running"},
 		{"no transfer while one is under way", transferStatus(), []string{"2", "T"}, nil, "T transfer 2: a transfer is under way"},
 		{"no transfer without a leader", noLeader, []string{"2", "T"}, nil, "T transfer 2: not now: no leader"},
-		{"no timeout of a learner", learnerStatus(false), []string{"5", "t"}, nil, ""},
+		{"no timeout of a learner", learnerStatus(false), []string{"5", "t"}, nil, "t timeout 5: 5 is not a voter: it never stands for election"},
+		{"no crash of a crashed node", crashed3, []string{"3", "c"}, nil, "c crash 3: 3 is down (r restarts it)"},
+		{"no restart of a running node", plain, []string{"3", "r"}, nil, "r restart 3: 3 is running"},
+		{"no timeout of the leader", plain, []string{"1", "t"}, nil, "t timeout 1: 1 leads: a leader has no election timer"},
+		{"no heartbeat from a follower", plain, []string{"3", "b"}, nil, "b heartbeat 3: 3 is not the leader"},
+		{"no step when not frozen", plain, []string{"s"}, nil, "s step: step delivers a held message"},
 		{"timeout of a voter", learnerStatus(false), []string{"4", "t"}, []string{"timeout 4"}, ""},
 	}
 	for _, tc := range tests {
