@@ -36,6 +36,9 @@ const (
 	// where it fits (79 cells), else the short one.
 	waitLong  = "press space to go on · the other keys work meanwhile (m, x, enter, ?) · q quits"
 	waitShort = "press space to go on (q quits)"
+	// While a pager is open (an explanation too long for its line), the
+	// other keys wait for esc.
+	waitPager = "press space to go on · esc closes this, then the other keys work · q quits"
 )
 
 // narration is what the narration panel shows.
@@ -147,6 +150,11 @@ func (m *Model) narrationLines(width int) (text []string, wait string) {
 	}
 	if n.waiting {
 		wait = waitLong
+		// (Not pagerShown: the layout that decides it asks for this panel's
+		// height.)
+		if m.fullHelp || m.legend || m.output.shown() && m.outputInline(width) == nil {
+			wait = waitPager
+		}
 		if len([]rune(wait)) > width {
 			wait = waitShort
 		}
