@@ -115,6 +115,9 @@ func (c *Cluster) Add(ctx context.Context, id uint64) (AddResult, error) {
 	res := AddResult{ID: id}
 	r, err := c.proposeConf(ctx, raft.ConfChange{Op: raft.ConfAddLearner, Node: id})
 	if err != nil {
+		if wasNotProposed(err) && ctx.Err() != nil {
+			return res, outOfTime{fmt.Sprintf("node %d started, but no leader took the change that adds it in time (%v): it runs outside the cluster, and remove %d stops it", id, err, id), ctx.Err()}
+		}
 		if ctx.Err() != nil {
 			// The entry may be in the leader's log already, and commit later.
 			return res, outOfTime{fmt.Sprintf("node %d started, but the entry that adds it as a learner did not commit in time; it may still (wait config shows when; promote %d then makes it a voter), and if it never does, remove %d stops it", id, id, id), ctx.Err()}
@@ -277,6 +280,9 @@ func (c *Cluster) Remove(ctx context.Context, id uint64) (Result, error) {
 		return Result{}, c.retire(id, 0)
 	}
 	r, err := c.proposeConf(ctx, raft.ConfChange{Op: raft.ConfRemove, Node: id})
+	if err != nil && ctx.Err() != nil && wasNotProposed(err) {
+		return Result{}, outOfTime{fmt.Sprintf("no leader took the removal of %d in time (%v): nothing changed", id, err), ctx.Err()}
+	}
 	if err != nil && ctx.Err() != nil {
 		// The entry may be in the leader's log already, and commit later:
 		// the node is retired then (confApplied).
@@ -356,7 +362,7 @@ func (c *Cluster) proposeConf(ctx context.Context, cc raft.ConfChange) (Result, 
 		var lead uint64
 		_, err := c.WaitFor(ctx, func(st Status) bool { lead = someLeader(st); return lead != 0 })
 		if err != nil {
-			return Result{}, fmt.Errorf("%s %d: no leader: %w", cc.Op, cc.Node, err)
+			return Result{}, fmt.Errorf("%s %d: no leader: %w", cc.Op, cc.Node, notProposed{err})
 		}
 		n := c.node(lead)
 		if n == nil {
@@ -377,7 +383,7 @@ func (c *Cluster) proposeConf(ctx context.Context, cc raft.ConfChange) (Result, 
 		case perr == nil:
 		case errors.Is(perr, raft.ErrNotLeader), errors.Is(perr, raft.ErrTransferring), notReady(perr):
 			if err := sleepCtx(ctx, 10*time.Millisecond); err != nil {
-				return Result{}, fmt.Errorf("%s %d: %w", cc.Op, cc.Node, perr)
+				return Result{}, fmt.Errorf("%s %d: %w", cc.Op, cc.Node, notProposed{errors.Join(perr, err)})
 			}
 			continue
 		default:
@@ -389,6 +395,19 @@ func (c *Cluster) proposeConf(ctx context.Context, cc raft.ConfChange) (Result, 
 		}
 		return r, nil
 	}
+}
+
+// notProposed wraps the error of a proposeConf that ended before any
+// leader took the change: no entry of it is in any log.
+type notProposed struct{ err error }
+
+func (e notProposed) Error() string { return e.err.Error() }
+func (e notProposed) Unwrap() error { return e.err }
+
+// wasNotProposed reports whether err says the change was never proposed.
+func wasNotProposed(err error) bool {
+	var np notProposed
+	return errors.As(err, &np)
 }
 
 // notReady reports a refusal that passes by itself: a new leader that has
