@@ -3,6 +3,7 @@ package wal
 import (
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -136,6 +137,25 @@ func TestCorruptSnapshot(t *testing.T) {
 	}
 	t.Log(desc)
 	t.Log(ce)
+	// Inspect says what Open does: the recorded snapshot keeps the node
+	// down (it said the node ignores a damaged snapshot); so does its
+	// file missing.
+	inspectSays := func(want string, recorded, missing bool) {
+		t.Helper()
+		r, err := Inspect(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range r.Problems {
+			if p.File == name && p.Recorded == recorded && p.Missing == missing && strings.Contains(p.String(), want) {
+				return
+			}
+		}
+		t.Errorf("Inspect: %+v, want %s with %q", r.Problems, name, want)
+	}
+	inspectSays("the node will not start until it is repaired", true, false)
+	os.Remove(filepath.Join(dir, name))
+	inspectSays("the file is missing: the node will not start", true, true)
 
 	// A snapshot file the log does not record (a crash came between the
 	// file and its record): Open ignores the damaged file.
@@ -146,6 +166,9 @@ func TestCorruptSnapshot(t *testing.T) {
 	desc, err = CorruptSnapshot(dir)
 	if err != nil || !strings.Contains(desc, "does not record") {
 		t.Fatalf("CorruptSnapshot = %q, %v", desc, err)
+	}
+	if r, err := Inspect(dir); err != nil || len(r.Problems) != 1 || r.Problems[0].Recorded || !strings.Contains(r.Problems[0].String(), "the node ignores it") {
+		t.Errorf("Inspect of an unrecorded damaged snapshot: %+v, %v", r, err)
 	}
 	w, rec := mustOpen(t, dir, Options{})
 	defer mustClose(t, w)

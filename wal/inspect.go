@@ -34,8 +34,13 @@ type Problem struct {
 	// crash cut short): Open cuts it off and keeps it aside. Other damage
 	// to a segment makes Open fail.
 	Torn bool
-	// Snapshot says the file is a snapshot: Open ignores a bad one.
+	// Snapshot says the file is a snapshot: Open ignores a bad one, unless
+	// Recorded.
 	Snapshot bool
+	// Recorded: the damaged snapshot is the newest one the log records,
+	// and no valid file holds it or a newer one: Open fails. Missing: its
+	// file is not there at all.
+	Recorded, Missing bool
 }
 
 // String describes p in a sentence: the file, the offset, what is wrong and
@@ -48,8 +53,12 @@ func (p Problem) String() string {
 	switch {
 	case p.Torn:
 		return fmt.Sprintf("%s: %s: a torn tail (a write cut short by a crash); the node cuts it off when it starts and keeps it as %s", where, p.What, brokenName(p.File, max(p.Offset, 0)))
+	case p.Missing:
+		return fmt.Sprintf("%s: the log records this snapshot as its newest, and the file is missing: the node will not start until it is put back (or the node is removed and added again, to get a snapshot from the leader)", where)
+	case p.Snapshot && p.Recorded:
+		return fmt.Sprintf("%s: %s: a damaged snapshot that the log records as its newest: the node will not start until it is repaired (or the node is removed and added again, to get a snapshot from the leader)", where, p.What)
 	case p.Snapshot:
-		return fmt.Sprintf("%s: %s: a damaged snapshot; the node ignores it and uses an older one, if any", where, p.What)
+		return fmt.Sprintf("%s: %s: a damaged snapshot the log does not rely on; the node ignores it", where, p.What)
 	}
 	return fmt.Sprintf("%s: %s: corrupt; the node will not start until this is repaired", where, p.What)
 }
@@ -136,6 +145,17 @@ func Inspect(dir string) (*Report, error) {
 		r.Problems = append(r.Problems, sr.problems...)
 		r.Segments = append(r.Segments, sr.SegmentReport)
 	}
+	// The newest snapshot the log records, and the newest valid file:
+	// Open fails when the first is newer (open.go).
+	var recorded, recordedTerm, valid uint64
+	for _, seg := range r.Segments {
+		for _, rec := range seg.Records {
+			if rec.Type == RecordSnapshot && rec.CRCOK && rec.Index > recorded {
+				recorded, recordedTerm = rec.Index, rec.Term
+			}
+		}
+	}
+	var damaged []int // indexes into r.Problems
 	for _, name := range l.snapshots {
 		sr := SnapshotReport{Name: name}
 		sr.Index, sr.Term, _ = parseSnapshotName(name)
@@ -150,9 +170,24 @@ func Inspect(dir string) (*Report, error) {
 			sr.Err = fmt.Sprintf("content is snapshot %d term %d", s.Meta.Index, s.Meta.Term)
 		}
 		if sr.Err != "" {
+			damaged = append(damaged, len(r.Problems))
 			r.Problems = append(r.Problems, Problem{File: name, Offset: -1, What: strings.TrimPrefix(sr.Err, "wal: "), Snapshot: true})
+		} else {
+			valid = max(valid, sr.Index)
 		}
 		r.Snapshots = append(r.Snapshots, sr)
+	}
+	if recorded > valid {
+		found := false
+		for _, k := range damaged {
+			if idx, _, _ := parseSnapshotName(r.Problems[k].File); idx == recorded {
+				r.Problems[k].Recorded, found = true, true
+			}
+		}
+		if !found {
+			r.Problems = append(r.Problems, Problem{File: snapshotName(raft.SnapshotMeta{Index: recorded, Term: recordedTerm}), Offset: -1,
+				What: "missing", Snapshot: true, Recorded: true, Missing: true})
+		}
 	}
 	return r, nil
 }
