@@ -227,11 +227,22 @@ func TearTail(dir string) (string, error) {
 	gone := fmt.Sprintf("%d bytes gone", len(buf)-cut)
 	if end := recordsEnd(buf, recs); end < len(buf) {
 		// A preallocated segment: the zeros after the records are no loss.
-		gone = fmt.Sprintf("%d bytes of it gone (and the %d bytes of zeros after it, the unwritten rest of a preallocated segment)", end-cut, len(buf)-end)
+		after := fmt.Sprintf("the %d bytes of zeros after it, the unwritten rest of a preallocated segment", len(buf)-end)
+		if !allZero(buf[end:]) {
+			after = fmt.Sprintf("the %d bytes after it, left of a record torn before", len(buf)-end) // a second tear in a row
+		}
+		gone = fmt.Sprintf("%d bytes of it gone (and %s)", end-cut, after)
 	}
-	return fmt.Sprintf("cut %s at offset %d, in the middle of %s: %s; Open cuts the torn tail off at offset %d and keeps the %d bytes left of it in %s",
-		name, cut, what, gone, start, cut-start, brokenName(name, int64(start))), nil
+	desc := fmt.Sprintf("cut %s at offset %d, in the middle of %s: %s; Open cuts the torn tail off at offset %d and keeps the %d bytes left of it in %s",
+		name, cut, what, gone, start, cut-start, brokenName(name, int64(start)))
+	if len(recs) > 0 && recs[len(recs)-1].typ == RecordEntry {
+		// A real torn write hits only what was never fsynced; this entry
+		// may have been, and acknowledged.
+		desc += ". The torn record is an entry: if the node had acknowledged it, this is a disk losing acknowledged data (as wipe is), which Raft assumes cannot happen: its leader still counts the entry on this node, which stays behind until another leader is elected"
+	}
+	return desc, nil
 }
+
 
 // recordsEnd returns where the records recs of a segment image end: the
 // end of the last one, or of the header when there is none.

@@ -254,3 +254,36 @@ func TestCorruptByName(t *testing.T) {
 		t.Fatal("Corrupt of a missing directory succeeded")
 	}
 }
+
+// A second tear in a row tears the record before the first torn one: the
+// bytes after it are what was left of that one, not zeros, and when it is
+// an entry the description says what losing an acknowledged one means.
+func TestTearTailTwice(t *testing.T) {
+	dir := writeLog(t, 1<<20, 5, 1)
+	w, _ := mustOpen(t, dir, Options{})
+	if err := w.Save(raft.HardState{Term: 1, Vote: 1, Commit: 3}, nil); err != nil {
+		t.Fatal(err)
+	}
+	mustClose(t, w)
+	first, err := TearTail(dir)
+	if err != nil || !strings.Contains(first, "hardstate") || strings.Contains(first, "left of a record torn before") {
+		t.Fatalf("first tear: %q, %v", first, err)
+	}
+	// Tear on until an entry is torn: each tear after the first finds
+	// the remains of the one before.
+	for i := 2; ; i++ {
+		desc, err := TearTail(dir)
+		if err != nil || !strings.Contains(desc, "left of a record torn before") || strings.Contains(desc, "zeros") {
+			t.Fatalf("tear %d: %q, %v", i, desc, err)
+		}
+		if strings.Contains(desc, "(entry,") {
+			if !strings.Contains(desc, "a disk losing acknowledged data") {
+				t.Fatalf("tear %d of an entry: %q", i, desc)
+			}
+			break
+		}
+		if i == 6 {
+			t.Fatalf("no entry torn in %d tears: %q", i, desc)
+		}
+	}
+}
