@@ -243,7 +243,6 @@ func TearTail(dir string) (string, error) {
 	return desc, nil
 }
 
-
 // recordsEnd returns where the records recs of a segment image end: the
 // end of the last one, or of the header when there is none.
 func recordsEnd(buf []byte, recs []damagedRecord) int {
