@@ -635,6 +635,11 @@ func ExplainLog(st Status, id uint64) string {
 		return fmt.Sprintf("%d is the leader: its log (up to %d@%d) is the one the others follow", id, n.LastIndex, n.LastTerm)
 	}
 	p, tracked := l.Progress[id]
+	if tracked && n.Live() && n.Term == l.Term && p.Match > n.LastIndex {
+		// Raft assumes an acknowledged entry stays on its node's disk.
+		return fmt.Sprintf("leader %d counts %d as holding up to %d (it acknowledged that), but %d's log ends at %d: it lost entries it had acknowledged (its disk lost them: wipe, or corrupt tail of an entry). Raft assumes this cannot happen: the leader never sends an acknowledged entry again, so %d stays behind until another leader is elected",
+			l.ID, id, p.Match, id, n.LastIndex, id)
+	}
 	if n.LastIndex+1 < l.FirstIndex {
 		// The snapshot ends beyond its whole log, so installing it replaces
 		// that log: entries it holds past its commit index may well differ
@@ -788,6 +793,9 @@ func Why(st Status, id uint64) string {
 		return fmt.Sprintf("cut off from leader %d: %s", l.ID, left)
 	case l.Role == "leader" && l.Term == n.Term:
 		p, ok := l.Progress[n.ID]
+		if ok && p.Match > n.LastIndex {
+			return "lost acked entries" // explain log says what follows
+		}
 		if ok && p.State == "probe" && p.Match < l.LastIndex && holdsWholeLog(n, l) {
 			// It holds the leader's whole log (the same last entry: Log
 			// Matching), but the leader, probing it, has not heard it say

@@ -3,6 +3,7 @@ package cluster
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -245,6 +246,17 @@ func TestExplainLog(t *testing.T) {
 	mustContain(t, ExplainLog(st, 4), "from 2 it holds 1 entry the leader does not have (2, from term 2): it was never committed, and the leader will overwrite it")
 	st.Nodes[3] = extra
 	mustContain(t, ExplainLog(st, 3), "3's log matches leader 2's up to 2 and misses 4 entries (3..6)", "streams entries from 7")
+	// A follower that lost entries it acknowledged (a damaged disk): the
+	// leader will not send them again (it said "probing to find where
+	// they agree", which never ended).
+	lost := st
+	lost.Nodes = slices.Clone(st.Nodes)
+	lost.Nodes[1].Progress = map[uint64]raft.Progress{3: {Match: 4, Next: 5, State: "probe"}}
+	mustContain(t, ExplainLog(lost, 3), "leader 2 counts 3 as holding up to 4 (it acknowledged that), but 3's log ends at 2: it lost entries it had acknowledged", "stays behind until another leader is elected")
+	lost.Nodes[2].Leader = 2
+	if got := Why(lost, 3); got != "lost acked entries" {
+		t.Errorf("Why of a follower that lost acknowledged entries: %q", got)
+	}
 	mustContain(t, ExplainLog(st, 2), "2 is the leader")
 	leader.FirstIndex, leader.SnapshotIndex, leader.SnapshotTerm = 5, 4, 3
 	leader.LogStart, leader.LogTerms = 5, []uint64{3, 4}
