@@ -271,12 +271,7 @@ func TestStepShowsRepeatedRefusal(t *testing.T) {
 // (a new user's header counted one that no step could deliver).
 func TestHeldMessagesDieWithTheirNode(t *testing.T) {
 	t.Parallel()
-	c := startCluster(t, Options{Nodes: 3, Timing: WatchTiming})
-	st := waitLeader(t, c)
-	if err := c.Freeze(); err != nil {
-		t.Fatal(err)
-	}
-	f := aFollower(st)
+	c, st, f := frozenThree(t)
 	if _, err := c.Timeout(f); err != nil {
 		t.Fatal(err)
 	}
@@ -297,12 +292,7 @@ func TestHeldMessagesDieWithTheirNode(t *testing.T) {
 // and then happen after the thaw).
 func TestTransferWhileFrozenIsCarriedByTheSteps(t *testing.T) {
 	t.Parallel()
-	c := startCluster(t, Options{Nodes: 3, Timing: WatchTiming})
-	st := waitLeader(t, c)
-	if err := c.Freeze(); err != nil {
-		t.Fatal(err)
-	}
-	f := aFollower(st)
+	c, st, f := frozenThree(t)
 	res, err := c.StartTransfer(f)
 	if err != nil || !res.Frozen || res.From != st.Leader || res.To != f {
 		t.Fatalf("transfer while frozen: %+v, %v", res, err)
@@ -318,4 +308,16 @@ func TestTransferWhileFrozenIsCarriedByTheSteps(t *testing.T) {
 	if err := c.Thaw(); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// frozenThree starts 3 nodes with the dashboard's timing, waits for a
+// leader and freezes: the cluster, its status then, and a follower.
+func frozenThree(t *testing.T) (*Cluster, Status, uint64) {
+	t.Helper()
+	c := startCluster(t, Options{Nodes: 3, Timing: WatchTiming})
+	st := waitLeader(t, c)
+	if err := c.Freeze(); err != nil {
+		t.Fatal(err)
+	}
+	return c, st, aFollower(st)
 }

@@ -526,10 +526,7 @@ func TestRemovedNodeLeavesThePartition(t *testing.T) {
 func TestReAddedNodeSurvivesItsOldRemoval(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	c, err := Start(Options{Nodes: 3, DataDir: dir})
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := startCluster(t, Options{Nodes: 3, DataDir: dir})
 	waitLeader(t, c)
 	put(t, c.NewClient(), "a", "1")
 	var removedAt uint64
@@ -556,11 +553,7 @@ func TestReAddedNodeSurvivesItsOldRemoval(t *testing.T) {
 	})
 	c.Close()
 
-	c2, err := Start(Options{Nodes: 3, DataDir: dir})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c2.Close()
+	c2 := startCluster(t, Options{Nodes: 3, DataDir: dir})
 	waitLeader(t, c2)
 	put(t, c2.NewClient(), "c", "3")
 	if _, err := c2.WaitFor(ctxFor(t, 10*time.Second), func(s Status) bool { return Converged(s) }); err != nil {
@@ -605,10 +598,7 @@ func TestRemovalNotCarriedOutIsInTheNextRun(t *testing.T) {
 
 func removalNotCarriedOut(t *testing.T, snapEvery uint64) {
 	dir := t.TempDir()
-	c, err := Start(Options{Nodes: 3, DataDir: dir, SnapshotEvery: snapEvery})
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := startCluster(t, Options{Nodes: 3, DataDir: dir, SnapshotEvery: snapEvery})
 	st := waitLeader(t, c)
 	put(t, c.NewClient(), "a", "1")
 	gone := aFollower(st)
@@ -642,11 +632,7 @@ func removalNotCarriedOut(t *testing.T, snapEvery uint64) {
 		t.Fatal(err)
 	}
 
-	c2, err := Start(Options{Nodes: 3, DataDir: dir, SnapshotEvery: snapEvery})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c2.Close()
+	c2 := startCluster(t, Options{Nodes: 3, DataDir: dir, SnapshotEvery: snapEvery})
 	waitFor(t, c2, fmt.Sprintf("%d retired", gone), func(s Status) bool {
 		n, _ := s.Node(gone)
 		return n.State == StateRemoved && s.Leader != 0
