@@ -34,7 +34,8 @@ Run 'raftplay help SUBCOMMAND' (or 'raftplay SUBCOMMAND -h') for its flags.
 
 Exit status: 0 ok; 1 a failed check or error; 2 a usage or parse error;
 130 interrupted by SIGINT (ctrl+c outside the dashboard); 143 terminated by SIGTERM;
-141 its standard output was closed (SIGPIPE: raftplay script FILE | head).
+129 its terminal was closed (SIGHUP); 141 its standard output was closed (SIGPIPE:
+raftplay script FILE | head).
 A first signal stops the run and removes its temporary data; a second exits at once.
 `
 

@@ -230,26 +230,31 @@ func TestDashboardScriptFailureExits1(t *testing.T) {
 	}
 }
 
-// TestDashboardSignal: SIGTERM stops the dashboard: exit 143, the terminal
-// given back, the temporary data removed.
+// TestDashboardSignal: SIGTERM, or SIGHUP (its terminal closed), stops the
+// dashboard: exit 143 or 129, the terminal given back, the temporary data
+// removed (a closed tmux pane left it behind).
 func TestDashboardSignal(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the binary")
 	}
-	tmp := t.TempDir()
 	bin := raftplayBinary(t)
-	var stderr lockedBuffer
-	cmd, _, scr := startDashboardStderr(t, bin, tmp, &stderr, "--nodes", "3", "--heartbeat", "30ms", "--election", "300ms-600ms")
-	scr.waitScreen(t, "a leader", 30*time.Second, func(s string) bool { return leaderOn(s) != 0 })
-	cmd.Process.Signal(syscall.SIGTERM)
-	if code := waitExit(t, cmd, scr, 5*time.Second); code != 143 {
-		t.Fatalf("exit status %d, want 143; stderr %q", code, stderr.String())
-	}
-	if stderr.String() != "" {
-		t.Errorf("stderr %q, want nothing", stderr.String())
-	}
-	if left, _ := os.ReadDir(tmp); len(left) != 0 {
-		t.Errorf("left behind in TMPDIR: %v", left)
+	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGHUP} {
+		t.Run(sig.String(), func(t *testing.T) {
+			tmp := t.TempDir()
+			var stderr lockedBuffer
+			cmd, _, scr := startDashboardStderr(t, bin, tmp, &stderr, "--nodes", "3", "--heartbeat", "30ms", "--election", "300ms-600ms")
+			scr.waitScreen(t, "a leader", 30*time.Second, func(s string) bool { return leaderOn(s) != 0 })
+			cmd.Process.Signal(sig)
+			if code := waitExit(t, cmd, scr, 5*time.Second); code != 128+int(sig) {
+				t.Fatalf("exit status %d, want %d; stderr %q", code, 128+int(sig), stderr.String())
+			}
+			if stderr.String() != "" {
+				t.Errorf("stderr %q, want nothing", stderr.String())
+			}
+			if left, _ := os.ReadDir(tmp); len(left) != 0 {
+				t.Errorf("left behind in TMPDIR: %v", left)
+			}
+		})
 	}
 }
 

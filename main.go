@@ -40,8 +40,8 @@ func finish(ctx context.Context, err error, stderr io.Writer) int {
 	return exitCode(err)
 }
 
-// signalError is the cause of the run's cancellation when SIGINT or SIGTERM
-// arrives; the process then exits with 128 + the signal number.
+// signalError is the cause of the run's cancellation when SIGINT, SIGTERM
+// or SIGHUP arrives; the process then exits with 128 + the signal number.
 type signalError struct{ sig syscall.Signal }
 
 func (s signalError) Error() string { return "interrupted by " + s.name() }
@@ -52,15 +52,19 @@ func (s signalError) name() string {
 		return "SIGINT"
 	case syscall.SIGTERM:
 		return "SIGTERM"
+	case syscall.SIGHUP:
+		return "SIGHUP (its terminal was closed)"
 	case syscall.SIGPIPE:
 		return "SIGPIPE (its output was closed)"
 	}
 	return s.sig.String()
 }
 
-// cancelOnSignal cancels the run with a signalError at the first SIGINT or
-// SIGTERM, so that every subcommand stops and cleans up; a second one while
-// it does calls again (which exits at once). stop ends the watch.
+// cancelOnSignal cancels the run with a signalError at the first SIGINT,
+// SIGTERM or SIGHUP (its terminal closed: a new user's closed tmux pane left
+// the temporary data directory behind), so that every subcommand stops and
+// cleans up; a second one while it does calls again (which exits at once).
+// stop ends the watch.
 //
 // SIGPIPE is caught too, and ignored: the kernel raises it for a write to
 // any broken pipe or socket, and the nodes' TCP connections break whenever a
@@ -69,7 +73,7 @@ func (s signalError) name() string {
 // outputWriter, at the write that fails.
 func cancelOnSignal(cancel context.CancelCauseFunc, again func(signalError)) (stop func()) {
 	ch := make(chan os.Signal, 8)
-	signal.Notify(ch, syscall.SIGINT, syscall.SIGTERM, syscall.SIGPIPE)
+	signal.Notify(ch, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGPIPE)
 	done := make(chan struct{})
 	finished := make(chan struct{})
 	next := func() (syscall.Signal, bool) {

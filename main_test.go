@@ -765,6 +765,7 @@ func TestSignalsStopEverySubcommand(t *testing.T) {
 	}{
 		{"script/SIGTERM", syscall.SIGTERM, []string{"script", "--nodes", "3", script}, "ready\n", 0},
 		{"script/SIGINT", syscall.SIGINT, []string{"script", "--nodes", "3", script}, "ready\n", 0},
+		{"script/SIGHUP", syscall.SIGHUP, []string{"script", "--nodes", "3", script}, "ready\n", 0},
 		{"script-stdin/SIGTERM", syscall.SIGTERM, []string{"script", "-"}, "", 0},
 		{"bench/SIGTERM", syscall.SIGTERM, []string{"bench", "--duration", "1h", "--warmup", "0s"}, "elapsed", 0},
 		{"bench/SIGINT", syscall.SIGINT, []string{"bench", "--duration", "1h"}, "elapsed", 0},
