@@ -91,6 +91,9 @@ func runDashboard(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return err
 	}
 	if fs.NArg() > 0 {
+		if isSubcommand(fs.Arg(0)) {
+			return usagef("unexpected argument %q: a subcommand comes first, its flags after it (raftplay %s [flags] ...)", fs.Arg(0), fs.Arg(0))
+		}
 		return usagef("unexpected argument %q (scripts run with --script FILE or `raftplay script FILE`)", fs.Arg(0))
 	}
 	if df.pace < 0 {

@@ -198,6 +198,15 @@ func printError(w io.Writer, err error) {
 	}
 }
 
+// isSubcommand reports whether word names a subcommand.
+func isSubcommand(word string) bool {
+	switch word {
+	case "script", "bench", "wal", "experiment", "chaos", "learn", "replay", "help":
+		return true
+	}
+	return false
+}
+
 // run is the whole program with its inputs made explicit, for tests.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if len(args) == 0 {

@@ -96,6 +96,7 @@ func TestUsageErrorsExit2(t *testing.T) {
 		{"", []string{"script", "--heartbeat", "1ns", "-"}, "raftplay: --heartbeat 1ns is too short (min 1ms: the nodes keep time in ticks of 1 ms or more)\n"},
 		{"", []string{"script", "--election", "2ns-3ns", "-"}, "raftplay: --election 2ns-3ns: minimum 2ns is too short (min 2ms: the nodes keep time in ticks of 1 ms or more)\n"},
 		{"", []string{"script", "--frob", "-"}, "raftplay: script: unknown flag --frob (`raftplay help script` lists the flags)\n"},
+		{"", []string{"--nodes", "3", "learn", "1"}, "raftplay: unexpected argument \"learn\": a subcommand comes first, its flags after it (raftplay learn [flags] ...)\n"},
 		{"", []string{"script", "--data", filepath.Join(file, "sub"), "-"}, "not a directory"},
 		{"", []string{"script", "--data", file, "-"}, "raftplay: --data " + file + ": it is a file, not a directory\n"},
 		{"", []string{"script", "--port", "80", "-"}, "--port 80"},
