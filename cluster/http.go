@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"path"
 	"strconv"
 	"strings"
 	"time"
@@ -78,7 +79,16 @@ func (n *node) httpHandler() http.Handler {
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		n.writeError(w, http.StatusNotFound, "no such path: the API is /kv/KEY (GET, PUT, DELETE), GET /status and GET /explain?commit[=I]|node=N|vote=N|log=N", effectNone)
 	})
-	return mux
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// The mux redirects a path that is not clean (/kv//x, /kv/./x) to
+		// its clean form: a client that follows would write another key
+		// than the one it named. Refused instead, as a bad key is.
+		if p := r.URL.EscapedPath(); p != "" && p != "/" && path.Clean(p) != p && path.Clean(p)+"/" != p {
+			n.writeError(w, http.StatusBadRequest, fmt.Sprintf("path %s is not clean (an empty, . or .. segment): keys are one path segment after /kv/, and %%2F escapes a slash in one", Printable(r.URL.EscapedPath())), effectNone)
+			return
+		}
+		mux.ServeHTTP(w, r)
+	})
 }
 
 const (

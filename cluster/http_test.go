@@ -53,12 +53,20 @@ func TestHTTPBadKeys(t *testing.T) {
 		{"GET", "/kv", "empty key"},
 		{"POST", "/status", "not allowed"},
 		{"PUT", "/kv/" + strings.Repeat("k", MaxKeyBytes+1), "keys are 1 to"},
+		// Not clean: the mux would redirect to another key (a new user's
+		// PUT /kv//x was sent to /kv/x).
+		{"PUT", "/kv//x", "is not clean"},
+		{"GET", "/kv/./x", "is not clean"},
+		{"PUT", "/kv/../status", "is not clean"},
 	} {
 		code, b := httpDo(t, tc.method, base+tc.path, "v")
 		e := decodeError(t, b)
 		if code/100 != 4 || !strings.Contains(e.Error, tc.want) || e.Effect != effectNone {
 			t.Errorf("%s %s: %d %+v, want a 4xx saying %q", tc.method, tc.path[:min(len(tc.path), 20)], code, e, tc.want)
 		}
+	}
+	if code, b := httpDo(t, "PUT", base+"/kv/%2E%2E", "dots"); code != 200 {
+		t.Fatalf("PUT of the key \"..\", escaped: %d %s", code, b)
 	}
 	if code, b := httpDo(t, "PUT", base+"/kv/a%2Fb", "slash"); code != 200 {
 		t.Fatalf("PUT of an escaped slash key: %d %s", code, b)
