@@ -123,6 +123,9 @@ type dashboardRun struct {
 	df   *dashboardFlags
 	name string
 	cmds []commands.Command
+	// again says how to play the script from its start, when it stops on
+	// a failure ("raftplay learn 3").
+	again string
 }
 
 // openDashboard starts a cluster by d.cf and runs the dashboard over it
@@ -192,14 +195,15 @@ func openDashboard(ctx context.Context, d dashboardRun, stdout, stderr io.Writer
 		Source: c,
 		// At the prompt and the keys, `leader` names the leader there is
 		// now; the script's lines wait for one, as in `raftplay script`.
-		Exec:       &lockedRunner{r: commands.NewRunner(c, rec.runnerOptions(commands.RunnerOptions{NoRoleWait: true, History: history}))},
-		ScriptExec: &lockedRunner{r: commands.NewRunner(c, rec.runnerOptions(commands.RunnerOptions{History: history}))},
-		Script:     cmds,
-		ScriptPace: df.pace,
-		Recording:  rec.sw.Recording, // the header's ● REC
-		Context:    ctx,
-		Seed:       cf.seed,
-		Mono:       mono,
+		Exec:        &lockedRunner{r: commands.NewRunner(c, rec.runnerOptions(commands.RunnerOptions{NoRoleWait: true, History: history}))},
+		ScriptExec:  &lockedRunner{r: commands.NewRunner(c, rec.runnerOptions(commands.RunnerOptions{History: history}))},
+		Script:      cmds,
+		ScriptPace:  df.pace,
+		ScriptAgain: d.again,
+		Recording:   rec.sw.Recording, // the header's ● REC
+		Context:     ctx,
+		Seed:        cf.seed,
+		Mono:        mono,
 	})
 	// Signals are main's: they cancel ctx, and the model (Options.Context)
 	// then quits as q does, drawing a blank last frame before the alternate

@@ -261,7 +261,11 @@ func (m *Model) scriptText() (string, lipgloss.Style) {
 	sc := m.script
 	switch {
 	case sc.err != nil:
-		return fmt.Sprintf("script stopped at line %d: %s", sc.line, clean(errSentence(sc.text, sc.err))), m.styles.Error
+		again := ""
+		if m.o.ScriptAgain != "" {
+			again = fmt.Sprintf(" (q, then %s, plays it again)", m.o.ScriptAgain)
+		}
+		return fmt.Sprintf("script stopped at line %d: %s%s", sc.line, clean(errSentence(sc.text, sc.err)), again), m.styles.Error
 	case sc.done:
 		return fmt.Sprintf("script done: %d commands", sc.total), m.styles.OK
 	}

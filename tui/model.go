@@ -49,6 +49,10 @@ type Options struct {
 	Script []commands.Command
 	// ScriptPace is the pause between script lines (0: none).
 	ScriptPace time.Duration
+	// ScriptAgain, when not "", is the command that plays the script from
+	// its start: the header names it when the script stops on a failure
+	// (a lesson the learner's keys disturbed).
+	ScriptAgain string
 	// Context bounds every command the dashboard runs; nil means Background.
 	Context context.Context
 	// Frame is the time between status reads; 0 means a third of the

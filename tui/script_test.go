@@ -48,3 +48,21 @@ func TestScriptStopsAtFailure(t *testing.T) {
 		t.Fatal("no script error recorded")
 	}
 }
+
+// A lesson that stops on a failure (the learner's keys disturbed it) says
+// how to play it again.
+func TestScriptStopSaysHowToPlayItAgain(t *testing.T) {
+	ex := &fakeExec{err: errors.New("line 1: put color green: no leader within 5s")}
+	cmds, err := commands.Parse("put color green\n", 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := New(Options{Source: newFakeSource(steady(10)), Exec: &fakeExec{}, ScriptExec: ex, Script: cmds, ScriptAgain: "raftplay learn 3",
+		Clock: frozen, Seed: 1, Mono: true, Frame: 10 * time.Millisecond})
+	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(160, 40))
+	teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return bytes.Contains(b, []byte("(q, then raftplay learn 3, plays it again)")) },
+		teatest.WithDuration(10*time.Second), teatest.WithCheckInterval(5*time.Millisecond))
+	if err := tm.Quit(); err != nil {
+		t.Fatal(err)
+	}
+}
