@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -8,6 +9,7 @@ import (
 	"io"
 	"log"
 	"os"
+	"strings"
 	"sync"
 	"time"
 
@@ -141,11 +143,16 @@ func openDashboard(ctx context.Context, d dashboardRun, stdout, stderr io.Writer
 	if !isTerminal(stdout) {
 		return usagef("the dashboard needs a terminal; for headless runs use `raftplay script FILE` (see `raftplay help`)")
 	}
-	opts, cleanup, err := cf.options(stderr)
+	// What the flags' resolution says (a --nodes the data directory
+	// overrides) goes to stderr, which the dashboard's screen hides: the
+	// dashboard shows it too.
+	var said bytes.Buffer
+	opts, cleanup, err := cf.options(io.MultiWriter(stderr, &said))
 	if err != nil {
 		return err
 	}
 	defer cleanup()
+	notice := strings.TrimSpace(strings.TrimPrefix(said.String(), "raftplay: "))
 
 	log.SetOutput(io.Discard)
 	if path := os.Getenv(dashboardLogEnv); path != "" {
@@ -200,6 +207,7 @@ func openDashboard(ctx context.Context, d dashboardRun, stdout, stderr io.Writer
 		Script:      cmds,
 		ScriptPace:  df.pace,
 		ScriptAgain: d.again,
+		Notice:      notice,
 		Recording:   rec.sw.Recording, // the header's ● REC
 		Context:     ctx,
 		Seed:        cf.seed,

@@ -293,11 +293,15 @@ func (r *Raft) ProposeConfChange(cc ConfChange) (index, term uint64, err error) 
 		return 0, 0, fmt.Errorf("%w (to %d)", ErrTransferring, r.transferee)
 	}
 	if !r.unsafeManyPending {
-		if r.confIndex > r.log.committed {
-			return 0, 0, fmtErr(ErrConfChange, "the change at index %d (%s) is not committed yet: one change at a time", r.confIndex, r.conf)
-		}
+		// Not ready first: a new leader's first commit also commits any
+		// change before it, so that refusal passes by itself (a change
+		// made by the leader before it, still uncommitted here, is not
+		// the one-at-a-time case the next check is for).
 		if !r.committedInTerm() {
 			return 0, 0, confRefusal(ErrLeaderNotReady, "leader %d has not committed an entry of its term %d yet", r.id, r.term)
+		}
+		if r.confIndex > r.log.committed {
+			return 0, 0, fmtErr(ErrConfChange, "the change at index %d (%s) is not committed yet: one change at a time", r.confIndex, r.conf)
 		}
 	}
 	next, err := r.conf.apply(cc)

@@ -53,6 +53,9 @@ type Options struct {
 	// its start: the header names it when the script stops on a failure
 	// (a lesson the learner's keys disturbed).
 	ScriptAgain string
+	// Notice, when not "", is shown on the output line at the start: what
+	// the command line said before the screen opened.
+	Notice string
 	// Context bounds every command the dashboard runs; nil means Background.
 	Context context.Context
 	// Frame is the time between status reads; 0 means a third of the
@@ -198,6 +201,9 @@ func New(o Options) *Model {
 		m.narrateReplay(m.replay.view)
 	}
 	m.script.total = len(o.Script)
+	if o.Notice != "" {
+		m.output.setNote("note", clean(o.Notice))
+	}
 	m.refreshKeys()
 	return m
 }

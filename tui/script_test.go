@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -64,5 +65,20 @@ func TestScriptStopSaysHowToPlayItAgain(t *testing.T) {
 		teatest.WithDuration(10*time.Second), teatest.WithCheckInterval(5*time.Millisecond))
 	if err := tm.Quit(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// What the command line said before the screen opened (a --nodes that the
+// data directory overrides) is on the output line at the start.
+func TestNoticeShownAtTheStart(t *testing.T) {
+	m := newModel(newFakeSource(steady(5)), &fakeExec{}, 120, 40)
+	if strings.Contains(m.View(), "note:") {
+		t.Fatal("a note with no notice")
+	}
+	m = New(Options{Source: newFakeSource(steady(5)), Exec: &fakeExec{}, Notice: "/tmp/d holds a cluster of 5 nodes: running it, not --nodes 3",
+		Clock: frozen, Seed: 1, Mono: true})
+	m.Update(sizeMsg(120, 40))
+	if v := m.View(); !strings.Contains(v, "note: /tmp/d holds a cluster of 5 nodes: running it, not --nodes 3") {
+		t.Errorf("no notice:\n%s", v)
 	}
 }
