@@ -364,17 +364,19 @@ func (c *Cluster) confApplied(index uint64, m raft.Membership) {
 // running and keeps its files.
 func (c *Cluster) settleMembership() error {
 	var committed uint64 // the highest index known committed
+	confs := map[uint64]raft.Membership{}
 	for _, s := range c.slots {
 		if s.node == nil {
 			continue
 		}
 		st := s.node.core.Status()
-		m, at := s.node.core.Membership()
+		confs[s.id] = st.Membership
 		// A configuration entry at or before the snapshot is compacted:
-		// the snapshot's configuration is the one in force at its index.
-		at = max(at, st.SnapshotIndex)
+		// the snapshot's configuration is the one in force at its index
+		// (as NodeStatus.ConfAsOf).
+		at := max(st.ConfIndex, st.SnapshotIndex)
 		if at > c.newestAtStart.index || c.newestAtStart.m.IsEmpty() {
-			c.newestAtStart = appliedConf{index: at, m: m}
+			c.newestAtStart = appliedConf{index: at, m: st.Membership}
 		}
 		committed = max(committed, st.Commit, st.SnapshotIndex)
 	}
@@ -390,8 +392,7 @@ func (c *Cluster) settleMembership() error {
 			}
 			continue
 		}
-		m, _ := s.node.core.Membership()
-		for _, id := range m.Members() {
+		for _, id := range confs[s.id].Members() {
 			c.members[id] = true
 		}
 		// Any other node that runs counts as a member too, except one

@@ -229,10 +229,6 @@ func ExplainCommit(st Status, i uint64) string {
 		if slices.Contains(unacked, id) {
 			continue // said once for all, below
 		}
-		if t, ok := termAt(n, i); ok && known && t == term && n.Term <= l.Term {
-			why = append(why, fmt.Sprintf("%d holds it but has not acknowledged it to the leader in term %d", id, l.Term))
-			continue
-		}
 		switch {
 		case p.State == "snapshot":
 			why = append(why, fmt.Sprintf("%d is receiving a snapshot (of index %d)", id, p.PendingSnapshot))

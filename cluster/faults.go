@@ -34,9 +34,9 @@ func (c *Cluster) Partition(groups [][]uint64) error {
 		out = append(out, append([]uint64(nil), g...))
 	}
 	var rest []uint64
-	for _, s := range c.slots {
-		if !seen[s.id] && s.state != StateRemoved { // a removed node is in no group
-			rest = append(rest, s.id)
+	for _, id := range c.ids() { // a removed node is in no group
+		if !seen[id] {
+			rest = append(rest, id)
 		}
 	}
 	if len(rest) > 0 {

@@ -123,7 +123,7 @@ func init() {
 			"Removing the leader works: it leads until the change commits, then steps down\nand the others elect a new leader. The last voter cannot be removed.", parseNodeOnly},
 		{VerbPromote, groupMember, []string{"promote N"}, []string{"make learner N a voter (refused while it is far behind)"}, "", parseNodeOnly},
 		{VerbTransfer, groupMember, []string{"transfer [N]"}, []string{"hand leadership to N (default: the most up-to-date follower); prints the new leader, its term and how long it took"},
-			"The leader stops taking writes, brings N's log up to date and tells it to start\nan election at once (TimeoutNow). If N has not won within an election timeout\nthe transfer is abandoned and the leader takes writes again.", parseOptionalNode},
+			"The leader stops taking writes, brings N's log up to date and tells it to start\nan election at once (TimeoutNow). If N has not won within an election timeout\nthe transfer is abandoned and the leader takes writes again. Frozen, it returns\nonce the leader has taken it, and the steps carry it out.", parseOptionalNode},
 		{VerbPowerfail, groupDisk, []string{"powerfail N", "powerfail all"}, []string{"node N loses power: stops as with crash, and what it wrote but did not fsync is gone", "every running node loses power at once"},
 			"Files are cut back to their last fsynced length, and files created or renamed\nwithout a directory fsync disappear. restart N brings it back from what survived.\nWith fsync on (the default) nothing acknowledged is lost.", parseNodeOrAll},
 		{VerbWipe, groupDisk, []string{"wipe N"}, []string{"UNSAFE: node N restarts with an empty disk, same id (amnesia)"},

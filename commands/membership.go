@@ -118,11 +118,13 @@ func (r *Runner) execMembership(ctx context.Context, cmd *Command) (string, erro
 		}
 		opCtx, cancel := context.WithTimeout(ctx, DefaultWaitTimeout)
 		defer cancel()
-		transfer := r.c.Transfer
+		var res cluster.TransferResult
+		var err error
 		if r.c.Frozen() {
-			transfer = func(context.Context, uint64) (cluster.TransferResult, error) { return r.c.StartTransfer(to) }
+			res, err = r.c.StartTransfer(to) // the steps carry it out
+		} else {
+			res, err = r.c.Transfer(opCtx, to)
 		}
-		res, err := transfer(opCtx, to)
 		if err != nil {
 			return "", err
 		}

@@ -276,10 +276,10 @@ func (m *Model) memberKeys() memberKeys {
 	return k
 }
 
-// memberKeyOff says why A, D or T, pressed while off, does nothing now
-// ("" for any other key, or one that is on): a key that did nothing left a
-// new user guessing.
-func (m *Model) memberKeyOff(msg tea.KeyMsg) (what, why string) {
+// keyOff says why A, D or T, or a key that acts on the selected node,
+// pressed while off, does nothing now ("" for any other key, or one that
+// is on): a key that did nothing left a new user guessing.
+func (m *Model) keyOff(msg tea.KeyMsg) (what, why string) {
 	if why = m.memberKeyWhy(msg); why != "" {
 		what = map[string]string{"A": "A add", "D": fmt.Sprintf("D remove %d", m.sel), "T": fmt.Sprintf("T transfer %d", m.sel)}[msg.String()]
 		return what, why
@@ -287,18 +287,24 @@ func (m *Model) memberKeyOff(msg tea.KeyMsg) (what, why string) {
 	return m.nodeKeyOff(msg)
 }
 
-// nodeKeyOff is memberKeyOff for the keys that act on the selected node
-// (c, P, r, p, t, b) and s: why one pressed while off does nothing now.
+// offBinding returns the one of bs that msg presses when it is off; nil
+// when msg presses none of them, or one that is on.
+func offBinding(msg tea.KeyMsg, bs ...*key.Binding) *key.Binding {
+	for _, b := range bs {
+		if slices.Contains(b.Keys(), msg.String()) && !b.Enabled() {
+			return b
+		}
+	}
+	return nil
+}
+
+// nodeKeyOff is keyOff for the keys that act on the selected node (c, P,
+// r, p, t, b) and s.
 func (m *Model) nodeKeyOff(msg tea.KeyMsg) (what, why string) {
 	k := &m.keys
 	n := m.selected()
-	var b *key.Binding
-	for _, kb := range []*key.Binding{&k.Crash, &k.Power, &k.Restart, &k.Pause, &k.Timeout, &k.Beat, &k.Step} {
-		if slices.Contains(kb.Keys(), msg.String()) {
-			b = kb
-		}
-	}
-	if b == nil || b.Enabled() || m.region == regionLinks {
+	b := offBinding(msg, &k.Crash, &k.Power, &k.Restart, &k.Pause, &k.Timeout, &k.Beat, &k.Step)
+	if b == nil || m.region == regionLinks {
 		return "", "" // in the link matrix c cuts a link
 	}
 	what = fmt.Sprintf("%s %s %d", msg.String(), b.Help().Desc, n.ID)
@@ -337,16 +343,11 @@ func (m *Model) nodeKeyOff(msg tea.KeyMsg) (what, why string) {
 	return what, down
 }
 
-// memberKeyWhy is memberKeyOff's reason.
+// memberKeyWhy is keyOff's reason for A, D and T.
 func (m *Model) memberKeyWhy(msg tea.KeyMsg) string {
 	k := &m.keys
-	var b *key.Binding
-	for _, kb := range []*key.Binding{&k.Add, &k.Remove, &k.Transfer} {
-		if slices.Contains(kb.Keys(), msg.String()) {
-			b = kb
-		}
-	}
-	if b == nil || b.Enabled() {
+	b := offBinding(msg, &k.Add, &k.Remove, &k.Transfer)
+	if b == nil {
 		return ""
 	}
 	st, n := m.status, m.selected()

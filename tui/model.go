@@ -382,7 +382,7 @@ func (m *Model) onKey(msg tea.KeyMsg) tea.Cmd {
 	if cmd, ok := m.replayKey(msg); ok {
 		return cmd
 	}
-	if what, why := m.memberKeyOff(msg); why != "" {
+	if what, why := m.keyOff(msg); why != "" {
 		m.output.setNote(what, why)
 		return nil
 	}
