@@ -114,6 +114,8 @@ func TestUsageErrorsExit2(t *testing.T) {
 		{"", []string{"experiment", "election", "--quick", "--tick", "7ms"}, "raftplay: --tick 7ms: range 25-50ms is not whole ticks of 7ms (timeouts are drawn in whole ticks): pick a tick that divides both bounds\n"},
 		{"", []string{"--nodes", "3", "scenario.txt"}, "raftplay: unexpected argument \"scenario.txt\" (scripts run with --script FILE or `raftplay script FILE`)\n"},
 		{"", []string{"--script", "/nonexistent/s.txt"}, "raftplay: --script /nonexistent/s.txt: no such file or directory\n"},
+		{"", []string{"wal", "/nonexistent"}, "raftplay: wal /nonexistent: no such file or directory\n"},
+		{"", []string{"wal", file}, "raftplay: wal " + file + ": not a directory"},
 	}
 	for _, tc := range cases {
 		code, _, errs := runCLI(t, tc.stdin, tc.args...)
