@@ -382,13 +382,19 @@ func explainFollower(st Status, n NodeStatus) string {
 	if known && l.Live() && l.Role == "leader" && l.Term == n.Term {
 		switch p, ok := l.Progress[n.ID]; {
 		case !ok || p.Match >= l.LastIndex:
-		case n.LastIndex >= l.LastIndex && n.LastTerm == l.LastTerm:
+		case p.Match > n.LastIndex:
+			s += fmt.Sprintf(" It lost entries it had acknowledged: the leader counts it as holding up to %d, its log ends at %d (explain log %d says what follows).",
+				p.Match, n.LastIndex, n.ID)
+		case heldUpTo(n, l, p) >= l.LastIndex:
 			// It holds them: only its answer has not reached the leader.
 			s += fmt.Sprintf(" It holds the leader's last %s, but the leader has not heard so yet (its match for it is %d).",
 				plural(int(l.LastIndex-p.Match), "entry", "entries"), p.Match)
 		default:
-			s += fmt.Sprintf(" It is %s behind the leader (%s", plural(int(l.LastIndex-p.Match), "entry", "entries"), p.State)
+			held := heldUpTo(n, l, p)
+			s += fmt.Sprintf(" It is %s behind the leader (%s", plural(int(l.LastIndex-held), "entry", "entries"), p.State)
 			switch {
+			case held > p.Match:
+				s += fmt.Sprintf("; it holds up to %d, the leader has heard of %d so far", held, p.Match)
 			case behind(l, p):
 			case p.Next > l.LastIndex:
 				s += ", all of them sent"
@@ -792,16 +798,20 @@ func Why(st Status, id uint64) string {
 		if ok && p.Match > n.LastIndex {
 			return "lost acked entries" // explain log says what follows
 		}
-		if ok && p.State == "probe" && p.Match < l.LastIndex && holdsWholeLog(n, l) {
-			// It holds the leader's whole log (the same last entry: Log
-			// Matching), but the leader, probing it, has not heard it say
-			// so yet: just after a restart, say. (Replicating, acks on
-			// their way are usual, and it reads "up to date".)
+		if !ok || p.Match >= l.LastIndex {
+			break
+		}
+		held := heldUpTo(n, l, p)
+		if p.State == "probe" && held >= l.LastIndex {
+			// It holds the leader's whole log, but the leader, probing
+			// it, has not heard it say so yet: just after a restart,
+			// say. (Replicating, acks on their way are usual, and it
+			// reads "up to date".)
 			return "up to date, not acked"
 		}
 		// Frozen, entries on their way stay there (held): they count.
-		if ok && (behind(l, p) || n.Frozen && p.Match < l.LastIndex && n.LastIndex < l.LastIndex) {
-			return fmt.Sprintf("behind by %d: %s", l.LastIndex-p.Match, p.State)
+		if held < l.LastIndex && (behind(l, p) || n.Frozen && n.LastIndex < l.LastIndex) {
+			return fmt.Sprintf("behind by %d: %s", l.LastIndex-held, p.State)
 		}
 	}
 	return "up to date"
@@ -811,6 +821,24 @@ func Why(st Status, id uint64) string {
 // entry is the leader's (the same index and term: Log Matching, §5.3).
 func holdsWholeLog(n, l NodeStatus) bool {
 	return n.LastIndex == l.LastIndex && n.LastTerm == l.LastTerm
+}
+
+// heldUpTo is how far follower n's log is known to equal leader l's, p
+// being the leader's progress for it: the leader's match, or more when n's
+// own status shows it. Its last entry is the leader's when the leader's
+// log holds the same term at that index, or when it is of the leader's
+// term (only this leader made entries of its term): then so is everything
+// before it (Log Matching, §5.3). Its committed entries are the leader's
+// too (Leader Completeness, §5.4). The leader's match lags while acks are
+// on their way, and is 0 until a leader new to its term hears from it.
+func heldUpTo(n, l NodeStatus, p raft.Progress) uint64 {
+	held := p.Match
+	if n.LastIndex <= l.LastIndex {
+		if t, ok := termAt(l, n.LastIndex); ok && t == n.LastTerm || n.LastTerm == l.Term {
+			return max(held, n.LastIndex)
+		}
+	}
+	return max(held, min(n.Commit, n.LastIndex, l.LastIndex))
 }
 
 // behind reports whether leader l's follower with progress p is behind:

@@ -438,9 +438,23 @@ func TestWhyCases(t *testing.T) {
 		if got := Why(st, 2); got != "behind by 2: replicate" {
 			t.Errorf("window full: Why = %q", got)
 		}
+		// Probing, the leader knows of 18, but 2's last entry (20) is of
+		// the leader's term: it holds the leader's log up to 20.
 		st.Nodes[0].Progress[2] = raft.Progress{Match: 18, Next: 19, State: "probe"}
-		if got := Why(st, 2); got != "behind by 4: probe" {
+		if got := Why(st, 2); got != "behind by 2: probe" {
 			t.Errorf("probing: Why = %q", got)
+		}
+		mustContain(t, ExplainNode(st, 2), "It is 2 entries behind the leader (probe; it holds up to 20, the leader has heard of 18 so far).")
+		// Its last entry of an older term, outside the leader's window:
+		// only its commit index (19) is known to be the leader's.
+		st.Nodes[1].LastTerm, st.Nodes[1].Commit = 4, 19
+		if got := Why(st, 2); got != "behind by 3: probe" {
+			t.Errorf("probing, last entry of another term: Why = %q", got)
+		}
+		// The leader's window shows the term at 20: the same, so 20.
+		st.Nodes[0].LogStart, st.Nodes[0].LogTerms = 19, []uint64{4, 4, 5, 5}
+		if got := Why(st, 2); got != "behind by 2: probe" {
+			t.Errorf("probing, last entry in the leader's window: Why = %q", got)
 		}
 	})
 	t.Run("a pre-candidate starts a pre-election", func(t *testing.T) {
@@ -464,9 +478,18 @@ func TestWhyCases(t *testing.T) {
 		if got := Why(st, 2); got != "up to date, not acked" {
 			t.Errorf("why-line %q", got)
 		}
+		// Short of the log, its last entry of the leader's term: it holds
+		// the leader's log up to there, the leader still counts 0 (a
+		// screen-accuracy test saw "behind by 23542" one entry short).
 		st.Nodes[1].LastIndex, st.Nodes[1].LastTerm = 15, 5
-		if got := Why(st, 2); got != "behind by 20: probe" {
+		if got := Why(st, 2); got != "behind by 5: probe" {
 			t.Errorf("a probed follower short of the log: why-line %q", got)
+		}
+		mustContain(t, ExplainNode(st, 2), "It is 5 entries behind the leader (probe; it holds up to 15, the leader has heard of 0 so far).")
+		// Its last entry of an older term: only up to its commit index.
+		st.Nodes[1].LastTerm, st.Nodes[1].Commit = 4, 12
+		if got := Why(st, 2); got != "behind by 8: probe" {
+			t.Errorf("a probed follower short of the log, last entry of an older term: why-line %q", got)
 		}
 	})
 	t.Run("a candidate's voters are its configuration's, and a held answer is said to be held", func(t *testing.T) {
