@@ -151,6 +151,7 @@ type linkRec struct {
 	MsgsRecv           uint64 `json:"mr,omitempty"`
 	BytesRecv          uint64 `json:"br,omitempty"`
 	DroppedFault       uint64 `json:"df,omitempty"`
+	DroppedFaultIn     uint64 `json:"dfi,omitempty"`
 	DroppedQueue       uint64 `json:"dq,omitempty"`
 	DroppedConn        uint64 `json:"dc,omitempty"`
 	DroppedInvalid     uint64 `json:"di,omitempty"`
@@ -166,14 +167,14 @@ type linkRec struct {
 }
 
 func newLinkRec(l transport.LinkStats) linkRec {
-	return linkRec{l.MsgsSent, l.BytesSent, l.MsgsRecv, l.BytesRecv, l.DroppedFault, l.DroppedQueue, l.DroppedConn, l.DroppedInvalid,
+	return linkRec{l.MsgsSent, l.BytesSent, l.MsgsRecv, l.BytesRecv, l.DroppedFault, l.DroppedFaultIn, l.DroppedQueue, l.DroppedConn, l.DroppedInvalid,
 		l.SnapshotsSent, l.SnapshotsRecv, l.SnapshotsAborted, l.SnapshotBytesSent, l.SnapshotBytesTotal, l.SnapshotBytesRecv, l.SnapshotRecvTotal,
 		unixNano(l.LastHeartbeat), l.Connected}
 }
 
 func (r linkRec) stats() transport.LinkStats {
 	return transport.LinkStats{MsgsSent: r.MsgsSent, BytesSent: r.BytesSent, MsgsRecv: r.MsgsRecv, BytesRecv: r.BytesRecv,
-		DroppedFault: r.DroppedFault, DroppedQueue: r.DroppedQueue, DroppedConn: r.DroppedConn, DroppedInvalid: r.DroppedInvalid,
+		DroppedFault: r.DroppedFault, DroppedFaultIn: r.DroppedFaultIn, DroppedQueue: r.DroppedQueue, DroppedConn: r.DroppedConn, DroppedInvalid: r.DroppedInvalid,
 		SnapshotsSent: r.SnapshotsSent, SnapshotsRecv: r.SnapshotsRecv, SnapshotsAborted: r.SnapshotsAborted,
 		SnapshotBytesSent: r.SnapshotBytesSent, SnapshotBytesTotal: r.SnapshotBytesTotal, SnapshotBytesRecv: r.SnapshotBytesRecv,
 		SnapshotRecvTotal: r.SnapshotRecvTotal, LastHeartbeat: fromUnixNano(r.LastHeartbeat), Connected: r.Connected}

@@ -8,7 +8,8 @@
 // writer goroutine per peer drains whatever is queued into one buffered write
 // and one flush. Raft tolerates loss, so every message that cannot go is
 // dropped and counted rather than waited for: unknown peer or local type
-// (Unroutable), fault table (DroppedFault), full queue (DroppedQueue), peer
+// (Unroutable), fault table (DroppedFault; DroppedFaultIn counts messages
+// a link cut while they were on their way drops on arrival), full queue (DroppedQueue), peer
 // unreachable or connection broken (DroppedConn), a field set that its wire
 // struct cannot carry (DroppedInvalid). Messages to one peer are written in
 // the order they were sent, except that a snapshot larger than one chunk

@@ -136,7 +136,7 @@ func (t *Transport) readFrames(c net.Conn, from uint64) error {
 		stats.bytesRecv.Add(uint64(frameHeaderLen + n))
 		m.From, m.To = from, t.cfg.ID
 		if t.cfg.Faults.onRecv(from, t.cfg.ID) {
-			stats.droppedFault.Add(1)
+			stats.droppedFaultIn.Add(1)
 			lost := m // only this copy escapes: m stays on the stack
 			t.trace(&lost, FateCutOnArrival, 0)
 			continue
@@ -175,7 +175,7 @@ func (t *Transport) readChunk(dec *frameDecoder, body []byte, from uint64, stats
 	}
 	m.From, m.To = from, t.cfg.ID
 	if t.cfg.Faults.onRecv(from, t.cfg.ID) {
-		stats.droppedFault.Add(1)
+		stats.droppedFaultIn.Add(1)
 		t.trace(&m, FateCutOnArrival, 0)
 		return nil
 	}

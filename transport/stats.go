@@ -14,7 +14,8 @@ type LinkStats struct {
 	MsgsRecv  uint64 // messages received and handed to the Handler
 	BytesRecv uint64 // frame bytes received, dropped ones included
 
-	DroppedFault   uint64 // dropped by the fault table (on send, or on receive for a cut link)
+	DroppedFault   uint64 // this node's messages to the peer dropped by the fault table on send
+	DroppedFaultIn uint64 // messages from the peer cut on arrival (the link was cut while they were on their way)
 	DroppedQueue   uint64 // dropped because the send queue was full
 	DroppedConn    uint64 // dropped because the peer could not be reached or the connection broke
 	DroppedInvalid uint64 // refused by Send: a field the message type's wire struct cannot carry
@@ -40,6 +41,7 @@ type LinkStats struct {
 type linkCounters struct {
 	msgsSent, bytesSent, msgsRecv, bytesRecv                atomic.Uint64
 	droppedFault, droppedQueue, droppedConn, droppedInvalid atomic.Uint64
+	droppedFaultIn                                          atomic.Uint64
 	snapsSent, snapsRecv, snapAborted                       atomic.Uint64
 	snapBytesSent, snapBytesTotal                           atomic.Uint64
 	snapBytesRecv, snapRecvTotal                            atomic.Uint64
@@ -54,6 +56,7 @@ func (c *linkCounters) snapshot() LinkStats {
 		MsgsRecv:       c.msgsRecv.Load(),
 		BytesRecv:      c.bytesRecv.Load(),
 		DroppedFault:   c.droppedFault.Load(),
+		DroppedFaultIn: c.droppedFaultIn.Load(),
 		DroppedQueue:   c.droppedQueue.Load(),
 		DroppedConn:    c.droppedConn.Load(),
 		DroppedInvalid: c.droppedInvalid.Load(),

@@ -173,7 +173,7 @@ func TestSocketInFlightMessageDoesNotCrossNewPartition(t *testing.T) {
 	nodes[1].Send([]raft.Message{hb(1, 2, 1)})
 	f.Partition([][]uint64{{1}, {2}})
 	waitFor(t, "receiver drops the in-flight message", func() bool {
-		return nodes[2].Stats()[1].DroppedFault == 1
+		return nodes[2].Stats()[1].DroppedFaultIn == 1
 	})
 	if nodes[2].in.len() != 0 {
 		t.Fatal("in-flight message crossed the partition")

@@ -153,13 +153,17 @@ func (m *Model) detailLines(width int) []string {
 }
 
 // linkLine describes node's link with peer id in words: "link 2: sent 38 to
-// it, received 36 from it; dropped: 2 by faults (either way), 0 queue
-// full, 0 connection lost". Sent counts what went on the wire, received
-// what arrived and was handed on; the faults' drops are counted apart, on
-// the way out and on arrival (a cut link drops there).
+// it, received 36 from it; dropped: 2 of its own by faults, 0 queue full,
+// 0 connection lost". Sent counts what went on the wire, received what
+// arrived and was handed on; the drops are this node's messages to the
+// peer (the peer's to it are on the peer's card), and apart from them the
+// peer's messages a link cut while they were on their way dropped here.
 func linkLine(id uint64, l transport.LinkStats) string {
-	s := fmt.Sprintf("link %d: sent %d to it, received %d from it; dropped: %d by faults (either way), %d queue full, %d connection lost",
+	s := fmt.Sprintf("link %d: sent %d to it, received %d from it; dropped: %d of its own by faults, %d queue full, %d connection lost",
 		id, l.MsgsSent, l.MsgsRecv, l.DroppedFault, l.DroppedQueue, l.DroppedConn)
+	if l.DroppedFaultIn > 0 {
+		s += fmt.Sprintf("; %d of %d's cut on arrival", l.DroppedFaultIn, id)
+	}
 	if !l.Connected {
 		s += "; not connected"
 	}

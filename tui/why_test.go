@@ -12,6 +12,7 @@ import (
 
 	"raftplay/cluster"
 	"raftplay/raft"
+	"raftplay/transport"
 )
 
 // whyStatus is a cluster whose cards each say something different: node 1,
@@ -344,8 +345,15 @@ func TestDetailWhyPanel(t *testing.T) {
 			t.Errorf("follower %s's row does not match %s:\n%s", id, re, v)
 		}
 	}
-	if !strings.Contains(v, "link 1: sent 300 to it, received 270 from it; dropped: 0 by faults (either way), 0 queue full, 0 connection lost") {
+	if !strings.Contains(v, "link 1: sent 300 to it, received 270 from it; dropped: 0 of its own by faults, 0 queue full, 0 connection lost\n") {
 		t.Errorf("link line not in words:\n%s", v)
+	}
+	// The drops are the node's own messages; the peer's cut on arrival
+	// are said apart (a partition showed 1020 on one end, 33 on the other,
+	// both said to count "either way").
+	if got, want := linkLine(2, transport.LinkStats{MsgsSent: 78, MsgsRecv: 78, DroppedFault: 33, DroppedFaultIn: 2, Connected: true}),
+		"link 2: sent 78 to it, received 78 from it; dropped: 33 of its own by faults, 0 queue full, 0 connection lost; 2 of 2's cut on arrival"; got != want {
+		t.Errorf("linkLine = %q, want %q", got, want)
 	}
 	// A small terminal scrolls the detail instead of cutting it.
 	m = whyModel(t, st, 80, 42)
