@@ -237,8 +237,12 @@ func ExplainCommit(st Status, i uint64) string {
 		case p.Match == 0 && p.State == "probe":
 			why = append(why, fmt.Sprintf("%d has not answered since the leader was elected", id))
 		default:
-			behind := i - min(i, p.Match)
-			why = append(why, fmt.Sprintf("%d is %s behind (it has up to %d)", id, plural(int(behind), "entry", "entries"), p.Match))
+			held := p.Match
+			if n.ID == id {
+				held = heldUpTo(n, l, p) // acks may be on their way
+			}
+			held = min(held, i-1) // it would be among the unacked
+			why = append(why, fmt.Sprintf("%d is %s behind (it has up to %d)", id, plural(int(i-held), "entry", "entries"), held))
 		}
 	}
 	if len(unacked) > 0 {

@@ -678,3 +678,18 @@ func TestFreshStatusDoesNotWaitForABusyNode(t *testing.T) {
 		t.Fatal("FreshStatus waits for a node whose loop is busy")
 	}
 }
+
+// explain commit says how far a follower that lacks the entry has got by
+// its own status, not only by the leader's count of its acks (a
+// screen-accuracy test read "3 is 2 entries behind (it has up to 172)"
+// beside 3's card showing 173).
+func TestExplainCommitCountsWhatTheFollowerHolds(t *testing.T) {
+	st := cardStatus(3)
+	st.Nodes[0].LastIndex = 24
+	st.Nodes[1].LastIndex = 22
+	st.Nodes[0].Progress[2] = raft.Progress{Match: 20, Next: 25, State: "replicate", Inflight: 2, HeardAgo: 1}
+	st.Nodes[0].Progress[3] = raft.Progress{Match: 20, Next: 25, State: "replicate", Inflight: 2, HeardAgo: 1}
+	got := ExplainCommit(st, 24)
+	mustContain(t, got, "2 is 2 entries behind (it has up to 22)")
+	mustContain(t, got, "3 is 4 entries behind (it has up to 20)")
+}
