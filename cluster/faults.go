@@ -71,7 +71,7 @@ func (c *Cluster) Cut(from, to uint64) error {
 		return err
 	}
 	c.faults.Cut(from, to)
-	c.events.Add(Event{Kind: EventFault, Text: fmt.Sprintf("link %d -> %d cut", from, to)})
+	c.events.Add(Event{Kind: EventFault, Nodes: linkNodes(from, to), Text: fmt.Sprintf("link %d -> %d cut", from, to)})
 	return nil
 }
 
@@ -85,7 +85,7 @@ func (c *Cluster) HealLink(from, to uint64) error {
 		return err
 	}
 	c.faults.ClearLink(from, to)
-	c.events.Add(Event{Kind: EventFault, Text: fmt.Sprintf("link %d -> %d healed", from, to)})
+	c.events.Add(Event{Kind: EventFault, Nodes: linkNodes(from, to), Text: fmt.Sprintf("link %d -> %d healed", from, to)})
 	return nil
 }
 
@@ -104,7 +104,7 @@ func (c *Cluster) Drop(pct float64, from, to uint64) error {
 		return err
 	}
 	c.faults.SetDrop(from, to, pct)
-	c.events.Add(Event{Kind: EventFault, Text: fmt.Sprintf("dropping %g%% of messages on %s", pct, linkName(from, to))})
+	c.events.Add(Event{Kind: EventFault, Nodes: linkNodes(from, to), Text: fmt.Sprintf("dropping %g%% of messages on %s", pct, linkName(from, to))})
 	return nil
 }
 
@@ -121,8 +121,17 @@ func (c *Cluster) Delay(d, jitter time.Duration, from, to uint64) error {
 	if jitter > 0 {
 		text += fmt.Sprintf(" (jitter %v)", jitter)
 	}
-	c.events.Add(Event{Kind: EventFault, Text: text})
+	c.events.Add(Event{Kind: EventFault, Nodes: linkNodes(from, to), Text: text})
 	return nil
+}
+
+// linkNodes are the nodes a fault on the link from -> to concerns: its two
+// ends, or every node (nil) when the rule is on every link.
+func linkNodes(from, to uint64) []uint64 {
+	if from == 0 || to == 0 {
+		return nil
+	}
+	return []uint64{from, to}
 }
 
 func (c *Cluster) checkLink(from, to uint64) error {

@@ -298,20 +298,21 @@ func decodeRuns(runs []uint64) ([]uint64, error) {
 
 // eventRec is a cluster.Event with its time in Unix nanoseconds.
 type eventRec struct {
-	Seq  uint64            `json:"seq"`
-	Time int64             `json:"time"`
-	Node uint64            `json:"node,omitempty"`
-	Term uint64            `json:"term,omitempty"`
-	Kind cluster.EventKind `json:"kind"`
-	Text string            `json:"text"`
+	Seq   uint64            `json:"seq"`
+	Time  int64             `json:"time"`
+	Node  uint64            `json:"node,omitempty"`
+	Nodes []uint64          `json:"nodes,omitempty"`
+	Term  uint64            `json:"term,omitempty"`
+	Kind  cluster.EventKind `json:"kind"`
+	Text  string            `json:"text"`
 }
 
 func newEventRec(e cluster.Event) eventRec {
-	return eventRec{Seq: e.Seq, Time: unixNano(e.Time), Node: e.Node, Term: e.Term, Kind: e.Kind, Text: e.Text}
+	return eventRec{Seq: e.Seq, Time: unixNano(e.Time), Node: e.Node, Nodes: e.Nodes, Term: e.Term, Kind: e.Kind, Text: e.Text}
 }
 
 func (r eventRec) event() cluster.Event {
-	return cluster.Event{Seq: r.Seq, Time: fromUnixNano(r.Time), Node: r.Node, Term: r.Term, Kind: r.Kind, Text: r.Text}
+	return cluster.Event{Seq: r.Seq, Time: fromUnixNano(r.Time), Node: r.Node, Nodes: r.Nodes, Term: r.Term, Kind: r.Kind, Text: r.Text}
 }
 
 // cmdRec is a command that ran: when it started (Unix nanoseconds), how

@@ -2,6 +2,7 @@ package tui
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -72,12 +73,14 @@ func (f *eventFeed) toggleFilter(id uint64) {
 }
 
 // matching returns the entries node (0: any) concerns, oldest first.
-// Cluster-wide events (Node 0) pass every filter.
+// Cluster-wide events (Node 0) pass every filter, except those that name
+// the nodes they concern (a link's fault) and not node.
 func (f *eventFeed) matching(node uint64) []feedEntry {
 	out := make([]feedEntry, 0, f.n)
 	for k := range f.n {
 		e := f.buf[(f.start+k)%len(f.buf)]
-		if node == 0 || e.Node == 0 || e.Node == node || mentions(e.Text, node) {
+		wide := e.Node == 0 && (len(e.Nodes) == 0 || slices.Contains(e.Nodes, node))
+		if node == 0 || wide || e.Node == node || mentions(e.Text, node) {
 			out = append(out, e)
 		}
 	}

@@ -2,8 +2,10 @@ package tui
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"raftplay/cluster"
 )
@@ -99,5 +101,31 @@ func TestEventKeysInHelp(t *testing.T) {
 		if !strings.Contains(v, want) {
 			t.Errorf("full help lacks %q", want)
 		}
+	}
+}
+
+// TestEventFilterKeepsOtherLinksFaultsOut: with the feed filtered to a
+// node, a fault on a link between two other nodes is left out; one on its
+// own links, one on every link and a partition stay (a screen-accuracy
+// test saw "link 6 -> 7 cut" among node 2's events).
+func TestEventFilterKeepsOtherLinksFaultsOut(t *testing.T) {
+	m := feedModel(t, 120, 40, func(src *fakeSource) {
+		add := func(ms int, nodes []uint64, text string) {
+			src.log.Add(cluster.Event{Time: t0.Add(time.Duration(ms) * time.Millisecond), Kind: cluster.EventFault, Nodes: nodes, Text: text})
+		}
+		add(1, []uint64{3, 4}, "link 3 -> 4 cut")
+		add(2, []uint64{2, 4}, "link 2 -> 4 cut")
+		add(3, nil, "dropping 5% of messages on * -> *")
+		add(4, nil, "partitioned into 1,2 | 3,4,5")
+		src.event(5, 3, "raft.role", "3 became leader at term 2")
+	})
+	m.feed.toggleFilter(2)
+	var texts []string
+	for _, e := range m.feed.matching(m.feed.filter) {
+		texts = append(texts, e.Text)
+	}
+	want := []string{"link 2 -> 4 cut", "dropping 5% of messages on * -> *", "partitioned into 1,2 | 3,4,5"}
+	if !slices.Equal(texts, want) {
+		t.Errorf("node 2's events: %q, want %q", texts, want)
 	}
 }
