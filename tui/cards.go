@@ -523,7 +523,10 @@ func leftOf(left, timeout time.Duration) string {
 	if timeout < time.Second {
 		return fmt.Sprintf("%d/%dms", left.Round(time.Millisecond).Milliseconds(), timeout.Round(time.Millisecond).Milliseconds())
 	}
-	return fmt.Sprintf("%.1f/%.1fs", left.Seconds(), timeout.Seconds())
+	// Rounded as durations are (half away from zero): 850 ms is 0.9 s, as
+	// "times out in 850 ms" beside it would lead one to expect (%.1f of
+	// 0.85 gives 0.8: the float is just below it).
+	return fmt.Sprintf("%.1f/%.1fs", left.Round(100*time.Millisecond).Seconds(), timeout.Round(100*time.Millisecond).Seconds())
 }
 
 // leaderBlock names the leader a follower knows, and a snapshot arriving

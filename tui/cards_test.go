@@ -226,3 +226,22 @@ func TestPausedCardTitleKeepsRole(t *testing.T) {
 		}
 	}
 }
+
+// TestTimerTextRoundsAsDurationsDo: the timer's seconds round half away
+// from zero, as the explanations' milliseconds beside them suggest (a
+// screen-accuracy test saw 850 ms drawn as 0.8).
+func TestTimerTextRoundsAsDurationsDo(t *testing.T) {
+	for _, tc := range []struct {
+		left, timeout time.Duration
+		want          string
+	}{
+		{850 * time.Millisecond, 1450 * time.Millisecond, "0.9/1.5s"},
+		{849 * time.Millisecond, 1449 * time.Millisecond, "0.8/1.4s"},
+		{0, time.Second, "0.0/1.0s"},
+		{12 * time.Millisecond, 25 * time.Millisecond, "12/25ms"},
+	} {
+		if got := leftOf(tc.left, tc.timeout); got != tc.want {
+			t.Errorf("leftOf(%v, %v) = %q, want %q", tc.left, tc.timeout, got, tc.want)
+		}
+	}
+}
