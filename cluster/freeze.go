@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -143,6 +144,11 @@ func (c *Cluster) setFrozen(f bool) error {
 		return errors.New("cluster: not frozen (freeze first)")
 	}
 	c.frozen = f
+	if !f {
+		// Before the nodes thaw: the feed tells what the held messages
+		// did after it.
+		c.events.Add(Event{Kind: EventSetting, Text: "thawed: clocks run, held messages delivered"})
+	}
 	for _, s := range c.slots {
 		if n := s.node; n != nil {
 			if err := n.do(func() { n.setFrozen(f) }); err != nil && !errors.Is(err, ErrNodeDown) {
@@ -152,8 +158,6 @@ func (c *Cluster) setFrozen(f bool) error {
 	}
 	if f {
 		c.events.Add(Event{Kind: EventSetting, Text: "frozen: clocks stopped, arriving messages held"})
-	} else {
-		c.events.Add(Event{Kind: EventSetting, Text: "thawed: clocks run, held messages delivered"})
 	}
 	return nil
 }
@@ -260,21 +264,33 @@ func (c *Cluster) deliverOn(n *node, from uint64, typ raft.MessageType, discard 
 			n.cfg.trace.add(rec)
 			return nil
 		}
-		was := n.core.Status()
+		was, queued, events := n.core.Status(), len(n.core.Outbox()), len(n.captured)
 		n.deliver(h.m)
 		now := n.core.Status()
 		if last, before := now.LastIndex, was.LastIndex; last > before && h.m.Type == raft.MsgApp {
 			// Storing entries is what an append is for, and the core tells
-			// no event for it (a feed would drown): a step says it.
-			n.captured = append(n.captured, appendedEffect(n.cfg.id, h.m.Entries, before, last))
+			// no event for it (a feed would drown): a step says it, before
+			// the events the entries led to (a commit).
+			n.captured = slices.Insert(n.captured, events, appendedEffect(n.cfg.id, h.m.Entries, before, last))
 		}
 		// Nor for what an answer teaches a leader (its lag marks show it).
-		if m0, m1 := was.Progress[h.m.From].Match, now.Progress[h.m.From].Match; h.m.Type == raft.MsgAppResp && m1 > m0 {
-			n.captured = append(n.captured, fmt.Sprintf("%d now knows %d holds up to %d (match %d -> %d)", n.cfg.id, h.m.From, m1, m0, m1))
+		if e := progressEffect(n.cfg.id, h.m.From, was.Progress[h.m.From], now.Progress[h.m.From]); h.m.Type.IsResponse() && e != "" {
+			n.captured = append(n.captured, e)
 		}
 		// Nor for a vote counted that does not yet decide the election.
 		if e := tallyEffect(n.cfg.id, was.Tally, now.Tally); e != "" {
 			n.captured = append(n.captured, e)
+		}
+		// An answer that makes the node send something (an append to a
+		// follower found behind, or after a refusal) says what it sends;
+		// the answers to a request are the request's plain effect.
+		if out := n.core.Outbox(); h.m.Type.IsResponse() && len(out) > queued {
+			for i := queued; i < len(out); i++ {
+				if !out[i].Type.IsResponse() {
+					r := recordOf(MsgSent, &out[i])
+					n.captured = append(n.captured, fmt.Sprintf("%d sends %d->%d %s", n.cfg.id, r.From, r.To, r.Summary()))
+				}
+			}
 		}
 		return nil
 	})
@@ -286,6 +302,19 @@ func (c *Cluster) deliverOn(n *node, from uint64, typ raft.MessageType, discard 
 		verb = "discarded"
 	}
 	return joinEffects(fmt.Sprintf("%s %d->%d %s", verb, rec.From, rec.To, rec.Summary()), effects), nil
+}
+
+// progressEffect says what an answer from peer changed in leader id's
+// progress for it, was to now ("" when nothing it shows): "2 now knows 1
+// holds up to 4 (match 3 -> 4)", "2 now probes 1 from 4 (next 5 -> 4)".
+func progressEffect(id, peer uint64, was, now raft.Progress) string {
+	switch {
+	case now.Match > was.Match:
+		return fmt.Sprintf("%d now knows %d holds up to %d (match %d -> %d)", id, peer, now.Match, was.Match, now.Match)
+	case now.State == "probe" && (was.State != "probe" || now.Next < was.Next):
+		return fmt.Sprintf("%d now probes %d from %d (next %d -> %d)", id, peer, now.Next, was.Next, now.Next)
+	}
+	return ""
 }
 
 // tallyEffect says how candidate id's count of votes changed from was to

@@ -3,6 +3,7 @@ package cluster
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -264,6 +265,115 @@ func TestStepShowsRepeatedRefusal(t *testing.T) {
 	}
 	if told != 1 {
 		t.Fatalf("the feed told the refusals %d times, want once", told)
+	}
+}
+
+// A step shows what an answer makes the leader do: a refusal sends it
+// probing back, with a new append (§5.3); a heartbeat's answer from a
+// follower short of the log brings an append. And a follower's effects
+// come in the order they happened: the entries appended, then the commit
+// they allow (a teacher saw "no visible effect" for the first, and the
+// commit before the append).
+func TestStepSaysWhatAnAnswerMakesTheLeaderDo(t *testing.T) {
+	t.Parallel()
+	c := startCluster(t, Options{Nodes: 3, Timing: WatchTiming})
+	st := waitLeader(t, c)
+	l, f := st.Leader, aFollower(st)
+	waitFor(t, c, "every follower caught up", func(s Status) bool { return Converged(s) })
+	if err := c.Freeze(); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	propose := func(key string) Proposal {
+		t.Helper()
+		pctx, pcancel := context.WithTimeout(ctx, 100*time.Millisecond)
+		defer pcancel()
+		p, err := c.ProposeTo(pctx, l, key, []byte("v"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	deliver := func(from, to uint64, kind string, discard bool) string {
+		t.Helper()
+		out, err := c.Deliver(ctx, from, to, kind, discard)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	p0 := propose("k0")
+	propose("k1")
+	deliver(l, f, "app", true) // a gap: k0 never arrives
+	if out := deliver(l, f, "app", false); !strings.Contains(out, "rejected append") {
+		t.Fatalf("the refusal: %q", out)
+	}
+	out := deliver(f, l, "app-resp", false)
+	for _, want := range []string{fmt.Sprintf("%d now probes %d from %d", l, f, p0.Index), fmt.Sprintf("%d sends %d->%d app t%d i%d..", l, l, f, p0.Term, p0.Index)} {
+		if !strings.Contains(out, want) || strings.Contains(out, "no visible effect") {
+			t.Errorf("the refusal's answer delivered: %q; want %q", out, want)
+		}
+	}
+	// The probe carries k0 and k1; its answer commits them at the leader.
+	if out := deliver(l, f, "app", false); !strings.Contains(out, "appended entries") {
+		t.Fatalf("the probe: %q", out)
+	}
+	if out := deliver(f, l, "app-resp", false); !strings.Contains(out, "committed up to") {
+		t.Fatalf("the probe's answer: %q", out)
+	}
+	// The append that brings k2 also brings the new commit index (the
+	// empty appends before it, which would bring it alone, are dropped):
+	// appended first.
+	p2 := propose("k2")
+	carries := regexp.MustCompile(fmt.Sprintf(`^app t%d i%d( |\.\.)`, p2.Term, p2.Index))
+	for {
+		var next *HeldInfo
+		waitFor(t, c, "an append held at the follower", func(s Status) bool {
+			n, _ := s.Node(f)
+			for i := range n.Held {
+				if h := n.Held[i]; h.From == l && h.Kind == "app" {
+					next = &h
+					return true
+				}
+			}
+			return false
+		})
+		if carries.MatchString(next.Summary) {
+			break
+		}
+		deliver(l, f, "app", true)
+	}
+	out = deliver(l, f, "app", false)
+	a, cm := strings.Index(out, fmt.Sprintf("appended entry %d", p2.Index)), strings.Index(out, "committed up to")
+	if a < 0 || cm < 0 || cm < a {
+		t.Errorf("an append with a commit: %q; want the entry appended, then the commit", out)
+	}
+	// A heartbeat's answer from a follower short of the log: an append.
+	deliver(f, l, "app-resp", false)
+	propose("k3")
+	deliver(l, f, "app", true)
+	if _, err := c.Heartbeat(l); err != nil {
+		t.Fatal(err)
+	}
+	deliver(l, f, "heartbeat", false)
+	out = deliver(f, l, "heartbeat-resp", false)
+	if want := fmt.Sprintf("%d sends %d->%d app", l, l, f); !strings.Contains(out, want) {
+		t.Errorf("a heartbeat's answer from a follower short of the log: %q; want %q", out, want)
+	}
+	// The thaw comes first in the feed, then what the held messages did:
+	// a gap, then an append the follower refuses when it arrives.
+	propose("k4")
+	deliver(l, f, "app", true)
+	propose("k5")
+	_, next, _ := c.Events().Since(0)
+	if err := c.Thaw(); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, c, "the held messages delivered", func(s Status) bool { return Converged(s) })
+	evs, _, _ := c.Events().Since(next)
+	if len(evs) < 2 || !strings.HasPrefix(evs[0].Text, "thawed") {
+		t.Errorf("the feed after the thaw: %v; want the thaw first, then its effects", evs)
 	}
 }
 

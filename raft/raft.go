@@ -515,6 +515,12 @@ func (r *Raft) send(m Message) {
 	r.msgs = append(r.msgs, m)
 }
 
+// Outbox returns the messages queued for the next Ready, oldest first,
+// for reading only (step mode reports what a delivery made a node send).
+// Messages the Ready itself builds (a leader's batched appends) are not
+// in it yet.
+func (r *Raft) Outbox() []Message { return r.msgs }
+
 func (r *Raft) hardState() HardState {
 	return HardState{Term: r.term, Vote: r.vote, Commit: r.log.committed}
 }
