@@ -31,10 +31,10 @@ type Event struct {
 	Node uint64    `json:"node,omitempty"` // 0 when the event concerns the whole cluster
 	// Nodes, for an event of the whole cluster (Node 0), are the nodes it
 	// concerns when not all: the two ends of a link's fault.
-	Nodes []uint64 `json:"nodes,omitempty"`
-	Term uint64    `json:"term,omitempty"`
-	Kind EventKind `json:"kind"`
-	Text string    `json:"text"`
+	Nodes []uint64  `json:"nodes,omitempty"`
+	Term  uint64    `json:"term,omitempty"`
+	Kind  EventKind `json:"kind"`
+	Text  string    `json:"text"`
 }
 
 // String formats e as "15:04:05.000 text".
