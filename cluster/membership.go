@@ -475,7 +475,10 @@ func (c *Cluster) transfer(ctx context.Context, to uint64, wait bool) (TransferR
 	}
 	start := time.Now()
 	var terr error
-	if err := n.do(func() { terr = n.core.TransferLeadership(to) }); err != nil {
+	if err := n.do(func() {
+		terr = n.core.TransferLeadership(to)
+		n.publish(time.Now()) // its status names the transferee from now on
+	}); err != nil {
 		return TransferResult{}, err
 	}
 	if terr != nil {
@@ -495,7 +498,12 @@ func (c *Cluster) transfer(ctx context.Context, to uint64, wait bool) (TransferR
 			other = st
 			return true
 		}
-		if f, ok := st.Node(l.ID); ok && f.Role == "leader" && f.Term == l.Term && f.Transferee == 0 && time.Since(start) > 50*time.Millisecond {
+		// The core abandons a transfer after an election timeout: the
+		// old leader then leads on in its term with no transferee. (While
+		// the target campaigns, the old leader still leads, its
+		// transferee named, until the vote request reaches it: with slow
+		// disks that takes the target's fsync, tens of milliseconds.)
+		if f, ok := st.Node(l.ID); ok && f.Role == "leader" && f.Term == l.Term && f.Transferee == 0 && f.Updated.After(start) {
 			aborted = true
 			return true
 		}
