@@ -107,6 +107,10 @@ func (c *Cluster) Add(ctx context.Context, id uint64) (AddResult, error) {
 	if n, ok := st.Node(id); ok && id != 0 && n.State != StateRemoved && !st.Membership.IsEmpty() && !st.Membership.IsMember(id) {
 		return AddResult{}, fmt.Errorf("cluster: node %d runs, but is not a member (an add of it never committed): remove %d stops it, then add %d starts it afresh", id, id, id)
 	}
+	if n, ok := st.Node(id); ok && id != 0 && n.State != StateRemoved && st.Membership.IsLearner(id) {
+		// An add that ended (or was cut short) before the promotion.
+		return AddResult{}, fmt.Errorf("cluster: node %d is already a learner (%s): promote %d makes it a voter", id, n.State, id)
+	}
 	id, err := c.startJoiner(id)
 	if err != nil {
 		return AddResult{}, err

@@ -679,3 +679,25 @@ func TestAddAgainOfANodeThatNeverJoined(t *testing.T) {
 		t.Fatalf("add after remove: %v", err)
 	}
 }
+
+// add of a node that is a learner already (an add that ended before the
+// promotion, or a kill cut it short) says to promote it, not only
+// "already in the cluster".
+func TestAddOfALearnerSaysPromote(t *testing.T) {
+	t.Parallel()
+	c := startCluster(t, Options{Nodes: 3})
+	waitLeader(t, c)
+	ctx := ctxFor(t, 30*time.Second)
+	id, err := c.startJoiner(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.proposeConf(ctx, raft.ConfChange{Op: raft.ConfAddLearner, Node: id}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, c, "the learner in the configuration", func(s Status) bool { return s.Membership.IsLearner(id) })
+	_, err = c.Add(ctx, id)
+	if want := fmt.Sprintf("node %d is already a learner (up): promote %d makes it a voter", id, id); err == nil || !strings.Contains(err.Error(), want) {
+		t.Fatalf("add of a learner: %v; want %q", err, want)
+	}
+}

@@ -318,6 +318,17 @@ func FormatStatus(s cluster.Status) string {
 	if !s.Membership.IsEmpty() {
 		// A learner's role is follower: the configuration says it is one.
 		fmt.Fprintf(&b, "; config %s", s.Membership)
+		// A node that runs outside it (an add cut short by a kill, say)
+		// would pass for a follower lagging behind.
+		var outside []string
+		for _, n := range s.Nodes {
+			if n.State != cluster.StateRemoved && !s.Membership.IsMember(n.ID) {
+				outside = append(outside, fmt.Sprint(n.ID))
+			}
+		}
+		if len(outside) > 0 {
+			fmt.Fprintf(&b, "; not in it: %s (add N makes one a member)", strings.Join(outside, ","))
+		}
 	}
 	if s.Violations > 0 {
 		fmt.Fprintf(&b, "; SAFETY VIOLATIONS: %d", s.Violations)
