@@ -68,7 +68,7 @@ type dashboardFlags struct {
 func addDashboardFlags(fs *flag.FlagSet) *dashboardFlags {
 	f := &dashboardFlags{}
 	fs.StringVar(&f.script, "script", "", "play this script `FILE` live in the dashboard, line by line")
-	fs.DurationVar(&f.pace, "pace", defaultPace, "pause between the lines of --script")
+	fs.DurationVar(&f.pace, "pace", defaultPace, "pause between the lines of --script (after a say, half of it a word, to read it; space goes on)")
 	f.trace = addTraceFlag(fs)
 	f.record = addRecordFlag(fs, "the session")
 	return f

@@ -19,7 +19,7 @@ func learnFlagSet(w io.Writer) (fs *flag.FlagSet, cf *clusterFlags, df *dashboar
 	fs = newFlagSet("learn", w)
 	cf = addClusterFlags(fs, 5, cluster.WatchTiming)
 	df = &dashboardFlags{}
-	fs.DurationVar(&df.pace, "pace", defaultPace, "pause between the lines of the lesson in the dashboard")
+	fs.DurationVar(&df.pace, "pace", defaultPace, "pause between the lines of the lesson in the dashboard (after a say, half of it a word, to read it; space goes on)")
 	df.record = addRecordFlag(fs, "the lesson")
 	headless = fs.Bool("headless", false, "run the lesson without the dashboard, as raftplay script would, printing its narration (with the script timing unless given)")
 	fs.Usage = func() {

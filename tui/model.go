@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"time"
 
 	"github.com/charmbracelet/bubbles/help"
@@ -255,6 +256,12 @@ func (m *Model) route(msg tea.Msg) tea.Cmd {
 	case resultMsg:
 		return tea.Batch(m.onResult(msg), m.readRecording()) // record start or stop may have run
 	case scriptStepMsg:
+		if msg.reading != 0 {
+			if msg.reading != m.script.reading {
+				return nil // space ended this pause already
+			}
+			m.script.reading = 0
+		}
 		return m.scriptStep()
 	case doneMsg:
 		return m.quit()
@@ -314,7 +321,7 @@ func (m *Model) refreshKeys() {
 		wide: pager == outputPager && m.outputPagerWidth() > m.width, output: m.output.shown(),
 		frozen: m.status.Frozen, held: heldOK, heldList: m.heldShown(), byNode: m.msgs.byNode,
 		beats: m.msgs.beats, kind: m.msgs.kind, scrolled: m.msgs.pin >= 0,
-		link: m.linkKeys(), col: m.col, cols: m.newestIndex() > 0, playing: m.replay.view.playing, narr: m.narr.text != "", waiting: m.narr.waiting,
+		link: m.linkKeys(), col: m.col, cols: m.newestIndex() > 0, playing: m.replay.view.playing, narr: m.narr.text != "", waiting: m.narr.waiting || m.script.reading != 0,
 		prompt: m.prompt.active,
 	})
 }
@@ -367,6 +374,10 @@ func (m *Model) onKey(msg tea.KeyMsg) tea.Cmd {
 	}
 	if m.narr.waiting && key.Matches(msg, m.keys.GoOn) {
 		return m.goOn()
+	}
+	if m.script.reading != 0 && key.Matches(msg, m.keys.GoOn) {
+		m.script.reading = 0 // its tick, when it comes, does nothing
+		return m.scriptStep()
 	}
 	if m.scrollKey(msg) {
 		return nil
@@ -569,8 +580,30 @@ func (m *Model) onResult(r resultMsg) tea.Cmd {
 		m.script.err = r.err
 		return nil
 	}
+	// (A wait key next gives all the time there is.)
+	if next := m.script.pos; r.verb == commands.VerbSay && (next >= len(m.o.Script) || !isWaitKey(&m.o.Script[next])) {
+		if d := readingTime(m.narr.text, m.o.ScriptPace); d > m.o.ScriptPace {
+			m.script.reads++
+			tok := m.script.reads
+			m.script.reading = tok
+			return tea.Tick(d, func(time.Time) tea.Msg { return scriptStepMsg{reading: tok} })
+		}
+	}
 	return stepCmd(m.o.ScriptPace)
 }
+
+// readingTime is how long a script pauses after a say of text, at pace
+// between lines: half the pace a word (a quarter of a second at the
+// default 500 ms, some 240 words a minute), at least the pace, at most
+// readingMax. Space ends the pause sooner. A narration followed by more
+// commands before the next say used to give way to it after a second or
+// two, before a class could read it.
+func readingTime(text string, pace time.Duration) time.Duration {
+	return min(max(pace, time.Duration(len(strings.Fields(text)))*pace/2), readingMax)
+}
+
+// readingMax bounds a say's reading pause.
+const readingMax = 15 * time.Second
 
 // scriptStep runs the next line of the script, if any.
 func (m *Model) scriptStep() tea.Cmd {
@@ -599,6 +632,9 @@ type scriptState struct {
 	text       string // that command
 	done       bool
 	err        error
+	// reading is the token of the reading pause after a say (0: none):
+	// space ends it; reads numbers them.
+	reading, reads uint64
 }
 
 // Selected returns the selected node's id (for tests).

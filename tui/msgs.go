@@ -33,8 +33,9 @@ type resultMsg struct {
 	wait   bool     // the last line that ran was wait key
 }
 
-// scriptStepMsg asks the model to run the next line of the script.
-type scriptStepMsg struct{}
+// scriptStepMsg asks the model to run the next line of the script;
+// reading is the token of a say's reading pause that it ends (0: none).
+type scriptStepMsg struct{ reading uint64 }
 
 // doneMsg says the dashboard's context ended (a signal): it quits.
 type doneMsg struct{}

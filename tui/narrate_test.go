@@ -357,3 +357,60 @@ func TestExplainStaysInViewAtAWait(t *testing.T) {
 		}
 	}
 }
+
+// TestSayPausesForReading: in the dashboard a script pauses after a say
+// long enough to read it (half the pace a word), not the pace alone (a
+// teacher saw narrations give way to the next after a second or two);
+// space ends the pause, and the pause's own tick then does nothing.
+func TestSayPausesForReading(t *testing.T) {
+	if got := readingTime("one two three four five six seven eight", 500*time.Millisecond); got != 2*time.Second {
+		t.Errorf("reading time of 8 words at pace 500ms: %v, want 2s", got)
+	}
+	if got := readingTime("short", 500*time.Millisecond); got != 500*time.Millisecond {
+		t.Errorf("reading time of 1 word: %v, want the pace", got)
+	}
+	if got := readingTime(strings.Repeat("word ", 500), 500*time.Millisecond); got != readingMax {
+		t.Errorf("reading time of 500 words: %v, want %v", got, readingMax)
+	}
+	if got := readingTime("eight words of text that take no time", 0); got != 0 {
+		t.Errorf("reading time at pace 0 (tests): %v", got)
+	}
+	ex := &fakeExec{}
+	script := []commands.Command{say(1, "a narration of eight words to be read"), putCmd(2)}
+	m := New(Options{Source: newFakeSource(steady(10)), Exec: &fakeExec{}, ScriptExec: ex, Script: script,
+		Clock: frozen, Seed: 1, Mono: true, Frame: 10 * time.Millisecond, ScriptPace: 10 * time.Millisecond})
+	m.Update(sizeMsg(120, 40))
+	_, cmd := m.Update(scriptStepMsg{})
+	_, tick := m.Update(cmd()) // the say's result: the reading pause begins
+	if m.script.reading == 0 || tick == nil {
+		t.Fatal("no reading pause after the say")
+	}
+	if got := ex.got(); slices.Contains(got, "put x 1") {
+		t.Fatalf("the next line ran before the pause ended: %q", got)
+	}
+	if bar := m.View(); !strings.Contains(bar, "go on with the script") {
+		t.Errorf("the help bar does not offer space while the script pauses to read:\n%s", bar)
+	}
+	press(m, " ")
+	if got := ex.got(); !slices.Contains(got, "put x 1") {
+		t.Fatalf("space did not end the reading pause: %q", got)
+	}
+	if _, cmd := m.Update(tick()); cmd != nil || m.script.pos != len(script) {
+		t.Errorf("the ended pause's tick ran the script on (pos %d, cmd %v)", m.script.pos, cmd != nil)
+	}
+}
+
+// A say followed by wait key does not pause to read as well: the wait
+// gives all the time there is, and one space goes on.
+func TestSayBeforeWaitKeyDoesNotPauseTwice(t *testing.T) {
+	ex := &fakeExec{}
+	script := []commands.Command{say(1, "a narration of eight words to be read"), waitKeyCmd(2), putCmd(3)}
+	m := New(Options{Source: newFakeSource(steady(10)), Exec: &fakeExec{}, ScriptExec: ex, Script: script,
+		Clock: frozen, Seed: 1, Mono: true, Frame: 10 * time.Millisecond, ScriptPace: 10 * time.Millisecond})
+	m.Update(sizeMsg(120, 40))
+	_, cmd := m.Update(scriptStepMsg{})
+	m.Update(cmd())
+	if m.script.reading != 0 {
+		t.Fatal("a reading pause before a wait key")
+	}
+}
