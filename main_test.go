@@ -501,7 +501,7 @@ func TestWALInspector(t *testing.T) {
 		t.Fatalf("wal without a directory: exit %d, want 2", code)
 	}
 	missing := filepath.Join(data, "nope")
-	if code, _, errs := runCLI(t, "", "wal", missing); code != 1 || errs != "raftplay: wal "+missing+": no such file or directory\n" {
+	if code, _, errs := runCLI(t, "", "wal", missing); code != 2 || errs != "raftplay: wal "+missing+": no such file or directory\n" {
 		t.Fatalf("wal of a missing directory: exit %d (%q)", code, errs)
 	}
 	empty := t.TempDir()

@@ -775,7 +775,7 @@ func Why(st Status, id uint64) string {
 			return fmt.Sprintf("commit waits for a term-%d entry", n.Term)
 		}
 		if n.Commit < n.LastIndex {
-			return fmt.Sprintf("commit waits: %d to go", n.LastIndex-n.Commit)
+			return "commit waits: " + plural(int(n.LastIndex-n.Commit), "entry", "entries")
 		}
 		return "leads: all committed"
 	}

@@ -253,7 +253,8 @@ func (p *Player) seekLocked(at time.Duration) {
 
 // Step moves the cursor to the next (forward) or previous recorded event,
 // message or command and pauses; false when there is none. An event's or
-// a command's place is the status frame that shows it (settle).
+// a command's place is the status frame that shows it (settle); a
+// message's is its own time, so that steps go one message at a time.
 func (p *Player) Step(forward bool) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -368,7 +369,10 @@ func (p *Player) find(text string, cur, ownCur time.Duration) (at, own time.Dura
 	}
 	for _, m := range rec.Messages {
 		if strings.Contains(strings.ToLower(m.String()), text) {
-			note(hit{p.offset(m.Time), p.offset(m.Time)})
+			// Its place too is the status that shows what it did (a
+			// discarded message gone from its node's held count).
+			off := p.offset(m.Time)
+			note(hit{p.settle(off), off})
 		}
 	}
 	if foundAfter {
@@ -383,8 +387,8 @@ func (p *Player) Marks() []tui.Mark { return p.marks }
 
 // Here is what is recorded at the cursor's place: the commands and the
 // events whose place (settle) it is, commands first, each in time order;
-// with none, the messages recorded at the cursor that the messages view
-// shows by default.
+// with none, the messages recorded at the cursor (or else those whose
+// status it is) that the messages view shows by default.
 func (p *Player) Here() []string {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -411,9 +415,20 @@ func (p *Player) Here() []string {
 	}
 	var msgs []string
 	ms := p.rec.Messages
-	for i := sort.Search(len(ms), func(i int) bool { return p.offset(ms[i].Time) >= cur }); i < len(ms) && p.offset(ms[i].Time) == cur; i++ {
-		if m := ms[i]; (msgview.Filter{}).Shows(m) {
-			msgs = append(msgs, fmt.Sprintf("%d->%d %s %s (m shows it)", m.From, m.To, m.Summary(), m.Event))
+	// Those recorded at the cursor (a step's place), else those whose
+	// place is the status here (a find's).
+	for _, settled := range []bool{false, true} {
+		for i := from(len(ms), func(i int) time.Duration { return p.offset(ms[i].Time) }); i < len(ms) && p.offset(ms[i].Time) <= cur; i++ {
+			m, at := ms[i], p.offset(ms[i].Time)
+			if settled {
+				at = p.settle(at)
+			}
+			if at == cur && (msgview.Filter{}).Shows(m) {
+				msgs = append(msgs, fmt.Sprintf("%d->%d %s %s (m shows it)", m.From, m.To, m.Summary(), m.Event))
+			}
+		}
+		if len(msgs) > 0 {
+			break
 		}
 	}
 	return msgs

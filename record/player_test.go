@@ -621,3 +621,33 @@ func TestFindNamesTheLineOfACommandsOutput(t *testing.T) {
 		t.Errorf("find: %q, %v; want %q", out, err, want)
 	}
 }
+
+// TestFindAMessageShowsWhatItDid: find lands on the status frame after a
+// message, as after an event (a discarded message is gone from its
+// node's held count only there; a teacher's find stopped on the frame
+// before, which still showed it held), says both times, and `here` there
+// names it; a step still lands on the message's own time.
+func TestFindAMessageShowsWhatItDid(t *testing.T) {
+	b := newBuilder(t, Version)
+	for i := range 5 { // 0 to 132ms
+		b.status(time.Duration(i)*33*time.Millisecond, 0, 1, 2, 3)
+	}
+	b.msgs(150*time.Millisecond, 1, time.Millisecond)
+	b.status(165*time.Millisecond, 1, 1, 2, 3)
+	rec := b.end(time.Second).read()
+	p := NewPlayer(rec, PlayerOptions{Paused: true})
+	out, err := (&Executor{Player: p}).Exec(context.Background(), &commands.Command{Verb: commands.VerbFind, Message: "1->2 app"})
+	if err != nil || p.Position() != 165*time.Millisecond || !strings.HasSuffix(out, "(shown from 165ms)") || !strings.HasPrefix(out, "at 150ms of 1s: ") {
+		t.Fatalf("find a message: %q, %v, at %v; want it found at 150ms, shown from the frame at 165ms", out, err, p.Position())
+	}
+	if here := p.Here(); len(here) != 1 || !strings.HasPrefix(here[0], "1->2 app t2") {
+		t.Errorf("here at the find's place: %q", here)
+	}
+	p.Seek(0)
+	if !p.Step(true) || p.Position() != 150*time.Millisecond {
+		t.Errorf("step onto the message: at %v, want its own time", p.Position())
+	}
+	if here := p.Here(); len(here) != 1 || !strings.HasPrefix(here[0], "1->2 app t2") {
+		t.Errorf("here at the message's own time: %q", here)
+	}
+}

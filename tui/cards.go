@@ -381,7 +381,7 @@ func whyBlock(st cluster.Status, n cluster.NodeStatus, style lipgloss.Style) blo
 // lines as wrapWords would, but reading better: after its colon when that
 // takes no more lines ("behind by 30:" / "replicate" rather than
 // "behind by 30: replicate" cut before its last word), and with lines of
-// even length rather than a last word alone ("commit waits:" / "1 to go").
+// even length rather than a last word alone ("commit waits:" / "1 entry").
 func wrapWhy(s string, width int) []string {
 	greedy := wrapWords(s, width)
 	if head, tail, ok := strings.Cut(s, ": "); ok && lipgloss.Width(head)+1 <= width {
