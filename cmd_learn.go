@@ -124,7 +124,7 @@ func noLesson(arg string, all []lessons.Lesson) error {
 	for i, l := range all {
 		names[i] = l.Name
 	}
-	return usagef("learn: no lesson %q (want a number 1 to %d or a name: %s; `raftplay learn` lists them)", arg, len(all), strings.Join(names, ", "))
+	return usagef("learn: no lesson %q%s (want a number 1 to %d or a name: %s; `raftplay learn` lists them)", arg, commands.Suggestion(arg, names), len(all), strings.Join(names, ", "))
 }
 
 // reNegative matches a negative number, which the flag package takes for

@@ -128,6 +128,7 @@ func TestLearnBadInput(t *testing.T) {
 		{[]string{"learn", "--headless", "-3"}, `learn: no lesson "-3"`},
 		{[]string{"learn", "1", "-1"}, `learn: one lesson at a time, got also "-1"`},
 		{[]string{"learn", "--headless", "elections"}, `learn: no lesson "elections"`},
+		{[]string{"learn", "figure8"}, `learn: no lesson "figure8" (did you mean "figure-8"?) (want`},
 		{[]string{"learn", "1", "2"}, `learn: one lesson at a time, got also "2"`},
 		{[]string{"learn", "--bogus", "1"}, "learn: unknown flag --bogus"},
 		{[]string{"learn", "--nodes", "0", "--headless", "1"}, "--nodes 0: want 1 to 9"},

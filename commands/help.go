@@ -198,6 +198,10 @@ func Help(verb string) (string, error) {
 	return b.String(), nil
 }
 
+// Suggestion returns ` (did you mean "X"?)` for the choice closest to
+// word, or "" when none is close: for the CLI's own names (lessons).
+func Suggestion(word string, choices []string) string { return suggestion(word, choices) }
+
 // suggestion returns ` (did you mean "X"?)` for the choice closest to word, or
 // "" when none is close.
 func suggestion(word string, choices []string) string {
