@@ -128,6 +128,9 @@ type dashboardRun struct {
 	// again says how to play the script from its start, when it stops on
 	// a failure ("raftplay learn 3").
 	again string
+	// done is what the header says when the script has run to its end
+	// ("": the script's count of commands).
+	done string
 }
 
 // openDashboard starts a cluster by d.cf and runs the dashboard over it
@@ -207,6 +210,7 @@ func openDashboard(ctx context.Context, d dashboardRun, stdout, stderr io.Writer
 		Script:      cmds,
 		ScriptPace:  df.pace,
 		ScriptAgain: d.again,
+		ScriptDone:  d.done,
 		Notice:      notice,
 		Recording:   rec.sw.Recording, // the header's ● REC
 		Context:     ctx,

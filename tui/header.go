@@ -266,8 +266,14 @@ func (m *Model) scriptText() (string, lipgloss.Style) {
 			again = fmt.Sprintf(" (q, then %s, plays it again)", m.o.ScriptAgain)
 		}
 		return fmt.Sprintf("script stopped at line %d: %s%s", sc.line, clean(errSentence(sc.text, sc.err)), again), m.styles.Error
+	case sc.done && m.o.ScriptDone != "":
+		return m.o.ScriptDone, m.styles.OK
 	case sc.done:
-		return fmt.Sprintf("script done: %d commands", sc.total), m.styles.OK
+		what := "commands"
+		if sc.total == 1 {
+			what = "command"
+		}
+		return fmt.Sprintf("script done: %d %s", sc.total, what), m.styles.OK
 	}
 	return fmt.Sprintf("script: command %d of %d (line %d)", sc.pos, sc.total, sc.line), m.styles.plain
 }

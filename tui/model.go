@@ -54,6 +54,10 @@ type Options struct {
 	// its start: the header names it when the script stops on a failure
 	// (a lesson the learner's keys disturbed).
 	ScriptAgain string
+	// ScriptDone, when not "", is what the header says once the script
+	// ran to its end (a lesson's: it is over, the cluster is there to
+	// explore); "" says "script done: N commands".
+	ScriptDone string
 	// Notice, when not "", is shown on the output line at the start: what
 	// the command line said before the screen opened.
 	Notice string

@@ -82,3 +82,22 @@ func TestNoticeShownAtTheStart(t *testing.T) {
 		t.Errorf("no notice:\n%s", v)
 	}
 }
+
+// A lesson that ran to its end says it is over and what now, in place of
+// "script done: N commands".
+func TestScriptDoneSaysWhatNow(t *testing.T) {
+	cmds, err := commands.Parse("put color green\n", 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const done = "lesson 3 done: the cluster stays up for you to explore (? keys); q quits"
+	for _, tc := range []struct{ done, want string }{{done, done}, {"", "script done: 1 command"}} {
+		m := New(Options{Source: newFakeSource(steady(10)), Exec: &fakeExec{}, ScriptExec: &fakeExec{}, Script: cmds, ScriptDone: tc.done,
+			Clock: frozen, Seed: 1, Mono: true, Frame: 10 * time.Millisecond})
+		m.Update(sizeMsg(160, 40))
+		stepScript(t, m)
+		if v := m.View(); !strings.Contains(v, tc.want) {
+			t.Errorf("after the script, want %q in the header:\n%s", tc.want, v)
+		}
+	}
+}
