@@ -15,6 +15,8 @@ var errorCases = []struct{ line, want string }{
 	{`put k "ab"cd`, `line 1:11: want a space after a closing quote`},
 	{`put k ab"cd"`, `line 1:9: unexpected '"' inside a word (quote the whole word)`},
 	{"put k v\nput x y", `line 1:8: line break inside a command`},
+	{"put a\tb v", `line 1:9: put: unexpected "v" (want put KEY VALUE); a tab or carriage return separates words as a space does: quote a key or value that holds one, "a\tb"`},
+	{"put a b v", `line 1:9: put: unexpected "v" (want put KEY VALUE)`},
 	// wait term, wait role
 	{`wait term 2 => 3`, `line 1:13: wait: unknown comparison "=>" (want ==, !=, >=, <=, >, <)`},
 	{`wait role 2 boss`, `line 1:13: wait: unknown role "boss" (want leader, follower, candidate or down)`},

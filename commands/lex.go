@@ -61,6 +61,10 @@ type token struct {
 	text   string // the word, with quotes removed and escapes applied
 	col    int    // 1-based rune column of its first character
 	quoted bool   // written in double quotes
+	// afterTab: a tab or a carriage return came before it (not a
+	// space), which a parse error then points out: one typed or pasted
+	// inside a key splits it in two words.
+	afterTab bool
 }
 
 func isSpace(r rune) bool { return r == ' ' || r == '\t' || r == '\r' }
@@ -82,10 +86,12 @@ func lex(line string, lineNo int) (lexed, error) {
 	}
 	i, col := 0, 1
 	lx.endCol = 1
+	tab := false // since the last word
 	for i < len(line) {
 		r, w := utf8.DecodeRuneInString(line[i:])
 		switch {
 		case isSpace(r):
+			tab = tab || r != ' '
 			i += w
 			col++
 		case r == '#':
@@ -119,8 +125,8 @@ func lex(line string, lineNo int) (lexed, error) {
 					return lx, errAt(col, "want a space after a closing quote")
 				}
 			}
-			lx.toks = append(lx.toks, token{text: s, col: startCol, quoted: true})
-			lx.endCol = col
+			lx.toks = append(lx.toks, token{text: s, col: startCol, quoted: true, afterTab: tab})
+			lx.endCol, tab = col, false
 		default:
 			start, startCol := i, col
 			for i < len(line) {
@@ -134,8 +140,8 @@ func lex(line string, lineNo int) (lexed, error) {
 				i += w
 				col++
 			}
-			lx.toks = append(lx.toks, token{text: line[start:i], col: startCol})
-			lx.endCol = col
+			lx.toks = append(lx.toks, token{text: line[start:i], col: startCol, afterTab: tab})
+			lx.endCol, tab = col, false
 		}
 	}
 	lx.end = len(line)

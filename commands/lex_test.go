@@ -12,16 +12,16 @@ func TestLex(t *testing.T) {
 		endCol int
 	}{
 		{"", nil, 1},
-		{"a", []token{{"a", 1, false}}, 2},
-		{"  a\tbb  ", []token{{"a", 3, false}, {"bb", 5, false}}, 7},
-		{`a "b c" d`, []token{{"a", 1, false}, {"b c", 3, true}, {"d", 9, false}}, 10},
-		{`"" x`, []token{{"", 1, true}, {"x", 4, false}}, 5},
-		{`a "x\"y"`, []token{{"a", 1, false}, {`x"y`, 3, true}}, 9},
-		{`a # b "c`, []token{{"a", 1, false}}, 2},
-		{`a#b`, []token{{"a", 1, false}}, 2},
-		{`"q"# c`, []token{{"q", 1, true}}, 4},
-		{`é "ü" z`, []token{{"é", 1, false}, {"ü", 3, true}, {"z", 7, false}}, 8},
-		{"a\r", []token{{"a", 1, false}}, 2},
+		{"a", []token{{"a", 1, false, false}}, 2},
+		{"  a\tbb  ", []token{{"a", 3, false, false}, {"bb", 5, false, true}}, 7},
+		{`a "b c" d`, []token{{"a", 1, false, false}, {"b c", 3, true, false}, {"d", 9, false, false}}, 10},
+		{`"" x`, []token{{"", 1, true, false}, {"x", 4, false, false}}, 5},
+		{`a "x\"y"`, []token{{"a", 1, false, false}, {`x"y`, 3, true, false}}, 9},
+		{`a # b "c`, []token{{"a", 1, false, false}}, 2},
+		{`a#b`, []token{{"a", 1, false, false}}, 2},
+		{`"q"# c`, []token{{"q", 1, true, false}}, 4},
+		{`é "ü" z`, []token{{"é", 1, false, false}, {"ü", 3, true, false}, {"z", 7, false, false}}, 8},
+		{"a\r", []token{{"a", 1, false, false}}, 2},
 	} {
 		lx, err := lex(tc.line, 1)
 		if err != nil {

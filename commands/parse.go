@@ -159,7 +159,13 @@ func (lp *lineParser) next(what string) (token, error) {
 func (lp *lineParser) done() error {
 	if lp.more() {
 		t := lp.toks[lp.pos]
-		return lp.errAt(t.col, "unexpected %q (want %s)", t.text, lp.usage)
+		hint := ""
+		for _, u := range lp.toks[:lp.pos+1] {
+			if u.afterTab {
+				hint = `; a tab or carriage return separates words as a space does: quote a key or value that holds one, "a\tb"`
+			}
+		}
+		return lp.errAt(t.col, "unexpected %q (want %s)%s", t.text, lp.usage, hint)
 	}
 	return nil
 }
