@@ -695,7 +695,7 @@ func ExplainLog(st Status, id uint64) string {
 		case "probe":
 			repair = fmt.Sprintf("; the leader is probing (next %d) to find where they agree", p.Next)
 		default:
-			repair = fmt.Sprintf("; the leader streams entries from %d (%s in flight)", p.Next, plural(p.Inflight, "append", "appends"))
+			repair = fmt.Sprintf("; the leader streams entries from %d (it counts %s in flight, unanswered)", p.Next, plural(p.Inflight, "append", "appends"))
 		}
 	}
 	if !known {
