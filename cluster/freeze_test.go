@@ -218,20 +218,28 @@ func TestFrozenSplitVote(t *testing.T) {
 	waitLeader(t, c)
 }
 
-// A step shows what the delivered message made its receiver do, even when
-// the event feed tells it once: a second refusal of a run (the same gap)
-// is in the step's result.
-func TestStepShowsRepeatedRefusal(t *testing.T) {
-	t.Parallel()
+// frozenCaughtUp starts three nodes, waits until every follower has the
+// leader's log, and freezes them: the leader, a follower, and a context
+// for the steps.
+func frozenCaughtUp(t *testing.T) (*Cluster, uint64, uint64, context.Context) {
+	t.Helper()
 	c := startCluster(t, Options{Nodes: 3, Timing: WatchTiming})
 	st := waitLeader(t, c)
-	l, f := st.Leader, aFollower(st)
 	waitFor(t, c, "every follower caught up", func(s Status) bool { return Converged(s) })
 	if err := c.Freeze(); err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
+	t.Cleanup(cancel)
+	return c, st.Leader, aFollower(st), ctx
+}
+
+// A step shows what the delivered message made its receiver do, even when
+// the event feed tells it once: a second refusal of a run (the same gap)
+// is in the step's result.
+func TestStepShowsRepeatedRefusal(t *testing.T) {
+	t.Parallel()
+	c, l, f, ctx := frozenCaughtUp(t)
 	for i := range 4 {
 		pctx, pcancel := context.WithTimeout(ctx, 100*time.Millisecond)
 		_, err := c.ProposeTo(pctx, l, fmt.Sprint("k", i), []byte("v"))
@@ -276,15 +284,7 @@ func TestStepShowsRepeatedRefusal(t *testing.T) {
 // commit before the append).
 func TestStepSaysWhatAnAnswerMakesTheLeaderDo(t *testing.T) {
 	t.Parallel()
-	c := startCluster(t, Options{Nodes: 3, Timing: WatchTiming})
-	st := waitLeader(t, c)
-	l, f := st.Leader, aFollower(st)
-	waitFor(t, c, "every follower caught up", func(s Status) bool { return Converged(s) })
-	if err := c.Freeze(); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
+	c, l, f, ctx := frozenCaughtUp(t)
 	propose := func(key string) Proposal {
 		t.Helper()
 		pctx, pcancel := context.WithTimeout(ctx, 100*time.Millisecond)
