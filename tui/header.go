@@ -13,31 +13,48 @@ import (
 )
 
 // writeRate turns the cluster's count of acknowledged writes into writes
-// per second, measured over at least a second of the status's clock.
-// Until it has measured once since it started (or since a replay jumped,
-// see restart), it does not know (known is false).
+// per second over the last second of the status's clock, a sliding window
+// moved at every status (a window that moved once a second showed the
+// second before it: writes going on a second into a freeze, none a
+// second after the thaw). Until it has a second of statuses since it
+// started (or since a replay jumped, see restart), it does not know
+// (known is false).
 type writeRate struct {
-	at      time.Time
-	written uint64
+	samples []rateSample // oldest first; the first is the window's start
 	perSec  float64
 	known   bool
 }
 
+type rateSample struct {
+	at      time.Time
+	written uint64
+}
+
 func (r *writeRate) observe(now time.Time, written uint64) {
-	if r.at.IsZero() || written < r.written || now.Before(r.at) {
-		r.at, r.written = now, written
+	if n := len(r.samples); n > 0 && (written < r.samples[n-1].written || now.Before(r.samples[n-1].at)) {
+		r.samples = r.samples[:0] // another cluster's count, or a clock that went back
+	}
+	r.samples = append(r.samples, rateSample{now, written})
+	// The window starts at the newest status at least a second old.
+	start := -1
+	for i, s := range r.samples {
+		if now.Sub(s.at) < time.Second {
+			break
+		}
+		start = i
+	}
+	if start < 0 {
 		return
 	}
-	if d := now.Sub(r.at); d >= time.Second {
-		r.perSec, r.known = float64(written-r.written)/d.Seconds(), true
-		r.at, r.written = now, written
-	}
+	r.samples = r.samples[start:]
+	base := r.samples[0]
+	r.perSec, r.known = float64(written-base.written)/now.Sub(base.at).Seconds(), true
 }
 
 // restart forgets what the rate was measured from: the next status
 // observed is the first (a replay's cursor jumped, and the statuses before
 // the jump are of another time).
-func (r *writeRate) restart() { *r = writeRate{} }
+func (r *writeRate) restart() { *r = writeRate{samples: r.samples[:0]} }
 
 // text is the rate as the header shows it: in a replay "-" until it is
 // measured (at the start and after each jump); live 0 until then.

@@ -88,3 +88,32 @@ func TestHeaderWrapsBySegments(t *testing.T) {
 		}
 	}
 }
+
+// TestWriteRateSlides: the header's writes/s is the last second's, moved
+// at every status: it falls to 0 within a second of the writes stopping
+// (it used to show the second before, for up to two).
+func TestWriteRateSlides(t *testing.T) {
+	var r writeRate
+	at := func(ms int) time.Time { return t0.Add(time.Duration(ms) * time.Millisecond) }
+	written := uint64(0)
+	for ms := 0; ms <= 2000; ms += 100 { // 100 writes a second
+		r.observe(at(ms), written)
+		written += 10
+	}
+	if got := r.text(false); got != "100" {
+		t.Fatalf("steady 100/s: %s", got)
+	}
+	written -= 10
+	r.observe(at(2500), written) // stopped at 2.0s
+	if r.perSec >= 100 || r.perSec <= 0 {
+		t.Errorf("half a second after the writes stopped: %v/s, want between 0 and 100", r.perSec)
+	}
+	r.observe(at(3050), written)
+	if got := r.text(false); got != "0" {
+		t.Errorf("a second after the writes stopped: %s/s, want 0", got)
+	}
+	r.restart()
+	if r.observe(at(3100), 5); r.text(true) != "-" {
+		t.Errorf("a replay just after a jump: %s, want -", r.text(true))
+	}
+}
