@@ -264,14 +264,19 @@ func (c *Cluster) deliverOn(n *node, from uint64, typ raft.MessageType, discard 
 			n.cfg.trace.add(rec)
 			return nil
 		}
-		was, queued, events := n.core.Status(), len(n.core.Outbox()), len(n.captured)
+		was, queued := n.core.Status(), len(n.core.Outbox())
+		n.commitAt = -1
 		n.deliver(h.m)
 		now := n.core.Status()
 		if last, before := now.LastIndex, was.LastIndex; last > before && h.m.Type == raft.MsgApp {
 			// Storing entries is what an append is for, and the core tells
-			// no event for it (a feed would drown): a step says it, before
-			// the events the entries led to (a commit).
-			n.captured = slices.Insert(n.captured, events, appendedEffect(n.cfg.id, h.m.Entries, before, last))
+			// no event for it (a feed would drown): a step says it, after
+			// what the append replaced and before the commit it allowed.
+			at := len(n.captured)
+			if n.commitAt >= 0 {
+				at = n.commitAt
+			}
+			n.captured = slices.Insert(n.captured, at, appendedEffect(n.cfg.id, h.m.Entries, before, last))
 		}
 		// Nor for what an answer teaches a leader (its lag marks show it).
 		if e := progressEffect(n.cfg.id, h.m.From, was.Progress[h.m.From], now.Progress[h.m.From]); h.m.Type.IsResponse() && e != "" {

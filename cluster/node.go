@@ -135,6 +135,7 @@ type node struct {
 	heldDirty     bool     // held changed since the last publish
 	capturing     bool     // collect Raft events into captured (the effect of a step)
 	captured      []string //
+	commitAt      int      // the first commit's place in captured (-1: none yet)
 }
 
 // openNode opens the node's WAL, rebuilds its core from it, and starts
@@ -767,6 +768,9 @@ func (n *node) failWaiters(err error) {
 
 func (n *node) onRaftEvent(e raft.Event) {
 	if n.capturing {
+		if e.Kind == raft.EventCommit && n.commitAt < 0 {
+			n.commitAt = len(n.captured)
+		}
 		n.captured = append(n.captured, e.Text)
 	}
 	if e.Kind == raft.EventCommit || e.Repeat {
