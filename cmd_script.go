@@ -196,7 +196,7 @@ func readScript(ctx context.Context, file string, stdin io.Reader) ([]byte, erro
 func printNodes(w io.Writer, s cluster.Status) {
 	for _, n := range s.Nodes {
 		if n.State == cluster.StateRemoved {
-			fmt.Fprintf(w, "node %d: removed from the cluster in an earlier run\n", n.ID)
+			fmt.Fprintf(w, "node %d: not a member (removed, or added by an add cut short before it joined): not started\n", n.ID)
 			continue
 		}
 		fmt.Fprintf(w, "node %d: raft %s http %s\n", n.ID, n.RaftAddr, n.HTTPAddr)

@@ -387,7 +387,15 @@ func (c *Cluster) settleMembership() error {
 			continue
 		}
 		if !newest.m.IsEmpty() && newest.index <= committed && !newest.m.IsMember(s.id) {
-			if err := c.retireLocked(s, fmt.Sprintf("%d is not in the committed configuration (%s, as of entry %d): an earlier run stopped before it was retired; its process stopped, its files deleted", s.id, newest.m, newest.index), newest.index); err != nil {
+			why := "an earlier run stopped before it was retired"
+			if s.joined && s.node.w.LastIndex() == 0 {
+				why = fmt.Sprintf("it never joined (an add of it was cut short before its entry reached a log; add %d starts it afresh)", s.id)
+			}
+			asOf := fmt.Sprintf("as of entry %d", newest.index)
+			if newest.index == 0 {
+				asOf = "the cluster's first"
+			}
+			if err := c.retireLocked(s, fmt.Sprintf("%d is not in the committed configuration (%s, %s): %s; its process stopped, its files deleted", s.id, newest.m, asOf, why), newest.index); err != nil {
 				return fmt.Errorf("cluster: node %d: %w", s.id, err)
 			}
 			continue

@@ -701,3 +701,41 @@ func TestAddOfALearnerSaysPromote(t *testing.T) {
 		t.Fatalf("add of a learner: %v; want %q", err, want)
 	}
 }
+
+// A node whose add was cut short before its entry reached a log (the
+// process killed) is not a member: the next run, knowing the committed
+// configuration, retires it and says it never joined (it used to say "an
+// earlier run stopped before it was retired", of a node never removed).
+func TestNeverJoinedNodeIsRetiredAsSuch(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	c := startCluster(t, Options{Nodes: 3, DataDir: dir})
+	waitLeader(t, c)
+	put(t, c.NewClient(), "a", "1")
+	if _, err := c.startJoiner(4); err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+	c2 := startCluster(t, Options{Nodes: 3, DataDir: dir})
+	n, _ := c2.Status().Node(4)
+	evs, _, _ := c2.Events().Since(0)
+	var said string
+	for _, e := range evs {
+		if e.Node == 4 {
+			said += e.Text + "\n"
+		}
+	}
+	switch n.State {
+	case StateRemoved:
+		if !strings.Contains(said, "4 is not in the committed configuration (voters 1,2,3, the cluster's first): it never joined (an add of it was cut short before its entry reached a log; add 4 starts it afresh)") {
+			t.Errorf("retired, saying: %q", said)
+		}
+	default:
+		// The committed configuration not known at start (no commit
+		// index on disk): it runs outside the cluster until remove.
+		waitFor(t, c2, "a leader", func(s Status) bool { return s.Leader != 0 })
+		if s := c2.Status(); s.Membership.IsMember(4) {
+			t.Errorf("the never-joined node is a member: %s", s.Membership)
+		}
+	}
+}
