@@ -131,7 +131,7 @@ func inspectNode(dir string, stdout io.Writer, alone bool) error {
 		return nil
 	}
 	if alone && len(rep.Segments) == 0 && len(rep.Snapshots) == 0 {
-		return fmt.Errorf("wal %s: holds neither a WAL (*.wal segments, *.snap snapshots) nor node directories (node-1, node-2, ...); give a data directory (what --data names) or one node's directory in it, like DATA/node-1", dir)
+		return usagef("wal %s: holds neither a WAL (*.wal segments, *.snap snapshots) nor node directories (node-1, node-2, ...); give a data directory (what --data names) or one node's directory in it, like DATA/node-1", dir)
 	}
 	rep.Dir = cluster.EscapeControls(rep.Dir)
 	for i, name := range rep.Other {

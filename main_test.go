@@ -506,7 +506,7 @@ func TestWALInspector(t *testing.T) {
 	}
 	empty := t.TempDir()
 	code, _, errs = runCLI(t, "", "wal", empty)
-	if code != 1 || !strings.Contains(errs, "raftplay: wal "+empty+": holds neither a WAL") || !strings.Contains(errs, "DATA/node-1") {
+	if code != 2 || !strings.Contains(errs, "raftplay: wal "+empty+": holds neither a WAL") || !strings.Contains(errs, "DATA/node-1") {
 		t.Fatalf("wal of an empty directory: exit %d (%q)", code, errs)
 	}
 }

@@ -278,9 +278,17 @@ func (c *Cluster) deliverOn(n *node, from uint64, typ raft.MessageType, discard 
 			}
 			n.captured = slices.Insert(n.captured, at, appendedEffect(n.cfg.id, h.m.Entries, before, last))
 		}
-		// Nor for what an answer teaches a leader (its lag marks show it).
-		if e := progressEffect(n.cfg.id, h.m.From, was.Progress[h.m.From], now.Progress[h.m.From]); h.m.Type.IsResponse() && e != "" {
-			n.captured = append(n.captured, e)
+		// Nor for what an answer teaches a leader (its lag marks show
+		// it), before the commit it allowed. A leader just elected by
+		// this answer starts its followers' progress afresh: nothing to
+		// tell there.
+		p0, known := was.Progress[h.m.From]
+		if e := progressEffect(n.cfg.id, h.m.From, p0, now.Progress[h.m.From]); h.m.Type.IsResponse() && known && was.Term == now.Term && e != "" {
+			at := len(n.captured)
+			if n.commitAt >= 0 {
+				at = n.commitAt
+			}
+			n.captured = slices.Insert(n.captured, at, e)
 		}
 		// Nor for a vote counted that does not yet decide the election.
 		if e := tallyEffect(n.cfg.id, was.Tally, now.Tally); e != "" {
@@ -417,16 +425,31 @@ func (c *Cluster) Heartbeat(id uint64) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	var to []uint64
 	effects, err := n.capture(func() error {
 		if n.core.Status().Role != raft.RoleLeader {
 			return fmt.Errorf("cluster: node %d is not the leader: only a leader sends heartbeats", id)
 		}
-		return n.core.Step(raft.Message{Type: raft.MsgBeat})
+		queued := len(n.core.Outbox())
+		err := n.core.Step(raft.Message{Type: raft.MsgBeat})
+		for _, m := range n.core.Outbox()[queued:] {
+			if m.Type == raft.MsgHeartbeat {
+				to = append(to, m.To)
+			}
+		}
+		return err
 	})
 	if err != nil {
 		return "", err
 	}
-	return joinEffects(fmt.Sprintf("%d sent heartbeats", id), effects), nil
+	head := fmt.Sprintf("%d sent heartbeats to %s", id, ids(to))
+	if len(to) == 0 {
+		head = fmt.Sprintf("%d has no follower to send heartbeats to", id)
+	}
+	if len(effects) == 0 {
+		return head, nil // the heartbeats are the effect
+	}
+	return joinEffects(head, effects), nil
 }
 
 // runningNode returns node id if it runs, or an error saying why not.

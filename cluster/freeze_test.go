@@ -136,7 +136,15 @@ func TestFreezeHoldsMessagesUntilDelivered(t *testing.T) {
 	if _, err := c.Timeout(l); err == nil || !strings.Contains(err.Error(), "is the leader") {
 		t.Fatalf("timeout of the leader: %v", err)
 	}
-	if out, err := c.Heartbeat(l); err != nil || !strings.Contains(out, "sent heartbeats") {
+	// It names whom it sent them to, and does not call them "no visible
+	// effect".
+	others := make([]string, 0, 2)
+	for _, n := range st.Nodes {
+		if n.ID != l {
+			others = append(others, fmt.Sprint(n.ID))
+		}
+	}
+	if out, err := c.Heartbeat(l); err != nil || out != fmt.Sprintf("%d sent heartbeats to %s", l, strings.Join(others, ",")) {
 		t.Fatalf("heartbeat: %q, %v", out, err)
 	}
 	if _, err := c.Heartbeat(f); err == nil {
@@ -225,13 +233,53 @@ func frozenCaughtUp(t *testing.T) (*Cluster, uint64, uint64, context.Context) {
 	t.Helper()
 	c := startCluster(t, Options{Nodes: 3, Timing: WatchTiming})
 	st := waitLeader(t, c)
-	waitFor(t, c, "every follower caught up", func(s Status) bool { return Converged(s) })
+	// Caught up as the leader sees it too: each follower replicating, its
+	// match the leader's last index (a leader still probing sends no
+	// append for a new entry until its probe is answered).
+	waitFor(t, c, "every follower caught up", func(s Status) bool {
+		l, ok := s.Node(st.Leader)
+		if !ok || l.Role != "leader" || l.Commit != l.LastIndex || len(l.Progress) < 2 || !Converged(s) {
+			return false
+		}
+		for id, p := range l.Progress {
+			if id != l.ID && (p.State != "replicate" || p.Match != l.LastIndex) {
+				return false
+			}
+		}
+		return true
+	})
 	if err := c.Freeze(); err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	t.Cleanup(cancel)
 	return c, st.Leader, aFollower(st), ctx
+}
+
+// proposeHeld proposes key at frozen leader l and waits until follower f
+// holds the append that carries it: one append each (proposals made
+// before the leader's next Ready would go out as one).
+func proposeHeld(t *testing.T, c *Cluster, ctx context.Context, l, f uint64, key string) Proposal {
+	t.Helper()
+	apps := func(s Status) int {
+		node, _ := s.Node(f)
+		k := 0
+		for _, h := range node.Held {
+			if h.From == l && h.Kind == "app" {
+				k++
+			}
+		}
+		return k
+	}
+	before := apps(c.Status())
+	pctx, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
+	defer cancel()
+	p, err := c.ProposeTo(pctx, l, key, []byte("v"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, c, "the append held at "+fmt.Sprint(f), func(s Status) bool { return apps(s) > before })
+	return p
 }
 
 // A step shows what the delivered message made its receiver do, even when
@@ -241,12 +289,7 @@ func TestStepShowsRepeatedRefusal(t *testing.T) {
 	t.Parallel()
 	c, l, f, ctx := frozenCaughtUp(t)
 	for i := range 4 {
-		pctx, pcancel := context.WithTimeout(ctx, 100*time.Millisecond)
-		_, err := c.ProposeTo(pctx, l, fmt.Sprint("k", i), []byte("v"))
-		pcancel()
-		if err != nil {
-			t.Fatal(err)
-		}
+		proposeHeld(t, c, ctx, l, f, fmt.Sprint("k", i))
 	}
 	step := func(discard bool) string {
 		t.Helper()
@@ -303,8 +346,8 @@ func TestStepSaysWhatAnAnswerMakesTheLeaderDo(t *testing.T) {
 		}
 		return out
 	}
-	p0 := propose("k0")
-	propose("k1")
+	p0 := proposeHeld(t, c, ctx, l, f, "k0")
+	proposeHeld(t, c, ctx, l, f, "k1")
 	deliver(l, f, "app", true) // a gap: k0 never arrives
 	if out := deliver(l, f, "app", false); !strings.Contains(out, "rejected append") {
 		t.Fatalf("the refusal: %q", out)
@@ -319,8 +362,9 @@ func TestStepSaysWhatAnAnswerMakesTheLeaderDo(t *testing.T) {
 	if out := deliver(l, f, "app", false); !strings.Contains(out, "appended entries") {
 		t.Fatalf("the probe: %q", out)
 	}
-	if out := deliver(f, l, "app-resp", false); !strings.Contains(out, "committed up to") {
-		t.Fatalf("the probe's answer: %q", out)
+	out = deliver(f, l, "app-resp", false)
+	if k, cm := strings.Index(out, fmt.Sprintf("%d now knows %d holds up to", l, f)), strings.Index(out, "committed up to"); k < 0 || cm < 0 || cm < k {
+		t.Fatalf("the probe's answer: %q; want what the leader now knows, then the commit it allows", out)
 	}
 	// The append that brings k2 also brings the new commit index (the
 	// empty appends before it, which would bring it alone, are dropped):
@@ -430,4 +474,23 @@ func frozenThree(t *testing.T) (*Cluster, Status, uint64) {
 		t.Fatal(err)
 	}
 	return c, st, aFollower(st)
+}
+
+// An answer that elects a leader says so, and nothing about the progress
+// the new leader starts afresh for each follower ("now probes 3 from 2
+// (next 0 -> 2)" was said of one of them).
+func TestStepThatElectsSaysNoProgress(t *testing.T) {
+	t.Parallel()
+	c, l, f, ctx := frozenCaughtUp(t)
+	g := 6 - l - f // the third node: ids 1, 2, 3
+	if _, err := c.Timeout(f); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Deliver(ctx, f, g, "vote", false); err != nil {
+		t.Fatal(err)
+	}
+	out, err := c.Deliver(ctx, g, f, "vote-resp", false)
+	if err != nil || !strings.Contains(out, fmt.Sprintf("%d became leader", f)) || strings.Contains(out, "probes") || strings.Contains(out, "next 0") {
+		t.Fatalf("the answer that elects %d: %q, %v", f, out, err)
+	}
 }
