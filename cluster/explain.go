@@ -30,6 +30,11 @@ func termAt(n NodeStatus, i uint64) (uint64, bool) {
 		return n.SnapshotTerm, true
 	case i >= n.LogStart && i-n.LogStart < uint64(len(n.LogTerms)):
 		return n.LogTerms[i-n.LogStart], true
+	case len(n.LogTerms) > 0 && i > n.LogStart && n.LogTerms[len(n.LogTerms)-1] == n.LastTerm:
+		// Past the window (published less often than the last index),
+		// between two entries of one term: the terms of a log never
+		// go down, so it is of that term too.
+		return n.LastTerm, true
 	}
 	return 0, false
 }
@@ -162,12 +167,16 @@ func ExplainCommit(st Status, i uint64) string {
 		if n.ID == l.ID || !slices.Contains(voters, n.ID) {
 			continue
 		}
-		if p, ok := l.Progress[n.ID]; ok && p.Match >= i {
+		p, tracked := l.Progress[n.ID]
+		if tracked && p.Match >= i {
 			holders = append(holders, n.ID)
 			continue
 		}
 		missing = append(missing, n.ID)
-		if t, ok := termAt(n, i); ok && known && t == term && n.Term <= l.Term && n.Live() {
+		if !n.Live() || n.Term > l.Term {
+			continue
+		}
+		if t, ok := termAt(n, i); ok && known && t == term || tracked && heldUpTo(n, l, p) >= i {
 			unacked = append(unacked, n.ID)
 		}
 	}

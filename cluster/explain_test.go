@@ -693,3 +693,26 @@ func TestExplainCommitCountsWhatTheFollowerHolds(t *testing.T) {
 	mustContain(t, got, "2 is 2 entries behind (it has up to 22)")
 	mustContain(t, got, "3 is 4 entries behind (it has up to 20)")
 }
+
+// A leader's log window is published less often than its last index: an
+// index past the window, between entries of one term, is of that term,
+// and a follower that holds it by its own status is among those that hold
+// it unacknowledged (a screen-accuracy test read "index 16162 is on 3"
+// beside cards showing it on 2, 3 and 4).
+func TestExplainCommitPastTheLeadersWindow(t *testing.T) {
+	st := cardStatus(3)
+	l := &st.Nodes[0]
+	l.LastIndex, l.LogStart, l.LogTerms = 24, 11, []uint64{5, 5, 5, 5, 5, 5, 5, 5, 5, 5} // 11..20
+	st.Nodes[1].LastIndex = 22
+	l.Progress[2] = raft.Progress{Match: 20, Next: 25, State: "replicate", Inflight: 2, HeardAgo: 1}
+	l.Progress[3] = raft.Progress{Match: 20, Next: 25, State: "replicate", Inflight: 2, HeardAgo: 1}
+	mustContain(t, ExplainCommit(st, 22), "index 22 (term 5) is on 1 (acknowledged) and on 2 (not acknowledged yet), needs 2 of 3")
+	// A window that ends in an older term says nothing of what follows it.
+	l.LogTerms[9], l.LastTerm, l.Term, l.QuorumTerm = 4, 6, 6, 6
+	for i := range st.Nodes {
+		st.Nodes[i].Term = 6
+	}
+	if got := ExplainCommit(st, 22); strings.Contains(got, "(term") {
+		t.Errorf("past a window ending in an older term: %q", got)
+	}
+}
