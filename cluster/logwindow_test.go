@@ -143,3 +143,35 @@ func TestPublishedLogWindowFollowsTheLog(t *testing.T) {
 		t.Fatalf("the old leader's log still ends in its own term %d: nothing was truncated", st.Term)
 	}
 }
+
+// A status's last index and last term go together: the light status a
+// Ready publishes (between full ones) moved the index but kept the term of
+// the entry before, so a new leader's first entry read as one of the old
+// term for up to 20 ms, and explanations that compare last entries (Log
+// Matching) counted a follower behind that was not.
+func TestLastTermFollowsLastIndex(t *testing.T) {
+	t.Parallel()
+	c := startCluster(t, Options{Nodes: 3, Seed: 9})
+	st := waitLeader(t, c)
+	put(t, c.NewClient(), "a", "1")
+	waitFor(t, c, "converged", func(s Status) bool { return Converged(s) })
+	before, _ := c.Status().Node(st.Leader)
+	if err := c.Crash(st.Leader); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for seen := 0; seen < 200 && time.Now().Before(deadline); {
+		s := c.Status()
+		for _, n := range s.Nodes {
+			if !n.Live() || n.LastIndex <= before.LastIndex {
+				continue
+			}
+			// Past the old leader's log: entries of a later term only.
+			if n.LastTerm <= before.Term {
+				t.Fatalf("node %d: last index %d (past %d, the old leader's last) with last term %d (the old leader's term %d)",
+					n.ID, n.LastIndex, before.LastIndex, n.LastTerm, before.Term)
+			}
+			seen++
+		}
+	}
+}

@@ -125,6 +125,7 @@ type node struct {
 	reads         map[uint64]*readReq // reads in flight, by the id given to the core
 	nextRead      uint64
 	lastIndex     uint64
+	lastTerm      uint64         // the term of lastIndex
 	snapIndex     uint64         // index of the newest snapshot this node holds
 	snapEvery     uint64         // take a snapshot every this many applied entries (0: never)
 	logTermsAt    uint64         // last index when the published log window was built
@@ -441,7 +442,8 @@ func (n *node) handleReady() error {
 	}
 	prevLast := n.lastIndex
 	if len(rd.Entries) > 0 {
-		n.lastIndex = rd.Entries[len(rd.Entries)-1].Index
+		last := &rd.Entries[len(rd.Entries)-1]
+		n.lastIndex, n.lastTerm = last.Index, last.Term
 	}
 	leader := n.role == raft.RoleLeader
 	if rd.SoftState != nil {

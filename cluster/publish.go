@@ -32,6 +32,7 @@ func (n *node) storeStatus(ns *NodeStatus) {
 type lightStatus struct {
 	base                                   *NodeStatus
 	term, vote, commit, applied, lastIndex uint64
+	lastTerm                               uint64 // the term of lastIndex: the two go together
 	kvDigest                               uint64
 	kvKeys                                 int
 	membership                             raft.Membership
@@ -44,7 +45,7 @@ type lightStatus struct {
 // over returns base with l's fields.
 func (l *lightStatus) over(base *NodeStatus) *NodeStatus {
 	ns := *base
-	ns.Term, ns.Vote, ns.Commit, ns.Applied, ns.LastIndex = l.term, l.vote, l.commit, l.applied, l.lastIndex
+	ns.Term, ns.Vote, ns.Commit, ns.Applied, ns.LastIndex, ns.LastTerm = l.term, l.vote, l.commit, l.applied, l.lastIndex, l.lastTerm
 	ns.KVDigest, ns.KVKeys = l.kvDigest, l.kvKeys
 	ns.Membership, ns.ConfIndex = l.membership, l.confIndex
 	ns.Progress, ns.QuorumIndex, ns.QuorumTerm = l.progress, l.quorumIndex, l.quorumTerm
@@ -90,7 +91,7 @@ func (n *node) publishLight(now time.Time) {
 	}
 	base := n.status.Load()
 	l := &lightStatus{base: base, term: n.hs.Term, vote: n.hs.Vote, commit: n.hs.Commit,
-		applied: n.kv.Applied(), lastIndex: n.lastIndex, kvDigest: n.kv.Digest(), kvKeys: n.kv.Len(), updated: now}
+		applied: n.kv.Applied(), lastIndex: n.lastIndex, lastTerm: n.lastTerm, kvDigest: n.kv.Digest(), kvKeys: n.kv.Len(), updated: now}
 	l.membership, l.confIndex = n.core.Membership()
 	prev := lightStatus{term: base.Term, commit: base.Commit, progress: base.Progress, quorumIndex: base.QuorumIndex, quorumTerm: base.QuorumTerm}
 	if pl := n.light.Load(); pl != nil && pl.base == base {
@@ -116,7 +117,7 @@ func (n *node) publish(now time.Time) {
 	st := n.core.Status()
 	_, _, hb := n.cfg.timing.Ticks(n.tick)
 	n.wb.pace.Store(followersAreMajority(st, n.cfg.id, 2*hb))
-	n.lastIndex = st.LastIndex
+	n.lastIndex, n.lastTerm = st.LastIndex, st.LastTerm
 	ns := &NodeStatus{
 		ID:              n.cfg.id,
 		State:           StateUp,
