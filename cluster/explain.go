@@ -430,8 +430,12 @@ func explainCandidate(st Status, n NodeStatus) string {
 	if n.Frozen {
 		ago = "(its clock has stood still since)"
 	}
-	s := fmt.Sprintf("%d is a %s at term %d: its election timer fired and it started %s for term %d %s.",
-		n.ID, n.Role, n.Term, article(what), term, ago)
+	cause := "its election timer fired"
+	if t != nil && t.Transfer {
+		cause = "the leader handed leadership to it (TimeoutNow, a leadership transfer)"
+	}
+	s := fmt.Sprintf("%d is a %s at term %d: %s and it started %s for term %d %s.",
+		n.ID, n.Role, n.Term, cause, article(what), term, ago)
 	if t == nil {
 		return s
 	}
@@ -444,7 +448,7 @@ func explainCandidate(st Status, n NodeStatus) string {
 	}
 	slices.Sort(refused)
 	for _, id := range refused {
-		parts = append(parts, fmt.Sprintf("%d refused: %s", id, refusalWhy(st, n, id, t.Refused[id])))
+		parts = append(parts, fmt.Sprintf("%d refused: %s", id, refusalWhy(st, n, term, id, t.Refused[id])))
 	}
 	for _, id := range t.Pending {
 		w := unreachableWhy(st, id, n.ID)
@@ -465,13 +469,18 @@ func explainCandidate(st Status, n NodeStatus) string {
 	return s + " " + strings.Join(parts, "; ") + "."
 }
 
-// refusalWhy explains a refusal of candidate c's vote request by voter id.
-func refusalWhy(st Status, c NodeStatus, id uint64, why raft.Why) string {
+// refusalWhy explains a refusal of candidate c's vote request for term
+// by voter id.
+func refusalWhy(st Status, c NodeStatus, term, id uint64, why raft.Why) string {
 	v, _ := st.Node(id)
 	switch why {
 	case raft.WhyLogBehind:
 		return fmt.Sprintf("its log (%d@%d) is more up to date than %d's (%d@%d)", v.LastIndex, v.LastTerm, c.ID, c.LastIndex, c.LastTerm)
 	case raft.WhyVoted:
+		if v.Term != term {
+			// It has moved on since: its vote now is of a later term.
+			return fmt.Sprintf("it had voted already in term %d", term)
+		}
 		if v.Vote == v.ID && (v.Role == "candidate" || v.Role == "pre-candidate") {
 			return fmt.Sprintf("it is a candidate itself (it voted for itself at term %d)", v.Term)
 		}

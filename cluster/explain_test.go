@@ -716,3 +716,23 @@ func TestExplainCommitPastTheLeadersWindow(t *testing.T) {
 		t.Errorf("past a window ending in an older term: %q", got)
 	}
 }
+
+// A candidate's refusals are explained as of its election's term (a voter
+// that has moved on to a later term had voted in that one), and an
+// election a TimeoutNow started is not said to be its timer's.
+func TestExplainCandidateTermAndCause(t *testing.T) {
+	st := cardStatus(3)
+	c := &st.Nodes[1] // node 2: a candidate at term 6
+	c.Role, c.Term, c.Vote, c.Leader = "candidate", 6, 2, 0
+	c.Tally = &raft.Tally{Needed: 2, Granted: []uint64{2}, Refused: map[uint64]raft.Why{1: raft.WhyVoted}, Pending: []uint64{3}}
+	v := &st.Nodes[0] // node 1: since a candidate itself at term 7
+	v.Role, v.Term, v.Vote, v.Leader, v.Progress = "candidate", 7, 1, 0, nil
+	got := ExplainNode(st, 2)
+	mustContain(t, got, "its election timer fired", "1 refused: it had voted already in term 6")
+	v.Term = 6 // still in that term: a candidate for itself there
+	mustContain(t, ExplainNode(st, 2), "1 refused: it is a candidate itself (it voted for itself at term 6)")
+	c.Tally.Transfer = true
+	if got := ExplainNode(st, 2); !strings.Contains(got, "the leader handed leadership to it (TimeoutNow, a leadership transfer) and it started an election for term 6") || strings.Contains(got, "timer fired") {
+		t.Errorf("an election TimeoutNow started: %q", got)
+	}
+}

@@ -342,7 +342,12 @@ func tallyEffect(id uint64, was, now *raft.Tally) string {
 	}
 	s := fmt.Sprintf("%d has %d of the %d %s it needs (from %s)", id, len(now.Granted), now.Needed, votes, ids(now.Granted))
 	if len(now.Refused) > 0 {
-		s += fmt.Sprintf(", refused by %d", len(now.Refused))
+		refused := make([]uint64, 0, len(now.Refused))
+		for id := range now.Refused {
+			refused = append(refused, id)
+		}
+		slices.Sort(refused)
+		s += ", refused by " + ids(refused)
 	}
 	return s
 }

@@ -208,7 +208,7 @@ func TestFrozenSplitVote(t *testing.T) {
 	// The refusal, delivered to the candidate, changes its count (not yet
 	// the election): the step says so, not "no visible effect".
 	out, err = c.Deliver(ctx, b, a, "vote-resp", false)
-	if want := fmt.Sprintf("%d has 1 of the 2 votes it needs (from %d), refused by 1", a, a); err != nil || !strings.Contains(out, want) {
+	if want := fmt.Sprintf("%d has 1 of the 2 votes it needs (from %d), refused by %d", a, a, b); err != nil || !strings.Contains(out, want) {
 		t.Fatalf("vote-resp %d->%d: %q, %v; want %q", b, a, out, err, want)
 	}
 	if _, err := c.Timeout(st.Leader); err == nil || !strings.Contains(err.Error(), "down") {

@@ -1058,3 +1058,23 @@ func TestConfEntriesInOneAppendToldOneByOne(t *testing.T) {
 		t.Fatalf("in force: %s@%d, want the newest", r.conf, r.confIndex)
 	}
 }
+
+// A candidate's Tally says whether a TimeoutNow started its election (a
+// leadership transfer) or its timer did.
+func TestTallySaysATransferStartedTheElection(t *testing.T) {
+	net, rs := newCluster(t, 3)
+	a, c := rs[0], rs[2]
+	net.run()
+	if a.role != RoleLeader {
+		t.Fatalf("node 1 is %s", a.role)
+	}
+	net.isolate(1) // the vote requests go nowhere: 3 stays a candidate
+	step(t, c, Message{Type: MsgTimeoutNow, From: 1, To: 3, Term: a.term})
+	if tl := c.Status().Tally; c.role != RoleCandidate || tl == nil || !tl.Transfer {
+		t.Fatalf("after TimeoutNow: %s, tally %+v; want a candidate by transfer", c.role, tl)
+	}
+	step(t, c, Message{Type: MsgHup}) // its timer, this time
+	if tl := c.Status().Tally; c.role != RoleCandidate || tl == nil || tl.Transfer {
+		t.Fatalf("after its timer fired: %s, tally %+v; want a candidate by its timer", c.role, tl)
+	}
+}

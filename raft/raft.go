@@ -129,6 +129,9 @@ type Raft struct {
 	transferElapsed  int
 	transferSent     bool
 	transferCampaign bool // campaigning on a TimeoutNow
+	// byTransfer: the election this candidate runs was started by a
+	// TimeoutNow (for its Tally), not by its timer.
+	byTransfer bool
 
 	unsafeManyPending bool // tests only: allow a change while one is pending
 

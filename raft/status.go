@@ -48,11 +48,14 @@ type Status struct {
 // who has not answered, and how many grants win (the candidate's own
 // included).
 type Tally struct {
-	Pre     bool // a pre-election (PreVote), for the term after Term
-	Granted []uint64
-	Refused map[uint64]Why
-	Pending []uint64
-	Needed  int
+	Pre bool // a pre-election (PreVote), for the term after Term
+	// Transfer: the election was started by the leader's TimeoutNow (a
+	// leadership transfer), not by the candidate's timer.
+	Transfer bool
+	Granted  []uint64
+	Refused  map[uint64]Why
+	Pending  []uint64
+	Needed   int
 }
 
 // VoteDecision is one answer to a vote or pre-vote request.
@@ -113,7 +116,7 @@ func (r *Raft) Status() Status {
 		s.Progress, s.QuorumIndex, s.QuorumTerm = r.LeaderProgress()
 	}
 	if r.role == RoleCandidate || r.role == RolePreCandidate {
-		t := &Tally{Pre: r.role == RolePreCandidate, Refused: map[uint64]Why{}, Needed: len(r.peers)/2 + 1}
+		t := &Tally{Pre: r.role == RolePreCandidate, Transfer: r.role == RoleCandidate && r.byTransfer, Refused: map[uint64]Why{}, Needed: len(r.peers)/2 + 1}
 		for _, id := range r.peers {
 			switch g, ok := r.votes[id]; {
 			case !ok:

@@ -232,6 +232,7 @@ func (r *Raft) campaign(pre bool) {
 		r.emit(EventElection, None, "started pre-election for term %d", term)
 	} else {
 		r.becomeCandidate()
+		r.byTransfer = r.transferCampaign
 		term, t = r.term, MsgVote
 		r.emit(EventElection, None, "started election at term %d", term)
 	}
