@@ -173,7 +173,8 @@ func ExplainCommit(st Status, i uint64) string {
 			continue
 		}
 		missing = append(missing, n.ID)
-		if !n.Live() || n.Term > l.Term {
+		// A node that is down holds on disk what its last status shows.
+		if n.State == StateRemoved || n.Term > l.Term {
 			continue
 		}
 		if t, ok := termAt(n, i); ok && known && t == term || tracked && heldUpTo(n, l, p) >= i {
@@ -187,7 +188,7 @@ func ExplainCommit(st Status, i uint64) string {
 		// followers may hold it before they acknowledge it)
 		on = fmt.Sprintf("%s is acknowledged by no voter yet", idx)
 	}
-	if len(unacked) > 0 && i > l.Commit {
+	if len(unacked) > 0 {
 		if len(holders) == 0 {
 			on += fmt.Sprintf(" (it is on %s, not acknowledged yet)", ids(unacked))
 		} else {
@@ -223,8 +224,15 @@ func ExplainCommit(st Status, i uint64) string {
 		return fmt.Sprintf("%s, a majority, but the leader's own copy is not yet durable: it commits once the leader's fsync ends", on)
 	}
 	var why []string
+	var away []uint64 // unacked, and down, paused or cut off: said apart
 	for _, id := range missing {
-		if w := unreachableWhy(st, id, l.ID); w != "" {
+		w := unreachableWhy(st, id, l.ID)
+		if slices.Contains(unacked, id) && w != "" {
+			why = append(why, fmt.Sprintf("%d holds it but %s", id, w))
+			away = append(away, id)
+			continue
+		}
+		if w != "" {
 			why = append(why, fmt.Sprintf("%d %s", id, w))
 			continue
 		}
@@ -254,8 +262,8 @@ func ExplainCommit(st Status, i uint64) string {
 			why = append(why, fmt.Sprintf("%d is %s behind (it has up to %d)", id, plural(int(i-held), "entry", "entries"), held))
 		}
 	}
-	if len(unacked) > 0 {
-		why = append(why, fmt.Sprintf("the leader has not yet heard %s acknowledge it in term %d", ids(unacked), l.Term))
+	if near := slices.DeleteFunc(slices.Clone(unacked), func(id uint64) bool { return slices.Contains(away, id) }); len(near) > 0 {
+		why = append(why, fmt.Sprintf("the leader has not yet heard %s acknowledge it in term %d", ids(near), l.Term))
 	}
 	if l.Frozen {
 		why = append(why, "the cluster is frozen: nothing moves until messages are delivered")

@@ -736,3 +736,25 @@ func TestExplainCandidateTermAndCause(t *testing.T) {
 		t.Errorf("an election TimeoutNow started: %q", got)
 	}
 }
+
+// explain commit says which nodes hold an entry whether or not the leader
+// has heard so: of a committed entry too, and of a node that is down (its
+// disk holds what its last status shows), which then does not lack it
+// for being down (an expert saw "5 is on 1,2 ... 3 is down" of a crashed
+// node holding it, and a committed entry said to be only on the
+// acknowledged nodes).
+func TestExplainCommitNamesEveryHolder(t *testing.T) {
+	st := cardStatus(3)
+	l := &st.Nodes[0]
+	l.LastIndex, l.Commit, l.QuorumIndex = 22, 20, 20
+	l.Progress[2] = raft.Progress{Match: 20, Next: 23, State: "replicate", HeardAgo: 1}
+	l.Progress[3] = raft.Progress{Match: 0, Next: 21, State: "probe", HeardAgo: 1}
+	st.Nodes[2].State = StateCrashed
+	st.Nodes[2].LastIndex = 22 // it holds 21 and 22 (term 5, the leader's)
+	got := ExplainCommit(st, 22)
+	mustContain(t, got, "index 22 (term 5) is on 1 (acknowledged) and on 3 (not acknowledged yet)", "3 holds it but is down (crashed)")
+	if strings.Contains(got, "has not yet heard") {
+		t.Errorf("the down holder is also said unheard: %q", got)
+	}
+	mustContain(t, ExplainCommit(st, 19), "index 19 is on 1,2 (acknowledged) and on 3 (not acknowledged yet): committed")
+}
