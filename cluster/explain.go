@@ -401,17 +401,21 @@ func explainFollower(st Status, n NodeStatus) string {
 		s += fmt.Sprintf(" With CheckQuorum it keeps the leader's lease: it ignores vote requests for %s more.", dur(n.ElectionMin-n.SinceLeader))
 	}
 	if known && l.Live() && l.Role == "leader" && l.Term == n.Term {
-		switch p, ok := l.Progress[n.ID]; {
+		p, ok := l.Progress[n.ID]
+		held, differs := logMatch(n, l, p)
+		switch {
 		case !ok || p.Match >= l.LastIndex:
 		case p.Match > n.LastIndex:
 			s += fmt.Sprintf(" It lost entries it had acknowledged: the leader counts it as holding up to %d, its log ends at %d (explain log %d says what follows).",
 				p.Match, n.LastIndex, n.ID)
-		case heldUpTo(n, l, p) >= l.LastIndex:
+		case held >= l.LastIndex:
 			// It holds them: only its answer has not reached the leader.
 			s += fmt.Sprintf(" It holds the leader's last %s, but the leader has not heard so yet (its match for it is %d).",
 				plural(int(l.LastIndex-p.Match), "entry", "entries"), p.Match)
+		case differs:
+			s += fmt.Sprintf(" Its log differs from the leader's: they are known to match up to %d, and it holds entries the leader does not have, which the leader will overwrite (%s; explain log %d says more).",
+				held, p.State, n.ID)
 		default:
-			held := heldUpTo(n, l, p)
 			s += fmt.Sprintf(" It is %s behind the leader (%s", plural(int(l.LastIndex-held), "entry", "entries"), p.State)
 			switch {
 			case held > p.Match:
@@ -831,7 +835,7 @@ func Why(st Status, id uint64) string {
 		if !ok || p.Match >= l.LastIndex {
 			break
 		}
-		held := heldUpTo(n, l, p)
+		held, differs := logMatch(n, l, p)
 		if p.State == "probe" && held >= l.LastIndex {
 			// It holds the leader's whole log, but the leader, probing
 			// it, has not heard it say so yet: just after a restart,
@@ -840,6 +844,9 @@ func Why(st Status, id uint64) string {
 			return "up to date, not acked"
 		}
 		// Frozen, entries on their way stay there (held): they count.
+		if differs {
+			return "log differs: " + p.State // explain log says where
+		}
 		if held < l.LastIndex && (behind(l, p) || n.Frozen && n.LastIndex < l.LastIndex) {
 			return fmt.Sprintf("behind by %d: %s", l.LastIndex-held, p.State)
 		}
@@ -862,13 +869,34 @@ func holdsWholeLog(n, l NodeStatus) bool {
 // too (Leader Completeness, §5.4). The leader's match lags while acks are
 // on their way, and is 0 until a leader new to its term hears from it.
 func heldUpTo(n, l NodeStatus, p raft.Progress) uint64 {
-	held := p.Match
+	held, _ := logMatch(n, l, p)
+	return held
+}
+
+// logMatch is heldUpTo, and whether n is known to hold entries that are
+// not the leader's: past the leader's last index, or at an index where the
+// two logs' windows show different terms. Such a follower is not simply
+// behind: the leader will overwrite those entries (§5.3).
+func logMatch(n, l NodeStatus, p raft.Progress) (held uint64, differs bool) {
+	held = p.Match
 	if n.LastIndex <= l.LastIndex {
 		if t, ok := termAt(l, n.LastIndex); ok && t == n.LastTerm || n.LastTerm == l.Term {
-			return max(held, n.LastIndex)
+			return max(held, n.LastIndex), false
 		}
 	}
-	return max(held, min(n.Commit, n.LastIndex, l.LastIndex))
+	differs = n.LastIndex > l.LastIndex
+	for i := min(n.LastIndex, l.LastIndex); i > held; i-- {
+		a, okA := termAt(n, i)
+		b, okB := termAt(l, i)
+		if !okA || !okB {
+			break
+		}
+		if a == b {
+			return i, differs
+		}
+		differs = true
+	}
+	return max(held, min(n.Commit, n.LastIndex, l.LastIndex)), differs
 }
 
 // behind reports whether leader l's follower with progress p is behind:

@@ -758,3 +758,30 @@ func TestExplainCommitNamesEveryHolder(t *testing.T) {
 	}
 	mustContain(t, ExplainCommit(st, 19), "index 19 is on 1,2 (acknowledged) and on 3 (not acknowledged yet): committed")
 }
+
+// A follower that holds entries the leader does not have is not "behind":
+// its card and explain say its log differs (an expert saw "It is 6 entries
+// behind the leader (probe; it holds up to 2 ...)" of Figure 7's node
+// with three entries of an old term).
+func TestFollowerWithOtherEntriesDiffers(t *testing.T) {
+	st := cardStatus(3)
+	l := &st.Nodes[0]
+	l.LastIndex, l.LastTerm, l.Term, l.LogStart, l.LogTerms = 8, 5, 5, 1, []uint64{1, 1, 1, 5, 5, 5, 5, 5}
+	l.Commit = 8
+	l.Progress[2] = raft.Progress{Match: 0, Next: 7, State: "probe"}
+	f := &st.Nodes[1]
+	f.LastIndex, f.LastTerm, f.Commit, f.LogStart, f.LogTerms = 6, 2, 3, 1, []uint64{1, 1, 1, 2, 2, 2}
+	if got := Why(st, 2); got != "log differs: probe" {
+		t.Errorf("why-line %q", got)
+	}
+	got := ExplainNode(st, 2)
+	mustContain(t, got, "Its log differs from the leader's: they are known to match up to 3, and it holds entries the leader does not have, which the leader will overwrite (probe; explain log 2 says more).")
+	if strings.Contains(got, "behind") {
+		t.Errorf("explain says behind: %q", got)
+	}
+	// Short of the leader's log, nothing else: behind, as before.
+	f.LastIndex, f.LastTerm, f.LogTerms = 3, 1, []uint64{1, 1, 1}
+	if got := Why(st, 2); got != "behind by 5: probe" {
+		t.Errorf("why-line of a follower only short: %q", got)
+	}
+}
