@@ -250,7 +250,7 @@ func ExplainCommit(st Status, i uint64) string {
 		case p.State == "snapshot":
 			why = append(why, fmt.Sprintf("%d is receiving a snapshot (of index %d)", id, p.PendingSnapshot))
 		case p.State == "probe" && p.LastReject != 0:
-			why = append(why, fmt.Sprintf("%d's log differs: it refused an append after %d (hint %d@%d); the leader is probing back", id, p.LastReject, p.LastRejectHint, p.LastRejectHintTerm))
+			why = append(why, fmt.Sprintf("%d refused an append after %d (its hint: %d@%d): the leader is probing back to where their logs agree", id, p.LastReject, p.LastRejectHint, p.LastRejectHintTerm))
 		case p.Match == 0 && p.State == "probe":
 			why = append(why, fmt.Sprintf("%d has not answered since the leader was elected", id))
 		default:
@@ -396,6 +396,9 @@ func explainFollower(st Status, n NodeStatus) string {
 	l, known := st.Node(n.Leader)
 	if w := unreachableWhy(st, n.Leader, n.ID); known && w != "" {
 		s += fmt.Sprintf(" But %d %s: unless another leader is elected first, its timer fires and it stands for election.", n.Leader, w)
+	} else if known && l.Role != "leader" {
+		// Restarted, or stepped down: it no longer leads this term.
+		s += fmt.Sprintf(" But %d no longer leads (it is a %s at term %d): unless another leader is elected first, its timer fires and it stands for election.", n.Leader, l.Role, l.Term)
 	}
 	if n.CheckQuorum && n.SinceLeader < n.ElectionMin {
 		s += fmt.Sprintf(" With CheckQuorum it keeps the leader's lease: it ignores vote requests for %s more.", dur(n.ElectionMin-n.SinceLeader))
@@ -410,8 +413,8 @@ func explainFollower(st Status, n NodeStatus) string {
 				p.Match, n.LastIndex, n.ID)
 		case held >= l.LastIndex:
 			// It holds them: only its answer has not reached the leader.
-			s += fmt.Sprintf(" It holds the leader's last %s, but the leader has not heard so yet (its match for it is %d).",
-				plural(int(l.LastIndex-p.Match), "entry", "entries"), p.Match)
+			s += fmt.Sprintf(" It holds the leader's whole log (up to %d), but the leader has not heard so yet (its match for it is %d).",
+				l.LastIndex, p.Match)
 		case differs:
 			s += fmt.Sprintf(" Its log differs from the leader's: they are known to match up to %d, and it holds entries the leader does not have, which the leader will overwrite (%s; explain log %d says more).",
 				held, p.State, n.ID)
@@ -745,12 +748,16 @@ func ExplainLog(st Status, id uint64) string {
 	}
 	extra := n.LastIndex - match
 	a, _ := termAt(n, match+1)
+	terms := fmt.Sprintf("term %d", a)
+	if a != n.LastTerm { // a log's terms never go down: a to its last
+		terms = fmt.Sprintf("terms %d to %d", a, n.LastTerm)
+	}
 	they, them := "they were", "them"
 	if extra == 1 {
 		they, them = "it was", "it"
 	}
-	return fmt.Sprintf("%d's log matches leader %d's up to %d; from %d it holds %s the leader does not have (%s, from term %d): %s never committed, and the leader will overwrite %s%s",
-		id, l.ID, match, match+1, plural(int(extra), "entry", "entries"), spanText(match+1, n.LastIndex), a, they, them, repair)
+	return fmt.Sprintf("%d's log matches leader %d's up to %d; from %d it holds %s the leader does not have (%s, of %s): %s never committed, and the leader will overwrite %s%s",
+		id, l.ID, match, match+1, plural(int(extra), "entry", "entries"), spanText(match+1, n.LastIndex), terms, they, them, repair)
 }
 
 // Why is a node's situation in a few words, for its card: "waiting: 2 of 3

@@ -238,12 +238,12 @@ func TestExplainLog(t *testing.T) {
 	extra := NodeStatus{ID: 4, State: StateUp, Role: "follower", Term: 4, LastIndex: 4, LastTerm: 2, LogStart: 1, LogTerms: []uint64{1, 2, 2, 2}}
 	missing := NodeStatus{ID: 3, State: StateUp, Role: "follower", Term: 4, LastIndex: 2, LastTerm: 3, LogStart: 1, LogTerms: []uint64{1, 3}}
 	st := Status{Nodes: []NodeStatus{{ID: 1, State: StateCrashed, Role: "down"}, leader, missing, extra}, Leader: 2, Term: 4}
-	mustContain(t, ExplainLog(st, 4), "4's log matches leader 2's up to 1; from 2 it holds 3 entries the leader does not have (2..4, from term 2)",
+	mustContain(t, ExplainLog(st, 4), "4's log matches leader 2's up to 1; from 2 it holds 3 entries the leader does not have (2..4, of term 2)",
 		"they were never committed, and the leader will overwrite them", "probing (next 2)")
 	one := extra
 	one.LastIndex, one.LogTerms = 2, []uint64{1, 2}
 	st.Nodes[3] = one
-	mustContain(t, ExplainLog(st, 4), "from 2 it holds 1 entry the leader does not have (2, from term 2): it was never committed, and the leader will overwrite it")
+	mustContain(t, ExplainLog(st, 4), "from 2 it holds 1 entry the leader does not have (2, of term 2): it was never committed, and the leader will overwrite it")
 	st.Nodes[3] = extra
 	mustContain(t, ExplainLog(st, 3), "3's log matches leader 2's up to 2 and misses 4 entries (3..6)", "streams entries from 7")
 	// A follower that lost entries it acknowledged (a damaged disk): the
@@ -362,7 +362,7 @@ func TestWhyCases(t *testing.T) {
 		st := cardStatus(3)
 		st.Nodes[0].Progress[2] = raft.Progress{Match: 18, Next: 21, State: "replicate", HeardAgo: 1}
 		got := ExplainNode(st, 2)
-		if !strings.Contains(got, "It holds the leader's last 2 entries, but the leader has not heard so yet (its match for it is 18)") || strings.Contains(got, "behind") {
+		if !strings.Contains(got, "It holds the leader's whole log (up to 20), but the leader has not heard so yet (its match for it is 18)") || strings.Contains(got, "behind") {
 			t.Errorf("ExplainNode = %q", got)
 		}
 	})
@@ -784,4 +784,24 @@ func TestFollowerWithOtherEntriesDiffers(t *testing.T) {
 	if got := Why(st, 2); got != "behind by 5: probe" {
 		t.Errorf("why-line of a follower only short: %q", got)
 	}
+}
+
+// Smaller truths of the explanations: entries of several terms are said
+// as a range of terms; a follower whose leader has restarted as a follower
+// is told so; a refused append reads as a refusal, not as a differing log.
+func TestExplainSmallTruths(t *testing.T) {
+	st := cardStatus(3)
+	l := &st.Nodes[0]
+	l.LastIndex, l.LogStart, l.LogTerms, l.Commit, l.QuorumIndex = 6, 1, []uint64{1, 1, 1, 5, 5, 5}, 3, 3
+	l.Progress[2] = raft.Progress{Match: 0, Next: 4, State: "probe", LastReject: 5, LastRejectHint: 3, LastRejectHintTerm: 1}
+	l.Progress[3] = raft.Progress{Match: 3, Next: 4, State: "probe"}
+	st.Nodes[2].LastIndex, st.Nodes[2].LastTerm, st.Nodes[2].Commit = 3, 1, 3
+	f := &st.Nodes[1]
+	f.LastIndex, f.LastTerm, f.Commit, f.LogStart, f.LogTerms = 6, 4, 3, 1, []uint64{1, 1, 1, 2, 3, 4}
+	mustContain(t, ExplainLog(st, 2), "from 4 it holds 3 entries the leader does not have (4..6, of terms 2 to 4)")
+	mustContain(t, ExplainCommit(st, 6), "2 refused an append after 5 (its hint: 3@1): the leader is probing back to where their logs agree")
+	// The leader restarted as a follower: node 3 still names it.
+	l.Role, l.Progress = "follower", nil
+	st.Leader = 0
+	mustContain(t, ExplainNode(st, 3), "But 1 no longer leads (it is a follower at term 5)")
 }

@@ -305,6 +305,12 @@ func (c *Cluster) deliverOn(n *node, from uint64, typ raft.MessageType, discard 
 				}
 			}
 		}
+		// A leader's new commit index leaves with the appends its next
+		// Ready builds (not in the outbox yet): that is how the
+		// followers learn it (§5.3).
+		if now.Role == raft.RoleLeader && now.Commit > was.Commit {
+			n.captured = append(n.captured, fmt.Sprintf("%d tells its followers commit %d with its next appends", n.cfg.id, now.Commit))
+		}
 		return nil
 	})
 	if err != nil {

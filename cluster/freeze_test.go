@@ -366,6 +366,9 @@ func TestStepSaysWhatAnAnswerMakesTheLeaderDo(t *testing.T) {
 	if k, cm := strings.Index(out, fmt.Sprintf("%d now knows %d holds up to", l, f)), strings.Index(out, "committed up to"); k < 0 || cm < 0 || cm < k {
 		t.Fatalf("the probe's answer: %q; want what the leader now knows, then the commit it allows", out)
 	}
+	if !strings.Contains(out, fmt.Sprintf("%d tells its followers commit", l)) {
+		t.Errorf("the answer that commits: %q; want how the followers learn the commit", out)
+	}
 	// The append that brings k2 also brings the new commit index (the
 	// empty appends before it, which would bring it alone, are dropped):
 	// appended first.

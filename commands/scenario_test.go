@@ -188,7 +188,7 @@ func TestExamplesExplainThemselves(t *testing.T) {
 	}
 	out, k := run("figure7")
 	for _, want := range []string{
-		fmt.Sprintf("4's log matches leader 2's up to %d; from %d it holds 3 entries the leader does not have (%d..%d, from term", k, k+1, k+1, k+3),
+		fmt.Sprintf("4's log matches leader 2's up to %d; from %d it holds 3 entries the leader does not have (%d..%d, of term", k, k+1, k+1, k+3),
 		fmt.Sprintf("5's log matches leader 2's up to %d and misses 5 entries (%d..%d)", k, k+1, k+5),
 		fmt.Sprintf("3's log matches leader 2's up to %d and misses 4 entries (%d..%d)", k+1, k+2, k+5),
 	} {
