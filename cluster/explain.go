@@ -259,7 +259,7 @@ func ExplainCommit(st Status, i uint64) string {
 				held = heldUpTo(n, l, p) // acks may be on their way
 			}
 			held = min(held, i-1) // it would be among the unacked
-			why = append(why, fmt.Sprintf("%d is %s behind (it has up to %d)", id, plural(int(i-held), "entry", "entries"), held))
+			why = append(why, fmt.Sprintf("%d has up to %d, %s short of it", id, held, plural(int(i-held), "entry", "entries")))
 		}
 	}
 	if near := slices.DeleteFunc(slices.Clone(unacked), func(id uint64) bool { return slices.Contains(away, id) }); len(near) > 0 {

@@ -111,7 +111,7 @@ func TestExplainCommitSaysWhyNot(t *testing.T) {
 	text := ExplainCommit(c.Status(), 0)
 	mustContain(t, text, fmt.Sprintf("index %d (term %d) is on %s, needs 3 of 5", p.Index, p.Term, holders),
 		fmt.Sprintf("%d is cut off from %d", cut, l), fmt.Sprintf("%d is paused", paused),
-		fmt.Sprintf("%d is 1 entry behind (it has up to %d)", behind, p.Index-1))
+		fmt.Sprintf("%d has up to %d, 1 entry short of it", behind, p.Index-1))
 	if got := ExplainCommit(c.Status(), p.Index-1); !strings.Contains(got, "committed") {
 		t.Errorf("the entry before: %q", got)
 	}
@@ -690,8 +690,8 @@ func TestExplainCommitCountsWhatTheFollowerHolds(t *testing.T) {
 	st.Nodes[0].Progress[2] = raft.Progress{Match: 20, Next: 25, State: "replicate", Inflight: 2, HeardAgo: 1}
 	st.Nodes[0].Progress[3] = raft.Progress{Match: 20, Next: 25, State: "replicate", Inflight: 2, HeardAgo: 1}
 	got := ExplainCommit(st, 24)
-	mustContain(t, got, "2 is 2 entries behind (it has up to 22)")
-	mustContain(t, got, "3 is 4 entries behind (it has up to 20)")
+	mustContain(t, got, "2 has up to 22, 2 entries short of it")
+	mustContain(t, got, "3 has up to 20, 4 entries short of it")
 }
 
 // A leader's log window is published less often than its last index: an

@@ -115,7 +115,7 @@ func init() {
 			"One row per sender, one column per receiver: messages sent per second over the\nlast 2 seconds (from the trace), and the fault in force (cut, drop %, +delay).", parseNoArgs},
 		{VerbExplain, groupWhy, []string{"explain commit [I]", "explain N", "explain vote N", "explain log N"},
 			[]string{"why index I (default: the lowest uncommitted) is or is not committed", "node N's situation: its role and why", "the last vote decision N made, and why", "where N's log differs from the leader's, and what repairs it"},
-			"The answers come from the nodes' own state in one snapshot of the cluster, e.g.\nindex 247 (term 3) is on 1,2, needs 3 of 5; 4 is cut off from 1, 5 is 30 entries\nbehind (it has up to 217).", parseExplain},
+			"The answers come from the nodes' own state in one snapshot of the cluster, e.g.\nindex 247 (term 3) is on 1,2, needs 3 of 5; 4 is cut off from 1, 5 has up to 217,\n30 entries short of it.", parseExplain},
 
 		{VerbAdd, groupMember, []string{"add [N] [TIMEOUT]"}, []string{"start node N (default: the next free id, up to 9) empty; join it as a learner, promote it once caught up"},
 			fmt.Sprintf("The new node gets an empty data directory and new ports. It joins as a learner\n(it receives the log but does not vote), catches up by entries or by snapshot,\nand is promoted to voter once it is within %d entries of the leader. TIMEOUT\n(default %s) bounds the whole; a node not caught up by then stays a learner:\npromote N finishes it. Prints ok node=N learner-index=I voter-index=J took=D.\nN is the next new id or a removed one; it may be @NAME, a name bound to a removed\nnode: that id comes back as a new node.", 64, DefaultAddTimeout), parseAdd},
