@@ -531,6 +531,11 @@ func explainLeaderNode(st Status, l NodeStatus) string {
 		if len(quiet) > 0 {
 			s += fmt.Sprintf(" It has not heard from %s for %s.", ids(quiet), dur(longest))
 		}
+		if l.Transferee != 0 {
+			// Thesis §3.10: no writes while it hands over; TimeoutNow once
+			// the target's log is up to date.
+			s += fmt.Sprintf(" It is handing leadership to %d: it takes no writes meanwhile, and sends %d TimeoutNow once %d's log is up to date (it is abandoned after an election timeout).", l.Transferee, l.Transferee, l.Transferee)
+		}
 		if l.Commit < l.LastIndex {
 			s += " " + sentence(ExplainCommit(st, 0))
 		}

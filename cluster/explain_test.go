@@ -805,3 +805,11 @@ func TestExplainSmallTruths(t *testing.T) {
 	st.Leader = 0
 	mustContain(t, ExplainNode(st, 3), "But 1 no longer leads (it is a follower at term 5)")
 }
+
+// A leader handing over says so in explain N (the card said it; explain
+// said only that it leads).
+func TestExplainLeaderInTransfer(t *testing.T) {
+	st := cardStatus(3)
+	st.Nodes[0].Transferee = 2
+	mustContain(t, ExplainNode(st, 1), "It is handing leadership to 2: it takes no writes meanwhile, and sends 2 TimeoutNow once 2's log is up to date")
+}

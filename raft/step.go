@@ -137,7 +137,7 @@ func (r *Raft) stepTerm(m Message) bool {
 			elapsed, timeout := r.electionElapsed, r.electionTimeout
 			switch {
 			case wasLeader && r.transferee == m.From && isTransferVote(m):
-				r.emit(EventTransfer, m.From, "handed leadership to %d: it campaigns at term %d", m.From, m.Term)
+				r.emit(EventTransfer, m.From, "stepped down for %d, the transfer's target, which campaigns at term %d", m.From, m.Term)
 			case wasLeader:
 				// E.g. a stale leader hearing a follower's refusal (below).
 				r.emit(EventRole, m.From, "stepped down at term %d: %d is at the higher term %d", oldTerm, m.From, m.Term)
