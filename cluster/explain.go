@@ -416,11 +416,13 @@ func explainFollower(st Status, n NodeStatus) string {
 			s += fmt.Sprintf(" It holds the leader's whole log (up to %d), but the leader has not heard so yet (its match for it is %d).",
 				l.LastIndex, p.Match)
 		case differs:
-			s += fmt.Sprintf(" Its log differs from the leader's: they are known to match up to %d, and it holds entries the leader does not have, which the leader will overwrite (%s; explain log %d says more).",
+			s += fmt.Sprintf(" Its log differs from the leader's: the two logs match up to %d, and it holds entries the leader does not have, which the leader will overwrite (%s; explain log %d says more).",
 				held, p.State, n.ID)
 		default:
 			s += fmt.Sprintf(" It is %s behind the leader (%s", plural(int(l.LastIndex-held), "entry", "entries"), p.State)
 			switch {
+			case held+1 < l.FirstIndex:
+				s += fmt.Sprintf("; the leader has compacted %d..%d into a snapshot, so it must send one", held+1, l.FirstIndex-1)
 			case held > p.Match:
 				s += fmt.Sprintf("; it holds up to %d, the leader has heard of %d so far", held, p.Match)
 			case behind(l, p):
@@ -531,10 +533,14 @@ func explainLeaderNode(st Status, l NodeStatus) string {
 		if len(quiet) > 0 {
 			s += fmt.Sprintf(" It has not heard from %s for %s.", ids(quiet), dur(longest))
 		}
-		if l.Transferee != 0 {
+		if to := l.Transferee; to != 0 {
 			// Thesis §3.10: no writes while it hands over; TimeoutNow once
 			// the target's log is up to date.
-			s += fmt.Sprintf(" It is handing leadership to %d: it takes no writes meanwhile, and sends %d TimeoutNow once %d's log is up to date (it is abandoned after an election timeout).", l.Transferee, l.Transferee, l.Transferee)
+			if p, ok := l.Progress[to]; ok && p.Match >= l.LastIndex {
+				s += fmt.Sprintf(" It is handing leadership to %d: it takes no writes meanwhile, and %d's log being up to date, it has sent %d TimeoutNow, on which %d campaigns at once (the transfer is abandoned after an election timeout).", to, to, to, to)
+			} else {
+				s += fmt.Sprintf(" It is handing leadership to %d: it takes no writes meanwhile, and sends %d TimeoutNow once %d's log is up to date (the transfer is abandoned after an election timeout).", to, to, to)
+			}
 		}
 		if l.Commit < l.LastIndex {
 			s += " " + sentence(ExplainCommit(st, 0))

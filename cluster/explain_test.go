@@ -775,7 +775,7 @@ func TestFollowerWithOtherEntriesDiffers(t *testing.T) {
 		t.Errorf("why-line %q", got)
 	}
 	got := ExplainNode(st, 2)
-	mustContain(t, got, "Its log differs from the leader's: they are known to match up to 3, and it holds entries the leader does not have, which the leader will overwrite (probe; explain log 2 says more).")
+	mustContain(t, got, "Its log differs from the leader's: the two logs match up to 3, and it holds entries the leader does not have, which the leader will overwrite (probe; explain log 2 says more).")
 	if strings.Contains(got, "behind") {
 		t.Errorf("explain says behind: %q", got)
 	}
@@ -811,5 +811,20 @@ func TestExplainSmallTruths(t *testing.T) {
 func TestExplainLeaderInTransfer(t *testing.T) {
 	st := cardStatus(3)
 	st.Nodes[0].Transferee = 2
+	mustContain(t, ExplainNode(st, 1), "It is handing leadership to 2: it takes no writes meanwhile, and 2's log being up to date, it has sent 2 TimeoutNow, on which 2 campaigns at once")
+	st.Nodes[0].Progress[2] = raft.Progress{Match: 18, Next: 21, State: "replicate", Inflight: 1, HeardAgo: 1}
 	mustContain(t, ExplainNode(st, 1), "It is handing leadership to 2: it takes no writes meanwhile, and sends 2 TimeoutNow once 2's log is up to date")
+}
+
+// A follower that needs entries the leader has compacted is told it needs
+// a snapshot, not that the entries are "all sent" (they were sent while
+// it was down, and cannot be sent again).
+func TestExplainFollowerNeedingASnapshot(t *testing.T) {
+	st := cardStatus(3)
+	l := &st.Nodes[0]
+	l.FirstIndex, l.SnapshotIndex, l.SnapshotTerm = 21, 20, 5
+	l.LastIndex = 23
+	l.Progress[2] = raft.Progress{Match: 17, Next: 24, State: "replicate", Inflight: 1, HeardAgo: 1}
+	st.Nodes[1].LastIndex, st.Nodes[1].LastTerm, st.Nodes[1].Commit = 17, 4, 17
+	mustContain(t, ExplainNode(st, 2), "It is 6 entries behind the leader (replicate; the leader has compacted 18..20 into a snapshot, so it must send one).")
 }
