@@ -272,11 +272,7 @@ func (c *Cluster) deliverOn(n *node, from uint64, typ raft.MessageType, discard 
 			// Storing entries is what an append is for, and the core tells
 			// no event for it (a feed would drown): a step says it, after
 			// what the append replaced and before the commit it allowed.
-			at := len(n.captured)
-			if n.commitAt >= 0 {
-				at = n.commitAt
-			}
-			n.captured = slices.Insert(n.captured, at, appendedEffect(n.cfg.id, h.m.Entries, before, last))
+			n.beforeCommit(appendedEffect(n.cfg.id, h.m.Entries, before, last))
 		}
 		// Nor for what an answer teaches a leader (its lag marks show
 		// it), before the commit it allowed. A leader just elected by
@@ -284,11 +280,7 @@ func (c *Cluster) deliverOn(n *node, from uint64, typ raft.MessageType, discard 
 		// tell there.
 		p0, known := was.Progress[h.m.From]
 		if e := progressEffect(n.cfg.id, h.m.From, p0, now.Progress[h.m.From]); h.m.Type.IsResponse() && known && was.Term == now.Term && e != "" {
-			at := len(n.captured)
-			if n.commitAt >= 0 {
-				at = n.commitAt
-			}
-			n.captured = slices.Insert(n.captured, at, e)
+			n.beforeCommit(e)
 		}
 		// Nor for a vote counted that does not yet decide the election.
 		if e := tallyEffect(n.cfg.id, was.Tally, now.Tally); e != "" {
@@ -321,6 +313,18 @@ func (c *Cluster) deliverOn(n *node, from uint64, typ raft.MessageType, discard 
 		verb = "discarded"
 	}
 	return joinEffects(fmt.Sprintf("%s %d->%d %s", verb, rec.From, rec.To, rec.Summary()), effects), nil
+}
+
+// beforeCommit adds effect e to a step's captured effects before the
+// first commit among them (what the step did came first, the commit it
+// allowed after), or at their end.
+func (n *node) beforeCommit(e string) {
+	at := len(n.captured)
+	if n.commitAt >= 0 {
+		at = n.commitAt
+		n.commitAt++
+	}
+	n.captured = slices.Insert(n.captured, at, e)
 }
 
 // progressEffect says what an answer from peer changed in leader id's
