@@ -251,6 +251,8 @@ func ExplainCommit(st Status, i uint64) string {
 			why = append(why, fmt.Sprintf("%d is receiving a snapshot (of index %d)", id, p.PendingSnapshot))
 		case p.State == "probe" && p.LastReject != 0:
 			why = append(why, fmt.Sprintf("%d refused an append after %d (its hint: %d@%d): the leader is probing back to where their logs agree", id, p.LastReject, p.LastRejectHint, p.LastRejectHintTerm))
+		case logDiffers(n, l, p):
+			why = append(why, fmt.Sprintf("%d holds other entries there (its log differs from the leader's, which overwrites them)", id))
 		case p.Match == 0 && p.State == "probe":
 			why = append(why, fmt.Sprintf("%d has not answered since the leader was elected", id))
 		default:
@@ -544,6 +546,8 @@ func explainLeaderNode(st Status, l NodeStatus) string {
 		}
 		if l.Commit < l.LastIndex {
 			s += " " + sentence(ExplainCommit(st, 0))
+		} else if lag := followersBehind(st, l); len(lag) > 0 {
+			s += " Not every follower has it all: " + strings.Join(lag, ", ") + "."
 		}
 		return s
 	}
@@ -563,6 +567,36 @@ func explainLeaderNode(st Status, l NodeStatus) string {
 		s += " CheckQuorum is off, so it will not step down until it hears a higher term."
 	}
 	return s
+}
+
+// followersBehind says, of leader l's followers that lack some of its log,
+// why: down or cut off, holding other entries, or how far behind.
+func followersBehind(st Status, l NodeStatus) []string {
+	var out []string
+	for _, n := range st.Nodes {
+		p, ok := l.Progress[n.ID]
+		if n.ID == l.ID || !ok || n.State == StateRemoved {
+			continue
+		}
+		held, differs := logMatch(n, l, p)
+		switch w := unreachableWhy(st, n.ID, l.ID); {
+		case held >= l.LastIndex:
+		case w != "":
+			out = append(out, fmt.Sprintf("%d %s", n.ID, w))
+		case differs:
+			out = append(out, fmt.Sprintf("%d's log differs (%s)", n.ID, p.State))
+		default:
+			out = append(out, fmt.Sprintf("%d is %s behind (%s)", n.ID, plural(int(l.LastIndex-held), "entry", "entries"), p.State))
+		}
+	}
+	return out
+}
+
+// logDiffers reports whether follower n is known to hold entries leader l
+// does not have (logMatch).
+func logDiffers(n, l NodeStatus, p raft.Progress) bool {
+	_, d := logMatch(n, l, p)
+	return d
 }
 
 // stale says why a leader can no longer lead (see staleness).

@@ -828,3 +828,23 @@ func TestExplainFollowerNeedingASnapshot(t *testing.T) {
 	st.Nodes[1].LastIndex, st.Nodes[1].LastTerm, st.Nodes[1].Commit = 17, 4, 17
 	mustContain(t, ExplainNode(st, 2), "It is 6 entries behind the leader (replicate; the leader has compacted 18..20 into a snapshot, so it must send one).")
 }
+
+// explain commit says a node holding other entries at the index differs
+// (it said it "has not answered since the leader was elected" while
+// explain N said its log differs); a leader whose log is all committed
+// names the followers that lack some of it.
+func TestExplainNamesDifferingAndLaggingFollowers(t *testing.T) {
+	st := cardStatus(3)
+	l := &st.Nodes[0]
+	l.LastIndex, l.LastTerm, l.LogStart, l.LogTerms, l.Commit, l.QuorumIndex = 6, 5, 1, []uint64{1, 1, 1, 5, 5, 5}, 3, 3
+	l.Progress[2] = raft.Progress{Match: 0, Next: 4, State: "probe"}
+	l.Progress[3] = raft.Progress{Match: 3, Next: 4, State: "probe"}
+	f := &st.Nodes[1]
+	f.LastIndex, f.LastTerm, f.Commit, f.LogStart, f.LogTerms = 5, 2, 3, 1, []uint64{1, 1, 1, 2, 2}
+	st.Nodes[2].LastIndex, st.Nodes[2].LastTerm, st.Nodes[2].Commit = 3, 1, 3
+	mustContain(t, ExplainCommit(st, 4), "2 holds other entries there (its log differs from the leader's, which overwrites them)")
+	l.Commit, l.QuorumIndex = 6, 6
+	mustContain(t, ExplainNode(st, 1), "Not every follower has it all: 2's log differs (probe), 3 is 3 entries behind (probe).")
+	st.Nodes[2].State = StateCrashed
+	mustContain(t, ExplainNode(st, 1), "3 is down (crashed)")
+}
