@@ -246,20 +246,17 @@ func ExplainCommit(st Status, i uint64) string {
 		if slices.Contains(unacked, id) {
 			continue // said once for all, below
 		}
+		held, differs := logMatch(n, l, p) // acks may be on their way
 		switch {
 		case p.State == "snapshot":
 			why = append(why, fmt.Sprintf("%d is receiving a snapshot (of index %d)", id, p.PendingSnapshot))
 		case p.State == "probe" && p.LastReject != 0:
 			why = append(why, fmt.Sprintf("%d refused an append after %d (its hint: %d@%d): the leader is probing back to where their logs agree", id, p.LastReject, p.LastRejectHint, p.LastRejectHintTerm))
-		case logDiffers(n, l, p):
+		case differs:
 			why = append(why, fmt.Sprintf("%d holds other entries there (its log differs from the leader's, which overwrites them)", id))
 		case p.Match == 0 && p.State == "probe":
 			why = append(why, fmt.Sprintf("%d has not answered since the leader was elected", id))
 		default:
-			held := p.Match
-			if n.ID == id {
-				held = heldUpTo(n, l, p) // acks may be on their way
-			}
 			held = min(held, i-1) // it would be among the unacked
 			why = append(why, fmt.Sprintf("%d has up to %d, %s short of it", id, held, plural(int(i-held), "entry", "entries")))
 		}
@@ -339,7 +336,7 @@ func explainMember(st Status, n NodeStatus) string {
 	case memberLearner:
 		s := fmt.Sprintf("%d is a learner: it receives the log but does not vote, count toward commits or stand for election", n.ID)
 		if l, ok := st.Node(st.Leader); ok {
-			if p, ok := l.Progress[n.ID]; ok && p.Match < l.LastIndex && holdsWholeLog(n, l) {
+			if p, ok := l.Progress[n.ID]; ok && p.Match < l.LastIndex && heldUpTo(n, l, p) >= l.LastIndex {
 				s += fmt.Sprintf("; it holds all %d of the leader's entries, and the leader has heard it hold %d (its acknowledgement is on its way, or held)", l.LastIndex, p.Match)
 			} else if ok {
 				s += fmt.Sprintf("; the leader has heard it hold %d of its %d entries", p.Match, l.LastIndex)
@@ -592,13 +589,6 @@ func followersBehind(st Status, l NodeStatus) []string {
 	return out
 }
 
-// logDiffers reports whether follower n is known to hold entries leader l
-// does not have (logMatch).
-func logDiffers(n, l NodeStatus, p raft.Progress) bool {
-	_, d := logMatch(n, l, p)
-	return d
-}
-
 // stale says why a leader can no longer lead (see staleness).
 type stale struct {
 	newer        uint64        // a live leader of a later term (0: none)
@@ -831,7 +821,7 @@ func Why(st Status, id uint64) string {
 		case memberLearner:
 			if l, ok := st.Node(st.Leader); ok {
 				if p, ok := l.Progress[n.ID]; ok && p.Match < l.LastIndex {
-					if holdsWholeLog(n, l) {
+					if heldUpTo(n, l, p) >= l.LastIndex {
 						return "learner: has all, not acked"
 					}
 					return fmt.Sprintf("learner: %d of %d", p.Match, l.LastIndex)
@@ -904,12 +894,6 @@ func Why(st Status, id uint64) string {
 		}
 	}
 	return "up to date"
-}
-
-// holdsWholeLog reports whether n holds leader l's whole log: its last
-// entry is the leader's (the same index and term: Log Matching, §5.3).
-func holdsWholeLog(n, l NodeStatus) bool {
-	return n.LastIndex == l.LastIndex && n.LastTerm == l.LastTerm
 }
 
 // heldUpTo is how far follower n's log is known to equal leader l's, p

@@ -95,7 +95,7 @@ func (n *node) capture(f func() error) ([]string, error) {
 	var effects []string
 	var err error
 	if e := n.do(func() {
-		n.capturing, n.captured = true, nil
+		n.capturing, n.captured, n.commitAt = true, nil, -1
 		err = f()
 		effects, n.capturing, n.captured = n.captured, false, nil
 		n.publish(time.Now()) // what it did shows in the next Status at once
@@ -265,7 +265,6 @@ func (c *Cluster) deliverOn(n *node, from uint64, typ raft.MessageType, discard 
 			return nil
 		}
 		was, queued := n.core.Status(), len(n.core.Outbox())
-		n.commitAt = -1
 		n.deliver(h.m)
 		now := n.core.Status()
 		if last, before := now.LastIndex, was.LastIndex; last > before && h.m.Type == raft.MsgApp {

@@ -230,6 +230,20 @@ func TestMembershipBadInput(t *testing.T) {
 	}
 }
 
+// startLearner starts a new node and adds it as a learner only: the first
+// half of an add, with no promotion.
+func startLearner(t *testing.T, c *Cluster, ctx context.Context) uint64 {
+	t.Helper()
+	id, err := c.startJoiner(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.proposeConf(ctx, raft.ConfChange{Op: raft.ConfAddLearner, Node: id}); err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
 // A single voter cannot be removed; a learner far behind is not promoted.
 func TestLastVoterAndFarBehindLearner(t *testing.T) {
 	t.Parallel()
@@ -239,13 +253,7 @@ func TestLastVoterAndFarBehindLearner(t *testing.T) {
 	if _, err := c.Remove(ctx, 1); err == nil || !strings.Contains(err.Error(), "last voter") {
 		t.Fatalf("remove the last voter: %v", err)
 	}
-	id, err := c.startJoiner(0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := c.proposeConf(ctx, raft.ConfChange{Op: raft.ConfAddLearner, Node: id}); err != nil {
-		t.Fatal(err)
-	}
+	id := startLearner(t, c, ctx)
 	if err := c.Crash(id); err != nil {
 		t.Fatal(err)
 	}
@@ -264,7 +272,7 @@ func TestLastVoterAndFarBehindLearner(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	_, err = c.Promote(ctx, id)
+	_, err := c.Promote(ctx, id)
 	if err == nil || !strings.Contains(err.Error(), "far behind") {
 		t.Fatalf("promote a learner far behind: %v", err)
 	}
@@ -688,15 +696,9 @@ func TestAddOfALearnerSaysPromote(t *testing.T) {
 	c := startCluster(t, Options{Nodes: 3})
 	waitLeader(t, c)
 	ctx := ctxFor(t, 30*time.Second)
-	id, err := c.startJoiner(0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := c.proposeConf(ctx, raft.ConfChange{Op: raft.ConfAddLearner, Node: id}); err != nil {
-		t.Fatal(err)
-	}
+	id := startLearner(t, c, ctx)
 	waitFor(t, c, "the learner in the configuration", func(s Status) bool { return s.Membership.IsLearner(id) })
-	_, err = c.Add(ctx, id)
+	_, err := c.Add(ctx, id)
 	if want := fmt.Sprintf("node %d is already a learner (up): promote %d makes it a voter", id, id); err == nil || !strings.Contains(err.Error(), want) {
 		t.Fatalf("add of a learner: %v; want %q", err, want)
 	}

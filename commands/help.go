@@ -187,7 +187,7 @@ func Help(verb string) (string, error) {
 	}
 	v := lookupVerb(verb)
 	if v == nil {
-		return "", fmt.Errorf("%w %q%s", ErrUnknownVerb, verb, suggestion(verb, Verbs()))
+		return "", fmt.Errorf("%w %q%s", ErrUnknownVerb, verb, Suggestion(verb, Verbs()))
 	}
 	for i, u := range v.usage {
 		fmt.Fprintf(&b, "%-28s %s\n", u, v.short[i])
@@ -199,12 +199,8 @@ func Help(verb string) (string, error) {
 }
 
 // Suggestion returns ` (did you mean "X"?)` for the choice closest to
-// word, or "" when none is close: for the CLI's own names (lessons).
-func Suggestion(word string, choices []string) string { return suggestion(word, choices) }
-
-// suggestion returns ` (did you mean "X"?)` for the choice closest to word, or
-// "" when none is close.
-func suggestion(word string, choices []string) string {
+// word, or "" when none is close (the CLI uses it for lesson names too).
+func Suggestion(word string, choices []string) string {
 	w := strings.ToLower(word)
 	best, bestDist := "", 3
 	for _, c := range choices {

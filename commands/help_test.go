@@ -85,9 +85,9 @@ func TestSuggestion(t *testing.T) {
 		"crsh": "crash", "stat": "status", "heel": "heal", "exepct": "expect",
 		"x": "", "zzzzzz": "", "": "",
 	} {
-		got := suggestion(word, Verbs())
+		got := Suggestion(word, Verbs())
 		if (want == "" && got != "") || (want != "" && !strings.Contains(got, `"`+want+`"`)) {
-			t.Errorf("suggestion(%q) = %q, want %q", word, got, want)
+			t.Errorf("Suggestion(%q) = %q, want %q", word, got, want)
 		}
 	}
 }

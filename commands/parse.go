@@ -3,6 +3,7 @@ package commands
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -100,7 +101,7 @@ func parseLine(line string, lineNo, nodes int, names map[string]bool) (*Command,
 	}
 	if info == nil {
 		return nil, &ParseError{Line: lineNo, Col: verb.col,
-			Msg: fmt.Sprintf("unknown command %q%s", verb.text, suggestion(verb.text, Verbs()))}
+			Msg: fmt.Sprintf("unknown command %q%s", verb.text, Suggestion(verb.text, Verbs()))}
 	}
 	lp := &lineParser{
 		lineNo: lineNo, nodes: nodes, names: names,
@@ -160,10 +161,8 @@ func (lp *lineParser) done() error {
 	if lp.more() {
 		t := lp.toks[lp.pos]
 		hint := ""
-		for _, u := range lp.toks[:lp.pos+1] {
-			if u.afterTab {
-				hint = `; a tab or carriage return separates words as a space does: quote a key or value that holds one, "a\tb"`
-			}
+		if slices.ContainsFunc(lp.toks[:lp.pos+1], func(u token) bool { return u.afterTab }) {
+			hint = `; a tab or carriage return separates words as a space does: quote a key or value that holds one, "a\tb"`
 		}
 		return lp.errAt(t.col, "unexpected %q (want %s)%s", t.text, lp.usage, hint)
 	}
@@ -182,7 +181,7 @@ func (lp *lineParser) word(what string, choices ...string) (token, error) {
 		}
 	}
 	return t, lp.errAt(t.col, "unknown %s %q%s (want %s)", what, t.text,
-		suggestion(t.text, choices), orList(choices))
+		Suggestion(t.text, choices), orList(choices))
 }
 
 // node parses the next word as a node reference.

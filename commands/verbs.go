@@ -340,7 +340,7 @@ func parseHelp(lp *lineParser) error {
 	if lp.more() {
 		t, _ := lp.next("command")
 		if lookupVerb(t.text) == nil || t.quoted {
-			return lp.errAt(t.col, "unknown command %q%s (help lists them all)", t.text, suggestion(t.text, Verbs()))
+			return lp.errAt(t.col, "unknown command %q%s (help lists them all)", t.text, Suggestion(t.text, Verbs()))
 		}
 		lp.cmd.Topic = t.text
 	}

@@ -223,7 +223,7 @@ func (m *Model) Init() tea.Cmd {
 	}
 	cmds := []tea.Cmd{frame, m.readEvents(), doneCmd(m.ctx), m.readRecording()}
 	if len(m.o.Script) > 0 {
-		cmds = append(cmds, stepCmd(0))
+		cmds = append(cmds, stepCmd(0, 0))
 	}
 	return tea.Batch(cmds...)
 }
@@ -588,12 +588,11 @@ func (m *Model) onResult(r resultMsg) tea.Cmd {
 	if next := m.script.pos; r.verb == commands.VerbSay && (next >= len(m.o.Script) || !isWaitKey(&m.o.Script[next])) {
 		if d := readingTime(m.narr.text, m.o.ScriptPace); d > m.o.ScriptPace {
 			m.script.reads++
-			tok := m.script.reads
-			m.script.reading = tok
-			return tea.Tick(d, func(time.Time) tea.Msg { return scriptStepMsg{reading: tok} })
+			m.script.reading = m.script.reads
+			return stepCmd(d, m.script.reading)
 		}
 	}
-	return stepCmd(m.o.ScriptPace)
+	return stepCmd(m.o.ScriptPace, 0)
 }
 
 // readingTime is how long a script pauses after a say of text, at pace

@@ -97,10 +97,12 @@ func execCmd(ctx context.Context, ex Executor, cmds []*commands.Command, script 
 	}
 }
 
-// stepCmd asks for the next script line after pace.
-func stepCmd(pace time.Duration) tea.Cmd {
+// stepCmd asks for the next script line after pace; reading is the token
+// of the say's reading pause it ends (0: none).
+func stepCmd(pace time.Duration, reading uint64) tea.Cmd {
+	msg := scriptStepMsg{reading: reading}
 	if pace <= 0 {
-		return func() tea.Msg { return scriptStepMsg{} }
+		return func() tea.Msg { return msg }
 	}
-	return tea.Tick(pace, func(time.Time) tea.Msg { return scriptStepMsg{} })
+	return tea.Tick(pace, func(time.Time) tea.Msg { return msg })
 }
