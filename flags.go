@@ -236,10 +236,17 @@ func (f *clusterFlags) options(stderr io.Writer) (cluster.Options, func(), error
 
 // tempDataDir creates a fresh temporary data directory and returns it with
 // the function that removes it (or, with keep, says where it was kept).
+// First it removes the temporary directories of runs that died without
+// cleaning up (sweepTempDirs).
 func tempDataDir(prefix string, keep bool, stderr io.Writer) (string, func(), error) {
+	sweepTempDirs(os.TempDir())
 	dir, err := os.MkdirTemp("", prefix)
 	if err != nil {
 		return "", nil, fmt.Errorf("cannot create a temporary data directory in %s (%s); set TMPDIR, or give --data DIR", os.TempDir(), pathMessage(err))
+	}
+	var mark *os.File
+	if !keep {
+		mark = markTemp(dir)
 	}
 	return dir, func() {
 		if keep {
@@ -247,6 +254,9 @@ func tempDataDir(prefix string, keep bool, stderr io.Writer) (string, func(), er
 			return
 		}
 		os.RemoveAll(dir)
+		if mark != nil {
+			mark.Close()
+		}
 	}, nil
 }
 

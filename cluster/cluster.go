@@ -617,11 +617,21 @@ func (c *Cluster) Close() error {
 	c.closed = true
 	for _, s := range c.slots {
 		if s.node != nil {
-			s.node.crash()
+			s.kill()
 			s.node = nil
 		}
 	}
 	return nil
+}
+
+// kill stops the node of slot s as a process dies: at once, even when its
+// disk is slow (set disk-delay), with what it wrote but did not fsync left
+// to the page cache, which outlives the process (the next start's WAL
+// makes it durable before using it).
+func (s *slot) kill() {
+	s.fs.Crash()
+	s.node.crash()
+	s.fs.Revive()
 }
 
 // Status returns an immutable snapshot of every node and the cluster.
@@ -715,7 +725,7 @@ func errRemoved(id uint64) error {
 // last published, and gives the slot state; c.mu is held.
 func (c *Cluster) stopLocked(s *slot, state NodeState) {
 	if s.node != nil {
-		s.node.crash()
+		s.kill()
 		s.last = s.node.loadStatus()
 		s.node = nil
 	}

@@ -187,14 +187,17 @@ func (c *Cluster) Corrupt(id uint64, part string) (string, error) {
 	return what, nil
 }
 
-// SetDiskDelay makes every fsync of node id take at least d longer.
+// SetDiskDelay makes every fsync of node id take at least d longer, those
+// under way included (each waits d from when it began). The disk is the
+// node's whether it runs or not: a down node's delay applies from its
+// restart on (whose first fsync makes what it read durable).
 func (c *Cluster) SetDiskDelay(id uint64, d time.Duration) error {
 	if d < 0 || d > MaxDiskDelay {
 		return fmt.Errorf("cluster: disk delay %v: want 0 to %v", d, MaxDiskDelay)
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	s, err := c.running(id)
+	s, err := c.member(id)
 	if err != nil {
 		return err
 	}

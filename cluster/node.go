@@ -273,6 +273,14 @@ func (n *node) receive(m raft.Message) {
 // queued, then one Ready: persist, send, apply, advance.
 func (n *node) run() {
 	defer close(n.done)
+	// What the WAL read at start may be in the page cache only (the last
+	// run died between a write and its fsync): make it durable before the
+	// node acknowledges any of it. Here, not in openNode: on a slow disk
+	// (set disk-delay) the wait is this node's, not the cluster's.
+	if err := n.w.Flush(); err != nil {
+		n.fail(err)
+		return
+	}
 	// Start ticking at a random phase of the tick. The nodes of one
 	// process, started together, would otherwise tick in step, and two
 	// followers reset by the same heartbeat with the same timeout (one

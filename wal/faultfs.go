@@ -65,7 +65,10 @@ type FaultFS struct {
 	gen     uint64 // counts PowerFails; a sync spanning one is void
 	seq     uint64 // numbers stash names
 
-	delay    time.Duration
+	delay time.Duration
+	// delayed is closed when the delay changes: fsyncs waiting out the
+	// old one wait out the new one instead, from when they began.
+	delayed  chan struct{}
 	full     bool
 	skipSync bool
 	// noFsync (tests): Sync and SyncDir make things durable in the model
@@ -77,6 +80,10 @@ type FaultFS struct {
 	crashBudget int
 	crashed     bool
 	ops         int64 // changing operations that succeeded
+	// dead is closed when the simulated process dies (Crash, or the
+	// crashAfter budget running out): a slow fsync waiting out its delay
+	// ends there, as the process's fsync does when it is killed.
+	dead chan struct{}
 
 	stats FSStats
 }
@@ -156,14 +163,19 @@ func NewFaultFS() *FaultFS {
 		dirs:        map[string]*faultDir{},
 		handles:     map[*faultHandle]struct{}{},
 		crashBudget: -1,
+		dead:        make(chan struct{}),
+		delayed:     make(chan struct{}),
 	}
 }
 
 // SetSyncDelay makes every File.Sync and SyncDir take at least d longer: a
-// slow disk. 0 removes the delay.
+// slow disk. 0 removes the delay. It applies to the fsyncs already waiting
+// too: each then waits d from when it began.
 func (f *FaultFS) SetSyncDelay(d time.Duration) {
 	f.mu.Lock()
 	f.delay = d
+	close(f.delayed)
+	f.delayed = make(chan struct{})
 	f.mu.Unlock()
 }
 
@@ -229,8 +241,59 @@ func (d *faultDir) changed(f *FaultFS, dp string) int {
 // f serves: use one FaultFS per node.
 func (f *FaultFS) Crash() {
 	f.mu.Lock()
-	f.crashBudget, f.crashed = 0, true
+	f.crashBudget = 0
+	f.die()
 	f.mu.Unlock()
+}
+
+// die marks the simulated process dead and wakes the fsyncs waiting out a
+// delay. Called with f.mu held.
+func (f *FaultFS) die() {
+	if !f.crashed {
+		f.crashed = true
+		close(f.dead)
+	}
+}
+
+// Revive ends a Crash without a power failure: the process starts again
+// and finds everything it wrote, durable or not (the operating system's
+// page cache survived it). Reopening the WAL makes it durable (Open fsyncs
+// the segment it goes on writing). Files must be reopened.
+func (f *FaultFS) Revive() {
+	f.mu.Lock()
+	f.revive()
+	f.mu.Unlock()
+}
+
+// revive switches a simulated crash off. Called with f.mu held.
+func (f *FaultFS) revive() {
+	f.crashBudget = -1
+	if f.crashed {
+		f.crashed, f.dead = false, make(chan struct{})
+	}
+}
+
+// sleep waits out a slow disk's delay, from start, or until the process
+// dies. A new delay set meanwhile replaces the old.
+func (f *FaultFS) sleep(start time.Time) {
+	for {
+		f.mu.Lock()
+		dead, delayed, left := f.dead, f.delayed, time.Until(start.Add(f.delay))
+		f.mu.Unlock()
+		if left <= 0 {
+			return
+		}
+		t := time.NewTimer(left)
+		select {
+		case <-t.C:
+			return
+		case <-dead:
+			t.Stop()
+			return
+		case <-delayed:
+			t.Stop()
+		}
+	}
 }
 
 // crashAfter simulates the death of the process after n more changing
@@ -241,7 +304,8 @@ func (f *FaultFS) Crash() {
 // on (tests count operations across power failures).
 func (f *FaultFS) crashAfter(n int) {
 	f.mu.Lock()
-	f.crashBudget, f.crashed = n, false
+	f.revive()
+	f.crashBudget = n
 	f.mu.Unlock()
 }
 
@@ -256,7 +320,7 @@ func (f *FaultFS) opCount() int64 {
 // crash. Called with f.mu held.
 func (f *FaultFS) gate(op, path string) error {
 	if f.crashBudget == 0 {
-		f.crashed = true
+		f.die()
 	}
 	if f.crashed {
 		return &os.PathError{Op: op, Path: path, Err: ErrCrashed}
@@ -546,6 +610,7 @@ func (f *FaultFS) SyncDir(dir string) error {
 	}
 	f.stats.DirSyncs++
 	delay, skip, gen := f.delay, f.skipSync, f.gen
+	start := time.Now()
 	if skip {
 		f.stats.SkippedSyncs++
 		f.mu.Unlock()
@@ -561,7 +626,7 @@ func (f *FaultFS) SyncDir(dir string) error {
 	}
 	f.mu.Unlock()
 	if delay > 0 {
-		time.Sleep(delay)
+		f.sleep(start)
 		if err := f.stillAlive("sync", dir); err != nil {
 			return err
 		}
@@ -630,7 +695,7 @@ func (f *FaultFS) PowerFail(dir string) error {
 	}
 	f.gen++
 	if f.crashed {
-		f.crashBudget, f.crashed = -1, false
+		f.revive() // the machine starts again
 	}
 	f.stats.PowerFails++
 	var errs []error
@@ -825,6 +890,7 @@ func (h *faultHandle) Sync() error {
 	}
 	f.stats.Syncs++
 	target, covered, delay, skip, gen := h.n.size, h.n.writes, f.delay, f.skipSync, f.gen
+	start := time.Now()
 	if skip {
 		f.stats.SkippedSyncs++
 	}
@@ -833,7 +899,7 @@ func (h *faultHandle) Sync() error {
 		return nil
 	}
 	if delay > 0 {
-		time.Sleep(delay)
+		f.sleep(start)
 		if err := f.stillAlive("sync", h.f.Name()); err != nil {
 			return err // the process died while its slow fsync waited
 		}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"syscall"
@@ -439,4 +440,72 @@ func TestFaultFSRemovesOrphanedStash(t *testing.T) {
 	}
 	mustPowerFail(t, ffs, dir) // b's removal was not durable: it comes back
 	wantDisk(t, dir, map[string]string{"b": "xyz"})
+}
+
+// A crash ends a slow fsync at once, as killing a process ends its wait in
+// fsync: the fsync fails (nothing is made durable) and the caller need not
+// wait out the delay. Revive starts the process again with everything it
+// wrote still there.
+func TestFaultFSCrashEndsSlowSync(t *testing.T) {
+	dir := t.TempDir()
+	ffs := NewFaultFS()
+	f, err := ffs.OpenFile(filepath.Join(dir, "a"), os.O_WRONLY|os.O_CREATE, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ffs.SyncDir(dir); err != nil { // the file's name is durable
+		t.Fatal(err)
+	}
+	ffs.SetSyncDelay(time.Hour)
+	if _, err := f.Write([]byte("written")); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- f.Sync() }()
+	// Wait for the Sync to be inside its delay: it has passed the gate.
+	for ffs.Stats().Syncs == 0 {
+		runtime.Gosched()
+	}
+	ffs.Crash()
+	if err := <-done; !errors.Is(err, ErrCrashed) {
+		t.Fatalf("slow Sync ended by a crash = %v, want ErrCrashed", err)
+	}
+	if st := ffs.Stats(); st.Unsynced != int64(len("written")) {
+		t.Fatalf("after the crash %d bytes not durable, want %d (the fsync did not happen)", st.Unsynced, len("written"))
+	}
+	f.Close()
+	ffs.Revive()
+	ffs.SetSyncDelay(0)
+	g, err := ffs.OpenFile(filepath.Join(dir, "a"), os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatalf("after Revive: %v", err)
+	}
+	if err := g.Sync(); err != nil {
+		t.Fatalf("Sync after Revive: %v", err)
+	}
+	g.Close()
+	mustPowerFail(t, ffs, dir)
+	wantDisk(t, dir, map[string]string{"a": "written"})
+}
+
+// A new delay applies to the fsyncs already waiting: lifting it ends them
+// (a slow disk made fast again does not keep a node waiting for an hour).
+func TestFaultFSNewDelayAppliesToWaitingSyncs(t *testing.T) {
+	dir := t.TempDir()
+	ffs := NewFaultFS()
+	f, err := ffs.OpenFile(filepath.Join(dir, "a"), os.O_WRONLY|os.O_CREATE, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	ffs.SetSyncDelay(time.Hour)
+	done := make(chan error, 1)
+	go func() { done <- f.Sync() }()
+	for ffs.Stats().Syncs == 0 {
+		runtime.Gosched()
+	}
+	ffs.SetSyncDelay(0)
+	if err := <-done; err != nil {
+		t.Fatalf("Sync after the delay was lifted: %v", err)
+	}
 }

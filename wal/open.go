@@ -174,6 +174,11 @@ func open(dir string, opts Options) (*WAL, *Recovered, error) {
 		if !tail.torn {
 			w.zeroed = int64(tail.zeroed)
 		}
+		// What was read may not be durable (a process that died before its
+		// fsync left its last writes in the page cache): it counts as a
+		// write not yet synced, which the first Flush, Sync or Save covers.
+		// (Older segments were fsynced before a newer one existed.)
+		w.writeSeq = 1
 	}
 	if unrecorded {
 		if err := w.recordSnapshot(meta, reset); err != nil {

@@ -102,6 +102,18 @@ func (w *WAL) Sync(seq uint64) error {
 	return w.waitDurable(seq)
 }
 
+// Flush returns once everything written, and everything Open read, is
+// durable. A process that died between a write and its fsync left that
+// write in the operating system's page cache, where the next Open reads
+// it; the process would then acknowledge it again (entries it holds, a
+// vote it cast) while a power failure could still take it. Call Flush
+// before anything is built on what Open returned (any Save covers it too).
+func (w *WAL) Flush() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.waitDurable(w.writeSeq)
+}
+
 // append writes hs and ents to the active segment, not yet durable, and
 // returns the write's number for waitDurable (the last write's when there
 // is nothing new: a concurrent Save may have just written this very hard
