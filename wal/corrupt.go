@@ -183,8 +183,9 @@ func CorruptSnapshot(dir string) (string, error) {
 }
 
 // TearTail cuts the last record of the last segment in the middle, as a
-// crash during its write would (a segment without records is cut in the
-// middle of its header). Open repairs it: it cuts the torn record off and
+// crash during its write would (a segment without records has nothing a
+// crash could tear: its header was durable before it had its name). Open
+// repairs it: it cuts the torn record off and
 // keeps its bytes aside in NAME.OFFSET.broken (Recovered.Repaired), so the
 // log loses that record.
 func TearTail(dir string) (string, error) {
@@ -203,17 +204,12 @@ func TearTail(dir string) (string, error) {
 	var what string
 	start := 0
 	if len(recs) == 0 {
-		if len(buf) < 2 {
-			return "", fmt.Errorf("wal: corrupt %s: too short to tear", name)
-		}
-		cut = min(len(buf), segmentHeaderSize) / 2
-		what = "its header (it holds no record)"
-	} else {
-		r := recs[len(recs)-1]
-		start = r.off
-		cut = r.off + (frameHeaderSize+r.length)/2
-		what = fmt.Sprintf("its last record (%s, %d bytes at offset %d)", r.typ, frameHeaderSize+r.length, r.off)
+		return "", fmt.Errorf("wal: corrupt %s: %w: it holds no record to tear", name, ErrNothingToDamage)
 	}
+	r := recs[len(recs)-1]
+	start = r.off
+	cut = r.off + (frameHeaderSize+r.length)/2
+	what = fmt.Sprintf("its last record (%s, %d bytes at offset %d)", r.typ, frameHeaderSize+r.length, r.off)
 	sc, _ := scanSegment(name, buf[:cut], true, defaultMaxRecordBytes, &replay{})
 	if !sc.torn || sc.end != start {
 		return "", fmt.Errorf("wal: corrupt %s: cutting at offset %d would not read as a torn tail", name, cut)

@@ -1,8 +1,10 @@
 package wal
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
@@ -225,20 +227,53 @@ func TestTearTail(t *testing.T) {
 		mustClose(t, w)
 		t.Log(desc)
 	}
-	// A segment with no record: its header is torn, the file set aside.
+	// A segment with no record: nothing a crash could tear (its header
+	// was durable before it had its name), so nothing is done.
 	dir := t.TempDir()
 	w, _ := mustOpen(t, dir, Options{})
 	mustClose(t, w)
-	if _, err := TearTail(dir); err != nil {
-		t.Fatal(err)
+	before := readDirFiles(t, dir)
+	if _, err := TearTail(dir); !errors.Is(err, ErrNothingToDamage) {
+		t.Fatalf("TearTail of a segment with no record = %v, want ErrNothingToDamage", err)
 	}
-	w, rec := mustOpen(t, dir, Options{})
-	defer mustClose(t, w)
-	if rec.Repaired == nil || rec.Repaired.Offset != 0 {
-		t.Fatalf("repaired %+v", rec.Repaired)
+	if after := readDirFiles(t, dir); !maps.EqualFunc(before, after, bytes.Equal) {
+		t.Fatal("TearTail changed a segment it refused to tear")
 	}
-	if _, err := Inspect(dir); err != nil {
-		t.Fatal(err)
+}
+
+// A segment shorter than its header, or with a header that does not decode,
+// is damage even when it is the last one: no crash leaves one so. Read as a
+// torn tail, an emptied only segment made its node start with no log, term
+// or vote (amnesia), and an emptied last one lost its records.
+func TestShortLastSegmentIsCorrupt(t *testing.T) {
+	for _, segBytes := range []int64{1 << 20, 700} {
+		for _, size := range []int{0, 10, segmentHeaderSize - 1} {
+			dir := writeLog(t, segBytes, 3, 5)
+			l, err := listDir(OSFS{}, dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			last := l.segments[len(l.segments)-1]
+			if err := os.Truncate(filepath.Join(dir, last), int64(size)); err != nil {
+				t.Fatal(err)
+			}
+			before := readDirFiles(t, dir)
+			_, _, err = Open(dir, Options{})
+			var ce *CorruptError
+			if !errors.As(err, &ce) || ce.File != last {
+				t.Fatalf("segBytes %d, %s cut to %d bytes: Open = %v, want a CorruptError naming it", segBytes, last, size, err)
+			}
+			if after := readDirFiles(t, dir); !maps.EqualFunc(before, after, bytes.Equal) {
+				t.Fatalf("segBytes %d: a refused Open changed the directory", segBytes)
+			}
+			rep, err := Inspect(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(rep.Problems) == 0 || rep.Problems[len(rep.Problems)-1].Torn {
+				t.Fatalf("segBytes %d, cut to %d: Inspect problems %+v, want damage that is not a torn tail", segBytes, size, rep.Problems)
+			}
+		}
 	}
 }
 

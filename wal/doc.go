@@ -169,8 +169,10 @@
 // header or length) is all zeros: a crash leaves unwritten sectors zeroed,
 // never random bytes (in a preallocated segment, the zeros it was
 // filled with). A repair keeps the cut-off bytes up to the last sector
-// holding data in the .broken file. A last segment shorter than its header
-// is set aside whole. Everything else, including a CRC mismatch with no zeroed sector, is
+// holding data in the .broken file. A segment shorter than its header, or
+// with a header that does not decode, is corruption even when it is the
+// last: a segment is given its name only once its header is durable, so no
+// crash leaves one so. Everything else, including a CRC mismatch with no zeroed sector, is
 // corruption.
 //
 // # Durability

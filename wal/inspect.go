@@ -218,8 +218,7 @@ func inspectSegmentAt(name string, buf []byte, last bool) inspectedSegment {
 	case err != nil:
 		sr.HeaderErr = err.Error()
 		if errors.Is(err, errShortHdr) {
-			sr.Torn = last
-			problem(0, err.Error(), last)
+			problem(0, err.Error(), false) // damage even in the last segment: see scanSegment
 			return sr
 		}
 		problem(0, "bad segment header: "+err.Error(), false)

@@ -151,17 +151,10 @@ func open(dir string, opts Options) (*WAL, *Recovered, error) {
 		if err != nil {
 			return nil, nil, err
 		}
-		if tail.end == 0 {
-			segs = segs[:len(segs)-1]
-		}
 	}
-	if len(segs) == 0 || (tail.torn && tail.end == 0) {
-		seq := uint64(0)
-		if tail.torn && tail.end == 0 {
-			seq = tail.seg.seq
-		}
+	if len(segs) == 0 {
 		w.segs = segs
-		if err := w.createSegment(seq); err != nil {
+		if err := w.createSegment(0); err != nil {
 			return nil, nil, err
 		}
 	} else {
@@ -237,10 +230,11 @@ func scanSegment(name string, buf []byte, last bool, maxLen int, rp *replay) (sc
 	s := scanned{seg: segment{name: name, seq: seq}}
 	h, err := parseHeader(buf)
 	if err != nil {
-		if last && errors.Is(err, errShortHdr) {
-			s.torn = true
-			return s, nil
-		}
+		// Even in the last segment: a segment gets its name only once its
+		// header is durable (createSegment, openPrepared), so no crash
+		// leaves one shorter than its header, or with a header that does
+		// not decode. (Read as a torn tail, an emptied only segment made
+		// its node start with no log, term or vote: amnesia.)
 		return s, &CorruptError{File: name, Err: err}
 	}
 	if h.seq != seq || h.first != first {
@@ -275,9 +269,9 @@ func scanSegment(name string, buf []byte, last bool, maxLen int, rp *replay) (sc
 	return s, nil
 }
 
-// repairTail sets the bytes of segment name from off onwards aside in a
-// .broken file, then cuts them off (or, when off is 0, moves the whole file
-// aside), and makes it all durable.
+// repairTail sets the bytes of segment name from off (past its header)
+// onwards aside in a .broken file, then cuts them off, and makes it all
+// durable.
 func repairTail(fsys FS, dir, name string, off int64) (*Repair, error) {
 	path := filepath.Join(dir, name)
 	buf, err := fsys.ReadFile(path)
@@ -289,15 +283,6 @@ func repairTail(fsys FS, dir, name string, off int64) (*Repair, error) {
 	// part of it.
 	torn := withoutZeroSectors(buf[off:])
 	r := &Repair{File: name, Offset: off, Bytes: int64(len(torn)), Kept: kept}
-	if off == 0 {
-		if err := fsys.Rename(path, filepath.Join(dir, kept)); err != nil {
-			return nil, fmt.Errorf("wal: repair %s: %w", name, err)
-		}
-		if err := fsys.SyncDir(dir); err != nil {
-			return nil, fmt.Errorf("wal: repair %s: %w", name, err)
-		}
-		return r, nil
-	}
 	if _, err := writeFileAtomic(fsys, dir, kept, torn); err != nil {
 		return nil, fmt.Errorf("wal: repair %s: keep torn tail: %w", name, err)
 	}
