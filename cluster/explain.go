@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"raftplay/raft"
+	"raftplay/transport"
 )
 
 // Explanations: sentences that answer "why is this entry not committed?",
@@ -84,7 +85,9 @@ func dur(d time.Duration) string {
 }
 
 // unreachableWhy says why node id cannot take part now ("" when it can):
-// down, paused, frozen with the message held, or cut off from the leader.
+// down, paused, frozen with the message held, or cut off from the leader
+// (one way or both: taking part needs the leader's messages and the
+// answers).
 func unreachableWhy(st Status, id, leader uint64) string {
 	n, _ := st.Node(id)
 	switch {
@@ -97,9 +100,23 @@ func unreachableWhy(st Status, id, leader uint64) string {
 	case n.State == StateRemoved:
 		return "was removed from the cluster (its process stopped)"
 	case leader != 0 && !Reachable(st.Faults, id, leader):
-		return "is cut off from " + fmt.Sprint(leader)
+		return cutWhy(st.Faults, id, leader)
 	}
 	return ""
+}
+
+// cutWhy says which way the link between id and leader is cut, as id's
+// predicate: "is cut off from 2", "hears nothing from 2 (2->1 is cut)",
+// "cannot answer 2 (1->2 is cut)".
+func cutWhy(t transport.FaultTable, id, leader uint64) string {
+	switch to, from := Delivers(t, id, leader), Delivers(t, leader, id); {
+	case !to && !from:
+		return fmt.Sprintf("is cut off from %d", leader)
+	case !from:
+		return fmt.Sprintf("hears nothing from %d (%d->%d is cut)", leader, leader, id)
+	default:
+		return fmt.Sprintf("cannot answer %d (%d->%d is cut)", leader, id, leader)
+	}
 }
 
 // explainCommitNoLeader is ExplainCommit of index i > 0 with no leader: an
@@ -393,11 +410,22 @@ func explainFollower(st Status, n NodeStatus) string {
 	s := fmt.Sprintf("%d follows %d at term %d: it heard from it %s ago, and its election timer (%s) would fire in %s.",
 		n.ID, n.Leader, n.Term, dur(n.SinceLeader), dur(n.ElectionTimeout), dur(left))
 	l, known := st.Node(n.Leader)
-	if w := unreachableWhy(st, n.Leader, n.ID); known && w != "" {
-		s += fmt.Sprintf(" But %d %s: unless another leader is elected first, its timer fires and it stands for election.", n.Leader, w)
-	} else if known && l.Role != "leader" {
+	// Its timer starts over with every message of the leader's that
+	// arrives: only the way from the leader decides whether it fires.
+	const fires = ": unless another leader is elected first, its timer fires and it stands for election."
+	w := unreachableWhy(st, n.Leader, n.ID)
+	switch {
+	case !known:
+	case w != "" && !l.Live():
+		s += fmt.Sprintf(" But %d %s%s", n.Leader, w, fires)
+	case !Delivers(st.Faults, n.Leader, n.ID):
+		s += fmt.Sprintf(" But nothing from %d reaches %d (%d->%d is cut)%s", n.Leader, n.ID, n.Leader, n.ID, fires)
+	case !Delivers(st.Faults, n.ID, n.Leader):
+		s += fmt.Sprintf(" But its answers do not reach %d (%d->%d is cut): %d hears it acknowledge nothing, but %d's heartbeats still reach %d and reset its timer, so %d stays a follower.",
+			n.Leader, n.ID, n.Leader, n.Leader, n.Leader, n.ID, n.ID)
+	case l.Role != "leader":
 		// Restarted, or stepped down: it no longer leads this term.
-		s += fmt.Sprintf(" But %d no longer leads (it is a %s at term %d): unless another leader is elected first, its timer fires and it stands for election.", n.Leader, l.Role, l.Term)
+		s += fmt.Sprintf(" But %d no longer leads (it is a %s at term %d)%s", n.Leader, l.Role, l.Term, fires)
 	}
 	if n.CheckQuorum && n.SinceLeader < n.ElectionMin {
 		s += fmt.Sprintf(" With CheckQuorum it keeps the leader's lease: it ignores vote requests for %s more.", dur(n.ElectionMin-n.SinceLeader))
@@ -750,10 +778,14 @@ func ExplainLog(st Status, id uint64) string {
 	}
 	repair := ""
 	switch {
+	case n.State == StatePaused:
+		repair = "; it is paused, so it takes in nothing the leader sends: the leader catches it up once it is resumed"
 	case !n.Live():
 		repair = "; it is down, so nothing the leader sends reaches it: the leader catches it up once it runs again"
-	case !Reachable(st.Faults, l.ID, id):
-		repair = fmt.Sprintf("; it is cut off from leader %d, so nothing the leader sends reaches it", l.ID)
+	case !Delivers(st.Faults, l.ID, id):
+		repair = fmt.Sprintf("; nothing leader %d sends reaches it (%d->%d is cut)", l.ID, l.ID, id)
+	case !Delivers(st.Faults, id, l.ID):
+		repair = fmt.Sprintf("; its answers do not reach leader %d (%d->%d is cut), so the leader learns nothing of what it holds", l.ID, id, l.ID)
 	case n.Term > l.Term:
 		repair = "; it " + aboveLeader(n, l)
 	case tracked:
@@ -867,8 +899,11 @@ func Why(st Status, id uint64) string {
 		return fmt.Sprintf("leader %d is down: %s", l.ID, left)
 	case l.State == StatePaused:
 		return fmt.Sprintf("leader %d is paused: %s", l.ID, left)
-	case !Reachable(st.Faults, l.ID, n.ID):
+	case !Delivers(st.Faults, l.ID, n.ID):
+		// Its timer runs out only when the leader's messages stop coming.
 		return fmt.Sprintf("cut off from leader %d: %s", l.ID, left)
+	case !Delivers(st.Faults, n.ID, l.ID):
+		return fmt.Sprintf("answers to %d cut", l.ID)
 	case l.Role == "leader" && l.Term == n.Term:
 		p, ok := l.Progress[n.ID]
 		if ok && p.Match > n.LastIndex {

@@ -650,8 +650,47 @@ func TestExplainLogCutOffOrHigherTerm(t *testing.T) {
 	mustNotContain(t, got, "streams")
 	st.Faults.Links = append(st.Faults.Links, transport.LinkRule{From: 1, To: 3, Rule: transport.Rule{Cut: true}})
 	got = ExplainLog(st, 3)
-	mustContain(t, got, "it is cut off from leader 1, so nothing the leader sends reaches it")
+	mustContain(t, got, "nothing leader 1 sends reaches it (1->3 is cut)")
 	mustNotContain(t, got, "streams")
+}
+
+// A cut one way is told that way: a follower whose answers to the leader
+// are cut still hears the leader, so its timer keeps starting over and it
+// never stands for election (a new user read "cut off from leader 2: times
+// out in 1.5 s" for 15 s, and "2 is cut off from 1", backwards). Cut the
+// other way, it does time out. A paused follower is paused, not down.
+func TestOneWayCutsAreToldTheirWay(t *testing.T) {
+	st := cardStatus(3)
+	f := &st.Nodes[1]
+	f.LastIndex = 18
+	st.Nodes[0].LastIndex = 21 // 21 is on the leader alone: it needs 2 or 3
+	st.Nodes[0].Progress[2] = raft.Progress{Match: 18, Next: 19, State: "replicate", Inflight: 1}
+	cut := func(from, to uint64) {
+		st.Faults.Links = []transport.LinkRule{{From: from, To: to, Rule: transport.Rule{Cut: true}}}
+	}
+
+	cut(2, 1) // its answers are lost; the leader's messages arrive
+	if got := Why(st, 2); got != "answers to 1 cut" {
+		t.Errorf("answers cut: Why = %q", got)
+	}
+	got := ExplainNode(st, 2)
+	mustContain(t, got, "its answers do not reach 1 (2->1 is cut)", "so 2 stays a follower")
+	mustNotContain(t, got, "stands for election", "is cut off")
+	mustContain(t, ExplainLog(st, 2), "its answers do not reach leader 1 (2->1 is cut)")
+	mustContain(t, ExplainCommit(st, 21), "2 cannot answer 1 (2->1 is cut)")
+
+	cut(1, 2) // the leader's messages are lost: its timer runs out
+	if got := Why(st, 2); !strings.HasPrefix(got, "cut off from leader 1: times out in") {
+		t.Errorf("leader's messages cut: Why = %q", got)
+	}
+	mustContain(t, ExplainNode(st, 2), "But nothing from 1 reaches 2 (1->2 is cut): unless another leader is elected first, its timer fires")
+	mustContain(t, ExplainCommit(st, 21), "2 hears nothing from 1 (1->2 is cut)")
+
+	st.Faults.Links = nil
+	f.State = StatePaused
+	got = ExplainLog(st, 2)
+	mustContain(t, got, "it is paused, so it takes in nothing the leader sends")
+	mustNotContain(t, got, "it is down")
 }
 
 // FreshStatus does not wait on a node whose loop is busy (a slow disk's

@@ -259,18 +259,24 @@ func (c *Cluster) setExtension(name string, on bool, apply func(*node), field *b
 	return nil
 }
 
+// Delivers reports whether messages from node from reach node to under the
+// fault table t (no partition between them, no cut of that link, no 100%
+// drop on it).
+func Delivers(t transport.FaultTable, from, to uint64) bool {
+	if from == to {
+		return true
+	}
+	r, partitioned := t.On(from, to)
+	return !partitioned && !r.Cut && r.DropPct < 100
+}
+
 // Reachable reports whether messages can flow both ways between nodes a and b
 // under the fault table t (no partition between them, no cut, no 100% drop).
 func Reachable(t transport.FaultTable, a, b uint64) bool {
 	if a == b {
 		return true
 	}
-	for _, l := range [][2]uint64{{a, b}, {b, a}} {
-		if r, partitioned := t.On(l[0], l[1]); partitioned || r.Cut || r.DropPct >= 100 {
-			return false
-		}
-	}
-	return true
+	return Delivers(t, a, b) && Delivers(t, b, a)
 }
 
 // Snapshot makes node id snapshot its key-value store now and compact the

@@ -676,6 +676,18 @@ func TestStatusExplainsDecisions(t *testing.T) {
 	if !slices.Contains(events, "2 replaced entry 3 (term 2) with the leader's (term 3)") {
 		t.Fatalf("events %q", events)
 	}
+	// Entries past the append's end go too (a conflict removes all that
+	// follow it), and the event names them: a new user saw 7837 vanish
+	// from every log with only 7836's replacement told.
+	events = nil
+	f = newTestRaft(t, 2, three, withLog(2, 1, 2, 2, 2), func(c *Config) { c.OnEvent = func(e Event) { events = append(events, e.Text) } })
+	f.Step(Message{Type: MsgApp, From: 1, To: 2, Term: 3, Index: 1, LogTerm: 1, Entries: entriesWithTerms(2, 3)})
+	if !slices.Contains(events, "2 replaced entry 2 (term 2) with the leader's (term 3), and dropped entries 3..4 (terms 2,2) after it") {
+		t.Fatalf("events %q", events)
+	}
+	if last := f.Status().LastIndex; last != 2 {
+		t.Fatalf("last index %d after the conflict, want 2", last)
+	}
 }
 
 // A follower told of a gap by several appends in a row (the leader's

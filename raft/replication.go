@@ -1,6 +1,7 @@
 package raft
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 )
@@ -247,8 +248,23 @@ func (r *Raft) handleAppend(m Message) error {
 			if ci == end {
 				entries, terms = "entry", "term"
 			}
-			r.emit(EventReplaced, m.From, "replaced %s %s (%s %s) with the leader's (%s %s)",
+			text := fmt.Sprintf("replaced %s %s (%s %s) with the leader's (%s %s)",
 				entries, span(ci, end), terms, r.log.termList(ci, end), terms, termList(m.Entries[ci-m.Index-1:end-m.Index]))
+			if last > end {
+				// A conflict removes every entry after it too (§5.3), also
+				// those past the append's end: say so, or they vanish
+				// without a word.
+				gone, goneTerms := "entry", "term"
+				if last > end+1 {
+					gone, goneTerms = "entries", "terms"
+				}
+				after := "them"
+				if ci == end {
+					after = "it"
+				}
+				text += fmt.Sprintf(", and dropped %s %s (%s %s) after %s", gone, span(end+1, last), goneTerms, r.log.termList(end+1, last), after)
+			}
+			r.emit(EventReplaced, m.From, "%s", text)
 		}
 		truncated := ci <= r.log.lastIndex()
 		r.log.append(m.Entries[ci-m.Index-1:])
