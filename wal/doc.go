@@ -39,6 +39,7 @@
 //	*.tmp                                   interrupted creations; deleted by Open
 //	*.broken                                torn tails set aside by a repair
 //	LOCK                                    held (flock) by the open WAL; holds its process id
+//	last-segment                            the newest segment's number ("segment N"), written at each roll
 //	.faultfs-*                              files a FaultFS keeps aside (removed, not yet durably); ignored
 //
 // Open creates the directory if needed (and its missing parents), fsyncing

@@ -189,7 +189,30 @@ func Inspect(dir string) (*Report, error) {
 				What: "missing", Snapshot: true, Recorded: true, Missing: true})
 		}
 	}
+	// Whatever else keeps Open from starting on it is damage too (a log
+	// that starts after what its snapshot covers: its first segment was
+	// deleted), so that this report and a node's start never disagree.
+	if !r.damaged() {
+		_, err := readLog(dir, Options{FS: OSFS{}, MaxRecordBytes: inspectMaxRecord, MaxSnapshotBytes: inspectMaxRecord}.withDefaults())
+		if ce := (*CorruptError)(nil); errors.As(err, &ce) {
+			off := ce.Offset
+			if off == 0 {
+				off = -1
+			}
+			r.Problems = append(r.Problems, Problem{File: ce.File, Offset: off, What: ce.Err.Error()})
+		}
+	}
 	return r, nil
+}
+
+// damaged reports whether r found damage (a torn tail is not: Open repairs it).
+func (r *Report) damaged() bool {
+	for _, p := range r.Problems {
+		if !p.Torn {
+			return true
+		}
+	}
+	return false
 }
 
 // inspectedSegment is a segment's report and the damage found in it.

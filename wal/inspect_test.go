@@ -222,3 +222,84 @@ func TestInspectPlural(t *testing.T) {
 		}
 	}
 }
+
+// Inspect and Open agree on damage: a log whose first segment was deleted
+// (it starts after what its snapshot covers) keeps a node from starting,
+// and Inspect says so (raftplay wal said the log was healthy).
+func TestInspectSeesWhatKeepsOpenFromStarting(t *testing.T) {
+	dir := writeLog(t, 700, 40, 20)
+	l, err := listDir(OSFS{}, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(l.segments) < 3 {
+		t.Fatalf("%d segments: the test needs three", len(l.segments))
+	}
+	if err := os.Remove(filepath.Join(dir, l.segments[0])); err != nil {
+		t.Fatal(err)
+	}
+	_, _, openErr := Open(dir, Options{})
+	var ce *CorruptError
+	if !errors.As(openErr, &ce) {
+		t.Fatalf("Open = %v, want a CorruptError", openErr)
+	}
+	r, err := Inspect(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !r.damaged() || len(r.Problems) != 1 || r.Problems[0].File != ce.File || !strings.Contains(r.Problems[0].String(), "segments before it, or the snapshot, are missing") {
+		t.Fatalf("Inspect problems %v, want the one Open refuses (%v)", r.Problems, openErr)
+	}
+}
+
+// A log whose newest segment was deleted is refused, by Open and by
+// Inspect alike: the last-segment file says the log had moved on to it. (A
+// node started on the segment before, at an older term and vote, and
+// raftplay wal said the log was healthy.) A log whose roll a crash cut
+// short before the file was updated names an older segment: no damage.
+func TestDeletedNewestSegmentIsDamage(t *testing.T) {
+	dir := writeLog(t, 700, 40, 20)
+	l, err := listDir(OSFS{}, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(l.segments) < 3 || !l.lastSeg {
+		t.Fatalf("%d segments, last-segment file %v: the test needs three and the file", len(l.segments), l.lastSeg)
+	}
+	newest := l.segments[len(l.segments)-1]
+	b, err := os.ReadFile(filepath.Join(dir, newest))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(filepath.Join(dir, newest)); err != nil {
+		t.Fatal(err)
+	}
+	_, _, openErr := Open(dir, Options{})
+	var ce *CorruptError
+	if !errors.As(openErr, &ce) || ce.File != lastSegName || !strings.Contains(openErr.Error(), "the newest segments are missing") {
+		t.Fatalf("Open without the newest segment = %v, want a CorruptError naming %s", openErr, lastSegName)
+	}
+	r, err := Inspect(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !r.damaged() {
+		t.Fatalf("Inspect problems %v: no damage", r.Problems)
+	}
+	// Put back, all is well; an older number (a roll cut short) is too.
+	if err := os.WriteFile(filepath.Join(dir, newest), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, lastSegName), []byte("segment 1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	w, _ := mustOpen(t, dir, Options{})
+	mustClose(t, w)
+	// A damaged file is damage, named.
+	if err := os.WriteFile(filepath.Join(dir, lastSegName), []byte("segment x\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := Open(dir, Options{}); !errors.As(err, &ce) || ce.File != lastSegName {
+		t.Fatalf("Open with a damaged %s = %v", lastSegName, err)
+	}
+}

@@ -66,66 +66,12 @@ func Open(dir string, opts Options) (*WAL, *Recovered, error) {
 // open is Open once the directory is locked.
 func open(dir string, opts Options) (*WAL, *Recovered, error) {
 	fsys := opts.FS
-	l, err := listDir(fsys, dir)
+	lg, err := readLog(dir, opts)
 	if err != nil {
 		return nil, nil, err
 	}
-	snap := newestSnapshot(fsys, dir, l.snapshots, opts.MaxSnapshotBytes)
-
-	// Read and check everything before changing anything.
-	rp := &replay{}
-	var segs []segment
-	var tail scanned
-	for i, name := range l.segments {
-		seq, _, _ := parseSegmentName(name)
-		if i > 0 && seq != segs[i-1].seq+1 {
-			return nil, nil, &CorruptError{File: name, Err: fmt.Errorf("segment %d follows segment %d: segments missing", seq, segs[i-1].seq)}
-		}
-		buf, err := fsys.ReadFile(filepath.Join(dir, name))
-		if err != nil {
-			return nil, nil, fmt.Errorf("wal: read %s: %w", name, err)
-		}
-		last, fileLen := i == len(l.segments)-1, len(buf)
-		if last {
-			buf = recordsOnly(name, buf, opts.MaxRecordBytes)
-		}
-		tail, err = scanSegment(name, buf, last, opts.MaxRecordBytes, rp)
-		if err != nil {
-			return nil, nil, err
-		}
-		if len(buf) < fileLen {
-			tail.zeroed = fileLen // recordsOnly found nothing but zeros after the records
-		}
-		segs = append(segs, tail.seg)
-	}
-	var meta raft.SnapshotMeta
-	if snap != nil {
-		meta = snap.Meta
-	}
-	if rp.snap.Index > meta.Index {
-		name := snapshotName(rp.snap)
-		var why string
-		switch s, err := readSnapshot(fsys, filepath.Join(dir, name), opts.MaxSnapshotBytes); {
-		case errors.Is(err, fs.ErrNotExist):
-			why = "no such file"
-		case err != nil:
-			why = err.Error()
-		default:
-			why = fmt.Sprintf("its content is snapshot %d term %d", s.Meta.Index, s.Meta.Term)
-		}
-		return nil, nil, &CorruptError{File: name, Err: fmt.Errorf("log records a snapshot at index %d but no valid snapshot file holds it: %s", rp.snap.Index, why)}
-	}
-	// A snapshot file newer than every snapshot record: a crash came
-	// between writing the file and its record. Open completes the record.
-	unrecorded, reset := meta.Index > rp.snap.Index, false
-	if meta.Index > 0 {
-		reset = rp.applySnapshot(meta)
-		rp.trim(meta.Index)
-	}
-	if len(rp.ents) > 0 && rp.ents[0].Index != meta.Index+1 {
-		return nil, nil, &CorruptError{File: l.segments[0], Offset: segmentHeaderSize,
-			Err: fmt.Errorf("log starts at entry %d but the snapshot covers only up to %d", rp.ents[0].Index, meta.Index)}
-	}
+	l, snap, rp, segs, tail, meta := lg.l, lg.snap, lg.rp, lg.segs, lg.tail, lg.meta
+	unrecorded, reset := lg.unrecorded, lg.reset
 
 	// Now change things: leftovers, repair, active segment.
 	w := &WAL{dir: dir, opts: opts, hs: rp.hs, snap: meta, first: meta.Index + 1}
@@ -331,4 +277,121 @@ func mkdirDurable(fsys FS, dir string) error {
 		return nil // a regular file by that name fails later, on LOCK
 	}
 	return err
+}
+
+// readLogState is what readLog found.
+type readLogState struct {
+	l                 dirListing
+	snap              *raft.Snapshot
+	rp                *replay
+	segs              []segment
+	tail              scanned
+	meta              raft.SnapshotMeta
+	unrecorded, reset bool
+}
+
+// readLog is what Open reads and checks before it changes anything: the
+// segments, the newest snapshot and the records replayed. Its errors are
+// why Open refuses a directory; Inspect reports them too, so that
+// raftplay wal and a node's start agree on what is damage.
+func readLog(dir string, opts Options) (*readLogState, error) {
+	fsys := opts.FS
+	l, err := listDir(fsys, dir)
+	if err != nil {
+		return nil, err
+	}
+	snap := newestSnapshot(fsys, dir, l.snapshots, opts.MaxSnapshotBytes)
+
+	// Read and check everything before changing anything.
+	rp := &replay{}
+	var segs []segment
+	var tail scanned
+	for i, name := range l.segments {
+		seq, _, _ := parseSegmentName(name)
+		if i > 0 && seq != segs[i-1].seq+1 {
+			return nil, &CorruptError{File: name, Err: fmt.Errorf("segment %d follows segment %d: segments missing", seq, segs[i-1].seq)}
+		}
+		buf, err := fsys.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			return nil, fmt.Errorf("wal: read %s: %w", name, err)
+		}
+		last, fileLen := i == len(l.segments)-1, len(buf)
+		if last {
+			buf = recordsOnly(name, buf, opts.MaxRecordBytes)
+		}
+		tail, err = scanSegment(name, buf, last, opts.MaxRecordBytes, rp)
+		if err != nil {
+			return nil, err
+		}
+		if len(buf) < fileLen {
+			tail.zeroed = fileLen // recordsOnly found nothing but zeros after the records
+		}
+		segs = append(segs, tail.seg)
+	}
+	var meta raft.SnapshotMeta
+	if snap != nil {
+		meta = snap.Meta
+	}
+	if rp.snap.Index > meta.Index {
+		name := snapshotName(rp.snap)
+		var why string
+		switch s, err := readSnapshot(fsys, filepath.Join(dir, name), opts.MaxSnapshotBytes); {
+		case errors.Is(err, fs.ErrNotExist):
+			why = "no such file"
+		case err != nil:
+			why = err.Error()
+		default:
+			why = fmt.Sprintf("its content is snapshot %d term %d", s.Meta.Index, s.Meta.Term)
+		}
+		return nil, &CorruptError{File: name, Err: fmt.Errorf("log records a snapshot at index %d but no valid snapshot file holds it: %s", rp.snap.Index, why)}
+	}
+	// A snapshot file newer than every snapshot record: a crash came
+	// between writing the file and its record. Open completes the record.
+	unrecorded, reset := meta.Index > rp.snap.Index, false
+	if meta.Index > 0 {
+		reset = rp.applySnapshot(meta)
+		rp.trim(meta.Index)
+	}
+	if err := checkLastSegment(fsys, dir, l); err != nil {
+		return nil, err
+	}
+	if len(rp.ents) > 0 && rp.ents[0].Index != meta.Index+1 {
+		return nil, &CorruptError{File: l.segments[0], Offset: segmentHeaderSize,
+			Err: fmt.Errorf("log starts at entry %d but the snapshot covers only up to %d: the segments before it, or the snapshot, are missing", rp.ents[0].Index, meta.Index)}
+	}
+	return &readLogState{l: l, snap: snap, rp: rp, segs: segs, tail: tail, meta: meta, unrecorded: unrecorded, reset: reset}, nil
+}
+
+// lastSegName names the file that holds the number of the newest segment
+// the log has moved on to ("segment N\n"). A roll writes it once the new
+// segment is durable; a crash before then leaves the older number, which
+// is no loss. Logs written before it existed have no such file.
+const lastSegName = "last-segment"
+
+// checkLastSegment refuses a log whose newest segment is missing: the
+// lastSegName file names a segment newer than any there is.
+func checkLastSegment(fsys FS, dir string, l dirListing) error {
+	if !l.lastSeg {
+		return nil
+	}
+	b, err := fsys.ReadFile(filepath.Join(dir, lastSegName))
+	if err != nil {
+		return fmt.Errorf("wal: read %s: %w", lastSegName, err)
+	}
+	var n uint64
+	if _, err := fmt.Sscanf(string(b), "segment %d\n", &n); err != nil || fmt.Sprintf("segment %d\n", n) != string(b) {
+		return &CorruptError{File: lastSegName, Err: fmt.Errorf("holds %q, not the number of a segment", b)}
+	}
+	newest, found := uint64(0), len(l.segments) > 0
+	if found {
+		newest, _, _ = parseSegmentName(l.segments[len(l.segments)-1])
+	}
+	if !found || newest < n {
+		have := "no segment is there"
+		if found {
+			have = fmt.Sprintf("the newest there is segment %d (%s)", newest, l.segments[len(l.segments)-1])
+		}
+		return &CorruptError{File: lastSegName, Err: fmt.Errorf("the log had moved on to segment %d, and %s: the newest segments are missing", n, have)}
+	}
+	return nil
 }

@@ -90,6 +90,7 @@ type dirListing struct {
 	snapshots []string // newest (highest index) first
 	tmp       []string // leftovers of interrupted creations
 	other     []string // broken copies and unknown files
+	lastSeg   bool     // the lastSegName file is there
 }
 
 // listDir reads and classifies the files of dir.
@@ -102,6 +103,10 @@ func listDir(fsys FS, dir string) (dirListing, error) {
 	for _, de := range des {
 		name := de.Name()
 		if name == lockName || strings.HasPrefix(name, faultStashPrefix) {
+			continue
+		}
+		if name == lastSegName && de.Type().IsRegular() {
+			l.lastSeg = true
 			continue
 		}
 		if !de.Type().IsRegular() {

@@ -342,6 +342,19 @@ func (w *WAL) createSegment(seq uint64) error {
 		w.err = fmt.Errorf("wal: create segment %s: sync directory: %w", name, err)
 		return w.err
 	}
+	if seq > 0 {
+		// Now that the segment is durable, say it exists: Open then
+		// tells a deleted newest segment from a log that never had it
+		// (without this a node whose newest segment was deleted started
+		// on the one before, with an older term and vote). On failure the
+		// old segment stays active, and writes are refused until reopened
+		// (as after a failed directory fsync above).
+		if _, err := writeFileAtomic(w.opts.FS, w.dir, lastSegName, fmt.Appendf(nil, "segment %d\n", seq)); err != nil {
+			f.Close()
+			w.err = fmt.Errorf("wal: create segment %s: record it in %s: %w", name, lastSegName, err)
+			return w.err
+		}
+	}
 	w.f, w.size, w.crc, w.zeroed = f, int64(len(buf)), crc, zeroed
 	w.segs = append(w.segs, segment{name: name, seq: seq})
 	w.prep.failed = false // a new segment: preparing the next may be tried again
