@@ -70,7 +70,11 @@ func (rec *Recording) Script(w io.Writer, name string) error {
 		}
 	}
 	for i, c := range rec.Commands {
-		var gap time.Duration
+		// The time before the first command counts too: the recorded
+		// cluster had been running that long (electing its first leader,
+		// say), and a script that started at once failed where the
+		// recording had not.
+		gap := max(c.At.Sub(rec.Start), 0)
 		if i > 0 {
 			gap = max(c.At.Sub(end), 0)
 		}
