@@ -577,6 +577,9 @@ func explainLeaderNode(st Status, l NodeStatus) string {
 		return s
 	}
 	s := fmt.Sprintf("%d believes it leads at term %d, but it is a stale leader:", l.ID, l.Term)
+	if !sl.superseded() {
+		s = fmt.Sprintf("%d leads at term %d, but it cannot commit:", l.ID, l.Term)
+	}
 	if sl.noQuorum > 0 {
 		s += fmt.Sprintf(" it has not heard from a majority for %s (quiet for an election timeout or more: %d of %d peers, %s);", dur(sl.noQuorum), len(quiet), peers, ids(quiet))
 	}
@@ -586,9 +589,12 @@ func explainLeaderNode(st Status, l NodeStatus) string {
 	case sl.majorityPast:
 		s += fmt.Sprintf(" a majority has moved past term %d, so nothing it appends can commit;", l.Term)
 	}
-	if l.CheckQuorum {
+	switch {
+	case l.CheckQuorum:
 		s += fmt.Sprintf(" CheckQuorum is on, so it steps down once an election timeout (%s) passes without hearing from a majority.", dur(l.ElectionMin))
-	} else {
+	case !sl.superseded():
+		s += " CheckQuorum is off, so it keeps leading, and commits again once a majority answers (or steps down when it hears a higher term)."
+	default:
 		s += " CheckQuorum is off, so it will not step down until it hears a higher term."
 	}
 	return s
@@ -626,6 +632,13 @@ type stale struct {
 }
 
 func (s stale) stale() bool { return s.newer != 0 || s.majorityPast || s.noQuorum > 0 }
+
+// superseded reports whether the cluster has moved past the leader's term:
+// then it is stale in Raft's sense. A leader that only has not heard from
+// a majority is still the leader of the newest term: it cannot commit, but
+// it may well commit again once a majority answers (a teacher saw a paused
+// and a crashed follower turn the only leader "stale").
+func (s stale) superseded() bool { return s.newer != 0 || s.majorityPast }
 
 // staleness says whether leader l is stale: a leader of a later term is up,
 // or a majority has moved to a later term (nothing it appends can commit),
@@ -872,8 +885,10 @@ func Why(st Status, id uint64) string {
 			return fmt.Sprintf("waiting: %d of %d votes", len(t.Granted), t.Needed)
 		}
 	case "leader":
-		if sl := staleness(st, n); sl.stale() {
+		if sl := staleness(st, n); sl.superseded() {
 			return "stale leader: " + staleWhy(sl)
+		} else if sl.stale() {
+			return staleWhy(sl) + ": cannot commit"
 		}
 		if n.Commit < n.QuorumIndex && n.QuorumTerm != n.Term {
 			return fmt.Sprintf("commit waits for a term-%d entry", n.Term)

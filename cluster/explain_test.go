@@ -397,9 +397,22 @@ func TestWhyCases(t *testing.T) {
 		l := st.Nodes[0]
 		l.Progress[3] = raft.Progress{Match: 20, Next: 21, State: "replicate", HeardAgo: 2500}
 		l.Progress[4] = raft.Progress{Match: 20, Next: 21, State: "replicate", HeardAgo: 3000}
-		if got := Why(st, 1); got != "stale leader: no quorum heard for 2.5 s" {
+		if got := Why(st, 1); got != "no quorum heard for 2.5 s: cannot commit" {
 			t.Errorf("Why = %q (the second most recently heard peer went quiet 2.5 s ago)", got)
 		}
+		// No node has moved past its term: it is the leader still, not a
+		// stale one, and explain says it commits again once a majority
+		// answers (a teacher saw a paused and a crashed follower called a
+		// "stale leader").
+		got := ExplainNode(st, 1)
+		mustContain(t, got, "1 leads at term 5, but it cannot commit: it has not heard from a majority for 2.5 s",
+			"commits again once a majority answers")
+		mustNotContain(t, got, "stale")
+		st.Nodes[2].Term, st.Nodes[3].Term, st.Nodes[1].Term = 6, 6, 6 // every follower has moved on
+		if got := Why(st, 1); !strings.HasPrefix(got, "stale leader: ") {
+			t.Errorf("a majority past its term: Why = %q, want a stale leader", got)
+		}
+		st.Nodes[2].Term, st.Nodes[3].Term, st.Nodes[1].Term = 5, 5, 5
 		l.Progress[3] = raft.Progress{Match: 20, Next: 21, State: "replicate", HeardAgo: 900}
 		if got := Why(st, 1); got != "leads: all committed" {
 			t.Errorf("with two peers heard within the timeout: Why = %q", got)
