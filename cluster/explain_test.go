@@ -575,6 +575,19 @@ func TestExplainLogOfADownNode(t *testing.T) {
 	}
 }
 
+// The log explanation of a paused node says it is paused, as its card and
+// /status do, not down.
+func TestExplainLogOfAPausedNode(t *testing.T) {
+	leader := NodeStatus{ID: 2, State: StateUp, Role: "leader", Term: 4, Leader: 2, LastIndex: 6, LastTerm: 4, FirstIndex: 1,
+		LogStart: 1, LogTerms: []uint64{1, 3, 3, 3, 3, 4},
+		Progress: map[uint64]raft.Progress{3: {Match: 2, Next: 7, State: "replicate", Inflight: 4}}}
+	paused := NodeStatus{ID: 3, State: StatePaused, Role: "follower", Term: 4, LastIndex: 2, LastTerm: 3, LogStart: 1, LogTerms: []uint64{1, 3}}
+	st := Status{Nodes: []NodeStatus{{ID: 1, State: StateUp, Role: "follower"}, leader, paused}, Leader: 2, Term: 4}
+	got := ExplainLog(st, 3)
+	mustContain(t, got, "misses 4 entries (3..6); it is paused, so it takes in nothing the leader sends: the leader catches it up once it is resumed")
+	mustNotContain(t, got, "down")
+}
+
 // A leader on its way out of the configuration does not count its own
 // copy; with no follower's acknowledgement yet, the entry is not said to
 // be "on none" while followers hold it (a new user's replay).
