@@ -326,7 +326,7 @@ func (m *Model) refreshKeys() {
 		frozen: m.status.Frozen, held: heldOK, heldList: m.heldShown(), byNode: m.msgs.byNode,
 		beats: m.msgs.beats, kind: m.msgs.kind, scrolled: m.msgs.pin >= 0,
 		link: m.linkKeys(), col: m.col, cols: m.newestIndex() > 0, playing: m.replay.view.playing, narr: m.narr.text != "", waiting: m.narr.waiting || m.script.reading != 0,
-		prompt: m.prompt.active,
+		prompt: m.prompt.active, history: len(m.prompt.history) > 0,
 	})
 }
 
