@@ -792,6 +792,8 @@ func ExplainLog(st Status, id uint64) string {
 	repair := ""
 	switch {
 	case n.State == StatePaused:
+		// A paused node runs but takes nothing in: calling it down would
+		// contradict its card and /status, which say paused.
 		repair = "; it is paused, so it takes in nothing the leader sends: the leader catches it up once it is resumed"
 	case !n.Live():
 		repair = "; it is down, so nothing the leader sends reaches it: the leader catches it up once it runs again"

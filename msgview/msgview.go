@@ -152,6 +152,18 @@ func (l Layout) Parts(r cluster.MsgRecord) Parts {
 	}
 }
 
+// Columns is what goes before a label on a line of its own: the time
+// column blank and the node columns carrying on, as wide as a row's Time,
+// Before, Line and After together. A view that wraps a label too long for
+// its row puts the rest below it on such lines.
+func (l Layout) Columns() string {
+	cells := []rune(strings.Repeat(" ", l.Nodes*l.ColW))
+	for id := 1; id <= l.Nodes; id++ {
+		cells[l.center(uint64(id))] = '│'
+	}
+	return strings.Repeat(" ", l.TimeW) + string(cells) + " "
+}
+
 // PauseGap is the quiet between two message events after which a view
 // may draw a pause row (Layout.Pause) between them, so that bursts, such
 // as an election, stand apart.

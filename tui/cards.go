@@ -63,8 +63,35 @@ func (m *Model) cardMemo() *cardMemo {
 			c.blocks = append(c.blocks, m.cardBlocks(m.status, n))
 		}
 		m.cards = c
+		if shape := cardShape(m.status, m.nodes); shape != m.cardHold.shape {
+			m.cardHold = cardHold{shape: shape, lines: map[int]int{}}
+		}
 	}
 	return m.cards
+}
+
+// cardHold keeps the card text lines the cards have needed at each inner
+// width while the cluster keeps its shape. Under load a number's digits
+// change from frame to frame ("c/a/l 6244/=/=" fits a line, "c/a/l
+// 6260/=/+1" takes two, and so does a leader's lag list), and a card block
+// that followed them would move the lanes and the events below it up and
+// down at every frame; held, it grows to the tallest and stays there.
+type cardHold struct {
+	shape string      // cardShape of the statuses held
+	lines map[int]int // the most text lines a card has needed, by inner width
+}
+
+// cardShape is what the cards' height may follow: the nodes drawn, each
+// one's state, role, partition group, whether it is frozen and whether it
+// shows an error. A crash, an election or a
+// partition changes what the cards show, so their height is worked out
+// afresh; numbers changing under load do not.
+func cardShape(st cluster.Status, nodes []cluster.NodeStatus) string {
+	var b strings.Builder
+	for _, n := range nodes {
+		fmt.Fprintf(&b, "%d %s %s %s %s %t %t;", n.ID, n.State, n.Role, memberRole(st, n), groupName(st, n.ID), n.Frozen, n.Err != "")
+	}
+	return b.String()
 }
 
 // cardLayoutBy is cardLayout for n cards whose text needs lines(inner)
@@ -106,7 +133,8 @@ func balancedRows(n, rows int) []int {
 }
 
 // cardLines is the number of text lines the tallest card of this status
-// needs at inner width.
+// needs at inner width, or, when more, the most the cards have needed
+// there since the cluster took its shape (cardHold).
 func (m *Model) cardLines(inner int) int {
 	c := m.cardMemo()
 	if l, ok := c.lines[inner]; ok {
@@ -120,6 +148,8 @@ func (m *Model) cardLines(inner int) int {
 		}
 		lines = max(lines, l)
 	}
+	lines = max(lines, m.cardHold.lines[inner])
+	m.cardHold.lines[inner] = lines
 	c.lines[inner] = lines
 	return lines
 }

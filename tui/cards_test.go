@@ -2,6 +2,7 @@ package tui
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -9,6 +10,7 @@ import (
 	"github.com/charmbracelet/lipgloss"
 
 	"raftplay/cluster"
+	"raftplay/raft"
 )
 
 // cardOf returns the text of node id's card in view.
@@ -243,5 +245,44 @@ func TestTimerTextRoundsAsDurationsDo(t *testing.T) {
 		if got := leftOf(tc.left, tc.timeout); got != tc.want {
 			t.Errorf("leftOf(%v, %v) = %q, want %q", tc.left, tc.timeout, got, tc.want)
 		}
+	}
+}
+
+// TestCardHeightHoldsUnderLoad: at 80x24 with 5 nodes under load the
+// numbers of the leader's card take one line in one frame ("c/a/l
+// 6244/=/=", "lag 2-5:0") and two in the next ("commit 6260" / "a/l
+// 6260/6261", a lag list wrapped), and the card block followed them, so
+// the lanes and events below jumped at every frame. While the cluster keeps
+// its shape the block keeps the height of its tallest frame; a change of
+// shape (an election) works it out afresh.
+func TestCardHeightHoldsUnderLoad(t *testing.T) {
+	compact := steady(6260)
+	split := steady(6260)
+	split.Nodes[0].LastIndex = 6261 // c/a/l 6260/=/+1: one cell too wide
+	split.Nodes[0].Progress[2] = raft.Progress{Match: 6260, Next: 6262, State: "replicate"}
+	split.Nodes[0].Progress[4] = raft.Progress{Match: 6260, Next: 6262, State: "replicate"}
+	m := newModel(newFakeSource(compact), &fakeExec{}, 80, 24)
+	cardLines := func(st cluster.Status) (int, string) {
+		m.Update(frameMsg(st))
+		return m.layout().cards.height(), cardOf(t, m.View(), 1)
+	}
+	low, lowCard := cardLines(compact)
+	high, highCard := cardLines(split)
+	if high <= low {
+		t.Fatalf("the values meant to take more lines do not (%d, then %d lines):\n%s\n%s", low, high, lowCard, highCard)
+	}
+	for i, st := range []cluster.Status{compact, split, compact, compact, split} {
+		if got, card := cardLines(st); got != high {
+			t.Errorf("frame %d: the card block takes %d lines, want %d as in the frame before:\n%s", i, got, high, card)
+		}
+	}
+	// An election changes the cluster's shape: the height follows the
+	// cards as they are now.
+	elected := compact
+	elected.Nodes = slices.Clone(compact.Nodes)
+	elected.Nodes[0].Role, elected.Nodes[1].Role = "follower", "leader"
+	elected.Nodes[1].Progress = compact.Nodes[0].Progress
+	if got, card := cardLines(elected); got != low {
+		t.Errorf("after an election the card block takes %d lines, want %d:\n%s", got, low, card)
 	}
 }

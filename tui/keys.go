@@ -91,6 +91,14 @@ type keyMap struct {
 	GoOn    key.Binding // space: the script waiting for a key goes on
 	waiting bool        // the script waits for a key
 
+	// The prompt's keys (promptKey handles them): every other key is typed
+	// into its line, so while it is open the bar shows only these.
+	PromptRun     key.Binding // enter runs the line
+	PromptCancel  key.Binding // esc closes the prompt, running nothing
+	PromptHistory key.Binding // ↑/↓ walk the lines run before
+	PromptQuit    key.Binding // ctrl+c quits (q is typed)
+	prompt        bool        // the prompt is open
+
 	// The scroll keys of the focused event feed or of a pager (long command
 	// output, the full help). PageUp and PageDown also focus the feed.
 	Up       key.Binding
@@ -187,6 +195,11 @@ func newKeyMap() keyMap {
 		SeekKeys: b("←/→", "±1s", "left", "right"),
 		GoOn:     b("space", "go on with the script", " "),
 
+		PromptRun:     b("enter", "run", "enter"),
+		PromptCancel:  b("esc", "cancel", "esc"),
+		PromptHistory: b("↑/↓", "history", "up", "down"),
+		PromptQuit:    b("ctrl+c", "quit", "ctrl+c"),
+
 		Up:       b("↑", "scroll up", "up"),
 		Down:     b("↓", "scroll down", "down"),
 		PageUp:   b("pgup", "page up", "pgup"),
@@ -234,6 +247,7 @@ type dashState struct {
 	narr    bool // the narration panel shows a say's text
 	waiting bool // the script waits for a key
 	prompt  bool // the prompt is open: space types a space
+	history bool // the prompt has lines run before for ↑/↓
 }
 
 // linkKeys is what the link matrix's keys would do to its selected cell.
@@ -340,6 +354,8 @@ func (k *keyMap) update(s dashState) {
 	k.updateReplay(s, links)
 	k.waiting = s.waiting
 	k.GoOn.SetEnabled(s.waiting && !s.prompt)
+	k.prompt = s.prompt
+	k.PromptHistory.SetEnabled(s.history)
 }
 
 // forReplay makes k a replay's: ← and → move the recording a second, so
@@ -452,7 +468,8 @@ func (k *keyMap) updateStep(s dashState, msgs, links bool) {
 }
 
 // ShortHelp is the help bar: the keys that apply now, most useful first;
-// while the feed or a pager has the scroll keys, those. While a script
+// while the feed or a pager has the scroll keys, those; while the prompt
+// is open, its own (the others are typed into its line). While a script
 // waits for a key, space (it goes on) comes first: the other keys work
 // as usual meanwhile.
 func (k keyMap) ShortHelp() []key.Binding {
@@ -465,6 +482,9 @@ func (k keyMap) ShortHelp() []key.Binding {
 
 // shortHelp is ShortHelp without the wait for a key.
 func (k keyMap) shortHelp() []key.Binding {
+	if k.prompt {
+		return []key.Binding{k.PromptRun, k.PromptCancel, k.PromptHistory, k.PromptQuit}
+	}
 	if k.focused || k.pager {
 		return []key.Binding{k.Scroll, k.Page, k.Close, k.Sideways, k.Ends, k.Events, k.Help, k.Quit}
 	}

@@ -541,3 +541,47 @@ func TestKeysAreOffWhileTheScreenIsTooSmall(t *testing.T) {
 		t.Errorf("l on a screen that fits ran %q, want load 50", got)
 	}
 }
+
+// TestHiddenLanesAreNamed: at 80x26 with 9 nodes only some nodes' lanes
+// fit; a line names the others and says how to see them, rather than the
+// lanes ending after node 3 with nothing to say 4-9 are there. With room
+// for them all there is no such line.
+func TestHiddenLanesAreNamed(t *testing.T) {
+	st := steady(40)
+	for id := uint64(6); id <= 9; id++ {
+		n := steady(40).Nodes[1]
+		n.ID = id
+		st.Nodes = append(st.Nodes, n)
+		st.Nodes[0].Progress[id] = st.Nodes[0].Progress[2]
+	}
+	m := newModel(newFakeSource(st), &fakeExec{}, 80, 26)
+	v := m.View()
+	lines := strings.Split(v, "\n")
+	var lanes []string
+	note := -1
+	for i, l := range lines {
+		if laneRe.MatchString(l) {
+			lanes = append(lanes, l)
+		}
+		if strings.Contains(l, "hidden") {
+			note = i
+		}
+	}
+	if len(lanes) == 0 || len(lanes) == 9 {
+		t.Fatalf("want some of the 9 lanes drawn at 80x26, got %d:\n%s", len(lanes), v)
+	}
+	want := fmt.Sprintf("lanes %d-9 hidden: make the window taller", len(lanes)+1)
+	if note < 0 || !strings.HasPrefix(lines[note], want) {
+		t.Errorf("no line says %q:\n%s", want, v)
+	} else if lines[note-1] != lanes[len(lanes)-1] {
+		t.Errorf("the note is not under the last lane drawn:\n%s", v)
+	}
+	checkFits(t, "9 nodes at 80x26", v, 80, 26)
+	m.Update(sizeMsg(80, 60))
+	if v := m.View(); strings.Contains(v, "hidden") {
+		t.Errorf("at 80x60 a lane is said hidden:\n%s", v)
+	}
+}
+
+// laneRe matches a node's lane: its id, then its cells.
+var laneRe = regexp.MustCompile(`^ ?\d [│·█▒░┄ \d]`)

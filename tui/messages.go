@@ -25,8 +25,8 @@ type msgView struct {
 	kind   string // only this kind ("": every kind)
 	pin    int    // when scrolled back, the position of the newest row shown; -1: follow the newest
 
-	rows    map[int]string // rows as last drawn, by position, for rowsFor
-	rowsFor msgview.Layout // the layout they were drawn in
+	rows    map[int][]string // rows as last drawn (a label wrapped: more lines), by position, for rowsFor
+	rowsFor msgview.Layout   // the layout they were drawn in
 
 	heldNode uint64 // the node whose held list the pick is in
 	held     uint64 // the picked held message (its Seq)
@@ -146,13 +146,13 @@ func (m *Model) viewMessages(width, height int) []string {
 	if v.rowsFor != l {
 		drawn = nil
 	}
-	v.rows, v.rowsFor = make(map[int]string, end-start), l
-	var rowLines []string
+	v.rows, v.rowsFor = make(map[int][]string, end-start), l
+	var groups [][]string // each record's lines, and the pause rows between them
 	for i, pos := range shown[start:end] {
 		r := v.store.at(pos)
 		if i > 0 {
 			if gap := r.Time.Sub(v.store.at(shown[start+i-1]).Time); gap >= msgview.PauseGap {
-				rowLines = append(rowLines, st.Dim.Render(st.Clip(l.Pause(gap), width)))
+				groups = append(groups, []string{st.Dim.Render(st.Clip(l.Pause(gap), width))})
 			}
 		}
 		row, ok := drawn[pos]
@@ -160,9 +160,23 @@ func (m *Model) viewMessages(width, height int) []string {
 			row = m.msgRow(l, r, width)
 		}
 		v.rows[pos] = row
-		rowLines = append(rowLines, row)
+		groups = append(groups, row)
 	}
-	// Pause rows take the place of the oldest rows.
+	// Pause rows and wrapped labels' lines take the place of the oldest
+	// rows, a record's lines going together: no label's rest is drawn
+	// without its row.
+	n := 0
+	for _, g := range groups {
+		n += len(g)
+	}
+	for len(groups) > 1 && n > rows {
+		n -= len(groups[0])
+		groups = groups[1:]
+	}
+	var rowLines []string
+	for _, g := range groups {
+		rowLines = append(rowLines, g...)
+	}
 	return append(lines, rowLines[max(0, len(rowLines)-rows):]...)
 }
 
@@ -180,18 +194,33 @@ func (m *Model) noMessages() string {
 	return "(no message matches: a heartbeats, k kind, f node)"
 }
 
+// minWrapLabel is the fewest cells a label wraps in; in fewer it is cut.
+const minWrapLabel = 16
+
 // msgRow draws one record: its time dim, its line and label in the style
 // of its kind and fate (lost and discarded ones as errors, held ones
-// apart).
-func (m *Model) msgRow(l msgview.Layout, r cluster.MsgRecord, width int) string {
+// apart). A label longer than the row has room for goes on below it, on
+// lines that carry the node columns on ("3->2 app t16 after 12099@16" /
+// "c12099"), so that it is read whole at 80 columns too.
+func (m *Model) msgRow(l msgview.Layout, r cluster.MsgRecord, width int) []string {
 	st := m.styles
 	p := l.Parts(r)
 	style := st.Msg(r)
-	row := st.Dim.Render(p.Time) + p.Before + style.Render(p.Line) + p.After + style.Render(p.Label)
-	if l.TimeW+l.Nodes*l.ColW+1+l.LabelW <= width { // the layout fits: no need to measure
-		return row
+	label := []string{p.Label}
+	if full := msgview.Label(r); full != p.Label && l.LabelW >= minWrapLabel {
+		label = wrapWords(full, l.LabelW)
 	}
-	return st.Clip(row, width)
+	rows := []string{st.Dim.Render(p.Time) + p.Before + style.Render(p.Line) + p.After + style.Render(label[0])}
+	for _, more := range label[1:] {
+		rows = append(rows, l.Columns()+style.Render(more))
+	}
+	if l.TimeW+l.Nodes*l.ColW+1+l.LabelW <= width { // the layout fits: no need to measure
+		return rows
+	}
+	for i := range rows {
+		rows[i] = st.Clip(rows[i], width)
+	}
+	return rows
 }
 
 // msgTitle is the diagram's title: what it shows, and when scrolled back

@@ -103,6 +103,7 @@ type Model struct {
 	jumped    bool                 // a replay jumped to this status: a removal first seen here may be older
 	adding    int                  // add commands of the A key not yet answered
 	cards     *cardMemo            // what the cards of this status are made of; nil: not worked out yet
+	cardHold  cardHold             // the card lines needed since the cluster took its shape
 	drawnAt   [2]int               // the size the dashboard was last drawn at; zero: the size message
 	sel       uint64               // selected node, 1-based
 	region    regionKind           // what shows between the cards and the output
@@ -326,7 +327,7 @@ func (m *Model) refreshKeys() {
 		frozen: m.status.Frozen, held: heldOK, heldList: m.heldShown(), byNode: m.msgs.byNode,
 		beats: m.msgs.beats, kind: m.msgs.kind, scrolled: m.msgs.pin >= 0,
 		link: m.linkKeys(), col: m.col, cols: m.newestIndex() > 0, playing: m.replay.view.playing, narr: m.narr.text != "", waiting: m.narr.waiting || m.script.reading != 0,
-		prompt: m.prompt.active,
+		prompt: m.prompt.active, history: len(m.prompt.history) > 0,
 	})
 }
 

@@ -207,6 +207,37 @@ func TestHelpShowsOnlyApplicableKeys(t *testing.T) {
 	}
 }
 
+// TestPromptHelpShowsThePromptsKeys: while the prompt is open the help
+// bar shows its keys, not the main view's, which are typed as text there;
+// ↑/↓ once it has a history to walk.
+func TestPromptHelpShowsThePromptsKeys(t *testing.T) {
+	m := newModel(newFakeSource(steady(10)), &fakeExec{}, 80, 24)
+	main := []string{"c crash", "P powerfail", "w write", "? keys", "q quit"}
+	press(m, ":")
+	bar := helpBar(m)
+	for _, s := range []string{"enter run", "esc cancel", "ctrl+c quit"} {
+		if !strings.Contains(bar, s) {
+			t.Errorf("at the prompt the help bar %q lacks %q", bar, s)
+		}
+	}
+	for _, s := range append(main, "history") {
+		if strings.Contains(bar, s) {
+			t.Errorf("at the prompt with no history the help bar %q shows %q", bar, s)
+		}
+	}
+	press(m, "g", "e", "t", " ", "x", "enter", ":")
+	if bar := helpBar(m); !strings.Contains(bar, "↑/↓ history") {
+		t.Errorf("at the prompt with a history the help bar %q lacks ↑/↓", bar)
+	}
+	press(m, "esc")
+	bar = helpBar(m)
+	for _, s := range main {
+		if !strings.Contains(bar, s) {
+			t.Errorf("after the prompt the help bar %q lacks %q", bar, s)
+		}
+	}
+}
+
 func TestFullHelpListsEveryKey(t *testing.T) {
 	m := newModel(newFakeSource(steady(10)), &fakeExec{}, 200, 50)
 	press(m, "?")

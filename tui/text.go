@@ -160,11 +160,14 @@ func wrapWidths(s string, first, rest int) []string {
 }
 
 // glueUnits joins a unit of time to the number before it: "2.1", "s"
-// become "2.1 s".
+// become "2.1 s". The unit may carry the punctuation that closes its
+// phrase ("(1.2 s)", "in 1.2 s."), or the number and the unit would part
+// there.
 func glueUnits(words []string) []string {
 	out := words[:0:0]
 	for _, w := range words {
-		if n := len(out); n > 0 && (w == "s" || w == "ms" || w == "µs") && out[n-1] != "" && isDigit(out[n-1][len(out[n-1])-1]) {
+		u := strings.TrimRight(w, ").,;:]")
+		if n := len(out); n > 0 && (u == "s" || u == "ms" || u == "µs") && out[n-1] != "" && isDigit(out[n-1][len(out[n-1])-1]) {
 			out[n-1] += " " + w
 			continue
 		}

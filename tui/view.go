@@ -163,6 +163,9 @@ func (m *Model) View() string {
 			m.wholeHeight(m.width), m.width), m.width))}
 	default:
 		region = m.viewLanes(m.width)
+		if s.region >= 3 && s.region < 2+len(m.nodes) { // below 3 nothing is drawn: the region is cut to its height
+			region = m.hideLanes(region, s.region)
+		}
 		region = append(region, m.viewEvents(m.width, s.region-len(region))...)
 	}
 	region = region[:max(0, min(len(region), s.region))]
@@ -173,6 +176,26 @@ func (m *Model) View() string {
 	lines = append(lines, s.out...)
 	lines = append(lines, s.bottom...)
 	return strings.Join(lines, "\n")
+}
+
+// hideLanes cuts lanes, the lanes' lines as viewLanes draws them, to
+// height lines when not every node's lane fits (height is at least 3):
+// their title and ruler, the lanes that fit, and a line naming the nodes
+// whose lanes are not drawn. Cut like the rest, the lanes of 9 nodes at
+// 80x26 ended after node 3 and nothing said 4-9 were there.
+func (m *Model) hideLanes(lanes []string, height int) []string {
+	shown := height - 3
+	var hidden []uint64
+	for _, n := range m.nodes[shown:] {
+		hidden = append(hidden, n.ID)
+	}
+	what := "lanes " + idRanges(hidden)
+	if len(hidden) == 1 {
+		what = "lane " + idRanges(hidden)
+	}
+	need := m.height - height + m.lanesHeight()
+	note := fmt.Sprintf("%s hidden: make the window taller (%d lines show every lane)", what, need)
+	return append(lanes[:2+shown:2+shown], m.styles.Dim.Render(m.styles.Clip(note, m.width)))
 }
 
 // tooSmall says what size the dashboard needs, laid out for the

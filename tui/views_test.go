@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/exp/golden"
 
 	"raftplay/cluster"
@@ -643,4 +644,64 @@ func TestShortResultTakesTheEventsLines(t *testing.T) {
 		t.Fatalf("a three-line result hid the lanes or is not shown:\n%s", v)
 	}
 	checkFits(t, "short result", v, 80, 24)
+}
+
+// TestMessageLabelsWholeAt80Columns: at 80 columns with 5 nodes a label
+// longer than its row's room ("3->2 app t16 after 12099@16 c12099", cut
+// "c1…") goes on below its row, under the node columns, so that it is read
+// whole as the README says; the newest row stays at the bottom and no
+// label's rest is drawn without its row.
+func TestMessageLabelsWholeAt80Columns(t *testing.T) {
+	tr := &fakeTrace{}
+	app := msg(-20, cluster.MsgDelivered, 3, 2, raft.MsgApp, 16)
+	app.Index, app.LogTerm, app.Commit = 12099, 16, 12099
+	rej := msg(-10, cluster.MsgLost, 2, 3, raft.MsgAppResp, 16)
+	rej.Reject, rej.Why, rej.Index, rej.Hint, rej.LogTerm, rej.Lost = true, raft.WhyLogMismatch, 12099, 12098, 15, cluster.LostUnreachable
+	vote := msg(0, cluster.MsgDelivered, 1, 2, raft.MsgVote, 17)
+	for range 30 { // more rows than the view has room for
+		tr.add(app)
+	}
+	tr.add(app, rej, vote)
+	m := newTraceModel(newFakeSource(steady(40)), tr, &fakeExec{}, 80, 24)
+	press(m, "m")
+	v := m.View()
+	for _, l := range strings.Split(v, "\n") {
+		if w := lipgloss.Width(l); w > 80 {
+			t.Errorf("a line is %d cells wide: %q", w, l)
+		}
+	}
+	for _, r := range []cluster.MsgRecord{app, rej, vote} {
+		if want := msgview.Label(r); !containsWrapped(v, want) {
+			t.Errorf("the label %q is not shown whole:\n%s", want, v)
+		}
+	}
+	lines := strings.Split(v, "\n")
+	bottom := lines[len(lines)-2] // above the help bar
+	if !strings.HasSuffix(strings.TrimRight(bottom, " "), msgview.Label(vote)) {
+		t.Errorf("the newest row is not at the bottom: %q\n%s", bottom, v)
+	}
+	first := -1
+	for i, l := range lines {
+		if strings.HasPrefix(l, "time") {
+			first = i + 1
+		}
+	}
+	if first < 0 || !rowRe.MatchString(lines[first]) {
+		t.Errorf("the diagram's first line is not a row of its own: %q\n%s", lines[first], v)
+	}
+}
+
+// containsWrapped reports whether label is in view, its words in order,
+// split only where a line ends and the next goes on under the node
+// columns.
+func containsWrapped(view, label string) bool {
+	var words []string
+	for _, l := range strings.Split(view, "\n") {
+		for _, f := range strings.Fields(l) {
+			if f != "│" {
+				words = append(words, f)
+			}
+		}
+	}
+	return strings.Contains(" "+strings.Join(words, " ")+" ", " "+strings.Join(strings.Fields(label), " ")+" ")
 }
