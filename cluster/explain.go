@@ -271,6 +271,12 @@ func ExplainCommit(st Status, i uint64) string {
 			why = append(why, fmt.Sprintf("%d refused an append after %d (its hint: %d@%d): the leader is probing back to where their logs agree", id, p.LastReject, p.LastRejectHint, p.LastRejectHintTerm))
 		case differs:
 			why = append(why, fmt.Sprintf("%d holds other entries there (its log differs from the leader's, which overwrites them)", id))
+		case p.Match == 0 && p.State == "probe" && holds(n, l.ID, "app", "heartbeat", "snap"):
+			// Frozen: say where the conversation stands (a teacher
+			// found the append waiting in the follower's held list).
+			why = append(why, fmt.Sprintf("%d has not answered since the leader was elected: the leader's append is held at %d", id, id))
+		case p.Match == 0 && p.State == "probe" && holds(l, id, "app-resp", "heartbeat-resp"):
+			why = append(why, fmt.Sprintf("%d has answered, but its answer is held at the leader", id))
 		case p.Match == 0 && p.State == "probe":
 			why = append(why, fmt.Sprintf("%d has not answered since the leader was elected", id))
 		default:
@@ -499,7 +505,7 @@ func explainCandidate(st Status, n NodeStatus) string {
 		if w == "" {
 			if v, ok := st.Node(id); ok && v.Frozen {
 				w = "has not answered (the cluster is frozen: its request may be held there, or its answer on its way here)"
-				if holdsAnswer(n, id) {
+				if holds(n, id, "vote-resp", "prevote-resp") {
 					w = fmt.Sprintf("has answered, but the answer is held at %d (the cluster is frozen)", n.ID)
 				}
 			} else {
@@ -1084,11 +1090,11 @@ func sentence(s string) string {
 	return strings.ToUpper(s[:1]) + s[1:] + "."
 }
 
-// holdsAnswer reports whether frozen candidate c holds a vote or pre-vote
-// answer from id, not yet delivered.
-func holdsAnswer(c NodeStatus, id uint64) bool {
+// holds reports whether node c, frozen, holds a message of one of kinds
+// from node id.
+func holds(c NodeStatus, id uint64, kinds ...string) bool {
 	for _, h := range c.Held {
-		if h.From == id && (h.Kind == "vote-resp" || h.Kind == "prevote-resp") {
+		if h.From == id && slices.Contains(kinds, h.Kind) {
 			return true
 		}
 	}

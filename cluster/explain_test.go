@@ -908,3 +908,23 @@ func TestExplainNamesDifferingAndLaggingFollowers(t *testing.T) {
 	st.Nodes[2].State = StateCrashed
 	mustContain(t, ExplainNode(st, 1), "3 is down (crashed)")
 }
+
+// Frozen right after an election, explain commit says where the new
+// leader's first exchange with a follower stands: its append held at the
+// follower, or the answer held at the leader (it said only "has not
+// answered since the leader was elected", with the append in plain sight
+// in the follower's held list).
+func TestExplainCommitSaysWhereTheFirstAppendIsHeld(t *testing.T) {
+	st := cardStatus(3)
+	l := &st.Nodes[0]
+	l.LastIndex, l.Frozen = 21, true
+	for _, id := range []uint64{2, 3} {
+		l.Progress[id] = raft.Progress{Match: 0, Next: 21, State: "probe"}
+		st.Nodes[id-1].Frozen = true
+	}
+	st.Nodes[1].Held = []HeldInfo{{From: 1, Kind: "app", Term: 5}}
+	l.Held = []HeldInfo{{From: 3, Kind: "app-resp", Term: 5}}
+	got := ExplainCommit(st, 21)
+	mustContain(t, got, "2 has not answered since the leader was elected: the leader's append is held at 2",
+		"3 has answered, but its answer is held at the leader")
+}
