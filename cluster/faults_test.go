@@ -3,6 +3,7 @@ package cluster
 import (
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"path/filepath"
@@ -195,4 +196,51 @@ func TestHTTPAPI(t *testing.T) {
 	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "application/json" {
 		t.Fatalf("status: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
 	}
+}
+
+// Garbage on a node's Raft port is refused and told as an event (a user's
+// garbage left no trace), at most one a second, with the others counted in
+// the next one; the cluster goes on working.
+func TestGarbageOnTheRaftPortIsTold(t *testing.T) {
+	t.Parallel()
+	c := startCluster(t, Options{Nodes: 3})
+	waitLeader(t, c)
+	addr := c.Status().Nodes[0].RaftAddr
+	count := func() (n int, last string) {
+		evs, _, _ := c.Events().Since(1)
+		for _, e := range evs {
+			if strings.Contains(e.Text, "1 refused a connection to its Raft port from 127.0.0.1:") {
+				n, last = n+1, e.Text
+			}
+		}
+		return n, last
+	}
+	send := func(b []byte) {
+		conn, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		conn.Write(b)
+		conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+		io.Copy(io.Discard, conn) // until the node closes it
+	}
+	send([]byte("GET / HTTP/1.1\r\nHost: x\r\n\r\n"))
+	waitFor(t, c, "the refusal told", func(Status) bool { n, _ := count(); return n == 1 })
+	for range 20 {
+		send([]byte("\x1b[2Jgarbage\x00"))
+	}
+	if n, _ := count(); n > 2 {
+		t.Fatalf("%d refusals told within a second or two: the feed floods", n)
+	}
+	// The next one told, a second on, counts those left out.
+	waitFor(t, c, "a later refusal told with the others counted", func(Status) bool {
+		send([]byte("garbage"))
+		n, last := count()
+		return n >= 2 && strings.Contains(last, "others since the last one told")
+	})
+	if _, last := count(); strings.ContainsRune(last, 0x1b) {
+		t.Fatalf("event %q holds a control byte", last)
+	}
+	put(t, c.NewClient(), "k", "v")
 }

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"runtime"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -94,6 +95,8 @@ type node struct {
 	wc  *compactor // deletes the WAL segments snapshots cover (compactor.go)
 	srv *http.Server
 	hl  net.Listener
+
+	refusals refusalLog // connections its Raft port refused (garbage, strangers)
 
 	inbox    chan raft.Message
 	propc    chan proposal
@@ -221,6 +224,7 @@ func (n *node) open() error {
 		Faults:     cfg.faults,
 		Handler:    n.receive,
 		Trace:      func(tr transport.Trace) { cfg.trace.fromTransport(tr, cfg.down) },
+		Refused:    func(remote string, err error) { n.refusals.add(cfg.events, cfg.id, remote, err) },
 		SnapshotLost: func(to uint64) {
 			select {
 			case n.snapLost <- to:
@@ -893,4 +897,31 @@ func (n *node) closeIO() {
 	if n.w != nil {
 		_ = n.w.Close()
 	}
+}
+
+// refusalLog tells of the connections a node's Raft port refused, as
+// events, at most one a second: a stream of garbage must not bury the
+// feed, and those left out are counted in the next one.
+type refusalLog struct {
+	mu     sync.Mutex
+	last   time.Time
+	untold int
+}
+
+func (r *refusalLog) add(events *EventLog, id uint64, remote string, err error) {
+	r.mu.Lock()
+	now := time.Now()
+	if now.Sub(r.last) < time.Second {
+		r.untold++
+		r.mu.Unlock()
+		return
+	}
+	more := r.untold
+	r.last, r.untold = now, 0
+	r.mu.Unlock()
+	text := fmt.Sprintf("%d refused a connection to its Raft port from %s: %s", id, remote, EscapeControls(strings.TrimPrefix(err.Error(), "transport: ")))
+	if more > 0 {
+		text += fmt.Sprintf(" (and %s since the last one told)", plural(more, "other", "others"))
+	}
+	events.Add(Event{Node: id, Kind: EventFault, Text: text})
 }

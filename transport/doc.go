@@ -37,8 +37,8 @@
 //	dialer -> acceptor   "RPLY" | version uint16 | cluster id uint64 | from id uint64 | to id uint64
 //	acceptor -> dialer   "RPLY" | verdict uint8 (0 = accepted)
 //
-// The acceptor refuses (logs the reason through Config.Logf, answers a
-// non-zero verdict and closes) a wrong magic, protocol version or cluster id,
+// The acceptor refuses (logs the reason through Config.Logf, tells
+// Config.Refused, answers a non-zero verdict and closes) a wrong magic, protocol version or cluster id,
 // a "to" that is not itself, and a "from" of 0 or itself. So a stray process
 // cannot join a cluster by connecting to a node's port.
 //

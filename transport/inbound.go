@@ -69,6 +69,7 @@ func (t *Transport) serveConn(c net.Conn) {
 	h, v, err := readHello(c)
 	if err != nil {
 		t.logf("refused connection from %s: %v", remote, err)
+		t.cfg.Refused(remote, err)
 		return
 	}
 	if v == handshakeOK {
@@ -77,6 +78,11 @@ func (t *Transport) serveConn(c net.Conn) {
 	if v != handshakeOK {
 		t.logf("refused connection from %s (node %d, cluster %d, version %d, to %d): %v",
 			remote, h.from, h.cluster, h.version, h.to, v)
+		if v == refusedMagic {
+			t.cfg.Refused(remote, errors.New("not a raftplay peer (its first bytes are not a handshake)"))
+		} else {
+			t.cfg.Refused(remote, fmt.Errorf("handshake from node %d of cluster %d (protocol version %d, to node %d): %v", h.from, h.cluster, h.version, h.to, v))
+		}
 		c.Write(marshalReply(v))
 		return
 	}
@@ -87,6 +93,12 @@ func (t *Transport) serveConn(c net.Conn) {
 	err = t.readFrames(c, h.from)
 	if t.ctx.Err() == nil && !errors.Is(err, io.EOF) && !errors.Is(err, net.ErrClosed) {
 		t.logf("closing connection from node %d (%s): %v", h.from, remote, err)
+		// A peer that dies mid-frame (a crash) cuts its stream short:
+		// that is no bad input.
+		var ne net.Error
+		if !errors.Is(err, io.ErrUnexpectedEOF) && !errors.As(err, &ne) {
+			t.cfg.Refused(remote, fmt.Errorf("node %d sent a bad frame: %w", h.from, err))
+		}
 	}
 }
 

@@ -41,6 +41,12 @@ type Config struct {
 	WriteTimeout     time.Duration                    // write deadline, renewed every 4 MiB and after a delay; default 2 s
 	DialTimeout      time.Duration                    // deadline for dial plus handshake; default 1 s
 	Logf             func(format string, args ...any) // optional; nothing is printed by default
+	// Refused, if set, is told of each inbound connection this node
+	// refused or closed for bad input: a failed handshake (not a peer of
+	// this cluster: garbage, an HTTP request, a wrong cluster id) or a
+	// malformed frame from a peer. remote is the connection's address.
+	// It is called from the connection's goroutine.
+	Refused func(remote string, err error)
 	// Trace, if set, is told each message's fate: at Send (sent, delayed,
 	// or dropped by a fault or a full queue), when a connection problem
 	// loses it, and when it arrives on a link cut meanwhile. It is called
@@ -116,6 +122,9 @@ func New(cfg Config) (*Transport, error) {
 	}
 	if cfg.Logf == nil {
 		cfg.Logf = func(string, ...any) {}
+	}
+	if cfg.Refused == nil {
+		cfg.Refused = func(string, error) {}
 	}
 	for id := range cfg.Peers {
 		if id == raft.None || id == cfg.ID {

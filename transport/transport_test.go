@@ -4,6 +4,7 @@ import (
 	"net"
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -306,7 +307,23 @@ func waitClosed(t *testing.T, conn net.Conn) {
 }
 
 func TestSocketBadFramesCloseOnlyTheirConnection(t *testing.T) {
-	nodes := startCluster(t, 2, nil, func(c *Config) { c.MaxFrameBytes = 1 << 16 })
+	var mu sync.Mutex
+	var refused []string // what node 2 told Config.Refused
+	nodes := startCluster(t, 2, nil, func(c *Config) {
+		c.MaxFrameBytes = 1 << 16
+		if c.ID == 2 {
+			c.Refused = func(remote string, err error) {
+				mu.Lock()
+				refused = append(refused, err.Error())
+				mu.Unlock()
+			}
+		}
+	})
+	refusals := func() int {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(refused)
+	}
 	target := nodes[2]
 	good := frameBytes(t, hb(0, 0, 1))
 	bad := map[string][]byte{
@@ -328,6 +345,15 @@ func TestSocketBadFramesCloseOnlyTheirConnection(t *testing.T) {
 			conn.(*net.TCPConn).CloseWrite()
 		}
 		waitClosed(t, conn)
+		// Bad input is told, before the connection closes (a user saw
+		// garbage refused without a trace); a peer that goes away
+		// mid-frame is not bad input.
+		if n, half := refusals(), strings.HasPrefix(name, "half"); half != (n == 0) {
+			t.Fatalf("%s: %d refusals told (%q)", name, n, refused)
+		}
+		mu.Lock()
+		refused = refused[:0]
+		mu.Unlock()
 		// The node's other connections carry on.
 		term++
 		nodes[1].Send([]raft.Message{hb(1, 2, term)})
