@@ -113,6 +113,7 @@ type Model struct {
 	feed      eventFeed
 	rate      writeRate
 	output    outputPanel
+	runs      uint64 // commands run from keys and the prompt, to order their results
 	script    scriptState
 	speed     speedState
 	busy      int                        // commands in flight
@@ -551,8 +552,9 @@ func (m *Model) run(lines ...string) tea.Cmd {
 		return nil
 	}
 	m.busy++
+	m.runs++
 	m.output.running(lines[len(lines)-1])
-	return execCmd(m.ctx, m.o.Exec, cmds, false)
+	return execCmd(m.ctx, m.o.Exec, cmds, false, m.runs)
 }
 
 // onResult shows a command's result and, for the script, moves on.
@@ -572,7 +574,16 @@ func (m *Model) onResult(r resultMsg) tea.Cmd {
 	}
 	if !r.script {
 		m.busy--
-		m.output.set(last, last, r.out, r.err)
+		if o := &m.output; o.shown() && !o.busy && o.seq > r.seq {
+			// A command run later (a step) finished first and is in
+			// view: keep it, and tell this one's result under it (a
+			// step that committed a waiting remove lost its own line
+			// to the remove's "ok").
+			o.out = append(o.out, clean(earlierResult(last, r)))
+		} else {
+			m.output.set(last, last, r.out, r.err)
+			m.output.seq = r.seq
+		}
 		if forPeople(r) {
 			m.output.clear()
 		}
@@ -626,7 +637,7 @@ func (m *Model) scriptStep() tea.Cmd {
 	if c.Verb != commands.VerbSay {
 		m.output.running(fmt.Sprintf("script line %d: %s", c.Line, c.Text))
 	}
-	return execCmd(m.ctx, m.o.ScriptExec, []*commands.Command{c}, true)
+	return execCmd(m.ctx, m.o.ScriptExec, []*commands.Command{c}, true, 0)
 }
 
 // scriptState is the progress of the script being played.

@@ -450,3 +450,31 @@ func TestExplainInMessagesAndLinks(t *testing.T) {
 		}
 	}
 }
+
+// A command that finishes after one run later does not push the later
+// one's result out of view: both are told, the later first (a teacher's
+// fourth step, which committed a waiting remove, lost its own line to the
+// remove's "ok").
+func TestAnEarlierCommandsResultDoesNotHideALaterOnes(t *testing.T) {
+	m := newModel(newFakeSource(steady(3)), &fakeExec{}, 120, 40)
+	remove := m.run("remove 1") // waits for its entry to commit
+	step := m.run("step")
+	if remove == nil || step == nil {
+		t.Fatal("commands did not run")
+	}
+	m.Update(resultMsg{lines: []string{"step"}, out: "delivered 2->1 app-resp t1 ok 2; 1 commits 2", verb: "step", seq: 2})
+	m.Update(resultMsg{lines: []string{"remove 1"}, out: "ok index=2", verb: "remove", seq: 1})
+	v := m.View()
+	for _, want := range []string{"delivered 2->1 app-resp t1 ok 2", "remove 1 (run earlier): ok index=2"} {
+		if !strings.Contains(v, want) {
+			t.Errorf("view lacks %q:\n%s", want, v)
+		}
+	}
+	// In order, they replace each other as before.
+	m.run("step")
+	m.Update(resultMsg{lines: []string{"step"}, out: "delivered 3->1 app-resp t1 ok 2", verb: "step", seq: 3})
+	v = m.View()
+	if !strings.Contains(v, "delivered 3->1 app-resp t1 ok 2") || strings.Contains(v, "run earlier") || strings.Contains(v, "delivered 2->1") {
+		t.Errorf("the next step's result does not replace both:\n%s", v)
+	}
+}

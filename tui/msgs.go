@@ -31,6 +31,7 @@ type resultMsg struct {
 	add    bool     // the line came from the add key (A)
 	verb   string   // the verb of the last line that ran
 	wait   bool     // the last line that ran was wait key
+	seq    uint64   // the run's number among the keys' and prompt's (0: the script's)
 }
 
 // scriptStepMsg asks the model to run the next line of the script;
@@ -80,9 +81,9 @@ func eventsCmd(ctx context.Context, log *cluster.EventLog, next uint64) tea.Cmd 
 
 // execCmd runs cmds in order through ex and reports the result; it stops at
 // the first failure.
-func execCmd(ctx context.Context, ex Executor, cmds []*commands.Command, script bool) tea.Cmd {
+func execCmd(ctx context.Context, ex Executor, cmds []*commands.Command, script bool, seq uint64) tea.Cmd {
 	return func() tea.Msg {
-		res := resultMsg{script: script}
+		res := resultMsg{script: script, seq: seq}
 		for _, c := range cmds {
 			res.lines = append(res.lines, c.Text)
 			res.verb, res.wait = c.Verb, isWaitKey(c)

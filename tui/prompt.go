@@ -106,7 +106,24 @@ type outputPanel struct {
 	err   string   // why it failed, as a sentence
 	note  string   // a message of the dashboard's own
 	busy  bool
+	seq   uint64 // the run whose result this is (resultMsg.seq)
 	pager scroller
+}
+
+// earlierResult is the line that tells the result of a command that
+// finished after one run later: "remove leader (run earlier): ok index=2".
+func earlierResult(line string, r resultMsg) string {
+	what := strings.TrimSpace(r.out)
+	if i := strings.IndexByte(what, '\n'); i >= 0 {
+		what = what[:i] + " ..."
+	}
+	if r.err != nil {
+		what = errSentence(line, r.err)
+	}
+	if what == "" {
+		what = "ok"
+	}
+	return line + " (run earlier): " + what
 }
 
 func (o *outputPanel) running(line string) { *o = outputPanel{line: clean(line), busy: true} }
