@@ -3,9 +3,11 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -200,10 +202,20 @@ func recheckChaos(ctx context.Context, stdout io.Writer, dir string, timeout tim
 		return usagef("--recheck %s: %s: %s", dir, path, pathReason(err))
 	}
 	defer file.Close()
+	// Both files are read and checked before anything is judged: a bad
+	// one is bad input (exit 2), not a failed check.
+	ops, err := experiment.ReadHistory(file)
+	if err != nil {
+		return usagef("--recheck %s: history.json: %v", dir, err)
+	}
+	live, haveLive, err := readChaosReport(filepath.Join(dir, "report.json"))
+	if err != nil {
+		return usagef("--recheck %s: report.json: %v; move it away to recheck history.json alone", dir, err)
+	}
 	html := filepath.Join(dir, "recheck.html")
 	var res experiment.RecheckResult
 	err = untilDone(ctx, time.Second, func() (err error) {
-		res, err = experiment.RecheckHistory(file, timeout, html)
+		res, err = experiment.RecheckOps(ops, timeout, html)
 		return err
 	})
 	if err != nil {
@@ -212,7 +224,6 @@ func recheckChaos(ctx context.Context, stdout io.Writer, dir string, timeout tim
 	// The recheck redoes the checks of the history; the monitor's and the
 	// convergence's findings are the live run's, from its report.json.
 	rep := experiment.ChaosReport{Converged: true, Linearizable: res.Linearizable, Lost: res.Lost, FinalKeys: res.FinalKeys, CheckTimeout: timeout}
-	live, haveLive := readChaosReport(filepath.Join(dir, "report.json"))
 	if haveLive {
 		rep.Violations, rep.Converged = live.Violations, live.Converged
 	}
@@ -244,14 +255,35 @@ func recheckChaos(ctx context.Context, stdout io.Writer, dir string, timeout tim
 }
 
 // readChaosReport reads the report.json a chaos run saved; false when
-// there is none, or it cannot be read (a history.json checked alone).
-func readChaosReport(path string) (experiment.ChaosReport, bool) {
+// there is none (a history.json checked alone). One that is there but
+// cannot be read, or is no chaos report, is an error: ignored, it would
+// drop the live run's safety violations, and a failed run would pass.
+func readChaosReport(path string) (experiment.ChaosReport, bool, error) {
 	var r experiment.ChaosReport
 	b, err := os.ReadFile(path)
-	if err != nil || json.Unmarshal(b, &r) != nil {
-		return r, false
+	if errors.Is(err, fs.ErrNotExist) {
+		return r, false, nil
 	}
-	return r, true
+	if err != nil {
+		return r, false, errors.New(pathReason(err))
+	}
+	// The fields the recheck takes must be there: a missing "converged"
+	// would read as NO, and a file that is not an object as nothing.
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(b, &fields); err != nil || fields == nil {
+		return r, false, errors.New("not a chaos report (want the JSON object a chaos run saves)")
+	}
+	if _, ok := fields["converged"]; !ok {
+		return r, false, errors.New(`not a chaos report (no "converged" field)`)
+	}
+	if err := json.Unmarshal(b, &r); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) && te.Field != "" {
+			return r, false, fmt.Errorf("%s: want %s, found %s", te.Field, te.Type, te.Value)
+		}
+		return r, false, fmt.Errorf("not a chaos report (%v)", err)
+	}
+	return r, true, nil
 }
 
 // withSeed returns o with its seed set (for a recording's header).
