@@ -44,8 +44,8 @@ func chaosFlagSet(w io.Writer) (*flag.FlagSet, *chaosFlags) {
 	fs.Lookup("nodes").Usage = "cluster size `N`, 3 to 9 (chaos crashes and partitions a minority while a majority works)"
 	fs.DurationVar(&f.duration, "duration", 10*time.Second, "how long the nemesis and the clients run")
 	fs.DurationVar(&f.every, "fault-every", 300*time.Millisecond, "mean time between faults")
-	fs.IntVar(&f.clients, "clients", 4, "concurrent clients (odd-numbered ones use the HTTP API)")
-	fs.IntVar(&f.keys, "keys", 8, "distinct keys the clients use")
+	fs.IntVar(&f.clients, "clients", 4, fmt.Sprintf("concurrent clients, 1 to %d (odd-numbered ones use the HTTP API)", cluster.MaxSessions))
+	fs.IntVar(&f.keys, "keys", 8, "distinct keys the clients use, 1 to 1000")
 	fs.DurationVar(&f.checkTimeout, "check-timeout", time.Minute, "time bound of the linearizability check (when it runs out the verdict is UNDECIDED, exit 1)")
 	fs.StringVar(&f.out, "out", "", "`DIR` for history.json, events.jsonl, faults.jsonl, report.json (and history.html on a failure); default raftplay-chaos-SEED")
 	fs.StringVar(&f.faults, "faults", strings.Join(experiment.FaultKinds, ","), "fault kinds the nemesis uses (heal, restart and resume always happen)")
@@ -65,6 +65,9 @@ func chaosFlagSet(w io.Writer) (*flag.FlagSet, *chaosFlags) {
 	return fs, f
 }
 
+// maxChaosKeys bounds --keys.
+const maxChaosKeys = 1000
+
 // check reports the first flag with a value chaos cannot use.
 func (f *chaosFlags) check() error {
 	switch {
@@ -76,8 +79,12 @@ func (f *chaosFlags) check() error {
 		return usagef("--fault-every %v: must be positive", f.every)
 	case f.clients < 1:
 		return usagef("--clients %d: want 1 or more", f.clients)
+	case f.clients > cluster.MaxSessions:
+		return usagef("--clients %d: at most %d: each client holds a client session, and a replica keeps %d, so more clients would expire each other's sessions", f.clients, cluster.MaxSessions, cluster.MaxSessions)
 	case f.keys < 1:
 		return usagef("--keys %d: want 1 or more", f.keys)
+	case f.keys > maxChaosKeys:
+		return usagef("--keys %d: at most %d (every key is read once more at the end, and a key the clients seldom use checks little)", f.keys, maxChaosKeys)
 	case f.checkTimeout <= 0:
 		return usagef("--check-timeout %v: must be positive", f.checkTimeout)
 	case f.settle <= 0:
@@ -110,9 +117,9 @@ func runChaos(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	cf := f.cluster
 	var kinds []string
-	for _, k := range strings.Split(f.faults, ",") {
+	for i, k := range strings.Split(f.faults, ",") {
 		if k = strings.TrimSpace(k); k == "" {
-			continue
+			return usagef("--faults %s: item %d is empty (want kinds separated by single commas: %s)", f.faults, i+1, strings.Join(experiment.FaultKinds, ", "))
 		}
 		if !slices.Contains(experiment.FaultKinds, k) {
 			return usagef("--faults: unknown kind %q (want %s)", k, strings.Join(experiment.FaultKinds, ", "))

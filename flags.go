@@ -87,12 +87,35 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 	fs.SetOutput(out)
 	switch {
 	case err == nil:
-		return nil
+		return emptyFlag(fs)
 	case errors.Is(err, flag.ErrHelp):
 		fs.Usage()
 		return errHelp
 	}
 	return usageError{errors.New(flagMessage(fs, err))}
+}
+
+// emptyFlag reports the first string flag given an empty value on the
+// command line (--data "", say, from an unset shell variable): "" is each
+// one's default, and taken silently it ran on a temporary directory, or
+// wrote no log, instead of what was asked.
+func emptyFlag(fs *flag.FlagSet) error {
+	var err error
+	fs.Visit(func(f *flag.Flag) {
+		g, ok := f.Value.(flag.Getter)
+		if err != nil || !ok {
+			return
+		}
+		if s, isString := g.Get().(string); !isString || s != "" {
+			return
+		}
+		what, _ := flag.UnquoteUsage(f)
+		if what == "string" {
+			what = "value"
+		}
+		err = usagef("--%s: empty value (give a %s, or leave --%s out)", f.Name, what, f.Name)
+	})
+	return err
 }
 
 var (

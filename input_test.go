@@ -68,3 +68,77 @@ func TestChaosRecheckRefusesBadInput(t *testing.T) {
 		t.Errorf("a valid history: exit %d:\n%s%s", code, stdout, errs)
 	}
 }
+
+// Flags without an upper bound let memory or time explode (--plot-width
+// 9999999999999 ran out of memory, 100000000 seemed to hang); an empty
+// item in a list, or an empty value given explicitly, was taken silently
+// for the default (--data "" ran on a temporary directory). Each is a
+// usage error naming the flag, and nothing runs.
+func TestFlagBoundsAndEmptyValues(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"experiment", "election", "--plot-width", "9999999999999"}, "raftplay: --plot-width 9999999999999: want 20 to 1000 columns\n"},
+		{[]string{"experiment", "election", "--plot-width", "100000000"}, "raftplay: --plot-width 100000000: want 20 to 1000 columns\n"},
+		{[]string{"experiment", "election", "--plot-width", "5"}, "raftplay: --plot-width 5: want 20 to 1000 columns\n"},
+		{[]string{"experiment", "election", "--from", "/nonexistent", "--plot-width", "100000000"}, "raftplay: --plot-width 100000000: want 20 to 1000 columns\n"},
+		{[]string{"experiment", "election", "--trials", "9999999999999"}, "raftplay: --trials 9999999999999: at most 100000 per range"},
+		{[]string{"experiment", "election", "--delay", "1000h"}, "raftplay: --delay 1000h0m0s: at most 1s"},
+		{[]string{"experiment", "election", "--timeouts", "150ms-150ms,,"}, "raftplay: --timeouts: item 2 of 3 is empty (want MIN-MAX ranges separated by single commas)\n"},
+		{[]string{"experiment", "election", "--timeouts", ",150ms-150ms"}, "raftplay: --timeouts: item 1 of 2 is empty"},
+		{[]string{"chaos", "--clients", "100000000"}, "raftplay: --clients 100000000: at most 1024: each client holds a client session"},
+		{[]string{"chaos", "--keys", "100000000"}, "raftplay: --keys 100000000: at most 1000"},
+		{[]string{"chaos", "--faults", "crash,,partition"}, "raftplay: --faults crash,,partition: item 2 is empty"},
+		{[]string{"chaos", "--faults", "crash,"}, "raftplay: --faults crash,: item 2 is empty"},
+		{[]string{"chaos", "--faults", ""}, "raftplay: --faults: empty value (give a value, or leave --faults out)\n"},
+		{[]string{"chaos", "--out", ""}, "raftplay: --out: empty value (give a DIR, or leave --out out)\n"},
+		{[]string{"chaos", "--recheck", ""}, "raftplay: --recheck: empty value (give a DIR, or leave --recheck out)\n"},
+		{[]string{"script", "--data", "", "-"}, "raftplay: --data: empty value (give a DIR, or leave --data out)\n"},
+		{[]string{"script", "-", "--log", ""}, "raftplay: --log: empty value (give a FILE, or leave --log out)\n"},
+		{[]string{"script", "--trace=", "-"}, "raftplay: --trace: empty value (give a FILE, or leave --trace out)\n"},
+		{[]string{"bench", "--record", ""}, "raftplay: --record: empty value"},
+		{[]string{"experiment", "election", "--csv", ""}, "raftplay: --csv: empty value (give a FILE, or leave --csv out)\n"},
+		{[]string{"experiment", "election", "--from", ""}, "raftplay: --from: empty value"},
+	}
+	for _, tc := range cases {
+		code, stdout, errs := runCLI(t, "", tc.args...)
+		if code != 2 || !strings.HasPrefix(errs, tc.want) || strings.Count(errs, "\n") != 1 || stdout != "" {
+			t.Errorf("raftplay %q: exit %d, stderr %q; want exit 2 and %q", tc.args, code, errs, tc.want)
+		}
+	}
+}
+
+// experiment election --from FILE: a file with no trial in it, or a trial
+// no run could have measured, is refused naming the line (an empty file
+// printed an empty table; a negative time was plotted).
+func TestElectionFromRefusesBadInput(t *testing.T) {
+	t.Parallel()
+	trial := `{"type":"trial","range":"150-300ms","trial":1,"old_term":2,"new_term":3,"election_ns":160000000,"write_ns":170000000}` + "\n"
+	cases := []struct{ file, want string }{
+		{"", "holds no trials (want the --jsonl FILE of an earlier experiment election)\n"},
+		{"\n\n", "holds no trials"},
+		{`{"type":"run","nodes":5}` + "\n", "holds no trials"},
+		{trial + `{"type":"trial","range":"150-300ms","trial":2,"election_ns":-5}` + "\n", "line 2: election_ns -5 is negative\n"},
+		{trial + "\n" + `{"type":"trial","range":"150-300ms","trial":2,"election_ns":5,"write_ns":-1}`, "line 3: write_ns -1 is negative\n"},
+		{trial + `{"type":"trial","range":"300-150ms","trial":2,"election_ns":5}` + "\n", "line 2: range \"300-150ms\""},
+		{trial + "{\n", "line 2: unexpected end of JSON input\n"},
+	}
+	for _, tc := range cases {
+		path := filepath.Join(t.TempDir(), "e.jsonl")
+		if err := os.WriteFile(path, []byte(tc.file), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		code, stdout, errs := runCLI(t, "", "experiment", "election", "--from", path)
+		want := "raftplay: --from " + path + ": " + tc.want
+		if code != 2 || !strings.HasPrefix(errs, want) || stdout != "" {
+			t.Errorf("--from %q: exit %d, stderr %q; want exit 2 and %q", tc.file, code, errs, want)
+		}
+	}
+	path := filepath.Join(t.TempDir(), "e.jsonl")
+	os.WriteFile(path, []byte(trial), 0o644)
+	if code, stdout, errs := runCLI(t, "", "experiment", "election", "--from", path); code != 0 || !strings.Contains(stdout, "150-300ms") {
+		t.Errorf("a good file: exit %d:\n%s%s", code, stdout, errs)
+	}
+}
