@@ -142,3 +142,46 @@ func TestElectionFromRefusesBadInput(t *testing.T) {
 		t.Errorf("a good file: exit %d:\n%s%s", code, stdout, errs)
 	}
 }
+
+// A data directory whose node-2 is a file or a dangling symbolic link is
+// told as such (it was said to hold no log of node 2: amnesia), and a
+// failed start leaves the user's link alone (it deleted it).
+func TestBrokenNodeDirIsToldAsSuch(t *testing.T) {
+	t.Parallel()
+	data := t.TempDir()
+	if code, _, errs := runCLI(t, "wait leader\nput k v\n", "script", "--nodes", "3", "--data", data, "-"); code != 0 {
+		t.Fatalf("first run: exit %d: %s", code, errs)
+	}
+	node2 := filepath.Join(data, "node-2")
+	nowhere := filepath.Join(t.TempDir(), "nowhere")
+	fresh := t.TempDir()
+	freshLink := filepath.Join(fresh, "node-2")
+	if err := os.Symlink(nowhere, freshLink); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name, data string
+		make       func()
+		want       string
+	}{
+		{"a file", data, func() { os.RemoveAll(node2); os.WriteFile(node2, nil, 0o644) },
+			"raftplay: node 2 could not start: its directory " + node2 + " is a file, not a directory: move the file away\n"},
+		{"a dangling link", data, func() { os.Remove(node2); os.Symlink(nowhere, node2) },
+			"raftplay: node 2 could not start: its directory " + node2 + " is a symbolic link to a missing path (" + nowhere + "): restore its target, or remove the link\n"},
+		{"a dangling link in a fresh directory", fresh, func() {},
+			"raftplay: node 2 could not start: its directory " + freshLink + " is a symbolic link to a missing path (" + nowhere + "): restore its target, or remove the link\n"},
+	}
+	for _, tc := range cases {
+		tc.make()
+		code, _, errs := runCLI(t, "wait leader\n", "script", "--nodes", "3", "--data", tc.data, "-")
+		if code != 1 || errs != tc.want {
+			t.Errorf("%s: exit %d, stderr %q; want 1 and %q", tc.name, code, errs, tc.want)
+		}
+	}
+	if target, err := os.Readlink(freshLink); err != nil || target != nowhere {
+		t.Errorf("the failed start touched the user's link: %q, %v", target, err)
+	}
+	if ents, _ := os.ReadDir(fresh); len(ents) != 1 {
+		t.Errorf("the failed start left %d entries in the fresh directory, want only the link", len(ents))
+	}
+}
