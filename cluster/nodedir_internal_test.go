@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"syscall"
 	"testing"
+
+	"raftplay/wal"
 )
 
 // A node's directory that is there but unusable is told as what it is (a
@@ -64,5 +66,16 @@ func TestFreshDirUndoKeepsWhatItDidNotMake(t *testing.T) {
 	}
 	if _, err := os.Lstat(absent); err == nil {
 		t.Errorf("the directory the start made is still there")
+	}
+}
+
+// A snapshot file that may not be read is named whole, not told as damage
+// at an offset.
+func TestStartErrorUnreadable(t *testing.T) {
+	path := filepath.Join("DATA", "node-2", "0000000000000004-0000000000000001.snap")
+	err := &StartError{Node: 2, Dir: filepath.Join("DATA", "node-2"),
+		Err: &wal.UnreadableError{Path: path, Err: &fs.PathError{Op: "open", Path: path, Err: syscall.EACCES}}}
+	if got, want := err.Error(), "node 2 could not start: "+path+" cannot be read (permission denied)"; got != want {
+		t.Errorf("%q, want %q", got, want)
 	}
 }
