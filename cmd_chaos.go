@@ -142,11 +142,11 @@ func runChaos(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := checkOutputs(nil, []namedFile{{"--trace", *f.trace}, {"--record", *f.record}}); err != nil {
 		return err
 	}
-	traceOut, closeTrace, err := openTrace(*f.trace)
+	traceOut, err := createTrace(*f.trace)
 	if err != nil {
 		return err
 	}
-	defer closeTrace()
+	defer traceOut.close()
 	// Every run is recorded; a passed run's recording is kept only with
 	// --record FILE.
 	recFile := *f.record
@@ -171,7 +171,7 @@ func runChaos(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		rep, err = experiment.RunChaos(ctx, experiment.ChaosOptions{
 			Cluster: opts, Seed: seed, Duration: f.duration, FaultEvery: f.every,
 			Clients: f.clients, Keys: f.keys, Faults: kinds, CheckTimeout: f.checkTimeout, SettleTimeout: f.settle, OutDir: f.out,
-			Trace: traceOut, Unsafe: f.unsafe, Record: recordHook(recFile, withSeed(opts, seed), "chaos"),
+			Trace: traceOut.writer(), Unsafe: f.unsafe, Record: recordHook(recFile, withSeed(opts, seed), "chaos"),
 		})
 		return err
 	})
@@ -192,6 +192,9 @@ func runChaos(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		os.Remove(recFile)
 	}
 	if err := rep.WriteText(stdout); err != nil {
+		return err
+	}
+	if err := traceOut.close(); err != nil {
 		return err
 	}
 	if rep.Failed() || rep.Undecided() {

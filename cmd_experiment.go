@@ -171,19 +171,16 @@ func runElection(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err := checkOutputs(nil, outs); err != nil {
 		return err
 	}
-	var csvOut, jsonlOut *os.File
-	for _, o := range []struct {
-		flag, name string
-		out        **os.File
-	}{{"--csv", f.csvFile, &csvOut}, {"--jsonl", f.jsonlFile, &jsonlOut}} {
-		if o.name == "" {
-			continue
-		}
-		if *o.out, err = os.Create(o.name); err != nil {
-			return usagef("%s %s: %s", o.flag, o.name, pathReason(err))
-		}
-		defer (*o.out).Close()
+	csvOut, err := createOut("--csv", f.csvFile)
+	if err != nil {
+		return err
 	}
+	defer csvOut.close()
+	jsonlOut, err := createOut("--jsonl", f.jsonlFile)
+	if err != nil {
+		return err
+	}
+	defer jsonlOut.close()
 	dir := f.data
 	if dir == "" {
 		var cleanup func()
@@ -194,11 +191,11 @@ func runElection(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	} else if err := checkDataDir(dir); err != nil {
 		return usagef("--data %s: %v", dir, err)
 	}
-	traceOut, closeTrace, err := openTrace(*f.trace)
+	traceOut, err := createTrace(*f.trace)
 	if err != nil {
 		return err
 	}
-	defer closeTrace()
+	defer traceOut.close()
 	if f.seed == 0 {
 		// Picked here, not by the experiment, so that the recordings'
 		// headers say the seed the report prints.
@@ -230,7 +227,7 @@ func runElection(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	started := time.Now()
 	rep, err := experiment.RunElection(ctx, experiment.ElectionOptions{
 		Nodes: f.nodes, Trials: f.trials, Ranges: ranges, Delay: f.delay, Seed: f.seed,
-		DataDir: dir, HeartbeatDiv: f.hbDiv, Tick: f.tick, Progress: stderr, Trace: traceOut,
+		DataDir: dir, HeartbeatDiv: f.hbDiv, Tick: f.tick, Progress: stderr, Trace: traceOut.writer(),
 		Record: recordRange,
 	})
 	if err != nil {
@@ -241,12 +238,13 @@ func runElection(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	}
 	fmt.Fprintf(stdout, "\n%s in %v\n", plural(f.trials*len(ranges), "trial"), time.Since(started).Round(time.Second))
 	if csvOut != nil {
-		if err := rep.WriteCSV(csvOut); err != nil {
-			return err
-		}
+		rep.WriteCSV(csvOut) // an error is kept by csvOut, and told by its close
 	}
 	if jsonlOut != nil {
-		if err := rep.WriteJSONL(jsonlOut); err != nil {
+		rep.WriteJSONL(jsonlOut)
+	}
+	for _, o := range []*outFile{traceOut, csvOut, jsonlOut} {
+		if err := o.close(); err != nil {
 			return err
 		}
 	}

@@ -1,9 +1,12 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -183,5 +186,64 @@ func TestBrokenNodeDirIsToldAsSuch(t *testing.T) {
 	}
 	if ents, _ := os.ReadDir(fresh); len(ents) != 1 {
 		t.Errorf("the failed start left %d entries in the fresh directory, want only the link", len(ents))
+	}
+}
+
+// failingWriter fails every write with err.
+type failingWriter struct{ err error }
+
+func (f failingWriter) Write(p []byte) (int, error) { return 0, f.err }
+
+// Output the user asked for and did not get is a failure, named: a full
+// disk under --log, --trace or standard output lost it silently (exit 0).
+// A closed pipe on standard output stays SIGPIPE's (exit 141, no message).
+func TestLostOutputIsAnError(t *testing.T) {
+	t.Parallel()
+	if _, err := os.Stat("/dev/full"); err != nil {
+		t.Skip("no /dev/full (not Linux):", err)
+	}
+	const script = "wait leader\nput k v\n"
+	cases := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"script", "--nodes", "1", "--log", "/dev/full", "-"}, "raftplay: --log /dev/full: no space left on device\n"},
+		{[]string{"script", "--nodes", "3", "--trace", "/dev/full", "-"}, "raftplay: --trace /dev/full: no space left on device\n"},
+		{[]string{"experiment", "election", "--quick", "--trials", "1", "--timeouts", "25-50ms", "--jsonl", "/dev/full"}, "raftplay: --jsonl /dev/full: no space left on device\n"},
+		{[]string{"experiment", "election", "--quick", "--trials", "1", "--timeouts", "25-50ms", "--csv", "/dev/full"}, "raftplay: --csv /dev/full: no space left on device\n"},
+	}
+	for _, tc := range cases {
+		args := append(tc.args, "--data", t.TempDir())
+		code, _, errs := runCLI(t, script, args...)
+		if code != 1 || !strings.HasSuffix(errs, tc.want) {
+			t.Errorf("raftplay %q: exit %d, stderr %q; want 1 and %q", tc.args, code, errs, tc.want)
+		}
+	}
+	// Standard output, as main runs it.
+	for _, args := range [][]string{
+		{"script", "--nodes", "1", "-"},
+		{"bench", "--nodes", "1", "--duration", "100ms", "--warmup", "0s", "--quiet"},
+		{"chaos", "--recheck", "testdata-none"}, // an error of its own: told as it is
+	} {
+		ctx, cancel := context.WithCancelCause(context.Background())
+		out := &outputWriter{w: failingWriter{syscall.ENOSPC}, cancel: cancel}
+		var errb bytes.Buffer
+		err := out.check(run(ctx, append(args, "--data", t.TempDir()), strings.NewReader(script), out, &errb))
+		want, wantCode := "standard output: no space left on device", 1
+		if args[0] == "chaos" {
+			want, wantCode = "--recheck testdata-none: testdata-none/history.json: no such file or directory", 2
+		}
+		if code := finish(ctx, err, &errb); code != wantCode || err == nil || err.Error() != want {
+			t.Errorf("raftplay %q > a full disk: exit %d, %v; want %d and %q", args, code, err, wantCode, want)
+		}
+		cancel(nil)
+	}
+	ctx, cancel := context.WithCancelCause(context.Background())
+	defer cancel(nil)
+	out := &outputWriter{w: failingWriter{syscall.EPIPE}, cancel: cancel}
+	var errb bytes.Buffer
+	err := out.check(run(ctx, []string{"script", "--nodes", "1", "--data", t.TempDir(), "-"}, strings.NewReader(script), out, &errb))
+	if code := finish(ctx, err, &errb); code != 141 || errb.String() != "" {
+		t.Errorf("a closed pipe: exit %d, stderr %q; want 141 and nothing", code, errb.String())
 	}
 }
