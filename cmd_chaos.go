@@ -3,9 +3,11 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -42,8 +44,8 @@ func chaosFlagSet(w io.Writer) (*flag.FlagSet, *chaosFlags) {
 	fs.Lookup("nodes").Usage = "cluster size `N`, 3 to 9 (chaos crashes and partitions a minority while a majority works)"
 	fs.DurationVar(&f.duration, "duration", 10*time.Second, "how long the nemesis and the clients run")
 	fs.DurationVar(&f.every, "fault-every", 300*time.Millisecond, "mean time between faults")
-	fs.IntVar(&f.clients, "clients", 4, "concurrent clients (odd-numbered ones use the HTTP API)")
-	fs.IntVar(&f.keys, "keys", 8, "distinct keys the clients use")
+	fs.IntVar(&f.clients, "clients", 4, fmt.Sprintf("concurrent clients, 1 to %d (odd-numbered ones use the HTTP API)", cluster.MaxSessions))
+	fs.IntVar(&f.keys, "keys", 8, "distinct keys the clients use, 1 to 1000")
 	fs.DurationVar(&f.checkTimeout, "check-timeout", time.Minute, "time bound of the linearizability check (when it runs out the verdict is UNDECIDED, exit 1)")
 	fs.StringVar(&f.out, "out", "", "`DIR` for history.json, events.jsonl, faults.jsonl, report.json (and history.html on a failure); default raftplay-chaos-SEED")
 	fs.StringVar(&f.faults, "faults", strings.Join(experiment.FaultKinds, ","), "fault kinds the nemesis uses (heal, restart and resume always happen)")
@@ -63,6 +65,9 @@ func chaosFlagSet(w io.Writer) (*flag.FlagSet, *chaosFlags) {
 	return fs, f
 }
 
+// maxChaosKeys bounds --keys.
+const maxChaosKeys = 1000
+
 // check reports the first flag with a value chaos cannot use.
 func (f *chaosFlags) check() error {
 	switch {
@@ -74,8 +79,12 @@ func (f *chaosFlags) check() error {
 		return usagef("--fault-every %v: must be positive", f.every)
 	case f.clients < 1:
 		return usagef("--clients %d: want 1 or more", f.clients)
+	case f.clients > cluster.MaxSessions:
+		return usagef("--clients %d: at most %d: each client holds a client session, and a replica keeps %d, so more clients would expire each other's sessions", f.clients, cluster.MaxSessions, cluster.MaxSessions)
 	case f.keys < 1:
 		return usagef("--keys %d: want 1 or more", f.keys)
+	case f.keys > maxChaosKeys:
+		return usagef("--keys %d: at most %d (every key is read once more at the end, and a key the clients seldom use checks little)", f.keys, maxChaosKeys)
 	case f.checkTimeout <= 0:
 		return usagef("--check-timeout %v: must be positive", f.checkTimeout)
 	case f.settle <= 0:
@@ -108,9 +117,9 @@ func runChaos(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	cf := f.cluster
 	var kinds []string
-	for _, k := range strings.Split(f.faults, ",") {
+	for i, k := range strings.Split(f.faults, ",") {
 		if k = strings.TrimSpace(k); k == "" {
-			continue
+			return usagef("--faults %s: item %d is empty (want kinds separated by single commas: %s)", f.faults, i+1, strings.Join(experiment.FaultKinds, ", "))
 		}
 		if !slices.Contains(experiment.FaultKinds, k) {
 			return usagef("--faults: unknown kind %q (want %s)", k, strings.Join(experiment.FaultKinds, ", "))
@@ -133,11 +142,11 @@ func runChaos(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := checkOutputs(nil, []namedFile{{"--trace", *f.trace}, {"--record", *f.record}}); err != nil {
 		return err
 	}
-	traceOut, closeTrace, err := openTrace(*f.trace)
+	traceOut, err := createTrace(*f.trace)
 	if err != nil {
 		return err
 	}
-	defer closeTrace()
+	defer traceOut.close()
 	// Every run is recorded; a passed run's recording is kept only with
 	// --record FILE.
 	recFile := *f.record
@@ -162,7 +171,7 @@ func runChaos(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		rep, err = experiment.RunChaos(ctx, experiment.ChaosOptions{
 			Cluster: opts, Seed: seed, Duration: f.duration, FaultEvery: f.every,
 			Clients: f.clients, Keys: f.keys, Faults: kinds, CheckTimeout: f.checkTimeout, SettleTimeout: f.settle, OutDir: f.out,
-			Trace: traceOut, Unsafe: f.unsafe, Record: recordHook(recFile, withSeed(opts, seed), "chaos"),
+			Trace: traceOut.writer(), Unsafe: f.unsafe, Record: recordHook(recFile, withSeed(opts, seed), "chaos"),
 		})
 		return err
 	})
@@ -185,6 +194,9 @@ func runChaos(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := rep.WriteText(stdout); err != nil {
 		return err
 	}
+	if err := traceOut.close(); err != nil {
+		return err
+	}
 	if rep.Failed() || rep.Undecided() {
 		return errSilent // exit 1: a check that did not finish is no pass
 	}
@@ -200,10 +212,20 @@ func recheckChaos(ctx context.Context, stdout io.Writer, dir string, timeout tim
 		return usagef("--recheck %s: %s: %s", dir, path, pathReason(err))
 	}
 	defer file.Close()
+	// Both files are read and checked before anything is judged: a bad
+	// one is bad input (exit 2), not a failed check.
+	ops, err := experiment.ReadHistory(file)
+	if err != nil {
+		return usagef("--recheck %s: history.json: %v", dir, err)
+	}
+	live, haveLive, err := readChaosReport(filepath.Join(dir, "report.json"))
+	if err != nil {
+		return usagef("--recheck %s: report.json: %v; move it away to recheck history.json alone", dir, err)
+	}
 	html := filepath.Join(dir, "recheck.html")
 	var res experiment.RecheckResult
 	err = untilDone(ctx, time.Second, func() (err error) {
-		res, err = experiment.RecheckHistory(file, timeout, html)
+		res, err = experiment.RecheckOps(ops, timeout, html)
 		return err
 	})
 	if err != nil {
@@ -212,7 +234,6 @@ func recheckChaos(ctx context.Context, stdout io.Writer, dir string, timeout tim
 	// The recheck redoes the checks of the history; the monitor's and the
 	// convergence's findings are the live run's, from its report.json.
 	rep := experiment.ChaosReport{Converged: true, Linearizable: res.Linearizable, Lost: res.Lost, FinalKeys: res.FinalKeys, CheckTimeout: timeout}
-	live, haveLive := readChaosReport(filepath.Join(dir, "report.json"))
 	if haveLive {
 		rep.Violations, rep.Converged = live.Violations, live.Converged
 	}
@@ -244,14 +265,35 @@ func recheckChaos(ctx context.Context, stdout io.Writer, dir string, timeout tim
 }
 
 // readChaosReport reads the report.json a chaos run saved; false when
-// there is none, or it cannot be read (a history.json checked alone).
-func readChaosReport(path string) (experiment.ChaosReport, bool) {
+// there is none (a history.json checked alone). One that is there but
+// cannot be read, or is no chaos report, is an error: ignored, it would
+// drop the live run's safety violations, and a failed run would pass.
+func readChaosReport(path string) (experiment.ChaosReport, bool, error) {
 	var r experiment.ChaosReport
 	b, err := os.ReadFile(path)
-	if err != nil || json.Unmarshal(b, &r) != nil {
-		return r, false
+	if errors.Is(err, fs.ErrNotExist) {
+		return r, false, nil
 	}
-	return r, true
+	if err != nil {
+		return r, false, errors.New(pathReason(err))
+	}
+	// The fields the recheck takes must be there: a missing "converged"
+	// would read as NO, and a file that is not an object as nothing.
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(b, &fields); err != nil || fields == nil {
+		return r, false, errors.New("not a chaos report (want the JSON object a chaos run saves)")
+	}
+	if _, ok := fields["converged"]; !ok {
+		return r, false, errors.New(`not a chaos report (no "converged" field)`)
+	}
+	if err := json.Unmarshal(b, &r); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) && te.Field != "" {
+			return r, false, fmt.Errorf("%s: want %s, found %s", te.Field, te.Type, te.Value)
+		}
+		return r, false, fmt.Errorf("not a chaos report (%v)", err)
+	}
+	return r, true, nil
 }
 
 // withSeed returns o with its seed set (for a recording's header).

@@ -177,16 +177,12 @@ func openDashboard(ctx context.Context, d dashboardRun, stdout, stderr io.Writer
 	}
 	unmakeRec, err := checkRecordFile(*df.record)
 	if err != nil {
-		if traceFile != nil {
-			traceFile.Close()
-		}
+		traceFile.close()
 		return err
 	}
 	c, err := cluster.Start(opts)
 	if err != nil {
-		if traceFile != nil {
-			traceFile.Close()
-		}
+		traceFile.close()
 		unmakeRec()
 		return startError(err, cf)
 	}

@@ -63,9 +63,9 @@ func electionFlagSet(w io.Writer) (*flag.FlagSet, *electionFlags) {
 	fs := newFlagSet("experiment election", w)
 	f := &electionFlags{}
 	fs.IntVar(&f.nodes, "nodes", 5, "cluster size, 3 to 9 (the paper used 5)")
-	fs.IntVar(&f.trials, "trials", 1000, "leader crashes per timeout range")
+	fs.IntVar(&f.trials, "trials", 1000, "leader crashes per timeout range, 1 to 100000")
 	fs.StringVar(&f.timeouts, "timeouts", paperRangeList(), "comma-separated election timeout ranges MIN-MAX")
-	fs.DurationVar(&f.delay, "delay", 0, "simulated one-way network latency on every link (the paper's broadcast time was ~15ms)")
+	fs.DurationVar(&f.delay, "delay", 0, "simulated one-way network latency on every link, at most 1s (the paper's broadcast time was ~15ms)")
 	fs.Uint64Var(&f.seed, "seed", 0, "random seed (0: pick one; the report prints it)")
 	fs.IntVar(&f.hbDiv, "heartbeat-div", 2, "heartbeat = minimum election timeout / this (the paper used half)")
 	fs.DurationVar(&f.tick, "tick", time.Millisecond, "node tick length: election timeouts are whole ticks")
@@ -77,7 +77,7 @@ func electionFlagSet(w io.Writer) (*flag.FlagSet, *electionFlags) {
 	f.trace = addTraceFlag(fs)
 	f.record = addRecordFlag(fs, "each range's cluster (several ranges: FILE-range-N)")
 	fs.StringVar(&f.from, "from", "", "print the table and plot again from a --jsonl `FILE` of an earlier run, without running")
-	fs.IntVar(&f.width, "plot-width", 64, "width of the text plot in columns")
+	fs.IntVar(&f.width, "plot-width", 64, "width of the text plot in columns, 20 to 1000")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "usage: raftplay experiment election [flags]")
 		fmt.Fprintln(fs.Output(), "Crashes the leader of a real cluster at a random moment within its heartbeat interval and")
@@ -87,19 +87,32 @@ func electionFlagSet(w io.Writer) (*flag.FlagSet, *electionFlags) {
 	return fs, f
 }
 
+// The bounds of experiment election's flags: the plot is drawn in memory,
+// a line per row of width columns (a width of millions ran out of memory or
+// seemed to hang), and trials are bounded in time only one by one.
+const (
+	maxPlotWidth = 1000
+	maxTrials    = 100000
+	maxDelay     = time.Second
+)
+
 // check reports the first flag with a value the experiment cannot use.
 func (f *electionFlags) check() error {
 	switch {
 	case f.trials < 1:
 		return usagef("--trials %d: want 1 or more", f.trials)
+	case f.trials > maxTrials:
+		return usagef("--trials %d: at most %d per range (a trial takes up to %v; more would run for weeks)", f.trials, maxTrials, experiment.DefaultTrialTimeout)
 	case f.nodes < 3 || f.nodes > cluster.MaxNodes:
 		return usagef("--nodes %d: want 3 to %d: every trial crashes the leader, and a majority must remain to elect the next", f.nodes, cluster.MaxNodes)
 	case f.delay < 0:
 		return usagef("--delay %v: must not be negative", f.delay)
+	case f.delay > maxDelay:
+		return usagef("--delay %v: at most %v (a trial waits %v for an election, which takes a round trip or more)", f.delay, maxDelay, experiment.DefaultTrialTimeout)
 	case f.hbDiv < 1:
 		return usagef("--heartbeat-div %d: want 1 or more", f.hbDiv)
-	case f.width < 20:
-		return usagef("--plot-width %d: want 20 or more columns", f.width)
+	case f.width < 20 || f.width > maxPlotWidth:
+		return usagef("--plot-width %d: want 20 to %d columns", f.width, maxPlotWidth)
 	case f.tick < 100*time.Microsecond:
 		return usagef("--tick %v: want 100µs or more", f.tick)
 	}
@@ -114,15 +127,23 @@ func runElection(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if fs.NArg() > 0 {
 		return usagef("experiment election: unexpected argument %q", fs.Arg(0))
 	}
+	if err := f.check(); err != nil {
+		return err
+	}
 	if f.from != "" {
 		file, err := os.Open(f.from)
 		if err != nil {
 			return usagef("--from %s: %s", f.from, pathReason(err))
 		}
 		defer file.Close()
+		// The file is this run's input, as a script is: a bad one is a
+		// usage error (exit 2), and nothing is printed from it.
 		rep, err := experiment.ReadElectionJSONL(file)
 		if err != nil {
-			return fmt.Errorf("--from %s: %s", f.from, strings.TrimPrefix(err.Error(), "experiment: "))
+			return usagef("--from %s: %s", f.from, strings.TrimPrefix(err.Error(), "experiment: "))
+		}
+		if len(rep.Ranges) == 0 {
+			return usagef("--from %s: holds no trials (want the --jsonl FILE of an earlier experiment election)", f.from)
 		}
 		return printElection(stdout, rep, f.width)
 	}
@@ -138,9 +159,6 @@ func runElection(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err != nil {
 		return usagef("--timeouts: %v", strings.TrimPrefix(err.Error(), "experiment: "))
 	}
-	if err := f.check(); err != nil {
-		return err
-	}
 	if err := experiment.CheckTick(f.tick, ranges, f.hbDiv); err != nil {
 		return usagef("--tick %v: %v", f.tick, err)
 	}
@@ -153,19 +171,16 @@ func runElection(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err := checkOutputs(nil, outs); err != nil {
 		return err
 	}
-	var csvOut, jsonlOut *os.File
-	for _, o := range []struct {
-		flag, name string
-		out        **os.File
-	}{{"--csv", f.csvFile, &csvOut}, {"--jsonl", f.jsonlFile, &jsonlOut}} {
-		if o.name == "" {
-			continue
-		}
-		if *o.out, err = os.Create(o.name); err != nil {
-			return usagef("%s %s: %s", o.flag, o.name, pathReason(err))
-		}
-		defer (*o.out).Close()
+	csvOut, err := createOut("--csv", f.csvFile)
+	if err != nil {
+		return err
 	}
+	defer csvOut.close()
+	jsonlOut, err := createOut("--jsonl", f.jsonlFile)
+	if err != nil {
+		return err
+	}
+	defer jsonlOut.close()
 	dir := f.data
 	if dir == "" {
 		var cleanup func()
@@ -176,11 +191,11 @@ func runElection(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	} else if err := checkDataDir(dir); err != nil {
 		return usagef("--data %s: %v", dir, err)
 	}
-	traceOut, closeTrace, err := openTrace(*f.trace)
+	traceOut, err := createTrace(*f.trace)
 	if err != nil {
 		return err
 	}
-	defer closeTrace()
+	defer traceOut.close()
 	if f.seed == 0 {
 		// Picked here, not by the experiment, so that the recordings'
 		// headers say the seed the report prints.
@@ -212,7 +227,7 @@ func runElection(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	started := time.Now()
 	rep, err := experiment.RunElection(ctx, experiment.ElectionOptions{
 		Nodes: f.nodes, Trials: f.trials, Ranges: ranges, Delay: f.delay, Seed: f.seed,
-		DataDir: dir, HeartbeatDiv: f.hbDiv, Tick: f.tick, Progress: stderr, Trace: traceOut,
+		DataDir: dir, HeartbeatDiv: f.hbDiv, Tick: f.tick, Progress: stderr, Trace: traceOut.writer(),
 		Record: recordRange,
 	})
 	if err != nil {
@@ -223,12 +238,13 @@ func runElection(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	}
 	fmt.Fprintf(stdout, "\n%s in %v\n", plural(f.trials*len(ranges), "trial"), time.Since(started).Round(time.Second))
 	if csvOut != nil {
-		if err := rep.WriteCSV(csvOut); err != nil {
-			return err
-		}
+		rep.WriteCSV(csvOut) // an error is kept by csvOut, and told by its close
 	}
 	if jsonlOut != nil {
-		if err := rep.WriteJSONL(jsonlOut); err != nil {
+		rep.WriteJSONL(jsonlOut)
+	}
+	for _, o := range []*outFile{traceOut, csvOut, jsonlOut} {
+		if err := o.close(); err != nil {
 			return err
 		}
 	}

@@ -104,17 +104,16 @@ func playHeadless(ctx context.Context, h headlessRun, stdout, stderr io.Writer) 
 	}
 	defer cleanup()
 
-	var logFile *os.File
-	if h.logPath != "" {
-		if logFile, err = os.Create(h.logPath); err != nil {
-			return usagef("--log %s: %s", h.logPath, pathReason(err))
-		}
-		defer logFile.Close()
+	logFile, err := createOut("--log", h.logPath)
+	if err != nil {
+		return err
 	}
+	defer logFile.close()
 	traceFile, err := createTrace(h.tracePath)
 	if err != nil {
 		return err
 	}
+	defer traceFile.close()
 	unmakeRec, err := checkRecordFile(h.recPath)
 	if err != nil {
 		return err
@@ -123,9 +122,6 @@ func playHeadless(ctx context.Context, h headlessRun, stdout, stderr io.Writer) 
 	out := &lockedWriter{w: stdout}
 	c, err := cluster.Start(opts)
 	if err != nil {
-		if traceFile != nil {
-			traceFile.Close()
-		}
 		unmakeRec()
 		return startError(err, cf)
 	}
@@ -150,11 +146,11 @@ func playHeadless(ctx context.Context, h headlessRun, stdout, stderr io.Writer) 
 		printNodes(out, c.Status())
 	}
 	onCommand := func(*commands.Command) {}
+	stopLog := func() {}
 	if logFile != nil {
 		// Command lines go through the event log, so the file has them in
 		// order with the events they cause.
-		tw := &lockedWriter{w: logFile}
-		stopLog := streamEvents(c.Events(), func(e cluster.Event) { fmt.Fprintln(tw, e.String()) })
+		stopLog = streamEvents(c.Events(), func(e cluster.Event) { fmt.Fprintln(logFile, e.String()) })
 		defer stopLog()
 		onCommand = func(cmd *commands.Command) {
 			c.Events().Add(cluster.Event{Kind: cluster.EventCommand, Text: fmt.Sprintf("> line %d: %s", cmd.Line, cluster.EscapeControls(cmd.Text))})
@@ -168,6 +164,14 @@ func playHeadless(ctx context.Context, h headlessRun, stdout, stderr io.Writer) 
 	}
 	c.Close()
 	stopStream()
+	stopLog()
+	// What the user asked to be written and was not is a failure too: a
+	// full disk lost the log or the trace silently.
+	for _, closeOut := range []func() error{stopTrace, logFile.close} {
+		if oerr := closeOut(); oerr != nil && err == nil {
+			err = oerr
+		}
+	}
 	var f *commands.Failure
 	if errors.As(err, &f) {
 		// Printed with the results already; standard error says it too,

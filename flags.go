@@ -10,6 +10,7 @@ import (
 	"os"
 	"regexp"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -87,12 +88,35 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 	fs.SetOutput(out)
 	switch {
 	case err == nil:
-		return nil
+		return emptyFlag(fs)
 	case errors.Is(err, flag.ErrHelp):
 		fs.Usage()
 		return errHelp
 	}
 	return usageError{errors.New(flagMessage(fs, err))}
+}
+
+// emptyFlag reports the first string flag given an empty value on the
+// command line (--data "", say, from an unset shell variable): "" is each
+// one's default, and taken silently it ran on a temporary directory, or
+// wrote no log, instead of what was asked.
+func emptyFlag(fs *flag.FlagSet) error {
+	var err error
+	fs.Visit(func(f *flag.Flag) {
+		g, ok := f.Value.(flag.Getter)
+		if err != nil || !ok {
+			return
+		}
+		if s, isString := g.Get().(string); !isString || s != "" {
+			return
+		}
+		what, _ := flag.UnquoteUsage(f)
+		if what == "string" {
+			what = "value"
+		}
+		err = usagef("--%s: empty value (give a %s, or leave --%s out)", f.Name, what, f.Name)
+	})
+	return err
 }
 
 var (
@@ -312,38 +336,90 @@ func addTraceFlag(fs *flag.FlagSet) *string {
 	return fs.String("trace", "", "stream the message trace (every message sent, delivered, held, discarded or lost) to this `FILE` as JSON lines")
 }
 
-// createTrace creates the --trace file (nil when path is "").
-func createTrace(path string) (*os.File, error) {
+// outFile is an output file the user asked for (--log, --trace, --csv,
+// --jsonl). Its writers (a stream of events, the trace's) have no one to
+// tell of a failed write, and a full disk lost the output silently: the
+// first error is kept, and close reports it, or the close's own, naming
+// the flag and the file.
+type outFile struct {
+	flag string
+	f    *os.File
+
+	mu     sync.Mutex
+	err    error
+	closed bool
+}
+
+// createOut creates the file of flag at path (nil when path is "").
+func createOut(flag, path string) (*outFile, error) {
 	if path == "" {
 		return nil, nil
 	}
 	f, err := os.Create(path)
 	if err != nil {
-		return nil, usagef("--trace %s: %s", path, pathReason(err))
+		return nil, usagef("%s %s: %s", flag, path, pathReason(err))
 	}
-	return f, nil
+	return &outFile{flag: flag, f: f}, nil
 }
 
-// openTrace is createTrace for a run that takes the file as a writer: nil
-// when there is none, with a close that is safe either way.
-func openTrace(path string) (io.Writer, func(), error) {
-	f, err := createTrace(path)
-	if err != nil || f == nil {
-		return nil, func() {}, err
+func (o *outFile) Write(p []byte) (int, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.err != nil {
+		return 0, o.err
 	}
-	return f, func() { f.Close() }, nil
+	n, err := o.f.Write(p)
+	if err != nil {
+		o.err = err
+	}
+	return n, err
+}
+
+// close closes the file and returns the first error of its writes or of
+// the close, as "--log FILE: no space left on device"; nil for a nil o.
+// Closing again returns the same.
+func (o *outFile) close() error {
+	if o == nil {
+		return nil
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if !o.closed {
+		o.closed = true
+		if err := o.f.Close(); o.err == nil {
+			o.err = err
+		}
+	}
+	if o.err == nil {
+		return nil
+	}
+	return fmt.Errorf("%s %s: %s", o.flag, o.f.Name(), pathReason(o.err))
+}
+
+// writer returns o as an io.Writer: nil (no writer at all) for a nil o.
+func (o *outFile) writer() io.Writer {
+	if o == nil {
+		return nil
+	}
+	return o
+}
+
+// createTrace creates the --trace file (nil when path is "").
+func createTrace(path string) (*outFile, error) {
+	return createOut("--trace", path)
 }
 
 // streamTrace streams c's message trace to f (nothing when f is nil); the
-// returned function stops it and closes f.
-func streamTrace(c *cluster.Cluster, f *os.File) (stop func()) {
+// returned function stops it, closes f and returns what went wrong in
+// writing it.
+func streamTrace(c *cluster.Cluster, f *outFile) (stop func() error) {
 	if f == nil {
-		return func() {}
+		return func() error { return nil }
 	}
 	stopStream := cluster.StreamTrace(c.Trace(), f)
-	return func() {
+	return func() error {
 		stopStream()
-		f.Close()
+		return f.close()
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -24,7 +25,7 @@ func main() {
 		os.Exit(s.exitCode())
 	})
 	stdout := &outputWriter{w: os.Stdout, cancel: cancel}
-	err := run(ctx, os.Args[1:], os.Stdin, stdout, os.Stderr)
+	err := stdout.check(run(ctx, os.Args[1:], os.Stdin, stdout, os.Stderr))
 	stop()
 	os.Exit(finish(ctx, err, os.Stderr))
 }
@@ -108,18 +109,44 @@ func cancelOnSignal(cancel context.CancelCauseFunc, again func(signalError)) (st
 
 // outputWriter is standard output: when a write fails because the reader
 // went away (`raftplay script x.txt | head`), it cancels the run as SIGPIPE
-// would, so that the subcommand stops and cleans up (exit 141).
+// would, so that the subcommand stops and cleans up (exit 141). Any other
+// failed write (a full disk: `> /dev/full`) is kept for check: most
+// results are printed by writers that do not say.
 type outputWriter struct {
 	w      io.Writer
 	cancel context.CancelCauseFunc
+
+	mu  sync.Mutex
+	err error // the first write error but EPIPE
 }
 
 func (o *outputWriter) Write(p []byte) (int, error) {
 	n, err := o.w.Write(p)
-	if errors.Is(err, syscall.EPIPE) {
+	switch {
+	case errors.Is(err, syscall.EPIPE):
 		o.cancel(signalError{syscall.SIGPIPE})
+	case err != nil:
+		o.mu.Lock()
+		if o.err == nil {
+			o.err = err
+		}
+		o.mu.Unlock()
 	}
 	return n, err
+}
+
+// check returns err, the run's, or the first failed write of standard
+// output as "standard output: no space left on device" when the run
+// succeeded, or failed only by what it printed (a lost verdict is no
+// verdict), or by that write itself.
+func (o *outputWriter) check(err error) error {
+	o.mu.Lock()
+	werr := o.err
+	o.mu.Unlock()
+	if werr == nil || (err != nil && !errors.Is(err, errSilent) && !errors.Is(err, werr)) {
+		return err
+	}
+	return fmt.Errorf("standard output: %s", pathReason(werr))
 }
 
 // untilDone runs fn and returns its error. When ctx ends first, it gives

@@ -157,6 +157,9 @@ func Start(opts Options) (*Cluster, error) {
 	for i := 1; i <= nodes; i++ {
 		c.slots = append(c.slots, c.newSlot(uint64(i)))
 	}
+	if err := checkNodeDirs(c.slots); err != nil {
+		return nil, err
+	}
 	if err := checkNoAmnesia(c.slots, opts.DataDir); err != nil {
 		return nil, err
 	}
@@ -224,10 +227,12 @@ type freshDir struct {
 
 func newFreshDir(dir string) freshDir {
 	f := freshDir{dir: dir, had: map[string]bool{}}
-	ents, err := os.ReadDir(dir)
-	if errors.Is(err, fs.ErrNotExist) {
+	// Lstat, not ReadDir: a symbolic link to a missing path reads as
+	// absent, and undo would delete the user's link.
+	if _, err := os.Lstat(dir); errors.Is(err, fs.ErrNotExist) {
 		f.absent = true
 	}
+	ents, _ := os.ReadDir(dir)
 	for _, e := range ents {
 		f.had[e.Name()] = true
 	}
@@ -247,6 +252,58 @@ func (f freshDir) undo() {
 			os.RemoveAll(filepath.Join(f.dir, e.Name()))
 		}
 	}
+}
+
+// checkNodeDirs reports the first node whose directory is there but cannot
+// hold its files (dirProblem), before anything is written: without a
+// readable log it would otherwise pass for a node that lost its files.
+func checkNodeDirs(slots []*slot) error {
+	for _, s := range slots {
+		if s.state == StateRemoved {
+			continue
+		}
+		if p := dirProblem(s.dir); p != "" {
+			return &StartError{Node: s.id, Dir: s.dir, Err: fmt.Errorf("its directory %s %s", s.dir, p)}
+		}
+	}
+	return nil
+}
+
+// dirProblem says what is wrong with a node's directory that is there but
+// is not a directory it can read ("is a file, not a directory: ..."), or
+// "" when it is one, or is not there (a new node's: it is created).
+func dirProblem(dir string) string {
+	lst, err := os.Lstat(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return ""
+	}
+	if err != nil {
+		return readProblem(err)
+	}
+	st, err := os.Stat(dir)
+	switch {
+	case err != nil && lst.Mode()&fs.ModeSymlink != 0 && errors.Is(err, fs.ErrNotExist):
+		target, _ := os.Readlink(dir)
+		return fmt.Sprintf("is a symbolic link to a missing path (%s): restore its target, or remove the link", target)
+	case err != nil:
+		return readProblem(err)
+	case !st.IsDir():
+		return "is a file, not a directory: move the file away"
+	}
+	if _, err := os.ReadDir(dir); err != nil {
+		return readProblem(err)
+	}
+	return ""
+}
+
+// readProblem tells an error reading a node's directory: "cannot be read
+// (permission denied)".
+func readProblem(err error) string {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err
+	}
+	return fmt.Sprintf("cannot be read (%v)", err)
 }
 
 // checkNoAmnesia refuses to start a cluster in which some nodes have a log

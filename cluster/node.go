@@ -8,7 +8,6 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
-	"os"
 	"runtime"
 	"strings"
 	"sync"
@@ -170,8 +169,8 @@ func openNode(cfg nodeConfig) (*node, error) {
 // open does openNode's work; on error the caller closes what was opened.
 func (n *node) open() error {
 	cfg := n.cfg
-	if st, err := os.Stat(cfg.dir); err == nil && !st.IsDir() {
-		return fmt.Errorf("its directory %s is a file, not a directory: move the file away", cfg.dir)
+	if p := dirProblem(cfg.dir); p != "" { // a restart's: Start checked them all
+		return fmt.Errorf("its directory %s %s", cfg.dir, p)
 	}
 	w, rec, err := wal.Open(cfg.dir, cfg.walOpts)
 	if err != nil {

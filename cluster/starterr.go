@@ -24,7 +24,10 @@ func (e *StartError) Error() string {
 	var ce *wal.CorruptError
 	var le *listenError
 	var lk *wal.LockedError
+	var ue *wal.UnreadableError
 	switch {
+	case errors.As(e.Err, &ue):
+		return fmt.Sprintf("node %d could not start: %s", e.Node, strings.TrimPrefix(ue.Error(), "wal: "))
 	case errors.As(e.Err, &lk):
 		who := "another process"
 		if lk.PID != 0 {

@@ -66,12 +66,20 @@ func ParseRange(s string) (Range, error) {
 	return Range{min, max}, nil
 }
 
-// ParseRanges parses a comma-separated list of ranges.
+// DefaultTrialTimeout is ElectionOptions.TrialTimeout when not set.
+const DefaultTrialTimeout = 15 * time.Second
+
+// ParseRanges parses a comma-separated list of ranges. An empty item
+// ("150-300ms,,") is refused: a typo, as likely as not, for a range left out.
 func ParseRanges(s string) ([]Range, error) {
 	var out []Range
-	for _, part := range strings.Split(s, ",") {
+	parts := strings.Split(s, ",")
+	for i, part := range parts {
 		if strings.TrimSpace(part) == "" {
-			continue
+			if len(parts) == 1 {
+				break
+			}
+			return nil, fmt.Errorf("experiment: item %d of %d is empty (want MIN-MAX ranges separated by single commas)", i+1, len(parts))
 		}
 		r, err := ParseRange(part)
 		if err != nil {
@@ -195,7 +203,7 @@ func RunElection(ctx context.Context, opts ElectionOptions) (*ElectionReport, er
 		opts.Tick = time.Millisecond
 	}
 	if opts.TrialTimeout == 0 {
-		opts.TrialTimeout = 15 * time.Second
+		opts.TrialTimeout = DefaultTrialTimeout
 	}
 	if opts.Seed == 0 {
 		opts.Seed = rand.Uint64()

@@ -1,8 +1,11 @@
 package experiment
 
 import (
+	"bufio"
+	"bytes"
 	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -189,48 +192,62 @@ func niceCeil(d time.Duration) time.Duration {
 func ReadElectionJSONL(r io.Reader) (*ElectionReport, error) {
 	rep := &ElectionReport{}
 	index := map[string]int{}
-	dec := json.NewDecoder(r)
 	heartbeats := map[string]RangeResult{}
-	for {
-		var raw json.RawMessage
-		if err := dec.Decode(&raw); err == io.EOF {
-			break
-		} else if err != nil {
-			return nil, fmt.Errorf("experiment: jsonl: %w", err)
+	br := bufio.NewReader(r)
+	// Read line by line, so that an error can name its line.
+	for n := 1; ; n++ {
+		raw, rerr := br.ReadBytes('\n')
+		if rerr != nil && rerr != io.EOF {
+			return nil, fmt.Errorf("experiment: jsonl: %w", rerr)
 		}
+		if len(bytes.TrimSpace(raw)) == 0 {
+			if rerr == io.EOF {
+				break
+			}
+			continue
+		}
+		bad := func(err error) error { return fmt.Errorf("experiment: line %d: %w", n, err) }
 		var line struct {
 			Type string `json:"type"`
 		}
 		if err := json.Unmarshal(raw, &line); err != nil {
-			return nil, fmt.Errorf("experiment: jsonl: %w", err)
+			return nil, bad(err)
 		}
 		var t Trial
 		switch line.Type {
 		case "run":
 			if err := json.Unmarshal(raw, rep); err != nil {
-				return nil, fmt.Errorf("experiment: jsonl: %w", err)
+				return nil, bad(err)
 			}
 			rep.Ranges = nil
 			continue
 		case "range":
 			var rr RangeResult
 			if err := json.Unmarshal(raw, &rr); err != nil {
-				return nil, fmt.Errorf("experiment: jsonl: %w", err)
+				return nil, bad(err)
 			}
 			heartbeats[rr.Name] = rr
 			continue
 		case "trial":
 			if err := json.Unmarshal(raw, &t); err != nil {
-				return nil, fmt.Errorf("experiment: jsonl: %w", err)
+				return nil, bad(err)
 			}
 		default:
 			continue
+		}
+		// Times run from the crash: a negative one is no measurement, and
+		// would make the statistics and the plot meaningless.
+		switch {
+		case t.Election < 0:
+			return nil, bad(fmt.Errorf("election_ns %d is negative", t.Election))
+		case t.Write < 0:
+			return nil, bad(fmt.Errorf("write_ns %d is negative", t.Write))
 		}
 		i, ok := index[t.Range]
 		if !ok {
 			rg, err := ParseRange(t.Range)
 			if err != nil {
-				return nil, err
+				return nil, bad(errors.New(strings.TrimPrefix(err.Error(), "experiment: ")))
 			}
 			i = len(rep.Ranges)
 			index[t.Range] = i

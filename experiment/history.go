@@ -3,6 +3,7 @@ package experiment
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -199,10 +200,15 @@ type RecheckResult struct {
 // final reads it holds (client -1). If html is not "", porcupine's
 // visualization is written there.
 func RecheckHistory(r io.Reader, timeout time.Duration, html string) (RecheckResult, error) {
-	var ops []Op
-	if err := json.NewDecoder(r).Decode(&ops); err != nil {
+	ops, err := ReadHistory(r)
+	if err != nil {
 		return RecheckResult{}, fmt.Errorf("experiment: history: %w", err)
 	}
+	return RecheckOps(ops, timeout, html)
+}
+
+// RecheckOps is RecheckHistory for the operations ReadHistory read.
+func RecheckOps(ops []Op, timeout time.Duration, html string) (RecheckResult, error) {
 	final := map[string]Op{}
 	for _, op := range ops {
 		if op.Client == -1 && op.Op == "get" {
@@ -218,4 +224,111 @@ func RecheckHistory(r io.Reader, timeout time.Duration, html string) (RecheckRes
 		}
 	}
 	return res, nil
+}
+
+// HistoryError is a history.json that is not one a chaos run could have
+// saved: not JSON, or an operation that breaks its rules. Op is the
+// position of the first bad operation, from 1 (0: the file as a whole).
+type HistoryError struct {
+	Op  int
+	Err error
+}
+
+func (e *HistoryError) Error() string {
+	if e.Op == 0 {
+		return e.Err.Error()
+	}
+	return fmt.Sprintf("op %d: %v", e.Op, e.Err)
+}
+
+func (e *HistoryError) Unwrap() error { return e.Err }
+
+// ReadHistory reads a history.json saved by a chaos run and checks each
+// operation against the rules RunChaos writes them by, so that a damaged
+// or hand-made file is refused with the first bad operation named rather
+// than judged: porcupine panics on an operation that returns before its
+// call, and an unknown kind would be checked as a read.
+func ReadHistory(r io.Reader) ([]Op, error) {
+	dec := json.NewDecoder(r)
+	var raw []json.RawMessage
+	if err := dec.Decode(&raw); err != nil {
+		var se *json.SyntaxError
+		var te *json.UnmarshalTypeError
+		switch {
+		case errors.As(err, &se):
+			err = fmt.Errorf("not valid JSON at byte %d: %v", se.Offset, se)
+		case errors.As(err, &te):
+			err = fmt.Errorf("want a JSON array of operations, found %s at byte %d", te.Value, te.Offset)
+		case errors.Is(err, io.EOF):
+			err = errors.New("empty (want a JSON array of operations)")
+		case errors.Is(err, io.ErrUnexpectedEOF):
+			err = errors.New("cut short (unexpected end of the JSON)")
+		}
+		return nil, &HistoryError{Err: err}
+	}
+	if dec.More() {
+		return nil, &HistoryError{Err: fmt.Errorf("more JSON after the array, at byte %d", dec.InputOffset())}
+	}
+	if raw == nil {
+		return nil, &HistoryError{Err: errors.New("null (want a JSON array of operations)")}
+	}
+	ops := make([]Op, len(raw))
+	for i, m := range raw {
+		op, err := parseOp(m)
+		if err != nil {
+			return nil, &HistoryError{Op: i + 1, Err: err}
+		}
+		ops[i] = op
+	}
+	return ops, nil
+}
+
+// parseOp decodes and checks one operation of a history.json.
+func parseOp(m json.RawMessage) (Op, error) {
+	var op Op
+	if string(m) == "null" {
+		return op, errors.New("null, not an operation")
+	}
+	// Which fields are there: a missing one would read as zero (client 0,
+	// time 0) and be judged as if recorded.
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(m, &fields); err != nil {
+		return op, fmt.Errorf("not a JSON object (%s)", shortJSON(m))
+	}
+	for _, f := range []string{"client", "op", "key", "call_ns", "return_ns"} {
+		if _, ok := fields[f]; !ok {
+			return op, fmt.Errorf("no %q field", f)
+		}
+	}
+	if err := json.Unmarshal(m, &op); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) && te.Field != "" {
+			return op, fmt.Errorf("%s: want %s, found %s", te.Field, te.Type, te.Value)
+		}
+		return op, err
+	}
+	switch {
+	case op.Op != "put" && op.Op != "get" && op.Op != "del":
+		return op, fmt.Errorf("unknown op %q (want put, get or del)", op.Op)
+	case op.Client < -1:
+		return op, fmt.Errorf("client %d: want 0 or more (or -1, the final reads)", op.Client)
+	case op.Client == -1 && op.Op != "get":
+		return op, fmt.Errorf("client -1 (the final reads) with op %q: want get", op.Op)
+	case op.Call < 0:
+		return op, fmt.Errorf("call_ns %d is negative (times count from the start of the history)", op.Call)
+	case op.Unknown && op.Op == "get":
+		return op, errors.New("a get of unknown outcome (a chaos run records none: it tells nothing)")
+	case !op.Unknown && op.Return < op.Call:
+		return op, fmt.Errorf("return_ns %d is before call_ns %d", op.Return, op.Call)
+	}
+	return op, nil
+}
+
+// shortJSON returns m for a message, cut to a few dozen bytes.
+func shortJSON(m json.RawMessage) string {
+	const max = 40
+	if len(m) > max {
+		return string(m[:max]) + "..."
+	}
+	return string(m)
 }

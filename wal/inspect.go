@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -41,6 +42,9 @@ type Problem struct {
 	// and no valid file holds it or a newer one: Open fails. Missing: its
 	// file is not there at all.
 	Recorded, Missing bool
+	// Unreadable: the snapshot file may not be read (permission denied):
+	// not damage, but Open cannot use it either.
+	Unreadable bool
 }
 
 // String describes p in a sentence: the file, the offset, what is wrong and
@@ -53,6 +57,10 @@ func (p Problem) String() string {
 	switch {
 	case p.Torn:
 		return fmt.Sprintf("%s: %s: a torn tail (a write cut short by a crash); the node cuts it off when it starts and keeps it as %s", where, p.What, brokenName(p.File, max(p.Offset, 0)))
+	case p.Unreadable && p.Recorded:
+		return fmt.Sprintf("%s: %s: the log records this snapshot as its newest: the node will not start until it can read it", where, p.What)
+	case p.Unreadable:
+		return fmt.Sprintf("%s: %s: a snapshot the log does not rely on; the node ignores it", where, p.What)
 	case p.Missing:
 		return fmt.Sprintf("%s: the log records this snapshot as its newest, and the file is missing: the node will not start until it is put back (or the node is removed and added again, to get a snapshot from the leader)", where)
 	case p.Snapshot && p.Recorded:
@@ -163,7 +171,10 @@ func Inspect(dir string) (*Report, error) {
 			sr.Size = fi.Size()
 		}
 		s, err := readSnapshot(OSFS{}, filepath.Join(dir, name), inspectMaxRecord)
+		unreadable := errors.Is(err, fs.ErrPermission)
 		switch {
+		case unreadable:
+			sr.Err = "cannot be read (" + errnoText(err) + ")"
 		case err != nil:
 			sr.Err = err.Error()
 		case snapshotName(s.Meta) != name:
@@ -171,7 +182,7 @@ func Inspect(dir string) (*Report, error) {
 		}
 		if sr.Err != "" {
 			damaged = append(damaged, len(r.Problems))
-			r.Problems = append(r.Problems, Problem{File: name, Offset: -1, What: strings.TrimPrefix(sr.Err, "wal: "), Snapshot: true})
+			r.Problems = append(r.Problems, Problem{File: name, Offset: -1, What: strings.TrimPrefix(sr.Err, "wal: "), Snapshot: true, Unreadable: unreadable})
 		} else {
 			valid = max(valid, sr.Index)
 		}

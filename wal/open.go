@@ -129,6 +129,29 @@ func open(dir string, opts Options) (*WAL, *Recovered, error) {
 	return w, rec, nil
 }
 
+// UnreadableError is a file of the WAL that Open needs and may not read
+// (permission denied): not damage, and the file is named whole.
+type UnreadableError struct {
+	Path string
+	Err  error
+}
+
+func (e *UnreadableError) Error() string {
+	return fmt.Sprintf("wal: %s cannot be read (%s)", e.Path, errnoText(e.Err))
+}
+
+func (e *UnreadableError) Unwrap() error { return e.Err }
+
+// errnoText is what went wrong in a file system error, without the system
+// call or the path: "permission denied".
+func errnoText(err error) string {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err.Error()
+	}
+	return err.Error()
+}
+
 // recordSnapshot appends a snapshot record and fsyncs it. Used by Open
 // before w is shared.
 func (w *WAL) recordSnapshot(m raft.SnapshotMeta, reset bool) error {
@@ -336,6 +359,9 @@ func readLog(dir string, opts Options) (*readLogState, error) {
 		name := snapshotName(rp.snap)
 		var why string
 		switch s, err := readSnapshot(fsys, filepath.Join(dir, name), opts.MaxSnapshotBytes); {
+		case errors.Is(err, fs.ErrPermission):
+			// Not damage: the file may well be whole.
+			return nil, &UnreadableError{Path: filepath.Join(dir, name), Err: err}
 		case errors.Is(err, fs.ErrNotExist):
 			why = "no such file"
 		case err != nil:

@@ -1,0 +1,249 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+)
+
+// A history.json or report.json that no chaos run could have saved is bad
+// input: exit 2, naming the file and the first bad operation. (An outside
+// test's history whose return came before its call panicked in porcupine;
+// unknown ops, nulls and missing fields were judged "linearizability: ok",
+// and a garbage report.json was ignored, its violations with it.)
+func TestChaosRecheckRefusesBadInput(t *testing.T) {
+	t.Parallel()
+	const good = `{"client":0,"op":"put","key":"k","value":"v","call_ns":1,"return_ns":2,"via":"client"}`
+	cases := []struct {
+		history, report string // "" report: no report.json
+		want            string
+	}{
+		{`[{"client":0,"op":"put","key":"k","value":"v","call_ns":5,"return_ns":1,"via":"client"}]`, "",
+			"history.json: op 1: return_ns 1 is before call_ns 5\n"},
+		{`[` + good + `,` + good + `,{"client":0,"op":"put","key":"k","call_ns":5,"return_ns":1}]`, "",
+			"history.json: op 3: return_ns 1 is before call_ns 5\n"},
+		{`[{"client":0,`, "", "history.json: cut short (unexpected end of the JSON)\n"},
+		{``, "", "history.json: empty (want a JSON array of operations)\n"},
+		{`{}`, "", "history.json: want a JSON array of operations, found object at byte 1\n"},
+		{`null`, "", "history.json: null (want a JSON array of operations)\n"},
+		{`[null]`, "", "history.json: op 1: null, not an operation\n"},
+		{`[` + good + `,7]`, "", "history.json: op 2: not a JSON object (7)\n"},
+		{`[{"client":0,"op":"bogus","key":"k","call_ns":1,"return_ns":2}]`, "", `history.json: op 1: unknown op "bogus" (want put, get or del)`},
+		{`[{"client":0,"op":"put","key":"k","call_ns":1}]`, "", `history.json: op 1: no "return_ns" field`},
+		{`[{"op":"put","key":"k","call_ns":1,"return_ns":2}]`, "", `history.json: op 1: no "client" field`},
+		{`[{"client":"a","op":"put","key":"k","call_ns":1,"return_ns":2}]`, "", "history.json: op 1: client: want int, found string"},
+		{`[{"client":-2,"op":"put","key":"k","call_ns":1,"return_ns":2}]`, "", "history.json: op 1: client -2: want 0 or more"},
+		{`[{"client":-1,"op":"put","key":"k","call_ns":1,"return_ns":2}]`, "", `history.json: op 1: client -1 (the final reads) with op "put": want get`},
+		{`[{"client":0,"op":"put","key":"k","call_ns":-1,"return_ns":2}]`, "", "history.json: op 1: call_ns -1 is negative"},
+		{`[{"client":0,"op":"get","key":"k","unknown":true,"call_ns":1,"return_ns":-1}]`, "", "history.json: op 1: a get of unknown outcome"},
+		{`[` + good + `] [`, "", "history.json: more JSON after the array"},
+		{`[` + good + `]`, `garbage`, "report.json: not a chaos report (want the JSON object a chaos run saves); move it away to recheck history.json alone\n"},
+		{`[` + good + `]`, `{}`, `report.json: not a chaos report (no "converged" field)`},
+		{`[` + good + `]`, `{"converged":"yes"}`, "report.json: converged: want bool, found string"},
+		{`[` + good + `]`, `null`, "report.json: not a chaos report"},
+	}
+	for _, tc := range cases {
+		dir := t.TempDir()
+		if err := os.WriteFile(filepath.Join(dir, "history.json"), []byte(tc.history), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if tc.report != "" {
+			if err := os.WriteFile(filepath.Join(dir, "report.json"), []byte(tc.report), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		code, stdout, errs := runCLI(t, "", "chaos", "--recheck", dir)
+		want := "raftplay: --recheck " + dir + ": " + tc.want
+		if code != 2 || !strings.HasPrefix(errs, want) || strings.Count(errs, "\n") != 1 || stdout != "" {
+			t.Errorf("history %s, report %q: exit %d, stderr %q, stdout %q; want exit 2 and %q", tc.history, tc.report, code, errs, stdout, want)
+		}
+	}
+	// A valid history whose unknown write has no return time passes.
+	dir := t.TempDir()
+	hist := `[` + good + `,{"client":1,"op":"del","key":"k","unknown":true,"call_ns":3,"return_ns":-1,"via":"http"},` +
+		`{"client":-1,"op":"get","key":"k","value":"v","found":true,"call_ns":5,"return_ns":6,"via":"client"}]`
+	os.WriteFile(filepath.Join(dir, "history.json"), []byte(hist), 0o644)
+	if code, stdout, errs := runCLI(t, "", "chaos", "--recheck", dir); code != 0 || !strings.Contains(stdout, "verdict:         PASS") {
+		t.Errorf("a valid history: exit %d:\n%s%s", code, stdout, errs)
+	}
+}
+
+// Flags without an upper bound let memory or time explode (--plot-width
+// 9999999999999 ran out of memory, 100000000 seemed to hang); an empty
+// item in a list, or an empty value given explicitly, was taken silently
+// for the default (--data "" ran on a temporary directory). Each is a
+// usage error naming the flag, and nothing runs.
+func TestFlagBoundsAndEmptyValues(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"experiment", "election", "--plot-width", "9999999999999"}, "raftplay: --plot-width 9999999999999: want 20 to 1000 columns\n"},
+		{[]string{"experiment", "election", "--plot-width", "100000000"}, "raftplay: --plot-width 100000000: want 20 to 1000 columns\n"},
+		{[]string{"experiment", "election", "--plot-width", "5"}, "raftplay: --plot-width 5: want 20 to 1000 columns\n"},
+		{[]string{"experiment", "election", "--from", "/nonexistent", "--plot-width", "100000000"}, "raftplay: --plot-width 100000000: want 20 to 1000 columns\n"},
+		{[]string{"experiment", "election", "--trials", "9999999999999"}, "raftplay: --trials 9999999999999: at most 100000 per range"},
+		{[]string{"experiment", "election", "--delay", "1000h"}, "raftplay: --delay 1000h0m0s: at most 1s"},
+		{[]string{"experiment", "election", "--timeouts", "150ms-150ms,,"}, "raftplay: --timeouts: item 2 of 3 is empty (want MIN-MAX ranges separated by single commas)\n"},
+		{[]string{"experiment", "election", "--timeouts", ",150ms-150ms"}, "raftplay: --timeouts: item 1 of 2 is empty"},
+		{[]string{"chaos", "--clients", "100000000"}, "raftplay: --clients 100000000: at most 1024: each client holds a client session"},
+		{[]string{"chaos", "--keys", "100000000"}, "raftplay: --keys 100000000: at most 1000"},
+		{[]string{"chaos", "--faults", "crash,,partition"}, "raftplay: --faults crash,,partition: item 2 is empty"},
+		{[]string{"chaos", "--faults", "crash,"}, "raftplay: --faults crash,: item 2 is empty"},
+		{[]string{"chaos", "--faults", ""}, "raftplay: --faults: empty value (give a value, or leave --faults out)\n"},
+		{[]string{"chaos", "--out", ""}, "raftplay: --out: empty value (give a DIR, or leave --out out)\n"},
+		{[]string{"chaos", "--recheck", ""}, "raftplay: --recheck: empty value (give a DIR, or leave --recheck out)\n"},
+		{[]string{"script", "--data", "", "-"}, "raftplay: --data: empty value (give a DIR, or leave --data out)\n"},
+		{[]string{"script", "-", "--log", ""}, "raftplay: --log: empty value (give a FILE, or leave --log out)\n"},
+		{[]string{"script", "--trace=", "-"}, "raftplay: --trace: empty value (give a FILE, or leave --trace out)\n"},
+		{[]string{"bench", "--record", ""}, "raftplay: --record: empty value"},
+		{[]string{"experiment", "election", "--csv", ""}, "raftplay: --csv: empty value (give a FILE, or leave --csv out)\n"},
+		{[]string{"experiment", "election", "--from", ""}, "raftplay: --from: empty value"},
+	}
+	for _, tc := range cases {
+		code, stdout, errs := runCLI(t, "", tc.args...)
+		if code != 2 || !strings.HasPrefix(errs, tc.want) || strings.Count(errs, "\n") != 1 || stdout != "" {
+			t.Errorf("raftplay %q: exit %d, stderr %q; want exit 2 and %q", tc.args, code, errs, tc.want)
+		}
+	}
+}
+
+// experiment election --from FILE: a file with no trial in it, or a trial
+// no run could have measured, is refused naming the line (an empty file
+// printed an empty table; a negative time was plotted).
+func TestElectionFromRefusesBadInput(t *testing.T) {
+	t.Parallel()
+	trial := `{"type":"trial","range":"150-300ms","trial":1,"old_term":2,"new_term":3,"election_ns":160000000,"write_ns":170000000}` + "\n"
+	cases := []struct{ file, want string }{
+		{"", "holds no trials (want the --jsonl FILE of an earlier experiment election)\n"},
+		{"\n\n", "holds no trials"},
+		{`{"type":"run","nodes":5}` + "\n", "holds no trials"},
+		{trial + `{"type":"trial","range":"150-300ms","trial":2,"election_ns":-5}` + "\n", "line 2: election_ns -5 is negative\n"},
+		{trial + "\n" + `{"type":"trial","range":"150-300ms","trial":2,"election_ns":5,"write_ns":-1}`, "line 3: write_ns -1 is negative\n"},
+		{trial + `{"type":"trial","range":"300-150ms","trial":2,"election_ns":5}` + "\n", "line 2: range \"300-150ms\""},
+		{trial + "{\n", "line 2: unexpected end of JSON input\n"},
+	}
+	for _, tc := range cases {
+		path := filepath.Join(t.TempDir(), "e.jsonl")
+		if err := os.WriteFile(path, []byte(tc.file), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		code, stdout, errs := runCLI(t, "", "experiment", "election", "--from", path)
+		want := "raftplay: --from " + path + ": " + tc.want
+		if code != 2 || !strings.HasPrefix(errs, want) || stdout != "" {
+			t.Errorf("--from %q: exit %d, stderr %q; want exit 2 and %q", tc.file, code, errs, want)
+		}
+	}
+	path := filepath.Join(t.TempDir(), "e.jsonl")
+	os.WriteFile(path, []byte(trial), 0o644)
+	if code, stdout, errs := runCLI(t, "", "experiment", "election", "--from", path); code != 0 || !strings.Contains(stdout, "150-300ms") {
+		t.Errorf("a good file: exit %d:\n%s%s", code, stdout, errs)
+	}
+}
+
+// A data directory whose node-2 is a file or a dangling symbolic link is
+// told as such (it was said to hold no log of node 2: amnesia), and a
+// failed start leaves the user's link alone (it deleted it).
+func TestBrokenNodeDirIsToldAsSuch(t *testing.T) {
+	t.Parallel()
+	data := t.TempDir()
+	if code, _, errs := runCLI(t, "wait leader\nput k v\n", "script", "--nodes", "3", "--data", data, "-"); code != 0 {
+		t.Fatalf("first run: exit %d: %s", code, errs)
+	}
+	node2 := filepath.Join(data, "node-2")
+	nowhere := filepath.Join(t.TempDir(), "nowhere")
+	fresh := t.TempDir()
+	freshLink := filepath.Join(fresh, "node-2")
+	if err := os.Symlink(nowhere, freshLink); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name, data string
+		make       func()
+		want       string
+	}{
+		{"a file", data, func() { os.RemoveAll(node2); os.WriteFile(node2, nil, 0o644) },
+			"raftplay: node 2 could not start: its directory " + node2 + " is a file, not a directory: move the file away\n"},
+		{"a dangling link", data, func() { os.Remove(node2); os.Symlink(nowhere, node2) },
+			"raftplay: node 2 could not start: its directory " + node2 + " is a symbolic link to a missing path (" + nowhere + "): restore its target, or remove the link\n"},
+		{"a dangling link in a fresh directory", fresh, func() {},
+			"raftplay: node 2 could not start: its directory " + freshLink + " is a symbolic link to a missing path (" + nowhere + "): restore its target, or remove the link\n"},
+	}
+	for _, tc := range cases {
+		tc.make()
+		code, _, errs := runCLI(t, "wait leader\n", "script", "--nodes", "3", "--data", tc.data, "-")
+		if code != 1 || errs != tc.want {
+			t.Errorf("%s: exit %d, stderr %q; want 1 and %q", tc.name, code, errs, tc.want)
+		}
+	}
+	if target, err := os.Readlink(freshLink); err != nil || target != nowhere {
+		t.Errorf("the failed start touched the user's link: %q, %v", target, err)
+	}
+	if ents, _ := os.ReadDir(fresh); len(ents) != 1 {
+		t.Errorf("the failed start left %d entries in the fresh directory, want only the link", len(ents))
+	}
+}
+
+// failingWriter fails every write with err.
+type failingWriter struct{ err error }
+
+func (f failingWriter) Write(p []byte) (int, error) { return 0, f.err }
+
+// Output the user asked for and did not get is a failure, named: a full
+// disk under --log, --trace or standard output lost it silently (exit 0).
+// A closed pipe on standard output stays SIGPIPE's (exit 141, no message).
+func TestLostOutputIsAnError(t *testing.T) {
+	t.Parallel()
+	if _, err := os.Stat("/dev/full"); err != nil {
+		t.Skip("no /dev/full (not Linux):", err)
+	}
+	const script = "wait leader\nput k v\n"
+	cases := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"script", "--nodes", "1", "--log", "/dev/full", "-"}, "raftplay: --log /dev/full: no space left on device\n"},
+		{[]string{"script", "--nodes", "3", "--trace", "/dev/full", "-"}, "raftplay: --trace /dev/full: no space left on device\n"},
+		{[]string{"experiment", "election", "--quick", "--trials", "1", "--timeouts", "25-50ms", "--jsonl", "/dev/full"}, "raftplay: --jsonl /dev/full: no space left on device\n"},
+		{[]string{"experiment", "election", "--quick", "--trials", "1", "--timeouts", "25-50ms", "--csv", "/dev/full"}, "raftplay: --csv /dev/full: no space left on device\n"},
+	}
+	for _, tc := range cases {
+		args := append(tc.args, "--data", t.TempDir())
+		code, _, errs := runCLI(t, script, args...)
+		if code != 1 || !strings.HasSuffix(errs, tc.want) {
+			t.Errorf("raftplay %q: exit %d, stderr %q; want 1 and %q", tc.args, code, errs, tc.want)
+		}
+	}
+	// Standard output, as main runs it.
+	for _, args := range [][]string{
+		{"script", "--nodes", "1", "-"},
+		{"bench", "--nodes", "1", "--duration", "100ms", "--warmup", "0s", "--quiet"},
+		{"chaos", "--recheck", "testdata-none"}, // an error of its own: told as it is
+	} {
+		ctx, cancel := context.WithCancelCause(context.Background())
+		out := &outputWriter{w: failingWriter{syscall.ENOSPC}, cancel: cancel}
+		var errb bytes.Buffer
+		err := out.check(run(ctx, append(args, "--data", t.TempDir()), strings.NewReader(script), out, &errb))
+		want, wantCode := "standard output: no space left on device", 1
+		if args[0] == "chaos" {
+			want, wantCode = "--recheck testdata-none: testdata-none/history.json: no such file or directory", 2
+		}
+		if code := finish(ctx, err, &errb); code != wantCode || err == nil || err.Error() != want {
+			t.Errorf("raftplay %q > a full disk: exit %d, %v; want %d and %q", args, code, err, wantCode, want)
+		}
+		cancel(nil)
+	}
+	ctx, cancel := context.WithCancelCause(context.Background())
+	defer cancel(nil)
+	out := &outputWriter{w: failingWriter{syscall.EPIPE}, cancel: cancel}
+	var errb bytes.Buffer
+	err := out.check(run(ctx, []string{"script", "--nodes", "1", "--data", t.TempDir(), "-"}, strings.NewReader(script), out, &errb))
+	if code := finish(ctx, err, &errb); code != 141 || errb.String() != "" {
+		t.Errorf("a closed pipe: exit %d, stderr %q; want 141 and nothing", code, errb.String())
+	}
+}
