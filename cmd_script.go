@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"sync"
 	"time"
 
@@ -144,6 +145,7 @@ func playHeadless(ctx context.Context, h headlessRun, stdout, stderr io.Writer) 
 		})
 	} else {
 		printNodes(out, c.Status())
+		printStartErrors(out, c.Events())
 	}
 	onCommand := func(*commands.Command) {}
 	stopLog := func() {}
@@ -204,6 +206,18 @@ func printNodes(w io.Writer, s cluster.Status) {
 			continue
 		}
 		fmt.Fprintf(w, "node %d: raft %s http %s\n", n.ID, n.RaftAddr, n.HTTPAddr)
+	}
+}
+
+// printStartErrors prints what went wrong as the nodes started and did not
+// stop them (a torn tail cut off a WAL): without --log or --json a
+// headless run said nothing of it.
+func printStartErrors(w io.Writer, log *cluster.EventLog) {
+	evs, _, _ := log.Since(1)
+	for _, e := range evs {
+		if e.Kind == cluster.EventError && e.Node != 0 {
+			fmt.Fprintf(w, "node %d: %s\n", e.Node, strings.TrimPrefix(e.Text, fmt.Sprintf("%d ", e.Node)))
+		}
 	}
 }
 

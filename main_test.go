@@ -992,3 +992,24 @@ func TestChaosRecheckWithoutFinalReads(t *testing.T) {
 		t.Errorf("with a final read: exit %d:\n%s", code, stdout)
 	}
 }
+
+// A torn tail cut off a node's WAL at start is told in a headless run's
+// output, under the node lines (it was an event only: without --log or
+// --json nothing said so).
+func TestScriptTellsATornTailCutAtStart(t *testing.T) {
+	t.Parallel()
+	data := t.TempDir()
+	if code, out, errs := runCLI(t, "wait leader\nput a 1\nwait converged\n", "script", "--nodes", "3", "--data", data, "-"); code != 0 {
+		t.Fatalf("first run: exit %d\n%s\n%s", code, out, errs)
+	}
+	if _, err := wal.TearTail(filepath.Join(data, "node-2")); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs := runCLI(t, "wait leader\n", "script", "--data", data, "-")
+	if code != 0 {
+		t.Fatalf("second run: exit %d\n%s\n%s", code, out, errs)
+	}
+	if !regexp.MustCompile(`(?m)^node 3: raft .*\nnode 2: cut a torn tail off \S+\.wal at offset \d+ \(\d+ bytes kept aside in \S+\.broken\)\n> wait leader`).MatchString(out) {
+		t.Fatalf("output does not tell the repair after the node lines:\n%s", out)
+	}
+}
