@@ -156,7 +156,9 @@ func (n *node) serveOp(w http.ResponseWriter, r *http.Request, cmd Command) {
 // (its own when it leads), or "" when it knows none.
 func (n *node) leaderAddr() string {
 	st := n.loadStatus()
-	if st.Leader == 0 {
+	if st.Leader == 0 || st.Leader == n.cfg.id && n.paused.Load() {
+		// A paused leader naming itself sent clients back to it (a new
+		// user's): it leads nobody while it is paused.
 		return ""
 	}
 	return n.cfg.leaderHTTP(st.Leader)

@@ -105,6 +105,14 @@ func TestHTTPPausedNode(t *testing.T) {
 	if code != 200 || json.Unmarshal(b, &s) != nil || s["state"] != "paused" {
 		t.Fatalf("status of a paused node: %d %s", code, b)
 	}
+	// A paused leader does not send clients back to itself.
+	if err := c.Pause(st.Leader); err != nil {
+		t.Fatal(err)
+	}
+	code, b = httpDo(t, "PUT", "http://"+ln.HTTPAddr+"/kv/k", "v")
+	if e := decodeError(t, b); code != http.StatusServiceUnavailable || !strings.Contains(e.Error, "is paused") || e.Leader != "" {
+		t.Errorf("PUT on a paused leader: %d %+v; want 503 paused, no leader named", code, e)
+	}
 }
 
 // GET /status uses one naming style, snake_case, and milliseconds with the
