@@ -66,6 +66,23 @@ func runWAL(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	fmt.Fprintf(stdout, "data %s: %s\n", cluster.EscapeControls(dir), what)
 	var problems errorLines
+	// What keeps a start on this directory from running is reported too:
+	// a node's directory that is no directory, or one the cluster was
+	// created with that is gone (the start refuses both; this listing
+	// skipped them and said all was well).
+	for id := 1; id <= max(highest, cluster.NodesOnDisk(dir)); id++ {
+		name := fmt.Sprintf("node-%d", id)
+		path := filepath.Join(dir, name)
+		p := cluster.NodeDirProblem(path)
+		if _, err := os.Lstat(path); errors.Is(err, os.ErrNotExist) {
+			p = fmt.Sprintf("is missing, and the cluster was created with %d nodes (%s): a start refuses to run node %d empty (amnesia)", cluster.NodesOnDisk(dir), filepath.Join(dir, "CLUSTER"), id)
+		}
+		if p != "" {
+			line := fmt.Sprintf("wal %s: %s", path, p)
+			fmt.Fprintf(stdout, "\n%s\n", cluster.EscapeControls(line))
+			problems = append(problems, line)
+		}
+	}
 	for _, n := range nodes {
 		if ctx.Err() != nil {
 			return context.Cause(ctx)

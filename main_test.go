@@ -1013,3 +1013,30 @@ func TestScriptTellsATornTailCutAtStart(t *testing.T) {
 		t.Fatalf("output does not tell the repair after the node lines:\n%s", out)
 	}
 }
+
+// raftplay wal of a data directory reports what keeps a start on it from
+// running: a node's directory that is a file, and one the cluster was
+// created with that is gone (it listed the others and exited 0).
+func TestWALDataDirWithBrokenOrMissingNodes(t *testing.T) {
+	t.Parallel()
+	data := t.TempDir()
+	if code, out, errs := runCLI(t, "wait leader\nput a 1\n", "script", "--nodes", "3", "--data", data, "-"); code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errs)
+	}
+	if err := os.RemoveAll(filepath.Join(data, "node-2")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(data, "node-2"), []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.RemoveAll(filepath.Join(data, "node-3")); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errs := runCLI(t, "", "wal", data)
+	if code != 1 || !strings.Contains(errs, "node-2: is a file, not a directory") || !strings.Contains(errs, "node-3: is missing, and the cluster was created with 3 nodes") {
+		t.Fatalf("exit %d, stderr:\n%s", code, errs)
+	}
+	if code, _, errs := runCLI(t, "wait leader\n", "script", "--data", data, "-"); code == 0 || !strings.Contains(errs, "node-2 is a file, not a directory") {
+		t.Fatalf("start: exit %d, stderr:\n%s", code, errs)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -175,6 +176,14 @@ func Start(opts Options) (*Cluster, error) {
 			fresh = append(fresh, newFreshDir(s.dir))
 		}
 	}
+	// A new cluster records its size before any node writes: a kill in
+	// the middle of the first start (no undo then) left node-1's empty log
+	// alone, and the next run took it for a one-node cluster. A start
+	// that fails removes it with the rest.
+	newCluster := len(fresh) == len(c.slots) && createdSize(opts.DataDir) == 0
+	if newCluster {
+		recordSize(opts.DataDir, len(c.slots))
+	}
 	for _, s := range c.slots {
 		if s.state == StateRemoved {
 			continue
@@ -184,6 +193,9 @@ func Start(opts Options) (*Cluster, error) {
 			c.Close()
 			for _, f := range fresh {
 				f.undo()
+			}
+			if newCluster {
+				os.Remove(filepath.Join(opts.DataDir, clusterFile))
 			}
 			return nil, err
 		}
@@ -214,6 +226,13 @@ func Start(opts Options) (*Cluster, error) {
 		noun = "node"
 	}
 	c.events.Add(Event{Kind: EventSetting, Text: fmt.Sprintf("cluster of %d %s started: %v", running, noun, opts.Timing)})
+	created := 0 // the nodes not added later: the cluster it was created as
+	for _, s := range c.slots {
+		if !s.joined {
+			created++
+		}
+	}
+	recordSize(opts.DataDir, created)
 	return c, nil
 }
 
@@ -262,17 +281,17 @@ func checkNodeDirs(slots []*slot) error {
 		if s.state == StateRemoved {
 			continue
 		}
-		if p := dirProblem(s.dir); p != "" {
+		if p := NodeDirProblem(s.dir); p != "" {
 			return &StartError{Node: s.id, Dir: s.dir, Err: fmt.Errorf("its directory %s %s", s.dir, p)}
 		}
 	}
 	return nil
 }
 
-// dirProblem says what is wrong with a node's directory that is there but
-// is not a directory it can read ("is a file, not a directory: ..."), or
-// "" when it is one, or is not there (a new node's: it is created).
-func dirProblem(dir string) string {
+// NodeDirProblem says what is wrong with a node's directory that is there
+// but is not a directory it can read ("is a file, not a directory: ..."),
+// or "" when it is one, or is not there (a new node's: it is created).
+func NodeDirProblem(dir string) string {
 	lst, err := os.Lstat(dir)
 	if errors.Is(err, fs.ErrNotExist) {
 		return ""
@@ -321,11 +340,32 @@ func checkNoAmnesia(slots []*slot, dataDir string) error {
 			without = append(without, fmt.Sprint(s.id))
 		}
 	}
-	if len(with) == 0 || len(without) == 0 {
+	if len(with) == 0 || len(without) == 0 || !anyHolds(slots, with) {
 		return nil
 	}
 	return fmt.Errorf("cluster: %s holds the logs of node %s but not of node %s: starting those empty would make them forget the votes and entries they had (amnesia), which can break Raft's safety; put their files back, or start from an empty data directory",
 		dataDir, strings.Join(with, ", "), strings.Join(without, ", "))
+}
+
+// anyHolds reports whether any of the nodes ids (of slots) holds anything in
+// its log: a hard state, an entry or a snapshot. A log with none (a start
+// killed before the node wrote anything) has nothing to forget.
+func anyHolds(slots []*slot, ids []string) bool {
+	for _, s := range slots {
+		if !slices.Contains(ids, fmt.Sprint(s.id)) {
+			continue
+		}
+		r, err := wal.Inspect(s.dir)
+		if err != nil || len(r.Snapshots) > 0 {
+			return true
+		}
+		for _, seg := range r.Segments {
+			if len(seg.Records) > 0 {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // nodeConfig builds the configuration for slot s; c.mu is held or the cluster is starting.

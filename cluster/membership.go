@@ -27,11 +27,52 @@ import (
 //	                the leader's log
 //	node-N/REMOVED  the node was removed: its files were deleted; it is not
 //	                started again (add N makes it a new, empty node)
+//	CLUSTER         "nodes N": the size the cluster was created with, so
+//	                that a later start finds nodes 1..N even when the
+//	                directories of the last ones are gone (it then refuses
+//	                to start them empty; without it, a data directory whose
+//	                node-2 and node-3 were deleted ran as a one-node cluster
+//	                and lost what only they held)
 
 const (
 	joinedFile  = "JOINED"
 	removedFile = "REMOVED"
+	clusterFile = "CLUSTER"
 )
+
+// createdSize returns the size recorded in dataDir's CLUSTER file (0 when
+// there is none, or it cannot be read as one).
+func createdSize(dataDir string) int {
+	b, err := os.ReadFile(filepath.Join(dataDir, clusterFile))
+	if err != nil {
+		return 0
+	}
+	var n int
+	if _, err := fmt.Sscanf(string(b), "nodes %d\n", &n); err != nil || n < 1 || n > MaxNodes {
+		return 0
+	}
+	return n
+}
+
+// recordSize writes dataDir's CLUSTER file with the cluster's creation
+// size when it has none (a data directory made before the file existed
+// gets the size it runs at). Best effort: without it, the start is as
+// before the file existed.
+func recordSize(dataDir string, n int) {
+	path := filepath.Join(dataDir, clusterFile)
+	if fileExists(path) {
+		return
+	}
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, fmt.Appendf(nil, "nodes %d\n", n), 0o644); err != nil {
+		return
+	}
+	if f, err := os.Open(tmp); err == nil {
+		f.Sync()
+		f.Close()
+	}
+	os.Rename(tmp, path)
+}
 
 // caughtUpLag is how many entries a learner may trail the leader's last
 // index and count as caught up, so that add promotes it.
@@ -58,13 +99,14 @@ func fileExists(path string) bool {
 }
 
 // NodesOnDisk returns the highest node id whose directory under dataDir
-// records a log or a membership marker (0 if none).
+// records a log or a membership marker, or the size the cluster was
+// created with (CLUSTER) when that is higher (0 if none).
 func NodesOnDisk(dataDir string) int {
-	most := 0
+	most := createdSize(dataDir)
 	for id := 1; id <= MaxNodes; id++ {
 		dir := filepath.Join(dataDir, fmt.Sprintf("node-%d", id))
 		if fileExists(filepath.Join(dir, joinedFile)) || fileExists(filepath.Join(dir, removedFile)) || wal.HasLog(dir) {
-			most = id
+			most = max(most, id)
 		}
 	}
 	return most

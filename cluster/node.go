@@ -169,7 +169,7 @@ func openNode(cfg nodeConfig) (*node, error) {
 // open does openNode's work; on error the caller closes what was opened.
 func (n *node) open() error {
 	cfg := n.cfg
-	if p := dirProblem(cfg.dir); p != "" { // a restart's: Start checked them all
+	if p := NodeDirProblem(cfg.dir); p != "" { // a restart's: Start checked them all
 		return fmt.Errorf("its directory %s %s", cfg.dir, p)
 	}
 	w, rec, err := wal.Open(cfg.dir, cfg.walOpts)

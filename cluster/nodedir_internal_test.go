@@ -30,8 +30,8 @@ func TestDirProblem(t *testing.T) {
 		{file, "is a file, not a directory: move the file away"},
 		{link, "is a symbolic link to a missing path (" + filepath.Join(dir, "nowhere") + "): restore its target, or remove the link"},
 	} {
-		if got := dirProblem(tc.dir); got != tc.want {
-			t.Errorf("dirProblem(%s) = %q, want %q", tc.dir, got, tc.want)
+		if got := NodeDirProblem(tc.dir); got != tc.want {
+			t.Errorf("NodeDirProblem(%s) = %q, want %q", tc.dir, got, tc.want)
 		}
 	}
 	// Unreadable (chmod 000 as another user: root reads it anyway).

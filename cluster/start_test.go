@@ -264,6 +264,79 @@ func TestAmnesiaIsRefused(t *testing.T) {
 	waitLeader(t, c2)
 }
 
+// A data directory whose last nodes' directories are gone is not taken for
+// a smaller cluster: the CLUSTER file says how many nodes it was created
+// with, and the start refuses to run those empty (a new user deleted node-2
+// and node-3: the next run was a one-node cluster, and a write only they
+// held was gone).
+func TestDeletedLastNodesAreNotASmallerCluster(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	c := startCluster(t, Options{Nodes: 3, DataDir: dir})
+	waitLeader(t, c)
+	put(t, c.NewClient(), "k", "v")
+	c.Close()
+	if n := NodesOnDisk(dir); n != 3 {
+		t.Fatalf("NodesOnDisk = %d, want 3", n)
+	}
+	for _, id := range []int{2, 3} {
+		if err := os.RemoveAll(filepath.Join(dir, fmt.Sprintf("node-%d", id))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := NodesOnDisk(dir); n != 3 {
+		t.Fatalf("after node-2 and node-3 were deleted, NodesOnDisk = %d, want 3 (CLUSTER)", n)
+	}
+	for _, nodes := range []int{1, 3} {
+		if _, err := startOrHang(t, Options{Nodes: nodes, DataDir: dir}); err == nil || !strings.Contains(err.Error(), "amnesia") ||
+			!strings.Contains(err.Error(), "not of node 2, 3") {
+			t.Fatalf("start (--nodes %d) with node-2 and node-3 gone: %v", nodes, err)
+		}
+	}
+}
+
+// A first start killed before its nodes wrote anything (a consensus
+// engineer's kill -9 30 ms in left node-1's empty log and no other node
+// directory) is not taken for a one-node cluster: the size was recorded
+// before any node wrote, and an empty log has nothing to forget.
+func TestFirstStartKilledEarlyKeepsItsSize(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	recordSize(dir, 5) // what Start does first for a new cluster
+	w, _, err := wal.Open(filepath.Join(dir, "node-1"), wal.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Close() // a segment with no record, as the kill left it
+	if n := NodesOnDisk(dir); n != 5 {
+		t.Fatalf("NodesOnDisk = %d, want 5", n)
+	}
+	c := startCluster(t, Options{Nodes: 1, DataDir: dir}) // --nodes 1: a data directory keeps its size
+	if n := c.Size(); n != 5 {
+		t.Fatalf("started %d nodes, want the 5 the cluster was created with", n)
+	}
+	waitLeader(t, c)
+}
+
+// A first start that fails (a busy port) leaves no size behind: the next
+// start is free to pick another.
+func TestFailedFirstStartRecordsNoSize(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	port := l.Addr().(*net.TCPAddr).Port
+	if _, err := startOrHang(t, Options{Nodes: 3, DataDir: dir, BasePort: port}); err == nil {
+		t.Fatal("start on a busy port succeeded")
+	}
+	if n := NodesOnDisk(dir); n != 0 {
+		t.Fatalf("after a failed first start NodesOnDisk = %d, want 0", n)
+	}
+}
+
 // A node whose OS-picked port was given to another program while it was
 // down restarts on new ports, and its peers reach it there.
 func TestRestartMovesOffATakenPort(t *testing.T) {
