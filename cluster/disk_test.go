@@ -619,3 +619,46 @@ func fileHolds(dir string, i uint64) bool {
 	}
 	return false
 }
+
+// A pause does not wait for a slow disk either: the node stops once the
+// step it is in (its fsync) ends, and pause returns at once (it held the
+// cluster, and every command after it, until the fsync ended). The event
+// is told when the node stops.
+func TestPauseDoesNotWaitForASlowDisk(t *testing.T) {
+	t.Parallel()
+	c := startCluster(t, Options{Nodes: 3})
+	waitLeader(t, c)
+	follower := aFollower(c.Status())
+	if err := c.SetDiskDelay(follower, MaxDiskDelay); err != nil {
+		t.Fatal(err)
+	}
+	put(t, c.NewClient(), "k", "v") // committed by the other two
+	waitFor(t, c, fmt.Sprintf("node %d in a slow fsync", follower), func(s Status) bool {
+		n, _ := s.Node(follower)
+		return n.Disk.Unsynced > 0
+	})
+	paused := make(chan error, 1)
+	go func() { paused <- c.Pause(follower) }()
+	select {
+	case err := <-paused:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(MaxDiskDelay / 2):
+		t.Fatalf("pause %d still waits for its slow fsync after %v", follower, MaxDiskDelay/2)
+	}
+	if n, _ := c.Status().Node(follower); n.State != StatePaused {
+		t.Fatalf("node %d is %s, want paused", follower, n.State)
+	}
+	if hasEvent(c, fmt.Sprintf("%d paused", follower)) {
+		t.Fatal("the pause was told before the node stopped (it is still in its fsync)")
+	}
+	if err := c.SetDiskDelay(follower, 0); err != nil { // the fsync ends; the node stops
+		t.Fatal(err)
+	}
+	waitFor(t, c, "the pause told", func(Status) bool { return hasEvent(c, fmt.Sprintf("%d paused", follower)) })
+	if err := c.Resume(follower); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, c, "convergence after the resume", func(s Status) bool { return s.Leader != 0 && Converged(s) })
+}

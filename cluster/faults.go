@@ -283,12 +283,16 @@ func Reachable(t transport.FaultTable, a, b uint64) bool {
 // log the snapshot covers, in memory and on disk.
 func (c *Cluster) Snapshot(id uint64) error {
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	s, err := c.running(id)
 	if err != nil {
+		c.mu.Unlock()
 		return err
 	}
 	n := s.node
+	// Not under the cluster's lock: on a slow disk the snapshot's fsyncs
+	// take as long as they take, and every other command waited (a node
+	// crashed meanwhile makes do return ErrNodeDown).
+	c.mu.Unlock()
 	if e := n.do(func() { err = n.takeSnapshot() }); e != nil {
 		return e
 	}

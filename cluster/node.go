@@ -811,9 +811,12 @@ func (n *node) do(f func()) error {
 	}
 }
 
-// setPaused freezes or thaws the loop.
+// setPaused freezes or thaws the loop. A pause does not wait for the loop:
+// one in the middle of a step (a slow fsync: set disk-delay) finishes it,
+// then stops, and tells the pause then; the caller, holding the cluster's
+// lock, froze every command behind it until the fsync ended.
 func (n *node) setPaused(p bool, told func()) error {
-	return n.do(func() {
+	f := func() {
 		told()
 		n.paused.Store(p)
 		if !p {
@@ -821,7 +824,17 @@ func (n *node) setPaused(p bool, told func()) error {
 			n.clock.reset(time.Now(), n.tick) // paused time does not count
 		}
 		n.publish(time.Now())
-	})
+	}
+	if !p {
+		return n.do(f)
+	}
+	n.paused.Store(true) // the loop stops at its next step, then runs f
+	select {
+	case n.ctrl <- f:
+		return nil
+	case <-n.done:
+		return ErrNodeDown
+	}
 }
 
 // setTiming changes the tick length and the core's timeouts.
