@@ -303,7 +303,21 @@ func (r *Runner) execFault(ctx context.Context, cmd *Command) (string, error) {
 	case VerbCrash:
 		err = r.c.Crash(id)
 	case VerbRestart:
-		err = r.c.Restart(id)
+		// What the restart repaired (a torn tail cut off its WAL) is told
+		// with its answer, not only as an event a script does not print.
+		_, next, _ := r.c.Events().Since(^uint64(0))
+		if err = r.c.Restart(id); err == nil {
+			evs, _, _ := r.c.Events().Since(next)
+			var told []string
+			for _, e := range evs {
+				if e.Node == id && e.Kind == cluster.EventError {
+					told = append(told, e.Text)
+				}
+			}
+			if len(told) > 0 {
+				return "ok: " + strings.Join(told, "; "), nil
+			}
+		}
 	case VerbPause:
 		err = r.c.Pause(id)
 	case VerbResume:
