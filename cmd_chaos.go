@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -191,6 +192,7 @@ func runChaos(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	} else {
 		os.Remove(recFile)
 	}
+	rep.Rerun = rerunFlags(fs, seed)
 	if err := rep.WriteText(stdout); err != nil {
 		return err
 	}
@@ -294,6 +296,32 @@ func readChaosReport(path string) (experiment.ChaosReport, bool, error) {
 		return r, false, fmt.Errorf("not a chaos report (%v)", err)
 	}
 	return r, true, nil
+}
+
+// rerunFlags returns the flags that run a chaos run again: its seed and
+// every flag given that shapes the run, not those that only say where its
+// output goes ("--seed 41 --nodes 3 --unsafe"; the hint said only --seed,
+// which reran a different run).
+func rerunFlags(fs *flag.FlagSet, seed uint64) string {
+	out := []string{fmt.Sprintf("--seed %d", seed)}
+	fs.Visit(func(f *flag.Flag) {
+		switch f.Name {
+		case "seed", "out", "trace", "record", "recheck", "data", "keep", "port":
+			return
+		}
+		if b, ok := f.Value.(interface{ IsBoolFlag() bool }); ok && b.IsBoolFlag() {
+			if f.Value.String() == "true" {
+				out = append(out, "--"+f.Name)
+			}
+			return
+		}
+		v := f.Value.String()
+		if v == "" || strings.ContainsAny(v, " \t'\"\\$") {
+			v = strconv.Quote(v)
+		}
+		out = append(out, "--"+f.Name+" "+v)
+	})
+	return strings.Join(out, " ")
 }
 
 // withSeed returns o with its seed set (for a recording's header).

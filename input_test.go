@@ -35,6 +35,8 @@ func TestChaosRecheckRefusesBadInput(t *testing.T) {
 		{`[{"client":0,"op":"bogus","key":"k","call_ns":1,"return_ns":2}]`, "", `history.json: op 1: unknown op "bogus" (want put, get or del)`},
 		{`[{"client":0,"op":"put","key":"k","call_ns":1}]`, "", `history.json: op 1: no "return_ns" field`},
 		{`[{"op":"put","key":"k","call_ns":1,"return_ns":2}]`, "", `history.json: op 1: no "client" field`},
+		{`[{"client":0,"op":"put","key":"k","call_ns":1,"return_ns":2,"via":"client"}]`, "", `history.json: op 1: no "value" field (a put has one)`},
+		{`[{"client":0,"op":"get","key":"k","found":true,"call_ns":1,"return_ns":2,"via":"client"}]`, "", `history.json: op 1: no "value" field (a get that found its key has one)`},
 		{`[{"client":"a","op":"put","key":"k","call_ns":1,"return_ns":2}]`, "", "history.json: op 1: client: want int, found string"},
 		{`[{"client":-2,"op":"put","key":"k","call_ns":1,"return_ns":2}]`, "", "history.json: op 1: client -2: want 0 or more"},
 		{`[{"client":-1,"op":"put","key":"k","call_ns":1,"return_ns":2}]`, "", `history.json: op 1: client -1 (the final reads) with op "put": want get`},

@@ -478,6 +478,15 @@ func (c *Cluster) settleMembership() error {
 		committed = max(committed, st.Commit, st.SnapshotIndex)
 	}
 	newest := c.newestAtStart
+	// A voter of the configuration the logs hold whose directory is gone
+	// altogether (an added node's: nothing else records it) would run as
+	// if it had never been; the start refuses, as for any lost log.
+	for _, id := range newest.m.Voters {
+		if id > uint64(len(c.slots)) {
+			dir := filepath.Join(c.opts.DataDir, fmt.Sprintf("node-%d", id))
+			return fmt.Errorf("cluster: the configuration in the nodes' logs (%s, as of entry %d) counts node %d as a voter, and its directory %s is gone: starting without it would take a voter that holds the cluster's entries for one that never ran; put its files back, or start from an empty data directory", newest.m, newest.index, id, dir)
+		}
+	}
 	c.members = map[uint64]bool{}
 	for _, s := range c.slots {
 		if s.node == nil {

@@ -395,3 +395,26 @@ func TestRestartWithFixedPortsDoesNotMove(t *testing.T) {
 		t.Fatalf("restart with its fixed HTTP port taken: %v", err)
 	}
 }
+
+// A voter added in an earlier run whose directory is gone is not left out
+// silently: the configuration in the logs names it, and the start refuses
+// (an outside reviewer's node 4 vanished from the table, the config still
+// naming it).
+func TestMissingAddedVoterIsRefused(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	c := startCluster(t, Options{Nodes: 3, DataDir: dir})
+	waitLeader(t, c)
+	if _, err := c.Add(t.Context(), 4); err != nil {
+		t.Fatal(err)
+	}
+	put(t, c.NewClient(), "k", "v")
+	c.Close()
+	if err := os.RemoveAll(filepath.Join(dir, "node-4")); err != nil {
+		t.Fatal(err)
+	}
+	_, err := startOrHang(t, Options{Nodes: 3, DataDir: dir})
+	if err == nil || !strings.Contains(err.Error(), "counts node 4 as a voter, and its directory") {
+		t.Fatalf("start with an added voter's directory gone: %v", err)
+	}
+}

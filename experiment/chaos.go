@@ -95,6 +95,9 @@ type ChaosReport struct {
 	Lost          []LostWrite         `json:"lost_writes"`
 	EventsDropped uint64              `json:"events_dropped,omitempty"`
 	Files         []string            `json:"files,omitempty"`
+	// Rerun is the flags that run it again ("--seed 41 --nodes 3
+	// --unsafe"): the seed and every flag given that shapes the run.
+	Rerun string `json:"rerun,omitempty"`
 }
 
 // Failed reports whether the run found a violation: a safety violation

@@ -18,7 +18,11 @@ import (
 // WriteText writes the report for a person: one line per finding, the
 // seed first, the verdict last ("PASS" or "FAIL: ...").
 func (r *ChaosReport) WriteText(w io.Writer) error {
-	fmt.Fprintf(w, "chaos: seed %d, %s, %v (rerun with --seed %d)\n", r.Seed, plural(r.Nodes, "node"), r.Duration, r.Seed)
+	rerun := r.Rerun
+	if rerun == "" {
+		rerun = fmt.Sprintf("--seed %d", r.Seed)
+	}
+	fmt.Fprintf(w, "chaos: seed %d, %s, %v (rerun with %s)\n", r.Seed, plural(r.Nodes, "node"), r.Duration, rerun)
 	o := r.Ops
 	fmt.Fprintf(w, "operations:      %d (put %d, get %d, del %d acknowledged; %s of unknown outcome; %d refused with no effect)\n",
 		o.Total(), o.Puts, o.Gets, o.Dels, plural(o.Unknown, "write"), o.Failed)

@@ -321,6 +321,16 @@ func parseOp(m json.RawMessage) (Op, error) {
 	case !op.Unknown && op.Return < op.Call:
 		return op, fmt.Errorf("return_ns %d is before call_ns %d", op.Return, op.Call)
 	}
+	// A chaos run writes unique values, never empty ones ("c3-17"), so a
+	// put, and a get that found its key, always has one: without it, it
+	// would be judged as the write or read of "".
+	if _, ok := fields["value"]; !ok && (op.Op == "put" || op.Op == "get" && op.Found) {
+		what := "a put"
+		if op.Op == "get" {
+			what = "a get that found its key"
+		}
+		return op, fmt.Errorf("no \"value\" field (%s has one)", what)
+	}
 	return op, nil
 }
 
