@@ -103,6 +103,17 @@ func runChaos(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return usagef("chaos: unexpected argument %q", fs.Arg(0))
 	}
 	if f.recheck != "" {
+		// It checks a saved run: the flags that shape a run have nothing
+		// to do (they were ignored without a word).
+		var unused []string
+		fs.Visit(func(fl *flag.Flag) {
+			if fl.Name != "recheck" && fl.Name != "check-timeout" {
+				unused = append(unused, "--"+fl.Name)
+			}
+		})
+		if len(unused) > 0 {
+			return usagef("--recheck checks a saved run again; %s would shape a new run (only --check-timeout goes with --recheck)", strings.Join(unused, ", "))
+		}
 		return recheckChaos(ctx, stdout, f.recheck, f.checkTimeout)
 	}
 	if f.quick && !flagSet(fs, "duration") {

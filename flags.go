@@ -226,6 +226,11 @@ func (f *clusterFlags) check() error {
 	case f.heartbeat < cluster.MinHeartbeat:
 		return usagef("%s", cluster.TooShort("--heartbeat", f.heartbeat, cluster.MinHeartbeat))
 	case f.heartbeat >= f.election.min:
+		if !flagSet(f.fs, "heartbeat") {
+			// --election 12ms-24ms alone was refused naming --heartbeat,
+			// a flag the user never gave: its default.
+			return usagef("--election %s: the minimum must be longer than the heartbeat (%v, the default): give a shorter --heartbeat too", f.election.String(), f.heartbeat)
+		}
 		return usagef("--heartbeat %v: must be shorter than the minimum election timeout (--election %s)", f.heartbeat, f.election.String())
 	}
 	if err := t.Validate(); err != nil {

@@ -72,6 +72,14 @@ func TestChaosRecheckRefusesBadInput(t *testing.T) {
 	if code, stdout, errs := runCLI(t, "", "chaos", "--recheck", dir); code != 0 || !strings.Contains(stdout, "verdict:         PASS") {
 		t.Errorf("a valid history: exit %d:\n%s%s", code, stdout, errs)
 	}
+	// Flags that shape a new run do not go with --recheck (they were
+	// ignored without a word).
+	if code, _, errs := runCLI(t, "", "chaos", "--recheck", dir, "--seed", "3", "--unsafe"); code != 2 || !strings.Contains(errs, "--seed, --unsafe would shape a new run") {
+		t.Errorf("--recheck with --seed and --unsafe: exit %d, %s", code, errs)
+	}
+	if code, _, errs := runCLI(t, "", "chaos", "--recheck", dir, "--check-timeout", "10s"); code != 0 {
+		t.Errorf("--recheck with --check-timeout: exit %d, %s", code, errs)
+	}
 }
 
 // Flags without an upper bound let memory or time explode (--plot-width
@@ -230,7 +238,10 @@ func TestLostOutputIsAnError(t *testing.T) {
 		ctx, cancel := context.WithCancelCause(context.Background())
 		out := &outputWriter{w: failingWriter{syscall.ENOSPC}, cancel: cancel}
 		var errb bytes.Buffer
-		err := out.check(run(ctx, append(args, "--data", t.TempDir()), strings.NewReader(script), out, &errb))
+		if args[0] != "chaos" { // --recheck takes no --data
+			args = append(args, "--data", t.TempDir())
+		}
+		err := out.check(run(ctx, args, strings.NewReader(script), out, &errb))
 		want, wantCode := "standard output: no space left on device", 1
 		if args[0] == "chaos" {
 			want, wantCode = "--recheck testdata-none: testdata-none/history.json: no such file or directory", 2

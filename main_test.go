@@ -92,6 +92,7 @@ func TestUsageErrorsExit2(t *testing.T) {
 		{"", []string{"script", "--election", "soon", "-"}, "raftplay: --election: bad range \"soon\" (want MIN-MAX, like 150ms-300ms)\n"},
 		{"", []string{"script", "--election", "0s-1s", "-"}, "raftplay: --election 0s-1s: minimum 0s must be positive\n"},
 		{"", []string{"script", "--heartbeat", "1s", "-"}, "raftplay: --heartbeat 1s: must be shorter than the minimum election timeout (--election 150ms-300ms)\n"},
+		{"", []string{"script", "--election", "12ms-24ms", "-"}, "raftplay: --election 12ms-24ms: the minimum must be longer than the heartbeat (15ms, the default): give a shorter --heartbeat too\n"},
 		{"", []string{"script", "--heartbeat", "soon", "-"}, "raftplay: --heartbeat soon: want a duration like 150ms or 2s\n"},
 		{"", []string{"script", "--heartbeat", "1ns", "-"}, "raftplay: --heartbeat 1ns is too short (min 1ms: the nodes keep time in ticks of 1 ms or more)\n"},
 		{"", []string{"script", "--election", "2ns-3ns", "-"}, "raftplay: --election 2ns-3ns: minimum 2ns is too short (min 2ms: the nodes keep time in ticks of 1 ms or more)\n"},

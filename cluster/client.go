@@ -74,7 +74,7 @@ func (cl *Client) do(ctx context.Context, cmd Command) (Result, error) {
 		}
 	}
 	if cmd.Op == OpGet {
-		return cl.c.retry(ctx, func(n *node, ok leaderCheck) (Result, error) { return n.read(ctx, cmd.Key, ok) })
+		return cl.c.retry(ctx, false, func(n *node, ok leaderCheck) (Result, error) { return n.read(ctx, cmd.Key, ok) })
 	}
 	if cl.session == 0 {
 		res, err := cl.c.submitReusing(ctx, Command{Op: OpRegister}.Encode(nil), &cl.done)
@@ -107,7 +107,7 @@ func (c *Cluster) submit(ctx context.Context, data []byte) (Result, error) {
 // there is one, and leaves it there again when its answer arrived on it
 // (spare may be nil).
 func (c *Cluster) submitReusing(ctx context.Context, data []byte, spare *chan proposeResult) (Result, error) {
-	return c.retry(ctx, func(n *node, ok leaderCheck) (Result, error) {
+	return c.retry(ctx, true, func(n *node, ok leaderCheck) (Result, error) {
 		var done chan proposeResult
 		if spare != nil && *spare != nil {
 			done, *spare = *spare, nil
@@ -123,10 +123,11 @@ func (c *Cluster) submitReusing(ctx context.Context, data []byte, spare *chan pr
 }
 
 // retry runs attempt on the current leader until it succeeds, fails for
-// good (ErrSessionExpired), or ctx ends. An attempt is given up when another
+// good (ErrSessionExpired), or ctx ends (write: attempt proposes a write,
+// whose effect is then unknown). An attempt is given up when another
 // node becomes the leader (leads turns false), so a client never stays
 // stuck on a leader cut off from the majority.
-func (c *Cluster) retry(ctx context.Context, attempt func(n *node, ok leaderCheck) (Result, error)) (Result, error) {
+func (c *Cluster) retry(ctx context.Context, write bool, attempt func(n *node, ok leaderCheck) (Result, error)) (Result, error) {
 	var lastErr error
 	start := time.Now()
 	backoff := time.Millisecond
@@ -145,7 +146,7 @@ func (c *Cluster) retry(ctx context.Context, attempt func(n *node, ok leaderChec
 		}
 		select {
 		case <-ctx.Done():
-			return Result{}, &TimeoutError{After: time.Since(start), Last: lastErr, Err: ctx.Err()}
+			return Result{}, &TimeoutError{After: time.Since(start), Last: lastErr, Err: ctx.Err(), Write: write}
 		case <-time.After(backoff):
 		}
 		backoff = min(backoff*2, 20*time.Millisecond)
@@ -160,6 +161,8 @@ type TimeoutError struct {
 	After time.Duration // how long the operation tried
 	Last  error         // the last attempt's failure; nil when no leader was ever found
 	Err   error         // context.DeadlineExceeded or context.Canceled
+	// Write: the operation was a write a leader took: it may still commit.
+	Write bool
 }
 
 func (e *TimeoutError) Error() string {
@@ -170,7 +173,13 @@ func (e *TimeoutError) Error() string {
 	case e.Last == nil:
 		return fmt.Sprintf("cluster: no leader within %v", after)
 	}
-	return fmt.Sprintf("cluster: not done within %v; last attempt: %s", after, e.Last)
+	s := fmt.Sprintf("cluster: not done within %v; last attempt: %s", after, e.Last)
+	if e.Write {
+		// A leader took it: it may commit yet (a teacher's timed-out put
+		// read as failed, and its value was there after the heal).
+		s += "; its effect is unknown: it may still commit (a get tells)"
+	}
+	return s
 }
 
 func (e *TimeoutError) Unwrap() error { return e.Err }

@@ -922,6 +922,8 @@ func Why(st Status, id uint64) string {
 		return fmt.Sprintf("leader %d is down: %s", l.ID, left)
 	case l.State == StatePaused:
 		return fmt.Sprintf("leader %d is paused: %s", l.ID, left)
+	case l.State == StateRemoved:
+		return fmt.Sprintf("leader %d was removed: %s", l.ID, left)
 	case !Delivers(st.Faults, l.ID, n.ID):
 		// Its timer runs out only when the leader's messages stop coming.
 		return fmt.Sprintf("cut off from leader %d: %s", l.ID, left)

@@ -928,3 +928,14 @@ func TestExplainCommitSaysWhereTheFirstAppendIsHeld(t *testing.T) {
 	mustContain(t, got, "2 has not answered since the leader was elected: the leader's append is held at 2",
 		"3 has answered, but its answer is held at the leader")
 }
+
+// A follower whose leader was removed says so on its card (it read
+// "leader 3 / up to date" while the header said no leader and explain said
+// 3 was removed).
+func TestWhyOfAFollowerWhoseLeaderWasRemoved(t *testing.T) {
+	st := cardStatus(3)
+	st.Nodes[0].State, st.Nodes[0].Role = StateRemoved, "down"
+	if got := Why(st, 2); !strings.HasPrefix(got, "leader 1 was removed: times out in ") {
+		t.Errorf("Why = %q", got)
+	}
+}

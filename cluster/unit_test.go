@@ -2,6 +2,8 @@ package cluster
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -197,5 +199,24 @@ func TestLoadWrites(t *testing.T) {
 	}
 	if err := c.StartLoad(0); err == nil {
 		t.Fatal("load 0 accepted")
+	}
+}
+
+// A timed-out write says its effect is unknown (a teacher read "not done
+// within 5s" as a failed write, and the value was there after the heal); a
+// timed-out read, or a write no leader took, does not.
+func TestTimeoutErrorSaysAWritesEffectIsUnknown(t *testing.T) {
+	last := errors.New("node 1, the leader then, did not complete it")
+	w := &TimeoutError{After: 5 * time.Second, Last: last, Err: context.DeadlineExceeded, Write: true}
+	if got := w.Error(); !strings.Contains(got, "not done within 5s; last attempt: node 1, the leader then, did not complete it; its effect is unknown: it may still commit") {
+		t.Errorf("write: %q", got)
+	}
+	r := &TimeoutError{After: 5 * time.Second, Last: last, Err: context.DeadlineExceeded}
+	if got := r.Error(); strings.Contains(got, "unknown") {
+		t.Errorf("read: %q", got)
+	}
+	n := &TimeoutError{After: 5 * time.Second, Err: context.DeadlineExceeded, Write: true}
+	if got := n.Error(); got != "cluster: no leader within 5s" {
+		t.Errorf("write no leader took: %q", got)
 	}
 }

@@ -553,7 +553,7 @@ func (m *Model) run(lines ...string) tea.Cmd {
 	}
 	m.busy++
 	m.runs++
-	m.output.running(lines[len(lines)-1])
+	m.output.running(lines[len(lines)-1], m.runs)
 	return execCmd(m.ctx, m.o.Exec, cmds, false, m.runs)
 }
 
@@ -574,12 +574,12 @@ func (m *Model) onResult(r resultMsg) tea.Cmd {
 	}
 	if !r.script {
 		m.busy--
-		if o := &m.output; o.shown() && !o.busy && o.seq > r.seq {
-			// A command run later (a step) finished first and is in
-			// view: keep it, and tell this one's result under it (a
-			// step that committed a waiting remove lost its own line
-			// to the remove's "ok").
-			o.out = append(o.out, clean(earlierResult(last, r)))
+		if o := &m.output; o.shown() && o.seq > r.seq {
+			// A command run later (a step) is in view, finished or
+			// running: keep it, and tell this one's result under it (a
+			// step that committed a waiting remove lost its own line to
+			// the remove's "ok", or the remove's was lost to the step's).
+			o.addEarlier(earlierResult(last, r))
 		} else {
 			m.output.set(last, last, r.out, r.err)
 			m.output.seq = r.seq
@@ -635,7 +635,7 @@ func (m *Model) scriptStep() tea.Cmd {
 	}
 	m.narrate(c)
 	if c.Verb != commands.VerbSay {
-		m.output.running(fmt.Sprintf("script line %d: %s", c.Line, c.Text))
+		m.output.running(fmt.Sprintf("script line %d: %s", c.Line, c.Text), 0)
 	}
 	return execCmd(m.ctx, m.o.ScriptExec, []*commands.Command{c}, true, 0)
 }

@@ -470,9 +470,22 @@ func TestAnEarlierCommandsResultDoesNotHideALaterOnes(t *testing.T) {
 			t.Errorf("view lacks %q:\n%s", want, v)
 		}
 	}
+	// The earlier one finishing while the later one still runs: told
+	// once the later one has its result (a teacher's remove result never
+	// appeared).
+	m.run("remove 2")
+	m.run("step")
+	m.Update(resultMsg{lines: []string{"remove 2"}, out: "ok index=5", verb: "remove", seq: 3})
+	m.Update(resultMsg{lines: []string{"step"}, out: "delivered 3->1 app-resp t1 ok 5", verb: "step", seq: 4})
+	v = m.View()
+	for _, want := range []string{"delivered 3->1 app-resp t1 ok 5", "remove 2 (run earlier): ok index=5"} {
+		if !strings.Contains(v, want) {
+			t.Errorf("view lacks %q:\n%s", want, v)
+		}
+	}
 	// In order, they replace each other as before.
 	m.run("step")
-	m.Update(resultMsg{lines: []string{"step"}, out: "delivered 3->1 app-resp t1 ok 2", verb: "step", seq: 3})
+	m.Update(resultMsg{lines: []string{"step"}, out: "delivered 3->1 app-resp t1 ok 2", verb: "step", seq: 5})
 	v = m.View()
 	if !strings.Contains(v, "delivered 3->1 app-resp t1 ok 2") || strings.Contains(v, "run earlier") || strings.Contains(v, "delivered 2->1") {
 		t.Errorf("the next step's result does not replace both:\n%s", v)

@@ -101,13 +101,16 @@ func (p *promptModel) escapeInput() {
 // outputPanel holds the last command and what it printed, cleaned of
 // control bytes, or a message of the dashboard's own.
 type outputPanel struct {
-	line  string   // the command, or what the message is about
-	out   []string // what it printed
-	err   string   // why it failed, as a sentence
-	note  string   // a message of the dashboard's own
-	busy  bool
-	seq   uint64 // the run whose result this is (resultMsg.seq)
-	pager scroller
+	line string   // the command, or what the message is about
+	out  []string // what it printed
+	err  string   // why it failed, as a sentence
+	note string   // a message of the dashboard's own
+	busy bool
+	seq  uint64 // the run whose result or progress this is (resultMsg.seq)
+	// earlier holds the results of commands that finished after a later
+	// one began, told under the later one's result until the next run.
+	earlier []string
+	pager   scroller
 }
 
 // earlierResult is the line that tells the result of a command that
@@ -126,12 +129,24 @@ func earlierResult(line string, r resultMsg) string {
 	return line + " (run earlier): " + what
 }
 
-func (o *outputPanel) running(line string) { *o = outputPanel{line: clean(line), busy: true} }
+func (o *outputPanel) running(line string, seq uint64) {
+	*o = outputPanel{line: clean(line), busy: true, seq: seq}
+}
+
+// addEarlier tells the result of a command that finished after one run
+// later, under that one's result (now, or once it has one).
+func (o *outputPanel) addEarlier(line string) {
+	o.earlier = append(o.earlier, clean(line))
+	if !o.busy {
+		o.out = append(o.out, clean(line))
+	}
+}
 
 // set shows a command's result: head is what the panel calls it ("crash 3",
 // "script line 4: crash 3"), cmd the command line itself.
 func (o *outputPanel) set(head, cmd, out string, err error) {
-	*o = outputPanel{line: clean(head), out: cleanLines(out)}
+	earlier := o.earlier
+	*o = outputPanel{line: clean(head), out: append(cleanLines(out), earlier...), earlier: earlier}
 	if err != nil {
 		o.err = clean(errSentence(cmd, err))
 		if head != cmd {

@@ -3,6 +3,7 @@ package wal
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -295,6 +296,15 @@ func TestDeletedNewestSegmentIsDamage(t *testing.T) {
 	}
 	w, _ := mustOpen(t, dir, Options{})
 	mustClose(t, w)
+	// A log without the file gets it at its next open.
+	if err := os.Remove(filepath.Join(dir, lastSegName)); err != nil {
+		t.Fatal(err)
+	}
+	w, _ = mustOpen(t, dir, Options{})
+	mustClose(t, w)
+	if b, err := os.ReadFile(filepath.Join(dir, lastSegName)); err != nil || string(b) != fmt.Sprintf("segment %d\n", len(l.segments)-1) {
+		t.Fatalf("after an open without it, %s holds %q (%v)", lastSegName, b, err)
+	}
 	// A damaged file is damage, named.
 	if err := os.WriteFile(filepath.Join(dir, lastSegName), []byte("segment x\n"), 0o644); err != nil {
 		t.Fatal(err)

@@ -125,6 +125,13 @@ func open(dir string, opts Options) (*WAL, *Recovered, error) {
 			return nil, nil, err
 		}
 	}
+	if n := len(w.segs); !l.lastSeg && n > 0 && w.segs[n-1].seq > 0 {
+		// A log of several segments without the file (written before it
+		// existed, or the file deleted): the guard it gives starts now,
+		// not at the next roll. Best effort, as a missing file is no
+		// damage.
+		writeFileAtomic(fsys, dir, lastSegName, fmt.Appendf(nil, "segment %d\n", w.segs[n-1].seq))
+	}
 	w.prep.quit = make(chan struct{}) // preparations may start from here on
 	return w, rec, nil
 }
