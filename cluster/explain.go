@@ -105,6 +105,22 @@ func unreachableWhy(st Status, id, leader uint64) string {
 	return ""
 }
 
+// blocked says what stops messages from node from reaching node to, as
+// the fault table has it: "2->1 is cut", "2->1 drops every message",
+// "2 and 1 are on two sides of the partition".
+func blocked(t transport.FaultTable, from, to uint64) string {
+	r, partitioned := t.On(from, to)
+	switch {
+	case partitioned:
+		return fmt.Sprintf("%d and %d are on two sides of the partition", from, to)
+	case r.Cut:
+		return fmt.Sprintf("%d->%d is cut", from, to)
+	case r.DropPct >= 100:
+		return fmt.Sprintf("%d->%d drops every message", from, to)
+	}
+	return fmt.Sprintf("%d->%d is blocked", from, to)
+}
+
 // cutWhy says which way the link between id and leader is cut, as id's
 // predicate: "is cut off from 2", "hears nothing from 2 (2->1 is cut)",
 // "cannot answer 2 (1->2 is cut)".
@@ -113,9 +129,9 @@ func cutWhy(t transport.FaultTable, id, leader uint64) string {
 	case !to && !from:
 		return fmt.Sprintf("is cut off from %d", leader)
 	case !from:
-		return fmt.Sprintf("hears nothing from %d (%d->%d is cut)", leader, leader, id)
+		return fmt.Sprintf("hears nothing from %d (%s)", leader, blocked(t, leader, id))
 	default:
-		return fmt.Sprintf("cannot answer %d (%d->%d is cut)", leader, id, leader)
+		return fmt.Sprintf("cannot answer %d (%s)", leader, blocked(t, id, leader))
 	}
 }
 
@@ -425,10 +441,10 @@ func explainFollower(st Status, n NodeStatus) string {
 	case w != "" && !l.Live():
 		s += fmt.Sprintf(" But %d %s%s", n.Leader, w, fires)
 	case !Delivers(st.Faults, n.Leader, n.ID):
-		s += fmt.Sprintf(" But nothing from %d reaches %d (%d->%d is cut)%s", n.Leader, n.ID, n.Leader, n.ID, fires)
+		s += fmt.Sprintf(" But nothing from %d reaches %d (%s)%s", n.Leader, n.ID, blocked(st.Faults, n.Leader, n.ID), fires)
 	case !Delivers(st.Faults, n.ID, n.Leader):
-		s += fmt.Sprintf(" But its answers do not reach %d (%d->%d is cut): %d hears it acknowledge nothing, but %d's heartbeats still reach %d and reset its timer, so %d stays a follower.",
-			n.Leader, n.ID, n.Leader, n.Leader, n.Leader, n.ID, n.ID)
+		s += fmt.Sprintf(" But its answers do not reach %d (%s): %d hears it acknowledge nothing, but %d's heartbeats still reach %d and reset its timer, so %d stays a follower.",
+			n.Leader, blocked(st.Faults, n.ID, n.Leader), n.Leader, n.Leader, n.ID, n.ID)
 	case l.Role != "leader":
 		// Restarted, or stepped down: it no longer leads this term.
 		s += fmt.Sprintf(" But %d no longer leads (it is a %s at term %d)%s", n.Leader, l.Role, l.Term, fires)
@@ -478,7 +494,10 @@ func explainCandidate(st Status, n NodeStatus) string {
 	}
 	ago := dur(n.ElectionElapsed) + " ago"
 	if n.Frozen {
-		ago = "(its clock has stood still since)"
+		// Its clock counted until the freeze, and counts the ticks it is
+		// given (it said "stood still since" of an election the clock had
+		// run 2 ticks into).
+		ago = dur(n.ElectionElapsed) + " ago by its clock, which the freeze stopped"
 	}
 	cause := "its election timer fired"
 	if t != nil && t.Transfer {
@@ -502,6 +521,12 @@ func explainCandidate(st Status, n NodeStatus) string {
 	}
 	for _, id := range t.Pending {
 		w := unreachableWhy(st, id, n.ID)
+		if v, ok := st.Node(id); ok && w == "" && v.LastVote.Candidate == n.ID && v.LastVote.Term == term && !v.LastVote.Granted && v.LastVote.Why == raft.WhyLease {
+			// It ignored the request: no answer will come (it was said
+			// to be perhaps on its way).
+			parts = append(parts, fmt.Sprintf("%d ignored its request: %s; no answer will come", id, refusalWhy(st, n, term, id, raft.WhyLease)))
+			continue
+		}
 		if w == "" {
 			if v, ok := st.Node(id); ok && v.Frozen {
 				w = "has not answered (the cluster is frozen: its request may be held there, or its answer on its way here)"
@@ -562,6 +587,9 @@ func explainLeaderNode(st Status, l NodeStatus) string {
 		s := fmt.Sprintf("%d leads at term %d. Its commit is %d of %d.", l.ID, l.Term, l.Commit, l.LastIndex)
 		if st.Leader != l.ID {
 			s = fmt.Sprintf("%d leads at term %d, but not a majority knows it yet (its appends have not reached them). Its commit is %d of %d.", l.ID, l.Term, l.Commit, l.LastIndex)
+			if why := followedButCut(st, l); why != "" {
+				s = fmt.Sprintf("%d leads at term %d, and a majority follows it, but %s: it hears no majority, so it commits nothing, and `wait leader` does not count it. Its commit is %d of %d.", l.ID, l.Term, why, l.Commit, l.LastIndex)
+			}
 		}
 		if len(quiet) > 0 {
 			s += fmt.Sprintf(" It has not heard from %s for %s.", ids(quiet), dur(longest))
@@ -604,6 +632,30 @@ func explainLeaderNode(st Status, l NodeStatus) string {
 		s += " CheckQuorum is off, so it will not step down until it hears a higher term."
 	}
 	return s
+}
+
+// followedButCut says, when a majority of leader l's voters (itself
+// included) follow it at its term but the links between some of them and
+// it are cut, which ("2 cannot answer 1 (2->1 is cut), 3 is cut off from
+// 1"); "" otherwise. Such a leader is known, not unknown: a Raft expert
+// read "not a majority knows it yet" while every follower named it.
+func followedButCut(st Status, l NodeStatus) string {
+	voters := votersOf(l.Membership, st.Nodes)
+	follow := 1 // itself
+	var cut []string
+	for _, n := range st.Nodes {
+		if n.ID == l.ID || !n.Live() || !slices.Contains(voters, n.ID) || n.Leader != l.ID || n.Term != l.Term {
+			continue
+		}
+		follow++
+		if !Reachable(st.Faults, n.ID, l.ID) {
+			cut = append(cut, fmt.Sprintf("%d %s", n.ID, cutWhy(st.Faults, n.ID, l.ID)))
+		}
+	}
+	if follow < len(voters)/2+1 || len(cut) == 0 {
+		return ""
+	}
+	return strings.Join(cut, ", ")
 }
 
 // followersBehind says, of leader l's followers that lack some of its log,
@@ -694,6 +746,23 @@ func staleness(st Status, l NodeStatus) stale {
 // ExplainVote says what node id decided about the last vote or pre-vote
 // request it answered, and why.
 func ExplainVote(st Status, id uint64) string {
+	s := explainVote(st, id)
+	if n, ok := st.Node(id); ok && n.LastVote.Candidate != 0 && !n.LastVote.Pre && n.LastVote.Term < n.Term {
+		// An old decision: say so, and where it stands now (a Raft expert
+		// read a term-1 grant to 4 on a node that now leads term 2).
+		now := fmt.Sprintf("it has voted for %d", n.Vote)
+		switch {
+		case n.Vote == 0:
+			now = "it has cast no vote in it"
+		case n.Vote == id:
+			now = "it voted for itself"
+		}
+		s += fmt.Sprintf(". That was at term %d; %d is at term %d now, where %s", n.LastVote.Term, id, n.Term, now)
+	}
+	return s
+}
+
+func explainVote(st Status, id uint64) string {
 	n, ok := st.Node(id)
 	if !ok {
 		return fmt.Sprintf("there is no node %d (nodes are 1 to %d)", id, len(st.Nodes))
@@ -702,9 +771,9 @@ func ExplainVote(st Status, id uint64) string {
 	if v.Candidate == 0 {
 		return fmt.Sprintf("%d has answered no vote request since it started", id)
 	}
-	what := "vote"
+	what, at := "vote", "at"
 	if v.Pre {
-		what = "pre-vote"
+		what, at = "pre-vote", "for" // a pre-vote moves no one to its term
 	}
 	cand := fmt.Sprintf("%d's log (%d@%d)", v.Candidate, v.CandIndex, v.CandTerm)
 	mine := fmt.Sprintf("its own (%d@%d)", v.MyIndex, v.MyTerm)
@@ -718,11 +787,11 @@ func ExplainVote(st Status, id uint64) string {
 	}
 	switch v.Why {
 	case raft.WhyLogBehind:
-		return fmt.Sprintf("%d refused its %s to %d at term %d: %s is less up to date than %s; a leader must hold every committed entry (§5.4.1)",
-			id, what, v.Candidate, v.Term, cand, mine)
+		return fmt.Sprintf("%d refused its %s to %d %s term %d: %s is less up to date than %s; a leader must hold every committed entry (§5.4.1)",
+			id, what, v.Candidate, at, v.Term, cand, mine)
 	case raft.WhyVoted:
-		return fmt.Sprintf("%d refused its %s to %d at term %d: it had voted for, or was following, %d in that term; one vote per term",
-			id, what, v.Candidate, v.Term, v.VotedFor)
+		return fmt.Sprintf("%d refused its %s to %d %s term %d: it had voted for, or was following, %d in that term; one vote per term",
+			id, what, v.Candidate, at, v.Term, v.VotedFor)
 	case raft.WhyStaleTerm:
 		return fmt.Sprintf("%d refused its %s to %d: the request's term %d was below its own", id, what, v.Candidate, v.Term)
 	case raft.WhyLease:
@@ -738,7 +807,7 @@ func ExplainVote(st Status, id uint64) string {
 		return fmt.Sprintf("%d refused its pre-vote to %d for term %d: it had heard from leader %d within the minimum election timeout, and only a node that has not grants a pre-vote (thesis §9.6)",
 			id, v.Candidate, v.Term, v.VotedFor)
 	}
-	return fmt.Sprintf("%d refused its %s to %d at term %d", id, what, v.Candidate, v.Term)
+	return fmt.Sprintf("%d refused its %s to %d %s term %d", id, what, v.Candidate, at, v.Term)
 }
 
 // ExplainLog says where node id's log differs from the leader's, and what
@@ -804,15 +873,20 @@ func ExplainLog(st Status, id uint64) string {
 	case !n.Live():
 		repair = "; it is down, so nothing the leader sends reaches it: the leader catches it up once it runs again"
 	case !Delivers(st.Faults, l.ID, id):
-		repair = fmt.Sprintf("; nothing leader %d sends reaches it (%d->%d is cut)", l.ID, l.ID, id)
+		repair = fmt.Sprintf("; nothing leader %d sends reaches it (%s)", l.ID, blocked(st.Faults, l.ID, id))
 	case !Delivers(st.Faults, id, l.ID):
-		repair = fmt.Sprintf("; its answers do not reach leader %d (%d->%d is cut), so the leader learns nothing of what it holds", l.ID, id, l.ID)
+		repair = fmt.Sprintf("; its answers do not reach leader %d (%s), so the leader learns nothing of what it holds", l.ID, blocked(st.Faults, id, l.ID))
 	case n.Term > l.Term:
 		repair = "; it " + aboveLeader(n, l)
 	case tracked:
 		switch p.State {
 		case "snapshot":
 			repair = fmt.Sprintf("; the leader is sending it a snapshot (of index %d)", p.PendingSnapshot)
+			if n.SnapshotIndex >= p.PendingSnapshot && p.PendingSnapshot > 0 {
+				// Installed, and the answer not yet in (frozen, or on its
+				// way): it said the snapshot was still being sent.
+				repair = fmt.Sprintf("; it has installed the leader's snapshot (of index %d), and the leader goes on with appends once its answer says so", p.PendingSnapshot)
+			}
 		case "probe":
 			repair = fmt.Sprintf("; the leader is probing (next %d) to find where they agree", p.Next)
 		default:

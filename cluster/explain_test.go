@@ -939,3 +939,65 @@ func TestWhyOfAFollowerWhoseLeaderWasRemoved(t *testing.T) {
 		t.Errorf("Why = %q", got)
 	}
 }
+
+// A leader every follower follows, whose followers' answers are all lost,
+// is said to be followed and cut off, not unknown (a Raft expert read "not
+// a majority knows it yet (its appends have not reached them)" while every
+// follower named it and its heartbeats reached them); a 100% drop is named
+// as such, not as a cut.
+func TestFollowedLeaderWhoseAnswersAreLost(t *testing.T) {
+	st := cardStatus(3)
+	st.Leader = 0 // `wait leader` counts no follower it cannot hear
+	st.Faults.Links = []transport.LinkRule{{From: 2, To: 1, Rule: transport.Rule{Cut: true}}, {From: 3, To: 1, Rule: transport.Rule{DropPct: 100}}}
+	got := ExplainNode(st, 1)
+	mustContain(t, got, "1 leads at term 5, and a majority follows it, but 2 cannot answer 1 (2->1 is cut), 3 cannot answer 1 (3->1 drops every message): it hears no majority")
+	mustNotContain(t, got, "not a majority knows it")
+	st.Nodes[1].Leader, st.Nodes[2].Leader = 0, 0 // they do not know it yet
+	mustContain(t, ExplainNode(st, 1), "not a majority knows it yet")
+}
+
+// A candidate whose request a voter ignored under the leader lease is told
+// no answer will come (it said the answer might be on its way); a frozen
+// candidate's election age is its clock's, which ran before the freeze.
+func TestCandidateWhoseRequestWasIgnored(t *testing.T) {
+	st := cardStatus(3)
+	c := &st.Nodes[1]
+	c.Role, c.Leader, c.Term, c.Frozen, c.ElectionElapsed = "candidate", 0, 6, true, 10*time.Millisecond
+	c.Tally = &raft.Tally{Needed: 2, Granted: []uint64{2}, Refused: map[uint64]raft.Why{}, Pending: []uint64{1, 3}}
+	st.Nodes[2].Frozen = true
+	st.Nodes[2].LastVote = raft.VoteDecision{Candidate: 2, Term: 6, Why: raft.WhyLease}
+	got := ExplainNode(st, 2)
+	mustContain(t, got, "3 ignored its request: with CheckQuorum it heard leader 1 within the minimum election timeout", "no answer will come",
+		"10 ms ago by its clock, which the freeze stopped")
+	mustNotContain(t, got, "3 has not answered", "stood still")
+}
+
+// explain vote of a decision from an earlier term says so, and what the
+// node's vote is now; a pre-vote is for a term, not at it.
+func TestExplainVoteOfAnOldDecision(t *testing.T) {
+	st := cardStatus(3)
+	n := &st.Nodes[2]
+	n.Term, n.Vote = 6, 3
+	n.LastVote = raft.VoteDecision{Candidate: 1, Term: 5, Granted: true, CandIndex: 20, CandTerm: 5, MyIndex: 20, MyTerm: 5}
+	mustContain(t, ExplainVote(st, 3), "3 granted its vote to 1 at term 5", ". That was at term 5; 3 is at term 6 now, where it voted for itself")
+	n.Term = 5
+	mustNotContain(t, ExplainVote(st, 3), "That was at term")
+	n.LastVote = raft.VoteDecision{Candidate: 2, Term: 6, Pre: true, Why: raft.WhyLogBehind, CandIndex: 18, CandTerm: 5, MyIndex: 20, MyTerm: 5}
+	mustContain(t, ExplainVote(st, 3), "3 refused its pre-vote to 2 for term 6")
+}
+
+// A follower that has installed the snapshot the leader is sending is not
+// told it is still being sent (its answer is what the leader waits for).
+func TestExplainLogAfterTheSnapshotIsInstalled(t *testing.T) {
+	st := cardStatus(3)
+	l := &st.Nodes[0]
+	l.FirstIndex, l.SnapshotIndex, l.LogStart, l.LogTerms = 8, 7, 8, []uint64{5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5}
+	l.Progress[3] = raft.Progress{Match: 4, Next: 8, State: "snapshot", PendingSnapshot: 7}
+	f := &st.Nodes[2]
+	f.LastIndex, f.FirstIndex, f.SnapshotIndex, f.LogStart, f.LogTerms = 7, 8, 0, 8, nil
+	mustContain(t, ExplainLog(st, 3), "the leader is sending it a snapshot (of index 7)")
+	f.SnapshotIndex = 7
+	got := ExplainLog(st, 3)
+	mustContain(t, got, "it has installed the leader's snapshot (of index 7)")
+	mustNotContain(t, got, "is sending it a snapshot")
+}

@@ -121,7 +121,7 @@ func earlierResult(line string, r resultMsg) string {
 		what = what[:i] + " ..."
 	}
 	if r.err != nil {
-		what = errSentence(line, r.err)
+		what = "error: " + strings.TrimPrefix(errSentence(line, r.err), line+": ")
 	}
 	if what == "" {
 		what = "ok"
