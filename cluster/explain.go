@@ -918,8 +918,12 @@ func ExplainLog(st Status, id uint64) string {
 	if extra == 1 {
 		they, them = "it was", "it"
 	}
-	return fmt.Sprintf("%d's log matches leader %d's up to %d; from %d it holds %s the leader does not have (%s, of %s): %s never committed, and the leader will overwrite %s%s",
-		id, l.ID, match, match+1, plural(int(extra), "entry", "entries"), spanText(match+1, n.LastIndex), terms, they, them, repair)
+	lacks := "" // the leader's entries past the follower's last (Figure 7's node 4 lacks 7..8 too)
+	if l.LastIndex > n.LastIndex {
+		lacks = fmt.Sprintf("; it lacks %s too", spanText(n.LastIndex+1, l.LastIndex))
+	}
+	return fmt.Sprintf("%d's log matches leader %d's up to %d; from %d it holds %s the leader does not have (%s, of %s): %s never committed, and the leader will overwrite %s%s%s",
+		id, l.ID, match, match+1, plural(int(extra), "entry", "entries"), spanText(match+1, n.LastIndex), terms, they, them, lacks, repair)
 }
 
 // Why is a node's situation in a few words, for its card: "waiting: 2 of 3
