@@ -80,7 +80,29 @@ func runScript(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	if err != nil {
 		return usagef("%s: %v", name, err)
 	}
-	return playHeadless(ctx, headlessRun{name: name, file: file, cmds: cmds, cf: cf, json: *jsonOut, logPath: *logPath, tracePath: *tracePath, recPath: *recPath}, stdout, stderr)
+	return playHeadless(ctx, headlessRun{name: name, file: file, cmds: cmds, cf: cf, json: *jsonOut, logPath: *logPath, tracePath: *tracePath, recPath: *recPath,
+		hint: runHint(string(src), fs)}, stdout, stderr)
+}
+
+// runHint returns the script's own "# Run:" line when it names flags this
+// run was not given: a script written for 3 nodes failed on the default 5
+// with nothing pointing at the comment that said so. "" otherwise.
+func runHint(src string, fs *flag.FlagSet) string {
+	for line := range strings.Lines(src) {
+		run, ok := strings.CutPrefix(strings.TrimSpace(line), "# Run:")
+		if !ok {
+			continue
+		}
+		run = strings.TrimSpace(run)
+		for _, tok := range strings.Fields(run) {
+			name, ok := strings.CutPrefix(tok, "--")
+			if name, _, _ = strings.Cut(name, "="); ok && !flagSet(fs, name) {
+				return run
+			}
+		}
+		return ""
+	}
+	return ""
 }
 
 // headlessRun is a parsed script to run headless, and how.
@@ -92,6 +114,7 @@ type headlessRun struct {
 	json               bool   // --json
 	logPath, tracePath string // --log, --trace ("" for none)
 	recPath            string // --record ("" for none)
+	hint               string // the script's "# Run:" line, when this run lacks flags it names
 }
 
 // playHeadless starts a cluster by h.cf and runs h's commands against it,
@@ -178,6 +201,9 @@ func playHeadless(ctx context.Context, h headlessRun, stdout, stderr io.Writer) 
 	if errors.As(err, &f) {
 		// Printed with the results already; standard error says it too,
 		// as every failure of raftplay does.
+		if h.hint != "" {
+			return fmt.Errorf("script %s stopped at %v (its header says to run it as: %s)", h.name, f, h.hint)
+		}
 		return fmt.Errorf("script %s stopped at %v", h.name, f)
 	}
 	return err

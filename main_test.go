@@ -1041,3 +1041,22 @@ func TestWALDataDirWithBrokenOrMissingNodes(t *testing.T) {
 		t.Fatalf("start: exit %d, stderr:\n%s", code, errs)
 	}
 }
+
+// A script that fails when run without the flags its "# Run:" header names
+// says so (examples/amnesia.txt needs --nodes 3; run plain it failed with
+// nothing pointing at its header).
+func TestScriptFailureQuotesItsRunHeader(t *testing.T) {
+	t.Parallel()
+	file := filepath.Join(t.TempDir(), "s.txt")
+	src := "# Run: raftplay script --nodes 1 s.txt\nwait leader\nexpect leader none\n"
+	if err := os.WriteFile(file, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, _, errs := runCLI(t, "", "script", "--data", t.TempDir(), file) // 5 nodes, the default
+	if !strings.Contains(errs, "(its header says to run it as: raftplay script --nodes 1 s.txt)") {
+		t.Errorf("without its flags: stderr %q lacks the header's run line", errs)
+	}
+	if _, _, errs := runCLI(t, "", "script", "--nodes", "1", "--data", t.TempDir(), file); strings.Contains(errs, "its header says") {
+		t.Errorf("with its flags: stderr %q quotes the header", errs)
+	}
+}

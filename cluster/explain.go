@@ -81,7 +81,9 @@ func dur(d time.Duration) string {
 	if d < time.Second {
 		return fmt.Sprintf("%d ms", d.Milliseconds())
 	}
-	return fmt.Sprintf("%.1f s", d.Seconds())
+	// Rounded as the cards round their timers (1950 ms is 2.0 s on both: %.1f
+	// alone printed 1.9 beside the card's 2.0).
+	return fmt.Sprintf("%.1f s", d.Round(100*time.Millisecond).Seconds())
 }
 
 // unreachableWhy says why node id cannot take part now ("" when it can):

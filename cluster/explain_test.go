@@ -1001,3 +1001,12 @@ func TestExplainLogAfterTheSnapshotIsInstalled(t *testing.T) {
 	mustContain(t, got, "it has installed the leader's snapshot (of index 7)")
 	mustNotContain(t, got, "is sending it a snapshot")
 }
+
+// Durations round as the cards' timers do: 1950 ms is 2.0 s.
+func TestDurRoundsAsTheCards(t *testing.T) {
+	for d, want := range map[time.Duration]string{1950 * time.Millisecond: "2.0 s", 1449 * time.Millisecond: "1.4 s", 999 * time.Millisecond: "999 ms"} {
+		if got := dur(d); got != want {
+			t.Errorf("dur(%v) = %q, want %q", d, got, want)
+		}
+	}
+}

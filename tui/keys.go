@@ -504,7 +504,9 @@ func (k keyMap) shortHelp() []key.Binding {
 	}
 	// Write and load come before the partition keys: at 80 columns the
 	// bar has room for five or six keys, and without writes nothing moves.
-	return []key.Binding{k.Play, k.Steps, k.SeekKeys, k.RSpeed, k.Step, k.Crash, k.Power, k.Restart, k.Write, k.Load, k.Pause, k.Isolate, k.Group, k.Heal, k.Transfer, k.Remove, k.Add,
+	// Heal, when there is a fault to heal, comes first of the cluster's
+	// keys: it is the one wanted then, and it fell off the bar's end.
+	return []key.Binding{k.Play, k.Steps, k.SeekKeys, k.RSpeed, k.Step, k.Heal, k.Crash, k.Power, k.Restart, k.Write, k.Load, k.Pause, k.Isolate, k.Group, k.Transfer, k.Remove, k.Add,
 		k.Prompt, k.Messages, k.Links, k.Freeze, k.Timeout, k.Beat, k.Column, k.Explain, k.Speed, detail, k.Legend, k.Close, k.Help, k.Quit}
 }
 

@@ -145,7 +145,7 @@ func (m *Model) viewLinks(width, height int) []string {
 }
 
 // linkLegend says what the cells' abbreviations mean.
-const linkLegend = "part = cut by the partition (h heals it); cut = a cut rule; d50% = drop 50%; +100ms = delay; · = a node to itself"
+const linkLegend = "part = cut by the partition (h heals it); cut = a cut rule; drop 50% (d50% when narrow) = drop 50%; delay 100ms (+100ms) = delay; · = a node to itself"
 
 // linkCell draws one cell: the selected one reversed, a blocked link as an
 // error, another fault as a fault, an idle link dim.
