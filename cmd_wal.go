@@ -70,12 +70,12 @@ func runWAL(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	// a node's directory that is no directory, or one the cluster was
 	// created with that is gone (the start refuses both; this listing
 	// skipped them and said all was well).
-	for id := 1; id <= max(highest, cluster.NodesOnDisk(dir)); id++ {
-		name := fmt.Sprintf("node-%d", id)
-		path := filepath.Join(dir, name)
+	created := cluster.NodesOnDisk(dir) // at least the size CLUSTER records
+	for id := 1; id <= max(highest, created); id++ {
+		path := filepath.Join(dir, fmt.Sprintf("node-%d", id))
 		p := cluster.NodeDirProblem(path)
 		if _, err := os.Lstat(path); errors.Is(err, os.ErrNotExist) {
-			p = fmt.Sprintf("is missing, and the cluster was created with %d nodes (%s): a start refuses to run node %d empty (amnesia)", cluster.NodesOnDisk(dir), filepath.Join(dir, "CLUSTER"), id)
+			p = fmt.Sprintf("is missing, and the cluster was created with %d nodes (%s): a start refuses to run node %d empty (amnesia)", created, filepath.Join(dir, "CLUSTER"), id)
 		}
 		if p != "" {
 			line := fmt.Sprintf("wal %s: %s", path, p)

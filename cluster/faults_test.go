@@ -12,6 +12,18 @@ import (
 	"time"
 )
 
+// startWithAWrite starts a 3-node cluster on a data directory of its own,
+// waits for a leader and commits a=1: the set-up of the tests that stop a
+// cluster and look at what the next start makes of its files.
+func startWithAWrite(t *testing.T) (*Cluster, string) {
+	t.Helper()
+	dir := t.TempDir()
+	c := startCluster(t, Options{Nodes: 3, DataDir: dir})
+	waitLeader(t, c)
+	put(t, c.NewClient(), "a", "1")
+	return c, dir
+}
+
 func startCluster(t *testing.T, opts Options) *Cluster {
 	t.Helper()
 	if opts.DataDir == "" {

@@ -64,14 +64,17 @@ func recordSize(dataDir string, n int) {
 		return
 	}
 	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, fmt.Appendf(nil, "nodes %d\n", n), 0o644); err != nil {
+	f, err := os.Create(tmp)
+	if err != nil {
 		return
 	}
-	if f, err := os.Open(tmp); err == nil {
-		f.Sync()
-		f.Close()
+	_, err = f.Write(fmt.Appendf(nil, "nodes %d\n", n))
+	if err == nil {
+		err = f.Sync()
 	}
-	os.Rename(tmp, path)
+	if cerr := f.Close(); err != nil || cerr != nil || os.Rename(tmp, path) != nil {
+		os.Remove(tmp)
+	}
 }
 
 // caughtUpLag is how many entries a learner may trail the leader's last

@@ -533,10 +533,7 @@ func TestRemovedNodeLeavesThePartition(t *testing.T) {
 // voters' logs on the second run after `remove 3, add 3, remove 2, add 2`).
 func TestReAddedNodeSurvivesItsOldRemoval(t *testing.T) {
 	t.Parallel()
-	dir := t.TempDir()
-	c := startCluster(t, Options{Nodes: 3, DataDir: dir})
-	waitLeader(t, c)
-	put(t, c.NewClient(), "a", "1")
+	c, dir := startWithAWrite(t)
 	var removedAt uint64
 	for _, id := range []uint64{3, 2} {
 		r, err := c.Remove(ctxFor(t, 10*time.Second), id)
@@ -710,10 +707,7 @@ func TestAddOfALearnerSaysPromote(t *testing.T) {
 // earlier run stopped before it was retired", of a node never removed).
 func TestNeverJoinedNodeIsRetiredAsSuch(t *testing.T) {
 	t.Parallel()
-	dir := t.TempDir()
-	c := startCluster(t, Options{Nodes: 3, DataDir: dir})
-	waitLeader(t, c)
-	put(t, c.NewClient(), "a", "1")
+	c, dir := startWithAWrite(t)
 	if _, err := c.startJoiner(4); err != nil {
 		t.Fatal(err)
 	}

@@ -233,11 +233,8 @@ func TestTornTailEventReadsAsAFact(t *testing.T) {
 // have logs, others none) and at restart, it is refused with the reason.
 func TestAmnesiaIsRefused(t *testing.T) {
 	t.Parallel()
-	dir := t.TempDir()
-	c := startCluster(t, Options{Nodes: 3, DataDir: dir})
-	st := waitLeader(t, c)
-	put(t, c.NewClient(), "k", "v")
-	f := aFollower(st)
+	c, dir := startWithAWrite(t)
+	f := aFollower(c.Status())
 	if err := c.Crash(f); err != nil {
 		t.Fatal(err)
 	}
@@ -271,10 +268,7 @@ func TestAmnesiaIsRefused(t *testing.T) {
 // held was gone).
 func TestDeletedLastNodesAreNotASmallerCluster(t *testing.T) {
 	t.Parallel()
-	dir := t.TempDir()
-	c := startCluster(t, Options{Nodes: 3, DataDir: dir})
-	waitLeader(t, c)
-	put(t, c.NewClient(), "k", "v")
+	c, dir := startWithAWrite(t)
 	c.Close()
 	if n := NodesOnDisk(dir); n != 3 {
 		t.Fatalf("NodesOnDisk = %d, want 3", n)
