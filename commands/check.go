@@ -39,7 +39,7 @@ func (r *Runner) execWait(ctx context.Context, cmd *Command) (string, error) {
 		cond = func(s cluster.Status) bool {
 			n, _ := s.Node(id)
 			if cmd.What == WaitRole {
-				return roleMatches(n, cmd.Role)
+				return roleMatches(s, n, cmd.Role)
 			}
 			return n.Live() && cmd.Cmp.Holds(n.Term, cmd.Term)
 		}
@@ -170,10 +170,10 @@ func (r *Runner) execExpect(ctx context.Context, cmd *Command) (string, error) {
 	}
 	switch cmd.What {
 	case ExpectRole:
-		if roleMatches(n, cmd.Role) {
+		if roleMatches(st, n, cmd.Role) {
 			return "ok", nil
 		}
-		return "", failf("node %d is %s", id, roleWord(n))
+		return "", failf("node %d is %s", id, roleWord(st, n))
 	case ExpectTerm:
 		if cmd.Cmp.Holds(n.Term, cmd.Term) {
 			return "ok", nil
@@ -274,25 +274,34 @@ func (r *Runner) expectGet(ctx context.Context, cmd *Command) (string, error) {
 }
 
 // roleMatches: "down" matches a crashed or failed node; "candidate" matches
-// a candidate or a pre-candidate (a candidate in its PreVote phase).
-func roleMatches(n cluster.NodeStatus, want Role) bool {
+// a candidate or a pre-candidate (a candidate in its PreVote phase);
+// "learner" a follower that st's configuration lists as a learner (which
+// "follower" matches too: it follows).
+func roleMatches(st cluster.Status, n cluster.NodeStatus, want Role) bool {
 	if n.State == cluster.StateCrashed || n.State == cluster.StateFailed {
 		return want == RoleDown
 	}
-	if want == RoleCandidate {
+	switch want {
+	case RoleCandidate:
 		return n.Role == "candidate" || n.Role == "pre-candidate"
+	case RoleLearner:
+		return n.Role == "follower" && st.Membership.IsLearner(n.ID)
 	}
 	return n.Role == string(want)
 }
 
-func roleWord(n cluster.NodeStatus) string {
+func roleWord(st cluster.Status, n cluster.NodeStatus) string {
+	role := n.Role
+	if role == "follower" && st.Membership.IsLearner(n.ID) {
+		role = "learner"
+	}
 	switch n.State {
 	case cluster.StateCrashed, cluster.StateFailed:
 		return "down (" + string(n.State) + ")"
 	case cluster.StatePaused:
-		return n.Role + " (paused)"
+		return role + " (paused)"
 	}
-	return fmt.Sprintf("%s (term %d)", n.Role, n.Term)
+	return fmt.Sprintf("%s (term %d)", role, n.Term)
 }
 
 // FormatStatus renders the `status` table: node, state, role, term, vote,
@@ -303,8 +312,11 @@ func FormatStatus(s cluster.Status) string {
 	fmt.Fprintln(tw, "NODE\tSTATE\tROLE\tTERM\tVOTE\tCOMMIT\tAPPLIED\tLAST\tLEADER\tRAFT\tHTTP")
 	for _, n := range s.Nodes {
 		role := n.Role
-		if n.State == cluster.StateRemoved {
+		switch {
+		case n.State == cluster.StateRemoved:
 			role = "-" // no longer a member: no role ("down" says less than STATE does)
+		case n.Role == "follower" && s.Membership.IsLearner(n.ID):
+			role = "learner" // a follower that does not vote: the config says so
 		}
 		fmt.Fprintf(tw, "%d\t%s\t%s\t%d\t%s\t%d\t%d\t%d\t%s\t%s\t%s\n",
 			n.ID, n.State, role, n.Term, idOrDash(n.Vote), n.Commit, n.Applied, n.LastIndex, idOrDash(n.Leader), n.RaftAddr, n.HTTPAddr)
@@ -316,7 +328,6 @@ func FormatStatus(s cluster.Status) string {
 	}
 	fmt.Fprintf(&b, "leader: %s; %v; prevote %s, checkquorum %s", lead, s.Timing, onOff(s.PreVote), onOff(s.CheckQuorum))
 	if !s.Membership.IsEmpty() {
-		// A learner's role is follower: the configuration says it is one.
 		fmt.Fprintf(&b, "; config %s", s.Membership)
 		// A node that runs outside it (an add cut short by a kill, say)
 		// would pass for a follower lagging behind.

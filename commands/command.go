@@ -211,6 +211,7 @@ const (
 	RoleFollower  Role = "follower"
 	RoleCandidate Role = "candidate"
 	RoleDown      Role = "down"
+	RoleLearner   Role = "learner" // a follower the configuration lists as a learner
 )
 
 // Command is one parsed command line. Verb says which fields are used; every

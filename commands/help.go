@@ -79,7 +79,7 @@ func init() {
 			"expect get KEY == VALUE", "expect get KEY (nil)", "expect safe", "expect config == LIST", "expect violation"},
 			[]string{
 				"N is the leader", "N is not the leader", "there is no leader",
-				"ROLE is leader, follower, candidate or down", "node N's term; CMP is ==, !=, >=, <=, > or <", "node N's commit index",
+				"ROLE is leader, follower, candidate, down or learner", "node N's term; CMP is ==, !=, >=, <=, > or <", "node N's commit index",
 				"against node M's last index (also commit M, applied M)",
 				"a linearizable read returns VALUE (also !=)", "KEY is absent", "no safety violation seen since start", "the voters are LIST, e.g. 1,2,3,4 (also !=)", "a safety violation was seen: the point of an unsafe scenario"},
 			"A failed check stops a script: line 7: expect leader != 1: leader is 1 (term 4).\nAn unquoted (nil) means absent; \"(nil)\" in quotes is the literal value.", parseExpect},

@@ -108,6 +108,51 @@ func TestFormatStatusRemovedNodeHasNoRole(t *testing.T) {
 	}
 }
 
+// A learner's ROLE is "learner": it follows, but does not vote, and the
+// table should not pass it off as a voting follower.
+func TestFormatStatusSaysLearner(t *testing.T) {
+	st := cluster.Status{Leader: 1, Term: 2, Membership: raft.Membership{Voters: []uint64{1, 2}, Learners: []uint64{3}}, Nodes: []cluster.NodeStatus{
+		{ID: 1, State: cluster.StateUp, Role: "leader", Term: 2},
+		{ID: 2, State: cluster.StateUp, Role: "follower", Term: 2},
+		{ID: 3, State: cluster.StateUp, Role: "follower", Term: 2},
+	}}
+	lines := strings.Split(FormatStatus(st), "\n")
+	for i, want := range map[int]string{2: "follower", 3: "learner"} {
+		if got := strings.Fields(lines[i]); len(got) < 3 || got[2] != want {
+			t.Errorf("line %d %q: ROLE want %q", i, lines[i], want)
+		}
+	}
+}
+
+// `expect role N learner` (and `wait role`) match a follower that the
+// configuration lists as a learner; `follower` matches it too, and a failed
+// check names it a learner.
+func TestRoleLearner(t *testing.T) {
+	st := cluster.Status{Membership: raft.Membership{Voters: []uint64{1, 2}, Learners: []uint64{3}}, Nodes: []cluster.NodeStatus{
+		{ID: 1, State: cluster.StateUp, Role: "leader", Term: 2},
+		{ID: 2, State: cluster.StateUp, Role: "follower", Term: 2},
+		{ID: 3, State: cluster.StateUp, Role: "follower", Term: 2},
+		{ID: 4, State: cluster.StateCrashed, Role: "down", Term: 2},
+	}}
+	for _, tc := range []struct {
+		id   int
+		want Role
+		ok   bool
+	}{
+		{3, RoleLearner, true}, {3, RoleFollower, true}, {2, RoleLearner, false}, {1, RoleLearner, false}, {4, RoleLearner, false},
+	} {
+		if got := roleMatches(st, st.Nodes[tc.id-1], tc.want); got != tc.ok {
+			t.Errorf("node %d role %s: %v, want %v", tc.id, tc.want, got, tc.ok)
+		}
+	}
+	if got := roleWord(st, st.Nodes[2]); got != "learner (term 2)" {
+		t.Errorf("roleWord of the learner: %q", got)
+	}
+	if _, err := NewParser(3).ParseLine("wait role 3 learner", 1); err != nil {
+		t.Errorf("wait role 3 learner: %v", err)
+	}
+}
+
 // A node that runs outside the configuration is named on the last line:
 // in the table it passes for a follower lagging behind (an add cut short
 // by a kill left one so).
