@@ -350,6 +350,21 @@ func TestWhyCases(t *testing.T) {
 		if got := Why(st, 2); got != "behind by 32: replicate" {
 			t.Errorf("running, window full, the rest held back: Why = %q", got)
 		}
+		// Some in flight, and the leader's newest entries newer than the
+		// progress shown (publishLight refreshes them apart): under load
+		// that was every follower, on and off.
+		st.Nodes[0].ProgressLast = 40
+		if got := Why(st, 2); got != "up to date" {
+			t.Errorf("running, the newest entries newer than the progress: Why = %q", got)
+		}
+		if got := ExplainNode(st, 2); !strings.Contains(got, "(replicate, the newest just appended)") {
+			t.Errorf("ExplainNode = %q", got)
+		}
+		st.Nodes[0].ProgressLast = 45
+		if got := Why(st, 2); got != "behind by 32: replicate" {
+			t.Errorf("running, entries the progress knows of held back: Why = %q", got)
+		}
+		st.Nodes[0].ProgressLast = 0
 		st.Nodes[0].Progress[2] = raft.Progress{Match: 20, Next: 53, State: "replicate", Inflight: 3, HeardAgo: 1}
 		for i := range st.Nodes {
 			st.Nodes[i].Frozen = true

@@ -38,6 +38,7 @@ type lightStatus struct {
 	membership                             raft.Membership
 	confIndex                              uint64
 	progress                               map[uint64]raft.Progress
+	progressLast                           uint64 // lastIndex when progress was taken
 	quorumIndex, quorumTerm                uint64
 	updated                                time.Time
 }
@@ -48,7 +49,7 @@ func (l *lightStatus) over(base *NodeStatus) *NodeStatus {
 	ns.Term, ns.Vote, ns.Commit, ns.Applied, ns.LastIndex, ns.LastTerm = l.term, l.vote, l.commit, l.applied, l.lastIndex, l.lastTerm
 	ns.KVDigest, ns.KVKeys = l.kvDigest, l.kvKeys
 	ns.Membership, ns.ConfIndex = l.membership, l.confIndex
-	ns.Progress, ns.QuorumIndex, ns.QuorumTerm = l.progress, l.quorumIndex, l.quorumTerm
+	ns.Progress, ns.ProgressLast, ns.QuorumIndex, ns.QuorumTerm = l.progress, l.progressLast, l.quorumIndex, l.quorumTerm
 	ns.Updated = l.updated
 	return &ns
 }
@@ -93,7 +94,7 @@ func (n *node) publishLight(now time.Time) {
 	l := &lightStatus{base: base, term: n.hs.Term, vote: n.hs.Vote, commit: n.hs.Commit,
 		applied: n.kv.Applied(), lastIndex: n.lastIndex, lastTerm: n.lastTerm, kvDigest: n.kv.Digest(), kvKeys: n.kv.Len(), updated: now}
 	l.membership, l.confIndex = n.core.Membership()
-	prev := lightStatus{term: base.Term, commit: base.Commit, progress: base.Progress, quorumIndex: base.QuorumIndex, quorumTerm: base.QuorumTerm}
+	prev := lightStatus{term: base.Term, commit: base.Commit, progress: base.Progress, progressLast: base.ProgressLast, quorumIndex: base.QuorumIndex, quorumTerm: base.QuorumTerm}
 	if pl := n.light.Load(); pl != nil && pl.base == base {
 		prev = *pl
 	}
@@ -103,8 +104,9 @@ func (n *node) publishLight(now time.Time) {
 	// refreshes it; a map per Ready is what a write would otherwise pay.
 	if l.commit != prev.commit || l.term != prev.term || (prev.progress == nil) != (n.role != raft.RoleLeader) {
 		l.progress, l.quorumIndex, l.quorumTerm = n.core.LeaderProgress()
+		l.progressLast = l.lastIndex // this Ready's appends are sent: Ready built them
 	} else {
-		l.progress, l.quorumIndex, l.quorumTerm = prev.progress, prev.quorumIndex, prev.quorumTerm
+		l.progress, l.progressLast, l.quorumIndex, l.quorumTerm = prev.progress, prev.progressLast, prev.quorumIndex, prev.quorumTerm
 	}
 	n.cfg.pub.RLock()
 	n.light.Store(l)
@@ -135,6 +137,7 @@ func (n *node) publish(now time.Time) {
 		ElectionElapsed: time.Duration(st.ElectionElapsed) * n.tick,
 		LastHeartbeat:   n.lastHeartbeat,
 		Progress:        st.Progress,
+		ProgressLast:    st.LastIndex,
 		Membership:      st.Membership,
 		ConfIndex:       st.ConfIndex,
 		Transferee:      st.Transferee,

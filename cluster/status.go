@@ -45,6 +45,12 @@ type NodeStatus struct {
 
 	Progress map[uint64]raft.Progress `json:"progress,omitempty"` // leader only
 
+	// ProgressLast is the leader's last index when Progress was taken: a
+	// status refreshes LastIndex with every Ready, Progress less often, so
+	// entries past ProgressLast are too new for Progress to say whether
+	// they were sent (0: as LastIndex).
+	ProgressLast uint64 `json:"progress_last,omitempty"`
+
 	// Membership is the configuration in force on this node (its newest
 	// configuration entry, committed or not), set by the entry at
 	// ConfIndex; Transferee is the node a leader hands leadership to.
