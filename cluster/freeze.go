@@ -105,6 +105,35 @@ func (n *node) capture(f func() error) ([]string, error) {
 	return effects, err
 }
 
+// dropFrom drops the messages the node holds from id (after what waits in
+// its inbox is taken in: a frozen node holds it), because id now names a
+// new node (Add of a removed id): a late answer of the old node, delivered
+// by a step, would pass for the new one's (see transport.ReplacePeer,
+// which stops the rest). Run on the loop.
+func (n *node) dropFrom(id uint64) {
+	for taking := true; taking; {
+		select {
+		case m := <-n.inbox:
+			n.step(m)
+		default:
+			taking = false
+		}
+	}
+	kept := n.held[:0]
+	for _, h := range n.held {
+		if h.m.From != id {
+			kept = append(kept, h)
+			continue
+		}
+		r := recordOf(MsgLost, &h.m)
+		r.Lost = LostReplaced
+		n.cfg.trace.add(r)
+		n.heldDirty = true
+	}
+	clear(n.held[len(kept):])
+	n.held = kept
+}
+
 // takeHeld removes and returns the oldest held message that matches (from
 // 0: any sender; typ 0: any type).
 func (n *node) takeHeld(from uint64, typ raft.MessageType) (heldMsg, bool) {

@@ -160,6 +160,7 @@ func (c *Cluster) Add(ctx context.Context, id uint64) (AddResult, error) {
 	if err != nil {
 		return AddResult{}, err
 	}
+	c.dropHeldFrom(id)
 	c.joinLeadersSide(id, lead)
 	res := AddResult{ID: id}
 	r, err := c.proposeConf(ctx, raft.ConfChange{Op: raft.ConfAddLearner, Node: id})
@@ -194,6 +195,24 @@ func (c *Cluster) Add(ctx context.Context, id uint64) (AddResult, error) {
 			return res, fmt.Errorf("node %d joined as a learner but has not caught up (%d of %d): %w; promote it later with promote %d", id, match, last, ctx.Err(), id)
 		case <-time.After(20 * time.Millisecond):
 		}
+	}
+}
+
+// dropHeldFrom has every other running node drop the messages it holds
+// (frozen) from id, which now names a new node: an old node's answer,
+// stepped later, would pass for the new one's. Before the change that
+// adds it, so no leader has progress for the new node yet.
+func (c *Cluster) dropHeldFrom(id uint64) {
+	c.mu.Lock()
+	var nodes []*node
+	for _, s := range c.slots {
+		if s.id != id && s.node != nil {
+			nodes = append(nodes, s.node)
+		}
+	}
+	c.mu.Unlock()
+	for _, n := range nodes {
+		n.do(func() { n.dropFrom(id) }) // ErrNodeDown: it holds nothing
 	}
 }
 
@@ -265,7 +284,11 @@ func (c *Cluster) startJoiner(id uint64) (uint64, error) {
 	s.raftAddr, s.httpAddr = n.tr.Addr(), n.hl.Addr().String()
 	for _, o := range c.slots {
 		if o != s && o.node != nil {
-			o.node.tr.SetPeer(s.id, s.raftAddr)
+			// Replace, not set: an id used before (removed, now added
+			// again) names a new node, and nothing meant for or sent by
+			// the old one may reach the new one or pass for its answer.
+			// Before the new node can connect to o.
+			o.node.tr.ReplacePeer(s.id, s.raftAddr)
 			n.tr.SetPeer(o.id, o.raftAddr)
 		}
 	}

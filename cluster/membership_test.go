@@ -735,3 +735,73 @@ func TestNeverJoinedNodeIsRetiredAsSuch(t *testing.T) {
 		}
 	}
 }
+
+// An id removed and added again names a new, empty node. A late answer of
+// the old one must not pass for the new one's: a leader that stepped the
+// old node's append ack would take the old node's match for the new
+// node's, never send it what it lacks, and, by heartbeats that carry
+// commit up to that match, could have it commit entries it holds from an
+// older term. Here the leader, frozen, holds such an answer when the add
+// begins: the add drops it (the transport stops those still on their way,
+// transport.ReplacePeer), and the new node catches up from nothing.
+func TestReAddedIDDropsTheOldNodesAnswers(t *testing.T) {
+	t.Parallel()
+	c := startCluster(t, Options{Nodes: 3})
+	st := waitLeader(t, c)
+	lead := st.Leader
+	gone := aFollower(st)
+	put(t, c.NewClient(), "a", "1")
+	if _, err := c.Remove(ctxFor(t, 10*time.Second), gone); err != nil {
+		t.Fatal(err)
+	}
+	put(t, c.NewClient(), "b", "2")
+	if err := c.Freeze(); err != nil {
+		t.Fatal(err)
+	}
+	ln := c.node(lead)
+	var last, term uint64
+	if err := ln.do(func() {
+		s := ln.core.Status()
+		last, term = s.LastIndex, s.Term
+		ln.hold(raft.Message{Type: raft.MsgAppResp, From: gone, To: lead, Term: term, Index: last})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	heldFrom := func(s Status) bool {
+		n, _ := s.Node(lead)
+		return slices.ContainsFunc(n.Held, func(h HeldInfo) bool { return h.From == gone })
+	}
+	if !heldFrom(c.FreshStatus()) {
+		t.Fatal("the leader does not show the old node's answer held")
+	}
+	added := make(chan error, 1)
+	go func() {
+		_, err := c.Add(ctxFor(t, 30*time.Second), gone)
+		added <- err
+	}()
+	waitFor(t, c, "the add to drop the old node's held answer", func(s Status) bool { return !heldFrom(s) })
+	c.Thaw()
+	if err := <-added; err != nil {
+		t.Fatal(err)
+	}
+	put(t, c.NewClient(), "c", "3")
+	waitFor(t, c, "the new node to hold the whole log", func(s Status) bool {
+		l, _ := s.Node(s.Leader)
+		n, _ := s.Node(gone)
+		return l.Role == "leader" && n.LastIndex == l.LastIndex && n.Applied == l.Commit
+	})
+	st = c.FreshStatus()
+	l, _ := st.Node(st.Leader)
+	if p, n := l.Progress[gone], mustNode(t, st, gone); p.Match > n.LastIndex {
+		t.Errorf("the leader counts the new node %d as holding up to %d; its log ends at %d", gone, p.Match, n.LastIndex)
+	}
+}
+
+func mustNode(t *testing.T, st Status, id uint64) NodeStatus {
+	t.Helper()
+	n, ok := st.Node(id)
+	if !ok {
+		t.Fatalf("no node %d in the status", id)
+	}
+	return n
+}

@@ -50,10 +50,12 @@ const (
 	LostCutOnArrival                      // the link was cut while it was on its way
 	LostInboxFull                         // the receiver's inbox was full (a paused or swamped node)
 	LostHoldFull                          // a frozen receiver already held as many messages as it keeps
+	LostReplaced                          // meant for, or sent by, an earlier node of its id (removed, then added again)
 )
 
 var lostNames = [...]string{LostCut: "cut", LostDrop: "dropped by drop", LostQueueFull: "send queue full",
-	LostUnreachable: "peer unreachable", LostNodeDown: "node down", LostCutOnArrival: "cut on arrival", LostInboxFull: "inbox full", LostHoldFull: "hold queue full"}
+	LostUnreachable: "peer unreachable", LostNodeDown: "node down", LostCutOnArrival: "cut on arrival", LostInboxFull: "inbox full", LostHoldFull: "hold queue full",
+	LostReplaced: "node replaced"}
 
 // String returns a few words: "cut", "dropped by drop", "node down", ...
 func (c LostCause) String() string {
@@ -302,6 +304,8 @@ func (t *MsgTrace) fromTransport(tr transport.Trace, down func(id uint64) bool) 
 			r.Lost = LostQueueFull
 		case transport.FateCutOnArrival:
 			r.Lost = LostCutOnArrival
+		case transport.FateReplaced:
+			r.Lost = LostReplaced
 		default:
 			r.Lost = LostUnreachable
 			if down(tr.Msg.To) {

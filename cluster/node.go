@@ -210,6 +210,16 @@ func (n *node) open() error {
 		// Everything in a snapshot was committed; the hard state written
 		// with it may predate that (commit-only changes are not fsynced).
 		rc.HardState.Commit = max(rc.HardState.Commit, snap.Meta.Index)
+		if t := snap.Meta.Term; rc.HardState.Term < t {
+			// A snapshot from a leader of a new term is saved before the
+			// hard state of its Ready: a crash between the two leaves
+			// this. The node has seen term t, and cast no vote in it (a
+			// vote is durable, with its term, before it leaves).
+			rc.HardState.Term, rc.HardState.Vote = t, 0
+			n.hs = rc.HardState
+			cfg.events.Add(Event{Node: cfg.id, Kind: EventError, Text: fmt.Sprintf("%d found its snapshot (term %d) newer than its saved term %d: a crash came between saving the two; it starts at term %d, no vote cast in it",
+				cfg.id, t, rec.HardState.Term, t)})
+		}
 		n.snapIndex = snap.Meta.Index
 	}
 	if n.core, err = raft.New(rc); err != nil {

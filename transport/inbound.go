@@ -91,7 +91,7 @@ func (t *Transport) serveConn(c net.Conn) {
 	}
 	c.SetDeadline(time.Time{})
 	err = t.readFrames(c, h.from)
-	if t.ctx.Err() == nil && !errors.Is(err, io.EOF) && !errors.Is(err, net.ErrClosed) {
+	if t.ctx.Err() == nil && !errors.Is(err, io.EOF) && !errors.Is(err, net.ErrClosed) && !errors.Is(err, errReplaced) {
 		t.logf("closing connection from node %d (%s): %v", h.from, remote, err)
 		// A peer that dies mid-frame (a crash) cuts its stream short:
 		// that is no bad input.
@@ -102,11 +102,15 @@ func (t *Transport) serveConn(c net.Conn) {
 	}
 }
 
+// errReplaced ends a connection made by a node that ReplacePeer replaced.
+var errReplaced = errors.New("transport: the node that made this connection was replaced")
+
 // readFrames delivers the frames of one connection from node from.
 func (t *Transport) readFrames(c net.Conn, from uint64) error {
 	br := bufio.NewReaderSize(c, readBufferSize)
 	dec := newFrameDecoder()
 	stats := t.link(from)
+	gen := stats.gen.Load() // frames of an earlier node of this id stop at ReplacePeer
 	var hdr [frameHeaderLen]byte
 	var buf []byte
 	var asm assembly
@@ -147,6 +151,11 @@ func (t *Transport) readFrames(c net.Conn, from uint64) error {
 		}
 		stats.bytesRecv.Add(uint64(frameHeaderLen + n))
 		m.From, m.To = from, t.cfg.ID
+		if stats.gen.Load() != gen {
+			lost := m
+			t.trace(&lost, FateReplaced, 0)
+			return errReplaced
+		}
 		if t.cfg.Faults.onRecv(from, t.cfg.ID) {
 			stats.droppedFaultIn.Add(1)
 			lost := m // only this copy escapes: m stays on the stack

@@ -27,6 +27,7 @@ type outItem struct {
 	msg  raft.Message
 	due  time.Time
 	sent time.Time
+	gen  uint64 // the peer's generation when it was queued (ReplacePeer)
 }
 
 // sendQueue is a bounded FIFO that one writer drains a whole batch at a time.
@@ -340,6 +341,11 @@ func (p *peer) writeBatch(conn net.Conn, bw *bufio.Writer, enc *frameEncoder, ba
 	conn.SetWriteDeadline(time.Now().Add(p.t.cfg.WriteTimeout))
 	for i := range batch {
 		it := &batch[i]
+		if it.gen != p.stats.gen.Load() {
+			// Meant for the node this id named before ReplacePeer.
+			p.t.trace(&it.msg, FateReplaced, 0)
+			continue
+		}
 		if !it.due.IsZero() && time.Until(it.due) > 0 {
 			if err := flush(); err != nil {
 				lost(i)
@@ -352,6 +358,10 @@ func (p *peer) writeBatch(conn net.Conn, bw *bufio.Writer, enc *frameEncoder, ba
 			}
 			conn.SetWriteDeadline(time.Now().Add(p.t.cfg.WriteTimeout))
 			sinceDeadline = 0
+			if it.gen != p.stats.gen.Load() {
+				p.t.trace(&it.msg, FateReplaced, 0) // replaced while it waited
+				continue
+			}
 		}
 		if it.msg.Type == raft.MsgSnap {
 			if !p.startSnapshot(out, &it.msg) || len((*out).snap.Data) > chunkSize(maxBody) {

@@ -47,6 +47,11 @@ type linkCounters struct {
 	snapBytesRecv, snapRecvTotal                            atomic.Uint64
 	lastHeartbeat                                           atomic.Int64 // unix nanoseconds; 0 = never
 	connected                                               atomic.Bool
+
+	// gen counts the replacements of the peer (ReplacePeer): a message
+	// queued for an earlier generation is not sent, and frames from a
+	// connection made before the newest are not delivered.
+	gen atomic.Uint64
 }
 
 func (c *linkCounters) snapshot() LinkStats {

@@ -19,10 +19,11 @@ const (
 	FateQueueFull                    // dropped at send: the peer's queue was full
 	FateUnreachable                  // dropped: the peer could not be reached, or the connection broke first
 	FateCutOnArrival                 // arrived, but the link had been cut meanwhile: dropped
+	FateReplaced                     // dropped: meant for, or sent by, an earlier node of the peer's id (ReplacePeer)
 )
 
 // String returns a word for f: "sent", "delayed", "cut", "dropped",
-// "queue-full", "unreachable", "cut-on-arrival".
+// "queue-full", "unreachable", "cut-on-arrival", "replaced".
 func (f Fate) String() string {
 	switch f {
 	case FateSent:
@@ -39,6 +40,8 @@ func (f Fate) String() string {
 		return "unreachable"
 	case FateCutOnArrival:
 		return "cut-on-arrival"
+	case FateReplaced:
+		return "replaced"
 	}
 	return "unknown"
 }

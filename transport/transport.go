@@ -199,6 +199,28 @@ func (t *Transport) SetPeer(id uint64, addr string) {
 	go p.run()
 }
 
+// ReplacePeer says that id now names a new node, at addr, that shares
+// nothing with the one it named before (removed, then added again with
+// an empty log): what is still queued for the old one is dropped instead
+// of reaching the new one, and frames from connections the old one made
+// are no longer delivered (FateReplaced). Raft tells senders apart by id
+// alone, so a late answer of the old node would pass for the new one's:
+// a leader would take the old node's match for the new node's. Call it
+// before the new node can connect or be sent anything.
+func (t *Transport) ReplacePeer(id uint64, addr string) {
+	if id == raft.None || id == t.cfg.ID {
+		t.logf("ReplacePeer: ignoring bad peer id %d", id)
+		return
+	}
+	t.link(id).gen.Add(1)
+	t.SetPeer(id, addr)
+	if p, ok := (*t.peers.Load())[id]; ok {
+		for _, it := range p.q.take(nil) {
+			t.trace(&it.msg, FateReplaced, 0)
+		}
+	}
+}
+
 // linkLocked returns the counters for peer id, creating them. t.mu is held.
 func (t *Transport) linkLocked(id uint64) *linkCounters {
 	c, ok := t.links[id]
@@ -267,7 +289,7 @@ func (t *Transport) Send(msgs []raft.Message) {
 		// The entries alias the core's log, which never changes an entry
 		// it has handed out (a truncation copies the chunk it cuts into):
 		// the writer may encode them later without a copy.
-		it := outItem{msg: *m, due: due, sent: now}
+		it := outItem{msg: *m, due: due, sent: now, gen: p.stats.gen.Load()}
 		if !p.q.push(it) {
 			p.stats.droppedQueue.Add(1)
 			t.trace(m, FateQueueFull, 0)

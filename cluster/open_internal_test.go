@@ -1,0 +1,53 @@
+package cluster
+
+import (
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"raftplay/raft"
+	"raftplay/wal"
+)
+
+// A follower that takes a snapshot from a leader of a term it has not
+// seen saves the snapshot, then the hard state with the new term (one
+// Ready, two writes). A crash between them leaves a snapshot whose term is
+// above the saved term: the node starts all the same, at the snapshot's
+// term with no vote in it, and says so.
+func TestSnapshotNewerThanSavedTermStarts(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	w, _, err := wal.Open(dir, wal.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := raft.HardState{Term: 2, Vote: 2, Commit: 3}
+	ents := []raft.Entry{{Index: 1, Term: 1, Type: raft.EntryNoop}, {Index: 2, Term: 2, Type: raft.EntryNoop}, {Index: 3, Term: 2, Data: []byte("x")}}
+	if err := w.Save(hs, ents); err != nil {
+		t.Fatal(err)
+	}
+	snap := raft.Snapshot{Meta: raft.SnapshotMeta{Index: 10, Term: 5, Conf: raft.Membership{Voters: []uint64{1, 2, 3}}}, Data: NewKV().Snapshot()}
+	if err := w.SaveSnapshot(snap); err != nil {
+		t.Fatal(err)
+	}
+	w.Close() // the crash: the hard state of term 5 never written
+
+	events := NewEventLog(100, time.Now)
+	n, err := openNode(nodeConfig{id: 3, peers: []uint64{1, 2, 3}, dir: dir, timing: PaperTiming, events: events, pub: new(sync.RWMutex)})
+	if err != nil {
+		t.Fatalf("the node does not start: %v", err)
+	}
+	defer n.closeIO()
+	st := n.core.Status()
+	if st.Term != 5 || st.Vote != 0 || st.Commit != 10 || st.LastIndex != 10 {
+		t.Errorf("started at term %d vote %d commit %d last %d; want term 5, no vote, commit and last 10", st.Term, st.Vote, st.Commit, st.LastIndex)
+	}
+	var told bool
+	for _, e := range events.Last(100) {
+		told = told || strings.Contains(e.Text, "3 found its snapshot (term 5) newer than its saved term 2")
+	}
+	if !told {
+		t.Errorf("no event says what was found: %v", events.Last(100))
+	}
+}
