@@ -111,6 +111,9 @@ func runDashboard(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		if err != nil {
 			return usagef("--script %s: %s", df.script, pathReason(err))
 		}
+		if _, err := applyScriptFlags(fs, cf, df.script, string(src)); err != nil {
+			return err
+		}
 		if cmds, err = commands.Parse(string(src), cf.scriptNodes()); err != nil {
 			return usagef("%s: %v", df.script, err)
 		}

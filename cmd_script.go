@@ -41,6 +41,7 @@ func scriptFlagSet(w io.Writer) (fs *flag.FlagSet, cf *clusterFlags, jsonOut *bo
 		fmt.Fprintln(fs.Output(), "usage: raftplay script [flags] FILE   (FILE - reads standard input)")
 		fmt.Fprintln(fs.Output(), "Runs a script of commands (`raftplay help` lists them) against a fresh cluster.")
 		fmt.Fprintln(fs.Output(), "Exit 1 at the first failed check, 2 if the script does not parse (nothing runs then).")
+		fmt.Fprintln(fs.Output(), "A \"# flags: --nodes 3\" line in the comments FILE begins with sets cluster flags the command line does not.")
 		fs.PrintDefaults()
 	}
 	return fs, cf, jsonOut, logFile, trace, rec
@@ -76,12 +77,16 @@ func runScript(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	if file == "-" {
 		name = "standard input"
 	}
+	header, err := applyScriptFlags(fs, cf, name, string(src))
+	if err != nil {
+		return err
+	}
 	cmds, err := commands.Parse(string(src), cf.scriptNodes())
 	if err != nil {
 		return usagef("%s: %v", name, err)
 	}
 	return playHeadless(ctx, headlessRun{name: name, file: file, cmds: cmds, cf: cf, json: *jsonOut, logPath: *logPath, tracePath: *tracePath, recPath: *recPath,
-		hint: runHint(string(src), fs)}, stdout, stderr)
+		hint: runHint(string(src), fs), header: header}, stdout, stderr)
 }
 
 // runHint returns the script's own "# Run:" line when it names flags this
@@ -115,6 +120,7 @@ type headlessRun struct {
 	logPath, tracePath string // --log, --trace ("" for none)
 	recPath            string // --record ("" for none)
 	hint               string // the script's "# Run:" line, when this run lacks flags it names
+	header             string // the flags the script's "# flags:" line set ("--nodes=3"), "" for none
 }
 
 // playHeadless starts a cluster by h.cf and runs h's commands against it,
@@ -167,6 +173,9 @@ func playHeadless(ctx context.Context, h headlessRun, stdout, stderr io.Writer) 
 			}{"event", e})
 		})
 	} else {
+		if h.header != "" {
+			fmt.Fprintf(out, "flags from the script's header: %s\n", h.header)
+		}
 		printNodes(out, c.Status())
 		printStartErrors(out, c.Events())
 	}

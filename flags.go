@@ -9,6 +9,7 @@ import (
 	"net"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -511,4 +512,76 @@ func (f *clusterFlags) sessionFlags() string {
 		s += fmt.Sprintf(" --seed %d", f.seed)
 	}
 	return s
+}
+
+// scriptHeaderFlags are the flags a script's header may set with a
+// "# flags:" line: what the cluster is (not where its files go, nor what is
+// written out).
+var scriptHeaderFlags = []string{"nodes", "heartbeat", "election", "seed", "prevote", "checkquorum", "snapshot-every"}
+
+// applyScriptFlags sets on fs the flags that script src's header names in a
+// "# flags: --nodes 3" line (in the comment lines it begins with, as a
+// lesson's), except those the user gave: the user's win. A script written
+// for 3 nodes ran on the default 5 and failed, with only a comment saying
+// how to run it. It returns the flags it set, as "--nodes 3", for the
+// user to see; a header flag that is not a cluster's, or a bad value, is
+// an error that names the line.
+func applyScriptFlags(fs *flag.FlagSet, cf *clusterFlags, name, src string) (string, error) {
+	var value string
+	at := 0
+	for i, line := range slices.Collect(strings.Lines(src)) {
+		line = strings.TrimSpace(line)
+		if line == "" {
+			continue
+		}
+		rest, ok := strings.CutPrefix(line, "#")
+		if !ok {
+			break // the header is the comment lines the script begins with
+		}
+		if key, v, ok := strings.Cut(rest, ":"); ok && strings.TrimSpace(key) == "flags" {
+			value, at = strings.TrimSpace(v), i+1
+			break
+		}
+	}
+	if at == 0 {
+		return "", nil
+	}
+	may := "--" + strings.Join(scriptHeaderFlags, ", --")
+	hdr := flag.NewFlagSet("raftplay", flag.ContinueOnError)
+	hdr.SetOutput(io.Discard)
+	addClusterFlags(hdr, 5, cluster.PaperTiming)
+	if err := hdr.Parse(strings.Fields(value)); err != nil {
+		msg := flagMessage(hdr, err)
+		if m := reUndefined.FindStringSubmatch(err.Error()); m != nil {
+			msg = fmt.Sprintf("unknown flag --%s (a script may set %s)", m[1], may)
+		}
+		return "", usagef("%s: line %d: # flags: %s", name, at, msg)
+	}
+	if hdr.NArg() > 0 {
+		return "", usagef("%s: line %d: # flags: %q is not a flag", name, at, hdr.Arg(0))
+	}
+	var bad []string
+	hdr.Visit(func(f *flag.Flag) {
+		if !slices.Contains(scriptHeaderFlags, f.Name) {
+			bad = append(bad, "--"+f.Name)
+		}
+	})
+	if len(bad) > 0 {
+		return "", usagef("%s: line %d: # flags: %s cannot be set by a script (it may set %s)", name, at, strings.Join(bad, ", "), may)
+	}
+	var set []string
+	hdr.Visit(func(f *flag.Flag) {
+		if flagSet(fs, f.Name) {
+			return // given by the user
+		}
+		if err := fs.Set(f.Name, f.Value.String()); err == nil {
+			set = append(set, "--"+f.Name+"="+f.Value.String())
+		}
+	})
+	if len(set) > 0 {
+		if err := cf.check(); err != nil {
+			return "", usagef("%s: line %d: # flags: %v", name, at, err)
+		}
+	}
+	return strings.Join(set, " "), nil
 }

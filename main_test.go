@@ -97,6 +97,12 @@ func TestUsageErrorsExit2(t *testing.T) {
 		{"", []string{"script", "--heartbeat", "1ns", "-"}, "raftplay: --heartbeat 1ns is too short (min 1ms: the nodes keep time in ticks of 1 ms or more)\n"},
 		{"", []string{"script", "--election", "2ns-3ns", "-"}, "raftplay: --election 2ns-3ns: minimum 2ns is too short (min 2ms: the nodes keep time in ticks of 1 ms or more)\n"},
 		{"", []string{"script", "--frob", "-"}, "raftplay: script: unknown flag --frob (`raftplay help script` lists the flags)\n"},
+		{"# flags: --data /tmp/x\nwait leader\n", []string{"script", "-"}, "raftplay: standard input: line 1: # flags: --data cannot be set by a script (it may set --nodes, --heartbeat, --election, --seed, --prevote, --checkquorum, --snapshot-every)\n"},
+		{"# a test\n\n# flags: --nodes 30\nwait leader\n", []string{"script", "-"}, "raftplay: standard input: line 3: # flags: --nodes 30: want 1 to 9\n"},
+		{"# flags: --nodes x\n", []string{"script", "-"}, "raftplay: standard input: line 1: # flags: --nodes x: want a whole number\n"},
+		{"# flags: --frob\n", []string{"script", "-"}, "raftplay: standard input: line 1: # flags: unknown flag --frob (a script may set --nodes,"},
+		{"# flags: nodes 3\n", []string{"script", "-"}, "raftplay: standard input: line 1: # flags: \"nodes\" is not a flag\n"},
+		{"# flags: --nodes 3\ncrash 4\n", []string{"script", "-"}, "line 2:7: crash: node 4 out of range (want a node number 1..3)"},
 		{"", []string{"--nodes", "3", "learn", "1"}, "raftplay: unexpected argument \"learn\": a subcommand comes first, its flags after it (raftplay learn [flags] ...)\n"},
 		{"", []string{"script", "--data", filepath.Join(file, "sub"), "-"}, "not a directory"},
 		{"", []string{"script", "--data", file, "-"}, "raftplay: --data " + file + ": it is a file, not a directory\n"},
@@ -1058,5 +1064,29 @@ func TestScriptFailureQuotesItsRunHeader(t *testing.T) {
 	}
 	if _, _, errs := runCLI(t, "", "script", "--nodes", "1", "--data", t.TempDir(), file); strings.Contains(errs, "its header says") {
 		t.Errorf("with its flags: stderr %q quotes the header", errs)
+	}
+}
+
+// A script's "# flags:" header line sets the cluster it runs on, as a
+// lesson's does; flags given on the command line win. The flags line is
+// read only in the comments the script begins with.
+func TestScriptHeaderFlags(t *testing.T) {
+	t.Parallel()
+	src := "# Grows to 4.\n# flags: --nodes 3 --prevote\nwait leader\nexpect config == 1,2,3\n"
+	code, out, errs := runCLI(t, src, "script", "-")
+	if code != 0 || !strings.HasPrefix(out, "flags from the script's header: --nodes=3 --prevote=true\n") || strings.Count(out, "node ") < 3 {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errs)
+	}
+	code, out, _ = runCLI(t, src, "script", "--nodes", "4", "-")
+	if code != 1 || !strings.Contains(out, "config is voters 1,2,3,4, want voters 1,2,3") || !strings.HasPrefix(out, "flags from the script's header: --prevote=true\n") {
+		t.Fatalf("--nodes 4 on the command line: exit %d\n%s", code, out)
+	}
+	code, out, _ = runCLI(t, "wait leader\n# flags: --nodes 3\nexpect config == 1,2,3,4,5\n", "script", "-")
+	if code != 0 || strings.Contains(out, "header") {
+		t.Fatalf("a flags comment after the first command: exit %d\n%s", code, out)
+	}
+	// The examples written for 3 nodes run as they are.
+	if code, out, errs := runCLI(t, "", "script", "examples/transfer.txt"); code != 0 {
+		t.Fatalf("raftplay script examples/transfer.txt: exit %d\n%s\n%s", code, out, errs)
 	}
 }

@@ -155,6 +155,9 @@ func (h *History) Script(file string, now time.Time) (script string, n, failed i
 	var b strings.Builder
 	fmt.Fprintf(&b, "# A raftplay session saved %s: %d commands over %v.\n",
 		now.UTC().Format("2006-01-02 15:04:05 UTC"), n, shortDuration(end.Sub(h.start).Round(time.Second)))
+	// The flags line makes `raftplay script FILE` run it as it was
+	// (flags given on the command line win).
+	fmt.Fprintf(&b, "# flags: %s\n", flags)
 	fmt.Fprintf(&b, "# Run: raftplay script %s %s\n", flags, name)
 	fmt.Fprintf(&b, "#  or watch it: raftplay %s --script %s\n", flags, name)
 	fmt.Fprintf(&b, "# Pauses between commands are sleep lines (to %s; under %s left out, over %s\n",

@@ -40,6 +40,7 @@ func TestHistoryScript(t *testing.T) {
 
 	got, n, failed := h.Script("my session.txt", t0.Add(6*time.Minute))
 	want := `# A raftplay session saved 2026-01-02 03:10:05 UTC: 7 commands over 5m4s.
+# flags: --nodes 3 --heartbeat 15ms --election 150ms-300ms
 # Run: raftplay script --nodes 3 --heartbeat 15ms --election 150ms-300ms 'my session.txt'
 #  or watch it: raftplay --nodes 3 --heartbeat 15ms --election 150ms-300ms --script 'my session.txt'
 # Pauses between commands are sleep lines (to 10ms; under 20ms left out, over 1m

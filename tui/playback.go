@@ -33,6 +33,11 @@ type replayView struct {
 	length  time.Duration
 	marks   []Mark
 	stopped error
+	// behind is how far the status shown is older than the cursor: a
+	// recording holds a status every so often (record.Writer), events and
+	// messages at their own times, so a step onto a message shows the
+	// cards and header of the frame before it.
+	behind time.Duration
 }
 
 // replayMsg is a replay's frame (frame: the next one is to be scheduled)
@@ -59,6 +64,9 @@ func readReplay(p Player) (cluster.Status, replayView) {
 	v.epoch = p.Epoch()
 	v.events, v.msgs = p.Events(), p.Messages()
 	st := p.Status()
+	if now := p.Now(); !st.Time.IsZero() && now.After(st.Time) {
+		v.behind = now.Sub(st.Time)
+	}
 	v.playing, v.speed = p.Playing(), p.Speed()
 	v.pos, v.length = p.Position(), p.Length()
 	v.marks, v.stopped = p.Marks(), p.Stopped()

@@ -49,6 +49,11 @@ func (m *Model) replayLines(width int) []string {
 	line := st.Replay.Render(mark) + "  " + cursor + " / " + durText(v.length, v.length)
 	if !v.playing {
 		line += "  paused"
+		if v.behind >= time.Millisecond && v.behind <= v.pos {
+			// A step onto a message, between two recorded statuses: the
+			// events and messages are at the cursor, the cards are not.
+			line += st.Bold.Render("  status as of " + msText(v.pos-v.behind))
+		}
 	}
 	if hint := "  space play/pause · ,/. step · ←/→ 1s · +/- speed"; lipgloss.Width(line+hint) <= width {
 		line += st.Dim.Render(hint)
