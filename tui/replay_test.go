@@ -332,6 +332,36 @@ func TestReplayIndicatorFollowsThePlayer(t *testing.T) {
 	}
 }
 
+// A step onto a message between two recorded statuses shows the cards of
+// the status before it: the replay line says how old they are, so that
+// cards and events that disagree are not taken for a bug of the cluster.
+func TestReplaySaysWhenTheStatusIsOlderThanTheCursor(t *testing.T) {
+	st := steady(20)
+	st.Time = t0.Add(-4 * time.Millisecond) // the fake's cursor is at t0
+	p := newFakePlayer(st)
+	m := replayModel(t, p, &fakeExec{}, 140, 40)
+	replayFrame(m, p)
+	if h := headerLines(m, 1)[0]; !strings.Contains(h, "12.500s / 1m00.0s  paused  status as of 12.496s") {
+		t.Errorf("status 4 ms older than the cursor: %q", h)
+	}
+	for _, at := range []time.Time{t0, {}} { // the same instant; a status without a time
+		p.mu.Lock()
+		p.st.Time = at
+		p.mu.Unlock()
+		replayFrame(m, p)
+		if h := headerLines(m, 1)[0]; strings.Contains(h, "status as of") {
+			t.Errorf("status at %v: %q", at, h)
+		}
+	}
+	p.mu.Lock()
+	p.st.Time, p.playing = t0.Add(-4*time.Millisecond), true
+	p.mu.Unlock()
+	replayFrame(m, p)
+	if h := headerLines(m, 1)[0]; strings.Contains(h, "status as of") {
+		t.Errorf("playing: %q", h)
+	}
+}
+
 func TestReplayFrozenRecording(t *testing.T) {
 	st := steady(20)
 	st.Frozen = true
