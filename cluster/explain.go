@@ -259,9 +259,16 @@ func ExplainCommit(st Status, i uint64) string {
 		return fmt.Sprintf("%s, a majority, but the leader's own copy is not yet durable: it commits once the leader's fsync ends", on)
 	}
 	var why []string
-	var away []uint64 // unacked, and down, paused or cut off: said apart
+	var away []uint64   // unacked, and down, paused or cut off: said apart
+	var higher []uint64 // cut off and at a higher term: said once, below
 	for _, id := range missing {
 		w := unreachableWhy(st, id, l.ID)
+		if n, _ := st.Node(id); w != "" && n.Live() && n.Term > l.Term {
+			// Cut off, and at a later term too: healed, it still never
+			// takes this leader's entries.
+			w += fmt.Sprintf(" and at term %d", n.Term)
+			higher = append(higher, id)
+		}
 		if slices.Contains(unacked, id) && w != "" {
 			why = append(why, fmt.Sprintf("%d holds it but %s", id, w))
 			away = append(away, id)
@@ -309,6 +316,14 @@ func ExplainCommit(st Status, i uint64) string {
 		why = append(why, "the cluster is frozen: nothing moves until messages are delivered")
 	}
 	s := fmt.Sprintf("%s, needs %d of %d; %s", on, quorum, len(voters), strings.Join(why, ", "))
+	if len(higher) > 0 {
+		are, they := "are", "they refuse"
+		if len(higher) == 1 {
+			are, they = "is", "it refuses"
+		}
+		s += fmt.Sprintf(". Healing the cut would not commit it through leader %d: %s %s at a term above its %d, so %s its appends, and the first answer it hears makes it step down (§5.1); a leader of the later term keeps the entry only if that leader's log holds it",
+			l.ID, ids(higher), are, l.Term, they)
+	}
 	if known && term < l.Term {
 		// More acknowledgements alone would not do (Figure 8).
 		onMajority := "And on a majority it would still not commit"

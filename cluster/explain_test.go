@@ -309,6 +309,28 @@ func TestExplainCommitTermRule(t *testing.T) {
 	}
 }
 
+// A leader cut off in the minority while the majority moved on to a later
+// term: its entry is cut off from them, and healing would not commit it
+// either, which the explanation says (a new user found it missing).
+func TestExplainCommitCutOffAndAtALaterTerm(t *testing.T) {
+	st := cardStatus(5)
+	l := &st.Nodes[0]
+	l.LastIndex, l.LastTerm = 21, 5
+	l.Progress[2] = raft.Progress{Match: 21, Next: 22, State: "replicate", HeardAgo: 1}
+	st.Nodes[1].LastIndex, st.Nodes[1].LastTerm = 21, 5
+	for _, i := range []int{2, 3, 4} {
+		st.Nodes[i].Term, st.Nodes[i].Role, st.Nodes[i].Leader = 8, "candidate", 0
+	}
+	st.Faults = transport.FaultTable{Groups: [][]uint64{{1, 2}, {3, 4, 5}}}
+	got := ExplainCommit(st, 21)
+	mustContain(t, got, "index 21 (term 5) is on 1,2, needs 3 of 5", "3 is cut off from 1 and at term 8",
+		"Healing the cut would not commit it through leader 1: 3,4,5 are at a term above its 5, so they refuse its appends, and the first answer it hears makes it step down (§5.1)")
+	st.Faults = transport.FaultTable{}
+	if got := ExplainCommit(st, 21); strings.Contains(got, "Healing") || !strings.Contains(got, "3 is at term 8, above the leader's 5") {
+		t.Errorf("healed: %s", got)
+	}
+}
+
 // cardStatus is a steady cluster of n nodes built by hand: node 1 leads at
 // term 5 with every follower caught up and heard a tick ago.
 func cardStatus(n int) Status {
