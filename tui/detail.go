@@ -264,5 +264,9 @@ func entryLine(e cluster.EntryInfo, n cluster.NodeStatus) string {
 	if e.Index > n.Commit {
 		state = "not committed"
 	}
-	return fmt.Sprintf("%6d  t%-3d %-30s %s", e.Index, e.Term, clean(e.Text), state)
+	// Padded by screen columns, not runes: a wide character (日, 🎉)
+	// takes two, and %-30s pushed the state out of its column.
+	text := clean(e.Text)
+	pad := strings.Repeat(" ", max(0, 30-lipgloss.Width(text)))
+	return fmt.Sprintf("%6d  t%-3d %s%s %s", e.Index, e.Term, text, pad, state)
 }

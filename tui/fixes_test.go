@@ -11,6 +11,7 @@ import (
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
 
 	"raftplay/cluster"
 	"raftplay/raft"
@@ -347,5 +348,18 @@ func TestDefaultTerminalShowsTheDashboard(t *testing.T) {
 			t.Fatalf("%d nodes at 80x24 after a failure with an error:\n%s", n, v)
 		}
 		checkFits(t, "80x24 after a failure", v, 80, 24)
+	}
+}
+
+// A recent entry's state column lines up whatever its text holds: wide
+// characters take two columns each (a user's value of 日本語 🎉 pushed
+// "committed" out of line).
+func TestEntryLineColumnsWithWideCharacters(t *testing.T) {
+	n := cluster.NodeStatus{Commit: 20}
+	plain := entryLine(cluster.EntryInfo{Index: 17, Term: 2, Text: "put a=1"}, n)
+	wide := entryLine(cluster.EntryInfo{Index: 18, Term: 2, Text: "put ✓uni=日本語 🎉"}, n)
+	col := func(s string) int { return lipgloss.Width(s[:strings.Index(s, "committed")]) }
+	if col(plain) != col(wide) {
+		t.Errorf("state at column %d and %d:\n%s\n%s", col(plain), col(wide), plain, wide)
 	}
 }
