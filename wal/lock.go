@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -43,6 +44,11 @@ func (e *LockedError) Is(target error) bool { return target == ErrLocked }
 // and writes this process's id in the file.
 func lockDir(dir string) (*os.File, error) {
 	f, err := os.OpenFile(filepath.Join(dir, lockName), os.O_RDWR|os.O_CREATE, 0o644)
+	if errors.Is(err, fs.ErrPermission) {
+		// Said as the user meets it: a directory (or LOCK file) it may
+		// not write, not an open(2) of a file it never named.
+		return nil, fmt.Errorf("wal: %s cannot be written (its LOCK file cannot be opened): %w", dir, errors.Unwrap(err))
+	}
 	if err != nil {
 		return nil, fmt.Errorf("wal: lock %s: %w", dir, err)
 	}

@@ -342,6 +342,9 @@ func readLog(dir string, opts Options) (*readLogState, error) {
 			return nil, &CorruptError{File: name, Err: fmt.Errorf("segment %d follows segment %d: segments missing", seq, segs[i-1].seq)}
 		}
 		buf, err := fsys.ReadFile(filepath.Join(dir, name))
+		if errors.Is(err, fs.ErrPermission) {
+			return nil, &UnreadableError{Path: filepath.Join(dir, name), Err: err}
+		}
 		if err != nil {
 			return nil, fmt.Errorf("wal: read %s: %w", name, err)
 		}
@@ -408,6 +411,9 @@ func checkLastSegment(fsys FS, dir string, l dirListing) error {
 		return nil
 	}
 	b, err := fsys.ReadFile(filepath.Join(dir, lastSegName))
+	if errors.Is(err, fs.ErrPermission) {
+		return &UnreadableError{Path: filepath.Join(dir, lastSegName), Err: err}
+	}
 	if err != nil {
 		return fmt.Errorf("wal: read %s: %w", lastSegName, err)
 	}

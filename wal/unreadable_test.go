@@ -22,6 +22,37 @@ func (d denySnapshots) ReadFile(name string) ([]byte, error) {
 	return d.OSFS.ReadFile(name)
 }
 
+// denyName is the OS's file system, except that files whose name ends
+// in suffix may not be read.
+type denyName struct {
+	OSFS
+	suffix string
+}
+
+func (d denyName) ReadFile(name string) ([]byte, error) {
+	if strings.HasSuffix(name, d.suffix) {
+		return nil, &fs.PathError{Op: "open", Path: name, Err: syscall.EACCES}
+	}
+	return d.OSFS.ReadFile(name)
+}
+
+// A segment, or the last-segment file, that may not be read is said so,
+// named whole, as a snapshot is: "wal: DIR/NAME cannot be read (permission
+// denied)" (it said "wal: read NAME: open DIR/NAME: permission denied").
+func TestUnreadableSegmentIsSaidSo(t *testing.T) {
+	dir := writeLog(t, 300, 30, 20)
+	for _, suffix := range []string{".wal", lastSegName} {
+		_, _, err := Open(dir, Options{SegmentBytes: 300, FS: denyName{suffix: suffix}})
+		var ue *UnreadableError
+		if !errors.As(err, &ue) || !strings.HasSuffix(ue.Path, suffix) || !strings.HasPrefix(ue.Path, dir+"/") {
+			t.Fatalf("%s denied: Open = %v (%T), want an UnreadableError naming the file", suffix, err, err)
+		}
+		if want := "wal: " + ue.Path + " cannot be read (permission denied)"; err.Error() != want {
+			t.Errorf("Open: %q, want %q", err, want)
+		}
+	}
+}
+
 // A recorded snapshot that may not be read is no damage: Open says the
 // file cannot be read, naming it whole (it said the WAL was damaged, with
 // an offset), and Inspect says so too (it said "a damaged snapshot").
