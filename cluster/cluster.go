@@ -343,8 +343,12 @@ func checkNoAmnesia(slots []*slot, dataDir string) error {
 	if len(with) == 0 || len(without) == 0 || !anyHolds(slots, with) {
 		return nil
 	}
-	return fmt.Errorf("cluster: %s holds the logs of node %s but not of node %s: starting those empty would make them forget the votes and entries they had (amnesia), which can break Raft's safety; put their files back, or start from an empty data directory",
-		dataDir, strings.Join(with, ", "), strings.Join(without, ", "))
+	those, them := "those", "them"
+	if len(without) == 1 {
+		those, them = "it", "it"
+	}
+	return fmt.Errorf("cluster: %s holds the logs of node %s but not of node %s: starting %s empty would make %s forget the votes and entries they had (amnesia), which can break Raft's safety; put their files back, or start from an empty data directory",
+		dataDir, strings.Join(with, ", "), strings.Join(without, ", "), those, them)
 }
 
 // anyHolds reports whether any of the nodes ids (of slots) holds anything in

@@ -402,7 +402,11 @@ func (r *Raft) stepCandidate(m Message) error {
 		case voteWon:
 			r.winElection(r.role == RolePreCandidate)
 		case voteLost:
-			r.emit(EventRole, None, "lost %s at term %d", voteName(m.Type), r.term)
+			if r.role == RolePreCandidate {
+				r.emit(EventRole, None, "lost the pre-election for term %d", r.term+1)
+			} else {
+				r.emit(EventRole, None, "lost the election at term %d", r.term)
+			}
 			r.becomeFollower(r.term, None)
 		}
 	}

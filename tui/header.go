@@ -270,7 +270,9 @@ func linkText(l transport.LinkRule) string {
 		}
 		w = append(w, d)
 	}
-	return strings.Join(w, " ") + " " + where
+	// "cut+delay 100ms 3->2": one link with two rules ("cut delay
+	// 100ms" read as one odd word).
+	return strings.Join(w, "+") + " " + where
 }
 
 // scriptText is the script's progress line and its style.

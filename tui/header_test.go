@@ -82,7 +82,7 @@ func TestHeaderWrapsBySegments(t *testing.T) {
 	checkFits(t, "header", v, 80, h)
 	for _, want := range []string{"raftplay", "5 nodes", "leader none  term 7 (highest)", "commit 227 (highest)",
 		"load 1000/s", "(987654321 acked)", "heartbeat 1.5625ms", "election 15.625ms-31.25ms", "prevote on",
-		"checkquorum on", "partition A:1,2 | B:3,4 | C:5", "cut 1->2", "drop 12.5% delay 150ms±50ms all"} {
+		"checkquorum on", "partition A:1,2 | B:3,4 | C:5", "cut 1->2", "drop 12.5%+delay 150ms±50ms all"} {
 		if !strings.Contains(v, want) {
 			t.Errorf("header at 80 columns lacks %q:\n%s", want, v)
 		}
