@@ -134,6 +134,18 @@ func (n *node) dropFrom(id uint64) {
 	n.held = kept
 }
 
+// loseHeld records the messages the node holds as lost (its node down):
+// the loop ends, and they go with it. Otherwise the message trace kept
+// them held for good. Run by the loop, as it ends.
+func (n *node) loseHeld() {
+	for _, h := range n.held {
+		r := recordOf(MsgLost, &h.m)
+		r.Lost = LostNodeDown
+		n.cfg.trace.add(r)
+	}
+	n.held = nil
+}
+
 // takeHeld removes and returns the oldest held message that matches (from
 // 0: any sender; typ 0: any type).
 func (n *node) takeHeld(from uint64, typ raft.MessageType) (heldMsg, bool) {

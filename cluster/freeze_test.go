@@ -442,6 +442,13 @@ func TestHeldMessagesDieWithTheirNode(t *testing.T) {
 	if n, _ := c.Status().Node(st.Leader); len(n.Held) != 0 {
 		t.Errorf("crashed node %d still holds %v", st.Leader, n.Held)
 	}
+	// The message trace says so too: the held vote request is lost with
+	// its node (it stayed "held" for good).
+	if !traceHas(c, func(r MsgRecord) bool {
+		return r.From == f && r.To == st.Leader && r.Event == MsgLost && r.Lost == LostNodeDown
+	}) {
+		t.Error("the trace does not record the held message lost with its node")
+	}
 }
 
 // A transfer asked for while frozen returns once the leader takes it, and

@@ -286,6 +286,7 @@ func (n *node) receive(m raft.Message) {
 // queued, then one Ready: persist, send, apply, advance.
 func (n *node) run() {
 	defer close(n.done)
+	defer n.loseHeld() // a crash takes what a frozen node held with it
 	// What the WAL read at start may be in the page cache only (the last
 	// run died between a write and its fsync): make it durable before the
 	// node acknowledges any of it. Here, not in openNode: on a slow disk
