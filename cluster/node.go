@@ -924,11 +924,14 @@ func (n *node) closeIO() {
 
 // refusalLog tells of the connections a node's Raft port refused, as
 // events, at most one a second: a stream of garbage must not bury the
-// feed, and those left out are counted in the next one.
+// feed. Those left out are counted in the next one, or, when no other
+// comes, in an event of their own a second after the last told (a burst
+// of 300 was told as "and 2 others", the rest never).
 type refusalLog struct {
-	mu     sync.Mutex
-	last   time.Time
-	untold int
+	mu      sync.Mutex
+	last    time.Time
+	untold  int
+	pending bool // a count of the untold is due (time.AfterFunc)
 }
 
 func (r *refusalLog) add(events *EventLog, id uint64, remote string, err error) {
@@ -936,6 +939,10 @@ func (r *refusalLog) add(events *EventLog, id uint64, remote string, err error) 
 	now := time.Now()
 	if now.Sub(r.last) < time.Second {
 		r.untold++
+		if !r.pending {
+			r.pending = true
+			time.AfterFunc(r.last.Add(time.Second).Sub(now), func() { r.flush(events, id) })
+		}
 		r.mu.Unlock()
 		return
 	}
@@ -947,4 +954,25 @@ func (r *refusalLog) add(events *EventLog, id uint64, remote string, err error) 
 		text += fmt.Sprintf(" (and %s since the last one told)", plural(more, "other", "others"))
 	}
 	events.Add(Event{Node: id, Kind: EventFault, Text: text})
+}
+
+// flush tells the refusals left untold, if no later one told them.
+func (r *refusalLog) flush(events *EventLog, id uint64) {
+	r.mu.Lock()
+	now := time.Now()
+	if wait := r.last.Add(time.Second).Sub(now); r.untold > 0 && wait > 0 {
+		// A later refusal was told meanwhile: a second after it.
+		time.AfterFunc(wait, func() { r.flush(events, id) })
+		r.mu.Unlock()
+		return
+	}
+	more := r.untold
+	r.pending, r.untold = false, 0
+	if more > 0 {
+		r.last = now
+	}
+	r.mu.Unlock()
+	if more > 0 {
+		events.Add(Event{Node: id, Kind: EventFault, Text: fmt.Sprintf("%d refused %s to its Raft port since the last one told", id, plural(more, "more connection", "more connections"))})
+	}
 }

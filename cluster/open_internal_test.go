@@ -1,6 +1,7 @@
 package cluster
 
 import (
+	"errors"
 	"strings"
 	"sync"
 	"testing"
@@ -49,5 +50,36 @@ func TestSnapshotNewerThanSavedTermStarts(t *testing.T) {
 	}
 	if !told {
 		t.Errorf("no event says what was found: %v", events.Last(100))
+	}
+}
+
+// Refusals of a node's Raft port are told at most once a second; a burst
+// is counted in an event of its own a second later, not only when (if
+// ever) another refusal comes.
+func TestRefusalBurstIsCounted(t *testing.T) {
+	t.Parallel()
+	events := NewEventLog(100, time.Now)
+	var r refusalLog
+	bad := errors.New("transport: read hello: not a raftplay peer")
+	for range 300 {
+		r.add(events, 2, "127.0.0.1:5555", bad)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		var texts []string
+		for _, e := range events.Last(100) {
+			texts = append(texts, e.Text)
+		}
+		if len(texts) == 2 {
+			if !strings.HasPrefix(texts[0], "2 refused a connection to its Raft port from 127.0.0.1:5555: read hello") ||
+				texts[1] != "2 refused 299 more connections to its Raft port since the last one told" {
+				t.Fatalf("events: %q", texts)
+			}
+			return
+		}
+		if len(texts) > 2 || time.Now().After(deadline) {
+			t.Fatalf("events: %q; want the first refusal, then the 299 others counted", texts)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
