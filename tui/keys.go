@@ -234,6 +234,7 @@ type dashState struct {
 	frozen   bool     // the cluster is frozen (step mode)
 	held     bool     // a held message is picked in the messages view
 	heldList bool     // the messages view shows the held list
+	heldN    int      // how many messages the held list shows
 	byNode   bool     // the messages view shows only the selected node's
 	beats    bool     // the messages view shows heartbeats
 	kind     string   // the kind the messages view shows ("": all)
@@ -447,7 +448,9 @@ func (k *keyMap) updateStep(s dashState, msgs, links bool) {
 	k.Deliver.SetEnabled(msgs && s.held)
 	k.Discard.SetEnabled(msgs && s.held)
 	for _, b := range []*key.Binding{&k.Pick, &k.Older, &k.Newer} {
-		b.SetEnabled(msgs && s.heldList)
+		// Nothing to pick among with fewer than two held (the bar
+		// offered "pick held" at a node that held nothing).
+		b.SetEnabled(msgs && s.heldList && s.heldN > 1)
 	}
 	if msgs {
 		k.Scroll.SetEnabled(!s.heldList)

@@ -489,6 +489,8 @@ func TestStepModeHelp(t *testing.T) {
 		{"follower", steady(10), []string{"2"}, []string{"t timeout"}, []string{"b heartbeat"}},
 		{"messages", steady(10), []string{"m"}, []string{"a heartbeats on", "k kind: vote", "f node 1 only", "↑/↓ scroll", "m close messages"}, []string{"d deliver", "c crash", "e events"}},
 		{"messages frozen", frozenStatus(), []string{"2", "m"}, []string{"s step", "↑/↓ pick held", "d deliver", "del discard"}, []string{"↑/↓ scroll"}},
+		{"messages frozen, nothing held there", frozenStatus(), []string{"3", "m"}, []string{"s step"}, []string{"pick held", "d deliver"}},
+		{"messages frozen, one held there", frozenStatus(), []string{"4", "m"}, []string{"s step", "d deliver"}, []string{"pick held"}},
 		{"messages, kind and heartbeats", steady(10), []string{"m", "a", "k"}, []string{"a heartbeats off", "k kind: prevote"}, nil},
 		{"links", steady(10), []string{"x"}, []string{"↑↓←→ link", "c cut 1→2", "d drop 10%", "y delay 20ms", "x close links"}, []string{"c crash", "a heartbeats", "d deliver"}},
 		{"links on a cut", func() cluster.Status {
