@@ -115,7 +115,7 @@ func runDashboard(ctx context.Context, args []string, stdout, stderr io.Writer) 
 			return err
 		}
 		if cmds, err = commands.Parse(string(src), cf.scriptNodes()); err != nil {
-			return usagef("%s: %v", df.script, err)
+			return parseError(df.script, err)
 		}
 	}
 	return openDashboard(ctx, dashboardRun{cf: cf, df: df, name: df.script, cmds: cmds}, stdout, stderr)

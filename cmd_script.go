@@ -83,10 +83,29 @@ func runScript(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	}
 	cmds, err := commands.Parse(string(src), cf.scriptNodes())
 	if err != nil {
-		return usagef("%s: %v", name, err)
+		return parseError(name, err)
 	}
 	return playHeadless(ctx, headlessRun{name: name, file: file, cmds: cmds, cf: cf, json: *jsonOut, logPath: *logPath, tracePath: *tracePath, recPath: *recPath,
 		hint: runHint(string(src), fs), header: header}, stdout, stderr)
+}
+
+// parseError is the usage error for script name's lines that do not
+// parse (commands.Parse, one line each): "NAME: line 3:7: ...", or, for
+// several, how many and each on a line of its own.
+func parseError(name string, err error) error {
+	lines := strings.Split(err.Error(), "\n")
+	if len(lines) == 1 {
+		return usagef("%s: %v", name, err)
+	}
+	more := ""
+	if len(lines) == commands.MaxParseErrors {
+		more = fmt.Sprintf(" (the first %d)", commands.MaxParseErrors)
+	}
+	out := errorLines{fmt.Sprintf("%s: %d lines do not parse%s:", name, len(lines), more)}
+	for _, l := range lines {
+		out = append(out, "  "+l)
+	}
+	return usageError{out}
 }
 
 // runHint returns the script's own "# Run:" line when it names flags this

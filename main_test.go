@@ -1090,3 +1090,21 @@ func TestScriptHeaderFlags(t *testing.T) {
 		t.Fatalf("raftplay script examples/transfer.txt: exit %d\n%s\n%s", code, out, errs)
 	}
 }
+
+// Every line of a script that does not parse is told in one run, each on
+// a line of its own (a new user fixed a script one run per mistake).
+func TestScriptTellsEveryLineThatDoesNotParse(t *testing.T) {
+	t.Parallel()
+	code, _, errs := runCLI(t, "wait leader\nexpect leaderr\ncrash 9\nput a\n", "script", "-")
+	want := "raftplay: standard input: 3 lines do not parse:\n" +
+		"raftplay:   line 2:8: expect: unknown check \"leaderr\" (did you mean \"leader\"?) (want leader, role, term, commit, get, safe, config or violation)\n" +
+		"raftplay:   line 3:7: crash: node 9 out of range (want a node number 1..5)\n" +
+		"raftplay:   line 4:6: put: missing VALUE (want put KEY VALUE)\n"
+	if code != 2 || errs != want {
+		t.Errorf("exit %d, stderr:\n%s\nwant:\n%s", code, errs, want)
+	}
+	src := strings.Repeat("crash 9\n", 25)
+	if _, _, errs := runCLI(t, src, "script", "-"); !strings.HasPrefix(errs, "raftplay: standard input: 10 lines do not parse (the first 10):\n") || strings.Count(errs, "\n") != 11 {
+		t.Errorf("25 bad lines: %s", errs)
+	}
+}

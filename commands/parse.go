@@ -1,6 +1,7 @@
 package commands
 
 import (
+	"errors"
 	"fmt"
 	"regexp"
 	"slices"
@@ -22,17 +23,29 @@ func Parse(src string, nodes int) ([]Command, error) {
 	// part of the first command.
 	lines := strings.Split(strings.TrimPrefix(src, "\ufeff"), "\n")
 	cmds := make([]Command, 0, len(lines))
+	var errs []error
 	for i, line := range lines {
 		c, err := p.ParseLine(strings.TrimSuffix(line, "\r"), i+1)
 		if err != nil {
-			return nil, err
+			// Go on: every line that does not parse is told at once, not
+			// one a run (up to MaxParseErrors).
+			if errs = append(errs, err); len(errs) == MaxParseErrors {
+				break
+			}
+			continue
 		}
 		if c != nil {
 			cmds = append(cmds, *c)
 		}
 	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...) // one line each
+	}
 	return cmds, nil
 }
+
+// MaxParseErrors is the most lines Parse reports as not parsing.
+const MaxParseErrors = 10
 
 // ParseLine parses one line, numbered lineNo in messages. It returns nil, nil
 // for a blank or comment-only line. It accepts any @NAME: it cannot know which
