@@ -270,6 +270,15 @@ func (c *Cluster) startJoiner(id uint64) (uint64, error) {
 	c.confMu.Lock()
 	s.joinAfter = c.confIndex
 	c.confMu.Unlock()
+	// An id used before (removed, now added again) names a new node:
+	// nothing meant for or sent by the old one may reach the new one or
+	// pass for its answer. Before the new node opens: it may connect to
+	// the others at once.
+	for _, o := range c.slots {
+		if o.node != nil && o.id != id {
+			o.node.tr.ReplacePeer(id)
+		}
+	}
 	if id == uint64(len(c.slots))+1 {
 		c.slots = append(c.slots, s)
 	} else {
@@ -284,11 +293,7 @@ func (c *Cluster) startJoiner(id uint64) (uint64, error) {
 	s.raftAddr, s.httpAddr = n.tr.Addr(), n.hl.Addr().String()
 	for _, o := range c.slots {
 		if o != s && o.node != nil {
-			// Replace, not set: an id used before (removed, now added
-			// again) names a new node, and nothing meant for or sent by
-			// the old one may reach the new one or pass for its answer.
-			// Before the new node can connect to o.
-			o.node.tr.ReplacePeer(s.id, s.raftAddr)
+			o.node.tr.SetPeer(s.id, s.raftAddr)
 			n.tr.SetPeer(o.id, o.raftAddr)
 		}
 	}

@@ -42,9 +42,10 @@ func TestReplacePeerDropsWhatWasQueuedForTheOldNode(t *testing.T) {
 	}
 
 	old.Close() // the old node is gone (removed), a new one takes its id
+	one.ReplacePeer(2)
 	fresh := startNode(t, 2, faults, withTrace(&l))
 	fresh.SetPeer(1, one.Addr())
-	one.ReplacePeer(2, fresh.Addr())
+	one.SetPeer(2, fresh.Addr())
 	faults.Heal() // releases the delay: nothing of it is left to send
 	one.Send([]raft.Message{hb(1, 2, 8)})
 	waitFor(t, "the new node to hear term 8", func() bool { return slices.Contains(termsFrom(fresh.in, 1), 8) })
@@ -69,8 +70,9 @@ func TestReplacePeerDropsFramesOfTheOldNodesConnection(t *testing.T) {
 	old.Send([]raft.Message{hb(2, 1, 4)})
 	waitFor(t, "1 to hear term 4", func() bool { return slices.Contains(termsFrom(one.in, 2), 4) })
 
+	one.ReplacePeer(2)
 	fresh := startNode(t, 2, nil)
-	one.ReplacePeer(2, fresh.Addr())
+	one.SetPeer(2, fresh.Addr())
 	old.Send([]raft.Message{hb(2, 1, 5)}) // on the connection it made before
 	waitFor(t, "1 to drop the old node's frame", func() bool { return l.hasFate(5, FateReplaced) })
 	old.Close()

@@ -199,25 +199,25 @@ func (t *Transport) SetPeer(id uint64, addr string) {
 	go p.run()
 }
 
-// ReplacePeer says that id now names a new node, at addr, that shares
-// nothing with the one it named before (removed, then added again with
-// an empty log): what is still queued for the old one is dropped instead
-// of reaching the new one, and frames from connections the old one made
-// are no longer delivered (FateReplaced). Raft tells senders apart by id
-// alone, so a late answer of the old node would pass for the new one's:
-// a leader would take the old node's match for the new node's. Call it
-// before the new node can connect or be sent anything.
-func (t *Transport) ReplacePeer(id uint64, addr string) {
+// ReplacePeer says that id is to name a new node that shares nothing with
+// the one it named so far (removed, then added again with an empty log):
+// what is still queued for the old one is dropped instead of reaching the
+// new one, and frames on connections made so far are no longer delivered
+// (FateReplaced). Raft tells senders apart by id alone, so a late answer
+// of the old node would pass for the new one's: a leader would take the
+// old node's match for the new node's. Call it before the new node starts
+// (it may connect at once), then SetPeer with its address.
+func (t *Transport) ReplacePeer(id uint64) {
 	if id == raft.None || id == t.cfg.ID {
 		t.logf("ReplacePeer: ignoring bad peer id %d", id)
 		return
 	}
 	t.link(id).gen.Add(1)
-	t.SetPeer(id, addr)
 	if p, ok := (*t.peers.Load())[id]; ok {
 		for _, it := range p.q.take(nil) {
 			t.trace(&it.msg, FateReplaced, 0)
 		}
+		p.closeConn() // the writer drops what it holds for the old node
 	}
 }
 
