@@ -9,6 +9,7 @@ import (
 	"log"
 	"os"
 	"strings"
+	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
@@ -94,7 +95,7 @@ func runReplay(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if mono {
 		lipgloss.SetColorProfile(termenv.Ascii)
 	}
-	player := record.NewPlayer(rec, record.PlayerOptions{})
+	player := record.NewPlayer(rec, record.PlayerOptions{Paused: opensPaused(rec.Length)})
 	replayExec := &record.Executor{Player: player}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -114,6 +115,12 @@ func runReplay(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	return nil
 }
+
+// opensPaused says whether a replay of a recording this long opens paused
+// at its start rather than playing: a short one (a script's run is often
+// under a second) had played to its end before the screen was first
+// looked at.
+func opensPaused(length time.Duration) bool { return length < 5*time.Second }
 
 // writeScript writes the recording's commands as a script into out.
 func writeScript(rec *record.Recording, out string, stdout io.Writer) error {

@@ -304,3 +304,30 @@ func TestDashboardIdleCPU(t *testing.T) {
 	io.WriteString(ptmx, "q")
 	cmd.Wait()
 }
+
+// A short recording opens paused at its start (it had played to its end
+// before anyone looked), and space plays it to the end.
+func TestReplayOfAShortRecordingOpensPaused(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	dir := t.TempDir()
+	bin := raftplayBinary(t)
+	rec := filepath.Join(dir, "run.rec")
+	if code, out, errs := runCLI(t, "wait leader\nput a 1\n", "script", "--nodes", "3", "--record", rec, "-"); code != 0 {
+		t.Fatalf("recording: exit %d\n%s\n%s", code, out, errs)
+	}
+	cmd, ptmx, scr := startDashboard(t, bin, dir, "replay", rec)
+	scr.waitScreen(t, "the replay paused at its start", 20*time.Second, func(s string) bool {
+		return strings.Contains(s, "REPLAY ⏸") && strings.Contains(s, " 0.000s / ")
+	})
+	io.WriteString(ptmx, " ")
+	scr.waitScreen(t, "the replay played to its end", 20*time.Second, func(s string) bool {
+		first, _, _ := strings.Cut(s, "\n") // paused again, at its end
+		return strings.Contains(first, "REPLAY ⏸") && !strings.Contains(first, " 0.000s / ")
+	})
+	io.WriteString(ptmx, "q")
+	if code := waitExit(t, cmd, scr, 20*time.Second); code != 0 {
+		t.Fatalf("exit status %d", code)
+	}
+}
