@@ -583,5 +583,35 @@ func TestHiddenLanesAreNamed(t *testing.T) {
 	}
 }
 
+// The lanes kept when not all fit are the selected node's and the
+// leader's first, then the rest in order (lesson 5 at 80x24 hid the
+// leader's lane, the one it is about).
+func TestHiddenLanesKeepTheLeadersAndTheSelected(t *testing.T) {
+	st := steady(40)
+	for id := uint64(6); id <= 9; id++ {
+		n := steady(40).Nodes[1]
+		n.ID = id
+		st.Nodes = append(st.Nodes, n)
+		st.Nodes[0].Progress[id] = st.Nodes[0].Progress[2]
+	}
+	// Node 8 leads.
+	st.Leader = 8
+	for i := range st.Nodes {
+		st.Nodes[i].Role, st.Nodes[i].Leader = "follower", 8
+	}
+	st.Nodes[7].Role, st.Nodes[7].Progress, st.Nodes[0].Progress = "leader", st.Nodes[0].Progress, nil
+	m := newModel(newFakeSource(st), &fakeExec{}, 80, 26)
+	m.Update(keyMsg("9")) // select node 9
+	var ids []string
+	for _, l := range strings.Split(m.View(), "\n") {
+		if laneRe.MatchString(l) {
+			ids = append(ids, strings.Fields(l)[0])
+		}
+	}
+	if len(ids) < 2 || len(ids) == 9 || !slices.Contains(ids, "8") || !slices.Contains(ids, "9") || !slices.IsSortedFunc(ids, strings.Compare) {
+		t.Errorf("lanes drawn: %v; want the leader's (8) and the selected node's (9) among some, in order", ids)
+	}
+}
+
 // laneRe matches a node's lane: its id, then its cells.
 var laneRe = regexp.MustCompile(`^ ?\d [│·█▒░┄ \d]`)

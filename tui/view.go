@@ -182,12 +182,33 @@ func (m *Model) View() string {
 // height lines when not every node's lane fits (height is at least 3):
 // their title and ruler, the lanes that fit, and a line naming the nodes
 // whose lanes are not drawn. Cut like the rest, the lanes of 9 nodes at
-// 80x26 ended after node 3 and nothing said 4-9 were there.
+// 80x26 ended after node 3 and nothing said 4-9 were there. The selected
+// node's lane and the leader's are kept first, the rest in order (lesson
+// 5 at 80x24 hid the leader's lane, the one it is about).
 func (m *Model) hideLanes(lanes []string, height int) []string {
 	shown := height - 3
+	keep := make([]bool, len(m.nodes))
+	left := shown
+	for _, want := range []uint64{m.sel, m.status.Leader} {
+		for i, n := range m.nodes {
+			if n.ID == want && !keep[i] && left > 0 {
+				keep[i], left = true, left-1
+			}
+		}
+	}
+	for i := range keep {
+		if !keep[i] && left > 0 {
+			keep[i], left = true, left-1
+		}
+	}
 	var hidden []uint64
-	for _, n := range m.nodes[shown:] {
-		hidden = append(hidden, n.ID)
+	out := append([]string(nil), lanes[:2]...)
+	for i, n := range m.nodes {
+		if keep[i] {
+			out = append(out, lanes[2+i])
+		} else {
+			hidden = append(hidden, n.ID)
+		}
 	}
 	what := "lanes " + idRanges(hidden)
 	if len(hidden) == 1 {
@@ -195,7 +216,7 @@ func (m *Model) hideLanes(lanes []string, height int) []string {
 	}
 	need := m.height - height + m.lanesHeight()
 	note := fmt.Sprintf("%s hidden: make the window taller (%d lines show every lane)", what, need)
-	return append(lanes[:2+shown:2+shown], m.styles.Dim.Render(m.styles.Clip(note, m.width)))
+	return append(out, m.styles.Dim.Render(m.styles.Clip(note, m.width)))
 }
 
 // tooSmall says what size the dashboard needs, laid out for the
