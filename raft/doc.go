@@ -37,6 +37,14 @@
 // metadata and data, Entries after the snapshot and Applied index; nothing
 // else survives a crash.
 //
+// Node ids: the core tells peers apart by id alone. An id removed from the
+// configuration and added again for a new node with an empty log names a
+// different node, and no message of the old one may be stepped after the
+// new one is added: the leader would take the old node's append answer for
+// the new node's match (and send it commit indexes up to it). The driver
+// drops them (cluster.Add: transport.ReplacePeer, and what a frozen node
+// holds), as etcd avoids the case by never reusing an id.
+//
 // # What it implements
 //
 // Leader election with randomized timeouts drawn from a seeded source
