@@ -547,13 +547,7 @@ func TestKeysAreOffWhileTheScreenIsTooSmall(t *testing.T) {
 // lanes ending after node 3 with nothing to say 4-9 are there. With room
 // for them all there is no such line.
 func TestHiddenLanesAreNamed(t *testing.T) {
-	st := steady(40)
-	for id := uint64(6); id <= 9; id++ {
-		n := steady(40).Nodes[1]
-		n.ID = id
-		st.Nodes = append(st.Nodes, n)
-		st.Nodes[0].Progress[id] = st.Nodes[0].Progress[2]
-	}
+	st := nineNodes()
 	m := newModel(newFakeSource(st), &fakeExec{}, 80, 26)
 	v := m.View()
 	lines := strings.Split(v, "\n")
@@ -587,13 +581,7 @@ func TestHiddenLanesAreNamed(t *testing.T) {
 // leader's first, then the rest in order (lesson 5 at 80x24 hid the
 // leader's lane, the one it is about).
 func TestHiddenLanesKeepTheLeadersAndTheSelected(t *testing.T) {
-	st := steady(40)
-	for id := uint64(6); id <= 9; id++ {
-		n := steady(40).Nodes[1]
-		n.ID = id
-		st.Nodes = append(st.Nodes, n)
-		st.Nodes[0].Progress[id] = st.Nodes[0].Progress[2]
-	}
+	st := nineNodes()
 	// Node 8 leads.
 	st.Leader = 8
 	for i := range st.Nodes {
@@ -611,6 +599,18 @@ func TestHiddenLanesKeepTheLeadersAndTheSelected(t *testing.T) {
 	if len(ids) < 2 || len(ids) == 9 || !slices.Contains(ids, "8") || !slices.Contains(ids, "9") || !slices.IsSortedFunc(ids, strings.Compare) {
 		t.Errorf("lanes drawn: %v; want the leader's (8) and the selected node's (9) among some, in order", ids)
 	}
+}
+
+// nineNodes is steady(40) grown to nine nodes, 6-9 as follower 2.
+func nineNodes() cluster.Status {
+	st := steady(40)
+	for id := uint64(6); id <= 9; id++ {
+		n := steady(40).Nodes[1]
+		n.ID = id
+		st.Nodes = append(st.Nodes, n)
+		st.Nodes[0].Progress[id] = st.Nodes[0].Progress[2]
+	}
+	return st
 }
 
 // laneRe matches a node's lane: its id, then its cells.
