@@ -45,7 +45,7 @@ func runLearn(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	l, cf := lc.lesson, lc.cf
 	cmds, err := commands.Parse(l.Source, cf.scriptNodes())
 	if err != nil {
-		return fmt.Errorf("%s does not parse with --nodes %d: %v", l.ID(), cf.nodes, err)
+		return parseError(fmt.Sprintf("%s with --nodes %d", l.ID(), cf.nodes), err)
 	}
 	if lc.headless {
 		fmt.Fprintf(stdout, "Lesson %d: %s\n%s\n", l.Number, l.Title, l.About)

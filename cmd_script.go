@@ -93,17 +93,17 @@ func runScript(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 // parse (commands.Parse, one line each): "NAME: line 3:7: ...", or, for
 // several, how many and each on a line of its own.
 func parseError(name string, err error) error {
-	lines := strings.Split(err.Error(), "\n")
-	if len(lines) == 1 {
+	var pe *commands.ParseErrors
+	if !errors.As(err, &pe) {
 		return usagef("%s: %v", name, err)
 	}
 	more := ""
-	if len(lines) == commands.MaxParseErrors {
-		more = fmt.Sprintf(" (the first %d)", commands.MaxParseErrors)
+	if pe.Total > len(pe.Errs) {
+		more = fmt.Sprintf(" (the first %d shown)", len(pe.Errs))
 	}
-	out := errorLines{fmt.Sprintf("%s: %d lines do not parse%s:", name, len(lines), more)}
-	for _, l := range lines {
-		out = append(out, "  "+l)
+	out := errorLines{fmt.Sprintf("%s: %d lines do not parse%s:", name, pe.Total, more)}
+	for _, e := range pe.Errs {
+		out = append(out, "  "+e.Error())
 	}
 	return usageError{out}
 }

@@ -32,6 +32,7 @@ type clusterFlags struct {
 	checkquorum bool
 	port        int
 	snapEvery   uint64
+	header      map[string]bool // the flags a script's "# flags:" line set (applyScriptFlags)
 }
 
 // electionRange is a flag value of the form MIN-MAX ("150ms-300ms"), parsed
@@ -444,13 +445,14 @@ func (f *clusterFlags) onDisk() int {
 	return cluster.NodesOnDisk(f.data)
 }
 
-// nodesGiven reports whether --nodes was on the command line.
+// nodesGiven reports whether --nodes was on the command line (a script's
+// header is not: a data directory's cluster keeps its size).
 func (f *clusterFlags) nodesGiven() bool {
 	given := false
 	if f.fs != nil {
 		f.fs.Visit(func(fl *flag.Flag) { given = given || fl.Name == "nodes" })
 	}
-	return given
+	return given && !f.header["nodes"]
 }
 
 // size is the cluster size to run. A data directory that holds a cluster
@@ -486,8 +488,11 @@ func (f *clusterFlags) resolveNodes(stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if f.nodesGiven() && n-cluster.RemovedOnDisk(f.data, n) != f.nodes {
+	switch {
+	case f.nodesGiven() && n-cluster.RemovedOnDisk(f.data, n) != f.nodes:
 		fmt.Fprintf(stderr, "raftplay: %s holds a cluster of %s: running it, not --nodes %d\n", cluster.EscapeControls(f.data), f.describeOnDisk(n), f.nodes)
+	case f.header["nodes"] && n != f.nodes:
+		fmt.Fprintf(stderr, "raftplay: %s holds a cluster of %s: running it, not the script header's --nodes %d\n", cluster.EscapeControls(f.data), f.describeOnDisk(n), f.nodes)
 	}
 	f.nodes = n
 	return nil
@@ -529,7 +534,7 @@ var scriptHeaderFlags = []string{"nodes", "heartbeat", "election", "seed", "prev
 func applyScriptFlags(fs *flag.FlagSet, cf *clusterFlags, name, src string) (string, error) {
 	var value string
 	at := 0
-	for i, line := range slices.Collect(strings.Lines(src)) {
+	for i, line := range slices.Collect(strings.Lines(strings.TrimPrefix(src, "\ufeff"))) {
 		line = strings.TrimSpace(line)
 		if line == "" {
 			continue
@@ -569,6 +574,11 @@ func applyScriptFlags(fs *flag.FlagSet, cf *clusterFlags, name, src string) (str
 	if len(bad) > 0 {
 		return "", usagef("%s: line %d: # flags: %s cannot be set by a script (it may set %s)", name, at, strings.Join(bad, ", "), may)
 	}
+	// The command line's own flags are checked first: an error of theirs
+	// is not the header's.
+	if err := cf.check(); err != nil {
+		return "", err
+	}
 	var set []string
 	hdr.Visit(func(f *flag.Flag) {
 		if flagSet(fs, f.Name) {
@@ -576,6 +586,10 @@ func applyScriptFlags(fs *flag.FlagSet, cf *clusterFlags, name, src string) (str
 		}
 		if err := fs.Set(f.Name, f.Value.String()); err == nil {
 			set = append(set, "--"+f.Name+"="+f.Value.String())
+			if cf.header == nil {
+				cf.header = map[string]bool{}
+			}
+			cf.header[f.Name] = true
 		}
 	})
 	if len(set) > 0 {

@@ -103,6 +103,7 @@ func TestUsageErrorsExit2(t *testing.T) {
 		{"# flags: --frob\n", []string{"script", "-"}, "raftplay: standard input: line 1: # flags: unknown flag --frob (a script may set --nodes,"},
 		{"# flags: nodes 3\n", []string{"script", "-"}, "raftplay: standard input: line 1: # flags: \"nodes\" is not a flag\n"},
 		{"# flags: --nodes 3\ncrash 4\n", []string{"script", "-"}, "line 2:7: crash: node 4 out of range (want a node number 1..3)"},
+		{"# flags: --nodes 3\nwait leader\n", []string{"script", "--heartbeat", "1ns", "-"}, "raftplay: --heartbeat 1ns is too short (min 1ms: the nodes keep time in ticks of 1 ms or more)\n"}, // the user's flag, not the header's
 		{"", []string{"--nodes", "3", "learn", "1"}, "raftplay: unexpected argument \"learn\": a subcommand comes first, its flags after it (raftplay learn [flags] ...)\n"},
 		{"", []string{"script", "--data", filepath.Join(file, "sub"), "-"}, "not a directory"},
 		{"", []string{"script", "--data", file, "-"}, "raftplay: --data " + file + ": it is a file, not a directory\n"},
@@ -1085,6 +1086,19 @@ func TestScriptHeaderFlags(t *testing.T) {
 	if code != 0 || strings.Contains(out, "header") {
 		t.Fatalf("a flags comment after the first command: exit %d\n%s", code, out)
 	}
+	// A byte order mark before it does not hide it.
+	if code, out, _ := runCLI(t, "\ufeff"+src, "script", "-"); code != 0 || !strings.HasPrefix(out, "flags from the script's header: --nodes=3") {
+		t.Fatalf("after a byte order mark: exit %d\n%s", code, out)
+	}
+	// A data directory's cluster keeps its size, and says so.
+	data := t.TempDir()
+	if code, _, errs := runCLI(t, "wait leader\n", "script", "--nodes", "5", "--data", data, "-"); code != 0 {
+		t.Fatalf("creating a 5-node cluster: exit %d\n%s", code, errs)
+	}
+	code, out, errs = runCLI(t, "# flags: --nodes 3\nwait leader\nexpect config == 1,2,3,4,5\n", "script", "--data", data, "-")
+	if code != 0 || !strings.Contains(errs, "holds a cluster of 5 nodes: running it, not the script header's --nodes 3") {
+		t.Fatalf("a 5-node --data under a 3-node header: exit %d\n%s\n%s", code, out, errs)
+	}
 	// The examples written for 3 nodes run as they are.
 	if code, out, errs := runCLI(t, "", "script", "examples/transfer.txt"); code != 0 {
 		t.Fatalf("raftplay script examples/transfer.txt: exit %d\n%s\n%s", code, out, errs)
@@ -1104,7 +1118,16 @@ func TestScriptTellsEveryLineThatDoesNotParse(t *testing.T) {
 		t.Errorf("exit %d, stderr:\n%s\nwant:\n%s", code, errs, want)
 	}
 	src := strings.Repeat("crash 9\n", 25)
-	if _, _, errs := runCLI(t, src, "script", "-"); !strings.HasPrefix(errs, "raftplay: standard input: 10 lines do not parse (the first 10):\n") || strings.Count(errs, "\n") != 11 {
+	if _, _, errs := runCLI(t, src, "script", "-"); !strings.HasPrefix(errs, "raftplay: standard input: 25 lines do not parse (the first 10 shown):\n") || strings.Count(errs, "\n") != 11 {
 		t.Errorf("25 bad lines: %s", errs)
+	}
+	src = strings.Repeat("crash 9\n", 10)
+	if _, _, errs := runCLI(t, src, "script", "-"); !strings.HasPrefix(errs, "raftplay: standard input: 10 lines do not parse:\n") || strings.Count(errs, "\n") != 11 {
+		t.Errorf("10 bad lines: %s", errs)
+	}
+	// A let that does not parse still names its name: its uses are not
+	// told as unknown names too.
+	if _, _, errs := runCLI(t, "let old = leaderr\ncrash @old\nrestart @old\nput a\n", "script", "-"); !strings.HasPrefix(errs, "raftplay: standard input: 2 lines do not parse:\n") || strings.Contains(errs, "unknown name") {
+		t.Errorf("a bad let: %s", errs)
 	}
 }

@@ -111,7 +111,7 @@ func (n *node) capture(f func() error) ([]string, error) {
 // by a step, would pass for the new one's (see transport.ReplacePeer,
 // which stops the rest). Run on the loop.
 func (n *node) dropFrom(id uint64) {
-	for taking := true; taking; {
+	for taking := n.frozen; taking; { // a node not frozen holds nothing
 		select {
 		case m := <-n.inbox:
 			n.step(m)

@@ -160,7 +160,7 @@ func (c *Cluster) Add(ctx context.Context, id uint64) (AddResult, error) {
 	if err != nil {
 		return AddResult{}, err
 	}
-	c.dropHeldFrom(id)
+	c.dropHeldFrom(ctx, id)
 	c.joinLeadersSide(id, lead)
 	res := AddResult{ID: id}
 	r, err := c.proposeConf(ctx, raft.ConfChange{Op: raft.ConfAddLearner, Node: id})
@@ -198,12 +198,17 @@ func (c *Cluster) Add(ctx context.Context, id uint64) (AddResult, error) {
 	}
 }
 
-// dropHeldFrom has every other running node drop the messages it holds
-// (frozen) from id, which now names a new node: an old node's answer,
-// stepped later, would pass for the new one's. Before the change that
-// adds it, so no leader has progress for the new node yet.
-func (c *Cluster) dropHeldFrom(id uint64) {
+// dropHeldFrom has every other running node of a frozen cluster drop the
+// messages it holds from id, which now names a new node: an old node's
+// answer, delivered by a later step, would pass for the new one's. Before
+// the change that adds it, so no leader has progress for the new node
+// yet. A running cluster holds nothing: it stepped the old node's late
+// messages when they came, while the id was no member (the transport
+// drops the rest, ReplacePeer), and a node's loop in a slow fsync is not
+// waited for.
+func (c *Cluster) dropHeldFrom(ctx context.Context, id uint64) {
 	c.mu.Lock()
+	frozen := c.frozen
 	var nodes []*node
 	for _, s := range c.slots {
 		if s.id != id && s.node != nil {
@@ -211,8 +216,11 @@ func (c *Cluster) dropHeldFrom(id uint64) {
 		}
 	}
 	c.mu.Unlock()
+	if !frozen {
+		return
+	}
 	for _, n := range nodes {
-		n.do(func() { n.dropFrom(id) }) // ErrNodeDown: it holds nothing
+		n.doCtx(ctx, func() { n.dropFrom(id) }) // down: it holds nothing; ctx ended: the add fails anyway
 	}
 }
 

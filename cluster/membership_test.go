@@ -805,3 +805,66 @@ func mustNode(t *testing.T, st Status, id uint64) NodeStatus {
 	}
 	return n
 }
+
+// The add of an id never used before loses none of the new node's
+// messages as "node replaced": the others' transports forget the id
+// before the new node opens and dials them (its first answers were
+// dropped on about a quarter of adds).
+func TestAddLosesNothingAsReplaced(t *testing.T) {
+	t.Parallel()
+	c := startCluster(t, Options{Nodes: 3})
+	waitLeader(t, c)
+	res, err := c.Add(ctxFor(t, 20*time.Second), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs, _, _ := c.Trace().Since(1)
+	for _, r := range recs {
+		if r.Event == MsgLost && r.Lost == LostReplaced {
+			t.Errorf("node %d is new, yet %s was lost as its id's earlier node's", res.ID, r)
+		}
+	}
+}
+
+// An add does not wait for nodes that hold nothing: a follower whose loop
+// sits in a slow fsync does not hold it up (the add used to wait for a
+// step of every node's loop, with no regard for its deadline).
+func TestAddDoesNotWaitForASlowDisk(t *testing.T) {
+	t.Parallel()
+	c := startCluster(t, Options{Nodes: 3})
+	st := waitLeader(t, c)
+	slow := aFollower(st)
+	if err := c.SetDiskDelay(slow, 30*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	defer c.SetDiskDelay(slow, 0)
+	put(t, c.NewClient(), "a", "1") // the slow node's loop now sits in its fsync
+	if _, err := c.Add(ctxFor(t, 20*time.Second), 0); err != nil {
+		t.Fatalf("add beside a follower in a 30 s fsync: %v", err)
+	}
+}
+
+// Nor does an add step a paused node: what waits in its inbox stays
+// there until it resumes (the add used to have every loop take its inbox
+// in).
+func TestAddDoesNotStepAPausedNode(t *testing.T) {
+	t.Parallel()
+	c := startCluster(t, Options{Nodes: 3})
+	st := waitLeader(t, c)
+	paused := aFollower(st)
+	if err := c.Pause(paused); err != nil {
+		t.Fatal(err)
+	}
+	put(t, c.NewClient(), "a", "1") // appends wait in its inbox
+	recs, _, _ := c.Trace().Since(1)
+	mark := recs[len(recs)-1].Seq
+	if _, err := c.Add(ctxFor(t, 20*time.Second), 0); err != nil {
+		t.Fatal(err)
+	}
+	recs, _, _ = c.Trace().Since(mark + 1)
+	for _, r := range recs {
+		if r.Event == MsgDelivered && r.To == paused {
+			t.Errorf("paused node %d had %s stepped into its core", paused, r)
+		}
+	}
+}

@@ -806,21 +806,28 @@ func (n *node) onRaftEvent(e raft.Event) {
 	n.cfg.events.Add(Event{Node: e.Node, Term: e.Term, Kind: EventKind("raft." + e.Kind.String()), Text: e.Text})
 }
 
-// do runs f on the loop goroutine and waits for it, unless the node stops.
-func (n *node) do(f func()) error {
+// doCtx is do that gives up when ctx ends (f may still run later).
+func (n *node) doCtx(ctx context.Context, f func()) error {
 	done := make(chan struct{})
 	select {
 	case n.ctrl <- func() { f(); close(done) }:
 	case <-n.done:
 		return ErrNodeDown
+	case <-ctx.Done():
+		return ctx.Err()
 	}
 	select {
 	case <-done:
 		return nil
 	case <-n.done:
 		return ErrNodeDown
+	case <-ctx.Done():
+		return ctx.Err()
 	}
 }
+
+// do runs f on the loop goroutine and waits for it, unless the node stops.
+func (n *node) do(f func()) error { return n.doCtx(context.Background(), f) }
 
 // setPaused freezes or thaws the loop. A pause does not wait for the loop:
 // one in the middle of a step (a slow fsync: set disk-delay) finishes it,

@@ -24,7 +24,8 @@
 // a `let NAME = ...` line; ParseLine cannot know the names, so it accepts any
 // well-formed one and the executor must check it.
 //
-// Errors: Parse stops at the first bad line and returns a *ParseError whose
+// Errors: Parse reads every line and returns the error of each bad one (a
+// *ParseError for one line, a *ParseErrors for more); a *ParseError's
 // Error() is "line L:C: VERB: what is wrong (want USAGE)", where C is the rune
 // column of the offending word (or just past the end of the line when a word
 // is missing), for example

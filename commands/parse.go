@@ -1,7 +1,6 @@
 package commands
 
 import (
-	"errors"
 	"fmt"
 	"regexp"
 	"slices"
@@ -14,23 +13,29 @@ import (
 
 // Parse parses a whole script: one command a line, blank and comment-only lines
 // skipped. nodes is the cluster size, used to check node numbers (nodes < 1
-// means no upper bound). It returns the commands in order, or the first error,
-// a *ParseError naming its line and column. A @NAME used before any
-// `let NAME = ...` line is an error.
+// means no upper bound). It returns the commands in order, or, when lines do
+// not parse, the error of each: a *ParseError naming its line and column when
+// one line does not parse, a *ParseErrors holding the first MaxParseErrors
+// when more do. A @NAME used before any `let NAME = ...` line is an error.
 func Parse(src string, nodes int) ([]Command, error) {
 	p := NewParser(nodes)
 	// A byte order mark, which some Windows editors put first, is not
 	// part of the first command.
 	lines := strings.Split(strings.TrimPrefix(src, "\ufeff"), "\n")
 	cmds := make([]Command, 0, len(lines))
-	var errs []error
+	var errs ParseErrors
 	for i, line := range lines {
-		c, err := p.ParseLine(strings.TrimSuffix(line, "\r"), i+1)
+		line = strings.TrimSuffix(line, "\r")
+		c, err := p.ParseLine(line, i+1)
 		if err != nil {
 			// Go on: every line that does not parse is told at once, not
-			// one a run (up to MaxParseErrors).
-			if errs = append(errs, err); len(errs) == MaxParseErrors {
-				break
+			// one a run. A `let` that does not parse still names its
+			// name, or every later use of it would be told as unknown.
+			if f := strings.Fields(line); len(f) >= 2 && f[0] == string(VerbLet) {
+				p.Define(f[1])
+			}
+			if errs.Total++; len(errs.Errs) < MaxParseErrors {
+				errs.Errs = append(errs.Errs, err)
 			}
 			continue
 		}
@@ -38,14 +43,37 @@ func Parse(src string, nodes int) ([]Command, error) {
 			cmds = append(cmds, *c)
 		}
 	}
-	if len(errs) > 0 {
-		return nil, errors.Join(errs...) // one line each
+	switch {
+	case errs.Total == 1:
+		return nil, errs.Errs[0]
+	case errs.Total > 1:
+		return nil, &errs
 	}
 	return cmds, nil
 }
 
-// MaxParseErrors is the most lines Parse reports as not parsing.
+// MaxParseErrors is the most errors a ParseErrors holds.
 const MaxParseErrors = 10
+
+// ParseErrors are the errors of a script's lines that do not parse: the
+// first MaxParseErrors of Total. Error() puts each on a line of its own.
+type ParseErrors struct {
+	Errs  []error
+	Total int
+}
+
+func (e *ParseErrors) Error() string {
+	lines := make([]string, len(e.Errs))
+	for i, err := range e.Errs {
+		lines[i] = err.Error()
+	}
+	if e.Total > len(e.Errs) {
+		lines = append(lines, fmt.Sprintf("(and %d more)", e.Total-len(e.Errs)))
+	}
+	return strings.Join(lines, "\n")
+}
+
+func (e *ParseErrors) Unwrap() []error { return e.Errs }
 
 // ParseLine parses one line, numbered lineNo in messages. It returns nil, nil
 // for a blank or comment-only line. It accepts any @NAME: it cannot know which

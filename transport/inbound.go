@@ -133,6 +133,25 @@ func (t *Transport) readFrames(c net.Conn, from uint64) error {
 		if err != nil {
 			return fmt.Errorf("transport: frame body: %w", err)
 		}
+		if stats.gen.Load() != gen {
+			// The node that made this connection was replaced: nothing
+			// more of it is delivered, a snapshot's chunks included.
+			var m raft.Message
+			var err error
+			if ft == frameSnapChunk {
+				var c snapChunkWire
+				if c, err = dec.decodeChunk(buf); err == nil {
+					m = raft.Message{Type: raft.MsgSnap, Term: c.Term, Snapshot: &raft.Snapshot{Meta: raft.SnapshotMeta{Index: c.Index, Term: c.LogTerm}}}
+				}
+			} else {
+				m, err = dec.decode(ft, buf)
+			}
+			if err == nil {
+				m.From, m.To = from, t.cfg.ID
+				t.trace(&m, FateReplaced, 0)
+			}
+			return errReplaced
+		}
 		if ft == frameSnapChunk {
 			if err := t.readChunk(dec, buf, from, stats, &asm); err != nil {
 				return err
@@ -151,11 +170,6 @@ func (t *Transport) readFrames(c net.Conn, from uint64) error {
 		}
 		stats.bytesRecv.Add(uint64(frameHeaderLen + n))
 		m.From, m.To = from, t.cfg.ID
-		if stats.gen.Load() != gen {
-			lost := m
-			t.trace(&lost, FateReplaced, 0)
-			return errReplaced
-		}
 		if t.cfg.Faults.onRecv(from, t.cfg.ID) {
 			stats.droppedFaultIn.Add(1)
 			lost := m // only this copy escapes: m stays on the stack

@@ -71,6 +71,26 @@ func (q *sendQueue) take(spare []outItem) []outItem {
 	return batch
 }
 
+// takeOlder removes and returns the items queued for a generation older
+// than gen (ReplacePeer), keeping the rest in order.
+func (q *sendQueue) takeOlder(gen uint64) []outItem {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	var old []outItem
+	kept := q.items[:0]
+	for _, it := range q.items {
+		if it.gen < gen {
+			old = append(old, it)
+		} else {
+			kept = append(kept, it)
+		}
+	}
+	clear(q.items[len(kept):])
+	q.items = kept
+	q.removed += uint64(len(old))
+	return old
+}
+
 // mark returns how many items were ever pushed: the items pushed after the
 // call are the newer ones (takeBefore).
 func (q *sendQueue) mark() uint64 {

@@ -212,12 +212,18 @@ func (t *Transport) ReplacePeer(id uint64) {
 		t.logf("ReplacePeer: ignoring bad peer id %d", id)
 		return
 	}
-	t.link(id).gen.Add(1)
+	gen := t.link(id).gen.Add(1)
 	if p, ok := (*t.peers.Load())[id]; ok {
-		for _, it := range p.q.take(nil) {
+		// Only what was queued for the old node: Send may already queue
+		// for the new one.
+		for _, it := range p.q.takeOlder(gen) {
 			t.trace(&it.msg, FateReplaced, 0)
 		}
 		p.closeConn() // the writer drops what it holds for the old node
+		select {      // and does not sit out a backoff: the new node may have the old address (--port)
+		case p.kick <- struct{}{}:
+		default:
+		}
 	}
 }
 
