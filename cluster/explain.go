@@ -1027,6 +1027,12 @@ func Why(st Status, id uint64) string {
 		return fmt.Sprintf("cut off from leader %d: %s", l.ID, left)
 	case !Delivers(st.Faults, n.ID, l.ID):
 		return fmt.Sprintf("answers to %d cut", l.ID)
+	case l.ID != n.ID && l.Role != "leader":
+		// It follows a leader that has since stepped down: nothing it
+		// holds is "up to date" with a leader.
+		return fmt.Sprintf("leader %d stepped down: %s", l.ID, left)
+	case l.ID != n.ID && l.Term > n.Term:
+		return fmt.Sprintf("leader %d is at term %d now: %s", l.ID, l.Term, left)
 	case l.Role == "leader" && l.Term == n.Term:
 		p, ok := l.Progress[n.ID]
 		if ok && p.Match > n.LastIndex {

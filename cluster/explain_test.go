@@ -395,6 +395,22 @@ func TestWhyCases(t *testing.T) {
 			t.Errorf("frozen, entries held: Why = %q", got)
 		}
 	})
+	t.Run("following a leader that stepped down", func(t *testing.T) {
+		st := cardStatus(3)
+		st.Nodes[0].Role, st.Nodes[0].Progress = "follower", nil // 1 stepped down; 2 has not heard
+		if got := Why(st, 2); !strings.HasPrefix(got, "leader 1 stepped down: times out in") {
+			t.Errorf("Why = %q", got)
+		}
+		st.Nodes[0].Role, st.Nodes[0].Term = "candidate", 6
+		st.Nodes[0].Tally = nil
+		if got := Why(st, 2); !strings.HasPrefix(got, "leader 1 stepped down: times out in") {
+			t.Errorf("its leader a candidate: Why = %q", got)
+		}
+		st.Nodes[0].Role = "leader" // leads term 6; 2 is still at 5
+		if got := Why(st, 2); !strings.HasPrefix(got, "leader 1 is at term 6 now: times out in") {
+			t.Errorf("its leader at a later term: Why = %q", got)
+		}
+	})
 	t.Run("holding every entry before the leader heard so", func(t *testing.T) {
 		st := cardStatus(3)
 		st.Nodes[0].Progress[2] = raft.Progress{Match: 18, Next: 21, State: "replicate", HeardAgo: 1}

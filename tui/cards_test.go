@@ -282,6 +282,9 @@ func TestCardHeightHoldsUnderLoad(t *testing.T) {
 	elected.Nodes = slices.Clone(compact.Nodes)
 	elected.Nodes[0].Role, elected.Nodes[1].Role = "follower", "leader"
 	elected.Nodes[1].Progress = compact.Nodes[0].Progress
+	for i := range elected.Nodes {
+		elected.Nodes[i].Leader = 2
+	}
 	if got, card := cardLines(elected); got != low {
 		t.Errorf("after an election the card block takes %d lines, want %d:\n%s", got, low, card)
 	}
