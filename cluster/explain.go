@@ -549,9 +549,15 @@ func explainCandidate(st Status, n NodeStatus) string {
 		}
 		if w == "" {
 			if v, ok := st.Node(id); ok && v.Frozen {
-				w = "has not answered (the cluster is frozen: its request may be held there, or its answer on its way here)"
-				if holds(n, id, "vote-resp", "prevote-resp") {
+				switch {
+				case holds(n, id, "vote-resp", "prevote-resp"):
 					w = fmt.Sprintf("has answered, but the answer is held at %d (the cluster is frozen)", n.ID)
+				case holds(v, n.ID, "vote", "prevote"):
+					w = fmt.Sprintf("has not answered: the request is held at %d (the cluster is frozen)", id)
+				default:
+					// Nothing of theirs is held: it was discarded, or lost
+					// (a teacher saw "may be held there" beside held 0).
+					w = "has not answered, and neither the request nor an answer is held: one is on its way, or was discarded or lost"
 				}
 			} else {
 				w = "has not answered yet"

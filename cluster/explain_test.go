@@ -565,12 +565,16 @@ func TestWhyCases(t *testing.T) {
 		c.Role, c.Leader, c.Frozen = "candidate", 0, true
 		c.Tally = &raft.Tally{Needed: 3, Granted: []uint64{3}, Refused: map[uint64]raft.Why{}, Pending: []uint64{2, 4, 5}}
 		c.Held = []HeldInfo{{Seq: 1, From: 2, Kind: "vote-resp", Term: 5}}
+		st.Nodes[3].Held = []HeldInfo{{Seq: 2, From: 3, Kind: "vote", Term: 5}}
 		for i := range st.Nodes {
 			st.Nodes[i].Frozen = st.Nodes[i].State == StateUp
 		}
 		got := ExplainNode(st, 3)
 		mustContain(t, got, "Votes from 3 (needs 3 of 4)", "2 has answered, but the answer is held at 3 (the cluster is frozen)",
-			"4 has not answered (the cluster is frozen: its request may be held there, or its answer on its way here)")
+			"4 has not answered: the request is held at 4 (the cluster is frozen)",
+			// Nothing held between 3 and 5: discarded (a teacher saw "may
+			// be held there" beside "held 0").
+			"5 has not answered, and neither the request nor an answer is held: one is on its way, or was discarded or lost")
 	})
 	t.Run("the last entry's term is known outside the log window", func(t *testing.T) {
 		st := cardStatus(3)
