@@ -391,6 +391,12 @@ func explainMember(st Status, n NodeStatus) string {
 	switch memberKind(st, n) {
 	case memberLearner:
 		s := fmt.Sprintf("%d is a learner: it receives the log but does not vote, count toward commits or stand for election", n.ID)
+		if l, ok := st.Node(st.Leader); ok && l.Membership.IsVoter(n.ID) {
+			// A promotion on its way: the leader uses the newest
+			// configuration in its log, committed or not (thesis 4.1).
+			return fmt.Sprintf("%d is a learner by its own log, but leader %d's configuration (entry %d, %s) makes it a voter: %d counts it toward commits already, and %d becomes a voter when that entry reaches it. ",
+				n.ID, l.ID, l.ConfIndex, committedOrNot(l.ConfIndex <= l.Commit), l.ID, n.ID)
+		}
 		if l, ok := st.Node(st.Leader); ok {
 			if p, ok := l.Progress[n.ID]; ok && p.Match < l.LastIndex && heldUpTo(n, l, p) >= l.LastIndex {
 				s += fmt.Sprintf("; it holds all %d of the leader's entries, and the leader has heard it hold %d (its acknowledgement is on its way, or held)", l.LastIndex, p.Match)
@@ -405,6 +411,13 @@ func explainMember(st Status, n NodeStatus) string {
 		return fmt.Sprintf("%d is not in its own configuration (%s): it was removed, and will not stand for election. ", n.ID, n.Membership)
 	}
 	return ""
+}
+
+func committedOrNot(c bool) string {
+	if c {
+		return "committed"
+	}
+	return "not yet committed"
 }
 
 // Kinds of membership a node has, as far as the status tells.
@@ -976,6 +989,13 @@ func Why(st Status, id uint64) string {
 		// A node that does not vote never times out into an election.
 		switch memberKind(st, n) {
 		case memberLearner:
+			if l, ok := st.Node(st.Leader); ok && l.Membership.IsVoter(n.ID) {
+				// The leader has appended its promotion (it counts it).
+				if p, ok := l.Progress[n.ID]; ok && p.Match < l.LastIndex {
+					return fmt.Sprintf("being promoted: %d of %d", p.Match, l.LastIndex)
+				}
+				return "being promoted"
+			}
 			if l, ok := st.Node(st.Leader); ok {
 				if p, ok := l.Progress[n.ID]; ok && p.Match < l.LastIndex {
 					if heldUpTo(n, l, p) >= l.LastIndex {

@@ -1067,3 +1067,26 @@ func TestDurRoundsAsTheCards(t *testing.T) {
 		}
 	}
 }
+
+// A learner whose promotion the leader has appended but it has not
+// received: the leader counts it as a voter already (thesis 4.1), which
+// explain says (it said only "a learner", beside an explain commit that
+// counted it).
+func TestExplainLearnerBeingPromoted(t *testing.T) {
+	st := cardStatus(4)
+	four := raft.Membership{Voters: []uint64{1, 2, 3}, Learners: []uint64{4}}
+	for i := range st.Nodes {
+		st.Nodes[i].Membership, st.Nodes[i].ConfIndex = four, 15
+	}
+	l := &st.Nodes[0]
+	l.Membership, l.ConfIndex, l.LastIndex = raft.Membership{Voters: []uint64{1, 2, 3, 4}}, 21, 21
+	st.Membership = l.Membership
+	mustContain(t, ExplainNode(st, 4), "4 is a learner by its own log, but leader 1's configuration (entry 21, not yet committed) makes it a voter: 1 counts it toward commits already, and 4 becomes a voter when that entry reaches it.")
+	if got := Why(st, 4); got != "being promoted: 20 of 21" {
+		t.Errorf("why-line %q", got)
+	}
+	l.Membership = four
+	if got := ExplainNode(st, 4); !strings.Contains(got, "4 is a learner: it receives the log") {
+		t.Errorf("a learner the leader keeps a learner: %s", got)
+	}
+}
