@@ -504,3 +504,29 @@ func TestStepThatElectsSaysNoProgress(t *testing.T) {
 		t.Fatalf("the answer that elects %d: %q, %v", f, out, err)
 	}
 }
+
+// Frozen, an add right after an election, before the new leader has
+// committed an entry of its term (only the steps commit it), is refused
+// at once and says why; no node starts (it used to wait out its deadline,
+// leaving a node running outside the cluster).
+func TestAddWhileFrozenBeforeTheLeadersFirstCommit(t *testing.T) {
+	t.Parallel()
+	c, l, f, ctx := frozenCaughtUp(t)
+	g := 6 - l - f
+	if _, err := c.Timeout(f); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Deliver(ctx, f, g, "vote", false); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := c.Deliver(ctx, g, f, "vote-resp", false); err != nil || !strings.Contains(out, fmt.Sprintf("%d became leader", f)) {
+		t.Fatalf("electing %d: %q, %v", f, out, err)
+	}
+	_, err := c.Add(ctx, 0)
+	if want := fmt.Sprintf("leader %d has not committed an entry of its term", f); err == nil || !strings.Contains(err.Error(), want) {
+		t.Fatalf("add: %v; want %q", err, want)
+	}
+	if n := len(c.Status().Nodes); n != 3 {
+		t.Errorf("%d nodes after the refused add, want 3", n)
+	}
+}

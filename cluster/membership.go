@@ -156,6 +156,13 @@ func (c *Cluster) Add(ctx context.Context, id uint64) (AddResult, error) {
 		// An add that ended (or was cut short) before the promotion.
 		return AddResult{}, fmt.Errorf("cluster: node %d is already a learner (%s): promote %d makes it a voter", id, n.State, id)
 	}
+	if l, ok := st.Node(lead); ok && st.Frozen && l.Role == "leader" {
+		if t, known := termAt(l, l.Commit); known && t != l.Term {
+			// Refused until then, and only the steps commit it: say so
+			// before a node starts that would then run outside the cluster.
+			return AddResult{}, fmt.Errorf("cluster: leader %d has not committed an entry of its term %d yet, and the cluster is frozen: step until it commits one (its no-op entry), then add", l.ID, l.Term)
+		}
+	}
 	id, err := c.startJoiner(id)
 	if err != nil {
 		return AddResult{}, err
@@ -164,6 +171,12 @@ func (c *Cluster) Add(ctx context.Context, id uint64) (AddResult, error) {
 	c.joinLeadersSide(id, lead)
 	res := AddResult{ID: id}
 	r, err := c.proposeConf(ctx, raft.ConfChange{Op: raft.ConfAddLearner, Node: id})
+	if pe := (*PendingError)(nil); errors.As(err, &pe) {
+		// Frozen: the steps carry the learner in, and `promote` makes it a
+		// voter once it has caught up.
+		res.LearnerAt = r.Index
+		return res, err
+	}
 	if err != nil {
 		if wasNotProposed(err) && ctx.Err() != nil {
 			return res, outOfTime{fmt.Sprintf("node %d started, but no leader took the change that adds it in time (%v): it runs outside the cluster, and remove %d stops it", id, err, id), ctx.Err()}
@@ -365,6 +378,9 @@ func (c *Cluster) Remove(ctx context.Context, id uint64) (Result, error) {
 		return Result{}, c.retire(id, 0)
 	}
 	r, err := c.proposeConf(ctx, raft.ConfChange{Op: raft.ConfRemove, Node: id})
+	if pe := (*PendingError)(nil); errors.As(err, &pe) {
+		return r, err // frozen: the node is retired once the entry commits (confApplied)
+	}
 	if err != nil && ctx.Err() != nil && wasNotProposed(err) {
 		return Result{}, outOfTime{fmt.Sprintf("no leader took the removal of %d in time (%v): nothing changed", id, err), ctx.Err()}
 	}
@@ -455,8 +471,8 @@ func (c *Cluster) proposeConf(ctx context.Context, cc raft.ConfChange) (Result, 
 		}
 		done := make(chan proposeResult, 1)
 		var perr error
+		var idx, term uint64
 		if err := n.do(func() {
-			var idx, term uint64
 			idx, term, perr = n.core.ProposeConfChange(cc)
 			if perr == nil {
 				n.waiters[idx] = waiter{term: term, done: done}
@@ -466,6 +482,10 @@ func (c *Cluster) proposeConf(ctx context.Context, cc raft.ConfChange) (Result, 
 		}
 		switch {
 		case perr == nil:
+		case notReady(perr) && c.Frozen():
+			// Only the steps commit the leader's first entry of its term:
+			// waiting would only run out the wall clock.
+			return Result{}, fmt.Errorf("%s %d: %w (the cluster is frozen: step until it commits one, its no-op entry, then try again)", cc.Op, cc.Node, notProposed{perr})
 		case errors.Is(perr, raft.ErrNotLeader), errors.Is(perr, raft.ErrTransferring), notReady(perr):
 			if err := sleepCtx(ctx, 10*time.Millisecond); err != nil {
 				return Result{}, fmt.Errorf("%s %d: %w", cc.Op, cc.Node, notProposed{errors.Join(perr, err)})
@@ -474,12 +494,31 @@ func (c *Cluster) proposeConf(ctx context.Context, cc raft.ConfChange) (Result, 
 		default:
 			return Result{}, perr
 		}
+		if c.Frozen() {
+			// Frozen, nothing commits but by the learner's steps: the
+			// change is under way, and the steps carry it (waiting, the
+			// wall clock ran out while the cluster's stood still).
+			return Result{Index: idx, Term: term}, &PendingError{Op: cc.Op, Node: cc.Node, Index: idx}
+		}
 		r, err := n.await(ctx, done, leaderCheck{})
 		if err != nil {
 			return r, fmt.Errorf("%s %d: %w", cc.Op, cc.Node, err)
 		}
 		return r, nil
 	}
+}
+
+// PendingError says that a membership change is in the leader's log but
+// not committed, because the cluster is frozen: the steps carry it (the
+// node of a removal stops, a promoted learner votes, once it commits).
+type PendingError struct {
+	Op    raft.ConfChangeOp
+	Node  uint64
+	Index uint64
+}
+
+func (e *PendingError) Error() string {
+	return fmt.Sprintf("%s %d: entry %d appended; the cluster is frozen, and the steps carry it", e.Op, e.Node, e.Index)
 }
 
 // notProposed wraps the error of a proposeConf that ended before any

@@ -2,6 +2,7 @@ package commands
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -104,6 +105,9 @@ func (r *Runner) execMembership(ctx context.Context, cmd *Command) (string, erro
 			}
 		}
 		res, err := r.c.Add(opCtx, id)
+		if pe := (*cluster.PendingError)(nil); errors.As(err, &pe) {
+			return fmt.Sprintf("ok node=%d learner-index=%d under way: frozen, the steps carry it (the leader sends it its log; promote %d once it has caught up)", res.ID, res.LearnerAt, res.ID), nil
+		}
 		if err != nil {
 			return "", err
 		}
@@ -144,6 +148,13 @@ func (r *Runner) execMembership(ctx context.Context, cmd *Command) (string, erro
 		res, err = r.c.Remove(opCtx, id)
 	} else {
 		res, err = r.c.Promote(opCtx, id)
+	}
+	if pe := (*cluster.PendingError)(nil); errors.As(err, &pe) {
+		then := fmt.Sprintf("%d votes once it commits", id)
+		if cmd.Verb == VerbRemove {
+			then = fmt.Sprintf("%d stops once it commits", id)
+		}
+		return fmt.Sprintf("ok index=%d under way: frozen, the steps carry it (%s)", res.Index, then), nil
 	}
 	if err != nil {
 		return "", err

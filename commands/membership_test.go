@@ -70,3 +70,42 @@ transfer leader
 		}
 	}
 }
+
+// Frozen, add, promote and remove put their entry in the leader's log and
+// say the steps carry it; they used to wait on the wall clock for a commit
+// that only steps bring, and report an error for a change that happened.
+func TestMembershipWhileFrozenIsCarriedByTheSteps(t *testing.T) {
+	t.Parallel()
+	out, err := runScenario(t, `
+wait leader
+put a 1
+freeze
+add
+expect config == 1,2,3
+thaw
+wait config
+freeze
+promote 4
+thaw
+wait config
+expect config == 1,2,3,4
+freeze
+remove 4
+thaw
+wait config
+expect config == 1,2,3
+expect safe
+`, cluster.Options{Nodes: 3})
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	for _, want := range []string{
+		"ok node=4 learner-index=", "under way: frozen, the steps carry it (the leader sends it its log; promote 4 once it has caught up)",
+		"under way: frozen, the steps carry it (4 votes once it commits)",
+		"under way: frozen, the steps carry it (4 stops once it commits)",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+}
