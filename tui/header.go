@@ -131,6 +131,18 @@ func claimants(s cluster.Status) string {
 	return " (" + strings.Join(ids, ", ") + " claim it)"
 }
 
+// topClaimant is the running node that thinks it leads at the highest
+// term (0: none): Election Safety makes it the only leader of that term.
+func topClaimant(s cluster.Status) uint64 {
+	var id, term uint64
+	for _, n := range s.Nodes {
+		if n.Role == "leader" && n.State == cluster.StateUp && n.Term > term {
+			id, term = n.ID, n.Term
+		}
+	}
+	return id
+}
+
 // clusterLine is the header's first line, in segments: size (the nodes
 // not removed), the configuration when it is not every node a voter
 // (configText), leader and term, commit, load and writes.

@@ -456,7 +456,14 @@ func (m *Model) onKey(msg tea.KeyMsg) tea.Cmd {
 			// the step keys would wait behind it (one command runs at a
 			// time) until it gave up. The write is handed to the leader
 			// instead; its result names the index it waits at, and the
-			// steps carry it.
+			// steps carry it. Just elected by steps, a leader no majority
+			// has heard from yet is no "leader" to the command language:
+			// the one of the highest term that claims it takes it.
+			if m.status.Leader == 0 {
+				if id := topClaimant(m.status); id != 0 {
+					return m.run(fmt.Sprintf("propose %d %s 100ms", id, kv))
+				}
+			}
 			return m.run("propose leader " + kv + " 100ms")
 		}
 		return m.run("put " + kv)

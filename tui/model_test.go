@@ -424,6 +424,21 @@ func TestWriteWhileFrozenProposes(t *testing.T) {
 	if b := helpBar(m); !strings.Contains(b, "w propose") {
 		t.Errorf("help bar while frozen: %q", b)
 	}
+	// Just elected by steps: no majority has heard the leader yet, so the
+	// command language knows no leader; w proposes to the one of the
+	// highest term that claims it (a teacher met "no leader now" beside a
+	// LEADER card).
+	st := frozenStatus()
+	st.Leader = 0
+	ex1 := &fakeExec{}
+	m1 := newModel(newFakeSource(st), ex1, 140, 50)
+	press(m1, "w")
+	ex1.mu.Lock()
+	got = slices.Clone(ex1.lines)
+	ex1.mu.Unlock()
+	if len(got) != 1 || !regexp.MustCompile(`^propose 1 k\d+ \d+ 100ms$`).MatchString(got[0]) {
+		t.Fatalf("w while frozen with a leader no majority has heard: ran %q, want a propose to 1", got)
+	}
 	ex2 := &fakeExec{}
 	m2 := newModel(newFakeSource(steady(10)), ex2, 140, 50)
 	press(m2, "w")
