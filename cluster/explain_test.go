@@ -1007,7 +1007,7 @@ func TestFollowedLeaderWhoseAnswersAreLost(t *testing.T) {
 	st.Leader = 0 // `wait leader` counts no follower it cannot hear
 	st.Faults.Links = []transport.LinkRule{{From: 2, To: 1, Rule: transport.Rule{Cut: true}}, {From: 3, To: 1, Rule: transport.Rule{DropPct: 100}}}
 	got := ExplainNode(st, 1)
-	mustContain(t, got, "1 leads at term 5, and a majority follows it, but 2 cannot answer 1 (2->1 is cut), 3 cannot answer 1 (3->1 drops every message): it hears no majority")
+	mustContain(t, got, "1 leads at term 5, and a majority still believes it leads, but 2 cannot answer 1 (2->1 is cut), 3 cannot answer 1 (3->1 drops every message): none of them can reach it")
 	mustNotContain(t, got, "not a majority knows it")
 	st.Nodes[1].Leader, st.Nodes[2].Leader = 0, 0 // they do not know it yet
 	mustContain(t, ExplainNode(st, 1), "not a majority knows it yet")
