@@ -829,7 +829,15 @@ func explainVote(st Status, id uint64) string {
 		return fmt.Sprintf("%d refused its %s to %d %s term %d: %s is less up to date than %s; a leader must hold every committed entry (§5.4.1)",
 			id, what, v.Candidate, at, v.Term, cand, mine)
 	case raft.WhyVoted:
-		return fmt.Sprintf("%d refused its %s to %d %s term %d: it had voted for, or was following, %d in that term; one vote per term",
+		switch {
+		case v.Following:
+			return fmt.Sprintf("%d refused its %s to %d %s term %d: it was following leader %d in that term, which it had not voted in; a follower with a leader grants no vote in its term",
+				id, what, v.Candidate, at, v.Term, v.VotedFor)
+		case v.VotedFor == id:
+			return fmt.Sprintf("%d refused its %s to %d %s term %d: it had voted for itself in that term (a candidate too); one vote per term (Figure 2)",
+				id, what, v.Candidate, at, v.Term)
+		}
+		return fmt.Sprintf("%d refused its %s to %d %s term %d: it had already voted for %d in that term; one vote per term (Figure 2)",
 			id, what, v.Candidate, at, v.Term, v.VotedFor)
 	case raft.WhyStaleTerm:
 		return fmt.Sprintf("%d refused its %s to %d: the request's term %d was below its own", id, what, v.Candidate, v.Term)

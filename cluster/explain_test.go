@@ -169,7 +169,7 @@ func TestExplainNodeVoteAndLog(t *testing.T) {
 	term := st.Nodes[0].Term
 	mustContain(t, ExplainNode(st, 1), fmt.Sprintf("1 is a candidate at term %d", term), "Votes from 1,3 (needs 3 of 5)",
 		fmt.Sprintf("4 refused: it voted for 2 at term %d", term), "2 has not answered", "5 has not answered")
-	mustContain(t, ExplainVote(st, 4), fmt.Sprintf("4 refused its vote to 1 at term %d: it had voted for, or was following, 2", term))
+	mustContain(t, ExplainVote(st, 4), fmt.Sprintf("4 refused its vote to 1 at term %d: it had already voted for 2 in that term; one vote per term (Figure 2)", term))
 	mustContain(t, ExplainVote(st, 3), fmt.Sprintf("3 granted its vote to 1 at term %d", term))
 	mustContain(t, Why(st, 1), "waiting: 2 of 3 votes")
 	c.Thaw()
@@ -1066,6 +1066,17 @@ func TestDurRoundsAsTheCards(t *testing.T) {
 			t.Errorf("dur(%v) = %q, want %q", d, got, want)
 		}
 	}
+}
+
+// A vote refused for a vote already cast says for whom, precisely: the
+// candidate itself, another, or (no vote cast) the leader it follows.
+func TestExplainVoteRefusedForAnotherSaysWhich(t *testing.T) {
+	st := cardStatus(3)
+	v := &st.Nodes[1]
+	v.LastVote = raft.VoteDecision{Candidate: 3, Term: 5, Why: raft.WhyVoted, VotedFor: 1, Following: true}
+	mustContain(t, ExplainVote(st, 2), "2 refused its vote to 3 at term 5: it was following leader 1 in that term, which it had not voted in")
+	v.LastVote.Following, v.LastVote.VotedFor = false, 2
+	mustContain(t, ExplainVote(st, 2), "2 refused its vote to 3 at term 5: it had voted for itself in that term (a candidate too)")
 }
 
 // A learner whose promotion the leader has appended but it has not

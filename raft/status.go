@@ -70,6 +70,7 @@ type VoteDecision struct {
 	MyIndex   uint64 // ours, when deciding
 	MyTerm    uint64
 	VotedFor  uint64 // whom we had voted for or followed, when that was the reason
+	Following bool   // VotedFor is the leader it followed (it had cast no vote in the term)
 }
 
 // Progress is the leader's view of one follower.

@@ -285,13 +285,13 @@ func (r *Raft) handleVote(m Message) {
 		CandIndex: m.Index, CandTerm: m.LogTerm, MyIndex: r.log.lastIndex(), MyTerm: r.log.lastTerm()}
 	switch {
 	case !canVote:
-		who := r.vote
+		who, did := r.vote, "already voted for"
 		if who == None {
-			who = r.lead
+			who, did = r.lead, "following"
 		}
-		r.emit(EventVoteRejected, m.From, "rejected %s for %d: already voted for or following %d at term %d", name, m.From, who, r.term)
+		r.emit(EventVoteRejected, m.From, "rejected %s for %d: %s %d at term %d", name, m.From, did, who, r.term)
 		r.send(Message{To: m.From, Type: resp, Reject: true, Why: WhyVoted})
-		r.lastVote.Why, r.lastVote.VotedFor = WhyVoted, who
+		r.lastVote.Why, r.lastVote.VotedFor, r.lastVote.Following = WhyVoted, who, r.vote == None
 	case m.Type == MsgPreVote && r.leaderAlive() && !isTransferVote(m):
 		// Thesis §9.6: a pre-vote is granted only by a node that has not
 		// heard from a leader for the minimum election timeout, and never
