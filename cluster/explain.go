@@ -470,14 +470,15 @@ func explainFollower(st Status, n NodeStatus) string {
 	case !known:
 	case w != "" && !l.Live():
 		s += fmt.Sprintf(" But %d %s%s", n.Leader, w, fires)
+	case l.Live() && l.Role != "leader":
+		// Restarted, or stepped down (CheckQuorum, its answers cut): it
+		// no longer leads this term, and sends no heartbeats.
+		s += fmt.Sprintf(" But %d no longer leads (it is a %s at term %d)%s", n.Leader, l.Role, l.Term, fires)
 	case !Delivers(st.Faults, n.Leader, n.ID):
 		s += fmt.Sprintf(" But nothing from %d reaches %d (%s)%s", n.Leader, n.ID, blocked(st.Faults, n.Leader, n.ID), fires)
 	case !Delivers(st.Faults, n.ID, n.Leader):
 		s += fmt.Sprintf(" But its answers do not reach %d (%s): %d hears it acknowledge nothing, but %d's heartbeats still reach %d and reset its timer, so %d stays a follower.",
 			n.Leader, blocked(st.Faults, n.ID, n.Leader), n.Leader, n.Leader, n.ID, n.ID)
-	case l.Role != "leader":
-		// Restarted, or stepped down: it no longer leads this term.
-		s += fmt.Sprintf(" But %d no longer leads (it is a %s at term %d)%s", n.Leader, l.Role, l.Term, fires)
 	}
 	if n.CheckQuorum && n.SinceLeader < n.ElectionMin {
 		s += fmt.Sprintf(" With CheckQuorum it keeps the leader's lease: it ignores vote requests for %s more.", dur(n.ElectionMin-n.SinceLeader))
@@ -1000,7 +1001,9 @@ func Why(st Status, id uint64) string {
 			if l, ok := st.Node(st.Leader); ok && l.Membership.IsVoter(n.ID) {
 				// The leader has appended its promotion (it counts it).
 				if p, ok := l.Progress[n.ID]; ok && p.Match < l.LastIndex {
-					return fmt.Sprintf("being promoted: %d of %d", p.Match, l.LastIndex)
+					// What it holds (its own log tells), not only what the
+					// leader has heard: the card said 0 of 3 holding 2.
+					return fmt.Sprintf("being promoted: %d of %d", min(heldUpTo(n, l, p), l.LastIndex), l.LastIndex)
 				}
 				return "being promoted"
 			}
@@ -1056,17 +1059,18 @@ func Why(st Status, id uint64) string {
 		return fmt.Sprintf("leader %d is paused: %s", l.ID, left)
 	case l.State == StateRemoved:
 		return fmt.Sprintf("leader %d was removed: %s", l.ID, left)
+	case l.ID != n.ID && l.Role != "leader":
+		// It follows a leader that has since stepped down (CheckQuorum,
+		// its answers cut, say): it sends nothing, and nothing the
+		// follower holds is "up to date" with a leader.
+		return fmt.Sprintf("leader %d stepped down: %s", l.ID, left)
+	case l.ID != n.ID && l.Term > n.Term:
+		return fmt.Sprintf("leader %d is at term %d now: %s", l.ID, l.Term, left)
 	case !Delivers(st.Faults, l.ID, n.ID):
 		// Its timer runs out only when the leader's messages stop coming.
 		return fmt.Sprintf("cut off from leader %d: %s", l.ID, left)
 	case !Delivers(st.Faults, n.ID, l.ID):
 		return fmt.Sprintf("answers to %d cut", l.ID)
-	case l.ID != n.ID && l.Role != "leader":
-		// It follows a leader that has since stepped down: nothing it
-		// holds is "up to date" with a leader.
-		return fmt.Sprintf("leader %d stepped down: %s", l.ID, left)
-	case l.ID != n.ID && l.Term > n.Term:
-		return fmt.Sprintf("leader %d is at term %d now: %s", l.ID, l.Term, left)
 	case l.Role == "leader" && l.Term == n.Term:
 		p, ok := l.Progress[n.ID]
 		if ok && p.Match > n.LastIndex {

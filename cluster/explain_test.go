@@ -410,6 +410,17 @@ func TestWhyCases(t *testing.T) {
 		if got := Why(st, 2); !strings.HasPrefix(got, "leader 1 is at term 6 now: times out in") {
 			t.Errorf("its leader at a later term: Why = %q", got)
 		}
+		// CheckQuorum made it step down while 2's answers were cut: it
+		// sends no heartbeats any more (the card said "answers to 1 cut",
+		// explain that 1's heartbeats reset 2's timer).
+		st.Nodes[0].Role, st.Nodes[0].Term = "follower", 5
+		st.Faults = transport.FaultTable{Links: []transport.LinkRule{{From: 2, To: 1, Rule: transport.Rule{Cut: true}}}}
+		if got := Why(st, 2); !strings.HasPrefix(got, "leader 1 stepped down: times out in") {
+			t.Errorf("its answers cut, its leader stepped down: Why = %q", got)
+		}
+		if got := ExplainNode(st, 2); !strings.Contains(got, "But 1 no longer leads (it is a follower at term 5)") || strings.Contains(got, "heartbeats still reach") {
+			t.Errorf("ExplainNode = %q", got)
+		}
 	})
 	t.Run("holding every entry before the leader heard so", func(t *testing.T) {
 		st := cardStatus(3)
