@@ -530,3 +530,50 @@ func TestAddWhileFrozenBeforeTheLeadersFirstCommit(t *testing.T) {
 		t.Errorf("%d nodes after the refused add, want 3", n)
 	}
 }
+
+// Frozen, an add that the leader would refuse is refused before any node
+// starts (one would run outside the cluster on an id used up): while a
+// removal is pending, for its id and for any other; with no leader.
+func TestAddRefusedBeforeANodeStarts(t *testing.T) {
+	t.Parallel()
+	c, _, f := frozenThree(t)
+	ctx := ctxFor(t, 10*time.Second)
+	if _, err := c.Remove(ctx, f); err == nil || !strings.Contains(err.Error(), "the steps carry it") {
+		t.Fatalf("remove %d while frozen: %v", f, err)
+	}
+	for _, tc := range []struct {
+		id   uint64
+		want string
+	}{
+		{f, fmt.Sprintf("the removal of %d is not committed yet (one change at a time): step until it commits (or thaw), then add %d", f, f)},
+		{0, "a membership change is not committed yet (one change at a time): step until it commits (or thaw), then add"},
+	} {
+		if _, err := c.Add(ctx, tc.id); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("add %d: %v; want %q", tc.id, err, tc.want)
+		}
+	}
+	if n := len(c.Status().Nodes); n != 3 {
+		t.Errorf("%d nodes after the refused adds, want 3", n)
+	}
+}
+
+// Frozen with no leader, membership changes fail at once: only steps
+// elect one (they waited out their deadline, and the add left a node).
+func TestMembershipWhileFrozenWithNoLeader(t *testing.T) {
+	t.Parallel()
+	c, st, f := frozenThree(t)
+	if err := c.Crash(st.Leader); err != nil {
+		t.Fatal(err)
+	}
+	ctx := ctxFor(t, 30*time.Second)
+	const want = "no leader, and the cluster is frozen: only steps elect one"
+	if _, err := c.Add(ctx, 0); err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("add: %v", err)
+	}
+	if _, err := c.Remove(ctx, f); err == nil || !strings.Contains(err.Error(), want) || ctx.Err() != nil {
+		t.Errorf("remove: %v (ctx %v)", err, ctx.Err())
+	}
+	if n := len(c.Status().Nodes); n != 3 {
+		t.Errorf("%d nodes after the refused add, want 3", n)
+	}
+}

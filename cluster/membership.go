@@ -149,6 +149,17 @@ func (c *Cluster) Add(ctx context.Context, id uint64) (AddResult, error) {
 	start := time.Now()
 	st := c.Status()
 	lead := someLeader(st)
+	// What would refuse the change is said before a node starts: it would
+	// run outside the cluster, on an id used up, until removed.
+	if n, ok := st.Node(id); ok && id != 0 && n.State != StateRemoved && st.ConfPending && n.Membership.IsMember(id) && !st.Membership.IsMember(id) {
+		return AddResult{}, fmt.Errorf("cluster: the removal of %d is not committed yet (one change at a time): %s, then add %d", id, settleHow(st), id)
+	}
+	if st.ConfPending {
+		return AddResult{}, fmt.Errorf("cluster: a membership change is not committed yet (one change at a time): %s, then add", settleHow(st))
+	}
+	if lead == 0 && st.Frozen {
+		return AddResult{}, errors.New("cluster: no leader, and the cluster is frozen: only steps elect one (timeout N, then deliver the votes), then add")
+	}
 	if n, ok := st.Node(id); ok && id != 0 && n.State != StateRemoved && !st.Membership.IsEmpty() && !st.Membership.IsMember(id) {
 		return AddResult{}, fmt.Errorf("cluster: node %d runs, but is not a member (an add of it never committed): remove %d stops it, then add %d starts it afresh", id, id, id)
 	}
@@ -235,6 +246,15 @@ func (c *Cluster) dropHeldFrom(ctx context.Context, id uint64) {
 	for _, n := range nodes {
 		n.doCtx(ctx, func() { n.dropFrom(id) }) // down: it holds nothing; ctx ended: the add fails anyway
 	}
+}
+
+// settleHow says how to wait for a pending change: wait config, or, frozen,
+// the steps.
+func settleHow(st Status) string {
+	if st.Frozen {
+		return "step until it commits (or thaw)"
+	}
+	return "wait config shows when it has"
 }
 
 // learnerLag returns what the leader knows learner id holds, and the
@@ -461,6 +481,10 @@ func (c *Cluster) proposeConf(ctx context.Context, cc raft.ConfChange) (Result, 
 		// its answer (a refusal, or a change that waits for the majority
 		// to come back) is the truth about the cluster.
 		var lead uint64
+		if st := c.Status(); st.Frozen && someLeader(st) == 0 {
+			// Only steps elect one: waiting would run out the wall clock.
+			return Result{}, fmt.Errorf("%s %d: %w", cc.Op, cc.Node, notProposed{errors.New("no leader, and the cluster is frozen: only steps elect one (timeout N, then deliver the votes)")})
+		}
 		_, err := c.WaitFor(ctx, func(st Status) bool { lead = someLeader(st); return lead != 0 })
 		if err != nil {
 			return Result{}, fmt.Errorf("%s %d: no leader: %w", cc.Op, cc.Node, notProposed{err})
