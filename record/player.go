@@ -77,6 +77,28 @@ func (p *Player) settle(at time.Duration) time.Duration {
 	return at
 }
 
+// stepPlace is where a step stops for an event or a command recorded at
+// at: the status frame that shows it (settle), unless a message the
+// messages view shows was recorded between the two: then at itself, so
+// that steps keep the order things happened in (a candidate's "became
+// candidate" came after the vote requests it sent, and a command after
+// the messages it caused); the replay line then says the status is older
+// than the cursor.
+func (p *Player) stepPlace(at time.Duration) time.Duration {
+	s := p.settle(at)
+	if s <= at {
+		return s
+	}
+	msgs := p.rec.Messages
+	i := sort.Search(len(msgs), func(i int) bool { return p.offset(msgs[i].Time) > at })
+	for ; i < len(msgs) && p.offset(msgs[i].Time) < s; i++ {
+		if (msgview.Filter{}).Shows(msgs[i]) {
+			return at
+		}
+	}
+	return s
+}
+
 // NewPlayer returns a player over rec, at its start.
 func NewPlayer(rec *Recording, o PlayerOptions) *Player {
 	if o.Clock == nil {
@@ -298,11 +320,11 @@ func (p *Player) neighbour(cur time.Duration, forward bool) (time.Duration, bool
 		}
 	}
 	never := func(int) bool { return false }
-	consider(len(rec.Events), func(i int) time.Duration { return p.settle(p.offset(rec.Events[i].Time)) }, never)
+	consider(len(rec.Events), func(i int) time.Duration { return p.stepPlace(p.offset(rec.Events[i].Time)) }, never)
 	consider(len(rec.Messages), func(i int) time.Duration { return p.offset(rec.Messages[i].Time) }, func(i int) bool {
 		return !(msgview.Filter{}).Shows(rec.Messages[i])
 	})
-	consider(len(rec.Commands), func(i int) time.Duration { return p.settle(p.offset(rec.Commands[i].At)) }, never)
+	consider(len(rec.Commands), func(i int) time.Duration { return p.stepPlace(p.offset(rec.Commands[i].At)) }, never)
 	return best, found
 }
 
@@ -401,12 +423,12 @@ func (p *Player) Here() []string {
 	var cmds, evs []string
 	cs, es := p.rec.Commands, p.rec.Events
 	for i := from(len(cs), func(i int) time.Duration { return p.offset(cs[i].At) }); i < len(cs) && p.offset(cs[i].At) <= cur; i++ {
-		if p.settle(p.offset(cs[i].At)) == cur {
+		if at := p.offset(cs[i].At); p.settle(at) == cur || p.stepPlace(at) == cur {
 			cmds = append(cmds, "> "+cs[i].Text)
 		}
 	}
 	for i := from(len(es), func(i int) time.Duration { return p.offset(es[i].Time) }); i < len(es) && p.offset(es[i].Time) <= cur; i++ {
-		if p.settle(p.offset(es[i].Time)) == cur {
+		if at := p.offset(es[i].Time); p.settle(at) == cur || p.stepPlace(at) == cur {
 			evs = append(evs, es[i].Text)
 		}
 	}

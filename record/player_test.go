@@ -651,3 +651,33 @@ func TestFindAMessageShowsWhatItDid(t *testing.T) {
 		t.Errorf("here at the message's own time: %q", here)
 	}
 }
+
+// Steps keep the order things happened in: an event (or a command)
+// followed, before the status frame that shows it, by messages it caused
+// is stepped onto at its own time, before them (a candidate's "became
+// candidate" came after its vote requests, a command after its effects);
+// with none between, a step still lands on the frame that shows it.
+func TestStepKeepsTheOrderOfEventsAndMessages(t *testing.T) {
+	b := newBuilder(t, Version)
+	b.status(0, 1, 1, 2, 3)
+	b.command(160*time.Millisecond, "timeout 1", "1 timed out")
+	b.event(167*time.Millisecond, cluster.EventKind("raft.role"), "1 became candidate at term 2")
+	b.msgs(168*time.Millisecond, 3, time.Millisecond) // 168, 169, 170
+	b.status(176*time.Millisecond, 2, 1, 2, 3)
+	b.event(300*time.Millisecond, cluster.EventKind("raft.role"), "1 became leader at term 2")
+	b.status(330*time.Millisecond, 2, 1, 2, 3)
+	rec := b.end(time.Second).read()
+	p := NewPlayer(rec, PlayerOptions{Paused: true})
+	var at []time.Duration
+	for p.Step(true) {
+		at = append(at, p.Position())
+	}
+	ms := time.Millisecond
+	if want := []time.Duration{160 * ms, 167 * ms, 168 * ms, 169 * ms, 170 * ms, 330 * ms}; !slices.Equal(at, want) {
+		t.Fatalf("steps at %v, want %v", at, want)
+	}
+	p.Seek(167 * ms)
+	if here := p.Here(); len(here) != 1 || here[0] != "1 became candidate at term 2" {
+		t.Errorf("here at the event's own time: %q", here)
+	}
+}
