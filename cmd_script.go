@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"regexp"
 	"strings"
 	"sync"
 	"time"
@@ -193,7 +194,14 @@ func playHeadless(ctx context.Context, h headlessRun, stdout, stderr io.Writer) 
 		})
 	} else {
 		if h.header != "" {
-			fmt.Fprintf(out, "flags from the script's header: %s\n", h.header)
+			hdr := h.header
+			// A --data cluster kept its size (resolveNodes said so).
+			if want := fmt.Sprintf("--nodes=%d", cf.nodes); cf.header["nodes"] && !strings.Contains(" "+hdr+" ", " "+want+" ") {
+				hdr = strings.TrimSpace(regexp.MustCompile(`--nodes=\d+ ?`).ReplaceAllString(hdr, ""))
+			}
+			if hdr != "" {
+				fmt.Fprintf(out, "flags from the script's header: %s\n", hdr)
+			}
 		}
 		printNodes(out, c.Status())
 		printStartErrors(out, c.Events())

@@ -593,8 +593,10 @@ func applyScriptFlags(fs *flag.FlagSet, cf *clusterFlags, name, src string) (str
 		}
 	})
 	if len(set) > 0 {
+		// The command line's flags passed alone: the header's, or the two
+		// together, do not.
 		if err := cf.check(); err != nil {
-			return "", usagef("%s: line %d: # flags: %v", name, at, err)
+			return "", usagef("%v (with the flags of %s line %d: # flags: %s)", err, name, at, value)
 		}
 	}
 	return strings.Join(set, " "), nil

@@ -98,12 +98,13 @@ func TestUsageErrorsExit2(t *testing.T) {
 		{"", []string{"script", "--election", "2ns-3ns", "-"}, "raftplay: --election 2ns-3ns: minimum 2ns is too short (min 2ms: the nodes keep time in ticks of 1 ms or more)\n"},
 		{"", []string{"script", "--frob", "-"}, "raftplay: script: unknown flag --frob (`raftplay help script` lists the flags)\n"},
 		{"# flags: --data /tmp/x\nwait leader\n", []string{"script", "-"}, "raftplay: standard input: line 1: # flags: --data cannot be set by a script (it may set --nodes, --heartbeat, --election, --seed, --prevote, --checkquorum, --snapshot-every)\n"},
-		{"# a test\n\n# flags: --nodes 30\nwait leader\n", []string{"script", "-"}, "raftplay: standard input: line 3: # flags: --nodes 30: want 1 to 9\n"},
+		{"# a test\n\n# flags: --nodes 30\nwait leader\n", []string{"script", "-"}, "raftplay: --nodes 30: want 1 to 9 (with the flags of standard input line 3: # flags: --nodes 30)\n"},
 		{"# flags: --nodes x\n", []string{"script", "-"}, "raftplay: standard input: line 1: # flags: --nodes x: want a whole number\n"},
 		{"# flags: --frob\n", []string{"script", "-"}, "raftplay: standard input: line 1: # flags: unknown flag --frob (a script may set --nodes,"},
 		{"# flags: nodes 3\n", []string{"script", "-"}, "raftplay: standard input: line 1: # flags: \"nodes\" is not a flag\n"},
 		{"# flags: --nodes 3\ncrash 4\n", []string{"script", "-"}, "line 2:7: crash: node 4 out of range (want a node number 1..3)"},
 		{"# flags: --nodes 3\nwait leader\n", []string{"script", "--heartbeat", "1ns", "-"}, "raftplay: --heartbeat 1ns is too short (min 1ms: the nodes keep time in ticks of 1 ms or more)\n"}, // the user's flag, not the header's
+		{"# flags: --election 20ms-40ms\nwait leader\n", []string{"script", "--heartbeat", "30ms", "-"}, "raftplay: --heartbeat 30ms: must be shorter than the minimum election timeout (--election 20ms-40ms) (with the flags of standard input line 1: # flags: --election 20ms-40ms)\n"}, // the two together
 		{"", []string{"--nodes", "3", "learn", "1"}, "raftplay: unexpected argument \"learn\": a subcommand comes first, its flags after it (raftplay learn [flags] ...)\n"},
 		{"", []string{"script", "--data", filepath.Join(file, "sub"), "-"}, "not a directory"},
 		{"", []string{"script", "--data", file, "-"}, "raftplay: --data " + file + ": it is a file, not a directory\n"},
@@ -1096,7 +1097,7 @@ func TestScriptHeaderFlags(t *testing.T) {
 		t.Fatalf("creating a 5-node cluster: exit %d\n%s", code, errs)
 	}
 	code, out, errs = runCLI(t, "# flags: --nodes 3\nwait leader\nexpect config == 1,2,3,4,5\n", "script", "--data", data, "-")
-	if code != 0 || !strings.Contains(errs, "holds a cluster of 5 nodes: running it, not the script header's --nodes 3") {
+	if code != 0 || !strings.Contains(errs, "holds a cluster of 5 nodes: running it, not the script header's --nodes 3") || strings.Contains(out, "--nodes=3") {
 		t.Fatalf("a 5-node --data under a 3-node header: exit %d\n%s\n%s", code, out, errs)
 	}
 	// The examples written for 3 nodes run as they are.
