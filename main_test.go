@@ -103,7 +103,7 @@ func TestUsageErrorsExit2(t *testing.T) {
 		{"# flags: --frob\n", []string{"script", "-"}, "raftplay: standard input: line 1: # flags: unknown flag --frob (a script may set --nodes,"},
 		{"# flags: nodes 3\n", []string{"script", "-"}, "raftplay: standard input: line 1: # flags: \"nodes\" is not a flag\n"},
 		{"# flags: --nodes 3\ncrash 4\n", []string{"script", "-"}, "line 2:7: crash: node 4 out of range (want a node number 1..3)"},
-		{"# flags: --nodes 3\nwait leader\n", []string{"script", "--heartbeat", "1ns", "-"}, "raftplay: --heartbeat 1ns is too short (min 1ms: the nodes keep time in ticks of 1 ms or more)\n"}, // the user's flag, not the header's
+		{"# flags: --nodes 3\nwait leader\n", []string{"script", "--heartbeat", "1ns", "-"}, "raftplay: --heartbeat 1ns is too short (min 1ms: the nodes keep time in ticks of 1 ms or more)\n"},                                                                                            // the user's flag, not the header's
 		{"# flags: --election 20ms-40ms\nwait leader\n", []string{"script", "--heartbeat", "30ms", "-"}, "raftplay: --heartbeat 30ms: must be shorter than the minimum election timeout (--election 20ms-40ms) (with the flags of standard input line 1: # flags: --election 20ms-40ms)\n"}, // the two together
 		{"", []string{"--nodes", "3", "learn", "1"}, "raftplay: unexpected argument \"learn\": a subcommand comes first, its flags after it (raftplay learn [flags] ...)\n"},
 		{"", []string{"script", "--data", filepath.Join(file, "sub"), "-"}, "not a directory"},
