@@ -536,7 +536,12 @@ func TestAddWhileFrozenBeforeTheLeadersFirstCommit(t *testing.T) {
 // removal is pending, for its id and for any other; with no leader.
 func TestAddRefusedBeforeANodeStarts(t *testing.T) {
 	t.Parallel()
-	c, _, f := frozenThree(t)
+	c := startCluster(t, Options{Nodes: 3, Timing: WatchTiming})
+	f := aFollower(waitLeader(t, c))
+	put(t, c.NewClient(), "a", "1") // the leader has committed in its term
+	if err := c.Freeze(); err != nil {
+		t.Fatal(err)
+	}
 	ctx := ctxFor(t, 10*time.Second)
 	if _, err := c.Remove(ctx, f); err == nil || !strings.Contains(err.Error(), "the steps carry it") {
 		t.Fatalf("remove %d while frozen: %v", f, err)

@@ -150,11 +150,20 @@ func (c *Cluster) Add(ctx context.Context, id uint64) (AddResult, error) {
 	st := c.Status()
 	lead := someLeader(st)
 	// What would refuse the change is said before a node starts: it would
-	// run outside the cluster, on an id used up, until removed.
-	if n, ok := st.Node(id); ok && id != 0 && n.State != StateRemoved && st.ConfPending && n.Membership.IsMember(id) && !st.Membership.IsMember(id) {
+	// run outside the cluster, on an id used up, until removed. Only a
+	// leader that has committed an entry of its term knows: a follower's
+	// commit index, or a new leader's, may lag its newest configuration,
+	// committed all the same (an election just after a removal).
+	pending := false
+	if l, ok := st.Node(lead); ok && l.Role == "leader" {
+		if t, known := termAt(l, l.Commit); known && t == l.Term {
+			pending = l.ConfIndex > l.Commit
+		}
+	}
+	if n, ok := st.Node(id); ok && id != 0 && n.State != StateRemoved && pending && n.Membership.IsMember(id) && !st.Membership.IsMember(id) {
 		return AddResult{}, fmt.Errorf("cluster: the removal of %d is not committed yet (one change at a time): %s, then add %d", id, settleHow(st), id)
 	}
-	if st.ConfPending {
+	if pending {
 		return AddResult{}, fmt.Errorf("cluster: a membership change is not committed yet (one change at a time): %s, then add", settleHow(st))
 	}
 	if lead == 0 && st.Frozen {

@@ -774,14 +774,22 @@ func TestReAddedIDDropsTheOldNodesAnswers(t *testing.T) {
 	if !heldFrom(c.FreshStatus()) {
 		t.Fatal("the leader does not show the old node's answer held")
 	}
-	added := make(chan error, 1)
-	go func() {
-		_, err := c.Add(ctxFor(t, 30*time.Second), gone)
-		added <- err
-	}()
-	waitFor(t, c, "the add to drop the old node's held answer", func(s Status) bool { return !heldFrom(s) })
+	// Frozen, the add returns once the learner's entry is in the leader's
+	// log (the steps carry it); the old node's answer is gone by then.
+	ctx := ctxFor(t, 30*time.Second)
+	if _, err := c.Add(ctx, gone); err == nil || !strings.Contains(err.Error(), "the steps carry it") {
+		t.Fatalf("add while frozen: %v", err)
+	}
+	if heldFrom(c.FreshStatus()) {
+		t.Fatal("the leader still holds the old node's answer")
+	}
 	c.Thaw()
-	if err := <-added; err != nil {
+	waitFor(t, c, "the learner caught up", func(s Status) bool {
+		l, _ := s.Node(s.Leader)
+		p, ok := l.Progress[gone]
+		return ok && l.Role == "leader" && p.Match == l.LastIndex && !s.ConfPending
+	})
+	if _, err := c.Promote(ctx, gone); err != nil {
 		t.Fatal(err)
 	}
 	put(t, c.NewClient(), "c", "3")
