@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -294,6 +295,8 @@ var errNothingHeld = errors.New("cluster: nothing held matches")
 // from and typ.
 func (c *Cluster) deliverOn(n *node, from uint64, typ raft.MessageType, discard bool) (string, error) {
 	var rec MsgRecord
+	_, mark, _ := c.trace.Since(math.MaxUint64)
+	defer c.settleStep(n, mark) // what the receiver sent in answer lands
 	effects, err := n.capture(func() error {
 		h, ok := n.takeHeld(from, typ)
 		if !ok {
@@ -438,6 +441,7 @@ func (c *Cluster) Timeout(id uint64) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	_, mark, _ := c.trace.Since(math.MaxUint64)
 	effects, err := n.capture(func() error {
 		if n.core.Status().Role == raft.RoleLeader {
 			return fmt.Errorf("cluster: node %d is the leader: it has no election timer to fire", id)
@@ -447,7 +451,48 @@ func (c *Cluster) Timeout(id uint64) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	c.settleStep(n, mark)
 	return joinEffects(fmt.Sprintf("%d timed out", id), effects), nil
+}
+
+// settleStep waits, up to holdWait, until every message node n sent in a
+// step of a frozen cluster (the message trace's sends since mark) has
+// landed: held at its receiver, or lost. So what is said right after the
+// step (explain, the cards) shows them held there, not "on its way" (a
+// lesson said "the requests wait in their queues" beside an explanation
+// that could not find them yet). With the trace off there is nothing to
+// go by, and nothing is waited for.
+func (c *Cluster) settleStep(n *node, mark uint64) {
+	if !c.trace.On() || !c.Frozen() {
+		return
+	}
+	_ = n.do(func() {}) // the loop has carried out the step's Ready: its messages are sent
+	deadline := time.Now().Add(holdWait)
+	st := c.Status()
+	for {
+		recs, _, _ := c.trace.Since(mark)
+		landed := true
+		for i, r := range recs {
+			if r.Event != MsgSent || r.From != n.cfg.id {
+				continue
+			}
+			if to, ok := st.Node(r.To); !ok || to.State != StateUp {
+				continue // a paused node's inbox waits for it to resume
+			}
+			if !slices.ContainsFunc(recs[i+1:], func(q MsgRecord) bool {
+				return q.From == r.From && q.To == r.To && q.Type == r.Type && q.Term == r.Term &&
+					(q.Event == MsgHeld || q.Event == MsgLost || q.Event == MsgDelivered)
+			}) {
+				landed = false
+				break
+			}
+		}
+		if landed || time.Now().After(deadline) {
+			c.FreshStatus() // the receivers publish what they hold now
+			return
+		}
+		time.Sleep(2 * time.Millisecond) // polling a condition, bounded by holdWait
+	}
 }
 
 // TickNode advances node id's clock by count ticks, frozen or not.
@@ -481,6 +526,8 @@ func (c *Cluster) Heartbeat(id uint64) (string, error) {
 		return "", err
 	}
 	var to []uint64
+	_, mark, _ := c.trace.Since(math.MaxUint64)
+	defer c.settleStep(n, mark)
 	effects, err := n.capture(func() error {
 		if n.core.Status().Role != raft.RoleLeader {
 			return fmt.Errorf("cluster: node %d is not the leader: only a leader sends heartbeats", id)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -580,5 +581,26 @@ func TestMembershipWhileFrozenWithNoLeader(t *testing.T) {
 	}
 	if n := len(c.Status().Nodes); n != 3 {
 		t.Errorf("%d nodes after the refused add, want 3", n)
+	}
+}
+
+// Frozen, a step returns once the messages it made its node send are held
+// at their receivers: the status right after `timeout N` shows the vote
+// requests there (a lesson said "the requests wait in their queues" beside
+// an explanation that could not find them yet).
+func TestStepReturnsOnceItsMessagesAreHeld(t *testing.T) {
+	t.Parallel()
+	c, _, f := frozenThree(t)
+	for range 5 {
+		if _, err := c.Timeout(f); err != nil {
+			t.Fatal(err)
+		}
+		now := c.Status()
+		term := mustNode(t, now, f).Term
+		for _, n := range now.Nodes {
+			if n.ID != f && !slices.ContainsFunc(n.Held, func(h HeldInfo) bool { return h.From == f && h.Kind == "vote" && h.Term == term }) {
+				t.Fatalf("right after timeout %d (term %d), %d holds %v", f, term, n.ID, n.Held)
+			}
+		}
 	}
 }
