@@ -68,15 +68,23 @@ func TestReplacePeerDropsWhatWasQueuedForTheOldNode(t *testing.T) {
 	}
 }
 
+// connectedPair starts transports 1 and 2 (the old node 2), traced into l,
+// and has 1 hear 2 once (term 4).
+func connectedPair(t *testing.T, l *traceLog) (one, old *node) {
+	t.Helper()
+	nodes := startCluster(t, 2, nil, withTrace(l))
+	one, old = nodes[1], nodes[2]
+	old.Send([]raft.Message{hb(2, 1, 4)})
+	waitFor(t, "1 to hear term 4", func() bool { return slices.Contains(termsFrom(one.in, 2), 4) })
+	return one, old
+}
+
 // A snapshot (sent in chunks) on the old node's connection is not
 // delivered either.
 func TestReplacePeerDropsTheOldNodesSnapshot(t *testing.T) {
 	t.Parallel()
 	var l traceLog
-	nodes := startCluster(t, 2, nil, withTrace(&l))
-	one, old := nodes[1], nodes[2]
-	old.Send([]raft.Message{hb(2, 1, 4)})
-	waitFor(t, "1 to hear term 4", func() bool { return slices.Contains(termsFrom(one.in, 2), 4) })
+	one, old := connectedPair(t, &l)
 	one.ReplacePeer(2)
 	old.Send([]raft.Message{{Type: raft.MsgSnap, From: 2, To: 1, Term: 5, Snapshot: &raft.Snapshot{Meta: raft.SnapshotMeta{Index: 9, Term: 5}, Data: []byte("old")}}})
 	waitFor(t, "1 to drop the old node's snapshot", func() bool { return l.hasFate(5, FateReplaced) })
@@ -93,10 +101,7 @@ func TestReplacePeerDropsTheOldNodesSnapshot(t *testing.T) {
 func TestReplacePeerDropsFramesOfTheOldNodesConnection(t *testing.T) {
 	t.Parallel()
 	var l traceLog
-	nodes := startCluster(t, 2, nil, withTrace(&l))
-	one, old := nodes[1], nodes[2]
-	old.Send([]raft.Message{hb(2, 1, 4)})
-	waitFor(t, "1 to hear term 4", func() bool { return slices.Contains(termsFrom(one.in, 2), 4) })
+	one, old := connectedPair(t, &l)
 
 	one.ReplacePeer(2)
 	fresh := startNode(t, 2, nil)
