@@ -249,9 +249,8 @@ type memberKeys struct {
 	voter    bool   // the selected node votes (t fires its election timer)
 }
 
-// memberKeys says which membership keys apply: each needs a leader; A and
-// D a cluster that is not frozen (the command would wait for messages that
-// are held; a transfer, frozen, returns at once and the steps carry it); A and D no change pending (the leader takes one at a time: an
+// memberKeys says which membership keys apply: each needs a leader (frozen,
+// a change returns once the leader has it, and the steps carry it); A and D no change pending (the leader takes one at a time: an
 // add refused would leave its new node started outside the cluster); A
 // one add at a time and a free id; D a member that is not the last voter;
 // T a live voter that is not a leader, and no transfer under way.
@@ -261,12 +260,10 @@ func (m *Model) memberKeys() memberKeys {
 	if st.Leader == 0 {
 		return k
 	}
-	// Frozen, a transfer returns at once and the steps carry it out.
+	// Frozen, a change returns once the leader has it, and the steps
+	// carry it out.
 	l, _ := st.Node(st.Leader)
 	k.transfer = n.ID != st.Leader && n.Role != "leader" && n.Live() && k.voter && l.Transferee == 0
-	if st.Frozen {
-		return k
-	}
 	if m.adding == 0 && !st.ConfPending {
 		k.add = nextFreeID(st)
 	}
@@ -354,8 +351,6 @@ func (m *Model) memberKeyWhy(msg tea.KeyMsg) string {
 	switch {
 	case st.Leader == 0:
 		return "not now: no leader to take the change (wait for one to be elected)"
-	case st.Frozen && b != &k.Transfer:
-		return "not while frozen: the change would wait for the held messages (z thaws)"
 	}
 	switch b {
 	case &k.Add:
