@@ -146,6 +146,7 @@ func (t *Transport) readFrames(c net.Conn, from uint64) error {
 			} else {
 				m, err = dec.decode(ft, buf)
 			}
+			stats.droppedReplaced.Add(1)
 			if err == nil {
 				m.From, m.To = from, t.cfg.ID
 				t.trace(&m, FateReplaced, 0)

@@ -363,6 +363,7 @@ func (p *peer) writeBatch(conn net.Conn, bw *bufio.Writer, enc *frameEncoder, ba
 		it := &batch[i]
 		if it.gen != p.stats.gen.Load() {
 			// Meant for the node this id named before ReplacePeer.
+			p.stats.droppedReplaced.Add(1)
 			p.t.trace(&it.msg, FateReplaced, 0)
 			continue
 		}
@@ -379,6 +380,7 @@ func (p *peer) writeBatch(conn net.Conn, bw *bufio.Writer, enc *frameEncoder, ba
 			conn.SetWriteDeadline(time.Now().Add(p.t.cfg.WriteTimeout))
 			sinceDeadline = 0
 			if it.gen != p.stats.gen.Load() {
+				p.stats.droppedReplaced.Add(1)
 				p.t.trace(&it.msg, FateReplaced, 0) // replaced while it waited
 				continue
 			}

@@ -66,6 +66,9 @@ func TestReplacePeerDropsWhatWasQueuedForTheOldNode(t *testing.T) {
 			t.Errorf("term %d: fates %v, want %v reported", term, l.fateOf(term), FateReplaced)
 		}
 	}
+	if n := one.Stats()[2].DroppedReplaced; n < 2 {
+		t.Errorf("link 2 counts %d dropped as replaced, want 2 or more", n)
+	}
 }
 
 // connectedPair starts transports 1 and 2 (the old node 2), traced into l,
@@ -88,6 +91,9 @@ func TestReplacePeerDropsTheOldNodesSnapshot(t *testing.T) {
 	one.ReplacePeer(2)
 	old.Send([]raft.Message{{Type: raft.MsgSnap, From: 2, To: 1, Term: 5, Snapshot: &raft.Snapshot{Meta: raft.SnapshotMeta{Index: 9, Term: 5}, Data: []byte("old")}}})
 	waitFor(t, "1 to drop the old node's snapshot", func() bool { return l.hasFate(5, FateReplaced) })
+	if n := one.Stats()[2].DroppedReplaced; n != 1 {
+		t.Errorf("link 2 counts %d dropped as replaced, want 1", n)
+	}
 	for _, m := range fromPeer(one.in, 2) {
 		if m.Type == raft.MsgSnap {
 			t.Errorf("1 delivered the replaced node's snapshot (term %d)", m.Term)

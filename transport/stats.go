@@ -19,6 +19,10 @@ type LinkStats struct {
 	DroppedQueue   uint64 // dropped because the send queue was full
 	DroppedConn    uint64 // dropped because the peer could not be reached or the connection broke
 	DroppedInvalid uint64 // refused by Send: a field the message type's wire struct cannot carry
+	// DroppedReplaced counts messages of an earlier node of the peer's id
+	// (ReplacePeer): queued for it and not sent, or arrived from it and
+	// not delivered.
+	DroppedReplaced uint64 `json:",omitempty"`
 
 	// Snapshot transfers (MsgSnap, sent in chunks). SnapshotBytesSent of
 	// SnapshotBytesTotal is the progress of the one in flight to the peer;
@@ -41,7 +45,7 @@ type LinkStats struct {
 type linkCounters struct {
 	msgsSent, bytesSent, msgsRecv, bytesRecv                atomic.Uint64
 	droppedFault, droppedQueue, droppedConn, droppedInvalid atomic.Uint64
-	droppedFaultIn                                          atomic.Uint64
+	droppedFaultIn, droppedReplaced                         atomic.Uint64
 	snapsSent, snapsRecv, snapAborted                       atomic.Uint64
 	snapBytesSent, snapBytesTotal                           atomic.Uint64
 	snapBytesRecv, snapRecvTotal                            atomic.Uint64
@@ -56,16 +60,17 @@ type linkCounters struct {
 
 func (c *linkCounters) snapshot() LinkStats {
 	s := LinkStats{
-		MsgsSent:       c.msgsSent.Load(),
-		BytesSent:      c.bytesSent.Load(),
-		MsgsRecv:       c.msgsRecv.Load(),
-		BytesRecv:      c.bytesRecv.Load(),
-		DroppedFault:   c.droppedFault.Load(),
-		DroppedFaultIn: c.droppedFaultIn.Load(),
-		DroppedQueue:   c.droppedQueue.Load(),
-		DroppedConn:    c.droppedConn.Load(),
-		DroppedInvalid: c.droppedInvalid.Load(),
-		Connected:      c.connected.Load(),
+		MsgsSent:        c.msgsSent.Load(),
+		BytesSent:       c.bytesSent.Load(),
+		MsgsRecv:        c.msgsRecv.Load(),
+		BytesRecv:       c.bytesRecv.Load(),
+		DroppedFault:    c.droppedFault.Load(),
+		DroppedFaultIn:  c.droppedFaultIn.Load(),
+		DroppedQueue:    c.droppedQueue.Load(),
+		DroppedConn:     c.droppedConn.Load(),
+		DroppedInvalid:  c.droppedInvalid.Load(),
+		DroppedReplaced: c.droppedReplaced.Load(),
+		Connected:       c.connected.Load(),
 
 		SnapshotsSent:      c.snapsSent.Load(),
 		SnapshotsRecv:      c.snapsRecv.Load(),

@@ -217,6 +217,7 @@ func (t *Transport) ReplacePeer(id uint64) {
 		// Only what was queued for the old node: Send may already queue
 		// for the new one.
 		for _, it := range p.q.takeOlder(gen) {
+			p.stats.droppedReplaced.Add(1)
 			t.trace(&it.msg, FateReplaced, 0)
 		}
 		p.closeConn() // the writer drops what it holds for the old node

@@ -164,6 +164,9 @@ func linkLine(id uint64, l transport.LinkStats) string {
 	if l.DroppedFaultIn > 0 {
 		s += fmt.Sprintf("; %d of %d's cut on arrival", l.DroppedFaultIn, id)
 	}
+	if l.DroppedReplaced > 0 {
+		s += fmt.Sprintf("; %d of or for an earlier node %d (removed, added again)", l.DroppedReplaced, id)
+	}
 	if !l.Connected {
 		s += "; not connected"
 	}

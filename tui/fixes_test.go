@@ -363,3 +363,16 @@ func TestEntryLineColumnsWithWideCharacters(t *testing.T) {
 		t.Errorf("state at column %d and %d:\n%s\n%s", col(plain), col(wide), plain, wide)
 	}
 }
+
+// A link's messages dropped as an earlier node's of its id are counted on
+// the link line, when there are any.
+func TestLinkLineCountsReplaced(t *testing.T) {
+	l := transport.LinkStats{MsgsSent: 5, MsgsRecv: 4, DroppedReplaced: 3, Connected: true}
+	if got := linkLine(2, l); !strings.HasSuffix(got, "; 3 of or for an earlier node 2 (removed, added again)") {
+		t.Errorf("link line %q", got)
+	}
+	l.DroppedReplaced = 0
+	if got := linkLine(2, l); strings.Contains(got, "earlier node") {
+		t.Errorf("link line %q", got)
+	}
+}
