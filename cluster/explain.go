@@ -394,8 +394,12 @@ func explainMember(st Status, n NodeStatus) string {
 		if l, ok := st.Node(st.Leader); ok && l.Membership.IsVoter(n.ID) {
 			// A promotion on its way: the leader uses the newest
 			// configuration in its log, committed or not (thesis 4.1).
-			return fmt.Sprintf("%d is a learner by its own log, but leader %d's configuration (entry %d, %s) makes it a voter: %d counts it toward commits already, and %d becomes a voter when that entry reaches it. ",
-				n.ID, l.ID, l.ConfIndex, committedOrNot(l.ConfIndex <= l.Commit), l.ID, n.ID)
+			entry := fmt.Sprintf("entry %d, %s", l.ConfIndex, committedOrNot(l.ConfIndex <= l.Commit))
+			if l.ConfIndex == 0 {
+				entry = "from its snapshot, committed" // its entry compacted away
+			}
+			return fmt.Sprintf("%d is a learner by its own log, but leader %d's configuration (%s) makes it a voter: %d counts it toward commits already, and %d becomes a voter when that entry reaches it. ",
+				n.ID, l.ID, entry, l.ID, n.ID)
 		}
 		if l, ok := st.Node(st.Leader); ok {
 			if p, ok := l.Progress[n.ID]; ok && p.Match < l.LastIndex && heldUpTo(n, l, p) >= l.LastIndex {

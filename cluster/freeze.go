@@ -296,7 +296,6 @@ var errNothingHeld = errors.New("cluster: nothing held matches")
 func (c *Cluster) deliverOn(n *node, from uint64, typ raft.MessageType, discard bool) (string, error) {
 	var rec MsgRecord
 	_, mark, _ := c.trace.Since(math.MaxUint64)
-	defer c.settleStep(n, mark) // what the receiver sent in answer lands
 	effects, err := n.capture(func() error {
 		h, ok := n.takeHeld(from, typ)
 		if !ok {
@@ -351,6 +350,7 @@ func (c *Cluster) deliverOn(n *node, from uint64, typ raft.MessageType, discard 
 	if err != nil {
 		return "", err
 	}
+	c.settleStep(n, mark) // what the receiver sent in answer lands
 	verb := "delivered"
 	if discard {
 		verb = "discarded"

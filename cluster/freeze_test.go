@@ -604,3 +604,30 @@ func TestStepReturnsOnceItsMessagesAreHeld(t *testing.T) {
 		}
 	}
 }
+
+// Frozen, with a leadership transfer under way, a membership change is
+// refused at once (only steps finish the transfer): it used to wait out
+// its deadline, and the add left a node outside the cluster.
+func TestMembershipWhileFrozenDuringATransfer(t *testing.T) {
+	t.Parallel()
+	c := startCluster(t, Options{Nodes: 3, Timing: WatchTiming})
+	f := aFollower(waitLeader(t, c))
+	put(t, c.NewClient(), "a", "1")
+	if err := c.Freeze(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.StartTransfer(f); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, c, "the transfer under way", func(s Status) bool { l, _ := s.Node(s.Leader); return l.Transferee == f })
+	ctx := ctxFor(t, 30*time.Second)
+	if _, err := c.Add(ctx, 0); err == nil || !strings.Contains(err.Error(), "step until the transfer completes") {
+		t.Errorf("add: %v", err)
+	}
+	if _, err := c.Remove(ctx, f); err == nil || !strings.Contains(err.Error(), "step until the transfer completes") || ctx.Err() != nil {
+		t.Errorf("remove: %v (ctx %v)", err, ctx.Err())
+	}
+	if n := len(c.Status().Nodes); n != 3 {
+		t.Errorf("%d nodes after the refused add, want 3", n)
+	}
+}

@@ -176,6 +176,9 @@ func (c *Cluster) Add(ctx context.Context, id uint64) (AddResult, error) {
 		// An add that ended (or was cut short) before the promotion.
 		return AddResult{}, fmt.Errorf("cluster: node %d is already a learner (%s): promote %d makes it a voter", id, n.State, id)
 	}
+	if l, ok := st.Node(lead); ok && st.Frozen && l.Role == "leader" && l.Transferee != 0 {
+		return AddResult{}, fmt.Errorf("cluster: leader %d is handing leadership to %d, and the cluster is frozen: step until the transfer completes, then add", l.ID, l.Transferee)
+	}
 	if l, ok := st.Node(lead); ok && st.Frozen && l.Role == "leader" {
 		if t, known := termAt(l, l.Commit); known && t != l.Term {
 			// Refused until then, and only the steps commit it: say so
@@ -515,6 +518,8 @@ func (c *Cluster) proposeConf(ctx context.Context, cc raft.ConfChange) (Result, 
 		}
 		switch {
 		case perr == nil:
+		case errors.Is(perr, raft.ErrTransferring) && c.Frozen():
+			return Result{}, fmt.Errorf("%s %d: %w (the cluster is frozen: step until the transfer completes, then try again)", cc.Op, cc.Node, notProposed{perr})
 		case notReady(perr) && c.Frozen():
 			// Only the steps commit the leader's first entry of its term:
 			// waiting would only run out the wall clock.

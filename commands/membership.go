@@ -150,7 +150,7 @@ func (r *Runner) execMembership(ctx context.Context, cmd *Command) (string, erro
 		res, err = r.c.Promote(opCtx, id)
 	}
 	if pe := (*cluster.PendingError)(nil); errors.As(err, &pe) {
-		then := fmt.Sprintf("%d votes once it commits", id)
+		then := fmt.Sprintf("the leader counts %d as a voter from now on, %d itself once the entry reaches it", id, id)
 		if cmd.Verb == VerbRemove {
 			then = fmt.Sprintf("%d stops once it commits", id)
 		}

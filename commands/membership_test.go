@@ -101,7 +101,7 @@ expect safe
 	}
 	for _, want := range []string{
 		"ok node=4 learner-index=", "under way: frozen, the steps carry it (the leader sends it its log; promote 4 once it has caught up)",
-		"under way: frozen, the steps carry it (4 votes once it commits)",
+		"under way: frozen, the steps carry it (the leader counts 4 as a voter from now on, 4 itself once the entry reaches it)",
 		"under way: frozen, the steps carry it (4 stops once it commits)",
 	} {
 		if !strings.Contains(out, want) {

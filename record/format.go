@@ -164,12 +164,13 @@ type linkRec struct {
 	SnapshotRecvTotal  uint64 `json:"srt,omitempty"`
 	LastHeartbeat      int64  `json:"hb,omitempty"`
 	Connected          bool   `json:"c,omitempty"`
+	DroppedReplaced    uint64 `json:"drp,omitempty"`
 }
 
 func newLinkRec(l transport.LinkStats) linkRec {
 	return linkRec{l.MsgsSent, l.BytesSent, l.MsgsRecv, l.BytesRecv, l.DroppedFault, l.DroppedFaultIn, l.DroppedQueue, l.DroppedConn, l.DroppedInvalid,
 		l.SnapshotsSent, l.SnapshotsRecv, l.SnapshotsAborted, l.SnapshotBytesSent, l.SnapshotBytesTotal, l.SnapshotBytesRecv, l.SnapshotRecvTotal,
-		unixNano(l.LastHeartbeat), l.Connected}
+		unixNano(l.LastHeartbeat), l.Connected, l.DroppedReplaced}
 }
 
 func (r linkRec) stats() transport.LinkStats {
@@ -177,7 +178,7 @@ func (r linkRec) stats() transport.LinkStats {
 		DroppedFault: r.DroppedFault, DroppedFaultIn: r.DroppedFaultIn, DroppedQueue: r.DroppedQueue, DroppedConn: r.DroppedConn, DroppedInvalid: r.DroppedInvalid,
 		SnapshotsSent: r.SnapshotsSent, SnapshotsRecv: r.SnapshotsRecv, SnapshotsAborted: r.SnapshotsAborted,
 		SnapshotBytesSent: r.SnapshotBytesSent, SnapshotBytesTotal: r.SnapshotBytesTotal, SnapshotBytesRecv: r.SnapshotBytesRecv,
-		SnapshotRecvTotal: r.SnapshotRecvTotal, LastHeartbeat: fromUnixNano(r.LastHeartbeat), Connected: r.Connected}
+		SnapshotRecvTotal: r.SnapshotRecvTotal, LastHeartbeat: fromUnixNano(r.LastHeartbeat), Connected: r.Connected, DroppedReplaced: r.DroppedReplaced}
 }
 
 // entryRec is a cluster.EntryInfo with short names.

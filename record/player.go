@@ -35,6 +35,9 @@ type Player struct {
 	rec   *Recording
 	clock func() time.Time
 	marks []tui.Mark
+	// Where steps stop for each event and command (stepPlaces): in the
+	// order of rec.Events and rec.Commands, never decreasing.
+	evPlace, cmdPlace []time.Duration
 
 	mu      sync.Mutex
 	pos     time.Duration // the cursor, as of anchor
@@ -99,6 +102,22 @@ func (p *Player) stepPlace(at time.Duration) time.Duration {
 	return s
 }
 
+// stepPlaces returns the step places (stepPlace) of n things recorded at
+// at(0) <= at(1) <= ..., made never to decrease: a later thing whose place
+// is its own time, before an earlier one's frame, brings the earlier one
+// there too (a frame taken within settleAfter of the later thing is not
+// its frame), so that steps, which search the places, reach both.
+func (p *Player) stepPlaces(n int, at func(int) time.Duration) []time.Duration {
+	places := make([]time.Duration, n)
+	for i := n - 1; i >= 0; i-- {
+		places[i] = p.stepPlace(at(i))
+		if i+1 < n {
+			places[i] = min(places[i], places[i+1])
+		}
+	}
+	return places
+}
+
 // NewPlayer returns a player over rec, at its start.
 func NewPlayer(rec *Recording, o PlayerOptions) *Player {
 	if o.Clock == nil {
@@ -106,6 +125,8 @@ func NewPlayer(rec *Recording, o PlayerOptions) *Player {
 	}
 	p := &Player{rec: rec, clock: o.Clock, speed: 1, playing: !o.Paused, foundAt: -1}
 	p.marks = marksOf(rec, p.settle)
+	p.evPlace = p.stepPlaces(len(rec.Events), func(i int) time.Duration { return p.offset(rec.Events[i].Time) })
+	p.cmdPlace = p.stepPlaces(len(rec.Commands), func(i int) time.Duration { return p.offset(rec.Commands[i].At) })
 	p.anchor = p.clock()
 	p.msgs = &msgLog{p: p}
 	p.rebuild()
@@ -320,11 +341,11 @@ func (p *Player) neighbour(cur time.Duration, forward bool) (time.Duration, bool
 		}
 	}
 	never := func(int) bool { return false }
-	consider(len(rec.Events), func(i int) time.Duration { return p.stepPlace(p.offset(rec.Events[i].Time)) }, never)
+	consider(len(rec.Events), func(i int) time.Duration { return p.evPlace[i] }, never)
 	consider(len(rec.Messages), func(i int) time.Duration { return p.offset(rec.Messages[i].Time) }, func(i int) bool {
 		return !(msgview.Filter{}).Shows(rec.Messages[i])
 	})
-	consider(len(rec.Commands), func(i int) time.Duration { return p.stepPlace(p.offset(rec.Commands[i].At)) }, never)
+	consider(len(rec.Commands), func(i int) time.Duration { return p.cmdPlace[i] }, never)
 	return best, found
 }
 
@@ -423,12 +444,12 @@ func (p *Player) Here() []string {
 	var cmds, evs []string
 	cs, es := p.rec.Commands, p.rec.Events
 	for i := from(len(cs), func(i int) time.Duration { return p.offset(cs[i].At) }); i < len(cs) && p.offset(cs[i].At) <= cur; i++ {
-		if at := p.offset(cs[i].At); p.settle(at) == cur || p.stepPlace(at) == cur {
+		if p.settle(p.offset(cs[i].At)) == cur || p.cmdPlace[i] == cur {
 			cmds = append(cmds, "> "+cs[i].Text)
 		}
 	}
 	for i := from(len(es), func(i int) time.Duration { return p.offset(es[i].Time) }); i < len(es) && p.offset(es[i].Time) <= cur; i++ {
-		if at := p.offset(es[i].Time); p.settle(at) == cur || p.stepPlace(at) == cur {
+		if p.settle(p.offset(es[i].Time)) == cur || p.evPlace[i] == cur {
 			evs = append(evs, es[i].Text)
 		}
 	}

@@ -264,6 +264,9 @@ func (m *Model) memberKeys() memberKeys {
 	// carry it out.
 	l, _ := st.Node(st.Leader)
 	k.transfer = n.ID != st.Leader && n.Role != "leader" && n.Live() && k.voter && l.Transferee == 0
+	if st.Frozen && l.Transferee != 0 {
+		return k // the leader takes no change while it hands over, and only steps finish that
+	}
 	if m.adding == 0 && !st.ConfPending {
 		k.add = nextFreeID(st)
 	}
@@ -271,6 +274,12 @@ func (m *Model) memberKeys() memberKeys {
 	member := st.Membership.IsMember(n.ID) || (st.Membership.IsEmpty() && n.State != cluster.StateRemoved)
 	k.remove = member && !st.ConfPending && n.State != cluster.StateRemoved && !slices.Equal(voters, []uint64{n.ID})
 	return k
+}
+
+// transferring reports whether st's leader is handing leadership over.
+func transferring(st cluster.Status) bool {
+	l, _ := st.Node(st.Leader)
+	return l.Transferee != 0
 }
 
 // keyOff says why A, D or T, or a key that acts on the selected node,
@@ -351,6 +360,8 @@ func (m *Model) memberKeyWhy(msg tea.KeyMsg) string {
 	switch {
 	case st.Leader == 0:
 		return "not now: no leader to take the change (wait for one to be elected)"
+	case st.Frozen && b != &k.Transfer && transferring(st):
+		return "not now: the leader is handing leadership over, and only steps finish that (s steps)"
 	}
 	switch b {
 	case &k.Add:
