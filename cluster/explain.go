@@ -567,10 +567,17 @@ func explainCandidate(st Status, n NodeStatus) string {
 		}
 		if w == "" {
 			if v, ok := st.Node(id); ok && v.Frozen {
+				// This election's messages only: of its phase, and of its
+				// term (a held answer of an earlier pre-election read as
+				// this one's).
+				req, resp := "vote", "vote-resp"
+				if n.Role == "pre-candidate" {
+					req, resp = "prevote", "prevote-resp"
+				}
 				switch {
-				case holds(n, id, "vote-resp", "prevote-resp"):
+				case holdsOf(n, id, resp, term):
 					w = fmt.Sprintf("has answered, but the answer is held at %d (the cluster is frozen)", n.ID)
-				case holds(v, n.ID, "vote", "prevote"):
+				case holdsOf(v, n.ID, req, term):
 					w = fmt.Sprintf("has not answered: the request is held at %d (the cluster is frozen)", id)
 				default:
 					// Nothing of theirs is held: it was discarded, or lost
@@ -1248,6 +1255,12 @@ func sentence(s string) string {
 
 // holds reports whether node c, frozen, holds a message of one of kinds
 // from node id.
+// holdsOf reports whether c holds a message of kind from id of term or
+// later.
+func holdsOf(c NodeStatus, id uint64, kind string, term uint64) bool {
+	return slices.ContainsFunc(c.Held, func(h HeldInfo) bool { return h.From == id && h.Kind == kind && h.Term >= term })
+}
+
 func holds(c NodeStatus, id uint64, kinds ...string) bool {
 	for _, h := range c.Held {
 		if h.From == id && slices.Contains(kinds, h.Kind) {
