@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"slices"
 	"strings"
 	"time"
@@ -295,7 +294,7 @@ var errNothingHeld = errors.New("cluster: nothing held matches")
 // from and typ.
 func (c *Cluster) deliverOn(n *node, from uint64, typ raft.MessageType, discard bool) (string, error) {
 	var rec MsgRecord
-	_, mark, _ := c.trace.Since(math.MaxUint64)
+	mark := c.trace.next()
 	effects, err := n.capture(func() error {
 		h, ok := n.takeHeld(from, typ)
 		if !ok {
@@ -441,7 +440,7 @@ func (c *Cluster) Timeout(id uint64) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	_, mark, _ := c.trace.Since(math.MaxUint64)
+	mark := c.trace.next()
 	effects, err := n.capture(func() error {
 		if n.core.Status().Role == raft.RoleLeader {
 			return fmt.Errorf("cluster: node %d is the leader: it has no election timer to fire", id)
@@ -526,7 +525,7 @@ func (c *Cluster) Heartbeat(id uint64) (string, error) {
 		return "", err
 	}
 	var to []uint64
-	_, mark, _ := c.trace.Since(math.MaxUint64)
+	mark := c.trace.next()
 	defer c.settleStep(n, mark)
 	effects, err := n.capture(func() error {
 		if n.core.Status().Role != raft.RoleLeader {

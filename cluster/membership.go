@@ -154,12 +154,12 @@ func (c *Cluster) Add(ctx context.Context, id uint64) (AddResult, error) {
 	// leader that has committed an entry of its term knows: a follower's
 	// commit index, or a new leader's, may lag its newest configuration,
 	// committed all the same (an election just after a removal).
-	pending := false
-	if l, ok := st.Node(lead); ok && l.Role == "leader" {
-		if t, known := termAt(l, l.Commit); known && t == l.Term {
-			pending = l.ConfIndex > l.Commit
-		}
-	}
+	l, isLeader := st.Node(lead)
+	isLeader = isLeader && l.Role == "leader"
+	commitTerm, commitKnown := termAt(l, l.Commit)
+	ready := isLeader && commitKnown && commitTerm == l.Term   // committed an entry of its term
+	unready := isLeader && commitKnown && commitTerm != l.Term // known not to have
+	pending := ready && l.ConfIndex > l.Commit
 	if n, ok := st.Node(id); ok && id != 0 && n.State != StateRemoved && pending && n.Membership.IsMember(id) && !st.Membership.IsMember(id) {
 		return AddResult{}, fmt.Errorf("cluster: the removal of %d is not committed yet (one change at a time): %s, then add %d", id, settleHow(st), id)
 	}
@@ -176,15 +176,13 @@ func (c *Cluster) Add(ctx context.Context, id uint64) (AddResult, error) {
 		// An add that ended (or was cut short) before the promotion.
 		return AddResult{}, fmt.Errorf("cluster: node %d is already a learner (%s): promote %d makes it a voter", id, n.State, id)
 	}
-	if l, ok := st.Node(lead); ok && st.Frozen && l.Role == "leader" && l.Transferee != 0 {
+	if st.Frozen && isLeader && l.Transferee != 0 {
 		return AddResult{}, fmt.Errorf("cluster: leader %d is handing leadership to %d, and the cluster is frozen: step until the transfer completes, then add", l.ID, l.Transferee)
 	}
-	if l, ok := st.Node(lead); ok && st.Frozen && l.Role == "leader" {
-		if t, known := termAt(l, l.Commit); known && t != l.Term {
-			// Refused until then, and only the steps commit it: say so
-			// before a node starts that would then run outside the cluster.
-			return AddResult{}, fmt.Errorf("cluster: leader %d has not committed an entry of its term %d yet, and the cluster is frozen: step until it commits one (its no-op entry), then add", l.ID, l.Term)
-		}
+	if st.Frozen && unready {
+		// Refused until then, and only the steps commit it: say so
+		// before a node starts that would then run outside the cluster.
+		return AddResult{}, fmt.Errorf("cluster: leader %d has not committed an entry of its term %d yet, and the cluster is frozen: step until it commits one (its no-op entry), then add", l.ID, l.Term)
 	}
 	id, err := c.startJoiner(id)
 	if err != nil {

@@ -250,6 +250,10 @@ func NewMsgTrace(size int, clock func() time.Time) *MsgTrace {
 // On reports whether the trace records.
 func (t *MsgTrace) On() bool { return t.on.Load() }
 
+// next is the sequence number the next record will take: Since(next())
+// returns what is recorded from now on.
+func (t *MsgTrace) next() uint64 { return t.r.next.Load() }
+
 // add records r, stamping its sequence number and time.
 func (t *MsgTrace) add(r MsgRecord) {
 	if !t.on.Load() {

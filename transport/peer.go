@@ -361,10 +361,7 @@ func (p *peer) writeBatch(conn net.Conn, bw *bufio.Writer, enc *frameEncoder, ba
 	conn.SetWriteDeadline(time.Now().Add(p.t.cfg.WriteTimeout))
 	for i := range batch {
 		it := &batch[i]
-		if it.gen != p.stats.gen.Load() {
-			// Meant for the node this id named before ReplacePeer.
-			p.stats.droppedReplaced.Add(1)
-			p.t.trace(&it.msg, FateReplaced, 0)
+		if p.replaced(it) {
 			continue
 		}
 		if !it.due.IsZero() && time.Until(it.due) > 0 {
@@ -379,9 +376,7 @@ func (p *peer) writeBatch(conn net.Conn, bw *bufio.Writer, enc *frameEncoder, ba
 			}
 			conn.SetWriteDeadline(time.Now().Add(p.t.cfg.WriteTimeout))
 			sinceDeadline = 0
-			if it.gen != p.stats.gen.Load() {
-				p.stats.droppedReplaced.Add(1)
-				p.t.trace(&it.msg, FateReplaced, 0) // replaced while it waited
+			if p.replaced(it) { // replaced while it waited
 				continue
 			}
 		}
@@ -432,6 +427,17 @@ func (p *peer) writeBatch(conn net.Conn, bw *bufio.Writer, enc *frameEncoder, ba
 		enc.shrink()
 	}
 	return flush()
+}
+
+// replaced reports whether it was queued for the node this id named
+// before ReplacePeer, and then counts and traces it as dropped.
+func (p *peer) replaced(it *outItem) bool {
+	if it.gen == p.stats.gen.Load() {
+		return false
+	}
+	p.stats.droppedReplaced.Add(1)
+	p.t.trace(&it.msg, FateReplaced, 0)
+	return true
 }
 
 // waitDue waits until a delayed message is due, giving up if the connection
