@@ -64,7 +64,8 @@ type slot struct {
 	// entry applied when it started: a removal at or before it removed an
 	// earlier node of its id, not this one (retire).
 	joinAfter uint64
-	powerLost bool // down because its power was cut (disk.go), not crashed
+	removedAt uint64 // the entry whose commit retired it (0: not retired so, in this run)
+	powerLost bool   // down because its power was cut (disk.go), not crashed
 
 	// The node's disk (disk.go): every WAL file operation goes through fs,
 	// which knows what is durable; the settings of the disk faults.

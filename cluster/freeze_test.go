@@ -551,8 +551,8 @@ func TestAddRefusedBeforeANodeStarts(t *testing.T) {
 		id   uint64
 		want string
 	}{
-		{f, fmt.Sprintf("the removal of %d is not committed yet (one change at a time): step until it commits (or thaw), then add %d", f, f)},
-		{0, "a membership change is not committed yet (one change at a time): step until it commits (or thaw), then add"},
+		{f, "is not committed yet: one change at a time (the cluster is frozen: step until it commits, or thaw, then try again)"},
+		{0, "is not committed yet: one change at a time (the cluster is frozen: step until it commits, or thaw, then try again)"},
 	} {
 		if _, err := c.Add(ctx, tc.id); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("add %d: %v; want %q", tc.id, err, tc.want)

@@ -148,48 +148,27 @@ type AddResult struct {
 func (c *Cluster) Add(ctx context.Context, id uint64) (AddResult, error) {
 	start := time.Now()
 	st := c.Status()
-	lead := someLeader(st)
-	// What would refuse the change is said before a node starts: it would
-	// run outside the cluster, on an id used up, until removed. Only a
-	// leader that has committed an entry of its term knows: a follower's
-	// commit index, or a new leader's, may lag its newest configuration,
-	// committed all the same (an election just after a removal).
-	l, isLeader := st.Node(lead)
-	isLeader = isLeader && l.Role == "leader"
-	commitTerm, commitKnown := termAt(l, l.Commit)
-	ready := isLeader && commitKnown && commitTerm == l.Term   // committed an entry of its term
-	unready := isLeader && commitKnown && commitTerm != l.Term // known not to have
-	pending := ready && l.ConfIndex > l.Commit
-	if n, ok := st.Node(id); ok && id != 0 && n.State != StateRemoved && pending && n.Membership.IsMember(id) && !st.Membership.IsMember(id) {
-		return AddResult{}, fmt.Errorf("cluster: the removal of %d is not committed yet (one change at a time): %s, then add %d", id, settleHow(st), id)
-	}
-	if pending {
-		return AddResult{}, fmt.Errorf("cluster: a membership change is not committed yet (one change at a time): %s, then add", settleHow(st))
-	}
-	if lead == 0 && st.Frozen {
-		return AddResult{}, errors.New("cluster: no leader, and the cluster is frozen: only steps elect one (timeout N, then deliver the votes), then add")
-	}
-	if n, ok := st.Node(id); ok && id != 0 && n.State != StateRemoved && !st.Membership.IsEmpty() && !st.Membership.IsMember(id) {
-		return AddResult{}, fmt.Errorf("cluster: node %d runs, but is not a member (an add of it never committed): remove %d stops it, then add %d starts it afresh", id, id, id)
-	}
 	if n, ok := st.Node(id); ok && id != 0 && n.State != StateRemoved && st.Membership.IsLearner(id) {
 		// An add that ended (or was cut short) before the promotion.
 		return AddResult{}, fmt.Errorf("cluster: node %d is already a learner (%s): promote %d makes it a voter", id, n.State, id)
 	}
-	if st.Frozen && isLeader && l.Transferee != 0 {
-		return AddResult{}, fmt.Errorf("cluster: leader %d is handing leadership to %d, and the cluster is frozen: step until the transfer completes, then add", l.ID, l.Transferee)
+	// The leader is asked first, and what it would refuse is refused
+	// before a node starts: one would run outside the cluster, on an id
+	// used up, until removed.
+	if j := c.joinerID(id); j != 0 {
+		if err := c.confCheck(ctx, raft.ConfChange{Op: raft.ConfAddLearner, Node: j}); err != nil {
+			return AddResult{}, err
+		}
 	}
-	if st.Frozen && unready {
-		// Refused until then, and only the steps commit it: say so
-		// before a node starts that would then run outside the cluster.
-		return AddResult{}, fmt.Errorf("cluster: leader %d has not committed an entry of its term %d yet, and the cluster is frozen: step until it commits one (its no-op entry), then add", l.ID, l.Term)
+	if n, ok := st.Node(id); ok && id != 0 && n.State != StateRemoved && !st.Membership.IsEmpty() && !st.Membership.IsMember(id) {
+		return AddResult{}, fmt.Errorf("cluster: node %d runs, but is not a member (an add of it never committed): remove %d stops it, then add %d starts it afresh", id, id, id)
 	}
 	id, err := c.startJoiner(id)
 	if err != nil {
 		return AddResult{}, err
 	}
 	c.dropHeldFrom(ctx, id)
-	c.joinLeadersSide(id, lead)
+	c.joinLeadersSide(id, someLeader(c.Status()))
 	res := AddResult{ID: id}
 	r, err := c.proposeConf(ctx, raft.ConfChange{Op: raft.ConfAddLearner, Node: id})
 	if pe := (*PendingError)(nil); errors.As(err, &pe) {
@@ -354,6 +333,17 @@ func (c *Cluster) startJoiner(id uint64) (uint64, error) {
 	return id, nil
 }
 
+// joinerID is the id an add of id would start: id, or for 0 the next
+// free one (0 when none is left; startJoiner says so).
+func (c *Cluster) joinerID(id uint64) uint64 {
+	if id != 0 {
+		return id
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.nextFreeID()
+}
+
 // nextFreeID is the next id never used, else the lowest removed one (0:
 // none left); c.mu is held.
 func (c *Cluster) nextFreeID() uint64 {
@@ -411,6 +401,14 @@ func (c *Cluster) Remove(ctx context.Context, id uint64) (Result, error) {
 	if pe := (*PendingError)(nil); errors.As(err, &pe) {
 		return r, err // frozen: the node is retired once the entry commits (confApplied)
 	}
+	if err != nil && !wasNotProposed(err) {
+		if at := c.removedAt(id); at != 0 {
+			// It committed, and a node that applied it first retired
+			// the leader before it answered (removing the leader, whose
+			// disk is slow, say).
+			return Result{Index: at}, nil
+		}
+	}
 	if err != nil && ctx.Err() != nil && wasNotProposed(err) {
 		return Result{}, outOfTime{fmt.Sprintf("no leader took the removal of %d in time (%v): nothing changed", id, err), ctx.Err()}
 	}
@@ -426,6 +424,17 @@ func (c *Cluster) Remove(ctx context.Context, id uint64) (Result, error) {
 		return r, err
 	}
 	return r, nil
+}
+
+// removedAt returns the entry whose commit retired node id (0: it was
+// not retired in this run by a removal).
+func (c *Cluster) removedAt(id uint64) uint64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if s, err := c.slot(id); err == nil && s.state == StateRemoved {
+		return s.removedAt
+	}
+	return 0
 }
 
 // retire stops removed node id and deletes its files, leaving the marker.
@@ -455,6 +464,7 @@ func (c *Cluster) retire(id, at uint64) error {
 // REMOVED marker (the removal at entry at), and tells the events text.
 // Called with c.mu held, or at start before any node runs.
 func (c *Cluster) retireLocked(s *slot, text string, at uint64) error {
+	s.removedAt = at
 	c.stopLocked(s, StateRemoved)
 	s.err = nil
 	c.leavePartition(s.id)
@@ -492,8 +502,7 @@ func (c *Cluster) proposeConf(ctx context.Context, cc raft.ConfChange) (Result, 
 		// to come back) is the truth about the cluster.
 		var lead uint64
 		if st := c.Status(); st.Frozen && someLeader(st) == 0 {
-			// Only steps elect one: waiting would run out the wall clock.
-			return Result{}, fmt.Errorf("%s %d: %w", cc.Op, cc.Node, notProposed{errors.New("no leader, and the cluster is frozen: only steps elect one (timeout N, then deliver the votes)")})
+			return Result{}, frozenNoLeader(cc)
 		}
 		_, err := c.WaitFor(ctx, func(st Status) bool { lead = someLeader(st); return lead != 0 })
 		if err != nil {
@@ -514,21 +523,14 @@ func (c *Cluster) proposeConf(ctx context.Context, cc raft.ConfChange) (Result, 
 		}); err != nil {
 			continue // the leader went down: ask the next one
 		}
-		switch {
-		case perr == nil:
-		case errors.Is(perr, raft.ErrTransferring) && c.Frozen():
-			return Result{}, fmt.Errorf("%s %d: %w (the cluster is frozen: step until the transfer completes, then try again)", cc.Op, cc.Node, notProposed{perr})
-		case notReady(perr) && c.Frozen():
-			// Only the steps commit the leader's first entry of its term:
-			// waiting would only run out the wall clock.
-			return Result{}, fmt.Errorf("%s %d: %w (the cluster is frozen: step until it commits one, its no-op entry, then try again)", cc.Op, cc.Node, notProposed{perr})
-		case errors.Is(perr, raft.ErrNotLeader), errors.Is(perr, raft.ErrTransferring), notReady(perr):
+		if perr != nil {
+			if err := refused(cc, perr, c.Frozen()); err != nil {
+				return Result{}, err
+			}
 			if err := sleepCtx(ctx, 10*time.Millisecond); err != nil {
 				return Result{}, fmt.Errorf("%s %d: %w", cc.Op, cc.Node, notProposed{errors.Join(perr, err)})
 			}
 			continue
-		default:
-			return Result{}, perr
 		}
 		if c.Frozen() {
 			// Frozen, nothing commits but by the learner's steps: the
@@ -542,6 +544,62 @@ func (c *Cluster) proposeConf(ctx context.Context, cc raft.ConfChange) (Result, 
 		}
 		return r, nil
 	}
+}
+
+// confCheck asks the leader whether it would take cc now, and returns the
+// error that ends the change if it would not. nil when it would, and when
+// there is no leader to ask or its refusal passes by itself (proposeConf
+// waits those out).
+func (c *Cluster) confCheck(ctx context.Context, cc raft.ConfChange) error {
+	st := c.Status()
+	lead := someLeader(st)
+	if lead == 0 && st.Frozen {
+		return frozenNoLeader(cc)
+	}
+	n := c.node(lead)
+	if n == nil {
+		return nil
+	}
+	var perr error
+	if err := n.doCtx(ctx, func() { perr = n.core.CheckConfChange(cc) }); err != nil || perr == nil {
+		return nil // down, or out of time: proposeConf finds out
+	}
+	return refused(cc, perr, c.Frozen())
+}
+
+// refused returns the error a membership change ends with when the
+// leader refuses it with perr, or nil when the refusal passes by itself
+// and is waited out: a node that no longer leads, a new leader that has
+// not committed an entry of its term yet, a transfer under way. Frozen,
+// only the steps lift those last two, and waiting would only run out the
+// wall clock: they end the change too, and say which steps lift them.
+func refused(cc raft.ConfChange, perr error, frozen bool) error {
+	var how string
+	switch {
+	case errors.Is(perr, raft.ErrNotLeader):
+		return nil
+	case errors.Is(perr, raft.ErrTransferring):
+		if !frozen {
+			return nil
+		}
+		how = " (the cluster is frozen: step until the transfer completes, then try again)"
+	case notReady(perr):
+		if !frozen {
+			return nil
+		}
+		how = " (the cluster is frozen: step until it commits one, its no-op entry, then try again)"
+	case errors.Is(perr, raft.ErrConfPending) && frozen:
+		how = " (the cluster is frozen: step until it commits, or thaw, then try again)"
+	case errors.Is(perr, raft.ErrConfPending):
+		how = " (wait config shows when it has, then try again)"
+	}
+	return fmt.Errorf("%s %d: %w%s", cc.Op, cc.Node, notProposed{perr}, how)
+}
+
+// frozenNoLeader is the error of a membership change asked for when the
+// cluster is frozen with no leader: only steps elect one.
+func frozenNoLeader(cc raft.ConfChange) error {
+	return fmt.Errorf("%s %d: %w", cc.Op, cc.Node, notProposed{errors.New("no leader, and the cluster is frozen: only steps elect one (timeout N, then deliver the votes)")})
 }
 
 // PendingError says that a membership change is in the leader's log but

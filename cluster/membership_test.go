@@ -190,7 +190,7 @@ func TestMembershipBadInput(t *testing.T) {
 	}{
 		{"transfer to itself", func() error { _, err := c.Transfer(ctx, st.Leader); return err }, "already the leader"},
 		{"transfer to a stranger", func() error { _, err := c.Transfer(ctx, 8); return err }, "no node 8"},
-		{"add an existing node", func() error { _, err := c.Add(ctx, 2); return err }, "already in the cluster"},
+		{"add an existing node", func() error { _, err := c.Add(ctx, 2); return err }, "2 is already a member"},
 		{"add beyond the next id", func() error { _, err := c.Add(ctx, 7); return err }, "next new id is 4"},
 		{"add beyond 9", func() error { _, err := c.Add(ctx, 10); return err }, "ids go up to 9"},
 		{"promote a voter", func() error { _, err := c.Promote(ctx, f); return err }, "already a voter"},
@@ -874,5 +874,26 @@ func TestAddDoesNotStepAPausedNode(t *testing.T) {
 		if r.Event == MsgDelivered && r.To == paused {
 			t.Errorf("paused node %d had %s stepped into its core", paused, r)
 		}
+	}
+}
+
+// Removing the leader while its disk is slow: a follower applies the
+// removal first and retires the leader in the middle of its fsync, before
+// the leader answered. The removal committed all the same, and Remove says
+// so (it returned the leader's failed fsync).
+func TestRemoveTheLeaderWithASlowDisk(t *testing.T) {
+	t.Parallel()
+	c := startCluster(t, Options{Nodes: 3})
+	l := waitLeader(t, c).Leader
+	put(t, c.NewClient(), "k", "v")
+	if err := c.SetDiskDelay(l, 30*time.Millisecond); err != nil {
+		t.Fatal(err)
+	}
+	r, err := c.Remove(ctxFor(t, 20*time.Second), l)
+	if err != nil || r.Index == 0 {
+		t.Fatalf("remove the leader %d: %+v, %v", l, r, err)
+	}
+	if n, _ := c.Status().Node(l); n.State != StateRemoved {
+		t.Fatalf("%d is %s", l, n.State)
 	}
 }

@@ -204,6 +204,9 @@ var (
 	// ErrLearnerBehind is matched (with ErrConfChange) by the refusal to
 	// promote a learner that has not caught up yet.
 	ErrLearnerBehind = errors.New("raft: learner has not caught up")
+	// ErrConfPending is matched (with ErrConfChange) by the refusal of a
+	// change while the previous one is uncommitted: one at a time.
+	ErrConfPending = errors.New("raft: a membership change is not committed yet")
 )
 
 // reasonError is a refusal that errors.Is matches both as its sentinel
@@ -275,8 +278,9 @@ func deleteSorted(ids []uint64, id uint64) []uint64 {
 // appends the entry (§4.1). It is refused, with an error wrapping
 // ErrConfChange that says why, when:
 //
-//   - a change is still uncommitted (one at a time);
-//   - no entry of the leader's term is committed yet (see the file comment);
+//   - a change is still uncommitted (one at a time: ErrConfPending);
+//   - no entry of the leader's term is committed yet (ErrLeaderNotReady;
+//     see the file comment);
 //   - cc does not apply (adding a member, promoting a non-learner, removing
 //     a non-member or the last voter);
 //   - it promotes a learner more than PromoteMaxLag entries behind, or one
@@ -286,11 +290,31 @@ func deleteSorted(ids []uint64, id uint64) []uint64 {
 // On a follower it returns a *NotLeaderError; during a leadership transfer,
 // ErrTransferring.
 func (r *Raft) ProposeConfChange(cc ConfChange) (index, term uint64, err error) {
+	next, err := r.confChangeTo(cc)
+	if err != nil {
+		return 0, 0, err
+	}
+	r.appendEntries([]Entry{{Type: EntryConfig, Data: EncodeMembership(next)}})
+	r.bcastAppend()
+	return r.log.lastIndex(), r.term, nil
+}
+
+// CheckConfChange returns what ProposeConfChange would answer to cc now,
+// without proposing it: nil when it would take it. For a caller that
+// prepares something before it proposes (a joining node's process) and
+// wants a refusal said first.
+func (r *Raft) CheckConfChange(cc ConfChange) error {
+	_, err := r.confChangeTo(cc)
+	return err
+}
+
+// confChangeTo returns the configuration cc would make, or the refusal.
+func (r *Raft) confChangeTo(cc ConfChange) (Membership, error) {
 	if r.role != RoleLeader {
-		return 0, 0, &NotLeaderError{Leader: r.lead}
+		return Membership{}, &NotLeaderError{Leader: r.lead}
 	}
 	if r.transferee != None {
-		return 0, 0, fmt.Errorf("%w (to %d)", ErrTransferring, r.transferee)
+		return Membership{}, fmt.Errorf("%w (to %d)", ErrTransferring, r.transferee)
 	}
 	if !r.unsafeManyPending {
 		// Not ready first: a new leader's first commit also commits any
@@ -298,32 +322,30 @@ func (r *Raft) ProposeConfChange(cc ConfChange) (index, term uint64, err error) 
 		// made by the leader before it, still uncommitted here, is not
 		// the one-at-a-time case the next check is for).
 		if !r.committedInTerm() {
-			return 0, 0, confRefusal(ErrLeaderNotReady, "leader %d has not committed an entry of its term %d yet", r.id, r.term)
+			return Membership{}, confRefusal(ErrLeaderNotReady, "leader %d has not committed an entry of its term %d yet", r.id, r.term)
 		}
 		if r.confIndex > r.log.committed {
-			return 0, 0, fmtErr(ErrConfChange, "the change at index %d (%s) is not committed yet: one change at a time", r.confIndex, r.conf)
+			return Membership{}, confRefusal(ErrConfPending, "the change at index %d (%s) is not committed yet: one change at a time", r.confIndex, r.conf)
 		}
 	}
 	next, err := r.conf.apply(cc)
 	if err != nil {
-		return 0, 0, err
+		return Membership{}, err
 	}
 	if cc.Op == ConfPromote {
 		pr := r.prs[cc.Node]
 		last := r.log.lastIndex()
 		switch {
 		case pr == nil:
-			return 0, 0, fmtErr(ErrConfChange, "no progress known for learner %d", cc.Node)
+			return Membership{}, fmtErr(ErrConfChange, "no progress known for learner %d", cc.Node)
 		case pr.state == stateSnapshot:
-			return 0, 0, confRefusal(ErrLearnerBehind, "learner %d is still installing a snapshot (at %d): promote it once it has caught up", cc.Node, pr.pendingSnapshot)
+			return Membership{}, confRefusal(ErrLearnerBehind, "learner %d is still installing a snapshot (at %d): promote it once it has caught up", cc.Node, pr.pendingSnapshot)
 		case last-pr.match > uint64(r.promoteLag):
-			return 0, 0, confRefusal(ErrLearnerBehind, "learner %d is far behind: it holds %d of %d entries (%d behind, at most %d allowed): promote it once it has caught up",
+			return Membership{}, confRefusal(ErrLearnerBehind, "learner %d is far behind: it holds %d of %d entries (%d behind, at most %d allowed): promote it once it has caught up",
 				cc.Node, pr.match, last, last-pr.match, r.promoteLag)
 		}
 	}
-	r.appendEntries([]Entry{{Type: EntryConfig, Data: EncodeMembership(next)}})
-	r.bcastAppend()
-	return r.log.lastIndex(), r.term, nil
+	return next, nil
 }
 
 // ConfAt returns the configuration in force at index i: the newest

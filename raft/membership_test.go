@@ -333,8 +333,11 @@ func TestOneConfChangeAtATime(t *testing.T) {
 	before := fingerprint(a)
 	_, _, err := a.ProposeConfChange(ConfChange{Op: ConfAddLearner, Node: 5})
 	want := fmt.Sprintf("the change at index %d (voters 1,2,3 learners 4) is not committed yet: one change at a time", idx)
-	if !errors.Is(err, ErrConfChange) || !strings.Contains(err.Error(), want) {
+	if !errors.Is(err, ErrConfChange) || !errors.Is(err, ErrConfPending) || !strings.Contains(err.Error(), want) {
 		t.Fatalf("second change while one is pending: %v", err)
+	}
+	if cerr := a.CheckConfChange(ConfChange{Op: ConfAddLearner, Node: 5}); cerr == nil || cerr.Error() != err.Error() {
+		t.Fatalf("check of the second change: %v, propose said %v", cerr, err)
 	}
 	if after := fingerprint(a); after != before {
 		t.Fatalf("refused change changed the leader:\n%s\n%s", before, after)
@@ -1076,5 +1079,49 @@ func TestTallySaysATransferStartedTheElection(t *testing.T) {
 	step(t, c, Message{Type: MsgHup}) // its timer, this time
 	if tl := c.Status().Tally; c.role != RoleCandidate || tl == nil || tl.Transfer {
 		t.Fatalf("after its timer fired: %s, tally %+v; want a candidate by its timer", c.role, tl)
+	}
+}
+
+// CheckConfChange answers what ProposeConfChange would, and changes
+// nothing: a caller asks it before it starts a joining node.
+func TestCheckConfChangeAnswersAsProposeWould(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		on   uint64 // the node asked
+		cc   ConfChange
+	}{
+		{"add a learner", 1, ConfChange{Op: ConfAddLearner, Node: 4}},
+		{"add a member", 1, ConfChange{Op: ConfAddLearner, Node: 2}},
+		{"promote a voter", 1, ConfChange{Op: ConfPromote, Node: 3}},
+		{"remove a stranger", 1, ConfChange{Op: ConfRemove, Node: 9}},
+		{"remove a voter", 1, ConfChange{Op: ConfRemove, Node: 3}},
+		{"ask a follower", 2, ConfChange{Op: ConfAddLearner, Node: 4}},
+	} {
+		_, rs := newCluster(t, 3)
+		r := rs[tc.on-1]
+		before := fingerprint(r)
+		cerr := r.CheckConfChange(tc.cc)
+		if after := fingerprint(r); after != before {
+			t.Fatalf("%s: the check changed node %d:\n%s\n%s", tc.name, tc.on, before, after)
+		}
+		_, _, perr := r.ProposeConfChange(tc.cc)
+		if (cerr == nil) != (perr == nil) || cerr != nil && cerr.Error() != perr.Error() {
+			t.Errorf("%s: check said %v, propose %v", tc.name, cerr, perr)
+		}
+	}
+	// A leader not ready yet, and one handing over leadership.
+	r := newTestRaft(t, 1, three)
+	r.becomeCandidate()
+	r.becomeLeader()
+	if err := r.CheckConfChange(ConfChange{Op: ConfAddLearner, Node: 4}); !errors.Is(err, ErrLeaderNotReady) {
+		t.Errorf("check on a leader that has not committed in its term: %v", err)
+	}
+	net, rs := newCluster(t, 3)
+	net.isolate(3)
+	if err := rs[0].TransferLeadership(3); err != nil {
+		t.Fatal(err)
+	}
+	if err := rs[0].CheckConfChange(ConfChange{Op: ConfAddLearner, Node: 4}); !errors.Is(err, ErrTransferring) {
+		t.Errorf("check during a transfer: %v", err)
 	}
 }
