@@ -238,3 +238,44 @@ func TestLostSnapshotReportedAndResent(t *testing.T) {
 	t.Logf("installed %v after the heal (heartbeat %v; the retry timer alone would wait up to %v)",
 		time.Since(healed).Round(time.Millisecond), c.Timing().Heartbeat, 4*c.Timing().ElectionMax)
 }
+
+// A node that was down while 4 joined, and while the others compacted past
+// both configuration entries, catches up by a snapshot over TCP: it takes
+// the cluster's membership (voters 1,2,3,4) from it, and keeps it across a
+// restart. The snapshot's configuration was lost in transit: the node went
+// on with its bootstrap 1,2,3, counting the wrong majorities.
+func TestSnapshotOverTCPBringsTheMembership(t *testing.T) {
+	t.Parallel()
+	c := startCluster(t, Options{Nodes: 3, SnapshotEvery: 10})
+	lagger := aFollower(waitLeader(t, c))
+	if err := c.Crash(lagger); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Add(ctxFor(t, 30*time.Second), 0); err != nil {
+		t.Fatal(err)
+	}
+	cl := c.NewClient()
+	for i := range 40 {
+		put(t, cl, fmt.Sprint("k", i), "v")
+	}
+	want := []uint64{1, 2, 3, 4}
+	for _, when := range []string{"after the snapshot", "after a restart"} {
+		if when != "after the snapshot" {
+			if err := c.Crash(lagger); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := c.Restart(lagger); err != nil {
+			t.Fatal(err)
+		}
+		st := waitFor(t, c, "the lagger caught up", func(st Status) bool {
+			l, ok := st.Node(st.Leader)
+			n, _ := st.Node(lagger)
+			return ok && n.State == StateUp && n.SnapshotIndex > 0 && n.Applied >= l.Commit
+		})
+		n, _ := st.Node(lagger)
+		if !slices.Equal(n.Membership.Voters, want) || len(n.Membership.Learners) != 0 {
+			t.Errorf("%s: node %d has %s (snapshot at %d), the cluster voters %v", when, lagger, n.Membership, n.SnapshotIndex, want)
+		}
+	}
+}

@@ -42,7 +42,7 @@ func TestStaleTermRejected(t *testing.T) {
 	msgs := []Message{
 		{Type: MsgHeartbeat, From: 2, To: 1, Term: 3, Commit: 1},
 		{Type: MsgApp, From: 2, To: 1, Term: 3, Entries: entriesWithTerms(1, 2, 3), Commit: 2},
-		{Type: MsgSnap, From: 2, To: 1, Term: 3, Snapshot: &Snapshot{Meta: SnapshotMeta{Index: 4, Term: 3}}},
+		{Type: MsgSnap, From: 2, To: 1, Term: 3, Snapshot: &Snapshot{Meta: SnapshotMeta{Index: 4, Term: 3, Conf: mem(1, 2, 3)}}},
 	}
 	for _, m := range msgs {
 		var events []string

@@ -68,6 +68,10 @@ func TestStepRejectsBadMessages(t *testing.T) {
 		{Message{Type: MsgSnap, From: 2, To: 1, Term: 2}, ErrBadMessage},
 		{Message{Type: MsgSnap, From: 2, To: 1, Term: 2, Snapshot: &Snapshot{Meta: SnapshotMeta{Index: 3}}}, ErrBadMessage},
 		{Message{Type: MsgSnap, From: 2, To: 1, Term: 2, Snapshot: &Snapshot{Meta: SnapshotMeta{Index: 3, Term: 3}}}, ErrBadMessage},
+		{Message{Type: MsgSnap, From: 2, To: 1, Term: 2, Snapshot: &Snapshot{Meta: SnapshotMeta{Index: 3, Term: 2}}}, ErrBadMessage},                                           // no configuration
+		{Message{Type: MsgSnap, From: 2, To: 1, Term: 2, Snapshot: &Snapshot{Meta: SnapshotMeta{Index: 3, Term: 2, Conf: mem(0, 4)}}}, ErrBadMessage},                          // learners only
+		{Message{Type: MsgSnap, From: 2, To: 1, Term: 2, Snapshot: &Snapshot{Meta: SnapshotMeta{Index: 3, Term: 2, Conf: Membership{Voters: []uint64{3, 1}}}}}, ErrBadMessage}, // not sorted
+		{Message{Type: MsgSnap, From: 2, To: 1, Term: 2, Snapshot: &Snapshot{Meta: SnapshotMeta{Index: 3, Term: 2, Conf: mem(1, 2, 0, 2)}}}, ErrBadMessage},                    // both voter and learner
 		{Message{Type: MsgSnapResp, From: 2, To: 1, Term: 2}, ErrUnsupported},
 	}
 	for _, tt := range tests {

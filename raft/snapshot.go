@@ -59,6 +59,12 @@ func (r *Raft) sendSnapshot(to uint64, pr *progress) {
 		// alone, the application sees an empty Data.
 		snap = &Snapshot{Meta: SnapshotMeta{Index: r.log.snapIndex, Term: r.log.snapTerm, Conf: r.baseConf()}}
 	}
+	if snap.Meta.Conf.IsEmpty() {
+		// A snapshot written before membership changes existed: the
+		// bootstrap configuration applied at its index, and the follower
+		// is told so (it refuses a snapshot without one).
+		snap = &Snapshot{Meta: SnapshotMeta{Index: snap.Meta.Index, Term: snap.Meta.Term, Conf: r.baseConf()}, Data: snap.Data}
+	}
 	pr.becomeSnapshot(snap.Meta.Index)
 	r.send(Message{To: to, Type: MsgSnap, Snapshot: snap})
 	r.emit(EventSnapshot, to, "sent snapshot at %d (term %d) to %d", snap.Meta.Index, snap.Meta.Term, to)
@@ -114,9 +120,7 @@ func (r *Raft) handleSnapshot(m Message) {
 		r.log.restore(meta)
 		r.snapshot = snap
 		r.pendingSnapshot = snap
-		if !meta.Conf.IsEmpty() {
-			r.snapConf = meta.Conf.Clone()
-		}
+		r.snapConf = meta.Conf.Clone() // never empty: validateSnapshot
 		r.reloadConf()
 		r.emit(EventSnapshot, m.From, "installed snapshot at %d (term %d) from %d", meta.Index, meta.Term, m.From)
 		// This acknowledgement leaves only after the snapshot is persisted.
@@ -134,6 +138,14 @@ func validateSnapshot(m Message) error {
 		return badMessage("snapshot from %d at %d@%d", m.From, s.Meta.Index, s.Meta.Term)
 	case s.Meta.Term > m.Term:
 		return badMessage("snapshot from %d: term %d above message term %d", m.From, s.Meta.Term, m.Term)
+	case len(s.Meta.Conf.Voters) == 0:
+		// The configuration in force at its index (thesis 5.1): without it
+		// the follower would go on with the one it had, and count the
+		// wrong majorities.
+		return badMessage("snapshot from %d at %d@%d carries no configuration (no voters)", m.From, s.Meta.Index, s.Meta.Term)
+	}
+	if err := s.Meta.Conf.check(); err != nil {
+		return badMessage("snapshot from %d at %d@%d: %v", m.From, s.Meta.Index, s.Meta.Term, err)
 	}
 	return nil
 }

@@ -11,7 +11,7 @@ import (
 
 func snapMsg(from, to, term, index, logTerm uint64, data string) Message {
 	return Message{Type: MsgSnap, From: from, To: to, Term: term,
-		Snapshot: &Snapshot{Meta: SnapshotMeta{Index: index, Term: logTerm}, Data: []byte(data)}}
+		Snapshot: &Snapshot{Meta: SnapshotMeta{Index: index, Term: logTerm, Conf: mem(1, 2, 3)}, Data: []byte(data)}}
 }
 
 func step(t *testing.T, r *Raft, m Message) {
@@ -132,7 +132,7 @@ func TestSnapshotInstall(t *testing.T) {
 		t.Fatal("no Ready after an install")
 	}
 	rd := r.Ready()
-	if rd.Snapshot == nil || !rd.Snapshot.Meta.Equal(SnapshotMeta{Index: 5, Term: 3}) || string(rd.Snapshot.Data) != "state" {
+	if rd.Snapshot == nil || !rd.Snapshot.Meta.Equal(SnapshotMeta{Index: 5, Term: 3, Conf: mem(1, 2, 3)}) || string(rd.Snapshot.Data) != "state" {
 		t.Fatalf("Ready.Snapshot %+v", rd.Snapshot)
 	}
 	if len(rd.Entries) != 0 || len(rd.Committed) != 0 || rd.HardState.Commit != 5 || rd.HardState.Term != 3 {
@@ -288,6 +288,11 @@ func TestRestartedLeaderSendsConfigSnapshot(t *testing.T) {
 	if len(snaps) != 1 || !bytes.Equal(snaps[0].Snapshot.Data, []byte("disk")) || snaps[0].To != 3 {
 		t.Fatalf("snapshots sent: %v", snaps)
 	}
+	// Its snapshot was written before membership changes existed: it
+	// carries the bootstrap configuration to the follower all the same.
+	if got := snaps[0].Snapshot.Meta.Conf; !got.Equal(mem(1, 2, 3)) {
+		t.Fatalf("the snapshot sent carries configuration %s", got)
+	}
 	if c.log.committed != 5 || c.log.snapIndex != 4 {
 		t.Fatalf("node 3: commit %d snapshot %d", c.log.committed, c.log.snapIndex)
 	}
@@ -313,5 +318,31 @@ func TestHandedOutEntriesNeverChange(t *testing.T) {
 	l.append([]Entry{{Index: 5, Term: 9}}) // spare capacity after the handed-out slice
 	if len(tail) != 2 || cap(tail) != 2 {
 		t.Fatalf("a handed-out slice leaves room to append into: len %d cap %d", len(tail), cap(tail))
+	}
+}
+
+// An installed snapshot's configuration replaces the one the follower had
+// (here its bootstrap 1,2,3; the cluster has grown to five), before and
+// after a restart: with the old one it would count the wrong majorities,
+// and could win an election with two votes of five.
+func TestInstalledSnapshotBringsItsConfiguration(t *testing.T) {
+	five := mem(1, 2, 3, 4, 5)
+	r := newTestRaft(t, 2, three)
+	msg := snapMsg(1, 2, 3, 10, 3, "state")
+	msg.Snapshot.Meta.Conf = five
+	step(t, r, msg)
+	if !r.conf.Equal(five) || !r.Status().Membership.Equal(five) {
+		t.Fatalf("after the install node 2 has %s, the snapshot %s", r.conf, five)
+	}
+	rd := r.Ready()
+	if rd.Snapshot == nil || !rd.Snapshot.Meta.Conf.Equal(five) {
+		t.Fatalf("the snapshot to save: %+v", rd.Snapshot)
+	}
+	again := newTestRaft(t, 2, three, func(c *Config) {
+		c.Snapshot = rd.Snapshot.Meta
+		c.HardState = HardState{Term: 3, Commit: 10}
+	})
+	if !again.conf.Equal(five) {
+		t.Fatalf("after a restart node 2 has %s", again.conf)
 	}
 }

@@ -25,7 +25,7 @@ func sampleMessages(from, to uint64) []raft.Message {
 		{Type: raft.MsgPreVoteResp, Term: 5, Reject: true},
 		{Type: raft.MsgHeartbeat, Term: 3, Commit: 6, Context: []byte{1, 2}},
 		{Type: raft.MsgHeartbeatResp, Term: 3, Context: []byte{1, 2}},
-		{Type: raft.MsgSnap, Term: 3, Snapshot: &raft.Snapshot{Meta: raft.SnapshotMeta{Index: 9, Term: 3}, Data: []byte("state")}},
+		{Type: raft.MsgSnap, Term: 3, Snapshot: &raft.Snapshot{Meta: raft.SnapshotMeta{Index: 9, Term: 3, Conf: raft.Membership{Voters: []uint64{1, 2, 5}, Learners: []uint64{4}}}, Data: []byte("state")}},
 		{Type: raft.MsgSnapResp, Term: 3, Index: 9, Reject: true},
 		{Type: raft.MsgTimeoutNow, Term: 3},
 		{Type: raft.MsgReadIndex, Term: 3, Context: []byte("r1")},

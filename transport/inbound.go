@@ -141,7 +141,7 @@ func (t *Transport) readFrames(c net.Conn, from uint64) error {
 			if ft == frameSnapChunk {
 				var c snapChunkWire
 				if c, err = dec.decodeChunk(buf); err == nil {
-					m = raft.Message{Type: raft.MsgSnap, Term: c.Term, Snapshot: &raft.Snapshot{Meta: raft.SnapshotMeta{Index: c.Index, Term: c.LogTerm}}}
+					m = raft.Message{Type: raft.MsgSnap, Term: c.Term, Snapshot: &raft.Snapshot{Meta: c.meta()}}
 				}
 			} else {
 				m, err = dec.decode(ft, buf)

@@ -381,7 +381,7 @@ func (p *peer) writeBatch(conn net.Conn, bw *bufio.Writer, enc *frameEncoder, ba
 			}
 		}
 		if it.msg.Type == raft.MsgSnap {
-			if !p.startSnapshot(out, &it.msg) || len((*out).snap.Data) > chunkSize(maxBody) {
+			if !p.startSnapshot(out, &it.msg) || len((*out).snap.Data) > chunkSize(maxBody, (*out).snap.Meta.Conf) {
 				continue // several chunks: interleaved with later messages
 			}
 			// One chunk: written in its place, so the link keeps its order.

@@ -19,15 +19,22 @@ import (
 
 const (
 	// chunkOverhead bounds the msgpack bytes of a chunk frame beyond its
-	// data: a 6-entry map, short keys, five uint64 and a bin32 header.
+	// data and configuration: a 7-entry map, short keys, five uint64 and a
+	// bin32 header.
 	chunkOverhead = 96
 	// maxChunkData caps a chunk's data so that other messages wait for at
 	// most one chunk.
 	maxChunkData = 1 << 20
 )
 
-// chunkSize returns the data bytes per chunk for a frame body limit.
-func chunkSize(maxBody int) int { return max(1, min(maxBody-chunkOverhead, maxChunkData)) }
+// chunkSize returns the data bytes per chunk of a snapshot with
+// configuration conf, for a frame body limit.
+func chunkSize(maxBody int, conf raft.Membership) int {
+	// The configuration: a 2-entry map, two array headers, each id a
+	// uint64 of at most 9 bytes.
+	confBytes := 16 + 9*(len(conf.Voters)+len(conf.Learners))
+	return max(1, min(maxBody-chunkOverhead-confBytes, maxChunkData))
+}
 
 // snapOut is the outbound snapshot in flight on a peer's stream.
 type snapOut struct {
@@ -81,9 +88,9 @@ func (p *peer) abortSnapshot(out **snapOut) {
 func (p *peer) writeChunk(conn net.Conn, bw *bufio.Writer, enc *frameEncoder, out **snapOut) error {
 	o := *out
 	data := o.snap.Data
-	n := min(len(data)-o.off, chunkSize(p.t.cfg.MaxFrameBytes))
+	n := min(len(data)-o.off, chunkSize(p.t.cfg.MaxFrameBytes, o.snap.Meta.Conf))
 	hdr, body, err := enc.encodeChunk(snapChunkWire{
-		Term: o.term, Index: o.snap.Meta.Index, LogTerm: o.snap.Meta.Term,
+		Term: o.term, Index: o.snap.Meta.Index, LogTerm: o.snap.Meta.Term, Conf: o.snap.Meta.Conf,
 		Total: uint64(len(data)), Offset: uint64(o.off), Data: data[o.off : o.off+n],
 	})
 	if err == nil && len(body) > p.t.cfg.MaxFrameBytes {
@@ -120,9 +127,10 @@ func (p *peer) writeChunk(conn net.Conn, bw *bufio.Writer, enc *frameEncoder, ou
 
 // assembly is the inbound snapshot being reassembled on one connection.
 type assembly struct {
-	active                      bool
-	term, index, logTerm, total uint64
-	buf                         []byte
+	active      bool
+	term, total uint64
+	meta        raft.SnapshotMeta
+	buf         []byte
 }
 
 // add takes the next chunk. It returns the whole MsgSnap once complete. A
@@ -134,8 +142,8 @@ func (a *assembly) add(c snapChunkWire, limit uint64) (raft.Message, bool, error
 			a.reset()
 			return raft.Message{}, false, fmt.Errorf("%w: %d bytes, limit %d", errSnapTooLarge, c.Total, limit)
 		}
-		*a = assembly{active: true, term: c.Term, index: c.Index, logTerm: c.LogTerm, total: c.Total}
-	} else if !a.active || c.Term != a.term || c.Index != a.index || c.LogTerm != a.logTerm ||
+		*a = assembly{active: true, term: c.Term, meta: c.meta(), total: c.Total}
+	} else if !a.active || c.Term != a.term || !c.meta().Equal(a.meta) ||
 		c.Total != a.total || c.Offset != uint64(len(a.buf)) {
 		a.reset()
 		return raft.Message{}, false, fmt.Errorf("%w: %d bytes at %d of snapshot %d@%d out of sequence",
@@ -153,7 +161,7 @@ func (a *assembly) add(c snapChunkWire, limit uint64) (raft.Message, bool, error
 		return raft.Message{}, false, nil
 	}
 	m := raft.Message{Type: raft.MsgSnap, Term: a.term,
-		Snapshot: &raft.Snapshot{Meta: raft.SnapshotMeta{Index: a.index, Term: a.logTerm}, Data: a.buf}}
+		Snapshot: &raft.Snapshot{Meta: a.meta, Data: a.buf}}
 	a.reset()
 	return m, true, nil
 }

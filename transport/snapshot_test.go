@@ -15,8 +15,12 @@ func bigSnapshot(from, to, term uint64, size int) raft.Message {
 		data[i] = byte(i*131 + i>>11)
 	}
 	return raft.Message{Type: raft.MsgSnap, From: from, To: to, Term: term,
-		Snapshot: &raft.Snapshot{Meta: raft.SnapshotMeta{Index: 500, Term: term}, Data: data}}
+		Snapshot: &raft.Snapshot{Meta: raft.SnapshotMeta{Index: 500, Term: term, Conf: bigConf}, Data: data}}
 }
+
+// bigConf is the configuration of bigSnapshot: one that no node starts
+// with, so that a receiver that lost it in transit shows.
+var bigConf = raft.Membership{Voters: []uint64{1, 2, 4, 5, 8}, Learners: []uint64{7}}
 
 // chunkFrame returns the frame of one snapshot chunk.
 func chunkFrame(t testing.TB, c snapChunkWire) []byte {
@@ -68,8 +72,8 @@ func TestSocketSmallSnapshotsKeepOrder(t *testing.T) {
 			t.Fatalf("message %d is %v, want %v", i, m.Type, want[i])
 		}
 	}
-	if m := nodes[2].in.all()[3]; !bytes.Equal(m.Snapshot.Data, small.Snapshot.Data) {
-		t.Fatal("small snapshot changed")
+	if m := nodes[2].in.all()[3]; !bytes.Equal(m.Snapshot.Data, small.Snapshot.Data) || !m.Snapshot.Meta.Equal(small.Snapshot.Meta) {
+		t.Fatalf("small snapshot changed: %+v", m.Snapshot.Meta)
 	}
 }
 

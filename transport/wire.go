@@ -79,17 +79,24 @@ type snapWire struct {
 }
 
 // snapChunkWire is one piece of a MsgSnap (frame type frameSnapChunk): the
-// message's term, the snapshot's metadata and total data length, and the
-// data bytes [Offset, Offset+len(Data)). The chunks of one snapshot travel in
-// order on one connection, the first at Offset 0; other frames may come
-// between them.
+// message's term, the snapshot's metadata (its configuration too) and total
+// data length, and the data bytes [Offset, Offset+len(Data)). The chunks of
+// one snapshot travel in order on one connection, the first at Offset 0;
+// other frames may come between them. Every chunk carries the whole
+// metadata, and the receiver checks that it does not change.
 type snapChunkWire struct {
-	Term    uint64 `codec:"t"`
-	Index   uint64 `codec:"i"`  // snapshot's last index
-	LogTerm uint64 `codec:"lt"` // snapshot's last term
-	Total   uint64 `codec:"n"`  // length of the whole snapshot data
-	Offset  uint64 `codec:"o"`
-	Data    []byte `codec:"d"`
+	Term    uint64          `codec:"t"`
+	Index   uint64          `codec:"i"`  // snapshot's last index
+	LogTerm uint64          `codec:"lt"` // snapshot's last term
+	Conf    raft.Membership `codec:"c"`  // the configuration in force at Index
+	Total   uint64          `codec:"n"`  // length of the whole snapshot data
+	Offset  uint64          `codec:"o"`
+	Data    []byte          `codec:"d"`
+}
+
+// meta returns the snapshot metadata c carries.
+func (c *snapChunkWire) meta() raft.SnapshotMeta {
+	return raft.SnapshotMeta{Index: c.Index, Term: c.LogTerm, Conf: c.Conf}
 }
 
 // snapRespWire carries MsgSnapResp.
