@@ -132,9 +132,6 @@ func DecodeMembership(b []byte) (Membership, error) {
 				return nil, fmt.Errorf("membership: truncated %s", what)
 			}
 			b = b[k:]
-			if id == None || (len(ids) > 0 && id <= ids[len(ids)-1]) {
-				return nil, fmt.Errorf("membership: %s not sorted and unique (%d)", what, id)
-			}
 			ids = append(ids, id)
 		}
 		return ids, nil
@@ -149,12 +146,35 @@ func DecodeMembership(b []byte) (Membership, error) {
 	if len(b) != 0 {
 		return Membership{}, errors.New("membership: trailing bytes")
 	}
-	for _, id := range m.Learners {
-		if m.IsVoter(id) {
-			return Membership{}, fmt.Errorf("membership: %d is both voter and learner", id)
-		}
+	if err := m.check(); err != nil {
+		return Membership{}, err
 	}
 	return m, nil
+}
+
+// check reports a configuration that is not well formed: a list not
+// sorted, holding 0 or an id twice, longer than any cluster, or an id both
+// voter and learner.
+func (m Membership) check() error {
+	for _, l := range []struct {
+		what string
+		ids  []uint64
+	}{{"voters", m.Voters}, {"learners", m.Learners}} {
+		if len(l.ids) > maxMembers {
+			return fmt.Errorf("membership: %d %s", len(l.ids), l.what)
+		}
+		for i, id := range l.ids {
+			if id == None || i > 0 && id <= l.ids[i-1] {
+				return fmt.Errorf("membership: %s not sorted and unique (%d)", l.what, id)
+			}
+		}
+	}
+	for _, id := range m.Learners {
+		if m.IsVoter(id) {
+			return fmt.Errorf("membership: %d is both voter and learner", id)
+		}
+	}
+	return nil
 }
 
 // ConfChangeOp is the kind of a single-server membership change.
@@ -450,6 +470,7 @@ func (r *Raft) setConf(m Membership, at uint64) {
 		r.emit(EventTransfer, r.transferee, "aborted transfer to %d: no longer a voter", r.transferee)
 		r.transferee = None
 	}
+	r.releaseConfirmedReads()
 }
 
 // describeChange says what differs from old to m: "added 4 as learner",

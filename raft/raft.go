@@ -184,6 +184,7 @@ type Raft struct {
 	prevHard HardState
 
 	reads        []*readRequest // leader: reads waiting for heartbeat acks, oldest first
+	readSeq      uint64         // leader: the tag of the newest read (readRequest.tag)
 	pendingReads []Message      // leader: reads waiting for the first commit of the term
 	readStates   []ReadState    // confirmed reads for the next Ready
 

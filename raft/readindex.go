@@ -1,5 +1,7 @@
 package raft
 
+import "encoding/binary"
+
 // This file implements ReadIndex (Raft thesis §6.4): linearizable reads
 // without writing to the log. The leader notes its commit index, confirms
 // it is still leader by a round of heartbeats acknowledged by a majority,
@@ -16,9 +18,16 @@ type ReadState struct {
 // readRequest is a read waiting for a majority to confirm leadership.
 type readRequest struct {
 	index uint64
-	ctx   []byte
-	from  uint64 // r.id for a local read, else the follower that forwarded it
-	acks  map[uint64]bool
+	ctx   []byte // the caller's name for it: what the answer carries
+	// tag is the leader's own name for it, unique in this node's life:
+	// the heartbeats of its round carry it, and only an answer echoing it
+	// counts. The callers' contexts can repeat (each follower numbers its
+	// own reads): an answer to an earlier heartbeat would then confirm a
+	// read begun after that heartbeat left (thesis 6.4 needs a heartbeat
+	// sent after the read began).
+	tag  []byte
+	from uint64 // r.id for a local read, else the follower that forwarded it
+	acks map[uint64]bool
 }
 
 // ReadIndex asks for a linearizable read point; ctx (non-empty, unique per
@@ -59,13 +68,15 @@ func (r *Raft) leaderRead(m Message) {
 		r.pendingReads = append(r.pendingReads, Message{From: from, Context: m.Context})
 		return
 	}
-	req := &readRequest{index: r.log.committed, ctx: m.Context, from: from, acks: map[uint64]bool{r.id: true}}
+	r.readSeq++
+	req := &readRequest{index: r.log.committed, ctx: m.Context, tag: binary.BigEndian.AppendUint64(nil, r.readSeq),
+		from: from, acks: map[uint64]bool{r.id: true}}
 	if r.countVoters(req.acks) >= r.conf.quorum() {
 		r.releaseReads(req)
 		return
 	}
 	r.reads = append(r.reads, req)
-	r.bcastHeartbeatCtx(m.Context)
+	r.bcastHeartbeatCtx(req.tag)
 }
 
 // committedInTerm reports whether an entry of the current term is committed.
@@ -87,11 +98,11 @@ func (r *Raft) servePendingReads() {
 	}
 }
 
-// ackRead records a heartbeat answer carrying a read's context and releases
+// ackRead records a heartbeat answer carrying a read's tag and releases
 // every read up to it once a majority has answered.
-func (r *Raft) ackRead(from uint64, ctx []byte) {
+func (r *Raft) ackRead(from uint64, tag []byte) {
 	for k, req := range r.reads {
-		if string(req.ctx) != string(ctx) {
+		if string(req.tag) != string(tag) {
 			continue
 		}
 		req.acks[from] = true
@@ -105,6 +116,23 @@ func (r *Raft) ackRead(from uint64, ctx []byte) {
 		}
 		r.reads = append(r.reads[:0], r.reads[k+1:]...)
 		return
+	}
+}
+
+// releaseConfirmedReads releases every waiting read up to the newest one
+// that a majority of the voters now in force has confirmed. A change of
+// voters can make one of the answers already in: removing the voters that
+// did not answer (down to the leader alone, whose heartbeats then go to
+// no one, so no answer would ever come to count them again).
+func (r *Raft) releaseConfirmedReads() {
+	for k := len(r.reads) - 1; k >= 0; k-- {
+		if r.countVoters(r.reads[k].acks) >= r.conf.quorum() {
+			for _, done := range r.reads[:k+1] {
+				r.releaseReads(done)
+			}
+			r.reads = append(r.reads[:0], r.reads[k+1:]...)
+			return
+		}
 	}
 }
 

@@ -94,11 +94,83 @@ func TestReadIndexSurvivesLostRound(t *testing.T) {
 		a.Tick()
 	}
 	hbs := filterType(drain(a), MsgHeartbeat)
-	if len(hbs) != 2 || string(hbs[0].Context) != "lost" {
+	if len(hbs) != 2 || len(a.reads) != 1 || string(hbs[0].Context) != string(a.reads[0].tag) {
 		t.Fatalf("regular heartbeats %+v do not carry the waiting read", hbs)
 	}
 	_ = a.Step(Message{Type: MsgHeartbeatResp, From: hbs[0].To, To: 1, Term: a.term, Context: hbs[0].Context})
 	if rs := readStates(a); len(rs) != 1 || string(rs[0].Context) != "lost" {
 		t.Fatalf("read states %+v, want the lost read confirmed", rs)
+	}
+}
+
+// Only the answer to a heartbeat sent after a read began confirms it
+// (thesis 6.4), even when two reads share a context: each follower names
+// the reads it forwards, and its names can be the leader's own. Here the
+// leader's read "x" is confirmed by node 2; node 3's answer to that round
+// comes late, after node 2 forwarded a read also named "x". It counted for
+// the new read, and confirmed it with no heartbeat of its own answered.
+func TestReadConfirmedOnlyByAnswersToItsOwnRound(t *testing.T) {
+	net, rs := newCluster(t, 3)
+	net.run()
+	a := rs[0]
+	drain(a)
+	if err := a.ReadIndex([]byte("x")); err != nil {
+		t.Fatal(err)
+	}
+	hbs := filterType(drain(a), MsgHeartbeat)
+	if len(hbs) != 2 {
+		t.Fatalf("the read's round: %v", hbs)
+	}
+	answer := func(m Message) {
+		_ = a.Step(Message{Type: MsgHeartbeatResp, From: m.To, To: 1, Term: a.term, Context: m.Context})
+	}
+	for _, m := range hbs {
+		if m.To == 2 {
+			answer(m)
+		}
+	}
+	if rs := readStates(a); len(rs) != 1 {
+		t.Fatalf("the first read: %+v", rs)
+	}
+	if err := a.Step(Message{Type: MsgReadIndex, From: 2, To: 1, Term: a.term, Context: []byte("x")}); err != nil {
+		t.Fatal(err)
+	}
+	drain(a)
+	for _, m := range hbs {
+		if m.To == 3 {
+			answer(m) // the first round's late answer
+		}
+	}
+	if got := filterType(drain(a), MsgReadIndexResp); len(got) != 0 {
+		t.Fatalf("the forwarded read was confirmed by an answer to a heartbeat sent before it began: %v", got)
+	}
+	if len(a.reads) != 1 {
+		t.Fatalf("%d reads wait, want the forwarded one", len(a.reads))
+	}
+}
+
+// A read waiting for its second voter's answer is confirmed when that
+// voter is removed: the leader alone is then a majority, and its
+// heartbeats go to no one, so no answer would ever come.
+func TestWaitingReadConfirmedWhenTheVotersShrink(t *testing.T) {
+	two := []uint64{1, 2}
+	a, b := newTestRaft(t, 1, two), newTestRaft(t, 2, two)
+	net := newTestNet(t, a, b)
+	net.elect(a)
+	net.run()
+	net.isolate(2)
+	if err := a.ReadIndex([]byte("r1")); err != nil {
+		t.Fatal(err)
+	}
+	net.run()
+	if len(net.reads[1]) != 0 {
+		t.Fatalf("confirmed with its voter cut off: %v", net.reads[1])
+	}
+	if _, _, err := a.ProposeConfChange(ConfChange{Op: ConfRemove, Node: 2}); err != nil {
+		t.Fatal(err)
+	}
+	net.run()
+	if rs := net.reads[1]; len(rs) != 1 || string(rs[0].Context) != "r1" {
+		t.Fatalf("after the removal, read states %v, want r1", rs)
 	}
 }

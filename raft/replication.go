@@ -56,7 +56,7 @@ func (r *Raft) bcastHeartbeat() {
 	// whose own heartbeat round was lost is confirmed by the next round.
 	var ctx []byte
 	if len(r.reads) > 0 {
-		ctx = r.reads[len(r.reads)-1].ctx
+		ctx = r.reads[len(r.reads)-1].tag
 	}
 	for _, id := range r.members {
 		if id == r.id {
