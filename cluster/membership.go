@@ -148,19 +148,28 @@ type AddResult struct {
 func (c *Cluster) Add(ctx context.Context, id uint64) (AddResult, error) {
 	start := time.Now()
 	st := c.Status()
-	if n, ok := st.Node(id); ok && id != 0 && n.State != StateRemoved && st.Membership.IsLearner(id) {
+	n, running := st.Node(id)
+	running = running && id != 0 && n.State != StateRemoved
+	j := id // the id the add starts
+	switch {
+	case running && st.Membership.IsLearner(id):
 		// An add that ended (or was cut short) before the promotion.
 		return AddResult{}, fmt.Errorf("cluster: node %d is already a learner (%s): promote %d makes it a voter", id, n.State, id)
+	case running && st.Membership.IsVoter(id):
+		return AddResult{}, fmt.Errorf("cluster: node %d is already in the cluster (%s)", id, n.State)
+	case !running:
+		var err error
+		if j, err = c.joinerID(id); err != nil {
+			return AddResult{}, err
+		}
 	}
 	// The leader is asked first, and what it would refuse is refused
 	// before a node starts: one would run outside the cluster, on an id
 	// used up, until removed.
-	if j := c.joinerID(id); j != 0 {
-		if err := c.confCheck(ctx, raft.ConfChange{Op: raft.ConfAddLearner, Node: j}); err != nil {
-			return AddResult{}, err
-		}
+	if err := c.confCheck(ctx, raft.ConfChange{Op: raft.ConfAddLearner, Node: j}); err != nil {
+		return AddResult{}, err
 	}
-	if n, ok := st.Node(id); ok && id != 0 && n.State != StateRemoved && !st.Membership.IsEmpty() && !st.Membership.IsMember(id) {
+	if running && !st.Membership.IsEmpty() && !st.Membership.IsMember(id) {
 		return AddResult{}, fmt.Errorf("cluster: node %d runs, but is not a member (an add of it never committed): remove %d stops it, then add %d starts it afresh", id, id, id)
 	}
 	id, err := c.startJoiner(id)
@@ -266,23 +275,9 @@ func (c *Cluster) learnerLag(id uint64) (match, last uint64, ok bool) {
 func (c *Cluster) startJoiner(id uint64) (uint64, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.closed {
-		return 0, errors.New("cluster: closed")
-	}
-	if id == 0 {
-		id = c.nextFreeID()
-		if id == 0 {
-			return 0, fmt.Errorf("cluster: already %d nodes, the most the playground runs", MaxNodes)
-		}
-	}
-	if id > MaxNodes {
-		return 0, fmt.Errorf("cluster: node %d: ids go up to %d", id, MaxNodes)
-	}
-	if id <= uint64(len(c.slots)) && c.slots[id-1].state != StateRemoved {
-		return 0, fmt.Errorf("cluster: node %d is already in the cluster (%s)", id, c.slots[id-1].state)
-	}
-	if id > uint64(len(c.slots))+1 {
-		return 0, fmt.Errorf("cluster: node %d: the next new id is %d", id, len(c.slots)+1)
+	id, err := c.joinerIDLocked(id)
+	if err != nil {
+		return 0, err
 	}
 	s := c.newSlot(id)
 	// A new node starts empty: whatever an earlier node of this id left
@@ -333,15 +328,35 @@ func (c *Cluster) startJoiner(id uint64) (uint64, error) {
 	return id, nil
 }
 
-// joinerID is the id an add of id would start: id, or for 0 the next
-// free one (0 when none is left; startJoiner says so).
-func (c *Cluster) joinerID(id uint64) uint64 {
-	if id != 0 {
-		return id
-	}
+// joinerID returns the id an add of id would start (id, or for 0 the next
+// free one), or why it cannot start one.
+func (c *Cluster) joinerID(id uint64) (uint64, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.nextFreeID()
+	return c.joinerIDLocked(id)
+}
+
+// joinerIDLocked is joinerID with c.mu held.
+func (c *Cluster) joinerIDLocked(id uint64) (uint64, error) {
+	if c.closed {
+		return 0, errors.New("cluster: closed")
+	}
+	if id == 0 {
+		id = c.nextFreeID()
+		if id == 0 {
+			return 0, fmt.Errorf("cluster: already %d nodes, the most the playground runs", MaxNodes)
+		}
+	}
+	if id > MaxNodes {
+		return 0, fmt.Errorf("cluster: node %d: ids go up to %d", id, MaxNodes)
+	}
+	if id <= uint64(len(c.slots)) && c.slots[id-1].state != StateRemoved {
+		return 0, fmt.Errorf("cluster: node %d is already in the cluster (%s)", id, c.slots[id-1].state)
+	}
+	if id > uint64(len(c.slots))+1 {
+		return 0, fmt.Errorf("cluster: node %d: the next new id is %d", id, len(c.slots)+1)
+	}
+	return id, nil
 }
 
 // nextFreeID is the next id never used, else the lowest removed one (0:

@@ -190,7 +190,7 @@ func TestMembershipBadInput(t *testing.T) {
 	}{
 		{"transfer to itself", func() error { _, err := c.Transfer(ctx, st.Leader); return err }, "already the leader"},
 		{"transfer to a stranger", func() error { _, err := c.Transfer(ctx, 8); return err }, "no node 8"},
-		{"add an existing node", func() error { _, err := c.Add(ctx, 2); return err }, "2 is already a member"},
+		{"add an existing node", func() error { _, err := c.Add(ctx, 2); return err }, "already in the cluster"},
 		{"add beyond the next id", func() error { _, err := c.Add(ctx, 7); return err }, "next new id is 4"},
 		{"add beyond 9", func() error { _, err := c.Add(ctx, 10); return err }, "ids go up to 9"},
 		{"promote a voter", func() error { _, err := c.Promote(ctx, f); return err }, "already a voter"},

@@ -71,9 +71,11 @@
 // # Snapshots
 //
 // A MsgSnap is written as a run of chunk frames (type 64, snapChunkWire):
-// each carries the message term, the snapshot's index and term, the total
-// data length, an offset and at most min(MaxFrameBytes-96, 1 MiB) data
-// bytes, so any snapshot fits the frame limit. A snapshot of one chunk is
+// each carries the message term, the snapshot's metadata (index, term and
+// the configuration in force at its index, which the receiver's core takes
+// as its own), the total data length, an offset and at most
+// min(MaxFrameBytes-96-the configuration's bytes, 1 MiB) data bytes, so
+// any snapshot fits the frame limit. A snapshot of one chunk is
 // written in its place in the queue; a longer one is written one chunk per
 // writer round, with whatever else is queued (heartbeats, appends) in
 // between, so a long transfer never holds other traffic for more than one
@@ -85,8 +87,8 @@
 // raft.Message{Type: MsgSnap} with the whole snapshot to the Handler when
 // the last arrives. The first chunk (offset 0) starts a transfer; its total
 // is checked against Config.MaxSnapshotBytes (default 1 GiB) and the buffer
-// then grows only as data arrives. A chunk out of sequence, or an oversize
-// total, closes the connection. A connection lost mid-transfer discards the
+// then grows only as data arrives. A chunk out of sequence or with other
+// metadata than the first, or an oversize total, closes the connection. A connection lost mid-transfer discards the
 // partial snapshot at both ends (SnapshotsAborted); Raft sends it again.
 // LinkStats report the progress of the transfer in flight each way.
 //
