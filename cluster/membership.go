@@ -167,7 +167,7 @@ func (c *Cluster) Add(ctx context.Context, id uint64) (AddResult, error) {
 	// before a node starts: one would run outside the cluster, on an id
 	// used up, until removed.
 	if err := c.confCheck(ctx, raft.ConfChange{Op: raft.ConfAddLearner, Node: j}); err != nil {
-		return AddResult{}, err
+		return AddResult{}, fmt.Errorf("node %d not started: %w", j, err)
 	}
 	if running && !st.Membership.IsEmpty() && !st.Membership.IsMember(id) {
 		return AddResult{}, fmt.Errorf("cluster: node %d runs, but is not a member (an add of it never committed): remove %d stops it, then add %d starts it afresh", id, id, id)
@@ -517,11 +517,11 @@ func (c *Cluster) proposeConf(ctx context.Context, cc raft.ConfChange) (Result, 
 		// to come back) is the truth about the cluster.
 		var lead uint64
 		if st := c.Status(); st.Frozen && someLeader(st) == 0 {
-			return Result{}, frozenNoLeader(cc)
+			return Result{}, errFrozenNoLeader
 		}
 		_, err := c.WaitFor(ctx, func(st Status) bool { lead = someLeader(st); return lead != 0 })
 		if err != nil {
-			return Result{}, fmt.Errorf("%s %d: no leader: %w", cc.Op, cc.Node, notProposed{err})
+			return Result{}, fmt.Errorf("no leader: %w", notProposed{err})
 		}
 		n := c.node(lead)
 		if n == nil {
@@ -539,11 +539,11 @@ func (c *Cluster) proposeConf(ctx context.Context, cc raft.ConfChange) (Result, 
 			continue // the leader went down: ask the next one
 		}
 		if perr != nil {
-			if err := refused(cc, perr, c.Frozen()); err != nil {
+			if err := refused(perr, c.Frozen()); err != nil {
 				return Result{}, err
 			}
 			if err := sleepCtx(ctx, 10*time.Millisecond); err != nil {
-				return Result{}, fmt.Errorf("%s %d: %w", cc.Op, cc.Node, notProposed{errors.Join(perr, err)})
+				return Result{}, notProposed{errors.Join(perr, err)}
 			}
 			continue
 		}
@@ -555,7 +555,7 @@ func (c *Cluster) proposeConf(ctx context.Context, cc raft.ConfChange) (Result, 
 		}
 		r, err := n.await(ctx, done, leaderCheck{})
 		if err != nil {
-			return r, fmt.Errorf("%s %d: %w", cc.Op, cc.Node, err)
+			return r, err
 		}
 		return r, nil
 	}
@@ -569,7 +569,7 @@ func (c *Cluster) confCheck(ctx context.Context, cc raft.ConfChange) error {
 	st := c.Status()
 	lead := someLeader(st)
 	if lead == 0 && st.Frozen {
-		return frozenNoLeader(cc)
+		return errFrozenNoLeader
 	}
 	n := c.node(lead)
 	if n == nil {
@@ -579,7 +579,7 @@ func (c *Cluster) confCheck(ctx context.Context, cc raft.ConfChange) error {
 	if err := n.doCtx(ctx, func() { perr = n.core.CheckConfChange(cc) }); err != nil || perr == nil {
 		return nil // down, or out of time: proposeConf finds out
 	}
-	return refused(cc, perr, c.Frozen())
+	return refused(perr, c.Frozen())
 }
 
 // refused returns the error a membership change ends with when the
@@ -588,7 +588,7 @@ func (c *Cluster) confCheck(ctx context.Context, cc raft.ConfChange) error {
 // not committed an entry of its term yet, a transfer under way. Frozen,
 // only the steps lift those last two, and waiting would only run out the
 // wall clock: they end the change too, and say which steps lift them.
-func refused(cc raft.ConfChange, perr error, frozen bool) error {
+func refused(perr error, frozen bool) error {
 	var how string
 	switch {
 	case errors.Is(perr, raft.ErrNotLeader):
@@ -608,14 +608,12 @@ func refused(cc raft.ConfChange, perr error, frozen bool) error {
 	case errors.Is(perr, raft.ErrConfPending):
 		how = " (wait config shows when it has, then try again)"
 	}
-	return fmt.Errorf("%s %d: %w%s", cc.Op, cc.Node, notProposed{perr}, how)
+	return fmt.Errorf("%w%s", notProposed{perr}, how)
 }
 
-// frozenNoLeader is the error of a membership change asked for when the
-// cluster is frozen with no leader: only steps elect one.
-func frozenNoLeader(cc raft.ConfChange) error {
-	return fmt.Errorf("%s %d: %w", cc.Op, cc.Node, notProposed{errors.New("no leader, and the cluster is frozen: only steps elect one (timeout N, then deliver the votes)")})
-}
+// errFrozenNoLeader is the error of a membership change asked for when
+// the cluster is frozen with no leader: only steps elect one.
+var errFrozenNoLeader = notProposed{errors.New("no leader, and the cluster is frozen: only steps elect one (timeout N, then deliver the votes)")}
 
 // PendingError says that a membership change is in the leader's log but
 // not committed, because the cluster is frozen: the steps carry it (the
