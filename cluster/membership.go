@@ -534,6 +534,7 @@ func (c *Cluster) proposeConf(ctx context.Context, cc raft.ConfChange) (Result, 
 			idx, term, perr = n.core.ProposeConfChange(cc)
 			if perr == nil {
 				n.waiters[idx] = waiter{term: term, done: done}
+				n.publish(time.Now()) // a status read after this call shows the change pending
 			}
 		}); err != nil {
 			continue // the leader went down: ask the next one
