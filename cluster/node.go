@@ -210,17 +210,26 @@ func (n *node) open() error {
 		// Everything in a snapshot was committed; the hard state written
 		// with it may predate that (commit-only changes are not fsynced).
 		rc.HardState.Commit = max(rc.HardState.Commit, snap.Meta.Index)
-		if t := snap.Meta.Term; rc.HardState.Term < t {
-			// A snapshot from a leader of a new term is saved before the
-			// hard state of its Ready: a crash between the two leaves
-			// this. The node has seen term t, and cast no vote in it (a
-			// vote is durable, with its term, before it leaves).
-			rc.HardState.Term, rc.HardState.Vote = t, 0
-			n.hs = rc.HardState
-			cfg.events.Add(Event{Node: cfg.id, Kind: EventError, Text: fmt.Sprintf("%d found its snapshot (term %d) newer than its saved term %d: a crash came between saving the two; it starts at term %d, no vote cast in it",
-				cfg.id, t, rec.HardState.Term, t)})
-		}
 		n.snapIndex = snap.Meta.Index
+	}
+	// The node's term is at least that of everything it holds. A crash
+	// can leave less: a snapshot from a leader of a new term is saved
+	// before the hard state of its Ready, and the entries of a Ready are
+	// written before its hard state, in one write a power cut can tear
+	// between them. The node has seen that term, and cast no vote in it:
+	// a vote leaves only once it is durable, with its term.
+	held, what := uint64(0), ""
+	if snap := rec.Snapshot; snap != nil {
+		held, what = snap.Meta.Term, fmt.Sprintf("its snapshot (term %d)", snap.Meta.Term)
+	}
+	if k := len(rec.Entries); k > 0 && rec.Entries[k-1].Term > held {
+		held, what = rec.Entries[k-1].Term, fmt.Sprintf("its entries up to %d (term %d)", rec.Entries[k-1].Index, rec.Entries[k-1].Term)
+	}
+	if rc.HardState.Term < held {
+		rc.HardState.Term, rc.HardState.Vote = held, 0
+		n.hs = rc.HardState
+		cfg.events.Add(Event{Node: cfg.id, Kind: EventError, Text: fmt.Sprintf("%d found %s newer than its saved term %d: a crash came before its hard state was saved; it starts at term %d, no vote cast in it",
+			cfg.id, what, rec.HardState.Term, held)})
 	}
 	if n.core, err = raft.New(rc); err != nil {
 		return err

@@ -53,6 +53,47 @@ func TestSnapshotNewerThanSavedTermStarts(t *testing.T) {
 	}
 }
 
+// A follower at term 1 takes entries from a leader of term 2: one Ready
+// holds them and the hard state of term 2, written in that order in one
+// write. A power cut that tears the write inside the hard state keeps the
+// entries and the old term: the node starts all the same, at term 2 with
+// no vote in it, and says so (it refused: "hard state term 1 below last
+// entry term 2", down for good).
+func TestEntriesNewerThanSavedTermStart(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	w, _, err := wal.Open(dir, wal.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Save(raft.HardState{Term: 1, Vote: 1, Commit: 1}, []raft.Entry{{Index: 1, Term: 1, Type: raft.EntryNoop}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Save(raft.HardState{Term: 2, Vote: 2, Commit: 1}, []raft.Entry{{Index: 2, Term: 2, Type: raft.EntryNoop}}); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	if _, err := wal.TearTail(dir); err != nil { // tears the last record: the hard state of term 2
+		t.Fatal(err)
+	}
+	events := NewEventLog(100, time.Now)
+	n, err := openNode(nodeConfig{id: 3, peers: []uint64{1, 2, 3}, dir: dir, timing: PaperTiming, events: events, pub: new(sync.RWMutex)})
+	if err != nil {
+		t.Fatalf("the node does not start: %v", err)
+	}
+	defer n.closeIO()
+	if st := n.core.Status(); st.Term != 2 || st.Vote != 0 || st.LastIndex != 2 {
+		t.Errorf("started at term %d vote %d last %d; want term 2, no vote, last 2", st.Term, st.Vote, st.LastIndex)
+	}
+	var told bool
+	for _, e := range events.Last(100) {
+		told = told || strings.Contains(e.Text, "3 found its entries up to 2 (term 2) newer than its saved term 1")
+	}
+	if !told {
+		t.Errorf("no event says what was found: %v", events.Last(100))
+	}
+}
+
 // Refusals of a node's Raft port are told at most once a second; a burst
 // is counted in an event of its own a second later, not only when (if
 // ever) another refusal comes.

@@ -331,3 +331,35 @@ func TestCloseSyncsPendingWrite(t *testing.T) {
 		t.Fatalf("recovered %+v", rec)
 	}
 }
+
+// Open reads back a snapshot SaveSnapshot took at the size limit, which
+// counts the data alone: a file of more data than the limit is refused
+// (its header and configuration were counted as data, and a node whose
+// snapshot was 1,000 bytes of a 1,000-byte limit could not restart).
+func TestSnapshotAtTheSizeLimitReadsBack(t *testing.T) {
+	for _, size := range []int{1000, 1001} {
+		dir := t.TempDir()
+		w, _, err := Open(dir, Options{MaxSnapshotBytes: 1001})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Save(raft.HardState{Term: 1, Commit: 1}, []raft.Entry{{Index: 1, Term: 1}}); err != nil {
+			t.Fatal(err)
+		}
+		snap := raft.Snapshot{Meta: raft.SnapshotMeta{Index: 1, Term: 1, Conf: raft.Membership{Voters: []uint64{1, 2, 3}}}, Data: make([]byte, size)}
+		if err := w.SaveSnapshot(snap); err != nil {
+			t.Fatal(err)
+		}
+		w.Close()
+		// One byte less allowed than the second one holds.
+		_, rec, err := Open(dir, Options{MaxSnapshotBytes: 1000})
+		switch {
+		case size == 1000 && err != nil:
+			t.Fatalf("%d bytes of a 1000-byte limit: %v", size, err)
+		case size == 1000 && (rec.Snapshot == nil || len(rec.Snapshot.Data) != size):
+			t.Fatalf("%d bytes of a 1000-byte limit read back as %+v", size, rec.Snapshot)
+		case size == 1001 && (err == nil || !strings.Contains(err.Error(), "1001 data bytes exceeds limit 1000")):
+			t.Fatalf("%d bytes of a 1000-byte limit: %v", size, err)
+		}
+	}
+}

@@ -67,16 +67,27 @@ func readSnapshot(fsys FS, path string, maxBytes int64) (raft.Snapshot, error) {
 	if err := checkSnapshotSize(int64(len(buf)), maxBytes); err != nil {
 		return raft.Snapshot{}, err
 	}
-	return decodeSnapshot(buf)
+	s, err := decodeSnapshot(buf)
+	if err == nil && int64(len(s.Data)) > maxBytes {
+		// The limit SaveSnapshot applies: to the data alone.
+		return raft.Snapshot{}, fmt.Errorf("snapshot of %d data bytes exceeds limit %d", len(s.Data), maxBytes)
+	}
+	return s, err
 }
 
+// maxConfBytes bounds a snapshot file's configuration part: its length
+// and the encoded configuration, each of at most 1,024 ids a list
+// (raft.DecodeMembership's bound) of at most 10 bytes.
+const maxConfBytes = 4 + 2*(10+1024*10)
+
 // checkSnapshotSize refuses a snapshot file of size bytes that cannot be
-// valid or holds more than maxBytes of data.
+// valid, or that is too large to hold at most maxBytes of data with its
+// header and configuration (the data's own length is checked once read).
 func checkSnapshotSize(size, maxBytes int64) error {
 	if size < snapshotHeaderSize+snapshotTrailer {
 		return errors.New("snapshot file too short")
 	}
-	if size-snapshotHeaderSize-snapshotTrailer > maxBytes {
+	if size-snapshotHeaderSize-snapshotTrailer-maxConfBytes > maxBytes {
 		return fmt.Errorf("snapshot of %d bytes exceeds limit %d", size, maxBytes)
 	}
 	return nil
