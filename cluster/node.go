@@ -472,6 +472,9 @@ func (n *node) handleReady() error {
 		n.hs = rd.HardState
 	}
 	prevLast := n.lastIndex
+	if rd.Snapshot != nil { // the log now ends there, or with the entries after it
+		n.lastIndex, n.lastTerm = rd.Snapshot.Meta.Index, rd.Snapshot.Meta.Term
+	}
 	if len(rd.Entries) > 0 {
 		last := &rd.Entries[len(rd.Entries)-1]
 		n.lastIndex, n.lastTerm = last.Index, last.Term

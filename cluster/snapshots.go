@@ -15,7 +15,7 @@ func (n *node) installSnapshot(snap raft.Snapshot) error {
 	if err := n.kv.Restore(snap.Data); err != nil {
 		return fmt.Errorf("installing snapshot at %d: %w", snap.Meta.Index, err)
 	}
-	n.snapIndex, n.lastIndex, n.lastTerm = snap.Meta.Index, snap.Meta.Index, snap.Meta.Term
+	n.snapIndex = snap.Meta.Index
 	for i, w := range n.waiters {
 		if i <= snap.Meta.Index {
 			n.answers = append(n.answers, answer{w.done, proposeResult{err: ErrSuperseded}})
