@@ -52,10 +52,13 @@ func (s *slot) disk() DiskStatus {
 func (c *Cluster) PowerFail(id uint64) (int64, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.powerFailLocked(id)
+	return c.powerFailLocked(id, nil)
 }
 
-func (c *Cluster) powerFailLocked(id uint64) (int64, error) {
+// powerFailLocked cuts node id's power. With keep, each file also keeps
+// keep(n) of its n unsynced bytes, in the order they were written (a
+// write torn in its middle: wal.FaultFS.PowerFailTorn).
+func (c *Cluster) powerFailLocked(id uint64, keep func(n int64) int64) (int64, error) {
 	s, err := c.running(id)
 	if err != nil {
 		return 0, err
@@ -67,7 +70,7 @@ func (c *Cluster) powerFailLocked(id uint64) (int64, error) {
 	c.stopLocked(s, StateCrashed)
 	s.powerLost = true
 	before := s.fs.Stats()
-	if err := s.fs.PowerFail(s.dir); err != nil {
+	if err := s.fs.PowerFailTorn(s.dir, keep); err != nil {
 		return 0, fmt.Errorf("cluster: power failure of node %d: %w", id, err)
 	}
 	after := s.fs.Stats()
@@ -88,7 +91,10 @@ func (c *Cluster) powerFailLocked(id uint64) (int64, error) {
 
 // PowerFailAll cuts the power of every running node at once and returns
 // the bytes lost in all.
-func (c *Cluster) PowerFailAll() (int64, error) {
+func (c *Cluster) PowerFailAll() (int64, error) { return c.powerFailAll(nil) }
+
+// powerFailAll is PowerFailAll, keep as for powerFailLocked.
+func (c *Cluster) powerFailAll(keep func(n int64) int64) (int64, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	var errs []error
@@ -98,7 +104,7 @@ func (c *Cluster) PowerFailAll() (int64, error) {
 			continue
 		}
 		n++
-		l, err := c.powerFailLocked(s.id)
+		l, err := c.powerFailLocked(s.id, keep)
 		lost += l
 		if err != nil {
 			errs = append(errs, err)

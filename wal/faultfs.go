@@ -675,7 +675,23 @@ func (f *FaultFS) SyncDir(dir string) error {
 // The WAL must be closed first (the node stopped): PowerFail fails, and
 // changes nothing, while a file under dir is open through f. It also ends
 // a simulated crash.
-func (f *FaultFS) PowerFail(dir string) error {
+func (f *FaultFS) PowerFail(dir string) error { return f.powerFail(dir, nil) }
+
+// PowerFailTorn is PowerFail where each file under dir also keeps part of
+// what was written to it since its last File.Sync: the disk made those
+// writes durable in the order they were made, up to a point inside them.
+// keep(n) says about how many of a file's n unsynced bytes survive: those
+// of its oldest unsynced writes (below its synced length) first, then the
+// start of what was appended past that length. The write the point falls
+// in is cut at the 512-byte sector boundary at or before it (a disk
+// writes a sector whole or not at all), so a record the WAL wrote in one
+// write can be half on disk, as after a real power cut in mid-write. Name
+// changes are undone as by PowerFail.
+func (f *FaultFS) PowerFailTorn(dir string, keep func(n int64) int64) error {
+	return f.powerFail(dir, keep)
+}
+
+func (f *FaultFS) powerFail(dir string, keep func(n int64) int64) error {
 	p := absPath(dir)
 	under := func(q string) bool {
 		return q == p || strings.HasPrefix(q, p+string(filepath.Separator))
@@ -747,24 +763,36 @@ func (f *FaultFS) PowerFail(dir string) error {
 			continue
 		}
 		delete(f.nodes, path)
-		if err := n.putBack(path); err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		for _, u := range n.undo {
-			f.stats.LostBytes += u.n
-		}
 		st, err := os.Stat(path)
 		if err != nil {
 			errs = append(errs, err)
 			continue
 		}
-		if st.Size() > n.synced {
-			if err := os.Truncate(path, n.synced); err != nil {
+		var below int64 // unsynced bytes written below the synced length
+		for _, u := range n.undo {
+			below += u.n
+		}
+		tail := max(0, st.Size()-n.synced) // appended past it
+		kept := int64(0)
+		if keep != nil {
+			kept = min(max(keep(below+tail), 0), below+tail)
+		}
+		lost, err := n.putBack(path, min(kept, below))
+		f.stats.LostBytes += lost
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		cut := n.synced + max(0, kept-below)
+		if cut < st.Size() {
+			cut = max(n.synced, sectorFloor(cut))
+		}
+		if st.Size() > cut {
+			if err := os.Truncate(path, cut); err != nil {
 				errs = append(errs, err)
 				continue
 			}
-			f.stats.LostBytes += max(0, st.Size()-n.synced-n.zeros)
+			f.stats.LostBytes += max(0, st.Size()-cut-n.zeros)
 		}
 	}
 	if err := errors.Join(errs...); err != nil {
@@ -774,28 +802,48 @@ func (f *FaultFS) PowerFail(dir string) error {
 }
 
 // putBack writes back, newest first, what the unsynced writes below the
-// synced length overwrote in the file at path.
-func (n *faultNode) putBack(path string) error {
+// synced length overwrote in the file at path, but for the first kept
+// bytes of those writes (oldest first), which stay. It returns the bytes
+// given back their old content.
+func (n *faultNode) putBack(path string, kept int64) (int64, error) {
 	if len(n.undo) == 0 {
-		return nil
+		return 0, nil
+	}
+	// Write i keeps its first from[i] bytes: whole writes, then one cut
+	// at a sector boundary.
+	from := make([]int64, len(n.undo))
+	for i, u := range n.undo {
+		from[i] = min(kept, u.n)
+		kept -= from[i]
+		if from[i] < u.n {
+			from[i] = max(0, sectorFloor(u.off+from[i])-u.off)
+		}
 	}
 	f, err := os.OpenFile(path, os.O_WRONLY, 0)
 	if err != nil {
-		return err
+		return 0, err
 	}
+	var lost int64
 	for i := len(n.undo) - 1; i >= 0 && err == nil; i-- {
 		u := n.undo[i]
+		if from[i] == u.n {
+			continue
+		}
 		old := u.old
 		if old == nil {
 			old = make([]byte, u.n)
 		}
-		_, err = f.WriteAt(old, u.off)
+		_, err = f.WriteAt(old[from[i]:], u.off+from[i])
+		lost += u.n - from[i]
 	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
-	return err
+	return lost, err
 }
+
+// sectorFloor is the sector boundary at or before off.
+func sectorFloor(off int64) int64 { return off / sectorSize * sectorSize }
 
 // faultHandle is a file opened for writing through a FaultFS.
 type faultHandle struct {

@@ -509,3 +509,55 @@ func TestFaultFSNewDelayAppliesToWaitingSyncs(t *testing.T) {
 		t.Fatalf("Sync after the delay was lifted: %v", err)
 	}
 }
+
+// A torn power failure keeps a prefix of the unsynced writes, in the
+// order they were made; a write the cut falls in keeps its sectors before
+// the cut (none of these: they are all in the file's first sector).
+func TestFaultFSPowerFailTorn(t *testing.T) {
+	for keep, want := range map[int64]string{
+		0: "abc\x00\x00\x00", 1: "abc\x00\x00\x00", 2: "aXY\x00\x00\x00", 3: "aXY\x00\x00\x00",
+		5: "aXY123", 7: "aXY123", 9: "aXY1234567", 20: "aXY1234567", -1: "abc\x00\x00\x00",
+	} {
+		dir := t.TempDir()
+		ffs := NewFaultFS()
+		ffsCreate(t, ffs, dir, "a", "", true)
+		f, err := ffs.OpenFile(filepath.Join(dir, "a"), os.O_WRONLY, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.Write([]byte("abc\x00\x00\x00"))
+		if err := f.Sync(); err != nil {
+			t.Fatal(err)
+		}
+		f.WriteAt([]byte("XY"), 1)      // over "bc"
+		f.WriteAt([]byte("1234567"), 3) // over the zeros and past the end
+		f.Close()
+		var asked int64
+		if err := ffs.PowerFailTorn(dir, func(n int64) int64 { asked = n; return keep }); err != nil {
+			t.Fatal(err)
+		}
+		if asked != 9 {
+			t.Errorf("keep %d: asked about %d unsynced bytes, want 9", keep, asked)
+		}
+		wantDisk(t, dir, map[string]string{"a": want})
+		lost := map[int64]int64{0: 9, 1: 9, 2: 7, 3: 7, 5: 4, 7: 4, 9: 0, 20: 0, -1: 9}[keep]
+		if s := ffs.Stats(); s.LostBytes != lost {
+			t.Errorf("keep %d: %d bytes lost, want %d", keep, s.LostBytes, lost)
+		}
+	}
+	// A write across sectors is cut at the boundary before the point.
+	dir := t.TempDir()
+	ffs := NewFaultFS()
+	ffsCreate(t, ffs, dir, "a", strings.Repeat("\x00", 2048), true)
+	f, err := ffs.OpenFile(filepath.Join(dir, "a"), os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.WriteAt([]byte(strings.Repeat("x", 1500)), 100)
+	f.Close()
+	if err := ffs.PowerFailTorn(dir, func(int64) int64 { return 1000 }); err != nil { // up to 1100: sector 2 starts at 1024
+		t.Fatal(err)
+	}
+	want := strings.Repeat("\x00", 100) + strings.Repeat("x", 924) + strings.Repeat("\x00", 1024)
+	wantDisk(t, dir, map[string]string{"a": want})
+}
