@@ -190,8 +190,8 @@ func TestSecondRunOnOneDataDirIsRefused(t *testing.T) {
 		t.Fatal("the first run did not start")
 	}
 	code, _, errs, _ := runBin(t, t.TempDir(), "wait leader\nput a 2\n", time.Minute, "script", "--nodes", "3", "--data", data, "-")
-	want := fmt.Sprintf("in use by process %d", first.Process.Pid)
-	if code != 1 || !strings.Contains(errs, "could not start") || !strings.Contains(errs, want) {
+	want := fmt.Sprintf("data directory %s is in use by process %d", data, first.Process.Pid)
+	if code != 1 || !strings.Contains(errs, want) {
 		t.Fatalf("second run on the same data: exit %d, stderr %q; want 1 and %q", code, errs, want)
 	}
 	first.Process.Signal(syscall.SIGTERM)

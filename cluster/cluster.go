@@ -78,13 +78,14 @@ type slot struct {
 // Cluster runs N nodes in this process, each with its own WAL directory and
 // its own TCP ports on 127.0.0.1, and lets the caller break them.
 type Cluster struct {
-	opts    Options
-	faults  *transport.Faults
-	events  *EventLog
-	monitor *Monitor
-	trace   *MsgTrace
-	up      []atomic.Bool // by id-1: the node runs (for the trace's "node down")
-	heldSeq atomic.Uint64
+	opts     Options
+	dataLock *os.File // the data directory's LOCK, held while the cluster runs
+	faults   *transport.Faults
+	events   *EventLog
+	monitor  *Monitor
+	trace    *MsgTrace
+	up       []atomic.Bool // by id-1: the node runs (for the trace's "node down")
+	heldSeq  atomic.Uint64
 
 	pub sync.RWMutex // nodes store statuses under its read side; Status loads them under the write side
 
@@ -140,6 +141,31 @@ func Start(opts Options) (*Cluster, error) {
 	if err := os.MkdirAll(opts.DataDir, 0o755); err != nil {
 		return nil, fmt.Errorf("cluster: data directory: %w", err)
 	}
+	if wal.HasLog(opts.DataDir) {
+		return nil, fmt.Errorf("cluster: data directory %s holds the log of one node: name the directory above it, which holds node-1, node-2, ...", opts.DataDir)
+	}
+	// One run per data directory, decided before anything in it is looked
+	// at: two runs starting together on a new directory both took its
+	// nodes for new, and the one that then lost a node's lock removed that
+	// node's directory, which the other was writing.
+	lock, err := wal.LockDir(opts.DataDir)
+	if err != nil {
+		var le *wal.LockedError
+		if errors.As(err, &le) {
+			who := "another process"
+			if le.PID != 0 {
+				who = fmt.Sprintf("process %d", le.PID)
+			}
+			return nil, fmt.Errorf("cluster: data directory %s is in use by %s (another raftplay on it?); two runs on one directory would destroy its logs", opts.DataDir, who)
+		}
+		return nil, fmt.Errorf("cluster: data directory: %w", err)
+	}
+	started := false
+	defer func() {
+		if !started {
+			lock.Close()
+		}
+	}()
 	c := &Cluster{
 		opts:        opts,
 		faults:      transport.NewFaults(seedRNG.Uint64()),
@@ -234,6 +260,7 @@ func Start(opts Options) (*Cluster, error) {
 		}
 	}
 	recordSize(opts.DataDir, created)
+	started, c.dataLock = true, lock // a failed start undoes its writes before it lets go
 	return c, nil
 }
 
@@ -732,6 +759,7 @@ func (c *Cluster) Close() error {
 			s.node = nil
 		}
 	}
+	c.dataLock.Close() // the nodes' files are closed: another run may start
 	return nil
 }
 

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -406,5 +407,57 @@ func TestMissingAddedVoterIsRefused(t *testing.T) {
 	_, err := startOrHang(t, Options{Nodes: 3, DataDir: dir})
 	if err == nil || !strings.Contains(err.Error(), "counts node 4 as a voter, and its directory") {
 		t.Fatalf("start with an added voter's directory gone: %v", err)
+	}
+}
+
+// Two starts at once on one new data directory: one runs, the other is
+// refused before it touches anything (the loser of a node's lock removed
+// that node's directory, which the winner was writing: its next start
+// found node 1 missing).
+func TestTwoStartsOnOneNewDataDirectory(t *testing.T) {
+	t.Parallel()
+	for range 10 {
+		dir := t.TempDir()
+		var wg sync.WaitGroup
+		cs, errs := make([]*Cluster, 2), make([]error, 2)
+		for i := range 2 {
+			wg.Go(func() { cs[i], errs[i] = Start(Options{Nodes: 3, DataDir: dir}) })
+		}
+		wg.Wait()
+		var won *Cluster
+		for i := range 2 {
+			switch {
+			case errs[i] == nil:
+				won = cs[i]
+			case !strings.Contains(errs[i].Error(), "data directory "+dir+" is in use by"): // the pid may not be written yet
+				t.Fatalf("the refused start: %v", errs[i])
+			}
+		}
+		if won == nil || errs[0] == nil && errs[1] == nil {
+			t.Fatalf("starts: %v, %v; want one to run", errs[0], errs[1])
+		}
+		waitLeader(t, won)
+		put(t, won.NewClient(), "k", "v")
+		won.Close()
+		c, err := Start(Options{Nodes: 3, DataDir: dir})
+		if err != nil {
+			t.Fatalf("the next start: %v", err)
+		}
+		waitLeader(t, c)
+		c.Close()
+	}
+}
+
+// A data directory that is a node's directory (it holds a log) is refused:
+// a cluster nested in it would share the node's LOCK file.
+func TestDataDirectoryThatIsANodesIsRefused(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	c := startCluster(t, Options{Nodes: 1, DataDir: dir})
+	waitLeader(t, c)
+	c.Close()
+	_, err := Start(Options{Nodes: 3, DataDir: filepath.Join(dir, "node-1")})
+	if err == nil || !strings.Contains(err.Error(), "holds the log of one node") {
+		t.Fatalf("start in a node's directory: %v", err)
 	}
 }

@@ -68,6 +68,13 @@ func lockDir(dir string) (*os.File, error) {
 	return f, nil
 }
 
+// LockDir takes the exclusive lock of dir as Open takes a WAL directory's
+// (its LOCK file, released when the returned file is closed or the
+// process dies), for a directory that holds several logs: a cluster's data
+// directory. An error wraps ErrLocked (a *LockedError) when another holds
+// it.
+func LockDir(dir string) (*os.File, error) { return lockDir(dir) }
+
 // HasLog reports whether dir holds a WAL: at least one segment file. Open
 // creates the first segment, so every node that ever ran has one.
 func HasLog(dir string) bool {
