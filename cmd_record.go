@@ -71,7 +71,7 @@ func newRecording(c *cluster.Cluster, opts cluster.Options, run, file string, gu
 // runnerOptions returns o with the recorder's hooks: every command that
 // ran goes into the recording in progress, and record start|stop work.
 func (r *recording) runnerOptions(o commands.RunnerOptions) commands.RunnerOptions {
-	o.Observe, o.Record = r.sw.Observe, r
+	o.Observe, o.Record, o.Owned = r.sw.Observe, r, r.owned
 	return o
 }
 
@@ -84,6 +84,17 @@ func (r *recording) Start(file string) error {
 		}
 	}
 	return r.sw.Start(file)
+}
+
+// owned says why `save` must not write file: one the run reads or
+// writes already (nil: it may).
+func (r *recording) owned(file string) error {
+	for _, g := range append(r.guard, namedFile{"the recording in progress", r.sw.Recording()}) {
+		if g.path != "" && g.path != "-" && sameFile(g.path, file) {
+			return fmt.Errorf("%s is %s of this run: saving into it would destroy it (choose another file)", cluster.EscapeControls(file), g.what)
+		}
+	}
+	return nil
 }
 
 // Stop ends the recording in progress (`record stop`).

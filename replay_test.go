@@ -356,3 +356,41 @@ func TestRecordStartRefusesTheRunsFiles(t *testing.T) {
 		t.Errorf("record start over the trace: exit %d, stderr %q", code, errs)
 	}
 }
+
+// TestSaveRefusesTheRunsFiles: `save FILE` refuses what the run reads or
+// writes already, as record start does: the script itself, its --log and
+// --trace, and the recording in progress (it replaced each with a script).
+func TestSaveRefusesTheRunsFiles(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	script := filepath.Join(dir, "s.txt")
+	src := "wait leader\nsave " + script + "\n"
+	if err := os.WriteFile(script, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errs := runCLI(t, "", "script", "--nodes", "1", "--data", filepath.Join(dir, "data"), script)
+	if code != 1 || !strings.Contains(errs, script+" is the script of this run: saving into it would destroy it") {
+		t.Errorf("save over the script: exit %d, stderr %q", code, errs)
+	}
+	if b, _ := os.ReadFile(script); string(b) != src {
+		t.Errorf("the script was changed: %q", b)
+	}
+	for i, tc := range []struct {
+		flag, what string
+		stdin      func(file string) string
+	}{
+		{"--trace", "the --trace file", func(f string) string { return "save " + f + "\n" }},
+		{"--log", "the --log file", func(f string) string { return "save " + f + "\n" }},
+		{"", "the recording in progress", func(f string) string { return "record start " + f + "\nsave " + f + "\n" }},
+	} {
+		file := filepath.Join(dir, fmt.Sprintf("f%d", i))
+		args := []string{"script", "--nodes", "1", "--data", filepath.Join(dir, fmt.Sprintf("data%d", i))}
+		if tc.flag != "" {
+			args = append(args, tc.flag, file)
+		}
+		code, _, errs := runCLI(t, tc.stdin(file), append(args, "-")...)
+		if code != 1 || !strings.Contains(errs, "is "+tc.what+" of this run: saving into it would destroy it") {
+			t.Errorf("save over %s: exit %d, stderr %q", tc.what, code, errs)
+		}
+	}
+}

@@ -61,6 +61,10 @@ type RunnerOptions struct {
 	// Record, when set, starts and stops recordings for `record start
 	// FILE` and `record stop` (record.go).
 	Record Recording
+	// Owned, when set, says why `save FILE` must not write file: one the
+	// run reads or writes already (its script, its --log or --trace, the
+	// recording in progress), which the save would destroy. nil: it may.
+	Owned func(file string) error
 }
 
 // Ran is one command a Runner ran: when it started, how long it took, the

@@ -113,6 +113,11 @@ func (r *Runner) execSave(cmd *Command) (string, error) {
 			path = filepath.Join(home, rest)
 		}
 	}
+	if own := r.opts.Owned; own != nil {
+		if err := own(path); err != nil {
+			return "", failf("%v", err)
+		}
+	}
 	n, failed, err := h.Save(path)
 	if err != nil {
 		return "", failf("%s (nothing was lost: the session is still kept; save to another file)", strings.TrimPrefix(err.Error(), "commands: "))
