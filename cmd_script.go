@@ -245,15 +245,32 @@ func playHeadless(ctx context.Context, h headlessRun, stdout, stderr io.Writer) 
 	return err
 }
 
+// maxScriptBytes bounds a script: the whole of it is read and checked
+// before anything runs, so an endless input (yes | raftplay script -) is
+// refused at this size rather than read until memory runs out.
+const maxScriptBytes = 64 << 20
+
 // readScript reads the script FILE, or standard input for "-". Reading a
 // terminal or a pipe can block for ever: it gives up when ctx ends.
 func readScript(ctx context.Context, file string, stdin io.Reader) ([]byte, error) {
+	read := func(r io.Reader, what string) ([]byte, error) {
+		src, err := io.ReadAll(io.LimitReader(r, maxScriptBytes+1))
+		if err == nil && len(src) > maxScriptBytes {
+			return nil, fmt.Errorf("%s holds more than %d MiB: too large for a script (a script is read whole before it runs; is something else piped in?)", what, maxScriptBytes>>20)
+		}
+		return src, err
+	}
 	if file != "-" {
-		return os.ReadFile(file)
+		f, err := os.Open(file)
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		return read(f, file)
 	}
 	var src []byte // written by the reader; read only once it is done
 	if err := untilDone(ctx, 0, func() (err error) {
-		src, err = io.ReadAll(stdin)
+		src, err = read(stdin, "standard input")
 		return err
 	}); err != nil {
 		return nil, err

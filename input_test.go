@@ -260,3 +260,23 @@ func TestLostOutputIsAnError(t *testing.T) {
 		t.Errorf("a closed pipe: exit %d, stderr %q; want 141 and nothing", code, errb.String())
 	}
 }
+
+// endless is a reader that never ends: `yes | raftplay script -`.
+type endless struct{}
+
+func (endless) Read(p []byte) (int, error) {
+	for i := range p {
+		p[i] = 'x'
+	}
+	return len(p), nil
+}
+
+// A script that never ends is refused at maxScriptBytes (it was read
+// until memory ran out: 1 GB after 10 s, and nothing ran).
+func TestEndlessScriptIsRefused(t *testing.T) {
+	t.Parallel()
+	_, err := readScript(t.Context(), "-", endless{})
+	if err == nil || !strings.Contains(err.Error(), "standard input holds more than 64 MiB") {
+		t.Fatalf("endless standard input: %v", err)
+	}
+}
