@@ -285,7 +285,9 @@ func inspectSegmentAt(name string, buf []byte, last bool) inspectedSegment {
 			}
 		}
 		if err != nil && !errors.Is(err, errCRC) && !errors.Is(err, errPayload) {
-			sr.Err, sr.ErrOffset = err.Error(), int64(off)
+			if sr.Err == "" { // else the first problem, a torn record before it, says it
+				sr.Err, sr.ErrOffset = err.Error(), int64(off)
+			}
 			break
 		}
 		n := int(binary.LittleEndian.Uint32(buf[off:]))

@@ -313,3 +313,34 @@ func TestDeletedNewestSegmentIsDamage(t *testing.T) {
 		t.Fatalf("Open with a damaged %s = %v", lastSegName, err)
 	}
 }
+
+// A torn tail that starts inside a large record, the rest zeros: the
+// segment's line names the first problem, where the node cuts the log,
+// not the zeroed header after it (the two lines gave two offsets).
+func TestInspectTornLargeRecordNamesItsOffset(t *testing.T) {
+	dir := t.TempDir()
+	w, _, err := Open(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Save(raft.HardState{Term: 1, Commit: 1}, []raft.Entry{{Index: 1, Term: 1, Data: []byte("small")}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Save(raft.HardState{Term: 1, Commit: 2}, []raft.Entry{{Index: 2, Term: 1, Data: bytes.Repeat([]byte("b"), 20000)}}); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	rep, _ := inspectText(t, dir)
+	seg := rep.Segments[len(rep.Segments)-1]
+	big := seg.Records[len(seg.Records)-2] // then the hard state
+	path := filepath.Join(dir, seg.Name)
+	b, _ := os.ReadFile(path)
+	from := (big.Offset/sectorSize + 2) * sectorSize // inside the big record
+	clear(b[from:])
+	os.WriteFile(path, b, 0o644)
+	rep, _ = inspectText(t, dir)
+	seg = rep.Segments[len(rep.Segments)-1]
+	if len(rep.Problems) != 1 || rep.Problems[0].Offset != big.Offset || !seg.Torn || seg.ErrOffset != big.Offset || !strings.Contains(seg.Err, "checksum") {
+		t.Fatalf("segment error %q at %d (torn %v), problems %+v; want the torn record at %d", seg.Err, seg.ErrOffset, seg.Torn, rep.Problems, big.Offset)
+	}
+}
