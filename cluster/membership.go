@@ -808,6 +808,7 @@ func (c *Cluster) joinLeadersSide(id, lead uint64) {
 		groups[i] = slices.DeleteFunc(groups[i], func(n uint64) bool { return n == id })
 	}
 	groups[side] = append(groups[side], id)
+	slices.Sort(groups[side]) // shown as 1,2,3,5, not 1,2,5,3
 	c.faults.Partition(groups)
 	c.events.Add(Event{Node: id, Kind: EventFault, Text: fmt.Sprintf("%d placed on the leader's side of the partition: %s", id, formatGroups(groups))})
 }

@@ -360,6 +360,11 @@ func TestAddDuringAPartitionJoinsTheLeadersSide(t *testing.T) {
 	if !Reachable(c.faults.Table(), res.ID, st.Leader) || Reachable(c.faults.Table(), res.ID, f) {
 		t.Fatalf("node %d is not on the leader's side: %v", res.ID, c.faults.Table().Groups)
 	}
+	for _, g := range c.faults.Table().Groups {
+		if !slices.IsSorted(g) {
+			t.Errorf("group %v is not in order (shown as it is)", g)
+		}
+	}
 }
 
 // A removal held back by a partition outlives the Remove that proposed it:

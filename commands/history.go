@@ -153,8 +153,12 @@ func (h *History) Script(file string, now time.Time) (script string, n, failed i
 	}
 	name := shellWord(file)
 	var b strings.Builder
-	fmt.Fprintf(&b, "# A raftplay session saved %s: %d commands over %v.\n",
-		now.UTC().Format("2006-01-02 15:04:05 UTC"), n, shortDuration(end.Sub(h.start).Round(time.Second)))
+	noun := "commands"
+	if n == 1 {
+		noun = "command"
+	}
+	fmt.Fprintf(&b, "# A raftplay session saved %s: %d %s over %v.\n",
+		now.UTC().Format("2006-01-02 15:04:05 UTC"), n, noun, shortDuration(end.Sub(h.start).Round(time.Second)))
 	// The flags line makes `raftplay script FILE` run it as it was
 	// (flags given on the command line win).
 	fmt.Fprintf(&b, "# flags: %s\n", flags)
