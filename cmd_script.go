@@ -84,6 +84,9 @@ func runScript(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	}
 	cmds, err := commands.Parse(string(src), cf.scriptNodes())
 	if err != nil {
+		if *jsonOut {
+			writeParseErrorsJSON(stdout, err)
+		}
 		return parseError(name, err)
 	}
 	return playHeadless(ctx, headlessRun{name: name, file: file, cmds: cmds, cf: cf, json: *jsonOut, logPath: *logPath, tracePath: *tracePath, recPath: *recPath,
@@ -107,6 +110,30 @@ func parseError(name string, err error) error {
 		out = append(out, "  "+e.Error())
 	}
 	return usageError{out}
+}
+
+// writeParseErrorsJSON writes, for --json, one line on w per line of the
+// script that does not parse: {"type":"parse-error","line":2,"column":8,
+// "error":"..."} (nothing ran: the text on standard error says so too).
+func writeParseErrorsJSON(w io.Writer, err error) {
+	var pe *commands.ParseErrors
+	errs := []error{err}
+	if errors.As(err, &pe) {
+		errs = pe.Errs
+	}
+	for _, e := range errs {
+		line := struct {
+			Type   string `json:"type"`
+			Line   int    `json:"line,omitempty"`
+			Column int    `json:"column,omitempty"`
+			Error  string `json:"error"`
+		}{Type: "parse-error", Error: e.Error()}
+		var one *commands.ParseError
+		if errors.As(e, &one) {
+			line.Line, line.Column, line.Error = one.Line, one.Col, one.Msg
+		}
+		writeJSONLine(w, line)
+	}
 }
 
 // runHint returns the script's own "# Run:" line when it names flags this

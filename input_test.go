@@ -280,3 +280,16 @@ func TestEndlessScriptIsRefused(t *testing.T) {
 		t.Fatalf("endless standard input: %v", err)
 	}
 }
+
+// With --json, a script that does not parse says so on standard output
+// too, one JSON line per bad line (a CI reading the JSON saw nothing).
+func TestParseErrorsAsJSON(t *testing.T) {
+	t.Parallel()
+	code, out, errs := runCLI(t, "wait leader\nexpect foo\nput\n", "script", "--json", "--nodes", "1", "-")
+	want := `{"type":"parse-error","line":2,"column":8,"error":"expect: unknown check \"foo\" (want leader, role, term, commit, get, safe, config or violation)"}
+{"type":"parse-error","line":3,"column":4,"error":"put: missing KEY (want put KEY VALUE)"}
+`
+	if code != 2 || out != want || !strings.Contains(errs, "2 lines do not parse") {
+		t.Fatalf("exit %d\nstdout %q\nstderr %q", code, out, errs)
+	}
+}
