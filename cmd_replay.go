@@ -31,7 +31,7 @@ type replayFlags struct {
 func replayFlagSet(w io.Writer) (*flag.FlagSet, *replayFlags) {
 	fs := newFlagSet("replay", w)
 	f := &replayFlags{}
-	fs.StringVar(&f.toScript, "to-script", "", "write the recorded commands as a runnable script to `OUT` (with sleeps where time passed), instead of opening the dashboard")
+	fs.StringVar(&f.toScript, "to-script", "", "write the recorded commands as a runnable script to `OUT` (- for standard output; with sleeps where time passed), instead of opening the dashboard")
 	fs.BoolVar(&f.mono, "mono", false, "draw without colour (as NO_COLOR does)")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "usage: raftplay replay FILE [--to-script OUT] [--mono]")
@@ -85,7 +85,7 @@ func runReplay(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		fmt.Fprintf(stderr, "raftplay: %s: %s\n", cluster.EscapeControls(file), strings.TrimPrefix(rec.Stopped.Error(), "record: "))
 	}
 	if f.toScript != "" {
-		return writeScript(rec, f.toScript, stdout)
+		return writeScript(rec, file, f.toScript, stdout, stderr)
 	}
 	if !isTerminal(stdout) {
 		return usagef("the replay needs a terminal (raftplay replay FILE --to-script OUT writes its commands as a script)")
@@ -122,8 +122,23 @@ func runReplay(ctx context.Context, args []string, stdout, stderr io.Writer) err
 // looked at.
 func opensPaused(length time.Duration) bool { return length < 5*time.Second }
 
-// writeScript writes the recording's commands as a script into out.
-func writeScript(rec *record.Recording, out string, stdout io.Writer) error {
+// writeScript writes the recording's commands as a script into out, or
+// to stdout when out is "-" (as `raftplay script -` reads standard input:
+// the two make a pipe); what it wrote, and how to run it, goes to stdout
+// for a file and to stderr with the script on stdout.
+func writeScript(rec *record.Recording, file, out string, stdout, stderr io.Writer) error {
+	if out == "-" {
+		if err := rec.Script(stdout, "FILE"); err != nil {
+			return fmt.Errorf("--to-script -: %v", err)
+		}
+		if len(rec.Commands) == 0 {
+			_, err := fmt.Fprintf(stderr, "raftplay: %s\n", noCommands)
+			return err
+		}
+		_, err := fmt.Fprintf(stderr, "raftplay: wrote %s to standard output; run them with raftplay replay %s --to-script - | raftplay script %s -\n",
+			plural(len(rec.Commands), "command"), cluster.EscapeControls(file), rec.Options.Flags())
+		return err
+	}
 	f, err := os.Create(out)
 	if err != nil {
 		return usagef("--to-script %s: %s", out, pathReason(err))
@@ -135,7 +150,15 @@ func writeScript(rec *record.Recording, out string, stdout io.Writer) error {
 	if err := f.Close(); err != nil {
 		return fmt.Errorf("--to-script %s: %v", out, err)
 	}
+	if len(rec.Commands) == 0 {
+		_, err = fmt.Fprintf(stdout, "wrote %s: %s\n", cluster.EscapeControls(out), noCommands)
+		return err
+	}
 	_, err = fmt.Fprintf(stdout, "wrote %s: %s; run it with raftplay script %s %s\n",
 		cluster.EscapeControls(out), plural(len(rec.Commands), "command"), rec.Options.Flags(), cluster.EscapeControls(out))
 	return err
 }
+
+// noCommands is what --to-script says of a recording without commands
+// (a chaos run's or an experiment's: their faults are not commands).
+const noCommands = "the recording holds no commands, so there are none to replay (the faults of a chaos run or an experiment are not commands)"

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"path/filepath"
@@ -13,6 +14,7 @@ import (
 	"syscall"
 	"testing"
 
+	"raftplay/cluster"
 	"raftplay/experiment"
 	"raftplay/record"
 	"raftplay/tui"
@@ -392,5 +394,90 @@ func TestSaveRefusesTheRunsFiles(t *testing.T) {
 		if code != 1 || !strings.Contains(errs, "is "+tc.what+" of this run: saving into it would destroy it") {
 			t.Errorf("save over %s: exit %d, stderr %q", tc.what, code, errs)
 		}
+	}
+}
+
+// handRecording writes a small recording by hand (no cluster): 3 nodes,
+// heartbeat 50ms, election 500ms-1s, seed 7, with the commands given (one
+// a second) and an end mark.
+func handRecording(t *testing.T, cmds ...string) string {
+	t.Helper()
+	file := filepath.Join(t.TempDir(), "hand.rec")
+	var b strings.Builder
+	b.WriteString(`{"format":"raftplay-recording","version":1,"start":1000000000,"options":{"nodes":3,"timing":{"Heartbeat":50000000,"ElectionMin":500000000,"ElectionMax":1000000000},"seed":7,"run":"test"}}` + "\n")
+	for i, c := range cmds {
+		at := int64(i+1) * 1e9
+		fmt.Fprintf(&b, `{"t":%d,"k":"c","c":{"at":%d,"took":1000000,"text":%q,"out":"ok"}}`+"\n", at, 1e9+at, c)
+	}
+	fmt.Fprintf(&b, `{"t":%d,"k":"end"}`+"\n", int64(len(cmds)+1)*1e9)
+	if err := os.WriteFile(file, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return file
+}
+
+// TestToScriptDashIsStandardOutput: --to-script - writes the script to
+// standard output (as script - reads standard input), no file named "-",
+// and says how to run it on standard error.
+func TestToScriptDashIsStandardOutput(t *testing.T) {
+	rec := handRecording(t, "wait leader", "put a 1")
+	dir := t.TempDir()
+	t.Chdir(dir)
+	code, stdout, errs := runCLI(t, "", "replay", rec, "--to-script", "-")
+	if code != 0 {
+		t.Fatalf("exit %d: %s\n%s", code, stdout, errs)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "-")); !os.IsNotExist(err) {
+		t.Errorf("a file named - was written: %v", err)
+	}
+	if !strings.HasPrefix(stdout, "# Commands recorded by raftplay") || !strings.Contains(stdout, "\nwait leader\nsleep 999ms\nput a 1\n") || strings.Contains(stdout, "wrote") {
+		t.Errorf("stdout is not the script alone:\n%s", stdout)
+	}
+	want := "raftplay: wrote 2 commands to standard output; run them with raftplay replay " + rec + " --to-script - | raftplay script --nodes 3 --heartbeat 50ms --election 500ms-1s --seed 7 -\n"
+	if errs != want {
+		t.Errorf("stderr %q, want %q", errs, want)
+	}
+}
+
+// TestToScriptWritesTheFlagsLine: the script --to-script writes starts
+// with the "# flags:" line that save writes, so that raftplay script OUT
+// alone runs it on a cluster like the recorded one.
+func TestToScriptWritesTheFlagsLine(t *testing.T) {
+	rec := handRecording(t, "put a 1")
+	out := filepath.Join(t.TempDir(), "again.txt")
+	if code, stdout, errs := runCLI(t, "", "replay", rec, "--to-script", out); code != 0 {
+		t.Fatalf("exit %d: %s\n%s", code, stdout, errs)
+	}
+	src, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(src), "\n# flags: --nodes 3 --heartbeat 50ms --election 500ms-1s --seed 7\n") {
+		t.Errorf("no flags line:\n%s", src)
+	}
+	fs := newFlagSet("script", io.Discard)
+	cf := addClusterFlags(fs, 5, cluster.PaperTiming)
+	set, err := applyScriptFlags(fs, cf, out, string(src))
+	if err != nil || set != "--election=500ms-1s --heartbeat=50ms --nodes=3 --seed=7" {
+		t.Errorf("the script's header sets %q (%v)", set, err)
+	}
+}
+
+// TestToScriptWithoutCommands: a recording with no commands (a chaos
+// run's) says there are none to replay, not how to run them.
+func TestToScriptWithoutCommands(t *testing.T) {
+	rec := handRecording(t)
+	out := filepath.Join(t.TempDir(), "none.txt")
+	code, stdout, errs := runCLI(t, "", "replay", rec, "--to-script", out)
+	if code != 0 || stdout != "wrote "+out+": the recording holds no commands, so there are none to replay (the faults of a chaos run or an experiment are not commands)\n" {
+		t.Fatalf("exit %d: %q\n%s", code, stdout, errs)
+	}
+	src, _ := os.ReadFile(out)
+	if strings.Contains(string(src), "Run them") || !strings.Contains(string(src), "holds no commands, so there are none to replay") {
+		t.Errorf("script:\n%s", src)
+	}
+	code, stdout, errs = runCLI(t, "", "replay", rec, "--to-script", "-")
+	if code != 0 || !strings.Contains(errs, "holds no commands") || strings.Contains(errs, "run them") {
+		t.Errorf("to -: exit %d: %q\n%s", code, stdout, errs)
 	}
 }

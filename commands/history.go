@@ -161,7 +161,7 @@ func (h *History) Script(file string, now time.Time) (script string, n, failed i
 		now.UTC().Format("2006-01-02 15:04:05 UTC"), n, noun, shortDuration(end.Sub(h.start).Round(time.Second)))
 	// The flags line makes `raftplay script FILE` run it as it was
 	// (flags given on the command line win).
-	fmt.Fprintf(&b, "# flags: %s\n", flags)
+	b.WriteString(FlagsLine(flags))
 	fmt.Fprintf(&b, "# Run: raftplay script %s %s\n", flags, name)
 	fmt.Fprintf(&b, "#  or watch it: raftplay %s --script %s\n", flags, name)
 	fmt.Fprintf(&b, "# Pauses between commands are sleep lines (to %s; under %s left out, over %s\n",
@@ -170,6 +170,12 @@ func (h *History) Script(file string, now time.Time) (script string, n, failed i
 	b.WriteString(body.String())
 	return b.String(), n, failed
 }
+
+// FlagsLine returns the "# flags: FLAGS" line, newline included, that a
+// script's header holds so that `raftplay script FILE` alone runs it on
+// a cluster like the one it was made on (flags given on the command line
+// win): what save and `raftplay replay --to-script` write.
+func FlagsLine(flags string) string { return "# flags: " + flags + "\n" }
 
 // Save writes the session's script (Script) to path, replacing what was
 // there through a temporary file renamed into place, so that a failed

@@ -51,10 +51,18 @@ func (rec *Recording) Script(w io.Writer, name string) error {
 		fmt.Fprintf(bw, " (%s)", oneLine(o.Run))
 	}
 	fmt.Fprintf(bw, ", %d of them over %v.\n", len(rec.Commands), rec.Length.Round(time.Millisecond))
-	fmt.Fprintf(bw, "# Run them against a fresh cluster like the recorded one:\n")
-	fmt.Fprintf(bw, "#   raftplay script %s %s\n", o.Flags(), name)
-	fmt.Fprintf(bw, "# or watch them in the dashboard:\n")
-	fmt.Fprintf(bw, "#   raftplay --script %s --pace 0s %s\n", name, o.Flags())
+	// The flags line makes `raftplay script FILE` alone start a cluster
+	// like the recorded one.
+	bw.WriteString(commands.FlagsLine(o.Flags()))
+	if len(rec.Commands) == 0 {
+		fmt.Fprintf(bw, "# The recording holds no commands, so there are none to replay (the faults of a chaos run\n")
+		fmt.Fprintf(bw, "# or an experiment are not commands).\n")
+	} else {
+		fmt.Fprintf(bw, "# Run them against a fresh cluster like the recorded one:\n")
+		fmt.Fprintf(bw, "#   raftplay script %s %s\n", o.Flags(), name)
+		fmt.Fprintf(bw, "# or watch them in the dashboard:\n")
+		fmt.Fprintf(bw, "#   raftplay --script %s --pace 0s %s\n", name, o.Flags())
+	}
 	if o.Seed == 0 {
 		fmt.Fprintf(bw, "# The recorded cluster's seed was picked at random: elections may go differently.\n")
 	}
