@@ -3,7 +3,9 @@ package commands
 import (
 	"errors"
 	"fmt"
+	"math"
 	"strings"
+	"time"
 )
 
 // Recording starts and stops a recording of a runner's cluster, for
@@ -75,11 +77,27 @@ func parseRecord(lp *lineParser) error {
 	return lp.done()
 }
 
+// parseSeek reads seek TIME. TIME has no upper bound (MaxDuration is for
+// timeouts): a seek beyond the recording's end goes to the end, and one
+// too long for a Duration is beyond every end.
 func parseSeek(lp *lineParser) error {
-	var err error
-	if lp.cmd.Duration, err = lp.duration("time", 0); err != nil {
+	t, err := lp.next("time")
+	if err != nil {
 		return err
 	}
+	d, perr := time.ParseDuration(t.text)
+	switch {
+	case perr == nil && d > MaxDuration:
+	case perr != nil && overflows(t.text) && strings.HasPrefix(t.text, "-"):
+		return lp.errAt(t.col, "time %s is negative", t.text)
+	case perr != nil && overflows(t.text):
+		d = math.MaxInt64
+	default:
+		if d, err = lp.parseDuration("time", t.text, t.col, 0); err != nil {
+			return err
+		}
+	}
+	lp.cmd.Duration = d
 	return lp.done()
 }
 

@@ -3,6 +3,7 @@ package commands
 import (
 	"context"
 	"errors"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -18,6 +19,8 @@ func init() {
 		{`record stop`, Command{Verb: VerbRecord}},
 		{`seek 12.5s`, Command{Verb: VerbSeek, Duration: 12500 * time.Millisecond}},
 		{`seek 0s`, Command{Verb: VerbSeek}},
+		{`seek 1h30m`, Command{Verb: VerbSeek, Duration: 90 * time.Minute}}, // no cap: beyond the end goes to the end
+		{`seek 9999999h`, Command{Verb: VerbSeek, Duration: math.MaxInt64}},
 		{`find became leader`, Command{Verb: VerbFind, Message: "became leader"}},
 		{`find "two  spaces"`, Command{Verb: VerbFind, Message: "two  spaces"}},
 		{`fork`, Command{Verb: VerbFork}},
@@ -34,6 +37,7 @@ func TestRecordParseErrors(t *testing.T) {
 		"seek":                 "seek: missing time",
 		"seek soon":            `seek: bad time "soon"`,
 		"seek -1s":             "seek: time -1s is negative",
+		"seek -9999999h":       "seek: time -9999999h is negative",
 		"find":                 "find: missing words",
 		`find ""`:              "find: nothing to find",
 		"fork 1":               `fork: unexpected "1"`,

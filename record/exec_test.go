@@ -27,6 +27,10 @@ func TestExecutor(t *testing.T) {
 	}{
 		{"seek 3.5s", "at 3.5s of 10s", "", 3500 * time.Millisecond},
 		{"seek 1h", "at 10s of 10s", "", 10 * time.Second},
+		{"seek 1s", "at 1s of 10s", "", time.Second},
+		{"seek 1h30m", "at 10s of 10s", "", 10 * time.Second}, // no cap for a seek: the end
+		{"seek 1s", "at 1s of 10s", "", time.Second},
+		{"seek 9999999h", "at 10s of 10s", "", 10 * time.Second},                                 // too long for a Duration: the end too
 		{"find became leader", "at 2.5s of 10s: 2 became leader at term 2", "", 3 * time.Second}, // the frame that shows it
 		{"find crash 3", "at 6s of 10s: > crash 3", "", 6 * time.Second},
 		{"find no such thing", "", `find no such thing: nothing in the recording says "no such thing"`, 6 * time.Second},
