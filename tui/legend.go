@@ -138,7 +138,7 @@ func (m *Model) legendSections() []legendSection {
 			{st.Replay.Render("REPLAY ▶ 1.0x") + " 12.5s / 1m00.0s", "playing at normal speed (⏸: paused), 12.5 s into a recording of a minute; everything below is the recorded cluster at that moment"},
 			{"━━━" + st.Bold.Render(string(tlCursor)) + st.Dim.Render("───"), "the timeline: the recording across the screen, the part played heavy, the cursor " + string(tlCursor)},
 			{m.markStyle(MarkLeader).Render("L") + " " + m.markStyle(MarkFault).Render("x") + " " + m.markStyle(MarkViolation).Render("!") + " " + m.markStyle(MarkCommand).Render("c"),
-				"marks: a new leader, a fault set or healed, a safety violation, a command run; where several fall in one cell the rarest shows (! before x before L before c); under the cursor, reversed"},
+				"marks: a new leader, a fault set or healed, a safety violation, a command run; where several fall in one cell the rarest shows (! before x before L before c); under the cursor, the cursor shows, in the mark's colour"},
 			{st.Error.Render("recording ends early"), "the file is cut short or damaged there: the replay shows what came before"},
 		}},
 	}

@@ -313,6 +313,28 @@ func TestReplayHeaderAndTimeline(t *testing.T) {
 	}
 }
 
+// TestReplayCursorOnAMark: the cursor shows on a cell that has a mark
+// (it was the mark, reversed: in mono, or to a reader, the cursor was
+// gone), for every kind of mark.
+func TestReplayCursorOnAMark(t *testing.T) {
+	const w = 120
+	p := newFakePlayer(steady(20))
+	m := replayModel(t, p, &fakeExec{}, w, 40)
+	for _, mk := range p.marks {
+		p.mu.Lock()
+		p.pos = mk.At
+		p.mu.Unlock()
+		replayFrame(m, p)
+		tl := []rune(headerLines(m, 2)[1])
+		if cur := int(int64(mk.At) * w / int64(time.Minute)); tl[cur] != '●' {
+			t.Errorf("cursor at %v (on %q): cell %d is %q: %s", mk.At, mk.Text, cur, tl[cur], string(tl))
+		}
+		if n := strings.Count(string(tl), "●"); n != 1 {
+			t.Errorf("cursor at %v: %d cursors: %s", mk.At, n, string(tl))
+		}
+	}
+}
+
 func TestReplayIndicatorFollowsThePlayer(t *testing.T) {
 	p := newFakePlayer(steady(20))
 	m := replayModel(t, p, &fakeExec{}, 120, 40)

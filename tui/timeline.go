@@ -74,8 +74,8 @@ func (m *Model) replayLines(width int) []string {
 }
 
 // timeline draws the recording across width cells: each cell a stretch of
-// time, the marks in theirs, the cursor in its own (showing the mark
-// there, reversed, if there is one).
+// time, the marks in theirs, the cursor in its own (in the colour of the
+// mark there, if there is one).
 func (m *Model) timeline(width int) string {
 	v := m.replay.view
 	st := m.styles
@@ -99,7 +99,10 @@ func (m *Model) timeline(width int) string {
 	for i := range n {
 		switch {
 		case i == cur && has[i]:
-			b.WriteString(st.Mark(m.markStyle(marks[i].Kind)).Render(string(markRunes[marks[i].Kind])))
+			// The cursor always shows (a mark drawn reversed in its
+			// place was lost without colour): in the colour of the mark
+			// it stands on.
+			b.WriteString(m.markStyle(marks[i].Kind).Bold(true).Render(string(tlCursor)))
 		case i == cur:
 			b.WriteString(st.Bold.Render(string(tlCursor)))
 		case has[i]:
