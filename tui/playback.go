@@ -129,8 +129,14 @@ func (m *Model) onReplay(msg replayMsg) tea.Cmd {
 	if msg.op {
 		m.replay.busy = false
 		cmds = append(cmds, m.nextOp())
-		if msg.note != "" {
+		switch {
+		case msg.note != "":
 			m.output.setNote(msg.key, msg.note)
+		case msg.key != "" && m.output.staleAfter(msg.jump):
+			// A key's note says nothing of the new place, and another
+			// key's is stale: `,` at the start, then `→`, left "nothing
+			// recorded before this" under a cursor that had moved on.
+			m.output.clear()
 		}
 		m.replay.jumped = m.replay.jumped || msg.jump
 	}
@@ -312,6 +318,22 @@ func keyName(msg tea.KeyMsg) string {
 	return msg.String()
 }
 
+// playPause plays or pauses p (the space key); at the end of the
+// recording, it plays again from the start, and says so.
+func playPause(p Player) string {
+	if p.Playing() {
+		p.SetPlaying(false)
+		return ""
+	}
+	if p.Position() >= p.Length() {
+		p.Seek(0)
+		p.SetPlaying(true)
+		return "at the end: playing again from the start"
+	}
+	p.SetPlaying(true)
+	return ""
+}
+
 // Replay speeds the + and - keys step through.
 var replaySpeeds = []float64{MinSpeed, 0.25, 0.5, 1, 2, 5, MaxSpeed}
 
@@ -345,7 +367,7 @@ func (m *Model) replayKey(msg tea.KeyMsg) (tea.Cmd, bool) {
 	name := keyName(msg)
 	switch {
 	case key.Matches(msg, k.Play):
-		do = func(p Player) string { p.SetPlaying(!p.Playing()); return "" }
+		do = playPause
 	case key.Matches(msg, k.RFaster):
 		do = func(p Player) string { p.SetSpeed(nextSpeed(p.Speed(), 1)); return "" }
 	case key.Matches(msg, k.RSlower):

@@ -158,6 +158,14 @@ func (o *outputPanel) set(head, cmd, out string, err error) {
 // setNote shows a message of the dashboard's own about what key did.
 func (o *outputPanel) setNote(what, note string) { *o = outputPanel{line: what, note: note} }
 
+// staleAfter reports whether what the panel shows is stale once a replay
+// key has acted: a note (about an earlier key), or, when the key moved the
+// cursor (jump), a command's finished result, which told of the place
+// left.
+func (o *outputPanel) staleAfter(jump bool) bool {
+	return o.note != "" || jump && o.shown() && !o.busy
+}
+
 func (o *outputPanel) clear()      { *o = outputPanel{} }
 func (o *outputPanel) shown() bool { return o.line != "" }
 

@@ -1024,3 +1024,75 @@ func TestReplayStepNoteUsesTheWidth(t *testing.T) {
 		}
 	}
 }
+
+// TestReplayMoveClearsAStaleHint: a key's note under the lanes goes when
+// another key acts and says nothing: `,` with nothing before, then `→`,
+// left "nothing recorded before this" under a cursor that had moved on.
+func TestReplayMoveClearsAStaleHint(t *testing.T) {
+	p := newFakePlayer(steady(20))
+	p.steps = 0
+	m := replayModel(t, p, &fakeExec{}, 100, 30)
+	replayPress(t, m, ",")
+	if v := m.View(); !strings.Contains(v, "nothing recorded before this") {
+		t.Fatalf("no note after , with nothing before:\n%s", v)
+	}
+	replayPress(t, m, "right")
+	if h := headerLines(m, 1)[0]; !strings.HasPrefix(h, "REPLAY ⏸ 1.0x  13.500s") {
+		t.Errorf("after →: %q", h)
+	}
+	if v := m.View(); strings.Contains(v, "nothing recorded before this") {
+		t.Errorf("the note of , stays after →:\n%s", v)
+	}
+	p.mu.Lock()
+	p.steps = 10
+	p.mu.Unlock()
+	replayPress(t, m, ".")
+	if v := m.View(); !strings.Contains(v, ". step: to 13.600s") {
+		t.Fatalf("no note after .:\n%s", v)
+	}
+	replayPress(t, m, "+") // does not move the cursor, but the note is another key's
+	if v := m.View(); strings.Contains(v, ". step: to") {
+		t.Errorf("the note of . stays after +:\n%s", v)
+	}
+	// A command's answer tells of the place it was asked at.
+	ex := &fakeExec{out: "at 13.6s of 1m0s"}
+	m = replayModel(t, p, ex, 100, 30)
+	for _, k := range []string{":", "s", "e", "e", "k", " ", "1", "s"} {
+		m.Update(keyMsg(k)) // the prompt's own keys, its cursor's blink not run
+	}
+	replayPress(t, m, "enter")
+	if v := m.View(); !strings.Contains(v, "at 13.6s of 1m0s") {
+		t.Fatalf("no answer to seek:\n%s", v)
+	}
+	replayPress(t, m, "+")
+	if v := m.View(); !strings.Contains(v, "at 13.6s of 1m0s") {
+		t.Errorf("+ (no move) cleared the command's answer:\n%s", v)
+	}
+	replayPress(t, m, "left")
+	if v := m.View(); strings.Contains(v, "at 13.6s of 1m0s") {
+		t.Errorf("the answer stays after ←:\n%s", v)
+	}
+}
+
+// TestReplaySpaceAtTheEnd: space at the end of the recording plays it
+// again from the start and says so; elsewhere it plays and says nothing.
+func TestReplaySpaceAtTheEnd(t *testing.T) {
+	p := newFakePlayer(steady(20))
+	p.pos = p.length
+	m := replayModel(t, p, &fakeExec{}, 100, 30)
+	replayFrame(m, p)
+	replayPress(t, m, " ")
+	if got := p.got(); !slices.Equal(got, []string{"seek 0s", "playing true"}) {
+		t.Errorf("space at the end asked %q, want a seek to the start and play", got)
+	}
+	if v := m.View(); !strings.Contains(v, "space: at the end: playing again from the start") {
+		t.Errorf("space at the end says nothing:\n%s", v)
+	}
+	replayPress(t, m, " ", " ")
+	if got := p.got(); !slices.Equal(got[2:], []string{"playing false", "playing true"}) {
+		t.Errorf("space, space in the middle asked %q", got[2:])
+	}
+	if v := m.View(); strings.Contains(v, "playing again") {
+		t.Errorf("the note stays:\n%s", v)
+	}
+}
