@@ -51,7 +51,8 @@ func recordVerbs() []verbInfo {
 		{VerbSeek, groupRecord, []string{"seek TIME"}, []string{"replay only: move to TIME from the start, e.g. seek 12.5s"},
 			"TIME is a duration from the start of the recording; beyond the end goes to the end.", parseSeek},
 		{VerbFind, groupRecord, []string{"find WORDS"}, []string{"replay only: move to the next event, command or message that says WORDS"},
-			"Case does not matter; the search wraps to the start. e.g. find became leader", parseFind},
+			"Case does not matter; the search wraps to the start (the answer then begins \"wrapped to the start\").\n" +
+				"e.g. find became leader", parseFind},
 		{VerbFork, groupRecord, []string{"fork"}, []string{"replay only: says why a recording cannot become a live cluster"}, wrap(ForkReason, 88), parseNoArgs},
 	}
 }

@@ -32,6 +32,10 @@ func (x *Executor) Exec(ctx context.Context, cmd *commands.Command) (string, err
 			return "", x.fail(cmd, fmt.Sprintf("nothing in the recording says %q", cmd.Message))
 		}
 		out := fmt.Sprintf("at %v of %v: %s", p.Found().Round(time.Millisecond), p.Length().Round(time.Millisecond), p.said(cmd.Message))
+		if p.Wrapped() {
+			// Nothing after the cursor: found from the start.
+			out = "wrapped to the start, " + out
+		}
 		if pos := p.Position(); pos != p.Found() {
 			// The cursor stands at the first status that shows it.
 			out += fmt.Sprintf(" (shown from %v)", pos.Round(time.Millisecond))

@@ -57,3 +57,25 @@ func TestExecutor(t *testing.T) {
 		}
 	}
 }
+
+// TestFindSaysWrapped: a find that finds nothing after the cursor goes on
+// from the start, and its answer says so; one that finds it ahead does not.
+func TestFindSaysWrapped(t *testing.T) {
+	p := NewPlayer(sample(t), PlayerOptions{Paused: true})
+	x := &Executor{Player: p}
+	find := func(words string) string {
+		t.Helper()
+		out, err := x.Exec(context.Background(), &commands.Command{Verb: commands.VerbFind, Message: words})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	p.Seek(7 * time.Second)
+	if out := find("became leader"); !strings.HasPrefix(out, "wrapped to the start, at 2.5s of 10s: 2 became leader") || p.Position() != 3*time.Second {
+		t.Errorf("find behind the cursor: %q at %v", out, p.Position())
+	}
+	if out := find("crash 3"); !strings.HasPrefix(out, "at 6s of 10s: > crash 3") {
+		t.Errorf("find ahead of the cursor: %q", out)
+	}
+}

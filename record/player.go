@@ -51,6 +51,7 @@ type Player struct {
 	msgs    *msgLog
 	found   time.Duration // the time of what the last Find found
 	foundAt time.Duration // where that Find put the cursor (-1: none)
+	wrapped bool          // that Find found nothing after the cursor and went on from the start
 }
 
 // settleWithin is how far after an event or a command a status frame may
@@ -363,12 +364,12 @@ func (p *Player) Find(text string) bool {
 	if cur == p.foundAt {
 		ownCur = p.found
 	}
-	at, own, ok := p.find(strings.ToLower(text), cur, ownCur)
+	at, own, wrapped, ok := p.find(strings.ToLower(text), cur, ownCur)
 	if !ok {
 		p.playing = false
 		return false
 	}
-	p.found, p.foundAt = own, at
+	p.found, p.foundAt, p.wrapped = own, at, wrapped
 	p.seekLocked(at)
 	return true
 }
@@ -381,11 +382,19 @@ func (p *Player) Found() time.Duration {
 	return p.found
 }
 
+// Wrapped reports whether the last successful Find found nothing after
+// the cursor and went on from the start of the recording.
+func (p *Player) Wrapped() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.wrapped
+}
+
 // find returns the place of the first thing after cur whose text holds
-// text (already lower case), or else of the first anywhere: an event's
-// text, a command line with its result, a message record's line; and
-// that thing's own time. At cur, only what is after ownCur counts.
-func (p *Player) find(text string, cur, ownCur time.Duration) (at, own time.Duration, ok bool) {
+// text (already lower case), or else (wrapped) of the first anywhere: an
+// event's text, a command line with its result, a message record's line;
+// and that thing's own time. At cur, only what is after ownCur counts.
+func (p *Player) find(text string, cur, ownCur time.Duration) (at, own time.Duration, wrapped, ok bool) {
 	rec := p.rec
 	type hit struct{ at, own time.Duration }
 	var after, first hit
@@ -419,9 +428,9 @@ func (p *Player) find(text string, cur, ownCur time.Duration) (at, own time.Dura
 		}
 	}
 	if foundAfter {
-		return after.at, after.own, true
+		return after.at, after.own, false, true
 	}
-	return first.at, first.own, foundFirst
+	return first.at, first.own, true, foundFirst
 }
 
 // Marks are the timeline's marks: faults, leader changes, violations,

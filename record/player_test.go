@@ -346,7 +346,8 @@ func TestFindShowsTheEventsConsequence(t *testing.T) {
 		t.Errorf("find: events %q", evs)
 	}
 	out, err := (&Executor{Player: p}).Exec(context.Background(), &commands.Command{Verb: commands.VerbFind, Message: "became leader"})
-	if err != nil || out != "at 153ms of 3s: 2 became leader at term 1 (shown from 198ms)" {
+	// The one found again: nothing after it, so from the start.
+	if err != nil || out != "wrapped to the start, at 153ms of 3s: 2 became leader at term 1 (shown from 198ms)" {
 		t.Errorf("find says %q, %v; want the event's own time and the cursor's", out, err)
 	}
 	if !p.Find("healed") || p.Position() != 2*time.Second {
@@ -382,7 +383,7 @@ func TestFindGoesThroughOnePlace(t *testing.T) {
 	p := NewPlayer(rec, PlayerOptions{Paused: true})
 	x := &Executor{Player: p}
 	for _, want := range []string{"at 50ms of 70ms: SAFETY VIOLATION (election safety) (shown from 66ms)", "at 55ms of 70ms: > say a violation (shown from 66ms)",
-		"at 60ms of 70ms: > wait violation (shown from 66ms)", "at 50ms of 70ms: SAFETY VIOLATION (election safety) (shown from 66ms)"} {
+		"at 60ms of 70ms: > wait violation (shown from 66ms)", "wrapped to the start, at 50ms of 70ms: SAFETY VIOLATION (election safety) (shown from 66ms)"} {
 		out, err := x.Exec(context.Background(), &commands.Command{Verb: commands.VerbFind, Message: "violation"})
 		if err != nil || out != want {
 			t.Errorf("find violation: %q, %v; want %q", out, err, want)
@@ -617,7 +618,7 @@ func TestFindNamesTheLineOfACommandsOutput(t *testing.T) {
 		t.Errorf("find: %q, %v; want it to start %q", out, err, want)
 	}
 	out, err = x.Exec(context.Background(), &commands.Command{Verb: commands.VerbFind, Message: "ste"})
-	if want := "at 20ms of 40ms: > step"; err != nil || out != want && !strings.HasPrefix(out, want+" (") {
+	if want := "wrapped to the start, at 20ms of 40ms: > step"; err != nil || out != want && !strings.HasPrefix(out, want+" (") {
 		t.Errorf("find: %q, %v; want %q", out, err, want)
 	}
 }
