@@ -132,7 +132,7 @@ func writeScript(rec *record.Recording, file, out string, stdout, stderr io.Writ
 			return fmt.Errorf("--to-script -: %v", err)
 		}
 		if len(rec.Commands) == 0 {
-			_, err := fmt.Fprintf(stderr, "raftplay: %s\n", noCommands)
+			_, err := fmt.Fprintf(stderr, "raftplay: %s\n", rec.NoCommands())
 			return err
 		}
 		_, err := fmt.Fprintf(stderr, "raftplay: wrote %s to standard output; run them with raftplay replay %s --to-script - | raftplay script %s -\n",
@@ -151,14 +151,10 @@ func writeScript(rec *record.Recording, file, out string, stdout, stderr io.Writ
 		return fmt.Errorf("--to-script %s: %v", out, err)
 	}
 	if len(rec.Commands) == 0 {
-		_, err = fmt.Fprintf(stdout, "wrote %s: %s\n", cluster.EscapeControls(out), noCommands)
+		_, err = fmt.Fprintf(stdout, "wrote %s: %s\n", cluster.EscapeControls(out), rec.NoCommands())
 		return err
 	}
 	_, err = fmt.Fprintf(stdout, "wrote %s: %s; run it with raftplay script %s %s\n",
 		cluster.EscapeControls(out), plural(len(rec.Commands), "command"), rec.Options.Flags(), cluster.EscapeControls(out))
 	return err
 }
-
-// noCommands is what --to-script says of a recording without commands
-// (a chaos run's or an experiment's: their faults are not commands).
-const noCommands = "the recording holds no commands, so there are none to replay (the faults of a chaos run or an experiment are not commands)"

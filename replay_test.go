@@ -481,3 +481,25 @@ func TestToScriptWithoutCommands(t *testing.T) {
 		t.Errorf("to -: exit %d: %q\n%s", code, stdout, errs)
 	}
 }
+
+// TestToScriptStopsAtAWronglyTypedStatus: a status frame whose node fields
+// are not a status's is damage: --to-script writes the commands before it
+// and says where and why it stops, as for a cut recording.
+func TestToScriptStopsAtAWronglyTypedStatus(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "bad.rec")
+	os.WriteFile(file, []byte(`{"format":"raftplay-recording","version":1,"start":1000000000,"options":{"nodes":3}}`+"\n"+
+		`{"t":1000000000,"k":"c","c":{"at":2000000000,"text":"crash 1","out":"ok"}}`+"\n"+
+		`{"t":2000000000,"k":"s","nn":3,"ids":[1],"n":[{"id":1,"role":"follower","commit":-100}],"s":{"leader":2,"term":5,"commit":6}}`+"\n"+
+		`{"t":3000000000,"k":"c","c":{"at":4000000000,"text":"crash 2","out":"ok"}}`+"\n"+
+		`{"t":4000000000,"k":"end"}`+"\n"), 0o644)
+	out := filepath.Join(t.TempDir(), "bad.txt")
+	code, stdout, errs := runCLI(t, "", "replay", file, "--to-script", out)
+	want := `line 3 (byte offset 160): status frame: node 1: "commit" is number -100, not a uint64; the replay stops there`
+	if code != 0 || !strings.Contains(errs, want) || !strings.Contains(stdout, "1 command;") {
+		t.Fatalf("exit %d: %q\nstderr %q; want %q", code, stdout, errs, want)
+	}
+	src, _ := os.ReadFile(out)
+	if !strings.Contains(string(src), "\ncrash 1\n") || strings.Contains(string(src), "crash 2") || !strings.Contains(string(src), "# The recording stops early: record: "+want) {
+		t.Errorf("script:\n%s", src)
+	}
+}

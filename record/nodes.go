@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
+	"unicode"
 
 	"raftplay/cluster"
 )
@@ -249,4 +251,58 @@ func (rec *Recording) decodeNode(id uint64, j, depth int) (d decodedNode) {
 		d.ns, d.err = nr.status(before.ns.Recent)
 	}
 	return d
+}
+
+// nodeRoles are the roles a node's status may hold ("" before it has
+// one).
+var nodeRoles = []string{"", "follower", "pre-candidate", "candidate", "leader", "down"}
+
+// nodeStates are the states a node's status may hold.
+var nodeStates = []cluster.NodeState{"", cluster.StateUp, cluster.StatePaused, cluster.StateCrashed, cluster.StateFailed, cluster.StateRemoved}
+
+// checkNodeRec checks a node's record (whole, or its differences from the
+// record before) as it is read: every field it holds of its type (no
+// negative term or index, no text for a number), its role and state ones
+// that exist, its log lane's runs decodable. What it does not hold is
+// checked in the record that does.
+func checkNodeRec(raw []byte) error {
+	var r nodeRec
+	if err := json.Unmarshal(raw, &r); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) && te.Field != "" {
+			return fmt.Errorf("%q is %s, not a %v", jsonPath(te.Field), te.Value, te.Type)
+		}
+		return err
+	}
+	if r.NodeStatus.ID == 0 && r.Role == "" && r.State == "" && bytes.Equal(bytes.TrimSpace(raw), []byte("null")) {
+		return errors.New("a node's record is null")
+	}
+	for _, role := range []string{r.Role, r.WasRole} {
+		if !slices.Contains(nodeRoles, role) {
+			return fmt.Errorf("role %q is not a role (follower, pre-candidate, candidate, leader or down)", role)
+		}
+	}
+	if !slices.Contains(nodeStates, r.State) {
+		return fmt.Errorf("state %q is not a state (up, paused, crashed, failed or removed)", r.State)
+	}
+	if _, err := decodeRuns(r.LogTerms); err != nil {
+		return err
+	}
+	return nil
+}
+
+// jsonPath returns the path of a field as json.UnmarshalTypeError gives it
+// without the Go names of embedded structs: "commit", not
+// "NodeStatus.commit" (this package's JSON names are lower case).
+func jsonPath(field string) string {
+	var keep []string
+	for _, part := range strings.Split(field, ".") {
+		if part != "" && !unicode.IsUpper([]rune(part)[0]) {
+			keep = append(keep, part)
+		}
+	}
+	if len(keep) == 0 {
+		return field
+	}
+	return strings.Join(keep, ".")
 }

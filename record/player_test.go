@@ -712,3 +712,43 @@ func TestStepReachesEveryEvent(t *testing.T) {
 		t.Errorf("backward steps saw %q, want A and B", seen)
 	}
 }
+
+// TestReadWronglyTypedNodeFields: a node's record whose fields are not a
+// status's (a negative commit or term, a role that does not exist) is
+// damage where it is, as a line that does not parse: the recording stops
+// before its frame (the card was drawn down, with a JSON error, under a
+// header that drew the frame's figures).
+func TestReadWronglyTypedNodeFields(t *testing.T) {
+	for _, c := range []struct{ node, want string }{
+		{`{"~":1,"commit":-100}`, `status frame: node 2: "commit" is number -100, not a uint64`},
+		{`{"~":1,"role":"emperor"}`, `status frame: node 2: role "emperor" is not a role`},
+		{`{"id":2,"state":"up","role":"leader","term":-5}`, `status frame: node 2: "term" is number -5, not a uint64`},
+		{`{"~":1,"state":"asleep"}`, `status frame: node 2: state "asleep" is not a state`},
+		{`{"~":1,"links":{"1":{"ms":"many"}}}`, `status frame: node 2: "links.ms" is string, not a uint64`},
+		{`{"~":1,"log_terms":[1]}`, `status frame: node 2: `},
+	} {
+		b := newBuilder(t, Version)
+		b.status(0, 1, 1, 2, 3).command(time.Second, "crash 1", "ok")
+		good := b.buf.Len()
+		lines := strings.Count(b.buf.String(), "\n")
+		fmt.Fprintf(&b.buf, `{"t":2000000000,"k":"s","nn":3,"ids":[2],"n":[%s],"s":{"leader":2,"term":5,"commit":6}}`+"\n", c.node)
+		b.command(3*time.Second, "crash 2", "ok")
+		rec := b.end(4 * time.Second).read()
+		var de *DamageError
+		if !errors.As(rec.Stopped, &de) || de.Line != lines+1 || de.Offset != int64(good) || !strings.Contains(rec.Stopped.Error(), c.want) ||
+			!strings.HasSuffix(rec.Stopped.Error(), "; the replay stops there") {
+			t.Errorf("%s: stopped %v; want damage at line %d: %q", c.node, rec.Stopped, lines+1, c.want)
+			continue
+		}
+		if rec.Frames() != 1 || len(rec.Commands) != 1 || rec.Length != time.Second {
+			t.Errorf("%s: %d frames, %d commands, length %v; want what came before the damage", c.node, rec.Frames(), len(rec.Commands), rec.Length)
+		}
+	}
+	// The fields of a status, in a record of differences, are not damage.
+	b := newBuilder(t, Version)
+	b.status(0, 1, 1, 2, 3)
+	fmt.Fprintf(&b.buf, `{"t":1000000000,"k":"s","nn":3,"ids":[2],"n":[{"~":1,"commit":7,"role":"pre-candidate","was_role":"leader","links":null}],"s":{"term":5}}`+"\n")
+	if rec := b.end(2 * time.Second).read(); rec.Stopped != nil || rec.Status(1).Nodes[1].Commit != 7 {
+		t.Errorf("good differences: stopped %v, commit %d", rec.Stopped, rec.Status(1).Nodes[1].Commit)
+	}
+}

@@ -238,14 +238,22 @@ func (rec *Recording) add(b []byte) error {
 		if l.NN < 0 || l.NN > cluster.MaxNodes || len(l.IDs) != len(l.N) {
 			return errors.New("status frame: bad node count")
 		}
-		idx := len(rec.frames)
-		rec.frames = append(rec.frames, frame{at: at, s: l.S.status(), nn: l.NN})
 		for i, id := range l.IDs {
 			if id < 1 || id > uint64(l.NN) {
 				return fmt.Errorf("status frame: node %d of %d", id, l.NN)
 			}
-			// Decoded when drawn (Status): a node that does not decode
-			// then is drawn as unknown, with its error.
+			// Each field the record holds is checked here, so that a
+			// record that is not a node's status is damage where it is:
+			// merged with the records before it, it is decoded only when
+			// drawn (Status), and a wrongly typed field then showed every
+			// card down under a header that drew the frame's figures.
+			if err := checkNodeRec(l.N[i]); err != nil {
+				return fmt.Errorf("status frame: node %d: %v", id, err)
+			}
+		}
+		idx := len(rec.frames)
+		rec.frames = append(rec.frames, frame{at: at, s: l.S.status(), nn: l.NN})
+		for i, id := range l.IDs {
 			rec.nodes[id] = append(rec.nodes[id], nodeFrame{frame: idx, raw: bytes.Clone(l.N[i])})
 		}
 	case kindEvents:

@@ -55,8 +55,8 @@ func (rec *Recording) Script(w io.Writer, name string) error {
 	// like the recorded one.
 	bw.WriteString(commands.FlagsLine(o.Flags()))
 	if len(rec.Commands) == 0 {
-		fmt.Fprintf(bw, "# The recording holds no commands, so there are none to replay (the faults of a chaos run\n")
-		fmt.Fprintf(bw, "# or an experiment are not commands).\n")
+		no := rec.NoCommands()
+		fmt.Fprintf(bw, "# %s%s.\n", strings.ToUpper(no[:1]), no[1:])
 	} else {
 		fmt.Fprintf(bw, "# Run them against a fresh cluster like the recorded one:\n")
 		fmt.Fprintf(bw, "#   raftplay script %s %s\n", o.Flags(), name)
@@ -113,6 +113,15 @@ func (rec *Recording) Script(w io.Writer, name string) error {
 	}
 	sleep(carried)
 	return bw.Flush()
+}
+
+// NoCommands says that a recording without commands gives none to
+// replay, and why.
+func (rec *Recording) NoCommands() string {
+	if rec.Stopped != nil {
+		return "the recording holds no commands before it stops, so there are none to replay"
+	}
+	return "the recording holds no commands, so there are none to replay (the faults of a chaos run or an experiment are not commands)"
 }
 
 // oneLine keeps text on one line of a script, control characters escaped.
