@@ -148,6 +148,8 @@ func Start(opts Options) (*Cluster, error) {
 	// at: two runs starting together on a new directory both took its
 	// nodes for new, and the one that then lost a node's lock removed that
 	// node's directory, which the other was writing.
+	lockPath := filepath.Join(opts.DataDir, "LOCK")
+	hadLock := fileExists(lockPath)
 	lock, err := wal.LockDir(opts.DataDir)
 	if err != nil {
 		var le *wal.LockedError
@@ -163,6 +165,9 @@ func Start(opts Options) (*Cluster, error) {
 	started := false
 	defer func() {
 		if !started {
+			if !hadLock {
+				os.Remove(lockPath) // a failed start leaves nothing it made
+			}
 			lock.Close()
 		}
 	}()
