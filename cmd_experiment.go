@@ -131,21 +131,9 @@ func runElection(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return err
 	}
 	if f.from != "" {
-		file, err := os.Open(f.from)
-		if err != nil {
-			return usagef("--from %s: %s", f.from, pathReason(err))
-		}
-		defer file.Close()
-		// The file is this run's input, as a script is: a bad one is a
-		// usage error (exit 2), and nothing is printed from it.
-		rep, err := experiment.ReadElectionJSONL(file)
-		if err != nil {
-			return usagef("--from %s: %s", f.from, strings.TrimPrefix(err.Error(), "experiment: "))
-		}
-		if len(rep.Ranges) == 0 {
-			return usagef("--from %s: holds no trials (want the --jsonl FILE of an earlier experiment election)", f.from)
-		}
-		return printElection(stdout, rep, f.width)
+		// Reading and plotting do not watch ctx: a signal stops the
+		// waiting (a huge file, or a FIFO no one writes to).
+		return untilDone(ctx, time.Second, func() error { return printFrom(stdout, f.from, f.width) })
 	}
 	if f.quick {
 		if !flagSet(fs, "trials") {
@@ -249,6 +237,25 @@ func runElection(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		}
 	}
 	return nil
+}
+
+// printFrom prints the table and plot of the --jsonl file path.
+func printFrom(stdout io.Writer, path string, width int) error {
+	file, err := os.Open(path)
+	if err != nil {
+		return usagef("--from %s: %s", path, pathReason(err))
+	}
+	defer file.Close()
+	// The file is this run's input, as a script is: a bad one is a
+	// usage error (exit 2), and nothing is printed from it.
+	rep, err := experiment.ReadElectionJSONL(file)
+	if err != nil {
+		return usagef("--from %s: %s", path, strings.TrimPrefix(err.Error(), "experiment: "))
+	}
+	if len(rep.Ranges) == 0 {
+		return usagef("--from %s: holds no trials (want the --jsonl FILE of an earlier experiment election)", path)
+	}
+	return printElection(stdout, rep, width)
 }
 
 func printElection(w io.Writer, rep *experiment.ElectionReport, width int) error {

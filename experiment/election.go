@@ -398,11 +398,11 @@ func waitNewLeader(ctx context.Context, log *cluster.EventLog, seq, oldTerm uint
 // at the timeout, so percentiles above them are lower bounds.
 func (r *RangeResult) summarize() {
 	var el, wr []time.Duration
-	var sum time.Duration
+	var sum float64 // (a time.Duration sum of long trials could overflow)
 	r.SplitVotes, r.TimedOut = 0, 0
 	for _, t := range r.Trials {
 		el = append(el, t.Election)
-		sum += t.Election
+		sum += float64(t.Election)
 		if t.Write > 0 {
 			wr = append(wr, t.Write)
 		}
@@ -419,7 +419,7 @@ func (r *RangeResult) summarize() {
 	slices.Sort(wr)
 	r.Median, r.P90, r.P99 = percentile(el, 50), percentile(el, 90), percentile(el, 99)
 	r.Max = el[len(el)-1]
-	r.Mean = sum / time.Duration(len(el))
+	r.Mean = time.Duration(sum / float64(len(el)))
 	r.WriteMedian = percentile(wr, 50)
 }
 

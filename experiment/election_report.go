@@ -129,8 +129,14 @@ func (r *ElectionReport) writePanel(w io.Writer, idx []int, width, height int) e
 		mark := plotMarks[idx[i]%len(plotMarks)]
 		prev := height - 1
 		for x := range width {
-			at := time.Duration(float64(xmax) * float64(x+1) / float64(width))
-			n, _ := slices.BinarySearch(d, at+1) // trials <= at
+			at := xmax // (the float product rounds up past the largest duration)
+			if x+1 < width {
+				at = time.Duration(float64(xmax) * float64(x+1) / float64(width))
+			}
+			n := len(d)
+			if at < math.MaxInt64 {
+				n, _ = slices.BinarySearch(d, at+1) // trials <= at
+			}
 			frac := float64(n) / float64(len(d))
 			if frac == 0 {
 				continue
@@ -158,7 +164,7 @@ func (r *ElectionReport) writePanel(w io.Writer, idx []int, width, height int) e
 	fmt.Fprintf(w, "     +%s\n", strings.Repeat("-", width))
 	axis := []byte(strings.Repeat(" ", width+12))
 	for k := 0; k <= 4; k++ {
-		at := time.Duration(int64(xmax) * int64(k) / 4)
+		at := xmax / 4 * time.Duration(k)
 		lbl := strconv.FormatFloat(float64(at)/float64(time.Millisecond), 'f', -1, 64) + "ms"
 		pos := 6 + width*k/4 - len(lbl)/2
 		pos = min(max(pos, 0), len(axis)-len(lbl))
@@ -175,9 +181,11 @@ func (r *ElectionReport) writePanel(w io.Writer, idx []int, width, height int) e
 
 // niceCeil rounds d up to a round number of milliseconds: 1, 1.2, 1.5, 2,
 // 2.5, 3, 4, 5, 6 or 8 times a power of ten.
+// A d so large that the next round number would overflow is returned as it
+// is (the loop ran forever there: the steps wrapped around).
 func niceCeil(d time.Duration) time.Duration {
 	step := time.Millisecond / 10
-	for {
+	for step <= math.MaxInt64/800 { // 80 steps of the next power of ten fit
 		for _, m := range []time.Duration{10, 12, 15, 20, 25, 30, 40, 50, 60, 80} {
 			if d <= m*step {
 				return m * step
@@ -185,7 +193,13 @@ func niceCeil(d time.Duration) time.Duration {
 		}
 		step *= 10
 	}
+	return d
 }
+
+// MaxTrialTime bounds the times ReadElectionJSONL takes: far above any
+// trial's timeout (DefaultTrialTimeout), and far below the time.Duration
+// limit (an edited file's 9223372036854775807 overflowed the mean).
+const MaxTrialTime = 24 * time.Hour
 
 // ReadElectionJSONL rebuilds a report from the output of WriteJSONL (its
 // trial lines), to print the table and the plot again without rerunning.
@@ -242,6 +256,10 @@ func ReadElectionJSONL(r io.Reader) (*ElectionReport, error) {
 			return nil, bad(fmt.Errorf("election_ns %d is negative", t.Election))
 		case t.Write < 0:
 			return nil, bad(fmt.Errorf("write_ns %d is negative", t.Write))
+		case t.Election > MaxTrialTime:
+			return nil, bad(fmt.Errorf("election_ns %d is more than %v: no trial runs that long", t.Election, MaxTrialTime))
+		case t.Write > MaxTrialTime:
+			return nil, bad(fmt.Errorf("write_ns %d is more than %v: no trial runs that long", t.Write, MaxTrialTime))
 		}
 		i, ok := index[t.Range]
 		if !ok {
