@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"raftplay/cluster"
@@ -31,8 +30,8 @@ func benchFlagSet(w io.Writer) (*flag.FlagSet, *benchFlags) {
 	f := &benchFlags{cluster: addClusterFlags(fs, 3, cluster.PaperTiming)}
 	fs.IntVar(&f.clients, "clients", 16, fmt.Sprintf("concurrent closed-loop writers, 1 to %d", cluster.MaxSessions))
 	fs.IntVar(&f.payload, "payload", 128, fmt.Sprintf("value size in bytes, 0 to %d (the HTTP API's limit)", cluster.MaxValueBytes))
-	fs.DurationVar(&f.duration, "duration", 10*time.Second, "measured time")
-	fs.DurationVar(&f.warmup, "warmup", 2*time.Second, "time before measuring")
+	fs.DurationVar(&f.duration, "duration", 10*time.Second, "the measured window, at most 24h: the writes acknowledged inside it count, those still in flight when it ends are cut")
+	fs.DurationVar(&f.warmup, "warmup", 2*time.Second, "time the writers run before the window, at most 24h")
 	fs.BoolVar(&f.quiet, "quiet", false, "no progress on standard error")
 	fs.BoolVar(&f.noTrace, "no-trace", false, "turn the message trace off (it records by default), to measure what it costs")
 	f.record = addRecordFlag(fs, "the run (to measure what recording costs)")
@@ -44,6 +43,11 @@ func benchFlagSet(w io.Writer) (*flag.FlagSet, *benchFlags) {
 	}
 	return fs, f
 }
+
+// maxRunTime bounds bench's --duration and --warmup and chaos's --duration:
+// a day is more than any run needs, and sums of such times cannot overflow
+// (2562047h, about the largest duration, printed "about -1h34m34s").
+const maxRunTime = 24 * time.Hour
 
 // check reports the first flag with a value bench cannot use.
 func (f *benchFlags) check() error {
@@ -59,8 +63,12 @@ func (f *benchFlags) check() error {
 		return usagef("--payload %d: more than %d bytes (1 MiB), the largest value the HTTP API accepts", f.payload, cluster.MaxValueBytes)
 	case f.duration <= 0:
 		return usagef("--duration %v: must be positive", f.duration)
+	case f.duration > maxRunTime:
+		return usagef("--duration %v: at most %v", f.duration, maxRunTime)
 	case f.warmup < 0:
 		return usagef("--warmup %v: must not be negative", f.warmup)
+	case f.warmup > maxRunTime:
+		return usagef("--warmup %v: at most %v", f.warmup, maxRunTime)
 	}
 	return nil
 }
@@ -87,12 +95,12 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	var recErr error
 	var stop func()
-	var acked atomic.Int64
+	var prog cluster.BenchProgress
 	if !f.quiet {
-		p := &benchProgress{w: stderr, tty: isTerminal(stderr), total: f.warmup + f.duration}
-		stop = p.run(time.Second, acked.Load)
+		p := &benchProgress{w: stderr, tty: isTerminal(stderr), warmup: f.warmup, duration: f.duration}
+		stop = p.run(time.Second, &prog)
 	}
-	res, err := cluster.Bench(ctx, cluster.BenchOptions{Cluster: opts, Clients: f.clients, Payload: f.payload, Duration: f.duration, Warmup: f.warmup, Acked: &acked, NoTrace: f.noTrace,
+	res, err := cluster.Bench(ctx, cluster.BenchOptions{Cluster: opts, Clients: f.clients, Payload: f.payload, Duration: f.duration, Warmup: f.warmup, Progress: &prog, NoTrace: f.noTrace,
 		Record: recordHook(*f.record, opts, "bench"), Recorded: &recErr})
 	if stop != nil {
 		stop()
@@ -114,6 +122,9 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	switch {
+	case res.Ops == 0 && res.Cut > 0:
+		return fmt.Errorf("bench: no write succeeded in the measured time (%s failed, %d still in flight when it ended: a longer --duration, or a --warmup, would see them done)",
+			plural(res.Errors, "write"), res.Cut)
 	case res.Ops == 0:
 		return fmt.Errorf("bench: no write succeeded in the measured time (%s failed)", plural(res.Errors, "write"))
 	case res.Errors > 0:
@@ -125,34 +136,49 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 // benchProgress reports how far a benchmark has got, on standard error:
 // one line per interval, or, on a terminal, one line rewritten in place
 // and erased at the end, so that standard output keeps only the result.
+// Its count of writes is the result's (cluster.Bench): those acknowledged
+// inside the measured window so far; its time, that window's.
 type benchProgress struct {
-	w     io.Writer
-	tty   bool
-	total time.Duration // warm-up and measured time (the election comes first)
+	w        io.Writer
+	tty      bool
+	warmup   time.Duration
+	duration time.Duration
 
 	lastOps     int64
 	lastElapsed time.Duration
+	lastWarm    bool
 }
 
-// line describes the moment elapsed into the run; ops, when known (>= 0),
-// is the number of writes acknowledged so far.
-func (p *benchProgress) line(elapsed time.Duration, ops int64) string {
-	s := fmt.Sprintf("bench: %v elapsed of about %v", elapsed.Round(time.Second), p.total.Round(time.Second))
-	if ops >= 0 {
-		rate := 0.0
-		if d := elapsed - p.lastElapsed; d > 0 {
-			rate = float64(ops-p.lastOps) / d.Seconds()
-		}
-		s += fmt.Sprintf(", %s, %.0f writes/s now", plural(int(ops), "write"), rate)
-		p.lastOps, p.lastElapsed = ops, elapsed
+// line describes the moment elapsed since the writers started (negative:
+// they have not started; the cluster starts and elects a leader); acked
+// is the number of writes acknowledged since they started, measured the
+// number counted in the measured window.
+func (p *benchProgress) line(elapsed time.Duration, acked, measured int64) string {
+	if elapsed < 0 {
+		return "bench: starting the cluster, waiting for a leader"
 	}
-	return s
+	warm := elapsed < p.warmup
+	ops, at, total, what := measured, elapsed-p.warmup, p.duration, "measured"
+	if warm {
+		ops, at, total, what = acked, elapsed, p.warmup, "warm-up"
+	}
+	at = min(at, total)
+	rate := 0.0
+	if d := at - p.lastElapsed; d > 0 && warm == p.lastWarm {
+		rate = float64(ops-p.lastOps) / d.Seconds()
+	} else if at > 0 && warm != p.lastWarm {
+		rate = float64(ops) / at.Seconds()
+	}
+	p.lastOps, p.lastElapsed, p.lastWarm = ops, at, warm
+	if at == total && !warm {
+		return fmt.Sprintf("bench: %v measured, %s, stopping", total, plural(int(ops), "write"))
+	}
+	return fmt.Sprintf("bench: %v elapsed of %v %s, %s, %.0f writes/s now", at.Round(100*time.Millisecond), total, what, plural(int(ops), "write"), rate)
 }
 
-// run prints a line every interval until stop is called; ops, if not nil,
-// returns the writes acknowledged so far.
-func (p *benchProgress) run(interval time.Duration, ops func() int64) (stop func()) {
-	start := time.Now()
+// run prints a line every interval until stop is called, from what prog
+// tells.
+func (p *benchProgress) run(interval time.Duration, prog *cluster.BenchProgress) (stop func()) {
 	done := make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Add(1)
@@ -168,11 +194,11 @@ func (p *benchProgress) run(interval time.Duration, ops func() int64) (stop func
 				}
 				return
 			case <-t.C:
-				n := int64(-1)
-				if ops != nil {
-					n = ops()
+				elapsed := time.Duration(-1)
+				if started := prog.Started.Load(); started != 0 {
+					elapsed = time.Since(time.Unix(0, started))
 				}
-				l := p.line(time.Since(start), n)
+				l := p.line(elapsed, prog.Acked.Load(), prog.Measured.Load())
 				if p.tty {
 					fmt.Fprint(p.w, "\r\x1b[K"+l)
 				} else {

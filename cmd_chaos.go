@@ -43,7 +43,7 @@ func chaosFlagSet(w io.Writer) (*flag.FlagSet, *chaosFlags) {
 	fs := newFlagSet("chaos", w)
 	f := &chaosFlags{cluster: addClusterFlags(fs, 5, cluster.PaperTiming)}
 	fs.Lookup("nodes").Usage = "cluster size `N`, 3 to 9 (chaos crashes and partitions a minority while a majority works)"
-	fs.DurationVar(&f.duration, "duration", 10*time.Second, "how long the nemesis and the clients run")
+	fs.DurationVar(&f.duration, "duration", 10*time.Second, "how long the nemesis and the clients run, at most 24h")
 	fs.DurationVar(&f.every, "fault-every", 300*time.Millisecond, "mean time between faults")
 	fs.IntVar(&f.clients, "clients", 4, fmt.Sprintf("concurrent clients, 1 to %d (odd-numbered ones use the HTTP API)", cluster.MaxSessions))
 	fs.IntVar(&f.keys, "keys", 8, "distinct keys the clients use, 1 to 1000")
@@ -76,6 +76,8 @@ func (f *chaosFlags) check() error {
 		return usagef("--nodes %d: chaos needs at least 3 nodes: it crashes and partitions a minority while a majority keeps working", f.cluster.nodes)
 	case f.duration <= 0:
 		return usagef("--duration %v: must be positive", f.duration)
+	case f.duration > maxRunTime:
+		return usagef("--duration %v: at most %v", f.duration, maxRunTime)
 	case f.every <= 0:
 		return usagef("--fault-every %v: must be positive", f.every)
 	case f.clients < 1:

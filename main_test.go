@@ -15,11 +15,11 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
 
+	"raftplay/cluster"
 	"raftplay/wal"
 )
 
@@ -399,20 +399,32 @@ func TestBenchPrintsOneJSONLine(t *testing.T) {
 	}
 }
 
-// TestBenchProgressOnStderr: progress lines go to stderr, once a second;
-// stdout holds the JSON line alone.
+// TestBenchProgressOnStderr: progress lines go to stderr, once a second,
+// counting what the result counts; stdout holds the JSON line alone.
 func TestBenchProgressOnStderr(t *testing.T) {
 	t.Parallel()
 	code, out, errs := runCLI(t, "", "bench", "--nodes", "1", "--clients", "2", "--duration", "2500ms", "--warmup", "0s", "--data", t.TempDir())
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
-	if strings.Count(out, "\n") != 1 || !json.Valid([]byte(out)) {
+	var res struct{ Ops int64 }
+	if strings.Count(out, "\n") != 1 || json.Unmarshal([]byte(out), &res) != nil {
 		t.Errorf("stdout is not one JSON line: %q", out)
 	}
-	if lines := strings.Split(errs, "\n"); len(lines) < 2 || !strings.HasPrefix(lines[0], "bench: 1s elapsed of about 3s, ") ||
-		!strings.HasPrefix(lines[1], "bench: 2s elapsed of about 3s, ") || !strings.Contains(lines[1], " writes/s now") {
+	re := regexp.MustCompile(`^bench: (starting the cluster, waiting for a leader|[0-9.]+m?s elapsed of 2.5s measured, ([0-9]+) writes?, [0-9]+ writes/s now|2.5s measured, ([0-9]+) writes?, stopping)$`)
+	lines := strings.Split(strings.TrimSuffix(errs, "\n"), "\n")
+	if len(lines) < 2 || !strings.Contains(errs, " writes/s now") {
 		t.Errorf("stderr lacks the progress lines: %q", errs)
+	}
+	for _, l := range lines {
+		m := re.FindStringSubmatch(l)
+		if m == nil {
+			t.Errorf("progress line %q", l)
+			continue
+		}
+		if n, _ := strconv.ParseInt(m[2]+m[3], 10, 64); n > res.Ops {
+			t.Errorf("progress line %q counts more than the result's %d", l, res.Ops)
+		}
 	}
 	code, _, errs = runCLI(t, "", "bench", "--quiet", "--nodes", "1", "--clients", "1", "--duration", "1200ms", "--warmup", "0s", "--data", t.TempDir())
 	if code != 0 || errs != "" {
@@ -420,28 +432,40 @@ func TestBenchProgressOnStderr(t *testing.T) {
 	}
 }
 
-// TestBenchProgressLine: with a count of writes, a line tells the rate
-// since the previous line; on a terminal the line is rewritten in place
-// and erased at the end.
+// TestBenchProgressLine: a line tells the phase (starting, warm-up,
+// measured), the time into it (never past its end: the lines went "7s
+// elapsed of about 3s"), its writes and the rate since the previous line;
+// on a terminal the line is rewritten in place and erased at the end.
 func TestBenchProgressLine(t *testing.T) {
-	p := &benchProgress{total: 12 * time.Second}
-	if got, want := p.line(time.Second, 1), "bench: 1s elapsed of about 12s, 1 write, 1 writes/s now"; got != want {
-		t.Errorf("got %q, want %q", got, want)
-	}
-	if got, want := p.line(3*time.Second, 4001), "bench: 3s elapsed of about 12s, 4001 writes, 2000 writes/s now"; got != want {
-		t.Errorf("got %q, want %q", got, want)
-	}
-	if got, want := p.line(4*time.Second, -1), "bench: 4s elapsed of about 12s"; got != want {
-		t.Errorf("got %q, want %q", got, want)
+	p := &benchProgress{warmup: 2 * time.Second, duration: 10 * time.Second}
+	for _, tc := range []struct {
+		elapsed         time.Duration
+		acked, measured int64
+		want            string
+	}{
+		{-1, 0, 0, "bench: starting the cluster, waiting for a leader"},
+		{time.Second, 100, 0, "bench: 1s elapsed of 2s warm-up, 100 writes, 100 writes/s now"},
+		{3 * time.Second, 300, 90, "bench: 1s elapsed of 10s measured, 90 writes, 90 writes/s now"},
+		{4040 * time.Millisecond, 400, 190, "bench: 2s elapsed of 10s measured, 190 writes, 96 writes/s now"},
+		{4550 * time.Millisecond, 401, 191, "bench: 2.6s elapsed of 10s measured, 191 writes, 2 writes/s now"},
+		{15 * time.Second, 900, 500, "bench: 10s measured, 500 writes, stopping"},
+	} {
+		if got := p.line(tc.elapsed, tc.acked, tc.measured); got != tc.want {
+			t.Errorf("line(%v, %d, %d) = %q, want %q", tc.elapsed, tc.acked, tc.measured, got, tc.want)
+		}
 	}
 	var b lockedBuffer
-	tty := &benchProgress{w: &b, tty: true, total: time.Second}
-	var n atomic.Int64
-	stop := tty.run(10*time.Millisecond, func() int64 { return n.Add(10) })
-	time.Sleep(35 * time.Millisecond) // a few ticks
+	tty := &benchProgress{w: &b, tty: true, duration: time.Hour}
+	var prog cluster.BenchProgress
+	prog.Started.Store(time.Now().UnixNano())
+	prog.Measured.Store(10)
+	stop := tty.run(10*time.Millisecond, &prog)
+	for !strings.Contains(b.String(), "10 writes") { // a tick or more
+		time.Sleep(time.Millisecond) // polling interval
+	}
 	stop()
 	got := b.String()
-	if !strings.HasPrefix(got, "\r\x1b[Kbench: 0s elapsed of about 1s, 10 writes, ") || !strings.HasSuffix(got, "\r\x1b[K") || strings.Contains(got, "\n") {
+	if !strings.HasPrefix(got, "\r\x1b[Kbench: ") || !strings.HasSuffix(got, "\r\x1b[K") || strings.Contains(got, "\n") {
 		t.Errorf("terminal progress %q", got)
 	}
 }

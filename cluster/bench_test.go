@@ -122,3 +122,46 @@ func TestBenchWithoutALeaderSaysSo(t *testing.T) {
 		t.Fatalf("bench without a leader: %v", err)
 	}
 }
+
+// TestBenchCountsOnlyItsWindow: the cluster freezes while writes are in
+// flight inside the measured window; the run ends with its window (the
+// writes were waited for until they timed out, and counted as failed),
+// cuts them, and its result counts the writes acknowledged in the window,
+// as its progress did.
+func TestBenchCountsOnlyItsWindow(t *testing.T) {
+	var prog BenchProgress
+	var frozeAt atomic.Int64
+	done, quit := make(chan struct{}), make(chan struct{})
+	res, err := Bench(context.Background(), BenchOptions{
+		Cluster: Options{Nodes: 3, DataDir: t.TempDir(), Timing: Timing{Heartbeat: 50 * time.Millisecond, ElectionMin: 150 * time.Millisecond, ElectionMax: 300 * time.Millisecond}},
+		Clients: 4, Duration: 1500 * time.Millisecond, Progress: &prog,
+		Record: func(c *Cluster) func() error {
+			go func() {
+				defer close(done)
+				for prog.Measured.Load() < 5 { // a few writes inside the window
+					select {
+					case <-quit:
+						return
+					case <-time.After(time.Millisecond): // polling interval
+					}
+				}
+				frozeAt.Store(time.Now().UnixNano())
+				c.Freeze()
+			}()
+			return func() error { close(quit); <-done; return nil }
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if end := prog.Started.Load() + int64(1500*time.Millisecond); frozeAt.Load() == 0 || frozeAt.Load() >= end {
+		t.Skip("the machine was too slow to freeze the cluster inside the window")
+	}
+	if res.Ops != int(prog.Measured.Load()) || res.Ops < 5 || res.Errors != 0 || res.Cut != 4 {
+		t.Errorf("ops %d (progress said %d), errors %d, cut %d: want the progress's count (5 or more), no error, 4 writes cut",
+			res.Ops, prog.Measured.Load(), res.Errors, res.Cut)
+	}
+	if want := round2(float64(res.Ops) / 1.5); res.OpsPerSec != want {
+		t.Errorf("ops/s %v, want %v", res.OpsPerSec, want)
+	}
+}
