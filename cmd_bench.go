@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -73,7 +74,20 @@ func (f *benchFlags) check() error {
 	return nil
 }
 
+// sayStopped writes "stopped: interrupted by SIGINT" (or the signal that
+// came) on standard error when a signal, or a closed standard output, cut
+// the run short, in the words `raftplay script` uses: the exit status
+// alone told it (and on a terminal the shell's prompt followed the "^C").
+// Deferred by bench, chaos and experiment.
+func sayStopped(ctx context.Context, stderr io.Writer) {
+	var sig signalError
+	if errors.As(context.Cause(ctx), &sig) {
+		fmt.Fprintf(stderr, "stopped: %v\n", sig)
+	}
+}
+
 func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	defer sayStopped(ctx, stderr)
 	fs, f := benchFlagSet(stderr)
 	if err := parseFlags(fs, args); err != nil {
 		return err

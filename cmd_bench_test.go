@@ -1,7 +1,11 @@
 package main
 
 import (
+	"bytes"
+	"context"
+	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -29,5 +33,26 @@ func TestRunTimeBounds(t *testing.T) {
 	f.duration, f.warmup = 24*time.Hour, 24*time.Hour
 	if err := f.check(); err != nil {
 		t.Errorf("24h: %v", err)
+	}
+}
+
+// TestInterruptSaysStopped: bench, chaos and experiment interrupted by a
+// signal end their standard error with "stopped: interrupted by SIGINT"
+// and a newline, as a script says it (they said nothing).
+func TestInterruptSaysStopped(t *testing.T) {
+	t.Parallel()
+	for _, args := range [][]string{
+		{"bench", "--nodes", "1", "--data", t.TempDir()},
+		{"chaos", "--nodes", "3", "--out", filepath.Join(t.TempDir(), "out"), "--data", t.TempDir()},
+		{"experiment", "election", "--quick", "--nodes", "3", "--data", t.TempDir()},
+		{"experiment", "election", "--from", filepath.Join(t.TempDir(), "none.jsonl")},
+	} {
+		ctx, cancel := context.WithCancelCause(context.Background())
+		cancel(signalError{syscall.SIGINT})
+		var out, errb bytes.Buffer
+		run(ctx, args, nil, &out, &errb)
+		if !strings.HasSuffix(errb.String(), "stopped: interrupted by SIGINT\n") || strings.Count(errb.String(), "stopped:") != 1 {
+			t.Errorf("%s: stderr %q, want it to end with the one line \"stopped: interrupted by SIGINT\"", strings.Join(args, " "), errb.String())
+		}
 	}
 }

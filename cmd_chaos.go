@@ -97,6 +97,7 @@ func (f *chaosFlags) check() error {
 }
 
 func runChaos(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	defer sayStopped(ctx, stderr)
 	fs, f := chaosFlagSet(stderr)
 	if err := parseFlags(fs, args); err != nil {
 		return err

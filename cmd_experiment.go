@@ -15,6 +15,7 @@ import (
 )
 
 func runExperiment(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	defer sayStopped(ctx, stderr)
 	if len(args) > 0 && (args[0] == "-h" || args[0] == "-help" || args[0] == "--help") {
 		fs, _ := electionFlagSet(stderr)
 		fs.Usage()

@@ -782,7 +782,8 @@ func TestMain(m *testing.M) {
 
 // TestSignalsStopEverySubcommand runs the built binary, sends SIGTERM or
 // SIGINT once it is busy, and checks that it exits promptly with 143 or 130,
-// says nothing about cancelled contexts, and leaves TMPDIR empty.
+// says nothing about cancelled contexts (bench, chaos and experiment end
+// with "stopped: interrupted by SIGTERM"), and leaves TMPDIR empty.
 func TestSignalsStopEverySubcommand(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the binary")
@@ -850,6 +851,9 @@ func TestSignalsStopEverySubcommand(t *testing.T) {
 			took := time.Since(sent)
 			if want := 128 + int(tc.sig); cmd.ProcessState.ExitCode() != want {
 				t.Errorf("exit status %d, want %d; output:\n%s", cmd.ProcessState.ExitCode(), want, out.String())
+			}
+			if want := "stopped: " + (signalError{tc.sig}).Error() + "\n"; !strings.HasPrefix(tc.name, "script") && !strings.HasSuffix(out.String(), want) {
+				t.Errorf("output does not end with %q:\n%s", want, out.String())
 			}
 			if took > 3*time.Second {
 				t.Errorf("took %v to stop after %v, want a couple of seconds at most", took, tc.sig)
