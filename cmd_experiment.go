@@ -213,31 +213,65 @@ func runElection(ctx context.Context, args []string, stdout, stderr io.Writer) e
 			}
 		}
 	}
+	// The rows and lines are written as the trials end (the files are
+	// unbuffered), so that an interrupted run keeps what it measured (its
+	// files were left empty); errors are kept by the files, and told by
+	// their close.
+	if csvOut != nil {
+		experiment.WriteCSVHeader(csvOut)
+	}
+	if jsonlOut != nil {
+		(&experiment.ElectionReport{Nodes: f.nodes, Trials: f.trials, Delay: f.delay, Seed: f.seed}).WriteJSONLRun(jsonlOut)
+	}
+	written := 0
 	started := time.Now()
 	rep, err := experiment.RunElection(ctx, experiment.ElectionOptions{
 		Nodes: f.nodes, Trials: f.trials, Ranges: ranges, Delay: f.delay, Seed: f.seed,
 		DataDir: dir, HeartbeatDiv: f.hbDiv, Tick: f.tick, Progress: stderr, Trace: traceOut.writer(),
 		Record: recordRange,
+		OnTrial: func(t experiment.Trial) {
+			if csvOut != nil {
+				experiment.WriteCSVTrial(csvOut, t)
+			}
+			if jsonlOut != nil {
+				experiment.WriteJSONLTrial(jsonlOut, t)
+			}
+			written++
+		},
+		OnRange: func(rr experiment.RangeResult) {
+			if jsonlOut != nil {
+				experiment.WriteJSONLRange(jsonlOut, rr)
+			}
+		},
 	})
 	if err != nil {
+		if outs := writtenTo(csvOut, jsonlOut); outs != "" {
+			fmt.Fprintf(stderr, "experiment: the run did not finish: %s written to %s\n", plural(written, "trial"), outs)
+		}
 		return startError(err, &clusterFlags{})
 	}
 	if err := printElection(stdout, rep, f.width); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "\n%s in %v\n", plural(f.trials*len(ranges), "trial"), time.Since(started).Round(time.Second))
-	if csvOut != nil {
-		rep.WriteCSV(csvOut) // an error is kept by csvOut, and told by its close
-	}
-	if jsonlOut != nil {
-		rep.WriteJSONL(jsonlOut)
-	}
 	for _, o := range []*outFile{traceOut, csvOut, jsonlOut} {
 		if err := o.close(); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// writtenTo names the files of outs that are open: "out.csv and
+// out.jsonl", or "" when none is.
+func writtenTo(outs ...*outFile) string {
+	var names []string
+	for _, o := range outs {
+		if o != nil {
+			names = append(names, cluster.EscapeControls(o.f.Name()))
+		}
+	}
+	return strings.Join(names, " and ")
 }
 
 // printFrom prints the table and plot of the --jsonl file path.

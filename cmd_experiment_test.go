@@ -6,8 +6,11 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
+
+	"raftplay/experiment"
 )
 
 // TestElectionFromStopsOnSignal: --from reads a FIFO no one writes to (as
@@ -28,5 +31,55 @@ func TestElectionFromStopsOnSignal(t *testing.T) {
 	// Let the reader that is still waiting go.
 	if w, err := os.OpenFile(fifo, os.O_WRONLY, 0); err == nil {
 		w.Close()
+	}
+}
+
+// cancelOnDot is a progress writer that cancels the run, as SIGINT does,
+// at the first dot (ten trials done).
+type cancelOnDot struct {
+	lockedBuffer
+	cancel context.CancelCauseFunc
+}
+
+func (c *cancelOnDot) Write(p []byte) (int, error) {
+	if bytes.Contains(p, []byte(".")) {
+		c.cancel(signalError{syscall.SIGINT})
+	}
+	return c.lockedBuffer.Write(p)
+}
+
+// TestInterruptedElectionKeepsItsTrials: an experiment interrupted after
+// ten trials has written them to its --csv and --jsonl files (they were
+// left empty), says so, and the JSON lines read back.
+func TestInterruptedElectionKeepsItsTrials(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	csvPath, jsonlPath := filepath.Join(dir, "e.csv"), filepath.Join(dir, "e.jsonl")
+	ctx, cancel := context.WithCancelCause(context.Background())
+	defer cancel(nil)
+	stderr := &cancelOnDot{cancel: cancel}
+	var out bytes.Buffer
+	err := run(ctx, []string{"experiment", "election", "--nodes", "3", "--timeouts", "12-24ms", "--trials", "1000", "--seed", "3",
+		"--data", t.TempDir(), "--csv", csvPath, "--jsonl", jsonlPath}, nil, &out, stderr)
+	if err == nil {
+		t.Fatal("the interrupted run succeeded")
+	}
+	want := "experiment: the run did not finish: 10 trials written to " + csvPath + " and " + jsonlPath + "\nstopped: interrupted by SIGINT\n"
+	if got := stderr.String(); !strings.HasSuffix(got, want) {
+		t.Errorf("stderr %q, want it to end with %q", got, want)
+	}
+	b, _ := os.ReadFile(csvPath)
+	if rows := strings.Split(strings.TrimSuffix(string(b), "\n"), "\n"); len(rows) != 11 || rows[0] != "range,trial,election_ms,write_ms,old_term,new_term,split,timed_out" ||
+		!strings.HasPrefix(rows[10], "12-24ms,10,") {
+		t.Errorf("--csv holds %d lines, want a header and 10 rows:\n%s", len(rows), b)
+	}
+	f, err := os.Open(jsonlPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rep, err := experiment.ReadElectionJSONL(f)
+	if err != nil || rep.Seed != 3 || len(rep.Ranges) != 1 || len(rep.Ranges[0].Trials) != 10 {
+		t.Errorf("--jsonl reads back as %+v, %v; want seed 3 and 10 trials of one range", rep, err)
 	}
 }

@@ -136,6 +136,12 @@ type ElectionOptions struct {
 	// started (idx counts ranges from 0); the function it returns is
 	// called when the range is done, before its cluster closes.
 	Record func(c *cluster.Cluster, idx int) (stop func() error)
+	// OnTrial, if set, is called with each trial as it ends (Range and N
+	// set), and OnRange with each range's result once its trials are done:
+	// to write them out as the run goes, so that an interrupted run keeps
+	// what it measured.
+	OnTrial func(Trial)
+	OnRange func(RangeResult)
 }
 
 // Trial is one crash of the leader and what followed.
@@ -298,11 +304,17 @@ func runRange(ctx context.Context, opts ElectionOptions, idx int, r Range) (_ Ra
 		}
 		t.Range, t.N = res.Name, n
 		res.Trials = append(res.Trials, t)
+		if opts.OnTrial != nil {
+			opts.OnTrial(t)
+		}
 		if opts.Progress != nil && n%10 == 0 {
 			fmt.Fprint(opts.Progress, ".")
 		}
 	}
 	res.summarize()
+	if opts.OnRange != nil {
+		opts.OnRange(res)
+	}
 	return res, nil
 }
 

@@ -288,15 +288,36 @@ func ReadElectionJSONL(r io.Reader) (*ElectionReport, error) {
 // WriteCSV writes one row per trial: range, trial, election_ms, write_ms,
 // old_term, new_term, split, timed_out.
 func (r *ElectionReport) WriteCSV(w io.Writer) error {
-	cw := csv.NewWriter(w)
-	_ = cw.Write([]string{"range", "trial", "election_ms", "write_ms", "old_term", "new_term", "split", "timed_out"})
+	if err := WriteCSVHeader(w); err != nil {
+		return err
+	}
 	for _, rr := range r.Ranges {
 		for _, t := range rr.Trials {
-			_ = cw.Write([]string{rr.Name, strconv.Itoa(t.N), ms(t.Election), ms(t.Write),
-				strconv.FormatUint(t.OldTerm, 10), strconv.FormatUint(t.NewTerm, 10),
-				strconv.FormatBool(t.Split()), strconv.FormatBool(t.TimedOut)})
+			if err := WriteCSVTrial(w, t); err != nil {
+				return err
+			}
 		}
 	}
+	return nil
+}
+
+// WriteCSVHeader writes the header row of WriteCSV: for a run that writes
+// its rows as its trials end (WriteCSVTrial), so that an interrupted run
+// keeps them.
+func WriteCSVHeader(w io.Writer) error {
+	return writeCSV(w, []string{"range", "trial", "election_ms", "write_ms", "old_term", "new_term", "split", "timed_out"})
+}
+
+// WriteCSVTrial writes the row of WriteCSV of trial t.
+func WriteCSVTrial(w io.Writer, t Trial) error {
+	return writeCSV(w, []string{t.Range, strconv.Itoa(t.N), ms(t.Election), ms(t.Write),
+		strconv.FormatUint(t.OldTerm, 10), strconv.FormatUint(t.NewTerm, 10),
+		strconv.FormatBool(t.Split()), strconv.FormatBool(t.TimedOut)})
+}
+
+func writeCSV(w io.Writer, row []string) error {
+	cw := csv.NewWriter(w)
+	_ = cw.Write(row)
 	cw.Flush()
 	if err := cw.Error(); err != nil {
 		return fmt.Errorf("experiment: csv: %w", err)
@@ -306,33 +327,58 @@ func (r *ElectionReport) WriteCSV(w io.Writer) error {
 
 // WriteJSONL writes one JSON object a line: a "run" line with the setup,
 // a "trial" line per trial, then a "range" line per range with its summary.
+// (A run that writes its lines as it goes, with WriteJSONLRun,
+// WriteJSONLTrial and WriteJSONLRange, puts each range's line after its
+// trials; ReadElectionJSONL reads either.)
 func (r *ElectionReport) WriteJSONL(w io.Writer) error {
-	enc := json.NewEncoder(w)
-	if err := enc.Encode(struct {
-		Type string `json:"type"`
-		ElectionReport
-		Ranges []RangeResult `json:"ranges,omitempty"`
-	}{Type: "run", ElectionReport: *r}); err != nil {
-		return fmt.Errorf("experiment: jsonl: %w", err)
+	if err := r.WriteJSONLRun(w); err != nil {
+		return err
 	}
 	for _, rr := range r.Ranges {
 		for _, t := range rr.Trials {
-			if err := enc.Encode(struct {
-				Type string `json:"type"`
-				Trial
-				Split bool `json:"split"`
-			}{"trial", t, t.Split()}); err != nil {
-				return fmt.Errorf("experiment: jsonl: %w", err)
+			if err := WriteJSONLTrial(w, t); err != nil {
+				return err
 			}
 		}
 	}
 	for _, rr := range r.Ranges {
-		if err := enc.Encode(struct {
-			Type string `json:"type"`
-			RangeResult
-		}{"range", rr}); err != nil {
-			return fmt.Errorf("experiment: jsonl: %w", err)
+		if err := WriteJSONLRange(w, rr); err != nil {
+			return err
 		}
+	}
+	return nil
+}
+
+// WriteJSONLRun writes the "run" line of WriteJSONL: the setup, without
+// the ranges.
+func (r *ElectionReport) WriteJSONLRun(w io.Writer) error {
+	return writeJSONL(w, struct {
+		Type string `json:"type"`
+		ElectionReport
+		Ranges []RangeResult `json:"ranges,omitempty"`
+	}{Type: "run", ElectionReport: *r})
+}
+
+// WriteJSONLTrial writes the "trial" line of WriteJSONL of trial t.
+func WriteJSONLTrial(w io.Writer, t Trial) error {
+	return writeJSONL(w, struct {
+		Type string `json:"type"`
+		Trial
+		Split bool `json:"split"`
+	}{"trial", t, t.Split()})
+}
+
+// WriteJSONLRange writes the "range" line of WriteJSONL of rr.
+func WriteJSONLRange(w io.Writer, rr RangeResult) error {
+	return writeJSONL(w, struct {
+		Type string `json:"type"`
+		RangeResult
+	}{"range", rr})
+}
+
+func writeJSONL(w io.Writer, v any) error {
+	if err := json.NewEncoder(w).Encode(v); err != nil {
+		return fmt.Errorf("experiment: jsonl: %w", err)
 	}
 	return nil
 }
