@@ -66,7 +66,7 @@ func electionFlagSet(w io.Writer) (*flag.FlagSet, *electionFlags) {
 	fs.IntVar(&f.nodes, "nodes", 5, "cluster size, 3 to 9 (the paper used 5)")
 	fs.IntVar(&f.trials, "trials", 1000, "leader crashes per timeout range, 1 to 100000")
 	fs.StringVar(&f.timeouts, "timeouts", paperRangeList(), "comma-separated election timeout ranges MIN-MAX")
-	fs.DurationVar(&f.delay, "delay", 0, "simulated one-way network latency on every link, at most 1s (the paper's broadcast time was ~15ms)")
+	fs.DurationVar(&f.delay, "delay", 0, "simulated one-way network latency on every link, at most 1s and under half of every range's maximum (the paper's broadcast time was ~15ms)")
 	fs.Uint64Var(&f.seed, "seed", 0, "random seed (0: pick one; the report prints it)")
 	fs.IntVar(&f.hbDiv, "heartbeat-div", 2, "heartbeat = minimum election timeout / this (the paper used half)")
 	fs.DurationVar(&f.tick, "tick", time.Millisecond, "node tick length: election timeouts are whole ticks")
@@ -150,6 +150,9 @@ func runElection(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	}
 	if err := experiment.CheckTick(f.tick, ranges, f.hbDiv); err != nil {
 		return usagef("--tick %v: %v", f.tick, err)
+	}
+	if err := experiment.CheckDelay(f.delay, ranges); err != nil {
+		return usagef("--delay %v: %v", f.delay, err)
 	}
 	outs := []namedFile{{"--csv", f.csvFile}, {"--jsonl", f.jsonlFile}, {"--trace", *f.trace}}
 	if *f.record != "" {

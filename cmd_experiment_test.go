@@ -9,6 +9,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"raftplay/experiment"
 )
@@ -81,5 +82,25 @@ func TestInterruptedElectionKeepsItsTrials(t *testing.T) {
 	rep, err := experiment.ReadElectionJSONL(f)
 	if err != nil || rep.Seed != 3 || len(rep.Ranges) != 1 || len(rep.Ranges[0].Trials) != 10 {
 		t.Errorf("--jsonl reads back as %+v, %v; want seed 3 and 10 trials of one range", rep, err)
+	}
+}
+
+// TestElectionRefusesADelayThatCannotElect: a one-way delay whose round
+// trip is no shorter than a range's longest timeout is refused at once,
+// exit 2 (the run waited 45 s for a leader, then failed with no table);
+// one just under it is taken.
+func TestElectionRefusesADelayThatCannotElect(t *testing.T) {
+	t.Parallel()
+	code, out, errs := runCLI(t, "", "experiment", "election", "--timeouts", "25-50ms", "--delay", "1s")
+	want := "raftplay: --delay 1s: a vote's round trip (2 × 1s = 2s) is no shorter than the longest timeout of range 25-50ms: a candidate's timer fires again before its votes come back, so no leader is ever elected; want a delay under 25ms, or longer timeouts\n"
+	if code != 2 || errs != want || out != "" {
+		t.Errorf("exit %d, stderr %q; want 2 and %q", code, errs, want)
+	}
+	ranges, _ := experiment.ParseRanges("150-300ms,12-24ms")
+	if err := experiment.CheckDelay(12*time.Millisecond, ranges); err == nil || !strings.Contains(err.Error(), "range 12-24ms") {
+		t.Errorf("12ms: %v", err)
+	}
+	if err := experiment.CheckDelay(12*time.Millisecond-1, ranges); err != nil {
+		t.Errorf("just under 12ms: %v", err)
 	}
 }

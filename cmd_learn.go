@@ -101,8 +101,14 @@ func parseLearn(args []string, stderr io.Writer) (learnRun, error) {
 	if err := parseFlags(fs, l.Flags); err != nil {
 		return learnRun{}, fmt.Errorf("%s has bad flags: %w", l.ID(), err)
 	}
+	needs := cf.nodes
 	if err := parseFlags(fs, userFlags); err != nil {
 		return learnRun{}, err
+	}
+	if cf.nodes >= 1 && cf.nodes < needs { // (0 and below are refused as bad sizes)
+		// Its lines name nodes and count majorities of its own size: with
+		// fewer it failed part way ("no live follower", after 5 s).
+		return learnRun{}, usagef("--nodes %d: %s needs %d nodes or more (it brings --nodes %d)", cf.nodes, l.ID(), needs, needs)
 	}
 	if df.pace < 0 {
 		return learnRun{}, usagef("--pace %v: must not be negative", df.pace)

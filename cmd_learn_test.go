@@ -133,6 +133,8 @@ func TestLearnBadInput(t *testing.T) {
 		{[]string{"learn", "--bogus", "1"}, "learn: unknown flag --bogus"},
 		{[]string{"learn", "--nodes", "0", "--headless", "1"}, "--nodes 0: want 1 to 9"},
 		{[]string{"learn", "1"}, "the dashboard needs a terminal; `raftplay learn --headless 1` runs the lesson without it"},
+		{[]string{"learn", "--headless", "1", "--nodes", "1"}, "--nodes 1: lesson 1 (roles-and-terms) needs 3 nodes or more (it brings --nodes 3)"},
+		{[]string{"learn", "--nodes", "4", "partition-minority"}, "--nodes 4: lesson 5 (partition-minority) needs 5 nodes or more (it brings --nodes 5)"},
 	} {
 		var out, errs bytes.Buffer
 		err := run(context.Background(), tc.args, nil, &out, &errs)

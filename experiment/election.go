@@ -259,6 +259,22 @@ func CheckTick(tick time.Duration, ranges []Range, div int) error {
 	return nil
 }
 
+// CheckDelay reports why a one-way delay cannot elect a leader in one of
+// the ranges, if it cannot: a round trip (2 × delay) as long as the
+// range's longest timeout. A candidate's vote requests and their answers
+// take that round trip, and its timer, drawn at most that long, fires
+// first: every candidate starts over in a new term before its votes
+// arrive, and the cluster never settles (the first trial waited for it
+// 45 s, then failed).
+func CheckDelay(delay time.Duration, ranges []Range) error {
+	for _, r := range ranges {
+		if 2*delay >= r.Max {
+			return fmt.Errorf("a vote's round trip (2 × %v = %v) is no shorter than the longest timeout of range %s: a candidate's timer fires again before its votes come back, so no leader is ever elected; want a delay under %v, or longer timeouts", delay, 2*delay, r, r.Max/2)
+		}
+	}
+	return nil
+}
+
 func runRange(ctx context.Context, opts ElectionOptions, idx int, r Range) (_ RangeResult, err error) {
 	hb := Heartbeat(r, opts.HeartbeatDiv)
 	res := RangeResult{Range: r, Name: r.String(), Heartbeat: hb, Tick: min(opts.Tick, hb), Paper: PaperFigure(r)}
