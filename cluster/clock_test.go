@@ -1,6 +1,7 @@
 package cluster
 
 import (
+	"os"
 	"testing"
 	"time"
 )
@@ -33,8 +34,15 @@ func TestTickClockHandsOutElapsedTicks(t *testing.T) {
 // A node's core gets as many ticks as wall time allows, even though its
 // time.Ticker drops ticks when the loop is late: the leader sends one
 // heartbeat per heartbeat interval of elapsed time. (With one Tick per
-// Ticker wake-up, 1 ms tickers lose about a tenth of their ticks.)
+// Ticker wake-up, 1 ms tickers lose about a tenth of their ticks.) It
+// measures wall time, so a machine busy with other work fails it (1,113
+// heartbeats of 1,296 with the race detector on two cores under load):
+// it runs with RAFTPLAY_TIMING_TESTS=1; TestTickClockHandsOutElapsedTicks
+// checks the same rule on a clock of its own, always.
 func TestNodesKeepTime(t *testing.T) {
+	if os.Getenv("RAFTPLAY_TIMING_TESTS") == "" {
+		t.Skip("measures wall time: set RAFTPLAY_TIMING_TESTS=1 to run it on a quiet machine")
+	}
 	t.Parallel()
 	timing := Timing{Heartbeat: 2 * time.Millisecond, ElectionMin: 400 * time.Millisecond, ElectionMax: 800 * time.Millisecond, TickLen: time.Millisecond}
 	c := startCluster(t, Options{Nodes: 3, Timing: timing, Seed: 11})
