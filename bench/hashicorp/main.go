@@ -206,9 +206,10 @@ func (c *cluster) shutdown() {
 	}
 }
 
-// measure runs the closed-loop writers as cluster.Bench does: writes in
-// the warm-up are not counted; a write counts if it started in the
-// measured window.
+// measure runs the closed-loop writers as cluster.Bench does: a write
+// counts if its answer came inside the measured window, whenever it
+// started; one answered after the window closed is not counted (raftplay
+// cancels those; Apply cannot be, so they finish uncounted).
 func measure(ctx context.Context, leader *raft.Raft, clients, payload int, warmup, duration time.Duration) (result, error) {
 	value := make([]byte, payload)
 	for i := range value {
@@ -234,14 +235,15 @@ func measure(ctx context.Context, leader *raft.Raft, clients, payload int, warmu
 				// (the log keeps the bytes).
 				cmd := encodePut(key, value)
 				err := leader.Apply(cmd, 5*time.Second).Error()
-				if t0.Before(measureFrom) {
+				t1 := time.Now()
+				if t1.Before(measureFrom) || !t1.Before(end) {
 					continue
 				}
 				if err != nil {
 					errs[i]++
 					continue
 				}
-				lat[i] = append(lat[i], time.Since(t0))
+				lat[i] = append(lat[i], t1.Sub(t0))
 			}
 		}()
 	}
