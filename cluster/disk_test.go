@@ -26,6 +26,24 @@ func (w *writer) waitAcked(t *testing.T, c *Cluster, n int) {
 	})
 }
 
+// restartAndCheck restarts every node after a power failure and checks
+// that every write in acked reads back and that no safety rule broke.
+func restartAndCheck(t *testing.T, c *Cluster, round int, acked map[string]string) {
+	t.Helper()
+	restartAll(t, c)
+	waitFor(t, c, "convergence after the power came back", func(s Status) bool { return s.Leader != 0 && Converged(s) })
+	cl := c.NewClient()
+	for k, v := range acked {
+		got, err := cl.Get(context.Background(), k)
+		if err != nil || string(got.Value) != v {
+			t.Fatalf("round %d: acknowledged %s=%s, after the power failure read %q, %v", round, k, v, got.Value, err)
+		}
+	}
+	if v := c.Violations(); len(v) > 0 {
+		t.Fatalf("round %d: %s: %s", round, v[0].Rule, v[0].Text)
+	}
+}
+
 func restartAll(t *testing.T, c *Cluster) {
 	t.Helper()
 	for id := uint64(1); id <= uint64(c.Size()); id++ {
@@ -68,18 +86,7 @@ func TestPowerFailAllKeepsEveryAcknowledgedWrite(t *testing.T) {
 			t.Fatal(err)
 		}
 		acked := w.halt()
-		restartAll(t, c)
-		waitFor(t, c, "convergence after the power came back", func(s Status) bool { return s.Leader != 0 && Converged(s) })
-		cl := c.NewClient()
-		for k, v := range acked {
-			got, err := cl.Get(context.Background(), k)
-			if err != nil || string(got.Value) != v {
-				t.Fatalf("round %d: acknowledged %s=%s, after the power failure read %q, %v", round, k, v, got.Value, err)
-			}
-		}
-		if v := c.Violations(); len(v) > 0 {
-			t.Fatalf("round %d: %s: %s", round, v[0].Rule, v[0].Text)
-		}
+		restartAndCheck(t, c, round, acked)
 		evs, _, _ := c.Events().Since(0)
 		told := regexp.MustCompile(`^\d lost power: (everything it had fsynced survives|\d+ bytes it had written but not fsynced are gone(, and (1 file name change|\d\d* file name changes) not made durable)?)$`)
 		for _, e := range evs {
@@ -154,18 +161,7 @@ func TestTornPowerFailAllKeepsEveryAcknowledgedWrite(t *testing.T) {
 			}
 		}
 		acked := w.halt()
-		restartAll(t, c)
-		waitFor(t, c, "convergence after the power came back", func(s Status) bool { return s.Leader != 0 && Converged(s) })
-		cl := c.NewClient()
-		for k, v := range acked {
-			got, err := cl.Get(context.Background(), k)
-			if err != nil || string(got.Value) != v {
-				t.Fatalf("round %d: acknowledged %s=%s, after the power failure read %q, %v", round, k, v, got.Value, err)
-			}
-		}
-		if v := c.Violations(); len(v) > 0 {
-			t.Fatalf("round %d: %s: %s", round, v[0].Rule, v[0].Text)
-		}
+		restartAndCheck(t, c, round, acked)
 		t.Logf("round %d: %d acknowledged writes, all present after a torn power failure that kept %d of %d unsynced bytes and lost %d", round, len(acked), kept, of, lost)
 		c.Close()
 	}

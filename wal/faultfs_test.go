@@ -378,10 +378,11 @@ func TestFaultFSCrashAfter(t *testing.T) {
 	g.Close()
 }
 
-// A write below the synced length (File.WriteAt) is not durable until a
-// Sync: a power failure gives the overwritten bytes their old content,
-// zeros or not, and cuts off what the write added past the end.
-func TestFaultFSOverwriteUndone(t *testing.T) {
+// overwrittenFile makes dir/a through a new FaultFS: "abc" and three zeros
+// synced, then "XY" written over "bc" and "1234567" over the zeros and
+// past the end, unsynced (9 bytes). It returns the file, open.
+func overwrittenFile(t *testing.T) (string, *FaultFS, File) {
+	t.Helper()
 	dir := t.TempDir()
 	ffs := NewFaultFS()
 	ffsCreate(t, ffs, dir, "a", "", true)
@@ -395,6 +396,14 @@ func TestFaultFSOverwriteUndone(t *testing.T) {
 	}
 	f.WriteAt([]byte("XY"), 1)      // over "bc"
 	f.WriteAt([]byte("1234567"), 3) // over the zeros and past the end
+	return dir, ffs, f
+}
+
+// A write below the synced length (File.WriteAt) is not durable until a
+// Sync: a power failure gives the overwritten bytes their old content,
+// zeros or not, and cuts off what the write added past the end.
+func TestFaultFSOverwriteUndone(t *testing.T) {
+	dir, ffs, f := overwrittenFile(t)
 	if s := ffs.Stats(); s.Unsynced != 2+3+4 {
 		t.Fatalf("stats %+v, want 9 bytes unsynced", s)
 	}
@@ -518,19 +527,7 @@ func TestFaultFSPowerFailTorn(t *testing.T) {
 		0: "abc\x00\x00\x00", 1: "abc\x00\x00\x00", 2: "aXY\x00\x00\x00", 3: "aXY\x00\x00\x00",
 		5: "aXY123", 7: "aXY123", 9: "aXY1234567", 20: "aXY1234567", -1: "abc\x00\x00\x00",
 	} {
-		dir := t.TempDir()
-		ffs := NewFaultFS()
-		ffsCreate(t, ffs, dir, "a", "", true)
-		f, err := ffs.OpenFile(filepath.Join(dir, "a"), os.O_WRONLY, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		f.Write([]byte("abc\x00\x00\x00"))
-		if err := f.Sync(); err != nil {
-			t.Fatal(err)
-		}
-		f.WriteAt([]byte("XY"), 1)      // over "bc"
-		f.WriteAt([]byte("1234567"), 3) // over the zeros and past the end
+		dir, ffs, f := overwrittenFile(t)
 		f.Close()
 		var asked int64
 		if err := ffs.PowerFailTorn(dir, func(n int64) int64 { asked = n; return keep }); err != nil {
