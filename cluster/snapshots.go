@@ -37,7 +37,14 @@ func (n *node) takeSnapshot() error {
 	if !ok {
 		return fmt.Errorf("snapshot at %d: term unknown", idx)
 	}
-	snap := raft.Snapshot{Meta: raft.SnapshotMeta{Index: idx, Term: term, Conf: n.core.ConfAt(idx)}, Data: n.kv.Snapshot()}
+	conf := n.core.ConfAt(idx)
+	if conf.IsEmpty() {
+		// A node that joined a running cluster, not yet at its first
+		// configuration entry: the configuration in force at idx is not
+		// known here, and a snapshot must carry it. A later one will.
+		return nil
+	}
+	snap := raft.Snapshot{Meta: raft.SnapshotMeta{Index: idx, Term: term, Conf: conf}, Data: n.kv.Snapshot()}
 	// A leader may have applied entries its own disk does not hold yet (a
 	// majority of the others does): its written-behind log is made durable
 	// first, so that the log the snapshot covers is.

@@ -39,6 +39,13 @@ func (r *Raft) Compact(snap Snapshot) error {
 	if meta.Conf.IsEmpty() {
 		meta.Conf = r.ConfAt(idx)
 	}
+	if len(meta.Conf.Voters) == 0 {
+		// A node that joined a running cluster has no bootstrap
+		// configuration: before its first configuration entry it does not
+		// know the one in force, and a snapshot without it would be
+		// refused by every follower it were sent to.
+		return fmtErr(ErrCompact, "the configuration in force at %d is not known here (the node joined later, with no bootstrap configuration): compact at or after its first configuration entry", idx)
+	}
 	r.snapshot = &Snapshot{Meta: meta, Data: snap.Data}
 	if idx == r.log.snapIndex {
 		return nil

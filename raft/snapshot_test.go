@@ -346,3 +346,34 @@ func TestInstalledSnapshotBringsItsConfiguration(t *testing.T) {
 		t.Fatalf("after a restart node 2 has %s", again.conf)
 	}
 }
+
+// A node that joined a running cluster knows no configuration before its
+// first configuration entry: it refuses to compact there (the snapshot
+// would carry none, and every follower refuses such a snapshot: a
+// learner that compacted early could never bring one up to date), and
+// compacts once past it.
+func TestJoinedNodeCompactsOnlyWhereItKnowsTheConfiguration(t *testing.T) {
+	net, rs := newCluster(t, 3)
+	a := rs[0]
+	propose(t, a, "x")
+	net.run()
+	l := join(t, net, 4)
+	idx := proposeConf(t, a, ConfAddLearner, 4)
+	net.run()
+	drain(l)
+	if l.log.applied < idx {
+		t.Fatalf("the learner applied %d, the change is at %d", l.log.applied, idx)
+	}
+	before := l.log.snapIndex
+	term, _ := l.Term(idx - 1)
+	if err := l.Compact(Snapshot{Meta: SnapshotMeta{Index: idx - 1, Term: term}}); !errors.Is(err, ErrCompact) || !strings.Contains(err.Error(), "not known here") {
+		t.Fatalf("compact before the first configuration entry: %v", err)
+	}
+	if l.log.snapIndex != before {
+		t.Fatalf("the refused compaction moved the snapshot to %d", l.log.snapIndex)
+	}
+	term, _ = l.Term(idx)
+	if err := l.Compact(Snapshot{Meta: SnapshotMeta{Index: idx, Term: term}}); err != nil {
+		t.Fatalf("compact at the configuration entry: %v", err)
+	}
+}
