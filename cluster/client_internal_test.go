@@ -88,3 +88,21 @@ func TestCommandEncodeAllocatesExactly(t *testing.T) {
 		}
 	}
 }
+
+// A confirmed read waits until its read index is applied: served before,
+// it reads the value of an older write (no end-to-end test noticed when
+// the wait was taken out).
+func TestReadWaitsUntilItsIndexIsApplied(t *testing.T) {
+	n := &node{kv: NewKV(), reads: map[uint64]*readReq{}}
+	n.kv.Apply(1, 1, Command{Op: OpPut, Key: "k", Value: []byte("old")})
+	n.reads[1] = &readReq{ctx: context.Background(), key: "k", done: make(chan proposeResult, 1), index: 2}
+	n.serveReads()
+	if len(n.answers) != 0 {
+		t.Fatalf("a read at index 2 served with index 1 applied: %q", n.answers[0].r.res.Value)
+	}
+	n.kv.Apply(2, 1, Command{Op: OpPut, Key: "k", Value: []byte("new")})
+	n.serveReads()
+	if len(n.answers) != 1 || string(n.answers[0].r.res.Value) != "new" {
+		t.Fatalf("after index 2 applied: answers %+v, want one reading \"new\"", n.answers)
+	}
+}

@@ -2,6 +2,8 @@ package cluster
 
 import (
 	"context"
+	"net/http"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -50,5 +52,35 @@ func TestStatusNeverShowsAFollowerAheadOfItsLeader(t *testing.T) {
 	}
 	if checked < 1000 {
 		t.Fatalf("only %d follower samples checked", checked)
+	}
+}
+
+// A leader cut off from the others serves no read: a new leader took a
+// write since, and the old one's read index must be confirmed by a
+// majority it can no longer reach (the cluster's reads go to the leader
+// of the highest term, so no other test asked a deposed one).
+func TestIsolatedLeaderServesNoStaleRead(t *testing.T) {
+	t.Parallel()
+	c := startCluster(t, Options{Nodes: 3})
+	old := waitLeader(t, c).Leader
+	cl := c.NewClient()
+	put(t, cl, "k", "v1")
+	waitFor(t, c, "v1 everywhere", Converged)
+	if err := c.Isolate(old); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, c, "a new leader", func(s Status) bool {
+		return slices.ContainsFunc(s.Nodes, func(n NodeStatus) bool { return n.ID != old && n.Role == "leader" })
+	})
+	put(t, cl, "k", "v2")
+	n := mustNode(t, c.Status(), old)
+	if n.Role != "leader" {
+		t.Fatalf("node %d no longer believes it leads (%s): nothing to ask", old, n.Role)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	out, known := HTTPOp(ctx, &http.Client{Timeout: 2 * time.Second}, n.HTTPAddr, OpInput{Op: OpGet, Key: "k"})
+	if known && out.Value != "v2" {
+		t.Fatalf("the isolated old leader %d read k=%q (found %v) after v2 was acknowledged: a stale read", old, out.Value, out.Found)
 	}
 }

@@ -721,3 +721,36 @@ func doesNotWaitForTheDisk(t *testing.T, what string, f func() error) {
 		t.Fatalf("%s still waits for a slow fsync after %v", what, MaxDiskDelay/2)
 	}
 }
+
+// A vote is durable before it is granted: a voter that granted its vote
+// and then lost power still has it after the restart (with the vote
+// written but not fsynced, the power cut took it, and the voter could
+// grant a second one in the same term).
+func TestGrantedVoteSurvivesPowerFailure(t *testing.T) {
+	t.Parallel()
+	c, st, cand := frozenThree(t)
+	voter := 6 - st.Leader - cand // ids 1, 2, 3
+	if err := c.Crash(st.Leader); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := c.Timeout(cand); err != nil || !strings.Contains(out, "started election") {
+		t.Fatalf("timeout %d: %q, %v", cand, out, err)
+	}
+	if out, err := c.Deliver(ctxFor(t, 10*time.Second), cand, voter, "vote", false); err != nil || !strings.Contains(out, "granted vote") {
+		t.Fatalf("the vote request %d->%d: %q, %v; want a grant", cand, voter, out, err)
+	}
+	before := mustNode(t, c.Status(), voter)
+	if before.Vote != cand {
+		t.Fatalf("voter %d votes for %d, want %d", voter, before.Vote, cand)
+	}
+	if _, err := c.PowerFail(voter); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Restart(voter); err != nil {
+		t.Fatal(err)
+	}
+	after := mustNode(t, c.Status(), voter)
+	if after.Term < before.Term || after.Term == before.Term && after.Vote != cand {
+		t.Fatalf("voter %d granted its vote to %d at term %d; after a power failure it has term %d vote %d", voter, cand, before.Term, after.Term, after.Vote)
+	}
+}
