@@ -203,3 +203,31 @@ func TestClientSessionExpiry(t *testing.T) {
 		t.Fatalf("get a = %q, %v", res.Value, err)
 	}
 }
+
+// A write retried after another client's write to the same key (its
+// answer lost, say in a leader change) applies once: the retry, a copy
+// of the same session and number, must not bring the old value back.
+func TestRetriedWriteAppliesOnceEndToEnd(t *testing.T) {
+	t.Parallel()
+	c := startCluster(t, Options{Nodes: 3})
+	waitLeader(t, c)
+	ctx := ctxFor(t, 10*time.Second)
+	reg, err := c.submit(ctx, Command{Op: OpRegister}.Encode(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := Command{Op: OpPut, Key: "k", Value: []byte("first"), Client: reg.Index, Seq: 1}.Encode(nil)
+	if _, err := c.submit(ctx, first); err != nil {
+		t.Fatal(err)
+	}
+	put(t, c.NewClient(), "k", "second")
+	again := Command{Op: OpPut, Key: "k", Value: []byte("first"), Client: reg.Index, Seq: 1}.Encode(nil)
+	if _, err := c.submit(ctx, again); err != nil {
+		t.Fatalf("the retry: %v", err)
+	}
+	waitFor(t, c, "the retry applied everywhere", Converged)
+	got, err := c.NewClient().Get(ctx, "k")
+	if err != nil || string(got.Value) != "second" {
+		t.Fatalf("after the retry k=%q (%v), want second: the retried write applied twice", got.Value, err)
+	}
+}
