@@ -554,8 +554,13 @@ func TestAddRefusedBeforeANodeStarts(t *testing.T) {
 		{f, "is not committed yet: one change at a time (the cluster is frozen: step until it commits, or thaw, then try again)"},
 		{0, "is not committed yet: one change at a time (the cluster is frozen: step until it commits, or thaw, then try again)"},
 	} {
-		if _, err := c.Add(ctx, tc.id); err == nil || !strings.Contains(err.Error(), tc.want) {
+		_, err := c.Add(ctx, tc.id)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("add %d: %v; want %q", tc.id, err, tc.want)
+		}
+		// Node f still runs, its removal pending: no "not started".
+		if started := strings.Contains(fmt.Sprint(err), "not started"); started != (tc.id == 0) {
+			t.Errorf("add %d: %v: says 'not started' %v, want %v", tc.id, err, started, tc.id == 0)
 		}
 	}
 	if n := len(c.Status().Nodes); n != 3 {

@@ -167,6 +167,9 @@ func (c *Cluster) Add(ctx context.Context, id uint64) (AddResult, error) {
 	// before a node starts: one would run outside the cluster, on an id
 	// used up, until removed.
 	if err := c.confCheck(ctx, raft.ConfChange{Op: raft.ConfAddLearner, Node: j}); err != nil {
+		if running {
+			return AddResult{}, err // its removal pending, say: it runs, and nothing else does
+		}
 		return AddResult{}, fmt.Errorf("node %d not started: %w", j, err)
 	}
 	if running && !st.Membership.IsEmpty() && !st.Membership.IsMember(id) {

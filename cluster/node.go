@@ -216,8 +216,12 @@ func (n *node) open() error {
 	// can leave less: a snapshot from a leader of a new term is saved
 	// before the hard state of its Ready, and the entries of a Ready are
 	// written before its hard state, in one write a power cut can tear
-	// between them. The node has seen that term, and cast no vote in it:
-	// a vote leaves only once it is durable, with its term.
+	// between them. Starting at that term with no vote is safe: a vote
+	// for another node leaves only once it is durable, with its term; and
+	// a vote for itself that was lost (a lone voter's, written with its
+	// first entry of the term) cannot let it vote again for another in
+	// that term, since it holds an entry of that term and so refuses every
+	// candidate of it (a candidate of term T holds no entry of term T).
 	held, what := uint64(0), ""
 	if snap := rec.Snapshot; snap != nil {
 		held, what = snap.Meta.Term, fmt.Sprintf("its snapshot (term %d)", snap.Meta.Term)

@@ -38,7 +38,7 @@ func (n *node) takeSnapshot() error {
 		return fmt.Errorf("snapshot at %d: term unknown", idx)
 	}
 	conf := n.core.ConfAt(idx)
-	if conf.IsEmpty() {
+	if len(conf.Voters) == 0 {
 		// A node that joined a running cluster, not yet at its first
 		// configuration entry: the configuration in force at idx is not
 		// known here, and a snapshot must carry it. A later one will.

@@ -441,6 +441,10 @@ func (r *Raft) setConf(m Membership, at uint64) {
 	}
 	switch {
 	case r.onEvent == nil || old.IsEmpty():
+	case r.installing != nil && (at == 0 || at <= r.installing.Index):
+		// Its configuration entries are compacted into the snapshot: it
+		// brings the configuration it names.
+		r.emit(EventConfig, None, "membership now %s (%s; from the snapshot at %d, term %d)", m, describeChange(old, m), r.installing.Index, r.installing.Term)
 	case r.reloading:
 		// The entry that set old was cut away (a new leader's log
 		// overwrote it) or replaced by a snapshot: an older one rules.

@@ -114,9 +114,12 @@ type Raft struct {
 	// The membership in force (membership.go): conf, set by the entry at
 	// confIndex (0: by the snapshot or the bootstrap). peers aliases its
 	// voters, members lists voters and learners; both sorted.
-	conf       Membership
-	confIndex  uint64
-	reloading  bool // reloadConf is setting the configuration
+	conf      Membership
+	confIndex uint64
+	reloading bool // reloadConf is setting the configuration
+	// installing is the snapshot being installed, while its configuration
+	// is set: the event says where the configuration came from.
+	installing *SnapshotMeta
 	peers      []uint64
 	members    []uint64
 	bootConf   Membership // from Config.Peers

@@ -128,7 +128,9 @@ func (r *Raft) handleSnapshot(m Message) {
 		r.snapshot = snap
 		r.pendingSnapshot = snap
 		r.snapConf = meta.Conf.Clone() // never empty: validateSnapshot
+		r.installing = &meta
 		r.reloadConf()
+		r.installing = nil
 		r.emit(EventSnapshot, m.From, "installed snapshot at %d (term %d) from %d", meta.Index, meta.Term, m.From)
 		// This acknowledgement leaves only after the snapshot is persisted.
 		r.send(Message{To: m.From, Type: MsgAppResp, Index: meta.Index})

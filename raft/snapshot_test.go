@@ -377,3 +377,18 @@ func TestJoinedNodeCompactsOnlyWhereItKnowsTheConfiguration(t *testing.T) {
 		t.Fatalf("compact at the configuration entry: %v", err)
 	}
 }
+
+// The event of a configuration that came with a snapshot says so (it
+// said "membership back to" one the node never had, as if an entry had
+// been cut away).
+func TestSnapshotConfigurationEventSaysWhereItCameFrom(t *testing.T) {
+	var events []string
+	r := newTestRaft(t, 2, three, func(c *Config) { c.OnEvent = func(e Event) { events = append(events, e.Text) } })
+	msg := snapMsg(1, 2, 3, 10, 3, "state")
+	msg.Snapshot.Meta.Conf = mem(1, 2, 3, 4, 5)
+	step(t, r, msg)
+	want := "2 membership now voters 1,2,3,4,5 (added 4 as voter, added 5 as voter; from the snapshot at 10, term 3)"
+	if !slices.Contains(events, want) || slices.ContainsFunc(events, func(e string) bool { return strings.Contains(e, "back to") }) {
+		t.Fatalf("events %q, want %q", events, want)
+	}
+}

@@ -1,6 +1,7 @@
 package wal
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -678,15 +679,14 @@ func (f *FaultFS) SyncDir(dir string) error {
 func (f *FaultFS) PowerFail(dir string) error { return f.powerFail(dir, nil) }
 
 // PowerFailTorn is PowerFail where each file under dir also keeps part of
-// what was written to it since its last File.Sync: the disk made those
-// writes durable in the order they were made, up to a point inside them.
-// keep(n) says about how many of a file's n unsynced bytes survive: those
-// of its oldest unsynced writes (below its synced length) first, then the
-// start of what was appended past that length. The write the point falls
-// in is cut at the 512-byte sector boundary at or before it (a disk
-// writes a sector whole or not at all), so a record the WAL wrote in one
-// write can be half on disk, as after a real power cut in mid-write. Name
-// changes are undone as by PowerFail.
+// what was written to it since its last File.Sync: the disk wrote the
+// unsynced bytes out in the order of their offsets (as an appending log
+// writes them) up to a point. keep(n) says about how many of a file's n
+// unsynced bytes survive (preallocated zeros past its synced length
+// count); the point is moved back to the 512-byte sector boundary at or
+// before it, since a disk writes a sector whole or not at all. So a record
+// the WAL wrote in one write can be half on disk, as after a real power
+// cut in mid-write. Name changes are undone as by PowerFail.
 func (f *FaultFS) PowerFailTorn(dir string, keep func(n int64) int64) error {
 	return f.powerFail(dir, keep)
 }
@@ -768,26 +768,19 @@ func (f *FaultFS) powerFail(dir string, keep func(n int64) int64) error {
 			errs = append(errs, err)
 			continue
 		}
-		var below int64 // unsynced bytes written below the synced length
-		for _, u := range n.undo {
-			below += u.n
-		}
-		tail := max(0, st.Size()-n.synced) // appended past it
-		kept := int64(0)
+		// Unsynced bytes at offsets from cut on are lost: all of them (cut
+		// 0), or, torn, those past a sector boundary (tornAt).
+		var cut int64
 		if keep != nil {
-			kept = min(max(keep(below+tail), 0), below+tail)
+			cut = n.tornAt(st.Size(), keep)
 		}
-		lost, err := n.putBack(path, min(kept, below))
+		lost, err := n.putBack(path, cut)
 		f.stats.LostBytes += lost
 		if err != nil {
 			errs = append(errs, err)
 			continue
 		}
-		cut := n.synced + max(0, kept-below)
-		if cut < st.Size() {
-			cut = max(n.synced, sectorFloor(cut))
-		}
-		if st.Size() > cut {
+		if cut = max(n.synced, min(cut, st.Size())); st.Size() > cut {
 			if err := os.Truncate(path, cut); err != nil {
 				errs = append(errs, err)
 				continue
@@ -801,23 +794,44 @@ func (f *FaultFS) powerFail(dir string, keep func(n int64) int64) error {
 	return nil
 }
 
+// tornAt returns the file offset from which a torn power failure loses
+// the unsynced bytes of a file of size bytes: keep(n) of its n unsynced
+// bytes (those of its writes below the synced length and those appended
+// past it) survive, taken in the order of their offsets (the order an
+// appending log wrote them), and the point is then moved back to a sector
+// boundary: a sector is written whole or not at all.
+func (n *faultNode) tornAt(size int64, keep func(n int64) int64) int64 {
+	type region struct{ off, n int64 }
+	regs := make([]region, 0, len(n.undo)+1)
+	var total int64
+	for _, u := range n.undo {
+		regs = append(regs, region{u.off, u.n})
+		total += u.n
+	}
+	if tail := size - n.synced; tail > 0 {
+		regs = append(regs, region{n.synced, tail})
+		total += tail
+	}
+	k := min(max(keep(total), 0), total)
+	if k == total {
+		return size // every unsynced byte survives
+	}
+	slices.SortStableFunc(regs, func(a, b region) int { return cmp.Compare(a.off, b.off) })
+	for _, r := range regs {
+		if k < r.n {
+			return sectorFloor(r.off + k)
+		}
+		k -= r.n
+	}
+	return size
+}
+
 // putBack writes back, newest first, what the unsynced writes below the
-// synced length overwrote in the file at path, but for the first kept
-// bytes of those writes (oldest first), which stay. It returns the bytes
-// given back their old content.
-func (n *faultNode) putBack(path string, kept int64) (int64, error) {
+// synced length overwrote in the file at path, at offsets from from on
+// (0: all of it). It returns the bytes given back their old content.
+func (n *faultNode) putBack(path string, from int64) (int64, error) {
 	if len(n.undo) == 0 {
 		return 0, nil
-	}
-	// Write i keeps its first from[i] bytes: whole writes, then one cut
-	// at a sector boundary.
-	from := make([]int64, len(n.undo))
-	for i, u := range n.undo {
-		from[i] = min(kept, u.n)
-		kept -= from[i]
-		if from[i] < u.n {
-			from[i] = max(0, sectorFloor(u.off+from[i])-u.off)
-		}
 	}
 	f, err := os.OpenFile(path, os.O_WRONLY, 0)
 	if err != nil {
@@ -826,15 +840,16 @@ func (n *faultNode) putBack(path string, kept int64) (int64, error) {
 	var lost int64
 	for i := len(n.undo) - 1; i >= 0 && err == nil; i-- {
 		u := n.undo[i]
-		if from[i] == u.n {
+		skip := min(max(from-u.off, 0), u.n) // bytes of it below from: they stay
+		if skip == u.n {
 			continue
 		}
 		old := u.old
 		if old == nil {
 			old = make([]byte, u.n)
 		}
-		_, err = f.WriteAt(old[from[i]:], u.off+from[i])
-		lost += u.n - from[i]
+		_, err = f.WriteAt(old[skip:], u.off+skip)
+		lost += u.n - skip
 	}
 	if cerr := f.Close(); err == nil {
 		err = cerr

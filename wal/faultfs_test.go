@@ -519,13 +519,13 @@ func TestFaultFSNewDelayAppliesToWaitingSyncs(t *testing.T) {
 	}
 }
 
-// A torn power failure keeps a prefix of the unsynced writes, in the
-// order they were made; a write the cut falls in keeps its sectors before
-// the cut (none of these: they are all in the file's first sector).
+// A torn power failure keeps the unsynced bytes up to a sector boundary,
+// in the order of their offsets: here all of them are in the file's first
+// sector, so it keeps all or none of them, never part of a write.
 func TestFaultFSPowerFailTorn(t *testing.T) {
 	for keep, want := range map[int64]string{
-		0: "abc\x00\x00\x00", 1: "abc\x00\x00\x00", 2: "aXY\x00\x00\x00", 3: "aXY\x00\x00\x00",
-		5: "aXY123", 7: "aXY123", 9: "aXY1234567", 20: "aXY1234567", -1: "abc\x00\x00\x00",
+		0: "abc\x00\x00\x00", 1: "abc\x00\x00\x00", 3: "abc\x00\x00\x00", 8: "abc\x00\x00\x00",
+		9: "aXY1234567", 20: "aXY1234567", -1: "abc\x00\x00\x00",
 	} {
 		dir, ffs, f := overwrittenFile(t)
 		f.Close()
@@ -537,7 +537,7 @@ func TestFaultFSPowerFailTorn(t *testing.T) {
 			t.Errorf("keep %d: asked about %d unsynced bytes, want 9", keep, asked)
 		}
 		wantDisk(t, dir, map[string]string{"a": want})
-		lost := map[int64]int64{0: 9, 1: 9, 2: 7, 3: 7, 5: 4, 7: 4, 9: 0, 20: 0, -1: 9}[keep]
+		lost := map[int64]int64{0: 9, 1: 9, 3: 9, 8: 9, 9: 0, 20: 0, -1: 9}[keep]
 		if s := ffs.Stats(); s.LostBytes != lost {
 			t.Errorf("keep %d: %d bytes lost, want %d", keep, s.LostBytes, lost)
 		}
@@ -557,4 +557,24 @@ func TestFaultFSPowerFailTorn(t *testing.T) {
 	}
 	want := strings.Repeat("\x00", 100) + strings.Repeat("x", 924) + strings.Repeat("\x00", 1024)
 	wantDisk(t, dir, map[string]string{"a": want})
+	// A write across the synced length (600) is cut at a sector boundary
+	// too, not where the synced length ends inside sector 1.
+	for keep, want := range map[int64]string{
+		50:  strings.Repeat("s", 600),                                 // up to 600: back to 512, before the write
+		480: strings.Repeat("s", 550) + strings.Repeat("x", 1024-550), // up to 1030: back to 1024
+	} {
+		dir := t.TempDir()
+		ffs := NewFaultFS()
+		ffsCreate(t, ffs, dir, "a", strings.Repeat("s", 600), true)
+		f, err := ffs.OpenFile(filepath.Join(dir, "a"), os.O_WRONLY, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.WriteAt([]byte(strings.Repeat("x", 500)), 550)
+		f.Close()
+		if err := ffs.PowerFailTorn(dir, func(int64) int64 { return keep }); err != nil {
+			t.Fatal(err)
+		}
+		wantDisk(t, dir, map[string]string{"a": want})
+	}
 }

@@ -41,8 +41,39 @@ func (e *LockedError) Is(target error) bool { return target == ErrLocked }
 
 // lockDir takes the exclusive lock of dir (an advisory flock on its LOCK
 // file, released when the file is closed, also by a crash of the process)
-// and writes this process's id in the file.
+// and writes this process's id in the file. A LOCK removed (a failed
+// start removes the one it made) or replaced while this waited for it is
+// opened again: a lock on a file no longer at that name keeps nobody out.
 func lockDir(dir string) (*os.File, error) {
+	for {
+		f, err := lockFile(dir)
+		if err != nil {
+			return nil, err
+		}
+		if afterLockHook != nil {
+			afterLockHook(dir)
+		}
+		held, herr := f.Stat()
+		now, nerr := os.Stat(filepath.Join(dir, lockName))
+		if herr == nil && nerr == nil && os.SameFile(held, now) {
+			return f, nil
+		}
+		f.Close()
+		if herr != nil {
+			return nil, fmt.Errorf("wal: lock %s: %w", dir, herr)
+		}
+		if nerr != nil && !errors.Is(nerr, fs.ErrNotExist) {
+			return nil, fmt.Errorf("wal: lock %s: %w", dir, nerr)
+		}
+	}
+}
+
+// afterLockHook, when set (tests), runs between taking a LOCK file's lock
+// and checking that the file is still the one at that name.
+var afterLockHook func(dir string)
+
+// lockFile opens dir's LOCK file and takes its lock.
+func lockFile(dir string) (*os.File, error) {
 	f, err := os.OpenFile(filepath.Join(dir, lockName), os.O_RDWR|os.O_CREATE, 0o644)
 	if errors.Is(err, fs.ErrPermission) {
 		// Said as the user meets it: a directory (or LOCK file) it may

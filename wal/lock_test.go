@@ -3,6 +3,7 @@ package wal
 import (
 	"errors"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -36,4 +37,38 @@ func TestOpenLocksTheDirectory(t *testing.T) {
 	if strings.TrimSpace(string(b)) != strconv.Itoa(os.Getpid()) {
 		t.Fatalf("lock file holds %q", b)
 	}
+}
+
+// A LOCK file removed and made again by another run while this one took
+// the old file's lock is taken again, and found held: a lock on a file no
+// longer at its name kept nobody out, and two runs would each own the
+// directory.
+func TestLockOfAReplacedLockFileIsTakenAgain(t *testing.T) {
+	dir := t.TempDir()
+	var other *os.File
+	afterLockHook = func(dir string) {
+		afterLockHook = nil
+		os.Remove(filepath.Join(dir, lockName))
+		f, err := lockFile(dir) // the other run's new LOCK, held
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		other = f
+	}
+	defer func() { afterLockHook = nil }()
+	f, err := LockDir(dir)
+	if err == nil {
+		f.Close()
+		t.Fatal("took the lock of a LOCK file no longer at its name")
+	}
+	if !errors.Is(err, ErrLocked) {
+		t.Fatalf("LockDir: %v, want ErrLocked", err)
+	}
+	other.Close()
+	f, err = LockDir(dir)
+	if err != nil {
+		t.Fatalf("once the other let go: %v", err)
+	}
+	f.Close()
 }
