@@ -72,6 +72,12 @@ func runScript(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		if ctx.Err() != nil {
 			return context.Cause(ctx)
 		}
+		if *jsonOut {
+			writeJSONLine(stdout, struct {
+				Type  string `json:"type"`
+				Error string `json:"error"`
+			}{"read-error", fmt.Sprintf("script %s: %s", file, pathReason(err))})
+		}
 		return usagef("script %s: %s", file, pathReason(err))
 	}
 	name := file

@@ -292,4 +292,10 @@ func TestParseErrorsAsJSON(t *testing.T) {
 	if code != 2 || out != want || !strings.Contains(errs, "2 lines do not parse") {
 		t.Fatalf("exit %d\nstdout %q\nstderr %q", code, out, errs)
 	}
+	// A script that cannot be read says so there too.
+	missing := filepath.Join(t.TempDir(), "none.txt")
+	code, out, _ = runCLI(t, "", "script", "--json", "--nodes", "1", missing)
+	if code != 2 || !strings.HasPrefix(out, `{"type":"read-error","error":"script `+missing) {
+		t.Fatalf("a missing script: exit %d, stdout %q", code, out)
+	}
 }
