@@ -272,7 +272,11 @@ func (m *Model) memberKeys() memberKeys {
 	}
 	voters := st.Voters()
 	member := st.Membership.IsMember(n.ID) || (st.Membership.IsEmpty() && n.State != cluster.StateRemoved)
-	k.remove = member && !st.ConfPending && n.State != cluster.StateRemoved && !slices.Equal(voters, []uint64{n.ID})
+	// A node that runs outside the cluster (an add whose entry never
+	// committed) is removed too: its process stops, its files go. Not
+	// while this dashboard's own add of it may still be proposing it.
+	outside := !member && m.adding == 0 && n.State != "" && n.State != cluster.StateRemoved
+	k.remove = (member || outside) && !st.ConfPending && n.State != cluster.StateRemoved && !slices.Equal(voters, []uint64{n.ID})
 	return k
 }
 
@@ -379,7 +383,7 @@ func (m *Model) memberKeyWhy(msg tea.KeyMsg) string {
 		case st.ConfPending:
 			return "not now: a membership change is not yet committed, and the leader takes one at a time"
 		case !st.Membership.IsMember(n.ID) && !st.Membership.IsEmpty():
-			return fmt.Sprintf("%d is not a member yet (it is joining)", n.ID)
+			return fmt.Sprintf("%d is not a member yet (it is joining: an add of it is running)", n.ID)
 		}
 		return fmt.Sprintf("%d is the last voter: removing it would leave no one to commit", n.ID)
 	}

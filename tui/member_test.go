@@ -365,7 +365,7 @@ func TestMemberKeysRunCommandLines(t *testing.T) {
 		{"remove a learner", learnerStatus(false), []string{"5", "D"}, []string{"remove 5"}, ""},
 		{"remove a crashed node", crashed3, []string{"3", "D"}, []string{"remove 3"}, ""},
 		{"no remove while a change is pending", pending, []string{"3", "D"}, nil, "D remove 3: not now: a membership change is not yet committed"},
-		{"no remove of a node joining", joiningStatus(), []string{"6", "D"}, nil, "D remove 6: 6 is not a member yet (it is joining)"},
+		{"remove of a node that runs outside the cluster", joiningStatus(), []string{"6", "D"}, []string{"remove 6"}, ""},
 		{"no remove of a removed node", removedStatus(0), []string{"4", "D"}, nil, "D remove 4: 4 was removed already"},
 		{"no remove of the last voter", lastVoter, []string{"1", "D"}, nil, "D remove 1: 1 is the last voter"},
 		{"remove when frozen (the steps carry it)", frozenSt, []string{"3", "D"}, []string{"remove 3"}, ""},
@@ -384,6 +384,21 @@ func TestMemberKeysRunCommandLines(t *testing.T) {
 		{"no step when not frozen", plain, []string{"s"}, nil, "s step: step delivers a held message"},
 		{"timeout of a voter", learnerStatus(false), []string{"4", "t"}, []string{"timeout 4"}, ""},
 	}
+	// While this dashboard's own add of it runs, a node outside the
+	// membership is joining: D leaves it alone.
+	t.Run("no remove of a node this dashboard is adding", func(t *testing.T) {
+		ex := &fakeExec{}
+		m := newModel(newFakeSource(plainBefore(joiningStatus())), ex, 120, 40)
+		m.Update(frameMsg(joiningStatus()))
+		m.adding = 1
+		press(m, "6", "D")
+		if got := ex.got(); len(got) != 0 {
+			t.Fatalf("D ran %q", got)
+		}
+		if v := strings.Join(strings.Fields(m.View()), " "); !strings.Contains(v, "D remove 6: 6 is not a member yet (it is joining: an add of it is running)") {
+			t.Errorf("no note:\n%s", v)
+		}
+	})
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			ex := &fakeExec{}
