@@ -51,15 +51,16 @@ func checkRecordFile(file string) (unmake func(), err error) {
 // FILE` / `record stop` at its prompt or in its script, and --record FILE.
 // It is the runners' commands.Recording.
 type recording struct {
-	sw    *record.Switch
-	guard []namedFile // the run's other files: record start refuses them
+	sw      *record.Switch
+	guard   []namedFile // the run's other files: record start refuses them
+	dataDir string      // the cluster's data directory: nothing is saved or recorded in it
 }
 
 // newRecording returns the switch for c, started into file unless it is
 // "". `record start` refuses the files in guard (the script the run
 // reads, its --trace and --log).
 func newRecording(c *cluster.Cluster, opts cluster.Options, run, file string, guard ...namedFile) (*recording, error) {
-	r := &recording{sw: record.NewSwitch(c, record.OptionsOf(opts, run), record.WriterOptions{}), guard: guard}
+	r := &recording{sw: record.NewSwitch(c, record.OptionsOf(opts, run), record.WriterOptions{}), guard: guard, dataDir: opts.DataDir}
 	if file != "" {
 		if err := r.sw.StartWithHeld(file); err != nil {
 			return nil, fmt.Errorf("--record %s: %v", file, err)
@@ -83,6 +84,9 @@ func (r *recording) Start(file string) error {
 			return fmt.Errorf("%s is %s of this run: recording into it would destroy it (choose another file)", file, g.what)
 		}
 	}
+	if inside(file, r.dataDir) {
+		return fmt.Errorf("%s is inside the data directory of this run (%s), which holds the nodes' logs: choose a file outside it", file, r.dataDir)
+	}
 	return r.sw.Start(file)
 }
 
@@ -94,7 +98,34 @@ func (r *recording) owned(file string) error {
 			return fmt.Errorf("%s is %s of this run: saving into it would destroy it (choose another file)", cluster.EscapeControls(file), g.what)
 		}
 	}
+	if inside(file, r.dataDir) {
+		return fmt.Errorf("%s is inside the data directory of this run (%s), which holds the nodes' logs: choose a file outside it", cluster.EscapeControls(file), cluster.EscapeControls(r.dataDir))
+	}
 	return nil
+}
+
+// inside reports whether file is dir or lies under it, symbolic links
+// followed (file itself need not exist yet).
+func inside(file, dir string) bool {
+	if dir == "" {
+		return false
+	}
+	real := func(p string) string {
+		abs, err := filepath.Abs(p)
+		if err != nil {
+			return filepath.Clean(p)
+		}
+		if r, err := filepath.EvalSymlinks(abs); err == nil {
+			return r
+		}
+		// Not there yet: its directory, resolved, and its name.
+		if r, err := filepath.EvalSymlinks(filepath.Dir(abs)); err == nil {
+			return filepath.Join(r, filepath.Base(abs))
+		}
+		return abs
+	}
+	f, d := real(file), real(dir)
+	return f == d || strings.HasPrefix(f, d+string(filepath.Separator))
 }
 
 // Stop ends the recording in progress (`record stop`).

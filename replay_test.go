@@ -506,3 +506,21 @@ func TestToScriptStopsAtAWronglyTypedStatus(t *testing.T) {
 		t.Errorf("script:\n%s", src)
 	}
 }
+
+// TestSaveRefusesTheDataDirectory: save and record start refuse a file
+// inside the run's data directory (a save over a node's WAL corrupted it,
+// and one over its LOCK let a second run in).
+func TestSaveRefusesTheDataDirectory(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	data := filepath.Join(dir, "data")
+	for _, line := range []string{"save " + filepath.Join(data, "node-1", "LOCK"), "save " + filepath.Join(data, "x.txt"), "record start " + filepath.Join(data, "r.rec")} {
+		code, _, errs := runCLI(t, "wait leader\n"+line+"\n", "script", "--nodes", "1", "--data", data, "-")
+		if code != 1 || !strings.Contains(errs, "is inside the data directory of this run") {
+			t.Errorf("%s: exit %d, stderr %q", line, code, errs)
+		}
+	}
+	if code, _, errs := runCLI(t, "wait leader\nexpect safe\n", "script", "--nodes", "1", "--data", data, "-"); code != 0 {
+		t.Fatalf("the data directory after the refused saves: exit %d: %s", code, errs)
+	}
+}
