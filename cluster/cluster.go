@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -144,6 +145,10 @@ func Start(opts Options) (*Cluster, error) {
 	if wal.HasLog(opts.DataDir) {
 		return nil, fmt.Errorf("cluster: data directory %s holds the log of one node: name the directory above it, which holds node-1, node-2, ...", opts.DataDir)
 	}
+	if parent := filepath.Dir(filepath.Clean(opts.DataDir)); nodeDirName.MatchString(filepath.Base(filepath.Clean(opts.DataDir))) &&
+		(fileExists(filepath.Join(parent, clusterFile)) || fileExists(filepath.Join(parent, "LOCK"))) {
+		return nil, fmt.Errorf("cluster: data directory %s is a node's directory of the cluster in %s: name that one", opts.DataDir, parent)
+	}
 	// One run per data directory, decided before anything in it is looked
 	// at: two runs starting together on a new directory both took its
 	// nodes for new, and the one that then lost a node's lock removed that
@@ -269,6 +274,9 @@ func Start(opts Options) (*Cluster, error) {
 	return c, nil
 }
 
+// nodeDirName matches the name of a node's directory in a data directory.
+var nodeDirName = regexp.MustCompile(`^node-[0-9]+$`)
+
 // freshDir is the directory of a node that has no log yet, as it was
 // before a start: absent, or holding the names in had.
 type freshDir struct {
@@ -344,6 +352,9 @@ func NodeDirProblem(dir string) string {
 	}
 	if _, err := os.ReadDir(dir); err != nil {
 		return readProblem(err)
+	}
+	if fileExists(filepath.Join(dir, clusterFile)) {
+		return "holds a cluster of its own (its " + clusterFile + " file): it is another run's --data, not a node's directory"
 	}
 	return ""
 }

@@ -461,3 +461,28 @@ func TestDataDirectoryThatIsANodesIsRefused(t *testing.T) {
 		t.Fatalf("start in a node's directory: %v", err)
 	}
 }
+
+// A data directory inside another's, as its node directory, is refused
+// either way round: named after a node's directory of a cluster (its
+// parent holds CLUSTER or LOCK), or holding a cluster of its own where a
+// node's directory should be (two runs started at once on DATA and
+// DATA/node-1 nested a cluster in node 1's directory).
+func TestNestedDataDirectoriesAreRefused(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	c := startCluster(t, Options{Nodes: 3, DataDir: dir})
+	waitLeader(t, c)
+	c.Close()
+	os.RemoveAll(filepath.Join(dir, "node-3")) // a node directory not made yet, say
+	if _, err := Start(Options{Nodes: 3, DataDir: filepath.Join(dir, "node-3")}); err == nil || !strings.Contains(err.Error(), "is a node's directory of the cluster in "+dir) {
+		t.Fatalf("start in a node's directory: %v", err)
+	}
+	other := t.TempDir()
+	inner := filepath.Join(other, "node-1")
+	c2 := startCluster(t, Options{Nodes: 1, DataDir: inner}) // a cluster where other's node 1 would be
+	waitLeader(t, c2)
+	c2.Close()
+	if _, err := Start(Options{Nodes: 3, DataDir: other}); err == nil || !strings.Contains(err.Error(), "holds a cluster of its own") {
+		t.Fatalf("start with a cluster in node 1's directory: %v", err)
+	}
+}
