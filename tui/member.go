@@ -362,6 +362,8 @@ func (m *Model) memberKeyWhy(msg tea.KeyMsg) string {
 	}
 	st, n := m.status, m.selected()
 	switch {
+	case st.Leader == 0 && st.Frozen:
+		return "not now: no leader, and the cluster is frozen: only steps elect one (t times a node out, s delivers its votes)"
 	case st.Leader == 0:
 		return "not now: no leader to take the change (wait for one to be elected)"
 	case st.Frozen && b != &k.Transfer && transferring(st):

@@ -359,6 +359,7 @@ func TestMemberKeysRunCommandLines(t *testing.T) {
 		{"no add with nine nodes", full, []string{"A"}, nil, "A add: no free node id: a cluster has at most 9 nodes"},
 		{"add when frozen (the steps carry it)", frozenSt, []string{"A"}, []string{"add"}, ""},
 		{"no add without a leader", noLeader, []string{"A"}, nil, "A add: not now: no leader to take the change"},
+		{"no add without a leader, frozen", func() cluster.Status { s := noLeader; s.Frozen = true; return s }(), []string{"A"}, nil, "A add: not now: no leader, and the cluster is frozen: only steps elect one"},
 		{"no add while a change is pending", pending, []string{"A"}, nil, "A add: not now: a membership change is not yet committed"},
 		{"remove selected", plain, []string{"3", "D"}, []string{"remove 3"}, ""},
 		{"remove the leader", plain, []string{"D"}, []string{"remove 1"}, ""},
