@@ -79,13 +79,8 @@ func (r *recording) runnerOptions(o commands.RunnerOptions) commands.RunnerOptio
 // Start starts recording into file (`record start FILE`), unless file is
 // one the run reads or writes already.
 func (r *recording) Start(file string) error {
-	for _, g := range r.guard {
-		if g.path != "" && g.path != "-" && sameFile(g.path, file) {
-			return fmt.Errorf("%s is %s of this run: recording into it would destroy it (choose another file)", file, g.what)
-		}
-	}
-	if inside(file, r.dataDir) {
-		return fmt.Errorf("%s is inside the data directory of this run (%s), which holds the nodes' logs: choose a file outside it", file, r.dataDir)
+	if err := r.refuse(file, "recording", r.guard); err != nil {
+		return err
 	}
 	return r.sw.Start(file)
 }
@@ -93,9 +88,15 @@ func (r *recording) Start(file string) error {
 // owned says why `save` must not write file: one the run reads or
 // writes already (nil: it may).
 func (r *recording) owned(file string) error {
-	for _, g := range append(r.guard, namedFile{"the recording in progress", r.sw.Recording()}) {
+	return r.refuse(file, "saving", append(r.guard, namedFile{"the recording in progress", r.sw.Recording()}))
+}
+
+// refuse says why file must not be written (doing names the writing): one
+// of the files in own, or one inside the data directory (nil: it may).
+func (r *recording) refuse(file, doing string, own []namedFile) error {
+	for _, g := range own {
 		if g.path != "" && g.path != "-" && sameFile(g.path, file) {
-			return fmt.Errorf("%s is %s of this run: saving into it would destroy it (choose another file)", cluster.EscapeControls(file), g.what)
+			return fmt.Errorf("%s is %s of this run: %s into it would destroy it (choose another file)", cluster.EscapeControls(file), g.what, doing)
 		}
 	}
 	if inside(file, r.dataDir) {

@@ -146,24 +146,20 @@ func Start(opts Options) (*Cluster, error) {
 		return nil, fmt.Errorf("cluster: data directory %s holds the log of one node: name the directory above it, which holds node-1, node-2, ...", opts.DataDir)
 	}
 	if parent := filepath.Dir(filepath.Clean(opts.DataDir)); nodeDirName.MatchString(filepath.Base(filepath.Clean(opts.DataDir))) &&
-		(fileExists(filepath.Join(parent, clusterFile)) || fileExists(filepath.Join(parent, "LOCK"))) {
+		(fileExists(filepath.Join(parent, clusterFile)) || fileExists(filepath.Join(parent, wal.LockName))) {
 		return nil, fmt.Errorf("cluster: data directory %s is a node's directory of the cluster in %s: name that one", opts.DataDir, parent)
 	}
 	// One run per data directory, decided before anything in it is looked
 	// at: two runs starting together on a new directory both took its
 	// nodes for new, and the one that then lost a node's lock removed that
 	// node's directory, which the other was writing.
-	lockPath := filepath.Join(opts.DataDir, "LOCK")
+	lockPath := filepath.Join(opts.DataDir, wal.LockName)
 	hadLock := fileExists(lockPath)
 	lock, err := wal.LockDir(opts.DataDir)
 	if err != nil {
 		var le *wal.LockedError
 		if errors.As(err, &le) {
-			who := "another process"
-			if le.PID != 0 {
-				who = fmt.Sprintf("process %d", le.PID)
-			}
-			return nil, fmt.Errorf("cluster: data directory %s is in use by %s (another raftplay on it?); two runs on one directory would destroy its logs", opts.DataDir, who)
+			return nil, fmt.Errorf("cluster: data directory %s is in use by %s (another raftplay on it?); two runs on one directory would destroy its logs", opts.DataDir, le.Holder())
 		}
 		return nil, fmt.Errorf("cluster: data directory: %w", err)
 	}

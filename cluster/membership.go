@@ -249,15 +249,6 @@ func (c *Cluster) dropHeldFrom(ctx context.Context, id uint64) {
 	}
 }
 
-// settleHow says how to wait for a pending change: wait config, or, frozen,
-// the steps.
-func settleHow(st Status) string {
-	if st.Frozen {
-		return "step until it commits (or thaw)"
-	}
-	return "wait config shows when it has"
-}
-
 // learnerLag returns what the leader knows learner id holds, and the
 // leader's last index.
 func (c *Cluster) learnerLag(id uint64) (match, last uint64, ok bool) {

@@ -29,11 +29,7 @@ func (e *StartError) Error() string {
 	case errors.As(e.Err, &ue):
 		return fmt.Sprintf("node %d could not start: %s", e.Node, strings.TrimPrefix(ue.Error(), "wal: "))
 	case errors.As(e.Err, &lk):
-		who := "another process"
-		if lk.PID != 0 {
-			who = fmt.Sprintf("process %d", lk.PID)
-		}
-		return fmt.Sprintf("node %d could not start: its directory %s is in use by %s (another raftplay on the same data directory?); two runs on one directory would destroy its log", e.Node, e.Dir, who)
+		return fmt.Sprintf("node %d could not start: its directory %s is in use by %s (another raftplay on the same data directory?); two runs on one directory would destroy its log", e.Node, e.Dir, lk.Holder())
 	case errors.As(e.Err, &ce):
 		return fmt.Sprintf("node %d could not start: its WAL is damaged: %s at offset %d: %v",
 			e.Node, filepath.Join(e.Dir, ce.File), ce.Offset, ce.Err)

@@ -109,14 +109,19 @@ func (r *Raft) ackRead(from uint64, tag []byte) {
 		if r.countVoters(req.acks) < r.conf.quorum() {
 			return
 		}
-		// A majority confirmed leadership after this read began, hence
-		// after every earlier one began too.
-		for _, done := range r.reads[:k+1] {
-			r.releaseReads(done)
-		}
-		r.reads = append(r.reads[:0], r.reads[k+1:]...)
+		r.releaseThrough(k)
 		return
 	}
+}
+
+// releaseThrough releases the waiting reads up to r.reads[k]: a majority
+// confirmed leadership after that read began, hence after every earlier
+// one began too.
+func (r *Raft) releaseThrough(k int) {
+	for _, done := range r.reads[:k+1] {
+		r.releaseReads(done)
+	}
+	r.reads = append(r.reads[:0], r.reads[k+1:]...)
 }
 
 // releaseConfirmedReads releases every waiting read up to the newest one
@@ -127,10 +132,7 @@ func (r *Raft) ackRead(from uint64, tag []byte) {
 func (r *Raft) releaseConfirmedReads() {
 	for k := len(r.reads) - 1; k >= 0; k-- {
 		if r.countVoters(r.reads[k].acks) >= r.conf.quorum() {
-			for _, done := range r.reads[:k+1] {
-				r.releaseReads(done)
-			}
-			r.reads = append(r.reads[:0], r.reads[k+1:]...)
+			r.releaseThrough(k)
 			return
 		}
 	}

@@ -15,9 +15,12 @@ import (
 // process, or another Open in this one) holds the directory.
 var ErrLocked = errors.New("wal: directory in use")
 
-// lockName is the lock file Open holds in a WAL directory: two writers on
-// one log would interleave their records and destroy it.
-const lockName = "LOCK"
+// LockName is the lock file Open holds in a WAL directory (two writers on
+// one log would interleave their records and destroy it), and LockDir in
+// the directory it locks.
+const LockName = "LOCK"
+
+const lockName = LockName
 
 // LockedError says who holds a WAL directory.
 type LockedError struct {
@@ -26,14 +29,19 @@ type LockedError struct {
 }
 
 func (e *LockedError) Error() string {
-	who := "another process"
-	if e.PID != 0 {
-		who = fmt.Sprintf("process %d", e.PID)
+	return fmt.Sprintf("wal: %s is in use by %s", e.Dir, e.Holder())
+}
+
+// Holder names who holds the directory: "process 4242", "another process"
+// (its id not written yet), or "this process (it is open twice)".
+func (e *LockedError) Holder() string {
+	switch e.PID {
+	case 0:
+		return "another process"
+	case os.Getpid():
+		return "this process (it is open twice)"
 	}
-	if e.PID == os.Getpid() {
-		who = "this process (it is open twice)"
-	}
-	return fmt.Sprintf("wal: %s is in use by %s", e.Dir, who)
+	return fmt.Sprintf("process %d", e.PID)
 }
 
 // Is makes errors.Is(err, ErrLocked) true.
