@@ -213,8 +213,61 @@ func (m *Model) freezeKey() tea.Cmd {
 		line = "thaw"
 	}
 	cmd := m.run(line)
-	m.status.Frozen = !m.status.Frozen // a key pressed before the next frame builds on it
+	if cmd != nil {
+		frozen := line == "freeze"
+		m.expect(func(st *cluster.Status) { st.Frozen = frozen })
+	}
 	return cmd
+}
+
+// pendingEdit is a change a key asked for that the frames may not show
+// yet. One frame is always on its way, and the one on its way when the
+// command's answer came may have been read before the command ran: until
+// that frame is in, the edit is laid over every frame, so a key pressed
+// meanwhile builds on what was asked for, not on an older frame (z then w
+// at once proposed the write, not a put that waited 5 s for a commit that
+// only steps bring).
+type pendingEdit struct {
+	seq      uint64                // the run of the command that makes the change
+	apply    func(*cluster.Status) // lays the change over a frame
+	answered bool                  // the command answered without error; one frame more
+}
+
+// expect applies edit to the status on screen and to every frame until
+// the answer to the command just run (m.runs) and one frame after it.
+func (m *Model) expect(edit func(*cluster.Status)) {
+	edit(&m.status)
+	m.cards = nil
+	m.pending = append(m.pending, pendingEdit{seq: m.runs, apply: edit})
+}
+
+// answered records the answer to run seq: a failed command's edit is
+// dropped, a done one's lasts one frame more.
+func (m *Model) answered(seq uint64, err error) {
+	keep := m.pending[:0]
+	for _, e := range m.pending {
+		if e.seq == seq {
+			if err != nil {
+				continue
+			}
+			e.answered = true
+		}
+		keep = append(keep, e)
+	}
+	m.pending = keep
+}
+
+// layPending lays the edits still pending over a frame, and drops those
+// answered before it: the frames after this one are read after the answer.
+func (m *Model) layPending(st *cluster.Status) {
+	keep := m.pending[:0]
+	for _, e := range m.pending {
+		e.apply(st)
+		if !e.answered {
+			keep = append(keep, e)
+		}
+	}
+	m.pending = keep
 }
 
 // The link matrix's cycles: d moves a link's drop percentage to the next

@@ -113,7 +113,8 @@ type Model struct {
 	feed      eventFeed
 	rate      writeRate
 	output    outputPanel
-	runs      uint64 // commands run from keys and the prompt, to order their results
+	runs      uint64        // commands run from keys and the prompt, to order their results
+	pending   []pendingEdit // changes keys asked for that frames may not show yet
 	script    scriptState
 	speed     speedState
 	busy      int                        // commands in flight
@@ -247,7 +248,9 @@ func (m *Model) route(msg tea.Msg) tea.Cmd {
 		m.help.Width = msg.Width
 		return nil
 	case frameMsg:
-		m.setStatus(cluster.Status(msg))
+		st := cluster.Status(msg)
+		m.layPending(&st)
+		m.setStatus(st)
 		return tea.Batch(frameCmd(m.o.Source, m.frameEvery()), m.readTrace(), m.readRecording())
 	case recordingMsg:
 		m.recording.file, m.recording.reading = string(msg), false
@@ -437,10 +440,11 @@ func (m *Model) onKey(msg tea.KeyMsg) tea.Cmd {
 		return m.run(fmt.Sprintf("isolate %d", id))
 	case key.Matches(msg, k.Group):
 		line, groups := nextGroups(m.status, id)
-		// Keys typed faster than a frame build on the partition just asked
-		// for, not on the one the last frame showed.
-		m.status.Faults.Groups, m.cards = groups, nil
-		return m.run(line)
+		cmd := m.run(line)
+		if cmd != nil { // keys typed faster than a frame build on the partition just asked for
+			m.expect(func(st *cluster.Status) { st.Faults.Groups = groups })
+		}
+		return cmd
 	case key.Matches(msg, k.Heal):
 		return m.run("heal")
 	case key.Matches(msg, k.Add):
@@ -581,6 +585,7 @@ func (m *Model) onResult(r resultMsg) tea.Cmd {
 	}
 	if !r.script {
 		m.busy--
+		m.answered(r.seq, r.err)
 		if o := &m.output; o.shown() && o.seq > r.seq {
 			// A command run later (a step) is in view, finished or
 			// running: keep it, and tell this one's result under it (a

@@ -408,6 +408,61 @@ func TestGroupKeysBuildOnEachOther(t *testing.T) {
 	}
 }
 
+// TestKeysBuildOnWhatTheyAskedFor: the frame on its way when a key's
+// command ran may have been read before it. Keys pressed before a frame
+// read after the answer build on what was asked for: z then w proposes the
+// write (a put would wait 5 s for a commit only steps bring, and hold the
+// step keys behind it: seen on CI), and g after g builds on the partition
+// asked for. A failed command's change is not kept.
+func TestKeysBuildOnWhatTheyAskedFor(t *testing.T) {
+	ex := &fakeExec{}
+	m := newModel(newFakeSource(steady(10)), ex, 140, 50)
+	press(m, "z")
+	m.Update(frameMsg(steady(10))) // read before the freeze ran
+	if !m.status.Frozen {
+		t.Fatal("a frame read before the freeze ran thawed the dashboard")
+	}
+	press(m, "w", "s")
+	got := ex.got()
+	if len(got) != 3 || got[0] != "freeze" || !strings.HasPrefix(got[1], "propose leader ") || got[2] != "step" {
+		t.Fatalf("z, a frame older than the freeze, w, s ran %q; want freeze, a propose, step", got)
+	}
+	m.Update(frameMsg(steady(10))) // read after the answer: the cluster's word
+	if m.status.Frozen {
+		t.Fatal("the edit outlived the frame after the answer")
+	}
+
+	// Not yet answered: the edit lasts over every frame.
+	ex = &fakeExec{block: make(chan struct{})}
+	m = newModel(newFakeSource(steady(10)), ex, 140, 50)
+	m.Update(keyMsg("z")) // its command not run yet
+	for range 3 {
+		m.Update(frameMsg(steady(10)))
+	}
+	if !m.status.Frozen {
+		t.Fatal("frames before the freeze's answer thawed the dashboard")
+	}
+	close(ex.block)
+
+	// A failed freeze is not kept.
+	ex = &fakeExec{err: errors.New("no")}
+	m = newModel(newFakeSource(steady(10)), ex, 140, 50)
+	press(m, "z")
+	m.Update(frameMsg(steady(10)))
+	if m.status.Frozen {
+		t.Fatal("a failed freeze was laid over the next frame")
+	}
+
+	ex = &fakeExec{}
+	m = newModel(newFakeSource(steady(10)), ex, 120, 40)
+	press(m, "2", "g")
+	m.Update(frameMsg(steady(10))) // read before the partition
+	press(m, "4", "g")
+	if got := ex.got(); len(got) != 2 || got[1] != "partition 1,3,5 2,4" {
+		t.Fatalf("g, an older frame, g ran %q", got)
+	}
+}
+
 // TestWriteWhileFrozenProposes: frozen, w proposes to the leader with a
 // short timeout (a put would hold every later key, the steps too, until it
 // gave up); the help bar says so. Not frozen, w puts.
