@@ -61,6 +61,7 @@ type slot struct {
 	err         error
 	incarnation int
 	joined      bool // added to a running cluster: no bootstrap membership (membership.go)
+	adding      bool // an add of it is running (NodeStatus.Adding)
 	// joinAfter is, for a node added in this run, the newest configuration
 	// entry applied when it started: a removal at or before it removed an
 	// earlier node of its id, not this one (retire).
@@ -96,6 +97,10 @@ type Cluster struct {
 	confMu    sync.Mutex
 	confIndex uint64          // the newest configuration entry applied
 	members   map[uint64]bool // the nodes a configuration has held
+	// everMember: the nodes any committed configuration of this run (or
+	// one found at start) has held; a node of an id added again is new,
+	// and leaves it (NodeStatus.Outside).
+	everMember map[uint64]bool
 	// newestAtStart is the newest configuration any log held at start.
 	newestAtStart appliedConf
 
@@ -484,7 +489,7 @@ func (c *Cluster) confApplied(index uint64, m raft.Membership) {
 		}
 	}
 	for _, id := range m.Members() {
-		c.members[id] = true
+		c.members[id], c.everMember[id] = true, true
 	}
 	c.confMu.Unlock()
 	for _, id := range gone {
@@ -531,7 +536,7 @@ func (c *Cluster) settleMembership() error {
 			return fmt.Errorf("cluster: the configuration in the nodes' logs (%s, as of entry %d) counts node %d as a voter, and its directory %s is gone: starting without it would take a voter that holds the cluster's entries for one that never ran; put its files back, or start from an empty data directory", newest.m, newest.index, id, dir)
 		}
 	}
-	c.members = map[uint64]bool{}
+	c.members, c.everMember = map[uint64]bool{}, map[uint64]bool{}
 	for _, s := range c.slots {
 		if s.node == nil {
 			continue
@@ -551,13 +556,13 @@ func (c *Cluster) settleMembership() error {
 			continue
 		}
 		for _, id := range confs[s.id].Members() {
-			c.members[id] = true
+			c.members[id], c.everMember[id] = true, true
 		}
 		// Any other node that runs counts as a member too, except one
 		// added whose add never reached a log (it holds nothing: it runs
 		// outside the cluster until remove stops it).
 		if !s.joined || s.node.w.LastIndex() > 0 {
-			c.members[s.id] = true
+			c.members[s.id], c.everMember[s.id] = true, true
 		}
 	}
 	return nil
@@ -818,6 +823,10 @@ func (c *Cluster) Status() Status {
 		st.Nodes[i].Disk = s.disk()
 	}
 	st.Frozen = c.frozen
+	adding := make([]bool, len(c.slots))
+	for i, s := range c.slots {
+		adding[i] = s.adding
+	}
 	c.mu.Unlock()
 	st.Faults = c.faults.Table()
 	st.Violations = len(c.monitor.Violations())
@@ -838,6 +847,14 @@ func (c *Cluster) Status() Status {
 		for _, n := range st.Nodes {
 			st.Term, st.Commit = max(st.Term, n.Term), max(st.Commit, n.Commit)
 		}
+	}
+	if !st.Membership.IsEmpty() {
+		c.confMu.Lock()
+		for i := range st.Nodes {
+			n := &st.Nodes[i]
+			n.Outside = n.State != "" && n.State != StateRemoved && !adding[i] && !c.everMember[n.ID] && !st.Membership.IsMember(n.ID)
+		}
+		c.confMu.Unlock()
 	}
 	return st
 }

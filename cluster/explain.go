@@ -413,6 +413,14 @@ func explainMember(st Status, n NodeStatus) string {
 		return fmt.Sprintf("%d is joining: it has not yet received the configuration that adds it, and does not vote or stand for election. ", n.ID)
 	case memberRemoved:
 		return fmt.Sprintf("%d is not in its own configuration (%s): it was removed, and will not stand for election. ", n.ID, n.Membership)
+	case memberOutside:
+		own := "it has no configuration of its own"
+		if !n.Membership.IsEmpty() {
+			own = fmt.Sprintf("its own log's configuration (%s, entry %d) was never committed", n.Membership, n.ConfIndex)
+		}
+		return fmt.Sprintf("%d runs outside the cluster: the configuration in force (%s) leaves it out, no add of it is running, and %s; an add of it was cut short. "+
+			"No leader sends it anything, and it neither votes nor counts toward commits; remove %d stops it, then add %d starts it afresh. ",
+			n.ID, st.Membership, own, n.ID, n.ID)
 	}
 	return ""
 }
@@ -430,6 +438,7 @@ const (
 	memberLearner
 	memberJoining // no configuration yet, and not in the cluster's
 	memberRemoved // its own configuration leaves it out
+	memberOutside // it runs outside the cluster (Status.Outside)
 )
 
 // memberKind says what n is: from its own configuration when it has one;
@@ -437,6 +446,8 @@ const (
 // out, and otherwise (no information, as in a status built by hand) a voter.
 func memberKind(st Status, n NodeStatus) int {
 	switch m := n.Membership; {
+	case n.Outside:
+		return memberOutside
 	case m.IsVoter(n.ID):
 		return memberVoter
 	case m.IsLearner(n.ID):
@@ -1031,6 +1042,8 @@ func Why(st Status, id uint64) string {
 			return "no config yet"
 		case memberRemoved:
 			return "not a voter: removed"
+		case memberOutside:
+			return "outside: remove it"
 		}
 	}
 	switch n.Role {

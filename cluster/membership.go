@@ -179,6 +179,7 @@ func (c *Cluster) Add(ctx context.Context, id uint64) (AddResult, error) {
 	if err != nil {
 		return AddResult{}, err
 	}
+	defer c.addEnded(id)
 	c.dropHeldFrom(ctx, id)
 	c.joinLeadersSide(id, someLeader(c.Status()))
 	res := AddResult{ID: id}
@@ -266,6 +267,15 @@ func (c *Cluster) learnerLag(id uint64) (match, last uint64, ok bool) {
 
 // startJoiner creates and starts node id (0: the next free id) with an
 // empty directory marked JOINED, and tells every node its address.
+// addEnded marks the end of the add of node id (slot.adding).
+func (c *Cluster) addEnded(id uint64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if id >= 1 && id <= uint64(len(c.slots)) {
+		c.slots[id-1].adding = false
+	}
+}
+
 func (c *Cluster) startJoiner(id uint64) (uint64, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -288,6 +298,7 @@ func (c *Cluster) startJoiner(id uint64) (uint64, error) {
 	s.joined, s.state = true, ""
 	c.confMu.Lock()
 	s.joinAfter = c.confIndex
+	delete(c.everMember, id) // a new node: what an earlier one of its id was is not its
 	c.confMu.Unlock()
 	// An id used before (removed, now added again) names a new node:
 	// nothing meant for or sent by the old one may reach the new one or
@@ -308,7 +319,7 @@ func (c *Cluster) startJoiner(id uint64) (uint64, error) {
 		s.state, s.err = StateFailed, err
 		return 0, err
 	}
-	s.node, s.state = n, StateUp
+	s.node, s.state, s.adding = n, StateUp, true
 	s.raftAddr, s.httpAddr = n.tr.Addr(), n.hl.Addr().String()
 	for _, o := range c.slots {
 		if o != s && o.node != nil {

@@ -908,3 +908,63 @@ func TestRemoveTheLeaderWithASlowDisk(t *testing.T) {
 		t.Fatalf("%d is %s", l, n.State)
 	}
 }
+
+// A node an add started and never made a member (its add gave up, its
+// entry cut away or never taken) runs outside the cluster: the status says
+// so, and explain, the why-line and the status line call it that, not a
+// learner or a node leaving by its own stale configuration; while its add
+// runs it is joining, and a member whose removal is pending is leaving.
+// Remove stops it.
+func TestNodeOutsideTheClusterIsCalledSo(t *testing.T) {
+	t.Parallel()
+	c, _ := startWithAWrite(t)
+	if _, err := c.startJoiner(4); err != nil {
+		t.Fatal(err)
+	}
+	st := waitFor(t, c, "node 4 up", func(s Status) bool { n, _ := s.Node(4); return n.Live() })
+	if n, _ := st.Node(4); n.Outside {
+		t.Fatal("a node whose add runs is called outside")
+	}
+	if w := Why(st, 4); w != "no config yet" {
+		t.Errorf("why-line while its add runs: %q", w)
+	}
+	c.addEnded(4) // the add gave up before a leader took its entry
+	st = c.Status()
+	for _, n := range st.Nodes {
+		if n.Outside != (n.ID == 4) {
+			t.Errorf("node %d: outside %v", n.ID, n.Outside)
+		}
+	}
+	if w := Why(st, 4); w != "outside: remove it" {
+		t.Errorf("why-line: %q", w)
+	}
+	if e := ExplainNode(st, 4); !strings.Contains(e, "4 runs outside the cluster: the configuration in force (voters 1,2,3) leaves it out") ||
+		!strings.Contains(e, "remove 4 stops it, then add 4 starts it afresh") {
+		t.Errorf("explain 4: %q", e)
+	}
+	if _, err := c.Remove(ctxFor(t, 10*time.Second), 4); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := c.Status().Node(4); n.Outside {
+		t.Error("a removed node is called outside")
+	}
+
+	// A member whose removal the leader holds, not committed: leaving.
+	st = waitLeader(t, c)
+	gone := aFollower(st)
+	if err := c.Freeze(); err != nil {
+		t.Fatal(err)
+	}
+	defer c.Thaw()
+	var pe *PendingError
+	if _, err := c.Remove(ctxFor(t, 10*time.Second), gone); !errors.As(err, &pe) {
+		t.Fatalf("remove while frozen: %v", err)
+	}
+	st = c.Status()
+	if !st.ConfPending || st.Membership.IsMember(gone) {
+		t.Fatalf("the removal is not pending: %s pending %v", st.Membership, st.ConfPending)
+	}
+	if n, _ := st.Node(gone); n.Outside {
+		t.Errorf("a member being removed is called outside")
+	}
+}

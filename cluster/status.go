@@ -57,6 +57,13 @@ type NodeStatus struct {
 	Membership raft.Membership `json:"membership"`
 	ConfIndex  uint64          `json:"conf_index"`
 	Transferee uint64          `json:"transferee,omitempty"`
+	// Outside: it runs outside the cluster. No committed configuration
+	// has held it, the one in force (Status.Membership) does not, and no
+	// add of it is running: an add cut short left it (a leader took its
+	// learner entry and lost it, or never took it). Nothing is sent to it
+	// and it counts for nothing; remove stops it. A member being removed
+	// is not outside: it leaves, and stops when the removal commits.
+	Outside bool `json:"outside,omitempty"`
 
 	// The facts explanations are made of (explain.go), from the core:
 	// the term of the last entry; the election timeout a follower keeps a

@@ -333,7 +333,7 @@ func FormatStatus(s cluster.Status) string {
 		// would pass for a follower lagging behind.
 		var outside []string
 		for _, n := range s.Nodes {
-			if n.State != cluster.StateRemoved && !s.Membership.IsMember(n.ID) {
+			if n.Outside {
 				outside = append(outside, fmt.Sprint(n.ID))
 			}
 		}

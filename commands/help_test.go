@@ -153,20 +153,20 @@ func TestRoleLearner(t *testing.T) {
 	}
 }
 
-// A node that runs outside the configuration is named on the last line:
+// A node that runs outside the cluster is named on the last line:
 // in the table it passes for a follower lagging behind (an add cut short
 // by a kill left one so).
 func TestFormatStatusNamesNodesOutsideTheConfig(t *testing.T) {
 	st := cluster.Status{Leader: 1, Term: 2, Membership: raft.Membership{Voters: []uint64{1, 3}}, Nodes: []cluster.NodeStatus{
 		{ID: 1, State: cluster.StateUp, Role: "leader", Term: 2},
-		{ID: 2, State: cluster.StateUp, Role: "follower"},
+		{ID: 2, State: cluster.StateUp, Role: "follower", Outside: true},
 		{ID: 3, State: cluster.StateUp, Role: "follower", Term: 2},
 		{ID: 4, State: cluster.StateRemoved, Term: 2},
 	}}
 	if out := FormatStatus(st); !strings.HasSuffix(out, "; config voters 1,3; not in it: 2 (remove N stops it, then add N starts it afresh)") {
 		t.Errorf("status: %q; want its last line to name 2 as outside the configuration", out)
 	}
-	st.Nodes[1].State = cluster.StateRemoved
+	st.Nodes[1].Outside = false // joining (its add runs) or leaving
 	if out := FormatStatus(st); strings.Contains(out, "not in it") {
 		t.Errorf("status with every running node a member: %q", out)
 	}

@@ -36,7 +36,7 @@ func (m *Model) legendSections() []legendSection {
 		roles = append(roles, role(r))
 	}
 	var memberRoles []string
-	for _, r := range []string{"learner", "joining", "leaving", "removed"} {
+	for _, r := range []string{"learner", "joining", "leaving", "outside", "removed"} {
 		memberRoles = append(memberRoles, role(r))
 	}
 	var terms, tails, downs []string
@@ -65,7 +65,7 @@ func (m *Model) legendSections() []legendSection {
 		{"Roles, in their colours (card titles, the header's leader)", []legendItem{
 			{strings.Join(roles, " "), colourOr("leader green, candidate yellow, pre-candidate orange, follower blue, paused magenta, down and failed red; PRE-CAND is PRE-CANDIDATE on a narrow card",
 				"without colour the role is named; PRE-CAND is PRE-CANDIDATE on a narrow card")},
-			{strings.Join(memberRoles, " "), "a follower that is not a voter: a learner (gets the log, never votes or campaigns), a node joining (no configuration yet), one leaving (the configuration no longer has it); a removed node's card, greyed, goes after " + removedFor.String()},
+			{strings.Join(memberRoles, " "), "a follower that is not a voter: a learner (gets the log, never votes or campaigns), a node joining (no configuration yet), one leaving (the configuration no longer has it), one outside (an add of it was cut short: no configuration in force has it; D removes it); a removed node's card, greyed, goes after " + removedFor.String()},
 		}},
 		{"Cards", []legendItem{
 			{"▸3", "the selected node; its card has a thick border"},

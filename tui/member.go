@@ -141,8 +141,9 @@ func configText(st cluster.Status, styles Styles) string {
 
 // memberRole is the role a card's title shows: the node's role (or its
 // state), except for a follower that is not a voter of the configuration:
-// a learner, a node joining (it has no configuration yet) or one leaving
-// (the configuration no longer has it; it is removed once that commits).
+// a learner, a node joining (it has no configuration yet), one leaving
+// (the configuration no longer has it; it is removed once that commits),
+// or one outside the cluster (an add of it was cut short: NodeStatus.Outside).
 func memberRole(st cluster.Status, n cluster.NodeStatus) string {
 	role := roleOf(n)
 	c := st.Membership
@@ -150,6 +151,8 @@ func memberRole(st cluster.Status, n cluster.NodeStatus) string {
 		return role
 	}
 	switch {
+	case n.Outside:
+		return "outside"
 	case c.IsLearner(n.ID):
 		return "learner"
 	case n.Membership.IsEmpty():
@@ -167,6 +170,8 @@ func memberNote(st cluster.Status, n cluster.NodeStatus) string {
 		return ""
 	}
 	switch {
+	case n.Outside:
+		return "outside the cluster"
 	case c.IsLearner(n.ID):
 		return "learner"
 	case n.Membership.IsEmpty():
@@ -275,7 +280,7 @@ func (m *Model) memberKeys() memberKeys {
 	// A node that runs outside the cluster (an add whose entry never
 	// committed) is removed too: its process stops, its files go. Not
 	// while this dashboard's own add of it may still be proposing it.
-	outside := !member && m.adding == 0 && n.State != "" && n.State != cluster.StateRemoved
+	outside := n.Outside && m.adding == 0
 	k.remove = (member || outside) && !st.ConfPending && n.State != cluster.StateRemoved && !slices.Equal(voters, []uint64{n.ID})
 	return k
 }

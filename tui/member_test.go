@@ -64,6 +64,12 @@ func joiningStatus() cluster.Status {
 	return st
 }
 
+// outsideStatus is joiningStatus once the add of 6 gave up before a leader
+// took its entry: 6 runs outside the cluster.
+func outsideStatus() cluster.Status {
+	return withNode(joiningStatus(), 6, func(n *cluster.NodeStatus) { n.Outside = true })
+}
+
 // removedStatus is steady(40) once node 4 has been removed, at t0+at: the
 // configuration is 1,2,3,5 and node 4 stopped.
 func removedStatus(at time.Duration) cluster.Status {
@@ -292,6 +298,14 @@ func TestLearnerJoiningLeavingCards(t *testing.T) {
 	has("learner down", card(down, 5), "5 DOWN", "learner", "as of crash")
 
 	has("joining", card(joiningStatus(), 6), "6 JOINING", "no config yet")
+	// An add cut short: not a learner, joining or leaving, whatever its
+	// own stale configuration says.
+	out := withNode(outsideStatus(), 6, func(n *cluster.NodeStatus) {
+		n.Membership, n.ConfIndex = raft.Membership{Voters: []uint64{1, 2, 3, 4, 5}, Learners: []uint64{6}}, 41
+	})
+	has("outside", card(out, 6), "6 OUTSIDE", "outside: remove it")
+	outDown := withNode(out, 6, func(n *cluster.NodeStatus) { *n = downAsOf(*n, cluster.StateCrashed, ""); n.Outside = true })
+	has("outside and down", card(outDown, 6), "6 DOWN", "outside the cluster")
 	leaving := withConfig(steady(40), []uint64{2, 3, 4, 5}, nil)
 	leaving.ConfPending = true
 	has("leader leaving", card(leaving, 1), "1 LEADER", "leaving the config")
@@ -366,7 +380,7 @@ func TestMemberKeysRunCommandLines(t *testing.T) {
 		{"remove a learner", learnerStatus(false), []string{"5", "D"}, []string{"remove 5"}, ""},
 		{"remove a crashed node", crashed3, []string{"3", "D"}, []string{"remove 3"}, ""},
 		{"no remove while a change is pending", pending, []string{"3", "D"}, nil, "D remove 3: not now: a membership change is not yet committed"},
-		{"remove of a node that runs outside the cluster", joiningStatus(), []string{"6", "D"}, []string{"remove 6"}, ""},
+		{"remove of a node that runs outside the cluster", outsideStatus(), []string{"6", "D"}, []string{"remove 6"}, ""},
 		{"no remove of a removed node", removedStatus(0), []string{"4", "D"}, nil, "D remove 4: 4 was removed already"},
 		{"no remove of the last voter", lastVoter, []string{"1", "D"}, nil, "D remove 1: 1 is the last voter"},
 		{"remove when frozen (the steps carry it)", frozenSt, []string{"3", "D"}, []string{"remove 3"}, ""},
@@ -573,7 +587,7 @@ func TestLegendShowsMembership(t *testing.T) {
 	m := newModel(newFakeSource(steady(10)), &fakeExec{}, 200, 60)
 	press(m, "L")
 	text := pagerText(m)
-	for _, want := range []string{"LEARNER JOINING LEAVING REMOVED", "⇡██████░░ 812/900", "→ transferring to 4", "removed · goes in 4s", "config 1,2,3 +4 learner pending"} {
+	for _, want := range []string{"LEARNER JOINING LEAVING OUTSIDE REMOVED", "⇡██████░░ 812/900", "→ transferring to 4", "removed · goes in 4s", "config 1,2,3 +4 learner pending"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("the legend lacks %q", want)
 		}

@@ -59,6 +59,7 @@ var roleColours = map[string]lipgloss.Color{
 	"learner":       "14", // bright cyan: receives the log, does not vote
 	"joining":       "14",
 	"leaving":       "245",
+	"outside":       "245",
 	"removed":       "240",
 }
 
