@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"raftplay/cluster"
@@ -54,6 +55,7 @@ type recording struct {
 	sw      *record.Switch
 	guard   []namedFile // the run's other files: record start refuses them
 	dataDir string      // the cluster's data directory: nothing is saved or recorded in it
+	made    []string    // the recordings this run finished: save refuses them
 }
 
 // newRecording returns the switch for c, started into file unless it is
@@ -88,7 +90,11 @@ func (r *recording) Start(file string) error {
 // owned says why `save` must not write file: one the run reads or
 // writes already (nil: it may).
 func (r *recording) owned(file string) error {
-	return r.refuse(file, "saving", append(r.guard, namedFile{"the recording in progress", r.sw.Recording()}))
+	own := append(slices.Clone(r.guard), namedFile{"the recording in progress", r.sw.Recording()})
+	for _, f := range r.made {
+		own = append(own, namedFile{"a recording", f})
+	}
+	return r.refuse(file, "saving", own)
 }
 
 // refuse says why file must not be written (doing names the writing): one
@@ -130,7 +136,14 @@ func inside(file, dir string) bool {
 }
 
 // Stop ends the recording in progress (`record stop`).
-func (r *recording) Stop() (string, error) { return r.sw.Stop() }
+func (r *recording) Stop() (string, error) {
+	file := r.sw.Recording()
+	out, err := r.sw.Stop()
+	if err == nil && file != "" {
+		r.made = append(r.made, file)
+	}
+	return out, err
+}
 
 // close ends the recording in progress, if any, and says where it is.
 func (r *recording) close(stderr io.Writer) error {

@@ -387,6 +387,7 @@ func TestSaveRefusesTheRunsFiles(t *testing.T) {
 		{"--trace", "the --trace file", func(f string) string { return "save " + f + "\n" }},
 		{"--log", "the --log file", func(f string) string { return "save " + f + "\n" }},
 		{"", "the recording in progress", func(f string) string { return "record start " + f + "\nsave " + f + "\n" }},
+		{"", "a recording", func(f string) string { return "record start " + f + "\nrecord stop\nsave " + f + "\n" }},
 	} {
 		file := filepath.Join(dir, fmt.Sprintf("f%d", i))
 		args := []string{"script", "--nodes", "1", "--data", filepath.Join(dir, fmt.Sprintf("data%d", i))}

@@ -181,6 +181,22 @@ func FlagsLine(flags string) string { return "# flags: " + flags + "\n" }
 // there through a temporary file renamed into place, so that a failed
 // save leaves no half-written file. The history is kept either way.
 func (h *History) Save(path string) (n, failed int, err error) {
+	// A symbolic link is written through, as record start writes through
+	// it: the file it names gets the script, the link stays.
+	for range 40 {
+		fi, err := os.Lstat(path)
+		if err != nil || fi.Mode()&fs.ModeSymlink == 0 {
+			break
+		}
+		to, err := os.Readlink(path)
+		if err != nil {
+			break
+		}
+		if !filepath.IsAbs(to) {
+			to = filepath.Join(filepath.Dir(path), to)
+		}
+		path = to
+	}
 	if st, err := os.Stat(path); err == nil && st.IsDir() {
 		return 0, 0, fmt.Errorf("commands: cannot write %s: it is a directory", path)
 	}

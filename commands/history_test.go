@@ -135,6 +135,34 @@ func TestSaveAtPromptReportsFailure(t *testing.T) {
 	if out, err := r.Exec(ctx, mustParse(t, "save rel.txt")); err != nil || out != "saved 1 command to "+filepath.Join(home, "rel.txt") {
 		t.Errorf("save rel.txt: %q, %v", out, err)
 	}
+	// ~ alone is the home directory, not a file named ~.
+	if _, err := r.Exec(ctx, mustParse(t, "save ~")); err == nil || !strings.Contains(err.Error(), home+": it is a directory") {
+		t.Errorf("save ~: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(home, "~")); err == nil {
+		t.Error("save ~ wrote a file named ~")
+	}
+	// A symbolic link is written through, as record start does, and
+	// stays a link; one to a file not there yet makes that file.
+	for _, target := range []string{good, filepath.Join(home, "new.txt")} {
+		link := filepath.Join(home, "link.txt")
+		os.Remove(link)
+		if target == good {
+			os.WriteFile(good, []byte("old"), 0o644)
+		}
+		if err := os.Symlink(target, link); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := r.Exec(ctx, mustParse(t, "save link.txt")); err != nil {
+			t.Fatalf("save through a link: %v", err)
+		}
+		if fi, err := os.Lstat(link); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+			t.Errorf("the link was replaced: %v %v", fi, err)
+		}
+		if b, _ := os.ReadFile(target); !strings.HasSuffix(string(b), "\necho hi\n") {
+			t.Errorf("the link's target %s was not written:\n%s", target, b)
+		}
+	}
 	b, _ := os.ReadFile(good)
 	if !strings.HasSuffix(string(b), "\necho hi\n") {
 		t.Errorf("saved:\n%s", b)

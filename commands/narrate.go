@@ -108,9 +108,11 @@ func (r *Runner) execSave(cmd *Command) (string, error) {
 		return "", failf("this session keeps no history to save (save works at the dashboard's prompt and in scripts)")
 	}
 	path := cmd.Name
-	if rest, ok := strings.CutPrefix(path, "~/"); ok {
-		if home, err := os.UserHomeDir(); err == nil {
+	if home, err := os.UserHomeDir(); err == nil {
+		if rest, ok := strings.CutPrefix(path, "~/"); ok {
 			path = filepath.Join(home, rest)
+		} else if path == "~" {
+			path = home // a directory: Save says so
 		}
 	}
 	if own := r.opts.Owned; own != nil {
