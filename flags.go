@@ -297,6 +297,9 @@ func checkDataDir(dir string) error {
 	if st, err := os.Stat(dir); err == nil && !st.IsDir() {
 		return fmt.Errorf("it is a file, not a directory")
 	}
+	if err := cluster.CheckDataDir(dir); err != nil {
+		return fmt.Errorf("it %w", err)
+	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("cannot create it (%s)", pathMessage(err))
 	}

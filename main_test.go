@@ -76,6 +76,14 @@ func TestUsageErrorsExit2(t *testing.T) {
 	if err := os.WriteFile(file, nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
+	// A cluster's data directory (its CLUSTER file) with a node's in it.
+	data := filepath.Join(dir, "data")
+	if err := os.MkdirAll(filepath.Join(data, "node-2"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(data, "CLUSTER"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	cases := []struct {
 		stdin string
 		args  []string
@@ -108,6 +116,7 @@ func TestUsageErrorsExit2(t *testing.T) {
 		{"", []string{"--nodes", "3", "learn", "1"}, "raftplay: unexpected argument \"learn\": a subcommand comes first, its flags after it (raftplay learn [flags] ...)\n"},
 		{"", []string{"script", "--data", filepath.Join(file, "sub"), "-"}, "not a directory"},
 		{"", []string{"script", "--data", file, "-"}, "raftplay: --data " + file + ": it is a file, not a directory\n"},
+		{"", []string{"script", "--data", filepath.Join(data, "node-2"), "-"}, "raftplay: --data " + filepath.Join(data, "node-2") + ": it is a node's directory of the cluster in " + data + ": name that one\n"},
 		{"", []string{"script", "--port", "80", "-"}, "--port 80"},
 		{"", []string{"bench", "--clients", "0"}, "raftplay: --clients 0: want 1 or more writers\n"},
 		{"", []string{"bench", "--payload", "-1"}, "raftplay: --payload -1: want 0 or more bytes\n"},

@@ -117,6 +117,21 @@ type Cluster struct {
 	rng         *rand.Rand
 }
 
+// CheckDataDir reports a data directory that is one node's directory, not
+// a cluster's: it holds a node's log, or it is named like a node's
+// directory and the one above it holds a cluster. Start checks the same;
+// a command checks its --data flag with it before it starts anything.
+func CheckDataDir(dir string) error {
+	if wal.HasLog(dir) {
+		return errors.New("holds the log of one node: name the directory above it, which holds node-1, node-2, ...")
+	}
+	if parent := filepath.Dir(filepath.Clean(dir)); nodeDirName.MatchString(filepath.Base(filepath.Clean(dir))) &&
+		(fileExists(filepath.Join(parent, clusterFile)) || fileExists(filepath.Join(parent, wal.LockName))) {
+		return fmt.Errorf("is a node's directory of the cluster in %s: name that one", parent)
+	}
+	return nil
+}
+
 // Start creates the data directories and starts every node.
 func Start(opts Options) (*Cluster, error) {
 	if opts.Nodes < 1 || opts.Nodes > MaxNodes {
@@ -147,12 +162,8 @@ func Start(opts Options) (*Cluster, error) {
 	if err := os.MkdirAll(opts.DataDir, 0o755); err != nil {
 		return nil, fmt.Errorf("cluster: data directory: %w", err)
 	}
-	if wal.HasLog(opts.DataDir) {
-		return nil, fmt.Errorf("cluster: data directory %s holds the log of one node: name the directory above it, which holds node-1, node-2, ...", opts.DataDir)
-	}
-	if parent := filepath.Dir(filepath.Clean(opts.DataDir)); nodeDirName.MatchString(filepath.Base(filepath.Clean(opts.DataDir))) &&
-		(fileExists(filepath.Join(parent, clusterFile)) || fileExists(filepath.Join(parent, wal.LockName))) {
-		return nil, fmt.Errorf("cluster: data directory %s is a node's directory of the cluster in %s: name that one", opts.DataDir, parent)
+	if err := CheckDataDir(opts.DataDir); err != nil {
+		return nil, fmt.Errorf("cluster: data directory %s %w", opts.DataDir, err)
 	}
 	// One run per data directory, decided before anything in it is looked
 	// at: two runs starting together on a new directory both took its
