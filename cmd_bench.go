@@ -161,6 +161,7 @@ type benchProgress struct {
 	lastOps     int64
 	lastElapsed time.Duration
 	lastWarm    bool
+	saidStop    bool // the stopping line is said once; the cluster may take seconds to stop
 }
 
 // line describes the moment elapsed since the writers started (negative:
@@ -185,6 +186,10 @@ func (p *benchProgress) line(elapsed time.Duration, acked, measured int64) strin
 	}
 	p.lastOps, p.lastElapsed, p.lastWarm = ops, at, warm
 	if at == total && !warm {
+		if p.saidStop {
+			return ""
+		}
+		p.saidStop = true
 		return fmt.Sprintf("bench: %v measured, %s, stopping", total, plural(int(ops), "write"))
 	}
 	return fmt.Sprintf("bench: %v elapsed of %v %s, %s, %.0f writes/s now", at.Round(100*time.Millisecond), total, what, plural(int(ops), "write"), rate)
@@ -213,6 +218,9 @@ func (p *benchProgress) run(interval time.Duration, prog *cluster.BenchProgress)
 					elapsed = time.Since(time.Unix(0, started))
 				}
 				l := p.line(elapsed, prog.Acked.Load(), prog.Measured.Load())
+				if l == "" {
+					continue
+				}
 				if p.tty {
 					fmt.Fprint(p.w, "\r\x1b[K"+l)
 				} else {

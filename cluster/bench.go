@@ -166,6 +166,9 @@ func Bench(ctx context.Context, o BenchOptions) (BenchResult, error) {
 	wg.Wait()
 	var all []time.Duration
 	res := BenchResult{Impl: "raftplay", Nodes: o.Cluster.Nodes, Clients: o.Clients, Payload: o.Payload, Trace: !o.NoTrace}
+	if v := c.Status().Voters(); len(v) > 0 {
+		res.Nodes = len(v) // a --data of an earlier run: its configuration, not the slots (a removed node has one)
+	}
 	for i := range lat {
 		all = append(all, lat[i]...)
 		res.Errors += errs[i]

@@ -165,3 +165,27 @@ func TestBenchCountsOnlyItsWindow(t *testing.T) {
 		t.Errorf("ops/s %v, want %v", res.OpsPerSec, want)
 	}
 }
+
+// TestBenchCountsTheVoters: a bench on the data directory of an earlier
+// run says how many voters its cluster has, not how many node slots (a
+// removed node keeps one): it said "nodes":3 for two voters.
+func TestBenchCountsTheVoters(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	c := startCluster(t, Options{Nodes: 3, DataDir: dir})
+	st := waitLeader(t, c)
+	if _, err := c.Remove(ctxFor(t, 10*time.Second), aFollower(st)); err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+	res, err := Bench(context.Background(), BenchOptions{
+		Cluster: Options{Nodes: 3, DataDir: dir, Timing: Timing{Heartbeat: 50 * time.Millisecond, ElectionMin: 150 * time.Millisecond, ElectionMax: 300 * time.Millisecond}},
+		Clients: 1, Duration: 100 * time.Millisecond,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Nodes != 2 {
+		t.Errorf("nodes %d, want the 2 voters left", res.Nodes)
+	}
+}
