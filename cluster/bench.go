@@ -74,9 +74,12 @@ type BenchResult struct {
 // A write counts (in Ops, the latencies and OpsPerSec = Ops / Duration) when
 // its acknowledgement came inside the window, whenever it started; a failed
 // write counts in Errors when it failed inside the window. Writes still in
-// flight when the window closes are cancelled and not counted: the run ends
-// with its window, however slow the writes (a 1 MiB write to 64 clients took
+// flight when the window closes are cancelled: the run ends with its
+// window, however slow the writes (a 1 MiB write to 64 clients took
 // seconds, and a run of 3 s went on for 7 counting their late answers).
+// They are not in Ops, but the latencies (p50, p99, max) count each with
+// the time it had taken when the window closed, a lower bound: left out,
+// the slowest writes of a slow run would be missing from them.
 func Bench(ctx context.Context, o BenchOptions) (BenchResult, error) {
 	if o.Clients < 1 || o.Payload < 0 || o.Duration <= 0 || o.Warmup < 0 {
 		return BenchResult{}, fmt.Errorf("cluster: bench: clients %d, payload %d, duration %v, warmup %v: want clients >= 1, payload >= 0, duration > 0, warmup >= 0",
@@ -127,6 +130,7 @@ func Bench(ctx context.Context, o BenchOptions) (BenchResult, error) {
 	lat := make([][]time.Duration, o.Clients)
 	errs := make([]int, o.Clients)
 	cut := make([]int, o.Clients)
+	inFlight := make([][]time.Duration, o.Clients)
 	var wg sync.WaitGroup
 	for i := 0; i < o.Clients; i++ {
 		wg.Add(1)
@@ -147,7 +151,11 @@ func Bench(ctx context.Context, o BenchOptions) (BenchResult, error) {
 					o.Progress.Acked.Add(1)
 				}
 				if err != nil && !t1.Before(end) && ctx.Err() == nil {
+					// In flight when the window closed: it took at least
+					// this long. Left out, the slowest writes of a slow
+					// run would be missing from p99 and max.
 					cut[i]++
+					inFlight[i] = append(inFlight[i], end.Sub(t0))
 				}
 				if t1.Before(measureFrom) || !t1.Before(end) {
 					continue // outside the window (or cut short by its end)
@@ -174,8 +182,11 @@ func Bench(ctx context.Context, o BenchOptions) (BenchResult, error) {
 		res.Errors += errs[i]
 		res.Cut += cut[i]
 	}
-	slices.Sort(all)
 	res.Ops = len(all)
+	for i := range inFlight {
+		all = append(all, inFlight[i]...)
+	}
+	slices.Sort(all)
 	res.OpsPerSec = round2(float64(res.Ops) / o.Duration.Seconds())
 	if len(all) > 0 {
 		res.P50ms = ms(all[len(all)/2])
