@@ -132,7 +132,10 @@ func (n *node) serveOp(w http.ResponseWriter, r *http.Request, cmd Command) {
 		return
 	default:
 		effect := effectUnknown
-		if cmd.Op == OpGet || errors.Is(err, ErrNotLeader) {
+		if cmd.Op == OpGet || wasRefused(err) {
+			// A read, or a write the leader refused before its log
+			// took it (no longer leader, a leadership transfer under
+			// way): no effect.
 			effect = effectNone
 		}
 		n.writeError(w, http.StatusServiceUnavailable, strings.TrimPrefix(err.Error(), "cluster: "), effect)

@@ -48,6 +48,20 @@ type proposeResult struct {
 	err error
 }
 
+// refusedError is the error of a proposal the core refused (not the
+// leader, a leadership transfer in progress): nothing entered any log, so
+// the write had no effect and may be retried as it is.
+type refusedError struct{ err error }
+
+func (e refusedError) Error() string { return e.err.Error() }
+func (e refusedError) Unwrap() error { return e.err }
+
+// wasRefused reports whether err is a proposal's refusal (refusedError).
+func wasRefused(err error) bool {
+	var r refusedError
+	return errors.As(err, &r)
+}
+
 type waiter struct {
 	term uint64
 	done chan proposeResult
@@ -445,7 +459,7 @@ func (n *node) propose(p proposal) {
 		if errors.Is(err, raft.ErrNotLeader) {
 			err = fmt.Errorf("%w: %w", ErrNotLeader, err)
 		}
-		p.done <- proposeResult{err: err}
+		p.done <- proposeResult{err: refusedError{err}}
 		return
 	}
 	if old, ok := n.waiters[idx]; ok { // an entry of ours this index once held is gone

@@ -1,0 +1,32 @@
+package cluster
+
+import (
+	"net/http"
+	"testing"
+)
+
+// A write that a leader refuses while it hands leadership over (the core
+// returns ErrTransferring before anything enters its log) has no effect,
+// and the HTTP API must say so: effect "none", so a client may retry it.
+// It said "unknown", which a client can only treat as maybe-applied.
+func TestHTTPWriteRefusedDuringTransferHasNoEffect(t *testing.T) {
+	t.Parallel()
+	c, st, f := frozenThree(t)
+	if _, err := c.StartTransfer(f); err != nil {
+		t.Fatalf("transfer: %v", err)
+	}
+	l, _ := st.Node(st.Leader)
+	for _, method := range []string{http.MethodPut, http.MethodDelete} {
+		code, body := httpDo(t, method, "http://"+l.HTTPAddr+"/kv/refused", "v")
+		if code != http.StatusServiceUnavailable {
+			t.Fatalf("%s during a transfer: %d %s, want 503", method, code, body)
+		}
+		if e := decodeError(t, body); e.Effect != effectNone {
+			t.Fatalf("%s refused during a transfer says effect %q (%s), want %q: nothing was proposed", method, e.Effect, e.Error, effectNone)
+		}
+	}
+	// Nothing entered the leader's log: the refusal really had no effect.
+	if got := c.Status(); got.Nodes[st.Leader-1].LastIndex != l.LastIndex {
+		t.Fatalf("leader's last index %d -> %d: a refused write entered the log", l.LastIndex, got.Nodes[st.Leader-1].LastIndex)
+	}
+}
