@@ -1,6 +1,7 @@
 package cluster
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -74,7 +75,11 @@ func (cl *Client) do(ctx context.Context, cmd Command) (Result, error) {
 		}
 	}
 	if cmd.Op == OpGet {
-		return cl.c.retry(ctx, false, func(n *node, ok leaderCheck) (Result, error) { return n.read(ctx, cmd.Key, ok) })
+		res, err := cl.c.retry(ctx, false, func(n *node, ok leaderCheck) (Result, error) { return n.read(ctx, cmd.Key, ok) })
+		// The loop answers with the store's own bytes: the caller gets
+		// a copy, so that changing it cannot change the replica's state.
+		res.Value = bytes.Clone(res.Value)
+		return res, err
 	}
 	if cl.session == 0 {
 		res, err := cl.c.submitReusing(ctx, Command{Op: OpRegister}.Encode(nil), &cl.done)

@@ -1,8 +1,10 @@
 package cluster
 
 import (
+	"context"
 	"net/http"
 	"testing"
+	"time"
 )
 
 // A write that a leader refuses while it hands leadership over (the core
@@ -28,5 +30,31 @@ func TestHTTPWriteRefusedDuringTransferHasNoEffect(t *testing.T) {
 	// Nothing entered the leader's log: the refusal really had no effect.
 	if got := c.Status(); got.Nodes[st.Leader-1].LastIndex != l.LastIndex {
 		t.Fatalf("leader's last index %d -> %d: a refused write entered the log", l.LastIndex, got.Nodes[st.Leader-1].LastIndex)
+	}
+}
+
+// The value a Get returns is the caller's: changing it must not change the
+// replica's store (it aliased the leader's map entry, so a caller that
+// reused the slice rewrote the replicated state on one node alone, and
+// every later read, and snapshot, of that node).
+func TestGetValueDoesNotAliasTheStore(t *testing.T) {
+	t.Parallel()
+	c := startCluster(t, Options{Nodes: 1})
+	waitLeader(t, c)
+	cl := c.NewClient()
+	put(t, cl, "k", "abc")
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	res, err := cl.Get(ctx, "k")
+	if err != nil || string(res.Value) != "abc" {
+		t.Fatalf("get k = %q, %v", res.Value, err)
+	}
+	res.Value[0] = 'X'
+	again, err := cl.Get(ctx, "k")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(again.Value) != "abc" {
+		t.Fatalf("get k = %q after the caller changed the bytes of an earlier get: the store was changed without a write", again.Value)
 	}
 }
