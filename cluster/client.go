@@ -138,6 +138,7 @@ func (c *Cluster) retry(ctx context.Context, write bool, attempt func(n *node, o
 	backoff := time.Millisecond
 	for {
 		if n := c.leaderNode(); n != nil {
+			began := time.Now()
 			res, err := attempt(n, leaderCheck{c, n})
 			if err == nil || errors.Is(err, ErrSessionExpired) {
 				return res, err
@@ -147,7 +148,12 @@ func (c *Cluster) retry(ctx context.Context, write bool, attempt func(n *node, o
 			} else {
 				lastErr = fmt.Errorf("node %d: %s", n.cfg.id, strings.TrimPrefix(err.Error(), "cluster: "))
 			}
-			backoff = time.Millisecond
+			if time.Since(began) > backoff {
+				// It waited on a leader that then lost office: the next
+				// one may be there already. One refused at once (a
+				// transfer under way) keeps backing off.
+				backoff = time.Millisecond
+			}
 		}
 		select {
 		case <-ctx.Done():

@@ -2,6 +2,7 @@ package cluster
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"testing"
 	"time"
@@ -56,5 +57,30 @@ func TestGetValueDoesNotAliasTheStore(t *testing.T) {
 	}
 	if string(again.Value) != "abc" {
 		t.Fatalf("get k = %q after the caller changed the bytes of an earlier get: the store was changed without a write", again.Value)
+	}
+}
+
+// An attempt that fails at once (a leader refusing writes while it hands
+// leadership over, for up to an election timeout, or for good while
+// frozen) is retried with a growing backoff, up to 20ms: the backoff went
+// back to 1ms after every attempt, so a client hammered the leader's loop
+// with a proposal a millisecond until its deadline.
+func TestRetryBacksOffFromAnAttemptThatFailsAtOnce(t *testing.T) {
+	t.Parallel()
+	c := startCluster(t, Options{Nodes: 1})
+	waitLeader(t, c)
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	attempts := 0
+	_, err := c.retry(ctx, true, func(*node, leaderCheck) (Result, error) {
+		attempts++
+		return Result{}, errors.New("cluster: refused")
+	})
+	if err == nil {
+		t.Fatal("retry of an attempt that always fails succeeded")
+	}
+	// 1+2+4+8+16 ms, then 20 ms apart: about 19 in 300 ms.
+	if attempts > 40 {
+		t.Fatalf("%d attempts in 300ms: the backoff does not grow while every attempt fails at once", attempts)
 	}
 }
