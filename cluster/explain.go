@@ -642,7 +642,6 @@ func refusalWhy(st Status, c NodeStatus, term, id uint64, why raft.Why) string {
 }
 
 func explainLeaderNode(st Status, l NodeStatus) string {
-	peers := len(st.Nodes) - 1
 	quiet, longest := quietPeers(l)
 	sl := staleness(st, l)
 	if !sl.stale() {
@@ -677,7 +676,15 @@ func explainLeaderNode(st Status, l NodeStatus) string {
 		s = fmt.Sprintf("%d leads at term %d, but it cannot commit:", l.ID, l.Term)
 	}
 	if sl.noQuorum > 0 {
-		s += fmt.Sprintf(" it has not heard from a majority for %s (quiet for an election timeout or more: %d of %d peers, %s);", dur(sl.noQuorum), len(quiet), peers, ids(quiet))
+		// The voters of its configuration count, as in staleness: a
+		// removed node's slot, or a learner, is no peer a majority needs.
+		voters := votersOf(l.Membership, st.Nodes)
+		quietVoters := slices.DeleteFunc(slices.Clone(quiet), func(id uint64) bool { return !slices.Contains(voters, id) })
+		peers := len(voters)
+		if slices.Contains(voters, l.ID) {
+			peers--
+		}
+		s += fmt.Sprintf(" it has not heard from a majority for %s (quiet for an election timeout or more: %d of %d peers, %s);", dur(sl.noQuorum), len(quietVoters), peers, ids(quietVoters))
 	}
 	switch {
 	case sl.newer != 0:

@@ -441,6 +441,23 @@ func TestWhyCases(t *testing.T) {
 			t.Errorf("ExplainNode calls it stale: %q", got)
 		}
 	})
+	t.Run("a leader without a quorum counts the voters of its configuration", func(t *testing.T) {
+		// 2 and 3 removed: the configuration is 1,4,5, and both of its
+		// peers are paused (a new user read "2 of 4 peers").
+		st := cardStatus(5)
+		cfg := raft.Membership{Voters: []uint64{1, 4, 5}}
+		for i := range st.Nodes {
+			st.Nodes[i].Membership = cfg
+		}
+		st.Membership = cfg
+		st.Nodes[1].State, st.Nodes[2].State = StateRemoved, StateRemoved
+		st.Nodes[3].State, st.Nodes[4].State = StatePaused, StatePaused
+		st.Nodes[0].Progress = map[uint64]raft.Progress{
+			4: {Match: 20, Next: 21, State: "replicate", HeardAgo: 2500},
+			5: {Match: 20, Next: 21, State: "replicate", HeardAgo: 2500},
+		}
+		mustContain(t, ExplainNode(st, 1), "it has not heard from a majority for 2.5 s (quiet for an election timeout or more: 2 of 2 peers, 4,5)")
+	})
 	t.Run("a majority at a later term makes it stale", func(t *testing.T) {
 		st := cardStatus(3)
 		st.Nodes[1].Term, st.Nodes[2].Term = 6, 6
