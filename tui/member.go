@@ -358,6 +358,29 @@ func (m *Model) nodeKeyOff(msg tea.KeyMsg) (what, why string) {
 	return what, down
 }
 
+// noLeaderWhy says why st has no leader to take a command, and what
+// brings one: frozen, only steps (and a node that has won already needs
+// only its appends delivered); running, time, unless too few voters are
+// up for any election to be won.
+func noLeaderWhy(st cluster.Status) string {
+	if st.Frozen {
+		if id := topClaimant(st); id != 0 {
+			return fmt.Sprintf("%d has won the election, but no majority has heard from it yet, and the cluster is frozen: s delivers its appends (a leader a majority follows takes commands)", id)
+		}
+		return "no leader, and the cluster is frozen: only steps elect one (t times a node out, s delivers its votes)"
+	}
+	voters, up := st.Voters(), 0
+	for _, id := range voters {
+		if n, ok := st.Node(id); ok && n.Live() {
+			up++
+		}
+	}
+	if need := len(voters)/2 + 1; up < need {
+		return fmt.Sprintf("no leader, and none can be elected: %d of %d voters are up and running, and an election needs %d (restart or resume one)", up, len(voters), need)
+	}
+	return "no leader to take the change (wait for one to be elected)"
+}
+
 // memberKeyWhy is keyOff's reason for A, D and T.
 func (m *Model) memberKeyWhy(msg tea.KeyMsg) string {
 	k := &m.keys
@@ -367,10 +390,8 @@ func (m *Model) memberKeyWhy(msg tea.KeyMsg) string {
 	}
 	st, n := m.status, m.selected()
 	switch {
-	case st.Leader == 0 && st.Frozen:
-		return "not now: no leader, and the cluster is frozen: only steps elect one (t times a node out, s delivers its votes)"
 	case st.Leader == 0:
-		return "not now: no leader to take the change (wait for one to be elected)"
+		return "not now: " + noLeaderWhy(st)
 	case st.Frozen && b != &k.Transfer && transferring(st):
 		return "not now: the leader is handing leadership over, and only steps finish that (s steps)"
 	}

@@ -373,7 +373,22 @@ func TestMemberKeysRunCommandLines(t *testing.T) {
 		{"no add with nine nodes", full, []string{"A"}, nil, "A add: no free node id: a cluster has at most 9 nodes"},
 		{"add when frozen (the steps carry it)", frozenSt, []string{"A"}, []string{"add"}, ""},
 		{"no add without a leader", noLeader, []string{"A"}, nil, "A add: not now: no leader to take the change"},
-		{"no add without a leader, frozen", func() cluster.Status { s := noLeader; s.Frozen = true; return s }(), []string{"A"}, nil, "A add: not now: no leader, and the cluster is frozen: only steps elect one"},
+		{"no add without a leader, frozen", func() cluster.Status {
+			s := withNode(noLeader, 1, func(n *cluster.NodeStatus) { n.Role = "follower" })
+			s.Frozen = true
+			return s
+		}(), []string{"A"}, nil, "A add: not now: no leader, and the cluster is frozen: only steps elect one"},
+		// Won by steps, not yet heard by a majority: steps deliver its
+		// appends (a teacher was told to time a node out again).
+		{"no add frozen, the winner unheard", func() cluster.Status { s := noLeader; s.Frozen = true; return s }(), []string{"A"}, nil,
+			"A add: not now: 1 has won the election, but no majority has heard from it yet, and the cluster is frozen: s delivers its appends"},
+		{"no add with too few voters up", func() cluster.Status {
+			s := noLeader
+			for _, id := range []uint64{1, 2, 3} {
+				s = withNode(s, id, func(n *cluster.NodeStatus) { *n = downAsOf(*n, cluster.StateCrashed, "") })
+			}
+			return s
+		}(), []string{"5", "A"}, nil, "A add: not now: no leader, and none can be elected: 2 of 5 voters are up and running, and an election needs 3 (restart or resume one)"},
 		{"no add while a change is pending", pending, []string{"A"}, nil, "A add: not now: a membership change is not yet committed"},
 		{"remove selected", plain, []string{"3", "D"}, []string{"remove 3"}, ""},
 		{"remove the leader", plain, []string{"D"}, []string{"remove 1"}, ""},

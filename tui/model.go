@@ -467,6 +467,8 @@ func (m *Model) onKey(msg tea.KeyMsg) tea.Cmd {
 				if id := topClaimant(m.status); id != 0 {
 					return m.run(fmt.Sprintf("propose %d %s 100ms", id, kv))
 				}
+				m.output.setNote("w propose", "not now: "+noLeaderWhy(m.status)) // wait leader would wait in vain
+				return nil
 			}
 			return m.run("propose leader " + kv + " 100ms")
 		}

@@ -494,6 +494,15 @@ func TestWriteWhileFrozenProposes(t *testing.T) {
 	if len(got) != 1 || !regexp.MustCompile(`^propose 1 k\d+ \d+ 100ms$`).MatchString(got[0]) {
 		t.Fatalf("w while frozen with a leader no majority has heard: ran %q, want a propose to 1", got)
 	}
+	// Frozen with no node claiming to lead: nothing to propose to, and
+	// `wait leader` would wait in vain; w says what elects one.
+	st = withNode(st, 1, func(n *cluster.NodeStatus) { n.Role = "follower" })
+	ex3 := &fakeExec{}
+	m3 := newModel(newFakeSource(st), ex3, 140, 50)
+	press(m3, "w")
+	if got := ex3.got(); len(got) != 0 || !strings.Contains(m3.output.note, "only steps elect one") {
+		t.Errorf("w frozen with no leader nor claimant: ran %q, note %q", got, m3.output.note)
+	}
 	ex2 := &fakeExec{}
 	m2 := newModel(newFakeSource(steady(10)), ex2, 140, 50)
 	press(m2, "w")
