@@ -221,6 +221,16 @@ func describeConfig(st cluster.Status) string {
 	return s
 }
 
+// Detaches reports whether Detach runs commands of verb on a runner of
+// their own: the membership commands.
+func Detaches(verb string) bool {
+	switch verb {
+	case VerbAdd, VerbRemove, VerbPromote, VerbTransfer:
+		return true
+	}
+	return false
+}
+
 // Detach prepares a membership command (add, remove, promote, transfer) to
 // run on a runner of its own, so that a caller sharing this runner is not
 // held up while it waits (add can wait many seconds for a node to catch
@@ -228,9 +238,7 @@ func describeConfig(st cluster.Status) string {
 // runner, and returns the command with that node as a number, and a fresh
 // runner for the same cluster. ok is false for any other command.
 func (r *Runner) Detach(ctx context.Context, cmd *Command) (out *Command, runner *Runner, ok bool, err error) {
-	switch cmd.Verb {
-	case VerbAdd, VerbRemove, VerbPromote, VerbTransfer:
-	default:
+	if !Detaches(cmd.Verb) {
 		return nil, nil, false, nil
 	}
 	c := *cmd

@@ -220,6 +220,43 @@ func (m *Model) freezeKey() tea.Cmd {
 	return cmd
 }
 
+// inflightRun is a run of keys or the prompt not yet answered. The
+// commands share one runner and run one at a time, in turn, except the
+// membership commands, which wait on runners of their own (detached).
+type inflightRun struct {
+	seq      uint64
+	line     string
+	detached bool
+}
+
+// behind returns the command that run seq waits for ("" when it is its
+// turn): the oldest one in flight before it that holds the runner.
+func (m *Model) behind(seq uint64) string {
+	for _, r := range m.inflight {
+		if r.seq < seq && !r.detached {
+			return r.line
+		}
+	}
+	return ""
+}
+
+// freezeWaits returns the command a freeze asked for by a key waits for,
+// or "": until it runs, the cluster runs, whatever the frames laid over
+// with the key's edit say.
+func (m *Model) freezeWaits() string {
+	for _, e := range m.pending {
+		if e.answered {
+			continue
+		}
+		for _, r := range m.inflight {
+			if r.seq == e.seq && r.line == "freeze" {
+				return m.behind(r.seq)
+			}
+		}
+	}
+	return ""
+}
+
 // pendingEdit is a change a key asked for that the frames may not show
 // yet. One frame is always on its way, and the one on its way when the
 // command's answer came may have been read before the command ran: until

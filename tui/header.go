@@ -99,6 +99,11 @@ func (m *Model) viewHeader(width int) []string {
 		if m.player != nil { // the keys that thaw and step are a live cluster's
 			text = fmt.Sprintf("FROZEN: clocks stopped; %s held (m shows them)", plural(heldCount(s), "message"))
 		}
+		if w := m.freezeWaits(); w != "" {
+			// Asked for, not done: the clocks still run (a teacher saw
+			// FROZEN for 5 s over a cluster that was not).
+			text = "FREEZE asked: the clocks stop once " + clean(w) + " is done; until then the cluster runs"
+		}
 		for _, l := range wrapWords(text, width) {
 			lines = append(lines, st.Frozen.Render(l))
 		}

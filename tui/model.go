@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"time"
 
@@ -115,6 +116,7 @@ type Model struct {
 	output    outputPanel
 	runs      uint64        // commands run from keys and the prompt, to order their results
 	pending   []pendingEdit // changes keys asked for that frames may not show yet
+	inflight  []inflightRun // the runs of keys and the prompt not yet answered, in order
 	script    scriptState
 	speed     speedState
 	busy      int                        // commands in flight
@@ -566,7 +568,9 @@ func (m *Model) run(lines ...string) tea.Cmd {
 	}
 	m.busy++
 	m.runs++
-	m.output.running(lines[len(lines)-1], m.runs)
+	r := inflightRun{seq: m.runs, line: lines[len(lines)-1], detached: len(cmds) == 1 && commands.Detaches(cmds[0].Verb)}
+	m.inflight = append(m.inflight, r)
+	m.output.running(r.line, r.seq, m.behind(r.seq))
 	return execCmd(m.ctx, m.o.Exec, cmds, false, m.runs)
 }
 
@@ -588,6 +592,10 @@ func (m *Model) onResult(r resultMsg) tea.Cmd {
 	if !r.script {
 		m.busy--
 		m.answered(r.seq, r.err)
+		m.inflight = slices.DeleteFunc(m.inflight, func(f inflightRun) bool { return f.seq == r.seq })
+		if o := &m.output; o.busy && o.behind != "" {
+			o.behind = clean(m.behind(o.seq)) // its turn, or still another's
+		}
 		if o := &m.output; o.shown() && o.seq > r.seq {
 			// A command run later (a step) is in view, finished or
 			// running: keep it, and tell this one's result under it (a
@@ -649,7 +657,7 @@ func (m *Model) scriptStep() tea.Cmd {
 	}
 	m.narrate(c)
 	if c.Verb != commands.VerbSay {
-		m.output.running(fmt.Sprintf("script line %d: %s", c.Line, c.Text), 0)
+		m.output.running(fmt.Sprintf("script line %d: %s", c.Line, c.Text), 0, "")
 	}
 	return execCmd(m.ctx, m.o.ScriptExec, []*commands.Command{c}, true, 0)
 }

@@ -354,8 +354,8 @@ func TestBlockingCommandDoesNotBlockKeys(t *testing.T) {
 	_, cmd := m.Update(keyMsg("w"))
 	res := make(chan tea.Msg, 1)
 	go func() { res <- cmd() }()
-	_, cmd2 := m.Update(keyMsg("c")) // runs while the put waits
-	if m.busy != 2 || !strings.Contains(m.View(), "(running)") {
+	_, cmd2 := m.Update(keyMsg("c")) // asked while the put waits, and waits its turn
+	if m.busy != 2 || !strings.Contains(m.View(), "(waits for put k") {
 		t.Fatalf("busy %d; view:\n%s", m.busy, m.View())
 	}
 	press(m, "3")
@@ -460,6 +460,40 @@ func TestKeysBuildOnWhatTheyAskedFor(t *testing.T) {
 	press(m, "4", "g")
 	if got := ex.got(); len(got) != 2 || got[1] != "partition 1,3,5 2,4" {
 		t.Fatalf("g, an older frame, g ran %q", got)
+	}
+}
+
+// TestKeyBehindARunningCommandSaysItWaits: one command runs at a time. A
+// freeze pressed while a put waits for its commit says it waits for the
+// put, and the header says the freeze is asked, not done (a teacher saw
+// FROZEN for 5 s over a cluster that ran on); once the put is answered,
+// the freeze runs, and the header says FROZEN.
+func TestKeyBehindARunningCommandSaysItWaits(t *testing.T) {
+	ex := &fakeExec{block: make(chan struct{})}
+	m := newModel(newFakeSource(steady(10)), ex, 140, 50)
+	_, put := m.Update(keyMsg("w"))
+	_, freeze := m.Update(keyMsg("z"))
+	v := m.View()
+	if !regexp.MustCompile(`> freeze +\(waits for put k\d+ \d+ to finish\)`).MatchString(v) || !strings.Contains(v, "FREEZE asked: the clocks stop once put k") || strings.Contains(v, "FROZEN") {
+		t.Fatalf("a freeze behind a put:\n%s", v)
+	}
+	close(ex.block)
+	m.Update(put())
+	if v := m.View(); !strings.Contains(v, "> freeze  (running)") || !strings.Contains(v, "FROZEN: clocks stopped") {
+		t.Fatalf("the put answered, the freeze runs:\n%s", v)
+	}
+	m.Update(freeze())
+	if v := m.View(); !strings.Contains(v, "> freeze\nok\nput k") {
+		t.Fatalf("the freeze answered:\n%s", v)
+	}
+	// A membership command waits on a runner of its own: nothing behind it waits.
+	ex = &fakeExec{block: make(chan struct{})}
+	defer close(ex.block)
+	m = newModel(newFakeSource(withConfig(steady(10), []uint64{1, 2, 3, 4, 5}, nil)), ex, 140, 50)
+	m.Update(keyMsg("A"))
+	m.Update(keyMsg("c"))
+	if v := m.View(); !strings.Contains(v, "> crash 1  (running)") {
+		t.Fatalf("a crash pressed during an add:\n%s", v)
 	}
 }
 

@@ -106,7 +106,10 @@ type outputPanel struct {
 	err  string   // why it failed, as a sentence
 	note string   // a message of the dashboard's own
 	busy bool
-	seq  uint64 // the run whose result or progress this is (resultMsg.seq)
+	// behind is the command this one waits for, while it does: one
+	// command runs at a time (Model.inflight).
+	behind string
+	seq    uint64 // the run whose result or progress this is (resultMsg.seq)
 	// earlier holds the results of commands that finished after a later
 	// one began, told under the later one's result until the next run.
 	earlier []string
@@ -129,8 +132,8 @@ func earlierResult(line string, r resultMsg) string {
 	return line + " (run earlier): " + what
 }
 
-func (o *outputPanel) running(line string, seq uint64) {
-	*o = outputPanel{line: clean(line), busy: true, seq: seq}
+func (o *outputPanel) running(line string, seq uint64, behind string) {
+	*o = outputPanel{line: clean(line), busy: true, seq: seq, behind: clean(behind)}
 }
 
 // addEarlier tells the result of a command that finished after one run
@@ -183,6 +186,10 @@ func (m *Model) outputInline(width int) []string {
 	head := "> " + o.line
 	var lines []string
 	switch {
+	case o.busy && o.behind != "":
+		// Keys pressed while a command runs wait their turn: "(running)"
+		// told a teacher a freeze was under way 5 s before it was.
+		lines = wrapWords(head+" "+st.Dim.Render("(waits for "+o.behind+" to finish)"), width)
 	case o.busy:
 		lines = []string{head + st.Dim.Render("  (running)")}
 	case o.err != "":
