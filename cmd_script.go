@@ -317,6 +317,10 @@ func printNodes(w io.Writer, s cluster.Status) {
 			fmt.Fprintf(w, "node %d: not a member (removed, or added by an add cut short before it joined): not started\n", n.ID)
 			continue
 		}
+		if n.State == cluster.StateFailed { // --allow-failed: its cause is told next
+			fmt.Fprintf(w, "node %d: FAILED, not started\n", n.ID)
+			continue
+		}
 		fmt.Fprintf(w, "node %d: raft %s http %s\n", n.ID, n.RaftAddr, n.HTTPAddr)
 	}
 }
@@ -335,6 +339,10 @@ func printStartErrors(w io.Writer, log *cluster.EventLog) {
 
 func printNodesJSON(w io.Writer, s cluster.Status) {
 	for _, n := range s.Nodes {
+		if n.State == cluster.StateFailed {
+			writeJSONLine(w, map[string]any{"type": "node", "id": n.ID, "state": n.State, "error": n.Err})
+			continue
+		}
 		writeJSONLine(w, map[string]any{"type": "node", "id": n.ID, "raft": n.RaftAddr, "http": n.HTTPAddr})
 	}
 }

@@ -32,6 +32,7 @@ type clusterFlags struct {
 	checkquorum bool
 	port        int
 	snapEvery   uint64
+	allowFailed bool
 	header      map[string]bool // the flags a script's "# flags:" line set (applyScriptFlags)
 }
 
@@ -77,6 +78,7 @@ func addClusterFlags(fs *flag.FlagSet, nodes int, t cluster.Timing) *clusterFlag
 	fs.BoolVar(&f.checkquorum, "checkquorum", false, "start with the CheckQuorum extension on")
 	fs.Uint64Var(&f.snapEvery, "snapshot-every", 0, "snapshot and compact the log every `N` applied entries (0: only on the snapshot command)")
 	fs.IntVar(&f.port, "port", 0, "fixed ports from `BASE`: node N uses BASE+2(N-1) for Raft and the next for HTTP (default: the OS picks)")
+	fs.BoolVar(&f.allowFailed, "allow-failed", false, "with --data of an existing cluster: start even if some nodes cannot (a damaged WAL, a busy port); they stay down, FAILED with the cause (restart N retries; remove N, then add N, replaces one)")
 	return f
 }
 
@@ -251,7 +253,7 @@ func (f *clusterFlags) options(stderr io.Writer) (cluster.Options, func(), error
 	if err := f.resolveNodes(stderr); err != nil {
 		return cluster.Options{}, nil, err
 	}
-	opts := cluster.Options{Nodes: f.nodes, Timing: t, Seed: f.seed, PreVote: f.prevote, CheckQuorum: f.checkquorum, DataDir: f.data, BasePort: f.port, SnapshotEvery: f.snapEvery}
+	opts := cluster.Options{Nodes: f.nodes, Timing: t, Seed: f.seed, PreVote: f.prevote, CheckQuorum: f.checkquorum, DataDir: f.data, BasePort: f.port, SnapshotEvery: f.snapEvery, AllowFailed: f.allowFailed}
 	cleanup := func() {}
 	if f.data == "" {
 		dir, rm, err := tempDataDir("raftplay-", f.keep, stderr)
@@ -320,6 +322,10 @@ func startError(err error, cf *clusterFlags) error {
 		msg := se.Error()
 		if errors.Is(err, syscall.EADDRINUSE) && cf.port != 0 {
 			msg += "; pick another --port BASE, or leave --port out to let the system pick free ports"
+		}
+		if cf.data != "" && se.Existing {
+			// Not a dead end: the others hold the cluster's data.
+			msg += fmt.Sprintf(" (--allow-failed starts the others with node %d down: restart %d retries once it is fixed; remove %d, then add %d, replaces it)", se.Node, se.Node, se.Node, se.Node)
 		}
 		return errors.New(msg)
 	}

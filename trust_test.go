@@ -144,6 +144,15 @@ func TestCorruptWALOfALaterNodeExits(t *testing.T) {
 	if code != 1 || !strings.Contains(errs, "node 3") || !strings.Contains(errs, segs[0]) || !strings.Contains(errs, "offset") {
 		t.Fatalf("exit %d after %v, stderr %q; want 1 naming node 3, %s and the offset", code, took, errs, segs[0])
 	}
+	// Not a dead end: the error says how the others start, and they do,
+	// with every acknowledged write.
+	if !strings.Contains(errs, "--allow-failed starts the others with node 3 down") {
+		t.Errorf("the refusal does not say how to start the others: %q", errs)
+	}
+	code, out, errs, _ := runBin(t, t.TempDir(), "wait leader\nexpect get a == 1\nexpect get b == 2\n", time.Minute, "script", "--allow-failed", "--data", data, "-")
+	if code != 0 || !strings.Contains(out, "node 3: FAILED, not started") || !strings.Contains(out, "node 3: could not start: its WAL is damaged") {
+		t.Fatalf("--allow-failed: exit %d\n%s\n%s", code, out, errs)
+	}
 }
 
 // Two runs on one --data directory would interleave their writes in every

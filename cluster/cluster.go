@@ -47,6 +47,13 @@ type Options struct {
 	// raft.Config): only for proving that the safety checks catch a broken
 	// Raft. Never use it otherwise.
 	UnsafeSkipVoteLogCheck bool
+
+	// AllowFailed starts a cluster that ran before even when some of its
+	// nodes cannot start (a damaged WAL, a busy port): those stay down,
+	// StateFailed with the cause, as a failed restart leaves one, and
+	// `restart N` retries. Without it Start fails (a run with fewer nodes
+	// than asked for would mislead). A new cluster always starts whole.
+	AllowFailed bool
 }
 
 // slot is one node position in the cluster, kept across crashes.
@@ -238,6 +245,16 @@ func Start(opts Options) (*Cluster, error) {
 			continue
 		}
 		n, err := openNode(c.nodeConfig(s))
+		var se *StartError
+		if err != nil && !newCluster && errors.As(err, &se) {
+			se.Existing = true
+			if opts.AllowFailed {
+				s.state, s.err = StateFailed, err
+				c.events.Add(Event{Node: s.id, Kind: EventError, Text: fmt.Sprintf("%d could not start: %s; it stays down (restart %d retries; remove %d, then add %d, replaces it)",
+					s.id, strings.TrimPrefix(err.Error(), fmt.Sprintf("node %d could not start: ", s.id)), s.id, s.id, s.id)})
+				continue
+			}
+		}
 		if err != nil {
 			c.Close()
 			for _, f := range fresh {
@@ -723,6 +740,16 @@ func (c *Cluster) restartLocked(id uint64, empty bool) error {
 		return err
 	}
 	s.node, s.state, s.err = n, StateUp, nil
+	if a := n.tr.Addr(); a != s.raftAddr {
+		// It never ran in this cluster (it failed at start, Options.
+		// AllowFailed): the OS picked its ports, which the peers learn now.
+		s.raftAddr, s.httpAddr = a, n.hl.Addr().String()
+		for _, o := range c.slots {
+			if o.node != nil && o != s {
+				o.node.tr.SetPeer(id, s.raftAddr)
+			}
+		}
+	}
 	c.up[id-1].Store(true)
 	n.start()
 	for _, o := range c.slots { // peers backing off from its absence: dial it now

@@ -2,6 +2,7 @@ package cluster
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -10,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"raftplay/wal"
 )
 
 // startWithAWrite starts a 3-node cluster on a data directory of its own,
@@ -260,4 +263,99 @@ func TestGarbageOnTheRaftPortIsTold(t *testing.T) {
 		t.Fatalf("event %q holds a control byte", last)
 	}
 	put(t, c.NewClient(), "k", "v")
+}
+
+// A data directory one of whose nodes has a damaged WAL does not start as
+// it is (a run with fewer nodes than asked for would mislead), and says
+// so; with AllowFailed the others start, the damaged node is down, FAILED
+// with its cause, every acknowledged write is there, and remove then add
+// replace the node (a new user was told only to start from an empty
+// directory, losing the majority's data).
+func TestStartWithAFailedNode(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	c := startCluster(t, Options{Nodes: 3, DataDir: dir})
+	st := waitLeader(t, c)
+	cl := c.NewClient()
+	put(t, cl, "a", "1")
+	victim := aFollower(st)
+	if _, err := c.Corrupt(victim, "segment"); err != nil {
+		t.Fatal(err)
+	}
+	put(t, cl, "b", "2") // acknowledged by the two others
+	c.Close()
+
+	_, err := Start(Options{Nodes: 3, DataDir: dir})
+	var se *StartError
+	if !errors.As(err, &se) || se.Node != victim || !se.Existing || !strings.Contains(err.Error(), "its WAL is damaged") {
+		t.Fatalf("start with a damaged node: %v", err)
+	}
+	c2, err := Start(Options{Nodes: 3, DataDir: dir, AllowFailed: true})
+	if err != nil {
+		t.Fatalf("start allowing a failed node: %v", err)
+	}
+	t.Cleanup(func() { c2.Close() })
+	n, _ := c2.Status().Node(victim)
+	if n.State != StateFailed || !strings.Contains(n.Err, "its WAL is damaged") {
+		t.Fatalf("the damaged node: %s %q", n.State, n.Err)
+	}
+	waitLeader(t, c2)
+	cl2 := c2.NewClient()
+	for k, want := range map[string]string{"a": "1", "b": "2"} {
+		r, err := cl2.Get(ctxFor(t, 10*time.Second), k)
+		if err != nil || string(r.Value) != want {
+			t.Fatalf("get %s: %q %v, want %q", k, r.Value, err, want)
+		}
+	}
+	if _, err := c2.Remove(ctxFor(t, 10*time.Second), victim); err != nil {
+		t.Fatalf("remove the failed node: %v", err)
+	}
+	if _, err := c2.Add(ctxFor(t, 30*time.Second), victim); err != nil {
+		t.Fatalf("add it again: %v", err)
+	}
+	waitFor(t, c2, "the replaced node a voter holding every entry", func(s Status) bool {
+		n, _ := s.Node(victim)
+		l, ok := s.Node(s.Leader)
+		return ok && n.Live() && s.Membership.IsVoter(victim) && n.Applied == l.Applied
+	})
+	if v := c2.Violations(); len(v) > 0 {
+		t.Fatalf("violations: %v", v)
+	}
+}
+
+// A node that failed at start (AllowFailed) never had ports in this run:
+// restarted once its cause is gone, it takes ports of its own, the others
+// learn them, and it catches up.
+func TestRestartOfANodeThatFailedAtStart(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	c := startCluster(t, Options{Nodes: 3, DataDir: dir})
+	waitLeader(t, c)
+	put(t, c.NewClient(), "a", "1")
+	c.Close()
+	// Another holder of node 2's directory keeps it from starting.
+	lock, err := wal.LockDir(filepath.Join(dir, "node-2"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c2, err := Start(Options{Nodes: 3, DataDir: dir, AllowFailed: true})
+	if err != nil {
+		lock.Close()
+		t.Fatalf("start allowing a failed node: %v", err)
+	}
+	t.Cleanup(func() { c2.Close() })
+	if n, _ := c2.Status().Node(2); n.State != StateFailed || !strings.Contains(n.Err, "in use by") {
+		t.Fatalf("node 2: %s %q", n.State, n.Err)
+	}
+	waitLeader(t, c2)
+	put(t, c2.NewClient(), "b", "2")
+	lock.Close()
+	if err := c2.Restart(2); err != nil {
+		t.Fatalf("restart 2: %v", err)
+	}
+	waitFor(t, c2, "node 2 caught up", func(s Status) bool {
+		n, _ := s.Node(2)
+		l, ok := s.Node(s.Leader)
+		return ok && n.Live() && n.Applied == l.Applied && l.Applied >= 3
+	})
 }

@@ -18,6 +18,9 @@ type StartError struct {
 	Node uint64
 	Dir  string // the node's data directory
 	Err  error
+	// Existing: the node is one of a cluster that ran before (at Start:
+	// Options.AllowFailed would start the others).
+	Existing bool
 }
 
 func (e *StartError) Error() string {
