@@ -79,12 +79,30 @@ func (r *recording) runnerOptions(o commands.RunnerOptions) commands.RunnerOptio
 }
 
 // Start starts recording into file (`record start FILE`), unless file is
-// one the run reads or writes already.
-func (r *recording) Start(file string) error {
+// one the run reads or writes already. A file there already (an earlier
+// recording: a record start over one lost it) is kept as FILE~, and kept
+// says so.
+func (r *recording) Start(file string) (kept string, err error) {
 	if err := r.refuse(file, "recording", r.guard); err != nil {
-		return err
+		return "", err
 	}
-	return r.sw.Start(file)
+	if r.sw.Recording() != "" {
+		return "", r.sw.Start(file) // already recording: it says so, and nothing is moved
+	}
+	real := file
+	if p, err := filepath.EvalSymlinks(file); err == nil {
+		real = p // written through a link, as the recorder writes
+	}
+	if kept, err = commands.KeepAside(real); err != nil {
+		return "", fmt.Errorf("%v (nothing was recorded; record to another file)", err)
+	}
+	if err := r.sw.Start(file); err != nil {
+		if kept != "" {
+			os.Rename(kept, real)
+		}
+		return "", err
+	}
+	return kept, nil
 }
 
 // owned says why `save` must not write file: one the run reads or

@@ -173,7 +173,8 @@ func TestRecordStartStopInAScript(t *testing.T) {
 	for _, c := range r.Commands {
 		texts = append(texts, c.Text+" => "+c.Out)
 	}
-	if len(texts) != 2 || texts[0] != "record start "+rec+" => recording to "+rec || !strings.HasPrefix(texts[1], "put a 1 => ok index=") {
+	// (The first run's recording is kept as part.rec~.)
+	if len(texts) != 2 || texts[0] != "record start "+rec+" => recording to "+rec+"; the file that was there is kept as "+rec+"~" || !strings.HasPrefix(texts[1], "put a 1 => ok index=") {
 		t.Errorf("commands: %q", texts)
 	}
 	// Begun in the middle of the run, it holds only what happened after:
@@ -523,5 +524,35 @@ func TestSaveRefusesTheDataDirectory(t *testing.T) {
 	}
 	if code, _, errs := runCLI(t, "wait leader\nexpect safe\n", "script", "--nodes", "1", "--data", data, "-"); code != 0 {
 		t.Fatalf("the data directory after the refused saves: exit %d: %s", code, errs)
+	}
+}
+
+// TestRecordStartKeepsTheFileThere: record start over a file already there
+// keeps it (FILE~, then FILE.~1~), says so, and records into FILE: a new
+// user's 494 KB recording was replaced by a record start over it.
+func TestRecordStartKeepsTheFileThere(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	file := filepath.Join(dir, "r.rec")
+	if err := os.WriteFile(file, []byte("an earlier recording"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	stdin := "wait leader\nrecord start " + file + "\nrecord stop\nrecord start " + file + "\nrecord stop\n"
+	code, out, errs := runCLI(t, stdin, "script", "--nodes", "1", "--data", filepath.Join(dir, "data"), "-")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	for _, want := range []string{"recording to " + file + "; the file that was there is kept as " + file + "~", "kept as " + file + ".~1~"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	if b, _ := os.ReadFile(file + "~"); string(b) != "an earlier recording" {
+		t.Errorf("%s~ holds %q", file, b)
+	}
+	for _, f := range []string{file, file + ".~1~"} {
+		if code, _, errs := runCLI(t, "", "replay", "--to-script", filepath.Join(dir, "s.txt"), f); code != 0 {
+			t.Errorf("%s is no recording: %s", f, errs)
+		}
 	}
 }

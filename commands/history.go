@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"raftplay/cluster"
 )
 
 // Pauses of a saved session: the time between two commands becomes a
@@ -32,6 +34,7 @@ type History struct {
 	nodes   int
 	flags   string
 	entries []historyEntry
+	saved   map[string]bool // the files Save wrote (absolute paths)
 }
 
 // historyEntry is one command a runner ran.
@@ -181,22 +184,7 @@ func FlagsLine(flags string) string { return "# flags: " + flags + "\n" }
 // there through a temporary file renamed into place, so that a failed
 // save leaves no half-written file. The history is kept either way.
 func (h *History) Save(path string) (n, failed int, err error) {
-	// A symbolic link is written through, as record start writes through
-	// it: the file it names gets the script, the link stays.
-	for range 40 {
-		fi, err := os.Lstat(path)
-		if err != nil || fi.Mode()&fs.ModeSymlink == 0 {
-			break
-		}
-		to, err := os.Readlink(path)
-		if err != nil {
-			break
-		}
-		if !filepath.IsAbs(to) {
-			to = filepath.Join(filepath.Dir(path), to)
-		}
-		path = to
-	}
+	path = throughLinks(path)
 	if st, err := os.Stat(path); err == nil && st.IsDir() {
 		return 0, 0, fmt.Errorf("commands: cannot write %s: it is a directory", path)
 	}
@@ -219,7 +207,73 @@ func (h *History) Save(path string) (n, failed int, err error) {
 		os.Remove(tmp.Name())
 		return 0, 0, fmt.Errorf("commands: cannot write %s: %s", path, pathReason(err))
 	}
+	h.mu.Lock()
+	if h.saved == nil {
+		h.saved = map[string]bool{}
+	}
+	h.saved[absPath(path)] = true
+	h.mu.Unlock()
 	return n, failed, nil
+}
+
+// throughLinks returns the file path names once its symbolic links are
+// followed (the file need not exist): a save is written through a link,
+// as record start writes through it, and the link stays.
+func throughLinks(path string) string {
+	for range 40 {
+		fi, err := os.Lstat(path)
+		if err != nil || fi.Mode()&fs.ModeSymlink == 0 {
+			break
+		}
+		to, err := os.Readlink(path)
+		if err != nil {
+			break
+		}
+		if !filepath.IsAbs(to) {
+			to = filepath.Join(filepath.Dir(path), to)
+		}
+		path = to
+	}
+	return path
+}
+
+// KeepAside renames the regular file at path (not empty) out of the way of
+// a save or a recording about to be written there, to path~, or path.~N~
+// when that is taken, never over another file, and returns the new name:
+// "" when there was nothing to keep.
+func KeepAside(path string) (string, error) {
+	fi, err := os.Stat(path)
+	if err != nil || !fi.Mode().IsRegular() || fi.Size() == 0 {
+		return "", nil
+	}
+	for i := 0; i < 1000; i++ {
+		to := path + "~"
+		if i > 0 {
+			to = fmt.Sprintf("%s.~%d~", path, i)
+		}
+		if _, err := os.Lstat(to); err == nil {
+			continue
+		}
+		if err := os.Rename(path, to); err != nil {
+			return "", fmt.Errorf("cannot keep the file that is at %s as %s: %s", cluster.EscapeControls(path), cluster.EscapeControls(to), pathReason(err))
+		}
+		return to, nil
+	}
+	return "", fmt.Errorf("cannot keep the file that is at %s: %s~ and a thousand numbered copies are there already", cluster.EscapeControls(path), cluster.EscapeControls(path))
+}
+
+// Wrote reports whether Save wrote path in this session.
+func (h *History) Wrote(path string) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.saved[absPath(path)]
+}
+
+func absPath(p string) string {
+	if a, err := filepath.Abs(p); err == nil {
+		return a
+	}
+	return p
 }
 
 // pathReason returns what went wrong in a file system error, without the

@@ -250,3 +250,39 @@ func TestSavedSessionReplays(t *testing.T) {
 		}
 	}
 }
+
+// TestSaveKeepsTheUsersFile: a save over a file this session did not save
+// keeps that file as FILE~ and says so (a new user's 3000-line scenario
+// was replaced by an empty session); a second save of the session over
+// its own file replaces it, FILE~ untouched.
+func TestSaveKeepsTheUsersFile(t *testing.T) {
+	c := startIdle(t, 1, slowTiming)
+	r := NewRunner(c, RunnerOptions{NoRoleWait: true, History: NewHistory(1, "")})
+	ctx := context.Background()
+	file := filepath.Join(t.TempDir(), "scenario.txt")
+	if err := os.WriteFile(file, []byte("wait leader\nput a 1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.Exec(ctx, mustParse(t, "echo one")); err != nil {
+		t.Fatal(err)
+	}
+	out, err := r.Exec(ctx, mustParse(t, "save "+file))
+	if err != nil || out != "saved 1 command to "+file+"; the file that was there is kept as "+file+"~" {
+		t.Fatalf("save over the user's file: %q, %v", out, err)
+	}
+	if b, _ := os.ReadFile(file + "~"); string(b) != "wait leader\nput a 1\n" {
+		t.Errorf("kept: %q", b)
+	}
+	if _, err := r.Exec(ctx, mustParse(t, "echo two")); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := r.Exec(ctx, mustParse(t, "save "+file)); err != nil || out != "saved 2 commands to "+file {
+		t.Fatalf("second save: %q, %v", out, err)
+	}
+	if b, _ := os.ReadFile(file + "~"); string(b) != "wait leader\nput a 1\n" {
+		t.Errorf("the kept file changed: %q", b)
+	}
+	if b, _ := os.ReadFile(file); !strings.HasSuffix(string(b), "\necho one\necho two\n") {
+		t.Errorf("saved:\n%s", b)
+	}
+}

@@ -120,6 +120,23 @@ func (r *Runner) execSave(cmd *Command) (string, error) {
 			return "", failf("%v", err)
 		}
 	}
+	// A file of the user's (a scenario script, say) is not lost to a save
+	// over it: it is kept beside, as FILE~. One this session saved is
+	// saved over.
+	kept := ""
+	if real := throughLinks(path); !h.Wrote(real) {
+		var err error
+		if kept, err = KeepAside(real); err != nil {
+			return "", failf("%v (nothing was saved; save to another file)", err)
+		}
+		if kept != "" {
+			defer func() {
+				if !h.Wrote(real) { // the save failed: the file goes back
+					os.Rename(kept, real)
+				}
+			}()
+		}
+	}
 	n, failed, err := h.Save(path)
 	if err != nil {
 		return "", failf("%s (nothing was lost: the session is still kept; save to another file)", strings.TrimPrefix(err.Error(), "commands: "))
@@ -133,6 +150,9 @@ func (r *Runner) execSave(cmd *Command) (string, error) {
 	}
 	if failed > 0 {
 		msg += fmt.Sprintf(" (and %d that failed, as comments)", failed)
+	}
+	if kept != "" {
+		msg += "; the file that was there is kept as " + cluster.EscapeControls(kept)
 	}
 	return msg, nil
 }

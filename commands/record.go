@@ -6,6 +6,8 @@ import (
 	"math"
 	"strings"
 	"time"
+
+	"raftplay/cluster"
 )
 
 // Recording starts and stops a recording of a runner's cluster, for
@@ -13,8 +15,9 @@ import (
 // it to a record.Switch, which this package cannot import).
 type Recording interface {
 	// Start records from now on into file; an error when a recording is
-	// already in progress or the file cannot be created.
-	Start(file string) error
+	// already in progress or the file cannot be created. kept names where
+	// a file that was there went ("" when none was).
+	Start(file string) (kept string, err error)
 	// Stop ends the recording in progress and returns its file; an error
 	// when none is in progress.
 	Stop() (file string, err error)
@@ -47,7 +50,8 @@ func recordVerbs() []verbInfo {
 			"The recording holds, over time, every node's status as the dashboard shows it, every event,\n" +
 				"every message record and every command with its result. raftplay replay FILE plays it in\n" +
 				"the dashboard; --record FILE on the dashboard, script, chaos, experiment and bench records\n" +
-				"a whole run. It is gzipped JSON lines (a FILE ending in .jsonl is written plain).", parseRecord},
+				"a whole run. It is gzipped JSON lines (a FILE ending in .jsonl is written plain). A file\n" +
+				"already at FILE is kept as FILE~ (or FILE.~N~), and the answer says so.", parseRecord},
 		{VerbSeek, groupRecord, []string{"seek TIME"}, []string{"replay only: move to TIME from the start, e.g. seek 12.5s"},
 			"TIME is a duration from the start of the recording; beyond the end goes to the end.", parseSeek},
 		{VerbFind, groupRecord, []string{"find WORDS"}, []string{"replay only: move to the next event, command or message that says WORDS"},
@@ -143,8 +147,12 @@ func (r *Runner) execRecord(cmd *Command) (string, error) {
 		return "", failf("recording is not available here")
 	}
 	if cmd.On {
-		if err := r.opts.Record.Start(cmd.Name); err != nil {
+		kept, err := r.opts.Record.Start(cmd.Name)
+		if err != nil {
 			return "", failf("%v", err)
+		}
+		if kept != "" {
+			return fmt.Sprintf("recording to %s; the file that was there is kept as %s", cmd.Name, cluster.EscapeControls(kept)), nil
 		}
 		return fmt.Sprintf("recording to %s", cmd.Name), nil
 	}

@@ -55,12 +55,12 @@ type fakeRecording struct {
 	err  error
 }
 
-func (f *fakeRecording) Start(file string) error {
+func (f *fakeRecording) Start(file string) (string, error) {
 	if f.file != "" {
-		return errors.New("already recording to " + f.file)
+		return "", errors.New("already recording to " + f.file)
 	}
 	f.file = file
-	return f.err
+	return "", f.err
 }
 
 func (f *fakeRecording) Stop() (string, error) {
