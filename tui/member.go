@@ -429,6 +429,17 @@ func (m *Model) memberKeyWhy(msg tea.KeyMsg) string {
 // addKey runs `add`; A stays off until it answers (it can wait for the
 // new node to catch up).
 func (m *Model) addKey() tea.Cmd {
+	// One more card may need more lines than the terminal has: the
+	// dashboard would give way to "needs at least" and no key would undo
+	// the add (a teacher projecting at 80x24 lost the screen to one A).
+	if m.player == nil && m.width >= minWidth && m.height >= m.needHeight(m.width) {
+		g := cardLayoutBy(len(m.nodes)+1, m.width, m.cardLines)
+		if need := len(m.viewHeader(m.width)) + g.height() + bottomLines + roomMin; m.height < need {
+			m.output.setNote("A add", fmt.Sprintf("not at this size: %s need %d lines at %d columns, and this terminal has %d; make it taller first (or type add at the prompt, :)",
+				plural(len(m.nodes)+1, "node"), need, m.width, m.height))
+			return nil
+		}
+	}
 	cmd := m.run("add")
 	if cmd == nil {
 		return nil

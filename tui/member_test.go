@@ -608,3 +608,25 @@ func TestLegendShowsMembership(t *testing.T) {
 		}
 	}
 }
+
+// TestAddKeyRefusedWhenTheScreenIsTooSmall: A at a size that fits the
+// nodes but not one more says so and adds nothing (the whole screen gave
+// way to "needs at least"); on a tall enough terminal it adds.
+func TestAddKeyRefusedWhenTheScreenIsTooSmall(t *testing.T) {
+	st := withConfig(steady(10), []uint64{1, 2, 3, 4, 5}, nil)
+	ex := &fakeExec{}
+	m := newModel(newFakeSource(st), ex, 80, 24)
+	if !m.fits() {
+		t.Skip("5 nodes do not fit 80x24 here")
+	}
+	press(m, "A")
+	if got := ex.got(); len(got) != 0 || !strings.Contains(m.output.note, "not at this size: 6 nodes need") {
+		t.Fatalf("A at 80x24: ran %q, note %q", got, m.output.note)
+	}
+	ex = &fakeExec{}
+	m = newModel(newFakeSource(st), ex, 80, 50)
+	press(m, "A")
+	if got := ex.got(); len(got) != 1 || got[0] != "add" {
+		t.Fatalf("A at 80x50: ran %q, note %q", got, m.output.note)
+	}
+}
