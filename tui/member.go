@@ -2,6 +2,7 @@ package tui
 
 import (
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -428,6 +429,35 @@ func (m *Model) memberKeyWhy(msg tea.KeyMsg) string {
 
 // addKey runs `add`; A stays off until it answers (it can wait for the
 // new node to catch up).
+// frozenAddRe matches the answer of an add while frozen: the learner is on
+// its way, its promotion left for later.
+var frozenAddRe = regexp.MustCompile(`^ok node=(\d+) learner-index=\d+ under way`)
+
+// promoteLater promotes the learner a frozen add left (promoteAfter) once
+// the cluster runs again and it has caught up, as an add does when not
+// frozen (a teacher's frozen add stayed a learner for good); nil until
+// then. It gives up on a node that is no longer a learner.
+func (m *Model) promoteLater() tea.Cmd {
+	id, st := m.promoteAfter, m.status
+	if id == 0 || m.player != nil || st.Frozen || st.Leader == 0 || st.ConfPending || m.adding > 0 {
+		return nil
+	}
+	if !st.Membership.IsLearner(id) {
+		m.promoteAfter = 0 // promoted, or removed, by a command of the user's
+		return nil
+	}
+	l, _ := st.Node(st.Leader)
+	if p, ok := l.Progress[id]; !ok || p.Match+promoteLag < l.LastIndex {
+		return nil
+	}
+	m.promoteAfter = 0
+	return m.run(fmt.Sprintf("promote %d", id))
+}
+
+// promoteLag is how close to the leader's log a learner is to be promoted
+// by the dashboard: the lag the cluster's add promotes at.
+const promoteLag = 64
+
 func (m *Model) addKey() tea.Cmd {
 	// One more card may need more lines than the terminal has: the
 	// dashboard would give way to "needs at least" and no key would undo

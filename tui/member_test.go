@@ -630,3 +630,42 @@ func TestAddKeyRefusedWhenTheScreenIsTooSmall(t *testing.T) {
 		t.Fatalf("A at 80x50: ran %q, note %q", got, m.output.note)
 	}
 }
+
+// TestFrozenAddIsPromotedOnceThawed: an add while frozen leaves its node a
+// learner (the steps carry only the learner in); once the cluster runs
+// again and the learner has caught up, the dashboard promotes it, as an
+// add does when not frozen (a teacher's stayed a learner for good).
+func TestFrozenAddIsPromotedOnceThawed(t *testing.T) {
+	plain := withConfig(steady(900), []uint64{1, 2, 3, 4}, nil)
+	frozen := plain
+	frozen.Frozen = true
+	ex := &fakeExec{out: "ok node=5 learner-index=901 under way: frozen, the steps carry it (the leader sends it its log; promote 5 once it has caught up)"}
+	src := newFakeSource(frozen)
+	m := newModel(src, ex, 140, 50)
+	press(m, "A")
+	behind := learnerStatus(false) // 812 of 900: too far behind
+	behindFrozen := behind
+	behindFrozen.Frozen = true
+	caughtUp := withNode(behind, 1, func(n *cluster.NodeStatus) {
+		n.Progress = cloneProgress(n.Progress)
+		n.Progress[5] = raft.Progress{Match: 900, Next: 901, Learner: true, State: "replicate"}
+	})
+	caughtFrozen := caughtUp
+	caughtFrozen.Frozen = true
+	if m.promoteAfter != 5 {
+		t.Fatalf("the frozen add's node is not kept for promotion: %d", m.promoteAfter)
+	}
+	for _, st := range []cluster.Status{behindFrozen, caughtFrozen, behind} {
+		m.Update(frameMsg(st))
+		if m.output.busy {
+			t.Fatalf("ran %q before the learner caught up in a running cluster", m.output.line)
+		}
+	}
+	m.Update(frameMsg(caughtUp))
+	if !m.output.busy || m.output.line != "promote 5" {
+		t.Fatalf("output %+v; want the promotion running", m.output)
+	}
+	if m.Update(frameMsg(caughtUp)); len(m.inflight) != 1 {
+		t.Fatalf("in flight %+v; want one promotion", m.inflight)
+	}
+}

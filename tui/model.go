@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -117,20 +118,24 @@ type Model struct {
 	runs      uint64        // commands run from keys and the prompt, to order their results
 	pending   []pendingEdit // changes keys asked for that frames may not show yet
 	inflight  []inflightRun // the runs of keys and the prompt not yet answered, in order
-	script    scriptState
-	speed     speedState
-	busy      int                        // commands in flight
-	bar       struct{ sig, view string } // the help bar last drawn, and what it showed
-	lanes     map[uint64]laneMemo        // each node's lane as last drawn
-	trace     MsgLog                     // the message trace, or nil
-	msgs      msgView                    // the messages view: the trace read so far, filters, scrolling, held pick
-	links     linkView                   // the link matrix: its selected cell
-	detail    detailState                // the detail view: where it is scrolled to
-	col       uint64                     // the log column the cursor marks (< >); 0: none
-	why       whyMemo                    // the commit explanation under the lanes, for this status
-	legend    bool                       // the legend (L) replaces lanes and events
-	legendAt  scroller
-	quitting  bool // the last frame is drawn blank (see View)
+	// promoteAfter is the learner an add made while frozen left to be
+	// promoted (the steps carry only the learner in): once thawed and
+	// caught up, the dashboard promotes it, as an add does unfrozen.
+	promoteAfter uint64
+	script       scriptState
+	speed        speedState
+	busy         int                        // commands in flight
+	bar          struct{ sig, view string } // the help bar last drawn, and what it showed
+	lanes        map[uint64]laneMemo        // each node's lane as last drawn
+	trace        MsgLog                     // the message trace, or nil
+	msgs         msgView                    // the messages view: the trace read so far, filters, scrolling, held pick
+	links        linkView                   // the link matrix: its selected cell
+	detail       detailState                // the detail view: where it is scrolled to
+	col          uint64                     // the log column the cursor marks (< >); 0: none
+	why          whyMemo                    // the commit explanation under the lanes, for this status
+	legend       bool                       // the legend (L) replaces lanes and events
+	legendAt     scroller
+	quitting     bool // the last frame is drawn blank (see View)
 
 	// The replay (Options.Source is a Player), and the logs the feed and
 	// the message store read: a replay's epoch's, or the live cluster's.
@@ -253,7 +258,7 @@ func (m *Model) route(msg tea.Msg) tea.Cmd {
 		st := cluster.Status(msg)
 		m.layPending(&st)
 		m.setStatus(st)
-		return tea.Batch(frameCmd(m.o.Source, m.frameEvery()), m.readTrace(), m.readRecording())
+		return tea.Batch(frameCmd(m.o.Source, m.frameEvery()), m.readTrace(), m.readRecording(), m.promoteLater())
 	case recordingMsg:
 		m.recording.file, m.recording.reading = string(msg), false
 		return nil
@@ -588,6 +593,9 @@ func (m *Model) onResult(r resultMsg) tea.Cmd {
 	}
 	if r.add {
 		m.adding = max(0, m.adding-1)
+		if sm := frozenAddRe.FindStringSubmatch(r.out); r.err == nil && sm != nil {
+			m.promoteAfter, _ = strconv.ParseUint(sm[1], 10, 64)
+		}
 	}
 	if !r.script {
 		m.busy--
