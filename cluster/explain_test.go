@@ -638,7 +638,8 @@ func TestWhyForNonVoters(t *testing.T) {
 		t.Errorf("learner: Why = %q", got)
 	}
 	mustContain(t, ExplainNode(st, 4), "the leader has heard it hold 12 of its 20 entries")
-	mustContain(t, ExplainNode(st, 4), "4 is a learner: it receives the log but does not vote")
+	mustContain(t, ExplainNode(st, 4), "4 is a learner: it receives the log but does not vote",
+		"caught up, it becomes a voter when promoted: an add running promotes it, else promote 4 does")
 	if strings.Contains(ExplainNode(st, 4), "election timer") {
 		t.Errorf("a learner's explanation mentions its election timer: %q", ExplainNode(st, 4))
 	}
