@@ -124,7 +124,6 @@ type Model struct {
 	promoteAfter uint64
 	script       scriptState
 	speed        speedState
-	busy         int                        // commands in flight
 	bar          struct{ sig, view string } // the help bar last drawn, and what it showed
 	lanes        map[uint64]laneMemo        // each node's lane as last drawn
 	trace        MsgLog                     // the message trace, or nil
@@ -571,7 +570,6 @@ func (m *Model) run(lines ...string) tea.Cmd {
 	if len(cmds) == 0 {
 		return nil
 	}
-	m.busy++
 	m.runs++
 	r := inflightRun{seq: m.runs, line: lines[len(lines)-1], detached: len(cmds) == 1 && commands.Detaches(cmds[0].Verb)}
 	m.inflight = append(m.inflight, r)
@@ -598,7 +596,6 @@ func (m *Model) onResult(r resultMsg) tea.Cmd {
 		}
 	}
 	if !r.script {
-		m.busy--
 		m.answered(r.seq, r.err)
 		m.inflight = slices.DeleteFunc(m.inflight, func(f inflightRun) bool { return f.seq == r.seq })
 		if o := &m.output; o.busy && o.behind != "" {

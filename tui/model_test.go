@@ -355,8 +355,8 @@ func TestBlockingCommandDoesNotBlockKeys(t *testing.T) {
 	res := make(chan tea.Msg, 1)
 	go func() { res <- cmd() }()
 	_, cmd2 := m.Update(keyMsg("c")) // asked while the put waits, and waits its turn
-	if m.busy != 2 || !strings.Contains(m.View(), "(waits for put k") {
-		t.Fatalf("busy %d; view:\n%s", m.busy, m.View())
+	if len(m.inflight) != 2 || !strings.Contains(m.View(), "(waits for put k") {
+		t.Fatalf("in flight %d; view:\n%s", len(m.inflight), m.View())
 	}
 	press(m, "3")
 	if m.Selected() != 3 {
@@ -368,8 +368,8 @@ func TestBlockingCommandDoesNotBlockKeys(t *testing.T) {
 		t.Fatalf("view:\n%s", v)
 	}
 	m.Update(<-res)
-	if m.busy != 0 {
-		t.Fatalf("busy %d after both ended", m.busy)
+	if len(m.inflight) != 0 {
+		t.Fatalf("in flight %d after both ended", len(m.inflight))
 	}
 }
 

@@ -180,8 +180,8 @@ func (m *Model) outputInline(width int) []string {
 	}
 	st := m.styles
 	more := ""
-	if m.busy > 0 && !o.busy {
-		more = fmt.Sprintf("  (%d more running)", m.busy)
+	if n := len(m.inflight); n > 0 && !o.busy {
+		more = fmt.Sprintf("  (%d more running)", n)
 	}
 	head := "> " + o.line
 	var lines []string
