@@ -510,7 +510,7 @@ func TestWALInspector(t *testing.T) {
 		t.Fatalf("exit %d: %s\n%s", code, out, errs)
 	}
 	hardState := regexp.MustCompile(`hardstate len=24 +term=1 vote=\d commit=\d+ crc=ok\n`)
-	for _, want := range []string{"wal " + node1 + ": 1 segment, 0 snapshots\n", "crc=ok no-op\n", "crc=ok put k=v\n"} {
+	for _, want := range []string{"wal " + node1 + ": 1 segment, 0 snapshots\n", "crc=ok no-op\n", "crc=ok put k v\n"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("listing lacks %q:\n%s", want, out)
 		}
@@ -587,7 +587,7 @@ func TestWALDamage(t *testing.T) {
 	if code != 1 {
 		t.Fatalf("exit %d, want 1\n%s\n%s", code, out, errs)
 	}
-	if !strings.Contains(out, "crc=BAD") || !strings.Contains(out, "crc=ok put k2=v2") {
+	if !strings.Contains(out, "crc=BAD") || !strings.Contains(out, "crc=ok put k2 v2") {
 		t.Errorf("the listing is incomplete:\n%s", out)
 	}
 	want := fmt.Sprintf("raftplay: wal %s: 1 problem:\nraftplay:   %s at offset %d: record checksum mismatch: corrupt; the node will not start until this is repaired\n",

@@ -545,6 +545,12 @@ func onOff(b bool) string {
 // nilWord, unquoted, stands for an absent value in `expect get`.
 const nilWord = "(nil)"
 
+// Quote returns s as one word of the language, as Command.String writes it:
+// bare when that reads back the same, otherwise in double quotes with Go
+// escapes (invalid UTF-8 as \xff). Other writers of keys and values
+// (raftplay wal) use it to write them as a script would.
+func Quote(s string) string { return quote(s) }
+
 // quote returns s as one word of the language: bare when that reads back the
 // same, otherwise in double quotes with Go escapes.
 func quote(s string) string {

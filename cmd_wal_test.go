@@ -1,0 +1,58 @@
+package main
+
+import (
+	"strings"
+	"testing"
+
+	"raftplay/cluster"
+	"raftplay/commands"
+	"raftplay/raft"
+)
+
+// raftplay wal writes a key-value entry as the command that made it, its
+// key and value quoted as the command language quotes them: it printed
+// them bare ("put sp ace=v w"), so a key or value with a space, '=', a
+// quote or '#' could be read more than one way.
+func TestWALEntryWords(t *testing.T) {
+	t.Parallel()
+	entry := func(op cluster.Op, key, value string) raft.Entry {
+		data := cluster.Command{Op: op, Client: 7, Seq: 1, Key: key, Value: []byte(value)}.Encode(nil)
+		return raft.Entry{Index: 3, Term: 1, Type: raft.EntryNormal, Data: data}
+	}
+	for _, tc := range []struct {
+		e    raft.Entry
+		want string
+	}{
+		{entry(cluster.OpPut, "k", "v"), "put k v"},
+		{entry(cluster.OpPut, "sp ace", "v w"), `put "sp ace" "v w"`},
+		{entry(cluster.OpPut, "k4", "a # b"), `put k4 "a # b"`},
+		{entry(cluster.OpPut, "k=1", `x"y`), `put k=1 "x\"y"`},
+		{entry(cluster.OpPut, "p", `C:\new`), `put p "C:\\new"`},
+		{entry(cluster.OpPut, "\xff\xfe", "\xff"), `put "\xff\xfe" "\xff"`},
+		{entry(cluster.OpPut, "e", ""), `put e ""`},
+		{entry(cluster.OpPut, "n", "(nil)"), `put n "(nil)"`},
+		{entry(cluster.OpPut, "esc", "v\x1b[41m"), `put esc "v\x1b[41m"`},
+		{entry(cluster.OpPut, "long", strings.Repeat("ab", 20)), `put long "abababababababababababab"... (40 bytes)`},
+		{entry(cluster.OpPut, "dots", "v..."), `put dots v...`},
+		{entry(cluster.OpDel, "sp ace", ""), `del "sp ace"`},
+		{raft.Entry{Index: 1, Term: 1, Type: raft.EntryNoop}, "no-op"},
+		{entry(cluster.OpRegister, "", ""), "register client session 3"},
+	} {
+		got := describeWALEntry(tc.e)
+		if got != tc.want {
+			t.Errorf("got  %s\nwant %s", got, tc.want)
+		}
+		if got != cluster.EscapeControls(got) {
+			t.Errorf("%s holds what a terminal would obey", got)
+		}
+	}
+	// A whole put reads back, through the command language, as the
+	// command that wrote it.
+	for _, kv := range [][2]string{{"sp ace", "v w"}, {"k4", "a # b"}, {"k=1", `x"y`}, {"\xff\xfe", "\xff"}, {"p", `C:\new`}} {
+		line := describeWALEntry(entry(cluster.OpPut, kv[0], kv[1]))
+		c, err := commands.ParseLine(line, 1, 5)
+		if err != nil || c == nil || c.Key != kv[0] || c.Value != kv[1] {
+			t.Errorf("%s parses as %+v, %v; want key %q value %q", line, c, err, kv[0], kv[1])
+		}
+	}
+}
