@@ -253,7 +253,7 @@ func TestGarbageOnTheRaftPortIsTold(t *testing.T) {
 	waitFor(t, c, "the refusals left out counted", func(Status) bool {
 		evs, _, _ := c.Events().Since(1)
 		for _, e := range evs {
-			if strings.Contains(e.Text, "more connections to its Raft port since the last one told") || strings.Contains(e.Text, "others since the last one told") {
+			if strings.Contains(e.Text, "more connections to its Raft port (") || strings.Contains(e.Text, "another connection to its Raft port (") || strings.Contains(e.Text, "more before it: ") {
 				return true
 			}
 		}

@@ -963,32 +963,60 @@ func (n *node) closeIO() {
 // events, at most one a second: a stream of garbage must not bury the
 // feed. Those left out are counted in the next one, or, when no other
 // comes, in an event of their own a second after the last told (a burst
-// of 300 was told as "and 2 others", the rest never).
+// of 300 was told as "and 2 others", the rest never). Every event but the
+// first says how many were refused so far: two counts alike in a row
+// would be folded by the feed into one line "×2", which read as one
+// refusal told twice ("refused 1 more connection ... ×3" stood for three).
 type refusalLog struct {
 	mu      sync.Mutex
 	last    time.Time
 	untold  int
-	pending bool // a count of the untold is due (time.AfterFunc)
+	total   int  // refusals since the node started
+	pending bool // a count of the untold is due (afterFunc)
+
+	// The clock and the timer; nil: time.Now and time.AfterFunc (tests
+	// set their own).
+	now       func() time.Time
+	afterFunc func(time.Duration, func())
+}
+
+func (r *refusalLog) clock() time.Time {
+	if r.now != nil {
+		return r.now()
+	}
+	return time.Now()
+}
+
+func (r *refusalLog) after(d time.Duration, f func()) {
+	if r.afterFunc != nil {
+		r.afterFunc(d, f)
+		return
+	}
+	time.AfterFunc(d, f)
 }
 
 func (r *refusalLog) add(events *EventLog, id uint64, remote string, err error) {
 	r.mu.Lock()
-	now := time.Now()
+	now := r.clock()
+	r.total++
 	if now.Sub(r.last) < time.Second {
 		r.untold++
 		if !r.pending {
 			r.pending = true
-			time.AfterFunc(r.last.Add(time.Second).Sub(now), func() { r.flush(events, id) })
+			r.after(r.last.Add(time.Second).Sub(now), func() { r.flush(events, id) })
 		}
 		r.mu.Unlock()
 		return
 	}
-	more := r.untold
+	more, total := r.untold, r.total
 	r.last, r.untold = now, 0
 	r.mu.Unlock()
 	text := fmt.Sprintf("%d refused a connection to its Raft port from %s: %s", id, remote, EscapeControls(strings.TrimPrefix(err.Error(), "transport: ")))
-	if more > 0 {
-		text += fmt.Sprintf(" (and %s since the last one told)", plural(more, "other", "others"))
+	switch {
+	case more > 0:
+		text += fmt.Sprintf(" (and %d more before it: %d so far)", more, total)
+	case total > 1:
+		text += fmt.Sprintf(" (%d so far)", total)
 	}
 	events.Add(Event{Node: id, Kind: EventFault, Text: text})
 }
@@ -996,20 +1024,24 @@ func (r *refusalLog) add(events *EventLog, id uint64, remote string, err error) 
 // flush tells the refusals left untold, if no later one told them.
 func (r *refusalLog) flush(events *EventLog, id uint64) {
 	r.mu.Lock()
-	now := time.Now()
+	now := r.clock()
 	if wait := r.last.Add(time.Second).Sub(now); r.untold > 0 && wait > 0 {
 		// A later refusal was told meanwhile: a second after it.
-		time.AfterFunc(wait, func() { r.flush(events, id) })
+		r.after(wait, func() { r.flush(events, id) })
 		r.mu.Unlock()
 		return
 	}
-	more := r.untold
+	more, total := r.untold, r.total
 	r.pending, r.untold = false, 0
 	if more > 0 {
 		r.last = now
 	}
 	r.mu.Unlock()
 	if more > 0 {
-		events.Add(Event{Node: id, Kind: EventFault, Text: fmt.Sprintf("%d refused %s to its Raft port since the last one told", id, plural(more, "more connection", "more connections"))})
+		what := "another connection"
+		if more > 1 {
+			what = fmt.Sprintf("%d more connections", more)
+		}
+		events.Add(Event{Node: id, Kind: EventFault, Text: fmt.Sprintf("%d refused %s to its Raft port (%d so far)", id, what, total)})
 	}
 }

@@ -2,6 +2,7 @@ package cluster
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -113,7 +114,7 @@ func TestRefusalBurstIsCounted(t *testing.T) {
 		}
 		if len(texts) == 2 {
 			if !strings.HasPrefix(texts[0], "2 refused a connection to its Raft port from 127.0.0.1:5555: read hello") ||
-				texts[1] != "2 refused 299 more connections to its Raft port since the last one told" {
+				texts[1] != "2 refused 299 more connections to its Raft port (300 so far)" {
 				t.Fatalf("events: %q", texts)
 			}
 			return
@@ -122,5 +123,65 @@ func TestRefusalBurstIsCounted(t *testing.T) {
 			t.Fatalf("events: %q; want the first refusal, then the 299 others counted", texts)
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// Refusals that come one at a time, each within a second of the last
+// told, are counted a second later each, and every count says how many
+// so far: the feed folds events alike in a row into one line "×N", and
+// three alike counts of one ("refused 1 more connection ... since the
+// last one told ×3") read as one refusal where there were three.
+func TestRefusalCountsSaySoFar(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 1, 2, 15, 4, 5, 0, time.UTC)
+	var due []func()
+	var dueAt []time.Time
+	r := refusalLog{now: func() time.Time { return now }, afterFunc: func(d time.Duration, f func()) {
+		due, dueAt = append(due, f), append(dueAt, now.Add(d))
+	}}
+	events := NewEventLog(100, func() time.Time { return now })
+	bad := errors.New("transport: read hello: not a raftplay peer")
+	refuse := func() { r.add(events, 1, "127.0.0.1:5555", bad) }
+	// advance moves the clock on by d, running the timers due by then.
+	advance := func(d time.Duration) {
+		now = now.Add(d)
+		for len(due) > 0 && !dueAt[0].After(now) {
+			f := due[0]
+			due, dueAt = due[1:], dueAt[1:]
+			f()
+		}
+	}
+	refuse() // told whole
+	for range 3 {
+		advance(500 * time.Millisecond)
+		refuse() // within a second of the last told: counted a second on
+		advance(500 * time.Millisecond)
+	}
+	advance(2 * time.Second)
+	advance(500 * time.Millisecond)
+	refuse() // more than a second after the last told: told whole
+	advance(300 * time.Millisecond)
+	refuse()
+	refuse()
+	advance(time.Second)
+	var texts []string
+	for _, e := range events.Last(100) {
+		texts = append(texts, e.Text)
+	}
+	want := []string{
+		"1 refused a connection to its Raft port from 127.0.0.1:5555: read hello: not a raftplay peer",
+		"1 refused another connection to its Raft port (2 so far)",
+		"1 refused another connection to its Raft port (3 so far)",
+		"1 refused another connection to its Raft port (4 so far)",
+		"1 refused a connection to its Raft port from 127.0.0.1:5555: read hello: not a raftplay peer (5 so far)",
+		"1 refused 2 more connections to its Raft port (7 so far)",
+	}
+	if !slices.Equal(texts, want) {
+		t.Fatalf("events:\n%s\nwant\n%s", strings.Join(texts, "\n"), strings.Join(want, "\n"))
+	}
+	for i := 1; i < len(texts); i++ {
+		if texts[i] == texts[i-1] {
+			t.Fatalf("events %d and %d alike (the feed folds them into one): %q", i-1, i, texts[i])
+		}
 	}
 }
