@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"math"
 	"os"
 	"runtime"
@@ -84,9 +85,18 @@ func Create(file string, src Source, o Options, wo WriterOptions) (*Recorder, er
 	if strings.HasSuffix(file, ".jsonl") {
 		wo.Plain = true
 	}
+	// Said as save says it: "cannot write FILE: it is a directory", not
+	// "open FILE: is a directory".
+	if st, err := os.Stat(file); err == nil && st.IsDir() {
+		return nil, fmt.Errorf("record: cannot write %s: it is a directory", file)
+	}
 	f, err := os.Create(file)
 	if err != nil {
-		return nil, fmt.Errorf("record: %w", err)
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return nil, fmt.Errorf("record: cannot write %s: %w", file, err)
 	}
 	r, err := Start(f, src, o, wo)
 	if err != nil {

@@ -2,6 +2,7 @@ package record
 
 import (
 	"bytes"
+	"path/filepath"
 	"slices"
 	"sync"
 	"testing"
@@ -113,5 +114,25 @@ func TestStartFromNow(t *testing.T) {
 				t.Errorf("find healed: found at %v in a recording begun after it", p.Found())
 			}
 		}
+	}
+}
+
+// record start of a directory, or of a file in a directory that is not
+// there, says why as save says it ("cannot write X: it is a directory"),
+// not as the system call does ("open X: is a directory").
+func TestStartSaysWhyItCannotWrite(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	sw := NewSwitch(newFakeSource(), Options{}, WriterOptions{})
+	for file, want := range map[string]string{
+		dir:                                  "cannot write " + dir + ": it is a directory",
+		filepath.Join(dir, "missing", "rec"): "cannot write " + filepath.Join(dir, "missing", "rec") + ": no such file or directory",
+	} {
+		if err := sw.Start(file); err == nil || err.Error() != want {
+			t.Errorf("record start %s: %v; want %q", file, err, want)
+		}
+	}
+	if sw.Recording() != "" {
+		t.Errorf("recording to %s after failed starts", sw.Recording())
 	}
 }
