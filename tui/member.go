@@ -327,15 +327,7 @@ func (m *Model) nodeKeyOff(msg tea.KeyMsg) (what, why string) {
 	if b == &k.Step {
 		return "s step", "step delivers a held message, and messages are held only while frozen (z freezes)"
 	}
-	down := ""
-	switch n.State {
-	case cluster.StateCrashed, cluster.StateFailed:
-		down = fmt.Sprintf("%d is down (r restarts it)", n.ID)
-	case cluster.StateRemoved:
-		down = fmt.Sprintf("%d was removed (add %d starts a new node)", n.ID, n.ID)
-	case cluster.StatePaused:
-		down = fmt.Sprintf("%d is paused (p resumes it)", n.ID)
-	}
+	down := downWhy(n)
 	switch b {
 	case &k.Restart:
 		if n.State == cluster.StateRemoved || n.State == cluster.StatePaused {
@@ -420,6 +412,9 @@ func (m *Model) memberKeyWhy(msg tea.KeyMsg) string {
 	case n.ID == st.Leader || n.Role == "leader":
 		return fmt.Sprintf("%d leads already (select another node)", n.ID)
 	case !n.Live():
+		if why := downWhy(n); why != "" {
+			return why // paused: say so, and how to resume it
+		}
 		return fmt.Sprintf("%d is not running", n.ID)
 	case !st.IsVoter(n.ID):
 		return fmt.Sprintf("%d is not a voter: only a voter can lead", n.ID)
@@ -480,4 +475,18 @@ func (m *Model) addKey() tea.Cmd {
 		r.add = true
 		return r
 	}
+}
+
+// downWhy says that node n is not running and what brings it back ("" when
+// it runs): the reason a key that acts on it does nothing.
+func downWhy(n cluster.NodeStatus) string {
+	switch n.State {
+	case cluster.StateCrashed, cluster.StateFailed:
+		return fmt.Sprintf("%d is down (r restarts it)", n.ID)
+	case cluster.StateRemoved:
+		return fmt.Sprintf("%d was removed (add %d starts a new node)", n.ID, n.ID)
+	case cluster.StatePaused:
+		return fmt.Sprintf("%d is paused (p resumes it)", n.ID)
+	}
+	return ""
 }

@@ -403,7 +403,7 @@ func TestMemberKeysRunCommandLines(t *testing.T) {
 		{"transfer when frozen (the steps carry it)", frozenSt, []string{"3", "T"}, []string{"transfer 3"}, ""},
 		{"no transfer to the leader", plain, []string{"1", "T"}, nil, "T transfer 1: 1 leads already"},
 		{"no transfer to a learner", learnerStatus(false), []string{"5", "T"}, nil, "T transfer 5: 5 is not a voter"},
-		{"no transfer to a crashed node", crashed3, []string{"3", "T"}, nil, "T transfer 3: 3 is not running"},
+		{"no transfer to a crashed node", crashed3, []string{"3", "T"}, nil, "T transfer 3: 3 is down (r restarts it)"},
 		{"no transfer while one is under way", transferStatus(), []string{"2", "T"}, nil, "T transfer 2: a transfer is under way"},
 		{"no transfer without a leader", noLeader, []string{"2", "T"}, nil, "T transfer 2: not now: no leader"},
 		{"no timeout of a learner", learnerStatus(false), []string{"5", "t"}, nil, "t timeout 5: 5 is not a voter: it never stands for election"},
