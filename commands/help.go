@@ -42,7 +42,7 @@ var verbTable []verbInfo
 func init() {
 	verbTable = []verbInfo{
 		{VerbPut, groupClient, []string{"put KEY VALUE"}, []string{"replicated write; prints ok index=I term=T"},
-			"Writes VALUE under KEY through the leader and prints the log index and term it\ncommitted at. Quote a value with spaces: put greeting \"hello world\".", parsePut},
+			"Writes VALUE under KEY through the leader and prints the log index and term it\ncommitted at. Quote a value with spaces: put greeting \"hello world\".\n" + quotingHelp, parsePut},
 		{VerbGet, groupClient, []string{"get KEY"}, []string{"linearizable read; prints the value or (nil)"},
 			"", parseKeyOnly},
 		{VerbDel, groupClient, []string{"del KEY"}, []string{"replicated delete; prints ok index=I term=T"},
@@ -161,8 +161,19 @@ var helpFooter = `Nodes: a number 1..N, leader, follower, or @NAME saved by let.
 leader and follower wait for a leader (up to ` + DefaultClientTimeout.String() + `); at the dashboard's prompt
 they fail at once when there is none.
 Durations use Go syntax (150ms, 2s). # starts a comment; quote values with spaces.
+Inside double quotes a backslash starts a Go escape (\n, \", \\): help put says more.
 Type help COMMAND for more about one command.
 `
+
+// quotingHelp says what double quotes do to a word, in put's help: the
+// lexer unquotes a quoted word with strconv.Unquote.
+const quotingHelp = `Any word but the command's name may be quoted so (keys, values, file
+names, the text of echo and say). Inside double quotes a backslash starts a Go
+escape: \n a newline, \t a tab, \" a quote, \\ a backslash, \xff a byte, \u00e9
+a character; any other (\q) is an error. Outside quotes a backslash is itself:
+put path C:\new stores C:\new, as put path "C:\\new" does, while
+put path "C:\new" stores C:, a newline and ew. get shows a value holding such
+characters quoted the same way.`
 
 // Help returns the help text for verb, or the whole command list grouped as in
 // COMMANDS.md when verb is "". An unknown verb is an error wrapping

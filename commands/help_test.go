@@ -171,3 +171,42 @@ func TestFormatStatusNamesNodesOutsideTheConfig(t *testing.T) {
 		t.Errorf("status with every running node a member: %q", out)
 	}
 }
+
+// Quoted words take Go escapes (put p "C:\new" stores a newline, "C:\q"
+// is refused), and neither help put nor the command list said so. Help
+// says it now, and what it says holds: each example parses as told.
+func TestHelpSaysWhatQuotesDo(t *testing.T) {
+	put, err := Help("put")
+	if err != nil {
+		t.Fatal(err)
+	}
+	list, _ := Help("")
+	for _, want := range []string{`Inside double quotes a backslash starts a Go`, `\n a newline`, `\\ a backslash`, `\xff a byte`, `any other (\q) is an error`,
+		`Outside quotes a backslash is itself:`, `put path C:\new stores C:\new, as put path "C:\\new" does`, `put path "C:\new" stores C:, a newline and ew`} {
+		if !strings.Contains(strings.Join(strings.Fields(put), " "), want) {
+			t.Errorf("help put lacks %q:\n%s", want, put)
+		}
+	}
+	if !strings.Contains(list, `Inside double quotes a backslash starts a Go escape (\n, \", \\): help put says more.`) {
+		t.Errorf("the command list does not say what quotes do:\n%s", list)
+	}
+	for line, value := range map[string]string{
+		`put path C:\new`:           `C:\new`,
+		`put path "C:\\new"`:        `C:\new`,
+		`put path "C:\new"`:         "C:\new",
+		`put v "a\tb\"c\xff\u00e9"`: "a\tb\"c\xffé",
+	} {
+		c, err := ParseLine(line, 1, 3)
+		if err != nil {
+			t.Errorf("%s: %v; help says it stores %q", line, err, value)
+		} else if c.Value != value {
+			t.Errorf("%s: value %q; help says %q", line, c.Value, value)
+		}
+	}
+	if _, err := ParseLine(`put p "C:\q"`, 1, 3); err == nil || !strings.Contains(err.Error(), `want Go escapes like \" or \n`) {
+		t.Errorf(`put p "C:\q": %v; help says it is an error`, err)
+	}
+	if c, err := ParseLine(`save "a b"`, 1, 3); err != nil || c.Name != "a b" {
+		t.Errorf(`save "a b": %+v, %v; help says file names may be quoted`, c, err)
+	}
+}
