@@ -7,6 +7,7 @@ package msgview
 
 import (
 	"fmt"
+	"math/bits"
 	"strings"
 	"time"
 
@@ -54,18 +55,22 @@ func (f Filter) Select(recs []cluster.MsgRecord, n int) []cluster.MsgRecord {
 
 // Layout is the geometry of a space-time diagram.
 type Layout struct {
-	Nodes  int
+	Nodes  int // columns
 	ColW   int // cells per node column
 	TimeW  int // the time stamp before the columns ("12:00:01.123 ")
 	Width  int // the whole line
 	LabelW int // what is left for the label after the columns
+	// gaps are the nodes below the last column's that have none (bit id
+	// set: a node removed from the cluster), so that node id's column is
+	// the (id - 1 - gaps below it)th; 0 for columns 1..Nodes.
+	gaps uint64
 }
 
 // timeW is the width of "15:04:05.000 ".
 const timeW = 13
 
-// NewLayout fits nodes columns into width: each column 3 to 8 cells, the
-// label getting at least 24 cells when it can.
+// NewLayout fits the columns of nodes 1..nodes into width: each column 3
+// to 8 cells, the label getting at least 24 cells when it can.
 func NewLayout(nodes, width int) Layout {
 	nodes = max(nodes, 1)
 	colW := (width - timeW - 30) / nodes
@@ -75,17 +80,70 @@ func NewLayout(nodes, width int) Layout {
 	return l
 }
 
-// center is the cell of node id's column line, within the columns.
-func (l Layout) center(id uint64) int { return int(id-1)*l.ColW + l.ColW/2 }
+// NewLayoutOf is NewLayout with a column for each of ids (ascending, each
+// at most 63) and none for the others below the last: the nodes a view
+// shows, a removed node's column gone. A message to or from a node without
+// a column is drawn as its label alone.
+func NewLayoutOf(ids []uint64, width int) Layout {
+	if len(ids) == 0 {
+		return NewLayout(1, width)
+	}
+	last := ids[len(ids)-1]
+	l := NewLayout(int(last), width)
+	if last >= 64 || len(ids) == int(last) {
+		return l
+	}
+	l = NewLayout(len(ids), width)
+	for id := uint64(1); id < last; id++ {
+		l.gaps |= 1 << id
+	}
+	for _, id := range ids {
+		l.gaps &^= 1 << id
+	}
+	return l
+}
+
+// column returns node id's column, from 0, and whether it has one.
+func (l Layout) column(id uint64) (int, bool) {
+	if id < 1 || id >= 64 || l.gaps&(1<<id) != 0 {
+		return 0, false
+	}
+	c := int(id) - 1 - bits.OnesCount64(l.gaps&(1<<id-1))
+	return c, c < l.Nodes
+}
+
+// node returns the node of column c (from 0).
+func (l Layout) node(c int) uint64 {
+	id := uint64(0)
+	for n := 0; n <= c; {
+		id++
+		if l.gaps&(1<<id) == 0 {
+			n++
+		}
+	}
+	return id
+}
+
+// center is the cell of column c's line, within the columns.
+func (l Layout) center(c int) int { return c*l.ColW + l.ColW/2 }
 
 // Header returns the line naming the columns: "time         1   2   3".
 func (l Layout) Header() string {
 	cells := []rune(strings.Repeat(" ", l.Nodes*l.ColW))
-	for id := 1; id <= l.Nodes; id++ {
-		label := []rune(fmt.Sprint(id))
-		copy(cells[l.center(uint64(id)):], label)
+	for c := range l.Nodes {
+		label := []rune(fmt.Sprint(l.node(c)))
+		copy(cells[l.center(c):], label)
 	}
 	return fmt.Sprintf("%-*s%s %s", l.TimeW, "time", string(cells), "message")
+}
+
+// lines returns the node columns without a message: a │ in each.
+func (l Layout) lines() []rune {
+	cells := []rune(strings.Repeat(" ", l.Nodes*l.ColW))
+	for c := range l.Nodes {
+		cells[l.center(c)] = '│'
+	}
+	return cells
 }
 
 // Row draws one record: the node columns as │, a line from the sender's
@@ -109,14 +167,12 @@ type Parts struct {
 
 // Parts returns the pieces of r's row.
 func (l Layout) Parts(r cluster.MsgRecord) Parts {
-	cells := []rune(strings.Repeat(" ", l.Nodes*l.ColW))
-	for id := 1; id <= l.Nodes; id++ {
-		cells[l.center(uint64(id))] = '│'
-	}
+	cells := l.lines()
 	lo, hi := len(cells), len(cells) // the line's cells: [lo, hi)
-	from, to := int(r.From), int(r.To)
-	if from >= 1 && from <= l.Nodes && to >= 1 && to <= l.Nodes && from != to {
-		a, b := l.center(r.From), l.center(r.To)
+	from, okFrom := l.column(r.From)
+	to, okTo := l.column(r.To)
+	if okFrom && okTo && from != to {
+		a, b := l.center(from), l.center(to)
 		step := 1
 		if b < a {
 			step = -1
@@ -157,11 +213,7 @@ func (l Layout) Parts(r cluster.MsgRecord) Parts {
 // Before, Line and After together. A view that wraps a label too long for
 // its row puts the rest below it on such lines.
 func (l Layout) Columns() string {
-	cells := []rune(strings.Repeat(" ", l.Nodes*l.ColW))
-	for id := 1; id <= l.Nodes; id++ {
-		cells[l.center(uint64(id))] = '│'
-	}
-	return strings.Repeat(" ", l.TimeW) + string(cells) + " "
+	return strings.Repeat(" ", l.TimeW) + string(l.lines()) + " "
 }
 
 // PauseGap is the quiet between two message events after which a view
@@ -172,10 +224,7 @@ const PauseGap = 500 * time.Millisecond
 // Pause draws a row marking d of quiet between two events: the node
 // columns carry on and the time column says how long ("  … 7.8s").
 func (l Layout) Pause(d time.Duration) string {
-	cells := []rune(strings.Repeat(" ", l.Nodes*l.ColW))
-	for id := 1; id <= l.Nodes; id++ {
-		cells[l.center(uint64(id))] = '│'
-	}
+	cells := l.lines()
 	if d >= time.Second {
 		d = d.Round(100 * time.Millisecond)
 	} else {

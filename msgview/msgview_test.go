@@ -216,3 +216,39 @@ func TestPause(t *testing.T) {
 		t.Errorf("pause %q", got)
 	}
 }
+
+// A layout of some nodes (4 removed from 1..5) has a column for each of
+// them and none for the others: the header names them, a message between
+// two of them runs from column to column, one to or from a node without a
+// column is its label alone, and a layout of 1..N is NewLayout's.
+func TestLayoutOfSomeNodes(t *testing.T) {
+	l := NewLayoutOf([]uint64{1, 2, 3, 5}, 80)
+	if l.Nodes != 4 || l != NewLayoutOf([]uint64{1, 2, 3, 5}, 80) {
+		t.Fatalf("layout %+v", l)
+	}
+	cols := func(s string) string { return s[l.TimeW : l.TimeW+l.Nodes*l.ColW] }
+	if got, want := strings.Fields(cols(l.Header())), []string{"1", "2", "3", "5"}; strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("header %q names %q, want %q", l.Header(), got, want)
+	}
+	row := l.Row(rec(0, cluster.MsgDelivered, 5, 1, raft.MsgAppResp, 2))
+	if c := []rune(row)[l.TimeW:]; c[l.center(3)] != '●' || c[l.center(0)] != '◀' {
+		t.Errorf("5->1 does not run from the last column to the first: %q", row)
+	}
+	for _, r := range []cluster.MsgRecord{rec(0, cluster.MsgLost, 1, 4, raft.MsgApp, 2), rec(0, cluster.MsgDelivered, 4, 2, raft.MsgAppResp, 2), rec(0, cluster.MsgDelivered, 1, 6, raft.MsgApp, 2)} {
+		p := l.Parts(r)
+		if p.Line != "" || strings.Count(p.Before+p.After, "│") != 4 || !strings.HasPrefix(p.Label, Label(r)[:4]) {
+			t.Errorf("%s: a node without a column: %+v", Label(r), p)
+		}
+	}
+	if strings.Count(l.Columns(), "│") != 4 || strings.Count(l.Pause(time.Second), "│") != 4 {
+		t.Errorf("columns %q, pause %q: want 4 lines", l.Columns(), l.Pause(time.Second))
+	}
+	for _, ids := range [][]uint64{{1, 2, 3}, {1, 2, 3, 4, 5, 6, 7, 8, 9}} {
+		if got, want := NewLayoutOf(ids, 100), NewLayout(len(ids), 100); got != want {
+			t.Errorf("layout of %v: %+v, want %+v", ids, got, want)
+		}
+	}
+	if l := NewLayoutOf([]uint64{2, 9}, 100); l.Nodes != 2 || strings.Join(strings.Fields(l.Header()), " ") != "time 2 9 message" {
+		t.Errorf("layout of 2 and 9: %d columns, header %q", l.Nodes, l.Header())
+	}
+}

@@ -43,9 +43,10 @@
 //     N" (Transferee). A removed node's card and lane stay, greyed, for
 //     removedFor by the status's clock, then go: the cards and lanes draw
 //     Model.nodes, the nodes not gone, and the selection moves off a node
-//     that goes; the messages view and the link matrix keep a column per
-//     id. A, D and T run `add`, `remove N` and `transfer N` (member.go
-//     says when they apply); `add` waits for the new node to catch up, in
+//     that goes; the messages view's columns are the drawn nodes (a
+//     removed node's goes with its card), the link matrix keeps a row and
+//     a column per id. A, D and T run `add`, `remove N` and `transfer N`
+//     (member.go says when they apply); `add` waits for the new node to catch up, in
 //     its tea.Cmd like every command, and A is off until it answers (an
 //     Executor that runs one command at a time, as the program's does,
 //     holds later keys' commands until then; the dashboard draws on).

@@ -13,9 +13,9 @@ import (
 )
 
 // The messages view (m): a live space-time diagram of the message trace,
-// one column per node and one row per message event, newest at the
-// bottom, drawn by msgview as `messages` draws it; above it, when the
-// cluster is frozen, the messages the selected node holds.
+// one column per node that has a card and one row per message event,
+// newest at the bottom, drawn by msgview as `messages` draws it; above
+// it, when the cluster is frozen, the messages the selected node holds.
 
 // msgView is the messages view's state.
 type msgView struct {
@@ -135,7 +135,7 @@ func (m *Model) viewMessages(width, height int) []string {
 	shown := v.store.shown(m.msgFilter())
 	start, end := scrollWindow(shown, v.pin, rows)
 	lines = append(lines, m.msgTitle(len(shown)-end, width))
-	l := msgview.NewLayout(len(m.status.Nodes), width)
+	l := msgview.NewLayoutOf(m.drawnIDs(), width)
 	lines = append(lines, st.Dim.Render(st.Clip(l.Header(), width)))
 	if len(shown) == 0 {
 		return append(lines, st.Dim.Render(m.noMessages()))
@@ -178,6 +178,17 @@ func (m *Model) viewMessages(width, height int) []string {
 		rowLines = append(rowLines, g...)
 	}
 	return append(lines, rowLines[max(0, len(rowLines)-rows):]...)
+}
+
+// drawnIDs are the nodes that have a card, in order: the diagram's
+// columns. A removed node's column goes when its card goes (removedFor
+// after its removal); a message to or from it is then its label alone.
+func (m *Model) drawnIDs() []uint64 {
+	ids := make([]uint64, len(m.nodes))
+	for i, n := range m.nodes {
+		ids[i] = n.ID
+	}
+	return ids
 }
 
 // noMessages says why the diagram has no rows.

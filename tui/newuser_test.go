@@ -3,8 +3,10 @@ package tui
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"raftplay/cluster"
+	"raftplay/raft"
 )
 
 // Tests of what a new user reported: each names what was wrong.
@@ -24,5 +26,51 @@ func TestTransferToAPausedNodeSaysItIsPaused(t *testing.T) {
 	v := strings.Join(strings.Fields(m.View()), " ")
 	if want := "T transfer 2: 2 is paused (p resumes it)"; !strings.Contains(v, want) {
 		t.Errorf("no note %q:\n%s", want, v)
+	}
+}
+
+// The messages view kept a column for a removed node ("6" after remove 6,
+// the header saying 5 nodes): its column now goes when its card goes,
+// removedFor after the removal, and a message from it is its label alone.
+func TestMessagesDropARemovedNodesColumn(t *testing.T) {
+	plain := withConfig(steady(40), []uint64{1, 2, 3, 4, 5}, nil)
+	tr := &fakeTrace{}
+	tr.add(msg(-20, cluster.MsgDelivered, 1, 4, raft.MsgApp, 3), msg(-10, cluster.MsgDelivered, 4, 1, raft.MsgAppResp, 3),
+		msg(-5, cluster.MsgDelivered, 1, 5, raft.MsgApp, 3))
+	m := newTraceModel(newFakeSource(plain), tr, &fakeExec{}, 120, 40)
+	press(m, "m")
+	columns := func() string {
+		t.Helper()
+		for _, l := range strings.Split(m.View(), "\n") {
+			if strings.HasPrefix(l, "time ") {
+				return strings.Join(strings.Fields(strings.TrimSuffix(strings.TrimPrefix(l, "time"), "message")), " ")
+			}
+		}
+		t.Fatalf("no diagram header:\n%s", m.View())
+		return ""
+	}
+	if got := columns(); got != "1 2 3 4 5" {
+		t.Fatalf("columns %q before the removal", got)
+	}
+	m.Update(frameMsg(removedStatus(time.Second)))
+	if got := columns(); got != "1 2 3 4 5" {
+		t.Errorf("columns %q while the removed node's card stays: want 4's too", got)
+	}
+	m.Update(frameMsg(removedStatus(6 * time.Second)))
+	if got := columns(); got != "1 2 3 5" {
+		t.Errorf("columns %q once the removed node's card went: want 4's gone", got)
+	}
+	var from4 string
+	for _, r := range diagramRows(m.View()) {
+		if strings.Contains(r, "4->1 app-resp") {
+			from4 = r
+		}
+	}
+	if from4 == "" || strings.ContainsAny(from4, "●◀▶") {
+		t.Errorf("4's answer, with no column for 4: %q", from4)
+	}
+	m.Update(frameMsg(plain)) // 4 added again
+	if got := columns(); got != "1 2 3 4 5" {
+		t.Errorf("columns %q once 4 is back", got)
 	}
 }
