@@ -448,8 +448,11 @@ func balanced(s string, width int) []string {
 }
 
 // stateBlock is a card's last piece: the node's state ("frozen" for a node
-// of a frozen cluster), its partition group and how many messages it
-// holds, on one line or, when they do not fit, on more.
+// of a frozen cluster), its partition group and, while the cluster is
+// frozen, how many messages it holds, on one line or, when they do not
+// fit, on more. A node that is down holds nothing (what it held died with
+// it), and its status keeps the Frozen it last published: its card said
+// "crashed · held 0" after the thaw.
 func stateBlock(st cluster.Status, n cluster.NodeStatus, style lipgloss.Style) block {
 	parts := []string{n.StateText()}
 	if n.Frozen && n.State == cluster.StateUp {
@@ -458,7 +461,7 @@ func stateBlock(st cluster.Status, n cluster.NodeStatus, style lipgloss.Style) b
 	if g := groupName(st, n.ID); g != "" {
 		parts = append(parts, "group "+g)
 	}
-	if n.Frozen || len(n.Held) > 0 {
+	if (st.Frozen && n.Frozen && !down(n)) || len(n.Held) > 0 {
 		parts = append(parts, fmt.Sprintf("held %d", len(n.Held)))
 	}
 	b := block{alts: [][]string{{strings.Join(parts, " · ")}}, style: style}

@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -72,5 +73,46 @@ func TestMessagesDropARemovedNodesColumn(t *testing.T) {
 	m.Update(frameMsg(plain)) // 4 added again
 	if got := columns(); got != "1 2 3 4 5" {
 		t.Errorf("columns %q once 4 is back", got)
+	}
+}
+
+// A node that crashed while the cluster was frozen kept "crashed · held 0"
+// on its card after the thaw: its status keeps the Frozen it last
+// published. The held count shows only while the cluster is frozen, and
+// never for a node that is down (what it held died with it).
+func TestHeldCountOnlyWhileFrozen(t *testing.T) {
+	frozenSt := withConfig(steady(10), []uint64{1, 2, 3, 4, 5}, nil)
+	frozenSt.Frozen = true
+	for i := range frozenSt.Nodes {
+		frozenSt.Nodes[i].Frozen = true
+	}
+	crashedFrozen := withNode(frozenSt, 3, func(n *cluster.NodeStatus) { *n = downAsOf(*n, cluster.StateCrashed, "") })
+	thawed := crashedFrozen
+	thawed.Frozen = false
+	thawed.Nodes = slices.Clone(thawed.Nodes)
+	for i := range thawed.Nodes {
+		if thawed.Nodes[i].State == cluster.StateUp {
+			thawed.Nodes[i].Frozen = false // a running node publishes the thaw; node 3 cannot
+		}
+	}
+	for _, tc := range []struct {
+		name   string
+		st     cluster.Status
+		id     uint64
+		want   string
+		absent string
+	}{
+		{"a running node, frozen", crashedFrozen, 2, "frozen · held 0", ""},
+		{"a crashed node, frozen", crashedFrozen, 3, "crashed", "held"},
+		{"a crashed node, thawed", thawed, 3, "crashed", "held"},
+		{"a running node, thawed", thawed, 2, "up", "held"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m := newModel(newFakeSource(tc.st), &fakeExec{}, 160, 50)
+			c := cardOf(t, m.View(), tc.id)
+			if !strings.Contains(c, tc.want) || (tc.absent != "" && strings.Contains(c, tc.absent)) {
+				t.Errorf("card of %d: want %q, not %q:\n%s", tc.id, tc.want, tc.absent, c)
+			}
+		})
 	}
 }
