@@ -22,13 +22,14 @@ const (
 )
 
 // laneSuffix is what follows node n's cells: " c=1200 l=1203", and its
-// state when it is down (its lane is then what it had).
+// state when it is down (its lane is then what it had) or paused (its log
+// stands still: "c=1200 l=1203 paused", as a crashed one's says crashed).
 func laneSuffix(n cluster.NodeStatus) string {
 	if down(n) && n.AsOf.IsZero() { // nothing known of it
 		return " " + n.StateText()
 	}
 	s := fmt.Sprintf(" c=%d l=%d", n.Commit, n.LastIndex)
-	if down(n) {
+	if down(n) || n.State == cluster.StatePaused {
 		s += " " + n.StateText()
 	}
 	return s

@@ -99,7 +99,7 @@ func (m *Model) legendSections() []legendSection {
 			{strings.Join(downs, ""), "the log a down node had, faded"},
 			{"|350", "the ruler: every tenth index"},
 			{"▼247", "the column cursor (< and >), its cells reversed; E explains it"},
-			{"c=442 l=442", "the node's commit and last index (and its state when down or removed)"},
+			{"c=442 l=442", "the node's commit and last index (and its state when down, removed or paused)"},
 			{st.Bold.Render("commit:"), "why the lowest uncommitted index is not committed yet, or that every entry is (column N: that index)"},
 		}},
 		{"Messages view (m): one row per message, where it ended", []legendItem{

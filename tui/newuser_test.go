@@ -116,3 +116,16 @@ func TestHeldCountOnlyWhileFrozen(t *testing.T) {
 		})
 	}
 }
+
+// A crashed node's log lane ends "crashed"; a paused one's said nothing,
+// though its log stands still too. It ends "paused" now.
+func TestPausedLaneSaysPaused(t *testing.T) {
+	st := withNode(steady(10), 2, func(n *cluster.NodeStatus) { n.State = cluster.StatePaused })
+	st = withNode(st, 3, func(n *cluster.NodeStatus) { *n = downAsOf(*n, cluster.StateCrashed, "") })
+	v := newModel(newFakeSource(st), &fakeExec{}, 120, 40).View()
+	for id, want := range map[uint64]string{2: "c=10 l=10 paused", 3: "c=10 l=10 crashed", 4: "c=10 l=10"} {
+		if lane := laneOf(t, v, id); !strings.HasSuffix(lane, want) {
+			t.Errorf("lane of %d: %q, want it to end %q", id, lane, want)
+		}
+	}
+}
