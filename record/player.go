@@ -312,6 +312,22 @@ func (p *Player) Step(forward bool) bool {
 	return true
 }
 
+// Neighbours returns where Step would move the cursor back (prev) and
+// forward (next), each negative when there is nothing that way.
+func (p *Player) Neighbours() (prev, next time.Duration) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	cur := p.cursorLocked()
+	prev, next = -1, -1
+	if at, ok := p.neighbour(cur, false); ok {
+		prev = at
+	}
+	if at, ok := p.neighbour(cur, true); ok {
+		next = at
+	}
+	return prev, next
+}
+
 // neighbour returns the place of the first thing recorded after cur
 // (forward) or the last before it. Of the messages, only what the messages
 // view shows by default counts (msgview.Filter: where each ended, no

@@ -752,3 +752,33 @@ func TestReadWronglyTypedNodeFields(t *testing.T) {
 		t.Errorf("good differences: stopped %v, commit %d", rec.Stopped, rec.Status(1).Nodes[1].Commit)
 	}
 }
+
+// Neighbours are where a step back and a step forward go, without moving
+// the cursor; none past either end.
+func TestNeighboursAreWhereStepsGo(t *testing.T) {
+	p := NewPlayer(sample(t), PlayerOptions{Paused: true})
+	if prev, next := p.Neighbours(); prev >= 0 || next != 3*time.Second || p.Position() != 0 {
+		t.Fatalf("at the start: neighbours %v %v, at %v", prev, next, p.Position())
+	}
+	for {
+		_, next := p.Neighbours()
+		at := p.Position()
+		if next < 0 {
+			if p.Step(true) {
+				t.Fatalf("at %v: no next neighbour, but a step went to %v", at, p.Position())
+			}
+			break
+		}
+		if !p.Step(true) || p.Position() != next {
+			t.Fatalf("at %v: next neighbour %v, a step went to %v", at, next, p.Position())
+		}
+		if back, _ := p.Neighbours(); back != at && at != 0 {
+			t.Fatalf("at %v, from %v: previous neighbour %v", p.Position(), at, back)
+		}
+	}
+	end := p.Position()
+	prev, _ := p.Neighbours()
+	if !p.Step(false) || p.Position() != prev {
+		t.Fatalf("from %v: previous neighbour %v, a step back went to %v", end, prev, p.Position())
+	}
+}

@@ -129,3 +129,49 @@ func TestPausedLaneSaysPaused(t *testing.T) {
 		}
 	}
 }
+
+// In a replay, steps onto places within one millisecond all read 6.001s:
+// the paused cursor now shows microseconds when a step back or forward
+// would read the same to the millisecond, and milliseconds otherwise.
+func TestReplayCursorTellsStepsWithinAMillisecondApart(t *testing.T) {
+	p := newFakePlayer(steady(20))
+	ms := func(f float64) time.Duration { return time.Duration(f * float64(time.Millisecond)) }
+	p.places = []time.Duration{ms(5990), ms(6001.1), ms(6001.2), ms(6001.3), ms(6003), ms(6003.0004)}
+	p.pos = ms(5990)
+	m := replayModel(t, p, &fakeExec{}, 120, 40)
+	for _, tc := range []struct{ key, cursor, note string }{
+		{".", "6.001100s", ". step: to 6.001100s (+11ms)"},
+		{".", "6.001200s", ". step: to 6.001200s (+100µs)"},
+		{".", "6.001300s", ". step: to 6.001300s (+100µs)"},
+		{".", "6.003000000s", ". step: to 6.003000000s (+1.7ms)"}, // the next is 400ns on
+		{".", "6.003000400s", ". step: to 6.003000400s (+400ns)"},
+		{",", "6.003000000s", ", step back: to 6.003000000s (-400ns)"},
+		{",", "6.001300s", ", step back: to 6.001300s (-1.7ms)"},
+		{",", "6.001200s", ", step back: to 6.001200s (-100µs)"},
+		{",", "6.001100s", ", step back: to 6.001100s (-100µs)"},
+		{",", "5.990s", ", step back: to 5.990s (-11ms)"},
+	} {
+		replayPress(t, m, tc.key)
+		if h := headerLines(m, 1)[0]; !strings.HasPrefix(h, "REPLAY ⏸ 1.0x  "+tc.cursor+" / 1m00.0s  paused") {
+			t.Errorf("after %s the replay line is %q, want the cursor at %s", tc.key, h, tc.cursor)
+		}
+		if v := m.View(); !strings.Contains(v, tc.note) {
+			t.Errorf("after %s no note %q:\n%s", tc.key, tc.note, v)
+		}
+	}
+	for _, tc := range []struct {
+		pos, prev, next time.Duration
+		want            string
+	}{
+		{ms(6001.2), -1, -1, "6.001s"},
+		{ms(6001.2), ms(5000), ms(6002), "6.001s"},
+		{ms(6001.2), ms(6001), -1, "6.001200s"},
+		{ms(6001.2), -1, ms(6001.4), "6.001200s"},
+		{time.Minute + ms(2001.25), ms(62001.3), -1, "1m02.001250s"},
+		{time.Hour + 2*time.Minute + ms(3001), -1, -1, "1h02m03.001s"},
+	} {
+		if got := cursorText(tc.pos, tc.prev, tc.next); got != tc.want {
+			t.Errorf("cursorText(%v, %v, %v) = %s, want %s", tc.pos, tc.prev, tc.next, got, tc.want)
+		}
+	}
+}

@@ -31,8 +31,11 @@ type replayView struct {
 	speed   float64
 	pos     time.Duration
 	length  time.Duration
-	marks   []Mark
-	stopped error
+	// prev and next are where a step back and forward go (Neighbours;
+	// negative: nowhere), read while paused.
+	prev, next time.Duration
+	marks      []Mark
+	stopped    error
 	// behind is how far the status shown is older than the cursor: a
 	// recording holds a status every so often (record.Writer), events and
 	// messages at their own times, so a step onto a message shows the
@@ -69,6 +72,10 @@ func readReplay(p Player) (cluster.Status, replayView) {
 	}
 	v.playing, v.speed = p.Playing(), p.Speed()
 	v.pos, v.length = p.Position(), p.Length()
+	v.prev, v.next = -1, -1
+	if !v.playing {
+		v.prev, v.next = p.Neighbours()
+	}
 	v.marks, v.stopped = p.Marks(), p.Stopped()
 	return st, v
 }
@@ -279,12 +286,14 @@ func stepTo(p Player, forward bool, room int) string {
 		sign = "-"
 	}
 	d := (to - from).Abs()
-	if d >= 10*time.Millisecond {
+	switch {
+	case d >= 10*time.Millisecond:
 		d = d.Round(time.Millisecond) // "-11.634s", not "-11.634478s"
-	} else {
+	case d >= time.Microsecond:
 		d = d.Round(time.Microsecond)
-	}
-	where := fmt.Sprintf("to %s (%s%v): ", msText(to), sign, d)
+	} // under a microsecond: as it is ("+400ns", not "+0s")
+	prev, next := p.Neighbours()
+	where := fmt.Sprintf("to %s (%s%v): ", cursorText(to, prev, next), sign, d)
 	room = max(room-lipgloss.Width(where), stepWhatMin)
 	what := "a message (m shows it)"
 	if here := p.Here(); len(here) == 1 {

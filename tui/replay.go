@@ -35,6 +35,11 @@ type Player interface {
 	// Step moves the cursor to the next (forward) or previous recorded
 	// event, message or command and pauses; false when there is none.
 	Step(forward bool) bool
+	// Neighbours returns where Step would move the cursor back (prev) and
+	// forward (next), each negative when there is nothing that way. The
+	// replay line shows a paused cursor precisely enough to tell it from
+	// them: steps within one millisecond read apart.
+	Neighbours() (prev, next time.Duration)
 	// Find moves the cursor to the next recorded event, command or message
 	// after it whose text contains text (case-insensitive), wrapping to
 	// the start, and pauses; false when none matches.

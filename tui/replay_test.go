@@ -38,7 +38,10 @@ type fakePlayer struct {
 	marks   []Mark
 	stopped error
 	steps   int // how many steps Step can still take each way; 0: none
-	calls   []string
+	// places, when set, are where Step goes (ascending), instead of
+	// 100 ms on.
+	places []time.Duration
+	calls  []string
 }
 
 func newFakePlayer(st cluster.Status) *fakePlayer {
@@ -155,6 +158,16 @@ func (p *fakePlayer) Step(forward bool) bool {
 	if p.steps == 0 {
 		return false
 	}
+	if p.places != nil {
+		prev, next := p.neighboursLocked()
+		to := map[bool]time.Duration{false: prev, true: next}[forward]
+		if to < 0 {
+			return false
+		}
+		p.steps--
+		p.moveTo(to)
+		return true
+	}
 	p.steps--
 	if forward {
 		p.moveTo(p.pos + 100*time.Millisecond)
@@ -162,6 +175,33 @@ func (p *fakePlayer) Step(forward bool) bool {
 		p.moveTo(p.pos - 100*time.Millisecond)
 	}
 	return true
+}
+
+func (p *fakePlayer) Neighbours() (prev, next time.Duration) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.neighboursLocked()
+}
+
+// neighboursLocked: the places before and after the cursor, or 100 ms
+// either way. p.mu is held.
+func (p *fakePlayer) neighboursLocked() (prev, next time.Duration) {
+	if p.steps == 0 {
+		return -1, -1
+	}
+	if p.places == nil {
+		return max(0, p.pos-100*time.Millisecond), min(p.length, p.pos+100*time.Millisecond)
+	}
+	prev, next = -1, -1
+	for _, at := range p.places {
+		if at < p.pos {
+			prev = at
+		}
+		if at > p.pos && next < 0 {
+			next = at
+		}
+	}
+	return prev, next
 }
 
 func (p *fakePlayer) Find(text string) bool {

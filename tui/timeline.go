@@ -44,7 +44,9 @@ func (m *Model) replayLines(width int) []string {
 	}
 	cursor := durText(v.pos, v.length)
 	if !v.playing {
-		cursor = msText(v.pos) // paused: to the millisecond, so a step shows
+		// Paused: to the millisecond, so a step shows; finer when a step
+		// goes to a place in the same millisecond.
+		cursor = cursorText(v.pos, v.prev, v.next)
 	}
 	line := st.Replay.Render(mark) + "  " + cursor + " / " + durText(v.length, v.length)
 	if !v.playing {
@@ -140,15 +142,45 @@ func speedText(x float64) string {
 
 // msText formats a position to the millisecond: 12.503s, 1m02.503s,
 // 1h02m03.503s.
-func msText(d time.Duration) string {
-	d = max(0, d).Round(time.Millisecond)
+func msText(d time.Duration) string { return posText(d, time.Millisecond) }
+
+// cursorText formats a paused cursor at pos to the millisecond, or, when
+// the place a step back (prev) or forward (next; negative: none) goes to
+// would read the same, to the microsecond (6.001234s), or else to the
+// nanosecond: several steps within one millisecond read apart ("6.001s"
+// three times told nothing).
+func cursorText(pos, prev, next time.Duration) string {
+	for _, unit := range []time.Duration{time.Millisecond, time.Microsecond} {
+		same := func(other time.Duration) bool {
+			return other >= 0 && max(0, other).Round(unit) == max(0, pos).Round(unit)
+		}
+		if !same(prev) && !same(next) {
+			return posText(pos, unit)
+		}
+	}
+	return posText(pos, time.Nanosecond)
+}
+
+// posText formats a position to unit (a millisecond, a microsecond or a
+// nanosecond): 12.503s, 1m02.503s, 1h02m03.503s; 12.503021s.
+func posText(d, unit time.Duration) string {
+	d = max(0, d).Round(unit)
+	digits := 9
+	switch unit {
+	case time.Millisecond:
+		digits = 3
+	case time.Microsecond:
+		digits = 6
+	}
+	frac := fmt.Sprintf("%0*d", digits, int64(d%time.Second)/int64(unit))
+	s := int64(d / time.Second)
 	switch {
 	case d < time.Minute:
-		return fmt.Sprintf("%.3fs", d.Seconds())
+		return fmt.Sprintf("%d.%ss", s, frac)
 	case d < time.Hour:
-		return fmt.Sprintf("%dm%06.3fs", int(d.Minutes()), (d % time.Minute).Seconds())
+		return fmt.Sprintf("%dm%02d.%ss", s/60, s%60, frac)
 	}
-	return fmt.Sprintf("%dh%02dm%06.3fs", int(d.Hours()), int(d.Minutes())%60, (d % time.Minute).Seconds())
+	return fmt.Sprintf("%dh%02dm%02d.%ss", s/3600, s/60%60, s%60, frac)
 }
 
 // durText formats a position in a recording of length: 12.5s, 1m02.5s,
