@@ -1,12 +1,17 @@
 package tui
 
 import (
+	"context"
+	"errors"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	tea "github.com/charmbracelet/bubbletea"
+
 	"raftplay/cluster"
+	"raftplay/commands"
 	"raftplay/raft"
 )
 
@@ -173,5 +178,91 @@ func TestReplayCursorTellsStepsWithinAMillisecondApart(t *testing.T) {
 		if got := cursorText(tc.pos, tc.prev, tc.next); got != tc.want {
 			t.Errorf("cursorText(%v, %v, %v) = %s, want %s", tc.pos, tc.prev, tc.next, got, tc.want)
 		}
+	}
+}
+
+// failingExec runs lines as fakeExec does, failing those in fail.
+type failingExec struct {
+	fakeExec
+	fail map[string]bool
+}
+
+func (f *failingExec) Exec(ctx context.Context, cmd *commands.Command) (string, error) {
+	out, err := f.fakeExec.Exec(ctx, cmd)
+	if f.fail[cmd.Text] {
+		return "", errors.New("no leader")
+	}
+	return out, err
+}
+
+// Two lines pasted at the prompt were joined into one command that did not
+// parse. The lines a line break ends run now, in order, as a script's do:
+// all parsed first (none runs if one does not parse), the first that fails
+// stops the rest; what follows the last break stays in the prompt.
+func TestPromptRunsAPasteLineByLine(t *testing.T) {
+	paste := func(m *Model, text string) {
+		t.Helper()
+		_, cmd := m.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(text), Paste: true})
+		if cmd != nil {
+			if r, ok := cmd().(resultMsg); ok {
+				m.Update(r)
+			}
+		}
+	}
+	view := func(m *Model) string { return strings.Join(strings.Fields(m.View()), " ") }
+	for _, tc := range []struct {
+		name   string
+		typed  string // in the prompt before the paste, the cursor at its end
+		paste  string
+		fail   string // the line the executor fails
+		ran    []string
+		prompt string // left in the prompt ("": closed)
+		shows  string
+	}{
+		{name: "two lines", paste: "put a 1\nput b 2\n", ran: []string{"put a 1", "put b 2"}, shows: "> put b 2 ok"},
+		{name: "a terminal's line breaks", paste: "put a 1\r\nput b 2\r", ran: []string{"put a 1", "put b 2"}},
+		{name: "the last line without its break", paste: "put a 1\nput b 2", ran: []string{"put a 1"}, prompt: "put b 2"},
+		{name: "into a line being typed", typed: "put k ", paste: "v\nget k\n", ran: []string{"put k v", "get k"}},
+		{name: "comments and blank lines", paste: "# setup\n\n  put a 1  # first\n", ran: []string{"put a 1"}},
+		{name: "a line that does not parse", paste: "put a 1\ncrsh 2\nput c 3\n", shows: "crsh 2: column 1: unknown command"},
+		{name: "a line that fails", paste: "put a 1\nput b 2\nput c 3\n", fail: "put b 2", ran: []string{"put a 1", "put b 2"}, shows: "error: put b 2: no leader"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ex := &failingExec{fail: map[string]bool{tc.fail: true}}
+			m := newModel(newFakeSource(steady(10)), ex, 120, 40)
+			press(m, ":")
+			for _, r := range tc.typed {
+				m.Update(keyMsg(string(r)))
+			}
+			paste(m, tc.paste)
+			if got := ex.got(); !slices.Equal(got, tc.ran) {
+				t.Errorf("ran %q, want %q", got, tc.ran)
+			}
+			if got := m.prompt.input.Value(); m.prompt.active != (tc.prompt != "") || (tc.prompt != "" && got != tc.prompt) {
+				t.Errorf("prompt open %v with %q, want %q", m.prompt.active, got, tc.prompt)
+			}
+			if v := view(m); tc.shows != "" && !strings.Contains(v, tc.shows) {
+				t.Errorf("the screen lacks %q:\n%s", tc.shows, m.View())
+			}
+			if tc.prompt != "" { // enter runs what was left
+				_, cmd := m.Update(keyMsg("enter"))
+				m.Update(cmd())
+				if got := ex.got(); len(got) == 0 || got[len(got)-1] != tc.prompt {
+					t.Errorf("enter ran %q, want %q last", got, tc.prompt)
+				}
+			}
+		})
+	}
+	// Each line went into the history: up brings back the last.
+	m := newModel(newFakeSource(steady(10)), &fakeExec{}, 120, 40)
+	press(m, ":")
+	paste(m, "put a 1\nput b 2\n")
+	press(m, ":", "up")
+	if got := m.prompt.input.Value(); got != "put b 2" {
+		t.Errorf("up after the paste: %q, want put b 2", got)
+	}
+	press(m, "up")
+	if got := m.prompt.input.Value(); got != "put a 1" {
+		t.Errorf("up up after the paste: %q, want put a 1", got)
 	}
 }

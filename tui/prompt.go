@@ -81,10 +81,53 @@ func (m *Model) promptKey(msg tea.KeyMsg) tea.Cmd {
 		}
 		return nil
 	}
+	if msg.Type == tea.KeyRunes && strings.ContainsAny(string(msg.Runes), "\r\n") {
+		return m.pasteLines(string(msg.Runes))
+	}
 	var cmd tea.Cmd
 	p.input, cmd = p.input.Update(msg)
 	p.escapeInput()
 	return cmd
+}
+
+// pasteLines takes text with line breaks put into the prompt: a paste
+// (Bubble Tea gives a bracketed paste as one message of runes, its line
+// breaks among them) or lines typed faster than the terminal is read. The
+// input would join them with spaces into one command that does not parse.
+// Instead the prompt's line, with text put in at the cursor, is broken into
+// lines, and every line a break ends is run, in order, as a script's lines
+// are: all of them are parsed first, and if one does not parse none runs
+// (its error is shown); then one after another, stopping at the first that
+// fails, whose error is shown, else the last one's result. Each goes into
+// the prompt's history. What follows the last break stays in the prompt,
+// to edit and run with enter, as a shell leaves a pasted line without its
+// newline.
+func (m *Model) pasteLines(text string) tea.Cmd {
+	p := &m.prompt
+	value := []rune(p.input.Value())
+	at := min(max(p.input.Position(), 0), len(value))
+	text = strings.NewReplacer("\r\n", "\n", "\r", "\n", "\t", " ").Replace(text)
+	lines := strings.Split(string(value[:at])+text+string(value[at:]), "\n")
+	var run []string
+	for _, l := range lines[:len(lines)-1] {
+		if l = strings.TrimSpace(l); l != "" {
+			run = append(run, l)
+			p.history = append(p.history, l)
+		}
+	}
+	rest := lines[len(lines)-1]
+	if strings.TrimSpace(rest) == "" {
+		p.close()
+	} else {
+		p.input.SetValue(rest)
+		p.input.SetCursor(len([]rune(rest)) - (len(value) - at)) // after the pasted text
+		p.escapeInput()
+	}
+	p.hpos = len(p.history)
+	if len(run) == 0 {
+		return nil
+	}
+	return m.run(run...)
 }
 
 // escapeInput writes runes the input would show raw and a terminal would
