@@ -284,6 +284,13 @@ func (m *Model) route(msg tea.Msg) tea.Cmd {
 		if m.prompt.active {
 			return m.promptKey(msg)
 		}
+		if msg.Paste {
+			// Pasted text is commands, not keys: pressed one by one, a
+			// pasted "put a 1" paused a node (p) and did who knows what
+			// else. It goes to the prompt, as if : came first.
+			focus := m.prompt.open()
+			return tea.Batch(focus, m.promptKey(msg))
+		}
 		return m.onKeys(msg)
 	}
 	if m.prompt.active { // the cursor's blink

@@ -266,3 +266,48 @@ func TestPromptRunsAPasteLineByLine(t *testing.T) {
 		t.Errorf("up up after the paste: %q, want put a 1", got)
 	}
 }
+
+// TestPasteWithThePromptClosedGoesToIt: pasted text is commands, not keys.
+// With the prompt closed it opens the prompt and runs as a paste there (a
+// pasted "put a 1" pressed p, pausing a node, then u, t, ...).
+func TestPasteWithThePromptClosedGoesToIt(t *testing.T) {
+	ex := &fakeExec{}
+	m := newModel(newFakeSource(steady(10)), ex, 120, 40)
+	_, cmd := m.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("put a 1\n"), Paste: true})
+	results := make(chan tea.Msg, 4)
+	var run func(tea.Cmd)
+	run = func(c tea.Cmd) {
+		if c == nil {
+			return
+		}
+		go func() {
+			switch msg := c().(type) {
+			case tea.BatchMsg:
+				for _, sub := range msg {
+					run(sub)
+				}
+			case resultMsg:
+				results <- msg
+			}
+		}()
+	}
+	run(cmd)
+	select {
+	case r := <-results:
+		m.Update(r)
+	case <-time.After(10 * time.Second):
+		t.Fatal("the paste ran nothing")
+	}
+	if got := ex.got(); !slices.Equal(got, []string{"put a 1"}) {
+		t.Fatalf("ran %q, want the pasted line alone", got)
+	}
+	// One line without its break waits in the prompt.
+	m = newModel(newFakeSource(steady(10)), ex, 120, 40)
+	m.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("crash 2"), Paste: true})
+	if !m.prompt.active || m.prompt.input.Value() != "crash 2" {
+		t.Fatalf("prompt open %v with %q", m.prompt.active, m.prompt.input.Value())
+	}
+	if got := ex.got(); len(got) != 1 {
+		t.Fatalf("ran %q", got)
+	}
+}
