@@ -52,8 +52,10 @@
 // every new leader (§5.4.2); commit only by counting replicas of an entry of
 // the current term; AppendEntries with the consistency check and a fast
 // back-off using a conflict (index, term) hint; per-follower progress in a
-// probe or a pipelined replicate state with at most MaxInflight messages in
-// flight and batches capped by MaxEntriesPerMsg and MaxBytesPerMsg (the
+// probe or a pipelined replicate state with at most MaxInflight messages
+// and MaxInflightBytes of entry data in flight (a heartbeat answer to a
+// full window sends an empty MsgApp, which finds lost messages, and opens
+// nothing) and batches capped by MaxEntriesPerMsg and MaxBytesPerMsg (the
 // proposals and commit advances between two Readys go to each follower as
 // one MsgApp, built when Ready is called);
 // heartbeats every HeartbeatTick carrying min(commit, follower match); the

@@ -8,7 +8,8 @@ const (
 	// its own; it sends one MsgApp at a time and waits for the answer.
 	stateProbe progressState = iota
 	// stateReplicate: the follower's log matches up to match; the leader
-	// streams entries optimistically, up to MaxInflight messages in flight.
+	// streams entries optimistically, up to MaxInflight messages (and
+	// MaxInflightBytes of entry data) in flight.
 	stateReplicate
 	// stateSnapshot: the follower needs entries the leader has compacted;
 	// a snapshot at pendingSnapshot is in flight. Nothing else is sent
@@ -131,35 +132,51 @@ func (p *progress) paused() bool {
 	return true
 }
 
-// inflights is a ring buffer of the last entry index of each MsgApp in
-// flight to one follower.
+// inflights is a ring buffer of the MsgApp in flight to one follower: the
+// last entry index of each and the entry data bytes it carries. It is full
+// at limit messages, or at maxBytes bytes (0: no byte limit).
 type inflights struct {
-	buf   []uint64
-	limit int
-	start int
-	count int
+	buf      []inflight
+	limit    int
+	maxBytes uint64
+	start    int
+	count    int
+	bytes    uint64 // entry data bytes of the messages in flight
 }
 
-func newInflights(limit int) inflights { return inflights{limit: limit} }
+type inflight struct {
+	last  uint64
+	bytes uint64
+}
 
-func (in *inflights) full() bool { return in.count >= in.limit }
+func newInflights(limit int, maxBytes uint64) inflights {
+	return inflights{limit: limit, maxBytes: maxBytes}
+}
 
-func (in *inflights) add(last uint64) {
-	if in.full() {
+// full reports whether no more MsgApp may be sent. A byte limit never
+// stops the first message: one entry always fits, however large.
+func (in *inflights) full() bool {
+	return in.count >= in.limit || (in.maxBytes > 0 && in.bytes >= in.maxBytes)
+}
+
+// add records a MsgApp whose last entry is last and which carries bytes of
+// entry data.
+func (in *inflights) add(last, bytes uint64) {
+	if in.count >= in.limit {
 		return // callers check full first; never overwrite
 	}
 	if in.buf == nil {
-		in.buf = make([]uint64, in.limit)
+		in.buf = make([]inflight, in.limit)
 	}
-	in.buf[(in.start+in.count)%in.limit] = last
+	in.buf[(in.start+in.count)%in.limit] = inflight{last, bytes}
 	in.count++
+	in.bytes += bytes
 }
 
 // freeLE frees every message whose last index is <= i.
 func (in *inflights) freeLE(i uint64) {
-	for in.count > 0 && in.buf[in.start] <= i {
-		in.start = (in.start + 1) % in.limit
-		in.count--
+	for in.count > 0 && in.buf[in.start].last <= i {
+		in.freeFirst()
 	}
 }
 
@@ -167,9 +184,10 @@ func (in *inflights) freeLE(i uint64) {
 // after a heartbeat shows the follower is alive.
 func (in *inflights) freeFirst() {
 	if in.count > 0 {
+		in.bytes -= in.buf[in.start].bytes
 		in.start = (in.start + 1) % in.limit
 		in.count--
 	}
 }
 
-func (in *inflights) reset() { in.start, in.count = 0, 0 }
+func (in *inflights) reset() { in.start, in.count, in.bytes = 0, 0, 0 }

@@ -53,17 +53,48 @@ func TestInflightWindow(t *testing.T) {
 	if len(more) != 1 || len(more[0].Entries) != 2 {
 		t.Fatalf("after one ack: %d MsgApp, want one with the 2 waiting entries", len(more))
 	}
-	// Full again; a heartbeat answer frees the oldest slot so a lost
-	// message cannot stall the follower forever.
+	// Full again; a heartbeat answer does not open the window (the
+	// follower has not taken what it was sent), but sends an empty MsgApp
+	// after the last entry sent: a follower that lost some rejects it.
 	if _, _, err := r.Propose([]byte("y")); err != nil {
 		t.Fatal(err)
 	}
 	if got := appsTo(drain(r), 2); len(got) != 0 {
 		t.Fatalf("sent through a full window: %v", got)
 	}
+	last := more[0].Entries[1].Index
 	_ = r.Step(Message{Type: MsgHeartbeatResp, From: 2, To: 1, Term: 1})
-	if got := appsTo(drain(r), 2); len(got) != 1 {
-		t.Fatalf("after heartbeat answer: %d MsgApp, want 1", len(got))
+	got := appsTo(drain(r), 2)
+	if len(got) != 1 || len(got[0].Entries) != 0 || got[0].Index != last || !r.prs[2].paused() {
+		t.Fatalf("after heartbeat answer: %+v (paused %v), want one empty MsgApp after %d, window still full", got, r.prs[2].paused(), last)
+	}
+	_ = r.Step(Message{Type: MsgAppResp, From: 2, To: 1, Term: 1, Index: got[0].Index, Reject: true, RejectHint: sent[0].Entries[0].Index})
+	got = appsTo(drain(r), 2)
+	if len(got) != 1 || len(got[0].Entries) == 0 || got[0].Entries[0].Index != sent[0].Entries[0].Index+1 {
+		t.Fatalf("after the empty MsgApp was refused: %+v, want the entries from %d again", got, sent[0].Entries[0].Index+1)
+	}
+}
+
+// MaxInflightBytes closes the window once the entry data in flight reaches
+// it, but never before the first message: one entry always fits.
+func TestInflightBytesWindow(t *testing.T) {
+	r := leaderWithReplicatingFollower(t, func(c *Config) { c.MaxInflightBytes = 10; c.MaxBytesPerMsg = 4 })
+	var sent []Message
+	for _, d := range []string{"aaaa", "bbbb", "cccc", "dddddddddddddddd"} {
+		if _, _, err := r.Propose([]byte(d)); err != nil {
+			t.Fatal(err)
+		}
+		sent = append(sent, appsTo(drain(r), 2)...)
+	}
+	if len(sent) != 3 || r.prs[2].inflight.bytes != 12 || !r.prs[2].paused() {
+		t.Fatalf("sent %d MsgApp, %d bytes in flight, paused %v: want 3 of 4 bytes, then a full window", len(sent), r.prs[2].inflight.bytes, r.prs[2].paused())
+	}
+	// Acknowledging all three empties the window: the 16-byte entry goes
+	// alone, over the limit.
+	_ = r.Step(Message{Type: MsgAppResp, From: 2, To: 1, Term: 1, Index: sent[2].Entries[0].Index})
+	got := appsTo(drain(r), 2)
+	if len(got) != 1 || len(got[0].Entries) != 1 || r.prs[2].inflight.bytes != 16 || !r.prs[2].paused() {
+		t.Fatalf("after the ack: %d MsgApp, %d bytes in flight: want the large entry alone, window full", len(got), r.prs[2].inflight.bytes)
 	}
 }
 

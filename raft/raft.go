@@ -37,6 +37,7 @@ func (r Role) String() string {
 // Defaults for the Config limits left at zero.
 const (
 	DefaultMaxInflight      = 256
+	DefaultMaxInflightBytes = 8 << 20
 	DefaultMaxBytesPerMsg   = 1 << 20
 	DefaultMaxEntriesPerMsg = 1024
 )
@@ -70,7 +71,15 @@ type Config struct {
 	PreVote     bool // run a pre-election before bumping the term (thesis §9.6)
 	CheckQuorum bool // leader steps down without a live quorum; followers keep a leader lease
 
-	MaxInflight      int    // max MsgApp in flight per follower in replicate state (default 256)
+	MaxInflight int // max MsgApp in flight per follower in replicate state (default 256)
+	// MaxInflightBytes caps the entry data bytes in flight per follower in
+	// replicate state (default 8 MiB; one MsgApp may always be in flight).
+	// With MaxBytesPerMsg it bounds how much a slow follower can have
+	// queued ahead of the leader's next heartbeat, on the link and in its
+	// inbox: unbounded, a leader streamed hundreds of MiB of large entries
+	// to followers that took seconds to write them, and its heartbeats,
+	// behind them, came too late to hold off elections.
+	MaxInflightBytes uint64
 	MaxBytesPerMsg   uint64 // cap on entry data bytes per MsgApp (default 1 MiB; one entry always fits)
 	MaxEntriesPerMsg int    // cap on entries per MsgApp (default 1024)
 
@@ -167,6 +176,7 @@ type Raft struct {
 	preVote, checkQuorum                bool
 	unsafeSkipVoteLogCheck              bool
 	maxInflight                         int
+	maxInflightBytes                    uint64
 	maxBytes                            uint64
 	maxEntries                          int
 	snapRetry                           int // 0: 4*electionMax
@@ -208,23 +218,24 @@ func New(cfg Config) (*Raft, error) {
 	peers := slices.Clone(cfg.Peers)
 	slices.Sort(peers)
 	r := &Raft{
-		id:          cfg.ID,
-		bootConf:    Membership{Voters: peers},
-		snapConf:    cfg.Snapshot.Conf.Clone(),
-		promoteLag:  cfg.PromoteMaxLag,
-		electionMin: cfg.ElectionTickMin,
-		electionMax: cfg.ElectionTickMax,
-		heartbeat:   cfg.HeartbeatTick,
-		preVote:     cfg.PreVote,
-		checkQuorum: cfg.CheckQuorum,
-		maxInflight: cfg.MaxInflight,
-		maxBytes:    cfg.MaxBytesPerMsg,
-		maxEntries:  cfg.MaxEntriesPerMsg,
-		snapRetry:   cfg.SnapshotRetryTicks,
-		rand:        rand.New(rand.NewPCG(cfg.Seed, cfg.Seed^0x9e3779b97f4a7c15)),
-		onEvent:     cfg.OnEvent,
-		votes:       make(map[uint64]bool, len(peers)),
-		voteWhy:     make(map[uint64]Why, len(peers)),
+		id:               cfg.ID,
+		bootConf:         Membership{Voters: peers},
+		snapConf:         cfg.Snapshot.Conf.Clone(),
+		promoteLag:       cfg.PromoteMaxLag,
+		electionMin:      cfg.ElectionTickMin,
+		electionMax:      cfg.ElectionTickMax,
+		heartbeat:        cfg.HeartbeatTick,
+		preVote:          cfg.PreVote,
+		checkQuorum:      cfg.CheckQuorum,
+		maxInflight:      cfg.MaxInflight,
+		maxInflightBytes: cfg.MaxInflightBytes,
+		maxBytes:         cfg.MaxBytesPerMsg,
+		maxEntries:       cfg.MaxEntriesPerMsg,
+		snapRetry:        cfg.SnapshotRetryTicks,
+		rand:             rand.New(rand.NewPCG(cfg.Seed, cfg.Seed^0x9e3779b97f4a7c15)),
+		onEvent:          cfg.OnEvent,
+		votes:            make(map[uint64]bool, len(peers)),
+		voteWhy:          make(map[uint64]Why, len(peers)),
 	}
 	if r.promoteLag == 0 {
 		r.promoteLag = DefaultPromoteMaxLag
@@ -280,6 +291,9 @@ func validateConfig(c *Config) error {
 	}
 	if c.MaxInflight == 0 {
 		c.MaxInflight = DefaultMaxInflight
+	}
+	if c.MaxInflightBytes == 0 {
+		c.MaxInflightBytes = DefaultMaxInflightBytes
 	}
 	if c.MaxBytesPerMsg == 0 {
 		c.MaxBytesPerMsg = DefaultMaxBytesPerMsg
@@ -438,7 +452,7 @@ func (r *Raft) becomeLeader() {
 	r.prs = make(map[uint64]*progress, len(r.members)+1)
 	last := r.log.lastIndex()
 	for _, id := range r.members {
-		r.prs[id] = &progress{next: last + 1, recentActive: true, inflight: newInflights(r.maxInflight)}
+		r.prs[id] = &progress{next: last + 1, recentActive: true, inflight: newInflights(r.maxInflight, r.maxInflightBytes)}
 	}
 	// The leader always tracks itself, even while a change removing it is
 	// pending (it does not count toward majorities then).

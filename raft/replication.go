@@ -94,12 +94,32 @@ func (r *Raft) sendAppend(to uint64, sendIfEmpty bool) bool {
 		if n := len(ents); n > 0 {
 			last := ents[n-1].Index
 			pr.next = last + 1
-			pr.inflight.add(last)
+			var bytes uint64
+			for k := range ents {
+				bytes += uint64(len(ents[k].Data))
+			}
+			pr.inflight.add(last, bytes)
 		}
 	case stateProbe:
 		pr.probeSent = true
 	}
 	return true
+}
+
+// sendEmptyAppend sends the follower an empty MsgApp after the last entry
+// sent to it, whatever its window: it carries the commit index and checks
+// that the follower holds everything sent so far.
+func (r *Raft) sendEmptyAppend(to uint64, pr *progress) {
+	prevIndex := pr.next - 1
+	prevTerm, ok := r.log.term(prevIndex)
+	if !ok {
+		// Compacted since it was sent: probe from match, which sends a
+		// snapshot if the follower needs one.
+		pr.becomeProbe()
+		r.sendAppend(to, true)
+		return
+	}
+	r.send(Message{To: to, Type: MsgApp, Index: prevIndex, LogTerm: prevTerm, Commit: r.log.committed})
 }
 
 func (r *Raft) handleAppResp(m Message) error {
@@ -181,14 +201,24 @@ func (r *Raft) handleHeartbeatResp(m Message) {
 	pr.recentActive = true
 	pr.heardAgo = 0
 	pr.probeSent = false
-	if pr.state == stateReplicate && pr.inflight.full() {
-		pr.inflight.freeFirst()
-	}
-	if pr.match < r.log.lastIndex() {
+	switch {
+	case pr.state == stateReplicate && pr.inflight.full():
+		// The window stays full: the follower has not acknowledged what
+		// is in flight, and is sent nothing more until it does. (Freeing
+		// a slot per answer, as this leader once did, let 1 MiB more out
+		// per heartbeat to a follower already seconds behind: its link
+		// and inbox grew without bound, and the heartbeats queued behind
+		// them came too late to hold off elections.) An empty MsgApp
+		// after the last one sent finds out whether any were lost: the
+		// follower acknowledges it once it holds them all, which frees
+		// the window, or rejects it, and the leader falls back to
+		// probing and sends them again.
+		r.sendEmptyAppend(m.From, pr)
+	case pr.match < r.log.lastIndex():
 		// Send even an empty MsgApp: if earlier ones were lost the follower
 		// rejects it and the leader falls back to probing.
 		r.sendAppend(m.From, true)
-	} else if m.From == r.transferee {
+	case m.From == r.transferee:
 		r.maybeSendTimeoutNow()
 	}
 }

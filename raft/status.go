@@ -75,11 +75,12 @@ type VoteDecision struct {
 
 // Progress is the leader's view of one follower.
 type Progress struct {
-	Match, Next  uint64
-	Learner      bool   // a learner: receives the log, does not vote
-	State        string // "probe", "replicate" or "snapshot"
-	Inflight     int    // MsgApp in flight (replicate state)
-	RecentActive bool   // heard from since the last quorum check
+	Match, Next   uint64
+	Learner       bool   // a learner: receives the log, does not vote
+	State         string // "probe", "replicate" or "snapshot"
+	Inflight      int    // MsgApp in flight (replicate state)
+	InflightBytes uint64 // entry data bytes in flight (replicate state)
+	RecentActive  bool   // heard from since the last quorum check
 
 	// PendingSnapshot is the index of the snapshot in flight to the
 	// follower (State "snapshot"), 0 otherwise; SnapshotElapsed counts the
@@ -148,7 +149,7 @@ func (r *Raft) LeaderProgress() (progress map[uint64]Progress, qIndex, qTerm uin
 			continue
 		}
 		progress[id] = Progress{Match: pr.match, Next: pr.next, Learner: r.conf.IsLearner(id), State: pr.state.String(),
-			Inflight: pr.inflight.count, RecentActive: pr.recentActive,
+			Inflight: pr.inflight.count, InflightBytes: pr.inflight.bytes, RecentActive: pr.recentActive,
 			PendingSnapshot: pr.pendingSnapshot, SnapshotElapsed: pr.snapElapsed,
 			Paused: pr.paused(), HeardAgo: pr.heardAgo,
 			LastReject: pr.lastRej, LastRejectHint: pr.lastHint, LastRejectHintTerm: pr.lastHintT}
