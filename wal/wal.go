@@ -129,7 +129,21 @@ func (w *WAL) append(hs raft.HardState, ents []raft.Entry) (uint64, error) {
 	if len(ents) == 0 && !writeHS {
 		return w.writeSeq, nil
 	}
+	// One allocation of the exact size: appended record by record from an
+	// empty buffer, a batch of large entries was copied about five times
+	// over as append grew it (growslice: 1.7 s of the loop's time for one
+	// of 51 MiB, measured), and every node's loop stalled for it.
+	need := 0
+	for i := range ents {
+		need += frameHeaderSize + entryFixedSize + len(ents[i].Data)
+	}
+	if writeHS {
+		need += frameHeaderSize + hardStatePayload
+	}
 	buf, crc := w.buf[:0], w.crc
+	if cap(buf) < need {
+		buf = make([]byte, 0, need)
+	}
 	for i := range ents {
 		buf, crc = appendEntry(buf, crc, &ents[i])
 	}
