@@ -9,7 +9,11 @@
 // and one flush. Raft tolerates loss, so every message that cannot go is
 // dropped and counted rather than waited for: unknown peer or local type
 // (Unroutable), fault table (DroppedFault; DroppedFaultIn counts messages
-// a link cut while they were on their way drops on arrival), full queue (DroppedQueue), peer
+// a link cut while they were on their way drops on arrival), full queue
+// (DroppedQueue: QueueLen messages, or an append that would take the
+// entry data queued past QueueBytes; Raft's inflight window keeps a queue
+// far below that, which bounds what a peer that stopped reading can cost:
+// QueueLen appends of up to the frame limit each were gigabytes), peer
 // unreachable or connection broken (DroppedConn), a field set that its wire
 // struct cannot carry (DroppedInvalid). Messages to one peer are written in
 // the order they were sent, except that a snapshot larger than one chunk

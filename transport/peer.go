@@ -31,27 +31,43 @@ type outItem struct {
 }
 
 // sendQueue is a bounded FIFO that one writer drains a whole batch at a time.
+// It holds at most max items, and at most maxBytes of entry data: a message
+// with entries that would take it past that is refused, one without
+// (heartbeats, votes, answers) is not.
 type sendQueue struct {
-	mu      sync.Mutex
-	items   []outItem
-	max     int
-	notify  chan struct{} // holds a token while items may be waiting
-	pushed  uint64        // items ever pushed
-	removed uint64        // items ever taken or dropped; items[0] is item number removed
+	mu       sync.Mutex
+	items    []outItem
+	max      int
+	maxBytes int
+	bytes    int           // entry data of the items queued
+	notify   chan struct{} // holds a token while items may be waiting
+	pushed   uint64        // items ever pushed
+	removed  uint64        // items ever taken or dropped; items[0] is item number removed
 }
 
-func newSendQueue(max int) *sendQueue {
-	return &sendQueue{max: max, notify: make(chan struct{}, 1)}
+func newSendQueue(max, maxBytes int) *sendQueue {
+	return &sendQueue{max: max, maxBytes: maxBytes, notify: make(chan struct{}, 1)}
+}
+
+// entryBytes is the entry data m carries.
+func entryBytes(m *raft.Message) int {
+	k := 0
+	for i := range m.Entries {
+		k += len(m.Entries[i].Data)
+	}
+	return k
 }
 
 // push appends it unless the queue is full.
 func (q *sendQueue) push(it outItem) bool {
+	n := entryBytes(&it.msg)
 	q.mu.Lock()
-	if len(q.items) >= q.max {
+	if len(q.items) >= q.max || (n > 0 && q.bytes+n > q.maxBytes) {
 		q.mu.Unlock()
 		return false
 	}
 	q.items = append(q.items, it)
+	q.bytes += n
 	q.pushed++
 	q.mu.Unlock()
 	select {
@@ -68,6 +84,7 @@ func (q *sendQueue) take(spare []outItem) []outItem {
 	batch := q.items
 	q.items = spare[:0]
 	q.removed += uint64(len(batch))
+	q.bytes = 0
 	return batch
 }
 
@@ -81,6 +98,7 @@ func (q *sendQueue) takeOlder(gen uint64) []outItem {
 	for _, it := range q.items {
 		if it.gen < gen {
 			old = append(old, it)
+			q.bytes -= entryBytes(&it.msg)
 		} else {
 			kept = append(kept, it)
 		}
@@ -108,6 +126,9 @@ func (q *sendQueue) takeBefore(mark uint64, spare []outItem) []outItem {
 		n = int(min(mark-q.removed, uint64(len(q.items))))
 	}
 	batch := append(spare[:0], q.items[:n]...)
+	for i := range batch {
+		q.bytes -= entryBytes(&batch[i].msg)
+	}
 	rest := copy(q.items, q.items[n:])
 	clear(q.items[rest:])
 	q.items = q.items[:rest]
@@ -133,7 +154,7 @@ type peer struct {
 }
 
 func newPeer(t *Transport, id uint64, addr string, stats *linkCounters) *peer {
-	return &peer{t: t, id: id, addr: addr, q: newSendQueue(t.cfg.QueueLen), stats: stats, kick: make(chan struct{}, 1)}
+	return &peer{t: t, id: id, addr: addr, q: newSendQueue(t.cfg.QueueLen, t.cfg.QueueBytes), stats: stats, kick: make(chan struct{}, 1)}
 }
 
 // setAddr changes the peer's address and drops the current connection so the

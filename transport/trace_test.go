@@ -112,7 +112,7 @@ func TestTraceReportsLossesAfterSend(t *testing.T) {
 // A failed dial drops only what was queued before it began; what came
 // while it failed waits for the next dial.
 func TestQueueDropsOnlyWhatPrecededTheDial(t *testing.T) {
-	q := newSendQueue(10)
+	q := newSendQueue(10, 1<<20)
 	for term := uint64(1); term <= 3; term++ {
 		q.push(outItem{msg: hb(1, 2, term)})
 	}
@@ -128,5 +128,45 @@ func TestQueueDropsOnlyWhatPrecededTheDial(t *testing.T) {
 	q.push(outItem{msg: hb(1, 2, 5)})
 	if got := q.takeBefore(mark, nil); len(got) != 0 {
 		t.Fatalf("an old mark dropped %d newer items", len(got))
+	}
+}
+
+// A queue holds at most its byte limit of entry data: an append that would
+// take it past the limit is refused, a message without entries is not, and
+// what leaves the queue (taken, dropped after a failed dial, replaced)
+// frees its share. Unbounded, QueueLen appends of 1 MiB (4 GiB) could wait
+// for a peer that stopped reading.
+func TestQueueBoundsEntryBytes(t *testing.T) {
+	app := func(index uint64) outItem {
+		return outItem{msg: raft.Message{Type: raft.MsgApp, From: 1, To: 2, Term: 1, Index: index,
+			Entries: []raft.Entry{{Index: index + 1, Term: 1, Data: make([]byte, 1<<20)}}}}
+	}
+	q := newSendQueue(100, 3<<20)
+	for i := range uint64(3) {
+		if !q.push(app(i)) {
+			t.Fatalf("append %d refused below the limit", i)
+		}
+	}
+	if q.push(app(3)) {
+		t.Fatal("an append past the byte limit was queued")
+	}
+	if !q.push(outItem{msg: hb(1, 2, 1)}) {
+		t.Fatal("a heartbeat was refused: it carries no entries")
+	}
+	if got := q.take(nil); len(got) != 4 || !q.push(app(3)) {
+		t.Fatalf("took %d items, and the queue did not take an append after", len(got))
+	}
+	mark := q.mark()
+	if q.push(app(4)); !q.push(app(5)) || q.push(app(6)) {
+		t.Fatal("after a take, the queue did not hold 3 MiB again")
+	}
+	if got := q.takeBefore(mark, nil); len(got) != 1 || !q.push(app(6)) {
+		t.Fatalf("dropped %d items before the dial, and the queue did not take an append after", len(got))
+	}
+	for i := range q.items {
+		q.items[i].gen = 0
+	}
+	if got := q.takeOlder(1); len(got) != 3 || q.bytes != 0 {
+		t.Fatalf("replaced %d items, %d bytes left counted", len(got), q.bytes)
 	}
 }

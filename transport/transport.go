@@ -18,6 +18,7 @@ const (
 	DefaultListenAddr    = "127.0.0.1:0"
 	DefaultMaxFrameBytes = 16 << 20
 	DefaultQueueLen      = 4096
+	DefaultQueueBytes    = 64 << 20
 	DefaultWriteTimeout  = 2 * time.Second
 	DefaultDialTimeout   = time.Second
 	// DefaultMaxSnapshotBytes bounds the data of one received snapshot.
@@ -38,6 +39,7 @@ type Config struct {
 	MaxFrameBytes    int                              // largest frame body accepted or sent; default 16 MiB
 	MaxSnapshotBytes int64                            // largest snapshot data accepted (sent in chunks); default 1 GiB
 	QueueLen         int                              // per-peer send queue length; default 4096
+	QueueBytes       int                              // per-peer bound on the entry data queued (appends beyond it are dropped); default 64 MiB
 	WriteTimeout     time.Duration                    // write deadline, renewed every 4 MiB and after a delay; default 2 s
 	DialTimeout      time.Duration                    // deadline for dial plus handshake; default 1 s
 	Logf             func(format string, args ...any) // optional; nothing is printed by default
@@ -113,6 +115,12 @@ func New(cfg Config) (*Transport, error) {
 		cfg.QueueLen = DefaultQueueLen
 	case cfg.QueueLen < 0:
 		return nil, fmt.Errorf("transport: config: QueueLen %d is negative", cfg.QueueLen)
+	}
+	switch {
+	case cfg.QueueBytes == 0:
+		cfg.QueueBytes = DefaultQueueBytes
+	case cfg.QueueBytes < 0:
+		return nil, fmt.Errorf("transport: config: QueueBytes %d is negative", cfg.QueueBytes)
 	}
 	if cfg.WriteTimeout <= 0 {
 		cfg.WriteTimeout = DefaultWriteTimeout
