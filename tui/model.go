@@ -284,10 +284,12 @@ func (m *Model) route(msg tea.Msg) tea.Cmd {
 		if m.prompt.active {
 			return m.promptKey(msg)
 		}
-		if msg.Paste {
+		if msg.Paste && (m.width == 0 || m.fits()) {
 			// Pasted text is commands, not keys: pressed one by one, a
 			// pasted "put a 1" paused a node (p) and did who knows what
-			// else. It goes to the prompt, as if : came first.
+			// else. It goes to the prompt, as if : came first. (On a
+			// screen too small, onKeys ignores it as it ignores :, so
+			// that nothing runs out of sight.)
 			focus := m.prompt.open()
 			return tea.Batch(focus, m.promptKey(msg))
 		}

@@ -311,3 +311,34 @@ func TestPasteWithThePromptClosedGoesToIt(t *testing.T) {
 		t.Fatalf("ran %q", got)
 	}
 }
+
+// TestPasteOnATooSmallScreenRunsNothing: a screen too small shows only that
+// it is, and no key acts unseen (onKey); a paste with the prompt closed
+// opened the prompt anyway and ran its lines, out of sight (a pasted
+// "crash 1\n" crashed node 1 on a screen that said only "needs at least").
+func TestPasteOnATooSmallScreenRunsNothing(t *testing.T) {
+	ex := &fakeExec{}
+	m := newModel(newFakeSource(steady(10)), ex, 30, 8)
+	if m.fits() {
+		t.Fatal("30x8 fits: pick a smaller screen")
+	}
+	_, cmd := m.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("crash 1\n"), Paste: true})
+	if cmd != nil {
+		drainCmd(cmd)
+	}
+	if got := ex.got(); len(got) != 0 || m.prompt.active {
+		t.Fatalf("ran %q (prompt open %v) on a screen too small to show it", got, m.prompt.active)
+	}
+}
+
+// drainCmd runs cmd and the commands it batches, for their side effects.
+func drainCmd(cmd tea.Cmd) {
+	switch msg := cmd().(type) {
+	case tea.BatchMsg:
+		for _, c := range msg {
+			if c != nil {
+				drainCmd(c)
+			}
+		}
+	}
+}
