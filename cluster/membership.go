@@ -265,8 +265,6 @@ func (c *Cluster) learnerLag(id uint64) (match, last uint64, ok bool) {
 	return p.Match, l.LastIndex, p.State == "replicate"
 }
 
-// startJoiner creates and starts node id (0: the next free id) with an
-// empty directory marked JOINED, and tells every node its address.
 // addEnded marks the end of the add of node id (slot.adding).
 func (c *Cluster) addEnded(id uint64) {
 	c.mu.Lock()
@@ -276,6 +274,8 @@ func (c *Cluster) addEnded(id uint64) {
 	}
 }
 
+// startJoiner creates and starts node id (0: the next free id) with an
+// empty directory marked JOINED, and tells every node its address.
 func (c *Cluster) startJoiner(id uint64) (uint64, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()

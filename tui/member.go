@@ -422,8 +422,6 @@ func (m *Model) memberKeyWhy(msg tea.KeyMsg) string {
 	return "a transfer is under way"
 }
 
-// addKey runs `add`; A stays off until it answers (it can wait for the
-// new node to catch up).
 // frozenAddRe matches the answer of an add while frozen: the learner is on
 // its way, its promotion left for later.
 var frozenAddRe = regexp.MustCompile(`^ok node=(\d+) learner-index=\d+ under way`)
@@ -453,6 +451,8 @@ func (m *Model) promoteLater() tea.Cmd {
 // by the dashboard: the lag the cluster's add promotes at.
 const promoteLag = 64
 
+// addKey runs `add`; A stays off until it answers (it can wait for the
+// new node to catch up).
 func (m *Model) addKey() tea.Cmd {
 	// One more card may need more lines than the terminal has: the
 	// dashboard would give way to "needs at least" and no key would undo
