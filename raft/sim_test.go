@@ -83,6 +83,7 @@ type sim struct {
 	preVote                 bool
 	maxInflight, maxEntries int
 	maxBytes                uint64 // 0: the default
+	maxInflightBytes        uint64 // 0: the default
 	checkQ                  bool
 	leaders                 map[uint64]uint64 // term -> leader (Election Safety)
 	facts                   map[[2]uint64]fact
@@ -147,6 +148,8 @@ func newSimUnsafe(seed uint64, tracing bool, unsafe simUnsafe) *sim {
 	s.maxInflight = 1 + rng.IntN(8)
 	s.maxEntries = 1 + rng.IntN(4)
 	s.maxBytes = uint64(rng.IntN(2) * rng.IntN(8)) // 0: the default
+	// Drawn from the seed, not rng: each seed's chaos stays as it was.
+	s.maxInflightBytes = []uint64{0, 1, 12}[(seed/2)%3]
 	s.confP = []float64{0, 0.02, 0.05, 0.1}[rng.IntN(4)]
 	if unsafe.any() {
 		s.confP = 0.1
@@ -157,8 +160,8 @@ func newSimUnsafe(seed uint64, tracing bool, unsafe simUnsafe) *sim {
 	for _, nd := range s.nodes {
 		s.start(nd)
 	}
-	s.tracef("seed %d: %d nodes + %d spares, loss %.2f dup %.2f delay %d prevote %v checkquorum %v inflight %d batch %d entries %d bytes, membership requests %.2f, write-behind %v, chunks of 4 %v",
-		seed, n, spares, s.loss, s.dup, s.delay, s.preVote, s.checkQ, s.maxInflight, s.maxEntries, s.maxBytes, s.confP, s.writeBehind, s.smallChunks)
+	s.tracef("seed %d: %d nodes + %d spares, loss %.2f dup %.2f delay %d prevote %v checkquorum %v inflight %d (%d bytes) batch %d entries %d bytes, membership requests %.2f, write-behind %v, chunks of 4 %v",
+		seed, n, spares, s.loss, s.dup, s.delay, s.preVote, s.checkQ, s.maxInflight, s.maxInflightBytes, s.maxEntries, s.maxBytes, s.confP, s.writeBehind, s.smallChunks)
 	return s
 }
 
@@ -195,7 +198,7 @@ func (s *sim) start(nd *simNode) {
 		ElectionTickMin: s.timing[0], ElectionTickMax: s.timing[1], HeartbeatTick: s.timing[2],
 		Seed:    s.seed*1000 + nd.id*31 + uint64(nd.inc),
 		PreVote: s.preVote, CheckQuorum: s.checkQ,
-		MaxInflight: s.maxInflight, MaxEntriesPerMsg: s.maxEntries, MaxBytesPerMsg: s.maxBytes,
+		MaxInflight: s.maxInflight, MaxEntriesPerMsg: s.maxEntries, MaxBytesPerMsg: s.maxBytes, MaxInflightBytes: s.maxInflightBytes,
 		HardState: nd.hs, Entries: slices.Clone(nd.ents),
 		Snapshot: nd.snap.Meta, SnapshotData: nd.snap.Data,
 	}
