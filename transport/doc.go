@@ -11,7 +11,7 @@
 // (Unroutable), fault table (DroppedFault; DroppedFaultIn counts messages
 // a link cut while they were on their way drops on arrival), full queue
 // (DroppedQueue: QueueLen messages, or an append that would take the
-// entry data queued past QueueBytes; Raft's inflight window keeps a queue
+// entry data queued past QueueBytes, unless none is; Raft's inflight window keeps a queue
 // far below that, which bounds what a peer that stopped reading can cost:
 // QueueLen appends of up to the frame limit each were gigabytes), peer
 // unreachable or connection broken (DroppedConn), a field set that its wire

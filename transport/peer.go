@@ -33,7 +33,9 @@ type outItem struct {
 // sendQueue is a bounded FIFO that one writer drains a whole batch at a time.
 // It holds at most max items, and at most maxBytes of entry data: a message
 // with entries that would take it past that is refused, one without
-// (heartbeats, votes, answers) is not.
+// (heartbeats, votes, answers) is not, and neither is an append that finds
+// no entry data queued, however large (as Raft's window always lets one
+// out: refused for good, it would be lost at every resend).
 type sendQueue struct {
 	mu       sync.Mutex
 	items    []outItem
@@ -62,7 +64,7 @@ func entryBytes(m *raft.Message) int {
 func (q *sendQueue) push(it outItem) bool {
 	n := entryBytes(&it.msg)
 	q.mu.Lock()
-	if len(q.items) >= q.max || (n > 0 && q.bytes+n > q.maxBytes) {
+	if len(q.items) >= q.max || (n > 0 && q.bytes > 0 && q.bytes+n > q.maxBytes) {
 		q.mu.Unlock()
 		return false
 	}

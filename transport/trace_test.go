@@ -170,3 +170,22 @@ func TestQueueBoundsEntryBytes(t *testing.T) {
 		t.Fatalf("replaced %d items, %d bytes left counted", len(got), q.bytes)
 	}
 }
+
+// An append larger than QueueBytes still enters an empty queue, as Raft's
+// window lets one MsgApp out however large: refused for good, it was lost
+// at every resend, and the follower never caught up (QueueBytes below
+// raft.Config.MaxBytesPerMsg, or one entry larger than QueueBytes).
+func TestQueueTakesOneLargeAppendWhenEmpty(t *testing.T) {
+	big := outItem{msg: raft.Message{Type: raft.MsgApp, From: 1, To: 2, Term: 1,
+		Entries: []raft.Entry{{Index: 1, Term: 1, Data: make([]byte, 2<<20)}}}}
+	q := newSendQueue(100, 1<<20)
+	if !q.push(big) {
+		t.Fatal("an append larger than the byte limit was refused by an empty queue")
+	}
+	if q.push(big) {
+		t.Fatal("a second one was queued past the limit")
+	}
+	if got := q.take(nil); len(got) != 1 || q.bytes != 0 {
+		t.Fatalf("took %d items, %d bytes left counted", len(got), q.bytes)
+	}
+}
