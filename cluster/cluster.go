@@ -281,10 +281,21 @@ func Start(opts Options) (*Cluster, error) {
 		}
 	}
 	running := 0
+	var failed error
+	for _, s := range c.slots {
+		if s.node != nil {
+			running++
+		} else if s.state == StateFailed && failed == nil {
+			failed = s.err
+		}
+	}
+	if running == 0 && failed != nil {
+		c.Close() // AllowFailed, and not one node could start: no cluster
+		return nil, failed
+	}
 	for _, s := range c.slots {
 		if s.node != nil {
 			s.node.start()
-			running++
 		}
 	}
 	noun := "nodes"

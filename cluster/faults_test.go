@@ -359,3 +359,29 @@ func TestRestartOfANodeThatFailedAtStart(t *testing.T) {
 		return ok && n.Live() && n.Applied == l.Applied && l.Applied >= 3
 	})
 }
+
+// With every node unable to start, AllowFailed starts no cluster: Start
+// fails with the first node's cause ("cluster of 0 nodes started", it said).
+func TestAllowFailedWithNoNodeStartingFails(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	c := startCluster(t, Options{Nodes: 2, DataDir: dir})
+	waitLeader(t, c)
+	c.Close()
+	for _, n := range []string{"node-1", "node-2"} {
+		lock, err := wal.LockDir(filepath.Join(dir, n))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer lock.Close()
+	}
+	c2, err := Start(Options{Nodes: 2, DataDir: dir, AllowFailed: true})
+	if err == nil {
+		c2.Close()
+		t.Fatal("a cluster of no node started")
+	}
+	var se *StartError
+	if !errors.As(err, &se) || se.Node != 1 {
+		t.Fatalf("start with no node able to: %v", err)
+	}
+}

@@ -668,4 +668,10 @@ func TestFrozenAddIsPromotedOnceThawed(t *testing.T) {
 	if m.Update(frameMsg(caughtUp)); len(m.inflight) != 1 {
 		t.Fatalf("in flight %+v; want one promotion", m.inflight)
 	}
+	// An add typed at the prompt while frozen is promoted so too.
+	m = newModel(newFakeSource(frozen), ex, 140, 50)
+	press(m, ":", "a", "d", "d", "enter")
+	if m.promoteAfter != 5 {
+		t.Fatalf("a frozen add at the prompt: promoteAfter %d", m.promoteAfter)
+	}
 }

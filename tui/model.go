@@ -600,9 +600,11 @@ func (m *Model) onResult(r resultMsg) tea.Cmd {
 	}
 	if r.add {
 		m.adding = max(0, m.adding-1)
-		if sm := frozenAddRe.FindStringSubmatch(r.out); r.err == nil && sm != nil {
-			m.promoteAfter, _ = strconv.ParseUint(sm[1], 10, 64)
-		}
+	}
+	// An add while frozen, by A or typed at the prompt (a script's lines
+	// do what they say, no more): its learner is promoted once thawed.
+	if sm := frozenAddRe.FindStringSubmatch(r.out); !r.script && r.verb == commands.VerbAdd && r.err == nil && sm != nil {
+		m.promoteAfter, _ = strconv.ParseUint(sm[1], 10, 64)
 	}
 	if !r.script {
 		m.answered(r.seq, r.err)
