@@ -342,3 +342,21 @@ func drainCmd(cmd tea.Cmd) {
 		}
 	}
 }
+
+// TestEarlierResultIsWrapped: the result of a command that finished after
+// a later one began is told under the later one's, wrapped like any
+// sentence (unwrapped, it sent the panel to a pager cut at the edge).
+func TestEarlierResultIsWrapped(t *testing.T) {
+	m := newModel(newFakeSource(steady(10)), &fakeExec{}, 80, 30)
+	m.output.running("freeze", 2, "put k84 2347")
+	m.output.addEarlier("put k84 2347 (run earlier): error: not done within 5s; last attempt: node 1, the leader then, did not complete it; its effect is unknown: it may still commit (a get tells)")
+	m.output.set("freeze", "freeze", "ok", nil)
+	lines := m.outputInline(80)
+	if lines == nil {
+		t.Fatal("the result went to the pager")
+	}
+	joined := strings.Join(lines, "\n")
+	if !strings.Contains(joined, "ok") || !strings.Contains(strings.Join(strings.Fields(joined), " "), "its effect is unknown: it may still commit") {
+		t.Fatalf("lines:\n%s", joined)
+	}
+}

@@ -2,6 +2,7 @@ package tui
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/charmbracelet/bubbles/textinput"
@@ -253,7 +254,24 @@ func (m *Model) outputInline(width int) []string {
 			lines = append(lines, "  "+st.OK.Render(l))
 		}
 	default:
-		lines = append([]string{head}, o.out...)
+		// What the command printed stays as it is (a table must not be
+		// broken); the results of commands run earlier are sentences,
+		// wrapped: unwrapped, one sent the whole result to a pager cut at
+		// the screen's edge ("... did not complete it; its e").
+		own := o.out
+		var earlier []string
+		if k := len(o.earlier); k <= len(o.out) && slices.Equal(o.out[len(o.out)-k:], o.earlier) {
+			own, earlier = o.out[:len(o.out)-k], o.earlier
+		}
+		lines = append([]string{head}, own...)
+		for _, e := range earlier {
+			for i, l := range wrapWords(e, width-2) {
+				if i > 0 {
+					l = "  " + l
+				}
+				lines = append(lines, l)
+			}
+		}
 	}
 	lines[0] += st.Dim.Render(more)
 	for _, l := range lines {
