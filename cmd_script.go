@@ -331,8 +331,11 @@ func printNodes(w io.Writer, s cluster.Status) {
 func printStartErrors(w io.Writer, log *cluster.EventLog) {
 	evs, _, _ := log.Since(1)
 	for _, e := range evs {
-		if e.Kind == cluster.EventError && e.Node != 0 {
+		switch {
+		case e.Kind == cluster.EventError && e.Node != 0:
 			fmt.Fprintf(w, "node %d: %s\n", e.Node, strings.TrimPrefix(e.Text, fmt.Sprintf("%d ", e.Node)))
+		case e.Kind == cluster.EventError:
+			fmt.Fprintf(w, "warning: %s\n", e.Text)
 		}
 	}
 }

@@ -280,18 +280,24 @@ func Start(opts Options) (*Cluster, error) {
 			}
 		}
 	}
-	running := 0
+	running, failedN := 0, 0
 	var failed error
 	for _, s := range c.slots {
 		if s.node != nil {
 			running++
-		} else if s.state == StateFailed && failed == nil {
-			failed = s.err
+		} else if s.state == StateFailed {
+			failedN++
+			if failed == nil {
+				failed = s.err
+			}
 		}
 	}
 	if running == 0 && failed != nil {
 		c.Close() // AllowFailed, and not one node could start: no cluster
 		return nil, failed
+	}
+	if failedN > 0 && 2*running <= running+failedN {
+		c.events.Add(Event{Kind: EventError, Text: fmt.Sprintf("only %d of %d nodes started: fewer than a majority, so no leader can be elected and nothing commits until enough of the others are fixed and restarted (remove and add need a leader)", running, running+failedN)})
 	}
 	for _, s := range c.slots {
 		if s.node != nil {

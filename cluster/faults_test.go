@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -383,5 +384,39 @@ func TestAllowFailedWithNoNodeStartingFails(t *testing.T) {
 	var se *StartError
 	if !errors.As(err, &se) || se.Node != 1 {
 		t.Fatalf("start with no node able to: %v", err)
+	}
+}
+
+// With fewer than a majority able to start, AllowFailed starts them and
+// says at once that nothing can commit; a membership change then fails
+// saying no leader was elected in time, in words ("context deadline
+// exceeded" reached the user).
+func TestAllowFailedWithoutAMajorityWarns(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	c := startCluster(t, Options{Nodes: 3, DataDir: dir})
+	waitLeader(t, c)
+	c.Close()
+	for _, n := range []string{"node-1", "node-2"} {
+		lock, err := wal.LockDir(filepath.Join(dir, n))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer lock.Close()
+	}
+	c2, err := Start(Options{Nodes: 3, DataDir: dir, AllowFailed: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c2.Close()
+	evs, _, _ := c2.Events().Since(0)
+	if !slices.ContainsFunc(evs, func(e Event) bool {
+		return e.Kind == EventError && strings.HasPrefix(e.Text, "only 1 of 3 nodes started: fewer than a majority")
+	}) {
+		t.Errorf("no warning among %v", evs)
+	}
+	_, err = c2.Remove(ctxFor(t, 300*time.Millisecond), 1)
+	if err == nil || strings.Contains(err.Error(), "context deadline exceeded") || !strings.Contains(err.Error(), "none was elected in the time allowed") {
+		t.Fatalf("remove with no leader possible: %v", err)
 	}
 }

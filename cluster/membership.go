@@ -526,6 +526,11 @@ func (c *Cluster) proposeConf(ctx context.Context, cc raft.ConfChange) (Result, 
 		}
 		_, err := c.WaitFor(ctx, func(st Status) bool { lead = someLeader(st); return lead != 0 })
 		if err != nil {
+			if errors.Is(err, context.DeadlineExceeded) {
+				// Said in words: "no leader: context deadline exceeded"
+				// reached the user.
+				err = timedOut{err}
+			}
 			return Result{}, fmt.Errorf("no leader: %w", notProposed{err})
 		}
 		n := c.node(lead)
@@ -616,6 +621,12 @@ func refused(perr error, frozen bool) error {
 	}
 	return fmt.Errorf("%w%s", notProposed{perr}, how)
 }
+
+// timedOut is a context deadline said in words.
+type timedOut struct{ err error }
+
+func (e timedOut) Error() string { return "none was elected in the time allowed" }
+func (e timedOut) Unwrap() error { return e.err }
 
 // errFrozenNoLeader is the error of a membership change asked for when
 // the cluster is frozen with no leader: only steps elect one.
