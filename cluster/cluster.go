@@ -217,7 +217,7 @@ func Start(opts Options) (*Cluster, error) {
 	if err := checkNodeDirs(c.slots); err != nil {
 		return nil, err
 	}
-	if err := checkNoAmnesia(c.slots, opts.DataDir); err != nil {
+	if err := checkNoAmnesia(c.slots, opts.DataDir, opts.AllowFailed); err != nil {
 		return nil, err
 	}
 	// Open every node first so all addresses are known, then start them.
@@ -242,6 +242,11 @@ func Start(opts Options) (*Cluster, error) {
 	}
 	for _, s := range c.slots {
 		if s.state == StateRemoved {
+			continue
+		}
+		if s.state == StateFailed { // its log is gone (checkNoAmnesia, AllowFailed)
+			c.events.Add(Event{Node: s.id, Kind: EventError, Text: fmt.Sprintf("%d could not start: %s; it stays down (remove %d, then add %d, replaces it)",
+				s.id, strings.TrimPrefix(s.err.Error(), fmt.Sprintf("node %d could not start: ", s.id)), s.id, s.id)})
 			continue
 		}
 		n, err := openNode(c.nodeConfig(s))
@@ -418,7 +423,7 @@ func readProblem(err error) string {
 // checkNoAmnesia refuses to start a cluster in which some nodes have a log
 // and others have none: a node that ran before and lost its files would
 // start empty, forgetting its votes and acknowledged entries.
-func checkNoAmnesia(slots []*slot, dataDir string) error {
+func checkNoAmnesia(slots []*slot, dataDir string, allowFailed bool) error {
 	var with, without []string
 	for _, s := range slots {
 		if s.state == StateRemoved || s.joined {
@@ -433,12 +438,23 @@ func checkNoAmnesia(slots []*slot, dataDir string) error {
 	if len(with) == 0 || len(without) == 0 || !anyHolds(slots, with) {
 		return nil
 	}
-	those, them := "those", "them"
-	if len(without) == 1 {
-		those, them = "it", "it"
+	if allowFailed {
+		// Those nodes stay down, FAILED, as a node that cannot start does
+		// (Options.AllowFailed): remove and add replace one.
+		for _, s := range slots {
+			if slices.Contains(without, fmt.Sprint(s.id)) {
+				s.state = StateFailed
+				s.err = &StartError{Node: s.id, Dir: s.dir, Existing: true, Err: fmt.Errorf("its log is gone from %s: starting it empty would make it forget the votes and entries it had (amnesia), which can break Raft's safety", s.dir)}
+			}
+		}
+		return nil
 	}
-	return fmt.Errorf("cluster: %s holds the logs of node %s but not of node %s: starting %s empty would make %s forget the votes and entries they had (amnesia), which can break Raft's safety; put their files back, or start from an empty data directory",
-		dataDir, strings.Join(with, ", "), strings.Join(without, ", "), those, them)
+	those, them, had := "those", "them", "they had"
+	if len(without) == 1 {
+		those, them, had = "it", "it", "it had"
+	}
+	return fmt.Errorf("cluster: %s holds the logs of node %s but not of node %s: starting %s empty would make %s forget the votes and entries %s (amnesia), which can break Raft's safety; put %s files back; or start with --allow-failed, which leaves %s down, and replace %s (remove N, then add N); or start from an empty data directory",
+		dataDir, strings.Join(with, ", "), strings.Join(without, ", "), those, them, had, map[bool]string{true: "its", false: "their"}[len(without) == 1], them, them)
 }
 
 // anyHolds reports whether any of the nodes ids (of slots) holds anything in

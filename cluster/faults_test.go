@@ -420,3 +420,43 @@ func TestAllowFailedWithoutAMajorityWarns(t *testing.T) {
 		t.Fatalf("remove with no leader possible: %v", err)
 	}
 }
+
+// A node whose directory lost its log keeps the data directory from
+// starting (amnesia); with AllowFailed the others start, that node FAILED,
+// and remove then add replace it.
+func TestAllowFailedStartsWithoutANodeWhoseLogIsGone(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	c := startCluster(t, Options{Nodes: 3, DataDir: dir})
+	waitLeader(t, c)
+	put(t, c.NewClient(), "a", "1")
+	c.Close()
+	if err := os.RemoveAll(filepath.Join(dir, "node-3")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Start(Options{Nodes: 3, DataDir: dir}); err == nil || !strings.Contains(err.Error(), "or start with --allow-failed, which leaves it down") {
+		t.Fatalf("start with node 3's log gone: %v", err)
+	}
+	c2, err := Start(Options{Nodes: 3, DataDir: dir, AllowFailed: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c2.Close() })
+	if n, _ := c2.Status().Node(3); n.State != StateFailed || !strings.Contains(n.Err, "its log is gone") {
+		t.Fatalf("node 3: %s %q", n.State, n.Err)
+	}
+	waitLeader(t, c2)
+	if err := c2.Restart(3); err == nil {
+		t.Fatal("a node whose log is gone restarted empty")
+	}
+	if _, err := c2.Remove(ctxFor(t, 10*time.Second), 3); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c2.Add(ctxFor(t, 30*time.Second), 3); err != nil {
+		t.Fatal(err)
+	}
+	r, err := c2.NewClient().Get(ctxFor(t, 10*time.Second), "a")
+	if err != nil || string(r.Value) != "1" {
+		t.Fatalf("get a: %q %v", r.Value, err)
+	}
+}
