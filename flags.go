@@ -78,7 +78,7 @@ func addClusterFlags(fs *flag.FlagSet, nodes int, t cluster.Timing) *clusterFlag
 	fs.BoolVar(&f.checkquorum, "checkquorum", false, "start with the CheckQuorum extension on")
 	fs.Uint64Var(&f.snapEvery, "snapshot-every", 0, "snapshot and compact the log every `N` applied entries (0: only on the snapshot command)")
 	fs.IntVar(&f.port, "port", 0, "fixed ports from `BASE`: node N uses BASE+2(N-1) for Raft and the next for HTTP (default: the OS picks)")
-	fs.BoolVar(&f.allowFailed, "allow-failed", false, "with --data of an existing cluster: start even if some nodes cannot (a damaged WAL, a busy port); they stay down, FAILED with the cause (restart N retries; remove N, then add N, replaces one)")
+	fs.BoolVar(&f.allowFailed, "allow-failed", false, "with --data of an existing cluster: start even if some nodes cannot (a damaged WAL, a busy port, a log gone); they stay down, FAILED with the cause (restart N retries; remove N, then add N, replaces one)")
 	return f
 }
 
