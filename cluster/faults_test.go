@@ -329,10 +329,7 @@ func TestStartWithAFailedNode(t *testing.T) {
 // learn them, and it catches up.
 func TestRestartOfANodeThatFailedAtStart(t *testing.T) {
 	t.Parallel()
-	dir := t.TempDir()
-	c := startCluster(t, Options{Nodes: 3, DataDir: dir})
-	waitLeader(t, c)
-	put(t, c.NewClient(), "a", "1")
+	c, dir := startWithAWrite(t)
 	c.Close()
 	// Another holder of node 2's directory keeps it from starting.
 	lock, err := wal.LockDir(filepath.Join(dir, "node-2"))
@@ -426,10 +423,7 @@ func TestAllowFailedWithoutAMajorityWarns(t *testing.T) {
 // and remove then add replace it.
 func TestAllowFailedStartsWithoutANodeWhoseLogIsGone(t *testing.T) {
 	t.Parallel()
-	dir := t.TempDir()
-	c := startCluster(t, Options{Nodes: 3, DataDir: dir})
-	waitLeader(t, c)
-	put(t, c.NewClient(), "a", "1")
+	c, dir := startWithAWrite(t)
 	c.Close()
 	if err := os.RemoveAll(filepath.Join(dir, "node-3")); err != nil {
 		t.Fatal(err)
