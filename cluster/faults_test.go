@@ -362,17 +362,7 @@ func TestRestartOfANodeThatFailedAtStart(t *testing.T) {
 // fails with the first node's cause ("cluster of 0 nodes started", it said).
 func TestAllowFailedWithNoNodeStartingFails(t *testing.T) {
 	t.Parallel()
-	dir := t.TempDir()
-	c := startCluster(t, Options{Nodes: 2, DataDir: dir})
-	waitLeader(t, c)
-	c.Close()
-	for _, n := range []string{"node-1", "node-2"} {
-		lock, err := wal.LockDir(filepath.Join(dir, n))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer lock.Close()
-	}
+	dir := stoppedWithLockedNodes(t, 2, "node-1", "node-2")
 	c2, err := Start(Options{Nodes: 2, DataDir: dir, AllowFailed: true})
 	if err == nil {
 		c2.Close()
@@ -390,17 +380,7 @@ func TestAllowFailedWithNoNodeStartingFails(t *testing.T) {
 // exceeded" reached the user).
 func TestAllowFailedWithoutAMajorityWarns(t *testing.T) {
 	t.Parallel()
-	dir := t.TempDir()
-	c := startCluster(t, Options{Nodes: 3, DataDir: dir})
-	waitLeader(t, c)
-	c.Close()
-	for _, n := range []string{"node-1", "node-2"} {
-		lock, err := wal.LockDir(filepath.Join(dir, n))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer lock.Close()
-	}
+	dir := stoppedWithLockedNodes(t, 3, "node-1", "node-2")
 	c2, err := Start(Options{Nodes: 3, DataDir: dir, AllowFailed: true})
 	if err != nil {
 		t.Fatal(err)
@@ -453,4 +433,24 @@ func TestAllowFailedStartsWithoutANodeWhoseLogIsGone(t *testing.T) {
 	if err != nil || string(r.Value) != "1" {
 		t.Fatalf("get a: %q %v", r.Value, err)
 	}
+}
+
+// stoppedWithLockedNodes runs a cluster of n nodes until it has a leader,
+// stops it, and locks the directories of the nodes named, as another
+// program holding them would, until the test ends; it returns the data
+// directory.
+func stoppedWithLockedNodes(t *testing.T, n int, locked ...string) string {
+	t.Helper()
+	dir := t.TempDir()
+	c := startCluster(t, Options{Nodes: n, DataDir: dir})
+	waitLeader(t, c)
+	c.Close()
+	for _, name := range locked {
+		lock, err := wal.LockDir(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { lock.Close() })
+	}
+	return dir
 }
