@@ -99,7 +99,8 @@ func runWAL(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		}
 	}
 	if len(problems) > 0 {
-		return problems
+		// Not a dead end: the other nodes hold the cluster's data.
+		return append(problems, fmt.Sprintf("a start with --allow-failed (raftplay --data %s --allow-failed) runs the other nodes and leaves these FAILED; remove N, then add N, replaces one", dir))
 	}
 	return nil
 }

@@ -595,8 +595,10 @@ func TestWALDamage(t *testing.T) {
 	if errs != want {
 		t.Errorf("stderr:\n%q\nwant\n%q", errs, want)
 	}
-	// From the data directory: the same problem, the other nodes listed.
-	if code, _, errs := runCLI(t, "", "wal", data); code != 1 || !strings.Contains(errs, fmt.Sprintf("%s at offset %d", path, target.Offset)) {
+	// From the data directory: the same problem, the other nodes listed,
+	// and how to start the others.
+	if code, _, errs := runCLI(t, "", "wal", data); code != 1 || !strings.Contains(errs, fmt.Sprintf("%s at offset %d", path, target.Offset)) ||
+		!strings.Contains(errs, "a start with --allow-failed (raftplay --data "+data+" --allow-failed) runs the other nodes") {
 		t.Errorf("wal DATA: exit %d, stderr %q", code, errs)
 	}
 }
