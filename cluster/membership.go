@@ -473,9 +473,13 @@ func (c *Cluster) retire(id, at uint64) error {
 		// since (a retiring that ran late, after the re-add started).
 		return nil
 	}
-	text := fmt.Sprintf("%d removed (entry %d committed): its process stopped, its files deleted", id, at)
+	stopped := "its process stopped"
+	if s.node == nil { // down, or failed at start: no process ran
+		stopped = "it was down"
+	}
+	text := fmt.Sprintf("%d removed (entry %d committed): %s, its files deleted", id, at, stopped)
 	if at == 0 {
-		text = fmt.Sprintf("%d was not a member: its process stopped, its files deleted", id)
+		text = fmt.Sprintf("%d was not a member: %s, its files deleted", id, stopped)
 	}
 	return c.retireLocked(s, text, at)
 }
