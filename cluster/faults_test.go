@@ -312,7 +312,9 @@ func TestStartWithAFailedNode(t *testing.T) {
 		t.Fatalf("remove the failed node: %v", err)
 	}
 	evs, _, _ := c2.Events().Since(0)
-	if !slices.ContainsFunc(evs, func(e Event) bool { return e.Node == victim && strings.Contains(e.Text, "removed (entry") && strings.Contains(e.Text, "it was down, its files deleted") }) {
+	if !slices.ContainsFunc(evs, func(e Event) bool {
+		return e.Node == victim && strings.Contains(e.Text, "removed (entry") && strings.Contains(e.Text, "it was down, its files deleted")
+	}) {
 		t.Errorf("the removal of a node that never ran does not say it was down: %v", evs)
 	}
 	if _, err := c2.Add(ctxFor(t, 30*time.Second), victim); err != nil {
