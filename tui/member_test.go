@@ -655,6 +655,9 @@ func TestFrozenAddIsPromotedOnceThawed(t *testing.T) {
 	if m.promoteAfter != 5 {
 		t.Fatalf("the frozen add's node is not kept for promotion: %d", m.promoteAfter)
 	}
+	if v := strings.Join(strings.Fields(m.View()), " "); !strings.Contains(v, "the dashboard promotes it once thawed and caught up") {
+		t.Errorf("the answer does not say the dashboard promotes it:\n%s", m.View())
+	}
 	for _, st := range []cluster.Status{behindFrozen, caughtFrozen, behind} {
 		m.Update(frameMsg(st))
 		if m.output.busy {

@@ -605,6 +605,8 @@ func (m *Model) onResult(r resultMsg) tea.Cmd {
 	// do what they say, no more): its learner is promoted once thawed.
 	if sm := frozenAddRe.FindStringSubmatch(r.out); !r.script && r.verb == commands.VerbAdd && r.err == nil && sm != nil {
 		m.promoteAfter, _ = strconv.ParseUint(sm[1], 10, 64)
+		// Its answer says what to do; here the dashboard does it.
+		r.out = strings.Replace(r.out, "promote "+sm[1]+" once it has caught up", "the dashboard promotes it once thawed and caught up", 1)
 	}
 	if !r.script {
 		m.answered(r.seq, r.err)
