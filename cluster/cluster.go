@@ -68,7 +68,7 @@ type slot struct {
 	err         error
 	incarnation int
 	joined      bool // added to a running cluster: no bootstrap membership (membership.go)
-	adding      bool // an add of it is running (NodeStatus.Adding)
+	adding      bool // an add of it is running (NodeStatus.Outside)
 	// joinAfter is, for a node added in this run, the newest configuration
 	// entry applied when it started: a removal at or before it removed an
 	// earlier node of its id, not this one (retire).
@@ -245,8 +245,7 @@ func Start(opts Options) (*Cluster, error) {
 			continue
 		}
 		if s.state == StateFailed { // its log is gone (checkNoAmnesia, AllowFailed)
-			c.events.Add(Event{Node: s.id, Kind: EventError, Text: fmt.Sprintf("%d could not start: %s; it stays down (remove %d, then add %d, replaces it)",
-				s.id, strings.TrimPrefix(s.err.Error(), fmt.Sprintf("node %d could not start: ", s.id)), s.id, s.id)})
+			c.failedAtStart(s, fmt.Sprintf("remove %d, then add %d, replaces it", s.id, s.id))
 			continue
 		}
 		n, err := openNode(c.nodeConfig(s))
@@ -255,8 +254,7 @@ func Start(opts Options) (*Cluster, error) {
 			se.Existing = true
 			if opts.AllowFailed {
 				s.state, s.err = StateFailed, err
-				c.events.Add(Event{Node: s.id, Kind: EventError, Text: fmt.Sprintf("%d could not start: %s; it stays down (restart %d retries; remove %d, then add %d, replaces it)",
-					s.id, strings.TrimPrefix(err.Error(), fmt.Sprintf("node %d could not start: ", s.id)), s.id, s.id, s.id)})
+				c.failedAtStart(s, fmt.Sprintf("restart %d retries; remove %d, then add %d, replaces it", s.id, s.id, s.id))
 				continue
 			}
 		}
@@ -323,6 +321,13 @@ func Start(opts Options) (*Cluster, error) {
 	recordSize(opts.DataDir, created)
 	started, c.dataLock = true, lock // a failed start undoes its writes before it lets go
 	return c, nil
+}
+
+// failedAtStart tells that the node of slot s, failed with s.err, stays
+// down (Options.AllowFailed), and what brings it back (hint).
+func (c *Cluster) failedAtStart(s *slot, hint string) {
+	c.events.Add(Event{Node: s.id, Kind: EventError, Text: fmt.Sprintf("%d could not start: %s; it stays down (%s)",
+		s.id, strings.TrimPrefix(s.err.Error(), fmt.Sprintf("node %d could not start: ", s.id)), hint)})
 }
 
 // nodeDirName matches the name of a node's directory in a data directory.
@@ -449,12 +454,12 @@ func checkNoAmnesia(slots []*slot, dataDir string, allowFailed bool) error {
 		}
 		return nil
 	}
-	those, them, had := "those", "them", "they had"
+	those, them, they, their := "those", "them", "they", "their"
 	if len(without) == 1 {
-		those, them, had = "it", "it", "it had"
+		those, them, they, their = "it", "it", "it", "its"
 	}
-	return fmt.Errorf("cluster: %s holds the logs of node %s but not of node %s: starting %s empty would make %s forget the votes and entries %s (amnesia), which can break Raft's safety; put %s files back; or start with --allow-failed, which leaves %s down, and replace %s (remove N, then add N); or start from an empty data directory",
-		dataDir, strings.Join(with, ", "), strings.Join(without, ", "), those, them, had, map[bool]string{true: "its", false: "their"}[len(without) == 1], them, them)
+	return fmt.Errorf("cluster: %s holds the logs of node %s but not of node %s: starting %s empty would make %s forget the votes and entries %s had (amnesia), which can break Raft's safety; put %s files back; or start with --allow-failed, which leaves %s down, and replace %s (remove N, then add N); or start from an empty data directory",
+		dataDir, strings.Join(with, ", "), strings.Join(without, ", "), those, them, they, their, them, them)
 }
 
 // anyHolds reports whether any of the nodes ids (of slots) holds anything in
@@ -757,14 +762,8 @@ func (c *Cluster) restartLocked(id uint64, empty bool) error {
 		// user asked for no particular address.
 		cfg := c.nodeConfig(s)
 		cfg.raftAddr, cfg.httpAddr = "", ""
-		if n, err = openNode(cfg); err == nil {
-			s.raftAddr, s.httpAddr = n.tr.Addr(), n.hl.Addr().String()
-			for _, o := range c.slots {
-				if o.node != nil && o != s {
-					o.node.tr.SetPeer(id, s.raftAddr)
-				}
-			}
-			c.events.Add(Event{Node: id, Kind: EventRestart, Text: fmt.Sprintf("%d moved to raft %s http %s: its %s address %s was taken while it was down", id, s.raftAddr, s.httpAddr, le.what, le.addr)})
+		if n, err = openNode(cfg); err == nil { // the peers learn its new ports below
+			c.events.Add(Event{Node: id, Kind: EventRestart, Text: fmt.Sprintf("%d moved to raft %s http %s: its %s address %s was taken while it was down", id, n.tr.Addr(), n.hl.Addr(), le.what, le.addr)})
 		}
 	}
 	if err != nil {
@@ -773,10 +772,11 @@ func (c *Cluster) restartLocked(id uint64, empty bool) error {
 		return err
 	}
 	s.node, s.state, s.err = n, StateUp, nil
-	if a := n.tr.Addr(); a != s.raftAddr {
-		// It never ran in this cluster (it failed at start, Options.
-		// AllowFailed): the OS picked its ports, which the peers learn now.
-		s.raftAddr, s.httpAddr = a, n.hl.Addr().String()
+	if a, h := n.tr.Addr(), n.hl.Addr().String(); a != s.raftAddr || h != s.httpAddr {
+		// The OS picked new ports (the old ones were taken while it was
+		// down, or it never ran in this cluster: it failed at start,
+		// Options.AllowFailed): the peers learn them now.
+		s.raftAddr, s.httpAddr = a, h
 		for _, o := range c.slots {
 			if o.node != nil && o != s {
 				o.node.tr.SetPeer(id, s.raftAddr)
@@ -894,9 +894,11 @@ func (c *Cluster) Status() Status {
 		st.Nodes[i].Disk = s.disk()
 	}
 	st.Frozen = c.frozen
-	adding := make([]bool, len(c.slots))
+	var adding uint32 // bit i: slot i's add is running (at most MaxNodes slots)
 	for i, s := range c.slots {
-		adding[i] = s.adding
+		if s.adding {
+			adding |= 1 << i
+		}
 	}
 	c.mu.Unlock()
 	st.Faults = c.faults.Table()
@@ -923,7 +925,7 @@ func (c *Cluster) Status() Status {
 		c.confMu.Lock()
 		for i := range st.Nodes {
 			n := &st.Nodes[i]
-			n.Outside = n.State != "" && n.State != StateRemoved && !adding[i] && !c.everMember[n.ID] && !st.Membership.IsMember(n.ID)
+			n.Outside = n.State != "" && n.State != StateRemoved && adding&(1<<i) == 0 && !c.everMember[n.ID] && !st.Membership.IsMember(n.ID)
 		}
 		c.confMu.Unlock()
 	}

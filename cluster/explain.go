@@ -443,7 +443,7 @@ const (
 	memberLearner
 	memberJoining // no configuration yet, and not in the cluster's
 	memberRemoved // its own configuration leaves it out
-	memberOutside // it runs outside the cluster (Status.Outside)
+	memberOutside // it runs outside the cluster (NodeStatus.Outside)
 )
 
 // memberKind says what n is: from its own configuration when it has one;
