@@ -462,7 +462,7 @@ func (r *Raft) setConf(m Membership, at uint64) {
 	last := r.log.lastIndex()
 	for _, id := range r.members {
 		if r.prs[id] == nil {
-			r.prs[id] = &progress{next: last + 1, recentActive: true, inflight: newInflights(r.maxInflight, r.maxInflightBytes)}
+			r.prs[id] = r.newProgress(last)
 		}
 	}
 	for id := range r.prs {

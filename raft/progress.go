@@ -132,6 +132,13 @@ func (p *progress) paused() bool {
 	return true
 }
 
+// newProgress is the progress of a follower the leader starts tracking,
+// its log last index last: optimistic (next after it), active, its
+// window empty.
+func (r *Raft) newProgress(last uint64) *progress {
+	return &progress{next: last + 1, recentActive: true, inflight: newInflights(r.maxInflight, r.maxInflightBytes)}
+}
+
 // inflights is a ring buffer of the MsgApp in flight to one follower: the
 // last entry index of each and the entry data bytes it carries. It is full
 // at limit messages, or at maxBytes bytes (0: no byte limit).
@@ -180,8 +187,8 @@ func (in *inflights) freeLE(i uint64) {
 	}
 }
 
-// freeFirst frees the oldest message, so a full window can make progress
-// after a heartbeat shows the follower is alive.
+// freeFirst frees the oldest message (freeLE's step; a heartbeat answer
+// frees nothing: handleHeartbeatResp).
 func (in *inflights) freeFirst() {
 	if in.count > 0 {
 		in.bytes -= in.buf[in.start].bytes

@@ -452,7 +452,7 @@ func (r *Raft) becomeLeader() {
 	r.prs = make(map[uint64]*progress, len(r.members)+1)
 	last := r.log.lastIndex()
 	for _, id := range r.members {
-		r.prs[id] = &progress{next: last + 1, recentActive: true, inflight: newInflights(r.maxInflight, r.maxInflightBytes)}
+		r.prs[id] = r.newProgress(last)
 	}
 	// The leader always tracks itself, even while a change removing it is
 	// pending (it does not count toward majorities then).
