@@ -488,10 +488,7 @@ func (n *node) propose(p proposal) {
 
 // msgBytes is the entry and snapshot data m carries.
 func msgBytes(m *raft.Message) int {
-	k := 0
-	for i := range m.Entries {
-		k += len(m.Entries[i].Data)
-	}
+	k := raft.EntryBytes(m.Entries)
 	if m.Snapshot != nil {
 		k += len(m.Snapshot.Data)
 	}

@@ -94,11 +94,7 @@ func (r *Raft) sendAppend(to uint64, sendIfEmpty bool) bool {
 		if n := len(ents); n > 0 {
 			last := ents[n-1].Index
 			pr.next = last + 1
-			var bytes uint64
-			for k := range ents {
-				bytes += uint64(len(ents[k].Data))
-			}
-			pr.inflight.add(last, bytes)
+			pr.inflight.add(last, uint64(EntryBytes(ents)))
 		}
 	case stateProbe:
 		pr.probeSent = true

@@ -42,6 +42,16 @@ type Entry struct {
 	Data  []byte    `codec:"d"`
 }
 
+// EntryBytes is the entry data ents carry: what the byte limits on
+// messages, windows and queues count.
+func EntryBytes(ents []Entry) int {
+	n := 0
+	for i := range ents {
+		n += len(ents[i].Data)
+	}
+	return n
+}
+
 // HardState is the state a node must persist before it answers any message
 // that depends on it: its current term, the vote it cast in that term, and the
 // highest index it knows to be committed.

@@ -51,18 +51,9 @@ func newSendQueue(max, maxBytes int) *sendQueue {
 	return &sendQueue{max: max, maxBytes: maxBytes, notify: make(chan struct{}, 1)}
 }
 
-// entryBytes is the entry data m carries.
-func entryBytes(m *raft.Message) int {
-	k := 0
-	for i := range m.Entries {
-		k += len(m.Entries[i].Data)
-	}
-	return k
-}
-
 // push appends it unless the queue is full.
 func (q *sendQueue) push(it outItem) bool {
-	n := entryBytes(&it.msg)
+	n := raft.EntryBytes(it.msg.Entries)
 	q.mu.Lock()
 	if len(q.items) >= q.max || (n > 0 && q.bytes > 0 && q.bytes+n > q.maxBytes) {
 		q.mu.Unlock()
@@ -100,7 +91,7 @@ func (q *sendQueue) takeOlder(gen uint64) []outItem {
 	for _, it := range q.items {
 		if it.gen < gen {
 			old = append(old, it)
-			q.bytes -= entryBytes(&it.msg)
+			q.bytes -= raft.EntryBytes(it.msg.Entries)
 		} else {
 			kept = append(kept, it)
 		}
@@ -129,7 +120,7 @@ func (q *sendQueue) takeBefore(mark uint64, spare []outItem) []outItem {
 	}
 	batch := append(spare[:0], q.items[:n]...)
 	for i := range batch {
-		q.bytes -= entryBytes(&batch[i].msg)
+		q.bytes -= raft.EntryBytes(batch[i].msg.Entries)
 	}
 	rest := copy(q.items, q.items[n:])
 	clear(q.items[rest:])
