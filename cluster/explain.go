@@ -407,7 +407,7 @@ func explainMember(st Status, n NodeStatus) string {
 			} else if ok {
 				s += fmt.Sprintf("; the leader has heard it hold %d of its %d entries", p.Match, l.LastIndex)
 			}
-			if p, ok := l.Progress[n.ID]; ok && p.Match+caughtUpLag >= l.LastIndex {
+			if p, ok := l.Progress[n.ID]; ok && p.Match+CaughtUpLag >= l.LastIndex {
 				// A frozen add, or one cut short, leaves the promotion to
 				// the user.
 				s += fmt.Sprintf("; caught up, it becomes a voter when promoted: an add running promotes it, else promote %d does", n.ID)

@@ -77,9 +77,10 @@ func recordSize(dataDir string, n int) {
 	}
 }
 
-// caughtUpLag is how many entries a learner may trail the leader's last
-// index and count as caught up, so that add promotes it.
-const caughtUpLag = 64
+// CaughtUpLag is how many entries a learner may trail the leader's last
+// index and count as caught up, so that add promotes it (and so does the
+// dashboard, after an add while frozen).
+const CaughtUpLag = 64
 
 // newSlot makes the slot of node id, reading its directory's markers.
 func (c *Cluster) newSlot(id uint64) *slot {
@@ -204,7 +205,7 @@ func (c *Cluster) Add(ctx context.Context, id uint64) (AddResult, error) {
 	c.events.Add(Event{Node: id, Kind: EventMember, Text: fmt.Sprintf("%d joined as learner (entry %d)", id, r.Index)})
 	for {
 		match, last, ok := c.learnerLag(id)
-		if ok && last-match <= caughtUpLag {
+		if ok && last-match <= CaughtUpLag {
 			r, err := c.proposeConf(ctx, raft.ConfChange{Op: raft.ConfPromote, Node: id})
 			if err == nil {
 				res.PromotedAt, res.Match, res.Took = r.Index, match, time.Since(start)

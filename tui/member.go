@@ -440,16 +440,12 @@ func (m *Model) promoteLater() tea.Cmd {
 		return nil
 	}
 	l, _ := st.Node(st.Leader)
-	if p, ok := l.Progress[id]; !ok || p.Match+promoteLag < l.LastIndex {
+	if p, ok := l.Progress[id]; !ok || p.Match+cluster.CaughtUpLag < l.LastIndex {
 		return nil
 	}
 	m.promoteAfter = 0
 	return m.run(fmt.Sprintf("promote %d", id))
 }
-
-// promoteLag is how close to the leader's log a learner is to be promoted
-// by the dashboard: the lag the cluster's add promotes at.
-const promoteLag = 64
 
 // addKey runs `add`; A stays off until it answers (it can wait for the
 // new node to catch up).
@@ -459,7 +455,7 @@ func (m *Model) addKey() tea.Cmd {
 	// the add (a teacher projecting at 80x24 lost the screen to one A).
 	if m.player == nil && m.width >= minWidth && m.height >= m.needHeight(m.width) {
 		g := cardLayoutBy(len(m.nodes)+1, m.width, m.cardLines)
-		if need := len(m.viewHeader(m.width)) + g.height() + bottomLines + roomMin; m.height < need {
+		if need := m.floorHeightWith(m.width, g) + roomMin; m.height < need {
 			m.output.setNote("A add", fmt.Sprintf("not at this size: %s need %d lines at %d columns, and this terminal has %d; make it taller first (or type add at the prompt, :)",
 				plural(len(m.nodes)+1, "node"), need, m.width, m.height))
 			return nil

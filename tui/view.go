@@ -50,8 +50,12 @@ func (m *Model) lanesHeight() int { return len(m.nodes) + 2 + whyLines }
 
 // floorHeight is the lines that must fit at width columns: the header and
 // the card rows as they are now, and the bottom lines.
-func (m *Model) floorHeight(width int) int {
-	return len(m.viewHeader(width)) + m.cardLayout(width).height() + bottomLines
+func (m *Model) floorHeight(width int) int { return m.floorHeightWith(width, m.cardLayout(width)) }
+
+// floorHeightWith is floorHeight with the cards laid out as cards (the
+// add key asks it of one card more).
+func (m *Model) floorHeightWith(width int, cards cardGeom) int {
+	return len(m.viewHeader(width)) + cards.height() + bottomLines
 }
 
 // needHeight is the lines the dashboard asks for at width columns: what
