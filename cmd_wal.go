@@ -171,13 +171,6 @@ func inspectNode(dir string, stdout io.Writer, alone bool) error {
 	return lines
 }
 
-// How many characters of a key and of a value the listing shows before it
-// cuts them, as the dashboard's descriptions of entries do.
-const (
-	walKeyMax   = 40
-	walValueMax = 24
-)
-
 // describeWALEntry tells what an entry holds. A key-value command is
 // written as the command that made it (put KEY VALUE, del KEY), its key
 // and value as words of the command language (commands.Quote): bare when
@@ -186,35 +179,18 @@ const (
 // shows as \xff, as the dashboard and `raftplay script` show it. Other
 // entries (no-op, configuration, session) are described as the dashboard
 // describes them.
-func describeWALEntry(e raft.Entry) string {
-	if e.Type != raft.EntryNormal || len(e.Data) == 0 {
-		return cluster.DescribeData(e)
-	}
-	c, err := cluster.DecodeCommand(e.Data)
-	if err != nil {
-		return cluster.DescribeData(e)
-	}
-	switch c.Op {
-	case cluster.OpPut:
-		return "put " + walWord(c.Key, walKeyMax) + " " + walWord(string(c.Value), walValueMax)
-	case cluster.OpDel:
-		return "del " + walWord(c.Key, walKeyMax)
-	case cluster.OpGet:
-		return "get " + walWord(c.Key, walKeyMax)
-	}
-	return cluster.DescribeData(e)
-}
+func describeWALEntry(e raft.Entry) string { return cluster.DescribeDataWith(e, " ", walWord) }
 
 // walWord writes s as a word of the command language, or, when it is
 // longer than n characters (an invalid byte counts as one), its first n
-// quoted, then "..." and its length in bytes: `"abcd"... (300 bytes)`. A
-// quoted word ends at its closing quote, so a cut value never reads as a
-// whole one (a whole value that ends in "..." is written bare or quoted
-// with the dots inside).
-func walWord(s string, n int) string {
+// quoted, then "..." and its length in bytes (size): `"abcd"... (300
+// bytes)`. A quoted word ends at its closing quote, so a cut value never
+// reads as a whole one (a whole value that ends in "..." is written bare
+// or quoted with the dots inside).
+func walWord(s string, n, size int) string {
 	for i := range s {
 		if n == 0 {
-			return strconv.Quote(s[:i]) + fmt.Sprintf("... (%d bytes)", len(s))
+			return strconv.Quote(s[:i]) + fmt.Sprintf("... (%d bytes)", size)
 		}
 		n--
 	}

@@ -268,6 +268,15 @@ func pairHash(key string, value []byte) uint64 {
 // "get x", "no-op", "register client session 7". Keys and values are shown
 // with Printable: a value with control characters comes out quoted.
 func DescribeData(e raft.Entry) string {
+	return DescribeDataWith(e, "=", func(s string, n, _ int) string { return shortData(s, n) })
+}
+
+// DescribeDataWith is DescribeData with the key and value of a command
+// written by word (s: the key, or the start of the value, which may be
+// big; n: the characters to show of it, 40 for a key, 24 for a value;
+// size: its whole length in bytes), and a put's key and value apart by
+// sep. `raftplay wal` writes them as words of the command language.
+func DescribeDataWith(e raft.Entry, sep string, word func(s string, n, size int) string) string {
 	if e.Type == raft.EntryNoop || len(e.Data) == 0 {
 		return "no-op"
 	}
@@ -278,15 +287,16 @@ func DescribeData(e raft.Entry) string {
 	if err != nil {
 		return fmt.Sprintf("(%d bytes, undecodable)", len(e.Data))
 	}
+	key := word(c.Key, 40, len(c.Key))
 	switch c.Op {
 	case OpPut:
-		return "put " + shortData(c.Key, 40) + "=" + shortBytes(c.Value, 24)
+		return "put " + key + sep + word(prefixOf(c.Value, 24), 24, len(c.Value))
 	case OpDel:
-		return "del " + shortData(c.Key, 40)
+		return "del " + key
 	case OpRegister:
 		return fmt.Sprintf("register client session %d", e.Index)
 	}
-	return "get " + shortData(c.Key, 40)
+	return "get " + key
 }
 
 // shortData shows a key or value with Printable, cut to its first n
@@ -301,11 +311,12 @@ func shortData(s string, n int) string {
 	return Printable(s)
 }
 
-// shortBytes is shortData for bytes. It converts only the prefix that can
-// hold n+1 runes: a value is described at every publish, and may be big.
-func shortBytes(b []byte, n int) string {
-	return shortData(string(b[:min(len(b), utf8.UTFMax*n+1)]), n)
-}
+// shortBytes is shortData for bytes, of the prefix that can show.
+func shortBytes(b []byte, n int) string { return shortData(prefixOf(b, n), n) }
+
+// prefixOf converts only the prefix of b that can hold n+1 runes: a value
+// is described at every publish, and may be big.
+func prefixOf(b []byte, n int) string { return string(b[:min(len(b), utf8.UTFMax*n+1)]) }
 
 // describeConfigEntry renders a configuration entry: "config voters
 // 1,2,3 learners 4".
