@@ -89,17 +89,12 @@ func (r *recording) Start(file string) (kept string, err error) {
 	if r.sw.Recording() != "" {
 		return "", r.sw.Start(file) // already recording: it says so, and nothing is moved
 	}
-	real := file
-	if p, err := filepath.EvalSymlinks(file); err == nil {
-		real = p // written through a link, as the recorder writes
-	}
-	if kept, err = commands.KeepAside(real); err != nil {
+	kept, undo, err := commands.KeepAside(file)
+	if err != nil {
 		return "", fmt.Errorf("%v (nothing was recorded; record to another file)", err)
 	}
 	if err := r.sw.Start(file); err != nil {
-		if kept != "" {
-			os.Rename(kept, real)
-		}
+		undo()
 		return "", err
 	}
 	return kept, nil

@@ -237,14 +237,17 @@ func throughLinks(path string) string {
 	return path
 }
 
-// KeepAside renames the regular file at path (not empty) out of the way of
-// a save or a recording about to be written there, to path~, or path.~N~
-// when that is taken, never over another file, and returns the new name:
-// "" when there was nothing to keep.
-func KeepAside(path string) (string, error) {
+// KeepAside renames the regular file at path (not empty; its symbolic
+// links followed, as a save or a recording writes through them) out of the
+// way of a save or a recording about to be written there, to path~, or
+// path.~N~ when that is taken, never over another file. It returns the new
+// name ("" when there was nothing to keep) and undo, which puts the file
+// back when the writing fails.
+func KeepAside(path string) (kept string, undo func(), err error) {
+	path = throughLinks(path)
 	fi, err := os.Stat(path)
 	if err != nil || !fi.Mode().IsRegular() || fi.Size() == 0 {
-		return "", nil
+		return "", func() {}, nil
 	}
 	for i := 0; i < 1000; i++ {
 		to := path + "~"
@@ -255,18 +258,19 @@ func KeepAside(path string) (string, error) {
 			continue
 		}
 		if err := os.Rename(path, to); err != nil {
-			return "", fmt.Errorf("cannot keep the file that is at %s as %s: %s", cluster.EscapeControls(path), cluster.EscapeControls(to), pathReason(err))
+			return "", nil, fmt.Errorf("cannot keep the file that is at %s as %s: %s", cluster.EscapeControls(path), cluster.EscapeControls(to), pathReason(err))
 		}
-		return to, nil
+		return to, func() { os.Rename(to, path) }, nil
 	}
-	return "", fmt.Errorf("cannot keep the file that is at %s: %s~ and a thousand numbered copies are there already", cluster.EscapeControls(path), cluster.EscapeControls(path))
+	return "", nil, fmt.Errorf("cannot keep the file that is at %s: %s~ and a thousand numbered copies are there already", cluster.EscapeControls(path), cluster.EscapeControls(path))
 }
 
-// Wrote reports whether Save wrote path in this session.
+// Wrote reports whether Save wrote path (its links followed) in this
+// session.
 func (h *History) Wrote(path string) bool {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	return h.saved[absPath(path)]
+	return h.saved[absPath(throughLinks(path))]
 }
 
 func absPath(p string) string {

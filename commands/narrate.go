@@ -123,22 +123,16 @@ func (r *Runner) execSave(cmd *Command) (string, error) {
 	// A file of the user's (a scenario script, say) is not lost to a save
 	// over it: it is kept beside, as FILE~. One this session saved is
 	// saved over.
-	kept := ""
-	if real := throughLinks(path); !h.Wrote(real) {
+	kept, undo := "", func() {}
+	if !h.Wrote(path) {
 		var err error
-		if kept, err = KeepAside(real); err != nil {
+		if kept, undo, err = KeepAside(path); err != nil {
 			return "", failf("%v (nothing was saved; save to another file)", err)
-		}
-		if kept != "" {
-			defer func() {
-				if !h.Wrote(real) { // the save failed: the file goes back
-					os.Rename(kept, real)
-				}
-			}()
 		}
 	}
 	n, failed, err := h.Save(path)
 	if err != nil {
+		undo()
 		return "", failf("%s (nothing was lost: the session is still kept; save to another file)", strings.TrimPrefix(err.Error(), "commands: "))
 	}
 	if abs, err := filepath.Abs(path); err == nil {
