@@ -60,9 +60,9 @@ type BenchResult struct {
 	MaxMs     float64 `json:"max_ms"`
 	Errors    int     `json:"errors"`
 	Trace     bool    `json:"trace"` // the message trace recorded
-	// Cut is the writes in flight when the window closed: cancelled, and
-	// counted nowhere else (not printed: for the error of a run with no
-	// write in its window).
+	// Cut is the writes in flight when the window closed (cancelled, or
+	// answered just after), in the latencies only (not printed: for the
+	// error of a run with no write in its window).
 	Cut int `json:"-"`
 }
 
@@ -129,7 +129,6 @@ func Bench(ctx context.Context, o BenchOptions) (BenchResult, error) {
 	defer cancelWrites()
 	lat := make([][]time.Duration, o.Clients)
 	errs := make([]int, o.Clients)
-	cut := make([]int, o.Clients)
 	inFlight := make([][]time.Duration, o.Clients)
 	var wg sync.WaitGroup
 	for i := 0; i < o.Clients; i++ {
@@ -150,11 +149,11 @@ func Bench(ctx context.Context, o BenchOptions) (BenchResult, error) {
 				if err == nil && o.Progress != nil {
 					o.Progress.Acked.Add(1)
 				}
-				if err != nil && !t1.Before(end) && ctx.Err() == nil {
-					// In flight when the window closed: it took at least
-					// this long. Left out, the slowest writes of a slow
-					// run would be missing from p99 and max.
-					cut[i]++
+				if !t1.Before(end) && ctx.Err() == nil {
+					// In flight when the window closed (cut short, or
+					// answered just after): it took at least this long.
+					// Left out, the slowest writes of a slow run would be
+					// missing from p99 and max.
 					inFlight[i] = append(inFlight[i], end.Sub(t0))
 				}
 				if t1.Before(measureFrom) || !t1.Before(end) {
@@ -180,12 +179,12 @@ func Bench(ctx context.Context, o BenchOptions) (BenchResult, error) {
 	for i := range lat {
 		all = append(all, lat[i]...)
 		res.Errors += errs[i]
-		res.Cut += cut[i]
 	}
 	res.Ops = len(all)
 	for i := range inFlight {
 		all = append(all, inFlight[i]...)
 	}
+	res.Cut = len(all) - res.Ops
 	slices.Sort(all)
 	res.OpsPerSec = round2(float64(res.Ops) / o.Duration.Seconds())
 	if len(all) > 0 {
