@@ -73,7 +73,7 @@ func readDirFiles(t testing.TB, dir string) map[string][]byte {
 	}
 	m := map[string][]byte{}
 	for _, de := range des {
-		if de.Name() == lockName {
+		if de.Name() == LockName {
 			continue
 		}
 		b, err := os.ReadFile(filepath.Join(dir, de.Name()))

@@ -20,8 +20,6 @@ var ErrLocked = errors.New("wal: directory in use")
 // the directory it locks.
 const LockName = "LOCK"
 
-const lockName = LockName
-
 // LockedError says who holds a WAL directory.
 type LockedError struct {
 	Dir string
@@ -62,7 +60,7 @@ func lockDir(dir string) (*os.File, error) {
 			afterLockHook(dir)
 		}
 		held, herr := f.Stat()
-		now, nerr := os.Stat(filepath.Join(dir, lockName))
+		now, nerr := os.Stat(filepath.Join(dir, LockName))
 		if herr == nil && nerr == nil && os.SameFile(held, now) {
 			return f, nil
 		}
@@ -82,7 +80,7 @@ var afterLockHook func(dir string)
 
 // lockFile opens dir's LOCK file and takes its lock.
 func lockFile(dir string) (*os.File, error) {
-	f, err := os.OpenFile(filepath.Join(dir, lockName), os.O_RDWR|os.O_CREATE, 0o644)
+	f, err := os.OpenFile(filepath.Join(dir, LockName), os.O_RDWR|os.O_CREATE, 0o644)
 	if errors.Is(err, fs.ErrPermission) {
 		// Said as the user meets it: a directory (or LOCK file) it may
 		// not write, not an open(2) of a file it never named.

@@ -33,7 +33,7 @@ func TestOpenLocksTheDirectory(t *testing.T) {
 		t.Fatalf("Open after Close: %v", err)
 	}
 	defer w2.Close()
-	b, _ := os.ReadFile(dir + "/" + lockName)
+	b, _ := os.ReadFile(dir + "/" + LockName)
 	if strings.TrimSpace(string(b)) != strconv.Itoa(os.Getpid()) {
 		t.Fatalf("lock file holds %q", b)
 	}
@@ -48,7 +48,7 @@ func TestLockOfAReplacedLockFileIsTakenAgain(t *testing.T) {
 	var other *os.File
 	afterLockHook = func(dir string) {
 		afterLockHook = nil
-		os.Remove(filepath.Join(dir, lockName))
+		os.Remove(filepath.Join(dir, LockName))
 		f, err := lockFile(dir) // the other run's new LOCK, held
 		if err != nil {
 			t.Error(err)

@@ -102,7 +102,7 @@ func listDir(fsys FS, dir string) (dirListing, error) {
 	var l dirListing
 	for _, de := range des {
 		name := de.Name()
-		if name == lockName || strings.HasPrefix(name, faultStashPrefix) {
+		if name == LockName || strings.HasPrefix(name, faultStashPrefix) {
 			continue
 		}
 		if name == lastSegName && de.Type().IsRegular() {
