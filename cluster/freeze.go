@@ -232,7 +232,7 @@ func (c *Cluster) StepOne(ctx context.Context) (string, error) {
 				return out, err
 			}
 		} else if time.Now().After(deadline) {
-			return "", errors.New("cluster: no message is held anywhere")
+			return "", errors.New("cluster: no message is held anywhere: a frozen cluster sends nothing by itself (`timeout N` starts an election at node N, `heartbeat N` sends leader N's heartbeats, `propose N KEY VALUE` a write)")
 		}
 		select {
 		case <-ctx.Done():

@@ -82,6 +82,32 @@ func TestTraceRecordsLosses(t *testing.T) {
 
 // Frozen, a cluster takes a write into the leader's log but moves it only
 // as messages are delivered by hand; thawed, it finishes.
+// TestStepWithNothingHeldSaysWhatMakesAMessage: once a frozen cluster is
+// quiet, step fails and names the commands that make a message.
+func TestStepWithNothingHeldSaysWhatMakesAMessage(t *testing.T) {
+	t.Parallel()
+	c := startCluster(t, Options{Nodes: 3, Timing: WatchTiming})
+	waitLeader(t, c)
+	if err := c.Freeze(); err != nil {
+		t.Fatal(err)
+	}
+	// What was on its way when the clocks stopped is stepped through; the
+	// answers it brings end, and nothing more comes (no clock runs).
+	for i := 0; ; i++ {
+		_, err := c.StepOne(ctxFor(t, 10*time.Second))
+		if err == nil {
+			if i > 100 {
+				t.Fatal("a frozen cluster kept making messages")
+			}
+			continue
+		}
+		if !strings.Contains(err.Error(), "no message is held anywhere") || !strings.Contains(err.Error(), "`timeout N` starts an election") {
+			t.Fatalf("step on a quiet frozen cluster: %v", err)
+		}
+		return
+	}
+}
+
 func TestFreezeHoldsMessagesUntilDelivered(t *testing.T) {
 	t.Parallel()
 	c := startCluster(t, Options{Nodes: 3, Timing: WatchTiming})

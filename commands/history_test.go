@@ -117,7 +117,7 @@ func TestSaveAtPromptReportsFailure(t *testing.T) {
 	}
 	bad := filepath.Join(t.TempDir(), "missing", "s.txt")
 	_, err := r.Exec(ctx, mustParse(t, "save "+bad))
-	if err == nil || !strings.Contains(err.Error(), "cannot write "+bad+": no such file or directory") || !strings.Contains(err.Error(), "the session is still kept") {
+	if err == nil || !strings.Contains(err.Error(), "cannot write "+bad+": no such file or directory") || !strings.Contains(err.Error(), "nothing was written, a file already there is as it was") {
 		t.Fatalf("save to %s: %v", bad, err)
 	}
 	good := filepath.Join(t.TempDir(), "s.txt")

@@ -133,7 +133,7 @@ func (r *Runner) execSave(cmd *Command) (string, error) {
 	n, failed, err := h.Save(path)
 	if err != nil {
 		undo()
-		return "", failf("%s (nothing was lost: the session is still kept; save to another file)", strings.TrimPrefix(err.Error(), "commands: "))
+		return "", failf("%s (nothing was written, a file already there is as it was; save to another file)", strings.TrimPrefix(err.Error(), "commands: "))
 	}
 	if abs, err := filepath.Abs(path); err == nil {
 		path = abs // say where it went, whatever the working directory

@@ -237,8 +237,13 @@ func heldCount(s cluster.Status) int {
 }
 
 // frozenText is the header's line in step mode: clocks stopped, how many
-// messages are held, and the keys that move them.
+// messages are held, and the keys that move them (or, with none held, the
+// keys that make one).
 func frozenText(held int) string {
+	if held == 0 {
+		// s would wait for a message and fail: say what makes one.
+		return "FROZEN: clocks stopped, nothing held: t timeout, b heartbeat, w propose"
+	}
 	return fmt.Sprintf("FROZEN: clocks stopped; %s held (s step, z thaw, m shows them)", plural(held, "message"))
 }
 

@@ -563,10 +563,16 @@ func (m *Model) panelKey(msg tea.KeyMsg) (tea.Cmd, bool) {
 // that does not parse is shown as an error and nothing runs.
 func (m *Model) run(lines ...string) tea.Cmd {
 	cmds := make([]*commands.Command, 0, len(lines))
-	for _, l := range lines {
+	for i, l := range lines {
 		c, err := m.parser.ParseLine(l, 1)
 		if err != nil {
-			m.output.set(l, l, "", err)
+			if len(lines) == 1 {
+				m.output.set(l, l, "", err)
+				return nil
+			}
+			// A paste: say which of its lines, and that none ran.
+			m.output.set(fmt.Sprintf("pasted line %d of %d: %s", i+1, len(lines), l), l, "", err)
+			m.output.err += fmt.Sprintf(" (so none of the %d pasted lines ran)", len(lines))
 			return nil
 		}
 		if c != nil {

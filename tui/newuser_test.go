@@ -224,7 +224,7 @@ func TestPromptRunsAPasteLineByLine(t *testing.T) {
 		{name: "the last line without its break", paste: "put a 1\nput b 2", ran: []string{"put a 1"}, prompt: "put b 2"},
 		{name: "into a line being typed", typed: "put k ", paste: "v\nget k\n", ran: []string{"put k v", "get k"}},
 		{name: "comments and blank lines", paste: "# setup\n\n  put a 1  # first\n", ran: []string{"put a 1"}},
-		{name: "a line that does not parse", paste: "put a 1\ncrsh 2\nput c 3\n", shows: "crsh 2: column 1: unknown command"},
+		{name: "a line that does not parse", paste: "put a 1\ncrsh 2\nput c 3\n", shows: "pasted line 2 of 3: crsh 2: column 1: unknown command \"crsh\" (did you mean \"crash\"?) (so none of the 3 pasted lines ran)"},
 		{name: "a line that fails", paste: "put a 1\nput b 2\nput c 3\n", fail: "put b 2", ran: []string{"put a 1", "put b 2"}, shows: "error: put b 2: no leader"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -417,6 +417,23 @@ func TestFrozenHeaderAndCards(t *testing.T) {
 	}
 }
 
+// TestFrozenWithNothingHeldSaysWhatMakesAMessage: frozen with no message
+// held, s has nothing to deliver (it waits a second, then fails): the
+// header names the keys that make a message instead of offering s.
+func TestFrozenWithNothingHeldSaysWhatMakesAMessage(t *testing.T) {
+	st := frozenStatus()
+	for i := range st.Nodes {
+		st.Nodes[i].Held = nil
+	}
+	for _, w := range testWidths {
+		v := newModel(newFakeSource(st), &fakeExec{}, w, 60).View()
+		flat := strings.Join(strings.Fields(v), " ")
+		if !strings.Contains(flat, "FROZEN: clocks stopped, nothing held: t timeout, b heartbeat, w propose") || strings.Contains(flat, "s step,") {
+			t.Errorf("at %d:\n%s", w, v)
+		}
+	}
+}
+
 // TestStepViewsFitEverySize: for 1 to 9 nodes at every test width, the
 // messages view (frozen, with a held list) and the link matrix fit the
 // minimum size the dashboard asks for; at 80 columns 5 nodes' diagram rows
