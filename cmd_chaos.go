@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"raftplay/cluster"
+	"raftplay/commands"
 	"raftplay/experiment"
 )
 
@@ -170,7 +171,7 @@ func runChaos(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		_, err := os.Stat(f.out)
 		madeOut = os.IsNotExist(err)
 		if err := os.MkdirAll(f.out, 0o755); err != nil {
-			return usagef("--out %s: %s", f.out, pathReason(err))
+			return usagef("--out %s: %s", f.out, commands.PathReason(err))
 		}
 		recFile = filepath.Join(f.out, "recording.rec")
 	}
@@ -225,7 +226,7 @@ func recheckChaos(ctx context.Context, stdout io.Writer, dir string, timeout tim
 	path := filepath.Join(dir, "history.json")
 	file, err := os.Open(path)
 	if err != nil {
-		return usagef("--recheck %s: %s: %s", dir, path, pathReason(err))
+		return usagef("--recheck %s: %s: %s", dir, path, commands.PathReason(err))
 	}
 	defer file.Close()
 	// Both files are read and checked before anything is judged: a bad
@@ -291,7 +292,7 @@ func readChaosReport(path string) (experiment.ChaosReport, bool, error) {
 		return r, false, nil
 	}
 	if err != nil {
-		return r, false, errors.New(pathReason(err))
+		return r, false, errors.New(commands.PathReason(err))
 	}
 	// The fields the recheck takes must be there: a missing "converged"
 	// would read as NO, and a file that is not an object as nothing.

@@ -109,7 +109,7 @@ func runDashboard(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if df.script != "" {
 		src, err := os.ReadFile(df.script)
 		if err != nil {
-			return usagef("--script %s: %s", df.script, pathReason(err))
+			return usagef("--script %s: %s", df.script, commands.PathReason(err))
 		}
 		if _, err := applyScriptFlags(fs, cf, df.script, string(src)); err != nil {
 			return err
@@ -164,7 +164,7 @@ func openDashboard(ctx context.Context, d dashboardRun, stdout, stderr io.Writer
 	if path := os.Getenv(dashboardLogEnv); path != "" {
 		f, err := tea.LogToFile(path, "raftplay")
 		if err != nil {
-			return fmt.Errorf("%s=%s: %s", dashboardLogEnv, path, pathReason(err))
+			return fmt.Errorf("%s=%s: %s", dashboardLogEnv, path, commands.PathReason(err))
 		}
 		defer f.Close()
 	}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"raftplay/cluster"
+	"raftplay/commands"
 	"raftplay/experiment"
 )
 
@@ -281,7 +282,7 @@ func writtenTo(outs ...*outFile) string {
 func printFrom(stdout io.Writer, path string, width int) error {
 	file, err := os.Open(path)
 	if err != nil {
-		return usagef("--from %s: %s", path, pathReason(err))
+		return usagef("--from %s: %s", path, commands.PathReason(err))
 	}
 	defer file.Close()
 	// The file is this run's input, as a script is: a bad one is a

@@ -43,7 +43,7 @@ func checkRecordFile(file string) (unmake func(), err error) {
 		f, err = os.OpenFile(file, os.O_WRONLY, 0)
 	}
 	if err != nil {
-		return func() {}, usagef("--record %s: %s", file, pathReason(err))
+		return func() {}, usagef("--record %s: %s", file, commands.PathReason(err))
 	}
 	return unmake, f.Close()
 }

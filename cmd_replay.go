@@ -16,6 +16,7 @@ import (
 	"github.com/muesli/termenv"
 
 	"raftplay/cluster"
+	"raftplay/commands"
 	"raftplay/record"
 	"raftplay/tui"
 )
@@ -77,7 +78,7 @@ func runReplay(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			return usagef("replay %s: %s", file, strings.TrimPrefix(err.Error(), "record: "))
 		}
 		if errors.As(err, &pe) {
-			return usagef("replay %s: %s", file, pathReason(err))
+			return usagef("replay %s: %s", file, commands.PathReason(err))
 		}
 		return fmt.Errorf("replay %s: %s", file, strings.TrimPrefix(err.Error(), "record: "))
 	}
@@ -141,7 +142,7 @@ func writeScript(rec *record.Recording, file, out string, stdout, stderr io.Writ
 	}
 	f, err := os.Create(out)
 	if err != nil {
-		return usagef("--to-script %s: %s", out, pathReason(err))
+		return usagef("--to-script %s: %s", out, commands.PathReason(err))
 	}
 	if err := rec.Script(f, out); err != nil {
 		f.Close()

@@ -76,9 +76,9 @@ func runScript(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 			writeJSONLine(stdout, struct {
 				Type  string `json:"type"`
 				Error string `json:"error"`
-			}{"read-error", fmt.Sprintf("script %s: %s", file, pathReason(err))})
+			}{"read-error", fmt.Sprintf("script %s: %s", file, commands.PathReason(err))})
 		}
-		return usagef("script %s: %s", file, pathReason(err))
+		return usagef("script %s: %s", file, commands.PathReason(err))
 	}
 	name := file
 	if file == "-" {

@@ -48,13 +48,13 @@ func runWAL(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	st, err := os.Stat(dir)
 	switch {
 	case err != nil:
-		return usagef("wal %s: %s", dir, pathReason(err))
+		return usagef("wal %s: %s", dir, commands.PathReason(err))
 	case !st.IsDir():
 		return usagef("wal %s: not a directory (want a node's directory, like DATA/node-1, or a data directory)", dir)
 	}
 	nodes, err := nodeDirs(dir)
 	if err != nil {
-		return fmt.Errorf("wal %s: %s", dir, pathReason(err))
+		return fmt.Errorf("wal %s: %s", dir, commands.PathReason(err))
 	}
 	if len(nodes) == 0 {
 		return inspectNode(dir, stdout, true)

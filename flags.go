@@ -195,17 +195,6 @@ func plural(n int, noun string) string {
 	return fmt.Sprintf("%d %ss", n, noun)
 }
 
-// pathReason returns what went wrong in a file system error, without the
-// system call or the path ("no such file or directory"), for messages
-// that name the path already.
-func pathReason(err error) string {
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		return pe.Err.Error()
-	}
-	return err.Error()
-}
-
 // pathMessage tells a file system error as "PATH: what went wrong",
 // without the name of the system call.
 func pathMessage(err error) string {
@@ -307,7 +296,7 @@ func checkDataDir(dir string) error {
 	}
 	probe, err := os.CreateTemp(dir, ".raftplay-probe-")
 	if err != nil {
-		return fmt.Errorf("not writable (%s)", pathReason(err))
+		return fmt.Errorf("not writable (%s)", commands.PathReason(err))
 	}
 	probe.Close()
 	return os.Remove(probe.Name())
@@ -373,7 +362,7 @@ func createOut(flag, path string) (*outFile, error) {
 	}
 	f, err := os.Create(path)
 	if err != nil {
-		return nil, usagef("%s %s: %s", flag, path, pathReason(err))
+		return nil, usagef("%s %s: %s", flag, path, commands.PathReason(err))
 	}
 	return &outFile{flag: flag, f: f}, nil
 }
@@ -409,7 +398,7 @@ func (o *outFile) close() error {
 	if o.err == nil {
 		return nil
 	}
-	return fmt.Errorf("%s %s: %s", o.flag, o.f.Name(), pathReason(o.err))
+	return fmt.Errorf("%s %s: %s", o.flag, o.f.Name(), commands.PathReason(o.err))
 }
 
 // writer returns o as an io.Writer: nil (no writer at all) for a nil o.

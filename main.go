@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"raftplay/cluster"
+	"raftplay/commands"
 )
 
 func main() {
@@ -146,7 +147,7 @@ func (o *outputWriter) check(err error) error {
 	if werr == nil || (err != nil && !errors.Is(err, errSilent) && !errors.Is(err, werr)) {
 		return err
 	}
-	return fmt.Errorf("standard output: %s", pathReason(werr))
+	return fmt.Errorf("standard output: %s", commands.PathReason(werr))
 }
 
 // untilDone runs fn and returns its error. When ctx ends first, it gives

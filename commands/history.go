@@ -191,7 +191,7 @@ func (h *History) Save(path string) (n, failed int, err error) {
 	script, n, failed := h.Script(path, time.Now())
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
 	if err != nil {
-		return 0, 0, fmt.Errorf("commands: cannot write %s: %s", path, pathReason(err))
+		return 0, 0, fmt.Errorf("commands: cannot write %s: %s", path, PathReason(err))
 	}
 	_, err = tmp.WriteString(script)
 	if cerr := tmp.Close(); err == nil {
@@ -205,7 +205,7 @@ func (h *History) Save(path string) (n, failed int, err error) {
 	}
 	if err != nil {
 		os.Remove(tmp.Name())
-		return 0, 0, fmt.Errorf("commands: cannot write %s: %s", path, pathReason(err))
+		return 0, 0, fmt.Errorf("commands: cannot write %s: %s", path, PathReason(err))
 	}
 	h.mu.Lock()
 	if h.saved == nil {
@@ -258,7 +258,7 @@ func KeepAside(path string) (kept string, undo func(), err error) {
 			continue
 		}
 		if err := os.Rename(path, to); err != nil {
-			return "", nil, fmt.Errorf("cannot keep the file that is at %s as %s: %s", cluster.EscapeControls(path), cluster.EscapeControls(to), pathReason(err))
+			return "", nil, fmt.Errorf("cannot keep the file that is at %s as %s: %s", cluster.EscapeControls(path), cluster.EscapeControls(to), PathReason(err))
 		}
 		return to, func() { os.Rename(to, path) }, nil
 	}
@@ -280,9 +280,10 @@ func absPath(p string) string {
 	return p
 }
 
-// pathReason returns what went wrong in a file system error, without the
-// system call and the path.
-func pathReason(err error) string {
+// PathReason returns what went wrong in a file system error, without the
+// system call and the path ("no such file or directory"), for messages
+// that name the path already.
+func PathReason(err error) string {
 	var pe *fs.PathError
 	if errors.As(err, &pe) {
 		return pe.Err.Error()
