@@ -51,7 +51,7 @@ func (r *Runner) execWait(ctx context.Context, cmd *Command) (string, error) {
 		if ctx.Err() != nil {
 			return "", ctx.Err()
 		}
-		return "", failf("not reached within %v: %s", timeout, describeWait(cmd, st))
+		return "", failf("not reached within %v: %s%s", timeout, describeWait(cmd, st), failedCauses(st, "; "))
 	}
 	switch cmd.What {
 	case WaitLeader:
@@ -343,6 +343,21 @@ func FormatStatus(s cluster.Status) string {
 	}
 	if s.Violations > 0 {
 		fmt.Fprintf(&b, "; SAFETY VIOLATIONS: %d", s.Violations)
+	}
+	b.WriteString(failedCauses(s, "\n"))
+	return b.String()
+}
+
+// failedCauses tells why each failed node of s is down, each after sep:
+// "2 failed: wal: write ...: no space left on device". A table or a wait
+// that said "failed" alone sent a new user looking for the cause (explain
+// N has it, and what to do).
+func failedCauses(s cluster.Status, sep string) string {
+	var b strings.Builder
+	for _, n := range s.Nodes {
+		if n.State == cluster.StateFailed && n.Err != "" {
+			fmt.Fprintf(&b, "%s%d failed: %s (explain %d says more)", sep, n.ID, cluster.EscapeControls(n.Err), n.ID)
+		}
 	}
 	return b.String()
 }

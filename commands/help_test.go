@@ -172,6 +172,29 @@ func TestFormatStatusNamesNodesOutsideTheConfig(t *testing.T) {
 	}
 }
 
+// A failed node's cause is in status (its table said "failed" alone) and
+// in a wait that times out, its control bytes escaped.
+func TestStatusAndWaitSayWhyANodeFailed(t *testing.T) {
+	st := cluster.Status{Leader: 1, Term: 2, Nodes: []cluster.NodeStatus{
+		{ID: 1, State: cluster.StateUp, Role: "leader", Term: 2},
+		{ID: 2, State: cluster.StateFailed, Role: "down", Err: "wal: write x.wal: no space left on device"},
+		{ID: 3, State: cluster.StateFailed, Role: "down", Err: "bad \x1b[31m file"},
+		{ID: 4, State: cluster.StateCrashed, Role: "down"},
+	}}
+	out := FormatStatus(st)
+	for _, want := range []string{"\n2 failed: wal: write x.wal: no space left on device (explain 2 says more)", "\n3 failed: bad \\x1b[31m file (explain 3 says more)"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("status lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "4 failed") || strings.Contains(out, "\x1b") {
+		t.Errorf("status:\n%s", out)
+	}
+	if got := failedCauses(st, "; "); !strings.HasPrefix(got, "; 2 failed: wal: write x.wal: no space left on device (explain 2 says more); 3 failed: ") {
+		t.Errorf("wait's causes: %q", got)
+	}
+}
+
 // Quoted words take Go escapes (put p "C:\new" stores a newline, "C:\q"
 // is refused), and neither help put nor the command list said so. Help
 // says it now, and what it says holds: each example parses as told.

@@ -44,6 +44,9 @@ type Options struct {
 	// noPrepare (benchmarks): no segment is preallocated; every segment
 	// grows as it is written.
 	noPrepare bool
+	// freeBytes (tests), when set, replaces the file system's count of
+	// free bytes that decides whether a segment is prepared ahead.
+	freeBytes func(dir string) (int64, bool)
 }
 
 const (

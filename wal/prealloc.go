@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"syscall"
 	"time"
 )
 
@@ -30,7 +31,9 @@ import (
 // The first segment of a new log is not preallocated (that would make
 // every Open of a new log write 64 MiB), nor one created while no
 // prepared file is ready: such a segment grows as before, and the WAL
-// rolls to the prepared file as soon as there is one.
+// rolls to the prepared file as soon as there is one. Nor is one prepared
+// on a disk with less room than two segments (prepareFile): there the log
+// grows in place, and a full disk is the log's own doing.
 
 // preparedName is the file the next segment is prepared in. Its .tmp
 // suffix makes Open treat it as a leftover, unless it is whole (reuse).
@@ -69,7 +72,7 @@ func (w *WAL) maybePrepare() {
 		return
 	}
 	if w.opts.prepareInline {
-		w.prepared(zeroFile(w.opts.FS, filepath.Join(w.dir, preparedName), w.opts.SegmentBytes, nil))
+		w.prepared(w.prepareFile(nil))
 		return
 	}
 	p.running, p.done = true, make(chan struct{})
@@ -80,7 +83,7 @@ func (w *WAL) maybePrepare() {
 // holding mu, and records the outcome.
 func (w *WAL) prepare(done, quit chan struct{}) {
 	defer close(done)
-	err := zeroFile(w.opts.FS, filepath.Join(w.dir, preparedName), w.opts.SegmentBytes, quit)
+	err := w.prepareFile(quit)
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.prep.running = false
@@ -95,9 +98,50 @@ func (w *WAL) prepared(err error) {
 	case err == nil && !w.closed:
 		w.prep.ready = true
 	case err != nil:
-		// Failed, or cut short by Close: a partial file is of no use.
+		// Failed, or cut short by Close: the caller removed the partial
+		// file (discardPrepared).
 		w.prep.failed = !errors.Is(err, errPrepareStopped)
-		w.opts.FS.Remove(filepath.Join(w.dir, preparedName))
+	}
+}
+
+// prepareFile fills the prepared file (zeroFile) when the disk has room
+// for it and a segment more: on a disk nearly full, zeros written ahead
+// would take the room the log itself needs (three nodes of a new user's
+// cluster each zeroed a segment of a 3 MB disk, and then failed to append
+// to their logs). A file that failed or was stopped is removed.
+func (w *WAL) prepareFile(quit chan struct{}) error {
+	free := freeBytes
+	if w.opts.freeBytes != nil {
+		free = w.opts.freeBytes
+	}
+	if free, ok := free(w.dir); ok && free < 2*w.opts.SegmentBytes {
+		return fmt.Errorf("wal: %d bytes free, too few to prepare a segment of %d ahead", free, w.opts.SegmentBytes)
+	}
+	err := zeroFile(w.opts.FS, filepath.Join(w.dir, preparedName), w.opts.SegmentBytes, quit)
+	if err != nil {
+		w.discardPrepared()
+	}
+	return err
+}
+
+// freeBytes returns the bytes free to an unprivileged user on dir's file
+// system, and whether it could tell.
+func freeBytes(dir string) (int64, bool) {
+	var st syscall.Statfs_t
+	if err := syscall.Statfs(dir, &st); err != nil {
+		return 0, false
+	}
+	return int64(st.Bavail) * int64(st.Bsize), true
+}
+
+// discardPrepared removes a prepared file that failed or was cut short,
+// and makes the removal durable: until then a FaultFS keeps the file's
+// blocks aside (a power failure could bring its name back), and on a disk
+// that filled up while it was being zeroed, those blocks are what the log
+// needs (a new user's 3 MB disk kept 2.3 MB of a failed preparation).
+func (w *WAL) discardPrepared() {
+	if w.opts.FS.Remove(filepath.Join(w.dir, preparedName)) == nil {
+		_ = w.opts.FS.SyncDir(w.dir)
 	}
 }
 

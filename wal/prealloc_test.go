@@ -234,6 +234,75 @@ func TestPreparationFailureFallsBack(t *testing.T) {
 	}
 }
 
+// A preparation that fails partway (the disk filled up while it zeroed the
+// file) gives its blocks back at once: through a FaultFS, which keeps a
+// removed file aside until the removal is durable, a new user's 3 MB disk
+// kept 2.3 MB of a failed preparation while the log had no room.
+func TestFailedPreparationGivesItsSpaceBack(t *testing.T) {
+	dir := t.TempDir()
+	ffs := NewFaultFS()
+	opts := Options{FS: ffs, SegmentBytes: 4 * prepareStep, prepareInline: true, OpenFile: func(name string, flag int, perm fs.FileMode) (File, error) {
+		f, err := ffs.OpenFile(name, flag, perm)
+		if err != nil || filepath.Base(name) != preparedName {
+			return f, err
+		}
+		return &fullAfter{File: f, left: prepareStep}, nil
+	}}
+	w, _ := mustOpen(t, dir, opts)
+	defer mustClose(t, w)
+	for i := uint64(1); w.prep.failed == false; i++ {
+		if i > 100000 {
+			t.Fatal("no preparation was tried")
+		}
+		mustSave(t, w, raft.HardState{Term: 1}, mkEnts(i, i, 1, 1000))
+	}
+	des, err := os.ReadDir(dir) // the real directory, stashes and all
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, de := range des {
+		if strings.Contains(de.Name(), preparedName) {
+			t.Errorf("%s is left after the preparation failed", de.Name())
+		}
+	}
+}
+
+// On a disk with less room than two segments, no segment is prepared
+// ahead (its zeros would take the log's room): the log grows in place.
+// With room, one is.
+func TestNoPreparationOnANearlyFullDisk(t *testing.T) {
+	for _, free := range []int64{2047, 4096} {
+		dir := t.TempDir()
+		opts := Options{SegmentBytes: 2048, prepareInline: true, freeBytes: func(string) (int64, bool) { return free, true }}
+		w, _ := mustOpen(t, dir, opts)
+		for i := uint64(1); w.size < 1024; i++ {
+			mustSave(t, w, raft.HardState{Term: 1}, mkEnts(i, i, 1, 100))
+		}
+		_, err := os.Stat(filepath.Join(dir, preparedName))
+		if prepared := err == nil; prepared != (free >= 4096) || w.prep.ready != prepared || w.prep.failed == prepared {
+			t.Errorf("%d bytes free: prepared file %v (%v), ready %v, failed %v", free, prepared, err, w.prep.ready, w.prep.failed)
+		}
+		mustClose(t, w)
+	}
+	if free, ok := freeBytes(t.TempDir()); !ok || free <= 0 {
+		t.Errorf("freeBytes of a temporary directory: %d, %v", free, ok)
+	}
+}
+
+// fullAfter is a File whose disk fills up after left bytes.
+type fullAfter struct {
+	File
+	left int
+}
+
+func (f *fullAfter) Write(p []byte) (int, error) {
+	if len(p) > f.left {
+		return 0, &os.PathError{Op: "write", Path: preparedName, Err: syscall.ENOSPC}
+	}
+	f.left -= len(p)
+	return f.File.Write(p)
+}
+
 // Close stops a preparation under way, waits for it and removes the
 // partial file (the next Open removes one a crash left). A whole prepared
 // file left by Close is kept and used by the next run.
