@@ -24,8 +24,11 @@ import (
 // more.
 
 const (
-	minWidth  = 80
-	eventsMin = 3 // the events' title and two events
+	minWidth = 80
+	// shortOutput is the most lines a result takes from the lanes and
+	// events rather than go to the pager.
+	shortOutput = 3
+	eventsMin   = 3 // the events' title and two events
 	// roomMin is the region the dashboard asks for beyond what must fit.
 	roomMin = 3
 	// bottomLines is what is kept below the region: a line of output, the
@@ -120,9 +123,14 @@ func (m *Model) layout() screen {
 			// lanes and the events both in the pager.
 			s.out = out
 			s.region -= len(out)
-		} else if out != nil && len(out) == 1 {
-			s.out = out // a one-line result always fits: the minimum keeps a line for it
-			s.region--
+		} else if out != nil && (len(out) == 1 || (len(out) <= shortOutput && s.region-len(out) >= roomMin)) {
+			// A one-line result always fits: the minimum keeps a line for
+			// it. A short one (a sentence wrapped under its command) takes
+			// lines from the lanes and events, which show what they can:
+			// at 80x24 a one-sentence notice took the whole region as a
+			// pager, hiding the lanes it was about.
+			s.out = out
+			s.region -= len(out)
 		} else {
 			s.pager = outputPager
 		}

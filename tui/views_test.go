@@ -665,6 +665,24 @@ func TestShortResultTakesTheEventsLines(t *testing.T) {
 	checkFits(t, "short result", v, 80, 24)
 }
 
+// TestShortResultWithFiveLanesAt80x24: with 5 nodes at 80x24 the lanes
+// fill the region, and a notice of two lines (+ past the fastest speed)
+// opened the pager, hiding the lanes for one sentence: it takes lines from
+// the lanes instead.
+func TestShortResultWithFiveLanesAt80x24(t *testing.T) {
+	st := steady(40)
+	st.Timing.ElectionMin, st.Timing.ElectionMax = 15625*time.Microsecond, 31250*time.Microsecond
+	for h := 21; h <= 24; h++ { // the real cards took a line more than these
+		m := newModel(newFakeSource(st), &fakeExec{}, 80, h)
+		press(m, "+")
+		v := m.View()
+		if m.pagerShown() != noPager || !strings.Contains(v, "\nlog ") || !strings.Contains(v, "below 12ms") {
+			t.Fatalf("at 80x%d a two-line result hid the lanes or is not shown:\n%s", h, v)
+		}
+		checkFits(t, "short result", v, 80, h)
+	}
+}
+
 // TestMessageLabelsWholeAt80Columns: at 80 columns with 5 nodes a label
 // longer than its row's room ("3->2 app t16 after 12099@16 c12099", cut
 // "c1…") goes on below its row, under the node columns, so that it is read
