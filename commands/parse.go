@@ -1,7 +1,9 @@
 package commands
 
 import (
+	"errors"
 	"fmt"
+	"math"
 	"regexp"
 	"slices"
 	"strconv"
@@ -333,6 +335,9 @@ func (lp *lineParser) uint(what string) (uint64, error) {
 		return 0, err
 	}
 	v, err := strconv.ParseUint(t.text, 10, 64)
+	if errors.Is(err, strconv.ErrRange) && isDigits(t.text) {
+		return 0, lp.errAt(t.col, "%s %s is too large (want a whole number up to %d)", what, t.text, uint64(math.MaxUint64))
+	}
 	if err != nil || !isDigits(t.text) {
 		return 0, lp.errAt(t.col, "bad %s %q (want a whole number >= 0)", what, t.text)
 	}
