@@ -123,39 +123,61 @@ func runReplay(ctx context.Context, args []string, stdout, stderr io.Writer) err
 // looked at.
 func opensPaused(length time.Duration) bool { return length < 5*time.Second }
 
+// scriptCount says how many commands a script written from rec runs, and
+// how many it keeps as comments: "3 commands (and 2 kept as comments)".
+func scriptCount(rec *record.Recording, runnable int) string {
+	s := plural(runnable, "command")
+	if k := len(rec.Commands) - runnable; k > 0 {
+		s += fmt.Sprintf(" (and %d kept as comments)", k)
+	}
+	return s
+}
+
+// noneToRun says why a script written from rec runs nothing: no commands
+// recorded, or only ones kept as comments (record start, save, failed).
+func noneToRun(rec *record.Recording) string {
+	if len(rec.Commands) == 0 {
+		return rec.NoCommands()
+	}
+	return fmt.Sprintf("the recording's %s would not run again (record, save, or failed in the recording), so the script holds %s as comments only",
+		plural(len(rec.Commands), "command"), map[bool]string{true: "it", false: "them"}[len(rec.Commands) == 1])
+}
+
 // writeScript writes the recording's commands as a script into out, or
 // to stdout when out is "-" (as `raftplay script -` reads standard input:
 // the two make a pipe); what it wrote, and how to run it, goes to stdout
 // for a file and to stderr with the script on stdout.
 func writeScript(rec *record.Recording, file, out string, stdout, stderr io.Writer) error {
 	if out == "-" {
-		if err := rec.Script(stdout, "FILE"); err != nil {
+		n, err := rec.Script(stdout, "FILE")
+		if err != nil {
 			return fmt.Errorf("--to-script -: %v", err)
 		}
-		if len(rec.Commands) == 0 {
-			_, err := fmt.Fprintf(stderr, "raftplay: %s\n", rec.NoCommands())
+		if n == 0 {
+			_, err := fmt.Fprintf(stderr, "raftplay: %s\n", noneToRun(rec))
 			return err
 		}
-		_, err := fmt.Fprintf(stderr, "raftplay: wrote %s to standard output; run them with raftplay replay %s --to-script - | raftplay script %s -\n",
-			plural(len(rec.Commands), "command"), cluster.EscapeControls(file), rec.Options.Flags())
+		_, err = fmt.Fprintf(stderr, "raftplay: wrote %s to standard output; run them with raftplay replay %s --to-script - | raftplay script %s -\n",
+			scriptCount(rec, n), cluster.EscapeControls(file), rec.Options.Flags())
 		return err
 	}
 	f, err := os.Create(out)
 	if err != nil {
 		return usagef("--to-script %s: %s", out, commands.PathReason(err))
 	}
-	if err := rec.Script(f, out); err != nil {
+	n, err := rec.Script(f, out)
+	if err != nil {
 		f.Close()
 		return fmt.Errorf("--to-script %s: %v", out, err)
 	}
 	if err := f.Close(); err != nil {
 		return fmt.Errorf("--to-script %s: %v", out, err)
 	}
-	if len(rec.Commands) == 0 {
-		_, err = fmt.Fprintf(stdout, "wrote %s: %s\n", cluster.EscapeControls(out), rec.NoCommands())
+	if n == 0 {
+		_, err = fmt.Fprintf(stdout, "wrote %s: %s\n", cluster.EscapeControls(out), noneToRun(rec))
 		return err
 	}
 	_, err = fmt.Fprintf(stdout, "wrote %s: %s; run it with raftplay script %s %s\n",
-		cluster.EscapeControls(out), plural(len(rec.Commands), "command"), rec.Options.Flags(), cluster.EscapeControls(out))
+		cluster.EscapeControls(out), scriptCount(rec, n), rec.Options.Flags(), cluster.EscapeControls(out))
 	return err
 }

@@ -69,7 +69,7 @@ func TestRecordedScriptReplays(t *testing.T) {
 
 	out2 := filepath.Join(dir, "again.txt")
 	code, stdout, errs := runCLI(t, "", "replay", rec, "--to-script", out2)
-	if code != 0 || !strings.Contains(stdout, "wrote "+out2+": 17 commands; run it with raftplay script --nodes 3 ") {
+	if code != 0 || !strings.Contains(stdout, "wrote "+out2+": 16 commands (and 1 kept as comments); run it with raftplay script --nodes 3 ") {
 		t.Fatalf("--to-script: exit %d: %s\n%s", code, stdout, errs)
 	}
 	src, err := os.ReadFile(out2)
@@ -465,6 +465,22 @@ func TestToScriptWritesTheFlagsLine(t *testing.T) {
 	set, err := applyScriptFlags(fs, cf, out, string(src))
 	if err != nil || set != "--election=500ms-1s --heartbeat=50ms --nodes=3 --seed=7" {
 		t.Errorf("the script's header sets %q (%v)", set, err)
+	}
+}
+
+// A recording whose only command is one a script keeps as a comment (a
+// recording cut short after its record start) said "wrote 1 command".
+func TestToScriptSaysWhatItKeptAsComments(t *testing.T) {
+	rec := &record.Recording{Commands: []record.Command{{Text: "record start x.rec"}}}
+	if got, want := noneToRun(rec), "the recording's 1 command would not run again (record, save, or failed in the recording), so the script holds it as comments only"; got != want {
+		t.Errorf("noneToRun: %q, want %q", got, want)
+	}
+	rec.Commands = append(rec.Commands, record.Command{Text: "put a 1"}, record.Command{Text: "put b 2"})
+	if got, want := scriptCount(rec, 2), "2 commands (and 1 kept as comments)"; got != want {
+		t.Errorf("scriptCount: %q, want %q", got, want)
+	}
+	if got := scriptCount(rec, 3); got != "3 commands" {
+		t.Errorf("scriptCount with none kept as comments: %q", got)
 	}
 }
 

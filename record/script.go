@@ -43,7 +43,12 @@ func (o Options) Flags() string {
 // recording (the script would stop there), record start|stop and save
 // (they would write files: running the script would overwrite the saved
 // session), and lines that no longer parse.
-func (rec *Recording) Script(w io.Writer, name string) error {
+//
+// A recording begun while the cluster ran (record start in the dashboard)
+// starts from a state the script cannot rebuild: the header says what it
+// was, and the load, if one ran, is turned on first. Script returns how
+// many of the recorded commands it wrote to run (the others are comments).
+func (rec *Recording) Script(w io.Writer, name string) (int, error) {
 	bw := bufio.NewWriter(w)
 	o := rec.Options
 	fmt.Fprintf(bw, "# Commands recorded by raftplay on %s", rec.Start.UTC().Format("2006-01-02 15:04:05 UTC"))
@@ -68,6 +73,14 @@ func (rec *Recording) Script(w io.Writer, name string) error {
 	}
 	if rec.Stopped != nil {
 		fmt.Fprintf(bw, "# The recording stops early: %s\n", oneLine(rec.Stopped.Error()))
+	}
+	runnable := 0
+	if was, load := rec.startState(); was != "" {
+		fmt.Fprintf(bw, "# The recording began with the cluster already running: %s. This script\n", was)
+		fmt.Fprintf(bw, "# starts a fresh cluster and rebuilds none of that but the load.\n")
+		if load > 0 {
+			fmt.Fprintf(bw, "wait leader\nload %d\n", load)
+		}
 	}
 	p := commands.NewParser(max(o.Nodes, 1))
 	var end time.Time
@@ -94,6 +107,7 @@ func (rec *Recording) Script(w io.Writer, name string) error {
 		if err == nil && c.Err == "" && cmd != nil && cmd.Verb == commands.VerbWait && cmd.What == commands.WaitKey {
 			sleep(carried)
 			fmt.Fprintln(bw, text)
+			runnable++
 			carried = gap
 			continue
 		}
@@ -109,10 +123,44 @@ func (rec *Recording) Script(w io.Writer, name string) error {
 			fmt.Fprintf(bw, "# failed in the recording (%s): %s\n", oneLine(c.Err), text)
 		default:
 			fmt.Fprintln(bw, text)
+			runnable++
 		}
 	}
 	sleep(carried)
-	return bw.Flush()
+	return runnable, bw.Flush()
+}
+
+// startState describes what the cluster was doing when the recording
+// began, if it was not a cluster just started ("" then): writes already
+// acknowledged, a load running, nodes down or paused, step mode, faults.
+// load is the load's rate.
+func (rec *Recording) startState() (was string, load int) {
+	if rec.Frames() == 0 {
+		return "", 0
+	}
+	st := rec.Status(0)
+	var parts []string
+	if st.Written > 0 {
+		parts = append(parts, fmt.Sprintf("%d writes acknowledged", st.Written))
+	}
+	if st.Load > 0 {
+		parts = append(parts, fmt.Sprintf("load %d/s", st.Load))
+	}
+	for _, n := range st.Nodes {
+		if n.State != cluster.StateUp && n.State != "" {
+			parts = append(parts, fmt.Sprintf("node %d %s", n.ID, n.State))
+		}
+	}
+	if st.Frozen {
+		parts = append(parts, "frozen")
+	}
+	if len(st.Faults.Groups) > 0 {
+		parts = append(parts, "a partition")
+	}
+	if len(st.Faults.Links) > 0 {
+		parts = append(parts, "link faults")
+	}
+	return strings.Join(parts, ", "), st.Load
 }
 
 // NoCommands says that a recording without commands gives none to

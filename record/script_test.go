@@ -2,9 +2,12 @@ package record
 
 import (
 	"bytes"
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
+
+	"raftplay/cluster"
 )
 
 // TestScriptPauseAtWaitKey: the dashboard runs `wait key` when the key is
@@ -18,7 +21,7 @@ func TestScriptPauseAtWaitKey(t *testing.T) {
 	b.command(6500*time.Millisecond, "put a 1", "ok")
 	rec := b.end(7 * time.Second).read()
 	var out bytes.Buffer
-	if err := rec.Script(&out, "s.txt"); err != nil {
+	if _, err := rec.Script(&out, "s.txt"); err != nil {
 		t.Fatal(err)
 	}
 	body := out.String()
@@ -39,12 +42,52 @@ func TestScriptWaitsBeforeTheFirstCommand(t *testing.T) {
 	b.command(7*time.Second, "put a 1", "ok")
 	rec := b.end(8 * time.Second).read()
 	var out bytes.Buffer
-	if err := rec.Script(&out, "s.txt"); err != nil {
+	if _, err := rec.Script(&out, "s.txt"); err != nil {
 		t.Fatal(err)
 	}
 	body := out.String()
 	body = body[strings.Index(body, "sleep"):]
 	if !strings.HasPrefix(body, "sleep 6.6s\nfreeze\n") {
 		t.Errorf("script body:\n%s\nwant it to start with sleep 6.6s, then freeze", body)
+	}
+}
+
+// A recording begun while the cluster ran (a load on, a node down, writes
+// acknowledged) says so, and turns the load on first: its script ran the
+// recorded crash and restart against an idle cluster, saying nothing.
+// Script counts the commands it writes to run, not those kept as comments.
+func TestScriptOfARecordingBegunMidSession(t *testing.T) {
+	b := newBuilder(t, Version)
+	l := line{T: 0, K: kindStatus, S: newStatusRec(cluster.Status{Time: t0, Term: 2, Load: 50, Written: 1234}), NN: 3}
+	for _, n := range []cluster.NodeStatus{{ID: 1, State: cluster.StateUp}, {ID: 2, State: cluster.StateCrashed}, {ID: 3, State: cluster.StateUp}} {
+		n.Term, n.Role = 2, "follower"
+		j, _ := json.Marshal(newNodeRec(n))
+		l.IDs, l.N = append(l.IDs, n.ID), append(l.N, j)
+	}
+	b.line(l)
+	b.command(100*time.Millisecond, "record start x.rec", "ok")
+	b.command(time.Second, "restart 2", "ok")
+	rec := b.end(2 * time.Second).read()
+	var out bytes.Buffer
+	n, err := rec.Script(&out, "s.txt")
+	if err != nil || n != 1 {
+		t.Fatalf("Script: %d runnable, %v; want 1", n, err)
+	}
+	for _, want := range []string{
+		"# The recording began with the cluster already running: 1234 writes acknowledged, load 50/s, node 2 crashed.",
+		"\nwait leader\nload 50\n",
+		"\n# record start x.rec\n",
+		"\nrestart 2\n",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("script lacks %q:\n%s", want, out.String())
+		}
+	}
+	// A cluster just started says nothing of the kind.
+	fresh := newBuilder(t, Version).status(0, 1, 1, 2, 3)
+	fresh.command(time.Second, "put a 1", "ok")
+	out.Reset()
+	if _, err := fresh.end(2*time.Second).read().Script(&out, "s.txt"); err != nil || strings.Contains(out.String(), "already running") || strings.Contains(out.String(), "load") {
+		t.Errorf("script of a fresh cluster's recording (%v):\n%s", err, out.String())
 	}
 }
