@@ -95,6 +95,12 @@ func runScript(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		}
 		return parseError(name, err)
 	}
+	if len(cmds) == 0 {
+		// Run as asked (the cluster starts and stops: a --data directory
+		// is opened and checked), but not in silence: an empty file is
+		// more often a mistake than a test.
+		fmt.Fprintf(stderr, "raftplay: warning: script %s holds no commands (only blank lines and comments): the cluster starts and stops\n", cluster.EscapeControls(name))
+	}
 	return playHeadless(ctx, headlessRun{name: name, file: file, cmds: cmds, cf: cf, json: *jsonOut, logPath: *logPath, tracePath: *tracePath, recPath: *recPath,
 		hint: runHint(string(src), fs), header: header}, stdout, stderr)
 }

@@ -1172,3 +1172,16 @@ func TestScriptTellsEveryLineThatDoesNotParse(t *testing.T) {
 		t.Errorf("a bad let: %s", errs)
 	}
 }
+
+// An empty script (or one of comments alone) runs, but says it held no
+// commands: it exited 0 without a word.
+func TestEmptyScriptWarns(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "empty.txt")
+	if err := os.WriteFile(file, []byte("# nothing yet\n\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errs := runCLI(t, "", "script", "--nodes", "1", file)
+	if code != 0 || !strings.Contains(errs, "warning: script "+file+" holds no commands (only blank lines and comments)") {
+		t.Fatalf("exit %d, stderr %q", code, errs)
+	}
+}
