@@ -145,7 +145,14 @@ type Raft struct {
 	// TimeoutNow (for its Tally), not by its timer.
 	byTransfer bool
 
-	unsafeManyPending bool // tests only: allow a change while one is pending
+	// Safety rules the simulation's tests switch off, to show that it
+	// catches what each allows (simUnsafe, simmember_test.go). Never set
+	// otherwise.
+	unsafeManyPending    bool // allow a change while one is pending
+	unsafeCommitOldTerm  bool // commit an entry of an earlier term by counting replicas (Figure 8)
+	unsafeUncappedCommit bool // a follower takes the leader's commit beyond the append's last new entry
+	unsafeForgetVote     bool // leave the vote out of Ready.HardState: a restart forgets it
+	unsafeStaleSnapshot  bool // install a snapshot at or below the commit index
 
 	term, vote, lead uint64
 	role             Role

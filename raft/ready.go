@@ -98,6 +98,9 @@ func (r *Raft) Ready() Ready {
 		rd.WriteBehind = rd.WriteBehind && hs.Term == r.prevHard.Term && hs.Vote == r.prevHard.Vote
 		rd.HardState = hs
 		r.prevHard = hs
+		if r.unsafeForgetVote {
+			rd.HardState.Vote = None
+		}
 	}
 	for i := 0; i < len(rd.Messages) && rd.WriteBehind; i++ {
 		rd.WriteBehind = rd.Messages[i].Type.PromisesNothing()

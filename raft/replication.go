@@ -228,7 +228,7 @@ func (r *Raft) maybeCommit() bool {
 		matches = append(matches, r.prs[id].match)
 	}
 	idx := quorumIndex(matches)
-	if idx <= r.log.committed || !r.log.matchTerm(idx, r.term) {
+	if idx <= r.log.committed || !r.log.matchTerm(idx, r.term) && !r.unsafeCommitOldTerm {
 		return false
 	}
 	r.log.commitTo(idx)
@@ -300,7 +300,13 @@ func (r *Raft) handleAppend(m Message) error {
 			r.confFromEntries(m.Entries[ci-m.Index-1:])
 		}
 	}
-	r.followerCommit(min(m.Commit, lastNew), m.From)
+	// Only up to the last entry this append vouches for: beyond it the log
+	// may hold a stale tail the leader never had (Figure 2, rule 5).
+	commit := min(m.Commit, lastNew)
+	if r.unsafeUncappedCommit {
+		commit = m.Commit
+	}
+	r.followerCommit(commit, m.From)
 	// This acknowledgement leaves only after the entries are persisted.
 	r.send(Message{To: m.From, Type: MsgAppResp, Index: lastNew})
 	return nil

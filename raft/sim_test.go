@@ -214,6 +214,7 @@ func (s *sim) start(nd *simNode) {
 		return
 	}
 	r.unsafeManyPending = s.unsafe.manyPending
+	s.unsafe.coreBugs.inject(r)
 	nd.r = r
 	nd.inc++
 	nd.conf = confCache{}

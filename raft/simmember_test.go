@@ -32,14 +32,19 @@ import (
 // simSpares is how many node ids beyond the bootstrap voters may join.
 const simSpares = 2
 
-// simUnsafe switches off membership safety rules, for tests showing that
-// the simulation catches what they allow.
+// simUnsafe switches off safety rules, for tests showing that the
+// simulation catches what they allow: membership rules here, rules of the
+// core in simbugs_test.go.
 type simUnsafe struct {
 	manyPending bool // leaders propose a change while one is pending (Raft.unsafeManyPending)
 	multi       bool // some changes add, promote or remove two nodes at once
 	classicOnly bool // leave out the membership checks: do the classic invariants see the damage?
+
+	coreBugs
 }
 
+// any reports whether a membership rule is off (the membership chaos is
+// then at its most frequent).
 func (u simUnsafe) any() bool { return u.manyPending || u.multi }
 
 // confStats counts what the membership chaos did, over one or more seeds.

@@ -108,7 +108,7 @@ func (r *Raft) tickSnapshots() {
 func (r *Raft) handleSnapshot(m Message) {
 	meta := m.Snapshot.Meta
 	switch {
-	case meta.Index <= r.log.committed:
+	case meta.Index <= r.log.committed && !r.unsafeStaleSnapshot:
 		// Stale (duplicate, or overtaken by appends): the log already holds
 		// a committed prefix at least this long.
 		r.emit(EventSnapshot, m.From, "ignored snapshot at %d (term %d) from %d: commit %d is past it",
