@@ -100,6 +100,8 @@ type sim struct {
 	tracing                 bool
 	err                     error
 
+	votes map[[2]uint64]uint64 // (voter, term) -> the candidate it granted its vote to
+
 	// Membership (simmember_test.go).
 	nInit      int      // nodes 1..nInit are the bootstrap voters; the rest are spares
 	confP      float64  // chance per tick of a membership request on the leader
@@ -131,6 +133,7 @@ func newSimUnsafe(seed uint64, tracing bool, unsafe simUnsafe) *sim {
 		preVote: rng.IntN(2) == 0,
 		checkQ:  rng.IntN(2) == 0,
 		leaders: map[uint64]uint64{},
+		votes:   map[[2]uint64]uint64{},
 		facts:   map[[2]uint64]fact{},
 		reads:   map[string]uint64{},
 		chain:   []uint64{0},
@@ -333,6 +336,7 @@ func (s *sim) handle(nd *simNode) {
 			return
 		}
 		for _, m := range rd.Messages {
+			s.checkPromise(nd, m)
 			s.send(m)
 		}
 		if s.rng.Float64() < s.crashRd {
@@ -360,6 +364,7 @@ func (s *sim) writeBehindReady(nd *simNode, rd Ready) {
 		nd.pending = append(nd.pending, simWrite{hs: rd.HardState, ents: rd.Entries})
 	}
 	for _, m := range rd.Messages {
+		s.checkPromise(nd, m)
 		s.send(m)
 	}
 	if s.rng.Float64() < s.crashRd {

@@ -124,6 +124,29 @@ func (s *sim) check(nd *simNode) {
 	s.checkConf(nd)
 }
 
+// checkPromise checks, as a message leaves nd, that what it promises is
+// durable: a vote grant, that storage holds the vote or a later term, so a
+// restart cannot vote again in that term (Figure 2: "persistent state...
+// updated on stable storage before responding to RPCs"). And Election
+// Safety's premise, across restarts: no node grants two candidates its
+// vote in one term.
+func (s *sim) checkPromise(nd *simNode, m Message) {
+	if m.Type != MsgVoteResp || m.Reject || s.err != nil {
+		return
+	}
+	if hs := nd.hs; hs.Term < m.Term || hs.Term == m.Term && hs.Vote != m.To {
+		s.fail("vote durability: node %d grants its vote to %d at term %d, but its storage holds term %d vote %d",
+			nd.id, m.To, m.Term, hs.Term, hs.Vote)
+		return
+	}
+	key := [2]uint64{nd.id, m.Term}
+	if other, ok := s.votes[key]; ok && other != m.To {
+		s.fail("vote safety: node %d granted its vote at term %d to %d, and now to %d", nd.id, m.Term, other, m.To)
+		return
+	}
+	s.votes[key] = m.To
+}
+
 // checkHolds checks Leader Completeness: leader nd holds committed entry i.
 func (s *sim) checkHolds(nd *simNode, i uint64) {
 	want := s.commit[i-1]
