@@ -100,7 +100,8 @@ type sim struct {
 	tracing                 bool
 	err                     error
 
-	votes map[[2]uint64]uint64 // (voter, term) -> the candidate it granted its vote to
+	votes    map[[2]uint64]uint64 // (voter, term) -> the candidate it granted its vote to
+	confSeen bool                 // a configuration entry entered some log (checkCommitSafe)
 
 	// Membership (simmember_test.go).
 	nInit      int      // nodes 1..nInit are the bootstrap voters; the rest are spares

@@ -38,6 +38,11 @@ func (s *sim) checkEntries(nd *simNode, ents []Entry) {
 				nd.id, DescribeEntry(e), prev, f.prevTerm)
 		}
 	}
+	for k := range ents {
+		if ents[k].Type == EntryConfig {
+			s.confSeen = true
+		}
+	}
 	s.checkNewConfs(nd, ents)
 }
 
@@ -122,6 +127,7 @@ func (s *sim) check(nd *simNode) {
 	}
 	nd.seenCommit = c
 	s.checkConf(nd)
+	s.checkCommitSafe()
 }
 
 // checkPromise checks, as a message leaves nd, that what it promises is
@@ -145,6 +151,84 @@ func (s *sim) checkPromise(nd *simNode, m Message) {
 		return
 	}
 	s.votes[key] = m.To
+}
+
+// simLogEnd is where a log ends, and whether it holds a given entry.
+type simLogEnd struct {
+	last, term uint64
+	holds      bool
+}
+
+// checkCommitSafe checks the heart of the Leader Completeness proof
+// (§5.4.3) at every step, not only when a leader is elected: the newest
+// committed entry is held by a majority whose logs are more up to date
+// than any log that lacks it, so no node lacking it can gather a majority
+// of votes (§5.4.1), now or after a restart. A voter's log here is its
+// durable one and, if it runs, the one in memory; each voter grants a
+// candidate whose log is at least as up to date as either of its own.
+//
+// Figure 8 of the paper breaks it without an election: a leader that
+// counts replicas of an entry of an earlier term commits it while a node
+// holding another entry of a later term at that index could still be
+// elected and overwrite it. Leader Completeness fails only if that node
+// does win; this fails at the commit.
+//
+// It runs while no configuration change exists (the voters are then the
+// bootstrap ones, 1..nInit).
+func (s *sim) checkCommitSafe() {
+	c := uint64(len(s.commit))
+	if c == 0 || s.confSeen || s.err != nil {
+		return
+	}
+	tc := s.commit[c-1].Term
+	var ends [2 * 7]simLogEnd // durable, memory of each voter; nInit <= 7
+	for k, id := range s.peers() {
+		nd := s.nodes[id-1]
+		base := nd.snap.Meta.Index
+		d := simLogEnd{last: base, term: nd.snap.Meta.Term, holds: c <= base}
+		if n := len(nd.ents); n > 0 {
+			d.last, d.term = nd.ents[n-1].Index, nd.ents[n-1].Term
+			if c > base && c <= d.last {
+				d.holds = nd.ents[c-base-1].Term == tc
+			}
+		}
+		mem := d
+		if nd.r != nil {
+			l := &nd.r.log
+			t, ok := l.term(c)
+			mem = simLogEnd{last: l.lastIndex(), term: l.lastTerm(), holds: c <= l.snapIndex || ok && t == tc}
+		}
+		ends[2*k], ends[2*k+1] = d, mem
+	}
+	n := s.nInit
+	upToDate := func(cand, voter simLogEnd) bool {
+		return cand.term > voter.term || cand.term == voter.term && cand.last >= voter.last
+	}
+	for x := range n {
+		for _, cand := range ends[2*x : 2*x+2] {
+			if cand.holds {
+				continue
+			}
+			grants := func(y int) bool { return y == x || upToDate(cand, ends[2*y]) || upToDate(cand, ends[2*y+1]) }
+			count := 0
+			for y := range n {
+				if grants(y) {
+					count++
+				}
+			}
+			if count > n/2 {
+				var grant []uint64
+				for y := range n {
+					if grants(y) {
+						grant = append(grant, uint64(y+1))
+					}
+				}
+				s.fail("commit safety: committed %s, but %d, whose log (ending %d@%d) lacks it, can win an election with the votes of %v",
+					DescribeEntry(s.commit[c-1]), x+1, cand.last, cand.term, grant)
+				return
+			}
+		}
+	}
 }
 
 // checkHolds checks Leader Completeness: leader nd holds committed entry i.
