@@ -100,6 +100,11 @@ type sim struct {
 	tracing                 bool
 	err                     error
 
+	// Faults drawn from a stream of their own, so that a seed's chaos is
+	// what it was before they existed until the first of them strikes.
+	xRng    *rand.Rand
+	cutNewP float64 // chance a new leader is cut off with a minority at once (cutNewLeader)
+
 	votes    map[[2]uint64]uint64 // (voter, term) -> the candidate it granted its vote to
 	confSeen bool                 // a configuration entry entered some log (checkCommitSafe)
 
@@ -145,6 +150,8 @@ func newSimUnsafe(seed uint64, tracing bool, unsafe simUnsafe) *sim {
 	// same with it or without it until the first write-behind Ready.
 	s.wbRng = rand.New(rand.NewPCG(seed, 0x3b17e))
 	s.writeBehind = s.wbRng.IntN(2) == 0
+	s.xRng = rand.New(rand.NewPCG(seed, 0xf18e8))
+	s.cutNewP = []float64{0, 0.2, 0.5}[s.xRng.IntN(3)]
 	// Chunk size draws nothing: the seed's chaos is the same either way.
 	s.smallChunks = seed%2 == 1
 	s.compactP = []float64{0, 0.02, 0.1}[rng.IntN(3)]
@@ -164,8 +171,8 @@ func newSimUnsafe(seed uint64, tracing bool, unsafe simUnsafe) *sim {
 	for _, nd := range s.nodes {
 		s.start(nd)
 	}
-	s.tracef("seed %d: %d nodes + %d spares, loss %.2f dup %.2f delay %d prevote %v checkquorum %v inflight %d (%d bytes) batch %d entries %d bytes, membership requests %.2f, write-behind %v, chunks of 4 %v",
-		seed, n, spares, s.loss, s.dup, s.delay, s.preVote, s.checkQ, s.maxInflight, s.maxInflightBytes, s.maxEntries, s.maxBytes, s.confP, s.writeBehind, s.smallChunks)
+	s.tracef("seed %d: %d nodes + %d spares, loss %.2f dup %.2f delay %d new leaders cut %.1f, prevote %v checkquorum %v inflight %d (%d bytes) batch %d entries %d bytes, membership requests %.2f, write-behind %v, chunks of 4 %v",
+		seed, n, spares, s.loss, s.dup, s.delay, s.cutNewP, s.preVote, s.checkQ, s.maxInflight, s.maxInflightBytes, s.maxEntries, s.maxBytes, s.confP, s.writeBehind, s.smallChunks)
 	return s
 }
 
@@ -565,6 +572,34 @@ func (s *sim) chaos() {
 	}
 }
 
+// cutNewLeader may cut off nd, just elected, with a minority of the
+// voters before its first Ready leaves: its no-op and the proposals it
+// takes reach only them, and the majority elects another leader. Logs then
+// end in entries of different terms at the same indexes, the stage of the
+// paper's Figure 8 (a leader committing an earlier term's entry by
+// counting replicas loses it to a node holding a later term's entry).
+func (s *sim) cutNewLeader(nd *simNode) {
+	if s.cutNewP == 0 || s.xRng.Float64() >= s.cutNewP {
+		return
+	}
+	var others []uint64
+	for _, id := range nd.r.conf.Voters {
+		if id != nd.id {
+			others = append(others, id)
+		}
+	}
+	k := 0
+	if q := nd.r.conf.quorum(); q >= 2 {
+		k = s.xRng.IntN(q - 1) // with the leader, fewer than a quorum
+	}
+	clear(s.group)
+	s.group[nd.id-1] = 1
+	for _, i := range s.xRng.Perm(len(others))[:k] {
+		s.group[others[i]-1] = 1
+	}
+	s.tracef("cut new leader %d off with a minority: %v", nd.id, s.group)
+}
+
 // stabilize heals the network and restarts nodes, leaving down only nodes
 // that every configuration that may still win can spare (stabilizeMembers),
 // and stops losing messages.
@@ -573,6 +608,7 @@ func (s *sim) stabilize() {
 	clear(s.cut)
 	s.loss = 0
 	s.crashRd = 0
+	s.cutNewP = 0
 	for _, nd := range s.nodes {
 		nd.paused = false
 		if nd.r == nil {

@@ -79,6 +79,7 @@ func (s *sim) check(nd *simNode) {
 		s.leaders[r.term] = nd.id
 		if nd.leaderTerm != r.term {
 			nd.leaderTerm = r.term
+			s.cutNewLeader(nd)
 			for i := range s.commit {
 				if s.commitAt[i] < r.term {
 					s.checkHolds(nd, uint64(i+1))
