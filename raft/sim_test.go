@@ -29,6 +29,7 @@ const (
 	simHeartbeat   = 2
 	simChaosTicks  = 500
 	simLiveBound   = 40 * simElectionMax // ticks allowed for recovery after the chaos
+	simSlowMax     = 150                 // most ticks a slow message is held back
 )
 
 type simNode struct {
@@ -102,8 +103,10 @@ type sim struct {
 
 	// Faults drawn from a stream of their own, so that a seed's chaos is
 	// what it was before they existed until the first of them strikes.
-	xRng    *rand.Rand
-	cutNewP float64 // chance a new leader is cut off with a minority at once (cutNewLeader)
+	xRng      *rand.Rand
+	slowP     float64 // chance a message is held back up to simSlowMax ticks: a late, stale copy
+	cutNewP   float64 // chance a new leader is cut off with a minority at once (cutNewLeader)
+	snapRetry int     // Config.SnapshotRetryTicks (0: the default); short, a retried snapshot races a slow first copy
 
 	votes    map[[2]uint64]uint64 // (voter, term) -> the candidate it granted its vote to
 	confSeen bool                 // a configuration entry entered some log (checkCommitSafe)
@@ -151,7 +154,9 @@ func newSimUnsafe(seed uint64, tracing bool, unsafe simUnsafe) *sim {
 	s.wbRng = rand.New(rand.NewPCG(seed, 0x3b17e))
 	s.writeBehind = s.wbRng.IntN(2) == 0
 	s.xRng = rand.New(rand.NewPCG(seed, 0xf18e8))
+	s.slowP = []float64{0, 0.01, 0.05}[s.xRng.IntN(3)]
 	s.cutNewP = []float64{0, 0.2, 0.5}[s.xRng.IntN(3)]
+	s.snapRetry = []int{0, 10, 30}[s.xRng.IntN(3)]
 	// Chunk size draws nothing: the seed's chaos is the same either way.
 	s.smallChunks = seed%2 == 1
 	s.compactP = []float64{0, 0.02, 0.1}[rng.IntN(3)]
@@ -171,8 +176,8 @@ func newSimUnsafe(seed uint64, tracing bool, unsafe simUnsafe) *sim {
 	for _, nd := range s.nodes {
 		s.start(nd)
 	}
-	s.tracef("seed %d: %d nodes + %d spares, loss %.2f dup %.2f delay %d new leaders cut %.1f, prevote %v checkquorum %v inflight %d (%d bytes) batch %d entries %d bytes, membership requests %.2f, write-behind %v, chunks of 4 %v",
-		seed, n, spares, s.loss, s.dup, s.delay, s.cutNewP, s.preVote, s.checkQ, s.maxInflight, s.maxInflightBytes, s.maxEntries, s.maxBytes, s.confP, s.writeBehind, s.smallChunks)
+	s.tracef("seed %d: %d nodes + %d spares, loss %.2f dup %.2f delay %d slow %.2f new leaders cut %.1f snapshot retry %d, prevote %v checkquorum %v inflight %d (%d bytes) batch %d entries %d bytes, membership requests %.2f, write-behind %v, chunks of 4 %v",
+		seed, n, spares, s.loss, s.dup, s.delay, s.slowP, s.cutNewP, s.snapRetry, s.preVote, s.checkQ, s.maxInflight, s.maxInflightBytes, s.maxEntries, s.maxBytes, s.confP, s.writeBehind, s.smallChunks)
 	return s
 }
 
@@ -209,7 +214,8 @@ func (s *sim) start(nd *simNode) {
 		ElectionTickMin: s.timing[0], ElectionTickMax: s.timing[1], HeartbeatTick: s.timing[2],
 		Seed:    s.seed*1000 + nd.id*31 + uint64(nd.inc),
 		PreVote: s.preVote, CheckQuorum: s.checkQ,
-		MaxInflight: s.maxInflight, MaxEntriesPerMsg: s.maxEntries, MaxBytesPerMsg: s.maxBytes, MaxInflightBytes: s.maxInflightBytes,
+		SnapshotRetryTicks: s.snapRetry,
+		MaxInflight:        s.maxInflight, MaxEntriesPerMsg: s.maxEntries, MaxBytesPerMsg: s.maxBytes, MaxInflightBytes: s.maxInflightBytes,
 		HardState: nd.hs, Entries: slices.Clone(nd.ents),
 		Snapshot: nd.snap.Meta, SnapshotData: nd.snap.Data,
 	}
@@ -404,8 +410,23 @@ func (s *sim) send(m Message) {
 		copies = 2
 	}
 	for range copies {
-		s.queue = append(s.queue, simMsg{m: m, at: s.now + s.rng.IntN(s.delay+1)})
+		at := s.now + s.rng.IntN(s.delay+1)
+		if s.slowP > 0 && s.xRng.Float64() < max(s.slowP, snapSlow(m)) {
+			at += 1 + s.xRng.IntN(simSlowMax)
+			s.tracef("slow %s: due at t=%d", describeLazy(m), at)
+		}
+		s.queue = append(s.queue, simMsg{m: m, at: at})
 	}
+}
+
+// snapSlow is the chance a message is slow when slow messages happen at
+// all: half of all snapshots, which a real transport streams for long and
+// appends overtake.
+func snapSlow(m Message) float64 {
+	if m.Type == MsgSnap {
+		return 0.5
+	}
+	return 0
 }
 
 // deliverDue delivers every message due by now, in random order.
@@ -570,6 +591,14 @@ func (s *sim) chaos() {
 	if s.confP > 0 && s.rng.Float64() < s.confP {
 		s.confChaos()
 	}
+	// Besides the one above, each node snapshots when it sees fit, as
+	// applications do: a leader compacts while its followers lag, and a
+	// follower compacts past a snapshot still on its way to it.
+	for _, nd := range s.nodes {
+		if s.compactP > 0 && nd.r != nil && s.xRng.Float64() < s.compactP/3 {
+			s.compactWith(nd, s.xRng)
+		}
+	}
 }
 
 // cutNewLeader may cut off nd, just elected, with a minority of the
@@ -608,7 +637,7 @@ func (s *sim) stabilize() {
 	clear(s.cut)
 	s.loss = 0
 	s.crashRd = 0
-	s.cutNewP = 0
+	s.slowP, s.cutNewP = 0, 0 // messages already held back still arrive late
 	for _, nd := range s.nodes {
 		nd.paused = false
 		if nd.r == nil {

@@ -2,6 +2,7 @@ package raft
 
 import (
 	"encoding/binary"
+	"math/rand/v2"
 )
 
 // This file gives the simulation a state machine that snapshots can carry:
@@ -64,12 +65,15 @@ func (s *sim) restoreSM(nd *simNode, snap *Snapshot, why string) {
 
 // compact has nd snapshot its state at a random applied index, persist the
 // snapshot, drop the persisted entries it covers, and tell the core.
-func (s *sim) compact(nd *simNode) {
+func (s *sim) compact(nd *simNode) { s.compactWith(nd, s.rng) }
+
+// compactWith is compact drawing the index from rng.
+func (s *sim) compactWith(nd *simNode, rng *rand.Rand) {
 	old := nd.snap.Meta.Index
 	if nd.r == nil || nd.applied <= old {
 		return
 	}
-	idx := old + 1 + uint64(s.rng.IntN(int(nd.applied-old)))
+	idx := old + 1 + uint64(rng.IntN(int(nd.applied-old)))
 	// A leader writing behind may have applied entries a majority of the
 	// others holds before its own copy is durable; cluster/node.go lets its
 	// writes finish before it snapshots, and so does this.
