@@ -170,6 +170,7 @@ func newSimUnsafe(seed uint64, tracing bool, unsafe simUnsafe) *sim {
 	if unsafe.any() {
 		s.confP = 0.1
 	}
+	s.unsafe.coreBugs.tune(s)
 	for i := range n + spares {
 		s.nodes = append(s.nodes, &simNode{id: uint64(i + 1)})
 	}

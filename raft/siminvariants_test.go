@@ -141,7 +141,7 @@ func (s *sim) checkPromise(nd *simNode, m Message) {
 	if m.Type != MsgVoteResp || m.Reject || s.err != nil {
 		return
 	}
-	if hs := nd.hs; hs.Term < m.Term || hs.Term == m.Term && hs.Vote != m.To {
+	if hs := nd.hs; !s.unsafe.classicOnly && (hs.Term < m.Term || hs.Term == m.Term && hs.Vote != m.To) {
 		s.fail("vote durability: node %d grants its vote to %d at term %d, but its storage holds term %d vote %d",
 			nd.id, m.To, m.Term, hs.Term, hs.Vote)
 		return
@@ -178,7 +178,7 @@ type simLogEnd struct {
 // bootstrap ones, 1..nInit).
 func (s *sim) checkCommitSafe() {
 	c := uint64(len(s.commit))
-	if c == 0 || s.confSeen || s.err != nil {
+	if c == 0 || s.confSeen || s.unsafe.classicOnly || s.err != nil {
 		return
 	}
 	tc := s.commit[c-1].Term

@@ -38,7 +38,10 @@ const simSpares = 2
 type simUnsafe struct {
 	manyPending bool // leaders propose a change while one is pending (Raft.unsafeManyPending)
 	multi       bool // some changes add, promote or remove two nodes at once
-	classicOnly bool // leave out the membership checks: do the classic invariants see the damage?
+	// classicOnly leaves out the checks aimed at the rules broken (the
+	// membership checks, commit safety, vote durability): do the classic
+	// invariants see the damage?
+	classicOnly bool
 
 	coreBugs
 }
