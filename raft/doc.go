@@ -137,11 +137,16 @@
 // # Tests
 //
 // sim_test.go runs whole clusters (3, 5 and 7 nodes) over a simulated
-// network with seeded loss, duplication, delay, reordering, partitions,
-// one-way cuts, crashes that keep only persisted state and log compaction
-// at random points on random nodes (so lagging and restarted nodes catch up
-// by InstallSnapshot; the simulated state machine is a hash chain, so a
-// snapshot carries its state), checking Raft's
-// safety properties after every step and liveness once a majority is
-// healthy. RAFT_SEEDS=N runs N seeds; RAFT_SEED=S replays one with a trace.
+// network with seeded loss, duplication, delay, reordering, messages held
+// back for long (a snapshot overtaken by appends), partitions (a new leader
+// now and then cut off at once with a minority), one-way cuts, crashes that
+// keep only persisted state and log compaction at random points on random
+// nodes (so lagging and restarted nodes catch up by InstallSnapshot; the
+// simulated state machine is a hash chain, so a snapshot carries its
+// state), checking Raft's safety properties after every step (with commit
+// safety: no node lacking a committed entry can gather a majority of votes;
+// and a vote grant leaves only once storage holds it) and liveness once a
+// majority is healthy. simbugs_test.go switches rules of the core off, one
+// at a time, and shows that the checks catch each. RAFT_SEEDS=N runs N
+// seeds; RAFT_SEED=S replays one with a trace.
 package raft

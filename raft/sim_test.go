@@ -12,9 +12,10 @@ import (
 )
 
 // This file is a deterministic simulation of a whole cluster: N cores, a
-// network that loses, duplicates, delays and reorders messages, partitions
-// and one-way cuts, crashes that keep only what was persisted, restarts, and
-// client proposals. Everything is driven by one seed. After every step the
+// network that loses, duplicates, delays (now and then for long) and
+// reorders messages, partitions (a new leader now and then cut off at once
+// with a minority) and one-way cuts, crashes that keep only what was
+// persisted, restarts, and client proposals. Everything is driven by one seed. After every step the
 // safety invariants are checked; after the chaos, with a healthy majority
 // connected, the cluster must elect a leader and commit within a bound.
 // Membership changes and leadership transfers join the chaos in

@@ -4,10 +4,11 @@ import (
 	"bytes"
 )
 
-// This file holds the simulation's safety checks: Election Safety, Log
-// Matching, Leader Completeness, State Machine Safety, monotonic commit
-// indexes and linearizable read points. The membership checks are in
-// simmember_test.go.
+// This file holds the simulation's safety checks: Election Safety and the
+// one vote per term it rests on (durable before the grant leaves), Log
+// Matching, Leader Completeness and the commit safety it rests on, State
+// Machine Safety, monotonic commit indexes and linearizable read points.
+// The membership checks are in simmember_test.go.
 
 // fact is what every log holding entry (index, term) must agree on. With
 // prevTerm included, agreement on every (index, term) implies the Log
