@@ -1298,7 +1298,7 @@ func holds(c NodeStatus, id uint64, kinds ...string) bool {
 // Sentences more than one explanation says.
 const (
 	leaderLease     = "with CheckQuorum a leader ignores vote requests while it leads (it steps down by itself once it stops hearing from a majority: thesis §4.2.3, §6.2)"
-	noLeaderPreVote = "a leader never grants a pre-vote (thesis §9.6)"
+	noLeaderPreVote = "a leader that has heard from a quorum within the minimum election timeout grants no pre-vote (thesis §9.6)"
 )
 
 // aboveLeader says why follower n, at a higher term than leader l, will

@@ -233,6 +233,36 @@ func TestPreVoteRefusedWhileTheLeaderIsAlive(t *testing.T) {
 	}
 }
 
+// A leader that has not heard from a quorum of its voters within the
+// minimum election timeout grants a pre-vote to a candidate whose log is up
+// to date: with CheckQuorum off it never steps down, and a candidate that
+// needs its vote could never be elected (simulation seed 21030: a leader
+// whose uncommitted log had removed the candidate sent it nothing, and its
+// other follower was down). It refuses one whose log is behind.
+func TestLeaderWithoutAQuorumGrantsPreVotes(t *testing.T) {
+	pv := func(c *Config) { c.PreVote = true }
+	a, b, c := newTestRaft(t, 1, three, pv), newTestRaft(t, 2, three, pv), newTestRaft(t, 3, three, pv)
+	net := newTestNet(t, a, b, c)
+	net.elect(a)
+	net.isolate(1)
+	for range a.electionMin {
+		a.Tick()
+		net.run()
+	}
+	if a.role != RoleLeader {
+		t.Fatalf("without CheckQuorum the cut-off leader stepped down: %s", a.role)
+	}
+	drain(a)
+	_ = a.Step(Message{Type: MsgPreVote, From: 3, To: 1, Term: 2, Index: a.log.lastIndex(), LogTerm: a.log.lastTerm()})
+	if out := drain(a); len(out) != 1 || out[0].Type != MsgPreVoteResp || out[0].Reject || out[0].Term != 2 || a.role != RoleLeader || a.term != 1 {
+		t.Errorf("a leader that heard from no follower for electionMin ticks answered %+v (%s, term %d); want the pre-vote granted, still leading term 1", out, a.role, a.term)
+	}
+	_ = a.Step(Message{Type: MsgPreVote, From: 3, To: 1, Term: 2, Index: 0, LogTerm: 0})
+	if out := drain(a); len(out) != 1 || !out[0].Reject || out[0].Why != WhyLogBehind {
+		t.Errorf("to a candidate whose log is behind: %+v; want a refusal (log behind)", out)
+	}
+}
+
 func TestCheckQuorumStepsDown(t *testing.T) {
 	cq := func(c *Config) { c.CheckQuorum = true }
 	a, b, c := newTestRaft(t, 1, three, cq), newTestRaft(t, 2, three, cq), newTestRaft(t, 3, three, cq)

@@ -294,15 +294,16 @@ func (r *Raft) handleVote(m Message) {
 		r.lastVote.Why, r.lastVote.VotedFor, r.lastVote.Following = WhyVoted, who, r.vote == None
 	case m.Type == MsgPreVote && r.leaderAlive() && !isTransferVote(m):
 		// Thesis §9.6: a pre-vote is granted only by a node that has not
-		// heard from a leader for the minimum election timeout, and never
-		// by the leader: a node that returns from a partition, or that only
-		// lost its link to the leader, cannot start an election the others
-		// still have a leader for. (CheckQuorum's lease, in stepTerm, goes
-		// further: it ignores real votes too.)
+		// heard from a leader for the minimum election timeout, and not by
+		// a leader that has heard from a quorum in that time: a node that
+		// returns from a partition, or that only lost its link to the
+		// leader, cannot start an election the others still have a leader
+		// for. (CheckQuorum's lease, in stepTerm, goes further: it ignores
+		// real votes too.)
 		lead := r.lead
 		if r.role == RoleLeader {
 			lead = r.id
-			r.emit(EventVoteRejected, m.From, "rejected pre-vote for %d: it leads term %d", m.From, r.term)
+			r.emit(EventVoteRejected, m.From, "rejected pre-vote for %d: it leads term %d and heard from a quorum within the minimum election timeout", m.From, r.term)
 		} else {
 			r.emit(EventVoteRejected, m.From, "rejected pre-vote for %d: leader %d is alive (heard from it within the minimum election timeout)", m.From, lead)
 		}
@@ -455,9 +456,33 @@ func (r *Raft) Propose(data []byte) (index, term uint64, err error) {
 	return r.log.lastIndex(), r.term, nil
 }
 
-// leaderAlive reports whether this node leads, or follows a leader it
-// heard from within the minimum election timeout (thesis §9.6's test for
-// refusing a pre-vote).
+// leaderAlive reports whether this node leads with a quorum of its voters
+// heard from within the minimum election timeout, or follows a leader it
+// heard from within that time (thesis §9.6's test for refusing a
+// pre-vote).
+//
+// A leader without such a quorum is no leader to protect: it cannot commit,
+// and without CheckQuorum it never steps down. Refusing pre-votes, it kept
+// a cluster without a leader for good (simulation seed 21030: leader 5's
+// uncommitted log had removed 3, so it sent 3 nothing; 2 was down; 3, at a
+// later term and needing 5's vote, only ever sent pre-votes, which 5
+// refused). It grants them as any node that has lost its leader does, if
+// the candidate's log is up to date.
 func (r *Raft) leaderAlive() bool {
-	return r.role == RoleLeader || r.lead != None && r.electionElapsed < r.electionMin
+	if r.role == RoleLeader {
+		return r.quorumHeard()
+	}
+	return r.lead != None && r.electionElapsed < r.electionMin
+}
+
+// quorumHeard reports whether a leader has heard from a quorum of its
+// voters, itself included, within the minimum election timeout.
+func (r *Raft) quorumHeard() bool {
+	n := 0
+	for _, id := range r.peers {
+		if pr := r.prs[id]; id == r.id || (pr != nil && pr.heardAgo < r.electionMin) {
+			n++
+		}
+	}
+	return n >= r.conf.quorum()
 }
