@@ -575,8 +575,8 @@ func (c *Cluster) confApplied(index uint64, m raft.Membership) {
 // start, later than it, keeps them: a node removed and added back keeps
 // running and keeps its files.
 func (c *Cluster) settleMembership() error {
-	var committed uint64 // the highest index known committed
 	confs := map[uint64]raft.Membership{}
+	var newestTerm uint64 // the term of the newest configuration's entry
 	for _, s := range c.slots {
 		if s.node == nil {
 			continue
@@ -589,10 +589,11 @@ func (c *Cluster) settleMembership() error {
 		at := max(st.ConfIndex, st.SnapshotIndex)
 		if at > c.newestAtStart.index || c.newestAtStart.m.IsEmpty() {
 			c.newestAtStart = appliedConf{index: at, m: st.Membership}
+			newestTerm, _ = s.node.core.Term(at)
 		}
-		committed = max(committed, st.Commit, st.SnapshotIndex)
 	}
 	newest := c.newestAtStart
+	committed := c.committedAtStart(newest.index, newestTerm)
 	// A voter of the configuration the logs hold whose directory is gone
 	// altogether (an added node's: nothing else records it) would run as
 	// if it had never been; the start refuses, as for any lost log.
@@ -607,7 +608,7 @@ func (c *Cluster) settleMembership() error {
 		if s.node == nil {
 			continue
 		}
-		if !newest.m.IsEmpty() && newest.index <= committed && !newest.m.IsMember(s.id) {
+		if !newest.m.IsEmpty() && committed && !newest.m.IsMember(s.id) {
 			why := "an earlier run stopped before it was retired"
 			if s.joined && s.node.w.LastIndex() == 0 {
 				why = fmt.Sprintf("it never joined (an add of it was cut short before its entry reached a log; add %d starts it afresh)", s.id)
@@ -632,6 +633,30 @@ func (c *Cluster) settleMembership() error {
 		}
 	}
 	return nil
+}
+
+// committedAtStart reports whether the entry at index of term, in one
+// node's log at start, is known committed: some node's log holds that
+// entry (the same index and term) and commits it, in its commit index or
+// its snapshot. An index alone is not enough: a leader deposed before its
+// entry reached the others keeps it in its log, while the next leader
+// commits another entry at that index (a stale removal found there, taken
+// as committed, retired a voter of the committed configuration and
+// deleted its files). Index 0 is the cluster's first configuration.
+func (c *Cluster) committedAtStart(index, term uint64) bool {
+	if index == 0 {
+		return true
+	}
+	for _, s := range c.slots {
+		if s.node == nil {
+			continue
+		}
+		st := s.node.core.Status()
+		if t, ok := s.node.core.Term(index); ok && t == term && index <= max(st.Commit, st.SnapshotIndex) {
+			return true
+		}
+	}
+	return false
 }
 
 // appliedConf is a configuration and the index of its entry.
