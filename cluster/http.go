@@ -132,10 +132,12 @@ func (n *node) serveOp(w http.ResponseWriter, r *http.Request, cmd Command) {
 		return
 	default:
 		effect := effectUnknown
-		if cmd.Op == OpGet || wasRefused(err) {
-			// A read, or a write the leader refused before its log
-			// took it (no longer leader, a leadership transfer under
-			// way): no effect.
+		if cmd.Op == OpGet || wasRefused(err) || errors.Is(err, ErrEntryLost) {
+			// A read, a write the leader refused before its log took it
+			// (no longer leader, a leadership transfer under way), or
+			// one whose index committed another entry: no effect. (One
+			// only replaced in this node's log, ErrEntryReplaced, may
+			// still commit elsewhere: unknown.)
 			effect = effectNone
 		}
 		n.writeError(w, http.StatusServiceUnavailable, strings.TrimPrefix(err.Error(), "cluster: "), effect)

@@ -22,11 +22,15 @@ import (
 
 // Errors a proposal can end with.
 var (
-	ErrNodeDown   = errors.New("cluster: node is down")
-	ErrEntryLost  = errors.New("cluster: entry was replaced by a new leader before it committed")
-	ErrNotLeader  = errors.New("cluster: node is not the leader")
-	ErrSuperseded = errors.New("cluster: a snapshot from the leader replaced the entry; its outcome is unknown")
-	errNodePaused = errors.New("cluster: node is paused")
+	ErrNodeDown  = errors.New("cluster: node is down")
+	ErrEntryLost = errors.New("cluster: a new leader committed another entry at its index, so it never will")
+	// ErrEntryReplaced is not a loss: the entry is gone from this node's
+	// log, but another node that holds it may still be elected and commit
+	// it (Figure 8 of the Raft paper; a review saw one commit so).
+	ErrEntryReplaced = errors.New("cluster: a new leader replaced the entry in this node's log before it committed; a node that still holds it may yet commit it, so its outcome is unknown")
+	ErrNotLeader     = errors.New("cluster: node is not the leader")
+	ErrSuperseded    = errors.New("cluster: a snapshot from the leader replaced the entry; its outcome is unknown")
+	errNodePaused    = errors.New("cluster: node is paused")
 )
 
 const (
@@ -477,8 +481,8 @@ func (n *node) propose(p proposal) {
 		p.done <- proposeResult{err: refusedError{err}}
 		return
 	}
-	if old, ok := n.waiters[idx]; ok { // an entry of ours this index once held is gone
-		old.done <- proposeResult{err: ErrEntryLost}
+	if old, ok := n.waiters[idx]; ok { // an entry of ours this index once held is gone from this log
+		old.done <- proposeResult{err: ErrEntryReplaced}
 	}
 	n.waiters[idx] = waiter{term: term, done: p.done}
 	if p.placed != nil {
@@ -777,7 +781,8 @@ func (n *node) apply(e raft.Entry) {
 
 // failReplaced answers the clients whose entries a new leader's entries
 // overwrote (a follower's log repaired from ents[0].Index on). Their
-// entries can never commit.
+// outcome is unknown: another node may hold such an entry, be elected and
+// commit it.
 func (n *node) failReplaced(ents []raft.Entry) {
 	first := ents[0].Index
 	for i, w := range n.waiters {
@@ -787,7 +792,7 @@ func (n *node) failReplaced(ents []raft.Entry) {
 		if k := i - first; k < uint64(len(ents)) && ents[k].Term == w.term {
 			continue
 		}
-		n.answers = append(n.answers, answer{w.done, proposeResult{err: ErrEntryLost}})
+		n.answers = append(n.answers, answer{w.done, proposeResult{err: ErrEntryReplaced}})
 		delete(n.waiters, i)
 	}
 }
