@@ -286,15 +286,24 @@ func (c *Cluster) startJoiner(id uint64) (uint64, error) {
 	}
 	s := c.newSlot(id)
 	// A new node starts empty: whatever an earlier node of this id left
-	// (the REMOVED marker) goes.
-	if err := os.RemoveAll(s.dir); err != nil {
-		return 0, fmt.Errorf("cluster: node %d: clear %s: %w", id, s.dir, err)
-	}
+	// goes, its REMOVED marker last, once JOINED is durable. A process
+	// killed on the way leaves a directory that still says REMOVED (the add
+	// is not proposed yet), never one without a marker, which the next
+	// start would take for an original member whose log is lost.
 	if err := os.MkdirAll(s.dir, 0o755); err != nil {
 		return 0, fmt.Errorf("cluster: node %d: %w", id, err)
 	}
+	if err := clearDirExcept(s.dir, removedFile); err != nil {
+		return 0, fmt.Errorf("cluster: node %d: clear %s: %w", id, s.dir, err)
+	}
 	if err := writeMarker(s.dir, joinedFile, "added to a running cluster: the membership comes from the leader's log\n"); err != nil {
 		return 0, fmt.Errorf("cluster: node %d: %w", id, err)
+	}
+	if testHookMarked != nil {
+		testHookMarked(s.dir)
+	}
+	if err := clearDirExcept(s.dir, joinedFile); err != nil {
+		return 0, fmt.Errorf("cluster: node %d: clear %s: %w", id, s.dir, err)
 	}
 	s.joined, s.state = true, ""
 	c.confMu.Lock()
@@ -402,6 +411,32 @@ func writeMarker(dir, name, text string) error {
 	return d.Sync()
 }
 
+// testHookMarked (tests) is called when retiring or adding a node has
+// written its marker and is about to delete what else its directory holds.
+var testHookMarked func(dir string)
+
+// clearDirExcept deletes everything in dir but the file keep, and makes
+// the deletions durable.
+func clearDirExcept(dir, keep string) error {
+	des, err := os.ReadDir(dir)
+	if err != nil {
+		return err
+	}
+	for _, de := range des {
+		if de.Name() != keep {
+			if err := os.RemoveAll(filepath.Join(dir, de.Name())); err != nil {
+				return err
+			}
+		}
+	}
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
+}
+
 // Remove removes node id from the membership. Once the change commits the
 // node's process part stops and its files are deleted (it is marked
 // REMOVED). Removing the leader works: it steps down once the change
@@ -493,14 +528,20 @@ func (c *Cluster) retireLocked(s *slot, text string, at uint64) error {
 	c.stopLocked(s, StateRemoved)
 	s.err = nil
 	c.leavePartition(s.id)
-	if err := os.RemoveAll(s.dir); err != nil {
-		return fmt.Errorf("cluster: node %d removed, but its files could not be deleted: %w", s.id, err)
-	}
+	// The marker first, durable, then the files: a process killed on the
+	// way leaves a directory the next start knows was removed, not a log
+	// half deleted that it would refuse to start as a lost one.
 	if err := os.MkdirAll(s.dir, 0o755); err != nil {
 		return err
 	}
 	if err := writeMarker(s.dir, removedFile, fmt.Sprintf("removed from the cluster by entry %d\n", at)); err != nil {
 		return err
+	}
+	if testHookMarked != nil {
+		testHookMarked(s.dir)
+	}
+	if err := clearDirExcept(s.dir, removedFile); err != nil {
+		return fmt.Errorf("cluster: node %d removed, but its files could not be deleted: %w", s.id, err)
 	}
 	c.events.Add(Event{Node: s.id, Kind: EventMember, Text: text})
 	return nil

@@ -340,6 +340,99 @@ func TestMembershipSurvivesRuns(t *testing.T) {
 	}
 }
 
+// Retiring writes the REMOVED marker before it deletes the files, and an
+// add clears the directory but that marker before it writes JOINED, and
+// drops the marker last: a process killed on the way leaves a directory
+// that still says REMOVED (with files of the old log beside it, or JOINED
+// too), which the next start takes as removed, not as a member whose log
+// is lost (it refused to start). The hook sees what the directory holds at
+// that moment; then such directories are made by hand, and the next run
+// starts, and adds the id back afresh.
+func TestDirectoryLeftHalfwayThroughARetireOrAnAdd(t *testing.T) {
+	var mu sync.Mutex
+	var seen []string // what each marked directory held, at the hook
+	testHookMarked = func(dir string) {
+		des, _ := os.ReadDir(dir)
+		var names []string
+		for _, de := range des {
+			names = append(names, de.Name())
+		}
+		mu.Lock()
+		seen = append(seen, strings.Join(names, ","))
+		mu.Unlock()
+	}
+	defer func() { testHookMarked = nil }()
+	for _, leftover := range []string{"the old log", "JOINED"} {
+		t.Run(leftover, func(t *testing.T) {
+			dir := t.TempDir()
+			c, err := Start(Options{Nodes: 3, DataDir: dir})
+			if err != nil {
+				t.Fatal(err)
+			}
+			waitLeader(t, c)
+			put(t, c.NewClient(), "k", "v")
+			c.Crash(3)
+			old, err := os.ReadDir(filepath.Join(dir, "node-3"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			saved := map[string][]byte{}
+			for _, de := range old {
+				if b, err := os.ReadFile(filepath.Join(dir, "node-3", de.Name())); err == nil {
+					saved[de.Name()] = b
+				}
+			}
+			if _, err := c.Remove(ctxFor(t, 10*time.Second), 3); err != nil {
+				t.Fatal(err)
+			}
+			if des, _ := os.ReadDir(filepath.Join(dir, "node-3")); len(des) != 1 || des[0].Name() != removedFile {
+				t.Fatalf("a retired node's directory holds %v, want REMOVED alone", des)
+			}
+			c.Close()
+			switch leftover {
+			case "the old log": // killed after the marker, before the files went
+				for name, b := range saved {
+					if err := os.WriteFile(filepath.Join(dir, "node-3", name), b, 0o644); err != nil {
+						t.Fatal(err)
+					}
+				}
+			case "JOINED": // killed after JOINED, before the marker went
+				if err := writeMarker(filepath.Join(dir, "node-3"), joinedFile, "added\n"); err != nil {
+					t.Fatal(err)
+				}
+			}
+			c2, err := Start(Options{Nodes: 3, DataDir: dir})
+			if err != nil {
+				t.Fatalf("the next start: %v", err)
+			}
+			defer c2.Close()
+			st := waitLeader(t, c2)
+			if n, _ := st.Node(3); n.State != StateRemoved {
+				t.Fatalf("node 3 is %s, want removed", n.State)
+			}
+			if _, err := c2.Add(ctxFor(t, 30*time.Second), 3); err != nil {
+				t.Fatalf("add 3 again: %v", err)
+			}
+			mu.Lock()
+			got := slices.Clone(seen)
+			seen = nil
+			mu.Unlock()
+			// Retired: REMOVED beside the old log. Added: REMOVED and
+			// JOINED beside what the start left.
+			if len(got) != 2 || !strings.Contains(got[0], removedFile) || !strings.Contains(got[0], ".wal") ||
+				!strings.Contains(got[1], removedFile) || !strings.Contains(got[1], joinedFile) {
+				t.Errorf("the directories at the hook: %q", got)
+			}
+			if fileExists(filepath.Join(dir, "node-3", removedFile)) || !fileExists(filepath.Join(dir, "node-3", joinedFile)) {
+				t.Error("the added node's directory still says REMOVED, or not JOINED")
+			}
+			if v, err := c2.NewClient().Get(context.Background(), "k"); err != nil || string(v.Value) != "v" {
+				t.Fatalf("get k: %q %v", v.Value, err)
+			}
+		})
+	}
+}
+
 // A node added while the cluster is partitioned joins the leader's side.
 func TestAddDuringAPartitionJoinsTheLeadersSide(t *testing.T) {
 	t.Parallel()
