@@ -95,12 +95,6 @@ func runScript(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		}
 		return parseError(name, err)
 	}
-	if len(cmds) == 0 {
-		// Run as asked (the cluster starts and stops: a --data directory
-		// is opened and checked), but not in silence: an empty file is
-		// more often a mistake than a test.
-		fmt.Fprintf(stderr, "raftplay: warning: script %s holds no commands (only blank lines and comments): the cluster starts and stops\n", cluster.EscapeControls(name))
-	}
 	return playHeadless(ctx, headlessRun{name: name, file: file, cmds: cmds, cf: cf, json: *jsonOut, logPath: *logPath, tracePath: *tracePath, recPath: *recPath,
 		hint: runHint(string(src), fs), header: header}, stdout, stderr)
 }
@@ -213,6 +207,13 @@ func playHeadless(ctx context.Context, h headlessRun, stdout, stderr io.Writer) 
 	if err != nil {
 		unmakeRec()
 		return startError(err, cf)
+	}
+	if len(h.cmds) == 0 {
+		// Run as asked (the cluster starts and stops: a --data directory
+		// is opened and checked), but not in silence: an empty file is
+		// more often a mistake than a test. Said once the flags and the
+		// start are known good, so that their error stays the one line.
+		fmt.Fprintf(stderr, "raftplay: warning: script %s holds no commands (only blank lines and comments): the cluster started and stops\n", cluster.EscapeControls(h.name))
 	}
 	stopTrace := streamTrace(c, traceFile)
 	defer stopTrace()
