@@ -22,26 +22,8 @@ func TestReplacedEntryMayStillCommit(t *testing.T) {
 	waitLeader(t, c)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	for id := uint64(1); id <= 5; id++ {
-		if err := c.Crash(id); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := c.Freeze(); err != nil {
-		t.Fatal(err)
-	}
-	for id := uint64(1); id <= 5; id++ {
-		if err := c.Restart(id); err != nil {
-			t.Fatal(err)
-		}
-	}
-	must := func(out string, err error) string {
-		t.Helper()
-		if err != nil {
-			t.Fatal(err)
-		}
-		return out
-	}
+	freezeAtRest(t, c, 5)
+	must := mustOut(t)
 	node := func(id uint64) NodeStatus { n, _ := c.Status().Node(id); return n }
 	// 1 leads at T1 with 2 and 3.
 	must(c.Timeout(1))

@@ -138,19 +138,7 @@ func TestExplainNodeVoteAndLog(t *testing.T) {
 	waitFor(t, c, "convergence", Converged)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	for id := uint64(1); id <= 5; id++ {
-		if err := c.Crash(id); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := c.Freeze(); err != nil {
-		t.Fatal(err)
-	}
-	for id := uint64(1); id <= 5; id++ {
-		if err := c.Restart(id); err != nil {
-			t.Fatal(err)
-		}
-	}
+	freezeAtRest(t, c, 5)
 	must := func(_ string, err error) {
 		t.Helper()
 		if err != nil {

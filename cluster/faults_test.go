@@ -52,6 +52,39 @@ func waitLeader(t *testing.T, c *Cluster) Status {
 	return st
 }
 
+// freezeAtRest waits until every node of c holds the same log, then
+// crashes all n of them, freezes the cluster and restarts them: a frozen
+// cluster with no leader, no message on its way and every log alike (any
+// node can be elected), for a test to step through an exact history.
+func freezeAtRest(t *testing.T, c *Cluster, n int) {
+	t.Helper()
+	waitFor(t, c, "every log alike", Converged)
+	for id := uint64(1); id <= uint64(n); id++ {
+		if err := c.Crash(id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := c.Freeze(); err != nil {
+		t.Fatal(err)
+	}
+	for id := uint64(1); id <= uint64(n); id++ {
+		if err := c.Restart(id); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// mustOut fails t when err is set, and returns out.
+func mustOut(t *testing.T) func(out string, err error) string {
+	return func(out string, err error) string {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+}
+
 // aFollower returns a node of st that is not its leader.
 func aFollower(st Status) uint64 {
 	if st.Leader == 1 {

@@ -403,6 +403,11 @@ func writeMarker(dir, name, text string) error {
 	if err != nil {
 		return err
 	}
+	return syncDir(dir)
+}
+
+// syncDir makes the names in dir durable.
+func syncDir(dir string) error {
 	d, err := os.Open(dir)
 	if err != nil {
 		return err
@@ -429,12 +434,7 @@ func clearDirExcept(dir, keep string) error {
 			}
 		}
 	}
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
+	return syncDir(dir)
 }
 
 // Remove removes node id from the membership. Once the change commits the
