@@ -536,7 +536,7 @@ func (c *Cluster) nodeConfig(s *slot) nodeConfig {
 // whose Remove gave up before the entry committed (a partition held it
 // back): the node would have gone on running outside the cluster. Called
 // on a node's loop, so the retiring runs apart.
-func (c *Cluster) confApplied(index uint64, m raft.Membership) {
+func (c *Cluster) confApplied(index, term uint64, m raft.Membership) {
 	c.confMu.Lock()
 	if index <= c.confIndex {
 		c.confMu.Unlock()
@@ -548,8 +548,12 @@ func (c *Cluster) confApplied(index uint64, m raft.Membership) {
 	for id := range c.members {
 		if !m.IsMember(id) {
 			delete(c.members, id)
-			if later.index > index && later.m.IsMember(id) {
-				continue // added back by a later entry, in a log since the start
+			// Added back by a later entry, in a log since the start?
+			// Not by one of an earlier term than this committed entry:
+			// no such entry after it can ever commit (a deposed
+			// leader's stale one shielded a removed node for good).
+			if later.index > index && later.term >= term && later.m.IsMember(id) {
+				continue
 			}
 			gone = append(gone, id)
 		}
@@ -588,8 +592,8 @@ func (c *Cluster) settleMembership() error {
 		// (as NodeStatus.ConfAsOf).
 		at := max(st.ConfIndex, st.SnapshotIndex)
 		if at > c.newestAtStart.index || c.newestAtStart.m.IsEmpty() {
-			c.newestAtStart = appliedConf{index: at, m: st.Membership}
 			newestTerm, _ = s.node.core.Term(at)
+			c.newestAtStart = appliedConf{index: at, term: newestTerm, m: st.Membership}
 		}
 	}
 	newest := c.newestAtStart
@@ -659,9 +663,10 @@ func (c *Cluster) committedAtStart(index, term uint64) bool {
 	return false
 }
 
-// appliedConf is a configuration and the index of its entry.
+// appliedConf is a configuration and the index and term of its entry.
 type appliedConf struct {
 	index uint64
+	term  uint64
 	m     raft.Membership
 }
 

@@ -98,11 +98,11 @@ type nodeConfig struct {
 	unsafeVote    bool          // raft.Config.UnsafeSkipVoteLogCheck
 	pub           *sync.RWMutex // statuses are stored under its read side (publish.go)
 	trace         *MsgTrace
-	down          func(id uint64) bool                  // whether a node is down now (for the trace)
-	heldSeq       *atomic.Uint64                        // numbers held messages across the cluster (freeze.go)
-	frozen        bool                                  // start frozen (the cluster is)
-	clusterStatus func() Status                         // the whole cluster's status (HTTP /explain)
-	confApplied   func(index uint64, m raft.Membership) // told of each configuration entry applied
+	down          func(id uint64) bool                        // whether a node is down now (for the trace)
+	heldSeq       *atomic.Uint64                              // numbers held messages across the cluster (freeze.go)
+	frozen        bool                                        // start frozen (the cluster is)
+	clusterStatus func() Status                               // the whole cluster's status (HTTP /explain)
+	confApplied   func(index, term uint64, m raft.Membership) // told of each configuration entry applied
 }
 
 // node drives one Raft core with its WAL, transport and key-value store.
@@ -748,7 +748,7 @@ func (n *node) apply(e raft.Entry) {
 	}
 	if e.Type == raft.EntryConfig && n.cfg.confApplied != nil {
 		if m, err := raft.DecodeMembership(e.Data); err == nil {
-			n.cfg.confApplied(e.Index, m)
+			n.cfg.confApplied(e.Index, e.Term, m)
 		}
 	}
 	if e.Type == raft.EntryConfig && waiting && w.term == e.Term {
