@@ -851,6 +851,10 @@ func explainVote(st Status, id uint64) string {
 	}
 	cand := fmt.Sprintf("%d's log (%d@%d)", v.Candidate, v.CandIndex, v.CandTerm)
 	mine := fmt.Sprintf("its own (%d@%d)", v.MyIndex, v.MyTerm)
+	if v.Granted && v.Pre && v.VotedFor == id {
+		return fmt.Sprintf("%d granted its pre-vote to %d for term %d: it led, but had not heard from a quorum of its voters within the minimum election timeout, so it grants pre-votes as a node without a leader does (thesis §9.6), and %s is at least as up to date as %s (§5.4.1)",
+			id, v.Candidate, v.Term, cand, mine)
+	}
 	if v.Granted && v.Pre {
 		return fmt.Sprintf("%d granted its pre-vote to %d for term %d: it had not heard from a leader within the minimum election timeout (thesis §9.6), and %s is at least as up to date as %s (§5.4.1)",
 			id, v.Candidate, v.Term, cand, mine)

@@ -1058,6 +1058,12 @@ func TestExplainVoteOfAnOldDecision(t *testing.T) {
 	mustNotContain(t, ExplainVote(st, 3), "That was at term")
 	n.LastVote = raft.VoteDecision{Candidate: 2, Term: 6, Pre: true, Why: raft.WhyLogBehind, CandIndex: 18, CandTerm: 5, MyIndex: 20, MyTerm: 5}
 	mustContain(t, ExplainVote(st, 3), "3 refused its pre-vote to 2 for term 6")
+	// A leader that heard from no quorum grants pre-votes: it says so,
+	// not that it heard from no leader.
+	n.LastVote = raft.VoteDecision{Candidate: 2, Term: 6, Pre: true, Granted: true, VotedFor: 3, CandIndex: 20, CandTerm: 5, MyIndex: 20, MyTerm: 5}
+	got := ExplainVote(st, 3)
+	mustContain(t, got, "3 granted its pre-vote to 2 for term 6: it led, but had not heard from a quorum of its voters")
+	mustNotContain(t, got, "had not heard from a leader")
 }
 
 // A follower that has installed the snapshot the leader is sending is not

@@ -257,6 +257,9 @@ func TestLeaderWithoutAQuorumGrantsPreVotes(t *testing.T) {
 	if out := drain(a); len(out) != 1 || out[0].Type != MsgPreVoteResp || out[0].Reject || out[0].Term != 2 || a.role != RoleLeader || a.term != 1 {
 		t.Errorf("a leader that heard from no follower for electionMin ticks answered %+v (%s, term %d); want the pre-vote granted, still leading term 1", out, a.role, a.term)
 	}
+	if v := a.lastVote; !v.Granted || !v.Pre || v.VotedFor != 1 {
+		t.Errorf("its vote decision %+v; want a granted pre-vote naming itself, the leader", v)
+	}
 	_ = a.Step(Message{Type: MsgPreVote, From: 3, To: 1, Term: 2, Index: 0, LogTerm: 0})
 	if out := drain(a); len(out) != 1 || !out[0].Reject || out[0].Why != WhyLogBehind {
 		t.Errorf("to a candidate whose log is behind: %+v; want a refusal (log behind)", out)

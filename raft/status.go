@@ -69,7 +69,7 @@ type VoteDecision struct {
 	CandTerm  uint64
 	MyIndex   uint64 // ours, when deciding
 	MyTerm    uint64
-	VotedFor  uint64 // whom we had voted for or followed, when that was the reason
+	VotedFor  uint64 // whom we had voted for or followed, when that was the reason; for a pre-vote granted by a leader (no quorum heard), itself
 	Following bool   // VotedFor is the leader it followed (it had cast no vote in the term)
 }
 

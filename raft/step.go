@@ -319,6 +319,9 @@ func (r *Raft) handleVote(m Message) {
 		// For a real vote, r.vote is persisted before this message leaves.
 		r.send(Message{To: m.From, Type: resp, Term: m.Term})
 		r.lastVote.Granted = true
+		if r.role == RoleLeader {
+			r.lastVote.VotedFor = r.id // a leader without a quorum heard (leaderAlive)
+		}
 		if m.Type == MsgVote {
 			// A granted vote starts a new election period: a fresh timeout.
 			r.electionElapsed = 0

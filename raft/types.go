@@ -197,7 +197,7 @@ const (
 	WhyLogBehind       // the candidate's log is not as up to date as the receiver's (§5.4.1)
 	WhyLogMismatch     // the receiver has no entry at prevLogIndex with prevLogTerm (hint in RejectHint)
 	WhyLease           // not sent: a vote request ignored inside a leader lease (CheckQuorum)
-	WhyLeaderAlive     // a pre-vote refused: the receiver leads, or heard from its leader within the minimum election timeout (thesis §9.6)
+	WhyLeaderAlive     // a pre-vote refused: the receiver leads and heard from a quorum, or heard from its leader, within the minimum election timeout (thesis §9.6)
 )
 
 // String returns a phrase for w: "stale term", "already voted",
