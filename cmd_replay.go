@@ -136,11 +136,15 @@ func scriptCount(rec *record.Recording, runnable int) string {
 // noneToRun says why a script written from rec runs nothing: no commands
 // recorded, or only ones kept as comments (record start, save, failed).
 func noneToRun(rec *record.Recording) string {
-	if len(rec.Commands) == 0 {
-		return rec.NoCommands()
+	said := rec.NoCommands()
+	if len(rec.Commands) > 0 {
+		said = fmt.Sprintf("the recording's %s would not run again (record, save, or failed in the recording), so the script holds %s as comments only",
+			plural(len(rec.Commands), "command"), map[bool]string{true: "it", false: "them"}[len(rec.Commands) == 1])
 	}
-	return fmt.Sprintf("the recording's %s would not run again (record, save, or failed in the recording), so the script holds %s as comments only",
-		plural(len(rec.Commands), "command"), map[bool]string{true: "it", false: "them"}[len(rec.Commands) == 1])
+	if load := rec.StartLoad(); load > 0 {
+		said += fmt.Sprintf("; it only turns on the load of %d writes/s the recording began with", load)
+	}
+	return said
 }
 
 // writeScript writes the recording's commands as a script into out, or

@@ -80,8 +80,6 @@ func TestTraceRecordsLosses(t *testing.T) {
 	}
 }
 
-// Frozen, a cluster takes a write into the leader's log but moves it only
-// as messages are delivered by hand; thawed, it finishes.
 // TestStepWithNothingHeldSaysWhatMakesAMessage: once a frozen cluster is
 // quiet, step fails and names the commands that make a message.
 func TestStepWithNothingHeldSaysWhatMakesAMessage(t *testing.T) {
@@ -108,6 +106,8 @@ func TestStepWithNothingHeldSaysWhatMakesAMessage(t *testing.T) {
 	}
 }
 
+// Frozen, a cluster takes a write into the leader's log but moves it only
+// as messages are delivered by hand; thawed, it finishes.
 func TestFreezeHoldsMessagesUntilDelivered(t *testing.T) {
 	t.Parallel()
 	c := startCluster(t, Options{Nodes: 3, Timing: WatchTiming})

@@ -130,6 +130,13 @@ func (rec *Recording) Script(w io.Writer, name string) (int, error) {
 	return runnable, bw.Flush()
 }
 
+// StartLoad is the load (writes per second) a recording begun while the
+// cluster ran found running: its script turns it on first. 0: none.
+func (rec *Recording) StartLoad() int {
+	_, load := rec.startState()
+	return load
+}
+
 // startState describes what the cluster was doing when the recording
 // began, if it was not a cluster just started ("" then): writes already
 // acknowledged, a load running, nodes down or paused, step mode, faults.

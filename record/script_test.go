@@ -70,8 +70,8 @@ func TestScriptOfARecordingBegunMidSession(t *testing.T) {
 	rec := b.end(2 * time.Second).read()
 	var out bytes.Buffer
 	n, err := rec.Script(&out, "s.txt")
-	if err != nil || n != 1 {
-		t.Fatalf("Script: %d runnable, %v; want 1", n, err)
+	if err != nil || n != 1 || rec.StartLoad() != 50 {
+		t.Fatalf("Script: %d runnable, %v, start load %d; want 1, the load 50", n, err, rec.StartLoad())
 	}
 	for _, want := range []string{
 		"# The recording began with the cluster already running: 1234 writes acknowledged, load 50/s, node 2 crashed.",
@@ -87,7 +87,8 @@ func TestScriptOfARecordingBegunMidSession(t *testing.T) {
 	fresh := newBuilder(t, Version).status(0, 1, 1, 2, 3)
 	fresh.command(time.Second, "put a 1", "ok")
 	out.Reset()
-	if _, err := fresh.end(2*time.Second).read().Script(&out, "s.txt"); err != nil || strings.Contains(out.String(), "already running") || strings.Contains(out.String(), "load") {
+	freshRec := fresh.end(2 * time.Second).read()
+	if _, err := freshRec.Script(&out, "s.txt"); err != nil || strings.Contains(out.String(), "already running") || strings.Contains(out.String(), "load") || freshRec.StartLoad() != 0 {
 		t.Errorf("script of a fresh cluster's recording (%v):\n%s", err, out.String())
 	}
 }

@@ -242,7 +242,7 @@ func heldCount(s cluster.Status) int {
 func frozenText(held int) string {
 	if held == 0 {
 		// s would wait for a message and fail: say what makes one.
-		return "FROZEN: clocks stopped, nothing held: t timeout, b heartbeat, w propose"
+		return "FROZEN: clocks stopped, nothing held: t timeout, b heartbeat, w propose, z thaw"
 	}
 	return fmt.Sprintf("FROZEN: clocks stopped; %s held (s step, z thaw, m shows them)", plural(held, "message"))
 }

@@ -428,7 +428,7 @@ func TestFrozenWithNothingHeldSaysWhatMakesAMessage(t *testing.T) {
 	for _, w := range testWidths {
 		v := newModel(newFakeSource(st), &fakeExec{}, w, 60).View()
 		flat := strings.Join(strings.Fields(v), " ")
-		if !strings.Contains(flat, "FROZEN: clocks stopped, nothing held: t timeout, b heartbeat, w propose") || strings.Contains(flat, "s step,") {
+		if !strings.Contains(flat, "FROZEN: clocks stopped, nothing held: t timeout, b heartbeat, w propose, z thaw") || strings.Contains(flat, "s step,") {
 			t.Errorf("at %d:\n%s", w, v)
 		}
 	}
