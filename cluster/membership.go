@@ -317,6 +317,7 @@ func (c *Cluster) startJoiner(id uint64) (uint64, error) {
 	for _, o := range c.slots {
 		if o.node != nil && o.id != id {
 			o.node.tr.ReplacePeer(id)
+			o.node.purgeInbox(id)
 		}
 	}
 	if id == uint64(len(c.slots))+1 {

@@ -317,6 +317,36 @@ func (n *node) receive(m raft.Message) {
 	}
 }
 
+// purgeInbox drops what waits in the inbox from node id, which now names
+// a new node (an id removed, then added again): a paused or stalled
+// node's loop would step the old node's late answer later, against the
+// new node's progress (a false match: the new node promoted at once,
+// empty). Called from outside the loop, after transport.ReplacePeer has
+// stopped the rest; the other messages taken out go back in, behind any
+// that arrived meanwhile (Raft does not need them in order).
+func (n *node) purgeInbox(id uint64) {
+	for k := len(n.inbox); k > 0; k-- {
+		var m raft.Message
+		select {
+		case m = <-n.inbox:
+		default:
+			return
+		}
+		lost := LostReplaced
+		if m.From != id {
+			select {
+			case n.inbox <- m:
+				continue
+			default:
+				lost = LostInboxFull
+			}
+		}
+		r := recordOf(MsgLost, &m)
+		r.Lost = lost
+		n.cfg.trace.add(r)
+	}
+}
+
 // run is the node's loop (DESIGN.md): one event, then whatever else is
 // queued, then one Ready: persist, send, apply, advance.
 func (n *node) run() {
