@@ -458,6 +458,11 @@ func TestAddAgainDropsTheOldNodesMessagesFromInboxes(t *testing.T) {
 		t.Fatal(err)
 	}
 	n := c.node(f)
+	// Pause returns once the loop is told; a call through ctrl returns
+	// once it is paused, reading its inbox no more.
+	if err := n.do(func() {}); err != nil {
+		t.Fatal(err)
+	}
 	const mark = 1 << 40 // a term no real message has
 	n.receive(raft.Message{Type: raft.MsgAppResp, From: 5, To: f, Term: mark, Index: 99})
 	n.receive(raft.Message{Type: raft.MsgHeartbeat, From: st.Leader, To: f, Term: mark})
