@@ -579,21 +579,22 @@ func (c *Cluster) confApplied(index, term uint64, m raft.Membership) {
 // start, later than it, keeps them: a node removed and added back keeps
 // running and keeps its files.
 func (c *Cluster) settleMembership() error {
-	confs := map[uint64]raft.Membership{}
-	var newestTerm uint64 // the term of the newest configuration's entry
+	confs := map[uint64]appliedConf{} // each node's configuration, as its log left it
+	var newestTerm uint64             // the term of the newest configuration's entry
 	for _, s := range c.slots {
 		if s.node == nil {
 			continue
 		}
 		st := s.node.core.Status()
-		confs[s.id] = st.Membership
 		// A configuration entry at or before the snapshot is compacted:
 		// the snapshot's configuration is the one in force at its index
 		// (as NodeStatus.ConfAsOf).
 		at := max(st.ConfIndex, st.SnapshotIndex)
+		term, _ := s.node.core.Term(at)
+		confs[s.id] = appliedConf{index: at, term: term, m: st.Membership}
 		if at > c.newestAtStart.index || c.newestAtStart.m.IsEmpty() {
-			newestTerm, _ = s.node.core.Term(at)
-			c.newestAtStart = appliedConf{index: at, term: newestTerm, m: st.Membership}
+			newestTerm = term
+			c.newestAtStart = confs[s.id]
 		}
 	}
 	newest := c.newestAtStart
@@ -626,8 +627,18 @@ func (c *Cluster) settleMembership() error {
 			}
 			continue
 		}
-		for _, id := range confs[s.id].Members() {
-			c.members[id], c.everMember[id] = true, true
+		// Every configuration a log holds names running members (a later
+		// committed entry that drops one retires it); only a committed one
+		// makes a node a member once (NodeStatus.Outside): a node whose
+		// add was cut short, named by a deposed leader's entry alone, was
+		// shown JOINING for good.
+		own := confs[s.id]
+		known := c.committedAtStart(own.index, own.term)
+		for _, id := range own.m.Members() {
+			c.members[id] = true
+			if known {
+				c.everMember[id] = true
+			}
 		}
 		// Any other node that runs counts as a member too, except one
 		// added whose add never reached a log (it holds nothing: it runs

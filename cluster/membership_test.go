@@ -481,6 +481,53 @@ func TestAddAgainDropsTheOldNodesMessagesFromInboxes(t *testing.T) {
 	c.Resume(f)
 }
 
+// An add cut short by a kill while its entry was in the leader's log
+// alone: at the next start that entry is no committed configuration, so
+// the node it names was never a member, and once a leader without the
+// entry rules, the node shows OUTSIDE (remove stops it). The entry made it
+// a member at start, and it showed JOINING for good (a new user's kill -9
+// of a frozen add).
+func TestAddCutShortIsNoMemberAtTheNextStart(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	c, err := Start(Options{Nodes: 3, DataDir: dir, Timing: WatchTiming})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := waitLeader(t, c)
+	waitFor(t, c, "every log alike", Converged)
+	if err := c.Freeze(); err != nil {
+		t.Fatal(err)
+	}
+	var pe *PendingError
+	if _, err := c.Add(ctxFor(t, 30*time.Second), 4); !errors.As(err, &pe) {
+		t.Fatalf("add while frozen: %v; want it under way (in the leader's log alone)", err)
+	}
+	// The leader's loop writes the entry in the turn it took it; a call
+	// through the loop returns after that turn.
+	if err := c.node(st.Leader).do(func() {}); err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+	c2, err := Start(Options{Nodes: 3, DataDir: dir, Timing: WatchTiming})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c2.Close()
+	// The timing leaves a second or more before any election: nothing is
+	// committed or applied yet.
+	c2.confMu.Lock()
+	if c2.newestAtStart.index < pe.Index {
+		c2.confMu.Unlock()
+		t.Fatalf("setup: the newest configuration at start is entry %d, not the add's %d", c2.newestAtStart.index, pe.Index)
+	}
+	ever := c2.everMember[4]
+	c2.confMu.Unlock()
+	if ever {
+		t.Fatal("node 4 counts as once a member, on the strength of an add entry in one log that no one committed")
+	}
+}
+
 // A node added while the cluster is partitioned joins the leader's side.
 func TestAddDuringAPartitionJoinsTheLeadersSide(t *testing.T) {
 	t.Parallel()
