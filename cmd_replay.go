@@ -141,8 +141,8 @@ func noneToRun(rec *record.Recording) string {
 		said = fmt.Sprintf("the recording's %s would not run again (record, save, or failed in the recording), so the script holds %s as comments only",
 			plural(len(rec.Commands), "command"), map[bool]string{true: "it", false: "them"}[len(rec.Commands) == 1])
 	}
-	if load := rec.StartLoad(); load > 0 {
-		said += fmt.Sprintf("; it only turns on the load of %d writes/s the recording began with", load)
+	if setup := rec.StartSetup(); len(setup) > 0 {
+		said += fmt.Sprintf("; it only sets up the state the recording began with (%s)", strings.Join(setup, ", "))
 	}
 	return said
 }

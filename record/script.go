@@ -75,11 +75,16 @@ func (rec *Recording) Script(w io.Writer, name string) (int, error) {
 		fmt.Fprintf(bw, "# The recording stops early: %s\n", oneLine(rec.Stopped.Error()))
 	}
 	runnable := 0
-	if was, load := rec.startState(); was != "" {
-		fmt.Fprintf(bw, "# The recording began with the cluster already running: %s. This script\n", was)
-		fmt.Fprintf(bw, "# starts a fresh cluster and rebuilds none of that but the load.\n")
-		if load > 0 {
-			fmt.Fprintf(bw, "wait leader\nload %d\n", load)
+	if was, setup, missing := rec.startState(); was != "" {
+		fmt.Fprintf(bw, "# The recording began with the cluster already running: %s.\n", was)
+		if len(setup) > 0 {
+			fmt.Fprintf(bw, "# Set up first, as far as a script can: %s.\n", strings.Join(setup, ", "))
+		}
+		if len(missing) > 0 {
+			fmt.Fprintf(bw, "# Not rebuilt: %s; the commands below may not do what they did.\n", strings.Join(missing, ", "))
+		}
+		if len(setup) > 0 {
+			fmt.Fprintf(bw, "wait leader\n%s\n", strings.Join(setup, "\n"))
 		}
 	}
 	p := commands.NewParser(max(o.Nodes, 1))
@@ -130,20 +135,22 @@ func (rec *Recording) Script(w io.Writer, name string) (int, error) {
 	return runnable, bw.Flush()
 }
 
-// StartLoad is the load (writes per second) a recording begun while the
-// cluster ran found running: its script turns it on first. 0: none.
-func (rec *Recording) StartLoad() int {
-	_, load := rec.startState()
-	return load
+// StartSetup returns the commands a script of a recording begun while
+// the cluster ran sets up first: its load, crashed and paused nodes, its
+// partition, the freeze (nil for a recording of a cluster just started).
+func (rec *Recording) StartSetup() []string {
+	_, setup, _ := rec.startState()
+	return setup
 }
 
 // startState describes what the cluster was doing when the recording
 // began, if it was not a cluster just started ("" then): writes already
-// acknowledged, a load running, nodes down or paused, step mode, faults.
-// load is the load's rate.
-func (rec *Recording) startState() (was string, load int) {
+// acknowledged, a load running, nodes down or paused, step mode, faults;
+// the commands that set up what a script can of that, in order (the freeze
+// last, or its steps would wait for it), and what they do not.
+func (rec *Recording) startState() (was string, setup, missing []string) {
 	if rec.Frames() == 0 {
-		return "", 0
+		return "", nil, nil
 	}
 	st := rec.Status(0)
 	var parts []string
@@ -152,22 +159,43 @@ func (rec *Recording) startState() (was string, load int) {
 	}
 	if st.Load > 0 {
 		parts = append(parts, fmt.Sprintf("load %d/s", st.Load))
+		setup = append(setup, fmt.Sprintf("load %d", st.Load))
 	}
 	for _, n := range st.Nodes {
-		if n.State != cluster.StateUp && n.State != "" {
-			parts = append(parts, fmt.Sprintf("node %d %s", n.ID, n.State))
+		if n.State == cluster.StateUp || n.State == "" {
+			continue
+		}
+		parts = append(parts, fmt.Sprintf("node %d %s", n.ID, n.State))
+		switch n.State {
+		case cluster.StateCrashed:
+			setup = append(setup, fmt.Sprintf("crash %d", n.ID))
+		case cluster.StatePaused:
+			setup = append(setup, fmt.Sprintf("pause %d", n.ID))
+		default:
+			missing = append(missing, fmt.Sprintf("node %d %s", n.ID, n.State))
 		}
 	}
-	if st.Frozen {
-		parts = append(parts, "frozen")
-	}
-	if len(st.Faults.Groups) > 0 {
+	if g := st.Faults.Groups; len(g) > 0 {
 		parts = append(parts, "a partition")
+		words := make([]string, len(g))
+		for i, grp := range g {
+			ids := make([]string, len(grp))
+			for k, id := range grp {
+				ids[k] = fmt.Sprint(id)
+			}
+			words[i] = strings.Join(ids, ",")
+		}
+		setup = append(setup, "partition "+strings.Join(words, " ")) // one group: the unnamed nodes are the other
 	}
 	if len(st.Faults.Links) > 0 {
 		parts = append(parts, "link faults")
+		missing = append(missing, "the link faults")
 	}
-	return strings.Join(parts, ", "), st.Load
+	if st.Frozen {
+		parts = append(parts, "frozen")
+		setup = append(setup, "freeze")
+	}
+	return strings.Join(parts, ", "), setup, missing
 }
 
 // NoCommands says that a recording without commands gives none to

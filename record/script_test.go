@@ -3,11 +3,13 @@ package record
 import (
 	"bytes"
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"raftplay/cluster"
+	"raftplay/transport"
 )
 
 // TestScriptPauseAtWaitKey: the dashboard runs `wait key` when the key is
@@ -52,13 +54,15 @@ func TestScriptWaitsBeforeTheFirstCommand(t *testing.T) {
 	}
 }
 
-// A recording begun while the cluster ran (a load on, a node down, writes
-// acknowledged) says so, and turns the load on first: its script ran the
-// recorded crash and restart against an idle cluster, saying nothing.
+// A recording begun while the cluster ran (a load on, a node down, a
+// partition, frozen, writes acknowledged) says so, and sets up what a
+// script can first: its script ran the recorded restart against an idle
+// cluster, saying nothing, and one begun frozen failed at its thaw.
 // Script counts the commands it writes to run, not those kept as comments.
 func TestScriptOfARecordingBegunMidSession(t *testing.T) {
 	b := newBuilder(t, Version)
-	l := line{T: 0, K: kindStatus, S: newStatusRec(cluster.Status{Time: t0, Term: 2, Load: 50, Written: 1234}), NN: 3}
+	l := line{T: 0, K: kindStatus, S: newStatusRec(cluster.Status{Time: t0, Term: 2, Load: 50, Written: 1234, Frozen: true,
+		Faults: transport.FaultTable{Groups: [][]uint64{{1}, {2, 3}}, Links: []transport.LinkRule{{From: 1, To: 2}}}}), NN: 3}
 	for _, n := range []cluster.NodeStatus{{ID: 1, State: cluster.StateUp}, {ID: 2, State: cluster.StateCrashed}, {ID: 3, State: cluster.StateUp}} {
 		n.Term, n.Role = 2, "follower"
 		j, _ := json.Marshal(newNodeRec(n))
@@ -70,12 +74,14 @@ func TestScriptOfARecordingBegunMidSession(t *testing.T) {
 	rec := b.end(2 * time.Second).read()
 	var out bytes.Buffer
 	n, err := rec.Script(&out, "s.txt")
-	if err != nil || n != 1 || rec.StartLoad() != 50 {
-		t.Fatalf("Script: %d runnable, %v, start load %d; want 1, the load 50", n, err, rec.StartLoad())
+	if setup := rec.StartSetup(); err != nil || n != 1 || !slices.Equal(setup, []string{"load 50", "crash 2", "partition 1 2,3", "freeze"}) {
+		t.Fatalf("Script: %d runnable, %v, set up first %q; want 1, the load, the crash, the partition, the freeze", n, err, setup)
 	}
 	for _, want := range []string{
-		"# The recording began with the cluster already running: 1234 writes acknowledged, load 50/s, node 2 crashed.",
-		"\nwait leader\nload 50\n",
+		"# The recording began with the cluster already running: 1234 writes acknowledged, load 50/s, node 2 crashed, a partition, link faults, frozen.\n",
+		"# Set up first, as far as a script can: load 50, crash 2, partition 1 2,3, freeze.\n",
+		"# Not rebuilt: the link faults; the commands below may not do what they did.\n",
+		"\nwait leader\nload 50\ncrash 2\npartition 1 2,3\nfreeze\n",
 		"\n# record start x.rec\n",
 		"\nrestart 2\n",
 	} {
@@ -88,7 +94,7 @@ func TestScriptOfARecordingBegunMidSession(t *testing.T) {
 	fresh.command(time.Second, "put a 1", "ok")
 	out.Reset()
 	freshRec := fresh.end(2 * time.Second).read()
-	if _, err := freshRec.Script(&out, "s.txt"); err != nil || strings.Contains(out.String(), "already running") || strings.Contains(out.String(), "load") || freshRec.StartLoad() != 0 {
+	if _, err := freshRec.Script(&out, "s.txt"); err != nil || strings.Contains(out.String(), "already running") || strings.Contains(out.String(), "load") || freshRec.StartSetup() != nil {
 		t.Errorf("script of a fresh cluster's recording (%v):\n%s", err, out.String())
 	}
 }
