@@ -119,6 +119,7 @@ type keyMap struct {
 	focused bool       // the scroll keys apply (the feed is focused or a pager open)
 	pager   bool
 	frozen  bool
+	idle    bool // frozen, nothing held (shortHelp)
 }
 
 func newKeyMap() keyMap {
@@ -232,6 +233,7 @@ type dashState struct {
 	output   bool // a command result is shown
 
 	frozen   bool     // the cluster is frozen (step mode)
+	idle     bool     // frozen, and no node holds a message
 	held     bool     // a held message is picked in the messages view
 	heldList bool     // the messages view shows the held list
 	heldN    int      // how many messages the held list shows
@@ -339,7 +341,7 @@ func (k *keyMap) update(s dashState) {
 	} else {
 		k.Events.SetHelp("e", "events")
 	}
-	k.region, k.focused, k.pager, k.frozen = s.region, s.focused, s.pager, s.frozen
+	k.region, k.focused, k.pager, k.frozen, k.idle = s.region, s.focused, s.pager, s.frozen, s.idle
 	k.Filter.SetEnabled(!links && !s.pager)
 	switch {
 	case msgs && s.byNode:
@@ -504,6 +506,13 @@ func (k keyMap) shortHelp() []key.Binding {
 		detail.SetEnabled(false)
 		return []key.Binding{k.Play, k.Steps, k.SeekKeys, k.Scroll, k.Page, k.Close, k.Crash, k.Power, k.Restart, k.Pause, k.Isolate, k.Group, k.Heal, k.Write,
 			k.Transfer, k.Remove, k.Add, k.Prompt, k.Freeze, k.Timeout, k.Beat, k.Legend, k.Help, k.Quit}
+	}
+	// Frozen with nothing held, s has nothing to deliver: the keys that
+	// make a message come first (t or b, whichever the selected node
+	// takes; w), then z, which thaws (the bar offered s, crash and pause).
+	if k.idle {
+		return []key.Binding{k.Timeout, k.Beat, k.Write, k.Freeze, k.Step, k.Heal, k.Crash, k.Power, k.Restart, k.Load, k.Pause, k.Isolate, k.Group, k.Transfer, k.Remove, k.Add,
+			k.Prompt, k.Messages, k.Links, k.Column, k.Explain, k.Speed, detail, k.Legend, k.Close, k.Help, k.Quit}
 	}
 	// Write and load come before the partition keys: at 80 columns the
 	// bar has room for five or six keys, and without writes nothing moves.

@@ -343,7 +343,7 @@ func (m *Model) refreshKeys() {
 		load: m.status.Load > 0, region: m.region, filtered: m.feed.filter != 0,
 		lanes: m.laneTop != 0, focused: m.feed.focused, pager: pager != noPager, legend: m.legend,
 		wide: pager == outputPager && m.outputPagerWidth() > m.width, output: m.output.shown(),
-		frozen: m.status.Frozen, held: heldOK, heldList: m.heldShown(), heldN: len(m.heldList()), byNode: m.msgs.byNode,
+		frozen: m.status.Frozen, idle: m.status.Frozen && heldCount(m.status) == 0, held: heldOK, heldList: m.heldShown(), heldN: len(m.heldList()), byNode: m.msgs.byNode,
 		beats: m.msgs.beats, kind: m.msgs.kind, scrolled: m.msgs.pin >= 0,
 		link: m.linkKeys(), col: m.col, cols: m.newestIndex() > 0, playing: m.replay.view.playing, narr: m.narr.text != "", waiting: m.narr.waiting || m.script.reading != 0,
 		prompt: m.prompt.active, history: len(m.prompt.history) > 0,

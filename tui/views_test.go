@@ -665,6 +665,38 @@ func TestShortResultTakesTheEventsLines(t *testing.T) {
 	checkFits(t, "short result", v, 80, 24)
 }
 
+// Frozen with nothing held, the help bar leads with the keys that make a
+// message (t for a follower, b for the leader, w), then z: it offered s,
+// which has nothing to deliver, and crash and pause before t.
+func TestFrozenIdleBarLeadsWithWhatMakesAMessage(t *testing.T) {
+	st := frozenStatus()
+	for i := range st.Nodes {
+		st.Nodes[i].Held = nil
+	}
+	bar := func(m *Model) string {
+		lines := strings.Split(m.View(), "\n")
+		return lines[len(lines)-1]
+	}
+	m := newModel(newFakeSource(st), &fakeExec{}, 80, 60)
+	for _, id := range []uint64{1, 2, 3} {
+		m.sel = id
+		m.refreshKeys()
+		n, _ := st.Node(id)
+		want := "t timeout • w propose • z thaw"
+		if n.Role == "leader" {
+			want = "b heartbeat • w propose • z thaw"
+		}
+		if got := bar(m); !strings.HasPrefix(got, want) {
+			t.Errorf("node %d (%s) selected, the bar: %q; want it to start %q", id, n.Role, got, want)
+		}
+	}
+	held := frozenStatus()
+	m = newModel(newFakeSource(held), &fakeExec{}, 80, 60)
+	if got := bar(m); !strings.HasPrefix(got, "s step") {
+		t.Errorf("with messages held, the bar: %q; want s step first", got)
+	}
+}
+
 // TestShortResultWithFiveLanesAt80x24: with 5 nodes at 80x24 the lanes
 // fill the region, and a notice of two lines (+ past the fastest speed)
 // opened the pager, hiding the lanes for one sentence: it takes lines from
