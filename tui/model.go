@@ -116,6 +116,7 @@ type Model struct {
 	rate      writeRate
 	output    outputPanel
 	runs      uint64        // commands run from keys and the prompt, to order their results
+	pasteSeq  uint64        // the run of the last paste of several lines (its failure names the line)
 	pending   []pendingEdit // changes keys asked for that frames may not show yet
 	inflight  []inflightRun // the runs of keys and the prompt not yet answered, in order
 	// promoteAfter is the learner an add made while frozen left to be
@@ -626,6 +627,13 @@ func (m *Model) onResult(r resultMsg) tea.Cmd {
 			// step that committed a waiting remove lost its own line to
 			// the remove's "ok", or the remove's was lost to the step's).
 			o.addEarlier(earlierResult(last, r))
+		} else if r.err != nil && r.seq == m.pasteSeq && r.total > 1 {
+			// A pasted line failed: which one, and what did not run.
+			m.output.set(fmt.Sprintf("pasted line %d of %d: %s", len(r.lines), r.total, last), last, r.out, r.err)
+			if k := len(r.lines); k < r.total {
+				m.output.err += fmt.Sprintf(" (so the %s after it did not run)", map[bool]string{true: "line", false: fmt.Sprintf("%d lines", r.total-k)}[r.total-k == 1])
+			}
+			m.output.seq = r.seq
 		} else {
 			m.output.set(last, last, r.out, r.err)
 			m.output.seq = r.seq

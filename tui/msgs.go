@@ -32,6 +32,7 @@ type resultMsg struct {
 	verb   string   // the verb of the last line that ran
 	wait   bool     // the last line that ran was wait key
 	seq    uint64   // the run's number among the keys' and prompt's (0: the script's)
+	total  int      // the lines asked for; more than ran when one failed
 }
 
 // scriptStepMsg asks the model to run the next line of the script;
@@ -83,7 +84,7 @@ func eventsCmd(ctx context.Context, log *cluster.EventLog, next uint64) tea.Cmd 
 // the first failure.
 func execCmd(ctx context.Context, ex Executor, cmds []*commands.Command, script bool, seq uint64) tea.Cmd {
 	return func() tea.Msg {
-		res := resultMsg{script: script, seq: seq}
+		res := resultMsg{script: script, seq: seq, total: len(cmds)}
 		for _, c := range cmds {
 			res.lines = append(res.lines, c.Text)
 			res.verb, res.wait = c.Verb, isWaitKey(c)

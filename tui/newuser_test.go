@@ -225,7 +225,8 @@ func TestPromptRunsAPasteLineByLine(t *testing.T) {
 		{name: "into a line being typed", typed: "put k ", paste: "v\nget k\n", ran: []string{"put k v", "get k"}},
 		{name: "comments and blank lines", paste: "# setup\n\n  put a 1  # first\n", ran: []string{"put a 1"}},
 		{name: "a line that does not parse", paste: "put a 1\ncrsh 2\nput c 3\n", shows: "pasted line 2 of 3: crsh 2: column 1: unknown command \"crsh\" (did you mean \"crash\"?) (so none of the 3 pasted lines ran)"},
-		{name: "a line that fails", paste: "put a 1\nput b 2\nput c 3\n", fail: "put b 2", ran: []string{"put a 1", "put b 2"}, shows: "error: put b 2: no leader"},
+		{name: "a line that fails, two after it", paste: "put a 1\nput b 2\nput c 3\nput d 4\n", fail: "put b 2", ran: []string{"put a 1", "put b 2"}, shows: "error: pasted line 2 of 4: put b 2: no leader (so the 2 lines after it did not run)"},
+		{name: "a line that fails", paste: "put a 1\nput b 2\nput c 3\n", fail: "put b 2", ran: []string{"put a 1", "put b 2"}, shows: "error: pasted line 2 of 3: put b 2: no leader (so the line after it did not run)"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ex := &failingExec{fail: map[string]bool{tc.fail: true}}

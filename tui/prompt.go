@@ -128,7 +128,11 @@ func (m *Model) pasteLines(text string) tea.Cmd {
 	if len(run) == 0 {
 		return nil
 	}
-	return m.run(run...)
+	cmd := m.run(run...)
+	if cmd != nil {
+		m.pasteSeq = m.runs // its failure says which line of the paste
+	}
+	return cmd
 }
 
 // escapeInput writes runes the input would show raw and a terminal would
