@@ -121,6 +121,16 @@ func runDashboard(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	return openDashboard(ctx, dashboardRun{cf: cf, df: df, name: df.script, cmds: cmds}, stdout, stderr)
 }
 
+// withEmptyScript adds to the dashboard's notice that script name, which
+// holds n commands, holds none, when it does (an empty --script showed
+// nothing at all: no line, no warning).
+func withEmptyScript(notice, name string, n int) string {
+	if name == "" || n > 0 {
+		return notice
+	}
+	return strings.TrimSpace(notice + "\n" + fmt.Sprintf("script %s holds no commands (only blank lines and comments): nothing to play", cluster.EscapeControls(name)))
+}
+
 // dashboardRun is what the dashboard opens with: its flags, and the
 // script it plays (none when cmds is empty), named name in messages.
 type dashboardRun struct {
@@ -159,6 +169,7 @@ func openDashboard(ctx context.Context, d dashboardRun, stdout, stderr io.Writer
 	}
 	defer cleanup()
 	notice := strings.TrimSpace(strings.TrimPrefix(said.String(), "raftplay: "))
+	notice = withEmptyScript(notice, d.name, len(cmds))
 
 	log.SetOutput(io.Discard)
 	if path := os.Getenv(dashboardLogEnv); path != "" {

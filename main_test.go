@@ -1185,3 +1185,17 @@ func TestEmptyScriptWarns(t *testing.T) {
 		t.Fatalf("exit %d, stderr %q", code, errs)
 	}
 }
+
+// The dashboard says an empty --script holds no commands (it showed
+// nothing); a script with commands, or none given, adds nothing.
+func TestDashboardSaysAnEmptyScriptIsEmpty(t *testing.T) {
+	if got := withEmptyScript("", "e.txt", 0); got != "script e.txt holds no commands (only blank lines and comments): nothing to play" {
+		t.Errorf("empty script: %q", got)
+	}
+	if got := withEmptyScript("flags said", "e\x1b.txt", 0); got != "flags said\nscript e\\x1b.txt holds no commands (only blank lines and comments): nothing to play" {
+		t.Errorf("with a notice already: %q", got)
+	}
+	if withEmptyScript("n", "s.txt", 3) != "n" || withEmptyScript("n", "", 0) != "n" {
+		t.Error("a script with commands, or no script, changed the notice")
+	}
+}
