@@ -344,6 +344,16 @@ func FormatStatus(s cluster.Status) string {
 	if s.Violations > 0 {
 		fmt.Fprintf(&b, "; SAFETY VIOLATIONS: %d", s.Violations)
 	}
+	var powerless []string
+	for _, n := range s.Nodes {
+		if n.StateText() == "lost power" {
+			powerless = append(powerless, fmt.Sprint(n.ID))
+		}
+	}
+	if len(powerless) > 0 {
+		// The table says crashed, as the state is; the cards say lost power.
+		fmt.Fprintf(&b, "\ncrashed by a power failure (powerfail): %s; restart N brings one back with what its disk kept", strings.Join(powerless, ","))
+	}
 	b.WriteString(failedCauses(s, "\n"))
 	return b.String()
 }

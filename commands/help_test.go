@@ -187,6 +187,13 @@ func TestStatusAndWaitSayWhyANodeFailed(t *testing.T) {
 			t.Errorf("status lacks %q:\n%s", want, out)
 		}
 	}
+	if strings.Contains(out, "power failure") {
+		t.Errorf("status speaks of a power failure:\n%s", out)
+	}
+	st.Nodes[3].PowerLost = true
+	if out := FormatStatus(st); !strings.Contains(out, "\ncrashed by a power failure (powerfail): 4; restart N brings one back with what its disk kept") {
+		t.Errorf("status of a node whose power was cut:\n%s", out)
+	}
 	if strings.Contains(out, "4 failed") || strings.Contains(out, "\x1b") {
 		t.Errorf("status:\n%s", out)
 	}

@@ -65,7 +65,7 @@ func FormatNarration(text string) string {
 	b.WriteString("\n")
 	first := true
 	for _, para := range strings.Split(text, "\n") {
-		for _, line := range wrapWords(para, narrationWidth-len([]rune(NarrationMark))) {
+		for _, line := range WrapWords(para, narrationWidth-len([]rune(NarrationMark))) {
 			if first {
 				b.WriteString(NarrationMark)
 				first = false
@@ -79,10 +79,10 @@ func FormatNarration(text string) string {
 	return b.String()
 }
 
-// wrapWords splits s into lines of at most width runes, breaking between
+// WrapWords splits s into lines of at most width runes, breaking between
 // words; a word longer than width has a line of its own. An empty s is one
 // empty line.
-func wrapWords(s string, width int) []string {
+func WrapWords(s string, width int) []string {
 	words := strings.Fields(s)
 	if len(words) == 0 {
 		return []string{""}

@@ -76,12 +76,15 @@ func (rec *Recording) Script(w io.Writer, name string) (int, error) {
 	}
 	runnable := 0
 	if was, setup, missing := rec.startState(); was != "" {
-		fmt.Fprintf(bw, "# The recording began with the cluster already running: %s.\n", was)
+		say := "The recording began with the cluster already running: " + was + "."
 		if len(setup) > 0 {
-			fmt.Fprintf(bw, "# Set up first, as far as a script can: %s.\n", strings.Join(setup, ", "))
+			say += " Set up first, as far as a script can: " + strings.Join(setup, ", ") + "."
 		}
 		if len(missing) > 0 {
-			fmt.Fprintf(bw, "# Not rebuilt: %s; the commands below may not do what they did.\n", strings.Join(missing, ", "))
+			say += " Not rebuilt: " + strings.Join(missing, ", ") + "; the commands below may not do what they did."
+		}
+		for _, l := range commands.WrapWords(say, 78) {
+			fmt.Fprintf(bw, "# %s\n", l)
 		}
 		if len(setup) > 0 {
 			fmt.Fprintf(bw, "wait leader\n%s\n", strings.Join(setup, "\n"))

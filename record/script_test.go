@@ -77,10 +77,26 @@ func TestScriptOfARecordingBegunMidSession(t *testing.T) {
 	if setup := rec.StartSetup(); err != nil || n != 1 || !slices.Equal(setup, []string{"load 50", "crash 2", "partition 1 2,3", "freeze"}) {
 		t.Fatalf("Script: %d runnable, %v, set up first %q; want 1, the load, the crash, the partition, the freeze", n, err, setup)
 	}
+	// The header's sentences, wrapped as comment lines of at most 80.
+	var said []string
+	for _, l := range strings.Split(out.String(), "\n") {
+		if len(l) > 80 && strings.HasPrefix(l, "# The") {
+			t.Errorf("a header line of %d characters: %q", len(l), l)
+		}
+		if strings.HasPrefix(l, "# ") && !strings.HasPrefix(l, "# flags") {
+			said = append(said, strings.TrimPrefix(l, "# "))
+		}
+	}
 	for _, want := range []string{
-		"# The recording began with the cluster already running: 1234 writes acknowledged, load 50/s, node 2 crashed, a partition, link faults, frozen.\n",
-		"# Set up first, as far as a script can: load 50, crash 2, partition 1 2,3, freeze.\n",
-		"# Not rebuilt: the link faults; the commands below may not do what they did.\n",
+		"The recording began with the cluster already running: 1234 writes acknowledged, load 50/s, node 2 crashed, a partition, link faults, frozen.",
+		"Set up first, as far as a script can: load 50, crash 2, partition 1 2,3, freeze.",
+		"Not rebuilt: the link faults; the commands below may not do what they did.",
+	} {
+		if !strings.Contains(strings.Join(said, " "), want) {
+			t.Errorf("the header does not say %q:\n%s", want, out.String())
+		}
+	}
+	for _, want := range []string{
 		"\nwait leader\nload 50\ncrash 2\npartition 1 2,3\nfreeze\n",
 		"\n# record start x.rec\n",
 		"\nrestart 2\n",
