@@ -26,12 +26,7 @@ func TestReplacedEntryMayStillCommit(t *testing.T) {
 	must := mustOut(t)
 	node := func(id uint64) NodeStatus { n, _ := c.Status().Node(id); return n }
 	// 1 leads at T1 with 2 and 3.
-	must(c.Timeout(1))
-	must(c.Deliver(ctx, 1, 2, "vote", false))
-	must(c.Deliver(ctx, 1, 3, "vote", false))
-	must(c.Deliver(ctx, 2, 1, "vote-resp", false))
-	must(c.Deliver(ctx, 3, 1, "vote-resp", false))
-	waitFor(t, c, "1 leads", func(s Status) bool { n, _ := s.Node(1); return n.Role == "leader" })
+	electBySteps(t, c, ctx, 1, 2, 3)
 	t1 := node(1).Term
 
 	type out struct {
@@ -58,12 +53,10 @@ func TestReplacedEntryMayStillCommit(t *testing.T) {
 	}
 
 	// 2 wins T1+1 with 4 and 5 (their logs are as long as its).
-	must(c.Timeout(2))
-	must(c.Deliver(ctx, 2, 4, "vote", false))
-	must(c.Deliver(ctx, 2, 5, "vote", false))
-	must(c.Deliver(ctx, 4, 2, "vote-resp", false))
-	must(c.Deliver(ctx, 5, 2, "vote-resp", false))
-	waitFor(t, c, "2 leads", func(s Status) bool { n, _ := s.Node(2); return n.Role == "leader" && n.Term == t1+1 })
+	electBySteps(t, c, ctx, 2, 4, 5)
+	if n := node(2); n.Term != t1+1 {
+		t.Fatalf("2 leads at term %d, want %d", n.Term, t1+1)
+	}
 	// 2's no-op overwrites 1's entries.
 	must(c.Deliver(ctx, 2, 1, "app", false))
 	waitFor(t, c, "1 overwritten", func(s Status) bool { n, _ := s.Node(1); return n.Term == t1+1 && n.LastIndex < idx })

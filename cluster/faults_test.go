@@ -74,6 +74,21 @@ func freezeAtRest(t *testing.T, c *Cluster, n int) {
 	}
 }
 
+// electBySteps has frozen c elect cand with the votes of voters, by steps:
+// cand times out, each voter gets its request and cand each answer.
+func electBySteps(t *testing.T, c *Cluster, ctx context.Context, cand uint64, voters ...uint64) {
+	t.Helper()
+	must := mustOut(t)
+	must(c.Timeout(cand))
+	for _, v := range voters {
+		must(c.Deliver(ctx, cand, v, "vote", false))
+	}
+	for _, v := range voters {
+		must(c.Deliver(ctx, v, cand, "vote-resp", false))
+	}
+	waitFor(t, c, fmt.Sprintf("%d leads", cand), func(s Status) bool { n, _ := s.Node(cand); return n.Role == "leader" })
+}
+
 // mustOut fails t when err is set, and returns out.
 func mustOut(t *testing.T) func(out string, err error) string {
 	return func(out string, err error) string {

@@ -28,10 +28,7 @@ func TestStartKeepsAVoterThatAnUncommittedRemovalNames(t *testing.T) {
 	must := mustOut(t)
 	node := func(id uint64) NodeStatus { n, _ := c.Status().Node(id); return n }
 	// 1 leads with 2 and commits its no-op with 2.
-	must(c.Timeout(1))
-	must(c.Deliver(ctx, 1, 2, "vote", false))
-	must(c.Deliver(ctx, 2, 1, "vote-resp", false))
-	waitFor(t, c, "1 leads", func(s Status) bool { n, _ := s.Node(1); return n.Role == "leader" })
+	electBySteps(t, c, ctx, 1, 2)
 	noop := node(1).LastIndex
 	for i := 0; i < 6 && node(1).Commit < noop; i++ {
 		must(c.Deliver(ctx, 1, 2, "app", false))
@@ -51,10 +48,7 @@ func TestStartKeepsAVoterThatAnUncommittedRemovalNames(t *testing.T) {
 		t.Fatal(err)
 	}
 	// 2 wins with 3, and commits its own entries at and past that index.
-	must(c.Timeout(2))
-	must(c.Deliver(ctx, 2, 3, "vote", false))
-	must(c.Deliver(ctx, 3, 2, "vote-resp", false))
-	waitFor(t, c, "2 leads", func(s Status) bool { n, _ := s.Node(2); return n.Role == "leader" })
+	electBySteps(t, c, ctx, 2, 3)
 	if err := c.Thaw(); err != nil {
 		t.Fatal(err)
 	}

@@ -29,12 +29,7 @@ func TestStaleConfigurationDoesNotShieldARemovedNode(t *testing.T) {
 	freezeAtRest(t, c, 5)
 	must := mustOut(t)
 	node := func(id uint64) NodeStatus { n, _ := c.Status().Node(id); return n }
-	must(c.Timeout(1))
-	must(c.Deliver(ctx, 1, 2, "vote", false))
-	must(c.Deliver(ctx, 1, 3, "vote", false))
-	must(c.Deliver(ctx, 2, 1, "vote-resp", false))
-	must(c.Deliver(ctx, 3, 1, "vote-resp", false))
-	waitFor(t, c, "1 leads", func(s Status) bool { n, _ := s.Node(1); return n.Role == "leader" })
+	electBySteps(t, c, ctx, 1, 2, 3)
 	noop := node(1).LastIndex
 	for i := 0; i < 6 && node(1).Commit < noop; i++ {
 		must(c.Deliver(ctx, 1, 2, "app", false))
@@ -68,12 +63,7 @@ func TestStaleConfigurationDoesNotShieldARemovedNode(t *testing.T) {
 		}
 	}
 	// 2 leads with 3 and 5, and commits "remove 4" below 1's stale entry.
-	must(c.Timeout(2))
-	must(c.Deliver(ctx, 2, 3, "vote", false))
-	must(c.Deliver(ctx, 2, 5, "vote", false))
-	must(c.Deliver(ctx, 3, 2, "vote-resp", false))
-	must(c.Deliver(ctx, 5, 2, "vote-resp", false))
-	waitFor(t, c, "2 leads", func(s Status) bool { n, _ := s.Node(2); return n.Role == "leader" })
+	electBySteps(t, c, ctx, 2, 3, 5)
 	must("", c.Thaw())
 	waitFor(t, c, "2 commits its no-op", func(s Status) bool { n, _ := s.Node(2); return n.Commit >= noop+1 })
 	if _, err := c.Remove(ctx, 4); err != nil {
