@@ -391,7 +391,8 @@ func explainMember(st Status, n NodeStatus) string {
 	switch memberKind(st, n) {
 	case memberLearner:
 		s := fmt.Sprintf("%d is a learner: it receives the log but does not vote, count toward commits or stand for election", n.ID)
-		if l, ok := st.Node(st.Leader); ok && l.Membership.IsVoter(n.ID) {
+		l, led := st.LeaderFor(n)
+		if led && l.Membership.IsVoter(n.ID) {
 			// A promotion on its way: the leader uses the newest
 			// configuration in its log, committed or not (thesis 4.1).
 			entry := fmt.Sprintf("entry %d, %s", l.ConfIndex, committedOrNot(l.ConfIndex <= l.Commit))
@@ -401,7 +402,9 @@ func explainMember(st Status, n NodeStatus) string {
 			return fmt.Sprintf("%d is a learner by its own log, but leader %d's configuration (%s) makes it a voter: %d counts it toward commits already, and %d becomes a voter when that entry reaches it. ",
 				n.ID, l.ID, entry, l.ID, n.ID)
 		}
-		if l, ok := st.Node(st.Leader); ok {
+		if !led {
+			s += "; no leader sends it the log now"
+		} else {
 			if p, ok := l.Progress[n.ID]; ok && p.Match < l.LastIndex && heldUpTo(n, l, p) >= l.LastIndex {
 				s += fmt.Sprintf("; it holds all %d of the leader's entries, and the leader has heard it hold %d (its acknowledgement is on its way, or held)", l.LastIndex, p.Match)
 			} else if ok {
@@ -1036,7 +1039,7 @@ func Why(st Status, id uint64) string {
 		// A node that does not vote never times out into an election.
 		switch memberKind(st, n) {
 		case memberLearner:
-			if l, ok := st.Node(st.Leader); ok && l.Membership.IsVoter(n.ID) {
+			if l, ok := st.LeaderFor(n); ok && l.Membership.IsVoter(n.ID) {
 				// The leader has appended its promotion (it counts it).
 				if p, ok := l.Progress[n.ID]; ok && p.Match < l.LastIndex {
 					// What it holds (its own log tells), not only what the
@@ -1045,15 +1048,20 @@ func Why(st Status, id uint64) string {
 				}
 				return "being promoted"
 			}
-			if l, ok := st.Node(st.Leader); ok {
-				if p, ok := l.Progress[n.ID]; ok && p.Match < l.LastIndex {
-					if heldUpTo(n, l, p) >= l.LastIndex {
-						return "learner: has all, not acked"
-					}
-					return fmt.Sprintf("learner: %d of %d", p.Match, l.LastIndex)
-				}
+			l, ok := st.LeaderFor(n)
+			if !ok {
+				return "learner: no leader"
 			}
-			return "learner: caught up"
+			p, ok := l.Progress[n.ID]
+			switch {
+			case !ok:
+				return fmt.Sprintf("learner: not in %d's config", l.ID)
+			case p.Match >= l.LastIndex:
+				return "learner: caught up"
+			case heldUpTo(n, l, p) >= l.LastIndex:
+				return "learner: has all, not acked"
+			}
+			return fmt.Sprintf("learner: %d of %d", p.Match, l.LastIndex)
 		case memberJoining:
 			return "no config yet"
 		case memberRemoved:

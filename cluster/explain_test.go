@@ -3,6 +3,7 @@ package cluster
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -630,6 +631,29 @@ func TestWhyForNonVoters(t *testing.T) {
 		"caught up, it becomes a voter when promoted: an add running promotes it, else promote 4 does")
 	if strings.Contains(ExplainNode(st, 4), "election timer") {
 		t.Errorf("a learner's explanation mentions its election timer: %q", ExplainNode(st, 4))
+	}
+	// The leader lost its majority (Status.Leader 0) but still leads the
+	// learner: the catch-up is still its to drive and to report.
+	noQuorum := st
+	noQuorum.Leader = 0
+	noQuorum.Nodes = slices.Clone(st.Nodes)
+	noQuorum.Nodes[3].Leader = 1
+	if got := Why(noQuorum, 4); got != "learner: 12 of 20" {
+		t.Errorf("learner whose leader has no majority: Why = %q", got)
+	}
+	// No leader at all: not "caught up" (it said so).
+	noQuorum.Nodes[3].Leader = 0
+	if got := Why(noQuorum, 4); got != "learner: no leader" {
+		t.Errorf("learner without a leader: Why = %q", got)
+	}
+	mustContain(t, ExplainNode(noQuorum, 4), "no leader sends it the log now")
+	// A leader whose configuration has no place for it.
+	untracked := st
+	untracked.Nodes = slices.Clone(st.Nodes)
+	untracked.Nodes[0].Progress = maps.Clone(st.Nodes[0].Progress)
+	delete(untracked.Nodes[0].Progress, 4)
+	if got := Why(untracked, 4); got != "learner: not in 1's config" {
+		t.Errorf("learner its leader does not track: Why = %q", got)
 	}
 	st.Nodes[4].Membership = raft.Membership{}
 	if got := Why(st, 5); got != "no config yet" {

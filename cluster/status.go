@@ -188,6 +188,22 @@ func (s Status) Node(id uint64) (NodeStatus, bool) {
 	return s.Nodes[id-1], true
 }
 
+// LeaderFor returns the leader that drives n's replication: the cluster's
+// (Leader), or, when no leader has a majority, the node n itself follows
+// while that node is live and still leads. A leader without a quorum
+// still sends a learner its log; ok is false when there is no such node.
+func (s Status) LeaderFor(n NodeStatus) (NodeStatus, bool) {
+	id := s.Leader
+	if id == 0 {
+		id = n.Leader
+	}
+	l, ok := s.Node(id)
+	if !ok || !l.Live() || l.Role != "leader" {
+		return NodeStatus{}, false
+	}
+	return l, true
+}
+
 // Live reports whether the node is up and not paused.
 func (n NodeStatus) Live() bool { return n.State == StateUp }
 

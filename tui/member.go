@@ -184,13 +184,20 @@ func memberNote(st cluster.Status, n cluster.NodeStatus) string {
 // catchUpBlock shows a learner catching up, from the leader's progress:
 // how much of the leader's log it holds, as a bar and as "812/900"; a
 // snapshot on its way ("⇢snap 45%"); "probing" while the leader looks for
-// where their logs agree.
+// where their logs agree. The leader is the cluster's, or, when no leader
+// has a majority (Status.Leader is 0), the one the learner itself follows
+// while that node still leads: the card says "leader 1" on its next line
+// and the catch-up is 1's to drive either way.
 func catchUpBlock(st cluster.Status, n cluster.NodeStatus, style lipgloss.Style) block {
-	l, ok := st.Node(st.Leader)
+	l, ok := st.LeaderFor(n)
 	p, has := l.Progress[n.ID]
 	switch {
-	case !ok || !has:
+	case !ok:
 		return block{alts: [][]string{{"catch-up: no leader"}, {"catch-up:", "no leader"}}, style: style}
+	case !has:
+		// The leader's configuration has no place for it (yet, or any
+		// more); the why line below says so.
+		return block{alts: [][]string{{"catch-up: none"}}, style: style}
 	case p.State == "snapshot":
 		snap := "⇢snap " + percent(l.Links[n.ID].SnapshotBytesSent, l.Links[n.ID].SnapshotBytesTotal)
 		return block{alts: [][]string{{"catch-up " + snap}, {snap}}, style: style}

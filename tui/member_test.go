@@ -291,9 +291,21 @@ func TestLearnerJoiningLeavingCards(t *testing.T) {
 		n.Progress[5] = raft.Progress{Next: 900, Learner: true, State: "probe"}
 	})
 	has("learner probed", card(probe, 5), "catch-up: probing")
-	noLeader := learnerStatus(false)
-	noLeader.Leader = 0
+	// No leader with a majority, but the learner still follows 1, which
+	// still leads and drives its catch-up: the card says so, as its
+	// "leader 1" line does.
+	noQuorum := learnerStatus(false)
+	noQuorum.Leader = 0
+	has("learner whose leader has no majority", card(noQuorum, 5), "⇡███████░ 812/900", "leader 1")
+	noLeader := withNode(noQuorum, 5, func(n *cluster.NodeStatus) { n.Leader = 0 })
 	has("learner without a leader", card(noLeader, 5), "catch-up: no leader")
+	deposed := withNode(noQuorum, 1, func(n *cluster.NodeStatus) { n.Role = "follower" })
+	has("learner whose leader stepped down", card(deposed, 5), "catch-up: no leader")
+	untracked := withNode(learnerStatus(false), 1, func(n *cluster.NodeStatus) {
+		n.Progress = cloneProgress(n.Progress)
+		delete(n.Progress, 5)
+	})
+	has("learner its leader does not track", card(untracked, 5), "catch-up: none", "learner: not in 1's config")
 	down := withNode(learnerStatus(false), 5, func(n *cluster.NodeStatus) { *n = downAsOf(*n, cluster.StateCrashed, "") })
 	has("learner down", card(down, 5), "5 DOWN", "learner", "as of crash")
 
