@@ -195,6 +195,51 @@ func (f *failingExec) Exec(ctx context.Context, cmd *commands.Command) (string, 
 	return out, err
 }
 
+// Text typed at the prompt faster than the terminal is read arrives as
+// Bubble Tea splits it: each run of letters one message, each space a key
+// of its own. A word that names a key ("left", "home", "up", "delete",
+// "backspace") was taken for that key: put dir "go left now" stored "go
+// now". Each word is typed as it is.
+func TestPromptTypesAFastBurstAsText(t *testing.T) {
+	for _, line := range []string{
+		`put dir "go left now"`,
+		"echo aa up bb down cc left right end home delete backspace",
+		"echo ctrl+a alt+b ctrl+k ctrl+w tab esc",
+	} {
+		ex := &fakeExec{}
+		m := newModel(newFakeSource(steady(10)), ex, 120, 40)
+		press(m, ":")
+		for i, w := range strings.Split(line, " ") {
+			if i > 0 {
+				m.Update(tea.KeyMsg{Type: tea.KeySpace, Runes: []rune{' '}})
+			}
+			m.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(w)})
+		}
+		if got := m.prompt.input.Value(); got != line {
+			t.Errorf("typed fast, the prompt holds %q, want %q", got, line)
+		}
+		if _, cmd := m.Update(keyMsg("enter")); cmd != nil {
+			m.Update(cmd())
+		}
+		if got := ex.got(); !slices.Equal(got, []string{line}) {
+			t.Errorf("ran %q, want %q", got, line)
+		}
+	}
+	// Typed one key at a time, the editing keys still edit.
+	m := newModel(newFakeSource(steady(10)), &fakeExec{}, 120, 40)
+	press(m, ":")
+	for _, r := range "ab" {
+		m.Update(keyMsg(string(r)))
+	}
+	m.Update(tea.KeyMsg{Type: tea.KeyLeft})
+	m.Update(keyMsg("x"))
+	m.Update(tea.KeyMsg{Type: tea.KeyHome})
+	m.Update(keyMsg("y"))
+	if got := m.prompt.input.Value(); got != "yaxb" {
+		t.Errorf("left and home: %q, want yaxb", got)
+	}
+}
+
 // Two lines pasted at the prompt were joined into one command that did not
 // parse. The lines a line break ends run now, in order, as a script's do:
 // all parsed first (none runs if one does not parse), the first that fails

@@ -85,6 +85,15 @@ func (m *Model) promptKey(msg tea.KeyMsg) tea.Cmd {
 	if msg.Type == tea.KeyRunes && strings.ContainsAny(string(msg.Runes), "\r\n") {
 		return m.pasteLines(string(msg.Runes))
 	}
+	if msg.Type == tea.KeyRunes && len(msg.Runes) > 1 {
+		// Text typed faster than the terminal is read (tmux send-keys, a
+		// paste without bracketed paste) comes one word per message, each
+		// space a key of its own, and the input matches its key bindings
+		// against a message's text: the word "left" moved the cursor,
+		// "home" went to the start, "up" and "delete" vanished. As a
+		// paste, the message's text matches no binding and is typed.
+		msg.Paste = true
+	}
 	var cmd tea.Cmd
 	p.input, cmd = p.input.Update(msg)
 	p.escapeInput()
