@@ -67,6 +67,7 @@ func runWAL(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	fmt.Fprintf(stdout, "data %s: %s\n", cluster.EscapeControls(dir), what)
 	var problems errorLines
+	bad := map[int]bool{} // the nodes a start cannot run
 	// What keeps a start on this directory from running is reported too:
 	// a node's directory that is no directory, or one the cluster was
 	// created with that is gone (the start refuses both; this listing
@@ -82,6 +83,7 @@ func runWAL(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 			line := fmt.Sprintf("wal %s: %s", path, p)
 			fmt.Fprintf(stdout, "\n%s\n", cluster.EscapeControls(line))
 			problems = append(problems, line)
+			bad[id] = true
 		}
 	}
 	for _, n := range nodes {
@@ -97,12 +99,24 @@ func runWAL(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		case err != nil:
 			problems = append(problems, err.Error())
 		}
+		if id, _ := strconv.Atoi(strings.TrimPrefix(n, "node-")); err != nil {
+			bad[id] = true
+		}
 	}
-	if len(problems) > 0 {
-		// Not a dead end: the other nodes hold the cluster's data.
-		return append(problems, fmt.Sprintf("a start with --allow-failed (raftplay --data %s --allow-failed) runs the other nodes and leaves these FAILED; remove N, then add N, replaces one", dir))
+	switch members := max(highest, created) - removed; {
+	case len(problems) == 0:
+		return nil
+	case len(bad) >= members:
+		// --allow-failed needs one node that starts (a user was sent to
+		// it with every node damaged).
+		who := fmt.Sprintf("not one of its %d nodes can start", members)
+		if members == 1 {
+			who = "its only node cannot start"
+		}
+		return append(problems, fmt.Sprintf("%s, so no start runs a cluster from %s, not even with --allow-failed; another --data directory starts a new cluster", who, dir))
 	}
-	return nil
+	// Not a dead end: the other nodes hold the cluster's data.
+	return append(problems, fmt.Sprintf("a start with --allow-failed (raftplay --data %s --allow-failed) runs the other nodes and leaves these FAILED; remove N, then add N, replaces one", dir))
 }
 
 // nodeDirs returns the node-N directories of a data directory, in node

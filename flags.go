@@ -306,6 +306,19 @@ func checkDataDir(dir string) error {
 // as a sentence: a busy port says which and what to do; other errors lose
 // the package prefixes meant for programmers.
 func startError(err error, cf *clusterFlags) error {
+	var none *cluster.NoneStartedError
+	if errors.As(err, &none) {
+		// --allow-failed, and every node failed: each says why, and
+		// nothing says that the flag given would start the others.
+		lines := errorLines{"no node could start (so there is no cluster to run, even with --allow-failed):"}
+		for _, e := range none.Failed {
+			lines = append(lines, e.Error())
+		}
+		if cf.data != "" {
+			lines = append(lines, fmt.Sprintf("raftplay wal %s lists each node's damage", cf.data))
+		}
+		return lines
+	}
 	var se *cluster.StartError
 	if errors.As(err, &se) { // names the node and the file and offset or the address
 		msg := se.Error()

@@ -595,11 +595,17 @@ func TestWALDamage(t *testing.T) {
 	if errs != want {
 		t.Errorf("stderr:\n%q\nwant\n%q", errs, want)
 	}
-	// From the data directory: the same problem, the other nodes listed,
-	// and how to start the others.
+	// From the data directory: the same problem, and, the cluster's only
+	// node damaged, that no start can run it (it told of --allow-failed,
+	// which runs the others: there are none).
 	if code, _, errs := runCLI(t, "", "wal", data); code != 1 || !strings.Contains(errs, fmt.Sprintf("%s at offset %d", path, target.Offset)) ||
-		!strings.Contains(errs, "a start with --allow-failed (raftplay --data "+data+" --allow-failed) runs the other nodes") {
+		!strings.Contains(errs, "its only node cannot start, so no start runs a cluster from "+data+", not even with --allow-failed") {
 		t.Errorf("wal DATA: exit %d, stderr %q", code, errs)
+	}
+	if code, _, errs := runCLI(t, "", "script", "--allow-failed", "--data", data, "/dev/null"); code != 1 ||
+		!strings.Contains(errs, "raftplay: no node could start (so there is no cluster to run, even with --allow-failed):\nraftplay: node 1 could not start: its WAL is damaged") ||
+		strings.Contains(errs, "starts the others") {
+		t.Errorf("--allow-failed with every node damaged: exit %d, stderr %q", code, errs)
 	}
 }
 

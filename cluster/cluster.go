@@ -284,20 +284,20 @@ func Start(opts Options) (*Cluster, error) {
 		}
 	}
 	running, failedN := 0, 0
-	var failed error
+	var failed []error
 	for _, s := range c.slots {
 		if s.node != nil {
 			running++
 		} else if s.state == StateFailed {
 			failedN++
-			if failed == nil {
-				failed = s.err
+			if s.err != nil {
+				failed = append(failed, s.err)
 			}
 		}
 	}
-	if running == 0 && failed != nil {
+	if running == 0 && len(failed) > 0 {
 		c.Close() // AllowFailed, and not one node could start: no cluster
-		return nil, failed
+		return nil, &NoneStartedError{Failed: failed}
 	}
 	if failedN > 0 && 2*running <= running+failedN {
 		c.events.Add(Event{Kind: EventError, Text: fmt.Sprintf("only %d of %d nodes started: fewer than a majority, so no leader can be elected and nothing commits until enough of the others are fixed and restarted (remove and add need a leader)", running, running+failedN)})

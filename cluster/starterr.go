@@ -59,3 +59,17 @@ func (e *listenError) Error() string {
 }
 
 func (e *listenError) Unwrap() error { return e.err }
+
+// NoneStartedError is what New returns when AllowFailed leaves not one
+// node to run: each failed node's error (a StartError), in node order.
+type NoneStartedError struct{ Failed []error }
+
+func (e *NoneStartedError) Error() string {
+	msgs := make([]string, len(e.Failed))
+	for i, err := range e.Failed {
+		msgs[i] = err.Error()
+	}
+	return "no node could start: " + strings.Join(msgs, "; ")
+}
+
+func (e *NoneStartedError) Unwrap() []error { return e.Failed }

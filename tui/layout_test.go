@@ -518,6 +518,12 @@ func TestNoRoomForLanesIsSaid(t *testing.T) {
 	if !strings.Contains(v, "no room for the log lanes") || strings.Contains(v, "log 1..") {
 		t.Errorf("no lane fits, but the screen does not say so:\n%s", v)
 	}
+	// Said whole at 80 columns: it was cut at "(enter and m still s".
+	for _, l := range strings.Split(v, "\n") {
+		if l = strings.TrimSpace(l); strings.HasPrefix(l, "no room") && !strings.HasSuffix(l, "show them") && !strings.HasSuffix(l, "messages)") {
+			t.Errorf("the line is cut at %d columns: %q", w, l)
+		}
+	}
 }
 
 // On a screen too small to draw on, keys do nothing unseen (a new user's

@@ -171,8 +171,12 @@ func (m *Model) View() string {
 	case s.region < 3 && s.region > 0:
 		// Not even one lane below the lanes' title and ruler: say so, rather
 		// than draw the title alone.
-		region = []string{m.styles.Dim.Render(m.styles.Clip(fmt.Sprintf("no room for the log lanes: %d lines at %d columns show them (enter and m still show a node and the messages)",
-			m.wholeHeight(m.width), m.width), m.width))}
+		need := m.wholeHeight(m.width)
+		region = []string{m.styles.Dim.Render(m.styles.Clip(firstFitting(m.width,
+			fmt.Sprintf("no room for the log lanes: %d lines at %d columns show them (enter and m still show a node and the messages)", need, m.width),
+			fmt.Sprintf("no room for the log lanes: %d lines at %d columns show them", need, m.width),
+			fmt.Sprintf("no room for the log lanes (%d lines show them)", need),
+			fmt.Sprintf("lanes need %d lines", need)), m.width))}
 	default:
 		region = m.viewLanes(m.width)
 		if s.region >= 3 && s.region < 2+len(m.nodes) { // below 3 nothing is drawn: the region is cut to its height
@@ -288,4 +292,16 @@ func (m *Model) helpBar(width int) string {
 	}
 	m.bar.sig, m.bar.view = sig.String(), v
 	return v
+}
+
+// firstFitting returns the first of alts, longest first, that fits in
+// width columns, else the last: a line said in full where there is room
+// and shorter, not cut, where there is not.
+func firstFitting(width int, alts ...string) string {
+	for _, a := range alts {
+		if lipgloss.Width(a) <= width {
+			return a
+		}
+	}
+	return alts[len(alts)-1]
 }
