@@ -259,7 +259,8 @@ func (f *FaultFS) die() {
 // Revive ends a Crash without a power failure: the process starts again
 // and finds everything it wrote, durable or not (the operating system's
 // page cache survived it). Reopening the WAL makes it durable (Open fsyncs
-// the segment it goes on writing). Files must be reopened.
+// the directory, and Flush the segment it goes on writing). Files must be
+// reopened.
 func (f *FaultFS) Revive() {
 	f.mu.Lock()
 	f.revive()
