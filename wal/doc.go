@@ -165,9 +165,13 @@
 // tail when the record runs past the end of the file (unless flipping one
 // bit of its length makes it a whole record with a valid CRC: a damaged
 // length, not a torn write), when its header is
-// all zeros, or when (bad header, bad length, or CRC mismatch) a 512-byte
-// sector-aligned stretch inside the record (to the end of the file for a bad
-// header or length) is all zeros: a crash leaves unwritten sectors zeroed,
+// all zeros, or when (bad header or length) a piece of a 512-byte sector
+// inside the record header, from the header or the sector's start to the
+// sector's end, is all zeros, or when (CRC mismatch) a 512-byte
+// sector-aligned stretch inside the record is all zeros, unless the record
+// reaches past the last non-zero byte of the file and a whole record
+// chained to it starts inside it (a damaged length; likewise for a record
+// running past the end of the file): a crash leaves unwritten sectors zeroed,
 // never random bytes (in a preallocated segment, the zeros it was
 // filled with). A repair keeps the cut-off bytes up to the last sector
 // holding data in the .broken file. A segment shorter than its header, or

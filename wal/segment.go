@@ -179,14 +179,74 @@ func zeroTail(buf []byte, off int, err error) bool {
 func isTorn(buf []byte, off int, prev uint32, err error) bool {
 	switch {
 	case errors.Is(err, errTruncated):
-		return !lengthBitFlipped(buf, off, prev)
+		// Or a length damaged by more than one bit: a whole record chained
+		// to this one follows inside the file.
+		return !lengthBitFlipped(buf, off, prev) && !chainedRecordWithin(buf, off, dataEnd(buf))
 	case errors.Is(err, errZeroFrame):
 		return true
 	case errors.Is(err, errBadFrame), errors.Is(err, errTooLarge):
-		return zeroSector(buf, off, len(buf))
+		// A torn write leaves each sector new or as it was (zeros), so a
+		// header it damaged has a zeroed piece of a sector in it: a type
+		// byte of zero, length bytes of zero (which make the length
+		// smaller, never over the limit). Zeros further on (the rest of a
+		// preallocated segment) say nothing about this header: counted,
+		// a damaged header in the middle of the active segment cut off
+		// every fsynced record after it.
+		return zeroPiece(buf, off, off+frameHeaderSize)
 	case errors.Is(err, errCRC):
 		n := int(binary.LittleEndian.Uint32(buf[off:]))
-		return zeroSector(buf, off, off+frameHeaderSize+n)
+		end := off + frameHeaderSize + n
+		if !zeroSector(buf, off, end) {
+			return false
+		}
+		// A length damaged upwards makes the record reach the zeros
+		// after the records (a preallocated segment). A tear cannot make
+		// a length larger (its bytes are new or zeros): when the record
+		// reaches past the last data and a whole record chained to it
+		// starts inside it, it is a damaged length followed by more
+		// records, not a torn write.
+		if data := dataEnd(buf); end > data && chainedRecordWithin(buf, off, data) {
+			return false
+		}
+		return true
+	}
+	return false
+}
+
+// zeroPiece reports whether some sector of buf, taken from lo (or its
+// start, if later) up to its end, is all zeros, for a sector that holds
+// bytes of [lo, hi).
+func zeroPiece(buf []byte, lo, hi int) bool {
+	hi = min(hi, len(buf))
+	for s := lo / sectorSize * sectorSize; s < hi; s += sectorSize {
+		if allZero(buf[max(s, lo):min(s+sectorSize, len(buf))]) {
+			return true
+		}
+	}
+	return false
+}
+
+// dataEnd returns the offset after the last non-zero byte of buf.
+func dataEnd(buf []byte) int {
+	end := len(buf)
+	for end > 0 && buf[end-1] == 0 {
+		end--
+	}
+	return end
+}
+
+// chainedRecordWithin reports whether a whole, valid record chained to
+// the record at off (its stored CRC as the seed) starts after off's header
+// and before limit.
+func chainedRecordWithin(buf []byte, off, limit int) bool {
+	if len(buf)-off < frameHeaderSize {
+		return false
+	}
+	stored := binary.LittleEndian.Uint32(buf[off+8:])
+	for p := off + frameHeaderSize; p < limit; p++ {
+		if _, err := decodeFrame(buf, p, stored, len(buf)); err == nil {
+			return true
+		}
 	}
 	return false
 }
