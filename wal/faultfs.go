@@ -258,9 +258,9 @@ func (f *FaultFS) die() {
 
 // Revive ends a Crash without a power failure: the process starts again
 // and finds everything it wrote, durable or not (the operating system's
-// page cache survived it). Reopening the WAL makes it durable (Open fsyncs
-// the directory, and Flush the segment it goes on writing). Files must be
-// reopened.
+// page cache survived it). Reopening the WAL makes it durable (its first
+// Flush fsyncs the segment it goes on writing and the directory). Files
+// must be reopened.
 func (f *FaultFS) Revive() {
 	f.mu.Lock()
 	f.revive()

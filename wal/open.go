@@ -76,21 +76,15 @@ func open(dir string, opts Options) (*WAL, *Recovered, error) {
 	// Now change things: leftovers, repair, active segment.
 	w := &WAL{dir: dir, opts: opts, hs: rp.hs, snap: meta, first: meta.Index + 1}
 	w.cond = sync.NewCond(&w.mu)
+	removed := false
 	for _, name := range l.tmp {
 		if name == preparedName && w.reusePrepared() {
 			continue
 		}
-		fsys.Remove(filepath.Join(dir, name)) // a leftover that comes back is removed again
+		removed = fsys.Remove(filepath.Join(dir, name)) == nil || removed
 	}
-	// The names read may not be durable either: a process killed between a
-	// rename (a new segment, a snapshot file) and its directory fsync left
-	// the rename in the page cache, where this Open found it. The node is
-	// about to build on it (write into that segment, record that snapshot
-	// and compact the log it covers), and a power failure could still undo
-	// the rename. Make the directory as read durable first (this also
-	// makes the removals above durable).
-	if err := fsys.SyncDir(dir); err != nil {
-		return nil, nil, fmt.Errorf("wal: open %s: sync directory: %w", dir, err)
+	if removed {
+		fsys.SyncDir(dir) // best effort: a leftover that comes back is removed again
 	}
 	rec := &Recovered{HardState: rp.hs, Snapshot: snap, Entries: rp.ents}
 	w.last = max(meta.Index, rp.lastIndex())
@@ -124,8 +118,23 @@ func open(dir string, opts Options) (*WAL, *Recovered, error) {
 		// write not yet synced, which the first Flush, Sync or Save covers.
 		// (Older segments were fsynced before a newer one existed.)
 		w.writeSeq = 1
+		// The names read may not be durable either: a process killed
+		// between a rename (a new segment, a snapshot file) and its
+		// directory fsync left the rename in the page cache, where this
+		// Open found it, and a power failure could still undo it under a
+		// node that wrote into that segment, or recorded that snapshot
+		// and compacted the log it covers. The first Flush, Sync or Save
+		// fsyncs the directory too.
+		w.dirPending = true
 	}
 	if unrecorded {
+		// The record names the snapshot file: its name must be durable
+		// first.
+		if err := fsys.SyncDir(dir); err != nil {
+			w.f.Close()
+			return nil, nil, fmt.Errorf("wal: open %s: sync directory: %w", dir, err)
+		}
+		w.dirPending = false
 		if err := w.recordSnapshot(meta, reset); err != nil {
 			w.f.Close()
 			return nil, nil, err

@@ -46,6 +46,10 @@ type WAL struct {
 	writeSeq uint64 // number of writes issued
 	syncSeq  uint64 // writes known durable
 	syncing  bool
+	// dirPending: the directory's names as Open read them may not be
+	// durable (see open); the next fsync of waitDurable fsyncs the
+	// directory too.
+	dirPending bool
 
 	err    error // sticky: after a failed write or fsync nothing more is accepted
 	closed bool
@@ -106,7 +110,9 @@ func (w *WAL) Sync(seq uint64) error {
 // durable. A process that died between a write and its fsync left that
 // write in the operating system's page cache, where the next Open reads
 // it; the process would then acknowledge it again (entries it holds, a
-// vote it cast) while a power failure could still take it. Call Flush
+// vote it cast) while a power failure could still take it; likewise a
+// rename it made whose directory fsync had not returned (a new segment, a
+// snapshot file): Flush fsyncs the directory too. Call Flush
 // before anything is built on what Open returned (any Save covers it too).
 func (w *WAL) Flush() error {
 	w.mu.Lock()
@@ -240,7 +246,7 @@ func (w *WAL) write(buf []byte, crc uint32) (uint64, error) {
 // no fsync running starts one covering every write issued so far, with mu
 // released; the others wait for it (group commit). Called with mu held.
 func (w *WAL) waitDurable(seq uint64) error {
-	for w.syncSeq < seq {
+	for w.syncSeq < seq || w.dirPending {
 		if w.err != nil {
 			return w.err
 		}
@@ -252,17 +258,27 @@ func (w *WAL) waitDurable(seq uint64) error {
 			continue
 		}
 		w.syncing = true
-		target, f := w.writeSeq, w.f
+		target, f, dir := w.writeSeq, w.f, w.dirPending
 		w.mu.Unlock()
 		err := f.Sync()
+		if err != nil {
+			err = fmt.Errorf("wal: fsync: %w", err)
+		} else if dir {
+			if err = w.opts.FS.SyncDir(w.dir); err != nil {
+				err = fmt.Errorf("wal: sync directory: %w", err)
+			}
+		}
 		w.mu.Lock()
 		w.syncing = false
 		w.cond.Broadcast()
 		if err != nil {
-			w.err = fmt.Errorf("wal: fsync: %w", err)
+			w.err = err
 			return w.err
 		}
 		w.syncSeq = max(w.syncSeq, target)
+		if dir {
+			w.dirPending = false
+		}
 	}
 	return nil
 }
@@ -369,6 +385,7 @@ func (w *WAL) createSegment(seq uint64) error {
 			return w.err
 		}
 	}
+	w.dirPending = false // the directory fsync above covered every name
 	w.f, w.size, w.crc, w.zeroed = f, int64(len(buf)), crc, zeroed
 	w.segs = append(w.segs, segment{name: name, seq: seq})
 	w.prep.failed = false // a new segment: preparing the next may be tried again
