@@ -2,7 +2,6 @@ package wal
 
 import (
 	"errors"
-	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -85,7 +84,7 @@ func TestMiddleRecordHeaderDamageInPreallocatedSegment(t *testing.T) {
 			if !errors.As(err, &ce) || ce.File != active || ce.Offset != int64(victim.off) {
 				t.Fatalf("error %v: want a CorruptError naming %s at %d", err, active, victim.off)
 			}
-			_ = fmt.Sprint()
+
 		})
 	}
 }
