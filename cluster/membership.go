@@ -74,7 +74,21 @@ func recordSize(dataDir string, n int) {
 	}
 	if cerr := f.Close(); err != nil || cerr != nil || os.Rename(tmp, path) != nil {
 		os.Remove(tmp)
+		return
 	}
+	syncDir(dataDir) // the rename, durable: a best effort, as the file is
+}
+
+// mkdirDurable makes dir (and its parents) and makes its name durable in
+// its parent: a node's directory made by an add, whose entry a power
+// failure could otherwise take from the data directory with the node's log
+// in it (the WAL makes the directories it creates itself durable, but
+// finds this one made).
+func mkdirDurable(dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	return syncDir(filepath.Dir(dir))
 }
 
 // CaughtUpLag is how many entries a learner may trail the leader's last
@@ -290,7 +304,7 @@ func (c *Cluster) startJoiner(id uint64) (uint64, error) {
 	// killed on the way leaves a directory that still says REMOVED (the add
 	// is not proposed yet), never one without a marker, which the next
 	// start would take for an original member whose log is lost.
-	if err := os.MkdirAll(s.dir, 0o755); err != nil {
+	if err := mkdirDurable(s.dir); err != nil {
 		return 0, fmt.Errorf("cluster: node %d: %w", id, err)
 	}
 	if err := clearDirExcept(s.dir, removedFile); err != nil {
@@ -532,7 +546,7 @@ func (c *Cluster) retireLocked(s *slot, text string, at uint64) error {
 	// The marker first, durable, then the files: a process killed on the
 	// way leaves a directory the next start knows was removed, not a log
 	// half deleted that it would refuse to start as a lost one.
-	if err := os.MkdirAll(s.dir, 0o755); err != nil {
+	if err := mkdirDurable(s.dir); err != nil {
 		return err
 	}
 	if err := writeMarker(s.dir, removedFile, fmt.Sprintf("removed from the cluster by entry %d\n", at)); err != nil {
