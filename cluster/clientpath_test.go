@@ -3,9 +3,12 @@ package cluster
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"testing"
 	"time"
+
+	"raftplay/raft"
 )
 
 // A write that a leader refuses while it hands leadership over (the core
@@ -82,5 +85,26 @@ func TestRetryBacksOffFromAnAttemptThatFailsAtOnce(t *testing.T) {
 	// 1+2+4+8+16 ms, then 20 ms apart: about 19 in 300 ms.
 	if attempts > 40 {
 		t.Fatalf("%d attempts in 300ms: the backoff does not grow while every attempt fails at once", attempts)
+	}
+}
+
+// A proposal to a follower is refused naming the follower and the leader
+// it knows (a lesson's stop said "node is not the leader: raft: not leader
+// (leader is 2)" of a node the learner could not tell).
+func TestProposeToAFollowerNamesBoth(t *testing.T) {
+	t.Parallel()
+	c := startCluster(t, Options{Nodes: 3})
+	st := waitLeader(t, c)
+	f := st.Leader%3 + 1
+	waitFor(t, c, "the follower knows the leader", func(s Status) bool {
+		n, _ := s.Node(f)
+		return n.Leader == st.Leader
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_, err := c.ProposeTo(ctx, f, "k", []byte("v"))
+	want := fmt.Sprintf("cluster: node %d is not the leader (%d is)", f, st.Leader)
+	if err == nil || err.Error() != want || !errors.Is(err, ErrNotLeader) || !errors.Is(err, raft.ErrNotLeader) || !wasRefused(err) {
+		t.Fatalf("propose to follower %d: %v, want %q, ErrNotLeader and refused", f, err, want)
 	}
 }

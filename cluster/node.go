@@ -55,6 +55,21 @@ type proposeResult struct {
 	err error
 }
 
+// notLeaderError is ErrNotLeader (and raft.ErrNotLeader) said of a node:
+// which node refused, and the leader it knows of.
+type notLeaderError struct{ id, leader uint64 }
+
+func (e notLeaderError) Error() string {
+	if e.leader == raft.None {
+		return fmt.Sprintf("cluster: node %d is not the leader (it knows of no leader)", e.id)
+	}
+	return fmt.Sprintf("cluster: node %d is not the leader (%d is)", e.id, e.leader)
+}
+
+func (e notLeaderError) Is(target error) bool {
+	return target == ErrNotLeader || target == raft.ErrNotLeader
+}
+
 // refusedError is the error of a proposal the core refused (not the
 // leader, a leadership transfer in progress): nothing entered any log, so
 // the write had no effect and may be retried as it is.
@@ -505,8 +520,9 @@ func (n *node) propose(p proposal) {
 	n.batchBytes += len(p.data)
 	idx, term, err := n.core.Propose(p.data)
 	if err != nil {
-		if errors.Is(err, raft.ErrNotLeader) {
-			err = fmt.Errorf("%w: %w", ErrNotLeader, err)
+		var nl *raft.NotLeaderError
+		if errors.As(err, &nl) {
+			err = notLeaderError{id: n.cfg.id, leader: nl.Leader}
 		}
 		p.done <- proposeResult{err: refusedError{err}}
 		return
