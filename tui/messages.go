@@ -130,13 +130,22 @@ func (m *Model) msgRows() int {
 func (m *Model) viewMessages(width, height int) []string {
 	st := m.styles
 	lines := m.viewHeld(width, m.heldLines(height))
-	rows := max(1, height-len(lines)-2)
+	// The columns' header only with room for two rows under it: at 80x24
+	// with five nodes and a result of two lines, the view was its title
+	// and the header, and not one message.
+	header := height-len(lines) >= 4
+	rows := max(1, height-len(lines)-1)
+	if header {
+		rows = max(1, rows-1)
+	}
 	v := &m.msgs
 	shown := v.store.shown(m.msgFilter())
 	start, end := scrollWindow(shown, v.pin, rows)
 	lines = append(lines, m.msgTitle(len(shown)-end, width))
 	l := msgview.NewLayoutOf(m.drawnIDs(), width)
-	lines = append(lines, st.Dim.Render(st.Clip(l.Header(), width)))
+	if header {
+		lines = append(lines, st.Dim.Render(st.Clip(l.Header(), width)))
+	}
 	if len(shown) == 0 {
 		return append(lines, st.Dim.Render(m.noMessages()))
 	}

@@ -715,6 +715,34 @@ func TestShortResultWithFiveLanesAt80x24(t *testing.T) {
 	}
 }
 
+// TestMessagesInASmallRegion: with only two or three lines for the
+// messages view (80x24, five nodes, a result of two lines under it), it
+// drew its title and the columns' header and not one message. A message
+// row comes before the header.
+func TestMessagesInASmallRegion(t *testing.T) {
+	tr := &fakeTrace{}
+	for i := 1; i <= 20; i++ {
+		r := msg(i, cluster.MsgDelivered, 1, 2, raft.MsgApp, 3)
+		r.Index, r.Entries, r.Commit = uint64(i), 1, uint64(i)
+		tr.add(r)
+	}
+	m := newTraceModel(newFakeSource(steady(10)), tr, &fakeExec{}, 80, 24)
+	press(m, "m")
+	for h := 2; h <= 5; h++ {
+		lines := m.viewMessages(80, h)
+		if len(lines) > h {
+			lines = lines[:h]
+		}
+		v := strings.Join(lines, "\n")
+		if !strings.Contains(v, "i21 c20") {
+			t.Errorf("in %d lines the newest message is not drawn:\n%s", h, v)
+		}
+		if hasHeader := strings.Contains(v, "\ntime "); h >= 4 != hasHeader {
+			t.Errorf("in %d lines the columns' header is drawn %v, want %v:\n%s", h, !(h >= 4), h >= 4, v)
+		}
+	}
+}
+
 // TestMessageLabelsWholeAt80Columns: at 80 columns with 5 nodes a label
 // longer than its row's room ("3->2 app t16 after 12099@16 c12099", cut
 // "c1…") goes on below its row, under the node columns, so that it is read
