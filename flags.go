@@ -286,7 +286,10 @@ func tempDataDir(prefix string, keep bool, stderr io.Writer) (string, func(), er
 // node starts: a file in its place, or no permission to write in it.
 func checkDataDir(dir string) error {
 	if st, err := os.Stat(dir); err == nil && !st.IsDir() {
-		return fmt.Errorf("it is a file, not a directory")
+		if st.Mode().IsRegular() {
+			return fmt.Errorf("it is a file, not a directory")
+		}
+		return fmt.Errorf("it is not a directory (a %s)", fileKind(st.Mode()))
 	}
 	if err := cluster.CheckDataDir(dir); err != nil {
 		return fmt.Errorf("it %w", err)
@@ -611,4 +614,19 @@ func applyScriptFlags(fs *flag.FlagSet, cf *clusterFlags, name, src string) (str
 		}
 	}
 	return strings.Join(set, " "), nil
+}
+
+// fileKind names what a path that is neither a file nor a directory is.
+func fileKind(m os.FileMode) string {
+	switch {
+	case m&os.ModeCharDevice != 0:
+		return "character device"
+	case m&os.ModeDevice != 0:
+		return "device"
+	case m&os.ModeNamedPipe != 0:
+		return "named pipe"
+	case m&os.ModeSocket != 0:
+		return "socket"
+	}
+	return "special file"
 }

@@ -116,6 +116,7 @@ func TestUsageErrorsExit2(t *testing.T) {
 		{"", []string{"--nodes", "3", "learn", "1"}, "raftplay: unexpected argument \"learn\": a subcommand comes first, its flags after it (raftplay learn [flags] ...)\n"},
 		{"", []string{"script", "--data", filepath.Join(file, "sub"), "-"}, "not a directory"},
 		{"", []string{"script", "--data", file, "-"}, "raftplay: --data " + file + ": it is a file, not a directory\n"},
+		{"", []string{"script", "--data", os.DevNull, "-"}, "raftplay: --data " + os.DevNull + ": it is not a directory (a character device)\n"},
 		{"", []string{"script", "--data", filepath.Join(data, "node-2"), "-"}, "raftplay: --data " + filepath.Join(data, "node-2") + ": it is a node's directory of the cluster in " + data + ": name that one\n"},
 		{"", []string{"script", "--port", "80", "-"}, "--port 80"},
 		{"", []string{"bench", "--clients", "0"}, "raftplay: --clients 0: want 1 or more writers\n"},

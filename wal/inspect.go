@@ -358,6 +358,11 @@ func (r *Report) WriteTextWith(out io.Writer, describe func(raft.Entry) string) 
 				crc = "BAD"
 			}
 			fmt.Fprintf(bw, "  %8d %-9s len=%-6d", rec.Offset, rec.Type, rec.Length)
+			if !rec.CRCOK {
+				// Its fields are what the damaged bytes say: marked so, a
+				// term of 386547056641 is not read as the log's.
+				bw.WriteString(" damaged, as read:")
+			}
 			switch rec.Type {
 			case RecordEntry, RecordSnapshot:
 				fmt.Fprintf(bw, " index=%d term=%d", rec.Index, rec.Term)

@@ -317,7 +317,7 @@ func TestInspect(t *testing.T) {
 	if err := rep.WriteText(&text); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"1 segment, 0 snapshots", "index=2 term=1 crc=BAD", "hardstate", "checksum mismatch"} {
+	for _, want := range []string{"1 segment, 0 snapshots", "damaged, as read: index=2 term=1 crc=BAD", "hardstate", "checksum mismatch"} {
 		if !strings.Contains(text.String(), want) {
 			t.Errorf("report text lacks %q:\n%s", want, text.String())
 		}
