@@ -60,11 +60,10 @@ func TestKilledAfterSnapshotRenameThenPowerFail(t *testing.T) {
 	if err := c.Restart(f); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, c, fmt.Sprintf("node %d up, everything it read durable", f), func(s Status) bool {
+	waitFor(t, c, fmt.Sprintf("node %d up on its snapshot, everything it read durable", f), func(s Status) bool {
 		n, _ := s.Node(f)
-		return n.State == StateUp && n.Disk.Unsynced == 0
+		return n.State == StateUp && n.Disk.Unsynced == 0 && n.SnapshotIndex > 0
 	})
-	time.Sleep(200 * time.Millisecond) // its compactor deletes what the snapshot covers
 	if _, err := c.PowerFail(f); err != nil {
 		t.Fatal(err)
 	}
