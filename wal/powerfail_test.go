@@ -306,16 +306,7 @@ func TestPowerFailEveryPoint(t *testing.T) {
 			rng := rand.New(rand.NewPCG(uint64(seed), 2))
 			segBytes := int64(200 + rng.IntN(600))
 			ops := pfScript(rng, 40)
-			dry := newPFRun(t, segBytes)
-			dry.opts.prepareInline = true // the same operations on every run
-			if _, err := dry.open(); err != nil {
-				t.Fatal(err)
-			}
-			if v, _ := dry.run(ops, true); v != "" {
-				t.Fatalf("without a crash: %s", v)
-			}
-			dry.close()
-			total := int(dry.ffs.opCount())
+			total := dryOps(t, segBytes, ops)
 			crashes := 0
 			for k := 0; k <= total; k++ {
 				r := newPFRun(t, segBytes)
@@ -460,4 +451,21 @@ func TestFlushMakesWhatOpenReadDurable(t *testing.T) {
 			t.Fatal("without a Flush the power failure lost nothing: the test cannot tell")
 		}
 	}
+}
+
+// dryOps runs ops on a fresh WAL without a crash, checking what it
+// recovers, and returns how many file-system operations they take (the
+// same on every run: the next segment is prepared inline).
+func dryOps(t *testing.T, segBytes int64, ops []pfOp) int {
+	t.Helper()
+	dry := newPFRun(t, segBytes)
+	dry.opts.prepareInline = true
+	if _, err := dry.open(); err != nil {
+		t.Fatal(err)
+	}
+	if v, _ := dry.run(ops, true); v != "" {
+		t.Fatalf("without a crash: %s", v)
+	}
+	dry.close()
+	return int(dry.ffs.opCount())
 }
