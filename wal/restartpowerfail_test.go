@@ -22,8 +22,8 @@ import (
 // TestCrashRestartPowerFailEveryPoint (WAL_SEEDS=N scripts, default 3)
 // kills the process before every file-system operation of a script in
 // turn, restarts it (no power failure: FaultFS.Revive), Flushes and Saves
-// one more entry, then cuts the power and checks that recovery returns exactly what the restarted
-// WAL had acknowledged.
+// one more entry, then cuts the power and checks that recovery returns
+// exactly what the restarted WAL had acknowledged.
 func TestCrashRestartPowerFailEveryPoint(t *testing.T) {
 	seeds := 3 // each of 0, 1 and 2 failed before the fix
 	if s, err := strconv.Atoi(os.Getenv("WAL_SEEDS")); err == nil {
