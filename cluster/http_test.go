@@ -115,6 +115,57 @@ func TestHTTPPausedNode(t *testing.T) {
 	}
 }
 
+// A write waiting on a leader that is cut off and deposed is answered once
+// the next leader's log reaches its node, as the README says: another entry
+// committed at its index (503, effect none), or, had the node only seen it
+// replaced, effect unknown; not left to the 5 s timeout.
+func TestHTTPWriteOnADeposedLeader(t *testing.T) {
+	t.Parallel()
+	c := startCluster(t, Options{Nodes: 3})
+	st := waitLeader(t, c)
+	l, _ := st.Node(st.Leader)
+	if err := c.Isolate(l.ID); err != nil {
+		t.Fatal(err)
+	}
+	type answer struct {
+		code int
+		b    []byte
+	}
+	got := make(chan answer, 1)
+	go func() {
+		req, _ := http.NewRequest("PUT", "http://"+l.HTTPAddr+"/kv/k", strings.NewReader("v"))
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			got <- answer{0, []byte(err.Error())}
+			return
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		got <- answer{resp.StatusCode, b}
+	}()
+	waitFor(t, c, "the write in the cut-off leader's log", func(s Status) bool {
+		n, _ := s.Node(l.ID)
+		return n.LastIndex > l.LastIndex
+	})
+	waitFor(t, c, "another leader", func(s Status) bool { return s.Leader != 0 && s.Leader != l.ID })
+	// The new leader's own entry, at the index the old one used.
+	if _, err := c.NewClient().Put(context.Background(), "other", []byte("x")); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	c.Heal()
+	a := <-got
+	e := decodeError(t, a.b)
+	lost := e.Effect == effectNone && strings.Contains(e.Error, "committed another entry at its index")
+	replaced := e.Effect == effectUnknown && strings.Contains(e.Error, "replaced")
+	if a.code != http.StatusServiceUnavailable || !lost && !replaced {
+		t.Fatalf("the deposed leader's write: %d %s; want 503, another entry committed (effect none) or replaced (unknown)", a.code, a.b)
+	}
+	if took := time.Since(start); took >= DefaultOpTimeout {
+		t.Fatalf("answered %v after the heal: it waited out the timeout", took)
+	}
+}
+
 // GET /status uses one naming style, snake_case, and milliseconds with the
 // unit in the name.
 func TestHTTPStatusJSON(t *testing.T) {

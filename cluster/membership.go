@@ -604,7 +604,7 @@ func (c *Cluster) proposeConf(ctx context.Context, cc raft.ConfChange) (Result, 
 		if err := n.do(func() {
 			idx, term, perr = n.core.ProposeConfChange(cc)
 			if perr == nil {
-				n.waiters[idx] = waiter{term: term, done: done}
+				n.wait(idx, term, done)
 				n.publish(time.Now()) // a status read after this call shows the change pending
 			}
 		}); err != nil {

@@ -301,7 +301,9 @@ func (n *node) open() error {
 	if err != nil {
 		return &listenError{what: "HTTP", addr: cfg.httpAddr, err: err}
 	}
-	n.srv = &http.Server{Handler: n.httpHandler(), ReadHeaderTimeout: 5 * time.Second}
+	// A client that sends its request slowly (or not at all) is cut off
+	// rather than holding a handler for good.
+	n.srv = &http.Server{Handler: n.httpHandler(), ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
 	n.publish(time.Now())
 	return nil
 }
@@ -527,13 +529,20 @@ func (n *node) propose(p proposal) {
 		p.done <- proposeResult{err: refusedError{err}}
 		return
 	}
-	if old, ok := n.waiters[idx]; ok { // an entry of ours this index once held is gone from this log
-		old.done <- proposeResult{err: ErrEntryReplaced}
-	}
-	n.waiters[idx] = waiter{term: term, done: p.done}
+	n.wait(idx, term, p.done)
 	if p.placed != nil {
 		p.placed <- [2]uint64{idx, term}
 	}
+}
+
+// wait makes done the waiter of the entry at idx of term: answered when it
+// is applied. A waiter this index already had is told its entry is gone
+// from this log (it was replaced, and the index reused).
+func (n *node) wait(idx, term uint64, done chan proposeResult) {
+	if old, ok := n.waiters[idx]; ok {
+		old.done <- proposeResult{err: ErrEntryReplaced}
+	}
+	n.waiters[idx] = waiter{term: term, done: done}
 }
 
 // msgBytes is the entry and snapshot data m carries.
