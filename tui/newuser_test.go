@@ -3,12 +3,14 @@ package tui
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
 
 	"raftplay/cluster"
 	"raftplay/commands"
@@ -404,5 +406,80 @@ func TestEarlierResultIsWrapped(t *testing.T) {
 	joined := strings.Join(lines, "\n")
 	if !strings.Contains(joined, "ok") || !strings.Contains(strings.Join(strings.Fields(joined), " "), "its effect is unknown: it may still commit") {
 		t.Fatalf("lines:\n%s", joined)
+	}
+}
+
+// A value of 1 MiB got at the prompt froze the dashboard for minutes (a
+// new user's): its result, one line of a megabyte, was wrapped on every
+// key and frame, each split of the long word measuring all of the rest.
+// The dashboard keeps 16 KiB of a line, says so, and wraps in one pass.
+func TestHugeResultIsCutAndWrapped(t *testing.T) {
+	value := strings.Repeat("a", 1<<20)
+	ex := &fakeExec{out: `"` + value + `"`}
+	m := newModel(newFakeSource(steady(10)), ex, 100, 30)
+	press(m, ":")
+	for _, r := range "get a1m" {
+		m.Update(keyMsg(string(r)))
+	}
+	_, cmd := m.Update(keyMsg("enter"))
+	m.Update(cmd())
+	if m.pagerShown() != outputPager {
+		t.Fatalf("a 1 MiB result is not in the pager:\n%s", m.View())
+	}
+	text := m.outputPagerText(100)
+	n := 0
+	for _, l := range text {
+		n += len(l)
+		if lipgloss.Width(l) > 100 {
+			t.Fatalf("a line of %d columns in the pager at 100", lipgloss.Width(l))
+		}
+	}
+	if n > maxKeptLine+200 || !strings.Contains(strings.Join(text, " "), fmt.Sprintf("cut: the line is %d bytes", len(value)+2)) {
+		t.Fatalf("the pager holds %d bytes in %d lines, or does not say the line was cut:\n%s", n, len(text), strings.Join(text[len(text)-3:], "\n"))
+	}
+	for _, k := range []string{"pgdown", "end", "home"} {
+		press(m, k)
+	}
+	if v := m.View(); !strings.Contains(v, "aaaaaaaa") {
+		t.Fatalf("the pager does not show the value:\n%s", v)
+	}
+	// More lines than are kept: the first are, and the count of the rest.
+	ex.out = strings.Repeat("line\n", maxKeptLines+7)
+	press(m, "esc")
+	press(m, ":")
+	for _, r := range "status" {
+		m.Update(keyMsg(string(r)))
+	}
+	_, cmd = m.Update(keyMsg("enter"))
+	m.Update(cmd())
+	if text := m.outputPagerText(100); len(text) != maxKeptLines+1 || text[maxKeptLines] != "… 7 more lines not shown here (raftplay script prints them all)" {
+		t.Fatalf("%d lines kept, the last %q", len(text), text[len(text)-1])
+	}
+}
+
+// A word longer than a line is split into lines of the width, in order,
+// whatever its length; a character wider than the line goes alone.
+func TestWrapSplitsALongWord(t *testing.T) {
+	word := strings.Repeat("0123456789", 10_000)
+	lines := wrapWords("say "+word+" end", 80)
+	if got := strings.Join(lines, ""); got != "say"+word+"end" {
+		t.Fatalf("the split word does not join back (%d lines)", len(lines))
+	}
+	for i, l := range lines[1 : len(lines)-1] {
+		if len(l) != 80 {
+			t.Fatalf("line %d is %d wide, want 80", i+1, len(l))
+		}
+	}
+	if got := wrapWords("日本", 1); !slices.Equal(got, []string{"日", "本"}) {
+		t.Fatalf("wide characters at width 1: %q", got)
+	}
+}
+
+// BenchmarkWrapLongWord: wrapping one word of 1 MB takes time linear in
+// its length (it was quadratic: minutes).
+func BenchmarkWrapLongWord(b *testing.B) {
+	word := strings.Repeat("a", 1<<20)
+	for b.Loop() {
+		wrapWords(word, 80)
 	}
 }

@@ -171,6 +171,12 @@ type outputPanel struct {
 	// one began, told under the later one's result until the next run.
 	earlier []string
 	pager   scroller
+	// text and widest are the pager's lines at width textFor, and the
+	// widest of them: every frame and key asks (keys, scrolling), and
+	// wrapping a long result each time made the dashboard crawl.
+	text    []string
+	widest  int
+	textFor int
 }
 
 // earlierResult is the line that tells the result of a command that
@@ -199,6 +205,7 @@ func (o *outputPanel) addEarlier(line string) {
 	o.earlier = append(o.earlier, clean(line))
 	if !o.busy {
 		o.out = append(o.out, clean(line))
+		o.textFor = 0
 	}
 }
 
@@ -304,17 +311,27 @@ func (m *Model) viewOutputPager(width, height int) []string {
 // outputPagerText is what the output pager holds at width.
 func (m *Model) outputPagerText(width int) []string {
 	o := &m.output
+	if o.textFor == width && width > 0 {
+		return o.text
+	}
 	switch {
 	case o.err != "":
-		return wrapWords("error: "+o.err, width)
+		o.text = wrapWords("error: "+o.err, width)
 	case o.note != "":
-		return wrapWords(o.note, width)
+		o.text = wrapWords(o.note, width)
 	case len(o.out) == 1:
 		// One sentence (an explanation) too long for the room under the
 		// command: wrapped, not a line to scroll sideways.
-		return wrapWords(o.out[0], width)
+		o.text = wrapWords(o.out[0], width)
+	default:
+		o.text = o.out
 	}
-	return o.out
+	o.widest = 0
+	for _, l := range o.text {
+		o.widest = max(o.widest, lipgloss.Width(l))
+	}
+	o.textFor = width
+	return o.text
 }
 
 // viewPrompt renders the prompt line when it is open.
@@ -328,9 +345,6 @@ func (m *Model) outputPagerLines() int { return len(m.outputPagerText(m.width)) 
 
 // outputPagerWidth is the widest line of the output pager.
 func (m *Model) outputPagerWidth() int {
-	w := 0
-	for _, l := range m.outputPagerText(m.width) {
-		w = max(w, lipgloss.Width(l))
-	}
-	return w
+	m.outputPagerText(m.width)
+	return m.output.widest
 }

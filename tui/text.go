@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/ansi"
@@ -46,10 +47,38 @@ func cleanLines(s string) []string {
 		return nil
 	}
 	lines := strings.Split(s, "\n")
+	more := len(lines) - maxKeptLines
+	if more > 0 {
+		lines = lines[:maxKeptLines]
+	}
 	for i, l := range lines {
-		lines[i] = clean(strings.TrimSuffix(l, "\r"))
+		lines[i] = clean(capLine(strings.TrimSuffix(l, "\r")))
+	}
+	if more > 0 {
+		lines = append(lines, fmt.Sprintf("… %d more lines not shown here (raftplay script prints them all)", more))
 	}
 	return lines
+}
+
+// maxKeptLines and maxKeptLine bound what the dashboard keeps of a
+// command's output: a value of 1 MiB got at the prompt is one line of a
+// megabyte, which is of no use on a screen and made every frame slow.
+const (
+	maxKeptLines = 5000
+	maxKeptLine  = 16 << 10 // bytes
+)
+
+// capLine cuts a line longer than maxKeptLine bytes (at a character's
+// start), saying how long it was.
+func capLine(l string) string {
+	if len(l) <= maxKeptLine {
+		return l
+	}
+	cut := maxKeptLine
+	for cut > 0 && !utf8.RuneStart(l[cut]) {
+		cut--
+	}
+	return fmt.Sprintf("%s… (cut: the line is %d bytes; raftplay script prints it whole)", l[:cut], len(l))
 }
 
 // segment is a piece of a line that is never split when lines wrap, and
@@ -139,8 +168,14 @@ func wrapWidths(s string, first, rest int) []string {
 				cur, curW = "", 0
 			}
 			head, tail := splitAt(w, width())
+			if head == "" { // a character wider than the line: it goes alone
+				_, n := utf8.DecodeRuneInString(w)
+				head, tail = w[:n], w[n:]
+			}
 			lines = append(lines, head)
-			w, ww = tail, lipgloss.Width(tail)
+			// The rest's width by difference: measured again each time, a
+			// word of 1 MB (a value got at the prompt) took minutes to wrap.
+			w, ww = tail, max(0, ww-lipgloss.Width(head))
 		}
 		switch {
 		case cur == "":
@@ -182,7 +217,10 @@ func isDigit(b byte) bool { return b >= '0' && b <= '9' }
 func splitAt(s string, width int) (string, string) {
 	w := 0
 	for i, r := range s {
-		rw := lipgloss.Width(string(r))
+		rw := 1 // printable ASCII, most of it, without measuring
+		if r < 0x20 || r >= 0x7f {
+			rw = lipgloss.Width(string(r))
+		}
 		if w+rw > width {
 			return s[:i], s[i:]
 		}
