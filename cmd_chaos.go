@@ -252,10 +252,10 @@ func recheckChaos(ctx context.Context, stdout io.Writer, dir string, timeout tim
 	// convergence's findings are the live run's, from its report.json.
 	rep := experiment.ChaosReport{Converged: true, Linearizable: res.Linearizable, Lost: res.Lost, FinalKeys: res.FinalKeys, CheckTimeout: timeout}
 	if haveLive {
-		rep.Violations, rep.Converged = live.Violations, live.Converged
+		rep.Violations, rep.ViolationCount, rep.Converged = live.Violations, live.ViolationCount, live.Converged
 	}
 	fmt.Fprintf(stdout, "history:         %s\n", plural(res.Ops, "operation"))
-	fmt.Fprintf(stdout, "linearizability: %s (porcupine, %v)\n", res.Linearizable, res.CheckTime.Round(time.Millisecond))
+	fmt.Fprintf(stdout, "linearizability: %s (porcupine, %v)\n", experiment.LinearizabilityText(res.Linearizable, timeout), res.CheckTime.Round(time.Millisecond))
 	if res.FinalKeys == 0 {
 		fmt.Fprintf(stdout, "acked writes lost: not checked (the history holds no final read: the run's cluster did not recover)\n")
 	} else {
@@ -263,7 +263,7 @@ func recheckChaos(ctx context.Context, stdout io.Writer, dir string, timeout tim
 	}
 	if haveLive {
 		fmt.Fprintf(stdout, "from report.json: %s, converged %s (the live run's findings: a recheck cannot redo them)\n",
-			plural(len(live.Violations), "safety violation"), map[bool]string{true: "yes", false: "NO"}[live.Converged])
+			plural(live.ViolationTotal(), "safety violation"), map[bool]string{true: "yes", false: "NO"}[live.Converged])
 	}
 	fmt.Fprintf(stdout, "visualization:   %s\n", html)
 	verdict := rep.Verdict()

@@ -718,8 +718,13 @@ func (c *Cluster) Size() int { return len(c.slots) }
 // Events returns the cluster's event log.
 func (c *Cluster) Events() *EventLog { return c.events }
 
-// Violations returns the safety violations the monitor has seen.
+// Violations returns the first safety violations the monitor has seen
+// (up to 100, the first 10 with the events before them).
 func (c *Cluster) Violations() []Violation { return c.monitor.Violations() }
+
+// ViolationCount returns how many safety violations the monitor has seen
+// (Violations keeps the first of them).
+func (c *Cluster) ViolationCount() int { return c.monitor.ViolationCount() }
 
 // slot returns the slot of node id; c.mu is held.
 func (c *Cluster) slot(id uint64) (*slot, error) {
@@ -943,7 +948,7 @@ func (c *Cluster) Status() Status {
 	}
 	c.mu.Unlock()
 	st.Faults = c.faults.Table()
-	st.Violations = len(c.monitor.Violations())
+	st.Violations = c.monitor.ViolationCount()
 	st.EverApplied = c.monitor.MaxApplied()
 	st.Written = c.written.Load()
 	st.Leader, st.Term = leaderOf(st.Nodes, st.Faults)

@@ -37,7 +37,8 @@ type Monitor struct {
 	leaders    map[uint64]uint64 // term -> leader
 	applied    []appliedRec      // ring indexed by index % applyWindow
 	commits    map[[2]uint64]uint64
-	violations []Violation
+	violations []Violation // the first keptViolations
+	violated   int         // how many in all
 	events     *EventLog
 	maxApplied uint64 // the highest index any node has applied since the cluster started
 }
@@ -107,19 +108,42 @@ func (m *Monitor) MaxApplied() uint64 {
 	return m.maxApplied
 }
 
-// Violations returns every violation seen so far.
+// The monitor keeps the first keptViolations violations, the first
+// recentViolations of them with the events before them; it counts the
+// rest. A run with fsync off breaks the rules on every index: a chaos run
+// counted 38,000 violations, each with 50 events, and wrote a report of
+// 540 MB.
+const (
+	keptViolations   = 100
+	recentViolations = 10
+)
+
+// Violations returns the violations kept (the first keptViolations);
+// ViolationCount says how many there were.
 func (m *Monitor) Violations() []Violation {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return append([]Violation(nil), m.violations...)
 }
 
+// ViolationCount returns how many violations the monitor has seen.
+func (m *Monitor) ViolationCount() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.violated
+}
+
 // violate records a violation; m.mu is held.
 func (m *Monitor) violate(rule, text string) {
-	v := Violation{Time: time.Now(), Rule: rule, Text: text}
+	m.violated++
+	if len(m.violations) < keptViolations {
+		v := Violation{Time: time.Now(), Rule: rule, Text: text}
+		if m.events != nil && len(m.violations) < recentViolations {
+			v.Recent = m.events.Last(50)
+		}
+		m.violations = append(m.violations, v)
+	}
 	if m.events != nil {
-		v.Recent = m.events.Last(50)
 		m.events.Add(Event{Kind: EventViolation, Text: "SAFETY VIOLATION (" + rule + "): " + text})
 	}
-	m.violations = append(m.violations, v)
 }

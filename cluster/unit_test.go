@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -87,6 +88,32 @@ func TestEventLogDropsOldestAndCounts(t *testing.T) {
 	}
 	if last := l.Last(2); len(last) != 2 || last[1].Text != "j" {
 		t.Fatalf("Last(2) = %v", last)
+	}
+}
+
+// A run with fsync off breaks the rules at every index: the monitor keeps
+// the first 100 violations (the first 10 with the events before them) and
+// counts them all (a chaos report of 38,000, each with its events, was
+// 540 MB).
+func TestMonitorKeepsTheFirstViolations(t *testing.T) {
+	events := NewEventLog(64, time.Now)
+	m := NewMonitor(events)
+	events.Add(Event{Text: "what led to it"})
+	for i := uint64(1); i <= 250; i++ {
+		m.Apply(1, i, 1, i)
+		m.Apply(2, i, 2, i)
+	}
+	v := m.Violations()
+	if len(v) != keptViolations || m.ViolationCount() != 250 {
+		t.Fatalf("kept %d, counted %d; want %d and 250", len(v), m.ViolationCount(), keptViolations)
+	}
+	for i, x := range v {
+		if want := i < recentViolations; (len(x.Recent) > 0) != want || !strings.Contains(x.Text, fmt.Sprintf("index %d ", i+1)) {
+			t.Fatalf("violation %d: %d recent events (want some: %v), %q", i, len(x.Recent), want, x.Text)
+		}
+	}
+	if last := events.Last(1); len(last) != 1 || last[0].Kind != EventViolation {
+		t.Fatalf("the last event is not the last violation's: %+v", last)
 	}
 }
 

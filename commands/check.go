@@ -138,7 +138,7 @@ func (r *Runner) execExpect(ctx context.Context, cmd *Command) (string, error) {
 	switch cmd.What {
 	case ExpectSafe:
 		if v := r.c.Violations(); len(v) > 0 {
-			return "", failf("%d safety violation(s); first: %s: %s", len(v), v[0].Rule, v[0].Text)
+			return "", failf("%d safety violation(s); first: %s: %s", r.c.ViolationCount(), v[0].Rule, v[0].Text)
 		}
 		return "ok", nil
 	case ExpectLeader:
@@ -155,7 +155,7 @@ func (r *Runner) execExpect(ctx context.Context, cmd *Command) (string, error) {
 		if len(v) == 0 {
 			return "", failf("no safety violation seen (the monitor checks election safety, state machine safety and commit regression)")
 		}
-		return fmt.Sprintf("ok %d violation(s); first: %s: %s", len(v), v[0].Rule, v[0].Text), nil
+		return fmt.Sprintf("ok %d violation(s); first: %s: %s", r.c.ViolationCount(), v[0].Rule, v[0].Text), nil
 	}
 	id, err := r.resolve(ctx, cmd.Node)
 	if err != nil {

@@ -87,14 +87,17 @@ type ChaosReport struct {
 	FinalLeader   uint64              `json:"final_leader"`
 	FinalTerm     uint64              `json:"final_term"`
 	Converged     bool                `json:"converged"`
-	Violations    []cluster.Violation `json:"violations,omitempty"`
-	Linearizable  string              `json:"linearizable"` // VerdictOk, VerdictIllegal or VerdictUnknown
-	CheckTime     time.Duration       `json:"check_ns"`
-	CheckTimeout  time.Duration       `json:"check_timeout_ns"`
-	FinalKeys     int                 `json:"final_keys_read"` // keys whose final value was read
-	Lost          []LostWrite         `json:"lost_writes"`
-	EventsDropped uint64              `json:"events_dropped,omitempty"`
-	Files         []string            `json:"files,omitempty"`
+	Violations    []cluster.Violation `json:"violations,omitempty"` // the first kept (Cluster.Violations)
+	// ViolationCount is how many there were (older reports: none, and
+	// every violation is in Violations).
+	ViolationCount int           `json:"violation_count,omitempty"`
+	Linearizable   string        `json:"linearizable"` // VerdictOk, VerdictIllegal or VerdictUnknown
+	CheckTime      time.Duration `json:"check_ns"`
+	CheckTimeout   time.Duration `json:"check_timeout_ns"`
+	FinalKeys      int           `json:"final_keys_read"` // keys whose final value was read
+	Lost           []LostWrite   `json:"lost_writes"`
+	EventsDropped  uint64        `json:"events_dropped,omitempty"`
+	Files          []string      `json:"files,omitempty"`
 	// Rerun is the flags that run it again ("--seed 41 --nodes 3
 	// --unsafe"): the seed and every flag given that shapes the run.
 	Rerun string `json:"rerun,omitempty"`
@@ -104,8 +107,11 @@ type ChaosReport struct {
 // seen by the monitor, a history that is not linearizable, an acknowledged
 // write lost, or a cluster that did not converge once healed.
 func (r *ChaosReport) Failed() bool {
-	return len(r.Violations) > 0 || r.Linearizable == VerdictIllegal || len(r.Lost) > 0 || !r.Converged
+	return r.ViolationTotal() > 0 || r.Linearizable == VerdictIllegal || len(r.Lost) > 0 || !r.Converged
 }
+
+// ViolationTotal is how many safety violations the monitor saw.
+func (r *ChaosReport) ViolationTotal() int { return max(r.ViolationCount, len(r.Violations)) }
 
 func (o *ChaosOptions) defaults() error {
 	if o.Seed == 0 {
@@ -246,7 +252,7 @@ func RunChaos(ctx context.Context, opts ChaosOptions) (*ChaosReport, error) {
 	cancel()
 	rep.Converged = err == nil
 	rep.FinalLeader, rep.FinalTerm = st.Leader, st.Term
-	rep.Violations = c.Violations()
+	rep.Violations, rep.ViolationCount = c.Violations(), c.ViolationCount()
 	if err := stopRecord(); err != nil {
 		rep.NemesisErrors = append(rep.NemesisErrors, "recording: "+err.Error())
 	}

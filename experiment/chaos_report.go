@@ -39,28 +39,19 @@ func (r *ChaosReport) WriteText(w io.Writer) error {
 	}
 	fmt.Fprintf(w, "leader changes:  %d (final leader %d at term %d)\n", r.LeaderChanges, r.FinalLeader, r.FinalTerm)
 	fmt.Fprintf(w, "converged:       %s\n", yesNo(r.Converged))
-	if len(r.Violations) == 0 {
+	if n := r.ViolationTotal(); n == 0 {
 		fmt.Fprintln(w, "monitor:         ok (no safety violation)")
 	} else {
-		fmt.Fprintf(w, "monitor:         %s\n", strings.ToUpper(plural(len(r.Violations), "safety violation")))
+		fmt.Fprintf(w, "monitor:         %s\n", strings.ToUpper(plural(n, "safety violation")))
 		for i, v := range r.Violations {
 			if i == 5 {
-				fmt.Fprintf(w, "  ... and %d more\n", len(r.Violations)-5)
+				fmt.Fprintf(w, "  ... and %d more\n", n-5)
 				break
 			}
 			fmt.Fprintf(w, "  %s: %s\n", v.Rule, v.Text)
 		}
 	}
-	lin := r.Linearizable
-	switch lin {
-	case VerdictOk:
-		lin = "ok"
-	case VerdictIllegal:
-		lin = "ILLEGAL (not linearizable)"
-	case VerdictUnknown:
-		lin = fmt.Sprintf("unknown (the %v bound ran out; not a failure, not a pass)", r.CheckTimeout)
-	}
-	fmt.Fprintf(w, "linearizability: %s (porcupine, %v)\n", lin, r.CheckTime.Round(time.Millisecond))
+	fmt.Fprintf(w, "linearizability: %s (porcupine, %v)\n", LinearizabilityText(r.Linearizable, r.CheckTimeout), r.CheckTime.Round(time.Millisecond))
 	if r.FinalKeys == 0 {
 		fmt.Fprintf(w, "acked writes lost: not checked (no final read succeeded: the cluster did not recover)\n")
 	} else {
@@ -102,7 +93,7 @@ func (r *ChaosReport) Verdict() string {
 		return "PASS"
 	}
 	var why []string
-	if len(r.Violations) > 0 {
+	if r.ViolationTotal() > 0 {
 		why = append(why, "safety violation")
 	}
 	if r.Linearizable == VerdictIllegal {
@@ -199,4 +190,18 @@ func tally(m map[string]int) (int, string) {
 	}
 	slices.Sort(kinds)
 	return total, strings.Join(kinds, ", ")
+}
+
+// LinearizabilityText says a porcupine verdict as the chaos summary and
+// its recheck print it.
+func LinearizabilityText(verdict string, bound time.Duration) string {
+	switch verdict {
+	case VerdictOk:
+		return "ok"
+	case VerdictIllegal:
+		return "ILLEGAL (not linearizable)"
+	case VerdictUnknown:
+		return fmt.Sprintf("unknown (the %v bound ran out; not a failure, not a pass)", bound)
+	}
+	return verdict
 }
