@@ -661,7 +661,7 @@ func explainLeaderNode(st Status, l NodeStatus) string {
 			}
 		}
 		if len(quiet) > 0 {
-			s += fmt.Sprintf(" It has not heard from %s for %s.", ids(quiet), dur(longest))
+			s += " " + quietSentence(l, quiet, longest)
 		}
 		if to := l.Transferee; to != 0 {
 			// Thesis §3.10: no writes while it hands over; TimeoutNow once
@@ -1205,6 +1205,19 @@ func behind(l NodeStatus, p raft.Progress) bool {
 		last = min(last, l.ProgressLast)
 	}
 	return p.State != "replicate" || p.Next <= last && p.Inflight > 0
+}
+
+// quietSentence says which peers leader l has not heard from, and for how
+// long: since it took office when none of them has ever answered it (a
+// leader elected when its predecessor crashed has never heard from that
+// one: "for 10.3 s" read as if the old leader had been silent that long).
+func quietSentence(l NodeStatus, quiet []uint64, longest time.Duration) string {
+	for _, id := range quiet {
+		if l.Progress[id].Answered {
+			return fmt.Sprintf("It has not heard from %s for %s.", ids(quiet), dur(longest))
+		}
+	}
+	return fmt.Sprintf("It has not heard from %s since it became leader, %s ago.", ids(quiet), dur(longest))
 }
 
 // quietPeers lists the peers leader l has not heard from for an election

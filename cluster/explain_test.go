@@ -340,6 +340,19 @@ func cardStatus(n int) Status {
 	return st
 }
 
+// A leader elected when its predecessor crashed has never heard from it:
+// explain said "It has not heard from 3 for 10.3 s", read as if 3 had been
+// silent that long, when 3 had led until it crashed 1.5 s before the
+// election. It says since when.
+func TestExplainQuietPeerSinceTakingOffice(t *testing.T) {
+	st := cardStatus(3)
+	st.Nodes[0].Progress[3] = raft.Progress{Match: 20, Next: 21, State: "probe", HeardAgo: 10_300}
+	st.Nodes[2].State = StateCrashed
+	mustContain(t, ExplainNode(st, 1), "It has not heard from 3 since it became leader, 10.3 s ago.")
+	st.Nodes[0].Progress[3] = raft.Progress{Match: 20, Next: 21, State: "probe", HeardAgo: 10_300, Answered: true}
+	mustContain(t, ExplainNode(st, 1), "It has not heard from 3 for 10.3 s.")
+}
+
 // The cards' few words, case by case: what makes a leader stale and what
 // does not, a follower whose leader is gone, lag that is only in flight.
 func TestWhyCases(t *testing.T) {

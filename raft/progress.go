@@ -45,8 +45,12 @@ type progress struct {
 	pendingSnapshot uint64 // stateSnapshot: index of the snapshot in flight
 	snapElapsed     int    // stateSnapshot: leader ticks since it was sent
 
+	// heardAgo is the leader ticks since the follower last answered (or
+	// since this leader took office): for explanations, and for whether a
+	// leader has heard from a quorum lately (quorumHeard).
+	heardAgo int
 	// For explanations only; the protocol never reads them.
-	heardAgo  int    // leader ticks since the follower last answered
+	answered  bool   // the follower has answered this leader at least once
 	lastRej   uint64 // the index of its last append rejection (0: none this term)
 	lastHint  uint64 // and that rejection's hint
 	lastHintT uint64 // and the hint's term

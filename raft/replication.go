@@ -121,7 +121,7 @@ func (r *Raft) sendEmptyAppend(to uint64, pr *progress) {
 func (r *Raft) handleAppResp(m Message) error {
 	pr := r.prs[m.From]
 	pr.recentActive = true
-	pr.heardAgo = 0
+	pr.heardAgo, pr.answered = 0, true
 	if m.Reject {
 		if m.Index == 0 {
 			// A refusal of a message from a lower term (staleTermReject),
@@ -195,7 +195,7 @@ func (r *Raft) handleAppResp(m Message) error {
 func (r *Raft) handleHeartbeatResp(m Message) {
 	pr := r.prs[m.From]
 	pr.recentActive = true
-	pr.heardAgo = 0
+	pr.heardAgo, pr.answered = 0, true
 	pr.probeSent = false
 	switch {
 	case pr.state == stateReplicate && pr.inflight.full():

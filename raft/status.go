@@ -91,10 +91,12 @@ type Progress struct {
 	// For explanations: Paused says flow control holds the next append
 	// (a probe unanswered, the inflight window full, a snapshot in
 	// flight); HeardAgo counts leader ticks since the follower last
-	// answered; LastReject is the index of its last append rejection in
+	// answered, or since the leader took office if it never has
+	// (Answered false); LastReject is the index of its last append rejection in
 	// this term (0: none), with the hint it gave.
 	Paused                     bool
 	HeardAgo                   int
+	Answered                   bool
 	LastReject, LastRejectHint uint64
 	LastRejectHintTerm         uint64
 }
@@ -151,7 +153,7 @@ func (r *Raft) LeaderProgress() (progress map[uint64]Progress, qIndex, qTerm uin
 		progress[id] = Progress{Match: pr.match, Next: pr.next, Learner: r.conf.IsLearner(id), State: pr.state.String(),
 			Inflight: pr.inflight.count, InflightBytes: pr.inflight.bytes, RecentActive: pr.recentActive,
 			PendingSnapshot: pr.pendingSnapshot, SnapshotElapsed: pr.snapElapsed,
-			Paused: pr.paused(), HeardAgo: pr.heardAgo,
+			Paused: pr.paused(), HeardAgo: pr.heardAgo, Answered: pr.answered,
 			LastReject: pr.lastRej, LastRejectHint: pr.lastHint, LastRejectHintTerm: pr.lastHintT}
 	}
 	var buf [16]uint64
