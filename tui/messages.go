@@ -122,7 +122,21 @@ func (m *Model) scrollMessages(msg tea.KeyMsg) bool {
 // msgRows is how many rows of the diagram the view shows.
 func (m *Model) msgRows() int {
 	h := m.layout().region
-	return max(1, h-m.heldLines(h)-2)
+	rows, _ := msgRowsIn(h - m.heldLines(h))
+	return rows
+}
+
+// msgRowsIn is how many rows of the diagram fit in height lines under the
+// held list, and whether the columns' header does: only with room for two
+// rows under it (at 80x24 with five nodes and a result of two lines, the
+// view was its title and the header, and not one message).
+func msgRowsIn(height int) (rows int, header bool) {
+	header = height >= 4
+	rows = height - 1 // the title
+	if header {
+		rows--
+	}
+	return max(1, rows), header
 }
 
 // viewMessages renders the messages view in height lines: the held list
@@ -130,14 +144,7 @@ func (m *Model) msgRows() int {
 func (m *Model) viewMessages(width, height int) []string {
 	st := m.styles
 	lines := m.viewHeld(width, m.heldLines(height))
-	// The columns' header only with room for two rows under it: at 80x24
-	// with five nodes and a result of two lines, the view was its title
-	// and the header, and not one message.
-	header := height-len(lines) >= 4
-	rows := max(1, height-len(lines)-1)
-	if header {
-		rows = max(1, rows-1)
-	}
+	rows, header := msgRowsIn(height - len(lines))
 	v := &m.msgs
 	shown := v.store.shown(m.msgFilter())
 	start, end := scrollWindow(shown, v.pin, rows)
