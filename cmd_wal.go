@@ -92,20 +92,23 @@ func runWAL(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		}
 		fmt.Fprintln(stdout)
 		err := inspectNode(filepath.Join(dir, n), stdout, false)
-		var lines errorLines
+		var wp walProblems
 		switch {
-		case errors.As(err, &lines):
-			problems = append(problems, lines...)
+		case errors.As(err, &wp):
+			problems = append(problems, wp.lines...)
 		case err != nil:
 			problems = append(problems, err.Error())
 		}
-		if id, _ := strconv.Atoi(strings.TrimPrefix(n, "node-")); err != nil {
+		// A torn tail alone does not keep a node from starting.
+		if id, _ := strconv.Atoi(strings.TrimPrefix(n, "node-")); err != nil && (wp.lines == nil || wp.fatal) {
 			bad[id] = true
 		}
 	}
 	switch members := max(highest, created) - removed; {
 	case len(problems) == 0:
 		return nil
+	case len(bad) == 0:
+		return problems // torn tails alone: each line says the start cuts it off
 	case len(bad) >= members:
 		// --allow-failed needs one node that starts (a user was sent to
 		// it with every node damaged).
@@ -177,13 +180,25 @@ func inspectNode(dir string, stdout io.Writer, alone bool) error {
 	if len(rep.Problems) == 0 {
 		return nil
 	}
-	lines := errorLines{fmt.Sprintf("wal %s: %s:", dir, plural(len(rep.Problems), "problem"))}
+	wp := walProblems{lines: errorLines{fmt.Sprintf("wal %s: %s:", dir, plural(len(rep.Problems), "problem"))}}
 	for _, p := range rep.Problems {
 		p.File = filepath.Join(dir, p.File)
-		lines = append(lines, "  "+p.String())
+		wp.lines = append(wp.lines, "  "+p.String())
+		wp.fatal = wp.fatal || p.Fatal()
 	}
-	return lines
+	return wp
 }
+
+// walProblems is the damage inspectNode found, as lines, and whether any
+// of it keeps the node from starting (a torn tail does not: the start cuts
+// it off).
+type walProblems struct {
+	lines errorLines
+	fatal bool
+}
+
+func (w walProblems) Error() string { return w.lines.Error() }
+func (w walProblems) Unwrap() error { return w.lines }
 
 // describeWALEntry tells what an entry holds. A key-value command is
 // written as the command that made it (put KEY VALUE, del KEY), its key

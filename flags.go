@@ -17,6 +17,7 @@ import (
 
 	"raftplay/cluster"
 	"raftplay/commands"
+	"raftplay/wal"
 )
 
 // clusterFlags are the flags every subcommand that starts a cluster shares.
@@ -317,8 +318,12 @@ func startError(err error, cf *clusterFlags) error {
 		for _, e := range none.Failed {
 			lines = append(lines, e.Error())
 		}
-		if cf.data != "" {
+		var damaged *wal.CorruptError
+		switch {
+		case errors.As(err, &damaged) && cf.data != "":
 			lines = append(lines, fmt.Sprintf("raftplay wal %s lists each node's damage", cf.data))
+		case errors.Is(err, syscall.EADDRINUSE) && cf.port != 0:
+			lines = append(lines, "pick another --port BASE, or leave --port out to let the system pick free ports")
 		}
 		return lines
 	}

@@ -162,6 +162,27 @@ func TestBusyPortIsAClearError(t *testing.T) {
 	}
 }
 
+// --allow-failed on a cluster whose every node's port is taken: no node
+// could start, and the advice is about the port, not a WAL's damage.
+func TestAllowFailedWithEveryPortBusy(t *testing.T) {
+	t.Parallel()
+	data := t.TempDir()
+	if code, _, errs := runCLI(t, "wait leader\n", "script", "--nodes", "1", "--data", data, "-"); code != 0 {
+		t.Fatalf("first run: exit %d: %s", code, errs)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	port := strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
+	code, _, errs := runCLI(t, "status\n", "script", "--allow-failed", "--data", data, "--port", port, "-")
+	if code != 1 || !strings.Contains(errs, "no node could start") || !strings.Contains(errs, "address already in use") ||
+		!strings.Contains(errs, "pick another --port") || strings.Contains(errs, "raftplay wal") {
+		t.Fatalf("exit %d, stderr %q", code, errs)
+	}
+}
+
 func TestJSONOutput(t *testing.T) {
 	t.Parallel()
 	code, out, errs := runCLI(t, "wait leader\nput k v\n", "script", "--json", "--nodes", "3", "--data", t.TempDir(), "-")

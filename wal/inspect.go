@@ -47,6 +47,10 @@ type Problem struct {
 	Unreadable bool
 }
 
+// Fatal reports whether p keeps Open from starting the node: any damage
+// but a torn tail (cut off) or a snapshot the log does not need (ignored).
+func (p Problem) Fatal() bool { return !p.Torn && (!p.Snapshot || p.Recorded) }
+
 // String describes p in a sentence: the file, the offset, what is wrong and
 // what a node does about it.
 func (p Problem) String() string {
