@@ -161,24 +161,32 @@
 // In the last segment, a record header of zeros with only zeros after it
 // to the end of the file is the end of the records (the unwritten part of
 // a preallocated segment; see Durability). Otherwise a failure to decode
-// the record at offset X is a torn
-// tail when the record runs past the end of the file (unless flipping one
-// bit of its length makes it a whole record with a valid CRC: a damaged
-// length, not a torn write), when its header is
-// all zeros, or when (bad header or length) a piece of a 512-byte sector
-// inside the record header, from the header or the sector's start to the
-// sector's end, is all zeros, or when (CRC mismatch) a 512-byte
-// sector-aligned stretch inside the record is all zeros, unless the record
-// reaches past the last non-zero byte of the file and a whole record
-// chained to it starts inside it (a damaged length; likewise for a record
-// running past the end of the file): a crash leaves unwritten sectors zeroed,
-// never random bytes (in a preallocated segment, the zeros it was
-// filled with). A repair keeps the cut-off bytes up to the last sector
-// holding data in the .broken file. A segment shorter than its header, or
-// with a header that does not decode, is corruption even when it is the
-// last: a segment is given its name only once its header is durable, so no
-// crash leaves one so. Everything else, including a CRC mismatch with no zeroed sector, is
-// corruption.
+// the record at offset X is a torn tail when:
+//
+//   - its header is all zeros;
+//   - it runs past the end of the file, unless flipping one bit of its
+//     length makes it a whole record with a valid CRC, or a whole record
+//     chained to it starts inside it (a damaged length, not a torn write);
+//   - its header is bad (type, reserved bytes) or its length over the
+//     limit, and a piece of a 512-byte sector inside the header, from the
+//     header or the sector's start to the sector's end, is all zeros;
+//   - its CRC does not match and a 512-byte sector-aligned stretch inside
+//     it is all zeros, unless flipping one bit of its length makes it
+//     whole, or it reaches past the last non-zero byte of the file and a
+//     whole record chained to it starts inside it (damaged lengths);
+//   - its CRC does not match, it starts in the last 1 to 4 bytes of a
+//     sector, and those bytes (the low ones of its length) are zeros while
+//     its length is one its type cannot have, or, the lowest byte alone
+//     zeroed, one of the 255 lengths it could have had makes it whole.
+//
+// A crash leaves unwritten sectors zeroed, never random bytes (in a
+// preallocated segment, the zeros it was filled with): each rule asks for
+// zeros where a tear would leave them. A repair keeps the cut-off bytes up
+// to the last sector holding data in the .broken file. A segment shorter
+// than its header, or with a header that does not decode, is corruption
+// even when it is the last: a segment is given its name only once its
+// header is durable, so no crash leaves one so. Everything else, including
+// a CRC mismatch with no zeroed sector, is corruption.
 //
 // # Durability
 //

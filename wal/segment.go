@@ -194,6 +194,9 @@ func isTorn(buf []byte, off int, prev uint32, err error) bool {
 		// every fsynced record after it.
 		return zeroPiece(buf, off, off+frameHeaderSize)
 	case errors.Is(err, errCRC):
+		if tornLength(buf, off, prev) {
+			return true
+		}
 		n := int(binary.LittleEndian.Uint32(buf[off:]))
 		end := off + frameHeaderSize + n
 		if !zeroSector(buf, off, end) || lengthBitFlipped(buf, off, prev) {
@@ -213,6 +216,45 @@ func isTorn(buf []byte, off int, prev uint32, err error) bool {
 			return false
 		}
 		return true
+	}
+	return false
+}
+
+// tornLength reports whether the record at off reads as a tear leaves a
+// record that starts in the last 1 to 4 bytes of a sector whose write did
+// not land while the next sector's did: those bytes, the low bytes of its
+// length, are zeros (as the sector was), the rest of its header is whole.
+// Its length then reads smaller than it is, often as no record of its type
+// can be (0: the batch was refused as damage, and the node could not
+// start after an ordinary power failure; found by a review). So: a zeroed
+// piece of length and a length its type cannot have; or, when only the
+// lowest byte was zeroed, one of the 255 lengths it could have been makes
+// the record whole.
+func tornLength(buf []byte, off int, prev uint32) bool {
+	k := (off/sectorSize+1)*sectorSize - off // header bytes in off's sector
+	if k > 4 || len(buf)-off < frameHeaderSize || !allZero(buf[off:off+k]) {
+		return false
+	}
+	typ, n := RecordType(buf[off+4]), binary.LittleEndian.Uint32(buf[off:])
+	if checkPayload(typ, int(n)) != nil {
+		return true
+	}
+	if k != 1 {
+		return false
+	}
+	var hdr [8]byte
+	copy(hdr[:], buf[off:off+8])
+	stored := binary.LittleEndian.Uint32(buf[off+8:])
+	room := uint64(len(buf) - off - frameHeaderSize)
+	for low := uint32(1); low < 256; low++ {
+		m := n | low
+		if uint64(m) > room {
+			break
+		}
+		binary.LittleEndian.PutUint32(hdr[:], m)
+		if recordCRC(prev, hdr[:], buf[off+frameHeaderSize:off+frameHeaderSize+int(m)]) == stored {
+			return true
+		}
 	}
 	return false
 }
