@@ -61,6 +61,12 @@ func (n *node) httpHandler() http.Handler {
 		case http.MethodDelete:
 			n.serveOp(w, r, Command{Op: OpDel, Key: key})
 		case http.MethodPut:
+			if r.ContentLength > MaxValueBytes {
+				// Said at once, before any of the body is read (with
+				// Expect: 100-continue, before the client sends it).
+				n.writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("value larger than %d bytes (1 MiB)", MaxValueBytes), effectNone)
+				return
+			}
 			body, err := io.ReadAll(io.LimitReader(r.Body, MaxValueBytes+1))
 			if err != nil {
 				n.writeError(w, http.StatusBadRequest, "reading the body: "+err.Error(), effectNone)

@@ -1,10 +1,12 @@
 package cluster
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"regexp"
 	"strings"
@@ -78,6 +80,19 @@ func TestHTTPBadKeys(t *testing.T) {
 	if e := decodeError(t, b); code != http.StatusRequestEntityTooLarge || !strings.Contains(e.Error, "1 MiB") {
 		t.Fatalf("oversized value: %d %+v", code, e)
 	}
+	// A body declared too large is refused before it is read (it waited
+	// for a body that never came).
+	conn, err := net.Dial("tcp", st.Nodes[0].HTTPAddr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	fmt.Fprintf(conn, "PUT /kv/big HTTP/1.1\r\nHost: x\r\nContent-Length: 5000000\r\n\r\nabc")
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil || resp.StatusCode != http.StatusRequestEntityTooLarge {
+		t.Fatalf("a declared 5 MB body: %v %v", resp, err)
+	}
+	resp.Body.Close()
 }
 
 // A paused node answers at once that it is paused, naming the leader's

@@ -151,8 +151,8 @@ type Trial struct {
 	OldTerm  uint64        `json:"old_term"`
 	NewTerm  uint64        `json:"new_term"` // the term in which the next leader won
 	Election time.Duration `json:"election_ns"`
-	Write    time.Duration `json:"write_ns"` // 0 if the write did not commit in time
-	TimedOut bool          `json:"timed_out,omitempty"`
+	Write    time.Duration `json:"write_ns"`  // 0 if the write did not commit in time
+	TimedOut bool          `json:"timed_out"` // always written, as in the CSV
 }
 
 // Split reports whether the election needed more than one term.
