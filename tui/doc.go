@@ -97,7 +97,7 @@
 //     text, escaped, wrapped, its line breaks kept, in a panel above the
 //     region until the next say or esc; in a replay, the say recorded at or
 //     before the cursor. The panel's lines come from the region (up to
-//     narrMax, leaving roomMin; narrFloor even from a small region), so a
+//     narrMax, leaving one line; narrFloor even from a small region), so a
 //     narration never turns the screen into the size message. A script's
 //     `wait key` stops the script, saying "press space to go on" there
 //     (and the help bar starts with space), until space: space goes on

@@ -24,7 +24,7 @@ import (
 //
 // The panel takes the lines its text needs, wrapped (line breaks in the
 // text kept), up to narrMax, from the region (view.go): as many as leave
-// the region roomMin lines, and at least narrFloor while the region has
+// the region one line, and at least narrFloor while the region has
 // them, so a narration never turns the screen into the size message. A
 // text cut short ends in "…"; esc dismisses it.
 

@@ -220,18 +220,31 @@ func TestNarrationNextSayReplaces(t *testing.T) {
 
 func TestNarrationLongIsCappedAndEscaped(t *testing.T) {
 	long := strings.Repeat("the leader replicates the entry to a majority before it commits. ", 9) + "\x1b[31mred\x07 END"
-	// At 80x24 the panel leaves the region roomMin lines: the text is cut.
+	// At 80x24 with five nodes the narration takes the lines it needs from
+	// the lanes and events, all but one (it left them three, and lesson 6
+	// showed 2 of its 5 lines, which could not be read once it went on).
 	m := scriptModel([]commands.Command{say(1, long), waitKeyCmd(2)}, &fakeExec{}, 80, 24)
 	stepScript(t, m)
 	v := viewFits(t, m, 80, 24)
 	if strings.ContainsAny(v, "\x1b\x07") {
 		t.Errorf("a control byte reaches the terminal:\n%q", v)
 	}
-	if !strings.Contains(v, "…") || strings.Contains(v, "END") || !strings.Contains(v, waitLong) {
-		t.Errorf("at 80x24 the narration is not cut short with its wait kept:\n%s", v)
+	if strings.Contains(v, "…") || !strings.Contains(v, "END") || !strings.Contains(v, waitLong) {
+		t.Errorf("at 80x24 the narration is not whole with its wait:\n%s", v)
 	}
-	if s := m.layout(); s.region != roomMin || len(s.narr) < narrFloor {
-		t.Errorf("the narration takes %d lines and leaves %d of region, want %d", len(s.narr), s.region, roomMin)
+	if s := m.layout(); s.region < 1 {
+		t.Errorf("the narration leaves %d lines of region, want at least 1", s.region)
+	}
+	// Where even that is too little, it is cut short, its wait kept, and
+	// one line of region says what the lanes need.
+	m = scriptModel([]commands.Command{say(1, long), waitKeyCmd(2)}, &fakeExec{}, 80, 20)
+	stepScript(t, m)
+	v = viewFits(t, m, 80, 20)
+	if !strings.Contains(v, "…") || strings.Contains(v, "END") || !strings.Contains(v, waitLong) || !strings.Contains(v, "no room for the log lanes") {
+		t.Errorf("at 80x20 the narration is not cut short with its wait kept and the lanes' line:\n%s", v)
+	}
+	if s := m.layout(); s.region != 1 || len(s.narr) < narrFloor {
+		t.Errorf("the narration takes %d lines and leaves %d of region, want 1", len(s.narr), s.region)
 	}
 	// A taller terminal shows it whole.
 	m = scriptModel([]commands.Command{say(1, long), waitKeyCmd(2)}, &fakeExec{}, 140, 40)

@@ -100,7 +100,11 @@ func (m *Model) layout() screen {
 	s.bottom = append(s.bottom, m.helpBar(w))
 	s.region = m.height - len(s.header) - s.cards.height() - len(s.bottom)
 	if whole, floor := m.narrationHeight(w); whole > 0 { // the narration's lines come from the region (narrate.go)
-		s.narr = m.viewNarration(w, min(whole, max(min(floor, s.region), s.region-roomMin)))
+		// A narration is what a lesson teaches: cut, it could not be read
+		// at all once the lesson went on (at 80x24 lesson 6 showed 2 of
+		// its 5 lines). It takes the lines it needs but one, which says
+		// what the lanes need (or shows what of them fits).
+		s.narr = m.viewNarration(w, min(whole, max(min(floor, s.region), s.region-1)))
 		s.region -= len(s.narr)
 	}
 	switch {
