@@ -5,9 +5,6 @@ import (
 	"testing"
 
 	tea "github.com/charmbracelet/bubbletea"
-
-	"raftplay/cluster"
-	"raftplay/raft"
 )
 
 // The scroll keys move a window of msgRows rows: as many as the view
@@ -15,12 +12,7 @@ import (
 // drew one row more than msgRows said, and the first down after home
 // moved nothing (found by a review).
 func TestMsgRowsMatchTheView(t *testing.T) {
-	tr := &fakeTrace{}
-	for i := 1; i <= 20; i++ {
-		r := msg(i, cluster.MsgDelivered, 1, 2, raft.MsgApp, 3)
-		r.Index, r.Entries, r.Commit = uint64(i), 1, uint64(i)
-		tr.add(r)
-	}
+	tr := appTrace(20)
 	found := false
 	for h := 8; h <= 40 && !found; h++ {
 		m := newTraceModel(newFakeSource(steady(10)), tr, &fakeExec{}, 80, 24)

@@ -715,17 +715,23 @@ func TestShortResultWithFiveLanesAt80x24(t *testing.T) {
 	}
 }
 
+// appTrace is a trace of n appends from 1 to 2, each of one entry.
+func appTrace(n int) *fakeTrace {
+	tr := &fakeTrace{}
+	for i := 1; i <= n; i++ {
+		r := msg(i, cluster.MsgDelivered, 1, 2, raft.MsgApp, 3)
+		r.Index, r.Entries, r.Commit = uint64(i), 1, uint64(i)
+		tr.add(r)
+	}
+	return tr
+}
+
 // TestMessagesInASmallRegion: with only two or three lines for the
 // messages view (80x24, five nodes, a result of two lines under it), it
 // drew its title and the columns' header and not one message. A message
 // row comes before the header.
 func TestMessagesInASmallRegion(t *testing.T) {
-	tr := &fakeTrace{}
-	for i := 1; i <= 20; i++ {
-		r := msg(i, cluster.MsgDelivered, 1, 2, raft.MsgApp, 3)
-		r.Index, r.Entries, r.Commit = uint64(i), 1, uint64(i)
-		tr.add(r)
-	}
+	tr := appTrace(20)
 	m := newTraceModel(newFakeSource(steady(10)), tr, &fakeExec{}, 80, 24)
 	press(m, "m")
 	for h := 2; h <= 5; h++ {

@@ -3,7 +3,6 @@ package wal
 import (
 	"errors"
 	"os"
-	"path/filepath"
 	"testing"
 
 	"raftplay/raft"
@@ -18,22 +17,7 @@ func TestLastRecordLengthFlipInPreallocatedSegment(t *testing.T) {
 	for _, bit := range []uint{4, 8, 10} {
 		dir := t.TempDir()
 		opts := Options{SegmentBytes: 64 << 10}
-		w, _ := mustOpen(t, dir, opts)
-		mustSave(t, w, raft.HardState{Term: 1}, mkEnts(1, 70, 1, 100))
-		waitPrepared(t, w)
-		mustSave(t, w, raft.HardState{}, mkEnts(71, 71, 1, 100))
-		if len(w.segs) != 2 {
-			t.Fatalf("segments %v", w.segs)
-		}
-		mustSave(t, w, raft.HardState{Term: 2, Vote: 3, Commit: 71}, nil) // acknowledged vote
-		active := w.segs[1].name
-		mustClose(t, w)
-		path := filepath.Join(dir, active)
-		buf, err := os.ReadFile(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		recs := goodRecords(buf)
+		path, buf, recs := preallocatedActive(t, dir, opts, raft.HardState{Term: 2, Vote: 3, Commit: 71}, nil) // an acknowledged vote
 		last := recs[len(recs)-1]
 		if last.typ != RecordHardState {
 			t.Fatalf("last record %+v", last)

@@ -36,23 +36,7 @@ func TestMiddleRecordHeaderDamageInPreallocatedSegment(t *testing.T) {
 		t.Run(d.name, func(t *testing.T) {
 			dir := t.TempDir()
 			opts := Options{SegmentBytes: 64 << 10}
-			w, _ := mustOpen(t, dir, opts)
-			mustSave(t, w, raft.HardState{Term: 1}, mkEnts(1, 70, 1, 100)) // > SegmentBytes/8
-			waitPrepared(t, w)
-			mustSave(t, w, raft.HardState{}, mkEnts(71, 71, 1, 100))
-			if len(w.segs) != 2 {
-				t.Fatalf("segments %v: want the prepared file active", w.segs)
-			}
-			mustSave(t, w, raft.HardState{Term: 1, Commit: 80}, mkEnts(72, 90, 1, 100))
-			active := w.segs[1].name
-			mustClose(t, w)
-
-			path := filepath.Join(dir, active)
-			buf, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			recs := goodRecords(buf)
+			path, buf, recs := preallocatedActive(t, dir, opts, raft.HardState{Term: 1, Commit: 80}, mkEnts(72, 90, 1, 100))
 			// A record in the middle: entries and a hard state follow it.
 			var victim *damagedRecord
 			for i := range recs {
@@ -81,10 +65,33 @@ func TestMiddleRecordHeaderDamageInPreallocatedSegment(t *testing.T) {
 					victim.off, rec.Repaired, last)
 			}
 			var ce *CorruptError
-			if !errors.As(err, &ce) || ce.File != active || ce.Offset != int64(victim.off) {
-				t.Fatalf("error %v: want a CorruptError naming %s at %d", err, active, victim.off)
+			if !errors.As(err, &ce) || ce.File != filepath.Base(path) || ce.Offset != int64(victim.off) {
+				t.Fatalf("error %v: want a CorruptError naming %s at %d", err, filepath.Base(path), victim.off)
 			}
 
 		})
 	}
+}
+
+// preallocatedActive writes a log in dir whose active segment is a file
+// prepared ahead (zeros to its end), saves hs and ents into it, and
+// returns its path, its bytes and its whole records.
+func preallocatedActive(t *testing.T, dir string, opts Options, hs raft.HardState, ents []raft.Entry) (string, []byte, []damagedRecord) {
+	t.Helper()
+	w, _ := mustOpen(t, dir, opts)
+	mustSave(t, w, raft.HardState{Term: 1}, mkEnts(1, 70, 1, 100)) // > SegmentBytes/8
+	waitPrepared(t, w)
+	mustSave(t, w, raft.HardState{}, mkEnts(71, 71, 1, 100))
+	if len(w.segs) != 2 {
+		t.Fatalf("segments %v: want the prepared file active", w.segs)
+	}
+	mustSave(t, w, hs, ents)
+	active := w.segs[1].name
+	mustClose(t, w)
+	path := filepath.Join(dir, active)
+	buf, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return path, buf, goodRecords(buf)
 }
