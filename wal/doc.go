@@ -163,7 +163,10 @@
 // a preallocated segment; see Durability). Otherwise a failure to decode
 // the record at offset X is a torn tail when:
 //
-//   - its header is all zeros;
+//   - its header is all zeros, and so is a piece of a 512-byte sector
+//     inside it, from the header or the sector's start to the sector's end
+//     (twelve zeroed bytes with their record's payload after them in the
+//     same sector are damage);
 //   - it runs past the end of the file, unless flipping one bit of its
 //     length makes it a whole record with a valid CRC, or a whole record
 //     chained to it starts inside it (a damaged length, not a torn write);
@@ -176,8 +179,11 @@
 //     whole record chained to it starts inside it (damaged lengths);
 //   - its CRC does not match, it starts in the last 1 to 4 bytes of a
 //     sector, and those bytes (the low ones of its length) are zeros while
-//     its length is one its type cannot have, or, the lowest byte alone
-//     zeroed, one of the 255 lengths it could have had makes it whole.
+//     its length is one its type cannot have; or one of the lengths those
+//     bytes could have held makes it whole (all checked in one pass), or
+//     runs past the end of the file with no whole record chained to it
+//     inside the file; or a 512-byte sector-aligned stretch is all zeros
+//     as far as one of them could reach (a second unwritten sector).
 //
 // A crash leaves unwritten sectors zeroed, never random bytes (in a
 // preallocated segment, the zeros it was filled with): each rule asks for

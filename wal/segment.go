@@ -183,7 +183,12 @@ func isTorn(buf []byte, off int, prev uint32, err error) bool {
 		// to this one follows inside the file.
 		return !lengthBitFlipped(buf, off, prev) && !chainedRecordWithin(buf, off, dataEnd(buf))
 	case errors.Is(err, errZeroFrame):
-		return true
+		// A header a tear zeroed lies in a sector that did not land: that
+		// sector is zeros from the header (or the sector's start) to its
+		// end. Twelve zeroed bytes with the record's payload intact after
+		// them in the same sector are damage: read as a tear, they cut off
+		// every fsynced record after them.
+		return zeroPiece(buf, off, off+frameHeaderSize)
 	case errors.Is(err, errBadFrame), errors.Is(err, errTooLarge):
 		// A torn write leaves each sector new or as it was (zeros), so a
 		// header it damaged has a zeroed piece of a sector in it: a type
@@ -194,12 +199,13 @@ func isTorn(buf []byte, off int, prev uint32, err error) bool {
 		// every fsynced record after it.
 		return zeroPiece(buf, off, off+frameHeaderSize)
 	case errors.Is(err, errCRC):
-		if tornLength(buf, off, prev) {
+		torn, reach := tornLength(buf, off, prev)
+		if torn {
 			return true
 		}
 		n := int(binary.LittleEndian.Uint32(buf[off:]))
 		end := off + frameHeaderSize + n
-		if !zeroSector(buf, off, end) || lengthBitFlipped(buf, off, prev) {
+		if !zeroSector(buf, off, max(end, reach)) || lengthBitFlipped(buf, off, prev) {
 			// No zeroed sector; or a length one bit off, which made a
 			// whole record, the last, reach into a preallocated segment's
 			// zeros (a tear cannot flip a bit: cut, the node's last
@@ -227,36 +233,100 @@ func isTorn(buf []byte, off int, prev uint32, err error) bool {
 // Its length then reads smaller than it is, often as no record of its type
 // can be (0: the batch was refused as damage, and the node could not
 // start after an ordinary power failure; found by a review). So: a zeroed
-// piece of length and a length its type cannot have; or, when only the
-// lowest byte was zeroed, one of the 255 lengths it could have been makes
-// the record whole.
-func tornLength(buf []byte, off int, prev uint32) bool {
+// piece of length and a length its type cannot have; or one of the
+// lengths those zeroed bytes could have held makes the record whole (for
+// 2 zeroed bytes, an entry of 64 KiB or more: 65535 lengths, checked in
+// one pass, as restoreLength does).
+//
+// Or one of those lengths runs past the end of the file (a growing file the
+// crash left short) and no whole record chained to it follows.
+//
+// When the bytes are zero but no length makes the record whole, reach is
+// the furthest the record could have reached: a sector zeroed there (a
+// second sector the tear left unwritten) is a zeroed sector inside it.
+func tornLength(buf []byte, off int, prev uint32) (torn bool, reach int) {
 	k := (off/sectorSize+1)*sectorSize - off // header bytes in off's sector
 	if k > 4 || len(buf)-off < frameHeaderSize || !allZero(buf[off:off+k]) {
-		return false
+		return false, 0
 	}
 	typ, n := RecordType(buf[off+4]), binary.LittleEndian.Uint32(buf[off:])
 	if checkPayload(typ, int(n)) != nil {
-		return true
+		return true, 0
 	}
-	if k != 1 {
+	mask := uint32(1)<<(8*k) - 1 // k < 4 here: a length of 0 fails checkPayload
+	if restoreLength(buf, off, prev, n, mask) {
+		return true, 0
+	}
+	room := uint64(len(buf) - off - frameHeaderSize)
+	if uint64(n|mask) > room && !chainedRecordWithin(buf, off, dataEnd(buf)) {
+		// It may run past the end of a file the crash left short, and
+		// no record chained to it follows (see errTruncated).
+		return true, 0
+	}
+	return false, off + frameHeaderSize + int(min(uint64(n|mask), room))
+}
+
+// restoreLength reports whether the record at off, whose length n has the
+// bits of mask zeroed, becomes whole (its CRC matches) for a length n|low,
+// low in mask and not 0. It checks them all in one pass over the payload:
+// the CRC of the header with n and the payload up to each length is
+// updated a byte at a time, and the CRC is linear, so the header's change
+// adds the raw CRC of (low, then zeros to the length's end): per bit of
+// mask, one register shifted a zero byte along with the payload.
+func restoreLength(buf []byte, off int, prev uint32, n, mask uint32) bool {
+	room := uint64(len(buf) - off - frameHeaderSize)
+	if uint64(n)+1 > room {
 		return false
 	}
+	top := min(uint64(n|mask), room)
 	var hdr [8]byte
 	copy(hdr[:], buf[off:off+8])
 	stored := binary.LittleEndian.Uint32(buf[off+8:])
-	room := uint64(len(buf) - off - frameHeaderSize)
-	for low := uint32(1); low < 256; low++ {
-		m := n | low
-		if uint64(m) > room {
-			break
+	p := buf[off+frameHeaderSize:]
+	base := recordCRC(prev, hdr[:], p[:n])
+	bits := 0
+	for mask>>bits != 0 {
+		bits++
+	}
+	// reg[b]: the raw CRC (no inversions) of bit b of the length set, the
+	// rest of the header zeros and n zeros of payload.
+	var reg [32]uint32
+	for b := 0; b < bits; b++ {
+		var e [8]byte
+		binary.LittleEndian.PutUint32(e[:], 1<<b)
+		c := ^crc32.Update(0xffffffff, castagnoli, e[:])
+		reg[b] = rawZeros(c, int(n))
+	}
+	for m := uint64(n) + 1; m <= top; m++ {
+		base = crc32.Update(base, castagnoli, p[m-1:m])
+		d := uint32(m) ^ n
+		c := base
+		for b := 0; b < bits; b++ {
+			r := reg[b]
+			r = castagnoli[byte(r)] ^ r>>8 // one more zero byte
+			reg[b] = r
+			if d>>b&1 != 0 {
+				c ^= r
+			}
 		}
-		binary.LittleEndian.PutUint32(hdr[:], m)
-		if recordCRC(prev, hdr[:], buf[off+frameHeaderSize:off+frameHeaderSize+int(m)]) == stored {
+		if c == stored {
 			return true
 		}
 	}
 	return false
+}
+
+// rawZeros returns the raw CRC register c (no inversions) carried over k
+// zero bytes.
+func rawZeros(c uint32, k int) uint32 {
+	// Update(^c, zeros) = ^raw(c, zeros): the hardware path, a block at a time.
+	var z [4096]byte
+	for k > 0 {
+		s := min(k, len(z))
+		c = ^crc32.Update(^c, castagnoli, z[:s])
+		k -= s
+	}
+	return c
 }
 
 // zeroPiece reports whether some sector of buf, taken from lo (or its
