@@ -76,6 +76,10 @@ func (n *node) httpHandler() http.Handler {
 				n.writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("value larger than %d bytes (1 MiB)", MaxValueBytes), effectNone)
 				return
 			}
+			// The request is read: its read deadline (ReadTimeout) no
+			// longer applies, and left set, it would cancel the request's
+			// context while the write waits to commit.
+			_ = http.NewResponseController(w).SetReadDeadline(time.Time{})
 			n.serveOp(w, r, Command{Op: OpPut, Key: key, Value: body})
 		default:
 			w.Header().Set("Allow", "GET, PUT, DELETE")
