@@ -93,14 +93,15 @@ func runWAL(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		fmt.Fprintln(stdout)
 		err := inspectNode(filepath.Join(dir, n), stdout, false)
 		var wp walProblems
+		damage := errors.As(err, &wp)
 		switch {
-		case errors.As(err, &wp):
+		case damage:
 			problems = append(problems, wp.lines...)
 		case err != nil:
 			problems = append(problems, err.Error())
 		}
 		// A torn tail alone does not keep a node from starting.
-		if id, _ := strconv.Atoi(strings.TrimPrefix(n, "node-")); err != nil && (wp.lines == nil || wp.fatal) {
+		if id, _ := strconv.Atoi(strings.TrimPrefix(n, "node-")); err != nil && (!damage || wp.fatal) {
 			bad[id] = true
 		}
 	}

@@ -309,6 +309,9 @@ func checkDataDir(dir string) error {
 // startError tells why a cluster could not start (or a run on it failed)
 // as a sentence: a busy port says which and what to do; other errors lose
 // the package prefixes meant for programmers.
+// portAdvice is what to do about a port --port named that is in use.
+const portAdvice = "pick another --port BASE, or leave --port out to let the system pick free ports"
+
 func startError(err error, cf *clusterFlags) error {
 	var none *cluster.NoneStartedError
 	if errors.As(err, &none) {
@@ -323,7 +326,7 @@ func startError(err error, cf *clusterFlags) error {
 		case errors.As(err, &damaged) && cf.data != "":
 			lines = append(lines, fmt.Sprintf("raftplay wal %s lists each node's damage", cf.data))
 		case errors.Is(err, syscall.EADDRINUSE) && cf.port != 0:
-			lines = append(lines, "pick another --port BASE, or leave --port out to let the system pick free ports")
+			lines = append(lines, portAdvice)
 		}
 		return lines
 	}
@@ -331,7 +334,7 @@ func startError(err error, cf *clusterFlags) error {
 	if errors.As(err, &se) { // names the node and the file and offset or the address
 		msg := se.Error()
 		if errors.Is(err, syscall.EADDRINUSE) && cf.port != 0 {
-			msg += "; pick another --port BASE, or leave --port out to let the system pick free ports"
+			msg += "; " + portAdvice
 		}
 		if cf.data != "" && se.Existing {
 			// Not a dead end: the others hold the cluster's data.
@@ -346,7 +349,7 @@ func startError(err error, cf *clusterFlags) error {
 			addr = oe.Addr.String()
 		}
 		if cf.port != 0 {
-			return fmt.Errorf("cannot start the cluster: %s is in use (address already in use); pick another --port BASE, or leave --port out to let the system pick free ports", addr)
+			return fmt.Errorf("cannot start the cluster: %s is in use (address already in use); %s", addr, portAdvice)
 		}
 		return fmt.Errorf("cannot start the cluster: %s is in use (address already in use)", addr)
 	}

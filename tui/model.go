@@ -630,8 +630,12 @@ func (m *Model) onResult(r resultMsg) tea.Cmd {
 		} else if r.err != nil && r.seq == m.pasteSeq && r.total > 1 {
 			// A pasted line failed: which one, and what did not run.
 			m.output.set(fmt.Sprintf("pasted line %d of %d: %s", len(r.lines), r.total, last), last, r.out, r.err)
-			if k := len(r.lines); k < r.total {
-				m.output.err += fmt.Sprintf(" (so the %s after it did not run)", map[bool]string{true: "line", false: fmt.Sprintf("%d lines", r.total-k)}[r.total-k == 1])
+			if rest := r.total - len(r.lines); rest > 0 {
+				after := "line"
+				if rest > 1 {
+					after = plural(rest, "line")
+				}
+				m.output.err += fmt.Sprintf(" (so the %s after it did not run)", after)
 			}
 			m.output.seq = r.seq
 		} else {

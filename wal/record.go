@@ -124,6 +124,14 @@ func appendSnapshotMeta(buf []byte, prev uint32, m raft.SnapshotMeta, reset bool
 	return buf, finishRecord(buf, start, RecordSnapshot, prev)
 }
 
+// frameHeader reads a record header's type and length; ok is false when
+// its type is unknown or its reserved bytes are not zero.
+func frameHeader(hdr []byte) (typ RecordType, n uint32, ok bool) {
+	typ = RecordType(hdr[4])
+	ok = typ >= RecordEntry && typ <= RecordSnapshot && hdr[5] == 0 && hdr[6] == 0 && hdr[7] == 0
+	return typ, binary.LittleEndian.Uint32(hdr), ok
+}
+
 // decodeFrame decodes the record at buf[off:], checking its header, its
 // length against maxLen (before anything else looks at the payload) and its
 // CRC chained from prev. It never allocates.
@@ -142,11 +150,10 @@ func decodeFrame(buf []byte, off int, prev uint32, maxLen int) (frame, error) {
 	if allZero(hdr) {
 		return frame{}, errZeroFrame
 	}
-	typ := RecordType(hdr[4])
-	if typ < RecordEntry || typ > RecordSnapshot || hdr[5] != 0 || hdr[6] != 0 || hdr[7] != 0 {
+	typ, n, ok := frameHeader(hdr)
+	if !ok {
 		return frame{}, errBadFrame
 	}
-	n := binary.LittleEndian.Uint32(hdr)
 	if uint64(n) > uint64(maxLen) {
 		return frame{}, errTooLarge
 	}

@@ -360,8 +360,8 @@ func dataEnd(buf []byte) int {
 // over the length it claims. Binary values can make many places look so
 // (an array of little-endian u32s: every 8th byte claims a record of
 // megabytes), and the scan of a 4 MiB tail took 17 s: after chainScanBudget
-// bytes of CRCs it stops and reports none found, which is what the rule
-// before this check said (a zeroed sector inside the record: torn).
+// bytes of CRCs it stops and reports none found, and the record is judged
+// as it was before the scan existed, torn (a limit doc.go names).
 func chainedRecordWithin(buf []byte, off, limit int) bool {
 	if len(buf)-off < frameHeaderSize {
 		return false
@@ -369,13 +369,11 @@ func chainedRecordWithin(buf []byte, off, limit int) bool {
 	stored := binary.LittleEndian.Uint32(buf[off+8:])
 	budget := chainScanBudget
 	for p := off + frameHeaderSize; p < limit && p+frameHeaderSize <= len(buf); p++ {
-		h := buf[p : p+frameHeaderSize]
-		typ, n := RecordType(h[4]), int(binary.LittleEndian.Uint32(h))
-		if typ < RecordEntry || typ > RecordSnapshot || h[5] != 0 || h[6] != 0 || h[7] != 0 ||
-			n > len(buf)-p-frameHeaderSize || checkPayload(typ, n) != nil {
+		typ, n, ok := frameHeader(buf[p : p+frameHeaderSize])
+		if !ok || uint64(n) > uint64(len(buf)-p-frameHeaderSize) || checkPayload(typ, int(n)) != nil {
 			continue
 		}
-		if budget -= n + 8; budget < 0 {
+		if budget -= int(n) + 8; budget < 0 {
 			return false
 		}
 		if _, err := decodeFrame(buf, p, stored, len(buf)); err == nil {
@@ -389,10 +387,10 @@ func chainedRecordWithin(buf []byte, off, limit int) bool {
 // runs at gigabytes a second: tens of milliseconds at most).
 var chainScanBudget = 256 << 20
 
-// lengthBitFlipped reports whether the record at off, which claims to run
-// past the end of buf, becomes a whole record with a valid CRC when one bit
-// of its length is flipped: then it is a damaged record followed by more
-// data, not a torn write, and must not be cut off.
+// lengthBitFlipped reports whether the record at off, which runs past the
+// end of buf or fails its CRC, becomes a whole record with a valid CRC when
+// one bit of its length is flipped: then it is a damaged record, not a torn
+// write (a tear cannot flip a bit), and must not be cut off.
 func lengthBitFlipped(buf []byte, off int, prev uint32) bool {
 	if len(buf)-off < frameHeaderSize {
 		return false
