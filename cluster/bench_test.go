@@ -22,7 +22,18 @@ func BenchmarkPut(b *testing.B) {
 	}
 }
 
-func benchPut(b *testing.B, clients int, trace bool) {
+// BenchmarkPutLarge measures writes of large values (64 KiB, and 1 MiB, the
+// most a command may carry) from 4 clients: copies of a value, not fsyncs,
+// bound it; B/op counts them.
+func BenchmarkPutLarge(b *testing.B) {
+	for _, size := range []int{64 << 10, 1 << 20} {
+		b.Run(fmt.Sprintf("value=%dKiB", size>>10), func(b *testing.B) { benchPutSize(b, 4, true, size) })
+	}
+}
+
+func benchPut(b *testing.B, clients int, trace bool) { benchPutSize(b, clients, trace, 128) }
+
+func benchPutSize(b *testing.B, clients int, trace bool, size int) {
 	c, err := Start(Options{Nodes: 3, DataDir: b.TempDir(), Seed: 1})
 	if err != nil {
 		b.Fatal(err)
@@ -32,7 +43,7 @@ func benchPut(b *testing.B, clients int, trace bool) {
 	if _, err := c.WaitLeader(context.Background()); err != nil {
 		b.Fatal(err)
 	}
-	value := make([]byte, 128)
+	value := make([]byte, size)
 	var left atomic.Int64
 	left.Store(int64(b.N))
 	syncs := func() (n int64) {

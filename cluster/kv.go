@@ -9,6 +9,8 @@ import (
 	"unicode/utf8"
 
 	"raftplay/raft"
+	"raftplay/transport"
+	"raftplay/wal"
 )
 
 // Op is a key-value operation carried in a log entry.
@@ -205,7 +207,7 @@ func (kv *KV) Apply(index, term uint64, cmd Command) Result {
 	}
 	switch cmd.Op {
 	case OpPut:
-		v := kvValue{v: append([]byte(nil), cmd.Value...), h: pairHash(cmd.Key, cmd.Value)}
+		v := kvValue{v: keptValue(cmd.Value), h: pairHash(cmd.Key, cmd.Value)}
 		kv.data[cmd.Key] = v
 		kv.digest ^= v.h
 	case OpDel:
@@ -215,6 +217,26 @@ func (kv *KV) Apply(index, term uint64, cmd Command) Result {
 		kv.sessions[cmd.Client] = session{seq: cmd.Seq, result: res, lastUsed: index}
 	}
 	return res
+}
+
+// keepInPlaceBytes is the size from which a value is kept where it lies in
+// its entry's data (keptValue).
+const keepInPlaceBytes = max(wal.OwnDataBytes, transport.OwnDataBytes)
+
+// keptValue returns what the store keeps of value, a piece of an entry's
+// data. A small value is copied: the data may share memory with other
+// entries (a WAL segment read at Open, or a frame's entries decoded into
+// one block). A value of keepInPlaceBytes or more is kept where it lies,
+// capped so that an append to it cannot reach past it: its entry's data is
+// an allocation of its own whichever way it came (a client's
+// Command.Encode, the transport's decode, or the WAL's Open), and nothing
+// writes to entry data once made. A large write is not copied once more on
+// every replica.
+func keptValue(value []byte) []byte {
+	if len(value) < keepInPlaceBytes {
+		return append([]byte(nil), value...)
+	}
+	return value[:len(value):len(value)]
 }
 
 // register opens session id (the index of its register entry), first

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unsafe"
 
 	"raftplay/transport"
 )
@@ -70,6 +71,35 @@ func TestKVDigestIgnoresOrder(t *testing.T) {
 	b.Apply(5, 1, Command{Op: OpPut, Key: "y", Value: []byte("2")})
 	if a.Digest() != b.Digest() {
 		t.Fatal("delete and rewrite changed the digest")
+	}
+}
+
+// TestKVKeepsValues checks what the store keeps of a put's value: a copy
+// of a small one (its entry's data may share a WAL segment's buffer), and
+// a large one in place, capped so that an append to what Get returns cannot
+// write over the entry's data after it.
+func TestKVKeepsValues(t *testing.T) {
+	for _, size := range []int{10, keepInPlaceBytes - 1, keepInPlaceBytes} {
+		kv := NewKV()
+		data := Command{Op: OpPut, Key: "k", Value: bytes.Repeat([]byte{'v'}, size)}.Encode(nil)
+		data = append(data, "after"...)[:len(data)] // the entry's buffer goes on past the value
+		cmd, err := DecodeCommand(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		kv.Apply(1, 1, cmd)
+		got, _ := kv.Get("k")
+		_ = append(got, 'x')
+		if string(data[len(data):len(data)+5]) != "after" {
+			t.Errorf("%d bytes: an append to the kept value wrote over what follows it", size)
+		}
+		copied := unsafe.SliceData(got) != unsafe.SliceData(cmd.Value)
+		if want := size < keepInPlaceBytes; copied != want {
+			t.Errorf("%d bytes: copied %v, want %v", size, copied, want)
+		}
+		if !bytes.Equal(got, cmd.Value) {
+			t.Errorf("%d bytes: kept a different value", size)
+		}
 	}
 }
 

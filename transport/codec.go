@@ -1,6 +1,7 @@
 package transport
 
 import (
+	"bufio"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -41,8 +42,9 @@ var (
 // frameEncoder turns messages into frames. It reuses its buffers, so one
 // belongs to a single goroutine (a peer's writer).
 type frameEncoder struct {
-	enc  *codec.Encoder
-	body []byte
+	enc     *codec.Encoder
+	body    []byte
+	splices []splice
 
 	app       appWire
 	appResp   appRespWire
@@ -62,20 +64,52 @@ func newFrameEncoder() *frameEncoder {
 	return e
 }
 
-// encode returns the header and body of m's frame. Both slices are only
-// valid until the next call. m must satisfy fits(m).
-func (e *frameEncoder) encode(m *raft.Message) (hdr [frameHeaderLen]byte, body []byte, err error) {
+// An encodedFrame is a frame as encodeFrame leaves it: its header, and its
+// body in pieces, body with each splice's data put in at its offset.
+type encodedFrame struct {
+	hdr     [frameHeaderLen]byte
+	body    []byte
+	splices []splice
+	size    int // the body's length, splices included
+}
+
+// encodeFrame returns m's frame, valid until the next call. Large entry
+// data is not copied into it (splices). m must satisfy fits(m).
+func (e *frameEncoder) encodeFrame(m *raft.Message) (encodedFrame, error) {
 	ft, ok := wireType(m.Type)
 	if !ok {
-		return hdr, nil, fmt.Errorf("transport: encode %v: %w", m.Type, errUnknownFrame)
+		return encodedFrame{}, fmt.Errorf("transport: encode %v: %w", m.Type, errUnknownFrame)
 	}
-	if hasFastCodec(ft) {
-		e.body = appendFast(e.body[:0], ft, m)
-		hdr[0] = byte(ft)
-		binary.BigEndian.PutUint32(hdr[1:], uint32(len(e.body)))
-		return hdr, e.body, nil
+	if !hasFastCodec(ft) {
+		hdr, body, err := e.encodeReflect(ft, m)
+		return encodedFrame{hdr: hdr, body: body, size: len(body)}, err
 	}
-	return e.encodeReflect(ft, m)
+	clear(e.splices)
+	e.splices = e.splices[:0]
+	e.body = appendFast(e.body[:0], ft, m, &e.splices)
+	f := encodedFrame{body: e.body, splices: e.splices, size: len(e.body)}
+	for _, s := range e.splices {
+		f.size += len(s.data)
+	}
+	f.hdr[0] = byte(ft)
+	binary.BigEndian.PutUint32(f.hdr[1:], uint32(f.size))
+	return f, nil
+}
+
+// writeTo writes f to w: its header, then its body's pieces and splices in
+// turn. bufio.Writer passes a large splice to the connection without
+// copying it when its buffer is empty; an error sticks, so the last write
+// reports any.
+func (f *encodedFrame) writeTo(w *bufio.Writer) error {
+	w.Write(f.hdr[:])
+	from := 0
+	for _, s := range f.splices {
+		w.Write(f.body[from:s.at])
+		w.Write(s.data)
+		from = s.at
+	}
+	_, err := w.Write(f.body[from:])
+	return err
 }
 
 // encodeReflect is encode by the msgpack handle alone, for every frame
@@ -160,12 +194,14 @@ func (d *frameDecoder) decodeChunk(body []byte) (snapChunkWire, error) {
 	return c, nil
 }
 
-// shrink drops a large body buffer so one big message (a snapshot) does not
-// stay pinned by an idle peer.
+// shrink drops a large body buffer and the last frame's splices, so one big
+// message (a snapshot, a large value) does not stay pinned by an idle peer.
 func (e *frameEncoder) shrink() {
 	if cap(e.body) > 1<<20 {
 		e.body = make([]byte, 0, 512)
 	}
+	clear(e.splices)
+	e.splices = e.splices[:0]
 }
 
 // parseHeader checks a frame header against the size limit before anything

@@ -1,6 +1,7 @@
 package transport
 
 import (
+	"bytes"
 	"encoding/binary"
 
 	"raftplay/raft"
@@ -30,8 +31,25 @@ func hasFastCodec(ft frameType) bool {
 	return false
 }
 
-// appendFast appends the body of m's frame (of type ft, hasFastCodec) to b.
-func appendFast(b []byte, ft frameType, m *raft.Message) []byte {
+// OwnDataBytes is the size from which an entry's data is large, as the
+// codec sees it. Sending, it is left out of the encoded body and written
+// from where it lies (a splice): a large value is not copied once more per
+// peer; below it, copying is cheaper than the extra write a splice can
+// cost. Receiving, it is decoded into an allocation of its own, not the
+// block the frame's smaller entries share: a state machine may keep it
+// without pinning the rest.
+const OwnDataBytes = 64 << 10
+
+// A splice is data of at least OwnDataBytes that belongs at offset at of an
+// encoded body, which leaves it out.
+type splice struct {
+	at   int
+	data []byte
+}
+
+// appendFast appends the body of m's frame (of type ft, hasFastCodec) to b,
+// and to splices the entry data it leaves out of b.
+func appendFast(b []byte, ft frameType, m *raft.Message, splices *[]splice) []byte {
 	switch ft {
 	case frameApp: // appWire: c, e, i, lt, t
 		b = append(b, 0x80|5)
@@ -45,7 +63,12 @@ func appendFast(b []byte, ft frameType, m *raft.Message) []byte {
 				e := &m.Entries[k]
 				b = append(b, 0x80|4) // raft.Entry: d, i, t, y
 				b = appendKey(b, "d")
-				b = appendBin(b, e.Data)
+				if len(e.Data) >= OwnDataBytes {
+					b = appendBinHeader(b, len(e.Data))
+					*splices = append(*splices, splice{at: len(b), data: e.Data})
+				} else {
+					b = appendBin(b, e.Data)
+				}
 				b = appendUintField(b, "i", e.Index)
 				b = appendUintField(b, "t", e.Term)
 				b = appendUintField(b, "y", uint64(e.Type))
@@ -104,18 +127,21 @@ func appendBool(b []byte, v bool) []byte {
 }
 
 func appendBin(b []byte, p []byte) []byte {
-	n := len(p)
-	switch {
-	case p == nil:
+	if p == nil {
 		return append(b, 0xc0)
-	case n <= 0xff:
-		b = append(b, 0xc4, byte(n))
-	case n <= 0xffff:
-		b = binary.BigEndian.AppendUint16(append(b, 0xc5), uint16(n))
-	default:
-		b = binary.BigEndian.AppendUint32(append(b, 0xc6), uint32(n))
 	}
-	return append(b, p...)
+	return append(appendBinHeader(b, len(p)), p...)
+}
+
+// appendBinHeader appends the head of a bin of n bytes, which follow it.
+func appendBinHeader(b []byte, n int) []byte {
+	switch {
+	case n <= 0xff:
+		return append(b, 0xc4, byte(n))
+	case n <= 0xffff:
+		return binary.BigEndian.AppendUint16(append(b, 0xc5), uint16(n))
+	}
+	return binary.BigEndian.AppendUint32(append(b, 0xc6), uint32(n))
 }
 
 func appendArrayHeader(b []byte, n int) []byte {
@@ -323,7 +349,8 @@ func decodeFast(ft frameType, body []byte) (raft.Message, bool) {
 }
 
 // entries reads nil or an array of raft.Entry maps. The entries' data is
-// copied into one new block that they share.
+// copied into one new block that they share, but for data of OwnDataBytes
+// or more, copied each into its own.
 func (r *fastReader) entries() []raft.Entry {
 	c := r.byte()
 	var n int
@@ -367,7 +394,9 @@ func (r *fastReader) entries() []raft.Entry {
 					e.Data = []byte{} // empty, not nil, as the reflective decoder gives
 				default:
 					e.Data = d
-					total += len(d)
+					if len(d) < OwnDataBytes {
+						total += len(d)
+					}
 				}
 			case "i":
 				bit = 2
@@ -390,10 +419,13 @@ func (r *fastReader) entries() []raft.Entry {
 			return nil
 		}
 	}
-	// The data still aliases the frame body: move it to a block of its own.
+	// The data still aliases the frame body: move it to a block of its own,
+	// and large data each to its own.
 	block := make([]byte, 0, total)
 	for k := range ents {
-		if d := ents[k].Data; len(d) > 0 {
+		if d := ents[k].Data; len(d) >= OwnDataBytes {
+			ents[k].Data = bytes.Clone(d)
+		} else if len(d) > 0 {
 			off := len(block)
 			block = append(block, d...)
 			ents[k].Data = block[off:len(block):len(block)]

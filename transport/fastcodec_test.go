@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"reflect"
 	"testing"
+	"unsafe"
 
 	"raftplay/raft"
 )
@@ -242,5 +243,37 @@ func BenchmarkCodec(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// TestDecodedLargeDataIsItsOwn checks OwnDataBytes' promise on the fast
+// decoder: data that large is not in the block the frame's smaller entries
+// share. (The reflective decoder allocates every bin on its own.)
+func TestDecodedLargeDataIsItsOwn(t *testing.T) {
+	m := raft.Message{Type: raft.MsgApp, Term: 2, Entries: []raft.Entry{
+		{Index: 1, Term: 2, Data: bytes.Repeat([]byte{'a'}, 10)},
+		{Index: 2, Term: 2, Data: bytes.Repeat([]byte{'b'}, OwnDataBytes)},
+		{Index: 3, Term: 2, Data: bytes.Repeat([]byte{'c'}, OwnDataBytes-1)},
+	}}
+	_, body, err := newFrameEncoder().encode(&m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, ok := decodeFast(frameApp, bytes.Clone(body))
+	if !ok {
+		t.Fatal("the fast decoder refused the frame")
+	}
+	if !reflect.DeepEqual(got, m) {
+		t.Fatalf("decoded %+v", got)
+	}
+	addr := func(p []byte) uintptr { return uintptr(unsafe.Pointer(unsafe.SliceData(p))) }
+	small, large, small2 := got.Entries[0].Data, got.Entries[1].Data, got.Entries[2].Data
+	if a := addr(large); a >= addr(small) && a < addr(small2)+uintptr(len(small2)) {
+		t.Error("the large entry's data lies in the block the smaller entries share")
+	} else if addr(small2) != addr(small)+uintptr(len(small)) {
+		t.Error("the smaller entries do not share a block")
+	}
+	if cap(large) != len(large) {
+		t.Errorf("the large entry's data has room after it (cap %d, len %d)", cap(large), len(large))
 	}
 }

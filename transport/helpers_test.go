@@ -1,6 +1,8 @@
 package transport
 
 import (
+	"bufio"
+	"bytes"
 	"fmt"
 	"strings"
 	"sync"
@@ -154,4 +156,20 @@ func (n *node) queued(peer uint64) int {
 	p.q.mu.Lock()
 	defer p.q.mu.Unlock()
 	return len(p.q.items)
+}
+
+// encode is encodeFrame with the body in one slice (the splices joined in),
+// valid until the next call: what the peer's writer sends.
+func (e *frameEncoder) encode(m *raft.Message) (hdr [frameHeaderLen]byte, body []byte, err error) {
+	f, err := e.encodeFrame(m)
+	if err != nil || len(f.splices) == 0 {
+		return f.hdr, f.body, err
+	}
+	var buf bytes.Buffer
+	w := bufio.NewWriter(&buf)
+	if err := f.writeTo(w); err != nil {
+		return hdr, nil, err
+	}
+	w.Flush()
+	return f.hdr, buf.Bytes()[frameHeaderLen:], nil
 }

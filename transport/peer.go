@@ -411,17 +411,16 @@ func (p *peer) writeBatch(conn net.Conn, bw *bufio.Writer, enc *frameEncoder, ba
 			sinceDeadline = 0
 			continue
 		}
-		hdr, body, err := enc.encode(&it.msg)
-		if err == nil && len(body) > maxBody {
-			err = fmt.Errorf("%w: %v of %d bytes, limit %d", errFrameTooLarge, it.msg.Type, len(body), maxBody)
+		f, err := enc.encodeFrame(&it.msg)
+		if err == nil && f.size > maxBody {
+			err = fmt.Errorf("%w: %v of %d bytes, limit %d", errFrameTooLarge, it.msg.Type, f.size, maxBody)
 		}
 		if err != nil {
 			p.stats.droppedInvalid.Add(1)
 			p.t.logf("peer %d: dropping message: %v", p.id, err)
 			continue
 		}
-		bw.Write(hdr[:])
-		if _, err := bw.Write(body); err != nil {
+		if err := f.writeTo(bw); err != nil {
 			p.stats.droppedConn.Add(msgs + uint64(len(batch)-i))
 			for _, k := range unflushed {
 				p.t.trace(&batch[k].msg, FateUnreachable, 0)
@@ -433,8 +432,8 @@ func (p *peer) writeBatch(conn net.Conn, bw *bufio.Writer, enc *frameEncoder, ba
 			unflushed = append(unflushed, i)
 		}
 		msgs++
-		bytes += uint64(len(hdr) + len(body))
-		if sinceDeadline += len(hdr) + len(body); sinceDeadline > deadlineBytes {
+		bytes += uint64(len(f.hdr) + f.size)
+		if sinceDeadline += len(f.hdr) + f.size; sinceDeadline > deadlineBytes {
 			conn.SetWriteDeadline(time.Now().Add(p.t.cfg.WriteTimeout))
 			sinceDeadline = 0
 		}

@@ -4,9 +4,11 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"raftplay/raft"
 )
@@ -268,3 +270,90 @@ func (noSyncFS) SyncDir(string) error { return nil }
 type noSyncFile struct{ *os.File }
 
 func (noSyncFile) Sync() error { return nil }
+
+// BenchmarkQuorumFsync measures the disk's floor under one client's write
+// to a cluster. Each round, a leader and its followers each write a
+// 300-byte record to their own file and fsync, all at once, and the round
+// ends when the leader's fsync and one follower's have returned: what a
+// commit needs in a cluster of 3 (followers=2), or in the 2 fsyncs alone
+// (followers=1). A follower still in an earlier round's fsync starts this
+// round's when it returns, as a node's run loop would. No network, no Raft,
+// no copying: a write's p50 in `raftplay bench --clients 1` can come close
+// to the followers=2 round's p50 but not under it.
+func BenchmarkQuorumFsync(b *testing.B) {
+	for _, followers := range []int{1, 2} {
+		b.Run(fmt.Sprintf("followers=%d", followers), func(b *testing.B) { quorumFsync(b, followers) })
+	}
+}
+
+func quorumFsync(b *testing.B, followers int) {
+	dir := b.TempDir()
+	type done struct{ node, round int }
+	results := make(chan done, 64)
+	starts := make([]chan int, 1+followers) // node 0 leads
+	var wg sync.WaitGroup
+	for i := range starts {
+		f, err := os.Create(fmt.Sprintf("%s/n%d", dir, i))
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer f.Close()
+		if _, err := f.Write(make([]byte, 16<<20)); err != nil {
+			b.Fatal(err)
+		}
+		if err := f.Sync(); err != nil {
+			b.Fatal(err)
+		}
+		starts[i] = make(chan int, 1)
+		wg.Go(func() {
+			buf, off := make([]byte, 300), int64(0)
+			for round := range starts[i] {
+				if _, err := f.WriteAt(buf, off); err != nil {
+					b.Error(err)
+				}
+				if off += 300; off > 16<<20-300 {
+					off = 0
+				}
+				if err := f.Sync(); err != nil {
+					b.Error(err)
+				}
+				results <- done{i, round}
+			}
+		})
+	}
+	took := make([]time.Duration, 0, b.N)
+	synced := make([]int, len(starts)) // the last round each node's fsync covered
+	b.ResetTimer()
+	for round := 1; round <= b.N; round++ {
+		t0 := time.Now()
+		for _, s := range starts {
+			select {
+			case s <- round:
+			default: // an earlier round not yet taken: this one replaces it
+				select {
+				case <-s:
+				default: // taken meanwhile
+				}
+				s <- round
+			}
+		}
+		for synced[0] < round || slices.Max(synced[1:]) < round {
+			d := <-results
+			synced[d.node] = max(synced[d.node], d.round)
+		}
+		took = append(took, time.Since(t0))
+	}
+	b.StopTimer()
+	for _, s := range starts {
+		close(s)
+	}
+	go func() {
+		for range results { // the followers' last fsyncs
+		}
+	}()
+	wg.Wait()
+	close(results)
+	slices.Sort(took)
+	b.ReportMetric(float64(took[len(took)/2].Microseconds()), "p50-µs")
+	b.ReportMetric(float64(took[len(took)*99/100].Microseconds()), "p99-µs")
+}

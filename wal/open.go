@@ -19,11 +19,20 @@ type Recovered struct {
 	// Snapshot is the newest valid snapshot (meta + data), nil if none.
 	Snapshot *raft.Snapshot
 	// Entries are the contiguous log entries after Snapshot's index (or from
-	// index 1). Their Data may share memory with one another.
+	// index 1). Their Data may share memory with one another, except that
+	// the Data of an entry of OwnDataBytes or more is an allocation of its
+	// own.
 	Entries []raft.Entry
 	// Repaired is non-nil when a torn tail was cut off the last segment.
 	Repaired *Repair
 }
+
+// OwnDataBytes is the length from which an entry's Data in
+// Recovered.Entries is a copy of its own rather than a piece of the segment
+// read: a state machine may keep such data (a large value) without pinning
+// a whole segment, or copying it again. Smaller entries share the segment's
+// memory, and are cheap to copy.
+const OwnDataBytes = 64 << 10
 
 // segment is the WAL's bookkeeping for one segment file.
 type segment struct {

@@ -1,6 +1,7 @@
 package wal
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 
@@ -38,7 +39,11 @@ func (r *replay) lastIndex() uint64 {
 func (r *replay) record(f frame) error {
 	switch f.typ {
 	case RecordEntry:
-		return r.entry(entryOf(f.payload))
+		e := entryOf(f.payload)
+		if len(e.Data) >= OwnDataBytes {
+			e.Data = bytes.Clone(e.Data)
+		}
+		return r.entry(e)
 	case RecordHardState:
 		r.hs = hardStateOf(f.payload)
 	case RecordSnapshot:
