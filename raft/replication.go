@@ -295,6 +295,7 @@ func (r *Raft) handleAppend(m Message) error {
 		truncated := ci <= r.log.lastIndex()
 		r.log.append(m.Entries[ci-m.Index-1:])
 		if truncated {
+			r.dropStaleAcks()
 			r.reloadConf() // a configuration entry may have been cut away
 		} else {
 			r.confFromEntries(m.Entries[ci-m.Index-1:])
@@ -310,6 +311,29 @@ func (r *Raft) handleAppend(m Message) error {
 	// This acknowledgement leaves only after the entries are persisted.
 	r.send(Message{To: m.From, Type: MsgAppResp, Index: lastNew})
 	return nil
+}
+
+// dropStaleAcks removes from the messages waiting for the next Ready the
+// append acknowledgements sent to leaders of earlier terms, once the log has
+// been truncated or replaced by a leader of this term. The entries such an
+// acknowledgement names may be the ones just discarded, before any Ready
+// persisted them: the node folds every queued message into one Ready, and
+// that Ready would persist the new leader's entries and still release the
+// old leader's acknowledgement, which promises that its entries are
+// durable. (A leader's own log only grows within its term, so an
+// acknowledgement sent to the leader of this term stays true.) Dropping an
+// answer is a message lost: the old leader, if it still thinks it leads,
+// hears this node's newer term at its next append.
+func (r *Raft) dropStaleAcks() {
+	kept := r.msgs[:0]
+	for _, m := range r.msgs {
+		if m.Type == MsgAppResp && !m.Reject && m.Term < r.term {
+			continue
+		}
+		kept = append(kept, m)
+	}
+	clear(r.msgs[len(kept):])
+	r.msgs = kept
 }
 
 func (r *Raft) handleHeartbeat(m Message) {

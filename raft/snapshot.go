@@ -125,6 +125,7 @@ func (r *Raft) handleSnapshot(m Message) {
 	default:
 		snap := &Snapshot{Meta: meta, Data: m.Snapshot.Data}
 		r.log.restore(meta)
+		r.dropStaleAcks()
 		r.snapshot = snap
 		r.pendingSnapshot = snap
 		r.snapConf = meta.Conf.Clone() // never empty: validateSnapshot
