@@ -628,7 +628,8 @@ func (n *node) handleReady() error {
 	// term and vote are what the acknowledgements in this Ready promise.
 	// Save makes every write before it durable too.
 	if len(rd.Entries) > 0 || n.hs.Term != n.savedHS.Term || n.hs.Vote != n.savedHS.Vote {
-		later = n.sendEarly(rd.Messages)
+		_, behind := n.wb.pending()
+		later = n.sendEarly(rd.Messages, len(rd.Entries) == 0 && !behind)
 		if err := n.w.Save(n.hs, rd.Entries); err != nil {
 			return err
 		}
@@ -636,7 +637,7 @@ func (n *node) handleReady() error {
 	} else if seq, ok := n.wb.pending(); ok && len(later) > 0 {
 		// Nothing new to write, but a written-behind write is not yet
 		// durable: what these messages promise may rest on it.
-		later = n.sendEarly(rd.Messages)
+		later = n.sendEarly(rd.Messages, false)
 		if err := n.w.Sync(seq); err != nil {
 			return err
 		}
@@ -751,10 +752,18 @@ func (n *node) send(msgs []raft.Message) {
 // sendEarly sends the messages in msgs that promise nothing (AppendEntries,
 // heartbeats, vote requests) at once and returns the rest, which must wait
 // for the fsync. It reuses msgs' array.
-func (n *node) sendEarly(msgs []raft.Message) []raft.Message {
+//
+// Vote requests leave early only when logDurable: they describe the
+// candidate's log (its last index and term), and a voter grants on that
+// description. Sent ahead of a write of new entries (a follower's, or a
+// deposed leader's written behind), a power failure could leave the
+// candidate, restarted in the same term with the shorter log, counting a
+// vote granted to the longer one, and winning without an entry a majority
+// holds.
+func (n *node) sendEarly(msgs []raft.Message, logDurable bool) []raft.Message {
 	early, rest := n.earlyBuf[:0], msgs[:0]
 	for _, m := range msgs {
-		if m.Type.PromisesNothing() {
+		if leavesEarly(m.Type, logDurable) {
 			early = append(early, m)
 		} else {
 			rest = append(rest, m)
@@ -765,6 +774,15 @@ func (n *node) sendEarly(msgs []raft.Message) []raft.Message {
 	}
 	n.earlyBuf = early[:0]
 	return rest
+}
+
+// leavesEarly reports whether a message of type t may leave before the
+// write of its Ready (see sendEarly).
+func leavesEarly(t raft.MessageType, logDurable bool) bool {
+	if t == raft.MsgVote || t == raft.MsgPreVote {
+		return logDurable
+	}
+	return t.PromisesNothing()
 }
 
 func (n *node) roleChanged(ss raft.SoftState) {

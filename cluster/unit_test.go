@@ -10,6 +10,7 @@ import (
 	"time"
 	"unsafe"
 
+	"raftplay/raft"
 	"raftplay/transport"
 )
 
@@ -275,5 +276,28 @@ func TestTimeoutErrorSaysAWritesEffectIsUnknown(t *testing.T) {
 	n := &TimeoutError{After: 5 * time.Second, Err: context.DeadlineExceeded, Write: true}
 	if got := n.Error(); got != "cluster: no leader within 5s" {
 		t.Errorf("write no leader took: %q", got)
+	}
+}
+
+// TestVoteRequestsWaitForTheirLog checks which messages leave before their
+// Ready's write: vote requests only when the log they describe is durable.
+func TestVoteRequestsWaitForTheirLog(t *testing.T) {
+	for _, c := range []struct {
+		t          raft.MessageType
+		logDurable bool
+		early      bool
+	}{
+		{raft.MsgApp, false, true},
+		{raft.MsgHeartbeat, false, true},
+		{raft.MsgVote, true, true},
+		{raft.MsgVote, false, false},
+		{raft.MsgPreVote, true, true},
+		{raft.MsgPreVote, false, false},
+		{raft.MsgAppResp, true, false},
+		{raft.MsgVoteResp, true, false},
+	} {
+		if got := leavesEarly(c.t, c.logDurable); got != c.early {
+			t.Errorf("%v with the log durable %v: leaves early %v, want %v", c.t, c.logDurable, got, c.early)
+		}
 	}
 }

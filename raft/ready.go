@@ -43,7 +43,10 @@ type Ready struct {
 // state of the Ready that holds it is durable: it acknowledges nothing, so
 // a crash that loses that state makes it no lie. A candidate's vote
 // requests are such: it counts its own vote only at a later Step, after
-// the Ready that records it has been carried out.
+// the Ready that records it has been carried out. But a vote request
+// describes the candidate's log, and a voter grants on that description:
+// send one ahead only if the log it describes is durable (no entries in
+// its Ready, none written and not yet synced).
 func (t MessageType) PromisesNothing() bool {
 	switch t {
 	case MsgApp, MsgHeartbeat, MsgVote, MsgPreVote:
