@@ -629,7 +629,7 @@ func (n *node) handleReady() error {
 	// Save makes every write before it durable too.
 	if len(rd.Entries) > 0 || n.hs.Term != n.savedHS.Term || n.hs.Vote != n.savedHS.Vote {
 		_, behind := n.wb.pending()
-		later = n.sendEarly(rd.Messages, len(rd.Entries) == 0 && !behind)
+		later = n.sendEarly(rd.Messages, len(rd.Entries) == 0 && !behind, n.hs.Term == n.savedHS.Term)
 		if err := n.w.Save(n.hs, rd.Entries); err != nil {
 			return err
 		}
@@ -637,7 +637,7 @@ func (n *node) handleReady() error {
 	} else if seq, ok := n.wb.pending(); ok && len(later) > 0 {
 		// Nothing new to write, but a written-behind write is not yet
 		// durable: what these messages promise may rest on it.
-		later = n.sendEarly(rd.Messages, false)
+		later = n.sendEarly(rd.Messages, false, true)
 		if err := n.w.Sync(seq); err != nil {
 			return err
 		}
@@ -759,11 +759,14 @@ func (n *node) send(msgs []raft.Message) {
 // deposed leader's written behind), a power failure could leave the
 // candidate, restarted in the same term with the shorter log, counting a
 // vote granted to the longer one, and winning without an entry a majority
-// holds.
-func (n *node) sendEarly(msgs []raft.Message, logDurable bool) []raft.Message {
+// holds. A leader's appends and heartbeats leave early only when
+// termDurable, its term on disk: a single voter wins its election in the
+// Ready that starts it, and, power-failed before that Ready's write, could
+// lead the same term a second time with other entries.
+func (n *node) sendEarly(msgs []raft.Message, logDurable, termDurable bool) []raft.Message {
 	early, rest := n.earlyBuf[:0], msgs[:0]
 	for _, m := range msgs {
-		if leavesEarly(m.Type, logDurable) {
+		if leavesEarly(m.Type, logDurable, termDurable) {
 			early = append(early, m)
 		} else {
 			rest = append(rest, m)
@@ -778,9 +781,12 @@ func (n *node) sendEarly(msgs []raft.Message, logDurable bool) []raft.Message {
 
 // leavesEarly reports whether a message of type t may leave before the
 // write of its Ready (see sendEarly).
-func leavesEarly(t raft.MessageType, logDurable bool) bool {
-	if t == raft.MsgVote || t == raft.MsgPreVote {
+func leavesEarly(t raft.MessageType, logDurable, termDurable bool) bool {
+	switch t {
+	case raft.MsgVote, raft.MsgPreVote:
 		return logDurable
+	case raft.MsgApp, raft.MsgHeartbeat:
+		return termDurable
 	}
 	return t.PromisesNothing()
 }

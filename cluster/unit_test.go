@@ -279,25 +279,28 @@ func TestTimeoutErrorSaysAWritesEffectIsUnknown(t *testing.T) {
 	}
 }
 
-// TestVoteRequestsWaitForTheirLog checks which messages leave before their
-// Ready's write: vote requests only when the log they describe is durable.
-func TestVoteRequestsWaitForTheirLog(t *testing.T) {
+// TestWhatLeavesBeforeTheWrite checks which messages leave before their
+// Ready's write: vote requests only when the log they describe is durable,
+// appends and heartbeats only when their term is, acknowledgements never.
+func TestWhatLeavesBeforeTheWrite(t *testing.T) {
 	for _, c := range []struct {
-		t          raft.MessageType
-		logDurable bool
-		early      bool
+		t                       raft.MessageType
+		logDurable, termDurable bool
+		early                   bool
 	}{
-		{raft.MsgApp, false, true},
-		{raft.MsgHeartbeat, false, true},
-		{raft.MsgVote, true, true},
-		{raft.MsgVote, false, false},
-		{raft.MsgPreVote, true, true},
-		{raft.MsgPreVote, false, false},
-		{raft.MsgAppResp, true, false},
-		{raft.MsgVoteResp, true, false},
+		{raft.MsgApp, false, true, true},
+		{raft.MsgApp, true, false, false},
+		{raft.MsgHeartbeat, false, true, true},
+		{raft.MsgHeartbeat, true, false, false},
+		{raft.MsgVote, true, false, true},
+		{raft.MsgVote, false, true, false},
+		{raft.MsgPreVote, true, true, true},
+		{raft.MsgPreVote, false, true, false},
+		{raft.MsgAppResp, true, true, false},
+		{raft.MsgVoteResp, true, true, false},
 	} {
-		if got := leavesEarly(c.t, c.logDurable); got != c.early {
-			t.Errorf("%v with the log durable %v: leaves early %v, want %v", c.t, c.logDurable, got, c.early)
+		if got := leavesEarly(c.t, c.logDurable, c.termDurable); got != c.early {
+			t.Errorf("%v with the log durable %v, the term %v: leaves early %v, want %v", c.t, c.logDurable, c.termDurable, got, c.early)
 		}
 	}
 }
