@@ -100,7 +100,7 @@ func runScript(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 }
 
 // parseError is the usage error for script name's lines that do not
-// parse (commands.Parse, one line each): "NAME: line 3:7: ...", or, for
+// parse (commands.Parse, one line each): "NAME: line 3: column 7: ...", or, for
 // several, how many and each on a line of its own.
 func parseError(name string, err error) error {
 	var pe *commands.ParseErrors

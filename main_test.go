@@ -89,9 +89,9 @@ func TestUsageErrorsExit2(t *testing.T) {
 		args  []string
 		want  string
 	}{
-		{"wait leader\nexpect leaderr\n", []string{"script", "-"}, "raftplay: standard input: line 2:8: expect: unknown check \"leaderr\" (did you mean \"leader\"?) (want leader, role, term, commit, get, safe, config or violation)\n"},
-		{"crash 7\n", []string{"script", "--nodes", "3", "-"}, "line 1:7: crash: node 7 out of range (want a node number 1..3)"},
-		{"sleep 5x\n", []string{"script", "-"}, "line 1:7:"},
+		{"wait leader\nexpect leaderr\n", []string{"script", "-"}, "raftplay: standard input: line 2: column 8: expect: unknown check \"leaderr\" (did you mean \"leader\"?) (want leader, role, term, commit, get, safe, config or violation)\n"},
+		{"crash 7\n", []string{"script", "--nodes", "3", "-"}, "line 1: column 7: crash: node 7 out of range (want a node number 1..3)"},
+		{"sleep 5x\n", []string{"script", "-"}, "line 1: column 7:"},
 		{"", []string{"script"}, "no script file given"},
 		{"", []string{"script", "/nonexistent/script.txt"}, "no such file"},
 		{"", []string{"script", "--nodes", "0", "-"}, "--nodes 0: want 1 to 9"},
@@ -110,7 +110,7 @@ func TestUsageErrorsExit2(t *testing.T) {
 		{"# flags: --nodes x\n", []string{"script", "-"}, "raftplay: standard input: line 1: # flags: --nodes x: want a whole number\n"},
 		{"# flags: --frob\n", []string{"script", "-"}, "raftplay: standard input: line 1: # flags: unknown flag --frob (a script may set --nodes,"},
 		{"# flags: nodes 3\n", []string{"script", "-"}, "raftplay: standard input: line 1: # flags: \"nodes\" is not a flag\n"},
-		{"# flags: --nodes 3\ncrash 4\n", []string{"script", "-"}, "line 2:7: crash: node 4 out of range (want a node number 1..3)"},
+		{"# flags: --nodes 3\ncrash 4\n", []string{"script", "-"}, "line 2: column 7: crash: node 4 out of range (want a node number 1..3)"},
 		{"# flags: --nodes 3\nwait leader\n", []string{"script", "--heartbeat", "1ns", "-"}, "raftplay: --heartbeat 1ns is too short (min 1ms: the nodes keep time in ticks of 1 ms or more)\n"},                                                                                            // the user's flag, not the header's
 		{"# flags: --election 20ms-40ms\nwait leader\n", []string{"script", "--heartbeat", "30ms", "-"}, "raftplay: --heartbeat 30ms: must be shorter than the minimum election timeout (--election 20ms-40ms) (with the flags of standard input line 1: # flags: --election 20ms-40ms)\n"}, // the two together
 		{"", []string{"--nodes", "3", "learn", "1"}, "raftplay: unexpected argument \"learn\": a subcommand comes first, its flags after it (raftplay learn [flags] ...)\n"},
@@ -385,7 +385,7 @@ func TestElectionFlagAllowsEqualBounds(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
 	code, _, errs = runCLI(t, "set election 300ms-150ms\n", "script", "-")
-	if want := "raftplay: standard input: line 1:14: set: bad range \"300ms-150ms\": MIN must not be more than MAX (like 150ms-300ms, or 150ms-150ms for no randomness)\n"; code != 2 || errs != want {
+	if want := "raftplay: standard input: line 1: column 14: set: bad range \"300ms-150ms\": MIN must not be more than MAX (like 150ms-300ms, or 150ms-150ms for no randomness)\n"; code != 2 || errs != want {
 		t.Fatalf("exit %d: %q, want %q", code, errs, want)
 	}
 }
@@ -1182,9 +1182,9 @@ func TestScriptTellsEveryLineThatDoesNotParse(t *testing.T) {
 	t.Parallel()
 	code, _, errs := runCLI(t, "wait leader\nexpect leaderr\ncrash 9\nput a\n", "script", "-")
 	want := "raftplay: standard input: 3 lines do not parse:\n" +
-		"raftplay:   line 2:8: expect: unknown check \"leaderr\" (did you mean \"leader\"?) (want leader, role, term, commit, get, safe, config or violation)\n" +
-		"raftplay:   line 3:7: crash: node 9 out of range (want a node number 1..5)\n" +
-		"raftplay:   line 4:6: put: missing VALUE (want put KEY VALUE)\n"
+		"raftplay:   line 2: column 8: expect: unknown check \"leaderr\" (did you mean \"leader\"?) (want leader, role, term, commit, get, safe, config or violation)\n" +
+		"raftplay:   line 3: column 7: crash: node 9 out of range (want a node number 1..5)\n" +
+		"raftplay:   line 4: column 6: put: missing VALUE (want put KEY VALUE)\n"
 	if code != 2 || errs != want {
 		t.Errorf("exit %d, stderr:\n%s\nwant:\n%s", code, errs, want)
 	}

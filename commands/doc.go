@@ -30,8 +30,8 @@
 // column of the offending word (or just past the end of the line when a word
 // is missing), for example
 //
-//	line 3:17: expect: unknown comparison "=>" (want ==, !=, >=, <=, >, <)
-//	line 1:1: unknown command "crsh" (did you mean "crash"?)
+//	line 3: column 17: expect: unknown comparison "=>" (want ==, !=, >=, <=, >, <)
+//	line 1: column 1: unknown command "crsh" (did you mean "crash"?)
 //
 // The message deliberately has no "commands:" prefix: it is shown to users as
 // COMMANDS.md specifies. Help's error wraps ErrUnknownVerb.

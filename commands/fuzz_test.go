@@ -32,7 +32,7 @@ func FuzzParse(f *testing.F) {
 			if pe.Line < 1 || pe.Line > lines || pe.Col < 1 {
 				t.Fatalf("Parse(%q) error at %d:%d, outside %d lines", src, pe.Line, pe.Col, lines)
 			}
-			if !strings.HasPrefix(err.Error(), fmt.Sprintf("line %d:%d: ", pe.Line, pe.Col)) {
+			if !strings.HasPrefix(err.Error(), fmt.Sprintf("line %d: column %d: ", pe.Line, pe.Col)) {
 				t.Fatalf("Parse(%q) error %q does not start with its position", src, err)
 			}
 			return

@@ -16,9 +16,9 @@ type ParseError struct {
 	Msg       string
 }
 
-// Error returns "line L:C: MSG", a long quoted word in MSG cut short.
+// Error returns "line L: column C: MSG", a long quoted word in MSG cut short.
 func (e *ParseError) Error() string {
-	return fmt.Sprintf("line %d:%d: %s", e.Line, e.Col, cutQuoted(e.Msg))
+	return fmt.Sprintf("line %d: column %d: %s", e.Line, e.Col, cutQuoted(e.Msg))
 }
 
 // quotedWord is a word an error message quotes (as %q writes it),

@@ -26,13 +26,13 @@ func init() {
 		{`save /tmp/a#b # comment`, Command{Verb: VerbSave, Name: "/tmp/a"}},
 	}...)
 	errorCases = append(errorCases, []struct{ line, want string }{
-		{`say`, `line 1:4: say: missing TEXT (want say TEXT...)`},
-		{`say   # only a comment`, `line 1:4: say: missing TEXT (want say TEXT...)`},
-		{`wait key 5s`, `line 1:10: wait: unexpected "5s" (want wait key)`},
-		{`wait keys`, `line 1:6: wait: unknown condition "keys" (did you mean "key"?) (want leader, commit, converged, term, role, config, violation or key)`},
-		{`save`, `line 1:5: save: missing FILE (want save FILE)`},
-		{`save ""`, `line 1:6: save: empty file name (want save FILE)`},
-		{`save a b`, `line 1:8: save: unexpected "b" (want save FILE)`},
+		{`say`, `line 1: column 4: say: missing TEXT (want say TEXT...)`},
+		{`say   # only a comment`, `line 1: column 4: say: missing TEXT (want say TEXT...)`},
+		{`wait key 5s`, `line 1: column 10: wait: unexpected "5s" (want wait key)`},
+		{`wait keys`, `line 1: column 6: wait: unknown condition "keys" (did you mean "key"?) (want leader, commit, converged, term, role, config, violation or key)`},
+		{`save`, `line 1: column 5: save: missing FILE (want save FILE)`},
+		{`save ""`, `line 1: column 6: save: empty file name (want save FILE)`},
+		{`save a b`, `line 1: column 8: save: unexpected "b" (want save FILE)`},
 	}...)
 }
 

@@ -333,7 +333,7 @@ func TestParseEmpty(t *testing.T) {
 func TestParseNameBeforeLet(t *testing.T) {
 	src := "wait leader\ncrash @old\nlet old = leader\n"
 	_, err := Parse(src, 5)
-	want := `line 2:7: crash: unknown name "@old" (no "let old = ..." before this line)`
+	want := `line 2: column 7: crash: unknown name "@old" (no "let old = ..." before this line)`
 	if err == nil || err.Error() != want {
 		t.Fatalf("Parse: %v\nwant %s", err, want)
 	}
@@ -377,7 +377,7 @@ func TestParserRemembersNames(t *testing.T) {
 
 func TestParseStopsAtFirstError(t *testing.T) {
 	_, err := Parse("heal\ncrash 9\nfoo\n", 5)
-	if err == nil || !strings.HasPrefix(err.Error(), "line 2:7: ") {
+	if err == nil || !strings.HasPrefix(err.Error(), "line 2: column 7: ") {
 		t.Fatalf("Parse: %v, want the error of line 2", err)
 	}
 }

@@ -254,7 +254,7 @@ func errSentence(line string, err error) string {
 }
 
 // lineNo is the "line 7: " a script's errors start with.
-var lineNo = regexp.MustCompile(`^line \d+(:\d+)?: `)
+var lineNo = regexp.MustCompile(`^line \d+(: column \d+)?: `)
 
 // cut escapes s (clean) and cuts it to at most cells cells, ending a text
 // cut short with "…".
