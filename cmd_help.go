@@ -17,7 +17,7 @@ usage:
   raftplay [flags]                 open the dashboard over a live cluster (needs a terminal)
   raftplay --script FILE [flags]   play a script live in the dashboard, line by line
   raftplay script [flags] FILE     run a script of commands headless (FILE - reads stdin)
-  raftplay learn [N]               guided lessons: list them, or play lesson N live in the
+  raftplay learn [flags] [N]       guided lessons: list them, or play lesson N live in the
                                    dashboard (--headless: without it)
   raftplay bench [flags]           measure write throughput and latency; prints one JSON line
   raftplay wal DIR                 list what a node's WAL (or every node's, given a data
@@ -93,8 +93,8 @@ func runHelp(args []string, stdout io.Writer) error {
 	addDashboardFlags(own)
 	own.PrintDefaults()
 	p := cluster.PaperTiming
-	fmt.Fprintf(&b, "\nCluster flags, shared by the dashboard, script, bench and chaos (defaults shown are\n"+
-		"the dashboard's; the others start with heartbeat %v, election %v-%v, and bench\nwith 3 nodes):\n",
+	fmt.Fprintf(&b, "\nCluster flags, shared by the dashboard, script, learn, bench and chaos (defaults shown\nare "+
+		"the dashboard's; the others start with heartbeat %v, election %v-%v, bench with\n3 nodes, and a lesson with its own):\n",
 		p.Heartbeat, p.ElectionMin, p.ElectionMax)
 	shared := newFlagSet("raftplay", &b)
 	addClusterFlags(shared, 5, cluster.WatchTiming)

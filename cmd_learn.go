@@ -29,6 +29,8 @@ func learnFlagSet(w io.Writer) (fs *flag.FlagSet, cf *clusterFlags, df *dashboar
 		fmt.Fprintln(fs.Output(), "A lesson is a narrated script on a live cluster: it says what happens, waits for a key")
 		fmt.Fprintln(fs.Output(), "where there is something to look at, and checks with expect that it did. A lesson")
 		fmt.Fprintln(fs.Output(), "brings the cluster flags it needs (--nodes 3, ...); flags given here come after them.")
+		fmt.Fprintln(fs.Output(), "The defaults below are the dashboard's: a lesson's own flags replace them (most use")
+		fmt.Fprintln(fs.Output(), "3 nodes), and --headless starts with the script timing (heartbeat 15ms, election 150ms-300ms).")
 		fs.PrintDefaults()
 	}
 	return fs, cf, df, headless

@@ -49,9 +49,9 @@ func recordVerbs() []verbInfo {
 		{VerbRecord, groupRecord, []string{"record start FILE", "record stop"}, []string{"record the cluster from now on into FILE", "end the recording"},
 			"The recording holds, over time, every node's status as the dashboard shows it, every event,\n" +
 				"every message record and every command with its result. raftplay replay FILE plays it in\n" +
-				"the dashboard; --record FILE on the dashboard, script, chaos, experiment and bench records\n" +
-				"a whole run. It is gzipped JSON lines (a FILE ending in .jsonl is written plain). A file\n" +
-				"already at FILE is kept as FILE~ (or FILE.~N~), and the answer says so.", parseRecord},
+				"the dashboard; --record FILE on the dashboard, script, learn, chaos, experiment and bench\n" +
+				"records a whole run. It is gzipped JSON lines (a FILE ending in .jsonl is written plain).\n" +
+				"A file already at FILE is kept as FILE~ (or FILE.~N~), and the answer says so.", parseRecord},
 		{VerbSeek, groupRecord, []string{"seek TIME"}, []string{"replay only: move to TIME from the start, e.g. seek 12.5s"},
 			"TIME is a duration from the start of the recording; beyond the end goes to the end.", parseSeek},
 		{VerbFind, groupRecord, []string{"find WORDS"}, []string{"replay only: move to the next event, command or message that says WORDS"},

@@ -354,11 +354,20 @@ func settled(s cluster.Status) bool {
 func runTrial(ctx context.Context, c *cluster.Cluster, opts ElectionOptions, rng *rand.Rand, timing cluster.Timing) (tr Trial, err error) {
 	var st cluster.Status
 	for {
-		wctx, cancel := context.WithTimeout(ctx, opts.TrialTimeout+30*time.Second)
+		wait := opts.TrialTimeout + 30*time.Second
+		wctx, cancel := context.WithTimeout(ctx, wait)
 		_, err := c.WaitFor(wctx, settled)
 		cancel()
 		if err != nil {
-			return tr, fmt.Errorf("cluster did not settle: %w", err)
+			if ctx.Err() != nil {
+				return tr, ctx.Err()
+			}
+			hint := ""
+			if opts.Delay > 0 {
+				hint = fmt.Sprintf(": a delay of %v on every link against election timeouts from %v leaves elections that seldom end; try a smaller --delay",
+					opts.Delay, timing.ElectionMin)
+			}
+			return tr, fmt.Errorf("the cluster did not settle within %v (no leader that every node follows, with the same state, to crash)%s", wait, hint)
 		}
 		// The heartbeat's phase is independent of the moment the cluster
 		// settled, so a uniform wait within one interval crashes the leader

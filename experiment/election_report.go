@@ -40,15 +40,24 @@ func (r *ElectionReport) WriteTable(w io.Writer) error {
 		}
 		fmt.Fprintf(tw, "%s\t%v\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%d\t%s\t  %s\t\n", rr.Name, rr.Heartbeat,
 			ms(rr.Median), ms(expected), ms(rr.P90), ms(rr.P99), ms(rr.Max), ms(rr.Mean),
-			rr.SplitVotes, rr.TimedOut, ms(rr.WriteMedian), orDash(rr.Paper))
+			rr.SplitVotes, rr.TimedOut, writeMs(rr.WriteMedian), orDash(rr.Paper))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
 	_, err := fmt.Fprintln(w, "times in ms from the crash to the first \"became leader\" in a higher term; expected = the median the timing alone predicts\n"+
 		"(the first of the followers' uniform timeouts, less a uniform phase of the heartbeat: see `go doc raftplay/experiment ExpectedMedian`);\n"+
-		"split = elections that took more than one term; write p50 = crash to first committed write")
+		"split = elections that took more than one term; write p50 = crash to first committed write (-: no trial committed one)")
 	return err
+}
+
+// writeMs is ms of the median write, or "-" when no trial committed one
+// (its median is then 0, which would read as instant).
+func writeMs(d time.Duration) string {
+	if d == 0 {
+		return "-"
+	}
+	return ms(d)
 }
 
 func orDash(s string) string {

@@ -48,3 +48,22 @@ func TestHugeTimesNeitherOverflowNorHang(t *testing.T) {
 		t.Errorf("plot: %v\n%s", err, b.String())
 	}
 }
+
+// TestWriteMedianWithoutWrites: a range in which no trial committed a
+// write shows "-" for its write p50, not 0.0, which reads as instant.
+func TestWriteMedianWithoutWrites(t *testing.T) {
+	r, _ := ParseRange("150-151ms")
+	rr := RangeResult{Range: r, Name: r.String(), Heartbeat: r.Min / 2, Trials: []Trial{
+		{Election: 15 * time.Second, TimedOut: true}, {Election: 550 * time.Millisecond, OldTerm: 1, NewTerm: 3},
+	}}
+	rr.summarize()
+	rep := &ElectionReport{Nodes: 5, Trials: 2, Ranges: []RangeResult{rr}}
+	var b bytes.Buffer
+	if err := rep.WriteTable(&b); err != nil {
+		t.Fatal(err)
+	}
+	row := strings.Split(b.String(), "\n")[2]
+	if f := strings.Fields(row); len(f) < 12 || f[10] != "-" {
+		t.Errorf("write p50 of a range with no write: want -, row %q", row)
+	}
+}
