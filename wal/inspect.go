@@ -124,8 +124,13 @@ type SnapshotReport struct {
 	Err   string // empty when the file is valid
 }
 
-// inspectMaxRecord bounds the record lengths Inspect will follow.
-const inspectMaxRecord = 1 << 30
+// Inspect judges records and snapshots by the limits Open uses by default
+// (as raftplay's nodes do), so that a length damaged beyond them is damage
+// to both, not a torn tail to one.
+const (
+	inspectMaxRecord   = defaultMaxRecordBytes
+	inspectMaxSnapshot = defaultMaxSnapshotBytes
+)
 
 // Inspect describes the WAL in dir without modifying anything: every
 // segment with its records and their CRC status, and every snapshot.
@@ -174,7 +179,7 @@ func Inspect(dir string) (*Report, error) {
 		if fi, err := os.Stat(filepath.Join(dir, name)); err == nil {
 			sr.Size = fi.Size()
 		}
-		s, err := readSnapshot(OSFS{}, filepath.Join(dir, name), inspectMaxRecord)
+		s, err := readSnapshot(OSFS{}, filepath.Join(dir, name), inspectMaxSnapshot)
 		unreadable := errors.Is(err, fs.ErrPermission)
 		switch {
 		case unreadable:
@@ -208,7 +213,7 @@ func Inspect(dir string) (*Report, error) {
 	// that starts after what its snapshot covers: its first segment was
 	// deleted), so that this report and a node's start never disagree.
 	if !r.damaged() {
-		_, err := readLog(dir, Options{FS: OSFS{}, MaxRecordBytes: inspectMaxRecord, MaxSnapshotBytes: inspectMaxRecord}.withDefaults())
+		_, err := readLog(dir, Options{FS: OSFS{}, MaxRecordBytes: inspectMaxRecord, MaxSnapshotBytes: inspectMaxSnapshot}.withDefaults())
 		if ce := (*CorruptError)(nil); errors.As(err, &ce) {
 			off := ce.Offset
 			if off == 0 {
