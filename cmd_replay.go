@@ -66,9 +66,11 @@ func runReplay(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err := checkOutputs([]namedFile{{"the recording", file}}, []namedFile{{"--to-script", f.toScript}}); err != nil {
 		return err
 	}
-	if fi, err := os.Stat(file); err == nil && fi.Size() > 8<<20 {
-		// About 0.6 s per minute of a busy 5-node cluster (2.6 MB).
-		fmt.Fprintf(stderr, "raftplay: reading %s (%d MB)...\n", cluster.EscapeControls(file), fi.Size()>>20)
+	if fi, err := os.Stat(file); err == nil && fi.Size() > 1<<20 {
+		// About 0.6 s per minute of a busy 5-node cluster (2.6 MB) on a
+		// quiet machine; a new user's 7.4 MB of 9 nodes took 3-4 s on a
+		// busy one, a blank screen that looked like a hang.
+		fmt.Fprintf(stderr, "raftplay: reading %s (%.1f MB)...\n", cluster.EscapeControls(file), float64(fi.Size())/(1<<20))
 	}
 	rec, err := record.ReadFile(file)
 	if err != nil {

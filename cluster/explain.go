@@ -172,7 +172,15 @@ func ExplainCommit(st Status, i uint64) string {
 	if i == 0 {
 		i = max(l.Commit, min(st.EverApplied, l.LastIndex)) + 1
 		if i > l.LastIndex {
-			return fmt.Sprintf("every entry of leader %d is committed (commit %d, last index %d)", l.ID, l.Commit, l.LastIndex)
+			s := fmt.Sprintf("every entry of leader %d is committed (commit %d, last index %d)", l.ID, l.Commit, l.LastIndex)
+			// A stale leader's log is all committed too, but the header
+			// says there is no leader (a new user saw both at once).
+			if sl := staleness(st, l); sl.superseded() {
+				s += fmt.Sprintf(", but %d is a stale leader (%s): nothing it appends now can commit", l.ID, staleWhy(sl))
+			} else if sl.stale() {
+				s += fmt.Sprintf(", but %d cannot commit what it appends now (%s)", l.ID, staleWhy(sl))
+			}
+			return s
 		}
 	}
 	switch {
@@ -365,7 +373,7 @@ func ExplainNode(st Status, id uint64) string {
 	case StatePaused:
 		return fmt.Sprintf("%d is paused: no ticks, no messages; its peers see silence. It was %s at term %d.", id, n.Role, n.Term)
 	case StateRemoved:
-		return fmt.Sprintf("%d was removed from the membership: its process stopped and its files were deleted (add %d makes it a new, empty node).", id, id)
+		return removedText(id) + "."
 	}
 	frozen := ""
 	if n.Frozen {
@@ -839,10 +847,18 @@ func ExplainVote(st Status, id uint64) string {
 	return s
 }
 
+// removedText says that node id was removed, and what that left of it.
+func removedText(id uint64) string {
+	return fmt.Sprintf("%d was removed from the membership: its process stopped and its files were deleted (add %d makes it a new, empty node)", id, id)
+}
+
 func explainVote(st Status, id uint64) string {
 	n, ok := st.Node(id)
 	if !ok {
 		return fmt.Sprintf("there is no node %d (nodes are 1 to %d)", id, len(st.Nodes))
+	}
+	if n.State == StateRemoved {
+		return removedText(id) + "; it answers no vote request"
 	}
 	v := n.LastVote
 	if v.Candidate == 0 {
@@ -905,6 +921,9 @@ func ExplainLog(st Status, id uint64) string {
 	n, ok := st.Node(id)
 	if !ok {
 		return fmt.Sprintf("there is no node %d (nodes are 1 to %d)", id, len(st.Nodes))
+	}
+	if n.State == StateRemoved {
+		return removedText(id) + "; it has no log any more"
 	}
 	l, ok := explainLeader(st)
 	if !ok {

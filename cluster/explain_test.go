@@ -699,6 +699,42 @@ func TestExplainLogOfADownNode(t *testing.T) {
 	}
 }
 
+// explain commit of a stale leader whose log is all committed says it is
+// stale, as its card and the header do ("leader none (5 claims it)"),
+// not only that every entry is committed (a new user's report).
+func TestExplainCommitOfAStaleLeaderWithNothingPending(t *testing.T) {
+	st := Status{Term: 2, Nodes: []NodeStatus{
+		{ID: 1, State: StateUp, Role: "candidate", Term: 2, LastIndex: 1, Commit: 1},
+		{ID: 2, State: StateUp, Role: "candidate", Term: 2, LastIndex: 1, Commit: 1},
+		{ID: 3, State: StateUp, Role: "follower", Term: 2, LastIndex: 1, Commit: 1},
+		{ID: 4, State: StateUp, Role: "follower", Term: 2, LastIndex: 1, Commit: 1},
+		{ID: 5, State: StateUp, Role: "leader", Term: 1, Leader: 5, LastIndex: 1, LastTerm: 1, Commit: 1, FirstIndex: 1, LogStart: 1, LogTerms: []uint64{1}},
+	}}
+	mustContain(t, ExplainCommit(st, 0), "every entry of leader 5 is committed (commit 1, last index 1), but 5 is a stale leader (a majority is at a later term): nothing it appends now can commit")
+	st.Nodes[0].Term, st.Nodes[1].Term, st.Nodes[2].Term, st.Nodes[3].Term = 1, 1, 1, 1
+	st.Leader = 5
+	mustNotContain(t, ExplainCommit(st, 0), "stale")
+}
+
+// The log and vote explanations of a removed node say it was removed, as
+// explain N does, not that it is down and will be caught up (a new user's
+// report).
+func TestExplainLogAndVoteOfARemovedNode(t *testing.T) {
+	leader := NodeStatus{ID: 2, State: StateUp, Role: "leader", Term: 4, Leader: 2, LastIndex: 6, LastTerm: 4, FirstIndex: 1,
+		LogStart: 1, LogTerms: []uint64{1, 3, 3, 3, 3, 4}}
+	removed := NodeStatus{ID: 3, State: StateRemoved, Role: "down", Term: 4, LastIndex: 2, LastTerm: 3, LogStart: 1, LogTerms: []uint64{1, 3},
+		LastVote: raft.VoteDecision{Candidate: 2, Term: 4, Granted: true}}
+	st := Status{Nodes: []NodeStatus{{ID: 1, State: StateUp, Role: "follower"}, leader, removed}, Leader: 2, Term: 4}
+	for what, got := range map[string]string{"log": ExplainLog(st, 3), "vote": ExplainVote(st, 3)} {
+		mustContain(t, got, "3 was removed from the membership: its process stopped and its files were deleted (add 3 makes it a new, empty node)")
+		for _, bad := range []string{"down", "catches it up", "granted"} {
+			if strings.Contains(got, bad) {
+				t.Errorf("explain %s 3 of a removed node says %q: %s", what, bad, got)
+			}
+		}
+	}
+}
+
 // The log explanation of a paused node says it is paused, as its card and
 // /status do, not down.
 func TestExplainLogOfAPausedNode(t *testing.T) {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"path"
 	"strconv"
@@ -292,7 +293,11 @@ func (n *node) serveExplain(w http.ResponseWriter, r *http.Request) {
 		if v := q.Get("commit"); v != "" {
 			var err error
 			if i, err = strconv.ParseUint(v, 10, 64); err != nil || i == 0 {
-				n.writeError(w, http.StatusBadRequest, fmt.Sprintf("commit=%q: want an index of 1 or more (or commit alone: the lowest uncommitted)", v), effectNone)
+				why := "want an index of 1 or more"
+				if errors.Is(err, strconv.ErrRange) {
+					why = fmt.Sprintf("too large: want an index of 1 to %d", uint64(math.MaxUint64))
+				}
+				n.writeError(w, http.StatusBadRequest, fmt.Sprintf("commit=%q: %s (or commit alone: the lowest uncommitted)", v, why), effectNone)
 				return
 			}
 		}

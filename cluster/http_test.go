@@ -244,9 +244,15 @@ func TestHTTPExplain(t *testing.T) {
 			t.Errorf("GET /explain%s: %d %s; want %q", q, code, b, want)
 		}
 	}
-	for _, q := range []string{"", "?node=9", "?commit=0", "?vote=x"} {
-		if code, b := httpDo(t, "GET", base+q, ""); code != 400 || !strings.Contains(string(b), `"error"`) {
-			t.Errorf("GET /explain%s: %d %s; want a JSON 400", q, code, b)
+	for q, want := range map[string]string{
+		"":                             "",
+		"?node=9":                      "want a node number",
+		"?commit=0":                    "want an index of 1 or more",
+		"?commit=99999999999999999999": "too large: want an index of 1 to 18446744073709551615",
+		"?vote=x":                      "want a node number",
+	} {
+		if code, b := httpDo(t, "GET", base+q, ""); code != 400 || !strings.Contains(string(b), `"error"`) || !strings.Contains(string(b), want) {
+			t.Errorf("GET /explain%s: %d %s; want a JSON 400 saying %q", q, code, b, want)
 		}
 	}
 }

@@ -828,7 +828,13 @@ func (c *Cluster) transfer(ctx context.Context, to uint64, wait bool) (TransferR
 	case other.Leader != 0:
 		return res, fmt.Errorf("transfer to %d did not happen: %d won an election at term %d instead", to, other.Leader, other.Term)
 	case aborted:
-		return res, fmt.Errorf("transfer to %d aborted: it did not win within an election timeout; %d still leads", to, l.ID)
+		why := ""
+		if st := c.Status(); !Delivers(st.Faults, l.ID, to) {
+			why = fmt.Sprintf(" (nothing %d sends reaches it: %s)", l.ID, blocked(st.Faults, l.ID, to))
+		} else if !Delivers(st.Faults, to, l.ID) {
+			why = fmt.Sprintf(" (its answers do not reach %d: %s)", l.ID, blocked(st.Faults, to, l.ID))
+		}
+		return res, fmt.Errorf("transfer to %d aborted: it did not win within an election timeout%s; %d still leads", to, why, l.ID)
 	}
 	res.Term, res.Took = done.Term, time.Since(start)
 	c.events.Add(Event{Node: to, Term: done.Term, Kind: EventMember, Text: fmt.Sprintf("leadership transferred from %d to %d in %s", l.ID, to, res.Took.Round(time.Millisecond))})

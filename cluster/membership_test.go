@@ -175,6 +175,25 @@ func TestTransferLeadership(t *testing.T) {
 	put(t, c.NewClient(), "after", "transfer")
 }
 
+// A transfer to a node the leader cannot reach is abandoned after an
+// election timeout, and says why it never could have won (a new user
+// transferred to an isolated node and read only "it did not win").
+func TestTransferToAnIsolatedNodeSaysWhy(t *testing.T) {
+	t.Parallel()
+	c := startCluster(t, Options{Nodes: 3})
+	st := waitLeader(t, c)
+	to := aFollower(st)
+	if err := c.Isolate(to); err != nil {
+		t.Fatal(err)
+	}
+	_, err := c.Transfer(ctxFor(t, 10*time.Second), to)
+	want := fmt.Sprintf("transfer to %d aborted: it did not win within an election timeout (nothing %d sends reaches it: %d and %d are on two sides of the partition); %d still leads",
+		to, st.Leader, st.Leader, to, st.Leader)
+	if err == nil || err.Error() != want {
+		t.Fatalf("transfer to isolated %d: %v\nwant: %s", to, err, want)
+	}
+}
+
 // Every bad request is refused with a sentence that says why, and nothing
 // changes.
 func TestMembershipBadInput(t *testing.T) {

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"regexp"
 	"strings"
 	"time"
 
@@ -123,12 +124,12 @@ func (rec *Recording) Script(w io.Writer, name string) (int, error) {
 		carried = 0
 		switch {
 		case err != nil:
-			fmt.Fprintf(bw, "# does not parse (%s): %s\n", oneLine(err.Error()), text)
+			fmt.Fprintf(bw, "# does not parse (%s): %s\n", oneLine(noLineNo(err.Error())), text)
 		case cmd == nil:
 		case cmd.Verb == commands.VerbRecord, cmd.Verb == commands.VerbSave:
 			fmt.Fprintf(bw, "# %s\n", text)
 		case c.Err != "":
-			fmt.Fprintf(bw, "# failed in the recording (%s): %s\n", oneLine(c.Err), text)
+			fmt.Fprintf(bw, "# failed in the recording (%s): %s\n", oneLine(noLineNo(c.Err)), text)
 		default:
 			fmt.Fprintln(bw, text)
 			runnable++
@@ -211,6 +212,14 @@ func (rec *Recording) NoCommands() string {
 }
 
 // oneLine keeps text on one line of a script, control characters escaped.
+// lineNo is the "line 1: " an error of a command typed at the prompt
+// starts with (each is line 1 of its own input): in a script written from
+// the recording, it would name a line it is not.
+var lineNo = regexp.MustCompile(`^line \d+: `)
+
+// noLineNo is err without its line number.
+func noLineNo(err string) string { return lineNo.ReplaceAllString(err, "") }
+
 func oneLine(s string) string {
 	return cluster.EscapeControls(strings.ReplaceAll(s, "\n", " "))
 }

@@ -114,3 +114,32 @@ func TestScriptOfARecordingBegunMidSession(t *testing.T) {
 		t.Errorf("script of a fresh cluster's recording (%v):\n%s", err, out.String())
 	}
 }
+
+// A command that failed at the prompt recorded its error as "line 1: ...",
+// each typed line being line 1 of its own input: the script's comment
+// leaves that out, since it would name a line of the script it is not (a
+// new user's report). A line that does not parse keeps its column.
+func TestScriptCommentsNameNoLine(t *testing.T) {
+	b := newBuilder(t, Version)
+	b.status(0, 1, 1, 2, 3)
+	b.line(line{T: int64(time.Second), K: kindCommand, C: &cmdRec{At: t0.Add(time.Second).UnixNano(), Took: time.Millisecond,
+		Text: "propose 2 pk pv 300ms", Err: "line 1: propose 2 pk pv 300ms: node is paused"}})
+	b.command(2*time.Second, "crash 77", "")
+	rec := b.end(3 * time.Second).read()
+	var out bytes.Buffer
+	if _, err := rec.Script(&out, "s.txt"); err != nil {
+		t.Fatal(err)
+	}
+	body := out.String()
+	for _, want := range []string{
+		"# failed in the recording (propose 2 pk pv 300ms: node is paused): propose 2 pk pv 300ms\n",
+		"# does not parse (column 7: crash: node 77 out of range",
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("script:\n%s\nwant it to hold %q", body, want)
+		}
+	}
+	if strings.Contains(body, "line 1:") || strings.Contains(body, "line 2:") {
+		t.Errorf("script names a line:\n%s", body)
+	}
+}
