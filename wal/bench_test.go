@@ -272,25 +272,26 @@ type noSyncFile struct{ *os.File }
 func (noSyncFile) Sync() error { return nil }
 
 // BenchmarkQuorumFsync measures the disk's floor under one client's write
-// to a cluster. Each round, a leader and its followers each write a
-// 300-byte record to their own file and fsync, all at once, and the round
-// ends when the leader's fsync and one follower's have returned: what a
-// commit needs in a cluster of 3 (followers=2), or in the 2 fsyncs alone
-// (followers=1). A follower still in an earlier round's fsync starts this
-// round's when it returns, as a node's run loop would. No network, no Raft,
-// no copying: a write's p50 in `raftplay bench --clients 1` can come close
-// to the followers=2 round's p50 but not under it.
+// to a cluster of 2 or 3 nodes. Each round, every node writes a 300-byte
+// record to its own file and fsyncs, all at once, and the round ends when
+// a majority of the nodes have: what a commit needs (the leader's own copy
+// counts once durable, as any other). A node still in an earlier round's
+// fsync starts this round's when it returns, as a node's run loop would.
+// No network, no Raft, no copying: a write's p50 in `raftplay bench
+// --clients 1` (3 nodes) can come close to the nodes=3 round's p50 but not
+// under it. nodes=2 is two fsyncs overlapped, which the single-client goal
+// of issue 17 was estimated from.
 func BenchmarkQuorumFsync(b *testing.B) {
-	for _, followers := range []int{1, 2} {
-		b.Run(fmt.Sprintf("followers=%d", followers), func(b *testing.B) { quorumFsync(b, followers) })
+	for _, nodes := range []int{2, 3} {
+		b.Run(fmt.Sprintf("nodes=%d", nodes), func(b *testing.B) { quorumFsync(b, nodes) })
 	}
 }
 
-func quorumFsync(b *testing.B, followers int) {
+func quorumFsync(b *testing.B, nodes int) {
 	dir := b.TempDir()
 	type done struct{ node, round int }
 	results := make(chan done, 64)
-	starts := make([]chan int, 1+followers) // node 0 leads
+	starts := make([]chan int, nodes)
 	var wg sync.WaitGroup
 	for i := range starts {
 		f, err := os.Create(fmt.Sprintf("%s/n%d", dir, i))
@@ -337,8 +338,11 @@ func quorumFsync(b *testing.B, followers int) {
 				s <- round
 			}
 		}
-		for synced[0] < round || slices.Max(synced[1:]) < round {
+		for n := 0; n < nodes/2+1; { // n: nodes whose fsync covers this round
 			d := <-results
+			if synced[d.node] < round && d.round >= round {
+				n++
+			}
 			synced[d.node] = max(synced[d.node], d.round)
 		}
 		took = append(took, time.Since(t0))
@@ -348,7 +352,7 @@ func quorumFsync(b *testing.B, followers int) {
 		close(s)
 	}
 	go func() {
-		for range results { // the followers' last fsyncs
+		for range results { // the last fsyncs of the slower nodes
 		}
 	}()
 	wg.Wait()
