@@ -58,7 +58,19 @@ func waitLeader(t *testing.T, c *Cluster) Status {
 // node can be elected), for a test to step through an exact history.
 func freezeAtRest(t *testing.T, c *Cluster, n int) {
 	t.Helper()
-	waitFor(t, c, "every log alike", Converged)
+	// Converged alone holds at commit 0 before the leader's no-op reached
+	// every node: one restarted with an empty log (seen under load).
+	waitFor(t, c, "every log alike", func(s Status) bool {
+		if !Converged(s) {
+			return false
+		}
+		for _, m := range s.Nodes {
+			if !m.Live() || m.Commit == 0 || m.LastIndex != m.Commit || m.LastIndex != s.Nodes[0].LastIndex {
+				return false
+			}
+		}
+		return true
+	})
 	for id := uint64(1); id <= uint64(n); id++ {
 		if err := c.Crash(id); err != nil {
 			t.Fatal(err)
