@@ -53,19 +53,19 @@ func (m *Model) lanesHeight() int { return len(m.nodes) + 2 + whyLines }
 
 // floorHeight is the lines that must fit at width columns: the header and
 // the card rows as they are now, and the bottom lines.
-func (m *Model) floorHeight(width int) int { return m.floorHeightWith(width, m.cardLayout(width)) }
-
-// floorHeightWith is floorHeight with the cards laid out as cards (the
-// add key asks it of one card more).
-func (m *Model) floorHeightWith(width int, cards cardGeom) int {
-	return len(m.viewHeader(width)) + cards.height() + bottomLines
+func (m *Model) floorHeight(width int) int {
+	return len(m.viewHeader(width)) + m.cardLayout(width).height() + bottomLines
 }
 
 // needHeight is the lines the dashboard asks for at width columns: what
 // must fit and roomMin lines of region. A wider terminal never needs
 // more: its header wraps onto no more lines, and the card rows of a
 // narrower one still fit it.
-func (m *Model) needHeight(width int) int { return m.floorHeight(width) + roomMin }
+func (m *Model) needHeight(width int) int { return needOver(m.floorHeight(width)) }
+
+// needOver is the lines the dashboard asks for over floor, the lines that
+// must fit: roomMin lines of region more.
+func needOver(floor int) int { return floor + roomMin }
 
 // wholeHeight is the lines at width that show the lanes, their
 // explanation and two events whole.
@@ -77,17 +77,25 @@ func (m *Model) wholeHeight(width int) int {
 // the minimum width and the height needed there, whatever the terminal is.
 func (m *Model) minSize() (int, int) { return minWidth, m.needHeight(minWidth) }
 
-// fits reports whether the terminal can show the dashboard: at least the
-// minimum width and the height needed at its width, or, at the size it
-// was last drawn at, the lines that must fit.
-func (m *Model) fits() bool {
-	if m.width < minWidth {
+// fits reports whether the terminal can show the dashboard (drawsAt).
+func (m *Model) fits() bool { return m.drawsAt(m.width, m.height, m.floorHeight(m.width)) }
+
+// drawsAt is the one rule of the size the dashboard draws at, given floor,
+// the lines that must fit at width: for the screen (fits) and for the add
+// key, which asks it of the cluster with one node more (addedFloor), so
+// that A is refused exactly when the screen would give way to the size
+// message (tooSmall, which names needOver(floor)). It takes at least the
+// minimum width and needOver(floor) lines, or, at the size it was last
+// drawn at, floor: there the lanes and events give up their lines to a
+// card that grew, or to a card more.
+func (m *Model) drawsAt(width, height, floor int) bool {
+	if width < minWidth {
 		return false
 	}
-	if m.drawnAt == [2]int{m.width, m.height} {
-		return m.height >= m.floorHeight(m.width)
+	if m.drawnAt == [2]int{width, height} {
+		return height >= floor
 	}
-	return m.height >= m.needHeight(m.width)
+	return height >= needOver(floor)
 }
 
 // layout divides a terminal of the model's size for the current state.
