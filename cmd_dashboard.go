@@ -144,6 +144,8 @@ type dashboardRun struct {
 	// done is what the header says when the script has run to its end
 	// ("": the script's count of commands).
 	done string
+	// lesson says the script is a guided lesson (tui.Options.Lesson).
+	lesson bool
 }
 
 // openDashboard starts a cluster by d.cf and runs the dashboard over it
@@ -221,6 +223,7 @@ func openDashboard(ctx context.Context, d dashboardRun, stdout, stderr io.Writer
 		ScriptPace:  df.pace,
 		ScriptAgain: d.again,
 		ScriptDone:  d.done,
+		Lesson:      d.lesson,
 		Notice:      notice,
 		Recording:   rec.sw.Recording, // the header's ● REC
 		Context:     ctx,

@@ -59,7 +59,7 @@ func runLearn(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return usagef("the dashboard needs a terminal; `raftplay learn --headless %d` runs the lesson without it", l.Number)
 	}
 	return openDashboard(ctx, dashboardRun{cf: cf, df: lc.df, name: l.ID(), cmds: cmds, again: fmt.Sprintf("raftplay learn %d", l.Number),
-		done: fmt.Sprintf("lesson %d done: the cluster stays up for you to explore (? keys); q quits", l.Number)}, stdout, stderr)
+		done: fmt.Sprintf("lesson %d done: the cluster stays up for you to explore (? keys); q quits", l.Number), lesson: true}, stdout, stderr)
 }
 
 // learnRun is what `raftplay learn ARGS` asks for: the list of lessons

@@ -105,7 +105,11 @@
 //     it, so a saved session has it) and does nothing else. Meanwhile
 //     every other key works as usual, none goes on: the views, the prompt
 //     (its lines run as live), and the keys that change the cluster (the
-//     learner may play); q and ctrl+c quit.
+//     learner may play); q and ctrl+c quit. A lesson (Options.Lesson) on
+//     a terminal shorter than what shows its lanes and events under its
+//     longest narration says so, and the size that does, on a line of
+//     its first narration, and once more if the terminal is made smaller
+//     while it plays (lessonFit).
 //   - The help bar shows only the keys that apply to the selected node, the
 //     view and the cluster now; `?` shows them all.
 //   - A recording running is marked on the header's first line ("● REC

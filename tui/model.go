@@ -60,6 +60,11 @@ type Options struct {
 	// ran to its end (a lesson's: it is over, the cluster is there to
 	// explore); "" says "script done: N commands".
 	ScriptDone string
+	// Lesson says the script is a guided lesson (raftplay learn): on a
+	// terminal too short to show its lanes and events under its
+	// narration, the narration panel says so at its start, and once more
+	// if the terminal is made smaller while it plays (lessonFit).
+	Lesson bool
 	// Notice, when not "", is shown on the output line at the start: what
 	// the command line said before the screen opened.
 	Notice string
@@ -124,6 +129,7 @@ type Model struct {
 	// caught up, the dashboard promotes it, as an add does unfrozen.
 	promoteAfter uint64
 	script       scriptState
+	fit          lessonFit // a lesson's word on a terminal too short for it
 	speed        speedState
 	bar          struct{ sig, view string } // the help bar last drawn, and what it showed
 	lanes        map[uint64]laneMemo        // each node's lane as last drawn
@@ -196,6 +202,7 @@ func New(o Options) *Model {
 		prompt: newPrompt(), rng: rand.New(rand.NewPCG(seed, 1)), sel: 1,
 		feed: newEventFeed(500), trace: o.Messages, msgs: newMsgView(),
 		player: player, feedCtx: o.Context, evlog: o.Source.Events(),
+		fit: lessonFit{at: 1},
 	}
 	if ts, ok := o.Source.(traceSource); ok && m.trace == nil {
 		if t := ts.Trace(); t != nil {
@@ -251,8 +258,12 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 func (m *Model) route(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
+		smaller := msg.Width < m.width || msg.Height < m.height
 		m.width, m.height = msg.Width, msg.Height
 		m.help.Width = msg.Width
+		if smaller {
+			m.lessonShrunk()
+		}
 		return nil
 	case frameMsg:
 		st := cluster.Status(msg)
@@ -536,6 +547,7 @@ func (m *Model) onKey(msg tea.KeyMsg) tea.Cmd {
 			m.col = 0
 		case m.narr.text != "":
 			m.narr.text = ""
+			m.fit.at = -1 // the size note goes with it
 		default:
 			m.feed.filter = 0
 		}

@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"fmt"
 	"strings"
 
 	tea "github.com/charmbracelet/bubbletea"
@@ -44,6 +45,7 @@ const (
 // narration is what the narration panel shows.
 type narration struct {
 	text    string // the last say's text, each line cleaned; "": none
+	says    int    // the says shown so far
 	waiting bool   // the script waits for a key (wait key)
 	wait    *commands.Command
 
@@ -69,6 +71,7 @@ func cleanText(text string) string {
 func (m *Model) narrate(c *commands.Command) {
 	if c.Verb == commands.VerbSay {
 		m.narr.text, m.narr.recorded = cleanText(c.Message), false
+		m.narr.says++
 	}
 }
 
@@ -136,17 +139,30 @@ func forPeople(r resultMsg) bool {
 	return r.err == nil && (r.verb == commands.VerbSay || r.wait)
 }
 
-// narrationLines is the narration panel at width, whole: the text, wrapped,
-// and the wait for a key.
+// narrBar starts each line of the narration panel's text.
+const narrBar = "┃ "
+
+// sayLines is a say's text as the narration panel shows it at width:
+// wrapped, its line breaks kept.
+func sayLines(text string, width int) []string {
+	var lines []string
+	for _, para := range strings.Split(text, "\n") {
+		for _, l := range wrapWords(para, width-len([]rune(narrBar))) {
+			lines = append(lines, narrBar+l)
+		}
+	}
+	return lines
+}
+
+// narrationLines is the narration panel at width, whole: a lesson's size
+// note (lessonFit), the text, wrapped, and the wait for a key.
 func (m *Model) narrationLines(width int) (text []string, wait string) {
 	n := &m.narr
-	const bar = "┃ "
 	if n.text != "" {
-		for _, para := range strings.Split(n.text, "\n") {
-			for _, l := range wrapWords(para, width-len([]rune(bar))) {
-				text = append(text, bar+l)
-			}
+		if note := m.fitNote(width); note != "" {
+			text = append(text, narrBar+note)
 		}
+		text = append(text, sayLines(n.text, width)...)
 	}
 	if n.waiting {
 		wait = waitLong
@@ -198,4 +214,78 @@ func (m *Model) viewNarration(width, most int) []string {
 		lines = append(lines, st.Focused.Render(wait))
 	}
 	return lines
+}
+
+// lessonFit is what a lesson says of a terminal too short for it. A
+// lesson reads best where its lanes and events show whole under its
+// narration (readHeight), but a class starts in the default 80x24, where
+// the lanes of a lesson's nodes may be hidden and its events not shown
+// while the narration points at them, and nothing said why, or what size
+// would show them. So the narration panel says it, on
+// one line above the text: with the lesson's first narration, and once
+// more, with the narration shown then, when the terminal is made smaller
+// while the lesson plays (not at every resize: once is enough). It goes
+// with that narration (the next say, or esc), and at once when the
+// terminal is made tall enough.
+type lessonFit struct {
+	at    int         // the note shows with this narration (narration.says); -1: none
+	again bool        // said again once, on a smaller terminal
+	lines map[int]int // lessonNarration by width
+}
+
+// readHeight is the lines at width that show a lesson whole: the lanes
+// and events whole (wholeHeight) under its longest narration.
+func (m *Model) readHeight(width int) int {
+	return m.wholeHeight(width) + m.lessonNarration(width)
+}
+
+// lessonNarration is the most lines the script's narration panel takes
+// at width: its longest say, wrapped (narrMax at most), and the wait for
+// a key.
+func (m *Model) lessonNarration(width int) int {
+	if l, ok := m.fit.lines[width]; ok {
+		return l
+	}
+	most := 0
+	for i := range m.o.Script {
+		if c := &m.o.Script[i]; c.Verb == commands.VerbSay {
+			most = max(most, min(len(sayLines(cleanText(c.Message), width)), narrMax))
+		}
+	}
+	if m.fit.lines == nil {
+		m.fit.lines = map[int]int{}
+	}
+	m.fit.lines[width] = most + 1
+	return most + 1
+}
+
+// lessonShort reports whether a lesson plays on a terminal too short for
+// it (and tall enough for the dashboard).
+func (m *Model) lessonShort() bool {
+	return m.o.Lesson && m.player == nil && m.width > 0 && len(m.nodes) > 0 && m.fits() && m.height < m.readHeight(m.width)
+}
+
+// fitNote is the lesson's size note at width, "" when it has none to say
+// now: its words, in the first of them that fits the panel's line.
+func (m *Model) fitNote(width int) string {
+	if m.narr.says != m.fit.at || !m.lessonShort() {
+		return ""
+	}
+	best := fmt.Sprintf("this lesson reads best at %dx%d", width, m.readHeight(width))
+	this := fmt.Sprintf("(this terminal: %dx%d)", width, m.height)
+	return firstFitting(width-len([]rune(narrBar)),
+		best+" or more "+this+": make the window taller to see the lanes and events",
+		best+" or more "+this+": make the window taller",
+		best+" "+this+": make the window taller",
+		best+" "+this+": make it taller")
+}
+
+// lessonShrunk answers a terminal made smaller: while a lesson plays, a
+// terminal too short for it is said once more (lessonFit).
+func (m *Model) lessonShrunk() {
+	f := &m.fit
+	if f.again || m.narr.text == "" || m.narr.says == f.at || m.script.done || m.script.err != nil || !m.lessonShort() {
+		return // said already, no narration up, the lesson over, or not a lesson too short
+	}
+	f.at, f.again = m.narr.says, true
 }

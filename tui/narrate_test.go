@@ -2,6 +2,7 @@ package tui
 
 import (
 	"bytes"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -10,6 +11,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/exp/teatest"
 
+	"raftplay/cluster"
 	"raftplay/commands"
 )
 
@@ -425,5 +427,104 @@ func TestSayBeforeWaitKeyDoesNotPauseTwice(t *testing.T) {
 	m.Update(cmd())
 	if m.script.reading != 0 {
 		t.Fatal("a reading pause before a wait key")
+	}
+}
+
+// TestLessonSaysTheSizeItReadsBestAt: a lesson on a terminal shorter than
+// what shows its lanes and events under its longest narration says so,
+// with the real numbers, on a line of its first narration, and not at the
+// next; made smaller while it plays it says so once more, and not a third
+// time; tall enough, it says nothing, nor does a script that is not a
+// lesson. (At 80x24 a lesson hid lanes and events its narration pointed
+// at, and nothing said why, or what size would show them.)
+func TestLessonSaysTheSizeItReadsBestAt(t *testing.T) {
+	long := strings.Repeat("A follower that hears of a higher term steps down at once. ", 6)
+	script := []commands.Command{say(1, "Look at the cards."), waitKeyCmd(2), say(3, long), waitKeyCmd(4),
+		say(5, "Now the lanes."), waitKeyCmd(6), say(7, "And the events."), waitKeyCmd(8), say(9, "The end."), waitKeyCmd(10)}
+	lesson := func(w, h int, isLesson bool) *Model {
+		src := newFakeSource(steady(10))
+		src.event(0, 1, cluster.EventKind("raft.vote"), "first event")
+		src.event(1, 1, cluster.EventKind("raft.vote"), "second event")
+		m := New(Options{Source: src, Exec: &fakeExec{}, ScriptExec: &fakeExec{}, Script: script, Lesson: isLesson,
+			Clock: frozen, Seed: 1, Mono: true, Frame: 10 * time.Millisecond})
+		m.Update(sizeMsg(w, h))
+		m.Update(m.readEvents()())
+		stepScript(t, m)
+		return m
+	}
+	goOn := func(m *Model) {
+		t.Helper()
+		_, cmd := m.Update(keyMsg(" "))
+		playOn(t, m, cmd)
+	}
+	note := func(m *Model) string {
+		t.Helper()
+		v := viewFits(t, m, m.width, m.height)
+		if i := strings.Index(v, "this lesson reads best at"); i >= 0 {
+			return strings.SplitN(v[i:], "\n", 2)[0]
+		}
+		return ""
+	}
+
+	m := lesson(80, 24, true)
+	read := m.readHeight(80)
+	if read <= 24 || read < m.wholeHeight(80) {
+		t.Fatalf("a lesson of 5 nodes reads best at 80x%d: no taller than 80x24, or than its lanes and events whole (%d)", read, m.wholeHeight(80))
+	}
+	want := fmt.Sprintf("this lesson reads best at 80x%d (this terminal: 80x24): make the window taller", read)
+	if got := note(m); got != want {
+		t.Fatalf("at 80x24 the first narration says %q, want %q:\n%s", got, want, m.View())
+	}
+	if v := m.View(); !strings.Contains(v, "┃ Look at the cards.") || !strings.Contains(v, waitLong) {
+		t.Errorf("the note takes the narration's place:\n%s", v)
+	}
+	goOn(m)
+	if got := note(m); got != "" || !strings.Contains(squash(m.View()), "steps down at once") {
+		t.Errorf("the second narration says %q too:\n%s", got, m.View())
+	}
+	// Larger, then smaller again: said once more, with the terminal's size.
+	m.Update(sizeMsg(120, 50))
+	if got := note(m); got != "" {
+		t.Errorf("at 120x50: %q", got)
+	}
+	m.Update(sizeMsg(100, 26))
+	want = fmt.Sprintf("this lesson reads best at 100x%d or more (this terminal: 100x26): make the window taller", m.readHeight(100))
+	if got := note(m); got != want {
+		t.Errorf("made smaller, the narration says %q, want %q:\n%s", got, want, m.View())
+	}
+	goOn(m)
+	if got := note(m); got != "" {
+		t.Errorf("the next narration says %q too", got)
+	}
+	m.Update(sizeMsg(140, 50))
+	m.Update(sizeMsg(80, 24))
+	if got := note(m); got != "" {
+		t.Errorf("made smaller a second time, the narration says %q: once is enough", got)
+	}
+
+	// At the size it names, the longest narration leaves the lanes and
+	// events whole: no note, every node's lane, two events.
+	m = lesson(80, read, true)
+	goOn(m)
+	v := viewFits(t, m, 80, read)
+	for _, want := range []string{"at once. A follower", "\n 1 1112223333", "\n 5 1112223333", "first event", "second event"} {
+		if !strings.Contains(v, want) {
+			t.Errorf("at 80x%d the longest narration hides %q:\n%s", read, want, v)
+		}
+	}
+	if got := note(m); got != "" || strings.Contains(v, "hidden") || strings.Contains(v, "no room") {
+		t.Errorf("at 80x%d: note %q:\n%s", read, got, v)
+	}
+	// A script that is not a lesson says nothing of its size; nor does
+	// a lesson at that size from the start.
+	for _, m := range []*Model{lesson(80, 24, false), lesson(80, read, true)} {
+		if got := note(m); got != "" {
+			t.Errorf("at %dx%d: %q", m.width, m.height, got)
+		}
+	}
+	// esc dismisses the note with its narration.
+	m = lesson(80, 24, true)
+	if press(m, "esc"); note(m) != "" || strings.Contains(m.View(), "Look at the cards") {
+		t.Errorf("esc leaves the note:\n%s", m.View())
 	}
 }
