@@ -1,6 +1,7 @@
 package cluster
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strings"
@@ -658,7 +659,7 @@ func refusalWhy(st Status, c NodeStatus, term, id uint64, why raft.Why) string {
 }
 
 func explainLeaderNode(st Status, l NodeStatus) string {
-	quiet, longest := quietPeers(l)
+	quiet := quietPeers(l)
 	sl := staleness(st, l)
 	if !sl.stale() {
 		s := fmt.Sprintf("%d leads at term %d. Its commit is %d of %d.", l.ID, l.Term, l.Commit, l.LastIndex)
@@ -669,7 +670,7 @@ func explainLeaderNode(st Status, l NodeStatus) string {
 			}
 		}
 		if len(quiet) > 0 {
-			s += " " + quietSentence(l, quiet, longest)
+			s += " " + quietSentence(l, quiet)
 		}
 		if to := l.Transferee; to != 0 {
 			// Thesis §3.10: no writes while it hands over; TimeoutNow once
@@ -1230,28 +1231,51 @@ func behind(l NodeStatus, p raft.Progress) bool {
 // long: since it took office when none of them has ever answered it (a
 // leader elected when its predecessor crashed has never heard from that
 // one: "for 10.3 s" read as if the old leader had been silent that long).
-func quietSentence(l NodeStatus, quiet []uint64, longest time.Duration) string {
+//
+// Each peer's silence is its own: peers silent alike are named together
+// ("from 7 for 6.0 s, from 8,9 for 4.6 s"; one silence said for all of
+// them once gave the longest to each).
+func quietSentence(l NodeStatus, quiet []uint64) string {
+	type group struct {
+		ids      []uint64
+		answered bool
+		ago      string
+	}
+	var groups []group
+	quiet = slices.Clone(quiet)
+	slices.SortStableFunc(quiet, func(a, b uint64) int { // longest silent first
+		return cmp.Compare(l.HeardAgo(l.Progress[b]), l.HeardAgo(l.Progress[a]))
+	})
 	for _, id := range quiet {
-		if l.Progress[id].Answered {
-			return fmt.Sprintf("It has not heard from %s for %s.", ids(quiet), dur(longest))
+		p := l.Progress[id]
+		g := group{answered: p.Answered, ago: dur(l.HeardAgo(p))}
+		k := slices.IndexFunc(groups, func(h group) bool { return h.answered == g.answered && h.ago == g.ago })
+		if k < 0 {
+			groups, k = append(groups, g), len(groups)
+		}
+		groups[k].ids = append(groups[k].ids, id)
+	}
+	parts := make([]string, len(groups))
+	for i, g := range groups {
+		parts[i] = fmt.Sprintf("from %s for %s", ids(g.ids), g.ago)
+		if !g.answered {
+			parts[i] = fmt.Sprintf("from %s since it became leader, %s ago", ids(g.ids), g.ago)
 		}
 	}
-	return fmt.Sprintf("It has not heard from %s since it became leader, %s ago.", ids(quiet), dur(longest))
+	return "It has not heard " + strings.Join(parts, "; ") + "."
 }
 
 // quietPeers lists the peers leader l has not heard from for an election
-// timeout or more, and the longest of those silences.
-func quietPeers(l NodeStatus) ([]uint64, time.Duration) {
+// timeout or more.
+func quietPeers(l NodeStatus) []uint64 {
 	var quiet []uint64
-	var longest time.Duration
 	for id, p := range l.Progress {
-		if d := l.HeardAgo(p); l.Quiet(p) {
+		if l.Quiet(p) {
 			quiet = append(quiet, id)
-			longest = max(longest, d)
 		}
 	}
 	slices.Sort(quiet)
-	return quiet, longest
+	return quiet
 }
 
 // staleWhy is a stale leader's reason in a few words.

@@ -353,6 +353,20 @@ func TestExplainQuietPeerSinceTakingOffice(t *testing.T) {
 	mustContain(t, ExplainNode(st, 1), "It has not heard from 3 for 10.3 s.")
 }
 
+// Peers silent for different times each get their own: one silence, the
+// longest, was said of them all (a review saw "It has not heard from
+// 7,8,9 for 6.0 s" beside a table of 6030, 4570 and 3090 ms).
+func TestExplainQuietPeersEachTheirOwnSilence(t *testing.T) {
+	st := cardStatus(7) // three quiet peers of six: a majority still heard
+	l := &st.Nodes[0]
+	l.Progress[2] = raft.Progress{Match: 20, Next: 21, State: "probe", HeardAgo: 3_090, Answered: true}
+	l.Progress[3] = raft.Progress{Match: 20, Next: 21, State: "probe", HeardAgo: 6_030, Answered: true}
+	l.Progress[4] = raft.Progress{Match: 20, Next: 21, State: "probe", HeardAgo: 4_570, Answered: true}
+	mustContain(t, ExplainNode(st, 1), "It has not heard from 3 for 6.0 s; from 4 for 4.6 s; from 2 for 3.1 s.")
+	l.Progress[2] = raft.Progress{Match: 20, Next: 21, State: "probe", HeardAgo: 4_570, Answered: true}
+	mustContain(t, ExplainNode(st, 1), "It has not heard from 3 for 6.0 s; from 2,4 for 4.6 s.")
+}
+
 // The cards' few words, case by case: what makes a leader stale and what
 // does not, a follower whose leader is gone, lag that is only in flight.
 func TestWhyCases(t *testing.T) {

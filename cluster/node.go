@@ -510,12 +510,15 @@ func (n *node) deliver(m raft.Message) {
 	if n.cfg.trace.On() {
 		n.cfg.trace.add(recordOf(MsgDelivered, &m))
 	}
-	if m.Type == raft.MsgHeartbeat || m.Type == raft.MsgApp {
-		n.lastHeartbeat = time.Now()
-	}
 	// Errors here are messages Raft ignores (stale, unknown sender): the core
 	// reports what matters through its events.
 	_ = n.core.Step(m)
+	// Only what the core took from its leader counts as a heartbeat: a
+	// deposed leader's, refused for its lower term, lit the card's pulse
+	// beside "cut off from leader 1" (found by a review).
+	if (m.Type == raft.MsgHeartbeat || m.Type == raft.MsgApp) && n.core.HeardFromLeader() && n.core.Leader() == m.From {
+		n.lastHeartbeat = time.Now()
+	}
 }
 
 func (n *node) propose(p proposal) {

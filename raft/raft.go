@@ -357,6 +357,9 @@ func (r *Raft) HeardFromLeader() bool {
 	return r.role != RoleLeader && r.lead != None && r.ticksSinceLeader == 0
 }
 
+// Leader returns the leader this node knows in its term (None: none).
+func (r *Raft) Leader() uint64 { return r.lead }
+
 // SetPreVote turns the PreVote extension on or off from now on.
 func (r *Raft) SetPreVote(on bool) { r.preVote = on }
 

@@ -26,7 +26,8 @@ type diskPart struct{ text, short string }
 // diskParts is what node n's card says of its disk, most urgent first:
 // NO FSYNC, disk FULL, disk slow +50ms (fsync +50ms), then the bytes
 // written and not yet durable ("564B unsynced") and those lost to power
-// failures so far ("lost 79B"); nil for a plain disk. Those bytes are said of a node
+// failures so far ("lost 79B", while down from one or skipping fsync);
+// nil for a plain disk. Those bytes are said of a node
 // that skips fsync (they grow until a power failure takes them) or is
 // down (they stay as the crash left them), or beside a fault; on a
 // running node with a plain or only slow disk they are the moment
@@ -50,7 +51,10 @@ func diskParts(n cluster.NodeStatus) []diskPart {
 	if d.Unsynced > 0 && (d.SkipFsync || down) {
 		parts = append(parts, diskPart{text: bytesText(d.Unsynced) + " unsynced"})
 	}
-	if d.LostBytes > 0 {
+	// What power failures took is said while the node is down from one,
+	// and while it skips fsync (the next takes more); beside a later, other
+	// fault (a disk gone full) it read as that fault's loss.
+	if d.LostBytes > 0 && (d.SkipFsync || n.PowerLost) {
 		parts = append(parts, diskPart{text: "lost " + bytesText(d.LostBytes)})
 	}
 	return parts

@@ -42,6 +42,7 @@ func diskStatus() cluster.Status {
 	})
 	return withNode(st, 5, func(n *cluster.NodeStatus) {
 		*n = downAsOf(*n, cluster.StateCrashed, "")
+		n.PowerLost = true
 		n.Disk = cluster.DiskStatus{Written: 9000, LostBytes: 79, Zeroed: 128 << 20}
 	})
 }
@@ -74,6 +75,7 @@ func TestDiskLineOnCards(t *testing.T) {
 		{"crashed with bytes not durable", cluster.DiskStatus{Unsynced: 564}, cluster.StateCrashed, []string{"564B unsynced"}, []string{"lost"}},
 		{"down after a power failure", cluster.DiskStatus{LostBytes: 79}, cluster.StateCrashed, []string{"lost 79B"}, []string{"unsynced"}},
 		{"failed, full", cluster.DiskStatus{Full: true}, cluster.StateFailed, []string{"disk FULL"}, nil},
+		{"failed, full, after an old power failure", cluster.DiskStatus{Full: true, LostBytes: 28 << 10}, cluster.StateFailed, []string{"disk FULL"}, []string{"lost"}},
 		{"removed, skipping fsync", cluster.DiskStatus{SkipFsync: true, Unsynced: 100, LostBytes: 100}, cluster.StateRemoved, nil, []string{"FSYNC", "unsynced", "lost"}},
 	}
 	for _, tc := range tests {
@@ -85,6 +87,7 @@ func TestDiskLineOnCards(t *testing.T) {
 					n.State = cluster.StatePaused
 				default:
 					*n = downAsOf(*n, tc.state, "")
+					n.PowerLost = tc.state == cluster.StateCrashed && tc.disk.LostBytes > 0 // down from a power failure
 				}
 				n.Disk = tc.disk
 			})
