@@ -167,37 +167,17 @@ func BenchmarkFsyncCeiling(b *testing.B) {
 	for _, writers := range []int{1, 2, 3} {
 		b.Run(fmt.Sprintf("writers=%d", writers), func(b *testing.B) {
 			dir := b.TempDir()
-			files := make([]*os.File, writers)
+			files := make([]*recordFile, writers)
 			for i := range files {
-				f, err := os.Create(fmt.Sprintf("%s/w%d", dir, i))
-				if err != nil {
-					b.Fatal(err)
-				}
-				defer f.Close()
-				if _, err := f.Write(make([]byte, 16<<20)); err != nil {
-					b.Fatal(err)
-				}
-				if err := f.Sync(); err != nil {
-					b.Fatal(err)
-				}
-				files[i] = f
+				files[i] = newRecordFile(b, fmt.Sprintf("%s/w%d", dir, i))
 			}
 			var next atomic.Int64 // fsyncs handed out; b.N in all
 			b.ResetTimer()
 			var wg sync.WaitGroup
 			for _, f := range files {
 				wg.Go(func() {
-					buf := make([]byte, 300)
-					off := int64(0) // records one after the other, as in a segment
 					for k := next.Add(1); k <= int64(b.N); k = next.Add(1) {
-						if _, err := f.WriteAt(buf, off); err != nil {
-							b.Error(err)
-							return
-						}
-						if off += 300; off > 16<<20-300 {
-							off = 0
-						}
-						if err := f.Sync(); err != nil {
+						if err := f.writeSync(); err != nil {
 							b.Error(err)
 							return
 						}
@@ -294,28 +274,11 @@ func quorumFsync(b *testing.B, nodes int) {
 	starts := make([]chan int, nodes)
 	var wg sync.WaitGroup
 	for i := range starts {
-		f, err := os.Create(fmt.Sprintf("%s/n%d", dir, i))
-		if err != nil {
-			b.Fatal(err)
-		}
-		defer f.Close()
-		if _, err := f.Write(make([]byte, 16<<20)); err != nil {
-			b.Fatal(err)
-		}
-		if err := f.Sync(); err != nil {
-			b.Fatal(err)
-		}
+		f := newRecordFile(b, fmt.Sprintf("%s/n%d", dir, i))
 		starts[i] = make(chan int, 1)
 		wg.Go(func() {
-			buf, off := make([]byte, 300), int64(0)
 			for round := range starts[i] {
-				if _, err := f.WriteAt(buf, off); err != nil {
-					b.Error(err)
-				}
-				if off += 300; off > 16<<20-300 {
-					off = 0
-				}
-				if err := f.Sync(); err != nil {
+				if err := f.writeSync(); err != nil {
 					b.Error(err)
 				}
 				results <- done{i, round}
@@ -360,4 +323,39 @@ func quorumFsync(b *testing.B, nodes int) {
 	slices.Sort(took)
 	b.ReportMetric(float64(took[len(took)/2].Microseconds()), "p50-µs")
 	b.ReportMetric(float64(took[len(took)*99/100].Microseconds()), "p99-µs")
+}
+
+// A recordFile is a 16 MiB file of zeros, on disk, written 300-byte
+// records one after the other (as in a preallocated segment), each
+// fsynced, wrapping to its start at its end.
+type recordFile struct {
+	f   *os.File
+	buf []byte
+	off int64
+}
+
+func newRecordFile(b *testing.B, path string) *recordFile {
+	f, err := os.Create(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { f.Close() })
+	if _, err := f.Write(make([]byte, 16<<20)); err != nil {
+		b.Fatal(err)
+	}
+	if err := f.Sync(); err != nil {
+		b.Fatal(err)
+	}
+	return &recordFile{f: f, buf: make([]byte, 300)}
+}
+
+// writeSync writes the next record and fsyncs it.
+func (r *recordFile) writeSync() error {
+	if _, err := r.f.WriteAt(r.buf, r.off); err != nil {
+		return err
+	}
+	if r.off += int64(len(r.buf)); r.off > 16<<20-int64(len(r.buf)) {
+		r.off = 0
+	}
+	return r.f.Sync()
 }
