@@ -21,6 +21,19 @@ import (
 // Membership changes and leadership transfers join the chaos in
 // simmember_test.go: spare nodes start empty and join when added.
 //
+// Each node carries out its Readys as cluster/node.go's loop does (see
+// handle). On half the seeds (batching) it folds several deliveries,
+// ticks and proposals into one Ready, draining its inbox in arrival order
+// after a pause or a stall (a loop blocked in a slow write, now and then
+// through elections), and clients now and then still propose to a leader
+// deposed without knowing it. On three seeds in four (node-loop writes)
+// it sends what promises nothing ahead of the Ready's write and leaves a
+// commit index change alone unwritten; on the others it keeps to the
+// Ready's contract (every message after the write), as this simulation
+// did before it modelled the loop. Every message is checked as it leaves
+// (checkPromise): an acknowledgement promises only what the node's
+// storage holds durably, and a crash keeps only that.
+//
 //	RAFT_SEEDS=N  run N seeds (default defaultSeeds)
 //	RAFT_SEED=S   run only seed S and log its full trace
 
@@ -31,17 +44,29 @@ const (
 	simChaosTicks  = 500
 	simLiveBound   = 40 * simElectionMax // ticks allowed for recovery after the chaos
 	simSlowMax     = 150                 // most ticks a slow message is held back
+	simStallMax    = 150                 // most ticks a long stall lasts
 )
 
 type simNode struct {
 	id     uint64
 	r      *Raft // nil while crashed
 	paused bool  // no ticks, no deliveries (messages wait)
-	inc    int   // incarnation, for seeding restarts
+	// stallEnd: stalled until then (paused: a loop blocked in a slow
+	// write), 0 if not; drain: its next delivery takes every message due
+	// to it along, as the loop drains its inbox when it turns again.
+	stallEnd int
+	drain    bool
+	inc      int // incarnation, for seeding restarts
 
 	hs   HardState // persisted
 	snap Snapshot  // persisted: the newest snapshot (zero: none)
 	ents []Entry   // persisted, after snap.Meta.Index
+
+	// As cluster/node.go's n.hs and n.savedHS: the hard state of the
+	// newest Ready, and the one last written (durable, or pending). With
+	// node-loop writes (sim.loop), a change of the commit index alone is
+	// not written: a crash loses it.
+	memHS, savedHS HardState
 
 	// pending are writes started by write-behind Readys (AdvanceWriting)
 	// and not yet durable, oldest first. They become durable in order, a
@@ -82,6 +107,11 @@ type sim struct {
 	writeBehind             bool    // carry out WriteBehind Readys with AdvanceWriting
 	smallChunks             bool    // logs in chunks of 4 entries (Config.chunkShift), on odd seeds
 	wbRng                   *rand.Rand
+	batch                   bool // fold several deliveries, ticks and proposals into one Ready, as cluster/node.go does
+	loop                    bool // write and send as cluster/node.go does: early sends, a commit index alone unwritten
+	bRng                    *rand.Rand
+	stallP                  float64              // chance per tick that a node stalls (batching only)
+	sentLog                 map[[2]uint64]uint64 // (leader's term, index) -> term of the entry the leader of that term sent there
 	preVote                 bool
 	maxInflight, maxEntries int
 	maxBytes                uint64 // 0: the default
@@ -155,6 +185,12 @@ func newSimUnsafe(seed uint64, tracing bool, unsafe simUnsafe) *sim {
 	s.wbRng = rand.New(rand.NewPCG(seed, 0x3b17e))
 	s.writeBehind = s.wbRng.IntN(2) == 0
 	s.xRng = rand.New(rand.NewPCG(seed, 0xf18e8))
+	// The node loop's ways draw from a stream of their own too.
+	s.bRng = rand.New(rand.NewPCG(seed, 0xba7c4))
+	s.batch = s.bRng.IntN(2) == 0
+	s.loop = s.bRng.IntN(4) != 0
+	s.stallP = []float64{0.01, 0.03}[s.bRng.IntN(2)]
+	s.sentLog = map[[2]uint64]uint64{}
 	s.slowP = []float64{0, 0.01, 0.05}[s.xRng.IntN(3)]
 	s.cutNewP = []float64{0, 0.2, 0.5}[s.xRng.IntN(3)]
 	s.snapRetry = []int{0, 10, 30}[s.xRng.IntN(3)]
@@ -178,8 +214,8 @@ func newSimUnsafe(seed uint64, tracing bool, unsafe simUnsafe) *sim {
 	for _, nd := range s.nodes {
 		s.start(nd)
 	}
-	s.tracef("seed %d: %d nodes + %d spares, loss %.2f dup %.2f delay %d slow %.2f new leaders cut %.1f snapshot retry %d, prevote %v checkquorum %v inflight %d (%d bytes) batch %d entries %d bytes, membership requests %.2f, write-behind %v, chunks of 4 %v",
-		seed, n, spares, s.loss, s.dup, s.delay, s.slowP, s.cutNewP, s.snapRetry, s.preVote, s.checkQ, s.maxInflight, s.maxInflightBytes, s.maxEntries, s.maxBytes, s.confP, s.writeBehind, s.smallChunks)
+	s.tracef("seed %d: %d nodes + %d spares, loss %.2f dup %.2f delay %d slow %.2f new leaders cut %.1f snapshot retry %d, prevote %v checkquorum %v inflight %d (%d bytes) batch %d entries %d bytes, membership requests %.2f, write-behind %v, chunks of 4 %v, batching %v, node-loop writes %v",
+		seed, n, spares, s.loss, s.dup, s.delay, s.slowP, s.cutNewP, s.snapRetry, s.preVote, s.checkQ, s.maxInflight, s.maxInflightBytes, s.maxEntries, s.maxBytes, s.confP, s.writeBehind, s.smallChunks, s.batch, s.loop)
 	return s
 }
 
@@ -243,6 +279,7 @@ func (s *sim) start(nd *simNode) {
 	}
 	nd.seenCommit = r.log.committed
 	nd.leaderTerm = 0
+	nd.memHS, nd.savedHS = nd.hs, nd.hs
 }
 
 func (s *sim) crash(nd *simNode, where string) {
@@ -325,33 +362,72 @@ func (s *sim) live() []*simNode {
 	return out
 }
 
-// handle drains a node's Ready queue the way cluster/node.go does, with a
-// chance of crashing between any two steps.
+// handle drains a node's Ready queue the way cluster/node.go's
+// handleReady does, with a chance of crashing between any two steps.
+//
+// A leader's WriteBehind Ready is written behind (writeBehindReady).
+// Otherwise, as in the node: a snapshot is made durable first; the Ready
+// is written (with every write before it) when it holds entries or
+// changes the term or the vote, and with node-loop writes (s.loop) what
+// promises nothing leaves before that write (leavesEarly); with nothing
+// to write but writes still pending, they are made durable before the
+// messages leave (again after sending ahead what may go), and a commit
+// index change alone is not written. Without s.loop every change is
+// written and every message leaves after the write, as the Ready's
+// contract asks.
 func (s *sim) handle(nd *simNode) {
 	for nd.r != nil && nd.r.HasReady() && s.err == nil {
 		rd := nd.r.Ready()
 		s.checkEntries(nd, rd.Entries)
+		if !rd.HardState.IsEmpty() {
+			nd.memHS = rd.HardState
+		}
 		if s.rng.Float64() < s.crashRd {
 			s.crash(nd, "before persisting")
 			return
 		}
-		if s.writeBehind && rd.WriteBehind {
+		if s.writeBehind && rd.WriteBehind && (nd.r.role == RoleLeader || !s.loop) {
 			s.writeBehindReady(nd, rd)
 			continue
 		}
-		// Carried out in order: the writes started before are durable
-		// first; the core hears of them after Advance, as from node.go's
-		// syncer.
-		wrote := len(nd.pending) > 0
-		s.flush(nd, len(nd.pending), false)
-		if !s.persist(nd, rd.HardState, rd.Snapshot, rd.Entries) {
-			return
+		// The writes started before are durable first; the core hears of
+		// them after Advance, as from node.go's syncer.
+		wrote := false
+		later := rd.Messages
+		if rd.Snapshot != nil {
+			wrote = len(nd.pending) > 0
+			s.flush(nd, len(nd.pending), false)
+			nd.snap, nd.ents = *rd.Snapshot, nil
+			nd.savedHS = HardState{} // the hard state goes out below
+		}
+		hs := nd.memHS
+		switch {
+		case !s.loop || len(rd.Entries) > 0 || hs.Term != nd.savedHS.Term || hs.Vote != nd.savedHS.Vote:
+			if s.loop {
+				later = s.sendEarly(nd, later, len(rd.Entries) == 0 && len(nd.pending) == 0, hs.Term == nd.savedHS.Term)
+				if nd.r == nil {
+					return
+				}
+			}
+			wrote = wrote || len(nd.pending) > 0
+			s.flush(nd, len(nd.pending), false)
+			if !s.persist(nd, hs, nil, rd.Entries) {
+				return
+			}
+			nd.savedHS = hs
+		case len(nd.pending) > 0 && len(later) > 0:
+			later = s.sendEarly(nd, later, false, true)
+			if nd.r == nil {
+				return
+			}
+			wrote = true
+			s.flush(nd, len(nd.pending), false)
 		}
 		if s.rng.Float64() < s.crashRd {
 			s.crash(nd, "after persisting, before sending")
 			return
 		}
-		for _, m := range rd.Messages {
+		for _, m := range later {
 			s.checkPromise(nd, m)
 			s.send(m)
 		}
@@ -371,13 +447,48 @@ func (s *sim) handle(nd *simNode) {
 	}
 }
 
+// sendEarly sends the messages of msgs that cluster/node.go's sendEarly
+// sends ahead of its Ready's write, and returns the rest, in msgs' array.
+// It may crash the node once they are out, before the write.
+func (s *sim) sendEarly(nd *simNode, msgs []Message, logDurable, termDurable bool) []Message {
+	rest := msgs[:0]
+	for _, m := range msgs {
+		if simLeavesEarly(m.Type, logDurable, termDurable) {
+			s.checkPromise(nd, m)
+			s.send(m)
+		} else {
+			rest = append(rest, m)
+		}
+	}
+	if len(rest) < len(msgs) && s.bRng.Float64() < s.crashRd {
+		s.crash(nd, "after sending early, before persisting")
+	}
+	return rest
+}
+
+// simLeavesEarly is cluster/node.go's leavesEarly (which raft cannot
+// import): whether a message of type t may leave before its Ready's write.
+// Vote requests describe the candidate's log: only when it is durable.
+// Appends and heartbeats: only when the leader's term is durable.
+func simLeavesEarly(t MessageType, logDurable, termDurable bool) bool {
+	switch t {
+	case MsgVote, MsgPreVote:
+		return logDurable
+	case MsgApp, MsgHeartbeat:
+		return termDurable
+	}
+	return t.PromisesNothing()
+}
+
 // writeBehindReady carries out a WriteBehind Ready as cluster/node.go does
 // on a leader: messages leave and committed entries apply at once, the
 // write becomes durable later (finishWrites), and AdvanceWriting stands in
-// for Advance.
+// for Advance. With node-loop writes, a Ready with no entries writes
+// nothing (its change of the commit index waits for the next write).
 func (s *sim) writeBehindReady(nd *simNode, rd Ready) {
-	if !rd.HardState.IsEmpty() || len(rd.Entries) > 0 {
-		nd.pending = append(nd.pending, simWrite{hs: rd.HardState, ents: rd.Entries})
+	if len(rd.Entries) > 0 || !s.loop && !rd.HardState.IsEmpty() {
+		nd.pending = append(nd.pending, simWrite{hs: nd.memHS, ents: rd.Entries})
+		nd.savedHS = nd.memHS
 	}
 	for _, m := range rd.Messages {
 		s.checkPromise(nd, m)
@@ -431,53 +542,152 @@ func snapSlow(m Message) float64 {
 	return 0
 }
 
-// deliverDue delivers every message due by now, in random order.
+// deliverDue delivers every message due by now, in random order. With
+// batching, a delivery now and then takes every other message due to the
+// same node along before the node's Ready, as cluster/node.go's loop
+// drains its inbox, and now and then the node's Ready waits for its next
+// delivery or the end of the tick's deliveries (handleSoon), as a loop
+// busy with a write finds messages queued when it turns: one Ready then
+// answers them all.
 func (s *sim) deliverDue() {
 	for steps := 0; s.err == nil; steps++ {
 		if steps > 200000 {
 			s.fail("message storm: still delivering after %d steps", steps)
 			return
 		}
-		due := -1
-		seen := 0
-		for i := range s.queue {
-			if s.queue[i].at <= s.now && !s.nodes[s.queue[i].m.To-1].paused {
-				seen++
-				if s.rng.IntN(seen) == 0 { // reservoir pick: uniform among due
-					due = i
-				}
-			}
-		}
+		due := s.pickDue()
 		if due < 0 {
+			if s.handleAll() {
+				continue // what the Readys sent may be due now
+			}
 			return
 		}
-		m := s.queue[due].m
-		s.queue = slices.Delete(s.queue, due, due+1)
-		to := s.nodes[m.To-1]
-		switch {
-		case to.r == nil:
-			s.tracef("drop %s: %d is down", describeLazy(m), m.To)
-			continue
-		case s.group[m.From-1] != s.group[m.To-1]:
-			s.tracef("drop %s: partitioned", describeLazy(m))
-			continue
-		case s.cut[[2]uint64{m.From, m.To}]:
-			s.tracef("drop %s: link cut", describeLazy(m))
+		to := s.nodes[s.queue[due].m.To-1]
+		if to.drain {
+			due = s.firstDue(to.id)
+		}
+		if !s.deliver(due) {
 			continue
 		}
-		s.tracef("deliver %s", describeLazy(m))
-		if err := to.r.Step(m); err != nil {
-			if !nonMemberAnswer(m, err) {
-				s.fail("node %d: Step(%s): %v", m.To, DescribeMessage(m), err)
-				return
+		if to.drain || s.batch && s.bRng.IntN(2) == 0 {
+			to.drain = false
+			for n := 0; n < 64 && to.r != nil && s.err == nil; n++ {
+				next := s.firstDue(to.id)
+				if next < 0 {
+					break
+				}
+				s.deliver(next)
 			}
-			// A late answer from a node the leader no longer counts.
-			s.nnonMember++
-			s.tracef("  refused: %v", err)
 		}
-		s.check(to)
-		s.handle(to)
+		s.handleSoon(to)
 	}
+}
+
+// pickDue returns the index in the queue of a message due by now to a
+// node not paused, chosen at random, or -1.
+func (s *sim) pickDue() int {
+	due := -1
+	seen := 0
+	for i := range s.queue {
+		m := &s.queue[i].m
+		if s.queue[i].at <= s.now && !s.nodes[m.To-1].paused {
+			seen++
+			if s.rng.IntN(seen) == 0 { // reservoir pick: uniform among due
+				due = i
+			}
+		}
+	}
+	return due
+}
+
+// firstDue returns the index in the queue of the message due to node to
+// that arrived first, or -1: a node drains its inbox in arrival order.
+func (s *sim) firstDue(to uint64) int {
+	due := -1
+	for i := range s.queue {
+		if q := &s.queue[i]; q.at <= s.now && q.m.To == to && (due < 0 || q.at < s.queue[due].at) {
+			due = i
+		}
+	}
+	return due
+}
+
+// deliver takes message i off the queue and steps it into its
+// destination, if it is up and reachable. It reports whether it did.
+func (s *sim) deliver(i int) bool {
+	m := s.queue[i].m
+	s.queue = slices.Delete(s.queue, i, i+1)
+	to := s.nodes[m.To-1]
+	switch {
+	case to.r == nil:
+		s.tracef("drop %s: %d is down", describeLazy(m), m.To)
+		return false
+	case s.group[m.From-1] != s.group[m.To-1]:
+		s.tracef("drop %s: partitioned", describeLazy(m))
+		return false
+	case s.cut[[2]uint64{m.From, m.To}]:
+		s.tracef("drop %s: link cut", describeLazy(m))
+		return false
+	}
+	s.tracef("deliver %s", describeLazy(m))
+	if err := to.r.Step(m); err != nil {
+		if !nonMemberAnswer(m, err) {
+			s.fail("node %d: Step(%s): %v", m.To, DescribeMessage(m), err)
+			return false
+		}
+		// A late answer from a node the leader no longer counts.
+		s.nnonMember++
+		s.tracef("  refused: %v", err)
+	}
+	s.check(to)
+	return true
+}
+
+// handleSoon handles nd's Ready now or, with batching, now and then later:
+// at its next delivery or at the end of the tick (handleAll), with
+// whatever else it took meanwhile.
+func (s *sim) handleSoon(nd *simNode) {
+	if s.batch && s.bRng.IntN(2) == 0 {
+		return
+	}
+	s.handle(nd)
+}
+
+// stall now and then (with batching) blocks a node's loop for a few
+// ticks, as a slow write does: nothing is stepped and no tick counted
+// meanwhile, and the messages that arrive wait. When it ends, the node
+// steps everything queued before its next Ready.
+func (s *sim) stall() {
+	for _, nd := range s.nodes {
+		if nd.stallEnd != 0 && s.now >= nd.stallEnd {
+			nd.stallEnd, nd.paused, nd.drain = 0, false, true
+			s.tracef("stall of %d ends", nd.id)
+		}
+	}
+	if !s.batch || s.bRng.Float64() >= s.stallP {
+		return
+	}
+	if nd := s.nodes[s.bRng.IntN(len(s.nodes))]; nd.r != nil && !nd.paused {
+		ticks := 1 + s.bRng.IntN(simElectionMin)
+		if s.bRng.IntN(4) == 0 {
+			ticks = 1 + s.bRng.IntN(simStallMax) // through elections
+		}
+		nd.paused, nd.stallEnd = true, s.now+ticks
+		s.tracef("stall %d until t=%d", nd.id, nd.stallEnd)
+	}
+}
+
+// handleAll handles the Ready of every running node that has one, and
+// reports whether there was any.
+func (s *sim) handleAll() bool {
+	any := false
+	for _, nd := range s.nodes {
+		if nd.r != nil && !nd.paused && nd.r.HasReady() {
+			any = true
+			s.handle(nd)
+		}
+	}
+	return any
 }
 
 func (s *sim) propose(nd *simNode) (uint64, uint64, bool) {
@@ -489,7 +699,7 @@ func (s *sim) propose(nd *simNode) (uint64, uint64, bool) {
 	}
 	s.tracef("propose on %d: %d@%d", nd.id, idx, term)
 	s.check(nd)
-	s.handle(nd)
+	s.handleSoon(nd)
 	return idx, term, true
 }
 
@@ -504,7 +714,7 @@ func (s *sim) read(nd *simNode) {
 	s.reads[ctx] = uint64(len(s.commit))
 	s.tracef("read %s on %d: must see %d", ctx, nd.id, len(s.commit))
 	s.check(nd)
-	s.handle(nd)
+	s.handleSoon(nd)
 }
 
 func (s *sim) tickAll() {
@@ -514,8 +724,24 @@ func (s *sim) tickAll() {
 		}
 		nd.r.Tick()
 		s.check(nd)
-		s.handle(nd)
+		s.handleSoon(nd)
 	}
+}
+
+// deposed returns, now and then (with batching), a node that still
+// leads an older term than ld, if any: a client that still takes it for
+// the leader proposes there, and its appends reach followers that have not
+// heard of ld yet, often together with ld's first ones. Else ld.
+func (s *sim) deposed(ld *simNode) *simNode {
+	if !s.batch || s.bRng.IntN(2) == 0 {
+		return ld
+	}
+	for _, nd := range s.live() {
+		if nd != ld && !nd.paused && nd.r.role == RoleLeader {
+			return nd
+		}
+	}
+	return ld
 }
 
 func (s *sim) leader() *simNode {
@@ -573,6 +799,7 @@ func (s *sim) chaos() {
 	case x < 0.056:
 		nd := s.nodes[s.rng.IntN(n)]
 		nd.paused = !nd.paused
+		nd.drain = s.batch && !nd.paused // it drains its inbox when it resumes
 		s.tracef("paused %d: %v", nd.id, nd.paused)
 	case x < 0.058+s.compactP:
 		if x >= 0.058 {
@@ -629,6 +856,17 @@ func (s *sim) cutNewLeader(nd *simNode) {
 		s.group[others[i]-1] = 1
 	}
 	s.tracef("cut new leader %d off with a minority: %v", nd.id, s.group)
+	// With batching, now and then one of the minority stalls too, for
+	// long: when it turns again, its inbox may hold this leader's appends
+	// and, the cut healed meanwhile, those of the leader the majority
+	// elects, the mix the node loop folds into one Ready.
+	if k > 0 && s.batch && s.bRng.IntN(2) == 0 {
+		f := s.nodes[others[s.bRng.IntN(len(others))]-1]
+		if s.group[f.id-1] == 1 && f.r != nil && !f.paused {
+			f.paused, f.stallEnd = true, s.now+1+s.bRng.IntN(simStallMax)
+			s.tracef("stall %d until t=%d", f.id, f.stallEnd)
+		}
+	}
 }
 
 // stabilize heals the network and restarts nodes, leaving down only nodes
@@ -641,7 +879,8 @@ func (s *sim) stabilize() {
 	s.crashRd = 0
 	s.slowP, s.cutNewP = 0, 0 // messages already held back still arrive late
 	for _, nd := range s.nodes {
-		nd.paused = false
+		nd.drain = nd.drain || s.batch && nd.paused
+		nd.paused, nd.stallEnd = false, 0
 		if nd.r == nil {
 			s.start(nd)
 		}
@@ -652,9 +891,10 @@ func (s *sim) stabilize() {
 func (s *sim) run() error {
 	for ; s.now < simChaosTicks && s.err == nil; s.now++ {
 		s.chaos()
+		s.stall()
 		if s.rng.IntN(4) == 0 {
 			if ld := s.leader(); ld != nil {
-				s.propose(ld)
+				s.propose(s.deposed(ld))
 			} else if live := s.live(); len(live) > 0 {
 				if nd := live[s.rng.IntN(len(live))]; !nd.paused {
 					s.propose(nd)

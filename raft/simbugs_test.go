@@ -54,8 +54,13 @@ func (b coreBugs) inject(r *Raft) {
 // simulation draws for its seeds (as membership bugs get the most
 // membership requests): for Figure 8, new leaders often cut off, and no
 // membership changes (commit safety is checked only without them); for
-// stale snapshots, frequent compaction and slow messages.
+// stale snapshots, frequent compaction and slow messages. All of them run
+// without batching and node-loop writes, the chaos each seed had when
+// these budgets were set (the checks do not depend on the node loop).
 func (b coreBugs) tune(s *sim) {
+	if b != (coreBugs{}) {
+		s.batch, s.loop = false, false
+	}
 	if b.commitOldTerm {
 		s.cutNewP, s.confP = 0.5, 0
 	}

@@ -2,6 +2,7 @@ package raft
 
 import (
 	"bytes"
+	"fmt"
 )
 
 // This file holds the simulation's safety checks: Election Safety and the
@@ -133,15 +134,67 @@ func (s *sim) check(nd *simNode) {
 }
 
 // checkPromise checks, as a message leaves nd, that what it promises is
-// durable: a vote grant, that storage holds the vote or a later term, so a
-// restart cannot vote again in that term (Figure 2: "persistent state...
-// updated on stable storage before responding to RPCs"). And Election
-// Safety's premise, across restarts: no node grants two candidates its
-// vote in one term.
+// durable in nd's storage (a crash keeps only that):
+//
+//   - a vote grant, that storage holds the vote or a later term, so a
+//     restart cannot vote again in that term (Figure 2: "persistent state...
+//     updated on stable storage before responding to RPCs"); and Election
+//     Safety's premise, across restarts: no node grants two candidates its
+//     vote in one term;
+//   - an append acknowledgement (MsgAppResp not rejected, also the answer
+//     to a snapshot) of index i to the leader of term t, that storage holds
+//     the entry that leader has at i (by Log Matching, its whole log up to
+//     i): the leader counts it toward commit;
+//   - a vote request of a candidate still running that election, that
+//     storage holds the log it describes: a voter grants on that
+//     description;
+//   - a leader's append, heartbeat or snapshot, that storage holds the
+//     leader's term: a leader that restarted without it could lead that
+//     term again.
+//
+// MsgSnapResp is never sent (a snapshot is answered with MsgAppResp): any
+// would fail here.
 func (s *sim) checkPromise(nd *simNode, m Message) {
-	if m.Type != MsgVoteResp || m.Reject || s.err != nil {
+	if s.err != nil {
 		return
 	}
+	switch m.Type {
+	case MsgApp:
+		s.sentLog[[2]uint64{m.Term, m.Index}] = m.LogTerm
+		for i := range m.Entries {
+			s.sentLog[[2]uint64{m.Term, m.Entries[i].Index}] = m.Entries[i].Term
+		}
+		s.checkLeaderTerm(nd, m)
+	case MsgHeartbeat:
+		s.checkLeaderTerm(nd, m)
+	case MsgSnap:
+		s.sentLog[[2]uint64{m.Term, m.Snapshot.Meta.Index}] = m.Snapshot.Meta.Term
+		s.checkLeaderTerm(nd, m)
+	case MsgAppResp:
+		if !m.Reject {
+			s.checkAck(nd, m)
+		}
+	case MsgSnapResp:
+		s.fail("ack durability: node %d sends %s, which this core never sends", nd.id, DescribeMessage(m))
+	case MsgVote:
+		// Only while it runs that election: a candidate that stepped down
+		// (a leader of its term appeared) before the request left may
+		// have had its log replaced since, but never counts the grants.
+		if nd.r.role != RoleCandidate || nd.r.term != m.Term {
+			break
+		}
+		if t, ok := s.durableTerm(nd, m.Index); !s.unsafe.classicOnly && (!ok || t != m.LogTerm) {
+			s.fail("vote request durability: node %d asks for votes at term %d with a log ending %d@%d, but its storage holds %s",
+				nd.id, m.Term, m.Index, m.LogTerm, s.describeStorage(nd))
+		}
+	case MsgVoteResp:
+		if !m.Reject {
+			s.checkGrant(nd, m)
+		}
+	}
+}
+
+func (s *sim) checkGrant(nd *simNode, m Message) {
 	if hs := nd.hs; !s.unsafe.classicOnly && (hs.Term < m.Term || hs.Term == m.Term && hs.Vote != m.To) {
 		s.fail("vote durability: node %d grants its vote to %d at term %d, but its storage holds term %d vote %d",
 			nd.id, m.To, m.Term, hs.Term, hs.Vote)
@@ -153,6 +206,74 @@ func (s *sim) checkPromise(nd *simNode, m Message) {
 		return
 	}
 	s.votes[key] = m.To
+}
+
+// checkAck checks that nd's storage holds what acknowledgement m promises
+// the leader of m.Term: the entry that leader has at m.Index.
+func (s *sim) checkAck(nd *simNode, m Message) {
+	if s.unsafe.classicOnly {
+		return
+	}
+	want, ok := s.sentLog[[2]uint64{m.Term, m.Index}]
+	switch {
+	case ok:
+	case m.Index == 0:
+	case m.Index <= uint64(len(s.commit)):
+		// The commit index, or a snapshot's: the leader of m.Term holds
+		// every committed entry (Leader Completeness, checked apart).
+		want = s.commit[m.Index-1].Term
+	default:
+		s.fail("ack durability: node %d acknowledges %d to %d at term %d, an index that leader never sent and nobody committed",
+			nd.id, m.Index, m.To, m.Term)
+		return
+	}
+	if t, held := s.durableTerm(nd, m.Index); !held || t != want {
+		have := "no entry there"
+		if held {
+			have = fmt.Sprintf("term %d there", t)
+		}
+		s.fail("ack durability: node %d acknowledges %d@%d to leader %d of term %d, but its storage holds %s (%s): a crash now loses what the leader counts toward commit",
+			nd.id, m.Index, want, m.To, m.Term, have, s.describeStorage(nd))
+	}
+}
+
+// checkLeaderTerm checks that a leader's message leaves with its term durable.
+func (s *sim) checkLeaderTerm(nd *simNode, m Message) {
+	if !s.unsafe.classicOnly && nd.hs.Term < m.Term {
+		s.fail("term durability: leader %d sends %s, but its storage holds term %d", nd.id, DescribeMessage(m), nd.hs.Term)
+	}
+}
+
+// durableTerm returns the term of entry i in nd's storage, and whether
+// storage holds it (or covers it with its snapshot).
+func (s *sim) durableTerm(nd *simNode, i uint64) (uint64, bool) {
+	base := nd.snap.Meta.Index
+	switch {
+	case i == 0:
+		return 0, true
+	case i < base:
+		// Covered by the snapshot, an image of the committed log.
+		if i <= uint64(len(s.commit)) {
+			return s.commit[i-1].Term, true
+		}
+		return 0, false
+	case i == base:
+		return nd.snap.Meta.Term, true
+	case i-base <= uint64(len(nd.ents)):
+		return nd.ents[i-base-1].Term, true
+	}
+	return 0, false
+}
+
+// describeStorage tells what nd's storage holds durably, and what it has
+// pending.
+func (s *sim) describeStorage(nd *simNode) string {
+	last, term := nd.snap.Meta.Index, nd.snap.Meta.Term
+	if n := len(nd.ents); n > 0 {
+		last, term = nd.ents[n-1].Index, nd.ents[n-1].Term
+	}
+	return fmt.Sprintf("snapshot %d@%d, log to %d@%d, term %d vote %d, %d writes pending",
+		nd.snap.Meta.Index, nd.snap.Meta.Term, last, term, nd.hs.Term, nd.hs.Vote, len(nd.pending))
 }
 
 // simLogEnd is where a log ends, and whether it holds a given entry.
