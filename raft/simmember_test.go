@@ -367,21 +367,70 @@ func (s *sim) stabilizeMembers() {
 // (its log is behind the learner's), while the voters that do not count
 // the learner cannot outvote it (its log is ahead of theirs). The cluster
 // waits for the voter that is down (seed 387 before this check).
+//
+// Appends and snapshots still on their way count too: one held for a
+// paused or stalled node can change its log after this judgement (seed
+// 19749: a learner, promoted by an uncommitted entry of its log, got at the
+// healing the no-op of a leader that had lost it in a crash, which cut
+// the promotion away and put its log ahead of every voter's). A voter's
+// log is judged as up to date as the newest entry on its way to it, and a
+// node that one on its way would truncate is no sure candidate.
 func (s *sim) electable(down map[uint64]bool) bool {
+	ends := make([][2]uint64, len(s.nodes)+1) // by node id: the most up to date log end (term, index) in flight
+	for _, q := range s.queue {
+		m := &q.m
+		var end [2]uint64
+		switch {
+		case m.Type == MsgApp && len(m.Entries) > 0:
+			e := m.Entries[len(m.Entries)-1]
+			end = [2]uint64{e.Term, e.Index}
+		case m.Type == MsgSnap:
+			end = [2]uint64{m.Snapshot.Meta.Term, m.Snapshot.Meta.Index}
+		default:
+			continue
+		}
+		if cur := ends[m.To]; end[0] > cur[0] || end[0] == cur[0] && end[1] > cur[1] {
+			ends[m.To] = end
+		}
+	}
 	for _, x := range s.live() {
-		if down[x.id] || !x.r.canCampaign() {
+		if down[x.id] || !x.r.canCampaign() || s.mayTruncate(x) {
 			continue
 		}
 		last, lastTerm := x.r.log.lastIndex(), x.r.log.lastTerm()
 		grant := 0
 		for _, id := range x.r.conf.Voters {
 			nd := s.nodes[id-1]
-			if nd.r != nil && !down[id] && nd.r.log.isUpToDate(last, lastTerm) {
+			e := ends[id]
+			if nd.r != nil && !down[id] && nd.r.log.isUpToDate(last, lastTerm) &&
+				(id == x.id || lastTerm > e[0] || lastTerm == e[0] && last >= e[1]) {
 				grant++
 			}
 		}
 		if grant >= x.r.conf.quorum() {
 			return true
+		}
+	}
+	return false
+}
+
+// mayTruncate reports whether an append or a snapshot on its way to nd
+// would replace entries of its log (and maybe the configuration it
+// campaigns in).
+func (s *sim) mayTruncate(nd *simNode) bool {
+	l := &nd.r.log
+	for _, q := range s.queue {
+		m := &q.m
+		if m.To != nd.id {
+			continue
+		}
+		if m.Type == MsgSnap && !l.matchTerm(m.Snapshot.Meta.Index, m.Snapshot.Meta.Term) && m.Snapshot.Meta.Index > l.committed {
+			return true
+		}
+		for _, e := range m.Entries {
+			if e.Index > l.committed && e.Index <= l.lastIndex() && !l.matchTerm(e.Index, e.Term) {
+				return true
+			}
 		}
 	}
 	return false
