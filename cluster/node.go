@@ -754,22 +754,13 @@ func (n *node) send(msgs []raft.Message) {
 
 // sendEarly sends the messages in msgs that promise nothing (AppendEntries,
 // heartbeats, vote requests) at once and returns the rest, which must wait
-// for the fsync. It reuses msgs' array.
-//
-// Vote requests leave early only when logDurable: they describe the
-// candidate's log (its last index and term), and a voter grants on that
-// description. Sent ahead of a write of new entries (a follower's, or a
-// deposed leader's written behind), a power failure could leave the
-// candidate, restarted in the same term with the shorter log, counting a
-// vote granted to the longer one, and winning without an entry a majority
-// holds. A leader's appends and heartbeats leave early only when
-// termDurable, its term on disk: a single voter wins its election in the
-// Ready that starts it, and, power-failed before that Ready's write, could
-// lead the same term a second time with other entries.
+// for the fsync. It reuses msgs' array. Vote requests leave early only when
+// logDurable, appends and heartbeats only when termDurable (see
+// raft.MessageType.LeavesEarly).
 func (n *node) sendEarly(msgs []raft.Message, logDurable, termDurable bool) []raft.Message {
 	early, rest := n.earlyBuf[:0], msgs[:0]
 	for _, m := range msgs {
-		if leavesEarly(m.Type, logDurable, termDurable) {
+		if m.Type.LeavesEarly(logDurable, termDurable) {
 			early = append(early, m)
 		} else {
 			rest = append(rest, m)
@@ -780,18 +771,6 @@ func (n *node) sendEarly(msgs []raft.Message, logDurable, termDurable bool) []ra
 	}
 	n.earlyBuf = early[:0]
 	return rest
-}
-
-// leavesEarly reports whether a message of type t may leave before the
-// write of its Ready (see sendEarly).
-func leavesEarly(t raft.MessageType, logDurable, termDurable bool) bool {
-	switch t {
-	case raft.MsgVote, raft.MsgPreVote:
-		return logDurable
-	case raft.MsgApp, raft.MsgHeartbeat:
-		return termDurable
-	}
-	return t.PromisesNothing()
 }
 
 func (n *node) roleChanged(ss raft.SoftState) {

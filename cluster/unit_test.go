@@ -10,7 +10,6 @@ import (
 	"time"
 	"unsafe"
 
-	"raftplay/raft"
 	"raftplay/transport"
 )
 
@@ -276,31 +275,5 @@ func TestTimeoutErrorSaysAWritesEffectIsUnknown(t *testing.T) {
 	n := &TimeoutError{After: 5 * time.Second, Err: context.DeadlineExceeded, Write: true}
 	if got := n.Error(); got != "cluster: no leader within 5s" {
 		t.Errorf("write no leader took: %q", got)
-	}
-}
-
-// TestWhatLeavesBeforeTheWrite checks which messages leave before their
-// Ready's write: vote requests only when the log they describe is durable,
-// appends and heartbeats only when their term is, acknowledgements never.
-func TestWhatLeavesBeforeTheWrite(t *testing.T) {
-	for _, c := range []struct {
-		t                       raft.MessageType
-		logDurable, termDurable bool
-		early                   bool
-	}{
-		{raft.MsgApp, false, true, true},
-		{raft.MsgApp, true, false, false},
-		{raft.MsgHeartbeat, false, true, true},
-		{raft.MsgHeartbeat, true, false, false},
-		{raft.MsgVote, true, false, true},
-		{raft.MsgVote, false, true, false},
-		{raft.MsgPreVote, true, true, true},
-		{raft.MsgPreVote, false, true, false},
-		{raft.MsgAppResp, true, true, false},
-		{raft.MsgVoteResp, true, true, false},
-	} {
-		if got := leavesEarly(c.t, c.logDurable, c.termDurable); got != c.early {
-			t.Errorf("%v with the log durable %v, the term %v: leaves early %v, want %v", c.t, c.logDurable, c.termDurable, got, c.early)
-		}
 	}
 }

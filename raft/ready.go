@@ -55,6 +55,28 @@ func (t MessageType) PromisesNothing() bool {
 	return false
 }
 
+// LeavesEarly reports whether a message of type t may leave before the
+// write of the Ready that holds it, given whether the log it would describe
+// (logDurable: no entries in that Ready, none written and not yet synced)
+// and the node's term (termDurable) are on disk already. Acknowledgements
+// never do. A vote request describes the candidate's log, and a voter
+// grants on that description: sent ahead of the write of new entries, a
+// power failure could leave the candidate, restarted in the same term with
+// the shorter log, counting a grant made to the longer one and winning
+// without an entry a majority holds. A leader's appends and heartbeats
+// carry its term: a single voter wins in the Ready that starts its
+// election, and, power-failed before that Ready's write, could lead the
+// same term a second time with other entries.
+func (t MessageType) LeavesEarly(logDurable, termDurable bool) bool {
+	switch t {
+	case MsgVote, MsgPreVote:
+		return logDurable
+	case MsgApp, MsgHeartbeat:
+		return termDurable
+	}
+	return t.PromisesNothing()
+}
+
 // Empty reports whether rd asks nothing of the caller.
 func (rd Ready) Empty() bool {
 	return rd.SoftState == nil && rd.Snapshot == nil && rd.HardState.IsEmpty() && len(rd.Entries) == 0 &&

@@ -453,7 +453,7 @@ func (s *sim) handle(nd *simNode) {
 func (s *sim) sendEarly(nd *simNode, msgs []Message, logDurable, termDurable bool) []Message {
 	rest := msgs[:0]
 	for _, m := range msgs {
-		if simLeavesEarly(m.Type, logDurable, termDurable) {
+		if m.Type.LeavesEarly(logDurable, termDurable) {
 			s.checkPromise(nd, m)
 			s.send(m)
 		} else {
@@ -464,20 +464,6 @@ func (s *sim) sendEarly(nd *simNode, msgs []Message, logDurable, termDurable boo
 		s.crash(nd, "after sending early, before persisting")
 	}
 	return rest
-}
-
-// simLeavesEarly is cluster/node.go's leavesEarly (which raft cannot
-// import): whether a message of type t may leave before its Ready's write.
-// Vote requests describe the candidate's log: only when it is durable.
-// Appends and heartbeats: only when the leader's term is durable.
-func simLeavesEarly(t MessageType, logDurable, termDurable bool) bool {
-	switch t {
-	case MsgVote, MsgPreVote:
-		return logDurable
-	case MsgApp, MsgHeartbeat:
-		return termDurable
-	}
-	return t.PromisesNothing()
 }
 
 // writeBehindReady carries out a WriteBehind Ready as cluster/node.go does
