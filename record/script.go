@@ -211,7 +211,6 @@ func (rec *Recording) NoCommands() string {
 	return "the recording holds no commands, so there are none to replay (the faults of a chaos run or an experiment are not commands)"
 }
 
-// oneLine keeps text on one line of a script, control characters escaped.
 // lineNo is the "line 1: " an error of a command typed at the prompt
 // starts with (each is line 1 of its own input): in a script written from
 // the recording, it would name a line it is not.
@@ -220,6 +219,7 @@ var lineNo = regexp.MustCompile(`^line \d+: `)
 // noLineNo is err without its line number.
 func noLineNo(err string) string { return lineNo.ReplaceAllString(err, "") }
 
+// oneLine keeps text on one line of a script, control characters escaped.
 func oneLine(s string) string {
 	return cluster.EscapeControls(strings.ReplaceAll(s, "\n", " "))
 }
