@@ -1233,7 +1233,7 @@ func behind(l NodeStatus, p raft.Progress) bool {
 // one: "for 10.3 s" read as if the old leader had been silent that long).
 //
 // Each peer's silence is its own: peers silent alike are named together
-// ("from 7 for 6.0 s, from 8,9 for 4.6 s"; one silence said for all of
+// ("from 7 for 6.0 s; from 8,9 for 4.6 s"; one silence said for all of
 // them once gave the longest to each).
 func quietSentence(l NodeStatus, quiet []uint64) string {
 	type group struct {
@@ -1257,6 +1257,7 @@ func quietSentence(l NodeStatus, quiet []uint64) string {
 	}
 	parts := make([]string, len(groups))
 	for i, g := range groups {
+		slices.Sort(g.ids) // in order, whichever was silent a little longer
 		parts[i] = fmt.Sprintf("from %s for %s", ids(g.ids), g.ago)
 		if !g.answered {
 			parts[i] = fmt.Sprintf("from %s since it became leader, %s ago", ids(g.ids), g.ago)

@@ -365,6 +365,10 @@ func TestExplainQuietPeersEachTheirOwnSilence(t *testing.T) {
 	mustContain(t, ExplainNode(st, 1), "It has not heard from 3 for 6.0 s; from 4 for 4.6 s; from 2 for 3.1 s.")
 	l.Progress[2] = raft.Progress{Match: 20, Next: 21, State: "probe", HeardAgo: 4_570, Answered: true}
 	mustContain(t, ExplainNode(st, 1), "It has not heard from 3 for 6.0 s; from 2,4 for 4.6 s.")
+	// Silences that read alike name their peers in order, whichever was
+	// silent a few milliseconds longer ("from 4,2" read as a typo).
+	l.Progress[2] = raft.Progress{Match: 20, Next: 21, State: "probe", HeardAgo: 4_560, Answered: true}
+	mustContain(t, ExplainNode(st, 1), "It has not heard from 3 for 6.0 s; from 2,4 for 4.6 s.")
 }
 
 // The cards' few words, case by case: what makes a leader stale and what
