@@ -342,10 +342,13 @@ func (s *sim) reportDurable(nd *simNode) {
 }
 
 // finishWrites lets each running node's pending writes become durable, a
-// random prefix at a time.
+// random prefix at a time. A paused or stalled node's wait: its loop,
+// which hears of them from the syncer and carries out the Ready that
+// follows, does not turn (a paused leader once sent the appends and
+// commit index of its finished writes meanwhile).
 func (s *sim) finishWrites() {
 	for _, nd := range s.nodes {
-		if nd.r != nil && len(nd.pending) > 0 && s.wbRng.IntN(2) == 0 {
+		if nd.r != nil && !nd.paused && len(nd.pending) > 0 && s.wbRng.IntN(2) == 0 {
 			s.flush(nd, 1+s.wbRng.IntN(len(nd.pending)), true)
 			s.handle(nd)
 		}
