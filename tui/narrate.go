@@ -155,12 +155,17 @@ func sayLines(text string, width int) []string {
 }
 
 // narrationLines is the narration panel at width, whole: a lesson's size
-// note (lessonFit), the text, wrapped, and the wait for a key.
-func (m *Model) narrationLines(width int) (text []string, wait string) {
+// note (lessonFit), the text, wrapped, and the wait for a key; most is
+// the most lines of text the panel shows: narrMax of the narration, and
+// the note's line, its own (counted among them, it cut a narration of
+// narrMax lines short on a terminal with room for it).
+func (m *Model) narrationLines(width int) (text []string, wait string, most int) {
 	n := &m.narr
+	most = narrMax
 	if n.text != "" {
 		if note := m.fitNote(width); note != "" {
 			text = append(text, narrBar+note)
+			most++
 		}
 		text = append(text, sayLines(n.text, width)...)
 	}
@@ -175,14 +180,14 @@ func (m *Model) narrationLines(width int) (text []string, wait string) {
 			wait = waitShort
 		}
 	}
-	return text, wait
+	return text, wait, most
 }
 
 // narrationHeight is how many lines the panel takes at width whole, and
 // how many it takes from a region too small for them (narrFloor).
 func (m *Model) narrationHeight(width int) (whole, floor int) {
-	text, wait := m.narrationLines(width)
-	whole = min(len(text), narrMax)
+	text, wait, most := m.narrationLines(width)
+	whole = min(len(text), most)
 	if wait != "" {
 		whole++
 	}
@@ -193,13 +198,13 @@ func (m *Model) narrationHeight(width int) (whole, floor int) {
 // lines (the wait for a key always among them): a text cut short ends in
 // "…".
 func (m *Model) viewNarration(width, most int) []string {
-	text, wait := m.narrationLines(width)
+	text, wait, textMost := m.narrationLines(width)
 	st := m.styles
 	room := most
 	if wait != "" {
 		room--
 	}
-	room = min(room, narrMax)
+	room = min(room, textMost)
 	switch {
 	case room <= 0:
 		text = nil

@@ -528,3 +528,44 @@ func TestLessonSaysTheSizeItReadsBestAt(t *testing.T) {
 		t.Errorf("esc leaves the note:\n%s", m.View())
 	}
 }
+
+// TestLessonSizeNoteKeepsTheNarrationWhole: the size note is a line of its
+// own above the narration, not one of the narration's narrMax lines. A say
+// that takes narrMax lines at the terminal's width (lesson 10 has one at
+// 80 columns) lost its last line to "…" whenever the note showed, on a
+// terminal with room for the whole narration: the note that says the
+// terminal is too short cut the text the lesson is about.
+func TestLessonSizeNoteKeepsTheNarrationWhole(t *testing.T) {
+	words := strings.Fields(strings.Repeat("A follower that hears of a higher term steps down at once. ", 20))
+	text := ""
+	for _, w := range words { // the longest text that wraps to narrMax lines at 80 columns
+		next := strings.TrimSpace(text + " " + w)
+		if len(sayLines(next, 80)) > narrMax {
+			break
+		}
+		text = next
+	}
+	text += " END"
+	for len(sayLines(text, 80)) > narrMax {
+		text = text[:strings.LastIndex(text[:len(text)-4], " ")] + " END"
+	}
+	if n := len(sayLines(text, 80)); n != narrMax {
+		t.Fatalf("the say takes %d lines at 80 columns, want %d", n, narrMax)
+	}
+	script := []commands.Command{say(1, text), waitKeyCmd(2)}
+	probe := New(Options{Source: newFakeSource(steady(10)), Exec: &fakeExec{}, ScriptExec: &fakeExec{}, Script: script, Lesson: true,
+		Clock: frozen, Seed: 1, Mono: true, Frame: 10 * time.Millisecond})
+	probe.Update(sizeMsg(80, 60))
+	h := probe.readHeight(80) - 1 // one line short: the note shows, the narration has room
+	m := New(Options{Source: newFakeSource(steady(10)), Exec: &fakeExec{}, ScriptExec: &fakeExec{}, Script: script, Lesson: true,
+		Clock: frozen, Seed: 1, Mono: true, Frame: 10 * time.Millisecond})
+	m.Update(sizeMsg(80, h))
+	stepScript(t, m)
+	v := viewFits(t, m, 80, h)
+	if !strings.Contains(v, "this lesson reads best at") {
+		t.Fatalf("at 80x%d (reads best at 80x%d) no size note:\n%s", h, h+1, v)
+	}
+	if !strings.Contains(v, "END") || strings.Contains(v, "…") {
+		t.Errorf("at 80x%d the size note cut the narration short:\n%s", h, v)
+	}
+}
