@@ -232,10 +232,16 @@ func (m *Model) viewNarration(width, most int) []string {
 // while the lesson plays (not at every resize: once is enough). It goes
 // with that narration (the next say, or esc), and at once when the
 // terminal is made tall enough.
+//
+// Its size is worked out once for a width, when first asked, and kept for
+// the lesson: worked out again at every frame it grew as the cards did
+// (a crash, the frozen line), and a student who made the window as tall
+// as it said was told to make it taller still (a new user's report).
 type lessonFit struct {
 	at    int         // the note shows with this narration (narration.says); -1: none
 	again bool        // said again once, on a smaller terminal
 	lines map[int]int // lessonNarration by width
+	best  map[int]int // lessonBest by width
 }
 
 // readHeight is the lines at width that show a lesson whole: the lanes
@@ -264,10 +270,23 @@ func (m *Model) lessonNarration(width int) int {
 	return most + 1
 }
 
+// lessonBest is the height the lesson says it reads best at, at width:
+// readHeight when first asked at that width, kept (lessonFit).
+func (m *Model) lessonBest(width int) int {
+	if h, ok := m.fit.best[width]; ok {
+		return h
+	}
+	if m.fit.best == nil {
+		m.fit.best = map[int]int{}
+	}
+	m.fit.best[width] = m.readHeight(width)
+	return m.fit.best[width]
+}
+
 // lessonShort reports whether a lesson plays on a terminal too short for
 // it (and tall enough for the dashboard).
 func (m *Model) lessonShort() bool {
-	return m.o.Lesson && m.player == nil && m.width > 0 && len(m.nodes) > 0 && m.fits() && m.height < m.readHeight(m.width)
+	return m.o.Lesson && m.player == nil && m.width > 0 && len(m.nodes) > 0 && m.fits() && m.height < m.lessonBest(m.width)
 }
 
 // fitNote is the lesson's size note at width, "" when it has none to say
@@ -276,7 +295,7 @@ func (m *Model) fitNote(width int) string {
 	if m.narr.says != m.fit.at || !m.lessonShort() {
 		return ""
 	}
-	best := fmt.Sprintf("this lesson reads best at %dx%d", width, m.readHeight(width))
+	best := fmt.Sprintf("this lesson reads best at %dx%d", width, m.lessonBest(width))
 	this := fmt.Sprintf("(this terminal: %dx%d)", width, m.height)
 	return firstFitting(width-len([]rune(narrBar)),
 		best+" or more "+this+": make the window taller to see the lanes and events",

@@ -478,6 +478,20 @@ func TestLessonSaysTheSizeItReadsBestAt(t *testing.T) {
 	if v := m.View(); !strings.Contains(v, "┃ Look at the cards.") || !strings.Contains(v, waitLong) {
 		t.Errorf("the note takes the narration's place:\n%s", v)
 	}
+	// The cards grow (nodes go down, with more to say): the size the
+	// lesson names stays the one it said (it grew frame by frame, and a
+	// student who made the window that tall was told to go taller still).
+	grown := steady(10)
+	for _, id := range []uint64{2, 3, 4} {
+		grown = withNode(grown, id, func(n *cluster.NodeStatus) { *n = downAsOf(*n, cluster.StateFailed, "wal: write: no space left on device") })
+	}
+	m.Update(frameMsg(grown))
+	if m.readHeight(80) <= read {
+		t.Fatalf("taller cards: reads best at 80x%d, not more than 80x%d: this checks nothing", m.readHeight(80), read)
+	}
+	if got := note(m); got != want {
+		t.Errorf("with taller cards the note says %q, want %q still", got, want)
+	}
 	goOn(m)
 	if got := note(m); got != "" || !strings.Contains(squash(m.View()), "steps down at once") {
 		t.Errorf("the second narration says %q too:\n%s", got, m.View())
