@@ -782,3 +782,35 @@ func TestFrozenAddIsPromotedOnceThawed(t *testing.T) {
 		t.Fatalf("a frozen add at the prompt: promoteAfter %d", m.promoteAfter)
 	}
 }
+
+// A screen that draws goes on drawing when the window is made larger and
+// back (a laptop's maximize and restore), while its header and cards fit:
+// 6 nodes drawn at 80x24 gave way to "needs at least 80x26" once the
+// window had been 80x32 (a new user's report).
+func TestResizedBackKeepsDrawing(t *testing.T) {
+	src := newFakeSource(clusterOf(5))
+	m := newModel(src, &fakeExec{}, 80, 24)
+	if strings.Contains(m.View(), "needs at least") {
+		t.Fatalf("5 nodes at 80x24:\n%s", m.View())
+	}
+	m.Update(frameMsg(clusterOf(6)))
+	if v := m.View(); strings.Contains(v, "needs at least") {
+		t.Fatalf("a sixth node at 80x24 (drawn there):\n%s", v)
+	}
+	for _, h := range []int{32, 24, 40, 24} {
+		m.Update(sizeMsg(80, h))
+		if v := m.View(); strings.Contains(v, "needs at least") || !strings.Contains(v, "6 FOLLOWER") && !strings.Contains(v, "6 LEADER") {
+			t.Fatalf("6 nodes resized to 80x%d:\n%s", h, v)
+		}
+	}
+	// Too small even for the cards, it asks; made large enough for them
+	// again, it asks for the lines of a fresh start (the cards and three).
+	m.Update(sizeMsg(80, 12))
+	if !strings.Contains(m.View(), "needs at least") {
+		t.Fatalf("6 nodes at 80x12:\n%s", m.View())
+	}
+	m.Update(sizeMsg(80, 24))
+	if !strings.Contains(m.View(), "needs at least 80x") {
+		t.Errorf("6 nodes back at 80x24 after the size message:\n%s", m.View())
+	}
+}

@@ -85,14 +85,17 @@ func (m *Model) fits() bool { return m.drawsAt(m.width, m.height, m.floorHeight(
 // key, which asks it of the cluster with one node more (addedFloor), so
 // that A is refused exactly when the screen would give way to the size
 // message (tooSmall, which names needOver(floor)). It takes at least the
-// minimum width and needOver(floor) lines, or, at the size it was last
-// drawn at, floor: there the lanes and events give up their lines to a
-// card that grew, or to a card more.
+// minimum width and needOver(floor) lines, or, once drawn (at this size or
+// another the terminal was resized from), floor: the lanes and events give
+// up their lines to a card that grew, to a card more, or to a smaller
+// window. (Only at the size last drawn at, a window made larger and back,
+// as a laptop's maximize and restore, lost a screen it had been drawing
+// for the size message: 6 nodes at 80x24; found by a new user.)
 func (m *Model) drawsAt(width, height, floor int) bool {
 	if width < minWidth {
 		return false
 	}
-	if m.drawnAt == [2]int{width, height} {
+	if m.drawnAt != [2]int{} {
 		return height >= floor
 	}
 	return height >= needOver(floor)
