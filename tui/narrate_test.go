@@ -483,7 +483,9 @@ func TestLessonSaysTheSizeItReadsBestAt(t *testing.T) {
 	// student who made the window that tall was told to go taller still).
 	grown := steady(10)
 	for _, id := range []uint64{2, 3, 4} {
-		grown = withNode(grown, id, func(n *cluster.NodeStatus) { *n = downAsOf(*n, cluster.StateFailed, "wal: write: no space left on device") })
+		grown = withNode(grown, id, func(n *cluster.NodeStatus) {
+			*n = downAsOf(*n, cluster.StateFailed, "wal: write: no space left on device")
+		})
 	}
 	m.Update(frameMsg(grown))
 	if m.readHeight(80) <= read {
