@@ -662,11 +662,11 @@ func explainLeaderNode(st Status, l NodeStatus) string {
 	quiet := quietPeers(l)
 	sl := staleness(st, l)
 	if !sl.stale() {
-		s := fmt.Sprintf("%d leads at term %d. Its commit is %d of %d.", l.ID, l.Term, l.Commit, l.LastIndex)
+		s := fmt.Sprintf("%d leads at term %d. Its commit index is %d, its last index %d.", l.ID, l.Term, l.Commit, l.LastIndex)
 		if st.Leader != l.ID {
-			s = fmt.Sprintf("%d leads at term %d, but not a majority knows it yet (its appends have not reached them). Its commit is %d of %d.", l.ID, l.Term, l.Commit, l.LastIndex)
+			s = fmt.Sprintf("%d leads at term %d, but not a majority knows it yet (its appends have not reached them). Its commit index is %d, its last index %d.", l.ID, l.Term, l.Commit, l.LastIndex)
 			if why := followedButCut(st, l); why != "" {
-				s = fmt.Sprintf("%d leads at term %d, and a majority still believes it leads, but %s: none of them can reach it, so it commits nothing, and `wait leader` does not count it. Its commit is %d of %d.", l.ID, l.Term, why, l.Commit, l.LastIndex)
+				s = fmt.Sprintf("%d leads at term %d, and a majority still believes it leads, but %s: none of them can reach it, so it commits nothing, and `wait leader` does not count it. Its commit index is %d, its last index %d.", l.ID, l.Term, why, l.Commit, l.LastIndex)
 			}
 		}
 		if len(quiet) > 0 {

@@ -160,8 +160,10 @@ func (r MsgRecord) Summary() string {
 			return fmt.Sprintf("%s t%d rejected: %s", k, r.Term, whyOr(r.Why, "refused"))
 		}
 		return fmt.Sprintf("%s t%d granted", k, r.Term)
-	case raft.MsgHeartbeat, raft.MsgHeartbeatResp:
+	case raft.MsgHeartbeat:
 		return fmt.Sprintf("%s t%d c%d", k, r.Term, r.Commit)
+	case raft.MsgHeartbeatResp: // it carries no commit index: "c0" read as the follower's
+		return fmt.Sprintf("%s t%d", k, r.Term)
 	case raft.MsgSnap:
 		return fmt.Sprintf("%s t%d %d@%d", k, r.Term, r.Snap, r.LogTerm)
 	case raft.MsgReadIndex, raft.MsgReadIndexResp:

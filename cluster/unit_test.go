@@ -10,6 +10,7 @@ import (
 	"time"
 	"unsafe"
 
+	"raftplay/raft"
 	"raftplay/transport"
 )
 
@@ -275,5 +276,18 @@ func TestTimeoutErrorSaysAWritesEffectIsUnknown(t *testing.T) {
 	n := &TimeoutError{After: 5 * time.Second, Err: context.DeadlineExceeded, Write: true}
 	if got := n.Error(); got != "cluster: no leader within 5s" {
 		t.Errorf("write no leader took: %q", got)
+	}
+}
+
+// A heartbeat's answer carries no commit index: its summary shows none
+// ("heartbeat-resp t2 c0" read as the follower's commit being 0).
+func TestHeartbeatAnswerSummaryNamesNoCommit(t *testing.T) {
+	hb := MsgRecord{Type: raft.MsgHeartbeat, Term: 2, Commit: 5}
+	resp := MsgRecord{Type: raft.MsgHeartbeatResp, Term: 2}
+	if got := hb.Summary(); got != "heartbeat t2 c5" {
+		t.Errorf("heartbeat: %q", got)
+	}
+	if got := resp.Summary(); got != "heartbeat-resp t2" {
+		t.Errorf("heartbeat answer: %q", got)
 	}
 }
