@@ -814,3 +814,45 @@ func TestResizedBackKeepsDrawing(t *testing.T) {
 		t.Errorf("6 nodes back at 80x24 after the size message:\n%s", m.View())
 	}
 }
+
+// The lines that the dashboard says show every lane do: the hidden-lanes
+// line and the no-room line name the height at which every node's lane is
+// drawn (6 nodes at 80 columns were told 36 and 32 lines when 30 showed
+// them all; a new user's report).
+func TestLaneHintsNameTheHeightThatShowsEveryLane(t *testing.T) {
+	allLanes := func(v string) bool {
+		for i := 1; i <= 6; i++ {
+			if !strings.Contains(v, fmt.Sprintf("\n %d ┄", i)) {
+				return false
+			}
+		}
+		return true
+	}
+	least := 0
+	for h := 20; h < 60 && least == 0; h++ {
+		if m := newModel(newFakeSource(clusterOf(6)), &fakeExec{}, 80, h); allLanes(m.View()) {
+			least = h
+		}
+	}
+	hint := regexp.MustCompile(`(?:\((\d+) lines show every lane\)|no room for the log lanes: (\d+) lines)`)
+	seen := 0
+	// Drawn first with 5 nodes, then 6: at 80x24 and 80x25 the lanes get
+	// no room; from 80x27 some are hidden.
+	for h := 24; h < least; h++ {
+		m := newModel(newFakeSource(clusterOf(5)), &fakeExec{}, 80, h)
+		m.View()
+		m.Update(frameMsg(clusterOf(6)))
+		v := m.View()
+		got := hint.FindStringSubmatch(v)
+		if got == nil {
+			continue
+		}
+		seen++
+		if n := got[1] + got[2]; n != fmt.Sprint(least) {
+			t.Errorf("6 nodes at 80x%d say %s lines show every lane; they show from 80x%d:\n%s", h, n, least, v)
+		}
+	}
+	if seen == 0 {
+		t.Fatalf("no hint below 80x%d: this checks nothing", least)
+	}
+}

@@ -186,7 +186,7 @@ func (m *Model) View() string {
 	case s.region < 3 && s.region > 0:
 		// Not even one lane below the lanes' title and ruler: say so, rather
 		// than draw the title alone.
-		need := m.wholeHeight(m.width)
+		need := m.laneNeed(s.region)
 		region = []string{m.styles.Dim.Render(m.styles.Clip(firstFitting(m.width,
 			fmt.Sprintf("no room for the log lanes: %d lines at %d columns show them (enter and m still show a node and the messages)", need, m.width),
 			fmt.Sprintf("no room for the log lanes: %d lines at %d columns show them", need, m.width),
@@ -245,10 +245,18 @@ func (m *Model) hideLanes(lanes []string, height int) []string {
 	if len(hidden) == 1 {
 		what = "lane " + idRanges(hidden)
 	}
-	need := m.height - height + m.lanesHeight()
-	note := fmt.Sprintf("%s hidden: make the window taller (%d lines show every lane)", what, need)
+	note := fmt.Sprintf("%s hidden: make the window taller (%d lines show every lane)", what, m.laneNeed(height))
 	return append(out, m.styles.Dim.Render(m.styles.Clip(note, m.width)))
 }
+
+// laneNeed is the terminal's height that shows every node's lane, when
+// region lines are left for the lanes and events now (the rest taken by
+// the header, cards, narration and bottom lines): their title, ruler and
+// one line a node. It once counted the lines under the lanes and two
+// events too, and the whole screen's floor without a lesson's narration:
+// 6 nodes at 80 columns were told 36 lines show their lanes when 30 did,
+// and a lesson's number fell as its narration took lines (a new user).
+func (m *Model) laneNeed(region int) int { return m.height - region + len(m.nodes) + 2 }
 
 // tooSmall says what size the dashboard needs, laid out for the
 // terminal's width: the minimum (at the narrowest width it draws at) and,
