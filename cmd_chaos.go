@@ -179,6 +179,7 @@ func runChaos(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
+	rerun := rerunFlags(fs, seed)
 	fmt.Fprintf(stdout, "chaos: seed %d, running for %v...\n", seed, f.duration)
 	var rep *experiment.ChaosReport
 	// The final checks (porcupine) do not watch ctx: stop waiting for them
@@ -187,7 +188,7 @@ func runChaos(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		rep, err = experiment.RunChaos(ctx, experiment.ChaosOptions{
 			Cluster: opts, Seed: seed, Duration: f.duration, FaultEvery: f.every,
 			Clients: f.clients, Keys: f.keys, Faults: kinds, CheckTimeout: f.checkTimeout, SettleTimeout: f.settle, OutDir: f.out,
-			Trace: traceOut.writer(), Unsafe: f.unsafe, Record: recordHook(recFile, withSeed(opts, seed), "chaos"),
+			Trace: traceOut.writer(), Unsafe: f.unsafe, Record: recordHook(recFile, withSeed(opts, seed), "chaos"), Rerun: rerun,
 		})
 		return err
 	})
@@ -207,7 +208,6 @@ func runChaos(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	} else {
 		os.Remove(recFile)
 	}
-	rep.Rerun = rerunFlags(fs, seed)
 	if err := rep.WriteText(stdout); err != nil {
 		return err
 	}

@@ -679,9 +679,25 @@ func TestChaosCommand(t *testing.T) {
 			t.Errorf("output lacks %q:\n%s", want, stdout)
 		}
 	}
+	// report.json keeps the flags that run it again, as the README says
+	// (it was set after the file was written), and a picture of an earlier
+	// run's failure in the reused directory does not sit beside this pass.
+	if rj, err := os.ReadFile(filepath.Join(out, "report.json")); err != nil || !strings.Contains(string(rj), `"rerun": "--seed 3 --quick"`) {
+		t.Errorf("report.json lacks the rerun flags: %v\n%.400s", err, rj)
+	}
+	stale := filepath.Join(out, "history.html")
+	if err := os.WriteFile(stale, []byte("an earlier failure"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	code, stdout, errs = runCLI(t, "", "chaos", "--recheck", out)
 	if code != 0 || !strings.Contains(stdout, "linearizability: ok") || !strings.Contains(stdout, "verdict:         PASS") {
 		t.Fatalf("--recheck: exit %d: %s\n%s", code, stdout, errs)
+	}
+	if code, _, errs = runCLI(t, "", "chaos", "--quick", "--seed", "3", "--out", out); code != 0 {
+		t.Fatalf("a second run into the same --out: exit %d: %s", code, errs)
+	}
+	if _, err := os.Stat(stale); !os.IsNotExist(err) {
+		t.Errorf("a passing run into a used --out left the earlier history.html: %v", err)
 	}
 }
 

@@ -742,6 +742,10 @@ type TransferResult struct {
 	// Frozen: the cluster was frozen when the leader took the request
 	// (StartTransfer: the steps carry it out).
 	Frozen bool
+	// Already: To led already (From is To): nothing was transferred. A
+	// script that makes a node the leader runs the same whichever node
+	// the first election chose (it failed when that was the one named).
+	Already bool
 }
 
 // Transfer hands leadership to voter to (0: the follower whose log is most
@@ -772,7 +776,10 @@ func (c *Cluster) transfer(ctx context.Context, to uint64, wait bool) (TransferR
 			return TransferResult{}, errors.New("cluster: no live voter to transfer leadership to")
 		}
 	}
-	if t, ok := st.Node(to); ok && to != l.ID && !t.Live() {
+	if to == l.ID {
+		return TransferResult{From: l.ID, To: l.ID, Term: l.Term, Frozen: c.Frozen(), Already: true}, nil
+	}
+	if t, ok := st.Node(to); ok && !t.Live() {
 		return TransferResult{}, fmt.Errorf("cluster: node %d is %s: it cannot take over", to, t.State)
 	}
 	if to > uint64(len(st.Nodes)) {

@@ -132,6 +132,9 @@ func (r *Runner) execMembership(ctx context.Context, cmd *Command) (string, erro
 		if err != nil {
 			return "", err
 		}
+		if res.Already {
+			return fmt.Sprintf("ok leader=%d term=%d (it leads already: nothing to transfer)", res.To, res.Term), nil
+		}
 		if res.Frozen {
 			return fmt.Sprintf("ok transfer to %d under way: frozen, the steps carry it (%d sends %d what its log lacks, if anything, then TimeoutNow, and %d stands for election)", res.To, res.From, res.To, res.To), nil
 		}

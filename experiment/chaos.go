@@ -18,6 +18,9 @@ import (
 
 // ChaosOptions configures RunChaos.
 type ChaosOptions struct {
+	// Rerun, if set, is the flags that run it again, for the report
+	// (ChaosReport.Rerun, in report.json too).
+	Rerun string
 	// Cluster is the cluster to start (Nodes >= 3 and DataDir are required;
 	// a zero Timing means cluster.PaperTiming). Its Seed is set to Seed.
 	Cluster cluster.Options
@@ -270,6 +273,7 @@ func RunChaos(ctx context.Context, opts ChaosOptions) (*ChaosReport, error) {
 	events := rec.stop()
 	rep.EventsDropped = rec.dropped
 	rep.LeaderChanges = max(0, countLeaderWins(events)-1)
+	rep.Rerun = opts.Rerun
 	if opts.OutDir != "" {
 		if err := rep.save(opts.OutDir, ops, events, info); err != nil {
 			return rep, err

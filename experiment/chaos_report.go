@@ -166,6 +166,12 @@ func (r *ChaosReport) save(dir string, ops []Op, events []cluster.Event, info po
 	}
 	if err == nil && r.Failed() {
 		err = write("history.html", func(w io.Writer) error { return porcupine.Visualize(cluster.KVModel, info, w) })
+	} else if err == nil {
+		// An earlier failed run's picture in a reused directory would sit
+		// beside this run's pass (a CI user's report).
+		if rerr := os.Remove(filepath.Join(dir, "history.html")); rerr != nil && !os.IsNotExist(rerr) {
+			err = fmt.Errorf("experiment: %w", rerr)
+		}
 	}
 	if err == nil {
 		r.Files = append(r.Files, filepath.Join(dir, "report.json")) // the report lists itself
