@@ -114,6 +114,7 @@ func TestFlagBoundsAndEmptyValues(t *testing.T) {
 		{[]string{"bench", "--record", ""}, "raftplay: --record: empty value"},
 		{[]string{"experiment", "election", "--csv", ""}, "raftplay: --csv: empty value (give a FILE, or leave --csv out)\n"},
 		{[]string{"experiment", "election", "--from", ""}, "raftplay: --from: empty value"},
+		{[]string{"experiment", "election", "--from", "/nonexistent", "--jsonl", "x.jsonl", "--trials", "5"}, "raftplay: --from prints a saved run again; --jsonl, --trials would shape a new run (only --plot-width goes with --from)\n"},
 	}
 	for _, tc := range cases {
 		code, stdout, errs := runCLI(t, "", tc.args...)
