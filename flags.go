@@ -566,8 +566,12 @@ func applyScriptFlags(fs *flag.FlagSet, cf *clusterFlags, name, src string) (str
 			break // the header is the comment lines the script begins with
 		}
 		if key, v, ok := strings.Cut(rest, ":"); ok && strings.TrimSpace(key) == "flags" {
+			if at != 0 {
+				// A second line was ignored without a word (a CI user's
+				// --prevote never took effect).
+				return "", usagef("%s: line %d: a second # flags: line (the first is line %d): put the flags on one line", name, i+1, at)
+			}
 			value, at = strings.TrimSpace(v), i+1
-			break
 		}
 	}
 	if at == 0 {

@@ -110,6 +110,7 @@ func TestUsageErrorsExit2(t *testing.T) {
 		{"# flags: --nodes x\n", []string{"script", "-"}, "raftplay: standard input: line 1: # flags: --nodes x: want a whole number\n"},
 		{"# flags: --frob\n", []string{"script", "-"}, "raftplay: standard input: line 1: # flags: unknown flag --frob (a script may set --nodes,"},
 		{"# flags: nodes 3\n", []string{"script", "-"}, "raftplay: standard input: line 1: # flags: \"nodes\" is not a flag\n"},
+		{"# flags: --nodes 3\n# flags: --prevote\nwait leader\n", []string{"script", "-"}, "raftplay: standard input: line 2: a second # flags: line (the first is line 1): put the flags on one line\n"},
 		{"# flags: --nodes 3\ncrash 4\n", []string{"script", "-"}, "line 2: column 7: crash: node 4 out of range (want a node number 1..3)"},
 		{"# flags: --nodes 3\nwait leader\n", []string{"script", "--heartbeat", "1ns", "-"}, "raftplay: --heartbeat 1ns is too short (min 1ms: the nodes keep time in ticks of 1 ms or more)\n"},                                                                                            // the user's flag, not the header's
 		{"# flags: --election 20ms-40ms\nwait leader\n", []string{"script", "--heartbeat", "30ms", "-"}, "raftplay: --heartbeat 30ms: must be shorter than the minimum election timeout (--election 20ms-40ms) (with the flags of standard input line 1: # flags: --election 20ms-40ms)\n"}, // the two together
