@@ -662,11 +662,11 @@ func explainLeaderNode(st Status, l NodeStatus) string {
 	quiet := quietPeers(l)
 	sl := staleness(st, l)
 	if !sl.stale() {
-		s := fmt.Sprintf("%d leads at term %d. Its commit index is %d, its last index %d.", l.ID, l.Term, l.Commit, l.LastIndex)
+		s := fmt.Sprintf("%d leads at term %d. %s", l.ID, l.Term, commitOf(l))
 		if st.Leader != l.ID {
-			s = fmt.Sprintf("%d leads at term %d, but not a majority knows it yet (its appends have not reached them). Its commit index is %d, its last index %d.", l.ID, l.Term, l.Commit, l.LastIndex)
+			s = fmt.Sprintf("%d leads at term %d, but not a majority knows it yet (its appends have not reached them). %s", l.ID, l.Term, commitOf(l))
 			if why := followedButCut(st, l); why != "" {
-				s = fmt.Sprintf("%d leads at term %d, and a majority still believes it leads, but %s: none of them can reach it, so it commits nothing, and `wait leader` does not count it. Its commit index is %d, its last index %d.", l.ID, l.Term, why, l.Commit, l.LastIndex)
+				s = fmt.Sprintf("%d leads at term %d, and a majority still believes it leads, but %s: none of them can reach it, so it commits nothing, and `wait leader` does not count it. %s", l.ID, l.Term, why, commitOf(l))
 			}
 		}
 		if len(quiet) > 0 {
@@ -846,6 +846,11 @@ func ExplainVote(st Status, id uint64) string {
 		s += fmt.Sprintf(". That was at term %d; %d is at term %d now, where %s", n.LastVote.Term, id, n.Term, now)
 	}
 	return s
+}
+
+// commitOf is a leader's commit and last index as a sentence.
+func commitOf(l NodeStatus) string {
+	return fmt.Sprintf("Its commit index is %d, its last index %d.", l.Commit, l.LastIndex)
 }
 
 // removedText says that node id was removed, and what that left of it.

@@ -74,7 +74,7 @@ func (t MessageType) LeavesEarly(logDurable, termDurable bool) bool {
 	case MsgApp, MsgHeartbeat:
 		return termDurable
 	}
-	return t.PromisesNothing()
+	return false // every other type answers or acknowledges: after the write
 }
 
 // Empty reports whether rd asks nothing of the caller.

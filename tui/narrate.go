@@ -240,7 +240,6 @@ func (m *Model) viewNarration(width, most int) []string {
 type lessonFit struct {
 	at    int         // the note shows with this narration (narration.says); -1: none
 	again bool        // said again once, on a smaller terminal
-	lines map[int]int // lessonNarration by width
 	best  map[int]int // lessonBest by width
 }
 
@@ -254,19 +253,12 @@ func (m *Model) readHeight(width int) int {
 // at width: its longest say, wrapped (narrMax at most), and the wait for
 // a key.
 func (m *Model) lessonNarration(width int) int {
-	if l, ok := m.fit.lines[width]; ok {
-		return l
-	}
 	most := 0
 	for i := range m.o.Script {
 		if c := &m.o.Script[i]; c.Verb == commands.VerbSay {
 			most = max(most, min(len(sayLines(cleanText(c.Message), width)), narrMax))
 		}
 	}
-	if m.fit.lines == nil {
-		m.fit.lines = map[int]int{}
-	}
-	m.fit.lines[width] = most + 1
 	return most + 1
 }
 
