@@ -49,7 +49,7 @@ func chaosFlagSet(w io.Writer) (*flag.FlagSet, *chaosFlags) {
 	fs.IntVar(&f.clients, "clients", 4, fmt.Sprintf("concurrent clients, 1 to %d (odd-numbered ones use the HTTP API)", cluster.MaxSessions))
 	fs.IntVar(&f.keys, "keys", 8, "distinct keys the clients use, 1 to 1000")
 	fs.DurationVar(&f.checkTimeout, "check-timeout", time.Minute, "time bound of the linearizability check (when it runs out the verdict is UNDECIDED, exit 1)")
-	fs.StringVar(&f.out, "out", "", "`DIR` for history.json, events.jsonl, faults.jsonl, report.json (and history.html on a failure); default raftplay-chaos-SEED")
+	fs.StringVar(&f.out, "out", "", "`DIR` for history.json, events.jsonl, faults.jsonl, report.json (and history.html on a failure; a run interrupted by a signal saves what it had); default raftplay-chaos-SEED")
 	fs.StringVar(&f.faults, "faults", strings.Join(experiment.FaultKinds, ","), "fault kinds the nemesis uses (heal, restart and resume always happen)")
 	fs.StringVar(&f.recheck, "recheck", "", "check the history.json saved in this `DIR` again (linearizability and lost writes) instead of running; takes no other flag but --check-timeout")
 	fs.BoolVar(&f.quick, "quick", false, "a short run for tests: 2s unless --duration is given")
@@ -183,15 +183,26 @@ func runChaos(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fmt.Fprintf(stdout, "chaos: seed %d, running for %v...\n", seed, f.duration)
 	var rep *experiment.ChaosReport
 	// The final checks (porcupine) do not watch ctx: stop waiting for them
-	// when the run is interrupted.
-	err = untilDone(ctx, time.Second, func() (err error) {
-		rep, err = experiment.RunChaos(ctx, experiment.ChaosOptions{
+	// when the run is interrupted. An interrupted run saves what it had
+	// (a CI job's time limit would otherwise lose the evidence), given a
+	// few seconds to; its report comes back as the error, which untilDone
+	// hands over only if it came in time.
+	err = untilDone(ctx, 5*time.Second, func() error {
+		r, err := experiment.RunChaos(ctx, experiment.ChaosOptions{
 			Cluster: opts, Seed: seed, Duration: f.duration, FaultEvery: f.every,
 			Clients: f.clients, Keys: f.keys, Faults: kinds, CheckTimeout: f.checkTimeout, SettleTimeout: f.settle, OutDir: f.out,
 			Trace: traceOut.writer(), Unsafe: f.unsafe, Record: recordHook(recFile, withSeed(opts, seed), "chaos"), Rerun: rerun,
 		})
+		if err == nil && r.Interrupted != "" {
+			return interruptedReport{r}
+		}
+		rep = r
 		return err
 	})
+	var ir interruptedReport
+	if errors.As(err, &ir) {
+		rep, err = ir.rep, nil
+	}
 	if err != nil {
 		if *f.record == "" {
 			os.Remove(recFile)
@@ -203,7 +214,7 @@ func runChaos(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 		return startError(err, cf)
 	}
-	if rep.Failed() || rep.Undecided() || *f.record != "" {
+	if rep.Failed() || rep.Undecided() || rep.Interrupted != "" || *f.record != "" {
 		rep.Files = append(rep.Files, recFile)
 	} else {
 		os.Remove(recFile)
@@ -219,6 +230,12 @@ func runChaos(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	return nil
 }
+
+// interruptedReport carries an interrupted chaos run's report out of
+// untilDone (which passes on an error, and only one that came in time).
+type interruptedReport struct{ rep *experiment.ChaosReport }
+
+func (interruptedReport) Error() string { return "chaos interrupted" }
 
 // recheckChaos checks a saved history again; on a failure it writes
 // porcupine's visualization beside it.
@@ -253,17 +270,26 @@ func recheckChaos(ctx context.Context, stdout io.Writer, dir string, timeout tim
 	rep := experiment.ChaosReport{Converged: true, Linearizable: res.Linearizable, Lost: res.Lost, FinalKeys: res.FinalKeys, CheckTimeout: timeout}
 	if haveLive {
 		rep.Violations, rep.ViolationCount, rep.Converged = live.Violations, live.ViolationCount, live.Converged
+		rep.Interrupted = live.Interrupted // its convergence was never judged
 	}
 	fmt.Fprintf(stdout, "history:         %s\n", plural(res.Ops, "operation"))
 	fmt.Fprintf(stdout, "linearizability: %s (porcupine, %v)\n", experiment.LinearizabilityText(res.Linearizable, timeout), res.CheckTime.Round(time.Millisecond))
 	if res.FinalKeys == 0 {
-		fmt.Fprintf(stdout, "acked writes lost: not checked (the history holds no final read: the run's cluster did not recover)\n")
+		why := "the run's cluster did not recover"
+		if live.Interrupted != "" {
+			why = "the run was interrupted before its final reads"
+		}
+		fmt.Fprintf(stdout, "acked writes lost: not checked (the history holds no final read: %s)\n", why)
 	} else {
 		fmt.Fprintf(stdout, "acked writes lost: %d (final values of %s checked)\n", len(res.Lost), plural(res.FinalKeys, "key"))
 	}
 	if haveLive {
-		fmt.Fprintf(stdout, "from report.json: %s, converged %s (the live run's findings: a recheck cannot redo them)\n",
-			plural(live.ViolationTotal(), "safety violation"), map[bool]string{true: "yes", false: "NO"}[live.Converged])
+		converged := map[bool]string{true: "converged yes", false: "converged NO"}[live.Converged]
+		if live.Interrupted != "" {
+			converged = "interrupted (" + live.Interrupted + ") before convergence was checked"
+		}
+		fmt.Fprintf(stdout, "from report.json: %s, %s (the live run's findings: a recheck cannot redo them)\n",
+			plural(live.ViolationTotal(), "safety violation"), converged)
 	}
 	fmt.Fprintf(stdout, "visualization:   %s\n", html)
 	verdict := rep.Verdict()

@@ -781,6 +781,49 @@ func TestCancelOnSignal(t *testing.T) {
 	}
 }
 
+// checkInterruptedChaos checks the output directory an interrupted chaos
+// run left in work (required if midRun) and returns the rest of left.
+func checkInterruptedChaos(t *testing.T, work string, left []os.DirEntry, midRun bool, sig syscall.Signal) []os.DirEntry {
+	t.Helper()
+	var rest []os.DirEntry
+	found := false
+	for _, e := range left {
+		if !strings.HasPrefix(e.Name(), "raftplay-chaos-") {
+			rest = append(rest, e)
+			continue
+		}
+		found = true
+		dir := filepath.Join(work, e.Name())
+		b, err := os.ReadFile(filepath.Join(dir, "report.json"))
+		if err != nil {
+			t.Errorf("an interrupted run left %s without its report: %v", dir, err)
+			continue
+		}
+		var r struct {
+			Interrupted, Verdict string
+			Ops                  struct{ Puts, Gets int }
+		}
+		if err := json.Unmarshal(b, &r); err != nil {
+			t.Errorf("report.json: %v", err)
+		}
+		if want := "interrupted by " + (signalError{sig}).name() + " after "; !strings.HasPrefix(r.Interrupted, want) || !strings.HasPrefix(r.Verdict, "INTERRUPTED: ") {
+			t.Errorf("report.json says interrupted %q, verdict %q; want %q..., INTERRUPTED: ...", r.Interrupted, r.Verdict, want)
+		}
+		for _, name := range []string{"history.json", "events.jsonl", "faults.jsonl", "recording.rec"} {
+			if _, err := os.Stat(filepath.Join(dir, name)); err != nil {
+				t.Errorf("an interrupted run did not keep %s: %v", name, err)
+			}
+		}
+		if midRun && r.Ops.Puts+r.Ops.Gets == 0 {
+			t.Errorf("interrupted mid-run, its report counts no operation: %s", b)
+		}
+	}
+	if midRun && !found {
+		t.Errorf("a chaos run interrupted mid-run kept nothing in %s", work)
+	}
+	return rest
+}
+
 // TestFinishAfterSignal: after a signal, the exit status is 128+signal and
 // nothing is printed, whatever error the interrupted run returned.
 func TestFinishAfterSignal(t *testing.T) {
@@ -923,7 +966,14 @@ func TestSignalsStopEverySubcommand(t *testing.T) {
 			if left, _ := os.ReadDir(tmp); len(left) != 0 {
 				t.Errorf("left behind in TMPDIR: %v", left)
 			}
-			if left, _ := os.ReadDir(work); len(left) != 0 {
+			left, _ := os.ReadDir(work)
+			if strings.HasPrefix(tc.name, "chaos") {
+				// A run interrupted once its clients ran keeps its evidence
+				// (a CI job's time limit): the history and a report that
+				// says it was interrupted. Stopped before, it keeps nothing.
+				left = checkInterruptedChaos(t, work, left, tc.after > 0, tc.sig)
+			}
+			if len(left) != 0 {
 				t.Errorf("left behind in the working directory: %v", left)
 			}
 		})

@@ -2,6 +2,7 @@ package cluster
 
 import (
 	"context"
+	"fmt"
 	"time"
 )
 
@@ -57,4 +58,49 @@ func Converged(s Status) bool {
 		}
 	}
 	return ref != nil
+}
+
+// NotConverged says why s is not Converged with every member up and a
+// leader (what a healed cluster should reach), one reason per node or fault
+// ("no leader", "node 3 crashed", "node 2 commit 40 applied 38, node 1's
+// commit 52"); nil when it is. A report that says only "did not converge"
+// leaves the reader to find which node held it back.
+func NotConverged(s Status) []string {
+	var why []string
+	if s.Leader == 0 {
+		why = append(why, "no leader")
+	}
+	var ref *NodeStatus
+	for i := range s.Nodes {
+		n := &s.Nodes[i]
+		if n.State == StateRemoved || (!s.Membership.IsEmpty() && !s.Membership.IsMember(n.ID)) {
+			continue
+		}
+		if !n.Live() {
+			why = append(why, fmt.Sprintf("node %d %s", n.ID, n.State))
+			continue
+		}
+		if n.Applied != n.Commit {
+			why = append(why, fmt.Sprintf("node %d applied %d of commit %d", n.ID, n.Applied, n.Commit))
+		}
+		if ref == nil || n.ID == s.Leader {
+			ref = n
+		}
+	}
+	if ref == nil {
+		return append(why, "no member is up")
+	}
+	for i := range s.Nodes {
+		n := &s.Nodes[i]
+		if n == ref || !n.Live() || n.State == StateRemoved || (!s.Membership.IsEmpty() && !s.Membership.IsMember(n.ID)) {
+			continue
+		}
+		switch {
+		case n.Commit != ref.Commit:
+			why = append(why, fmt.Sprintf("node %d commit %d, node %d's %d", n.ID, n.Commit, ref.ID, ref.Commit))
+		case n.KVDigest != ref.KVDigest:
+			why = append(why, fmt.Sprintf("node %d's key-value state differs from node %d's at commit %d", n.ID, ref.ID, n.Commit))
+		}
+	}
+	return why
 }

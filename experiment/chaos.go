@@ -60,9 +60,11 @@ type ChaosOptions struct {
 
 // OpCounts counts client operations by kind and outcome.
 type OpCounts struct {
-	Puts, Gets, Dels int // acknowledged
-	Unknown          int // writes whose outcome the client never learned
-	Failed           int // reads and refused writes that had no effect
+	Puts    int `json:"puts"` // acknowledged, as Gets and Dels
+	Gets    int `json:"gets"`
+	Dels    int `json:"dels"`
+	Unknown int `json:"unknown"` // writes whose outcome the client never learned
+	Failed  int `json:"failed"`  // reads and refused writes that had no effect
 }
 
 // Total returns every acknowledged operation and every write of unknown outcome.
@@ -73,24 +75,29 @@ const (
 	VerdictOk      = "ok"
 	VerdictIllegal = "illegal"
 	VerdictUnknown = "unknown" // the time bound ran out
+	// VerdictNotChecked: the run was interrupted before the check.
+	VerdictNotChecked = "not checked"
 )
 
 // ChaosReport is the result of RunChaos.
 type ChaosReport struct {
-	Seed          uint64              `json:"seed"`
-	Nodes         int                 `json:"nodes"`
-	Duration      time.Duration       `json:"duration_ns"`
-	Ops           OpCounts            `json:"ops"`
-	Faults        map[string]int      `json:"faults"`
-	FailedFaults  map[string]int      `json:"failed_faults,omitempty"`  // tried, without effect (FaultRecord.Failed)
-	SkippedFaults map[string]int      `json:"skipped_faults,omitempty"` // drawn, not injected (FaultRecord.Skipped)
-	FaultLog      []FaultRecord       `json:"-"`
-	NemesisErrors []string            `json:"nemesis_errors,omitempty"`
-	LeaderChanges int                 `json:"leader_changes"`
-	FinalLeader   uint64              `json:"final_leader"`
-	FinalTerm     uint64              `json:"final_term"`
-	Converged     bool                `json:"converged"`
-	Violations    []cluster.Violation `json:"violations,omitempty"` // the first kept (Cluster.Violations)
+	Seed          uint64         `json:"seed"`
+	Nodes         int            `json:"nodes"`
+	Duration      time.Duration  `json:"duration_ns"`
+	Ops           OpCounts       `json:"ops"`
+	Faults        map[string]int `json:"faults"`
+	FailedFaults  map[string]int `json:"failed_faults,omitempty"`  // tried, without effect (FaultRecord.Failed)
+	SkippedFaults map[string]int `json:"skipped_faults,omitempty"` // drawn, not injected (FaultRecord.Skipped)
+	FaultLog      []FaultRecord  `json:"-"`
+	NemesisErrors []string       `json:"nemesis_errors,omitempty"`
+	LeaderChanges int            `json:"leader_changes"`
+	FinalLeader   uint64         `json:"final_leader"`
+	FinalTerm     uint64         `json:"final_term"`
+	Converged     bool           `json:"converged"`
+	// NotConverged says why the cluster did not converge once healed, a
+	// reason per node (cluster.NotConverged); empty when it did.
+	NotConverged []string            `json:"not_converged,omitempty"`
+	Violations   []cluster.Violation `json:"violations,omitempty"` // the first kept (Cluster.Violations)
 	// ViolationCount is how many there were (older reports: none, and
 	// every violation is in Violations).
 	ViolationCount int           `json:"violation_count,omitempty"`
@@ -99,18 +106,30 @@ type ChaosReport struct {
 	CheckTimeout   time.Duration `json:"check_timeout_ns"`
 	FinalKeys      int           `json:"final_keys_read"` // keys whose final value was read
 	Lost           []LostWrite   `json:"lost_writes"`
-	EventsDropped  uint64        `json:"events_dropped,omitempty"`
-	Files          []string      `json:"files,omitempty"`
+	// LostChecked: lost writes were looked for (some final read
+	// succeeded); when false, an empty Lost means nothing.
+	LostChecked   bool     `json:"lost_writes_checked"`
+	EventsDropped uint64   `json:"events_dropped,omitempty"`
+	Files         []string `json:"files,omitempty"`
 	// Rerun is the flags that run it again ("--seed 41 --nodes 3
 	// --unsafe"): the seed and every flag given that shapes the run.
 	Rerun string `json:"rerun,omitempty"`
+	// Interrupted, when the run was stopped before its end (a signal, a
+	// CI job's timeout), says by what and when; such a run saves what it
+	// had, judges only what the monitor saw, and is neither a pass nor,
+	// unless the monitor saw a violation, a failure.
+	Interrupted string `json:"interrupted,omitempty"`
+	// VerdictLine is Verdict() when the report was saved, the last line
+	// of the text report: "PASS", "FAIL: ...", "UNDECIDED: ..." or
+	// "INTERRUPTED: ...".
+	VerdictLine string `json:"verdict"`
 }
 
 // Failed reports whether the run found a violation: a safety violation
 // seen by the monitor, a history that is not linearizable, an acknowledged
 // write lost, or a cluster that did not converge once healed.
 func (r *ChaosReport) Failed() bool {
-	return r.ViolationTotal() > 0 || r.Linearizable == VerdictIllegal || len(r.Lost) > 0 || !r.Converged
+	return r.ViolationTotal() > 0 || r.Linearizable == VerdictIllegal || len(r.Lost) > 0 || (!r.Converged && r.Interrupted == "")
 }
 
 // ViolationTotal is how many safety violations the monitor saw.
@@ -190,6 +209,7 @@ func RunChaos(ctx context.Context, opts ChaosOptions) (*ChaosReport, error) {
 	}
 
 	hist := newOpHistory()
+	began := time.Now()
 	runCtx, stop := context.WithTimeout(ctx, opts.Duration)
 	defer stop()
 	counts := make([]OpCounts, opts.Clients)
@@ -216,9 +236,6 @@ func RunChaos(ctx context.Context, opts ChaosOptions) (*ChaosReport, error) {
 	nem := newNemesis(c, opts.Seed, hist.start, kinds)
 	nem.run(runCtx, opts.FaultEvery)
 	wg.Wait()
-	if ctx.Err() != nil {
-		return nil, fmt.Errorf("experiment: chaos interrupted: %w", ctx.Err())
-	}
 	for _, n := range counts {
 		rep.Ops.Puts += n.Puts
 		rep.Ops.Gets += n.Gets
@@ -226,60 +243,85 @@ func RunChaos(ctx context.Context, opts ChaosOptions) (*ChaosReport, error) {
 		rep.Ops.Unknown += n.Unknown
 		rep.Ops.Failed += n.Failed
 	}
+	// finish fills in what every run's report holds, and saves it.
+	finish := func(ops []Op, info porcupine.LinearizationInfo) (*ChaosReport, error) {
+		rep.FaultLog = nem.log
+		for _, f := range nem.log {
+			switch {
+			case f.Skipped:
+				rep.SkippedFaults = count(rep.SkippedFaults, f.Kind)
+			case f.Failed:
+				rep.FailedFaults = count(rep.FailedFaults, f.Kind)
+			default:
+				rep.Faults[f.Kind]++
+			}
+		}
+		for _, e := range nem.errs {
+			rep.NemesisErrors = append(rep.NemesisErrors, e.Error())
+		}
+		rep.Violations, rep.ViolationCount = c.Violations(), c.ViolationCount()
+		if rep.Lost == nil {
+			rep.Lost = []LostWrite{} // "lost_writes": [], not null
+		}
+		if err := stopRecord(); err != nil {
+			rep.NemesisErrors = append(rep.NemesisErrors, "recording: "+err.Error())
+		}
+		events := rec.stop()
+		rep.EventsDropped = rec.dropped
+		rep.LeaderChanges = max(0, countLeaderWins(events)-1)
+		rep.Rerun = opts.Rerun
+		if opts.OutDir != "" {
+			if err := rep.save(opts.OutDir, ops, events, info); err != nil {
+				return rep, err
+			}
+		}
+		return rep, nil
+	}
+	// An interrupted run (a signal; a CI job's time limit) keeps its
+	// evidence: the history so far, the events and faults, and what the
+	// monitor saw. Nothing else is judged (healing, final reads and the
+	// linearizability check take time a signal does not give); chaos
+	// --recheck checks the saved history later.
+	interrupted := func() (*ChaosReport, error) {
+		rep.Interrupted = fmt.Sprintf("%v after %v of the run's %v", context.Cause(ctx), time.Since(began).Round(100*time.Millisecond), opts.Duration)
+		rep.Linearizable, rep.Lost, rep.LostChecked = VerdictNotChecked, nil, false
+		rep.Converged, rep.NotConverged = false, nil
+		return finish(hist.snapshot(), porcupine.LinearizationInfo{})
+	}
+	if ctx.Err() != nil {
+		return interrupted()
+	}
 
 	// Heal everything and bring every node back.
 	c.Heal()
 	nem.record(FaultHeal, "final heal", nil)
-	for len(nem.down) > 0 {
+	for len(nem.down) > 0 && ctx.Err() == nil {
 		nem.bringBack()
-	}
-	rep.FaultLog = nem.log
-	for _, f := range nem.log {
-		switch {
-		case f.Skipped:
-			rep.SkippedFaults = count(rep.SkippedFaults, f.Kind)
-		case f.Failed:
-			rep.FailedFaults = count(rep.FailedFaults, f.Kind)
-		default:
-			rep.Faults[f.Kind]++
-		}
-	}
-	for _, e := range nem.errs {
-		rep.NemesisErrors = append(rep.NemesisErrors, e.Error())
 	}
 
 	final := finalReads(ctx, c, hist, opts)
 	rep.FinalKeys = len(final)
 	sctx, cancel = context.WithTimeout(ctx, opts.SettleTimeout)
-	st, err := c.WaitFor(sctx, func(s cluster.Status) bool { return s.Leader != 0 && cluster.Converged(s) && allLive(s) })
+	healed := func(s cluster.Status) bool { return s.Leader != 0 && cluster.Converged(s) && allLive(s) }
+	st, err := c.WaitFor(sctx, healed)
 	cancel()
 	rep.Converged = err == nil
-	rep.FinalLeader, rep.FinalTerm = st.Leader, st.Term
-	rep.Violations, rep.ViolationCount = c.Violations(), c.ViolationCount()
-	if err := stopRecord(); err != nil {
-		rep.NemesisErrors = append(rep.NemesisErrors, "recording: "+err.Error())
+	if !rep.Converged {
+		rep.NotConverged = cluster.NotConverged(st)
 	}
-
+	rep.FinalLeader, rep.FinalTerm = st.Leader, st.Term
+	if ctx.Err() != nil {
+		return interrupted()
+	}
+	stopRecord() // before the check's wait; finish reports its error
 	ops := hist.snapshot()
 	var info porcupine.LinearizationInfo
 	rep.Linearizable, rep.CheckTime, rep.Lost, info = checkHistory(ctx, ops, final, opts.CheckTimeout)
-	if rep.Lost == nil {
-		rep.Lost = []LostWrite{} // "lost_writes": [], not null
-	}
+	rep.LostChecked = len(final) > 0
 	if ctx.Err() != nil {
-		return nil, fmt.Errorf("experiment: chaos interrupted: %w", ctx.Err())
+		return interrupted()
 	}
-
-	events := rec.stop()
-	rep.EventsDropped = rec.dropped
-	rep.LeaderChanges = max(0, countLeaderWins(events)-1)
-	rep.Rerun = opts.Rerun
-	if opts.OutDir != "" {
-		if err := rep.save(opts.OutDir, ops, events, info); err != nil {
-			return rep, err
-		}
-	}
-	return rep, nil
+	return finish(ops, info)
 }
 
 // allLive reports whether every member of the cluster runs (removed

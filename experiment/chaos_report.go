@@ -37,8 +37,21 @@ func (r *ChaosReport) WriteText(w io.Writer) error {
 	for _, e := range r.NemesisErrors {
 		fmt.Fprintf(w, "  nemesis error: %s\n", e)
 	}
-	fmt.Fprintf(w, "leader changes:  %d (final leader %d at term %d)\n", r.LeaderChanges, r.FinalLeader, r.FinalTerm)
-	fmt.Fprintf(w, "converged:       %s\n", yesNo(r.Converged))
+	if r.Interrupted != "" {
+		fmt.Fprintf(w, "leader changes:  %d (before the interruption)\n", r.LeaderChanges)
+	} else {
+		fmt.Fprintf(w, "leader changes:  %d (final leader %d at term %d)\n", r.LeaderChanges, r.FinalLeader, r.FinalTerm)
+	}
+	switch {
+	case r.Interrupted != "":
+		fmt.Fprintf(w, "converged:       not checked (interrupted)\n")
+	case r.Converged:
+		fmt.Fprintf(w, "converged:       yes\n")
+	case len(r.NotConverged) > 0:
+		fmt.Fprintf(w, "converged:       NO (%s)\n", strings.Join(r.NotConverged, "; "))
+	default:
+		fmt.Fprintf(w, "converged:       NO\n")
+	}
 	if n := r.ViolationTotal(); n == 0 {
 		fmt.Fprintln(w, "monitor:         ok (no safety violation)")
 	} else {
@@ -51,10 +64,17 @@ func (r *ChaosReport) WriteText(w io.Writer) error {
 			fmt.Fprintf(w, "  %s: %s\n", v.Rule, v.Text)
 		}
 	}
-	fmt.Fprintf(w, "linearizability: %s (porcupine, %v)\n", LinearizabilityText(r.Linearizable, r.CheckTimeout), r.CheckTime.Round(time.Millisecond))
-	if r.FinalKeys == 0 {
-		fmt.Fprintf(w, "acked writes lost: not checked (no final read succeeded: the cluster did not recover)\n")
+	if r.Linearizable == VerdictNotChecked {
+		fmt.Fprintf(w, "linearizability: not checked (interrupted)\n")
 	} else {
+		fmt.Fprintf(w, "linearizability: %s (porcupine, %v)\n", LinearizabilityText(r.Linearizable, r.CheckTimeout), r.CheckTime.Round(time.Millisecond))
+	}
+	switch {
+	case r.Interrupted != "":
+		fmt.Fprintf(w, "acked writes lost: not checked (interrupted)\n")
+	case !r.LostChecked:
+		fmt.Fprintf(w, "acked writes lost: not checked (no final read succeeded: the cluster did not recover)\n")
+	default:
 		fmt.Fprintf(w, "acked writes lost: %d (final values of %s checked)\n", len(r.Lost), plural(r.FinalKeys, "key"))
 	}
 	for i, l := range r.Lost {
@@ -70,6 +90,9 @@ func (r *ChaosReport) WriteText(w io.Writer) error {
 	for _, f := range r.Files {
 		fmt.Fprintf(w, "saved:           %s\n", f)
 	}
+	if r.Interrupted != "" {
+		fmt.Fprintf(w, "interrupted:     %s\n", r.Interrupted)
+	}
 	_, err := fmt.Fprintln(w, "verdict:         "+r.Verdict())
 	return err
 }
@@ -84,10 +107,18 @@ func (r *ChaosReport) Undecided() bool {
 // out of time, with no violation seen.
 const undecidedVerdict = "UNDECIDED: no violation found, but the linearizability check did not finish within --check-timeout (raftplay chaos --recheck DIR --check-timeout LONGER checks the saved history again)"
 
-// Verdict returns "PASS", "UNDECIDED: ..." or "FAIL: " and what failed.
+// interruptedVerdict is the verdict of an interrupted run whose monitor
+// saw no violation.
+const interruptedVerdict = "INTERRUPTED: no safety violation seen before the stop; nothing else was checked (raftplay chaos --recheck DIR checks the saved history's linearizability)"
+
+// Verdict returns "PASS", "UNDECIDED: ...", "INTERRUPTED: ..." or "FAIL: "
+// and what failed.
 func (r *ChaosReport) Verdict() string {
 	if r.Undecided() {
 		return undecidedVerdict
+	}
+	if r.Interrupted != "" && !r.Failed() {
+		return interruptedVerdict
 	}
 	if !r.Failed() {
 		return "PASS"
@@ -102,8 +133,11 @@ func (r *ChaosReport) Verdict() string {
 	if len(r.Lost) > 0 {
 		why = append(why, "acknowledged writes lost")
 	}
-	if !r.Converged {
+	if !r.Converged && r.Interrupted == "" {
 		why = append(why, "no convergence after healing")
+	}
+	if r.Interrupted != "" {
+		why = append(why, "seen before the run was interrupted")
 	}
 	return "FAIL: " + strings.Join(why, ", ")
 }
@@ -164,7 +198,7 @@ func (r *ChaosReport) save(dir string, ops []Op, events []cluster.Event, info po
 			return nil
 		}))
 	}
-	if err == nil && r.Failed() {
+	if err == nil && r.Failed() && r.Linearizable != VerdictNotChecked {
 		err = write("history.html", func(w io.Writer) error { return porcupine.Visualize(cluster.KVModel, info, w) })
 	} else if err == nil {
 		// An earlier failed run's picture in a reused directory would sit
@@ -176,6 +210,7 @@ func (r *ChaosReport) save(dir string, ops []Op, events []cluster.Event, info po
 	if err == nil {
 		r.Files = append(r.Files, filepath.Join(dir, "report.json")) // the report lists itself
 		n := len(r.Files)
+		r.VerdictLine = r.Verdict()
 		err = write("report.json", func(w io.Writer) error {
 			enc := json.NewEncoder(w)
 			enc.SetIndent("", " ")

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -121,8 +122,11 @@ func TestChaosQuick(t *testing.T) {
 	if counted != done {
 		t.Errorf("faults injected %d, but %d carried out in the log (skipped and failed ones must not count)", counted, done)
 	}
-	if rj, _ := os.ReadFile(filepath.Join(out, "report.json")); !regexp.MustCompile(`"lost_writes":\s*\[\]`).Match(rj) {
-		t.Errorf("report.json: lost_writes is not an empty list: %.300s", rj)
+	rj, _ := os.ReadFile(filepath.Join(out, "report.json"))
+	for _, want := range []string{`"lost_writes":\s*\[\]`, `"lost_writes_checked":\s*true`, `"verdict":\s*"PASS"`, `"ops":\s*\{\s*"puts":\s*\d+,\s*"gets"`} {
+		if !regexp.MustCompile(want).Match(rj) {
+			t.Errorf("report.json lacks %s: %.400s", want, rj)
+		}
 	}
 	if _, err := os.Stat(filepath.Join(out, "history.html")); err == nil {
 		t.Errorf("history.html written for a passing run")
@@ -320,5 +324,81 @@ func TestQuorumOfTheNewConfiguration(t *testing.T) {
 	}
 	if !n.quorumOf([]uint64{1, 2, 3, 4}, st, 0, split) {
 		t.Error("1,2,3 of 1,2,3,4 not called a majority")
+	}
+}
+
+// TestInterruptedChaosKeepsItsEvidence: a run stopped part way (a signal,
+// a CI job's time limit) saves its history, events and faults, and a
+// report that says it was interrupted and judged nothing but what the
+// monitor saw: neither a pass nor a failure.
+func TestInterruptedChaosKeepsItsEvidence(t *testing.T) {
+	if testing.Short() {
+		t.Skip("real cluster with faults: not in -short")
+	}
+	ctx, cancel := context.WithCancelCause(context.Background())
+	defer cancel(nil)
+	out := t.TempDir()
+	stopped := errors.New("stopped by the test")
+	rep, err := RunChaos(ctx, ChaosOptions{
+		Cluster: cluster.Options{Nodes: 3, DataDir: t.TempDir()}, Seed: 5,
+		Duration: time.Hour, FaultEvery: 200 * time.Millisecond, OutDir: out,
+		Record: func(c *cluster.Cluster) func() error {
+			go func() { // interrupt once the clients have written
+				c.WaitFor(ctx, func(s cluster.Status) bool { n, _ := s.Node(s.Leader); return s.Leader != 0 && n.Commit >= 20 })
+				cancel(stopped)
+			}()
+			return func() error { return nil }
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var text bytes.Buffer
+	rep.WriteText(&text)
+	if !strings.HasPrefix(rep.Interrupted, "stopped by the test after ") || rep.Failed() || rep.Undecided() || rep.Ops.Puts == 0 {
+		t.Fatalf("interrupted %q, failed %v, undecided %v, puts %d:\n%s", rep.Interrupted, rep.Failed(), rep.Undecided(), rep.Ops.Puts, &text)
+	}
+	for _, want := range []string{"converged:       not checked (interrupted)", "linearizability: not checked (interrupted)",
+		"acked writes lost: not checked (interrupted)", "interrupted:     stopped by the test after ", "verdict:         INTERRUPTED: "} {
+		if !strings.Contains(text.String(), want) {
+			t.Errorf("report lacks %q:\n%s", want, &text)
+		}
+	}
+	b, err := os.ReadFile(filepath.Join(out, "history.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var saved ChaosReport
+	rj, _ := os.ReadFile(filepath.Join(out, "report.json"))
+	if err := json.Unmarshal(rj, &saved); err != nil || saved.Interrupted != rep.Interrupted || saved.VerdictLine != rep.Verdict() || saved.LostChecked {
+		t.Errorf("report.json: %v\n%s", err, rj)
+	}
+	// The saved history is whole enough to check later.
+	again, err := RecheckHistory(bytes.NewReader(b), 20*time.Second, "")
+	if err != nil || again.Ops < rep.Ops.Puts || again.Linearizable != VerdictOk {
+		t.Fatalf("recheck of the interrupted run's history: %+v %v", again, err)
+	}
+}
+
+// TestChaosVerdicts: what a report says of an interrupted run, with and
+// without a violation, and of a cluster that did not converge.
+func TestChaosVerdicts(t *testing.T) {
+	base := func() ChaosReport {
+		return ChaosReport{Nodes: 3, Linearizable: VerdictNotChecked, Lost: []LostWrite{}, Interrupted: "interrupted by SIGTERM after 2s of the run's 10s"}
+	}
+	r := base()
+	if r.Failed() || r.Undecided() || !strings.HasPrefix(r.Verdict(), "INTERRUPTED: ") {
+		t.Errorf("interrupted, nothing seen: failed %v undecided %v verdict %q", r.Failed(), r.Undecided(), r.Verdict())
+	}
+	r.Violations, r.ViolationCount = []cluster.Violation{{Rule: "election safety", Text: "two leaders in term 3"}}, 1
+	if !r.Failed() || r.Verdict() != "FAIL: safety violation, seen before the run was interrupted" {
+		t.Errorf("interrupted after a violation: failed %v verdict %q", r.Failed(), r.Verdict())
+	}
+	r = ChaosReport{Nodes: 3, Linearizable: VerdictOk, LostChecked: true, FinalKeys: 8, NotConverged: []string{"node 3 crashed", "node 2 commit 4, node 1's 9"}}
+	var text bytes.Buffer
+	r.WriteText(&text)
+	if !r.Failed() || !strings.Contains(text.String(), "converged:       NO (node 3 crashed; node 2 commit 4, node 1's 9)\n") ||
+		!strings.HasSuffix(text.String(), "verdict:         FAIL: no convergence after healing\n") {
+		t.Errorf("not converged:\n%s", &text)
 	}
 }
