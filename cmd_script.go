@@ -34,7 +34,7 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 func scriptFlagSet(w io.Writer) (fs *flag.FlagSet, cf *clusterFlags, jsonOut *bool, logFile, trace, rec *string) {
 	fs = newFlagSet("script", w)
 	cf = addClusterFlags(fs, 5, cluster.PaperTiming)
-	jsonOut = fs.Bool("json", false, "write JSON lines to stdout: one per node with its addresses, then events and results")
+	jsonOut = fs.Bool("json", false, "write JSON lines to stdout: one per node with its addresses, then events and results, and a last type end line that says how the run ended")
 	logFile = fs.String("log", "", "write every event and every command line run, as text, to this `FILE`")
 	trace = addTraceFlag(fs)
 	rec = addRecordFlag(fs, "the run")
@@ -257,15 +257,34 @@ func playHeadless(ctx context.Context, h headlessRun, stdout, stderr io.Writer) 
 			c.Events().Add(cluster.Event{Kind: cluster.EventCommand, Text: fmt.Sprintf("> line %d: %s", cmd.Line, cluster.EscapeControls(cmd.Text))})
 		}
 	}
+	// For --json's last line: how many commands passed, and the line of
+	// the one that failed or was cut short.
+	begun, passed, stopLine := 0, 0, 0
+	onDone := func(cmd *commands.Command, err error) {
+		if err == nil {
+			passed++
+		}
+	}
+	track := func(cmd *commands.Command) { begun, stopLine = begun+1, cmd.Line; onCommand(cmd) }
 	// `save` in a script writes the lines run before it.
 	runner := commands.NewRunner(c, rec.runnerOptions(commands.RunnerOptions{History: commands.NewHistory(c.Size(), cf.sessionFlags())}))
-	err = commands.RunScript(ctx, runner, h.cmds, commands.ScriptOptions{Out: out, JSON: h.json, OnCommand: onCommand})
+	err = commands.RunScript(ctx, runner, h.cmds, commands.ScriptOptions{Out: out, JSON: h.json, OnCommand: track, OnDone: onDone})
 	if rerr := rec.close(stderr); rerr != nil && err == nil {
 		err = rerr
 	}
 	c.Close()
 	stopStream()
 	stopLog()
+	if h.json {
+		switch {
+		case begun > passed: // the last begun failed or was cut short
+		case err != nil && passed < len(h.cmds):
+			stopLine = h.cmds[passed].Line // stopped before it began
+		default:
+			stopLine = 0 // every command passed (what failed came after)
+		}
+		writeEndJSON(ctx, out, err, len(h.cmds), passed, stopLine)
+	}
 	// What the user asked to be written and was not is a failure too: a
 	// full disk lost the log or the trace silently.
 	for _, closeOut := range []func() error{stopTrace, logFile.close} {
@@ -283,6 +302,32 @@ func playHeadless(ctx context.Context, h headlessRun, stdout, stderr io.Writer) 
 		return fmt.Errorf("script %s stopped at %v", h.name, f)
 	}
 	return err
+}
+
+// writeEndJSON writes --json's last line, which says how the run ended,
+// so that a reader of the stream can tell a whole run from one cut short
+// (a signal, a CI job's time limit): {"type":"end","ok":true,"commands":
+// 5,"passed":5}, with the line it stopped at (0 for none) and why when not
+// ok.
+func writeEndJSON(ctx context.Context, w io.Writer, err error, commands, passed, line int) {
+	end := struct {
+		Type        string `json:"type"`
+		OK          bool   `json:"ok"`
+		Commands    int    `json:"commands"` // in the script
+		Passed      int    `json:"passed"`   // run to their end without failing
+		Line        int    `json:"line,omitempty"`
+		Error       string `json:"error,omitempty"`
+		Interrupted string `json:"interrupted,omitempty"`
+	}{Type: "end", OK: err == nil, Commands: commands, Passed: passed}
+	if err != nil {
+		end.Line = line
+		if ctx.Err() != nil {
+			end.Interrupted = context.Cause(ctx).Error()
+		} else {
+			end.Error = cluster.EscapeControls(err.Error())
+		}
+	}
+	writeJSONLine(w, end)
 }
 
 // maxScriptBytes bounds a script: the whole of it is read and checked

@@ -210,6 +210,15 @@ func TestJSONOutput(t *testing.T) {
 	if len(types) < 5 || types[0] != "node" || types[1] != "node" || types[2] != "node" || results != 2 {
 		t.Fatalf("line types %v, %d results", types, results)
 	}
+	// The last line says the run ended whole (a stream cut short has none,
+	// or one that says where it stopped).
+	if want := `{"type":"end","ok":true,"commands":2,"passed":2}` + "\n"; !strings.HasSuffix(out, want) {
+		t.Errorf("output does not end with %s", want)
+	}
+	code, out, _ = runCLI(t, "wait leader\nput k v\nexpect get k == w\nput k x\n", "script", "--json", "--nodes", "1", "--data", t.TempDir(), "-")
+	if want := `{"type":"end","ok":false,"commands":4,"passed":2,"line":3,"error":"line 3: expect get k == w: get k returned v"}` + "\n"; code != 1 || !strings.HasSuffix(out, want) {
+		t.Errorf("a failed check: exit %d, output does not end with %s:\n%s", code, want, out)
+	}
 	if !strings.Contains(out, `"kind":"raft.`) {
 		t.Errorf("no raft events in the JSON stream:\n%s", out)
 	}
@@ -905,6 +914,7 @@ func TestSignalsStopEverySubcommand(t *testing.T) {
 		{"script/SIGTERM", syscall.SIGTERM, []string{"script", "--nodes", "3", script}, "ready\n", 0},
 		{"script/SIGINT", syscall.SIGINT, []string{"script", "--nodes", "3", script}, "ready\n", 0},
 		{"script/SIGHUP", syscall.SIGHUP, []string{"script", "--nodes", "3", script}, "ready\n", 0},
+		{"script-json/SIGTERM", syscall.SIGTERM, []string{"script", "--json", "--nodes", "3", script}, `"output":"ready"`, 0},
 		{"script-stdin/SIGTERM", syscall.SIGTERM, []string{"script", "-"}, "", 0},
 		{"bench/SIGTERM", syscall.SIGTERM, []string{"bench", "--duration", "1h", "--warmup", "0s"}, "elapsed", 0},
 		{"bench/SIGINT", syscall.SIGINT, []string{"bench", "--duration", "1h"}, "elapsed", 0},
@@ -965,6 +975,10 @@ func TestSignalsStopEverySubcommand(t *testing.T) {
 			}
 			if left, _ := os.ReadDir(tmp); len(left) != 0 {
 				t.Errorf("left behind in TMPDIR: %v", left)
+			}
+			// --json's last line says the run was cut short, and where.
+			if want := `{"type":"end","ok":false,"commands":3,"passed":2,"line":3,"interrupted":"interrupted by SIGTERM"}` + "\n"; strings.HasPrefix(tc.name, "script-json") && !strings.HasSuffix(out.String(), want) {
+				t.Errorf("--json output does not end with %s:\n%s", want, out.String())
 			}
 			left, _ := os.ReadDir(work)
 			if strings.HasPrefix(tc.name, "chaos") {

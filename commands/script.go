@@ -18,6 +18,10 @@ type ScriptOptions struct {
 	// OnCommand, if set, is called before each command runs (traces, the
 	// dashboard's live script player).
 	OnCommand func(cmd *Command)
+	// OnDone, if set, is called after each command that ran to its end,
+	// with its error (nil, or its failure); not for one an interruption
+	// cut short.
+	OnDone func(cmd *Command, err error)
 }
 
 // Result is one command's outcome as written in JSON mode.
@@ -92,6 +96,9 @@ func RunScript(ctx context.Context, r *Runner, cmds []Command, o ScriptOptions) 
 				fmt.Fprintf(o.Out, "stopped: %v\n", context.Cause(ctx))
 			}
 			return context.Cause(ctx)
+		}
+		if o.OnDone != nil {
+			o.OnDone(cmd, err)
 		}
 		if o.JSON { // Output is what text mode prints: already escaped where it must be
 			res := Result{Type: "result", Time: time.Now(), Line: cmd.Line, Command: cmd.Text, OK: err == nil, Output: out}
