@@ -92,6 +92,9 @@ func TestUsageErrorsExit2(t *testing.T) {
 		{"wait leader\nexpect leaderr\n", []string{"script", "-"}, "raftplay: standard input: line 2: column 8: expect: unknown check \"leaderr\" (did you mean \"leader\"?) (want leader, role, term, commit, get, safe, config or violation)\n"},
 		{"crash 7\n", []string{"script", "--nodes", "3", "-"}, "line 1: column 7: crash: node 7 out of range (want a node number 1..3)"},
 		{"sleep 5x\n", []string{"script", "-"}, "line 1: column 7:"},
+		// Replay's commands in a script: told before anything runs.
+		{"wait leader\n  seek 2s\n", []string{"script", "-"}, "raftplay: standard input: line 2: column 3: seek works only in a replay (raftplay replay FILE); a script runs on a live cluster\n"},
+		{"fork\n", []string{"script", "-"}, "line 1: column 1: fork works only in a replay"},
 		{"", []string{"script"}, "no script file given"},
 		{"", []string{"script", "/nonexistent/script.txt"}, "no such file"},
 		{"", []string{"script", "--nodes", "0", "-"}, "--nodes 0: want 1 to 9"},

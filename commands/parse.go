@@ -29,6 +29,12 @@ func Parse(src string, nodes int) ([]Command, error) {
 	for i, line := range lines {
 		line = strings.TrimSuffix(line, "\r")
 		c, err := p.ParseLine(line, i+1)
+		if err == nil && c != nil && (c.Verb == VerbSeek || c.Verb == VerbFind || c.Verb == VerbFork) {
+			// A script runs on a live cluster: told now, not when the run
+			// reaches the line (exit 1, after the lines before it ran).
+			col := strings.Index(line, string(c.Verb)) + 1
+			c, err = nil, &ParseError{Line: i + 1, Col: col, Msg: fmt.Sprintf("%s %v; a script runs on a live cluster", c.Verb, ErrReplayOnly)}
+		}
 		if err != nil {
 			// Go on: every line that does not parse is told at once, not
 			// one a run. A `let` that does not parse still names its

@@ -404,3 +404,23 @@ func TestParseSkipsByteOrderMark(t *testing.T) {
 		t.Errorf("a BOM on line 2 parsed")
 	}
 }
+
+// TestParseRefusesReplayCommands: seek, find and fork work only in a
+// replay; a script, which runs on a live cluster, is refused at parse time,
+// each line named.
+func TestParseRefusesReplayCommands(t *testing.T) {
+	_, err := Parse("put a 1\nseek 2s\n\tfind \"x\"\nfork\n", 3)
+	var errs *ParseErrors
+	if !errors.As(err, &errs) || errs.Total != 3 {
+		t.Fatalf("got %v, want three parse errors", err)
+	}
+	for i, want := range []string{"line 2: column 1: seek works only", "line 3: column 2: find works only", "line 4: column 1: fork works only"} {
+		if !strings.HasPrefix(errs.Errs[i].Error(), want) {
+			t.Errorf("error %d: %q, want %q...", i, errs.Errs[i], want)
+		}
+	}
+	// The prompt's parser takes them: replay answers them.
+	if _, err := NewParser(3).ParseLine("seek 2s", 1); err != nil {
+		t.Errorf("ParseLine: %v", err)
+	}
+}
