@@ -3,6 +3,9 @@ package cluster
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -61,16 +64,19 @@ func Converged(s Status) bool {
 }
 
 // NotConverged says why s is not Converged with every member up and a
-// leader (what a healed cluster should reach), one reason per node or fault
-// ("no leader", "node 3 crashed", "node 2 commit 40 applied 38, node 1's
-// commit 52"); nil when it is. A report that says only "did not converge"
-// leaves the reader to find which node held it back.
+// leader (what a healed cluster should reach): "no leader", a member down
+// ("node 3 crashed"), one that has not applied its commit ("node 2 applied
+// 38 of commit 40"), commit indexes that differ ("commit differs: node 4
+// (the leader) at 418, nodes 1, 2, 3 at 724"), and state that differs at
+// one commit ("key-value state differs at commit 9: node 2 vs nodes 1, 3");
+// nil when it is. A report that says only "did not converge" leaves the
+// reader to find which node held it back.
 func NotConverged(s Status) []string {
 	var why []string
 	if s.Leader == 0 {
 		why = append(why, "no leader")
 	}
-	var ref *NodeStatus
+	var live []*NodeStatus
 	for i := range s.Nodes {
 		n := &s.Nodes[i]
 		if n.State == StateRemoved || (!s.Membership.IsEmpty() && !s.Membership.IsMember(n.ID)) {
@@ -83,24 +89,67 @@ func NotConverged(s Status) []string {
 		if n.Applied != n.Commit {
 			why = append(why, fmt.Sprintf("node %d applied %d of commit %d", n.ID, n.Applied, n.Commit))
 		}
-		if ref == nil || n.ID == s.Leader {
-			ref = n
-		}
+		live = append(live, n)
 	}
-	if ref == nil {
+	if len(live) == 0 {
 		return append(why, "no member is up")
 	}
-	for i := range s.Nodes {
-		n := &s.Nodes[i]
-		if n == ref || !n.Live() || n.State == StateRemoved || (!s.Membership.IsEmpty() && !s.Membership.IsMember(n.ID)) {
-			continue
+	// Group the live members by commit index, the leader's group first,
+	// then by index; within a commit, by key-value state.
+	byCommit := map[uint64][]*NodeStatus{}
+	var commits []uint64
+	for _, n := range live {
+		if byCommit[n.Commit] == nil {
+			commits = append(commits, n.Commit)
 		}
-		switch {
-		case n.Commit != ref.Commit:
-			why = append(why, fmt.Sprintf("node %d commit %d, node %d's %d", n.ID, n.Commit, ref.ID, ref.Commit))
-		case n.KVDigest != ref.KVDigest:
-			why = append(why, fmt.Sprintf("node %d's key-value state differs from node %d's at commit %d", n.ID, ref.ID, n.Commit))
+		byCommit[n.Commit] = append(byCommit[n.Commit], n)
+	}
+	slices.Sort(commits)
+	if len(commits) > 1 {
+		var groups []string
+		for _, c := range commits {
+			g := byCommit[c]
+			text := fmt.Sprintf("%s at %d", nodeList(g, s.Leader), c)
+			if slices.ContainsFunc(g, func(n *NodeStatus) bool { return n.ID == s.Leader }) {
+				groups = append([]string{text}, groups...)
+			} else {
+				groups = append(groups, text)
+			}
+		}
+		why = append(why, "commit differs: "+strings.Join(groups, ", "))
+	}
+	for _, c := range commits {
+		byKV := map[uint64][]*NodeStatus{}
+		var kvs []uint64
+		for _, n := range byCommit[c] {
+			if byKV[n.KVDigest] == nil {
+				kvs = append(kvs, n.KVDigest)
+			}
+			byKV[n.KVDigest] = append(byKV[n.KVDigest], n)
+		}
+		if len(kvs) > 1 {
+			var groups []string
+			for _, kv := range kvs {
+				groups = append(groups, nodeList(byKV[kv], s.Leader))
+			}
+			why = append(why, fmt.Sprintf("key-value state differs at commit %d: %s", c, strings.Join(groups, " vs ")))
 		}
 	}
 	return why
+}
+
+// nodeList names nodes as NotConverged does: "node 4 (the leader)",
+// "nodes 1, 2, 3".
+func nodeList(ns []*NodeStatus, leader uint64) string {
+	ids := make([]string, len(ns))
+	for i, n := range ns {
+		ids[i] = strconv.FormatUint(n.ID, 10)
+		if n.ID == leader {
+			ids[i] += " (the leader)"
+		}
+	}
+	if len(ids) == 1 {
+		return "node " + ids[0]
+	}
+	return "nodes " + strings.Join(ids, ", ")
 }

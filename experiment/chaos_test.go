@@ -394,10 +394,10 @@ func TestChaosVerdicts(t *testing.T) {
 	if !r.Failed() || r.Verdict() != "FAIL: safety violation, seen before the run was interrupted" {
 		t.Errorf("interrupted after a violation: failed %v verdict %q", r.Failed(), r.Verdict())
 	}
-	r = ChaosReport{Nodes: 3, Linearizable: VerdictOk, LostChecked: true, FinalKeys: 8, NotConverged: []string{"node 3 crashed", "node 2 commit 4, node 1's 9"}}
+	r = ChaosReport{Nodes: 3, Linearizable: VerdictOk, LostChecked: true, FinalKeys: 8, NotConverged: []string{"node 3 crashed", "commit differs: node 1 (the leader) at 9, node 2 at 4"}}
 	var text bytes.Buffer
 	r.WriteText(&text)
-	if !r.Failed() || !strings.Contains(text.String(), "converged:       NO (node 3 crashed; node 2 commit 4, node 1's 9)\n") ||
+	if !r.Failed() || !strings.Contains(text.String(), "converged:       NO (node 3 crashed; commit differs: node 1 (the leader) at 9, node 2 at 4)\n") ||
 		!strings.HasSuffix(text.String(), "verdict:         FAIL: no convergence after healing\n") {
 		t.Errorf("not converged:\n%s", &text)
 	}
