@@ -337,6 +337,11 @@ func (c *Cluster) startJoiner(id uint64) (uint64, error) {
 	if id == uint64(len(c.slots))+1 {
 		c.slots = append(c.slots, s)
 	} else {
+		// The monitor knows a node by its id and incarnation: the new
+		// node's commit index, which starts again from 0, must not be
+		// taken for the old one's going back (a false commit regression
+		// when a removed id was added again, found by a CI user).
+		s.incarnation = c.slots[id-1].incarnation + 1
 		c.slots[id-1] = s
 	}
 	n, err := openNode(c.nodeConfig(s))

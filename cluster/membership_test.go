@@ -1184,3 +1184,61 @@ func TestNodeOutsideTheClusterIsCalledSo(t *testing.T) {
 		t.Errorf("a member being removed is called outside")
 	}
 }
+
+// TestReAddedIDIsNoCommitRegression: a removed id added again names a new,
+// empty node, whose commit index climbs from 0 as it catches up. With a
+// log longer than one append carries (1024 entries), it climbed through
+// 1024 while the monitor still held the old node's higher commit under the
+// same id and incarnation: a false "commit regression" failed expect safe
+// and chaos (found by a CI user).
+func TestReAddedIDIsNoCommitRegression(t *testing.T) {
+	t.Parallel()
+	c := startCluster(t, Options{Nodes: 3, DataDir: t.TempDir()})
+	waitLeader(t, c)
+	const writes = 1500 // more than raft.DefaultMaxEntriesPerMsg
+	var wg sync.WaitGroup
+	for w := range 16 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			cl := c.NewClient()
+			for i := w; i < writes; i += 16 {
+				if _, err := cl.Put(ctxFor(t, 10*time.Second), fmt.Sprintf("k%d", i), []byte("v")); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if t.Failed() {
+		return
+	}
+	st, err := c.WaitFor(ctxFor(t, 10*time.Second), func(s Status) bool {
+		n, _ := s.Node(3)
+		return Converged(s) && n.Commit > writes
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l, _ := st.Node(st.Leader); l.ID == 3 {
+		if _, err := c.Transfer(ctxFor(t, 10*time.Second), 1); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := c.Remove(ctxFor(t, 10*time.Second), 3); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Add(ctxFor(t, 30*time.Second), 3); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.WaitFor(ctxFor(t, 20*time.Second), func(s Status) bool {
+		n, _ := s.Node(3)
+		return Converged(s) && n.State == StateUp && n.Commit > writes
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if v := c.Violations(); len(v) > 0 {
+		t.Fatalf("%d violations; first: %s: %s", c.ViolationCount(), v[0].Rule, v[0].Text)
+	}
+}
