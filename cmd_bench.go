@@ -98,6 +98,9 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := f.check(); err != nil {
 		return err
 	}
+	if err := outsideData(f.cluster.data, namedFile{"--record", *f.record}); err != nil {
+		return err
+	}
 	opts, cleanup, err := f.cluster.options(stderr)
 	if err != nil {
 		return err

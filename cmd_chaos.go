@@ -158,6 +158,9 @@ func runChaos(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := checkOutputs(nil, []namedFile{{"--trace", *f.trace}, {"--record", *f.record}}); err != nil {
 		return err
 	}
+	if err := outsideData(cf.data, namedFile{"--trace", *f.trace}, namedFile{"--record", *f.record}, namedFile{"--out", f.out}); err != nil {
+		return err
+	}
 	traceOut, err := createTrace(*f.trace)
 	if err != nil {
 		return err

@@ -158,6 +158,9 @@ func openDashboard(ctx context.Context, d dashboardRun, stdout, stderr io.Writer
 	if err := cf.check(); err != nil {
 		return err
 	}
+	if err := outsideData(cf.data, namedFile{"--trace", *df.trace}, namedFile{"--record", *df.record}); err != nil {
+		return err
+	}
 	if !isTerminal(stdout) {
 		return usagef("the dashboard needs a terminal; for headless runs use `raftplay script FILE` (see `raftplay help`)")
 	}

@@ -176,6 +176,9 @@ func runElection(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err := checkOutputs(nil, outs); err != nil {
 		return err
 	}
+	if err := outsideData(f.data, outs...); err != nil {
+		return err
+	}
 	csvOut, err := createOut("--csv", f.csvFile)
 	if err != nil {
 		return err

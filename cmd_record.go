@@ -231,6 +231,21 @@ func checkOutputs(inputs, outputs []namedFile) error {
 	return nil
 }
 
+// outsideData refuses an output file inside the data directory data
+// ("" for none), which holds the nodes' logs: created or truncated there,
+// it could overwrite a WAL segment or the CLUSTER file (a CI user's --log
+// DATA/node-1/...wal destroyed node 1's log before the run started, and
+// --record over node 2's segment exited 0).
+func outsideData(data string, outputs ...namedFile) error {
+	for _, o := range outputs {
+		if o.path != "" && o.path != "-" && inside(o.path, data) {
+			return usagef("%s %s: that is inside the data directory %s, which holds the nodes' logs (writing there could destroy one): choose a file outside it",
+				o.what, cluster.EscapeControls(o.path), cluster.EscapeControls(data))
+		}
+	}
+	return nil
+}
+
 // sameFile reports whether paths a and b name one file: os.SameFile when
 // both exist, else their cleaned absolute paths are equal.
 func sameFile(a, b string) bool {

@@ -181,6 +181,9 @@ type headlessRun struct {
 // check.
 func playHeadless(ctx context.Context, h headlessRun, stdout, stderr io.Writer) error {
 	cf := h.cf
+	if err := outsideData(cf.data, namedFile{"--log", h.logPath}, namedFile{"--trace", h.tracePath}, namedFile{"--record", h.recPath}); err != nil {
+		return err
+	}
 	opts, cleanup, err := cf.options(stderr)
 	if err != nil {
 		return err

@@ -1313,3 +1313,49 @@ func TestDashboardSaysAnEmptyScriptIsEmpty(t *testing.T) {
 		t.Error("a script with commands, or no script, changed the notice")
 	}
 }
+
+// TestOutputsInsideDataRefused: an output file inside --data could
+// overwrite a node's WAL segment or the CLUSTER file (a CI user's --log
+// over node 1's segment destroyed its log; --record over node 2's exited
+// 0): refused before anything is written, exit 2, the files untouched.
+func TestOutputsInsideDataRefused(t *testing.T) {
+	t.Parallel()
+	data := t.TempDir()
+	if code, out, errs := runCLI(t, "wait leader\nput k v\n", "script", "--nodes", "1", "--data", data, "-"); code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errs)
+	}
+	segs, _ := filepath.Glob(filepath.Join(data, "node-1", "*.wal"))
+	if len(segs) == 0 {
+		t.Fatal("no WAL segment")
+	}
+	seg := segs[0]
+	before, err := os.ReadFile(seg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cluster := filepath.Join(data, "CLUSTER")
+	clusterBefore, _ := os.ReadFile(cluster)
+	empty := t.TempDir()
+	cases := [][]string{
+		{"script", "--data", data, "--log", seg, "-"},
+		{"script", "--data", data, "--trace", cluster, "-"},
+		{"script", "--data", data, "--record", seg, "-"},
+		{"learn", "--headless", "--data", data, "--record", seg, "1"},
+		{"bench", "--data", data, "--record", seg, "--duration", "1s"},
+		{"chaos", "--data", empty, "--out", filepath.Join(empty, "node-1")},
+		{"experiment", "election", "--data", data, "--csv", cluster},
+		{"--data", data, "--record", seg}, // the dashboard: told before it asks for a terminal
+	}
+	for _, args := range cases {
+		code, _, errs := runCLI(t, "wait leader\n", args...)
+		if code != 2 || !strings.Contains(errs, "that is inside the data directory") {
+			t.Errorf("%v: exit %d, stderr %q; want 2 and the file named as inside the data directory", args, code, errs)
+		}
+	}
+	if after, _ := os.ReadFile(seg); !bytes.Equal(after, before) {
+		t.Errorf("node 1's WAL segment changed")
+	}
+	if after, _ := os.ReadFile(cluster); !bytes.Equal(after, clusterBefore) {
+		t.Errorf("CLUSTER changed")
+	}
+}
