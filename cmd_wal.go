@@ -67,6 +67,11 @@ func runWAL(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	fmt.Fprintf(stdout, "data %s: %s\n", cluster.EscapeControls(dir), what)
 	var problems errorLines
+	if err := cluster.CheckClusterFile(dir); err != nil {
+		line := strings.TrimPrefix(err.Error(), "cluster: ")
+		fmt.Fprintf(stdout, "\n%s\n", cluster.EscapeControls(line))
+		problems = append(problems, line)
+	}
 	bad := map[int]bool{} // the nodes a start cannot run
 	// What keeps a start on this directory from running is reported too:
 	// a node's directory that is no directory, or one the cluster was
@@ -92,6 +97,11 @@ func runWAL(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		}
 		fmt.Fprintln(stdout)
 		err := inspectNode(filepath.Join(dir, n), stdout, false)
+		if errors.As(err, new(reportWriteError)) {
+			// Standard output failed (> /dev/full), not the node: said
+			// as such, not as a node no start can run.
+			return err
+		}
 		var wp walProblems
 		damage := errors.As(err, &wp)
 		switch {
@@ -122,6 +132,13 @@ func runWAL(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	// Not a dead end: the other nodes hold the cluster's data.
 	return append(problems, fmt.Sprintf("a start with --allow-failed (raftplay --data %s --allow-failed) runs the other nodes and leaves these FAILED; remove N, then add N, replaces one", dir))
 }
+
+// reportWriteError is a failed write of the listing to standard output:
+// no fault of the WAL it lists.
+type reportWriteError struct{ err error }
+
+func (e reportWriteError) Error() string { return "standard output: " + commands.PathReason(e.err) }
+func (e reportWriteError) Unwrap() error { return e.err }
 
 // nodeDirs returns the node-N directories of a data directory, in node
 // order; none when dir holds WAL files itself (it is a node's directory).
@@ -176,7 +193,7 @@ func inspectNode(dir string, stdout io.Writer, alone bool) error {
 	}
 	describe := func(e raft.Entry) string { return cluster.EscapeControls(describeWALEntry(e)) }
 	if err := rep.WriteTextWith(stdout, describe); err != nil {
-		return err
+		return reportWriteError{err}
 	}
 	if len(rep.Problems) == 0 {
 		return nil

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -54,5 +56,22 @@ func TestWALEntryWords(t *testing.T) {
 		if err != nil || c == nil || c.Key != kv[0] || c.Value != kv[1] {
 			t.Errorf("%s parses as %+v, %v; want key %q value %q", line, c, err, kv[0], kv[1])
 		}
+	}
+}
+
+// raftplay wal DATA reports a damaged CLUSTER file (exit 1), as a start
+// refuses it: it listed the nodes and said nothing was wrong.
+func TestWALReportsADamagedClusterFile(t *testing.T) {
+	t.Parallel()
+	data := t.TempDir()
+	if code, _, errs := runCLI(t, "wait leader\nput k v\n", "script", "--nodes", "3", "--data", data, "-"); code != 0 {
+		t.Fatal(errs)
+	}
+	if err := os.WriteFile(filepath.Join(data, "CLUSTER"), []byte("garbage\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs := runCLI(t, "", "wal", data)
+	if code != 1 || !strings.Contains(out, `CLUSTER is damaged: it holds "garbage\n"`) || !strings.Contains(errs, "CLUSTER is damaged") {
+		t.Errorf("exit %d\nstdout %s\nstderr %s", code, out, errs)
 	}
 }

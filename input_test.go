@@ -252,6 +252,22 @@ func TestLostOutputIsAnError(t *testing.T) {
 		}
 		cancel(nil)
 	}
+	// raftplay wal DATA > a full disk: standard output's fault, not the
+	// nodes' (it said no start could run the cluster).
+	data := t.TempDir()
+	if code, _, errs := runCLI(t, script, "script", "--nodes", "3", "--data", data, "-"); code != 0 {
+		t.Fatal(errs)
+	}
+	for _, dir := range []string{data, filepath.Join(data, "node-1")} {
+		ctx, cancel := context.WithCancelCause(context.Background())
+		out := &outputWriter{w: failingWriter{syscall.ENOSPC}, cancel: cancel}
+		var errb bytes.Buffer
+		err := out.check(run(ctx, []string{"wal", dir}, strings.NewReader(""), out, &errb))
+		if code := finish(ctx, err, &errb); code != 1 || err == nil || err.Error() != "standard output: no space left on device" {
+			t.Errorf("raftplay wal %s > a full disk: exit %d, %v", dir, code, err)
+		}
+		cancel(nil)
+	}
 	ctx, cancel := context.WithCancelCause(context.Background())
 	defer cancel(nil)
 	out := &outputWriter{w: failingWriter{syscall.EPIPE}, cancel: cancel}

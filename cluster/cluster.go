@@ -208,6 +208,9 @@ func Start(opts Options) (*Cluster, error) {
 		up:          make([]atomic.Bool, MaxNodes),
 	}
 	c.monitor = NewMonitor(c.events)
+	if err := CheckClusterFile(opts.DataDir); err != nil {
+		return nil, err
+	}
 	// Nodes added in an earlier run on this data directory come back with
 	// it, and removed ones stay removed (membership.go).
 	nodes := max(opts.Nodes, NodesOnDisk(opts.DataDir))

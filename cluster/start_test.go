@@ -286,6 +286,39 @@ func TestDeletedLastNodesAreNotASmallerCluster(t *testing.T) {
 	}
 }
 
+// A damaged CLUSTER file is refused, not ignored: ignored, the guard above
+// went with it, and a data directory missing its last nodes ran as a
+// smaller cluster that had lost acknowledged writes (a CI user's report).
+func TestDamagedClusterFileIsRefused(t *testing.T) {
+	t.Parallel()
+	c, dir := startWithAWrite(t)
+	c.Close()
+	if err := os.RemoveAll(filepath.Join(dir, "node-3")); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, clusterFile)
+	for _, bad := range []string{"", "garbage\n", "nodes 0\n", "nodes 2", "nodes 12\n", "nodes 3\nnodes 1\n"} {
+		if err := os.WriteFile(path, []byte(bad), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := CheckClusterFile(dir); err == nil {
+			t.Errorf("CLUSTER %q: CheckClusterFile found nothing wrong", bad)
+		}
+		if _, err := startOrHang(t, Options{Nodes: 2, DataDir: dir}); err == nil || !strings.Contains(err.Error(), "CLUSTER is damaged") {
+			t.Errorf("CLUSTER %q: start: %v", bad, err)
+		}
+	}
+	if err := os.WriteFile(path, []byte("nodes 3\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := CheckClusterFile(dir); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := startOrHang(t, Options{Nodes: 2, DataDir: dir}); err == nil || !strings.Contains(err.Error(), "amnesia") {
+		t.Fatalf("CLUSTER put back: start: %v", err)
+	}
+}
+
 // A first start killed before its nodes wrote anything (a consensus
 // engineer's kill -9 30 ms in left node-1's empty log and no other node
 // directory) is not taken for a one-node cluster: the size was recorded
