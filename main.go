@@ -66,6 +66,10 @@ func (s signalError) name() string {
 // SIGTERM or SIGHUP (its terminal closed: a new user's closed tmux pane left
 // the temporary data directory behind), so that every subcommand stops and
 // cleans up; a second one while it does calls again (which exits at once).
+// The same signal again within dupSignalWindow of the first is taken for
+// the same request: GNU timeout, the usual CI wrapper, sends its signal to
+// the child and then to the child's process group, and the second copy
+// made raftplay exit at once without cleaning up (a CI user's report).
 // stop ends the watch.
 //
 // SIGPIPE is caught too, and ignored: the kernel raises it for a write to
@@ -73,6 +77,11 @@ func (s signalError) name() string {
 // peer crashes or is removed; caught, it turns into an EPIPE error of that
 // write. A closed standard output (as by `| head`) is noticed by
 // outputWriter, at the write that fails.
+// dupSignalWindow is how soon after the first a repeat of the same signal
+// is taken for a copy of it (cancelOnSignal): well under the time between
+// two presses of ctrl+c by a hurried person.
+var dupSignalWindow = 250 * time.Millisecond
+
 func cancelOnSignal(cancel context.CancelCauseFunc, again func(signalError)) (stop func()) {
 	ch := make(chan os.Signal, 8)
 	signal.Notify(ch, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGPIPE)
@@ -97,8 +106,15 @@ func cancelOnSignal(cancel context.CancelCauseFunc, again func(signalError)) (st
 			return
 		}
 		cancel(signalError{s})
-		if s, ok = next(); ok {
-			again(signalError{s})
+		first, at := s, time.Now()
+		for {
+			if s, ok = next(); !ok {
+				return
+			}
+			if s != first || time.Since(at) >= dupSignalWindow {
+				again(signalError{s})
+				return
+			}
 		}
 	}()
 	return func() {

@@ -1359,3 +1359,40 @@ func TestOutputsInsideDataRefused(t *testing.T) {
 		t.Errorf("CLUSTER changed")
 	}
 }
+
+// TestDuplicateSignalIsOne: GNU timeout, the usual CI wrapper, sends
+// SIGTERM to raftplay and then to its process group: two copies at once.
+// Taken for a second signal, they made raftplay exit at once, its
+// temporary data left behind (4 runs in 5 for a CI user). A copy within
+// dupSignalWindow is one signal; the same signal later is a second.
+func TestDuplicateSignalIsOne(t *testing.T) {
+	// A wider window than the real one, so that a loaded machine's slow
+	// wake-up below does not count as the time between two presses.
+	defer func(w time.Duration) { dupSignalWindow = w }(dupSignalWindow)
+	dupSignalWindow = time.Second
+	ctx, cancel := context.WithCancelCause(context.Background())
+	again := make(chan signalError, 2)
+	stop := cancelOnSignal(cancel, func(s signalError) { again <- s })
+	defer stop()
+	syscall.Kill(os.Getpid(), syscall.SIGTERM)
+	select {
+	case <-ctx.Done():
+	case <-time.After(10 * time.Second):
+		t.Fatal("SIGTERM did not cancel the run")
+	}
+	// The copy, once the first was taken (sent together, the kernel may
+	// merge the two into one).
+	syscall.Kill(os.Getpid(), syscall.SIGTERM)
+	time.Sleep(dupSignalWindow + 50*time.Millisecond) // the window is what is tested
+	select {
+	case s := <-again:
+		t.Fatalf("a copy of the first SIGTERM was taken for a second signal (%v)", s)
+	default:
+	}
+	syscall.Kill(os.Getpid(), syscall.SIGTERM)
+	select {
+	case <-again:
+	case <-time.After(10 * time.Second):
+		t.Fatal("a SIGTERM after the window was not taken for a second signal")
+	}
+}
