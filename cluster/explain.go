@@ -654,6 +654,8 @@ func refusalWhy(st Status, c NodeStatus, term, id uint64, why raft.Why) string {
 			return "it leads: " + noLeaderPreVote
 		}
 		return fmt.Sprintf("it heard from leader %d within the minimum election timeout, and a pre-vote needs a node that has not (thesis §9.6)", v.Leader)
+	case raft.WhyNotMember:
+		return "it joined the cluster and does not hold yet the configuration that adds it, so it votes for no one"
 	}
 	return "it refused"
 }
@@ -917,6 +919,9 @@ func explainVote(st Status, id uint64) string {
 		}
 		return fmt.Sprintf("%d refused its pre-vote to %d for term %d: it had heard from leader %d within the minimum election timeout, and only a node that has not grants a pre-vote (thesis §9.6)",
 			id, v.Candidate, v.Term, v.VotedFor)
+	case raft.WhyNotMember:
+		return fmt.Sprintf("%d refused its %s to %d %s term %d: it joined the cluster and does not hold yet the configuration that adds it; until then it votes for no one (its empty log would pass any candidate's, and its id may be a removed voter's that a stale log still counts)",
+			id, what, v.Candidate, at, v.Term)
 	}
 	return fmt.Sprintf("%d refused its %s to %d %s term %d", id, what, v.Candidate, at, v.Term)
 }

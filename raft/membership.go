@@ -303,9 +303,10 @@ func deleteSorted(ids []uint64, id uint64) []uint64 {
 //     see the file comment);
 //   - cc does not apply (adding a member, promoting a non-learner, removing
 //     a non-member or the last voter);
-//   - it promotes a learner more than PromoteMaxLag entries behind, or one
-//     still installing a snapshot (thesis §4.2.1: a new voter must catch up
-//     first, or the cluster waits for it to commit).
+//   - it promotes a learner more than PromoteMaxLag entries behind, one
+//     that has not acknowledged the configuration in force (which names
+//     it), or one still installing a snapshot (thesis §4.2.1: a new voter
+//     must catch up first, or the cluster waits for it to commit).
 //
 // On a follower it returns a *NotLeaderError; during a leadership transfer,
 // ErrTransferring.
@@ -363,9 +364,26 @@ func (r *Raft) confChangeTo(cc ConfChange) (Membership, error) {
 		case last-pr.match > uint64(r.promoteLag):
 			return Membership{}, confRefusal(ErrLearnerBehind, "learner %d is far behind: it holds %d of %d entries (%d behind, at most %d allowed): promote it once it has caught up",
 				cc.Node, pr.match, last, last-pr.match, r.promoteLag)
+		case pr.match < r.memberSince():
+			// A voter must hold a configuration that names it: a node
+			// that joined votes only then (mayVote), and one promoted
+			// before, its log empty, could leave the voters without a
+			// majority that can elect anyone.
+			return Membership{}, confRefusal(ErrLearnerBehind, "learner %d has not acknowledged the configuration that made it a member (entry %d; it holds %d): promote it once it has caught up",
+				cc.Node, r.memberSince(), pr.match)
 		}
 	}
 	return next, nil
+}
+
+// memberSince is the index of the configuration in force: its entry's, or,
+// when it came with the snapshot the log starts after, the snapshot's. A
+// follower holding the log up to it holds that configuration.
+func (r *Raft) memberSince() uint64 {
+	if r.confIndex != 0 {
+		return r.confIndex
+	}
+	return r.log.snapIndex
 }
 
 // ConfAt returns the configuration in force at index i: the newest

@@ -284,6 +284,15 @@ func (r *Raft) handleVote(m Message) {
 	r.lastVote = VoteDecision{Candidate: m.From, Term: m.Term, Pre: m.Type == MsgPreVote,
 		CandIndex: m.Index, CandTerm: m.LogTerm, MyIndex: r.log.lastIndex(), MyTerm: r.log.lastTerm()}
 	switch {
+	case !r.mayVote():
+		r.emit(EventVoteRejected, m.From, "rejected %s for %d: not a member yet (joined with no configuration, and none it holds names it)", name, m.From)
+		if r.term > 0 {
+			// A node that has heard of no term yet (a pre-vote leaves it
+			// at 0) has none to answer with: the candidate drops a refusal
+			// of a lower term anyway.
+			r.send(Message{To: m.From, Type: resp, Reject: true, Why: WhyNotMember})
+		}
+		r.lastVote.Why = WhyNotMember
 	case !canVote:
 		who, did := r.vote, "already voted for"
 		if who == None {
@@ -330,6 +339,25 @@ func (r *Raft) handleVote(m Message) {
 		}
 		r.emit(EventVote, m.From, "granted %s to %d at term %d", name, m.From, m.Term)
 	}
+}
+
+// mayVote reports whether this node may grant votes and pre-votes at all:
+// it started with a bootstrap configuration (Config.Peers), or a
+// configuration it holds names it (as voter or learner).
+//
+// A node that joins a running cluster starts with an empty log, and may
+// carry the id of a voter removed earlier (the playground starts a fresh
+// node when an id is added again). A candidate whose log missed that
+// removal still counts the id as a voter of its old configuration; if the
+// fresh node granted it its vote, as its empty log would let it, two ids
+// removed and added again in five voters are enough for a stale candidate
+// and the two fresh nodes to make a majority of the old configuration, and
+// a leader missing committed entries is elected (and commits over them).
+// Once a configuration the node holds names it, its log holds the entry
+// that added it, hence the committed removal before it, and the log check
+// (§5.4.1) refuses every candidate whose log lacks that removal.
+func (r *Raft) mayVote() bool {
+	return !r.bootConf.IsEmpty() || r.conf.IsMember(r.id)
 }
 
 func (r *Raft) stepFollower(m Message) error {

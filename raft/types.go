@@ -198,10 +198,12 @@ const (
 	WhyLogMismatch     // the receiver has no entry at prevLogIndex with prevLogTerm (hint in RejectHint)
 	WhyLease           // not sent: a vote request ignored inside a leader lease (CheckQuorum)
 	WhyLeaderAlive     // a pre-vote refused: the receiver leads and heard from a quorum, or heard from its leader, within the minimum election timeout (thesis §9.6)
+	WhyNotMember       // a (pre-)vote refused: the receiver joined with no bootstrap configuration and no configuration it holds names it yet
 )
 
 // String returns a phrase for w: "stale term", "already voted",
-// "log not up to date", "log mismatch", or "" for WhyNone.
+// "log not up to date", "log mismatch", "leader lease", "leader alive",
+// "not a member yet", or "" for WhyNone.
 func (w Why) String() string {
 	switch w {
 	case WhyStaleTerm:
@@ -216,6 +218,8 @@ func (w Why) String() string {
 		return "leader lease"
 	case WhyLeaderAlive:
 		return "leader alive"
+	case WhyNotMember:
+		return "not a member yet"
 	}
 	return ""
 }

@@ -1,0 +1,92 @@
+package cluster
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+)
+
+// Adding an id again starts a fresh node, its log empty. A node cut off
+// while two voters were removed still counts them in its old
+// configuration; if the two fresh nodes, not yet reached by the leader,
+// granted it their votes (their empty logs pass any candidate's), it
+// would lead a majority of that old configuration and commit over the
+// cluster's committed entries. The fresh nodes vote only once they hold
+// the configuration that adds them (raft: mayVote), which follows the
+// removals in the log.
+func TestReaddedIDsDoNotElectANodeThatMissedTheirRemoval(t *testing.T) {
+	t.Parallel()
+	c := startCluster(t, Options{Nodes: 5})
+	l := waitLeader(t, c).Leader
+	var others []uint64
+	for id := uint64(1); id <= 5; id++ {
+		if id != l {
+			others = append(others, id)
+		}
+	}
+	s, x, y, a := others[0], others[1], others[2], others[3]
+	cl := c.NewClient()
+	put := func(k string) {
+		t.Helper()
+		if _, err := cl.Put(ctxFor(t, 10*time.Second), k, []byte("v")); err != nil {
+			t.Fatalf("put %s: %v", k, err)
+		}
+	}
+	put("before")
+	waitFor(t, c, "every node holding the first write", func(st Status) bool {
+		n, _ := st.Node(s)
+		return n.Applied >= n.Commit && n.Commit > 0 && n.Commit == st.Nodes[l-1].Commit
+	})
+	cut := func(p, q uint64) {
+		t.Helper()
+		if err := c.Cut(p, q); err != nil {
+			t.Fatal(err)
+		}
+		if err := c.Cut(q, p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, o := range []uint64{l, x, y, a} {
+		cut(s, o)
+	}
+	put("while s is cut off")
+	for _, id := range []uint64{x, y} {
+		if _, err := c.Remove(ctxFor(t, 10*time.Second), id); err != nil {
+			t.Fatalf("remove %d: %v", id, err)
+		}
+	}
+	put("after the removals")
+	// The fresh nodes of ids x and y hear only from s.
+	for _, id := range []uint64{x, y} {
+		cut(l, id)
+		cut(a, id)
+		if err := c.HealLink(s, id); err != nil {
+			t.Fatal(err)
+		}
+		if err := c.HealLink(id, s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, id := range []uint64{x, y} {
+		_, err := c.Add(ctxFor(t, 3*time.Second), id)
+		if err == nil {
+			t.Fatalf("add %d: caught up and promoted, though the leader cannot reach it", id)
+		}
+		t.Logf("add %d: %v", id, err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	st, err := c.WaitFor(ctx, func(st Status) bool {
+		n, _ := st.Node(s)
+		return n.Role == "leader" || c.ViolationCount() > 0
+	})
+	if err == nil {
+		n, _ := st.Node(s)
+		msg := fmt.Sprintf("node %d, cut off while %d and %d were removed, leads at term %d (commit %d)", s, x, y, n.Term, n.Commit)
+		for _, v := range c.Violations() {
+			msg += fmt.Sprintf("\n%s: %s", v.Rule, v.Text)
+		}
+		t.Fatal(msg)
+	}
+}
