@@ -106,3 +106,25 @@ func TestReadWaitsUntilItsIndexIsApplied(t *testing.T) {
 		t.Fatalf("after index 2 applied: answers %+v, want one reading \"new\"", n.answers)
 	}
 }
+
+// TestNotLeaderAnswerNamesItsOwnLeader: an HTTP error for a write a node
+// refused as not the leader names, in its leader field, the leader its
+// sentence names: read from the status a moment later, it said "not the
+// leader (3 is)" beside no leader, and "knows of no leader" beside the
+// node's own address (a CI user's report).
+func TestNotLeaderAnswerNamesItsOwnLeader(t *testing.T) {
+	c, err := Start(Options{Nodes: 3, DataDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	n := c.node(1)
+	if got, want := n.leaderFor(notLeaderError{id: 1, leader: 3}), c.slots[2].httpAddr; got != want || want == "" {
+		t.Errorf("(3 is): leader %q, want node 3's %q", got, want)
+	}
+	for _, leader := range []uint64{0, 1} {
+		if got := n.leaderFor(notLeaderError{id: 1, leader: leader}); got != "" {
+			t.Errorf("leader %d named by the error: field %q, want none", leader, got)
+		}
+	}
+}

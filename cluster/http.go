@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"raftplay/raft"
 )
 
 // MaxValueBytes bounds a value written over HTTP (and by `bench --payload`).
@@ -151,7 +153,7 @@ func (n *node) serveOp(w http.ResponseWriter, r *http.Request, cmd Command) {
 			// still commit elsewhere: unknown.)
 			effect = effectNone
 		}
-		n.writeError(w, http.StatusServiceUnavailable, strings.TrimPrefix(err.Error(), "cluster: "), effect)
+		writeJSON(w, http.StatusServiceUnavailable, httpError{Error: strings.TrimPrefix(err.Error(), "cluster: "), Leader: n.leaderFor(err), Effect: effect})
 		return
 	}
 	if cmd.Op == OpGet {
@@ -178,6 +180,23 @@ func (n *node) leaderAddr() string {
 		return ""
 	}
 	return n.cfg.leaderHTTP(st.Leader)
+}
+
+// leaderFor returns the leader's HTTP address for an answer to err: the
+// one a "not the leader" error names when it is one, so that the body's
+// sentence and its leader field say the same (read from the status a
+// moment later, a CI user saw "not the leader (3 is)" beside no leader,
+// and "knows of no leader" beside the node's own address); else
+// leaderAddr's.
+func (n *node) leaderFor(err error) string {
+	var nl notLeaderError
+	if !errors.As(err, &nl) {
+		return n.leaderAddr()
+	}
+	if nl.leader == raft.None || nl.leader == n.cfg.id {
+		return ""
+	}
+	return n.cfg.leaderHTTP(nl.leader)
 }
 
 func writeJSON(w http.ResponseWriter, code int, v any) {
