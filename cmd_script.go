@@ -89,6 +89,13 @@ func runScript(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		return err
 	}
 	cmds, err := commands.Parse(string(src), cf.scriptNodes())
+	if err == nil {
+		for _, c := range cmds {
+			if note := c.GluedNote(); note != "" {
+				fmt.Fprintf(stderr, "raftplay: warning: %s: line %d: %s\n", cluster.EscapeControls(name), c.Line, cluster.EscapeControls(note))
+			}
+		}
+	}
 	if err != nil {
 		if *jsonOut {
 			writeParseErrorsJSON(stdout, err)

@@ -1396,3 +1396,19 @@ func TestDuplicateSignalIsOne(t *testing.T) {
 		t.Fatal("a SIGTERM after the window was not taken for a second signal")
 	}
 }
+
+// A '#' right after a word starts a comment (the contract), which a
+// script's author seldom means: put d a#b wrote "a", and expect get d ==
+// a#b passed, cut the same way (a CI user's report). The script runs as
+// the contract says, with a warning per such line.
+func TestScriptWarnsOfAHashGluedToAWord(t *testing.T) {
+	t.Parallel()
+	code, out, errs := runCLI(t, "wait leader\nput d a#b\nget d\n", "script", "--nodes", "1", "--data", t.TempDir(), "-")
+	if code != 0 || !strings.Contains(out, "> get d\na\n") {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errs)
+	}
+	want := "raftplay: warning: standard input: line 2: column 8: '#' starts a comment, so the line reads \"put d a\"; quote a word that holds '#' (\"a#b\"), or put a space before a comment\n"
+	if errs != want {
+		t.Errorf("stderr %q, want %q", errs, want)
+	}
+}

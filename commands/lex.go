@@ -74,6 +74,9 @@ type lexed struct {
 	toks   []token
 	end    int // byte offset where the comment starts, or len(line)
 	endCol int // rune column just past the last non-space character before end
+	// glued is the rune column of a '#' that began the comment right
+	// after a word, with no space between (get a#b reads key a), or 0.
+	glued int
 }
 
 // lex splits line into words. Words are separated by spaces and tabs; a word
@@ -96,6 +99,9 @@ func lex(line string, lineNo int) (lexed, error) {
 			col++
 		case r == '#':
 			lx.end = i
+			if i > 0 && !isSpace(rune(line[i-1])) {
+				lx.glued = col
+			}
 			return lx, nil
 		case r == '"':
 			start, startCol := i, col

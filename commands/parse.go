@@ -162,9 +162,28 @@ func parseLine(line string, lineNo, nodes int, names map[string]bool) (*Command,
 		},
 	}
 	if err := info.parse(lp); err != nil {
+		var pe *ParseError
+		if lx.glued > 0 && errors.As(err, &pe) {
+			pe.Msg += "; " + gluedHint(lx.glued)
+		}
 		return nil, err
 	}
+	lp.cmd.GluedHash = lx.glued
 	return lp.cmd, nil
+}
+
+// gluedHint says what a '#' at column col right after a word did.
+func gluedHint(col int) string {
+	return fmt.Sprintf("the '#' at column %d starts a comment, though no space comes before it: quote a word that holds '#' (\"a#b\")", col)
+}
+
+// GluedNote says, of a command that parsed with a '#' right after a word,
+// what was read and how to keep the '#' ("" when it has none).
+func (c *Command) GluedNote() string {
+	if c.GluedHash == 0 {
+		return ""
+	}
+	return fmt.Sprintf("column %d: '#' starts a comment, so the line reads %q; quote a word that holds '#' (\"a#b\"), or put a space before a comment", c.GluedHash, c.Text)
 }
 
 // runeCol returns the 1-based rune column of byte offset i in s.

@@ -424,3 +424,34 @@ func TestParseRefusesReplayCommands(t *testing.T) {
 		t.Errorf("ParseLine: %v", err)
 	}
 }
+
+// TestGluedHash: a '#' right after a word starts the comment, as the
+// contract says, and the command remembers where (GluedNote), so that the
+// prompt and scripts can say what was read; a parse error the '#' caused
+// says so.
+func TestGluedHash(t *testing.T) {
+	p := NewParser(3)
+	for _, tc := range []struct {
+		line  string
+		glued int
+		text  string
+	}{
+		{"get a#b", 6, "get a"},
+		{"put k v# note", 8, "put k v"},
+		{"get a # note", 0, "get a"},
+		{`get "a#b"`, 0, `get "a#b"`},
+		{"get ☃#b", 6, "get ☃"},
+	} {
+		c, err := p.ParseLine(tc.line, 1)
+		if err != nil || c.GluedHash != tc.glued || c.Text != tc.text {
+			t.Errorf("%q: %+v, %v; want glued %d, text %q", tc.line, c, err, tc.glued, tc.text)
+		}
+		if (c.GluedNote() != "") != (tc.glued > 0) {
+			t.Errorf("%q: note %q", tc.line, c.GluedNote())
+		}
+	}
+	_, err := p.ParseLine("put a#b", 1)
+	if err == nil || !strings.Contains(err.Error(), "missing VALUE") || !strings.Contains(err.Error(), "the '#' at column 6 starts a comment") {
+		t.Errorf("put a#b: %v", err)
+	}
+}

@@ -2,6 +2,7 @@ package tui
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -586,6 +587,17 @@ func (m *Model) run(lines ...string) tea.Cmd {
 			// A paste: say which of its lines, and that none ran.
 			m.output.set(fmt.Sprintf("pasted line %d of %d: %s", i+1, len(lines), l), l, "", err)
 			m.output.err += fmt.Sprintf(" (so none of the %d pasted lines ran)", len(lines))
+			return nil
+		}
+		if c != nil && c.GluedHash > 0 {
+			// Typed at the prompt, get a#b is get a: what a person
+			// typing it did not mean (a learner read the wrong key).
+			// Scripts keep the contract's reading, with a warning.
+			what := l
+			if len(lines) > 1 {
+				what = fmt.Sprintf("pasted line %d of %d: %s", i+1, len(lines), l)
+			}
+			m.output.set(what, l, "", errors.New(c.GluedNote()+"; nothing ran"))
 			return nil
 		}
 		if c != nil {

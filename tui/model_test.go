@@ -604,3 +604,24 @@ func TestAnEarlierCommandsResultDoesNotHideALaterOnes(t *testing.T) {
 		t.Errorf("the next step's result does not replace both:\n%s", v)
 	}
 }
+
+// TestPromptRefusesAHashGluedToAWord: typed at the prompt, get a#b read key
+// a (the '#' starts a comment): a learner got another key's value. The
+// prompt refuses such a line, saying what it would read and how to keep
+// the '#'; nothing runs.
+func TestPromptRefusesAHashGluedToAWord(t *testing.T) {
+	ex := &fakeExec{}
+	m := newModel(newFakeSource(steady(3)), ex, 120, 40)
+	if cmd := m.run("get a#b"); cmd != nil {
+		t.Fatal("get a#b ran")
+	}
+	if !strings.Contains(m.output.err, `column 6: '#' starts a comment, so the line reads "get a"; quote a word that holds '#'`) {
+		t.Errorf("output error %q", m.output.err)
+	}
+	if cmd := m.run(`get "a#b"`); cmd == nil {
+		t.Error(`get "a#b" did not run`)
+	}
+	if cmd := m.run("get a # the key a"); cmd == nil {
+		t.Error("a comment after a space did not run")
+	}
+}
