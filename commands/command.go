@@ -274,7 +274,7 @@ const (
 //	set disk-delay N D             Setting, Node, Duration (0..MaxDiskDelay)
 //	set disk-full|unsafe-skip-fsync N on|off   Setting, Node, On
 type Command struct {
-	Line, Col int    // position of the command word, 1-based (Col counts runes)
+	Line, Col int // position of the command word, 1-based (Col counts runes)
 	// GluedHash is the column of a '#' right after a word that started
 	// the line's comment (get a#b reads key a), or 0: the contract says
 	// '#' starts a comment, but such a line is seldom meant so (GluedNote).
