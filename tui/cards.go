@@ -243,7 +243,7 @@ func (m *Model) viewCard(n cluster.NodeStatus, body cardBody, g cardGeom, edges 
 	lines = append(append(append(append(lines, title), body.lines[:at-1]...), make([]string, blank)...), body.lines[at-1:]...)
 	widths = append(append(append(append(widths, inner), body.widths[:at-1]...), make([]int, blank)...), body.widths[at-1:]...)
 	switch {
-	case n.ID == m.sel:
+	case n.ID == m.sel && m.selGone == 0:
 		return m.styles.CardSelected.Draw(lines, widths, inner, edges[1][0], edges[1][1])
 	case n.State == cluster.StateRemoved: // greyed, border too
 		top, bottom := m.styles.CardGone.Edges(inner)
@@ -328,7 +328,7 @@ func (m *Model) cardTitle(n cluster.NodeStatus, inner int) string {
 	}
 	name, _ = splitAt(name, room)
 	mark := " "
-	if n.ID == m.sel {
+	if n.ID == m.sel && m.selGone == 0 { // no node is selected while selGone is set
 		mark = "▸"
 	}
 	pulse := " "

@@ -106,7 +106,7 @@ func (m *Model) linksKey(msg tea.KeyMsg) (tea.Cmd, bool) {
 	default:
 		return nil, false
 	}
-	m.sel = v.from // the cell's row is the selected node
+	m.sel, m.selGone = v.from, 0 // the cell's row is the selected node
 	return nil, true
 }
 

@@ -95,7 +95,20 @@ func (m *Model) reselect() {
 			pick = n.ID
 		}
 	}
+	if m.sel != 0 {
+		m.selGone = m.sel
+	}
 	m.sel = pick
+}
+
+// selGoneWhy says why the keys that act on the selected node refuse
+// while selGone is set.
+func (m *Model) selGoneWhy() string {
+	where := "removed, or never added"
+	if n, ok := m.status.Node(m.selGone); ok && n.State != cluster.StateRemoved {
+		where = "not drawn at this size"
+	}
+	return fmt.Sprintf("no node %d on the screen (%s), so no node is selected: press a node's digit, or tab, to select one", m.selGone, where)
 }
 
 // stepSelection selects the next (by 1) or previous (by -1) drawn node,
@@ -305,6 +318,13 @@ func transferring(st cluster.Status) bool {
 // pressed while off, does nothing now ("" for any other key, or one that
 // is on): a key that did nothing left a new user guessing.
 func (m *Model) keyOff(msg tea.KeyMsg) (what, why string) {
+	if k := &m.keys; m.selGone != 0 && m.region != regionLinks {
+		for _, b := range []*key.Binding{&k.Crash, &k.Power, &k.Restart, &k.Pause, &k.Isolate, &k.Group, &k.Remove, &k.Transfer, &k.Timeout, &k.Beat} {
+			if slices.Contains(b.Keys(), msg.String()) {
+				return fmt.Sprintf("%s %s", msg.String(), b.Help().Desc), m.selGoneWhy()
+			}
+		}
+	}
 	if why = m.memberKeyWhy(msg); why != "" {
 		what = map[string]string{"A": "A add", "D": fmt.Sprintf("D remove %d", m.sel), "T": fmt.Sprintf("T transfer %d", m.sel)}[msg.String()]
 		return what, why

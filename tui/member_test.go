@@ -856,3 +856,47 @@ func TestLaneHintsNameTheHeightThatShowsEveryLane(t *testing.T) {
 		t.Fatalf("no hint below 80x%d: this checks nothing", least)
 	}
 }
+
+// TestSelectionGoneRefusesNodeKeys: when the selected node leaves the
+// screen, the mark falls back to another node, but no node is selected:
+// the keys that act on one refuse, saying so, until a digit or tab
+// selects one (a learner's burst of D removed the nodes the selection fell
+// back to, one after another).
+func TestSelectionGoneRefusesNodeKeys(t *testing.T) {
+	ex := &fakeExec{}
+	m := newModel(newFakeSource(steady(40)), ex, 120, 40)
+	press(m, "5")
+	st := steady(40)
+	st.Nodes = st.Nodes[:4] // node 5 gone from the screen
+	m.setStatus(st)
+	if m.sel != 4 {
+		t.Fatalf("mark on %d, want 4", m.sel)
+	}
+	press(m, "D", "c")
+	if got := ex.got(); len(got) != 0 {
+		t.Fatalf("ran %q with no node selected", got)
+	}
+	if !strings.Contains(m.output.note, "no node 5 on the screen (removed, or never added), so no node is selected: press a node's digit") {
+		t.Errorf("note %q", m.output.note)
+	}
+	press(m, "4", "c")
+	if got := ex.got(); !slices.Equal(got, []string{"crash 4"}) {
+		t.Errorf("after 4: ran %q, want crash 4", got)
+	}
+}
+
+// While no node is selected (selGone), no card is drawn selected.
+func TestNoCardDrawnSelectedWhenNoneIs(t *testing.T) {
+	m := newModel(newFakeSource(steady(40)), &fakeExec{}, 120, 40)
+	if !strings.Contains(m.View(), "▸1") {
+		t.Fatalf("node 1 not drawn selected at the start:\n%s", m.View())
+	}
+	press(m, "9")
+	if v := m.View(); strings.Contains(v, "▸") {
+		t.Errorf("a card is drawn selected after 9 named no node:\n%s", v)
+	}
+	press(m, "2")
+	if v := m.View(); !strings.Contains(v, "▸2") {
+		t.Errorf("node 2 not drawn selected after 2:\n%s", v)
+	}
+}

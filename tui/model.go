@@ -114,17 +114,24 @@ type Model struct {
 	cardHold  cardHold             // the card lines needed since the cluster took its shape
 	drawnAt   [2]int               // the size the dashboard was last drawn at; zero: the size message
 	sel       uint64               // selected node, 1-based
-	region    regionKind           // what shows between the cards and the output
-	fullHelp  bool                 // the full key help replaces lanes and events
-	helpView  scroller
-	laneTop   uint64 // when scrolled back, the newest index the lanes show; 0: follow the newest
-	feed      eventFeed
-	rate      writeRate
-	output    outputPanel
-	runs      uint64        // commands run from keys and the prompt, to order their results
-	pasteSeq  uint64        // the run of the last paste of several lines (its failure names the line)
-	pending   []pendingEdit // changes keys asked for that frames may not show yet
-	inflight  []inflightRun // the runs of keys and the prompt not yet answered, in order
+	// selGone is a node the user meant to select that is not drawn: one a
+	// digit named (removed, never added), or the selected one, gone (the
+	// selection moved on to another). Until a node is selected again, the
+	// keys that act on the selected node refuse (selGoneWhy): acting on
+	// the node the selection fell back to, D removed three nodes a
+	// learner never chose.
+	selGone  uint64
+	region   regionKind // what shows between the cards and the output
+	fullHelp bool       // the full key help replaces lanes and events
+	helpView scroller
+	laneTop  uint64 // when scrolled back, the newest index the lanes show; 0: follow the newest
+	feed     eventFeed
+	rate     writeRate
+	output   outputPanel
+	runs     uint64        // commands run from keys and the prompt, to order their results
+	pasteSeq uint64        // the run of the last paste of several lines (its failure names the line)
+	pending  []pendingEdit // changes keys asked for that frames may not show yet
+	inflight []inflightRun // the runs of keys and the prompt not yet answered, in order
 	// promoteAfter is the learner an add made while frozen left to be
 	// promoted (the steps carry only the learner in): once thawed and
 	// caught up, the dashboard promotes it, as an add does unfrozen.
@@ -447,12 +454,17 @@ func (m *Model) onKey(msg tea.KeyMsg) tea.Cmd {
 		return m.run(m.explainLine())
 	case key.Matches(msg, k.Select):
 		if n := uint64(msg.Runes[0] - '0'); m.isDrawn(n) {
-			m.sel = n
+			m.sel, m.selGone = n, 0
+		} else {
+			m.selGone = n
+			m.output.setNote(msg.String(), m.selGoneWhy())
 		}
 	case key.Matches(msg, k.Next):
 		m.stepSelection(1)
+		m.selGone = 0
 	case key.Matches(msg, k.Prev):
 		m.stepSelection(-1)
+		m.selGone = 0
 	case key.Matches(msg, k.Crash):
 		return m.run(fmt.Sprintf("crash %d", id))
 	case key.Matches(msg, k.Power):

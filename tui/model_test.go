@@ -111,7 +111,11 @@ func TestKeysIssueCommandLines(t *testing.T) {
 		{"prompt", steady(10), []string{":", "p", "u", "t", " ", "x", " ", "1", "enter"}, []string{"put x 1"}},
 		{"prompt esc runs nothing", steady(10), []string{":", "h", "esc", "enter"}, nil},
 		{"prompt let then name", steady(10), []string{":", "l", "e", "t", " ", "a", " ", "=", " ", "2", "enter", ":", "c", "r", "a", "s", "h", " ", "@", "a", "enter"}, []string{"let a = 2", "crash @a"}},
-		{"select beyond cluster ignored", steady(10), []string{"9", "c"}, []string{"crash 1"}},
+		// A digit for a node not drawn selects none: c then refused to act
+		// on the node still marked (a learner's 6 D removed another node).
+		{"select beyond cluster acts on none", steady(10), []string{"9", "c", "D", "T", "P"}, nil},
+		{"select beyond cluster, then a node", steady(10), []string{"9", "1", "c"}, []string{"crash 1"}},
+		{"select beyond cluster, then tab", steady(10), []string{"9", "tab", "c"}, []string{"crash 2"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
