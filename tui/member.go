@@ -509,10 +509,10 @@ func (m *Model) addKey() tea.Cmd {
 // (the header names the configuration, the card the catch-up), and then
 // a voter; the more of the two. (The cards of one node more, laid out as
 // the others, missed the header's configuration line and the leader's
-// longer lag list: a screen that fitted them gave way during the add,
-// and, its drawn size forgotten, stayed at the size message.) need is the
-// lines the size message asks for once the node is in (needOver), or the
-// floor if more, and drawn the number of nodes drawn then.
+// longer lag list: a screen that fitted them gave way during the add.)
+// need is the lines the size message asks for once the node is in
+// (needFor), or the floor if more, and drawn the number of nodes drawn
+// then.
 func (m *Model) addedFloor(width int, id uint64) (floor, need, drawn int) {
 	st := m.status
 	l, ok := st.Node(st.Leader)
@@ -566,7 +566,7 @@ func (m *Model) addedFloor(width int, id uint64) (floor, need, drawn int) {
 			}
 		}
 		f := m.floorWith(s, nodes, width)
-		floor, need, drawn = max(floor, f), needOver(f), len(nodes) // the voter's last
+		floor, need, drawn = max(floor, f), m.needFor(f), len(nodes) // the voter's last
 	}
 	return floor, max(need, floor), drawn
 }

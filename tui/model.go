@@ -112,7 +112,7 @@ type Model struct {
 	adding    int                  // add commands of the A key not yet answered
 	cards     *cardMemo            // what the cards of this status are made of; nil: not worked out yet
 	cardHold  cardHold             // the card lines needed since the cluster took its shape
-	drawnAt   [2]int               // the size the dashboard was last drawn at; zero: the size message
+	drawn     bool                 // the dashboard has been drawn (drawsAt): from then on it draws whenever the floor fits
 	sel       uint64               // selected node, 1-based
 	// selGone is a node the user meant to select that is not drawn: one a
 	// digit named (removed, never added), or the selected one, gone (the

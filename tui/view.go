@@ -57,14 +57,24 @@ func (m *Model) floorHeight(width int) int {
 	return len(m.viewHeader(width)) + m.cardLayout(width).height() + bottomLines
 }
 
-// needHeight is the lines the dashboard asks for at width columns: what
-// must fit and roomMin lines of region. A wider terminal never needs
-// more: its header wraps onto no more lines, and the card rows of a
-// narrower one still fit it.
-func (m *Model) needHeight(width int) int { return needOver(m.floorHeight(width)) }
+// needHeight is the lines the dashboard asks for at width columns:
+// needFor of what must fit. A wider terminal never needs more: its header
+// wraps onto no more lines, and the card rows of a narrower one still fit
+// it.
+func (m *Model) needHeight(width int) int { return m.needFor(m.floorHeight(width)) }
+
+// needFor is the lines the dashboard asks for when floor lines must fit:
+// before it has been drawn, roomMin lines of region more (needOver); once
+// drawn, floor itself, as drawsAt takes.
+func (m *Model) needFor(floor int) int {
+	if m.drawn {
+		return floor
+	}
+	return needOver(floor)
+}
 
 // needOver is the lines the dashboard asks for over floor, the lines that
-// must fit: roomMin lines of region more.
+// must fit, before it has been drawn: roomMin lines of region more.
 func needOver(floor int) int { return floor + roomMin }
 
 // wholeHeight is the lines at width that show the lanes, their
@@ -84,21 +94,21 @@ func (m *Model) fits() bool { return m.drawsAt(m.width, m.height, m.floorHeight(
 // the lines that must fit at width: for the screen (fits) and for the add
 // key, which asks it of the cluster with one node more (addedFloor), so
 // that A is refused exactly when the screen would give way to the size
-// message (tooSmall, which names needOver(floor)). It takes at least the
-// minimum width and needOver(floor) lines, or, once drawn (at this size or
-// another the terminal was resized from), floor: the lanes and events give
-// up their lines to a card that grew, to a card more, or to a smaller
-// window. (Only at the size last drawn at, a window made larger and back,
-// as a laptop's maximize and restore, lost a screen it had been drawing
-// for the size message: 6 nodes at 80x24; found by a new user.)
+// message (tooSmall, which names needFor(floor)). It takes at least the
+// minimum width and needOver(floor) lines, or, once drawn in this run,
+// floor: the lanes and events give up their lines to a card that grew, to
+// a card more, or to a smaller window, and after a moment when even the
+// floor did not fit, the screen comes back as soon as it does. (Once
+// drawn only at the size last drawn at, a window made larger and back lost
+// a screen it had been drawing for the size message; and a card that grew
+// for a moment during an add at 80x24 turned it into the size message for
+// good, asking for 26 lines where 24 had drawn 6 nodes: both found by new
+// users.)
 func (m *Model) drawsAt(width, height, floor int) bool {
 	if width < minWidth {
 		return false
 	}
-	if m.drawnAt != [2]int{} {
-		return height >= floor
-	}
-	return height >= needOver(floor)
+	return height >= m.needFor(floor)
 }
 
 // layout divides a terminal of the model's size for the current state.
@@ -162,10 +172,9 @@ func (m *Model) View() string {
 	case m.width == 0 || m.height == 0:
 		return "starting…"
 	case !m.fits():
-		m.drawnAt = [2]int{}
 		return m.tooSmall()
 	}
-	m.drawnAt = [2]int{m.width, m.height}
+	m.drawn = true
 	s := m.layout()
 	lines := append(append([]string{}, s.header...), m.viewCards(s.cards)...)
 	lines = append(lines, s.narr...)
