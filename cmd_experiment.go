@@ -111,8 +111,6 @@ func (f *electionFlags) check() error {
 		return usagef("--delay %v: must not be negative", f.delay)
 	case f.delay > maxDelay:
 		return usagef("--delay %v: at most %v (a trial waits %v for an election, which takes a round trip or more)", f.delay, maxDelay, experiment.DefaultTrialTimeout)
-	case f.hbDiv < 1:
-		return usagef("--heartbeat-div %d: want 1 or more", f.hbDiv)
 	case f.width < 20 || f.width > maxPlotWidth:
 		return usagef("--plot-width %d: want 20 to %d columns", f.width, maxPlotWidth)
 	case f.tick < 100*time.Microsecond:
@@ -160,6 +158,9 @@ func runElection(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	ranges, err := experiment.ParseRanges(f.timeouts)
 	if err != nil {
 		return usagef("--timeouts: %v", strings.TrimPrefix(err.Error(), "experiment: "))
+	}
+	if err := experiment.CheckHeartbeatDiv(f.hbDiv, ranges); err != nil {
+		return usagef("--heartbeat-div %d: %v", f.hbDiv, err)
 	}
 	if err := experiment.CheckTick(f.tick, ranges, f.hbDiv); err != nil {
 		return usagef("--tick %v: %v", f.tick, err)

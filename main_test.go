@@ -745,6 +745,9 @@ func TestExperimentUsageErrors(t *testing.T) {
 		{[]string{"experiment", "paxos"}, `unknown experiment "paxos"`},
 		{[]string{"experiment", "election", "--timeouts", "300-150ms"}, "raftplay: --timeouts: range \"300-150ms\": want 0 < MIN <= MAX"},
 		{[]string{"experiment", "election", "--trials", "0"}, "raftplay: --trials 0: want 1 or more\n"},
+		// A heartbeat it cannot run was taken up to 1ms or down to half, unsaid.
+		{[]string{"experiment", "election", "--heartbeat-div", "200", "--timeouts", "150-300ms"}, "raftplay: --heartbeat-div 200: range 150-300ms's heartbeat would be 750µs (150ms / 200), under the 1ms a heartbeat can be: want at most 150\n"},
+		{[]string{"experiment", "election", "--heartbeat-div", "1"}, "raftplay: --heartbeat-div 1: want 2 or more"},
 		{[]string{"experiment", "election", "--timeouts", "1-2"}, "raftplay: --timeouts: range \"1-2\": bad maximum \"2\" (want a duration like 300ms)\n"},
 		{[]string{"experiment", "election", "--nodes", "2"}, "raftplay: --nodes 2: want 3 to 9: every trial crashes the leader, and a majority must remain to elect the next\n"},
 		{[]string{"experiment", "election", "--csv", "/nonexistent/e.csv"}, "raftplay: --csv /nonexistent/e.csv: no such file or directory\n"},

@@ -72,7 +72,7 @@ func (r *ChaosReport) WriteText(w io.Writer) error {
 	switch {
 	case r.Interrupted != "":
 		fmt.Fprintf(w, "acked writes lost: not checked (interrupted)\n")
-	case !r.LostChecked:
+	case r.FinalKeys == 0:
 		fmt.Fprintf(w, "acked writes lost: not checked (no final read succeeded: the cluster did not recover)\n")
 	default:
 		fmt.Fprintf(w, "acked writes lost: %d (final values of %s checked)\n", len(r.Lost), plural(r.FinalKeys, "key"))

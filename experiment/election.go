@@ -217,10 +217,13 @@ func RunElection(ctx context.Context, opts ElectionOptions) (*ElectionReport, er
 	switch {
 	case opts.Nodes < 3 || opts.Nodes > cluster.MaxNodes:
 		return nil, fmt.Errorf("experiment: %d nodes: want 3 to %d (a crashed leader must leave a majority)", opts.Nodes, cluster.MaxNodes)
-	case opts.Trials < 0 || opts.HeartbeatDiv < 1 || opts.Delay < 0 || opts.Tick < 100*time.Microsecond:
-		return nil, errors.New("experiment: want trials >= 1, heartbeat divisor >= 1, delay >= 0, tick >= 100µs")
+	case opts.Trials < 0 || opts.Delay < 0 || opts.Tick < 100*time.Microsecond:
+		return nil, errors.New("experiment: want trials >= 1, delay >= 0, tick >= 100µs")
 	case opts.DataDir == "":
 		return nil, errors.New("experiment: no data directory")
+	}
+	if err := CheckHeartbeatDiv(opts.HeartbeatDiv, opts.Ranges); err != nil {
+		return nil, fmt.Errorf("experiment: heartbeat divisor %d: %w", opts.HeartbeatDiv, err)
 	}
 	rep := &ElectionReport{Nodes: opts.Nodes, Trials: opts.Trials, Delay: opts.Delay, Seed: opts.Seed}
 	for i, r := range opts.Ranges {
@@ -241,6 +244,24 @@ func Heartbeat(r Range, div int) time.Duration {
 		hb = r.Min / 2
 	}
 	return hb
+}
+
+// CheckHeartbeatDiv reports why div cannot give the ranges a heartbeat,
+// if it cannot: the minimum timeout over div must be shorter than the
+// minimum timeout (div 2 or more) and no shorter than the cluster's
+// MinHeartbeat. (Heartbeat took such a heartbeat up to 1ms, or down to
+// half the minimum, and the run used another heartbeat than the one asked
+// for, without a word: a CI user's report.)
+func CheckHeartbeatDiv(div int, ranges []Range) error {
+	if div < 2 {
+		return fmt.Errorf("want 2 or more: the heartbeat (the minimum election timeout / %d) must be shorter than the election timeout", div)
+	}
+	for _, r := range ranges {
+		if hb := r.Min / time.Duration(div); hb < cluster.MinHeartbeat {
+			return fmt.Errorf("range %s's heartbeat would be %v (%v / %d), under the %v a heartbeat can be: want at most %d", r, hb, r.Min, div, cluster.MinHeartbeat, r.Min/cluster.MinHeartbeat)
+		}
+	}
+	return nil
 }
 
 // CheckTick reports why tick cannot time the ranges, if it cannot: it is
