@@ -236,6 +236,10 @@ func playHeadless(ctx context.Context, h headlessRun, stdout, stderr io.Writer) 
 	stopStream := func() {}
 	if h.json {
 		printNodesJSON(out, c.Status())
+		writeJSONLine(out, struct {
+			Type string `json:"type"`
+			Seed uint64 `json:"seed"`
+		}{"seed", opts.Seed})
 		stopStream = streamEvents(c.Events(), func(e cluster.Event) {
 			writeJSONLine(out, struct {
 				Type string `json:"type"`
@@ -255,6 +259,7 @@ func playHeadless(ctx context.Context, h headlessRun, stdout, stderr io.Writer) 
 		}
 		printNodes(out, c.Status())
 		printStartErrors(out, c.Events())
+		fmt.Fprintf(out, "seed %d (--seed %d draws the same election timeouts again)\n", opts.Seed, opts.Seed)
 	}
 	onCommand := func(*commands.Command) {}
 	stopLog := func() {}

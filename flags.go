@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"math/rand/v2"
 	"net"
 	"os"
 	"regexp"
@@ -244,6 +245,12 @@ func (f *clusterFlags) options(stderr io.Writer) (cluster.Options, func(), error
 		return cluster.Options{}, nil, err
 	}
 	opts := cluster.Options{Nodes: f.nodes, Timing: t, Seed: f.seed, PreVote: f.prevote, CheckQuorum: f.checkquorum, DataDir: f.data, BasePort: f.port, SnapshotEvery: f.snapEvery, AllowFailed: f.allowFailed}
+	for opts.Seed == 0 {
+		// Picked here, not by the cluster, so that a run can say which
+		// (a script's output, a recording): a CI failure can then be run
+		// again with the same election timers.
+		opts.Seed = rand.Uint64()
+	}
 	cleanup := func() {}
 	if f.data == "" {
 		dir, rm, err := tempDataDir("raftplay-", f.keep, stderr)

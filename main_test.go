@@ -1175,7 +1175,7 @@ func TestScriptTellsATornTailCutAtStart(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("second run: exit %d\n%s\n%s", code, out, errs)
 	}
-	if !regexp.MustCompile(`(?m)^node 3: raft .*\nnode 2: cut a torn tail off \S+\.wal at offset \d+ \(\d+ bytes kept aside in \S+\.broken\)\n> wait leader`).MatchString(out) {
+	if !regexp.MustCompile(`(?m)^node 3: raft .*\nnode 2: cut a torn tail off \S+\.wal at offset \d+ \(\d+ bytes kept aside in \S+\.broken\)\nseed \d+ .*\n> wait leader`).MatchString(out) {
 		t.Fatalf("output does not tell the repair after the node lines:\n%s", out)
 	}
 }
@@ -1413,5 +1413,22 @@ func TestScriptWarnsOfAHashGluedToAWord(t *testing.T) {
 	want := "raftplay: warning: standard input: line 2: column 8: '#' starts a comment, so the line reads \"put d a\"; quote a word that holds '#' (\"a#b\"), or put a space before a comment\n"
 	if errs != want {
 		t.Errorf("stderr %q, want %q", errs, want)
+	}
+}
+
+// A script says the seed its cluster ran with (one picked at random when
+// --seed is not given), so that a failure can be run again with the same
+// election timers (a CI user's report: no output said it); --json says it
+// in a "seed" record.
+func TestScriptSaysItsSeed(t *testing.T) {
+	t.Parallel()
+	code, out, errs := runCLI(t, "wait leader\n", "script", "--nodes", "1", "--data", t.TempDir(), "-")
+	m := regexp.MustCompile(`(?m)^seed (\d+) \(--seed (\d+) draws the same election timeouts again\)$`).FindStringSubmatch(out)
+	if code != 0 || m == nil || m[1] != m[2] || m[1] == "0" {
+		t.Fatalf("exit %d, no seed line:\n%s\n%s", code, out, errs)
+	}
+	code, out, _ = runCLI(t, "wait leader\n", "script", "--json", "--seed", "42", "--nodes", "1", "--data", t.TempDir(), "-")
+	if code != 0 || !strings.Contains(out, "{\"type\":\"seed\",\"seed\":42}\n") {
+		t.Errorf("--json --seed 42: exit %d:\n%s", code, out)
 	}
 }
