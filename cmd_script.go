@@ -48,10 +48,22 @@ func scriptFlagSet(w io.Writer) (fs *flag.FlagSet, cf *clusterFlags, jsonOut *bo
 	return fs, cf, jsonOut, logFile, trace, rec
 }
 
-func runScript(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+func runScript(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) (err error) {
 	fs, cf, jsonOut, logPath, tracePath, recPath := scriptFlagSet(stderr)
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	ended, total := false, 0 // playHeadless wrote --json's last line; the script's commands
+	if *jsonOut {
+		// Every --json stream ends with an "end" line, a run that never
+		// started too (a bad header, a node that cannot start, lines that
+		// do not parse): a CI user's parser found nothing on standard
+		// output, or 10 parse errors of 29 and no word of the rest.
+		defer func() {
+			if !ended {
+				writeEndJSON(ctx, stdout, firstLine(err), total, 0, 0)
+			}
+		}()
 	}
 	if fs.NArg() < 1 {
 		return usagef("script: no script file given (want raftplay script [flags] FILE, or - for standard input)")
@@ -89,6 +101,7 @@ func runScript(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		return err
 	}
 	cmds, err := commands.Parse(string(src), cf.scriptNodes())
+	total = len(cmds)
 	if err == nil {
 		for _, c := range cmds {
 			if note := c.GluedNote(); note != "" {
@@ -103,7 +116,19 @@ func runScript(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		return parseError(name, err)
 	}
 	return playHeadless(ctx, headlessRun{name: name, file: file, cmds: cmds, cf: cf, json: *jsonOut, logPath: *logPath, tracePath: *tracePath, recPath: *recPath,
-		hint: runHint(string(src), fs), header: header}, stdout, stderr)
+		hint: runHint(string(src), fs), header: header, ended: &ended}, stdout, stderr)
+}
+
+// firstLine is err with only the first line of its message (errorLines
+// say more on the lines after it), or nil.
+func firstLine(err error) error {
+	if err == nil {
+		return nil
+	}
+	if first, _, ok := strings.Cut(err.Error(), "\n"); ok {
+		return errors.New(strings.TrimSuffix(first, ":"))
+	}
+	return err
 }
 
 // parseError is the usage error for script name's lines that do not
@@ -181,6 +206,7 @@ type headlessRun struct {
 	recPath            string // --record ("" for none)
 	hint               string // the script's "# Run:" line, when this run lacks flags it names
 	header             string // the flags the script's "# flags:" line set ("--nodes=3"), "" for none
+	ended              *bool  // set once --json's last line is written (nil: not asked)
 }
 
 // playHeadless starts a cluster by h.cf and runs h's commands against it,
@@ -299,6 +325,9 @@ func playHeadless(ctx context.Context, h headlessRun, stdout, stderr io.Writer) 
 			stopLine = 0 // every command passed (what failed came after)
 		}
 		writeEndJSON(ctx, out, err, len(h.cmds), passed, stopLine)
+		if h.ended != nil {
+			*h.ended = true
+		}
 	}
 	// What the user asked to be written and was not is a failure too: a
 	// full disk lost the log or the trace silently.

@@ -1432,3 +1432,45 @@ func TestScriptSaysItsSeed(t *testing.T) {
 		t.Errorf("--json --seed 42: exit %d:\n%s", code, out)
 	}
 }
+
+// Every --json stream ends with an "end" line, a run that never started
+// too: a bad header, lines that do not parse (the end says how many: the
+// records stop at 10), a node that cannot start (a CI user's parser found
+// nothing on standard output for these).
+func TestJSONEndsEvenWhenNothingRan(t *testing.T) {
+	t.Parallel()
+	var bad strings.Builder
+	for range 12 {
+		bad.WriteString("nosuch\n")
+	}
+	data := t.TempDir()
+	if code, _, errs := runCLI(t, "wait leader\n", "script", "--nodes", "3", "--data", data, "-"); code != 0 {
+		t.Fatal(errs)
+	}
+	segs, _ := filepath.Glob(filepath.Join(data, "node-2", "*.wal"))
+	if len(segs) == 0 {
+		t.Fatal("no segment")
+	}
+	if err := os.WriteFile(segs[0], []byte("garbage, not a segment"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		stdin string
+		args  []string
+		want  string
+	}{
+		{"# flags: --nodes 3\n# flags: --prevote\nwait leader\n", nil, `{"type":"end","ok":false,"commands":0,"passed":0,"error":"standard input: line 2: a second # flags: line`},
+		{bad.String(), nil, `{"type":"end","ok":false,"commands":0,"passed":0,"error":"standard input: 12 lines do not parse (the first 10 shown)"}`},
+		{"wait leader\nput a 1\n", []string{"--data", data}, `{"type":"end","ok":false,"commands":2,"passed":0,"error":"node 2 could not start: its WAL is damaged: `},
+	} {
+		args := append([]string{"script", "--json"}, tc.args...)
+		if tc.args == nil {
+			args = append(args, "--data", t.TempDir())
+		}
+		code, out, _ := runCLI(t, tc.stdin, append(args, "-")...)
+		lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
+		if last := lines[len(lines)-1]; code == 0 || !strings.HasPrefix(last, tc.want) {
+			t.Errorf("%q: exit %d, last line %q, want %s...", tc.stdin, code, last, tc.want)
+		}
+	}
+}
