@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"hash/fnv"
 	"slices"
+	"strconv"
+	"strings"
 	"unicode/utf8"
 
 	"raftplay/raft"
@@ -290,7 +292,21 @@ func pairHash(key string, value []byte) uint64 {
 // "get x", "no-op", "register client session 7". Keys and values are shown
 // with Printable: a value with control characters comes out quoted.
 func DescribeData(e raft.Entry) string {
-	return DescribeDataWith(e, "=", func(s string, n, _ int) string { return shortData(s, n) })
+	return DescribeDataWith(e, "=", func(s string, n, _ int) string {
+		if strings.ContainsAny(s, " =\"#\t") {
+			// Quoted, so that where the key ends and the value starts
+			// can be told: `put odd key "q"="x"` could not (a learner's
+			// report); cut, the dots follow the closing quote.
+			short := shortData(s, n)
+			if cut, ok := strings.CutSuffix(short, "..."); ok && !strings.HasPrefix(cut, `"`) {
+				return strconv.Quote(cut) + "..."
+			} else if !ok && !strings.HasPrefix(short, `"`) {
+				return strconv.Quote(short)
+			}
+			return short
+		}
+		return shortData(s, n)
+	})
 }
 
 // DescribeDataWith is DescribeData with the key and value of a command

@@ -291,3 +291,24 @@ func TestHeartbeatAnswerSummaryNamesNoCommit(t *testing.T) {
 		t.Errorf("heartbeat answer: %q", got)
 	}
 }
+
+// An entry's description quotes a key or value that holds a space, '=', a
+// quote, '#' or a tab, so that where the key ends can be told (the detail
+// view's recent entries showed `put odd key ☃ "q"="x\ty"`: a learner's
+// report).
+func TestDescribeDataQuotesWhatWouldRunTogether(t *testing.T) {
+	entry := func(key, value string) raft.Entry {
+		return raft.Entry{Index: 3, Term: 1, Type: raft.EntryNormal, Data: Command{Op: OpPut, Key: key, Value: []byte(value)}.Encode(nil)}
+	}
+	for _, tc := range []struct{ key, value, want string }{
+		{"k", "v", "put k=v"},
+		{`odd key ☃ "q"`, "x\ty", `put "odd key ☃ \"q\""="x\ty"`},
+		{"a=b", "c", `put "a=b"=c`},
+		{"k", "a b", `put k="a b"`},
+		{"k", strings.Repeat("a b ", 20), `put k="a b a b a b a b a b a b "...`},
+	} {
+		if got := DescribeData(entry(tc.key, tc.value)); got != tc.want {
+			t.Errorf("put %q %q: %s, want %s", tc.key, tc.value, got, tc.want)
+		}
+	}
+}
