@@ -28,6 +28,7 @@ type whyMemo struct {
 	col   uint64
 	text  string
 	width int      // the width lines were drawn for
+	most  int      // and the most lines they could take
 	lines []string // the explanation as drawn
 }
 
@@ -50,22 +51,28 @@ func (m *Model) whyLabel() string {
 
 // viewCommitWhy renders the explanation in at most whyLines lines of
 // width cells; a longer one ends with "…" and the key that shows it whole.
-func (m *Model) viewCommitWhy(width int) []string {
-	if len(m.status.Nodes) == 0 {
+func (m *Model) viewCommitWhy(width int) []string { return m.viewCommitWhyIn(width, whyLines) }
+
+// viewCommitWhyIn is viewCommitWhy in at most most lines (fewer than
+// whyLines when the region has no room for more: its second line was cut
+// off with the region, mid-sentence and with no "…": a learner's report).
+func (m *Model) viewCommitWhyIn(width, most int) []string {
+	if len(m.status.Nodes) == 0 || most < 1 {
 		return nil
 	}
+	most = min(most, whyLines)
 	text := m.commitWhy()
-	if m.why.lines != nil && m.why.width == width {
+	if m.why.lines != nil && m.why.width == width && m.why.most == most {
 		return m.why.lines
 	}
 	st := m.styles
 	label := m.whyLabel()
 	lines := wrapWords(label+" "+text, width)
-	if len(lines) > whyLines {
+	if len(lines) > most {
 		const more = " … (E: all of it)"
-		lines = lines[:whyLines]
-		last, _ := splitAt(lines[whyLines-1], width-lipgloss.Width(more))
-		lines[whyLines-1] = last + more
+		lines = lines[:most]
+		last, _ := splitAt(lines[most-1], width-lipgloss.Width(more))
+		lines[most-1] = last + more
 	}
 	out := make([]string, len(lines))
 	for i, l := range lines {
@@ -75,7 +82,7 @@ func (m *Model) viewCommitWhy(width int) []string {
 		}
 		out[i] = st.Why.Render(l)
 	}
-	m.why.width, m.why.lines = width, out
+	m.why.width, m.why.most, m.why.lines = width, most, out
 	return out
 }
 

@@ -141,9 +141,9 @@ func (m *Model) keepColumn() {
 
 // viewLanes renders a title, a ruler, one lane per node and under them why
 // the lowest uncommitted index (or the column the cursor marks) is or is
-// not committed. The work is proportional to the visible cells, not to
-// the log length.
-func (m *Model) viewLanes(width int) []string {
+// not committed, in at most whyRoom lines. The work is proportional to
+// the visible cells, not to the log length.
+func (m *Model) viewLanes(width, whyRoom int) []string {
 	lo, hi := m.laneWindow()
 	st := m.styles
 	suffixW := m.laneSuffixWidth()
@@ -166,7 +166,7 @@ func (m *Model) viewLanes(width int) []string {
 		lanes = append(lanes, lane)
 	}
 	lines := []string{m.laneTitle(lo, hi, notHere, width), strings.Repeat(" ", lanePrefix) + ruler(lo, hi, m.col)}
-	return append(append(lines, lanes...), m.viewCommitWhy(width)...)
+	return append(append(lines, lanes...), m.viewCommitWhyIn(width, whyRoom)...)
 }
 
 // laneTitle is "log LO..HI", with how to return when scrolled back and

@@ -927,3 +927,31 @@ func TestNoCardDrawnSelectedWhenNoneIs(t *testing.T) {
 		t.Errorf("node 2 not drawn selected after 2:\n%s", v)
 	}
 }
+
+// The commit explanation under the lanes, given fewer lines than it takes,
+// ends its last line shown with "… (E: all of it)": at 80x24 (frozen) its
+// second line was cut off with the region, mid-sentence (a learner's
+// report).
+func TestCommitWhyCutSaysSo(t *testing.T) {
+	m := newModel(newFakeSource(joinOf(6)), &fakeExec{}, 80, 60)
+	full := m.viewCommitWhy(80)
+	if len(full) != whyLines {
+		t.Fatalf("the fixture's explanation takes %d lines at 80 columns, want %d: %q", len(full), whyLines, full)
+	}
+	first, second := strings.TrimSpace(full[0]), strings.TrimSpace(full[1])
+	cut := 0
+	for h := 20; h <= 40; h++ {
+		m.Update(sizeMsg(80, h))
+		v := m.View()
+		if !strings.Contains(v, first[:30]) || strings.Contains(v, second) {
+			continue // not drawn, or drawn whole
+		}
+		cut++
+		if !strings.Contains(v, "… (E: all of it)") {
+			t.Errorf("80x%d: the explanation is cut with nothing saying so:\n%s", h, v)
+		}
+	}
+	if cut == 0 {
+		t.Fatal("no height cut the explanation: the test checks nothing")
+	}
+}

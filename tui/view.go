@@ -202,7 +202,7 @@ func (m *Model) View() string {
 			fmt.Sprintf("no room for the log lanes (%d lines show them)", need),
 			fmt.Sprintf("lanes need %d lines", need)), m.width))}
 	default:
-		region = m.viewLanes(m.width)
+		region = m.viewLanes(m.width, s.region-2-len(m.nodes))
 		if s.region >= 3 && s.region < 2+len(m.nodes) { // below 3 nothing is drawn: the region is cut to its height
 			region = m.hideLanes(region, s.region)
 		}
