@@ -168,8 +168,16 @@ func (m *Model) viewEvents(width, height int) []string {
 	for i := len(shown) - 1; i >= 0; i-- {
 		ls := m.eventLines(shown[i], width)
 		if len(body)+len(ls) > rows {
-			if len(body) == 0 {
-				body = ls[:rows]
+			if len(body) == 0 && rows > 0 {
+				// The newest entry alone is taller than the feed: its
+				// last line shown says it goes on (lesson 10's removal
+				// event, cut after "its files" at 80x24: a learner).
+				body = slices.Clone(ls[:rows])
+				last := body[rows-1]
+				if lipgloss.Width(last)+2 > width {
+					last = m.styles.Clip(last, width-2)
+				}
+				body[rows-1] = last + " …"
 			}
 			break
 		}

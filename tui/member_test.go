@@ -955,3 +955,19 @@ func TestCommitWhyCutSaysSo(t *testing.T) {
 		t.Fatal("no height cut the explanation: the test checks nothing")
 	}
 }
+
+// An event taller than the feed's room shows what fits and ends with "…"
+// (lesson 10's removal event was cut after "its files" with no mark: a
+// learner's report).
+func TestEventCutByTheFeedSaysSo(t *testing.T) {
+	m := newModel(newFakeSource(steady(10)), &fakeExec{}, 80, 40)
+	m.feed.add(eventsMsg{events: []cluster.Event{{Time: t0, Node: 1, Kind: cluster.EventCrash,
+		Text: "1 removed (entry 7 committed): its process stopped, its files deleted, and its card is greyed for a while before it goes"}}, next: 2})
+	got := m.viewEvents(80, 2)
+	if len(got) != 2 || !strings.HasSuffix(got[1], " …") || !strings.Contains(got[1], "1 removed (entry 7 committed)") {
+		t.Fatalf("the feed's one row: %q", got)
+	}
+	if w := len([]rune(got[1])); w > 80 {
+		t.Errorf("the row is %d wide", w)
+	}
+}
