@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -314,5 +316,31 @@ func TestParseErrorsAsJSON(t *testing.T) {
 	code, out, _ = runCLI(t, "", "script", "--json", "--nodes", "1", missing)
 	if code != 2 || !strings.HasPrefix(out, `{"type":"read-error","error":"script `+missing) {
 		t.Fatalf("a missing script: exit %d, stdout %q", code, out)
+	}
+}
+
+// pathErrWriter fails every write with a new *fs.PathError, as os.Stdout
+// does: each failed write's error is a value of its own.
+type pathErrWriter struct{}
+
+func (pathErrWriter) Write(p []byte) (int, error) {
+	return 0, &fs.PathError{Op: "write", Path: "/dev/stdout", Err: syscall.ENOSPC}
+}
+
+// A subcommand that returns the error of a later write of standard output
+// (chaos, experiment) is told as standard output's, as the others are (it
+// said "write /dev/stdout: no space left on device": a CI user).
+func TestLaterStdoutWriteErrorIsStandardOutputs(t *testing.T) {
+	_, cancel := context.WithCancelCause(context.Background())
+	defer cancel(nil)
+	out := &outputWriter{w: pathErrWriter{}, cancel: cancel}
+	fmt.Fprintln(out, "first")
+	_, later := out.Write([]byte("later"))
+	if err := out.check(later); err == nil || err.Error() != "standard output: no space left on device" {
+		t.Errorf("check(a later write's error) = %v", err)
+	}
+	other := &fs.PathError{Op: "write", Path: "/tmp/x.log", Err: syscall.ENOSPC}
+	if err := out.check(other); err != other {
+		t.Errorf("check(another file's error) = %v, want it as it is", err)
 	}
 }

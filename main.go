@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/signal"
 	"strings"
@@ -160,10 +161,19 @@ func (o *outputWriter) check(err error) error {
 	o.mu.Lock()
 	werr := o.err
 	o.mu.Unlock()
-	if werr == nil || (err != nil && !errors.Is(err, errSilent) && !errors.Is(err, werr)) {
+	if werr == nil || (err != nil && !errors.Is(err, errSilent) && !errors.Is(err, werr) && !sameWrite(err, werr)) {
 		return err
 	}
 	return fmt.Errorf("standard output: %s", commands.PathReason(werr))
+}
+
+// sameWrite reports whether err is a failed write to the file werr failed
+// to write (another write of standard output, whose error a subcommand
+// returned: chaos and experiment said "write /dev/stdout: no space left on
+// device" where the others say "standard output: ...").
+func sameWrite(err, werr error) bool {
+	var a, b *fs.PathError
+	return errors.As(err, &a) && errors.As(werr, &b) && a.Op == b.Op && a.Path == b.Path
 }
 
 // untilDone runs fn and returns its error. When ctx ends first, it gives
