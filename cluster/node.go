@@ -31,6 +31,9 @@ var (
 	ErrNotLeader     = errors.New("cluster: node is not the leader")
 	ErrSuperseded    = errors.New("cluster: a snapshot from the leader replaced the entry; its outcome is unknown")
 	errNodePaused    = errors.New("cluster: node is paused")
+	// ErrPaused is the error of an operation a paused node was asked
+	// to do (a propose to it).
+	ErrPaused = errNodePaused
 )
 
 const (

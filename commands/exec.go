@@ -241,6 +241,11 @@ func (r *Runner) execPropose(ctx context.Context, cmd *Command) (string, error) 
 	defer cancel()
 	p, err := r.c.ProposeTo(pctx, id, cmd.Key, []byte(cmd.Value))
 	switch {
+	case err != nil && ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded):
+		// Said, not "context deadline exceeded" (a CI user's report).
+		return "", failf("no answer from node %d within %v: the put may or may not be in its log (a longer TIMEOUT waits longer)", id, timeout)
+	case errors.Is(err, cluster.ErrPaused):
+		return "", failf("node %d is paused", id)
 	case err != nil:
 		return "", err
 	case p.Committed:

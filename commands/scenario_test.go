@@ -211,3 +211,18 @@ func TestExamplesExplainThemselves(t *testing.T) {
 		t.Errorf("figure8: no step that replaces, then appends:\n%s", out)
 	}
 }
+
+// propose's failures are said in words: no answer within its TIMEOUT (it
+// said "context deadline exceeded"), and a paused node by its number (it
+// said "node is paused": a CI user's report).
+func TestProposeFailuresSaySo(t *testing.T) {
+	t.Parallel()
+	_, err := runScenario(t, "wait leader\nlet L = leader\npropose @L k v 1ns\n", cluster.Options{Nodes: 3})
+	if err == nil || !strings.Contains(err.Error(), "propose @L k v 1ns: no answer from node ") || !strings.Contains(err.Error(), "within 1ns: the put may or may not be in its log") {
+		t.Errorf("1ns: %v", err)
+	}
+	_, err = runScenario(t, "wait leader\npause 2\npropose 2 k v\n", cluster.Options{Nodes: 3})
+	if err == nil || !strings.HasSuffix(err.Error(), "propose 2 k v: node 2 is paused") {
+		t.Errorf("paused: %v", err)
+	}
+}
