@@ -3,6 +3,7 @@ package commands
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"raftplay/cluster"
 )
@@ -80,7 +81,13 @@ func (r *Runner) execDisk(ctx context.Context, cmd *Command) (string, error) {
 		return "", err
 	}
 	if cmd.Node.Kind != NodeNumber {
-		out += fmt.Sprintf(" node=%d", id)
+		// Which node @leader named, first: after a corrupt's sentence
+		// it read as part of its last file name (a CI user's report).
+		if rest, ok := strings.CutPrefix(out, "ok "); ok {
+			out = fmt.Sprintf("ok node=%d: %s", id, rest)
+		} else {
+			out += fmt.Sprintf(" node=%d", id)
+		}
 	}
 	return out, nil
 }
