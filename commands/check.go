@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"raftplay/cluster"
 )
@@ -15,7 +16,7 @@ func (r *Runner) execWait(ctx context.Context, cmd *Command) (string, error) {
 	if cmd.What == WaitKey {
 		return "", nil // a key press is the dashboard's to wait for; headless there is no one to press one
 	}
-	timeout := cmd.WaitTimeout()
+	timeout := waitTimeout(cmd, r.c.Timing())
 	wctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	var cond func(cluster.Status) bool
@@ -72,6 +73,17 @@ func (r *Runner) execWait(ctx context.Context, cmd *Command) (string, error) {
 		}
 	}
 	return "ok", nil
+}
+
+// waitTimeout is how long a wait waits: its TIMEOUT, or the default, or
+// WaitScale of the cluster's longest election timeout if longer (a slow
+// cluster's elections take longer than the default: with --election
+// 12s-13s, wait leader failed every time; a CI user's report).
+func waitTimeout(cmd *Command, t cluster.Timing) time.Duration {
+	if cmd.Timeout > 0 {
+		return cmd.Timeout
+	}
+	return max(cmd.WaitTimeout(), WaitScale*t.ElectionMax)
 }
 
 // commitReached: every node that is up, unpaused and can reach the leader

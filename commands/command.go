@@ -123,9 +123,12 @@ const (
 
 // Default timeouts the executor applies when a command leaves them at zero.
 const (
-	DefaultWaitTimeout    = 10 * time.Second // wait leader|commit|converged
-	DefaultClientTimeout  = 5 * time.Second  // put, get, del, and resolving "leader"
-	DefaultProposeTimeout = time.Second      // propose: how long to wait for the entry to commit
+	DefaultWaitTimeout = 10 * time.Second // wait leader|commit|converged; or WaitScale election timeouts, if longer
+	// WaitScale is how many of the longest election timeout a wait with
+	// no TIMEOUT allows at least: a few elections, split votes included.
+	WaitScale             = 5
+	DefaultClientTimeout  = 5 * time.Second // put, get, del, and resolving "leader"
+	DefaultProposeTimeout = time.Second     // propose: how long to wait for the entry to commit
 )
 
 // MaxDuration is the longest duration any command accepts.

@@ -71,7 +71,7 @@ func init() {
 
 		{VerbWait, groupWaiting, []string{"wait leader [TIMEOUT]", "wait commit I [TIMEOUT]", "wait converged [TIMEOUT]", "wait term N CMP T [TIMEOUT]", "wait role N ROLE [TIMEOUT]", "wait config [TIMEOUT]", "wait violation [TIMEOUT]", "wait key"},
 			[]string{"a majority knows one leader in its term", "every reachable live node has commit index >= I", "live members agree on commit, applied and key-value state", "until node N's term compares so (as expect term)", "until node N has ROLE (as expect role)", "no membership change pending; every live member has the newest", "until the invariant monitor reports a safety violation", "dashboard: until space is pressed; headless: nothing"},
-			fmt.Sprintf("TIMEOUT is a duration; the default is %s. wait key takes none: it holds a script the\ndashboard plays (a lesson) until you press space, so you can look first;\n`raftplay script` has no one to wait for and goes on at once, printing nothing.", DefaultWaitTimeout), parseWait},
+			fmt.Sprintf("TIMEOUT is a duration; the default is %s, or %d times the longest election\ntimeout if that is longer. wait key takes none: it holds a script the\ndashboard plays (a lesson) until you press space, so you can look first;\n`raftplay script` has no one to wait for and goes on at once, printing nothing.", DefaultWaitTimeout, WaitScale), parseWait},
 		{VerbSleep, groupWaiting, []string{"sleep D"}, []string{"wait for duration D"}, "", parseSleep},
 		{VerbExpect, groupWaiting, []string{
 			"expect leader == N", "expect leader != N", "expect leader none",

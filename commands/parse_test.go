@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"raftplay/cluster"
 )
 
 func num(n int) NodeRef      { return NodeRef{Kind: NodeNumber, N: n} }
@@ -453,5 +455,26 @@ func TestGluedHash(t *testing.T) {
 	_, err := p.ParseLine("put a#b", 1)
 	if err == nil || !strings.Contains(err.Error(), "missing VALUE") || !strings.Contains(err.Error(), "the '#' at column 6 starts a comment") {
 		t.Errorf("put a#b: %v", err)
+	}
+}
+
+// A wait with no TIMEOUT waits the default, or WaitScale election
+// timeouts of a slower cluster; a TIMEOUT given is kept.
+func TestWaitTimeoutScalesWithElections(t *testing.T) {
+	p := NewParser(3)
+	bare, _ := p.ParseLine("wait leader", 1)
+	given, _ := p.ParseLine("wait leader 2s", 1)
+	for _, tc := range []struct {
+		cmd  *Command
+		max  time.Duration
+		want time.Duration
+	}{
+		{bare, 300 * time.Millisecond, DefaultWaitTimeout},
+		{bare, 13 * time.Second, 65 * time.Second},
+		{given, 13 * time.Second, 2 * time.Second},
+	} {
+		if got := waitTimeout(tc.cmd, cluster.Timing{ElectionMax: tc.max}); got != tc.want {
+			t.Errorf("%q with elections up to %v: %v, want %v", tc.cmd.Text, tc.max, got, tc.want)
+		}
 	}
 }
