@@ -294,6 +294,11 @@ func recheckChaos(ctx context.Context, stdout io.Writer, dir string, timeout tim
 		fmt.Fprintf(stdout, "from report.json: %s, %s (the live run's findings: a recheck cannot redo them)\n",
 			plural(live.ViolationTotal(), "safety violation"), converged)
 	}
+	if !haveLive {
+		// A PASS of the history alone is not the run's (a CI user read
+		// it so): say what it leaves out.
+		fmt.Fprintf(stdout, "not checked:     the monitor's safety checks and convergence (no report.json here: only the live run saw them)\n")
+	}
 	fmt.Fprintf(stdout, "visualization:   %s\n", html)
 	verdict := rep.Verdict()
 	switch {

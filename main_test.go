@@ -1157,6 +1157,16 @@ func TestChaosRecheckWithoutFinalReads(t *testing.T) {
 	if code != 0 || !strings.Contains(stdout, "acked writes lost: 0 (final values of 1 key checked)") || !strings.Contains(stdout, "verdict:         PASS") {
 		t.Errorf("with a final read: exit %d:\n%s", code, stdout)
 	}
+	if strings.Contains(stdout, "not checked:") {
+		t.Errorf("with report.json, it says something was not checked:\n%s", stdout)
+	}
+	// Without report.json, a pass of the history alone says what it
+	// leaves out (a CI user took it for the run's).
+	os.Remove(filepath.Join(dir, "report.json"))
+	code, stdout, _ = runCLI(t, "", "chaos", "--recheck", dir)
+	if code != 0 || !strings.Contains(stdout, "not checked:     the monitor's safety checks and convergence (no report.json here") {
+		t.Errorf("history alone: exit %d:\n%s", code, stdout)
+	}
 }
 
 // A torn tail cut off a node's WAL at start is told in a headless run's
