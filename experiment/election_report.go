@@ -25,8 +25,20 @@ func ms(d time.Duration) string {
 // p99, max and mean in milliseconds, the split votes, the timeouts, the
 // median time to the first committed write, and the paper's figure.
 func (r *ElectionReport) WriteTable(w io.Writer) error {
-	fmt.Fprintf(w, "leader election: %s, %s per range, one-way delay %v, seed %d\n",
-		plural(r.Nodes, "node"), plural(r.Trials, "trial"), r.Delay, r.Seed)
+	trials := plural(r.Trials, "trial") + " per range"
+	var run []string // the trials each range has, when fewer than asked
+	short := false
+	for _, rr := range r.Ranges {
+		run = append(run, strconv.Itoa(len(rr.Trials)))
+		short = short || len(rr.Trials) < r.Trials
+	}
+	if short {
+		// A run cut short (--from of its --jsonl): the table is of the
+		// trials it has, not of those asked for (a CI user's report).
+		trials = fmt.Sprintf("%s per range asked, %s run (cut short)", plural(r.Trials, "trial"), strings.Join(run, ", "))
+	}
+	fmt.Fprintf(w, "leader election: %s, %s, one-way delay %v, seed %d\n",
+		plural(r.Nodes, "node"), trials, r.Delay, r.Seed)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "range\theartbeat\tmedian\texpected\tp90\tp99\tmax\tmean\tsplit\ttimeout\twrite p50\t  paper\t")
 	for _, rr := range r.Ranges {

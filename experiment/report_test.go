@@ -67,3 +67,28 @@ func TestWriteMedianWithoutWrites(t *testing.T) {
 		t.Errorf("write p50 of a range with no write: want -, row %q", row)
 	}
 }
+
+// The table of a run cut short (--from of its --jsonl) says how many
+// trials each range has, not only how many were asked for (it said "50
+// trials per range" of 18: a CI user's report).
+func TestTableOfARunCutShort(t *testing.T) {
+	in := `{"type":"run","nodes":5,"trials":50,"seed":7}` + "\n"
+	for i := 1; i <= 3; i++ {
+		in += `{"type":"trial","range":"25-50ms","old_term":1,"new_term":2,"election_ns":30000000,"trial":` + string(rune('0'+i)) + "}\n"
+	}
+	rep, err := ReadElectionJSONL(strings.NewReader(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	rep.WriteTable(&b)
+	if want := "leader election: 5 nodes, 50 trials per range asked, 3 run (cut short), one-way delay 0s, seed 7\n"; !strings.HasPrefix(b.String(), want) {
+		t.Errorf("got %q, want %q", strings.SplitN(b.String(), "\n", 2)[0], want)
+	}
+	rep.Trials = 3 // a whole run
+	b.Reset()
+	rep.WriteTable(&b)
+	if !strings.HasPrefix(b.String(), "leader election: 5 nodes, 3 trials per range, one-way") {
+		t.Errorf("a whole run: %q", strings.SplitN(b.String(), "\n", 2)[0])
+	}
+}
