@@ -282,7 +282,32 @@ func (r *Runner) expectGet(ctx context.Context, cmd *Command) (string, error) {
 	if match {
 		return "ok", nil
 	}
+	if want := []byte(cmd.Value); res.Found && !cmd.None && cmd.Cmp == Eq && max(len(want), len(res.Value)) > 40 {
+		// Long values are cut in the message, both alike: say where they
+		// part (a CI user saw two equal-looking 1 MiB prefixes).
+		return "", failf("get %s returned %s; %s", quote(cmd.Key), got, whereTheyDiffer(want, res.Value))
+	}
 	return "", failf("get %s returned %s", quote(cmd.Key), got)
+}
+
+// whereTheyDiffer says where got first differs from want, and how long
+// each is: "they differ first at byte 70000 (want 0x61, got 0x62); want
+// 1048576 bytes, got 1048576".
+func whereTheyDiffer(want, got []byte) string {
+	i := 0
+	for i < len(want) && i < len(got) && want[i] == got[i] {
+		i++
+	}
+	var at string
+	switch {
+	case i < len(want) && i < len(got):
+		at = fmt.Sprintf("they differ first at byte %d (want 0x%02x, got 0x%02x)", i, want[i], got[i])
+	case i < len(want):
+		at = fmt.Sprintf("the value read ends at byte %d, where the one expected goes on", i)
+	default:
+		at = fmt.Sprintf("the value read goes on past byte %d, where the one expected ends", i)
+	}
+	return fmt.Sprintf("%s; want %d bytes, got %d", at, len(want), len(got))
 }
 
 // roleMatches: "down" matches a crashed or failed node; "candidate" matches

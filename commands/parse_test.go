@@ -478,3 +478,20 @@ func TestWaitTimeoutScalesWithElections(t *testing.T) {
 		}
 	}
 }
+
+func TestWhereTheyDiffer(t *testing.T) {
+	a := []byte(strings.Repeat("a", 100))
+	b := append([]byte(strings.Repeat("a", 70)), []byte(strings.Repeat("b", 30))...)
+	for _, tc := range []struct {
+		want, got []byte
+		say       string
+	}{
+		{a, b, "they differ first at byte 70 (want 0x61, got 0x62); want 100 bytes, got 100"},
+		{a, a[:60], "the value read ends at byte 60, where the one expected goes on; want 100 bytes, got 60"},
+		{a[:60], a, "the value read goes on past byte 60, where the one expected ends; want 60 bytes, got 100"},
+	} {
+		if got := whereTheyDiffer(tc.want, tc.got); got != tc.say {
+			t.Errorf("%q", got)
+		}
+	}
+}
