@@ -551,8 +551,12 @@ func (k keyMap) allKeys() (keys, off []key.Binding) {
 		with(k.Crash, "c", "crash"), with(k.Power, "P", "powerfail: a crash that loses what was not fsynced"), k.Restart, with(k.Pause, "p", "pause / resume"), k.Isolate, k.Group, k.Heal,
 		with(k.Write, "w", "write a key (frozen: propose it)"), with(k.Load, "l", "load on / off"), with(k.Faster, "+", "faster (replay: plays faster)"),
 		with(k.Slower, "-", "slower (replay: plays slower)"), k.Prompt,
-		with(k.Play, "space", "play / pause (replay)"), with(k.StepFwd, ".", "step to the next event (replay)"),
-		with(k.StepBack, ",", "step back to the previous event (replay)"), with(k.SeekKeys, "←/→", "a second back / on (replay)"),
+	}
+	if k.replaying { // the replay's own keys, in a replay only (live they do nothing: a learner's report)
+		bs = append(bs, with(k.Play, "space", "play / pause"), with(k.StepFwd, ".", "step to the next event"),
+			with(k.StepBack, ",", "step back to the previous event"), with(k.SeekKeys, "←/→", "a second back / on"))
+	}
+	bs = append(bs,
 		k.Back, k.Forward, k.Newest,
 		with(k.ColLeft, "<", "column cursor left (lanes)"), with(k.ColRight, ">", "column cursor right (lanes)"),
 		with(k.Explain, "E", "explain commit [column] (lanes, messages, links)"),
@@ -571,7 +575,7 @@ func (k keyMap) allKeys() (keys, off []key.Binding) {
 		with(k.Page, "pgup/pgdn", "page events, pager, messages, detail"), with(k.Ends, "home/end", "oldest/newest"),
 		with(k.Sideways, "←/→", "pager sideways"),
 		with(k.Close, "esc", "close / back; dismiss the narration"),
-	}
+	)
 	if !k.replaying { // a replay plays no script
 		bs = append(bs, with(k.GoOn, "space", "go on with a script that waits (wait key)"))
 	}

@@ -971,3 +971,19 @@ func TestEventCutByTheFeedSaysSo(t *testing.T) {
 		t.Errorf("the row is %d wide", w)
 	}
 }
+
+// Live, the full help lists no replay key (space play / pause, . and ,
+// steps, ←/→ seconds: they do nothing there; a learner's report).
+func TestLiveHelpListsNoReplayKeys(t *testing.T) {
+	m := newModel(newFakeSource(steady(10)), &fakeExec{}, 140, 60)
+	press(m, "?")
+	v := m.View()
+	for _, not := range []string{"play / pause", "step to the next event", "a second back / on"} {
+		if strings.Contains(v, not) {
+			t.Errorf("live help lists %q:\n%s", not, v)
+		}
+	}
+	if !strings.Contains(v, "crash") {
+		t.Fatalf("no help shown:\n%s", v)
+	}
+}

@@ -573,7 +573,7 @@ func TestReplayViewKeysWork(t *testing.T) {
 		t.Errorf("L shows no legend:\n%s", m.View())
 	}
 	press(m, "esc", "?")
-	if !strings.Contains(m.View(), "play / pause (replay)") {
+	if !strings.Contains(m.View(), "play / pause") {
 		t.Errorf("? does not list the replay's keys:\n%s", m.View())
 	}
 	press(m, "esc", "<")
