@@ -28,10 +28,14 @@ const rateWindow = 2 * time.Second
 // moves the cell to its row.
 type linkView struct{ from, to uint64 }
 
-// follow moves the cell to node sel's row, keeping its column.
-func (v *linkView) follow(sel uint64) {
+// follow moves the cell to node sel's row, keeping its column, or, when
+// that column is sel's own (no link from a node to itself), the next.
+func (v *linkView) follow(sel uint64, nodes int) {
 	if v.from != sel {
 		v.from = sel
+		if v.to == sel && nodes > 1 {
+			v.to = sel%uint64(nodes) + 1
+		}
 	}
 }
 
@@ -49,13 +53,18 @@ func (v *linkView) clamp(nodes int) {
 	}
 }
 
-// move moves the cell by rows and columns, wrapping around.
+// move moves the cell by rows and columns, wrapping around, and over the
+// diagonal: a node has no link to itself, and on its cell c, d and y did
+// nothing (a learner's → d d "did nothing").
 func (v *linkView) move(nodes, rows, cols int) {
 	if nodes < 1 {
 		return
 	}
 	wrap := func(id uint64, by int) uint64 { return uint64((int(id)-1+by+nodes)%nodes) + 1 }
 	v.from, v.to = wrap(v.from, rows), wrap(v.to, cols)
+	if v.from == v.to && nodes > 1 {
+		v.from, v.to = wrap(v.from, rows), wrap(v.to, cols)
+	}
 }
 
 // linkFault is the fault in force on the selected link.

@@ -356,7 +356,7 @@ func (m *Model) refreshKeys() {
 	pager := m.pagerShown()
 	m.syncHeld()
 	m.syncDetail()
-	m.links.follow(m.sel)
+	m.links.follow(m.sel, len(m.status.Nodes))
 	_, heldOK := m.pickedHeld()
 	m.keys.update(dashState{
 		node: m.selected(), nodes: len(m.nodes), member: m.memberKeys(), faults: faultsActive(m.status),

@@ -244,13 +244,19 @@ func TestStepKeysIssueCommandLines(t *testing.T) {
 		{"d needs the messages view", frozen, []string{"2", "d"}, nil},
 		{"d with nothing held", frozen, []string{"1", "m", "d"}, nil},
 		{"x c cuts the link", steady(10), []string{"x", "c"}, []string{"cut 1 2"}},
-		{"x moves then cuts", steady(10), []string{"x", "down", "down", "right", "right", "c"}, []string{"cut 3 4"}},
-		{"x left wraps", steady(10), []string{"x", "left", "left", "c"}, []string{"cut 1 5"}},
+		// The cell steps over the diagonal (no link from a node to itself):
+		// 1→2, down onto 2→2 goes on to 3→2, down 4→2, right 4→3, right
+		// onto 4→4 goes on to 4→5.
+		{"x moves then cuts", steady(10), []string{"x", "down", "down", "right", "right", "c"}, []string{"cut 4 5"}},
+		{"x left wraps", steady(10), []string{"x", "left", "left", "c"}, []string{"cut 1 4"}},
+		{"x never on the diagonal", steady(10), []string{"x", "left", "c"}, []string{"cut 1 5"}},
 		{"c heals a cut link and keeps its drop and delay", cutDrop, []string{"x", "c"}, []string{"heal 1 2", "drop 50 1 2", "delay 20ms 1 2"}},
 		{"d cycles the drop", steady(10), []string{"x", "d", "d", "d", "d"}, []string{"drop 10 1 2", "drop 50 1 2", "drop 100 1 2", "drop 0 1 2"}},
 		{"y cycles the delay", steady(10), []string{"x", "y", "y", "y", "y"}, []string{"delay 20ms 1 2", "delay 100ms 1 2", "delay 500ms 1 2", "delay 0s 1 2"}},
-		{"no link from a node to itself", steady(10), []string{"x", "right", "right", "right", "right", "c", "d", "y"}, nil},
-		{"c in the matrix never crashes", steady(10), []string{"x", "right", "right", "right", "right", "c"}, nil},
+		// The cell is never on a node's link to itself: selecting node 3
+		// with the cell on 1→3 moves it to 3→4.
+		{"select moves the cell off the diagonal", steady(10), []string{"x", "right", "3", "c", "d", "y"}, []string{"cut 3 4", "drop 10 3 4", "delay 20ms 3 4"}},
+		{"c in the matrix never crashes", steady(10), []string{"x", "right", "right", "right", "right", "c"}, []string{"cut 1 2"}},
 		{"one-way partition of 1", steady(10), []string{"x", "c", "right", "c", "right", "c", "right", "c"}, []string{"cut 1 2", "cut 1 3", "cut 1 4", "cut 1 5"}},
 		{"x x then c crashes again", steady(10), []string{"x", "x", "c"}, []string{"crash 1"}},
 		{"timeout from the messages view", steady(10), []string{"m", "4", "t"}, []string{"timeout 4"}},
