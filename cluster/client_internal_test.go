@@ -128,3 +128,57 @@ func TestNotLeaderAnswerNamesItsOwnLeader(t *testing.T) {
 		}
 	}
 }
+
+// Load turned off and on again writes through the clients it had: each
+// new client registers a session (an entry), and 32 new ones a toggle
+// drove the commit index ever further ahead of the writes acknowledged (a
+// learner's report).
+func TestLoadKeepsItsClientsAcrossToggles(t *testing.T) {
+	c, err := Start(Options{Nodes: 3, DataDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if _, err := c.WaitLeader(ctx); err != nil {
+		t.Fatal(err)
+	}
+	sessions := func() map[*Client]uint64 {
+		m := map[*Client]uint64{}
+		for _, cl := range c.loadClients {
+			m[cl] = cl.session
+		}
+		return m
+	}
+	var first map[*Client]uint64
+	for round := range 2 {
+		if err := c.StartLoad(500); err != nil {
+			t.Fatal(err)
+		}
+		// Every worker has written (its session registered) once the
+		// load has run a while: wait for the written count, not a time.
+		_, err := c.WaitFor(ctx, func(s Status) bool { return s.Written >= uint64(100*(round+1)) })
+		c.StopLoad()
+		if err != nil {
+			t.Fatal(err)
+		}
+		now := sessions()
+		if len(now) != loadWorkers {
+			t.Fatalf("round %d: %d load clients, want %d", round, len(now), loadWorkers)
+		}
+		if round == 0 {
+			first = now
+			continue
+		}
+		for cl, s := range first {
+			got, kept := now[cl]
+			switch {
+			case !kept:
+				t.Fatal("the load's clients were not kept across a toggle")
+			case s != 0 && got != s:
+				t.Errorf("a load client's session changed from %d to %d across a toggle", s, got)
+			}
+		}
+	}
+}

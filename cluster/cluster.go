@@ -120,6 +120,10 @@ type Cluster struct {
 	closed      bool
 	frozen      bool
 	load        *loadGen
+	// loadMu makes StartLoad and StopLoad one at a time, so that the load's
+	// clients, kept across them (loadClients), serve one generator at once.
+	loadMu      sync.Mutex
+	loadClients []*Client
 	written     atomic.Uint64
 	rng         *rand.Rand
 }

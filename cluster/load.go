@@ -24,15 +24,26 @@ func (c *Cluster) StartLoad(rate int) error {
 	if rate <= 0 {
 		return fmt.Errorf("cluster: load rate %d: must be positive", rate)
 	}
-	c.StopLoad()
+	c.loadMu.Lock()
+	defer c.loadMu.Unlock()
+	c.stopLoadLocked()
+	if c.loadClients == nil {
+		// Made once and kept: each client registers a session, and a new
+		// set a load toggled on, 32 registrations each time, drove the
+		// commit index ever further ahead of the writes acknowledged (a
+		// learner's report).
+		for range loadWorkers {
+			c.loadClients = append(c.loadClients, c.NewClient())
+		}
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	g := &loadGen{rate: rate, cancel: cancel}
 	jobs := make(chan int)
 	for w := 0; w < loadWorkers; w++ {
 		g.wg.Add(1)
+		cl := c.loadClients[w]
 		go func() {
 			defer g.wg.Done()
-			cl := c.NewClient()
 			for i := range jobs {
 				key := fmt.Sprintf("load-%d", i%64)
 				_, _ = cl.Put(ctx, key, []byte(fmt.Sprint(i)))
@@ -72,6 +83,13 @@ func (c *Cluster) StartLoad(rate int) error {
 
 // StopLoad stops the background writes, if any, and waits for them to end.
 func (c *Cluster) StopLoad() {
+	c.loadMu.Lock()
+	defer c.loadMu.Unlock()
+	c.stopLoadLocked()
+}
+
+// stopLoadLocked is StopLoad with loadMu held.
+func (c *Cluster) stopLoadLocked() {
 	c.mu.Lock()
 	g := c.load
 	c.load = nil
