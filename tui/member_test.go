@@ -16,6 +16,7 @@ import (
 	"github.com/charmbracelet/x/exp/teatest"
 
 	"raftplay/cluster"
+	"raftplay/commands"
 	"raftplay/raft"
 	"raftplay/transport"
 )
@@ -985,5 +986,29 @@ func TestLiveHelpListsNoReplayKeys(t *testing.T) {
 	}
 	if !strings.Contains(v, "crash") {
 		t.Fatalf("no help shown:\n%s", v)
+	}
+}
+
+// A narration that fits the region exactly is shown whole, not cut by the
+// line the region keeps under it (lesson 6's lost its last words at 80x24
+// once step mode's FROZEN line took a line: a learner's report).
+func TestNarrationThatFitsIsWhole(t *testing.T) {
+	m := newModel(newFakeSource(steady(10)), &fakeExec{}, 80, 40)
+	m.narrate(&commands.Command{Verb: commands.VerbSay, Message: strings.Repeat("We freeze time, then heal the partition, and watch. ", 6)})
+	hit := 0
+	for h := 16; h <= 40; h++ {
+		m.Update(sizeMsg(80, h))
+		s := m.layout()
+		whole, _ := m.narrationHeight(80)
+		if s.region+len(s.narr) != whole {
+			continue
+		}
+		hit++
+		if len(s.narr) != whole {
+			t.Errorf("80x%d: the narration takes %d of the %d lines it needs, all of which are free", h, len(s.narr), whole)
+		}
+	}
+	if hit == 0 {
+		t.Fatal("no height left the region exactly the narration's: the test checks nothing")
 	}
 }

@@ -125,7 +125,14 @@ func (m *Model) layout() screen {
 		// at all once the lesson went on (at 80x24 lesson 6 showed 2 of
 		// its 5 lines). It takes the lines it needs but one, which says
 		// what the lanes need (or shows what of them fits).
-		s.narr = m.viewNarration(w, min(whole, max(min(floor, s.region), s.region-1)))
+		n := max(min(floor, s.region), s.region-1)
+		if whole <= s.region {
+			// Whole, even at the cost of the line under it: cut by one
+			// line when step mode's FROZEN line took one, lesson 6's
+			// narration lost its last words at 80x24 (a learner).
+			n = whole
+		}
+		s.narr = m.viewNarration(w, min(whole, n))
 		s.region -= len(s.narr)
 	}
 	switch {
