@@ -277,7 +277,7 @@ func (k *keyMap) update(s dashState) {
 	} else {
 		k.Pause.SetHelp("p", "pause")
 	}
-	gone := n.State == cluster.StateRemoved // no longer in the cluster: no fault to put on it
+	gone := n.State == cluster.StateRemoved || n.ID == 0 // no longer in the cluster (or none selected): no fault to put on it
 	k.Isolate.SetEnabled(s.nodes > 1 && !gone)
 	k.Group.SetEnabled(s.nodes > 1 && !gone)
 	k.Heal.SetEnabled(s.faults)
@@ -438,9 +438,9 @@ func (k *keyMap) updateStep(s dashState, msgs, links bool) {
 
 	k.Add.SetEnabled(s.member.add != 0)
 	k.Add.SetHelp("A", fmt.Sprintf("add %d", s.member.add))
-	k.Remove.SetEnabled(s.member.remove)
+	k.Remove.SetEnabled(s.member.remove && n.ID != 0)
 	k.Remove.SetHelp("D", fmt.Sprintf("remove %d", n.ID))
-	k.Transfer.SetEnabled(s.member.transfer)
+	k.Transfer.SetEnabled(s.member.transfer && n.ID != 0)
 	k.Transfer.SetHelp("T", fmt.Sprintf("transfer %d", n.ID))
 
 	k.Beats.SetEnabled(msgs)

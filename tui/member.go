@@ -321,7 +321,8 @@ func (m *Model) keyOff(msg tea.KeyMsg) (what, why string) {
 	if k := &m.keys; m.selGone != 0 && m.region != regionLinks {
 		for _, b := range []*key.Binding{&k.Crash, &k.Power, &k.Restart, &k.Pause, &k.Isolate, &k.Group, &k.Remove, &k.Transfer, &k.Timeout, &k.Beat} {
 			if slices.Contains(b.Keys(), msg.String()) {
-				return fmt.Sprintf("%s %s", msg.String(), b.Help().Desc), m.selGoneWhy()
+				verb, _, _ := strings.Cut(b.Help().Desc, " ") // "transfer 3": no node is selected
+				return fmt.Sprintf("%s %s", msg.String(), verb), m.selGoneWhy()
 			}
 		}
 	}

@@ -907,6 +907,14 @@ func TestSelectionGoneRefusesNodeKeys(t *testing.T) {
 	if !strings.Contains(m.output.note, "no node 5 on the screen (removed, or never added), so no node is selected: press a node's digit") {
 		t.Errorf("note %q", m.output.note)
 	}
+	if m.output.line != "c crash" {
+		t.Errorf("the refusal names %q: a node, though none is selected", m.output.line)
+	}
+	// The bar offers no key that acts on a node, nor names one (it said
+	// "T transfer 4 • D remove 4" with none selected: an audit).
+	if bar := helpBar(m); strings.Contains(bar, "crash") || strings.Contains(bar, "transfer") || strings.Contains(bar, "remove") || strings.Contains(bar, "pause") {
+		t.Errorf("help bar with no node selected: %q", bar)
+	}
 	press(m, "4", "c")
 	if got := ex.got(); !slices.Equal(got, []string{"crash 4"}) {
 		t.Errorf("after 4: ran %q, want crash 4", got)

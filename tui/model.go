@@ -358,8 +358,12 @@ func (m *Model) refreshKeys() {
 	m.syncDetail()
 	m.links.follow(m.sel, len(m.status.Nodes))
 	_, heldOK := m.pickedHeld()
+	node := m.selected()
+	if m.selGone != 0 {
+		node = cluster.NodeStatus{} // no node selected: the bar offers no key that acts on one
+	}
 	m.keys.update(dashState{
-		node: m.selected(), nodes: len(m.nodes), member: m.memberKeys(), faults: faultsActive(m.status),
+		node: node, nodes: len(m.nodes), member: m.memberKeys(), faults: faultsActive(m.status),
 		load: m.status.Load > 0, region: m.region, filtered: m.feed.filter != 0,
 		lanes: m.laneTop != 0, focused: m.feed.focused, pager: pager != noPager, legend: m.legend,
 		wide: pager == outputPager && m.outputPagerWidth() > m.width, output: m.output.shown(),
