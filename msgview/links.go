@@ -143,8 +143,9 @@ func CellText(rate float64, f LinkFault, width int) string {
 // and one cell per receiver.
 type MatrixLayout struct {
 	Nodes  int
-	LabelW int // "from\to " and the row labels
-	CellW  int // one cell and the space after it
+	IDs    []uint64 // the nodes of the rows and columns, in order
+	LabelW int      // "from\to " and the row labels
+	CellW  int      // one cell and the space after it
 }
 
 // Matrix cells are 6 to 24 cells wide.
@@ -153,11 +154,23 @@ const (
 	maxCellW = 24
 )
 
-// NewMatrixLayout fits nodes columns into width.
+// NewMatrixLayout fits the columns of nodes 1..nodes into width.
 func NewMatrixLayout(nodes, width int) MatrixLayout {
-	nodes = max(nodes, 1)
-	l := MatrixLayout{Nodes: nodes, LabelW: len(`from\to `)}
-	l.CellW = min(max((width-l.LabelW)/nodes, minCellW), maxCellW)
+	ids := make([]uint64, max(nodes, 1))
+	for i := range ids {
+		ids[i] = uint64(i + 1)
+	}
+	return NewMatrixLayoutOf(ids, width)
+}
+
+// NewMatrixLayoutOf fits the columns of the nodes ids into width (the
+// dashboard's: the nodes it draws, a removed one left out).
+func NewMatrixLayoutOf(ids []uint64, width int) MatrixLayout {
+	if len(ids) == 0 {
+		ids = []uint64{1}
+	}
+	l := MatrixLayout{Nodes: len(ids), IDs: ids, LabelW: len(`from\to `)}
+	l.CellW = min(max((width-l.LabelW)/l.Nodes, minCellW), maxCellW)
 	return l
 }
 
@@ -168,7 +181,7 @@ func (l MatrixLayout) Width() int { return l.LabelW + l.Nodes*l.CellW }
 func (l MatrixLayout) Header() string {
 	var b strings.Builder
 	b.WriteString(`from\to `)
-	for to := 1; to <= l.Nodes; to++ {
+	for _, to := range l.IDs {
 		fmt.Fprintf(&b, "%-*d", l.CellW, to)
 	}
 	return strings.TrimRight(b.String(), " ")

@@ -2,6 +2,7 @@ package tui
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -28,44 +29,48 @@ const rateWindow = 2 * time.Second
 // moves the cell to its row.
 type linkView struct{ from, to uint64 }
 
+// The matrix has a row and a column for each node drawn (ids, in order):
+// a removed node's went on being drawn, its cells 0/s (an audit).
+
 // follow moves the cell to node sel's row, keeping its column, or, when
 // that column is sel's own (no link from a node to itself), the next.
-func (v *linkView) follow(sel uint64, nodes int) {
+func (v *linkView) follow(sel uint64, ids []uint64) {
 	if v.from != sel {
 		v.from = sel
-		if v.to == sel && nodes > 1 {
-			v.to = sel%uint64(nodes) + 1
+		if v.to == sel && len(ids) > 1 {
+			v.to = ids[(slices.Index(ids, sel)+1)%len(ids)]
 		}
 	}
 }
 
-// clamp keeps the selected cell inside a cluster of nodes nodes.
-func (v *linkView) clamp(nodes int) {
-	n := uint64(nodes)
-	if n == 0 {
+// clamp keeps the selected cell on the nodes ids, off the diagonal.
+func (v *linkView) clamp(ids []uint64) {
+	if len(ids) == 0 {
 		return
 	}
-	if v.from < 1 || v.from > n {
-		v.from = 1
+	if !slices.Contains(ids, v.from) {
+		v.from = ids[0]
 	}
-	if v.to < 1 || v.to > n {
-		v.to = min(n, v.from%n+1)
+	if !slices.Contains(ids, v.to) || (v.to == v.from && len(ids) > 1) {
+		v.to = ids[(slices.Index(ids, v.from)+1)%len(ids)]
 	}
 }
 
-// move moves the cell by rows and columns, wrapping around, and over the
-// diagonal: a node has no link to itself, and on its cell c, d and y did
-// nothing (a learner's → d d "did nothing").
-func (v *linkView) move(nodes, rows, cols int) {
-	if nodes < 1 {
+// move moves the cell by rows and columns among ids, wrapping around, and
+// over the diagonal: a node has no link to itself, and on its cell c, d
+// and y did nothing (a learner's → d d "did nothing").
+func (v *linkView) move(ids []uint64, rows, cols int) {
+	n := len(ids)
+	if n < 1 {
 		return
 	}
-	wrap := func(id uint64, by int) uint64 { return uint64((int(id)-1+by+nodes)%nodes) + 1 }
+	wrap := func(id uint64, by int) uint64 { return ids[((slices.Index(ids, id)+by)%n+n)%n] }
 	v.from, v.to = wrap(v.from, rows), wrap(v.to, cols)
-	if v.from == v.to && nodes > 1 {
+	if v.from == v.to && n > 1 {
 		v.from, v.to = wrap(v.from, rows), wrap(v.to, cols)
 	}
 }
+
 
 // linkFault is the fault in force on the selected link.
 func (m *Model) linkFault() msgview.LinkFault {
@@ -87,7 +92,7 @@ func (m *Model) linkKeys() linkKeys {
 func (m *Model) linksKey(msg tea.KeyMsg) (tea.Cmd, bool) {
 	k := &m.keys
 	v := &m.links
-	nodes := len(m.status.Nodes)
+	nodes := m.drawnIDs()
 	from, to := v.from, v.to
 	own := m.linkFault().Own
 	switch {
@@ -124,22 +129,22 @@ func (m *Model) linksKey(msg tea.KeyMsg) (tea.Cmd, bool) {
 // there is room, what the cells' abbreviations mean.
 func (m *Model) viewLinks(width, height int) []string {
 	st := m.styles
-	nodes := len(m.status.Nodes)
+	ids := m.drawnIDs()
 	recs := m.msgs.store.recs
-	rates := msgview.LinkRates(recs, nodes, m.now, rateWindow)
-	l := msgview.NewMatrixLayout(nodes, width)
+	rates := msgview.LinkRates(recs, len(m.status.Nodes), m.now, rateWindow)
+	l := msgview.NewMatrixLayoutOf(ids, width)
 	title := fmt.Sprintf("links: messages sent per second over the last %v, and faults", rateWindow)
 	notes := []string{"  (rows send, columns receive; ↑↓←→ pick a link)", "  (rows send, columns receive)"}
 	out := []string{fitTitle(st, st.Section, title, notes, width), st.Dim.Render(st.Clip(l.Header(), width))}
-	for from := uint64(1); from <= uint64(nodes); from++ {
+	for _, from := range ids {
 		var b strings.Builder
 		label := l.RowLabel(from)
 		if from == m.links.from {
 			label = st.Bold.Render("▸" + label[1:])
 		}
 		b.WriteString(label)
-		for to := uint64(1); to <= uint64(nodes); to++ {
-			b.WriteString(m.linkCell(l, rates, from, to, to == uint64(nodes)))
+		for i, to := range ids {
+			b.WriteString(m.linkCell(l, rates, from, to, i == len(ids)-1))
 		}
 		out = append(out, st.Clip(b.String(), width))
 	}

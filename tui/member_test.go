@@ -1020,3 +1020,25 @@ func TestNarrationThatFitsIsWhole(t *testing.T) {
 		t.Fatal("no height left the region exactly the narration's: the test checks nothing")
 	}
 }
+
+// The link matrix has a row and a column for each node drawn: a removed
+// node's went on, its cells 0/s, long after its card had gone (an audit);
+// the cell moves over its place.
+func TestLinkMatrixLeavesOutNodesNotDrawn(t *testing.T) {
+	// Node 4 removed before the dashboard started: no card, no lane.
+	st := withConfig(withNode(steady(10), 4, func(n *cluster.NodeStatus) { *n = downAsOf(*n, cluster.StateRemoved, "") }), []uint64{1, 2, 3, 5}, nil)
+	ex := &fakeExec{}
+	m := newModel(newFakeSource(st), ex, 120, 40)
+	if m.isDrawn(4) {
+		t.Fatal("setup: node 4 is drawn")
+	}
+	press(m, "x")
+	v := m.View()
+	if !regexp.MustCompile(`from\\to 1 +2 +3 +5\n`).MatchString(v) || regexp.MustCompile(`(?m)^ 4 `).MatchString(v) {
+		t.Fatalf("matrix of nodes 1, 2, 3, 5:\n%s", v)
+	}
+	press(m, "right", "right", "c") // 1→2, 1→3, 1→5
+	if got := ex.got(); !slices.Equal(got, []string{"cut 1 5"}) {
+		t.Errorf("ran %q, want cut 1 5", got)
+	}
+}

@@ -340,7 +340,7 @@ func (m *Model) setStatus(st cluster.Status) {
 	m.nodes = m.drawnNodes(st, m.removedAt == nil) // nodes removed before the start are not drawn
 	m.jumped = false
 	m.reselect()
-	m.links.clamp(len(st.Nodes))
+	m.links.clamp(m.drawnIDs())
 	if m.parser != nil {
 		m.parser.SetNodes(len(st.Nodes)) // nodes come with add
 	}
@@ -356,7 +356,7 @@ func (m *Model) refreshKeys() {
 	pager := m.pagerShown()
 	m.syncHeld()
 	m.syncDetail()
-	m.links.follow(m.sel, len(m.status.Nodes))
+	m.links.follow(m.sel, m.drawnIDs())
 	_, heldOK := m.pickedHeld()
 	node := m.selected()
 	if m.selGone != 0 {
