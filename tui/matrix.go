@@ -71,7 +71,6 @@ func (v *linkView) move(ids []uint64, rows, cols int) {
 	}
 }
 
-
 // linkFault is the fault in force on the selected link.
 func (m *Model) linkFault() msgview.LinkFault {
 	return msgview.FaultOn(m.status.Faults, m.links.from, m.links.to)
