@@ -1042,3 +1042,23 @@ func TestLinkMatrixLeavesOutNodesNotDrawn(t *testing.T) {
 		t.Errorf("ran %q, want cut 1 5", got)
 	}
 }
+
+// The recording's mark takes the header's fewest lines: at 80 columns a
+// line of 82 with the title fits in one with "● REC" in its place (it
+// kept the title and the file's name on two lines: an audit).
+func TestRecMarkTakesTheFewestLines(t *testing.T) {
+	m := newModel(newFakeSource(steady(10)), &fakeExec{}, 80, 40)
+	m.recording.file = "/tmp/audit3.rec"
+	segs := []segment{{"raftplay", "  "}, {"5 nodes  leader 3  term 1  commit 1085  load off", "  "}, {"writes 0/s (1052 acked)", ""}}
+	if plain := wrapSegments(segs, 80); len(plain) != 2 {
+		t.Fatalf("setup: the plain header takes %d lines", len(plain))
+	}
+	got := m.withRecMark(segs, 80)
+	if len(got) != 1 || !strings.HasPrefix(got[0], "● REC  5 nodes") {
+		t.Errorf("%q", got)
+	}
+	// With room, the title and the file's name stay.
+	if got := m.withRecMark(segs, 140); len(got) != 1 || !strings.HasPrefix(got[0], "raftplay  ● REC audit3.rec  5 nodes") {
+		t.Errorf("at 140: %q", got)
+	}
+}

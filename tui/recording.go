@@ -49,8 +49,8 @@ func (m *Model) recMarks() []string {
 }
 
 // withRecMark puts the recording's mark into the header's cluster line
-// segs (its first segment the title) so that it takes no more lines at
-// width than without: after the title, with the file's name or without,
+// segs (its first segment the title) in the fewest lines at width, never
+// more than without: after the title, with the file's name or without,
 // or in the title's place.
 func (m *Model) withRecMark(segs []segment, width int) []string {
 	plain := wrapSegments(segs, width)
@@ -65,10 +65,15 @@ func (m *Model) withRecMark(segs []segment, width int) []string {
 	for _, mk := range marks {
 		tries = append(tries, append([]segment{{mk, ""}}, segs[1:]...))
 	}
+	// The fewest lines, the most telling of those: the mark alone in the
+	// title's place may take fewer lines than the header without a mark
+	// (83 columns without it, 80 with it at 80: it wrapped anyway, the
+	// title and the file's name kept; an audit).
+	var best []string
 	for _, t := range tries {
-		if l := wrapSegments(t, width); len(l) <= len(plain) {
-			return l
+		if l := wrapSegments(t, width); best == nil || len(l) < len(best) {
+			best = l
 		}
 	}
-	return wrapSegments(tries[len(tries)-1], width)
+	return best
 }
