@@ -119,12 +119,20 @@ func (m *Model) viewHeader(width int) []string {
 
 // claimants names the nodes that think they lead when no leader is known
 // to a majority (a leader just elected, before its first heartbeat; a
-// paused or cut-off one): " (1 claims it)", " (1, 3 claim it)"; "".
+// paused or cut-off one): " (1 claims it)", " (1, 3 claim it)", with
+// the term of one that leads an older term than the header's: " (5 in
+// term 5 claims it)"; "".
 func claimants(s cluster.Status) string {
 	var ids []string
 	for _, n := range s.Nodes {
 		if n.Role == "leader" && (n.State == cluster.StateUp || n.State == cluster.StatePaused) {
-			ids = append(ids, fmt.Sprint(n.ID))
+			id := fmt.Sprint(n.ID)
+			if n.Term < s.Term {
+				// Beside "term 6 (highest)", "(5 claims it)" read as 5
+				// claiming term 6 (an audit): the term it leads is said.
+				id += fmt.Sprintf(" in term %d", n.Term)
+			}
+			ids = append(ids, id)
 		}
 	}
 	switch len(ids) {

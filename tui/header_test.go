@@ -49,13 +49,15 @@ func TestHeaderNamesLeaderClaimants(t *testing.T) {
 	st := leaderless()
 	st.Nodes[0].Role = "leader"
 	m := newModel(newFakeSource(st), &fakeExec{}, 120, 40)
-	if v := m.View(); !strings.Contains(v, "leader none (1 claims it)  term 7 (highest)") {
+	// Node 1 leads term 5, older than the highest: the term is said, or
+	// "(1 claims it)  term 7" reads as 1 claiming term 7 (an audit).
+	if v := m.View(); !strings.Contains(v, "leader none (1 in term 5 claims it)  term 7 (highest)") {
 		t.Errorf("header with one claimant:\n%s", v)
 	}
 	st.Nodes[2].Role, st.Nodes[2].State = "leader", cluster.StatePaused
 	st.Nodes[1].Role, st.Nodes[1].State = "leader", cluster.StateCrashed // a crashed node claims nothing
 	m = newModel(newFakeSource(st), &fakeExec{}, 120, 40)
-	if v := m.View(); !strings.Contains(v, "leader none (1, 3 claim it)") {
+	if v := m.View(); !strings.Contains(v, "leader none (1 in term 5, 3 claim it)") {
 		t.Errorf("header with two claimants, one paused:\n%s", v)
 	}
 	if v := newModel(newFakeSource(leaderless()), &fakeExec{}, 120, 40).View(); strings.Contains(v, "claim") {
