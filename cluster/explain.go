@@ -166,7 +166,15 @@ func ExplainCommit(st Status, i uint64) string {
 	l, ok := explainLeader(st)
 	if !ok {
 		if i == 0 {
-			return "no leader: nothing commits until one is elected"
+			s := "no leader: nothing commits until one is elected"
+			if known := max(st.Commit, st.EverApplied); known > 0 {
+				// After a restart the nodes' commit indexes start from
+				// what they saved, and the lanes show entries committed
+				// before as not: said, or "nothing commits" read as
+				// nothing being committed (a learner's report).
+				s += fmt.Sprintf("; up to %d is committed already (explain commit I for one entry)", known)
+			}
+			return s
 		}
 		return explainCommitNoLeader(st, i)
 	}
