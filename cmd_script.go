@@ -316,6 +316,16 @@ func playHeadless(ctx context.Context, h headlessRun, stdout, stderr io.Writer) 
 	c.Close()
 	stopStream()
 	stopLog()
+	// What the user asked to be written and was not is a failure too: a
+	// full disk lost the log or the trace silently.
+	for _, closeOut := range []func() error{stopTrace, logFile.close} {
+		if oerr := closeOut(); oerr != nil && err == nil {
+			err = oerr
+		}
+	}
+	// --json's last line, once nothing can fail any more: written before
+	// the --log and --trace files were closed, it said "ok":true of a run
+	// that then failed on their lost writes (exit 1).
 	if h.json {
 		switch {
 		case begun > passed: // the last begun failed or was cut short
@@ -327,13 +337,6 @@ func playHeadless(ctx context.Context, h headlessRun, stdout, stderr io.Writer) 
 		writeEndJSON(ctx, out, err, len(h.cmds), passed, stopLine)
 		if h.ended != nil {
 			*h.ended = true
-		}
-	}
-	// What the user asked to be written and was not is a failure too: a
-	// full disk lost the log or the trace silently.
-	for _, closeOut := range []func() error{stopTrace, logFile.close} {
-		if oerr := closeOut(); oerr != nil && err == nil {
-			err = oerr
 		}
 	}
 	var f *commands.Failure

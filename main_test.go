@@ -1484,3 +1484,19 @@ func TestJSONEndsEvenWhenNothingRan(t *testing.T) {
 		}
 	}
 }
+
+// The --json end record is written once nothing can fail any more: a
+// --log or --trace that could not be written fails the run (exit 1), and
+// the end record said "ok":true before that was known.
+func TestJSONEndSaysALostLogFailed(t *testing.T) {
+	t.Parallel()
+	if _, err := os.Stat("/dev/full"); err != nil {
+		t.Skip("no /dev/full (not Linux):", err)
+	}
+	code, out, errs := runCLI(t, "wait leader\nput k v\n", "script", "--json", "--nodes", "1", "--data", t.TempDir(), "--log", "/dev/full", "-")
+	lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
+	want := `{"type":"end","ok":false,"commands":2,"passed":2,"error":"--log /dev/full: no space left on device"}`
+	if last := lines[len(lines)-1]; code != 1 || last != want {
+		t.Errorf("exit %d, last line %s, want %s\nstderr %s", code, last, want, errs)
+	}
+}
