@@ -101,14 +101,21 @@ func (m *Model) reselect() {
 	m.sel = pick
 }
 
-// selGoneWhy says why the keys that act on the selected node refuse
-// while selGone is set.
-func (m *Model) selGoneWhy() string {
-	where := "removed, or never added"
-	if n, ok := m.status.Node(m.selGone); ok && n.State != cluster.StateRemoved {
-		where = "not drawn at this size"
+// selectBack selects the node selGone names once it is drawn (added, or
+// added again): the one the user meant. Left unselected, the keys refused
+// with "no node 5 on the screen" while node 5's card was drawn.
+func (m *Model) selectBack() {
+	if m.selGone != 0 && m.isDrawn(m.selGone) {
+		m.sel, m.selGone = m.selGone, 0
 	}
-	return fmt.Sprintf("no node %d on the screen (%s), so no node is selected: press a node's digit, or tab, to select one", m.selGone, where)
+}
+
+// selGoneWhy says why the keys that act on the selected node refuse
+// while selGone is set. Every node not removed is drawn (drawnNodes), and
+// one that comes is selected (selectBack): selGone names a node removed,
+// or never added.
+func (m *Model) selGoneWhy() string {
+	return fmt.Sprintf("no node %d on the screen (removed, or never added), so no node is selected: press a node's digit, or tab, to select one", m.selGone)
 }
 
 // stepSelection selects the next (by 1) or previous (by -1) drawn node,
@@ -318,7 +325,10 @@ func transferring(st cluster.Status) bool {
 // pressed while off, does nothing now ("" for any other key, or one that
 // is on): a key that did nothing left a new user guessing.
 func (m *Model) keyOff(msg tea.KeyMsg) (what, why string) {
-	if k := &m.keys; m.selGone != 0 && m.region != regionLinks {
+	// In the link matrix too: its own c (cut a link) is taken before
+	// this (panelKey), and D, p, i and the rest acted there on the node
+	// the selection had fallen back to.
+	if k := &m.keys; m.selGone != 0 {
 		for _, b := range []*key.Binding{&k.Crash, &k.Power, &k.Restart, &k.Pause, &k.Isolate, &k.Group, &k.Remove, &k.Transfer, &k.Timeout, &k.Beat} {
 			if slices.Contains(b.Keys(), msg.String()) {
 				verb, _, _ := strings.Cut(b.Help().Desc, " ") // "transfer 3": no node is selected

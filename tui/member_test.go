@@ -1062,3 +1062,44 @@ func TestRecMarkTakesTheFewestLines(t *testing.T) {
 		t.Errorf("at 140: %q", got)
 	}
 }
+
+// In the link matrix too, no node selected (a digit named none drawn)
+// means the keys that act on one refuse: D, p and i removed, paused and
+// isolated the node the selection had been on.
+func TestSelectionGoneRefusesNodeKeysInTheLinkMatrix(t *testing.T) {
+	ex := &fakeExec{}
+	m := newModel(newFakeSource(steady(40)), ex, 120, 40)
+	press(m, "x", "9", "D", "p", "r", "i", "T", "g")
+	if m.region != regionLinks {
+		t.Fatalf("region %v, want the link matrix", m.region)
+	}
+	if got := ex.got(); len(got) != 0 {
+		t.Fatalf("ran %q with no node selected", got)
+	}
+	if !strings.Contains(m.output.note, "no node 9 on the screen") {
+		t.Errorf("note %q", m.output.note)
+	}
+	press(m, "c") // the matrix's own key: cuts the selected link
+	if got := ex.got(); len(got) == 0 || strings.HasPrefix(got[0], "crash") {
+		t.Errorf("c in the link matrix: ran %q, want a cut", got)
+	}
+}
+
+// A node named by a digit before it was on the screen, or the selected
+// node, gone and then back (added again), is selected once it is drawn:
+// the keys refused, saying "no node 5 on the screen" of a node drawn.
+func TestSelectionGoneComesBack(t *testing.T) {
+	ex := &fakeExec{}
+	four := steady(40)
+	four.Nodes = four.Nodes[:4]
+	m := newModel(newFakeSource(four), ex, 120, 40)
+	press(m, "5")
+	m.Update(frameMsg(steady(40))) // node 5 added
+	press(m, "c")
+	if got := ex.got(); !slices.Equal(got, []string{"crash 5"}) {
+		t.Fatalf("ran %q, want crash 5 (note %q)", got, m.output.note)
+	}
+	if v := m.View(); !strings.Contains(v, "▸5") {
+		t.Errorf("node 5 not drawn selected:\n%s", v)
+	}
+}

@@ -116,8 +116,9 @@ type Model struct {
 	sel       uint64               // selected node, 1-based
 	// selGone is a node the user meant to select that is not drawn: one a
 	// digit named (removed, never added), or the selected one, gone (the
-	// selection moved on to another). Until a node is selected again, the
-	// keys that act on the selected node refuse (selGoneWhy): acting on
+	// selection moved on to another). Until a node is selected again (by
+	// a key, or selectBack once that node is drawn), the keys that act on
+	// the selected node refuse (selGoneWhy): acting on
 	// the node the selection fell back to, D removed three nodes a
 	// learner never chose.
 	selGone  uint64
@@ -340,6 +341,7 @@ func (m *Model) setStatus(st cluster.Status) {
 	m.nodes = m.drawnNodes(st, m.removedAt == nil) // nodes removed before the start are not drawn
 	m.jumped = false
 	m.reselect()
+	m.selectBack()
 	m.links.clamp(m.drawnIDs())
 	if m.parser != nil {
 		m.parser.SetNodes(len(st.Nodes)) // nodes come with add
