@@ -297,13 +297,16 @@ func DescribeData(e raft.Entry) string {
 			// Quoted, so that where the key ends and the value starts
 			// can be told: `put odd key "q"="x"` could not (a learner's
 			// report); cut, the dots follow the closing quote.
+			// Cut is told by its length, not by the dots: a key that
+			// ends with "..." itself keeps them inside the quotes.
 			short := shortData(s, n)
-			if cut, ok := strings.CutSuffix(short, "..."); ok && !strings.HasPrefix(cut, `"`) {
-				return strconv.Quote(cut) + "..."
-			} else if !ok && !strings.HasPrefix(short, `"`) {
-				return strconv.Quote(short)
+			switch {
+			case strings.HasPrefix(short, `"`): // quoted by Printable
+				return short
+			case utf8.RuneCountInString(s) > n:
+				return strconv.Quote(strings.TrimSuffix(short, "...")) + "..."
 			}
-			return short
+			return strconv.Quote(short)
 		}
 		return shortData(s, n)
 	})

@@ -306,6 +306,10 @@ func TestDescribeDataQuotesWhatWouldRunTogether(t *testing.T) {
 		{"a=b", "c", `put "a=b"=c`},
 		{"k", "a b", `put k="a b"`},
 		{"k", strings.Repeat("a b ", 20), `put k="a b a b a b a b a b a b "...`},
+		// A key or value that ends with "..." itself is not cut: its dots
+		// stay inside the quotes (`"a b"...` read as a longer key cut).
+		{"a b...", "v", `put "a b..."=v`},
+		{"k", "wait = ...", `put k="wait = ..."`},
 	} {
 		if got := DescribeData(entry(tc.key, tc.value)); got != tc.want {
 			t.Errorf("put %q %q: %s, want %s", tc.key, tc.value, got, tc.want)
