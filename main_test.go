@@ -1157,6 +1157,14 @@ func TestChaosRecheckWithoutFinalReads(t *testing.T) {
 	if code != 0 || !strings.Contains(stdout, "acked writes lost: 0 (final values of 1 key checked)") || !strings.Contains(stdout, "verdict:         PASS") {
 		t.Errorf("with a final read: exit %d:\n%s", code, stdout)
 	}
+	// A run interrupted after its final reads: the recheck checked the
+	// history, and its verdict says so (it said "nothing else was
+	// checked", and to run the recheck it was).
+	os.WriteFile(filepath.Join(dir, "report.json"), []byte(`{"converged":false,"linearizable":"not checked","interrupted":"interrupted by SIGTERM after 3s of the run's 20s"}`), 0o644)
+	code, stdout, _ = runCLI(t, "", "chaos", "--recheck", dir)
+	if want := "verdict:         INTERRUPTED: the saved history is linearizable and lost no acknowledged write, but the run was interrupted before its convergence was checked\n"; code != 1 || !strings.HasSuffix(stdout, want) {
+		t.Errorf("interrupted after its final reads: exit %d, want 1 and %q:\n%s", code, want, stdout)
+	}
 	if strings.Contains(stdout, "not checked:") {
 		t.Errorf("with report.json, it says something was not checked:\n%s", stdout)
 	}
