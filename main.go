@@ -63,6 +63,11 @@ func (s signalError) name() string {
 	return s.sig.String()
 }
 
+// dupSignalWindow is how soon after the first a repeat of the same signal
+// is taken for a copy of it (cancelOnSignal): well under the time between
+// two presses of ctrl+c by a hurried person.
+var dupSignalWindow = 250 * time.Millisecond
+
 // cancelOnSignal cancels the run with a signalError at the first SIGINT,
 // SIGTERM or SIGHUP (its terminal closed: a new user's closed tmux pane left
 // the temporary data directory behind), so that every subcommand stops and
@@ -78,11 +83,6 @@ func (s signalError) name() string {
 // peer crashes or is removed; caught, it turns into an EPIPE error of that
 // write. A closed standard output (as by `| head`) is noticed by
 // outputWriter, at the write that fails.
-// dupSignalWindow is how soon after the first a repeat of the same signal
-// is taken for a copy of it (cancelOnSignal): well under the time between
-// two presses of ctrl+c by a hurried person.
-var dupSignalWindow = 250 * time.Millisecond
-
 func cancelOnSignal(cancel context.CancelCauseFunc, again func(signalError)) (stop func()) {
 	ch := make(chan os.Signal, 8)
 	signal.Notify(ch, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGPIPE)
