@@ -191,12 +191,16 @@ func runChaos(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	// few seconds to; its report comes back as the error, which untilDone
 	// hands over only if it came in time.
 	err = untilDone(ctx, 5*time.Second, func() error {
-		r, err := experiment.RunChaos(ctx, experiment.ChaosOptions{
+		r, err := runChaosExperiment(ctx, experiment.ChaosOptions{
 			Cluster: opts, Seed: seed, Duration: f.duration, FaultEvery: f.every,
 			Clients: f.clients, Keys: f.keys, Faults: kinds, CheckTimeout: f.checkTimeout, SettleTimeout: f.settle, OutDir: f.out,
 			Trace: traceOut.writer(), Unsafe: f.unsafe, Record: recordHook(recFile, withSeed(opts, seed), "chaos"), Rerun: rerun,
 		})
-		if err == nil && r.Interrupted != "" {
+		if err == nil && (r.Interrupted != "" || ctx.Err() != nil) {
+			// Interrupted, or judged before the signal came (while it
+			// saved its files and stopped its cluster): untilDone would
+			// take the run's nil for the signal, and a failed run's
+			// report went unprinted and its recording deleted.
 			return interruptedReport{r}
 		}
 		rep = r
@@ -234,8 +238,12 @@ func runChaos(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	return nil
 }
 
-// interruptedReport carries an interrupted chaos run's report out of
-// untilDone (which passes on an error, and only one that came in time).
+// runChaosExperiment is experiment.RunChaos (a test replaces it).
+var runChaosExperiment = experiment.RunChaos
+
+// interruptedReport carries out of untilDone (which passes on an error,
+// and only one that came in time) the report of a chaos run a signal
+// interrupted, or came during the end of.
 type interruptedReport struct{ rep *experiment.ChaosReport }
 
 func (interruptedReport) Error() string { return "chaos interrupted" }

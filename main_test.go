@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"raftplay/cluster"
+	"raftplay/experiment"
 	"raftplay/wal"
 )
 
@@ -1506,5 +1507,34 @@ func TestJSONEndSaysALostLogFailed(t *testing.T) {
 	want := `{"type":"end","ok":false,"commands":2,"passed":2,"error":"--log /dev/full: no space left on device"}`
 	if last := lines[len(lines)-1]; code != 1 || last != want {
 		t.Errorf("exit %d, last line %s, want %s\nstderr %s", code, last, want, errs)
+	}
+}
+
+// A signal that comes once the chaos run has judged it, while it saves its
+// files and stops its cluster, keeps the report: untilDone turned the
+// run's nil error into the signal, and the report was not printed and
+// the recording of a failed run was deleted.
+func TestChaosSignalDuringItsSaveKeepsTheReport(t *testing.T) {
+	defer func(f func(context.Context, experiment.ChaosOptions) (*experiment.ChaosReport, error)) {
+		runChaosExperiment = f
+	}(runChaosExperiment)
+	ctx, cancel := context.WithCancelCause(context.Background())
+	defer cancel(nil)
+	runChaosExperiment = func(_ context.Context, o experiment.ChaosOptions) (*experiment.ChaosReport, error) {
+		cancel(signalError{syscall.SIGTERM}) // the run is done: it is saving
+		return &experiment.ChaosReport{Seed: o.Seed, Nodes: 3, Linearizable: experiment.VerdictOk, Converged: true, Lost: []experiment.LostWrite{},
+			Violations: []cluster.Violation{{Rule: "election safety", Text: "two leaders in term 3"}}, ViolationCount: 1}, nil
+	}
+	out := filepath.Join(t.TempDir(), "out")
+	var stdout, stderr bytes.Buffer
+	err := run(ctx, []string{"chaos", "--seed", "7", "--out", out}, strings.NewReader(""), &stdout, &stderr)
+	if code := finish(ctx, err, &stderr); code != 143 {
+		t.Errorf("exit %d, want 143", code)
+	}
+	if !strings.Contains(stdout.String(), "verdict:         FAIL: safety violation") {
+		t.Errorf("the report of the run is not printed:\n%s\n%s", &stdout, &stderr)
+	}
+	if _, err := os.Stat(filepath.Join(out, "recording.rec")); err != nil {
+		t.Errorf("the failed run's recording is gone: %v", err)
 	}
 }
