@@ -67,8 +67,9 @@ func runWAL(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	fmt.Fprintf(stdout, "data %s: %s\n", cluster.EscapeControls(dir), what)
 	var problems errorLines
-	if err := cluster.CheckClusterFile(dir); err != nil {
-		line := strings.TrimPrefix(err.Error(), "cluster: ")
+	clusterErr := cluster.CheckClusterFile(dir)
+	if clusterErr != nil {
+		line := strings.TrimPrefix(clusterErr.Error(), "cluster: ")
 		fmt.Fprintf(stdout, "\n%s\n", cluster.EscapeControls(line))
 		problems = append(problems, line)
 	}
@@ -129,8 +130,13 @@ func runWAL(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		}
 		return append(problems, fmt.Sprintf("%s, so no start runs a cluster from %s, not even with --allow-failed; another --data directory starts a new cluster", who, dir))
 	}
-	// Not a dead end: the other nodes hold the cluster's data.
-	return append(problems, fmt.Sprintf("a start with --allow-failed (raftplay --data %s --allow-failed) runs the other nodes and leaves these FAILED; remove N, then add N, replaces one", dir))
+	// Not a dead end: the other nodes hold the cluster's data. A damaged
+	// CLUSTER is refused with --allow-failed too: said first.
+	hint := fmt.Sprintf("a start with --allow-failed (raftplay --data %s --allow-failed) runs the other nodes and leaves these FAILED; remove N, then add N, replaces one", dir)
+	if clusterErr != nil {
+		hint = fmt.Sprintf("once %s holds the cluster's size again, %s", filepath.Join(dir, "CLUSTER"), hint)
+	}
+	return append(problems, hint)
 }
 
 // reportWriteError is a failed write of the listing to standard output:

@@ -75,3 +75,32 @@ func TestWALReportsADamagedClusterFile(t *testing.T) {
 		t.Errorf("exit %d\nstdout %s\nstderr %s", code, out, errs)
 	}
 }
+
+// With a damaged CLUSTER file and a node that cannot start, raftplay wal
+// does not send the user to --allow-failed alone: a start refuses the
+// CLUSTER file with or without it.
+func TestWALDoesNotOfferAllowFailedPastADamagedClusterFile(t *testing.T) {
+	t.Parallel()
+	data := t.TempDir()
+	if code, _, errs := runCLI(t, "wait leader\nput k v\n", "script", "--nodes", "3", "--data", data, "-"); code != 0 {
+		t.Fatal(errs)
+	}
+	segs, _ := filepath.Glob(filepath.Join(data, "node-2", "*.wal"))
+	if len(segs) == 0 {
+		t.Fatal("no segment")
+	}
+	for path, text := range map[string]string{segs[0]: "garbage", filepath.Join(data, "CLUSTER"): "garbage\n"} {
+		if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	code, _, errs := runCLI(t, "", "wal", data)
+	lines := strings.Split(strings.TrimSuffix(errs, "\n"), "\n")
+	last := lines[len(lines)-1]
+	if code != 1 || !strings.Contains(last, "--allow-failed") || !strings.Contains(last, "once "+filepath.Join(data, "CLUSTER")+" holds the cluster's size again") {
+		t.Errorf("exit %d, last line %q; want --allow-failed offered once CLUSTER is written back\n%s", code, last, errs)
+	}
+	if code, _, errs := runCLI(t, "wait leader\n", "script", "--data", data, "--allow-failed", "-"); code == 0 || !strings.Contains(errs, "CLUSTER is damaged") {
+		t.Errorf("a start with --allow-failed past a damaged CLUSTER: exit %d\n%s", code, errs)
+	}
+}
