@@ -307,6 +307,7 @@ func TestParseErrorsAsJSON(t *testing.T) {
 	code, out, errs := runCLI(t, "wait leader\nexpect foo\nput\n", "script", "--json", "--nodes", "1", "-")
 	want := `{"type":"parse-error","line":2,"column":8,"error":"expect: unknown check \"foo\" (want leader, role, term, commit, get, safe, config or violation)"}
 {"type":"parse-error","line":3,"column":4,"error":"put: missing KEY (want put KEY VALUE)"}
+{"type":"end","ok":false,"commands":0,"passed":0,"error":"standard input: 2 lines do not parse"}
 `
 	if code != 2 || out != want || !strings.Contains(errs, "2 lines do not parse") {
 		t.Fatalf("exit %d\nstdout %q\nstderr %q", code, out, errs)
@@ -314,7 +315,7 @@ func TestParseErrorsAsJSON(t *testing.T) {
 	// A script that cannot be read says so there too.
 	missing := filepath.Join(t.TempDir(), "none.txt")
 	code, out, _ = runCLI(t, "", "script", "--json", "--nodes", "1", missing)
-	if code != 2 || !strings.HasPrefix(out, `{"type":"read-error","error":"script `+missing) {
+	if code != 2 || !strings.HasPrefix(out, `{"type":"read-error","error":"script `+missing) || !strings.Contains(out, "}\n"+`{"type":"end","ok":false,`) {
 		t.Fatalf("a missing script: exit %d, stdout %q", code, out)
 	}
 }
