@@ -195,6 +195,7 @@ func runChaos(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			Cluster: opts, Seed: seed, Duration: f.duration, FaultEvery: f.every,
 			Clients: f.clients, Keys: f.keys, Faults: kinds, CheckTimeout: f.checkTimeout, SettleTimeout: f.settle, OutDir: f.out,
 			Trace: traceOut.writer(), Unsafe: f.unsafe, Record: recordHook(recFile, withSeed(opts, seed), "chaos"), Rerun: rerun,
+			Started: func() { fmt.Fprintln(stderr, "chaos: a leader is elected; clients and faults are running") },
 		})
 		if err == nil && (r.Interrupted != "" || ctx.Err() != nil) {
 			// Interrupted, or judged before the signal came (while it

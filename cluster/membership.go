@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
 	"raftplay/raft"
@@ -49,7 +50,7 @@ func createdSize(dataDir string) int {
 		return 0
 	}
 	var n int
-	if _, err := fmt.Sscanf(string(b), "nodes %d\n", &n); err != nil || n < 1 || n > MaxNodes {
+	if _, err := fmt.Sscanf(strings.TrimSpace(string(b)), "nodes %d", &n); err != nil || n < 1 || n > MaxNodes {
 		return 0
 	}
 	return n
@@ -71,7 +72,8 @@ func CheckClusterFile(dataDir string) error {
 		return fmt.Errorf("cluster: %s cannot be read: %w", path, err)
 	}
 	var n int
-	if _, err := fmt.Sscanf(string(b), "nodes %d\n", &n); err == nil && n >= 1 && n <= MaxNodes && string(b) == fmt.Sprintf("nodes %d\n", n) {
+	text := strings.TrimSpace(string(b)) // a hand-written one may end without a newline, or with \r\n
+	if _, err := fmt.Sscanf(text, "nodes %d", &n); err == nil && n >= 1 && n <= MaxNodes && text == fmt.Sprintf("nodes %d", n) {
 		return nil
 	}
 	found := fmt.Sprintf("%q", b)

@@ -297,7 +297,7 @@ func TestDamagedClusterFileIsRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 	path := filepath.Join(dir, clusterFile)
-	for _, bad := range []string{"", "garbage\n", "nodes 0\n", "nodes 2", "nodes 12\n", "nodes 3\nnodes 1\n"} {
+	for _, bad := range []string{"", "garbage\n", "nodes 0\n", "nodes 2x", "nodes 12\n", "nodes 3\nnodes 1\n"} {
 		if err := os.WriteFile(path, []byte(bad), 0o644); err != nil {
 			t.Fatal(err)
 		}
@@ -308,11 +308,13 @@ func TestDamagedClusterFileIsRefused(t *testing.T) {
 			t.Errorf("CLUSTER %q: start: %v", bad, err)
 		}
 	}
-	if err := os.WriteFile(path, []byte("nodes 3\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if err := CheckClusterFile(dir); err != nil {
-		t.Fatal(err)
+	for _, good := range []string{"nodes 3", "nodes 3\r\n", "nodes 3\n"} { // written by hand, the last as a start writes it
+		if err := os.WriteFile(path, []byte(good), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := CheckClusterFile(dir); err != nil {
+			t.Errorf("%q: %v", good, err)
+		}
 	}
 	if _, err := startOrHang(t, Options{Nodes: 2, DataDir: dir}); err == nil || !strings.Contains(err.Error(), "amnesia") {
 		t.Fatalf("CLUSTER put back: start: %v", err)

@@ -51,6 +51,9 @@ type ChaosOptions struct {
 	// has been healed and has converged, before the checks. Its error is
 	// reported in NemesisErrors.
 	Record func(c *cluster.Cluster) (stop func() error)
+	// Started, if set, is called once the first leader is elected, as the
+	// clients and the nemesis start.
+	Started func()
 	// Unsafe turns on the faults a correct Raft cannot survive, to see the
 	// checks fail: every node acknowledges without fsync (so a power
 	// failure loses what it promised), and the nemesis may wipe a node's
@@ -208,6 +211,9 @@ func RunChaos(ctx context.Context, opts ChaosOptions) (*ChaosReport, error) {
 		return nil, fmt.Errorf("experiment: no first leader: %w", err)
 	}
 
+	if opts.Started != nil {
+		opts.Started()
+	}
 	hist := newOpHistory()
 	began := time.Now()
 	runCtx, stop := context.WithTimeout(ctx, opts.Duration)
