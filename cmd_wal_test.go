@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -59,6 +60,22 @@ func TestWALEntryWords(t *testing.T) {
 	}
 }
 
+// clusterOnDisk runs a cluster of nodes nodes on a new data directory
+// (a write, then it stops) and returns the directory and node's first WAL
+// segment.
+func clusterOnDisk(t *testing.T, nodes, node int) (data, seg string) {
+	t.Helper()
+	data = t.TempDir()
+	if code, out, errs := runCLI(t, "wait leader\nput k v\n", "script", "--nodes", fmt.Sprint(nodes), "--data", data, "-"); code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errs)
+	}
+	segs, _ := filepath.Glob(filepath.Join(data, fmt.Sprintf("node-%d", node), "*.wal"))
+	if len(segs) == 0 {
+		t.Fatalf("node %d has no WAL segment", node)
+	}
+	return data, segs[0]
+}
+
 // raftplay wal DATA reports a damaged CLUSTER file (exit 1), as a start
 // refuses it: it listed the nodes and said nothing was wrong.
 func TestWALReportsADamagedClusterFile(t *testing.T) {
@@ -81,15 +98,8 @@ func TestWALReportsADamagedClusterFile(t *testing.T) {
 // CLUSTER file with or without it.
 func TestWALDoesNotOfferAllowFailedPastADamagedClusterFile(t *testing.T) {
 	t.Parallel()
-	data := t.TempDir()
-	if code, _, errs := runCLI(t, "wait leader\nput k v\n", "script", "--nodes", "3", "--data", data, "-"); code != 0 {
-		t.Fatal(errs)
-	}
-	segs, _ := filepath.Glob(filepath.Join(data, "node-2", "*.wal"))
-	if len(segs) == 0 {
-		t.Fatal("no segment")
-	}
-	for path, text := range map[string]string{segs[0]: "garbage", filepath.Join(data, "CLUSTER"): "garbage\n"} {
+	data, seg := clusterOnDisk(t, 3, 2)
+	for path, text := range map[string]string{seg: "garbage", filepath.Join(data, "CLUSTER"): "garbage\n"} {
 		if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
 			t.Fatal(err)
 		}

@@ -1342,15 +1342,7 @@ func TestDashboardSaysAnEmptyScriptIsEmpty(t *testing.T) {
 // 0): refused before anything is written, exit 2, the files untouched.
 func TestOutputsInsideDataRefused(t *testing.T) {
 	t.Parallel()
-	data := t.TempDir()
-	if code, out, errs := runCLI(t, "wait leader\nput k v\n", "script", "--nodes", "1", "--data", data, "-"); code != 0 {
-		t.Fatalf("exit %d\n%s\n%s", code, out, errs)
-	}
-	segs, _ := filepath.Glob(filepath.Join(data, "node-1", "*.wal"))
-	if len(segs) == 0 {
-		t.Fatal("no WAL segment")
-	}
-	seg := segs[0]
+	data, seg := clusterOnDisk(t, 1, 1)
 	before, err := os.ReadFile(seg)
 	if err != nil {
 		t.Fatal(err)
@@ -1462,15 +1454,8 @@ func TestJSONEndsEvenWhenNothingRan(t *testing.T) {
 	for range 12 {
 		bad.WriteString("nosuch\n")
 	}
-	data := t.TempDir()
-	if code, _, errs := runCLI(t, "wait leader\n", "script", "--nodes", "3", "--data", data, "-"); code != 0 {
-		t.Fatal(errs)
-	}
-	segs, _ := filepath.Glob(filepath.Join(data, "node-2", "*.wal"))
-	if len(segs) == 0 {
-		t.Fatal("no segment")
-	}
-	if err := os.WriteFile(segs[0], []byte("garbage, not a segment"), 0o644); err != nil {
+	data, seg := clusterOnDisk(t, 3, 2)
+	if err := os.WriteFile(seg, []byte("garbage, not a segment"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	for _, tc := range []struct {
