@@ -84,6 +84,12 @@ func runWAL(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		p := cluster.NodeDirProblem(path)
 		if _, err := os.Lstat(path); errors.Is(err, os.ErrNotExist) {
 			p = fmt.Sprintf("is missing, and the cluster was created with %d nodes (%s): a start refuses to run node %d empty (amnesia)", created, filepath.Join(dir, "CLUSTER"), id)
+			if size := cluster.CreatedSize(dir); id > size {
+				// Beyond the size CLUSTER records: a later node's files
+				// make the start take it for a member (it said "created
+				// with 7 nodes" of a CLUSTER that says 3: a CI user).
+				p = fmt.Sprintf("is missing, while node %d has files (a start runs nodes 1 to %d; %s says %d): a start refuses to run node %d empty (amnesia)", highest, max(highest, created), filepath.Join(dir, "CLUSTER"), size, id)
+			}
 		}
 		if p != "" {
 			line := fmt.Sprintf("wal %s: %s", path, p)

@@ -114,3 +114,27 @@ func TestWALDoesNotOfferAllowFailedPastADamagedClusterFile(t *testing.T) {
 		t.Errorf("a start with --allow-failed past a damaged CLUSTER: exit %d\n%s", code, errs)
 	}
 }
+
+// A node's directory beyond the size CLUSTER records makes the nodes
+// between missing; raftplay wal says why a start takes them for members,
+// not that the cluster was created with that many ("created with 7 nodes"
+// of a CLUSTER that says 3: a CI user's report).
+func TestWALNamesWhyNodesBeyondClusterAreMissing(t *testing.T) {
+	t.Parallel()
+	data, seg := clusterOnDisk(t, 3, 1)
+	b, err := os.ReadFile(seg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(data, "node-7"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(data, "node-7", filepath.Base(seg)), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, _ := runCLI(t, "", "wal", data)
+	want := "node-4: is missing, while node 7 has files (a start runs nodes 1 to 7; " + filepath.Join(data, "CLUSTER") + " says 3): a start refuses to run node 4 empty (amnesia)"
+	if code != 1 || !strings.Contains(out, want) || strings.Contains(out, "created with 7") {
+		t.Errorf("exit %d, want 1 and %q:\n%s", code, want, out)
+	}
+}

@@ -83,6 +83,10 @@ func CheckClusterFile(dataDir string) error {
 	return fmt.Errorf("cluster: %s is damaged: it holds %s, not \"nodes N\" (N from 1 to %d), the size the cluster was created with, which keeps a start from running nodes whose files are gone (amnesia); write the size back (nodes N on one line), or start from an empty data directory", path, found, MaxNodes)
 }
 
+// CreatedSize returns the size dataDir's CLUSTER file records (0 when
+// there is none, or it cannot be read as one).
+func CreatedSize(dataDir string) int { return createdSize(dataDir) }
+
 // recordSize writes dataDir's CLUSTER file with the cluster's creation
 // size when it has none (a data directory made before the file existed
 // gets the size it runs at). Best effort: without it, the start is as
