@@ -21,6 +21,10 @@ import (
 // when more do. A @NAME used before any `let NAME = ...` line is an error.
 func Parse(src string, nodes int) ([]Command, error) {
 	p := NewParser(nodes)
+	// A script runs on a live cluster: a replay's commands are no
+	// suggestion for a word it does not know (foo was "did you mean
+	// fork?": a CI user).
+	p.verbs = slices.DeleteFunc(Verbs(), func(v string) bool { return v == VerbSeek || v == VerbFind || v == VerbFork })
 	// A byte order mark, which some Windows editors put first, is not
 	// part of the first command.
 	lines := strings.Split(strings.TrimPrefix(src, "\ufeff"), "\n")
@@ -88,7 +92,7 @@ func (e *ParseErrors) Unwrap() []error { return e.Errs }
 // names were defined, so the executor checks them when the command runs (or
 // use a Parser, which remembers the names its lines defined).
 func ParseLine(line string, lineNo, nodes int) (*Command, error) {
-	return parseLine(line, lineNo, nodes, nil)
+	return parseLine(line, lineNo, nodes, nil, nil)
 }
 
 // Parser parses the lines of one script or one interactive session in order and
@@ -97,6 +101,7 @@ func ParseLine(line string, lineNo, nodes int) (*Command, error) {
 type Parser struct {
 	nodes int
 	names map[string]bool
+	verbs []string // what an unknown command word is compared with; nil: Verbs()
 }
 
 // NewParser returns a Parser for a cluster of nodes nodes (nodes < 1: no upper
@@ -113,7 +118,7 @@ func (p *Parser) Define(name string) { p.names[name] = true }
 // not defined by an earlier line (or Define) is an error. A `let` line that
 // parses defines its name for the lines after it.
 func (p *Parser) ParseLine(line string, lineNo int) (*Command, error) {
-	c, err := parseLine(line, lineNo, p.nodes, p.names)
+	c, err := parseLine(line, lineNo, p.nodes, p.names, p.verbs)
 	if err == nil && c != nil && c.Verb == VerbLet {
 		p.names[c.Name] = true
 	}
@@ -128,7 +133,10 @@ func (p *Parser) ParseLine(line string, lineNo int) (*Command, error) {
 // dashboard's prompt follows the cluster as nodes are added).
 func (p *Parser) SetNodes(nodes int) { p.nodes = nodes }
 
-func parseLine(line string, lineNo, nodes int, names map[string]bool) (*Command, error) {
+func parseLine(line string, lineNo, nodes int, names map[string]bool, verbs []string) (*Command, error) {
+	if verbs == nil {
+		verbs = Verbs()
+	}
 	if lineNo < 1 {
 		lineNo = 1
 	}
@@ -150,7 +158,7 @@ func parseLine(line string, lineNo, nodes int, names map[string]bool) (*Command,
 	}
 	if info == nil {
 		return nil, &ParseError{Line: lineNo, Col: verb.col,
-			Msg: fmt.Sprintf("unknown command %q%s", verb.text, Suggestion(verb.text, Verbs()))}
+			Msg: fmt.Sprintf("unknown command %q%s", verb.text, Suggestion(verb.text, verbs))}
 	}
 	lp := &lineParser{
 		lineNo: lineNo, nodes: nodes, names: names,

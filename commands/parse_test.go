@@ -495,3 +495,17 @@ func TestWhereTheyDiffer(t *testing.T) {
 		}
 	}
 }
+
+// An unknown word in a script is not offered a replay's command: foo was
+// "did you mean fork?" (a CI user); at the prompt, which a replay shares,
+// it still is.
+func TestScriptSuggestsNoReplayCommand(t *testing.T) {
+	_, err := Parse("foo\n", 3)
+	if err == nil || strings.Contains(err.Error(), "fork") {
+		t.Errorf("script: %v", err)
+	}
+	_, err = NewParser(3).ParseLine("foo", 1)
+	if err == nil || !strings.Contains(err.Error(), `did you mean "fork"?`) {
+		t.Errorf("prompt: %v", err)
+	}
+}
