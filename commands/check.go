@@ -355,8 +355,15 @@ func FormatStatus(s cluster.Status) string {
 		case n.Role == "follower" && s.Membership.IsLearner(n.ID):
 			role = "learner" // a follower that does not vote: the config says so
 		}
+		raftAddr, httpAddr := n.RaftAddr, n.HTTPAddr
+		if n.State == cluster.StateRemoved || raftAddr == "" {
+			// A removed node listens nowhere: the addresses its process
+			// had, or none it ever had, are no place to reach it (a
+			// retired node's row listed them: a CI user).
+			raftAddr, httpAddr = "-", "-"
+		}
 		fmt.Fprintf(tw, "%d\t%s\t%s\t%d\t%s\t%d\t%d\t%d\t%s\t%s\t%s\n",
-			n.ID, n.State, role, n.Term, idOrDash(n.Vote), n.Commit, n.Applied, n.LastIndex, idOrDash(n.Leader), n.RaftAddr, n.HTTPAddr)
+			n.ID, n.State, role, n.Term, idOrDash(n.Vote), n.Commit, n.Applied, n.LastIndex, idOrDash(n.Leader), raftAddr, httpAddr)
 	}
 	tw.Flush()
 	lead := "none"

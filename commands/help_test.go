@@ -97,14 +97,22 @@ func TestSuggestion(t *testing.T) {
 func TestFormatStatusRemovedNodeHasNoRole(t *testing.T) {
 	st := cluster.Status{Nodes: []cluster.NodeStatus{
 		{ID: 1, State: cluster.StateUp, Role: "leader", Term: 2},
-		{ID: 2, State: cluster.StateRemoved, Role: "down", Term: 2},
-		{ID: 3, State: cluster.StateCrashed, Role: "down", Term: 2},
+		{ID: 2, State: cluster.StateRemoved, Role: "down", Term: 2, RaftAddr: "127.0.0.1:4001", HTTPAddr: "127.0.0.1:4002"},
+		{ID: 3, State: cluster.StateCrashed, Role: "down", Term: 2, RaftAddr: "127.0.0.1:4003", HTTPAddr: "127.0.0.1:4004"},
 	}}
 	lines := strings.Split(FormatStatus(st), "\n")
 	for i, want := range map[int][]string{2: {"2", "removed", "-", "2"}, 3: {"3", "crashed", "down", "2"}} {
 		if got := strings.Fields(lines[i]); len(got) < 4 || !slices.Equal(got[:4], want) {
 			t.Errorf("line %d %q; want it to begin %q", i, lines[i], want)
 		}
+	}
+	// A removed node listens nowhere: no addresses (a retired node's row
+	// listed its old ones); a crashed one comes back on its own.
+	if got := strings.Fields(lines[2]); got[len(got)-2] != "-" || got[len(got)-1] != "-" {
+		t.Errorf("removed node's addresses: %q", lines[2])
+	}
+	if !strings.HasSuffix(lines[3], "127.0.0.1:4003  127.0.0.1:4004") {
+		t.Errorf("crashed node's addresses: %q", lines[3])
 	}
 }
 
