@@ -241,17 +241,24 @@ func (r *Runner) execPropose(ctx context.Context, cmd *Command) (string, error) 
 	defer cancel()
 	p, err := r.c.ProposeTo(pctx, id, cmd.Key, []byte(cmd.Value))
 	switch {
-	case err != nil && ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded):
-		// Said, not "context deadline exceeded" (a CI user's report).
-		return "", failf("no answer from node %d within %v: the put may or may not be in its log (a longer TIMEOUT waits longer)", id, timeout)
-	case errors.Is(err, cluster.ErrPaused):
-		return "", failf("node %d is paused", id)
 	case err != nil:
-		return "", err
+		return "", proposeError(ctx, id, timeout, err)
 	case p.Committed:
 		return fmt.Sprintf("ok index=%d term=%d", p.Index, p.Term), nil
 	}
 	return fmt.Sprintf("uncommitted index=%d term=%d", p.Index, p.Term), nil
+}
+
+// proposeError says a propose's failure in words: "context deadline
+// exceeded" and "node is paused" were what a CI user read.
+func proposeError(ctx context.Context, id uint64, timeout time.Duration, err error) error {
+	switch {
+	case ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded):
+		return failf("no answer from node %d within %v: the put may or may not be in its log (a longer TIMEOUT waits longer)", id, timeout)
+	case errors.Is(err, cluster.ErrPaused):
+		return failf("node %d is paused", id)
+	}
+	return err
 }
 
 func (r *Runner) execFault(ctx context.Context, cmd *Command) (string, error) {
