@@ -109,14 +109,8 @@ func runChaos(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if f.recheck != "" {
 		// It checks a saved run: the flags that shape a run have nothing
 		// to do (they were ignored without a word).
-		var unused []string
-		fs.Visit(func(fl *flag.Flag) {
-			if fl.Name != "recheck" && fl.Name != "check-timeout" {
-				unused = append(unused, "--"+fl.Name)
-			}
-		})
-		if len(unused) > 0 {
-			return usagef("--recheck checks a saved run again; %s would shape a new run (only --check-timeout goes with --recheck)", strings.Join(unused, ", "))
+		if err := onlyWith(fs, "recheck", "checks a saved run again", "check-timeout"); err != nil {
+			return err
 		}
 		return recheckChaos(ctx, stdout, f.recheck, f.checkTimeout)
 	}
@@ -184,12 +178,13 @@ func runChaos(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	rerun := rerunFlags(fs, seed)
 	fmt.Fprintf(stdout, "chaos: seed %d, running for %v...\n", seed, f.duration)
-	var rep *experiment.ChaosReport
 	// The final checks (porcupine) do not watch ctx: stop waiting for them
 	// when the run is interrupted. An interrupted run saves what it had
 	// (a CI job's time limit would otherwise lose the evidence), given a
-	// few seconds to; its report comes back as the error, which untilDone
-	// hands over only if it came in time.
+	// few seconds to. The report comes back as the error (chaosDone),
+	// which untilDone hands over as it came: a nil would be taken for the
+	// signal when one came while a judged run saved its files, and a failed
+	// run's report went unprinted and its recording deleted.
 	err = untilDone(ctx, 5*time.Second, func() error {
 		r, err := runChaosExperiment(ctx, experiment.ChaosOptions{
 			Cluster: opts, Seed: seed, Duration: f.duration, FaultEvery: f.every,
@@ -197,19 +192,15 @@ func runChaos(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			Trace: traceOut.writer(), Unsafe: f.unsafe, Record: recordHook(recFile, withSeed(opts, seed), "chaos"), Rerun: rerun,
 			Started: func() { fmt.Fprintln(stderr, "chaos: a leader is elected; clients and faults are running") },
 		})
-		if err == nil && (r.Interrupted != "" || ctx.Err() != nil) {
-			// Interrupted, or judged before the signal came (while it
-			// saved its files and stopped its cluster): untilDone would
-			// take the run's nil for the signal, and a failed run's
-			// report went unprinted and its recording deleted.
-			return interruptedReport{r}
+		if err != nil {
+			return err
 		}
-		rep = r
-		return err
+		return chaosDone{r}
 	})
-	var ir interruptedReport
-	if errors.As(err, &ir) {
-		rep, err = ir.rep, nil
+	var rep *experiment.ChaosReport
+	var done chaosDone
+	if errors.As(err, &done) {
+		rep, err = done.rep, nil
 	}
 	if err != nil {
 		if *f.record == "" {
@@ -242,12 +233,11 @@ func runChaos(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 // runChaosExperiment is experiment.RunChaos (a test replaces it).
 var runChaosExperiment = experiment.RunChaos
 
-// interruptedReport carries out of untilDone (which passes on an error,
-// and only one that came in time) the report of a chaos run a signal
-// interrupted, or came during the end of.
-type interruptedReport struct{ rep *experiment.ChaosReport }
+// chaosDone carries a chaos run's report out of untilDone, which passes
+// on an error as it came, and only one that came in time.
+type chaosDone struct{ rep *experiment.ChaosReport }
 
-func (interruptedReport) Error() string { return "chaos interrupted" }
+func (chaosDone) Error() string { return "chaos run done" }
 
 // recheckChaos checks a saved history again; on a failure it writes
 // porcupine's visualization beside it.

@@ -134,14 +134,8 @@ func runElection(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		// It prints a saved run: the flags that shape a run have nothing
 		// to do (--jsonl wrote nothing, --trials changed nothing, without
 		// a word; found by a CI user), as chaos --recheck refuses them.
-		var unused []string
-		fs.Visit(func(fl *flag.Flag) {
-			if fl.Name != "from" && fl.Name != "plot-width" {
-				unused = append(unused, "--"+fl.Name)
-			}
-		})
-		if len(unused) > 0 {
-			return usagef("--from prints a saved run again; %s would shape a new run (only --plot-width goes with --from)", strings.Join(unused, ", "))
+		if err := onlyWith(fs, "from", "prints a saved run again", "plot-width"); err != nil {
+			return err
 		}
 		// Reading and plotting do not watch ctx: a signal stops the
 		// waiting (a huge file, or a FIFO no one writes to).

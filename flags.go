@@ -649,3 +649,19 @@ func fileKind(m os.FileMode) string {
 	}
 	return "special file"
 }
+
+// onlyWith refuses the flags given beside --mode (chaos --recheck,
+// experiment --from) other than --with: they would shape a new run, and
+// were ignored without a word (a CI user's --jsonl wrote nothing).
+func onlyWith(fs *flag.FlagSet, mode, doing, with string) error {
+	var other []string
+	fs.Visit(func(fl *flag.Flag) {
+		if fl.Name != mode && fl.Name != with {
+			other = append(other, "--"+fl.Name)
+		}
+	})
+	if len(other) > 0 {
+		return usagef("--%s %s; %s would shape a new run (only --%s goes with --%s)", mode, doing, strings.Join(other, ", "), with, mode)
+	}
+	return nil
+}

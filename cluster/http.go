@@ -140,7 +140,7 @@ func (n *node) serveOp(w http.ResponseWriter, r *http.Request, cmd Command) {
 	case errors.Is(err, context.DeadlineExceeded):
 		n.writeError(w, http.StatusGatewayTimeout, fmt.Sprintf("the write did not complete within %v; it may or may not have been applied", DefaultOpTimeout), effectUnknown)
 		return
-	case errors.Is(err, errNodePaused):
+	case errors.Is(err, ErrPaused):
 		n.writeError(w, http.StatusServiceUnavailable, fmt.Sprintf("node %d is paused", n.cfg.id), effectNone)
 		return
 	default:

@@ -30,10 +30,9 @@ var (
 	ErrEntryReplaced = errors.New("cluster: a new leader replaced the entry in this node's log before it committed; a node that still holds it may yet commit it, so its outcome is unknown")
 	ErrNotLeader     = errors.New("cluster: node is not the leader")
 	ErrSuperseded    = errors.New("cluster: a snapshot from the leader replaced the entry; its outcome is unknown")
-	errNodePaused    = errors.New("cluster: node is paused")
 	// ErrPaused is the error of an operation a paused node was asked
 	// to do (a propose to it).
-	ErrPaused = errNodePaused
+	ErrPaused = errors.New("cluster: node is paused")
 )
 
 const (
@@ -1015,7 +1014,7 @@ func (n *node) submitWhile(ctx context.Context, p proposal, ok leaderCheck) (Res
 // p.done (then p.done may be reused: see awaitAnswer).
 func (n *node) submitAnswer(ctx context.Context, p proposal, ok leaderCheck) (Result, error, bool) {
 	if n.paused.Load() {
-		return Result{}, errNodePaused, false
+		return Result{}, ErrPaused, false
 	}
 	select {
 	case n.propc <- p:

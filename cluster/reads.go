@@ -95,7 +95,7 @@ func (l leaderCheck) holds() bool { return l.c == nil || l.c.leaderNode() == l.n
 func (n *node) read(ctx context.Context, key string, ok leaderCheck) (Result, error) {
 	r := &readReq{ctx: ctx, key: key, done: make(chan proposeResult, 1)}
 	if n.paused.Load() {
-		return Result{}, errNodePaused
+		return Result{}, ErrPaused
 	}
 	select {
 	case n.readc <- r:

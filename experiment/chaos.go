@@ -110,7 +110,8 @@ type ChaosReport struct {
 	FinalKeys      int           `json:"final_keys_read"` // keys whose final value was read
 	Lost           []LostWrite   `json:"lost_writes"`
 	// LostChecked: lost writes were looked for (some final read
-	// succeeded); when false, an empty Lost means nothing.
+	// succeeded, and the run was not interrupted); when false, an empty
+	// Lost means nothing. Set from them when the report is saved.
 	LostChecked   bool     `json:"lost_writes_checked"`
 	EventsDropped uint64   `json:"events_dropped,omitempty"`
 	Files         []string `json:"files,omitempty"`
@@ -290,7 +291,7 @@ func RunChaos(ctx context.Context, opts ChaosOptions) (*ChaosReport, error) {
 	// --recheck checks the saved history later.
 	interrupted := func() (*ChaosReport, error) {
 		rep.Interrupted = fmt.Sprintf("%v after %v of the run's %v", context.Cause(ctx), time.Since(began).Round(100*time.Millisecond), opts.Duration)
-		rep.Linearizable, rep.Lost, rep.LostChecked = VerdictNotChecked, nil, false
+		rep.Linearizable, rep.Lost = VerdictNotChecked, nil
 		rep.Converged, rep.NotConverged = false, nil
 		return finish(hist.snapshot(), porcupine.LinearizationInfo{})
 	}
@@ -308,8 +309,7 @@ func RunChaos(ctx context.Context, opts ChaosOptions) (*ChaosReport, error) {
 	final := finalReads(ctx, c, hist, opts)
 	rep.FinalKeys = len(final)
 	sctx, cancel = context.WithTimeout(ctx, opts.SettleTimeout)
-	healed := func(s cluster.Status) bool { return s.Leader != 0 && cluster.Converged(s) && allLive(s) }
-	st, err := c.WaitFor(sctx, healed)
+	st, err := c.WaitFor(sctx, func(s cluster.Status) bool { return s.Leader != 0 && cluster.Converged(s) && allLive(s) })
 	cancel()
 	rep.Converged = err == nil
 	if !rep.Converged {
@@ -323,7 +323,6 @@ func RunChaos(ctx context.Context, opts ChaosOptions) (*ChaosReport, error) {
 	ops := hist.snapshot()
 	var info porcupine.LinearizationInfo
 	rep.Linearizable, rep.CheckTime, rep.Lost, info = checkHistory(ctx, ops, final, opts.CheckTimeout)
-	rep.LostChecked = len(final) > 0
 	if ctx.Err() != nil {
 		return interrupted()
 	}

@@ -210,7 +210,7 @@ func (r *ChaosReport) save(dir string, ops []Op, events []cluster.Event, info po
 	if err == nil {
 		r.Files = append(r.Files, filepath.Join(dir, "report.json")) // the report lists itself
 		n := len(r.Files)
-		r.VerdictLine = r.Verdict()
+		r.VerdictLine, r.LostChecked = r.Verdict(), r.FinalKeys > 0 && r.Interrupted == ""
 		err = write("report.json", func(w io.Writer) error {
 			enc := json.NewEncoder(w)
 			enc.SetIndent("", " ")

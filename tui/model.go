@@ -596,25 +596,22 @@ func (m *Model) panelKey(msg tea.KeyMsg) (tea.Cmd, bool) {
 func (m *Model) run(lines ...string) tea.Cmd {
 	cmds := make([]*commands.Command, 0, len(lines))
 	for i, l := range lines {
+		what := l // a paste's line says which of its lines it is
+		if len(lines) > 1 {
+			what = fmt.Sprintf("pasted line %d of %d: %s", i+1, len(lines), l)
+		}
 		c, err := m.parser.ParseLine(l, 1)
 		if err != nil {
-			if len(lines) == 1 {
-				m.output.set(l, l, "", err)
-				return nil
+			m.output.set(what, l, "", err)
+			if len(lines) > 1 {
+				m.output.err += fmt.Sprintf(" (so none of the %d pasted lines ran)", len(lines))
 			}
-			// A paste: say which of its lines, and that none ran.
-			m.output.set(fmt.Sprintf("pasted line %d of %d: %s", i+1, len(lines), l), l, "", err)
-			m.output.err += fmt.Sprintf(" (so none of the %d pasted lines ran)", len(lines))
 			return nil
 		}
 		if c != nil && c.GluedHash > 0 {
 			// Typed at the prompt, get a#b is get a: what a person
 			// typing it did not mean (a learner read the wrong key).
 			// Scripts keep the contract's reading, with a warning.
-			what := l
-			if len(lines) > 1 {
-				what = fmt.Sprintf("pasted line %d of %d: %s", i+1, len(lines), l)
-			}
 			m.output.set(what, l, "", errors.New(c.GluedNote()+"; nothing ran"))
 			return nil
 		}
