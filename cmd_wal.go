@@ -78,17 +78,22 @@ func runWAL(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	// a node's directory that is no directory, or one the cluster was
 	// created with that is gone (the start refuses both; this listing
 	// skipped them and said all was well).
-	created := cluster.NodesOnDisk(dir) // at least the size CLUSTER records
+	created := cluster.NodesOnDisk(dir) // at least the size CLUSTER (or a CREATED) records
+	size, sizeFrom := cluster.CreatedSize(dir)
 	for id := 1; id <= max(highest, created); id++ {
 		path := filepath.Join(dir, fmt.Sprintf("node-%d", id))
 		p := cluster.NodeDirProblem(path)
 		if _, err := os.Lstat(path); errors.Is(err, os.ErrNotExist) {
-			p = fmt.Sprintf("is missing, and the cluster was created with %d nodes (%s): a start refuses to run node %d empty (amnesia)", created, filepath.Join(dir, "CLUSTER"), id)
-			if size := cluster.CreatedSize(dir); id > size {
+			p = fmt.Sprintf("is missing, and the cluster was created with %d nodes (%s): a start refuses to run node %d empty (amnesia)", created, sizeFrom, id)
+			if id > size {
 				// Beyond the size CLUSTER records: a later node's files
 				// make the start take it for a member (it said "created
 				// with 7 nodes" of a CLUSTER that says 3: a CI user).
-				p = fmt.Sprintf("is missing, while node %d has files (a start runs nodes 1 to %d; %s says %d): a start refuses to run node %d empty (amnesia)", highest, max(highest, created), filepath.Join(dir, "CLUSTER"), size, id)
+				says := fmt.Sprintf("%s says %d", sizeFrom, size)
+				if size == 0 {
+					says = "no CLUSTER or CREATED file records a size"
+				}
+				p = fmt.Sprintf("is missing, while node %d has files (a start runs nodes 1 to %d; %s): a start refuses to run node %d empty (amnesia)", highest, max(highest, created), says, id)
 			}
 		}
 		if p != "" {

@@ -138,3 +138,21 @@ func TestWALNamesWhyNodesBeyondClusterAreMissing(t *testing.T) {
 		t.Errorf("exit %d, want 1 and %q:\n%s", code, want, out)
 	}
 }
+
+// With CLUSTER deleted, raftplay wal takes the cluster's size from its
+// nodes' CREATED files, as a start does, and names the file: a missing
+// last node is reported, where it found nothing wrong.
+func TestWALTakesTheSizeFromCreatedWithoutCluster(t *testing.T) {
+	t.Parallel()
+	data, _ := clusterOnDisk(t, 3, 1)
+	for _, path := range []string{filepath.Join(data, "CLUSTER"), filepath.Join(data, "node-3")} {
+		if err := os.RemoveAll(path); err != nil {
+			t.Fatal(err)
+		}
+	}
+	code, out, _ := runCLI(t, "", "wal", data)
+	want := "node-3: is missing, and the cluster was created with 3 nodes (" + filepath.Join(data, "node-1", "CREATED") + "): a start refuses to run node 3 empty (amnesia)"
+	if code != 1 || !strings.Contains(out, want) {
+		t.Errorf("exit %d, want 1 and %q:\n%s", code, want, out)
+	}
+}

@@ -326,6 +326,7 @@ func Start(opts Options) (*Cluster, error) {
 		}
 	}
 	recordSize(opts.DataDir, created)
+	c.recordCreated(created)
 	started, c.dataLock = true, lock // a failed start undoes its writes before it lets go
 	return c, nil
 }

@@ -35,17 +35,31 @@ import (
 //	                to start them empty; without it, a data directory whose
 //	                node-2 and node-3 were deleted ran as a one-node cluster
 //	                and lost what only they held)
+//	node-N/CREATED  "nodes N" again, in the directory of every node the
+//	                cluster was created with, written once it has run: a
+//	                CLUSTER deleted outright is then told from a directory
+//	                made before the file existed, and the guard holds while
+//	                one such node's directory is left
 
 const (
 	joinedFile  = "JOINED"
 	removedFile = "REMOVED"
 	clusterFile = "CLUSTER"
+	createdFile = "CREATED"
 )
 
-// createdSize returns the size recorded in dataDir's CLUSTER file (0 when
-// there is none, or it cannot be read as one).
+// createdSize returns the size dataDir records for the cluster it was
+// created with: the most its CLUSTER file and its nodes' CREATED files say
+// (0 when none does, or none can be read as one).
 func createdSize(dataDir string) int {
-	b, err := os.ReadFile(filepath.Join(dataDir, clusterFile))
+	n, _ := CreatedSize(dataDir)
+	return n
+}
+
+// readSize reads a "nodes N" file (CLUSTER, CREATED): 0 when it is not
+// there or cannot be read as one.
+func readSize(path string) int {
+	b, err := os.ReadFile(path)
 	if err != nil {
 		return 0
 	}
@@ -83,9 +97,38 @@ func CheckClusterFile(dataDir string) error {
 	return fmt.Errorf("cluster: %s is damaged: it holds %s, not \"nodes N\" (N from 1 to %d), the size the cluster was created with, which keeps a start from running nodes whose files are gone (amnesia); write the size back (nodes N on one line), or start from an empty data directory", path, found, MaxNodes)
 }
 
-// CreatedSize returns the size dataDir's CLUSTER file records (0 when
-// there is none, or it cannot be read as one).
-func CreatedSize(dataDir string) int { return createdSize(dataDir) }
+// CreatedSize returns the size dataDir records for the cluster it was
+// created with, and the file that says it (CLUSTER, else the first node's
+// CREATED that says the most): 0 and "" when no file does. A deleted
+// CLUSTER was taken for a directory older than the file, and a directory
+// missing its last nodes ran as a smaller cluster; a node's CREATED keeps
+// the size while its directory is there.
+func CreatedSize(dataDir string) (int, string) {
+	path := filepath.Join(dataDir, clusterFile)
+	n, from := readSize(path), path
+	for id := 1; id <= MaxNodes; id++ {
+		p := filepath.Join(dataDir, fmt.Sprintf("node-%d", id), createdFile)
+		if m := readSize(p); m > n {
+			n, from = m, p
+		}
+	}
+	if n == 0 {
+		return 0, ""
+	}
+	return n, from
+}
+
+// recordCreated writes the CREATED file of every node of c that was not
+// added later and is running, when it has none: the size the cluster was
+// created with (created). Best effort, as recordSize.
+func (c *Cluster) recordCreated(created int) {
+	for _, s := range c.slots {
+		if s.joined || s.node == nil || fileExists(filepath.Join(s.dir, createdFile)) {
+			continue
+		}
+		writeMarker(s.dir, createdFile, fmt.Sprintf("nodes %d\n", created))
+	}
+}
 
 // recordSize writes dataDir's CLUSTER file with the cluster's creation
 // size when it has none (a data directory made before the file existed
@@ -151,12 +194,12 @@ func fileExists(path string) bool {
 
 // NodesOnDisk returns the highest node id whose directory under dataDir
 // records a log or a membership marker, or the size the cluster was
-// created with (CLUSTER) when that is higher (0 if none).
+// created with (CLUSTER, CREATED) when that is higher (0 if none).
 func NodesOnDisk(dataDir string) int {
 	most := createdSize(dataDir)
 	for id := 1; id <= MaxNodes; id++ {
 		dir := filepath.Join(dataDir, fmt.Sprintf("node-%d", id))
-		if fileExists(filepath.Join(dir, joinedFile)) || fileExists(filepath.Join(dir, removedFile)) || wal.HasLog(dir) {
+		if fileExists(filepath.Join(dir, joinedFile)) || fileExists(filepath.Join(dir, removedFile)) || fileExists(filepath.Join(dir, createdFile)) || wal.HasLog(dir) {
 			most = max(most, id)
 		}
 	}

@@ -286,6 +286,53 @@ func TestDeletedLastNodesAreNotASmallerCluster(t *testing.T) {
 	}
 }
 
+// A CLUSTER file deleted outright does not take the guard above with it:
+// every node the cluster was created with records the size too (its
+// CREATED file), so a directory missing CLUSTER and its last nodes'
+// directories is refused, not run as a smaller cluster; with the nodes
+// there, the start runs them and writes CLUSTER back.
+func TestDeletedClusterFileKeepsTheGuard(t *testing.T) {
+	t.Parallel()
+	c, dir := startWithAWrite(t)
+	c.Close()
+	for id := 1; id <= 3; id++ {
+		path := filepath.Join(dir, fmt.Sprintf("node-%d", id), createdFile)
+		if b, err := os.ReadFile(path); err != nil || string(b) != "nodes 3\n" {
+			t.Fatalf("%s: %q, %v; want \"nodes 3\\n\"", path, b, err)
+		}
+	}
+	cluster := filepath.Join(dir, clusterFile)
+	if err := os.Remove(cluster); err != nil {
+		t.Fatal(err)
+	}
+	c2 := startCluster(t, Options{Nodes: 3, DataDir: dir})
+	waitLeader(t, c2)
+	c2.Close()
+	if b, err := os.ReadFile(cluster); err != nil || string(b) != "nodes 3\n" {
+		t.Fatalf("CLUSTER after a start without it: %q, %v; want it written back", b, err)
+	}
+	if err := os.Remove(cluster); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []int{2, 3} {
+		if err := os.RemoveAll(filepath.Join(dir, fmt.Sprintf("node-%d", id))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n, from := CreatedSize(dir); n != 3 || from != filepath.Join(dir, "node-1", createdFile) {
+		t.Fatalf("CreatedSize = %d, %q; want 3 from node-1's CREATED", n, from)
+	}
+	for _, nodes := range []int{1, 3} {
+		if _, err := startOrHang(t, Options{Nodes: nodes, DataDir: dir}); err == nil || !strings.Contains(err.Error(), "amnesia") ||
+			!strings.Contains(err.Error(), "not of node 2, 3") {
+			t.Fatalf("start (--nodes %d) with CLUSTER, node-2 and node-3 gone: %v", nodes, err)
+		}
+	}
+	if fileExists(cluster) {
+		t.Errorf("a refused start wrote CLUSTER")
+	}
+}
+
 // A damaged CLUSTER file is refused, not ignored: ignored, the guard above
 // went with it, and a data directory missing its last nodes ran as a
 // smaller cluster that had lost acknowledged writes (a CI user's report).
