@@ -526,11 +526,21 @@ func TestCorruptNothingToDamageLeavesNodeUp(t *testing.T) {
 	if err := c.Snapshot(2); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.Corrupt(2, "snapshot"); err != nil {
+	what, err := c.Corrupt(2, "snapshot")
+	if err != nil {
 		t.Fatal(err)
 	}
 	if n, _ := c.Status().Node(2); n.State != StateCrashed {
 		t.Fatalf("node 2 is %s after its snapshot was damaged, want crashed", n.State)
+	}
+	// What corrupt says and what the restart says agree: the checksum
+	// covers the whole file, so neither names an offset in it (corrupt
+	// said "flipped byte 29" and "Open ignores the file", and the restart
+	// refused the log "at offset 0").
+	err = c.Restart(2)
+	if err == nil || strings.Contains(err.Error(), "offset") || !strings.Contains(err.Error(), "covers the whole file") ||
+		strings.Contains(what, "ignores") || !strings.Contains(what, "refuses the log") {
+		t.Fatalf("corrupt said %q; restart: %v", what, err)
 	}
 }
 

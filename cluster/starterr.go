@@ -34,8 +34,8 @@ func (e *StartError) Error() string {
 	case errors.As(e.Err, &lk):
 		return fmt.Sprintf("node %d could not start: its directory %s is in use by %s (another raftplay on the same data directory?); two runs on one directory would destroy its log", e.Node, e.Dir, lk.Holder())
 	case errors.As(e.Err, &ce):
-		return fmt.Sprintf("node %d could not start: its WAL is damaged: %s at offset %d: %v",
-			e.Node, filepath.Join(e.Dir, ce.File), ce.Offset, ce.Err)
+		return fmt.Sprintf("node %d could not start: its WAL is damaged: %s: %v",
+			e.Node, ce.Where(filepath.Join(e.Dir, ce.File)), ce.Err)
 	case errors.As(e.Err, &le):
 		return fmt.Sprintf("node %d could not start: %v", e.Node, le)
 	}

@@ -174,11 +174,11 @@ func CorruptSnapshot(dir string) (string, error) {
 	if err := writeByteAt(path, int64(at), buf[at]^0xff); err != nil {
 		return "", err
 	}
-	then := fmt.Sprintf("as the log records this snapshot, Open refuses the log with a CorruptError naming %s", name)
+	then := fmt.Sprintf("as the log records this snapshot, Open refuses the log with a CorruptError naming %s (no offset: the checksum covers the whole file)", name)
 	if !recorded {
-		then = "the log does not record this snapshot (a crash came between the file and its record), so Open uses the next older valid snapshot, if any"
+		then = "Open ignores the file: the log does not record this snapshot (a crash came between the file and its record), so Open uses the next older valid snapshot, if any"
 	}
-	return fmt.Sprintf("flipped byte %d of %s (0x%02x to 0x%02x): its checksum no longer matches, so Open ignores the file; %s",
+	return fmt.Sprintf("flipped byte %d of %s (0x%02x to 0x%02x): its checksum no longer matches; %s",
 		at, name, buf[at], buf[at]^0xff, then), nil
 }
 

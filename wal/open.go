@@ -363,7 +363,7 @@ func readLog(dir string, opts Options) (*readLogState, error) {
 	for i, name := range l.segments {
 		seq, _, _ := parseSegmentName(name)
 		if i > 0 && seq != segs[i-1].seq+1 {
-			return nil, &CorruptError{File: name, Err: fmt.Errorf("segment %d follows segment %d: segments missing", seq, segs[i-1].seq)}
+			return nil, &CorruptError{File: name, Offset: -1, Err: fmt.Errorf("segment %d follows segment %d: segments missing", seq, segs[i-1].seq)}
 		}
 		buf, err := fsys.ReadFile(filepath.Join(dir, name))
 		if errors.Is(err, fs.ErrPermission) {
@@ -403,7 +403,7 @@ func readLog(dir string, opts Options) (*readLogState, error) {
 		default:
 			why = fmt.Sprintf("its content is snapshot %d term %d", s.Meta.Index, s.Meta.Term)
 		}
-		return nil, &CorruptError{File: name, Err: fmt.Errorf("log records a snapshot at index %d but no valid snapshot file holds it: %s", rp.snap.Index, why)}
+		return nil, &CorruptError{File: name, Offset: -1, Err: fmt.Errorf("log records a snapshot at index %d but no valid snapshot file holds it: %s", rp.snap.Index, why)}
 	}
 	// A snapshot file newer than every snapshot record: a crash came
 	// between writing the file and its record. Open completes the record.
@@ -443,7 +443,7 @@ func checkLastSegment(fsys FS, dir string, l dirListing) error {
 	}
 	var n uint64
 	if _, err := fmt.Sscanf(string(b), "segment %d\n", &n); err != nil || fmt.Sprintf("segment %d\n", n) != string(b) {
-		return &CorruptError{File: lastSegName, Err: fmt.Errorf("holds %q, not the number of a segment", b)}
+		return &CorruptError{File: lastSegName, Offset: -1, Err: fmt.Errorf("holds %q, not the number of a segment", b)}
 	}
 	newest, found := uint64(0), len(l.segments) > 0
 	if found {
@@ -454,7 +454,7 @@ func checkLastSegment(fsys FS, dir string, l dirListing) error {
 		if found {
 			have = fmt.Sprintf("the newest there is segment %d (%s)", newest, l.segments[len(l.segments)-1])
 		}
-		return &CorruptError{File: lastSegName, Err: fmt.Errorf("the log had moved on to segment %d, and %s: the newest segments are missing", n, have)}
+		return &CorruptError{File: lastSegName, Offset: -1, Err: fmt.Errorf("the log had moved on to segment %d, and %s: the newest segments are missing", n, have)}
 	}
 	return nil
 }

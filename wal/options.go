@@ -91,13 +91,22 @@ var ErrClosed = errors.New("wal: closed")
 // will not repair. errors.Is(err, ErrCorrupt) holds for it.
 type CorruptError struct {
 	File   string // file name inside the WAL directory
-	Offset int64  // byte offset of the damaged record or header
+	Offset int64  // byte offset of the damaged record or header; -1: no one place (a file missing, a snapshot whose whole-file checksum fails)
 	Err    error  // what is wrong
 }
 
 // Error implements error.
 func (e *CorruptError) Error() string {
-	return fmt.Sprintf("wal: corrupt: %s at offset %d: %v", e.File, e.Offset, e.Err)
+	return fmt.Sprintf("wal: corrupt: %s: %v", e.Where(e.File), e.Err)
+}
+
+// Where names the damage: path (the file's name, or its path) and the
+// offset when there is one ("x.wal at offset 70").
+func (e *CorruptError) Where(path string) string {
+	if e.Offset < 0 {
+		return path
+	}
+	return fmt.Sprintf("%s at offset %d", path, e.Offset)
 }
 
 // Unwrap returns the cause.

@@ -103,7 +103,7 @@ func decodeSnapshot(buf []byte) (raft.Snapshot, error) {
 	}
 	body := buf[:len(buf)-snapshotTrailer]
 	if crc32.Checksum(body, castagnoli) != binary.LittleEndian.Uint32(buf[len(body):]) {
-		return raft.Snapshot{}, errors.New("snapshot checksum mismatch")
+		return raft.Snapshot{}, errors.New("snapshot checksum mismatch (the checksum covers the whole file, so the damage can be at any byte)")
 	}
 	v := binary.LittleEndian.Uint32(buf[8:])
 	if v != 1 && v != snapshotVersion {
