@@ -274,7 +274,13 @@ func recheckChaos(ctx context.Context, stdout io.Writer, dir string, timeout tim
 		rep.Violations, rep.ViolationCount, rep.Converged = live.Violations, live.ViolationCount, live.Converged
 		rep.Interrupted = live.Interrupted // its convergence was never judged
 	}
-	fmt.Fprintf(stdout, "history:         %s\n", plural(res.Ops, "operation"))
+	// The run's report counts its clients' operations; the history holds
+	// its final reads too: both said, so the two numbers add up.
+	histText := plural(res.Ops, "operation")
+	if res.FinalReads > 0 {
+		histText += fmt.Sprintf(" (%d by the clients, as the run's report counts them; %s after the heal)", res.Ops-res.FinalReads, plural(res.FinalReads, "final read"))
+	}
+	fmt.Fprintf(stdout, "history:         %s\n", histText)
 	fmt.Fprintf(stdout, "linearizability: %s (porcupine, %v)\n", experiment.LinearizabilityText(res.Linearizable, timeout), res.CheckTime.Round(time.Millisecond))
 	if res.FinalKeys == 0 {
 		why := "the run's cluster did not recover"

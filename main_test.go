@@ -1158,6 +1158,11 @@ func TestChaosRecheckWithoutFinalReads(t *testing.T) {
 	if code != 0 || !strings.Contains(stdout, "acked writes lost: 0 (final values of 1 key checked)") || !strings.Contains(stdout, "verdict:         PASS") {
 		t.Errorf("with a final read: exit %d:\n%s", code, stdout)
 	}
+	// Its count of operations adds up with the run's report, which counts
+	// the clients' alone (a CI user found the two differ by the final reads).
+	if want := "history:         3 operations (2 by the clients, as the run's report counts them; 1 final read after the heal)\n"; !strings.Contains(stdout, want) {
+		t.Errorf("with a final read: want %q:\n%s", want, stdout)
+	}
 	// A run interrupted after its final reads: the recheck checked the
 	// history, and its verdict says so (it said "nothing else was
 	// checked", and to run the recheck it was).

@@ -193,6 +193,7 @@ type RecheckResult struct {
 	CheckTime    time.Duration
 	Lost         []LostWrite
 	FinalKeys    int // keys whose final read the history holds: 0, lost writes were not checked
+	FinalReads   int // operations that are final reads (client -1), not the clients'
 }
 
 // RecheckHistory reads a history.json saved by a chaos run and checks it
@@ -210,12 +211,14 @@ func RecheckHistory(r io.Reader, timeout time.Duration, html string) (RecheckRes
 // RecheckOps is RecheckHistory for the operations ReadHistory read.
 func RecheckOps(ops []Op, timeout time.Duration, html string) (RecheckResult, error) {
 	final := map[string]Op{}
+	reads := 0
 	for _, op := range ops {
 		if op.Client == -1 && op.Op == "get" {
 			final[op.Key] = op
+			reads++
 		}
 	}
-	res := RecheckResult{Ops: len(ops), FinalKeys: len(final)}
+	res := RecheckResult{Ops: len(ops), FinalKeys: len(final), FinalReads: reads}
 	var info porcupine.LinearizationInfo
 	res.Linearizable, res.CheckTime, res.Lost, info = checkHistory(context.Background(), ops, final, timeout)
 	if html != "" {
