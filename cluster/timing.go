@@ -2,6 +2,7 @@ package cluster
 
 import (
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -58,19 +59,45 @@ func (t Timing) Validate() error {
 	return nil
 }
 
-// Tick returns the tick length used for t: about a thirtieth of the minimum
-// election timeout and no longer than the heartbeat, between 1 ms and 10 ms.
-// 150 ms gives 5 ms ticks (30-60 ticks per election timeout); 12 ms gives 1 ms.
+// Tick returns the tick length used for t: the longest that divides the
+// heartbeat and both ends of the election range, so that the nodes keep
+// them exactly, and is at most about a thirtieth of the minimum election
+// timeout, no longer than the heartbeat, and between 1 ms and 10 ms. 15 ms
+// and 150-300 ms give 5 ms ticks (30-60 ticks per election timeout);
+// 100 ms and 1-2 s give 10 ms. When no tick of 1 ms or more divides them
+// all (a heartbeat of 30.2 ms), it is 1 ms, the finest, and the nodes keep
+// them to the nearest millisecond (InForce; String says so): a coarser tick
+// rounded them (302-304 ms ran as 300 ms while status said 302ms-304ms,
+// and 7 ms heartbeats every 5 ms: a new user's report).
 // A non-zero TickLen is used as it is.
 func (t Timing) Tick() time.Duration {
 	if t.TickLen != 0 {
 		return t.TickLen
 	}
-	tick := t.ElectionMin / 30
-	if tick > t.Heartbeat {
-		tick = t.Heartbeat
+	coarsest := min(max(min(t.ElectionMin/30, t.Heartbeat), time.Millisecond), 10*time.Millisecond)
+	g := gcd(gcd(t.Heartbeat, t.ElectionMin), t.ElectionMax)
+	// The divisors of g from the largest at most coarsest down to 1 ms.
+	for k := max(1, (g+coarsest-1)/coarsest); g/k >= time.Millisecond; k++ {
+		if g%k == 0 {
+			return g / k
+		}
 	}
-	return min(max(tick, time.Millisecond), 10*time.Millisecond)
+	return time.Millisecond
+}
+
+func gcd(a, b time.Duration) time.Duration {
+	for b != 0 {
+		a, b = b, a%b
+	}
+	return a
+}
+
+// InForce returns t as the nodes keep it: each duration a whole number of
+// ticks (see Ticks). It is t itself unless no tick divides t's durations.
+func (t Timing) InForce() Timing {
+	tick := t.Tick()
+	emin, emax, hb := t.Ticks(tick)
+	return Timing{Heartbeat: time.Duration(hb) * tick, ElectionMin: time.Duration(emin) * tick, ElectionMax: time.Duration(emax) * tick, TickLen: t.TickLen}
 }
 
 // Ticks converts t into tick counts for the core, for a tick of length tick.
@@ -89,7 +116,25 @@ func (t Timing) Scale(f float64) Timing {
 	return Timing{Heartbeat: s(t.Heartbeat), ElectionMin: s(t.ElectionMin), ElectionMax: s(t.ElectionMax)}
 }
 
-// String formats t as "heartbeat 15ms, election 150ms-300ms".
+// String formats t as "heartbeat 15ms, election 150ms-300ms", and says
+// what the nodes keep when that differs (InForce): "heartbeat 30.2ms,
+// election 302ms-304ms (kept as heartbeat 30ms: the nodes count time in
+// ticks of 1ms)".
 func (t Timing) String() string {
-	return fmt.Sprintf("heartbeat %v, election %v-%v", t.Heartbeat, t.ElectionMin, t.ElectionMax)
+	s := fmt.Sprintf("heartbeat %v, election %v-%v", t.Heartbeat, t.ElectionMin, t.ElectionMax)
+	if t.Validate() != nil {
+		return s
+	}
+	f := t.InForce()
+	var kept []string
+	if f.Heartbeat != t.Heartbeat {
+		kept = append(kept, fmt.Sprintf("heartbeat %v", f.Heartbeat))
+	}
+	if f.ElectionMin != t.ElectionMin || f.ElectionMax != t.ElectionMax {
+		kept = append(kept, fmt.Sprintf("election %v-%v", f.ElectionMin, f.ElectionMax))
+	}
+	if len(kept) == 0 {
+		return s
+	}
+	return fmt.Sprintf("%s (kept as %s: the nodes count time in ticks of %v)", s, strings.Join(kept, ", "), t.Tick())
 }
