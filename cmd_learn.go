@@ -28,7 +28,8 @@ func learnFlagSet(w io.Writer) (fs *flag.FlagSet, cf *clusterFlags, df *dashboar
 		fmt.Fprintln(fs.Output(), "       raftplay learn --headless [flags] N (runs it headless, its checks and all)")
 		fmt.Fprintln(fs.Output(), "A lesson is a narrated script on a live cluster: it says what happens, waits for a key")
 		fmt.Fprintln(fs.Output(), "where there is something to look at, and checks with expect that it did. A lesson")
-		fmt.Fprintln(fs.Output(), "brings the cluster flags it needs (--nodes 3, ...); flags given here come after them.")
+		fmt.Fprintln(fs.Output(), "brings the cluster flags it needs (--nodes 3, ...); flags given here come after them,")
+		fmt.Fprintln(fs.Output(), "but --nodes, --prevote, --checkquorum and --snapshot-every must be what it brings.")
 		fmt.Fprintln(fs.Output(), "The defaults below are the dashboard's: a lesson's own flags replace them (most use")
 		fmt.Fprintln(fs.Output(), "3 nodes), and --headless starts with the script timing (heartbeat 15ms, election 150ms-300ms).")
 		fs.PrintDefaults()
@@ -103,14 +104,18 @@ func parseLearn(args []string, stderr io.Writer) (learnRun, error) {
 	if err := parseFlags(fs, l.Flags); err != nil {
 		return learnRun{}, fmt.Errorf("%s has bad flags: %w", l.ID(), err)
 	}
-	needs := cf.nodes
+	// What the lesson brings, over the defaults alone (fs holds the
+	// user's flags parsed above too).
+	bfs, bcf, _, _ := learnFlagSet(io.Discard)
+	if err := parseFlags(bfs, l.Flags); err != nil {
+		return learnRun{}, fmt.Errorf("%s has bad flags: %w", l.ID(), err)
+	}
+	brought := *bcf
 	if err := parseFlags(fs, userFlags); err != nil {
 		return learnRun{}, err
 	}
-	if cf.nodes >= 1 && cf.nodes < needs { // (0 and below are refused as bad sizes)
-		// Its lines name nodes and count majorities of its own size: with
-		// fewer it failed part way ("no live follower", after 5 s).
-		return learnRun{}, usagef("--nodes %d: %s needs %d nodes or more (it brings --nodes %d)", cf.nodes, l.ID(), needs, needs)
+	if err := keepsLessonFlags(l, brought, *cf); err != nil {
+		return learnRun{}, err
 	}
 	if df.pace < 0 {
 		return learnRun{}, usagef("--pace %v: must not be negative", df.pace)
@@ -124,6 +129,30 @@ func parseLearn(args []string, stderr io.Writer) (learnRun, error) {
 	}
 	df.trace = new(string)
 	return learnRun{lesson: l, cf: cf, df: df, headless: *headless}, nil
+}
+
+// keepsLessonFlags refuses user flags (got) that change how the cluster a
+// lesson brings (brought) behaves: its size, PreVote, CheckQuorum and
+// automatic snapshots. Its lines name nodes and count majorities of its
+// own size, and its narration and checks say what the extensions it runs
+// with make happen: with fewer nodes it failed part way ("no live
+// follower", after 5 s); with more, or with CheckQuorum on, it narrated
+// what did not happen ("It committed: two of three" on five nodes) and
+// then failed a check (a new user's report). Timing, pace, ports, seed
+// and recording change how it looks, not what it shows, and may differ.
+func keepsLessonFlags(l lessons.Lesson, brought, got clusterFlags) error {
+	onOff := map[bool]string{true: "on", false: "off"}
+	switch {
+	case got.nodes >= 1 && got.nodes != brought.nodes: // (0 and below are refused as bad sizes)
+		return usagef("--nodes %d: %s runs on %d nodes (it brings --nodes %d): its lines name nodes and count majorities of that size", got.nodes, l.ID(), brought.nodes, brought.nodes)
+	case got.prevote != brought.prevote:
+		return usagef("--prevote: %s runs with PreVote %s: what it narrates and checks depends on it (lesson 9 shows PreVote and CheckQuorum)", l.ID(), onOff[brought.prevote])
+	case got.checkquorum != brought.checkquorum:
+		return usagef("--checkquorum: %s runs with CheckQuorum %s: what it narrates and checks depends on it (lesson 9 shows PreVote and CheckQuorum)", l.ID(), onOff[brought.checkquorum])
+	case got.snapEvery != brought.snapEvery:
+		return usagef("--snapshot-every %d: %s takes its snapshots itself (snapshot N): its lines count log entries", got.snapEvery, l.ID())
+	}
+	return nil
 }
 
 // noLesson is the error for a lesson arg that names none of all: it lists
