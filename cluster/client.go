@@ -157,7 +157,13 @@ func (c *Cluster) retry(ctx context.Context, write bool, attempt func(n *node, o
 		}
 		select {
 		case <-ctx.Done():
-			return Result{}, &TimeoutError{After: time.Since(start), Last: lastErr, Err: ctx.Err(), Write: write}
+			after := time.Since(start)
+			if d, ok := ctx.Deadline(); ok && errors.Is(ctx.Err(), context.DeadlineExceeded) {
+				// The time it was given, not when a loaded machine got
+				// round to saying so ("within 5.1s" of a 5 s timeout).
+				after = d.Sub(start)
+			}
+			return Result{}, &TimeoutError{After: after, Last: lastErr, Err: ctx.Err(), Write: write}
 		case <-time.After(backoff):
 		}
 		backoff = min(backoff*2, 20*time.Millisecond)
