@@ -79,7 +79,7 @@ func addClusterFlags(fs *flag.FlagSet, nodes int, t cluster.Timing) *clusterFlag
 	fs.BoolVar(&f.prevote, "prevote", false, "start with the PreVote extension on")
 	fs.BoolVar(&f.checkquorum, "checkquorum", false, "start with the CheckQuorum extension on")
 	fs.Uint64Var(&f.snapEvery, "snapshot-every", 0, "snapshot and compact the log every `N` applied entries (0: only on the snapshot command)")
-	fs.IntVar(&f.port, "port", 0, "fixed ports from `BASE`: node N uses BASE+2(N-1) for Raft and the next for HTTP (default: the OS picks)")
+	fs.IntVar(&f.port, "port", 0, "fixed ports from `BASE`: node N uses BASE+2(N-1) for Raft and the next for HTTP; best below 32768, outside the range Linux gives outgoing connections (default: the OS picks)")
 	fs.BoolVar(&f.allowFailed, "allow-failed", false, "with --data of an existing cluster: start even if some nodes cannot (a damaged WAL, a busy port, a log gone); they stay down, FAILED with the cause (restart N retries; remove N, then add N, replaces one)")
 	return f
 }
