@@ -283,7 +283,7 @@ func playHeadless(ctx context.Context, h headlessRun, stdout, stderr io.Writer) 
 				fmt.Fprintf(out, "flags from the script's header: %s\n", hdr)
 			}
 		}
-		printNodes(out, c.Status())
+		printNodes(out, c.Status(), c.Found)
 		printStartErrors(out, c.Events())
 		fmt.Fprintf(out, "seed %d (--seed %d draws the same election timeouts again)\n", opts.Seed, opts.Seed)
 	}
@@ -410,7 +410,10 @@ func readScript(ctx context.Context, file string, stdin io.Reader) ([]byte, erro
 	return src, nil
 }
 
-func printNodes(w io.Writer, s cluster.Status) {
+// printNodes prints each node's addresses, and what its files held when
+// they held something (found): a second run on a --data directory said
+// nothing of what it found there.
+func printNodes(w io.Writer, s cluster.Status, found func(id uint64) string) {
 	for _, n := range s.Nodes {
 		if n.State == cluster.StateRemoved {
 			fmt.Fprintf(w, "node %d: not a member (removed, or added by an add cut short before it joined): not started\n", n.ID)
@@ -420,7 +423,11 @@ func printNodes(w io.Writer, s cluster.Status) {
 			fmt.Fprintf(w, "node %d: FAILED, not started\n", n.ID)
 			continue
 		}
-		fmt.Fprintf(w, "node %d: raft %s http %s\n", n.ID, n.RaftAddr, n.HTTPAddr)
+		fmt.Fprintf(w, "node %d: raft %s http %s", n.ID, n.RaftAddr, n.HTTPAddr)
+		if f := found(n.ID); f != "" {
+			fmt.Fprintf(w, " (from its files: %s)", f)
+		}
+		fmt.Fprintln(w)
 	}
 }
 

@@ -1528,3 +1528,26 @@ func TestChaosSignalDuringItsSaveKeepsTheReport(t *testing.T) {
 		t.Errorf("the failed run's recording is gone: %v", err)
 	}
 }
+
+// A second run on a --data directory says what each node's files held (a
+// new user found its header the same as a new cluster's), and a restart's
+// event says it too; a new cluster's header says nothing of files.
+func TestSecondRunSaysWhatItFound(t *testing.T) {
+	t.Parallel()
+	data := t.TempDir()
+	code, out, errs := runCLI(t, "wait leader\nput k v\n", "script", "--nodes", "3", "--data", data, "-")
+	if code != 0 || strings.Contains(out, "from its files") {
+		t.Fatalf("first run: exit %d\n%s\n%s", code, out, errs)
+	}
+	code, out, errs = runCLI(t, "wait leader\nlet f = follower\ncrash @f\nrestart @f\n", "script", "--json", "--data", data, "-")
+	if code != 0 || strings.Count(out, "(from its files: term ") != 0 {
+		t.Fatalf("second run (--json prints no header): exit %d\n%s\n%s", code, out, errs)
+	}
+	if !regexp.MustCompile(`"text":"\d restarted from its files: term \d+ \(voted for \d\), log to \d+"`).MatchString(out) {
+		t.Errorf("the restart's event does not say what it found:\n%s", out)
+	}
+	code, out, errs = runCLI(t, "wait leader\n", "script", "--data", data, "-")
+	if code != 0 || len(regexp.MustCompile(`(?m)^node \d: raft \S+ http \S+ \(from its files: term \d+ \(voted for \d\), log to \d+\)$`).FindAllString(out, -1)) != 3 {
+		t.Errorf("third run: exit %d; want each node's line to say what its files held\n%s\n%s", code, out, errs)
+	}
+}

@@ -734,6 +734,18 @@ func (c *Cluster) Violations() []Violation { return c.monitor.Violations() }
 // (Violations keeps the first of them).
 func (c *Cluster) ViolationCount() int { return c.monitor.ViolationCount() }
 
+// Found says what node id's files held when it last started ("term 2
+// (voted for 1), log to 8, snapshot at 5"); "" when they held nothing, or the
+// node is not running.
+func (c *Cluster) Found(id uint64) string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if s, err := c.slot(id); err == nil && s.node != nil {
+		return s.node.found
+	}
+	return ""
+}
+
 // slot returns the slot of node id; c.mu is held.
 func (c *Cluster) slot(id uint64) (*slot, error) {
 	if c.closed {
@@ -845,7 +857,11 @@ func (c *Cluster) restartLocked(id uint64, empty bool) error {
 		}
 	}
 	if !empty {
-		c.events.Add(Event{Node: id, Kind: EventRestart, Text: fmt.Sprintf("%d restarted from its files", id)})
+		text := fmt.Sprintf("%d restarted from its files", id)
+		if n.found != "" {
+			text += ": " + n.found
+		}
+		c.events.Add(Event{Node: id, Kind: EventRestart, Text: text})
 	}
 	return nil
 }

@@ -125,7 +125,8 @@ type nodeConfig struct {
 // node drives one Raft core with its WAL, transport and key-value store.
 // Everything below the loop goroutine's fields is owned by that goroutine.
 type node struct {
-	cfg nodeConfig
+	cfg   nodeConfig
+	found string // what open read from the node's files ("term 2 (voted for 1), log to 8, snapshot at 5"); "" when they held nothing
 	tr  *transport.Transport
 	w   *wal.WAL
 	wb  *syncer    // fsyncs the leader's written-behind log (syncer.go)
@@ -205,6 +206,35 @@ func openNode(cfg nodeConfig) (*node, error) {
 	return n, nil
 }
 
+// foundText says what a node's files held when it opened (hs as it
+// starts from): "term 2 (voted for 1), log to 8, snapshot at 5", or "" for
+// files that held nothing. A second run on a data directory said nothing
+// of what it found (a new user's report).
+func foundText(hs raft.HardState, rec *wal.Recovered) string {
+	last := uint64(0)
+	if rec.Snapshot != nil {
+		last = rec.Snapshot.Meta.Index
+	}
+	if k := len(rec.Entries); k > 0 {
+		last = max(last, rec.Entries[k-1].Index)
+	}
+	if hs.Term == 0 && last == 0 {
+		return ""
+	}
+	// What Raft keeps on disk: the term, the vote, the log. (The commit
+	// index saved with them lags: a change of it alone is not fsynced, and
+	// the leader tells it again.)
+	s := fmt.Sprintf("term %d", hs.Term)
+	if hs.Vote != 0 {
+		s += fmt.Sprintf(" (voted for %d)", hs.Vote)
+	}
+	s += fmt.Sprintf(", log to %d", last)
+	if rec.Snapshot != nil {
+		s += fmt.Sprintf(", snapshot at %d", rec.Snapshot.Meta.Index)
+	}
+	return s
+}
+
 // open does openNode's work; on error the caller closes what was opened.
 func (n *node) open() error {
 	cfg := n.cfg
@@ -274,6 +304,7 @@ func (n *node) open() error {
 		cfg.events.Add(Event{Node: cfg.id, Kind: EventError, Text: fmt.Sprintf("%d found %s newer than its saved term %d: a crash came before its hard state was saved; it starts at term %d, no vote cast in it",
 			cfg.id, what, rec.HardState.Term, held)})
 	}
+	n.found = foundText(rc.HardState, rec)
 	if n.core, err = raft.New(rc); err != nil {
 		return err
 	}
