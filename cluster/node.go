@@ -127,12 +127,12 @@ type nodeConfig struct {
 type node struct {
 	cfg   nodeConfig
 	found string // what open read from the node's files ("term 2 (voted for 1), log to 8, snapshot at 5"); "" when they held nothing
-	tr  *transport.Transport
-	w   *wal.WAL
-	wb  *syncer    // fsyncs the leader's written-behind log (syncer.go)
-	wc  *compactor // deletes the WAL segments snapshots cover (compactor.go)
-	srv *http.Server
-	hl  net.Listener
+	tr    *transport.Transport
+	w     *wal.WAL
+	wb    *syncer    // fsyncs the leader's written-behind log (syncer.go)
+	wc    *compactor // deletes the WAL segments snapshots cover (compactor.go)
+	srv   *http.Server
+	hl    net.Listener
 
 	refusals refusalLog // connections its Raft port refused (garbage, strangers)
 
