@@ -123,7 +123,7 @@ func runChaos(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if n := f.cluster.onDisk(); n > 0 {
 		// The checks model every key as empty at the start: a cluster's
 		// old values would read as writes no one made (a false FAIL).
-		return usagef("--data %s holds a cluster of %d nodes: chaos needs an empty data directory (its checks start from an empty store); give a new one, or leave --data out", cluster.EscapeControls(f.cluster.data), n)
+		return usagef("--data %s holds a cluster of %s: chaos needs an empty data directory (its checks start from an empty store); give a new one, or leave --data out", cluster.EscapeControls(f.cluster.data), f.cluster.describeOnDisk(n))
 	}
 	cf := f.cluster
 	var kinds []string

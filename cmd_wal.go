@@ -74,6 +74,7 @@ func runWAL(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		problems = append(problems, line)
 	}
 	bad := map[int]bool{} // the nodes a start cannot run
+	var dirBad []string   // of those, the ones whose directory is none (a file, a dangling link): --allow-failed refuses them too
 	// What keeps a start on this directory from running is reported too:
 	// a node's directory that is no directory, or one the cluster was
 	// created with that is gone (the start refuses both; this listing
@@ -83,6 +84,9 @@ func runWAL(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	for id := 1; id <= max(highest, created); id++ {
 		path := filepath.Join(dir, fmt.Sprintf("node-%d", id))
 		p := cluster.NodeDirProblem(path)
+		if p != "" {
+			dirBad = append(dirBad, fmt.Sprintf("node-%d", id))
+		}
 		if _, err := os.Lstat(path); errors.Is(err, os.ErrNotExist) {
 			p = fmt.Sprintf("is missing, and the cluster was created with %d nodes (%s): a start refuses to run node %d empty (amnesia)", created, sizeFrom, id)
 			if id > size {
@@ -106,6 +110,9 @@ func runWAL(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	for _, n := range nodes {
 		if ctx.Err() != nil {
 			return context.Cause(ctx)
+		}
+		if id, _ := strconv.Atoi(strings.TrimPrefix(n, "node-")); bad[id] {
+			continue // no directory to list (a file, a dangling link): said above
 		}
 		fmt.Fprintln(stdout)
 		err := inspectNode(filepath.Join(dir, n), stdout, false)
@@ -132,6 +139,15 @@ func runWAL(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return nil
 	case len(bad) == 0:
 		return problems // torn tails alone: each line says the start cuts it off
+	case len(dirBad) > 0:
+		// A start checks every node's directory before anything else,
+		// --allow-failed or not (this said --allow-failed would run the
+		// others, and the start refused the file in node-2's place).
+		them := "it is"
+		if len(dirBad) > 1 {
+			them = "they are"
+		}
+		return append(problems, fmt.Sprintf("a start refuses %s (--allow-failed too) until %s mended as said above", strings.Join(dirBad, ", "), them))
 	case len(bad) >= members:
 		// --allow-failed needs one node that starts (a user was sent to
 		// it with every node damaged).
@@ -170,7 +186,11 @@ func nodeDirs(dir string) ([]string, error) {
 		if strings.HasSuffix(name, ".wal") || strings.HasSuffix(name, ".snap") {
 			return nil, nil
 		}
-		if n, ok := strings.CutPrefix(name, "node-"); ok && de.IsDir() {
+		// Any entry named so: a symbolic link (to a directory, or to a
+		// missing path) or a file is a node's directory to a start, which
+		// runs or refuses it; skipped here, a data directory whose only
+		// node-1 was a dangling link was said to hold no node directories.
+		if n, ok := strings.CutPrefix(name, "node-"); ok {
 			if _, err := strconv.Atoi(n); err == nil {
 				nodes = append(nodes, name)
 			}

@@ -156,3 +156,34 @@ func TestWALTakesTheSizeFromCreatedWithoutCluster(t *testing.T) {
 		t.Errorf("exit %d, want 1 and %q:\n%s", code, want, out)
 	}
 }
+
+// A node's directory that is no directory keeps every start from running,
+// --allow-failed too: raftplay wal lists it, even as the only entry (a
+// dangling link node-1 was "neither a WAL nor node directories"), and
+// does not send the user to --allow-failed (the start refused the file).
+func TestWALNodeDirectoryThatIsNone(t *testing.T) {
+	t.Parallel()
+	lone := t.TempDir()
+	if err := os.Symlink(filepath.Join(lone, "gone"), filepath.Join(lone, "node-1")); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs := runCLI(t, "", "wal", lone)
+	if code != 1 || !strings.Contains(out, "node-1: is a symbolic link to a missing path") || !strings.Contains(errs, "a start refuses node-1 (--allow-failed too) until it is mended") {
+		t.Errorf("dangling node-1: exit %d\nstdout %s\nstderr %s", code, out, errs)
+	}
+	data, _ := clusterOnDisk(t, 3, 1)
+	node2 := filepath.Join(data, "node-2")
+	if err := os.RemoveAll(node2); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(node2, []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errs = runCLI(t, "", "wal", data)
+	if code != 1 || !strings.Contains(errs, "node-2: is a file, not a directory") || strings.Contains(errs, "a start with --allow-failed") {
+		t.Errorf("node-2 a file: exit %d\n%s", code, errs)
+	}
+	if code, _, errs := runCLI(t, "wait leader\n", "script", "--data", data, "--allow-failed", "-"); code == 0 || !strings.Contains(errs, "is a file, not a directory") {
+		t.Errorf("a start with --allow-failed: exit %d\n%s", code, errs)
+	}
+}
