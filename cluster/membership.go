@@ -533,6 +533,33 @@ func clearDirExcept(dir, keep string) error {
 	return syncDir(dir)
 }
 
+// stuckWithout says why a removal of id may never commit, if it can tell:
+// the entry commits with a majority of the configuration without id, and
+// too few of its voters run (a follower crashed, then the other removed,
+// in three nodes: a user found the cluster wedged, and the answer did not
+// say why). "" when enough run.
+func (c *Cluster) stuckWithout(id uint64) string {
+	st := c.Status()
+	var voters, down []string
+	up := 0
+	for _, v := range st.Membership.Voters {
+		if v == id {
+			continue
+		}
+		voters = append(voters, fmt.Sprint(v))
+		if n, ok := st.Node(v); ok && n.State == StateUp {
+			up++
+		} else {
+			down = append(down, fmt.Sprint(v))
+		}
+	}
+	need := len(voters)/2 + 1
+	if len(voters) == 0 || up >= need {
+		return ""
+	}
+	return fmt.Sprintf("; it commits with %d of the voters left (%s), and only %d of them runs: restart %s, and it can", need, strings.Join(voters, ", "), up, strings.Join(down, " or "))
+}
+
 // Remove removes node id from the membership. Once the change commits the
 // node's process part stops and its files are deleted (it is marked
 // REMOVED). Removing the leader works: it steps down once the change
@@ -567,7 +594,7 @@ func (c *Cluster) Remove(ctx context.Context, id uint64) (Result, error) {
 	if err != nil && ctx.Err() != nil {
 		// The entry may be in the leader's log already, and commit later:
 		// the node is retired then (confApplied).
-		return Result{}, outOfTime{fmt.Sprintf("the removal of %d did not commit in time; it may still (wait config shows when), and %d stops then; a new leader that lacks the entry drops it", id, id), ctx.Err()}
+		return Result{}, outOfTime{fmt.Sprintf("the removal of %d did not commit in time; it may still (wait config shows when), and %d stops then; a new leader that lacks the entry drops it%s", id, id, c.stuckWithout(id)), ctx.Err()}
 	}
 	if err != nil {
 		return Result{}, err

@@ -1242,3 +1242,28 @@ func TestReAddedIDIsNoCommitRegression(t *testing.T) {
 		t.Fatalf("%d violations; first: %s: %s", c.ViolationCount(), v[0].Rule, v[0].Text)
 	}
 }
+
+// A removal that cannot commit because too few of the voters left run says
+// so, and which node to restart: in three nodes, one follower crashed and
+// the other removed wedged a user's cluster with no word of why. With
+// enough of them up, it adds nothing.
+func TestRemovalSaysWhichVotersItWaitsFor(t *testing.T) {
+	t.Parallel()
+	c := startCluster(t, Options{Nodes: 3})
+	st := waitLeader(t, c)
+	f := othersThan(st.Leader, 3)
+	if err := c.Crash(f[0]); err != nil {
+		t.Fatal(err)
+	}
+	_, err := c.Remove(ctxFor(t, 500*time.Millisecond), f[1])
+	want := fmt.Sprintf("; it commits with 2 of the voters left (%d, %d), and only 1 of them runs: restart %d, and it can", min(st.Leader, f[0]), max(st.Leader, f[0]), f[0])
+	if err == nil || !strings.HasSuffix(err.Error(), want) {
+		t.Fatalf("remove: %v; want it to end %q", err, want)
+	}
+	if err := c.Restart(f[0]); err != nil {
+		t.Fatal(err)
+	}
+	if s := c.stuckWithout(f[1]); s != "" {
+		t.Errorf("with %d restarted: %q", f[0], s)
+	}
+}
