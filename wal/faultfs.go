@@ -978,19 +978,103 @@ func (h *faultHandle) Sync() error {
 	if f.gen != gen {
 		return nil
 	}
-	if s := min(target, h.n.size); s > h.n.synced {
-		adv := s - h.n.synced
-		z := min(adv, h.n.zeros)
-		h.n.zeros -= z
+	f.markSynced(h.n, target, covered)
+	return nil
+}
+
+// markSynced records that an fsync of file n made its first target bytes
+// and its writes up to number covered durable. Called with f.mu held.
+func (f *FaultFS) markSynced(n *faultNode, target int64, covered uint64) {
+	if s := min(target, n.size); s > n.synced {
+		adv := s - n.synced
+		z := min(adv, n.zeros)
+		n.zeros -= z
 		f.stats.Synced += adv - z
-		h.n.synced = s
+		n.synced = s
 	}
 	k := 0
-	for k < len(h.n.undo) && h.n.undo[k].write <= covered {
-		f.stats.Synced += h.n.undo[k].n
+	for k < len(n.undo) && n.undo[k].write <= covered {
+		f.stats.Synced += n.undo[k].n
 		k++
 	}
-	h.n.undo = h.n.undo[k:]
+	n.undo = n.undo[k:]
+}
+
+// SyncAll makes everything under dir durable, as sync(1) does: the
+// content of every file (its bytes written before SyncAll began) and then
+// the names of every directory. It is what must follow SetSkipSync(false)
+// for what was written meanwhile to be durable: the fsyncs skipped then
+// are not made up by later ones (a later File.Sync covers only its own
+// file, and nothing fsyncs a closed segment, a snapshot file or a
+// directory again). While SetSkipSync is on it is skipped too.
+func (f *FaultFS) SyncAll(dir string) error {
+	p := absPath(dir)
+	under := func(q string) bool {
+		return q == p || strings.HasPrefix(q, p+string(filepath.Separator))
+	}
+	type pending struct {
+		n       *faultNode
+		fh      *os.File // opened under f.mu: a rename meanwhile does not lose it
+		target  int64
+		covered uint64
+	}
+	f.mu.Lock()
+	if err := f.gate("sync", dir); err != nil {
+		f.mu.Unlock()
+		return err
+	}
+	if f.skipSync {
+		f.stats.SkippedSyncs++
+		f.mu.Unlock()
+		return nil
+	}
+	var files []pending
+	for path, n := range f.nodes {
+		if !under(path) || n.size <= n.synced && len(n.undo) == 0 {
+			continue
+		}
+		pf := pending{n: n, target: n.size, covered: n.writes}
+		if !f.noFsync {
+			fh, err := os.Open(n.path)
+			if err != nil {
+				continue // not there: nothing of it to make durable
+			}
+			pf.fh = fh
+		}
+		files = append(files, pf)
+	}
+	var dirs []string
+	for dp := range f.dirs {
+		if under(dp) {
+			dirs = append(dirs, dp)
+		}
+	}
+	gen := f.gen
+	f.mu.Unlock()
+	var err error
+	for _, pf := range files {
+		if pf.fh != nil {
+			if err == nil {
+				err = pf.fh.Sync()
+			}
+			pf.fh.Close()
+		}
+	}
+	if err != nil {
+		return err
+	}
+	f.mu.Lock()
+	if f.gen == gen {
+		for _, pf := range files {
+			f.markSynced(pf.n, pf.target, pf.covered)
+		}
+	}
+	f.mu.Unlock()
+	for _, dp := range dirs {
+		if err := f.SyncDir(dp); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
