@@ -302,7 +302,7 @@ func checkDataDir(dir string) error {
 	if err := cluster.CheckDataDir(dir); err != nil {
 		return fmt.Errorf("it %w", err)
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := cluster.MkdirAllDurable(dir); err != nil {
 		return fmt.Errorf("cannot create it (%s)", pathMessage(err))
 	}
 	probe, err := os.CreateTemp(dir, ".raftplay-probe-")

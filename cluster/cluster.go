@@ -170,7 +170,7 @@ func Start(opts Options) (*Cluster, error) {
 	if opts.ClusterID == 0 {
 		opts.ClusterID = seedRNG.Uint64() | 1
 	}
-	if err := os.MkdirAll(opts.DataDir, 0o755); err != nil {
+	if err := MkdirAllDurable(opts.DataDir); err != nil {
 		return nil, fmt.Errorf("cluster: data directory: %w", err)
 	}
 	if err := CheckDataDir(opts.DataDir); err != nil {

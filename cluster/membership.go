@@ -502,8 +502,42 @@ func writeMarker(dir, name, text string) error {
 	return syncDir(dir)
 }
 
+// MkdirAllDurable creates dir and its missing parents, as os.MkdirAll
+// does, and makes each directory it creates durable: an fsync of its
+// parent follows it. Made by os.MkdirAll, a new --data directory's name
+// was never made durable in its parent, and a power failure could take it
+// away with every node's log in it (the WAL makes the directories it
+// creates durable, but found this one made).
+func MkdirAllDurable(dir string) error {
+	dir = filepath.Clean(dir)
+	err := os.Mkdir(dir, 0o755)
+	if errors.Is(err, fs.ErrNotExist) {
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return err
+		}
+		if err := MkdirAllDurable(parent); err != nil {
+			return err
+		}
+		err = os.Mkdir(dir, 0o755)
+	}
+	switch {
+	case err == nil:
+		return syncDir(filepath.Dir(dir))
+	case errors.Is(err, fs.ErrExist):
+		return os.MkdirAll(dir, 0o755) // nil for a directory; a file in its place fails as it did
+	}
+	return err
+}
+
+// testHookSyncDir (tests) is called with each directory syncDir fsyncs.
+var testHookSyncDir func(dir string)
+
 // syncDir makes the names in dir durable.
 func syncDir(dir string) error {
+	if testHookSyncDir != nil {
+		testHookSyncDir(dir)
+	}
 	d, err := os.Open(dir)
 	if err != nil {
 		return err
