@@ -31,6 +31,10 @@
 // copied to NAME.OFFSET.broken (OFFSET in decimal), the segment is truncated
 // there and fsynced. Damage anywhere else makes Open fail with a
 // *CorruptError naming the file and offset, and Open then changes nothing.
+// So do missing segments: a gap in their numbers, a newest one missing
+// (last-segment names a newer one), or snapshot files with no segment at
+// all (no crash leaves that: the first segment is durable before Open
+// returns).
 //
 // # Directory
 //

@@ -354,6 +354,14 @@ func readLog(dir string, opts Options) (*readLogState, error) {
 	if err != nil {
 		return nil, err
 	}
+	if len(l.segments) == 0 && len(l.snapshots) > 0 {
+		// No crash leaves this: segment 0 is durable before Open returns,
+		// so before any snapshot is saved. Its segments were deleted (a
+		// log that never rolled has no last-segment file to tell): taken
+		// for a log made of its snapshot, the node forgot its term, its
+		// vote and every entry after the snapshot.
+		return nil, &CorruptError{File: l.snapshots[0], Err: errors.New("a snapshot but no segment: the log's segments are missing (its hard state and the entries after the snapshot with them)")}
+	}
 	snap := newestSnapshot(fsys, dir, l.snapshots, opts.MaxSnapshotBytes)
 
 	// Read and check everything before changing anything.
