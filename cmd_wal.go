@@ -107,6 +107,27 @@ func runWAL(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 			bad[id] = true
 		}
 	}
+	// A node whose directory is there but whose log is gone (its files
+	// deleted), while the others' logs hold something: the start refuses
+	// to run it empty, and this listing showed it as an empty node and
+	// said all was well.
+	if with, without := cluster.LostLogs(dir, max(highest, created)); len(without) > 0 {
+		for _, n := range without {
+			id, _ := strconv.Atoi(n)
+			if bad[id] {
+				continue // missing, or no directory: said above
+			}
+			others := fmt.Sprintf("node %s have theirs", strings.Join(with, ", "))
+			if len(with) == 1 {
+				others = fmt.Sprintf("node %s has one", with[0])
+			}
+			line := fmt.Sprintf("wal %s: holds no log (no *.wal segment), while %s: a start refuses to run node %s empty (amnesia); put its files back, or replace it (remove %s, then add %s)",
+				filepath.Join(dir, "node-"+n), others, n, n, n)
+			fmt.Fprintf(stdout, "\n%s\n", cluster.EscapeControls(line))
+			problems = append(problems, line)
+			bad[id] = true
+		}
+	}
 	for _, n := range nodes {
 		if ctx.Err() != nil {
 			return context.Cause(ctx)

@@ -187,3 +187,23 @@ func TestWALNodeDirectoryThatIsNone(t *testing.T) {
 		t.Errorf("a start with --allow-failed: exit %d\n%s", code, errs)
 	}
 }
+
+// A node's directory whose files are gone, while the other nodes' logs
+// hold the cluster's data: a start refuses to run it empty (amnesia), and
+// raftplay wal says so (exit 1). It listed the node as "0 segments, 0
+// snapshots" and exited 0.
+func TestWALReportsANodeWhoseLogIsGone(t *testing.T) {
+	t.Parallel()
+	data, seg := clusterOnDisk(t, 3, 2)
+	if err := os.Remove(seg); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs := runCLI(t, "", "wal", data)
+	want := filepath.Join(data, "node-2") + ": holds no log (no *.wal segment), while node 1, 3 have theirs: a start refuses to run node 2 empty (amnesia)"
+	if code != 1 || !strings.Contains(out, want) || !strings.Contains(errs, want) || !strings.Contains(errs, "--allow-failed") {
+		t.Errorf("exit %d, want 1 and %q:\nstdout %s\nstderr %s", code, want, out, errs)
+	}
+	if code, _, errs := runCLI(t, "wait leader\n", "script", "--data", data, "-"); code == 0 || !strings.Contains(errs, "amnesia") {
+		t.Errorf("a start refuses the same directory: exit %d\n%s", code, errs)
+	}
+}

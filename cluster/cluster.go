@@ -437,18 +437,8 @@ func readProblem(err error) string {
 // and others have none: a node that ran before and lost its files would
 // start empty, forgetting its votes and acknowledged entries.
 func checkNoAmnesia(slots []*slot, dataDir string, allowFailed bool) error {
-	var with, without []string
-	for _, s := range slots {
-		if s.state == StateRemoved || s.joined {
-			continue // removed: no files by design; joined: may not have received anything yet
-		}
-		if wal.HasLog(s.dir) {
-			with = append(with, fmt.Sprint(s.id))
-		} else {
-			without = append(without, fmt.Sprint(s.id))
-		}
-	}
-	if len(with) == 0 || len(without) == 0 || !anyHolds(slots, with) {
+	with, without := lostLogs(slots)
+	if len(without) == 0 {
 		return nil
 	}
 	if allowFailed {
@@ -468,6 +458,39 @@ func checkNoAmnesia(slots []*slot, dataDir string, allowFailed bool) error {
 	}
 	return fmt.Errorf("cluster: %s holds the logs of node %s but not of node %s: starting %s empty would make %s forget the votes and entries %s had (amnesia), which can break Raft's safety; put %s files back; or start with --allow-failed, which leaves %s down, and replace %s (remove N, then add N); or start from an empty data directory",
 		dataDir, strings.Join(with, ", "), strings.Join(without, ", "), those, them, they, their, them, them)
+}
+
+// lostLogs returns the nodes of slots whose log is gone (without) while
+// the logs of others (with) hold something; none when no log is gone or
+// none holds anything.
+func lostLogs(slots []*slot) (with, without []string) {
+	for _, s := range slots {
+		if s.state == StateRemoved || s.joined {
+			continue // removed: no files by design; joined: may not have received anything yet
+		}
+		if wal.HasLog(s.dir) {
+			with = append(with, fmt.Sprint(s.id))
+		} else {
+			without = append(without, fmt.Sprint(s.id))
+		}
+	}
+	if len(with) == 0 || len(without) == 0 || !anyHolds(slots, with) {
+		return nil, nil
+	}
+	return with, without
+}
+
+// LostLogs returns, of the nodes 1..n of the cluster in dataDir, those
+// whose log is gone (without) while the logs of others (with) hold
+// something: a start refuses to run the first empty (amnesia). raftplay
+// wal reports them as a start would.
+func LostLogs(dataDir string, n int) (with, without []string) {
+	c := &Cluster{opts: Options{DataDir: dataDir}}
+	slots := make([]*slot, 0, n)
+	for id := 1; id <= n; id++ {
+		slots = append(slots, c.newSlot(uint64(id)))
+	}
+	return lostLogs(slots)
 }
 
 // anyHolds reports whether any of the nodes ids (of slots) holds anything in
