@@ -270,7 +270,10 @@
 // page cache; PowerFail shows what fsync buys. SetSyncDelay makes the disk
 // slow, SetFull makes writes fail with ENOSPC, and SetSkipSync (unsafe, for
 // teaching) turns fsyncs into no-ops that make nothing durable, so a later
-// PowerFail loses acknowledged Saves. Stats tells written from synced bytes.
+// PowerFail loses acknowledged Saves; once it is off, later fsyncs do not
+// make up for those skipped (nothing fsyncs a closed segment, a snapshot
+// file or the directory again): SyncAll, as sync(1), makes everything
+// durable. Stats tells written from synced bytes.
 // The tests drive random sequences of Saves, snapshots, compactions and
 // segment rolls on a FaultFS, stop the process at every file-system
 // operation in turn, fail the power and reopen: recovery returns every
