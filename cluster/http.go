@@ -9,6 +9,7 @@ import (
 	"math"
 	"net/http"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -41,7 +42,15 @@ func (n *node) httpHandler() http.Handler {
 		}
 		writeJSON(w, http.StatusOK, newStatusJSON(n.loadStatus()))
 	})
-	mux.HandleFunc("GET /explain", n.serveExplain)
+	mux.HandleFunc("/explain", func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			// As /status: the path is there, the method is not (it said
+			// "no such path" to a DELETE).
+			n.writeError(w, http.StatusMethodNotAllowed, "method "+r.Method+" not allowed on /explain (use GET)", effectNone)
+			return
+		}
+		n.serveExplain(w, r)
+	})
 	mux.HandleFunc("/kv", func(w http.ResponseWriter, r *http.Request) {
 		n.writeError(w, http.StatusBadRequest, "empty key: the URL must be /kv/KEY with KEY of 1 to 65536 bytes", effectNone)
 	})
@@ -296,6 +305,21 @@ func newStatusJSON(s *NodeStatus) statusJSON {
 // command, from one snapshot of the cluster.
 func (n *node) serveExplain(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
+	// One question, asked once: a second one (commit&node=1) or a second
+	// value (commit=1&commit=2) was ignored without a word.
+	var asked []string
+	for k, vs := range q {
+		asked = append(asked, k)
+		if len(vs) > 1 {
+			n.writeError(w, http.StatusBadRequest, fmt.Sprintf("%s given %d times: want it once", k, len(vs)), effectNone)
+			return
+		}
+	}
+	if len(asked) > 1 {
+		slices.Sort(asked)
+		n.writeError(w, http.StatusBadRequest, fmt.Sprintf("explain one thing at a time: got %s; want one of ?commit[=I], ?node=N, ?vote=N or ?log=N", strings.Join(asked, ", ")), effectNone)
+		return
+	}
 	st := n.cfg.clusterStatus()
 	nodeArg := func(name string) (uint64, bool) {
 		id, err := strconv.ParseUint(q.Get(name), 10, 64)

@@ -250,9 +250,19 @@ func TestHTTPExplain(t *testing.T) {
 		"?commit=0":                    "want an index of 1 or more",
 		"?commit=99999999999999999999": "too large: want an index of 1 to 18446744073709551615",
 		"?vote=x":                      "want a node number",
+		// A second question, or a second value, was ignored.
+		"?commit&node=1":     "explain one thing at a time: got commit, node",
+		"?commit=1&commit=2": "commit given 2 times: want it once",
 	} {
 		if code, b := httpDo(t, "GET", base+q, ""); code != 400 || !strings.Contains(string(b), `"error"`) || !strings.Contains(string(b), want) {
 			t.Errorf("GET /explain%s: %d %s; want a JSON 400 saying %q", q, code, b, want)
+		}
+	}
+	// The path is there; other methods are not allowed, as on /status
+	// (a DELETE was told "no such path").
+	for _, m := range []string{"DELETE", "POST", "PUT"} {
+		if code, b := httpDo(t, m, base+"?commit", ""); code != 405 || !strings.Contains(string(b), "not allowed on /explain (use GET)") {
+			t.Errorf("%s /explain: %d %s; want 405", m, code, b)
 		}
 	}
 }
