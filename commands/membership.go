@@ -168,7 +168,8 @@ func (r *Runner) execMembership(ctx context.Context, cmd *Command) (string, erro
 	}
 	if cmd.Verb == VerbRemove && res.Index == 0 {
 		// No entry: it ran outside the cluster (an add that never joined).
-		out += fmt.Sprintf(" (%d was not a member: its process stopped, its files deleted)", id)
+		// Whether a process ran is the event's to say ("it was down").
+		out += fmt.Sprintf(" (%d was not a member: no entry was needed; its files are deleted, its process stopped if it ran)", id)
 	}
 	return out, nil
 }
