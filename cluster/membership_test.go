@@ -523,7 +523,12 @@ func TestAddCutShortIsNoMemberAtTheNextStart(t *testing.T) {
 		t.Fatal(err)
 	}
 	st := waitLeader(t, c)
-	waitFor(t, c, "every log alike", Converged)
+	// Alike, and committed: logs alike at commit 0 left the leader with
+	// no entry of its term committed, and a frozen add was refused.
+	waitFor(t, c, "every log alike, the leader's no-op committed", func(s Status) bool {
+		n, ok := s.Node(st.Leader)
+		return Converged(s) && ok && n.Commit >= 1 && n.Role == "leader"
+	})
 	if err := c.Freeze(); err != nil {
 		t.Fatal(err)
 	}
