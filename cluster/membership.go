@@ -266,7 +266,7 @@ func (c *Cluster) Add(ctx context.Context, id uint64) (AddResult, error) {
 	if running && !st.Membership.IsEmpty() && !st.Membership.IsMember(id) {
 		return AddResult{}, fmt.Errorf("cluster: node %d runs, but is not a member (an add of it never committed): remove %d stops it, then add %d starts it afresh", id, id, id)
 	}
-	id, err := c.startJoiner(id)
+	id, err := c.startJoiner(id, joinTerm(c.FreshStatus()))
 	if err != nil {
 		return AddResult{}, err
 	}
@@ -367,7 +367,7 @@ func (c *Cluster) addEnded(id uint64) {
 
 // startJoiner creates and starts node id (0: the next free id) with an
 // empty directory marked JOINED, and tells every node its address.
-func (c *Cluster) startJoiner(id uint64) (uint64, error) {
+func (c *Cluster) startJoiner(id, term uint64) (uint64, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	id, err := c.joinerIDLocked(id)
@@ -375,6 +375,7 @@ func (c *Cluster) startJoiner(id uint64) (uint64, error) {
 		return 0, err
 	}
 	s := c.newSlot(id)
+	s.joinTerm = term
 	// A new node starts empty: whatever an earlier node of this id left
 	// goes, its REMOVED marker last, once JOINED is durable. A process
 	// killed on the way leaves a directory that still says REMOVED (the add
@@ -437,6 +438,25 @@ func (c *Cluster) startJoiner(id uint64) (uint64, error) {
 	n.start()
 	c.events.Add(Event{Node: id, Kind: EventMember, Text: fmt.Sprintf("%d started empty on %s, joining", id, s.raftAddr)})
 	return id, nil
+}
+
+// joinTerm is the term a node added now starts at: its leader's, the
+// leader that takes the add (st.Leader), or with none the highest term a
+// node of st has reached (down nodes: as they last published). A removal
+// that committed is in the log of every leader of a later term, so a
+// leader of a term below the current leader's is the only kind that can
+// still count a removed node as a member. Not the highest term alone: a
+// node cut off that campaigned its term up (no PreVote) would have every
+// joiner answer the leader with that term, and depose it at each add.
+func joinTerm(st Status) uint64 {
+	var t uint64
+	for _, n := range st.Nodes {
+		if n.ID == st.Leader && n.Role == "leader" {
+			return n.Term
+		}
+		t = max(t, n.Term)
+	}
+	return t
 }
 
 // joinerID returns the id an add of id would start (id, or for 0 the next

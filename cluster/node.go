@@ -120,6 +120,7 @@ type nodeConfig struct {
 	frozen        bool                                        // start frozen (the cluster is)
 	clusterStatus func() Status                               // the whole cluster's status (HTTP /explain)
 	confApplied   func(index, term uint64, m raft.Membership) // told of each configuration entry applied
+	joinTerm      uint64                                      // a node added to a running cluster starts at this term (Cluster.Add)
 }
 
 // node drives one Raft core with its WAL, transport and key-value store.
@@ -305,6 +306,21 @@ func (n *node) open() error {
 			cfg.id, what, rec.HardState.Term, held)})
 	}
 	n.found = foundText(rc.HardState, rec)
+	if rc.HardState.Term < cfg.joinTerm && rec.Snapshot == nil && len(rec.Entries) == 0 {
+		// A node added to a running cluster starts at the term the cluster
+		// has reached, saved before it hears anyone: a leader of an older
+		// term, cut off and deposed without knowing it, may still count a
+		// removed voter of this id in its old configuration. Taking its
+		// appends (an empty log matches any), this node would be that voter
+		// for it, and with a second id added again make a majority of that
+		// configuration: it would commit its entries over the cluster's.
+		// At this term the node refuses it, and its answer deposes it.
+		rc.HardState = raft.HardState{Term: cfg.joinTerm}
+		if err := w.Save(rc.HardState, nil); err != nil {
+			return err
+		}
+		n.hs, n.savedHS = rc.HardState, rc.HardState
+	}
 	if n.core, err = raft.New(rc); err != nil {
 		return err
 	}

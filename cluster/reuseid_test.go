@@ -90,3 +90,117 @@ func TestReaddedIDsDoNotElectANodeThatMissedTheirRemoval(t *testing.T) {
 		t.Fatal(msg)
 	}
 }
+
+// A leader cut off while two voters were removed, and deposed without
+// knowing it (CheckQuorum off), still counts them in its old
+// configuration. The fresh nodes of their ids, added again and not yet
+// reached by the cluster's leader, must not take its appends: they would
+// make a majority of that configuration with it, and it would commit an
+// entry of its old term where the cluster committed another (State
+// Machine Safety). A node added to a running cluster starts at the term
+// the cluster has reached, so it refuses the stale leader, whose next
+// heartbeat's answer deposes it.
+func TestReaddedIDsDoNotLetAStaleLeaderCommit(t *testing.T) {
+	t.Parallel()
+	c := startCluster(t, Options{Nodes: 5, SnapshotEvery: 4})
+	l := waitLeader(t, c).Leader
+	var others []uint64
+	for id := uint64(1); id <= 5; id++ {
+		if id != l {
+			others = append(others, id)
+		}
+	}
+	x, y, a, b := others[0], others[1], others[2], others[3]
+	cl := c.NewClient()
+	put := func(k string) {
+		t.Helper()
+		if _, err := cl.Put(ctxFor(t, 10*time.Second), k, []byte("v")); err != nil {
+			t.Fatalf("put %s: %v", k, err)
+		}
+	}
+	cut := func(p, q uint64) {
+		t.Helper()
+		if err := c.Cut(p, q); err != nil {
+			t.Fatal(err)
+		}
+		if err := c.Cut(q, p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	heal := func(p, q uint64) {
+		t.Helper()
+		if err := c.HealLink(p, q); err != nil {
+			t.Fatal(err)
+		}
+		if err := c.HealLink(q, p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	put("before")
+	// x and y, cut off (from each other too: their elections reach no
+	// one), fall behind the leader's snapshot: to the fresh nodes of their
+	// ids it sends that snapshot, which an empty log takes.
+	for _, o := range []uint64{l, a, b, y} {
+		cut(x, o)
+	}
+	for _, o := range []uint64{l, a, b} {
+		cut(y, o)
+	}
+	for i := range 12 {
+		put(fmt.Sprintf("k%d", i))
+	}
+	waitFor(t, c, "the leader's snapshot past x's and y's logs", func(st Status) bool {
+		ln, _ := st.Node(l)
+		nx, _ := st.Node(x)
+		ny, _ := st.Node(y)
+		return ln.SnapshotIndex > max(nx.LastIndex, ny.LastIndex)
+	})
+	// l is cut off from everyone, and takes one more entry it cannot commit.
+	cut(l, a)
+	cut(l, b)
+	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+	p, err := c.ProposeTo(ctx, l, "stale", []byte("v"))
+	cancel()
+	if err != nil || p.Index == 0 || p.Committed {
+		t.Fatalf("setup: propose on the cut-off leader %d: %+v %v", l, p, err)
+	}
+	// The others elect a leader among them.
+	for _, o := range []uint64{a, b, y} {
+		heal(x, o)
+	}
+	heal(y, a)
+	heal(y, b)
+	waitFor(t, c, "a new leader", func(st Status) bool { return st.Leader != 0 && st.Leader != l })
+	for _, id := range []uint64{x, y} {
+		if _, err := c.Remove(ctxFor(t, 10*time.Second), id); err != nil {
+			t.Fatalf("remove %d: %v", id, err)
+		}
+	}
+	put("after the removals")
+	// The fresh nodes of ids x and y hear only from l.
+	for _, id := range []uint64{x, y} {
+		cut(a, id)
+		cut(b, id)
+		heal(l, id)
+	}
+	for _, id := range []uint64{x, y} {
+		if _, err := c.Add(ctxFor(t, 3*time.Second), id); err == nil {
+			t.Fatalf("add %d: caught up and promoted, though the leader cannot reach it", id)
+		}
+	}
+	st, err := c.WaitFor(ctxFor(t, 10*time.Second), func(st Status) bool {
+		n, _ := st.Node(l)
+		return n.Role != "leader" || n.Commit >= p.Index || c.ViolationCount() > 0
+	})
+	if err != nil {
+		t.Fatalf("the cut-off leader %d neither committed nor was deposed: %v", l, err)
+	}
+	if n, _ := st.Node(l); n.Commit >= p.Index || c.ViolationCount() > 0 {
+		msg := fmt.Sprintf("node %d, leader of term %d cut off while %d and %d were removed, committed its entry %d through the fresh nodes of their ids (commit %d)",
+			l, p.Term, x, y, p.Index, n.Commit)
+		for _, v := range c.Violations() {
+			msg += fmt.Sprintf("\n%s: %s", v.Rule, v.Text)
+		}
+		t.Fatal(msg)
+	}
+}

@@ -43,7 +43,14 @@
 // new one is added: the leader would take the old node's append answer for
 // the new node's match (and send it commit indexes up to it). The driver
 // drops them (cluster.Add: transport.ReplacePeer, and what a frozen node
-// holds), as etcd avoids the case by never reusing an id.
+// holds), as etcd avoids the case by never reusing an id. Nor may the new
+// node take a stale leader's appends: a leader of a term before the
+// removal committed, cut off and deposed without knowing it, still counts
+// the old node, and with two ids added again it would commit over the
+// cluster's entries through the new nodes' answers. The driver starts a
+// node joining a running cluster (no Peers) at the highest term its
+// cluster has reached (HardState.Term): it refuses such a leader, and its
+// answer deposes it.
 //
 // # What it implements
 //
