@@ -37,6 +37,7 @@ type chaosFlags struct {
 	settle       time.Duration
 	unsafeVote   bool
 	unsafe       bool
+	overwrite    bool
 }
 
 // chaosFlagSet returns the flag set of `raftplay chaos`, its usage written to w.
@@ -49,7 +50,8 @@ func chaosFlagSet(w io.Writer) (*flag.FlagSet, *chaosFlags) {
 	fs.IntVar(&f.clients, "clients", 4, fmt.Sprintf("concurrent clients, 1 to %d (odd-numbered ones use the HTTP API)", cluster.MaxSessions))
 	fs.IntVar(&f.keys, "keys", 8, "distinct keys the clients use, 1 to 1000")
 	fs.DurationVar(&f.checkTimeout, "check-timeout", time.Minute, "time bound of the linearizability check (when it runs out the verdict is UNDECIDED, exit 1)")
-	fs.StringVar(&f.out, "out", "", "`DIR` for history.json, events.jsonl, faults.jsonl, report.json (and history.html on a failure; a run interrupted by a signal saves what it had); default raftplay-chaos-SEED")
+	fs.StringVar(&f.out, "out", "", "`DIR` for history.json, events.jsonl, faults.jsonl, report.json (and history.html on a failure; a run interrupted by a signal saves what it had); default raftplay-chaos-SEED; a DIR holding an earlier run's files is refused unless --overwrite")
+	fs.BoolVar(&f.overwrite, "overwrite", false, "replace an earlier chaos run's files in --out (all of them are removed first, so runs never mix)")
 	fs.StringVar(&f.faults, "faults", strings.Join(experiment.FaultKinds, ","), "fault kinds the nemesis uses (heal, restart and resume always happen)")
 	fs.StringVar(&f.recheck, "recheck", "", "check the history.json saved in this `DIR` again (linearizability and lost writes) instead of running; takes no other flag but --check-timeout")
 	fs.BoolVar(&f.quick, "quick", false, "a short run for tests: 2s unless --duration is given")
@@ -149,6 +151,12 @@ func runChaos(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if f.out == "" {
 		f.out = fmt.Sprintf("raftplay-chaos-%d", seed)
 	}
+	earlier := chaosFilesIn(f.out)
+	if len(earlier) > 0 && !f.overwrite {
+		// A new run would replace some of them and leave the others
+		// beside its own (a failed run's recording was deleted unsaid).
+		return usagef("--out %s holds an earlier chaos run's files (%s): give another --out, move them away, or add --overwrite to replace them", cluster.EscapeControls(f.out), strings.Join(earlier, ", "))
+	}
 	if err := checkOutputs(nil, []namedFile{{"--trace", *f.trace}, {"--record", *f.record}}); err != nil {
 		return err
 	}
@@ -160,6 +168,13 @@ func runChaos(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	defer traceOut.close()
+	// --overwrite removes every file of the earlier run, not only those
+	// this run writes: runs never mix in one directory.
+	for _, name := range earlier {
+		if err := os.Remove(filepath.Join(f.out, name)); err != nil && !os.IsNotExist(err) {
+			return fmt.Errorf("--out %s: --overwrite: %s: %s", cluster.EscapeControls(f.out), name, commands.PathReason(err))
+		}
+	}
 	// Every run is recorded; a passed run's recording is kept only with
 	// --record FILE.
 	recFile := *f.record
@@ -228,6 +243,20 @@ func runChaos(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return errSilent // exit 1: a check that did not finish is no pass
 	}
 	return nil
+}
+
+// chaosFiles are the files a chaos run (or its recheck) leaves in --out.
+var chaosFiles = []string{"report.json", "history.json", "events.jsonl", "faults.jsonl", "recording.rec", "history.html", "recheck.html"}
+
+// chaosFilesIn returns the chaos files that dir holds.
+func chaosFilesIn(dir string) []string {
+	var found []string
+	for _, name := range chaosFiles {
+		if _, err := os.Lstat(filepath.Join(dir, name)); err == nil {
+			found = append(found, name)
+		}
+	}
+	return found
 }
 
 // runChaosExperiment is experiment.RunChaos (a test replaces it).
@@ -364,7 +393,7 @@ func rerunFlags(fs *flag.FlagSet, seed uint64) string {
 	out := []string{fmt.Sprintf("--seed %d", seed)}
 	fs.Visit(func(f *flag.Flag) {
 		switch f.Name {
-		case "seed", "out", "trace", "record", "recheck", "data", "keep", "port":
+		case "seed", "out", "overwrite", "trace", "record", "recheck", "data", "keep", "port":
 			return
 		}
 		if b, ok := f.Value.(interface{ IsBoolFlag() bool }); ok && b.IsBoolFlag() {

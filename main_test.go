@@ -707,11 +707,45 @@ func TestChaosCommand(t *testing.T) {
 	if code != 0 || !strings.Contains(stdout, "linearizability: ok") || !strings.Contains(stdout, "verdict:         PASS") {
 		t.Fatalf("--recheck: exit %d: %s\n%s", code, stdout, errs)
 	}
-	if code, _, errs = runCLI(t, "", "chaos", "--quick", "--seed", "3", "--out", out); code != 0 {
+	// A second run into the same --out is refused; with --overwrite it
+	// removes every file of the earlier run first (its recheck.html sat
+	// beside the new report.json).
+	if code, _, errs = runCLI(t, "", "chaos", "--quick", "--seed", "3", "--out", out); code != 2 || !strings.Contains(errs, "holds an earlier chaos run's files (report.json, history.json, events.jsonl, faults.jsonl, history.html, recheck.html)") {
 		t.Fatalf("a second run into the same --out: exit %d: %s", code, errs)
 	}
-	if _, err := os.Stat(stale); !os.IsNotExist(err) {
-		t.Errorf("a passing run into a used --out left the earlier history.html: %v", err)
+	if code, stdout, errs = runCLI(t, "", "chaos", "--quick", "--seed", "3", "--out", out, "--overwrite"); code != 0 {
+		t.Fatalf("a second run into the same --out with --overwrite: exit %d: %s\n%s", code, stdout, errs)
+	}
+	for _, name := range []string{"history.html", "recheck.html"} {
+		if _, err := os.Stat(filepath.Join(out, name)); !os.IsNotExist(err) {
+			t.Errorf("a passing run with --overwrite left the earlier %s: %v", name, err)
+		}
+	}
+	if !strings.Contains(stdout, "(rerun with --seed 3 --quick)\n") {
+		t.Errorf("--overwrite is in the rerun flags:\n%s", stdout)
+	}
+}
+
+// A chaos run refuses an --out that holds an earlier run's files, and
+// leaves them as they were (a run into a failed run's directory deleted
+// its recording.rec and history.html without a word).
+func TestChaosRefusesAUsedOut(t *testing.T) {
+	t.Parallel()
+	out := t.TempDir()
+	for _, name := range []string{"recording.rec", "history.html", "notes.txt"} {
+		if err := os.WriteFile(filepath.Join(out, name), []byte("the earlier run"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	code, stdout, errs := runCLI(t, "", "chaos", "--quick", "--nodes", "3", "--seed", "8", "--out", out)
+	want := "raftplay: --out " + out + " holds an earlier chaos run's files (recording.rec, history.html): give another --out, move them away, or add --overwrite to replace them\n"
+	if code != 2 || errs != want || stdout != "" {
+		t.Errorf("exit %d: %q\n%s\nwant %q", code, errs, stdout, want)
+	}
+	for _, name := range []string{"recording.rec", "history.html", "notes.txt"} {
+		if b, err := os.ReadFile(filepath.Join(out, name)); err != nil || string(b) != "the earlier run" {
+			t.Errorf("%s: %q, %v", name, b, err)
+		}
 	}
 }
 
