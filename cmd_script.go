@@ -310,18 +310,25 @@ func playHeadless(ctx context.Context, h headlessRun, stdout, stderr io.Writer) 
 	// `save` in a script writes the lines run before it.
 	runner := commands.NewRunner(c, rec.runnerOptions(commands.RunnerOptions{History: commands.NewHistory(c.Size(), cf.sessionFlags())}))
 	err = commands.RunScript(ctx, runner, h.cmds, commands.ScriptOptions{Out: out, JSON: h.json, OnCommand: track, OnDone: onDone})
-	if rerr := rec.close(stderr); rerr != nil && err == nil {
-		err = rerr
+	// What the user asked to be written and was not is a failure too: a
+	// full disk lost the log or the trace silently. After a failed check
+	// it is told as well (lost): the failure alone hid it.
+	var lost []error
+	outErr := func(oerr error) {
+		switch {
+		case oerr == nil:
+		case err == nil:
+			err = oerr
+		default:
+			lost = append(lost, oerr)
+		}
 	}
+	outErr(rec.close(stderr))
 	c.Close()
 	stopStream()
 	stopLog()
-	// What the user asked to be written and was not is a failure too: a
-	// full disk lost the log or the trace silently.
 	for _, closeOut := range []func() error{stopTrace, logFile.close} {
-		if oerr := closeOut(); oerr != nil && err == nil {
-			err = oerr
-		}
+		outErr(closeOut())
 	}
 	// --json's last line, once nothing can fail any more: written before
 	// the --log and --trace files were closed, it said "ok":true of a run
@@ -334,10 +341,17 @@ func playHeadless(ctx context.Context, h headlessRun, stdout, stderr io.Writer) 
 		default:
 			stopLine = 0 // every command passed (what failed came after)
 		}
-		writeEndJSON(ctx, out, err, len(h.cmds), passed, stopLine)
+		endErr := err
+		for _, l := range lost {
+			endErr = fmt.Errorf("%w; also %v", endErr, l)
+		}
+		writeEndJSON(ctx, out, endErr, len(h.cmds), passed, stopLine)
 		if h.ended != nil {
 			*h.ended = true
 		}
+	}
+	for _, l := range lost {
+		printError(stderr, l) // the failure, returned, is told after
 	}
 	var f *commands.Failure
 	if errors.As(err, &f) {

@@ -207,6 +207,32 @@ type failingWriter struct{ err error }
 
 func (f failingWriter) Write(p []byte) (int, error) { return 0, f.err }
 
+// Output the user asked for and did not get is told beside a failed
+// check, which keeps its exit status: the failure alone was printed, and
+// the lost --log or --trace went unsaid. The --json end record says both.
+func TestLostOutputIsToldBesideAFailedCheck(t *testing.T) {
+	t.Parallel()
+	if _, err := os.Stat("/dev/full"); err != nil {
+		t.Skip("no /dev/full (not Linux):", err)
+	}
+	const script = "wait leader\nexpect leader none\n"
+	// Three nodes: a single one sends no message, and its trace is empty.
+	for _, flag := range []string{"--log", "--trace"} {
+		code, _, errs := runCLI(t, script, "script", "--nodes", "3", "--data", t.TempDir(), flag, "/dev/full", "-")
+		lost := "raftplay: " + flag + " /dev/full: no space left on device\n"
+		if code != 1 || !strings.Contains(errs, lost) || !strings.Contains(errs, "raftplay: script standard input stopped at line 2: expect leader none: leader is ") {
+			t.Errorf("%s: exit %d, stderr %q; want 1, the failure and %q", flag, code, errs, lost)
+		}
+		code, out, errs := runCLI(t, script, "script", "--json", "--nodes", "3", "--data", t.TempDir(), flag, "/dev/full", "-")
+		lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
+		last := lines[len(lines)-1]
+		if code != 1 || !strings.HasPrefix(last, `{"type":"end","ok":false,"commands":2,"passed":1,"line":2,"error":"line 2: expect leader none: leader is `) ||
+			!strings.HasSuffix(last, `; also `+flag+` /dev/full: no space left on device"}`) || !strings.Contains(errs, lost) {
+			t.Errorf("%s --json: exit %d, last line %s\nstderr %s", flag, code, last, errs)
+		}
+	}
+}
+
 // Output the user asked for and did not get is a failure, named: a full
 // disk under --log, --trace or standard output lost it silently (exit 0).
 // A closed pipe on standard output stays SIGPIPE's (exit 141, no message).
