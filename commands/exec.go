@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"raftplay/cluster"
+	"raftplay/msgview"
 )
 
 // Failure is a command that ran and did not hold (a failed expect or wait)
@@ -276,7 +277,11 @@ func (r *Runner) execFault(ctx context.Context, cmd *Command) (string, error) {
 		if err != nil {
 			return "", err
 		}
-		return "ok", r.c.HealLink(from, to)
+		before := msgview.FaultOn(r.c.Status().Faults, from, to)
+		if err := r.c.HealLink(from, to); err != nil {
+			return "", err
+		}
+		return healLinkAnswer(from, to, before, msgview.FaultOn(r.c.Status().Faults, from, to)), nil
 	case VerbPartition:
 		groups := make([][]uint64, len(cmd.Groups))
 		for i, g := range cmd.Groups {
@@ -350,6 +355,28 @@ func (r *Runner) execFault(ctx context.Context, cmd *Command) (string, error) {
 		return fmt.Sprintf("ok node=%d", id), nil
 	}
 	return "ok", nil
+}
+
+// healLinkAnswer is heal FROM TO's answer: the link's own rules it
+// removed (what heal FROM TO means), and what still hinders the link, which
+// it cannot heal (a partition, the rules on every link). A bare "ok" hid
+// both: the link stayed cut by the partition and its delay was gone.
+func healLinkAnswer(from, to uint64, before, after msgview.LinkFault) string {
+	removed := before.Own
+	link := fmt.Sprintf("%d->%d", from, to)
+	var told []string
+	if !removed.IsZero() {
+		told = append(told, fmt.Sprintf("removed %s's own %s", link, msgview.LinkFault{Cut: removed.Cut, DropPct: removed.DropPct, Delay: removed.Delay, Jitter: removed.Jitter}.Words()))
+	} else {
+		told = append(told, link+" had no rule of its own")
+	}
+	if after.Partitioned {
+		told = append(told, link+" stays cut by the partition (heal, with no nodes, heals everything)")
+	}
+	if every := (msgview.LinkFault{Cut: after.Cut, DropPct: after.DropPct, Delay: after.Delay, Jitter: after.Jitter}).Words(); every != "" {
+		told = append(told, fmt.Sprintf("%s keeps the rule on every link: %s (heal, with no nodes, removes it)", link, every))
+	}
+	return "ok; " + strings.Join(told, "; ")
 }
 
 func (r *Runner) execSet(cmd *Command) (string, error) {

@@ -61,7 +61,7 @@ func init() {
 			"Each group is a comma list of nodes; no node may be named twice. Messages cross\nno group boundary. Nodes left unnamed form a group of their own, so\npartition 1,2 splits nodes 1 and 2 from the rest.", parsePartition},
 		{VerbIsolate, groupFaults, []string{"isolate N"}, []string{"cut node N off from all others"}, "", parseNodeOnly},
 		{VerbHeal, groupFaults, []string{"heal", "heal FROM TO"}, []string{"remove every partition and link fault", "remove the cut, drop and delay rules of link FROM -> TO"},
-			"heal FROM TO leaves partitions and the rules on every link (drop 10 without\nFROM TO) as they are.", parseHeal},
+			"heal FROM TO leaves partitions and the rules on every link (drop 10 without\nFROM TO) as they are. Its answer names the rules it removed and what still\nhinders the link (ok; removed 1->2's own delay 20ms; 1->2 stays cut by the\npartition ...).", parseHeal},
 		{VerbDrop, groupFaults, []string{"drop PCT [FROM TO]"}, []string{"drop PCT percent of messages, on every link or FROM -> TO"},
 			"PCT is a number 0..100 (a trailing % is allowed); drop 0 stops dropping.", parseDrop},
 		{VerbDelay, groupFaults, []string{"delay D [JITTER] [FROM TO]"}, []string{"add latency D (plus up to JITTER), on every link or FROM -> TO"},

@@ -163,3 +163,26 @@ func TestRestartTellsTheRepair(t *testing.T) {
 		t.Fatalf("a restart with nothing to repair = %q, %v; want ok", out, err)
 	}
 }
+
+// heal FROM TO says what it removed (the link's own rules: what it means)
+// and what still hinders the link: after `partition 1` it answered a bare
+// ok while 1->2 stayed cut by the partition, and its delay was gone unsaid.
+func TestHealLinkSaysWhatItRemovedAndWhatStays(t *testing.T) {
+	t.Parallel()
+	c := startIdle(t, 3, slowTiming)
+	r := NewRunner(c, RunnerOptions{NoRoleWait: true})
+	for _, step := range []struct{ line, want string }{
+		{"delay 20ms 1 2", "ok"},
+		{"partition 1", "ok"},
+		{"heal 1 2", "ok; removed 1->2's own delay 20ms; 1->2 stays cut by the partition (heal, with no nodes, heals everything)"},
+		{"heal 2 3", "ok; 2->3 had no rule of its own"},
+		{"drop 10", "ok"},
+		{"cut 3 2", "ok"},
+		{"heal 3 2", "ok; removed 3->2's own cut; 3->2 keeps the rule on every link: drop 10% (heal, with no nodes, removes it)"},
+	} {
+		out, err := r.Exec(context.Background(), mustParse(t, step.line))
+		if err != nil || out != step.want {
+			t.Errorf("%s: %q, %v; want %q", step.line, out, err, step.want)
+		}
+	}
+}
