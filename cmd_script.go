@@ -53,15 +53,18 @@ func runScript(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	ended, total := false, 0 // playHeadless wrote --json's last line; the script's commands
+	ended := false // playHeadless wrote --json's last line
 	if *jsonOut {
 		// Every --json stream ends with an "end" line, a run that never
 		// started too (a bad header, a node that cannot start, lines that
 		// do not parse): a CI user's parser found nothing on standard
-		// output, or 10 parse errors of 29 and no word of the rest.
+		// output, or 10 parse errors of 29 and no word of the rest. It
+		// says "commands":0, as the README does: none of the script was
+		// run (a node that could not start, or a bad --nodes found once
+		// the script parsed, said how many it holds, and a bad header 0).
 		defer func() {
 			if !ended {
-				writeEndJSON(ctx, stdout, firstLine(err), total, 0, 0)
+				writeEndJSON(ctx, stdout, firstLine(err), 0, 0, 0)
 			}
 		}()
 	}
@@ -101,7 +104,6 @@ func runScript(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		return err
 	}
 	cmds, err := commands.Parse(string(src), cf.scriptNodes())
-	total = len(cmds)
 	if err == nil {
 		for _, c := range cmds {
 			if note := c.GluedNote(); note != "" {
@@ -374,7 +376,7 @@ func writeEndJSON(ctx context.Context, w io.Writer, err error, commands, passed,
 	end := struct {
 		Type        string `json:"type"`
 		OK          bool   `json:"ok"`
-		Commands    int    `json:"commands"` // in the script
+		Commands    int    `json:"commands"` // in the script (0: the run never started)
 		Passed      int    `json:"passed"`   // run to their end without failing
 		Line        int    `json:"line,omitempty"`
 		Error       string `json:"error,omitempty"`

@@ -1504,10 +1504,13 @@ func TestJSONEndsEvenWhenNothingRan(t *testing.T) {
 	}{
 		{"# flags: --nodes 3\n# flags: --prevote\nwait leader\n", nil, `{"type":"end","ok":false,"commands":0,"passed":0,"error":"standard input: line 2: a second # flags: line`},
 		{bad.String(), nil, `{"type":"end","ok":false,"commands":0,"passed":0,"error":"standard input: 12 lines do not parse (the first 10 shown)"}`},
-		{"wait leader\nput a 1\n", []string{"--data", data}, `{"type":"end","ok":false,"commands":2,"passed":0,"error":"node 2 could not start: its WAL is damaged: `},
+		// The README says "commands":0 for these too (none of the script
+		// ran): a node that could not start said 2, a bad --nodes 3.
+		{"wait leader\nput a 1\n", []string{"--data", data}, `{"type":"end","ok":false,"commands":0,"passed":0,"error":"node 2 could not start: its WAL is damaged: `},
+		{"wait leader\nput a 1\nget a\n", []string{"--nodes", "0"}, `{"type":"end","ok":false,"commands":0,"passed":0,"error":"--nodes 0: `},
 	} {
 		args := append([]string{"script", "--json"}, tc.args...)
-		if tc.args == nil {
+		if tc.args == nil || tc.args[0] != "--data" {
 			args = append(args, "--data", t.TempDir())
 		}
 		code, out, _ := runCLI(t, tc.stdin, append(args, "-")...)
