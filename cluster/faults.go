@@ -282,24 +282,33 @@ func Reachable(t transport.FaultTable, a, b uint64) bool {
 // Snapshot makes node id snapshot its key-value store now and compact the
 // log the snapshot covers, in memory and on disk.
 func (c *Cluster) Snapshot(id uint64) error {
+	_, err := c.SnapshotNow(id)
+	return err
+}
+
+// SnapshotNow is Snapshot, and says what it took: the snapshot's index
+// and term (those of the last entry the node applied, which may trail its
+// commit index), or why it took none.
+func (c *Cluster) SnapshotNow(id uint64) (SnapshotTaken, error) {
 	c.mu.Lock()
 	s, err := c.running(id)
 	if err != nil {
 		c.mu.Unlock()
-		return err
+		return SnapshotTaken{}, err
 	}
 	n := s.node
 	// Not under the cluster's lock: on a slow disk the snapshot's fsyncs
 	// take as long as they take, and every other command waited (a node
 	// crashed meanwhile makes do return ErrNodeDown).
 	c.mu.Unlock()
-	if e := n.do(func() { err = n.takeSnapshot() }); e != nil {
-		return e
+	var t SnapshotTaken
+	if e := n.do(func() { t, err = n.snapshotNow() }); e != nil {
+		return SnapshotTaken{}, e
 	}
 	if err != nil {
-		return fmt.Errorf("cluster: node %d: %w", id, err)
+		return SnapshotTaken{}, fmt.Errorf("cluster: node %d: %w", id, err)
 	}
-	return nil
+	return t, nil
 }
 
 // SetSnapshotEvery sets how many applied entries each node lets pass

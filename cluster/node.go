@@ -745,7 +745,7 @@ func (n *node) serveConfirmed(rs []raft.ReadState) {
 // published, answers delivered.
 func (n *node) afterAdvance(rd raft.Ready, prevLast uint64, changed, published bool) error {
 	if n.snapEvery > 0 && n.kv.Applied() >= n.snapIndex+n.snapEvery {
-		if err := n.takeSnapshot(); err != nil {
+		if _, err := n.takeSnapshot(); err != nil {
 			return err
 		}
 	}

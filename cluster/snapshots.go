@@ -28,21 +28,22 @@ func (n *node) installSnapshot(snap raft.Snapshot) error {
 // takeSnapshot saves the key-value store as a snapshot at the applied index,
 // then lets the core and the WAL drop the log it covers. It runs between
 // Advance and the next Ready, as the core requires.
-func (n *node) takeSnapshot() error {
+// It returns the snapshot's index and term, zero when it took none.
+func (n *node) takeSnapshot() (raft.SnapshotMeta, error) {
 	idx := n.kv.Applied()
 	if idx <= n.snapIndex {
-		return nil
+		return raft.SnapshotMeta{}, nil
 	}
 	term, ok := n.core.Term(idx)
 	if !ok {
-		return fmt.Errorf("snapshot at %d: term unknown", idx)
+		return raft.SnapshotMeta{}, fmt.Errorf("snapshot at %d: term unknown", idx)
 	}
 	conf := n.core.ConfAt(idx)
 	if len(conf.Voters) == 0 {
 		// A node that joined a running cluster, not yet at its first
 		// configuration entry: the configuration in force at idx is not
 		// known here, and a snapshot must carry it. A later one will.
-		return nil
+		return raft.SnapshotMeta{}, nil
 	}
 	snap := raft.Snapshot{Meta: raft.SnapshotMeta{Index: idx, Term: term, Conf: conf}, Data: n.kv.Snapshot()}
 	// A leader may have applied entries its own disk does not hold yet (a
@@ -50,16 +51,41 @@ func (n *node) takeSnapshot() error {
 	// first, so that the log the snapshot covers is.
 	if seq, ok := n.wb.pending(); ok {
 		if err := n.w.Sync(seq); err != nil {
-			return err
+			return raft.SnapshotMeta{}, err
 		}
 	}
 	if err := n.w.SaveSnapshot(snap); err != nil {
-		return err
+		return raft.SnapshotMeta{}, err
 	}
 	if err := n.core.Compact(snap); err != nil {
-		return err
+		return raft.SnapshotMeta{}, err
 	}
 	n.snapIndex = idx
 	n.wc.request(idx) // the old segments go beside the loop (compactor.go)
-	return nil
+	return snap.Meta, nil
+}
+
+// SnapshotTaken is what `snapshot N` did: the index and term of the
+// snapshot it took, or, when it took none, why.
+type SnapshotTaken struct {
+	Index, Term uint64 // the snapshot taken (0: none)
+	Commit      uint64 // the node's commit index then (a snapshot covers only what it applied)
+	Why         string // why none was taken: "its snapshot at index 4 covers all it has applied"
+}
+
+// snapshotNow takes a snapshot now (`snapshot N`) and says what it did.
+func (n *node) snapshotNow() (SnapshotTaken, error) {
+	held, applied := n.snapIndex, n.kv.Applied()
+	meta, err := n.takeSnapshot()
+	t := SnapshotTaken{Index: meta.Index, Term: meta.Term, Commit: n.hs.Commit}
+	switch {
+	case err != nil || meta.Index != 0:
+	case applied == 0:
+		t.Why = "it has applied no entry yet"
+	case applied <= held:
+		t.Why = fmt.Sprintf("its snapshot at index %d covers all it has applied", held)
+	default:
+		t.Why = "it joined a running cluster and does not know its configuration yet (a later snapshot will)"
+	}
+	return t, err
 }

@@ -346,7 +346,21 @@ func (r *Runner) execFault(ctx context.Context, cmd *Command) (string, error) {
 	case VerbIsolate:
 		err = r.c.Isolate(id)
 	case VerbSnapshot:
-		err = r.c.Snapshot(id)
+		// Said with its index and term: a bare ok left the user to guess
+		// which entries it covers (the applied index, which may trail the
+		// commit index).
+		t, err := r.c.SnapshotNow(id)
+		if err != nil {
+			return "", err
+		}
+		if t.Index == 0 {
+			return fmt.Sprintf("ok no snapshot of node %d taken: %s", id, t.Why), nil
+		}
+		out := fmt.Sprintf("ok snapshot of node %d at index %d (term %d)", id, t.Index, t.Term)
+		if t.Commit > t.Index {
+			out += fmt.Sprintf(", the last entry it applied (its commit index is %d)", t.Commit)
+		}
+		return out, nil
 	}
 	if err != nil {
 		return "", err

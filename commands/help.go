@@ -67,7 +67,8 @@ func init() {
 		{VerbDelay, groupFaults, []string{"delay D [JITTER] [FROM TO]"}, []string{"add latency D (plus up to JITTER), on every link or FROM -> TO"},
 			"D and JITTER are durations; the second word is JITTER if it is a duration, else\nFROM. delay 0s removes the delay.", parseDelay},
 		{VerbCut, groupFaults, []string{"cut FROM TO"}, []string{"cut the one-way link FROM -> TO"}, "heal restores it.", parseCut},
-		{VerbSnapshot, groupFaults, []string{"snapshot N"}, []string{"node N compacts its log into a snapshot now"}, "", parseNodeOnly},
+		{VerbSnapshot, groupFaults, []string{"snapshot N"}, []string{"node N compacts its log into a snapshot now"},
+			"It covers what N applied; the answer says its index and term (ok snapshot of\nnode 1 at index 2 (term 1)), or why none was taken.", parseNodeOnly},
 
 		{VerbWait, groupWaiting, []string{"wait leader [TIMEOUT]", "wait commit I [TIMEOUT]", "wait converged [TIMEOUT]", "wait term N CMP T [TIMEOUT]", "wait role N ROLE [TIMEOUT]", "wait config [TIMEOUT]", "wait violation [TIMEOUT]", "wait key"},
 			[]string{"a majority knows one leader in its term", "every reachable live node has commit index >= I", "live members agree on commit, applied and key-value state", "until node N's term compares so (as expect term)", "until node N has ROLE (as expect role)", "no membership change pending; every live member has the newest", "until the invariant monitor reports a safety violation", "dashboard: until space is pressed; headless: nothing"},

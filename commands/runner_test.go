@@ -3,6 +3,8 @@ package commands
 import (
 	"context"
 	"errors"
+	"fmt"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -183,6 +185,29 @@ func TestHealLinkSaysWhatItRemovedAndWhatStays(t *testing.T) {
 		out, err := r.Exec(context.Background(), mustParse(t, step.line))
 		if err != nil || out != step.want {
 			t.Errorf("%s: %q, %v; want %q", step.line, out, err, step.want)
+		}
+	}
+}
+
+// snapshot N says the index and term it took (the last entry the node
+// applied), or why it took none: a bare ok left a user guessing which
+// entries it covered.
+func TestSnapshotSaysItsIndexAndTerm(t *testing.T) {
+	t.Parallel()
+	out, err := runScenario(t, "wait leader\nput a 1\nput b 2\nsnapshot 1\nsnapshot 1\n", cluster.Options{Nodes: 1})
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	m := regexp.MustCompile(`> put b 2\nok index=(\d+) term=(\d+)\n`).FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("no put's answer:\n%s", out)
+	}
+	for _, want := range []string{
+		fmt.Sprintf("> snapshot 1\nok snapshot of node 1 at index %s (term %s)\n", m[1], m[2]),
+		fmt.Sprintf("> snapshot 1\nok no snapshot of node 1 taken: its snapshot at index %s covers all it has applied\n", m[1]),
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
 		}
 	}
 }
