@@ -114,6 +114,7 @@ func runDashboard(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		if _, err := applyScriptFlags(fs, cf, df.script, string(src)); err != nil {
 			return err
 		}
+		warnLateFlags(stderr, df.script, string(src))
 		if cmds, err = commands.Parse(string(src), cf.scriptNodes()); err != nil {
 			return parseError(df.script, err)
 		}

@@ -103,6 +103,7 @@ func runScript(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	if err != nil {
 		return err
 	}
+	warnLateFlags(stderr, name, string(src))
 	cmds, err := commands.Parse(string(src), cf.scriptNodes())
 	if err == nil {
 		for _, c := range cmds {
@@ -261,6 +262,20 @@ func playHeadless(ctx context.Context, h headlessRun, stdout, stderr io.Writer) 
 		c.Close()
 		return err
 	}
+	// The flags the script's header set, said first: on standard error
+	// with --json, whose standard output holds JSON lines only (the
+	// notice went nowhere).
+	if hdr := h.header; hdr != "" {
+		// A --data cluster kept its size (resolveNodes said so).
+		if want := fmt.Sprintf("--nodes=%d", cf.nodes); cf.header["nodes"] && !strings.Contains(" "+hdr+" ", " "+want+" ") {
+			hdr = strings.TrimSpace(regexp.MustCompile(`--nodes=\d+ ?`).ReplaceAllString(hdr, ""))
+		}
+		if hdr != "" && h.json {
+			fmt.Fprintf(stderr, "raftplay: flags from the script's header: %s\n", hdr)
+		} else if hdr != "" {
+			fmt.Fprintf(out, "flags from the script's header: %s\n", hdr)
+		}
+	}
 	stopStream := func() {}
 	if h.json {
 		printNodesJSON(out, c.Status())
@@ -275,16 +290,6 @@ func playHeadless(ctx context.Context, h headlessRun, stdout, stderr io.Writer) 
 			}{"event", e})
 		})
 	} else {
-		if h.header != "" {
-			hdr := h.header
-			// A --data cluster kept its size (resolveNodes said so).
-			if want := fmt.Sprintf("--nodes=%d", cf.nodes); cf.header["nodes"] && !strings.Contains(" "+hdr+" ", " "+want+" ") {
-				hdr = strings.TrimSpace(regexp.MustCompile(`--nodes=\d+ ?`).ReplaceAllString(hdr, ""))
-			}
-			if hdr != "" {
-				fmt.Fprintf(out, "flags from the script's header: %s\n", hdr)
-			}
-		}
 		printNodes(out, c.Status(), c.Found)
 		printStartErrors(out, c.Events())
 		fmt.Fprintf(out, "seed %d (--seed %d draws the same election timeouts again)\n", opts.Seed, opts.Seed)

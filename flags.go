@@ -560,6 +560,29 @@ var scriptHeaderFlags = []string{"nodes", "heartbeat", "election", "seed", "prev
 // how to run it. It returns the flags it set, as "--nodes 3", for the
 // user to see; a header flag that is not a cluster's, or a bad value, is
 // an error that names the line.
+// warnLateFlags warns on w of every "# flags:" line after the script's
+// first command: only the header's is read (one placed after the first
+// command was ignored without a word, and 5 nodes started for its 3).
+func warnLateFlags(w io.Writer, name, src string) {
+	first := 0 // the line of the first command
+	for i, line := range slices.Collect(strings.Lines(strings.TrimPrefix(src, "\ufeff"))) {
+		line = strings.TrimSpace(line)
+		rest, comment := strings.CutPrefix(line, "#")
+		switch {
+		case line == "":
+		case !comment:
+			if first == 0 {
+				first = i + 1
+			}
+		case first != 0:
+			if key, _, ok := strings.Cut(rest, ":"); ok && strings.TrimSpace(key) == "flags" {
+				fmt.Fprintf(w, "raftplay: warning: %s: line %d: this # flags: line is ignored: flags must come before the first command (line %d), in the comments the script begins with\n",
+					cluster.EscapeControls(name), i+1, first)
+			}
+		}
+	}
+}
+
 func applyScriptFlags(fs *flag.FlagSet, cf *clusterFlags, name, src string) (string, error) {
 	var value string
 	at := 0

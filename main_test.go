@@ -1298,9 +1298,18 @@ func TestScriptHeaderFlags(t *testing.T) {
 	if code != 1 || !strings.Contains(out, "config is voters 1,2,3,4, want voters 1,2,3") || !strings.HasPrefix(out, "flags from the script's header: --prevote=true\n") {
 		t.Fatalf("--nodes 4 on the command line: exit %d\n%s", code, out)
 	}
-	code, out, _ = runCLI(t, "wait leader\n# flags: --nodes 3\nexpect config == 1,2,3,4,5\n", "script", "-")
-	if code != 0 || strings.Contains(out, "header") {
-		t.Fatalf("a flags comment after the first command: exit %d\n%s", code, out)
+	// One after the first command is ignored, and says so (it was ignored
+	// without a word: 5 nodes started for its 3).
+	code, out, errs = runCLI(t, "\nwait leader\n# flags: --nodes 3\nexpect config == 1,2,3,4,5\n", "script", "-")
+	late := "raftplay: warning: standard input: line 3: this # flags: line is ignored: flags must come before the first command (line 2), in the comments the script begins with\n"
+	if code != 0 || strings.Contains(out, "header") || !strings.HasPrefix(errs, late) {
+		t.Fatalf("a flags comment after the first command: exit %d\n%s\nstderr %q, want %q", code, out, errs, late)
+	}
+	// With --json the notice goes to standard error (it went nowhere):
+	// standard output holds JSON lines only.
+	code, out, errs = runCLI(t, src, "script", "--json", "-")
+	if code != 0 || strings.Contains(out, "header") || !strings.Contains(errs, "raftplay: flags from the script's header: --nodes=3 --prevote=true\n") {
+		t.Fatalf("--json: exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errs)
 	}
 	// A byte order mark before it does not hide it.
 	if code, out, _ := runCLI(t, "\ufeff"+src, "script", "-"); code != 0 || !strings.HasPrefix(out, "flags from the script's header: --nodes=3") {
