@@ -25,7 +25,7 @@ const (
 	FaultHeal          = "heal"           // lift every network fault
 	FaultFreeze        = "freeze"         // stop every clock and hold every message for a moment, then thaw
 	FaultMember        = "member"         // add a node, promote a learner, or remove a voter (one change)
-	FaultTransfer      = "transfer"       // hand leadership to a random voter
+	FaultTransfer      = "transfer"       // hand leadership to a random live voter other than the leader
 	FaultPowerfail     = "powerfail"      // a node loses power: what it did not fsync is gone
 	FaultWipe          = "wipe"           // UNSAFE (ChaosOptions.Unsafe): a node restarts with an empty disk
 	FaultPowerCycle    = "powercycle"     // every running node loses power at once, and all come back
@@ -197,27 +197,7 @@ func (n *nemesis) step() {
 	case FaultMember:
 		n.member(st)
 	case FaultTransfer:
-		var voters []uint64 // the live ones: a down node cannot take over
-		for _, id := range st.Voters() {
-			if s, ok := st.Node(id); ok && s.Live() {
-				voters = append(voters, id)
-			}
-		}
-		if len(voters) == 0 {
-			n.skip(FaultTransfer, "transfer", "no live voter")
-			return
-		}
-		to := voters[n.rng.IntN(len(voters))]
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		res, err := n.c.Transfer(ctx, to)
-		cancel()
-		// Under faults a transfer may fail (the target down or cut off, no
-		// leader): that is an outcome to record, not a nemesis error.
-		if err != nil {
-			n.fail(FaultTransfer, fmt.Sprintf("transfer to %d: %v", to, err))
-			return
-		}
-		n.record(FaultTransfer, fmt.Sprintf("transfer to %d: done in %v", to, res.Took.Round(time.Millisecond)), nil)
+		n.transfer(st)
 	case FaultHeal:
 		n.c.Heal()
 		n.record(FaultHeal, "heal", nil)
@@ -327,6 +307,38 @@ func (n *nemesis) member(st cluster.Status) {
 		return
 	}
 	n.record(FaultMember, text, nil)
+}
+
+// transfer hands leadership to a live voter other than the leader.
+func (n *nemesis) transfer(st cluster.Status) {
+	// The live ones other than the leader: a down node cannot take
+	// over, and a transfer to the leader does nothing (it was counted
+	// as a fault injected, "done in 0s").
+	var voters []uint64
+	for _, id := range st.Voters() {
+		if s, ok := st.Node(id); ok && s.Live() && id != st.Leader {
+			voters = append(voters, id)
+		}
+	}
+	if len(voters) == 0 {
+		n.skip(FaultTransfer, "transfer", "no live voter but the leader")
+		return
+	}
+	to := voters[n.rng.IntN(len(voters))]
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	res, err := n.c.Transfer(ctx, to)
+	cancel()
+	// Under faults a transfer may fail (the target down or cut off, no
+	// leader): that is an outcome to record, not a nemesis error.
+	if err != nil {
+		n.fail(FaultTransfer, fmt.Sprintf("transfer to %d: %v", to, err))
+		return
+	}
+	if res.Already { // it became leader since st was read
+		n.skip(FaultTransfer, fmt.Sprintf("transfer to %d", to), fmt.Sprintf("not injected, %d leads already", to))
+		return
+	}
+	n.record(FaultTransfer, fmt.Sprintf("transfer to %d: done in %v", to, res.Took.Round(time.Millisecond)), nil)
 }
 
 // noQuorum is why a fault is skipped that would leave no majority of

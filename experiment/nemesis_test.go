@@ -2,6 +2,8 @@ package experiment
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -45,5 +47,33 @@ func TestPowerCycleTakesPausedNodesDown(t *testing.T) {
 		return st.Leader != 0
 	}); err != nil {
 		t.Fatalf("the cluster did not come back whole: %v", err)
+	}
+}
+
+// The nemesis transfers leadership only to a node that is not the leader:
+// a transfer to the leader did nothing and was counted as a fault injected
+// ("transfer to 4: done in 0s").
+func TestTransferSkipsTheLeader(t *testing.T) {
+	c, err := cluster.Start(cluster.Options{Nodes: 3, DataDir: t.TempDir(), Seed: 7})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	n := newNemesis(c, 1, time.Now(), []string{FaultTransfer})
+	for i := range 8 {
+		st, err := c.WaitFor(ctx, func(st cluster.Status) bool { return st.Leader != 0 })
+		if err != nil {
+			t.Fatal(err)
+		}
+		n.transfer(st)
+		r := n.log[len(n.log)-1]
+		if !r.Skipped && !r.Failed && r.Text == fmt.Sprintf("transfer to %d: done in 0s", st.Leader) {
+			t.Fatalf("transfer %d: %q, injected, to the leader", i+1, r.Text)
+		}
+		if !r.Skipped && !r.Failed && strings.HasPrefix(r.Text, fmt.Sprintf("transfer to %d:", st.Leader)) {
+			t.Fatalf("transfer %d: %q, to the leader", i+1, r.Text)
+		}
 	}
 }
