@@ -325,8 +325,11 @@ func (r *Runner) execFault(ctx context.Context, cmd *Command) (string, error) {
 		err = r.c.Crash(id)
 	case VerbRestart:
 		// What the restart repaired (a torn tail cut off its WAL) is told
-		// with its answer, not only as an event a script does not print.
+		// with its answer, not only as an event a script does not print;
+		// so are new ports, taken when its old ones were given to another
+		// program while it was down (a user's requests went to the old).
 		_, next, _ := r.c.Events().Since(^uint64(0))
+		was, _ := r.c.Status().Node(id)
 		if err = r.c.Restart(id); err == nil {
 			evs, _, _ := r.c.Events().Since(next)
 			var told []string
@@ -335,8 +338,13 @@ func (r *Runner) execFault(ctx context.Context, cmd *Command) (string, error) {
 					told = append(told, e.Text)
 				}
 			}
+			out := "ok"
 			if len(told) > 0 {
-				return "ok: " + strings.Join(told, "; "), nil
+				out = "ok: " + strings.Join(told, "; ")
+			}
+			out += r.movedPorts(was)
+			if out != "ok" {
+				return out, nil
 			}
 		}
 	case VerbPause:
@@ -482,6 +490,18 @@ func liveFollower(s cluster.Status) uint64 {
 
 // restartAll restarts every node that is down (crashed, powered off, or
 // failed to start), not the removed ones: "restarted 1, 3".
+// movedPorts says, for a node restarted that had the status was before,
+// where it listens now when the OS gave it new ports (its old ones were
+// taken while it was down): " (node 1's ports were taken while it was
+// down: it now listens on raft ..., http ...)"; "" when it kept them.
+func (r *Runner) movedPorts(was cluster.NodeStatus) string {
+	now, _ := r.c.Status().Node(was.ID)
+	if was.RaftAddr == "" || (now.RaftAddr == was.RaftAddr && now.HTTPAddr == was.HTTPAddr) {
+		return ""
+	}
+	return fmt.Sprintf(" (node %d's ports were taken while it was down: it now listens on raft %s, http %s)", was.ID, now.RaftAddr, now.HTTPAddr)
+}
+
 func (r *Runner) restartAll() (string, error) {
 	var ids []string
 	var errs []error
@@ -493,7 +513,7 @@ func (r *Runner) restartAll() (string, error) {
 			errs = append(errs, err)
 			continue
 		}
-		ids = append(ids, strconv.FormatUint(n.ID, 10))
+		ids = append(ids, strconv.FormatUint(n.ID, 10)+r.movedPorts(n))
 	}
 	if len(ids) == 0 && len(errs) == 0 {
 		return "", errors.New("no node is down")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"regexp"
 	"strings"
 	"testing"
@@ -209,5 +210,41 @@ func TestSnapshotSaysItsIndexAndTerm(t *testing.T) {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}
+	}
+}
+
+// restart N of a node whose OS-picked ports were taken while it was down
+// says where it listens now (an event said it, which a script does not
+// print: its answer was a bare ok).
+func TestRestartSaysItsNewPorts(t *testing.T) {
+	t.Parallel()
+	c := startIdle(t, 3, slowTiming)
+	r := NewRunner(c, RunnerOptions{NoRoleWait: true})
+	for _, line := range []string{"restart 2", "restart all"} {
+		was, _ := c.Status().Node(2)
+		if err := c.Crash(2); err != nil {
+			t.Fatal(err)
+		}
+		l, err := net.Listen("tcp", was.HTTPAddr) // the other program
+		if err != nil {
+			t.Skipf("%s was taken by another program before this test: %v", was.HTTPAddr, err)
+		}
+		out, err := r.Exec(context.Background(), mustParse(t, line))
+		l.Close()
+		now, _ := c.Status().Node(2)
+		moved := fmt.Sprintf("(node 2's ports were taken while it was down: it now listens on raft %s, http %s)", now.RaftAddr, now.HTTPAddr)
+		want := "ok " + moved
+		if line == "restart all" {
+			want = "restarted 2 " + moved
+		}
+		if err != nil || out != want || now.HTTPAddr == was.HTTPAddr {
+			t.Errorf("%s: %q, %v; want %q", line, out, err, want)
+		}
+	}
+	if out, err := r.Exec(context.Background(), mustParse(t, "crash 2")); err != nil || out != "ok" {
+		t.Fatalf("crash 2: %q, %v", out, err)
+	}
+	if out, err := r.Exec(context.Background(), mustParse(t, "restart 2")); err != nil || out != "ok" {
+		t.Errorf("restart 2 on its own ports: %q, %v; want ok", out, err)
 	}
 }
