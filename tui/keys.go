@@ -342,7 +342,9 @@ func (k *keyMap) update(s dashState) {
 		k.Events.SetHelp("e", "events")
 	}
 	k.region, k.focused, k.pager, k.frozen, k.idle = s.region, s.focused, s.pager, s.frozen, s.idle
-	k.Filter.SetEnabled(!links && !s.pager)
+	// With no node selected, f only turns a filter off (it filtered to
+	// the node the selection fell back to, and the bar offered "node 0").
+	k.Filter.SetEnabled(!links && !s.pager && (n.ID != 0 || (msgs && s.byNode) || (!msgs && s.filtered)))
 	switch {
 	case msgs && s.byNode:
 		k.Filter.SetHelp("f", "all nodes")

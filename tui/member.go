@@ -335,6 +335,11 @@ func (m *Model) keyOff(msg tea.KeyMsg) (what, why string) {
 				return fmt.Sprintf("%s %s", msg.String(), verb), m.selGoneWhy()
 			}
 		}
+		// f turns a filter off with no node selected, and refuses to turn
+		// one on (Filter is then off); the link matrix has no f.
+		if b := offBinding(msg, &k.Filter); b != nil && m.region != regionLinks && m.pagerShown() == noPager {
+			return msg.String() + " filter", m.selGoneWhy()
+		}
 	}
 	if why = m.memberKeyWhy(msg); why != "" {
 		what = map[string]string{"A": "A add", "D": fmt.Sprintf("D remove %d", m.sel), "T": fmt.Sprintf("T transfer %d", m.sel)}[msg.String()]

@@ -39,9 +39,19 @@ func newMsgView() msgView { return msgView{pin: -1} }
 func (m *Model) msgFilter() msgview.Filter {
 	f := msgview.Filter{Heartbeats: m.msgs.beats, Kind: m.msgs.kind}
 	if m.msgs.byNode {
-		f.Node = m.sel
+		f.Node = m.byNodeID()
 	}
 	return f
+}
+
+// byNodeID is the node f filters the diagram to: the selected one, or,
+// with none selected, the one the user meant (selGone), never the one the
+// selection fell back to.
+func (m *Model) byNodeID() uint64 {
+	if m.selGone != 0 {
+		return m.selGone
+	}
+	return m.sel
 }
 
 // kinds is what k cycles through: every kind, then each one.
@@ -264,7 +274,7 @@ func (m *Model) msgTitle(newer, width int) string {
 		what = append(what, "no heartbeats")
 	}
 	if v.byNode {
-		what = append(what, fmt.Sprintf("node %d", m.sel))
+		what = append(what, fmt.Sprintf("node %d", m.byNodeID()))
 	} else {
 		what = append(what, "all nodes")
 	}

@@ -547,6 +547,9 @@ func (m *Model) onKey(msg tea.KeyMsg) tea.Cmd {
 	case key.Matches(msg, k.Beat):
 		return m.run(fmt.Sprintf("heartbeat %d", id))
 	case key.Matches(msg, k.Filter):
+		if m.selGone != 0 {
+			id = 0 // no node selected: f only turns the filter off
+		}
 		m.feed.toggleFilter(id)
 	case key.Matches(msg, k.Events):
 		m.feed.focused = true

@@ -1,0 +1,69 @@
+package tui
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	"raftplay/cluster"
+)
+
+// without returns st with node id gone from the screen (removed).
+func without(st cluster.Status, id uint64) cluster.Status {
+	st.Nodes = slices.DeleteFunc(slices.Clone(st.Nodes), func(n cluster.NodeStatus) bool { return n.ID == id })
+	return st
+}
+
+// TestFilterRefusesWithNoNodeSelected: once the selected node is gone, f
+// filtered the feed and the messages view to the node the selection fell
+// back to, and the bar offered "f node 0 only" (a teacher's report). With
+// no node selected f refuses as c does, and still turns a filter off.
+func TestFilterRefusesWithNoNodeSelected(t *testing.T) {
+	m := newModel(newFakeSource(steady(40)), &fakeExec{}, 120, 40)
+	press(m, "3")
+	m.Update(frameMsg(without(steady(40), 3)))
+	if m.selGone != 3 {
+		t.Fatalf("selGone %d, want 3", m.selGone)
+	}
+	press(m, "f")
+	if m.feed.filter != 0 {
+		t.Errorf("f filtered the events to node %d with no node selected", m.feed.filter)
+	}
+	if !strings.Contains(m.output.note, "no node is selected: press a node's digit") || m.output.line != "f filter" {
+		t.Errorf("f with no node selected says %q: %q", m.output.line, m.output.note)
+	}
+	press(m, "m")
+	if bar := helpBar(m); strings.Contains(bar, "node 0") || strings.Contains(bar, " only") {
+		t.Errorf("messages view's bar with no node selected: %q", bar)
+	}
+	m.output.clear()
+	press(m, "f")
+	if m.msgs.byNode {
+		t.Errorf("f filtered the messages to node %d with no node selected", m.msgFilter().Node)
+	}
+	if !strings.Contains(m.output.note, "no node is selected") {
+		t.Errorf("f in the messages view with no node selected says %q", m.output.note)
+	}
+
+	// A filter set before the node went is turned off by f.
+	m = newModel(newFakeSource(steady(40)), &fakeExec{}, 120, 40)
+	press(m, "3", "f", "m", "f")
+	if m.feed.filter != 3 || !m.msgs.byNode {
+		t.Fatalf("filters %d, %v: want node 3's", m.feed.filter, m.msgs.byNode)
+	}
+	m.Update(frameMsg(without(steady(40), 3)))
+	if v := m.View(); !strings.Contains(v, "node 3") {
+		t.Errorf("the messages view's title does not name node 3, the node filtered:\n%s", v)
+	}
+	if bar := helpBar(m); !strings.Contains(bar, "all nodes") {
+		t.Errorf("bar %q does not offer f all nodes", bar)
+	}
+	press(m, "f")
+	if m.msgs.byNode {
+		t.Errorf("f did not turn the messages' filter off")
+	}
+	press(m, "m", "f")
+	if m.feed.filter != 0 {
+		t.Errorf("f set the events' filter to %d, want it off", m.feed.filter)
+	}
+}
