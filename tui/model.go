@@ -302,6 +302,9 @@ func (m *Model) route(msg tea.Msg) tea.Cmd {
 	case doneMsg:
 		return m.quit()
 	case tea.KeyMsg:
+		if msg.Alt && !(m.prompt.active && m.prompt.altEdit(msg)) {
+			return m.altKey(msg)
+		}
 		if m.prompt.active {
 			return m.promptKey(msg)
 		}
@@ -322,6 +325,24 @@ func (m *Model) route(msg tea.Msg) tea.Cmd {
 		return cmd
 	}
 	return nil
+}
+
+// altKey handles a key with Alt set as esc followed by the same key
+// without Alt, everywhere but for the prompt's own alt keys (a word back,
+// forward or deleted). A terminal sends Alt as an escape before the key,
+// so esc then : typed fast (or tmux send-keys Escape ':') arrives as
+// alt+:, which matched no key: the prompt did not open, and the command
+// typed next ran as hotkeys (a teacher's "explain log 3" ran load,
+// partition, pause, isolate). Dropped, the esc would be lost and the key
+// acted on anyway; ignored, the text after it would still run as keys.
+// Read as the two keys it is made of, it does what esc and then the key
+// do pressed one after the other, the least surprise: alt+: closes what
+// esc closes and opens the prompt, alt+c closes and crashes as esc c does.
+func (m *Model) altKey(msg tea.KeyMsg) tea.Cmd {
+	esc := m.route(tea.KeyMsg{Type: tea.KeyEsc})
+	m.refreshKeys() // the key applies to the state esc left
+	msg.Alt = false
+	return tea.Sequence(esc, m.route(msg))
 }
 
 // quit ends the program. Its last frame is blank: a terminal (tmux) that

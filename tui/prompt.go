@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
@@ -43,6 +44,13 @@ func (p *promptModel) open() tea.Cmd {
 func (p *promptModel) close() {
 	p.active = false
 	p.input.Blur()
+}
+
+// altEdit reports whether msg is one of the input's own alt keys (a word
+// back or forward, a word deleted), which edit the line (altKey).
+func (p *promptModel) altEdit(msg tea.KeyMsg) bool {
+	km := p.input.KeyMap
+	return msg.Alt && key.Matches(msg, km.WordForward, km.WordBackward, km.DeleteWordBackward, km.DeleteWordForward)
 }
 
 // promptKey handles a key while the prompt is open: enter runs the line

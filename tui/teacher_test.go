@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	tea "github.com/charmbracelet/bubbletea"
+
 	"raftplay/cluster"
 )
 
@@ -65,5 +67,47 @@ func TestFilterRefusesWithNoNodeSelected(t *testing.T) {
 	press(m, "m", "f")
 	if m.feed.filter != 0 {
 		t.Errorf("f set the events' filter to %d, want it off", m.feed.filter)
+	}
+}
+
+// TestAltKeyIsEscThenKey: esc then : typed fast (tmux send-keys Escape
+// ':') arrives as alt+:, which was swallowed, so the command typed next
+// ran as hotkeys ("explain log 3" ran load, partition, pause, isolate: a
+// teacher's report). It is esc, then :.
+func TestAltKeyIsEscThenKey(t *testing.T) {
+	ex := &fakeExec{}
+	m := newModel(newFakeSource(steady(40)), ex, 120, 40)
+	press(m, "w")
+	if !m.output.shown() {
+		t.Fatalf("w left no result to close")
+	}
+	ran := len(ex.got())
+	m.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{':'}, Alt: true})
+	if m.output.shown() {
+		t.Errorf("alt+: did not do what esc does: the result is still shown")
+	}
+	if !m.prompt.active {
+		t.Fatalf("alt+: did not open the prompt")
+	}
+	for _, r := range "explain log 3" {
+		press(m, string(r))
+	}
+	if got := ex.got()[ran:]; len(got) != 0 {
+		t.Errorf("typed after alt+:, ran %q", got)
+	}
+	if v := m.prompt.input.Value(); v != "explain log 3" {
+		t.Errorf("prompt holds %q", v)
+	}
+	// The prompt's own alt keys still edit its line.
+	m.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{'b'}, Alt: true})
+	if !m.prompt.active || m.prompt.input.Value() != "explain log 3" || m.prompt.input.Position() != len("explain log ") {
+		t.Errorf("alt+b in the prompt: active %v, %q at %d", m.prompt.active, m.prompt.input.Value(), m.prompt.input.Position())
+	}
+	// Elsewhere alt+esc (esc esc) is two escs: the detail view, then the result.
+	press(m, "esc", "enter")
+	m.output.setNote("x", "a result")
+	m.Update(tea.KeyMsg{Type: tea.KeyEsc, Alt: true})
+	if m.region != regionLanes || m.output.shown() {
+		t.Errorf("alt+esc left region %v, result shown %v", m.region, m.output.shown())
 	}
 }
