@@ -212,10 +212,18 @@ func (m *Model) freezeKey() tea.Cmd {
 	if m.status.Frozen {
 		line = "thaw"
 	}
-	cmd := m.run(line)
+	frozen := line == "freeze"
+	return m.runExpect(func(st *cluster.Status) { st.Frozen = frozen }, line)
+}
+
+// runExpect runs lines, as run does, and when they run, expects edit: a
+// toggle key pressed again before the frames show what the first press
+// asked for toggles back (l l ran load 50 twice, and 1 p p said "node 1
+// is already paused": each press decided from the last frame).
+func (m *Model) runExpect(edit func(*cluster.Status), lines ...string) tea.Cmd {
+	cmd := m.run(lines...)
 	if cmd != nil {
-		frozen := line == "freeze"
-		m.expect(func(st *cluster.Status) { st.Frozen = frozen })
+		m.expect(edit)
 	}
 	return cmd
 }
@@ -271,7 +279,9 @@ type pendingEdit struct {
 }
 
 // expect applies edit to the status on screen and to every frame until
-// the answer to the command just run (m.runs) and one frame after it.
+// the answer to the command just run (m.runs) and one frame after it
+// (runExpect). The toggle keys (z, l, p, g, and the link matrix's c, d
+// and y) decide from the status so edited.
 func (m *Model) expect(edit func(*cluster.Status)) {
 	edit(&m.status)
 	m.cards = nil
@@ -355,12 +365,27 @@ func cutLines(own transport.Rule, from, to uint64) []string {
 	return lines
 }
 
-// setOwnRule makes the status on screen show rule as link from -> to's
-// own, so a key pressed before the next frame builds on what was asked.
-func (m *Model) setOwnRule(from, to uint64, rule transport.Rule) {
-	links := slices.DeleteFunc(slices.Clone(m.status.Faults.Links), func(l transport.LinkRule) bool { return l.From == from && l.To == to })
-	if !rule.IsZero() {
-		links = append(links, transport.LinkRule{From: from, To: to, Rule: rule})
+// ownRule returns the edit that makes a status show rule as link from ->
+// to's own, for expect: a key pressed before the frames show it builds on
+// what was asked.
+func ownRule(from, to uint64, rule transport.Rule) func(*cluster.Status) {
+	return func(st *cluster.Status) {
+		links := slices.DeleteFunc(slices.Clone(st.Faults.Links), func(l transport.LinkRule) bool { return l.From == from && l.To == to })
+		if !rule.IsZero() {
+			links = append(links, transport.LinkRule{From: from, To: to, Rule: rule})
+		}
+		st.Faults.Links = links
 	}
-	m.status.Faults.Links = links
+}
+
+// nodeState returns the edit that makes a status show node id in state.
+func nodeState(id uint64, state cluster.NodeState) func(*cluster.Status) {
+	return func(st *cluster.Status) {
+		st.Nodes = slices.Clone(st.Nodes) // the frame's slice is shared with whoever read it
+		for i := range st.Nodes {
+			if st.Nodes[i].ID == id {
+				st.Nodes[i].State = state
+			}
+		}
+	}
 }

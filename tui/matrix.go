@@ -106,16 +106,13 @@ func (m *Model) linksKey(msg tea.KeyMsg) (tea.Cmd, bool) {
 	case key.Matches(msg, k.Cut):
 		lines := cutLines(own, from, to)
 		own.Cut = !own.Cut
-		m.setOwnRule(from, to, own)
-		return m.run(lines...), true
+		return m.runExpect(ownRule(from, to, own), lines...), true
 	case key.Matches(msg, k.Drop):
 		own.DropPct = nextDrop(own.DropPct)
-		m.setOwnRule(from, to, own)
-		return m.run(fmt.Sprintf("drop %g %d %d", own.DropPct, from, to)), true
+		return m.runExpect(ownRule(from, to, own), fmt.Sprintf("drop %g %d %d", own.DropPct, from, to)), true
 	case key.Matches(msg, k.Delay):
 		own.Delay, own.Jitter = nextDelay(own.Delay), 0
-		m.setOwnRule(from, to, own)
-		return m.run(fmt.Sprintf("delay %v %d %d", own.Delay, from, to)), true
+		return m.runExpect(ownRule(from, to, own), fmt.Sprintf("delay %v %d %d", own.Delay, from, to)), true
 	default:
 		return nil, false
 	}

@@ -500,18 +500,14 @@ func (m *Model) onKey(msg tea.KeyMsg) tea.Cmd {
 		return m.run(fmt.Sprintf("restart %d", id))
 	case key.Matches(msg, k.Pause):
 		if m.selected().State == cluster.StatePaused {
-			return m.run(fmt.Sprintf("resume %d", id))
+			return m.runExpect(nodeState(id, cluster.StateUp), fmt.Sprintf("resume %d", id))
 		}
-		return m.run(fmt.Sprintf("pause %d", id))
+		return m.runExpect(nodeState(id, cluster.StatePaused), fmt.Sprintf("pause %d", id))
 	case key.Matches(msg, k.Isolate):
 		return m.run(fmt.Sprintf("isolate %d", id))
 	case key.Matches(msg, k.Group):
 		line, groups := nextGroups(m.status, id)
-		cmd := m.run(line)
-		if cmd != nil { // keys typed faster than a frame build on the partition just asked for
-			m.expect(func(st *cluster.Status) { st.Faults.Groups = groups })
-		}
-		return cmd
+		return m.runExpect(func(st *cluster.Status) { st.Faults.Groups = groups }, line)
 	case key.Matches(msg, k.Heal):
 		return m.run("heal")
 	case key.Matches(msg, k.Add):
@@ -542,9 +538,9 @@ func (m *Model) onKey(msg tea.KeyMsg) tea.Cmd {
 		return m.run("put " + kv)
 	case key.Matches(msg, k.Load):
 		if m.status.Load > 0 {
-			return m.run("load off")
+			return m.runExpect(func(st *cluster.Status) { st.Load = 0 }, "load off")
 		}
-		return m.run("load 50")
+		return m.runExpect(func(st *cluster.Status) { st.Load = 50 }, "load 50")
 	case key.Matches(msg, k.Faster):
 		return m.changeSpeed(-1)
 	case key.Matches(msg, k.Slower):

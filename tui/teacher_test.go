@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"errors"
 	"slices"
 	"strings"
 	"testing"
@@ -109,5 +110,54 @@ func TestAltKeyIsEscThenKey(t *testing.T) {
 	m.Update(tea.KeyMsg{Type: tea.KeyEsc, Alt: true})
 	if m.region != regionLanes || m.output.shown() {
 		t.Errorf("alt+esc left region %v, result shown %v", m.region, m.output.shown())
+	}
+}
+
+// inflightLines are the lines of the runs not yet answered, in order.
+func inflightLines(m *Model) []string {
+	var lines []string
+	for _, r := range m.inflight {
+		lines = append(lines, r.line)
+	}
+	return lines
+}
+
+// TestToggleKeysDecideFromWhatWasAsked: a toggle key pressed again before
+// the frames show what its first press asked for toggles back: l l ran
+// load 50 twice, and 1 p p said "node 1 is already paused" (a teacher's
+// report). Each press decided from the last frame, which a frame read
+// before the command ran still shows.
+func TestToggleKeysDecideFromWhatWasAsked(t *testing.T) {
+	keys := func(m *Model, ks ...string) {
+		for _, k := range ks {
+			m.Update(keyMsg(k))
+			m.Update(frameMsg(m.o.Source.Status())) // read before the command ran
+		}
+	}
+	for _, tc := range []struct {
+		keys []string
+		want []string
+	}{
+		{[]string{"l", "l", "l"}, []string{"load 50", "load off", "load 50"}},
+		{[]string{"1", "p", "p"}, []string{"pause 1", "resume 1"}},
+		{[]string{"z", "z"}, []string{"freeze", "thaw"}},
+		{[]string{"x", "c", "c"}, []string{"cut 1 2", "heal 1 2"}},
+		{[]string{"x", "d", "d"}, []string{"drop 10 1 2", "drop 50 1 2"}},
+		{[]string{"x", "y", "y"}, []string{"delay 20ms 1 2", "delay 100ms 1 2"}},
+		{[]string{"2", "g", "g"}, []string{"partition 1,3,4,5 2", "partition 1,2,3,4,5"}},
+	} {
+		m := newModel(newFakeSource(steady(40)), &fakeExec{}, 120, 40)
+		keys(m, tc.keys...)
+		if got := inflightLines(m); !slices.Equal(got, tc.want) {
+			t.Errorf("%q ran %q, want %q", tc.keys, got, tc.want)
+		}
+	}
+	// A failed command's edit goes: the next press decides from the frames.
+	m := newModel(newFakeSource(steady(40)), &fakeExec{err: errors.New("refused")}, 120, 40)
+	press(m, "l")
+	m.Update(frameMsg(m.o.Source.Status()))
+	keys(m, "l")
+	if got := inflightLines(m); !slices.Equal(got, []string{"load 50"}) {
+		t.Errorf("l after a failed load 50 ran %q", got)
 	}
 }
