@@ -578,6 +578,12 @@ func (m *Model) onKey(msg tea.KeyMsg) tea.Cmd {
 		m.laneTop = 0
 	case key.Matches(msg, k.Close):
 		switch {
+		case m.region == regionDetail:
+			// The detail's title says "enter/esc back": one esc leaves
+			// it, and the result line with it (the first only cleared
+			// the line). A pager over it took the esc before this.
+			m.region = regionLanes
+			m.output.clear()
 		case m.output.shown():
 			m.output.clear()
 		case m.region != regionLanes:

@@ -161,3 +161,23 @@ func TestToggleKeysDecideFromWhatWasAsked(t *testing.T) {
 		t.Errorf("l after a failed load 50 ran %q", got)
 	}
 }
+
+// TestEscLeavesDetailAtOnce: in the detail view, whose title says
+// "enter/esc back", after a command left a result the first esc only
+// cleared the result and a second was needed (a teacher's report).
+func TestEscLeavesDetailAtOnce(t *testing.T) {
+	m := newModel(newFakeSource(steady(40)), &fakeExec{}, 120, 40)
+	press(m, "w", "enter")
+	if m.region != regionDetail || !m.output.shown() {
+		t.Fatalf("w enter: region %v, result shown %v", m.region, m.output.shown())
+	}
+	press(m, "esc")
+	if m.region != regionLanes {
+		t.Errorf("esc left the detail view open")
+	}
+	// The help's pager over the detail is closed first.
+	press(m, "enter", "?", "esc")
+	if m.region != regionDetail || m.fullHelp {
+		t.Errorf("esc over the help in the detail: region %v, help %v", m.region, m.fullHelp)
+	}
+}
