@@ -167,12 +167,26 @@ func ExplainCommit(st Status, i uint64) string {
 	if !ok {
 		if i == 0 {
 			s := "no leader: nothing commits until one is elected"
-			if known := max(st.Commit, st.EverApplied); known > 0 {
-				// After a restart the nodes' commit indexes start from
-				// what they saved, and the lanes show entries committed
-				// before as not: said, or "nothing commits" read as
-				// nothing being committed (a learner's report).
-				s += fmt.Sprintf("; up to %d is committed already (explain commit I for one entry)", known)
+			// After a restart the nodes' commit indexes start from
+			// what they saved, and the lanes show entries committed
+			// before as not: said, or "nothing commits" read as
+			// nothing being committed (a learner's report).
+			switch {
+			case st.Commit >= st.EverApplied && st.Commit > 0:
+				s += fmt.Sprintf("; up to %d is committed already (explain commit I for one entry)", st.Commit)
+			case st.EverApplied > 0:
+				// No node's commit index shows it (every node restarted):
+				// "up to 1 is committed already" under a header and cards
+				// saying commit 0 read as a contradiction (a teacher's
+				// report). Where it comes from is said.
+				if st.Commit > 0 {
+					s += fmt.Sprintf("; up to %d is committed already", st.Commit)
+				}
+				was, it := fmt.Sprintf("entries up to %d were", st.EverApplied), "them"
+				if st.EverApplied == 1 {
+					was, it = "entry 1 was", "it"
+				}
+				s += fmt.Sprintf("; %s committed before (the nodes learn %s again from the next leader)", was, it)
 			}
 			return s
 		}

@@ -181,3 +181,27 @@ func TestEscLeavesDetailAtOnce(t *testing.T) {
 		t.Errorf("esc over the help in the detail: region %v, help %v", m.region, m.fullHelp)
 	}
 }
+
+// TestCommitWhySaysWhereCommittedComesFrom: every node crashed and
+// restarted frozen (lesson 2) shows commit 0 in the header and on every
+// card, while the line under the lanes said "up to 1 is committed
+// already": both true, read as a contradiction (a teacher's report). It
+// says where that 1 comes from.
+func TestCommitWhySaysWhereCommittedComesFrom(t *testing.T) {
+	st := steady(1)
+	st.Leader, st.Commit, st.EverApplied, st.Frozen = 0, 0, 1, true
+	for i := range st.Nodes {
+		n := &st.Nodes[i]
+		n.Role, n.Leader, n.Commit, n.Applied, n.Progress = "follower", 0, 0, 0, nil
+	}
+	m := newModel(newFakeSource(st), &fakeExec{}, 140, 40)
+	why := strings.Join(m.viewCommitWhy(140), " ")
+	if strings.Contains(why, "up to 1 is committed already") || !strings.Contains(why, "entry 1 was committed before (the nodes learn it again from the next leader)") {
+		t.Errorf("commit 0 on every card, and the line under the lanes says %q", why)
+	}
+	st.EverApplied = 7
+	m = newModel(newFakeSource(st), &fakeExec{}, 140, 40)
+	if why := strings.Join(m.viewCommitWhy(140), " "); !strings.Contains(why, "entries up to 7 were committed before") {
+		t.Errorf("with 7 applied before: %q", why)
+	}
+}
