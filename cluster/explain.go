@@ -158,6 +158,37 @@ func explainCommitNoLeader(st Status, i uint64) string {
 	return fmt.Sprintf("no leader: index %d commits only once one is elected (the highest commit any node knows is %d)", i, st.Commit)
 }
 
+// otherEntries names the nodes that hold an entry other than leader l's
+// (of term) at committed index i, which l overwrites: "; 3 holds another
+// entry there (term 3): its log differs from the leader's, which
+// overwrites it", or "" when none does. Removed nodes, and nodes at a
+// later term than l's (which never take its entries), are not named. Said
+// only of a committed index: at one not committed yet the nodes missing
+// it are each said (a log that differs among them); at a committed one
+// they were not, and the column cursor read "is on 1,2,4,5: committed"
+// beside node 3's lane showing another term there (a teacher's report).
+func otherEntries(st Status, l NodeStatus, i, term uint64) string {
+	var other []string // "3 (term 3)"
+	var one string     // "3 holds another entry there (term 3)"
+	for _, n := range st.Nodes {
+		if n.ID == l.ID || n.State == StateRemoved || n.Term > l.Term {
+			continue
+		}
+		if t, ok := termAt(n, i); ok && t != term {
+			other = append(other, fmt.Sprintf("%d (term %d)", n.ID, t))
+			one = fmt.Sprintf("%d holds another entry there (term %d)", n.ID, t)
+		}
+	}
+	switch len(other) {
+	case 0:
+		return ""
+	case 1:
+		return "; " + one + ": its log differs from the leader's, which overwrites it"
+	}
+	return fmt.Sprintf("; %s and %s hold other entries there: their logs differ from the leader's, which overwrites them",
+		strings.Join(other[:len(other)-1], ", "), other[len(other)-1])
+}
+
 // ExplainCommit says why log index i is or is not committed, from the
 // leader's view (what decides commit): which nodes hold it, how many are
 // needed, and the one reason it waits. i = 0 means the lowest uncommitted
@@ -261,19 +292,23 @@ func ExplainCommit(st Status, i uint64) string {
 			on += fmt.Sprintf(" (acknowledged) and on %s (not acknowledged yet)", ids(unacked))
 		}
 	}
+	other := ""
+	if known {
+		other = otherEntries(st, l, i, term)
+	}
 	if i <= l.Commit {
-		return fmt.Sprintf("%s: committed (leader %d's commit is %d)", on, l.ID, l.Commit)
+		return fmt.Sprintf("%s: committed (leader %d's commit is %d)%s", on, l.ID, l.Commit, other)
 	}
 	if i <= st.EverApplied {
-		return fmt.Sprintf("%s is committed: it was applied before (up to %d has been applied since the cluster started); leader %d's commit index (%d) restarted lower, as commit indexes are not persisted, and catches up when an entry of its term %d reaches a majority",
-			idx, st.EverApplied, l.ID, l.Commit, l.Term)
+		return fmt.Sprintf("%s is committed: it was applied before (up to %d has been applied since the cluster started); leader %d's commit index (%d) restarted lower, as commit indexes are not persisted, and catches up when an entry of its term %d reaches a majority%s",
+			idx, st.EverApplied, l.ID, l.Commit, l.Term, other)
 	}
 	for _, n := range st.Nodes {
 		if n.Live() && n.Commit >= i && n.Term <= l.Term {
 			// Committed once means committed for good; this leader (elected
 			// since, or restarted) has not learned it yet.
-			return fmt.Sprintf("%s is committed: node %d knows it (its commit is %d); leader %d (commit %d) learns it when an entry of its term %d reaches a majority",
-				idx, n.ID, n.Commit, l.ID, l.Commit, l.Term)
+			return fmt.Sprintf("%s is committed: node %d knows it (its commit is %d); leader %d (commit %d) learns it when an entry of its term %d reaches a majority%s",
+				idx, n.ID, n.Commit, l.ID, l.Commit, l.Term, other)
 		}
 	}
 	// The core's own rule decides (raft's maybeCommit): the highest index a

@@ -9,6 +9,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"raftplay/cluster"
+	"raftplay/raft"
 )
 
 // without returns st with node id gone from the screen (removed).
@@ -203,5 +204,35 @@ func TestCommitWhySaysWhereCommittedComesFrom(t *testing.T) {
 	m = newModel(newFakeSource(st), &fakeExec{}, 140, 40)
 	if why := strings.Join(m.viewCommitWhy(140), " "); !strings.Contains(why, "entries up to 7 were committed before") {
 		t.Errorf("with 7 applied before: %q", why)
+	}
+}
+
+// TestColumnNamesConflictingEntries: the column cursor said "index 6 (term
+// 4) is on 1,2,4,5: committed" while node 3's lane showed another entry
+// at 6, of term 3 (a teacher's report). It names it, and that the leader
+// overwrites it.
+func TestColumnNamesConflictingEntries(t *testing.T) {
+	st := steady(6)
+	st.Term = 4
+	for i := range st.Nodes {
+		n := &st.Nodes[i]
+		n.LogTerms = slices.Clone(n.LogTerms)
+		if n.ID == 3 {
+			n.Commit, n.Applied = 5, 5
+			continue
+		}
+		n.Term, n.LogTerms[5], n.LastTerm = 4, 4, 4
+	}
+	st.Nodes[0].Progress[3] = raft.Progress{Match: 5, Next: 6, State: "probe"}
+	m := newModel(newFakeSource(st), &fakeExec{}, 200, 40)
+	m.col = 6
+	why := m.commitWhy()
+	if !strings.Contains(why, "index 6 (term 4) is on 1,2,4,5: committed") ||
+		!strings.Contains(why, "3 holds another entry there (term 3): its log differs from the leader's, which overwrites it") {
+		t.Errorf("column 6: %q", why)
+	}
+	m.col = 5 // the same entry on every node: nothing more said
+	if why := m.commitWhy(); strings.Contains(why, "another entry") {
+		t.Errorf("column 5: %q", why)
 	}
 }
