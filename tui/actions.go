@@ -92,15 +92,17 @@ func timingLines(old, next cluster.Timing) []string {
 	return []string{el, hb}
 }
 
-// groupsOf returns the partition groups of st, the unlisted nodes included,
-// or one group of every node when the cluster is not partitioned. Removed
-// nodes are in none: they are no longer part of the cluster.
+// groupsOf returns the partition groups of st, each in id order, the
+// unlisted nodes included, or one group of every node when the cluster is
+// not partitioned. Removed nodes are in none: they are no longer part of
+// the cluster.
 func groupsOf(st cluster.Status) [][]uint64 {
 	seen := map[uint64]bool{}
 	gone := func(id uint64) bool { n, ok := st.Node(id); return ok && n.State == cluster.StateRemoved }
 	var groups [][]uint64
 	for _, g := range st.Faults.Groups {
 		g = slices.DeleteFunc(slices.Clone(g), gone)
+		slices.Sort(g) // as a script writes them (partition 2,1 3): the header said A:2,1
 		if len(g) == 0 {
 			continue
 		}

@@ -236,3 +236,15 @@ func TestColumnNamesConflictingEntries(t *testing.T) {
 		t.Errorf("column 5: %q", why)
 	}
 }
+
+// TestPartitionGroupsSorted: lesson 3's header showed "partition A:2,1 |
+// B:3", the groups as its script wrote them; ids are sorted in a group.
+func TestPartitionGroupsSorted(t *testing.T) {
+	st := steady(10)
+	st.Nodes = st.Nodes[:3]
+	st.Faults.Groups = [][]uint64{{2, 1}, {3}}
+	m := newModel(newFakeSource(st), &fakeExec{}, 120, 40)
+	if v := m.View(); !strings.Contains(v, "partition A:1,2 | B:3") {
+		t.Errorf("header:\n%s", v)
+	}
+}
