@@ -302,8 +302,15 @@ func (m *Model) route(msg tea.Msg) tea.Cmd {
 	case doneMsg:
 		return m.quit()
 	case tea.KeyMsg:
-		if msg.Alt && !(m.prompt.active && m.prompt.altEdit(msg)) {
+		if msg.Alt && !m.prompt.active {
 			return m.altKey(msg)
+		}
+		if msg.Alt && !m.prompt.altEdit(msg) && msg.Type != tea.KeyEsc {
+			// At the prompt keys are text: an alt+key (an Option key
+			// that sends escapes, say) is typed, not taken for esc, which
+			// would close the line being typed and run what follows as
+			// hotkeys.
+			msg.Alt = false
 		}
 		if m.prompt.active {
 			return m.promptKey(msg)
@@ -328,8 +335,8 @@ func (m *Model) route(msg tea.Msg) tea.Cmd {
 }
 
 // altKey handles a key with Alt set as esc followed by the same key
-// without Alt, everywhere but for the prompt's own alt keys (a word back,
-// forward or deleted). A terminal sends Alt as an escape before the key,
+// without Alt, everywhere but at the prompt (route: there it is typed, or
+// one of the prompt's own alt keys: a word back, forward or deleted). A terminal sends Alt as an escape before the key,
 // so esc then : typed fast (or tmux send-keys Escape ':') arrives as
 // alt+:, which matched no key: the prompt did not open, and the command
 // typed next ran as hotkeys (a teacher's "explain log 3" ran load,

@@ -105,6 +105,16 @@ func TestAltKeyIsEscThenKey(t *testing.T) {
 	if !m.prompt.active || m.prompt.input.Value() != "explain log 3" || m.prompt.input.Position() != len("explain log ") {
 		t.Errorf("alt+b in the prompt: active %v, %q at %d", m.prompt.active, m.prompt.input.Value(), m.prompt.input.Position())
 	}
+	// Any other alt+key at the prompt is typed: taken for esc, it closed
+	// the line being typed and ran what followed as hotkeys.
+	m.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{'x'}, Alt: true})
+	if !m.prompt.active || m.prompt.input.Value() != "explain log x3" {
+		t.Errorf("alt+x in the prompt: active %v, %q", m.prompt.active, m.prompt.input.Value())
+	}
+	if got := ex.got()[ran:]; len(got) != 0 {
+		t.Errorf("alt+x at the prompt ran %q", got)
+	}
+	press(m, "esc")
 	// Elsewhere alt+esc (esc esc) is two escs: the detail view, then the result.
 	press(m, "esc", "enter")
 	m.output.setNote("x", "a result")
