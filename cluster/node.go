@@ -307,8 +307,8 @@ func (n *node) open() error {
 	}
 	n.found = foundText(rc.HardState, rec)
 	if rc.HardState.Term < cfg.joinTerm && rec.Snapshot == nil && len(rec.Entries) == 0 {
-		// A node added to a running cluster starts at the term the cluster
-		// has reached, saved before it hears anyone: a leader of an older
+		// A node added to a running cluster starts at its leader's term
+		// (joinTerm), saved before it hears anyone: a leader of an older
 		// term, cut off and deposed without knowing it, may still count a
 		// removed voter of this id in its old configuration. Taking its
 		// appends (an empty log matches any), this node would be that voter

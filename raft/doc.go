@@ -48,9 +48,9 @@
 // removal committed, cut off and deposed without knowing it, still counts
 // the old node, and with two ids added again it would commit over the
 // cluster's entries through the new nodes' answers. The driver starts a
-// node joining a running cluster (no Peers) at the highest term its
-// cluster has reached (HardState.Term): it refuses such a leader, and its
-// answer deposes it.
+// node joining a running cluster (no Peers) at its current leader's term
+// (HardState.Term), which is past the term of any leader that lacks the
+// removal: it refuses such a leader, and its answer deposes it.
 //
 // # What it implements
 //
