@@ -204,3 +204,30 @@ func TestReaddedIDsDoNotLetAStaleLeaderCommit(t *testing.T) {
 		t.Fatal(msg)
 	}
 }
+
+// A joiner starts at its leader's term, not at the highest term a node has
+// reached: a node cut off that campaigned its term up (no PreVote) would
+// otherwise have the joiner answer the leader with that term, and depose
+// it at every add.
+func TestJoinerDoesNotDeposeTheLeaderWithAnInflatedTerm(t *testing.T) {
+	t.Parallel()
+	// Timeouts long enough that a loaded machine does not depose the
+	// leader by itself; short enough that the cut-off node's term climbs.
+	c := startCluster(t, Options{Nodes: 3, Timing: Timing{Heartbeat: 20 * time.Millisecond, ElectionMin: 400 * time.Millisecond, ElectionMax: 800 * time.Millisecond}})
+	st := waitLeader(t, c)
+	l, term := st.Leader, st.Term
+	f := othersThan(l, 3)[0]
+	if err := c.Isolate(f); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, c, "the cut-off node's term well past the leader's", func(s Status) bool {
+		n, ok := s.Node(f)
+		return ok && n.Term > term+2
+	})
+	if _, err := c.Add(ctxFor(t, 20*time.Second), 0); err != nil {
+		t.Fatal(err)
+	}
+	if s := c.Status(); s.Leader != l || s.Term != term {
+		t.Fatalf("after the add: leader %d at term %d; want %d still leading at term %d", s.Leader, s.Term, l, term)
+	}
+}
