@@ -73,9 +73,9 @@ type slot struct {
 	// entry applied when it started: a removal at or before it removed an
 	// earlier node of its id, not this one (retire).
 	joinAfter uint64
-	// joinTerm is, for a node added in this run, the term of the leader
-	// that took the add (joinTerm): it starts at that term (node.open),
-	// not 0 (see Cluster.Add).
+	// joinTerm is, for a node added in this run, the term the cluster had
+	// reached when it started (its leader's, else the highest a node had:
+	// joinTerm): it starts at that term (node.open), not 0 (see Cluster.Add).
 	joinTerm  uint64
 	removedAt uint64 // the entry whose commit retired it (0: not retired so, in this run)
 	powerLost bool   // down because its power was cut (disk.go), not crashed

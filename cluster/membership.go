@@ -120,10 +120,14 @@ func CreatedSize(dataDir string) (int, string) {
 
 // recordCreated writes the CREATED file of every node of c that was not
 // added later and is running, when it has none: the size the cluster was
-// created with (created). Best effort, as recordSize.
+// created with (created). Best effort, as recordSize. It takes c.mu: the
+// nodes run already, and one they retire (confApplied) changes its slot
+// and clears its directory under it.
 func (c *Cluster) recordCreated(created int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	for _, s := range c.slots {
-		if s.joined || s.node == nil || fileExists(filepath.Join(s.dir, createdFile)) {
+		if s.joined || s.node == nil || s.state == StateRemoved || fileExists(filepath.Join(s.dir, createdFile)) {
 			continue
 		}
 		writeMarker(s.dir, createdFile, fmt.Sprintf("nodes %d\n", created))
