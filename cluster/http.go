@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"net/http"
 	"path"
@@ -46,6 +47,7 @@ func (n *node) httpHandler() http.Handler {
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
 			// As /status: the path is there, the method is not (it said
 			// "no such path" to a DELETE).
+			w.Header().Set("Allow", "GET")
 			n.writeError(w, http.StatusMethodNotAllowed, "method "+r.Method+" not allowed on /explain (use GET)", effectNone)
 			return
 		}
@@ -307,18 +309,17 @@ func (n *node) serveExplain(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	// One question, asked once: a second one (commit&node=1) or a second
 	// value (commit=1&commit=2) was ignored without a word.
-	var asked []string
+	// Two questions are said first, whatever order the map gives.
+	asked := slices.Sorted(maps.Keys(q))
+	if len(asked) > 1 {
+		n.writeError(w, http.StatusBadRequest, fmt.Sprintf("explain one thing at a time: got %s; want one of ?commit[=I], ?node=N, ?vote=N or ?log=N", strings.Join(asked, ", ")), effectNone)
+		return
+	}
 	for k, vs := range q {
-		asked = append(asked, k)
 		if len(vs) > 1 {
 			n.writeError(w, http.StatusBadRequest, fmt.Sprintf("%s given %d times: want it once", k, len(vs)), effectNone)
 			return
 		}
-	}
-	if len(asked) > 1 {
-		slices.Sort(asked)
-		n.writeError(w, http.StatusBadRequest, fmt.Sprintf("explain one thing at a time: got %s; want one of ?commit[=I], ?node=N, ?vote=N or ?log=N", strings.Join(asked, ", ")), effectNone)
-		return
 	}
 	st := n.cfg.clusterStatus()
 	nodeArg := func(name string) (uint64, bool) {

@@ -253,6 +253,9 @@ func TestHTTPExplain(t *testing.T) {
 		// A second question, or a second value, was ignored.
 		"?commit&node=1":     "explain one thing at a time: got commit, node",
 		"?commit=1&commit=2": "commit given 2 times: want it once",
+		// Two questions, one of them twice: the same answer every time
+		// (it depended on the order a map gave the keys in).
+		"?commit=1&commit=2&node=1": "explain one thing at a time: got commit, node",
 	} {
 		if code, b := httpDo(t, "GET", base+q, ""); code != 400 || !strings.Contains(string(b), `"error"`) || !strings.Contains(string(b), want) {
 			t.Errorf("GET /explain%s: %d %s; want a JSON 400 saying %q", q, code, b, want)
@@ -263,6 +266,21 @@ func TestHTTPExplain(t *testing.T) {
 	for _, m := range []string{"DELETE", "POST", "PUT"} {
 		if code, b := httpDo(t, m, base+"?commit", ""); code != 405 || !strings.Contains(string(b), "not allowed on /explain (use GET)") {
 			t.Errorf("%s /explain: %d %s; want 405", m, code, b)
+		}
+	}
+	// A 405 says which methods are allowed (RFC 9110 15.5.6), as /status's does.
+	for _, path := range []string{"/status", "/explain"} {
+		req, err := http.NewRequest("DELETE", strings.TrimSuffix(base, "/explain")+path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 405 || resp.Header.Get("Allow") != "GET" {
+			t.Errorf("DELETE %s: %d, Allow %q; want 405 with Allow GET", path, resp.StatusCode, resp.Header.Get("Allow"))
 		}
 	}
 }
