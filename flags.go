@@ -553,13 +553,6 @@ func (f *clusterFlags) sessionFlags() string {
 // written out).
 var scriptHeaderFlags = []string{"nodes", "heartbeat", "election", "seed", "prevote", "checkquorum", "snapshot-every"}
 
-// applyScriptFlags sets on fs the flags that script src's header names in a
-// "# flags: --nodes 3" line (in the comment lines it begins with, as a
-// lesson's), except those the user gave: the user's win. A script written
-// for 3 nodes ran on the default 5 and failed, with only a comment saying
-// how to run it. It returns the flags it set, as "--nodes 3", for the
-// user to see; a header flag that is not a cluster's, or a bad value, is
-// an error that names the line.
 // warnLateFlags warns on w of every "# flags:" line after the script's
 // first command: only the header's is read (one placed after the first
 // command was ignored without a word, and 5 nodes started for its 3).
@@ -583,6 +576,13 @@ func warnLateFlags(w io.Writer, name, src string) {
 	}
 }
 
+// applyScriptFlags sets on fs the flags that script src's header names in a
+// "# flags: --nodes 3" line (in the comment lines it begins with, as a
+// lesson's), except those the user gave: the user's win. A script written
+// for 3 nodes ran on the default 5 and failed, with only a comment saying
+// how to run it. It returns the flags it set, as "--nodes 3", for the
+// user to see; a header flag that is not a cluster's, or a bad value, is
+// an error that names the line.
 func applyScriptFlags(fs *flag.FlagSet, cf *clusterFlags, name, src string) (string, error) {
 	var value string
 	at := 0

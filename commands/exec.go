@@ -488,9 +488,7 @@ func liveFollower(s cluster.Status) uint64 {
 	return 0
 }
 
-// restartAll restarts every node that is down (crashed, powered off, or
-// failed to start), not the removed ones: "restarted 1, 3".
-// movedPorts says, for a node restarted that had the status was before,
+// movedPorts says, of a node just restarted whose status before was was,
 // where it listens now when the OS gave it new ports (its old ones were
 // taken while it was down): " (node 1's ports were taken while it was
 // down: it now listens on raft ..., http ...)"; "" when it kept them.
@@ -502,6 +500,8 @@ func (r *Runner) movedPorts(was cluster.NodeStatus) string {
 	return fmt.Sprintf(" (node %d's ports were taken while it was down: it now listens on raft %s, http %s)", was.ID, now.RaftAddr, now.HTTPAddr)
 }
 
+// restartAll restarts every node that is down (crashed, powered off, or
+// failed to start), not the removed ones: "restarted 1, 3".
 func (r *Runner) restartAll() (string, error) {
 	var ids []string
 	var errs []error
