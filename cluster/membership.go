@@ -596,26 +596,65 @@ func clearDirExcept(dir, keep string) error {
 // too few of its voters run (a follower crashed, then the other removed,
 // in three nodes: a user found the cluster wedged, and the answer did not
 // say why). "" when enough run.
-func (c *Cluster) stuckWithout(id uint64) string {
-	st := c.Status()
-	var voters, down []string
+func (c *Cluster) stuckWithout(id uint64) string { return stuckText(c.Status(), id) }
+
+// stuckText is stuckWithout's sentence, from st: which voters to bring
+// back, and how many of them (one of several was said when more were
+// needed), a paused one resumed, not restarted.
+func stuckText(st Status, id uint64) string {
+	var voters, restart, resume []string
 	up := 0
 	for _, v := range st.Membership.Voters {
 		if v == id {
 			continue
 		}
 		voters = append(voters, fmt.Sprint(v))
-		if n, ok := st.Node(v); ok && n.State == StateUp {
+		n, ok := st.Node(v)
+		switch {
+		case ok && n.State == StateUp:
 			up++
-		} else {
-			down = append(down, fmt.Sprint(v))
+		case ok && n.State == StatePaused:
+			resume = append(resume, fmt.Sprint(v))
+		default:
+			restart = append(restart, fmt.Sprint(v))
 		}
 	}
 	need := len(voters)/2 + 1
 	if len(voters) == 0 || up >= need {
 		return ""
 	}
-	return fmt.Sprintf("; it commits with %d of the voters left (%s), and only %d of them runs: restart %s, and it can", need, strings.Join(voters, ", "), up, strings.Join(down, " or "))
+	runs := fmt.Sprintf("only %d of them run", up)
+	switch up {
+	case 0:
+		runs = "none of them runs"
+	case 1:
+		runs = "only 1 of them runs"
+	}
+	if short := need - up; short > 1 {
+		// "restart 3, 4 or 5"; "resume 3; restart 4 or 5"
+		list := func(ids []string) string {
+			if len(ids) < 2 {
+				return strings.Join(ids, "")
+			}
+			return strings.Join(ids[:len(ids)-1], ", ") + " or " + ids[len(ids)-1]
+		}
+		var how []string
+		if len(resume) > 0 {
+			how = append(how, "resume "+list(resume))
+		}
+		if len(restart) > 0 {
+			how = append(how, "restart "+list(restart))
+		}
+		return fmt.Sprintf("; it commits with %d of the voters left (%s), and %s: bring back %d of them (%s), and it can", need, strings.Join(voters, ", "), runs, short, strings.Join(how, "; "))
+	}
+	var how []string
+	if len(resume) > 0 {
+		how = append(how, "resume "+strings.Join(resume, " or "))
+	}
+	if len(restart) > 0 {
+		how = append(how, "restart "+strings.Join(restart, " or "))
+	}
+	return fmt.Sprintf("; it commits with %d of the voters left (%s), and %s: %s, and it can", need, strings.Join(voters, ", "), runs, strings.Join(how, " or "))
 }
 
 // Remove removes node id from the membership. Once the change commits the

@@ -1272,3 +1272,34 @@ func TestRemovalSaysWhichVotersItWaitsFor(t *testing.T) {
 		t.Errorf("with %d restarted: %q", f[0], s)
 	}
 }
+
+// What a stuck removal tells the user to do is enough to unstick it: with
+// two of the voters left needed back, "restart 3 or 4 or 5" was untrue
+// (one is not enough), and a paused voter is resumed, not restarted.
+func TestStuckRemovalSaysHowManyToBringBack(t *testing.T) {
+	st := Status{Membership: raft.Membership{Voters: []uint64{1, 2, 3, 4, 5}}}
+	for id := uint64(1); id <= 5; id++ {
+		st.Nodes = append(st.Nodes, NodeStatus{ID: id, State: StateUp})
+	}
+	set := func(states ...NodeState) Status {
+		s := st
+		s.Nodes = slices.Clone(st.Nodes)
+		for i, state := range states {
+			s.Nodes[i+2].State = state
+		}
+		return s
+	}
+	for _, c := range []struct {
+		st   Status
+		want string
+	}{
+		{set(StateCrashed), ""},
+		{set(StateCrashed, StateCrashed), "; it commits with 3 of the voters left (1, 3, 4, 5), and only 2 of them run: restart 3 or 4, and it can"},
+		{set(StateCrashed, StateCrashed, StateCrashed), "; it commits with 3 of the voters left (1, 3, 4, 5), and only 1 of them runs: bring back 2 of them (restart 3, 4 or 5), and it can"},
+		{set(StatePaused, StateCrashed), "; it commits with 3 of the voters left (1, 3, 4, 5), and only 2 of them run: resume 3 or restart 4, and it can"},
+	} {
+		if got := stuckText(c.st, 2); got != c.want {
+			t.Errorf("states %v:\n got %q\nwant %q", []NodeState{c.st.Nodes[2].State, c.st.Nodes[3].State, c.st.Nodes[4].State}, got, c.want)
+		}
+	}
+}
