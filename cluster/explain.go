@@ -161,17 +161,20 @@ func explainCommitNoLeader(st Status, i uint64) string {
 // otherEntries names the nodes that hold an entry other than leader l's
 // (of term) at committed index i, which l overwrites: "; 3 holds another
 // entry there (term 3): its log differs from the leader's, which
-// overwrites it", or "" when none does. Removed nodes, and nodes at a
-// later term than l's (which never take its entries), are not named. Said
+// overwrites it", or "" when none does. Removed nodes, nodes at a later
+// term than l's (which never take its entries), and holders, the nodes l
+// knows hold its entry (a lane published before the node took it lags:
+// "is on 1,2,3" and "3 holds another entry" were said together), are not
+// named. Said
 // only of a committed index: at one not committed yet the nodes missing
 // it are each said (a log that differs among them); at a committed one
 // they were not, and the column cursor read "is on 1,2,4,5: committed"
 // beside node 3's lane showing another term there (a teacher's report).
-func otherEntries(st Status, l NodeStatus, i, term uint64) string {
+func otherEntries(st Status, l NodeStatus, i, term uint64, holders []uint64) string {
 	var other []string // "3 (term 3)"
 	var one string     // "3 holds another entry there (term 3)"
 	for _, n := range st.Nodes {
-		if n.ID == l.ID || n.State == StateRemoved || n.Term > l.Term {
+		if n.ID == l.ID || n.State == StateRemoved || n.Term > l.Term || slices.Contains(holders, n.ID) {
 			continue
 		}
 		if t, ok := termAt(n, i); ok && t != term {
@@ -294,7 +297,7 @@ func ExplainCommit(st Status, i uint64) string {
 	}
 	other := ""
 	if known {
-		other = otherEntries(st, l, i, term)
+		other = otherEntries(st, l, i, term, holders)
 	}
 	if i <= l.Commit {
 		return fmt.Sprintf("%s: committed (leader %d's commit is %d)%s", on, l.ID, l.Commit, other)

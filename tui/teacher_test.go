@@ -258,3 +258,25 @@ func TestPartitionGroupsSorted(t *testing.T) {
 		t.Errorf("header:\n%s", v)
 	}
 }
+
+// A node the leader knows holds the entry (its match is past it) is not
+// said to hold another there: its published lane may lag its log, and
+// the sentence said both "is on 1,2,3,4,5" and "3 holds another entry".
+func TestColumnTrustsTheLeadersMatchOverALaggingLane(t *testing.T) {
+	st := steady(6)
+	st.Term = 4
+	for i := range st.Nodes {
+		n := &st.Nodes[i]
+		n.LogTerms = slices.Clone(n.LogTerms)
+		if n.ID == 3 {
+			continue // its lane not yet republished: term 3 at 6
+		}
+		n.Term, n.LogTerms[5], n.LastTerm = 4, 4, 4
+	}
+	st.Nodes[0].Progress[3] = raft.Progress{Match: 6, Next: 7, State: "replicate"}
+	m := newModel(newFakeSource(st), &fakeExec{}, 200, 40)
+	m.col = 6
+	if why := m.commitWhy(); !strings.Contains(why, "index 6 (term 4) is on 1,2,3,4,5: committed") || strings.Contains(why, "another entry") {
+		t.Errorf("column 6: %q", why)
+	}
+}
