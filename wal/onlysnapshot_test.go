@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"raftplay/raft"
@@ -42,6 +43,11 @@ func TestSnapshotWithoutAnySegmentIsDamage(t *testing.T) {
 			w.Close()
 		}
 		t.Fatalf("Open without its only segment = %v, want a CorruptError naming %s", err, snapshotName(snap.Meta))
+	}
+	// No byte of the snapshot is at fault: the error names the file alone
+	// (Offset -1), not "at offset 0".
+	if ce.Offset != -1 || strings.Contains(err.Error(), "offset") {
+		t.Errorf("Open without its only segment: %v (offset %d); want the file named with no offset", err, ce.Offset)
 	}
 	if des, _ := os.ReadDir(dir); len(des) != 2 { // the snapshot and LOCK: Open changed nothing
 		t.Fatalf("Open refused, but the directory now holds %d files", len(des))

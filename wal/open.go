@@ -360,7 +360,7 @@ func readLog(dir string, opts Options) (*readLogState, error) {
 		// log that never rolled has no last-segment file to tell): taken
 		// for a log made of its snapshot, the node forgot its term, its
 		// vote and every entry after the snapshot.
-		return nil, &CorruptError{File: l.snapshots[0], Err: errors.New("a snapshot but no segment: the log's segments are missing (its hard state and the entries after the snapshot with them)")}
+		return nil, &CorruptError{File: l.snapshots[0], Offset: -1, Err: errors.New("a snapshot but no segment: the log's segments are missing (its hard state and the entries after the snapshot with them)")}
 	}
 	snap := newestSnapshot(fsys, dir, l.snapshots, opts.MaxSnapshotBytes)
 
