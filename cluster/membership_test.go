@@ -1256,6 +1256,13 @@ func TestRemovalSaysWhichVotersItWaitsFor(t *testing.T) {
 	t.Parallel()
 	c := startCluster(t, Options{Nodes: 3})
 	st := waitLeader(t, c)
+	// The leader's no-op committed first: proposeConf waits for it, out
+	// of the removal's 500 ms, and on a loaded machine the removal was
+	// then never proposed ("no leader took the removal", no word of why).
+	waitFor(t, c, "the leader's no-op committed", func(s Status) bool {
+		n, ok := s.Node(st.Leader)
+		return ok && n.Role == "leader" && n.Commit >= 1
+	})
 	f := othersThan(st.Leader, 3)
 	if err := c.Crash(f[0]); err != nil {
 		t.Fatal(err)
