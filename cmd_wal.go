@@ -88,7 +88,9 @@ func runWAL(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 			dirBad = append(dirBad, fmt.Sprintf("node-%d", id))
 		}
 		if _, err := os.Lstat(path); errors.Is(err, os.ErrNotExist) {
-			p = fmt.Sprintf("is missing, and the cluster was created with %d nodes (%s): a start refuses to run node %d empty (amnesia)", created, sizeFrom, id)
+			// (Of the size a file records: created counts a later node's
+			// directory too, and said "created with 7" of a CLUSTER of 3.)
+			p = fmt.Sprintf("is missing, and the cluster was created with %d nodes (%s): a start refuses to run node %d empty (amnesia)", size, sizeFrom, id)
 			if id > size {
 				// Beyond the size CLUSTER records: a later node's files
 				// make the start take it for a member (it said "created

@@ -207,3 +207,31 @@ func TestWALReportsANodeWhoseLogIsGone(t *testing.T) {
 		t.Errorf("a start refuses the same directory: exit %d\n%s", code, errs)
 	}
 }
+
+// A missing node within the size CLUSTER records is said to be missing
+// from a cluster created with that size, not with as many nodes as the
+// highest directory with files: with node-7 there, node-2 missing read
+// "the cluster was created with 7 nodes (.../CLUSTER)" of a CLUSTER that
+// says 3.
+func TestWALSaysTheCreatedSizeOfAMissingMember(t *testing.T) {
+	t.Parallel()
+	data, seg := clusterOnDisk(t, 3, 1)
+	b, err := os.ReadFile(seg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(data, "node-7"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(data, "node-7", filepath.Base(seg)), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.RemoveAll(filepath.Join(data, "node-2")); err != nil {
+		t.Fatal(err)
+	}
+	code, out, _ := runCLI(t, "", "wal", data)
+	want := "node-2: is missing, and the cluster was created with 3 nodes (" + filepath.Join(data, "CLUSTER") + "): a start refuses to run node 2 empty (amnesia)"
+	if code != 1 || !strings.Contains(out, want) {
+		t.Errorf("exit %d, want 1 and %q:\n%s", code, want, out)
+	}
+}
