@@ -158,7 +158,7 @@ func (c *Cluster) retry(ctx context.Context, write bool, attempt func(n *node, o
 		select {
 		case <-ctx.Done():
 			after := time.Since(start)
-			if d, ok := ctx.Deadline(); ok && errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			if d, ok := ctx.Deadline(); ok && errors.Is(ctx.Err(), context.DeadlineExceeded) && d.After(start) {
 				// The time it was given, not when a loaded machine got
 				// round to saying so ("within 5.1s" of a 5 s timeout).
 				after = d.Sub(start)
