@@ -499,12 +499,15 @@ func (m *Model) onKey(msg tea.KeyMsg) tea.Cmd {
 	case key.Matches(msg, k.Prev):
 		m.stepSelection(-1)
 		m.selGone = 0
+	// Crash, power and restart lay the state they ask for over the frames
+	// until answered, as the toggles do: c then r typed faster than a
+	// frame found the node still up, and r was refused without a word.
 	case key.Matches(msg, k.Crash):
-		return m.run(fmt.Sprintf("crash %d", id))
+		return m.runExpect(nodeState(id, cluster.StateCrashed), fmt.Sprintf("crash %d", id))
 	case key.Matches(msg, k.Power):
-		return m.run(fmt.Sprintf("powerfail %d", id))
+		return m.runExpect(nodeState(id, cluster.StateCrashed), fmt.Sprintf("powerfail %d", id))
 	case key.Matches(msg, k.Restart):
-		return m.run(fmt.Sprintf("restart %d", id))
+		return m.runExpect(nodeState(id, cluster.StateUp), fmt.Sprintf("restart %d", id))
 	case key.Matches(msg, k.Pause):
 		if m.selected().State == cluster.StatePaused {
 			return m.runExpect(nodeState(id, cluster.StateUp), fmt.Sprintf("resume %d", id))

@@ -156,6 +156,10 @@ func TestToggleKeysDecideFromWhatWasAsked(t *testing.T) {
 		{[]string{"x", "d", "d"}, []string{"drop 10 1 2", "drop 50 1 2"}},
 		{[]string{"x", "y", "y"}, []string{"delay 20ms 1 2", "delay 100ms 1 2"}},
 		{[]string{"2", "g", "g"}, []string{"partition 1,3,4,5 2", "partition 1,2,3,4,5"}},
+		// Not toggles, but the same race: r after c found node 2 up and
+		// was refused unsaid (a new user's 2 c r left it down).
+		{[]string{"2", "c", "r"}, []string{"crash 2", "restart 2"}},
+		{[]string{"2", "P", "r"}, []string{"powerfail 2", "restart 2"}},
 	} {
 		m := newModel(newFakeSource(steady(40)), &fakeExec{}, 120, 40)
 		keys(m, tc.keys...)
