@@ -29,7 +29,8 @@ func learnFlagSet(w io.Writer) (fs *flag.FlagSet, cf *clusterFlags, df *dashboar
 		fmt.Fprintln(fs.Output(), "A lesson is a narrated script on a live cluster: it says what happens, waits for a key")
 		fmt.Fprintln(fs.Output(), "where there is something to look at, and checks with expect that it did. A lesson")
 		fmt.Fprintln(fs.Output(), "brings the cluster flags it needs (--nodes 3, ...); flags given here come after them,")
-		fmt.Fprintln(fs.Output(), "but --nodes, --prevote, --checkquorum and --snapshot-every must be what it brings.")
+		fmt.Fprintln(fs.Output(), "but --nodes, --prevote, --checkquorum and --snapshot-every must be what it brings,")
+		fmt.Fprintln(fs.Output(), "and a --data directory must be new or empty (a lesson starts a new cluster).")
 		fmt.Fprintln(fs.Output(), "The defaults below are the dashboard's: a lesson's own flags replace them (most use")
 		fmt.Fprintln(fs.Output(), "3 nodes), and --headless starts with the script timing (heartbeat 15ms, election 150ms-300ms).")
 		fs.PrintDefaults()
@@ -116,6 +117,13 @@ func parseLearn(args []string, stderr io.Writer) (learnRun, error) {
 	}
 	if err := keepsLessonFlags(l, brought, *cf); err != nil {
 		return learnRun{}, err
+	}
+	if n := cf.onDisk(); n > 0 {
+		// A lesson narrates a new cluster ("every node starts as a
+		// follower", "two of three"): on a directory's cluster of 5 nodes
+		// it ran on them, narrated three and failed, and lesson 10 left a
+		// node added to the user's cluster.
+		return learnRun{}, usagef("--data %s holds a cluster of %s: %s starts a new cluster, and what it narrates and checks begins there; give a new or empty --data directory", cluster.EscapeControls(cf.data), cf.describeOnDisk(n), l.ID())
 	}
 	if df.pace < 0 {
 		return learnRun{}, usagef("--pace %v: must not be negative", df.pace)

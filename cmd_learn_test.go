@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -203,5 +204,33 @@ func TestLearnDashboard(t *testing.T) {
 	}
 	if left, _ := os.ReadDir(tmp); len(left) != 0 {
 		t.Errorf("left behind in TMPDIR: %v", left)
+	}
+}
+
+// A lesson starts a new cluster: a --data directory that holds one is
+// refused (exit 2), and left as it was. On a 5-node directory lesson 3 ran
+// on five nodes, narrated three, and failed; lesson 10 added a node to the
+// user's cluster.
+func TestLearnRefusesADataDirectoryThatHoldsACluster(t *testing.T) {
+	t.Parallel()
+	data := t.TempDir()
+	if code, _, errs := runCLI(t, "wait leader\n", "script", "--nodes", "3", "--data", data, "-"); code != 0 {
+		t.Fatal(errs)
+	}
+	before, _ := os.ReadDir(filepath.Join(data, "node-1"))
+	code, _, errs := runCLI(t, "", "learn", "--headless", "--data", data, "10")
+	if want := "holds a cluster of 3 nodes: lesson 10 (membership) starts a new cluster"; code != 2 || !strings.Contains(errs, want) {
+		t.Errorf("exit %d, want 2 and %q:\n%s", code, want, errs)
+	}
+	if after, _ := os.ReadDir(filepath.Join(data, "node-1")); len(after) != len(before) {
+		t.Errorf("node-1 held %d files, now %d", len(before), len(after))
+	}
+	if _, err := os.Stat(filepath.Join(data, "node-4")); err == nil {
+		t.Errorf("the refused lesson added node 4")
+	}
+	// A new directory is fine (the lesson's first run makes it).
+	fresh := filepath.Join(t.TempDir(), "new")
+	if code, _, errs := runCLI(t, "", "learn", "--headless", "--pace", "0", "--data", fresh, "1"); code != 0 {
+		t.Errorf("lesson 1 on a new --data: exit %d\n%s", code, errs)
 	}
 }
