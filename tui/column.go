@@ -2,6 +2,7 @@ package tui
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/charmbracelet/lipgloss"
 
@@ -71,8 +72,15 @@ func (m *Model) viewCommitWhyIn(width, most int) []string {
 	if len(lines) > most {
 		const more = " … (E: all of it)"
 		lines = lines[:most]
-		last, _ := splitAt(lines[most-1], width-lipgloss.Width(more))
-		lines[most-1] = last + more
+		last, rest := splitAt(lines[most-1], width-lipgloss.Width(more))
+		if rest != "" && !strings.HasPrefix(rest, " ") && !strings.HasSuffix(last, " ") {
+			// At a word, never inside one: "1 has up to 1 …" of 160
+			// read as a number (a new user's report).
+			if i := strings.LastIndex(last, " "); i > 0 {
+				last = last[:i]
+			}
+		}
+		lines[most-1] = strings.TrimRight(last, " ,;:") + more
 	}
 	out := make([]string, len(lines))
 	for i, l := range lines {

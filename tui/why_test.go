@@ -228,6 +228,9 @@ func TestCommitExplanationIsTheClusters(t *testing.T) {
 		if got != want {
 			if head, ok := strings.CutSuffix(got, " … (E: all of it)"); !ok || !strings.HasPrefix(want, head) || len(head) < 100 {
 				t.Errorf("explanation %q, want %q", got, want)
+			} else if next := want[len(head)]; next >= '0' && next <= '9' || next >= 'a' && next <= 'z' || next >= 'A' && next <= 'Z' {
+				// Cut at a word: "1 has up to 1 …" of 160 read as a number.
+				t.Errorf("explanation cut inside a word: %q of %q", got, want)
 			}
 		}
 	}
