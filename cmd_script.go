@@ -278,7 +278,7 @@ func playHeadless(ctx context.Context, h headlessRun, stdout, stderr io.Writer) 
 	}
 	stopStream := func() {}
 	if h.json {
-		printNodesJSON(out, c.Status())
+		printNodesJSON(out, c.Status(), c.Found)
 		writeJSONLine(out, struct {
 			Type string `json:"type"`
 			Seed uint64 `json:"seed"`
@@ -467,13 +467,24 @@ func printStartErrors(w io.Writer, log *cluster.EventLog) {
 	}
 }
 
-func printNodesJSON(w io.Writer, s cluster.Status) {
+// printNodesJSON is printNodes for --json: each node's state, and its
+// addresses and what its files held when it runs (a removed node's line
+// had empty addresses and no state, and none said what its files held).
+func printNodesJSON(w io.Writer, s cluster.Status, found func(id uint64) string) {
 	for _, n := range s.Nodes {
-		if n.State == cluster.StateFailed {
+		switch n.State {
+		case cluster.StateFailed:
 			writeJSONLine(w, map[string]any{"type": "node", "id": n.ID, "state": n.State, "error": n.Err})
 			continue
+		case cluster.StateRemoved:
+			writeJSONLine(w, map[string]any{"type": "node", "id": n.ID, "state": n.State})
+			continue
 		}
-		writeJSONLine(w, map[string]any{"type": "node", "id": n.ID, "raft": n.RaftAddr, "http": n.HTTPAddr})
+		line := map[string]any{"type": "node", "id": n.ID, "state": n.State, "raft": n.RaftAddr, "http": n.HTTPAddr}
+		if f := found(n.ID); f != "" {
+			line["found"] = f
+		}
+		writeJSONLine(w, line)
 	}
 }
 

@@ -1589,6 +1589,10 @@ func TestSecondRunSaysWhatItFound(t *testing.T) {
 	if code != 0 || strings.Count(out, "(from its files: term ") != 0 {
 		t.Fatalf("second run (--json prints no header): exit %d\n%s\n%s", code, out, errs)
 	}
+	// --json's node lines say it as "found", with each node's state.
+	if n := len(regexp.MustCompile(`\{"found":"term \d+ \(voted for \d\), log to \d+","http":"127\.0\.0\.1:\d+","id":\d,"raft":"127\.0\.0\.1:\d+","state":"up","type":"node"\}`).FindAllString(out, -1)); n != 3 {
+		t.Errorf("second run: %d node lines with found and state, want 3:\n%s", n, out)
+	}
 	if !regexp.MustCompile(`"text":"\d restarted from its files: term \d+ \(voted for \d\), log to \d+"`).MatchString(out) {
 		t.Errorf("the restart's event does not say what it found:\n%s", out)
 	}
