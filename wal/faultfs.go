@@ -875,6 +875,17 @@ type faultHandle struct {
 // Write implements File.
 func (h *faultHandle) Write(p []byte) (int, error) { return h.write(p, 0, false) }
 
+// name is the file's path now, for errors: the os.File keeps the name it
+// was opened by, and a segment opened as NAME.tmp and renamed (a growing
+// segment) made a full disk's error name a .tmp file that was not there.
+// Called with fs.mu held.
+func (h *faultHandle) name() string {
+	if h.n != nil && h.n.path != "" {
+		return h.n.path
+	}
+	return h.f.Name()
+}
+
 // WriteAt implements File.
 func (h *faultHandle) WriteAt(p []byte, off int64) (int, error) { return h.write(p, off, true) }
 
@@ -888,7 +899,7 @@ func (h *faultHandle) write(p []byte, off int64, at bool) (int, error) {
 		return 0, err
 	}
 	if f.full && len(p) > 0 {
-		return 0, &os.PathError{Op: "write", Path: h.f.Name(), Err: syscall.ENOSPC}
+		return 0, &os.PathError{Op: "write", Path: h.name(), Err: syscall.ENOSPC}
 	}
 	switch {
 	case at:
@@ -1087,7 +1098,7 @@ func (h *faultHandle) Truncate(size int64) error {
 		return err
 	}
 	if f.full && size > h.n.size {
-		return &os.PathError{Op: "truncate", Path: h.f.Name(), Err: syscall.ENOSPC}
+		return &os.PathError{Op: "truncate", Path: h.name(), Err: syscall.ENOSPC}
 	}
 	if err := h.f.Truncate(size); err != nil {
 		return err

@@ -578,3 +578,28 @@ func TestFaultFSPowerFailTorn(t *testing.T) {
 		wantDisk(t, dir, map[string]string{"a": want})
 	}
 }
+
+// A full disk's error names the file as it is called now: a segment opened
+// as NAME.tmp and renamed named the .tmp, which was not there (a new
+// user's disk-full error).
+func TestFaultFSFullNamesTheFileNow(t *testing.T) {
+	dir := t.TempDir()
+	ffs := NewFaultFS()
+	tmp, final := filepath.Join(dir, "seg.tmp"), filepath.Join(dir, "seg")
+	f, err := ffs.OpenFile(tmp, os.O_WRONLY|os.O_CREATE, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := ffs.Rename(tmp, final); err != nil {
+		t.Fatal(err)
+	}
+	ffs.SetFull(true)
+	var pe *os.PathError
+	if _, err := f.Write([]byte("x")); !errors.As(err, &pe) || pe.Path != final {
+		t.Errorf("write on a full disk: %v; want it to name %s", err, final)
+	}
+	if err := f.Truncate(100); !errors.As(err, &pe) || pe.Path != final {
+		t.Errorf("truncate on a full disk: %v; want it to name %s", err, final)
+	}
+}
