@@ -323,6 +323,13 @@ func Start(opts Options) (*Cluster, error) {
 		noun = "node"
 	}
 	c.events.Add(Event{Kind: EventSetting, Text: fmt.Sprintf("cluster of %d %s started: %v", running, noun, opts.Timing)})
+	for _, s := range c.slots {
+		// What a --data directory held, node by node: the dashboard on a
+		// reused directory said nothing of it (the cards jumped to term 14).
+		if s.node != nil && s.node.found != "" {
+			c.events.Add(Event{Node: s.id, Kind: EventSetting, Text: fmt.Sprintf("%d started from its files: %s", s.id, s.node.found)})
+		}
+	}
 	created := 0 // the nodes not added later: the cluster it was created as
 	for _, s := range c.slots {
 		if !s.joined {
