@@ -257,7 +257,14 @@ func CheckHeartbeatDiv(div int, ranges []Range) error {
 		return fmt.Errorf("want 2 or more: the heartbeat (the minimum election timeout / %d) must be shorter than the election timeout", div)
 	}
 	for _, r := range ranges {
-		if hb := r.Min / time.Duration(div); hb < cluster.MinHeartbeat {
+		hb := r.Min / time.Duration(div)
+		switch {
+		case hb >= cluster.MinHeartbeat:
+		case r.Min < 2*cluster.MinHeartbeat:
+			// No divisor works ("want at most 1" beside "want 2 or
+			// more": a new user's report): the range is what to change.
+			return fmt.Errorf("range %s's heartbeat would be %v (%v / %d), under the %v a heartbeat can be, and no divisor of 2 or more gives one: the range's minimum must be %v or more", r, hb, r.Min, div, cluster.MinHeartbeat, 2*cluster.MinHeartbeat)
+		default:
 			return fmt.Errorf("range %s's heartbeat would be %v (%v / %d), under the %v a heartbeat can be: want at most %d", r, hb, r.Min, div, cluster.MinHeartbeat, r.Min/cluster.MinHeartbeat)
 		}
 	}
