@@ -1593,6 +1593,10 @@ func TestSecondRunSaysWhatItFound(t *testing.T) {
 	if code != 0 || strings.Count(out, "(from its files: term ") != 0 {
 		t.Fatalf("second run (--json prints no header): exit %d\n%s\n%s", code, out, errs)
 	}
+	// A start's events say it node by node (the dashboard shows them).
+	if n := len(regexp.MustCompile(`"kind":"setting","text":"\d started from its files: term \d+ \(voted for \d\), log to \d+"`).FindAllString(out, -1)); n != 3 {
+		t.Errorf("second run: %d start events saying what the files held, want 3:\n%s", n, out)
+	}
 	// --json's node lines say it as "found", with each node's state.
 	if n := len(regexp.MustCompile(`\{"found":"term \d+ \(voted for \d\), log to \d+","http":"127\.0\.0\.1:\d+","id":\d,"raft":"127\.0\.0\.1:\d+","state":"up","type":"node"\}`).FindAllString(out, -1)); n != 3 {
 		t.Errorf("second run: %d node lines with found and state, want 3:\n%s", n, out)
