@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -50,11 +51,9 @@ func scriptFlagSet(w io.Writer) (fs *flag.FlagSet, cf *clusterFlags, jsonOut *bo
 
 func runScript(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) (err error) {
 	fs, cf, jsonOut, logPath, tracePath, recPath := scriptFlagSet(stderr)
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
+	perr := parseFlags(fs, args)
 	ended := false // playHeadless wrote --json's last line
-	if *jsonOut {
+	if *jsonOut || perr != nil && asksJSON(args) {
 		// Every --json stream ends with an "end" line, a run that never
 		// started too (a bad header, a node that cannot start, lines that
 		// do not parse): a CI user's parser found nothing on standard
@@ -67,6 +66,9 @@ func runScript(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 				writeEndJSON(ctx, stdout, firstLine(err), 0, 0, 0)
 			}
 		}()
+	}
+	if perr != nil {
+		return perr
 	}
 	if fs.NArg() < 1 {
 		return usagef("script: no script file given (want raftplay script [flags] FILE, or - for standard input)")
@@ -120,6 +122,24 @@ func runScript(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	}
 	return playHeadless(ctx, headlessRun{name: name, file: file, cmds: cmds, cf: cf, json: *jsonOut, logPath: *logPath, tracePath: *tracePath, recPath: *recPath,
 		hint: runHint(string(src), fs), header: header, ended: &ended}, stdout, stderr)
+}
+
+// asksJSON reports whether args ask for --json, for a flag error that
+// stopped the parse before it got there or before it set it (--bogus, or
+// --nodes x, left no end record: a CI user's parser found nothing).
+func asksJSON(args []string) bool {
+	for _, a := range args {
+		if a == "--" {
+			break
+		}
+		name, val, hasVal := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		if strings.HasPrefix(a, "-") && name == "json" {
+			if b, err := strconv.ParseBool(val); !hasVal || err == nil && b {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // firstLine is err with only the first line of its message (errorLines

@@ -1521,6 +1521,9 @@ func TestJSONEndsEvenWhenNothingRan(t *testing.T) {
 		// ran): a node that could not start said 2, a bad --nodes 3.
 		{"wait leader\nput a 1\n", []string{"--data", data}, `{"type":"end","ok":false,"commands":0,"passed":0,"error":"node 2 could not start: its WAL is damaged: `},
 		{"wait leader\nput a 1\nget a\n", []string{"--nodes", "0"}, `{"type":"end","ok":false,"commands":0,"passed":0,"error":"--nodes 0: `},
+		// A flag the parse stopped at left no end record at all.
+		{"wait leader\n", []string{"--bogus"}, `{"type":"end","ok":false,"commands":0,"passed":0,"error":"script: unknown flag --bogus`},
+		{"wait leader\n", []string{"--nodes", "x"}, `{"type":"end","ok":false,"commands":0,"passed":0,"error":"--nodes x: want a whole number"}`},
 	} {
 		args := append([]string{"script", "--json"}, tc.args...)
 		if tc.args == nil || tc.args[0] != "--data" {
@@ -1531,6 +1534,11 @@ func TestJSONEndsEvenWhenNothingRan(t *testing.T) {
 		if last := lines[len(lines)-1]; code == 0 || !strings.HasPrefix(last, tc.want) {
 			t.Errorf("%q: exit %d, last line %q, want %s...", tc.stdin, code, last, tc.want)
 		}
+	}
+	// --json after the flag the parse stopped at counts too.
+	code, out, _ := runCLI(t, "wait leader\n", "script", "--election", "300ms-150ms", "--json", "-")
+	if want := `{"type":"end","ok":false,"commands":0,"passed":0,"error":"--election: bad range`; code != 2 || !strings.HasPrefix(out, want) {
+		t.Errorf("--election 300ms-150ms --json: exit %d, stdout %q; want 2 and %s...", code, out, want)
 	}
 }
 
