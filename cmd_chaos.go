@@ -200,13 +200,15 @@ func runChaos(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	// which untilDone hands over as it came: a nil would be taken for the
 	// signal when one came while a judged run saved its files, and a failed
 	// run's report went unprinted and its recording deleted.
+	chaosOpts := experiment.ChaosOptions{
+		Cluster: opts, Seed: seed, Duration: f.duration, FaultEvery: f.every,
+		Clients: f.clients, Keys: f.keys, Faults: kinds, CheckTimeout: f.checkTimeout, SettleTimeout: f.settle, OutDir: f.out,
+		Trace: traceOut.writer(), Unsafe: f.unsafe, Record: recordHook(recFile, withSeed(opts, seed), "chaos"), Rerun: rerun,
+		Recording: recFile, KeepRecording: *f.record != "",
+		Started: func() { fmt.Fprintln(stderr, "chaos: a leader is elected; clients and faults are running") },
+	}
 	err = untilDone(ctx, 5*time.Second, func() error {
-		r, err := runChaosExperiment(ctx, experiment.ChaosOptions{
-			Cluster: opts, Seed: seed, Duration: f.duration, FaultEvery: f.every,
-			Clients: f.clients, Keys: f.keys, Faults: kinds, CheckTimeout: f.checkTimeout, SettleTimeout: f.settle, OutDir: f.out,
-			Trace: traceOut.writer(), Unsafe: f.unsafe, Record: recordHook(recFile, withSeed(opts, seed), "chaos"), Rerun: rerun,
-			Started: func() { fmt.Fprintln(stderr, "chaos: a leader is elected; clients and faults are running") },
-		})
+		r, err := runChaosExperiment(ctx, chaosOpts)
 		if err != nil {
 			return err
 		}
@@ -228,10 +230,11 @@ func runChaos(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 		return startError(err, cf)
 	}
-	if rep.Failed() || rep.Undecided() || rep.Interrupted != "" || *f.record != "" {
-		rep.Files = append(rep.Files, recFile)
-	} else {
+	switch kept := chaosOpts.KeptRecording(rep); {
+	case kept == "":
 		os.Remove(recFile)
+	case !slices.Contains(rep.Files, kept): // report.json lists it when the run saved one
+		rep.Files = append(rep.Files, kept)
 	}
 	if err := rep.WriteText(stdout); err != nil {
 		return err

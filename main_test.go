@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -855,6 +856,7 @@ func checkInterruptedChaos(t *testing.T, work string, left []os.DirEntry, midRun
 		var r struct {
 			Interrupted, Verdict string
 			Ops                  struct{ Puts, Gets int }
+			Files                []string
 		}
 		if err := json.Unmarshal(b, &r); err != nil {
 			t.Errorf("report.json: %v", err)
@@ -865,6 +867,11 @@ func checkInterruptedChaos(t *testing.T, work string, left []os.DirEntry, midRun
 		for _, name := range []string{"history.json", "events.jsonl", "faults.jsonl", "recording.rec"} {
 			if _, err := os.Stat(filepath.Join(dir, name)); err != nil {
 				t.Errorf("an interrupted run did not keep %s: %v", name, err)
+			}
+			// report.json lists what it kept (recording.rec was left out
+			// of it: a CI user's artifact collection missed it).
+			if !slices.ContainsFunc(r.Files, func(f string) bool { return filepath.Base(f) == name }) {
+				t.Errorf("report.json's files %q leave out %s", r.Files, name)
 			}
 		}
 		if midRun && r.Ops.Puts+r.Ops.Gets == 0 {

@@ -51,6 +51,13 @@ type ChaosOptions struct {
 	// has been healed and has converged, before the checks. Its error is
 	// reported in NemesisErrors.
 	Record func(c *cluster.Cluster) (stop func() error)
+	// Recording is the file Record writes, if any: report.json lists it
+	// when it is kept, that is when the run fails, is undecided or is
+	// interrupted, or KeepRecording says so (the caller removes it
+	// otherwise). report.json's files left it out (a CI user's artifact
+	// collection missed it).
+	Recording     string
+	KeepRecording bool
 	// Started, if set, is called once the first leader is elected, as the
 	// clients and the nemesis start.
 	Started func()
@@ -278,7 +285,7 @@ func RunChaos(ctx context.Context, opts ChaosOptions) (*ChaosReport, error) {
 		rep.LeaderChanges = max(0, countLeaderWins(events)-1)
 		rep.Rerun = opts.Rerun
 		if opts.OutDir != "" {
-			if err := rep.save(opts.OutDir, ops, events, info); err != nil {
+			if err := rep.save(opts.OutDir, ops, events, info, opts.KeptRecording(rep)); err != nil {
 				return rep, err
 			}
 		}
@@ -442,4 +449,13 @@ func count(m map[string]int, k string) map[string]int {
 	}
 	m[k]++
 	return m
+}
+
+// KeptRecording is opts.Recording when the run's report keeps it (a
+// failed, undecided or interrupted run, or KeepRecording), else "".
+func (opts ChaosOptions) KeptRecording(r *ChaosReport) string {
+	if opts.Recording != "" && (opts.KeepRecording || r.Failed() || r.Undecided() || r.Interrupted != "") {
+		return opts.Recording
+	}
+	return ""
 }

@@ -150,7 +150,7 @@ func yesNo(b bool) string {
 }
 
 // save writes the run's files into dir and lists them in r.Files.
-func (r *ChaosReport) save(dir string, ops []Op, events []cluster.Event, info porcupine.LinearizationInfo) error {
+func (r *ChaosReport) save(dir string, ops []Op, events []cluster.Event, info porcupine.LinearizationInfo, recording string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("experiment: output directory: %w", err)
 	}
@@ -208,6 +208,9 @@ func (r *ChaosReport) save(dir string, ops []Op, events []cluster.Event, info po
 		}
 	}
 	if err == nil {
+		if recording != "" {
+			r.Files = append(r.Files, recording)
+		}
 		r.Files = append(r.Files, filepath.Join(dir, "report.json")) // the report lists itself
 		n := len(r.Files)
 		r.VerdictLine, r.LostChecked = r.Verdict(), r.FinalKeys > 0 && r.Interrupted == ""
