@@ -214,6 +214,11 @@ type namedFile struct{ what, path string }
 // unset files ("") are left out.
 func checkOutputs(inputs, outputs []namedFile) error {
 	for i, out := range outputs {
+		if out.path == "-" && (out.what == "--log" || out.what == "--trace" || out.what == "--record") {
+			// It made a file named "-" in the current directory, where
+			// "-" means a standard stream everywhere else (a CI user).
+			return usagef("%s -: give a file (%s writes no standard stream; standard output carries the run's own output)", out.what, out.what)
+		}
 		if out.path == "" || out.path == "-" {
 			continue
 		}
@@ -254,10 +259,31 @@ func sameFile(a, b string) bool {
 	if errA == nil && errB == nil {
 		return os.SameFile(fa, fb)
 	}
-	absA, errA := filepath.Abs(a)
-	absB, errB := filepath.Abs(b)
+	absA, errA := filepath.Abs(resolveLinks(a))
+	absB, errB := filepath.Abs(resolveLinks(b))
 	if errA != nil || errB != nil {
 		return filepath.Clean(a) == filepath.Clean(b)
 	}
 	return absA == absB
+}
+
+// resolveLinks follows path's symbolic links, the last one too when what
+// it names is not there yet (a link to a file a run is about to create:
+// --log same.log --trace link.log, link.log -> same.log, wrote both
+// outputs into one file). It gives up, with what it has, after 40 links.
+func resolveLinks(path string) string {
+	for range 40 {
+		target, err := os.Readlink(path)
+		if err != nil {
+			break
+		}
+		if !filepath.IsAbs(target) {
+			target = filepath.Join(filepath.Dir(path), target)
+		}
+		path = target
+	}
+	if dir, err := filepath.EvalSymlinks(filepath.Dir(path)); err == nil {
+		path = filepath.Join(dir, filepath.Base(path))
+	}
+	return path
 }

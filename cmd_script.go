@@ -84,6 +84,15 @@ func runScript(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		[]namedFile{{"--log", *logPath}, {"--trace", *tracePath}, {"--record", *recPath}}); err != nil {
 		return err
 	}
+	if *jsonOut {
+		// Its lines went into the JSON stream, breaking records in two
+		// (a CI user's --trace /dev/stdout).
+		for _, o := range []namedFile{{"--log", *logPath}, {"--trace", *tracePath}, {"--record", *recPath}} {
+			if o.path != "" && sameFile(o.path, "/dev/stdout") {
+				return usagef("%s %s: that is standard output, which carries --json's records: choose a file", o.what, cluster.EscapeControls(o.path))
+			}
+		}
+	}
 	src, err := readScript(ctx, file, stdin)
 	if err != nil {
 		if ctx.Err() != nil {

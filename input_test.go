@@ -371,3 +371,33 @@ func TestLaterStdoutWriteErrorIsStandardOutputs(t *testing.T) {
 		t.Errorf("check(another file's error) = %v, want it as it is", err)
 	}
 }
+
+// Outputs are told apart by what they name, not how: a symbolic link to a
+// file another output writes (not there yet) is refused, as is "-" for a
+// --log, --trace or --record (a file named "-" was made), and with --json
+// an output that is standard output (its lines broke the JSON records).
+func TestOutputsThatAreOneFileOrAStream(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	link := filepath.Join(dir, "link.log")
+	if err := os.Symlink("same.log", link); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--log", filepath.Join(dir, "same.log"), "--trace", link}, "--trace " + link + ": --log writes that file too"},
+		{[]string{"--trace", "-"}, "--trace -: give a file"},
+		{[]string{"--record", "-"}, "--record -: give a file"},
+		{[]string{"--json", "--trace", "/dev/stdout"}, "--trace /dev/stdout: that is standard output, which carries --json's records"},
+	} {
+		code, _, errs := runCLI(t, "wait leader\n", append(append([]string{"script", "--nodes", "1"}, tc.args...), "-")...)
+		if code != 2 || !strings.Contains(errs, tc.want) {
+			t.Errorf("%q: exit %d, %q; want 2 and %q", tc.args, code, errs, tc.want)
+		}
+	}
+	if _, err := os.Stat("-"); err == nil {
+		t.Errorf("a file named - was made")
+	}
+}
