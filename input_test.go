@@ -401,3 +401,13 @@ func TestOutputsThatAreOneFileOrAStream(t *testing.T) {
 		t.Errorf("a file named - was made")
 	}
 }
+
+// A --json result's command quotes bytes JSON cannot carry as the output
+// and errors do (k\xff): they went in as U+FFFD, and the key was lost.
+func TestJSONResultQuotesTheCommandsBytes(t *testing.T) {
+	t.Parallel()
+	code, out, errs := runCLI(t, "wait leader\nput k\xff\xfe v\x01x\n", "script", "--json", "--nodes", "1", "-")
+	if want := `"command":"put k\\xff\\xfe v\\x01x"`; code != 0 || !strings.Contains(out, want) || strings.Contains(out, `\ufffd`) {
+		t.Errorf("exit %d, want %s:\n%s\n%s", code, want, out, errs)
+	}
+}

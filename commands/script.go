@@ -101,7 +101,9 @@ func RunScript(ctx context.Context, r *Runner, cmds []Command, o ScriptOptions) 
 			o.OnDone(cmd, err)
 		}
 		if o.JSON { // Output is what text mode prints: already escaped where it must be
-			res := Result{Type: "result", Time: time.Now(), Line: cmd.Line, Command: cmd.Text, OK: err == nil, Output: out}
+			// The command as the output and error quote it: invalid UTF-8
+			// went into JSON as U+FFFD, and the key could not be told.
+			res := Result{Type: "result", Time: time.Now(), Line: cmd.Line, Command: cluster.EscapeControls(cmd.Text), OK: err == nil, Output: out}
 			if err != nil {
 				res.Error = escapeLines(err.Error())
 			}
