@@ -500,18 +500,25 @@ func printStartErrors(w io.Writer, log *cluster.EventLog) {
 // addresses and what its files held when it runs (a removed node's line
 // had empty addresses and no state, and none said what its files held).
 func printNodesJSON(w io.Writer, s cluster.Status, found func(id uint64) string) {
+	// A struct, so "type" comes first as in every other record (a map
+	// put it last, which broke a CI's prefix check).
+	type nodeLine struct {
+		Type  string            `json:"type"`
+		ID    uint64            `json:"id"`
+		State cluster.NodeState `json:"state"`
+		Raft  string            `json:"raft,omitempty"`
+		HTTP  string            `json:"http,omitempty"`
+		Found string            `json:"found,omitempty"`
+		Error string            `json:"error,omitempty"`
+	}
 	for _, n := range s.Nodes {
+		line := nodeLine{Type: "node", ID: n.ID, State: n.State}
 		switch n.State {
 		case cluster.StateFailed:
-			writeJSONLine(w, map[string]any{"type": "node", "id": n.ID, "state": n.State, "error": n.Err})
-			continue
+			line.Error = n.Err
 		case cluster.StateRemoved:
-			writeJSONLine(w, map[string]any{"type": "node", "id": n.ID, "state": n.State})
-			continue
-		}
-		line := map[string]any{"type": "node", "id": n.ID, "state": n.State, "raft": n.RaftAddr, "http": n.HTTPAddr}
-		if f := found(n.ID); f != "" {
-			line["found"] = f
+		default:
+			line.Raft, line.HTTP, line.Found = n.RaftAddr, n.HTTPAddr, found(n.ID)
 		}
 		writeJSONLine(w, line)
 	}

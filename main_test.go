@@ -1613,7 +1613,7 @@ func TestSecondRunSaysWhatItFound(t *testing.T) {
 		t.Errorf("second run: %d start events saying what the files held, want 3:\n%s", n, out)
 	}
 	// --json's node lines say it as "found", with each node's state.
-	if n := len(regexp.MustCompile(`\{"found":"term \d+ \(voted for \d\), log to \d+","http":"127\.0\.0\.1:\d+","id":\d,"raft":"127\.0\.0\.1:\d+","state":"up","type":"node"\}`).FindAllString(out, -1)); n != 3 {
+	if n := len(regexp.MustCompile(`\{"type":"node","id":\d,"state":"up","raft":"127\.0\.0\.1:\d+","http":"127\.0\.0\.1:\d+","found":"term \d+ \(voted for \d\), log to \d+"\}`).FindAllString(out, -1)); n != 3 {
 		t.Errorf("second run: %d node lines with found and state, want 3:\n%s", n, out)
 	}
 	if !regexp.MustCompile(`"text":"\d restarted from its files: term \d+ \(voted for \d\), log to \d+"`).MatchString(out) {
