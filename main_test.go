@@ -861,6 +861,9 @@ func checkInterruptedChaos(t *testing.T, work string, left []os.DirEntry, midRun
 		if err := json.Unmarshal(b, &r); err != nil {
 			t.Errorf("report.json: %v", err)
 		}
+		if strings.HasPrefix(r.Verdict, "INTERRUPTED: no safety violation") && !strings.Contains(r.Verdict, "--recheck "+filepath.Base(dir)) {
+			t.Errorf("the verdict does not name the directory to recheck: %q", r.Verdict)
+		}
 		if want := "interrupted by " + (signalError{sig}).name() + " after "; !strings.HasPrefix(r.Interrupted, want) || !strings.HasPrefix(r.Verdict, "INTERRUPTED: ") {
 			t.Errorf("report.json says interrupted %q, verdict %q; want %q..., INTERRUPTED: ...", r.Interrupted, r.Verdict, want)
 		}

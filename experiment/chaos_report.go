@@ -114,11 +114,19 @@ const interruptedVerdict = "INTERRUPTED: no safety violation seen before the sto
 // Verdict returns "PASS", "UNDECIDED: ...", "INTERRUPTED: ..." or "FAIL: "
 // and what failed.
 func (r *ChaosReport) Verdict() string {
+	// The directory to recheck, named when the report knows it (it said
+	// "--recheck DIR", a placeholder, of a run saved in /tmp/run42).
+	dir := func(v string) string {
+		if len(r.Files) > 0 {
+			return strings.Replace(v, "--recheck DIR", "--recheck "+filepath.Dir(r.Files[0]), 1)
+		}
+		return v
+	}
 	if r.Undecided() {
-		return undecidedVerdict
+		return dir(undecidedVerdict)
 	}
 	if r.Interrupted != "" && !r.Failed() {
-		return interruptedVerdict
+		return dir(interruptedVerdict)
 	}
 	if !r.Failed() {
 		return "PASS"
