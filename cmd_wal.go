@@ -65,6 +65,11 @@ func runWAL(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if removed > 0 {
 		what = fmt.Sprintf("%s and %d removed", plural(len(nodes)-removed, "node"), removed)
 	}
+	if size, _ := cluster.CreatedSize(dir); len(nodes) < max(size, highest) {
+		// Some nodes' directories are gone: the count of those here read
+		// as the cluster's size (a CI user's "2 nodes" of 3).
+		what += fmt.Sprintf(" (of %d: the others' directories are missing, see below)", max(size, highest))
+	}
 	fmt.Fprintf(stdout, "data %s: %s\n", cluster.EscapeControls(dir), what)
 	var problems errorLines
 	clusterErr := cluster.CheckClusterFile(dir)
