@@ -444,13 +444,25 @@ func ExplainNode(st Status, id uint64) string {
 		}
 		frozen += "."
 	}
+	var base string
 	switch n.Role {
 	case "leader":
-		return explainLeaderNode(st, n) + frozen
+		base = explainLeaderNode(st, n)
 	case "candidate", "pre-candidate":
-		return explainCandidate(st, n) + frozen
+		base = explainCandidate(st, n)
+	default:
+		base = explainMember(st, n) + explainFollower(st, n)
 	}
-	return explainMember(st, n) + explainFollower(st, n) + frozen
+	if n.Frozen && strings.Contains(base, "the cluster is frozen") {
+		// Said already (a leader's commit explanation says it): once is
+		// enough ("...frozen: nothing moves... The cluster is frozen: its
+		// clock stands still", a learner's report).
+		frozen = ""
+		if len(n.Held) > 0 {
+			frozen = fmt.Sprintf(" It holds %s.", plural(len(n.Held), "arrived message", "arrived messages"))
+		}
+	}
+	return base + frozen
 }
 
 // explainMember says what a node that does not vote is ("" for a voter):

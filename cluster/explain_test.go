@@ -1215,3 +1215,18 @@ func TestExplainLearnerBeingPromoted(t *testing.T) {
 		t.Errorf("a learner the leader keeps a learner: %s", got)
 	}
 }
+
+// A frozen leader's explanation says the cluster is frozen once: its
+// commit explanation says it, and the node's added "The cluster is
+// frozen: its clock stands still" after it (a learner's report).
+func TestExplainFrozenLeaderSaysFrozenOnce(t *testing.T) {
+	st := cardStatus(3)
+	for i := range st.Nodes {
+		st.Nodes[i].Frozen = true
+	}
+	st.Nodes[0].LastIndex = st.Nodes[0].Commit + 1
+	got := ExplainNode(st, 1)
+	if n := strings.Count(strings.ToLower(got), "the cluster is frozen"); n != 1 {
+		t.Errorf("said frozen %d times: %q", n, got)
+	}
+}

@@ -341,6 +341,10 @@ func (m *Model) keyOff(msg tea.KeyMsg) (what, why string) {
 			return msg.String() + " filter", m.selGoneWhy()
 		}
 	}
+	if b := offBinding(msg, &m.keys.Heal); b != nil && m.pagerShown() == noPager {
+		// Off with no fault on: it said nothing (a learner's report).
+		return msg.String() + " heal", "no partition or link fault is on: nothing to heal"
+	}
 	if why = m.memberKeyWhy(msg); why != "" {
 		what = map[string]string{"A": "A add", "D": fmt.Sprintf("D remove %d", m.sel), "T": fmt.Sprintf("T transfer %d", m.sel)}[msg.String()]
 		return what, why

@@ -284,3 +284,17 @@ func TestColumnTrustsTheLeadersMatchOverALaggingLane(t *testing.T) {
 		t.Errorf("column 6: %q", why)
 	}
 }
+
+// h with no fault on says why it does nothing: it was silent, while other
+// keys that are off say why (a learner's report).
+func TestHealWithNoFaultSaysSo(t *testing.T) {
+	ex := &fakeExec{}
+	m := newModel(newFakeSource(steady(40)), ex, 120, 40)
+	press(m, "h")
+	if m.output.line != "h heal" || !strings.Contains(m.output.note, "no partition or link fault is on") {
+		t.Errorf("h with no fault: %q: %q", m.output.line, m.output.note)
+	}
+	if got := ex.got(); len(got) != 0 {
+		t.Errorf("h with no fault ran %q", got)
+	}
+}
