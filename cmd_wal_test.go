@@ -121,17 +121,7 @@ func TestWALDoesNotOfferAllowFailedPastADamagedClusterFile(t *testing.T) {
 // of a CLUSTER that says 3: a CI user's report).
 func TestWALNamesWhyNodesBeyondClusterAreMissing(t *testing.T) {
 	t.Parallel()
-	data, seg := clusterOnDisk(t, 3, 1)
-	b, err := os.ReadFile(seg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.MkdirAll(filepath.Join(data, "node-7"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(data, "node-7", filepath.Base(seg)), b, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	data := clusterWithNode7(t)
 	code, out, _ := runCLI(t, "", "wal", data)
 	want := "node-4: is missing, while node 7 has files (a start runs nodes 1 to 7; " + filepath.Join(data, "CLUSTER") + " says 3): a start refuses to run node 4 empty (amnesia)"
 	if code != 1 || !strings.Contains(out, want) || strings.Contains(out, "created with 7") {
@@ -218,6 +208,22 @@ func TestWALReportsANodeWhoseLogIsGone(t *testing.T) {
 // says 3.
 func TestWALSaysTheCreatedSizeOfAMissingMember(t *testing.T) {
 	t.Parallel()
+	data := clusterWithNode7(t)
+	if err := os.RemoveAll(filepath.Join(data, "node-2")); err != nil {
+		t.Fatal(err)
+	}
+	code, out, _ := runCLI(t, "", "wal", data)
+	want := "node-2: is missing, and the cluster was created with 3 nodes (" + filepath.Join(data, "CLUSTER") + "): a start refuses to run node 2 empty (amnesia)"
+	if code != 1 || !strings.Contains(out, want) {
+		t.Errorf("exit %d, want 1 and %q:\n%s", code, want, out)
+	}
+}
+
+// clusterWithNode7 is a 3-node data directory (clusterOnDisk) with a copy
+// of node 1's segment in node-7: files of a node beyond the size CLUSTER
+// records.
+func clusterWithNode7(t *testing.T) string {
+	t.Helper()
 	data, seg := clusterOnDisk(t, 3, 1)
 	b, err := os.ReadFile(seg)
 	if err != nil {
@@ -229,12 +235,5 @@ func TestWALSaysTheCreatedSizeOfAMissingMember(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(data, "node-7", filepath.Base(seg)), b, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.RemoveAll(filepath.Join(data, "node-2")); err != nil {
-		t.Fatal(err)
-	}
-	code, out, _ := runCLI(t, "", "wal", data)
-	want := "node-2: is missing, and the cluster was created with 3 nodes (" + filepath.Join(data, "CLUSTER") + "): a start refuses to run node 2 empty (amnesia)"
-	if code != 1 || !strings.Contains(out, want) {
-		t.Errorf("exit %d, want 1 and %q:\n%s", code, want, out)
-	}
+	return data
 }

@@ -19,34 +19,14 @@ func TestReaddedIDsDoNotElectANodeThatMissedTheirRemoval(t *testing.T) {
 	t.Parallel()
 	c := startCluster(t, Options{Nodes: 5})
 	l := waitLeader(t, c).Leader
-	var others []uint64
-	for id := uint64(1); id <= 5; id++ {
-		if id != l {
-			others = append(others, id)
-		}
-	}
+	others := othersThan(l, 5)
 	s, x, y, a := others[0], others[1], others[2], others[3]
-	cl := c.NewClient()
-	put := func(k string) {
-		t.Helper()
-		if _, err := cl.Put(ctxFor(t, 10*time.Second), k, []byte("v")); err != nil {
-			t.Fatalf("put %s: %v", k, err)
-		}
-	}
+	put, cut, _ := linkTools(t, c)
 	put("before")
 	waitFor(t, c, "every node holding the first write", func(st Status) bool {
 		n, _ := st.Node(s)
 		return n.Applied >= n.Commit && n.Commit > 0 && n.Commit == st.Nodes[l-1].Commit
 	})
-	cut := func(p, q uint64) {
-		t.Helper()
-		if err := c.Cut(p, q); err != nil {
-			t.Fatal(err)
-		}
-		if err := c.Cut(q, p); err != nil {
-			t.Fatal(err)
-		}
-	}
 	for _, o := range []uint64{l, x, y, a} {
 		cut(s, o)
 	}
@@ -104,38 +84,9 @@ func TestReaddedIDsDoNotLetAStaleLeaderCommit(t *testing.T) {
 	t.Parallel()
 	c := startCluster(t, Options{Nodes: 5, SnapshotEvery: 4})
 	l := waitLeader(t, c).Leader
-	var others []uint64
-	for id := uint64(1); id <= 5; id++ {
-		if id != l {
-			others = append(others, id)
-		}
-	}
+	others := othersThan(l, 5)
 	x, y, a, b := others[0], others[1], others[2], others[3]
-	cl := c.NewClient()
-	put := func(k string) {
-		t.Helper()
-		if _, err := cl.Put(ctxFor(t, 10*time.Second), k, []byte("v")); err != nil {
-			t.Fatalf("put %s: %v", k, err)
-		}
-	}
-	cut := func(p, q uint64) {
-		t.Helper()
-		if err := c.Cut(p, q); err != nil {
-			t.Fatal(err)
-		}
-		if err := c.Cut(q, p); err != nil {
-			t.Fatal(err)
-		}
-	}
-	heal := func(p, q uint64) {
-		t.Helper()
-		if err := c.HealLink(p, q); err != nil {
-			t.Fatal(err)
-		}
-		if err := c.HealLink(q, p); err != nil {
-			t.Fatal(err)
-		}
-	}
+	put, cut, heal := linkTools(t, c)
 	put("before")
 	// x and y, cut off (from each other too: their elections reach no
 	// one), fall behind the leader's snapshot: to the fresh nodes of their
@@ -230,4 +181,28 @@ func TestJoinerDoesNotDeposeTheLeaderWithAnInflatedTerm(t *testing.T) {
 	if s := c.Status(); s.Leader != l || s.Term != term {
 		t.Fatalf("after the add: leader %d at term %d; want %d still leading at term %d", s.Leader, s.Term, l, term)
 	}
+}
+
+// linkTools returns a put through c's client that fails t, and a cut and
+// a heal of the link between two nodes both ways.
+func linkTools(t *testing.T, c *Cluster) (put func(k string), cut, heal func(p, q uint64)) {
+	cl := c.NewClient()
+	put = func(k string) {
+		t.Helper()
+		if _, err := cl.Put(ctxFor(t, 10*time.Second), k, []byte("v")); err != nil {
+			t.Fatalf("put %s: %v", k, err)
+		}
+	}
+	both := func(f func(a, b uint64) error) func(p, q uint64) {
+		return func(p, q uint64) {
+			t.Helper()
+			if err := f(p, q); err != nil {
+				t.Fatal(err)
+			}
+			if err := f(q, p); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	return put, both(c.Cut), both(c.HealLink)
 }

@@ -226,18 +226,8 @@ func TestCommitWhySaysWhereCommittedComesFrom(t *testing.T) {
 // at 6, of term 3 (a teacher's report). It names it, and that the leader
 // overwrites it.
 func TestColumnNamesConflictingEntries(t *testing.T) {
-	st := steady(6)
-	st.Term = 4
-	for i := range st.Nodes {
-		n := &st.Nodes[i]
-		n.LogTerms = slices.Clone(n.LogTerms)
-		if n.ID == 3 {
-			n.Commit, n.Applied = 5, 5
-			continue
-		}
-		n.Term, n.LogTerms[5], n.LastTerm = 4, 4, 4
-	}
-	st.Nodes[0].Progress[3] = raft.Progress{Match: 5, Next: 6, State: "probe"}
+	st := termAt6Differs(raft.Progress{Match: 5, Next: 6, State: "probe"})
+	st.Nodes[2].Commit, st.Nodes[2].Applied = 5, 5
 	m := newModel(newFakeSource(st), &fakeExec{}, 200, 40)
 	m.col = 6
 	why := m.commitWhy()
@@ -267,17 +257,7 @@ func TestPartitionGroupsSorted(t *testing.T) {
 // said to hold another there: its published lane may lag its log, and
 // the sentence said both "is on 1,2,3,4,5" and "3 holds another entry".
 func TestColumnTrustsTheLeadersMatchOverALaggingLane(t *testing.T) {
-	st := steady(6)
-	st.Term = 4
-	for i := range st.Nodes {
-		n := &st.Nodes[i]
-		n.LogTerms = slices.Clone(n.LogTerms)
-		if n.ID == 3 {
-			continue // its lane not yet republished: term 3 at 6
-		}
-		n.Term, n.LogTerms[5], n.LastTerm = 4, 4, 4
-	}
-	st.Nodes[0].Progress[3] = raft.Progress{Match: 6, Next: 7, State: "replicate"}
+	st := termAt6Differs(raft.Progress{Match: 6, Next: 7, State: "replicate"}) // 3's lane not yet republished
 	m := newModel(newFakeSource(st), &fakeExec{}, 200, 40)
 	m.col = 6
 	if why := m.commitWhy(); !strings.Contains(why, "index 6 (term 4) is on 1,2,3,4,5: committed") || strings.Contains(why, "another entry") {
@@ -297,4 +277,20 @@ func TestHealWithNoFaultSaysSo(t *testing.T) {
 	if got := ex.got(); len(got) != 0 {
 		t.Errorf("h with no fault ran %q", got)
 	}
+}
+
+// termAt6Differs is steady(6) at term 4 with entry 6 of term 4 on every
+// node but 3, whose lane shows term 3 at 6, and leader 1's progress of 3.
+func termAt6Differs(of3 raft.Progress) cluster.Status {
+	st := steady(6)
+	st.Term = 4
+	for i := range st.Nodes {
+		n := &st.Nodes[i]
+		n.LogTerms = slices.Clone(n.LogTerms)
+		if n.ID != 3 {
+			n.Term, n.LogTerms[5], n.LastTerm = 4, 4, 4
+		}
+	}
+	st.Nodes[0].Progress[3] = of3
+	return st
 }
