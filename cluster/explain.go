@@ -242,7 +242,12 @@ func ExplainCommit(st Status, i uint64) string {
 	}
 	switch {
 	case i > l.LastIndex:
-		return fmt.Sprintf("index %d is beyond leader %d's log (its last index is %d)", i, l.ID, l.LastIndex)
+		s := fmt.Sprintf("index %d is beyond leader %d's log (its last index is %d)", i, l.ID, l.LastIndex)
+		if sl := staleness(st, l); sl.superseded() {
+			// Others may hold it, committed by a later leader.
+			s += fmt.Sprintf(", and %d is a stale leader (%s): a leader of a later term decides it", l.ID, staleWhy(sl))
+		}
+		return s
 	case i <= l.SnapshotIndex && i < l.FirstIndex:
 		return fmt.Sprintf("index %d is committed and compacted into leader %d's snapshot (up to %d)", i, l.ID, l.SnapshotIndex)
 	}
@@ -1112,6 +1117,24 @@ func ExplainLog(st Status, id uint64) string {
 	lacks := "" // the leader's entries past the follower's last (Figure 7's node 4 lacks 7..8 too)
 	if l.LastIndex > n.LastIndex {
 		lacks = fmt.Sprintf("; it lacks %s too", spanText(n.LastIndex+1, l.LastIndex))
+	}
+	if sl := staleness(st, l); sl.superseded() || n.Commit > match {
+		// The leader taken for reference is one a majority has moved
+		// past (none leads now): what the node holds beyond it may be
+		// committed, and that leader cannot overwrite it. It said "never
+		// committed, and the leader will overwrite" of entries the node
+		// had committed (a Raft teacher's report).
+		held := fmt.Sprintf("%d's log matches leader %d's up to %d; from %d it holds %s the leader does not have (%s, of %s)",
+			id, l.ID, match, match+1, plural(int(extra), "entry", "entries"), spanText(match+1, n.LastIndex), terms)
+		if n.Commit > match {
+			held += fmt.Sprintf(", committed up to %d (its commit index)", min(n.Commit, n.LastIndex))
+		}
+		why := "it leads an older term"
+		if sl.superseded() {
+			why = staleWhy(sl)
+		}
+		return fmt.Sprintf("%s; %d is a stale leader (%s): a node of a later term refuses its appends, so it cannot overwrite %s%s",
+			held, l.ID, why, them, lacks)
 	}
 	return fmt.Sprintf("%d's log matches leader %d's up to %d; from %d it holds %s the leader does not have (%s, of %s): %s never committed, and the leader will overwrite %s%s%s",
 		id, l.ID, match, match+1, plural(int(extra), "entry", "entries"), spanText(match+1, n.LastIndex), terms, they, them, lacks, repair)
