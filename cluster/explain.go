@@ -308,7 +308,7 @@ func ExplainCommit(st Status, i uint64) string {
 		return fmt.Sprintf("%s: committed (leader %d's commit is %d)%s", on, l.ID, l.Commit, other)
 	}
 	if i <= st.EverApplied {
-		return fmt.Sprintf("%s is committed: it was applied before (up to %d has been applied since the cluster started); leader %d's commit index (%d) restarted lower, as commit indexes are not persisted, and catches up when an entry of its term %d reaches a majority%s",
+		return fmt.Sprintf("%s is committed: it was applied before (up to %d has been applied since the cluster started); leader %d's commit index (%d) restarted lower, as a commit index is not saved at every change, and catches up when an entry of its term %d reaches a majority%s",
 			idx, st.EverApplied, l.ID, l.Commit, l.Term, other)
 	}
 	for _, n := range st.Nodes {
@@ -590,7 +590,7 @@ func explainFollower(st Status, n NodeStatus) string {
 			n.Leader, blocked(st.Faults, n.ID, n.Leader), n.Leader, n.Leader, n.ID, n.ID)
 	}
 	if n.CheckQuorum && n.SinceLeader < n.ElectionMin {
-		s += fmt.Sprintf(" With CheckQuorum it keeps the leader's lease: it ignores vote requests for %s more.", dur(n.ElectionMin-n.SinceLeader))
+		s += fmt.Sprintf(" With CheckQuorum it disregards vote requests while it believes a leader exists (thesis §4.2.3): for %s more.", dur(n.ElectionMin-n.SinceLeader))
 	}
 	if known && l.Live() && l.Role == "leader" && l.Term == n.Term {
 		p, ok := l.Progress[n.ID]
@@ -725,7 +725,7 @@ func refusalWhy(st Status, c NodeStatus, term, id uint64, why raft.Why) string {
 		if v.Leader == v.ID {
 			return "it leads, and " + leaderLease
 		}
-		return fmt.Sprintf("with CheckQuorum it heard leader %d within the minimum election timeout, so it ignores vote requests (the leader lease, thesis §4.2.3)", v.Leader)
+		return fmt.Sprintf("with CheckQuorum it heard leader %d within the minimum election timeout, so it ignores vote requests (thesis §4.2.3; etcd calls this its lease)", v.Leader)
 	case raft.WhyLeaderAlive:
 		if v.Role == "leader" {
 			return "it leads: " + noLeaderPreVote
@@ -988,7 +988,7 @@ func explainVote(st Status, id uint64) string {
 		if v.VotedFor == id {
 			return fmt.Sprintf("%d ignored %d's %s request at term %d: it led, and %s", id, v.Candidate, what, v.Term, leaderLease)
 		}
-		return fmt.Sprintf("%d ignored %d's %s request at term %d: with CheckQuorum it had heard leader %d within the minimum election timeout (the leader lease, thesis §4.2.3)",
+		return fmt.Sprintf("%d ignored %d's %s request at term %d: with CheckQuorum it had heard leader %d within the minimum election timeout (thesis §4.2.3; etcd calls this its lease)",
 			id, v.Candidate, what, v.Term, v.VotedFor)
 	case raft.WhyLeaderAlive:
 		if v.VotedFor == id {
