@@ -974,7 +974,7 @@ func explainVote(st Status, id uint64) string {
 	case raft.WhyVoted:
 		switch {
 		case v.Following:
-			return fmt.Sprintf("%d refused its %s to %d %s term %d: it was following leader %d in that term, which it had not voted in; a follower with a leader grants no vote in its term",
+			return fmt.Sprintf("%d refused its %s to %d %s term %d: it was following leader %d in that term, which it had not voted in; a follower with a leader grants no vote in its term (raftplay's rule, as etcd's; Figure 2 would grant it, to no effect: that leader already holds a majority of the term)",
 				id, what, v.Candidate, at, v.Term, v.VotedFor)
 		case v.VotedFor == id:
 			return fmt.Sprintf("%d refused its %s to %d %s term %d: it had voted for itself in that term (a candidate too); one vote per term (Figure 2)",
