@@ -52,6 +52,16 @@ func scriptFlagSet(w io.Writer) (fs *flag.FlagSet, cf *clusterFlags, jsonOut *bo
 func runScript(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) (err error) {
 	fs, cf, jsonOut, logPath, tracePath, recPath := scriptFlagSet(stderr)
 	perr := parseFlags(fs, args)
+	file, noFile := "", true
+	if perr == nil && fs.NArg() > 0 {
+		// Flags may follow FILE too: parsed before the end record is
+		// decided on, as a bad one there left none (script f --json --bogus).
+		file, noFile = fs.Arg(0), false
+		perr = parseFlags(fs, fs.Args()[1:])
+	}
+	if errors.Is(perr, errHelp) {
+		return perr // no run, and no failed one: no end record ("ok":false beside exit 0)
+	}
 	ended := false // playHeadless wrote --json's last line
 	if *jsonOut || perr != nil && asksJSON(args) {
 		// Every --json stream ends with an "end" line, a run that never
@@ -70,12 +80,8 @@ func runScript(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	if perr != nil {
 		return perr
 	}
-	if fs.NArg() < 1 {
+	if noFile {
 		return usagef("script: no script file given (want raftplay script [flags] FILE, or - for standard input)")
-	}
-	file := fs.Arg(0)
-	if err := parseFlags(fs, fs.Args()[1:]); err != nil { // flags may follow FILE too
-		return err
 	}
 	if fs.NArg() > 0 {
 		return usagef("script: one script file at a time, got also %q", fs.Arg(0))

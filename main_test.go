@@ -1627,3 +1627,26 @@ func TestSecondRunSaysWhatItFound(t *testing.T) {
 		t.Errorf("third run: exit %d; want each node's line to say what its files held\n%s\n%s", code, out, errs)
 	}
 }
+
+// A flag that stops the parse after FILE (flags may follow it) ends
+// --json's stream with an end record too, wherever --json stands; and
+// --help, which is no failed run, writes none ("ok":false beside exit 0).
+func TestJSONEndsWhenAFlagAfterTheFileIsBad(t *testing.T) {
+	t.Parallel()
+	for _, args := range [][]string{
+		{"script", "-", "--json", "--bogus"},
+		{"script", "-", "--bogus", "--json"},
+		{"script", "--json", "-", "--nodes", "x"},
+		{"script", "-", "--json", "--nodes", "x"},
+	} {
+		code, out, errs := runCLI(t, "wait leader\n", args...)
+		if want := `{"type":"end","ok":false,"commands":0,"passed":0,"error":"`; code != 2 || !strings.HasPrefix(out, want) {
+			t.Errorf("%q: exit %d, stdout %q (%s); want 2 and %s...", args, code, out, errs, want)
+		}
+	}
+	for _, args := range [][]string{{"script", "--json", "--help"}, {"script", "-", "--json", "-h"}} {
+		if code, out, _ := runCLI(t, "", args...); code != 0 || out != "" {
+			t.Errorf("%q: exit %d, stdout %q; want 0 and nothing", args, code, out)
+		}
+	}
+}
