@@ -323,13 +323,17 @@ func Start(opts Options) (*Cluster, error) {
 		noun = "node"
 	}
 	c.events.Add(Event{Kind: EventSetting, Text: fmt.Sprintf("cluster of %d %s started: %v", running, noun, opts.Timing)})
+	// What a --data directory held, node by node: the dashboard on a
+	// reused directory said nothing of it (the cards jumped to term 14).
+	// Under c.mu: the nodes run already, and one they retire (confApplied)
+	// has its slot's node set to nil under it.
+	c.mu.Lock()
 	for _, s := range c.slots {
-		// What a --data directory held, node by node: the dashboard on a
-		// reused directory said nothing of it (the cards jumped to term 14).
-		if s.node != nil && s.node.found != "" {
-			c.events.Add(Event{Node: s.id, Kind: EventSetting, Text: fmt.Sprintf("%d started from its files: %s", s.id, s.node.found)})
+		if n := s.node; n != nil && n.found != "" {
+			c.events.Add(Event{Node: s.id, Kind: EventSetting, Text: fmt.Sprintf("%d started from its files: %s", s.id, n.found)})
 		}
 	}
+	c.mu.Unlock()
 	created := 0 // the nodes not added later: the cluster it was created as
 	for _, s := range c.slots {
 		if !s.joined {
