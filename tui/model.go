@@ -503,11 +503,11 @@ func (m *Model) onKey(msg tea.KeyMsg) tea.Cmd {
 	// until answered, as the toggles do: c then r typed faster than a
 	// frame found the node still up, and r was refused without a word.
 	case key.Matches(msg, k.Crash):
-		return m.runExpect(nodeState(id, cluster.StateCrashed), fmt.Sprintf("crash %d", id))
+		return m.runExpect(nodeDown(id, false), fmt.Sprintf("crash %d", id))
 	case key.Matches(msg, k.Power):
-		return m.runExpect(nodeState(id, cluster.StateCrashed), fmt.Sprintf("powerfail %d", id))
+		return m.runExpect(nodeDown(id, true), fmt.Sprintf("powerfail %d", id))
 	case key.Matches(msg, k.Restart):
-		return m.runExpect(nodeState(id, cluster.StateUp), fmt.Sprintf("restart %d", id))
+		return m.runExpect(nodeRestarted(id), fmt.Sprintf("restart %d", id))
 	case key.Matches(msg, k.Pause):
 		if m.selected().State == cluster.StatePaused {
 			return m.runExpect(nodeState(id, cluster.StateUp), fmt.Sprintf("resume %d", id))
