@@ -210,6 +210,9 @@ func runChaos(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	err = untilDone(ctx, 5*time.Second, func() error {
 		r, err := runChaosExperiment(ctx, chaosOpts)
 		if err != nil {
+			if r != nil { // judged, but its files could not all be saved
+				return chaosSaveError{r, err}
+			}
 			return err
 		}
 		return chaosDone{r}
@@ -218,6 +221,16 @@ func runChaos(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	var done chaosDone
 	if errors.As(err, &done) {
 		rep, err = done.rep, nil
+	}
+	if se := (chaosSaveError{}); errors.As(err, &se) {
+		if kept := chaosOpts.KeptRecording(se.rep); kept != "" {
+			// A failed, undecided or interrupted run keeps its recording,
+			// its files saved or not, and says its verdict (both were lost
+			// to a full disk's history.html).
+			se.rep.Files = append(se.rep.Files, kept)
+			se.rep.WriteText(stdout)
+			return se.err
+		}
 	}
 	if err != nil {
 		if *f.record == "" {
@@ -270,6 +283,15 @@ var runChaosExperiment = experiment.RunChaos
 type chaosDone struct{ rep *experiment.ChaosReport }
 
 func (chaosDone) Error() string { return "chaos run done" }
+
+// chaosSaveError is a judged run's error saving its files, with its report.
+type chaosSaveError struct {
+	rep *experiment.ChaosReport
+	err error
+}
+
+func (e chaosSaveError) Error() string { return e.err.Error() }
+func (e chaosSaveError) Unwrap() error { return e.err }
 
 // recheckChaos checks a saved history again; on a failure it writes
 // porcupine's visualization beside it.

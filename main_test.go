@@ -1650,3 +1650,28 @@ func TestJSONEndsWhenAFlagAfterTheFileIsBad(t *testing.T) {
 		}
 	}
 }
+
+// A judged run whose files could not all be saved keeps the recording its
+// verdict keeps, and prints its report: a failed run's recording was
+// deleted, and its verdict never said, when history.html could not be
+// written.
+func TestChaosSaveErrorKeepsAFailedRunsRecording(t *testing.T) {
+	defer func(f func(context.Context, experiment.ChaosOptions) (*experiment.ChaosReport, error)) {
+		runChaosExperiment = f
+	}(runChaosExperiment)
+	runChaosExperiment = func(_ context.Context, o experiment.ChaosOptions) (*experiment.ChaosReport, error) {
+		return &experiment.ChaosReport{Seed: o.Seed, Nodes: 3, Linearizable: experiment.VerdictOk, Converged: true, Lost: []experiment.LostWrite{},
+			Violations: []cluster.Violation{{Rule: "election safety", Text: "two leaders in term 3"}}, ViolationCount: 1}, errors.New("experiment: out/history.html: no space left on device")
+	}
+	out := filepath.Join(t.TempDir(), "out")
+	code, stdout, stderr := runCLI(t, "", "chaos", "--seed", "7", "--out", out)
+	if code != 1 || !strings.Contains(stderr, "no space left on device") {
+		t.Errorf("exit %d, %q; want 1 and the save's error", code, stderr)
+	}
+	if !strings.Contains(stdout, "verdict:         FAIL: safety violation") {
+		t.Errorf("the report of the run is not printed:\n%s\n%s", stdout, stderr)
+	}
+	if _, err := os.Stat(filepath.Join(out, "recording.rec")); err != nil {
+		t.Errorf("the failed run's recording is gone: %v", err)
+	}
+}
