@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -154,6 +155,11 @@ func runElection(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return usagef("--timeouts: %v", strings.TrimPrefix(err.Error(), "experiment: "))
 	}
 	if err := experiment.CheckHeartbeatDiv(f.hbDiv, ranges); err != nil {
+		if errors.As(err, new(experiment.RangeTooShortError)) {
+			// No --heartbeat-div helps: the flag to change is --timeouts
+			// (it blamed a --heartbeat-div 2 the user never gave).
+			return usagef("--timeouts %s: %v", f.timeouts, err)
+		}
 		return usagef("--heartbeat-div %d: %v", f.hbDiv, err)
 	}
 	if err := experiment.CheckTick(f.tick, ranges, f.hbDiv); err != nil {

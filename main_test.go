@@ -785,7 +785,7 @@ func TestExperimentUsageErrors(t *testing.T) {
 		{[]string{"experiment", "election", "--heartbeat-div", "200", "--timeouts", "150-300ms"}, "raftplay: --heartbeat-div 200: range 150-300ms's heartbeat would be 750µs (150ms / 200), under the 1ms a heartbeat can be: want at most 150\n"},
 		// Under 2 ms no divisor works: the range is what to change ("want
 		// at most 1" beside "want 2 or more" left a new user no way out).
-		{[]string{"experiment", "election", "--timeouts", "1-2ms"}, "raftplay: --heartbeat-div 2: range 1-2ms's heartbeat would be 500µs (1ms / 2), under the 1ms a heartbeat can be, and no divisor of 2 or more gives one: the range's minimum must be 2ms or more\n"},
+		{[]string{"experiment", "election", "--timeouts", "1-2ms"}, "raftplay: --timeouts 1-2ms: range 1-2ms's heartbeat would be 500µs (1ms / 2), under the 1ms a heartbeat can be, and no divisor of 2 or more gives one: the range's minimum must be 2ms or more\n"},
 		{[]string{"experiment", "election", "--heartbeat-div", "1"}, "raftplay: --heartbeat-div 1: want 2 or more"},
 		{[]string{"experiment", "election", "--timeouts", "1-2"}, "raftplay: --timeouts: range \"1-2\": bad maximum \"2\" (want a duration like 300ms)\n"},
 		{[]string{"experiment", "election", "--nodes", "2"}, "raftplay: --nodes 2: want 3 to 9: every trial crashes the leader, and a majority must remain to elect the next\n"},

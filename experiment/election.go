@@ -246,6 +246,10 @@ func Heartbeat(r Range, div int) time.Duration {
 	return hb
 }
 
+// RangeTooShortError is CheckHeartbeatDiv's error for a range that no
+// divisor gives a heartbeat: the range, not the divisor, is to change.
+type RangeTooShortError struct{ error }
+
 // CheckHeartbeatDiv reports why div cannot give the ranges a heartbeat,
 // if it cannot: the minimum timeout over div must be shorter than the
 // minimum timeout (div 2 or more) and no shorter than the cluster's
@@ -263,7 +267,7 @@ func CheckHeartbeatDiv(div int, ranges []Range) error {
 		case r.Min < 2*cluster.MinHeartbeat:
 			// No divisor works ("want at most 1" beside "want 2 or
 			// more": a new user's report): the range is what to change.
-			return fmt.Errorf("range %s's heartbeat would be %v (%v / %d), under the %v a heartbeat can be, and no divisor of 2 or more gives one: the range's minimum must be %v or more", r, hb, r.Min, div, cluster.MinHeartbeat, 2*cluster.MinHeartbeat)
+			return RangeTooShortError{fmt.Errorf("range %s's heartbeat would be %v (%v / %d), under the %v a heartbeat can be, and no divisor of 2 or more gives one: the range's minimum must be %v or more", r, hb, r.Min, div, cluster.MinHeartbeat, 2*cluster.MinHeartbeat)}
 		default:
 			return fmt.Errorf("range %s's heartbeat would be %v (%v / %d), under the %v a heartbeat can be: want at most %d", r, hb, r.Min, div, cluster.MinHeartbeat, r.Min/cluster.MinHeartbeat)
 		}
