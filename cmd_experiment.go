@@ -169,7 +169,9 @@ func runElection(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return usagef("--delay %v: %v", f.delay, err)
 	}
 	outs := []namedFile{{"--csv", f.csvFile}, {"--jsonl", f.jsonlFile}, {"--trace", *f.trace}}
-	if *f.record != "" {
+	if *f.record == "-" {
+		outs = append(outs, namedFile{"--record", "-"}) // refused as given: one per range made --range-1, --range-2...
+	} else if *f.record != "" {
 		for i := range ranges {
 			outs = append(outs, namedFile{"--record", rangeFile(*f.record, i, len(ranges))})
 		}

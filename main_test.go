@@ -787,6 +787,9 @@ func TestExperimentUsageErrors(t *testing.T) {
 		// at most 1" beside "want 2 or more" left a new user no way out).
 		{[]string{"experiment", "election", "--timeouts", "1-2ms"}, "raftplay: --timeouts 1-2ms: range 1-2ms's heartbeat would be 500µs (1ms / 2), under the 1ms a heartbeat can be, and no divisor of 2 or more gives one: the range's minimum must be 2ms or more\n"},
 		{[]string{"experiment", "election", "--heartbeat-div", "1"}, "raftplay: --heartbeat-div 1: want 2 or more"},
+		// "-" is refused for --record with several ranges too: their
+		// files were named --range-1, --range-2 in the current directory.
+		{[]string{"experiment", "election", "--quick", "--record", "-"}, "raftplay: --record -: give a file"},
 		{[]string{"experiment", "election", "--timeouts", "1-2"}, "raftplay: --timeouts: range \"1-2\": bad maximum \"2\" (want a duration like 300ms)\n"},
 		{[]string{"experiment", "election", "--nodes", "2"}, "raftplay: --nodes 2: want 3 to 9: every trial crashes the leader, and a majority must remain to elect the next\n"},
 		{[]string{"experiment", "election", "--csv", "/nonexistent/e.csv"}, "raftplay: --csv /nonexistent/e.csv: no such file or directory\n"},
