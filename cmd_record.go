@@ -30,6 +30,11 @@ func checkRecordFile(file string) (unmake func(), err error) {
 	if file == "" {
 		return unmake, nil
 	}
+	if file == "-" {
+		// As checkOutputs says it: bench and learn, which do not call
+		// it, made a file named - (and said "raftplay replay -").
+		return unmake, checkOutputs(nil, []namedFile{{"--record", file}})
+	}
 	f, err := os.OpenFile(file, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 	if err == nil {
 		fi, statErr := f.Stat()

@@ -1678,3 +1678,22 @@ func TestChaosSaveErrorKeepsAFailedRunsRecording(t *testing.T) {
 		t.Errorf("the failed run's recording is gone: %v", err)
 	}
 }
+
+// bench and learn refuse --record - as script, chaos and experiment do:
+// they made a file named - in the current directory.
+func TestRecordDashRefusedEverywhere(t *testing.T) {
+	t.Chdir(t.TempDir()) // a file named - would be made here
+	for _, args := range [][]string{
+		{"bench", "--record", "-", "--duration", "1s"},
+		{"learn", "--headless", "--record", "-", "1"},
+	} {
+		code, _, errs := runCLI(t, "", args...)
+		if want := "--record -: give a file"; code != 2 || !strings.Contains(errs, want) {
+			t.Errorf("%q: exit %d, %q; want 2 and %q", args, code, errs, want)
+		}
+		if _, err := os.Stat("-"); err == nil {
+			t.Errorf("%q made a file named -", args)
+			os.Remove("-")
+		}
+	}
+}
