@@ -878,9 +878,11 @@ func (h *faultHandle) Write(p []byte) (int, error) { return h.write(p, 0, false)
 // name is the file's path now, for errors: the os.File keeps the name it
 // was opened by, and a segment opened as NAME.tmp and renamed (a growing
 // segment) made a full disk's error name a .tmp file that was not there.
+// A file removed or replaced is kept aside under a hidden name until its
+// directory is synced: it is named as it was opened then, not by that.
 // Called with fs.mu held.
 func (h *faultHandle) name() string {
-	if h.n != nil && h.n.path != "" {
+	if h.n != nil && h.n.path != "" && h.fs.nodes[h.n.path] == h.n {
 		return h.n.path
 	}
 	return h.f.Name()

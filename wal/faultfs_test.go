@@ -603,3 +603,25 @@ func TestFaultFSFullNamesTheFileNow(t *testing.T) {
 		t.Errorf("truncate on a full disk: %v; want it to name %s", err, final)
 	}
 }
+
+// A full disk's error on a file removed while open names it as it was
+// opened, not by the hidden name it is kept aside under until its
+// directory is synced (a name no one made).
+func TestFaultFSFullNamesARemovedFileAsOpened(t *testing.T) {
+	dir := t.TempDir()
+	ffs := NewFaultFS()
+	path := filepath.Join(dir, "seg")
+	f, err := ffs.OpenFile(path, os.O_WRONLY|os.O_CREATE, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := ffs.Remove(path); err != nil {
+		t.Fatal(err)
+	}
+	ffs.SetFull(true)
+	var pe *os.PathError
+	if _, err := f.Write([]byte("x")); !errors.As(err, &pe) || pe.Path != path {
+		t.Errorf("write on a full disk: %v; want it to name %s", err, path)
+	}
+}
