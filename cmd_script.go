@@ -94,7 +94,8 @@ func runScript(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		// Its lines went into the JSON stream, breaking records in two
 		// (a CI user's --trace /dev/stdout).
 		for _, o := range []namedFile{{"--log", *logPath}, {"--trace", *tracePath}, {"--record", *recPath}} {
-			if o.path != "" && sameFile(o.path, "/dev/stdout") {
+			// Not /dev/null (> /dev/null too): nothing reads the records.
+			if o.path != "" && sameFile(o.path, "/dev/stdout") && !sameFile(o.path, os.DevNull) {
 				return usagef("%s %s: that is standard output, which carries --json's records: choose a file", o.what, cluster.EscapeControls(o.path))
 			}
 		}

@@ -1697,3 +1697,22 @@ func TestRecordDashRefusedEverywhere(t *testing.T) {
 		}
 	}
 }
+
+// With standard output thrown away (> /dev/null), --json refuses no
+// output for being standard output that is /dev/null too: nothing reads
+// the records its lines would break.
+func TestJSONTakesDevNullWhenStdoutIsDevNull(t *testing.T) {
+	t.Parallel()
+	cmd := exec.Command(raftplayBinary(t), "script", "--json", "--nodes", "1", "--log", os.DevNull, "-")
+	cmd.Stdin = strings.NewReader("wait leader\n")
+	devNull, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer devNull.Close()
+	var stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = devNull, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Errorf("script --json --log %s > %s: %v\n%s", os.DevNull, os.DevNull, err, &stderr)
+	}
+}
