@@ -68,7 +68,11 @@ func runWAL(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if size, _ := cluster.CreatedSize(dir); len(nodes) < max(size, highest) {
 		// Some nodes' directories are gone: the count of those here read
 		// as the cluster's size (a CI user's "2 nodes" of 3).
-		what += fmt.Sprintf(" (of %d: the others' directories are missing, see below)", max(size, highest))
+		others := "the others' directories are"
+		if max(size, highest)-len(nodes) == 1 {
+			others = "the other's directory is"
+		}
+		what += fmt.Sprintf(" (of %d: %s missing, see below)", max(size, highest), others)
 	}
 	fmt.Fprintf(stdout, "data %s: %s\n", cluster.EscapeControls(dir), what)
 	var problems errorLines

@@ -141,7 +141,7 @@ func TestWALTakesTheSizeFromCreatedWithoutCluster(t *testing.T) {
 		}
 	}
 	code, out, _ := runCLI(t, "", "wal", data)
-	if head := "data " + data + ": 2 nodes (of 3: the others' directories are missing, see below)\n"; !strings.HasPrefix(out, head) {
+	if head := "data " + data + ": 2 nodes (of 3: the other's directory is missing, see below)\n"; !strings.HasPrefix(out, head) {
 		t.Errorf("want the listing to begin %q:\n%s", head, out)
 	}
 	want := "node-3: is missing, and the cluster was created with 3 nodes (" + filepath.Join(data, "node-1", "CREATED") + "): a start refuses to run node 3 empty (amnesia)"
