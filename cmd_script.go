@@ -86,14 +86,14 @@ func runScript(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	if fs.NArg() > 0 {
 		return usagef("script: one script file at a time, got also %q", fs.Arg(0))
 	}
-	if err := checkOutputs([]namedFile{{"the script", file}},
-		[]namedFile{{"--log", *logPath}, {"--trace", *tracePath}, {"--record", *recPath}}); err != nil {
+	outputs := []namedFile{{"--log", *logPath}, {"--trace", *tracePath}, {"--record", *recPath}}
+	if err := checkOutputs([]namedFile{{"the script", file}}, outputs); err != nil {
 		return err
 	}
 	if *jsonOut {
 		// Its lines went into the JSON stream, breaking records in two
 		// (a CI user's --trace /dev/stdout).
-		for _, o := range []namedFile{{"--log", *logPath}, {"--trace", *tracePath}, {"--record", *recPath}} {
+		for _, o := range outputs {
 			// Not /dev/null (> /dev/null too): nothing reads the records.
 			if o.path != "" && sameFile(o.path, "/dev/stdout") && !sameFile(o.path, os.DevNull) {
 				return usagef("%s %s: that is standard output, which carries --json's records: choose a file", o.what, cluster.EscapeControls(o.path))

@@ -380,57 +380,56 @@ func ownRule(from, to uint64, rule transport.Rule) func(*cluster.Status) {
 	}
 }
 
+// editNode returns the edit that applies f to node id's entry of a
+// status (and to the status, for what f changes there), on a copy of the
+// node list: the frame's slice is shared with whoever read it.
+func editNode(id uint64, f func(st *cluster.Status, n *cluster.NodeStatus)) func(*cluster.Status) {
+	return func(st *cluster.Status) {
+		st.Nodes = slices.Clone(st.Nodes)
+		for i := range st.Nodes {
+			if st.Nodes[i].ID == id {
+				f(st, &st.Nodes[i])
+			}
+		}
+	}
+}
+
 // nodeDown returns the edit that makes a status show node id crashed (by
 // a power cut with power), as a crashed node's status does: what it had as
 // of then, without what only a running node has. A frame that shows it up
 // still gave it "no status yet" and a lane with no numbers.
 func nodeDown(id uint64, power bool) func(*cluster.Status) {
-	return func(st *cluster.Status) {
-		st.Nodes = slices.Clone(st.Nodes) // the frame's slice is shared with whoever read it
-		for i := range st.Nodes {
-			n := &st.Nodes[i]
-			if n.ID != id || !n.Live() && n.State != cluster.StatePaused {
-				continue
-			}
-			n.State, n.PowerLost = cluster.StateCrashed, power
-			n.AsOf, n.WasRole = n.Updated, n.Role
-			if n.AsOf.IsZero() {
-				n.AsOf = st.Time
-			}
-			n.Progress, n.Links, n.Held = nil, nil, nil
-			n.ElectionTimeout, n.ElectionElapsed = 0, 0
-			if st.Leader == id {
-				st.Leader = 0
-			}
+	return editNode(id, func(st *cluster.Status, n *cluster.NodeStatus) {
+		if !n.Live() && n.State != cluster.StatePaused {
+			return
 		}
-	}
+		n.State, n.PowerLost = cluster.StateCrashed, power
+		n.AsOf, n.WasRole = n.Updated, n.Role
+		if n.AsOf.IsZero() {
+			n.AsOf = st.Time
+		}
+		n.Progress, n.Links, n.Held = nil, nil, nil
+		n.ElectionTimeout, n.ElectionElapsed = 0, 0
+		if st.Leader == id {
+			st.Leader = 0
+		}
+	})
 }
 
 // nodeRestarted returns the edit that makes a status show node id
 // restarted: up, a follower that knows no leader yet (a frame that shows
 // it down still has the role it had, a leader's too).
 func nodeRestarted(id uint64) func(*cluster.Status) {
-	return func(st *cluster.Status) {
-		st.Nodes = slices.Clone(st.Nodes) // the frame's slice is shared with whoever read it
-		for i := range st.Nodes {
-			n := &st.Nodes[i]
-			if n.ID != id || n.State != cluster.StateCrashed && n.State != cluster.StateFailed {
-				continue
-			}
-			n.State, n.Role, n.Leader = cluster.StateUp, "follower", 0
-			n.AsOf, n.WasRole, n.PowerLost, n.Err = time.Time{}, "", false, ""
+	return editNode(id, func(_ *cluster.Status, n *cluster.NodeStatus) {
+		if n.State != cluster.StateCrashed && n.State != cluster.StateFailed {
+			return
 		}
-	}
+		n.State, n.Role, n.Leader = cluster.StateUp, "follower", 0
+		n.AsOf, n.WasRole, n.PowerLost, n.Err = time.Time{}, "", false, ""
+	})
 }
 
 // nodeState returns the edit that makes a status show node id in state.
 func nodeState(id uint64, state cluster.NodeState) func(*cluster.Status) {
-	return func(st *cluster.Status) {
-		st.Nodes = slices.Clone(st.Nodes) // the frame's slice is shared with whoever read it
-		for i := range st.Nodes {
-			if st.Nodes[i].ID == id {
-				st.Nodes[i].State = state
-			}
-		}
-	}
+	return editNode(id, func(_ *cluster.Status, n *cluster.NodeStatus) { n.State = state })
 }

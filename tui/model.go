@@ -336,8 +336,8 @@ func (m *Model) route(msg tea.Msg) tea.Cmd {
 
 // altKey handles a key with Alt set as esc followed by the same key
 // without Alt, everywhere but at the prompt (route: there it is typed, or
-// one of the prompt's own alt keys: a word back, forward or deleted). A terminal sends Alt as an escape before the key,
-// so esc then : typed fast (or tmux send-keys Escape ':') arrives as
+// one of the prompt's own alt keys: a word back, forward or deleted). A
+// terminal sends Alt as an escape before the key, so esc then : typed fast (or tmux send-keys Escape ':') arrives as
 // alt+:, which matched no key: the prompt did not open, and the command
 // typed next ran as hotkeys (a teacher's "explain log 3" ran load,
 // partition, pause, isolate). Dropped, the esc would be lost and the key
