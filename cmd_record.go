@@ -272,21 +272,12 @@ func sameFile(a, b string) bool {
 	return absA == absB
 }
 
-// resolveLinks follows path's symbolic links, the last one too when what
-// it names is not there yet (a link to a file a run is about to create:
-// --log same.log --trace link.log, link.log -> same.log, wrote both
-// outputs into one file). It gives up, with what it has, after 40 links.
+// resolveLinks follows path's symbolic links (commands.ThroughLinks), the
+// last one too when what it names is not there yet (a link to a file a run
+// is about to create: --log same.log --trace link.log, link.log ->
+// same.log, wrote both outputs into one file), and those of its directory.
 func resolveLinks(path string) string {
-	for range 40 {
-		target, err := os.Readlink(path)
-		if err != nil {
-			break
-		}
-		if !filepath.IsAbs(target) {
-			target = filepath.Join(filepath.Dir(path), target)
-		}
-		path = target
-	}
+	path = commands.ThroughLinks(path)
 	if dir, err := filepath.EvalSymlinks(filepath.Dir(path)); err == nil {
 		path = filepath.Join(dir, filepath.Base(path))
 	}

@@ -184,7 +184,7 @@ func FlagsLine(flags string) string { return "# flags: " + flags + "\n" }
 // there through a temporary file renamed into place, so that a failed
 // save leaves no half-written file. The history is kept either way.
 func (h *History) Save(path string) (n, failed int, err error) {
-	path = throughLinks(path)
+	path = ThroughLinks(path)
 	if st, err := os.Stat(path); err == nil && st.IsDir() {
 		return 0, 0, fmt.Errorf("commands: cannot write %s: it is a directory", path)
 	}
@@ -216,10 +216,10 @@ func (h *History) Save(path string) (n, failed int, err error) {
 	return n, failed, nil
 }
 
-// throughLinks returns the file path names once its symbolic links are
+// ThroughLinks returns the file path names once its symbolic links are
 // followed (the file need not exist): a save is written through a link,
 // as record start writes through it, and the link stays.
-func throughLinks(path string) string {
+func ThroughLinks(path string) string {
 	for range 40 {
 		fi, err := os.Lstat(path)
 		if err != nil || fi.Mode()&fs.ModeSymlink == 0 {
@@ -244,7 +244,7 @@ func throughLinks(path string) string {
 // name ("" when there was nothing to keep) and undo, which puts the file
 // back when the writing fails.
 func KeepAside(path string) (kept string, undo func(), err error) {
-	path = throughLinks(path)
+	path = ThroughLinks(path)
 	fi, err := os.Stat(path)
 	if err != nil || !fi.Mode().IsRegular() || fi.Size() == 0 {
 		return "", func() {}, nil
@@ -270,7 +270,7 @@ func KeepAside(path string) (kept string, undo func(), err error) {
 func (h *History) Wrote(path string) bool {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	return h.saved[absPath(throughLinks(path))]
+	return h.saved[absPath(ThroughLinks(path))]
 }
 
 func absPath(p string) string {
