@@ -18,7 +18,7 @@ import (
 
 // addRecordFlag adds --record FILE to fs.
 func addRecordFlag(fs *flag.FlagSet, what string) *string {
-	return fs.String("record", "", "record "+what+" into this `FILE` (statuses, events, messages, commands; gzipped JSON lines): raftplay replay FILE plays it")
+	return fs.String("record", "", "record "+what+" into this `FILE` (statuses, events, messages, commands; gzipped JSON lines; replaced if it exists): raftplay replay FILE plays it")
 }
 
 // checkRecordFile reports a --record file that cannot be created, before

@@ -32,7 +32,7 @@ type replayFlags struct {
 func replayFlagSet(w io.Writer) (*flag.FlagSet, *replayFlags) {
 	fs := newFlagSet("replay", w)
 	f := &replayFlags{}
-	fs.StringVar(&f.toScript, "to-script", "", "write the recorded commands as a runnable script to `OUT` (- for standard output; with sleeps where time passed), instead of opening the dashboard")
+	fs.StringVar(&f.toScript, "to-script", "", "write the recorded commands as a runnable script to `OUT` (replaced if it exists; - for standard output; with sleeps where time passed), instead of opening the dashboard")
 	fs.BoolVar(&f.mono, "mono", false, "draw without colour (as NO_COLOR does)")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "usage: raftplay replay FILE [--to-script OUT] [--mono]")

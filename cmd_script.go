@@ -36,7 +36,7 @@ func scriptFlagSet(w io.Writer) (fs *flag.FlagSet, cf *clusterFlags, jsonOut *bo
 	fs = newFlagSet("script", w)
 	cf = addClusterFlags(fs, 5, cluster.PaperTiming)
 	jsonOut = fs.Bool("json", false, "write JSON lines to stdout: one per node with its addresses, then events and results, and a last type end line that says how the run ended")
-	logFile = fs.String("log", "", "write every event and every command line run, as text, to this `FILE`")
+	logFile = fs.String("log", "", "write every event and every command line run, as text, to this `FILE` (replaced if it exists)")
 	trace = addTraceFlag(fs)
 	rec = addRecordFlag(fs, "the run")
 	fs.Usage = func() {

@@ -369,7 +369,7 @@ func startError(err error, cf *clusterFlags) error {
 
 // addTraceFlag adds --trace FILE to fs.
 func addTraceFlag(fs *flag.FlagSet) *string {
-	return fs.String("trace", "", "stream the message trace (every message sent, delivered, held, discarded or lost) to this `FILE` as JSON lines")
+	return fs.String("trace", "", "stream the message trace (every message sent, delivered, held, discarded or lost) to this `FILE` as JSON lines (replaced if it exists)")
 }
 
 // outFile is an output file the user asked for (--log, --trace, --csv,
