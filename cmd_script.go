@@ -385,6 +385,13 @@ func playHeadless(ctx context.Context, h headlessRun, stdout, stderr io.Writer) 
 			stopLine = 0 // every command passed (what failed came after)
 		}
 		endErr := err
+		var failed *commands.Failure
+		if errors.As(err, &failed) {
+			// As a parse error's does, the end record names the script:
+			// a CI log gathering the ends of several runs could not tell
+			// which one "line 3" was of.
+			endErr = fmt.Errorf("%s: %w", h.name, err)
+		}
 		for _, l := range lost {
 			endErr = fmt.Errorf("%w; also %v", endErr, l)
 		}

@@ -226,7 +226,7 @@ func TestLostOutputIsToldBesideAFailedCheck(t *testing.T) {
 		code, out, errs := runCLI(t, script, "script", "--json", "--nodes", "3", "--data", t.TempDir(), flag, "/dev/full", "-")
 		lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
 		last := lines[len(lines)-1]
-		if code != 1 || !strings.HasPrefix(last, `{"type":"end","ok":false,"commands":2,"passed":1,"line":2,"error":"line 2: expect leader none: leader is `) ||
+		if code != 1 || !strings.HasPrefix(last, `{"type":"end","ok":false,"commands":2,"passed":1,"line":2,"error":"standard input: line 2: expect leader none: leader is `) ||
 			!strings.HasSuffix(last, `; also `+flag+` /dev/full: no space left on device"}`) || !strings.Contains(errs, lost) {
 			t.Errorf("%s --json: exit %d, last line %s\nstderr %s", flag, code, last, errs)
 		}

@@ -221,7 +221,7 @@ func TestJSONOutput(t *testing.T) {
 		t.Errorf("output does not end with %s", want)
 	}
 	code, out, _ = runCLI(t, "wait leader\nput k v\nexpect get k == w\nput k x\n", "script", "--json", "--nodes", "1", "--data", t.TempDir(), "-")
-	if want := `{"type":"end","ok":false,"commands":4,"passed":2,"line":3,"error":"line 3: expect get k == w: get k returned v"}` + "\n"; code != 1 || !strings.HasSuffix(out, want) {
+	if want := `{"type":"end","ok":false,"commands":4,"passed":2,"line":3,"error":"standard input: line 3: expect get k == w: get k returned v"}` + "\n"; code != 1 || !strings.HasSuffix(out, want) {
 		t.Errorf("a failed check: exit %d, output does not end with %s:\n%s", code, want, out)
 	}
 	if !strings.Contains(out, `"kind":"raft.`) {
