@@ -39,7 +39,8 @@ func replayFlagSet(w io.Writer) (*flag.FlagSet, *replayFlags) {
 		fmt.Fprintln(fs.Output(), "Opens the dashboard on a recording (made with --record FILE or `record start FILE`): the")
 		fmt.Fprintln(fs.Output(), "statuses, events, messages and commands as they were, with a cursor that plays, pauses,")
 		fmt.Fprintln(fs.Output(), "steps and seeks (see the dashboard's keys; at its prompt: seek TIME, find WORDS, status,")
-		fmt.Fprintln(fs.Output(), "explain, messages, links). A damaged or cut recording replays up to the damage.")
+		fmt.Fprintln(fs.Output(), "explain, messages, links). A damaged or cut recording replays up to the damage;")
+		fmt.Fprintln(fs.Output(), "--to-script writes the commands before it and exits 1.")
 		fs.PrintDefaults()
 	}
 	return fs, f
@@ -84,11 +85,21 @@ func runReplay(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		}
 		return fmt.Errorf("replay %s: %s", file, strings.TrimPrefix(err.Error(), "record: "))
 	}
+	if f.toScript != "" {
+		if err := writeScript(rec, file, f.toScript, stdout, stderr); err != nil {
+			return err
+		}
+		if rec.Stopped != nil {
+			// The script is written, up to the damage, and says so in a
+			// comment; the exit status says so too, as gzip's does for a
+			// cut file: a pipeline (--to-script - | raftplay script -)
+			// ran the shorter scenario and passed.
+			return fmt.Errorf("%s: %s; the script holds the commands before it", file, strings.TrimPrefix(rec.Stopped.Error(), "record: "))
+		}
+		return nil
+	}
 	if rec.Stopped != nil {
 		fmt.Fprintf(stderr, "raftplay: %s: %s\n", cluster.EscapeControls(file), strings.TrimPrefix(rec.Stopped.Error(), "record: "))
-	}
-	if f.toScript != "" {
-		return writeScript(rec, file, f.toScript, stdout, stderr)
 	}
 	if !isTerminal(stdout) {
 		return usagef("the replay needs a terminal (raftplay replay FILE --to-script OUT writes its commands as a script)")
