@@ -78,3 +78,14 @@ func isPrintableSlow(s string) bool {
 func printableRune(r rune) bool {
 	return r == ' ' || (unicode.IsPrint(r) && !unicode.Is(unicode.Cf, r))
 }
+
+// ShellWord quotes s for a shell when it holds anything but plain path
+// characters, for a command line a message suggests.
+func ShellWord(s string) string {
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./+,:@", r)) {
+			return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+		}
+	}
+	return s
+}

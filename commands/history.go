@@ -154,7 +154,7 @@ func (h *History) Script(file string, now time.Time) (script string, n, failed i
 	if h.flags != "" {
 		flags += " " + h.flags
 	}
-	name := shellWord(file)
+	name := cluster.ShellWord(file)
 	var b strings.Builder
 	noun := "commands"
 	if n == 1 {
@@ -311,15 +311,4 @@ func shortDuration(d time.Duration) string {
 // oneLine puts a message on one line, for a comment.
 func oneLine(s string) string {
 	return strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ").Replace(s)
-}
-
-// shellWord quotes s for a shell when it holds anything but plain path
-// characters.
-func shellWord(s string) string {
-	for _, r := range s {
-		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./+,:@", r)) {
-			return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
-		}
-	}
-	return s
 }

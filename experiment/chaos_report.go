@@ -88,7 +88,7 @@ func (r *ChaosReport) WriteText(w io.Writer) error {
 		fmt.Fprintf(w, "events not saved:  %d (overwritten in the ring before they were read, or past the cap of %d)\n", r.EventsDropped, maxRecorded)
 	}
 	for _, f := range r.Files {
-		fmt.Fprintf(w, "saved:           %s\n", f)
+		fmt.Fprintf(w, "saved:           %s\n", cluster.EscapeControls(f))
 	}
 	if r.Interrupted != "" {
 		fmt.Fprintf(w, "interrupted:     %s\n", r.Interrupted)
@@ -118,7 +118,7 @@ func (r *ChaosReport) Verdict() string {
 	// "--recheck DIR", a placeholder, of a run saved in /tmp/run42).
 	dir := func(v string) string {
 		if len(r.Files) > 0 {
-			return strings.Replace(v, "--recheck DIR", "--recheck "+filepath.Dir(r.Files[0]), 1)
+			return strings.Replace(v, "--recheck DIR", "--recheck "+cluster.EscapeControls(cluster.ShellWord(filepath.Dir(r.Files[0]))), 1)
 		}
 		return v
 	}

@@ -390,6 +390,18 @@ func TestChaosVerdicts(t *testing.T) {
 	if r.Failed() || r.Undecided() || !strings.HasPrefix(r.Verdict(), "INTERRUPTED: ") {
 		t.Errorf("interrupted, nothing seen: failed %v undecided %v verdict %q", r.Failed(), r.Undecided(), r.Verdict())
 	}
+	// The directory to recheck is one word for a shell, and shows no
+	// control byte raw (it said --recheck /tmp/my runs, two words).
+	r.Files = []string{"/tmp/my runs/a\x1bb/history.json"}
+	if v := r.Verdict(); !strings.Contains(v, `(raftplay chaos --recheck '/tmp/my runs/a\x1bb' checks`) {
+		t.Errorf("the directory to recheck: %q", v)
+	}
+	var saved bytes.Buffer
+	r.WriteText(&saved)
+	if !strings.Contains(saved.String(), "saved:           /tmp/my runs/a\\x1bb/history.json\n") {
+		t.Errorf("saved files:\n%s", saved.String())
+	}
+	r.Files = nil
 	r.Violations, r.ViolationCount = []cluster.Violation{{Rule: "election safety", Text: "two leaders in term 3"}}, 1
 	if !r.Failed() || r.Verdict() != "FAIL: safety violation, seen before the run was interrupted" {
 		t.Errorf("interrupted after a violation: failed %v verdict %q", r.Failed(), r.Verdict())
