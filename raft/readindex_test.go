@@ -174,3 +174,72 @@ func TestWaitingReadConfirmedWhenTheVotersShrink(t *testing.T) {
 		t.Fatalf("after the removal, read states %v, want r1", rs)
 	}
 }
+
+// A leader that handed leadership over (TimeoutNow sent) and has not yet
+// heard of its successor must not confirm a read: the successor may have
+// committed writes the old leader lacks.
+func TestNoReadOnLeaderThatHandedOver(t *testing.T) {
+	net, rs := newCluster(t, 3, preVoteOn, checkQuorumOn)
+	a, b, c := rs[0], rs[1], rs[2]
+	propose(t, a, "x")
+	net.run()
+	// 1 hears nothing from now on, but its TimeoutNow gets out.
+	if err := a.TransferLeadership(3); err != nil {
+		t.Fatal(err)
+	}
+	msgs := drain(a)
+	net.isolate(1)
+	for _, m := range msgs {
+		if m.To == 3 {
+			step(t, c, m)
+		}
+	}
+	net.run()
+	if c.role != RoleLeader || a.role != RoleLeader {
+		t.Fatalf("3 %s, 1 %s", c.role, a.role)
+	}
+	w := propose(t, c, "w")
+	net.run()
+	if b.log.committed != w {
+		t.Fatalf("commit %d want %d", b.log.committed, w)
+	}
+	// The old leader starts a read; links heal.
+	if err := a.ReadIndex([]byte("stale")); err != nil {
+		t.Fatal(err)
+	}
+	clear(net.cut)
+	net.run()
+	for _, rs := range net.reads[1] {
+		if rs.Index < w {
+			t.Fatalf("old leader confirmed read at %d, below the new leader's committed %d", rs.Index, w)
+		}
+	}
+	if a.role != RoleFollower || a.term != c.term {
+		t.Fatalf("old leader after its heartbeat round: %s at term %d, want a follower at %d", a.role, a.term, c.term)
+	}
+}
+
+// A leader whose removal is pending confirms reads only with a majority of
+// the new voters, not counting itself.
+func TestReadOnLeaderBeingRemovedNeedsTheNewVoters(t *testing.T) {
+	net, rs := newCluster(t, 3)
+	a := rs[0]
+	propose(t, a, "x")
+	net.run()
+	proposeConf(t, a, ConfRemove, 1)
+	net.isolate(3)
+	net.run()
+	if err := a.ReadIndex([]byte("r")); err != nil {
+		t.Fatal(err)
+	}
+	net.run()
+	if len(net.reads[1]) != 0 {
+		t.Fatalf("read confirmed by 1 and 2 alone while the voters are 2,3: %v", net.reads[1])
+	}
+	clear(net.cut)
+	a.Tick() // a heartbeat round carrying the read
+	net.run()
+	if rs := net.reads[1]; len(rs) != 1 || string(rs[0].Context) != "r" {
+		t.Fatalf("read states %v once 3 answers, want r", rs)
+	}
+}
