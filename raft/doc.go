@@ -134,7 +134,8 @@
 //
 // New and SetTiming return errors wrapping ErrConfig. Step returns errors
 // wrapping ErrBadMessage, ErrUnknownPeer or ErrUnsupported for input no
-// correct peer sends (MsgSnapResp and MsgTimeoutNow are unsupported), and
+// correct peer sends (MsgSnapResp is unsupported: MsgSnap is answered with
+// MsgAppResp), and
 // returns nil for what Raft refuses or drops (stale terms, stale answers):
 // an append, heartbeat, snapshot or pre-vote of a lower term is refused with
 // an answer carrying the current term; a stale vote request or answer is

@@ -14,7 +14,8 @@ var (
 	// a voter of this cluster.
 	ErrUnknownPeer = errors.New("raft: unknown peer")
 	// ErrUnsupported wraps the rejection of a message type this core does not
-	// handle (MsgSnapResp, which this core never sends, and MsgTimeoutNow).
+	// handle (MsgSnapResp, which this core never sends: MsgSnap is answered
+	// with MsgAppResp). MsgTimeoutNow is handled (leadership transfer).
 	ErrUnsupported = errors.New("raft: unsupported message")
 	// ErrConfig wraps every error New and SetTiming return for a bad config.
 	ErrConfig = errors.New("raft: bad config")
