@@ -276,7 +276,6 @@ func (c *Cluster) Add(ctx context.Context, id uint64) (AddResult, error) {
 	}
 	defer c.addEnded(id)
 	c.dropHeldFrom(ctx, id)
-	c.joinLeadersSide(id, someLeader(c.Status()))
 	res := AddResult{ID: id}
 	r, err := c.proposeConf(ctx, raft.ConfChange{Op: raft.ConfAddLearner, Node: id})
 	if pe := (*PendingError)(nil); errors.As(err, &pe) {
@@ -780,8 +779,19 @@ func (c *Cluster) Promote(ctx context.Context, id uint64) (Result, error) {
 // proposeConf proposes cc on the leader and waits until the entry is
 // committed and applied there. It waits for a leader if there is none,
 // and, right after an election, for the new leader's first commit (Raft
-// refuses changes before it). Any other refusal returns at once.
+// refuses changes before it). Any other refusal returns at once. A
+// leader that another replaces in a later term while it waits (one just
+// cut off from the majority, whose entry can never commit there) is given
+// up, and the change proposed again to the new one, as a client's write
+// is; the node of an add joins the side of each leader asked.
 func (c *Cluster) proposeConf(ctx context.Context, cc raft.ConfChange) (Result, error) {
+	taken := false // some leader took the change into its log: it may commit there yet
+	notTaken := func(err error) error {
+		if taken {
+			return err
+		}
+		return notProposed{err}
+	}
 	for {
 		// Any node that leads will do, even one without a majority now:
 		// its answer (a refusal, or a change that waits for the majority
@@ -797,11 +807,14 @@ func (c *Cluster) proposeConf(ctx context.Context, cc raft.ConfChange) (Result, 
 				// reached the user.
 				err = timedOut{err}
 			}
-			return Result{}, fmt.Errorf("no leader: %w", notProposed{err})
+			return Result{}, fmt.Errorf("no leader: %w", notTaken(err))
 		}
 		n := c.node(lead)
 		if n == nil {
 			continue
+		}
+		if cc.Op == raft.ConfAddLearner {
+			c.joinLeadersSide(cc.Node, lead)
 		}
 		done := make(chan proposeResult, 1)
 		var perr error
@@ -820,21 +833,22 @@ func (c *Cluster) proposeConf(ctx context.Context, cc raft.ConfChange) (Result, 
 				return Result{}, err
 			}
 			if err := sleepCtx(ctx, 10*time.Millisecond); err != nil {
-				return Result{}, notProposed{errors.Join(perr, err)}
+				return Result{}, notTaken(errors.Join(perr, err))
 			}
 			continue
 		}
+		taken = true
 		if c.Frozen() {
 			// Frozen, nothing commits but by the learner's steps: the
 			// change is under way, and the steps carry it (waiting, the
 			// wall clock ran out while the cluster's stood still).
 			return Result{Index: idx, Term: term}, &PendingError{Op: cc.Op, Node: cc.Node, Index: idx}
 		}
-		r, err := n.await(ctx, done, leaderCheck{})
-		if err != nil {
-			return r, err
+		r, err := n.await(ctx, done, leaderCheck{c, n})
+		if errors.Is(err, errDeposed) {
+			continue
 		}
-		return r, nil
+		return r, err
 	}
 }
 
@@ -1098,6 +1112,9 @@ func (c *Cluster) joinLeadersSide(id, lead uint64) {
 		if slices.Contains(g, lead) {
 			side = i
 		}
+	}
+	if slices.Contains(groups[side], id) {
+		return // there already (an add asking the same leader again)
 	}
 	for i := range groups {
 		groups[i] = slices.DeleteFunc(groups[i], func(n uint64) bool { return n == id })

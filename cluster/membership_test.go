@@ -588,6 +588,49 @@ func TestAddDuringAPartitionJoinsTheLeadersSide(t *testing.T) {
 	}
 }
 
+// A membership change made right after the leader is cut off, before the
+// majority has elected another, goes to the new leader once there is one,
+// as a client's write does: the old leader, which took it first, can
+// never commit it (a new user's add waited its whole 30 s and failed, its
+// node placed beside the cut-off leader, with a healthy majority at hand).
+func TestMembershipChangeRightAfterTheLeaderIsCutOff(t *testing.T) {
+	t.Parallel()
+	c := startCluster(t, Options{Nodes: 3})
+	old := waitLeader(t, c).Leader
+	if err := c.Isolate(old); err != nil {
+		t.Fatal(err)
+	}
+	res, err := c.Add(ctxFor(t, 10*time.Second), 0)
+	if err != nil {
+		t.Fatalf("add right after the leader was isolated: %v", err)
+	}
+	st := waitLeader(t, c)
+	if st.Leader == old {
+		t.Fatalf("the isolated node %d leads", old)
+	}
+	if !Reachable(c.faults.Table(), res.ID, st.Leader) || Reachable(c.faults.Table(), res.ID, old) {
+		t.Fatalf("node %d is not on the leader's side: %v", res.ID, c.faults.Table().Groups)
+	}
+	// And a removal: the new leader, cut off in turn, leaves 3 of 4.
+	c.Heal()
+	waitFor(t, c, "all four in one term", func(s Status) bool {
+		for _, n := range s.Nodes {
+			if !n.Live() || n.Term != s.Term || n.Leader != s.Leader {
+				return false
+			}
+		}
+		return s.Leader != 0
+	})
+	lead := c.Status().Leader
+	if err := c.Isolate(lead); err != nil {
+		t.Fatal(err)
+	}
+	gone := othersThan(lead, 4)[0]
+	if _, err := c.Remove(ctxFor(t, 10*time.Second), gone); err != nil {
+		t.Fatalf("remove %d right after the leader %d was isolated: %v", gone, lead, err)
+	}
+}
+
 // A removal held back by a partition outlives the Remove that proposed it:
 // Remove gives up, the entry commits once the partition heals, and the
 // removed leader must then stop and lose its files as after any removal (a
