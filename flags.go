@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"math"
 	"math/rand/v2"
 	"net"
 	"os"
@@ -156,7 +157,10 @@ func flagMessage(fs *flag.FlagSet, err error) string {
 	}
 	quoted, name, reason := m[1], m[2], m[3]
 	value := strings.Trim(quoted, `"`)
-	if reason == "parse error" || reason == "value out of range" {
+	switch {
+	case reason == "value out of range" && flagBound(fs.Lookup(name), value) != "":
+		reason = flagBound(fs.Lookup(name), value)
+	case reason == "parse error" || reason == "value out of range":
 		reason = "want " + flagKind(fs.Lookup(name))
 	}
 	if strings.Contains(reason, quoted) {
@@ -187,6 +191,29 @@ func flagKind(f *flag.Flag) string {
 		return "a duration like 150ms or 2s"
 	}
 	return "a valid value"
+}
+
+// flagBound says how a whole number out of the range of f's type misses
+// it ("" for a flag of another type): the number is whole, only too large
+// (or too small) for the flag.
+func flagBound(f *flag.Flag, value string) string {
+	if f == nil {
+		return ""
+	}
+	g, ok := f.Value.(flag.Getter)
+	if !ok {
+		return ""
+	}
+	switch g.Get().(type) {
+	case int, int64:
+		if strings.HasPrefix(value, "-") {
+			return fmt.Sprintf("too small (want a whole number from %d)", math.MinInt64)
+		}
+		return fmt.Sprintf("too large (want a whole number up to %d)", math.MaxInt64)
+	case uint, uint64:
+		return fmt.Sprintf("too large (want a whole number up to %d)", uint64(math.MaxUint64))
+	}
+	return ""
 }
 
 // plural returns "1 node", "3 nodes": n and the noun, pluralized with an s.

@@ -125,6 +125,10 @@ func TestUsageErrorsExit2(t *testing.T) {
 		{"", []string{"script", "--data", os.DevNull, "-"}, "raftplay: --data " + os.DevNull + ": it is not a directory (a character device)\n"},
 		{"", []string{"script", "--data", filepath.Join(data, "node-2"), "-"}, "raftplay: --data " + filepath.Join(data, "node-2") + ": it is a node's directory of the cluster in " + data + ": name that one\n"},
 		{"", []string{"script", "--port", "80", "-"}, "--port 80"},
+		// A whole number too large for the flag is not "not a whole number".
+		{"", []string{"script", "--snapshot-every", "99999999999999999999", "-"}, "raftplay: --snapshot-every 99999999999999999999: too large (want a whole number up to 18446744073709551615)\n"},
+		{"", []string{"script", "--nodes", "99999999999999999999", "-"}, "raftplay: --nodes 99999999999999999999: too large (want a whole number up to 9223372036854775807)\n"},
+		{"", []string{"script", "--nodes", "-99999999999999999999", "-"}, "raftplay: --nodes -99999999999999999999: too small (want a whole number from -9223372036854775808)\n"},
 		{"", []string{"bench", "--clients", "0"}, "raftplay: --clients 0: want 1 or more writers\n"},
 		{"", []string{"bench", "--payload", "-1"}, "raftplay: --payload -1: want 0 or more bytes\n"},
 		{"", []string{"bench", "--payload", "1048577"}, "raftplay: --payload 1048577: more than 1048576 bytes (1 MiB), the largest value the HTTP API accepts\n"},
