@@ -819,7 +819,15 @@ func (c *Cluster) proposeConf(ctx context.Context, cc raft.ConfChange) (Result, 
 		done := make(chan proposeResult, 1)
 		var perr error
 		var idx, term uint64
+		var holds bool
 		if err := n.do(func() {
+			if m, at := n.core.Membership(); taken && confHolds(m, cc) {
+				// The leader given up on had sent the entry on, and this
+				// one holds it: it is this change, to wait for, not to
+				// make again (refused: already a member).
+				holds, idx = true, at
+				return
+			}
 			idx, term, perr = n.core.ProposeConfChange(cc)
 			if perr == nil {
 				n.wait(idx, term, done)
@@ -827,6 +835,10 @@ func (c *Cluster) proposeConf(ctx context.Context, cc raft.ConfChange) (Result, 
 			}
 		}); err != nil {
 			continue // the leader went down: ask the next one
+		}
+		if holds {
+			_, err := c.WaitFor(ctx, func(st Status) bool { return !st.ConfPending && confHolds(st.Membership, cc) })
+			return Result{Index: idx}, err
 		}
 		if perr != nil {
 			if err := refused(perr, c.Frozen()); err != nil {
@@ -850,6 +862,19 @@ func (c *Cluster) proposeConf(ctx context.Context, cc raft.ConfChange) (Result, 
 		}
 		return r, err
 	}
+}
+
+// confHolds reports whether membership m already is what cc makes.
+func confHolds(m raft.Membership, cc raft.ConfChange) bool {
+	switch cc.Op {
+	case raft.ConfAddLearner:
+		return m.IsMember(cc.Node)
+	case raft.ConfPromote:
+		return m.IsVoter(cc.Node)
+	case raft.ConfRemove:
+		return !m.IsMember(cc.Node)
+	}
+	return false
 }
 
 // confCheck asks the leader whether it would take cc now, and returns the

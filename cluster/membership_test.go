@@ -631,6 +631,43 @@ func TestMembershipChangeRightAfterTheLeaderIsCutOff(t *testing.T) {
 	}
 }
 
+// The leader that took an add is cut off once its followers hold the
+// entry, before it could commit it: the new leader commits the entry it
+// holds, and the add, asking it, waits for that entry rather than make
+// the change again (which it would refuse: 4 is already a member).
+func TestAddWhoseEntryTheNextLeaderHolds(t *testing.T) {
+	t.Parallel()
+	c := startCluster(t, Options{Nodes: 3})
+	old := waitLeader(t, c).Leader
+	for _, f := range othersThan(old, 3) {
+		if err := c.Cut(f, old); err != nil { // the followers' answers are lost: nothing commits
+			t.Fatal(err)
+		}
+	}
+	added := make(chan error, 1)
+	go func() {
+		_, err := c.Add(ctxFor(t, 15*time.Second), 4)
+		added <- err
+	}()
+	waitFor(t, c, "a follower holding the add", func(s Status) bool {
+		for _, n := range s.Nodes {
+			if n.ID != old && n.ID != 4 && n.Membership.IsMember(4) {
+				return true
+			}
+		}
+		return false
+	})
+	if err := c.Isolate(old); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-added; err != nil {
+		t.Fatalf("add whose entry the next leader holds: %v", err)
+	}
+	if st := waitLeader(t, c); !st.Membership.IsVoter(4) {
+		t.Fatalf("4 is not a voter: %v", st.Membership)
+	}
+}
+
 // A removal held back by a partition outlives the Remove that proposed it:
 // Remove gives up, the entry commits once the partition heals, and the
 // removed leader must then stop and lose its files as after any removal (a
