@@ -94,6 +94,13 @@ func TestReplayErrors(t *testing.T) {
 	os.WriteFile(notRec, []byte("hello\n"), 0o644)
 	empty := filepath.Join(dir, "empty.rec")
 	os.WriteFile(empty, nil, 0o644)
+	// Garbage with no newline is no cut recording (it said "the last
+	// line is cut short"), and the first line of one cut in its header
+	// still is.
+	garbage := filepath.Join(dir, "g.rec")
+	os.WriteFile(garbage, []byte("\x00\xff garbage"), 0o644)
+	cutHeader := filepath.Join(dir, "h.rec")
+	os.WriteFile(cutHeader, []byte(`{"format":"raftplay-recording","vers`), 0o644)
 	newer := filepath.Join(dir, "newer.rec")
 	os.WriteFile(newer, []byte(`{"format":"raftplay-recording","version":9,"start":1,"options":{}}`+"\n"), 0o644)
 	cut := filepath.Join(dir, "cut.rec")
@@ -107,6 +114,8 @@ func TestReplayErrors(t *testing.T) {
 		{[]string{"replay", filepath.Join(dir, "none.rec")}, 2, "no such file or directory"},
 		{[]string{"replay", notRec}, 2, "not a recording"},
 		{[]string{"replay", empty}, 2, "not a recording (the file is empty)"},
+		{[]string{"replay", garbage, "--to-script", "-"}, 2, "not a recording (the file does not begin with a raftplay-recording header)\n"},
+		{[]string{"replay", cutHeader}, 2, "not a recording: the last line is cut short (no newline)\n"},
 		{[]string{"replay", newer}, 1, "this file is version 9, this raftplay reads version 1 and older"},
 		{[]string{"replay", cut}, 2, "line 3 (byte offset "},
 		{[]string{"replay", cut, "--to-script", filepath.Join(dir, "nodir", "x")}, 2, "--to-script"},

@@ -136,6 +136,11 @@ func Read(r io.Reader) (*Recording, error) {
 		if errors.Is(err, io.EOF) {
 			return nil, fmt.Errorf("%w (the file is empty)", ErrNotRecording)
 		}
+		if !bytes.HasPrefix(lr.partial, []byte(`{"format":"`+Format+`"`)) {
+			// Garbage with no newline is no cut recording: "the last
+			// line is cut short" sent its reader looking for the rest.
+			return nil, fmt.Errorf("%w (the file does not begin with a %s header)", ErrNotRecording, Format)
+		}
 		return nil, fmt.Errorf("%w: %w", ErrNotRecording, err)
 	}
 	var h header
@@ -185,6 +190,8 @@ type lineReader struct {
 	line   int   // number of the line last returned (at the end: one more than the lines read)
 	offset int64 // where it starts (at the end: the length of the text)
 	size   int64 // its length, newline included
+
+	partial []byte // what was read of a line that could not be returned
 }
 
 func (l *lineReader) next() ([]byte, error) {
@@ -194,6 +201,7 @@ func (l *lineReader) next() ([]byte, error) {
 	for {
 		chunk, err := l.r.ReadSlice('\n')
 		buf = append(buf, chunk...)
+		l.partial = buf
 		if len(buf) > MaxLine {
 			return nil, fmt.Errorf("a line longer than %d bytes", MaxLine)
 		}
