@@ -806,7 +806,22 @@ func (c *Cluster) running(id uint64) (*slot, error) {
 		return nil, errRemoved(id)
 	}
 	if s.node == nil {
+		if s.state == StateFailed && s.err != nil {
+			return nil, fmt.Errorf("cluster: node %d is down: it FAILED: %v", id, s.err)
+		}
 		return nil, fmt.Errorf("cluster: node %d is down", id)
+	}
+	select {
+	case <-s.node.done:
+		// Its loop stopped on an error (a full disk): down, FAILED, as
+		// status says. Taken for running, a pause turned it "paused" and
+		// hid why it failed, and other commands said "node is down" alone.
+		why := "its loop stopped"
+		if st := s.node.loadStatus(); st.Err != "" {
+			why = st.Err
+		}
+		return nil, fmt.Errorf("cluster: node %d is down: it FAILED: %s (explain %d says more)", id, why, id)
+	default:
 	}
 	return s, nil
 }

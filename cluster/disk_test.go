@@ -254,6 +254,17 @@ func TestDiskFullStopsTheNodeAndItRecovers(t *testing.T) {
 		return n.State == StateFailed && strings.Contains(n.Err, "no space left on device")
 	})
 	w.waitAcked(t, c, 50) // the majority goes on without it
+	// Down, it is not running: commands on it say why it is down, and
+	// none makes it another thing (pause made it "paused", its failure
+	// gone from status).
+	for name, err := range map[string]error{"pause": c.Pause(f), "crash": c.Crash(f), "snapshot": c.Snapshot(f)} {
+		if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("node %d is down: it FAILED: ", f)) || !strings.Contains(err.Error(), "no space left on device") {
+			t.Errorf("%s of the failed node: %v", name, err)
+		}
+	}
+	if n, _ := c.Status().Node(f); n.State != StateFailed || !strings.Contains(n.Err, "no space left on device") {
+		t.Errorf("after those, its status: %s %q", n.State, n.Err)
+	}
 	// Its status as of the failure holds what its log on disk holds, not
 	// the entries whose write failed (a new user's card said 8203 while
 	// raftplay wal showed 7868).

@@ -297,6 +297,14 @@ func (c *Cluster) SnapshotNow(id uint64) (SnapshotTaken, error) {
 		return SnapshotTaken{}, err
 	}
 	n := s.node
+	if n.paused.Load() {
+		// A paused node does nothing (no ticks, no processing), as a
+		// stopped process would not: it took a snapshot, and one of a
+		// node thawed from step mode could find its log ahead of its
+		// store (a snapshot from the leader stepped, not yet applied).
+		c.mu.Unlock()
+		return SnapshotTaken{}, fmt.Errorf("cluster: node %d is paused: it takes no snapshot (resume %d first)", id, id)
+	}
 	// Not under the cluster's lock: on a slow disk the snapshot's fsyncs
 	// take as long as they take, and every other command waited (a node
 	// crashed meanwhile makes do return ErrNodeDown).

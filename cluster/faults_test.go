@@ -230,6 +230,10 @@ func TestPauseFreezesNode(t *testing.T) {
 	if err := c.Pause(f); err == nil {
 		t.Fatal("pausing a paused node succeeded")
 	}
+	// A paused node does nothing, a snapshot included (it took one).
+	if err := c.Snapshot(f); err == nil || !strings.Contains(err.Error(), fmt.Sprintf("node %d is paused: it takes no snapshot (resume %d first)", f, f)) {
+		t.Errorf("snapshot of the paused node: %v", err)
+	}
 	if err := c.Resume(f); err != nil {
 		t.Fatal(err)
 	}

@@ -355,6 +355,13 @@ func FormatStatus(s cluster.Status) string {
 		case n.Role == "follower" && s.Membership.IsLearner(n.ID):
 			role = "learner" // a follower that does not vote: the config says so
 		}
+		leader := idOrDash(n.Leader)
+		if n.State == cluster.StateCrashed || n.State == cluster.StateFailed || n.State == cluster.StateRemoved {
+			// Down, it follows no one: the term, vote and indexes are
+			// what it last had, but a leader there read as one it has
+			// now (a failed node's row named itself, its last role).
+			leader = "-"
+		}
 		raftAddr, httpAddr := n.RaftAddr, n.HTTPAddr
 		if n.State == cluster.StateRemoved || raftAddr == "" {
 			// A removed node listens nowhere: the addresses its process
@@ -363,7 +370,7 @@ func FormatStatus(s cluster.Status) string {
 			raftAddr, httpAddr = "-", "-"
 		}
 		fmt.Fprintf(tw, "%d\t%s\t%s\t%d\t%s\t%d\t%d\t%d\t%s\t%s\t%s\n",
-			n.ID, n.State, role, n.Term, idOrDash(n.Vote), n.Commit, n.Applied, n.LastIndex, idOrDash(n.Leader), raftAddr, httpAddr)
+			n.ID, n.State, role, n.Term, idOrDash(n.Vote), n.Commit, n.Applied, n.LastIndex, leader, raftAddr, httpAddr)
 	}
 	tw.Flush()
 	lead := "none"

@@ -114,6 +114,21 @@ func TestFormatStatusRemovedNodeHasNoRole(t *testing.T) {
 	if !strings.HasSuffix(lines[3], "127.0.0.1:4003  127.0.0.1:4004") {
 		t.Errorf("crashed node's addresses: %q", lines[3])
 	}
+	// Down or removed, a node follows no one: "-" under LEADER, not the
+	// leader it last had (a failed leader's row named itself).
+	st = cluster.Status{Nodes: []cluster.NodeStatus{
+		{ID: 1, State: cluster.StateFailed, Role: "down", Term: 1, Leader: 1, RaftAddr: "a", HTTPAddr: "b"},
+		{ID: 2, State: cluster.StateCrashed, Role: "down", Term: 1, Leader: 1, RaftAddr: "a", HTTPAddr: "b"},
+		{ID: 3, State: cluster.StateRemoved, Role: "down", Term: 1, Leader: 1},
+		{ID: 4, State: cluster.StatePaused, Role: "follower", Term: 2, Leader: 5, RaftAddr: "a", HTTPAddr: "b"},
+		{ID: 5, State: cluster.StateUp, Role: "leader", Term: 2, Leader: 5, RaftAddr: "a", HTTPAddr: "b"},
+	}}
+	lines = strings.Split(FormatStatus(st), "\n")
+	for i, want := range []string{"-", "-", "-", "5", "5"} {
+		if got := strings.Fields(lines[i+1]); len(got) < 9 || got[8] != want {
+			t.Errorf("line %q: LEADER %q, want %q", lines[i+1], got, want)
+		}
+	}
 }
 
 // A learner's ROLE is "learner": it follows, but does not vote, and the
