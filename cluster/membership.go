@@ -490,6 +490,11 @@ func (c *Cluster) joinerIDLocked(id uint64) (uint64, error) {
 	if id > uint64(len(c.slots))+1 {
 		return 0, fmt.Errorf("cluster: node %d: the next new id is %d", id, len(c.slots)+1)
 	}
+	if p := c.opts.BasePort + 2*int(id-1); c.opts.BasePort != 0 && p+1 > 65535 {
+		// The raw "address 65536: invalid port" said nothing of --port.
+		return 0, fmt.Errorf("cluster: node %d would listen on ports %d and %d, past 65535: base port %d leaves room for %d nodes (start with a lower one to add up to %d)",
+			id, p, p+1, c.opts.BasePort, (65536-c.opts.BasePort)/2, MaxNodes)
+	}
 	return id, nil
 }
 

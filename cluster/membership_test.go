@@ -1390,3 +1390,20 @@ func TestStuckRemovalSaysHowManyToBringBack(t *testing.T) {
 		}
 	}
 }
+
+// With fixed ports, an add whose node's ports would pass 65535 says so
+// and names the base port (it was "address 65536: invalid port").
+func TestAddPastTheLastPortSaysSo(t *testing.T) {
+	c := &Cluster{opts: Options{BasePort: 65530}}
+	for id := uint64(1); id <= 3; id++ {
+		c.slots = append(c.slots, &slot{id: id})
+	}
+	_, err := c.joinerID(0)
+	if want := "cluster: node 4 would listen on ports 65536 and 65537, past 65535: base port 65530 leaves room for 3 nodes (start with a lower one to add up to 9)"; err == nil || err.Error() != want {
+		t.Fatalf("add past the last port: %v; want %s", err, want)
+	}
+	c.opts.BasePort = 65528 // room for 4: node 4 on 65534 and 65535
+	if id, err := c.joinerID(0); id != 4 || err != nil {
+		t.Fatalf("add on the last two ports: %d, %v", id, err)
+	}
+}
