@@ -63,9 +63,15 @@ func (r *Runner) execDisk(ctx context.Context, cmd *Command) (string, error) {
 	var out string
 	switch cmd.Verb {
 	case VerbPowerfail:
+		n, _ := r.c.Status().Node(id)
 		var lost int64
 		if lost, err = r.c.PowerFail(id); err == nil {
 			out = fmt.Sprintf("ok lost=%d bytes", lost)
+			if n.Disk.SkipFsync && lost > 0 {
+				// The event said "UNSAFE"; the answer, alone, looked like
+				// any power cut, and the node then stayed behind unsaid.
+				out += " (it was skipping fsync: entries it acknowledged may be gone, which the leader still counts as held there; as after wipe, it can stay behind until another leader is elected)"
+			}
 		}
 	case VerbWipe:
 		if err = r.c.Wipe(id); err == nil {
