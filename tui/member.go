@@ -604,7 +604,12 @@ func (m *Model) floorWith(st cluster.Status, nodes []cluster.NodeStatus, width i
 // it runs): the reason a key that acts on it does nothing.
 func downWhy(n cluster.NodeStatus) string {
 	switch n.State {
-	case cluster.StateCrashed, cluster.StateFailed:
+	case cluster.StateFailed, cluster.StateCrashed:
+		if n.Disk.Full {
+			// r restarted it into the same full disk, and it failed
+			// again at its first write.
+			return fmt.Sprintf("%d is down: its disk is full (set disk-full %d off gives it space and restarts it)", n.ID, n.ID)
+		}
 		return fmt.Sprintf("%d is down (r restarts it)", n.ID)
 	case cluster.StateRemoved:
 		return fmt.Sprintf("%d was removed (add %d starts a new node)", n.ID, n.ID)

@@ -423,6 +423,11 @@ func TestMemberKeysRunCommandLines(t *testing.T) {
 		{"no transfer without a leader", noLeader, []string{"2", "T"}, nil, "T transfer 2: not now: no leader"},
 		{"no timeout of a learner", learnerStatus(false), []string{"5", "t"}, nil, "t timeout 5: 5 is not a voter: it never stands for election"},
 		{"no crash of a crashed node", crashed3, []string{"3", "c"}, nil, "c crash 3: 3 is down (r restarts it)"},
+		// Failed on a full disk, r restarted it into the same full disk.
+		{"no pause of a node failed on a full disk", withNode(plain, 3, func(n *cluster.NodeStatus) {
+			*n = downAsOf(*n, cluster.StateFailed, "wal: write: no space left on device")
+			n.Disk.Full = true
+		}), []string{"3", "p"}, nil, "p pause 3: 3 is down: its disk is full (set disk-full 3 off gives it space and restarts it)"},
 		{"no restart of a running node", plain, []string{"3", "r"}, nil, "r restart 3: 3 is running"},
 		{"no timeout of the leader", plain, []string{"1", "t"}, nil, "t timeout 1: 1 leads: a leader has no election timer"},
 		{"no heartbeat from a follower", plain, []string{"3", "b"}, nil, "b heartbeat 3: 3 is not the leader"},
