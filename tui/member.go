@@ -311,8 +311,17 @@ func (m *Model) memberKeys() memberKeys {
 	// committed) is removed too: its process stops, its files go. Not
 	// while this dashboard's own add of it may still be proposing it.
 	outside := n.Outside && m.adding == 0
-	k.remove = (member || outside) && !st.ConfPending && n.State != cluster.StateRemoved && !slices.Equal(voters, []uint64{n.ID})
+	k.remove = (member || outside) && !st.ConfPending && n.State != cluster.StateRemoved && !slices.Equal(voters, []uint64{n.ID}) && !m.removing(n.ID)
 	return k
+}
+
+// removing reports whether a remove of node id, asked by D or at the
+// prompt, has not answered yet: until the leader has its entry nothing in
+// the status says so, and D pressed twice fast asked twice (the second's
+// "node 5 was removed" took the first's result's place).
+func (m *Model) removing(id uint64) bool {
+	line := fmt.Sprintf("remove %d", id)
+	return slices.ContainsFunc(m.inflight, func(r inflightRun) bool { return r.line == line })
 }
 
 // transferring reports whether st's leader is handing leadership over.
@@ -448,6 +457,8 @@ func (m *Model) memberKeyWhy(msg tea.KeyMsg) string {
 		return fmt.Sprintf("no free node id: a cluster has at most %d nodes", cluster.MaxNodes)
 	case &k.Remove:
 		switch {
+		case m.removing(n.ID):
+			return fmt.Sprintf("remove %d is running: its result says when it is done", n.ID)
 		case n.State == cluster.StateRemoved:
 			return fmt.Sprintf("%d was removed already", n.ID)
 		case st.ConfPending:

@@ -1108,3 +1108,39 @@ func TestSelectionGoneComesBack(t *testing.T) {
 		t.Errorf("node 5 not drawn selected:\n%s", v)
 	}
 }
+
+// TestRemoveKeyTwiceRunsOnce: D pressed twice before the remove answers
+// (a quick double press) asks for one remove; the second D says why it
+// does nothing. It asked twice, and the second's error ("node 3 was
+// removed from the cluster") took the first's result's place.
+func TestRemoveKeyTwiceRunsOnce(t *testing.T) {
+	plain := withConfig(steady(10), []uint64{1, 2, 3, 4, 5}, nil)
+	ex := &fakeExec{}
+	m := newModel(newFakeSource(plain), ex, 120, 40)
+	m.Update(frameMsg(plain))
+	press(m, "3")
+	_, first := m.Update(keyMsg("D"))
+	_, second := m.Update(keyMsg("D"))
+	if first == nil {
+		t.Fatal("D ran nothing")
+	}
+	if v := strings.Join(strings.Fields(m.View()), " "); !strings.Contains(v, "D remove 3: remove 3 is running: its result says when it is done") {
+		t.Errorf("the second D says nothing of the first:\n%s", v)
+	}
+	for _, c := range []tea.Cmd{first, second} {
+		if c != nil {
+			if r, ok := c().(resultMsg); ok {
+				m.Update(r)
+			}
+		}
+	}
+	if got := ex.got(); !slices.Equal(got, []string{"remove 3"}) {
+		t.Fatalf("D D ran %q, want one remove 3", got)
+	}
+	// Once it has answered, D asks again (here the status still shows 3 a
+	// member: the fake cluster did not remove it).
+	press(m, "D")
+	if got := ex.got(); !slices.Equal(got, []string{"remove 3", "remove 3"}) {
+		t.Fatalf("D after the answer ran %q", got)
+	}
+}
