@@ -93,11 +93,16 @@ func (p *Player) said(text string) string {
 		if p.offset(c.At) == cur && strings.Contains(strings.ToLower(c.Text+"\n"+c.Out+"\n"+c.Err), low) {
 			said := "> " + cluster.EscapeControls(c.Text)
 			if !strings.Contains(strings.ToLower(c.Text), low) {
-				// Found in what the command printed: that line too.
-				for _, l := range strings.Split(c.Out+"\n"+c.Err, "\n") {
+				// Found in what the command printed, or in its error: that
+				// line too.
+				for _, l := range strings.Split(c.Out, "\n") {
 					if strings.Contains(strings.ToLower(l), low) {
-						said += ": " + cluster.EscapeControls(strings.TrimSpace(l))
-						break
+						return said + ": " + cluster.EscapeControls(strings.TrimSpace(l))
+					}
+				}
+				for _, l := range strings.Split(c.Err, "\n") {
+					if strings.Contains(strings.ToLower(l), low) {
+						return said + ": error: " + cluster.EscapeControls(errWhy(strings.TrimSpace(l), c.Text))
 					}
 				}
 			}
@@ -110,6 +115,19 @@ func (p *Player) said(text string) string {
 		}
 	}
 	return ""
+}
+
+// errWhy is l, a line of the recorded error of the command text, without
+// what the answer says already: the error starts with the line number and
+// the command ("line 1: restart 2: node 2 is running"), and the answer
+// said the command twice ("> restart 2: line 1: restart 2: node 2 ...").
+func errWhy(l, text string) string {
+	if rest, ok := strings.CutPrefix(l, "line "); ok {
+		if n, after, ok := strings.Cut(rest, ": "); ok && n != "" && strings.Trim(n, "0123456789") == "" {
+			l = after
+		}
+	}
+	return strings.TrimPrefix(l, text+": ")
 }
 
 func (x *Executor) explain(cmd *commands.Command) (string, error) {

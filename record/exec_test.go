@@ -79,3 +79,30 @@ func TestFindSaysWrapped(t *testing.T) {
 		t.Errorf("find ahead of the cursor: %q", out)
 	}
 }
+
+// TestFindInAFailedCommandsError: a find that matches the error of a
+// recorded command that failed says the command once, then its error
+// without the line number and the command the error starts with. It said
+// "> restart 2: line 1: restart 2: node 2 is running".
+func TestFindInAFailedCommandsError(t *testing.T) {
+	b := newBuilder(t, Version)
+	for s := range 4 {
+		b.status(time.Duration(s)*time.Second, uint64(s), 1, 2, 3)
+	}
+	b.line(line{T: int64(time.Second), K: kindCommand, C: &cmdRec{At: t0.Add(time.Second).UnixNano(), Took: time.Millisecond,
+		Text: "restart 2", Err: "line 1: restart 2: node 2 is running"}})
+	b.command(2*time.Second, "put k v", "ok index=4 term=1")
+	p := NewPlayer(b.end(3*time.Second).read(), PlayerOptions{Paused: true})
+	x := &Executor{Player: p}
+	for _, c := range []struct{ words, want string }{
+		{"is running", "at 1s of 3s: > restart 2: error: node 2 is running"},
+		{"restart", "at 1s of 3s: > restart 2"},
+		{"index=4", "at 2s of 3s: > put k v: ok index=4 term=1"},
+	} {
+		p.Seek(0)
+		out, err := x.Exec(context.Background(), &commands.Command{Verb: commands.VerbFind, Message: c.words})
+		if err != nil || out != c.want {
+			t.Errorf("find %s: %q, %v; want %q", c.words, out, err, c.want)
+		}
+	}
+}
