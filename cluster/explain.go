@@ -1140,6 +1140,13 @@ func ExplainLog(st Status, id uint64) string {
 		id, l.ID, match, match+1, plural(int(extra), "entry", "entries"), spanText(match+1, n.LastIndex), terms, they, them, lacks, repair)
 }
 
+// replaceable reports whether node id can be removed and added again: it
+// is a member, and not the last voter.
+func replaceable(st Status, id uint64) bool {
+	member := st.Membership.IsMember(id) || st.Membership.IsEmpty()
+	return member && !slices.Equal(st.Voters(), []uint64{id})
+}
+
 // Why is a node's situation in a few words, for its card: "waiting: 2 of 3
 // votes", "behind by 30: replicating", "stale leader: no quorum heard for
 // 2.1 s", "commit waits for 4".
@@ -1151,6 +1158,10 @@ func Why(st Status, id uint64) string {
 	switch {
 	case n.State == StateFailed && n.Disk.Full:
 		return fmt.Sprintf("down: disk full (set disk-full %d off)", id)
+	case n.State == StateFailed && replaceable(st, id):
+		// A fix may not be at hand (a damaged WAL): a new, empty node in
+		// its place is the other way back (ExplainNode says it at length).
+		return "down: fix, then restart; or remove, then add"
 	case n.State == StateFailed:
 		return "down: fix, then restart"
 	case n.State == StateCrashed:

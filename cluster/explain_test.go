@@ -816,6 +816,27 @@ func TestExplainDamagedNodeSaysHowToRecover(t *testing.T) {
 	mustNotContain(t, got, "restart brings it back")
 }
 
+// A failed node's card names the other way back where it applies: a fix
+// may not be at hand (a damaged WAL), and remove, then add, replaces the
+// node (the card said only "fix, then restart"). Not for the last voter,
+// which cannot be removed.
+func TestWhyFailedNodeSaysRemoveThenAdd(t *testing.T) {
+	st := cardStatus(3)
+	st.Nodes[2].State, st.Nodes[2].Role = StateFailed, "down"
+	st.Nodes[2].Err = "node 3 could not start: its WAL is damaged: DATA/node-3/0000.wal at offset 265006: record checksum mismatch"
+	if got := Why(st, 3); got != "down: fix, then restart; or remove, then add" {
+		t.Errorf("Why of a failed member: %q", got)
+	}
+	st.Membership = raft.Membership{Voters: []uint64{1, 2}, Learners: []uint64{3}}
+	if got := Why(st, 3); got != "down: fix, then restart; or remove, then add" {
+		t.Errorf("Why of a failed learner: %q", got)
+	}
+	st.Membership = raft.Membership{Voters: []uint64{3}, Learners: []uint64{1, 2}}
+	if got := Why(st, 3); got != "down: fix, then restart" {
+		t.Errorf("Why of the failed last voter: %q", got)
+	}
+}
+
 // A candidate whose configuration still counts a node removed since says
 // it was removed, not that it "has not answered yet" (a new user's).
 func TestExplainCandidateCountingARemovedNode(t *testing.T) {
