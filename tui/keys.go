@@ -90,6 +90,11 @@ type keyMap struct {
 
 	GoOn    key.Binding // space: the script waiting for a key goes on
 	waiting bool        // the script waits for a key
+	// narrOver: the script has ended and its last narration is up; esc,
+	// first on the bar, closes it (at 80x24 it kept the lanes and events
+	// from the cluster left to explore, and esc sat last on the bar,
+	// cut off, and cleared the result line first).
+	narrOver bool
 
 	// The prompt's keys (promptKey handles them): every other key is typed
 	// into its line, so while it is open the bar shows only these.
@@ -248,9 +253,12 @@ type dashState struct {
 
 	playing bool // the replay plays (not paused)
 	narr    bool // the narration panel shows a say's text
-	waiting bool // the script waits for a key
-	prompt  bool // the prompt is open: space types a space
-	history bool // the prompt has lines run before for ↑/↓
+	// narrOver: the script has ended with its narration still up (esc
+	// closes it first)
+	narrOver bool
+	waiting  bool // the script waits for a key
+	prompt   bool // the prompt is open: space types a space
+	history  bool // the prompt has lines run before for ↑/↓
 }
 
 // linkKeys is what the link matrix's keys would do to its selected cell.
@@ -302,9 +310,12 @@ func (k *keyMap) update(s dashState) {
 		k.Close.SetHelp("esc", "close")
 	case s.focused:
 		k.Close.SetHelp("esc", "newest")
+	case s.narrOver && s.region != regionDetail:
+		k.Close.SetHelp("esc", "close narration")
 	default:
 		k.Close.SetHelp("esc", "close")
 	}
+	k.narrOver = s.narrOver && !s.pager && !s.focused && s.region != regionDetail
 	scroll := s.focused || s.pager
 	detail := s.region == regionDetail && !s.pager
 	for _, b := range []*key.Binding{&k.Up, &k.Down, &k.Home, &k.End, &k.Scroll, &k.Ends} {
@@ -483,6 +494,10 @@ func (k keyMap) ShortHelp() []key.Binding {
 	bs := k.shortHelp()
 	if k.waiting {
 		return append([]key.Binding{k.GoOn}, bs...)
+	}
+	if k.narrOver && !k.prompt {
+		bs = slices.DeleteFunc(bs, func(b key.Binding) bool { return slices.Equal(b.Keys(), k.Close.Keys()) })
+		return append([]key.Binding{k.Close}, bs...)
 	}
 	return bs
 }

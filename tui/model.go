@@ -399,7 +399,7 @@ func (m *Model) refreshKeys() {
 		wide: pager == outputPager && m.outputPagerWidth() > m.width, output: m.output.shown(),
 		frozen: m.status.Frozen, idle: m.status.Frozen && heldCount(m.status) == 0, held: heldOK, heldList: m.heldShown(), heldN: len(m.heldList()), byNode: m.msgs.byNode,
 		beats: m.msgs.beats, kind: m.msgs.kind, scrolled: m.msgs.pin >= 0,
-		link: m.linkKeys(), col: m.col, cols: m.newestIndex() > 0, playing: m.replay.view.playing, narr: m.narr.text != "", waiting: m.narr.waiting || m.script.reading != 0,
+		link: m.linkKeys(), col: m.col, cols: m.newestIndex() > 0, playing: m.replay.view.playing, narr: m.narr.text != "", narrOver: m.narr.text != "" && m.scriptOver(), waiting: m.narr.waiting || m.script.reading != 0,
 		prompt: m.prompt.active, history: len(m.prompt.history) > 0,
 	})
 }
@@ -594,6 +594,11 @@ func (m *Model) onKey(msg tea.KeyMsg) tea.Cmd {
 			// the line). A pager over it took the esc before this.
 			m.region = regionLanes
 			m.output.clear()
+		case m.narr.text != "" && m.scriptOver():
+			// The lesson is over: its last narration goes first (the bar
+			// says esc closes it), then the result line.
+			m.narr.text = ""
+			m.fit.at = -1
 		case m.output.shown():
 			m.output.clear()
 		case m.region != regionLanes:
@@ -771,6 +776,12 @@ func (m *Model) scriptStep() tea.Cmd {
 		m.output.running(fmt.Sprintf("script line %d: %s", c.Line, c.Text), 0, "")
 	}
 	return execCmd(m.ctx, m.o.ScriptExec, []*commands.Command{c}, true, 0)
+}
+
+// scriptOver reports whether the script played (a lesson) has ended, run
+// to its end or stopped.
+func (m *Model) scriptOver() bool {
+	return len(m.o.Script) > 0 && (m.script.done || m.script.err != nil)
 }
 
 // scriptState is the progress of the script being played.

@@ -585,3 +585,43 @@ func TestLessonSizeNoteKeepsTheNarrationWhole(t *testing.T) {
 		t.Errorf("at 80x%d the size note cut the narration short:\n%s", h, v)
 	}
 }
+
+// TestLastNarrationClosesAfterTheLesson: once a lesson has ended, its last
+// narration is closed by one esc, and the help bar says so first. At 80x24
+// it kept the lanes and events from the cluster left to explore, esc was
+// cut off the bar's end, and the first esc cleared only the result line
+// (the narration looked as if it could not be closed).
+func TestLastNarrationClosesAfterTheLesson(t *testing.T) {
+	cmds, err := commands.Parse("put x 1\nsay \"To sum up: terms only grow. Next, lesson 2: an election, one message at a time.\"\n", 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const done = "lesson 1 done: the cluster stays up for you to explore (? keys); q quits"
+	m := New(Options{Source: newFakeSource(steady(10)), Exec: &fakeExec{}, ScriptExec: &fakeExec{}, Script: cmds, ScriptDone: done,
+		Clock: frozen, Seed: 1, Mono: true, Frame: 10 * time.Millisecond})
+	m.Update(sizeMsg(80, 24))
+	stepScript(t, m)
+	v := viewFits(t, m, 80, 24)
+	if !strings.Contains(v, done) || !strings.Contains(v, "To sum up") || !strings.Contains(v, "> script line 1: put x 1") {
+		t.Fatalf("the lesson's end:\n%s", v)
+	}
+	if bar := helpBarOf(m); !strings.HasPrefix(bar, "esc close narration • ") {
+		t.Errorf("help bar at the lesson's end: %q", bar)
+	}
+	press(m, "esc")
+	v = viewFits(t, m, 80, 24)
+	if strings.Contains(v, "To sum up") || !strings.Contains(v, done) {
+		t.Errorf("one esc leaves the narration:\n%s", v)
+	}
+	if bar := helpBarOf(m); strings.Contains(bar, "narration") {
+		t.Errorf("help bar once it is closed: %q", bar)
+	}
+	// The result line stays until the next esc.
+	if !strings.Contains(v, "> script line 1: put x 1") {
+		t.Errorf("the esc that closed the narration cleared the result too:\n%s", v)
+	}
+	press(m, "esc")
+	if v := m.View(); strings.Contains(v, "> script line 1") {
+		t.Errorf("the second esc leaves the result:\n%s", v)
+	}
+}
