@@ -670,7 +670,7 @@ func (m *Model) run(lines ...string) tea.Cmd {
 	r := inflightRun{seq: m.runs, line: lines[len(lines)-1], detached: len(cmds) == 1 && commands.Detaches(cmds[0].Verb)}
 	m.inflight = append(m.inflight, r)
 	m.output.running(r.line, r.seq, m.behind(r.seq))
-	return execCmd(m.ctx, m.o.Exec, cmds, false, m.runs)
+	return execCmd(m.ctx, m.o.Exec, m.o.Source, cmds, false, m.runs)
 }
 
 // onResult shows a command's result and, for the script, moves on.
@@ -720,6 +720,7 @@ func (m *Model) onResult(r resultMsg) tea.Cmd {
 			m.output.seq = r.seq
 		} else {
 			m.output.set(last, last, r.out, r.err)
+			m.output.stamp(r.asked)
 			m.output.seq = r.seq
 		}
 		if forPeople(r) {
@@ -729,6 +730,7 @@ func (m *Model) onResult(r resultMsg) tea.Cmd {
 	}
 	if !forPeople(r) { // a say or wait key leaves the last command's result in view
 		m.output.set(fmt.Sprintf("script line %d: %s", m.script.line, last), last, r.out, r.err)
+		m.output.stamp(r.asked)
 	}
 	if r.err != nil {
 		m.script.err = r.err
@@ -775,7 +777,7 @@ func (m *Model) scriptStep() tea.Cmd {
 	if c.Verb != commands.VerbSay {
 		m.output.running(fmt.Sprintf("script line %d: %s", c.Line, c.Text), 0, "")
 	}
-	return execCmd(m.ctx, m.o.ScriptExec, []*commands.Command{c}, true, 0)
+	return execCmd(m.ctx, m.o.ScriptExec, m.o.Source, []*commands.Command{c}, true, 0)
 }
 
 // scriptOver reports whether the script played (a lesson) has ended, run

@@ -2,6 +2,7 @@ package tui
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
@@ -33,6 +34,7 @@ type resultMsg struct {
 	wait   bool     // the last line that ran was wait key
 	seq    uint64   // the run's number among the keys' and prompt's (0: the script's)
 	total  int      // the lines asked for; more than ran when one failed
+	asked  string   // when an explain was asked: "04:24:35.120, highest term 5" (askedAt)
 }
 
 // scriptStepMsg asks the model to run the next line of the script;
@@ -82,12 +84,16 @@ func eventsCmd(ctx context.Context, log *cluster.EventLog, next uint64) tea.Cmd 
 
 // execCmd runs cmds in order through ex and reports the result; it stops at
 // the first failure.
-func execCmd(ctx context.Context, ex Executor, cmds []*commands.Command, script bool, seq uint64) tea.Cmd {
+func execCmd(ctx context.Context, ex Executor, src Source, cmds []*commands.Command, script bool, seq uint64) tea.Cmd {
 	return func() tea.Msg {
 		res := resultMsg{script: script, seq: seq, total: len(cmds)}
 		for _, c := range cmds {
 			res.lines = append(res.lines, c.Text)
 			res.verb, res.wait = c.Verb, isWaitKey(c)
+			res.asked = "" // of the last line that ran (a paste's last may be a get)
+			if c.Verb == commands.VerbExplain {
+				res.asked = askedAt(src)
+			}
 			out, err := ex.Exec(ctx, c)
 			res.out = out
 			if err != nil {
@@ -97,6 +103,27 @@ func execCmd(ctx context.Context, ex Executor, cmds []*commands.Command, script 
 		}
 		return res
 	}
+}
+
+// askedAt is the moment of src an explain is asked at, as its result
+// says it: the status's time and the highest term any node has. An
+// explanation is of that moment: a lesson's stayed in view, saying "a
+// candidate at term 5 ... 100 ms ago" beside a card at term 17.
+func askedAt(src Source) string {
+	if src == nil {
+		return ""
+	}
+	st := src.Status()
+	if st.Time.IsZero() {
+		return ""
+	}
+	var term uint64
+	for _, n := range st.Nodes {
+		if n.State != cluster.StateRemoved {
+			term = max(term, n.Term)
+		}
+	}
+	return fmt.Sprintf("%s, highest term %d", st.Time.Format("15:04:05.000"), term)
 }
 
 // stepCmd asks for the next script line after pace; reading is the token

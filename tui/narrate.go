@@ -130,7 +130,7 @@ func (m *Model) goOn() tea.Cmd {
 	if !m.output.busy {
 		m.output.clear() // read at the wait: the lanes and events get their lines back
 	}
-	return execCmd(m.ctx, m.o.ScriptExec, []*commands.Command{c}, true, 0)
+	return execCmd(m.ctx, m.o.ScriptExec, m.o.Source, []*commands.Command{c}, true, 0)
 }
 
 // forPeople reports whether the result of lines is for people and shown

@@ -230,6 +230,18 @@ func (o *outputPanel) set(head, cmd, out string, err error) {
 	}
 }
 
+// stamp starts an explanation's text with when it was asked (askedAt):
+// it tells of that moment, while the cards and the lines under the lanes
+// go on (a lesson's explain stays in view as the cluster moves).
+func (o *outputPanel) stamp(asked string) {
+	if asked == "" || o.err != "" || len(o.out) == 0 {
+		return
+	}
+	o.out = slices.Clone(o.out)
+	o.out[0] = "asked at " + asked + ": " + o.out[0]
+	o.textFor = 0
+}
+
 // setNote shows a message of the dashboard's own about what key did.
 func (o *outputPanel) setNote(what, note string) { *o = outputPanel{line: what, note: note} }
 

@@ -8,9 +8,11 @@ import (
 	"testing"
 	"time"
 
+	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/exp/golden"
 
 	"raftplay/cluster"
+	"raftplay/commands"
 	"raftplay/raft"
 	"raftplay/transport"
 )
@@ -422,5 +424,56 @@ func TestLegend(t *testing.T) {
 	c := New(Options{Source: newFakeSource(steady(10)), Exec: &fakeExec{}, Clock: frozen, Seed: 1})
 	if got, want := c.legendSections()[0].items[0].look, c.styles.Role("leader").Render("LEADER"); !strings.Contains(got, want) {
 		t.Errorf("roles not drawn in their styles: %q", got)
+	}
+}
+
+// TestExplainSaysWhenItWasAsked: an explanation's result starts with the
+// moment it was asked, the status's time and the highest term any node
+// has, by a key, at the prompt or in a script: it tells of that moment
+// while the cards go on. A lesson's explain stayed in view saying "1 is a
+// candidate at term 5 ... 100 ms ago" beside a card at term 17.
+func TestExplainSaysWhenItWasAsked(t *testing.T) {
+	st := withNode(steady(10), 4, func(n *cluster.NodeStatus) { n.Term = 7 })
+	const expl = "index 11 (term 3) is on 1, needs 3 of 5"
+	ex := &fakeExec{out: expl}
+	m := newModel(newFakeSource(st), ex, 120, 40)
+	m.Update(frameMsg(st))
+	const want = "asked at 15:04:05.000, highest term 7: " + expl
+	press(m, "E")
+	if v := m.View(); !strings.Contains(v, "> explain commit  "+want) {
+		t.Errorf("E's result does not say when it was asked:\n%s", v)
+	}
+	press(m, ":", "e", "x", "p", "l", "a", "i", "n", " ", "2", "enter")
+	if v := m.View(); !strings.Contains(v, "> explain 2  "+want) {
+		t.Errorf("the prompt's explain does not say when it was asked:\n%s", v)
+	}
+	// Other commands' results are left as they are, a paste's last line's
+	// too when an explain came before it.
+	ex.out = "ok index=12 term=3"
+	press(m, ":", "g", "e", "t", " ", "x", "enter")
+	if v := m.View(); strings.Contains(v, "asked at") {
+		t.Errorf("a get says when it was asked:\n%s", v)
+	}
+	press(m, ":")
+	if _, cmd := m.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("explain 2\nget x\n"), Paste: true}); cmd != nil {
+		if r, ok := cmd().(resultMsg); ok {
+			m.Update(r)
+		}
+	}
+	if v := m.View(); !strings.Contains(v, "> get x  ok index=12") || strings.Contains(v, "asked at") {
+		t.Errorf("a paste's get after an explain:\n%s", v)
+	}
+
+	cmds, err := commands.Parse("explain leader\n", 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m = New(Options{Source: newFakeSource(st), Exec: &fakeExec{}, ScriptExec: &fakeExec{out: expl}, Script: cmds,
+		Clock: frozen, Seed: 1, Mono: true, Frame: 10 * time.Millisecond})
+	m.Update(sizeMsg(120, 40))
+	m.Update(frameMsg(st))
+	stepScript(t, m)
+	if v := m.View(); !strings.Contains(v, "> script line 1: explain leader  "+want) {
+		t.Errorf("the script's explain does not say when it was asked:\n%s", v)
 	}
 }
