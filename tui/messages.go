@@ -174,6 +174,7 @@ func (m *Model) viewMessages(width, height int) []string {
 	}
 	v.rows, v.rowsFor = make(map[int][]string, end-start), l
 	var groups [][]string // each record's lines, and the pause rows between them
+	var last cluster.MsgRecord
 	for i, pos := range shown[start:end] {
 		r := v.store.at(pos)
 		if i > 0 {
@@ -187,6 +188,7 @@ func (m *Model) viewMessages(width, height int) []string {
 		}
 		v.rows[pos] = row
 		groups = append(groups, row)
+		last = r
 	}
 	// Pause rows and wrapped labels' lines take the place of the oldest
 	// rows, a record's lines going together: no label's rest is drawn
@@ -198,6 +200,13 @@ func (m *Model) viewMessages(width, height int) []string {
 	for len(groups) > 1 && n > rows {
 		n -= len(groups[0])
 		groups = groups[1:]
+	}
+	if n > rows {
+		// Not even the newest row and its label's rest fit: the row
+		// alone, its label cut ("…"). Its last lines were drawn, the
+		// label's rest without its row ("stale term held" under empty
+		// columns, at 80x24 in a lesson's step mode).
+		groups = [][]string{m.msgRowCut(l, last, width)}
 	}
 	var rowLines []string
 	for _, g := range groups {
@@ -258,6 +267,14 @@ func (m *Model) msgRow(l msgview.Layout, r cluster.MsgRecord, width int) []strin
 		rows[i] = st.Clip(rows[i], width)
 	}
 	return rows
+}
+
+// msgRowCut is msgRow on one line, its label cut to the row's room.
+func (m *Model) msgRowCut(l msgview.Layout, r cluster.MsgRecord, width int) []string {
+	st := m.styles
+	p := l.Parts(r)
+	style := st.Msg(r)
+	return []string{st.Clip(st.Dim.Render(p.Time)+p.Before+style.Render(p.Line)+p.After+style.Render(p.Label), width)}
 }
 
 // msgTitle is the diagram's title: what it shows, and when scrolled back

@@ -814,3 +814,31 @@ func containsWrapped(view, label string) bool {
 	}
 	return strings.Contains(" "+strings.Join(words, " ")+" ", " "+strings.Join(strings.Fields(label), " ")+" ")
 }
+
+// TestMessagesNewestRowWhenItsLabelDoesNotFit: with room for one row only
+// (80x24, five nodes, a lesson's narration and the held list above), a
+// newest message whose label wraps is drawn as its row, its label cut; it
+// was drawn as the label's rest alone under empty node columns ("stale
+// term held"), no time, no arrow, no sender.
+func TestMessagesNewestRowWhenItsLabelDoesNotFit(t *testing.T) {
+	tr := appTrace(3)
+	rej := msg(10, cluster.MsgLost, 2, 3, raft.MsgAppResp, 16)
+	rej.Reject, rej.Why, rej.Index, rej.Hint, rej.LogTerm, rej.Lost = true, raft.WhyLogMismatch, 12099, 12098, 15, cluster.LostUnreachable
+	tr.add(rej)
+	m := newTraceModel(newFakeSource(steady(10)), tr, &fakeExec{}, 80, 24)
+	press(m, "m")
+	if whole := m.viewMessages(80, 10); !containsWrapped(strings.Join(whole, "\n"), msgview.Label(rej)) {
+		t.Fatalf("with room, the label is not whole:\n%s", strings.Join(whole, "\n"))
+	}
+	lines := m.viewMessages(80, 2)
+	if len(lines) != 2 {
+		t.Fatalf("in 2 lines: %d:\n%s", len(lines), strings.Join(lines, "\n"))
+	}
+	row := lines[1]
+	if !rowRe.MatchString(row) || !strings.Contains(row, "2->3 app-resp") || !strings.HasSuffix(strings.TrimRight(row, " "), "…") {
+		t.Errorf("in 2 lines the newest message is not its row, label cut: %q", row)
+	}
+	if w := lipgloss.Width(row); w > 80 {
+		t.Errorf("the row is %d cells wide", w)
+	}
+}
