@@ -380,7 +380,13 @@ func ExplainCommit(st Status, i uint64) string {
 			why = append(why, fmt.Sprintf("%d has not answered since the leader was elected", id))
 		default:
 			held = min(held, i-1) // it would be among the unacked
-			why = append(why, fmt.Sprintf("%d has up to %d, %s short of it", id, held, plural(int(i-held), "entry", "entries")))
+			w := fmt.Sprintf("%d has up to %d, %s short of it", id, held, plural(int(i-held), "entry", "entries"))
+			if holdsOf(n, l.ID, "app", l.Term) {
+				// Frozen: where the entries are (a learner stepping read
+				// "1 entry short" with the append waiting in 1's list).
+				w += fmt.Sprintf(": the leader's append is held at %d", id)
+			}
+			why = append(why, w)
 		}
 	}
 	if near := slices.DeleteFunc(slices.Clone(unacked), func(id uint64) bool { return slices.Contains(away, id) }); len(near) > 0 {

@@ -1115,6 +1115,23 @@ func TestExplainCommitSaysWhereTheFirstAppendIsHeld(t *testing.T) {
 		"3 has answered, but its answer is held at the leader")
 }
 
+// Frozen after a write, explain commit says where a follower's missing
+// entries are when the leader's append waits in its held list: it said
+// only "1 has up to 1, 1 entry short of it", the append in plain sight.
+func TestExplainCommitSaysTheAppendIsHeldAtTheFollower(t *testing.T) {
+	st := cardStatus(3)
+	l := &st.Nodes[0]
+	l.LastIndex, l.Frozen = 21, true
+	for _, id := range []uint64{2, 3} {
+		l.Progress[id] = raft.Progress{Match: 20, Next: 22, State: "replicate", Inflight: 1, HeardAgo: 1}
+		st.Nodes[id-1].Frozen = true
+	}
+	st.Nodes[1].Held = []HeldInfo{{From: 1, Kind: "app", Term: 5}}
+	st.Nodes[2].Held = []HeldInfo{{From: 1, Kind: "app", Term: 4}} // an older term's: not this leader's append
+	got := ExplainCommit(st, 21)
+	mustContain(t, got, "2 has up to 20, 1 entry short of it: the leader's append is held at 2, 3 has up to 20, 1 entry short of it, ")
+}
+
 // A follower whose leader was removed says so on its card (it read
 // "leader 3 / up to date" while the header said no leader and explain said
 // 3 was removed).
