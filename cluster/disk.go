@@ -63,6 +63,13 @@ func (c *Cluster) powerFailLocked(id uint64, keep func(n int64) int64) (int64, e
 	if err != nil {
 		return 0, err
 	}
+	return c.cutPowerLocked(s, keep)
+}
+
+// cutPowerLocked cuts the power of the node of slot s, whose process
+// runs or whose loop stopped on an error; keep as for powerFailLocked.
+func (c *Cluster) cutPowerLocked(s *slot, keep func(n int64) int64) (int64, error) {
+	id := s.id
 	// The power goes at once: from here on nothing the node does reaches
 	// its disk, not even the fsync a closing WAL gives what it wrote last.
 	// Then the node is stopped, its files closed, and the disk rewound.
@@ -104,7 +111,10 @@ func (c *Cluster) powerFailAll(keep func(n int64) int64) (int64, error) {
 			continue
 		}
 		n++
-		l, err := c.powerFailLocked(s.id, keep)
+		// Not powerFailLocked: a node whose loop stopped on an error (a
+		// full disk) is down to it, and its disk would keep what it had
+		// not fsynced while every other lost it.
+		l, err := c.cutPowerLocked(s, keep)
 		lost += l
 		if err != nil {
 			errs = append(errs, err)

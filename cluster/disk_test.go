@@ -775,3 +775,32 @@ func TestGrantedVoteSurvivesPowerFailure(t *testing.T) {
 		t.Fatalf("voter %d granted its vote to %d at term %d; after a power failure it has term %d vote %d", voter, cand, before.Term, after.Term, after.Vote)
 	}
 }
+
+// powerfail all cuts the power of a node whose loop stopped on a full
+// disk as well: the machine goes dark, its disk loses what was not
+// fsynced, and the command does not fail on it (the node was skipped with
+// "node N is down: it FAILED", its unsynced bytes kept, and the answer an
+// error though every other node had lost power).
+func TestPowerFailAllTakesAFailedNodeToo(t *testing.T) {
+	t.Parallel()
+	c := startCluster(t, Options{Nodes: 3})
+	st := waitLeader(t, c)
+	f := aFollower(st)
+	if err := c.SetDiskFull(f, true); err != nil {
+		t.Fatal(err)
+	}
+	w := startWriter(c, 2)
+	waitFor(t, c, "the full node stops", func(s Status) bool {
+		n, _ := s.Node(f)
+		return n.State == StateFailed
+	})
+	w.halt()
+	if _, err := c.PowerFailAll(); err != nil {
+		t.Fatalf("powerfail all with node %d failed: %v", f, err)
+	}
+	for _, n := range c.Status().Nodes {
+		if n.State != StateCrashed || !n.PowerLost {
+			t.Errorf("node %d after powerfail all: %s, power lost %v", n.ID, n.State, n.PowerLost)
+		}
+	}
+}
