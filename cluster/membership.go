@@ -862,7 +862,12 @@ func (c *Cluster) proposeConf(ctx context.Context, cc raft.ConfChange) (Result, 
 			return Result{Index: idx, Term: term}, &PendingError{Op: cc.Op, Node: cc.Node, Index: idx}
 		}
 		r, err := n.await(ctx, done, leaderCheck{c, n})
-		if errors.Is(err, errDeposed) {
+		if err != nil && ctx.Err() == nil {
+			// Deposed, down (crashed, its disk full), or its entry
+			// replaced: the entry may be held by the next leader, which
+			// then commits it (waited for above), or is not, and the
+			// change goes to that leader (it failed "node is down" when
+			// the leader crashed, its entry committed by the next).
 			continue
 		}
 		return r, err

@@ -668,6 +668,58 @@ func TestAddWhoseEntryTheNextLeaderHolds(t *testing.T) {
 	}
 }
 
+// The leader that took an add crashes once a follower holds the entry,
+// before it could commit it: the next leader commits the entry, and the
+// add goes on with it, as when the old leader is cut off (it failed "has
+// not joined: node is down", and stopped there, while 4 had joined as a
+// learner that nothing then promoted).
+func TestAddWhoseLeaderCrashesOnceTheFollowersHoldIt(t *testing.T) {
+	t.Parallel()
+	c := startCluster(t, Options{Nodes: 3})
+	old := waitLeader(t, c).Leader
+	// The followers' answers reached the leader once: it sends them its
+	// entries without waiting for answers (a follower it still probes
+	// gets nothing more once they are cut).
+	waitFor(t, c, "the leader replicating to both followers", func(s Status) bool {
+		l, _ := s.Node(old)
+		for _, f := range othersThan(old, 3) {
+			if p, ok := l.Progress[f]; !ok || p.State != "replicate" {
+				return false
+			}
+		}
+		return l.Role == "leader"
+	})
+	for _, f := range othersThan(old, 3) {
+		if err := c.Cut(f, old); err != nil { // the followers' answers are lost: nothing commits
+			t.Fatal(err)
+		}
+	}
+	added := make(chan error, 1)
+	go func() {
+		_, err := c.Add(ctxFor(t, 15*time.Second), 4)
+		added <- err
+	}()
+	// One follower holds it (the other, probed by a leader that hears
+	// none of its answers, may not): it alone can win, its log the longer.
+	waitFor(t, c, "a follower holding the add", func(s Status) bool {
+		for _, id := range othersThan(old, 3) {
+			if n, _ := s.Node(id); n.Membership.IsMember(4) {
+				return true
+			}
+		}
+		return false
+	})
+	if err := c.Crash(old); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-added; err != nil {
+		t.Fatalf("add whose leader crashed once the followers held it: %v", err)
+	}
+	if st := waitLeader(t, c); !st.Membership.IsVoter(4) {
+		t.Fatalf("4 is not a voter: %v", st.Membership)
+	}
+}
+
 // A removal held back by a partition outlives the Remove that proposed it:
 // Remove gives up, the entry commits once the partition heals, and the
 // removed leader must then stop and lose its files as after any removal (a
