@@ -639,6 +639,7 @@ func TestAddWhoseEntryTheNextLeaderHolds(t *testing.T) {
 	t.Parallel()
 	c := startCluster(t, Options{Nodes: 3})
 	old := waitLeader(t, c).Leader
+	waitReplicating(t, c, old)
 	for _, f := range othersThan(old, 3) {
 		if err := c.Cut(f, old); err != nil { // the followers' answers are lost: nothing commits
 			t.Fatal(err)
@@ -668,6 +669,23 @@ func TestAddWhoseEntryTheNextLeaderHolds(t *testing.T) {
 	}
 }
 
+// waitReplicating waits until leader lead sends each of the others its
+// entries without waiting for their answers: cut off from those answers,
+// it still sends them what it takes (a follower it still probes, its
+// first answer not yet heard, would get nothing more).
+func waitReplicating(t *testing.T, c *Cluster, lead uint64) {
+	t.Helper()
+	waitFor(t, c, fmt.Sprintf("leader %d replicating to every follower", lead), func(s Status) bool {
+		l, _ := s.Node(lead)
+		for _, f := range othersThan(lead, len(s.Nodes)) {
+			if p, ok := l.Progress[f]; !ok || p.State != "replicate" {
+				return false
+			}
+		}
+		return l.Role == "leader"
+	})
+}
+
 // The leader that took an add crashes once a follower holds the entry,
 // before it could commit it: the next leader commits the entry, and the
 // add goes on with it, as when the old leader is cut off (it failed "has
@@ -677,18 +695,7 @@ func TestAddWhoseLeaderCrashesOnceTheFollowersHoldIt(t *testing.T) {
 	t.Parallel()
 	c := startCluster(t, Options{Nodes: 3})
 	old := waitLeader(t, c).Leader
-	// The followers' answers reached the leader once: it sends them its
-	// entries without waiting for answers (a follower it still probes
-	// gets nothing more once they are cut).
-	waitFor(t, c, "the leader replicating to both followers", func(s Status) bool {
-		l, _ := s.Node(old)
-		for _, f := range othersThan(old, 3) {
-			if p, ok := l.Progress[f]; !ok || p.State != "replicate" {
-				return false
-			}
-		}
-		return l.Role == "leader"
-	})
+	waitReplicating(t, c, old)
 	for _, f := range othersThan(old, 3) {
 		if err := c.Cut(f, old); err != nil { // the followers' answers are lost: nothing commits
 			t.Fatal(err)
