@@ -842,7 +842,17 @@ func (c *Cluster) proposeConf(ctx context.Context, cc raft.ConfChange) (Result, 
 			continue // the leader went down: ask the next one
 		}
 		if holds {
-			_, err := c.WaitFor(ctx, func(st Status) bool { return !st.ConfPending && confHolds(st.Membership, cc) })
+			// Until it commits, or a leader whose configuration lacks it
+			// (the entry replaced: a leader elected without it) is asked
+			// to make it again.
+			var gone bool
+			_, err := c.WaitFor(ctx, func(st Status) bool {
+				gone = st.Leader != 0 && !confHolds(st.Membership, cc)
+				return gone || !st.ConfPending && confHolds(st.Membership, cc)
+			})
+			if gone && err == nil {
+				continue
+			}
 			return Result{Index: idx}, err
 		}
 		if perr != nil {

@@ -727,6 +727,78 @@ func TestAddWhoseLeaderCrashesOnceTheFollowersHoldIt(t *testing.T) {
 	}
 }
 
+// The leader an add waits on because it holds the entry (taken from the
+// leader given up on) is itself replaced, by one elected without the
+// entry: the add goes to that leader, as with any leader given up on (it
+// waited for the entry to commit, which it never would, until its time
+// ran out). Five nodes: only F gets the entry from the old leader; F wins
+// the next term, but its appends are slow and cut off on arrival; the
+// other three then elect one of their own.
+func TestAddWhoseHoldingLeaderIsReplacedByOneWithoutIt(t *testing.T) {
+	t.Parallel()
+	// Long timeouts: every election is the test's, by Timeout.
+	c := startCluster(t, Options{Nodes: 5, Timing: Timing{Heartbeat: 20 * time.Millisecond, ElectionMin: 8 * time.Second, ElectionMax: 9 * time.Second}})
+	const old = 1
+	if _, err := c.Timeout(old); err != nil {
+		t.Fatal(err)
+	}
+	if l := waitLeader(t, c).Leader; l != old {
+		t.Fatalf("leader %d, want %d", l, old)
+	}
+	waitReplicating(t, c, old)
+	const f = 2
+	rest := []uint64{3, 4, 5}
+	for _, x := range rest {
+		if err := c.Cut(old, x); err != nil { // only f gets the entry: it cannot commit
+			t.Fatal(err)
+		}
+	}
+	added := make(chan error, 1)
+	go func() {
+		_, err := c.Add(ctxFor(t, 20*time.Second), 6)
+		added <- err
+	}()
+	waitFor(t, c, "2 holding the add", func(s Status) bool {
+		n, _ := s.Node(f)
+		return n.Membership.IsMember(6)
+	})
+	if err := c.Partition([][]uint64{{old}, {f, 3, 4, 5}}); err != nil {
+		t.Fatal(err)
+	}
+	for _, x := range rest {
+		if err := c.Delay(time.Second, 0, f, x); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := c.Timeout(f); err != nil {
+		t.Fatal(err)
+	}
+	// The add turns to f, which holds the entry (it puts the new node on
+	// f's side of the partition): it waits for that entry to commit.
+	waitFor(t, c, "the add asking 2", func(s Status) bool {
+		for _, g := range s.Faults.Groups {
+			if slices.Contains(g, f) && slices.Contains(g, 6) {
+				return true
+			}
+		}
+		return false
+	})
+	// f's appends, a second on their way, are cut when they arrive; the
+	// other three elect one of their own, which lacks the entry.
+	if err := c.Partition([][]uint64{{old}, {f}, rest}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Timeout(rest[0]); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-added; err != nil {
+		t.Fatalf("add whose holding leader was replaced by one without it: %v", err)
+	}
+	if st := waitLeader(t, c); st.Leader != rest[0] || !st.Membership.IsVoter(6) {
+		t.Fatalf("leader %d, %v; want %d, with 6 a voter", st.Leader, st.Membership, rest[0])
+	}
+}
+
 // A removal held back by a partition outlives the Remove that proposed it:
 // Remove gives up, the entry commits once the partition heals, and the
 // removed leader must then stop and lose its files as after any removal (a
