@@ -275,6 +275,12 @@ func (c *Cluster) SetDiskFull(id uint64, on bool) error {
 func (c *Cluster) SetUnsafeSkipFsync(id uint64, on bool) error {
 	c.mu.Lock()
 	s, err := c.running(id)
+	if !on {
+		// Turning fsync back on is the disk's, running or not: a node
+		// that stopped (its disk full) kept skipping through the restart
+		// that space given back makes.
+		s, err = c.member(id)
+	}
 	if err != nil {
 		c.mu.Unlock()
 		return err

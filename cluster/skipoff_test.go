@@ -85,3 +85,36 @@ func TestFsyncBackOnMakesSkippedWritesDurable(t *testing.T) {
 	}
 	restartAndCheck(t, c, 0, acked)
 }
+
+// Fsync can be turned back on for a node that is down, as its disk's other
+// settings can: one stopped by a full disk kept skipping through the
+// restart that space given back makes (refused: "node 2 is down").
+func TestFsyncBackOnForANodeThatIsDown(t *testing.T) {
+	t.Parallel()
+	c := startCluster(t, Options{Nodes: 3})
+	f := aFollower(waitLeader(t, c))
+	if err := c.SetUnsafeSkipFsync(f, true); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.SetDiskFull(f, true); err != nil {
+		t.Fatal(err)
+	}
+	put(t, c.NewClient(), "a", "1")
+	waitFor(t, c, fmt.Sprintf("%d stopped on its full disk", f), func(s Status) bool {
+		n, _ := s.Node(f)
+		return n.State == StateFailed
+	})
+	if err := c.SetUnsafeSkipFsync(f, true); err == nil || !strings.Contains(err.Error(), "FAILED") {
+		t.Errorf("skipping turned on for a node that is down: %v", err)
+	}
+	if err := c.SetUnsafeSkipFsync(f, false); err != nil {
+		t.Fatalf("fsync back on for a node that is down: %v", err)
+	}
+	if err := c.SetDiskFull(f, false); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, c, fmt.Sprintf("%d back, fsyncing", f), func(s Status) bool {
+		n, _ := s.Node(f)
+		return n.Live() && !n.Disk.SkipFsync && Converged(s)
+	})
+}
