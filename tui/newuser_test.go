@@ -360,6 +360,26 @@ func TestPasteWithThePromptClosedGoesToIt(t *testing.T) {
 	}
 }
 
+// TestPastedControlBytesAreToldDropped: the prompt's input drops control
+// bytes; a value pasted with its colour codes was stored without them, and
+// nothing said so.
+func TestPastedControlBytesAreToldDropped(t *testing.T) {
+	m := newModel(newFakeSource(steady(10)), &fakeExec{}, 120, 40)
+	m.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("put p \x1b[41mRED\x07\x01x"), Paste: true})
+	if v := m.prompt.input.Value(); v != "put p [41mREDx" {
+		t.Fatalf("prompt holds %q", v)
+	}
+	view := strings.Join(strings.Fields(m.View()), " ")
+	if want := `3 control bytes dropped: the prompt takes no control bytes; write one as an escape inside quotes (put k "a\x1bb")`; !strings.Contains(view, want) {
+		t.Errorf("no note %q:\n%s", want, m.View())
+	}
+	m = newModel(newFakeSource(steady(10)), &fakeExec{}, 120, 40)
+	m.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("put p plain"), Paste: true})
+	if strings.Contains(m.View(), "dropped") {
+		t.Errorf("a note for a paste without control bytes:\n%s", m.View())
+	}
+}
+
 // TestPasteOnATooSmallScreenRunsNothing: a screen too small shows only that
 // it is, and no key acts unseen (onKey); a paste with the prompt closed
 // opened the prompt anyway and ran its lines, out of sight (a pasted

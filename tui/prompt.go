@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"unicode"
 
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/textinput"
@@ -92,6 +93,13 @@ func (m *Model) promptKey(msg tea.KeyMsg) tea.Cmd {
 	}
 	if msg.Type == tea.KeyRunes && strings.ContainsAny(string(msg.Runes), "\r\n") {
 		return m.pasteLines(string(msg.Runes))
+	}
+	if msg.Type == tea.KeyRunes {
+		if n := controlRunes(msg.Runes); n > 0 {
+			// The input drops them; a value pasted with its colour codes
+			// was stored without them, unsaid.
+			m.output.setNote("paste", fmt.Sprintf("%s dropped: the prompt takes no control bytes; write one as an escape inside quotes (put k \"a\\x1bb\")", plural(n, "control byte")))
+		}
 	}
 	if msg.Type == tea.KeyRunes && len(msg.Runes) > 1 {
 		// Text typed faster than the terminal is read (tmux send-keys, a
@@ -367,4 +375,16 @@ func (m *Model) outputPagerLines() int { return len(m.outputPagerText(m.width)) 
 func (m *Model) outputPagerWidth() int {
 	m.outputPagerText(m.width)
 	return m.output.widest
+}
+
+// controlRunes counts the control characters in runes that the input
+// drops (line breaks are a paste's lines, and a tab is a space).
+func controlRunes(runes []rune) int {
+	n := 0
+	for _, r := range runes {
+		if unicode.IsControl(r) && r != '\n' && r != '\r' && r != '\t' {
+			n++
+		}
+	}
+	return n
 }
