@@ -302,7 +302,7 @@ func (c *Cluster) Add(ctx context.Context, id uint64) (AddResult, error) {
 			r, err := c.proposeConf(ctx, raft.ConfChange{Op: raft.ConfPromote, Node: id})
 			if err == nil {
 				res.PromotedAt, res.Match, res.Took = r.Index, match, time.Since(start)
-				c.events.Add(Event{Node: id, Kind: EventMember, Text: fmt.Sprintf("%d caught up (match %d of %d), promoted (entry %d) %s after it started",
+				c.events.Add(Event{Node: id, Kind: EventMember, Text: fmt.Sprintf("%d caught up (match %d of %d), promoted (entry %d) %s after the add began",
 					id, match, last, r.Index, res.Took.Round(time.Millisecond))})
 				return res, nil
 			}

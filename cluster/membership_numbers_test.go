@@ -45,7 +45,7 @@ func TestMembershipNumbersCatchUp(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("log of %d entries (leader snapshot at %d): node %d joined at %d, promoted at %d holding %d, %v after it started",
+	t.Logf("log of %d entries (leader snapshot at %d): node %d joined at %d, promoted at %d holding %d, %v after the add began",
 		l.LastIndex, l.SnapshotIndex, res.ID, res.LearnerAt, res.PromotedAt, res.Match, res.Took)
 	if !hasEvent(c, fmt.Sprintf("%d installed snapshot", res.ID)) {
 		t.Errorf("node %d did not catch up by snapshot", res.ID)
