@@ -123,6 +123,12 @@ func askedAt(src Source) string {
 			term = max(term, n.Term)
 		}
 	}
+	if p, ok := src.(Player); ok {
+		// A replay tells its moments as times into the recording (the
+		// cursor, "status as of 3.739s"), not the clock's of that day.
+		at := max(0, p.Position()-p.Now().Sub(st.Time))
+		return fmt.Sprintf("%s into the recording, highest term %d", msText(at), term)
+	}
 	return fmt.Sprintf("%s, highest term %d", st.Time.Format("15:04:05.000"), term)
 }
 

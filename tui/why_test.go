@@ -464,6 +464,20 @@ func TestExplainSaysWhenItWasAsked(t *testing.T) {
 		t.Errorf("a paste's get after an explain:\n%s", v)
 	}
 
+	// A replay says the moment as a time into the recording, of the
+	// status the cards show (200 ms before the cursor here), as its
+	// timeline does ("status as of 12.300s"), not the clock's of that day.
+	rst := st
+	rst.Time = t0.Add(-200 * time.Millisecond)
+	p := newFakePlayer(rst)
+	rex := &fakeExec{out: expl}
+	rm := replayModel(t, p, rex, 120, 40)
+	replayFrame(rm, p)
+	press(rm, ":", "e", "x", "p", "l", "a", "i", "n", " ", "2", "enter")
+	if v := rm.View(); !strings.Contains(v, "> explain 2  asked at 12.300s into the recording, highest term 7: "+expl) {
+		t.Errorf("a replay's explain does not say where in the recording it was asked:\n%s", v)
+	}
+
 	cmds, err := commands.Parse("explain leader\n", 5)
 	if err != nil {
 		t.Fatal(err)
