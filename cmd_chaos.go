@@ -227,7 +227,9 @@ func runChaos(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			// A failed, undecided or interrupted run keeps its recording,
 			// its files saved or not, and says its verdict (both were lost
 			// to a full disk's history.html).
-			se.rep.Files = append(se.rep.Files, kept)
+			if se.rep.RecordingErr == nil {
+				se.rep.Files = append(se.rep.Files, kept)
+			}
 			se.rep.WriteText(stdout)
 			return se.err
 		}
@@ -246,6 +248,7 @@ func runChaos(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	switch kept := chaosOpts.KeptRecording(rep); {
 	case kept == "":
 		os.Remove(recFile)
+	case rep.RecordingErr != nil: // not saved: "saved: FILE" said it was
 	case !slices.Contains(rep.Files, kept): // report.json lists it when the run saved one
 		rep.Files = append(rep.Files, kept)
 	}
@@ -254,6 +257,11 @@ func runChaos(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	if err := traceOut.close(); err != nil {
 		return err
+	}
+	if rep.RecordingErr != nil && *f.record != "" {
+		// Asked for and not written (--record on a full disk): exit 1
+		// naming it, as script and bench do; the report says the checks.
+		return fmt.Errorf("--record %s: %s", cluster.EscapeControls(*f.record), commands.PathReason(rep.RecordingErr))
 	}
 	if rep.Failed() || rep.Undecided() {
 		return errSilent // exit 1: a check that did not finish is no pass

@@ -1683,6 +1683,27 @@ func TestChaosSaveErrorKeepsAFailedRunsRecording(t *testing.T) {
 	}
 }
 
+// A chaos run whose --record could not be written exits 1 naming it, as
+// script and bench do, and does not list it as saved: it exited 0 with
+// "saved: /dev/full" and PASS (a CI user's recording on a full disk).
+func TestChaosRecordWriteErrorFails(t *testing.T) {
+	t.Parallel()
+	if _, err := os.Stat("/dev/full"); err != nil {
+		t.Skip("no /dev/full (not Linux):", err)
+	}
+	out := filepath.Join(t.TempDir(), "out")
+	code, stdout, stderr := runCLI(t, "", "chaos", "--nodes", "3", "--duration", "300ms", "--out", out, "--record", "/dev/full")
+	if code != 1 || !strings.Contains(stderr, "raftplay: --record /dev/full: no space left on device") {
+		t.Errorf("exit %d, %q; want 1 and --record's error", code, stderr)
+	}
+	if !strings.Contains(stdout, "verdict:") || strings.Contains(stdout, "saved:           /dev/full") {
+		t.Errorf("want the report, without the recording among the files saved:\n%s", stdout)
+	}
+	if rj, err := os.ReadFile(filepath.Join(out, "report.json")); err != nil || strings.Contains(string(rj), "/dev/full\"") {
+		t.Errorf("report.json lists the recording that was not written: %v\n%s", err, rj)
+	}
+}
+
 // bench and learn refuse --record - as script, chaos and experiment do:
 // they made a file named - in the current directory.
 func TestRecordDashRefusedEverywhere(t *testing.T) {

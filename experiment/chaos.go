@@ -49,7 +49,8 @@ type ChaosOptions struct {
 	// Record, if set, is called once the cluster has started (a recorder
 	// starts there); the function it returns is called once the cluster
 	// has been healed and has converged, before the checks. Its error is
-	// reported in NemesisErrors.
+	// the report's RecordingErr, and the recording is then not listed
+	// among the files saved.
 	Record func(c *cluster.Cluster) (stop func() error)
 	// Recording is the file Record writes, if any: report.json lists it
 	// when it is kept, that is when the run fails, is undecided or is
@@ -122,6 +123,9 @@ type ChaosReport struct {
 	LostChecked   bool     `json:"lost_writes_checked"`
 	EventsDropped uint64   `json:"events_dropped,omitempty"`
 	Files         []string `json:"files,omitempty"`
+	// RecordingErr is why the recording (ChaosOptions.Record) could not
+	// be written whole, if it could not; the run's checks stand.
+	RecordingErr error `json:"-"`
 	// Rerun is the flags that run it again ("--seed 41 --nodes 3
 	// --unsafe"): the seed and every flag given that shapes the run.
 	Rerun string `json:"rerun,omitempty"`
@@ -278,6 +282,7 @@ func RunChaos(ctx context.Context, opts ChaosOptions) (*ChaosReport, error) {
 			rep.Lost = []LostWrite{} // "lost_writes": [], not null
 		}
 		if err := stopRecord(); err != nil {
+			rep.RecordingErr = err
 			rep.NemesisErrors = append(rep.NemesisErrors, "recording: "+err.Error())
 		}
 		events := rec.stop()
@@ -285,7 +290,11 @@ func RunChaos(ctx context.Context, opts ChaosOptions) (*ChaosReport, error) {
 		rep.LeaderChanges = max(0, countLeaderWins(events)-1)
 		rep.Rerun = opts.Rerun
 		if opts.OutDir != "" {
-			if err := rep.save(opts.OutDir, ops, events, info, opts.KeptRecording(rep)); err != nil {
+			kept := opts.KeptRecording(rep)
+			if rep.RecordingErr != nil {
+				kept = "" // not saved: it could not be written
+			}
+			if err := rep.save(opts.OutDir, ops, events, info, kept); err != nil {
 				return rep, err
 			}
 		}
