@@ -3,6 +3,7 @@ package commands
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"strings"
 	"sync"
@@ -144,4 +145,36 @@ func (l *lockedBuf) String() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.b.String()
+}
+
+// TestJSONResultAlwaysHasOutputOrError: every --json result carries
+// "output" when it succeeded, even empty (sleep and wait key had none, and
+// a reader of .output found null), and "error" in its place when it failed,
+// as the README's records show.
+func TestJSONResultAlwaysHasOutputOrError(t *testing.T) {
+	t.Parallel()
+	c := startIdle(t, 1, slowTiming)
+	cmds, err := Parse("sleep 1ms\nwait key\necho \"\"\nexpect commit 1 >= 100\n", 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if err := RunScript(context.Background(), NewRunner(c), cmds, ScriptOptions{Out: &out, JSON: true}); err == nil {
+		t.Fatal("expect commit 1 >= 100 passed")
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if len(lines) != 4 {
+		t.Fatalf("%d results, want 4:\n%s", len(lines), &out)
+	}
+	for i, l := range lines {
+		var r map[string]any
+		if err := json.Unmarshal([]byte(l), &r); err != nil {
+			t.Fatalf("line %d: %v: %s", i+1, err, l)
+		}
+		_, hasOut := r["output"]
+		_, hasErr := r["error"]
+		if ok := r["ok"] == true; hasOut != ok || hasErr == ok {
+			t.Errorf("result %s: want output when ok, else error in its place", l)
+		}
+	}
 }

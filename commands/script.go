@@ -35,6 +35,25 @@ type Result struct {
 	Error   string    `json:"error,omitempty"`
 }
 
+// MarshalJSON writes "output" for every command that succeeded, empty or
+// not ("sleep 1s" had none, and a reader of .output found null), and
+// "error" in its place for one that failed.
+func (r Result) MarshalJSON() ([]byte, error) {
+	var out *string
+	if r.OK || r.Output != "" {
+		out = &r.Output
+	}
+	return json.Marshal(struct {
+		Type    string    `json:"type"`
+		Time    time.Time `json:"time"`
+		Line    int       `json:"line"`
+		Command string    `json:"command"`
+		OK      bool      `json:"ok"`
+		Output  *string   `json:"output,omitempty"`
+		Error   string    `json:"error,omitempty"`
+	}{r.Type, r.Time, r.Line, r.Command, r.OK, out, r.Error})
+}
+
 // maxEcho is how much of a command line a script's output echoes.
 const maxEcho = 200
 
