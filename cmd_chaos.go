@@ -366,7 +366,7 @@ func recheckChaos(ctx context.Context, stdout io.Writer, dir string, timeout tim
 		// it so): say what it leaves out.
 		fmt.Fprintf(stdout, "not checked:     the monitor's safety checks and convergence (no report.json here: only the live run saw them)\n")
 	}
-	fmt.Fprintf(stdout, "visualization:   %s\n", html)
+	fmt.Fprintf(stdout, "visualization:   %s\n", cluster.EscapeControls(html))
 	verdict := rep.Verdict()
 	switch {
 	case rep.Failed():

@@ -1185,6 +1185,29 @@ func TestDashboardOnDevNullNeedsATerminal(t *testing.T) {
 // A recheck with no final read in the history cannot say no write was
 // lost, and it keeps the live run's monitor and convergence findings
 // (report.json): an outside test's failed run passed its recheck.
+// chaos --recheck names its visualization with the directory's control
+// characters escaped, as the run's "saved:" lines do: a newline or an
+// escape sequence in --out went to the terminal raw.
+func TestChaosRecheckEscapesItsDirectory(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join(t.TempDir(), "c\nh\x1b[2J")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	hist := `[{"client":0,"op":"put","key":"k","value":"1","call_ns":1,"return_ns":2,"via":"client"},` +
+		`{"client":-1,"op":"get","key":"k","value":"1","found":true,"call_ns":3,"return_ns":4,"via":"client"}]`
+	if err := os.WriteFile(filepath.Join(dir, "history.json"), []byte(hist), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := runCLI(t, "", "chaos", "--recheck", dir)
+	if code != 0 || !strings.Contains(stdout, "visualization:   ") {
+		t.Fatalf("exit %d:\n%s\n%s", code, stdout, stderr)
+	}
+	if strings.Contains(stdout, "\x1b[") || !strings.Contains(stdout, `c\nh\x1b[2J`+string(filepath.Separator)+"recheck.html") {
+		t.Errorf("the directory is not escaped:\n%q", stdout)
+	}
+}
+
 func TestChaosRecheckWithoutFinalReads(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
