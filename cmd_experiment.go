@@ -168,6 +168,17 @@ func runElection(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err := experiment.CheckDelay(f.delay, ranges); err != nil {
 		return usagef("--delay %v: %v", f.delay, err)
 	}
+	if f.data != "" {
+		// Each range's trials start on a new cluster: on an earlier run's
+		// they went on from its terms and logs (a seed no longer ran the
+		// same), and another --nodes failed on it, exit 1, pointing to an
+		// --allow-failed this subcommand does not have (a CI user).
+		for i := range ranges {
+			if n := cluster.NodesOnDisk(experiment.RangeDataDir(f.data, i)); n > 0 {
+				return usagef("--data %s holds an earlier run's cluster of %s in range-%d: each range's trials start on a new cluster; give a new or empty directory, or leave --data out", cluster.EscapeControls(f.data), plural(n, "node"), i+1)
+			}
+		}
+	}
 	outs := []namedFile{{"--csv", f.csvFile}, {"--jsonl", f.jsonlFile}, {"--trace", *f.trace}}
 	if *f.record == "-" {
 		outs = append(outs, namedFile{"--record", "-"}) // refused as given: one per range made --range-1, --range-2...

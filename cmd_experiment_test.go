@@ -104,3 +104,29 @@ func TestElectionRefusesADelayThatCannotElect(t *testing.T) {
 		t.Errorf("just under 12ms: %v", err)
 	}
 }
+
+// experiment election on a --data directory an earlier run used is
+// refused before anything runs, as chaos refuses one: its ranges' trials
+// went on from the old clusters' terms and logs, and with another --nodes
+// the run failed, exit 1, suggesting an --allow-failed it does not take.
+func TestElectionRefusesAUsedData(t *testing.T) {
+	t.Parallel()
+	data := t.TempDir()
+	args := []string{"experiment", "election", "--nodes", "3", "--trials", "1", "--timeouts", "25-50ms", "--data", data}
+	if code, out, errs := runCLI(t, "", args...); code != 0 {
+		t.Fatalf("first run: exit %d\n%s\n%s", code, out, errs)
+	}
+	csv := filepath.Join(t.TempDir(), "e.csv")
+	if err := os.WriteFile(csv, []byte("kept\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, nodes := range []string{"3", "5"} {
+		code, _, errs := runCLI(t, "", append(args, "--nodes", nodes, "--csv", csv)...)
+		if want := "holds an earlier run's cluster of 3 nodes in range-1"; code != 2 || !strings.Contains(errs, want) || strings.Contains(errs, "allow-failed") {
+			t.Errorf("--nodes %s on a used --data: exit %d, %q; want 2 and %q", nodes, code, errs, want)
+		}
+	}
+	if b, _ := os.ReadFile(csv); string(b) != "kept\n" {
+		t.Errorf("a refused run replaced --csv: %q", b)
+	}
+}

@@ -307,6 +307,12 @@ func CheckDelay(delay time.Duration, ranges []Range) error {
 	return nil
 }
 
+// RangeDataDir is where the cluster of range idx (from 0) keeps its
+// files in the data directory dataDir: dataDir/range-N.
+func RangeDataDir(dataDir string, idx int) string {
+	return filepath.Join(dataDir, fmt.Sprintf("range-%d", idx+1))
+}
+
 func runRange(ctx context.Context, opts ElectionOptions, idx int, r Range) (_ RangeResult, err error) {
 	hb := Heartbeat(r, opts.HeartbeatDiv)
 	res := RangeResult{Range: r, Name: r.String(), Heartbeat: hb, Tick: min(opts.Tick, hb), Paper: PaperFigure(r)}
@@ -315,7 +321,7 @@ func runRange(ctx context.Context, opts ElectionOptions, idx int, r Range) (_ Ra
 	seed := RangeSeed(opts.Seed, idx)
 	c, err := cluster.Start(cluster.Options{
 		Nodes:   opts.Nodes,
-		DataDir: filepath.Join(opts.DataDir, fmt.Sprintf("range-%d", idx+1)),
+		DataDir: RangeDataDir(opts.DataDir, idx),
 		Timing:  timing,
 		Seed:    seed,
 	})
