@@ -130,3 +130,33 @@ func TestElectionRefusesAUsedData(t *testing.T) {
 		t.Errorf("a refused run replaced --csv: %q", b)
 	}
 }
+
+// TestScriptAndReplayFromAFIFOStopOnSignal: script FILE and replay FILE
+// opening a named pipe no one writes to (raftplay script <(generate), the
+// generator stuck) stop on a signal, as --from does; they waited for ever,
+// and SIGINT and SIGTERM did nothing.
+func TestScriptAndReplayFromAFIFOStopOnSignal(t *testing.T) {
+	for _, args := range [][]string{{"script", "--json"}, {"replay", "--to-script", "-"}} {
+		fifo := filepath.Join(t.TempDir(), "in")
+		if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+			t.Skip("no FIFO here: ", err)
+		}
+		ctx, cancel := context.WithCancelCause(context.Background())
+		cancel(signalError{syscall.SIGTERM})
+		var out, errb bytes.Buffer
+		done := make(chan error, 1)
+		go func() { done <- run(ctx, append(args, fifo), nil, &out, &errb) }()
+		select {
+		case err := <-done:
+			if !errors.Is(err, context.Cause(ctx)) {
+				t.Errorf("%q: err %v, want the signal", args, err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Errorf("%q: still waiting for the FIFO 10 s after the signal", args)
+		}
+		// Let the reader that is still waiting go.
+		if w, err := os.OpenFile(fifo, os.O_WRONLY|syscall.O_NONBLOCK, 0); err == nil {
+			w.Close()
+		}
+	}
+}

@@ -73,7 +73,16 @@ func runReplay(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		// busy one, a blank screen that looked like a hang.
 		fmt.Fprintf(stderr, "raftplay: reading %s (%.1f MB)...\n", cluster.EscapeControls(file), float64(fi.Size())/(1<<20))
 	}
-	rec, err := record.ReadFile(file)
+	// Reading does not watch ctx: a signal stops the waiting (a named
+	// pipe no one writes to, or a long recording, held it).
+	var rec *record.Recording
+	err := untilDone(ctx, 0, func() (err error) {
+		rec, err = record.ReadFile(file)
+		return err
+	})
+	if ctx.Err() != nil {
+		return context.Cause(ctx) // rec may still be being read
+	}
 	if err != nil {
 		var pe *os.PathError
 		if errors.Is(err, record.ErrNotRecording) {

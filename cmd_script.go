@@ -447,7 +447,9 @@ func writeEndJSON(ctx context.Context, w io.Writer, err error, commands, passed,
 const maxScriptBytes = 64 << 20
 
 // readScript reads the script FILE, or standard input for "-". Reading a
-// terminal or a pipe can block for ever: it gives up when ctx ends.
+// terminal or a pipe can block for ever, and so can opening a named pipe
+// (raftplay script <(generate), or a FIFO no one writes to: a signal did
+// not stop it): it gives up when ctx ends.
 func readScript(ctx context.Context, file string, stdin io.Reader) ([]byte, error) {
 	read := func(r io.Reader, what string) ([]byte, error) {
 		src, err := io.ReadAll(io.LimitReader(r, maxScriptBytes+1))
@@ -456,17 +458,18 @@ func readScript(ctx context.Context, file string, stdin io.Reader) ([]byte, erro
 		}
 		return src, err
 	}
-	if file != "-" {
-		f, err := os.Open(file)
-		if err != nil {
-			return nil, err
-		}
-		defer f.Close()
-		return read(f, file)
-	}
 	var src []byte // written by the reader; read only once it is done
 	if err := untilDone(ctx, 0, func() (err error) {
-		src, err = read(stdin, "standard input")
+		if file == "-" {
+			src, err = read(stdin, "standard input")
+			return err
+		}
+		f, err := os.Open(file)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		src, err = read(f, file)
 		return err
 	}); err != nil {
 		return nil, err
