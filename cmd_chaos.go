@@ -305,16 +305,27 @@ func (e chaosSaveError) Unwrap() error { return e.err }
 // porcupine's visualization beside it.
 func recheckChaos(ctx context.Context, stdout io.Writer, dir string, timeout time.Duration) error {
 	path := filepath.Join(dir, "history.json")
-	file, err := os.Open(path)
-	if err != nil {
-		return usagef("--recheck %s: %s: %s", dir, path, commands.PathReason(err))
-	}
-	defer file.Close()
 	// Both files are read and checked before anything is judged: a bad
-	// one is bad input (exit 2), not a failed check.
-	ops, err := experiment.ReadHistory(file)
+	// one is bad input (exit 2), not a failed check. Reading does not
+	// watch ctx: a signal stops the waiting (a named pipe no one writes
+	// to held it for good).
+	var ops []experiment.Op
+	err := untilDone(ctx, 0, func() error {
+		file, err := os.Open(path)
+		if err != nil {
+			return usagef("--recheck %s: %s: %s", dir, path, commands.PathReason(err))
+		}
+		defer file.Close()
+		if ops, err = experiment.ReadHistory(file); err != nil {
+			return usagef("--recheck %s: history.json: %v", dir, err)
+		}
+		return nil
+	})
+	if ctx.Err() != nil {
+		return context.Cause(ctx) // ops may still be being read
+	}
 	if err != nil {
-		return usagef("--recheck %s: history.json: %v", dir, err)
+		return err
 	}
 	live, haveLive, err := readChaosReport(filepath.Join(dir, "report.json"))
 	if err != nil {

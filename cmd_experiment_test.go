@@ -160,3 +160,31 @@ func TestScriptAndReplayFromAFIFOStopOnSignal(t *testing.T) {
 		}
 	}
 }
+
+// TestChaosRecheckFromAFIFOStopsOnSignal: chaos --recheck whose
+// history.json is a named pipe no one writes to stops on a signal; it
+// waited for ever.
+func TestChaosRecheckFromAFIFOStopsOnSignal(t *testing.T) {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "history.json")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Skip("no FIFO here: ", err)
+	}
+	ctx, cancel := context.WithCancelCause(context.Background())
+	cancel(signalError{syscall.SIGINT})
+	var out, errb bytes.Buffer
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, []string{"chaos", "--recheck", dir}, nil, &out, &errb) }()
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.Cause(ctx)) {
+			t.Errorf("err %v, want the signal", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Errorf("still waiting for the FIFO 10 s after the signal")
+	}
+	// Let the reader that is still waiting go.
+	if w, err := os.OpenFile(fifo, os.O_WRONLY|syscall.O_NONBLOCK, 0); err == nil {
+		w.Close()
+	}
+}
