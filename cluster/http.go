@@ -131,7 +131,13 @@ func (n *node) serveOp(w http.ResponseWriter, r *http.Request, cmd Command) {
 			http.Redirect(w, r, "http://"+addr+r.URL.RequestURI(), http.StatusTemporaryRedirect)
 			return
 		}
-		n.writeError(w, http.StatusServiceUnavailable, "no leader known", effectNone)
+		msg := "no leader known"
+		if st.State == StateFailed {
+			// A failed leader (its disk full) said "no leader known"
+			// beside its own address: it is down, and says why.
+			msg = fmt.Sprintf("node %d failed: %s", n.cfg.id, st.Err)
+		}
+		n.writeError(w, http.StatusServiceUnavailable, msg, effectNone)
 		return
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), DefaultOpTimeout)
@@ -185,9 +191,10 @@ func (n *node) serveOp(w http.ResponseWriter, r *http.Request, cmd Command) {
 // (its own when it leads), or "" when it knows none.
 func (n *node) leaderAddr() string {
 	st := n.loadStatus()
-	if st.Leader == 0 || st.Leader == n.cfg.id && n.paused.Load() {
+	if st.Leader == 0 || st.Leader == n.cfg.id && (n.paused.Load() || st.Role != "leader") {
 		// A paused leader naming itself sent clients back to it (a new
-		// user's): it leads nobody while it is paused.
+		// user's): it leads nobody while it is paused; nor does a failed
+		// one, down (its role "down", its last leader itself).
 		return ""
 	}
 	return n.cfg.leaderHTTP(st.Leader)

@@ -284,3 +284,29 @@ func TestHTTPExplain(t *testing.T) {
 		}
 	}
 }
+
+// A leader that failed (its disk full) answers a write 503 saying it
+// failed and why, and names no leader: it said "no leader known" beside
+// its own address, sending clients back to the node that is down.
+func TestHTTPFailedLeader(t *testing.T) {
+	t.Parallel()
+	c := startCluster(t, Options{Nodes: 3})
+	st := waitLeader(t, c)
+	ln, _ := st.Node(st.Leader)
+	if err := c.SetDiskFull(st.Leader, true); err != nil {
+		t.Fatal(err)
+	}
+	w := startWriter(c, 2)
+	defer w.halt()
+	waitFor(t, c, "the full leader stops", func(s Status) bool {
+		n, _ := s.Node(st.Leader)
+		return n.State == StateFailed
+	})
+	for _, m := range []string{"GET", "PUT", "DELETE"} {
+		code, b := httpDo(t, m, "http://"+ln.HTTPAddr+"/kv/k", "v")
+		e := decodeError(t, b)
+		if code != http.StatusServiceUnavailable || !strings.Contains(e.Error, fmt.Sprintf("node %d failed: ", st.Leader)) || !strings.Contains(e.Error, "no space left on device") || e.Leader == ln.HTTPAddr || e.Effect != effectNone {
+			t.Errorf("%s on a failed leader: %d %+v; want 503 saying it failed, not naming itself", m, code, e)
+		}
+	}
+}
