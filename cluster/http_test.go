@@ -309,4 +309,15 @@ func TestHTTPFailedLeader(t *testing.T) {
 			t.Errorf("%s on a failed leader: %d %+v; want 503 saying it failed, not naming itself", m, code, e)
 		}
 	}
+	// Its status follows no one either (it named itself leader beside
+	// "role":"down").
+	code, b := httpDo(t, "GET", "http://"+ln.HTTPAddr+"/status", "")
+	var sj struct {
+		State  string `json:"state"`
+		Role   string `json:"role"`
+		Leader uint64 `json:"leader"`
+	}
+	if err := json.Unmarshal(b, &sj); code != http.StatusOK || err != nil || sj.State != "failed" || sj.Role != "down" || sj.Leader != 0 {
+		t.Errorf("/status of the failed leader: %d %s", code, b)
+	}
 }

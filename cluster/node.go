@@ -935,7 +935,9 @@ func (n *node) fail(err error) {
 	// Down now: what it last published stays, marked as of then, as for a
 	// crashed node (downStatus).
 	st := n.loadStatus().asOfNow()
-	st.State, st.Err, st.Role = StateFailed, err.Error(), "down"
+	// Down, it follows no one: its /status named itself leader, beside
+	// "role":"down", a leader that failed.
+	st.State, st.Err, st.Role, st.Leader = StateFailed, err.Error(), "down", 0
 	if n.w != nil {
 		// What the core held in memory past its log on disk (entries whose
 		// write failed: a full disk) is not what the node keeps.
