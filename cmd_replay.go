@@ -177,7 +177,7 @@ func writeScript(rec *record.Recording, file, out string, stdout, stderr io.Writ
 	if out == "-" {
 		n, err := rec.Script(stdout, "FILE")
 		if err != nil {
-			return fmt.Errorf("--to-script -: %v", err)
+			return fmt.Errorf("--to-script -: %w", err) // wrapped: main tells a failed write of standard output as it does for every subcommand
 		}
 		if n == 0 {
 			_, err := fmt.Fprintf(stderr, "raftplay: %s\n", noneToRun(rec))

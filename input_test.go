@@ -296,6 +296,21 @@ func TestLostOutputIsAnError(t *testing.T) {
 		}
 		cancel(nil)
 	}
+	// replay --to-script - > a full disk: told as standard output, as the
+	// others (it said "--to-script -: write /dev/stdout: ...").
+	rec := filepath.Join(t.TempDir(), "r.rec")
+	os.WriteFile(rec, []byte(`{"format":"raftplay-recording","version":1,"start":1,"options":{"nodes":3}}`+"\n"+
+		`{"t":5,"k":"c","c":{"at":6,"text":"crash 1","out":"ok"}}`+"\n"+`{"t":7,"k":"end"}`+"\n"), 0o644)
+	{
+		ctx, cancel := context.WithCancelCause(context.Background())
+		out := &outputWriter{w: failingWriter{syscall.ENOSPC}, cancel: cancel}
+		var errb bytes.Buffer
+		err := out.check(run(ctx, []string{"replay", rec, "--to-script", "-"}, strings.NewReader(""), out, &errb))
+		if code := finish(ctx, err, &errb); code != 1 || err == nil || err.Error() != "standard output: no space left on device" {
+			t.Errorf("raftplay replay --to-script - > a full disk: exit %d, %v", code, err)
+		}
+		cancel(nil)
+	}
 	ctx, cancel := context.WithCancelCause(context.Background())
 	defer cancel(nil)
 	out := &outputWriter{w: failingWriter{syscall.EPIPE}, cancel: cancel}
