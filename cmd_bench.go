@@ -88,7 +88,7 @@ func sayStopped(ctx context.Context, stderr io.Writer) {
 
 func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	defer sayStopped(ctx, stderr)
-	fs, f := benchFlagSet(stderr)
+	fs, f := benchFlagSet(stdout)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}

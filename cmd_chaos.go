@@ -101,7 +101,7 @@ func (f *chaosFlags) check() error {
 
 func runChaos(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	defer sayStopped(ctx, stderr)
-	fs, f := chaosFlagSet(stderr)
+	fs, f := chaosFlagSet(stdout)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}

@@ -88,7 +88,7 @@ func dashboardFlagSet(w io.Writer) (*flag.FlagSet, *clusterFlags, *dashboardFlag
 }
 
 func runDashboard(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs, cf, df := dashboardFlagSet(stderr)
+	fs, cf, df := dashboardFlagSet(stdout)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}

@@ -19,7 +19,7 @@ import (
 func runExperiment(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	defer sayStopped(ctx, stderr)
 	if len(args) > 0 && (args[0] == "-h" || args[0] == "-help" || args[0] == "--help") {
-		fs, _ := electionFlagSet(stderr)
+		fs, _ := electionFlagSet(stdout)
 		fs.Usage()
 		return errHelp
 	}
@@ -121,7 +121,7 @@ func (f *electionFlags) check() error {
 }
 
 func runElection(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs, f := electionFlagSet(stderr)
+	fs, f := electionFlagSet(stdout)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}

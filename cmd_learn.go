@@ -39,7 +39,7 @@ func learnFlagSet(w io.Writer) (fs *flag.FlagSet, cf *clusterFlags, df *dashboar
 }
 
 func runLearn(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	lc, err := parseLearn(args, stderr)
+	lc, err := parseLearn(args, stdout)
 	if err != nil || lc.list != nil {
 		if err == nil {
 			err = listLessons(stdout, lc.list)
@@ -77,8 +77,9 @@ type learnRun struct {
 // parseLearn reads the arguments of `raftplay learn`. The lesson's flags
 // are applied first and the command line's after them, so the user's win;
 // headless, the timing is the script's (the paper's) unless given.
-func parseLearn(args []string, stderr io.Writer) (learnRun, error) {
-	fs, cf, df, headless := learnFlagSet(stderr)
+// Its -h usage goes to helpOut.
+func parseLearn(args []string, helpOut io.Writer) (learnRun, error) {
+	fs, cf, df, headless := learnFlagSet(helpOut)
 	all, err := lessons.All()
 	if err != nil {
 		return learnRun{}, err

@@ -50,7 +50,7 @@ func runReplay(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if o, ok := stdout.(*outputWriter); ok && isTerminal(o.w) {
 		stdout = o.w // the terminal itself: Bubble Tea asks it for its size and modes
 	}
-	fs, f := replayFlagSet(stderr)
+	fs, f := replayFlagSet(stdout)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}

@@ -50,7 +50,11 @@ func scriptFlagSet(w io.Writer) (fs *flag.FlagSet, cf *clusterFlags, jsonOut *bo
 }
 
 func runScript(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) (err error) {
-	fs, cf, jsonOut, logPath, tracePath, recPath := scriptFlagSet(stderr)
+	helpOut := stdout // -h as help prints it, for a pipe (raftplay script -h | grep log)
+	if asksJSON(args) {
+		helpOut = stderr // standard output carries JSON lines alone
+	}
+	fs, cf, jsonOut, logPath, tracePath, recPath := scriptFlagSet(helpOut)
 	perr := parseFlags(fs, args)
 	file, noFile := "", true
 	if perr == nil && fs.NArg() > 0 {

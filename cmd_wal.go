@@ -37,7 +37,7 @@ func walFlagSet(w io.Writer) *flag.FlagSet {
 // runWAL prints what a node's WAL directory (or every node's, given a
 // data directory) holds, read-only, and fails when it finds damage.
 func runWAL(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := walFlagSet(stderr)
+	fs := walFlagSet(stdout)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}

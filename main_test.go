@@ -369,15 +369,17 @@ func TestHelpSubcommands(t *testing.T) {
 			}
 		}
 		code, hout, herrs := runCLI(t, "", tc.h...)
-		if code != 0 || hout != "" || herrs != out {
-			t.Errorf("raftplay %v: exit %d, stdout %q; stderr differs from help %s:\n%s", tc.h, code, hout, tc.name, herrs)
+		// On standard output, as help's: raftplay bench --help | grep
+		// payload found nothing (a CI user).
+		if code != 0 || herrs != "" || hout != out {
+			t.Errorf("raftplay %v: exit %d, stderr %q; stdout differs from help %s:\n%s", tc.h, code, herrs, tc.name, hout)
 		}
 	}
 	if code, out, _ := runCLI(t, "", "help", "experiment", "election"); code != 0 || !strings.Contains(out, "usage: raftplay experiment election") {
 		t.Errorf("help experiment election: exit %d:\n%s", code, out)
 	}
-	if code, out, _ := runCLI(t, "", "experiment", "-h"); code != 0 || out != "" {
-		t.Errorf("experiment -h: exit %d", code)
+	if code, out, errs := runCLI(t, "", "experiment", "-h"); code != 0 || errs != "" || !strings.Contains(out, "usage: raftplay experiment election") {
+		t.Errorf("experiment -h: exit %d, stderr %q:\n%s", code, errs, out)
 	}
 	code, out, _ := runCLI(t, "", "help", "crash")
 	if code != 0 || !strings.Contains(out, "at the dashboard's prompt they name the") {
