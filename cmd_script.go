@@ -319,10 +319,17 @@ func playHeadless(ctx context.Context, h headlessRun, stdout, stderr io.Writer) 
 	stopStream := func() {}
 	if h.json {
 		printNodesJSON(out, c.Status(), c.Found)
-		writeJSONLine(out, struct {
+		seed := struct {
 			Type string `json:"type"`
 			Seed uint64 `json:"seed"`
-		}{"seed", opts.Seed})
+			// A --keep run's temporary directory, told only on standard
+			// error at exit otherwise, out of a CI job's reach.
+			Kept string `json:"kept,omitempty"`
+		}{Type: "seed", Seed: opts.Seed}
+		if cf.keep && cf.data == "" {
+			seed.Kept = opts.DataDir
+		}
+		writeJSONLine(out, seed)
 		stopStream = streamEvents(c.Events(), func(e cluster.Event) {
 			writeJSONLine(out, struct {
 				Type string `json:"type"`

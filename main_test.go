@@ -231,6 +231,26 @@ func TestJSONOutput(t *testing.T) {
 	if !strings.Contains(out, `"kind":"raft.`) {
 		t.Errorf("no raft events in the JSON stream:\n%s", out)
 	}
+	if strings.Contains(out, `"kept"`) {
+		t.Errorf("a run on --data names a kept directory:\n%s", out)
+	}
+	// --keep's temporary directory is in the seed record (it was told
+	// only on standard error, at exit: a CI job reading the stream could
+	// not find it).
+	code, out, errs = runCLI(t, "wait leader\n", "script", "--json", "--keep", "--nodes", "1", "-")
+	var kept string
+	for _, l := range strings.Split(out, "\n") {
+		var r struct{ Type, Kept string }
+		if json.Unmarshal([]byte(l), &r) == nil && r.Type == "seed" {
+			kept = r.Kept
+		}
+	}
+	if kept != "" {
+		defer os.RemoveAll(kept)
+	}
+	if fi, err := os.Stat(kept); code != 0 || kept == "" || err != nil || !fi.IsDir() || !strings.Contains(errs, "data kept in "+kept+"\n") {
+		t.Errorf("--json --keep: exit %d, kept %q (%v), stderr %q:\n%s", code, kept, err, errs, out)
+	}
 }
 
 func TestLogFile(t *testing.T) {
