@@ -637,27 +637,7 @@ func TestMembershipChangeRightAfterTheLeaderIsCutOff(t *testing.T) {
 // the change again (which it would refuse: 4 is already a member).
 func TestAddWhoseEntryTheNextLeaderHolds(t *testing.T) {
 	t.Parallel()
-	c := startCluster(t, Options{Nodes: 3})
-	old := waitLeader(t, c).Leader
-	waitReplicating(t, c, old)
-	for _, f := range othersThan(old, 3) {
-		if err := c.Cut(f, old); err != nil { // the followers' answers are lost: nothing commits
-			t.Fatal(err)
-		}
-	}
-	added := make(chan error, 1)
-	go func() {
-		_, err := c.Add(ctxFor(t, 15*time.Second), 4)
-		added <- err
-	}()
-	waitFor(t, c, "a follower holding the add", func(s Status) bool {
-		for _, n := range s.Nodes {
-			if n.ID != old && n.ID != 4 && n.Membership.IsMember(4) {
-				return true
-			}
-		}
-		return false
-	})
+	c, old, added := addHeldByAFollower(t)
 	if err := c.Isolate(old); err != nil {
 		t.Fatal(err)
 	}
@@ -667,6 +647,37 @@ func TestAddWhoseEntryTheNextLeaderHolds(t *testing.T) {
 	if st := waitLeader(t, c); !st.Membership.IsVoter(4) {
 		t.Fatalf("4 is not a voter: %v", st.Membership)
 	}
+}
+
+// addHeldByAFollower starts 3 nodes and an add of node 4 (its result on
+// added) whose entry a follower holds and cannot commit: the leader old
+// hears none of its followers' answers.
+func addHeldByAFollower(t *testing.T) (c *Cluster, old uint64, added chan error) {
+	t.Helper()
+	c = startCluster(t, Options{Nodes: 3})
+	old = waitLeader(t, c).Leader
+	waitReplicating(t, c, old)
+	for _, f := range othersThan(old, 3) {
+		if err := c.Cut(f, old); err != nil { // the followers' answers are lost: nothing commits
+			t.Fatal(err)
+		}
+	}
+	added = make(chan error, 1)
+	go func() {
+		_, err := c.Add(ctxFor(t, 15*time.Second), 4)
+		added <- err
+	}()
+	// One follower holds it (the other, probed by a leader that hears
+	// none of its answers, may not): it alone can win, its log the longer.
+	waitFor(t, c, "a follower holding the add", func(s Status) bool {
+		for _, id := range othersThan(old, 3) {
+			if n, _ := s.Node(id); n.Membership.IsMember(4) {
+				return true
+			}
+		}
+		return false
+	})
+	return c, old, added
 }
 
 // waitReplicating waits until leader lead sends each of the others its
@@ -693,29 +704,7 @@ func waitReplicating(t *testing.T, c *Cluster, lead uint64) {
 // learner that nothing then promoted).
 func TestAddWhoseLeaderCrashesOnceTheFollowersHoldIt(t *testing.T) {
 	t.Parallel()
-	c := startCluster(t, Options{Nodes: 3})
-	old := waitLeader(t, c).Leader
-	waitReplicating(t, c, old)
-	for _, f := range othersThan(old, 3) {
-		if err := c.Cut(f, old); err != nil { // the followers' answers are lost: nothing commits
-			t.Fatal(err)
-		}
-	}
-	added := make(chan error, 1)
-	go func() {
-		_, err := c.Add(ctxFor(t, 15*time.Second), 4)
-		added <- err
-	}()
-	// One follower holds it (the other, probed by a leader that hears
-	// none of its answers, may not): it alone can win, its log the longer.
-	waitFor(t, c, "a follower holding the add", func(s Status) bool {
-		for _, id := range othersThan(old, 3) {
-			if n, _ := s.Node(id); n.Membership.IsMember(4) {
-				return true
-			}
-		}
-		return false
-	})
+	c, old, added := addHeldByAFollower(t)
 	if err := c.Crash(old); err != nil {
 		t.Fatal(err)
 	}
