@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -384,7 +385,14 @@ func ExplainCommit(st Status, i uint64) string {
 			if holdsOf(n, l.ID, "app", l.Term) {
 				// Frozen: where the entries are (a learner stepping read
 				// "1 entry short" with the append waiting in 1's list).
-				w += fmt.Sprintf(": the leader's append is held at %d", id)
+				// Only an append whose span holds i carries it: an empty
+				// one (commit only) or a probe does not, and "the
+				// leader's append" read as the one that brings it.
+				if holdsAppendOf(n, l.ID, l.Term, i) {
+					w += fmt.Sprintf(": the leader's append that carries it is held at %d", id)
+				} else {
+					w += fmt.Sprintf(": an append from the leader is held at %d", id)
+				}
 			}
 			why = append(why, w)
 		}
@@ -1475,6 +1483,34 @@ func sentence(s string) string {
 // later.
 func holdsOf(c NodeStatus, id uint64, kind string, term uint64) bool {
 	return slices.ContainsFunc(c.Held, func(h HeldInfo) bool { return h.From == id && h.Kind == kind && h.Term >= term })
+}
+
+// holdsAppendOf reports whether c holds an append from id of term or later
+// whose entries (its summary's span, "i4..6" or "i6") include index i.
+func holdsAppendOf(c NodeStatus, id, term, i uint64) bool {
+	return slices.ContainsFunc(c.Held, func(h HeldInfo) bool {
+		if h.From != id || h.Kind != "app" || h.Term < term {
+			return false
+		}
+		for _, f := range strings.Fields(h.Summary) {
+			if !strings.HasPrefix(f, "i") {
+				continue
+			}
+			lo, hi, ok := strings.Cut(f[1:], "..")
+			a, err := strconv.ParseUint(lo, 10, 64)
+			if err != nil {
+				continue
+			}
+			b := a
+			if ok {
+				if b, err = strconv.ParseUint(hi, 10, 64); err != nil {
+					continue
+				}
+			}
+			return a <= i && i <= b
+		}
+		return false
+	})
 }
 
 func holds(c NodeStatus, id uint64, kinds ...string) bool {

@@ -1126,10 +1126,16 @@ func TestExplainCommitSaysTheAppendIsHeldAtTheFollower(t *testing.T) {
 		l.Progress[id] = raft.Progress{Match: 20, Next: 22, State: "replicate", Inflight: 1, HeardAgo: 1}
 		st.Nodes[id-1].Frozen = true
 	}
-	st.Nodes[1].Held = []HeldInfo{{From: 1, Kind: "app", Term: 5}}
-	st.Nodes[2].Held = []HeldInfo{{From: 1, Kind: "app", Term: 4}} // an older term's: not this leader's append
+	st.Nodes[1].Held = []HeldInfo{{From: 1, Kind: "app", Term: 5, Summary: "app t5 i21 c20"}}
+	st.Nodes[2].Held = []HeldInfo{{From: 1, Kind: "app", Term: 4, Summary: "app t4 i21 c20"}} // an older term's: not this leader's append
 	got := ExplainCommit(st, 21)
-	mustContain(t, got, "2 has up to 20, 1 entry short of it: the leader's append is held at 2, 3 has up to 20, 1 entry short of it, ")
+	mustContain(t, got, "2 has up to 20, 1 entry short of it: the leader's append that carries it is held at 2, 3 has up to 20, 1 entry short of it, ")
+	// An append that does not carry 21 (commit only, or another span) is
+	// not called the one that brings it.
+	st.Nodes[1].Held = []HeldInfo{{From: 1, Kind: "app", Term: 5, Summary: "app t5 after 20@5 c20"}}
+	st.Nodes[2].Held = []HeldInfo{{From: 1, Kind: "app", Term: 5, Summary: "app t5 i18..20 c17"}}
+	got = ExplainCommit(st, 21)
+	mustContain(t, got, "2 has up to 20, 1 entry short of it: an append from the leader is held at 2, 3 has up to 20, 1 entry short of it: an append from the leader is held at 3")
 }
 
 // A follower whose leader was removed says so on its card (it read
