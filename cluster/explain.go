@@ -1155,10 +1155,21 @@ func ExplainLog(st Status, id uint64) string {
 }
 
 // replaceable reports whether node id can be removed and added again: it
-// is a member, and not the last voter.
+// is a member, not the last voter, and the voters left without it that
+// are up make a majority of them, which the removal needs to commit (two
+// of three voters failed, "or remove, then add" offered what could not be).
 func replaceable(st Status, id uint64) bool {
-	member := st.Membership.IsMember(id) || st.Membership.IsEmpty()
-	return member && !slices.Equal(st.Voters(), []uint64{id})
+	if !st.Membership.IsMember(id) && !st.Membership.IsEmpty() {
+		return false
+	}
+	rest := slices.DeleteFunc(slices.Clone(st.Voters()), func(v uint64) bool { return v == id })
+	up := 0
+	for _, v := range rest {
+		if n, ok := st.Node(v); ok && n.Live() {
+			up++
+		}
+	}
+	return len(rest) > 0 && up > len(rest)/2
 }
 
 // Why is a node's situation in a few words, for its card: "waiting: 2 of 3

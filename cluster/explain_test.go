@@ -835,6 +835,14 @@ func TestWhyFailedNodeSaysRemoveThenAdd(t *testing.T) {
 	if got := Why(st, 3); got != "down: fix, then restart" {
 		t.Errorf("Why of the failed last voter: %q", got)
 	}
+	// Two of three voters down: the removal of either could not commit
+	// (one voter up of the two left), so it is not offered.
+	st = cardStatus(3)
+	st.Nodes[2].State, st.Nodes[2].Role = StateFailed, "down"
+	st.Nodes[1].State, st.Nodes[1].Role = StateCrashed, "down"
+	if got := Why(st, 3); got != "down: fix, then restart" {
+		t.Errorf("Why of a failed voter whose removal could not commit: %q", got)
+	}
 }
 
 // A candidate whose configuration still counts a node removed since says
