@@ -1111,7 +1111,11 @@ func (c *Cluster) member(id uint64) (*slot, error) {
 // fields as of then (AsOf, WasRole), without what only a running node has
 // (a leader's progress, links, a running election timer, held messages).
 func (ns NodeStatus) asOfNow() NodeStatus {
-	ns.AsOf, ns.WasRole = ns.Updated, ns.Role
+	if ns.AsOf.IsZero() {
+		// Not down already: a failed node's status is as of its failure,
+		// and cutting its power then (powerfail all) said it "was down".
+		ns.AsOf, ns.WasRole = ns.Updated, ns.Role
+	}
 	ns.Progress, ns.Links = nil, nil
 	ns.ElectionTimeout, ns.ElectionElapsed = 0, 0
 	// What a frozen node held died with it: messages to a process that

@@ -440,8 +440,11 @@ func ExplainNode(st Status, id uint64) string {
 		if !n.AsOf.IsZero() {
 			s += fmt.Sprintf(". Before it went down it was %s at term %d with its log up to %d@%d (commit %d)", n.WasRole, n.Term, n.LastIndex, n.LastTerm, n.Commit)
 		}
-		if n.Disk.Full {
+		if n.Disk.Full && n.State == StateFailed {
 			return s + fmt.Sprintf(". Its disk is full: set disk-full %d off gives space back and restarts it from its files.", id)
+		}
+		if n.Disk.Full {
+			return s + fmt.Sprintf(". Its disk is full: set disk-full %d off gives space back; then restart %d brings it back from its files (before that, a restart fails at its first write).", id, id)
 		}
 		if n.PowerLost {
 			return s + ". What it had fsynced is all it keeps (what it wrote and did not fsync is gone): restart brings it back from its files."
@@ -1183,6 +1186,10 @@ func Why(st Status, id uint64) string {
 	switch {
 	case n.State == StateFailed && n.Disk.Full:
 		return fmt.Sprintf("down: disk full (set disk-full %d off)", id)
+	case n.State == StateCrashed && n.Disk.Full:
+		// Its power cut (powerfail all) or crashed after its disk filled:
+		// off gives space back but restarts only a node that failed.
+		return fmt.Sprintf("down: disk full (set disk-full %d off, then restart)", id)
 	case n.State == StateFailed && replaceable(st, id):
 		// A fix may not be at hand (a damaged WAL): a new, empty node in
 		// its place is the other way back (ExplainNode says it at length).

@@ -1282,3 +1282,34 @@ func TestExplainFrozenLeaderSaysFrozenOnce(t *testing.T) {
 		t.Errorf("said frozen %d times: %q", n, got)
 	}
 }
+
+// powerfail all cuts the power of a node that had failed on a full disk
+// too: it is then down with a disk still full, and a restart fails again
+// at its first write. Its card said "down: restart brings it back", and
+// explain "Before it went down it was down at term 3 ...; set disk-full 4
+// off ... restarts it" (it does not restart a node whose power was cut).
+func TestWhyOfAPowerCutNodeWithAFullDisk(t *testing.T) {
+	st := cardStatus(3)
+	n := &st.Nodes[2]
+	n.State, n.Role, n.WasRole, n.PowerLost = StateCrashed, "down", "follower", true
+	n.AsOf = time.Now()
+	n.Disk.Full = true
+	if got := Why(st, 3); got != "down: disk full (set disk-full 3 off, then restart)" {
+		t.Errorf("Why = %q", got)
+	}
+	mustContain(t, ExplainNode(st, 3), "Before it went down it was follower at term 5",
+		"Its disk is full: set disk-full 3 off gives space back; then restart 3 brings it back from its files (before that, a restart fails at its first write).")
+}
+
+// A failed node's status is already "as of" its failure; cutting its
+// power (powerfail all) made it so again, and its role before it went
+// down read "down".
+func TestAsOfNowKeepsTheRoleBeforeTheNodeWentDown(t *testing.T) {
+	ns := NodeStatus{ID: 4, Role: "follower", Updated: time.Now().Add(-time.Second)}
+	failed := ns.asOfNow()
+	failed.Role, failed.Updated = "down", time.Now()
+	again := failed.asOfNow()
+	if again.WasRole != "follower" || !again.AsOf.Equal(ns.Updated) {
+		t.Errorf("as of now twice: was %q as of %v, want follower as of %v", again.WasRole, again.AsOf, ns.Updated)
+	}
+}
