@@ -1307,7 +1307,9 @@ func Why(st Status, id uint64) string {
 		if differs {
 			return "log differs: " + p.State // explain log says where
 		}
-		if held < l.LastIndex && (behind(l, p) || n.Frozen && n.LastIndex < l.LastIndex) {
+		// Sent an election timeout ago or more, and not answered (a slow
+		// disk holds the follower in its fsync): not on their way, stuck.
+		if held < l.LastIndex && (behind(l, p) || l.Quiet(p) || n.Frozen && n.LastIndex < l.LastIndex) {
 			return fmt.Sprintf("behind by %d: %s", l.LastIndex-held, p.State)
 		}
 	}

@@ -1283,6 +1283,24 @@ func TestExplainFrozenLeaderSaysFrozenOnce(t *testing.T) {
 	}
 }
 
+// A follower whose slow disk holds it in an fsync answers nothing: entries
+// sent to it an election timeout ago are not "on their way" but stuck, and
+// its card said "up to date" while explain said "1 entry behind" (a new
+// user's, set disk-delay 3 5s, then a write).
+func TestWhyOfAQuietFollowerWithEntriesInFlight(t *testing.T) {
+	st := cardStatus(3)
+	st.Nodes[0].LastIndex = 21
+	st.Nodes[0].Progress[2] = raft.Progress{Match: 20, Next: 22, State: "replicate", Inflight: 1, HeardAgo: 1}
+	if got := Why(st, 2); got != "up to date" {
+		t.Errorf("heard a moment ago, the entry on its way: Why = %q", got)
+	}
+	st.Nodes[0].Progress[2] = raft.Progress{Match: 20, Next: 22, State: "replicate", Inflight: 1, HeardAgo: 1600}
+	if got := Why(st, 2); got != "behind by 1: replicate" {
+		t.Errorf("not heard for 1.6 s, the entry sent then: Why = %q", got)
+	}
+	mustContain(t, ExplainNode(st, 2), "It is 1 entry behind the leader (replicate, all of them sent)")
+}
+
 // powerfail all cuts the power of a node that had failed on a full disk
 // too: it is then down with a disk still full, and a restart fails again
 // at its first write. Its card said "down: restart brings it back", and
