@@ -503,3 +503,25 @@ func BenchmarkWrapLongWord(b *testing.B) {
 		wrapWords(word, 80)
 	}
 }
+
+// At 80x24, with nodes down, the result of a command run earlier does not
+// fit under the later one's and goes to the pager: there it was one line
+// of 264 columns to scroll sideways ("remove 1 (run earlier): error: the
+// removal of 1 did not commit in time; it may s", a new user's), where
+// under the command it is wrapped. The pager wraps it too.
+func TestEarlierResultIsWrappedInThePager(t *testing.T) {
+	m := newModel(newFakeSource(steady(10)), &fakeExec{}, 80, 24)
+	m.output.running("powerfail 3", 2, "remove 1")
+	m.output.addEarlier("remove 1 (run earlier): error: the removal of 1 did not commit in time; it may still commit, and the cluster goes on with or without it (status says which configuration it has)")
+	m.output.set("powerfail 3", "powerfail 3", "ok lost=0 bytes", nil)
+	text := m.outputPagerText(80)
+	for _, l := range text {
+		if lipgloss.Width(l) > 80 {
+			t.Fatalf("a line of %d columns in the pager at 80:\n%s", lipgloss.Width(l), strings.Join(text, "\n"))
+		}
+	}
+	joined := strings.Join(strings.Fields(strings.Join(text, " ")), " ")
+	if text[0] != "ok lost=0 bytes" || !strings.Contains(joined, "it may still commit, and the cluster goes on") {
+		t.Fatalf("pager:\n%s", strings.Join(text, "\n"))
+	}
+}

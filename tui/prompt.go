@@ -306,25 +306,36 @@ func (m *Model) outputInline(width int) []string {
 		// broken); the results of commands run earlier are sentences,
 		// wrapped: unwrapped, one sent the whole result to a pager cut at
 		// the screen's edge ("... did not complete it; its e").
-		own := o.out
-		var earlier []string
-		if k := len(o.earlier); k <= len(o.out) && slices.Equal(o.out[len(o.out)-k:], o.earlier) {
-			own, earlier = o.out[:len(o.out)-k], o.earlier
-		}
-		lines = append([]string{head}, own...)
-		for _, e := range earlier {
-			for i, l := range wrapWords(e, width-2) {
-				if i > 0 {
-					l = "  " + l
-				}
-				lines = append(lines, l)
-			}
-		}
+		lines = append([]string{head}, o.wrappedOut(width)...)
 	}
 	lines[0] += st.Dim.Render(more)
 	for _, l := range lines {
 		if lipgloss.Width(l) > width {
 			return nil
+		}
+	}
+	return lines
+}
+
+// wrappedOut is what the command printed as it is (a table must not be
+// broken), then the results of commands run earlier, sentences, wrapped
+// at width: unwrapped, one was a line to scroll sideways in the pager.
+func (o *outputPanel) wrappedOut(width int) []string {
+	own := o.out
+	var earlier []string
+	if k := len(o.earlier); k <= len(o.out) && slices.Equal(o.out[len(o.out)-k:], o.earlier) {
+		own, earlier = o.out[:len(o.out)-k], o.earlier
+	}
+	if len(earlier) == 0 {
+		return own
+	}
+	lines := slices.Clone(own)
+	for _, e := range earlier {
+		for i, l := range wrapWords(e, width-2) {
+			if i > 0 {
+				l = "  " + l
+			}
+			lines = append(lines, l)
 		}
 	}
 	return lines
@@ -352,7 +363,7 @@ func (m *Model) outputPagerText(width int) []string {
 		// command: wrapped, not a line to scroll sideways.
 		o.text = wrapWords(o.out[0], width)
 	default:
-		o.text = o.out
+		o.text = o.wrappedOut(width)
 	}
 	o.widest = 0
 	for _, l := range o.text {
