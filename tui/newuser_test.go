@@ -525,3 +525,20 @@ func TestEarlierResultIsWrappedInThePager(t *testing.T) {
 		t.Fatalf("pager:\n%s", strings.Join(text, "\n"))
 	}
 }
+
+// w then T pressed fast with no leader: the transfer waited for the put,
+// and failed at once when its turn came. Its error hid the put's result
+// ("not done ...; it may still commit"), told under it as run earlier
+// only when the later command succeeded (a new user's).
+func TestEarlierResultIsToldUnderAnError(t *testing.T) {
+	m := newModel(newFakeSource(steady(10)), &fakeExec{}, 80, 30)
+	m.output.running("transfer 2", 2, "put k87 9385")
+	m.output.addEarlier("put k87 9385 (run earlier): error: not done within 5s; its effect is unknown: it may still commit (a get tells)")
+	m.output.set("transfer 2", "transfer 2", "", errors.New("no leader to transfer from"))
+	for _, text := range [][]string{m.outputInline(80), m.outputPagerText(80)} {
+		joined := strings.Join(strings.Fields(strings.Join(text, " ")), " ")
+		if !strings.Contains(joined, "no leader to transfer from") || !strings.Contains(joined, "put k87 9385 (run earlier): error: not done within 5s; its effect is unknown") {
+			t.Fatalf("lines:\n%s", strings.Join(text, "\n"))
+		}
+	}
+}

@@ -288,6 +288,8 @@ func (m *Model) outputInline(width int) []string {
 		for _, l := range wrapWords("error: "+o.err, width-lipgloss.Width(more)) {
 			lines = append(lines, st.Error.Render(l))
 		}
+		// What finished while it waited its turn is told under it.
+		lines = append(lines, o.earlierWrapped(width)...)
 	case o.note != "":
 		for _, l := range wrapWords(o.line+": "+o.note, width-lipgloss.Width(more)) {
 			lines = append(lines, st.OK.Render(l))
@@ -329,7 +331,16 @@ func (o *outputPanel) wrappedOut(width int) []string {
 	if len(earlier) == 0 {
 		return own
 	}
-	lines := slices.Clone(own)
+	return append(slices.Clone(own), wrapEarlier(earlier, width)...)
+}
+
+// earlierWrapped is the results of commands run earlier, wrapped at width.
+func (o *outputPanel) earlierWrapped(width int) []string { return wrapEarlier(o.earlier, width) }
+
+// wrapEarlier wraps the results of commands run earlier at width, each
+// line after a result's first indented.
+func wrapEarlier(earlier []string, width int) []string {
+	var lines []string
 	for _, e := range earlier {
 		for i, l := range wrapWords(e, width-2) {
 			if i > 0 {
@@ -355,7 +366,7 @@ func (m *Model) outputPagerText(width int) []string {
 	}
 	switch {
 	case o.err != "":
-		o.text = wrapWords("error: "+o.err, width)
+		o.text = append(wrapWords("error: "+o.err, width), o.earlierWrapped(width)...)
 	case o.note != "":
 		o.text = wrapWords(o.note, width)
 	case len(o.out) == 1:
