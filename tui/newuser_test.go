@@ -542,3 +542,19 @@ func TestEarlierResultIsToldUnderAnError(t *testing.T) {
 		}
 	}
 }
+
+// T, A, D pressed fast: the transfer finished while the add ran, and its
+// result waited to be told under the add's; the remove began before the
+// add had one, and the transfer's result was never shown (a new user's).
+func TestEarlierResultSurvivesTheNextRun(t *testing.T) {
+	m := newModel(newFakeSource(steady(10)), &fakeExec{}, 80, 30)
+	m.output.running("transfer 3", 1, "")
+	m.output.running("add", 2, "transfer 3")
+	m.output.addEarlier("transfer 3 (run earlier): ok leader=3 term=6 took=5ms")
+	m.output.running("remove 3", 3, "add")
+	m.output.set("remove 3", "remove 3", "ok index=16", nil)
+	joined := strings.Join(m.outputInline(80), "\n")
+	if !strings.Contains(joined, "ok index=16") || !strings.Contains(joined, "transfer 3 (run earlier): ok leader=3") {
+		t.Fatalf("lines:\n%s", joined)
+	}
+}

@@ -212,7 +212,13 @@ func earlierResult(line string, r resultMsg) string {
 }
 
 func (o *outputPanel) running(line string, seq uint64, behind string) {
-	*o = outputPanel{line: clean(line), busy: true, seq: seq, behind: clean(behind)}
+	var untold []string
+	if o.busy {
+		// Results told under a command that had none yet were never
+		// shown (T A D fast: the transfer's, waiting under the add's).
+		untold = o.earlier
+	}
+	*o = outputPanel{line: clean(line), busy: true, seq: seq, behind: clean(behind), earlier: untold}
 }
 
 // addEarlier tells the result of a command that finished after one run
