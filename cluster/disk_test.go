@@ -245,14 +245,7 @@ func TestDiskFullStopsTheNodeAndItRecovers(t *testing.T) {
 	c := startCluster(t, Options{Nodes: 3})
 	st := waitLeader(t, c)
 	f := aFollower(st)
-	if err := c.SetDiskFull(f, true); err != nil {
-		t.Fatal(err)
-	}
-	w := startWriter(c, 4)
-	waitFor(t, c, "the full node stops", func(s Status) bool {
-		n, _ := s.Node(f)
-		return n.State == StateFailed && strings.Contains(n.Err, "no space left on device")
-	})
+	w := failOnFullDisk(t, c, f, 4)
 	w.waitAcked(t, c, 50) // the majority goes on without it
 	// Down, it is not running: commands on it say why it is down, and
 	// none makes it another thing (pause made it "paused", its failure
@@ -786,15 +779,7 @@ func TestPowerFailAllTakesAFailedNodeToo(t *testing.T) {
 	c := startCluster(t, Options{Nodes: 3})
 	st := waitLeader(t, c)
 	f := aFollower(st)
-	if err := c.SetDiskFull(f, true); err != nil {
-		t.Fatal(err)
-	}
-	w := startWriter(c, 2)
-	waitFor(t, c, "the full node stops", func(s Status) bool {
-		n, _ := s.Node(f)
-		return n.State == StateFailed
-	})
-	w.halt()
+	failOnFullDisk(t, c, f, 2).halt()
 	if _, err := c.PowerFailAll(); err != nil {
 		t.Fatalf("powerfail all with node %d failed: %v", f, err)
 	}
@@ -803,4 +788,20 @@ func TestPowerFailAllTakesAFailedNodeToo(t *testing.T) {
 			t.Errorf("node %d after powerfail all: %s, power lost %v", n.ID, n.State, n.PowerLost)
 		}
 	}
+}
+
+// failOnFullDisk fills node id's disk and has writers clients write until
+// the node stops on it (failed, no space left on device); the writer goes
+// on until the caller halts it.
+func failOnFullDisk(t *testing.T, c *Cluster, id uint64, writers int) *writer {
+	t.Helper()
+	if err := c.SetDiskFull(id, true); err != nil {
+		t.Fatal(err)
+	}
+	w := startWriter(c, writers)
+	waitFor(t, c, fmt.Sprintf("%d stopped on its full disk", id), func(s Status) bool {
+		n, _ := s.Node(id)
+		return n.State == StateFailed && strings.Contains(n.Err, "no space left on device")
+	})
+	return w
 }

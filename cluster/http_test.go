@@ -293,15 +293,7 @@ func TestHTTPFailedLeader(t *testing.T) {
 	c := startCluster(t, Options{Nodes: 3})
 	st := waitLeader(t, c)
 	ln, _ := st.Node(st.Leader)
-	if err := c.SetDiskFull(st.Leader, true); err != nil {
-		t.Fatal(err)
-	}
-	w := startWriter(c, 2)
-	defer w.halt()
-	waitFor(t, c, "the full leader stops", func(s Status) bool {
-		n, _ := s.Node(st.Leader)
-		return n.State == StateFailed
-	})
+	defer failOnFullDisk(t, c, st.Leader, 2).halt()
 	for _, m := range []string{"GET", "PUT", "DELETE"} {
 		code, b := httpDo(t, m, "http://"+ln.HTTPAddr+"/kv/k", "v")
 		e := decodeError(t, b)

@@ -96,14 +96,7 @@ func TestFsyncBackOnForANodeThatIsDown(t *testing.T) {
 	if err := c.SetUnsafeSkipFsync(f, true); err != nil {
 		t.Fatal(err)
 	}
-	if err := c.SetDiskFull(f, true); err != nil {
-		t.Fatal(err)
-	}
-	put(t, c.NewClient(), "a", "1")
-	waitFor(t, c, fmt.Sprintf("%d stopped on its full disk", f), func(s Status) bool {
-		n, _ := s.Node(f)
-		return n.State == StateFailed
-	})
+	failOnFullDisk(t, c, f, 1).halt()
 	if err := c.SetUnsafeSkipFsync(f, true); err == nil || !strings.Contains(err.Error(), "FAILED") {
 		t.Errorf("skipping turned on for a node that is down: %v", err)
 	}
