@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -186,5 +187,70 @@ func TestChaosRecheckFromAFIFOStopsOnSignal(t *testing.T) {
 	// Let the reader that is still waiting go.
 	if w, err := os.OpenFile(fifo, os.O_WRONLY|syscall.O_NONBLOCK, 0); err == nil {
 		w.Close()
+	}
+}
+
+// TestOutputToAFIFOWithNoReaderIsRefused: an output (--trace, --log,
+// --record, --to-script) that is a named pipe no one reads is refused at
+// once, saying so; opening it waited for a reader, and a signal did not end
+// the wait. A pipe with a reader gets the whole output (--record is opened
+// once: a check that opened and closed it first ended the reader's read).
+func TestOutputToAFIFOWithNoReaderIsRefused(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "out")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Skip("no FIFO here: ", err)
+	}
+	script := filepath.Join(dir, "s.txt")
+	if err := os.WriteFile(script, []byte("put a 1\nexpect get a == 1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rec := filepath.Join(dir, "r.rec")
+	if code, _, errs := runCLI(t, "", "script", "--nodes", "1", "--record", rec, script); code != 0 {
+		t.Fatalf("recording: exit %d: %s", code, errs)
+	}
+	const want = "it is a named pipe no one is reading from (start its reader first)"
+	for _, args := range [][]string{
+		{"script", "--nodes", "1", "--trace", fifo, script},
+		{"script", "--nodes", "1", "--log", fifo, script},
+		{"script", "--nodes", "1", "--record", fifo, script},
+		{"replay", rec, "--to-script", fifo},
+	} {
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			if code, _, errs := runCLI(t, "", args...); code == 0 || !strings.Contains(errs, fifo+": ") || !strings.Contains(errs, want) {
+				t.Errorf("%q: exit %d, %q; want an error naming the pipe and %q", args, code, errs, want)
+			}
+		}()
+		select {
+		case <-done:
+		case <-time.After(30 * time.Second):
+			t.Fatalf("%q: still waiting for a reader after 30 s", args)
+		}
+	}
+
+	// With a reader, the recording arrives whole. The reader opens first
+	// (not waiting for a writer); the recording of one put fits in the
+	// pipe's buffer, read once the run is over.
+	r, err := os.OpenFile(fifo, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	if code, _, errs := runCLI(t, "", "script", "--nodes", "1", "--record", fifo, script); code != 0 {
+		t.Fatalf("--record to a pipe with a reader: exit %d: %s", code, errs)
+	}
+	b, err := io.ReadAll(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := filepath.Join(dir, "got.rec")
+	if err := os.WriteFile(got, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, errs := runCLI(t, "", "replay", got, "--to-script", "-"); code != 0 || !strings.Contains(out, "put a 1\n") {
+		t.Errorf("the recording read from the pipe (%d bytes): replay exit %d, %q, %q", len(b), code, out, errs)
 	}
 }

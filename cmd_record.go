@@ -30,6 +30,12 @@ func checkRecordFile(file string) (unmake func(), err error) {
 	if file == "" {
 		return unmake, nil
 	}
+	if commands.IsNamedPipe(file) {
+		// Opened and closed here, a pipe's reader would take the close for
+		// the end of the recording (and opening it waited for a reader):
+		// record.Create opens it once, and refuses it if no one reads.
+		return unmake, nil
+	}
 	if file == "-" {
 		// As checkOutputs says it: bench and learn, which do not call
 		// it, made a file named - (and said "raftplay replay -").

@@ -187,7 +187,7 @@ func writeScript(rec *record.Recording, file, out string, stdout, stderr io.Writ
 			scriptCount(rec, n), cluster.EscapeControls(file), rec.Options.Flags())
 		return err
 	}
-	f, err := os.Create(out)
+	f, err := commands.CreateOutput(out)
 	if err != nil {
 		return usagef("--to-script %s: %s", out, commands.PathReason(err))
 	}

@@ -418,7 +418,7 @@ func createOut(flag, path string) (*outFile, error) {
 	if path == "" {
 		return nil, nil
 	}
-	f, err := os.Create(path)
+	f, err := commands.CreateOutput(path)
 	if err != nil {
 		return nil, usagef("%s %s: %s", flag, path, commands.PathReason(err))
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/anishathalye/porcupine"
 
 	"raftplay/cluster"
+	"raftplay/commands"
 )
 
 // WriteText writes the report for a person: one line per finding, the
@@ -164,7 +165,7 @@ func (r *ChaosReport) save(dir string, ops []Op, events []cluster.Event, info po
 	}
 	write := func(name string, fill func(io.Writer) error) error {
 		path := filepath.Join(dir, name)
-		f, err := os.Create(path)
+		f, err := commands.CreateOutput(path)
 		if err != nil {
 			return fmt.Errorf("experiment: %w", err)
 		}

@@ -90,7 +90,7 @@ func Create(file string, src Source, o Options, wo WriterOptions) (*Recorder, er
 	if st, err := os.Stat(file); err == nil && st.IsDir() {
 		return nil, fmt.Errorf("record: cannot write %s: it is a directory", file)
 	}
-	f, err := os.Create(file)
+	f, err := commands.CreateOutput(file)
 	if err != nil {
 		var pe *fs.PathError
 		if errors.As(err, &pe) {
