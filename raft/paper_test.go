@@ -2,6 +2,7 @@ package raft
 
 import (
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -747,5 +748,35 @@ func TestRepeatedRefusalToldOnce(t *testing.T) {
 	answer(f, Message{Type: MsgApp, From: 1, To: 2, Term: 1, Index: 7, LogTerm: 1, Entries: entriesWithTerms(8, 1)})
 	if n := told(); n != 2 || !slices.Contains(events, "2 rejected append from 1: no entry 7@1 (hint 2@1)") {
 		t.Fatalf("after an accepted append, a new gap told %d times in all: %q", n, events)
+	}
+}
+
+// A follower that refuses an entry it had acknowledged lost durable
+// entries (its disk lied about an fsync): the leader says so once, naming
+// the follower as the one that refused (the event read "1 2 refused entry
+// 3", two node numbers in a row).
+func TestLeaderTellsOfAFollowerThatLostAcknowledgedEntries(t *testing.T) {
+	var events []string
+	r := newTestRaft(t, 1, three, withLog(2, 1, 2), func(c *Config) {
+		c.OnEvent = func(e Event) {
+			if e.Kind == EventAppendRejected {
+				events = append(events, e.Text)
+			}
+		}
+	})
+	r.becomeCandidate() // term 3
+	r.becomeLeader()
+	drain(r)
+	last := r.log.lastIndex()
+	step(t, r, Message{Type: MsgAppResp, From: 2, To: 1, Term: r.term, Index: last})
+	if pr := r.prs[2]; pr.match != last {
+		t.Fatalf("match of 2 is %d after its ack of %d", pr.match, last)
+	}
+	for range 2 {
+		step(t, r, Message{Type: MsgAppResp, From: 2, To: 1, Term: r.term, Index: last, Reject: true, RejectHint: 1, Why: WhyLogMismatch})
+	}
+	want := fmt.Sprintf("1 was refused entry %d by 2, which had acknowledged it (match %d): 2 lost entries it had made durable; the leader cannot go below match, and repairs it only if another leader is elected", last, last)
+	if len(events) != 1 || events[0] != want {
+		t.Errorf("events %q, want once %q", events, want)
 	}
 }

@@ -141,8 +141,8 @@ func (r *Raft) handleAppResp(m Message) error {
 		if m.Index <= pr.match && m.Index > 0 && !pr.lostTold {
 			// A correct follower never refuses what it acknowledged.
 			pr.lostTold = true
-			r.emit(EventAppendRejected, m.From, "%d refused entry %d, which it had acknowledged (match %d): it lost entries it had made durable; the leader cannot go below match, and repairs it only if another leader is elected",
-				m.From, m.Index, pr.match)
+			r.emit(EventAppendRejected, m.From, "was refused entry %d by %d, which had acknowledged it (match %d): %d lost entries it had made durable; the leader cannot go below match, and repairs it only if another leader is elected",
+				m.Index, m.From, pr.match, m.From)
 		}
 		if pr.maybeDecrTo(m.Index, next) {
 			if pr.state == stateReplicate {
