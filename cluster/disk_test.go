@@ -356,7 +356,7 @@ func TestDiskFaultsBadInputAndEvents(t *testing.T) {
 		l, ok := s.Node(s.Leader)
 		return ok && l.Progress[f].LastReject != 0 && l.Progress[f].Match > 0
 	})
-	waitFor(t, c, "the leader saying the node lost entries", func(Status) bool { return hasEvent(c, "it lost entries it had made durable") })
+	waitFor(t, c, "the leader saying the node lost entries", func(Status) bool { return hasEvent(c, fmt.Sprintf("by %d, which had acknowledged it", f)) })
 	refusals := 0
 	evs, _, _ := c.Events().Since(1)
 	for _, e := range evs {

@@ -646,7 +646,12 @@ func (n *node) handleReady() error {
 		for _, e := range rd.Committed {
 			n.apply(e)
 		}
-		if changed {
+		if rd.SoftState != nil {
+			// Just elected: the role too, which publishLight keeps as it
+			// was (roleChanged publishes it only after the write below).
+			n.publish(time.Now())
+			published = true
+		} else if changed {
 			n.publishLight(time.Now())
 			published = true
 		}
@@ -666,6 +671,16 @@ func (n *node) handleReady() error {
 		return n.afterAdvance(rd, prevLast, changed, published)
 	}
 	later := rd.Messages
+	if rd.SoftState != nil || n.hs.Term != n.savedHS.Term || n.hs.Vote != n.savedHS.Vote {
+		// A new role, term or vote, about to wait for the disk: shown now.
+		// Published only after the write, a slow disk (set disk-delay 3 2s)
+		// left the card saying "candidate, term 2" for seconds after the
+		// node had become a follower at term 3, and the other cards named
+		// the term-3 leader. The status is the core's: what the node is,
+		// while what it writes becomes durable (a power cut meanwhile
+		// takes it back, and the card with it).
+		n.publish(time.Now())
+	}
 	if rd.Snapshot != nil {
 		// A snapshot from the leader replaces the log: durable first, with
 		// the hard state that commits it, before anything acknowledges it.

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // A follower whose loop stalls longer than its election timeout (here an
@@ -98,4 +99,38 @@ func TestResumedEventComesFirst(t *testing.T) {
 	if resumed < 0 || first < 0 {
 		t.Fatalf("no resumed event, or nothing after it: %v", evs)
 	}
+}
+
+// A node that waits for its disk shows the term and vote it is making
+// durable, and its new role: the status was published only after the
+// write, and with a slow disk (set disk-delay 3 2s) the card said
+// "candidate, term 2" for seconds after the node had become a follower at
+// term 3, beside cards naming the term-3 leader.
+func TestNodeWaitingForItsDiskShowsTheTermItWrites(t *testing.T) {
+	t.Parallel()
+	c := startCluster(t, Options{Nodes: 3, Seed: 7})
+	waitLeader(t, c)
+	st := waitFor(t, c, "every node following the leader", func(s Status) bool {
+		for _, n := range s.Nodes {
+			if s.Leader == 0 || n.Leader != s.Leader || n.Term != s.Term {
+				return false
+			}
+		}
+		return true
+	})
+	f := aFollower(st)
+	g := 6 - st.Leader - f // the other follower
+	// f's next fsync takes a minute: longer than this test waits.
+	if err := c.SetDiskDelay(f, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Timeout(g); err != nil {
+		t.Fatal(err)
+	}
+	// f grants g's vote request of term+1, and waits a minute to make
+	// that term and vote durable.
+	waitFor(t, c, fmt.Sprintf("%d showing term %d and its vote for %d while its disk writes them", f, st.Term+1, g), func(s Status) bool {
+		n, _ := s.Node(f)
+		return n.Term == st.Term+1 && n.Vote == g && n.Role == "follower"
+	})
 }
