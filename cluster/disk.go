@@ -31,6 +31,10 @@ type DiskStatus struct {
 	Full      bool          `json:"full"`     // writes fail with ENOSPC
 	SkipFsync bool          `json:"unsafe_skip_fsync"`
 	LostBytes int64         `json:"lost_bytes"` // lost to power failures so far
+	// SyncWait is how long the oldest fsync still in progress has taken
+	// so far (0: none is): a node whose loop waits for its disk publishes
+	// nothing meanwhile, and this says why its card stands still.
+	SyncWait time.Duration `json:"-"`
 }
 
 // walOptions is the cluster's WAL options with the slot's disk.
@@ -41,8 +45,12 @@ func (s *slot) walOptions(o wal.Options) wal.Options {
 
 func (s *slot) disk() DiskStatus {
 	st := s.fs.Stats()
-	return DiskStatus{Written: st.Written, Zeroed: st.Zeroed, Unsynced: st.Unsynced, Delay: s.diskDelay, Full: s.diskFull,
+	d := DiskStatus{Written: st.Written, Zeroed: st.Zeroed, Unsynced: st.Unsynced, Delay: s.diskDelay, Full: s.diskFull,
 		SkipFsync: s.skipFsync, LostBytes: st.LostBytes}
+	if !st.SyncingSince.IsZero() {
+		d.SyncWait = time.Since(st.SyncingSince)
+	}
+	return d
 }
 
 // PowerFail cuts node id's power: it stops as with Crash, and everything

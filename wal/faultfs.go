@@ -72,6 +72,10 @@ type FaultFS struct {
 	delayed  chan struct{}
 	full     bool
 	skipSync bool
+	// syncing holds the start of each fsync in progress, by a number
+	// nextSync gave it (Stats tells the oldest).
+	syncing  map[uint64]time.Time
+	nextSync uint64
 	// noFsync (tests): Sync and SyncDir make things durable in the model
 	// without the fsync system call, which PowerFail does not need.
 	noFsync bool
@@ -136,6 +140,11 @@ type FSStats struct {
 	PowerFails    int   // PowerFail calls (not those refused for open files)
 	LostBytes     int64 // bytes PowerFail cut off
 	LostNames     int   // name changes PowerFail undid
+
+	// SyncingSince is when the oldest File.Sync or SyncDir still in
+	// progress began (zero: none is): how long the disk has kept its
+	// caller waiting, slow by SetSyncDelay or by itself.
+	SyncingSince time.Time
 }
 
 // String summarizes s in one line: "written 4096 B, synced 4096 B".
@@ -217,7 +226,30 @@ func (f *FaultFS) Stats() FSStats {
 	for dp, d := range f.dirs {
 		s.UnsyncedNames += d.changed(f, dp)
 	}
+	for _, t := range f.syncing {
+		if s.SyncingSince.IsZero() || t.Before(s.SyncingSince) {
+			s.SyncingSince = t
+		}
+	}
 	return s
+}
+
+// beginSync notes an fsync that began at start and returns its number for
+// endSync. Called with f.mu held.
+func (f *FaultFS) beginSync(start time.Time) uint64 {
+	if f.syncing == nil {
+		f.syncing = map[uint64]time.Time{}
+	}
+	f.nextSync++
+	f.syncing[f.nextSync] = start
+	return f.nextSync
+}
+
+// endSync notes that fsync number id is over.
+func (f *FaultFS) endSync(id uint64) {
+	f.mu.Lock()
+	delete(f.syncing, id)
+	f.mu.Unlock()
 }
 
 // changed counts the names of d (at path dp) that hold something else than
@@ -618,6 +650,7 @@ func (f *FaultFS) SyncDir(dir string) error {
 		f.mu.Unlock()
 		return nil
 	}
+	defer f.endSync(f.beginSync(start))
 	d := f.dirs[dp]
 	var now map[string]*faultNode
 	if d != nil {
@@ -970,11 +1003,11 @@ func (h *faultHandle) Sync() error {
 	start := time.Now()
 	if skip {
 		f.stats.SkippedSyncs++
-	}
-	f.mu.Unlock()
-	if skip {
+		f.mu.Unlock()
 		return nil
 	}
+	defer f.endSync(f.beginSync(start))
+	f.mu.Unlock()
 	if delay > 0 {
 		f.sleep(start)
 		if err := f.stillAlive("sync", h.f.Name()); err != nil {

@@ -625,3 +625,47 @@ func TestFaultFSFullNamesARemovedFileAsOpened(t *testing.T) {
 		t.Errorf("write on a full disk: %v; want it to name %s", err, path)
 	}
 }
+
+// Stats tells when the oldest fsync in progress began, slow or not, and
+// nothing once every fsync is over (the dashboard says from it why a node
+// waiting for its disk stands still).
+func TestFaultFSStatsTellTheSyncInProgress(t *testing.T) {
+	dir := t.TempDir()
+	ffs := NewFaultFS()
+	f, err := ffs.OpenFile(filepath.Join(dir, "a"), os.O_WRONLY|os.O_CREATE, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if st := ffs.Stats(); !st.SyncingSince.IsZero() {
+		t.Fatalf("syncing since %v before any fsync", st.SyncingSince)
+	}
+	ffs.SetSyncDelay(time.Hour)
+	before := time.Now()
+	done := make(chan error, 2)
+	go func() { done <- f.Sync() }()
+	go func() { done <- ffs.SyncDir(dir) }()
+	for ffs.Stats().Syncs+ffs.Stats().DirSyncs < 2 {
+		runtime.Gosched()
+	}
+	if st := ffs.Stats(); st.SyncingSince.Before(before) || st.SyncingSince.After(time.Now()) {
+		t.Fatalf("two fsyncs waiting: syncing since %v, want after %v", st.SyncingSince, before)
+	}
+	ffs.SetSyncDelay(0) // ends their wait
+	for range 2 {
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if st := ffs.Stats(); !st.SyncingSince.IsZero() {
+		t.Fatalf("syncing since %v after every fsync ended", st.SyncingSince)
+	}
+	// Skipped fsyncs wait for nothing.
+	ffs.SetSkipSync(true)
+	if err := f.Sync(); err != nil {
+		t.Fatal(err)
+	}
+	if st := ffs.Stats(); !st.SyncingSince.IsZero() {
+		t.Fatalf("syncing since %v after a skipped fsync", st.SyncingSince)
+	}
+}
