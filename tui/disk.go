@@ -24,7 +24,8 @@ import (
 type diskPart struct{ text, short string }
 
 // diskParts is what node n's card says of its disk, most urgent first:
-// NO FSYNC, disk FULL, disk slow +50ms (fsync +50ms), then the bytes
+// NO FSYNC, disk FULL, disk slow +50ms (fsync +50ms) and, while an fsync
+// on it has lasted 100ms or more, waiting 1.4s for fsync, then the bytes
 // written and not yet durable ("564B unsynced") and those lost to power
 // failures so far ("lost 79B", while down from one or skipping fsync);
 // nil for a plain disk. Those bytes are said of a node
@@ -43,6 +44,12 @@ func diskParts(n cluster.NodeStatus) []diskPart {
 	}
 	if d.Delay > 0 {
 		parts = append(parts, diskPart{"disk slow +" + d.Delay.String(), "fsync +" + d.Delay.String()})
+		if w := d.SyncWait; w >= syncWaitShown && n.State != cluster.StateCrashed && n.State != cluster.StateFailed {
+			// Its loop waits for the fsync and publishes nothing: the rest
+			// of the card stands as it was when the wait began.
+			wait := w.Truncate(100 * time.Millisecond).String()
+			parts = append(parts, diskPart{"waiting " + wait + " for fsync", "fsync " + wait})
+		}
 	}
 	down := n.State == cluster.StateCrashed || n.State == cluster.StateFailed
 	if len(parts) == 0 && !down {
@@ -59,6 +66,10 @@ func diskParts(n cluster.NodeStatus) []diskPart {
 	}
 	return parts
 }
+
+// syncWaitShown is how long an fsync on a slow disk (set disk-delay) must
+// have lasted before the card says the node is waiting for it.
+const syncWaitShown = 100 * time.Millisecond
 
 // diskBlock is the card's disk line, or false when the disk is plain:
 // its parts on one line, or packed onto as few as fit. It is loud while
