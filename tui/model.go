@@ -129,10 +129,13 @@ type Model struct {
 	feed     eventFeed
 	rate     writeRate
 	output   outputPanel
-	runs     uint64        // commands run from keys and the prompt, to order their results
-	pasteSeq uint64        // the run of the last paste of several lines (its failure names the line)
-	pending  []pendingEdit // changes keys asked for that frames may not show yet
-	inflight []inflightRun // the runs of keys and the prompt not yet answered, in order
+	runs     uint64 // commands run from keys and the prompt, to order their results
+	pasteSeq uint64 // the run of the last paste of several lines (its failure names the line)
+	// pasteNote is said under the result of run pasteSeq: the control
+	// bytes its lines dropped (the result replaced the note said at once).
+	pasteNote string
+	pending   []pendingEdit // changes keys asked for that frames may not show yet
+	inflight  []inflightRun // the runs of keys and the prompt not yet answered, in order
 	// promoteAfter is the learner an add made while frozen left to be
 	// promoted (the steps carry only the learner in): once thawed and
 	// caught up, the dashboard promotes it, as an add does unfrozen.
@@ -696,6 +699,14 @@ func (m *Model) onResult(r resultMsg) tea.Cmd {
 		r.out = strings.Replace(r.out, "promote "+sm[1]+" once it has caught up", "the dashboard promotes it once thawed and caught up", 1)
 	}
 	if !r.script {
+		if r.seq == m.pasteSeq && m.pasteNote != "" {
+			r.out = strings.TrimSuffix(r.out, "\n")
+			if r.out != "" {
+				r.out += "\n"
+			}
+			r.out += m.pasteNote
+			m.pasteNote = ""
+		}
 		m.answered(r.seq, r.err)
 		m.inflight = slices.DeleteFunc(m.inflight, func(f inflightRun) bool { return f.seq == r.seq })
 		if o := &m.output; o.busy && o.behind != "" {

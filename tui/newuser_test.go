@@ -558,3 +558,47 @@ func TestEarlierResultSurvivesTheNextRun(t *testing.T) {
 		t.Fatalf("lines:\n%s", joined)
 	}
 }
+
+// TestPastedLinesDropControlBytesToo: the lines of a multi-line paste run
+// without the control bytes the prompt drops, and the note says so; they
+// ran with them (a value stored with an escape sequence in it), while the
+// line left in the prompt lost them.
+func TestPastedLinesDropControlBytesToo(t *testing.T) {
+	ex := &fakeExec{}
+	m := newModel(newFakeSource(steady(10)), ex, 120, 40)
+	_, cmd := m.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("put p \x1b[41mRED\x07\nput q \x01x"), Paste: true})
+	results := make(chan tea.Msg, 4)
+	var run func(tea.Cmd)
+	run = func(c tea.Cmd) {
+		if c == nil {
+			return
+		}
+		go func() {
+			switch msg := c().(type) {
+			case tea.BatchMsg:
+				for _, sub := range msg {
+					run(sub)
+				}
+			case resultMsg:
+				results <- msg
+			}
+		}()
+	}
+	run(cmd)
+	select {
+	case r := <-results:
+		m.Update(r)
+	case <-time.After(10 * time.Second):
+		t.Fatal("the paste ran nothing")
+	}
+	if got := ex.got(); !slices.Equal(got, []string{"put p [41mRED"}) {
+		t.Fatalf("ran %q, want the pasted line without its control bytes", got)
+	}
+	if v := m.prompt.input.Value(); v != "put q x" {
+		t.Fatalf("prompt holds %q", v)
+	}
+	view := strings.Join(strings.Fields(m.View()), " ")
+	if want := `3 control bytes dropped`; !strings.Contains(view, want) {
+		t.Errorf("no note %q:\n%s", want, m.View())
+	}
+}

@@ -91,15 +91,16 @@ func (m *Model) promptKey(msg tea.KeyMsg) tea.Cmd {
 		}
 		return nil
 	}
-	if msg.Type == tea.KeyRunes && strings.ContainsAny(string(msg.Runes), "\r\n") {
-		return m.pasteLines(string(msg.Runes))
-	}
 	if msg.Type == tea.KeyRunes {
 		if n := controlRunes(msg.Runes); n > 0 {
 			// The input drops them; a value pasted with its colour codes
-			// was stored without them, unsaid.
+			// was stored without them, unsaid. The lines of a paste drop
+			// them too (pasteLines), as the line left in the input does.
 			m.output.setNote("paste", fmt.Sprintf("%s dropped: the prompt takes no control bytes; write one as an escape inside quotes (put k \"a\\x1bb\")", plural(n, "control byte")))
 		}
+	}
+	if msg.Type == tea.KeyRunes && strings.ContainsAny(string(msg.Runes), "\r\n") {
+		return m.pasteLines(string(msg.Runes))
 	}
 	if msg.Type == tea.KeyRunes && len(msg.Runes) > 1 {
 		// Text typed faster than the terminal is read (tmux send-keys, a
@@ -133,6 +134,17 @@ func (m *Model) pasteLines(text string) tea.Cmd {
 	value := []rune(p.input.Value())
 	at := min(max(p.input.Position(), 0), len(value))
 	text = strings.NewReplacer("\r\n", "\n", "\r", "\n", "\t", " ").Replace(text)
+	// Control bytes go, as the input drops them from what it keeps (the
+	// caller said so): a line run with them stored a value the prompt
+	// could not show, while the line left in the prompt lost them.
+	dropped := false
+	text = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) && r != '\n' {
+			dropped = true
+			return -1
+		}
+		return r
+	}, text)
 	lines := strings.Split(string(value[:at])+text+string(value[at:]), "\n")
 	var run []string
 	for _, l := range lines[:len(lines)-1] {
@@ -153,9 +165,14 @@ func (m *Model) pasteLines(text string) tea.Cmd {
 	if len(run) == 0 {
 		return nil
 	}
+	note := m.output.note // the control bytes dropped, said by the caller
 	cmd := m.run(run...)
 	if cmd != nil {
 		m.pasteSeq = m.runs // its failure says which line of the paste
+		m.pasteNote = ""
+		if dropped {
+			m.pasteNote = note
+		}
 	}
 	return cmd
 }
