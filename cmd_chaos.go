@@ -163,7 +163,7 @@ func runChaos(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := outsideData(cf.data, namedFile{"--trace", *f.trace}, namedFile{"--record", *f.record}, namedFile{"--out", f.out}); err != nil {
 		return err
 	}
-	traceOut, err := createTrace(*f.trace)
+	traceOut, err := createTrace(ctx, *f.trace)
 	if err != nil {
 		return err
 	}

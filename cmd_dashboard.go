@@ -191,7 +191,7 @@ func openDashboard(ctx context.Context, d dashboardRun, stdout, stderr io.Writer
 		lipgloss.SetColorProfile(termenv.Ascii)
 	}
 
-	traceFile, err := createTrace(*df.trace)
+	traceFile, err := createTrace(ctx, *df.trace)
 	if err != nil {
 		return err
 	}

@@ -193,12 +193,12 @@ func runElection(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err := outsideData(f.data, outs...); err != nil {
 		return err
 	}
-	csvOut, err := createOut("--csv", f.csvFile)
+	csvOut, err := createOut(ctx, "--csv", f.csvFile)
 	if err != nil {
 		return err
 	}
 	defer csvOut.close()
-	jsonlOut, err := createOut("--jsonl", f.jsonlFile)
+	jsonlOut, err := createOut(ctx, "--jsonl", f.jsonlFile)
 	if err != nil {
 		return err
 	}
@@ -213,7 +213,7 @@ func runElection(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	} else if err := checkDataDir(dir); err != nil {
 		return usagef("--data %s: %v", dir, err)
 	}
-	traceOut, err := createTrace(*f.trace)
+	traceOut, err := createTrace(ctx, *f.trace)
 	if err != nil {
 		return err
 	}

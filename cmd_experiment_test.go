@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -252,5 +253,67 @@ func TestOutputToAFIFOWithNoReaderIsRefused(t *testing.T) {
 	}
 	if code, out, errs := runCLI(t, "", "replay", got, "--to-script", "-"); code != 0 || !strings.Contains(out, "put a 1\n") {
 		t.Errorf("the recording read from the pipe (%d bytes): replay exit %d, %q, %q", len(b), code, out, errs)
+	}
+}
+
+// TestTraceToAPipeNotReadStopsOnSignal: a --trace pipe whose reader has
+// stopped reading (its buffer full) holds the run's writes; a signal ends
+// the run anyway. It waited, the signal ignored, until the reader read.
+func TestTraceToAPipeNotReadStopsOnSignal(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "trace")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Skip("no FIFO here: ", err)
+	}
+	r, err := os.OpenFile(fifo, os.O_RDONLY|syscall.O_NONBLOCK, 0) // a reader that reads nothing
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	var script strings.Builder
+	for i := range 2000 {
+		fmt.Fprintf(&script, "put k%d v\n", i)
+	}
+	file := filepath.Join(dir, "s.txt")
+	if err := os.WriteFile(file, []byte(script.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancelCause(context.Background())
+	defer cancel(nil)
+	done := make(chan error, 1)
+	go func() {
+		var out, errb bytes.Buffer
+		done <- run(ctx, []string{"script", "--nodes", "3", "--trace", fifo, file}, nil, &out, &errb)
+	}()
+	// Wait until the pipe's buffer is full, the run's trace writes
+	// waiting: a write of one byte of our own no longer goes in.
+	probe, err := syscall.Open(fifo, syscall.O_WRONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer syscall.Close(probe)
+	for {
+		if _, err := syscall.Write(probe, []byte{'\n'}); errors.Is(err, syscall.EAGAIN) {
+			break
+		} else if err != nil {
+			t.Fatalf("probe write: %v", err)
+		}
+		select {
+		case err := <-done:
+			t.Fatalf("the run ended (%v) before the pipe filled", err)
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	cancel(signalError{syscall.SIGTERM})
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.Cause(ctx)) && err != nil {
+			t.Logf("run: %v", err)
+		}
+	case <-time.After(20 * time.Second):
+		// Let it go before failing: read the pipe to its end.
+		go io.Copy(io.Discard, r)
+		t.Fatal("the run still waits for the pipe 20 s after the signal")
 	}
 }

@@ -266,12 +266,12 @@ func playHeadless(ctx context.Context, h headlessRun, stdout, stderr io.Writer) 
 	}
 	defer cleanup()
 
-	logFile, err := createOut("--log", h.logPath)
+	logFile, err := createOut(ctx, "--log", h.logPath)
 	if err != nil {
 		return err
 	}
 	defer logFile.close()
-	traceFile, err := createTrace(h.tracePath)
+	traceFile, err := createTrace(ctx, h.tracePath)
 	if err != nil {
 		return err
 	}

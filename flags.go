@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -414,7 +415,10 @@ type outFile struct {
 }
 
 // createOut creates the file of flag at path (nil when path is "").
-func createOut(flag, path string) (*outFile, error) {
+// Once ctx ends (a signal), writes to a pipe whose reader has stopped
+// reading fail instead of waiting: the run stopped writing the output only
+// at its end, and waited there, the signal ignored, until the reader read.
+func createOut(ctx context.Context, flag, path string) (*outFile, error) {
 	if path == "" {
 		return nil, nil
 	}
@@ -422,6 +426,9 @@ func createOut(flag, path string) (*outFile, error) {
 	if err != nil {
 		return nil, usagef("%s %s: %s", flag, path, commands.PathReason(err))
 	}
+	context.AfterFunc(ctx, func() {
+		f.SetWriteDeadline(time.Unix(1, 0)) // a pipe's writes wait in the poller, which this ends; a file's never wait
+	})
 	return &outFile{flag: flag, f: f}, nil
 }
 
@@ -468,8 +475,8 @@ func (o *outFile) writer() io.Writer {
 }
 
 // createTrace creates the --trace file (nil when path is "").
-func createTrace(path string) (*outFile, error) {
-	return createOut("--trace", path)
+func createTrace(ctx context.Context, path string) (*outFile, error) {
+	return createOut(ctx, "--trace", path)
 }
 
 // streamTrace streams c's message trace to f (nothing when f is nil); the
