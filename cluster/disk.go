@@ -32,8 +32,10 @@ type DiskStatus struct {
 	SkipFsync bool          `json:"unsafe_skip_fsync"`
 	LostBytes int64         `json:"lost_bytes"` // lost to power failures so far
 	// SyncWait is how long the oldest fsync still in progress has taken
-	// so far (0: none is): a node whose loop waits for its disk publishes
-	// nothing meanwhile, and this says why its card stands still.
+	// so far, in whole tenths of a second (0: none has taken 100ms): a
+	// node whose loop waits for its disk publishes nothing meanwhile, and
+	// this says why its card stands still. (Said finer, a recording's every
+	// frame would differ by the fsync of the moment.)
 	SyncWait time.Duration `json:"-"`
 }
 
@@ -48,7 +50,7 @@ func (s *slot) disk() DiskStatus {
 	d := DiskStatus{Written: st.Written, Zeroed: st.Zeroed, Unsynced: st.Unsynced, Delay: s.diskDelay, Full: s.diskFull,
 		SkipFsync: s.skipFsync, LostBytes: st.LostBytes}
 	if !st.SyncingSince.IsZero() {
-		d.SyncWait = time.Since(st.SyncingSince)
+		d.SyncWait = time.Since(st.SyncingSince).Truncate(100 * time.Millisecond)
 	}
 	return d
 }

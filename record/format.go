@@ -140,7 +140,8 @@ type nodeRec struct {
 
 type diskRec struct {
 	cluster.DiskStatus
-	Delay time.Duration `json:"delay"`
+	Delay    time.Duration `json:"delay"`
+	SyncWait time.Duration `json:"sync_wait,omitempty"` // a replay's card says a node waits for its disk
 }
 
 // linkRec is a transport.LinkStats with short names, zeros left out: a
@@ -195,7 +196,7 @@ type heldRec struct {
 
 func newNodeRec(n cluster.NodeStatus) nodeRec {
 	r := nodeRec{NodeStatus: n, ElectionMin: n.ElectionMin, SinceLeader: n.SinceLeader, Tally: n.Tally, LastVote: n.LastVote,
-		Tick: n.Tick, PreVote: n.PreVote, CheckQuorum: n.CheckQuorum, Disk: diskRec{n.Disk, n.Disk.Delay},
+		Tick: n.Tick, PreVote: n.PreVote, CheckQuorum: n.CheckQuorum, Disk: diskRec{n.Disk, n.Disk.Delay, n.Disk.SyncWait},
 		LogTerms: encodeRuns(n.LogTerms), LastHeartbeat: unixNano(n.LastHeartbeat),
 		Updated: unixNano(n.Updated), AsOf: unixNano(n.AsOf), Progress: n.Progress}
 	if n.Links != nil {
@@ -221,6 +222,7 @@ func (r *nodeRec) status(prev []cluster.EntryInfo) (cluster.NodeStatus, error) {
 	n.Tick, n.PreVote, n.CheckQuorum = r.Tick, r.PreVote, r.CheckQuorum
 	n.Disk = r.Disk.DiskStatus
 	n.Disk.Delay = r.Disk.Delay
+	n.Disk.SyncWait = r.Disk.SyncWait
 	terms, err := decodeRuns(r.LogTerms)
 	if err != nil {
 		return n, err

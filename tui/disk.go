@@ -47,7 +47,7 @@ func diskParts(n cluster.NodeStatus) []diskPart {
 		if w := d.SyncWait; w >= syncWaitShown && n.State != cluster.StateCrashed && n.State != cluster.StateFailed {
 			// Its loop waits for the fsync and publishes nothing: the rest
 			// of the card stands as it was when the wait began.
-			wait := w.Truncate(100 * time.Millisecond).String()
+			wait := w.String()
 			parts = append(parts, diskPart{"waiting " + wait + " for fsync", "fsync " + wait})
 		}
 	}

@@ -70,7 +70,7 @@ func TestDiskLineOnCards(t *testing.T) {
 			[]string{"NO FSYNC · 2.1KB unsynced", "lost 5.0MB"}, nil},
 		{"paused, skipping fsync", cluster.DiskStatus{Unsynced: 999, SkipFsync: true}, cluster.StatePaused, []string{"NO FSYNC · 999B unsynced"}, nil},
 		{"slow", cluster.DiskStatus{Unsynced: 564, Delay: 50 * time.Millisecond}, cluster.StateUp, []string{"disk slow +50ms"}, []string{"unsynced"}},
-		{"slow, waiting for an fsync", cluster.DiskStatus{Delay: 2 * time.Second, SyncWait: 1460 * time.Millisecond}, cluster.StateUp, []string{"disk slow +2s", "waiting 1.4s for fsync"}, nil},
+		{"slow, waiting for an fsync", cluster.DiskStatus{Delay: 2 * time.Second, SyncWait: 1400 * time.Millisecond}, cluster.StateUp, []string{"disk slow +2s", "waiting 1.4s for fsync"}, nil},
 		{"slow, an fsync just begun", cluster.DiskStatus{Delay: 2 * time.Second, SyncWait: 99 * time.Millisecond}, cluster.StateUp, []string{"disk slow +2s"}, []string{"waiting", "for fsync"}},
 		{"crashed in a slow fsync", cluster.DiskStatus{Delay: 2 * time.Second, SyncWait: time.Second}, cluster.StateCrashed, []string{"disk slow +2s"}, []string{"waiting"}},
 		{"full", cluster.DiskStatus{Full: true}, cluster.StateUp, []string{"disk FULL"}, nil},
