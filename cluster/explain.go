@@ -1263,6 +1263,11 @@ func Why(st Status, id uint64) string {
 		// Frozen, no clock runs: it times out only when told to (timeout N).
 		left = "timer stopped at " + rest
 	}
+	if n.Leader == 0 && n.ElectionTimeout <= 0 {
+		// No timer known yet: a node the dashboard shows restarting
+		// before it publishes (it said "times out in 0 ms").
+		return "no leader yet"
+	}
 	if n.Leader == 0 {
 		return "no leader: " + left
 	}

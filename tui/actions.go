@@ -283,10 +283,15 @@ type pendingEdit struct {
 // expect applies edit to the status on screen and to every frame until
 // the answer to the command just run (m.runs) and one frame after it
 // (runExpect). The toggle keys (z, l, p, g, and the link matrix's c, d
-// and y) decide from the status so edited.
+// and y) decide from the status so edited. Everything drawn from the
+// status is drawn from the edited one: the cards' nodes too (a restart
+// pressed on a crashed node showed its card "DOWN ... as of crash" with
+// the edit's "no leader" why-line for as long as the restart held the
+// frames back), and the commit line.
 func (m *Model) expect(edit func(*cluster.Status)) {
 	edit(&m.status)
-	m.cards = nil
+	m.nodes = m.drawnNodes(m.status, false)
+	m.cards, m.why = nil, whyMemo{}
 	m.pending = append(m.pending, pendingEdit{seq: m.runs, apply: edit})
 }
 
