@@ -195,7 +195,12 @@ func diskDetail(n cluster.NodeStatus) string {
 	if d.Unsynced > 0 {
 		s = fmt.Sprintf("disk: %s written, %d not yet durable (a power failure now would lose them)", plural(int(d.Written), "byte"), d.Unsynced)
 	}
-	if d.LostBytes > 0 {
+	switch {
+	case d.LostBytes > 0 && d.Unsynced == 0:
+		// What a power cut took was written too: not "all of it durable"
+		// (the detail said so, then "6826 lost", of a node that had lost them).
+		s = fmt.Sprintf("disk: %s written, %d of them lost to power failures so far, the rest durable", plural(int(d.Written), "byte"), d.LostBytes)
+	case d.LostBytes > 0:
 		s += fmt.Sprintf(", %d lost to power failures so far", d.LostBytes)
 	}
 	if d.Zeroed > 0 {

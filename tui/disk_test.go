@@ -279,7 +279,7 @@ func TestDiskDetail(t *testing.T) {
 		2: "disk: 90000 bytes written, 42284 not yet durable (a power failure now would lose them); UNSAFE: it acknowledges without fsync",
 		3: "disk: 9000 bytes written, 564 not yet durable (a power failure now would lose them); slow: every fsync takes 50ms longer",
 		4: "disk: 9000 bytes written, all of it durable; FULL: writes fail with no space left on device (set disk-full 4 off gives it space)",
-		5: "disk: 9000 bytes written, all of it durable, 79 lost to power failures so far; 128 MiB of zeros written ahead, to preallocate log segments",
+		5: "disk: 9000 bytes written, 79 of them lost to power failures so far, the rest durable; 128 MiB of zeros written ahead, to preallocate log segments",
 	} {
 		m := newModel(newFakeSource(diskStatus()), &fakeExec{}, 140, 60)
 		press(m, fmt.Sprint(id), "enter")
