@@ -58,7 +58,9 @@ func (m *Model) viewCommitWhy(width int) []string { return m.viewCommitWhyIn(wid
 // whyLines when the region has no room for more: its second line was cut
 // off with the region, mid-sentence and with no "…": a learner's report).
 func (m *Model) viewCommitWhyIn(width, most int) []string {
-	if len(m.status.Nodes) == 0 || most < 1 {
+	if len(m.status.Nodes) == 0 || most < 1 || width < 1 {
+		// Width 0: no size yet, keys typed ahead come before it (a
+		// tester's ":seek 60s" typed while a replay loaded panicked here).
 		return nil
 	}
 	most = min(most, whyLines)
@@ -84,7 +86,7 @@ func (m *Model) viewCommitWhyIn(width, most int) []string {
 	}
 	out := make([]string, len(lines))
 	for i, l := range lines {
-		if i == 0 {
+		if i == 0 && strings.HasPrefix(l, label) {
 			out[i] = st.Bold.Render(label) + st.Why.Render(l[len(label):])
 			continue
 		}

@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -50,5 +51,50 @@ func TestKeyEditShowsOnWholeCard(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestKeysBeforeTheFirstSize: keys read before the terminal's size is
+// known (typed while a replay loads or a cluster starts: the terminal
+// buffers them, and they can come before the first WindowSizeMsg) act
+// without a panic, and the screen draws once the size comes. A tester
+// typed ":seek 60s" while a 16 MB recording loaded: "slice bounds out of
+// range [7:1]" in the commit line, wrapped at width 0.
+func TestKeysBeforeTheFirstSize(t *testing.T) {
+	for _, keys := range [][]string{
+		{":", "s", "e", "e", "k", " ", "1", "s", "enter"},
+		{"e", "up", "pgup", "home", "end", "esc"},
+		{"m", "pgup", "down", "esc", "x", "up", "esc"},
+		{"enter", "pgdown", "esc", "?", "down", "esc", "L", "esc"},
+		{"<", "<", "E", ">", "[", "]", "tab", "f", "f"},
+	} {
+		for _, replay := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s replay=%v", strings.Join(keys, ""), replay), func(t *testing.T) {
+				var src Source = newFakeSource(steady(10))
+				if replay {
+					src = newFakePlayer(steady(10))
+				}
+				m := New(Options{Source: src, Exec: &fakeExec{}, Clock: frozen, Seed: 1, Mono: true})
+				keys := keys
+				if replay {
+					keys = append([]string{".", ",", " ", "+"}, keys...)
+				}
+				for _, k := range keys {
+					func() {
+						defer func() {
+							if r := recover(); r != nil {
+								t.Fatalf("key %q before the first size: panic: %v", k, r)
+							}
+						}()
+						m.Update(keyMsg(k))
+						_ = m.View()
+					}()
+				}
+				m.Update(sizeMsg(140, 40))
+				if v := m.View(); !strings.Contains(v, "1 LEADER") {
+					t.Fatalf("after the size came:\n%s", v)
+				}
+			})
+		}
 	}
 }
