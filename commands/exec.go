@@ -242,12 +242,26 @@ func (r *Runner) execPropose(ctx context.Context, cmd *Command) (string, error) 
 	defer cancel()
 	p, err := r.c.ProposeTo(pctx, id, cmd.Key, []byte(cmd.Value))
 	switch {
+	case p.Index != 0 && (errors.Is(err, cluster.ErrEntryReplaced) || errors.Is(err, cluster.ErrSuperseded)):
+		// N took the put and lost it from its log before it committed:
+		// an outcome to report, as uncommitted is, not a failure of the
+		// script (the split-brain scenario goes on to heal and check).
+		return fmt.Sprintf("replaced index=%d term=%d: %s", p.Index, p.Term, replacedWhy(id, err)), nil
 	case err != nil:
 		return "", proposeError(ctx, id, timeout, err)
 	case p.Committed:
 		return fmt.Sprintf("ok index=%d term=%d", p.Index, p.Term), nil
 	}
 	return fmt.Sprintf("uncommitted index=%d term=%d", p.Index, p.Term), nil
+}
+
+// replacedWhy says what became of a proposed entry that left node id's
+// log before it committed.
+func replacedWhy(id uint64, err error) string {
+	if errors.Is(err, cluster.ErrSuperseded) {
+		return fmt.Sprintf("a snapshot from the leader replaced node %d's log before the entry committed; its outcome is unknown", id)
+	}
+	return fmt.Sprintf("a new leader's entry took its place in node %d's log before it committed; its outcome is unknown (a node that still holds it may yet be elected and commit it)", id)
 }
 
 // proposeError says a propose's failure in words: "context deadline

@@ -104,6 +104,33 @@ expect get x == kept
 	}
 }
 
+// TestProposeReplacedIsAnOutcome: an old leader whose own messages are cut
+// takes a put; the others elect a new leader, whose appends reach the old
+// one and replace the entry. propose reports that as its outcome and the
+// script goes on (it used to fail there, so a split-brain script could not
+// heal and check what became of the write).
+func TestProposeReplacedIsAnOutcome(t *testing.T) {
+	t.Parallel()
+	out, err := runScenario(t, `
+wait leader
+transfer 1
+put x kept
+cut 1 2
+cut 1 3
+propose 1 x stale 10s
+heal
+wait converged
+expect get x == kept
+expect safe
+`, cluster.Options{Nodes: 3})
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if !regexp.MustCompile(`(?m)^replaced index=\d+ term=\d+: a new leader's entry took its place in node 1's log before it committed; its outcome is unknown`).MatchString(out) {
+		t.Fatalf("propose did not report the replaced entry:\n%s", out)
+	}
+}
+
 // TestFailedCheckNamesLineAndWhatWasSeen: a failing expect stops the
 // script with a *Failure that says the line, the command and what was seen.
 func TestFailedCheckNamesLineAndWhatWasSeen(t *testing.T) {
