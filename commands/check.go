@@ -311,7 +311,8 @@ func whereTheyDiffer(want, got []byte) string {
 }
 
 // roleMatches: "down" matches a crashed or failed node; "candidate" matches
-// a candidate or a pre-candidate (a candidate in its PreVote phase);
+// a candidate or a pre-candidate (a candidate in its PreVote phase), and
+// "pre-candidate" a pre-candidate only;
 // "learner" a follower that st's configuration lists as a learner (which
 // "follower" matches too: it follows).
 func roleMatches(st cluster.Status, n cluster.NodeStatus, want Role) bool {

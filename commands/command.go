@@ -212,9 +212,12 @@ type Role string
 const (
 	RoleLeader    Role = "leader"
 	RoleFollower  Role = "follower"
-	RoleCandidate Role = "candidate"
-	RoleDown      Role = "down"
-	RoleLearner   Role = "learner" // a follower the configuration lists as a learner
+	RoleCandidate Role = "candidate" // a candidate or a pre-candidate
+	// RolePreCandidate is a node in its PreVote phase only: it asks for
+	// pre-votes and has not raised its term.
+	RolePreCandidate Role = "pre-candidate"
+	RoleDown         Role = "down"
+	RoleLearner      Role = "learner" // a follower the configuration lists as a learner
 )
 
 // Command is one parsed command line. Verb says which fields are used; every

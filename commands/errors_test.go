@@ -19,7 +19,7 @@ var errorCases = []struct{ line, want string }{
 	{"put a b v", `line 1: column 9: put: unexpected "v" (want put KEY VALUE)`},
 	// wait term, wait role
 	{`wait term 2 => 3`, `line 1: column 13: wait: unknown comparison "=>" (want ==, !=, >=, <=, >, <)`},
-	{`wait role 2 boss`, `line 1: column 13: wait: unknown role "boss" (want leader, follower, candidate, down or learner)`},
+	{`wait role 2 boss`, `line 1: column 13: wait: unknown role "boss" (want leader, follower, candidate, pre-candidate, down or learner)`},
 	// propose
 	{`propose 9 k v`, `line 1: column 9: propose: node 9 out of range (want a node number 1..5)`},
 	{`propose 1 k`, `line 1: column 12: propose: missing VALUE (want propose N KEY VALUE [TIMEOUT])`},
@@ -142,8 +142,8 @@ var errorCases = []struct{ line, want string }{
 	{`expect leader == 8`, `line 1: column 18: expect: node 8 out of range (want a node number 1..5)`},
 	{`expect leader none 1`, `line 1: column 20: expect: unexpected "1" (want expect leader ==|!= N, or expect leader none)`},
 	{`expect role 1`, `line 1: column 14: expect: missing role (want expect role N ROLE)`},
-	{`expect role 1 boss`, `line 1: column 15: expect: unknown role "boss" (want leader, follower, candidate, down or learner)`},
-	{`expect role 1 folower`, `line 1: column 15: expect: unknown role "folower" (did you mean "follower"?) (want leader, follower, candidate, down or learner)`},
+	{`expect role 1 boss`, `line 1: column 15: expect: unknown role "boss" (want leader, follower, candidate, pre-candidate, down or learner)`},
+	{`expect role 1 folower`, `line 1: column 15: expect: unknown role "folower" (did you mean "follower"?) (want leader, follower, candidate, pre-candidate, down or learner)`},
 	{`expect term 3 => 4`, `line 1: column 15: expect: unknown comparison "=>" (want ==, !=, >=, <=, >, <)`},
 	{`expect term 3 >=4`, `line 1: column 15: expect: unknown comparison ">=4" (want ==, !=, >=, <=, >, <)`},
 	{`expect term 3 >=`, `line 1: column 17: expect: missing term (want expect term N CMP T)`},

@@ -47,7 +47,7 @@ func (lp *lineParser) nodeRole() error {
 	if lp.cmd.Node, err = lp.node("node"); err != nil {
 		return err
 	}
-	r, err := lp.word("role", string(RoleLeader), string(RoleFollower), string(RoleCandidate), string(RoleDown), string(RoleLearner))
+	r, err := lp.word("role", string(RoleLeader), string(RoleFollower), string(RoleCandidate), string(RolePreCandidate), string(RoleDown), string(RoleLearner))
 	lp.cmd.Role = Role(r.text)
 	return err
 }

@@ -80,10 +80,10 @@ func init() {
 			"expect get KEY == VALUE", "expect get KEY (nil)", "expect safe", "expect config == LIST", "expect violation"},
 			[]string{
 				"N is the leader", "N is not the leader", "there is no leader",
-				"ROLE is leader, follower, candidate, down or learner", "node N's term; CMP is ==, !=, >=, <=, > or <", "node N's commit index",
+				"ROLE is leader, follower, candidate, pre-candidate, down or learner", "node N's term; CMP is ==, !=, >=, <=, > or <", "node N's commit index",
 				"against node M's last index (also commit M, applied M)",
 				"a linearizable read returns VALUE (also !=)", "KEY is absent", "no safety violation seen since start", "the voters are LIST, e.g. 1,2,3,4 (also !=)", "a safety violation was seen: the point of an unsafe scenario"},
-			"A failed check stops a script: line 7: expect leader != 1: leader is 1 (term 4).\nAn unquoted (nil) means absent; \"(nil)\" in quotes is the literal value.", parseExpect},
+			"A failed check stops a script: line 7: expect leader != 1: leader is 1 (term 4).\nAn unquoted (nil) means absent; \"(nil)\" in quotes is the literal value.\nRole candidate matches a pre-candidate too; pre-candidate matches only a node\nin its PreVote phase, asking for pre-votes without raising its term (so a\nscript can tell PreVote at work from a real election).", parseExpect},
 
 		{VerbStatus, groupCluster, []string{"status"}, []string{"table of nodes: state, role, term, vote, indexes, leader"}, "", parseNoArgs},
 		{VerbSet, groupCluster, []string{"set heartbeat D", "set election MIN-MAX", "set prevote on|off", "set checkquorum on|off", "set snapshot-every N", "set disk-delay N D", "set disk-full N on|off", "set unsafe-skip-fsync N on|off"},

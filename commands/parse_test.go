@@ -132,6 +132,8 @@ var validCases = []struct {
 	{`expect leader none`, Command{Verb: VerbExpect, What: ExpectLeader, None: true}},
 	{`expect role 2 candidate`, Command{Verb: VerbExpect, What: ExpectRole, Node: num(2), Role: RoleCandidate}},
 	{`expect role leader down`, Command{Verb: VerbExpect, What: ExpectRole, Node: leader, Role: RoleDown}},
+	{`expect role 2 pre-candidate`, Command{Verb: VerbExpect, What: ExpectRole, Node: num(2), Role: RolePreCandidate}},
+	{`wait role 2 pre-candidate 1s`, Command{Verb: VerbWait, What: WaitRole, Node: num(2), Role: RolePreCandidate, Timeout: time.Second}},
 	{`expect term 3 >= 2`, Command{Verb: VerbExpect, What: ExpectTerm, Node: num(3), Cmp: Ge, Term: 2}},
 	{`expect term 3 < 18446744073709551615`, Command{Verb: VerbExpect, What: ExpectTerm, Node: num(3), Cmp: Lt, Term: 1<<64 - 1}},
 	{`expect commit follower > 10`, Command{Verb: VerbExpect, What: ExpectCommit, Node: follower, Cmp: Gt, Index: 10}},

@@ -131,6 +131,40 @@ expect safe
 	}
 }
 
+// TestExpectPreCandidate: with PreVote an isolated follower keeps asking
+// for pre-votes and never raises its term; `pre-candidate` says so, where
+// `candidate` matches a real election too. Without PreVote the isolated
+// node is a candidate, and `expect role N pre-candidate` fails, naming it.
+func TestExpectPreCandidate(t *testing.T) {
+	t.Parallel()
+	out, err := runScenario(t, `
+wait leader
+let lone = follower
+isolate @lone
+wait role @lone pre-candidate
+expect role @lone pre-candidate
+expect role @lone candidate
+expect term @lone == 1
+heal
+wait converged
+expect safe
+`, cluster.Options{Nodes: 3, PreVote: true})
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	out, err = runScenario(t, `
+wait leader
+let lone = follower
+isolate @lone
+wait term @lone > 2
+expect role @lone pre-candidate
+`, cluster.Options{Nodes: 3})
+	f, ok := err.(*Failure)
+	if !ok || f.Line != 6 || !strings.Contains(f.Msg, "is candidate (term ") {
+		t.Fatalf("without PreVote: want line 6 to fail naming a candidate, got %v\n%s", err, out)
+	}
+}
+
 // TestFailedCheckNamesLineAndWhatWasSeen: a failing expect stops the
 // script with a *Failure that says the line, the command and what was seen.
 func TestFailedCheckNamesLineAndWhatWasSeen(t *testing.T) {
