@@ -35,7 +35,7 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 func scriptFlagSet(w io.Writer) (fs *flag.FlagSet, cf *clusterFlags, jsonOut *bool, logFile, trace, rec *string) {
 	fs = newFlagSet("script", w)
 	cf = addClusterFlags(fs, 5, cluster.PaperTiming)
-	jsonOut = fs.Bool("json", false, "write JSON lines to stdout: one per node with its addresses, then events and results, and a last type end line that says how the run ended")
+	jsonOut = fs.Bool("json", false, "write JSON lines to stdout: one per node with its addresses, then events and results, and a last type end line that says how the run ended (with the count of safety violations the monitor saw, if any)")
 	logFile = fs.String("log", "", "write every event and every command line run, as text, to this `FILE` (replaced if it exists)")
 	trace = addTraceFlag(fs)
 	rec = addRecordFlag(fs, "the run")
@@ -77,7 +77,7 @@ func runScript(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		// the script parsed, said how many it holds, and a bad header 0).
 		defer func() {
 			if !ended {
-				writeEndJSON(ctx, stdout, firstLine(err), 0, 0, 0)
+				writeEndJSON(ctx, stdout, firstLine(err), 0, 0, 0, 0)
 			}
 		}()
 	}
@@ -355,9 +355,15 @@ func playHeadless(ctx context.Context, h headlessRun, stdout, stderr io.Writer) 
 	// For --json's last line: how many commands passed, and the line of
 	// the one that failed or was cut short.
 	begun, passed, stopLine := 0, 0, 0
+	// Whether a line that ran looked at the invariant monitor: a run whose
+	// monitor saw a violation no line checked says so at its end.
+	monitorChecked := false
 	onDone := func(cmd *commands.Command, err error) {
 		if err == nil {
 			passed++
+		}
+		if checksMonitor(cmd) {
+			monitorChecked = true
 		}
 	}
 	track := func(cmd *commands.Command) { begun, stopLine = begun+1, cmd.Line; onCommand(cmd) }
@@ -378,6 +384,7 @@ func playHeadless(ctx context.Context, h headlessRun, stdout, stderr io.Writer) 
 		}
 	}
 	outErr(rec.close(stderr))
+	violations, seen := c.ViolationCount(), c.Violations()
 	c.Close()
 	stopStream()
 	stopLog()
@@ -406,13 +413,24 @@ func playHeadless(ctx context.Context, h headlessRun, stdout, stderr io.Writer) 
 		for _, l := range lost {
 			endErr = fmt.Errorf("%w; also %v", endErr, l)
 		}
-		writeEndJSON(ctx, out, endErr, len(h.cmds), passed, stopLine)
+		writeEndJSON(ctx, out, endErr, len(h.cmds), passed, stopLine, violations)
 		if h.ended != nil {
 			*h.ended = true
 		}
 	}
 	for _, l := range lost {
 		printError(stderr, l) // the failure, returned, is told after
+	}
+	if violations > 0 && !monitorChecked {
+		// The script's checks passed (or one failed for another cause)
+		// while the monitor saw Raft's safety broken: said, not silent
+		// beside exit 0 and "ok":true.
+		first := ""
+		if len(seen) > 0 {
+			first = fmt.Sprintf("; the first: %s: %s", seen[0].Rule, seen[0].Text)
+		}
+		fmt.Fprintf(stderr, "raftplay: warning: the invariant monitor saw %s of Raft's safety, and no line of script %s checked for one (expect safe fails on them; expect violation, for a scenario whose point they are, expects them)%s\n",
+			plural(violations, "violation"), cluster.EscapeControls(h.name), cluster.EscapeControls(first))
 	}
 	var f *commands.Failure
 	if errors.As(err, &f) {
@@ -431,7 +449,7 @@ func playHeadless(ctx context.Context, h headlessRun, stdout, stderr io.Writer) 
 // (a signal, a CI job's time limit): {"type":"end","ok":true,"commands":
 // 5,"passed":5}, with the line it stopped at (0 for none) and why when not
 // ok.
-func writeEndJSON(ctx context.Context, w io.Writer, err error, commands, passed, line int) {
+func writeEndJSON(ctx context.Context, w io.Writer, err error, commands, passed, line, violations int) {
 	end := struct {
 		Type        string `json:"type"`
 		OK          bool   `json:"ok"`
@@ -440,7 +458,11 @@ func writeEndJSON(ctx context.Context, w io.Writer, err error, commands, passed,
 		Line        int    `json:"line,omitempty"`
 		Error       string `json:"error,omitempty"`
 		Interrupted string `json:"interrupted,omitempty"`
-	}{Type: "end", OK: err == nil, Commands: commands, Passed: passed}
+		// Violations is how many safety violations the invariant monitor
+		// saw in the run: "ok" is about the script's checks, and a run
+		// whose script never said expect safe could end ok beside them.
+		Violations int `json:"violations,omitempty"`
+	}{Type: "end", OK: err == nil, Commands: commands, Passed: passed, Violations: violations}
 	if err != nil {
 		end.Line = line
 		if ctx.Err() != nil {
@@ -599,4 +621,16 @@ func streamEvents(log *cluster.EventLog, fn func(cluster.Event)) (stop func()) {
 		}
 		<-finished
 	}
+}
+
+// checksMonitor: cmd looks at the invariant monitor (expect safe, expect
+// violation, wait violation).
+func checksMonitor(cmd *commands.Command) bool {
+	switch cmd.Verb {
+	case commands.VerbExpect:
+		return cmd.What == commands.ExpectSafe || cmd.What == commands.ExpectViolation
+	case commands.VerbWait:
+		return cmd.What == commands.WaitViolation
+	}
+	return false
 }

@@ -1786,3 +1786,30 @@ func TestJSONTakesDevNullWhenStdoutIsDevNull(t *testing.T) {
 		t.Errorf("script --json --log %s > %s: %v\n%s", os.DevNull, os.DevNull, err, &stderr)
 	}
 }
+
+// A script whose nodes skip fsync loses an acknowledged write to a power
+// failure, and the invariant monitor reports it; the script's own checks
+// pass. Its run said "ok":true and exit 0 and nothing of the violations
+// (only a status line would have shown them): now the end record counts
+// them and standard error warns, unless a line checked the monitor.
+func TestScriptWarnsOfUncheckedViolations(t *testing.T) {
+	t.Parallel()
+	const lose = "wait leader\nset unsafe-skip-fsync 1 on\nset unsafe-skip-fsync 2 on\nset unsafe-skip-fsync 3 on\n" +
+		"put k acknowledged\npowerfail all\nrestart all\nwait leader\n" +
+		"wait commit 2\nwait converged\n" // every node applied the new leader's no-op at index 2, where the lost session entry was
+	code, out, errs := runCLI(t, lose, "script", "--json", "--nodes", "3", "--data", t.TempDir(), "-")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errs)
+	}
+	if !regexp.MustCompile(`\{"type":"end","ok":true,"commands":10,"passed":10,"violations":[1-9]\d*\}\n$`).MatchString(out) {
+		t.Errorf("the end record does not count the violations:\n%s", out)
+	}
+	if !regexp.MustCompile(`raftplay: warning: the invariant monitor saw \d+ violations? of Raft's safety, and no line of script standard input checked for one .*; the first: state machine safety: node \d applied index`).MatchString(errs) {
+		t.Errorf("standard error does not warn of the violations:\n%s", errs)
+	}
+	// A script whose point is the violation says so, and is not warned.
+	code, out, errs = runCLI(t, lose+"expect violation\n", "script", "--nodes", "3", "--data", t.TempDir(), "-")
+	if code != 0 || strings.Contains(errs, "warning") {
+		t.Errorf("with expect violation: exit %d, standard error:\n%s\n%s", code, errs, out)
+	}
+}
