@@ -196,6 +196,17 @@ func (r *Runner) exec(ctx context.Context, cmd *Command) (string, error) {
 }
 
 func (r *Runner) execClient(ctx context.Context, cmd *Command) (string, error) {
+	out, err := r.execClientOp(ctx, cmd)
+	if err != nil && cmd.Verb != VerbLoad && ctx.Err() == nil && r.c.Frozen() {
+		// After freeze a put waits for steps no one can take while it
+		// waits (a script runs one line at a time): it timed out saying
+		// only "node 1, the leader then, did not complete it".
+		err = fmt.Errorf("%w (the cluster is frozen: step mode holds every message, so a %s completes only if steps carry it, and none run while it waits; propose N KEY VALUE puts without waiting for the commit, thaw ends step mode)", err, cmd.Verb)
+	}
+	return out, err
+}
+
+func (r *Runner) execClientOp(ctx context.Context, cmd *Command) (string, error) {
 	opCtx, cancel := context.WithTimeout(ctx, DefaultClientTimeout)
 	defer cancel()
 	switch cmd.Verb {

@@ -165,6 +165,18 @@ expect role @lone pre-candidate
 	}
 }
 
+// TestPutWhileFrozenSaysSo: after freeze a put cannot commit (no message is
+// stepped while the script waits on it); its failure says the cluster is
+// frozen and what to do, not only that the leader did not complete it.
+func TestPutWhileFrozenSaysSo(t *testing.T) {
+	t.Parallel()
+	out, err := runScenario(t, "wait leader\nfreeze\nput k v\n", cluster.Options{Nodes: 3})
+	f, ok := err.(*Failure)
+	if !ok || f.Line != 3 || !strings.Contains(f.Msg, "the cluster is frozen: step mode holds every message") || !strings.Contains(f.Msg, "propose N KEY VALUE") {
+		t.Fatalf("want line 3 to fail saying the cluster is frozen, got %v\n%s", err, out)
+	}
+}
+
 // TestFailedCheckNamesLineAndWhatWasSeen: a failing expect stops the
 // script with a *Failure that says the line, the command and what was seen.
 func TestFailedCheckNamesLineAndWhatWasSeen(t *testing.T) {
