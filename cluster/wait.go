@@ -63,6 +63,26 @@ func Converged(s Status) bool {
 	return ref != nil
 }
 
+// LeaderSettled reports whether the leader, if there is one, has committed
+// an entry of its own term (its no-op, §8). Until it has, a cluster can
+// look Converged at the commit index the old leader left, while a node
+// still holds entries of an old term past it that the new leader will
+// replace (a healed old leader's uncommitted writes), or, after every node
+// restarted, at commit 0. True with no leader, while frozen (the steps
+// decide when it commits), and when the leader's status does not say the
+// term at its commit index.
+func LeaderSettled(s Status) bool {
+	if s.Leader == 0 || s.Frozen {
+		return true
+	}
+	l, ok := s.Node(s.Leader)
+	if !ok {
+		return true
+	}
+	t, known := termAt(l, l.Commit)
+	return !known || t == l.Term
+}
+
 // NotConverged says why s is not Converged with every member up and a
 // leader (what a healed cluster should reach): "no leader", a member down
 // ("node 3 crashed"), one that has not applied its commit ("node 2 applied

@@ -26,7 +26,7 @@ func (r *Runner) execWait(ctx context.Context, cmd *Command) (string, error) {
 	case WaitCommit:
 		cond = func(s cluster.Status) bool { return commitReached(s, cmd.Index) }
 	case WaitConverged:
-		cond = cluster.Converged
+		cond = func(s cluster.Status) bool { return cluster.Converged(s) && cluster.LeaderSettled(s) }
 	case WaitConfig:
 		cond = configSettled
 	case WaitViolation:
@@ -121,7 +121,11 @@ func describeWait(cmd *Command, s cluster.Status) string {
 				parts = append(parts, fmt.Sprintf("%d: commit %d applied %d kv %04x", n.ID, n.Commit, n.Applied, n.KVDigest&0xffff))
 			}
 		}
-		return strings.Join(parts, "; ")
+		text := strings.Join(parts, "; ")
+		if cluster.Converged(s) && !cluster.LeaderSettled(s) {
+			text += fmt.Sprintf("; leader %d has committed no entry of its term %d yet", s.Leader, s.Term)
+		}
+		return text
 	case WaitConfig:
 		return "config " + describeConfig(s) + "; " + describeRoles(s)
 	}

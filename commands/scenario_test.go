@@ -177,6 +177,33 @@ func TestPutWhileFrozenSaysSo(t *testing.T) {
 	}
 }
 
+// TestWaitConvergedAwaitsTheNewLeadersCommit: a new leader whose
+// followers' answers are slow has not committed its no-op when a majority
+// already follows it; every node then still has the commit index the old
+// leader left, and wait converged held there, before the logs agreed (a
+// healed old leader still held the writes it would lose). It waits for the
+// leader to commit an entry of its own term.
+func TestWaitConvergedAwaitsTheNewLeadersCommit(t *testing.T) {
+	t.Parallel()
+	out, err := runScenario(t, `
+wait leader
+transfer 1
+put x 1
+wait converged
+delay 100ms 1 2
+delay 100ms 3 2
+transfer 2
+wait converged
+expect commit 1 == last 2
+expect commit 3 == last 2
+heal
+expect safe
+`, cluster.Options{Nodes: 3})
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+}
+
 // TestFailedCheckNamesLineAndWhatWasSeen: a failing expect stops the
 // script with a *Failure that says the line, the command and what was seen.
 func TestFailedCheckNamesLineAndWhatWasSeen(t *testing.T) {
