@@ -346,7 +346,7 @@ func TestEndlessScriptIsRefused(t *testing.T) {
 func TestParseErrorsAsJSON(t *testing.T) {
 	t.Parallel()
 	code, out, errs := runCLI(t, "wait leader\nexpect foo\nput\n", "script", "--json", "--nodes", "1", "-")
-	want := `{"type":"parse-error","line":2,"column":8,"error":"expect: unknown check \"foo\" (want leader, role, term, commit, get, safe, config or violation)"}
+	want := `{"type":"parse-error","line":2,"column":8,"error":"expect: unknown check \"foo\" (want leader, role, term, commit, last, applied, snapshot, get, safe, config or violation)"}
 {"type":"parse-error","line":3,"column":4,"error":"put: missing KEY (want put KEY VALUE)"}
 {"type":"end","ok":false,"commands":0,"passed":0,"error":"standard input: 2 lines do not parse"}
 `

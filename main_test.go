@@ -91,7 +91,7 @@ func TestUsageErrorsExit2(t *testing.T) {
 		args  []string
 		want  string
 	}{
-		{"wait leader\nexpect leaderr\n", []string{"script", "-"}, "raftplay: standard input: line 2: column 8: expect: unknown check \"leaderr\" (did you mean \"leader\"?) (want leader, role, term, commit, get, safe, config or violation)\n"},
+		{"wait leader\nexpect leaderr\n", []string{"script", "-"}, "raftplay: standard input: line 2: column 8: expect: unknown check \"leaderr\" (did you mean \"leader\"?) (want leader, role, term, commit, last, applied, snapshot, get, safe, config or violation)\n"},
 		{"crash 7\n", []string{"script", "--nodes", "3", "-"}, "line 1: column 7: crash: node 7 out of range (want a node number 1..3)"},
 		{"sleep 5x\n", []string{"script", "-"}, "line 1: column 7:"},
 		// Replay's commands in a script: told before anything runs.
@@ -1401,7 +1401,7 @@ func TestScriptTellsEveryLineThatDoesNotParse(t *testing.T) {
 	t.Parallel()
 	code, _, errs := runCLI(t, "wait leader\nexpect leaderr\ncrash 9\nput a\n", "script", "-")
 	want := "raftplay: standard input: 3 lines do not parse:\n" +
-		"raftplay:   line 2: column 8: expect: unknown check \"leaderr\" (did you mean \"leader\"?) (want leader, role, term, commit, get, safe, config or violation)\n" +
+		"raftplay:   line 2: column 8: expect: unknown check \"leaderr\" (did you mean \"leader\"?) (want leader, role, term, commit, last, applied, snapshot, get, safe, config or violation)\n" +
 		"raftplay:   line 3: column 7: crash: node 9 out of range (want a node number 1..5)\n" +
 		"raftplay:   line 4: column 6: put: missing VALUE (want put KEY VALUE)\n"
 	if code != 2 || errs != want {

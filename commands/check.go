@@ -177,7 +177,12 @@ func (r *Runner) execExpect(ctx context.Context, cmd *Command) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if cmd.Node.Kind == NodeLeader || cmd.Node.Kind == NodeFollower {
+	switch {
+	case cmd.What == ExpectSnapshot:
+		// A node publishes its snapshot index with its full status, not
+		// at every step: a snapshot just taken was not seen.
+		st = r.c.FreshStatus()
+	case cmd.Node.Kind == NodeLeader || cmd.Node.Kind == NodeFollower:
 		st = r.c.Status()
 	}
 	n, _ := st.Node(id)
@@ -195,20 +200,32 @@ func (r *Runner) execExpect(ctx context.Context, cmd *Command) (string, error) {
 			return "ok", nil
 		}
 		return "", failf("node %d term is %d", id, n.Term)
-	case ExpectCommit:
+	case ExpectCommit, ExpectLast, ExpectApplied, ExpectSnapshot:
 		want, what, err := r.indexOf(ctx, cmd, st)
 		if err != nil {
 			return "", err
 		}
-		if cmd.Cmp.Holds(n.Commit, want) {
+		got := n.Commit
+		switch cmd.What {
+		case ExpectLast:
+			got = n.LastIndex
+		case ExpectApplied:
+			got = n.Applied
+		case ExpectSnapshot:
+			got = n.SnapshotIndex
+		}
+		if cmd.Cmp.Holds(got, want) {
 			return "ok", nil
 		}
-		return "", failf("node %d commit index is %d%s", id, n.Commit, what)
+		if cmd.What == ExpectSnapshot && got == 0 {
+			return "", failf("node %d has no snapshot%s", id, what)
+		}
+		return "", failf("node %d %s index is %d%s", id, cmd.What, got, what)
 	}
 	return "", fmt.Errorf("unknown expect %q", cmd.What)
 }
 
-// indexOf returns the index `expect commit` compares with: the command's
+// indexOf returns the index `expect commit` (last, applied, snapshot) compares with: the command's
 // number, or another node's last, commit or applied index in st (and words
 // naming it for the failure message).
 func (r *Runner) indexOf(ctx context.Context, cmd *Command, st cluster.Status) (uint64, string, error) {

@@ -96,6 +96,9 @@ const (
 	ExpectRole      = "role"
 	ExpectTerm      = "term"
 	ExpectCommit    = "commit"
+	ExpectLast      = "last"     // expect last N CMP I: node N's last log index
+	ExpectApplied   = "applied"  // expect applied N CMP I: node N's applied index
+	ExpectSnapshot  = "snapshot" // expect snapshot N CMP I: the index node N's newest snapshot covers (0: none)
 	ExpectGet       = "get"
 	ExpectSafe      = "safe"
 	ExpectConfig    = "config"    // expect config ==|!= 1,2,3: the voters
@@ -521,7 +524,7 @@ func (c *Command) appendExpect(w []string) []string {
 		return append(w, c.Node.String(), string(c.Role))
 	case ExpectTerm:
 		return append(w, c.Node.String(), string(c.Cmp), strconv.FormatUint(c.Term, 10))
-	case ExpectCommit:
+	case ExpectCommit, ExpectLast, ExpectApplied, ExpectSnapshot:
 		if c.IndexOf != "" {
 			return append(w, c.Node.String(), string(c.Cmp), c.IndexOf, c.IndexNode.String())
 		}

@@ -135,7 +135,7 @@ var errorCases = []struct{ line, want string }{
 	{`sleep`, `line 1: column 6: sleep: missing duration (want sleep D)`},
 	{`sleep 1x`, `line 1: column 7: sleep: bad duration "1x" (want a duration like 150ms or 2s)`},
 	{`expect`, `line 1: column 7: expect: missing check (want expect leader == N)`},
-	{`expect leeder == 1`, `line 1: column 8: expect: unknown check "leeder" (did you mean "leader"?) (want leader, role, term, commit, get, safe, config or violation)`},
+	{`expect leeder == 1`, `line 1: column 8: expect: unknown check "leeder" (did you mean "leader"?) (want leader, role, term, commit, last, applied, snapshot, get, safe, config or violation)`},
 	{`expect leader`, `line 1: column 14: expect: missing comparison (want expect leader ==|!= N, or expect leader none)`},
 	{`expect leader >= 1`, `line 1: column 15: expect: comparison ">=" does not apply to the leader (want == or !=, or none)`},
 	{`expect leader = 1`, `line 1: column 15: expect: unknown comparison "=" (want ==, !=)`},

@@ -1,7 +1,7 @@
 package commands
 
 func parseExpect(lp *lineParser) error {
-	t, err := lp.word("check", ExpectLeader, ExpectRole, ExpectTerm, ExpectCommit, ExpectGet, ExpectSafe, ExpectConfig, ExpectViolation)
+	t, err := lp.word("check", ExpectLeader, ExpectRole, ExpectTerm, ExpectCommit, ExpectLast, ExpectApplied, ExpectSnapshot, ExpectGet, ExpectSafe, ExpectConfig, ExpectViolation)
 	if err != nil {
 		return err
 	}
@@ -16,8 +16,8 @@ func parseExpect(lp *lineParser) error {
 	case ExpectTerm:
 		lp.usage = "expect term N CMP T"
 		err = lp.nodeTerm()
-	case ExpectCommit:
-		lp.usage = "expect commit N CMP I"
+	case ExpectCommit, ExpectLast, ExpectApplied, ExpectSnapshot:
+		lp.usage = "expect " + c.What + " N CMP I"
 		if c.Node, err = lp.node("node"); err != nil {
 			return err
 		}

@@ -76,14 +76,15 @@ func init() {
 		{VerbSleep, groupWaiting, []string{"sleep D"}, []string{"wait for duration D"}, "", parseSleep},
 		{VerbExpect, groupWaiting, []string{
 			"expect leader == N", "expect leader != N", "expect leader none",
-			"expect role N ROLE", "expect term N CMP T", "expect commit N CMP I", "expect commit N CMP last M",
+			"expect role N ROLE", "expect term N CMP T", "expect commit N CMP I", "expect commit N CMP last M", "expect last N CMP I",
 			"expect get KEY == VALUE", "expect get KEY (nil)", "expect safe", "expect config == LIST", "expect violation"},
 			[]string{
 				"N is the leader", "N is not the leader", "there is no leader",
 				"ROLE is leader, follower, candidate, pre-candidate, down or learner", "node N's term; CMP is ==, !=, >=, <=, > or <", "node N's commit index",
 				"against node M's last index (also commit M, applied M)",
+				"node N's last log index (also applied, snapshot), as commit",
 				"a linearizable read returns VALUE (also !=)", "KEY is absent", "no safety violation seen since start", "the voters are LIST, e.g. 1,2,3,4 (also !=)", "a safety violation was seen: the point of an unsafe scenario"},
-			"A failed check stops a script: line 7: expect leader != 1: leader is 1 (term 4).\nAn unquoted (nil) means absent; \"(nil)\" in quotes is the literal value.\nRole candidate matches a pre-candidate too; pre-candidate matches only a node\nin its PreVote phase, asking for pre-votes without raising its term (so a\nscript can tell PreVote at work from a real election).", parseExpect},
+			"A failed check stops a script: line 7: expect leader != 1: leader is 1 (term 4).\nAn unquoted (nil) means absent; \"(nil)\" in quotes is the literal value.\nRole candidate matches a pre-candidate too; pre-candidate matches only a node\nin its PreVote phase, asking for pre-votes without raising its term (so a\nscript can tell PreVote at work from a real election).\nexpect last, expect applied and expect snapshot compare node N's last log\nindex, applied index, or the index its newest snapshot covers (0: none), as\nexpect commit does: expect last @old > last @new (its log is longer),\nexpect snapshot 3 >= 5 (3 took or installed a snapshot up to 5).", parseExpect},
 
 		{VerbStatus, groupCluster, []string{"status"}, []string{"table of nodes: state, role, term, vote, indexes, leader"}, "", parseNoArgs},
 		{VerbSet, groupCluster, []string{"set heartbeat D", "set election MIN-MAX", "set prevote on|off", "set checkquorum on|off", "set snapshot-every N", "set disk-delay N D", "set disk-full N on|off", "set unsafe-skip-fsync N on|off"},

@@ -177,6 +177,49 @@ func TestPutWhileFrozenSaysSo(t *testing.T) {
 	}
 }
 
+// TestExpectLogIndexes: the snapshot install to a lagging follower and the
+// truncation of an old leader's longer log, asserted: expect snapshot says
+// the follower caught up by a snapshot (not entry by entry), expect last
+// that the cut-off leader's log was longer and then cut back to the new
+// leader's.
+func TestExpectLogIndexes(t *testing.T) {
+	t.Parallel()
+	out, err := runScenario(t, `
+wait leader
+let lag = follower
+crash @lag
+put a 1
+put b 2
+snapshot leader
+expect snapshot leader >= 4
+restart @lag
+wait converged
+expect snapshot @lag >= 4
+expect applied @lag == commit leader
+let old = leader
+partition @old
+propose @old c 3 100ms
+propose @old d 4 100ms
+wait leader
+let new = leader
+expect last @old > last @new
+heal
+wait converged
+expect last @old == last @new
+expect get c (nil)
+expect safe
+`, cluster.Options{Nodes: 3})
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	// A failed one says what it saw.
+	out, err = runScenario(t, "wait leader\nexpect snapshot 1 >= 1\n", cluster.Options{Nodes: 3})
+	f, ok := err.(*Failure)
+	if !ok || f.Line != 2 || f.Error() != "line 2: expect snapshot 1 >= 1: node 1 has no snapshot" {
+		t.Fatalf("want line 2 to fail saying node 1 has no snapshot, got %v\n%s", err, out)
+	}
+}
+
 // TestWaitConvergedAwaitsTheNewLeadersCommit: a new leader whose
 // followers' answers are slow has not committed its no-op when a majority
 // already follows it; every node then still has the commit index the old
