@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -52,6 +53,56 @@ func runScenario(t *testing.T, src string, opts cluster.Options) (string, error)
 
 var nodesFlag = regexp.MustCompile(`(?m)^# Run: raftplay script --nodes ([1-9]) `)
 
+// headerFlags is a script's "# flags: ..." line, in the comments it
+// begins with: raftplay script runs it with those flags, and so must the
+// test (an example whose header said --prevote ran here without it).
+var headerFlags = regexp.MustCompile(`\A(?:[ \t]*(?:#[^\n]*)?\n)*?[ \t]*#[ \t]*flags:([^\n]*)`)
+
+// scenarioOptions returns the cluster options src's header asks for: the
+// "# flags:" line, as raftplay script reads it, or the --nodes of its
+// "# Run:" line.
+func scenarioOptions(t *testing.T, src string) cluster.Options {
+	t.Helper()
+	var opts cluster.Options
+	if m := nodesFlag.FindStringSubmatch(src); m != nil {
+		opts.Nodes = int(m[1][0] - '0')
+	}
+	m := headerFlags.FindStringSubmatch(src)
+	if m == nil {
+		return opts
+	}
+	fs := flag.NewFlagSet("flags", flag.ContinueOnError)
+	nodes := fs.Int("nodes", 0, "")
+	seed := fs.Uint64("seed", 0, "")
+	prevote := fs.Bool("prevote", false, "")
+	checkquorum := fs.Bool("checkquorum", false, "")
+	every := fs.Uint64("snapshot-every", 0, "")
+	heartbeat := fs.Duration("heartbeat", 0, "")
+	election := fs.String("election", "", "")
+	if err := fs.Parse(strings.Fields(m[1])); err != nil || fs.NArg() > 0 {
+		t.Fatalf("# flags:%s: %v (args %q)", m[1], err, fs.Args())
+	}
+	if *nodes != 0 {
+		opts.Nodes = *nodes
+	}
+	opts.Seed, opts.PreVote, opts.CheckQuorum, opts.SnapshotEvery = *seed, *prevote, *checkquorum, *every
+	if *heartbeat != 0 || *election != "" {
+		opts.Timing = cluster.PaperTiming
+		if *heartbeat != 0 {
+			opts.Timing.Heartbeat = *heartbeat
+		}
+		if lo, hi, ok := strings.Cut(*election, "-"); ok {
+			var err1, err2 error
+			opts.Timing.ElectionMin, err1 = time.ParseDuration(lo)
+			opts.Timing.ElectionMax, err2 = time.ParseDuration(hi)
+			if err1 != nil || err2 != nil {
+				t.Fatalf("# flags: --election %q", *election)
+			}
+		}
+	}
+	return opts
+}
+
 // TestScenarios runs every script in testdata/scenarios; each must pass.
 func TestScenarios(t *testing.T) {
 	files, err := filepath.Glob("testdata/scenarios/*.txt")
@@ -67,12 +118,9 @@ func TestScenarios(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var opts cluster.Options
-			// An example that needs another size says so on its Run line.
-			if m := nodesFlag.FindSubmatch(src); m != nil {
-				opts.Nodes = int(m[1][0] - '0')
-			}
-			out, err := runScenario(t, string(src), opts)
+			// An example that needs another cluster says so in its
+			// header: its flags line, or the --nodes of its Run line.
+			out, err := runScenario(t, string(src), scenarioOptions(t, string(src)))
 			if err != nil {
 				t.Fatalf("%v\noutput:\n%s", err, out)
 			}
