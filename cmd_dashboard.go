@@ -216,7 +216,7 @@ func openDashboard(ctx context.Context, d dashboardRun, stdout, stderr io.Writer
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	// One history of the session, keys, prompt and script alike, for `save`.
-	history := commands.NewHistory(c.Size(), cf.sessionFlags())
+	history := commands.NewHistory(c.Size(), cf.sessionFlags(opts.Seed))
 	m := tui.New(tui.Options{
 		Source: c,
 		// At the prompt and the keys, `leader` names the leader there is

@@ -368,7 +368,7 @@ func playHeadless(ctx context.Context, h headlessRun, stdout, stderr io.Writer) 
 	}
 	track := func(cmd *commands.Command) { begun, stopLine = begun+1, cmd.Line; onCommand(cmd) }
 	// `save` in a script writes the lines run before it.
-	runner := commands.NewRunner(c, rec.runnerOptions(commands.RunnerOptions{History: commands.NewHistory(c.Size(), cf.sessionFlags())}))
+	runner := commands.NewRunner(c, rec.runnerOptions(commands.RunnerOptions{History: commands.NewHistory(c.Size(), cf.sessionFlags(opts.Seed))}))
 	err = commands.RunScript(ctx, runner, h.cmds, commands.ScriptOptions{Out: out, JSON: h.json, OnCommand: track, OnDone: onDone})
 	// What the user asked to be written and was not is a failure too: a
 	// full disk lost the log or the trace silently. After a failed check

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -47,12 +48,16 @@ func TestDashboardSave(t *testing.T) {
 	}
 	script := string(src)
 	for _, want := range []string{
-		"# Run: raftplay script --nodes 3 --heartbeat 30ms --election 300ms-600ms " + saved + "\n",
 		"\nput ", "\nfreeze\n", "\nthaw\n", "\n# failed: expect leader none: leader is ",
 	} {
 		if !strings.Contains(script, want) {
 			t.Errorf("saved session lacks %q:\n%s", want, script)
 		}
+	}
+	// The seed the session drew its election timeouts from, picked at
+	// start (no --seed), is in the header too.
+	if !regexp.MustCompile(`\n# Run: raftplay script --nodes 3 --heartbeat 30ms --election 300ms-600ms --seed [1-9]\d* ` + regexp.QuoteMeta(saved) + "\n").MatchString(script) {
+		t.Errorf("saved session lacks its Run line with the seed:\n%s", script)
 	}
 	if strings.Contains(script, "\nsave ") {
 		t.Errorf("saved session holds the save itself:\n%s", script)

@@ -563,9 +563,10 @@ func (f *clusterFlags) resolveNodes(stderr io.Writer) error {
 
 // sessionFlags returns the cluster flags, --nodes aside, that start a
 // cluster like this one, as a saved session's header gives them
-// (commands.NewHistory): the timing always, the rest when not at their
-// defaults.
-func (f *clusterFlags) sessionFlags() string {
+// (commands.NewHistory): the timing and the seed the cluster drew its
+// election timeouts from (seed: the one it started with, picked when no
+// --seed was given) always, the rest when not at their defaults.
+func (f *clusterFlags) sessionFlags(seed uint64) string {
 	s := fmt.Sprintf("--heartbeat %v --election %s", f.heartbeat, f.election.String())
 	if f.prevote {
 		s += " --prevote"
@@ -576,8 +577,14 @@ func (f *clusterFlags) sessionFlags() string {
 	if f.snapEvery != 0 {
 		s += fmt.Sprintf(" --snapshot-every %d", f.snapEvery)
 	}
-	if f.seed != 0 {
-		s += fmt.Sprintf(" --seed %d", f.seed)
+	if seed == 0 {
+		seed = f.seed
+	}
+	if seed != 0 {
+		// A saved session's header left out a seed the run picked
+		// (a recording's script kept it): its elections drew other
+		// timeouts when run again.
+		s += fmt.Sprintf(" --seed %d", seed)
 	}
 	return s
 }

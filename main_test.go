@@ -1813,3 +1813,27 @@ func TestScriptWarnsOfUncheckedViolations(t *testing.T) {
 		t.Errorf("with expect violation: exit %d, standard error:\n%s\n%s", code, errs, out)
 	}
 }
+
+// A script's save writes a header that runs the session again on a
+// cluster like this one, the seed it drew its election timeouts from
+// included when the run picked it (no --seed): the header left it out,
+// while a recording's --to-script kept it.
+func TestSaveKeepsThePickedSeed(t *testing.T) {
+	t.Parallel()
+	saved := filepath.Join(t.TempDir(), "saved.txt")
+	code, out, errs := runCLI(t, "wait leader\nput a 1\nsave "+saved+"\n", "script", "--nodes", "3", "--data", t.TempDir(), "-")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errs)
+	}
+	m := regexp.MustCompile(`(?m)^seed (\d+) `).FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("no seed printed:\n%s", out)
+	}
+	b, err := os.ReadFile(saved)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "\n# flags: --nodes 3 --heartbeat 15ms --election 150ms-300ms --seed " + m[1] + "\n"; !strings.Contains(string(b), want) {
+		t.Fatalf("saved header lacks %q:\n%s", want, b)
+	}
+}
