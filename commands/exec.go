@@ -115,6 +115,12 @@ func (r *Runner) Exec(ctx context.Context, cmd *Command) (string, error) {
 // execFailure runs cmd and wraps its error as a *Failure naming the line.
 func (r *Runner) execFailure(ctx context.Context, cmd *Command) (string, error) {
 	out, err := r.exec(ctx, cmd)
+	var te *cluster.TimeoutError
+	if errors.As(err, &te) && te.Last == nil && ctx.Err() == nil {
+		// A client operation's "no leader within 5s" alone: with every
+		// node down a CI log said neither that nor which were down.
+		err = fmt.Errorf("%w (%s)", err, describeRoles(r.c.Status()))
+	}
 	if err != nil {
 		var f *Failure
 		if !errors.As(err, &f) {

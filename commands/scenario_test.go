@@ -326,6 +326,18 @@ func TestClientOpWithoutQuorumFails(t *testing.T) {
 	}
 }
 
+// TestNoLeaderSaysWhoIsDown: a client operation that finds no leader says
+// what each node is, as a wait that times out does: "no leader within 5s"
+// alone left a CI log to guess that every node was down.
+func TestNoLeaderSaysWhoIsDown(t *testing.T) {
+	t.Parallel()
+	out, err := runScenario(t, "wait leader\ncrash 1\ncrash 2\ncrash 3\nexpect get k (nil)\n", cluster.Options{Nodes: 3})
+	f, ok := err.(*Failure)
+	if !ok || f.Error() != "line 5: expect get k (nil): no leader within 5s (1 crashed, 2 crashed, 3 crashed)" {
+		t.Fatalf("want line 5 to fail naming the crashed nodes, got %v\n%s", err, out)
+	}
+}
+
 // restart all brings back every node that is down, whatever took it down,
 // and says which; with none down it fails, saying so.
 func TestRestartAll(t *testing.T) {
