@@ -16,7 +16,8 @@ const DefaultOpTimeout = 5 * time.Second
 // ErrSessionExpired ends a write whose client session had expired (see
 // Command): the write was refused, but an earlier attempt of it may have
 // been applied, so its outcome is unknown. The client registers a new
-// session for its next write.
+// session for its next write (and, when the refusal answered the write's
+// only attempt, sends that write again under it: Client.do).
 var ErrSessionExpired = fmt.Errorf("cluster: the cluster does not know the client's session (it expired, after more than %d newer sessions, or its registration was lost); the write's outcome is unknown", MaxSessions)
 
 // Client issues key-value operations to whichever node leads, retrying
@@ -81,24 +82,38 @@ func (cl *Client) do(ctx context.Context, cmd Command) (Result, error) {
 		res.Value = bytes.Clone(res.Value)
 		return res, err
 	}
-	if cl.session == 0 {
-		res, err := cl.c.submitReusing(ctx, Command{Op: OpRegister}.Encode(nil), &cl.done)
-		if err != nil {
-			return Result{}, err
+	for again := false; ; again = true {
+		if cl.session == 0 {
+			res, err := cl.c.submitReusing(ctx, Command{Op: OpRegister}.Encode(nil), &cl.done)
+			if err != nil {
+				return Result{}, err
+			}
+			cl.session, cl.seq = res.Index, 0
 		}
-		cl.session, cl.seq = res.Index, 0
+		cl.seq++
+		cmd.Client, cmd.Seq = cl.session, cl.seq
+		// The core keeps the proposed bytes, so each write gets its own buffer.
+		attempts := 0
+		res, err := cl.c.submitCounting(ctx, cmd.Encode(nil), &cl.done, &attempts)
+		switch {
+		case err == nil:
+			cl.c.written.Add(1)
+		case errors.Is(err, ErrSessionExpired):
+			cl.session = 0
+			if attempts == 1 && !again && ctx.Err() == nil {
+				// Its only attempt was applied as a refusal, with no
+				// effect: the session was unknown (expired, or its
+				// registration lost, as every node losing power loses
+				// it). Nothing of this write took effect, so it goes
+				// again, once, under a new session; a script's every
+				// write after a power failure had failed, "outcome
+				// unknown". With an earlier attempt that may have been
+				// applied the outcome is unknown indeed.
+				continue
+			}
+		}
+		return res, err
 	}
-	cl.seq++
-	cmd.Client, cmd.Seq = cl.session, cl.seq
-	// The core keeps the proposed bytes, so each write gets its own buffer.
-	res, err := cl.c.submitReusing(ctx, cmd.Encode(nil), &cl.done)
-	switch {
-	case err == nil:
-		cl.c.written.Add(1)
-	case errors.Is(err, ErrSessionExpired):
-		cl.session = 0
-	}
-	return res, err
 }
 
 // submit proposes data on the current leader until it is applied there or
@@ -112,7 +127,16 @@ func (c *Cluster) submit(ctx context.Context, data []byte) (Result, error) {
 // there is one, and leaves it there again when its answer arrived on it
 // (spare may be nil).
 func (c *Cluster) submitReusing(ctx context.Context, data []byte, spare *chan proposeResult) (Result, error) {
+	return c.submitCounting(ctx, data, spare, nil)
+}
+
+// submitCounting is submitReusing that counts in *attempts (when not nil)
+// how many times data was handed to a leader.
+func (c *Cluster) submitCounting(ctx context.Context, data []byte, spare *chan proposeResult, attempts *int) (Result, error) {
 	return c.retry(ctx, true, func(n *node, ok leaderCheck) (Result, error) {
+		if attempts != nil {
+			*attempts++
+		}
 		var done chan proposeResult
 		if spare != nil && *spare != nil {
 			done, *spare = *spare, nil

@@ -338,6 +338,33 @@ func TestNoLeaderSaysWhoIsDown(t *testing.T) {
 	}
 }
 
+// TestWriteAfterLostSessionGoesOn: every node skips fsync and loses power,
+// so the script client's session registration is lost with the rest. Its
+// next put was refused at its only attempt ("the cluster does not know the
+// client's session ... outcome unknown") and stopped the script, though
+// nothing of it had taken effect: it now registers again and the put
+// commits. (The lost acknowledged write is the monitor's violation.)
+func TestWriteAfterLostSessionGoesOn(t *testing.T) {
+	t.Parallel()
+	out, err := runScenario(t, `
+wait leader
+set unsafe-skip-fsync 1 on
+set unsafe-skip-fsync 2 on
+set unsafe-skip-fsync 3 on
+put k acknowledged
+powerfail all
+restart all
+wait leader
+put k2 after
+expect get k2 == after
+wait violation
+expect violation
+`, cluster.Options{Nodes: 3})
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+}
+
 // restart all brings back every node that is down, whatever took it down,
 // and says which; with none down it fails, saying so.
 func TestRestartAll(t *testing.T) {
