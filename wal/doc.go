@@ -34,7 +34,8 @@
 // So do missing segments: a gap in their numbers, a newest one missing
 // (last-segment names a newer one), or snapshot files with no segment at
 // all (no crash leaves that: the first segment is durable before Open
-// returns).
+// returns). So does a segment or snapshot name that is not a regular file
+// (a directory, a symbolic link): Open and Inspect say what it is.
 //
 // # Directory
 //

@@ -149,6 +149,10 @@ func Inspect(dir string) (*Report, error) {
 		return nil, err
 	}
 	r := &Report{Dir: dir, Other: append(l.tmp, l.other...)}
+	for _, name := range l.notFiles {
+		ce := notFileError(dir, name)
+		r.Problems = append(r.Problems, Problem{File: name, Offset: -1, What: ce.Err.Error()})
+	}
 	for i, name := range l.segments {
 		buf, err := os.ReadFile(filepath.Join(dir, name))
 		if err != nil {

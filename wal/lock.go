@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 )
 
@@ -112,9 +113,18 @@ func lockFile(dir string) (*os.File, error) {
 // it.
 func LockDir(dir string) (*os.File, error) { return lockDir(dir) }
 
-// HasLog reports whether dir holds a WAL: at least one segment file. Open
+// HasLog reports whether dir holds a WAL: at least one segment file (or a
+// segment name that is not a file, which Open refuses naming it). Open
 // creates the first segment, so every node that ever ran has one.
 func HasLog(dir string) bool {
 	l, err := listDir(OSFS{}, dir)
-	return err == nil && len(l.segments) > 0
+	if err != nil {
+		return false
+	}
+	for _, name := range l.notFiles {
+		if strings.HasSuffix(name, segmentExt) {
+			return true // a segment that is not a file: Open says so
+		}
+	}
+	return len(l.segments) > 0
 }

@@ -354,6 +354,9 @@ func readLog(dir string, opts Options) (*readLogState, error) {
 	if err != nil {
 		return nil, err
 	}
+	if len(l.notFiles) > 0 {
+		return nil, notFileError(dir, l.notFiles[0])
+	}
 	if len(l.segments) == 0 && len(l.snapshots) > 0 {
 		// No crash leaves this: segment 0 is durable before Open returns,
 		// so before any snapshot is saved. Its segments were deleted (a

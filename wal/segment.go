@@ -5,6 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"hash/crc32"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 )
@@ -91,6 +94,11 @@ type dirListing struct {
 	tmp       []string // leftovers of interrupted creations
 	other     []string // broken copies and unknown files
 	lastSeg   bool     // the lastSegName file is there
+	// notFiles: names of segments or snapshots that are not regular files
+	// (a directory, a symbolic link, a device): the log cannot be read
+	// whole, and saying the log is gone (ignoring them) sent the user
+	// looking for files that are there.
+	notFiles []string
 }
 
 // listDir reads and classifies the files of dir.
@@ -110,7 +118,11 @@ func listDir(fsys FS, dir string) (dirListing, error) {
 			continue
 		}
 		if !de.Type().IsRegular() {
-			l.other = append(l.other, name)
+			if logFileName(name) {
+				l.notFiles = append(l.notFiles, name)
+			} else {
+				l.other = append(l.other, name)
+			}
 			continue
 		}
 		switch {
@@ -136,6 +148,43 @@ func listDir(fsys FS, dir string) (dirListing, error) {
 	sort.Strings(l.segments)
 	sort.Sort(sort.Reverse(sort.StringSlice(l.snapshots)))
 	return l, nil
+}
+
+// logFileName reports whether name is that of a segment or a snapshot
+// file.
+func logFileName(name string) bool {
+	if _, _, ok := parseSegmentName(name); ok && strings.HasSuffix(name, segmentExt) {
+		return true
+	}
+	_, _, ok := parseSnapshotName(name)
+	return ok && strings.HasSuffix(name, snapshotExt)
+}
+
+// notFileError is the damage of a segment or snapshot name in dir that is
+// not a regular file: what it is instead, and what to do.
+func notFileError(dir, name string) *CorruptError {
+	path := filepath.Join(dir, name)
+	what := "not a regular file"
+	if fi, err := os.Lstat(path); err == nil {
+		switch m := fi.Mode(); {
+		case m.IsDir():
+			what = "a directory"
+		case m&fs.ModeSymlink != 0:
+			target, _ := os.Readlink(path)
+			what = fmt.Sprintf("a symbolic link (to %s)", target)
+		case m&fs.ModeDevice != 0:
+			what = "a device"
+		case m&fs.ModeNamedPipe != 0:
+			what = "a named pipe"
+		case m&fs.ModeSocket != 0:
+			what = "a socket"
+		}
+	}
+	kind := "segment"
+	if strings.HasSuffix(name, snapshotExt) {
+		kind = "snapshot"
+	}
+	return &CorruptError{File: name, Offset: -1, Err: fmt.Errorf("is %s, not a file: the WAL keeps each %s as a regular file in the node's directory; put the file itself back under this name", what, kind)}
 }
 
 // zeroSector reports whether some sector-aligned stretch of buf that starts
