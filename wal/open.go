@@ -191,7 +191,7 @@ func (w *WAL) recordSnapshot(m raft.SnapshotMeta, reset bool) error {
 		return err
 	}
 	if err := w.f.Sync(); err != nil {
-		return fmt.Errorf("wal: fsync: %w", err)
+		return fmt.Errorf("wal: fsync: %w", atPath(err, w.segPath()))
 	}
 	w.syncSeq = w.writeSeq
 	return nil

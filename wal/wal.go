@@ -3,6 +3,7 @@ package wal
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sync"
@@ -215,6 +216,21 @@ func (w *WAL) usable() error {
 	return w.err
 }
 
+// segPath is the path of the active segment. Called with mu held.
+func (w *WAL) segPath() string { return filepath.Join(w.dir, w.segs[len(w.segs)-1].name) }
+
+// atPath returns err, a file operation's error on the active segment,
+// naming that segment's path: its file keeps the name it was opened under
+// (NAME.tmp, or the prepared next segment's) after the rename that made it
+// the segment, and a full disk said "write DIR/node-1/NAME.wal.tmp: no
+// space left on device", a file that is not there.
+func atPath(err error, path string) error {
+	if pe, ok := err.(*fs.PathError); ok && pe.Path != path {
+		return &fs.PathError{Op: pe.Op, Path: path, Err: pe.Err}
+	}
+	return err
+}
+
 // keepBuf keeps buf for reuse unless it grew too large.
 func (w *WAL) keepBuf(buf []byte) {
 	if cap(buf) <= maxKeptBuf {
@@ -232,7 +248,7 @@ func (w *WAL) write(buf []byte, crc uint32) (uint64, error) {
 		return 0, err
 	}
 	if _, err := w.f.WriteAt(buf, w.size); err != nil {
-		w.err = fmt.Errorf("wal: write %s: %w", w.segs[len(w.segs)-1].name, err)
+		w.err = fmt.Errorf("wal: write %s: %w", w.segs[len(w.segs)-1].name, atPath(err, w.segPath()))
 		return 0, w.err
 	}
 	w.size += int64(len(buf))
@@ -258,11 +274,11 @@ func (w *WAL) waitDurable(seq uint64) error {
 			continue
 		}
 		w.syncing = true
-		target, f, dir := w.writeSeq, w.f, w.dirPending
+		target, f, dir, path := w.writeSeq, w.f, w.dirPending, w.segPath()
 		w.mu.Unlock()
 		err := f.Sync()
 		if err != nil {
-			err = fmt.Errorf("wal: fsync: %w", err)
+			err = fmt.Errorf("wal: fsync: %w", atPath(err, path))
 		} else if dir {
 			if err = w.opts.FS.SyncDir(w.dir); err != nil {
 				err = fmt.Errorf("wal: sync directory: %w", err)
@@ -311,14 +327,14 @@ func (w *WAL) maybeRoll() error {
 	// SegmentBytes than this run's).
 	if w.zeroed > w.size {
 		if err := w.f.Truncate(w.size); err != nil {
-			w.err = fmt.Errorf("wal: cut the unused end of %s: %w", w.segs[len(w.segs)-1].name, err)
+			w.err = fmt.Errorf("wal: cut the unused end of %s: %w", w.segs[len(w.segs)-1].name, atPath(err, w.segPath()))
 			return w.err
 		}
 	}
 	// Everything in the old segment must be durable before a newer segment
 	// exists: only the last segment may have a torn tail.
 	if err := w.f.Sync(); err != nil {
-		w.err = fmt.Errorf("wal: fsync: %w", err)
+		w.err = fmt.Errorf("wal: fsync: %w", atPath(err, w.segPath()))
 		return w.err
 	}
 	w.syncSeq = w.writeSeq
@@ -619,7 +635,7 @@ func (w *WAL) closeLocked() error {
 		if err = w.f.Sync(); err == nil {
 			w.syncSeq = w.writeSeq
 		} else {
-			w.err = fmt.Errorf("wal: fsync: %w", err)
+			w.err = fmt.Errorf("wal: fsync: %w", atPath(err, w.segPath()))
 		}
 		w.cond.Broadcast()
 	}
