@@ -32,7 +32,9 @@
 // there and fsynced. Damage anywhere else makes Open fail with a
 // *CorruptError naming the file and offset, and Open then changes nothing.
 // So do missing segments: a gap in their numbers, a newest one missing
-// (last-segment names a newer one), or snapshot files with no segment at
+// (last-segment names a newer one), a segment that ends before the entry
+// the next one begins at (its end cut off: a segment begins at the log's
+// last index + 1 when it is created), or snapshot files with no segment at
 // all (no crash leaves that: the first segment is durable before Open
 // returns). So does a segment or snapshot name that is not a regular file
 // (a directory, a symbolic link): Open and Inspect say what it is.

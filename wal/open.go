@@ -333,6 +333,14 @@ func mkdirDurable(fsys FS, dir string) error {
 	return err
 }
 
+// entriesText names the entries lo to hi: "entry 7", "entries 7 to 9".
+func entriesText(lo, hi uint64) string {
+	if lo == hi {
+		return fmt.Sprintf("entry %d", lo)
+	}
+	return fmt.Sprintf("entries %d to %d", lo, hi)
+}
+
 // readLogState is what readLog found.
 type readLogState struct {
 	l                 dirListing
@@ -372,9 +380,17 @@ func readLog(dir string, opts Options) (*readLogState, error) {
 	var segs []segment
 	var tail scanned
 	for i, name := range l.segments {
-		seq, _, _ := parseSegmentName(name)
+		seq, first, _ := parseSegmentName(name)
 		if i > 0 && seq != segs[i-1].seq+1 {
 			return nil, &CorruptError{File: name, Offset: -1, Err: fmt.Errorf("segment %d follows segment %d: segments missing", seq, segs[i-1].seq)}
+		}
+		if last := rp.lastIndex(); i > 0 && rp.anchored && first > last+1 {
+			// A segment begins at the log's last index + 1 when it is
+			// created, and the one before it is durable then: what is
+			// missing was in the one before, cut short at a record's end
+			// (the next entry would otherwise be blamed, or, with no entry
+			// after, nothing at all).
+			return nil, &CorruptError{File: l.segments[i-1], Offset: int64(tail.end), Err: fmt.Errorf("the log ends at entry %d here, but the next segment, %s, begins at entry %d: this segment was cut short, and %s it held went with its end", last, name, first, entriesText(last+1, first-1))}
 		}
 		buf, err := fsys.ReadFile(filepath.Join(dir, name))
 		if errors.Is(err, fs.ErrPermission) {
