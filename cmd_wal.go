@@ -139,6 +139,21 @@ func runWAL(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 			bad[id] = true
 		}
 	}
+	// A node directory copied in from another cluster's data directory:
+	// the start refuses it (cluster/identity.go).
+	for _, n := range nodes {
+		id, _ := strconv.Atoi(strings.TrimPrefix(n, "node-"))
+		path := filepath.Join(dir, n)
+		if bad[id] || cluster.WasRemoved(path) {
+			continue
+		}
+		if err := cluster.CheckIdentity(uint64(id), path); err != nil {
+			line := fmt.Sprintf("wal %s: %s", path, strings.TrimPrefix(err.Error(), "its directory "+path+" "))
+			fmt.Fprintf(stdout, "\n%s\n", cluster.EscapeControls(line))
+			problems = append(problems, line)
+			bad[id] = true
+		}
+	}
 	for _, n := range nodes {
 		if ctx.Err() != nil {
 			return context.Cause(ctx)

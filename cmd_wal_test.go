@@ -237,3 +237,31 @@ func clusterWithNode7(t *testing.T) string {
 	}
 	return data
 }
+
+// raftplay wal DATA reports a node directory copied in from another
+// cluster's data directory (exit 1), as a start refuses it, and the start
+// with --allow-failed runs the others.
+func TestWALReportsANodeFromAnotherCluster(t *testing.T) {
+	t.Parallel()
+	data, _ := clusterOnDisk(t, 3, 1)
+	other, _ := clusterOnDisk(t, 3, 1)
+	node2 := filepath.Join(data, "node-2")
+	if err := os.RemoveAll(node2); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(filepath.Join(other, "node-2"), node2); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs := runCLI(t, "", "wal", data)
+	want := "wal " + node2 + ": belongs to another cluster: its CLUSTER-ID says cluster "
+	if code != 1 || !strings.Contains(out, want) || !strings.Contains(errs, "--allow-failed") {
+		t.Errorf("exit %d, want 1 and %q\nstdout %s\nstderr %s", code, want, out, errs)
+	}
+	code, _, errs = runCLI(t, "wait leader\nexpect get k == v\n", "script", "--data", data, "-")
+	if code != 1 || !strings.Contains(errs, "node 2 could not start: its directory "+node2+" belongs to another cluster") {
+		t.Errorf("start: exit %d, want 1 and node 2 refused\n%s", code, errs)
+	}
+	if code, out, errs := runCLI(t, "wait leader\nexpect get k == v\n", "script", "--allow-failed", "--data", data, "-"); code != 0 {
+		t.Errorf("start --allow-failed: exit %d\n%s\n%s", code, out, errs)
+	}
+}

@@ -342,6 +342,7 @@ func Start(opts Options) (*Cluster, error) {
 	}
 	recordSize(opts.DataDir, created)
 	c.recordCreated(created)
+	c.recordID()
 	started, c.dataLock = true, lock // a failed start undoes its writes before it lets go
 	return c, nil
 }

@@ -158,7 +158,7 @@ func (c *Cluster) Wipe(id uint64) error {
 		return fmt.Errorf("cluster: wipe %d: %w", id, err)
 	}
 	for _, e := range ents {
-		if e.Name() == joinedFile || e.Name() == createdFile {
+		if e.Name() == joinedFile || e.Name() == createdFile || e.Name() == idFile {
 			continue // how the node came to be is not on its disk
 		}
 		if err := os.RemoveAll(filepath.Join(s.dir, e.Name())); err != nil {

@@ -40,6 +40,9 @@ import (
 //	                CLUSTER deleted outright is then told from a directory
 //	                made before the file existed, and the guard holds while
 //	                one such node's directory is left
+//	CLUSTER-ID      "cluster HEX", and node-N/CLUSTER-ID the same: the
+//	                cluster's identity (identity.go), so that a node
+//	                directory from another data directory is refused
 
 const (
 	joinedFile  = "JOINED"

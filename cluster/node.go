@@ -200,10 +200,16 @@ func openNode(cfg nodeConfig) (*node, error) {
 		snapEvery: cfg.snapEvery,
 		frozen:    cfg.frozen,
 	}
+	if err := CheckIdentity(cfg.id, cfg.dir); err != nil {
+		// Before the WAL opens: it may repair a torn tail, and this log
+		// is not this cluster's to change.
+		return nil, &StartError{Node: cfg.id, Dir: cfg.dir, Err: err}
+	}
 	if err := n.open(); err != nil {
 		n.closeIO()
 		return nil, &StartError{Node: cfg.id, Dir: cfg.dir, Err: err}
 	}
+	stampID(cfg.dir) // a restart, an add: the node runs in this cluster
 	return n, nil
 }
 

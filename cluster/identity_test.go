@@ -1,0 +1,62 @@
+package cluster
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// A node's directory copied in from another cluster's data directory is
+// refused, at restart and at start, naming both clusters' ids: it started,
+// won an election with its higher term and overwrote the entries this
+// cluster had acknowledged (a user who put back a lost node-2 from another
+// run's --data; only the safety monitor said anything).
+func TestNodeFromAnotherClusterIsRefused(t *testing.T) {
+	t.Parallel()
+	other := t.TempDir()
+	b := startCluster(t, Options{Nodes: 3, DataDir: other})
+	waitLeader(t, b)
+	put(t, b.NewClient(), "a", "from the other cluster")
+	waitFor(t, b, "the other cluster converged", Converged)
+	b.Close()
+
+	c, dir := startWithAWrite(t)
+	f := aFollower(c.Status())
+	if err := c.Crash(f); err != nil {
+		t.Fatal(err)
+	}
+	nodeDir := filepath.Join(dir, fmt.Sprintf("node-%d", f))
+	if err := os.Rename(nodeDir, nodeDir+".own"); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(filepath.Join(other, fmt.Sprintf("node-%d", f)), nodeDir); err != nil {
+		t.Fatal(err)
+	}
+	check := func(what string, err error) {
+		t.Helper()
+		var se *StartError
+		if err == nil || !errors.As(err, &se) || se.Node != f || !strings.Contains(err.Error(), nodeDir+" belongs to another cluster") ||
+			!strings.Contains(err.Error(), filepath.Join(dir, idFile)) {
+			t.Fatalf("%s: %v; want node %d refused: its directory belongs to another cluster", what, err, f)
+		}
+	}
+	check("restart", c.Restart(f))
+	c.Close()
+	_, err := startOrHang(t, Options{Nodes: 3, DataDir: dir})
+	check("start", err)
+	// Its own directory back, the node starts, and the write is there.
+	if err := os.RemoveAll(nodeDir); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(nodeDir+".own", nodeDir); err != nil {
+		t.Fatal(err)
+	}
+	c2 := startCluster(t, Options{Nodes: 3, DataDir: dir})
+	waitLeader(t, c2)
+	if res, err := c2.NewClient().Get(t.Context(), "a"); err != nil || string(res.Value) != "1" {
+		t.Fatalf("get a = %q, %v", res.Value, err)
+	}
+}
