@@ -472,8 +472,20 @@ func checkNoAmnesia(slots []*slot, dataDir string, allowFailed bool) error {
 	if len(without) == 1 {
 		those, them, they, their = "it", "it", "it", "its"
 	}
-	return fmt.Errorf("cluster: %s holds the logs of node %s but not of node %s: starting %s empty would make %s forget the votes and entries %s had (amnesia), which can break Raft's safety; put %s files back; or start with --allow-failed, which leaves %s down, and replace %s (remove N, then add N); or start from an empty data directory",
-		dataDir, strings.Join(with, ", "), strings.Join(without, ", "), those, them, they, their, them, them)
+	// A node whose directory is not there at all is counted in by the
+	// size a file records: name that file (a node-2/CREATED that said
+	// "nodes 7" sent the user looking for nodes 4 to 7, the file unnamed).
+	says := ""
+	for _, id := range without {
+		if _, err := os.Lstat(filepath.Join(dataDir, "node-"+id)); errors.Is(err, fs.ErrNotExist) {
+			if size, from := CreatedSize(dataDir); from != "" {
+				says = fmt.Sprintf(" (%s says the cluster was created with %d nodes)", from, size)
+			}
+			break
+		}
+	}
+	return fmt.Errorf("cluster: %s holds the logs of node %s but not of node %s%s: starting %s empty would make %s forget the votes and entries %s had (amnesia), which can break Raft's safety; put %s files back; or start with --allow-failed, which leaves %s down, and replace %s (remove N, then add N); or start from an empty data directory",
+		dataDir, strings.Join(with, ", "), strings.Join(without, ", "), says, those, them, they, their, them, them)
 }
 
 // lostLogs returns the nodes of slots whose log is gone (without) while

@@ -568,3 +568,21 @@ func TestNestedDataDirectoriesAreRefused(t *testing.T) {
 		t.Fatalf("start with a cluster in node 1's directory: %v", err)
 	}
 }
+
+// A start refused because a file records more nodes than there are
+// directories names that file: a node-2/CREATED that said "nodes 7" (a
+// directory copied from a larger cluster's) had the start ask for the
+// files of nodes 4 to 7, and say nothing of where the 7 came from.
+func TestAmnesiaNamesTheFileThatCountsTheMissingNodes(t *testing.T) {
+	t.Parallel()
+	c, dir := startWithAWrite(t)
+	c.Close()
+	created := filepath.Join(dir, "node-2", "CREATED")
+	if err := os.WriteFile(created, []byte("nodes 7\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := startOrHang(t, Options{Nodes: 3, DataDir: dir})
+	if want := "not of node 4, 5, 6, 7 (" + created + " says the cluster was created with 7 nodes)"; err == nil || !strings.Contains(err.Error(), want) {
+		t.Fatalf("start: %v; want %q", err, want)
+	}
+}
