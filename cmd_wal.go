@@ -140,8 +140,18 @@ func runWAL(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		}
 	}
 	// A node directory copied in from another cluster's data directory:
-	// the start refuses it (cluster/identity.go).
+	// the start refuses it (cluster/identity.go); a damaged CLUSTER-ID
+	// of the data directory, the whole start.
+	idErr := cluster.CheckIDFile(dir)
+	if idErr != nil {
+		line := idErr.Error()
+		fmt.Fprintf(stdout, "\n%s\n", cluster.EscapeControls(line))
+		problems = append(problems, line)
+	}
 	for _, n := range nodes {
+		if idErr != nil {
+			break
+		}
 		id, _ := strconv.Atoi(strings.TrimPrefix(n, "node-"))
 		path := filepath.Join(dir, n)
 		if bad[id] || cluster.WasRemoved(path) {
@@ -209,6 +219,9 @@ func runWAL(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	hint := fmt.Sprintf("a start with --allow-failed (raftplay --data %s --allow-failed) runs the other nodes and leaves these FAILED; remove N, then add N, replaces one", dir)
 	if clusterErr != nil {
 		hint = fmt.Sprintf("once %s holds the cluster's size again, %s", filepath.Join(dir, "CLUSTER"), hint)
+	}
+	if idErr != nil {
+		hint = fmt.Sprintf("once %s is mended, %s", filepath.Join(dir, "CLUSTER-ID"), hint)
 	}
 	return append(problems, hint)
 }

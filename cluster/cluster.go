@@ -219,6 +219,9 @@ func Start(opts Options) (*Cluster, error) {
 	if err := CheckClusterFile(opts.DataDir); err != nil {
 		return nil, err
 	}
+	if err := CheckIDFile(opts.DataDir); err != nil {
+		return nil, fmt.Errorf("cluster: %w", err)
+	}
 	// Nodes added in an earlier run on this data directory come back with
 	// it, and removed ones stay removed (membership.go).
 	nodes := max(opts.Nodes, NodesOnDisk(opts.DataDir))

@@ -27,8 +27,8 @@ import (
 const idFile = "CLUSTER-ID"
 
 // readID reads a CLUSTER-ID file: "" when it is not there. A file that is
-// there but is not "cluster HEX" is an error.
-func readID(path string) (string, error) {
+// there but is not "cluster HEX" is an error; fix says what to do.
+func readID(path, fix string) (string, error) {
 	b, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return "", nil
@@ -43,39 +43,89 @@ func readID(path string) (string, error) {
 		if len(b) > 40 {
 			found = fmt.Sprintf("%q... (%d bytes)", b[:40], len(b))
 		}
-		return "", fmt.Errorf("%s is damaged: it holds %s, not \"cluster ID\"; it tells this cluster's nodes from another's: copy the data directory's %s over it (or delete it, and it is written again)", path, found, idFile)
+		return "", fmt.Errorf("%s is damaged: it holds %s, not \"cluster ID\", the identity that tells this cluster's nodes from another's; %s", path, found, fix)
 	}
 	return id, nil
+}
+
+// readNodeID reads the CLUSTER-ID of the node directory dir.
+func readNodeID(dir string) (string, error) {
+	return readID(filepath.Join(dir, idFile), "copy the data directory's "+idFile+" over it, or delete it (it is written again)")
+}
+
+// CheckIDFile says what is wrong with dataDir's CLUSTER-ID, if it is there
+// and cannot be read as one (nil when it can, or is not there): a start
+// refuses the data directory.
+func CheckIDFile(dataDir string) error {
+	_, _, err := dataID(dataDir)
+	return err
+}
+
+// dataID returns the id of the cluster in dataDir and the file that says
+// it: its CLUSTER-ID, else (deleted) the one most of its nodes' hold (the
+// lowest node's of a tie), so that a deleted CLUSTER-ID is not replaced by
+// a new id that every node's then contradicts. "" when none says one.
+func dataID(dataDir string) (id, from string, err error) {
+	from = filepath.Join(dataDir, idFile)
+	id, err = readID(from, "delete it: the next start takes the id back from the nodes' "+idFile+" files")
+	if err != nil || id != "" {
+		return id, from, err
+	}
+	count := map[string]int{}
+	first := map[string]string{}
+	best := ""
+	for n := 1; n <= MaxNodes; n++ {
+		path := filepath.Join(dataDir, fmt.Sprintf("node-%d", n), idFile)
+		nid, err := readID(path, "")
+		if err != nil || nid == "" {
+			continue
+		}
+		count[nid]++
+		if first[nid] == "" {
+			first[nid] = path
+		}
+		if best == "" || count[nid] > count[best] {
+			best = nid
+		}
+	}
+	if best == "" {
+		return "", "", nil
+	}
+	return best, first[best], nil
 }
 
 // CheckIdentity says what is wrong when the directory dir of node id holds
 // the CLUSTER-ID of another cluster than its data directory's (nil when
 // they agree, or either has none): a start refuses the node.
 func CheckIdentity(id uint64, dir string) error {
-	dataDir := filepath.Dir(dir)
-	want, err := readID(filepath.Join(dataDir, idFile))
-	if err != nil || want == "" {
-		return err
-	}
-	got, err := readID(filepath.Join(dir, idFile))
+	got, err := readNodeID(dir)
 	if err != nil || got == "" {
 		return err
 	}
-	if got == want {
-		return nil
+	want, from, err := dataID(filepath.Dir(dir))
+	if err != nil || want == "" || got == want {
+		return err
 	}
-	return fmt.Errorf("its directory %s belongs to another cluster: its %s says cluster %s, and this data directory's (%s) says cluster %s; copied in from another data directory, its log would overwrite entries this cluster acknowledged, or be overwritten; put node %d's own directory back",
-		dir, idFile, got, filepath.Join(dataDir, idFile), want, id)
+	return fmt.Errorf("its directory %s belongs to another cluster: its %s says cluster %s, and %s says cluster %s; copied in from another data directory, its log would overwrite entries this cluster acknowledged, or be overwritten; put node %d's own directory back",
+		dir, idFile, got, from, want, id)
 }
 
 // recordID writes dataDir's CLUSTER-ID when it has none (a new cluster,
-// or a data directory made before the file existed), and the node
-// directories' that lack one, of the nodes of c that run. Best effort, as
-// recordSize: without it, nothing is checked.
+// a data directory made before the file existed, or the file deleted: the
+// id its nodes hold, then), and the node directories' that lack one, of
+// the nodes of c that run. Best effort, as recordSize: without it,
+// nothing is checked.
 func (c *Cluster) recordID() {
 	path := filepath.Join(c.opts.DataDir, idFile)
 	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
-		if writeMarker(c.opts.DataDir, idFile, fmt.Sprintf("cluster %016x\n", rand.Uint64())) != nil {
+		id, _, err := dataID(c.opts.DataDir)
+		if err != nil {
+			return
+		}
+		if id == "" {
+			id = fmt.Sprintf("%016x", rand.Uint64())
+		}
+		if writeMarker(c.opts.DataDir, idFile, fmt.Sprintf("cluster %s\n", id)) != nil {
 			return
 		}
 	}
@@ -91,7 +141,7 @@ func (c *Cluster) recordID() {
 // stampID writes the CLUSTER-ID of the data directory above dir into dir,
 // a node's directory that runs in it, when dir has none.
 func stampID(dir string) {
-	id, err := readID(filepath.Join(filepath.Dir(dir), idFile))
+	id, err := readID(filepath.Join(filepath.Dir(dir), idFile), "")
 	if err != nil || id == "" || fileExists(filepath.Join(dir, idFile)) {
 		return
 	}

@@ -60,3 +60,59 @@ func TestNodeFromAnotherClusterIsRefused(t *testing.T) {
 		t.Fatalf("get a = %q, %v", res.Value, err)
 	}
 }
+
+// The data directory's CLUSTER-ID deleted is taken back from its nodes'
+// (a new id there would have every node refused at the next start), and
+// still tells a node from another cluster; damaged, it is refused before
+// anything starts, saying to delete it.
+func TestDataDirectoryClusterIDDeletedOrDamaged(t *testing.T) {
+	t.Parallel()
+	c, dir := startWithAWrite(t)
+	c.Close()
+	path := filepath.Join(dir, idFile)
+	before, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for round := 0; round < 2; round++ { // the second start finds the file the first wrote back
+		if round == 0 {
+			if err := os.Remove(path); err != nil {
+				t.Fatal(err)
+			}
+		}
+		c = startCluster(t, Options{Nodes: 3, DataDir: dir})
+		waitLeader(t, c)
+		c.Close()
+		if after, err := os.ReadFile(path); err != nil || string(after) != string(before) {
+			t.Fatalf("round %d: %s holds %q, %v; want %q back", round, path, after, err, before)
+		}
+	}
+	// Deleted again, with node 3 from another cluster: node 3 is refused,
+	// by the id nodes 1 and 2 hold.
+	other := t.TempDir()
+	b := startCluster(t, Options{Nodes: 3, DataDir: other})
+	waitLeader(t, b)
+	b.Close()
+	node3 := filepath.Join(dir, "node-3")
+	if err := os.RemoveAll(node3); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(filepath.Join(other, "node-3"), node3); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(path); err != nil {
+		t.Fatal(err)
+	}
+	_, err = startOrHang(t, Options{Nodes: 3, DataDir: dir})
+	var se *StartError
+	if !errors.As(err, &se) || se.Node != 3 || !strings.Contains(err.Error(), "belongs to another cluster") {
+		t.Fatalf("start: %v; want node 3 refused", err)
+	}
+	if err := os.WriteFile(path, []byte("garbage\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err = startOrHang(t, Options{Nodes: 3, DataDir: dir, AllowFailed: true})
+	if want := path + ` is damaged: it holds "garbage\n"`; err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "delete it") {
+		t.Fatalf("start: %v; want %q", err, want)
+	}
+}
