@@ -87,6 +87,11 @@ func lockFile(dir string) (*os.File, error) {
 		// not write, not an open(2) of a file it never named.
 		return nil, fmt.Errorf("wal: %s cannot be written (its LOCK file cannot be opened): %w", dir, errors.Unwrap(err))
 	}
+	if errors.Is(err, syscall.EISDIR) {
+		// Said with what to do: "open DIR/LOCK: is a directory" left the
+		// user to guess whether the directory was needed.
+		return nil, fmt.Errorf("wal: %s is a directory, not a file: it is the lock that keeps two runs off one directory, and holds nothing else; remove that directory (it is made again as a file)", filepath.Join(dir, LockName))
+	}
 	if err != nil {
 		return nil, fmt.Errorf("wal: lock %s: %w", dir, err)
 	}

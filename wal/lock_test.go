@@ -72,3 +72,20 @@ func TestLockOfAReplacedLockFileIsTakenAgain(t *testing.T) {
 	}
 	f.Close()
 }
+
+// A LOCK that is a directory is named with what to do: it said only
+// "wal: lock DIR: open DIR/LOCK: is a directory".
+func TestLockThatIsADirectoryIsNamed(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.Mkdir(filepath.Join(dir, LockName), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err := Open(dir, Options{})
+	want := filepath.Join(dir, LockName) + " is a directory, not a file"
+	if err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "remove that directory") {
+		t.Fatalf("Open: %v; want %q and what to do", err, want)
+	}
+	if _, err := LockDir(dir); err == nil || !strings.Contains(err.Error(), want) {
+		t.Fatalf("LockDir: %v; want %q", err, want)
+	}
+}
