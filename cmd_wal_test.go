@@ -265,3 +265,19 @@ func TestWALReportsANodeFromAnotherCluster(t *testing.T) {
 		t.Errorf("start --allow-failed: exit %d\n%s\n%s", code, out, errs)
 	}
 }
+
+// --data naming a symbolic link to a missing path says so: it said
+// "cannot create it (DIR: file exists)".
+func TestDataDirDanglingLink(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	link := filepath.Join(dir, "data")
+	if err := os.Symlink(filepath.Join(dir, "gone", "x"), link); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errs := runCLI(t, "wait leader\n", "script", "--data", link, "-")
+	want := "--data " + link + ": it is a symbolic link to a missing path (" + filepath.Join(dir, "gone", "x") + "): create its target, or remove the link"
+	if code != 2 || !strings.Contains(errs, want) {
+		t.Errorf("exit %d, want 2 and %q\n%s", code, want, errs)
+	}
+}

@@ -330,6 +330,13 @@ func checkDataDir(dir string) error {
 	if err := cluster.CheckDataDir(dir); err != nil {
 		return fmt.Errorf("it %w", err)
 	}
+	if lst, err := os.Lstat(dir); err == nil && lst.Mode()&fs.ModeSymlink != 0 {
+		if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
+			// It said "cannot create it (DIR: file exists)".
+			target, _ := os.Readlink(dir)
+			return fmt.Errorf("it is a symbolic link to a missing path (%s): create its target, or remove the link", target)
+		}
+	}
 	if err := cluster.MkdirAllDurable(dir); err != nil {
 		return fmt.Errorf("cannot create it (%s)", pathMessage(err))
 	}
