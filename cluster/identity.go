@@ -15,42 +15,53 @@ import (
 // ran in it.
 //
 //	CLUSTER-ID          "cluster HEX": the id, made at the first start
-//	node-N/CLUSTER-ID   the same, written once the node has run in it
+//	node-N/CLUSTER-ID   the same, and "node N", written once the node has
+//	                    run in it
 //
 // A node's directory copied in from another data directory (to put back
 // one that was lost, say) held another cluster's log: it started, won an
 // election with its higher term and overwrote the entries this cluster had
 // acknowledged (the safety monitor saw it, nothing refused it). A node
 // whose CLUSTER-ID is not its data directory's is refused at start and at
-// restart. A directory made before the file existed has none and is not
+// restart; so is one that holds another node's (node-1 copied over a lost
+// node-2: amnesia with extra steps). A directory made before the file existed has none and is not
 // checked; it gets one at its next start.
 const idFile = "CLUSTER-ID"
 
 // readID reads a CLUSTER-ID file: "" when it is not there. A file that is
-// there but is not "cluster HEX" is an error; fix says what to do.
-func readID(path, fix string) (string, error) {
+// there but is not "cluster HEX" (a node's: then "node N" on a line of its
+// own, or not) is an error; fix says what to do. node is the N, 0 if none.
+func readID(path, fix string) (id string, node uint64, err error) {
 	b, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return "", nil
+		return "", 0, nil
 	}
 	if err != nil {
-		return "", fmt.Errorf("%s cannot be read: %w", path, err)
+		return "", 0, fmt.Errorf("%s cannot be read: %w", path, err)
 	}
-	text := strings.TrimSpace(string(b))
-	id, ok := strings.CutPrefix(text, "cluster ")
-	if !ok || id == "" || strings.ContainsAny(id, " \t\r\n") {
+	lines := strings.Split(strings.TrimSpace(strings.ReplaceAll(string(b), "\r\n", "\n")), "\n")
+	id, ok := strings.CutPrefix(lines[0], "cluster ")
+	ok = ok && id != "" && !strings.ContainsAny(id, " \t") && len(lines) <= 2
+	if ok && len(lines) == 2 {
+		var n int
+		_, serr := fmt.Sscanf(lines[1], "node %d", &n)
+		ok = serr == nil && n >= 1 && n <= MaxNodes && lines[1] == fmt.Sprintf("node %d", n)
+		node = uint64(n)
+	}
+	if !ok {
 		found := fmt.Sprintf("%q", b)
 		if len(b) > 40 {
 			found = fmt.Sprintf("%q... (%d bytes)", b[:40], len(b))
 		}
-		return "", fmt.Errorf("%s is damaged: it holds %s, not \"cluster ID\", the identity that tells this cluster's nodes from another's; %s", path, found, fix)
+		return "", 0, fmt.Errorf("%s is damaged: it holds %s, not \"cluster ID\", the identity that tells this cluster's nodes from another's; %s", path, found, fix)
 	}
-	return id, nil
+	return id, node, nil
 }
 
-// readNodeID reads the CLUSTER-ID of the node directory dir.
-func readNodeID(dir string) (string, error) {
-	return readID(filepath.Join(dir, idFile), "copy the data directory's "+idFile+" over it, or delete it (it is written again)")
+// readNodeID reads the CLUSTER-ID of the node directory dir: the cluster's
+// id, and the node's.
+func readNodeID(dir string) (string, uint64, error) {
+	return readID(filepath.Join(dir, idFile), "delete it: it is written again")
 }
 
 // CheckIDFile says what is wrong with dataDir's CLUSTER-ID, if it is there
@@ -67,7 +78,7 @@ func CheckIDFile(dataDir string) error {
 // a new id that every node's then contradicts. "" when none says one.
 func dataID(dataDir string) (id, from string, err error) {
 	from = filepath.Join(dataDir, idFile)
-	id, err = readID(from, "delete it: the next start takes the id back from the nodes' "+idFile+" files")
+	id, _, err = readID(from, "delete it: the next start takes the id back from the nodes' "+idFile+" files")
 	if err != nil || id != "" {
 		return id, from, err
 	}
@@ -76,7 +87,7 @@ func dataID(dataDir string) (id, from string, err error) {
 	best := ""
 	for n := 1; n <= MaxNodes; n++ {
 		path := filepath.Join(dataDir, fmt.Sprintf("node-%d", n), idFile)
-		nid, err := readID(path, "")
+		nid, _, err := readID(path, "")
 		if err != nil || nid == "" {
 			continue
 		}
@@ -98,13 +109,23 @@ func dataID(dataDir string) (id, from string, err error) {
 // the CLUSTER-ID of another cluster than its data directory's (nil when
 // they agree, or either has none): a start refuses the node.
 func CheckIdentity(id uint64, dir string) error {
-	got, err := readNodeID(dir)
+	got, node, err := readNodeID(dir)
 	if err != nil || got == "" {
 		return err
 	}
 	want, from, err := dataID(filepath.Dir(dir))
-	if err != nil || want == "" || got == want {
+	if err != nil {
 		return err
+	}
+	if want == "" || got == want {
+		if node == 0 || node == id {
+			return nil
+		}
+		// Another node's directory copied over this one's (to put back
+		// one that was lost): the node would claim the votes and entries
+		// of the other, as if it had lost its own files (amnesia).
+		return fmt.Errorf("its directory %s holds node %d's files (its %s says node %d): started as node %d, it would take node %d's votes and entries for its own and forget its own (amnesia), which can break Raft's safety; put node %d's own directory back",
+			dir, node, idFile, node, id, node, id)
 	}
 	return fmt.Errorf("its directory %s belongs to another cluster: its %s says cluster %s, and %s says cluster %s; copied in from another data directory, its log would overwrite entries this cluster acknowledged, or be overwritten; put node %d's own directory back",
 		dir, idFile, got, from, want, id)
@@ -141,9 +162,14 @@ func (c *Cluster) recordID() {
 // stampID writes the CLUSTER-ID of the data directory above dir into dir,
 // a node's directory that runs in it, when dir has none.
 func stampID(dir string) {
-	id, err := readID(filepath.Join(filepath.Dir(dir), idFile), "")
+	id, _, err := readID(filepath.Join(filepath.Dir(dir), idFile), "")
 	if err != nil || id == "" || fileExists(filepath.Join(dir, idFile)) {
 		return
 	}
-	writeMarker(dir, idFile, fmt.Sprintf("cluster %s\n", id))
+	text := fmt.Sprintf("cluster %s\n", id)
+	var n int
+	if _, err := fmt.Sscanf(filepath.Base(dir), "node-%d", &n); err == nil && filepath.Base(dir) == fmt.Sprintf("node-%d", n) {
+		text += fmt.Sprintf("node %d\n", n)
+	}
+	writeMarker(dir, idFile, text)
 }

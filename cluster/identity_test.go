@@ -116,3 +116,39 @@ func TestDataDirectoryClusterIDDeletedOrDamaged(t *testing.T) {
 		t.Fatalf("start: %v; want %q", err, want)
 	}
 }
+
+// A node's directory replaced by a copy of another node's (to put back one
+// that was lost) is refused: it started, with the other's votes and
+// entries for its own (amnesia by another name).
+func TestNodeDirectoryCopiedFromAnotherNodeIsRefused(t *testing.T) {
+	t.Parallel()
+	c, dir := startWithAWrite(t)
+	f := aFollower(c.Status())
+	donor := uint64(1)
+	if f == 1 {
+		donor = 2
+	}
+	if err := c.Crash(f); err != nil {
+		t.Fatal(err)
+	}
+	nodeDir := filepath.Join(dir, fmt.Sprintf("node-%d", f))
+	if err := os.RemoveAll(nodeDir); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.CopyFS(nodeDir, os.DirFS(filepath.Join(dir, fmt.Sprintf("node-%d", donor)))); err != nil {
+		t.Fatal(err)
+	}
+	os.Remove(filepath.Join(nodeDir, "LOCK")) // (a copy taken while the donor runs holds its lock file too; harmless)
+	want := fmt.Sprintf("%s holds node %d's files (its CLUSTER-ID says node %d)", nodeDir, donor, donor)
+	check := func(what string, err error) {
+		t.Helper()
+		var se *StartError
+		if err == nil || !errors.As(err, &se) || se.Node != f || !strings.Contains(err.Error(), want) {
+			t.Fatalf("%s: %v; want node %d refused: %q", what, err, f, want)
+		}
+	}
+	check("restart", c.Restart(f))
+	c.Close()
+	_, err := startOrHang(t, Options{Nodes: 3, DataDir: dir})
+	check("start", err)
+}
