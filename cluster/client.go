@@ -168,7 +168,7 @@ func (c *Cluster) retry(ctx context.Context, write bool, attempt func(n *node, o
 				return res, err
 			}
 			if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
-				lastErr = fmt.Errorf("node %d, the leader then, did not complete it", n.cfg.id)
+				lastErr = fmt.Errorf("node %d, the leader then, did not complete it%s", n.cfg.id, c.failedNote())
 			} else {
 				lastErr = fmt.Errorf("node %d: %s", n.cfg.id, strings.TrimPrefix(err.Error(), "cluster: "))
 			}
@@ -192,6 +192,24 @@ func (c *Cluster) retry(ctx context.Context, write bool, attempt func(n *node, o
 		}
 		backoff = min(backoff*2, 20*time.Millisecond)
 	}
+}
+
+// failedNote tells the nodes that stopped on an error (a full disk), as
+// a leader that could not complete an operation may be waiting on them:
+// " (node 2 failed: wal: write ...: no space left on device)". A disk that
+// filled under every follower said only that the leader "did not complete
+// it". "" when none did.
+func (c *Cluster) failedNote() string {
+	var notes []string
+	for _, n := range c.Status().Nodes {
+		if n.State == StateFailed && n.Err != "" {
+			notes = append(notes, fmt.Sprintf("node %d failed: %s", n.ID, n.Err))
+		}
+	}
+	if len(notes) == 0 {
+		return ""
+	}
+	return " (" + strings.Join(notes, "; ") + ")"
 }
 
 // TimeoutError is a client operation that did not complete before its
