@@ -32,7 +32,7 @@ const idFile = "CLUSTER-ID"
 // there but is not "cluster HEX" (a node's: then "node N" on a line of its
 // own, or not) is an error; fix says what to do. node is the N, 0 if none.
 func readID(path, fix string) (id string, node uint64, err error) {
-	b, err := os.ReadFile(path)
+	b, err := readMarker(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return "", 0, nil
 	}

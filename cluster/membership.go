@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"time"
 
 	"raftplay/raft"
@@ -62,7 +64,7 @@ func createdSize(dataDir string) int {
 // readSize reads a "nodes N" file (CLUSTER, CREATED): 0 when it is not
 // there or cannot be read as one.
 func readSize(path string) int {
-	b, err := os.ReadFile(path)
+	b, err := readMarker(path)
 	if err != nil {
 		return 0
 	}
@@ -73,6 +75,44 @@ func readSize(path string) int {
 	return n
 }
 
+// readMarker reads a small file the cluster keeps in its data directory
+// (CLUSTER, CREATED, CLUSTER-ID), as os.ReadFile does, but one that is not
+// a regular file is an error, not read: a named pipe in CLUSTER's place
+// blocked the start forever in open(2), and a first ctrl+c could not
+// stop it.
+func readMarker(path string) ([]byte, error) {
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("it is %s, not a regular file: remove it", kindOf(st.Mode()))
+	}
+	return io.ReadAll(io.LimitReader(f, 1<<20))
+}
+
+// kindOf names what a file that is not a regular file is.
+func kindOf(m fs.FileMode) string {
+	switch {
+	case m.IsDir():
+		return "a directory"
+	case m&fs.ModeNamedPipe != 0:
+		return "a named pipe"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	case m&fs.ModeCharDevice != 0:
+		return "a character device"
+	case m&fs.ModeDevice != 0:
+		return "a device"
+	}
+	return m.Type().String()
+}
+
 // CheckClusterFile says what is wrong with dataDir's CLUSTER file, if it
 // is there and is not "nodes N" for a size N a cluster can have (nil when
 // it is, or is not there). Damaged, it was ignored: the guard against
@@ -81,7 +121,7 @@ func readSize(path string) int {
 // lost an acknowledged write (found by a CI user).
 func CheckClusterFile(dataDir string) error {
 	path := filepath.Join(dataDir, clusterFile)
-	b, err := os.ReadFile(path)
+	b, err := readMarker(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
 	}

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -584,5 +585,27 @@ func TestAmnesiaNamesTheFileThatCountsTheMissingNodes(t *testing.T) {
 	_, err := startOrHang(t, Options{Nodes: 3, DataDir: dir})
 	if want := "not of node 4, 5, 6, 7 (" + created + " says the cluster was created with 7 nodes)"; err == nil || !strings.Contains(err.Error(), want) {
 		t.Fatalf("start: %v; want %q", err, want)
+	}
+}
+
+// A named pipe in the place of CLUSTER (or CLUSTER-ID) is refused, not
+// read: the start blocked forever opening it, and a first ctrl+c could not
+// stop it.
+func TestNamedPipeInPlaceOfAMarkerDoesNotHang(t *testing.T) {
+	t.Parallel()
+	for _, name := range []string{clusterFile, idFile} {
+		c, dir := startWithAWrite(t)
+		c.Close()
+		path := filepath.Join(dir, name)
+		if err := os.Remove(path); err != nil {
+			t.Fatal(err)
+		}
+		if err := syscall.Mkfifo(path, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		_, err := startOrHang(t, Options{Nodes: 3, DataDir: dir})
+		if want := path + " cannot be read: it is a named pipe, not a regular file"; err == nil || !strings.Contains(err.Error(), want) {
+			t.Fatalf("start with %s a named pipe: %v; want %q", name, err, want)
+		}
 	}
 }
