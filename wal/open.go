@@ -333,6 +333,27 @@ func mkdirDurable(fsys FS, dir string) error {
 	return err
 }
 
+// maxSegmentFileBytes is the most a segment file may hold beyond its
+// SegmentBytes before it is refused unread: a segment rolls once it
+// reaches SegmentBytes, and one batch of records past that is far less. A
+// segment whose end was extended by damage (truncate -s 40G) was read
+// whole into memory: the process died out of memory with a goroutine dump.
+const maxSegmentFileBytes = 4 << 30
+
+// checkSegmentSize refuses segment name of dir when its file is larger
+// than any segment can be (maxSegmentFileBytes).
+func checkSegmentSize(fsys FS, dir, name string, opts Options) error {
+	fi, err := fsys.Stat(filepath.Join(dir, name))
+	if err != nil {
+		return nil // reading it says what is wrong
+	}
+	limit := max(opts.SegmentBytes, defaultSegmentBytes) + maxSegmentFileBytes
+	if fi.Size() <= limit {
+		return nil
+	}
+	return &CorruptError{File: name, Offset: -1, Err: fmt.Errorf("the file is %d bytes, more than any segment holds (one rolls at %d bytes; %d is the most read): its end was extended by damage (truncate -s, a file system fault?); refused, not read into memory", fi.Size(), opts.SegmentBytes, limit)}
+}
+
 // entriesText names the entries lo to hi: "entry 7", "entries 7 to 9".
 func entriesText(lo, hi uint64) string {
 	if lo == hi {
@@ -391,6 +412,9 @@ func readLog(dir string, opts Options) (*readLogState, error) {
 			// (the next entry would otherwise be blamed, or, with no entry
 			// after, nothing at all).
 			return nil, &CorruptError{File: l.segments[i-1], Offset: int64(tail.end), Err: fmt.Errorf("the log ends at entry %d here, but the next segment, %s, begins at entry %d: this segment was cut short, and %s it held went with its end", last, name, first, entriesText(last+1, first-1))}
+		}
+		if err := checkSegmentSize(fsys, dir, name, opts); err != nil {
+			return nil, err
 		}
 		buf, err := fsys.ReadFile(filepath.Join(dir, name))
 		if errors.Is(err, fs.ErrPermission) {
