@@ -37,7 +37,9 @@
 // last index + 1 when it is created), or snapshot files with no segment at
 // all (no crash leaves that: the first segment is durable before Open
 // returns). So does a segment or snapshot name that is not a regular file
-// (a directory, a symbolic link): Open and Inspect say what it is.
+// (a directory, a symbolic link): Open and Inspect say what it is; and a
+// segment file more than 4 GiB past SegmentBytes (its end extended by
+// damage), refused without reading it into memory.
 //
 // # Directory
 //
