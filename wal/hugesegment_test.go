@@ -39,3 +39,24 @@ func TestSegmentExtendedPastAnySizeIsRefusedUnread(t *testing.T) {
 		t.Fatalf("Inspect problems %+v; want the segment refused unread", rep.Problems)
 	}
 }
+
+// A last-segment file extended by damage is refused unread, named: it was
+// read whole into memory.
+func TestLastSegmentFileExtendedIsRefusedUnread(t *testing.T) {
+	dir := t.TempDir()
+	opts := Options{SegmentBytes: 256, prepareInline: true, noPrepare: true}
+	w, _ := mustOpen(t, dir, opts)
+	for i := uint64(1); len(w.segs) < 2; i++ {
+		mustSave(t, w, raft.HardState{Term: 1, Vote: 1, Commit: i}, mkEnts(i, i, 1, 10))
+	}
+	mustClose(t, w)
+	path := filepath.Join(dir, lastSegName)
+	if err := os.Truncate(path, 8<<30); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err := Open(dir, opts)
+	var ce *CorruptError
+	if !errors.As(err, &ce) || ce.File != lastSegName || !strings.Contains(err.Error(), "holds 8589934592 bytes, not the number of a segment") {
+		t.Fatalf("Open: %v; want %s refused unread", err, lastSegName)
+	}
+}

@@ -485,6 +485,12 @@ func checkLastSegment(fsys FS, dir string, l dirListing) error {
 	if !l.lastSeg {
 		return nil
 	}
+	// "segment N\n" is at most 29 bytes: a larger file is damage, said
+	// without reading it (40 GiB of it was read into memory, and the
+	// process died out of memory).
+	if fi, err := fsys.Stat(filepath.Join(dir, lastSegName)); err == nil && fi.Size() > 64 {
+		return &CorruptError{File: lastSegName, Offset: -1, Err: fmt.Errorf("holds %d bytes, not the number of a segment (\"segment N\")", fi.Size())}
+	}
 	b, err := fsys.ReadFile(filepath.Join(dir, lastSegName))
 	if errors.Is(err, fs.ErrPermission) {
 		return &UnreadableError{Path: filepath.Join(dir, lastSegName), Err: err}
