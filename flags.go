@@ -325,7 +325,7 @@ func checkDataDir(dir string) error {
 		if st.Mode().IsRegular() {
 			return fmt.Errorf("it is a file, not a directory")
 		}
-		return fmt.Errorf("it is not a directory (a %s)", fileKind(st.Mode()))
+		return fmt.Errorf("it is not a directory (%s)", wal.FileKind(st.Mode()))
 	}
 	if err := cluster.CheckDataDir(dir); err != nil {
 		return fmt.Errorf("it %w", err)
@@ -704,21 +704,6 @@ func applyScriptFlags(fs *flag.FlagSet, cf *clusterFlags, name, src string) (str
 		}
 	}
 	return strings.Join(set, " "), nil
-}
-
-// fileKind names what a path that is neither a file nor a directory is.
-func fileKind(m os.FileMode) string {
-	switch {
-	case m&os.ModeCharDevice != 0:
-		return "character device"
-	case m&os.ModeDevice != 0:
-		return "device"
-	case m&os.ModeNamedPipe != 0:
-		return "named pipe"
-	case m&os.ModeSocket != 0:
-		return "socket"
-	}
-	return "special file"
 }
 
 // onlyWith refuses the flags given beside --mode (chaos --recheck,

@@ -91,26 +91,9 @@ func readMarker(path string) ([]byte, error) {
 		return nil, err
 	}
 	if !st.Mode().IsRegular() {
-		return nil, fmt.Errorf("it is %s, not a regular file: remove it", kindOf(st.Mode()))
+		return nil, fmt.Errorf("it is %s, not a regular file: remove it", wal.FileKind(st.Mode()))
 	}
 	return io.ReadAll(io.LimitReader(f, 1<<20))
-}
-
-// kindOf names what a file that is not a regular file is.
-func kindOf(m fs.FileMode) string {
-	switch {
-	case m.IsDir():
-		return "a directory"
-	case m&fs.ModeNamedPipe != 0:
-		return "a named pipe"
-	case m&fs.ModeSocket != 0:
-		return "a socket"
-	case m&fs.ModeCharDevice != 0:
-		return "a character device"
-	case m&fs.ModeDevice != 0:
-		return "a device"
-	}
-	return m.Type().String()
 }
 
 // CheckClusterFile says what is wrong with dataDir's CLUSTER file, if it

@@ -24,14 +24,7 @@ func TestStalledFollowerDoesNotCampaign(t *testing.T) {
 	// on counts below: at the start, on a loaded machine, f (its timer 30
 	// ms behind the winner's with this seed) may time out beside it, and
 	// that first election is not what this test checks.
-	st := waitFor(t, c, "every node following the leader", func(s Status) bool {
-		for _, n := range s.Nodes {
-			if s.Leader == 0 || n.Leader != s.Leader || n.Term != s.Term {
-				return false
-			}
-		}
-		return true
-	})
+	st := waitAllFollow(t, c)
 	f := aFollower(st)
 	mark := c.Events().Last(1)[0].Seq
 	tm := c.Status().Timing
@@ -110,14 +103,7 @@ func TestNodeWaitingForItsDiskShowsTheTermItWrites(t *testing.T) {
 	t.Parallel()
 	c := startCluster(t, Options{Nodes: 3, Seed: 7})
 	waitLeader(t, c)
-	st := waitFor(t, c, "every node following the leader", func(s Status) bool {
-		for _, n := range s.Nodes {
-			if s.Leader == 0 || n.Leader != s.Leader || n.Term != s.Term {
-				return false
-			}
-		}
-		return true
-	})
+	st := waitAllFollow(t, c)
 	f := aFollower(st)
 	g := 6 - st.Leader - f // the other follower
 	// f's next fsync takes a minute: longer than this test waits.
@@ -132,5 +118,18 @@ func TestNodeWaitingForItsDiskShowsTheTermItWrites(t *testing.T) {
 	waitFor(t, c, fmt.Sprintf("%d showing term %d and its vote for %d while its disk writes them", f, st.Term+1, g), func(s Status) bool {
 		n, _ := s.Node(f)
 		return n.Term == st.Term+1 && n.Vote == g && n.Role == "follower"
+	})
+}
+
+// waitAllFollow waits until every node follows one leader in its term.
+func waitAllFollow(t *testing.T, c *Cluster) Status {
+	t.Helper()
+	return waitFor(t, c, "every node following the leader", func(s Status) bool {
+		for _, n := range s.Nodes {
+			if s.Leader == 0 || n.Leader != s.Leader || n.Term != s.Term {
+				return false
+			}
+		}
+		return true
 	})
 }

@@ -322,30 +322,7 @@ func TestPasteWithThePromptClosedGoesToIt(t *testing.T) {
 	ex := &fakeExec{}
 	m := newModel(newFakeSource(steady(10)), ex, 120, 40)
 	_, cmd := m.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("put a 1\n"), Paste: true})
-	results := make(chan tea.Msg, 4)
-	var run func(tea.Cmd)
-	run = func(c tea.Cmd) {
-		if c == nil {
-			return
-		}
-		go func() {
-			switch msg := c().(type) {
-			case tea.BatchMsg:
-				for _, sub := range msg {
-					run(sub)
-				}
-			case resultMsg:
-				results <- msg
-			}
-		}()
-	}
-	run(cmd)
-	select {
-	case r := <-results:
-		m.Update(r)
-	case <-time.After(10 * time.Second):
-		t.Fatal("the paste ran nothing")
-	}
+	m.Update(firstResult(t, cmd))
 	if got := ex.got(); !slices.Equal(got, []string{"put a 1"}) {
 		t.Fatalf("ran %q, want the pasted line alone", got)
 	}
@@ -567,6 +544,23 @@ func TestPastedLinesDropControlBytesToo(t *testing.T) {
 	ex := &fakeExec{}
 	m := newModel(newFakeSource(steady(10)), ex, 120, 40)
 	_, cmd := m.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("put p \x1b[41mRED\x07\nput q \x01x"), Paste: true})
+	m.Update(firstResult(t, cmd))
+	if got := ex.got(); !slices.Equal(got, []string{"put p [41mRED"}) {
+		t.Fatalf("ran %q, want the pasted line without its control bytes", got)
+	}
+	if v := m.prompt.input.Value(); v != "put q x" {
+		t.Fatalf("prompt holds %q", v)
+	}
+	view := strings.Join(strings.Fields(m.View()), " ")
+	if want := `3 control bytes dropped`; !strings.Contains(view, want) {
+		t.Errorf("no note %q:\n%s", want, m.View())
+	}
+}
+
+// firstResult runs cmd (and the commands it batches) and returns the first
+// command result it yields.
+func firstResult(t *testing.T, cmd tea.Cmd) tea.Msg {
+	t.Helper()
 	results := make(chan tea.Msg, 4)
 	var run func(tea.Cmd)
 	run = func(c tea.Cmd) {
@@ -587,18 +581,9 @@ func TestPastedLinesDropControlBytesToo(t *testing.T) {
 	run(cmd)
 	select {
 	case r := <-results:
-		m.Update(r)
+		return r
 	case <-time.After(10 * time.Second):
 		t.Fatal("the paste ran nothing")
 	}
-	if got := ex.got(); !slices.Equal(got, []string{"put p [41mRED"}) {
-		t.Fatalf("ran %q, want the pasted line without its control bytes", got)
-	}
-	if v := m.prompt.input.Value(); v != "put q x" {
-		t.Fatalf("prompt holds %q", v)
-	}
-	view := strings.Join(strings.Fields(m.View()), " ")
-	if want := `3 control bytes dropped`; !strings.Contains(view, want) {
-		t.Errorf("no note %q:\n%s", want, m.View())
-	}
+	return nil
 }

@@ -160,24 +160,37 @@ func logFileName(name string) bool {
 	return ok && strings.HasSuffix(name, snapshotExt)
 }
 
+// FileKind names, with its article, what a file of mode m that is not a
+// regular file is: "a directory", "a symbolic link", "a named pipe", "a
+// socket", "a character device", "a device".
+func FileKind(m fs.FileMode) string {
+	switch {
+	case m.IsDir():
+		return "a directory"
+	case m&fs.ModeSymlink != 0:
+		return "a symbolic link"
+	case m&fs.ModeNamedPipe != 0:
+		return "a named pipe"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	case m&fs.ModeCharDevice != 0:
+		return "a character device"
+	case m&fs.ModeDevice != 0:
+		return "a device"
+	}
+	return "a special file"
+}
+
 // notFileError is the damage of a segment or snapshot name in dir that is
 // not a regular file: what it is instead, and what to do.
 func notFileError(dir, name string) *CorruptError {
 	path := filepath.Join(dir, name)
 	what := "not a regular file"
 	if fi, err := os.Lstat(path); err == nil {
-		switch m := fi.Mode(); {
-		case m.IsDir():
-			what = "a directory"
-		case m&fs.ModeSymlink != 0:
+		what = FileKind(fi.Mode())
+		if fi.Mode()&fs.ModeSymlink != 0 {
 			target, _ := os.Readlink(path)
-			what = fmt.Sprintf("a symbolic link (to %s)", target)
-		case m&fs.ModeDevice != 0:
-			what = "a device"
-		case m&fs.ModeNamedPipe != 0:
-			what = "a named pipe"
-		case m&fs.ModeSocket != 0:
-			what = "a socket"
+			what += fmt.Sprintf(" (to %s)", target)
 		}
 	}
 	kind := "segment"
