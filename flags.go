@@ -15,6 +15,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -416,15 +417,30 @@ type outFile struct {
 	flag string
 	f    *os.File
 
+	// interrupted: ctx ended (a signal); each write may then wait for a
+	// pipe's reader only outputGrace.
+	interrupted atomic.Bool
+	stopAfter   func() bool // ends the wait for ctx
+
 	mu     sync.Mutex
 	err    error
 	closed bool
 }
 
+// outputGrace is how long, once the run is interrupted, a write to an
+// output pipe may wait for its reader to make room.
+const outputGrace = 2 * time.Second
+
+// errOutputNotRead replaces the "i/o timeout" of a write that waited
+// outputGrace for a pipe's reader after the run was interrupted.
+var errOutputNotRead = fmt.Errorf("its reader took nothing for %v after the run was interrupted; the rest of the output is lost", outputGrace)
+
 // createOut creates the file of flag at path (nil when path is "").
-// Once ctx ends (a signal), writes to a pipe whose reader has stopped
-// reading fail instead of waiting: the run stopped writing the output only
-// at its end, and waited there, the signal ignored, until the reader read.
+// Once ctx ends (a signal), a write to a pipe waits at most outputGrace
+// for its reader: the run stopped writing the output only at its end, and
+// waited there, the signal ignored, until the reader read. A reader that
+// goes on reading gets the rest (a deadline in the past failed every write
+// from the signal on, "i/o timeout", with the pipe's reader reading).
 func createOut(ctx context.Context, flag, path string) (*outFile, error) {
 	if path == "" {
 		return nil, nil
@@ -433,10 +449,14 @@ func createOut(ctx context.Context, flag, path string) (*outFile, error) {
 	if err != nil {
 		return nil, usagef("%s %s: %s", flag, path, commands.PathReason(err))
 	}
-	context.AfterFunc(ctx, func() {
-		f.SetWriteDeadline(time.Unix(1, 0)) // a pipe's writes wait in the poller, which this ends; a file's never wait
+	o := &outFile{flag: flag, f: f}
+	o.stopAfter = context.AfterFunc(ctx, func() {
+		o.interrupted.Store(true)
+		// A pipe's writes wait in the poller, which the deadline ends (a
+		// write waiting now included); a file's never wait, and it has none.
+		f.SetWriteDeadline(time.Now().Add(outputGrace))
 	})
-	return &outFile{flag: flag, f: f}, nil
+	return o, nil
 }
 
 func (o *outFile) Write(p []byte) (int, error) {
@@ -445,8 +465,14 @@ func (o *outFile) Write(p []byte) (int, error) {
 	if o.err != nil {
 		return 0, o.err
 	}
+	if o.interrupted.Load() {
+		o.f.SetWriteDeadline(time.Now().Add(outputGrace)) // each write its grace
+	}
 	n, err := o.f.Write(p)
 	if err != nil {
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			err = &fs.PathError{Op: "write", Path: o.f.Name(), Err: errOutputNotRead}
+		}
 		o.err = err
 	}
 	return n, err
@@ -463,6 +489,7 @@ func (o *outFile) close() error {
 	defer o.mu.Unlock()
 	if !o.closed {
 		o.closed = true
+		o.stopAfter()
 		if err := o.f.Close(); o.err == nil {
 			o.err = err
 		}
