@@ -355,15 +355,25 @@ func playHeadless(ctx context.Context, h headlessRun, stdout, stderr io.Writer) 
 	// For --json's last line: how many commands passed, and the line of
 	// the one that failed or was cut short.
 	begun, passed, stopLine := 0, 0, 0
-	// Whether a line that ran looked at the invariant monitor: a run whose
-	// monitor saw a violation no line checked says so at its end.
-	monitorChecked := false
+	// What the script's lines checked of the invariant monitor: a run whose
+	// monitor saw a violation no line checked says so at its end. A line
+	// expecting violations checks them all (the scenario is about them);
+	// an expect safe only those seen when it ran: none when it passed (one
+	// early in a script silenced the warning of a power failure after it).
+	expectsViolation, checkedUpTo, safeLine := false, 0, 0
 	onDone := func(cmd *commands.Command, err error) {
 		if err == nil {
 			passed++
 		}
-		if checksMonitor(cmd) {
-			monitorChecked = true
+		switch {
+		case !checksMonitor(cmd):
+		case cmd.Verb == commands.VerbExpect && cmd.What == commands.ExpectSafe:
+			checkedUpTo, safeLine = 0, cmd.Line
+			if err != nil {
+				checkedUpTo = c.ViolationCount() // its failure told of them
+			}
+		default:
+			expectsViolation = true
 		}
 	}
 	track := func(cmd *commands.Command) { begun, stopLine = begun+1, cmd.Line; onCommand(cmd) }
@@ -421,7 +431,7 @@ func playHeadless(ctx context.Context, h headlessRun, stdout, stderr io.Writer) 
 	for _, l := range lost {
 		printError(stderr, l) // the failure, returned, is told after
 	}
-	if violations > 0 && !monitorChecked {
+	if violations > checkedUpTo && !expectsViolation {
 		// The script's checks passed (or one failed for another cause)
 		// while the monitor saw Raft's safety broken: said, not silent
 		// beside exit 0 and "ok":true.
@@ -429,8 +439,12 @@ func playHeadless(ctx context.Context, h headlessRun, stdout, stderr io.Writer) 
 		if len(seen) > 0 {
 			first = fmt.Sprintf("; the first: %s: %s", seen[0].Rule, seen[0].Text)
 		}
-		fmt.Fprintf(stderr, "raftplay: warning: the invariant monitor saw %s of Raft's safety, and no line of script %s checked for one (expect safe fails on them; expect violation, for a scenario whose point they are, expects them)%s\n",
-			plural(violations, "violation"), cluster.EscapeControls(h.name), cluster.EscapeControls(first))
+		after := ""
+		if safeLine > 0 {
+			after = fmt.Sprintf(" after its expect safe at line %d", safeLine)
+		}
+		fmt.Fprintf(stderr, "raftplay: warning: the invariant monitor saw %s of Raft's safety, and no line of script %s checked for one%s (expect safe fails on them; expect violation, for a scenario whose point they are, expects them)%s\n",
+			plural(violations, "violation"), cluster.EscapeControls(h.name), after, cluster.EscapeControls(first))
 	}
 	var f *commands.Failure
 	if errors.As(err, &f) {

@@ -1812,6 +1812,13 @@ func TestScriptWarnsOfUncheckedViolations(t *testing.T) {
 	if code != 0 || strings.Contains(errs, "warning") {
 		t.Errorf("with expect violation: exit %d, standard error:\n%s\n%s", code, errs, out)
 	}
+	// An expect safe that passed before the power failure checked nothing
+	// of what came after it: the run is warned all the same (that line
+	// silenced the warning, exit 0 beside a lost acknowledged write).
+	code, out, errs = runCLI(t, "wait leader\nexpect safe\n"+lose, "script", "--nodes", "3", "--data", t.TempDir(), "-")
+	if code != 0 || !strings.Contains(errs, "raftplay: warning: the invariant monitor saw") || !strings.Contains(errs, "after its expect safe at line 2") {
+		t.Errorf("with an expect safe before the violations: exit %d, standard error:\n%s\n%s", code, errs, out)
+	}
 }
 
 // A script's save writes a header that runs the session again on a
