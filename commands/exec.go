@@ -207,7 +207,7 @@ func (r *Runner) execClient(ctx context.Context, cmd *Command) (string, error) {
 		// After freeze a put waits for steps no one can take while it
 		// waits (a script runs one line at a time): it timed out saying
 		// only "node 1, the leader then, did not complete it".
-		err = fmt.Errorf("%w (the cluster is frozen: step mode holds every message, so a %s completes only if steps carry it, and none run while it waits; propose N KEY VALUE puts without waiting for the commit, thaw ends step mode)", err, cmd.Verb)
+		err = fmt.Errorf("%w (the cluster is frozen: step mode holds every message, so a %s completes only if steps carry it, and none run while it waits; propose N KEY VALUE puts into the leader's log and says uncommitted after its TIMEOUT (1s) instead of failing, thaw ends step mode)", err, cmd.Verb)
 	}
 	return out, err
 }
