@@ -660,6 +660,22 @@ func TestFaultFSStatsTellTheSyncInProgress(t *testing.T) {
 	if st := ffs.Stats(); !st.SyncingSince.IsZero() {
 		t.Fatalf("syncing since %v after every fsync ended", st.SyncingSince)
 	}
+	// A crash during a slow fsync ends it: no wait is left for the node's
+	// next start to show.
+	ffs.SetSyncDelay(time.Hour)
+	go func() { done <- f.Sync() }()
+	for ffs.Stats().SyncingSince.IsZero() {
+		runtime.Gosched()
+	}
+	ffs.Crash()
+	if err := <-done; !errors.Is(err, ErrCrashed) {
+		t.Fatalf("a slow fsync at the crash: %v, want ErrCrashed", err)
+	}
+	ffs.Revive()
+	ffs.SetSyncDelay(0)
+	if st := ffs.Stats(); !st.SyncingSince.IsZero() {
+		t.Fatalf("syncing since %v after a crash ended the fsync", st.SyncingSince)
+	}
 	// Skipped fsyncs wait for nothing.
 	ffs.SetSkipSync(true)
 	if err := f.Sync(); err != nil {
