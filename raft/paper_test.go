@@ -775,7 +775,7 @@ func TestLeaderTellsOfAFollowerThatLostAcknowledgedEntries(t *testing.T) {
 	for range 2 {
 		step(t, r, Message{Type: MsgAppResp, From: 2, To: 1, Term: r.term, Index: last, Reject: true, RejectHint: 1, Why: WhyLogMismatch})
 	}
-	want := fmt.Sprintf("1 was refused entry %d by 2, which had acknowledged it (match %d): 2 lost entries it had made durable; the leader cannot go below match, and repairs it only if another leader is elected", last, last)
+	want := fmt.Sprintf("1 was refused entry %d by 2, which had acknowledged it (match %d): node 2 lost entries it had made durable; the leader cannot go below match, and repairs it only if another leader is elected", last, last)
 	if len(events) != 1 || events[0] != want {
 		t.Errorf("events %q, want once %q", events, want)
 	}

@@ -141,7 +141,7 @@ func (r *Raft) handleAppResp(m Message) error {
 		if m.Index <= pr.match && m.Index > 0 && !pr.lostTold {
 			// A correct follower never refuses what it acknowledged.
 			pr.lostTold = true
-			r.emit(EventAppendRejected, m.From, "was refused entry %d by %d, which had acknowledged it (match %d): %d lost entries it had made durable; the leader cannot go below match, and repairs it only if another leader is elected",
+			r.emit(EventAppendRejected, m.From, "was refused entry %d by %d, which had acknowledged it (match %d): node %d lost entries it had made durable; the leader cannot go below match, and repairs it only if another leader is elected",
 				m.Index, m.From, pr.match, m.From)
 		}
 		if pr.maybeDecrTo(m.Index, next) {
