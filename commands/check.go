@@ -26,6 +26,8 @@ func (r *Runner) execWait(ctx context.Context, cmd *Command) (string, error) {
 	case WaitCommit:
 		cond = func(s cluster.Status) bool { return commitReached(s, cmd.Index) }
 	case WaitConverged:
+		cond = cluster.Converged // as COMMANDS.md defines it
+	case WaitSettled:
 		cond = func(s cluster.Status) bool { return cluster.Converged(s) && cluster.LeaderSettled(s) }
 	case WaitConfig:
 		cond = configSettled
@@ -114,7 +116,7 @@ func describeWait(cmd *Command, s cluster.Status) string {
 			lead = fmt.Sprintf("leader %d", s.Leader)
 		}
 		return fmt.Sprintf("%s; commit indexes %s", lead, strings.Join(parts, " "))
-	case WaitConverged:
+	case WaitConverged, WaitSettled:
 		var parts []string
 		for _, n := range s.Nodes {
 			if n.Live() {
@@ -122,7 +124,7 @@ func describeWait(cmd *Command, s cluster.Status) string {
 			}
 		}
 		text := strings.Join(parts, "; ")
-		if cluster.Converged(s) && !cluster.LeaderSettled(s) {
+		if cmd.What == WaitSettled && cluster.Converged(s) && !cluster.LeaderSettled(s) {
 			text += fmt.Sprintf("; leader %d has committed no entry of its term %d yet", s.Leader, s.Term)
 		}
 		return text

@@ -124,7 +124,7 @@ var errorCases = []struct{ line, want string }{
 	{`cut 1 2 3`, `line 1: column 9: cut: unexpected "3" (want cut FROM TO)`},
 	// waiting and checking
 	{`wait`, `line 1: column 5: wait: missing condition (want wait leader [TIMEOUT])`},
-	{`wait leadr`, `line 1: column 6: wait: unknown condition "leadr" (did you mean "leader"?) (want leader, commit, converged, term, role, config, violation or key)`},
+	{`wait leadr`, `line 1: column 6: wait: unknown condition "leadr" (did you mean "leader"?) (want leader, commit, converged, settled, term, role, config, violation or key)`},
 	{`wait leader 0s`, `line 1: column 13: wait: timeout 0s must be positive`},
 	{`wait leader soon`, `line 1: column 13: wait: bad timeout "soon" (want a duration like 150ms or 2s)`},
 	{`wait leader 1s 2s`, `line 1: column 16: wait: unexpected "2s" (want wait leader [TIMEOUT])`},

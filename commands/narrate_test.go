@@ -30,7 +30,7 @@ func init() {
 		{`say`, `line 1: column 4: say: missing TEXT (want say TEXT...)`},
 		{`say   # only a comment`, `line 1: column 4: say: missing TEXT (want say TEXT...)`},
 		{`wait key 5s`, `line 1: column 10: wait: unexpected "5s" (want wait key)`},
-		{`wait keys`, `line 1: column 6: wait: unknown condition "keys" (did you mean "key"?) (want leader, commit, converged, term, role, config, violation or key)`},
+		{`wait keys`, `line 1: column 6: wait: unknown condition "keys" (did you mean "key"?) (want leader, commit, converged, settled, term, role, config, violation or key)`},
 		{`save`, `line 1: column 5: save: missing FILE (want save FILE)`},
 		{`save ""`, `line 1: column 6: save: empty file name (want save FILE)`},
 		{`save a b`, `line 1: column 8: save: unexpected "b" (want save FILE)`},

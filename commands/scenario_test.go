@@ -241,7 +241,7 @@ put b 2
 snapshot leader
 expect snapshot leader >= 4
 restart @lag
-wait converged
+wait settled
 expect snapshot @lag >= 4
 expect applied @lag == commit leader
 let old = leader
@@ -252,7 +252,7 @@ wait leader
 let new = leader
 expect last @old > last @new
 heal
-wait converged
+wait settled
 expect last @old == last @new
 expect get c (nil)
 expect safe
@@ -268,13 +268,13 @@ expect safe
 	}
 }
 
-// TestWaitConvergedAwaitsTheNewLeadersCommit: a new leader whose
-// followers' answers are slow has not committed its no-op when a majority
-// already follows it; every node then still has the commit index the old
-// leader left, and wait converged held there, before the logs agreed (a
-// healed old leader still held the writes it would lose). It waits for the
-// leader to commit an entry of its own term.
-func TestWaitConvergedAwaitsTheNewLeadersCommit(t *testing.T) {
+// TestWaitSettledAwaitsTheNewLeadersCommit: a new leader whose followers'
+// answers are slow has not committed its no-op when a majority already
+// follows it; every node then still has the commit index the old leader
+// left, and wait converged holds there (as COMMANDS.md defines it), before
+// the logs agree (a healed old leader still holds the writes it will lose).
+// wait settled waits for the leader to commit an entry of its own term.
+func TestWaitSettledAwaitsTheNewLeadersCommit(t *testing.T) {
 	t.Parallel()
 	out, err := runScenario(t, `
 wait leader
@@ -284,7 +284,7 @@ wait converged
 delay 100ms 1 2
 delay 100ms 3 2
 transfer 2
-wait converged
+wait settled
 expect commit 1 == last 2
 expect commit 3 == last 2
 heal
@@ -292,6 +292,33 @@ expect safe
 `, cluster.Options{Nodes: 3})
 	if err != nil {
 		t.Fatalf("%v\n%s", err, out)
+	}
+}
+
+// TestWaitConvergedKeepsItsContract: wait converged is what COMMANDS.md
+// says, and no more. Leadership goes to node 1 while what the others send
+// it takes 1 s (elections time out after 3 s at the least, so none
+// starts meanwhile): node 1 wins, and both followers know it, 1 s before
+// their acknowledgements of its no-op arrive. Meanwhile wait converged
+// returns (the members agree on the commit index the old leader left),
+// and wait settled, which wants the leader's own commit too, times out
+// saying so.
+func TestWaitConvergedKeepsItsContract(t *testing.T) {
+	t.Parallel()
+	out, err := runScenario(t, `
+wait leader
+transfer 2
+put x 1
+wait converged
+delay 1s 2 1
+delay 1s 3 1
+transfer 1
+wait converged 1s
+wait settled 300ms
+`, cluster.Options{Nodes: 3, Timing: cluster.Timing{Heartbeat: 100 * time.Millisecond, ElectionMin: 3 * time.Second, ElectionMax: 4 * time.Second}})
+	var f *Failure
+	if !errors.As(err, &f) || f.Line != 10 || !strings.Contains(err.Error(), "has committed no entry of its term") {
+		t.Fatalf("want wait converged to pass and wait settled (line 10) to time out saying the leader has not committed in its term; got %v\n%s", err, out)
 	}
 }
 

@@ -205,7 +205,7 @@ func parseCut(lp *lineParser) error {
 }
 
 func parseWait(lp *lineParser) error {
-	t, err := lp.word("condition", WaitLeader, WaitCommit, WaitConverged, WaitTerm, WaitRole, WaitConfig, WaitViolation, WaitKey)
+	t, err := lp.word("condition", WaitLeader, WaitCommit, WaitConverged, WaitSettled, WaitTerm, WaitRole, WaitConfig, WaitViolation, WaitKey)
 	if err != nil {
 		return err
 	}
