@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io/fs"
 	"math/rand/v2"
-	"os"
 	"path/filepath"
 	"strings"
 )
@@ -33,7 +32,9 @@ const idFile = "CLUSTER-ID"
 // own, or not) is an error; fix says what to do. node is the N, 0 if none.
 func readID(path, fix string) (id string, node uint64, err error) {
 	b, err := readMarker(path)
-	if errors.Is(err, fs.ErrNotExist) {
+	if errors.Is(err, fs.ErrNotExist) || err == nil && len(b) == 0 {
+		// Empty: an older raftplay wrote it in place and died before the
+		// write; nothing was recorded, and the next start records it.
 		return "", 0, nil
 	}
 	if err != nil {
@@ -137,8 +138,7 @@ func CheckIdentity(id uint64, dir string) error {
 // the nodes of c that run. Best effort, as recordSize: without it,
 // nothing is checked.
 func (c *Cluster) recordID() {
-	path := filepath.Join(c.opts.DataDir, idFile)
-	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+	if own, _, err := readID(filepath.Join(c.opts.DataDir, idFile), ""); err == nil && own == "" { // none, or empty
 		id, _, err := dataID(c.opts.DataDir)
 		if err != nil {
 			return
@@ -163,8 +163,11 @@ func (c *Cluster) recordID() {
 // a node's directory that runs in it, when dir has none.
 func stampID(dir string) {
 	id, _, err := readID(filepath.Join(filepath.Dir(dir), idFile), "")
-	if err != nil || id == "" || fileExists(filepath.Join(dir, idFile)) {
+	if err != nil || id == "" {
 		return
+	}
+	if own, _, err := readID(filepath.Join(dir, idFile), ""); err != nil || own != "" {
+		return // it has one (a wrong or damaged one is the start's to refuse)
 	}
 	text := fmt.Sprintf("cluster %s\n", id)
 	var n int

@@ -152,3 +152,37 @@ func TestNodeDirectoryCopiedFromAnotherNodeIsRefused(t *testing.T) {
 	_, err := startOrHang(t, Options{Nodes: 3, DataDir: dir})
 	check("start", err)
 }
+
+// An empty CLUSTER-ID (written in place, the process died between its
+// creation and its write) holds nothing: the start takes it for one not
+// there and writes it whole; it refused the node as damaged at every
+// start. Written now under a temporary name and renamed, none is left
+// empty, and no temporary file stays.
+func TestEmptyClusterIDIsWrittenAgain(t *testing.T) {
+	t.Parallel()
+	c, dir := startWithAWrite(t)
+	c.Close()
+	files := []string{filepath.Join(dir, idFile), filepath.Join(dir, "node-2", idFile)}
+	want := map[string]string{}
+	for _, p := range files {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want[p] = string(b)
+		if err := os.WriteFile(p, nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c = startCluster(t, Options{Nodes: 3, DataDir: dir})
+	waitLeader(t, c)
+	c.Close()
+	for _, p := range files {
+		if b, err := os.ReadFile(p); err != nil || string(b) != want[p] {
+			t.Errorf("%s holds %q, %v; want %q written again", p, b, err, want[p])
+		}
+		if _, err := os.Stat(p + ".tmp"); err == nil {
+			t.Errorf("%s.tmp left behind", p)
+		}
+	}
+}

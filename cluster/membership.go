@@ -165,24 +165,10 @@ func (c *Cluster) recordCreated(created int) {
 // gets the size it runs at). Best effort: without it, the start is as
 // before the file existed.
 func recordSize(dataDir string, n int) {
-	path := filepath.Join(dataDir, clusterFile)
-	if fileExists(path) {
+	if fileExists(filepath.Join(dataDir, clusterFile)) {
 		return
 	}
-	tmp := path + ".tmp"
-	f, err := os.Create(tmp)
-	if err != nil {
-		return
-	}
-	_, err = f.Write(fmt.Appendf(nil, "nodes %d\n", n))
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err != nil || cerr != nil || os.Rename(tmp, path) != nil {
-		os.Remove(tmp)
-		return
-	}
-	syncDir(dataDir) // the rename, durable: a best effort, as the file is
+	writeMarker(dataDir, clusterFile, fmt.Sprintf("nodes %d\n", n))
 }
 
 // mkdirDurable makes dir (and its parents) and makes its name durable in
@@ -539,7 +525,13 @@ func (c *Cluster) nextFreeID() uint64 {
 }
 
 func writeMarker(dir, name, text string) error {
-	f, err := os.OpenFile(filepath.Join(dir, name), os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	// Written whole under a temporary name, then renamed: written in place,
+	// a crash between its creation and its write (kill -9, a power cut)
+	// left an empty CLUSTER-ID, which refused the node at every later start
+	// as damaged.
+	path := filepath.Join(dir, name)
+	tmp := path + ".tmp"
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
 	if err != nil {
 		return err
 	}
@@ -550,7 +542,11 @@ func writeMarker(dir, name, text string) error {
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
 	if err != nil {
+		os.Remove(tmp)
 		return err
 	}
 	return syncDir(dir)
