@@ -158,9 +158,13 @@ func (c *Cluster) Wipe(id uint64) error {
 		return fmt.Errorf("cluster: wipe %d: %w", id, err)
 	}
 	for _, e := range ents {
-		if e.Name() == joinedFile || e.Name() == createdFile || e.Name() == idFile {
+		if e.Name() == joinedFile || e.Name() == createdFile {
 			continue // how the node came to be is not on its disk
 		}
+		// CLUSTER-ID goes with the disk: the restart writes this node's
+		// again. Kept, one that named another node or cluster (the reason
+		// the node was refused) refused the wiped node again, as holding
+		// files it no longer had.
 		if err := os.RemoveAll(filepath.Join(s.dir, e.Name())); err != nil {
 			return fmt.Errorf("cluster: wipe %d: %w", id, err)
 		}

@@ -186,3 +186,38 @@ func TestEmptyClusterIDIsWrittenAgain(t *testing.T) {
 		}
 	}
 }
+
+// wipe replaces a node's disk with an empty one: a directory refused for
+// holding another node's files (or another cluster's) is wiped like any
+// other, and the node starts empty. Wipe kept the CLUSTER-ID, so the
+// wiped node was refused again, "holds node 1's files", with none left.
+func TestWipeOfARefusedDirectoryStartsTheNode(t *testing.T) {
+	t.Parallel()
+	c, dir := startWithAWrite(t)
+	f := aFollower(c.Status())
+	donor := uint64(1)
+	if f == 1 {
+		donor = 2
+	}
+	if err := c.Crash(f); err != nil {
+		t.Fatal(err)
+	}
+	nodeDir := filepath.Join(dir, fmt.Sprintf("node-%d", f))
+	if err := os.RemoveAll(nodeDir); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.CopyFS(nodeDir, os.DirFS(filepath.Join(dir, fmt.Sprintf("node-%d", donor)))); err != nil {
+		t.Fatal(err)
+	}
+	os.Remove(filepath.Join(nodeDir, "LOCK"))
+	if err := c.Restart(f); err == nil {
+		t.Fatalf("restart of node %d holding node %d's files: started", f, donor)
+	}
+	if err := c.Wipe(f); err != nil {
+		t.Fatalf("wipe %d: %v; want it started empty", f, err)
+	}
+	_, node, err := readNodeID(nodeDir)
+	if err != nil || node != f {
+		t.Fatalf("%s/CLUSTER-ID says node %d, %v; want node %d", nodeDir, node, err, f)
+	}
+}
