@@ -274,11 +274,13 @@ func (w *WAL) waitDurable(seq uint64) error {
 			continue
 		}
 		w.syncing = true
-		target, f, dir, path := w.writeSeq, w.f, w.dirPending, w.segPath()
+		// The segment's name, not its path: joined only on an error (a
+		// path built at every fsync cost the group commit an allocation).
+		target, f, dir, name := w.writeSeq, w.f, w.dirPending, w.segs[len(w.segs)-1].name
 		w.mu.Unlock()
 		err := f.Sync()
 		if err != nil {
-			err = fmt.Errorf("wal: fsync: %w", atPath(err, path))
+			err = fmt.Errorf("wal: fsync: %w", atPath(err, filepath.Join(w.dir, name)))
 		} else if dir {
 			if err = w.opts.FS.SyncDir(w.dir); err != nil {
 				err = fmt.Errorf("wal: sync directory: %w", err)
