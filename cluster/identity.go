@@ -62,7 +62,8 @@ func readID(path, fix string) (id string, node uint64, err error) {
 // readNodeID reads the CLUSTER-ID of the node directory dir: the cluster's
 // id, and the node's.
 func readNodeID(dir string) (string, uint64, error) {
-	return readID(filepath.Join(dir, idFile), "delete it: it is written again")
+	// Deleted, the file no longer tells a copied-in directory: say so.
+	return readID(filepath.Join(dir, idFile), fmt.Sprintf("if %s is this node's own directory (not one copied in from another node or data directory), delete it: it is written again", dir))
 }
 
 // CheckIDFile says what is wrong with dataDir's CLUSTER-ID, if it is there

@@ -221,3 +221,23 @@ func TestWipeOfARefusedDirectoryStartsTheNode(t *testing.T) {
 		t.Fatalf("%s/CLUSTER-ID says node %d, %v; want node %d", nodeDir, node, err, f)
 	}
 }
+
+// A node's damaged CLUSTER-ID is refused saying to delete it only if the
+// directory is the node's own: deleted, the file no longer tells a
+// directory copied in from elsewhere, and "delete it" alone let one in.
+func TestDamagedNodeClusterIDSaysWhenToDeleteIt(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	nodeDir := filepath.Join(dir, "node-2")
+	if err := os.MkdirAll(nodeDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(nodeDir, idFile), []byte("garbage\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	err := CheckIdentity(2, nodeDir)
+	want := fmt.Sprintf("if %s is this node's own directory (not one copied in from another node or data directory), delete it", nodeDir)
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Fatalf("CheckIdentity: %v; want %q", err, want)
+	}
+}
