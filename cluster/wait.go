@@ -63,17 +63,24 @@ func Converged(s Status) bool {
 	return ref != nil
 }
 
-// LeaderSettled reports whether the leader, if there is one, has committed
-// an entry of its own term (its no-op, §8). Until it has, a cluster can
-// look Converged at the commit index the old leader left, while a node
-// still holds entries of an old term past it that the new leader will
-// replace (a healed old leader's uncommitted writes), or, after every node
-// restarted, at commit 0. True with no leader, while frozen (the steps
-// decide when it commits), and when the leader's status does not say the
-// term at its commit index.
+// LeaderSettled reports whether there is a leader and it has committed an
+// entry of its own term (its no-op, §8). Until it has, a cluster can look
+// Converged at the commit index the old leader left, while a node still
+// holds entries of an old term past it that the new leader will replace (a
+// healed old leader's uncommitted writes), or, after every node restarted,
+// at the commit index their files held, below the last acknowledged write.
+// With no leader it is false: between leaders (the old one crashed or
+// deposed, every node just restarted) the live nodes agree on the old
+// commit index at once, and wait settled returned there, before any
+// election (after restart all, two runs in three). True while frozen (the
+// steps decide when it commits), and when the leader's status does not say
+// the term at its commit index.
 func LeaderSettled(s Status) bool {
-	if s.Leader == 0 || s.Frozen {
+	if s.Frozen {
 		return true
+	}
+	if s.Leader == 0 {
+		return false
 	}
 	l, ok := s.Node(s.Leader)
 	if !ok {

@@ -123,9 +123,16 @@ func describeWait(cmd *Command, s cluster.Status) string {
 				parts = append(parts, fmt.Sprintf("%d: commit %d applied %d kv %04x", n.ID, n.Commit, n.Applied, n.KVDigest&0xffff))
 			}
 		}
+		if len(parts) == 0 {
+			parts = append(parts, "no node is up: "+describeRoles(s))
+		}
 		text := strings.Join(parts, "; ")
 		if cmd.What == WaitSettled && cluster.Converged(s) && !cluster.LeaderSettled(s) {
-			text += fmt.Sprintf("; leader %d has committed no entry of its term %d yet", s.Leader, s.Term)
+			if s.Leader == 0 {
+				text += "; no leader (" + describeRoles(s) + ")"
+			} else {
+				text += fmt.Sprintf("; leader %d has committed no entry of its term %d yet", s.Leader, s.Term)
+			}
 		}
 		return text
 	case WaitConfig:
