@@ -122,23 +122,7 @@ func TestDataDirectoryClusterIDDeletedOrDamaged(t *testing.T) {
 // entries for its own (amnesia by another name).
 func TestNodeDirectoryCopiedFromAnotherNodeIsRefused(t *testing.T) {
 	t.Parallel()
-	c, dir := startWithAWrite(t)
-	f := aFollower(c.Status())
-	donor := uint64(1)
-	if f == 1 {
-		donor = 2
-	}
-	if err := c.Crash(f); err != nil {
-		t.Fatal(err)
-	}
-	nodeDir := filepath.Join(dir, fmt.Sprintf("node-%d", f))
-	if err := os.RemoveAll(nodeDir); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.CopyFS(nodeDir, os.DirFS(filepath.Join(dir, fmt.Sprintf("node-%d", donor)))); err != nil {
-		t.Fatal(err)
-	}
-	os.Remove(filepath.Join(nodeDir, "LOCK")) // (a copy taken while the donor runs holds its lock file too; harmless)
+	c, dir, f, donor, nodeDir := copyOverAFollower(t)
 	want := fmt.Sprintf("%s holds node %d's files (its CLUSTER-ID says node %d)", nodeDir, donor, donor)
 	check := func(what string, err error) {
 		t.Helper()
@@ -193,23 +177,7 @@ func TestEmptyClusterIDIsWrittenAgain(t *testing.T) {
 // wiped node was refused again, "holds node 1's files", with none left.
 func TestWipeOfARefusedDirectoryStartsTheNode(t *testing.T) {
 	t.Parallel()
-	c, dir := startWithAWrite(t)
-	f := aFollower(c.Status())
-	donor := uint64(1)
-	if f == 1 {
-		donor = 2
-	}
-	if err := c.Crash(f); err != nil {
-		t.Fatal(err)
-	}
-	nodeDir := filepath.Join(dir, fmt.Sprintf("node-%d", f))
-	if err := os.RemoveAll(nodeDir); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.CopyFS(nodeDir, os.DirFS(filepath.Join(dir, fmt.Sprintf("node-%d", donor)))); err != nil {
-		t.Fatal(err)
-	}
-	os.Remove(filepath.Join(nodeDir, "LOCK"))
+	c, _, f, donor, nodeDir := copyOverAFollower(t)
 	if err := c.Restart(f); err == nil {
 		t.Fatalf("restart of node %d holding node %d's files: started", f, donor)
 	}
@@ -240,4 +208,28 @@ func TestDamagedNodeClusterIDSaysWhenToDeleteIt(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), want) {
 		t.Fatalf("CheckIdentity: %v; want %q", err, want)
 	}
+}
+
+// copyOverAFollower starts a cluster with a write, crashes a follower f and
+// replaces its directory nodeDir by a copy of node donor's.
+func copyOverAFollower(t *testing.T) (c *Cluster, dir string, f, donor uint64, nodeDir string) {
+	t.Helper()
+	c, dir = startWithAWrite(t)
+	f = aFollower(c.Status())
+	donor = 1
+	if f == 1 {
+		donor = 2
+	}
+	if err := c.Crash(f); err != nil {
+		t.Fatal(err)
+	}
+	nodeDir = filepath.Join(dir, fmt.Sprintf("node-%d", f))
+	if err := os.RemoveAll(nodeDir); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.CopyFS(nodeDir, os.DirFS(filepath.Join(dir, fmt.Sprintf("node-%d", donor)))); err != nil {
+		t.Fatal(err)
+	}
+	os.Remove(filepath.Join(nodeDir, "LOCK")) // (a copy taken while the donor runs holds its lock file too; harmless)
+	return c, dir, f, donor, nodeDir
 }
