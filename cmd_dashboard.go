@@ -115,6 +115,7 @@ func runDashboard(ctx context.Context, args []string, stdout, stderr io.Writer) 
 			return err
 		}
 		warnLateFlags(stderr, df.script, string(src))
+		warnOverriddenFlags(stderr, cf, df.script)
 		if cmds, err = commands.Parse(string(src), cf.scriptNodes()); err != nil {
 			return parseError(df.script, err)
 		}

@@ -126,6 +126,7 @@ func runScript(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		return err
 	}
 	warnLateFlags(stderr, name, string(src))
+	warnOverriddenFlags(stderr, cf, name)
 	cmds, err := commands.Parse(string(src), cf.scriptNodes())
 	if err == nil {
 		for _, c := range cmds {

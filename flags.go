@@ -39,6 +39,10 @@ type clusterFlags struct {
 	snapEvery   uint64
 	allowFailed bool
 	header      map[string]bool // the flags a script's "# flags:" line set (applyScriptFlags)
+	// overridden says the flags of a script's "# flags:" line that the
+	// command line gave other values ("line 4: # flags: --nodes=5, the
+	// command line's --nodes=3 wins"), for a warning; "" for none.
+	overridden string
 }
 
 // electionRange is a flag value of the form MIN-MAX ("150ms-300ms"), parsed
@@ -651,6 +655,14 @@ func warnLateFlags(w io.Writer, name, src string) {
 	}
 }
 
+// warnOverriddenFlags warns of the flags of the script's header that the
+// command line gave other values: the script may not run as written.
+func warnOverriddenFlags(w io.Writer, cf *clusterFlags, name string) {
+	if cf.overridden != "" {
+		fmt.Fprintf(w, "raftplay: warning: %s: %s: the script was written for the header's value\n", cluster.EscapeControls(name), cf.overridden)
+	}
+}
+
 // applyScriptFlags sets on fs the flags that script src's header names in a
 // "# flags: --nodes 3" line (in the comment lines it begins with, as a
 // lesson's), except those the user gave: the user's win. A script written
@@ -710,10 +722,16 @@ func applyScriptFlags(fs *flag.FlagSet, cf *clusterFlags, name, src string) (str
 	if err := cf.check(); err != nil {
 		return "", err
 	}
-	var set []string
+	var set, over []string
 	hdr.Visit(func(f *flag.Flag) {
 		if flagSet(fs, f.Name) {
-			return // given by the user
+			// Given by the user, who wins; said when the values differ:
+			// examples/split-brain.txt, run with --nodes 3, failed at
+			// line 13 without a word of its header's --nodes 5.
+			if mine := fs.Lookup(f.Name).Value.String(); mine != f.Value.String() {
+				over = append(over, fmt.Sprintf("--%s=%s (the command line's --%s=%s wins)", f.Name, f.Value, f.Name, mine))
+			}
+			return
 		}
 		if err := fs.Set(f.Name, f.Value.String()); err == nil {
 			set = append(set, "--"+f.Name+"="+f.Value.String())
@@ -723,6 +741,9 @@ func applyScriptFlags(fs *flag.FlagSet, cf *clusterFlags, name, src string) (str
 			cf.header[f.Name] = true
 		}
 	})
+	if len(over) > 0 {
+		cf.overridden = fmt.Sprintf("line %d: # flags: %s", at, strings.Join(over, ", "))
+	}
 	if len(set) > 0 {
 		// The command line's flags passed alone: the header's, or the two
 		// together, do not.

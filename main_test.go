@@ -1359,9 +1359,19 @@ func TestScriptHeaderFlags(t *testing.T) {
 	if code != 0 || !strings.HasPrefix(out, "flags from the script's header: --nodes=3 --prevote=true\n") || strings.Count(out, "node ") < 3 {
 		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errs)
 	}
-	code, out, _ = runCLI(t, src, "script", "--nodes", "4", "-")
+	code, out, errs = runCLI(t, src, "script", "--nodes", "4", "-")
 	if code != 1 || !strings.Contains(out, "config is voters 1,2,3,4, want voters 1,2,3") || !strings.HasPrefix(out, "flags from the script's header: --prevote=true\n") {
 		t.Fatalf("--nodes 4 on the command line: exit %d\n%s", code, out)
+	}
+	// Said: the script may not run as written (examples/split-brain.txt,
+	// written for 5 nodes, failed at line 13 with --nodes 3, and nothing
+	// said the header asked for 5).
+	over := "raftplay: warning: standard input: line 2: # flags: --nodes=3 (the command line's --nodes=4 wins): the script was written for the header's value\n"
+	if !strings.Contains(errs, over) {
+		t.Fatalf("--nodes 4 over the header's 3: stderr %q, want %q", errs, over)
+	}
+	if _, _, errs := runCLI(t, src, "script", "--nodes", "3", "--prevote", "-"); strings.Contains(errs, "warning") {
+		t.Fatalf("the header's own values on the command line: stderr %q", errs)
 	}
 	// One after the first command is ignored, and says so (it was ignored
 	// without a word: 5 nodes started for its 3).
