@@ -209,7 +209,7 @@ func openDashboard(ctx context.Context, d dashboardRun, stdout, stderr io.Writer
 	}
 	defer c.Close()
 	defer streamTrace(c, traceFile)()
-	rec, err := newRecording(c, opts, "dashboard", *df.record, namedFile{"the --script file", df.script}, namedFile{"the --trace file", *df.trace})
+	rec, err := newRecording(ctx, c, opts, "dashboard", *df.record, namedFile{"the --script file", df.script}, namedFile{"the --trace file", *df.trace})
 	if err != nil {
 		return err
 	}

@@ -286,25 +286,7 @@ func TestTraceToAPipeNotReadStopsOnSignal(t *testing.T) {
 		var out, errb bytes.Buffer
 		done <- run(ctx, []string{"script", "--nodes", "3", "--trace", fifo, file}, nil, &out, &errb)
 	}()
-	// Wait until the pipe's buffer is full, the run's trace writes
-	// waiting: a write of one byte of our own no longer goes in.
-	probe, err := syscall.Open(fifo, syscall.O_WRONLY|syscall.O_NONBLOCK, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer syscall.Close(probe)
-	for {
-		if _, err := syscall.Write(probe, []byte{'\n'}); errors.Is(err, syscall.EAGAIN) {
-			break
-		} else if err != nil {
-			t.Fatalf("probe write: %v", err)
-		}
-		select {
-		case err := <-done:
-			t.Fatalf("the run ended (%v) before the pipe filled", err)
-		case <-time.After(10 * time.Millisecond):
-		}
-	}
+	fillPipe(t, fifo, 10*time.Millisecond, done) // the run's own trace writes fill it, and wait
 	cancel(signalError{syscall.SIGTERM})
 	select {
 	case err := <-done:
@@ -397,5 +379,67 @@ func TestOutputPipeNotReadAfterSignalSaysSo(t *testing.T) {
 	err = o.close()
 	if err == nil || strings.Contains(err.Error(), "i/o timeout") || !strings.Contains(err.Error(), "--trace "+fifo+": ") || !strings.Contains(err.Error(), "interrupted") {
 		t.Errorf("close: %v; want it to name the output and say the reader took nothing after the run was interrupted", err)
+	}
+}
+
+// TestRecordToAPipeNotReadStopsOnSignal: a --record pipe whose reader has
+// stopped reading holds the recorder's writes; a signal ends the run anyway
+// (it waited until the reader read, as the other outputs did).
+func TestRecordToAPipeNotReadStopsOnSignal(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "rec")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Skip("no FIFO here: ", err)
+	}
+	r, err := os.OpenFile(fifo, os.O_RDONLY|syscall.O_NONBLOCK, 0) // a reader that reads nothing
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	file := filepath.Join(dir, "s.txt")
+	if err := os.WriteFile(file, []byte("wait leader\nload 200\nsleep 1m\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancelCause(context.Background())
+	defer cancel(nil)
+	done := make(chan error, 1)
+	go func() {
+		var out, errb bytes.Buffer
+		done <- run(ctx, []string{"script", "--nodes", "3", "--record", fifo, file}, nil, &out, &errb)
+	}()
+	fillPipe(t, fifo, 0, done)
+	cancel(signalError{syscall.SIGTERM})
+	select {
+	case <-done:
+	case <-time.After(20 * time.Second):
+		go io.Copy(io.Discard, r) // let it go before failing
+		t.Fatal("the run still waits for the pipe 20 s after the signal")
+	}
+}
+
+// fillPipe waits until the named pipe fifo's buffer is full, so that the
+// next write of the run (done when it ends) waits: it writes 64 bytes of
+// its own every pace until they no longer go in. It needs a reader opened
+// already.
+func fillPipe(t *testing.T, fifo string, pace time.Duration, done <-chan error) {
+	t.Helper()
+	probe, err := syscall.Open(fifo, syscall.O_WRONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer syscall.Close(probe)
+	chunk := make([]byte, 64) // a pipe takes a write this short whole or not at all
+	for {
+		if _, err := syscall.Write(probe, chunk); errors.Is(err, syscall.EAGAIN) {
+			return
+		} else if err != nil {
+			t.Fatalf("probe write: %v", err)
+		}
+		select {
+		case err := <-done:
+			t.Fatalf("the run ended (%v) before the pipe filled", err)
+		case <-time.After(pace):
+		}
 	}
 }

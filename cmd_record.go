@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -67,15 +68,23 @@ type recording struct {
 	guard   []namedFile // the run's other files: record start refuses them
 	dataDir string      // the cluster's data directory: nothing is saved or recorded in it
 	made    []string    // the recordings this run finished: save refuses them
+
+	stopAfter func() bool // ends the wait for the run's end (newRecording)
 }
 
 // newRecording returns the switch for c, started into file unless it is
 // "". `record start` refuses the files in guard (the script the run
 // reads, its --trace and --log).
-func newRecording(c *cluster.Cluster, opts cluster.Options, run, file string, guard ...namedFile) (*recording, error) {
+//
+// Once ctx ends (a signal), the recording's writes wait at most
+// outputGrace, as the other outputs' do: into a pipe whose reader stopped
+// reading they held the run past the signal.
+func newRecording(ctx context.Context, c *cluster.Cluster, opts cluster.Options, run, file string, guard ...namedFile) (*recording, error) {
 	r := &recording{sw: record.NewSwitch(c, record.OptionsOf(opts, run), record.WriterOptions{}), guard: guard, dataDir: opts.DataDir}
+	r.stopAfter = context.AfterFunc(ctx, func() { r.sw.Interrupt(outputGrace) })
 	if file != "" {
 		if err := r.sw.StartWithHeld(file); err != nil {
+			r.stopAfter()
 			return nil, fmt.Errorf("--record %s: %v", file, err)
 		}
 	}
@@ -171,6 +180,7 @@ func (r *recording) Stop() (string, error) {
 
 // close ends the recording in progress, if any, and says where it is.
 func (r *recording) close(stderr io.Writer) error {
+	defer r.stopAfter()
 	file := r.sw.Recording()
 	if file == "" {
 		return nil

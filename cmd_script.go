@@ -297,7 +297,7 @@ func playHeadless(ctx context.Context, h headlessRun, stdout, stderr io.Writer) 
 	}
 	stopTrace := streamTrace(c, traceFile)
 	defer stopTrace()
-	rec, err := newRecording(c, opts, "script "+h.name, h.recPath,
+	rec, err := newRecording(ctx, c, opts, "script "+h.name, h.recPath,
 		namedFile{"the script", h.file}, namedFile{"the --log file", h.logPath}, namedFile{"the --trace file", h.tracePath})
 	if err != nil {
 		c.Close()

@@ -14,6 +14,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"raftplay/cluster"
@@ -82,6 +83,12 @@ type Recorder struct {
 // Create creates file and records src into it until Close (see Start).
 // A file whose name ends in .jsonl is written plain, without gzip.
 func Create(file string, src Source, o Options, wo WriterOptions) (*Recorder, error) {
+	return create(file, src, o, wo, nil)
+}
+
+// create is Create; opened is told the file before anything is written to
+// it (Switch: a write into a pipe no one reads can wait from the first).
+func create(file string, src Source, o Options, wo WriterOptions, opened func(*os.File)) (*Recorder, error) {
 	if strings.HasSuffix(file, ".jsonl") {
 		wo.Plain = true
 	}
@@ -97,6 +104,9 @@ func Create(file string, src Source, o Options, wo WriterOptions) (*Recorder, er
 			err = pe.Err
 		}
 		return nil, fmt.Errorf("record: cannot write %s: %w", file, err)
+	}
+	if opened != nil {
+		opened(f)
 	}
 	r, err := Start(f, src, o, wo)
 	if err != nil {
@@ -351,6 +361,11 @@ type Switch struct {
 	mu   sync.Mutex
 	rec  *Recorder
 	file string
+	// out is the recording's file while one is made, read without mu:
+	// Stop and start hold mu while a write into a pipe no one reads
+	// waits. interrupted is the deadline Interrupt set (0: none).
+	out         atomic.Pointer[os.File]
+	interrupted atomic.Int64
 }
 
 // NewSwitch returns a Switch that records src, its header saying o.
@@ -377,12 +392,30 @@ func (s *Switch) start(file string, wo WriterOptions) error {
 	if s.rec != nil {
 		return fmt.Errorf("already recording to %s (record stop first)", s.file)
 	}
-	rec, err := Create(file, s.src, s.opts, wo)
+	rec, err := create(file, s.src, s.opts, wo, func(f *os.File) {
+		s.out.Store(f)
+		if d := s.interrupted.Load(); d != 0 {
+			f.SetWriteDeadline(time.Unix(0, d))
+		}
+	})
 	if err != nil {
+		s.out.Store(nil)
 		return errors.New(strings.TrimPrefix(err.Error(), "record: "))
 	}
 	s.rec, s.file = rec, file
 	return nil
+}
+
+// Interrupt lets the recording's writes wait at most grace from now (the
+// run was interrupted): into a pipe whose reader stopped reading they
+// waited for ever, and the run with them, a signal ignored. A file's writes
+// never wait, and are not limited.
+func (s *Switch) Interrupt(grace time.Duration) {
+	at := time.Now().Add(grace)
+	s.interrupted.Store(at.UnixNano())
+	if f := s.out.Load(); f != nil {
+		f.SetWriteDeadline(at)
+	}
 }
 
 // Stop ends the recording in progress and returns its file.
@@ -395,6 +428,7 @@ func (s *Switch) Stop() (string, error) {
 	err := s.rec.Close()
 	file := s.file
 	s.rec, s.file = nil, ""
+	s.out.Store(nil)
 	return file, err
 }
 
