@@ -15,7 +15,18 @@ func TestRefusedHeartbeatsAreNotTheLeaders(t *testing.T) {
 	// Elections slow enough that the follower cut off from its new leader
 	// stays its follower while the old leader's heartbeats come in.
 	c := startCluster(t, Options{Nodes: 3, Timing: Timing{Heartbeat: 20 * time.Millisecond, ElectionMin: 2 * time.Second, ElectionMax: 3 * time.Second}})
-	st := waitLeader(t, c)
+	waitLeader(t, c)
+	// Every node holds the leader's first entry, so that either follower
+	// can win the next election (one without it lost the vote of the one
+	// with it, who then won instead: a CI run).
+	st := waitFor(t, c, "every node following the leader with its first entry", func(s Status) bool {
+		for _, n := range s.Nodes {
+			if s.Leader == 0 || n.Leader != s.Leader || n.Commit < 1 {
+				return false
+			}
+		}
+		return true
+	})
 	old := st.Leader
 	var a, b uint64 // a takes over; b hears only the old leader
 	for id := uint64(1); id <= 3; id++ {
