@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"syscall"
 	"testing"
@@ -262,15 +263,7 @@ func TestOutputToAFIFOWithNoReaderIsRefused(t *testing.T) {
 func TestTraceToAPipeNotReadStopsOnSignal(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	fifo := filepath.Join(dir, "trace")
-	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
-		t.Skip("no FIFO here: ", err)
-	}
-	r, err := os.OpenFile(fifo, os.O_RDONLY|syscall.O_NONBLOCK, 0) // a reader that reads nothing
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
+	fifo, r := idleFIFO(t, dir, "trace")
 	var script strings.Builder
 	for i := range 2000 {
 		fmt.Fprintf(&script, "put k%d v\n", i)
@@ -279,25 +272,9 @@ func TestTraceToAPipeNotReadStopsOnSignal(t *testing.T) {
 	if err := os.WriteFile(file, []byte(script.String()), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancelCause(context.Background())
-	defer cancel(nil)
-	done := make(chan error, 1)
-	go func() {
-		var out, errb bytes.Buffer
-		done <- run(ctx, []string{"script", "--nodes", "3", "--trace", fifo, file}, nil, &out, &errb)
-	}()
-	fillPipe(t, fifo, 10*time.Millisecond, done) // the run's own trace writes fill it, and wait
-	cancel(signalError{syscall.SIGTERM})
-	select {
-	case err := <-done:
-		if !errors.Is(err, context.Cause(ctx)) && err != nil {
-			t.Logf("run: %v", err)
-		}
-	case <-time.After(20 * time.Second):
-		// Let it go before failing: read the pipe to its end.
-		go io.Copy(io.Discard, r)
-		t.Fatal("the run still waits for the pipe 20 s after the signal")
-	}
+	// The run's own trace writes fill the pipe (a byte of the test's every
+	// 10 ms besides), and wait.
+	signalEndsRun(t, r, fifo, 10*time.Millisecond, "script", "--nodes", "3", "--trace", fifo, file)
 }
 
 // TestOutputPipeReadAfterSignalGetsTheRest: after a signal, a --trace,
@@ -308,15 +285,7 @@ func TestTraceToAPipeNotReadStopsOnSignal(t *testing.T) {
 // and the run's end said a timeout that no one had.
 func TestOutputPipeReadAfterSignalGetsTheRest(t *testing.T) {
 	t.Parallel()
-	fifo := filepath.Join(t.TempDir(), "out")
-	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
-		t.Skip("no FIFO here: ", err)
-	}
-	r, err := os.OpenFile(fifo, os.O_RDONLY|syscall.O_NONBLOCK, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
+	fifo, r := idleFIFO(t, t.TempDir(), "out")
 	ctx, cancel := context.WithCancel(context.Background())
 	o, err := createOut(ctx, "--log", fifo)
 	if err != nil {
@@ -326,9 +295,11 @@ func TestOutputPipeReadAfterSignalGetsTheRest(t *testing.T) {
 		t.Fatal(err)
 	}
 	cancel() // the signal
-	// Let its AfterFunc run, so that the write below meets what it set (the
-	// bug showed only then); the test holds with the fix whatever the timing.
-	time.Sleep(10 * time.Millisecond)
+	// Wait for its AfterFunc, so that the write below meets the deadline it
+	// set (the bug showed only then).
+	for !o.interrupted.Load() {
+		runtime.Gosched()
+	}
 	if _, err := io.WriteString(o, "after\n"); err != nil {
 		t.Errorf("write after the signal to a pipe with room and a reader: %v", err)
 	}
@@ -346,15 +317,7 @@ func TestOutputPipeReadAfterSignalGetsTheRest(t *testing.T) {
 // failure says what happened, not "i/o timeout".
 func TestOutputPipeNotReadAfterSignalSaysSo(t *testing.T) {
 	t.Parallel()
-	fifo := filepath.Join(t.TempDir(), "out")
-	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
-		t.Skip("no FIFO here: ", err)
-	}
-	r, err := os.OpenFile(fifo, os.O_RDONLY|syscall.O_NONBLOCK, 0) // reads nothing
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
+	fifo, r := idleFIFO(t, t.TempDir(), "out")
 	ctx, cancel := context.WithCancel(context.Background())
 	o, err := createOut(ctx, "--trace", fifo)
 	if err != nil {
@@ -388,27 +351,44 @@ func TestOutputPipeNotReadAfterSignalSaysSo(t *testing.T) {
 func TestRecordToAPipeNotReadStopsOnSignal(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	fifo := filepath.Join(dir, "rec")
-	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
-		t.Skip("no FIFO here: ", err)
-	}
-	r, err := os.OpenFile(fifo, os.O_RDONLY|syscall.O_NONBLOCK, 0) // a reader that reads nothing
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
+	fifo, r := idleFIFO(t, dir, "rec")
 	file := filepath.Join(dir, "s.txt")
 	if err := os.WriteFile(file, []byte("wait leader\nload 200\nsleep 1m\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	signalEndsRun(t, r, fifo, 0, "script", "--nodes", "3", "--record", fifo, file)
+}
+
+// idleFIFO makes the named pipe dir/name and opens it for reading without
+// reading: a reader that has stopped reading (the test is skipped where
+// there are no FIFOs).
+func idleFIFO(t *testing.T, dir, name string) (string, *os.File) {
+	t.Helper()
+	fifo := filepath.Join(dir, name)
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Skip("no FIFO here: ", err)
+	}
+	r, err := os.OpenFile(fifo, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.Close() })
+	return fifo, r
+}
+
+// signalEndsRun runs raftplay with args, waits until the pipe fifo (read
+// by the idle r) is full (fillPipe, at pace), signals the run, and fails
+// unless it ends within 20 s.
+func signalEndsRun(t *testing.T, r *os.File, fifo string, pace time.Duration, args ...string) {
+	t.Helper()
 	ctx, cancel := context.WithCancelCause(context.Background())
 	defer cancel(nil)
 	done := make(chan error, 1)
 	go func() {
 		var out, errb bytes.Buffer
-		done <- run(ctx, []string{"script", "--nodes", "3", "--record", fifo, file}, nil, &out, &errb)
+		done <- run(ctx, args, nil, &out, &errb)
 	}()
-	fillPipe(t, fifo, 0, done)
+	fillPipe(t, fifo, pace, done)
 	cancel(signalError{syscall.SIGTERM})
 	select {
 	case <-done:

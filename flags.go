@@ -455,10 +455,11 @@ func createOut(ctx context.Context, flag, path string) (*outFile, error) {
 	}
 	o := &outFile{flag: flag, f: f}
 	o.stopAfter = context.AfterFunc(ctx, func() {
-		o.interrupted.Store(true)
 		// A pipe's writes wait in the poller, which the deadline ends (a
 		// write waiting now included); a file's never wait, and it has none.
+		// The flag last: once it is seen, the deadline is set.
 		f.SetWriteDeadline(time.Now().Add(outputGrace))
+		o.interrupted.Store(true)
 	})
 	return o, nil
 }
