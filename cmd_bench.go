@@ -106,10 +106,11 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	defer cleanup()
-	unmakeRec, err := checkRecordFile(*f.record)
+	unmakeRec, doneRec, err := checkRecordFile(*f.record)
 	if err != nil {
 		return err
 	}
+	defer doneRec()
 	var recErr error
 	var stop func()
 	var prog cluster.BenchProgress
@@ -118,7 +119,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		stop = p.run(time.Second, &prog)
 	}
 	res, err := cluster.Bench(ctx, cluster.BenchOptions{Cluster: opts, Clients: f.clients, Payload: f.payload, Duration: f.duration, Warmup: f.warmup, Progress: &prog, NoTrace: f.noTrace,
-		Record: recordHook(*f.record, opts, "bench"), Recorded: &recErr})
+		Record: recordHook(ctx, *f.record, opts, "bench"), Recorded: &recErr})
 	if stop != nil {
 		stop()
 	}

@@ -187,10 +187,11 @@ func runChaos(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 		recFile = filepath.Join(f.out, "recording.rec")
 	}
-	unmakeRec, err := checkRecordFile(recFile)
+	unmakeRec, doneRec, err := checkRecordFile(recFile)
 	if err != nil {
 		return err
 	}
+	defer doneRec()
 	rerun := rerunFlags(fs, seed)
 	fmt.Fprintf(stdout, "chaos: seed %d, running for %v...\n", seed, f.duration)
 	// The final checks (porcupine) do not watch ctx: stop waiting for them
@@ -203,7 +204,7 @@ func runChaos(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	chaosOpts := experiment.ChaosOptions{
 		Cluster: opts, Seed: seed, Duration: f.duration, FaultEvery: f.every,
 		Clients: f.clients, Keys: f.keys, Faults: kinds, CheckTimeout: f.checkTimeout, SettleTimeout: f.settle, OutDir: f.out,
-		Trace: traceOut.writer(), Unsafe: f.unsafe, Record: recordHook(recFile, withSeed(opts, seed), "chaos"), Rerun: rerun,
+		Trace: traceOut.writer(), Unsafe: f.unsafe, Record: recordHook(ctx, recFile, withSeed(opts, seed), "chaos"), Rerun: rerun,
 		Recording: recFile, KeepRecording: *f.record != "",
 		Started: func() { fmt.Fprintln(stderr, "chaos: a leader is elected; clients and faults are running") },
 	}

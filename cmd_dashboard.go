@@ -196,11 +196,12 @@ func openDashboard(ctx context.Context, d dashboardRun, stdout, stderr io.Writer
 	if err != nil {
 		return err
 	}
-	unmakeRec, err := checkRecordFile(*df.record)
+	unmakeRec, doneRec, err := checkRecordFile(*df.record)
 	if err != nil {
 		traceFile.close()
 		return err
 	}
+	defer doneRec()
 	c, err := cluster.Start(opts)
 	if err != nil {
 		traceFile.close()

@@ -226,17 +226,18 @@ func runElection(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	var recordRange func(c *cluster.Cluster, idx int) func() error
 	if *f.record != "" {
 		for i := range ranges {
-			unmake, err := checkRecordFile(rangeFile(*f.record, i, len(ranges)))
+			unmake, _, err := checkRecordFile(rangeFile(*f.record, i, len(ranges)))
 			if err != nil {
 				return err
 			}
-			// A range that never started leaves no empty recording.
+			// A range that never started leaves no empty recording (and a
+			// pipe's end held by the check is closed).
 			defer unmake()
 		}
 		recordRange = func(c *cluster.Cluster, idx int) func() error {
 			file := rangeFile(*f.record, idx, len(ranges))
 			run := fmt.Sprintf("experiment election --seed %d, range %s", f.seed, ranges[idx])
-			stop := recordHook(file, cluster.Options{Nodes: f.nodes, Seed: experiment.RangeSeed(f.seed, idx)}, run)(c)
+			stop := recordHook(ctx, file, cluster.Options{Nodes: f.nodes, Seed: experiment.RangeSeed(f.seed, idx)}, run)(c)
 			return func() error {
 				err := stop()
 				if err == nil {

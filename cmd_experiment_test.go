@@ -218,12 +218,19 @@ func TestOutputToAFIFOWithNoReaderIsRefused(t *testing.T) {
 		{"script", "--nodes", "1", "--log", fifo, script},
 		{"script", "--nodes", "1", "--record", fifo, script},
 		{"replay", rec, "--to-script", fifo},
+		// These start recording once their cluster runs, and learned only
+		// then (chaos at the end of its run, as a nemesis error).
+		{"bench", "--duration", "1s", "--record", fifo},
+		{"chaos", "--duration", "1s", "--record", fifo},
+		{"experiment", "election", "--trials", "2", "--timeouts", "25-50ms", "--record", fifo},
+		{"learn", "1", "--headless", "--record", fifo},
 	} {
 		done := make(chan struct{})
 		go func() {
 			defer close(done)
-			if code, _, errs := runCLI(t, "", args...); code == 0 || !strings.Contains(errs, fifo+": ") || !strings.Contains(errs, want) {
-				t.Errorf("%q: exit %d, %q; want an error naming the pipe and %q", args, code, errs, want)
+			// Exit 2: refused before anything ran.
+			if code, _, errs := runCLI(t, "", args...); code != 2 || !strings.Contains(errs, fifo+": ") || !strings.Contains(errs, want) {
+				t.Errorf("%q: exit %d, %q; want exit 2 and an error naming the pipe and %q", args, code, errs, want)
 			}
 		}()
 		select {
@@ -357,6 +364,16 @@ func TestRecordToAPipeNotReadStopsOnSignal(t *testing.T) {
 		t.Fatal(err)
 	}
 	signalEndsRun(t, r, fifo, 0, "script", "--nodes", "3", "--record", fifo, file)
+}
+
+// TestRecordOfABenchToAPipeNotReadStopsOnSignal: the runs that start
+// recording themselves (bench, chaos, experiment) end on a signal too with
+// a --record pipe whose reader stopped reading; bench waited for the reader
+// for ever, the signal ignored.
+func TestRecordOfABenchToAPipeNotReadStopsOnSignal(t *testing.T) {
+	t.Parallel()
+	fifo, r := idleFIFO(t, t.TempDir(), "rec")
+	signalEndsRun(t, r, fifo, 0, "bench", "--quiet", "--clients", "4", "--duration", "1m", "--record", fifo)
 }
 
 // idleFIFO makes the named pipe dir/name and opens it for reading without

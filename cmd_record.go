@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 
 	"raftplay/cluster"
 	"raftplay/commands"
@@ -25,22 +26,32 @@ func addRecordFlag(fs *flag.FlagSet, what string) *string {
 // checkRecordFile reports a --record file that cannot be created, before
 // the cluster starts. It returns unmake, which removes the file again if
 // this check created it: a run that could not start leaves no empty
-// recording behind (and an existing file as it was).
-func checkRecordFile(file string) (unmake func(), err error) {
-	unmake = func() {}
+// recording behind (and an existing file as it was); and done, for the
+// end of the run (deferred once the check passed).
+//
+// A named pipe no one reads is refused here too: bench, chaos and
+// experiment start recording once their cluster runs, and learned of it
+// only then (chaos at the end of its run, as a nemesis error). Its reader
+// takes the last writer's close for the end of the recording, so the
+// check's end of the pipe is held open until done or unmake, and the
+// recording opens a second.
+func checkRecordFile(file string) (unmake, done func(), err error) {
+	unmake, done = func() {}, func() {}
 	if file == "" {
-		return unmake, nil
+		return unmake, done, nil
 	}
 	if commands.IsNamedPipe(file) {
-		// Opened and closed here, a pipe's reader would take the close for
-		// the end of the recording (and opening it waited for a reader):
-		// record.Create opens it once, and refuses it if no one reads.
-		return unmake, nil
+		f, err := commands.CreateOutput(file)
+		if err != nil {
+			return unmake, done, usagef("--record %s: %s", file, commands.PathReason(err))
+		}
+		release := sync.OnceFunc(func() { f.Close() })
+		return release, release, nil
 	}
 	if file == "-" {
 		// As checkOutputs says it: bench and learn, which do not call
 		// it, made a file named - (and said "raftplay replay -").
-		return unmake, checkOutputs(nil, []namedFile{{"--record", file}})
+		return unmake, done, checkOutputs(nil, []namedFile{{"--record", file}})
 	}
 	f, err := os.OpenFile(file, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 	if err == nil {
@@ -55,9 +66,9 @@ func checkRecordFile(file string) (unmake func(), err error) {
 		f, err = os.OpenFile(file, os.O_WRONLY, 0)
 	}
 	if err != nil {
-		return func() {}, usagef("--record %s: %s", file, commands.PathReason(err))
+		return func() {}, done, usagef("--record %s: %s", file, commands.PathReason(err))
 	}
-	return unmake, f.Close()
+	return unmake, done, f.Close()
 }
 
 // recording is the recording switch of a run with a cluster: `record start
@@ -194,19 +205,30 @@ func (r *recording) close(stderr io.Writer) error {
 
 // recordHook returns a function that starts recording a cluster into
 // file, for the runs that start their clusters themselves (bench, chaos,
-// experiment); nil when file is "".
-func recordHook(file string, opts cluster.Options, run string) func(c *cluster.Cluster) (stop func() error) {
+// experiment); nil when file is "". Once ctx ends (a signal), its writes
+// wait at most outputGrace, as newRecording's do: into a pipe whose reader
+// stopped reading they held the run past the signal.
+func recordHook(ctx context.Context, file string, opts cluster.Options, run string) func(c *cluster.Cluster) (stop func() error) {
 	if file == "" {
 		return nil
 	}
 	return func(c *cluster.Cluster) func() error {
 		o := opts
 		o.Timing = c.Timing()
-		rec, err := record.Create(file, c, record.OptionsOf(o, run), record.WriterOptions{})
-		if err != nil {
+		sw := record.NewSwitch(c, record.OptionsOf(o, run), record.WriterOptions{})
+		stopAfter := context.AfterFunc(ctx, func() { sw.Interrupt(outputGrace) })
+		if err := sw.StartWithHeld(file); err != nil {
+			stopAfter()
 			return func() error { return err }
 		}
-		return rec.Close
+		return func() error {
+			defer stopAfter()
+			_, err := sw.Stop()
+			if u := errors.Unwrap(err); u != nil && strings.HasPrefix(err.Error(), "record: ") {
+				err = u // its cause, still a *fs.PathError (PathReason)
+			}
+			return err
+		}
 	}
 }
 

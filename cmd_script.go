@@ -277,10 +277,11 @@ func playHeadless(ctx context.Context, h headlessRun, stdout, stderr io.Writer) 
 		return err
 	}
 	defer traceFile.close()
-	unmakeRec, err := checkRecordFile(h.recPath)
+	unmakeRec, doneRec, err := checkRecordFile(h.recPath)
 	if err != nil {
 		return err
 	}
+	defer doneRec()
 
 	out := &lockedWriter{w: stdout}
 	c, err := cluster.Start(opts)

@@ -400,11 +400,22 @@ func (s *Switch) start(file string, wo WriterOptions) error {
 	})
 	if err != nil {
 		s.out.Store(nil)
-		return errors.New(strings.TrimPrefix(err.Error(), "record: "))
+		return unprefixed{strings.TrimPrefix(err.Error(), "record: "), err}
 	}
 	s.rec, s.file = rec, file
 	return nil
 }
+
+// unprefixed is an error of this package said without its "record: "
+// (the switch's callers name the recording themselves), its cause kept
+// (a *fs.PathError says which file and why).
+type unprefixed struct {
+	msg string
+	err error
+}
+
+func (e unprefixed) Error() string { return e.msg }
+func (e unprefixed) Unwrap() error { return e.err }
 
 // Interrupt lets the recording's writes wait at most grace from now (the
 // run was interrupted): into a pipe whose reader stopped reading they
