@@ -331,7 +331,7 @@ func ExplainCommit(st Status, i uint64) string {
 			on, len(voters), l.Term, l.Term)
 	}
 	if len(holders) >= quorum {
-		return fmt.Sprintf("%s, a majority, but the leader's own copy is not yet durable: it commits once the leader's fsync ends", on)
+		return fmt.Sprintf("%s, a majority, but the leader's own copy is not yet durable: it commits once the leader's fsync ends%s", on, diskWaitNote(l, "the leader"))
 	}
 	var why []string
 	var away []uint64   // unacked, and down, paused or cut off: said apart
@@ -394,11 +394,18 @@ func ExplainCommit(st Status, i uint64) string {
 					w += fmt.Sprintf(": an append from the leader is held at %d", id)
 				}
 			}
-			why = append(why, w)
+			why = append(why, w+diskWaitNote(n, "it"))
 		}
 	}
 	if near := slices.DeleteFunc(slices.Clone(unacked), func(id uint64) bool { return slices.Contains(away, id) }); len(near) > 0 {
-		why = append(why, fmt.Sprintf("the leader has not yet heard %s acknowledge it in term %d", ids(near), l.Term))
+		w := fmt.Sprintf("the leader has not yet heard %s acknowledge it in term %d", ids(near), l.Term)
+		for _, id := range near {
+			// A follower acknowledges once its copy is durable.
+			if n, _ := st.Node(id); diskWait(n) != "" {
+				w += fmt.Sprintf("; %d %s", id, diskWait(n))
+			}
+		}
+		why = append(why, w)
 	}
 	if l.Frozen {
 		why = append(why, "the cluster is frozen: nothing moves until messages are delivered")
@@ -475,6 +482,13 @@ func ExplainNode(st Status, id uint64) string {
 	default:
 		base = explainMember(st, n) + explainFollower(st, n)
 	}
+	if w := diskWait(n); w != "" && n.Role != "leader" {
+		// What the rest says is how it stood when the wait began: its
+		// loop publishes nothing while it waits. (A leader's loop goes on
+		// while it fsyncs behind it; its commit explanation says the wait
+		// when its own copy is what a commit waits for.)
+		base += fmt.Sprintf(" Its loop %s: until that fsync ends it steps nothing, answers no one and shows no change, so the above is how it stood when the wait began.", w)
+	}
 	if n.Frozen && strings.Contains(base, "the cluster is frozen") {
 		// Said already (a leader's commit explanation says it): once is
 		// enough ("...frozen: nothing moves... The cluster is frozen: its
@@ -485,6 +499,29 @@ func ExplainNode(st Status, id uint64) string {
 		}
 	}
 	return base + frozen
+}
+
+// diskWait says how long node n has waited for its disk, as "has waited
+// 1.4s for an fsync (its disk is slow: set disk-delay, +3s an fsync)";
+// "" unless it is up and an fsync of its has taken 100 ms or more so far.
+func diskWait(n NodeStatus) string {
+	if !n.Live() || n.Disk.SyncWait < 100*time.Millisecond {
+		return ""
+	}
+	s := fmt.Sprintf("has waited %s for an fsync", n.Disk.SyncWait)
+	if n.Disk.Delay > 0 {
+		s += fmt.Sprintf(" (its disk is slow: set disk-delay, +%s an fsync)", n.Disk.Delay)
+	}
+	return s
+}
+
+// diskWaitNote is diskWait as a clause of a longer reason, its subject
+// who ("it", "the leader"): "" when n is not waiting for its disk.
+func diskWaitNote(n NodeStatus, who string) string {
+	if w := diskWait(n); w != "" {
+		return "; " + who + " " + w
+	}
+	return ""
 }
 
 // explainMember says what a node that does not vote is ("" for a voter):
@@ -767,6 +804,11 @@ func explainLeaderNode(st Status, l NodeStatus) string {
 		}
 		if len(quiet) > 0 {
 			s += " " + quietSentence(l, quiet)
+			for _, id := range quiet {
+				if n, _ := st.Node(id); diskWait(n) != "" {
+					s += fmt.Sprintf(" %d %s, and answers once it ends.", id, diskWait(n))
+				}
+			}
 		}
 		if to := l.Transferee; to != 0 {
 			// Thesis §3.10: no writes while it hands over; TimeoutNow once

@@ -1331,3 +1331,43 @@ func TestAsOfNowKeepsTheRoleBeforeTheNodeWentDown(t *testing.T) {
 		t.Errorf("as of now twice: was %q as of %v, want follower as of %v", again.WasRole, again.AsOf, ns.Updated)
 	}
 }
+
+// A node whose fsync takes long (set disk-delay) is said to be waiting for
+// its disk wherever that is the cause: a follower that has not acknowledged
+// an entry, a leader whose own copy a commit waits for, a peer the leader
+// has not heard from. explain 3 said "it heard from it 0 ms ago ... its
+// election timer would fire in 165 ms" of a follower 1.3 s into a 5 s
+// fsync, with no word of its disk: its loop publishes nothing while it
+// waits, and the rest is how it stood when the wait began.
+func TestExplainSaysANodeWaitsForItsDisk(t *testing.T) {
+	st := cardStatus(5)
+	l := &st.Nodes[0]
+	l.LastIndex = 21
+	l.Progress[2] = raft.Progress{Match: 21, Next: 22, State: "replicate", HeardAgo: 1}
+	l.Progress[3] = raft.Progress{Match: 20, Next: 22, State: "replicate", Inflight: 1, HeardAgo: 1500, Answered: true}
+	st.Nodes[2].Disk = DiskStatus{Delay: 5 * time.Second, SyncWait: 1200 * time.Millisecond}
+	st.Nodes[3].State, st.Nodes[4].State = StateCrashed, StateCrashed
+	st.Nodes[4].Disk.SyncWait = time.Second // down: its wait is over
+	const waits = "has waited 1.2s for an fsync (its disk is slow: set disk-delay, +5s an fsync)"
+	mustContain(t, ExplainCommit(st, 21), "3 has up to 20, 1 entry short of it; it "+waits)
+	mustContain(t, ExplainNode(st, 3), "Its loop "+waits+": until that fsync ends it steps nothing")
+	mustContain(t, ExplainNode(st, 1), "It has not heard from 3 for 1.5 s. 3 "+waits+", and answers once it ends.")
+	mustNotContain(t, ExplainNode(st, 5), "fsync")
+	mustNotContain(t, ExplainNode(st, 2), "fsync")
+
+	// The leader's own copy is what the commit waits for: its fsync is
+	// said, without "its disk is slow" when no delay is set. Its loop goes
+	// on meanwhile (its log is written behind it): nothing of a loop.
+	st = cardStatus(3)
+	l = &st.Nodes[0]
+	l.LastIndex = 21
+	l.Progress[2] = raft.Progress{Match: 21, Next: 22, State: "replicate", HeardAgo: 1}
+	l.Disk.SyncWait = 800 * time.Millisecond
+	got := ExplainCommit(st, 21)
+	mustContain(t, got, "it commits once the leader's fsync ends; the leader has waited 800ms for an fsync")
+	mustNotContain(t, got, "disk is slow")
+	mustNotContain(t, ExplainNode(st, 1), "Its loop")
+	// Under 100 ms is an fsync like any other.
+	l.Disk.SyncWait = 90 * time.Millisecond
+	mustNotContain(t, ExplainCommit(st, 21), "waited")
+}
