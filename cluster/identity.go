@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"math/rand/v2"
 	"path/filepath"
+	"slices"
 	"strings"
 )
 
@@ -75,9 +76,12 @@ func CheckIDFile(dataDir string) error {
 }
 
 // dataID returns the id of the cluster in dataDir and the file that says
-// it: its CLUSTER-ID, else (deleted) the one most of its nodes' hold (the
-// lowest node's of a tie), so that a deleted CLUSTER-ID is not replaced by
-// a new id that every node's then contradicts. "" when none says one.
+// it: its CLUSTER-ID, else (deleted) the one more of its nodes' hold than
+// any other, so that a deleted CLUSTER-ID is not replaced by a new id that
+// every node's then contradicts. "" when none says one. When as many nodes
+// say one id as another, which cluster this is cannot be told: an error
+// (the lowest node's id was taken, and with node-1 copied in from another
+// run, every node of this one was refused as foreign).
 func dataID(dataDir string) (id, from string, err error) {
 	from = filepath.Join(dataDir, idFile)
 	id, _, err = readID(from, "delete it: the next start takes the id back from the nodes' "+idFile+" files")
@@ -86,25 +90,32 @@ func dataID(dataDir string) (id, from string, err error) {
 	}
 	count := map[string]int{}
 	first := map[string]string{}
-	best := ""
+	var order []string // the ids, as first found
 	for n := 1; n <= MaxNodes; n++ {
 		path := filepath.Join(dataDir, fmt.Sprintf("node-%d", n), idFile)
 		nid, _, err := readID(path, "")
 		if err != nil || nid == "" {
 			continue
 		}
-		count[nid]++
-		if first[nid] == "" {
+		if count[nid] == 0 {
 			first[nid] = path
+			order = append(order, nid)
 		}
-		if best == "" || count[nid] > count[best] {
-			best = nid
-		}
+		count[nid]++
 	}
-	if best == "" {
+	if len(order) == 0 {
 		return "", "", nil
 	}
-	return best, first[best], nil
+	slices.SortStableFunc(order, func(a, b string) int { return count[b] - count[a] })
+	if len(order) > 1 && count[order[0]] == count[order[1]] {
+		var says []string
+		for _, nid := range order {
+			says = append(says, fmt.Sprintf("cluster %s (%s)", nid, plural(count[nid], "node", "nodes")))
+		}
+		return "", from, fmt.Errorf("%s is missing, and its nodes' %s files disagree on which cluster this is: %s; move away the node directories copied in from another data directory, or write the id back in %s as \"cluster ID\"",
+			from, idFile, strings.Join(says, ", "), from)
+	}
+	return order[0], first[order[0]], nil
 }
 
 // CheckIdentity says what is wrong when the directory dir of node id holds
@@ -151,12 +162,17 @@ func (c *Cluster) recordID() {
 			return
 		}
 	}
+	// Written outside c.mu: each file is fsynced, and its directory.
+	var dirs []string
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	for _, s := range c.slots {
 		if s.node != nil && s.state != StateRemoved {
-			stampID(s.dir)
+			dirs = append(dirs, s.dir)
 		}
+	}
+	c.mu.Unlock()
+	for _, dir := range dirs {
+		stampID(dir)
 	}
 }
 

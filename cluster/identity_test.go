@@ -233,3 +233,43 @@ func copyOverAFollower(t *testing.T) (c *Cluster, dir string, f, donor uint64, n
 	os.Remove(filepath.Join(nodeDir, "LOCK")) // (a copy taken while the donor runs holds its lock file too; harmless)
 	return c, dir, f, donor, nodeDir
 }
+
+// With the data directory's CLUSTER-ID gone, its nodes' disagreeing as
+// many against as many cannot tell which cluster this is: the start is
+// refused, naming the ids. The lowest node's was taken, and with node-1
+// copied in from another run, nodes 2 and 3 of this one (one of them with
+// no CLUSTER-ID, an older directory) were refused as foreign.
+func TestClusterIDDeletedAndNodesTiedIsRefused(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	write := func(node int, text string) {
+		t.Helper()
+		d := filepath.Join(dir, fmt.Sprintf("node-%d", node))
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(d, idFile), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(1, "cluster aaaa\nnode 1\n")
+	write(2, "cluster bbbb\nnode 2\n")
+	err := CheckIDFile(dir)
+	for _, want := range []string{filepath.Join(dir, idFile) + " is missing", "cluster aaaa (1 node), cluster bbbb (1 node)", "move away"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("CheckIDFile: %v; want %q", err, want)
+		}
+	}
+	// Two against one: the two are the cluster (node 1 is refused at its
+	// start as foreign).
+	write(3, "cluster bbbb\nnode 3\n")
+	if err := CheckIDFile(dir); err != nil {
+		t.Errorf("two nodes against one: %v", err)
+	}
+	if id, from, _ := dataID(dir); id != "bbbb" || from != filepath.Join(dir, "node-2", idFile) {
+		t.Errorf("dataID = %q from %q; want bbbb from node-2's", id, from)
+	}
+	if err := CheckIdentity(1, filepath.Join(dir, "node-1")); err == nil || !strings.Contains(err.Error(), "belongs to another cluster") {
+		t.Errorf("node 1: %v; want it refused as foreign", err)
+	}
+}
