@@ -198,12 +198,38 @@ func (c *Cluster) retry(ctx context.Context, write bool, attempt func(n *node, o
 // a leader that could not complete an operation may be waiting on them:
 // " (node 2 failed: wal: write ...: no space left on device)". A disk that
 // filled under every follower said only that the leader "did not complete
-// it". "" when none did.
+// it". So are the nodes on a slow disk (set disk-delay), which a timed-out
+// write said nothing of: " (nodes 2,3 have waited 4.9s for an fsync: set
+// disk-delay, +10s an fsync)". "" when there are none.
 func (c *Cluster) failedNote() string {
 	var notes []string
+	type slow struct{ wait, delay time.Duration }
+	var slows []slow
+	slowIDs := map[slow][]uint64{}
 	for _, n := range c.Status().Nodes {
 		if n.State == StateFailed && n.Err != "" {
 			notes = append(notes, fmt.Sprintf("node %d failed: %s", n.ID, n.Err))
+		}
+		if n.Live() && n.Disk.Delay > 0 {
+			k := slow{delay: n.Disk.Delay}
+			if diskWait(n) != "" {
+				k.wait = n.Disk.SyncWait
+			}
+			if slowIDs[k] == nil {
+				slows = append(slows, k)
+			}
+			slowIDs[k] = append(slowIDs[k], n.ID)
+		}
+	}
+	for _, k := range slows {
+		who, has := "node "+ids(slowIDs[k]), "has"
+		if len(slowIDs[k]) > 1 {
+			who, has = "nodes "+ids(slowIDs[k]), "have"
+		}
+		if k.wait > 0 {
+			notes = append(notes, fmt.Sprintf("%s %s waited %s for an fsync: set disk-delay, +%s an fsync", who, has, k.wait, k.delay))
+		} else {
+			notes = append(notes, fmt.Sprintf("%s %s a slow disk: set disk-delay, +%s an fsync", who, has, k.delay))
 		}
 	}
 	if len(notes) == 0 {

@@ -3,6 +3,7 @@ package cluster
 import (
 	"context"
 	"errors"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -51,5 +52,49 @@ func TestTimeoutSaysTheFollowersStoppedOnAFullDisk(t *testing.T) {
 	}
 	if !strings.Contains(msg, "no space left on device") {
 		t.Fatalf("put: %s; want the full disk said", msg)
+	}
+}
+
+// A write that timed out on followers held in slow fsyncs (set
+// disk-delay) names them and their wait: it said only that the leader
+// "did not complete it".
+func TestTimeoutSaysTheFollowersWaitForTheirDisks(t *testing.T) {
+	t.Parallel()
+	c := startCluster(t, Options{Nodes: 3})
+	st := waitLeader(t, c)
+	put(t, c.NewClient(), "a", "1")
+	var followers []uint64
+	for _, n := range st.Nodes {
+		if n.ID != st.Leader {
+			followers = append(followers, n.ID)
+			if err := c.SetDiskDelay(n.ID, time.Minute); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 1500*time.Millisecond)
+	defer cancel()
+	_, err := c.NewClient().Put(ctx, "b", []byte("2"))
+	var te *TimeoutError
+	if !errors.As(err, &te) {
+		t.Fatalf("put: %v; want a timeout", err)
+	}
+	msg := err.Error()
+	if !strings.Contains(msg, "did not complete it") {
+		// The followers, in their fsyncs, neither time out nor vote: the
+		// leader stays, and the put waits on it.
+		t.Fatalf("put: %s; want the leader's attempt to have timed out", msg)
+	}
+	// Each follower has waited since its first fsync of b (or of a
+	// heartbeat's commit): 100 ms or more by the timeout, so the wait is
+	// said, or at least the slow disk.
+	_, note, _ := strings.Cut(msg, "did not complete it (")
+	if !strings.Contains(note, "set disk-delay, +1m0s an fsync") {
+		t.Fatalf("put: %s; want the followers' slow disks named", msg)
+	}
+	for _, f := range followers {
+		if !strings.Contains(note, strconv.FormatUint(f, 10)) {
+			t.Errorf("put: %s; want %d named", msg, f)
+		}
 	}
 }
