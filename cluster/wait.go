@@ -63,8 +63,9 @@ func Converged(s Status) bool {
 	return ref != nil
 }
 
-// LeaderSettled reports whether there is a leader and it has committed an
-// entry of its own term (its no-op, §8). Until it has, a cluster can look
+// LeaderSettled reports whether there is a leader, it has committed an
+// entry of its own term (its no-op, §8), and every live member it reaches
+// follows it in its term (NotFollowing). Until it has, a cluster can look
 // Converged at the commit index the old leader left, while a node still
 // holds entries of an old term past it that the new leader will replace (a
 // healed old leader's uncommitted writes), or, after every node restarted,
@@ -86,8 +87,29 @@ func LeaderSettled(s Status) bool {
 	if !ok {
 		return true
 	}
-	t, known := termAt(l, l.Commit)
-	return !known || t == l.Term
+	if t, known := termAt(l, l.Commit); known && t != l.Term {
+		return false
+	}
+	return len(NotFollowing(s)) == 0
+}
+
+// NotFollowing names the live members that the leader's messages reach
+// but that do not follow it in its term: "3 pre-candidate at term 2". A
+// node healed from a partition was still campaigning when every log agreed
+// (with PreVote it follows at the next heartbeat; without, its higher term
+// deposes the leader), and wait settled returned there. Nodes the leader
+// cannot reach are left out: they cannot follow it until healed.
+func NotFollowing(s Status) []string {
+	var out []string
+	for _, n := range s.Nodes {
+		if n.ID == s.Leader || !n.Live() || (!s.Membership.IsEmpty() && !s.Membership.IsMember(n.ID)) || !Delivers(s.Faults, s.Leader, n.ID) {
+			continue
+		}
+		if n.Term != s.Term || n.Leader != s.Leader {
+			out = append(out, fmt.Sprintf("%d %s at term %d", n.ID, n.Role, n.Term))
+		}
+	}
+	return out
 }
 
 // NotConverged says why s is not Converged with every member up and a

@@ -128,9 +128,12 @@ func describeWait(cmd *Command, s cluster.Status) string {
 		}
 		text := strings.Join(parts, "; ")
 		if cmd.What == WaitSettled && cluster.Converged(s) && !cluster.LeaderSettled(s) {
-			if s.Leader == 0 {
+			switch nf := cluster.NotFollowing(s); {
+			case s.Leader == 0:
 				text += "; no leader (" + describeRoles(s) + ")"
-			} else {
+			case len(nf) > 0:
+				text += fmt.Sprintf("; not following leader %d in its term %d: %s", s.Leader, s.Term, strings.Join(nf, ", "))
+			default:
 				text += fmt.Sprintf("; leader %d has committed no entry of its term %d yet", s.Leader, s.Term)
 			}
 		}

@@ -84,7 +84,7 @@ const (
 	WaitLeader    = "leader"
 	WaitCommit    = "commit"
 	WaitConverged = "converged"
-	WaitSettled   = "settled"   // wait settled: converged, and a leader has committed an entry of its term
+	WaitSettled   = "settled"   // wait settled: converged, a leader has committed an entry of its term, and every live member it reaches follows it
 	WaitTerm      = "term"      // wait term N CMP T: like expect term, but waits for it
 	WaitRole      = "role"      // wait role N ROLE: like expect role, but waits for it
 	WaitConfig    = "config"    // wait config: no membership change pending, every live member holds it

@@ -558,3 +558,42 @@ expect get b == 2
 		t.Fatalf("want wait converged (line 5) to say no node is up; got %v\n%s", err, out)
 	}
 }
+
+// TestWaitSettledWantsEveryReachableNodeFollowing: a node healed from a
+// partition may still be campaigning while every log agrees; wait settled
+// returned then, and the next line found it a pre-candidate (with PreVote
+// it follows at the leader's next heartbeat; without, its higher term
+// deposes the leader). It waits until every live member the leader reaches
+// follows it in its term. Heartbeats 300 ms apart leave it time to be
+// seen campaigning.
+func TestWaitSettledWantsEveryReachableNodeFollowing(t *testing.T) {
+	t.Parallel()
+	out, err := runScenario(t, `
+wait leader
+put a 1
+wait converged
+let f = follower
+isolate @f
+wait role @f pre-candidate
+heal
+wait settled
+expect role @f follower
+`, cluster.Options{Nodes: 3, PreVote: true, Timing: cluster.Timing{Heartbeat: 300 * time.Millisecond, ElectionMin: time.Second, ElectionMax: 1500 * time.Millisecond}})
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	// Cut off from the leader, a node does not hold wait settled: it
+	// cannot follow until healed.
+	out, err = runScenario(t, `
+wait leader
+put a 1
+wait converged
+let f = follower
+isolate @f
+wait role @f pre-candidate
+wait settled 2s
+`, cluster.Options{Nodes: 3, PreVote: true})
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+}
