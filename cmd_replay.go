@@ -183,8 +183,8 @@ func writeScript(rec *record.Recording, file, out string, stdout, stderr io.Writ
 			_, err := fmt.Fprintf(stderr, "raftplay: %s\n", noneToRun(rec))
 			return err
 		}
-		_, err = fmt.Fprintf(stderr, "raftplay: wrote %s to standard output; run them with raftplay replay %s --to-script - | raftplay script %s -\n",
-			scriptCount(rec, n), cluster.EscapeControls(file), rec.Options.Flags())
+		_, err = fmt.Fprintf(stderr, "raftplay: wrote %s to standard output; run them with raftplay replay %s --to-script - | raftplay script %s -%s\n",
+			scriptCount(rec, n), cluster.EscapeControls(file), rec.Options.Flags(), fromFiles(rec))
 		return err
 	}
 	f, err := commands.CreateOutput(out)
@@ -203,7 +203,17 @@ func writeScript(rec *record.Recording, file, out string, stdout, stderr io.Writ
 		_, err = fmt.Fprintf(stdout, "wrote %s: %s\n", cluster.EscapeControls(out), noneToRun(rec))
 		return err
 	}
-	_, err = fmt.Fprintf(stdout, "wrote %s: %s; run it with raftplay script %s %s\n",
-		cluster.EscapeControls(out), scriptCount(rec, n), rec.Options.Flags(), cluster.EscapeControls(out))
+	_, err = fmt.Fprintf(stdout, "wrote %s: %s; run it with raftplay script %s %s%s\n",
+		cluster.EscapeControls(out), scriptCount(rec, n), rec.Options.Flags(), cluster.EscapeControls(out), fromFiles(rec))
 	return err
+}
+
+// fromFiles is what the line saying how to run a script of rec adds when
+// the recorded cluster started from an earlier run's files: a fresh
+// cluster has none of them.
+func fromFiles(rec *record.Recording) string {
+	if len(rec.StartedFromFiles()) == 0 {
+		return ""
+	}
+	return " (and --data on a copy of the files the recorded cluster started from: a fresh cluster starts empty)"
 }

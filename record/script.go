@@ -64,7 +64,11 @@ func (rec *Recording) Script(w io.Writer, name string) (int, error) {
 		no := rec.NoCommands()
 		fmt.Fprintf(bw, "# %s%s.\n", strings.ToUpper(no[:1]), no[1:])
 	} else {
-		fmt.Fprintf(bw, "# Run them against a fresh cluster like the recorded one:\n")
+		if len(rec.StartedFromFiles()) > 0 {
+			fmt.Fprintf(bw, "# Run them against a cluster like the recorded one (add --data, see below):\n")
+		} else {
+			fmt.Fprintf(bw, "# Run them against a fresh cluster like the recorded one:\n")
+		}
 		fmt.Fprintf(bw, "#   raftplay script %s %s\n", o.Flags(), name)
 		fmt.Fprintf(bw, "# or watch them in the dashboard:\n")
 		fmt.Fprintf(bw, "#   raftplay --script %s --pace 0s %s\n", name, o.Flags())
@@ -89,6 +93,13 @@ func (rec *Recording) Script(w io.Writer, name string) (int, error) {
 		}
 		if len(setup) > 0 {
 			fmt.Fprintf(bw, "wait leader\n%s\n", strings.Join(setup, "\n"))
+		}
+	}
+	if from := rec.StartedFromFiles(); len(from) > 0 {
+		say := "The recorded cluster started from the files of an earlier run (--data): " + strings.Join(from, "; ") +
+			". A fresh cluster starts with empty logs: run the script with --data on a copy of those files, or the commands below may not do what they did."
+		for _, l := range commands.WrapWords(say, 78) {
+			fmt.Fprintf(bw, "# %s\n", l)
 		}
 	}
 	p := commands.NewParser(max(o.Nodes, 1))
@@ -200,6 +211,27 @@ func (rec *Recording) startState() (was string, setup, missing []string) {
 		setup = append(setup, "freeze")
 	}
 	return strings.Join(parts, ", "), setup, missing
+}
+
+// startedFrom matches the event a node that opened files holding a state
+// adds as the cluster starts (cluster.New): "2 started from its files:
+// term 1 (voted for 2), log to 4".
+var startedFrom = regexp.MustCompile(`^\d+ started from its files: `)
+
+// StartedFromFiles returns what each node's files held when the recorded
+// cluster started, for a cluster started on a --data directory of an
+// earlier run ("2 started from its files: term 1 (voted for 2), log to
+// 4"); nil for one that started empty. A script of such a recording run
+// on a fresh cluster finds none of it: its `expect get a == 1` failed, and
+// the header said to run it against a fresh cluster.
+func (rec *Recording) StartedFromFiles() []string {
+	var from []string
+	for _, e := range rec.Events {
+		if e.Kind == cluster.EventSetting && startedFrom.MatchString(e.Text) {
+			from = append(from, oneLine(e.Text))
+		}
+	}
+	return from
 }
 
 // NoCommands says that a recording without commands gives none to

@@ -143,3 +143,52 @@ func TestScriptCommentsNameNoLine(t *testing.T) {
 		t.Errorf("script names a line:\n%s", body)
 	}
 }
+
+// TestScriptOfAClusterStartedFromFiles: a recording of a cluster started
+// on the --data directory of an earlier run says so in its script's
+// header, with what each node's files held: the header said "run them
+// against a fresh cluster like the recorded one", and the script's
+// `expect get a == 1` then failed (the key was written by the earlier run).
+func TestScriptOfAClusterStartedFromFiles(t *testing.T) {
+	b := newBuilder(t, Version)
+	b.event(0, cluster.EventSetting, "cluster of 3 nodes started: heartbeat 15ms, election 150ms-300ms")
+	b.event(0, cluster.EventSetting, "1 started from its files: term 1 (voted for 2), log to 4")
+	b.event(0, cluster.EventSetting, "2 started from its files: term 1 (voted for 2), log to 4")
+	b.status(time.Millisecond, 1, 1, 2, 3)
+	b.command(time.Second, "expect get a == 1", "ok")
+	rec := b.end(2 * time.Second).read()
+	var out bytes.Buffer
+	if n, err := rec.Script(&out, "s.txt"); err != nil || n != 1 {
+		t.Fatalf("Script: %d runnable, %v", n, err)
+	}
+	var said []string
+	for _, l := range strings.Split(out.String(), "\n") {
+		if len(l) > 80 && !strings.HasPrefix(l, "#   raftplay") && !strings.HasPrefix(l, "# Commands") {
+			t.Errorf("a line of %d characters: %q", len(l), l)
+		}
+		if strings.HasPrefix(l, "# ") {
+			said = append(said, strings.TrimPrefix(l, "# "))
+		}
+	}
+	all := strings.Join(said, " ")
+	for _, want := range []string{
+		"The recorded cluster started from the files of an earlier run (--data): 1 started from its files: term 1 (voted for 2), log to 4; 2 started from its files: term 1 (voted for 2), log to 4.",
+		"run the script with --data on a copy of those files",
+	} {
+		if !strings.Contains(all, want) {
+			t.Errorf("the header does not say %q:\n%s", want, out.String())
+		}
+	}
+	if strings.Contains(all, "fresh cluster like the recorded one") {
+		t.Errorf("the header calls for a fresh cluster:\n%s", out.String())
+	}
+	// A cluster that started empty says nothing of files.
+	fresh := newBuilder(t, Version)
+	fresh.event(0, cluster.EventSetting, "cluster of 3 nodes started: heartbeat 15ms, election 150ms-300ms")
+	fresh.status(0, 1, 1, 2, 3).command(time.Second, "put a 1", "ok")
+	freshRec := fresh.end(2 * time.Second).read()
+	out.Reset()
+	if _, err := freshRec.Script(&out, "s.txt"); err != nil || strings.Contains(out.String(), "files") || freshRec.StartedFromFiles() != nil {
+		t.Errorf("script of a fresh cluster's recording (%v):\n%s", err, out.String())
+	}
+}
