@@ -209,6 +209,21 @@ func (rec *Recording) startState() (was string, setup, missing []string) {
 	if st.Frozen {
 		parts = append(parts, "frozen")
 		setup = append(setup, "freeze")
+		// The messages held then are not rebuilt: a script's freeze holds
+		// none, and its first step failed with "no message is held
+		// anywhere" under a header that said only "frozen".
+		held := 0
+		for _, n := range st.Nodes {
+			held += len(n.Held)
+		}
+		if held > 0 {
+			msgs := fmt.Sprintf("%d messages held", held)
+			if held == 1 {
+				msgs = "1 message held"
+			}
+			parts = append(parts, msgs)
+			missing = append(missing, "the "+msgs+" (a freeze holds none: a step below may find nothing to deliver)")
+		}
 	}
 	return strings.Join(parts, ", "), setup, missing
 }

@@ -192,3 +192,67 @@ func TestScriptOfAClusterStartedFromFiles(t *testing.T) {
 		t.Errorf("script of a fresh cluster's recording (%v):\n%s", err, out.String())
 	}
 }
+
+// TestScriptOfARecordingBegunWithMessagesHeld: a recording begun while the
+// cluster was frozen with messages held says the held messages are not
+// rebuilt: its script set up only the freeze, and its first step failed
+// with "no message is held anywhere" under a header that said "frozen".
+func TestScriptOfARecordingBegunWithMessagesHeld(t *testing.T) {
+	held := func(n int) []cluster.HeldInfo {
+		h := make([]cluster.HeldInfo, n)
+		for i := range h {
+			h[i] = cluster.HeldInfo{Seq: uint64(i + 1), At: t0, From: 1, Kind: "vote", Term: 2, Summary: "1->2 vote t2"}
+		}
+		return h
+	}
+	for _, c := range []struct {
+		held [3]int
+		want string // "" for nothing said of held messages
+	}{
+		{[3]int{0, 2, 1}, "3 messages held"},
+		{[3]int{0, 1, 0}, "1 message held"},
+		{[3]int{0, 0, 0}, ""},
+	} {
+		b := newBuilder(t, Version)
+		l := line{T: 0, K: kindStatus, S: newStatusRec(cluster.Status{Time: t0, Term: 2, Frozen: true}), NN: 3}
+		for i, id := range []uint64{1, 2, 3} {
+			n := cluster.NodeStatus{ID: id, State: cluster.StateUp, Term: 2, Role: "follower", Frozen: true, Held: held(c.held[i])}
+			j, err := json.Marshal(newNodeRec(n))
+			if err != nil {
+				t.Fatal(err)
+			}
+			l.IDs, l.N = append(l.IDs, id), append(l.N, j)
+		}
+		b.line(l)
+		b.command(100*time.Millisecond, "step", "delivered 1->2 vote t2")
+		rec := b.end(time.Second).read()
+		if got := len(rec.Status(0).Nodes[1].Held); got != c.held[1] {
+			t.Fatalf("the recording's node 2 holds %d messages, want %d", got, c.held[1])
+		}
+		var out bytes.Buffer
+		if _, err := rec.Script(&out, "s.txt"); err != nil {
+			t.Fatal(err)
+		}
+		var said []string
+		for _, l := range strings.Split(out.String(), "\n") {
+			if strings.HasPrefix(l, "# ") {
+				said = append(said, strings.TrimPrefix(l, "# "))
+			}
+		}
+		all := strings.Join(said, " ")
+		if c.want == "" {
+			if strings.Contains(all, "held") {
+				t.Errorf("nothing held, yet the header speaks of held messages:\n%s", out.String())
+			}
+			continue
+		}
+		for _, want := range []string{
+			"already running: frozen, " + c.want + ".",
+			"Not rebuilt: the " + c.want + " (a freeze holds none: a step below may find nothing to deliver)",
+		} {
+			if !strings.Contains(all, want) {
+				t.Errorf("the header does not say %q:\n%s", want, out.String())
+			}
+		}
+	}
+}
