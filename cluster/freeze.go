@@ -494,7 +494,8 @@ func (c *Cluster) settleStep(n *node, mark uint64) {
 	}
 }
 
-// TickNode advances node id's clock by count ticks, frozen or not.
+// TickNode advances node id's clock by count ticks, frozen or not; frozen,
+// it returns once what the ticks made the node send is held (settleStep).
 func (c *Cluster) TickNode(id uint64, count int) (string, error) {
 	if count < 1 {
 		return "", fmt.Errorf("cluster: tick %d %d: want a count of 1 or more", id, count)
@@ -504,6 +505,7 @@ func (c *Cluster) TickNode(id uint64, count int) (string, error) {
 		return "", err
 	}
 	var elapsed, timeout int
+	mark := c.trace.next()
 	effects, err := n.capture(func() error {
 		for range count {
 			n.core.Tick()
@@ -515,6 +517,9 @@ func (c *Cluster) TickNode(id uint64, count int) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	// A tick may fire the election timer, or a leader's heartbeat: what it
+	// sent is held at its receivers when the tick returns, as a timeout's.
+	c.settleStep(n, mark)
 	return joinEffects(fmt.Sprintf("%d ticked %d (election timer %d/%d ticks)", id, count, elapsed, timeout), effects), nil
 }
 

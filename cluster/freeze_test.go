@@ -662,3 +662,39 @@ func TestMembershipWhileFrozenDuringATransfer(t *testing.T) {
 		t.Errorf("%d nodes after the refused add, want 3", n)
 	}
 }
+
+// Frozen, a tick that fires a node's election timer returns once the vote
+// requests it made the node send are held at their receivers, as `timeout`
+// does: `tick 1 100` then `explain 1` said "2 has not answered, and
+// neither the request nor an answer is held: one is on its way", while 2
+// held it a moment later. So with a leader's ticks and its heartbeats.
+func TestTickReturnsOnceItsMessagesAreHeld(t *testing.T) {
+	t.Parallel()
+	c, st, f := frozenThree(t)
+	tick := mustNode(t, c.Status(), f).Tick
+	if tick <= 0 {
+		t.Fatalf("node %d's tick is %v", f, tick)
+	}
+	fire := int(WatchTiming.ElectionMax/tick) + 1 // past any election timeout drawn
+	for range 5 {
+		out, err := c.TickNode(f, fire)
+		if err != nil || !strings.Contains(out, "started election") {
+			t.Fatalf("tick %d %d: %q, %v", f, fire, out, err)
+		}
+		now := c.Status()
+		term := mustNode(t, now, f).Term
+		for _, n := range now.Nodes {
+			if n.ID != f && !slices.ContainsFunc(n.Held, func(h HeldInfo) bool { return h.From == f && h.Kind == "vote" && h.Term == term }) {
+				t.Fatalf("right after tick %d %d (term %d), %d holds %v", f, fire, term, n.ID, n.Held)
+			}
+		}
+	}
+	l, g := st.Leader, 6-st.Leader-f // the third node: ids 1, 2, 3
+	beat := int(WatchTiming.Heartbeat/tick) + 1
+	if _, err := c.TickNode(l, beat); err != nil {
+		t.Fatal(err)
+	}
+	if n := mustNode(t, c.Status(), g); !slices.ContainsFunc(n.Held, func(h HeldInfo) bool { return h.From == l && h.Kind == "heartbeat" }) {
+		t.Fatalf("right after tick %d %d (the leader), %d holds %v", l, beat, g, n.Held)
+	}
+}
