@@ -8,6 +8,7 @@ import (
 	"io"
 	"log"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -66,6 +67,16 @@ func runReplay(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	if err := checkOutputs([]namedFile{{"the recording", file}}, []namedFile{{"--to-script", f.toScript}}); err != nil {
 		return err
+	}
+	if fi, err := os.Stat(file); err == nil && fi.IsDir() {
+		// A directory read as a file said "the file does not begin with a
+		// raftplay-recording header"; a chaos run's OUT holds its
+		// recording as OUT/recording.rec.
+		say := "a directory, not a recording"
+		if in := filepath.Join(file, "recording.rec"); isFile(in) {
+			say += fmt.Sprintf(" (it holds one: raftplay replay %s)", cluster.EscapeControls(in))
+		}
+		return usagef("replay %s: %s", cluster.EscapeControls(file), say)
 	}
 	if fi, err := os.Stat(file); err == nil && fi.Size() > 1<<20 {
 		// About 0.6 s per minute of a busy 5-node cluster (2.6 MB) on a
@@ -216,4 +227,10 @@ func fromFiles(rec *record.Recording) string {
 		return ""
 	}
 	return " (and --data on a copy of the files the recorded cluster started from: a fresh cluster starts empty)"
+}
+
+// isFile reports whether path names a regular file (through a link).
+func isFile(path string) bool {
+	fi, err := os.Stat(path)
+	return err == nil && fi.Mode().IsRegular()
 }

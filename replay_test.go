@@ -583,3 +583,26 @@ func TestRecordStartKeepsTheFileThere(t *testing.T) {
 		}
 	}
 }
+
+// TestReplayOfADirectory: a directory named as the recording is said to be
+// one (it was "not a recording (the file does not begin with a
+// raftplay-recording header)"), and a chaos run's OUT directory names the
+// recording it holds.
+func TestReplayOfADirectory(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "out")
+	if err := os.Mkdir(out, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errs := runCLI(t, "", "replay", out)
+	if want := "raftplay: replay " + out + ": a directory, not a recording\n"; code != 2 || errs != want {
+		t.Errorf("replay of an empty directory: exit %d, %q; want 2, %q", code, errs, want)
+	}
+	if err := os.WriteFile(filepath.Join(out, "recording.rec"), []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errs = runCLI(t, "", "replay", out, "--to-script", "-")
+	if want := "(it holds one: raftplay replay " + filepath.Join(out, "recording.rec") + ")"; code != 2 || !strings.Contains(errs, want) {
+		t.Errorf("replay of a chaos run's directory: exit %d, %q; want 2 and %q", code, errs, want)
+	}
+}
