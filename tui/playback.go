@@ -139,7 +139,10 @@ func (m *Model) onReplay(msg replayMsg) tea.Cmd {
 		switch {
 		case msg.note != "":
 			m.output.setNote(msg.key, msg.note)
-		case msg.key != "" && m.output.staleAfter(msg.jump):
+		case msg.key != "" && m.output.staleAfter(msg.jump || msg.key == "space" && msg.view.playing):
+			// Playing moves the cursor as a jump does: a find's answer
+			// ("at 4.309s of 13.5s: 1 crashed") stayed on while the
+			// cards played on to the end.
 			// A key's note says nothing of the new place, and another
 			// key's is stale: `,` at the start, then `→`, left "nothing
 			// recorded before this" under a cursor that had moved on.

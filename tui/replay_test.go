@@ -1114,6 +1114,44 @@ func TestReplayMoveClearsAStaleHint(t *testing.T) {
 	}
 }
 
+// TestReplayPlayClearsACommandsAnswer: space that plays moves the cursor
+// on, so a command's answer, which tells of the place it was asked at,
+// goes as it does after → (a find's "at 4.309s of 13.5s: 1 crashed" stayed
+// under the cards as they played on to the end); space that pauses keeps
+// an answer asked while playing.
+func TestReplayPlayClearsACommandsAnswer(t *testing.T) {
+	p := newFakePlayer(steady(20))
+	ex := &fakeExec{out: "at 13.6s of 1m0s"}
+	m := replayModel(t, p, ex, 100, 30)
+	ask := func() {
+		t.Helper()
+		for _, k := range []string{":", "s", "e", "e", "k", " ", "1", "s"} {
+			m.Update(keyMsg(k)) // the prompt's own keys, its cursor's blink not run
+		}
+		replayPress(t, m, "enter")
+		if v := m.View(); !strings.Contains(v, "at 13.6s of 1m0s") {
+			t.Fatalf("no answer to seek:\n%s", v)
+		}
+	}
+	ask()
+	replayPress(t, m, " ")
+	if !p.Playing() {
+		t.Fatal("space did not play")
+	}
+	if v := m.View(); strings.Contains(v, "at 13.6s of 1m0s") {
+		t.Errorf("the answer stays after space played on:\n%s", v)
+	}
+	ask() // asked while it plays
+	p.SetPlaying(true)
+	replayPress(t, m, " ")
+	if p.Playing() {
+		t.Fatal("space did not pause")
+	}
+	if v := m.View(); !strings.Contains(v, "at 13.6s of 1m0s") {
+		t.Errorf("space that paused cleared the answer:\n%s", v)
+	}
+}
+
 // TestReplaySpaceAtTheEnd: space at the end of the recording plays it
 // again from the start and says so; elsewhere it plays and says nothing.
 func TestReplaySpaceAtTheEnd(t *testing.T) {
