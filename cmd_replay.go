@@ -118,6 +118,18 @@ func runReplay(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		}
 		return nil
 	}
+	if rec.Frames() == 0 {
+		// Nothing to show: the screen read "0 nodes ... heartbeat 0s
+		// election 0s-0s" under the damage line, though the header says
+		// the cluster (a teacher's recording cut after its first lines).
+		what := "the recording holds no status of the cluster"
+		if rec.Stopped != nil {
+			what = strings.TrimPrefix(rec.Stopped.Error(), "record: ") + ", before the recording's first status of the cluster"
+		}
+		// Exit 2, as for a file that is not a recording: nothing of it
+		// can be replayed.
+		return usagef("replay %s: %s: there is nothing to show (--to-script writes the commands it holds)", cluster.EscapeControls(file), what)
+	}
 	if rec.Stopped != nil {
 		fmt.Fprintf(stderr, "raftplay: %s: %s\n", cluster.EscapeControls(file), strings.TrimPrefix(rec.Stopped.Error(), "record: "))
 	}

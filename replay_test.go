@@ -606,3 +606,41 @@ func TestReplayOfADirectory(t *testing.T) {
 		t.Errorf("replay of a chaos run's directory: exit %d, %q; want 2 and %q", code, errs, want)
 	}
 }
+
+// A recording with no status of the cluster before its damage (or its
+// end) is refused, saying so: the replay showed "0 nodes ... heartbeat 0s
+// election 0s-0s" under the damage line, though the header said 3 nodes
+// at 15 ms (a teacher's recording damaged at its second line).
+func TestReplayWithNoStatusIsRefused(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	script := filepath.Join(dir, "s.txt")
+	if err := os.WriteFile(script, []byte("wait leader\nput a 1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rec := filepath.Join(dir, "r.jsonl") // written plain
+	if code, _, errs := runCLI(t, "", "script", "--nodes", "3", "--record", rec, script); code != 0 {
+		t.Fatalf("recording: exit %d: %s", code, errs)
+	}
+	b, err := os.ReadFile(rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	header, _, _ := strings.Cut(string(b), "\n")
+	for name, text := range map[string]string{
+		"damaged.jsonl": header + "\ngarbage{\n" + string(b[len(header)+1:]),
+		"header.jsonl":  header + "\n",
+	} {
+		file := filepath.Join(dir, name)
+		if err := os.WriteFile(file, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		code, _, errs := runCLI(t, "", "replay", file)
+		if code != 2 || !strings.Contains(errs, "there is nothing to show (--to-script writes the commands it holds)") {
+			t.Errorf("%s: exit %d, %q; want 2 and that there is nothing to show", name, code, errs)
+		}
+		if name == "damaged.jsonl" && !strings.Contains(errs, "line 2 (byte offset") {
+			t.Errorf("%s: %q; want the damage named", name, errs)
+		}
+	}
+}
