@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"raftplay/raft"
@@ -104,6 +105,7 @@ func (n *node) httpHandler() http.Handler {
 		n.writeError(w, http.StatusNotFound, "no such path: the API is /kv/KEY (GET, PUT, DELETE), GET /status and GET /explain?commit[=I]|node=N|vote=N|log=N", effectNone)
 	})
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w = &answerDeadline{ResponseWriter: w}
 		// The mux redirects a path that is not clean (/kv//x, /kv/./x) to
 		// its clean form: a client that follows would write another key
 		// than the one it named. Refused instead, as a bad key is.
@@ -114,6 +116,49 @@ func (n *node) httpHandler() http.Handler {
 		mux.ServeHTTP(w, r)
 	})
 }
+
+// answerWriteTimeout bounds the writing of an answer: a client that stops
+// reading (its request sent, pipelined requests behind it, none of the
+// answers read) held its connection, its handler's goroutine and the value
+// being sent for as long as it liked, past every other timeout (a request
+// is read within 30 s, but nothing bounded the answer).
+const answerWriteTimeout = 10 * time.Second
+
+// answerTimeoutForTest, when not 0, replaces answerWriteTimeout (tests).
+var answerTimeoutForTest atomic.Int64
+
+// answerDeadline sets the connection's write deadline to answerWriteTimeout
+// from the moment the answer starts: not before, since a write may wait up
+// to DefaultOpTimeout to commit after a body that took up to ReadTimeout
+// to arrive.
+type answerDeadline struct {
+	http.ResponseWriter
+	started bool
+}
+
+func (a *answerDeadline) start() {
+	if !a.started {
+		a.started = true
+		d := answerWriteTimeout
+		if t := answerTimeoutForTest.Load(); t != 0 {
+			d = time.Duration(t)
+		}
+		_ = http.NewResponseController(a.ResponseWriter).SetWriteDeadline(time.Now().Add(d))
+	}
+}
+
+func (a *answerDeadline) WriteHeader(code int) {
+	a.start()
+	a.ResponseWriter.WriteHeader(code)
+}
+
+func (a *answerDeadline) Write(b []byte) (int, error) {
+	a.start()
+	return a.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the connection (SetReadDeadline).
+func (a *answerDeadline) Unwrap() http.ResponseWriter { return a.ResponseWriter }
 
 const (
 	effectNone    = "none"    // nothing was proposed: retrying is safe

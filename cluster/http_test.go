@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -311,5 +312,49 @@ func TestHTTPFailedLeader(t *testing.T) {
 	}
 	if err := json.Unmarshal(b, &sj); code != http.StatusOK || err != nil || sj.State != "failed" || sj.Role != "down" || sj.Leader != 0 {
 		t.Errorf("/status of the failed leader: %d %s", code, b)
+	}
+}
+
+// A client that sends its requests and never reads the answers is cut off
+// once an answer has waited answerWriteTimeout to be taken: it held its
+// connection, the handler's goroutine and the value being sent for as long
+// as it liked (300 such clients held 300 connections past every timeout).
+// Not parallel: it shortens the timeout for the package.
+func TestHTTPAnswerNotReadClosesTheConnection(t *testing.T) {
+	const timeout = 300 * time.Millisecond
+	answerTimeoutForTest.Store(int64(timeout))
+	t.Cleanup(func() { answerTimeoutForTest.Store(0) })
+	c := startCluster(t, Options{Nodes: 1})
+	st := waitLeader(t, c)
+	addr := st.Nodes[0].HTTPAddr
+	if code, b := httpDo(t, "PUT", "http://"+addr+"/kv/big", strings.Repeat("v", MaxValueBytes)); code != 200 {
+		t.Fatalf("PUT: %d %s", code, b)
+	}
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	// Far more answers than the sockets' buffers hold: the server's write
+	// blocks until the client reads.
+	const reads = 32
+	for range reads {
+		fmt.Fprintf(conn, "GET /kv/big HTTP/1.1\r\nHost: x\r\n\r\n")
+	}
+	// The client reads nothing for a while: that is the behaviour tested,
+	// not a wait for something to happen.
+	time.Sleep(5 * timeout)
+	_ = conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+	got, err := io.Copy(io.Discard, conn)
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		t.Fatalf("the server kept the connection and sent %d bytes (%d answers of 1 MiB) to a client that had not read for %v", got, got/MaxValueBytes, 5*timeout)
+	}
+	if got >= reads*MaxValueBytes {
+		t.Fatalf("read %d bytes: every answer, as if no deadline applied", got)
+	}
+	// The node still answers.
+	if code, _ := httpDo(t, "GET", "http://"+addr+"/status", ""); code != 200 {
+		t.Fatalf("status after: %d", code)
 	}
 }
