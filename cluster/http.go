@@ -9,6 +9,7 @@ import (
 	"maps"
 	"math"
 	"net/http"
+	"net/url"
 	"path"
 	"slices"
 	"strconv"
@@ -358,7 +359,14 @@ func newStatusJSON(s *NodeStatus) statusJSON {
 // with {"what": ..., "text": sentence}, the same text as the explain
 // command, from one snapshot of the cluster.
 func (n *node) serveExplain(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
+	// Parsed here, not with r.URL.Query(), which drops a part it cannot
+	// parse without a word: "?commit=1;node=2" (a semicolon) was told
+	// "explain what?", and "?%zz&commit" answered as "?commit".
+	q, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		n.writeError(w, http.StatusBadRequest, fmt.Sprintf("query %q: %v; want one of ?commit[=I], ?node=N, ?vote=N or ?log=N", r.URL.RawQuery, err), effectNone)
+		return
+	}
 	// One question, asked once: a second one (commit&node=1) or a second
 	// value (commit=1&commit=2) was ignored without a word.
 	// Two questions are said first, whatever order the map gives.
@@ -417,7 +425,11 @@ func (n *node) serveExplain(w http.ResponseWriter, r *http.Request) {
 		}
 		what, text = "log", ExplainLog(st, id)
 	default:
-		n.writeError(w, http.StatusBadRequest, "explain what? want ?commit[=I], ?node=N, ?vote=N or ?log=N", effectNone)
+		got := ""
+		if len(asked) == 1 {
+			got = fmt.Sprintf(" got %s;", Printable(asked[0]))
+		}
+		n.writeError(w, http.StatusBadRequest, "explain what?"+got+" want ?commit[=I], ?node=N, ?vote=N or ?log=N", effectNone)
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"what": what, "text": text})

@@ -257,6 +257,13 @@ func TestHTTPExplain(t *testing.T) {
 		// Two questions, one of them twice: the same answer every time
 		// (it depended on the order a map gave the keys in).
 		"?commit=1&commit=2&node=1": "explain one thing at a time: got commit, node",
+		// A query Go's parser refuses a part of: that part was dropped
+		// without a word, and the rest answered "explain what?" (the
+		// question was there) or answered alone (garbage beside it).
+		"?commit=1;node=2": `query \"commit=1;node=2\": invalid semicolon separator`,
+		"?%zz&commit":      `query \"%zz\u0026commit\": invalid URL escape`,
+		// An unknown question is named.
+		"?Commit": "explain what? got Commit; want",
 	} {
 		if code, b := httpDo(t, "GET", base+q, ""); code != 400 || !strings.Contains(string(b), `"error"`) || !strings.Contains(string(b), want) {
 			t.Errorf("GET /explain%s: %d %s; want a JSON 400 saying %q", q, code, b, want)
