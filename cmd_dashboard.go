@@ -9,8 +9,11 @@ import (
 	"io"
 	"log"
 	"os"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
@@ -22,6 +25,28 @@ import (
 	"raftplay/commands"
 	"raftplay/tui"
 )
+
+// narrowAmbiguousWidth runs the program again, in place, with
+// RUNEWIDTH_EASTASIAN=0 when the environment sets it true. The terminal
+// library reads it once, when the program starts, and then counts every
+// box-drawing and block character (East Asian "ambiguous" width) two columns
+// wide: the dashboard's borders came out half as long, lines were cut at
+// half the terminal's width and cards' rows lost their padding (a garbled
+// screen, in tmux, for a user whose shell sets it for another program). The
+// dashboard is drawn for a terminal that shows those characters one column
+// wide, as terminals do by default; the lipgloss FAQ's remedy is this one.
+func narrowAmbiguousWidth() error {
+	v := os.Getenv("RUNEWIDTH_EASTASIAN")
+	if ea, err := strconv.ParseBool(v); err != nil || !ea {
+		return nil
+	}
+	exe, err := os.Executable()
+	if err == nil {
+		env := slices.DeleteFunc(os.Environ(), func(kv string) bool { return strings.HasPrefix(kv, "RUNEWIDTH_EASTASIAN=") })
+		err = syscall.Exec(exe, os.Args, append(env, "RUNEWIDTH_EASTASIAN=0"))
+	}
+	return usagef("RUNEWIDTH_EASTASIAN=%s makes the dashboard's box-drawing characters count two columns, which garbles it, and it could not start again without it (%v): run it with RUNEWIDTH_EASTASIAN=0", cluster.EscapeControls(v), err)
+}
 
 // isTerminal reports whether w is a character device (a terminal).
 func isTerminal(w io.Writer) bool {
@@ -165,6 +190,9 @@ func openDashboard(ctx context.Context, d dashboardRun, stdout, stderr io.Writer
 	}
 	if !isTerminal(stdout) {
 		return usagef("the dashboard needs a terminal; for headless runs use `raftplay script FILE` (see `raftplay help`)")
+	}
+	if err := narrowAmbiguousWidth(); err != nil {
+		return err
 	}
 	// What the flags' resolution says (a --nodes the data directory
 	// overrides) goes to stderr, which the dashboard's screen hides: the

@@ -130,6 +130,12 @@ func runReplay(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		// can be replayed.
 		return usagef("replay %s: %s: there is nothing to show (--to-script writes the commands it holds)", cluster.EscapeControls(file), what)
 	}
+	if isTerminal(stdout) {
+		// Before anything is said: the program starts again.
+		if err := narrowAmbiguousWidth(); err != nil {
+			return err
+		}
+	}
 	if rec.Stopped != nil {
 		fmt.Fprintf(stderr, "raftplay: %s: %s\n", cluster.EscapeControls(file), strings.TrimPrefix(rec.Stopped.Error(), "record: "))
 	}

@@ -331,3 +331,37 @@ func TestReplayOfAShortRecordingOpensPaused(t *testing.T) {
 		t.Fatalf("exit status %d", code)
 	}
 }
+
+// RUNEWIDTH_EASTASIAN=1 in the environment (a CJK user's shell sets it
+// for another program) made the terminal library count box-drawing and
+// block characters two columns wide: the cards' top borders came out half
+// as long and the lines were cut at half the terminal's width. The
+// dashboard starts again without it and draws whole cards.
+func TestDashboardEastAsianWidthEnvironment(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	t.Setenv("RUNEWIDTH_EASTASIAN", "1")
+	dir := t.TempDir()
+	bin := raftplayBinary(t)
+	tmp := filepath.Join(dir, "tmp")
+	if err := os.Mkdir(tmp, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cmd, ptmx, scr := startDashboard(t, bin, tmp, "--nodes", "3")
+	txt := scr.waitScreen(t, "a leader", 20*time.Second, func(s string) bool { return leaderOn(s) != 0 })
+	var top string
+	for _, line := range strings.Split(txt, "\n") {
+		if strings.HasPrefix(line, "┏") || strings.HasPrefix(line, "╭") {
+			top = line
+			break
+		}
+	}
+	if corners := strings.Count(top, "╮") + strings.Count(top, "┓"); corners != 3 {
+		t.Fatalf("the cards' top border %q has %d right corners, want 3 (one per card); screen:\n%s", top, corners, txt)
+	}
+	io.WriteString(ptmx, "q")
+	if code := waitExit(t, cmd, scr, 20*time.Second); code != 0 {
+		t.Fatalf("exit status %d, want 0", code)
+	}
+}
