@@ -102,6 +102,7 @@ type Model struct {
 	rng    *rand.Rand
 
 	width, height int
+	sized         bool // a size was reported (it may be 0x0)
 	// status is the frame's one snapshot and now the frame's time: every
 	// panel of a frame draws from these two.
 	status    cluster.Status
@@ -272,6 +273,7 @@ func (m *Model) route(msg tea.Msg) tea.Cmd {
 	case tea.WindowSizeMsg:
 		smaller := msg.Width < m.width || msg.Height < m.height
 		m.width, m.height = msg.Width, msg.Height
+		m.sized = true
 		m.help.Width = msg.Width
 		if smaller {
 			m.lessonShrunk()

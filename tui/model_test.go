@@ -2,10 +2,12 @@ package tui
 
 import (
 	"errors"
+	"fmt"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
 
@@ -627,5 +629,25 @@ func TestPromptRefusesAHashGluedToAWord(t *testing.T) {
 	}
 	if cmd := m.run("get a # the key a"); cmd == nil {
 		t.Error("a comment after a space did not run")
+	}
+}
+
+// A terminal that reports its size as 0x0 (a pty nobody sized) showed
+// "starting…" for good over a running cluster: it says what is wrong, and
+// q still quits. Before any size is reported, "starting…" it is.
+func TestZeroSizeTerminalSaysSo(t *testing.T) {
+	m := New(Options{Source: newFakeSource(steady(20)), Exec: &fakeExec{}, Clock: frozen, Seed: 1, Mono: true, Frame: 20 * time.Millisecond})
+	if v := m.View(); v != "starting…" {
+		t.Fatalf("before a size: %q, want starting…", v)
+	}
+	for _, size := range []tea.WindowSizeMsg{sizeMsg(0, 0), sizeMsg(120, 0), sizeMsg(0, 40)} {
+		m.Update(size)
+		if v := m.View(); !strings.Contains(v, fmt.Sprintf("reports its size as %dx%d", size.Width, size.Height)) || !strings.Contains(v, "q to quit") {
+			t.Errorf("at %dx%d: %q, want it to say the terminal reports that size", size.Width, size.Height, v)
+		}
+	}
+	m.Update(keyMsg("q"))
+	if !m.quitting {
+		t.Error("q does not quit at 0x40")
 	}
 }

@@ -176,6 +176,11 @@ func (m *Model) View() string {
 	switch {
 	case m.quitting:
 		return ""
+	case m.sized && (m.width == 0 || m.height == 0):
+		// A terminal that reports no size (a pty nobody sized: a serial
+		// console, some container and CI ptys) showed "starting…" for
+		// good, the cluster up and nothing drawn.
+		return fmt.Sprintf("This terminal reports its size as %dx%d, so the dashboard cannot lay itself out. Press q to quit, then give the terminal a size (stty rows 40 cols 120) and start again.", m.width, m.height)
 	case m.width == 0 || m.height == 0:
 		return "starting…"
 	case !m.fits():
