@@ -76,9 +76,13 @@ type slot struct {
 	// joinTerm is, for a node added in this run, the term the cluster had
 	// reached when it started (its leader's, else the highest a node had:
 	// joinTerm): it starts at that term (node.open), not 0 (see Cluster.Add).
-	joinTerm  uint64
-	removedAt uint64 // the entry whose commit retired it (0: not retired so, in this run)
-	powerLost bool   // down because its power was cut (disk.go), not crashed
+	joinTerm uint64
+	// joinedAfter is, for a node added to a running cluster, an index
+	// committed before the change adding it was proposed, kept in its
+	// JOINED marker (raft.Config.JoinedAfter).
+	joinedAfter uint64
+	removedAt   uint64 // the entry whose commit retired it (0: not retired so, in this run)
+	powerLost   bool   // down because its power was cut (disk.go), not crashed
 
 	// The node's disk (disk.go): every WAL file operation goes through fs,
 	// which knows what is durable; the settings of the disk faults.
@@ -587,6 +591,7 @@ func (c *Cluster) nodeConfig(s *slot) nodeConfig {
 		heldSeq:     &c.heldSeq,
 		frozen:      c.frozen,
 		joinTerm:    s.joinTerm,
+		joinedAfter: s.joinedAfter,
 
 		clusterStatus: c.FreshStatus,
 		confApplied:   c.confApplied,

@@ -200,7 +200,33 @@ func (c *Cluster) newSlot(id uint64) *slot {
 		s.state = StateRemoved
 	}
 	s.joined = fileExists(filepath.Join(s.dir, joinedFile))
+	if s.joined {
+		s.joinedAfter = readJoinedAfter(filepath.Join(s.dir, joinedFile))
+	}
 	return s
+}
+
+// joinedText is the JOINED marker of a node added after index after: its
+// first line for the reader, its second the index (raft.Config.JoinedAfter).
+func joinedText(after uint64) string {
+	return fmt.Sprintf("added to a running cluster: the membership comes from the leader's log\njoined after %d\n", after)
+}
+
+// readJoinedAfter reads the index a JOINED marker keeps (0: none, as in a
+// marker written before it did; the node then takes every configuration
+// naming its id for its own).
+func readJoinedAfter(path string) uint64 {
+	b, err := readMarker(path)
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		var after uint64
+		if _, err := fmt.Sscanf(line, "joined after %d", &after); err == nil {
+			return after
+		}
+	}
+	return 0
 }
 
 func fileExists(path string) bool {
@@ -273,7 +299,8 @@ func (c *Cluster) Add(ctx context.Context, id uint64) (AddResult, error) {
 	// The leader is asked first, and what it would refuse is refused
 	// before a node starts: one would run outside the cluster, on an id
 	// used up, until removed.
-	if err := c.confCheck(ctx, raft.ConfChange{Op: raft.ConfAddLearner, Node: j}); err != nil {
+	after, err := c.confCheck(ctx, raft.ConfChange{Op: raft.ConfAddLearner, Node: j})
+	if err != nil {
 		if running {
 			return AddResult{}, err // its removal pending, say: it runs, and nothing else does
 		}
@@ -282,7 +309,8 @@ func (c *Cluster) Add(ctx context.Context, id uint64) (AddResult, error) {
 	if running && !st.Membership.IsEmpty() && !st.Membership.IsMember(id) {
 		return AddResult{}, fmt.Errorf("cluster: node %d runs, but is not a member (an add of it never committed): remove %d stops it, then add %d starts it afresh", id, id, id)
 	}
-	id, err := c.startJoiner(id, joinTerm(c.FreshStatus()))
+	fresh := c.FreshStatus()
+	id, err = c.startJoiner(id, joinTerm(fresh), max(after, fresh.Commit))
 	if err != nil {
 		return AddResult{}, err
 	}
@@ -381,8 +409,10 @@ func (c *Cluster) addEnded(id uint64) {
 }
 
 // startJoiner creates and starts node id (0: the next free id) with an
-// empty directory marked JOINED, and tells every node its address.
-func (c *Cluster) startJoiner(id, term uint64) (uint64, error) {
+// empty directory marked JOINED, and tells every node its address. after
+// is an index committed before the change adding it is proposed
+// (raft.Config.JoinedAfter): the JOINED marker keeps it for later starts.
+func (c *Cluster) startJoiner(id, term, after uint64) (uint64, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	id, err := c.joinerIDLocked(id)
@@ -402,7 +432,11 @@ func (c *Cluster) startJoiner(id, term uint64) (uint64, error) {
 	if err := clearDirExcept(s.dir, removedFile); err != nil {
 		return 0, fmt.Errorf("cluster: node %d: clear %s: %w", id, s.dir, err)
 	}
-	if err := writeMarker(s.dir, joinedFile, "added to a running cluster: the membership comes from the leader's log\n"); err != nil {
+	c.confMu.Lock()
+	after = max(after, c.confIndex)
+	c.confMu.Unlock()
+	s.joinedAfter = after
+	if err := writeMarker(s.dir, joinedFile, joinedText(after)); err != nil {
 		return 0, fmt.Errorf("cluster: node %d: %w", id, err)
 	}
 	if testHookMarked != nil {
@@ -922,22 +956,33 @@ func confHolds(m raft.Membership, cc raft.ConfChange) bool {
 // confCheck asks the leader whether it would take cc now, and returns the
 // error that ends the change if it would not. nil when it would, and when
 // there is no leader to ask or its refusal passes by itself (proposeConf
-// waits those out).
-func (c *Cluster) confCheck(ctx context.Context, cc raft.ConfChange) error {
+// waits those out). When the leader would take it, commit is the leader's
+// commit index then (0: not asked): it holds every change before cc,
+// which are committed (one change at a time).
+func (c *Cluster) confCheck(ctx context.Context, cc raft.ConfChange) (uint64, error) {
 	st := c.Status()
 	lead := someLeader(st)
 	if lead == 0 && st.Frozen {
-		return errFrozenNoLeader
+		return 0, errFrozenNoLeader
 	}
 	n := c.node(lead)
 	if n == nil {
-		return nil
+		return 0, nil
 	}
+	// Read only once doCtx has returned nil: out of time, the loop may
+	// still run the function later.
 	var perr error
-	if err := n.doCtx(ctx, func() { perr = n.core.CheckConfChange(cc) }); err != nil || perr == nil {
-		return nil // down, or out of time: proposeConf finds out
+	var commit uint64
+	if err := n.doCtx(ctx, func() {
+		perr = n.core.CheckConfChange(cc)
+		commit = n.core.Status().Commit
+	}); err != nil {
+		return 0, nil // down, or out of time: proposeConf finds out
 	}
-	return refused(perr, c.Frozen())
+	if perr == nil {
+		return commit, nil
+	}
+	return 0, refused(perr, c.Frozen())
 }
 
 // refused returns the error a membership change ends with when the

@@ -262,7 +262,7 @@ func TestMembershipBadInput(t *testing.T) {
 // half of an add, with no promotion.
 func startLearner(t *testing.T, c *Cluster, ctx context.Context) uint64 {
 	t.Helper()
-	id, err := c.startJoiner(0, 0)
+	id, err := c.startJoiner(0, 0, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -1140,7 +1140,7 @@ func TestAddOfALearnerSaysPromote(t *testing.T) {
 func TestNeverJoinedNodeIsRetiredAsSuch(t *testing.T) {
 	t.Parallel()
 	c, dir := startWithAWrite(t)
-	if _, err := c.startJoiner(4, 0); err != nil {
+	if _, err := c.startJoiner(4, 0, 0); err != nil {
 		t.Fatal(err)
 	}
 	c.Close()
@@ -1339,7 +1339,7 @@ func TestRemoveTheLeaderWithASlowDisk(t *testing.T) {
 func TestNodeOutsideTheClusterIsCalledSo(t *testing.T) {
 	t.Parallel()
 	c, _ := startWithAWrite(t)
-	if _, err := c.startJoiner(4, 0); err != nil {
+	if _, err := c.startJoiner(4, 0, 0); err != nil {
 		t.Fatal(err)
 	}
 	st := waitFor(t, c, "node 4 up", func(s Status) bool { n, _ := s.Node(4); return n.Live() })

@@ -121,6 +121,7 @@ type nodeConfig struct {
 	clusterStatus func() Status                               // the whole cluster's status (HTTP /explain)
 	confApplied   func(index, term uint64, m raft.Membership) // told of each configuration entry applied
 	joinTerm      uint64                                      // a node added to a running cluster starts at this term (Cluster.Add)
+	joinedAfter   uint64                                      // raft.Config.JoinedAfter (Cluster.Add)
 }
 
 // node drives one Raft core with its WAL, transport and key-value store.
@@ -265,6 +266,7 @@ func (n *node) open() error {
 	rc := raft.Config{
 		ID:              cfg.id,
 		Peers:           cfg.peers,
+		JoinedAfter:     cfg.joinedAfter,
 		ElectionTickMin: emin,
 		ElectionTickMax: emax,
 		HeartbeatTick:   hb,

@@ -3,6 +3,7 @@ package cluster
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"testing"
 	"time"
 )
@@ -205,4 +206,40 @@ func linkTools(t *testing.T, c *Cluster) (put func(k string), cut, heal func(p, 
 		}
 	}
 	return put, both(c.Cut), both(c.HealLink)
+}
+
+// An id added again is started knowing an index committed before its add
+// (raft.Config.JoinedAfter, kept in its JOINED marker for later runs): the
+// removal of the earlier node of its id is at or below it, and the entry
+// adding the new node above it. The log the new node receives begins with
+// the entries that added and promoted the earlier node; without the index
+// it took them for its own configuration, and part way through catching up
+// voted for a stale node whose log lacked the removal
+// (raft.TestFreshNodeDoesNotVoteOnItsIDsEarlierConfiguration).
+func TestReaddedIDKnowsItJoinedAfterTheRemoval(t *testing.T) {
+	t.Parallel()
+	c := startCluster(t, Options{Nodes: 3})
+	waitLeader(t, c)
+	add, err := c.Add(ctxFor(t, 10*time.Second), 4)
+	if err != nil {
+		t.Fatalf("add 4: %v", err)
+	}
+	rm, err := c.Remove(ctxFor(t, 10*time.Second), 4)
+	if err != nil {
+		t.Fatalf("remove 4: %v", err)
+	}
+	again, err := c.Add(ctxFor(t, 10*time.Second), 4)
+	if err != nil {
+		t.Fatalf("add 4 again: %v", err)
+	}
+	c.mu.Lock()
+	s := c.slots[3]
+	after, dir := s.joinedAfter, s.dir
+	c.mu.Unlock()
+	if after < rm.Index || after >= again.LearnerAt {
+		t.Fatalf("node 4 added again (entry %d) joined after %d; the earlier node 4 was added at %d, removed at %d", again.LearnerAt, after, add.LearnerAt, rm.Index)
+	}
+	if got := readJoinedAfter(filepath.Join(dir, joinedFile)); got != after {
+		t.Fatalf("JOINED marker keeps %d, want %d", got, after)
+	}
 }

@@ -71,6 +71,8 @@ type testNet struct {
 	// refused records the messages refused so.
 	tolerate error
 	refused  []Message
+	// drop, if set, loses every message it returns true for.
+	drop func(Message) bool
 }
 
 func newTestNet(t testing.TB, rs ...*Raft) *testNet {
@@ -106,7 +108,7 @@ func (n *testNet) run(msgs ...Message) {
 		m := msgs[0]
 		msgs = msgs[1:]
 		r, ok := n.nodes[m.To]
-		if !ok || n.cut[[2]uint64{m.From, m.To}] {
+		if !ok || n.cut[[2]uint64{m.From, m.To}] || n.drop != nil && n.drop(m) {
 			continue
 		}
 		n.seen = append(n.seen, m)

@@ -541,11 +541,16 @@ func (r *Raft) isVoter(id uint64) bool { return r.conf.IsVoter(id) }
 // would wait for ever (simulation seed 729 with membership changes).
 // Elected by a majority of the new configuration, it commits the removal
 // and steps down (stepDownIfRemoved).
+//
+// A node that joined under the id of an earlier node campaigns only in a
+// configuration of its own (ownConf): its log may name the earlier node a
+// voter (mayVote). A removal after JoinedAfter removes this node, and the
+// configuration before it, which names it, is its own too.
 func (r *Raft) canCampaign() bool {
 	if r.isVoter(r.id) {
-		return true
+		return r.ownConf(r.memberSince())
 	}
-	return r.confIndex > r.log.committed && r.ConfAt(r.confIndex-1).IsVoter(r.id)
+	return r.confIndex > r.log.committed && r.ownConf(r.confIndex) && r.ConfAt(r.confIndex-1).IsVoter(r.id)
 }
 
 // stepDownIfRemoved makes a leader that is no longer a voter step down
@@ -625,7 +630,7 @@ func isTransferVote(m Message) bool {
 
 // handleTimeoutNow starts an election at once, at the leader's request.
 func (r *Raft) handleTimeoutNow(m Message) {
-	if !r.isVoter(r.id) {
+	if !r.isVoter(r.id) || !r.mayVote() {
 		r.emit(EventIgnored, m.From, "ignored TimeoutNow from %d: not a voter", m.From)
 		return
 	}

@@ -51,6 +51,17 @@ type Config struct {
 	// passes no Peers: it neither votes nor campaigns until the leader's
 	// log tells it the membership.
 	Peers []uint64
+	// JoinedAfter, for a node that joins a running cluster (no Peers), is
+	// an index committed before the change that adds it was proposed: the
+	// leader's commit index when it was asked whether it would take the
+	// change. An id removed and added again names a new node, and the log
+	// it receives from the leader begins with the entries that added and
+	// promoted the earlier node of that id: a configuration at or below
+	// JoinedAfter that names the id is that node's, and does not let this
+	// one vote or campaign (see mayVote). 0: every configuration naming
+	// the id is this node's (an id never used before, or the caller does
+	// not know).
+	JoinedAfter uint64
 
 	// ElectionTickMin and ElectionTickMax bound the election timeout. It is
 	// drawn uniformly from [ElectionTickMin, ElectionTickMax] when the timer
@@ -132,8 +143,11 @@ type Raft struct {
 	peers      []uint64
 	members    []uint64
 	bootConf   Membership // from Config.Peers
-	snapConf   Membership // the configuration of the snapshot the log starts after
-	promoteLag int
+	// joinedAfter is Config.JoinedAfter: configurations at or below it
+	// name an earlier node of this id.
+	joinedAfter uint64
+	snapConf    Membership // the configuration of the snapshot the log starts after
+	promoteLag  int
 
 	// Leadership transfer (leader only): the target, ticks since it began,
 	// and whether TimeoutNow was sent.
@@ -227,6 +241,7 @@ func New(cfg Config) (*Raft, error) {
 	r := &Raft{
 		id:               cfg.ID,
 		bootConf:         Membership{Voters: peers},
+		joinedAfter:      cfg.JoinedAfter,
 		snapConf:         cfg.Snapshot.Conf.Clone(),
 		promoteLag:       cfg.PromoteMaxLag,
 		electionMin:      cfg.ElectionTickMin,

@@ -96,3 +96,108 @@ func TestPromoteWaitsForTheLearnersConfiguration(t *testing.T) {
 	}
 	proposeConf(t, a, ConfPromote, 4)
 }
+
+// The same attack when the removed ids had joined through the log (added
+// as learners, then promoted) rather than bootstrapped: the log a fresh
+// node of such an id receives from the leader begins with the earlier
+// node's addition and promotion. Part way through catching up (appends
+// come a few entries at a time, and a node may restart in between), its
+// log names it a voter, as the stale node's does, and holds nothing the
+// stale node lacks: the earlier node's configuration must not let the new
+// one vote, or campaign. The stale node and the two fresh ones are a
+// majority of voters 1..5, and elected one of them, its log missing the
+// two removals and the additions the leader committed.
+func TestFreshNodeDoesNotVoteOnItsIDsEarlierConfiguration(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		opts []func(*Config)
+	}{
+		{"plain", nil},
+		{"prevote and checkquorum", []func(*Config){preVoteOn, checkQuorumOn}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			small := func(c *Config) { c.MaxEntriesPerMsg, c.MaxInflight = 1, 1 }
+			opts := append([]func(*Config){small}, tc.opts...)
+			net, rs := newCluster(t, 3, opts...)
+			a, c := rs[0], rs[2]
+			for _, id := range []uint64{4, 5} {
+				join(t, net, id, opts...)
+				proposeConf(t, a, ConfAddLearner, id)
+				net.run()
+				proposeConf(t, a, ConfPromote, id)
+				net.run()
+			}
+			voters := a.log.lastIndex() // the promotion of 5: voters 1..5
+			if !c.conf.Equal(mem(1, 2, 3, 4, 5)) || c.log.lastIndex() != voters {
+				t.Fatalf("setup: node 3 holds %s, log to %d (want %d)", c.conf, c.log.lastIndex(), voters)
+			}
+			net.isolate(3)                   // 3 misses everything from here on
+			proposeConf(t, a, ConfRemove, 5) // voters 1,2,3,4: committed by 1,2,4
+			net.run()
+			proposeConf(t, a, ConfRemove, 4) // voters 1,2,3: committed by 1,2
+			net.run()
+			delete(net.nodes, 4)
+			delete(net.nodes, 5)
+			// Fresh nodes of ids 4 and 5 join at the leader's term, told
+			// the leader's commit index (as the cluster starts them), and
+			// catch up entry by entry; every append beyond the earlier node
+			// 5's promotion is lost.
+			net.drop = func(m Message) bool {
+				return (m.To == 4 || m.To == 5) && m.Type == MsgApp && len(m.Entries) > 0 && m.Entries[len(m.Entries)-1].Index > voters
+			}
+			fresh := map[uint64]*Raft{}
+			for _, id := range []uint64{4, 5} {
+				joined := func(cfg *Config) { cfg.HardState.Term, cfg.JoinedAfter = a.term, a.log.committed }
+				fresh[id] = join(t, net, id, append(opts, joined)...)
+				proposeConf(t, a, ConfAddLearner, id) // committed by 1,2
+				net.run()
+			}
+			committed := a.log.committed
+			for id, f := range fresh {
+				if f.log.lastIndex() != voters {
+					t.Fatalf("setup: fresh node %d holds %d entries, want %d", id, f.log.lastIndex(), voters)
+				}
+				if tc.opts != nil {
+					// A restart part way through: it no longer knows the leader.
+					f = newTestRaft(t, id, nil, append(opts, func(cfg *Config) {
+						cfg.HardState = HardState{Term: f.term, Vote: f.vote, Commit: f.log.committed}
+						cfg.JoinedAfter = f.joinedAfter
+						cfg.Entries = f.Entries(1, f.log.lastIndex()+1)
+					})...)
+					fresh[id], net.nodes[id] = f, f
+				}
+			}
+			// 3 and the fresh nodes reach one another, not the leader.
+			net.drop = nil
+			for _, id := range []uint64{3, 4, 5} {
+				for _, o := range []uint64{1, 2} {
+					net.cut[[2]uint64{id, o}], net.cut[[2]uint64{o, id}] = true, true
+				}
+			}
+			for _, id := range []uint64{4, 5} {
+				net.cut[[2]uint64{3, id}], net.cut[[2]uint64{id, 3}] = false, false
+			}
+			for range 10 * c.electionMax {
+				net.tickRun(1, 3, 4, 5)
+				for _, id := range []uint64{3, 4, 5} {
+					if r := net.nodes[id]; r.role == RoleLeader {
+						t.Fatalf("node %d (log %d@%d) elected at term %d by 3 and the fresh nodes 4 and 5, its log missing entries the cluster committed (to %d; the removals at %d and %d)",
+							id, r.log.lastIndex(), r.log.lastTerm(), r.term, committed, voters+1, voters+2)
+					}
+				}
+			}
+			// Healed, the fresh nodes catch up, and then vote.
+			clear(net.cut)
+			net.waitFor(10*c.electionMax, "fresh nodes caught up and voting", func() bool {
+				l := net.nodes[1]
+				for _, id := range []uint64{2, 3} {
+					if net.nodes[id].role == RoleLeader {
+						l = net.nodes[id]
+					}
+				}
+				return l.role == RoleLeader && net.nodes[4].mayVote() && net.nodes[5].mayVote() &&
+					net.nodes[4].log.lastIndex() == l.log.lastIndex() && net.nodes[5].log.lastIndex() == l.log.lastIndex()
+			})
+		})
+	}
+}

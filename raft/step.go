@@ -285,7 +285,7 @@ func (r *Raft) handleVote(m Message) {
 		CandIndex: m.Index, CandTerm: m.LogTerm, MyIndex: r.log.lastIndex(), MyTerm: r.log.lastTerm()}
 	switch {
 	case !r.mayVote():
-		r.emit(EventVoteRejected, m.From, "rejected %s for %d: not a member yet (joined with no configuration, and none it holds names it)", name, m.From)
+		r.emit(EventVoteRejected, m.From, "rejected %s for %d: not a member yet (joined with no configuration, and holds none yet that adds it)", name, m.From)
 		if r.term > 0 {
 			// A node that has heard of no term yet (a pre-vote leaves it
 			// at 0) has none to answer with: the candidate drops a refusal
@@ -356,8 +356,25 @@ func (r *Raft) handleVote(m Message) {
 // Once a configuration the node holds names it, its log holds the entry
 // that added it, hence the committed removal before it, and the log check
 // (§5.4.1) refuses every candidate whose log lacks that removal.
+//
+// Not any configuration naming it: when the earlier node of the id had
+// joined through the log too (added as a learner, promoted), the log the
+// new node receives from the leader begins with those entries, and part
+// way through catching up it holds a configuration naming it a voter and
+// nothing a stale candidate lacks (the removal comes later). Only a
+// configuration set after Config.JoinedAfter, which the removal precedes,
+// is this node's own (TestFreshNodeDoesNotVoteOnItsIDsEarlierConfiguration:
+// a stale node and two such fresh nodes elected one of them, its log
+// missing the removals the cluster had committed).
 func (r *Raft) mayVote() bool {
-	return !r.bootConf.IsEmpty() || r.conf.IsMember(r.id)
+	return !r.bootConf.IsEmpty() || r.conf.IsMember(r.id) && r.ownConf(r.memberSince())
+}
+
+// ownConf reports whether a configuration set at index at (by its entry,
+// or by the snapshot at that index) is this node's rather than an earlier
+// node's of the same id (Config.JoinedAfter).
+func (r *Raft) ownConf(at uint64) bool {
+	return !r.bootConf.IsEmpty() || r.joinedAfter == 0 || at > r.joinedAfter
 }
 
 func (r *Raft) stepFollower(m Message) error {
