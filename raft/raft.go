@@ -167,6 +167,7 @@ type Raft struct {
 	unsafeUncappedCommit bool // a follower takes the leader's commit beyond the append's last new entry
 	unsafeForgetVote     bool // leave the vote out of Ready.HardState: a restart forgets it
 	unsafeStaleSnapshot  bool // install a snapshot at or below the commit index
+	unsafeForeignConf    bool // a joined node takes every configuration naming its id for its own (Config.JoinedAfter ignored)
 
 	term, vote, lead uint64
 	role             Role

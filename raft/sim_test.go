@@ -79,6 +79,12 @@ type simNode struct {
 	leaderTerm uint64 // term in which this incarnation was last seen leading
 
 	conf confCache // what checkConf last worked out for this incarnation
+
+	// joined: a fresh node started in this id's place when it was added
+	// again (simmember_test.go, freshAdd), as the playground does: no
+	// bootstrap configuration, and joinedAfter is its Config.JoinedAfter.
+	joined      bool
+	joinedAfter uint64
 }
 
 type simWrite struct {
@@ -143,9 +149,11 @@ type sim struct {
 	confSeen bool                 // a configuration entry entered some log (checkCommitSafe)
 
 	// Membership (simmember_test.go).
-	nInit      int      // nodes 1..nInit are the bootstrap voters; the rest are spares
-	confP      float64  // chance per tick of a membership request on the leader
-	confIdx    []uint64 // indexes of the configuration entries in commit
+	fRng       *rand.Rand // fresh re-adds draw from a stream of their own
+	freshP     float64    // chance that adding a node that holds state starts a fresh one in its place
+	nInit      int        // nodes 1..nInit are the bootstrap voters; the rest are spares
+	confP      float64    // chance per tick of a membership request on the leader
+	confIdx    []uint64   // indexes of the configuration entries in commit
 	unsafe     simUnsafe
 	nconf      confStats
 	nnonMember int // answers from non-members a leader refused
@@ -194,6 +202,8 @@ func newSimUnsafe(seed uint64, tracing bool, unsafe simUnsafe) *sim {
 	s.slowP = []float64{0, 0.01, 0.05}[s.xRng.IntN(3)]
 	s.cutNewP = []float64{0, 0.2, 0.5}[s.xRng.IntN(3)]
 	s.snapRetry = []int{0, 10, 30}[s.xRng.IntN(3)]
+	s.fRng = rand.New(rand.NewPCG(seed, 0xf7e54))
+	s.freshP = []float64{0, 0.5, 1}[s.fRng.IntN(3)]
 	// Chunk size draws nothing: the seed's chaos is the same either way.
 	s.smallChunks = seed%2 == 1
 	s.compactP = []float64{0, 0.02, 0.1}[rng.IntN(3)]
@@ -244,11 +254,11 @@ func (s *sim) peers() []uint64 {
 // start builds a core from the node's persisted state alone.
 func (s *sim) start(nd *simNode) {
 	var peers []uint64
-	if int(nd.id) <= s.nInit {
+	if int(nd.id) <= s.nInit && !nd.joined {
 		peers = s.peers() // stale once the membership changed: the log wins
 	}
 	cfg := Config{
-		ID: nd.id, Peers: peers,
+		ID: nd.id, Peers: peers, JoinedAfter: nd.joinedAfter,
 		ElectionTickMin: s.timing[0], ElectionTickMax: s.timing[1], HeartbeatTick: s.timing[2],
 		Seed:    s.seed*1000 + nd.id*31 + uint64(nd.inc),
 		PreVote: s.preVote, CheckQuorum: s.checkQ,

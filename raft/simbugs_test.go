@@ -13,7 +13,11 @@ import (
 //   - a vote granted before it is durable (Figure 2: persistent state is
 //     updated before answering), so a restart can vote again in the term;
 //   - a follower installs a snapshot at or below its commit index (a stale
-//     copy, overtaken by appends) and rolls its committed state back.
+//     copy, overtaken by appends) and rolls its committed state back;
+//   - a fresh node added under a used id takes the configuration entries
+//     of the earlier node of its id for its own (Config.JoinedAfter
+//     ignored), votes and campaigns on them while it catches up, and a
+//     node that missed the removal is elected.
 //
 // A fourth rule is left out because no run can break it: a follower
 // committing past the last new entry of an append (Figure 2,
@@ -41,6 +45,7 @@ type coreBugs struct {
 	uncappedCommit bool // a follower commits beyond the last new entry of an append
 	forgetVote     bool // the vote is not persisted before the grant leaves
 	staleSnapshot  bool // a follower installs a snapshot at or below its commit index
+	foreignConf    bool // a node added again takes its id's earlier configuration entries for its own
 }
 
 func (b coreBugs) inject(r *Raft) {
@@ -48,13 +53,16 @@ func (b coreBugs) inject(r *Raft) {
 	r.unsafeUncappedCommit = b.uncappedCommit
 	r.unsafeForgetVote = b.forgetVote
 	r.unsafeStaleSnapshot = b.staleSnapshot
+	r.unsafeForeignConf = b.foreignConf
 }
 
 // tune sets the chaos where each bug shows soonest, among the values the
 // simulation draws for its seeds (as membership bugs get the most
 // membership requests): for Figure 8, new leaders often cut off, and no
 // membership changes (commit safety is checked only without them); for
-// stale snapshots, frequent compaction and slow messages. All of them run
+// stale snapshots, frequent compaction and slow messages; for foreign
+// configurations, frequent membership requests, every add of a used id a
+// fresh node, and one entry per append (a long catch-up). All of them run
 // without batching and node-loop writes, the chaos each seed had when
 // these budgets were set (the checks do not depend on the node loop).
 func (b coreBugs) tune(s *sim) {
@@ -66,6 +74,10 @@ func (b coreBugs) tune(s *sim) {
 	}
 	if b.staleSnapshot {
 		s.compactP, s.slowP = 0.1, 0.05
+	}
+	if b.foreignConf {
+		s.confP, s.freshP = 0.1, 1
+		s.maxEntries, s.maxInflight = 1, 1
 	}
 }
 
@@ -97,6 +109,7 @@ func TestSimulationCatchesCoreBugs(t *testing.T) {
 		{"forgotten vote", simUnsafe{coreBugs: coreBugs{forgetVote: true}}, 10, "vote durability"},
 		{"forgotten vote, classic invariants", simUnsafe{coreBugs: coreBugs{forgetVote: true}, classicOnly: true}, 2000, ""},
 		{"stale snapshot", simUnsafe{coreBugs: coreBugs{staleSnapshot: true}}, 500, ""},
+		{"foreign configuration", simUnsafe{coreBugs: coreBugs{foreignConf: true}}, 1000, ""},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			found := uint64(0)

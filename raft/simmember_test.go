@@ -14,7 +14,9 @@ import (
 // chaos the leader is asked, now and then, to add a learner, promote one,
 // remove a member (itself included) or hand over leadership; refusals are
 // fine. Removed nodes keep running (the disruptive servers of thesis
-// §4.2.3) until they crash, are stopped, or are added again.
+// §4.2.3) until they crash, are stopped, or are added again: with their
+// state, or (freshAdd, on two seeds in three) as a fresh, empty node in
+// their place, as the playground adds a used id.
 //
 // On top of the classic invariants it checks:
 //
@@ -57,6 +59,7 @@ type confStats struct {
 	committed                            int    // configuration entries committed
 	joinedLeaders                        int    // terms led by a node that joined
 	stopped, nonMember, finalDiffersBoot int
+	fresh                                int // fresh nodes started in an id's place (freshAdd)
 	unelectable                          int // seeds where no node was electable with every node up
 }
 
@@ -80,6 +83,7 @@ func (c *confStats) add(s *sim) {
 		}
 	}
 	c.stopped += o.stopped
+	c.fresh += o.fresh
 	c.nonMember += s.nnonMember
 	if !s.truthConf(uint64(len(s.commit))).Equal(Membership{Voters: s.peers()}) {
 		c.finalDiffersBoot++
@@ -96,8 +100,8 @@ func (c confStats) String() string {
 			b.WriteString(",")
 		}
 	}
-	fmt.Fprintf(&b, " accepted/requested; %d terms led by joined nodes; %d non-members stopped; %d answers from non-members refused; %d seeds with no node electable at healing",
-		c.joinedLeaders, c.stopped, c.nonMember, c.unelectable)
+	fmt.Fprintf(&b, " accepted/requested; %d terms led by joined nodes; %d non-members stopped; %d fresh nodes in a used id's place; %d answers from non-members refused; %d seeds with no node electable at healing",
+		c.joinedLeaders, c.stopped, c.fresh, c.nonMember, c.unelectable)
 	return b.String()
 }
 
@@ -181,6 +185,9 @@ func (s *sim) confChaos() {
 		if s.unsafe.multi && s.rng.IntN(2) == 0 && s.multiChange(ld, cc, nonMembers) {
 			return
 		}
+		if cc.Op == ConfAddLearner && r.CheckConfChange(cc) == nil {
+			s.freshAdd(ld, s.nodes[cc.Node-1])
+		}
 		idx, term, err := r.ProposeConfChange(cc)
 		s.tracef("propose on %d: %s %d: %d@%d %v", ld.id, cc.Op, cc.Node, idx, term, err)
 		if err == nil {
@@ -228,6 +235,33 @@ func (s *sim) multiChange(ld *simNode, cc ConfChange, nonMembers []uint64) bool 
 	s.check(ld)
 	s.handle(ld)
 	return true
+}
+
+// freshAdd may start a fresh node in nd's place before ld adds it, as the
+// playground does when an id is added again: nd's state is wiped, it
+// starts at ld's term with no bootstrap configuration, told ld's commit
+// index (Config.JoinedAfter), and nothing sent to or by the earlier node
+// is delivered any more (the playground drops it: ReplacePeer). The log
+// it receives may begin with the earlier node's addition and promotion.
+func (s *sim) freshAdd(ld *simNode, nd *simNode) {
+	if s.freshP == 0 || nd.hs.Term == 0 && len(nd.ents) == 0 && nd.snap.Meta.Index == 0 && len(nd.pending) == 0 {
+		return // holds nothing: it is as fresh as it gets
+	}
+	if s.fRng.Float64() >= s.freshP {
+		return
+	}
+	if nd.r != nil {
+		s.crash(nd, "added again: a fresh node takes its place")
+	}
+	nd.pending = nil
+	nd.hs = HardState{Term: ld.r.term}
+	nd.snap, nd.ents = Snapshot{}, nil
+	nd.paused, nd.stallEnd, nd.drain = false, 0, false
+	nd.joined, nd.joinedAfter = true, ld.r.log.committed
+	s.queue = slices.DeleteFunc(s.queue, func(q simMsg) bool { return q.m.From == nd.id || q.m.To == nd.id })
+	s.tracef("fresh node %d at term %d, joined after %d", nd.id, nd.hs.Term, nd.joinedAfter)
+	s.nconf.fresh++
+	s.start(nd)
 }
 
 // stopNonMember crashes a running node that the leader's configuration
@@ -489,7 +523,7 @@ func (s *sim) checkConf(nd *simNode) {
 			}
 		}
 		boot := Membership{}
-		if int(nd.id) <= s.nInit {
+		if int(nd.id) <= s.nInit && !nd.joined {
 			boot = Membership{Voters: s.peers()}
 		}
 		switch {

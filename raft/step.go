@@ -374,7 +374,7 @@ func (r *Raft) mayVote() bool {
 // or by the snapshot at that index) is this node's rather than an earlier
 // node's of the same id (Config.JoinedAfter).
 func (r *Raft) ownConf(at uint64) bool {
-	return !r.bootConf.IsEmpty() || r.joinedAfter == 0 || at > r.joinedAfter
+	return !r.bootConf.IsEmpty() || r.joinedAfter == 0 || at > r.joinedAfter || r.unsafeForeignConf
 }
 
 func (r *Raft) stepFollower(m Message) error {
