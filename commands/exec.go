@@ -474,11 +474,18 @@ func (r *Runner) resolve(ctx context.Context, ref NodeRef) (uint64, error) {
 		if r.opts.NoRoleWait {
 			return r.resolveNow(ref)
 		}
+		known := func(s cluster.Status) bool {
+			return s.Leader != 0 && (ref.Kind == NodeLeader || liveFollower(s) != 0)
+		}
+		if st := r.c.Status(); st.Frozen && !known(st) {
+			// Nothing moves while frozen: waiting 5 s for it said only "no
+			// leader within 5s (1 follower t1, 2 follower t1, 3 leader
+			// t1)", with node 3's first append held at 1 and 2.
+			return 0, failf("%s", frozenNoLeader(st, ref.Kind))
+		}
 		wctx, cancel := context.WithTimeout(ctx, DefaultClientTimeout)
 		defer cancel()
-		st, err := r.c.WaitFor(wctx, func(s cluster.Status) bool {
-			return s.Leader != 0 && (ref.Kind == NodeLeader || liveFollower(s) != 0)
-		})
+		st, err := r.c.WaitFor(wctx, known)
 		if err != nil {
 			if ref.Kind == NodeLeader {
 				return 0, failf("no leader within %v (%s)", DefaultClientTimeout, describeRoles(st))
@@ -491,6 +498,27 @@ func (r *Runner) resolve(ctx context.Context, ref NodeRef) (uint64, error) {
 		return liveFollower(st), nil
 	}
 	return 0, failf("no node named")
+}
+
+// frozenNoLeader says why a frozen cluster has no leader (or no live
+// follower of one) for leader or follower to name, and what would give it
+// one.
+func frozenNoLeader(st cluster.Status, kind NodeKind) string {
+	what := "no leader"
+	if kind == NodeFollower && st.Leader != 0 {
+		what = fmt.Sprintf("no live follower of leader %d", st.Leader)
+	}
+	s := what + " now, and the cluster is frozen: nothing changes until you move it (timeout N, step, deliver) or thaw it"
+	var claims []string
+	for _, n := range st.Nodes {
+		if n.Live() && n.Role == "leader" && n.ID != st.Leader {
+			claims = append(claims, fmt.Sprintf("%d leads at term %d, but a majority does not know it yet", n.ID, n.Term))
+		}
+	}
+	if len(claims) > 0 {
+		s += "; " + strings.Join(claims, "; ") + " (its appends reach them when delivered)"
+	}
+	return s + fmt.Sprintf(" (%s); or name a node", describeRoles(st))
 }
 
 // resolveNow names the node that is leader (or its live follower) at this

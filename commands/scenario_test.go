@@ -597,3 +597,26 @@ wait settled 2s
 		t.Fatalf("%v\n%s", err, out)
 	}
 }
+
+// TestLeaderWhileFrozenSaysWhyAtOnce: naming leader in a frozen cluster
+// whose new leader's first append is still held waited 5 s (nothing moves
+// while frozen) and said only "no leader within 5s (1 follower t1, 2
+// follower t1, 3 leader t1)". It fails at once, saying the cluster is
+// frozen and that 3 leads without a majority knowing it yet.
+func TestLeaderWhileFrozenSaysWhyAtOnce(t *testing.T) {
+	t.Parallel()
+	out, err := runScenario(t, `
+freeze
+timeout 3
+step
+step
+step
+expect role 3 leader
+explain leader
+`, cluster.Options{Nodes: 3})
+	var f *Failure
+	if !errors.As(err, &f) || f.Line != 8 || !strings.Contains(err.Error(), "no leader now, and the cluster is frozen") ||
+		!strings.Contains(err.Error(), "3 leads at term 1, but a majority does not know it yet") {
+		t.Fatalf("want line 8 to fail saying the cluster is frozen and 3 leads unknown to a majority; got %v\n%s", err, out)
+	}
+}
