@@ -242,6 +242,7 @@ func openDashboard(ctx context.Context, d dashboardRun, stdout, stderr io.Writer
 	if err != nil {
 		return err
 	}
+	doneRec() // the recording holds its own end of a pipe: record stop's close ends the reader's read
 	defer rec.close(stderr)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()

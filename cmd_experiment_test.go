@@ -440,3 +440,65 @@ func fillPipe(t *testing.T, fifo string, pace time.Duration, done <-chan error) 
 		}
 	}
 }
+
+// TestRecordStopIntoAPipeEndsTheReadersRead: `record stop` in a script run
+// with --record into a named pipe ends the recording, and its reader's
+// read with it, as it did before the check held an end of the pipe open:
+// held until the run ended, the reader waited out the rest of the script,
+// and a later `record start` into the same pipe ran a second recording on
+// into the first's stream.
+func TestRecordStopIntoAPipeEndsTheReadersRead(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	fifo, r := idleFIFO(t, dir, "rec")
+	script := filepath.Join(dir, "s.txt")
+	if err := os.WriteFile(script, []byte("wait leader\nrecord stop\nsleep 1m\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancelCause(context.Background())
+	defer cancel(nil)
+	done := make(chan error, 1)
+	go func() {
+		var out, errb bytes.Buffer
+		done <- run(ctx, []string{"script", "--nodes", "1", "--record", fifo, script}, nil, &out, &errb)
+	}()
+	// The read ends at the last writer's close. Before the run opens the
+	// pipe, a read finds no writer and ends at once: read again until some
+	// of the recording came.
+	eof := make(chan int, 1)
+	go func() {
+		n := 0
+		buf := make([]byte, 4096)
+		for {
+			k, err := r.Read(buf)
+			n += k
+			if errors.Is(err, io.EOF) && n > 0 {
+				eof <- n
+				return
+			}
+			if err != nil && !errors.Is(err, io.EOF) {
+				eof <- -1
+				return
+			}
+			if k == 0 {
+				time.Sleep(10 * time.Millisecond)
+			}
+		}
+	}()
+	select {
+	case n := <-eof:
+		if n <= 0 {
+			t.Fatalf("reading the pipe failed")
+		}
+	case err := <-done:
+		t.Fatalf("the run ended (%v) before the reader saw the recording end", err)
+	case <-time.After(20 * time.Second):
+		t.Fatal("the reader still reads 20 s after the script ran record stop (the run holds the pipe open until it ends)")
+	}
+	cancel(signalError{syscall.SIGTERM})
+	select {
+	case <-done:
+	case <-time.After(20 * time.Second):
+		t.Fatal("the run did not end on a signal")
+	}
+}

@@ -34,7 +34,9 @@ func addRecordFlag(fs *flag.FlagSet, what string) *string {
 // only then (chaos at the end of its run, as a nemesis error). Its reader
 // takes the last writer's close for the end of the recording, so the
 // check's end of the pipe is held open until done or unmake, and the
-// recording opens a second.
+// recording opens a second. The runs with record stop (script, dashboard)
+// call done once their recording holds its own end: held on, the reader
+// read past record stop until the run ended.
 func checkRecordFile(file string) (unmake, done func(), err error) {
 	unmake, done = func() {}, func() {}
 	if file == "" {

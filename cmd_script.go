@@ -304,6 +304,7 @@ func playHeadless(ctx context.Context, h headlessRun, stdout, stderr io.Writer) 
 		c.Close()
 		return err
 	}
+	doneRec() // the recording holds its own end of a pipe: record stop's close ends the reader's read
 	// The flags the script's header set, said first: on standard error
 	// with --json, whose standard output holds JSON lines only (the
 	// notice went nowhere).
