@@ -229,6 +229,20 @@ func readJoinedAfter(path string) uint64 {
 	return 0
 }
 
+// readRemovedAt reads the entry whose commit removed the node a REMOVED
+// marker was left by (0: none, or a node that was not a member).
+func readRemovedAt(path string) uint64 {
+	b, err := readMarker(path)
+	if err != nil {
+		return 0
+	}
+	var at uint64
+	if _, err := fmt.Sscanf(string(b), "removed from the cluster by entry %d", &at); err != nil {
+		return 0
+	}
+	return at
+}
+
 func fileExists(path string) bool {
 	_, err := os.Stat(path)
 	return err == nil
@@ -435,6 +449,13 @@ func (c *Cluster) startJoiner(id, term, after uint64) (uint64, error) {
 	c.confMu.Lock()
 	after = max(after, c.confIndex)
 	c.confMu.Unlock()
+	// The removal of the earlier node of this id is committed, and at or
+	// below the index the new node is told: its REMOVED marker names it.
+	// The leader's answer and this run's applied entries may not know it
+	// yet (no leader to ask right after a restart, the removal applied by
+	// no node since): told less, the new node took the earlier node's
+	// configurations above that index for its own.
+	after = max(after, readRemovedAt(filepath.Join(s.dir, removedFile)))
 	s.joinedAfter = after
 	if err := writeMarker(s.dir, joinedFile, joinedText(after)); err != nil {
 		return 0, fmt.Errorf("cluster: node %d: %w", id, err)

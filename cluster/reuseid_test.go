@@ -243,3 +243,36 @@ func TestReaddedIDKnowsItJoinedAfterTheRemoval(t *testing.T) {
 		t.Fatalf("JOINED marker keeps %d, want %d", got, after)
 	}
 }
+
+// An id added again when neither a leader's answer nor this run's applied
+// entries tell the removal of the earlier node (no leader to ask right
+// after a restart, the removal not applied again yet: confIndex and the
+// status's commit below it) still joins after the removal: its REMOVED
+// marker names it. Told less, the new node took the earlier node's
+// configurations between that index and the removal for its own (the hole
+// TestReaddedIDKnowsItJoinedAfterTheRemoval covers when a leader answers).
+func TestReaddedIDJoinsAfterItsRemovalWithNoLeaderToAsk(t *testing.T) {
+	t.Parallel()
+	c := startCluster(t, Options{Nodes: 3})
+	waitLeader(t, c)
+	if _, err := c.Add(ctxFor(t, 10*time.Second), 4); err != nil {
+		t.Fatalf("add 4: %v", err)
+	}
+	rm, err := c.Remove(ctxFor(t, 10*time.Second), 4)
+	if err != nil {
+		t.Fatalf("remove 4: %v", err)
+	}
+	// As a run that has applied no configuration yet knows it.
+	c.confMu.Lock()
+	c.confIndex = 0
+	c.confMu.Unlock()
+	if _, err := c.startJoiner(4, 0, 0); err != nil {
+		t.Fatal(err)
+	}
+	c.mu.Lock()
+	after := c.slots[3].joinedAfter
+	c.mu.Unlock()
+	if after < rm.Index {
+		t.Fatalf("node 4 added again joined after %d, below the removal of the earlier node 4 (entry %d)", after, rm.Index)
+	}
+}
