@@ -130,6 +130,13 @@ func runDashboard(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		[]namedFile{{"--trace", *df.trace}, {"--record", *df.record}}); err != nil {
 		return err
 	}
+	if isTerminal(terminalOf(stdout)) {
+		// Before the script is read: the program starts again, and reads
+		// it then (one from a pipe, <(...), could not be read twice).
+		if err := narrowAmbiguousWidth(); err != nil {
+			return err
+		}
+	}
 	var cmds []commands.Command
 	if df.script != "" {
 		src, err := os.ReadFile(df.script)

@@ -78,6 +78,13 @@ func runReplay(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		}
 		return usagef("replay %s: %s", cluster.EscapeControls(file), say)
 	}
+	if f.toScript == "" && isTerminal(stdout) {
+		// Before the recording is read: the program starts again, and
+		// reads it then (one from a pipe could not be read twice).
+		if err := narrowAmbiguousWidth(); err != nil {
+			return err
+		}
+	}
 	if fi, err := os.Stat(file); err == nil && fi.Size() > 1<<20 {
 		// About 0.6 s per minute of a busy 5-node cluster (2.6 MB) on a
 		// quiet machine; a new user's 7.4 MB of 9 nodes took 3-4 s on a
@@ -129,12 +136,6 @@ func runReplay(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		// Exit 2, as for a file that is not a recording: nothing of it
 		// can be replayed.
 		return usagef("replay %s: %s: there is nothing to show (--to-script writes the commands it holds)", cluster.EscapeControls(file), what)
-	}
-	if isTerminal(stdout) {
-		// Before anything is said: the program starts again.
-		if err := narrowAmbiguousWidth(); err != nil {
-			return err
-		}
 	}
 	if rec.Stopped != nil {
 		fmt.Fprintf(stderr, "raftplay: %s: %s\n", cluster.EscapeControls(file), strings.TrimPrefix(rec.Stopped.Error(), "record: "))

@@ -365,3 +365,84 @@ func TestDashboardEastAsianWidthEnvironment(t *testing.T) {
 		t.Fatalf("exit status %d, want 0", code)
 	}
 }
+
+// A replay of a recording read from a named pipe (or <(...)) with
+// RUNEWIDTH_EASTASIAN=1: the program started again only after reading it,
+// and the new program found the pipe's writer gone (it waited for another
+// for ever, a blank terminal). It starts again before it reads anything.
+func TestReplayFromAPipeWithEastAsianWidthEnvironment(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	t.Setenv("RUNEWIDTH_EASTASIAN", "1")
+	dir := t.TempDir()
+	bin := raftplayBinary(t)
+	rec := filepath.Join(dir, "run.rec")
+	if code, out, errs := runCLI(t, "wait leader\nput a 1\n", "script", "--nodes", "3", "--record", rec, "-"); code != 0 {
+		t.Fatalf("recording: exit %d\n%s\n%s", code, out, errs)
+	}
+	fifo := filepath.Join(dir, "rec.fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Skip("no FIFO here: ", err)
+	}
+	// One writer, once, as a shell's pipe has.
+	go func() {
+		w, err := os.OpenFile(fifo, os.O_WRONLY, 0)
+		if err != nil {
+			return
+		}
+		defer w.Close()
+		if b, err := os.ReadFile(rec); err == nil {
+			w.Write(b)
+		}
+	}()
+	t.Cleanup(func() {
+		// A writer still waiting for a reader is let go.
+		if r, err := os.OpenFile(fifo, os.O_RDONLY|syscall.O_NONBLOCK, 0); err == nil {
+			r.Close()
+		}
+	})
+	cmd, ptmx, scr := startDashboard(t, bin, dir, "replay", fifo)
+	scr.waitScreen(t, "the replay paused at its start", 20*time.Second, func(s string) bool {
+		return strings.Contains(s, "REPLAY ⏸") && strings.Contains(s, " 0.000s / ")
+	})
+	io.WriteString(ptmx, "q")
+	if code := waitExit(t, cmd, scr, 20*time.Second); code != 0 {
+		t.Fatalf("exit status %d", code)
+	}
+}
+
+// The dashboard's --script from a named pipe with RUNEWIDTH_EASTASIAN=1:
+// as the replay's recording, the script was read, then the program started
+// again and waited for the pipe's gone writer for ever.
+func TestDashboardScriptFromAPipeWithEastAsianWidthEnvironment(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	t.Setenv("RUNEWIDTH_EASTASIAN", "1")
+	dir := t.TempDir()
+	bin := raftplayBinary(t)
+	fifo := filepath.Join(dir, "s.fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Skip("no FIFO here: ", err)
+	}
+	go func() {
+		w, err := os.OpenFile(fifo, os.O_WRONLY, 0)
+		if err != nil {
+			return
+		}
+		defer w.Close()
+		io.WriteString(w, "wait leader\nput fromthepipe 1\n")
+	}()
+	t.Cleanup(func() {
+		if r, err := os.OpenFile(fifo, os.O_RDONLY|syscall.O_NONBLOCK, 0); err == nil {
+			r.Close()
+		}
+	})
+	cmd, ptmx, scr := startDashboard(t, bin, dir, "--nodes", "3", "--script", fifo)
+	scr.waitScreen(t, "the script's put", 30*time.Second, func(s string) bool { return strings.Contains(s, "fromthepipe") })
+	io.WriteString(ptmx, "q")
+	if code := waitExit(t, cmd, scr, 20*time.Second); code != 0 {
+		t.Fatalf("exit status %d", code)
+	}
+}
