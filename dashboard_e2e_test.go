@@ -381,27 +381,11 @@ func TestReplayFromAPipeWithEastAsianWidthEnvironment(t *testing.T) {
 	if code, out, errs := runCLI(t, "wait leader\nput a 1\n", "script", "--nodes", "3", "--record", rec, "-"); code != 0 {
 		t.Fatalf("recording: exit %d\n%s\n%s", code, out, errs)
 	}
-	fifo := filepath.Join(dir, "rec.fifo")
-	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
-		t.Skip("no FIFO here: ", err)
+	b, err := os.ReadFile(rec)
+	if err != nil {
+		t.Fatal(err)
 	}
-	// One writer, once, as a shell's pipe has.
-	go func() {
-		w, err := os.OpenFile(fifo, os.O_WRONLY, 0)
-		if err != nil {
-			return
-		}
-		defer w.Close()
-		if b, err := os.ReadFile(rec); err == nil {
-			w.Write(b)
-		}
-	}()
-	t.Cleanup(func() {
-		// A writer still waiting for a reader is let go.
-		if r, err := os.OpenFile(fifo, os.O_RDONLY|syscall.O_NONBLOCK, 0); err == nil {
-			r.Close()
-		}
-	})
+	fifo := onceFIFO(t, dir, "rec.fifo", b)
 	cmd, ptmx, scr := startDashboard(t, bin, dir, "replay", fifo)
 	scr.waitScreen(t, "the replay paused at its start", 20*time.Second, func(s string) bool {
 		return strings.Contains(s, "REPLAY ⏸") && strings.Contains(s, " 0.000s / ")
@@ -422,7 +406,21 @@ func TestDashboardScriptFromAPipeWithEastAsianWidthEnvironment(t *testing.T) {
 	t.Setenv("RUNEWIDTH_EASTASIAN", "1")
 	dir := t.TempDir()
 	bin := raftplayBinary(t)
-	fifo := filepath.Join(dir, "s.fifo")
+	fifo := onceFIFO(t, dir, "s.fifo", []byte("wait leader\nput fromthepipe 1\n"))
+	cmd, ptmx, scr := startDashboard(t, bin, dir, "--nodes", "3", "--script", fifo)
+	scr.waitScreen(t, "the script's put", 30*time.Second, func(s string) bool { return strings.Contains(s, "fromthepipe") })
+	io.WriteString(ptmx, "q")
+	if code := waitExit(t, cmd, scr, 20*time.Second); code != 0 {
+		t.Fatalf("exit status %d", code)
+	}
+}
+
+// onceFIFO makes the named pipe dir/name and writes data into it once, for
+// its first reader, then closes it, as a shell's pipe (or <(...)) has one
+// writer, once (the test is skipped where there are no FIFOs).
+func onceFIFO(t *testing.T, dir, name string, data []byte) string {
+	t.Helper()
+	fifo := filepath.Join(dir, name)
 	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
 		t.Skip("no FIFO here: ", err)
 	}
@@ -432,17 +430,13 @@ func TestDashboardScriptFromAPipeWithEastAsianWidthEnvironment(t *testing.T) {
 			return
 		}
 		defer w.Close()
-		io.WriteString(w, "wait leader\nput fromthepipe 1\n")
+		w.Write(data)
 	}()
 	t.Cleanup(func() {
+		// A writer still waiting for a reader is let go.
 		if r, err := os.OpenFile(fifo, os.O_RDONLY|syscall.O_NONBLOCK, 0); err == nil {
 			r.Close()
 		}
 	})
-	cmd, ptmx, scr := startDashboard(t, bin, dir, "--nodes", "3", "--script", fifo)
-	scr.waitScreen(t, "the script's put", 30*time.Second, func(s string) bool { return strings.Contains(s, "fromthepipe") })
-	io.WriteString(ptmx, "q")
-	if code := waitExit(t, cmd, scr, 20*time.Second); code != 0 {
-		t.Fatalf("exit status %d", code)
-	}
+	return fifo
 }
