@@ -1142,6 +1142,6 @@ func (ns NodeStatus) asOfNow() NodeStatus {
 	// What a frozen node held died with it: messages to a process that
 	// is gone are lost (a new user saw "1 message held" that no step
 	// could deliver).
-	ns.Held = nil
+	ns.Held, ns.Discarded = nil, nil
 	return ns
 }

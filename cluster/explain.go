@@ -738,6 +738,10 @@ func explainCandidate(st Status, n NodeStatus) string {
 					w = fmt.Sprintf("has answered, but the answer is held at %d (the cluster is frozen)", n.ID)
 				case holdsOf(v, n.ID, req, term):
 					w = fmt.Sprintf("has not answered: the request is held at %d (the cluster is frozen)", id)
+				case discardedOf(n, id, resp, term):
+					w = fmt.Sprintf("answered, but the answer was discarded at %d: no other will come for this request", n.ID)
+				case discardedOf(v, n.ID, req, term):
+					w = fmt.Sprintf("never got the request: it was discarded at %d, so no answer will come (a new election sends it again)", id)
 				default:
 					// Nothing of theirs is held: it was discarded, or lost
 					// (a teacher saw "may be held there" beside held 0).
@@ -1550,6 +1554,12 @@ func sentence(s string) string {
 // later.
 func holdsOf(c NodeStatus, id uint64, kind string, term uint64) bool {
 	return slices.ContainsFunc(c.Held, func(h HeldInfo) bool { return h.From == id && h.Kind == kind && h.Term >= term })
+}
+
+// discardedOf reports whether discard dropped, at c, a message from id of
+// kind and of term or later (NodeStatus.Discarded).
+func discardedOf(c NodeStatus, id uint64, kind string, term uint64) bool {
+	return slices.ContainsFunc(c.Discarded, func(h HeldInfo) bool { return h.From == id && h.Kind == kind && h.Term >= term })
 }
 
 // holdsAppendOf reports whether c holds an append from id of term or later

@@ -1371,3 +1371,49 @@ func TestExplainSaysANodeWaitsForItsDisk(t *testing.T) {
 	l.Disk.SyncWait = 90 * time.Millisecond
 	mustNotContain(t, ExplainCommit(st, 21), "waited")
 }
+
+// A message discard dropped is told as discarded, not as "on its way, or
+// discarded or lost" (a teacher's report: the node knew): a vote request
+// discarded at the voter, and a vote answer discarded at the candidate.
+// Thawing forgets them.
+func TestExplainSaysWhatWasDiscarded(t *testing.T) {
+	t.Parallel()
+	c := startCluster(t, Options{Nodes: 3, Timing: WatchTiming})
+	quietLeader(t, c)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := c.Freeze(); err != nil {
+		t.Fatal(err)
+	}
+	st := c.Status()
+	cand := othersThan(st.Leader, 3)[0]
+	others := othersThan(cand, 3)
+	if _, err := c.Timeout(cand); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Deliver(ctx, cand, others[0], "vote", true); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Deliver(ctx, cand, others[1], "vote", false); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Deliver(ctx, others[1], cand, "vote-resp", true); err != nil {
+		t.Fatal(err)
+	}
+	got := ExplainNode(c.Status(), cand)
+	mustContain(t, got,
+		fmt.Sprintf("%d never got the request: it was discarded at %d, so no answer will come", others[0], others[0]),
+		fmt.Sprintf("%d answered, but the answer was discarded at %d", others[1], cand))
+	mustNotContain(t, got, "on its way")
+	if err := c.Thaw(); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, c, "no node telling of a discarded message after the thaw", func(s Status) bool {
+		for _, n := range s.Nodes {
+			if len(n.Discarded) > 0 {
+				return false
+			}
+		}
+		return true
+	})
+}

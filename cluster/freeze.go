@@ -70,6 +70,22 @@ func (n *node) heldInfos() []HeldInfo {
 	return out
 }
 
+// maxDiscarded is how many of the messages discard dropped a node keeps
+// telling of (NodeStatus.Discarded).
+const maxDiscarded = 16
+
+// noteDiscarded keeps h, just discarded (rec its trace record), among the
+// newest discarded, for explain: a candidate's explanation said of a vote
+// request discard had dropped "one is on its way, or was discarded or
+// lost" (a teacher's report), when the node knew.
+func (n *node) noteDiscarded(h heldMsg, rec MsgRecord) {
+	if len(n.discarded) == maxDiscarded {
+		n.discarded = append(n.discarded[:0], n.discarded[1:]...)
+	}
+	n.discarded = append(n.discarded, HeldInfo{Seq: h.seq, At: h.at, From: h.m.From, Kind: rec.Kind(), Term: h.m.Term, Summary: rec.Summary()})
+	n.heldDirty = true
+}
+
 // setFrozen freezes or thaws the node's loop. Thawing delivers what it
 // held, in order, and restarts its clock from now.
 func (n *node) setFrozen(f bool) {
@@ -78,6 +94,7 @@ func (n *node) setFrozen(f bool) {
 	}
 	n.frozen = f
 	if !f {
+		n.discarded = nil // told of while frozen only
 		held := n.held
 		n.held = nil
 		for _, h := range held {
@@ -304,6 +321,7 @@ func (c *Cluster) deliverOn(n *node, from uint64, typ raft.MessageType, discard 
 		if discard {
 			rec.Event = MsgDiscarded
 			n.cfg.trace.add(rec)
+			n.noteDiscarded(h, rec)
 			return nil
 		}
 		was, queued := n.core.Status(), len(n.core.Outbox())

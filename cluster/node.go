@@ -176,11 +176,12 @@ type node struct {
 	savedHS       raft.HardState // newest hard state written to the WAL
 	frozen        bool           // step mode: no ticks, arriving messages held (freeze.go)
 	held          []heldMsg
-	heldDirty     bool     // held changed since the last publish
-	capturing     bool     // collect Raft events into captured (the effect of a step)
-	captured      []string //
-	commitAt      int      // the first commit's place in captured (-1: none yet)
-	batchBytes    int      // entry data taken into the batch of this turn of the loop (drain)
+	discarded     []HeldInfo // the newest messages discard dropped (at most maxDiscarded), this freeze
+	heldDirty     bool       // held or discarded changed since the last publish
+	capturing     bool       // collect Raft events into captured (the effect of a step)
+	captured      []string   //
+	commitAt      int        // the first commit's place in captured (-1: none yet)
+	batchBytes    int        // entry data taken into the batch of this turn of the loop (drain)
 }
 
 // openNode opens the node's WAL, rebuilds its core from it, and starts

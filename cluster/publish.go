@@ -1,6 +1,7 @@
 package cluster
 
 import (
+	"slices"
 	"time"
 
 	"raftplay/raft"
@@ -85,7 +86,7 @@ func mergeStatus(base *NodeStatus, l *lightStatus) *NodeStatus {
 func (n *node) publishLight(now time.Time) {
 	if n.heldDirty { // rare (step mode): a full copy with the held messages
 		ns := *n.loadStatus()
-		ns.Held, ns.Frozen, n.heldDirty = n.heldInfos(), n.frozen, false
+		ns.Held, ns.Discarded, ns.Frozen, n.heldDirty = n.heldInfos(), slices.Clone(n.discarded), n.frozen, false
 		n.storeStatus(&ns)
 		n.publishLight(now)
 		return
@@ -149,6 +150,7 @@ func (n *node) publish(now time.Time) {
 		Updated:         now,
 		Frozen:          n.frozen,
 		Held:            n.heldInfos(),
+		Discarded:       slices.Clone(n.discarded),
 		LastTerm:        st.LastTerm,
 		ElectionMin:     time.Duration(st.ElectionMin) * n.tick,
 		SinceLeader:     time.Duration(st.TicksSinceLeader) * n.tick,

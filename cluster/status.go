@@ -105,6 +105,9 @@ type NodeStatus struct {
 	// (step mode); Held lists what it holds, oldest first.
 	Frozen bool       `json:"frozen,omitempty"`
 	Held   []HeldInfo `json:"held,omitempty"`
+	// Discarded lists the newest messages `discard` dropped at this node
+	// since the cluster froze (at most 16), oldest first.
+	Discarded []HeldInfo `json:"discarded,omitempty"`
 
 	// AsOf is set on a node that is down (crashed, or failed to restart):
 	// the Raft fields above are then what the node last published before it

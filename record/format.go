@@ -135,6 +135,7 @@ type nodeRec struct {
 	Updated       int64                    `json:"updated"`
 	AsOf          int64                    `json:"as_of"`
 	Held          []heldRec                `json:"held"`
+	Discarded     []heldRec                `json:"discarded,omitempty"`
 	Progress      map[uint64]raft.Progress `json:"progress"`
 }
 
@@ -205,13 +206,33 @@ func newNodeRec(n cluster.NodeStatus) nodeRec {
 			r.Links[id] = newLinkRec(l)
 		}
 	}
-	if n.Held != nil {
-		r.Held = make([]heldRec, len(n.Held))
-		for i, h := range n.Held {
-			r.Held[i] = heldRec{h, unixNano(h.At)}
-		}
-	}
+	r.Held, r.Discarded = heldRecs(n.Held), heldRecs(n.Discarded)
 	return r
+}
+
+// heldRecs encodes held (or discarded) messages; nil stays nil.
+func heldRecs(hs []cluster.HeldInfo) []heldRec {
+	if hs == nil {
+		return nil
+	}
+	out := make([]heldRec, len(hs))
+	for i, h := range hs {
+		out[i] = heldRec{h, unixNano(h.At)}
+	}
+	return out
+}
+
+// heldInfos decodes what heldRecs encoded; nil stays nil.
+func heldInfos(rs []heldRec) []cluster.HeldInfo {
+	if rs == nil {
+		return nil
+	}
+	out := make([]cluster.HeldInfo, len(rs))
+	for i, h := range rs {
+		out[i] = h.HeldInfo
+		out[i].At = fromUnixNano(h.At)
+	}
+	return out
 }
 
 // status returns the node status r holds; prev is the node's recent
@@ -247,14 +268,7 @@ func (r *nodeRec) status(prev []cluster.EntryInfo) (cluster.NodeStatus, error) {
 		}
 	}
 	n.LastHeartbeat, n.Updated, n.AsOf = fromUnixNano(r.LastHeartbeat), fromUnixNano(r.Updated), fromUnixNano(r.AsOf)
-	n.Held = nil
-	if r.Held != nil {
-		n.Held = make([]cluster.HeldInfo, len(r.Held))
-		for i, h := range r.Held {
-			n.Held[i] = h.HeldInfo
-			n.Held[i].At = fromUnixNano(h.At)
-		}
-	}
+	n.Held, n.Discarded = heldInfos(r.Held), heldInfos(r.Discarded)
 	return n, nil
 }
 

@@ -129,18 +129,46 @@ func stripMono(s cluster.Status) cluster.Status {
 			}
 			n.Links = links
 		}
-		if n.Held != nil {
-			held := make([]cluster.HeldInfo, len(n.Held))
-			for j, h := range n.Held {
-				h.At = h.At.Round(0)
-				held[j] = h
-			}
-			n.Held = held
-		}
+		n.Held, n.Discarded = stripMonoHeld(n.Held), stripMonoHeld(n.Discarded)
 		nodes[i] = n
 	}
 	s.Nodes = nodes
 	return s
+}
+
+// stripMonoHeld is stripMono for held (or discarded) messages.
+func stripMonoHeld(hs []cluster.HeldInfo) []cluster.HeldInfo {
+	if hs == nil {
+		return nil
+	}
+	out := make([]cluster.HeldInfo, len(hs))
+	for j, h := range hs {
+		h.At = h.At.Round(0)
+		out[j] = h
+	}
+	return out
+}
+
+// The messages discard dropped at a node are recorded, so that a replay's
+// explain says what the live one says of them.
+func TestDiscardedRoundTrip(t *testing.T) {
+	want := []cluster.HeldInfo{{Seq: 3, At: time.Unix(5, 6), From: 2, Kind: "vote", Term: 1, Summary: "vote t1 last 0@0"}}
+	r := newNodeRec(cluster.NodeStatus{ID: 1, Discarded: want})
+	b, err := json.Marshal(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back nodeRec
+	if err := json.Unmarshal(b, &back); err != nil {
+		t.Fatal(err)
+	}
+	got, err := back.status(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got.Discarded, want) {
+		t.Errorf("discarded read back as %+v, want %+v", got.Discarded, want)
+	}
 }
 
 // spySource is a cluster whose statuses, as the recorder read them, are
