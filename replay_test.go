@@ -644,3 +644,25 @@ func TestReplayWithNoStatusIsRefused(t *testing.T) {
 		}
 	}
 }
+
+// A recording begun (record start) after let named a node restates the
+// name, so that its script parses the lines that use it: they were kept as
+// "# does not parse (... unknown name @f)", and the steps were lost (a
+// teacher's report).
+func TestRecordStartRestatesEarlierNames(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	rec := filepath.Join(dir, "mid.rec")
+	script := "wait leader\nlet f = follower\nrecord start " + rec + "\ncrash @f\nrestart @f\nrecord stop\n"
+	if code, out, errs := runCLI(t, script, "script", "--nodes", "3", "-"); code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errs)
+	}
+	code, out, errs := runCLI(t, "", "replay", rec, "--to-script", "-")
+	if code != 0 || !strings.Contains(out, "\nlet f = ") || !strings.Contains(out, "\ncrash @f\nrestart @f\n") || strings.Contains(out, "does not parse") {
+		t.Fatalf("exit %d, the script:\n%s\n%s", code, out, errs)
+	}
+	// It runs.
+	if code, out2, errs := runCLI(t, out, "script", "--nodes", "3", "-"); code != 0 {
+		t.Fatalf("the script of the recording: exit %d\n%s\n%s", code, out2, errs)
+	}
+}

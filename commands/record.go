@@ -3,7 +3,9 @@ package commands
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"math"
+	"slices"
 	"strings"
 	"time"
 
@@ -151,6 +153,7 @@ func (r *Runner) execRecord(cmd *Command) (string, error) {
 		if err != nil {
 			return "", failf("%v", err)
 		}
+		r.restateNames()
 		if kept != "" {
 			return fmt.Sprintf("recording to %s; the file that was there is kept as %s", cmd.Name, cluster.EscapeControls(kept)), nil
 		}
@@ -161,6 +164,21 @@ func (r *Runner) execRecord(cmd *Command) (string, error) {
 		return "", failf("%v", err)
 	}
 	return fmt.Sprintf("recorded to %s (raftplay replay %s)", file, file), nil
+}
+
+// restateNames tells the recording just started of the names let gave
+// before it, as `let NAME = N` lines: its script (replay --to-script) did
+// not parse a later @NAME ("# does not parse (... unknown name @f)"), and a
+// teacher's recording begun mid-session lost those steps.
+func (r *Runner) restateNames() {
+	if r.opts.Observe == nil {
+		return
+	}
+	now := time.Now()
+	for _, name := range slices.Sorted(maps.Keys(r.names)) {
+		id := r.names[name]
+		r.opts.Observe(Ran{At: now, Text: fmt.Sprintf("let %s = %d", name, id), Out: fmt.Sprintf("@%s = %d (named before record start)", name, id)})
+	}
 }
 
 // wrap breaks text into lines of at most width columns, between words.
