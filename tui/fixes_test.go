@@ -376,3 +376,21 @@ func TestLinkLineCountsReplaced(t *testing.T) {
 		t.Errorf("link line %q", got)
 	}
 }
+
+// A terminal too small for even the message that says so still shows how
+// to quit: at 20x5 the message was cut before "press q to quit" (a tester).
+func TestTooSmallSaysHowToQuit(t *testing.T) {
+	for _, sz := range [][2]int{{20, 5}, {40, 3}, {30, 1}, {79, 16}} {
+		src := newFakeSource(steady(10))
+		src.st = plausibleStatus(rand.New(rand.NewPCG(3, 3)), 3)
+		m := newModel(src, &fakeExec{}, sz[0], sz[1])
+		m.Update(sizeMsg(sz[0], sz[1]))
+		v := m.View()
+		if !strings.Contains(v, "press q to quit") && !strings.HasSuffix(v, "\nq quits") && v != "q quits" {
+			t.Errorf("at %dx%d it does not say how to quit:\n%s", sz[0], sz[1], v)
+		}
+		if n := strings.Count(v, "\n") + 1; n > sz[1] {
+			t.Errorf("at %dx%d it takes %d lines:\n%s", sz[0], sz[1], n, v)
+		}
+	}
+}

@@ -297,7 +297,14 @@ func (m *Model) tooSmall() string {
 	text += fmt.Sprintf("; %d lines at %d columns show the lanes and events whole", m.wholeHeight(at), at)
 	text += fmt.Sprintf(". This terminal is %dx%d. Enlarge it, or press q to quit.", m.width, m.height)
 	lines := wrapWords(text, max(20, m.width))
-	return strings.Join(lines[:min(len(lines), max(1, m.height))], "\n")
+	if len(lines) > max(1, m.height) {
+		// Cut, it lost its end, the way out with it (20x5 showed no "q"):
+		// the short form, and at the very least how to quit.
+		short := fmt.Sprintf("raftplay needs at least %dx%d; this terminal is %dx%d.", w, h, m.width, m.height)
+		lines = wrapWords(short, max(20, m.width))
+		lines = append(lines[:min(len(lines), max(1, m.height)-1)], "q quits")
+	}
+	return strings.Join(lines, "\n")
 }
 
 // helpBar is the short help in one line of width cells: as many of the keys
