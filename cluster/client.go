@@ -203,32 +203,47 @@ func (c *Cluster) retry(ctx context.Context, write bool, attempt func(n *node, o
 // disk-delay, +10s an fsync)". "" when there are none.
 func (c *Cluster) failedNote() string {
 	var notes []string
-	type slow struct{ wait, delay time.Duration }
-	var slows []slow
-	slowIDs := map[slow][]uint64{}
+	// Grouped by their delay and whether they wait: "nodes 2,3 have
+	// waited 1.3s to 1.4s for an fsync" rather than a note for each
+	// tenth of a second.
+	type slow struct {
+		delay   time.Duration
+		waiting bool
+	}
+	type group struct {
+		ids      []uint64
+		min, max time.Duration
+	}
+	var order []slow
+	groups := map[slow]*group{}
 	for _, n := range c.Status().Nodes {
 		if n.State == StateFailed && n.Err != "" {
 			notes = append(notes, fmt.Sprintf("node %d failed: %s", n.ID, n.Err))
 		}
 		if n.Live() && n.Disk.Delay > 0 {
-			k := slow{delay: n.Disk.Delay}
-			if diskWait(n) != "" {
-				k.wait = n.Disk.SyncWait
+			k := slow{n.Disk.Delay, diskWait(n) != ""}
+			g := groups[k]
+			if g == nil {
+				g = &group{min: n.Disk.SyncWait, max: n.Disk.SyncWait}
+				groups[k] = g
+				order = append(order, k)
 			}
-			if slowIDs[k] == nil {
-				slows = append(slows, k)
-			}
-			slowIDs[k] = append(slowIDs[k], n.ID)
+			g.ids = append(g.ids, n.ID)
+			g.min, g.max = min(g.min, n.Disk.SyncWait), max(g.max, n.Disk.SyncWait)
 		}
 	}
-	for _, k := range slows {
-		who, has := "node "+ids(slowIDs[k]), "has"
-		if len(slowIDs[k]) > 1 {
-			who, has = "nodes "+ids(slowIDs[k]), "have"
+	for _, k := range order {
+		g := groups[k]
+		who, has := "node "+ids(g.ids), "has"
+		if len(g.ids) > 1 {
+			who, has = "nodes "+ids(g.ids), "have"
 		}
-		if k.wait > 0 {
-			notes = append(notes, fmt.Sprintf("%s %s waited %s for an fsync: set disk-delay, +%s an fsync", who, has, k.wait, k.delay))
-		} else {
+		switch {
+		case k.waiting && g.min != g.max:
+			notes = append(notes, fmt.Sprintf("%s %s waited %s to %s for an fsync: set disk-delay, +%s an fsync", who, has, g.min, g.max, k.delay))
+		case k.waiting:
+			notes = append(notes, fmt.Sprintf("%s %s waited %s for an fsync: set disk-delay, +%s an fsync", who, has, g.max, k.delay))
+		default:
 			notes = append(notes, fmt.Sprintf("%s %s a slow disk: set disk-delay, +%s an fsync", who, has, k.delay))
 		}
 	}
