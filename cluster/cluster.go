@@ -119,6 +119,11 @@ type Cluster struct {
 	// newestAtStart is the newest configuration any log held at start.
 	newestAtStart appliedConf
 
+	// created is the size the cluster was created with: its nodes 1 to
+	// created are the bootstrap configuration (nodeConfig), whichever of
+	// them were removed and added again since (they say JOINED).
+	created int
+
 	mu          sync.Mutex // guards everything below
 	slots       []*slot
 	timing      Timing
@@ -258,6 +263,7 @@ func Start(opts Options) (*Cluster, error) {
 	if newCluster {
 		recordSize(opts.DataDir, len(c.slots))
 	}
+	c.created = createdSizeOf(opts.DataDir, c.slots)
 	for _, s := range c.slots {
 		if s.state == StateRemoved {
 			continue
@@ -341,14 +347,8 @@ func Start(opts Options) (*Cluster, error) {
 		}
 	}
 	c.mu.Unlock()
-	created := 0 // the nodes not added later: the cluster it was created as
-	for _, s := range c.slots {
-		if !s.joined {
-			created++
-		}
-	}
-	recordSize(opts.DataDir, created)
-	c.recordCreated(created)
+	recordSize(opts.DataDir, c.created)
+	c.recordCreated(c.created)
 	c.recordID()
 	started, c.dataLock = true, lock // a failed start undoes its writes before it lets go
 	return c, nil
@@ -552,12 +552,16 @@ func anyHolds(slots []*slot, ids []string) bool {
 // nodeConfig builds the configuration for slot s; c.mu is held or the cluster is starting.
 func (c *Cluster) nodeConfig(s *slot) nodeConfig {
 	// The bootstrap membership: the nodes the cluster was created with
-	// (every node not added later, removed ones included). The logs'
-	// configuration entries override it; a node that joined later has none.
+	// (removed ones included, and ones removed and added again since: they
+	// say JOINED, but a log without configuration entries was written in
+	// the configuration that counts them). The logs' configuration entries
+	// override it; a node that joined later has none. Left out, with every
+	// other id added again, a follower crashed before the first change
+	// restarted in a configuration of itself alone and elected itself.
 	var peers []uint64
 	addrs := map[uint64]string{}
 	for _, o := range c.slots {
-		if !o.joined && !s.joined {
+		if o.id <= uint64(c.created) && !s.joined {
 			peers = append(peers, o.id)
 		}
 		if o != s && o.raftAddr != "" && o.state != StateRemoved {

@@ -61,6 +61,24 @@ func createdSize(dataDir string) int {
 	return n
 }
 
+// createdSizeOf is the size the cluster of slots, in dataDir, was created
+// with (the bootstrap configuration is its nodes 1 to that size): what
+// CLUSTER and CREATED say, else, in a directory made before they existed,
+// the highest id not marked JOINED (ids added later are above it, but an
+// id of the cluster's own removed and added again, the last, is missed).
+func createdSizeOf(dataDir string, slots []*slot) int {
+	if n := createdSize(dataDir); n > 0 {
+		return n
+	}
+	n := 0
+	for _, s := range slots {
+		if !s.joined {
+			n = max(n, int(s.id))
+		}
+	}
+	return n
+}
+
 // readSize reads a "nodes N" file (CLUSTER, CREATED): 0 when it is not
 // there or cannot be read as one.
 func readSize(path string) int {

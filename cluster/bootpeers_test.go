@@ -1,0 +1,103 @@
+package cluster
+
+import (
+	"slices"
+	"testing"
+	"time"
+)
+
+// readdAllBut crashes follower s of a three-node cluster before any
+// configuration entry reaches its log, then adds node 4 and removes and
+// adds again every other node the cluster was created with: their
+// directories say JOINED from then on, and s's log still holds no
+// configuration entry (its configuration is the bootstrap one).
+func readdAllBut(t *testing.T, c *Cluster) (s uint64) {
+	t.Helper()
+	l := waitLeader(t, c).Leader
+	s = othersThan(l, 3)[0]
+	waitFor(t, c, "the follower holding the leader's first entries", func(st Status) bool {
+		n, _ := st.Node(s)
+		return n.Applied > 0 && n.Applied == st.Nodes[l-1].Commit
+	})
+	if err := c.Crash(s); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Add(ctxFor(t, 10*time.Second), 4); err != nil {
+		t.Fatalf("add 4: %v", err)
+	}
+	for _, id := range othersThan(s, 3) {
+		if _, err := c.Remove(ctxFor(t, 10*time.Second), id); err != nil {
+			t.Fatalf("remove %d: %v", id, err)
+		}
+		if _, err := c.Add(ctxFor(t, 10*time.Second), id); err != nil {
+			t.Fatalf("add %d again: %v", id, err)
+		}
+	}
+	return s
+}
+
+// A node whose log holds no configuration entry runs in the bootstrap
+// configuration: the nodes the cluster was created with. It was built
+// from the nodes whose directories do not say JOINED, and an id the
+// cluster was created with, removed and added again, says JOINED: with
+// every other id added again, a follower crashed before the first change
+// restarted in a configuration of itself alone, elected itself at its
+// first timeout, and led a second leader in the term of the cluster's
+// (the monitor: "election safety: two leaders in term 3: 3 and 1"),
+// committing writes alone on a log that lacked the cluster's. The
+// bootstrap configuration is the cluster's creation size (CLUSTER).
+func TestBootstrapPeersKeepIDsAddedAgain(t *testing.T) {
+	t.Parallel()
+	c := startCluster(t, Options{Nodes: 3, Timing: PaperTiming})
+	s := readdAllBut(t, c)
+	if err := c.Isolate(s); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Restart(s); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(5 * PaperTiming.ElectionMax)
+	if n, _ := c.Status().Node(s); n.Role == "leader" {
+		t.Fatalf("node %d, cut off, restarted from a log without configuration entries, is %s at term %d (config %s)", s, n.Role, n.Term, n.Membership)
+	}
+	if v := c.Violations(); len(v) > 0 {
+		t.Fatalf("safety violations: %v", v)
+	}
+	c.mu.Lock()
+	peers := c.nodeConfig(c.slots[s-1]).peers
+	c.mu.Unlock()
+	if !slices.Equal(peers, []uint64{1, 2, 3}) {
+		t.Fatalf("node %d restarts with the bootstrap configuration %v, want the cluster it was created as: 1, 2, 3", s, peers)
+	}
+}
+
+// The same across runs: a later start on the data directory gives every
+// node the cluster was created with the bootstrap configuration 1, 2, 3,
+// whichever of them were added again since.
+func TestBootstrapPeersKeepIDsAddedAgainAcrossRuns(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	c := startCluster(t, Options{Nodes: 3, DataDir: dir, Timing: PaperTiming})
+	s := readdAllBut(t, c)
+	c.Close()
+	c2, err := Start(Options{Nodes: 3, DataDir: dir, Timing: PaperTiming})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c2.Close()
+	c2.mu.Lock()
+	defer c2.mu.Unlock()
+	for _, sl := range c2.slots {
+		peers := c2.nodeConfig(sl).peers
+		want := []uint64{1, 2, 3}
+		if sl.joined {
+			want = nil // it has no bootstrap configuration: it learns one from the leader
+		}
+		if sl.id == s && sl.joined {
+			t.Fatalf("node %d, never added again, says JOINED", s)
+		}
+		if !slices.Equal(peers, want) {
+			t.Fatalf("node %d (joined %v) starts with the bootstrap configuration %v, want %v", sl.id, sl.joined, peers, want)
+		}
+	}
+}
