@@ -823,9 +823,14 @@ func (c *Cluster) retire(id, at uint64) error {
 	if err != nil || s.state == StateRemoved || c.closed {
 		return err
 	}
-	if at != 0 && at <= s.joinAfter {
+	if at != 0 && at <= max(s.joinAfter, s.joinedAfter) {
 		// An earlier node of this id was removed at at; this one joined
-		// since (a retiring that ran late, after the re-add started).
+		// since (a retiring that ran late, after the re-add started; or,
+		// at a later start, the removal applied again from the log: its
+		// JOINED marker keeps the index it joined after). Without the
+		// marker's, a removal of it that a leader cut off appended and
+		// never committed, the newest configuration at start, let the
+		// earlier removal retire it: a voter's files deleted.
 		return nil
 	}
 	stopped := "its process stopped"
