@@ -450,7 +450,7 @@ func TestExamplesExplainThemselves(t *testing.T) {
 	}
 	out, _ := run("split-vote")
 	for _, want := range []string{"Votes from 1,3 (needs 3 of 5)", "2 refused: it is a candidate itself", "4 refused: it voted for 2 at term",
-		"5 has not answered", "3 refused its vote to 2 at term"} {
+		"5 never got the request: it was discarded at 5, so no answer will come", "3 refused its vote to 2 at term"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("split-vote output lacks %q", want)
 		}
