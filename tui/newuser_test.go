@@ -587,3 +587,41 @@ func firstResult(t *testing.T, cmd tea.Cmd) tea.Msg {
 	}
 	return nil
 }
+
+// s s s pressed fast in step mode: the last step's result, one sentence of
+// 166 columns ("delivered 4->3 app-resp t4 ok 11; 3 now knows 4 holds up
+// to 11 (match 10 -> 11); ..."), was left unwrapped above the earlier
+// steps' results, which were wrapped, so the pager cut it at the screen's
+// edge and it had to be scrolled sideways (a new user's, at 80x24). A
+// one-line result is a sentence and is wrapped, as it is with no earlier
+// result under it; a table of several lines still stays as it is.
+func TestOwnSentenceIsWrappedAboveEarlierResults(t *testing.T) {
+	own := "delivered 4->3 app-resp t4 ok 11; 3 now knows 4 holds up to 11 (match 10 -> 11); 3 committed up to 11 and sent appends to 2 and 4 with the new commit index"
+	m := newModel(newFakeSource(steady(10)), &fakeExec{}, 80, 24)
+	m.output.running("step", 3, "step")
+	m.output.addEarlier("step (run earlier): delivered 3->4 app t4 i11 c10; 4 appended entry 11 (term 4)")
+	m.output.addEarlier("step (run earlier): delivered 3->2 app t4 i11 c10; 2 appended entry 11 (term 4)")
+	m.output.set("step", "step", own, nil)
+	for name, text := range map[string][]string{"inline": m.outputInline(80), "pager": m.outputPagerText(80)} {
+		if text == nil {
+			continue // not shown that way
+		}
+		for _, l := range text {
+			if lipgloss.Width(l) > 80 {
+				t.Fatalf("%s: a line of %d columns at 80:\n%s", name, lipgloss.Width(l), strings.Join(text, "\n"))
+			}
+		}
+		joined := strings.Join(strings.Fields(strings.Join(text, " ")), " ")
+		if !strings.Contains(joined, own) || !strings.Contains(joined, "step (run earlier): delivered 3->2 app t4 i11 c10; 2 appended entry 11 (term 4)") {
+			t.Fatalf("%s:\n%s", name, strings.Join(text, "\n"))
+		}
+	}
+	// A table keeps its lines.
+	table := []string{"NODE  STATE  ROLE      TERM  VOTE  COMMIT  APPLIED  LAST  LEADER  RAFT             HTTP", "1     up     leader    1     1     4       4        4     1       127.0.0.1:36213  127.0.0.1:44415"}
+	m.output.running("status", 5, "put a b")
+	m.output.addEarlier("put a b (run earlier): ok index=3 term=1")
+	m.output.set("status", "status", strings.Join(table, "\n"), nil)
+	if text := m.outputPagerText(80); !slices.Equal(text[:2], table) {
+		t.Fatalf("the table was changed:\n%s", strings.Join(text, "\n"))
+	}
+}

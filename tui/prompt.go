@@ -343,7 +343,7 @@ func (m *Model) outputInline(width int) []string {
 }
 
 // wrappedOut is what the command printed as it is (a table must not be
-// broken), then the results of commands run earlier, sentences, wrapped
+// broken; one line, a sentence, is wrapped), then the results of commands run earlier, sentences, wrapped
 // at width: unwrapped, one was a line to scroll sideways in the pager.
 func (o *outputPanel) wrappedOut(width int) []string {
 	own := o.out
@@ -353,6 +353,12 @@ func (o *outputPanel) wrappedOut(width int) []string {
 	}
 	if len(earlier) == 0 {
 		return own
+	}
+	if len(own) == 1 {
+		// One line is a sentence (a step's effects), wrapped as it is
+		// with no earlier result under it: unwrapped, it was cut at the
+		// pager's edge above the wrapped earlier ones.
+		own = wrapEarlier(own, width)
 	}
 	return append(slices.Clone(own), wrapEarlier(earlier, width)...)
 }
