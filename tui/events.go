@@ -162,6 +162,19 @@ func (m *Model) viewEvents(width, height int) []string {
 	if height <= 0 {
 		return nil
 	}
+	if f := &m.feed; height == 1 && !f.focused && f.pin == 0 && f.filter == 0 {
+		// No room for a line under the title: the title alone read as an
+		// empty feed (80x24, five nodes, the header on two lines, a new
+		// user's "events" over nothing after a pause). The newest event
+		// is shown instead, its first line, "…" when it goes on.
+		if shown, _ := f.window(1); len(shown) == 1 {
+			ls := m.eventLines(shown[0], width)
+			if len(ls) == 1 {
+				return ls
+			}
+			return []string{m.styles.Clip(ls[0], width-2) + " …"}
+		}
+	}
 	shown, newer := m.feed.window(height - 1)
 	rows := height - 1
 	var body []string // the entries' lines, newest entry first

@@ -129,3 +129,33 @@ func TestEventFilterKeepsOtherLinksFaultsOut(t *testing.T) {
 		t.Errorf("node 2's events: %q, want %q", texts, want)
 	}
 }
+
+// At 80x24 with five nodes and the header on two lines (a pause's
+// "writes 0/s (272 acked)" wrapped), the feed had one line: its title,
+// "events", over nothing, which read as no event at all (a new user's,
+// after pausing the leader). With one line the newest event is shown
+// instead, cut with "…" when it goes on; with the feed's keys, scrolled
+// back or filtered, the title stays, since it says so.
+func TestOneLineFeedShowsTheNewestEvent(t *testing.T) {
+	m := feedModel(t, 80, 24, func(src *fakeSource) {
+		src.event(0, 3, "raft.role", "3 became leader at term 2")
+		src.event(10, 4, "raft.role", "4 paused")
+	})
+	if got := m.viewEvents(80, 1); len(got) != 1 || !strings.Contains(got[0], "4 paused") {
+		t.Fatalf("one line of feed: %q", got)
+	}
+	if got := m.viewEvents(80, 2); len(got) != 2 || !strings.HasPrefix(got[0], "events") || !strings.Contains(got[1], "4 paused") {
+		t.Fatalf("two lines of feed: %q", got)
+	}
+	m = feedModel(t, 80, 24, func(src *fakeSource) {
+		src.event(0, 1, "raft.role", "1 removed (entry 7 committed): its process stopped, its files deleted, and its card is greyed for a while before it goes")
+	})
+	got := m.viewEvents(80, 1)
+	if len(got) != 1 || !strings.HasSuffix(got[0], " …") || !strings.Contains(got[0], "1 removed (entry 7 committed)") || len([]rune(got[0])) > 80 {
+		t.Fatalf("one line of feed, a long event: %q", got)
+	}
+	m.feed.toggleFilter(1)
+	if got := m.viewEvents(80, 1); len(got) != 1 || !strings.HasPrefix(got[0], "events of node 1") {
+		t.Fatalf("one line of a filtered feed: %q", got)
+	}
+}
