@@ -190,7 +190,7 @@ func Help(verb string) (string, error) {
 					continue
 				}
 				for i, u := range v.usage {
-					fmt.Fprintf(&b, "  %-28s %s\n", u, v.short[i])
+					b.WriteString(usageLine("  ", u, v.short[i]))
 				}
 			}
 			b.WriteString("\n")
@@ -203,12 +203,24 @@ func Help(verb string) (string, error) {
 		return "", fmt.Errorf("%w %q%s", ErrUnknownVerb, verb, Suggestion(verb, Verbs()))
 	}
 	for i, u := range v.usage {
-		fmt.Fprintf(&b, "%-28s %s\n", u, v.short[i])
+		b.WriteString(usageLine("", u, v.short[i]))
 	}
 	if v.detail != "" {
 		fmt.Fprintf(&b, "\n%s\n", v.detail)
 	}
 	return b.String(), nil
+}
+
+// usageLine is a usage and what it does, the latter in a column of its own
+// after two spaces or more; a usage too long for its column has it on the
+// next line ("propose N KEY VALUE [TIMEOUT] put sent ..." read as a usage
+// with a word "put" in it).
+func usageLine(indent, usage, short string) string {
+	const col = 28
+	if len(usage) <= col-1 {
+		return fmt.Sprintf("%s%-*s %s\n", indent, col, usage, short)
+	}
+	return fmt.Sprintf("%s%s\n%s%*s %s\n", indent, usage, indent, col, "", short)
 }
 
 // Suggestion returns ` (did you mean "X"?)` for the choice closest to

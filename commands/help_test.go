@@ -263,3 +263,41 @@ func TestHelpSaysWhatQuotesDo(t *testing.T) {
 		t.Errorf(`save "a b": %+v, %v; help says file names may be quoted`, c, err)
 	}
 }
+
+// The command list's usage column is 28 wide, and propose's usage, 29,
+// ran into its description: "propose N KEY VALUE [TIMEOUT] put sent to
+// node N alone" (a new user read "put" as part of it). Every usage is
+// now followed by two spaces or more, or its description is on the next
+// line, in the list and in each command's help.
+func TestHelpUsageDoesNotRunIntoItsDescription(t *testing.T) {
+	all, err := Help("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range verbTable {
+		own, err := Help(v.verb)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, u := range v.usage {
+			for _, text := range []string{all, own} {
+				lines := strings.Split(text, "\n")
+				found := false
+				for k, line := range lines {
+					l := strings.TrimSpace(line)
+					switch {
+					case l == u && k+1 < len(lines) && strings.TrimSpace(lines[k+1]) == v.short[i]:
+						found = true
+					case strings.HasPrefix(l, u) && strings.HasSuffix(l, v.short[i]):
+						if mid := l[len(u) : len(l)-len(v.short[i])]; len(mid) >= 2 && strings.TrimSpace(mid) == "" {
+							found = true
+						}
+					}
+				}
+				if !found {
+					t.Errorf("usage %q and its description %q are not apart:\n%s", u, v.short[i], text)
+				}
+			}
+		}
+	}
+}
