@@ -182,8 +182,21 @@ const (
 
 // toggleRegion shows r, or the lanes when r is shown.
 func (m *Model) toggleRegion(r regionKind) {
-	if m.region == r {
-		r = regionLanes
+	switch m.pagerShown() {
+	case noPager:
+		if m.region == r {
+			r = regionLanes
+		}
+	// A pager covers the region: the view asked for is shown, the pager
+	// closed as esc closes it. The key switched the view behind it,
+	// unseen, and the same key after esc switched it back: m over a
+	// step's result, then esc, then m, showed no messages (a new user's).
+	case helpPager:
+		m.fullHelp = false
+	case legendPager:
+		m.legend = false
+	case outputPager:
+		m.output.clear()
 	}
 	m.region = r
 	m.feed.focused = false

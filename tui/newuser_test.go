@@ -625,3 +625,50 @@ func TestOwnSentenceIsWrappedAboveEarlierResults(t *testing.T) {
 		t.Fatalf("the table was changed:\n%s", strings.Join(text, "\n"))
 	}
 }
+
+// m pressed while a result filled the pager (three steps' results at
+// 80x24) switched the view behind the pager, unseen; esc then showed the
+// messages view, or, as a new user did, esc and m again switched it back:
+// "m does nothing". A view key over a pager now closes the pager, as esc
+// does, and shows its view (x and enter too, and over ? and L).
+func TestViewKeyOverAPagerShowsItsView(t *testing.T) {
+	ex := &fakeExec{out: strings.Repeat("a long result line\n", 60)}
+	m := newModel(newFakeSource(steady(10)), ex, 80, 24)
+	openResult := func() {
+		t.Helper()
+		press(m, ":")
+		for _, r := range "status" {
+			m.Update(keyMsg(string(r)))
+		}
+		_, cmd := m.Update(keyMsg("enter"))
+		m.Update(cmd())
+		if m.pagerShown() != outputPager {
+			t.Fatalf("the result is not in the pager:\n%s", m.View())
+		}
+	}
+	for _, c := range []struct {
+		key  string
+		want regionKind
+		open func()
+	}{
+		{"m", regionMessages, openResult},
+		{"x", regionLinks, openResult},
+		{"enter", regionDetail, openResult},
+		{"m", regionMessages, func() { press(m, "?") }},
+		{"x", regionLinks, func() { press(m, "L") }},
+	} {
+		c.open()
+		if m.pagerShown() == noPager {
+			t.Fatalf("%s: no pager open", c.key)
+		}
+		press(m, c.key)
+		if m.pagerShown() != noPager || m.region != c.want {
+			t.Fatalf("%s over a pager: pager %v, region %v (want none, %v):\n%s", c.key, m.pagerShown(), m.region, c.want, m.View())
+		}
+		// The same key again, with no pager, goes back to the lanes.
+		press(m, c.key)
+		if m.region != regionLanes {
+			t.Fatalf("%s again: region %v, want the lanes", c.key, m.region)
+		}
+	}
+}
