@@ -64,25 +64,30 @@ func (n *node) heldInfos() []HeldInfo {
 	}
 	out := make([]HeldInfo, len(n.held))
 	for i, h := range n.held {
-		r := recordOf(MsgHeld, &h.m)
-		out[i] = HeldInfo{Seq: h.seq, At: h.at, From: h.m.From, Kind: r.Kind(), Term: h.m.Term, Summary: r.Summary()}
+		out[i] = h.info()
 	}
 	return out
+}
+
+// info describes h for a status (held, or discarded).
+func (h *heldMsg) info() HeldInfo {
+	r := recordOf(MsgHeld, &h.m)
+	return HeldInfo{Seq: h.seq, At: h.at, From: h.m.From, Kind: r.Kind(), Term: h.m.Term, Summary: r.Summary()}
 }
 
 // maxDiscarded is how many of the messages discard dropped a node keeps
 // telling of (NodeStatus.Discarded).
 const maxDiscarded = 16
 
-// noteDiscarded keeps h, just discarded (rec its trace record), among the
-// newest discarded, for explain: a candidate's explanation said of a vote
-// request discard had dropped "one is on its way, or was discarded or
-// lost" (a teacher's report), when the node knew.
-func (n *node) noteDiscarded(h heldMsg, rec MsgRecord) {
+// noteDiscarded keeps h, just discarded, among the newest discarded, for
+// explain: a candidate's explanation said of a vote request discard had
+// dropped "one is on its way, or was discarded or lost" (a teacher's
+// report), when the node knew.
+func (n *node) noteDiscarded(h heldMsg) {
 	if len(n.discarded) == maxDiscarded {
 		n.discarded = append(n.discarded[:0], n.discarded[1:]...)
 	}
-	n.discarded = append(n.discarded, HeldInfo{Seq: h.seq, At: h.at, From: h.m.From, Kind: rec.Kind(), Term: h.m.Term, Summary: rec.Summary()})
+	n.discarded = append(n.discarded, h.info())
 	n.heldDirty = true
 }
 
@@ -321,7 +326,7 @@ func (c *Cluster) deliverOn(n *node, from uint64, typ raft.MessageType, discard 
 		if discard {
 			rec.Event = MsgDiscarded
 			n.cfg.trace.add(rec)
-			n.noteDiscarded(h, rec)
+			n.noteDiscarded(h)
 			return nil
 		}
 		was, queued := n.core.Status(), len(n.core.Outbox())
