@@ -46,7 +46,7 @@ func Converged(s Status) bool {
 	var ref *NodeStatus
 	for i := range s.Nodes {
 		n := &s.Nodes[i]
-		if !n.Live() || (!s.Membership.IsEmpty() && !s.Membership.IsMember(n.ID)) {
+		if !n.Live() || !s.counts(n.ID) {
 			continue
 		}
 		if n.Applied != n.Commit {
@@ -61,6 +61,12 @@ func Converged(s Status) bool {
 		}
 	}
 	return ref != nil
+}
+
+// counts reports whether node id is a member of s's configuration (every
+// node is when none is known): the nodes convergence and settling look at.
+func (s Status) counts(id uint64) bool {
+	return s.Membership.IsEmpty() || s.Membership.IsMember(id)
 }
 
 // LeaderSettled reports whether there is a leader, it has committed an
@@ -102,7 +108,7 @@ func LeaderSettled(s Status) bool {
 func NotFollowing(s Status) []string {
 	var out []string
 	for _, n := range s.Nodes {
-		if n.ID == s.Leader || !n.Live() || (!s.Membership.IsEmpty() && !s.Membership.IsMember(n.ID)) || !Delivers(s.Faults, s.Leader, n.ID) {
+		if n.ID == s.Leader || !n.Live() || !s.counts(n.ID) || !Delivers(s.Faults, s.Leader, n.ID) {
 			continue
 		}
 		if n.Term != s.Term || n.Leader != s.Leader {
@@ -128,7 +134,7 @@ func NotConverged(s Status) []string {
 	var live []*NodeStatus
 	for i := range s.Nodes {
 		n := &s.Nodes[i]
-		if n.State == StateRemoved || (!s.Membership.IsEmpty() && !s.Membership.IsMember(n.ID)) {
+		if n.State == StateRemoved || !s.counts(n.ID) {
 			continue
 		}
 		if !n.Live() {
