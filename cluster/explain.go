@@ -755,7 +755,20 @@ func explainCandidate(st Status, n NodeStatus) string {
 		}
 		parts = append(parts, fmt.Sprintf("%d %s", id, w))
 	}
-	return s + " " + strings.Join(parts, "; ") + "."
+	s += " " + strings.Join(parts, "; ") + "."
+	// A vote refused because the voter voted for another candidate of
+	// this term is a split in the making: say when the election range
+	// makes that likely (a learner saw 47 terms of split votes after
+	// `set election 150ms-150ms` with no word of why).
+	for _, why := range t.Refused {
+		if why == raft.WhyVoted && n.Role == "candidate" {
+			if note := st.Timing.TieNote(); note != "" {
+				s += " " + sentence(note)
+			}
+			break
+		}
+	}
+	return s
 }
 
 // refusalWhy explains a refusal of candidate c's vote request for term

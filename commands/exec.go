@@ -441,7 +441,13 @@ func (r *Runner) execSet(cmd *Command) (string, error) {
 	case SetElection:
 		t := r.c.Timing()
 		t.ElectionMin, t.ElectionMax = cmd.Min, cmd.Max
-		return "ok", r.c.SetTiming(t)
+		if err := r.c.SetTiming(t); err != nil {
+			return "", err
+		}
+		if note := t.TieNote(); note != "" {
+			return "ok; " + note, nil
+		}
+		return "ok", nil
 	case SetPreVote:
 		return "ok", r.c.SetPreVote(cmd.On)
 	case SetCheckQuorum:
