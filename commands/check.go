@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"raftplay/cluster"
+	"raftplay/raft"
 )
 
 // execWait blocks until the condition holds or its timeout passes.
@@ -139,7 +140,15 @@ func describeWait(cmd *Command, s cluster.Status) string {
 		}
 		return text
 	case WaitConfig:
-		return "config " + describeConfig(s) + "; " + describeRoles(s)
+		text := "config " + describeConfig(s)
+		lacking, unheard := configLag(s)
+		if len(lacking) > 0 {
+			text += fmt.Sprintf("; %s not holding it", raft.JoinIDs(lacking))
+		}
+		if len(unheard) > 0 {
+			text += fmt.Sprintf("; leader %d has not heard %s acknowledge it", s.Leader, raft.JoinIDs(unheard))
+		}
+		return text + "; " + describeRoles(s)
 	}
 	return describeRoles(s)
 }

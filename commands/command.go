@@ -87,7 +87,7 @@ const (
 	WaitSettled   = "settled"   // wait settled: converged, a leader has committed an entry of its term, and every live member it reaches follows it
 	WaitTerm      = "term"      // wait term N CMP T: like expect term, but waits for it
 	WaitRole      = "role"      // wait role N ROLE: like expect role, but waits for it
-	WaitConfig    = "config"    // wait config: no membership change pending, every live member holds it
+	WaitConfig    = "config"    // wait config: no membership change pending, every live member holds it, and the leader has heard each acknowledge it
 	WaitViolation = "violation" // wait violation: the invariant monitor has seen a safety violation
 )
 

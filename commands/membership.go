@@ -185,19 +185,39 @@ func sameConf(n, l cluster.NodeStatus) bool {
 }
 
 // configSettled is `wait config`'s condition: a leader whose newest
-// configuration is committed, and every live member holding it.
+// configuration is committed, every live member holding it, and the
+// leader having heard each of them acknowledge it. Without the last, a
+// learner that held its configuration entry before the leader heard it
+// was refused the promote a script runs next ("learner 4 has not
+// acknowledged the configuration that made it a member").
 func configSettled(st cluster.Status) bool {
-	l, ok := st.Node(st.Leader)
+	_, ok := st.Node(st.Leader)
 	if !ok || st.ConfPending {
 		return false
 	}
+	lacking, unheard := configLag(st)
+	return len(lacking) == 0 && len(unheard) == 0
+}
+
+// configLag lists the live members of the leader's configuration that do
+// not hold it, and those that do but whose acknowledgement of it the
+// leader has not heard.
+func configLag(st cluster.Status) (lacking, unheard []uint64) {
+	l, ok := st.Node(st.Leader)
+	if !ok {
+		return nil, nil
+	}
 	for _, id := range l.Membership.Members() {
 		n, ok := st.Node(id)
-		if ok && n.Live() && !sameConf(n, l) {
-			return false
+		switch {
+		case !ok || !n.Live() || id == l.ID:
+		case !sameConf(n, l):
+			lacking = append(lacking, id)
+		case l.ConfIndex != 0 && l.Progress[id].Match < l.ConfIndex:
+			unheard = append(unheard, id)
 		}
 	}
-	return true
+	return lacking, unheard
 }
 
 // expectConfig checks `expect config CMP LIST` against the cluster's

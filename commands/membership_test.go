@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"raftplay/cluster"
+	"raftplay/raft"
 )
 
 // A membership command detaches with its node resolved, so it can run
@@ -109,5 +110,37 @@ expect safe
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}
+	}
+}
+
+// wait config returns once the leader has heard every live member
+// acknowledge its configuration, not as soon as each holds it: a learner
+// that held its entry before the leader heard so was refused the promote
+// a script ran next (seen under load in
+// TestMembershipWhileFrozenIsCarriedByTheSteps).
+func TestWaitConfigWantsTheLeaderToHaveHeardEachMember(t *testing.T) {
+	m := raft.Membership{Voters: []uint64{1, 2, 3}, Learners: []uint64{4}}
+	node := func(id uint64) cluster.NodeStatus {
+		return cluster.NodeStatus{ID: id, State: cluster.StateUp, Role: "follower", Term: 1, Membership: m, ConfIndex: 4}
+	}
+	st := cluster.Status{Leader: 2, Term: 1, Membership: m, Nodes: []cluster.NodeStatus{node(1), node(2), node(3), node(4)}}
+	st.Nodes[1].Role = "leader"
+	st.Nodes[1].Progress = map[uint64]raft.Progress{1: {Match: 4}, 3: {Match: 4}, 4: {Match: 0, Learner: true}}
+	if configSettled(st) {
+		t.Fatal("settled while the leader has not heard learner 4 acknowledge the configuration")
+	}
+	if got, want := describeWait(&Command{Verb: VerbWait, What: WaitConfig}, st), "leader 2 has not heard 4 acknowledge it"; !strings.Contains(got, want) {
+		t.Errorf("the wait's timeout says %q, want it to say %q", got, want)
+	}
+	st.Nodes[1].Progress[4] = raft.Progress{Match: 4, Learner: true}
+	if !configSettled(st) {
+		t.Fatal("not settled once every member holds the configuration and the leader has heard each")
+	}
+	st.Nodes[3].Membership, st.Nodes[3].ConfIndex = raft.Membership{}, 0
+	if configSettled(st) {
+		t.Fatal("settled while learner 4 does not hold the configuration")
+	}
+	if got, want := describeWait(&Command{Verb: VerbWait, What: WaitConfig}, st), "4 not holding it"; !strings.Contains(got, want) {
+		t.Errorf("the wait's timeout says %q, want it to say %q", got, want)
 	}
 }
