@@ -1854,3 +1854,55 @@ func TestSaveKeepsThePickedSeed(t *testing.T) {
 		t.Fatalf("saved header lacks %q:\n%s", want, b)
 	}
 }
+
+// A process stopped for longer than the election timeout (SIGSTOP: ctrl-Z,
+// then fg) goes on with the leader it had: every node of the cluster stood
+// still, so none may count that time against its leader. Each follower's
+// clock counted it, ran its election timer out on waking, and the cluster
+// elected a new leader for a pause no node could have seen (cluster/stall.go).
+func TestStoppedProcessKeepsItsLeader(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	t.Parallel()
+	bin := raftplayBinary(t)
+	script := filepath.Join(t.TempDir(), "s.txt")
+	// Slow timing, so that a loaded machine does not bring an election of
+	// its own; the stop is longer than the longest timeout.
+	if err := os.WriteFile(script, []byte("wait leader\necho ready\nsleep 5s\nstatus\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, "script", "--nodes", "3", "--heartbeat", "100ms", "--election", "1s-2s", script)
+	cmd.Env = append(os.Environ(), "TMPDIR="+t.TempDir())
+	var out lockedBuffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for !strings.Contains(out.String(), "ready\n") {
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			t.Fatalf("not ready in time:\n%s", out.String())
+		}
+		time.Sleep(20 * time.Millisecond) // polling interval
+	}
+	var leader, term int
+	if _, err := fmt.Sscanf(out.String()[strings.Index(out.String(), "leader "):], "leader %d term %d", &leader, &term); err != nil {
+		cmd.Process.Kill()
+		t.Fatalf("no leader line: %v\n%s", err, out.String())
+	}
+	if err := cmd.Process.Signal(syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(2500 * time.Millisecond) // the stop under test: longer than the 2 s timeout
+	if err := cmd.Process.Signal(syscall.SIGCONT); err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("%v\n%s", err, out.String())
+	}
+	if want := fmt.Sprintf("leader: %d (term %d)", leader, term); !strings.Contains(out.String(), want) {
+		t.Fatalf("after a 2.5 s stop the status does not say %q: a new leader was elected for a pause no node could see\n%s", want, out.String())
+	}
+}

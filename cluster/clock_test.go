@@ -9,24 +9,24 @@ import (
 func TestTickClockHandsOutElapsedTicks(t *testing.T) {
 	var c tickClock
 	t0 := time.Unix(1000, 0)
-	c.reset(t0, time.Millisecond)
+	c.reset(t0, time.Millisecond, 0)
 	total := 0
 	// The reader wakes late and irregularly; every elapsed tick still counts.
 	for _, at := range []time.Duration{900 * time.Microsecond, 1 * time.Millisecond, 4500 * time.Microsecond, 4600 * time.Microsecond, 11 * time.Millisecond, 10 * time.Millisecond} {
-		total += c.due(t0.Add(at), 100)
+		total += c.due(t0.Add(at), 100, 0)
 	}
 	if total != 11 {
 		t.Fatalf("%d ticks handed out over 11 ms of 1 ms ticks, want 11", total)
 	}
 	// A stall longer than the limit hands out the limit, once.
-	if got := c.due(t0.Add(time.Second), 50); got != 50 {
+	if got := c.due(t0.Add(time.Second), 50, 0); got != 50 {
 		t.Fatalf("after a 1 s stall: %d ticks, want the limit 50", got)
 	}
-	if got := c.due(t0.Add(time.Second+time.Millisecond), 50); got != 1 {
+	if got := c.due(t0.Add(time.Second+time.Millisecond), 50, 0); got != 1 {
 		t.Fatalf("after the stall: %d ticks, want 1", got)
 	}
-	c.reset(t0.Add(2*time.Second), 5*time.Millisecond)
-	if got := c.due(t0.Add(2*time.Second+12*time.Millisecond), 100); got != 2 {
+	c.reset(t0.Add(2*time.Second), 5*time.Millisecond, 0)
+	if got := c.due(t0.Add(2*time.Second+12*time.Millisecond), 100, 0); got != 2 {
 		t.Fatalf("after reset: %d ticks, want 2", got)
 	}
 }
@@ -72,5 +72,67 @@ func TestNodesKeepTime(t *testing.T) {
 	t.Logf("%v: %.0f heartbeats sent, %.0f intervals elapsed", t1.Sub(t0), got, want)
 	if got < 0.97*want-5 || got > 1.03*want+5 {
 		t.Fatalf("leader sent %.0f heartbeats in %v of 2 ms intervals, want about %.0f", got, t1.Sub(t0), want)
+	}
+}
+
+// Time the whole process stood still is left out of a node's clock: the
+// ticks of a stall the watch saw are not handed out, the others are.
+func TestTickClockLeavesOutProcessStalls(t *testing.T) {
+	var c tickClock
+	t0 := time.Unix(1000, 0)
+	c.reset(t0, 5*time.Millisecond, 0)
+	if got := c.due(t0.Add(100*time.Millisecond), 1000, 0); got != 20 {
+		t.Fatalf("100 ms of 5 ms ticks: %d, want 20", got)
+	}
+	// The process stood still 1 s (the watch counts 995 ms); the node
+	// wakes 1,005 ms after its last wake-up: 2 ticks of it ran.
+	if got := c.due(t0.Add(1105*time.Millisecond), 1000, 995*time.Millisecond); got != 2 {
+		t.Fatalf("after a 1 s stall of the process: %d ticks, want 2", got)
+	}
+	// The same stall is not left out twice.
+	if got := c.due(t0.Add(1125*time.Millisecond), 1000, 995*time.Millisecond); got != 4 {
+		t.Fatalf("20 ms later: %d ticks, want 4", got)
+	}
+}
+
+// The stall watch counts a gap in which no one saw the process run, beyond
+// its own period, and nothing for the short delays of a busy machine.
+func TestStallWatchCountsLongGapsOnly(t *testing.T) {
+	t0 := time.Unix(1000, 0)
+	s := &stallWatch{last: t0}
+	at := t0
+	for range 10 {
+		at = at.Add(stallMin) // late, but not a stall
+		if got := s.observe(at); got != 0 {
+			t.Fatalf("a gap of %v counted as a stall of %v", stallMin, got)
+		}
+	}
+	at = at.Add(2 * time.Second)
+	if got, want := s.observe(at), 2*time.Second-stallPeriod; got != want {
+		t.Fatalf("a 2 s gap counted %v, want %v", got, want)
+	}
+	// Observers after the first, seeing the same moment or an earlier
+	// one (a node whose now was read before the watch's), add nothing.
+	if got, want := s.observe(at.Add(-time.Millisecond)), 2*time.Second-stallPeriod; got != want {
+		t.Fatalf("a later observer made it %v, want %v", got, want)
+	}
+}
+
+// The watch's goroutine runs while a cluster holds it, and stops with the
+// last one (goleak checks the package's tests for leftovers).
+func TestStallWatchRunsWhileHeld(t *testing.T) {
+	s := &stallWatch{}
+	s.acquire()
+	s.acquire()
+	s.release()
+	s.mu.Lock()
+	running := s.done != nil
+	s.mu.Unlock()
+	if !running {
+		t.Fatal("the watch stopped while a user still held it")
+	}
+	s.release()
+	if s.done != nil || s.users != 0 {
+		t.Fatal("the watch runs on after its last user released it")
 	}
 }

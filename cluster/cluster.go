@@ -101,6 +101,7 @@ type Cluster struct {
 	events   *EventLog
 	monitor  *Monitor
 	trace    *MsgTrace
+	stall    *stallWatch   // held from the nodes' start to Close
 	up       []atomic.Bool // by id-1: the node runs (for the trace's "node down")
 	heldSeq  atomic.Uint64
 
@@ -264,6 +265,8 @@ func Start(opts Options) (*Cluster, error) {
 		recordSize(opts.DataDir, len(c.slots))
 	}
 	c.created = createdSizeOf(opts.DataDir, c.slots)
+	c.stall = stalls
+	c.stall.acquire() // Close releases it
 	for _, s := range c.slots {
 		if s.state == StateRemoved {
 			continue
@@ -591,6 +594,7 @@ func (c *Cluster) nodeConfig(s *slot) nodeConfig {
 		unsafeVote:  c.opts.UnsafeSkipVoteLogCheck,
 		pub:         &c.pub,
 		trace:       c.trace,
+		stall:       c.stall,
 		down:        c.isDown,
 		heldSeq:     &c.heldSeq,
 		frozen:      c.frozen,
@@ -997,6 +1001,9 @@ func (c *Cluster) Close() error {
 		}
 	}
 	c.dataLock.Close() // the nodes' files are closed: another run may start
+	if c.stall != nil {
+		c.stall.release()
+	}
 	return nil
 }
 

@@ -105,7 +105,7 @@ func (n *node) setFrozen(f bool) {
 		for _, h := range held {
 			n.deliver(h.m)
 		}
-		n.clock.reset(time.Now(), n.tick)
+		n.resetClock()
 	}
 	n.heldDirty = true
 	n.publish(time.Now())

@@ -15,6 +15,8 @@ import (
 	"syscall"
 	"time"
 
+	"golang.org/x/sync/semaphore"
+
 	"raftplay/raft"
 	"raftplay/transport"
 	"raftplay/wal"
@@ -115,6 +117,7 @@ type nodeConfig struct {
 	unsafeVote    bool          // raft.Config.UnsafeSkipVoteLogCheck
 	pub           *sync.RWMutex // statuses are stored under its read side (publish.go)
 	trace         *MsgTrace
+	stall         *stallWatch                                 // the process's stalls, left out of the node's clock (nil: none)
 	down          func(id uint64) bool                        // whether a node is down now (for the trace)
 	heldSeq       *atomic.Uint64                              // numbers held messages across the cluster (freeze.go)
 	frozen        bool                                        // start frozen (the cluster is)
@@ -134,7 +137,10 @@ type node struct {
 	wb    *syncer    // fsyncs the leader's written-behind log (syncer.go)
 	wc    *compactor // deletes the WAL segments snapshots cover (compactor.go)
 	srv   *http.Server
-	hl    net.Listener
+	// putAdmit bounds the PUT values the HTTP API reads at once
+	// (putBytesInFlight); a FIFO of the writes waiting past it.
+	putAdmit *semaphore.Weighted
+	hl       net.Listener
 
 	refusals refusalLog // connections its Raft port refused (garbage, strangers)
 
@@ -361,6 +367,7 @@ func (n *node) open() error {
 	}
 	// A client that sends its request slowly (or not at all) is cut off
 	// rather than holding a handler for good.
+	n.putAdmit = semaphore.NewWeighted(putBytesInFlight)
 	n.srv = &http.Server{Handler: n.httpHandler(), ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
 	n.publish(time.Now())
 	return nil
@@ -451,7 +458,7 @@ func (n *node) run() {
 	defer n.wb.stop()
 	go n.wc.run()
 	defer n.wc.stop()
-	n.clock.reset(time.Now(), n.tick)
+	n.resetClock()
 	for {
 		if n.paused.Load() {
 			select {
@@ -474,7 +481,8 @@ func (n *node) run() {
 			// request already here is granted, not raced by an election
 			// of this node's own (select picks among ready cases at random).
 			n.drain()
-			k := n.clock.due(time.Now(), n.maxTicks)
+			now := time.Now()
+			k := n.clock.due(now, n.maxTicks, n.stalled(now))
 			if k > 1 && n.core.HeardFromLeader() {
 				// It has heard from its leader since its last tick. The
 				// ticks a stalled loop missed (a slow fsync, a loaded
@@ -577,6 +585,21 @@ func (n *node) deliver(m raft.Message) {
 	if (m.Type == raft.MsgHeartbeat || m.Type == raft.MsgApp) && n.core.HeardFromLeader() && n.core.Leader() == m.From {
 		n.lastHeartbeat = time.Now()
 	}
+}
+
+// stalled notes that the process runs at now and returns how long it has
+// stood still so far (stall.go): time the node's clock leaves out.
+func (n *node) stalled(now time.Time) time.Duration {
+	if n.cfg.stall == nil {
+		return 0
+	}
+	return n.cfg.stall.observe(now)
+}
+
+// resetClock starts the node's clock again from now.
+func (n *node) resetClock() {
+	now := time.Now()
+	n.clock.reset(now, n.tick, n.stalled(now))
 }
 
 func (n *node) propose(p proposal) {
@@ -1038,7 +1061,7 @@ func (n *node) setPaused(p bool, told func()) error {
 		n.paused.Store(p)
 		if !p {
 			n.ticker.Reset(n.tick)
-			n.clock.reset(time.Now(), n.tick) // paused time does not count
+			n.resetClock() // paused time does not count
 		}
 		n.publish(time.Now())
 	}
@@ -1060,7 +1083,7 @@ func (n *node) setTiming(t Timing) error {
 	if e := n.do(func() {
 		n.tick = t.Tick()
 		n.ticker.Reset(n.tick)
-		n.clock.reset(time.Now(), n.tick)
+		n.resetClock()
 		emin, emax, hb := t.Ticks(n.tick)
 		n.maxTicks = emax
 		err = n.core.SetTiming(emin, emax, hb)

@@ -1,0 +1,104 @@
+package cluster
+
+import (
+	"sync"
+	"time"
+)
+
+// Every node of a cluster runs in this one process, so a stall of the
+// process stops them all at once: a SIGSTOP (ctrl-Z, then fg), a long
+// garbage collection, or a machine so loaded that the process is not
+// scheduled for a while. Separate machines would not stall together. Here,
+// on waking, each node's clock (tickClock) counted the time that passed
+// while it stood still: every follower ran out its election timer at
+// once, before its leader, stalled too, could send a heartbeat, and the
+// cluster elected a new leader for no reason it could show (a 2 s SIGSTOP
+// of `raftplay script` always did; so did 300 clients writing 1 MiB
+// values on a loaded machine, every second or so).
+//
+// The stall watch tells the nodes how long the process stood still: a
+// goroutine that never blocks wakes every stallPeriod, and a wake-up (its
+// own, or a node's tick) that finds no one has seen the process run for
+// more than stallMin counts the gap as a stall. The nodes' clocks leave
+// that time out: to the cluster, the world stopped and went on. A node
+// that alone stands still (its loop waits for a slow fsync: set
+// disk-delay) is not helped: the watch runs meanwhile, and the node's
+// timers run as a separate machine's would.
+type stallWatch struct {
+	mu    sync.Mutex
+	last  time.Time     // the last time anyone saw the process run
+	total time.Duration // the stalls seen so far
+	users int
+	stop  chan struct{}
+	done  chan struct{}
+}
+
+const (
+	// stallPeriod is how often the watch's goroutine wakes.
+	stallPeriod = 5 * time.Millisecond
+	// stallMin is the longest gap that is not a stall: a loaded machine
+	// delays a goroutine's wake-up by some milliseconds all the time.
+	stallMin = 30 * time.Millisecond
+)
+
+// stalls is the process's stall watch, shared by its clusters (tests run
+// many at once): its goroutine runs while a cluster holds it.
+var stalls = &stallWatch{}
+
+// acquire starts the watch for one more user (a cluster).
+func (s *stallWatch) acquire() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.users++
+	if s.users > 1 {
+		return
+	}
+	s.last = time.Now()
+	s.stop, s.done = make(chan struct{}), make(chan struct{})
+	go s.run(s.stop, s.done)
+}
+
+// release ends one user's hold; the last stops the goroutine.
+func (s *stallWatch) release() {
+	s.mu.Lock()
+	s.users--
+	if s.users > 0 {
+		s.mu.Unlock()
+		return
+	}
+	stop, done := s.stop, s.done
+	s.stop, s.done = nil, nil
+	s.mu.Unlock()
+	close(stop)
+	<-done
+}
+
+func (s *stallWatch) run(stop, done chan struct{}) {
+	defer close(done)
+	t := time.NewTicker(stallPeriod)
+	defer t.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case <-t.C:
+			s.observe(time.Now())
+		}
+	}
+}
+
+// observe notes that the process runs at now and returns the total of
+// its stalls so far.
+func (s *stallWatch) observe(now time.Time) time.Duration {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if gap := now.Sub(s.last); gap > stallMin {
+		// The watch would have woken a period after the last sighting:
+		// the rest is the time the process could not run.
+		s.total += gap - stallPeriod
+	}
+	if now.After(s.last) {
+		s.last = now
+	}
+	return s.total
+}
