@@ -567,7 +567,7 @@ func explainMember(st Status, n NodeStatus) string {
 			own = fmt.Sprintf("its own log's configuration (%s, entry %d) was never committed", n.Membership, n.ConfIndex)
 		}
 		return fmt.Sprintf("%d runs outside the cluster: the configuration in force (%s) leaves it out, no add of it is running, and %s; an add of it was cut short. "+
-			"No leader sends it anything, and it neither votes nor counts toward commits; remove %d stops it, then add %d starts it afresh. ",
+			"No leader sends it anything, and it neither votes nor counts toward commits; add %d starts it afresh (remove %d stops it). ",
 			n.ID, st.Membership, own, n.ID, n.ID)
 	}
 	return ""

@@ -339,7 +339,20 @@ func (c *Cluster) Add(ctx context.Context, id uint64) (AddResult, error) {
 		return AddResult{}, fmt.Errorf("node %d not started: %w", j, err)
 	}
 	if running && !st.Membership.IsEmpty() && !st.Membership.IsMember(id) {
-		return AddResult{}, fmt.Errorf("cluster: node %d runs, but is not a member (an add of it never committed): remove %d stops it, then add %d starts it afresh", id, id, id)
+		// An add of it cut short (a kill between its JOINED marker and
+		// the entry, or no leader took the entry in time): it runs
+		// outside the cluster, holding nothing the cluster needs. It
+		// starts afresh, as remove then add would have it; the user had
+		// to type both (add said "remove 4 stops it, then add 4 starts it
+		// afresh"), and after a kill the next run left it so.
+		was, err := c.retireOutside(ctx, id)
+		if err != nil {
+			return AddResult{}, err
+		}
+		after = max(after, was)
+		if j, err = c.joinerID(id); err != nil {
+			return AddResult{}, err
+		}
 	}
 	fresh := c.FreshStatus()
 	id, err = c.startJoiner(id, joinTerm(fresh), max(after, fresh.Commit))
@@ -388,6 +401,56 @@ func (c *Cluster) Add(ctx context.Context, id uint64) (AddResult, error) {
 		case <-time.After(20 * time.Millisecond):
 		}
 	}
+}
+
+// retireOutside stops node id, which runs outside the cluster (an add of
+// it cut short: NodeStatus.Outside), and deletes its files, so that an add
+// starts it afresh; it returns the index its JOINED marker kept (the new
+// node is told no less). Only when a leader, no change pending, confirms
+// that the configuration leaves it out: with no leader, the configuration
+// a node holds may be one a leader has since replaced, and it says so.
+func (c *Cluster) retireOutside(ctx context.Context, id uint64) (uint64, error) {
+	// Right after an election the status may not know the leader yet:
+	// wait for one, as the add would (frozen, only steps elect one).
+	st := c.FreshStatus()
+	for st.Leader == 0 && !st.Frozen {
+		if _, err := c.WaitFor(ctx, func(s Status) bool { return s.Leader != 0 }); err != nil {
+			break
+		}
+		st = c.FreshStatus()
+	}
+	n, _ := st.Node(id)
+	switch {
+	case st.Leader == 0:
+		return 0, fmt.Errorf("cluster: node %d runs, but is not a member (an add of it never committed), and no leader is there to confirm it: once one is elected, add %d starts it afresh (remove %d stops it)", id, id, id)
+	case st.Membership.IsMember(id):
+		return 0, fmt.Errorf("cluster: node %d is already in the cluster (%s)", id, n.State)
+	case st.ConfPending:
+		return 0, fmt.Errorf("cluster: node %d runs, but is not a member, and a membership change is pending: wait config shows when it has committed, then add %d starts it afresh", id, id)
+	case !n.Outside:
+		// An add of it running (it joins), or a member whose committed
+		// removal is being carried out (confApplied retires it).
+		return 0, fmt.Errorf("cluster: node %d is not a member, and not outside the cluster: an add of it is running, or its removal is being carried out; wait config, then try again", id)
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	s, err := c.slot(id)
+	if err != nil {
+		return 0, err
+	}
+	if s.state == StateRemoved || s.adding {
+		return 0, fmt.Errorf("cluster: node %d: another add or remove of it ran meanwhile", id)
+	}
+	was := max(s.joinAfter, s.joinedAfter)
+	stopped := "its process stopped"
+	if s.node == nil {
+		stopped = "it was down"
+	}
+	text := fmt.Sprintf("%d ran outside the cluster (an add of it was cut short): %s, its files deleted; the add starts it afresh", id, stopped)
+	if err := c.retireLocked(s, text, 0); err != nil {
+		return 0, fmt.Errorf("cluster: node %d: %w", id, err)
+	}
+	return was, nil
 }
 
 // dropHeldFrom has every other running node of a frozen cluster drop the

@@ -1085,7 +1085,8 @@ func removalNotCarriedOut(t *testing.T, snapEvery uint64) {
 
 // An add again of a node that runs but never joined (its add timed out
 // before the change reached a log) says so, and what to do, instead of
-// "already in the cluster".
+// "already in the cluster", while no leader can confirm it is no member;
+// once one can, add alone starts it afresh.
 func TestAddAgainOfANodeThatNeverJoined(t *testing.T) {
 	t.Parallel()
 	c := startCluster(t, Options{Nodes: 3})
@@ -1100,8 +1101,11 @@ func TestAddAgainOfANodeThatNeverJoined(t *testing.T) {
 		t.Fatalf("add with no leader: %v", err)
 	}
 	_, err := c.Add(ctxFor(t, 300*time.Millisecond), 4)
-	if err == nil || !strings.Contains(err.Error(), "node 4 runs, but is not a member (an add of it never committed): remove 4 stops it, then add 4 starts it afresh") {
+	if err == nil || !strings.Contains(err.Error(), "node 4 runs, but is not a member (an add of it never committed), and no leader is there to confirm it: once one is elected, add 4 starts it afresh (remove 4 stops it)") {
 		t.Fatalf("add again: %v", err)
+	}
+	if n, _ := c.Status().Node(4); !n.Live() {
+		t.Fatalf("node 4 is %s after an add refused with no leader; want it left running", n.State)
 	}
 	for _, id := range down {
 		if err := c.Restart(id); err != nil {
@@ -1109,11 +1113,69 @@ func TestAddAgainOfANodeThatNeverJoined(t *testing.T) {
 		}
 	}
 	waitFor(t, c, "a leader, no change pending", func(s Status) bool { return s.Leader != 0 && !s.ConfPending })
-	if _, err := c.Remove(ctxFor(t, 10*time.Second), 4); err != nil {
+	if _, err := c.Add(ctxFor(t, 30*time.Second), 4); err != nil {
+		t.Fatalf("add again, with a leader: %v", err)
+	}
+	if st := c.Status(); !st.Membership.IsVoter(4) {
+		t.Fatalf("after the add, the configuration is %s", st.Membership)
+	}
+}
+
+// A process killed between an add's JOINED marker and the entry that adds
+// the node (here: the add started the node, and the cluster closed before
+// it proposed the entry) leaves a node that is no member. The next run,
+// when it cannot tell at start that the configuration without it is
+// committed (the commit index on disk lags the newest configuration, here
+// 4's promotion), runs it outside the cluster; add of it then said "remove
+// 5 stops it, then add 5 starts it afresh", and the user had to type both.
+// Now add alone starts it afresh (the node it started is stopped, its
+// files deleted), and the new node's JOINED keeps an index no lower than
+// the old one's nor than the configuration it joins after, so that it
+// never takes an earlier configuration naming its id for its own
+// (raft.Config.JoinedAfter, reuseid_test.go).
+func TestAddAfterAKillBeforeItsEntryStartsTheNodeAfresh(t *testing.T) {
+	t.Parallel()
+	c, dir := startWithAWrite(t)
+	if _, err := c.Add(ctxFor(t, 30*time.Second), 4); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.Add(ctxFor(t, 30*time.Second), 4); err != nil {
-		t.Fatalf("add after remove: %v", err)
+	fresh := c.FreshStatus()
+	if _, err := c.startJoiner(5, joinTerm(fresh), fresh.Commit); err != nil {
+		t.Fatal(err)
+	}
+	joined := filepath.Join(dir, "node-5", joinedFile)
+	oldAfter := readJoinedAfter(joined)
+	c.Close() // the kill: the add's entry was never proposed
+
+	c2 := startCluster(t, Options{Nodes: 3, DataDir: dir})
+	st := waitFor(t, c2, "a leader that has committed, no change pending", func(s Status) bool {
+		l, ok := s.Node(s.Leader)
+		return ok && l.Role == "leader" && l.Commit >= l.ConfIndex && !s.ConfPending
+	})
+	n, _ := st.Node(5)
+	t.Logf("at the next start node 5 is %s (outside %v), config %s", n.State, n.Outside, st.Membership)
+	if st.Membership.IsMember(5) {
+		t.Fatalf("node 5 is a member before any add: %s", st.Membership)
+	}
+	if _, err := c2.Add(ctxFor(t, 30*time.Second), 5); err != nil {
+		t.Fatalf("add 5 after the kill: %v", err)
+	}
+	st = waitFor(t, c2, "5 a voter, converged", func(s Status) bool { return s.Membership.IsVoter(5) && !s.ConfPending && Converged(s) })
+	if n, _ := st.Node(5); !n.Live() || n.Outside {
+		t.Fatalf("node 5 after the add: %s outside %v", n.State, n.Outside)
+	}
+	if fileExists(filepath.Join(dir, "node-5", removedFile)) {
+		t.Error("node 5's directory still says REMOVED")
+	}
+	newAfter := readJoinedAfter(joined)
+	c2.confMu.Lock()
+	promoted4 := c2.newestAtStart.index
+	c2.confMu.Unlock()
+	if newAfter < oldAfter || newAfter < promoted4 {
+		t.Errorf("node 5's JOINED says joined after %d; want at least the old marker's %d and 4's promotion at %d", newAfter, oldAfter, promoted4)
+	}
+	if v, err := c2.NewClient().Get(context.Background(), "a"); err != nil || string(v.Value) != "1" {
+		t.Fatalf("get a: %q %v", v.Value, err)
 	}
 }
 
@@ -1360,7 +1422,7 @@ func TestNodeOutsideTheClusterIsCalledSo(t *testing.T) {
 		t.Errorf("why-line: %q", w)
 	}
 	if e := ExplainNode(st, 4); !strings.Contains(e, "4 runs outside the cluster: the configuration in force (voters 1,2,3) leaves it out") ||
-		!strings.Contains(e, "remove 4 stops it, then add 4 starts it afresh") {
+		!strings.Contains(e, "add 4 starts it afresh (remove 4 stops it)") {
 		t.Errorf("explain 4: %q", e)
 	}
 	if _, err := c.Remove(ctxFor(t, 10*time.Second), 4); err != nil {

@@ -432,7 +432,7 @@ func FormatStatus(s cluster.Status) string {
 			}
 		}
 		if len(outside) > 0 {
-			fmt.Fprintf(&b, "; not in it: %s (remove N stops it, then add N starts it afresh)", strings.Join(outside, ","))
+			fmt.Fprintf(&b, "; not in it: %s (add N starts it afresh; remove N stops it)", strings.Join(outside, ","))
 		}
 	}
 	if s.Violations > 0 {

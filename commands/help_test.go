@@ -186,7 +186,7 @@ func TestFormatStatusNamesNodesOutsideTheConfig(t *testing.T) {
 		{ID: 3, State: cluster.StateUp, Role: "follower", Term: 2},
 		{ID: 4, State: cluster.StateRemoved, Term: 2},
 	}}
-	if out := FormatStatus(st); !strings.HasSuffix(out, "; config voters 1,3; not in it: 2 (remove N stops it, then add N starts it afresh)") {
+	if out := FormatStatus(st); !strings.HasSuffix(out, "; config voters 1,3; not in it: 2 (add N starts it afresh; remove N stops it)") {
 		t.Errorf("status: %q; want its last line to name 2 as outside the configuration", out)
 	}
 	st.Nodes[1].Outside = false // joining (its add runs) or leaving
