@@ -287,6 +287,9 @@ func inspectNode(dir string, stdout io.Writer, alone bool) error {
 	rep.Dir = cluster.EscapeControls(rep.Dir)
 	for i, name := range rep.Other {
 		rep.Other[i] = cluster.EscapeControls(name)
+		if name == "JOINED" {
+			rep.Other[i] += joinedNote(dir)
+		}
 	}
 	describe := func(e raft.Entry) string { return cluster.EscapeControls(describeWALEntry(e)) }
 	if err := rep.WriteTextWith(stdout, describe); err != nil {
@@ -302,6 +305,23 @@ func inspectNode(dir string, stdout io.Writer, alone bool) error {
 		wp.fatal = wp.fatal || p.Fatal()
 	}
 	return wp
+}
+
+// joinedNote says what the JOINED marker of the node directory dir keeps,
+// to follow its name in the listing: the index the node joined after
+// (raft.Config.JoinedAfter), which decides which configurations naming
+// its id are its own. It showed "other JOINED" alone, and whether a
+// re-added id would take its id's earlier configuration for its own could
+// only be told by reading the file.
+func joinedNote(dir string) string {
+	after, ok, marked := cluster.JoinedMarker(dir)
+	switch {
+	case !marked:
+		return ""
+	case !ok:
+		return " (added to a running cluster; it keeps no joined-after index, as a marker written before markers kept one: every configuration naming its id counts as its own)"
+	}
+	return fmt.Sprintf(" (added to a running cluster: joined after %d; a configuration at or below entry %d that names its id was an earlier node's, and does not let this one vote)", after, after)
 }
 
 // walProblems is the damage inspectNode found, as lines, and whether any

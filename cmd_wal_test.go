@@ -281,3 +281,46 @@ func TestDataDirDanglingLink(t *testing.T) {
 		t.Errorf("exit %d, want 2 and %q\n%s", code, want, errs)
 	}
 }
+
+// raftplay wal shows what a JOINED marker keeps: the index the node
+// joined after (raft.Config.JoinedAfter), which decides whether a re-added
+// id takes its id's earlier configuration for its own. It listed "other
+// JOINED" alone. A marker written before markers kept the index says so.
+func TestWALShowsTheJoinedAfterIndex(t *testing.T) {
+	t.Parallel()
+	data := t.TempDir()
+	script := "wait leader\nput k v\nadd 4\nremove 3\nadd 3\n"
+	if code, out, errs := runCLI(t, script, "script", "--nodes", "3", "--data", data, "-"); code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errs)
+	}
+	for id := 3; id <= 4; id++ {
+		dir := filepath.Join(data, fmt.Sprintf("node-%d", id))
+		after, ok, marked := cluster.JoinedMarker(dir)
+		if !ok || !marked || after == 0 {
+			t.Fatalf("node %d: JOINED after %d ok %v marked %v", id, after, ok, marked)
+		}
+		code, out, errs := runCLI(t, "", "wal", dir)
+		want := fmt.Sprintf("other JOINED (added to a running cluster: joined after %d; a configuration at or below entry %d that names its id was an earlier node's, and does not let this one vote)\n", after, after)
+		if code != 0 || !strings.Contains(out, want) {
+			t.Errorf("wal node-%d: exit %d, want %q:\n%s\n%s", id, code, want, out, errs)
+		}
+	}
+	// Node 3 was removed at an entry above 4's join: its JOINED says so.
+	a3, _, _ := cluster.JoinedMarker(filepath.Join(data, "node-3"))
+	a4, _, _ := cluster.JoinedMarker(filepath.Join(data, "node-4"))
+	if a3 <= a4 {
+		t.Errorf("node 3 re-added joined after %d, node 4 after %d: want 3's later", a3, a4)
+	}
+	old := filepath.Join(data, "node-4")
+	if err := os.WriteFile(filepath.Join(old, "JOINED"), []byte("added to a running cluster: the membership comes from the leader's log\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, _ := runCLI(t, "", "wal", data)
+	want := "other JOINED (added to a running cluster; it keeps no joined-after index, as a marker written before markers kept one: every configuration naming its id counts as its own)\n"
+	if code != 0 || !strings.Contains(out, want) {
+		t.Errorf("wal DATA: exit %d, want %q:\n%s", code, want, out)
+	}
+	if strings.Contains(out, "other JOINED\n") {
+		t.Errorf("a JOINED marker listed without what it keeps:\n%s", out)
+	}
+}

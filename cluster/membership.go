@@ -247,6 +247,23 @@ func readJoinedAfter(path string) uint64 {
 	return 0
 }
 
+// JoinedMarker reads the JOINED marker of the node directory dir: marked
+// reports whether it is there, and after the index it keeps with ok (ok
+// false: a marker written before markers kept one, or one that cannot be
+// read as such). raftplay wal shows it.
+func JoinedMarker(dir string) (after uint64, ok, marked bool) {
+	b, err := readMarker(filepath.Join(dir, joinedFile))
+	if err != nil {
+		return 0, false, fileExists(filepath.Join(dir, joinedFile))
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if _, err := fmt.Sscanf(line, "joined after %d", &after); err == nil {
+			return after, true, true
+		}
+	}
+	return 0, false, true
+}
+
 // readRemovedAt reads the entry whose commit removed the node a REMOVED
 // marker was left by (0: none, or a node that was not a member).
 func readRemovedAt(path string) uint64 {
