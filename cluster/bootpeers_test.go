@@ -2,7 +2,10 @@ package cluster
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -105,6 +108,84 @@ func TestBootstrapPeersKeepIDsAddedAgainAcrossRuns(t *testing.T) {
 		}
 		if !slices.Equal(peers, want) {
 			t.Fatalf("node %d (joined %v) starts with the bootstrap configuration %v, want %v", sl.id, sl.joined, peers, want)
+		}
+	}
+}
+
+// A data directory made before CLUSTER and CREATED existed: the creation
+// size was guessed as the highest id not marked JOINED, and with 3, an id
+// the cluster was created with, removed and added again (JOINED), the
+// guess was 1 or 2: the follower whose log holds no configuration entry
+// would restart in a bootstrap configuration too small, and the size was
+// written to CLUSTER for good. The first configuration entry of a log
+// (here the learner 4's: voters 1,2,3) says the size; an event says where
+// it came from.
+func TestCreatedSizeOfAnOldDataDirectoryComesFromTheLog(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	c := startCluster(t, Options{Nodes: 3, DataDir: dir, Timing: PaperTiming})
+	s := readdAllBut(t, c)
+	c.Close()
+	old, _ := filepath.Glob(filepath.Join(dir, "node-*", createdFile))
+	for _, p := range append(old, filepath.Join(dir, clusterFile)) {
+		if err := os.Remove(p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !fileExists(filepath.Join(dir, "node-3", joinedFile)) {
+		t.Fatalf("setup: node 3 does not say JOINED (node %d was left alone)", s)
+	}
+	c2, err := Start(Options{Nodes: 3, DataDir: dir, Timing: PaperTiming})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c2.Close()
+	if c2.created != 3 {
+		t.Fatalf("the creation size of a directory without CLUSTER or CREATED is %d, want 3", c2.created)
+	}
+	c2.mu.Lock()
+	peers := c2.nodeConfig(c2.slots[s-1]).peers
+	c2.mu.Unlock()
+	if !slices.Equal(peers, []uint64{1, 2, 3}) {
+		t.Fatalf("node %d restarts with the bootstrap configuration %v, want 1, 2, 3", s, peers)
+	}
+	evs, _, _ := c2.Events().Since(0)
+	said := false
+	for _, e := range evs {
+		said = said || strings.Contains(e.Text, "records no creation size (made by an older raftplay): the cluster's is taken as 3 nodes, taken from the first configuration entry")
+	}
+	if !said {
+		t.Errorf("no event says where the size came from: %v", evs)
+	}
+	if got := readSize(filepath.Join(dir, clusterFile)); got != 3 {
+		t.Errorf("CLUSTER written back says %d, want 3", got)
+	}
+}
+
+// With no log that holds the first configuration entry (compacted, or
+// none written), the guess is the most the size can be: the JOINED ids
+// right above the highest id not marked JOINED may be ids of the
+// cluster's own added again. Too large, a node whose log holds no
+// configuration entry needs more votes; too small, fewer than a majority
+// of the real configuration elected it.
+func TestCreatedSizeGuessWithoutALogIsTheMostItCanBe(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	mk := func(id uint64, joined bool) *slot {
+		return &slot{id: id, dir: filepath.Join(dir, fmt.Sprintf("node-%d", id)), joined: joined}
+	}
+	for _, tc := range []struct {
+		slots []*slot
+		want  int
+		says  string
+	}{
+		{[]*slot{mk(1, false), mk(2, false), mk(3, true)}, 3, "nodes 3 to 3 say JOINED"},
+		{[]*slot{mk(1, true), mk(2, false), mk(3, true), mk(4, true)}, 4, "nodes 3 to 4 say JOINED"},
+		{[]*slot{mk(1, false), mk(2, false), mk(3, false)}, 3, ""},
+	} {
+		n, how := createdSizeOf(dir, tc.slots)
+		if n != tc.want || !strings.Contains(how, tc.says) || (tc.says == "") != (how == "") {
+			t.Errorf("%d slots: size %d (%q), want %d saying %q", len(tc.slots), n, how, tc.want, tc.says)
 		}
 	}
 }

@@ -264,7 +264,11 @@ func Start(opts Options) (*Cluster, error) {
 	if newCluster {
 		recordSize(opts.DataDir, len(c.slots))
 	}
-	c.created = createdSizeOf(opts.DataDir, c.slots)
+	var sizeHow string
+	c.created, sizeHow = createdSizeOf(opts.DataDir, c.slots)
+	if sizeHow != "" {
+		c.events.Add(Event{Kind: EventSetting, Text: fmt.Sprintf("%s records no creation size (made by an older raftplay): the cluster's is taken as %d nodes, %s", opts.DataDir, c.created, sizeHow)})
+	}
 	c.stall = stalls
 	c.stall.acquire() // Close releases it
 	for _, s := range c.slots {

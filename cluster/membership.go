@@ -63,20 +63,86 @@ func createdSize(dataDir string) int {
 
 // createdSizeOf is the size the cluster of slots, in dataDir, was created
 // with (the bootstrap configuration is its nodes 1 to that size): what
-// CLUSTER and CREATED say, else, in a directory made before they existed,
-// the highest id not marked JOINED (ids added later are above it, but an
-// id of the cluster's own removed and added again, the last, is missed).
-func createdSizeOf(dataDir string, slots []*slot) int {
+// CLUSTER and CREATED say. In a directory made before they existed, the
+// first configuration entry of a log that still holds it says (how tells
+// which), else the most it can be (how says so). It was the highest id not
+// marked JOINED: an id of the cluster's own removed and added again, the
+// last, says JOINED, and was missed, one too few (a bootstrap
+// configuration too small lets a node whose log holds no configuration
+// entry be elected by too few; one too large only asks it for more votes,
+// whose majority always holds one of the real configuration's).
+func createdSizeOf(dataDir string, slots []*slot) (n int, how string) {
 	if n := createdSize(dataDir); n > 0 {
-		return n
+		return n, ""
 	}
-	n := 0
+	for _, s := range slots {
+		if s.state == StateRemoved {
+			continue
+		}
+		if n, at := firstConfSize(s.dir); n > 0 {
+			return n, fmt.Sprintf("taken from the first configuration entry, %d in node %d's log", at, s.id)
+		}
+	}
+	// The ids the cluster was created with are 1 to the size: each one
+	// above the highest id not marked JOINED is one added again, or one
+	// added later; the size is at most the last of the JOINED ids that
+	// follow it without a gap (ids are given out in order).
 	for _, s := range slots {
 		if !s.joined {
 			n = max(n, int(s.id))
 		}
 	}
-	return n
+	least := n
+	for n < len(slots) && slots[n].joined {
+		n++
+	}
+	if n == least {
+		return n, ""
+	}
+	return n, fmt.Sprintf("the most it can be: no log holds the first configuration entry any longer, and nodes %d to %d say JOINED, ids added later or ids of the cluster's own removed and added again (their bootstrap configuration counts them: a node whose log holds no configuration entry then needs more votes, never fewer)", least+1, n)
+}
+
+// firstConfSize reads the size of the cluster's bootstrap configuration
+// from the log in dir: its first configuration entry changed that
+// configuration by one, either adding a learner (the voters are the
+// bootstrap's) or removing a voter (one fewer; a bootstrap configuration
+// has no learners, and no learner to remove or promote). Only a log that
+// holds every entry from index 1, with no snapshot before that entry,
+// knows its first configuration entry; 0 otherwise, or when it holds
+// none. at is that entry's index.
+func firstConfSize(dir string) (n int, at uint64) {
+	if !wal.HasLog(dir) {
+		return 0, 0
+	}
+	rep, err := wal.Inspect(dir)
+	if err != nil || len(rep.Segments) == 0 || rep.Segments[0].FirstIndex != 1 {
+		return 0, 0
+	}
+	for _, seg := range rep.Segments {
+		if seg.HeaderErr != "" {
+			return 0, 0
+		}
+		for _, rec := range seg.Records {
+			switch {
+			case !rec.CRCOK || rec.Type == wal.RecordSnapshot:
+				return 0, 0
+			case rec.Type == wal.RecordEntry && rec.EntryType == raft.EntryConfig:
+				m, err := raft.DecodeMembership(rec.Data)
+				if err != nil || len(m.Voters) == 0 || len(m.Learners) > 1 {
+					return 0, 0
+				}
+				n = len(m.Voters)
+				if len(m.Learners) == 0 {
+					n++ // a removal
+				}
+				if n > MaxNodes {
+					return 0, 0
+				}
+				return n, rec.Index
+			}
+		}
+	}
+	return 0, 0
 }
 
 // readSize reads a "nodes N" file (CLUSTER, CREATED): 0 when it is not
