@@ -1079,6 +1079,27 @@ func explainVote(st Status, id uint64) string {
 	return fmt.Sprintf("%d refused its %s to %d %s term %d", id, what, v.Candidate, at, v.Term)
 }
 
+// unreached says why what leader l sends does not repair n's log (n is
+// paused, down or cut off from l, or at a later term): "; it is down, so
+// ...", or "" when nothing stands in the way.
+func unreached(st Status, n, l NodeStatus) string {
+	switch {
+	case n.State == StatePaused:
+		// A paused node runs but takes nothing in: calling it down would
+		// contradict its card and /status, which say paused.
+		return "; it is paused, so it takes in nothing the leader sends: the leader catches it up once it is resumed"
+	case !n.Live():
+		return "; it is down, so nothing the leader sends reaches it: the leader catches it up once it runs again"
+	case !Delivers(st.Faults, l.ID, n.ID):
+		return fmt.Sprintf("; nothing leader %d sends reaches it (%s)", l.ID, blocked(st.Faults, l.ID, n.ID))
+	case !Delivers(st.Faults, n.ID, l.ID):
+		return fmt.Sprintf("; its answers do not reach leader %d (%s), so the leader learns nothing of what it holds", l.ID, blocked(st.Faults, n.ID, l.ID))
+	case n.Term > l.Term:
+		return "; it " + aboveLeader(n, l)
+	}
+	return ""
+}
+
 // ExplainLog says where node id's log differs from the leader's, and what
 // repairs it.
 func ExplainLog(st Status, id uint64) string {
@@ -1115,7 +1136,13 @@ func ExplainLog(st Status, id uint64) string {
 			}
 			s += fmt.Sprintf(" (its %s %s, past its commit index, may differ from the leader's: the snapshot settles that)", what, spanText(n.Commit+1, n.LastIndex))
 		}
-		if tracked && p.State == "snapshot" {
+		switch reach := unreached(st, n, l); {
+		case reach != "":
+			// A snapshot the leader counts as in flight does not reach a
+			// node that is down, paused or cut off: it said "one is on its
+			// way" of a crashed node.
+			s += reach
+		case tracked && p.State == "snapshot":
 			s += fmt.Sprintf("; one (of index %d) is on its way", p.PendingSnapshot)
 		}
 		return s
@@ -1136,20 +1163,9 @@ func ExplainLog(st Status, id uint64) string {
 			break
 		}
 	}
-	repair := ""
+	repair := unreached(st, n, l)
 	switch {
-	case n.State == StatePaused:
-		// A paused node runs but takes nothing in: calling it down would
-		// contradict its card and /status, which say paused.
-		repair = "; it is paused, so it takes in nothing the leader sends: the leader catches it up once it is resumed"
-	case !n.Live():
-		repair = "; it is down, so nothing the leader sends reaches it: the leader catches it up once it runs again"
-	case !Delivers(st.Faults, l.ID, id):
-		repair = fmt.Sprintf("; nothing leader %d sends reaches it (%s)", l.ID, blocked(st.Faults, l.ID, id))
-	case !Delivers(st.Faults, id, l.ID):
-		repair = fmt.Sprintf("; its answers do not reach leader %d (%s), so the leader learns nothing of what it holds", l.ID, blocked(st.Faults, id, l.ID))
-	case n.Term > l.Term:
-		repair = "; it " + aboveLeader(n, l)
+	case repair != "":
 	case tracked:
 		switch p.State {
 		case "snapshot":

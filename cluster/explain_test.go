@@ -717,6 +717,27 @@ func TestExplainLogOfADownNode(t *testing.T) {
 	}
 }
 
+// A node behind the leader's snapshot that is down, paused or cut off is
+// not told a snapshot "is on its way": the leader's progress still counts
+// one in flight (it waits for the answer or its retry), but it reaches no
+// one. Seen with a follower crashed while it installed the snapshot.
+func TestExplainLogBehindASnapshotOfANodeNotReached(t *testing.T) {
+	leader := NodeStatus{ID: 3, State: StateUp, Role: "leader", Term: 1, Leader: 3, Commit: 6, LastIndex: 6, LastTerm: 1,
+		FirstIndex: 6, SnapshotIndex: 5, SnapshotTerm: 1, LogStart: 6, LogTerms: []uint64{1},
+		Progress: map[uint64]raft.Progress{1: {Match: 1, Next: 2, State: "snapshot", PendingSnapshot: 5}}}
+	lag := NodeStatus{ID: 1, State: StateCrashed, Role: "down", Term: 1, Commit: 1, LastIndex: 1, LastTerm: 1, LogStart: 1, LogTerms: []uint64{1}}
+	st := Status{Nodes: []NodeStatus{lag, {ID: 2, State: StateUp, Role: "follower", Term: 1, Leader: 3}, leader}, Leader: 3, Term: 1}
+	got := ExplainLog(st, 1)
+	mustContain(t, got, "1's log ends at 1@1, before leader 3's log starts", "it is down, so nothing the leader sends reaches it")
+	mustNotContain(t, got, "on its way")
+	st.Nodes[0].State, st.Nodes[0].Role = StatePaused, "follower"
+	got = ExplainLog(st, 1)
+	mustContain(t, got, "it is paused, so it takes in nothing the leader sends")
+	mustNotContain(t, got, "on its way")
+	st.Nodes[0].State = StateUp
+	mustContain(t, ExplainLog(st, 1), "; one (of index 5) is on its way")
+}
+
 // explain commit of a stale leader whose log is all committed says it is
 // stale, as its card and the header do ("leader none (5 claims it)"),
 // not only that every entry is committed (a new user's report).
