@@ -365,6 +365,8 @@ func ExplainCommit(st Status, i uint64) string {
 		}
 		held, differs := logMatch(n, l, p) // acks may be on their way
 		switch {
+		case p.State == "snapshot" && !strings.HasSuffix(snapshotUnderWay(n, l, p), "is on its way"):
+			why = append(why, fmt.Sprintf("%d is to receive a snapshot: %s", id, snapshotUnderWay(n, l, p)))
 		case p.State == "snapshot":
 			why = append(why, fmt.Sprintf("%d is receiving a snapshot (of index %d)", id, p.PendingSnapshot))
 		case p.State == "probe" && p.LastReject != 0:
@@ -1079,6 +1081,21 @@ func explainVote(st Status, id uint64) string {
 	return fmt.Sprintf("%d refused its %s to %d %s term %d", id, what, v.Candidate, at, v.Term)
 }
 
+// snapshotUnderWay says where the snapshot that leader l counts in flight
+// to n (p is n's progress at l) stands: "one (of index 5) is on its way",
+// or, in step mode, held at n, or discarded there. A discarded snapshot
+// was said to be on its way: no answer comes for it, and the leader sends
+// it again only when its snapshot retry times out, by its clock.
+func snapshotUnderWay(n, l NodeStatus, p raft.Progress) string {
+	switch {
+	case holds(n, l.ID, "snap"):
+		return fmt.Sprintf("one (of index %d) has arrived and is held at %d (the cluster is frozen): deliver %d %d snap installs it", p.PendingSnapshot, n.ID, l.ID, n.ID)
+	case discardedOf(n, l.ID, "snap", l.Term):
+		return fmt.Sprintf("the one it sent (of index %d) was discarded at %d, so no answer will come: the leader sends it again when its snapshot retry times out, by its clock (frozen, it stands still: tick %d moves it)", p.PendingSnapshot, n.ID, l.ID)
+	}
+	return fmt.Sprintf("one (of index %d) is on its way", p.PendingSnapshot)
+}
+
 // unreached says why what leader l sends does not repair n's log (n is
 // paused, down or cut off from l, or at a later term): "; it is down, so
 // ...", or "" when nothing stands in the way.
@@ -1143,7 +1160,7 @@ func ExplainLog(st Status, id uint64) string {
 			// way" of a crashed node.
 			s += reach
 		case tracked && p.State == "snapshot":
-			s += fmt.Sprintf("; one (of index %d) is on its way", p.PendingSnapshot)
+			s += "; " + snapshotUnderWay(n, l, p)
 		}
 		return s
 	}
@@ -1170,6 +1187,9 @@ func ExplainLog(st Status, id uint64) string {
 		switch p.State {
 		case "snapshot":
 			repair = fmt.Sprintf("; the leader is sending it a snapshot (of index %d)", p.PendingSnapshot)
+			if w := snapshotUnderWay(n, l, p); !strings.HasSuffix(w, "is on its way") {
+				repair = fmt.Sprintf("; the leader is sending it a snapshot: %s", w)
+			}
 			if n.SnapshotIndex >= p.PendingSnapshot && p.PendingSnapshot > 0 {
 				// Installed, and the answer not yet in (frozen, or on its
 				// way): it said the snapshot was still being sent.

@@ -738,6 +738,39 @@ func TestExplainLogBehindASnapshotOfANodeNotReached(t *testing.T) {
 	mustContain(t, ExplainLog(st, 1), "; one (of index 5) is on its way")
 }
 
+// In step mode, a snapshot the leader counts in flight may be held at the
+// follower, or discarded there: explain log said "one is on its way" of a
+// discarded one (seen after discard 1 2 snap), for which no answer comes
+// until the leader's snapshot retry, and explain commit "is receiving" it.
+func TestExplainLogOfAHeldOrDiscardedSnapshot(t *testing.T) {
+	leader := NodeStatus{ID: 1, State: StateUp, Role: "leader", Term: 1, Leader: 1, Commit: 6, LastIndex: 6, LastTerm: 1,
+		FirstIndex: 6, SnapshotIndex: 5, SnapshotTerm: 1, LogStart: 6, LogTerms: []uint64{1}, Frozen: true,
+		Progress: map[uint64]raft.Progress{2: {Match: 0, Next: 2, State: "snapshot", PendingSnapshot: 5}, 3: {Match: 6, Next: 7, State: "replicate"}}}
+	lag := NodeStatus{ID: 2, State: StateUp, Role: "follower", Term: 1, Leader: 1, Commit: 1, LastIndex: 1, LastTerm: 1, LogStart: 1, LogTerms: []uint64{1}, Frozen: true,
+		Discarded: []HeldInfo{{Seq: 9, From: 1, Kind: "snap", Term: 1, Summary: "snap t1 5@1"}}}
+	st := Status{Nodes: []NodeStatus{leader, lag, {ID: 3, State: StateUp, Role: "follower", Term: 1, Leader: 1, Commit: 6, LastIndex: 6, LastTerm: 1}}, Leader: 1, Term: 1}
+	got := ExplainLog(st, 2)
+	mustContain(t, got, "the one it sent (of index 5) was discarded at 2, so no answer will come: the leader sends it again when its snapshot retry times out")
+	mustNotContain(t, got, "on its way")
+	st.Nodes[1].Held = []HeldInfo{{Seq: 12, From: 1, Kind: "snap", Term: 1, Summary: "snap t1 5@1"}}
+	got = ExplainLog(st, 2)
+	mustContain(t, got, "one (of index 5) has arrived and is held at 2 (the cluster is frozen): deliver 1 2 snap installs it")
+	mustNotContain(t, got, "on its way")
+	st.Nodes[1].Held, st.Nodes[1].Discarded = nil, nil
+	mustContain(t, ExplainLog(st, 2), "one (of index 5) is on its way")
+	// Entries not all compacted: the main branch says it too.
+	st.Nodes[0].FirstIndex, st.Nodes[0].SnapshotIndex, st.Nodes[0].LogStart, st.Nodes[0].LogTerms = 2, 1, 2, []uint64{1, 1, 1, 1, 1}
+	st.Nodes[1].Discarded = []HeldInfo{{Seq: 9, From: 1, Kind: "snap", Term: 1}}
+	got = ExplainLog(st, 2)
+	mustContain(t, got, "the leader is sending it a snapshot: the one it sent (of index 5) was discarded at 2")
+	mustNotContain(t, got, "on its way")
+	// explain commit of an entry it lacks: not "is receiving a snapshot".
+	st.Nodes[0].LastIndex, st.Nodes[0].LogTerms = 7, []uint64{1, 1, 1, 1, 1, 1}
+	got = ExplainCommit(st, 7)
+	mustContain(t, got, "2 is to receive a snapshot: the one it sent (of index 5) was discarded at 2")
+	mustNotContain(t, got, "is receiving")
+}
+
 // explain commit of a stale leader whose log is all committed says it is
 // stale, as its card and the header do ("leader none (5 claims it)"),
 // not only that every entry is committed (a new user's report).
