@@ -51,6 +51,57 @@ func TestCompactionDeletesCoveredSegments(t *testing.T) {
 	}
 }
 
+// A follower that catches up by the leader's snapshot, again and again,
+// with no snapshot of its own (snapshot-every 0), deletes what they
+// replace: the segments they cover and the snapshot files older than the
+// newest two. It kept all of them, one more snapshot file a catch-up.
+func TestInstalledSnapshotsCompactTheFollower(t *testing.T) {
+	t.Parallel()
+	c := startCluster(t, Options{Nodes: 3, WAL: wal.Options{SegmentBytes: 4096}})
+	f := aFollower(waitLeader(t, c))
+	cl := c.NewClient()
+	dir := filepath.Join(c.opts.DataDir, fmt.Sprintf("node-%d", f))
+	files := func(pattern string) []string {
+		m, _ := filepath.Glob(filepath.Join(dir, pattern))
+		return m
+	}
+	for round := range 4 {
+		if err := c.Crash(f); err != nil {
+			t.Fatal(err)
+		}
+		for i := range 60 {
+			put(t, cl, fmt.Sprint("k", i%5), fmt.Sprintf("%d-%d-%s", round, i, strings.Repeat("x", 100)))
+		}
+		l := waitLeader(t, c).Leader
+		if err := c.Snapshot(l); err != nil {
+			t.Fatal(err)
+		}
+		if err := c.Restart(f); err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, c, "convergence", func(s Status) bool {
+			n, _ := s.Node(f)
+			return Converged(s) && n.SnapshotIndex > 0
+		})
+	}
+	if !hasEvent(c, fmt.Sprintf("%d installed snapshot", f)) {
+		t.Fatalf("node %d never installed a snapshot", f)
+	}
+	waitFor(t, c, "the follower down to two snapshot files and a few segments", func(Status) bool {
+		return len(files("*.snap")) <= 2 && len(files("*.wal")) <= 3 && len(files("*.wal.tmp")) == 0
+	})
+	if err := c.Crash(f); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Restart(f); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, c, "convergence after the follower's restart", func(s Status) bool { return s.Leader != 0 && Converged(s) })
+	if v := c.Violations(); len(v) > 0 {
+		t.Fatalf("violations: %+v", v)
+	}
+}
+
 // renameFails is the real file system, but a rename fails: compaction
 // cannot take a segment out of the log.
 type renameFails struct{ wal.OSFS }

@@ -724,6 +724,12 @@ func (n *node) handleReady() error {
 			return err
 		}
 		n.savedHS = raft.HardState{} // force the hard state out below
+		// The segments it covers, and the snapshot files older than the
+		// newest two, go too, as after a snapshot of the node's own: a
+		// follower that caught up by the leader's snapshots again and
+		// again kept every one of them, and the whole log they replaced,
+		// unless it took a snapshot itself (never, with snapshot-every 0).
+		n.wc.request(rd.Snapshot.Meta.Index)
 	}
 	// A change of the commit index alone is not worth an fsync: the commit
 	// index can always be learned again from the leader, so it is written
