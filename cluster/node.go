@@ -801,7 +801,7 @@ func (n *node) serveConfirmed(rs []raft.ReadState) {
 // is due, clients of replaced entries told, the commit and the status
 // published, answers delivered.
 func (n *node) afterAdvance(rd raft.Ready, prevLast uint64, changed, published bool) error {
-	if n.snapEvery > 0 && n.kv.Applied() >= n.snapIndex+n.snapEvery {
+	if n.snapEvery > 0 && n.kv.Applied() >= n.snapIndex+n.snapEvery && !n.holdCompaction() {
 		if _, err := n.takeSnapshot(); err != nil {
 			return err
 		}

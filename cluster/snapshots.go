@@ -65,6 +65,23 @@ func (n *node) takeSnapshot() (raft.SnapshotMeta, error) {
 	return snap.Meta, nil
 }
 
+// catchUpEntries is how many entries past its due snapshot a leader lets
+// its log grow while a follower installs the snapshot it sent it.
+const catchUpEntries = 1024
+
+// holdCompaction reports whether the snapshot due every snapEvery entries
+// waits: this node leads and a follower is installing its snapshot
+// (raft.SendingSnapshot), and the log has not grown catchUpEntries past
+// the due point. Compacting meanwhile, the leader no longer held the
+// entries right after the snapshot when the follower answered, and sent
+// it a newer one, again and again: under load, with a snapshot every few
+// entries, a learner chased snapshots for seconds before its promotion
+// (198 of them in 9.5 s). A follower down with a snapshot on its way
+// holds compaction back by catchUpEntries at most.
+func (n *node) holdCompaction() bool {
+	return n.kv.Applied() < n.snapIndex+n.snapEvery+catchUpEntries && n.core.SendingSnapshot()
+}
+
 // SnapshotTaken is what `snapshot N` did: the index and term of the
 // snapshot it took, or, when it took none, why.
 type SnapshotTaken struct {
