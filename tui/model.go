@@ -320,6 +320,13 @@ func (m *Model) route(msg tea.Msg) tea.Cmd {
 	case doneMsg:
 		return m.quit()
 	case tea.KeyMsg:
+		if msg.Type == tea.KeyCtrlZ {
+			// Suspends, as in a shell (the terminal is in raw mode, so
+			// the key sends no SIGTSTP of itself): fg comes back to the
+			// same cluster. Its nodes stood still together, so none
+			// counts the time against its leader (cluster/stall.go).
+			return tea.Suspend
+		}
 		if msg.Alt && !m.prompt.active {
 			return m.altKey(msg)
 		}

@@ -651,3 +651,22 @@ func TestZeroSizeTerminalSaysSo(t *testing.T) {
 		t.Error("q does not quit at 0x40")
 	}
 }
+
+// ctrl+z suspends the dashboard, as in a shell, at the prompt too (raw
+// mode sends no SIGTSTP of itself; it did nothing).
+func TestCtrlZSuspends(t *testing.T) {
+	for _, prompt := range []bool{false, true} {
+		ex := &fakeExec{}
+		m := newModel(newFakeSource(steady(10)), ex, 120, 40)
+		if prompt {
+			m.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{':'}})
+		}
+		_, cmd := m.Update(tea.KeyMsg{Type: tea.KeyCtrlZ})
+		if cmd == nil {
+			t.Fatalf("prompt open %v: ctrl+z did nothing", prompt)
+		}
+		if _, ok := cmd().(tea.SuspendMsg); !ok {
+			t.Fatalf("prompt open %v: ctrl+z did not suspend", prompt)
+		}
+	}
+}
