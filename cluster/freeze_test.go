@@ -112,17 +112,12 @@ func TestFreezeHoldsMessagesUntilDelivered(t *testing.T) {
 	t.Parallel()
 	c := startCluster(t, Options{Nodes: 3, Timing: WatchTiming})
 	st := waitLeader(t, c)
-	// Quiet before freezing: every follower replicating and caught up, so
-	// the leader sends the next entry at once (no probe in flight).
-	waitFor(t, c, "every follower caught up", func(s Status) bool {
-		ln, _ := s.Node(st.Leader)
-		for _, n := range s.Nodes {
-			if p, ok := ln.Progress[n.ID]; n.ID != st.Leader && (n.Leader != st.Leader || !ok || p.State != "replicate" || p.Match != ln.LastIndex) {
-				return false
-			}
-		}
-		return true
-	})
+	// Quiet before freezing: every follower replicating, caught up and
+	// told the commit, so the leader sends the next entry at once (no
+	// probe in flight) and the first append held is the one that carries
+	// it (not the append that tells the followers the no-op's commit, held
+	// when the freeze came before it arrived).
+	waitCaughtUp(t, c, st.Leader)
 	l, f := st.Leader, aFollower(st)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -253,6 +248,27 @@ func TestFrozenSplitVote(t *testing.T) {
 	waitLeader(t, c)
 }
 
+// waitCaughtUp waits until leader's followers have its whole log and know
+// it committed: caught up as the leader sees it too, each follower
+// replicating, its match the leader's last index (a leader still probing
+// sends no append for a new entry until its probe is answered), and every
+// node's commit the leader's (no append that tells a commit is on its way).
+func waitCaughtUp(t *testing.T, c *Cluster, leader uint64) {
+	t.Helper()
+	waitFor(t, c, "every follower caught up", func(s Status) bool {
+		l, ok := s.Node(leader)
+		if !ok || l.Role != "leader" || l.Commit != l.LastIndex || !Converged(s) {
+			return false
+		}
+		for _, n := range s.Nodes {
+			if p, ok := l.Progress[n.ID]; n.ID != leader && (n.Leader != leader || !ok || p.State != "replicate" || p.Match != l.LastIndex) {
+				return false
+			}
+		}
+		return true
+	})
+}
+
 // frozenCaughtUp starts three nodes, waits until every follower has the
 // leader's log, and freezes them: the leader, a follower, and a context
 // for the steps.
@@ -260,21 +276,7 @@ func frozenCaughtUp(t *testing.T) (*Cluster, uint64, uint64, context.Context) {
 	t.Helper()
 	c := startCluster(t, Options{Nodes: 3, Timing: WatchTiming})
 	st := waitLeader(t, c)
-	// Caught up as the leader sees it too: each follower replicating, its
-	// match the leader's last index (a leader still probing sends no
-	// append for a new entry until its probe is answered).
-	waitFor(t, c, "every follower caught up", func(s Status) bool {
-		l, ok := s.Node(st.Leader)
-		if !ok || l.Role != "leader" || l.Commit != l.LastIndex || len(l.Progress) < 2 || !Converged(s) {
-			return false
-		}
-		for id, p := range l.Progress {
-			if id != l.ID && (p.State != "replicate" || p.Match != l.LastIndex) {
-				return false
-			}
-		}
-		return true
-	})
+	waitCaughtUp(t, c, st.Leader)
 	if err := c.Freeze(); err != nil {
 		t.Fatal(err)
 	}
