@@ -119,6 +119,10 @@ type Cluster struct {
 	everMember map[uint64]bool
 	// newestAtStart is the newest configuration any log held at start.
 	newestAtStart appliedConf
+	// retiring counts the retirings confApplied started that have not
+	// returned: one that finds the node added since does nothing visible,
+	// and a test waits for it to be over before it says so.
+	retiring atomic.Int32
 
 	// created is the size the cluster was created with: its nodes 1 to
 	// created are the bootstrap configuration (nodeConfig), whichever of
@@ -643,7 +647,11 @@ func (c *Cluster) confApplied(index, term uint64, m raft.Membership) {
 	}
 	c.confMu.Unlock()
 	for _, id := range gone {
-		go c.retire(id, index)
+		c.retiring.Add(1)
+		go func() {
+			defer c.retiring.Add(-1)
+			c.retire(id, index)
+		}()
 	}
 }
 

@@ -58,7 +58,10 @@ func TestReplayedRemovalSparesTheNodeAddedAgainSince(t *testing.T) {
 		}
 		return st.Commit > 0
 	})
-	time.Sleep(100 * time.Millisecond) // retiring runs apart from the loops
+	// Retiring runs apart from the loops: every node applied the removal
+	// (confApplied started its retiring) before its status said so; wait
+	// until the retirings are over, whatever they did.
+	waitFor(t, c2, "the retirings over", func(Status) bool { return c2.retiring.Load() == 0 })
 	st = c2.FreshStatus()
 	n, _ := st.Node(v)
 	if !st.Membership.IsVoter(v) || n.State != StateUp {
