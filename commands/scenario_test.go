@@ -285,6 +285,10 @@ expect safe
 // left, and wait converged holds there (as COMMANDS.md defines it), before
 // the logs agree (a healed old leader still holds the writes it will lose).
 // wait settled waits for the leader to commit an entry of its own term.
+// Elections time out after 1 s at the least: with the paper's 150-300 ms,
+// a loop held back on a loaded machine let a follower's timer fire while
+// the answers were delayed, and 3 won an election instead of the transfer
+// to 2.
 func TestWaitSettledAwaitsTheNewLeadersCommit(t *testing.T) {
 	t.Parallel()
 	out, err := runScenario(t, `
@@ -300,7 +304,7 @@ expect commit 1 == last 2
 expect commit 3 == last 2
 heal
 expect safe
-`, cluster.Options{Nodes: 3})
+`, cluster.Options{Nodes: 3, Timing: cluster.Timing{Heartbeat: 50 * time.Millisecond, ElectionMin: time.Second, ElectionMax: 2 * time.Second}})
 	if err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}
