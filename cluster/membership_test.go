@@ -882,8 +882,13 @@ func TestTransferOvertakenByAnotherElection(t *testing.T) {
 // the header showed 8 as a learner).
 func TestAddOutOfTimeSaysItMayStillJoin(t *testing.T) {
 	t.Parallel()
-	c := startCluster(t, Options{Nodes: 3})
-	waitLeader(t, c)
+	// The leader must be there, and take changes, when the add looks:
+	// one elected on the paper's timing lost its place to an election on
+	// a loaded machine ("no leader took the change ... (no leader: none
+	// was elected in the time allowed)"), and one that has not committed
+	// its no-op refuses the change, which ends there out of time.
+	c := startCluster(t, Options{Nodes: 3, Timing: WatchTiming})
+	waitFor(t, c, "a settled leader", LeaderSettled)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Nanosecond)
 	defer cancel()
 	<-ctx.Done()
