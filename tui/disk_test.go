@@ -423,7 +423,16 @@ func TestDiskFaultsOnALiveCluster(t *testing.T) {
 		tm.Send(keyMsg("enter"))
 	}
 	waitOut("LEADER")
-	leader := c.Status().Leader // the screen showed one: the cluster has it
+	// The screen showed one, but the cluster's status read a moment later
+	// can name none (between leaders, on the paper's timing under load:
+	// "set unsafe-skip-fsync 0 on" was typed): wait until it names one.
+	lctx, lcancel := context.WithTimeout(ctx, 20*time.Second)
+	st, err := c.WaitFor(lctx, func(s cluster.Status) bool { return s.Leader != 0 })
+	lcancel()
+	if err != nil {
+		t.Fatalf("the screen showed a leader, the cluster's status none: %v", err)
+	}
+	leader := st.Leader
 	var followers []uint64
 	for id := uint64(1); id <= 3; id++ {
 		if id != leader {
@@ -464,7 +473,7 @@ func TestDiskFaultsOnALiveCluster(t *testing.T) {
 		t.Fatal(err)
 	}
 	fm := tm.FinalModel(t, teatest.WithFinalTimeout(10*time.Second)).(*Model)
-	st := c.Status()
+	st = c.Status()
 	fm.Update(frameMsg(st))
 	head := strings.Join(fm.viewHeader(220), "\n")
 	if strings.Contains(head, "UNSAFE") || !strings.Contains(head, "faults: none") {
