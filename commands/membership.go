@@ -201,7 +201,10 @@ func configSettled(st cluster.Status) bool {
 
 // configLag lists the live members of the leader's configuration that do
 // not hold it, and those that do but whose acknowledgement of it the
-// leader has not heard.
+// leader has not heard. A member the fault table keeps from the leader is
+// not waited for to be heard, as `wait commit` does not wait for it: a
+// follower cut off after it took the configuration, with a leader elected
+// since, failed every wait config until the cut healed.
 func configLag(st cluster.Status) (lacking, unheard []uint64) {
 	l, ok := st.Node(st.Leader)
 	if !ok {
@@ -213,7 +216,7 @@ func configLag(st cluster.Status) (lacking, unheard []uint64) {
 		case !ok || !n.Live() || id == l.ID:
 		case !sameConf(n, l):
 			lacking = append(lacking, id)
-		case l.ConfIndex != 0 && l.Progress[id].Match < l.ConfIndex:
+		case l.ConfIndex != 0 && l.Progress[id].Match < l.ConfIndex && cluster.Reachable(st.Faults, id, l.ID):
 			unheard = append(unheard, id)
 		}
 	}
