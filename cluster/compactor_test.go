@@ -171,3 +171,25 @@ func TestCompactorReportsFailure(t *testing.T) {
 	<-wc.exited // it stops after a failure
 	wc.stop()   // and stopping it then does not block
 }
+
+// A leader holds its compaction back for a follower installing its
+// snapshot by catchUpEntries at most, and by catchUpBytes of entry data
+// applied since its last snapshot: a follower slow to install it held
+// 1,024 entries in the log, a gigabyte of 1 MiB values (a review).
+func TestCompactionHoldIsBounded(t *testing.T) {
+	for _, c := range []struct {
+		applied, bytes int
+		sending, held  bool
+	}{
+		{10, 100, true, true},
+		{10, 100, false, false},                   // no snapshot on its way: compact when due
+		{3 + catchUpEntries, 100, true, false},    // held as far as it goes
+		{3 + catchUpEntries - 1, 100, true, true}, // not yet
+		{10, catchUpBytes, true, false},           // 64 MiB of values since the last snapshot
+		{10, catchUpBytes - 1, true, true},        // not yet
+	} {
+		if got := compactionHeld(uint64(c.applied), 0, 3, c.bytes, c.sending); got != c.held {
+			t.Errorf("applied %d, %d bytes since the snapshot, sending %v: held %v, want %v", c.applied, c.bytes, c.sending, got, c.held)
+		}
+	}
+}

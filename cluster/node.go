@@ -158,36 +158,37 @@ type node struct {
 	stopOnce sync.Once
 
 	// Owned by the loop.
-	core          *raft.Raft
-	kv            *KV
-	tick          time.Duration
-	ticker        *time.Ticker // wakes the loop; clock says how many ticks are due
-	clock         tickClock
-	maxTicks      int // the longest election timeout in ticks: the most ticks one wake-up hands the core
-	waiters       map[uint64]waiter
-	lastHeartbeat time.Time
-	lastPublish   time.Time
-	lastCommit    uint64
-	role          raft.Role
-	earlyBuf      []raft.Message
-	answers       []answer
-	reads         map[uint64]*readReq // reads in flight, by the id given to the core
-	nextRead      uint64
-	lastIndex     uint64
-	lastTerm      uint64         // the term of lastIndex
-	snapIndex     uint64         // index of the newest snapshot this node holds
-	snapEvery     uint64         // take a snapshot every this many applied entries (0: never)
-	logTermsAt    uint64         // last index when the published log window was built
-	hs            raft.HardState // newest hard state from the core
-	savedHS       raft.HardState // newest hard state written to the WAL
-	frozen        bool           // step mode: no ticks, arriving messages held (freeze.go)
-	held          []heldMsg
-	discarded     []HeldInfo // the newest messages discard dropped (at most maxDiscarded), this freeze
-	heldDirty     bool       // held or discarded changed since the last publish
-	capturing     bool       // collect Raft events into captured (the effect of a step)
-	captured      []string   //
-	commitAt      int        // the first commit's place in captured (-1: none yet)
-	batchBytes    int        // entry data taken into the batch of this turn of the loop (drain)
+	core           *raft.Raft
+	kv             *KV
+	tick           time.Duration
+	ticker         *time.Ticker // wakes the loop; clock says how many ticks are due
+	clock          tickClock
+	maxTicks       int // the longest election timeout in ticks: the most ticks one wake-up hands the core
+	waiters        map[uint64]waiter
+	lastHeartbeat  time.Time
+	lastPublish    time.Time
+	lastCommit     uint64
+	role           raft.Role
+	earlyBuf       []raft.Message
+	answers        []answer
+	reads          map[uint64]*readReq // reads in flight, by the id given to the core
+	nextRead       uint64
+	lastIndex      uint64
+	lastTerm       uint64         // the term of lastIndex
+	snapIndex      uint64         // index of the newest snapshot this node holds
+	sinceSnapBytes int            // entry data applied since the last snapshot (holdCompaction)
+	snapEvery      uint64         // take a snapshot every this many applied entries (0: never)
+	logTermsAt     uint64         // last index when the published log window was built
+	hs             raft.HardState // newest hard state from the core
+	savedHS        raft.HardState // newest hard state written to the WAL
+	frozen         bool           // step mode: no ticks, arriving messages held (freeze.go)
+	held           []heldMsg
+	discarded      []HeldInfo // the newest messages discard dropped (at most maxDiscarded), this freeze
+	heldDirty      bool       // held or discarded changed since the last publish
+	capturing      bool       // collect Raft events into captured (the effect of a step)
+	captured       []string   //
+	commitAt       int        // the first commit's place in captured (-1: none yet)
+	batchBytes     int        // entry data taken into the batch of this turn of the loop (drain)
 }
 
 // openNode opens the node's WAL, rebuilds its core from it, and starts
@@ -903,6 +904,7 @@ var applySeed = maphash.MakeSeed()
 // waiting on it, if any; answers go out after the status is published, so a
 // client that hears "ok" sees its write in every later Status.
 func (n *node) apply(e raft.Entry) {
+	n.sinceSnapBytes += len(e.Data)
 	n.cfg.monitor.Apply(n.cfg.id, e.Index, e.Term, maphash.Bytes(applySeed, e.Data))
 	w, waiting := n.waiters[e.Index]
 	if waiting {

@@ -15,7 +15,7 @@ func (n *node) installSnapshot(snap raft.Snapshot) error {
 	if err := n.kv.Restore(snap.Data); err != nil {
 		return fmt.Errorf("installing snapshot at %d: %w", snap.Meta.Index, err)
 	}
-	n.snapIndex = snap.Meta.Index
+	n.snapIndex, n.sinceSnapBytes = snap.Meta.Index, 0
 	for i, w := range n.waiters {
 		if i <= snap.Meta.Index {
 			n.answers = append(n.answers, answer{w.done, proposeResult{err: ErrSuperseded}})
@@ -60,14 +60,18 @@ func (n *node) takeSnapshot() (raft.SnapshotMeta, error) {
 	if err := n.core.Compact(snap); err != nil {
 		return raft.SnapshotMeta{}, err
 	}
-	n.snapIndex = idx
+	n.snapIndex, n.sinceSnapBytes = idx, 0
 	n.wc.request(idx) // the old segments go beside the loop (compactor.go)
 	return snap.Meta, nil
 }
 
-// catchUpEntries is how many entries past its due snapshot a leader lets
-// its log grow while a follower installs the snapshot it sent it.
-const catchUpEntries = 1024
+// catchUpEntries and catchUpBytes bound how far past its due snapshot a
+// leader lets its log grow while a follower installs the snapshot it sent
+// it: 1,024 entries of 1 MiB values held a gigabyte (a review).
+const (
+	catchUpEntries = 1024
+	catchUpBytes   = 64 << 20
+)
 
 // holdCompaction reports whether the snapshot due every snapEvery entries
 // waits: this node leads and a follower is installing its snapshot
@@ -77,9 +81,17 @@ const catchUpEntries = 1024
 // it a newer one, again and again: under load, with a snapshot every few
 // entries, a learner chased snapshots for seconds before its promotion
 // (198 of them in 9.5 s). A follower down with a snapshot on its way
-// holds compaction back by catchUpEntries at most.
+// holds compaction back by catchUpEntries, or catchUpBytes of entry data
+// applied since the last snapshot, at most.
 func (n *node) holdCompaction() bool {
-	return n.kv.Applied() < n.snapIndex+n.snapEvery+catchUpEntries && n.core.SendingSnapshot()
+	return compactionHeld(n.kv.Applied(), n.snapIndex, n.snapEvery, n.sinceSnapBytes, n.core.SendingSnapshot())
+}
+
+// compactionHeld is holdCompaction's rule: applied entries, the last
+// snapshot's index, the snapshot interval, the entry data applied since
+// that snapshot, and whether a follower is installing the leader's.
+func compactionHeld(applied, snapIndex, snapEvery uint64, sinceBytes int, sending bool) bool {
+	return sending && applied < snapIndex+snapEvery+catchUpEntries && sinceBytes < catchUpBytes
 }
 
 // SnapshotTaken is what `snapshot N` did: the index and term of the
