@@ -96,6 +96,14 @@ func (n *node) httpHandler() http.Handler {
 				return
 			}
 			defer release()
+			// Admitted, the value must come soon: a client trickling it
+			// held its room for the request's whole 30 s, and 32 of
+			// them held every write up (a review).
+			wait := putBodyWait
+			if d := putBodyWaitForTest.Load(); d != 0 {
+				wait = time.Duration(d)
+			}
+			_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(wait))
 			body, err := readBody(r)
 			if err != nil {
 				n.writeError(w, http.StatusBadRequest, "reading the body: "+err.Error(), effectNone)
@@ -269,8 +277,13 @@ const putBytesInFlight = 32 << 20
 // answers 503 (effect none: its value was never read).
 const putAdmitWait = DefaultOpTimeout
 
-// putAdmitWaitForTest, when not 0, replaces putAdmitWait (tests).
-var putAdmitWaitForTest atomic.Int64
+// putBodyWait is how long an admitted PUT's value may take to arrive
+// (from 127.0.0.1: a 1 MiB value takes milliseconds).
+const putBodyWait = 5 * time.Second
+
+// putAdmitWaitForTest and putBodyWaitForTest, when not 0, replace
+// putAdmitWait and putBodyWait (tests).
+var putAdmitWaitForTest, putBodyWaitForTest atomic.Int64
 
 // putWeight is what a PUT of a value of length size counts against
 // putBytesInFlight: its length and the cost of a write beside it, or the

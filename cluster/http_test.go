@@ -473,3 +473,25 @@ func TestHTTPPutPastTheBoundWaitsItsTurn(t *testing.T) {
 	}
 	n.putAdmit.Release(putBytesInFlight)
 }
+
+// An admitted PUT whose value does not arrive in time is answered and its
+// room given back: a client trickling its value held its room for the
+// request's whole 30 s, and 32 such held every write up (a review).
+func TestHTTPPutValueMustComeInTime(t *testing.T) {
+	putBodyWaitForTest.Store(int64(300 * time.Millisecond))
+	t.Cleanup(func() { putBodyWaitForTest.Store(0) })
+	c := startCluster(t, Options{Nodes: 1})
+	st := waitLeader(t, c)
+	addr := st.Nodes[0].HTTPAddr
+	if got := rawPutHead(t, addr, MaxValueBytes); !strings.HasPrefix(got, "HTTP/1.1 400") {
+		t.Fatalf("a PUT whose value never came got %q, want a 400 once its time was up", got)
+	}
+	n := c.slots[0].node
+	if !n.putAdmit.TryAcquire(putBytesInFlight) {
+		t.Fatal("the PUT whose value never came kept its room")
+	}
+	n.putAdmit.Release(putBytesInFlight)
+	if code, b := httpDo(t, "PUT", "http://"+addr+"/kv/k", "v"); code != 200 {
+		t.Fatalf("PUT after: %d %s", code, b)
+	}
+}
