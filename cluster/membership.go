@@ -69,8 +69,12 @@ func createdSize(dataDir string) int {
 // marked JOINED: an id of the cluster's own removed and added again, the
 // last, says JOINED, and was missed, one too few (a bootstrap
 // configuration too small lets a node whose log holds no configuration
-// entry be elected by too few; one too large only asks it for more votes,
-// whose majority always holds one of the real configuration's).
+// entry be elected by too few). One too large is the safer error: it asks
+// for more votes. It is not safe by counting alone (a majority of a larger
+// configuration need not meet every majority of the real one: a review);
+// it rests on the ids above the real size being nodes added later, marked
+// JOINED, whose logs hold the committed entries that added them, so that
+// Raft's up-to-date check refuses their votes to a log without them.
 func createdSizeOf(dataDir string, slots []*slot) (n int, how string) {
 	if n := createdSize(dataDir); n > 0 {
 		return n, ""
