@@ -270,7 +270,10 @@ func TestLostOutputIsAnError(t *testing.T) {
 		if args[0] != "chaos" { // --recheck takes no --data
 			args = append(args, "--data", t.TempDir())
 		}
-		err := out.check(run(ctx, args, strings.NewReader(script), out, &errb))
+		// The script writes at once (echo), not only once a leader is
+		// elected: on a disk the other packages' tests load, that took
+		// over the wait's 10 s in one run.
+		err := out.check(run(ctx, args, strings.NewReader("echo first\n"+script), out, &errb))
 		want, wantCode := "standard output: no space left on device", 1
 		if args[0] == "chaos" {
 			want, wantCode = "--recheck testdata-none: testdata-none/history.json: no such file or directory", 2
@@ -282,8 +285,11 @@ func TestLostOutputIsAnError(t *testing.T) {
 	}
 	// raftplay wal DATA > a full disk: standard output's fault, not the
 	// nodes' (it said no start could run the cluster).
+	// The data directory only needs a cluster's files: a leader elected,
+	// with time for it while the other packages' tests load the disk (a
+	// put of this setup, not done within 5 s, failed a CI run).
 	data := t.TempDir()
-	if code, _, errs := runCLI(t, script, "script", "--nodes", "3", "--data", data, "-"); code != 0 {
+	if code, _, errs := runCLI(t, "wait leader 60s\n", "script", "--nodes", "3", "--data", data, "-"); code != 0 {
 		t.Fatal(errs)
 	}
 	for _, dir := range []string{data, filepath.Join(data, "node-1")} {
