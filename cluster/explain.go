@@ -621,8 +621,15 @@ func explainFollower(st Status, n NodeStatus) string {
 		return fmt.Sprintf("It follows %d at term %d and heard from it %s ago.", n.Leader, n.Term, dur(n.SinceLeader))
 	}
 	if n.Leader == 0 {
-		return fmt.Sprintf("%d is a follower at term %d with no leader: unless it hears one, its election timer fires in %s (timeout %s).",
+		s := fmt.Sprintf("%d is a follower at term %d with no leader: unless it hears one, its election timer fires in %s (timeout %s).",
 			n.ID, n.Term, dur(left), dur(n.ElectionTimeout))
+		if note := st.Timing.TieNote(); note != "" && n.Vote == n.ID {
+			// It stood in this term and lost (a majority refused it): a
+			// range with no spread makes split votes likely (a learner
+			// watched 47 terms go by with no word of why).
+			s += fmt.Sprintf(" It stood for term %d and lost. %s", n.Term, sentence(note))
+		}
+		return s
 	}
 	s := fmt.Sprintf("%d follows %d at term %d: it heard from it %s ago, and its election timer (%s) would fire in %s.",
 		n.ID, n.Leader, n.Term, dur(n.SinceLeader), dur(n.ElectionTimeout), dur(left))

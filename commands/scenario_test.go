@@ -453,6 +453,15 @@ func TestSplitVoteBlamesARangeWithNoSpread(t *testing.T) {
 	if !strings.Contains(explain, "4 refused: it voted for 2") || !strings.Contains(explain, ". Every node waits exactly 150ms") {
 		t.Errorf("explain 1 of a split vote under 150ms-150ms does not blame the range:\n%s", explain)
 	}
+	// A candidate that lost goes back to follower (a majority refused
+	// it): its explanation says so too, and why.
+	out, err = runScenario(t, "wait leader\nset election 150ms-150ms\ncrash 1\ncrash 2\ncrash 3\nfreeze\nrestart 1\nrestart 2\nrestart 3\ntimeout 1\ntimeout 2\ndeliver 1 3 vote\ndeliver 2 3 vote\ndeliver 1 2 vote\ndeliver 2 1 vote\ndeliver 3 1 vote-resp\ndeliver 3 2 vote-resp\ndeliver 2 1 vote-resp\ndeliver 1 2 vote-resp\nexplain 2\n", cluster.Options{Nodes: 3})
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if !strings.Contains(out, "is a follower at term") || !strings.Contains(out, "It stood for term 2 and lost. Every node waits exactly 150ms") {
+		t.Errorf("explain of a candidate that lost under 150ms-150ms:\n%s", out)
+	}
 }
 
 // The examples that build the paper's situations by hand explain them; the
