@@ -324,7 +324,10 @@ func (c *Cluster) ProposeTo(ctx context.Context, id uint64, key string, value []
 		done:   make(chan proposeResult, 1),
 		placed: make(chan [2]uint64, 1),
 	}
-	res, err := n.submitWhile(ctx, p, leaderCheck{})
+	if err := n.enqueue(ctx, p); err != nil {
+		return Proposal{}, err // never in the loop's hands: no place to wait for
+	}
+	res, err, _ := n.awaitAnswer(ctx, p.done, leaderCheck{})
 	if err == nil {
 		c.written.Add(1)
 		return Proposal{Index: res.Index, Term: res.Term, Committed: true}, nil
@@ -336,9 +339,33 @@ func (c *Cluster) ProposeTo(ctx context.Context, id uint64, key string, value []
 		}
 		return Proposal{Index: pos[0], Term: pos[1]}, err
 	default:
+	}
+	if ctx.Err() == nil {
+		return Proposal{}, err
+	}
+	// The time ran out with the put queued and not yet placed: the loop
+	// takes it in a moment (a frozen leader's, under load, after a 100 ms
+	// TIMEOUT: "no answer within 100ms" of a put it then appended). Wait
+	// for its place, or its refusal, a little longer.
+	t := time.NewTimer(placeGrace)
+	defer t.Stop()
+	select {
+	case pos := <-p.placed:
+		return Proposal{Index: pos[0], Term: pos[1]}, nil
+	case r := <-p.done:
+		if r.err == nil {
+			c.written.Add(1)
+			return Proposal{Index: r.res.Index, Term: r.res.Term, Committed: true}, nil
+		}
+		return Proposal{}, r.err
+	case <-t.C:
 		return Proposal{}, err
 	}
 }
+
+// placeGrace is how long ProposeTo waits past its deadline for the place
+// of a put its node's loop has queued but not yet taken.
+const placeGrace = time.Second
 
 // opTimeout is the context of a client operation called with
 // context.Background(): it ends DefaultOpTimeout after the operation

@@ -700,3 +700,30 @@ func TestTickReturnsOnceItsMessagesAreHeld(t *testing.T) {
 		t.Fatalf("right after tick %d %d (the leader), %d holds %v", l, beat, g, n.Held)
 	}
 }
+
+// A put whose TIMEOUT ends while it waits in its node's queue, the loop
+// busy, is told by the place the loop gives it a moment later, not as "no
+// answer": a frozen leader's put with a 100 ms TIMEOUT failed so under
+// load, though it was appended.
+func TestProposeToWaitsForThePlaceOfAQueuedPut(t *testing.T) {
+	t.Parallel()
+	c := startCluster(t, Options{Nodes: 3})
+	l := waitLeader(t, c).Leader
+	if err := c.Freeze(); err != nil {
+		t.Fatal(err)
+	}
+	n := c.node(l)
+	busy := make(chan struct{})
+	// The loop is busy past the put's deadline (a loaded machine).
+	n.ctrl <- func() { <-busy }
+	ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
+	defer cancel()
+	go func() {
+		<-ctx.Done()
+		close(busy)
+	}()
+	p, err := c.ProposeTo(ctx, l, "k", []byte("v"))
+	if err != nil || p.Index == 0 || p.Committed {
+		t.Fatalf("ProposeTo: %+v, %v; want the put's place in the log, uncommitted (the cluster is frozen)", p, err)
+	}
+}

@@ -1121,17 +1121,25 @@ func (n *node) submitWhile(ctx context.Context, p proposal, ok leaderCheck) (Res
 // submitAnswer is submitWhile that also says whether the answer came on
 // p.done (then p.done may be reused: see awaitAnswer).
 func (n *node) submitAnswer(ctx context.Context, p proposal, ok leaderCheck) (Result, error, bool) {
+	if err := n.enqueue(ctx, p); err != nil {
+		return Result{}, err, false
+	}
+	return n.awaitAnswer(ctx, p.done, ok)
+}
+
+// enqueue hands p to the node's loop, or says why it could not.
+func (n *node) enqueue(ctx context.Context, p proposal) error {
 	if n.paused.Load() {
-		return Result{}, ErrPaused, false
+		return ErrPaused
 	}
 	select {
 	case n.propc <- p:
+		return nil
 	case <-n.done:
-		return Result{}, ErrNodeDown, false
+		return ErrNodeDown
 	case <-ctx.Done():
-		return Result{}, ctx.Err(), false
+		return ctx.Err()
 	}
-	return n.awaitAnswer(ctx, p.done, ok)
 }
 
 // crash stops the node abruptly: the loop ends at its next step, sockets are
