@@ -1095,19 +1095,7 @@ func TestSIGPIPEMeansOnlyAClosedOutput(t *testing.T) {
 	tmp := t.TempDir()
 	cmd := exec.Command(bin, "script", "--nodes", "3", script)
 	cmd.Env = append(os.Environ(), "TMPDIR="+tmp)
-	var out lockedBuffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	deadline := time.Now().Add(60 * time.Second)
-	for !strings.Contains(out.String(), "ready\n") {
-		if time.Now().After(deadline) {
-			cmd.Process.Kill()
-			t.Fatalf("not ready in time:\n%s", out.String())
-		}
-		time.Sleep(20 * time.Millisecond) // polling interval
-	}
+	out := startUntilReady(t, cmd)
 	cmd.Process.Signal(syscall.SIGPIPE)
 	if err := cmd.Wait(); err != nil || !strings.Contains(out.String(), "done\n") {
 		t.Fatalf("a stray SIGPIPE stopped the run: %v\n%s", err, out.String())
@@ -1874,19 +1862,7 @@ func TestStoppedProcessKeepsItsLeader(t *testing.T) {
 	}
 	cmd := exec.Command(bin, "script", "--nodes", "3", "--heartbeat", "100ms", "--election", "1s-2s", script)
 	cmd.Env = append(os.Environ(), "TMPDIR="+t.TempDir())
-	var out lockedBuffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	deadline := time.Now().Add(60 * time.Second)
-	for !strings.Contains(out.String(), "ready\n") {
-		if time.Now().After(deadline) {
-			cmd.Process.Kill()
-			t.Fatalf("not ready in time:\n%s", out.String())
-		}
-		time.Sleep(20 * time.Millisecond) // polling interval
-	}
+	out := startUntilReady(t, cmd)
 	var leader, term int
 	if _, err := fmt.Sscanf(out.String()[strings.Index(out.String(), "leader "):], "leader %d term %d", &leader, &term); err != nil {
 		cmd.Process.Kill()
@@ -1905,4 +1881,24 @@ func TestStoppedProcessKeepsItsLeader(t *testing.T) {
 	if want := fmt.Sprintf("leader: %d (term %d)", leader, term); !strings.Contains(out.String(), want) {
 		t.Fatalf("after a 2.5 s stop the status does not say %q: a new leader was elected for a pause no node could see\n%s", want, out.String())
 	}
+}
+
+// startUntilReady starts cmd, its standard output and error into one
+// buffer, and returns once it has printed "ready" (60 s at most).
+func startUntilReady(t *testing.T, cmd *exec.Cmd) *lockedBuffer {
+	t.Helper()
+	out := &lockedBuffer{}
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for !strings.Contains(out.String(), "ready\n") {
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			t.Fatalf("not ready in time:\n%s", out.String())
+		}
+		time.Sleep(20 * time.Millisecond) // polling interval
+	}
+	return out
 }
