@@ -157,6 +157,7 @@ func (l savedLog) variant(s int, seg []byte) map[string][]byte {
 // repair it to exactly the records wholly before the cut (past its header;
 // within it, refuse it as damage).
 func TestCrashEveryOffset(t *testing.T) {
+	t.Parallel()
 	for _, segBytes := range []int64{1 << 20, 700} {
 		l := writeCrashLog(t, segBytes, 14)
 		s := len(l.segs) - 1

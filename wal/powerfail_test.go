@@ -297,6 +297,7 @@ func pfScript(rng *rand.Rand, n int) []pfOp {
 // the acknowledged state (or that plus the operation in flight), exactly.
 // WAL_SEEDS=N runs N scripts (default 4).
 func TestPowerFailEveryPoint(t *testing.T) {
+	t.Parallel()
 	seeds := 4
 	if s, err := strconv.Atoi(os.Getenv("WAL_SEEDS")); err == nil {
 		seeds = s

@@ -44,6 +44,7 @@ func (m *refLog) saveSnapshot(s raft.Snapshot) {
 // reopens against small segments, comparing every reopen with a model.
 // WAL_SEEDS=N runs N seeds (default 20).
 func TestRandomOps(t *testing.T) {
+	t.Parallel()
 	seeds := 20
 	if s, err := strconv.Atoi(os.Getenv("WAL_SEEDS")); err == nil {
 		seeds = s

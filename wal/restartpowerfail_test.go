@@ -25,6 +25,7 @@ import (
 // one more entry, then cuts the power and checks that recovery returns
 // exactly what the restarted WAL had acknowledged.
 func TestCrashRestartPowerFailEveryPoint(t *testing.T) {
+	t.Parallel()
 	seeds := 3 // each of 0, 1 and 2 failed before the fix
 	if s, err := strconv.Atoi(os.Getenv("WAL_SEEDS")); err == nil {
 		seeds = s
