@@ -12,7 +12,8 @@ import (
 
 // lagBlock lists, for a leader, how far each follower's match index is
 // behind the leader's last index: "lag 2:0 3:0 4:12 5:-" ("-": a follower
-// being probed whose match is not known yet; "⇢75%": an InstallSnapshot to it in flight; a trailing "?":
+// being probed whose match is not known yet; "⇢75%": an InstallSnapshot to it in flight; "⇢?": one
+// queued, or sent whole and being installed (the transport measures a transfer while it lasts); a trailing "?":
 // one the leader has not heard from in an election timeout, so the number
 // is only what it last knew: the follower may be down or cut off). When that does
 // not fit on one line, followers with the same lag are grouped

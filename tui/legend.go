@@ -75,7 +75,7 @@ func (m *Model) legendSections() []legendSection {
 			{"⏱█████░░░ 0.8/1.4s", "the election timer draining: 0.8 s left of a 1.4 s timeout (12/25ms below a second); a heartbeat refills it, a new term or role draws a new timeout"},
 			{st.Role("leader").Render("♥"), "a heartbeat from the leader just arrived: it beats with them (steady when they come faster than about 100 ms)"},
 			{"leader 3", "the leader it follows (- none); ⇠snap 25% = a snapshot arriving from it"},
-			{"lag 2:0 5:12", "a leader's followers, by how many entries each is behind its last index; 2-4,6:0 = 2, 3, 4 and 6 are 0 behind; rest:0 = every one not named; - = being probed; ⇢75% = a snapshot on its way; 3:0? = not heard from in an election timeout (down or cut off?): 0 is only what the leader last knew"},
+			{"lag 2:0 5:12", "a leader's followers, by how many entries each is behind its last index; 2-4,6:0 = 2, 3, 4 and 6 are 0 behind; rest:0 = every one not named; - = being probed; ⇢75% = a snapshot on its way, ⇢? = one queued, or sent whole and being installed; 3:0? = not heard from in an election timeout (down or cut off?): 0 is only what the leader last knew"},
 			{"⇡██████░░ 812/900", "a learner catching up: it holds 812 of the leader's 900 entries (from the leader's progress); it is promoted to voter once close; ⇢snap 45% = a snapshot on its way, probing = the leader looks for where their logs agree"},
 			{st.Bold.Render("→ transferring to 4"), "a leader handing leadership to 4 (transfer): it takes no writes until 4 has won or the transfer is abandoned"},
 			{st.Bold.Render("leaving the config"), "a leader (or a node that is down) the configuration no longer has; learner = a learner that is down or paused"},

@@ -153,7 +153,7 @@ var helpNotes = []string{
 	"L shows the legend: every symbol and colour on the screen, drawn as it is drawn.",
 	"Cards: c/a/l = commit/applied/last index; 1200/=/+3 = applied 1200 (= the commit), last 1203. PRE-CAND = pre-candidate.",
 	"Timer: 1.2/1.7s = 1.2s left of a 1.7s election timeout; a heartbeat refills it, a new term or role draws a new one. ♥ = heartbeats arriving.",
-	"Lag: 2:0 = follower 2 is 0 entries behind; 2-4,6:0 = 2, 3, 4 and 6 are; rest:0 = every follower not named is; - probing; ⇢75% snapshot sent.",
+	"Lag: 2:0 = follower 2 is 0 entries behind; 2-4,6:0 = 2, 3, 4 and 6 are; rest:0 = every follower not named is; - probing; ⇢75% snapshot sent, ⇢? queued or installing.",
 	"Down nodes show what they had, as of their last status before they went down.",
 	"Disk (a line on a card whose disk is not plain): NO FSYNC = acknowledges without fsync (UNSAFE), disk FULL, disk slow +50ms = every fsync 50ms longer, 41KB unsynced = written, not yet durable, lost 79B = lost to power failures. P cuts the selected node's power; the other disk faults are typed at the prompt (:help powerfail, :help set): powerfail all, wipe N, corrupt N, set disk-delay N D, set disk-full N on|off, set unsafe-skip-fsync N on|off.",
 	"Why-lines (each card's bottom but one): the node's situation in a few words; enter shows the full explanations. Under the lanes, why the lowest uncommitted index waits (< > pick another index; E explains it whole).",
