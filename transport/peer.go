@@ -311,7 +311,7 @@ func (p *peer) stream(conn net.Conn, bw *bufio.Writer, enc *frameEncoder, spare 
 	bw.Reset(conn)
 	maxBody := p.t.cfg.MaxFrameBytes
 	var out *snapOut // the snapshot in flight, written a chunk at a time
-	defer p.abortSnapshot(&out)
+	defer p.abortSnapshot(&out, false)
 	for {
 		wait := p.q.notify
 		if out != nil {

@@ -61,7 +61,7 @@ func (p *peer) startSnapshot(out **snapOut, m *raft.Message) bool {
 		if m.Snapshot != nil && o.term == m.Term && o.snap.Meta.Equal(m.Snapshot.Meta) {
 			return false
 		}
-		p.abortSnapshot(out)
+		p.abortSnapshot(out, true)
 	}
 	*out = newSnapOut(m)
 	p.stats.snapBytesSent.Store(0)
@@ -69,13 +69,24 @@ func (p *peer) startSnapshot(out **snapOut, m *raft.Message) bool {
 	return true
 }
 
-// abortSnapshot drops the snapshot in flight, counting it as lost.
-func (p *peer) abortSnapshot(out **snapOut) {
+// abortSnapshot drops the snapshot in flight, counting it as lost. One
+// superseded by a newer snapshot to the peer is traced lost, but not
+// reported to Config.SnapshotLost: the newer one is Raft's pending
+// snapshot, on its way (reported, the leader said that one was "lost on
+// the way", sent it again, and the resend was dropped as the one in
+// flight).
+func (p *peer) abortSnapshot(out **snapOut, superseded bool) {
 	if *out == nil {
 		return
 	}
 	m := raft.Message{Type: raft.MsgSnap, From: p.t.cfg.ID, To: p.id, Term: (*out).term, Snapshot: &(*out).snap}
-	p.t.trace(&m, FateUnreachable, 0)
+	if superseded {
+		if p.t.cfg.Trace != nil {
+			p.t.cfg.Trace(Trace{Msg: &m, Fate: FateUnreachable})
+		}
+	} else {
+		p.t.trace(&m, FateUnreachable, 0)
+	}
 	*out = nil
 	p.stats.snapAborted.Add(1)
 	p.stats.droppedConn.Add(1)

@@ -262,3 +262,36 @@ func TestSnapshotLossReported(t *testing.T) {
 		}
 	}
 }
+
+// A snapshot in flight that a newer one to the same peer takes the place
+// of is not reported lost: the newer one is Raft's pending snapshot, on
+// its way. Reported, the leader said the newer one was "lost on the way",
+// sent it again, and the resend was dropped as the one in flight (the
+// snapshot crash tester's finding).
+func TestSupersededSnapshotNotReportedLost(t *testing.T) {
+	var mu sync.Mutex
+	lost := 0
+	nodes := startCluster(t, 2, nil, func(c *Config) {
+		c.MaxFrameBytes = 64 << 10
+		c.SnapshotLost = func(uint64) { mu.Lock(); lost++; mu.Unlock() }
+	})
+	older, newer := bigSnapshot(1, 2, 3, 4<<20), bigSnapshot(1, 2, 4, 1<<20)
+	newer.Snapshot.Meta.Index = 600
+	nodes[1].Send([]raft.Message{older, newer})
+	waitFor(t, "the newer snapshot delivered", func() bool {
+		for _, m := range nodes[2].in.all() {
+			if m.Type == raft.MsgSnap && m.Snapshot.Meta.Index == 600 {
+				return true
+			}
+		}
+		return false
+	})
+	if s := nodes[1].Stats()[2]; s.SnapshotsAborted != 1 {
+		t.Fatalf("the older snapshot was not superseded mid-transfer: %+v", s)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if lost != 0 {
+		t.Fatalf("a superseded snapshot was reported lost %d times", lost)
+	}
+}

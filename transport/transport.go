@@ -59,7 +59,9 @@ type Config struct {
 	// sent is lost here: dropped at Send (a fault, a full queue), the peer
 	// unreachable, or the transfer cut off by a broken connection. Raft can
 	// then send it again at once instead of waiting out its retry timer
-	// (etcd's ReportSnapshot). Same calling rules as Trace.
+	// (etcd's ReportSnapshot). A transfer a newer snapshot to the same
+	// peer takes the place of is not reported: the newer one is on its
+	// way. Same calling rules as Trace.
 	SnapshotLost func(to uint64)
 }
 
