@@ -202,9 +202,10 @@ func configSettled(st cluster.Status) bool {
 // configLag lists the live members of the leader's configuration that do
 // not hold it, and those that do but whose acknowledgement of it the
 // leader has not heard. A member the fault table keeps from the leader is
-// not waited for to be heard, as `wait commit` does not wait for it: a
-// follower cut off after it took the configuration, with a leader elected
-// since, failed every wait config until the cut healed.
+// left out of both, as `wait commit` leaves it out and as a paused member
+// is: a follower cut off after it took the configuration, with a leader
+// elected since, failed every wait config until the cut healed, and one
+// cut off before it took it timed out the wait though a paused one did not.
 func configLag(st cluster.Status) (lacking, unheard []uint64) {
 	l, ok := st.Node(st.Leader)
 	if !ok {
@@ -213,10 +214,10 @@ func configLag(st cluster.Status) (lacking, unheard []uint64) {
 	for _, id := range l.Membership.Members() {
 		n, ok := st.Node(id)
 		switch {
-		case !ok || !n.Live() || id == l.ID:
+		case !ok || !n.Live() || id == l.ID || !cluster.Reachable(st.Faults, id, l.ID):
 		case !sameConf(n, l):
 			lacking = append(lacking, id)
-		case l.ConfIndex != 0 && l.Progress[id].Match < l.ConfIndex && cluster.Reachable(st.Faults, id, l.ID):
+		case l.ConfIndex != 0 && l.Progress[id].Match < l.ConfIndex:
 			unheard = append(unheard, id)
 		}
 	}

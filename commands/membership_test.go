@@ -168,3 +168,22 @@ expect config == 1,2,3,4,5
 		t.Fatalf("%v\n%s", err, out)
 	}
 }
+
+// A member cut off before it took the new configuration is left out of
+// `wait config`, as a paused one is: the wait timed out saying "5 not
+// holding it" while it stayed cut off.
+func TestWaitConfigPassesACutOffMemberThatLacksIt(t *testing.T) {
+	t.Parallel()
+	out, err := runScenario(t, `
+wait leader
+transfer 1
+wait leader
+isolate 5
+remove 4
+wait config 3s
+expect config == 1,2,3,5
+`, cluster.Options{Nodes: 5})
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+}
