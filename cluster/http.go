@@ -11,6 +11,7 @@ import (
 	"math"
 	"net/http"
 	"net/url"
+	"os"
 	"path"
 	"slices"
 	"strconv"
@@ -96,6 +97,11 @@ func (n *node) httpHandler() http.Handler {
 				return
 			}
 			defer release()
+			// The turn may have come after this node stopped leading
+			// (a 503 "not the leader" answered what a redirect should).
+			if n.sendElsewhere(w, r) {
+				return
+			}
 			// Admitted, the value must come soon: a client trickling it
 			// held its room for the request's whole 30 s, and 32 of
 			// them held every write up (a review).
@@ -105,6 +111,10 @@ func (n *node) httpHandler() http.Handler {
 			}
 			_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(wait))
 			body, err := readBody(r)
+			if errors.Is(err, os.ErrDeadlineExceeded) {
+				n.writeError(w, http.StatusBadRequest, fmt.Sprintf("the value did not arrive within %v of this write's turn (an admitted PUT's value must follow its head at once); nothing was written", wait), effectNone)
+				return
+			}
 			if err != nil {
 				n.writeError(w, http.StatusBadRequest, "reading the body: "+err.Error(), effectNone)
 				return
@@ -309,7 +319,10 @@ func (n *node) admitPut(w http.ResponseWriter, r *http.Request) (release func(),
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), wait)
 	defer cancel()
-	if err := n.putAdmit.Acquire(ctx, weight); err != nil {
+	n.putsWaiting.Add(1)
+	err := n.putAdmit.Acquire(ctx, weight)
+	n.putsWaiting.Add(-1)
+	if err != nil {
 		n.writeError(w, http.StatusServiceUnavailable, fmt.Sprintf("overloaded: node %d is taking in %d MiB of values already, and this write's turn did not come within %v; its value was not read (retry later)", n.cfg.id, putBytesInFlight>>20, wait), effectNone)
 		return nil, false
 	}

@@ -416,11 +416,14 @@ func rawPutHead(t *testing.T, addr string, size int) string {
 	defer conn.Close()
 	fmt.Fprintf(conn, "PUT /kv/k HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n", size)
 	_ = conn.SetReadDeadline(time.Now().Add(10 * time.Second))
-	line, err := bufio.NewReader(conn).ReadString('\n')
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
 	if err != nil {
-		t.Fatalf("no answer before the value was sent: %v", err)
+		t.Errorf("no answer before the value was sent: %v", err)
+		return ""
 	}
-	return strings.TrimSpace(line)
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return "HTTP/1.1 " + resp.Status + "\n" + strings.TrimSpace(string(b))
 }
 
 // A follower redirects a PUT to the leader before it reads the value: it
@@ -428,13 +431,19 @@ func rawPutHead(t *testing.T, addr string, size int) string {
 func TestHTTPFollowerRedirectsBeforeReadingTheValue(t *testing.T) {
 	t.Parallel()
 	c := startCluster(t, Options{Nodes: 3})
-	st := waitLeader(t, c)
+	waitLeader(t, c)
+	// A follower that knows the leader (waitLeader wants only a majority
+	// to: the third may still answer "no leader known").
 	var follower string
-	for _, n := range st.Nodes {
-		if n.ID != st.Leader {
-			follower = n.HTTPAddr
+	waitFor(t, c, "a follower knows the leader", func(st Status) bool {
+		for _, n := range st.Nodes {
+			if st.Leader != 0 && n.ID != st.Leader && n.Leader == st.Leader {
+				follower = n.HTTPAddr
+				return true
+			}
 		}
-	}
+		return false
+	})
 	if got := rawPutHead(t, follower, MaxValueBytes); !strings.HasPrefix(got, "HTTP/1.1 307") {
 		t.Fatalf("a follower answered %q to a PUT whose value it had not read, want a 307 to the leader", got)
 	}
@@ -483,8 +492,8 @@ func TestHTTPPutValueMustComeInTime(t *testing.T) {
 	c := startCluster(t, Options{Nodes: 1})
 	st := waitLeader(t, c)
 	addr := st.Nodes[0].HTTPAddr
-	if got := rawPutHead(t, addr, MaxValueBytes); !strings.HasPrefix(got, "HTTP/1.1 400") {
-		t.Fatalf("a PUT whose value never came got %q, want a 400 once its time was up", got)
+	if got := rawPutHead(t, addr, MaxValueBytes); !strings.HasPrefix(got, "HTTP/1.1 400") || !strings.Contains(got, "the value did not arrive within 300ms of this write's turn") {
+		t.Fatalf("a PUT whose value never came got %q, want a 400 once its time was up that says so", got)
 	}
 	n := c.slots[0].node
 	if !n.putAdmit.TryAcquire(putBytesInFlight) {
@@ -493,5 +502,44 @@ func TestHTTPPutValueMustComeInTime(t *testing.T) {
 	n.putAdmit.Release(putBytesInFlight)
 	if code, b := httpDo(t, "PUT", "http://"+addr+"/kv/k", "v"); code != 200 {
 		t.Fatalf("PUT after: %d %s", code, b)
+	}
+}
+
+// A PUT whose turn comes after its node stopped leading is sent to the
+// new leader before its value is read, as it would have been on arrival:
+// it was answered 503 "not the leader", or waited for its value.
+func TestHTTPPutAdmittedAfterSteppingDownIsRedirected(t *testing.T) {
+	putBodyWaitForTest.Store(int64(300 * time.Millisecond))
+	t.Cleanup(func() { putBodyWaitForTest.Store(0) })
+	c := startCluster(t, Options{Nodes: 3})
+	st := waitLeader(t, c)
+	old := c.slots[st.Leader-1]
+	n := old.node
+	if err := n.putAdmit.Acquire(context.Background(), putBytesInFlight); err != nil {
+		t.Fatal(err)
+	}
+	got := make(chan string, 1)
+	go func() { got <- rawPutHead(t, old.httpAddr, MaxValueBytes) }()
+	waitUntil(t, 5*time.Second, "the PUT waits its turn", func() bool { return n.putsWaiting.Load() == 1 })
+	to := st.Leader%3 + 1
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if _, err := c.Transfer(ctx, to); err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, 5*time.Second, "the old leader knows the new one", func() bool { return n.leaderAddr() != "" })
+	n.putAdmit.Release(putBytesInFlight)
+	if r := <-got; !strings.HasPrefix(r, "HTTP/1.1 307") {
+		t.Fatalf("a PUT admitted after its node stepped down got %q, want a 307 to the new leader", r)
+	}
+}
+
+// waitUntil polls cond every millisecond until it holds, failing t after d.
+func waitUntil(t *testing.T, d time.Duration, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(d); !cond(); time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not within %v", what, d)
+		}
 	}
 }

@@ -140,7 +140,9 @@ type node struct {
 	// putAdmit bounds the PUT values the HTTP API reads at once
 	// (putBytesInFlight); a FIFO of the writes waiting past it.
 	putAdmit *semaphore.Weighted
-	hl       net.Listener
+	// putsWaiting counts the PUTs waiting their turn in putAdmit.
+	putsWaiting atomic.Int32
+	hl          net.Listener
 
 	refusals refusalLog // connections its Raft port refused (garbage, strangers)
 
