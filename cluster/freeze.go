@@ -329,9 +329,18 @@ func (c *Cluster) deliverOn(n *node, from uint64, typ raft.MessageType, discard 
 			n.noteDiscarded(h)
 			return nil
 		}
-		was, queued := n.core.Status(), len(n.core.Outbox())
+		was, queued, start := n.core.Status(), len(n.core.Outbox()), len(n.captured)
 		n.deliver(h.m)
 		now := n.core.Status()
+		// A follower learning who leads (a heartbeat or append from a
+		// leader it did not know) says so first, before what it did
+		// with the message: the step said "no visible effect" of it.
+		if e := leaderEffect(n.cfg.id, was, now); e != "" {
+			n.captured = slices.Insert(n.captured, start, e)
+			if n.commitAt >= start {
+				n.commitAt++
+			}
+		}
 		if last, before := now.LastIndex, was.LastIndex; last > before && h.m.Type == raft.MsgApp {
 			// Storing entries is what an append is for, and the core tells
 			// no event for it (a feed would drown): a step says it, after
@@ -403,6 +412,20 @@ func progressEffect(id, peer uint64, was, now raft.Progress) string {
 		return fmt.Sprintf("%d now probes %d from %d (next %d -> %d)", id, peer, now.Next, was.Next, now.Next)
 	}
 	return ""
+}
+
+// leaderEffect says that follower id learned its leader from was to now
+// ("" when it did not): "2 now follows leader 1 in term 3", "2 moves to
+// term 4 and follows leader 3" when the message carried a newer term. A
+// node that became follower says so already (its role event).
+func leaderEffect(id uint64, was, now raft.Status) string {
+	if now.Role != raft.RoleFollower || was.Role != raft.RoleFollower || now.Leader == raft.None || now.Leader == was.Leader && now.Term == was.Term {
+		return ""
+	}
+	if now.Term != was.Term {
+		return fmt.Sprintf("%d moves to term %d and follows leader %d", id, now.Term, now.Leader)
+	}
+	return fmt.Sprintf("%d now follows leader %d in term %d", id, now.Leader, now.Term)
 }
 
 // tallyEffect says how candidate id's count of votes changed from was to

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"raftplay/raft"
 )
 
 // traceHas reports whether the trace holds a record that matches.
@@ -725,5 +727,55 @@ func TestProposeToWaitsForThePlaceOfAQueuedPut(t *testing.T) {
 	p, err := c.ProposeTo(ctx, l, "k", []byte("v"))
 	if err != nil || p.Index == 0 || p.Committed {
 		t.Fatalf("ProposeTo: %+v, %v; want the put's place in the log, uncommitted (the cluster is frozen)", p, err)
+	}
+}
+
+// A follower that learns who leads from a step says so: it voted in the
+// term, knew no leader, and the leader's first append (or heartbeat)
+// taught it; the step said only what it appended, or "no visible effect"
+// of a heartbeat.
+func TestStepSaysAFollowerLearnedItsLeader(t *testing.T) {
+	t.Parallel()
+	c := startCluster(t, Options{Nodes: 3})
+	waitLeader(t, c)
+	freezeAtRest(t, c, 3)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	must := mustOut(t)
+	electBySteps(t, c, ctx, 1, 2, 3)
+	st := c.Status()
+	l, _ := st.Node(1)
+	out := must(c.Deliver(ctx, 1, 2, "app", false))
+	if want := fmt.Sprintf("2 now follows leader 1 in term %d; 2 appended entry", l.Term); !strings.Contains(out, want) {
+		t.Fatalf("the new leader's first append: %q; want %q", out, want)
+	}
+	must(c.Heartbeat(1))
+	if out := must(c.Deliver(ctx, 1, 3, "heartbeat", false)); !strings.Contains(out, fmt.Sprintf("3 now follows leader 1 in term %d", l.Term)) {
+		t.Fatalf("the new leader's heartbeat to a follower that knew no leader: %q", out)
+	}
+	// Known already: nothing to say of it.
+	must(c.Heartbeat(1))
+	if out := must(c.Deliver(ctx, 1, 2, "heartbeat", false)); strings.Contains(out, "follows leader") {
+		t.Fatalf("a heartbeat to a follower that knew its leader: %q", out)
+	}
+}
+
+func TestLeaderEffect(t *testing.T) {
+	f := func(term, leader uint64) raft.Status {
+		return raft.Status{Role: raft.RoleFollower, Term: term, Leader: leader}
+	}
+	for _, c := range []struct {
+		was, now raft.Status
+		want     string
+	}{
+		{f(3, 0), f(3, 1), "2 now follows leader 1 in term 3"},
+		{f(3, 1), f(4, 3), "2 moves to term 4 and follows leader 3"},
+		{f(3, 1), f(3, 1), ""},
+		{f(3, 1), f(4, 0), ""},
+		{raft.Status{Role: raft.RoleCandidate, Term: 3}, f(3, 1), ""},
+	} {
+		if got := leaderEffect(2, c.was, c.now); got != c.want {
+			t.Errorf("leaderEffect(%+v, %+v) = %q, want %q", c.was, c.now, got, c.want)
+		}
 	}
 }
