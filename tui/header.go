@@ -120,19 +120,26 @@ func (m *Model) viewHeader(width int) []string {
 // claimants names the nodes that think they lead when no leader is known
 // to a majority (a leader just elected, before its first heartbeat; a
 // paused or cut-off one): " (1 claims it)", " (1, 3 claim it)", with
-// the term of one that leads an older term than the header's: " (5 in
-// term 5 claims it)"; "".
+// the terms they lead when one leads an older term than the header's:
+// " (5 in term 5 claims it)", " (1 in term 2, 3 in term 1 claim it)"; "".
 func claimants(s cluster.Status) string {
-	var ids []string
+	var claim []cluster.NodeStatus
+	older := false
 	for _, n := range s.Nodes {
 		if n.Role == "leader" && (n.State == cluster.StateUp || n.State == cluster.StatePaused) {
-			id := fmt.Sprint(n.ID)
-			if n.Term < s.Term {
-				// Beside "term 6 (highest)", "(5 claims it)" read as 5
-				// claiming term 6 (an audit): the term it leads is said.
-				id += fmt.Sprintf(" in term %d", n.Term)
-			}
-			ids = append(ids, id)
+			claim = append(claim, n)
+			older = older || n.Term < s.Term
+		}
+	}
+	// Beside "term 6 (highest)", "(5 claims it)" read as 5 claiming term
+	// 6 (an audit): the term it leads is said. Said of one only, "(1, 3
+	// in term 1 claim it)" read as both leading term 1 when 1 led term
+	// 2: with an older term among them, each one's is said.
+	ids := make([]string, len(claim))
+	for i, n := range claim {
+		ids[i] = fmt.Sprint(n.ID)
+		if older {
+			ids[i] += fmt.Sprintf(" in term %d", n.Term)
 		}
 	}
 	switch len(ids) {

@@ -57,8 +57,15 @@ func TestHeaderNamesLeaderClaimants(t *testing.T) {
 	st.Nodes[2].Role, st.Nodes[2].State = "leader", cluster.StatePaused
 	st.Nodes[1].Role, st.Nodes[1].State = "leader", cluster.StateCrashed // a crashed node claims nothing
 	m = newModel(newFakeSource(st), &fakeExec{}, 120, 40)
-	if v := m.View(); !strings.Contains(v, "leader none (1 in term 5, 3 claim it)") {
+	// Each one's term is said: "(1 in term 5, 3 claim it)" read well,
+	// but "(3, 1 in term 5 claim it)" read as both leading term 5.
+	if v := m.View(); !strings.Contains(v, "leader none (1 in term 5, 3 in term 7 claim it)") {
 		t.Errorf("header with two claimants, one paused:\n%s", v)
+	}
+	st.Nodes[0].Term, st.Nodes[2].Term = 7, 5
+	m = newModel(newFakeSource(st), &fakeExec{}, 120, 40)
+	if v := m.View(); !strings.Contains(v, "leader none (1 in term 7, 3 in term 5 claim it)") {
+		t.Errorf("header with two claimants, the second of an older term:\n%s", v)
 	}
 	if v := newModel(newFakeSource(leaderless()), &fakeExec{}, 120, 40).View(); strings.Contains(v, "claim") {
 		t.Errorf("header names a claimant when no node thinks it leads:\n%s", v)
