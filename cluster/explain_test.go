@@ -415,6 +415,32 @@ func TestWhyCases(t *testing.T) {
 			t.Errorf("frozen, entries held: Why = %q", got)
 		}
 	})
+	t.Run("entries sent to a follower slow to answer", func(t *testing.T) {
+		// A 2 s fsync holds the follower: the leader sent it all it has,
+		// a majority holds more than it, and it has not answered for
+		// 300 ms. It read "up to date" until quiet for an election
+		// timeout (a new user, 4 of 8 frames, 130 entries behind).
+		st := cardStatus(3)
+		st.Timing.Heartbeat = 100 * time.Millisecond
+		l := &st.Nodes[0]
+		l.LastIndex, l.Commit, st.Commit = 150, 148, 148
+		l.Progress[2] = raft.Progress{Match: 20, Next: 151, State: "replicate", Inflight: 40, HeardAgo: 300, Answered: true}
+		l.Progress[3] = raft.Progress{Match: 148, Next: 151, State: "replicate", Inflight: 1, HeardAgo: 1, Answered: true}
+		if got := Why(st, 2); got != "behind by 130: replicate" {
+			t.Errorf("slow to answer: Why = %q", got)
+		}
+		// Heard a moment ago, or holding every committed entry: its
+		// entries are on their way.
+		l.Progress[2] = raft.Progress{Match: 20, Next: 151, State: "replicate", Inflight: 40, HeardAgo: 150, Answered: true}
+		if got := Why(st, 2); got != "up to date" {
+			t.Errorf("heard 150 ms ago: Why = %q", got)
+		}
+		l.Progress[2] = raft.Progress{Match: 148, Next: 151, State: "replicate", Inflight: 1, HeardAgo: 300, Answered: true}
+		st.Nodes[1].LastIndex, st.Nodes[1].Commit = 148, 148
+		if got := Why(st, 2); got != "up to date" {
+			t.Errorf("holding every committed entry: Why = %q", got)
+		}
+	})
 	t.Run("following a leader that stepped down", func(t *testing.T) {
 		st := cardStatus(3)
 		st.Nodes[0].Role, st.Nodes[0].Progress = "follower", nil // 1 stepped down; 2 has not heard
