@@ -780,6 +780,12 @@ func explainCandidate(st Status, n NodeStatus) string {
 	return s
 }
 
+// upToDate reports whether a log ending at index i of term t is at least
+// as up to date as one ending at mi of term mt (§5.4.1).
+func upToDate(i, t, mi, mt uint64) bool {
+	return t > mt || t == mt && i >= mi
+}
+
 // refusalWhy explains a refusal of candidate c's vote request for term
 // by voter id.
 func refusalWhy(st Status, c NodeStatus, term, id uint64, why raft.Why) string {
@@ -799,6 +805,11 @@ func refusalWhy(st Status, c NodeStatus, term, id uint64, why raft.Why) string {
 			return fmt.Sprintf("it voted for %d at term %d", v.Vote, v.Term)
 		}
 		return "it had voted for, or followed, another node in that term"
+	case raft.WhyHasLeader:
+		if v.Term == term && v.Leader != 0 && v.Leader != c.ID {
+			return fmt.Sprintf("it follows leader %d at term %d, and a follower with a leader grants no vote in its term", v.Leader, term)
+		}
+		return fmt.Sprintf("it followed a leader in term %d, and a follower with a leader grants no vote in its term", term)
 	case raft.WhyStaleTerm:
 		return fmt.Sprintf("it is at a higher term (%d)", v.Term)
 	case raft.WhyLease:
@@ -1056,11 +1067,18 @@ func explainVote(st Status, id uint64) string {
 	case raft.WhyLogBehind:
 		return fmt.Sprintf("%d refused its %s to %d %s term %d: %s is less up to date than %s; a leader must hold every committed entry (§5.4.1)",
 			id, what, v.Candidate, at, v.Term, cand, mine)
-	case raft.WhyVoted:
+	case raft.WhyHasLeader, raft.WhyVoted:
 		switch {
-		case v.Following:
-			return fmt.Sprintf("%d refused its %s to %d %s term %d: it was following leader %d in that term, which it had not voted in; a follower with a leader grants no vote in its term (raftplay's rule, as etcd's; Figure 2 would grant it, to no effect: that leader already holds a majority of the term)",
-				id, what, v.Candidate, at, v.Term, v.VotedFor)
+		case v.Following || v.Why == raft.WhyHasLeader:
+			// Figure 2 grants a vote to an up-to-date candidate whatever
+			// the voter follows; said of a candidate whose log was behind,
+			// "Figure 2 would grant it" was wrong (a new user).
+			fig2 := "Figure 2 would grant it, to no effect: that leader already holds a majority of the term"
+			if !upToDate(v.CandIndex, v.CandTerm, v.MyIndex, v.MyTerm) {
+				fig2 = fmt.Sprintf("Figure 2 would refuse it too: %s is less up to date than %s (§5.4.1)", cand, mine)
+			}
+			return fmt.Sprintf("%d refused its %s to %d %s term %d: it was following leader %d in that term, which it had not voted in; a follower with a leader grants no vote in its term (raftplay's rule, as etcd's; %s)",
+				id, what, v.Candidate, at, v.Term, v.VotedFor, fig2)
 		case v.VotedFor == id:
 			return fmt.Sprintf("%d refused its %s to %d %s term %d: it had voted for itself in that term (a candidate too); one vote per term (Figure 2)",
 				id, what, v.Candidate, at, v.Term)

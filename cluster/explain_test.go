@@ -1323,6 +1323,27 @@ func TestExplainVoteRefusedForAnotherSaysWhich(t *testing.T) {
 	mustContain(t, ExplainVote(st, 2), "2 refused its vote to 3 at term 5: it was following leader 1 in that term, which it had not voted in")
 	v.LastVote.Following, v.LastVote.VotedFor = false, 2
 	mustContain(t, ExplainVote(st, 2), "2 refused its vote to 3 at term 5: it had voted for itself in that term (a candidate too)")
+	// Figure 2 grants an up-to-date candidate's vote whatever the voter
+	// follows, and refuses one whose log is behind: said of a candidate
+	// at 1@1 against 2@2, "Figure 2 would grant it" was wrong (a new user).
+	v.LastVote = raft.VoteDecision{Candidate: 3, Term: 5, Why: raft.WhyHasLeader, VotedFor: 1, Following: true, CandIndex: 4, CandTerm: 5, MyIndex: 4, MyTerm: 5}
+	got := ExplainVote(st, 2)
+	mustContain(t, got, "2 refused its vote to 3 at term 5: it was following leader 1 in that term, which it had not voted in")
+	mustContain(t, got, "Figure 2 would grant it, to no effect")
+	v.LastVote.CandIndex, v.LastVote.CandTerm, v.LastVote.MyIndex, v.LastVote.MyTerm = 1, 1, 2, 2
+	got = ExplainVote(st, 2)
+	mustContain(t, got, "Figure 2 would refuse it too: 3's log (1@1) is less up to date than its own (2@2) (§5.4.1)")
+	mustNotContain(t, got, "would grant it")
+}
+
+// A candidate's tally names a refusal by a follower of a leader of the term
+// as such (it said "it had voted for, or followed, another node").
+func TestExplainCandidateRefusedByAFollowerOfALeader(t *testing.T) {
+	st := cardStatus(3)
+	c := &st.Nodes[2]
+	c.Role, c.Vote, c.Leader = "candidate", 3, 0
+	c.Tally = &raft.Tally{Granted: []uint64{3}, Refused: map[uint64]raft.Why{2: raft.WhyHasLeader}, Needed: 2}
+	mustContain(t, ExplainNode(st, 3), "2 refused: it follows leader 1 at term 5, and a follower with a leader grants no vote in its term")
 }
 
 // A learner whose promotion the leader has appended but it has not

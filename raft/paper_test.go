@@ -780,3 +780,25 @@ func TestLeaderTellsOfAFollowerThatLostAcknowledgedEntries(t *testing.T) {
 		t.Errorf("events %q, want once %q", events, want)
 	}
 }
+
+// A refusal says which rule refused: a vote given to another node of the
+// term ("already voted"), or a leader followed in it with no vote given
+// ("has a leader"; it said "already voted" of a node that never voted).
+func TestVoteRefusalSaysWhy(t *testing.T) {
+	r := newTestRaft(t, 1, three, func(c *Config) { c.HardState = HardState{Term: 1, Vote: 3} })
+	_ = r.Step(Message{Type: MsgVote, From: 2, To: 1, Term: 1})
+	if resp := filterType(r.Ready().Messages, MsgVoteResp); len(resp) != 1 || !resp[0].Reject || resp[0].Why != WhyVoted {
+		t.Errorf("voted for 3, asked by 2: %+v, want a refusal: already voted", resp)
+	}
+	r = newTestRaft(t, 1, three, func(c *Config) { c.HardState = HardState{Term: 1} })
+	_ = r.Step(Message{Type: MsgHeartbeat, From: 3, To: 1, Term: 1})
+	r.Ready()
+	_ = r.Step(Message{Type: MsgVote, From: 2, To: 1, Term: 1})
+	resp := filterType(r.Ready().Messages, MsgVoteResp)
+	if len(resp) != 1 || !resp[0].Reject || resp[0].Why != WhyHasLeader || resp[0].Why.String() != "has a leader" {
+		t.Errorf("following 3 without a vote, asked by 2: %+v, want a refusal: has a leader", resp)
+	}
+	if d := r.Status().LastVote; d.Why != WhyHasLeader || d.VotedFor != 3 || !d.Following {
+		t.Errorf("the decision kept for explanations: %+v", d)
+	}
+}

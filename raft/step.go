@@ -294,13 +294,13 @@ func (r *Raft) handleVote(m Message) {
 		}
 		r.lastVote.Why = WhyNotMember
 	case !canVote:
-		who, did := r.vote, "already voted for"
+		who, did, why := r.vote, "already voted for", WhyVoted
 		if who == None {
-			who, did = r.lead, "following"
+			who, did, why = r.lead, "following", WhyHasLeader
 		}
 		r.emit(EventVoteRejected, m.From, "rejected %s for %d: %s %d at term %d", name, m.From, did, who, r.term)
-		r.send(Message{To: m.From, Type: resp, Reject: true, Why: WhyVoted})
-		r.lastVote.Why, r.lastVote.VotedFor, r.lastVote.Following = WhyVoted, who, r.vote == None
+		r.send(Message{To: m.From, Type: resp, Reject: true, Why: why})
+		r.lastVote.Why, r.lastVote.VotedFor, r.lastVote.Following = why, who, r.vote == None
 	case m.Type == MsgPreVote && r.leaderAlive() && !isTransferVote(m):
 		// Thesis §9.6: a pre-vote is granted only by a node that has not
 		// heard from a leader for the minimum election timeout, and not by

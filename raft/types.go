@@ -193,17 +193,18 @@ type Why uint8
 const (
 	WhyNone        Why = iota
 	WhyStaleTerm       // the request's term is below the receiver's
-	WhyVoted           // the receiver voted for, or follows, another node in this term
+	WhyVoted           // the receiver voted for another node in this term (or, from an older build, follows one)
 	WhyLogBehind       // the candidate's log is not as up to date as the receiver's (§5.4.1)
 	WhyLogMismatch     // the receiver has no entry at prevLogIndex with prevLogTerm (hint in RejectHint)
 	WhyLease           // not sent: a vote request ignored inside a leader lease (CheckQuorum)
 	WhyLeaderAlive     // a pre-vote refused: the receiver leads and heard from a quorum, or heard from its leader, within the minimum election timeout (thesis §9.6)
 	WhyNotMember       // a (pre-)vote refused: the receiver joined with no bootstrap configuration and no configuration it holds names it yet
+	WhyHasLeader       // a vote refused: the receiver follows a leader of this term, and has not voted in it
 )
 
 // String returns a phrase for w: "stale term", "already voted",
 // "log not up to date", "log mismatch", "leader lease", "leader alive",
-// "not a member yet", or "" for WhyNone.
+// "not a member yet", "has a leader", or "" for WhyNone.
 func (w Why) String() string {
 	switch w {
 	case WhyStaleTerm:
@@ -220,6 +221,8 @@ func (w Why) String() string {
 		return "leader alive"
 	case WhyNotMember:
 		return "not a member yet"
+	case WhyHasLeader:
+		return "has a leader"
 	}
 	return ""
 }
