@@ -112,19 +112,39 @@ func (n *node) setFrozen(f bool) {
 }
 
 // capture runs f on the loop and returns the Raft events f caused, the
-// commits included: the effect of one step.
+// commits included: the effect of one step. The Ready f left is carried out
+// before the capture ends: what the core tells only once its Ready is
+// durable (a leader's snapshot installed) is part of the step.
 func (n *node) capture(f func() error) ([]string, error) {
 	var effects []string
 	var err error
+	ended := make(chan struct{})
 	if e := n.do(func() {
 		n.capturing, n.captured, n.commitAt = true, nil, -1
 		err = f()
-		effects, n.capturing, n.captured = n.captured, false, nil
-		n.publish(time.Now()) // what it did shows in the next Status at once
+		n.endCapture = func() {
+			effects, n.capturing, n.captured = n.captured, false, nil
+			n.publish(time.Now()) // what it did shows in the next Status at once
+			close(ended)
+		}
 	}); e != nil {
 		return nil, e
 	}
+	select {
+	case <-ended:
+	case <-n.done:
+		return nil, ErrNodeDown
+	}
 	return effects, err
+}
+
+// captureEnded ends the capture of a step (see capture), if one is on: the
+// loop calls it once it has carried out the step's Ready, or stops.
+func (n *node) captureEnded() {
+	if end := n.endCapture; end != nil {
+		n.endCapture = nil
+		end()
+	}
 }
 
 // dropFrom drops the messages the node holds from id (after what waits in

@@ -188,6 +188,7 @@ type node struct {
 	discarded      []HeldInfo // the newest messages discard dropped (at most maxDiscarded), this freeze
 	heldDirty      bool       // held or discarded changed since the last publish
 	capturing      bool       // collect Raft events into captured (the effect of a step)
+	endCapture     func()     // ends the capture once the step's Ready is carried out
 	captured       []string   //
 	commitAt       int        // the first commit's place in captured (-1: none yet)
 	batchBytes     int        // entry data taken into the batch of this turn of the loop (drain)
@@ -436,7 +437,8 @@ func (n *node) purgeInbox(id uint64) {
 // queued, then one Ready: persist, send, apply, advance.
 func (n *node) run() {
 	defer close(n.done)
-	defer n.loseHeld() // a crash takes what a frozen node held with it
+	defer n.loseHeld()     // a crash takes what a frozen node held with it
+	defer n.captureEnded() // a step whose Ready failed ends with what it told
 	// What the WAL read at start may be in the page cache only (the last
 	// run died between a write and its fsync): make it durable before the
 	// node acknowledges any of it. Here, not in openNode: on a slow disk
@@ -469,6 +471,7 @@ func (n *node) run() {
 				return
 			case f := <-n.ctrl:
 				f()
+				n.captureEnded() // paused: its Ready waits for the resume
 			}
 			continue
 		}
@@ -521,10 +524,14 @@ func (n *node) run() {
 		case f := <-n.ctrl:
 			f()
 			if n.paused.Load() {
+				n.captureEnded()
 				continue // paused: not one more step, peers see silence from now on
 			}
 		}
-		n.drain()
+		if n.endCapture == nil {
+			// (After a step, not: what arrived meanwhile is no part of it.)
+			n.drain()
+		}
 		// Advance can leave more to do at once (a lone leader commits its
 		// own entry there): handle it now, not a tick later.
 		for i := 0; i < 4 && n.core.HasReady(); i++ {
@@ -533,6 +540,7 @@ func (n *node) run() {
 				return
 			}
 		}
+		n.captureEnded()
 		if now := time.Now(); now.Sub(n.lastPublish) >= publishEvery {
 			n.publish(now)
 		}

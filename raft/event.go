@@ -31,7 +31,9 @@ const (
 	// request inside a leader lease with CheckQuorum).
 	EventIgnored
 	// EventSnapshot: the node compacted its log, sent a snapshot to Peer,
-	// installed one from Peer, or ignored a stale one; Text says which.
+	// installed one from Peer (told at the Advance of the Ready that
+	// carried it: once the caller has saved it), or ignored a stale one;
+	// Text says which.
 	EventSnapshot
 	// EventReplaced: the node replaced entries the leader Peer does not
 	// have with the leader's (Figure 7); Text gives indexes and terms.

@@ -208,6 +208,14 @@ type Raft struct {
 	snapshot *Snapshot
 	// pendingSnapshot is a received snapshot waiting for the next Ready.
 	pendingSnapshot *Snapshot
+	// installFrom is the leader that sent pendingSnapshot: "installed
+	// snapshot" is told at the Advance of the Ready that carried it, once
+	// the caller has made it durable, not when it arrives (a write that
+	// failed, a full disk, followed the claim of an install).
+	installFrom uint64
+	// readyFrom is installFrom once a Ready has handed the snapshot out,
+	// until its Advance.
+	readyFrom uint64
 
 	rand    *rand.Rand
 	onEvent func(Event)

@@ -113,6 +113,9 @@ func (r *Raft) Ready() Ready {
 	}
 	r.readStates = nil
 	r.pendingSnapshot = nil
+	if rd.Snapshot != nil {
+		r.readyFrom, r.installFrom = r.installFrom, None
+	}
 	if r.softState() != r.prevSoft {
 		ss := r.softState() // allocated only when it changed
 		rd.SoftState = &ss
@@ -144,7 +147,22 @@ func (r *Raft) Advance(rd Ready) {
 		r.log.stableTo(e.Index, e.Term)
 	}
 	r.advanceApplied(rd)
+	if rd.Snapshot != nil {
+		r.announceInstall(rd.Snapshot.Meta)
+	}
 	r.selfDurable()
+}
+
+// announceInstall tells the install of the leader's snapshot at meta, which
+// the caller has just made durable (Advance). A snapshot that a newer one
+// replaced before a Ready handed it out was never saved, nor is it told.
+func (r *Raft) announceInstall(meta SnapshotMeta) {
+	from := r.readyFrom
+	if from == None {
+		return
+	}
+	r.readyFrom = None
+	r.emit(EventSnapshot, from, "installed snapshot at %d (term %d) from %d", meta.Index, meta.Term, from)
 }
 
 // reuseMessages keeps rd's message array for the messages of the next

@@ -153,8 +153,10 @@ func (r *Raft) handleSnapshot(m Message) {
 		r.installing = &meta
 		r.reloadConf()
 		r.installing = nil
-		r.emit(EventSnapshot, m.From, "installed snapshot at %d (term %d) from %d", meta.Index, meta.Term, m.From)
-		// This acknowledgement leaves only after the snapshot is persisted.
+		// "installed" is told at Advance (announceInstall): the snapshot
+		// is only in memory yet. This acknowledgement, too, leaves only
+		// after the snapshot is persisted.
+		r.installFrom = m.From
 		r.send(Message{To: m.From, Type: MsgAppResp, Index: meta.Index})
 	}
 }

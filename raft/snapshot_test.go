@@ -138,6 +138,11 @@ func TestSnapshotInstall(t *testing.T) {
 	if len(rd.Entries) != 0 || len(rd.Committed) != 0 || rd.HardState.Commit != 5 || rd.HardState.Term != 3 {
 		t.Fatalf("Ready entries %v committed %v hard %+v", rd.Entries, rd.Committed, rd.HardState)
 	}
+	// Not told before the caller has saved it (Advance): a failed write
+	// would follow the claim.
+	if slices.ContainsFunc(events, func(e string) bool { return strings.Contains(e, "installed") }) {
+		t.Fatalf("install told before Advance: %q", events)
+	}
 	if acks := filterType(rd.Messages, MsgAppResp); len(acks) != 1 || acks[0].Index != 5 {
 		t.Fatalf("answer %v", rd.Messages)
 	}
