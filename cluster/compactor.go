@@ -10,7 +10,8 @@ import "raftplay/wal"
 // a time, with pauses between the steps (wal/doc.go, "Compaction"): that
 // takes long, and the loop must not wait for it. The segments can go at any
 // time once the snapshot that covers them is durable: a crash before their
-// deletion leaves old segments that Open skips. So the loop only asks, and
+// deletion leaves old segments that Open skips, and that the node's loop
+// asks to delete when it starts again (run). So the loop only asks, and
 // goes on.
 type compactor struct {
 	w      *wal.WAL

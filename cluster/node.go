@@ -463,6 +463,14 @@ func (n *node) run() {
 	defer n.wb.stop()
 	go n.wc.run()
 	defer n.wc.stop()
+	if n.snapIndex > 0 {
+		// A node killed after saving a snapshot, before the segments it
+		// covers were deleted, left them behind (Open skips them), until
+		// its next snapshot. They go now, as after any snapshot: only
+		// those entirely at or below it (wal.Compact). Not before the
+		// Flush above: the snapshot's name may not have been durable.
+		n.wc.request(n.snapIndex)
+	}
 	n.resetClock()
 	for {
 		if n.paused.Load() {
