@@ -129,7 +129,7 @@ func init() {
 		{VerbPowerfail, groupDisk, []string{"powerfail N", "powerfail all"}, []string{"node N loses power: stops as with crash, and what it wrote but did not fsync is gone", "every running node loses power at once"},
 			"Files are cut back to their last fsynced length, and files created or renamed\nwithout a directory fsync disappear. restart N brings it back from what survived.\nWith fsync on (the default) nothing acknowledged is lost; a node that was\nskipping fsync (set unsafe-skip-fsync) may lose entries it acknowledged, and the\nanswer says so.", parseNodeOrAll},
 		{VerbWipe, groupDisk, []string{"wipe N"}, []string{"UNSAFE: node N restarts with an empty disk, same id (amnesia)"},
-			"It forgets its term, its vote and its log, so it may vote twice in a term or help\nelect a leader without committed entries: the monitor reports it. Real systems\nmake a node with a new disk rejoin as a new member (remove N, then add).", parseNodeOnly},
+			"It forgets its term, its vote and its log, so it may vote twice in a term or help\nelect a leader without committed entries: the monitor reports it. Real systems\nmake a node with a new disk rejoin as a new member (remove N, then add).\nA node that was down (crash, powerfail, a failed start) or paused comes back up\ntoo, running: the new disk is put in and the node started in one go.", parseNodeOnly},
 		{VerbCorrupt, groupDisk, []string{"corrupt N [segment|snapshot|tail]"}, []string{"crash node N and damage its WAL: flip a byte (default segment), or tear the last record"},
 			"restart N then shows the rule: a torn tail is cut off and the node starts; any\nother damage keeps it from starting, with the file and offset named.", parseCorrupt},
 
