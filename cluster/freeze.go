@@ -122,9 +122,13 @@ func (n *node) capture(f func() error) ([]string, error) {
 	if e := n.do(func() {
 		n.capturing, n.captured, n.commitAt = true, nil, -1
 		err = f()
-		n.endCapture = func() {
+		n.endCapture = func(running bool) {
 			effects, n.capturing, n.captured = n.captured, false, nil
-			n.publish(time.Now()) // what it did shows in the next Status at once
+			if running {
+				// What it did shows in the next Status at once. (A loop
+				// that stopped has stored its status as down: kept.)
+				n.publish(time.Now())
+			}
 			close(ended)
 		}
 	}); e != nil {
@@ -133,17 +137,22 @@ func (n *node) capture(f func() error) ([]string, error) {
 	select {
 	case <-ended:
 	case <-n.done:
-		return nil, ErrNodeDown
+		select {
+		case <-ended: // its Ready failed: the step still says what it did
+		default:
+			return nil, ErrNodeDown
+		}
 	}
 	return effects, err
 }
 
 // captureEnded ends the capture of a step (see capture), if one is on: the
-// loop calls it once it has carried out the step's Ready, or stops.
-func (n *node) captureEnded() {
+// loop calls it once it has carried out the step's Ready (running), or as
+// it stops.
+func (n *node) captureEnded(running bool) {
 	if end := n.endCapture; end != nil {
 		n.endCapture = nil
-		end()
+		end(running)
 	}
 }
 

@@ -2,6 +2,7 @@ package cluster
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -57,6 +58,33 @@ func TestSnapshotThatFailedToSaveIsNotToldInstalled(t *testing.T) {
 // and the step's effect takes that Ready in.
 func TestDeliveredSnapshotStepSaysInstalled(t *testing.T) {
 	t.Parallel()
+	_, out, f := deliverSnapshotBySteps(t, false)
+	if want := fmt.Sprintf("%d installed snapshot at", f); !strings.Contains(out, want) {
+		t.Fatalf("step: %s\nwant %q in it", out, want)
+	}
+}
+
+// A step whose Ready fails to save (a full disk) says what the step did,
+// not that the node was down (the node stopped after the step's effect),
+// and claims no install.
+func TestStepWhoseSaveFailsSaysWhatItDid(t *testing.T) {
+	t.Parallel()
+	c, out, f := deliverSnapshotBySteps(t, true)
+	if strings.Contains(out, "installed") || !strings.HasPrefix(out, "delivered") {
+		t.Fatalf("step: %s\nthough %d failed to save the snapshot", out, f)
+	}
+	waitFor(t, c, "the follower stopped on its full disk", func(s Status) bool {
+		n, _ := s.Node(f)
+		return n.State == StateFailed
+	})
+}
+
+// deliverSnapshotBySteps has a frozen cluster's leader send a cut-off
+// follower its snapshot, by steps, and returns the cluster, what
+// delivering it said, and the follower; with full, the follower's disk is
+// full by then.
+func deliverSnapshotBySteps(t *testing.T, full bool) (*Cluster, string, uint64) {
+	t.Helper()
 	c := startCluster(t, Options{Nodes: 3, SnapshotEvery: 10, PreVote: true})
 	st := waitLeader(t, c)
 	l, f := st.Leader, aFollower(st)
@@ -76,6 +104,12 @@ func TestDeliveredSnapshotStepSaysInstalled(t *testing.T) {
 		t.Fatal(err)
 	}
 	c.Heal()
+	if full {
+		// Nothing before the snapshot writes (PreVote: no term of its own).
+		if err := c.SetDiskFull(f, true); err != nil {
+			t.Fatal(err)
+		}
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	must := mustOut(t)
@@ -89,13 +123,14 @@ func TestDeliveredSnapshotStepSaysInstalled(t *testing.T) {
 		out, err := c.Deliver(short, l, f, "snap", false)
 		stop()
 		if err == nil {
-			if want := fmt.Sprintf("%d installed snapshot at", f); !strings.Contains(out, want) {
-				t.Fatalf("step: %s\nwant %q in it", out, want)
-			}
-			return
+			return c, out, f
+		}
+		if !strings.Contains(err.Error(), "holds no") && !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("deliver %d %d snap: %v", l, f, err)
 		}
 		must(c.Deliver(ctx, l, f, "app", false))
 		must(c.Deliver(ctx, f, l, "app-resp", false))
 	}
 	t.Fatalf("no snapshot reached %d; events:\n%v", f, c.Events().Last(30))
+	return nil, "", 0
 }

@@ -188,7 +188,7 @@ type node struct {
 	discarded      []HeldInfo // the newest messages discard dropped (at most maxDiscarded), this freeze
 	heldDirty      bool       // held or discarded changed since the last publish
 	capturing      bool       // collect Raft events into captured (the effect of a step)
-	endCapture     func()     // ends the capture once the step's Ready is carried out
+	endCapture     func(bool) // ends the capture once the step's Ready is carried out
 	captured       []string   //
 	commitAt       int        // the first commit's place in captured (-1: none yet)
 	batchBytes     int        // entry data taken into the batch of this turn of the loop (drain)
@@ -437,8 +437,8 @@ func (n *node) purgeInbox(id uint64) {
 // queued, then one Ready: persist, send, apply, advance.
 func (n *node) run() {
 	defer close(n.done)
-	defer n.loseHeld()     // a crash takes what a frozen node held with it
-	defer n.captureEnded() // a step whose Ready failed ends with what it told
+	defer n.loseHeld()          // a crash takes what a frozen node held with it
+	defer n.captureEnded(false) // a step whose Ready failed ends with what it told
 	// What the WAL read at start may be in the page cache only (the last
 	// run died between a write and its fsync): make it durable before the
 	// node acknowledges any of it. Here, not in openNode: on a slow disk
@@ -479,7 +479,7 @@ func (n *node) run() {
 				return
 			case f := <-n.ctrl:
 				f()
-				n.captureEnded() // paused: its Ready waits for the resume
+				n.captureEnded(true) // paused: its Ready waits for the resume
 			}
 			continue
 		}
@@ -532,7 +532,7 @@ func (n *node) run() {
 		case f := <-n.ctrl:
 			f()
 			if n.paused.Load() {
-				n.captureEnded()
+				n.captureEnded(true)
 				continue // paused: not one more step, peers see silence from now on
 			}
 		}
@@ -548,7 +548,7 @@ func (n *node) run() {
 				return
 			}
 		}
-		n.captureEnded()
+		n.captureEnded(true)
 		if now := time.Now(); now.Sub(n.lastPublish) >= publishEvery {
 			n.publish(now)
 		}
