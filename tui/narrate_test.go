@@ -13,6 +13,7 @@ import (
 
 	"raftplay/cluster"
 	"raftplay/commands"
+	"raftplay/lessons"
 )
 
 // say and waitKey build the commands the parser will make of `say TEXT`
@@ -624,5 +625,40 @@ func TestLastNarrationClosesAfterTheLesson(t *testing.T) {
 	press(m, "esc")
 	if v := m.View(); strings.Contains(v, "> script line 1") {
 		t.Errorf("the second esc leaves the result:\n%s", v)
+	}
+}
+
+// TestEveryLessonSayFitsThePanel: every `say` of every lesson wraps, as
+// the narration panel wraps it (sayLines) at 80 columns, to at most
+// narrMax lines, so it can be read whole (the README's promise). Lesson
+// 10's second say took 9 and always lost its end ("…the steps carry its
+// learner entry and its…").
+func TestEveryLessonSayFitsThePanel(t *testing.T) {
+	all, err := lessons.All()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(all) == 0 {
+		t.Fatal("no lessons")
+	}
+	says := 0
+	for _, l := range all {
+		cmds, err := commands.Parse(l.Source, 9) // add may name nodes past the lesson's --nodes
+		if err != nil {
+			t.Fatalf("%s: %v", l.ID(), err)
+		}
+		for _, c := range cmds {
+			if c.Verb != commands.VerbSay {
+				continue
+			}
+			says++
+			if lines := sayLines(cleanText(c.Message), 80); len(lines) > narrMax {
+				t.Errorf("%s line %d: the say wraps to %d lines at 80 columns, the panel shows %d; cut off after %q",
+					l.ID(), c.Line, len(lines), narrMax, strings.TrimPrefix(lines[narrMax-1], narrBar))
+			}
+		}
+	}
+	if says == 0 {
+		t.Fatal("no say in any lesson")
 	}
 }
