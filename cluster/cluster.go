@@ -83,6 +83,7 @@ type slot struct {
 	joinedAfter uint64
 	removedAt   uint64 // the entry whose commit retired it (0: not retired so, in this run)
 	powerLost   bool   // down because its power was cut (disk.go), not crashed
+	damaged     string // down with the WAL damage corrupt left, which keeps it from starting (NodeStatus.Damaged)
 
 	// The node's disk (disk.go): every WAL file operation goes through fs,
 	// which knows what is durable; the settings of the disk faults.
@@ -907,6 +908,7 @@ func (c *Cluster) restartLocked(id uint64, empty bool) error {
 			return fmt.Errorf("cluster: node %d is running", id)
 		}
 	}
+	s.damaged = "" // it starts, or Err says why not
 	if !empty && !wal.HasLog(s.dir) {
 		err := fmt.Errorf("cluster: node %d's log is gone from %s: restarting it empty would make it forget the votes it cast and the entries it acknowledged (amnesia), which can break Raft's safety; put its files back", id, s.dir)
 		s.state, s.err = StateFailed, err
@@ -1109,6 +1111,7 @@ func downStatus(s *slot) NodeStatus {
 	}
 	ns.State, ns.Role, ns.Err = s.state, "down", ""
 	ns.PowerLost = s.powerLost && s.state == StateCrashed
+	ns.Damaged = s.damaged
 	ns.RaftAddr, ns.HTTPAddr = s.raftAddr, s.httpAddr
 	if s.err != nil {
 		ns.Err = s.err.Error()
@@ -1138,7 +1141,7 @@ func (c *Cluster) stopLocked(s *slot, state NodeState) {
 		s.last = s.node.loadStatus()
 		s.node = nil
 	}
-	s.state, s.powerLost = state, false
+	s.state, s.powerLost, s.damaged = state, false, ""
 	c.up[s.id-1].Store(false)
 }
 

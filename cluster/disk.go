@@ -182,7 +182,8 @@ func (c *Cluster) Wipe(id uint64) error {
 // file, "tail" tears its last record. A running node is crashed first; it
 // stays down, and restart shows what it does with the damage (a torn tail
 // is repaired; anything else keeps it from starting, file and offset
-// named). It returns what was damaged, and where.
+// named, and its status says so meanwhile: NodeStatus.Damaged). It
+// returns what was damaged, and where.
 func (c *Cluster) Corrupt(id uint64, part string) (string, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -213,8 +214,34 @@ func (c *Cluster) Corrupt(id uint64, part string) (string, error) {
 		return "", fmt.Errorf("cluster: node %d: %w", id, err)
 	}
 	what = strings.TrimPrefix(what, s.dir+string(filepath.Separator))
+	s.damaged = fatalDamage(s.dir, part)
 	c.events.Add(Event{Node: id, Kind: EventFault, Text: fmt.Sprintf("%d's WAL damaged: %s (restart %d shows what it does)", id, what, id)})
 	return what, nil
+}
+
+// fatalDamage is the damage in the WAL in dir that keeps its node from
+// starting, where and what, as NodeStatus.Damaged says it; "" when there
+// is none (a torn tail: Open cuts it off; a damaged snapshot file the log
+// does not need: Open ignores it). part is what corrupt damaged, for when
+// the WAL cannot be read to tell.
+func fatalDamage(dir, part string) string {
+	r, err := wal.Inspect(dir)
+	if err != nil {
+		if part == "tail" {
+			return ""
+		}
+		return "its " + part + " (" + err.Error() + ")"
+	}
+	for _, p := range r.Problems {
+		if p.Fatal() {
+			where := p.File
+			if p.Offset >= 0 {
+				where += fmt.Sprintf(" at offset %d", p.Offset)
+			}
+			return where + ": " + p.What
+		}
+	}
+	return ""
 }
 
 // SetDiskDelay makes every fsync of node id take at least d longer, those

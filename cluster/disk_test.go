@@ -2,6 +2,7 @@ package cluster
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -808,4 +809,59 @@ func failOnFullDisk(t *testing.T, c *Cluster, id uint64, writers int) *writer {
 		return n.State == StateFailed && strings.Contains(n.Err, "no space left on device")
 	})
 	return w
+}
+
+// A node whose WAL corrupt damaged (a flipped byte) is down, and a restart
+// fails until the file is repaired: its card, explain and the HTTP
+// /explain say so, and say what replaces it. They said "down: restart
+// brings it back" and "Its files are all it keeps: restart brings it back
+// from them", and the restart then failed ("record checksum mismatch").
+// A torn tail, which a restart cuts off, still says restart.
+func TestCorruptedNodeSaysRestartFails(t *testing.T) {
+	t.Parallel()
+	c := startCluster(t, Options{Nodes: 3})
+	st := waitLeader(t, c)
+	f := aFollower(st)
+	put(t, c.NewClient(), "k", "v")
+	waitFor(t, c, "convergence", Converged)
+	if _, err := c.Corrupt(f, "segment"); err != nil {
+		t.Fatal(err)
+	}
+	st = c.Status()
+	other := uint64(1)
+	if other == f {
+		other = 2
+	}
+	code, b := httpDo(t, "GET", fmt.Sprintf("http://%s/explain?node=%d", st.Nodes[other-1].HTTPAddr, f), "")
+	var r struct{ Text string }
+	if code != 200 || json.Unmarshal(b, &r) != nil {
+		t.Fatalf("GET /explain?node=%d: %d %s", f, code, b)
+	}
+	if got := Why(st, f); got != "down, WAL damaged: fix, then restart; or remove, then add" {
+		t.Errorf("Why after corrupt %d: %q", f, got)
+	}
+	for _, got := range []string{ExplainNode(st, f), r.Text} { // explain N, GET /explain
+		mustContain(t, got, "Its WAL is damaged (", "record checksum mismatch). A restart fails until the damaged file is repaired or moved away",
+			fmt.Sprintf("remove %d, then add %d starts it empty", f, f))
+		mustNotContain(t, got, "restart brings it back")
+	}
+	// What they said holds: the restart fails.
+	if err := c.Restart(f); err == nil || !strings.Contains(err.Error(), "WAL is damaged") {
+		t.Fatalf("restart after corrupt: %v", err)
+	}
+	if got := Why(c.Status(), f); got != "down: fix, then restart; or remove, then add" {
+		t.Errorf("Why after the failed restart: %q", got)
+	}
+
+	// A torn tail: the restart cuts it off and the node starts.
+	g := uint64(6) - st.Leader - f
+	if _, err := c.Corrupt(g, "tail"); err != nil {
+		t.Fatal(err)
+	}
+	if got := Why(c.Status(), g); got != "down: restart brings it back" {
+		t.Errorf("Why after a torn tail: %q", got)
+	}
+	if err := c.Restart(g); err != nil {
+		t.Fatalf("restart after a torn tail: %v", err)
+	}
 }

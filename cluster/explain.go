@@ -433,6 +433,17 @@ func ExplainCommit(st Status, i uint64) string {
 	return s
 }
 
+// damagedWay says what brings back node id, whose WAL is damaged: not a
+// restart (again, when one failed), until the file is repaired; or a new
+// node in its place.
+func damagedWay(id uint64, failed bool) string {
+	again := ""
+	if failed {
+		again = " the same way"
+	}
+	return fmt.Sprintf("A restart fails%s until the damaged file is repaired or moved away; or replace the node: remove %d, then add %d starts it empty and the others catch it up (examples/replace-node.txt).", again, id, id)
+}
+
 // ExplainNode says node id's situation: its role and why, in two or three
 // sentences.
 func ExplainNode(st Status, id uint64) string {
@@ -449,6 +460,11 @@ func ExplainNode(st Status, id uint64) string {
 		if !n.AsOf.IsZero() {
 			s += fmt.Sprintf(". Before it went down it was %s at term %d with its log up to %d@%d (commit %d)", n.WasRole, n.Term, n.LastIndex, n.LastTerm, n.Commit)
 		}
+		if n.Damaged != "" {
+			// corrupt left it down: a restart would fail (the card and
+			// explain said it brings it back).
+			return s + fmt.Sprintf(". Its WAL is damaged (%s). %s", n.Damaged, damagedWay(id, false))
+		}
 		if n.Disk.Full && n.State == StateFailed {
 			return s + fmt.Sprintf(". Its disk is full: set disk-full %d off gives space back and restarts it from its files.", id)
 		}
@@ -459,7 +475,7 @@ func ExplainNode(st Status, id uint64) string {
 			return s + ". What it had fsynced is all it keeps (what it wrote and did not fsync is gone): restart brings it back from its files."
 		}
 		if n.State == StateFailed && strings.Contains(n.Err, "WAL is damaged") {
-			return s + fmt.Sprintf(". A restart fails the same way until the damaged file is repaired or moved away; or replace the node: remove %d, then add %d starts it empty and the others catch it up (examples/replace-node.txt).", id, id)
+			return s + ". " + damagedWay(id, true)
 		}
 		return s + ". Its files are all it keeps: restart brings it back from them."
 	case StatePaused:
@@ -1304,6 +1320,11 @@ func Why(st Status, id uint64) string {
 		return ""
 	}
 	switch {
+	case n.Damaged != "" && replaceable(st, id):
+		// corrupt left it down: a restart fails until the file is fixed.
+		return "down, WAL damaged: fix, then restart; or remove, then add"
+	case n.Damaged != "":
+		return "down, WAL damaged: fix, then restart"
 	case n.State == StateFailed && n.Disk.Full:
 		return fmt.Sprintf("down: disk full (set disk-full %d off)", id)
 	case n.State == StateCrashed && n.Disk.Full:

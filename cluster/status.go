@@ -119,6 +119,14 @@ type NodeStatus struct {
 	// PowerLost: the node is down because its power was cut (powerfail),
 	// not because it crashed; its State is StateCrashed all the same.
 	PowerLost bool `json:"power_lost,omitempty"`
+
+	// Damaged is, for a node down since `corrupt` damaged its WAL, the
+	// damage that keeps it from starting, where and what ("0000…0001.wal
+	// at offset 97: record checksum mismatch"): a restart fails until the
+	// file is repaired or moved away. Empty when no such damage is known
+	// (a torn tail, which a restart cuts off; a snapshot file the log does
+	// not need); a restart clears it (if it fails, Err says why).
+	Damaged string `json:"damaged,omitempty"`
 }
 
 // HeardAgo is how long ago leader ns last heard from a follower whose

@@ -131,7 +131,7 @@ func init() {
 		{VerbWipe, groupDisk, []string{"wipe N"}, []string{"UNSAFE: node N restarts with an empty disk, same id (amnesia)"},
 			"It forgets its term, its vote and its log, so it may vote twice in a term or help\nelect a leader without committed entries: the monitor reports it. Real systems\nmake a node with a new disk rejoin as a new member (remove N, then add).\nA node that was down (crash, powerfail, a failed start) or paused comes back up\ntoo, running: the new disk is put in and the node started in one go.", parseNodeOnly},
 		{VerbCorrupt, groupDisk, []string{"corrupt N [segment|snapshot|tail]"}, []string{"crash node N and damage its WAL: flip a byte (default segment), or tear the last record"},
-			"restart N then shows the rule: a torn tail is cut off and the node starts; any\nother damage keeps it from starting, with the file and offset named.", parseCorrupt},
+			"restart N then shows the rule: a torn tail is cut off and the node starts; any\nother damage keeps it from starting, with the file and offset named (its card\nand explain N say so before): until the file is repaired, remove N, then add N\nreplaces it with an empty node the others catch up.", parseCorrupt},
 
 		{VerbSay, groupSession, []string{"say TEXT..."}, []string{"narration: shown large in the dashboard; a script prints " + strings.TrimSpace(NarrationMark) + " TEXT"},
 			"The words are joined by one space, as echo does; \\n inside quotes breaks the\nline. # starts a comment, here as on every line: quote a text that holds one\n(say \"Step #2: crash the leader\"). A script prints the text wrapped at 78\ncolumns. Lessons (raftplay learn) are scripts that say what to look at, then\nwait key.", parseSay},

@@ -430,7 +430,7 @@ func nodeRestarted(id uint64) func(*cluster.Status) {
 			return
 		}
 		n.State, n.Role, n.Leader = cluster.StateUp, "follower", 0
-		n.AsOf, n.WasRole, n.PowerLost, n.Err = time.Time{}, "", false, ""
+		n.AsOf, n.WasRole, n.PowerLost, n.Err, n.Damaged = time.Time{}, "", false, "", ""
 	})
 }
 

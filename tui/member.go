@@ -621,6 +621,10 @@ func downWhy(n cluster.NodeStatus) string {
 			// again at its first write.
 			return fmt.Sprintf("%d is down: its disk is full (set disk-full %d off gives it space and restarts it)", n.ID, n.ID)
 		}
+		if n.Damaged != "" || strings.Contains(n.Err, "WAL is damaged") {
+			// corrupt damaged its WAL: r fails until the file is fixed.
+			return fmt.Sprintf("%d is down: its WAL is damaged (a restart fails until it is repaired; remove %d, then add %d replaces it)", n.ID, n.ID, n.ID)
+		}
 		return fmt.Sprintf("%d is down (r restarts it)", n.ID)
 	case cluster.StateRemoved:
 		return fmt.Sprintf("%d was removed (add %d starts a new node)", n.ID, n.ID)

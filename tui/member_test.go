@@ -428,6 +428,11 @@ func TestMemberKeysRunCommandLines(t *testing.T) {
 			*n = downAsOf(*n, cluster.StateFailed, "wal: write: no space left on device")
 			n.Disk.Full = true
 		}), []string{"3", "p"}, nil, "p pause 3: 3 is down: its disk is full (set disk-full 3 off gives it space and restarts it)"},
+		// Its WAL damaged (corrupt, then a failed restart): r fails again
+		// until the file is fixed (it said "r restarts it").
+		{"no pause of a node whose WAL is damaged", withNode(plain, 3, func(n *cluster.NodeStatus) {
+			*n = downAsOf(*n, cluster.StateFailed, "node 3 could not start: its WAL is damaged: DATA/node-3/0000.wal at offset 97: record checksum mismatch")
+		}), []string{"3", "p"}, nil, "p pause 3: 3 is down: its WAL is damaged (a restart fails until it is repaired; remove 3, then add 3 replaces it)"},
 		{"no restart of a running node", plain, []string{"3", "r"}, nil, "r restart 3: 3 is running"},
 		{"no timeout of the leader", plain, []string{"1", "t"}, nil, "t timeout 1: 1 leads: a leader has no election timer"},
 		{"no heartbeat from a follower", plain, []string{"3", "b"}, nil, "b heartbeat 3: 3 is not the leader"},
