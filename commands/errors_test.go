@@ -55,6 +55,8 @@ var errorCases = []struct{ line, want string }{
 	{"put k " + strings.Repeat("v", 1<<20+1), `line 1: column 7: put: value of 1048577 bytes (want at most 1048576, 1 MiB, as the HTTP API)`},
 	// explain
 	{`explain commit 0`, `line 1: column 16: explain: index 0 is no entry (indexes start at 1; leave it out for the lowest uncommitted one)`},
+	// Not ">= 0": 0 is then refused (a new user's finding).
+	{`explain commit -1`, `line 1: column 16: explain: bad index "-1" (want a whole number >= 1)`},
 	{`explain everything`, `line 1: column 9: explain: explain what? "everything" is not commit, vote, log or a node (want explain commit [I], explain N, explain vote N or explain log N)`},
 	{`explain 9`, `line 1: column 9: explain: node 9 out of range (want a node number 1..5)`},
 	{`explain vote`, `line 1: column 13: explain: missing node (want explain vote N)`},

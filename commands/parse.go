@@ -362,7 +362,12 @@ func isDuration(t token) bool {
 }
 
 // uint parses the next word as a decimal unsigned integer.
-func (lp *lineParser) uint(what string) (uint64, error) {
+func (lp *lineParser) uint(what string) (uint64, error) { return lp.uintFrom(what, 0) }
+
+// uintFrom is uint for a number that starts at lo: a word that is no
+// number is told so ("want a whole number >= 1" for an index, which 0 is
+// not). The caller refuses a value below lo, saying why.
+func (lp *lineParser) uintFrom(what string, lo uint64) (uint64, error) {
 	t, err := lp.next(what)
 	if err != nil {
 		return 0, err
@@ -372,7 +377,7 @@ func (lp *lineParser) uint(what string) (uint64, error) {
 		return 0, lp.errAt(t.col, "%s %s is too large (want a whole number up to %d)", what, t.text, uint64(math.MaxUint64))
 	}
 	if err != nil || !isDigits(t.text) {
-		return 0, lp.errAt(t.col, "bad %s %q (want a whole number >= 0)", what, t.text)
+		return 0, lp.errAt(t.col, "bad %s %q (want a whole number >= %d)", what, t.text, lo)
 	}
 	return v, nil
 }

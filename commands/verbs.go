@@ -446,7 +446,7 @@ func parseExplain(lp *lineParser) error {
 	case t.text == ExplainCommit && !t.quoted:
 		c.What, lp.usage = ExplainCommit, "explain commit [I]"
 		if lp.more() {
-			if c.Index, err = lp.uint("index"); err != nil {
+			if c.Index, err = lp.uintFrom("index", 1); err != nil {
 				return err
 			}
 			if c.Index == 0 {
