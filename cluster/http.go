@@ -223,6 +223,17 @@ func (n *node) sendElsewhere(w http.ResponseWriter, r *http.Request) bool {
 	return true
 }
 
+// frozenHint is what an operation (a "read" or a "write") that timed out
+// adds when the cluster is frozen: why nothing moved, and what moves it
+// (the 504 said only "did not complete within 5s"; a script's put says
+// this much). "" when the cluster is not frozen.
+func (n *node) frozenHint(op string) string {
+	if !n.loadStatus().Frozen {
+		return ""
+	}
+	return fmt.Sprintf(" (the cluster is frozen: step mode holds every message, so a %s completes only if steps carry it: step or deliver, at the dashboard's prompt or in a script; thaw ends step mode)", op)
+}
+
 func (n *node) serveOp(w http.ResponseWriter, r *http.Request, cmd Command) {
 	if n.sendElsewhere(w, r) {
 		return
@@ -239,10 +250,10 @@ func (n *node) serveOp(w http.ResponseWriter, r *http.Request, cmd Command) {
 	switch {
 	case err == nil:
 	case errors.Is(err, context.DeadlineExceeded) && cmd.Op == OpGet:
-		n.writeError(w, http.StatusGatewayTimeout, fmt.Sprintf("the read did not complete within %v; a read has no effect, so it is safe to retry", DefaultOpTimeout), effectNone)
+		n.writeError(w, http.StatusGatewayTimeout, fmt.Sprintf("the read did not complete within %v; a read has no effect, so it is safe to retry%s", DefaultOpTimeout, n.frozenHint("read")), effectNone)
 		return
 	case errors.Is(err, context.DeadlineExceeded):
-		n.writeError(w, http.StatusGatewayTimeout, fmt.Sprintf("the write did not complete within %v; it may or may not have been applied", DefaultOpTimeout), effectUnknown)
+		n.writeError(w, http.StatusGatewayTimeout, fmt.Sprintf("the write did not complete within %v; it may or may not have been applied%s", DefaultOpTimeout, n.frozenHint("write")), effectUnknown)
 		return
 	case errors.Is(err, ErrPaused):
 		n.writeError(w, http.StatusServiceUnavailable, fmt.Sprintf("node %d is paused", n.cfg.id), effectNone)

@@ -543,3 +543,32 @@ func waitUntil(t *testing.T, d time.Duration, what string, cond func() bool) {
 		}
 	}
 }
+
+// A write or read to a frozen cluster times out (no step carries it) and
+// its 504 says the cluster is frozen and what moves it, as a script's put
+// says: it said only "did not complete within 5s".
+func TestHTTPTimeoutOnAFrozenClusterSaysSo(t *testing.T) {
+	t.Parallel()
+	c := startCluster(t, Options{Nodes: 3})
+	waitLeader(t, c)
+	put(t, c.NewClient(), "k", "v")
+	if err := c.Freeze(); err != nil {
+		t.Fatal(err)
+	}
+	st := c.Status()
+	l, ok := st.Node(st.Leader)
+	if !ok {
+		t.Fatalf("no leader in %+v", st)
+	}
+	for _, m := range []string{"PUT", "GET"} {
+		t.Run(m, func(t *testing.T) {
+			t.Parallel() // each waits out the 5 s
+			code, b := httpDo(t, m, "http://"+l.HTTPAddr+"/kv/k", "w")
+			e := decodeError(t, b)
+			if code != http.StatusGatewayTimeout || !strings.Contains(e.Error, "did not complete within") ||
+				!strings.Contains(e.Error, "the cluster is frozen: step mode holds every message") || !strings.Contains(e.Error, "thaw ends step mode") {
+				t.Errorf("%s on a frozen cluster: %d %+v; want 504 saying the cluster is frozen", m, code, e)
+			}
+		})
+	}
+}
