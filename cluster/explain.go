@@ -395,6 +395,13 @@ func ExplainCommit(st Status, i uint64) string {
 				} else {
 					w += fmt.Sprintf(": an append from the leader is held at %d", id)
 				}
+			} else if l.Frozen && n.Live() && p.Next > i && (l.ProgressLast == 0 || i <= l.ProgressLast) &&
+				!holds(n, l.ID, "app", "heartbeat", "snap") && !holds(l, id, "app-resp", "heartbeat-resp") {
+				// Frozen, sent, and nothing of it or its answer held:
+				// lost (a crash of the follower takes what it held) or
+				// discarded. It said "1 entry short of it", no reason.
+				w += fmt.Sprintf(": the leader counts it as sent, and nothing from the leader is held at %d (a crash of %d loses what it held; discard drops it): the leader sends it again once %d's answer to a heartbeat or a later append shows it lacks it (heartbeat %d, then steps)",
+					id, id, id, l.ID)
 			}
 			why = append(why, w+diskWaitNote(n, "it"))
 		}

@@ -1226,6 +1226,28 @@ func TestExplainCommitSaysTheAppendIsHeldAtTheFollower(t *testing.T) {
 	mustContain(t, got, "2 has up to 20, 1 entry short of it: an append from the leader is held at 2, 3 has up to 20, 1 entry short of it: an append from the leader is held at 3")
 }
 
+// Frozen, a follower that lost the leader's append (it crashed holding it,
+// and restarted) holds nothing from the leader, which counts it as sent:
+// explain commit said only "2 has up to 20, 1 entry short of it". It says
+// that nothing is held and what sends it again; not while the follower's
+// answer waits at the leader (delivering that does).
+func TestExplainCommitSaysALostAppendIsNotOnItsWay(t *testing.T) {
+	st := cardStatus(3)
+	l := &st.Nodes[0]
+	l.LastIndex, l.Frozen = 21, true
+	for _, id := range []uint64{2, 3} {
+		l.Progress[id] = raft.Progress{Match: 20, Next: 22, State: "replicate", Inflight: 1, HeardAgo: 1}
+		st.Nodes[id-1].Frozen = true
+	}
+	st.Nodes[2].Held = []HeldInfo{{From: 1, Kind: "app", Term: 5, Summary: "app t5 i21 c20"}}
+	got := ExplainCommit(st, 21)
+	mustContain(t, got, "2 has up to 20, 1 entry short of it: the leader counts it as sent, and nothing from the leader is held at 2 (a crash of 2 loses what it held; discard drops it): the leader sends it again once 2's answer to a heartbeat or a later append shows it lacks it (heartbeat 1, then steps), 3 has up to 20, 1 entry short of it: the leader's append that carries it is held at 3")
+	l.Held = []HeldInfo{{From: 2, Kind: "heartbeat-resp", Term: 5}}
+	got = ExplainCommit(st, 21)
+	mustContain(t, got, "2 has up to 20, 1 entry short of it, 3 has")
+	mustNotContain(t, got, "counts it as sent")
+}
+
 // A follower whose leader was removed says so on its card (it read
 // "leader 3 / up to date" while the header said no leader and explain said
 // 3 was removed).
