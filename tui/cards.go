@@ -32,7 +32,8 @@ func (g cardGeom) height() int { return len(g.rows) * (g.lines + 2) }
 
 // cardLayout chooses the card rows for width columns: among the row counts
 // that fit (from the fewest), the one that takes the fewest lines, since a
-// narrower card may need more lines to show every number whole.
+// narrower card may need more lines to show every number whole. Its cards
+// keep the lines they have held (cardLines); bareLayout's do not.
 func (m *Model) cardLayout(width int) cardGeom {
 	c := m.cardMemo()
 	g, ok := c.geoms[width]
@@ -43,22 +44,38 @@ func (m *Model) cardLayout(width int) cardGeom {
 	return g
 }
 
+// bareLayout is cardLayout with the lines the cards need now (bareLines),
+// none held from an earlier frame: the card rows the size rule asks room
+// for (floorHeight).
+func (m *Model) bareLayout(width int) cardGeom {
+	c := m.cardMemo()
+	g, ok := c.bareGeoms[width]
+	if !ok {
+		g = cardLayoutBy(len(m.nodes), width, m.bareLines)
+		c.bareGeoms[width] = g
+	}
+	return g
+}
+
 // cardMemo is what the cards of one status are made of, worked out once:
 // the layout tries several card widths every frame and draws one; and
 // the height the dashboard needs at a width, which they decide.
 type cardMemo struct {
 	blocks [][]block            // each node's pieces below its title
 	picked map[int][][][]string // each node's pieces' lines, by inner width
-	lines  map[int]int          // the tallest card's text lines, by inner width
+	lines  map[int]int          // the tallest card's text lines, or the lines held, by inner width
+	bare   map[int]int          // the tallest card's text lines, by inner width
 	bodies map[int][]cardBody   // every card's lines, drawn, by inner width
 	geoms  map[int]cardGeom     // the card rows, by terminal width
+	// bareGeoms are the card rows of bareLayout, by terminal width.
+	bareGeoms map[int]cardGeom
 }
 
 // cardMemo returns the cards of this status, working out their pieces the
 // first time.
 func (m *Model) cardMemo() *cardMemo {
 	if m.cards == nil {
-		c := &cardMemo{picked: map[int][][][]string{}, lines: map[int]int{}, bodies: map[int][]cardBody{}, geoms: map[int]cardGeom{}}
+		c := &cardMemo{picked: map[int][][][]string{}, lines: map[int]int{}, bare: map[int]int{}, bodies: map[int][]cardBody{}, geoms: map[int]cardGeom{}, bareGeoms: map[int]cardGeom{}}
 		for _, n := range m.nodes {
 			c.blocks = append(c.blocks, m.cardBlocks(m.status, n))
 		}
@@ -76,6 +93,12 @@ func (m *Model) cardMemo() *cardMemo {
 // 6260/=/+1" takes two, and so does a leader's lag list), and a card block
 // that followed them would move the lanes and the events below it up and
 // down at every frame; held, it grows to the tallest and stays there.
+// Held lines are drawn only where they fit (cardsAt): the size the
+// dashboard asks for is that of the cards as they are now (floorHeight).
+// (Asked for too, a line that a lag list had wrapped onto for one frame
+// kept 6 nodes under load at 80x24, where they drew, at "needs at least
+// 80x26" for good, and a fresh 9 nodes at 80x28 at "80x30": the leader's
+// first card, held.)
 type cardHold struct {
 	shape string      // cardShape of the statuses held
 	lines map[int]int // the most text lines a card has needed, by inner width
@@ -133,11 +156,24 @@ func balancedRows(n, rows int) []int {
 }
 
 // cardLines is the number of text lines the tallest card of this status
-// needs at inner width, or, when more, the most the cards have needed
-// there since the cluster took its shape (cardHold).
+// needs at inner width (bareLines), or, when more, the most the cards have
+// needed there since the cluster took its shape (cardHold).
 func (m *Model) cardLines(inner int) int {
 	c := m.cardMemo()
 	if l, ok := c.lines[inner]; ok {
+		return l
+	}
+	lines := max(m.bareLines(inner), m.cardHold.lines[inner])
+	m.cardHold.lines[inner] = lines
+	c.lines[inner] = lines
+	return lines
+}
+
+// bareLines is the number of text lines the tallest card of this status
+// needs at inner width.
+func (m *Model) bareLines(inner int) int {
+	c := m.cardMemo()
+	if l, ok := c.bare[inner]; ok {
 		return l
 	}
 	lines := 1
@@ -148,9 +184,7 @@ func (m *Model) cardLines(inner int) int {
 		}
 		lines = max(lines, l)
 	}
-	lines = max(lines, m.cardHold.lines[inner])
-	m.cardHold.lines[inner] = lines
-	c.lines[inner] = lines
+	c.bare[inner] = lines
 	return lines
 }
 

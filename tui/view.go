@@ -52,9 +52,22 @@ type screen struct {
 func (m *Model) lanesHeight() int { return len(m.nodes) + 2 + whyLines }
 
 // floorHeight is the lines that must fit at width columns: the header and
-// the card rows as they are now, and the bottom lines.
+// the card rows as they are now, and the bottom lines. The lines the cards
+// hold from an earlier frame (cardHold) are not counted: they are drawn
+// only where they fit (cardsAt).
 func (m *Model) floorHeight(width int) int {
-	return len(m.viewHeader(width)) + m.cardLayout(width).height() + bottomLines
+	return len(m.viewHeader(width)) + m.bareLayout(width).height() + bottomLines
+}
+
+// cardsAt is the card rows drawn at width x height: those that keep the
+// lines the cards have held (cardLayout) where the screen draws with them
+// (drawsAt), else those of the cards as they are now (bareLayout).
+func (m *Model) cardsAt(width, height int) cardGeom {
+	held := m.cardLayout(width)
+	if m.drawsAt(width, height, len(m.viewHeader(width))+held.height()+bottomLines) {
+		return held
+	}
+	return m.bareLayout(width)
 }
 
 // needHeight is the lines the dashboard asks for at width columns:
@@ -114,7 +127,7 @@ func (m *Model) drawsAt(width, height, floor int) bool {
 // layout divides a terminal of the model's size for the current state.
 func (m *Model) layout() screen {
 	w := m.width
-	s := screen{header: m.viewHeader(w), cards: m.cardLayout(w)}
+	s := screen{header: m.viewHeader(w), cards: m.cardsAt(w, m.height)}
 	if m.prompt.active {
 		s.bottom = append(s.bottom, m.viewPrompt(w))
 	}
