@@ -59,12 +59,13 @@ func (m *Model) floorHeight(width int) int {
 	return len(m.viewHeader(width)) + m.bareLayout(width).height() + bottomLines
 }
 
-// cardsAt is the card rows drawn at width x height: those that keep the
-// lines the cards have held (cardLayout) where the screen draws with them
-// (drawsAt), else those of the cards as they are now (bareLayout).
-func (m *Model) cardsAt(width, height int) cardGeom {
+// cardsAt is the card rows drawn at width x height under a header of
+// header lines: those that keep the lines the cards have held (cardLayout)
+// where the screen draws with them (drawsAt), else those of the cards as
+// they are now (bareLayout).
+func (m *Model) cardsAt(width, height, header int) cardGeom {
 	held := m.cardLayout(width)
-	if m.drawsAt(width, height, len(m.viewHeader(width))+held.height()+bottomLines) {
+	if m.drawsAt(width, height, header+held.height()+bottomLines) {
 		return held
 	}
 	return m.bareLayout(width)
@@ -127,7 +128,8 @@ func (m *Model) drawsAt(width, height, floor int) bool {
 // layout divides a terminal of the model's size for the current state.
 func (m *Model) layout() screen {
 	w := m.width
-	s := screen{header: m.viewHeader(w), cards: m.cardsAt(w, m.height)}
+	s := screen{header: m.viewHeader(w)}
+	s.cards = m.cardsAt(w, m.height, len(s.header))
 	if m.prompt.active {
 		s.bottom = append(s.bottom, m.viewPrompt(w))
 	}
