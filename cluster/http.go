@@ -45,7 +45,7 @@ func (n *node) httpHandler() http.Handler {
 			n.writeError(w, http.StatusMethodNotAllowed, "method "+r.Method+" not allowed on /status (use GET)", effectNone)
 			return
 		}
-		writeJSON(w, http.StatusOK, newStatusJSON(n.loadStatus()))
+		writeJSON(w, http.StatusOK, newStatusJSON(n.ownStatus()))
 	})
 	mux.HandleFunc("/explain", func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
@@ -196,6 +196,21 @@ const (
 	effectNone    = "none"    // nothing was proposed: retrying is safe
 	effectUnknown = "unknown" // the write may or may not have been applied
 )
+
+// ownStatus is the node's status as its /status tells it: paused from the
+// moment Pause returns. The loop publishes the pause only once it stops,
+// after the step it is in (a slow fsync, or just its turn on a busy
+// machine), and until then /status said "up" of a node the cluster and
+// its own /kv already called paused.
+func (n *node) ownStatus() *NodeStatus {
+	st := n.loadStatus()
+	if n.paused.Load() && st.State == StateUp {
+		c := *st
+		c.State = StatePaused
+		return &c
+	}
+	return st
+}
 
 // sendElsewhere answers a request this node cannot serve, a redirect to
 // the leader it knows or a 503, and reports whether it did: it is paused,

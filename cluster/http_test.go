@@ -131,6 +131,46 @@ func TestHTTPPausedNode(t *testing.T) {
 	}
 }
 
+// A node's /status says paused as soon as Pause returns, as the cluster's
+// status does, though the node is still in a slow fsync and stops only
+// after it: /status read the node's last publication, "up", until the
+// loop stopped (TestHTTPPausedNode saw it on a loaded machine, in the
+// moment before the loop ran the pause).
+func TestHTTPStatusOfANodePausedInAnFsync(t *testing.T) {
+	t.Parallel()
+	c := startCluster(t, Options{Nodes: 3})
+	waitLeader(t, c)
+	f := aFollower(c.Status())
+	if err := c.SetDiskDelay(f, MaxDiskDelay); err != nil {
+		t.Fatal(err)
+	}
+	put(t, c.NewClient(), "k", "v") // committed by the other two
+	waitFor(t, c, fmt.Sprintf("node %d in a slow fsync", f), func(s Status) bool {
+		n, _ := s.Node(f)
+		return n.Disk.Unsynced > 0
+	})
+	if err := c.Pause(f); err != nil {
+		t.Fatal(err)
+	}
+	fn, _ := c.Status().Node(f)
+	code, b := httpDo(t, "GET", "http://"+fn.HTTPAddr+"/status", "")
+	var s map[string]any
+	if code != 200 || json.Unmarshal(b, &s) != nil || s["state"] != "paused" {
+		t.Fatalf("status of a node paused in its fsync: %d %s", code, b)
+	}
+	if err := c.SetDiskDelay(f, 0); err != nil { // the fsync ends; the node stops
+		t.Fatal(err)
+	}
+	waitFor(t, c, "the pause told", func(Status) bool { return hasEvent(c, fmt.Sprintf("%d paused", f)) })
+	if err := c.Resume(f); err != nil {
+		t.Fatal(err)
+	}
+	code, b = httpDo(t, "GET", "http://"+fn.HTTPAddr+"/status", "")
+	if s = nil; code != 200 || json.Unmarshal(b, &s) != nil || s["state"] != "up" {
+		t.Fatalf("status of a resumed node: %d %s", code, b)
+	}
+}
+
 // A write waiting on a leader that is cut off and deposed is answered once
 // the next leader's log reaches its node, as the README says: another entry
 // committed at its index (503, effect none), or, had the node only seen it
