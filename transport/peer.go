@@ -52,7 +52,15 @@ func newSendQueue(max, maxBytes int) *sendQueue {
 }
 
 // push appends it unless the queue is full.
-func (q *sendQueue) push(it outItem) bool {
+func (q *sendQueue) push(it outItem) bool { return q.pushThen(it, nil) }
+
+// pushThen is push that, once it is queued, calls queued (when not nil)
+// before the writer can take it: what queued records (the trace's "sent")
+// comes before anything the message's arrival makes the receiver record.
+// Called after the push, a send could be traced after its delivery (a
+// busy machine left the sender between the two while the writer sent it
+// and the receiver stepped it).
+func (q *sendQueue) pushThen(it outItem, queued func(*outItem)) bool {
 	n := raft.EntryBytes(it.msg.Entries)
 	q.mu.Lock()
 	if len(q.items) >= q.max || (n > 0 && q.bytes > 0 && q.bytes+n > q.maxBytes) {
@@ -60,6 +68,9 @@ func (q *sendQueue) push(it outItem) bool {
 		return false
 	}
 	q.items = append(q.items, it)
+	if queued != nil {
+		queued(&q.items[len(q.items)-1])
+	}
 	q.bytes += n
 	q.pushed++
 	q.mu.Unlock()

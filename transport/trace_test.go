@@ -2,6 +2,7 @@ package transport
 
 import (
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -71,6 +72,41 @@ func TestTraceReportsEachFate(t *testing.T) {
 	}
 	if got := l.fateOf(4); len(got) == 1 && got[0].delay != 30*time.Millisecond {
 		t.Errorf("delayed by %v, want 30ms", got[0].delay)
+	}
+}
+
+// A send is traced before the message can leave: the trace's "sent" comes
+// before anything the receiver records of its arrival. (Traced after the
+// queue took it, a message could be sent, received and stepped while the
+// sender had not yet traced it: a cluster's message trace told it
+// delivered, then sent, and a test waiting for the last send to be
+// followed by its delivery waited forever, on two busy cores.) The hook
+// here waits, a while, for the message to arrive while it traces the send:
+// it must not.
+func TestTraceSentBeforeTheMessageLeaves(t *testing.T) {
+	var dst atomic.Pointer[inbox]
+	var arrived atomic.Bool
+	hook := func(tr Trace) {
+		if tr.Msg.Term != 9 || tr.Fate != FateSent {
+			return
+		}
+		for deadline := time.Now().Add(200 * time.Millisecond); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+			for _, m := range fromPeer(dst.Load(), 1) {
+				if m.Term == 9 {
+					arrived.Store(true)
+					return
+				}
+			}
+		}
+	}
+	nodes := startCluster(t, 2, NewFaults(1), func(c *Config) { c.Trace = hook })
+	dst.Store(nodes[2].in)
+	nodes[1].Send([]raft.Message{hb(1, 2, 1)}) // the stream is up
+	waitFor(t, "the first heartbeat", func() bool { return len(fromPeer(nodes[2].in, 1)) == 1 })
+	nodes[1].Send([]raft.Message{hb(1, 2, 9)})
+	waitFor(t, "the second heartbeat", func() bool { return len(fromPeer(nodes[2].in, 1)) == 2 })
+	if arrived.Load() {
+		t.Fatal("the heartbeat arrived at 2 before 1 had traced its send")
 	}
 }
 

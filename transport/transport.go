@@ -307,14 +307,20 @@ func (t *Transport) Send(msgs []raft.Message) {
 		// it has handed out (a truncation copies the chunk it cuts into):
 		// the writer may encode them later without a copy.
 		it := outItem{msg: *m, due: due, sent: now, gen: p.stats.gen.Load()}
-		if !p.q.push(it) {
+		if !p.q.pushThen(it, t.traceQueued) {
 			p.stats.droppedQueue.Add(1)
 			t.trace(m, FateQueueFull, 0)
-		} else if delay > 0 {
-			t.trace(m, FateDelayed, delay)
-		} else {
-			t.trace(m, FateSent, 0)
 		}
+	}
+}
+
+// traceQueued traces a message queued for the wire: sent, or taken
+// behind a delay rule.
+func (t *Transport) traceQueued(it *outItem) {
+	if it.due.IsZero() {
+		t.trace(&it.msg, FateSent, 0)
+	} else {
+		t.trace(&it.msg, FateDelayed, it.due.Sub(it.sent))
 	}
 }
 
