@@ -254,7 +254,12 @@ func TestFrozenSplitVote(t *testing.T) {
 // it committed: caught up as the leader sees it too, each follower
 // replicating, its match the leader's last index (a leader still probing
 // sends no append for a new entry until its probe is answered), and every
-// node's commit the leader's (no append that tells a commit is on its way).
+// node's commit the leader's (no append that tells a commit is on its way),
+// and every append and answer between the leader and a follower arrived:
+// a follower's answer to the append that told it the commit, still on its
+// way, was held by a freeze and taken for the answer to the next append
+// ("delivered 1->2 app-resp t1 ok 1; no visible effect", one run of go
+// test -race ./... on two busy cores).
 func waitCaughtUp(t *testing.T, c *Cluster, leader uint64) {
 	t.Helper()
 	waitFor(t, c, "every follower caught up", func(s Status) bool {
@@ -267,8 +272,40 @@ func waitCaughtUp(t *testing.T, c *Cluster, leader uint64) {
 				return false
 			}
 		}
-		return true
+		return appendsLanded(c, leader)
 	})
+}
+
+// appendsLanded reports whether the last append the leader sent each
+// follower, and the last answer each sent back, are recorded in the
+// message trace as delivered, held or lost after their send (one link
+// carries them in order: when the last has landed, so have the ones
+// before it). With the trace off it knows nothing and says yes.
+func appendsLanded(c *Cluster, leader uint64) bool {
+	type link struct {
+		from, to uint64
+		typ      raft.MessageType
+	}
+	pending := map[link]bool{}
+	recs, _, _ := c.Trace().Since(1)
+	for _, r := range recs {
+		if (r.Type != raft.MsgApp || r.From != leader) && (r.Type != raft.MsgAppResp || r.To != leader) {
+			continue
+		}
+		k := link{r.From, r.To, r.Type}
+		switch r.Event {
+		case MsgSent, MsgDelayed:
+			pending[k] = true
+		case MsgDelivered, MsgHeld, MsgLost:
+			pending[k] = false
+		}
+	}
+	for _, p := range pending {
+		if p {
+			return false
+		}
+	}
+	return true
 }
 
 // frozenCaughtUp starts three nodes, waits until every follower has the
