@@ -108,13 +108,30 @@ func TestStallWatchCountsLongGapsOnly(t *testing.T) {
 		}
 	}
 	at = at.Add(2 * time.Second)
-	if got, want := s.observe(at), 2*time.Second-stallPeriod; got != want {
+	if got, want := s.observe(at), 2*time.Second-stallMin; got != want {
 		t.Fatalf("a 2 s gap counted %v, want %v", got, want)
 	}
 	// Observers after the first, seeing the same moment or an earlier
 	// one (a node whose now was read before the watch's), add nothing.
-	if got, want := s.observe(at.Add(-time.Millisecond)), 2*time.Second-stallPeriod; got != want {
+	if got, want := s.observe(at.Add(-time.Millisecond)), 2*time.Second-stallMin; got != want {
 		t.Fatalf("a later observer made it %v, want %v", got, want)
+	}
+}
+
+// A process whose own goroutines keep the processors busy sees gaps over
+// stallMin all the time: its clocks still run, at stallMin a gap at least.
+// (Each gap counted whole but a 5 ms period, 200 ms gaps ran the clocks at
+// 2.5%: a test binary's clusters elected no leader in 10 s.)
+func TestStallWatchLetsTimeRunUnderSteadyGaps(t *testing.T) {
+	t0 := time.Unix(1000, 0)
+	s := &stallWatch{last: t0}
+	at := t0
+	for range 50 { // 10 s of 200 ms gaps
+		at = at.Add(200 * time.Millisecond)
+		s.observe(at)
+	}
+	if ran := at.Sub(t0) - s.total; ran < 2*time.Second {
+		t.Fatalf("10 s of 200 ms gaps let %v pass on the clocks, want 2.5 s (stallMin a gap)", ran)
 	}
 }
 

@@ -19,7 +19,7 @@ import (
 // The stall watch tells the nodes how long the process stood still: a
 // goroutine that never blocks wakes every stallPeriod, and a wake-up (its
 // own, or a node's tick) that finds neither it nor any node's loop has run
-// for more than stallMin counts the gap as a stall. The nodes' clocks
+// for more than stallMin counts the gap, less stallMin, as a stall. The nodes' clocks
 // leave that time out: to the cluster, the world stopped and went on. A
 // node that alone stands still (its loop waits for a slow fsync: set
 // disk-delay) is not helped: the watch runs meanwhile, and the node's
@@ -31,7 +31,7 @@ import (
 // (a review measured 20-60% with 4 busy goroutines a core), the nodes'
 // clocks run slow, and a failover takes longer (1.0 s against 0.8 s with
 // 2 busy goroutines a core); without it, under 8 a core, no leader kept
-// its place at all.
+// its place at all. A clock runs at stallMin/gap of real time at least.
 type stallWatch struct {
 	mu    sync.Mutex
 	last  time.Time     // the last time anyone saw the process run
@@ -44,9 +44,12 @@ type stallWatch struct {
 const (
 	// stallPeriod is how often the watch's goroutine wakes.
 	stallPeriod = 5 * time.Millisecond
-	// stallMin is the longest gap that is not a stall: a loaded machine
-	// delays a goroutine's wake-up by some milliseconds all the time.
-	stallMin = 30 * time.Millisecond
+	// stallMin is the longest gap that is not a stall, and the part of
+	// a longer one counted as time that passed: a loaded machine delays
+	// a goroutine's wake-up by some milliseconds all the time. It stays
+	// below the scripts' shortest election timeout (150 ms) less their
+	// heartbeat (15 ms), so that a stall alone times no follower out.
+	stallMin = 50 * time.Millisecond
 )
 
 // stalls is the process's stall watch, shared by its clusters (tests run
@@ -101,9 +104,16 @@ func (s *stallWatch) observe(now time.Time) time.Duration {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if gap := now.Sub(s.last); gap > stallMin {
-		// The watch would have woken a period after the last sighting:
-		// the rest is the time the process could not run.
-		s.total += gap - stallPeriod
+		// Of a gap, stallMin is counted as time that passed and the
+		// rest as a stall. Counted from the watch's period instead, a
+		// process whose own goroutines kept the processors busy (a
+		// test binary running many clusters under -race on a loaded
+		// machine) had gaps of 100-200 ms all the time, its nodes'
+		// clocks ran at a few percent, and no election happened in 10 s
+		// (every node at term 0). Now a clock runs at stallMin/gap at
+		// least. A gap that really is a stall lets stallMin pass, under
+		// the script's shortest election timeout less its heartbeat.
+		s.total += gap - stallMin
 	}
 	if now.After(s.last) {
 		s.last = now
