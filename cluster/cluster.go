@@ -698,8 +698,27 @@ func (c *Cluster) settleMembership() error {
 		}
 	}
 	c.members, c.everMember = map[uint64]bool{}, map[uint64]bool{}
+	// The highest ids, started by adds that never joined, were never
+	// members: their directories go, and their ids are free again (a
+	// REMOVED marker, "removed by entry 0", kept such an id removed for
+	// good: a plain add skipped it, and raftplay wal said the node had
+	// been removed). Only the highest: an id below one that stays must
+	// keep a marker, or the next start takes it for an original node
+	// whose log is lost.
+	free := map[uint64]bool{}
+	if !newest.m.IsEmpty() && committed {
+		for i := len(c.slots) - 1; i >= 0 && !newest.m.IsMember(c.slots[i].id) && c.neverJoined(c.slots[i]); i-- {
+			free[c.slots[i].id] = true
+		}
+	}
 	for _, s := range c.slots {
 		if s.node == nil {
+			continue
+		}
+		if free[s.id] {
+			if err := c.forgetLocked(s); err != nil {
+				return fmt.Errorf("cluster: node %d: %w", s.id, err)
+			}
 			continue
 		}
 		if !newest.m.IsEmpty() && committed && !newest.m.IsMember(s.id) {
@@ -736,6 +755,75 @@ func (c *Cluster) settleMembership() error {
 			c.members[s.id], c.everMember[s.id] = true, true
 		}
 	}
+	c.slots = c.slots[:len(c.slots)-len(free)]
+	return nil
+}
+
+// neverJoined reports whether the node of slot s, at start, was started
+// by an add whose entry never reached a log, so that it was never a
+// member: it was added to a running cluster (JOINED) under an id above
+// those the cluster was created with, its own log holds nothing, and no
+// configuration any node holds, in its log or its snapshot, names its id.
+// A node that was a member, even a learner that never received an entry,
+// is named by the entry that added it until a snapshot compacts it; then
+// every node's commit index is past its removal, and an add of the id
+// tells the new node no less (JoinedAfter). A node that could not start
+// (its log unread) leaves the question open: no.
+func (c *Cluster) neverJoined(s *slot) bool {
+	if !s.joined || s.node == nil || s.id <= uint64(c.created) {
+		return false
+	}
+	if st := s.node.core.Status(); st.LastIndex != 0 || st.SnapshotIndex != 0 {
+		return false
+	}
+	for _, o := range c.slots {
+		if o.node == nil {
+			if o.state != StateRemoved {
+				return false
+			}
+			continue
+		}
+		core := o.node.core
+		st := core.Status()
+		if core.ConfAt(st.SnapshotIndex).IsMember(s.id) {
+			return false
+		}
+		for _, e := range core.Entries(st.SnapshotIndex+1, st.LastIndex+1) {
+			if e.Type != raft.EntryConfig {
+				continue
+			}
+			if m, err := raft.DecodeMembership(e.Data); err != nil || m.IsMember(s.id) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// forgetLocked stops the node of slot s, which never joined
+// (neverJoined), and deletes its directory, so that its id is free: not
+// removed, since it was never a member. Its files go first and its JOINED
+// marker last: a process killed on the way leaves a directory the next
+// start finds as this one did, never a log without a marker, which it
+// would take for an original member's. Called at start, before any node
+// runs.
+func (c *Cluster) forgetLocked(s *slot) error {
+	c.stopLocked(s, StateRemoved)
+	s.err = nil
+	c.leavePartition(s.id)
+	if err := clearDirExcept(s.dir, joinedFile); err != nil {
+		return err
+	}
+	if err := os.Remove(filepath.Join(s.dir, joinedFile)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	if err := os.Remove(s.dir); err != nil {
+		return err
+	}
+	if err := syncDir(filepath.Dir(s.dir)); err != nil {
+		return err
+	}
+	c.events.Add(Event{Node: s.id, Kind: EventMember, Text: fmt.Sprintf("%d never joined (an add of it was cut short before its entry reached a log): it was never a member; its process stopped, its directory deleted, and id %d is free again (add starts it afresh)", s.id, s.id)})
 	return nil
 }
 
