@@ -56,6 +56,15 @@ func runWAL(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return fmt.Errorf("wal %s: %s", dir, commands.PathReason(err))
 	}
+	nodes, unmade := leftByAnAdd(dir, nodes)
+	if len(nodes) == 0 && len(unmade) == 0 {
+		return inspectNode(dir, stdout, true)
+	}
+	defer func() {
+		for _, name := range unmade {
+			fmt.Fprintf(stdout, "\n%s: an empty directory, above the nodes' (an add killed before it wrote the node's JOINED marker): no node, never a member; a start passes it over, and an add of its id uses it\n", cluster.EscapeControls(filepath.Join(dir, name)))
+		}
+	}()
 	if len(nodes) == 0 {
 		return inspectNode(dir, stdout, true)
 	}
@@ -262,6 +271,29 @@ func nodeDirs(dir string) ([]string, error) {
 		return x - y
 	})
 	return nodes, nil
+}
+
+// leftByAnAdd splits from nodes (the node directories of the data
+// directory dir, in id order) the empty directories above every node a
+// start runs or accounts for (cluster.NodesOnDisk): an add killed between
+// making the new node's directory and writing its JOINED marker leaves
+// one. A start passes it over; listed as a node, it was said to have lost
+// its log, and the start to refuse it (amnesia).
+func leftByAnAdd(dir string, nodes []string) (kept, unmade []string) {
+	most := cluster.NodesOnDisk(dir)
+	for _, name := range nodes {
+		id, _ := strconv.Atoi(strings.TrimPrefix(name, "node-"))
+		path := filepath.Join(dir, name)
+		st, err := os.Lstat(path)
+		if most > 0 && id > most && err == nil && st.IsDir() {
+			if des, err := os.ReadDir(path); err == nil && len(des) == 0 {
+				unmade = append(unmade, name)
+				continue
+			}
+		}
+		kept = append(kept, name)
+	}
+	return kept, unmade
 }
 
 // inspectNode lists one node's WAL directory on stdout and returns its

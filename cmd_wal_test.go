@@ -324,3 +324,21 @@ func TestWALShowsTheJoinedAfterIndex(t *testing.T) {
 		t.Errorf("a JOINED marker listed without what it keeps:\n%s", out)
 	}
 }
+
+// An add killed between making the new node's directory and writing its
+// JOINED marker leaves an empty node-4 above the nodes': a start passes
+// it over (and an add of 4 uses it), but raftplay wal listed it as a node
+// whose log was gone, "a start refuses to run node 4 empty (amnesia)",
+// and exited 1.
+func TestWALPassesOverTheEmptyDirectoryOfAKilledAdd(t *testing.T) {
+	t.Parallel()
+	data, _ := clusterOnDisk(t, 3, 2)
+	if err := os.Mkdir(filepath.Join(data, "node-4"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs := runCLI(t, "", "wal", data)
+	want := filepath.Join(data, "node-4") + ": an empty directory, above the nodes' (an add killed before it wrote the node's JOINED marker): no node, never a member"
+	if code != 0 || !strings.Contains(out, want) || strings.Contains(out+errs, "amnesia") || !strings.Contains(out, ": 3 nodes\n") {
+		t.Errorf("exit %d, want 0 and %q, 3 nodes, no amnesia:\nstdout %s\nstderr %s", code, want, out, errs)
+	}
+}
