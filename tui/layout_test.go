@@ -381,7 +381,7 @@ func pagerText(m *Model) string {
 			last = v
 			all.WriteString(v)
 			all.WriteString("\n")
-			press(m, "down")
+			press(m, "pgdown") // a page at a time: a line skipped would go unseen
 		}
 		press(m, "home", "right", "right", "right", "right")
 	}
