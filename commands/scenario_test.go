@@ -645,8 +645,19 @@ wait settled 2s
 // frozen and that 3 leads without a majority knowing it yet.
 func TestLeaderWhileFrozenSaysWhyAtOnce(t *testing.T) {
 	t.Parallel()
-	out, err := runScenario(t, `
+	// From a known place (every node crashed and restarted frozen, logs
+	// alike: every node holds the no-op): frozen at once after the start, a loaded machine had a node
+	// stand for election first ("expect role 3 leader: node 3 is
+	// candidate (term 2)").
+	out, err := runScenario(t, `wait leader
+wait commit 1
+crash 1
+crash 2
+crash 3
 freeze
+restart 1
+restart 2
+restart 3
 timeout 3
 step
 step
@@ -655,8 +666,8 @@ expect role 3 leader
 explain leader
 `, cluster.Options{Nodes: 3})
 	var f *Failure
-	if !errors.As(err, &f) || f.Line != 8 || !strings.Contains(err.Error(), "no leader now, and the cluster is frozen") ||
-		!strings.Contains(err.Error(), "3 leads at term 1, but a majority does not know it yet") {
-		t.Fatalf("want line 8 to fail saying the cluster is frozen and 3 leads unknown to a majority; got %v\n%s", err, out)
+	if !errors.As(err, &f) || f.Line != 15 || !strings.Contains(err.Error(), "no leader now, and the cluster is frozen") ||
+		!regexp.MustCompile(`3 leads at term \d+, but a majority does not know it yet`).MatchString(err.Error()) {
+		t.Fatalf("want line 15 to fail saying the cluster is frozen and 3 leads unknown to a majority; got %v\n%s", err, out)
 	}
 }
