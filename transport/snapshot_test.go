@@ -5,6 +5,7 @@ import (
 	"errors"
 	"sync"
 	"testing"
+	"time"
 
 	"raftplay/raft"
 )
@@ -271,10 +272,17 @@ func TestSnapshotLossReported(t *testing.T) {
 func TestSupersededSnapshotNotReportedLost(t *testing.T) {
 	var mu sync.Mutex
 	lost := 0
-	nodes := startCluster(t, 2, nil, func(c *Config) {
+	faults := NewFaults(1)
+	nodes := startCluster(t, 2, faults, func(c *Config) {
 		c.MaxFrameBytes = 64 << 10
 		c.SnapshotLost = func(uint64) { mu.Lock(); lost++; mu.Unlock() }
 	})
+	// Both wait 300 ms on the link, so the newer is queued before the
+	// older's first chunk leaves, whenever the writer takes them: sent
+	// at once, the older was once written whole before the newer was
+	// queued (a fresh-clone CI run, its sender descheduled between the
+	// two).
+	faults.SetDelay(1, 2, 300*time.Millisecond, 0)
 	older, newer := bigSnapshot(1, 2, 3, 4<<20), bigSnapshot(1, 2, 4, 1<<20)
 	newer.Snapshot.Meta.Index = 600
 	nodes[1].Send([]raft.Message{older, newer})
