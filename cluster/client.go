@@ -267,6 +267,11 @@ type TimeoutError struct {
 
 func (e *TimeoutError) Error() string {
 	after := e.After.Round(100 * time.Millisecond)
+	if after == 0 {
+		// An operation left a few milliseconds of its budget (a script's
+		// put after a long wait) said "not done within 0s".
+		after = max(e.After.Round(time.Millisecond), time.Millisecond)
+	}
 	switch {
 	case errors.Is(e.Err, context.Canceled):
 		return "cluster: canceled"

@@ -279,6 +279,22 @@ func TestTimeoutErrorSaysAWritesEffectIsUnknown(t *testing.T) {
 	}
 }
 
+// An operation left only milliseconds of its budget says how many: it
+// said "not done within 0s" (the flake hunter).
+func TestTimeoutErrorSaysAShortTime(t *testing.T) {
+	last := errors.New("node 1, the leader then, did not complete it")
+	for after, want := range map[time.Duration]string{
+		12*time.Millisecond + 300*time.Microsecond: "not done within 12ms;",
+		200 * time.Microsecond:                     "not done within 1ms;",
+		1234 * time.Millisecond:                    "not done within 1.2s;",
+	} {
+		e := &TimeoutError{After: after, Last: last, Err: context.DeadlineExceeded}
+		if got := e.Error(); !strings.Contains(got, want) {
+			t.Errorf("after %v: %q, want %q", after, got, want)
+		}
+	}
+}
+
 // A heartbeat's answer carries no commit index: its summary shows none
 // ("heartbeat-resp t2 c0" read as the follower's commit being 0).
 func TestHeartbeatAnswerSummaryNamesNoCommit(t *testing.T) {
