@@ -803,12 +803,6 @@ func explainCandidate(st Status, n NodeStatus) string {
 	return s
 }
 
-// upToDate reports whether a log ending at index i of term t is at least
-// as up to date as one ending at mi of term mt (§5.4.1).
-func upToDate(i, t, mi, mt uint64) bool {
-	return t > mt || t == mt && i >= mi
-}
-
 // refusalWhy explains a refusal of candidate c's vote request for term
 // by voter id.
 func refusalWhy(st Status, c NodeStatus, term, id uint64, why raft.Why) string {
@@ -1097,7 +1091,7 @@ func explainVote(st Status, id uint64) string {
 			// the voter follows; said of a candidate whose log was behind,
 			// "Figure 2 would grant it" was wrong (a new user).
 			fig2 := "Figure 2 would grant it, to no effect: that leader already holds a majority of the term"
-			if !upToDate(v.CandIndex, v.CandTerm, v.MyIndex, v.MyTerm) {
+			if !raft.UpToDate(v.CandIndex, v.CandTerm, v.MyIndex, v.MyTerm) {
 				fig2 = fmt.Sprintf("Figure 2 would refuse it too: %s is less up to date than %s (§5.4.1)", cand, mine)
 			}
 			return fmt.Sprintf("%d refused its %s to %d %s term %d: it was following leader %d in that term, which it had not voted in; a follower with a leader grants no vote in its term (raftplay's rule, as etcd's; %s)",

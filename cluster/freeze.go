@@ -365,10 +365,7 @@ func (c *Cluster) deliverOn(n *node, from uint64, typ raft.MessageType, discard 
 		// leader it did not know) says so first, before what it did
 		// with the message: the step said "no visible effect" of it.
 		if e := leaderEffect(n.cfg.id, was, now); e != "" {
-			n.captured = slices.Insert(n.captured, start, e)
-			if n.commitAt >= start {
-				n.commitAt++
-			}
+			n.insertEffect(start, e)
 		}
 		if last, before := now.LastIndex, was.LastIndex; last > before && h.m.Type == raft.MsgApp {
 			// Storing entries is what an append is for, and the core tells
@@ -425,9 +422,17 @@ func (n *node) beforeCommit(e string) {
 	at := len(n.captured)
 	if n.commitAt >= 0 {
 		at = n.commitAt
+	}
+	n.insertEffect(at, e)
+}
+
+// insertEffect puts effect e at place at among a step's captured effects,
+// keeping commitAt on the first commit.
+func (n *node) insertEffect(at int, e string) {
+	n.captured = slices.Insert(n.captured, at, e)
+	if n.commitAt >= at {
 		n.commitAt++
 	}
-	n.captured = slices.Insert(n.captured, at, e)
 }
 
 // progressEffect says what an answer from peer changed in leader id's

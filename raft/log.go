@@ -120,8 +120,14 @@ func (l *raftLog) matchTerm(i, t uint64) bool {
 // isUpToDate reports whether a log ending at (lastIdx, lastTerm) is at least
 // as up to date as this one (Raft §5.4.1).
 func (l *raftLog) isUpToDate(lastIdx, lastTerm uint64) bool {
-	lt := l.lastTerm()
-	return lastTerm > lt || (lastTerm == lt && lastIdx >= l.lastIndex())
+	return UpToDate(lastIdx, lastTerm, l.lastIndex(), l.lastTerm())
+}
+
+// UpToDate reports whether a log ending at index i of term t is at least as
+// up to date as one ending at index mi of term mt (§5.4.1): the rule a vote
+// is granted by, for explanations to apply as the core does.
+func UpToDate(i, t, mi, mt uint64) bool {
+	return t > mt || t == mt && i >= mi
 }
 
 // slice returns the held entries in [lo, hi), clipped to what is held. The
